@@ -1,0 +1,173 @@
+//! Attribute interning and the `compatible` predicate (spec §3).
+
+use std::collections::HashMap;
+
+use crate::label::AttrSet;
+use crate::model::Fd;
+
+/// Interned attribute sets (seal keys, seq keys, gates) and the FD closure.
+pub(crate) struct Attrs {
+    attr_ids: HashMap<String, u32>,
+    sets: Vec<AttrSet>,
+    set_ids: HashMap<AttrSet, u32>,
+    /// Each FD as (determining attribute ids, determined id, injective).
+    fds: Vec<(Vec<u32>, u32, bool)>,
+    compat_memo: HashMap<(u32, u32), bool>,
+}
+
+/// An interned attribute set.
+pub(crate) type SetId = u32;
+
+impl Attrs {
+    pub(crate) fn new(fds: &[Fd]) -> Attrs {
+        let mut attrs = Attrs {
+            attr_ids: HashMap::new(),
+            sets: Vec::new(),
+            set_ids: HashMap::new(),
+            fds: Vec::new(),
+            compat_memo: HashMap::new(),
+        };
+        for fd in fds {
+            let from = fd.from.iter().map(|a| attrs.attr(a)).collect();
+            let to = attrs.attr(&fd.to);
+            attrs.fds.push((from, to, fd.injective));
+        }
+        attrs
+    }
+
+    fn attr(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.attr_ids.get(name) {
+            return id;
+        }
+        let id = self.attr_ids.len() as u32;
+        self.attr_ids.insert(name.to_string(), id);
+        id
+    }
+
+    /// Interns an attribute set.
+    pub(crate) fn intern(&mut self, set: &AttrSet) -> SetId {
+        if let Some(&id) = self.set_ids.get(set) {
+            return id;
+        }
+        for a in set {
+            self.attr(a);
+        }
+        let id = self.sets.len() as SetId;
+        self.sets.push(set.clone());
+        self.set_ids.insert(set.clone(), id);
+        id
+    }
+
+    /// The attribute set behind an id.
+    pub(crate) fn set(&self, id: SetId) -> &AttrSet {
+        &self.sets[id as usize]
+    }
+
+    fn ids_of(&self, id: SetId) -> Vec<u32> {
+        self.sets[id as usize]
+            .iter()
+            .filter_map(|a| self.attr_ids.get(a).copied())
+            .collect()
+    }
+
+    /// The closure of a gate: identity, FDs forwards, injective FDs backwards.
+    fn closure(&self, gate: SetId) -> Vec<u32> {
+        let mut have: Vec<u32> = self.ids_of(gate);
+        have.sort_unstable();
+        loop {
+            let mut grew = false;
+            for (from, to, injective) in &self.fds {
+                if from.iter().all(|a| have.binary_search(a).is_ok())
+                    && let Err(pos) = have.binary_search(to)
+                {
+                    have.insert(pos, *to);
+                    grew = true;
+                }
+                if *injective && have.binary_search(to).is_ok() {
+                    for a in from {
+                        if let Err(pos) = have.binary_search(a) {
+                            have.insert(pos, *a);
+                            grew = true;
+                        }
+                    }
+                }
+            }
+            if !grew {
+                return have;
+            }
+        }
+    }
+
+    /// `compatible(g, k)`: `k` is non-empty and `k ⊆ closure(g)`.
+    pub(crate) fn compatible(&mut self, gate: SetId, key: SetId) -> bool {
+        if let Some(&c) = self.compat_memo.get(&(gate, key)) {
+            return c;
+        }
+        let key_ids = self.ids_of(key);
+        let result = !key_ids.is_empty() && {
+            let closure = self.closure(gate);
+            key_ids.iter().all(|a| closure.binary_search(a).is_ok())
+        };
+        self.compat_memo.insert((gate, key), result);
+        result
+    }
+
+    /// A seal on `key` is compatible with every gate.
+    pub(crate) fn compatible_all(&mut self, gates: &[SetId], key: SetId) -> bool {
+        !gates.is_empty() && gates.iter().all(|&g| self.compatible(g, key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::label::attrs;
+
+    fn check(fds: &[Fd], gate: &[&str], key: &[&str]) -> bool {
+        let mut a = Attrs::new(fds);
+        let g = a.intern(&attrs(gate.iter().copied()));
+        let k = a.intern(&attrs(key.iter().copied()));
+        a.compatible(g, k)
+    }
+
+    fn injective(from: &[&str], to: &str) -> Fd {
+        Fd {
+            from: attrs(from.iter().copied()),
+            to: to.to_string(),
+            injective: true,
+        }
+    }
+
+    #[test]
+    fn spec_examples_of_compatibility() {
+        assert!(check(&[], &["id", "campaign"], &["campaign"]));
+        assert!(!check(&[], &["campaign"], &["campaign", "region"]));
+        let fds = [injective(&["company"], "symbol")];
+        assert!(check(&fds, &["symbol"], &["company"]));
+        assert!(!check(&fds, &["city"], &["company"]));
+    }
+
+    #[test]
+    fn empty_key_and_empty_gate_are_never_compatible() {
+        assert!(!check(&[], &["a"], &[]));
+        assert!(!check(&[], &[], &["a"]));
+    }
+
+    #[test]
+    fn non_injective_fd_only_goes_forwards() {
+        let fd = Fd {
+            from: attrs(["company"]),
+            to: "city".to_string(),
+            injective: false,
+        };
+        assert!(check(std::slice::from_ref(&fd), &["company"], &["city"]));
+        assert!(!check(&[fd], &["city"], &["company"]));
+    }
+
+    #[test]
+    fn fds_chain_transitively() {
+        let fds = [injective(&["a"], "b"), injective(&["b"], "c")];
+        assert!(check(&fds, &["c"], &["a"]));
+        assert!(check(&fds, &["a"], &["c"]));
+    }
+}

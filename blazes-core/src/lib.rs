@@ -1,0 +1,42 @@
+//! The BLAZES analysis (Alvaro et al., ICDE 2014): the model of annotated
+//! dataflows, the label rules, and coordination selection.
+//!
+//! This crate is the single source of truth for the rules. The `blazes` crate
+//! (runtime, grey-box reader, command line) and the `blazes-macros` crate
+//! (compile-time check) both call [`analyze`].
+//!
+//! ```
+//! use blazes_core::{analyze, attrs, Annotation, Component, Dataflow, Label, Stream};
+//!
+//! let dataflow = Dataflow::new()
+//!     .component(Component::new("Splitter").path("tweets", "words", Annotation::cr()))
+//!     .component(Component::new("Count").path("words", "counts", Annotation::ow(attrs(["word", "batch"]))))
+//!     .stream(Stream::between("tweets", "Splitter.tweets").sealed(attrs(["batch"])))
+//!     .stream(Stream::between("Splitter.words", "Count.words"))
+//!     .stream(Stream::between("Count.counts", "db"));
+//! let analysis = analyze(&dataflow).expect("valid dataflow");
+//! assert_eq!(analysis.outputs["Splitter.words"], Label::Seal(attrs(["batch"])));
+//! assert_eq!(analysis.sinks["db"], Label::Async);
+//! assert!(analysis.ok());
+//! ```
+
+#![warn(missing_docs)]
+
+mod analyze;
+mod attrs_closure;
+mod engine;
+
+pub mod label;
+pub mod model;
+mod portgraph;
+pub mod result;
+mod rules;
+pub mod validate;
+
+pub use analyze::analyze;
+pub use label::{Annotation, AttrSet, Internal, Label, PathKind, attrs};
+pub use model::{
+    Component, Dataflow, Endpoint, Fd, Path, Permission, Requirement, Stream, StreamAnnotation,
+};
+pub use result::{Analysis, Coordination, Derivation, Fix, OrderKind, Strategy, Violation, Vote};
+pub use validate::{ValidationError, validate};

@@ -1,0 +1,296 @@
+//! What the analysis returns: labels, derivations, the coordination plan,
+//! residual labels and the violations of the requirement.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::label::{Annotation, AttrSet, Internal, Label, attrs_to_string};
+use crate::model::{Permission, Requirement};
+
+/// An inference rule of paper Fig. 9 (spec §4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// `OR_g` over `Async`, `Run` or `Seal` adds `NDRead_g`.
+    R1,
+    /// `OW_g` over `Async` or `Run` adds `Taint`.
+    R2,
+    /// `CW` or `OW_g` over `Inst` adds `Taint`.
+    R3,
+    /// `OW_g` over an incompatible `Seal_k` adds `Taint`.
+    R4,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rule::R1 => "R1",
+            Rule::R2 => "R2",
+            Rule::R3 => "R3",
+            Rule::R4 => "R4",
+        })
+    }
+}
+
+/// How a contribution reaches the node being derived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// A path of the component from this input interface.
+    Path {
+        /// The component.
+        component: String,
+        /// The input interface.
+        input: String,
+    },
+    /// A stream entering a collapsed cycle, from this producer.
+    Stream {
+        /// The producer (`Comp.iface` or a source name).
+        from: String,
+        /// The input it enters (`Comp.iface`).
+        to: String,
+    },
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Via::Path { component, input } => write!(f, "{component}.{input}"),
+            Via::Stream { from, to } => write!(f, "{from}->{to}"),
+        }
+    }
+}
+
+/// One path's part in a node's label: its input label, its annotation, the
+/// rule that fired (if any) and the label it preserves (rule `(p)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contribution {
+    /// Where the input comes from.
+    pub via: Via,
+    /// The input label `L_in`.
+    pub input: Label,
+    /// The annotation applied (joined with the cycle's inside a cycle).
+    pub annotation: Annotation,
+    /// The inference rule that fired and the internal label it added.
+    pub fired: Option<(Rule, Internal)>,
+    /// The label the path passes on.
+    pub preserved: Label,
+    /// The producers feeding this part's input: `Comp.iface` outputs or
+    /// source names.
+    pub upstream: Vec<String>,
+}
+
+/// One step of reconciliation (paper Fig. 10).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reconciled {
+    /// `Taint` was present: `rep ? Diverge : Run` was added, or, under
+    /// ordering, `Run` (dynamic) or nothing (static).
+    Taint {
+        /// The label added; `None` when static ordering repaired it.
+        added: Option<Label>,
+    },
+    /// An `NDRead` was not protected: `rep ? Inst : Run` was added, or, under
+    /// ordering, `Run` (dynamic) or nothing (static).
+    Unprotected {
+        /// Its gates.
+        gates: Vec<AttrSet>,
+        /// The label added; `None` when static ordering repaired it.
+        added: Option<Label>,
+    },
+    /// An `NDRead` was protected by compatible seals on every write path
+    /// (or because no path writes).
+    Protected {
+        /// Its gates.
+        gates: Vec<AttrSet>,
+        /// The seal keys of the write paths (empty when nothing writes).
+        seals: Vec<AttrSet>,
+    },
+}
+
+/// How ordering is realised at a node (spec §5).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderKind {
+    /// Inputs carry `seq`: applied in that order, no service needed.
+    Static {
+        /// The sequence attribute(s).
+        seq: AttrSet,
+    },
+    /// A sequencer decides one order per run.
+    Dynamic,
+}
+
+impl fmt::Display for OrderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OrderKind::Static { seq } => write!(f, "static on seq {}", attrs_to_string(seq)),
+            OrderKind::Dynamic => f.write_str("dynamic (sequencer)"),
+        }
+    }
+}
+
+/// The derivation of one node's label: contributions, reconciliation, merge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Derivation {
+    /// The node: `Comp.iface` for an output, or the cycle's ports joined by `+`.
+    pub node: String,
+    /// The components whose outputs are merged.
+    pub components: Vec<String>,
+    /// Whether the node is replicated for the analysis.
+    pub rep: bool,
+    /// Each path's (or entering stream's) part.
+    pub contributions: Vec<Contribution>,
+    /// What reconciliation did.
+    pub reconciled: Vec<Reconciled>,
+    /// Ordering applied at this node in this pass, if any.
+    pub ordered: Option<OrderKind>,
+    /// The merged label.
+    pub label: Label,
+    /// True when reconciliation raised the label above every contribution.
+    pub introduced: bool,
+}
+
+/// The vote a seal buffer takes before releasing a partition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Vote {
+    /// Every producer of the partition must seal it.
+    Unanimous,
+    /// One producer per partition: its seal suffices.
+    Independent,
+}
+
+impl fmt::Display for Vote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Vote::Unanimous => "unanimous",
+            Vote::Independent => "independent",
+        })
+    }
+}
+
+/// The coordination chosen at one component.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// A seal buffer on `key`.
+    Seal {
+        /// The seal key.
+        key: AttrSet,
+        /// The vote.
+        vote: Vote,
+    },
+    /// Ordering of the offending inputs.
+    Order {
+        /// Static or dynamic.
+        kind: OrderKind,
+    },
+}
+
+/// One coordination point of the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coordination {
+    /// The component where the wrapper goes.
+    pub component: String,
+    /// Seal or order.
+    pub strategy: Strategy,
+    /// The input interfaces the wrapper holds or orders.
+    pub inputs: Vec<String>,
+    /// The output whose label it protects or repairs (`Comp.iface`).
+    pub output: String,
+    /// Whether the permission lets blazes synthesise it.
+    pub applied: bool,
+}
+
+/// A way to remove a violation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fix {
+    /// Seal a stream on a key compatible with the gate.
+    Seal {
+        /// The streams to seal (as `from->to` or a source name).
+        streams: Vec<String>,
+        /// The gate the key must be compatible with: any non-empty subset works.
+        gate: AttrSet,
+    },
+    /// Accept ordering at a component.
+    Order {
+        /// The component.
+        component: String,
+        /// Static when the inputs carry `seq`, else dynamic.
+        kind: OrderKind,
+        /// The label the node then has at best.
+        yields: Label,
+    },
+    /// Annotate the offending inputs with `seq` for a static order.
+    Sequence {
+        /// The streams that need `seq`.
+        streams: Vec<String>,
+    },
+    /// The anomaly comes from upstream: fix that node first.
+    Upstream {
+        /// The upstream node.
+        node: String,
+    },
+}
+
+/// A node where the anomaly reaching a violating sink is introduced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause {
+    /// The node (`Comp.iface`, or a cycle).
+    pub node: String,
+    /// Its label.
+    pub label: Label,
+    /// Why, in plain words.
+    pub why: String,
+    /// What would fix it.
+    pub fixes: Vec<Fix>,
+}
+
+/// A sink whose residual label exceeds the requirement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The sink's name.
+    pub sink: String,
+    /// Its residual label.
+    pub label: Label,
+    /// Where the anomaly is introduced, upstream first.
+    pub causes: Vec<Cause>,
+}
+
+/// Everything the analysis found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Analysis {
+    /// The dataflow's name, if any.
+    pub name: Option<String>,
+    /// The requirement checked.
+    pub requires: Requirement,
+    /// The coordination permitted.
+    pub coordinate: Permission,
+    /// Analysis labels of output interfaces, by `Comp.iface` (spec §4).
+    pub outputs: BTreeMap<String, Label>,
+    /// Analysis labels of input interfaces, by `Comp.iface`.
+    pub inputs: BTreeMap<String, Label>,
+    /// Analysis labels of sinks.
+    pub sinks: BTreeMap<String, Label>,
+    /// Labels of sources as declared.
+    pub sources: BTreeMap<String, Label>,
+    /// Derivations of output interfaces (and cycles), by node name; every
+    /// output port of a cycle maps to the cycle's derivation.
+    pub derivations: BTreeMap<String, Derivation>,
+    /// Labels of streams, by `from->to`, after the stream's own seal (spec §1).
+    pub streams: BTreeMap<String, Label>,
+    /// The coordination plan (spec §5).
+    pub coordination: Vec<Coordination>,
+    /// Output labels after the permitted coordination.
+    pub residual_outputs: BTreeMap<String, Label>,
+    /// Sink labels after the permitted coordination.
+    pub residual: BTreeMap<String, Label>,
+    /// Derivations after the permitted coordination.
+    pub residual_derivations: BTreeMap<String, Derivation>,
+    /// Sinks above the requirement.
+    pub violations: Vec<Violation>,
+    /// For each sink, the producers feeding it.
+    pub sink_feeds: BTreeMap<String, Vec<String>>,
+}
+
+impl Analysis {
+    /// True when every sink meets the requirement after coordination.
+    pub fn ok(&self) -> bool {
+        self.violations.is_empty()
+    }
+}

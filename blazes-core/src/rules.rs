@@ -1,0 +1,314 @@
+//! The rules of spec §4.4 and §5 for one node: inference (paper Fig. 9),
+//! reconciliation (Fig. 10), merge, and the ordering repair. This is the only
+//! place they are written down.
+
+use crate::attrs_closure::{Attrs, SetId};
+use crate::label::PathKind;
+use crate::result::Rule;
+
+/// A stream label with interned seal key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lab {
+    Seal(SetId),
+    Async,
+    Run,
+    Inst,
+    Diverge,
+}
+
+impl Lab {
+    pub(crate) fn severity(self) -> u8 {
+        match self {
+            Lab::Seal(_) => 1,
+            Lab::Async => 2,
+            Lab::Run => 3,
+            Lab::Inst => 4,
+            Lab::Diverge => 5,
+        }
+    }
+
+    fn from_severity(severity: u8) -> Lab {
+        match severity {
+            0..=2 => Lab::Async,
+            3 => Lab::Run,
+            4 => Lab::Inst,
+            _ => Lab::Diverge,
+        }
+    }
+}
+
+/// What is known of a port or stream: its label, whether its seal is
+/// independent (one producer per partition), and its `seq` key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct State {
+    pub(crate) label: Lab,
+    pub(crate) independent: bool,
+    pub(crate) seq: Option<SetId>,
+}
+
+impl State {
+    /// An unannotated, deterministic input.
+    pub(crate) const ASYNC: State = State {
+        label: Lab::Async,
+        independent: false,
+        seq: None,
+    };
+
+    pub(crate) fn plain(label: Lab) -> State {
+        State {
+            label,
+            independent: false,
+            seq: None,
+        }
+    }
+}
+
+/// Merge (spec §4.4): the highest severity; a `Seal` survives only when every
+/// part is a seal on one key; independence only through a single part; `seq`
+/// only when every part carries the same one and contents are deterministic.
+/// Nothing to merge gives `Async`.
+pub(crate) fn merge(parts: impl IntoIterator<Item = State>) -> State {
+    let mut count = 0usize;
+    let mut seal: Option<SetId> = None;
+    let mut all_same_seal = true;
+    let mut max_severity = 0u8;
+    let mut independent = true;
+    let mut seq: Option<SetId> = None;
+    let mut all_same_seq = true;
+    for part in parts {
+        count += 1;
+        match part.label {
+            Lab::Seal(k) => match seal {
+                None if count == 1 => seal = Some(k),
+                Some(s) if s == k => {}
+                _ => all_same_seal = false,
+            },
+            other => {
+                all_same_seal = false;
+                max_severity = max_severity.max(other.severity());
+            }
+        }
+        independent &= part.independent;
+        match (part.seq, seq) {
+            (Some(k), None) if count == 1 => seq = Some(k),
+            (Some(k), Some(s)) if k == s => {}
+            _ => all_same_seq = false,
+        }
+    }
+    if count == 0 {
+        return State::ASYNC;
+    }
+    let label = match seal {
+        Some(k) if all_same_seal => Lab::Seal(k),
+        _ => Lab::from_severity(max_severity),
+    };
+    State {
+        label,
+        independent: independent && count == 1 && matches!(label, Lab::Seal(_)),
+        seq: if all_same_seq && label.severity() <= 2 {
+            seq
+        } else {
+            None
+        },
+    }
+}
+
+/// One path (or stream entering a cycle) into the node.
+#[derive(Clone, Debug)]
+pub(crate) struct PathIn {
+    pub(crate) input: State,
+    pub(crate) kind: PathKind,
+    pub(crate) gates: Vec<SetId>,
+}
+
+/// An internal label added by inference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Fired {
+    NdRead,
+    Taint,
+}
+
+/// A reconciliation step; `added` is what it added after any ordering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    Taint { added: Option<Lab> },
+    Unprotected { path: usize, added: Option<Lab> },
+    Protected { path: usize, seals: Vec<SetId> },
+}
+
+/// Ordering applied at a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    Static(SetId),
+    Dynamic,
+}
+
+/// The outcome of the rules at one node.
+#[derive(Clone, Debug)]
+pub(crate) struct Outcome {
+    /// Per path: the rule that fired, if any.
+    pub(crate) fired: Vec<Option<(Rule, Fired)>>,
+    /// Per path: what it preserves (rule `(p)`).
+    pub(crate) preserved: Vec<State>,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) ordered: Option<Order>,
+    pub(crate) state: State,
+    /// Reconciliation (before any ordering) raised the label above every
+    /// preserved part.
+    pub(crate) introduced: bool,
+    /// Paths whose inputs must be ordered to remove what was introduced.
+    pub(crate) offending: Vec<usize>,
+    /// Seal buffers the node relies on: (path, key, independent).
+    pub(crate) seals: Vec<(usize, SetId, bool)>,
+}
+
+/// Inference for one path (paper Fig. 9, completed as in spec §4.4).
+fn infer(path: &PathIn, attrs: &mut Attrs) -> (Option<(Rule, Fired)>, State) {
+    let l = path.input.label;
+    let fired = match (path.kind, l) {
+        (PathKind::OR, Lab::Async | Lab::Run | Lab::Seal(_)) => Some((Rule::R1, Fired::NdRead)),
+        (PathKind::OW, Lab::Async | Lab::Run) => Some((Rule::R2, Fired::Taint)),
+        (PathKind::CW | PathKind::OW, Lab::Inst) => Some((Rule::R3, Fired::Taint)),
+        (PathKind::OW, Lab::Seal(k)) if !attrs.compatible_all(&path.gates, k) => {
+            Some((Rule::R4, Fired::Taint))
+        }
+        _ => None,
+    };
+    let preserved = if path.kind.is_order_sensitive() {
+        // An order-sensitive path consumes the punctuation and the order.
+        State::plain(match l {
+            Lab::Seal(_) => Lab::Async,
+            other => other,
+        })
+    } else {
+        path.input
+    };
+    (fired, preserved)
+}
+
+/// Applies the rules at one node. With `repair`, a node whose reconciliation
+/// introduced an anomaly gets its offending inputs ordered (spec §5).
+pub(crate) fn derive(paths: &[PathIn], rep: bool, attrs: &mut Attrs, repair: bool) -> Outcome {
+    let mut fired = Vec::with_capacity(paths.len());
+    let mut preserved = Vec::with_capacity(paths.len());
+    for p in paths {
+        let (f, s) = infer(p, attrs);
+        fired.push(f);
+        preserved.push(s);
+    }
+    let writes: Vec<usize> = (0..paths.len())
+        .filter(|&i| paths[i].kind.writes_state())
+        .collect();
+
+    // Reconciliation (paper Fig. 10).
+    let mut steps = Vec::new();
+    let mut offending = Vec::new();
+    let mut seals = Vec::new();
+    let tainting: Vec<usize> = (0..paths.len())
+        .filter(|&i| matches!(fired[i], Some((_, Fired::Taint))))
+        .collect();
+    if !tainting.is_empty() {
+        steps.push(Step::Taint {
+            added: Some(if rep { Lab::Diverge } else { Lab::Run }),
+        });
+        offending.extend(&tainting);
+    }
+    for (i, p) in paths.iter().enumerate() {
+        if matches!(fired[i], Some((_, Fired::NdRead))) {
+            let mut write_seals = Vec::new();
+            let protected = writes.iter().all(|&w| match paths[w].input.label {
+                Lab::Seal(k) if attrs.compatible_all(&p.gates, k) => {
+                    write_seals.push((w, k, paths[w].input.independent));
+                    true
+                }
+                _ => false,
+            });
+            if protected {
+                if !write_seals.is_empty() {
+                    seals.push((i, write_seals[0].1, write_seals.iter().all(|s| s.2)));
+                    seals.extend(write_seals.iter().copied());
+                }
+                steps.push(Step::Protected {
+                    path: i,
+                    seals: write_seals.iter().map(|s| s.1).collect(),
+                });
+            } else {
+                steps.push(Step::Unprotected {
+                    path: i,
+                    added: Some(if rep { Lab::Inst } else { Lab::Run }),
+                });
+                offending.push(i);
+                offending.extend(&writes);
+            }
+        }
+    }
+    for (i, p) in paths.iter().enumerate() {
+        if p.kind == PathKind::OW
+            && let Lab::Seal(k) = p.input.label
+            && fired[i].is_none()
+        {
+            seals.push((i, k, p.input.independent));
+        }
+    }
+    offending.sort_unstable();
+    offending.dedup();
+
+    let max_preserved = preserved
+        .iter()
+        .map(|s| s.label.severity())
+        .max()
+        .unwrap_or(0);
+    let max_added = added_labels(&steps).map(Lab::severity).max().unwrap_or(0);
+    let introduced = max_added > max_preserved;
+
+    let mut ordered = None;
+    if repair && introduced {
+        let order = static_order(paths, &offending).map_or(Order::Dynamic, Order::Static);
+        for step in &mut steps {
+            if let Step::Taint { added } | Step::Unprotected { added, .. } = step {
+                *added = match order {
+                    Order::Static(_) => None,
+                    Order::Dynamic => added.map(|_| Lab::Run),
+                };
+            }
+        }
+        ordered = Some(order);
+    }
+
+    let state = merge(
+        preserved
+            .iter()
+            .copied()
+            .chain(added_labels(&steps).map(State::plain)),
+    );
+    Outcome {
+        fired,
+        preserved,
+        steps,
+        ordered,
+        state,
+        introduced,
+        offending,
+        seals,
+    }
+}
+
+fn added_labels(steps: &[Step]) -> impl Iterator<Item = Lab> + '_ {
+    steps.iter().filter_map(|s| match s {
+        Step::Taint { added } | Step::Unprotected { added, .. } => *added,
+        Step::Protected { .. } => None,
+    })
+}
+
+/// Static order applies when every offending input carries the same `seq`.
+fn static_order(paths: &[PathIn], offending: &[usize]) -> Option<SetId> {
+    let mut seq = None;
+    for &i in offending {
+        let s = paths[i].input.seq?;
+        if seq.is_some_and(|q| q != s) {
+            return None;
+        }
+        seq = Some(s);
+    }
+    seq
+}
