@@ -1,0 +1,55 @@
+//! The contract between a component's code and the runtime: a [`Handler`]
+//! receives tuples on named input interfaces and emits on named outputs.
+//! `#[component]` implements it from the annotated handler methods.
+
+use std::fmt;
+
+use crate::tuple::Tuple;
+
+/// Collects what a handler emits, by output interface.
+#[derive(Debug, Default)]
+pub struct Emit {
+    emitted: Vec<(String, Tuple)>,
+}
+
+impl Emit {
+    /// An empty collector.
+    pub fn new() -> Emit {
+        Emit::default()
+    }
+
+    /// Emits `tuple` on the output interface `output`.
+    pub fn emit(&mut self, output: &str, tuple: Tuple) {
+        self.emitted.push((output.to_string(), tuple));
+    }
+
+    /// Takes everything emitted so far, in emission order.
+    pub fn drain(&mut self) -> Vec<(String, Tuple)> {
+        std::mem::take(&mut self.emitted)
+    }
+}
+
+/// A tuple arrived on an interface the handler does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownInput(pub String);
+
+impl fmt::Display for UnknownInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no handler for input interface `{}`", self.0)
+    }
+}
+
+impl std::error::Error for UnknownInput {}
+
+/// A component's behaviour, called by the runtime (and its coordination
+/// wrappers) one input at a time.
+pub trait Handler: Send + 'static {
+    /// Handles one tuple arriving on input interface `input`.
+    fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput>;
+
+    /// Called after the seal buffer released partition `partition` (the
+    /// seal-key values) of input `input`: every tuple of it has been handled.
+    fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut Emit) {
+        let _ = (input, partition, out);
+    }
+}

@@ -1,0 +1,138 @@
+//! Records as named attribute values (Bloom-style tuples): the data model the
+//! runtime partitions, seals and orders by attribute name.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// One attribute value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Value {
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Str(Arc<str>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Int(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Str(Arc::from(v))
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Str(Arc::from(v))
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(v) => write!(f, "{v}"),
+            Value::Str(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// A record: attribute values by name, kept sorted by name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Tuple {
+    fields: Vec<(Arc<str>, Value)>,
+}
+
+impl Tuple {
+    /// An empty tuple.
+    pub fn new() -> Tuple {
+        Tuple::default()
+    }
+
+    /// Sets an attribute (builder style).
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Tuple {
+        self.set(name, value);
+        self
+    }
+
+    /// Sets an attribute, replacing any previous value.
+    pub fn set(&mut self, name: &str, value: impl Into<Value>) {
+        let value = value.into();
+        match self.fields.binary_search_by(|(n, _)| (**n).cmp(name)) {
+            Ok(i) => self.fields[i].1 = value,
+            Err(i) => self.fields.insert(i, (Arc::from(name), value)),
+        }
+    }
+
+    /// The value of an attribute.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.fields
+            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .ok()
+            .map(|i| &self.fields[i].1)
+    }
+
+    /// The value of an integer attribute.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.get(name)? {
+            Value::Int(v) => Some(*v),
+            Value::Str(_) => None,
+        }
+    }
+
+    /// The value of a string attribute.
+    pub fn str(&self, name: &str) -> Option<&str> {
+        match self.get(name)? {
+            Value::Str(s) => Some(s),
+            Value::Int(_) => None,
+        }
+    }
+
+    /// The tuple restricted to the given attributes; `None` if one is missing.
+    pub fn project<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Option<Tuple> {
+        let mut out = Tuple::new();
+        for name in names {
+            out.set(name, self.get(name)?.clone());
+        }
+        Some(out)
+    }
+
+    /// The attributes, sorted by name.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.fields.iter().map(|(n, v)| (&**n, v))
+    }
+}
+
+impl fmt::Display for Tuple {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, (n, v)) in self.fields.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{n}: {v}")?;
+        }
+        f.write_str("}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_keeps_fields_sorted_and_replaces() {
+        let t = Tuple::new()
+            .with("word", "a")
+            .with("batch", 3)
+            .with("word", "b");
+        assert_eq!(t.to_string(), r#"{batch: 3, word: "b"}"#);
+        assert_eq!(t.int("batch"), Some(3));
+        assert_eq!(t.str("word"), Some("b"));
+        assert_eq!(t.project(["batch"]), Some(Tuple::new().with("batch", 3)));
+        assert_eq!(t.project(["missing"]), None);
+    }
+}
