@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod handler;
+pub mod report;
 pub mod tuple;
 
 pub use blazes_core::*;
