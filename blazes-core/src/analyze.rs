@@ -1,7 +1,8 @@
 //! The analysis entry point: label pass, coordination plan, residual labels
 //! and violations (spec §4–§5).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
@@ -261,24 +262,30 @@ impl View<'_, '_> {
     /// pass), grouped by component (spec §5).
     fn plan(&self, deployed: &Pass, planned: &Pass, permission: Permission) -> Vec<Coordination> {
         let mut plan: Vec<Coordination> = Vec::new();
-        let mut add = |component: &str, strategy: Strategy, input: &str, output: &str, applied| {
-            if let Some(existing) = plan
-                .iter_mut()
-                .find(|c| c.component == component && c.strategy == strategy && c.output == output)
+        // Where each (component, strategy, output) point sits in `plan`.
+        let mut points: HashMap<(String, Strategy, String), usize> = HashMap::new();
+        let mut add =
+            |component: &str, strategy: Strategy, input: &str, output: &str, applied| match points
+                .entry((component.to_string(), strategy, output.to_string()))
             {
-                if !existing.inputs.iter().any(|i| i == input) {
-                    existing.inputs.push(input.to_string());
+                Entry::Occupied(point) => {
+                    let existing = &mut plan[*point.get()];
+                    if !existing.inputs.iter().any(|i| i == input) {
+                        existing.inputs.push(input.to_string());
+                    }
                 }
-            } else {
-                plan.push(Coordination {
-                    component: component.to_string(),
-                    strategy,
-                    inputs: vec![input.to_string()],
-                    output: output.to_string(),
-                    applied,
-                });
-            }
-        };
+                Entry::Vacant(point) => {
+                    let (component, strategy, output) = point.key().clone();
+                    point.insert(plan.len());
+                    plan.push(Coordination {
+                        component,
+                        strategy,
+                        inputs: vec![input.to_string()],
+                        output,
+                        applied,
+                    });
+                }
+            };
         for d in deployed.derivations.iter().flatten() {
             let output = self.node_name(d);
             for &(path, key, independent) in &d.outcome.seals {
