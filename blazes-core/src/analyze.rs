@@ -302,6 +302,9 @@ impl View<'_, '_> {
                 }
             };
         for d in deployed.derivations.iter().flatten() {
+            if d.outcome.seals.is_empty() {
+                continue;
+            }
             let output = self.node_name(d);
             for &(path, key, independent) in &d.outcome.seals {
                 let port = d.sources[path].input_port();
