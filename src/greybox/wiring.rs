@@ -103,7 +103,7 @@ mod tests {
     }
 
     #[test]
-    fn an_output_feeds_every_other_consumer_but_not_itself() {
+    fn an_output_feeds_every_other_consumer_but_not_itself_whose_input_is_a_source() {
         let components = [
             Component::new("A").path("y", "y", Annotation::cr()),
             Component::new("B").path("y", "b", Annotation::cr()),
@@ -112,7 +112,7 @@ mod tests {
         let streams = by_name(&components, &[]);
         assert_eq!(
             names(&streams),
-            ["A.y->B.y", "A.y->C.y", "B.b->b", "C.c->c"]
+            ["y->A.y", "A.y->B.y", "A.y->C.y", "B.b->b", "C.c->c"]
         );
     }
 }
