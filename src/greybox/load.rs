@@ -107,7 +107,11 @@ pub(crate) fn load(source: &SourceText<'_>, problems: &mut Problems) -> Option<N
     match loader.root {
         Some(root) if !root.is_null() => Some(root),
         root => {
-            let span = root.map_or(Span::new(0, 0), |r| r.span);
+            // Point at an explicit `~`/`null`; an implicit empty document is
+            // reported at the start of the file.
+            let span = root
+                .filter(|r| r.span.end > r.span.start)
+                .map_or(Span::new(0, 0), |r| r.span);
             loader.problems.push(
                 Problem::new(
                     span,
