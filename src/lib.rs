@@ -5,6 +5,8 @@
 
 #![warn(missing_docs)]
 
+/// The grey-box file reader: YAML annotation blocks into a validated dataflow.
+pub mod greybox;
 pub mod handler;
 pub mod report;
 pub mod tuple;
