@@ -161,14 +161,12 @@ fn summary(analysis: &Analysis) -> Value {
     for label in analysis.outputs.values() {
         labels[usize::from(label.severity()) - 1] += 1;
     }
-    let mut cycles: Vec<&str> = analysis
-        .derivations
-        .values()
-        .map(|d| d.node.as_str())
+    let cycles: Vec<String> = analysis
+        .derivations()
+        .into_iter()
+        .map(|d| d.node)
         .filter(|node| node.starts_with("cycle["))
         .collect();
-    cycles.sort_unstable();
-    cycles.dedup();
     json!({
         "output_labels": {
             "Seal": labels[0], "Async": labels[1], "Run": labels[2],

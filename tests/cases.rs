@@ -56,7 +56,7 @@ fn fixes_of_only_violation(a: &Analysis, sink: &str, expected: Label) -> Vec<Fix
     let violation = &a.violations[0];
     assert_eq!(violation.sink, sink);
     assert_eq!(violation.label, expected);
-    violation.causes[0].fixes.clone()
+    a.causes(violation)[0].fixes.clone()
 }
 
 #[test]

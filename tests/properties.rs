@@ -402,8 +402,8 @@ struct Coverage {
 impl Coverage {
     fn record(&mut self, dataflow: &Dataflow, analysis: &Analysis) {
         self.cycles += analysis
-            .derivations
-            .values()
+            .derivations()
+            .iter()
             .filter(|d| d.node.starts_with("cycle["))
             .count();
         let mut into: BTreeMap<&Endpoint, usize> = BTreeMap::new();

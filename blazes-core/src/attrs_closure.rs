@@ -1,6 +1,6 @@
 //! Attribute interning and the `compatible` predicate (spec §3).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::label::AttrSet;
 use crate::model::Fd;
@@ -21,11 +21,11 @@ pub(crate) type SetId = u32;
 impl Attrs {
     pub(crate) fn new(fds: &[Fd]) -> Attrs {
         let mut attrs = Attrs {
-            attr_ids: HashMap::new(),
+            attr_ids: HashMap::default(),
             sets: Vec::new(),
-            set_ids: HashMap::new(),
+            set_ids: HashMap::default(),
             fds: Vec::new(),
-            compat_memo: HashMap::new(),
+            compat_memo: HashMap::default(),
         };
         for fd in fds {
             let from = fd.from.iter().map(|a| attrs.attr(a)).collect();

@@ -1,8 +1,6 @@
 //! One pass of the analysis over the condensed port graph in topological
 //! order (spec §4.2–§4.4), optionally repairing with ordering (spec §5).
 
-use std::borrow::Cow;
-
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -16,8 +14,12 @@ use crate::rules::{Lab, Outcome, PathIn, State, derive, merge};
 /// Where one input of a node's derivation comes from.
 #[derive(Clone, Debug)]
 pub(crate) enum Source {
-    /// Path `paths[p]` of component `c`, from input port `from`.
-    Path { c: usize, p: usize, from: NodeIndex },
+    /// A path of component `c`, from input port `from` to output port `to`.
+    Path {
+        c: usize,
+        from: NodeIndex,
+        to: NodeIndex,
+    },
     /// A stream entering a cycle at input port `to`, from port `from`.
     Stream { from: NodeIndex, to: NodeIndex },
 }
@@ -34,24 +36,23 @@ impl Source {
 
 /// The derivation of a node (an output port, or a whole cycle).
 #[derive(Clone, Debug)]
-pub(crate) struct NodeDerivation<'a> {
+pub(crate) struct NodeDerivation {
     /// Ports sharing this derivation (one output, or every port of a cycle).
     pub(crate) ports: Vec<NodeIndex>,
     pub(crate) rep: bool,
     pub(crate) sources: Vec<Source>,
+    /// Per part: its input and the annotation applied (joined with the
+    /// cycle's inside a cycle), with interned gates.
     pub(crate) paths: Vec<PathIn>,
-    /// Per part: the annotation applied, borrowed from the dataflow unless a
-    /// cycle joined it.
-    pub(crate) annotations: Vec<Cow<'a, Annotation>>,
     pub(crate) outcome: Outcome,
 }
 
 /// The labels of one pass.
-pub(crate) struct Pass<'a> {
+pub(crate) struct Pass {
     /// Per port-graph node.
     pub(crate) states: Vec<State>,
     /// Per SCC: its derivation, for output ports and cycles.
-    pub(crate) derivations: Vec<Option<NodeDerivation<'a>>>,
+    pub(crate) derivations: Vec<Option<NodeDerivation>>,
 }
 
 /// Facts about the dataflow shared by every pass.
@@ -144,7 +145,7 @@ impl<'a> Context<'a> {
 
     /// Runs one pass; with `repair`, ordering is inserted where reconciliation
     /// introduced an anomaly, and labels are re-propagated downstream.
-    pub(crate) fn pass(&mut self, repair: bool) -> Pass<'a> {
+    pub(crate) fn pass(&mut self, repair: bool) -> Pass {
         let n = self.graph.graph.node_count();
         let mut states = vec![State::ASYNC; n];
         let mut derivations = Vec::with_capacity(self.graph.sccs.len());
@@ -191,13 +192,12 @@ impl<'a> Context<'a> {
         node: NodeIndex,
         states: &[State],
         repair: bool,
-    ) -> Option<NodeDerivation<'a>> {
+    ) -> Option<NodeDerivation> {
         let Port::Out(c) = self.graph.graph[node] else {
             return None;
         };
         let mut sources = Vec::new();
         let mut paths = Vec::new();
-        let mut annotations = Vec::new();
         let mut edges: Vec<_> = self
             .graph
             .graph
@@ -215,8 +215,7 @@ impl<'a> Context<'a> {
                 kind: annotation.kind,
                 gates: gates.to_vec(),
             });
-            annotations.push(Cow::Borrowed(annotation));
-            sources.push(Source::Path { c, p, from });
+            sources.push(Source::Path { c, from, to: node });
         }
         let rep = self.rep[c];
         let outcome = derive(&paths, rep, &mut self.attrs, repair);
@@ -225,14 +224,13 @@ impl<'a> Context<'a> {
             rep,
             sources,
             paths,
-            annotations,
             outcome,
         })
     }
 
     /// A cycle (spec §4.2): entering paths join the cycle's annotation,
     /// entering streams take it; seals inside count for nothing.
-    fn derive_cycle(&mut self, scc: usize, states: &[State], repair: bool) -> NodeDerivation<'a> {
+    fn derive_cycle(&mut self, scc: usize, states: &[State], repair: bool) -> NodeDerivation {
         let g = &self.graph.graph;
         let members = &self.graph.sccs[scc];
         let inside = |n: NodeIndex| self.graph.scc_of[n.index()] == scc;
@@ -262,8 +260,8 @@ impl<'a> Context<'a> {
                     Edge::Path(c, p) => entering.push((
                         Source::Path {
                             c,
-                            p,
                             from: e.source(),
+                            to: m,
                         },
                         self.dataflow.components[c].paths[p].annotation.join(&cycle),
                         states[e.source().index()],
@@ -281,7 +279,6 @@ impl<'a> Context<'a> {
         }
         let mut sources = Vec::new();
         let mut paths = Vec::new();
-        let mut annotations = Vec::new();
         for (source, annotation, input) in entering {
             let gates = annotation
                 .gates
@@ -293,7 +290,6 @@ impl<'a> Context<'a> {
                 kind: annotation.kind,
                 gates,
             });
-            annotations.push(Cow::Owned(annotation));
             sources.push(source);
         }
         let outcome = derive(&paths, rep, &mut self.attrs, repair);
@@ -302,8 +298,15 @@ impl<'a> Context<'a> {
             rep,
             sources,
             paths,
-            annotations,
             outcome,
         }
+    }
+}
+
+impl Context<'_> {
+    /// Gives up the port graph and the interned attributes, once the passes
+    /// are done, so an [`Analysis`](crate::Analysis) can keep them.
+    pub(crate) fn into_parts(self) -> (PortGraph, Attrs) {
+        (self.graph, self.attrs)
     }
 }

@@ -107,10 +107,9 @@ fn gates_text(gates: &[AttrSet]) -> String {
 /// The derivation of `node` (an output `Comp.iface` or a sink) and of every
 /// node it depends on, upstream first; `None` if there is no such node.
 pub fn derivation_tree(analysis: &Analysis, node: &str) -> Option<String> {
-    let derivations = &analysis.derivations;
     let mut roots: Vec<String> = Vec::new();
     let mut header = String::new();
-    if derivations.contains_key(node) {
+    if analysis.outputs.contains_key(node) {
         roots.push(node.to_string());
     } else if let Some(label) = analysis.sinks.get(node) {
         let feeds = analysis.sink_feeds.get(node).cloned().unwrap_or_default();
@@ -125,13 +124,13 @@ pub fn derivation_tree(analysis: &Analysis, node: &str) -> Option<String> {
     } else {
         return None;
     }
-    let mut order: Vec<&Derivation> = Vec::new();
+    let mut order: Vec<Derivation> = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for root in &roots {
         visit(analysis, root, &mut seen, &mut order);
     }
     let mut out = String::new();
-    for d in order {
+    for d in &order {
         out.push_str(&derivation(d));
     }
     out.push_str(&header);
@@ -139,24 +138,40 @@ pub fn derivation_tree(analysis: &Analysis, node: &str) -> Option<String> {
 }
 
 /// Depth-first, upstream first; each derivation once (cycles share one).
-fn visit<'a>(
-    analysis: &'a Analysis,
-    node: &str,
+/// Iterative, so long pipelines do not exhaust the stack.
+fn visit(
+    analysis: &Analysis,
+    root: &str,
     seen: &mut BTreeSet<String>,
-    order: &mut Vec<&'a Derivation>,
+    order: &mut Vec<Derivation>,
 ) {
-    let Some(d) = analysis.derivations.get(node) else {
-        return;
-    };
-    if !seen.insert(d.node.clone()) {
-        return;
-    }
-    for c in &d.contributions {
-        for up in &c.upstream {
-            visit(analysis, up, seen, order);
+    // Each frame: a derivation and how many of its upstream names were pushed.
+    let mut stack: Vec<(Derivation, Vec<String>)> = Vec::new();
+    let push =
+        |name: &str, seen: &mut BTreeSet<String>, stack: &mut Vec<(Derivation, Vec<String>)>| {
+            if let Some(d) = analysis.derivation(name)
+                && seen.insert(d.node.clone())
+            {
+                let ups: Vec<String> = d
+                    .contributions
+                    .iter()
+                    .flat_map(|c| c.upstream.iter().cloned())
+                    .rev()
+                    .collect();
+                stack.push((d, ups));
+            }
+        };
+    push(root, seen, &mut stack);
+    while let Some((_, ups)) = stack.last_mut() {
+        match ups.pop() {
+            Some(up) => push(&up, seen, &mut stack),
+            None => {
+                if let Some((d, _)) = stack.pop() {
+                    order.push(d);
+                }
+            }
         }
     }
-    order.push(d);
 }
 
 /// A fix as an instruction.
@@ -230,13 +245,10 @@ pub fn violation(v: &Violation, analysis: &Analysis) -> String {
             "Run"
         }
     );
-    for cause in &v.causes {
+    for cause in analysis.causes(v) {
         let _ = writeln!(out, "  at {} ({}): {}", cause.node, cause.label, cause.why);
-        if let Some(d) = analysis
-            .residual_derivations
-            .get(cause_port(&cause.node, analysis))
-        {
-            for line in derivation(d).lines() {
+        if let Some(d) = analysis.residual_derivation(&cause.node) {
+            for line in derivation(&d).lines() {
                 let _ = writeln!(out, "      {line}");
             }
         }
@@ -245,18 +257,6 @@ pub fn violation(v: &Violation, analysis: &Analysis) -> String {
         }
     }
     out
-}
-
-/// The derivation key of a cause: the node itself, or any port of a cycle.
-fn cause_port<'a>(node: &'a str, analysis: &'a Analysis) -> &'a str {
-    if analysis.residual_derivations.contains_key(node) {
-        return node;
-    }
-    analysis
-        .residual_derivations
-        .iter()
-        .find(|(_, d)| d.node == node)
-        .map_or(node, |(k, _)| k.as_str())
 }
 
 #[cfg(test)]
@@ -280,7 +280,7 @@ mod tests {
     #[test]
     fn derivation_shows_rule_reconciliation_and_merge() {
         let a = analyze(&wordcount()).unwrap();
-        let text = derivation(&a.derivations["Count.counts"]);
+        let text = derivation(&a.derivation("Count.counts").unwrap());
         assert!(
             text.contains("(R2)  Async  OW[batch,word]  =>  Taint"),
             "{text}"

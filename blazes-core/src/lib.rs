@@ -24,14 +24,17 @@
 
 mod analyze;
 mod attrs_closure;
+mod causes;
 mod engine;
 pub mod explain;
 
 pub mod label;
 pub mod model;
+mod plan;
 mod portgraph;
 pub mod result;
 mod rules;
+mod trace;
 pub mod validate;
 
 pub use analyze::analyze;

@@ -207,7 +207,24 @@ impl Stream {
 
     /// The stream's name for reports: `from->to`.
     pub fn name(&self) -> String {
-        format!("{}->{}", self.from, self.to)
+        let mut name = String::with_capacity(48);
+        for (i, end) in [&self.from, &self.to].into_iter().enumerate() {
+            if i == 1 {
+                name.push_str("->");
+            }
+            match end {
+                Endpoint::External(n) => name.push_str(n),
+                Endpoint::Port {
+                    component,
+                    interface,
+                } => {
+                    name.push_str(component);
+                    name.push('.');
+                    name.push_str(interface);
+                }
+            }
+        }
+        name
     }
 }
 

@@ -1,7 +1,7 @@
 //! The port graph (spec §4.1) and its condensation into strongly connected
 //! components (spec §4.2), on petgraph.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -58,8 +58,8 @@ impl PortGraph {
             .collect();
         let mut inputs = Interfaces::default();
         let mut outputs = Interfaces::default();
-        let mut sources: HashMap<&str, NodeIndex> = HashMap::new();
-        let mut sinks: HashMap<&str, NodeIndex> = HashMap::new();
+        let mut sources: HashMap<&str, NodeIndex> = HashMap::default();
+        let mut sinks: HashMap<&str, NodeIndex> = HashMap::default();
 
         for (ci, c) in dataflow.components.iter().enumerate() {
             for (ifaces, port, table) in [

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::label::{Annotation, AttrSet, Internal, Label, attrs_to_string};
 use crate::model::{Permission, Requirement};
+use crate::trace::Trace;
 
 /// An inference rule of paper Fig. 9 (spec §4.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -248,12 +250,13 @@ pub struct Violation {
     pub sink: String,
     /// Its residual label.
     pub label: Label,
-    /// Where the anomaly is introduced, upstream first.
-    pub causes: Vec<Cause>,
+    /// The nodes where the anomaly is introduced, upstream first (as named
+    /// in [`Derivation::node`]); [`Analysis::causes`] explains them.
+    pub causes: Vec<String>,
 }
 
 /// Everything the analysis found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Analysis {
     /// The dataflow's name, if any.
     pub name: Option<String>,
@@ -269,9 +272,6 @@ pub struct Analysis {
     pub sinks: BTreeMap<String, Label>,
     /// Labels of sources as declared.
     pub sources: BTreeMap<String, Label>,
-    /// Derivations of output interfaces (and cycles), by node name; every
-    /// output port of a cycle maps to the cycle's derivation.
-    pub derivations: BTreeMap<String, Derivation>,
     /// Labels of streams, by `from->to`, after the stream's own seal (spec §1).
     pub streams: BTreeMap<String, Label>,
     /// The coordination plan (spec §5).
@@ -280,17 +280,50 @@ pub struct Analysis {
     pub residual_outputs: BTreeMap<String, Label>,
     /// Sink labels after the permitted coordination.
     pub residual: BTreeMap<String, Label>,
-    /// Derivations after the permitted coordination.
-    pub residual_derivations: BTreeMap<String, Derivation>,
     /// Sinks above the requirement.
     pub violations: Vec<Violation>,
     /// For each sink, the producers feeding it.
     pub sink_feeds: BTreeMap<String, Vec<String>>,
+    /// The passes, kept to build derivations on request.
+    pub(crate) trace: Arc<Trace>,
 }
 
 impl Analysis {
     /// True when every sink meets the requirement after coordination.
     pub fn ok(&self) -> bool {
         self.violations.is_empty()
+    }
+
+    /// The derivation of an output (`Comp.iface`) or a cycle (`cycle[..]`,
+    /// as named in [`Derivation::node`]) in the analysis (spec §4). Built on
+    /// request: large dataflows pay only for what is explained.
+    pub fn derivation(&self, node: &str) -> Option<Derivation> {
+        self.trace.find(&self.trace.base, node)
+    }
+
+    /// The same after the permitted coordination (ordering repairs under
+    /// `coordinate: auto`).
+    pub fn residual_derivation(&self, node: &str) -> Option<Derivation> {
+        self.trace.find(self.trace.residual(), node)
+    }
+
+    /// Why `node` (named in [`Violation::causes`]) introduces its anomaly,
+    /// and what would fix it. Built on request.
+    pub fn cause(&self, node: &str) -> Option<Cause> {
+        crate::causes::cause(&self.trace, node)
+    }
+
+    /// The causes of a violation, explained.
+    pub fn causes(&self, violation: &Violation) -> Vec<Cause> {
+        violation
+            .causes
+            .iter()
+            .filter_map(|node| self.cause(node))
+            .collect()
+    }
+
+    /// Every derivation of the analysis, each node once, upstream first.
+    pub fn derivations(&self) -> Vec<Derivation> {
+        self.trace.all(&self.trace.base)
     }
 }

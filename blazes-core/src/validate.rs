@@ -3,7 +3,7 @@
 //! Each error names the [`Site`] it concerns, so a front end (the grey-box
 //! reader, the macros) can point at the offending text.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 use crate::label::PathKind;
@@ -181,7 +181,13 @@ fn check_name(name: &str, site: Site, errors: &mut Vec<ValidationError>) {
 /// Checks a dataflow; returns every error found, in declaration order.
 pub fn validate(dataflow: &Dataflow) -> Result<(), Vec<ValidationError>> {
     let mut errors = Vec::new();
-    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::default();
+    // Per component: its (inputs, outputs), computed once for all streams.
+    let interfaces: Vec<(Vec<&str>, Vec<&str>)> = dataflow
+        .components
+        .iter()
+        .map(|c| (c.inputs(), c.outputs()))
+        .collect();
     for (ci, c) in dataflow.components.iter().enumerate() {
         check_name(&c.name, Site::Component(ci), &mut errors);
         if by_name.insert(c.name.as_str(), ci).is_some() {
@@ -192,11 +198,11 @@ pub fn validate(dataflow: &Dataflow) -> Result<(), Vec<ValidationError>> {
         }
         check_paths(ci, dataflow, &mut errors);
     }
-    let mut seen_streams: HashMap<(&Endpoint, &Endpoint), usize> = HashMap::new();
+    let mut seen_streams: HashMap<(&Endpoint, &Endpoint), usize> = HashMap::default();
     for (si, s) in dataflow.streams.iter().enumerate() {
         let site = Site::Stream(si);
-        check_endpoint(dataflow, &by_name, &s.from, End::From, site, &mut errors);
-        check_endpoint(dataflow, &by_name, &s.to, End::To, site, &mut errors);
+        check_endpoint(&interfaces, &by_name, &s.from, End::From, site, &mut errors);
+        check_endpoint(&interfaces, &by_name, &s.to, End::To, site, &mut errors);
         if matches!(
             (&s.from, &s.to),
             (Endpoint::External(_), Endpoint::External(_))
@@ -258,7 +264,7 @@ pub fn validate(dataflow: &Dataflow) -> Result<(), Vec<ValidationError>> {
 
 fn check_paths(ci: usize, dataflow: &Dataflow, errors: &mut Vec<ValidationError>) {
     let c = &dataflow.components[ci];
-    let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut seen: HashMap<(&str, &str), usize> = HashMap::default();
     for (pi, p) in c.paths.iter().enumerate() {
         let site = Site::Path(ci, pi);
         check_name(&p.from, site, errors);
@@ -298,7 +304,7 @@ fn check_paths(ci: usize, dataflow: &Dataflow, errors: &mut Vec<ValidationError>
 }
 
 fn check_endpoint(
-    dataflow: &Dataflow,
+    interfaces: &[(Vec<&str>, Vec<&str>)],
     by_name: &HashMap<&str, usize>,
     endpoint: &Endpoint,
     end: End,
@@ -318,10 +324,9 @@ fn check_endpoint(
                 });
                 return;
             };
-            let c = &dataflow.components[ci];
             let known = match end {
-                End::From => c.outputs(),
-                End::To => c.inputs(),
+                End::From => &interfaces[ci].1,
+                End::To => &interfaces[ci].0,
             };
             if !known.contains(&interface.as_str()) {
                 errors.push(ValidationError {

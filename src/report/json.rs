@@ -51,7 +51,7 @@ pub fn render(analysis: &Analysis) -> Value {
             json!({
                 "sink": v.sink,
                 "label": v.label.to_string(),
-                "causes": v.causes.iter().map(|c| json!({
+                "causes": analysis.causes(v).iter().map(|c| json!({
                     "node": c.node,
                     "label": c.label.to_string(),
                     "why": c.why,

@@ -33,12 +33,9 @@ pub fn render(analysis: &Analysis, file: &str) -> String {
     table(&mut out, "Sinks", &analysis.sinks);
 
     let _ = writeln!(out, "Derivations");
-    let mut seen = std::collections::BTreeSet::new();
-    for d in analysis.derivations.values() {
-        if seen.insert(d.node.clone()) {
-            for line in explain::derivation(d).lines() {
-                let _ = writeln!(out, "  {line}");
-            }
+    for d in analysis.derivations() {
+        for line in explain::derivation(&d).lines() {
+            let _ = writeln!(out, "  {line}");
         }
     }
     out.push('\n');

@@ -1,0 +1,344 @@
+//! Violations of the requirement (spec §5): which sinks exceed it, where the
+//! anomaly is introduced, why, and what would fix it.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use petgraph::Direction;
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+
+use crate::engine::{NodeDerivation, Pass, Source};
+use crate::label::AttrSet;
+use crate::portgraph::{Edge, Port};
+use crate::result::{Cause, Fix, OrderKind, Rule, Violation};
+use crate::rules::{Lab, Step};
+use crate::trace::Trace;
+
+/// The sinks above the requirement, with the nodes where it is introduced.
+pub(crate) fn violations(trace: &Trace) -> Vec<Violation> {
+    Causes { trace }.violations()
+}
+
+/// Why `node` (an output or a cycle, as named in a violation) introduces its
+/// anomaly, and what would fix it; built on request.
+pub(crate) fn cause(trace: &Trace, node: &str) -> Option<Cause> {
+    let scc = trace.scc_of_node(node)?;
+    let residual = trace.residual();
+    let d = residual.derivations[scc].as_ref()?;
+    Some(Causes { trace }.cause(d, trace.planned.derivations[scc].as_ref(), residual))
+}
+
+struct Causes<'t> {
+    trace: &'t Trace,
+}
+
+impl Causes<'_> {
+    /// Sinks above the requirement, with the nodes that introduce the anomaly.
+    fn violations(&self) -> Vec<Violation> {
+        let residual = self.trace.residual();
+        let g = &self.trace.graph.graph;
+        let max = self.trace.requires.max_severity();
+        let mut out = Vec::new();
+        let mut visits = Visits::default();
+        // Cause names by SCC: sinks sharing ancestors share them.
+        let mut names: HashMap<usize, String> = HashMap::default();
+        for sink in g.node_indices() {
+            if !matches!(g[sink], Port::Sink) {
+                continue;
+            }
+            let label = residual.states[sink.index()].label;
+            if label.severity() <= max {
+                continue;
+            }
+            let mut sccs: Vec<usize> = self
+                .ancestors(sink, &mut visits)
+                .into_iter()
+                .map(|n| self.trace.graph.scc_of[n.index()])
+                .collect();
+            sccs.sort_unstable();
+            sccs.dedup();
+            let causes = sccs
+                .into_iter()
+                .filter_map(|scc| residual.derivations[scc].as_ref().map(|d| (scc, d)))
+                .filter(|(_, d)| d.outcome.introduced && self.added_severity(d) > max)
+                .map(|(scc, d)| {
+                    names
+                        .entry(scc)
+                        .or_insert_with(|| self.trace.node_name(d))
+                        .clone()
+                })
+                .collect();
+            out.push(Violation {
+                sink: self.trace.name(sink).to_string(),
+                label: self.trace.label(label),
+                causes,
+            });
+        }
+        out
+    }
+
+    fn added_severity(&self, d: &NodeDerivation) -> u8 {
+        d.outcome
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Taint { added } | Step::Unprotected { added, .. } => *added,
+                Step::Protected { .. } => None,
+            })
+            .map(Lab::severity)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// `node` and every node upstream of it.
+    fn ancestors(&self, node: NodeIndex, visits: &mut Visits) -> Vec<NodeIndex> {
+        let g = &self.trace.graph.graph;
+        visits.start(g.node_count());
+        let mut seen = Vec::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if visits.first(n) {
+                seen.push(n);
+                stack.extend(g.neighbors_directed(n, Direction::Incoming));
+            }
+        }
+        seen
+    }
+
+    /// Why a node introduces its anomaly, and what would fix it.
+    fn cause(&self, d: &NodeDerivation, planned: Option<&NodeDerivation>, pass: &Pass) -> Cause {
+        let mut why = Vec::new();
+        let mut fixes = Vec::new();
+        let o = &d.outcome;
+        let comps = self.trace.components_of(d).join(", ");
+        let rep_note = if d.rep {
+            format!("{comps} is replicated")
+        } else {
+            format!("{comps} is not replicated")
+        };
+        let via = |i: usize| match &d.sources[i] {
+            Source::Path { from, to, .. } => format!(
+                "path {} -> {}",
+                self.trace.name(*from),
+                self.trace.interface_of(*to)
+            ),
+            Source::Stream { from, to, .. } => {
+                format!(
+                    "stream {} -> {}",
+                    self.trace.name(*from),
+                    self.trace.name(*to)
+                )
+            }
+        };
+        for (i, fired) in o.fired.iter().enumerate() {
+            let annotation = self.trace.annotation(&d.paths[i]);
+            let input = self.trace.label(d.paths[i].input.label);
+            let gate = self.common_gate(&annotation.gates);
+            match fired {
+                Some((Rule::R2, _)) => {
+                    why.push(format!(
+                        "{} is {annotation} and its input is {input}: its state depends on \
+                         arrival order (R2: Taint)",
+                        via(i)
+                    ));
+                    fixes.push(Fix::Seal {
+                        streams: self.seal_targets(d.sources[i].input_port(), pass),
+                        gate: gate.clone(),
+                    });
+                }
+                Some((Rule::R4, _)) => {
+                    why.push(format!(
+                        "{} is {annotation} but its input is {input}, a key not compatible \
+                         with the gate (R4: Taint)",
+                        via(i)
+                    ));
+                    fixes.push(Fix::Seal {
+                        streams: self.seal_targets(d.sources[i].input_port(), pass),
+                        gate: gate.clone(),
+                    });
+                }
+                Some((Rule::R3, _)) => {
+                    why.push(format!(
+                        "{} writes state ({annotation}) from an input whose contents differ \
+                         across replicas ({input}; R3: Taint)",
+                        via(i)
+                    ));
+                    let me = self.trace.node_name(d);
+                    for up in self.upstream_with(d.sources[i].input_port(), Lab::Inst, pass) {
+                        if up != me {
+                            fixes.push(Fix::Upstream { node: up });
+                        }
+                    }
+                }
+                Some((Rule::R1, _)) => {
+                    let unprotected = o
+                        .steps
+                        .iter()
+                        .any(|s| matches!(s, Step::Unprotected { path, .. } if *path == i));
+                    if unprotected {
+                        let writes: Vec<usize> = (0..d.paths.len())
+                            .filter(|&w| d.paths[w].kind.writes_state())
+                            .collect();
+                        let names: Vec<String> = writes.iter().map(|&w| via(w)).collect();
+                        why.push(format!(
+                            "{} is {annotation}: it reads state written by {} whose input is \
+                             not sealed on a key compatible with the gate, so reads race \
+                             with writes (R1: NDRead, unprotected)",
+                            via(i),
+                            names.join(" and ")
+                        ));
+                        let mut streams = Vec::new();
+                        for &w in &writes {
+                            streams.extend(self.seal_targets(d.sources[w].input_port(), pass));
+                        }
+                        fixes.push(Fix::Seal {
+                            streams,
+                            gate: gate.clone(),
+                        });
+                    }
+                }
+                None => {}
+            }
+        }
+        why.push(format!(
+            "{rep_note}, so reconciliation gives {}",
+            self.trace.label(d.outcome.state.label)
+        ));
+        fixes.retain(|f| !matches!(f, Fix::Seal { gate, .. } if gate.is_empty()));
+        if let Some(p) = planned.filter(|p| p.outcome.ordered.is_some()) {
+            let kind = p
+                .outcome
+                .ordered
+                .map_or(OrderKind::Dynamic, |o| self.trace.order_kind(o));
+            let components: Vec<String> = {
+                let mut v: Vec<String> = p
+                    .outcome
+                    .offending
+                    .iter()
+                    .filter_map(|&i| self.trace.component_of(p.sources[i].input_port()))
+                    .map(String::from)
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            fixes.push(Fix::Order {
+                component: components.join(", "),
+                kind: kind.clone(),
+                yields: self.trace.label(p.outcome.state.label),
+            });
+            if kind == OrderKind::Dynamic {
+                let mut streams = Vec::new();
+                for &i in &p.outcome.offending {
+                    streams.extend(self.seal_targets(p.sources[i].input_port(), pass));
+                }
+                streams.sort();
+                streams.dedup();
+                fixes.push(Fix::Sequence { streams });
+            }
+        }
+        Cause {
+            node: self.trace.node_name(d),
+            label: self.trace.label(d.outcome.state.label),
+            why: why.join("; "),
+            fixes,
+        }
+    }
+
+    /// The attributes every gate shares: a non-empty subset of them is a seal
+    /// key compatible with all the gates.
+    fn common_gate(&self, gates: &[AttrSet]) -> AttrSet {
+        let mut it = gates.iter();
+        let Some(first) = it.next() else {
+            return AttrSet::new();
+        };
+        it.fold(first.clone(), |acc, g| {
+            acc.intersection(g).cloned().collect()
+        })
+    }
+
+    /// Streams where a seal (or `seq`) would reach `port`: walking upstream
+    /// through confluent paths (both carry through them) to the first stream
+    /// whose producer is a source or is order-sensitive.
+    fn seal_targets(&self, port: NodeIndex, pass: &Pass) -> Vec<String> {
+        let g = &self.trace.graph.graph;
+        let mut out = Vec::new();
+        let mut seen = HashSet::default();
+        let mut stack = vec![port];
+        while let Some(input) = stack.pop() {
+            if !seen.insert(input) || out.len() > 16 {
+                continue;
+            }
+            for e in g.edges_directed(input, Direction::Incoming) {
+                let Edge::Stream(_) = *e.weight() else {
+                    continue;
+                };
+                let producer = e.source();
+                let scc = self.trace.graph.scc_of[producer.index()];
+                let upstream = pass.derivations[scc].as_ref().filter(|d| {
+                    d.ports.len() == 1
+                        && d.paths.iter().all(|p| !p.kind.is_order_sensitive())
+                        && !d.paths.is_empty()
+                        && pass.states[producer.index()].label.severity() <= 2
+                });
+                match upstream {
+                    Some(d) => stack.extend(d.sources.iter().map(Source::input_port)),
+                    None => out.push(format!(
+                        "{}->{}",
+                        self.trace.name(producer),
+                        self.trace.name(input)
+                    )),
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The nearest upstream producers of `port` whose label is at least `at`.
+    fn upstream_with(&self, port: NodeIndex, at: Lab, pass: &Pass) -> Vec<String> {
+        let g = &self.trace.graph.graph;
+        let mut out: Vec<String> = g
+            .edges_directed(port, Direction::Incoming)
+            .filter(|e| pass.states[e.source().index()].label.severity() >= at.severity())
+            .map(|e| {
+                let scc = self.trace.graph.scc_of[e.source().index()];
+                pass.derivations[scc].as_ref().map_or_else(
+                    || self.trace.name(e.source()).to_string(),
+                    |d| self.trace.node_name(d),
+                )
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Marks of repeated graph walks, without clearing between walks: a node is
+/// visited in the current walk when its mark equals the walk's number.
+#[derive(Default)]
+struct Visits {
+    walk: u32,
+    marks: Vec<u32>,
+}
+
+impl Visits {
+    /// Begins a walk over a graph of `nodes` nodes.
+    fn start(&mut self, nodes: usize) {
+        if self.marks.len() != nodes || self.walk == u32::MAX {
+            self.marks = vec![0; nodes];
+            self.walk = 0;
+        }
+        self.walk += 1;
+    }
+
+    /// Marks `n` visited; true when it was not yet visited in this walk.
+    fn first(&mut self, n: NodeIndex) -> bool {
+        let mark = &mut self.marks[n.index()];
+        let first = *mark != self.walk;
+        *mark = self.walk;
+        first
+    }
+}

@@ -1,0 +1,93 @@
+//! Coordination selection (spec §5): seal buffers where the deployed labels
+//! rely on compatible seals, ordering where reconciliation introduced an
+//! anomaly, grouped by component.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::model::Permission;
+use crate::result::{Coordination, Strategy, Vote};
+use crate::trace::Trace;
+
+/// Seal buffers (from the deployed pass) and ordering (from the planning
+/// pass), grouped by component (spec §5).
+pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
+    let deployed = trace.residual();
+    let planned = &trace.planned;
+    let mut plan: Vec<Coordination> = Vec::new();
+    // Where each (component, strategy, output SCC) point sits in `plan`.
+    let mut points: HashMap<(usize, Strategy, usize), usize> = HashMap::default();
+    let mut add = |component: usize,
+                   strategy: Strategy,
+                   input: &str,
+                   (scc, output): (usize, &dyn Fn() -> String),
+                   applied| {
+        match points.get(&(component, strategy.clone(), scc)) {
+            Some(&at) => {
+                let existing = &mut plan[at];
+                if !existing.inputs.iter().any(|i| i == input) {
+                    existing.inputs.push(input.to_string());
+                }
+            }
+            None => {
+                points.insert((component, strategy.clone(), scc), plan.len());
+                plan.push(Coordination {
+                    component: trace.components[component].clone(),
+                    strategy,
+                    inputs: vec![input.to_string()],
+                    output: output(),
+                    applied,
+                });
+            }
+        }
+    };
+    for (scc, d) in deployed.derivations.iter().enumerate() {
+        let Some(d) = d else { continue };
+        let output = || trace.node_name(d);
+        for &(path, key, independent) in &d.outcome.seals {
+            let port = d.sources[path].input_port();
+            let strategy = Strategy::Seal {
+                key: trace.attrs.set(key).clone(),
+                vote: if independent {
+                    Vote::Independent
+                } else {
+                    Vote::Unanimous
+                },
+            };
+            let Some(component) = trace.component_index(port) else {
+                continue;
+            };
+            add(
+                component,
+                strategy,
+                trace.interface_of(port),
+                (scc, &output),
+                permission != Permission::None,
+            );
+        }
+    }
+    for (scc, d) in planned.derivations.iter().enumerate() {
+        let Some((d, order)) = d.as_ref().and_then(|d| d.outcome.ordered.map(|o| (d, o))) else {
+            continue;
+        };
+        let output = || trace.node_name(d);
+        for &path in &d.outcome.offending {
+            let port = d.sources[path].input_port();
+            let Some(component) = trace.component_index(port) else {
+                continue;
+            };
+            add(
+                component,
+                Strategy::Order {
+                    kind: trace.order_kind(order),
+                },
+                trace.interface_of(port),
+                (scc, &output),
+                permission == Permission::Auto,
+            );
+        }
+    }
+    for c in &mut plan {
+        c.inputs.sort();
+    }
+    plan
+}

@@ -1,0 +1,286 @@
+//! What an [`Analysis`](crate::Analysis) keeps of its passes, so that
+//! derivations are built only when someone asks for one (explanations, error
+//! messages), not for every node of a large dataflow.
+
+use rustc_hash::FxHashMap as HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use petgraph::Direction;
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+
+use crate::attrs_closure::Attrs;
+use crate::engine::{NodeDerivation, Pass, Source};
+use crate::label::{Annotation, Internal, Label};
+use crate::model::Requirement;
+use crate::portgraph::{Edge, Port, PortGraph};
+use crate::result::{Contribution, Derivation, OrderKind, Reconciled, Via};
+use crate::rules::{Fired, Lab, Order, PathIn, Step};
+
+/// The port graph, the interned attribute sets and the passes of one analysis.
+pub(crate) struct Trace {
+    pub(crate) graph: PortGraph,
+    pub(crate) attrs: Attrs,
+    /// Component names, by component index.
+    pub(crate) components: Vec<String>,
+    /// The analysis pass (spec §4).
+    pub(crate) base: Pass,
+    /// The pass with ordering repairs (spec §5).
+    pub(crate) planned: Pass,
+    /// Whether the residual labels are the planned pass (`coordinate: auto`).
+    pub(crate) residual_is_planned: bool,
+    /// What the sinks must guarantee.
+    pub(crate) requires: Requirement,
+    /// Output-port and cycle names to SCC index, built on first lookup.
+    index: OnceLock<HashMap<String, usize>>,
+}
+
+impl fmt::Debug for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Trace")
+            .field("ports", &self.graph.graph.node_count())
+            .field("sccs", &self.graph.sccs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Trace {
+    pub(crate) fn new(
+        graph: PortGraph,
+        attrs: Attrs,
+        components: Vec<String>,
+        base: Pass,
+        planned: Pass,
+        residual_is_planned: bool,
+        requires: Requirement,
+    ) -> Trace {
+        Trace {
+            graph,
+            attrs,
+            components,
+            base,
+            planned,
+            residual_is_planned,
+            requires,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The pass whose labels are deployed.
+    pub(crate) fn residual(&self) -> &Pass {
+        if self.residual_is_planned {
+            &self.planned
+        } else {
+            &self.base
+        }
+    }
+
+    pub(crate) fn name(&self, n: NodeIndex) -> &str {
+        &self.graph.names[n.index()]
+    }
+
+    pub(crate) fn label(&self, lab: Lab) -> Label {
+        match lab {
+            Lab::Seal(k) => Label::Seal(self.attrs.set(k).clone()),
+            Lab::Async => Label::Async,
+            Lab::Run => Label::Run,
+            Lab::Inst => Label::Inst,
+            Lab::Diverge => Label::Diverge,
+        }
+    }
+
+    pub(crate) fn order_kind(&self, order: Order) -> OrderKind {
+        match order {
+            Order::Static(k) => OrderKind::Static {
+                seq: self.attrs.set(k).clone(),
+            },
+            Order::Dynamic => OrderKind::Dynamic,
+        }
+    }
+
+    /// The annotation a part applies, rebuilt from its kind and gates.
+    pub(crate) fn annotation(&self, path: &PathIn) -> Annotation {
+        Annotation {
+            kind: path.kind,
+            gates: path
+                .gates
+                .iter()
+                .map(|&g| self.attrs.set(g).clone())
+                .collect(),
+        }
+    }
+
+    pub(crate) fn component_of(&self, port: NodeIndex) -> Option<&str> {
+        self.component_index(port)
+            .map(|c| self.components[c].as_str())
+    }
+
+    pub(crate) fn component_index(&self, port: NodeIndex) -> Option<usize> {
+        match self.graph.graph[port] {
+            Port::In(c) | Port::Out(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn interface_of(&self, port: NodeIndex) -> &str {
+        let name = self.name(port);
+        name.split_once('.').map_or(name, |(_, i)| i)
+    }
+
+    /// `Comp.iface` for an output, `cycle[a + b]` for a cycle.
+    pub(crate) fn node_name(&self, d: &NodeDerivation) -> String {
+        if d.ports.len() == 1 {
+            return self.name(d.ports[0]).to_string();
+        }
+        let mut names: Vec<&str> = d.ports.iter().map(|&p| self.name(p)).collect();
+        names.sort_unstable();
+        names.dedup();
+        format!("cycle[{}]", names.join(" + "))
+    }
+
+    /// The components owning the node's ports, in port order, once each.
+    pub(crate) fn components_of(&self, d: &NodeDerivation) -> Vec<&str> {
+        let mut components: Vec<&str> = Vec::new();
+        for &p in &d.ports {
+            if let Some(c) = self.component_of(p)
+                && !components.contains(&c)
+            {
+                components.push(c);
+            }
+        }
+        components
+    }
+
+    /// The producers (outputs or sources) of the streams into `port`.
+    pub(crate) fn producers(&self, port: NodeIndex) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .graph
+            .graph
+            .edges_directed(port, Direction::Incoming)
+            .filter(|e| matches!(e.weight(), Edge::Stream(_)))
+            .map(|e| self.name(e.source()).to_string())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The public form of one node's derivation.
+    pub(crate) fn derivation(&self, d: &NodeDerivation) -> Derivation {
+        let o = &d.outcome;
+        let contributions = d
+            .sources
+            .iter()
+            .zip(&d.paths)
+            .enumerate()
+            .map(|(i, (source, path))| {
+                let (via, upstream) = match source {
+                    Source::Path { c, from, .. } => (
+                        Via::Path {
+                            component: self.components[*c].clone(),
+                            input: self.interface_of(*from).to_string(),
+                        },
+                        self.producers(*from),
+                    ),
+                    Source::Stream { from, to } => (
+                        Via::Stream {
+                            from: self.name(*from).to_string(),
+                            to: self.name(*to).to_string(),
+                        },
+                        vec![self.name(*from).to_string()],
+                    ),
+                };
+                let annotation = self.annotation(path);
+                Contribution {
+                    via,
+                    input: self.label(path.input.label),
+                    fired: o.fired[i].as_ref().map(|(rule, f)| {
+                        (
+                            *rule,
+                            match f {
+                                Fired::Taint => Internal::Taint,
+                                Fired::NdRead => Internal::NdRead(annotation.gates.clone()),
+                            },
+                        )
+                    }),
+                    annotation,
+                    preserved: self.label(o.preserved[i].label),
+                    upstream,
+                }
+            })
+            .collect();
+        let gates = |path: usize| self.annotation(&d.paths[path]).gates;
+        let reconciled = o
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Taint { added } => Reconciled::Taint {
+                    added: added.map(|l| self.label(l)),
+                },
+                Step::Unprotected { path, added } => Reconciled::Unprotected {
+                    gates: gates(*path),
+                    added: added.map(|l| self.label(l)),
+                },
+                Step::Protected { path, seals } => Reconciled::Protected {
+                    gates: gates(*path),
+                    seals: seals.iter().map(|&k| self.attrs.set(k).clone()).collect(),
+                },
+            })
+            .collect();
+        Derivation {
+            node: self.node_name(d),
+            components: self
+                .components_of(d)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            rep: d.rep,
+            contributions,
+            reconciled,
+            ordered: o.ordered.map(|ord| self.order_kind(ord)),
+            label: self.label(o.state.label),
+            introduced: o.introduced,
+        }
+    }
+
+    fn index(&self) -> &HashMap<String, usize> {
+        self.index.get_or_init(|| {
+            let g = &self.graph.graph;
+            let mut index = HashMap::default();
+            for (scc, d) in self.base.derivations.iter().enumerate() {
+                let Some(d) = d else { continue };
+                for &p in &d.ports {
+                    if let Port::Out(_) = g[p] {
+                        index.insert(self.name(p).to_string(), scc);
+                    }
+                }
+                if d.ports.len() > 1 {
+                    index.insert(self.node_name(d), scc);
+                }
+            }
+            index
+        })
+    }
+
+    /// The SCC of an output (`Comp.iface`) or cycle (`cycle[..]`).
+    pub(crate) fn scc_of_node(&self, node: &str) -> Option<usize> {
+        self.index().get(node).copied()
+    }
+
+    /// The derivation of an output (`Comp.iface`) or cycle (`cycle[..]`) in
+    /// one pass.
+    pub(crate) fn find(&self, pass: &Pass, node: &str) -> Option<Derivation> {
+        let scc = self.scc_of_node(node)?;
+        pass.derivations[scc].as_ref().map(|d| self.derivation(d))
+    }
+
+    /// Every derivation of a pass, each node once, in topological order.
+    pub(crate) fn all(&self, pass: &Pass) -> Vec<Derivation> {
+        pass.derivations
+            .iter()
+            .flatten()
+            .map(|d| self.derivation(d))
+            .collect()
+    }
+}
