@@ -1,0 +1,340 @@
+//! The arguments of the blazes attributes: `#[path(..)]`, `#[component(..)]`,
+//! `#[on_seal]` and `#[blazes::dataflow(..)]`, read with darling.
+//!
+//! The standalone macros and `#[blazes::dataflow]` (which sees the attributes
+//! unexpanded) call the same functions, so both read them identically.
+
+use blazes_core::validate::{ErrorKind, Site, ValidationError};
+use blazes_core::{Annotation, AttrSet, PathKind, Permission, Requirement};
+use darling::FromMeta;
+use darling::ast::NestedMeta;
+use darling::util::SpannedValue;
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::{Attribute, Expr, Ident, Meta};
+
+/// True when `attr` is `#[name]`, `#[blazes::name]` or `#[::blazes::name]`.
+pub fn is_blazes_attr(attr: &Attribute, name: &str) -> bool {
+    let segments = &attr.path().segments;
+    match segments.len() {
+        1 => segments[0].ident == name,
+        2 => segments[0].ident == "blazes" && segments[1].ident == name,
+        _ => false,
+    }
+}
+
+/// An identifier's text without any `r#` prefix.
+pub fn name_of(ident: &Ident) -> String {
+    ident.unraw().to_string()
+}
+
+/// Re-spans the errors that darling could not place (such as "missing field")
+/// onto the attribute they belong to.
+fn on_attribute(error: darling::Error, tokens: &impl ToTokens) -> darling::Error {
+    let span = first_span(tokens);
+    darling::Error::multiple(error.into_iter().map(|e| e.with_span(&span)).collect())
+}
+
+fn first_span(tokens: &impl ToTokens) -> Span {
+    tokens
+        .to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+/// `label = CR | CW | OR | OW`.
+#[derive(Debug, Clone)]
+pub struct LabelArg {
+    /// The kind named.
+    pub kind: PathKind,
+}
+
+impl FromMeta for LabelArg {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        let ident = Ident::from_expr(expr).map_err(|_| {
+            darling::Error::custom("expected a label: one of CR, CW, OR, OW").with_span(expr)
+        })?;
+        match PathKind::parse(&ident.to_string()) {
+            Some(kind) => Ok(LabelArg { kind }),
+            None => Err(darling::Error::custom(format!(
+                "unknown label `{ident}`: expected one of {} (Confluent or Order-sensitive, \
+                 Read-only or Writes state)",
+                PathKind::NAMES.join(", ")
+            ))
+            .with_span(&ident)),
+        }
+    }
+}
+
+/// `gate = [a, b]` or `gate(a, b)`: attribute names.
+#[derive(Debug, Clone, Default)]
+pub struct GateArg(pub Vec<Ident>);
+
+impl FromMeta for GateArg {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Array(array) => {
+                let mut errors = darling::Error::accumulator();
+                let names = array
+                    .elems
+                    .iter()
+                    .filter_map(|e| {
+                        errors.handle(Ident::from_expr(e).map_err(|_| attr_name_error(e)))
+                    })
+                    .collect();
+                errors.finish_with(GateArg(names))
+            }
+            Expr::Group(group) => GateArg::from_expr(&group.expr),
+            _ => Err(darling::Error::custom(
+                "expected a list of attribute names, such as `gate = [word, batch]`",
+            )
+            .with_span(expr)),
+        }
+    }
+
+    fn from_list(items: &[NestedMeta]) -> darling::Result<Self> {
+        let mut errors = darling::Error::accumulator();
+        let names = items
+            .iter()
+            .filter_map(|item| match item {
+                NestedMeta::Meta(Meta::Path(path)) => match path.get_ident() {
+                    Some(ident) => Some(ident.clone()),
+                    None => errors.handle(Err(attr_name_error(path))),
+                },
+                other => errors.handle(Err(attr_name_error(other))),
+            })
+            .collect();
+        errors.finish_with(GateArg(names))
+    }
+}
+
+fn attr_name_error(tokens: &impl ToTokens) -> darling::Error {
+    darling::Error::custom("expected an attribute name").with_span(&first_span(tokens))
+}
+
+#[derive(Debug, FromMeta)]
+struct PathArgs {
+    from: Ident,
+    to: Ident,
+    label: LabelArg,
+    gate: Option<SpannedValue<GateArg>>,
+}
+
+/// One `#[path(from = .., to = .., label = .., gate = [..])]`, checked.
+#[derive(Debug, Clone)]
+pub struct PathSpec {
+    /// The input interface.
+    pub from: Ident,
+    /// The output interface.
+    pub to: Ident,
+    /// The label.
+    pub label: LabelArg,
+    /// The gate (empty when absent).
+    pub gate: Vec<Ident>,
+    /// The whole attribute, for error spans.
+    pub attr: TokenStream,
+}
+
+impl PathSpec {
+    /// The input interface's name.
+    pub fn from_name(&self) -> String {
+        name_of(&self.from)
+    }
+
+    /// The output interface's name.
+    pub fn to_name(&self) -> String {
+        name_of(&self.to)
+    }
+
+    /// The gate's attribute names.
+    pub fn gate_names(&self) -> AttrSet {
+        self.gate.iter().map(name_of).collect()
+    }
+
+    /// The annotation in the analysis model.
+    pub fn annotation(&self) -> Annotation {
+        Annotation::new(self.label.kind, self.gate_names())
+    }
+}
+
+const PATH_SHAPE: &str =
+    "expected `#[path(from = input, to = output, label = CR|CW|OR|OW, gate = [attr, ..])]`";
+
+/// Reads one `#[path(..)]` attribute of a handler method.
+pub fn parse_path(attr: &Attribute) -> darling::Result<PathSpec> {
+    if !matches!(attr.meta, Meta::List(_)) {
+        return Err(darling::Error::custom(PATH_SHAPE).with_span(attr));
+    }
+    let args = PathArgs::from_meta(&attr.meta).map_err(|e| on_attribute(e, attr))?;
+    let gate = match args.gate {
+        Some(gate) if !args.label.kind.is_order_sensitive() => {
+            let message = ValidationError {
+                site: Site::Dataflow,
+                kind: ErrorKind::GateOnConfluentPath(args.label.kind),
+            };
+            return Err(darling::Error::custom(message).with_span(&gate.span()));
+        }
+        Some(gate) => gate.into_inner().0,
+        None => Vec::new(),
+    };
+    Ok(PathSpec {
+        from: args.from,
+        to: args.to,
+        label: args.label,
+        gate,
+        attr: attr.to_token_stream(),
+    })
+}
+
+/// The arguments of `#[component(..)]`.
+#[derive(Debug, Default, FromMeta)]
+pub struct ComponentArgs {
+    /// `rep`: the component runs as several replicas.
+    #[darling(default)]
+    pub rep: bool,
+}
+
+/// Reads the arguments of `#[component(..)]` given as tokens.
+pub fn parse_component_args(args: TokenStream) -> darling::Result<ComponentArgs> {
+    let items = NestedMeta::parse_meta_list(args.clone())?;
+    ComponentArgs::from_list(&items).map_err(|e| on_attribute(e, &args))
+}
+
+/// Reads the arguments of a `#[component]` attribute seen unexpanded.
+pub fn parse_component_attr(attr: &Attribute) -> darling::Result<ComponentArgs> {
+    match &attr.meta {
+        Meta::Path(_) => Ok(ComponentArgs::default()),
+        Meta::List(list) => parse_component_args(list.tokens.clone()),
+        Meta::NameValue(_) => Err(darling::Error::custom(
+            "expected `#[component]` or `#[component(rep)]`",
+        )
+        .with_span(attr)),
+    }
+}
+
+/// `requires = deterministic | convergent`.
+#[derive(Debug, Clone, Copy)]
+pub struct RequirementArg(pub Requirement);
+
+impl FromMeta for RequirementArg {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        let found = Ident::from_expr(expr)
+            .ok()
+            .and_then(|ident| Requirement::parse(&ident.to_string()));
+        found.map(RequirementArg).ok_or_else(|| {
+            darling::Error::custom("expected `deterministic` or `convergent`").with_span(expr)
+        })
+    }
+}
+
+/// `coordinate = none | seal | auto`.
+#[derive(Debug, Clone, Copy)]
+pub struct PermissionArg(pub Permission);
+
+impl FromMeta for PermissionArg {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        let found = Ident::from_expr(expr)
+            .ok()
+            .and_then(|ident| Permission::parse(&ident.to_string()));
+        found.map(PermissionArg).ok_or_else(|| {
+            darling::Error::custom("expected `none`, `seal` or `auto`").with_span(expr)
+        })
+    }
+}
+
+/// The arguments of `#[blazes::dataflow(..)]`.
+#[derive(Debug, Default, FromMeta)]
+pub struct DataflowArgs {
+    /// What the sinks must guarantee (default `deterministic`).
+    pub requires: Option<RequirementArg>,
+    /// What coordination may be synthesised (default `seal`).
+    pub coordinate: Option<PermissionArg>,
+    /// `enforce = false` reports violations through `analysis()` only,
+    /// instead of failing the build.
+    pub enforce: Option<bool>,
+    /// The dataflow's name (default: the module's name).
+    pub name: Option<String>,
+}
+
+/// Reads the arguments of `#[blazes::dataflow(..)]`.
+pub fn parse_dataflow_args(args: TokenStream) -> darling::Result<DataflowArgs> {
+    let items = NestedMeta::parse_meta_list(args.clone())?;
+    DataflowArgs::from_list(&items).map_err(|e| on_attribute(e, &args))
+}
+
+/// Checks that `#[on_seal]` has no arguments.
+pub fn check_on_seal(attr: &Attribute) -> darling::Result<()> {
+    match attr.meta {
+        Meta::Path(_) => Ok(()),
+        _ => Err(darling::Error::custom("`#[on_seal]` takes no arguments").with_span(attr)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn message(error: darling::Error) -> String {
+        syn::Error::from(error).to_string()
+    }
+
+    #[test]
+    fn reads_a_gated_path_in_both_gate_spellings() {
+        for attr in [
+            parse_quote!(#[path(from = words, to = counts, label = OW, gate = [word, batch])]),
+            parse_quote!(#[blazes::path(from = words, to = counts, label = OW, gate(word, batch))]),
+        ] {
+            let spec = parse_path(&attr).expect("valid");
+            assert_eq!(spec.from_name(), "words");
+            assert_eq!(spec.to_name(), "counts");
+            assert_eq!(spec.annotation().to_string(), "OW[batch,word]");
+        }
+    }
+
+    #[test]
+    fn rejects_an_unknown_label_naming_the_choices() {
+        let attr: Attribute = parse_quote!(#[path(from = a, to = b, label = XW)]);
+        let error = message(parse_path(&attr).expect_err("unknown label"));
+        assert!(error.contains("unknown label `XW`"), "{error}");
+        assert!(error.contains("CR, CW, OR, OW"), "{error}");
+    }
+
+    #[test]
+    fn rejects_a_gate_on_a_confluent_path() {
+        let attr: Attribute = parse_quote!(#[path(from = a, to = b, label = CW, gate = [k])]);
+        let error = message(parse_path(&attr).expect_err("gate on CW"));
+        assert!(error.contains("confluent"), "{error}");
+    }
+
+    #[test]
+    fn reports_every_missing_field() {
+        let attr: Attribute = parse_quote!(#[path(from = a)]);
+        let error = syn::Error::from(parse_path(&attr).expect_err("missing fields"));
+        let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("`to`")), "{messages:?}");
+        assert!(
+            messages.iter().any(|m| m.contains("`label`")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn reads_dataflow_options() {
+        let args = parse_dataflow_args(quote::quote!(requires = convergent, coordinate = auto))
+            .expect("valid");
+        assert_eq!(args.requires.map(|r| r.0), Some(Requirement::Convergent));
+        assert_eq!(args.coordinate.map(|p| p.0), Some(Permission::Auto));
+        assert!(parse_dataflow_args(quote::quote!(coordinate = sometimes)).is_err());
+    }
+
+    #[test]
+    fn reads_the_rep_flag() {
+        assert!(parse_component_args(quote::quote!(rep)).expect("valid").rep);
+        assert!(!parse_component_args(TokenStream::new()).expect("valid").rep);
+        assert!(parse_component_args(quote::quote!(replicated)).is_err());
+    }
+}

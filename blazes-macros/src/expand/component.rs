@@ -1,0 +1,171 @@
+//! `#[component]`: on a struct, implements `blazes::Annotated`; on its impl
+//! block, strips the helper attributes, implements `blazes::Handler` by
+//! dispatching input interfaces to the handler methods, and registers the
+//! component's annotations with `blazes::registry()`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Item, ItemImpl, ItemStruct};
+
+use crate::attrs::name_of;
+use crate::component::{self, ImplSpec};
+use crate::errors::Errors;
+
+/// Expands `#[component(args)] item`.
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::new();
+    let expanded = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Struct(s)) => expand_struct(args, &s, &mut errors),
+        Ok(Item::Impl(mut i)) => {
+            if !args.is_empty() {
+                errors.spanned(
+                    &args,
+                    "`#[component]` on an impl block takes no arguments; put `rep` on the struct",
+                );
+            }
+            expand_impl(&mut i, &mut errors)
+        }
+        Ok(other) => {
+            errors.spanned(
+                &other,
+                "`#[component]` goes on a struct and on its impl block of handler methods",
+            );
+            item
+        }
+        Err(error) => {
+            errors.push(error);
+            item
+        }
+    };
+    let errors = errors.to_compile_errors();
+    quote!(#expanded #errors)
+}
+
+fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> TokenStream {
+    let spec = component::read_struct(args, item, errors);
+    let ident = &item.ident;
+    let name = name_of(ident);
+    let rep = spec.rep;
+    let (impl_generics, type_generics, where_clause) = item.generics.split_for_impl();
+    quote! {
+        #item
+        impl #impl_generics ::blazes::Annotated for #ident #type_generics #where_clause {
+            const NAME: &'static str = #name;
+            const REP: bool = #rep;
+        }
+    }
+}
+
+fn expand_impl(item: &mut ItemImpl, errors: &mut Errors) -> TokenStream {
+    let spec = component::read_impl(item, errors);
+    if !errors.is_empty()
+        && (spec.ident.is_none() || item.trait_.is_some() || !item.generics.params.is_empty())
+    {
+        return quote!(#item);
+    }
+    let handler = handler_impl(&spec);
+    let registration = registration(&spec);
+    quote! {
+        #item
+        #handler
+        #registration
+    }
+}
+
+fn handler_impl(spec: &ImplSpec) -> TokenStream {
+    let self_ty = &spec.self_ty;
+    let arms = spec.handlers.iter().filter(|h| h.callable).map(|h| {
+        let input = name_of(h.input());
+        let method = &h.method;
+        let call = quote_spanned!(method.span()=> Self::#method(self, tuple, out));
+        quote!(#input => { #call; ::core::result::Result::Ok(()) })
+    });
+    let on_seal = spec.on_seal.as_ref().filter(|(_, ok)| *ok).map(|(method, _)| {
+        let call = quote_spanned!(method.span()=> Self::#method(self, input, partition, out));
+        quote! {
+            fn on_seal(&mut self, input: &str, partition: &::blazes::Tuple, out: &mut ::blazes::Emit) {
+                #call
+            }
+        }
+    });
+    let unused = spec
+        .handlers
+        .iter()
+        .all(|h| !h.callable)
+        .then(|| quote!(let _ = (tuple, out);));
+    quote! {
+        impl ::blazes::Handler for #self_ty {
+            fn handle(
+                &mut self,
+                input: &str,
+                tuple: ::blazes::Tuple,
+                out: &mut ::blazes::Emit,
+            ) -> ::core::result::Result<(), ::blazes::UnknownInput> {
+                #unused
+                match input {
+                    #(#arms)*
+                    _ => ::core::result::Result::Err(::blazes::UnknownInput(
+                        ::std::string::ToString::to_string(input),
+                    )),
+                }
+            }
+            #on_seal
+        }
+    }
+}
+
+fn registration(spec: &ImplSpec) -> TokenStream {
+    let self_ty = &spec.self_ty;
+    let annotated = quote_spanned!(self_ty.span()=> <#self_ty as ::blazes::Annotated>);
+    let paths = spec.handlers.iter().flat_map(|h| {
+        let handler = h.method.to_string();
+        h.paths.iter().map(move |p| {
+            let (from, to) = (p.from_name(), p.to_name());
+            let label = p.label.kind.to_string();
+            let label = syn::Ident::new(&label, proc_macro2::Span::call_site());
+            let gate = p.gate_names().into_iter();
+            quote! {
+                ::blazes::__private::RegisteredPath {
+                    from: #from,
+                    to: #to,
+                    label: ::blazes::PathKind::#label,
+                    gate: &[#(#gate),*],
+                    handler: #handler,
+                }
+            }
+        })
+    });
+    let mut inputs: Vec<String> = Vec::new();
+    let mut outputs: Vec<String> = Vec::new();
+    for path in spec.paths() {
+        for (list, name) in [
+            (&mut inputs, path.from_name()),
+            (&mut outputs, path.to_name()),
+        ] {
+            if !list.contains(&name) {
+                list.push(name);
+            }
+        }
+    }
+    let on_seal = match &spec.on_seal {
+        Some((method, _)) => {
+            let method = method.to_string();
+            quote!(::core::option::Option::Some(#method))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::blazes::__private::inventory::submit! {
+            ::blazes::__private::RegisteredComponent {
+                name: #annotated::NAME,
+                module_path: ::core::module_path!(),
+                rep: #annotated::REP,
+                paths: &[#(#paths),*],
+                inputs: &[#(#inputs),*],
+                outputs: &[#(#outputs),*],
+                on_seal: #on_seal,
+            }
+        }
+    }
+}
