@@ -36,6 +36,22 @@ fn on_attribute(error: darling::Error, tokens: &impl ToTokens) -> darling::Error
     darling::Error::multiple(error.into_iter().map(|e| e.with_span(&span)).collect())
 }
 
+/// Like [`on_attribute`], but an unplaced error spans the whole attribute.
+fn over_attribute(error: darling::Error, tokens: &impl ToTokens) -> syn::Error {
+    let mut out: Option<syn::Error> = None;
+    for child in error.flatten() {
+        let spanned = match child.explicit_span() {
+            Some(_) => syn::Error::from(child),
+            None => syn::Error::new_spanned(tokens, child),
+        };
+        match &mut out {
+            Some(all) => all.combine(spanned),
+            None => out = Some(spanned),
+        }
+    }
+    out.unwrap_or_else(|| syn::Error::new_spanned(tokens, "invalid attribute"))
+}
+
 fn first_span(tokens: &impl ToTokens) -> Span {
     tokens
         .to_token_stream()
@@ -163,18 +179,18 @@ const PATH_SHAPE: &str =
     "expected `#[path(from = input, to = output, label = CR|CW|OR|OW, gate = [attr, ..])]`";
 
 /// Reads one `#[path(..)]` attribute of a handler method.
-pub fn parse_path(attr: &Attribute) -> darling::Result<PathSpec> {
+pub fn parse_path(attr: &Attribute) -> syn::Result<PathSpec> {
     if !matches!(attr.meta, Meta::List(_)) {
-        return Err(darling::Error::custom(PATH_SHAPE).with_span(attr));
+        return Err(syn::Error::new_spanned(attr, PATH_SHAPE));
     }
-    let args = PathArgs::from_meta(&attr.meta).map_err(|e| on_attribute(e, attr))?;
+    let args = PathArgs::from_meta(&attr.meta).map_err(|e| over_attribute(e, attr))?;
     let gate = match args.gate {
         Some(gate) if !args.label.kind.is_order_sensitive() => {
             let message = ValidationError {
                 site: Site::Dataflow,
                 kind: ErrorKind::GateOnConfluentPath(args.label.kind),
             };
-            return Err(darling::Error::custom(message).with_span(&gate.span()));
+            return Err(syn::Error::new(gate.span(), message));
         }
         Some(gate) => gate.into_inner().0,
         None => Vec::new(),
@@ -277,10 +293,6 @@ mod tests {
     use super::*;
     use syn::parse_quote;
 
-    fn message(error: darling::Error) -> String {
-        syn::Error::from(error).to_string()
-    }
-
     #[test]
     fn reads_a_gated_path_in_both_gate_spellings() {
         for attr in [
@@ -297,7 +309,7 @@ mod tests {
     #[test]
     fn rejects_an_unknown_label_naming_the_choices() {
         let attr: Attribute = parse_quote!(#[path(from = a, to = b, label = XW)]);
-        let error = message(parse_path(&attr).expect_err("unknown label"));
+        let error = parse_path(&attr).expect_err("unknown label").to_string();
         assert!(error.contains("unknown label `XW`"), "{error}");
         assert!(error.contains("CR, CW, OR, OW"), "{error}");
     }
@@ -305,14 +317,14 @@ mod tests {
     #[test]
     fn rejects_a_gate_on_a_confluent_path() {
         let attr: Attribute = parse_quote!(#[path(from = a, to = b, label = CW, gate = [k])]);
-        let error = message(parse_path(&attr).expect_err("gate on CW"));
+        let error = parse_path(&attr).expect_err("gate on CW").to_string();
         assert!(error.contains("confluent"), "{error}");
     }
 
     #[test]
     fn reports_every_missing_field() {
         let attr: Attribute = parse_quote!(#[path(from = a)]);
-        let error = syn::Error::from(parse_path(&attr).expect_err("missing fields"));
+        let error = parse_path(&attr).expect_err("missing fields");
         let messages: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert!(messages.iter().any(|m| m.contains("`to`")), "{messages:?}");

@@ -68,9 +68,15 @@ fn fix_text(dataflow: &Dataflow, analysis: &Analysis, cause: &Cause, fix: &Fix) 
         } => Some(order_fix(analysis, cause, component, kind, yields)),
         Fix::Sequence { streams } => {
             let names: Vec<String> = streams.iter().map(|s| format!("`{}`", stream(s))).collect();
+            let permission = if analysis.coordinate == Permission::Auto {
+                "then `coordinate = auto` orders them statically, with no sequencer"
+            } else {
+                "and set `coordinate = auto`: a static order needs no sequencer"
+            };
             Some(format!(
-                "or give {} a replay-stable order (`{{ seq: [batch_attr] }}` in `streams!`) \
-                 and set `coordinate = auto`: a static order needs no sequencer",
+                "or give {} a replay-stable order, `{{ seq: [attr] }}` with an attribute such as \
+                 a batch id (a `seq` carries through confluent paths, so an upstream stream \
+                 works too), {permission}",
                 names.join(" and ")
             ))
         }

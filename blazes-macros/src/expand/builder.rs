@@ -7,7 +7,7 @@ use quote::quote;
 
 fn attrs(set: &AttrSet) -> TokenStream {
     let names = set.iter();
-    quote!(::blazes::attrs([#(#names),*]))
+    quote!(::blazes::attrs::<[&str; _], &str>([#(#names),*]))
 }
 
 fn endpoint(e: &Endpoint) -> TokenStream {

@@ -78,14 +78,19 @@ fn handler_impl(spec: &ImplSpec) -> TokenStream {
     let arms = spec.handlers.iter().filter(|h| h.callable).map(|h| {
         let input = name_of(h.input());
         let method = &h.method;
-        let call = quote_spanned!(method.span()=> Self::#method(self, tuple, out));
-        quote!(#input => { #call; ::core::result::Result::Ok(()) })
+        let handler = quote_spanned! {method.span()=>
+            let handler: fn(&mut Self, ::blazes::Tuple, &mut ::blazes::Emit) = Self::#method;
+        };
+        quote!(#input => { #handler handler(self, tuple, out); ::core::result::Result::Ok(()) })
     });
     let on_seal = spec.on_seal.as_ref().filter(|(_, ok)| *ok).map(|(method, _)| {
-        let call = quote_spanned!(method.span()=> Self::#method(self, input, partition, out));
+        let on_seal = quote_spanned! {method.span()=>
+            let on_seal: fn(&mut Self, &str, &::blazes::Tuple, &mut ::blazes::Emit) = Self::#method;
+        };
         quote! {
             fn on_seal(&mut self, input: &str, partition: &::blazes::Tuple, out: &mut ::blazes::Emit) {
-                #call
+                #on_seal
+                on_seal(self, input, partition, out);
             }
         }
     });
