@@ -13,8 +13,11 @@
 
 #![warn(missing_docs)]
 
+/// The grey-box file reader: YAML annotation blocks into a validated dataflow.
+pub mod greybox;
 pub mod handler;
 pub mod registry;
+pub mod report;
 pub mod tuple;
 
 #[doc(hidden)]

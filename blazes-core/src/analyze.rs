@@ -39,13 +39,13 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
         coordinate: dataflow.coordinate,
         outputs: view.labels(&base, |p| matches!(p, Port::Out(_))),
         inputs: view.labels(&base, |p| matches!(p, Port::In(_))),
-        sinks: view.labels(&base, |p| matches!(p, Port::Sink(_))),
+        sinks: view.labels(&base, |p| matches!(p, Port::Sink)),
         sources: BTreeMap::new(),
         derivations: view.derivations(&base),
         streams: BTreeMap::new(),
         coordination: Vec::new(),
         residual_outputs: view.labels(residual, |p| matches!(p, Port::Out(_))),
-        residual: view.labels(residual, |p| matches!(p, Port::Sink(_))),
+        residual: view.labels(residual, |p| matches!(p, Port::Sink)),
         residual_derivations: view.derivations(residual),
         violations: Vec::new(),
         sink_feeds: BTreeMap::new(),
@@ -58,7 +58,7 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
             analysis
                 .streams
                 .insert(dataflow.streams[s].name(), label.clone());
-            if let Port::Source(_) = g[e.source()] {
+            if let Port::Source = g[e.source()] {
                 let name = ctx.graph.names[e.source().index()].clone();
                 analysis
                     .sources
@@ -73,7 +73,7 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
         }
     }
     for n in g.node_indices() {
-        if let Port::Sink(_) = g[n] {
+        if let Port::Sink = g[n] {
             analysis
                 .sink_feeds
                 .insert(ctx.graph.names[n.index()].clone(), view.producers(n));
@@ -332,7 +332,7 @@ impl View<'_, '_> {
         let max = self.ctx.dataflow.requires.max_severity();
         let mut out = Vec::new();
         for sink in g.node_indices() {
-            if !matches!(g[sink], Port::Sink(_)) {
+            if !matches!(g[sink], Port::Sink) {
                 continue;
             }
             let label = residual.states[sink.index()].label;
@@ -442,8 +442,11 @@ impl View<'_, '_> {
                          across replicas ({input}; R3: Taint)",
                         via(i)
                     ));
+                    let me = self.node_name(d);
                     for up in self.upstream_with(d.sources[i].input_port(), Lab::Inst, pass) {
-                        fixes.push(Fix::Upstream { node: up });
+                        if up != me {
+                            fixes.push(Fix::Upstream { node: up });
+                        }
                     }
                 }
                 Some((crate::result::Rule::R1, _)) => {
@@ -506,7 +509,7 @@ impl View<'_, '_> {
             if kind == OrderKind::Dynamic {
                 let mut streams = Vec::new();
                 for &i in &p.outcome.offending {
-                    streams.extend(self.stream_names_into(p.sources[i].input_port()));
+                    streams.extend(self.seal_targets(p.sources[i].input_port(), pass));
                 }
                 streams.sort();
                 streams.dedup();
@@ -533,18 +536,8 @@ impl View<'_, '_> {
         })
     }
 
-    fn stream_names_into(&self, port: NodeIndex) -> Vec<String> {
-        let g = &self.ctx.graph.graph;
-        g.edges_directed(port, Direction::Incoming)
-            .filter_map(|e| match *e.weight() {
-                Edge::Stream(s) => Some(self.ctx.dataflow.streams[s].name()),
-                Edge::Path(..) => None,
-            })
-            .collect()
-    }
-
-    /// Streams where a seal would reach `port`: walking upstream through
-    /// confluent paths (a seal carries through them) to the first stream
+    /// Streams where a seal (or `seq`) would reach `port`: walking upstream
+    /// through confluent paths (both carry through them) to the first stream
     /// whose producer is a source or is order-sensitive.
     fn seal_targets(&self, port: NodeIndex, pass: &Pass) -> Vec<String> {
         let g = &self.ctx.graph.graph;

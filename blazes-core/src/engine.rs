@@ -16,12 +16,8 @@ use crate::rules::{Lab, Outcome, PathIn, State, derive, merge};
 pub(crate) enum Source {
     /// Path `paths[p]` of component `c`, from input port `from`.
     Path { c: usize, p: usize, from: NodeIndex },
-    /// Stream `s` entering a cycle at input port `to`, from port `from`.
-    Stream {
-        s: usize,
-        from: NodeIndex,
-        to: NodeIndex,
-    },
+    /// A stream entering a cycle at input port `to`, from port `from`.
+    Stream { from: NodeIndex, to: NodeIndex },
 }
 
 impl Source {
@@ -115,7 +111,7 @@ impl<'a> Context<'a> {
         let annotation = &self.dataflow.streams[s].annotation;
         let (seal, seq) = self.stream_keys[s];
         let base = match self.graph.graph[producer] {
-            Port::Source(_) => State::ASYNC,
+            Port::Source => State::ASYNC,
             _ => states[producer.index()],
         };
         let deterministic = base.label.severity() <= 2;
@@ -269,7 +265,6 @@ impl<'a> Context<'a> {
                     )),
                     Edge::Stream(s) => entering.push((
                         Source::Stream {
-                            s,
                             from: e.source(),
                             to: m,
                         },

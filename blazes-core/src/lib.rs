@@ -25,6 +25,7 @@
 mod analyze;
 mod attrs_closure;
 mod engine;
+pub mod explain;
 
 pub mod label;
 pub mod model;

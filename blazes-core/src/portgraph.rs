@@ -11,10 +11,10 @@ use crate::model::{Dataflow, Endpoint};
 /// A node of the port graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Port {
-    /// An external source, by index into [`PortGraph::externals`].
-    Source(usize),
-    /// An external sink, by index into [`PortGraph::externals`].
-    Sink(usize),
+    /// An external source.
+    Source,
+    /// An external sink.
+    Sink,
     /// An input interface of component `c`.
     In(usize),
     /// An output interface of component `c`.
@@ -35,8 +35,6 @@ pub(crate) struct PortGraph {
     pub(crate) graph: DiGraph<Port, Edge>,
     /// Display name of each node: `Comp.iface`, or the external's name.
     pub(crate) names: Vec<String>,
-    /// External names (sources and sinks share the table).
-    pub(crate) externals: Vec<String>,
     /// Strongly connected components, in topological order.
     pub(crate) sccs: Vec<Vec<NodeIndex>>,
     /// For each node, the index of its SCC in `sccs`.
@@ -48,7 +46,6 @@ impl PortGraph {
     pub(crate) fn build(dataflow: &Dataflow) -> PortGraph {
         let mut graph = DiGraph::new();
         let mut names = Vec::new();
-        let mut externals: Vec<String> = Vec::new();
         let mut inputs: HashMap<(&str, &str), NodeIndex> = HashMap::new();
         let mut outputs: HashMap<(&str, &str), NodeIndex> = HashMap::new();
         let mut sources: HashMap<&str, NodeIndex> = HashMap::new();
@@ -78,9 +75,8 @@ impl PortGraph {
                     interface,
                 } => outputs[&(component.as_str(), interface.as_str())],
                 Endpoint::External(name) => *sources.entry(name.as_str()).or_insert_with(|| {
-                    externals.push(name.clone());
                     names.push(name.clone());
-                    graph.add_node(Port::Source(externals.len() - 1))
+                    graph.add_node(Port::Source)
                 }),
             };
             let to = match &s.to {
@@ -89,9 +85,8 @@ impl PortGraph {
                     interface,
                 } => inputs[&(component.as_str(), interface.as_str())],
                 Endpoint::External(name) => *sinks.entry(name.as_str()).or_insert_with(|| {
-                    externals.push(name.clone());
                     names.push(name.clone());
-                    graph.add_node(Port::Sink(externals.len() - 1))
+                    graph.add_node(Port::Sink)
                 }),
             };
             graph.add_edge(from, to, Edge::Stream(si));
@@ -109,7 +104,6 @@ impl PortGraph {
         PortGraph {
             graph,
             names,
-            externals,
             sccs,
             scc_of,
         }

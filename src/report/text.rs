@@ -1,0 +1,97 @@
+//! The readable report of `blazes check`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use blazes_core::explain;
+use blazes_core::{Analysis, Label, Strategy};
+
+fn table(out: &mut String, title: &str, rows: &BTreeMap<String, Label>) {
+    if rows.is_empty() {
+        return;
+    }
+    let width = rows.keys().map(String::len).max().unwrap_or(0);
+    let _ = writeln!(out, "{title}");
+    for (name, label) in rows {
+        let _ = writeln!(out, "  {name:<width$}  {label}");
+    }
+    out.push('\n');
+}
+
+/// The whole report: labels, derivations, coordination plan, verdict.
+pub fn render(analysis: &Analysis, file: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: requires {}, coordinate {}\n",
+        analysis.name.as_deref().unwrap_or(file),
+        analysis.requires,
+        analysis.coordinate
+    );
+    table(&mut out, "Streams", &analysis.streams);
+    table(&mut out, "Outputs", &analysis.outputs);
+    table(&mut out, "Sinks", &analysis.sinks);
+
+    let _ = writeln!(out, "Derivations");
+    let mut seen = std::collections::BTreeSet::new();
+    for d in analysis.derivations.values() {
+        if seen.insert(d.node.clone()) {
+            for line in explain::derivation(d).lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+    }
+    out.push('\n');
+
+    let _ = writeln!(out, "Coordination");
+    if analysis.coordination.is_empty() {
+        let _ = writeln!(out, "  none needed");
+    }
+    for c in &analysis.coordination {
+        let what = match &c.strategy {
+            Strategy::Seal { key, vote } => format!(
+                "seal buffer on {} ({vote} vote)",
+                blazes_core::label::attrs_to_string(key)
+            ),
+            Strategy::Order { kind } => format!("ordering, {kind}"),
+        };
+        let status = if c.applied {
+            "synthesised".to_string()
+        } else {
+            format!(
+                "needed, not permitted by `coordinate: {}`",
+                analysis.coordinate
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  {}: {what} of inputs {} (protects {}); {status}",
+            c.component,
+            c.inputs.join(", "),
+            c.output
+        );
+    }
+    out.push('\n');
+
+    if analysis.residual != analysis.sinks {
+        table(&mut out, "Sinks after coordination", &analysis.residual);
+    }
+    if analysis.ok() {
+        let _ = writeln!(
+            out,
+            "ok: every sink meets `requires: {}`",
+            analysis.requires
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "FAILED: {} sink(s) above `requires: {}`",
+            analysis.violations.len(),
+            analysis.requires
+        );
+        for v in &analysis.violations {
+            out.push_str(&explain::violation(v, analysis));
+        }
+    }
+    out
+}
