@@ -33,7 +33,7 @@ pub struct RegisteredPath {
     pub to: &'static str,
     /// `CR`, `CW`, `OR` or `OW`.
     pub label: PathKind,
-    /// The gate of an order-sensitive path (empty for confluent paths).
+    /// The gate of an order-sensitive path, sorted (empty for confluent paths).
     pub gate: &'static [&'static str],
     /// The method that handles the input interface.
     pub handler: &'static str,
