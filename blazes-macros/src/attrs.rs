@@ -155,12 +155,12 @@ pub struct PathSpec {
 
 impl PathSpec {
     /// The input interface's name.
-    pub fn from_name(&self) -> String {
+    pub fn input_name(&self) -> String {
         name_of(&self.from)
     }
 
     /// The output interface's name.
-    pub fn to_name(&self) -> String {
+    pub fn output_name(&self) -> String {
         name_of(&self.to)
     }
 
@@ -300,8 +300,8 @@ mod tests {
             parse_quote!(#[blazes::path(from = words, to = counts, label = OW, gate(word, batch))]),
         ] {
             let spec = parse_path(&attr).expect("valid");
-            assert_eq!(spec.from_name(), "words");
-            assert_eq!(spec.to_name(), "counts");
+            assert_eq!(spec.input_name(), "words");
+            assert_eq!(spec.output_name(), "counts");
             assert_eq!(spec.annotation().to_string(), "OW[batch,word]");
         }
     }

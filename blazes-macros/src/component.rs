@@ -191,30 +191,30 @@ fn distinct_paths(paths: Vec<PathSpec>, method: &syn::Ident, errors: &mut Errors
     let input = name_of(&paths[0].from);
     let mut kept: Vec<PathSpec> = Vec::new();
     for path in paths {
-        if path.from_name() != input {
+        if path.input_name() != input {
             errors.spanned(
                 &path.from,
                 format!(
                     "method `{method}` handles input `{input}`, but this `#[path]` starts \
                      from `{}`: one method handles one input interface; write a separate \
                      method for `{}`",
-                    path.from_name(),
-                    path.from_name()
+                    path.input_name(),
+                    path.input_name()
                 ),
             );
             continue;
         }
-        if let Some(earlier) = kept.iter().find(|p| p.to_name() == path.to_name()) {
+        if let Some(earlier) = kept.iter().find(|p| p.output_name() == path.output_name()) {
             let (first, second) = (earlier.annotation(), path.annotation());
             let kind = if first == second {
                 ErrorKind::DuplicatePath {
                     from: input.clone(),
-                    to: path.to_name(),
+                    to: path.output_name(),
                 }
             } else {
                 ErrorKind::ConflictingPath {
                     from: input.clone(),
-                    to: path.to_name(),
+                    to: path.output_name(),
                     first: first.to_string(),
                     second: second.to_string(),
                 }

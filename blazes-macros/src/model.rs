@@ -87,8 +87,8 @@ pub fn build(
         };
         for path in part.spec.paths() {
             dataflow.components[index].paths.push(Path {
-                from: path.from_name(),
-                to: path.to_name(),
+                from: path.input_name(),
+                to: path.output_name(),
                 annotation: path.annotation(),
             });
             sites.paths[index].push(path.attr.clone());

@@ -118,3 +118,46 @@ fn read_impl(imp: &mut ItemImpl, parts: &mut ModuleParts, errors: &mut Errors) {
     let spec = component::read_impl(imp, errors);
     parts.impls.push(ImplPart { spec, stray: true });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn reads_components_removes_topology_and_strips_stray_paths() {
+        let module: syn::ItemMod = parse_quote! {
+            mod m {
+                #[component(rep)]
+                pub struct Cache;
+                pub struct Plain;
+                impl Plain {
+                    #[path(from = a, to = b, label = CR)]
+                    fn a(&mut self, t: Tuple, out: &mut Emit) {}
+                }
+                streams! { x -> Cache.a; }
+                fds! { company -> symbol; }
+            }
+        };
+        let Some((_, mut items)) = module.content else {
+            panic!("inline module");
+        };
+        let mut errors = Errors::new();
+        let parts = read(&mut items, &mut errors);
+        assert_eq!(parts.components.len(), 1);
+        assert!(parts.components[0].rep);
+        assert_eq!(parts.plain_structs.len(), 1);
+        assert_eq!(parts.streams.len(), 1);
+        assert_eq!(parts.fds.len(), 1);
+        assert_eq!(items.len(), 3, "streams! and fds! are removed");
+        let messages = errors.messages();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].contains("has no `#[component]`"),
+            "{messages:?}"
+        );
+        let leftover = quote::quote!(#(#items)*).to_string();
+        assert!(!leftover.contains("# [path"), "{leftover}");
+        assert!(parts.impls[0].stray);
+    }
+}

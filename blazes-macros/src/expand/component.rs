@@ -126,7 +126,7 @@ fn registration(spec: &ImplSpec) -> TokenStream {
     let paths = spec.handlers.iter().flat_map(|h| {
         let handler = h.method.to_string();
         h.paths.iter().map(move |p| {
-            let (from, to) = (p.from_name(), p.to_name());
+            let (from, to) = (p.input_name(), p.output_name());
             let label = p.label.kind.to_string();
             let label = syn::Ident::new(&label, proc_macro2::Span::call_site());
             let gate = p.gate_names().into_iter();
@@ -145,8 +145,8 @@ fn registration(spec: &ImplSpec) -> TokenStream {
     let mut outputs: Vec<String> = Vec::new();
     for path in spec.paths() {
         for (list, name) in [
-            (&mut inputs, path.from_name()),
-            (&mut outputs, path.to_name()),
+            (&mut inputs, path.input_name()),
+            (&mut outputs, path.output_name()),
         ] {
             if !list.contains(&name) {
                 list.push(name);
@@ -172,5 +172,67 @@ fn registration(spec: &ImplSpec) -> TokenStream {
                 on_seal: #on_seal,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_struct_gets_its_annotated_constants() {
+        let out = expand(
+            quote!(rep),
+            quote!(
+                pub struct Cache;
+            ),
+        )
+        .to_string();
+        assert!(
+            out.contains("impl :: blazes :: Annotated for Cache"),
+            "{out}"
+        );
+        assert!(out.contains("const REP : bool = true"), "{out}");
+    }
+
+    #[test]
+    fn an_impl_block_dispatches_registers_and_loses_its_helpers() {
+        let out = expand(
+            TokenStream::new(),
+            quote! {
+                impl Count {
+                    #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+                    fn words(&mut self, word: Tuple, out: &mut Emit) {}
+                    #[on_seal]
+                    fn sealed(&mut self, input: &str, partition: &Tuple, out: &mut Emit) {}
+                }
+            },
+        )
+        .to_string();
+        assert!(!out.contains("# [path"), "{out}");
+        assert!(!out.contains("# [on_seal"), "{out}");
+        assert!(out.contains("impl :: blazes :: Handler for Count"), "{out}");
+        assert!(out.contains("\"words\" =>"), "{out}");
+        assert!(out.contains("fn on_seal"), "{out}");
+        assert!(out.contains("inventory :: submit !"), "{out}");
+        assert!(out.contains("gate : & [\"batch\" , \"word\"]"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_handler_with_a_wrong_signature_is_reported_and_not_dispatched() {
+        let out = expand(
+            TokenStream::new(),
+            quote! {
+                impl Count {
+                    #[path(from = words, to = counts, label = CW)]
+                    fn words(&self) {}
+                }
+            },
+        )
+        .to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(!out.contains("\"words\" =>"), "{out}");
+        assert!(out.contains("impl :: blazes :: Handler for Count"), "{out}");
     }
 }

@@ -81,3 +81,74 @@ fn mark_components(items: &mut [Item], unmarked: &[syn::Ident]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wordcount(tweets: TokenStream) -> TokenStream {
+        quote! {
+            mod wordcount {
+                #[component]
+                pub struct Count;
+
+                #[component]
+                impl Count {
+                    #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+                    fn words(&mut self, word: Tuple, out: &mut Emit) {}
+                }
+
+                streams! {
+                    words -> Count.words #tweets;
+                    Count.counts -> db;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_sealed_dataflow_expands_without_errors_and_with_its_accessors() {
+        let out = expand(TokenStream::new(), wordcount(quote!({ seal: [batch] }))).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("streams !"), "streams! is removed: {out}");
+        assert!(out.contains("pub fn dataflow"), "{out}");
+        assert!(out.contains("pub fn analysis"), "{out}");
+        assert!(out.contains(". sealed (:: blazes :: attrs"), "{out}");
+    }
+
+    #[test]
+    fn an_unsealed_dataflow_fails_with_the_violation() {
+        let out = expand(TokenStream::new(), wordcount(TokenStream::new())).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("sink `db` is Run"), "{out}");
+        assert!(
+            out.contains("pub fn dataflow"),
+            "stubs stay beside errors: {out}"
+        );
+    }
+
+    #[test]
+    fn enforce_false_reports_nothing_at_compile_time() {
+        let out = expand(quote!(enforce = false), wordcount(TokenStream::new())).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn convergent_accepts_what_deterministic_rejects_only_with_ordering() {
+        let options = quote!(requires = convergent, coordinate = auto);
+        let out = expand(options, wordcount(TokenStream::new())).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_module_without_items_inline_is_an_error() {
+        let out = expand(
+            TokenStream::new(),
+            quote!(
+                mod wordcount;
+            ),
+        )
+        .to_string();
+        assert!(out.contains("needs the module's items inline"), "{out}");
+    }
+}
