@@ -4,7 +4,100 @@
 pub use crate::registry::{RegisteredComponent, RegisteredPath};
 pub use inventory;
 
-use blazes_core::{Analysis, Dataflow, analyze};
+use blazes_core::{
+    Analysis, AttrSet, Component, Dataflow, Endpoint, PathKind, Permission, Requirement, Stream,
+    analyze,
+};
+
+/// A dataflow as constant data: what `#[blazes::dataflow]` checked, in a form
+/// that costs the compiler little to check (plain `&'static` tables).
+#[derive(Debug)]
+pub struct DataflowSpec {
+    /// The dataflow's name.
+    pub name: &'static str,
+    /// The components.
+    pub components: &'static [ComponentSpec],
+    /// The streams.
+    pub streams: &'static [StreamSpec],
+    /// Injective functional dependencies: determining attributes, determined one.
+    pub fds: &'static [(&'static [&'static str], &'static str)],
+    /// What the sinks must guarantee.
+    pub requires: Requirement,
+    /// What coordination may be synthesised.
+    pub coordinate: Permission,
+}
+
+/// One component of a [`DataflowSpec`].
+#[derive(Debug)]
+pub struct ComponentSpec {
+    /// Its name.
+    pub name: &'static str,
+    /// Whether it runs as several replicas.
+    pub rep: bool,
+    /// Its paths: input, output, label, gate.
+    pub paths: &'static [(
+        &'static str,
+        &'static str,
+        PathKind,
+        &'static [&'static str],
+    )],
+}
+
+/// One stream of a [`DataflowSpec`].
+#[derive(Debug)]
+pub struct StreamSpec {
+    /// `Comp.iface`, or a source name.
+    pub from: &'static str,
+    /// `Comp.iface`, or a sink name.
+    pub to: &'static str,
+    /// The seal key, if any.
+    pub seal: Option<&'static [&'static str]>,
+    /// The `seq` key, if any.
+    pub seq: Option<&'static [&'static str]>,
+    /// One producer per sealed partition.
+    pub independent: bool,
+    /// Delivered to several replicas.
+    pub rep: bool,
+}
+
+fn attrs(names: &[&str]) -> AttrSet {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+impl DataflowSpec {
+    /// The dataflow, built with the builder API.
+    pub fn build(&self) -> Dataflow {
+        let mut dataflow = Dataflow::new()
+            .requires(self.requires)
+            .coordinate(self.coordinate);
+        dataflow.name = Some(self.name.to_string());
+        for c in self.components {
+            let component = c.paths.iter().fold(
+                Component::new(c.name).replicated(c.rep),
+                |component, &(from, to, kind, gate)| {
+                    component.path(from, to, blazes_core::Annotation::new(kind, attrs(gate)))
+                },
+            );
+            dataflow = dataflow.component(component);
+        }
+        for s in self.streams {
+            let mut stream = Stream::new(Endpoint::parse(s.from), Endpoint::parse(s.to));
+            if let Some(key) = s.seal {
+                stream = stream.sealed(attrs(key));
+            }
+            if let Some(key) = s.seq {
+                stream = stream.sequenced(attrs(key));
+            }
+            stream.annotation.independent = s.independent;
+            stream.annotation.rep = s.rep;
+            dataflow = dataflow.stream(stream);
+        }
+        for &(from, to) in self.fds {
+            dataflow = dataflow.fd(attrs(from), to);
+        }
+        dataflow
+    }
+}
 
 /// Analyses a dataflow that `#[blazes::dataflow]` already validated when it
 /// was compiled.

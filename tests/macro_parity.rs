@@ -129,7 +129,7 @@ fn every_case_file_has_a_parity_test() {
     assert_eq!(files.len(), 10, "{files:?}");
     for file in files {
         assert!(
-            source.contains(&format!("\"{file}\", ")),
+            source.contains(&format!("\"{file}\",")),
             "no parity test for cases/{file}"
         );
     }

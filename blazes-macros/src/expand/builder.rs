@@ -1,24 +1,23 @@
-//! Writes a `Dataflow` as builder-API code, so the generated
-//! `dataflow()` builds at run time exactly what was checked at compile time.
+//! Writes a `Dataflow` as constant tables (`blazes::__private::DataflowSpec`)
+//! that the generated `dataflow()` builds with the builder API at run time:
+//! exactly what was checked at compile time, and cheap for rustc to check.
 
 use blazes_core::{AttrSet, Dataflow, Endpoint, PathKind, Permission, Requirement};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-fn attrs(set: &AttrSet) -> TokenStream {
+fn names(set: &AttrSet) -> TokenStream {
     let names = set.iter();
-    quote!(::blazes::attrs::<[&str; _], &str>([#(#names),*]))
+    quote!(&[#(#names),*])
 }
 
-fn endpoint(e: &Endpoint) -> TokenStream {
-    match e {
-        Endpoint::External(name) => {
-            quote!(::blazes::Endpoint::External(::std::string::String::from(#name)))
+fn optional(set: Option<&AttrSet>) -> TokenStream {
+    match set {
+        Some(set) => {
+            let set = names(set);
+            quote!(::core::option::Option::Some(#set))
         }
-        Endpoint::Port {
-            component,
-            interface,
-        } => quote!(::blazes::Endpoint::port(#component, #interface)),
+        None => quote!(::core::option::Option::None),
     }
 }
 
@@ -43,31 +42,26 @@ pub fn dataflow_expr(dataflow: &Dataflow) -> TokenStream {
                 .annotation
                 .gates
                 .first()
-                .map(attrs)
-                .unwrap_or_else(|| quote!(::blazes::AttrSet::new()));
-            quote!(.path(#from, #to, ::blazes::Annotation::new(#kind, #gate)))
+                .map_or_else(|| quote!(&[]), names);
+            quote!((#from, #to, #kind, #gate))
         });
-        quote!(.component(::blazes::Component::new(#name).replicated(#rep) #(#paths)*))
+        quote!(::blazes::__private::ComponentSpec { name: #name, rep: #rep, paths: &[#(#paths),*] })
     });
     let streams = dataflow.streams.iter().map(|s| {
         let (from, to) = (endpoint(&s.from), endpoint(&s.to));
         let a = &s.annotation;
-        let seal = a.seal.as_ref().map(|k| {
-            let k = attrs(k);
-            quote!(.sealed(#k))
-        });
-        let seq = a.seq.as_ref().map(|k| {
-            let k = attrs(k);
-            quote!(.sequenced(#k))
-        });
-        let independent = a.independent.then(|| quote!(.independent()));
-        let rep = a.rep.then(|| quote!(.replicated()));
-        quote!(.stream(::blazes::Stream::new(#from, #to) #seal #seq #independent #rep))
+        let (seal, seq) = (optional(a.seal.as_ref()), optional(a.seq.as_ref()));
+        let (independent, rep) = (a.independent, a.rep);
+        quote! {
+            ::blazes::__private::StreamSpec {
+                from: #from, to: #to, seal: #seal, seq: #seq, independent: #independent, rep: #rep,
+            }
+        }
     });
     let fds = dataflow.fds.iter().map(|fd| {
-        let from = attrs(&fd.from);
+        let from = names(&fd.from);
         let to = &fd.to;
-        quote!(.fd(#from, #to))
+        quote!((#from, #to))
     });
     let requires = match dataflow.requires {
         Requirement::Deterministic => quote!(::blazes::Requirement::Deterministic),
@@ -78,19 +72,20 @@ pub fn dataflow_expr(dataflow: &Dataflow) -> TokenStream {
         Permission::Seal => quote!(::blazes::Permission::Seal),
         Permission::Auto => quote!(::blazes::Permission::Auto),
     };
-    let name = match &dataflow.name {
-        Some(name) => quote!(::core::option::Option::Some(::std::string::String::from(#name))),
-        None => quote!(::core::option::Option::None),
-    };
-    quote! {
-        ::blazes::Dataflow {
+    let name = dataflow.name.clone().unwrap_or_default();
+    quote! {{
+        const SPEC: ::blazes::__private::DataflowSpec = ::blazes::__private::DataflowSpec {
             name: #name,
-            ..::blazes::Dataflow::new()
-                #(#components)*
-                #(#streams)*
-                #(#fds)*
-                .requires(#requires)
-                .coordinate(#coordinate)
-        }
-    }
+            components: &[#(#components),*],
+            streams: &[#(#streams),*],
+            fds: &[#(#fds),*],
+            requires: #requires,
+            coordinate: #coordinate,
+        };
+        SPEC.build()
+    }}
+}
+
+fn endpoint(endpoint: &Endpoint) -> String {
+    endpoint.to_string()
 }

@@ -113,7 +113,10 @@ mod tests {
         assert!(!out.contains("streams !"), "streams! is removed: {out}");
         assert!(out.contains("pub fn dataflow"), "{out}");
         assert!(out.contains("pub fn analysis"), "{out}");
-        assert!(out.contains(". sealed (:: blazes :: attrs"), "{out}");
+        assert!(
+            out.contains("seal : :: core :: option :: Option :: Some (& [\"batch\"])"),
+            "{out}"
+        );
     }
 
     #[test]
