@@ -1,7 +1,7 @@
 //! `blazes::registry()` lists the components that `#[component]` registered,
 //! with their annotations, at run time.
 
-use blazes::registry::RegisteredComponent;
+use blazes::registry::{RegisteredComponent, dataflows};
 use blazes::{Annotation, Emit, Label, PathKind, Tuple, attrs, component, registry};
 
 /// A replicated cache (as in the paper's ad network).
@@ -61,7 +61,7 @@ pub mod pipeline {
     }
 }
 
-fn registered(name: &str) -> &'static RegisteredComponent {
+fn registered(name: &str) -> RegisteredComponent {
     registry()
         .into_iter()
         .find(|c| c.name == name)
@@ -90,7 +90,7 @@ fn records_the_rep_flag_paths_labels_and_interfaces() {
     let paths: Vec<(&str, &str, PathKind, &str)> = cache
         .paths
         .iter()
-        .map(|p| (p.from, p.to, p.label, p.handler))
+        .map(|p| (p.from.as_str(), p.to.as_str(), p.label, p.handler.as_str()))
         .collect();
     assert_eq!(
         paths,
@@ -107,16 +107,12 @@ fn records_the_rep_flag_paths_labels_and_interfaces() {
 fn records_gates_and_the_on_seal_method() {
     let count = registered("Count");
     assert!(!count.rep);
-    assert_eq!(
-        count.paths[0].gate,
-        ["batch", "word"],
-        "gates are sets, sorted"
-    );
+    assert_eq!(count.paths[0].gate, attrs(["word", "batch"]));
     assert_eq!(
         count.paths[0].annotation(),
         Annotation::ow(attrs(["word", "batch"]))
     );
-    assert_eq!(count.on_seal, Some("batch_done"));
+    assert_eq!(count.on_seal.as_deref(), Some("batch_done"));
 }
 
 #[test]
@@ -126,4 +122,12 @@ fn registered_components_are_the_model_the_dataflow_macro_checked() {
     let checked = pipeline::dataflow();
     assert_eq!(Some(&upper.component()), checked.find_component("Upper"));
     assert_eq!(pipeline::analysis().sinks["screen"], Label::Async);
+}
+
+#[test]
+fn dataflow_modules_register_their_dataflow() {
+    let registered = dataflows();
+    assert_eq!(registered.len(), 1);
+    assert_eq!(registered[0].module_path, "registry::pipeline");
+    assert_eq!(registered[0].dataflow, pipeline::dataflow());
 }

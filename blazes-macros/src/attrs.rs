@@ -14,6 +14,8 @@ use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::{Attribute, Expr, Ident, Meta};
 
+use crate::errors::SpanRange;
+
 /// True when `attr` is `#[name]`, `#[blazes::name]` or `#[::blazes::name]`.
 pub fn is_blazes_attr(attr: &Attribute, name: &str) -> bool {
     let segments = &attr.path().segments;
@@ -150,7 +152,7 @@ pub struct PathSpec {
     /// The gate (empty when absent).
     pub gate: Vec<Ident>,
     /// The whole attribute, for error spans.
-    pub attr: TokenStream,
+    pub attr: SpanRange,
 }
 
 impl PathSpec {
@@ -200,7 +202,10 @@ pub fn parse_path(attr: &Attribute) -> syn::Result<PathSpec> {
         to: args.to,
         label: args.label,
         gate,
-        attr: attr.to_token_stream(),
+        attr: SpanRange {
+            start: attr.pound_token.span,
+            end: attr.bracket_token.span.close(),
+        },
     })
 }
 

@@ -6,9 +6,8 @@ use blazes_core::result::{Cause, Via};
 use blazes_core::validate::{End, ErrorKind, Site, ValidationError};
 use blazes_core::{Analysis, Endpoint, analyze, validate};
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
 
-use crate::errors::Errors;
+use crate::errors::{Errors, SpanRange};
 use crate::explain;
 use crate::model::Built;
 use crate::module::ModuleParts;
@@ -41,14 +40,14 @@ pub fn run(
 }
 
 /// Where a structural error points, and its message.
-fn locate(built: &Built, parts: &ModuleParts, error: &ValidationError) -> (TokenStream, String) {
+fn locate(built: &Built, parts: &ModuleParts, error: &ValidationError) -> (SpanRange, String) {
     let sites = &built.sites;
     let message = error.to_string();
     match error.site {
-        Site::Dataflow => (TokenStream::new(), message),
-        Site::Component(c) => (sites.components[c].clone(), message),
-        Site::Path(c, p) => (sites.paths[c][p].clone(), message),
-        Site::Fd(f) => (sites.fds[f].clone(), message),
+        Site::Dataflow => (SpanRange::of(TokenStream::new()), message),
+        Site::Component(c) => (sites.components[c], message),
+        Site::Path(c, p) => (sites.paths[c][p], message),
+        Site::Fd(f) => (sites.fds[f], message),
         Site::Stream(s) => {
             let decl = &sites.streams[s];
             let end = |end: End| match end {
@@ -58,15 +57,13 @@ fn locate(built: &Built, parts: &ModuleParts, error: &ValidationError) -> (Token
             match &error.kind {
                 ErrorKind::UnknownComponent(which, name) => {
                     let endpoint = end(*which);
-                    let token = endpoint
-                        .component()
-                        .map_or_else(|| decl.tokens.clone(), ToTokens::to_token_stream);
+                    let token = endpoint.component().map_or(decl.tokens, SpanRange::of);
                     (token, unknown_component(parts, name))
                 }
                 ErrorKind::UnknownInterface { end: which, .. } => {
-                    (end(*which).interface().to_token_stream(), message)
+                    (SpanRange::of(end(*which).interface()), message)
                 }
-                _ => (decl.tokens.clone(), message),
+                _ => (decl.tokens, message),
             }
         }
     }
@@ -98,8 +95,8 @@ fn unknown_component(parts: &ModuleParts, name: &str) -> String {
 
 fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
     let mut placed: Vec<(String, String)> = Vec::new();
-    let mut place = |errors: &mut Errors, tokens: TokenStream, message: String| {
-        let key = (tokens.to_string(), message.clone());
+    let mut place = |errors: &mut Errors, tokens: SpanRange, message: String| {
+        let key = (tokens.key(), message.clone());
         if !placed.contains(&key) {
             placed.push(key);
             errors.spanned(tokens, message);
@@ -108,15 +105,15 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
     for violation in &analysis.violations {
         let message = explain::violation(&built.dataflow, analysis, violation);
         let sink = Endpoint::External(violation.sink.clone());
-        let sink_streams: Vec<TokenStream> = built
+        let sink_streams: Vec<SpanRange> = built
             .sites
             .streams
             .iter()
             .filter(|d| d.to.endpoint() == sink)
-            .map(|d| d.tokens.clone())
+            .map(|d| d.tokens)
             .collect();
         if sink_streams.is_empty() {
-            place(errors, TokenStream::new(), message.clone());
+            place(errors, SpanRange::of(TokenStream::new()), message.clone());
         }
         for tokens in sink_streams {
             place(errors, tokens, message.clone());
@@ -131,7 +128,7 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
 
 /// The `#[path]`s and streams whose contribution fired a rule at the node
 /// where `cause` introduces its anomaly.
-fn introduction_sites(built: &Built, analysis: &Analysis, cause: &Cause) -> Vec<TokenStream> {
+fn introduction_sites(built: &Built, analysis: &Analysis, cause: &Cause) -> Vec<SpanRange> {
     let Some(derivation) = analysis.derivations.values().find(|d| d.node == cause.node) else {
         return Vec::new();
     };
@@ -155,7 +152,7 @@ fn introduction_sites(built: &Built, analysis: &Analysis, cause: &Cause) -> Vec<
                 for (p, path) in built.dataflow.components[c].paths.iter().enumerate() {
                     let output = format!("{component}.{}", path.to);
                     if path.from == *input && ports.contains(&output) {
-                        out.push(built.sites.paths[c][p].clone());
+                        out.push(built.sites.paths[c][p]);
                     }
                 }
             }
@@ -168,7 +165,7 @@ fn introduction_sites(built: &Built, analysis: &Analysis, cause: &Cause) -> Vec<
                         .iter()
                         .zip(&built.sites.streams)
                         .filter(|(s, _)| s.name() == name)
-                        .map(|(_, d)| d.tokens.clone()),
+                        .map(|(_, d)| d.tokens),
                 );
             }
         }

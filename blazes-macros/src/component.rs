@@ -6,10 +6,11 @@
 
 use blazes_core::validate::{ErrorKind, Site, ValidationError};
 use proc_macro2::TokenStream;
-use syn::{Attribute, ImplItem, ImplItemFn, ItemImpl, ItemStruct, Type};
+use syn::{Attribute, ItemStruct, Type};
 
 use crate::attrs::{self, PathSpec, is_blazes_attr, name_of};
 use crate::errors::Errors;
+use crate::light::{LightFn, LightImpl, LightImplItem};
 use crate::signature;
 
 /// A `#[component]` struct.
@@ -19,6 +20,8 @@ pub struct StructSpec {
     pub ident: syn::Ident,
     /// `#[component(rep)]`.
     pub rep: bool,
+    /// The struct's generics (a component may not have any: reported).
+    pub generics: syn::Generics,
 }
 
 /// Reads a `#[component(args)]` struct.
@@ -32,6 +35,7 @@ pub fn read_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) ->
     StructSpec {
         ident: item.ident.clone(),
         rep,
+        generics: item.generics.clone(),
     }
 }
 
@@ -84,7 +88,7 @@ pub fn is_on_seal_attr(attr: &Attribute) -> bool {
 }
 
 /// Reads a `#[component]` impl block and strips its helper attributes.
-pub fn read_impl(item: &mut ItemImpl, errors: &mut Errors) -> ImplSpec {
+pub fn read_impl(item: &mut LightImpl, errors: &mut Errors) -> ImplSpec {
     if let Some((trait_path, _)) = &item.trait_ {
         errors.spanned(
             trait_path,
@@ -106,7 +110,7 @@ pub fn read_impl(item: &mut ItemImpl, errors: &mut Errors) -> ImplSpec {
         on_seal: None,
     };
     for impl_item in &mut item.items {
-        if let ImplItem::Fn(method) = impl_item {
+        if let LightImplItem::Fn(method) = impl_item {
             read_method(method, &mut spec, errors);
         }
     }
@@ -124,7 +128,7 @@ fn type_ident(ty: &Type) -> Option<syn::Ident> {
 }
 
 /// Removes the helper attributes of a method and returns them.
-pub fn take_helpers(method: &mut ImplItemFn) -> (Vec<Attribute>, Vec<Attribute>) {
+pub fn take_helpers(method: &mut LightFn) -> (Vec<Attribute>, Vec<Attribute>) {
     let (paths, rest): (Vec<Attribute>, Vec<Attribute>) =
         method.attrs.drain(..).partition(is_path_attr);
     let (on_seal, rest): (Vec<Attribute>, Vec<Attribute>) =
@@ -133,7 +137,7 @@ pub fn take_helpers(method: &mut ImplItemFn) -> (Vec<Attribute>, Vec<Attribute>)
     (paths, on_seal)
 }
 
-fn read_method(method: &mut ImplItemFn, spec: &mut ImplSpec, errors: &mut Errors) {
+fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
     let (path_attrs, on_seal_attrs) = take_helpers(method);
     let name = method.sig.ident.clone();
     if !path_attrs.is_empty() && !on_seal_attrs.is_empty() {
@@ -223,7 +227,7 @@ fn distinct_paths(paths: Vec<PathSpec>, method: &syn::Ident, errors: &mut Errors
                 site: Site::Dataflow,
                 kind,
             };
-            errors.spanned(&path.attr, error);
+            errors.spanned(path.attr, error);
             continue;
         }
         kept.push(path);
@@ -232,7 +236,7 @@ fn distinct_paths(paths: Vec<PathSpec>, method: &syn::Ident, errors: &mut Errors
 }
 
 fn read_on_seal(
-    method: &ImplItemFn,
+    method: &LightFn,
     attr: &Attribute,
     extra: &[Attribute],
     spec: &mut ImplSpec,
@@ -267,7 +271,7 @@ mod tests {
 
     #[test]
     fn reads_handlers_and_strips_helpers() {
-        let mut item: ItemImpl = parse_quote! {
+        let mut item: LightImpl = parse_quote! {
             impl Cache {
                 #[path(from = request, to = response, label = CR)]
                 #[path(from = request, to = request, label = CR)]
@@ -299,7 +303,7 @@ mod tests {
 
     #[test]
     fn reports_two_methods_for_one_input_and_mixed_inputs_on_one_method() {
-        let mut item: ItemImpl = parse_quote! {
+        let mut item: LightImpl = parse_quote! {
             impl Count {
                 #[path(from = words, to = counts, label = CW)]
                 fn a(&mut self, t: Tuple, out: &mut Emit) {}
@@ -320,7 +324,7 @@ mod tests {
 
     #[test]
     fn reports_duplicate_and_conflicting_paths() {
-        let mut item: ItemImpl = parse_quote! {
+        let mut item: LightImpl = parse_quote! {
             impl Count {
                 #[path(from = w, to = c, label = CW)]
                 #[path(from = w, to = c, label = CW)]

@@ -71,3 +71,37 @@ impl ToTokens for Errors {
         tokens.extend(self.to_compile_errors());
     }
 }
+
+/// Where an element was written, as its first and last spans: enough for an
+/// error over the whole element, without keeping (or rebuilding) its tokens.
+#[derive(Clone, Copy, Debug)]
+pub struct SpanRange {
+    /// The first token's span.
+    pub start: proc_macro2::Span,
+    /// The last token's span.
+    pub end: proc_macro2::Span,
+}
+
+impl SpanRange {
+    /// A range over `tokens`, from the first token to the last.
+    pub fn of(tokens: impl ToTokens) -> SpanRange {
+        let mut spans = tokens.into_token_stream().into_iter().map(|t| t.span());
+        let start = spans.next().unwrap_or_else(proc_macro2::Span::call_site);
+        let end = spans.last().unwrap_or(start);
+        SpanRange { start, end }
+    }
+
+    /// A key telling sites apart, for de-duplicating messages.
+    pub fn key(&self) -> String {
+        format!("{:?}..{:?}", self.start, self.end)
+    }
+}
+
+impl ToTokens for SpanRange {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend([
+            proc_macro2::TokenTree::Ident(proc_macro2::Ident::new("site", self.start)),
+            proc_macro2::TokenTree::Ident(proc_macro2::Ident::new("site", self.end)),
+        ]);
+    }
+}

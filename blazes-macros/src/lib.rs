@@ -11,6 +11,7 @@ mod component;
 mod errors;
 mod expand;
 mod explain;
+mod light;
 mod model;
 mod module;
 mod signature;

@@ -2,11 +2,9 @@
 //! the tokens of every element so that errors about it can point there.
 
 use blazes_core::{Component, Dataflow, Fd, Path, Permission, Requirement, Stream};
-use proc_macro2::TokenStream;
-use quote::ToTokens;
 
 use crate::attrs::name_of;
-use crate::errors::Errors;
+use crate::errors::{Errors, SpanRange};
 use crate::module::ModuleParts;
 use crate::topology::StreamDecl;
 
@@ -14,13 +12,13 @@ use crate::topology::StreamDecl;
 #[derive(Debug, Default)]
 pub struct Sites {
     /// `components[i]`: the struct's name.
-    pub components: Vec<TokenStream>,
+    pub components: Vec<SpanRange>,
     /// `components[c].paths[p]`: the `#[path]` attribute.
-    pub paths: Vec<Vec<TokenStream>>,
+    pub paths: Vec<Vec<SpanRange>>,
     /// `streams[i]`: the declaration.
     pub streams: Vec<StreamDecl>,
     /// `fds[i]`: the declaration.
-    pub fds: Vec<TokenStream>,
+    pub fds: Vec<SpanRange>,
 }
 
 /// A dataflow and where each element was declared.
@@ -30,8 +28,9 @@ pub struct Built {
     pub dataflow: Dataflow,
     /// Its declaration sites.
     pub sites: Sites,
-    /// Plain structs that have a `#[component]` impl: the expansion marks
-    /// them `#[component]` so the error above does not cascade.
+    /// Plain structs that have a `#[component]` impl (reported): the
+    /// expansion implements `Annotated` for them, so the error does not
+    /// cascade.
     pub unmarked_structs: Vec<syn::Ident>,
 }
 
@@ -51,7 +50,7 @@ pub fn build(
         dataflow
             .components
             .push(Component::new(name_of(&spec.ident)).replicated(spec.rep));
-        sites.components.push(spec.ident.to_token_stream());
+        sites.components.push(SpanRange::of(&spec.ident));
         sites.paths.push(Vec::new());
     }
     let mut with_impl: Vec<String> = Vec::new();
@@ -80,7 +79,7 @@ pub fn build(
                     unmarked_structs.push(ident.clone());
                 }
                 dataflow.components.push(Component::new(name.clone()));
-                sites.components.push(ident.to_token_stream());
+                sites.components.push(SpanRange::of(ident));
                 sites.paths.push(Vec::new());
                 dataflow.components.len() - 1
             }
@@ -91,7 +90,7 @@ pub fn build(
                 to: path.output_name(),
                 annotation: path.annotation(),
             });
-            sites.paths[index].push(path.attr.clone());
+            sites.paths[index].push(path.attr);
         }
     }
     for decl in &parts.streams {
@@ -108,7 +107,7 @@ pub fn build(
             to: decl.to.clone(),
             injective: true,
         });
-        sites.fds.push(decl.tokens.clone());
+        sites.fds.push(decl.tokens);
     }
     Built {
         dataflow,

@@ -2,12 +2,18 @@
 //! structs and impl blocks (unexpanded, with the same readers the standalone
 //! macros use), plain structs, stray `#[path]`s, and the `streams!`/`fds!`
 //! declarations, which it removes.
+//!
+//! The `#[component]` structs and impl blocks are expanded here, by the
+//! dataflow (the same expansion as the standalone macro, with one
+//! registration for the whole module): this saves a macro call and a second
+//! parse per item.
 
-use syn::{Item, ItemImpl, ItemMacro};
+use syn::ItemMacro;
 
 use crate::attrs::{self, is_blazes_attr};
 use crate::component::{self, ImplSpec, StructSpec};
 use crate::errors::Errors;
+use crate::light::{LightImpl, LightItem};
 use crate::topology::{FdDecl, Fds, StreamDecl, Streams};
 
 /// A `#[component]` impl block, or an impl with `#[path]`s that forgot it.
@@ -17,6 +23,13 @@ pub struct ImplPart {
     pub spec: ImplSpec,
     /// True when it lacks `#[component]`.
     pub stray: bool,
+}
+
+impl ImplPart {
+    /// True when this module implements `Handler` for it.
+    pub fn expands_here(&self) -> bool {
+        !self.stray && self.spec.ident.is_some()
+    }
 }
 
 /// What the module declares.
@@ -32,33 +45,32 @@ pub struct ModuleParts {
     pub streams: Vec<StreamDecl>,
     /// Every `fds!` declaration, in order.
     pub fds: Vec<FdDecl>,
-    /// True when a `#[component]` has errors that its own expansion reports.
-    pub components_have_errors: bool,
 }
 
 /// Reads the module's items; removes `streams!`/`fds!` and stray helpers.
-pub fn read(items: &mut Vec<Item>, errors: &mut Errors) -> ModuleParts {
+pub fn read(items: &mut Vec<LightItem>, errors: &mut Errors) -> ModuleParts {
     let mut parts = ModuleParts::default();
+    let mut kept_paths = Vec::new();
     items.retain_mut(|item| match item {
-        Item::Macro(mac) if is_topology(mac, "streams") => {
+        LightItem::Macro(mac) if is_topology(mac, "streams") => {
             if let Some(Streams(decls)) = errors.keep(mac.mac.parse_body::<Streams>()) {
                 parts.streams.extend(decls);
             }
             false
         }
-        Item::Macro(mac) if is_topology(mac, "fds") => {
+        LightItem::Macro(mac) if is_topology(mac, "fds") => {
             if let Some(Fds(decls)) = errors.keep(mac.mac.parse_body::<Fds>()) {
                 parts.fds.extend(decls);
             }
             false
         }
-        Item::Struct(s) => {
-            match s.attrs.iter().find(|a| is_blazes_attr(a, "component")) {
-                Some(attr) => {
-                    let mut own = Errors::new();
-                    let args = own.keep(attrs::parse_component_attr(attr));
-                    let spec = component::read_struct(proc_macro2::TokenStream::new(), s, &mut own);
-                    parts.components_have_errors |= !own.is_empty();
+        LightItem::Struct(s) => {
+            match s.attrs.iter().position(|a| is_blazes_attr(a, "component")) {
+                Some(index) => {
+                    let attr = s.attrs.remove(index);
+                    let args = errors.keep(attrs::parse_component_attr(&attr));
+                    let spec = component::read_struct(proc_macro2::TokenStream::new(), s, errors);
+                    keep_one_use(&attr, &mut s.attrs, index, &mut kept_paths);
                     parts.components.push(StructSpec {
                         rep: args.is_some_and(|a| a.rep),
                         ..spec
@@ -68,14 +80,40 @@ pub fn read(items: &mut Vec<Item>, errors: &mut Errors) -> ModuleParts {
             }
             true
         }
-        Item::Impl(imp) => {
-            read_impl(imp, &mut parts, errors);
+        LightItem::Impl(imp) => {
+            read_impl(imp, &mut parts, &mut kept_paths, errors);
             true
         }
         _ => true,
     });
     parts
 }
+
+/// Puts back one `#[component(__expanded_by_dataflow)]` for each way the
+/// module names the macro (`component`, `blazes::component`), so that its
+/// import stays used; that invocation passes its item through unread.
+fn keep_one_use(
+    attr: &syn::Attribute,
+    attrs: &mut Vec<syn::Attribute>,
+    index: usize,
+    kept_paths: &mut Vec<String>,
+) {
+    let path = attr.path().clone();
+    let written = quote::ToTokens::to_token_stream(&path).to_string();
+    if !kept_paths.contains(&written) {
+        kept_paths.push(written);
+        let marker = syn::Ident::new(EXPANDED_HERE, proc_macro2::Span::call_site());
+        attrs.insert(index, syn::parse_quote!(#[#path(#marker)]));
+    }
+}
+
+/// The argument with which `#[blazes::dataflow]` marks an impl block it has
+/// already expanded: `#[component]` then passes it through unread.
+pub const EXPANDED_HERE: &str = "__expanded_by_dataflow";
+
+/// The error for `#[component(..)]` on an impl block.
+pub const IMPL_TAKES_NO_ARGUMENTS: &str =
+    "`#[component]` on an impl block takes no arguments; put `rep` on the struct";
 
 fn is_topology(mac: &ItemMacro, name: &str) -> bool {
     let segments = &mac.mac.path.segments;
@@ -86,17 +124,37 @@ fn is_topology(mac: &ItemMacro, name: &str) -> bool {
     }
 }
 
-fn read_impl(imp: &mut ItemImpl, parts: &mut ModuleParts, errors: &mut Errors) {
-    if imp.attrs.iter().any(|a| is_blazes_attr(a, "component")) {
-        // Read a copy: the `#[component]` expansion strips and reports itself.
-        let mut own = Errors::new();
-        let spec = component::read_impl(&mut imp.clone(), &mut own);
-        parts.components_have_errors |= !own.is_empty();
+fn read_impl(
+    imp: &mut LightImpl,
+    parts: &mut ModuleParts,
+    kept_paths: &mut Vec<String>,
+    errors: &mut Errors,
+) {
+    if let Some(index) = imp
+        .attrs
+        .iter()
+        .position(|a| is_blazes_attr(a, "component"))
+    {
+        let attr = imp.attrs.remove(index);
+        if !matches!(attr.meta, syn::Meta::Path(_)) {
+            errors.spanned(&attr, IMPL_TAKES_NO_ARGUMENTS);
+        }
+        let spec = component::read_impl(imp, errors);
+        // Keep one use of each way of naming the macro, so that its import
+        // stays used; that invocation only passes the expanded block through.
+        let path = attr.path().clone();
+        let written = quote::ToTokens::to_token_stream(&path).to_string();
+        if !kept_paths.contains(&written) {
+            kept_paths.push(written);
+            let marker = syn::Ident::new(EXPANDED_HERE, proc_macro2::Span::call_site());
+            imp.attrs
+                .insert(index, syn::parse_quote!(#[#path(#marker)]));
+        }
         parts.impls.push(ImplPart { spec, stray: false });
         return;
     }
     let first_helper = imp.items.iter().find_map(|item| match item {
-        syn::ImplItem::Fn(f) => f
+        crate::light::LightImplItem::Fn(f) => f
             .attrs
             .iter()
             .find(|a| component::is_path_attr(a) || component::is_on_seal_attr(a))
@@ -126,7 +184,7 @@ mod tests {
 
     #[test]
     fn reads_components_removes_topology_and_strips_stray_paths() {
-        let module: syn::ItemMod = parse_quote! {
+        let module: crate::light::LightMod = parse_quote! {
             mod m {
                 #[component(rep)]
                 pub struct Cache;
@@ -139,7 +197,7 @@ mod tests {
                 fds! { company -> symbol; }
             }
         };
-        let Some((_, mut items)) = module.content else {
+        let Some((_, _, mut items)) = module.content else {
             panic!("inline module");
         };
         let mut errors = Errors::new();

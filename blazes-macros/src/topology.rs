@@ -12,14 +12,14 @@
 //! (the flags also as `independent: true`).
 
 use blazes_core::{AttrSet, Endpoint, StreamAnnotation};
-use proc_macro2::TokenStream;
-use quote::ToTokens;
+use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, LitBool, Token, braced, bracketed};
 
 use crate::attrs::name_of;
+use crate::errors::SpanRange;
 
 /// One end of a declared stream.
 #[derive(Debug, Clone)]
@@ -89,8 +89,8 @@ pub struct StreamDecl {
     pub to: EndpointDecl,
     /// The options.
     pub annotation: StreamAnnotation,
-    /// The declaration's tokens, for error spans.
-    pub tokens: TokenStream,
+    /// Where the declaration is, for error spans.
+    pub tokens: SpanRange,
 }
 
 fn key_list(input: ParseStream) -> syn::Result<AttrSet> {
@@ -109,9 +109,9 @@ fn flag(input: ParseStream) -> syn::Result<bool> {
     }
 }
 
-fn options(input: ParseStream, annotation: &mut StreamAnnotation) -> syn::Result<()> {
+fn options(input: ParseStream, annotation: &mut StreamAnnotation) -> syn::Result<Span> {
     let content;
-    braced!(content in input);
+    let brace = braced!(content in input);
     while !content.is_empty() {
         let key = Ident::parse_any(&content)?;
         match key.to_string().as_str() {
@@ -140,20 +140,22 @@ fn options(input: ParseStream, annotation: &mut StreamAnnotation) -> syn::Result
         }
         content.parse::<Token![,]>()?;
     }
-    Ok(())
+    Ok(brace.span.close())
 }
 
 impl Parse for StreamDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let fork = input.fork();
+        let start = input.span();
         let from: EndpointDecl = input.parse()?;
         input.parse::<Token![->]>()?;
         let to: EndpointDecl = input.parse()?;
         let mut annotation = StreamAnnotation::default();
-        if input.peek(syn::token::Brace) {
-            options(input, &mut annotation)?;
-        }
-        let tokens = tokens_between(&fork, input);
+        let end = if input.peek(syn::token::Brace) {
+            options(input, &mut annotation)?
+        } else {
+            to.interface().span()
+        };
+        let tokens = SpanRange { start, end };
         Ok(StreamDecl {
             from,
             to,
@@ -161,23 +163,6 @@ impl Parse for StreamDecl {
             tokens,
         })
     }
-}
-
-/// The tokens consumed between a fork taken before parsing and `after`.
-fn tokens_between(before: ParseStream, after: ParseStream) -> TokenStream {
-    let mut out = TokenStream::new();
-    let end = after.cursor();
-    let mut cursor = before.cursor();
-    while cursor < end {
-        match cursor.token_tree() {
-            Some((tree, next)) => {
-                out.extend(tree.into_token_stream());
-                cursor = next;
-            }
-            None => break,
-        }
-    }
-    out
 }
 
 /// The body of `streams! { .. }`.
@@ -198,24 +183,27 @@ pub struct FdDecl {
     pub from: AttrSet,
     /// The determined attribute.
     pub to: String,
-    /// The declaration's tokens.
-    pub tokens: TokenStream,
+    /// Where the declaration is.
+    pub tokens: SpanRange,
 }
 
 impl Parse for FdDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let fork = input.fork();
+        let start = input.span();
         let from = if input.peek(syn::token::Bracket) {
             key_list(input)?
         } else {
             AttrSet::from([name_of(&Ident::parse_any(input)?)])
         };
         input.parse::<Token![->]>()?;
-        let to = name_of(&Ident::parse_any(input)?);
+        let to_ident = Ident::parse_any(input)?;
         Ok(FdDecl {
             from,
-            to,
-            tokens: tokens_between(&fork, input),
+            to: name_of(&to_ident),
+            tokens: SpanRange {
+                start,
+                end: to_ident.span(),
+            },
         })
     }
 }
@@ -252,7 +240,6 @@ mod tests {
         assert_eq!(s[1].annotation.seq, Some(attrs(["batch"])));
         assert!(s[1].annotation.rep);
         assert_eq!(s[2].to.endpoint(), Endpoint::External("db".into()));
-        assert_eq!(s[2].tokens.to_string(), "Commit . db -> db");
     }
 
     #[test]

@@ -1,62 +1,59 @@
-//! Writes a `Dataflow` as constant tables (`blazes::__private::DataflowSpec`)
-//! that the generated `dataflow()` builds with the builder API at run time:
-//! exactly what was checked at compile time, and cheap for rustc to check.
+//! Writes a `Dataflow` as a constant table (`blazes::__private::DataflowSpec`)
+//! of strings and tuples, which the generated `dataflow()` builds with the
+//! builder API at run time: exactly what was checked at compile time, in few
+//! tokens for rustc to read and check.
 
-use blazes_core::{AttrSet, Dataflow, Endpoint, PathKind, Permission, Requirement};
+use blazes_core::{AttrSet, Component, Dataflow, Permission, Requirement};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-fn names(set: &AttrSet) -> TokenStream {
-    let names = set.iter();
+/// `&["a", "b"]`.
+pub fn names<'a>(names: impl IntoIterator<Item = &'a String>) -> TokenStream {
+    let names = names.into_iter();
     quote!(&[#(#names),*])
 }
 
-fn optional(set: Option<&AttrSet>) -> TokenStream {
-    match set {
-        Some(set) => {
-            let set = names(set);
-            quote!(::core::option::Option::Some(#set))
-        }
-        None => quote!(::core::option::Option::None),
-    }
+/// A component as a `blazes::__private::ComponentSpec` tuple, with `rep`
+/// written as given.
+fn component_spec(c: &Component, rep: TokenStream) -> TokenStream {
+    let name = &c.name;
+    let paths = c.paths.iter().map(|p| {
+        let (from, to) = (&p.from, &p.to);
+        let label = p.annotation.kind.to_string();
+        let gate = names(p.annotation.gates.first().into_iter().flatten());
+        quote!((#from, #to, #label, #gate))
+    });
+    quote!((#name, #rep, &[#(#paths),*]))
 }
 
-fn kind(kind: PathKind) -> TokenStream {
-    match kind {
-        PathKind::CR => quote!(::blazes::PathKind::CR),
-        PathKind::CW => quote!(::blazes::PathKind::CW),
-        PathKind::OR => quote!(::blazes::PathKind::OR),
-        PathKind::OW => quote!(::blazes::PathKind::OW),
-    }
+fn key(set: Option<&AttrSet>) -> TokenStream {
+    names(set.into_iter().flatten())
 }
 
-/// The expression building `dataflow`.
-pub fn dataflow_expr(dataflow: &Dataflow) -> TokenStream {
+/// The `blazes::__private::DataflowSpec` of `dataflow`. A component whose
+/// struct implements `blazes::Annotated` (`annotated` says which) reads its
+/// `rep` from there: the dataflow then names the type, which keeps a component
+/// that is declared but never built from being reported as dead code.
+pub fn dataflow_spec(
+    dataflow: &Dataflow,
+    annotated: impl Fn(&str) -> Option<syn::Ident>,
+) -> TokenStream {
     let components = dataflow.components.iter().map(|c| {
-        let name = &c.name;
-        let rep = c.rep;
-        let paths = c.paths.iter().map(|p| {
-            let (from, to) = (&p.from, &p.to);
-            let kind = kind(p.annotation.kind);
-            let gate = p
-                .annotation
-                .gates
-                .first()
-                .map_or_else(|| quote!(&[]), names);
-            quote!((#from, #to, #kind, #gate))
-        });
-        quote!(::blazes::__private::ComponentSpec { name: #name, rep: #rep, paths: &[#(#paths),*] })
+        let rep = match annotated(&c.name) {
+            Some(ident) => quote!(<#ident as ::blazes::Annotated>::REP),
+            None => {
+                let rep = c.rep;
+                quote!(#rep)
+            }
+        };
+        component_spec(c, rep)
     });
     let streams = dataflow.streams.iter().map(|s| {
-        let (from, to) = (endpoint(&s.from), endpoint(&s.to));
+        let (from, to) = (s.from.to_string(), s.to.to_string());
         let a = &s.annotation;
-        let (seal, seq) = (optional(a.seal.as_ref()), optional(a.seq.as_ref()));
+        let (seal, seq) = (key(a.seal.as_ref()), key(a.seq.as_ref()));
         let (independent, rep) = (a.independent, a.rep);
-        quote! {
-            ::blazes::__private::StreamSpec {
-                from: #from, to: #to, seal: #seal, seq: #seq, independent: #independent, rep: #rep,
-            }
-        }
+        quote!((#from, #to, #seal, #seq, #independent, #rep))
     });
     let fds = dataflow.fds.iter().map(|fd| {
         let from = names(&fd.from);
@@ -73,19 +70,14 @@ pub fn dataflow_expr(dataflow: &Dataflow) -> TokenStream {
         Permission::Auto => quote!(::blazes::Permission::Auto),
     };
     let name = dataflow.name.clone().unwrap_or_default();
-    quote! {{
-        const SPEC: ::blazes::__private::DataflowSpec = ::blazes::__private::DataflowSpec {
+    quote! {
+        ::blazes::__private::DataflowSpec {
             name: #name,
             components: &[#(#components),*],
             streams: &[#(#streams),*],
             fds: &[#(#fds),*],
             requires: #requires,
             coordinate: #coordinate,
-        };
-        SPEC.build()
-    }}
-}
-
-fn endpoint(endpoint: &Endpoint) -> String {
-    endpoint.to_string()
+        }
+    }
 }

@@ -5,24 +5,27 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::ItemStruct;
 use syn::spanned::Spanned;
-use syn::{Item, ItemImpl, ItemStruct};
 
 use crate::attrs::name_of;
-use crate::component::{self, ImplSpec};
+use crate::component::{self, ImplSpec, StructSpec};
 use crate::errors::Errors;
+use crate::expand::builder;
+use crate::light::{LightImpl, LightItem};
+use crate::module::{EXPANDED_HERE, IMPL_TAKES_NO_ARGUMENTS};
 
 /// Expands `#[component(args)] item`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    if args.to_string() == EXPANDED_HERE {
+        return item;
+    }
     let mut errors = Errors::new();
-    let expanded = match syn::parse2::<Item>(item.clone()) {
-        Ok(Item::Struct(s)) => expand_struct(args, &s, &mut errors),
-        Ok(Item::Impl(mut i)) => {
+    let expanded = match syn::parse2::<LightItem>(item.clone()) {
+        Ok(LightItem::Struct(s)) => expand_struct(args, &s, &mut errors),
+        Ok(LightItem::Impl(mut i)) => {
             if !args.is_empty() {
-                errors.spanned(
-                    &args,
-                    "`#[component]` on an impl block takes no arguments; put `rep` on the struct",
-                );
+                errors.spanned(&args, IMPL_TAKES_NO_ARGUMENTS);
             }
             expand_impl(&mut i, &mut errors)
         }
@@ -44,12 +47,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> TokenStream {
     let spec = component::read_struct(args, item, errors);
-    let ident = &item.ident;
+    let annotated = annotated_impl(&spec);
+    quote!(#item #annotated)
+}
+
+/// `impl blazes::Annotated` for a component struct.
+pub fn annotated_impl(spec: &StructSpec) -> TokenStream {
+    let ident = &spec.ident;
     let name = name_of(ident);
     let rep = spec.rep;
-    let (impl_generics, type_generics, where_clause) = item.generics.split_for_impl();
+    let (impl_generics, type_generics, where_clause) = spec.generics.split_for_impl();
     quote! {
-        #item
         impl #impl_generics ::blazes::Annotated for #ident #type_generics #where_clause {
             const NAME: &'static str = #name;
             const REP: bool = #rep;
@@ -57,7 +65,7 @@ fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> T
     }
 }
 
-fn expand_impl(item: &mut ItemImpl, errors: &mut Errors) -> TokenStream {
+fn expand_impl(item: &mut LightImpl, errors: &mut Errors) -> TokenStream {
     let spec = component::read_impl(item, errors);
     if !errors.is_empty()
         && (spec.ident.is_none() || item.trait_.is_some() || !item.generics.params.is_empty())
@@ -65,7 +73,18 @@ fn expand_impl(item: &mut ItemImpl, errors: &mut Errors) -> TokenStream {
         return quote!(#item);
     }
     let handler = handler_impl(&spec);
-    let registration = registration(&spec);
+    let self_ty = &spec.self_ty;
+    let annotated = quote_spanned!(self_ty.span()=> <#self_ty as ::blazes::Annotated>);
+    let (component, methods) = specs(&spec, &quote!(#annotated::REP));
+    let registration = quote! {
+        ::blazes::__private::inventory::submit! {
+            ::blazes::__private::ComponentRecord {
+                module_path: ::core::module_path!(),
+                component: #component,
+                methods: #methods,
+            }
+        }
+    };
     quote! {
         #item
         #handler
@@ -73,86 +92,40 @@ fn expand_impl(item: &mut ItemImpl, errors: &mut Errors) -> TokenStream {
     }
 }
 
-fn handler_impl(spec: &ImplSpec) -> TokenStream {
+/// `impl blazes::Handler`: each input interface calls its method (through
+/// `blazes::__private::handler!`, which keeps the generated tokens few).
+pub fn handler_impl(spec: &ImplSpec) -> TokenStream {
     let self_ty = &spec.self_ty;
     let arms = spec.handlers.iter().filter(|h| h.callable).map(|h| {
         let input = name_of(h.input());
         let method = &h.method;
-        let handler = quote_spanned! {method.span()=>
-            let handler: fn(&mut Self, ::blazes::Tuple, &mut ::blazes::Emit) = Self::#method;
-        };
-        quote!(#input => { #handler handler(self, tuple, out); ::core::result::Result::Ok(()) })
+        let method = quote_spanned!(method.span()=> Self::#method);
+        quote!(#input => #method)
     });
-    let on_seal = spec.on_seal.as_ref().filter(|(_, ok)| *ok).map(|(method, _)| {
-        let on_seal = quote_spanned! {method.span()=>
-            let on_seal: fn(&mut Self, &str, &::blazes::Tuple, &mut ::blazes::Emit) = Self::#method;
-        };
-        quote! {
-            fn on_seal(&mut self, input: &str, partition: &::blazes::Tuple, out: &mut ::blazes::Emit) {
-                #on_seal
-                on_seal(self, input, partition, out);
-            }
-        }
-    });
-    let unused = spec
-        .handlers
-        .iter()
-        .all(|h| !h.callable)
-        .then(|| quote!(let _ = (tuple, out);));
-    quote! {
-        impl ::blazes::Handler for #self_ty {
-            fn handle(
-                &mut self,
-                input: &str,
-                tuple: ::blazes::Tuple,
-                out: &mut ::blazes::Emit,
-            ) -> ::core::result::Result<(), ::blazes::UnknownInput> {
-                #unused
-                match input {
-                    #(#arms)*
-                    _ => ::core::result::Result::Err(::blazes::UnknownInput(
-                        ::std::string::ToString::to_string(input),
-                    )),
-                }
-            }
-            #on_seal
-        }
-    }
+    let on_seal = spec
+        .on_seal
+        .as_ref()
+        .filter(|(_, callable)| *callable)
+        .map(|(method, _)| quote_spanned!(method.span()=> Self::#method));
+    quote!(::blazes::__private::handler!(#self_ty { #(#arms),* } #on_seal);)
 }
 
-fn registration(spec: &ImplSpec) -> TokenStream {
-    let self_ty = &spec.self_ty;
-    let annotated = quote_spanned!(self_ty.span()=> <#self_ty as ::blazes::Annotated>);
-    let paths = spec.handlers.iter().flat_map(|h| {
-        let handler = h.method.to_string();
-        h.paths.iter().map(move |p| {
-            let (from, to) = (p.input_name(), p.output_name());
-            let label = p.label.kind.to_string();
-            let label = syn::Ident::new(&label, proc_macro2::Span::call_site());
-            let gate = p.gate_names().into_iter();
-            quote! {
-                ::blazes::__private::RegisteredPath {
-                    from: #from,
-                    to: #to,
-                    label: ::blazes::PathKind::#label,
-                    gate: &[#(#gate),*],
-                    handler: #handler,
-                }
-            }
-        })
+/// The component's `blazes::__private::ComponentSpec` (with `rep` as given)
+/// and `MethodsSpec`.
+pub fn specs(spec: &ImplSpec, rep: &TokenStream) -> (TokenStream, TokenStream) {
+    let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
+    let paths = spec.paths().map(|p| {
+        let (from, to) = (p.input_name(), p.output_name());
+        let label = p.label.kind.to_string();
+        let gate = builder::names(&p.gate_names());
+        quote!((#from, #to, #label, #gate))
     });
-    let mut inputs: Vec<String> = Vec::new();
-    let mut outputs: Vec<String> = Vec::new();
-    for path in spec.paths() {
-        for (list, name) in [
-            (&mut inputs, path.input_name()),
-            (&mut outputs, path.output_name()),
-        ] {
-            if !list.contains(&name) {
-                list.push(name);
-            }
-        }
-    }
+    let component = quote!((#name, #rep, &[#(#paths),*]));
+    let methods = spec.handlers.iter().map(|h| {
+        let input = name_of(h.input());
+        let method = h.method.to_string();
+        quote!((#input, #method))
+    });
     let on_seal = match &spec.on_seal {
         Some((method, _)) => {
             let method = method.to_string();
@@ -160,19 +133,7 @@ fn registration(spec: &ImplSpec) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
-    quote! {
-        ::blazes::__private::inventory::submit! {
-            ::blazes::__private::RegisteredComponent {
-                name: #annotated::NAME,
-                module_path: ::core::module_path!(),
-                rep: #annotated::REP,
-                paths: &[#(#paths),*],
-                inputs: &[#(#inputs),*],
-                outputs: &[#(#outputs),*],
-                on_seal: #on_seal,
-            }
-        }
-    }
+    (component, quote!((#name, &[#(#methods),*], #on_seal)))
 }
 
 #[cfg(test)]
@@ -211,11 +172,15 @@ mod tests {
         .to_string();
         assert!(!out.contains("# [path"), "{out}");
         assert!(!out.contains("# [on_seal"), "{out}");
-        assert!(out.contains("impl :: blazes :: Handler for Count"), "{out}");
-        assert!(out.contains("\"words\" =>"), "{out}");
-        assert!(out.contains("fn on_seal"), "{out}");
+        assert!(
+            out.contains("handler ! (Count { \"words\" => Self :: words } Self :: sealed)"),
+            "{out}"
+        );
         assert!(out.contains("inventory :: submit !"), "{out}");
-        assert!(out.contains("gate : & [\"batch\" , \"word\"]"), "{out}");
+        assert!(
+            out.contains("(\"words\" , \"counts\" , \"OW\" , & [\"batch\" , \"word\"])"),
+            "{out}"
+        );
         assert!(!out.contains("compile_error"), "{out}");
     }
 
@@ -232,7 +197,6 @@ mod tests {
         )
         .to_string();
         assert!(out.contains("compile_error"), "{out}");
-        assert!(!out.contains("\"words\" =>"), "{out}");
-        assert!(out.contains("impl :: blazes :: Handler for Count"), "{out}");
+        assert!(out.contains("handler ! (Count { })"), "{out}");
     }
 }

@@ -1,19 +1,21 @@
 //! `#[blazes::dataflow(..)]` on an inline module: reads the components and
 //! the wiring, runs the engine at expansion time, and fails the build with
-//! spanned errors when a sink would exceed the requirement. Adds
+//! spanned errors when a sink would exceed the requirement. Expands the
+//! module's components, registers them once for the whole module, and adds
 //! `dataflow()` and `analysis()` to the module.
 
 use blazes_core::{Permission, Requirement};
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Item, ItemMod};
 
 use crate::attrs::{self, name_of};
 use crate::check;
+use crate::component::StructSpec;
 use crate::errors::Errors;
-use crate::expand::builder;
+use crate::expand::{builder, component};
+use crate::light::{LightItem, LightMod};
 use crate::model;
-use crate::module;
+use crate::module::{self, ModuleParts};
 
 /// Expands `#[blazes::dataflow(args)] mod name { .. }`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -21,7 +23,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let options = errors
         .keep(attrs::parse_dataflow_args(args))
         .unwrap_or_default();
-    let mut module = match syn::parse2::<ItemMod>(item.clone()) {
+    let mut module = match syn::parse2::<LightMod>(item.clone()) {
         Ok(module) => module,
         Err(error) => {
             errors.push(syn::Error::new(
@@ -32,7 +34,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #errors);
         }
     };
-    let Some((_, items)) = &mut module.content else {
+    let Some((_, _, items)) = &mut module.content else {
         errors.spanned(
             &module,
             "`#[blazes::dataflow]` needs the module's items inline (`mod name { .. }`), to see \
@@ -49,35 +51,68 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let requires = options.requires.map_or(Requirement::default(), |r| r.0);
     let coordinate = options.coordinate.map_or(Permission::default(), |p| p.0);
     let built = model::build(name, requires, coordinate, &parts, &mut errors);
-    mark_components(items, &built.unmarked_structs);
-    if errors.is_empty() && !parts.components_have_errors {
+    if errors.is_empty() {
         check::run(&built, &parts, options.enforce.unwrap_or(true), &mut errors);
     }
-    let dataflow = builder::dataflow_expr(&built.dataflow);
+    let structs: Vec<StructSpec> = parts
+        .components
+        .iter()
+        .filter(|c| c.generics.params.is_empty())
+        .cloned()
+        .chain(built.unmarked_structs.iter().map(|ident| StructSpec {
+            ident: ident.clone(),
+            rep: false,
+            generics: syn::Generics::default(),
+        }))
+        .collect();
+    let spec = builder::dataflow_spec(&built.dataflow, |name| {
+        structs
+            .iter()
+            .find(|s| name_of(&s.ident) == name)
+            .map(|s| s.ident.clone())
+    });
+    let annotated = structs.iter().map(component::annotated_impl);
+    let handlers = parts
+        .impls
+        .iter()
+        .filter(|part| part.expands_here())
+        .map(|part| component::handler_impl(&part.spec));
+    let registration = registration(&parts);
     let errors = errors.to_compile_errors();
-    items.push(syn::parse_quote! {
+    let generated = quote! {
+        #(#annotated)*
+        #(#handlers)*
+        #[doc(hidden)]
+        pub const __BLAZES_DATAFLOW: ::blazes::__private::DataflowSpec = #spec;
+        #registration
         /// The dataflow this module declares, as checked when it was compiled.
         pub fn dataflow() -> ::blazes::Dataflow {
-            #dataflow
+            __BLAZES_DATAFLOW.build()
         }
-    });
-    items.push(syn::parse_quote! {
         /// The analysis of [`dataflow`]: labels, coordination plan, residual labels.
         pub fn analysis() -> ::blazes::Analysis {
             ::blazes::__private::analyze_validated(&dataflow())
         }
-    });
+    };
+    items.push(LightItem::Other(syn::Item::Verbatim(generated)));
     quote!(#module #errors)
 }
 
-/// Marks plain structs that have a `#[component]` impl (already reported), so
-/// their impl does not fail a second time on the missing `Annotated` impl.
-fn mark_components(items: &mut [Item], unmarked: &[syn::Ident]) {
-    for item in items {
-        if let Item::Struct(s) = item
-            && unmarked.contains(&s.ident)
-        {
-            s.attrs.insert(0, syn::parse_quote!(#[::blazes::component]));
+/// One registration for the module: its dataflow and the methods of every
+/// component whose impl block it expands.
+fn registration(parts: &ModuleParts) -> TokenStream {
+    let methods = parts
+        .impls
+        .iter()
+        .filter(|p| p.expands_here())
+        .map(|part| component::specs(&part.spec, &quote!(false)).1);
+    quote! {
+        ::blazes::__private::inventory::submit! {
+            ::blazes::__private::DataflowRecord {
+                module_path: ::core::module_path!(),
+                spec: &__BLAZES_DATAFLOW,
+                methods: &[#(#methods),*],
+            }
         }
     }
 }
@@ -111,10 +146,27 @@ mod tests {
         let out = expand(TokenStream::new(), wordcount(quote!({ seal: [batch] }))).to_string();
         assert!(!out.contains("compile_error"), "{out}");
         assert!(!out.contains("streams !"), "streams! is removed: {out}");
+        assert!(!out.contains("# [path"), "helpers are stripped: {out}");
         assert!(out.contains("pub fn dataflow"), "{out}");
         assert!(out.contains("pub fn analysis"), "{out}");
         assert!(
-            out.contains("seal : :: core :: option :: Option :: Some (& [\"batch\"])"),
+            out.contains("impl :: blazes :: Annotated for Count"),
+            "{out}"
+        );
+        assert!(out.contains("handler ! (Count"), "{out}");
+        assert!(out.contains("DataflowRecord"), "{out}");
+        assert!(
+            out.contains("(\"words\" , \"Count.words\" , & [\"batch\"] , & [] , false , false)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn one_use_of_the_component_attribute_stays_to_keep_its_import_used() {
+        let out = expand(TokenStream::new(), wordcount(quote!({ seal: [batch] }))).to_string();
+        assert_eq!(out.matches("# [component").count(), 1, "{out}");
+        assert!(
+            out.contains("# [component (__expanded_by_dataflow)]"),
             "{out}"
         );
     }
