@@ -12,38 +12,13 @@ use blazes_core::{
     Requirement, Stream, analyze,
 };
 
-/// A path: input, output, label (`"CR"`, `"CW"`, `"OR"`, `"OW"`), gate.
-pub type PathSpec = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static [&'static str],
-);
+/// A component: name, `rep`, and its paths, each written
+/// `"input->output LABEL"` or `"input->output LABEL attr,attr"` (the gate).
+pub type ComponentSpec = (&'static str, bool, &'static [&'static str]);
 
-/// A component: name, `rep`, paths.
-pub type ComponentSpec = (&'static str, bool, &'static [PathSpec]);
-
-/// A stream: from, to (`Comp.iface` or an external name), seal key, `seq`
-/// key (empty: none), `independent`, `rep`.
-pub type StreamSpec = (
-    &'static str,
-    &'static str,
-    &'static [&'static str],
-    &'static [&'static str],
-    bool,
-    bool,
-);
-
-/// An injective functional dependency: determining attributes, determined one.
-pub type FdSpec = (&'static [&'static str], &'static str);
-
-/// The methods of a component: name, `(input interface, method)` pairs, and
-/// the `#[on_seal]` method.
-pub type MethodsSpec = (
-    &'static str,
-    &'static [(&'static str, &'static str)],
-    Option<&'static str>,
-);
+/// The methods of a component: name, `"input=method input=method"`, and the
+/// `#[on_seal]` method.
+pub type MethodsSpec = (&'static str, &'static str, Option<&'static str>);
 
 /// A dataflow as constant data: what `#[blazes::dataflow]` checked.
 #[derive(Debug)]
@@ -52,10 +27,11 @@ pub struct DataflowSpec {
     pub name: &'static str,
     /// The components.
     pub components: &'static [ComponentSpec],
-    /// The streams.
-    pub streams: &'static [StreamSpec],
-    /// The functional dependencies.
-    pub fds: &'static [FdSpec],
+    /// The streams, each written `"from->to"` followed by any of
+    /// ` seal=a,b`, ` seq=a`, ` independent`, ` rep`.
+    pub streams: &'static [&'static str],
+    /// The injective functional dependencies, each written `"a,b->c"`.
+    pub fds: &'static [&'static str],
     /// What the sinks must guarantee.
     pub requires: Requirement,
     /// What coordination may be synthesised.
@@ -98,27 +74,51 @@ pub fn dataflow_records() -> impl Iterator<Item = &'static DataflowRecord> {
     inventory::iter::<DataflowRecord>.into_iter()
 }
 
-fn attrs(names: &[&str]) -> AttrSet {
-    names.iter().map(|n| n.to_string()).collect()
+fn attrs(list: &str) -> AttrSet {
+    list.split(',')
+        .filter(|a| !a.is_empty())
+        .map(String::from)
+        .collect()
 }
 
-/// The path kind named by `label`; the macros only write valid ones.
-pub fn path_kind(label: &str) -> PathKind {
-    PathKind::parse(label).unwrap_or(PathKind::OW)
+/// A path written `"input->output LABEL [gate]"`: input, output, label, gate.
+pub fn decode_path(text: &str) -> Option<(&str, &str, PathKind, AttrSet)> {
+    let mut fields = text.split(' ');
+    let (from, to) = fields.next()?.split_once("->")?;
+    let kind = PathKind::parse(fields.next()?)?;
+    let gate = attrs(fields.next().unwrap_or_default());
+    Some((from, to, kind, gate))
 }
 
-/// A path's annotation.
-pub fn annotation(&(_, _, label, gate): &PathSpec) -> Annotation {
-    Annotation::new(path_kind(label), attrs(gate))
+/// A stream written `"from->to [seal=a,b] [seq=a] [independent] [rep]"`.
+pub fn decode_stream(text: &str) -> Option<Stream> {
+    let mut fields = text.split(' ');
+    let (from, to) = fields.next()?.split_once("->")?;
+    let mut stream = Stream::new(Endpoint::parse(from), Endpoint::parse(to));
+    for field in fields {
+        match field.split_once('=') {
+            Some(("seal", key)) => stream = stream.sealed(attrs(key)),
+            Some(("seq", key)) => stream = stream.sequenced(attrs(key)),
+            None if field == "independent" => stream = stream.independent(),
+            None if field == "rep" => stream = stream.replicated(),
+            _ => return None,
+        }
+    }
+    Some(stream)
+}
+
+/// An injective FD written `"a,b->c"`: determining attributes, determined one.
+pub fn decode_fd(text: &str) -> Option<(AttrSet, &str)> {
+    let (from, to) = text.split_once("->")?;
+    Some((attrs(from), to))
 }
 
 /// A component in the analysis model.
 pub fn component(&(name, rep, paths): &ComponentSpec) -> Component {
-    paths
-        .iter()
-        .fold(Component::new(name).replicated(rep), |component, path| {
-            component.path(path.0, path.1, annotation(path))
-        })
+    paths.iter().filter_map(|p| decode_path(p)).fold(
+        Component::new(name).replicated(rep),
+        |component, (from, to, kind, gate)| component.path(from, to, Annotation::new(kind, gate)),
+    )
 }
 
 impl DataflowSpec {
@@ -131,20 +131,11 @@ impl DataflowSpec {
         for spec in self.components {
             dataflow = dataflow.component(component(spec));
         }
-        for &(from, to, seal, seq, independent, rep) in self.streams {
-            let mut stream = Stream::new(Endpoint::parse(from), Endpoint::parse(to));
-            if !seal.is_empty() {
-                stream = stream.sealed(attrs(seal));
-            }
-            if !seq.is_empty() {
-                stream = stream.sequenced(attrs(seq));
-            }
-            stream.annotation.independent = independent;
-            stream.annotation.rep = rep;
+        for stream in self.streams.iter().filter_map(|s| decode_stream(s)) {
             dataflow = dataflow.stream(stream);
         }
-        for &(from, to) in self.fds {
-            dataflow = dataflow.fd(attrs(from), to);
+        for (from, to) in self.fds.iter().filter_map(|f| decode_fd(f)) {
+            dataflow = dataflow.fd(from, to);
         }
         dataflow
     }
@@ -211,3 +202,50 @@ macro_rules! __blazes_handler {
 }
 
 pub use crate::__blazes_handler as handler;
+
+/// `impl blazes::Annotated for $component` with its name and `rep` flag.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blazes_annotated {
+    ($component:ident $name:literal $rep:literal) => {
+        impl $crate::Annotated for $component {
+            const NAME: &'static str = $name;
+            const REP: bool = $rep;
+        }
+    };
+}
+
+pub use crate::__blazes_annotated as annotated;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blazes_core::attrs as set;
+
+    #[test]
+    fn decodes_paths_streams_and_fds() {
+        assert_eq!(
+            decode_path("words->counts OW batch,word"),
+            Some(("words", "counts", PathKind::OW, set(["batch", "word"])))
+        );
+        assert_eq!(
+            decode_path("a->b CR"),
+            Some(("a", "b", PathKind::CR, AttrSet::new()))
+        );
+        assert_eq!(
+            decode_stream("tweets->Splitter.tweets seal=batch seq=batch independent rep"),
+            Some(
+                Stream::between("tweets", "Splitter.tweets")
+                    .sealed(set(["batch"]))
+                    .sequenced(set(["batch"]))
+                    .independent()
+                    .replicated()
+            )
+        );
+        assert_eq!(decode_stream("a->B.c colour=red"), None);
+        assert_eq!(
+            decode_fd("company->symbol"),
+            Some((set(["company"]), "symbol"))
+        );
+    }
+}

@@ -10,7 +10,7 @@
 
 use blazes_core::{Annotation, AttrSet, Component, Dataflow, PathKind};
 
-use crate::__private::{self, ComponentSpec, MethodsSpec, PathSpec};
+use crate::__private::{self, ComponentSpec, MethodsSpec};
 
 /// Compile-time facts about a `#[component]` struct, implemented by the macro.
 ///
@@ -74,33 +74,39 @@ impl RegisteredComponent {
         let &(name, rep, paths) = component;
         let handler = |input: &str| {
             methods
-                .and_then(|m| m.1.iter().find(|(i, _)| *i == input))
+                .and_then(|m| {
+                    m.1.split(' ')
+                        .filter_map(|pair| pair.split_once('='))
+                        .find(|(i, _)| *i == input)
+                })
                 .map_or_else(String::new, |(_, method)| method.to_string())
         };
+        let paths: Vec<RegisteredPath> = paths
+            .iter()
+            .filter_map(|p| __private::decode_path(p))
+            .map(|(from, to, label, gate)| RegisteredPath {
+                from: from.to_string(),
+                to: to.to_string(),
+                label,
+                gate,
+                handler: handler(from),
+            })
+            .collect();
         let mut inputs: Vec<String> = Vec::new();
         let mut outputs: Vec<String> = Vec::new();
-        for &(from, to, _, _) in paths {
-            if !inputs.iter().any(|i| i == from) {
-                inputs.push(from.to_string());
+        for path in &paths {
+            if !inputs.contains(&path.from) {
+                inputs.push(path.from.clone());
             }
-            if !outputs.iter().any(|o| o == to) {
-                outputs.push(to.to_string());
+            if !outputs.contains(&path.to) {
+                outputs.push(path.to.clone());
             }
         }
         RegisteredComponent {
             name: name.to_string(),
             module_path: module_path.to_string(),
             rep,
-            paths: paths
-                .iter()
-                .map(|path: &PathSpec| RegisteredPath {
-                    from: path.0.to_string(),
-                    to: path.1.to_string(),
-                    label: __private::path_kind(path.2),
-                    gate: path.3.iter().map(|a| a.to_string()).collect(),
-                    handler: handler(path.0),
-                })
-                .collect(),
+            paths,
             inputs,
             outputs,
             on_seal: methods.and_then(|m| m.2).map(String::from),

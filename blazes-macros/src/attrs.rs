@@ -16,14 +16,19 @@ use syn::{Attribute, Expr, Ident, Meta};
 
 use crate::errors::SpanRange;
 
-/// True when `attr` is `#[name]`, `#[blazes::name]` or `#[::blazes::name]`.
-pub fn is_blazes_attr(attr: &Attribute, name: &str) -> bool {
+/// `name` when `attr` is `#[name]`, `#[blazes::name]` or `#[::blazes::name]`.
+pub fn blazes_attr_name(attr: &Attribute) -> Option<String> {
     let segments = &attr.path().segments;
     match segments.len() {
-        1 => segments[0].ident == name,
-        2 => segments[0].ident == "blazes" && segments[1].ident == name,
-        _ => false,
+        1 => Some(segments[0].ident.to_string()),
+        2 if segments[0].ident == "blazes" => Some(segments[1].ident.to_string()),
+        _ => None,
     }
+}
+
+/// True when `attr` is `#[name]`, `#[blazes::name]` or `#[::blazes::name]`.
+pub fn is_blazes_attr(attr: &Attribute, name: &str) -> bool {
+    blazes_attr_name(attr).is_some_and(|n| n == name)
 }
 
 /// An identifier's text without any `r#` prefix.
@@ -145,35 +150,32 @@ struct PathArgs {
 pub struct PathSpec {
     /// The input interface.
     pub from: Ident,
-    /// The output interface.
-    pub to: Ident,
     /// The label.
     pub label: LabelArg,
-    /// The gate (empty when absent).
-    pub gate: Vec<Ident>,
+    /// The gate's attribute names (empty when absent).
+    pub gate: AttrSet,
     /// The whole attribute, for error spans.
     pub attr: SpanRange,
+    /// The input interface's name.
+    input: String,
+    /// The output interface's name.
+    output: String,
 }
 
 impl PathSpec {
     /// The input interface's name.
-    pub fn input_name(&self) -> String {
-        name_of(&self.from)
+    pub fn input_name(&self) -> &str {
+        &self.input
     }
 
     /// The output interface's name.
-    pub fn output_name(&self) -> String {
-        name_of(&self.to)
-    }
-
-    /// The gate's attribute names.
-    pub fn gate_names(&self) -> AttrSet {
-        self.gate.iter().map(name_of).collect()
+    pub fn output_name(&self) -> &str {
+        &self.output
     }
 
     /// The annotation in the analysis model.
     pub fn annotation(&self) -> Annotation {
-        Annotation::new(self.label.kind, self.gate_names())
+        Annotation::new(self.label.kind, self.gate.clone())
     }
 }
 
@@ -185,7 +187,10 @@ pub fn parse_path(attr: &Attribute) -> syn::Result<PathSpec> {
     if !matches!(attr.meta, Meta::List(_)) {
         return Err(syn::Error::new_spanned(attr, PATH_SHAPE));
     }
-    let args = PathArgs::from_meta(&attr.meta).map_err(|e| over_attribute(e, attr))?;
+    let args = match well_formed_path(attr) {
+        Some(args) => args,
+        None => PathArgs::from_meta(&attr.meta).map_err(|e| over_attribute(e, attr))?,
+    };
     let gate = match args.gate {
         Some(gate) if !args.label.kind.is_order_sensitive() => {
             let message = ValidationError {
@@ -194,12 +199,13 @@ pub fn parse_path(attr: &Attribute) -> syn::Result<PathSpec> {
             };
             return Err(syn::Error::new(gate.span(), message));
         }
-        Some(gate) => gate.into_inner().0,
-        None => Vec::new(),
+        Some(gate) => gate.into_inner().0.iter().map(name_of).collect(),
+        None => AttrSet::new(),
     };
     Ok(PathSpec {
+        input: name_of(&args.from),
+        output: name_of(&args.to),
         from: args.from,
-        to: args.to,
         label: args.label,
         gate,
         attr: SpanRange {
@@ -207,6 +213,59 @@ pub fn parse_path(attr: &Attribute) -> syn::Result<PathSpec> {
             end: attr.bracket_token.span.close(),
         },
     })
+}
+
+/// Reads the common, well-formed `#[path(..)]` directly: a dataflow has many,
+/// and this is several times cheaper than the general reader. Anything else
+/// (a missing, repeated or unknown key, an unknown label, another syntax)
+/// gives `None`, and darling reads it with its full error reporting.
+fn well_formed_path(attr: &Attribute) -> Option<PathArgs> {
+    let Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    syn::parse::Parser::parse2(path_args_directly, list.tokens.clone()).ok()
+}
+
+fn path_args_directly(input: syn::parse::ParseStream) -> syn::Result<PathArgs> {
+    let (mut from, mut to, mut label, mut gate) = (None, None, None, None);
+    while !input.is_empty() {
+        let key: Ident = input.parse()?;
+        input.parse::<syn::Token![=]>()?;
+        let fall_back = || input.error("left to the general reader");
+        match key.to_string().as_str() {
+            "from" if from.is_none() => from = Some(input.parse::<Ident>()?),
+            "to" if to.is_none() => to = Some(input.parse::<Ident>()?),
+            "label" if label.is_none() => {
+                let ident: Ident = input.parse()?;
+                let kind = PathKind::parse(&ident.to_string()).ok_or_else(fall_back)?;
+                label = Some(LabelArg { kind });
+            }
+            "gate" if gate.is_none() => {
+                let content;
+                let brackets = syn::bracketed!(content in input);
+                let names = syn::punctuated::Punctuated::<Ident, syn::Token![,]>::parse_terminated(
+                    &content,
+                )?;
+                gate = Some(SpannedValue::new(
+                    GateArg(names.into_iter().collect()),
+                    brackets.span.join(),
+                ));
+            }
+            _ => return Err(fall_back()),
+        }
+        if !input.is_empty() {
+            input.parse::<syn::Token![,]>()?;
+        }
+    }
+    match (from, to, label) {
+        (Some(from), Some(to), Some(label)) => Ok(PathArgs {
+            from,
+            to,
+            label,
+            gate,
+        }),
+        _ => Err(input.error("missing key")),
+    }
 }
 
 /// The arguments of `#[component(..)]`.
@@ -227,12 +286,23 @@ pub fn parse_component_args(args: TokenStream) -> darling::Result<ComponentArgs>
 pub fn parse_component_attr(attr: &Attribute) -> darling::Result<ComponentArgs> {
     match &attr.meta {
         Meta::Path(_) => Ok(ComponentArgs::default()),
+        Meta::List(list) if is_single_word(&list.tokens, "rep") => Ok(ComponentArgs { rep: true }),
         Meta::List(list) => parse_component_args(list.tokens.clone()),
         Meta::NameValue(_) => Err(darling::Error::custom(
             "expected `#[component]` or `#[component(rep)]`",
         )
         .with_span(attr)),
     }
+}
+
+/// True when `tokens` is exactly the word `word` (the common `rep`, read
+/// without the general reader).
+fn is_single_word(tokens: &TokenStream, word: &str) -> bool {
+    let mut trees = tokens.clone().into_iter();
+    matches!(
+        (trees.next(), trees.next()),
+        (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == word
+    )
 }
 
 /// `requires = deterministic | convergent`.
@@ -308,6 +378,44 @@ mod tests {
             assert_eq!(spec.input_name(), "words");
             assert_eq!(spec.output_name(), "counts");
             assert_eq!(spec.annotation().to_string(), "OW[batch,word]");
+        }
+    }
+
+    #[test]
+    fn the_direct_reader_agrees_with_darling_on_well_formed_paths() {
+        for attr in [
+            parse_quote!(#[path(from = words, to = counts, label = OW, gate = [word, batch])]),
+            parse_quote!(#[path(label = CR, to = b, from = a)]),
+            parse_quote!(#[path(from = a, to = b, label = OR, gate = [],)]),
+        ] {
+            let attr: Attribute = attr;
+            let direct = well_formed_path(&attr).expect("well formed");
+            let general = PathArgs::from_meta(&attr.meta).expect("valid");
+            assert_eq!(direct.from, general.from);
+            assert_eq!(direct.to, general.to);
+            assert_eq!(direct.label.kind, general.label.kind);
+            assert_eq!(
+                direct.gate.map(|g| g.into_inner().0),
+                general.gate.map(|g| g.into_inner().0)
+            );
+        }
+    }
+
+    #[test]
+    fn the_direct_reader_leaves_malformed_paths_to_darling() {
+        for attr in [
+            parse_quote!(#[path(from = a, to = b)]),
+            parse_quote!(#[path(from = a, from = a, to = b, label = CR)]),
+            parse_quote!(#[path(from = a, to = b, label = XW)]),
+            parse_quote!(#[path(from = a, to = b, label = CR, colour = red)]),
+            parse_quote!(#[path(from = "a", to = b, label = CR)]),
+        ] {
+            let attr: Attribute = attr;
+            assert!(
+                well_formed_path(&attr).is_none(),
+                "{}",
+                quote::quote!(#attr)
+            );
         }
     }
 

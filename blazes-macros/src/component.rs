@@ -8,7 +8,7 @@ use blazes_core::validate::{ErrorKind, Site, ValidationError};
 use proc_macro2::TokenStream;
 use syn::{Attribute, ItemStruct, Type};
 
-use crate::attrs::{self, PathSpec, is_blazes_attr, name_of};
+use crate::attrs::{self, PathSpec, blazes_attr_name, is_blazes_attr, name_of};
 use crate::errors::Errors;
 use crate::light::{LightFn, LightImpl, LightImplItem};
 use crate::signature;
@@ -129,10 +129,14 @@ fn type_ident(ty: &Type) -> Option<syn::Ident> {
 
 /// Removes the helper attributes of a method and returns them.
 pub fn take_helpers(method: &mut LightFn) -> (Vec<Attribute>, Vec<Attribute>) {
-    let (paths, rest): (Vec<Attribute>, Vec<Attribute>) =
-        method.attrs.drain(..).partition(is_path_attr);
-    let (on_seal, rest): (Vec<Attribute>, Vec<Attribute>) =
-        rest.into_iter().partition(is_on_seal_attr);
+    let (mut paths, mut on_seal, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+    for attr in method.attrs.drain(..) {
+        match blazes_attr_name(&attr).as_deref() {
+            Some("path") => paths.push(attr),
+            Some("on_seal") => on_seal.push(attr),
+            _ => rest.push(attr),
+        }
+    }
     method.attrs = rest;
     (paths, on_seal)
 }
@@ -213,12 +217,12 @@ fn distinct_paths(paths: Vec<PathSpec>, method: &syn::Ident, errors: &mut Errors
             let kind = if first == second {
                 ErrorKind::DuplicatePath {
                     from: input.clone(),
-                    to: path.output_name(),
+                    to: path.output_name().to_string(),
                 }
             } else {
                 ErrorKind::ConflictingPath {
                     from: input.clone(),
-                    to: path.output_name(),
+                    to: path.output_name().to_string(),
                     first: first.to_string(),
                     second: second.to_string(),
                 }

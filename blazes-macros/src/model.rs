@@ -86,8 +86,8 @@ pub fn build(
         };
         for path in part.spec.paths() {
             dataflow.components[index].paths.push(Path {
-                from: path.input_name(),
-                to: path.output_name(),
+                from: path.input_name().to_string(),
+                to: path.output_name().to_string(),
                 annotation: path.annotation(),
             });
             sites.paths[index].push(path.attr);

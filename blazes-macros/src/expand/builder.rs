@@ -1,33 +1,44 @@
 //! Writes a `Dataflow` as a constant table (`blazes::__private::DataflowSpec`)
-//! of strings and tuples, which the generated `dataflow()` builds with the
-//! builder API at run time: exactly what was checked at compile time, in few
-//! tokens for rustc to read and check.
+//! that the generated `dataflow()` builds with the builder API at run time:
+//! exactly what was checked at compile time. Paths, streams and FDs are
+//! written as short strings (decoded by `blazes::__private`): one token each
+//! for rustc to read, instead of a nested tuple.
 
-use blazes_core::{AttrSet, Component, Dataflow, Permission, Requirement};
+use blazes_core::{Annotation, AttrSet, Dataflow, Permission, Requirement, Stream};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// `&["a", "b"]`.
-pub fn names<'a>(names: impl IntoIterator<Item = &'a String>) -> TokenStream {
-    let names = names.into_iter();
-    quote!(&[#(#names),*])
+fn list(set: &AttrSet) -> String {
+    set.iter().cloned().collect::<Vec<_>>().join(",")
 }
 
-/// A component as a `blazes::__private::ComponentSpec` tuple, with `rep`
-/// written as given.
-fn component_spec(c: &Component, rep: TokenStream) -> TokenStream {
-    let name = &c.name;
-    let paths = c.paths.iter().map(|p| {
-        let (from, to) = (&p.from, &p.to);
-        let label = p.annotation.kind.to_string();
-        let gate = names(p.annotation.gates.first().into_iter().flatten());
-        quote!((#from, #to, #label, #gate))
-    });
-    quote!((#name, #rep, &[#(#paths),*]))
+/// A path as `"input->output LABEL gate,attrs"`.
+pub fn path_text(from: &str, to: &str, annotation: &Annotation) -> String {
+    let mut text = format!("{from}->{to} {}", annotation.kind);
+    if let Some(gate) = annotation.gates.first().filter(|g| !g.is_empty()) {
+        text.push(' ');
+        text.push_str(&list(gate));
+    }
+    text
 }
 
-fn key(set: Option<&AttrSet>) -> TokenStream {
-    names(set.into_iter().flatten())
+/// A stream as `"from->to seal=a,b seq=a independent rep"`.
+pub fn stream_text(stream: &Stream) -> String {
+    let a = &stream.annotation;
+    let mut text = format!("{}->{}", stream.from, stream.to);
+    if let Some(key) = &a.seal {
+        text.push_str(&format!(" seal={}", list(key)));
+    }
+    if let Some(key) = &a.seq {
+        text.push_str(&format!(" seq={}", list(key)));
+    }
+    if a.independent {
+        text.push_str(" independent");
+    }
+    if a.rep {
+        text.push_str(" rep");
+    }
+    text
 }
 
 /// The `blazes::__private::DataflowSpec` of `dataflow`. A component whose
@@ -46,20 +57,18 @@ pub fn dataflow_spec(
                 quote!(#rep)
             }
         };
-        component_spec(c, rep)
+        let name = &c.name;
+        let paths = c
+            .paths
+            .iter()
+            .map(|p| path_text(&p.from, &p.to, &p.annotation));
+        quote!((#name, #rep, &[#(#paths),*]))
     });
-    let streams = dataflow.streams.iter().map(|s| {
-        let (from, to) = (s.from.to_string(), s.to.to_string());
-        let a = &s.annotation;
-        let (seal, seq) = (key(a.seal.as_ref()), key(a.seq.as_ref()));
-        let (independent, rep) = (a.independent, a.rep);
-        quote!((#from, #to, #seal, #seq, #independent, #rep))
-    });
-    let fds = dataflow.fds.iter().map(|fd| {
-        let from = names(&fd.from);
-        let to = &fd.to;
-        quote!((#from, #to))
-    });
+    let streams = dataflow.streams.iter().map(stream_text);
+    let fds = dataflow
+        .fds
+        .iter()
+        .map(|fd| format!("{}->{}", list(&fd.from), fd.to));
     let requires = match dataflow.requires {
         Requirement::Deterministic => quote!(::blazes::Requirement::Deterministic),
         Requirement::Convergent => quote!(::blazes::Requirement::Convergent),
@@ -79,5 +88,32 @@ pub fn dataflow_spec(
             requires: #requires,
             coordinate: #coordinate,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blazes_core::attrs;
+
+    #[test]
+    fn writes_paths_and_streams_in_the_format_blazes_decodes() {
+        let gated = Annotation::ow(attrs(["word", "batch"]));
+        assert_eq!(
+            path_text("words", "counts", &gated),
+            "words->counts OW batch,word"
+        );
+        assert_eq!(path_text("a", "b", &Annotation::cr()), "a->b CR");
+        assert_eq!(
+            path_text("a", "b", &Annotation::or(AttrSet::new())),
+            "a->b OR"
+        );
+        let stream = Stream::between("tweets", "Splitter.tweets")
+            .sealed(attrs(["batch"]))
+            .independent();
+        assert_eq!(
+            stream_text(&stream),
+            "tweets->Splitter.tweets seal=batch independent"
+        );
     }
 }

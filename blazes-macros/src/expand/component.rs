@@ -51,11 +51,15 @@ fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> T
     quote!(#item #annotated)
 }
 
-/// `impl blazes::Annotated` for a component struct.
+/// `impl blazes::Annotated` for a component struct (through
+/// `blazes::__private::annotated!` when it has no generics: fewer tokens).
 pub fn annotated_impl(spec: &StructSpec) -> TokenStream {
     let ident = &spec.ident;
     let name = name_of(ident);
     let rep = spec.rep;
+    if spec.generics.params.is_empty() {
+        return quote!(::blazes::__private::annotated!(#ident #name #rep););
+    }
     let (impl_generics, type_generics, where_clause) = spec.generics.split_for_impl();
     quote! {
         impl #impl_generics ::blazes::Annotated for #ident #type_generics #where_clause {
@@ -114,18 +118,16 @@ pub fn handler_impl(spec: &ImplSpec) -> TokenStream {
 /// and `MethodsSpec`.
 pub fn specs(spec: &ImplSpec, rep: &TokenStream) -> (TokenStream, TokenStream) {
     let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
-    let paths = spec.paths().map(|p| {
-        let (from, to) = (p.input_name(), p.output_name());
-        let label = p.label.kind.to_string();
-        let gate = builder::names(&p.gate_names());
-        quote!((#from, #to, #label, #gate))
-    });
+    let paths = spec
+        .paths()
+        .map(|p| builder::path_text(p.input_name(), p.output_name(), &p.annotation()));
     let component = quote!((#name, #rep, &[#(#paths),*]));
-    let methods = spec.handlers.iter().map(|h| {
-        let input = name_of(h.input());
-        let method = h.method.to_string();
-        quote!((#input, #method))
-    });
+    let methods = spec
+        .handlers
+        .iter()
+        .map(|h| format!("{}={}", name_of(h.input()), h.method))
+        .collect::<Vec<_>>()
+        .join(" ");
     let on_seal = match &spec.on_seal {
         Some((method, _)) => {
             let method = method.to_string();
@@ -133,7 +135,7 @@ pub fn specs(spec: &ImplSpec, rep: &TokenStream) -> (TokenStream, TokenStream) {
         }
         None => quote!(::core::option::Option::None),
     };
-    (component, quote!((#name, &[#(#methods),*], #on_seal)))
+    (component, quote!((#name, #methods, #on_seal)))
 }
 
 #[cfg(test)]
@@ -149,11 +151,7 @@ mod tests {
             ),
         )
         .to_string();
-        assert!(
-            out.contains("impl :: blazes :: Annotated for Cache"),
-            "{out}"
-        );
-        assert!(out.contains("const REP : bool = true"), "{out}");
+        assert!(out.contains("annotated ! (Cache \"Cache\" true)"), "{out}");
     }
 
     #[test]
@@ -177,10 +175,8 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("inventory :: submit !"), "{out}");
-        assert!(
-            out.contains("(\"words\" , \"counts\" , \"OW\" , & [\"batch\" , \"word\"])"),
-            "{out}"
-        );
+        assert!(out.contains("\"words->counts OW batch,word\""), "{out}");
+        assert!(out.contains("\"words=words\""), "{out}");
         assert!(!out.contains("compile_error"), "{out}");
     }
 

@@ -149,16 +149,10 @@ mod tests {
         assert!(!out.contains("# [path"), "helpers are stripped: {out}");
         assert!(out.contains("pub fn dataflow"), "{out}");
         assert!(out.contains("pub fn analysis"), "{out}");
-        assert!(
-            out.contains("impl :: blazes :: Annotated for Count"),
-            "{out}"
-        );
+        assert!(out.contains("annotated ! (Count \"Count\" false)"), "{out}");
         assert!(out.contains("handler ! (Count"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");
-        assert!(
-            out.contains("(\"words\" , \"Count.words\" , & [\"batch\"] , & [] , false , false)"),
-            "{out}"
-        );
+        assert!(out.contains("\"words->Count.words seal=batch\""), "{out}");
     }
 
     #[test]
