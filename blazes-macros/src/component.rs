@@ -143,7 +143,7 @@ pub fn take_helpers(method: &mut LightFn) -> (Vec<Attribute>, Vec<Attribute>) {
 
 fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
     let (path_attrs, on_seal_attrs) = take_helpers(method);
-    let name = method.sig.ident.clone();
+    let name = method.head.ident.clone();
     if !path_attrs.is_empty() && !on_seal_attrs.is_empty() {
         errors.spanned(
             &on_seal_attrs[0],
@@ -180,7 +180,7 @@ fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
     }
     let callable = errors
         .keep(signature::check(
-            &method.sig,
+            &method.head,
             2,
             signature::HANDLER,
             "a `#[path]` handler",
@@ -259,13 +259,13 @@ fn read_on_seal(
     }
     let callable = errors
         .keep(signature::check(
-            &method.sig,
+            &method.head,
             3,
             signature::ON_SEAL,
             "an `#[on_seal]` method",
         ))
         .is_some();
-    spec.on_seal = Some((method.sig.ident.clone(), callable));
+    spec.on_seal = Some((method.head.ident.clone(), callable));
 }
 
 #[cfg(test)]

@@ -1,26 +1,27 @@
 //! A light reading of modules and impl blocks: everything the macros need
-//! (attributes, struct declarations, impl headers, method signatures) is
-//! parsed, while method bodies stay opaque tokens. Parsing and re-emitting
+//! (attributes, struct declarations, impl headers) is parsed, method
+//! signatures are read from their tokens, and method bodies stay opaque. Parsing and re-emitting
 //! every body with syn is most of a proc macro's cost on a large dataflow.
 
-use proc_macro2::{Group, TokenStream};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::{ToTokens, TokenStreamExt};
+use syn::ext::IdentExt;
 use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseStream};
 use syn::{
-    Attribute, Generics, Ident, ImplItem, Item, ItemMacro, ItemStruct, Path, Signature, Token,
-    Type, Visibility, braced, token,
+    Attribute, Generics, Ident, ImplItem, Item, ItemMacro, ItemStruct, Path, Token, Type,
+    Visibility, braced, token,
 };
 
-/// A method whose body is kept as tokens.
+use crate::signature::MethodHead;
+
+/// A method whose signature and body are kept as tokens.
 #[derive(Debug, Clone)]
 pub struct LightFn {
     /// Outer attributes.
     pub attrs: Vec<Attribute>,
-    /// Visibility.
-    pub vis: Visibility,
-    /// The signature.
-    pub sig: Signature,
+    /// Visibility and signature.
+    pub head: MethodHead,
     /// The body, unparsed.
     pub body: Group,
 }
@@ -84,18 +85,32 @@ pub struct LightMod {
     pub content: Option<(token::Brace, Vec<Attribute>, Vec<LightItem>)>,
 }
 
+/// A method: attributes, then every token up to the first top-level brace
+/// group (its body). Anything else (`const X: T = ..;`, a method whose
+/// signature holds braces, such as `-> Foo<{ N }>`) is refused, and read as
+/// a full `syn::ImplItem` instead.
 fn parse_light_fn(input: ParseStream) -> syn::Result<LightFn> {
-    Ok(LightFn {
-        attrs: input.call(Attribute::parse_outer)?,
-        vis: input.parse()?,
-        sig: input.parse()?,
-        body: {
-            if !input.peek(token::Brace) {
-                return Err(input.error("expected a method body"));
+    let attrs = input.call(Attribute::parse_outer)?;
+    let (head, body) = input.step(|cursor| {
+        let mut head = TokenStream::new();
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            match &tree {
+                TokenTree::Group(body) if body.delimiter() == Delimiter::Brace => {
+                    return Ok(((head, body.clone()), next));
+                }
+                TokenTree::Punct(p) if p.as_char() == ';' => break,
+                _ => head.extend([tree]),
             }
-            input.parse()?
-        },
-    })
+            rest = next;
+        }
+        Err(cursor.error("expected a method body"))
+    })?;
+    let follows_an_item = input.is_empty() || input.peek(Token![#]) || input.peek(Ident::peek_any);
+    match MethodHead::read(head) {
+        Some(head) if follows_an_item => Ok(LightFn { attrs, head, body }),
+        _ => Err(input.error("not a plain method")),
+    }
 }
 
 impl Parse for LightImplItem {
@@ -208,8 +223,7 @@ impl Parse for LightMod {
 impl ToTokens for LightFn {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.append_all(&self.attrs);
-        self.vis.to_tokens(tokens);
-        self.sig.to_tokens(tokens);
+        tokens.extend(self.head.tokens.clone());
         self.body.to_tokens(tokens);
     }
 }
@@ -288,7 +302,7 @@ mod tests {
         let LightImplItem::Fn(method) = &parsed.items[1] else {
             panic!("a method");
         };
-        assert_eq!(method.sig.ident, "a");
+        assert_eq!(method.head.ident, "a");
         assert_eq!(quote!(#parsed).to_string(), source.to_string());
     }
 
