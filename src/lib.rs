@@ -98,8 +98,11 @@ pub use blazes_macros::component;
 /// or stream where the anomaly is introduced. Misuse (an unknown component or
 /// interface, a forgotten `#[component]`, ...) is reported on its token.
 ///
-/// It adds `pub fn dataflow() -> Dataflow` and `pub fn analysis() -> Analysis`
-/// to the module.
+/// It implements [`Annotated`] and [`Handler`] for the module's components
+/// (as [`macro@component`] would), registers them with [`registry()`] (and the
+/// dataflow with [`registry::dataflows`]), and adds
+/// `pub fn dataflow() -> Dataflow` and `pub fn analysis() -> Analysis` to the
+/// module.
 ///
 /// ```
 /// #[blazes::dataflow]

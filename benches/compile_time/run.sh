@@ -5,8 +5,10 @@
 # (#[component], #[path], #[on_seal], and a #[blazes::dataflow] module with
 # its streams!, checked at expansion time), one plain (the same structs and
 # methods, no annotations). Warms the dependencies, then times `cargo check`
-# of each crate alone (the source is touched before each run) and writes the
-# medians and their ratio to bench-results/compile_time.json.
+# of each crate alone (the source is touched before each run; the two series
+# are interleaved) and writes the medians and their ratio to
+# bench-results/compile_time.json: wall-clock time (the figure a developer
+# waits for) and CPU time (user + system, steadier on a shared machine).
 #
 # Usage (from anywhere):  benches/compile_time/run.sh [RUNS] [COMPONENTS]
 #   RUNS        timed runs per crate (default 7)
@@ -115,18 +117,13 @@ TOML
     } > "$dir/src/lib.rs"
 }
 
-now() { date +%s.%N; }
-
-# Times `cargo check` of the crate in $1, $runs times; prints the seconds.
-time_checks() {
-    local dir="$1" start end
-    for ((r = 0; r < runs; r++)); do
-        touch "$dir/src/lib.rs"
-        start="$(now)"
-        cargo check --quiet --manifest-path "$dir/Cargo.toml"
-        end="$(now)"
-        awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
-    done
+# Times one `cargo check` of the crate in $1 after touching its source;
+# prints "wall cpu" in seconds (cpu: user + system, cargo and rustc).
+time_check() {
+    local dir="$1" TIMEFORMAT='%3R %3U %3S' timing
+    touch "$dir/src/lib.rs"
+    timing="$({ time cargo check --quiet --manifest-path "$dir/Cargo.toml" 2>/dev/null; } 2>&1)"
+    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' <<< "$timing"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -138,18 +135,24 @@ echo "warming dependencies in $CARGO_TARGET_DIR ..." >&2
 cargo check --quiet --manifest-path "$bench_dir/bench_annotated/Cargo.toml"
 cargo check --quiet --manifest-path "$bench_dir/bench_plain/Cargo.toml"
 
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 # Interleave the two series so that load from elsewhere hits both alike.
-annotated_runs=""
-plain_runs=""
+annotated_times=""
+plain_times=""
 for ((r = 0; r < runs; r++)); do
-    annotated_runs+="$(runs=1 time_checks "$bench_dir/bench_annotated")"$'\n'
-    plain_runs+="$(runs=1 time_checks "$bench_dir/bench_plain")"$'\n'
+    annotated_times+="$(time_check "$bench_dir/bench_annotated")"$'\n'
+    plain_times+="$(time_check "$bench_dir/bench_plain")"$'\n'
 done
-annotated_runs="$(printf '%s' "$annotated_runs" | sed '/^$/d')"
-plain_runs="$(printf '%s' "$plain_runs" | sed '/^$/d')"
+column() { printf '%s' "$2" | sed '/^$/d' | cut -d' ' -f"$1"; }
+annotated_runs="$(column 1 "$annotated_times")"
+plain_runs="$(column 1 "$plain_times")"
+annotated_cpu="$(column 2 "$annotated_times")"
+plain_cpu="$(column 2 "$plain_times")"
 annotated_median="$(median <<< "$annotated_runs")"
 plain_median="$(median <<< "$plain_runs")"
-ratio="$(awk -v a="$annotated_median" -v p="$plain_median" 'BEGIN { printf "%.3f", a / p }')"
+annotated_cpu_median="$(median <<< "$annotated_cpu")"
+plain_cpu_median="$(median <<< "$plain_cpu")"
+ratio() { awk -v a="$1" -v p="$2" 'BEGIN { printf "%.3f", a / p }'; }
 
 mkdir -p "$(dirname "$out")"
 cat > "$out" <<JSON
@@ -161,12 +164,18 @@ cat > "$out" <<JSON
   "streams": $((2 * components + 1)),
   "runs": $runs,
   "toolchain": "$(rustc --version)",
+  "load_average_before": "$load_before",
   "annotated_median_s": $annotated_median,
   "plain_median_s": $plain_median,
-  "ratio": $ratio,
+  "ratio": $(ratio "$annotated_median" "$plain_median"),
+  "annotated_cpu_median_s": $annotated_cpu_median,
+  "plain_cpu_median_s": $plain_cpu_median,
+  "ratio_cpu": $(ratio "$annotated_cpu_median" "$plain_cpu_median"),
   "goal_ratio_at_most": 1.5,
   "annotated_runs_s": $(json_list <<< "$annotated_runs"),
-  "plain_runs_s": $(json_list <<< "$plain_runs")
+  "plain_runs_s": $(json_list <<< "$plain_runs"),
+  "annotated_cpu_runs_s": $(json_list <<< "$annotated_cpu"),
+  "plain_cpu_runs_s": $(json_list <<< "$plain_cpu")
 }
 JSON
 cat "$out"

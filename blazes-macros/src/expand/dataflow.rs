@@ -82,6 +82,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let generated = quote! {
         #(#annotated)*
         #(#handlers)*
+        /// The dataflow as constant data, for `dataflow()` and the registry.
         #[doc(hidden)]
         pub const __BLAZES_DATAFLOW: ::blazes::__private::DataflowSpec = #spec;
         #registration
