@@ -44,7 +44,9 @@ pub fn read_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) ->
 pub struct HandlerSpec {
     /// The method.
     pub method: syn::Ident,
-    /// Its paths, all from the same input interface.
+    /// The input interface it handles (as first written).
+    pub input: syn::Ident,
+    /// Its paths, all from that input interface.
     pub paths: Vec<PathSpec>,
     /// False when its signature is wrong (it is then not dispatched to).
     pub callable: bool,
@@ -53,7 +55,7 @@ pub struct HandlerSpec {
 impl HandlerSpec {
     /// The input interface it handles.
     pub fn input(&self) -> &syn::Ident {
-        &self.paths[0].from
+        &self.input
     }
 }
 
@@ -146,30 +148,30 @@ fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
     let name = method.head.ident.clone();
     if !path_attrs.is_empty() && !on_seal_attrs.is_empty() {
         errors.spanned(
-            &on_seal_attrs[0],
+            on_seal_attrs.first(),
             "a method is either a `#[path]` handler or the `#[on_seal]` method, not both",
         );
         return;
     }
-    if let Some(first) = on_seal_attrs.first() {
-        read_on_seal(method, first, &on_seal_attrs[1..], spec, errors);
-        return;
-    }
-    if path_attrs.is_empty() {
+    if let Some((first, repeated)) = on_seal_attrs.split_first() {
+        read_on_seal(method, first, repeated, spec, errors);
         return;
     }
     let paths: Vec<PathSpec> = path_attrs
         .iter()
         .filter_map(|attr| errors.keep(attrs::parse_path(attr)))
         .collect();
+    let Some(first) = paths.first().map(|p| p.from.clone()) else {
+        return;
+    };
     if paths.len() != path_attrs.len() {
         return;
     }
-    let paths = distinct_paths(paths, &name, errors);
-    let input = name_of(&paths[0].from);
+    let input = name_of(&first);
+    let paths = distinct_paths(paths, &input, &name, errors);
     if let Some(other) = spec.handlers.iter().find(|h| name_of(h.input()) == input) {
         errors.spanned(
-            &paths[0].from,
+            &first,
             format!(
                 "input interface `{input}` is already handled by method `{}`: one method \
                  handles each input (put several `#[path]`s on it)",
@@ -188,15 +190,21 @@ fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
         .is_some();
     spec.handlers.push(HandlerSpec {
         method: name,
+        input: first,
         paths,
         callable,
     });
 }
 
-/// Keeps the paths of one method that share its first path's input and are
-/// not declared twice; reports the others.
-fn distinct_paths(paths: Vec<PathSpec>, method: &syn::Ident, errors: &mut Errors) -> Vec<PathSpec> {
-    let input = name_of(&paths[0].from);
+/// Keeps the paths of one method that start from `input` (its first path's)
+/// and are not declared twice; reports the others.
+fn distinct_paths(
+    paths: Vec<PathSpec>,
+    input: &str,
+    method: &syn::Ident,
+    errors: &mut Errors,
+) -> Vec<PathSpec> {
+    let input = input.to_string();
     let mut kept: Vec<PathSpec> = Vec::new();
     for path in paths {
         if path.input_name() != input {
