@@ -400,6 +400,36 @@ fn independent_without_seal_is_reported_at_independent() {
 }
 
 #[test]
+fn positions_stay_right_after_non_ascii_block_scalars() {
+    let e = only_error(&[
+        "Count:",
+        "  annotation: { from: a, to: b, label: CR }",
+        "  inputs: |",
+        "    ééééééééééééééééééééééééééééé",
+        "  extra: 1",
+    ]);
+    assert_at(&e, 5, 3, "unknown key `extra`");
+}
+
+#[test]
+fn positions_are_right_with_crlf_line_ends() {
+    let text = "Count:\r\n  annotation: { from: a, to: b, label: CR }\r\n  extra: 1\r\n";
+    let d = parse("crlf.yaml", text).expect_err("unknown key");
+    assert_at(&d.errors()[0], 3, 3, "unknown key `extra`");
+}
+
+#[test]
+fn one_bad_annotation_of_several_streams_is_reported_once() {
+    let e = only_error(&[
+        "A: { annotation: { from: i, to: x, label: CR } }",
+        "B: { annotation: { from: x, to: b, label: CR } }",
+        "C: { annotation: { from: x, to: c, label: CR } }",
+        "streams: { x: { seal: [] } }",
+    ]);
+    assert_at(&e, 4, 23, "`seal` needs at least one attribute");
+}
+
+#[test]
 fn errors_in_several_places_are_all_reported_without_cascades() {
     let d = reject(&[
         "Splitter:",

@@ -1,7 +1,8 @@
 //! The analysis entry point: label pass, coordination plan, residual labels
 //! and violations (spec §4–§5).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
@@ -9,7 +10,7 @@ use petgraph::visit::EdgeRef;
 
 use crate::attrs_closure::Attrs;
 use crate::engine::{Context, NodeDerivation, Pass, Source};
-use crate::label::{AttrSet, Internal, Label};
+use crate::label::{Annotation, AttrSet, Internal, Label};
 use crate::model::{Dataflow, Permission};
 use crate::portgraph::{Edge, Port};
 use crate::result::{
@@ -156,15 +157,25 @@ impl View<'_, '_> {
         format!("cycle[{}]", names.join(" + "))
     }
 
-    fn derivation(&self, d: &NodeDerivation) -> Derivation {
-        let mut components: Vec<String> = Vec::new();
+    /// The components owning the node's ports, in port order, once each.
+    fn components_of(&self, d: &NodeDerivation) -> Vec<&str> {
+        let mut components: Vec<&str> = Vec::new();
         for &p in &d.ports {
             if let Some(c) = self.component_of(p)
-                && !components.iter().any(|x| x == c)
+                && !components.contains(&c)
             {
-                components.push(c.to_string());
+                components.push(c);
             }
         }
+        components
+    }
+
+    fn derivation(&self, d: &NodeDerivation) -> Derivation {
+        let components = self
+            .components_of(d)
+            .into_iter()
+            .map(String::from)
+            .collect();
         let o = &d.outcome;
         let contributions = d
             .sources
@@ -190,7 +201,7 @@ impl View<'_, '_> {
                 Contribution {
                     via,
                     input: self.label(d.paths[i].input.label),
-                    annotation: d.annotations[i].clone(),
+                    annotation: Annotation::clone(&d.annotations[i]),
                     fired: o.fired[i].as_ref().map(|(rule, f)| {
                         (
                             *rule,
@@ -243,16 +254,21 @@ impl View<'_, '_> {
         }
     }
 
+    /// The public derivation of every output port; the output ports of a
+    /// cycle share one.
     fn derivations(&self, pass: &Pass) -> BTreeMap<String, Derivation> {
         let g = &self.ctx.graph.graph;
         let mut out = BTreeMap::new();
         for d in pass.derivations.iter().flatten() {
+            let mut outputs = d.ports.iter().filter(|&&p| matches!(g[p], Port::Out(_)));
+            let Some(&last) = outputs.next_back() else {
+                continue;
+            };
             let public = self.derivation(d);
-            for &p in &d.ports {
-                if let Port::Out(_) = g[p] {
-                    out.insert(self.name(p).to_string(), public.clone());
-                }
+            for &p in outputs {
+                out.insert(self.name(p).to_string(), public.clone());
             }
+            out.insert(self.name(last).to_string(), public);
         }
         out
     }
@@ -261,25 +277,34 @@ impl View<'_, '_> {
     /// pass), grouped by component (spec §5).
     fn plan(&self, deployed: &Pass, planned: &Pass, permission: Permission) -> Vec<Coordination> {
         let mut plan: Vec<Coordination> = Vec::new();
-        let mut add = |component: &str, strategy: Strategy, input: &str, output: &str, applied| {
-            if let Some(existing) = plan
-                .iter_mut()
-                .find(|c| c.component == component && c.strategy == strategy && c.output == output)
+        // Where each (component, strategy, output) point sits in `plan`.
+        let mut points: HashMap<(String, Strategy, String), usize> = HashMap::new();
+        let mut add =
+            |component: &str, strategy: Strategy, input: &str, output: &str, applied| match points
+                .entry((component.to_string(), strategy, output.to_string()))
             {
-                if !existing.inputs.iter().any(|i| i == input) {
-                    existing.inputs.push(input.to_string());
+                Entry::Occupied(point) => {
+                    let existing = &mut plan[*point.get()];
+                    if !existing.inputs.iter().any(|i| i == input) {
+                        existing.inputs.push(input.to_string());
+                    }
                 }
-            } else {
-                plan.push(Coordination {
-                    component: component.to_string(),
-                    strategy,
-                    inputs: vec![input.to_string()],
-                    output: output.to_string(),
-                    applied,
-                });
-            }
-        };
+                Entry::Vacant(point) => {
+                    let (component, strategy, output) = point.key().clone();
+                    point.insert(plan.len());
+                    plan.push(Coordination {
+                        component,
+                        strategy,
+                        inputs: vec![input.to_string()],
+                        output,
+                        applied,
+                    });
+                }
+            };
         for d in deployed.derivations.iter().flatten() {
+            if d.outcome.seals.is_empty() {
+                continue;
+            }
             let output = self.node_name(d);
             for &(path, key, independent) in &d.outcome.seals {
                 let port = d.sources[path].input_port();
@@ -331,6 +356,9 @@ impl View<'_, '_> {
         let g = &self.ctx.graph.graph;
         let max = self.ctx.dataflow.requires.max_severity();
         let mut out = Vec::new();
+        let mut visits = Visits::default();
+        // Causes by SCC: sinks sharing ancestors share them.
+        let mut causes_by_scc: HashMap<usize, Cause> = HashMap::new();
         for sink in g.node_indices() {
             if !matches!(g[sink], Port::Sink) {
                 continue;
@@ -340,7 +368,7 @@ impl View<'_, '_> {
                 continue;
             }
             let mut sccs: Vec<usize> = self
-                .ancestors(sink)
+                .ancestors(sink, &mut visits)
                 .into_iter()
                 .map(|n| self.ctx.graph.scc_of[n.index()])
                 .collect();
@@ -350,7 +378,14 @@ impl View<'_, '_> {
                 .into_iter()
                 .filter_map(|scc| residual.derivations[scc].as_ref().map(|d| (scc, d)))
                 .filter(|(_, d)| d.outcome.introduced && self.added_severity(d) > max)
-                .map(|(scc, d)| self.cause(d, planned.derivations[scc].as_ref(), residual))
+                .map(|(scc, d)| {
+                    causes_by_scc
+                        .entry(scc)
+                        .or_insert_with(|| {
+                            self.cause(d, planned.derivations[scc].as_ref(), residual)
+                        })
+                        .clone()
+                })
                 .collect();
             out.push(Violation {
                 sink: self.name(sink).to_string(),
@@ -374,16 +409,19 @@ impl View<'_, '_> {
             .unwrap_or(0)
     }
 
-    fn ancestors(&self, node: NodeIndex) -> Vec<NodeIndex> {
+    /// `node` and every node upstream of it.
+    fn ancestors(&self, node: NodeIndex, visits: &mut Visits) -> Vec<NodeIndex> {
         let g = &self.ctx.graph.graph;
-        let mut seen = HashSet::new();
+        visits.start(g.node_count());
+        let mut seen = Vec::new();
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {
-            if seen.insert(n) {
+            if visits.first(n) {
+                seen.push(n);
                 stack.extend(g.neighbors_directed(n, Direction::Incoming));
             }
         }
-        seen.into_iter().collect()
+        seen
     }
 
     /// Why a node introduces its anomaly, and what would fix it.
@@ -391,7 +429,7 @@ impl View<'_, '_> {
         let mut why = Vec::new();
         let mut fixes = Vec::new();
         let o = &d.outcome;
-        let comps = self.derivation(d).components.join(", ");
+        let comps = self.components_of(d).join(", ");
         let rep_note = if d.rep {
             format!("{comps} is replicated")
         } else {
@@ -587,5 +625,32 @@ impl View<'_, '_> {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+/// Marks of repeated graph walks, without clearing between walks: a node is
+/// visited in the current walk when its mark equals the walk's number.
+#[derive(Default)]
+struct Visits {
+    walk: u32,
+    marks: Vec<u32>,
+}
+
+impl Visits {
+    /// Begins a walk over a graph of `nodes` nodes.
+    fn start(&mut self, nodes: usize) {
+        if self.marks.len() != nodes || self.walk == u32::MAX {
+            self.marks = vec![0; nodes];
+            self.walk = 0;
+        }
+        self.walk += 1;
+    }
+
+    /// Marks `n` visited; true when it was not yet visited in this walk.
+    fn first(&mut self, n: NodeIndex) -> bool {
+        let mark = &mut self.marks[n.index()];
+        let first = *mark != self.walk;
+        *mark = self.walk;
+        first
     }
 }

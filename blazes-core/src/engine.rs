@@ -1,6 +1,8 @@
 //! One pass of the analysis over the condensed port graph in topological
 //! order (spec §4.2–§4.4), optionally repairing with ordering (spec §5).
 
+use std::borrow::Cow;
+
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -32,22 +34,24 @@ impl Source {
 
 /// The derivation of a node (an output port, or a whole cycle).
 #[derive(Clone, Debug)]
-pub(crate) struct NodeDerivation {
+pub(crate) struct NodeDerivation<'a> {
     /// Ports sharing this derivation (one output, or every port of a cycle).
     pub(crate) ports: Vec<NodeIndex>,
     pub(crate) rep: bool,
     pub(crate) sources: Vec<Source>,
     pub(crate) paths: Vec<PathIn>,
-    pub(crate) annotations: Vec<Annotation>,
+    /// Per part: the annotation applied, borrowed from the dataflow unless a
+    /// cycle joined it.
+    pub(crate) annotations: Vec<Cow<'a, Annotation>>,
     pub(crate) outcome: Outcome,
 }
 
 /// The labels of one pass.
-pub(crate) struct Pass {
+pub(crate) struct Pass<'a> {
     /// Per port-graph node.
     pub(crate) states: Vec<State>,
     /// Per SCC: its derivation, for output ports and cycles.
-    pub(crate) derivations: Vec<Option<NodeDerivation>>,
+    pub(crate) derivations: Vec<Option<NodeDerivation<'a>>>,
 }
 
 /// Facts about the dataflow shared by every pass.
@@ -130,16 +134,17 @@ impl<'a> Context<'a> {
         state
     }
 
-    fn path_annotation(&self, c: usize, p: usize) -> (&Annotation, &[u32]) {
+    fn path_annotation(&self, c: usize, p: usize) -> (&'a Annotation, &[u32]) {
+        let dataflow: &'a Dataflow = self.dataflow;
         (
-            &self.dataflow.components[c].paths[p].annotation,
+            &dataflow.components[c].paths[p].annotation,
             &self.gates[c][p],
         )
     }
 
     /// Runs one pass; with `repair`, ordering is inserted where reconciliation
     /// introduced an anomaly, and labels are re-propagated downstream.
-    pub(crate) fn pass(&mut self, repair: bool) -> Pass {
+    pub(crate) fn pass(&mut self, repair: bool) -> Pass<'a> {
         let n = self.graph.graph.node_count();
         let mut states = vec![State::ASYNC; n];
         let mut derivations = Vec::with_capacity(self.graph.sccs.len());
@@ -186,7 +191,7 @@ impl<'a> Context<'a> {
         node: NodeIndex,
         states: &[State],
         repair: bool,
-    ) -> Option<NodeDerivation> {
+    ) -> Option<NodeDerivation<'a>> {
         let Port::Out(c) = self.graph.graph[node] else {
             return None;
         };
@@ -210,7 +215,7 @@ impl<'a> Context<'a> {
                 kind: annotation.kind,
                 gates: gates.to_vec(),
             });
-            annotations.push(annotation.clone());
+            annotations.push(Cow::Borrowed(annotation));
             sources.push(Source::Path { c, p, from });
         }
         let rep = self.rep[c];
@@ -227,7 +232,7 @@ impl<'a> Context<'a> {
 
     /// A cycle (spec §4.2): entering paths join the cycle's annotation,
     /// entering streams take it; seals inside count for nothing.
-    fn derive_cycle(&mut self, scc: usize, states: &[State], repair: bool) -> NodeDerivation {
+    fn derive_cycle(&mut self, scc: usize, states: &[State], repair: bool) -> NodeDerivation<'a> {
         let g = &self.graph.graph;
         let members = &self.graph.sccs[scc];
         let inside = |n: NodeIndex| self.graph.scc_of[n.index()] == scc;
@@ -288,7 +293,7 @@ impl<'a> Context<'a> {
                 kind: annotation.kind,
                 gates,
             });
-            annotations.push(annotation);
+            annotations.push(Cow::Owned(annotation));
             sources.push(source);
         }
         let outcome = derive(&paths, rep, &mut self.attrs, repair);

@@ -58,35 +58,34 @@ impl Component {
 
     /// The input interfaces, in first-mention order.
     pub fn inputs(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        for name in self
-            .paths
-            .iter()
-            .map(|p| p.from.as_str())
-            .chain(self.extra_inputs.iter().map(String::as_str))
-        {
-            if !out.contains(&name) {
-                out.push(name);
-            }
-        }
-        out
+        first_mentions(
+            self.paths
+                .iter()
+                .map(|p| p.from.as_str())
+                .chain(self.extra_inputs.iter().map(String::as_str)),
+        )
     }
 
     /// The output interfaces, in first-mention order.
     pub fn outputs(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        for name in self
-            .paths
-            .iter()
-            .map(|p| p.to.as_str())
-            .chain(self.extra_outputs.iter().map(String::as_str))
-        {
-            if !out.contains(&name) {
-                out.push(name);
-            }
-        }
-        out
+        first_mentions(
+            self.paths
+                .iter()
+                .map(|p| p.to.as_str())
+                .chain(self.extra_outputs.iter().map(String::as_str)),
+        )
     }
+}
+
+/// The distinct names, in the order they are first mentioned.
+fn first_mentions<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for name in names {
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// One end of a stream.

@@ -44,27 +44,40 @@ pub(crate) struct PortGraph {
 impl PortGraph {
     /// Builds the port graph. The dataflow must have passed validation.
     pub(crate) fn build(dataflow: &Dataflow) -> PortGraph {
-        let mut graph = DiGraph::new();
-        let mut names = Vec::new();
-        let mut inputs: HashMap<(&str, &str), NodeIndex> = HashMap::new();
-        let mut outputs: HashMap<(&str, &str), NodeIndex> = HashMap::new();
+        let paths: usize = dataflow.components.iter().map(|c| c.paths.len()).sum();
+        let mut graph = DiGraph::with_capacity(
+            2 * paths + dataflow.streams.len(),
+            paths + dataflow.streams.len(),
+        );
+        let mut names = Vec::with_capacity(graph.capacity().0);
+        let by_name: HashMap<&str, usize> = dataflow
+            .components
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| (c.name.as_str(), ci))
+            .collect();
+        let mut inputs = Interfaces::default();
+        let mut outputs = Interfaces::default();
         let mut sources: HashMap<&str, NodeIndex> = HashMap::new();
         let mut sinks: HashMap<&str, NodeIndex> = HashMap::new();
 
         for (ci, c) in dataflow.components.iter().enumerate() {
-            for iface in c.inputs() {
-                let n = graph.add_node(Port::In(ci));
-                names.push(format!("{}.{iface}", c.name));
-                inputs.insert((c.name.as_str(), iface), n);
-            }
-            for iface in c.outputs() {
-                let n = graph.add_node(Port::Out(ci));
-                names.push(format!("{}.{iface}", c.name));
-                outputs.insert((c.name.as_str(), iface), n);
+            for (ifaces, port, table) in [
+                (c.inputs(), Port::In(ci), &mut inputs),
+                (c.outputs(), Port::Out(ci), &mut outputs),
+            ] {
+                let ports = ifaces
+                    .into_iter()
+                    .map(|iface| {
+                        names.push(port_name(&c.name, iface));
+                        (iface, graph.add_node(port))
+                    })
+                    .collect();
+                table.push_component(ports);
             }
             for (pi, p) in c.paths.iter().enumerate() {
-                let from = inputs[&(c.name.as_str(), p.from.as_str())];
-                let to = outputs[&(c.name.as_str(), p.to.as_str())];
+                let from = inputs.find(ci, &p.from);
+                let to = outputs.find(ci, &p.to);
                 graph.add_edge(from, to, Edge::Path(ci, pi));
             }
         }
@@ -73,7 +86,7 @@ impl PortGraph {
                 Endpoint::Port {
                     component,
                     interface,
-                } => outputs[&(component.as_str(), interface.as_str())],
+                } => outputs.find(by_name[component.as_str()], interface),
                 Endpoint::External(name) => *sources.entry(name.as_str()).or_insert_with(|| {
                     names.push(name.clone());
                     graph.add_node(Port::Source)
@@ -83,7 +96,7 @@ impl PortGraph {
                 Endpoint::Port {
                     component,
                     interface,
-                } => inputs[&(component.as_str(), interface.as_str())],
+                } => inputs.find(by_name[component.as_str()], interface),
                 Endpoint::External(name) => *sinks.entry(name.as_str()).or_insert_with(|| {
                     names.push(name.clone());
                     graph.add_node(Port::Sink)
@@ -113,5 +126,46 @@ impl PortGraph {
     /// nodes: streams go out→in and paths in→out, so no node loops to itself.
     pub(crate) fn is_cycle(&self, scc: usize) -> bool {
         self.sccs[scc].len() > 1
+    }
+}
+
+/// `Comp.iface`.
+fn port_name(component: &str, iface: &str) -> String {
+    let mut name = String::with_capacity(component.len() + 1 + iface.len());
+    name.push_str(component);
+    name.push('.');
+    name.push_str(iface);
+    name
+}
+
+/// The input (or output) ports of every component, by interface name: one
+/// flat list, sorted by name within each component's range.
+#[derive(Default)]
+struct Interfaces<'a> {
+    ports: Vec<(&'a str, NodeIndex)>,
+    /// Per component: where its range starts in `ports`.
+    starts: Vec<usize>,
+}
+
+impl<'a> Interfaces<'a> {
+    fn push_component(&mut self, mut ports: Vec<(&'a str, NodeIndex)>) {
+        ports.sort_unstable_by_key(|&(name, _)| name);
+        self.starts.push(self.ports.len());
+        self.ports.extend(ports);
+    }
+
+    /// The port of `component` named `iface`; it exists after validation.
+    fn find(&self, component: usize, iface: &str) -> NodeIndex {
+        let start = self.starts[component];
+        let end = self
+            .starts
+            .get(component + 1)
+            .copied()
+            .unwrap_or(self.ports.len());
+        let range = &self.ports[start..end];
+        match range.binary_search_by(|&(name, _)| name.cmp(iface)) {
+            Ok(i) => range[i].1,
+            Err(_) => unreachable!("validation checks every interface"),
+        }
     }
 }

@@ -157,6 +157,8 @@ impl Diagnostics {
             })
             .collect();
         errors.sort_by_key(|e| e.span.start);
+        // One `streams` key may annotate several streams: say its error once.
+        errors.dedup_by(|a, b| a.span == b.span && a.message == b.message);
         Diagnostics {
             file_name: file_name.to_string(),
             source: source.to_string(),

@@ -42,9 +42,8 @@ pub(crate) fn read(root: &Node, problems: &mut Problems) -> Option<(Dataflow, So
         ..SourceMap::default()
     };
     let component_entries = component_entries(root, entries, problems)?;
+    let top_level_keys = (fields::get(entries, "components").is_none()).then_some(&SETTINGS[..]);
     for entry in component_entries {
-        let top_level_keys =
-            (fields::get(entries, "components").is_none()).then_some(&SETTINGS[..]);
         match read_component(entry, top_level_keys, problems) {
             Some(read) => {
                 if read.tainted {

@@ -1,5 +1,5 @@
 //! Positions in the grey-box text: byte spans, and the conversion from the
-//! YAML scanner's character indices to byte offsets.
+//! YAML scanner's markers (line and character column) to byte offsets.
 
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -32,7 +32,12 @@ pub(crate) struct SourceText<'a> {
     text: &'a str,
     /// Byte offset of every character, when the text is not pure ASCII.
     char_starts: Option<Vec<usize>>,
-    /// Byte offset of the start of every line.
+    /// Number of characters in the text.
+    char_count: usize,
+    /// Character index of the start of every line, as the YAML scanner
+    /// counts lines (`\n`, `\r\n` and a lone `\r` end a line).
+    scanner_lines: Vec<usize>,
+    /// Byte offset of the start of every `\n`-separated line.
     line_starts: Vec<usize>,
 }
 
@@ -40,12 +45,27 @@ impl<'a> SourceText<'a> {
     /// Indexes `text`.
     pub fn new(text: &'a str) -> SourceText<'a> {
         let char_starts = (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());
+        let mut scanner_lines = vec![0];
+        let mut char_count = 0;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            char_count += 1;
+            if c == '\r' && chars.peek() == Some(&'\n') {
+                chars.next();
+                char_count += 1;
+                scanner_lines.push(char_count);
+            } else if c == '\n' || c == '\r' {
+                scanner_lines.push(char_count);
+            }
+        }
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         SourceText {
             text,
             char_starts,
+            char_count,
+            scanner_lines,
             line_starts,
         }
     }
@@ -55,12 +75,27 @@ impl<'a> SourceText<'a> {
         self.text
     }
 
-    /// The byte offset of a scanner marker (which counts characters).
+    /// The byte offset of a scanner marker.
+    ///
+    /// The marker's line and column are used, not its index: yaml-rust2 0.13
+    /// advances the index by bytes, not characters, over the lines of block
+    /// scalars, so the index drifts after non-ASCII block text.
     pub fn byte_of(&self, marker: &Marker) -> usize {
-        let index = marker.index();
+        let line = marker.line().saturating_sub(1);
+        let char_index = match self.scanner_lines.get(line) {
+            Some(&start) => {
+                let next = self
+                    .scanner_lines
+                    .get(line + 1)
+                    .copied()
+                    .unwrap_or(self.char_count);
+                start.saturating_add(marker.col()).min(next)
+            }
+            None => self.char_count,
+        };
         match &self.char_starts {
-            None => index.min(self.text.len()),
-            Some(starts) => starts.get(index).copied().unwrap_or(self.text.len()),
+            None => char_index.min(self.text.len()),
+            Some(starts) => starts.get(char_index).copied().unwrap_or(self.text.len()),
         }
     }
 
