@@ -182,18 +182,73 @@ pub use blazes_macros::dataflow;
 
 /// A path annotation of a handler method, read (and removed) by
 /// [`macro@component`] on the impl block; written `#[path(..)]` or
-/// `#[blazes::path(..)]` there. Used anywhere else it is an error.
+/// `#[blazes::path(..)]` there (importing it with `use` clashes with rustc's
+/// built-in `#[path]`). Used anywhere else it is an error.
+///
+/// ```
+/// #[blazes::component]
+/// pub struct Total(i64);
+///
+/// #[blazes::component]
+/// impl Total {
+///     #[blazes::path(from = amounts, to = total, label = CW)]
+///     fn amounts(&mut self, amount: blazes::Tuple, _out: &mut blazes::Emit) {
+///         self.0 += amount.int("amount").unwrap_or_default();
+///     }
+/// }
+/// ```
+///
+/// ```compile_fail
+/// pub struct Total(i64);
+///
+/// impl Total {
+///     #[blazes::path(from = amounts, to = total, label = CW)] // no #[component] on the impl
+///     fn amounts(&mut self, _amount: blazes::Tuple, _out: &mut blazes::Emit) {}
+/// }
+/// ```
 pub use blazes_macros::path;
 
 /// Marks the method a seal buffer calls when it releases a partition; read
 /// (and removed) by [`macro@component`] on the impl block. Used anywhere
-/// else it is an error.
+/// else it is an error. See the example of [`macro@dataflow`].
 pub use blazes_macros::on_seal;
 
-/// The streams of a dataflow, read (and removed) by [`macro@dataflow`].
-/// Used anywhere else it is an error.
+/// The streams of a dataflow, read (and removed) by [`macro@dataflow`]
+/// (see its example). Used anywhere else it is an error:
+///
+/// ```compile_fail
+/// blazes::streams! { tweets -> Splitter.tweets; }
+/// ```
 pub use blazes_macros::streams;
 
 /// The injective functional dependencies of a dataflow, read (and removed)
-/// by [`macro@dataflow`]. Used anywhere else it is an error.
+/// by [`macro@dataflow`]; `company -> symbol;` also means `symbol -> company`.
+/// Used anywhere else it is an error.
+///
+/// ```
+/// #[blazes::dataflow]
+/// mod quotes {
+///     use blazes::{Emit, Tuple, component};
+///
+///     #[component(rep)]
+///     pub struct Latest;
+///
+///     #[component]
+///     impl Latest {
+///         #[path(from = trades, to = prices, label = OW, gate = [symbol])]
+///         fn trades(&mut self, trade: Tuple, out: &mut Emit) {
+///             out.emit("prices", trade);
+///         }
+///     }
+///
+///     streams! {
+///         trades -> Latest.trades { seal: [company] };
+///         Latest.prices -> screen;
+///     }
+///     fds! { company -> symbol; }
+/// }
+///
+/// // Sealed on `company`, which determines `symbol`: a seal buffer suffices.
+/// assert!(quotes::analysis().ok());
+/// ```
 pub use blazes_macros::fds;
