@@ -164,20 +164,37 @@ impl Parse for LightImpl {
     }
 }
 
-/// True when the item ahead is an impl block this reader handles (not
-/// `unsafe impl`, `default impl` or a negative impl).
-fn plain_impl_ahead(input: ParseStream) -> bool {
+/// What kind of item is ahead, seen past its attributes and visibility.
+enum Ahead {
+    /// An impl block this reader handles (not `unsafe impl`, `default impl`
+    /// or a negative impl).
+    PlainImpl,
+    /// A struct.
+    Struct,
+    /// Anything else.
+    Other,
+}
+
+fn ahead(input: ParseStream) -> Ahead {
     let fork = input.fork();
-    fork.call(Attribute::parse_outer).is_ok()
-        && fork.peek(Token![impl])
-        && fork.parse::<Token![impl]>().is_ok()
-        && !fork.peek(Token![!])
+    if fork.call(Attribute::parse_outer).is_err() || fork.parse::<Visibility>().is_err() {
+        return Ahead::Other;
+    }
+    if fork.peek(Token![struct]) {
+        Ahead::Struct
+    } else if fork.parse::<Token![impl]>().is_ok() && !fork.peek(Token![!]) {
+        Ahead::PlainImpl
+    } else {
+        Ahead::Other
+    }
 }
 
 impl Parse for LightItem {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if plain_impl_ahead(input) {
-            return Ok(LightItem::Impl(input.parse()?));
+        match ahead(input) {
+            Ahead::PlainImpl => return Ok(LightItem::Impl(input.parse()?)),
+            Ahead::Struct => return Ok(LightItem::Struct(input.parse()?)),
+            Ahead::Other => {}
         }
         Ok(match input.parse::<Item>()? {
             Item::Struct(item) => LightItem::Struct(item),

@@ -99,7 +99,16 @@ fn keep_one_use(
     kept_paths: &mut Vec<String>,
 ) {
     let path = attr.path().clone();
-    let written = quote::ToTokens::to_token_stream(&path).to_string();
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let written = format!(
+        "{}{}",
+        if path.leading_colon.is_some() {
+            "::"
+        } else {
+            ""
+        },
+        segments.join("::")
+    );
     if !kept_paths.contains(&written) {
         kept_paths.push(written);
         let marker = syn::Ident::new(EXPANDED_HERE, proc_macro2::Span::call_site());

@@ -4,6 +4,8 @@
 //! module's components, registers them once for the whole module, and adds
 //! `dataflow()` and `analysis()` to the module.
 
+use std::collections::HashMap;
+
 use blazes_core::{Permission, Requirement};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -65,12 +67,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             generics: syn::Generics::default(),
         }))
         .collect();
-    let spec = builder::dataflow_spec(&built.dataflow, |name| {
-        structs
-            .iter()
-            .find(|s| name_of(&s.ident) == name)
-            .map(|s| s.ident.clone())
-    });
+    let by_name: HashMap<String, &syn::Ident> = structs
+        .iter()
+        .map(|s| (name_of(&s.ident), &s.ident))
+        .collect();
+    let spec = builder::dataflow_spec(&built.dataflow, |name| by_name.get(name).copied().cloned());
     let annotated = structs.iter().map(component::annotated_impl);
     let handlers = parts
         .impls
