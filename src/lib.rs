@@ -2,15 +2,253 @@
 //! needed, and writes it for them (BLAZES, Alvaro et al., ICDE 2014).
 //!
 //! The analysis lives in [`blazes_core`] and is re-exported here.
+//!
+//! # Annotating Rust components
+//!
+//! [`macro@component`] annotates a component and its handler methods;
+//! [`macro@dataflow`] checks a whole dataflow when it is compiled, so a
+//! stream that could diverge fails the build (already under `cargo check`),
+//! with an error on the stream that says why and how to fix it.
+//! [`registry()`] lists the annotated components at run time.
 
 #![warn(missing_docs)]
 
 /// The grey-box file reader: YAML annotation blocks into a validated dataflow.
 pub mod greybox;
 pub mod handler;
+pub mod registry;
 pub mod report;
 pub mod tuple;
 
+#[doc(hidden)]
+pub mod __private;
+
 pub use blazes_core::*;
 pub use handler::{Emit, Handler, UnknownInput};
+pub use registry::{Annotated, registry};
 pub use tuple::{Tuple, Value};
+
+/// Annotates a component: its struct, and the impl block of its handlers.
+///
+/// - On the struct: `#[component]`, or `#[component(rep)]` when the component
+///   runs as several replicas. Implements [`Annotated`].
+/// - On the impl block: each handler method carries one or more
+///   `#[path(from = input, to = output, label = CR|CW|OR|OW, gate = [attr, ..])]`
+///   (`gate` only on the order-sensitive `OR`/`OW`; several `#[path]`s on one
+///   method share its `from`: one method handles one input interface), and has
+///   the signature `fn(&mut self, tuple: Tuple, out: &mut Emit)`. An optional
+///   `#[on_seal]` method `fn(&mut self, input: &str, partition: &Tuple, out: &mut Emit)`
+///   runs when a seal buffer releases a partition. The macro removes these
+///   helper attributes, implements [`Handler`] by dispatching each input
+///   interface to its method, and registers the component with [`registry()`].
+///
+/// Labels (paper Fig. 7): `CR` confluent read-only, `CW` confluent and writes
+/// state, `OR` order-sensitive read-only, `OW` order-sensitive and writes state.
+///
+/// ```
+/// use blazes::{Emit, Handler, Tuple, component};
+///
+/// #[component]
+/// #[derive(Default)]
+/// pub struct Splitter;
+///
+/// #[component]
+/// impl Splitter {
+///     #[path(from = tweets, to = words, label = CR)]
+///     fn tweets(&mut self, tweet: Tuple, out: &mut Emit) {
+///         let batch = tweet.int("batch").unwrap_or_default();
+///         for word in tweet.str("text").unwrap_or_default().split_whitespace() {
+///             out.emit("words", Tuple::new().with("word", word).with("batch", batch));
+///         }
+///     }
+/// }
+///
+/// let mut splitter = Splitter;
+/// let mut out = Emit::new();
+/// let tweet = Tuple::new().with("text", "to be or").with("batch", 1);
+/// splitter.handle("tweets", tweet, &mut out).unwrap();
+/// assert_eq!(out.drain().len(), 3);
+/// assert!(splitter.handle("nowhere", Tuple::new(), &mut out).is_err());
+/// ```
+pub use blazes_macros::component;
+
+/// Checks, at compile time, the dataflow declared by an inline module.
+///
+/// The module holds the [`macro@component`]s (structs and impl blocks), a
+/// `streams! { .. }` block and optionally `fds! { .. }`:
+///
+/// - `streams!`: one `from -> to { options };` per stream, each end being
+///   `Component.interface`, or a plain name for a source (on the left) or a
+///   sink (on the right). Options: `seal: [k, ..]` (the stream is punctuated
+///   on key `k`), `seq: [a, ..]` (a replay-stable order), `independent` (one
+///   producer per sealed partition), `rep` (delivered to several replicas).
+/// - `fds!`: `company -> symbol;` or `[a, b] -> c;`, injective functional
+///   dependencies between attributes.
+///
+/// Options of the attribute, all optional: `requires = deterministic`
+/// (default: sinks at most `Async`) or `convergent` (at most `Run`);
+/// `coordinate = seal` (default: seal buffers only), `auto` (also ordering)
+/// or `none`; `name = "..."` (default: the module's name); `enforce = false`
+/// (report violations only through `analysis()`, without failing the build).
+///
+/// The macro runs [`analyze`] when it expands. When a sink's residual label
+/// exceeds the requirement, the build fails with an error on the sink's
+/// stream naming the label, the derivation and the fixes (the seal that
+/// would make it sealable, the ordering opt-in), and an error on each path
+/// or stream where the anomaly is introduced. Misuse (an unknown component or
+/// interface, a forgotten `#[component]`, ...) is reported on its token.
+///
+/// It implements [`Annotated`] and [`Handler`] for the module's components
+/// (as [`macro@component`] would), registers them with [`registry()`] (and the
+/// dataflow with [`registry::dataflows`]), and adds
+/// `pub fn dataflow() -> Dataflow` and `pub fn analysis() -> Analysis` to the
+/// module.
+///
+/// ```
+/// #[blazes::dataflow]
+/// pub mod wordcount {
+///     use blazes::{Emit, Tuple, component};
+///
+///     #[component]
+///     pub struct Splitter;
+///
+///     #[component]
+///     impl Splitter {
+///         #[path(from = tweets, to = words, label = CR)]
+///         fn tweets(&mut self, tweet: Tuple, out: &mut Emit) {
+///             out.emit("words", tweet);
+///         }
+///     }
+///
+///     #[component]
+///     #[derive(Default)]
+///     pub struct Count {
+///         counts: std::collections::BTreeMap<Tuple, i64>,
+///     }
+///
+///     #[component]
+///     impl Count {
+///         #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+///         fn words(&mut self, word: Tuple, _out: &mut Emit) {
+///             *self.counts.entry(word).or_default() += 1;
+///         }
+///
+///         #[on_seal]
+///         fn sealed(&mut self, _input: &str, batch: &Tuple, out: &mut Emit) {
+///             for (word, n) in &self.counts {
+///                 if word.get("batch") == batch.get("batch") {
+///                     out.emit("counts", word.clone().with("count", *n));
+///                 }
+///             }
+///         }
+///     }
+///
+///     streams! {
+///         tweets -> Splitter.tweets { seal: [batch] };
+///         Splitter.words -> Count.words;
+///         Count.counts -> db;
+///     }
+/// }
+///
+/// let analysis = wordcount::analysis();
+/// assert_eq!(analysis.sinks["db"], blazes::Label::Async);
+/// assert_eq!(analysis.coordination[0].component, "Count");
+/// ```
+///
+/// Without the seal, `Count.counts` depends on the arrival order of words and
+/// the build fails:
+///
+/// ```compile_fail
+/// #[blazes::dataflow]
+/// mod wordcount {
+///     use blazes::{Emit, Tuple, component};
+///
+///     #[component]
+///     pub struct Count;
+///
+///     #[component]
+///     impl Count {
+///         #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+///         fn words(&mut self, _word: Tuple, _out: &mut Emit) {}
+///     }
+///
+///     streams! {
+///         words -> Count.words;
+///         Count.counts -> db;
+///     }
+/// }
+/// ```
+pub use blazes_macros::dataflow;
+
+/// A path annotation of a handler method, read (and removed) by
+/// [`macro@component`] on the impl block; written `#[path(..)]` or
+/// `#[blazes::path(..)]` there (importing it with `use` clashes with rustc's
+/// built-in `#[path]`). Used anywhere else it is an error.
+///
+/// ```
+/// #[blazes::component]
+/// pub struct Total(i64);
+///
+/// #[blazes::component]
+/// impl Total {
+///     #[blazes::path(from = amounts, to = total, label = CW)]
+///     fn amounts(&mut self, amount: blazes::Tuple, _out: &mut blazes::Emit) {
+///         self.0 += amount.int("amount").unwrap_or_default();
+///     }
+/// }
+/// ```
+///
+/// ```compile_fail
+/// pub struct Total(i64);
+///
+/// impl Total {
+///     #[blazes::path(from = amounts, to = total, label = CW)] // no #[component] on the impl
+///     fn amounts(&mut self, _amount: blazes::Tuple, _out: &mut blazes::Emit) {}
+/// }
+/// ```
+pub use blazes_macros::path;
+
+/// Marks the method a seal buffer calls when it releases a partition; read
+/// (and removed) by [`macro@component`] on the impl block. Used anywhere
+/// else it is an error. See the example of [`macro@dataflow`].
+pub use blazes_macros::on_seal;
+
+/// The streams of a dataflow, read (and removed) by [`macro@dataflow`]
+/// (see its example). Used anywhere else it is an error:
+///
+/// ```compile_fail
+/// blazes::streams! { tweets -> Splitter.tweets; }
+/// ```
+pub use blazes_macros::streams;
+
+/// The injective functional dependencies of a dataflow, read (and removed)
+/// by [`macro@dataflow`]; `company -> symbol;` also means `symbol -> company`.
+/// Used anywhere else it is an error.
+///
+/// ```
+/// #[blazes::dataflow]
+/// mod quotes {
+///     use blazes::{Emit, Tuple, component};
+///
+///     #[component(rep)]
+///     pub struct Latest;
+///
+///     #[component]
+///     impl Latest {
+///         #[path(from = trades, to = prices, label = OW, gate = [symbol])]
+///         fn trades(&mut self, trade: Tuple, out: &mut Emit) {
+///             out.emit("prices", trade);
+///         }
+///     }
+///
+///     streams! {
+///         trades -> Latest.trades { seal: [company] };
+///         Latest.prices -> screen;
+///     }
+///     fds! { company -> symbol; }
+/// }
+///
+/// // Sealed on `company`, which determines `symbol`: a seal buffer suffices.
+/// assert!(quotes::analysis().ok());
+/// ```
+pub use blazes_macros::fds;

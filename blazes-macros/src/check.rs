@@ -1,0 +1,185 @@
+//! Runs the engine on the built dataflow at expansion time and turns what it
+//! finds into spanned errors: structural errors from `blazes_core::validate`,
+//! and requirement violations from `blazes_core::analyze`.
+
+use blazes_core::result::{Cause, Via};
+use blazes_core::validate::{End, ErrorKind, Site, ValidationError};
+use blazes_core::{Analysis, Endpoint, analyze, validate};
+use proc_macro2::{Span, TokenStream};
+
+use crate::errors::{Errors, SpanRange};
+use crate::explain;
+use crate::model::Built;
+use crate::module::ModuleParts;
+
+/// Validates and analyses `built`; records every error. Returns the analysis
+/// when the dataflow is valid.
+pub fn run(
+    built: &Built,
+    parts: &ModuleParts,
+    enforce: bool,
+    errors: &mut Errors,
+) -> Option<Analysis> {
+    if let Err(found) = validate(&built.dataflow) {
+        for error in found {
+            let (tokens, message) = locate(built, parts, &error);
+            errors.spanned(tokens, message);
+        }
+        return None;
+    }
+    let analysis = errors.keep(analyze(&built.dataflow).map_err(|_| {
+        syn::Error::new(
+            Span::call_site(),
+            "blazes: the analysis rejected a validated dataflow",
+        )
+    }))?;
+    if enforce {
+        report_violations(built, &analysis, errors);
+    }
+    Some(analysis)
+}
+
+/// Where a structural error points, and its message.
+fn locate(built: &Built, parts: &ModuleParts, error: &ValidationError) -> (SpanRange, String) {
+    let sites = &built.sites;
+    let message = error.to_string();
+    match error.site {
+        Site::Dataflow => (SpanRange::of(TokenStream::new()), message),
+        Site::Component(c) => (sites.components[c], message),
+        Site::Path(c, p) => (sites.paths[c][p], message),
+        Site::Fd(f) => (sites.fds[f], message),
+        Site::Stream(s) => {
+            let decl = &sites.streams[s];
+            let end = |end: End| match end {
+                End::From => &decl.from,
+                End::To => &decl.to,
+            };
+            match &error.kind {
+                ErrorKind::UnknownComponent(which, name) => {
+                    let endpoint = end(*which);
+                    let token = endpoint.component().map_or(decl.tokens, SpanRange::of);
+                    (token, unknown_component(parts, name))
+                }
+                ErrorKind::UnknownInterface { end: which, .. } => {
+                    (SpanRange::of(end(*which).interface()), message)
+                }
+                _ => (decl.tokens, message),
+            }
+        }
+    }
+}
+
+fn unknown_component(parts: &ModuleParts, name: &str) -> String {
+    if parts.plain_structs.iter().any(|s| s == name) {
+        format!(
+            "`{name}` is a struct of this module but not a component: add `#[component]` to \
+             `struct {name}` and to its impl block, with a `#[path]` on each handler"
+        )
+    } else {
+        let known: Vec<String> = parts
+            .components
+            .iter()
+            .map(|c| c.ident.to_string())
+            .collect();
+        format!(
+            "no `#[component]` named `{name}` is declared in this `#[blazes::dataflow]` module \
+             (its components: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )
+    }
+}
+
+fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
+    let mut placed: Vec<(String, String)> = Vec::new();
+    let mut place = |errors: &mut Errors, tokens: SpanRange, message: String| {
+        let key = (tokens.key(), message.clone());
+        if !placed.contains(&key) {
+            placed.push(key);
+            errors.spanned(tokens, message);
+        }
+    };
+    for violation in &analysis.violations {
+        let message = explain::violation(&built.dataflow, analysis, violation);
+        let sink = Endpoint::External(violation.sink.clone());
+        let sink_streams: Vec<SpanRange> = built
+            .sites
+            .streams
+            .iter()
+            .filter(|d| d.to.endpoint() == sink)
+            .map(|d| d.tokens)
+            .collect();
+        if sink_streams.is_empty() {
+            place(errors, SpanRange::of(TokenStream::new()), message.clone());
+        }
+        for tokens in sink_streams {
+            place(errors, tokens, message.clone());
+        }
+        for cause in &violation.causes {
+            for tokens in introduction_sites(built, analysis, cause) {
+                place(errors, tokens, explain::introduced_here(violation, cause));
+            }
+        }
+    }
+}
+
+/// The `#[path]`s and streams whose contribution fired a rule at the node
+/// where `cause` introduces its anomaly.
+fn introduction_sites(built: &Built, analysis: &Analysis, cause: &Cause) -> Vec<SpanRange> {
+    let Some(derivation) = analysis.derivations.values().find(|d| d.node == cause.node) else {
+        return Vec::new();
+    };
+    let ports = node_ports(&cause.node);
+    let mut out = Vec::new();
+    for contribution in derivation
+        .contributions
+        .iter()
+        .filter(|c| c.fired.is_some())
+    {
+        match &contribution.via {
+            Via::Path { component, input } => {
+                let Some(c) = built
+                    .dataflow
+                    .components
+                    .iter()
+                    .position(|x| x.name == *component)
+                else {
+                    continue;
+                };
+                for (p, path) in built.dataflow.components[c].paths.iter().enumerate() {
+                    let output = format!("{component}.{}", path.to);
+                    if path.from == *input && ports.contains(&output) {
+                        out.push(built.sites.paths[c][p]);
+                    }
+                }
+            }
+            Via::Stream { from, to } => {
+                let name = format!("{from}->{to}");
+                out.extend(
+                    built
+                        .dataflow
+                        .streams
+                        .iter()
+                        .zip(&built.sites.streams)
+                        .filter(|(s, _)| s.name() == name)
+                        .map(|(_, d)| d.tokens),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The ports of a derivation node: `Comp.iface`, or `cycle[A.x + B.y]`.
+fn node_ports(node: &str) -> Vec<String> {
+    match node
+        .strip_prefix("cycle[")
+        .and_then(|n| n.strip_suffix(']'))
+    {
+        Some(inner) => inner.split(" + ").map(String::from).collect(),
+        None => vec![node.to_string()],
+    }
+}

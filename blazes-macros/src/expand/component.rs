@@ -1,0 +1,198 @@
+//! `#[component]`: on a struct, implements `blazes::Annotated`; on its impl
+//! block, strips the helper attributes, implements `blazes::Handler` by
+//! dispatching input interfaces to the handler methods, and registers the
+//! component's annotations with `blazes::registry()`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::ItemStruct;
+use syn::spanned::Spanned;
+
+use crate::attrs::name_of;
+use crate::component::{self, ImplSpec, StructSpec};
+use crate::errors::Errors;
+use crate::expand::builder;
+use crate::light::{LightImpl, LightItem};
+use crate::module::{EXPANDED_HERE, IMPL_TAKES_NO_ARGUMENTS};
+
+/// Expands `#[component(args)] item`.
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    if args.to_string() == EXPANDED_HERE {
+        return item;
+    }
+    let mut errors = Errors::new();
+    let expanded = match syn::parse2::<LightItem>(item.clone()) {
+        Ok(LightItem::Struct(s)) => expand_struct(args, &s, &mut errors),
+        Ok(LightItem::Impl(mut i)) => {
+            if !args.is_empty() {
+                errors.spanned(&args, IMPL_TAKES_NO_ARGUMENTS);
+            }
+            expand_impl(&mut i, &mut errors)
+        }
+        Ok(other) => {
+            errors.spanned(
+                &other,
+                "`#[component]` goes on a struct and on its impl block of handler methods",
+            );
+            item
+        }
+        Err(error) => {
+            errors.push(error);
+            item
+        }
+    };
+    let errors = errors.to_compile_errors();
+    quote!(#expanded #errors)
+}
+
+fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> TokenStream {
+    let spec = component::read_struct(args, item, errors);
+    let annotated = annotated_impl(&spec);
+    quote!(#item #annotated)
+}
+
+/// `impl blazes::Annotated` for a component struct (through
+/// `blazes::__private::annotated!` when it has no generics: fewer tokens).
+pub fn annotated_impl(spec: &StructSpec) -> TokenStream {
+    let ident = &spec.ident;
+    let name = name_of(ident);
+    let rep = spec.rep;
+    if spec.generics.params.is_empty() {
+        return quote!(::blazes::__private::annotated!(#ident #name #rep););
+    }
+    let (impl_generics, type_generics, where_clause) = spec.generics.split_for_impl();
+    quote! {
+        impl #impl_generics ::blazes::Annotated for #ident #type_generics #where_clause {
+            const NAME: &'static str = #name;
+            const REP: bool = #rep;
+        }
+    }
+}
+
+fn expand_impl(item: &mut LightImpl, errors: &mut Errors) -> TokenStream {
+    let spec = component::read_impl(item, errors);
+    if !errors.is_empty()
+        && (spec.ident.is_none() || item.trait_.is_some() || !item.generics.params.is_empty())
+    {
+        return quote!(#item);
+    }
+    let handler = handler_impl(&spec);
+    let self_ty = &spec.self_ty;
+    let annotated = quote_spanned!(self_ty.span()=> <#self_ty as ::blazes::Annotated>);
+    let (component, methods) = specs(&spec, &quote!(#annotated::REP));
+    let registration = quote! {
+        ::blazes::__private::inventory::submit! {
+            ::blazes::__private::ComponentRecord {
+                module_path: ::core::module_path!(),
+                component: #component,
+                methods: #methods,
+            }
+        }
+    };
+    quote! {
+        #item
+        #handler
+        #registration
+    }
+}
+
+/// `impl blazes::Handler`: each input interface calls its method (through
+/// `blazes::__private::handler!`, which keeps the generated tokens few).
+pub fn handler_impl(spec: &ImplSpec) -> TokenStream {
+    let self_ty = &spec.self_ty;
+    let arms = spec.handlers.iter().filter(|h| h.callable).map(|h| {
+        let input = name_of(h.input());
+        let method = &h.method;
+        let method = quote_spanned!(method.span()=> Self::#method);
+        quote!(#input => #method)
+    });
+    let on_seal = spec
+        .on_seal
+        .as_ref()
+        .filter(|(_, callable)| *callable)
+        .map(|(method, _)| quote_spanned!(method.span()=> Self::#method));
+    quote!(::blazes::__private::handler!(#self_ty { #(#arms),* } #on_seal);)
+}
+
+/// The component's `blazes::__private::ComponentSpec` (with `rep` as given)
+/// and `MethodsSpec`.
+pub fn specs(spec: &ImplSpec, rep: &TokenStream) -> (TokenStream, TokenStream) {
+    let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
+    let paths = spec
+        .paths()
+        .map(|p| builder::path_text(p.input_name(), p.output_name(), &p.annotation()));
+    let component = quote!((#name, #rep, &[#(#paths),*]));
+    let methods = spec
+        .handlers
+        .iter()
+        .map(|h| format!("{}={}", name_of(h.input()), h.method))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let on_seal = match &spec.on_seal {
+        Some((method, _)) => {
+            let method = method.to_string();
+            quote!(::core::option::Option::Some(#method))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    (component, quote!((#name, #methods, #on_seal)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_struct_gets_its_annotated_constants() {
+        let out = expand(
+            quote!(rep),
+            quote!(
+                pub struct Cache;
+            ),
+        )
+        .to_string();
+        assert!(out.contains("annotated ! (Cache \"Cache\" true)"), "{out}");
+    }
+
+    #[test]
+    fn an_impl_block_dispatches_registers_and_loses_its_helpers() {
+        let out = expand(
+            TokenStream::new(),
+            quote! {
+                impl Count {
+                    #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+                    fn words(&mut self, word: Tuple, out: &mut Emit) {}
+                    #[on_seal]
+                    fn sealed(&mut self, input: &str, partition: &Tuple, out: &mut Emit) {}
+                }
+            },
+        )
+        .to_string();
+        assert!(!out.contains("# [path"), "{out}");
+        assert!(!out.contains("# [on_seal"), "{out}");
+        assert!(
+            out.contains("handler ! (Count { \"words\" => Self :: words } Self :: sealed)"),
+            "{out}"
+        );
+        assert!(out.contains("inventory :: submit !"), "{out}");
+        assert!(out.contains("\"words->counts OW batch,word\""), "{out}");
+        assert!(out.contains("\"words=words\""), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_handler_with_a_wrong_signature_is_reported_and_not_dispatched() {
+        let out = expand(
+            TokenStream::new(),
+            quote! {
+                impl Count {
+                    #[path(from = words, to = counts, label = CW)]
+                    fn words(&self) {}
+                }
+            },
+        )
+        .to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("handler ! (Count { })"), "{out}");
+    }
+}

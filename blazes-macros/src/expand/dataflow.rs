@@ -1,0 +1,205 @@
+//! `#[blazes::dataflow(..)]` on an inline module: reads the components and
+//! the wiring, runs the engine at expansion time, and fails the build with
+//! spanned errors when a sink would exceed the requirement. Expands the
+//! module's components, registers them once for the whole module, and adds
+//! `dataflow()` and `analysis()` to the module.
+
+use std::collections::HashMap;
+
+use blazes_core::{Permission, Requirement};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::attrs::{self, name_of};
+use crate::check;
+use crate::component::StructSpec;
+use crate::errors::Errors;
+use crate::expand::{builder, component};
+use crate::light::{LightItem, LightMod};
+use crate::model;
+use crate::module::{self, ModuleParts};
+
+/// Expands `#[blazes::dataflow(args)] mod name { .. }`.
+pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::new();
+    let options = errors
+        .keep(attrs::parse_dataflow_args(args))
+        .unwrap_or_default();
+    let mut module = match syn::parse2::<LightMod>(item.clone()) {
+        Ok(module) => module,
+        Err(error) => {
+            errors.push(syn::Error::new(
+                error.span(),
+                "`#[blazes::dataflow]` goes on an inline module: `mod name { .. }`",
+            ));
+            let errors = errors.to_compile_errors();
+            return quote!(#item #errors);
+        }
+    };
+    let Some((_, _, items)) = &mut module.content else {
+        errors.spanned(
+            &module,
+            "`#[blazes::dataflow]` needs the module's items inline (`mod name { .. }`), to see \
+             every component and stream",
+        );
+        let errors = errors.to_compile_errors();
+        return quote!(#module #errors);
+    };
+    let parts = module::read(items, &mut errors);
+    let name = options
+        .name
+        .clone()
+        .unwrap_or_else(|| name_of(&module.ident));
+    let requires = options.requires.map_or(Requirement::default(), |r| r.0);
+    let coordinate = options.coordinate.map_or(Permission::default(), |p| p.0);
+    let built = model::build(name, requires, coordinate, &parts, &mut errors);
+    if errors.is_empty() {
+        check::run(&built, &parts, options.enforce.unwrap_or(true), &mut errors);
+    }
+    let structs: Vec<StructSpec> = parts
+        .components
+        .iter()
+        .filter(|c| c.generics.params.is_empty())
+        .cloned()
+        .chain(built.unmarked_structs.iter().map(|ident| StructSpec {
+            ident: ident.clone(),
+            rep: false,
+            generics: syn::Generics::default(),
+        }))
+        .collect();
+    let by_name: HashMap<String, &syn::Ident> = structs
+        .iter()
+        .map(|s| (name_of(&s.ident), &s.ident))
+        .collect();
+    let spec = builder::dataflow_spec(&built.dataflow, |name| by_name.get(name).copied().cloned());
+    let annotated = structs.iter().map(component::annotated_impl);
+    let handlers = parts
+        .impls
+        .iter()
+        .filter(|part| part.expands_here())
+        .map(|part| component::handler_impl(&part.spec));
+    let registration = registration(&parts);
+    let errors = errors.to_compile_errors();
+    let generated = quote! {
+        #(#annotated)*
+        #(#handlers)*
+        /// The dataflow as constant data, for `dataflow()` and the registry.
+        #[doc(hidden)]
+        pub const __BLAZES_DATAFLOW: ::blazes::__private::DataflowSpec = #spec;
+        #registration
+        /// The dataflow this module declares, as checked when it was compiled.
+        pub fn dataflow() -> ::blazes::Dataflow {
+            __BLAZES_DATAFLOW.build()
+        }
+        /// The analysis of [`dataflow`]: labels, coordination plan, residual labels.
+        pub fn analysis() -> ::blazes::Analysis {
+            ::blazes::__private::analyze_validated(&dataflow())
+        }
+    };
+    items.push(LightItem::Other(syn::Item::Verbatim(generated)));
+    quote!(#module #errors)
+}
+
+/// One registration for the module: its dataflow and the methods of every
+/// component whose impl block it expands.
+fn registration(parts: &ModuleParts) -> TokenStream {
+    let methods = parts
+        .impls
+        .iter()
+        .filter(|p| p.expands_here())
+        .map(|part| component::specs(&part.spec, &quote!(false)).1);
+    quote! {
+        ::blazes::__private::inventory::submit! {
+            ::blazes::__private::DataflowRecord {
+                module_path: ::core::module_path!(),
+                spec: &__BLAZES_DATAFLOW,
+                methods: &[#(#methods),*],
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wordcount(tweets: TokenStream) -> TokenStream {
+        quote! {
+            mod wordcount {
+                #[component]
+                pub struct Count;
+
+                #[component]
+                impl Count {
+                    #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+                    fn words(&mut self, word: Tuple, out: &mut Emit) {}
+                }
+
+                streams! {
+                    words -> Count.words #tweets;
+                    Count.counts -> db;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_sealed_dataflow_expands_without_errors_and_with_its_accessors() {
+        let out = expand(TokenStream::new(), wordcount(quote!({ seal: [batch] }))).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("streams !"), "streams! is removed: {out}");
+        assert!(!out.contains("# [path"), "helpers are stripped: {out}");
+        assert!(out.contains("pub fn dataflow"), "{out}");
+        assert!(out.contains("pub fn analysis"), "{out}");
+        assert!(out.contains("annotated ! (Count \"Count\" false)"), "{out}");
+        assert!(out.contains("handler ! (Count"), "{out}");
+        assert!(out.contains("DataflowRecord"), "{out}");
+        assert!(out.contains("\"words->Count.words seal=batch\""), "{out}");
+    }
+
+    #[test]
+    fn one_use_of_the_component_attribute_stays_to_keep_its_import_used() {
+        let out = expand(TokenStream::new(), wordcount(quote!({ seal: [batch] }))).to_string();
+        assert_eq!(out.matches("# [component").count(), 1, "{out}");
+        assert!(
+            out.contains("# [component (__expanded_by_dataflow)]"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn an_unsealed_dataflow_fails_with_the_violation() {
+        let out = expand(TokenStream::new(), wordcount(TokenStream::new())).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("sink `db` is Run"), "{out}");
+        assert!(
+            out.contains("pub fn dataflow"),
+            "stubs stay beside errors: {out}"
+        );
+    }
+
+    #[test]
+    fn enforce_false_reports_nothing_at_compile_time() {
+        let out = expand(quote!(enforce = false), wordcount(TokenStream::new())).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn convergent_accepts_what_deterministic_rejects_only_with_ordering() {
+        let options = quote!(requires = convergent, coordinate = auto);
+        let out = expand(options, wordcount(TokenStream::new())).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_module_without_items_inline_is_an_error() {
+        let out = expand(
+            TokenStream::new(),
+            quote!(
+                mod wordcount;
+            ),
+        )
+        .to_string();
+        assert!(out.contains("needs the module's items inline"), "{out}");
+    }
+}

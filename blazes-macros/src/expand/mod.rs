@@ -1,0 +1,6 @@
+//! Code generation of the macros.
+
+pub mod builder;
+pub mod component;
+pub mod dataflow;
+pub mod misplaced;

@@ -1,0 +1,356 @@
+//! A light reading of modules and impl blocks: everything the macros need
+//! (attributes, struct declarations, impl headers) is parsed, method
+//! signatures are read from their tokens, and method bodies stay opaque. Parsing and re-emitting
+//! every body with syn is most of a proc macro's cost on a large dataflow.
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use quote::{ToTokens, TokenStreamExt};
+use syn::ext::IdentExt;
+use syn::parse::discouraged::Speculative;
+use syn::parse::{Parse, ParseStream};
+use syn::{
+    Attribute, Generics, Ident, ImplItem, Item, ItemMacro, ItemStruct, Path, Token, Type,
+    Visibility, braced, token,
+};
+
+use crate::signature::MethodHead;
+
+/// A method whose signature and body are kept as tokens.
+#[derive(Debug, Clone)]
+pub struct LightFn {
+    /// Outer attributes.
+    pub attrs: Vec<Attribute>,
+    /// Visibility and signature.
+    pub head: MethodHead,
+    /// The body, unparsed.
+    pub body: Group,
+}
+
+/// An item of an impl block.
+#[derive(Debug, Clone)]
+pub enum LightImplItem {
+    /// A method.
+    Fn(Box<LightFn>),
+    /// Anything else, fully parsed.
+    Other(Box<ImplItem>),
+}
+
+/// An impl block whose method bodies are kept as tokens.
+#[derive(Debug, Clone)]
+pub struct LightImpl {
+    /// Outer attributes.
+    pub attrs: Vec<Attribute>,
+    /// `impl`.
+    pub impl_token: Token![impl],
+    /// Generic parameters and where clause.
+    pub generics: Generics,
+    /// `Trait for`, if a trait impl.
+    pub trait_: Option<(Path, Token![for])>,
+    /// The implementing type.
+    pub self_ty: Box<Type>,
+    /// The braces.
+    pub brace: token::Brace,
+    /// Inner attributes.
+    pub inner_attrs: Vec<Attribute>,
+    /// The items.
+    pub items: Vec<LightImplItem>,
+}
+
+/// An item of a module: struct, impl block and macro call are what the
+/// dataflow reads; anything else is parsed fully and left alone.
+#[derive(Debug, Clone)]
+pub enum LightItem {
+    /// A struct.
+    Struct(ItemStruct),
+    /// An impl block.
+    Impl(LightImpl),
+    /// A macro invocation such as `streams! { .. }`.
+    Macro(ItemMacro),
+    /// Anything else.
+    Other(Item),
+}
+
+/// An inline module.
+#[derive(Debug, Clone)]
+pub struct LightMod {
+    /// Outer attributes.
+    pub attrs: Vec<Attribute>,
+    /// Visibility.
+    pub vis: Visibility,
+    /// `mod`.
+    pub mod_token: Token![mod],
+    /// The name.
+    pub ident: Ident,
+    /// The braces and items; `None` for `mod name;`.
+    pub content: Option<(token::Brace, Vec<Attribute>, Vec<LightItem>)>,
+}
+
+/// A method: attributes, then every token up to the first top-level brace
+/// group (its body). Anything else (`const X: T = ..;`, a method whose
+/// signature holds braces, such as `-> Foo<{ N }>`) is refused, and read as
+/// a full `syn::ImplItem` instead.
+fn parse_light_fn(input: ParseStream) -> syn::Result<LightFn> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    let (head, body) = input.step(|cursor| {
+        let mut head = TokenStream::new();
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            match &tree {
+                TokenTree::Group(body) if body.delimiter() == Delimiter::Brace => {
+                    return Ok(((head, body.clone()), next));
+                }
+                TokenTree::Punct(p) if p.as_char() == ';' => break,
+                _ => head.extend([tree]),
+            }
+            rest = next;
+        }
+        Err(cursor.error("expected a method body"))
+    })?;
+    let follows_an_item = input.is_empty() || input.peek(Token![#]) || input.peek(Ident::peek_any);
+    match MethodHead::read(head) {
+        Some(head) if follows_an_item => Ok(LightFn { attrs, head, body }),
+        _ => Err(input.error("not a plain method")),
+    }
+}
+
+impl Parse for LightImplItem {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let fork = input.fork();
+        if let Ok(method) = parse_light_fn(&fork) {
+            input.advance_to(&fork);
+            return Ok(LightImplItem::Fn(Box::new(method)));
+        }
+        Ok(LightImplItem::Other(Box::new(input.parse()?)))
+    }
+}
+
+impl Parse for LightImpl {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let impl_token: Token![impl] = input.parse()?;
+        let mut generics: Generics = if input.peek(Token![<]) {
+            input.parse()?
+        } else {
+            Generics::default()
+        };
+        let first: Type = input.parse()?;
+        let (trait_, self_ty) = if input.peek(Token![for]) {
+            let for_token: Token![for] = input.parse()?;
+            let Type::Path(path) = first else {
+                return Err(syn::Error::new_spanned(first, "expected a trait"));
+            };
+            (Some((path.path, for_token)), input.parse()?)
+        } else {
+            (None, first)
+        };
+        generics.where_clause = input.parse()?;
+        let content;
+        let brace = braced!(content in input);
+        let inner_attrs = content.call(Attribute::parse_inner)?;
+        let mut items = Vec::new();
+        while !content.is_empty() {
+            items.push(content.parse()?);
+        }
+        Ok(LightImpl {
+            attrs,
+            impl_token,
+            generics,
+            trait_,
+            self_ty: Box::new(self_ty),
+            brace,
+            inner_attrs,
+            items,
+        })
+    }
+}
+
+/// What kind of item is ahead, seen past its attributes and visibility.
+enum Ahead {
+    /// An impl block this reader handles (not `unsafe impl`, `default impl`
+    /// or a negative impl).
+    PlainImpl,
+    /// A struct.
+    Struct,
+    /// Anything else.
+    Other,
+}
+
+fn ahead(input: ParseStream) -> Ahead {
+    let fork = input.fork();
+    if fork.call(Attribute::parse_outer).is_err() || fork.parse::<Visibility>().is_err() {
+        return Ahead::Other;
+    }
+    if fork.peek(Token![struct]) {
+        Ahead::Struct
+    } else if fork.parse::<Token![impl]>().is_ok() && !fork.peek(Token![!]) {
+        Ahead::PlainImpl
+    } else {
+        Ahead::Other
+    }
+}
+
+impl Parse for LightItem {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        match ahead(input) {
+            Ahead::PlainImpl => return Ok(LightItem::Impl(input.parse()?)),
+            Ahead::Struct => return Ok(LightItem::Struct(input.parse()?)),
+            Ahead::Other => {}
+        }
+        Ok(match input.parse::<Item>()? {
+            Item::Struct(item) => LightItem::Struct(item),
+            Item::Macro(item) => LightItem::Macro(item),
+            other => LightItem::Other(other),
+        })
+    }
+}
+
+impl Parse for LightMod {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let mod_token = input.parse()?;
+        let ident = input.parse()?;
+        if input.peek(Token![;]) {
+            input.parse::<Token![;]>()?;
+            return Ok(LightMod {
+                attrs,
+                vis,
+                mod_token,
+                ident,
+                content: None,
+            });
+        }
+        let content;
+        let brace = braced!(content in input);
+        let inner = content.call(Attribute::parse_inner)?;
+        let mut items = Vec::new();
+        while !content.is_empty() {
+            items.push(content.parse()?);
+        }
+        Ok(LightMod {
+            attrs,
+            vis,
+            mod_token,
+            ident,
+            content: Some((brace, inner, items)),
+        })
+    }
+}
+
+impl ToTokens for LightFn {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.append_all(&self.attrs);
+        tokens.extend(self.head.tokens.clone());
+        self.body.to_tokens(tokens);
+    }
+}
+
+impl ToTokens for LightImplItem {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            LightImplItem::Fn(method) => method.to_tokens(tokens),
+            LightImplItem::Other(item) => item.to_tokens(tokens),
+        }
+    }
+}
+
+impl ToTokens for LightImpl {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.append_all(&self.attrs);
+        self.impl_token.to_tokens(tokens);
+        self.generics.to_tokens(tokens);
+        if let Some((path, for_token)) = &self.trait_ {
+            path.to_tokens(tokens);
+            for_token.to_tokens(tokens);
+        }
+        self.self_ty.to_tokens(tokens);
+        self.generics.where_clause.to_tokens(tokens);
+        self.brace.surround(tokens, |inner| {
+            inner.append_all(&self.inner_attrs);
+            inner.append_all(&self.items);
+        });
+    }
+}
+
+impl ToTokens for LightItem {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            LightItem::Struct(item) => item.to_tokens(tokens),
+            LightItem::Impl(item) => item.to_tokens(tokens),
+            LightItem::Macro(item) => item.to_tokens(tokens),
+            LightItem::Other(item) => item.to_tokens(tokens),
+        }
+    }
+}
+
+impl ToTokens for LightMod {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.append_all(&self.attrs);
+        self.vis.to_tokens(tokens);
+        self.mod_token.to_tokens(tokens);
+        self.ident.to_tokens(tokens);
+        match &self.content {
+            Some((brace, inner, items)) => brace.surround(tokens, |body| {
+                body.append_all(inner);
+                body.append_all(items);
+            }),
+            None => <Token![;]>::default().to_tokens(tokens),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn an_impl_block_round_trips_with_bodies_untouched() {
+        let source = quote! {
+            #[component]
+            impl<T: Clone> Count<T> where T: Send {
+                const N: usize = 1;
+                #[path(from = a, to = b, label = CR)]
+                pub fn a(&mut self, t: Tuple, out: &mut Emit) { out.emit("b", t); }
+            }
+        };
+        let parsed: LightImpl = syn::parse2(source.clone()).expect("parses");
+        assert!(matches!(parsed.items[0], LightImplItem::Other(_)));
+        let LightImplItem::Fn(method) = &parsed.items[1] else {
+            panic!("a method");
+        };
+        assert_eq!(method.head.ident, "a");
+        assert_eq!(quote!(#parsed).to_string(), source.to_string());
+    }
+
+    #[test]
+    fn a_trait_impl_keeps_its_trait() {
+        let source = quote!(impl Default for Count { fn default() -> Self { Count } });
+        let parsed: LightImpl = syn::parse2(source.clone()).expect("parses");
+        assert!(parsed.trait_.is_some());
+        assert_eq!(quote!(#parsed).to_string(), source.to_string());
+    }
+
+    #[test]
+    fn a_module_round_trips() {
+        let source = quote! {
+            pub mod m {
+                #![allow(dead_code)]
+                use blazes::Tuple;
+                pub struct S;
+                unsafe impl Send for S {}
+                impl S { fn f(&self) {} }
+                streams! { a -> S.b; }
+            }
+        };
+        let parsed: LightMod = syn::parse2(source.clone()).expect("parses");
+        let Some((_, _, items)) = &parsed.content else {
+            panic!("inline");
+        };
+        assert!(matches!(items[1], LightItem::Struct(_)));
+        assert!(matches!(items[2], LightItem::Other(_)));
+        assert!(matches!(items[3], LightItem::Impl(_)));
+        assert!(matches!(items[4], LightItem::Macro(_)));
+        assert_eq!(quote!(#parsed).to_string(), source.to_string());
+    }
+}

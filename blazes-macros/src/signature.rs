@@ -1,0 +1,226 @@
+//! What the macros need of a method's signature, read from its tokens: its
+//! name, and the shape of a handler (receiver, arity, a trailing `&mut`
+//! argument, no return value). A wrong shape is reported on the method with
+//! the expected form; the argument types themselves are checked by rustc on
+//! the generated call. Reading the tokens directly, rather than parsing the
+//! signature with syn, keeps large dataflows cheap to expand.
+
+use proc_macro2::{Delimiter, Group, Ident, Spacing, TokenStream, TokenTree};
+
+use crate::errors::SpanRange;
+
+/// The form of a `#[path]` handler.
+pub const HANDLER: &str = "fn(&mut self, tuple: Tuple, out: &mut Emit)";
+/// The form of an `#[on_seal]` method.
+pub const ON_SEAL: &str = "fn(&mut self, input: &str, partition: &Tuple, out: &mut Emit)";
+
+/// A method's visibility and signature, kept as written.
+#[derive(Debug, Clone)]
+pub struct MethodHead {
+    /// The tokens, re-emitted unchanged.
+    pub tokens: TokenStream,
+    /// The method's name.
+    pub ident: Ident,
+    is_async: bool,
+    is_generic: bool,
+    params: Group,
+    returns_value: bool,
+}
+
+fn is_ident(tree: &TokenTree, word: &str) -> bool {
+    matches!(tree, TokenTree::Ident(ident) if ident == word)
+}
+
+fn is_punct(tree: &TokenTree, ch: char) -> bool {
+    matches!(tree, TokenTree::Punct(p) if p.as_char() == ch)
+}
+
+impl MethodHead {
+    /// Reads `tokens` (everything before the body) as a method head; `None`
+    /// when they are not one.
+    pub fn read(tokens: TokenStream) -> Option<MethodHead> {
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        let fn_at = trees.iter().position(|t| is_ident(t, "fn"))?;
+        let is_async = trees[..fn_at].iter().any(|t| is_ident(t, "async"));
+        let TokenTree::Ident(ident) = trees.get(fn_at + 1)? else {
+            return None;
+        };
+        let is_generic = trees.get(fn_at + 2).is_some_and(|t| is_punct(t, '<'));
+        let params_at = fn_at
+            + 2
+            + trees[fn_at + 2..].iter().position(
+                |t| matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis),
+            )?;
+        let TokenTree::Group(params) = &trees[params_at] else {
+            return None;
+        };
+        let returns_value = returns_value(&trees[params_at + 1..]);
+        Some(MethodHead {
+            tokens,
+            ident: ident.clone(),
+            is_async,
+            is_generic,
+            params: params.clone(),
+            returns_value,
+        })
+    }
+
+    /// The parameters, split at top-level commas (outside `<..>`).
+    fn parameters(&self) -> Vec<Vec<TokenTree>> {
+        let mut out: Vec<Vec<TokenTree>> = vec![Vec::new()];
+        let mut depth = 0usize;
+        let mut after_dash = false;
+        for tree in self.params.stream() {
+            if let TokenTree::Punct(p) = &tree {
+                match p.as_char() {
+                    '<' => depth += 1,
+                    '>' if !after_dash => depth = depth.saturating_sub(1),
+                    ',' if depth == 0 => {
+                        out.push(Vec::new());
+                        continue;
+                    }
+                    _ => {}
+                }
+                after_dash = p.as_char() == '-' && p.spacing() == Spacing::Joint;
+            } else {
+                after_dash = false;
+            }
+            if let Some(last) = out.last_mut() {
+                last.push(tree);
+            }
+        }
+        out.retain(|p| !p.is_empty());
+        out
+    }
+}
+
+/// True when the tokens after the parameters declare a return type other
+/// than `()`.
+fn returns_value(rest: &[TokenTree]) -> bool {
+    let arrow = rest.len() >= 2
+        && matches!(&rest[0], TokenTree::Punct(p) if p.as_char() == '-' && p.spacing() == Spacing::Joint)
+        && is_punct(&rest[1], '>');
+    if !arrow {
+        return false;
+    }
+    let ty: Vec<&TokenTree> = rest[2..]
+        .iter()
+        .take_while(|t| !is_ident(t, "where"))
+        .collect();
+    !matches!(ty.as_slice(), [TokenTree::Group(g)] if g.delimiter() == Delimiter::Parenthesis && g.stream().is_empty())
+}
+
+/// `&mut self`, `&'a mut self`.
+fn is_mut_self(param: &[TokenTree]) -> bool {
+    let words: Vec<&TokenTree> = param.iter().filter(|t| !is_punct(t, '\'')).collect();
+    match words.as_slice() {
+        [amp, rest @ ..] if is_punct(amp, '&') => {
+            let rest: Vec<&&TokenTree> = rest.iter().collect();
+            let rest = match rest.as_slice() {
+                [TokenTree::Ident(lifetime), tail @ ..]
+                    if *lifetime != "mut" && *lifetime != "self" =>
+                {
+                    tail.to_vec()
+                }
+                all => all.to_vec(),
+            };
+            matches!(rest.as_slice(), [m, s] if is_ident(m, "mut") && is_ident(s, "self"))
+        }
+        _ => false,
+    }
+}
+
+/// `name: &mut T` or `name: &'a mut T`.
+fn is_mut_ref(param: &[TokenTree]) -> bool {
+    let Some(colon) = param.iter().position(|t| is_punct(t, ':')) else {
+        return false;
+    };
+    let ty: Vec<&TokenTree> = param[colon + 1..]
+        .iter()
+        .filter(|t| !is_punct(t, '\''))
+        .collect();
+    match ty.as_slice() {
+        [amp, m, ..] if is_punct(amp, '&') && is_ident(m, "mut") => true,
+        [amp, TokenTree::Ident(_), m, ..] => is_punct(amp, '&') && is_ident(m, "mut"),
+        _ => false,
+    }
+}
+
+/// Checks receiver, arity, a trailing `&mut` argument and the return type.
+pub fn check(head: &MethodHead, arguments: usize, expected: &str, role: &str) -> syn::Result<()> {
+    let params = head.parameters();
+    let problem = if !params.first().is_some_and(|p| is_mut_self(p)) {
+        Some("it must take `&mut self`")
+    } else if params.len() != arguments + 1 {
+        Some("wrong number of arguments")
+    } else if !params.last().is_some_and(|p| is_mut_ref(p)) {
+        Some("its last argument must be `&mut Emit`")
+    } else if head.returns_value {
+        Some("it must return nothing")
+    } else if head.is_async {
+        Some("it cannot be `async`")
+    } else if head.is_generic {
+        Some("it cannot be generic")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(syn::Error::new_spanned(
+            SpanRange::of(&head.tokens),
+            format!("{role} has the wrong signature: {problem}; expected `{expected}`"),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn head(tokens: TokenStream) -> MethodHead {
+        MethodHead::read(tokens).expect("a method head")
+    }
+
+    #[test]
+    fn reads_the_name_and_accepts_the_handler_forms() {
+        for tokens in [
+            quote!(fn words(&mut self, t: Tuple, out: &mut Emit)),
+            quote!(pub(crate) fn words(&'a mut self, t: Tuple, out: &'b mut Emit,) -> ()),
+            quote!(fn words(&mut self, t: HashMap<K, V>, out: &mut Emit)),
+        ] {
+            let h = head(tokens.clone());
+            assert_eq!(h.ident, "words");
+            assert!(check(&h, 2, HANDLER, "handler").is_ok(), "{tokens}");
+        }
+    }
+
+    #[test]
+    fn rejects_shared_self_missing_output_a_return_value_and_more() {
+        for tokens in [
+            quote!(fn words(&self, t: Tuple, out: &mut Emit)),
+            quote!(fn words(&mut self, t: Tuple)),
+            quote!(fn words(&mut self, t: Tuple, out: &Emit)),
+            quote!(fn words(&mut self, t: Tuple, out: &mut Emit) -> bool),
+            quote!(fn words(t: Tuple, out: &mut Emit)),
+            quote!(async fn words(&mut self, t: Tuple, out: &mut Emit)),
+            quote!(fn words<T>(&mut self, t: T, out: &mut Emit)),
+            quote!(fn words(&mut self, f: impl Fn(u8) -> u8, t: Tuple, out: &mut Emit)),
+        ] {
+            let h = head(tokens.clone());
+            assert!(check(&h, 2, HANDLER, "handler").is_err(), "{tokens}");
+        }
+    }
+
+    #[test]
+    fn is_not_fooled_by_arrows_inside_parameter_types() {
+        let h = head(quote!(fn f(&mut self, g: impl Fn(A) -> B, out: &mut Emit)));
+        assert_eq!(h.parameters().len(), 3);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_method() {
+        assert!(MethodHead::read(quote!(const N: usize = 1)).is_none());
+        assert!(MethodHead::read(quote!(type T = u8)).is_none());
+    }
+}

@@ -1,0 +1,25 @@
+//! Unknown values and options of `#[blazes::dataflow]`.
+
+#[blazes::dataflow(coordinate = sometimes, require = convergent)]
+mod wordcount {
+    use blazes::{Emit, Tuple, component};
+
+    #[component]
+    pub struct Count;
+
+    #[component]
+    impl Count {
+        #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+        fn words(&mut self, word: Tuple, out: &mut Emit) {
+            out.emit("counts", word);
+        }
+    }
+
+
+    streams! {
+        words -> Count.words { seal: [batch] };
+        Count.counts -> db;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,24 @@
+//! The struct of a `#[component]` impl lacks `#[component]`.
+
+#[blazes::dataflow]
+mod wordcount {
+    use blazes::{Emit, Tuple, component};
+
+    pub struct Count;
+
+    #[component]
+    impl Count {
+        #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+        fn words(&mut self, word: Tuple, out: &mut Emit) {
+            out.emit("counts", word);
+        }
+    }
+
+
+    streams! {
+        words -> Count.words { seal: [batch] };
+        Count.counts -> db;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,25 @@
+//! An unknown label is reported on the label, with the four choices.
+
+#[blazes::dataflow]
+mod wordcount {
+    use blazes::{Emit, Tuple, component};
+
+    #[component]
+    pub struct Count;
+
+    #[component]
+    impl Count {
+        #[path(from = words, to = counts, label = XW)]
+        fn words(&mut self, word: Tuple, out: &mut Emit) {
+            out.emit("counts", word);
+        }
+    }
+
+
+    streams! {
+        words -> Count.words { seal: [batch] };
+        Count.counts -> db;
+    }
+}
+
+fn main() {}
