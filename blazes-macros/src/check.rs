@@ -118,9 +118,9 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
         for tokens in sink_streams {
             place(errors, tokens, message.clone());
         }
-        for cause in &violation.causes {
-            for tokens in introduction_sites(built, analysis, cause) {
-                place(errors, tokens, explain::introduced_here(violation, cause));
+        for cause in analysis.causes(violation) {
+            for tokens in introduction_sites(built, analysis, &cause) {
+                place(errors, tokens, explain::introduced_here(violation, &cause));
             }
         }
     }
@@ -129,7 +129,7 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
 /// The `#[path]`s and streams whose contribution fired a rule at the node
 /// where `cause` introduces its anomaly.
 fn introduction_sites(built: &Built, analysis: &Analysis, cause: &Cause) -> Vec<SpanRange> {
-    let Some(derivation) = analysis.derivations.values().find(|d| d.node == cause.node) else {
+    let Some(derivation) = analysis.derivation(&cause.node) else {
         return Vec::new();
     };
     let ports = node_ports(&cause.node);

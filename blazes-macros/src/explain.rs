@@ -18,7 +18,7 @@ fn attrs(set: &AttrSet) -> String {
 /// The full message of a violation, for the sink's stream declaration.
 pub fn violation(dataflow: &Dataflow, analysis: &Analysis, v: &Violation) -> String {
     let mut out = format!("blazes: {}", explain::violation(v, analysis).trim_end());
-    for cause in &v.causes {
+    for cause in analysis.causes(v) {
         for fix in &cause.fixes {
             if let Some(text) = spelled(dataflow, analysis, fix) {
                 out.push_str("\n  in this module: ");
