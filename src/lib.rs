@@ -6,6 +6,8 @@
 #![warn(missing_docs)]
 
 pub mod handler;
+pub mod runtime;
+pub mod sim;
 pub mod tuple;
 
 pub use blazes_core::*;
