@@ -4,7 +4,9 @@
 use blazes::runtime::{
     Deployment, Envelope, Factories, Inbound, InstanceCore, ProducerId, Topology,
 };
-use blazes::{Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs};
+use blazes::{
+    Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
+};
 
 /// Counts what it is given.
 #[derive(Default)]
@@ -26,28 +28,43 @@ fn sealed_pipeline() -> (Dataflow, Topology) {
         .stream(Stream::between("src", "Agg.in").sealed(attrs(["k"])))
         .stream(Stream::between("Agg.out", "sink"));
     let analysis = analyze(&dataflow).expect("valid");
-    let topology = Topology::build(&dataflow, &analysis, &Deployment::new().source_producers("src", 2))
-        .expect("deployable");
+    let topology = Topology::build(
+        &dataflow,
+        &analysis,
+        &Deployment::new().source_producers("src", 2),
+    )
+    .expect("deployable");
     (dataflow, topology)
 }
 
 fn core(topology: &Topology) -> InstanceCore {
     let info = &topology.components[0];
-    let handler = Factories::new().with("Agg", || Box::<Tally>::default()).make("Agg").expect("factory");
+    let handler = Factories::new()
+        .with("Agg", || Box::<Tally>::default())
+        .make("Agg")
+        .expect("factory");
     InstanceCore::new(topology, info, info.instances[0], handler)
 }
 
 fn record(producer: ProducerId, seq: u64, k: i64) -> Inbound {
     Inbound::Direct {
         input: 0,
-        envelope: Envelope::Record { producer, seq, payload: Tuple::new().with("k", k) },
+        envelope: Envelope::Record {
+            producer,
+            seq,
+            payload: Tuple::new().with("k", k),
+        },
     }
 }
 
 fn seal(producer: ProducerId, seq: u64, k: i64) -> Inbound {
     Inbound::Direct {
         input: 0,
-        envelope: Envelope::Seal { producer, seq, key: Tuple::new().with("k", k) },
+        envelope: Envelope::Seal {
+            producer,
+            seq,
+            key: Tuple::new().with("k", k),
+        },
     }
 }
 
@@ -62,7 +79,11 @@ fn a_seal_from_a_producer_outside_the_stream_is_an_error_not_a_vote() {
     c.deliver(seal(a, 1, 1), 1);
     c.deliver(seal(stranger, 0, 1), 2);
     assert_eq!(c.metrics().unknown_sealers, 1);
-    assert_eq!(c.metrics().processed, 0, "the stranger's seal did not complete the vote");
+    assert_eq!(
+        c.metrics().processed,
+        0,
+        "the stranger's seal did not complete the vote"
+    );
     let snapshot = c.snapshot(10);
     assert_eq!(snapshot.unsealed.len(), 1);
     assert_eq!(snapshot.unsealed[0].missing, vec![b]);
@@ -71,7 +92,10 @@ fn a_seal_from_a_producer_outside_the_stream_is_an_error_not_a_vote() {
     assert_eq!(c.metrics().processed, 1);
     assert_eq!(c.metrics().released_partitions, 1);
     let sends = c.take_sends();
-    assert!(matches!(sends[0].1, Envelope::Record { .. }), "the release emitted");
+    assert!(
+        matches!(sends[0].1, Envelope::Record { .. }),
+        "the release emitted"
+    );
 }
 
 #[test]

@@ -16,7 +16,9 @@ const SCHEDULES: u64 = 1_000;
 const AD_SERVERS: usize = 3;
 
 fn faults(seed: u64) -> SimConfig {
-    SimConfig::new(seed).with_faults(0.03, 0.01, 0.002, 2)
+    SimConfig::new(seed)
+        .with_faults(0.03, 0.01, 0.002, 2)
+        .with_reordering(0.3)
 }
 
 fn simulation(query: Query, clicks: Clicks, deployment: Deployment) -> Simulation {
@@ -33,9 +35,16 @@ fn disagreements(sim: &Simulation, workload: &Workload, schedules: u64) -> u64 {
         assert!(!outcome.truncated);
         assert_balanced(&outcome.report);
         if outcome.duplicated + outcome.replays + outcome.crashes > 0 {
-            assert!(duplicates_seen(&outcome.report) > 0, "seed {seed}: duplicates not recognised");
+            assert!(
+                duplicates_seen(&outcome.report) > 0,
+                "seed {seed}: duplicates not recognised"
+            );
         }
-        assert_eq!(adnet::cache_states(&outcome.report).len(), 2, "both caches answered");
+        assert_eq!(
+            adnet::cache_states(&outcome.report).len(),
+            2,
+            "both caches answered"
+        );
         if !adnet::replicas_agree(&outcome.report) {
             disagree += 1;
         }
@@ -47,16 +56,36 @@ fn disagreements(sim: &Simulation, workload: &Workload, schedules: u64) -> u64 {
 fn the_plan_orders_report_for_poor_and_seals_it_for_campaign() {
     let report_modes = |sim: &Simulation| {
         let t = sim.topology();
-        t.components[t.component("Report").expect("Report")].plan.clone()
+        t.components[t.component("Report").expect("Report")]
+            .plan
+            .clone()
     };
     let poor = simulation(Query::Poor, Clicks::Unsealed, adnet::deployment(AD_SERVERS));
     assert_eq!(report_modes(&poor).inputs, vec![InputMode::DynamicOrder; 2]);
-    assert_eq!(poor.topology().groups.len(), 1, "one total order for both replicas");
-    let campaign = simulation(Query::Campaign, Clicks::SealedOnCampaign, adnet::deployment(AD_SERVERS));
+    assert_eq!(
+        poor.topology().groups.len(),
+        1,
+        "one total order for both replicas"
+    );
+    let campaign = simulation(
+        Query::Campaign,
+        Clicks::SealedOnCampaign,
+        adnet::deployment(AD_SERVERS),
+    );
     let plan = report_modes(&campaign);
-    assert_eq!(plan.inputs, vec![InputMode::Sealed { buffer: 0 }, InputMode::ReadGated { buffer: 0 }]);
+    assert_eq!(
+        plan.inputs,
+        vec![
+            InputMode::Sealed { buffer: 0 },
+            InputMode::ReadGated { buffer: 0 }
+        ]
+    );
     assert_eq!(plan.seals[0].vote, Vote::Unanimous);
-    let independent = simulation(Query::Campaign, Clicks::IndependentOnCampaign, adnet::deployment(AD_SERVERS));
+    let independent = simulation(
+        Query::Campaign,
+        Clicks::IndependentOnCampaign,
+        adnet::deployment(AD_SERVERS),
+    );
     assert_eq!(report_modes(&independent).seals[0].vote, Vote::Independent);
 }
 
@@ -69,7 +98,10 @@ fn uncoordinated_poor_replicas_answer_differently_and_caches_diverge() {
     );
     let workload = adnet::workload(AD_SERVERS, 2, 3, false, false);
     let disagree = disagreements(&sim, &workload, 200);
-    assert!(disagree > 0, "no schedule made the uncoordinated replicas disagree");
+    assert!(
+        disagree > 0,
+        "no schedule made the uncoordinated replicas disagree"
+    );
 }
 
 #[test]
@@ -92,14 +124,22 @@ fn uncoordinated_campaign_replicas_disagree() {
 
 #[test]
 fn campaign_sealed_with_a_unanimous_vote_never_disagrees() {
-    let sim = simulation(Query::Campaign, Clicks::SealedOnCampaign, adnet::deployment(AD_SERVERS));
+    let sim = simulation(
+        Query::Campaign,
+        Clicks::SealedOnCampaign,
+        adnet::deployment(AD_SERVERS),
+    );
     let workload = adnet::workload(AD_SERVERS, 3, 2, false, true);
     assert_eq!(disagreements(&sim, &workload, SCHEDULES), 0);
 }
 
 #[test]
 fn campaign_with_independent_seals_never_disagrees() {
-    let sim = simulation(Query::Campaign, Clicks::IndependentOnCampaign, adnet::deployment(AD_SERVERS));
+    let sim = simulation(
+        Query::Campaign,
+        Clicks::IndependentOnCampaign,
+        adnet::deployment(AD_SERVERS),
+    );
     let workload = adnet::workload(AD_SERVERS, 3, 2, true, true);
     assert_eq!(disagreements(&sim, &workload, SCHEDULES), 0);
 }

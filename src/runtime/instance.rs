@@ -37,6 +37,7 @@ pub struct InstanceCore {
     total_order: TotalOrder,
     forwarder: SealForwarder,
     capacity: usize,
+    overflow: bool,
     next_seq: u64,
     metrics: InstanceMetrics,
     emit: Emit,
@@ -112,6 +113,7 @@ impl InstanceCore {
             static_orders,
             total_order: TotalOrder::new(),
             capacity: topology.buffer_capacity,
+            overflow: false,
             next_seq: 0,
             metrics: InstanceMetrics::default(),
             emit: Emit::new(),
@@ -146,20 +148,33 @@ impl InstanceCore {
 
     /// True when delivering `message` now would exceed the buffer bound: the
     /// driver must hold it back (backpressure) until a release frees room.
+    /// Only records that would open a new partition (or batch) wait; records
+    /// of open partitions are admitted, since only the completion of those
+    /// partitions frees memory. Held records are therefore bounded by the
+    /// capacity plus the partitions open when it was reached.
     pub fn would_block(&self, message: &Inbound) -> bool {
-        let Inbound::Direct { input, envelope } = message else {
+        let Inbound::Direct {
+            input,
+            envelope: Envelope::Record { payload, .. },
+        } = message
+        else {
             return false;
         };
-        envelope.is_record()
-            && matches!(
-                self.modes.get(*input),
-                Some(
-                    InputMode::Sealed { .. }
-                        | InputMode::ReadGated { .. }
-                        | InputMode::StaticOrder { .. }
-                )
-            )
-            && self.held() >= self.capacity
+        if self.overflow || self.held() < self.capacity {
+            return false;
+        }
+        match self.modes.get(*input) {
+            Some(InputMode::Sealed { buffer } | InputMode::ReadGated { buffer }) => self
+                .seal_buffers
+                .get(*buffer)
+                .is_some_and(|b| b.would_open(payload)),
+            Some(InputMode::StaticOrder { .. }) => self
+                .static_orders
+                .get(*input)
+                .and_then(Option::as_ref)
+                .is_some_and(|o| o.would_open(payload)),
+            _ => false,
+        }
     }
 
     /// Counts one refusal because of [`InstanceCore::would_block`].
@@ -170,6 +185,20 @@ impl InstanceCore {
             component = %self.component,
             held = self.held(),
             "buffer bound reached: applying backpressure"
+        );
+    }
+
+    /// The driver found no other way to make progress than admitting beyond
+    /// the bound: the instance ignores its bound until a release brings it
+    /// back under (counted, logged as an error).
+    pub fn note_stall(&mut self) {
+        self.metrics.stalls += 1;
+        self.overflow = true;
+        tracing::error!(
+            instance = %self.id,
+            component = %self.component,
+            held = self.held(),
+            "stalled at the buffer bound: admitting beyond it (raise the bound)"
         );
     }
 
@@ -208,6 +237,9 @@ impl InstanceCore {
         }
         self.end_outputs();
         self.metrics.held = self.held() as u64;
+        if self.overflow && self.held() < self.capacity {
+            self.overflow = false;
+        }
         self.metrics.held_max = self.metrics.held_max.max(self.metrics.held);
     }
 

@@ -31,6 +31,9 @@ pub struct InstanceMetrics {
     pub released_partitions: u64,
     /// Times a message could not be admitted because the wrapper was full.
     pub backpressure: u64,
+    /// Messages admitted beyond the bound because nothing else could arrive
+    /// (the bound is smaller than the window of open partitions).
+    pub stalls: u64,
     /// Tuples emitted on an output interface the component does not have.
     pub unknown_outputs: u64,
 }
@@ -60,6 +63,7 @@ impl InstanceMetrics {
         self.unknown_sealers += other.unknown_sealers;
         self.released_partitions += other.released_partitions;
         self.backpressure += other.backpressure;
+        self.stalls += other.stalls;
         self.unknown_outputs += other.unknown_outputs;
     }
 }

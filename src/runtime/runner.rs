@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use blazes_core::{Analysis, Dataflow};
 use rand::SeedableRng;
@@ -18,17 +18,19 @@ use tokio::task::JoinHandle;
 
 use super::dead_letter::DeadLetter;
 use super::deployment::Deployment;
-use super::envelope::{Envelope, Inbound, InputId, ProducerId};
+use super::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
 use super::error::{BuildError, RunError};
 use super::factories::Factories;
 use super::instance::InstanceCore;
 use super::metrics::InstanceSnapshot;
+use super::outgoing::Outgoing;
 use super::plan::InputMode;
 use super::report::RunReport;
 use super::router::{Destination, Routed, route};
 use super::sequencer::{EmbeddedSequencer, Sequencer};
 use super::sink::SinkCollector;
 use super::topology::{GroupId, SinkId, Topology};
+use super::workload::{SourceEvent, Workload};
 use crate::tuple::Tuple;
 
 /// The seed of a producer's routing choices.
@@ -47,6 +49,21 @@ struct Outbox {
 }
 
 impl Outbox {
+    /// The same channels as non-blocking queues, for an instance task.
+    fn into_outgoing(self, outputs: usize) -> Outgoing {
+        let mut out = Outgoing::new(outputs);
+        for (p, tx) in self.instances {
+            out.add_instance(Destination::Instance(p), tx);
+        }
+        for (g, tx) in self.groups {
+            out.add_group(Destination::Group(g), tx);
+        }
+        for (s, tx) in self.sinks {
+            out.add_sink(Destination::Sink(s), tx);
+        }
+        out
+    }
+
     /// Sends one routed message, waiting for capacity. A consumer that has
     /// already finished only misses replays, so a closed channel is ignored.
     async fn send(&self, routed: Routed) {
@@ -125,25 +142,26 @@ impl DataflowRunner {
         let capacity = topology.channel_capacity;
         let started = Instant::now();
         let mut outboxes: HashMap<ProducerId, Outbox> = HashMap::new();
-        let mut inboxes: HashMap<ProducerId, Vec<Receiver<Inbound>>> = HashMap::new();
+        let mut inboxes: HashMap<ProducerId, Vec<InLinkEnd>> = HashMap::new();
         // Direct links.
         for (ci, consumer) in topology.instances() {
             let info = &topology.components[ci];
-            let mut producers = std::collections::BTreeSet::new();
+            let mut producers: BTreeMap<ProducerId, Vec<InputId>> = BTreeMap::new();
             for (i, mode) in info.plan.inputs.iter().enumerate() {
-                let via_group = *mode == InputMode::DynamicOrder;
-                if !via_group {
-                    producers.extend(topology.expected(consumer, i));
+                if *mode != InputMode::DynamicOrder {
+                    for p in topology.expected(consumer, i) {
+                        producers.entry(p).or_default().push(i);
+                    }
                 }
             }
-            for p in producers {
+            for (p, inputs) in producers {
                 let (tx, rx) = channel(capacity);
                 outboxes
                     .entry(p)
                     .or_default()
                     .instances
                     .insert(consumer, tx);
-                inboxes.entry(consumer).or_default().push(rx);
+                inboxes.entry(consumer).or_default().push((rx, inputs));
             }
         }
         // Ordered groups.
@@ -157,7 +175,21 @@ impl DataflowRunner {
             for m in &group.members {
                 let (mtx, mrx) = channel(capacity);
                 members.push(mtx);
-                inboxes.entry(*m).or_default().push(mrx);
+                let ordered = topology
+                    .instances()
+                    .find(|(_, id)| id == m)
+                    .map(|(ci, _)| {
+                        topology.components[ci]
+                            .plan
+                            .inputs
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, mode)| **mode == InputMode::DynamicOrder)
+                            .map(|(i, _)| i)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                inboxes.entry(*m).or_default().push((mrx, ordered));
             }
             group_tasks.push(tokio::spawn(run_group(
                 group.name.clone(),
@@ -192,17 +224,31 @@ impl DataflowRunner {
                 .remove(&id)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|rx| InLink {
-                    rx,
-                    parked: None,
-                    closed: false,
+                .map(|(rx, inputs)| {
+                    let outputs: Vec<OutputId> = info
+                        .feeds
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, feeds)| feeds.iter().any(|i| inputs.contains(i)))
+                        .map(|(o, _)| o)
+                        .collect();
+                    InLink {
+                        rx,
+                        outputs,
+                        parked: None,
+                        closed: false,
+                    }
                 })
                 .collect();
+            let outgoing = outboxes
+                .remove(&id)
+                .unwrap_or_default()
+                .into_outgoing(info.outputs.len());
             instance_tasks.push(tokio::spawn(run_instance(
                 core,
                 topology.clone(),
                 Inbox { links, cursor: 0 },
-                outboxes.remove(&id).unwrap_or_default(),
+                outgoing,
                 started,
                 slot,
             )));
@@ -262,6 +308,33 @@ impl RunningDataflow {
             .iter()
             .filter_map(|slot| slot.lock().ok().map(|s| s.clone()))
             .collect()
+    }
+
+    /// Feeds every source producer its script from `workload` (each producer
+    /// in its own task, concurrently), closes them, and reports.
+    pub async fn run_workload(mut self, workload: &Workload) -> Result<RunReport, RunError> {
+        let mut feeders = Vec::new();
+        for (s, source) in self.topology.sources.iter().enumerate() {
+            for (index, slot) in self.sources[s].iter_mut().enumerate() {
+                let Some(mut handle) = slot.take() else {
+                    continue;
+                };
+                let script = workload.script(&source.name, index).to_vec();
+                feeders.push(tokio::spawn(async move {
+                    for event in script {
+                        match event {
+                            SourceEvent::Record(t) => handle.send(t).await,
+                            SourceEvent::Seal(k) => handle.seal(k).await,
+                        }
+                    }
+                    handle.close().await;
+                }));
+            }
+        }
+        for f in feeders {
+            f.await.map_err(|e| RunError(e.to_string()))?;
+        }
+        self.finish().await
     }
 
     /// Closes the sources not taken, waits for every task, and reports.
@@ -386,8 +459,13 @@ impl Drop for SourceHandle {
     }
 }
 
+/// The receiving end of a link, with the inputs it carries.
+type InLinkEnd = (Receiver<Inbound>, Vec<InputId>);
+
 struct InLink {
     rx: Receiver<Inbound>,
+    /// The outputs fed by the inputs this link carries.
+    outputs: Vec<OutputId>,
     parked: Option<Inbound>,
     closed: bool,
 }
@@ -397,22 +475,44 @@ struct Inbox {
     cursor: usize,
 }
 
+enum Event {
+    /// A message to deliver.
+    Message(Inbound),
+    /// Some queued sends went out, or a link was parked: look again.
+    Flushed,
+    /// Every open link is parked at the buffer bound and nothing is queued.
+    Stalled,
+    /// Every link is closed and nothing is queued.
+    Closed,
+}
+
 impl Inbox {
-    /// The next message that can be admitted, round robin over the links;
-    /// `None` once every link is closed or parked.
-    async fn next(&mut self, core: &mut InstanceCore) -> Option<Inbound> {
-        for link in &mut self.links {
-            if link.parked.as_ref().is_some_and(|m| !core.would_block(m)) {
-                return link.parked.take();
-            }
-        }
+    /// Sends what can be sent and takes the next admissible message, round
+    /// robin over the links. A link is read only when its outputs have
+    /// nothing waiting and its next record fits in the wrappers.
+    async fn next(&mut self, core: &mut InstanceCore, outgoing: &mut Outgoing) -> Event {
         std::future::poll_fn(|cx| {
+            let flushed = outgoing.poll_flush(cx);
             let n = self.links.len();
-            let mut pending = 0;
+            let mut pending = false;
+            let mut parked = false;
             for k in 0..n {
                 let i = (self.cursor + k) % n;
                 let link = &mut self.links[i];
-                if link.closed || link.parked.is_some() {
+                if link.closed {
+                    continue;
+                }
+                if link.outputs.iter().any(|o| outgoing.is_waiting(*o)) {
+                    pending = true;
+                    continue;
+                }
+                if let Some(m) = link.parked.as_ref() {
+                    if !core.would_block(m) {
+                        self.cursor = (i + 1) % n;
+                        if let Some(m) = link.parked.take() {
+                            return Poll::Ready(Event::Message(m));
+                        }
+                    }
                     continue;
                 }
                 match link.rx.poll_recv(cx) {
@@ -420,22 +520,33 @@ impl Inbox {
                         if core.would_block(&m) {
                             core.note_backpressure();
                             link.parked = Some(m);
+                            parked = true;
                             continue;
                         }
                         self.cursor = (i + 1) % n;
-                        return Poll::Ready(Some(m));
+                        return Poll::Ready(Event::Message(m));
                     }
                     Poll::Ready(None) => link.closed = true,
-                    Poll::Pending => pending += 1,
+                    Poll::Pending => pending = true,
                 }
             }
-            if pending == 0 {
-                Poll::Ready(None)
-            } else {
+            if flushed || parked {
+                // Parking arms the stall timer in the caller.
+                Poll::Ready(Event::Flushed)
+            } else if pending || !outgoing.is_empty() {
                 Poll::Pending
+            } else if self.links.iter().any(|l| l.parked.is_some()) {
+                Poll::Ready(Event::Stalled)
+            } else {
+                Poll::Ready(Event::Closed)
             }
         })
         .await
+    }
+
+    /// True when some link waits at the buffer bound.
+    fn has_parked(&self) -> bool {
+        self.links.iter().any(|l| l.parked.is_some())
     }
 
     /// A parked message, admitted beyond the bound because nothing else can
@@ -445,6 +556,24 @@ impl Inbox {
     }
 }
 
+async fn flush_all(outgoing: &mut Outgoing) {
+    while !outgoing.is_empty() {
+        std::future::poll_fn(|cx| {
+            if outgoing.poll_flush(cx) || outgoing.is_empty() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+    }
+}
+
+/// How long an instance waits at its buffer bound for a release before it
+/// admits a record beyond the bound: producers blocked on each other's full
+/// channels (a window larger than the bound) would otherwise never resume.
+const STALL_AFTER: Duration = Duration::from_millis(50);
+
 fn micros_since(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
@@ -453,7 +582,7 @@ async fn run_instance(
     mut core: InstanceCore,
     topology: Arc<Topology>,
     mut inbox: Inbox,
-    outbox: Outbox,
+    mut outgoing: Outgoing,
     started: Instant,
     live: Arc<Mutex<InstanceSnapshot>>,
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
@@ -467,53 +596,61 @@ async fn run_instance(
     dispatch(
         &mut core,
         &topology,
-        &outbox,
+        &mut outgoing,
         &mut rng,
         &mut local,
         &mut routed,
         &mut dead,
-    )
-    .await;
+    );
     while !core.finished() {
-        let message = match inbox.next(&mut core).await {
-            Some(m) => m,
-            None => match inbox.force_parked() {
+        let event = if inbox.has_parked() {
+            tokio::select! {
+                event = inbox.next(&mut core, &mut outgoing) => event,
+                () = tokio::time::sleep(STALL_AFTER) => Event::Stalled,
+            }
+        } else {
+            inbox.next(&mut core, &mut outgoing).await
+        };
+        let message = match event {
+            Event::Message(m) => m,
+            Event::Flushed => continue,
+            Event::Stalled => match inbox.force_parked() {
                 Some(m) => {
-                    tracing::error!(instance = %me, "stalled at the buffer bound: admitting beyond it");
+                    core.note_stall();
                     m
                 }
-                None => break,
+                None => continue,
             },
+            Event::Closed => break,
         };
         core.deliver(message, micros_since(started));
         dispatch(
             &mut core,
             &topology,
-            &outbox,
+            &mut outgoing,
             &mut rng,
             &mut local,
             &mut routed,
             &mut dead,
-        )
-        .await;
+        );
         while let Some(m) = local.pop_front() {
             core.deliver(m, micros_since(started));
             dispatch(
                 &mut core,
                 &topology,
-                &outbox,
+                &mut outgoing,
                 &mut rng,
                 &mut local,
                 &mut routed,
                 &mut dead,
-            )
-            .await;
+            );
         }
         deliveries += 1;
         if deliveries.is_multiple_of(256) {
             refresh(&core, &live, micros_since(started));
         }
     }
+    flush_all(&mut outgoing).await;
     core.shutdown(micros_since(started));
     dead.extend(core.take_dead_letters());
     refresh(&core, &live, micros_since(started));
@@ -532,10 +669,10 @@ fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: u64) {
     }
 }
 
-async fn dispatch(
+fn dispatch(
     core: &mut InstanceCore,
     topology: &Topology,
-    outbox: &Outbox,
+    outgoing: &mut Outgoing,
     rng: &mut ChaCha8Rng,
     local: &mut VecDeque<Inbound>,
     routed: &mut Vec<Routed>,
@@ -552,7 +689,7 @@ async fn dispatch(
                     envelope: r.envelope,
                 });
             } else {
-                outbox.send(r).await;
+                outgoing.push(output, r);
             }
         }
     }

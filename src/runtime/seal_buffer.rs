@@ -132,6 +132,17 @@ impl SealBuffer {
         self.held >= self.capacity
     }
 
+    /// True when offering `tuple` would open a new partition. At the bound
+    /// only such records wait: records of open partitions are admitted,
+    /// since only their partition's completion frees memory, and a late
+    /// record is dead-lettered at once.
+    pub fn would_open(&self, tuple: &Tuple) -> bool {
+        match self.partition_of(tuple) {
+            Ok(key) => !self.open.contains_key(&key) && !self.released.contains(&key),
+            Err(_) => false,
+        }
+    }
+
     fn partition_of(&self, tuple: &Tuple) -> Result<Tuple, String> {
         let mut key = Tuple::new();
         for attr in &self.key {

@@ -94,6 +94,17 @@ impl StaticOrder {
         Ok(key)
     }
 
+    /// True when offering `tuple` would start a new pending batch.
+    pub fn would_open(&self, tuple: &Tuple) -> bool {
+        match self.seq_of(tuple) {
+            Ok(batch) => {
+                !self.pending.contains_key(&batch)
+                    && self.applied_through.as_ref().is_none_or(|a| *a < batch)
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Offers a record.
     pub fn offer(&mut self, record: HeldRecord) -> Placement {
         let batch = match self.seq_of(&record.payload) {

@@ -12,6 +12,10 @@ pub struct SimConfig {
     pub replay: f64,
     /// Probability, per step, that an instance crashes and restarts.
     pub crash: f64,
+    /// Probability that a message from a sequencer overtakes the ones queued
+    /// before it (ordered messages carry their position, so a replica can
+    /// restore the order; direct links stay FIFO).
+    pub reorder: f64,
     /// At most this many crashes per run.
     pub max_crashes: u64,
     /// Stop after this many steps (a run that needs more is reported truncated).
@@ -26,9 +30,17 @@ impl SimConfig {
             duplicate: 0.0,
             replay: 0.0,
             crash: 0.0,
+            reorder: 0.0,
             max_crashes: 0,
             max_steps: 10_000_000,
         }
+    }
+
+    /// Lets sequenced messages overtake each other with this probability
+    /// (builder style).
+    pub fn with_reordering(mut self, reorder: f64) -> SimConfig {
+        self.reorder = reorder;
+        self
     }
 
     /// The same schedule with duplicates, replays and crashes at the given

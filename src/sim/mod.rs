@@ -11,8 +11,7 @@
 pub mod config;
 pub mod network;
 pub mod simulation;
-pub mod workload;
 
+pub use crate::runtime::workload::{SourceEvent, Workload};
 pub use config::SimConfig;
 pub use simulation::{SimOutcome, Simulation};
-pub use workload::{SourceEvent, Workload};

@@ -1,7 +1,7 @@
 //! The simulated network: one FIFO queue per link, with the history of what
 //! was sent on it, so a producer can replay from a checkpoint.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
 use crate::runtime::topology::{GroupId, SinkId};
@@ -68,8 +68,10 @@ pub struct Link {
     pub queue: VecDeque<Queued>,
     /// Everything originally sent.
     pub history: Vec<Message>,
-    /// How many history entries have been delivered at least once (a prefix).
+    /// The history entries `0..delivered` have all been delivered at least once.
     pub delivered: usize,
+    /// Entries past `delivered` delivered out of order.
+    delivered_beyond: BTreeSet<usize>,
     /// The head could not be delivered at the last look (backpressure).
     pub blocked: bool,
 }
@@ -83,6 +85,7 @@ impl Link {
             queue: VecDeque::new(),
             history: Vec::new(),
             delivered: 0,
+            delivered_beyond: BTreeSet::new(),
             blocked: false,
         }
     }
@@ -108,9 +111,20 @@ impl Link {
 
     /// Takes the head, noting its delivery.
     pub fn pop(&mut self) -> Option<Queued> {
-        let q = self.queue.pop_front()?;
-        if let Some(i) = q.original {
-            self.delivered = self.delivered.max(i + 1);
+        self.pop_at(0)
+    }
+
+    /// Takes the message at `index` in the queue (out of FIFO order), noting
+    /// its delivery.
+    pub fn pop_at(&mut self, index: usize) -> Option<Queued> {
+        let q = self.queue.remove(index)?;
+        if let Some(i) = q.original
+            && i >= self.delivered
+        {
+            self.delivered_beyond.insert(i);
+            while self.delivered_beyond.remove(&self.delivered) {
+                self.delivered += 1;
+            }
         }
         Some(q)
     }

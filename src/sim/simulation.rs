@@ -8,7 +8,6 @@ use rand_chacha::ChaCha8Rng;
 
 use super::config::SimConfig;
 use super::network::{From, Link, Message, To};
-use super::workload::{SourceEvent, Workload};
 use crate::runtime::deployment::Deployment;
 use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
 use crate::runtime::error::BuildError;
@@ -20,6 +19,7 @@ use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::SequencerCore;
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::topology::Topology;
+use crate::runtime::workload::{SourceEvent, Workload};
 
 /// A dataflow ready to be simulated under many schedules.
 pub struct Simulation {
@@ -314,6 +314,11 @@ impl<'a> Run<'a> {
                 match self.links.iter().position(|l| !l.queue.is_empty()) {
                     Some(l) => {
                         outcome.stalls += 1;
+                        if let To::Instance(p) = self.links[l].to
+                            && let Some(&i) = self.instance_index.get(&p)
+                        {
+                            self.instances[i].core.note_stall();
+                        }
                         Action::Deliver(l)
                     }
                     None => break,
@@ -333,7 +338,7 @@ impl<'a> Run<'a> {
             match action {
                 Action::Emit(s) => self.emit(s),
                 Action::Deliver(l) => {
-                    if self.deliver(l, config.duplicate) {
+                    if self.deliver(l, config) {
                         outcome.duplicated += 1;
                     }
                 }
@@ -389,14 +394,23 @@ impl<'a> Run<'a> {
     }
 
     /// Delivers the head of link `l`; true when the network duplicated it.
-    fn deliver(&mut self, l: usize, duplicate: f64) -> bool {
-        let Some(queued) = self.links[l].pop() else {
+    fn deliver(&mut self, l: usize, config: &SimConfig) -> bool {
+        let len = self.links[l].queue.len();
+        let index = if matches!(self.links[l].from, From::Sequencer(_))
+            && len > 1
+            && self.rng.random_bool(config.reorder)
+        {
+            self.rng.random_range(0..len)
+        } else {
+            0
+        };
+        let Some(queued) = self.links[l].pop_at(index) else {
             return false;
         };
         self.note(2);
         self.note(l as u64);
         self.note(queued.message.envelope().seq());
-        let duplicated = self.rng.random_bool(duplicate);
+        let duplicated = self.rng.random_bool(config.duplicate);
         if duplicated {
             self.links[l].queue.push_back(queued.clone());
         }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use blazes::runtime::{Deployment, Factories, ProducerId, RunReport, Routing};
+use blazes::runtime::{Deployment, Factories, ProducerId, Routing, RunReport};
 use blazes::sim::Workload;
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Permission, Stream, Tuple, UnknownInput, attrs,
@@ -155,7 +155,13 @@ pub fn factories(query: Query) -> Factories {
 /// campaign sealed by its producers, and one request per (campaign, ad).
 /// With `independent`, campaign `c` is mastered by ad server `c mod n`: only
 /// it sends (and seals) clicks of `c`.
-pub fn workload(ad_servers: usize, campaigns: i64, ads: i64, independent: bool, sealed: bool) -> Workload {
+pub fn workload(
+    ad_servers: usize,
+    campaigns: i64,
+    ads: i64,
+    independent: bool,
+    sealed: bool,
+) -> Workload {
     let mut w = Workload::new();
     let n = ad_servers as i64;
     for s in 0..n {
@@ -167,7 +173,11 @@ pub fn workload(ad_servers: usize, campaigns: i64, ads: i64, independent: bool, 
                 // A fixed, uneven number of clicks around the threshold.
                 let clicks = (id + c + s) % 3 + if independent { 1 } else { 0 };
                 for _ in 0..clicks {
-                    w = w.record("clicks", s as usize, Tuple::new().with("campaign", c).with("id", id));
+                    w = w.record(
+                        "clicks",
+                        s as usize,
+                        Tuple::new().with("campaign", c).with("id", id),
+                    );
                 }
             }
             if sealed {
@@ -181,7 +191,10 @@ pub fn workload(ad_servers: usize, campaigns: i64, ads: i64, independent: bool, 
             w = w.record(
                 "requests",
                 0,
-                Tuple::new().with("request", request).with("campaign", c).with("id", id),
+                Tuple::new()
+                    .with("request", request)
+                    .with("campaign", c)
+                    .with("id", id),
             );
             request += 1;
         }

@@ -19,7 +19,11 @@ pub fn assert_balanced(report: &RunReport) {
             i.instance,
             i.component
         );
-        assert_eq!(m.held, 0, "instance {} of {} still holds records", i.instance, i.component);
+        assert_eq!(
+            m.held, 0,
+            "instance {} of {} still holds records",
+            i.instance, i.component
+        );
     }
     assert!(report.balanced());
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use blazes::runtime::{Deployment, Factories, RunReport, Routing};
+use blazes::runtime::{Deployment, Factories, Routing, RunReport};
 use blazes::sim::Workload;
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Permission, Stream, Tuple, UnknownInput, attrs,
@@ -66,7 +66,10 @@ impl Handler for Splitter {
         }
         let batch = tuple.int("batch").unwrap_or_default();
         for word in tuple.str("text").unwrap_or_default().split_whitespace() {
-            out.emit("words", Tuple::new().with("word", word).with("batch", batch));
+            out.emit(
+                "words",
+                Tuple::new().with("word", word).with("batch", batch),
+            );
         }
         Ok(())
     }
@@ -155,10 +158,20 @@ pub fn workload(tweets: &[(i64, String)]) -> Workload {
     let mut current = None;
     for (batch, text) in tweets {
         if current.is_some_and(|c| c != *batch) {
-            w = w.seal("tweets", 0, Tuple::new().with("batch", current.unwrap_or_default()));
+            w = w.seal(
+                "tweets",
+                0,
+                Tuple::new().with("batch", current.unwrap_or_default()),
+            );
         }
         current = Some(*batch);
-        w = w.record("tweets", 0, Tuple::new().with("batch", *batch).with("text", text.as_str()));
+        w = w.record(
+            "tweets",
+            0,
+            Tuple::new()
+                .with("batch", *batch)
+                .with("text", text.as_str()),
+        );
     }
     if let Some(c) = current {
         w = w.seal("tweets", 0, Tuple::new().with("batch", c));

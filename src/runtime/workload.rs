@@ -1,5 +1,6 @@
-//! What each source producer emits during a simulated run, in order; every
-//! producer ends after its last event.
+//! What each source producer emits during a run, in order (the simulator's
+//! scripts, and a convenient way to feed the tokio runner); every producer
+//! ends after its last event.
 
 use std::collections::BTreeMap;
 
