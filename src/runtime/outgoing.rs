@@ -16,30 +16,68 @@ use super::envelope::{Envelope, Inbound, InputId, OutputId};
 use super::router::{Destination, Routed};
 
 enum PortSender {
-    Instance(PollSender<Inbound>),
-    Group(PollSender<(InputId, Envelope)>),
-    Sink(PollSender<Envelope>),
+    Instance(Sender<Inbound>, PollSender<Inbound>),
+    Group(Sender<(InputId, Envelope)>, PollSender<(InputId, Envelope)>),
+    Sink(Sender<Envelope>, PollSender<Envelope>),
+}
+
+/// The outcome of a send attempt that does not wait.
+enum TrySend {
+    Sent,
+    Full(Routed),
 }
 
 impl PortSender {
+    /// Sends at once if the channel has room (the common case, without the
+    /// cost of reserving through `PollSender`).
+    fn try_send(&self, routed: Routed) -> TrySend {
+        use tokio::sync::mpsc::error::TrySendError;
+        let Routed {
+            to,
+            input,
+            envelope,
+        } = routed;
+        let full = |envelope| {
+            TrySend::Full(Routed {
+                to,
+                input,
+                envelope,
+            })
+        };
+        match self {
+            PortSender::Instance(tx, _) => match tx.try_send(Inbound::Direct { input, envelope }) {
+                Err(TrySendError::Full(Inbound::Direct { envelope, .. })) => full(envelope),
+                _ => TrySend::Sent,
+            },
+            PortSender::Group(tx, _) => match tx.try_send((input, envelope)) {
+                Err(TrySendError::Full((_, envelope))) => full(envelope),
+                _ => TrySend::Sent,
+            },
+            PortSender::Sink(tx, _) => match tx.try_send(envelope) {
+                Err(TrySendError::Full(envelope)) => full(envelope),
+                _ => TrySend::Sent,
+            },
+        }
+    }
+
     fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         match self {
-            PortSender::Instance(s) => s.poll_reserve(cx).map(|r| r.is_ok()),
-            PortSender::Group(s) => s.poll_reserve(cx).map(|r| r.is_ok()),
-            PortSender::Sink(s) => s.poll_reserve(cx).map(|r| r.is_ok()),
+            PortSender::Instance(_, s) => s.poll_reserve(cx).map(|r| r.is_ok()),
+            PortSender::Group(_, s) => s.poll_reserve(cx).map(|r| r.is_ok()),
+            PortSender::Sink(_, s) => s.poll_reserve(cx).map(|r| r.is_ok()),
         }
     }
 
     fn send(&mut self, routed: Routed) -> bool {
         match self {
-            PortSender::Instance(s) => s
+            PortSender::Instance(_, s) => s
                 .send_item(Inbound::Direct {
                     input: routed.input,
                     envelope: routed.envelope,
                 })
                 .is_ok(),
-            PortSender::Group(s) => s.send_item((routed.input, routed.envelope)).is_ok(),
-            PortSender::Sink(s) => s.send_item(routed.envelope).is_ok(),
+            PortSender::Group(_, s) => s.send_item((routed.input, routed.envelope)).is_ok(),
+            PortSender::Sink(_, s) => s.send_item(routed.envelope).is_ok(),
         }
     }
 }
@@ -68,17 +106,26 @@ impl Outgoing {
 
     /// Adds the channel to a component instance.
     pub fn add_instance(&mut self, to: Destination, sender: Sender<Inbound>) {
-        self.add(to, PortSender::Instance(PollSender::new(sender)));
+        self.add(
+            to,
+            PortSender::Instance(sender.clone(), PollSender::new(sender)),
+        );
     }
 
     /// Adds the channel to an ordered group's sequencer.
     pub fn add_group(&mut self, to: Destination, sender: Sender<(InputId, Envelope)>) {
-        self.add(to, PortSender::Group(PollSender::new(sender)));
+        self.add(
+            to,
+            PortSender::Group(sender.clone(), PollSender::new(sender)),
+        );
     }
 
     /// Adds the channel to a sink.
     pub fn add_sink(&mut self, to: Destination, sender: Sender<Envelope>) {
-        self.add(to, PortSender::Sink(PollSender::new(sender)));
+        self.add(
+            to,
+            PortSender::Sink(sender.clone(), PollSender::new(sender)),
+        );
     }
 
     fn add(&mut self, to: Destination, sender: PortSender) {
@@ -91,9 +138,18 @@ impl Outgoing {
         );
     }
 
-    /// Queues a message emitted on `output`.
+    /// Sends a message emitted on `output` at once if its channel has room,
+    /// else queues it.
     pub fn push(&mut self, output: OutputId, routed: Routed) {
         if let Some(port) = self.ports.get_mut(&routed.to) {
+            let routed = if port.queue.is_empty() {
+                match port.sender.try_send(routed) {
+                    TrySend::Sent => return,
+                    TrySend::Full(routed) => routed,
+                }
+            } else {
+                routed
+            };
             port.queue.push_back((output, routed));
             if let Some(w) = self.waiting.get_mut(output) {
                 *w += 1;

@@ -95,53 +95,60 @@ fn chosen_instances(
 }
 
 /// Routes `envelope`, sent by `producer` on `output` (`None` for a source),
-/// appending one [`Routed`] per destination to `out`.
+/// appending one [`Routed`] per destination to `out` (the envelope is cloned
+/// only for the destinations after the first).
 pub fn route(
     topology: &Topology,
     producer: ProducerId,
     output: Option<OutputId>,
-    envelope: &Envelope,
+    envelope: Envelope,
     rng: &mut ChaCha8Rng,
     out: &mut Vec<Routed>,
 ) {
     let producer_index = topology.index_of(producer);
     let mut picked = Vec::new();
+    let mut targets: Vec<(Destination, InputId)> = Vec::new();
     for stream in topology.streams_of(producer, output) {
         match stream.target {
-            StreamTarget::Sink(sink) => out.push(Routed {
-                to: Destination::Sink(sink),
-                input: 0,
-                envelope: envelope.clone(),
-            }),
+            StreamTarget::Sink(sink) => targets.push((Destination::Sink(sink), 0)),
             StreamTarget::Input { component, input } => {
                 let info = &topology.components[component];
                 chosen_instances(
                     stream,
                     producer_index,
                     info.instances.len(),
-                    envelope,
+                    &envelope,
                     rng,
                     &mut picked,
                 );
                 let ordered = info.plan.inputs[input] == InputMode::DynamicOrder;
-                let first = out.len();
                 for &i in &picked {
                     let to = match (ordered, info.groups[i]) {
                         (true, Some(g)) => Destination::Group(g),
                         _ => Destination::Instance(info.instances[i]),
                     };
-                    if out[first..].iter().any(|r| r.to == to) {
-                        continue;
+                    if !targets.contains(&(to, input)) {
+                        targets.push((to, input));
                     }
-                    out.push(Routed {
-                        to,
-                        input,
-                        envelope: envelope.clone(),
-                    });
                 }
             }
         }
     }
+    let Some(((last_to, last_input), rest)) = targets.split_last() else {
+        return;
+    };
+    for (to, input) in rest {
+        out.push(Routed {
+            to: *to,
+            input: *input,
+            envelope: envelope.clone(),
+        });
+    }
+    out.push(Routed {
+        to: *last_to,
+        input: *last_input,
+        envelope,
+    });
 }
 
 #[cfg(test)]

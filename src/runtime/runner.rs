@@ -388,7 +388,7 @@ impl SourceHandle {
             &self.topology,
             self.id,
             None,
-            &envelope,
+            envelope,
             &mut self.rng,
             &mut self.routed,
         );
@@ -446,7 +446,7 @@ impl Drop for SourceHandle {
                 &self.topology,
                 self.id,
                 None,
-                &envelope,
+                envelope,
                 &mut self.rng,
                 &mut routed,
             );
@@ -681,7 +681,7 @@ fn dispatch(
     let me = core.id();
     for (output, envelope) in core.take_sends() {
         routed.clear();
-        route(topology, me, Some(output), &envelope, rng, routed);
+        route(topology, me, Some(output), envelope, rng, routed);
         for r in routed.drain(..) {
             if r.to == Destination::Instance(me) {
                 local.push_back(Inbound::Direct {
@@ -742,18 +742,4 @@ async fn run_sink(mut rx: Receiver<Envelope>, mut collector: SinkCollector) -> S
         collector.deliver(envelope);
     }
     collector
-}
-
-/// Sink records by sink name, for tests and examples.
-pub fn sink_payloads(report: &RunReport) -> BTreeMap<String, Vec<Tuple>> {
-    report
-        .sinks
-        .iter()
-        .map(|(n, s)| {
-            (
-                n.clone(),
-                s.records.iter().map(|r| r.payload.clone()).collect(),
-            )
-        })
-        .collect()
 }

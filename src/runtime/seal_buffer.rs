@@ -10,7 +10,7 @@ use blazes_core::{AttrSet, Vote};
 
 use super::envelope::{InputId, ProducerId};
 use super::metrics::UnsealedPartition;
-use crate::tuple::Tuple;
+use crate::tuple::{Tuple, Value};
 
 /// A record the buffer holds or hands back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +67,9 @@ pub enum SealOutcome {
     MissingKey(String),
 }
 
+/// A partition's seal-key values, in the order of the key's attributes.
+type Key = Vec<Value>;
+
 #[derive(Debug, Default)]
 struct Partition {
     records: Vec<HeldRecord>,
@@ -83,8 +86,11 @@ pub struct SealBuffer {
     vote: Vote,
     voters: BTreeMap<InputId, BTreeSet<ProducerId>>,
     reads: BTreeSet<InputId>,
-    open: BTreeMap<Tuple, Partition>,
-    released: HashSet<Tuple>,
+    open: BTreeMap<Key, Partition>,
+    released: HashSet<Key>,
+    /// The partition the last record went to: records of a partition tend
+    /// to arrive together, and this spares building their key.
+    last: Option<Key>,
     capacity: usize,
     held: usize,
 }
@@ -107,6 +113,7 @@ impl SealBuffer {
             reads,
             open: BTreeMap::new(),
             released: HashSet::new(),
+            last: None,
             capacity,
             held: 0,
         }
@@ -137,30 +144,58 @@ impl SealBuffer {
     /// since only their partition's completion frees memory, and a late
     /// record is dead-lettered at once.
     pub fn would_open(&self, tuple: &Tuple) -> bool {
-        match self.partition_of(tuple) {
+        if self.is_last(tuple) {
+            return false;
+        }
+        match self.key_of(tuple) {
             Ok(key) => !self.open.contains_key(&key) && !self.released.contains(&key),
             Err(_) => false,
         }
     }
 
-    fn partition_of(&self, tuple: &Tuple) -> Result<Tuple, String> {
-        let mut key = Tuple::new();
-        for attr in &self.key {
-            match tuple.get(attr) {
-                Some(v) => key.set(attr, v.clone()),
-                None => return Err(attr.clone()),
-            }
+    fn key_of(&self, tuple: &Tuple) -> Result<Key, String> {
+        self.key
+            .iter()
+            .map(|attr| tuple.get(attr).cloned().ok_or_else(|| attr.clone()))
+            .collect()
+    }
+
+    fn is_last(&self, tuple: &Tuple) -> bool {
+        self.last.as_ref().is_some_and(|last| {
+            self.key
+                .iter()
+                .zip(last)
+                .all(|(attr, v)| tuple.get(attr) == Some(v))
+        })
+    }
+
+    fn to_tuple(&self, key: &Key) -> Tuple {
+        let mut t = Tuple::new();
+        for (attr, v) in self.key.iter().zip(key) {
+            t.set(attr, v.clone());
         }
-        Ok(key)
+        t
     }
 
     /// Offers a record of a sealed input or a read of a read input.
     pub fn offer(&mut self, record: HeldRecord, now: u64) -> Admission {
-        let key = match self.partition_of(&record.payload) {
+        let is_read = !self.voters.contains_key(&record.input);
+        if !is_read
+            && self.is_last(&record.payload)
+            && let Some(partition) = self.last.as_ref().and_then(|k| self.open.get_mut(k))
+            && !partition
+                .votes
+                .get(&record.input)
+                .is_some_and(|v| v.contains(&record.producer))
+        {
+            partition.records.push(record);
+            self.held += 1;
+            return Admission::Held;
+        }
+        let key = match self.key_of(&record.payload) {
             Ok(k) => k,
             Err(attr) => return Admission::MissingKey(attr, record),
         };
-        let is_read = !self.voters.contains_key(&record.input);
         if self.released.contains(&key) {
             return if is_read {
                 Admission::Ready(record)
@@ -168,7 +203,7 @@ impl SealBuffer {
                 Admission::Late(record)
             };
         }
-        let partition = self.open.entry(key).or_insert_with(|| Partition {
+        let partition = self.open.entry(key.clone()).or_insert_with(|| Partition {
             opened_at: now,
             ..Partition::default()
         });
@@ -184,6 +219,7 @@ impl SealBuffer {
             partition.reads.push(record);
         } else {
             partition.records.push(record);
+            self.last = Some(key);
         }
         self.held += 1;
         Admission::Held
@@ -203,7 +239,7 @@ impl SealBuffer {
         if !members.contains(&producer) {
             return SealOutcome::UnknownProducer;
         }
-        let key = match self.partition_of(key) {
+        let key = match self.key_of(key) {
             Ok(k) => k,
             Err(attr) => return SealOutcome::MissingKey(attr),
         };
@@ -219,14 +255,18 @@ impl SealBuffer {
             return SealOutcome::Voted;
         }
         let partition = self.open.remove(&key).unwrap_or_default();
-        self.released.insert(key.clone());
+        if self.last.as_ref() == Some(&key) {
+            self.last = None;
+        }
         self.held -= partition.records.len() + partition.reads.len();
         let mut records = partition.records;
         records.sort_by_key(|r| (r.producer, r.seq));
         let mut reads = partition.reads;
         reads.sort_by_key(|r| (r.producer, r.seq));
+        let tuple = self.to_tuple(&key);
+        self.released.insert(key);
         SealOutcome::Released(Release {
-            key,
+            key: tuple,
             records,
             sealed_inputs: self.voters.keys().copied().collect(),
             reads,
@@ -253,7 +293,7 @@ impl SealBuffer {
             .open
             .iter()
             .map(|(key, p)| UnsealedPartition {
-                key: key.clone(),
+                key: self.to_tuple(key),
                 held: p.records.len() + p.reads.len(),
                 missing: self
                     .voters
@@ -278,6 +318,7 @@ impl SealBuffer {
     pub fn drain_unsealed(&mut self) -> Vec<HeldRecord> {
         let open = std::mem::take(&mut self.open);
         self.held = 0;
+        self.last = None;
         open.into_values()
             .flat_map(|p| p.records.into_iter().chain(p.reads))
             .collect()

@@ -359,7 +359,7 @@ impl Topology {
                     members,
                     producers: BTreeSet::new(),
                 });
-                self.components[ci].groups = vec![Some(g); members_len(&self.groups[g])];
+                self.components[ci].groups = vec![Some(g); self.groups[g].members.len()];
             } else {
                 for (index, member) in members.into_iter().enumerate() {
                     let g = self.groups.len();
@@ -564,8 +564,4 @@ impl Topology {
             None => 0,
         }
     }
-}
-
-fn members_len(group: &GroupInfo) -> usize {
-    group.members.len()
 }

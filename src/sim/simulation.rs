@@ -247,7 +247,7 @@ impl<'a> Run<'a> {
                     self.topology,
                     me,
                     Some(output),
-                    &envelope,
+                    envelope,
                     &mut self.instances[i].rng,
                     &mut routed,
                 );
@@ -383,7 +383,7 @@ impl<'a> Run<'a> {
             self.topology,
             id,
             None,
-            &envelope,
+            envelope,
             &mut self.sources[s].rng,
             &mut routed,
         );
