@@ -5,7 +5,13 @@
 mod sim_support;
 
 use blazes::analyze;
-use blazes::runtime::{DataflowRunner, RunReport, Workload};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use blazes::runtime::sequencer::SequencerFuture;
+use blazes::runtime::{
+    DataflowRunner, EmbeddedSequencer, ProducerId, RunReport, Sequencer, Workload,
+};
 use sim_support::adnet::{self, Clicks, Query};
 use sim_support::assert_balanced;
 use sim_support::wordcount::{self, Variant};
@@ -147,4 +153,49 @@ async fn source_handles_feed_records_and_seals_and_unsealed_batches_are_dead_let
         2,
         "the two words of unsealed batch 2"
     );
+}
+
+/// A sequencer backend plugged in through the trait, as a ZooKeeper or NATS
+/// JetStream one would be: it delegates and counts the calls.
+struct CountingSequencer {
+    inner: EmbeddedSequencer,
+    calls: AtomicU64,
+}
+
+impl Sequencer for CountingSequencer {
+    fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.assign(group, producer, seq)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamic_ordering_goes_through_the_sequencer_the_runner_is_given() {
+    let sequencer = Arc::new(CountingSequencer {
+        inner: EmbeddedSequencer::new(),
+        calls: AtomicU64::new(0),
+    });
+    let dataflow = adnet::dataflow(Query::Poor, Clicks::Unsealed);
+    let analysis = analyze(&dataflow).expect("valid");
+    let runner = DataflowRunner::new(
+        &dataflow,
+        &analysis,
+        &adnet::deployment(3),
+        adnet::factories(Query::Poor),
+    )
+    .expect("deployable")
+    .with_sequencer(sequencer.clone());
+    let workload = adnet::workload(3, 2, 3, false, false);
+    let report = runner
+        .start()
+        .expect("started")
+        .run_workload(&workload)
+        .await
+        .expect("runs");
+    assert_balanced(&report);
+    assert!(adnet::replicas_agree(&report));
+    // Each click and each request is assigned once and reaches both replicas.
+    let report_in = report.component_totals("Report").records_in();
+    assert!(report_in > 0 && report_in % 2 == 0);
+    assert!(sequencer.calls.load(Ordering::Relaxed) >= report_in / 2);
 }

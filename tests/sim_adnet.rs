@@ -6,6 +6,8 @@
 
 mod sim_support;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use blazes::runtime::{CoordinationMode, Deployment, InputMode};
 use blazes::sim::{SimConfig, Simulation, Workload};
 use blazes::{Vote, analyze};
@@ -102,6 +104,24 @@ fn uncoordinated_poor_replicas_answer_differently_and_caches_diverge() {
         disagree > 0,
         "no schedule made the uncoordinated replicas disagree"
     );
+    // Cache replica i stores what report replica i answered: the same
+    // request gets different click counts from the two replicas.
+    let mut conflicting = 0;
+    for seed in 0..200 {
+        let outcome = sim.run(&workload, &faults(seed)).expect("runs");
+        let mut answers: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        for r in outcome.report.records("answers") {
+            let request = r.payload.int("request").unwrap_or_default();
+            answers
+                .entry(request)
+                .or_default()
+                .insert(r.payload.int("clicks").unwrap_or_default());
+        }
+        if answers.values().any(|clicks| clicks.len() > 1) {
+            conflicting += 1;
+        }
+    }
+    assert!(conflicting > 0, "no request was answered differently");
 }
 
 #[test]
