@@ -18,6 +18,8 @@ pub mod greybox;
 pub mod handler;
 pub mod registry;
 pub mod report;
+pub mod runtime;
+pub mod sim;
 pub mod tuple;
 
 #[doc(hidden)]

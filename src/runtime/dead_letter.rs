@@ -1,0 +1,49 @@
+//! Records the runtime refuses to merge, with the reason: never dropped
+//! silently, always counted.
+
+use std::fmt;
+
+use super::envelope::ProducerId;
+use crate::tuple::Tuple;
+
+/// Why a record went to the dead-letter path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeadLetterReason {
+    /// Its partition had already been released (seal buffer) or its batch
+    /// already applied (static order).
+    Late,
+    /// Its partition was never sealed before the run ended.
+    NeverSealed,
+    /// It lacks an attribute of the seal or sequence key.
+    MissingKey(String),
+    /// The handler has no such input interface.
+    UnknownInput(String),
+}
+
+impl fmt::Display for DeadLetterReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeadLetterReason::Late => f.write_str("late: its partition was already released"),
+            DeadLetterReason::NeverSealed => f.write_str("its partition was never sealed"),
+            DeadLetterReason::MissingKey(a) => write!(f, "missing key attribute `{a}`"),
+            DeadLetterReason::UnknownInput(i) => write!(f, "no handler for input `{i}`"),
+        }
+    }
+}
+
+/// One dead-lettered record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The component instance that refused it.
+    pub instance: ProducerId,
+    /// The input interface it arrived on.
+    pub input: String,
+    /// Its producer.
+    pub producer: ProducerId,
+    /// Its position in the producer's output.
+    pub seq: u64,
+    /// The record.
+    pub payload: Tuple,
+    /// Why.
+    pub reason: DeadLetterReason,
+}

@@ -1,0 +1,112 @@
+//! How a dataflow is deployed: instances per component, producers per
+//! source, the routing of each stream, bounds, and the seed of every random
+//! choice the runtime makes.
+
+use std::collections::BTreeMap;
+
+use blazes_core::{AttrSet, attrs};
+
+use super::plan::CoordinationMode;
+
+/// How a stream chooses the consumer instances of each record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Routing {
+    /// One instance, chosen by a stable hash of these attributes.
+    ByKey(AttrSet),
+    /// One instance, chosen at random (seeded).
+    Random,
+    /// Every instance (the default into a replicated component).
+    Broadcast,
+    /// Producer instance `i` feeds consumer instance `i mod n` only.
+    Paired,
+}
+
+impl Routing {
+    /// Partitioning by the given attributes.
+    pub fn by_key<I, S>(names: I) -> Routing
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Routing::ByKey(attrs(names))
+    }
+}
+
+/// A deployment of a dataflow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deployment {
+    pub(crate) instances: BTreeMap<String, usize>,
+    pub(crate) producers: BTreeMap<String, usize>,
+    pub(crate) routing: BTreeMap<(String, String), Routing>,
+    pub(crate) coordination: CoordinationMode,
+    pub(crate) buffer_capacity: usize,
+    pub(crate) channel_capacity: usize,
+    pub(crate) seed: u64,
+}
+
+impl Default for Deployment {
+    fn default() -> Deployment {
+        Deployment {
+            instances: BTreeMap::new(),
+            producers: BTreeMap::new(),
+            routing: BTreeMap::new(),
+            coordination: CoordinationMode::Plan,
+            buffer_capacity: 1 << 20,
+            channel_capacity: 1024,
+            seed: 0,
+        }
+    }
+}
+
+impl Deployment {
+    /// One instance per component, one producer per source, default routing,
+    /// the plan applied.
+    pub fn new() -> Deployment {
+        Deployment::default()
+    }
+
+    /// Runs `component` as `count` instances (replicas of a `rep`
+    /// component, partitions otherwise).
+    pub fn instances(mut self, component: &str, count: usize) -> Deployment {
+        self.instances.insert(component.to_string(), count.max(1));
+        self
+    }
+
+    /// Gives source `source` `count` independent producers (e.g. ad servers).
+    pub fn source_producers(mut self, source: &str, count: usize) -> Deployment {
+        self.producers.insert(source.to_string(), count.max(1));
+        self
+    }
+
+    /// Routes the stream `from -> to` (endpoints as in `Stream::between`).
+    pub fn route(mut self, from: &str, to: &str, routing: Routing) -> Deployment {
+        self.routing
+            .insert((from.to_string(), to.to_string()), routing);
+        self
+    }
+
+    /// Applies the plan, or runs without coordination.
+    pub fn coordination(mut self, mode: CoordinationMode) -> Deployment {
+        self.coordination = mode;
+        self
+    }
+
+    /// At most `records` held by the wrappers of one instance; at the bound
+    /// the instance stops admitting records (backpressure).
+    pub fn buffer_capacity(mut self, records: usize) -> Deployment {
+        self.buffer_capacity = records.max(1);
+        self
+    }
+
+    /// The capacity of each channel under tokio.
+    pub fn channel_capacity(mut self, messages: usize) -> Deployment {
+        self.channel_capacity = messages.max(1);
+        self
+    }
+
+    /// The seed of random routing.
+    pub fn seed(mut self, seed: u64) -> Deployment {
+        self.seed = seed;
+        self
+    }
+}

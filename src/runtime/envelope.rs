@@ -1,0 +1,120 @@
+//! The stream envelope (runtime spec, "Stream envelope"): every message on a
+//! stream names its producer and carries a per-producer sequence number, so a
+//! replayed message is recognised as a duplicate.
+
+use std::fmt;
+
+use crate::tuple::Tuple;
+
+/// Identifies one producer: a component instance or one producer of a source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProducerId(pub u32);
+
+impl fmt::Display for ProducerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// One message on a stream.
+///
+/// `seq` increases per producer over everything it sends (records, seals and
+/// its end), so every kind of message can be deduplicated the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Envelope {
+    /// A data record.
+    Record {
+        /// Who produced it.
+        producer: ProducerId,
+        /// Its position in the producer's output.
+        seq: u64,
+        /// The record.
+        payload: Tuple,
+    },
+    /// A punctuation: the producer will send no more records whose seal-key
+    /// attributes equal `key`.
+    Seal {
+        /// Who seals.
+        producer: ProducerId,
+        /// Its position in the producer's output.
+        seq: u64,
+        /// The seal-key attribute values of the sealed partition.
+        key: Tuple,
+    },
+    /// The producer will send nothing more on this stream.
+    End {
+        /// Who ends.
+        producer: ProducerId,
+        /// Its position in the producer's output.
+        seq: u64,
+    },
+}
+
+impl Envelope {
+    /// The producer of the message.
+    pub fn producer(&self) -> ProducerId {
+        match self {
+            Envelope::Record { producer, .. }
+            | Envelope::Seal { producer, .. }
+            | Envelope::End { producer, .. } => *producer,
+        }
+    }
+
+    /// The message's position in its producer's output.
+    pub fn seq(&self) -> u64 {
+        match self {
+            Envelope::Record { seq, .. }
+            | Envelope::Seal { seq, .. }
+            | Envelope::End { seq, .. } => *seq,
+        }
+    }
+
+    /// True for a data record.
+    pub fn is_record(&self) -> bool {
+        matches!(self, Envelope::Record { .. })
+    }
+}
+
+/// The index of an input interface in its component's input list.
+pub type InputId = usize;
+
+/// The index of an output interface in its component's output list.
+pub type OutputId = usize;
+
+/// What reaches one component instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    /// Straight from the producer, on input `input`.
+    Direct {
+        /// The input interface.
+        input: InputId,
+        /// The message.
+        envelope: Envelope,
+    },
+    /// Through the sequencer of a dynamically ordered input: `position` in
+    /// the group's total order.
+    Ordered {
+        /// The position assigned by the sequencer.
+        position: u64,
+        /// The input interface.
+        input: InputId,
+        /// The message.
+        envelope: Envelope,
+    },
+}
+
+impl Inbound {
+    /// The message carried.
+    pub fn envelope(&self) -> &Envelope {
+        match self {
+            Inbound::Direct { envelope, .. } | Inbound::Ordered { envelope, .. } => envelope,
+        }
+    }
+
+    /// The input interface it is for.
+    pub fn input(&self) -> InputId {
+        match self {
+            Inbound::Direct { input, .. } | Inbound::Ordered { input, .. } => *input,
+        }
+    }
+}

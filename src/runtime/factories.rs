@@ -1,0 +1,42 @@
+//! The handler factory of each component: the runtime calls it once per
+//! instance, and again when the simulator restarts a crashed instance.
+
+use std::collections::HashMap;
+
+use super::error::BuildError;
+use crate::handler::Handler;
+
+/// Makes a fresh handler for one instance.
+pub type HandlerFactory = Box<dyn Fn() -> Box<dyn Handler>>;
+
+/// Handler factories by component name.
+#[derive(Default)]
+pub struct Factories {
+    by_component: HashMap<String, HandlerFactory>,
+}
+
+impl Factories {
+    /// No factories yet.
+    pub fn new() -> Factories {
+        Factories::default()
+    }
+
+    /// Registers the factory of `component` (builder style).
+    pub fn with(
+        mut self,
+        component: &str,
+        factory: impl Fn() -> Box<dyn Handler> + 'static,
+    ) -> Factories {
+        self.by_component
+            .insert(component.to_string(), Box::new(factory));
+        self
+    }
+
+    /// A fresh handler for `component`.
+    pub fn make(&self, component: &str) -> Result<Box<dyn Handler>, BuildError> {
+        self.by_component
+            .get(component)
+            .map(|f| f())
+            .ok_or_else(|| BuildError::MissingFactory(component.to_string()))
+    }
+}

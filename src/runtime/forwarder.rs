@@ -1,0 +1,104 @@
+//! Punctuation through confluent paths (spec §1: a seal "carries through
+//! confluent CR/CW paths"): once every producer of an input has sealed a
+//! partition, and every other input feeding the same output is done with it,
+//! the instance seals that partition on the output itself, after everything
+//! it emitted for it. Sans-IO.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::envelope::{InputId, OutputId, ProducerId};
+use crate::tuple::Tuple;
+
+/// Tracks seals per input and decides which outputs to seal.
+#[derive(Debug, Default)]
+pub struct SealForwarder {
+    forwards: Vec<Option<Vec<InputId>>>,
+    expected: Vec<BTreeSet<ProducerId>>,
+    votes: HashMap<(InputId, Tuple), BTreeSet<ProducerId>>,
+    done: HashSet<(InputId, Tuple)>,
+    sealed: HashSet<(OutputId, Tuple)>,
+}
+
+impl SealForwarder {
+    /// A forwarder for outputs with the given forwarding inputs, and inputs
+    /// with the given expected producers.
+    pub fn new(
+        forwards: Vec<Option<Vec<InputId>>>,
+        expected: Vec<BTreeSet<ProducerId>>,
+    ) -> SealForwarder {
+        SealForwarder {
+            forwards,
+            expected,
+            ..SealForwarder::default()
+        }
+    }
+
+    /// True when some output forwards the seals of `input`.
+    pub fn tracks(&self, input: InputId) -> bool {
+        self.forwards
+            .iter()
+            .flatten()
+            .any(|inputs| inputs.contains(&input))
+    }
+
+    /// A seal of `key` by `producer` on `input`; returns the outputs to seal.
+    pub fn vote(&mut self, input: InputId, producer: ProducerId, key: &Tuple) -> Vec<OutputId> {
+        if !self.tracks(input) || self.done.contains(&(input, key.clone())) {
+            return Vec::new();
+        }
+        let votes = self.votes.entry((input, key.clone())).or_default();
+        votes.insert(producer);
+        let complete = self
+            .expected
+            .get(input)
+            .is_some_and(|e| e.iter().all(|p| votes.contains(p)));
+        if !complete {
+            return Vec::new();
+        }
+        self.votes.remove(&(input, key.clone()));
+        self.complete(input, key)
+    }
+
+    /// `input` is done with partition `key` (its wrapper released it);
+    /// returns the outputs to seal.
+    pub fn complete(&mut self, input: InputId, key: &Tuple) -> Vec<OutputId> {
+        if !self.tracks(input) {
+            return Vec::new();
+        }
+        self.done.insert((input, key.clone()));
+        let mut out = Vec::new();
+        for (o, inputs) in self.forwards.iter().enumerate() {
+            let Some(inputs) = inputs else { continue };
+            if !inputs.contains(&input) || self.sealed.contains(&(o, key.clone())) {
+                continue;
+            }
+            let all_done = inputs.iter().all(|i| {
+                self.done.contains(&(*i, key.clone()))
+                    || self.expected.get(*i).is_none_or(BTreeSet::is_empty)
+            });
+            if all_done {
+                self.sealed.insert((o, key.clone()));
+                out.push(o);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_is_sealed_once_every_producer_of_its_inputs_sealed() {
+        let expected = vec![
+            BTreeSet::from([ProducerId(1), ProducerId(2)]),
+            BTreeSet::new(),
+        ];
+        let mut f = SealForwarder::new(vec![Some(vec![0, 1]), None], expected);
+        let k = Tuple::new().with("batch", 1);
+        assert!(f.vote(0, ProducerId(1), &k).is_empty());
+        assert_eq!(f.vote(0, ProducerId(2), &k), vec![0]);
+        assert!(f.vote(0, ProducerId(2), &k).is_empty(), "sealed once");
+    }
+}

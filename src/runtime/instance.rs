@@ -1,0 +1,611 @@
+//! One component instance as a sans-IO state machine: its handler wrapped in
+//! the coordination its inputs get from the plan. It is fed [`Inbound`]
+//! messages with the driver's clock, and yields the envelopes to send (by
+//! output), the dead letters and its metrics. The tokio runner and the
+//! simulator drive exactly this code.
+
+use std::collections::BTreeSet;
+
+use super::dead_letter::{DeadLetter, DeadLetterReason};
+use super::dedup::Dedup;
+use super::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
+use super::forwarder::SealForwarder;
+use super::metrics::{InstanceMetrics, InstanceSnapshot};
+use super::plan::InputMode;
+use super::seal_buffer::{Admission, HeldRecord, Release, SealBuffer, SealOutcome};
+use super::static_order::{Placement, StaticOrder};
+use super::topology::{ComponentInfo, Topology};
+use super::total_order::{Sequenced, TotalOrder};
+use crate::handler::{Emit, Handler};
+use crate::tuple::Tuple;
+
+/// A component instance with its coordination wrappers.
+pub struct InstanceCore {
+    id: ProducerId,
+    component: String,
+    inputs: Vec<String>,
+    outputs: Vec<String>,
+    modes: Vec<InputMode>,
+    feeds: Vec<Vec<InputId>>,
+    expected: Vec<BTreeSet<ProducerId>>,
+    ended: Vec<BTreeSet<ProducerId>>,
+    output_ended: Vec<bool>,
+    handler: Box<dyn Handler>,
+    dedup: Dedup,
+    seal_buffers: Vec<SealBuffer>,
+    static_orders: Vec<Option<StaticOrder>>,
+    total_order: TotalOrder,
+    forwarder: SealForwarder,
+    capacity: usize,
+    overflow: bool,
+    next_seq: u64,
+    metrics: InstanceMetrics,
+    emit: Emit,
+    sends: Vec<(OutputId, Envelope)>,
+    dead_letters: Vec<DeadLetter>,
+}
+
+impl InstanceCore {
+    /// Instance `id` of component `info` of the topology, running `handler`.
+    pub fn new(
+        topology: &Topology,
+        info: &ComponentInfo,
+        id: ProducerId,
+        handler: Box<dyn Handler>,
+    ) -> InstanceCore {
+        let expected: Vec<BTreeSet<ProducerId>> = (0..info.inputs.len())
+            .map(|i| topology.expected(id, i))
+            .collect();
+        let seal_buffers = info
+            .plan
+            .seals
+            .iter()
+            .enumerate()
+            .map(|(b, spec)| {
+                let mut voters = std::collections::BTreeMap::new();
+                let mut reads = BTreeSet::new();
+                for (i, mode) in info.plan.inputs.iter().enumerate() {
+                    match mode {
+                        InputMode::Sealed { buffer } if *buffer == b => {
+                            voters.insert(i, expected[i].clone());
+                        }
+                        InputMode::ReadGated { buffer } if *buffer == b => {
+                            reads.insert(i);
+                        }
+                        _ => {}
+                    }
+                }
+                SealBuffer::new(
+                    spec.key.clone(),
+                    spec.vote,
+                    voters,
+                    reads,
+                    topology.buffer_capacity,
+                )
+            })
+            .collect();
+        let static_orders = info
+            .plan
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(i, mode)| match mode {
+                InputMode::StaticOrder { seq } => {
+                    Some(StaticOrder::new(seq.clone(), expected[i].clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        InstanceCore {
+            id,
+            component: info.name.clone(),
+            inputs: info.inputs.clone(),
+            outputs: info.outputs.clone(),
+            modes: info.plan.inputs.clone(),
+            feeds: info.feeds.clone(),
+            ended: vec![BTreeSet::new(); info.inputs.len()],
+            output_ended: vec![false; info.outputs.len()],
+            forwarder: SealForwarder::new(info.forwards.clone(), expected.clone()),
+            expected,
+            handler,
+            dedup: Dedup::new(),
+            seal_buffers,
+            static_orders,
+            total_order: TotalOrder::new(),
+            capacity: topology.buffer_capacity,
+            overflow: false,
+            next_seq: 0,
+            metrics: InstanceMetrics::default(),
+            emit: Emit::new(),
+            sends: Vec::new(),
+            dead_letters: Vec::new(),
+        }
+    }
+
+    /// The instance's producer id.
+    pub fn id(&self) -> ProducerId {
+        self.id
+    }
+
+    /// Ends the outputs that no input feeds (call once, before delivering).
+    pub fn start(&mut self) {
+        self.end_outputs();
+    }
+
+    fn held(&self) -> usize {
+        self.seal_buffers
+            .iter()
+            .map(SealBuffer::held)
+            .sum::<usize>()
+            + self
+                .static_orders
+                .iter()
+                .flatten()
+                .map(StaticOrder::held)
+                .sum::<usize>()
+            + self.total_order.waiting_records()
+    }
+
+    /// True when delivering `message` now would exceed the buffer bound: the
+    /// driver must hold it back (backpressure) until a release frees room.
+    /// Only records that would open a new partition (or batch) wait; records
+    /// of open partitions are admitted, since only the completion of those
+    /// partitions frees memory. Held records are therefore bounded by the
+    /// capacity plus the partitions open when it was reached.
+    pub fn would_block(&self, message: &Inbound) -> bool {
+        let Inbound::Direct {
+            input,
+            envelope: Envelope::Record { payload, .. },
+        } = message
+        else {
+            return false;
+        };
+        if self.overflow || self.held() < self.capacity {
+            return false;
+        }
+        match self.modes.get(*input) {
+            Some(InputMode::Sealed { buffer } | InputMode::ReadGated { buffer }) => self
+                .seal_buffers
+                .get(*buffer)
+                .is_some_and(|b| b.would_open(payload)),
+            Some(InputMode::StaticOrder { .. }) => self
+                .static_orders
+                .get(*input)
+                .and_then(Option::as_ref)
+                .is_some_and(|o| o.would_open(payload)),
+            _ => false,
+        }
+    }
+
+    /// Counts one refusal because of [`InstanceCore::would_block`].
+    pub fn note_backpressure(&mut self) {
+        self.metrics.backpressure += 1;
+        tracing::warn!(
+            instance = %self.id,
+            component = %self.component,
+            held = self.held(),
+            "buffer bound reached: applying backpressure"
+        );
+    }
+
+    /// The driver found no other way to make progress than admitting beyond
+    /// the bound: the instance ignores its bound until a release brings it
+    /// back under (counted, logged as an error).
+    pub fn note_stall(&mut self) {
+        self.metrics.stalls += 1;
+        self.overflow = true;
+        tracing::error!(
+            instance = %self.id,
+            component = %self.component,
+            held = self.held(),
+            "stalled at the buffer bound: admitting beyond it (raise the bound)"
+        );
+    }
+
+    /// Delivers one message at time `now` (driver units).
+    pub fn deliver(&mut self, message: Inbound, now: u64) {
+        match message {
+            Inbound::Direct { input, envelope } => {
+                let record = envelope.is_record();
+                if record {
+                    self.metrics.received += 1;
+                }
+                if !self.dedup.admit(envelope.producer(), envelope.seq()) {
+                    self.count_duplicate(record);
+                    return;
+                }
+                self.accept(input, envelope, now);
+            }
+            Inbound::Ordered {
+                position,
+                input,
+                envelope,
+            } => {
+                let record = envelope.is_record();
+                if record {
+                    self.metrics.received += 1;
+                }
+                match self.total_order.offer(position, input, envelope) {
+                    Sequenced::Duplicate => self.count_duplicate(record),
+                    Sequenced::Apply(ready) => {
+                        for (input, envelope) in ready {
+                            self.accept(input, envelope, now);
+                        }
+                    }
+                }
+            }
+        }
+        self.end_outputs();
+        self.metrics.held = self.held() as u64;
+        if self.overflow && self.held() < self.capacity {
+            self.overflow = false;
+        }
+        self.metrics.held_max = self.metrics.held_max.max(self.metrics.held);
+    }
+
+    fn count_duplicate(&mut self, record: bool) {
+        if record {
+            self.metrics.duplicate_records += 1;
+        } else {
+            self.metrics.duplicate_punctuations += 1;
+        }
+    }
+
+    fn accept(&mut self, input: InputId, envelope: Envelope, now: u64) {
+        if input >= self.inputs.len() {
+            if let Envelope::Record {
+                producer,
+                seq,
+                payload,
+            } = envelope
+            {
+                self.dead_letter(
+                    input,
+                    producer,
+                    seq,
+                    payload,
+                    DeadLetterReason::UnknownInput(input.to_string()),
+                );
+            }
+            return;
+        }
+        match envelope {
+            Envelope::Record {
+                producer,
+                seq,
+                payload,
+            } => self.accept_record(
+                HeldRecord {
+                    input,
+                    producer,
+                    seq,
+                    payload,
+                },
+                now,
+            ),
+            Envelope::Seal { producer, key, .. } => self.accept_seal(input, producer, key, now),
+            Envelope::End { producer, .. } => {
+                self.ended[input].insert(producer);
+                if let Some(order) = self.static_orders[input].as_mut() {
+                    order.end(producer);
+                    self.apply_static(input);
+                }
+            }
+        }
+    }
+
+    fn accept_record(&mut self, record: HeldRecord, now: u64) {
+        match self.modes[record.input].clone() {
+            InputMode::Direct | InputMode::DynamicOrder => self.handle(record),
+            InputMode::Sealed { buffer } | InputMode::ReadGated { buffer } => {
+                match self.seal_buffers[buffer].offer(record, now) {
+                    Admission::Held => {}
+                    Admission::Ready(r) => self.handle(r),
+                    Admission::Late(r) => self.dead_letter_held(r, DeadLetterReason::Late),
+                    Admission::MissingKey(a, r) => {
+                        self.dead_letter_held(r, DeadLetterReason::MissingKey(a))
+                    }
+                }
+            }
+            InputMode::StaticOrder { .. } => {
+                let input = record.input;
+                let placement = match self.static_orders[input].as_mut() {
+                    Some(order) => order.offer(record),
+                    None => return self.handle(record),
+                };
+                match placement {
+                    Placement::Held => self.apply_static(input),
+                    Placement::Late(r) => self.dead_letter_held(r, DeadLetterReason::Late),
+                    Placement::MissingKey(a, r) => {
+                        self.dead_letter_held(r, DeadLetterReason::MissingKey(a))
+                    }
+                }
+            }
+        }
+    }
+
+    fn accept_seal(&mut self, input: InputId, producer: ProducerId, key: Tuple, now: u64) {
+        self.metrics.seals += 1;
+        if !self.expected[input].contains(&producer) {
+            self.metrics.unknown_sealers += 1;
+            tracing::warn!(
+                instance = %self.id,
+                component = %self.component,
+                input = %self.inputs[input],
+                %producer,
+                partition = %key,
+                "seal from a producer that is not a member of the stream: ignored"
+            );
+            return;
+        }
+        match self.modes[input].clone() {
+            InputMode::Direct | InputMode::DynamicOrder => {
+                self.handler
+                    .on_seal(&self.inputs[input], &key, &mut self.emit);
+                self.flush_emits();
+                let outputs = self.forwarder.vote(input, producer, &key);
+                self.seal_outputs(outputs, &key);
+            }
+            InputMode::Sealed { buffer } => {
+                match self.seal_buffers[buffer].seal(input, producer, &key, now) {
+                    SealOutcome::Released(release) => self.apply_release(release),
+                    SealOutcome::Voted | SealOutcome::AlreadyReleased => {}
+                    SealOutcome::UnknownProducer => self.metrics.unknown_sealers += 1,
+                    SealOutcome::MissingKey(attr) => tracing::warn!(
+                        instance = %self.id,
+                        component = %self.component,
+                        %attr,
+                        "seal lacks a key attribute: ignored"
+                    ),
+                }
+            }
+            InputMode::ReadGated { .. } => {}
+            InputMode::StaticOrder { .. } => {
+                if let Some(order) = self.static_orders[input].as_mut() {
+                    order.seal(producer, &key);
+                }
+                self.apply_static(input);
+            }
+        }
+    }
+
+    fn apply_release(&mut self, release: Release) {
+        self.metrics.released_partitions += 1;
+        tracing::debug!(instance = %self.id, component = %self.component, partition = %release.key,
+            records = release.records.len(), "partition sealed and released");
+        for record in release.records {
+            self.handle(record);
+        }
+        for input in &release.sealed_inputs {
+            self.handler
+                .on_seal(&self.inputs[*input], &release.key, &mut self.emit);
+            self.flush_emits();
+        }
+        for read in release.reads {
+            self.handle(read);
+        }
+        for input in release.sealed_inputs {
+            let outputs = self.forwarder.complete(input, &release.key);
+            self.seal_outputs(outputs, &release.key);
+        }
+    }
+
+    fn apply_static(&mut self, input: InputId) {
+        let Some(order) = self.static_orders[input].as_mut() else {
+            return;
+        };
+        for batch in order.ready() {
+            self.metrics.released_partitions += 1;
+            for record in batch.records {
+                self.handle(record);
+            }
+            self.handler
+                .on_seal(&self.inputs[input], &batch.seq, &mut self.emit);
+            self.flush_emits();
+            let outputs = self.forwarder.complete(input, &batch.seq);
+            self.seal_outputs(outputs, &batch.seq);
+        }
+    }
+
+    fn handle(&mut self, record: HeldRecord) {
+        let HeldRecord {
+            input,
+            producer,
+            seq,
+            payload,
+        } = record;
+        match self
+            .handler
+            .handle(&self.inputs[input], payload, &mut self.emit)
+        {
+            Ok(()) => self.metrics.processed += 1,
+            Err(e) => {
+                // The handler consumed the tuple: the dead letter keeps its identity.
+                self.dead_letter(
+                    input,
+                    producer,
+                    seq,
+                    Tuple::new(),
+                    DeadLetterReason::UnknownInput(e.0),
+                );
+            }
+        }
+        self.flush_emits();
+    }
+
+    fn flush_emits(&mut self) {
+        for (output, tuple) in self.emit.drain() {
+            match self.outputs.iter().position(|o| *o == output) {
+                Some(o) => {
+                    let seq = self.take_seq();
+                    self.sends.push((
+                        o,
+                        Envelope::Record {
+                            producer: self.id,
+                            seq,
+                            payload: tuple,
+                        },
+                    ));
+                }
+                None => {
+                    self.metrics.unknown_outputs += 1;
+                    tracing::warn!(instance = %self.id, component = %self.component, %output,
+                        "emitted on an output the component does not have");
+                }
+            }
+        }
+    }
+
+    fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    fn seal_outputs(&mut self, outputs: Vec<OutputId>, key: &Tuple) {
+        for o in outputs {
+            let seq = self.take_seq();
+            self.sends.push((
+                o,
+                Envelope::Seal {
+                    producer: self.id,
+                    seq,
+                    key: key.clone(),
+                },
+            ));
+        }
+    }
+
+    fn input_ended(&self, input: InputId) -> bool {
+        self.expected[input]
+            .iter()
+            .all(|p| self.ended[input].contains(p))
+    }
+
+    fn end_outputs(&mut self) {
+        for o in 0..self.outputs.len() {
+            if !self.output_ended[o] && self.feeds[o].iter().all(|i| self.input_ended(*i)) {
+                self.output_ended[o] = true;
+                let seq = self.take_seq();
+                self.sends.push((
+                    o,
+                    Envelope::End {
+                        producer: self.id,
+                        seq,
+                    },
+                ));
+            }
+        }
+    }
+
+    /// True when every input and output has ended.
+    pub fn finished(&self) -> bool {
+        self.output_ended.iter().all(|e| *e) && (0..self.inputs.len()).all(|i| self.input_ended(i))
+    }
+
+    fn dead_letter_held(&mut self, record: HeldRecord, reason: DeadLetterReason) {
+        self.dead_letter(
+            record.input,
+            record.producer,
+            record.seq,
+            record.payload,
+            reason,
+        );
+    }
+
+    fn dead_letter(
+        &mut self,
+        input: InputId,
+        producer: ProducerId,
+        seq: u64,
+        payload: Tuple,
+        reason: DeadLetterReason,
+    ) {
+        self.metrics.dead_lettered += 1;
+        if reason == DeadLetterReason::Late {
+            self.metrics.late += 1;
+        }
+        let input = self
+            .inputs
+            .get(input)
+            .cloned()
+            .unwrap_or_else(|| input.to_string());
+        tracing::warn!(instance = %self.id, component = %self.component, %input, %producer, seq,
+            %payload, %reason, "record dead-lettered");
+        self.dead_letters.push(DeadLetter {
+            instance: self.id,
+            input,
+            producer,
+            seq,
+            payload,
+            reason,
+        });
+    }
+
+    /// Takes the envelopes to send, by output, in the order they were produced.
+    pub fn take_sends(&mut self) -> Vec<(OutputId, Envelope)> {
+        std::mem::take(&mut self.sends)
+    }
+
+    /// Takes the dead letters produced so far.
+    pub fn take_dead_letters(&mut self) -> Vec<DeadLetter> {
+        std::mem::take(&mut self.dead_letters)
+    }
+
+    /// Ends the run for this instance: every record still held (unsealed
+    /// partitions, incomplete batches, order gaps) goes to the dead-letter path.
+    pub fn shutdown(&mut self, now: u64) {
+        for b in 0..self.seal_buffers.len() {
+            let unsealed = self.seal_buffers[b].unsealed(now);
+            if !unsealed.is_empty() {
+                tracing::warn!(instance = %self.id, component = %self.component,
+                    partitions = unsealed.len(), oldest_age = unsealed[0].age,
+                    "run ended with unsealed partitions");
+            }
+            for record in self.seal_buffers[b].drain_unsealed() {
+                self.dead_letter_held(record, DeadLetterReason::NeverSealed);
+            }
+        }
+        for i in 0..self.static_orders.len() {
+            let pending = match self.static_orders[i].as_mut() {
+                Some(order) => order.drain_pending(),
+                None => continue,
+            };
+            for record in pending {
+                self.dead_letter_held(record, DeadLetterReason::NeverSealed);
+            }
+        }
+        for (input, envelope) in self.total_order.drain() {
+            if let Envelope::Record {
+                producer,
+                seq,
+                payload,
+            } = envelope
+            {
+                self.dead_letter(input, producer, seq, payload, DeadLetterReason::NeverSealed);
+            }
+        }
+        self.metrics.held = self.held() as u64;
+    }
+
+    /// The instance's counters.
+    pub fn metrics(&self) -> &InstanceMetrics {
+        &self.metrics
+    }
+
+    /// Counters and unsealed partitions at time `now`.
+    pub fn snapshot(&self, now: u64) -> InstanceSnapshot {
+        let mut unsealed: Vec<_> = self
+            .seal_buffers
+            .iter()
+            .flat_map(|b| b.unsealed(now))
+            .collect();
+        unsealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        InstanceSnapshot {
+            instance: self.id,
+            component: self.component.clone(),
+            metrics: self.metrics.clone(),
+            unsealed,
+        }
+    }
+}

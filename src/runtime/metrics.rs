@@ -1,0 +1,96 @@
+//! Counters every instance keeps, so that a run can be audited:
+//! distinct records in = processed + dead-lettered + still held.
+
+use super::envelope::ProducerId;
+use crate::tuple::Tuple;
+
+/// Counters of one component instance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InstanceMetrics {
+    /// Record messages that arrived, duplicates included.
+    pub received: u64,
+    /// Record messages dropped as duplicates of `(producer, seq)`.
+    pub duplicate_records: u64,
+    /// Seal and end messages dropped as duplicates.
+    pub duplicate_punctuations: u64,
+    /// Records handed to the handler.
+    pub processed: u64,
+    /// Records sent to the dead-letter path (all reasons).
+    pub dead_lettered: u64,
+    /// Records dead-lettered because they arrived after their partition.
+    pub late: u64,
+    /// Records currently held by a coordination wrapper.
+    pub held: u64,
+    /// The most records held at once.
+    pub held_max: u64,
+    /// Seals that arrived (duplicates excluded).
+    pub seals: u64,
+    /// Seals from producers that are not members of the stream: errors, not votes.
+    pub unknown_sealers: u64,
+    /// Partitions released by a seal buffer or a static order.
+    pub released_partitions: u64,
+    /// Times a message could not be admitted because the wrapper was full.
+    pub backpressure: u64,
+    /// Messages admitted beyond the bound because nothing else could arrive
+    /// (the bound is smaller than the window of open partitions).
+    pub stalls: u64,
+    /// Tuples emitted on an output interface the component does not have.
+    pub unknown_outputs: u64,
+}
+
+impl InstanceMetrics {
+    /// Distinct records that arrived.
+    pub fn records_in(&self) -> u64 {
+        self.received - self.duplicate_records
+    }
+
+    /// True when distinct records in = processed + dead-lettered + held.
+    pub fn balanced(&self) -> bool {
+        self.records_in() == self.processed + self.dead_lettered + self.held
+    }
+
+    /// Adds another instance's counters (the maximum for `held_max`).
+    pub fn add(&mut self, other: &InstanceMetrics) {
+        self.received += other.received;
+        self.duplicate_records += other.duplicate_records;
+        self.duplicate_punctuations += other.duplicate_punctuations;
+        self.processed += other.processed;
+        self.dead_lettered += other.dead_lettered;
+        self.late += other.late;
+        self.held += other.held;
+        self.held_max = self.held_max.max(other.held_max);
+        self.seals += other.seals;
+        self.unknown_sealers += other.unknown_sealers;
+        self.released_partitions += other.released_partitions;
+        self.backpressure += other.backpressure;
+        self.stalls += other.stalls;
+        self.unknown_outputs += other.unknown_outputs;
+    }
+}
+
+/// A partition a seal buffer still holds, for diagnosing a missing seal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsealedPartition {
+    /// The seal-key values.
+    pub key: Tuple,
+    /// Records (and reads) held for it.
+    pub held: usize,
+    /// Producers whose seal is still missing.
+    pub missing: Vec<ProducerId>,
+    /// Time since its first record, in the driver's clock units
+    /// (microseconds under tokio, steps under the simulator).
+    pub age: u64,
+}
+
+/// What one instance looks like at a point in time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceSnapshot {
+    /// The instance.
+    pub instance: ProducerId,
+    /// Its component.
+    pub component: String,
+    /// Its counters.
+    pub metrics: InstanceMetrics,
+    /// The partitions its seal buffers hold, oldest first.
+    pub unsealed: Vec<UnsealedPartition>,
+}

@@ -1,0 +1,90 @@
+//! Runs annotated dataflows with the coordination the analysis chose
+//! (runtime spec; paper §V-B, §VIII).
+//!
+//! Every component instance is an [`InstanceCore`]: the component's
+//! [`Handler`](crate::Handler) wrapped, input by input, in the wrapper the
+//! analysis' plan selects ([`plan`]): a [`SealBuffer`] (per-partition
+//! punctuations, unanimous or independent vote), a [`StaticOrder`] (batches
+//! applied in `seq` order), or a [`TotalOrder`] fed by a [`Sequencer`]. The
+//! wrappers are sans-IO state machines, driven by the tokio
+//! [`DataflowRunner`] and by the deterministic simulator (`crate::sim`).
+//!
+//! ```
+//! use blazes::runtime::{DataflowRunner, Deployment, Factories, Workload};
+//! use blazes::{analyze, attrs, Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput};
+//!
+//! /// Sums each batch, emitting the sum when the batch is sealed.
+//! #[derive(Default)]
+//! struct Sum(i64);
+//! impl Handler for Sum {
+//!     fn handle(&mut self, _: &str, t: Tuple, _: &mut Emit) -> Result<(), UnknownInput> {
+//!         self.0 += t.int("v").unwrap_or_default();
+//!         Ok(())
+//!     }
+//!     fn on_seal(&mut self, _: &str, batch: &Tuple, out: &mut Emit) {
+//!         out.emit("sums", batch.clone().with("sum", std::mem::take(&mut self.0)));
+//!     }
+//! }
+//!
+//! let dataflow = Dataflow::new()
+//!     .component(Component::new("Sum").path("in", "sums", Annotation::ow(attrs(["batch"]))))
+//!     .stream(Stream::between("numbers", "Sum.in").sealed(attrs(["batch"])))
+//!     .stream(Stream::between("Sum.sums", "out"));
+//! let analysis = analyze(&dataflow).expect("valid");
+//! // Two producers: each batch is released once both have sealed it.
+//! let deployment = Deployment::new().source_producers("numbers", 2);
+//! let mut workload = Workload::new();
+//! for producer in 0..2 {
+//!     for v in 1..=3 {
+//!         workload = workload.record("numbers", producer, Tuple::new().with("batch", 1).with("v", v));
+//!     }
+//!     workload = workload.seal("numbers", producer, Tuple::new().with("batch", 1));
+//! }
+//! let factories = Factories::new().with("Sum", || Box::<Sum>::default());
+//! let runner = DataflowRunner::new(&dataflow, &analysis, &deployment, factories).expect("deployable");
+//! let rt = tokio::runtime::Runtime::new().expect("tokio");
+//! let running = rt.block_on(async { runner.start() }).expect("started");
+//! let report = rt.block_on(running.run_workload(&workload)).expect("runs");
+//! assert_eq!(report.records("out")[0].payload.int("sum"), Some(12));
+//! assert!(report.balanced());
+//! ```
+
+pub mod dead_letter;
+pub mod dedup;
+pub mod deployment;
+pub mod envelope;
+pub mod error;
+pub mod factories;
+pub mod forwarder;
+pub mod instance;
+pub mod metrics;
+pub mod outgoing;
+pub mod plan;
+pub mod report;
+pub mod router;
+pub mod runner;
+pub mod seal_buffer;
+pub mod sequencer;
+pub mod sink;
+pub mod static_order;
+pub mod topology;
+pub mod total_order;
+pub mod workload;
+
+pub use dead_letter::{DeadLetter, DeadLetterReason};
+pub use deployment::{Deployment, Routing};
+pub use envelope::{Envelope, Inbound, ProducerId};
+pub use error::{BuildError, RunError};
+pub use factories::{Factories, HandlerFactory};
+pub use instance::InstanceCore;
+pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
+pub use plan::{ComponentPlan, CoordinationMode, InputMode};
+pub use report::RunReport;
+pub use runner::{DataflowRunner, RunningDataflow, SourceHandle};
+pub use seal_buffer::SealBuffer;
+pub use sequencer::{EmbeddedSequencer, Sequencer, SequencerCore, SequencerError};
+pub use sink::{SinkCollector, SinkRecord};
+pub use static_order::StaticOrder;
+pub use topology::Topology;
+pub use total_order::TotalOrder;
+pub use workload::{SourceEvent, Workload};

@@ -1,0 +1,168 @@
+//! Chooses the destinations of each message a producer sends: consumer
+//! instances by the stream's routing, the sequencer group of a dynamically
+//! ordered input, or a sink. Punctuations (seals, ends) go to every instance
+//! the producer can reach, since each of them counts its vote.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::deployment::Routing;
+use super::envelope::{Envelope, InputId, OutputId, ProducerId};
+use super::plan::InputMode;
+use super::topology::{GroupId, SinkId, StreamOut, StreamTarget, Topology};
+use crate::tuple::{Tuple, Value};
+
+/// Where a routed message goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Destination {
+    /// A component instance (directly).
+    Instance(ProducerId),
+    /// The sequencer of an ordered group, which forwards it to every member.
+    Group(GroupId),
+    /// A sink.
+    Sink(SinkId),
+}
+
+/// One message on its way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Routed {
+    /// Where it goes.
+    pub to: Destination,
+    /// The input interface at the destination (unused for a sink).
+    pub input: InputId,
+    /// The message.
+    pub envelope: Envelope,
+}
+
+/// A hash of attribute values that is the same in every run and build.
+pub fn stable_hash(tuple: &Tuple) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    };
+    for (name, value) in tuple.fields() {
+        eat(name.as_bytes());
+        match value {
+            Value::Int(v) => {
+                eat(&[0]);
+                eat(&v.to_le_bytes());
+            }
+            Value::Str(s) => {
+                eat(&[1]);
+                eat(s.as_bytes());
+            }
+        }
+    }
+    hash
+}
+
+fn chosen_instances(
+    stream: &StreamOut,
+    producer_index: usize,
+    count: usize,
+    envelope: &Envelope,
+    rng: &mut ChaCha8Rng,
+    out: &mut Vec<usize>,
+) {
+    out.clear();
+    if stream.self_loop {
+        out.push(producer_index % count);
+        return;
+    }
+    let payload = match envelope {
+        Envelope::Record { payload, .. } => Some(payload),
+        _ => None,
+    };
+    match (&stream.routing, payload) {
+        (Routing::Paired, _) => out.push(producer_index % count),
+        (Routing::ByKey(attrs), Some(p)) => {
+            let mut key = Tuple::new();
+            for a in attrs {
+                if let Some(v) = p.get(a) {
+                    key.set(a, v.clone());
+                }
+            }
+            out.push((stable_hash(&key) % count as u64) as usize);
+        }
+        (Routing::Random, Some(_)) => out.push(rng.random_range(0..count)),
+        _ => out.extend(0..count),
+    }
+}
+
+/// Routes `envelope`, sent by `producer` on `output` (`None` for a source),
+/// appending one [`Routed`] per destination to `out` (the envelope is cloned
+/// only for the destinations after the first).
+pub fn route(
+    topology: &Topology,
+    producer: ProducerId,
+    output: Option<OutputId>,
+    envelope: Envelope,
+    rng: &mut ChaCha8Rng,
+    out: &mut Vec<Routed>,
+) {
+    let producer_index = topology.index_of(producer);
+    let mut picked = Vec::new();
+    let mut targets: Vec<(Destination, InputId)> = Vec::new();
+    for stream in topology.streams_of(producer, output) {
+        match stream.target {
+            StreamTarget::Sink(sink) => targets.push((Destination::Sink(sink), 0)),
+            StreamTarget::Input { component, input } => {
+                let info = &topology.components[component];
+                chosen_instances(
+                    stream,
+                    producer_index,
+                    info.instances.len(),
+                    &envelope,
+                    rng,
+                    &mut picked,
+                );
+                let ordered = info.plan.inputs[input] == InputMode::DynamicOrder;
+                for &i in &picked {
+                    let to = match (ordered, info.groups[i]) {
+                        (true, Some(g)) => Destination::Group(g),
+                        _ => Destination::Instance(info.instances[i]),
+                    };
+                    if !targets.contains(&(to, input)) {
+                        targets.push((to, input));
+                    }
+                }
+            }
+        }
+    }
+    let Some(((last_to, last_input), rest)) = targets.split_last() else {
+        return;
+    };
+    for (to, input) in rest {
+        out.push(Routed {
+            to: *to,
+            input: *input,
+            envelope: envelope.clone(),
+        });
+    }
+    out.push(Routed {
+        to: *last_to,
+        input: *last_input,
+        envelope,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stable_hash_depends_on_values_only() {
+        let a = Tuple::new().with("word", "x").with("batch", 1);
+        let b = Tuple::new().with("batch", 1).with("word", "x");
+        assert_eq!(stable_hash(&a), stable_hash(&b));
+        assert_ne!(
+            stable_hash(&a),
+            stable_hash(&Tuple::new().with("word", "y").with("batch", 1))
+        );
+    }
+}

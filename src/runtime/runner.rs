@@ -1,0 +1,745 @@
+//! Runs a deployed dataflow on tokio: one task per component instance, one
+//! per ordered group (calling the [`Sequencer`]) and one per sink. Every
+//! producer-to-instance link is its own bounded channel, so an instance at
+//! its buffer bound stops reading only the links whose next record it cannot
+//! hold, and their producers wait for capacity (backpressure), while seals
+//! on other links still get through.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use blazes_core::{Analysis, Dataflow};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use tokio::sync::mpsc::{Receiver, Sender, channel};
+use tokio::task::JoinHandle;
+
+use super::dead_letter::DeadLetter;
+use super::deployment::Deployment;
+use super::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
+use super::error::{BuildError, RunError};
+use super::factories::Factories;
+use super::instance::InstanceCore;
+use super::metrics::InstanceSnapshot;
+use super::outgoing::Outgoing;
+use super::plan::InputMode;
+use super::report::RunReport;
+use super::router::{Destination, Routed, route};
+use super::sequencer::{EmbeddedSequencer, Sequencer};
+use super::sink::SinkCollector;
+use super::topology::{GroupId, SinkId, Topology};
+use super::workload::{SourceEvent, Workload};
+use crate::tuple::Tuple;
+
+/// The seed of a producer's routing choices.
+pub(crate) fn routing_rng(seed: u64, producer: ProducerId) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(
+        seed ^ (u64::from(producer.0) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+    )
+}
+
+/// The senders one producer needs.
+#[derive(Clone, Default)]
+struct Outbox {
+    instances: HashMap<ProducerId, Sender<Inbound>>,
+    groups: HashMap<GroupId, Sender<(InputId, Envelope)>>,
+    sinks: HashMap<SinkId, Sender<Envelope>>,
+}
+
+impl Outbox {
+    /// The same channels as non-blocking queues, for an instance task.
+    fn into_outgoing(self, outputs: usize) -> Outgoing {
+        let mut out = Outgoing::new(outputs);
+        for (p, tx) in self.instances {
+            out.add_instance(Destination::Instance(p), tx);
+        }
+        for (g, tx) in self.groups {
+            out.add_group(Destination::Group(g), tx);
+        }
+        for (s, tx) in self.sinks {
+            out.add_sink(Destination::Sink(s), tx);
+        }
+        out
+    }
+
+    /// Sends one routed message, waiting for capacity. A consumer that has
+    /// already finished only misses replays, so a closed channel is ignored.
+    async fn send(&self, routed: Routed) {
+        match routed.to {
+            Destination::Instance(p) => {
+                if let Some(tx) = self.instances.get(&p) {
+                    let _ = tx
+                        .send(Inbound::Direct {
+                            input: routed.input,
+                            envelope: routed.envelope,
+                        })
+                        .await;
+                }
+            }
+            Destination::Group(g) => {
+                if let Some(tx) = self.groups.get(&g) {
+                    let _ = tx.send((routed.input, routed.envelope)).await;
+                }
+            }
+            Destination::Sink(s) => {
+                if let Some(tx) = self.sinks.get(&s) {
+                    let _ = tx.send(routed.envelope).await;
+                }
+            }
+        }
+    }
+}
+
+/// Builds a dataflow's tasks from its analysis, deployment and handlers.
+pub struct DataflowRunner {
+    topology: Arc<Topology>,
+    factories: Factories,
+    sequencer: Arc<dyn Sequencer>,
+}
+
+impl DataflowRunner {
+    /// Deploys `dataflow` with the coordination `analysis` planned (only the
+    /// entries marked `applied`), handlers from `factories`.
+    pub fn new(
+        dataflow: &Dataflow,
+        analysis: &Analysis,
+        deployment: &Deployment,
+        factories: Factories,
+    ) -> Result<DataflowRunner, BuildError> {
+        if !analysis.ok() {
+            tracing::warn!(
+                violations = analysis.violations.len(),
+                "running a dataflow whose analysis reports violations"
+            );
+        }
+        let topology = Topology::build(dataflow, analysis, deployment)?;
+        for c in &topology.components {
+            factories.make(&c.name)?;
+        }
+        Ok(DataflowRunner {
+            topology: Arc::new(topology),
+            factories,
+            sequencer: Arc::new(EmbeddedSequencer::new()),
+        })
+    }
+
+    /// Uses `sequencer` for dynamic ordering instead of the embedded one.
+    pub fn with_sequencer(mut self, sequencer: Arc<dyn Sequencer>) -> DataflowRunner {
+        self.sequencer = sequencer;
+        self
+    }
+
+    /// The deployed topology.
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// Spawns every task on the current tokio runtime.
+    pub fn start(self) -> Result<RunningDataflow, BuildError> {
+        let topology = self.topology;
+        let capacity = topology.channel_capacity;
+        let started = Instant::now();
+        let mut outboxes: HashMap<ProducerId, Outbox> = HashMap::new();
+        let mut inboxes: HashMap<ProducerId, Vec<InLinkEnd>> = HashMap::new();
+        // Direct links.
+        for (ci, consumer) in topology.instances() {
+            let info = &topology.components[ci];
+            let mut producers: BTreeMap<ProducerId, Vec<InputId>> = BTreeMap::new();
+            for (i, mode) in info.plan.inputs.iter().enumerate() {
+                if *mode != InputMode::DynamicOrder {
+                    for p in topology.expected(consumer, i) {
+                        producers.entry(p).or_default().push(i);
+                    }
+                }
+            }
+            for (p, inputs) in producers {
+                let (tx, rx) = channel(capacity);
+                outboxes
+                    .entry(p)
+                    .or_default()
+                    .instances
+                    .insert(consumer, tx);
+                inboxes.entry(consumer).or_default().push((rx, inputs));
+            }
+        }
+        // Ordered groups.
+        let mut group_tasks = Vec::new();
+        for (g, group) in topology.groups.iter().enumerate() {
+            let (tx, rx) = channel(capacity);
+            for p in &group.producers {
+                outboxes.entry(*p).or_default().groups.insert(g, tx.clone());
+            }
+            let mut members = Vec::new();
+            for m in &group.members {
+                let (mtx, mrx) = channel(capacity);
+                members.push(mtx);
+                let ordered = topology
+                    .instances()
+                    .find(|(_, id)| id == m)
+                    .map(|(ci, _)| {
+                        topology.components[ci]
+                            .plan
+                            .inputs
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, mode)| **mode == InputMode::DynamicOrder)
+                            .map(|(i, _)| i)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                inboxes.entry(*m).or_default().push((mrx, ordered));
+            }
+            group_tasks.push(tokio::spawn(run_group(
+                group.name.clone(),
+                rx,
+                members,
+                self.sequencer.clone(),
+            )));
+        }
+        // Sinks.
+        let mut sink_tasks = Vec::new();
+        for (s, name) in topology.sinks.iter().enumerate() {
+            let (tx, rx) = channel(capacity);
+            let producers = topology.sink_producers(s).clone();
+            for p in &producers {
+                outboxes.entry(*p).or_default().sinks.insert(s, tx.clone());
+            }
+            sink_tasks.push((
+                name.clone(),
+                tokio::spawn(run_sink(rx, SinkCollector::new(producers))),
+            ));
+        }
+        // Instances.
+        let mut instance_tasks = Vec::new();
+        let mut live = Vec::new();
+        for (ci, id) in topology.instances() {
+            let info = &topology.components[ci];
+            let handler = self.factories.make(&info.name)?;
+            let core = InstanceCore::new(&topology, info, id, handler);
+            let slot = Arc::new(Mutex::new(core.snapshot(0)));
+            live.push(slot.clone());
+            let links = inboxes
+                .remove(&id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(rx, inputs)| {
+                    let outputs: Vec<OutputId> = info
+                        .feeds
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, feeds)| feeds.iter().any(|i| inputs.contains(i)))
+                        .map(|(o, _)| o)
+                        .collect();
+                    InLink {
+                        rx,
+                        outputs,
+                        parked: None,
+                        closed: false,
+                    }
+                })
+                .collect();
+            let outgoing = outboxes
+                .remove(&id)
+                .unwrap_or_default()
+                .into_outgoing(info.outputs.len());
+            instance_tasks.push(tokio::spawn(run_instance(
+                core,
+                topology.clone(),
+                Inbox { links, cursor: 0 },
+                outgoing,
+                started,
+                slot,
+            )));
+        }
+        // Sources.
+        let sources = topology
+            .sources
+            .iter()
+            .map(|s| {
+                s.producers
+                    .iter()
+                    .map(|p| {
+                        Some(SourceHandle {
+                            id: *p,
+                            topology: topology.clone(),
+                            rng: routing_rng(topology.seed, *p),
+                            next_seq: 0,
+                            outbox: Some(outboxes.remove(p).unwrap_or_default()),
+                            routed: Vec::new(),
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(RunningDataflow {
+            topology,
+            sources,
+            instance_tasks,
+            group_tasks,
+            sink_tasks,
+            live,
+        })
+    }
+}
+
+/// A dataflow whose tasks are running.
+pub struct RunningDataflow {
+    topology: Arc<Topology>,
+    sources: Vec<Vec<Option<SourceHandle>>>,
+    instance_tasks: Vec<JoinHandle<(InstanceSnapshot, Vec<DeadLetter>)>>,
+    group_tasks: Vec<JoinHandle<GroupOutcome>>,
+    sink_tasks: Vec<(String, JoinHandle<SinkCollector>)>,
+    live: Vec<Arc<Mutex<InstanceSnapshot>>>,
+}
+
+impl RunningDataflow {
+    /// The handle of producer `producer` of source `source`, once.
+    pub fn take_source(&mut self, source: &str, producer: usize) -> Option<SourceHandle> {
+        let s = self.topology.source(source)?;
+        self.sources.get_mut(s)?.get_mut(producer)?.take()
+    }
+
+    /// The latest counters and unsealed partitions of every instance
+    /// (refreshed every few hundred messages while running).
+    pub fn snapshot(&self) -> Vec<InstanceSnapshot> {
+        self.live
+            .iter()
+            .filter_map(|slot| slot.lock().ok().map(|s| s.clone()))
+            .collect()
+    }
+
+    /// Feeds every source producer its script from `workload` (each producer
+    /// in its own task, concurrently), closes them, and reports.
+    pub async fn run_workload(mut self, workload: &Workload) -> Result<RunReport, RunError> {
+        let mut feeders = Vec::new();
+        for (s, source) in self.topology.sources.iter().enumerate() {
+            for (index, slot) in self.sources[s].iter_mut().enumerate() {
+                let Some(mut handle) = slot.take() else {
+                    continue;
+                };
+                let script = workload.script(&source.name, index).to_vec();
+                feeders.push(tokio::spawn(async move {
+                    for event in script {
+                        match event {
+                            SourceEvent::Record(t) => handle.send(t).await,
+                            SourceEvent::Seal(k) => handle.seal(k).await,
+                        }
+                    }
+                    handle.close().await;
+                }));
+            }
+        }
+        for f in feeders {
+            f.await.map_err(|e| RunError(e.to_string()))?;
+        }
+        self.finish().await
+    }
+
+    /// Closes the sources not taken, waits for every task, and reports.
+    pub async fn finish(mut self) -> Result<RunReport, RunError> {
+        for handle in self.sources.iter_mut().flatten() {
+            if let Some(h) = handle.take() {
+                h.close().await;
+            }
+        }
+        let mut report = RunReport::default();
+        for task in self.instance_tasks {
+            let (snapshot, dead) = task.await.map_err(|e| RunError(e.to_string()))?;
+            report.instances.push(snapshot);
+            report.dead_letters.extend(dead);
+        }
+        for task in self.group_tasks {
+            let outcome = task.await.map_err(|e| RunError(e.to_string()))?;
+            report.sequencer_duplicates += outcome.duplicates;
+            report.sequencer_errors.extend(outcome.errors);
+        }
+        for (name, task) in self.sink_tasks {
+            let collector = task.await.map_err(|e| RunError(e.to_string()))?;
+            report.sinks.insert(name, collector);
+        }
+        Ok(report)
+    }
+}
+
+/// Feeds one producer of a source: records, seals, then its end.
+pub struct SourceHandle {
+    id: ProducerId,
+    topology: Arc<Topology>,
+    rng: ChaCha8Rng,
+    next_seq: u64,
+    outbox: Option<Outbox>,
+    routed: Vec<Routed>,
+}
+
+impl SourceHandle {
+    /// The producer's id.
+    pub fn id(&self) -> ProducerId {
+        self.id
+    }
+
+    async fn send_envelope(&mut self, envelope: Envelope) {
+        let Some(outbox) = self.outbox.as_ref() else {
+            return;
+        };
+        self.routed.clear();
+        route(
+            &self.topology,
+            self.id,
+            None,
+            envelope,
+            &mut self.rng,
+            &mut self.routed,
+        );
+        for r in self.routed.drain(..) {
+            outbox.send(r).await;
+        }
+    }
+
+    fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    /// Sends a record, waiting while consumers are full.
+    pub async fn send(&mut self, payload: Tuple) {
+        let seq = self.take_seq();
+        let producer = self.id;
+        self.send_envelope(Envelope::Record {
+            producer,
+            seq,
+            payload,
+        })
+        .await;
+    }
+
+    /// Seals the partition whose seal-key values are `key`.
+    pub async fn seal(&mut self, key: Tuple) {
+        let seq = self.take_seq();
+        let producer = self.id;
+        self.send_envelope(Envelope::Seal { producer, seq, key })
+            .await;
+    }
+
+    /// Ends this producer's stream.
+    pub async fn close(mut self) {
+        let seq = self.take_seq();
+        let producer = self.id;
+        self.send_envelope(Envelope::End { producer, seq }).await;
+        self.outbox = None;
+    }
+}
+
+impl Drop for SourceHandle {
+    fn drop(&mut self) {
+        // A handle dropped without `close` still ends its stream, so the run can finish.
+        if let (Some(outbox), Ok(rt)) = (self.outbox.take(), tokio::runtime::Handle::try_current())
+        {
+            let envelope = Envelope::End {
+                producer: self.id,
+                seq: self.next_seq,
+            };
+            let mut routed = Vec::new();
+            route(
+                &self.topology,
+                self.id,
+                None,
+                envelope,
+                &mut self.rng,
+                &mut routed,
+            );
+            rt.spawn(async move {
+                for r in routed {
+                    outbox.send(r).await;
+                }
+            });
+        }
+    }
+}
+
+/// The receiving end of a link, with the inputs it carries.
+type InLinkEnd = (Receiver<Inbound>, Vec<InputId>);
+
+struct InLink {
+    rx: Receiver<Inbound>,
+    /// The outputs fed by the inputs this link carries.
+    outputs: Vec<OutputId>,
+    parked: Option<Inbound>,
+    closed: bool,
+}
+
+struct Inbox {
+    links: Vec<InLink>,
+    cursor: usize,
+}
+
+enum Event {
+    /// A message to deliver.
+    Message(Inbound),
+    /// Some queued sends went out, or a link was parked: look again.
+    Flushed,
+    /// Every open link is parked at the buffer bound and nothing is queued.
+    Stalled,
+    /// Every link is closed and nothing is queued.
+    Closed,
+}
+
+impl Inbox {
+    /// Sends what can be sent and takes the next admissible message, round
+    /// robin over the links. A link is read only when its outputs have
+    /// nothing waiting and its next record fits in the wrappers.
+    async fn next(&mut self, core: &mut InstanceCore, outgoing: &mut Outgoing) -> Event {
+        std::future::poll_fn(|cx| {
+            let flushed = outgoing.poll_flush(cx);
+            let n = self.links.len();
+            let mut pending = false;
+            let mut parked = false;
+            for k in 0..n {
+                let i = (self.cursor + k) % n;
+                let link = &mut self.links[i];
+                if link.closed {
+                    continue;
+                }
+                if link.outputs.iter().any(|o| outgoing.is_waiting(*o)) {
+                    pending = true;
+                    continue;
+                }
+                if let Some(m) = link.parked.as_ref() {
+                    if !core.would_block(m) {
+                        self.cursor = (i + 1) % n;
+                        if let Some(m) = link.parked.take() {
+                            return Poll::Ready(Event::Message(m));
+                        }
+                    }
+                    continue;
+                }
+                match link.rx.poll_recv(cx) {
+                    Poll::Ready(Some(m)) => {
+                        if core.would_block(&m) {
+                            core.note_backpressure();
+                            link.parked = Some(m);
+                            parked = true;
+                            continue;
+                        }
+                        self.cursor = (i + 1) % n;
+                        return Poll::Ready(Event::Message(m));
+                    }
+                    Poll::Ready(None) => link.closed = true,
+                    Poll::Pending => pending = true,
+                }
+            }
+            if flushed || parked {
+                // Parking arms the stall timer in the caller.
+                Poll::Ready(Event::Flushed)
+            } else if pending || !outgoing.is_empty() {
+                Poll::Pending
+            } else if self.links.iter().any(|l| l.parked.is_some()) {
+                Poll::Ready(Event::Stalled)
+            } else {
+                Poll::Ready(Event::Closed)
+            }
+        })
+        .await
+    }
+
+    /// True when some link waits at the buffer bound.
+    fn has_parked(&self) -> bool {
+        self.links.iter().any(|l| l.parked.is_some())
+    }
+
+    /// A parked message, admitted beyond the bound because nothing else can
+    /// arrive (the bound is smaller than one open window).
+    fn force_parked(&mut self) -> Option<Inbound> {
+        self.links.iter_mut().find_map(|l| l.parked.take())
+    }
+}
+
+async fn flush_all(outgoing: &mut Outgoing) {
+    while !outgoing.is_empty() {
+        std::future::poll_fn(|cx| {
+            if outgoing.poll_flush(cx) || outgoing.is_empty() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+    }
+}
+
+/// How long an instance waits at its buffer bound for a release before it
+/// admits a record beyond the bound: producers blocked on each other's full
+/// channels (a window larger than the bound) would otherwise never resume.
+const STALL_AFTER: Duration = Duration::from_millis(50);
+
+fn micros_since(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+async fn run_instance(
+    mut core: InstanceCore,
+    topology: Arc<Topology>,
+    mut inbox: Inbox,
+    mut outgoing: Outgoing,
+    started: Instant,
+    live: Arc<Mutex<InstanceSnapshot>>,
+) -> (InstanceSnapshot, Vec<DeadLetter>) {
+    let me = core.id();
+    let mut rng = routing_rng(topology.seed, me);
+    let mut local: VecDeque<Inbound> = VecDeque::new();
+    let mut routed = Vec::new();
+    let mut dead = Vec::new();
+    let mut deliveries: u64 = 0;
+    core.start();
+    dispatch(
+        &mut core,
+        &topology,
+        &mut outgoing,
+        &mut rng,
+        &mut local,
+        &mut routed,
+        &mut dead,
+    );
+    while !core.finished() {
+        let event = if inbox.has_parked() {
+            tokio::select! {
+                event = inbox.next(&mut core, &mut outgoing) => event,
+                () = tokio::time::sleep(STALL_AFTER) => Event::Stalled,
+            }
+        } else {
+            inbox.next(&mut core, &mut outgoing).await
+        };
+        let message = match event {
+            Event::Message(m) => m,
+            Event::Flushed => continue,
+            Event::Stalled => match inbox.force_parked() {
+                Some(m) => {
+                    core.note_stall();
+                    m
+                }
+                None => continue,
+            },
+            Event::Closed => break,
+        };
+        core.deliver(message, micros_since(started));
+        dispatch(
+            &mut core,
+            &topology,
+            &mut outgoing,
+            &mut rng,
+            &mut local,
+            &mut routed,
+            &mut dead,
+        );
+        while let Some(m) = local.pop_front() {
+            core.deliver(m, micros_since(started));
+            dispatch(
+                &mut core,
+                &topology,
+                &mut outgoing,
+                &mut rng,
+                &mut local,
+                &mut routed,
+                &mut dead,
+            );
+        }
+        deliveries += 1;
+        if deliveries.is_multiple_of(256) {
+            refresh(&core, &live, micros_since(started));
+        }
+    }
+    flush_all(&mut outgoing).await;
+    core.shutdown(micros_since(started));
+    dead.extend(core.take_dead_letters());
+    refresh(&core, &live, micros_since(started));
+    (core.snapshot(micros_since(started)), dead)
+}
+
+fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: u64) {
+    let snapshot = core.snapshot(now);
+    if let Some(oldest) = snapshot.unsealed.first() {
+        tracing::debug!(instance = %snapshot.instance, component = %snapshot.component,
+            unsealed = snapshot.unsealed.len(), oldest_age_us = oldest.age, oldest = %oldest.key,
+            "unsealed partitions");
+    }
+    if let Ok(mut slot) = live.lock() {
+        *slot = snapshot;
+    }
+}
+
+fn dispatch(
+    core: &mut InstanceCore,
+    topology: &Topology,
+    outgoing: &mut Outgoing,
+    rng: &mut ChaCha8Rng,
+    local: &mut VecDeque<Inbound>,
+    routed: &mut Vec<Routed>,
+    dead: &mut Vec<DeadLetter>,
+) {
+    let me = core.id();
+    for (output, envelope) in core.take_sends() {
+        routed.clear();
+        route(topology, me, Some(output), envelope, rng, routed);
+        for r in routed.drain(..) {
+            if r.to == Destination::Instance(me) {
+                local.push_back(Inbound::Direct {
+                    input: r.input,
+                    envelope: r.envelope,
+                });
+            } else {
+                outgoing.push(output, r);
+            }
+        }
+    }
+    dead.extend(core.take_dead_letters());
+}
+
+struct GroupOutcome {
+    duplicates: u64,
+    errors: Vec<String>,
+}
+
+async fn run_group(
+    name: String,
+    mut rx: Receiver<(InputId, Envelope)>,
+    members: Vec<Sender<Inbound>>,
+    sequencer: Arc<dyn Sequencer>,
+) -> GroupOutcome {
+    let mut outcome = GroupOutcome {
+        duplicates: 0,
+        errors: Vec::new(),
+    };
+    while let Some((input, envelope)) = rx.recv().await {
+        match sequencer
+            .assign(&name, envelope.producer(), envelope.seq())
+            .await
+        {
+            Ok(Some(position)) => {
+                for m in &members {
+                    let _ = m
+                        .send(Inbound::Ordered {
+                            position,
+                            input,
+                            envelope: envelope.clone(),
+                        })
+                        .await;
+                }
+            }
+            Ok(None) => outcome.duplicates += 1,
+            Err(e) => {
+                tracing::error!(group = %name, error = %e, "sequencer failed to order a message");
+                outcome.errors.push(e.to_string());
+            }
+        }
+    }
+    outcome
+}
+
+async fn run_sink(mut rx: Receiver<Envelope>, mut collector: SinkCollector) -> SinkCollector {
+    while let Some(envelope) = rx.recv().await {
+        collector.deliver(envelope);
+    }
+    collector
+}

@@ -1,0 +1,415 @@
+//! The seal buffer (runtime spec, "Seal buffer"; paper §V-B1) as a sans-IO
+//! state machine: it is told about records, reads and seals, and answers with
+//! what to hand to the handler, what is late, and what it still holds. It
+//! never calls the handler itself, so the tokio runner and the simulator
+//! drive the same code.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use blazes_core::{AttrSet, Vote};
+
+use super::envelope::{InputId, ProducerId};
+use super::metrics::UnsealedPartition;
+use crate::tuple::{Tuple, Value};
+
+/// A record the buffer holds or hands back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldRecord {
+    /// The input it arrived on.
+    pub input: InputId,
+    /// Its producer.
+    pub producer: ProducerId,
+    /// Its position in the producer's output.
+    pub seq: u64,
+    /// The record.
+    pub payload: Tuple,
+}
+
+/// What to do with an offered record.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Held until its partition is released.
+    Held,
+    /// A read of a released partition: handle it now.
+    Ready(HeldRecord),
+    /// A record of an already released partition, or sent after its
+    /// producer sealed the partition: dead-letter it.
+    Late(HeldRecord),
+    /// The record lacks this attribute of the seal key: dead-letter it.
+    MissingKey(String, HeldRecord),
+}
+
+/// A partition whose vote completed, in the order it must be applied.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Release {
+    /// The seal-key values.
+    pub key: Tuple,
+    /// Its records, ordered by producer then seq.
+    pub records: Vec<HeldRecord>,
+    /// The sealed inputs, for `on_seal`.
+    pub sealed_inputs: Vec<InputId>,
+    /// The reads that waited for it, ordered by producer then seq.
+    pub reads: Vec<HeldRecord>,
+}
+
+/// What a seal did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SealOutcome {
+    /// Counted as a vote; the partition is still open.
+    Voted,
+    /// The vote completed: apply this release.
+    Released(Release),
+    /// The partition was already released: nothing to do.
+    AlreadyReleased,
+    /// The sealer is not a member of the stream: an error, not a vote.
+    UnknownProducer,
+    /// The seal lacks this attribute of the key.
+    MissingKey(String),
+}
+
+/// A partition's seal-key values, in the order of the key's attributes.
+type Key = Vec<Value>;
+
+#[derive(Debug, Default)]
+struct Partition {
+    records: Vec<HeldRecord>,
+    reads: Vec<HeldRecord>,
+    votes: BTreeMap<InputId, BTreeSet<ProducerId>>,
+    opened_at: u64,
+}
+
+/// Holds each partition of the seal key until the producers that must seal
+/// it have, then releases it as one batch in a deterministic order.
+#[derive(Debug)]
+pub struct SealBuffer {
+    key: AttrSet,
+    vote: Vote,
+    voters: BTreeMap<InputId, BTreeSet<ProducerId>>,
+    reads: BTreeSet<InputId>,
+    open: BTreeMap<Key, Partition>,
+    released: HashSet<Key>,
+    /// The partition the last record went to: records of a partition tend
+    /// to arrive together, and this spares building their key.
+    last: Option<Key>,
+    capacity: usize,
+    held: usize,
+}
+
+impl SealBuffer {
+    /// A buffer on `key`: `voters` maps each sealed input to the producers
+    /// expected to seal it; `reads` are the inputs whose records wait for the
+    /// partition's release; at most `capacity` records are held.
+    pub fn new(
+        key: AttrSet,
+        vote: Vote,
+        voters: BTreeMap<InputId, BTreeSet<ProducerId>>,
+        reads: BTreeSet<InputId>,
+        capacity: usize,
+    ) -> SealBuffer {
+        SealBuffer {
+            key,
+            vote,
+            voters,
+            reads,
+            open: BTreeMap::new(),
+            released: HashSet::new(),
+            last: None,
+            capacity,
+            held: 0,
+        }
+    }
+
+    /// True when `input` is one of this buffer's sealed or read inputs.
+    pub fn covers(&self, input: InputId) -> bool {
+        self.voters.contains_key(&input) || self.reads.contains(&input)
+    }
+
+    /// True when `input` is a sealed (voted) input.
+    pub fn is_sealed_input(&self, input: InputId) -> bool {
+        self.voters.contains_key(&input)
+    }
+
+    /// Records currently held.
+    pub fn held(&self) -> usize {
+        self.held
+    }
+
+    /// True when no further record can be held (backpressure).
+    pub fn is_full(&self) -> bool {
+        self.held >= self.capacity
+    }
+
+    /// True when offering `tuple` would open a new partition. At the bound
+    /// only such records wait: records of open partitions are admitted,
+    /// since only their partition's completion frees memory, and a late
+    /// record is dead-lettered at once.
+    pub fn would_open(&self, tuple: &Tuple) -> bool {
+        if self.is_last(tuple) {
+            return false;
+        }
+        match self.key_of(tuple) {
+            Ok(key) => !self.open.contains_key(&key) && !self.released.contains(&key),
+            Err(_) => false,
+        }
+    }
+
+    fn key_of(&self, tuple: &Tuple) -> Result<Key, String> {
+        self.key
+            .iter()
+            .map(|attr| tuple.get(attr).cloned().ok_or_else(|| attr.clone()))
+            .collect()
+    }
+
+    fn is_last(&self, tuple: &Tuple) -> bool {
+        self.last.as_ref().is_some_and(|last| {
+            self.key
+                .iter()
+                .zip(last)
+                .all(|(attr, v)| tuple.get(attr) == Some(v))
+        })
+    }
+
+    fn to_tuple(&self, key: &Key) -> Tuple {
+        let mut t = Tuple::new();
+        for (attr, v) in self.key.iter().zip(key) {
+            t.set(attr, v.clone());
+        }
+        t
+    }
+
+    /// Offers a record of a sealed input or a read of a read input.
+    pub fn offer(&mut self, record: HeldRecord, now: u64) -> Admission {
+        let is_read = !self.voters.contains_key(&record.input);
+        if !is_read
+            && self.is_last(&record.payload)
+            && let Some(partition) = self.last.as_ref().and_then(|k| self.open.get_mut(k))
+            && !partition
+                .votes
+                .get(&record.input)
+                .is_some_and(|v| v.contains(&record.producer))
+        {
+            partition.records.push(record);
+            self.held += 1;
+            return Admission::Held;
+        }
+        let key = match self.key_of(&record.payload) {
+            Ok(k) => k,
+            Err(attr) => return Admission::MissingKey(attr, record),
+        };
+        if self.released.contains(&key) {
+            return if is_read {
+                Admission::Ready(record)
+            } else {
+                Admission::Late(record)
+            };
+        }
+        let partition = self.open.entry(key.clone()).or_insert_with(|| Partition {
+            opened_at: now,
+            ..Partition::default()
+        });
+        let producer_sealed = partition
+            .votes
+            .get(&record.input)
+            .is_some_and(|v| v.contains(&record.producer));
+        if !is_read && producer_sealed {
+            // Links are FIFO: this record was sent after its producer's seal.
+            return Admission::Late(record);
+        }
+        if is_read {
+            partition.reads.push(record);
+        } else {
+            partition.records.push(record);
+            self.last = Some(key);
+        }
+        self.held += 1;
+        Admission::Held
+    }
+
+    /// A seal of partition `key` by `producer` on sealed input `input`.
+    pub fn seal(
+        &mut self,
+        input: InputId,
+        producer: ProducerId,
+        key: &Tuple,
+        now: u64,
+    ) -> SealOutcome {
+        let Some(members) = self.voters.get(&input) else {
+            return SealOutcome::UnknownProducer;
+        };
+        if !members.contains(&producer) {
+            return SealOutcome::UnknownProducer;
+        }
+        let key = match self.key_of(key) {
+            Ok(k) => k,
+            Err(attr) => return SealOutcome::MissingKey(attr),
+        };
+        if self.released.contains(&key) {
+            return SealOutcome::AlreadyReleased;
+        }
+        let partition = self.open.entry(key.clone()).or_insert_with(|| Partition {
+            opened_at: now,
+            ..Partition::default()
+        });
+        partition.votes.entry(input).or_default().insert(producer);
+        if !Self::complete(self.vote, &self.voters, partition) {
+            return SealOutcome::Voted;
+        }
+        let partition = self.open.remove(&key).unwrap_or_default();
+        if self.last.as_ref() == Some(&key) {
+            self.last = None;
+        }
+        self.held -= partition.records.len() + partition.reads.len();
+        let mut records = partition.records;
+        records.sort_by_key(|r| (r.producer, r.seq));
+        let mut reads = partition.reads;
+        reads.sort_by_key(|r| (r.producer, r.seq));
+        let tuple = self.to_tuple(&key);
+        self.released.insert(key);
+        SealOutcome::Released(Release {
+            key: tuple,
+            records,
+            sealed_inputs: self.voters.keys().copied().collect(),
+            reads,
+        })
+    }
+
+    fn complete(
+        vote: Vote,
+        voters: &BTreeMap<InputId, BTreeSet<ProducerId>>,
+        partition: &Partition,
+    ) -> bool {
+        voters.iter().all(|(input, members)| {
+            let got = partition.votes.get(input);
+            match vote {
+                Vote::Unanimous => members.iter().all(|p| got.is_some_and(|g| g.contains(p))),
+                Vote::Independent => members.is_empty() || got.is_some_and(|g| !g.is_empty()),
+            }
+        })
+    }
+
+    /// The partitions still open, oldest first.
+    pub fn unsealed(&self, now: u64) -> Vec<UnsealedPartition> {
+        let mut out: Vec<UnsealedPartition> = self
+            .open
+            .iter()
+            .map(|(key, p)| UnsealedPartition {
+                key: self.to_tuple(key),
+                held: p.records.len() + p.reads.len(),
+                missing: self
+                    .voters
+                    .iter()
+                    .flat_map(|(input, members)| {
+                        let got = p.votes.get(input);
+                        members
+                            .iter()
+                            .filter(move |m| !got.is_some_and(|g| g.contains(m)))
+                            .copied()
+                    })
+                    .collect(),
+                age: now.saturating_sub(p.opened_at),
+            })
+            .collect();
+        out.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        out
+    }
+
+    /// Empties the buffer at the end of a run: every record and read still
+    /// held, for the dead-letter path.
+    pub fn drain_unsealed(&mut self) -> Vec<HeldRecord> {
+        let open = std::mem::take(&mut self.open);
+        self.held = 0;
+        self.last = None;
+        open.into_values()
+            .flat_map(|p| p.records.into_iter().chain(p.reads))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blazes_core::attrs;
+
+    fn rec(input: InputId, producer: u32, seq: u64, batch: i64, word: &str) -> HeldRecord {
+        HeldRecord {
+            input,
+            producer: ProducerId(producer),
+            seq,
+            payload: Tuple::new().with("batch", batch).with("word", word),
+        }
+    }
+
+    fn two_producer_buffer(vote: Vote) -> SealBuffer {
+        let voters = BTreeMap::from([(0, BTreeSet::from([ProducerId(1), ProducerId(2)]))]);
+        SealBuffer::new(attrs(["batch"]), vote, voters, BTreeSet::from([1]), 100)
+    }
+
+    #[test]
+    fn unanimous_vote_releases_in_producer_then_seq_order() {
+        let mut b = two_producer_buffer(Vote::Unanimous);
+        let key = Tuple::new().with("batch", 1);
+        assert_eq!(b.offer(rec(0, 2, 5, 1, "b"), 0), Admission::Held);
+        assert_eq!(b.offer(rec(0, 1, 9, 1, "a"), 1), Admission::Held);
+        assert_eq!(b.offer(rec(1, 7, 0, 1, "read"), 2), Admission::Held);
+        assert_eq!(b.seal(0, ProducerId(2), &key, 3), SealOutcome::Voted);
+        assert!(
+            matches!(
+                b.offer(rec(0, 2, 6, 1, "after-seal"), 3),
+                Admission::Late(_)
+            ),
+            "a record after its producer's own seal is late even before the release"
+        );
+        assert_eq!(b.unsealed(10)[0].missing, vec![ProducerId(1)]);
+        assert_eq!(b.unsealed(10)[0].age, 10);
+        let SealOutcome::Released(r) = b.seal(0, ProducerId(1), &key, 4) else {
+            panic!("vote complete");
+        };
+        let order: Vec<(u32, u64)> = r.records.iter().map(|h| (h.producer.0, h.seq)).collect();
+        assert_eq!(order, vec![(1, 9), (2, 5)]);
+        assert_eq!(r.reads.len(), 1);
+        assert_eq!(b.held(), 0);
+        assert!(matches!(
+            b.offer(rec(0, 1, 10, 1, "x"), 5),
+            Admission::Late(_)
+        ));
+        assert!(matches!(
+            b.offer(rec(1, 7, 1, 1, "q"), 5),
+            Admission::Ready(_)
+        ));
+        assert_eq!(
+            b.seal(0, ProducerId(1), &key, 6),
+            SealOutcome::AlreadyReleased
+        );
+    }
+
+    #[test]
+    fn independent_vote_needs_one_member_seal_and_strangers_do_not_vote() {
+        let mut b = two_producer_buffer(Vote::Independent);
+        let key = Tuple::new().with("batch", 3);
+        b.offer(rec(0, 1, 0, 3, "a"), 0);
+        assert_eq!(
+            b.seal(0, ProducerId(9), &key, 1),
+            SealOutcome::UnknownProducer
+        );
+        assert!(matches!(
+            b.seal(0, ProducerId(1), &key, 2),
+            SealOutcome::Released(_)
+        ));
+    }
+
+    #[test]
+    fn records_without_the_key_and_unsealed_partitions_are_reported() {
+        let mut b = two_producer_buffer(Vote::Unanimous);
+        let keyless = HeldRecord {
+            input: 0,
+            producer: ProducerId(1),
+            seq: 0,
+            payload: Tuple::new().with("word", "a"),
+        };
+        assert!(matches!(b.offer(keyless, 0), Admission::MissingKey(a, _) if a == "batch"));
+        b.offer(rec(0, 1, 1, 4, "a"), 0);
+        assert!(!b.is_full());
+        assert_eq!(b.drain_unsealed().len(), 1);
+        assert_eq!(b.held(), 0);
+    }
+}

@@ -1,0 +1,219 @@
+//! Static ordering (runtime spec, "Sequencer"): inputs carry a replay-stable
+//! `seq` attribute (a Storm-style batch id), and the wrapper applies whole
+//! batches in `seq` order, with no service, like a transactional commit order.
+//!
+//! Each producer emits its batches in `seq` order, so a producer is done with
+//! batch `b` once it has sent a record of a later batch, sealed `b`, or ended.
+//! A batch is applied when every producer is done with it and with every
+//! batch before it; its records go in producer-then-seq order, followed by
+//! `on_seal` for the batch. Sans-IO like the seal buffer.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use blazes_core::AttrSet;
+
+use super::envelope::ProducerId;
+use super::seal_buffer::HeldRecord;
+use crate::tuple::Tuple;
+
+#[derive(Debug, Default, Clone)]
+struct Progress {
+    /// Every batch strictly below this one is done.
+    below: Option<Tuple>,
+    /// Every batch up to and including this one is done (seals).
+    through: Option<Tuple>,
+    ended: bool,
+}
+
+impl Progress {
+    fn done_with(&self, batch: &Tuple) -> bool {
+        self.ended
+            || self.below.as_ref().is_some_and(|b| b > batch)
+            || self.through.as_ref().is_some_and(|t| t >= batch)
+    }
+}
+
+/// A batch ready to apply.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Batch {
+    /// The `seq` attribute values.
+    pub seq: Tuple,
+    /// Its records, by producer then seq.
+    pub records: Vec<HeldRecord>,
+}
+
+/// What to do with an offered record.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Held until its batch is applied.
+    Held,
+    /// Its batch was already applied, or its producer had moved past it:
+    /// dead-letter it.
+    Late(HeldRecord),
+    /// It lacks this attribute of the `seq` key: dead-letter it.
+    MissingKey(String, HeldRecord),
+}
+
+/// Applies the batches of one input in `seq` order.
+#[derive(Debug)]
+pub struct StaticOrder {
+    seq: AttrSet,
+    producers: BTreeSet<ProducerId>,
+    progress: HashMap<ProducerId, Progress>,
+    pending: BTreeMap<Tuple, Vec<HeldRecord>>,
+    applied_through: Option<Tuple>,
+    held: usize,
+}
+
+impl StaticOrder {
+    /// An orderer on the `seq` attributes for the given producers.
+    pub fn new(seq: AttrSet, producers: BTreeSet<ProducerId>) -> StaticOrder {
+        StaticOrder {
+            seq,
+            producers,
+            progress: HashMap::new(),
+            pending: BTreeMap::new(),
+            applied_through: None,
+            held: 0,
+        }
+    }
+
+    /// Records currently held.
+    pub fn held(&self) -> usize {
+        self.held
+    }
+
+    fn seq_of(&self, tuple: &Tuple) -> Result<Tuple, String> {
+        let mut key = Tuple::new();
+        for attr in &self.seq {
+            match tuple.get(attr) {
+                Some(v) => key.set(attr, v.clone()),
+                None => return Err(attr.clone()),
+            }
+        }
+        Ok(key)
+    }
+
+    /// True when offering `tuple` would start a new pending batch.
+    pub fn would_open(&self, tuple: &Tuple) -> bool {
+        match self.seq_of(tuple) {
+            Ok(batch) => {
+                !self.pending.contains_key(&batch)
+                    && self.applied_through.as_ref().is_none_or(|a| *a < batch)
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Offers a record.
+    pub fn offer(&mut self, record: HeldRecord) -> Placement {
+        let batch = match self.seq_of(&record.payload) {
+            Ok(b) => b,
+            Err(attr) => return Placement::MissingKey(attr, record),
+        };
+        if self.applied_through.as_ref().is_some_and(|a| *a >= batch) {
+            return Placement::Late(record);
+        }
+        let progress = self.progress.entry(record.producer).or_default();
+        let behind = progress.below.as_ref().is_some_and(|b| *b > batch)
+            || progress.through.as_ref().is_some_and(|t| *t >= batch);
+        if behind {
+            // The producer had already moved past this batch.
+            return Placement::Late(record);
+        }
+        if progress.below.as_ref().is_none_or(|b| *b < batch) {
+            progress.below = Some(batch.clone());
+        }
+        self.pending.entry(batch).or_default().push(record);
+        self.held += 1;
+        Placement::Held
+    }
+
+    /// A seal from `producer`; only seals on exactly the `seq` attributes
+    /// count as progress. Returns false when the seal is not such a seal.
+    pub fn seal(&mut self, producer: ProducerId, key: &Tuple) -> bool {
+        let names: AttrSet = key.fields().map(|(n, _)| n.to_string()).collect();
+        if names != self.seq {
+            return false;
+        }
+        let progress = self.progress.entry(producer).or_default();
+        if progress.through.as_ref().is_none_or(|t| t < key) {
+            progress.through = Some(key.clone());
+        }
+        true
+    }
+
+    /// `producer` will send nothing more.
+    pub fn end(&mut self, producer: ProducerId) {
+        self.progress.entry(producer).or_default().ended = true;
+    }
+
+    /// The batches that can now be applied, in `seq` order.
+    pub fn ready(&mut self) -> Vec<Batch> {
+        let mut out = Vec::new();
+        while let Some((first, _)) = self.pending.first_key_value() {
+            let done = self.producers.iter().all(|p| {
+                self.progress
+                    .get(p)
+                    .is_some_and(|progress| progress.done_with(first))
+            });
+            if !done {
+                break;
+            }
+            let Some((seq, mut records)) = self.pending.pop_first() else {
+                break;
+            };
+            records.sort_by_key(|r| (r.producer, r.seq));
+            self.held -= records.len();
+            self.applied_through = Some(seq.clone());
+            out.push(Batch { seq, records });
+        }
+        out
+    }
+
+    /// Empties the orderer at the end of a run: records whose batch never
+    /// completed, for the dead-letter path.
+    pub fn drain_pending(&mut self) -> Vec<HeldRecord> {
+        self.held = 0;
+        std::mem::take(&mut self.pending)
+            .into_values()
+            .flatten()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blazes_core::attrs;
+
+    fn rec(producer: u32, seq: u64, batch: i64) -> HeldRecord {
+        HeldRecord {
+            input: 0,
+            producer: ProducerId(producer),
+            seq,
+            payload: Tuple::new().with("batch", batch),
+        }
+    }
+
+    #[test]
+    fn batches_apply_in_seq_order_once_every_producer_moved_on() {
+        let p = BTreeSet::from([ProducerId(1), ProducerId(2)]);
+        let mut o = StaticOrder::new(attrs(["batch"]), p);
+        o.offer(rec(2, 0, 2));
+        o.offer(rec(1, 0, 1));
+        assert!(o.ready().is_empty(), "producer 1 may still send batch 1");
+        o.offer(rec(1, 1, 2));
+        let ready = o.ready();
+        assert_eq!(ready.len(), 1);
+        assert_eq!(ready[0].seq, Tuple::new().with("batch", 1));
+        assert!(matches!(o.offer(rec(2, 1, 1)), Placement::Late(_)));
+        assert!(o.seal(ProducerId(1), &Tuple::new().with("batch", 2)));
+        assert!(!o.seal(ProducerId(1), &Tuple::new().with("other", 2)));
+        assert!(o.ready().is_empty(), "producer 2 has not finished batch 2");
+        o.end(ProducerId(2));
+        let ready = o.ready();
+        assert_eq!(ready[0].records.len(), 2);
+        assert_eq!(o.held(), 0);
+    }
+}

@@ -1,0 +1,567 @@
+//! The deployed dataflow: every component instance and source producer with
+//! its identity, the streams out of each, who must seal or end each input,
+//! and the ordered groups. Built once from the dataflow, the analysis and
+//! the deployment; shared read-only by the tokio runner and the simulator.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use blazes_core::{Analysis, Dataflow, Endpoint};
+
+use super::deployment::{Deployment, Routing};
+use super::envelope::{InputId, OutputId, ProducerId};
+use super::error::BuildError;
+use super::plan::{ComponentPlan, InputMode};
+
+/// Index of a sink.
+pub type SinkId = usize;
+/// Index of a dynamically ordered group.
+pub type GroupId = usize;
+
+/// Where a stream goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamTarget {
+    /// An input interface of a component.
+    Input {
+        /// The component's index.
+        component: usize,
+        /// The input's index.
+        input: InputId,
+    },
+    /// A sink.
+    Sink(SinkId),
+}
+
+/// One stream out of an output interface or a source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamOut {
+    /// Its consumer.
+    pub target: StreamTarget,
+    /// How records choose consumer instances.
+    pub routing: Routing,
+    /// The stream goes from a component back to itself: each instance feeds
+    /// only itself.
+    pub self_loop: bool,
+}
+
+/// A deployed component.
+#[derive(Clone, Debug)]
+pub struct ComponentInfo {
+    /// Its name.
+    pub name: String,
+    /// Its input interfaces.
+    pub inputs: Vec<String>,
+    /// Its output interfaces.
+    pub outputs: Vec<String>,
+    /// Its instances.
+    pub instances: Vec<ProducerId>,
+    /// True for a replicated (`rep`) component.
+    pub rep: bool,
+    /// The wrappers the plan puts on its inputs.
+    pub plan: ComponentPlan,
+    /// For each output, the inputs with a path into it (an output ends when
+    /// they have ended).
+    pub feeds: Vec<Vec<InputId>>,
+    /// For each output reached only by confluent paths, the inputs whose
+    /// seals it forwards; `None` when an order-sensitive path reaches it.
+    pub forwards: Vec<Option<Vec<InputId>>>,
+    /// The ordered group of each instance, when an input is dynamically ordered.
+    pub groups: Vec<Option<GroupId>>,
+    /// The streams out of each output.
+    pub streams: Vec<Vec<StreamOut>>,
+}
+
+/// A deployed source.
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    /// Its name.
+    pub name: String,
+    /// Its producers.
+    pub producers: Vec<ProducerId>,
+    /// Its streams.
+    pub streams: Vec<StreamOut>,
+}
+
+/// A dynamically ordered group: the instances that apply one total order.
+#[derive(Clone, Debug)]
+pub struct GroupInfo {
+    /// Its name, passed to the sequencer.
+    pub name: String,
+    /// Its members.
+    pub members: Vec<ProducerId>,
+    /// The producers whose messages it orders.
+    pub producers: BTreeSet<ProducerId>,
+}
+
+/// Who a producer id is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeRef {
+    /// Instance `index` of component `component`.
+    Instance {
+        /// The component's index.
+        component: usize,
+        /// The instance's index within the component.
+        index: usize,
+    },
+    /// Producer `index` of source `source`.
+    Source {
+        /// The source's index.
+        source: usize,
+        /// The producer's index within the source.
+        index: usize,
+    },
+}
+
+/// The deployed dataflow.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    /// The components, in dataflow order.
+    pub components: Vec<ComponentInfo>,
+    /// The sources, by first mention.
+    pub sources: Vec<SourceInfo>,
+    /// The sinks, by first mention.
+    pub sinks: Vec<String>,
+    /// The dynamically ordered groups.
+    pub groups: Vec<GroupInfo>,
+    /// Every producer id, indexed by its number.
+    pub nodes: Vec<NodeRef>,
+    /// The seal-buffer bound per instance.
+    pub buffer_capacity: usize,
+    /// The channel capacity under tokio.
+    pub channel_capacity: usize,
+    /// The seed of random choices.
+    pub seed: u64,
+    expected: HashMap<(ProducerId, InputId), BTreeSet<ProducerId>>,
+    sink_producers: Vec<BTreeSet<ProducerId>>,
+}
+
+fn default_routing(consumer_rep: bool, consumer_instances: usize) -> Routing {
+    if consumer_rep || consumer_instances == 1 {
+        Routing::Broadcast
+    } else {
+        Routing::Random
+    }
+}
+
+impl Topology {
+    /// Deploys `dataflow` with the plan of `analysis`.
+    pub fn build(
+        dataflow: &Dataflow,
+        analysis: &Analysis,
+        deployment: &Deployment,
+    ) -> Result<Topology, BuildError> {
+        let mut topology = Topology {
+            components: Vec::new(),
+            sources: Vec::new(),
+            sinks: Vec::new(),
+            groups: Vec::new(),
+            nodes: Vec::new(),
+            buffer_capacity: deployment.buffer_capacity,
+            channel_capacity: deployment.channel_capacity,
+            seed: deployment.seed,
+            expected: HashMap::new(),
+            sink_producers: Vec::new(),
+        };
+        topology.add_components(dataflow, analysis, deployment)?;
+        topology.add_externals(dataflow, deployment);
+        topology.add_streams(dataflow, deployment)?;
+        topology.add_groups();
+        topology.compute_expected();
+        topology.reject_cycles()?;
+        Ok(topology)
+    }
+
+    fn add_components(
+        &mut self,
+        dataflow: &Dataflow,
+        analysis: &Analysis,
+        deployment: &Deployment,
+    ) -> Result<(), BuildError> {
+        for (ci, component) in dataflow.components.iter().enumerate() {
+            let count = deployment
+                .instances
+                .get(&component.name)
+                .copied()
+                .unwrap_or(1);
+            let inputs: Vec<String> = component.inputs().iter().map(|s| s.to_string()).collect();
+            let outputs: Vec<String> = component.outputs().iter().map(|s| s.to_string()).collect();
+            let index_of = |list: &[String], name: &str| list.iter().position(|x| x == name);
+            let mut feeds = vec![Vec::new(); outputs.len()];
+            let mut forwards: Vec<Option<Vec<InputId>>> = vec![Some(Vec::new()); outputs.len()];
+            for path in &component.paths {
+                let (Some(i), Some(o)) =
+                    (index_of(&inputs, &path.from), index_of(&outputs, &path.to))
+                else {
+                    continue;
+                };
+                if !feeds[o].contains(&i) {
+                    feeds[o].push(i);
+                }
+                if path.annotation.kind.is_order_sensitive() {
+                    forwards[o] = None;
+                } else if let Some(f) = forwards[o].as_mut()
+                    && !f.contains(&i)
+                {
+                    f.push(i);
+                }
+            }
+            for (o, f) in forwards.iter_mut().enumerate() {
+                if feeds[o].is_empty() {
+                    // An output no path reaches depends on every input.
+                    feeds[o] = (0..inputs.len()).collect();
+                    *f = None;
+                }
+            }
+            let instances = (0..count)
+                .map(|index| {
+                    self.nodes.push(NodeRef::Instance {
+                        component: ci,
+                        index,
+                    });
+                    ProducerId((self.nodes.len() - 1) as u32)
+                })
+                .collect();
+            self.components.push(ComponentInfo {
+                name: component.name.clone(),
+                inputs,
+                streams: vec![Vec::new(); outputs.len()],
+                outputs,
+                instances,
+                rep: component.rep,
+                plan: ComponentPlan::for_component(component, analysis, deployment.coordination)?,
+                feeds,
+                forwards,
+                groups: vec![None; count],
+            });
+        }
+        Ok(())
+    }
+
+    fn add_externals(&mut self, dataflow: &Dataflow, deployment: &Deployment) {
+        for stream in &dataflow.streams {
+            if let Endpoint::External(name) = &stream.from
+                && !self.sources.iter().any(|s| &s.name == name)
+            {
+                let count = deployment.producers.get(name).copied().unwrap_or(1);
+                let si = self.sources.len();
+                let producers = (0..count)
+                    .map(|index| {
+                        self.nodes.push(NodeRef::Source { source: si, index });
+                        ProducerId((self.nodes.len() - 1) as u32)
+                    })
+                    .collect();
+                self.sources.push(SourceInfo {
+                    name: name.clone(),
+                    producers,
+                    streams: Vec::new(),
+                });
+            }
+            if let Endpoint::External(name) = &stream.to
+                && !self.sinks.contains(name)
+            {
+                self.sinks.push(name.clone());
+            }
+        }
+        self.sink_producers = vec![BTreeSet::new(); self.sinks.len()];
+    }
+
+    fn find_port(&self, endpoint: &Endpoint, outputs: bool) -> Result<(usize, usize), BuildError> {
+        let Endpoint::Port {
+            component,
+            interface,
+        } = endpoint
+        else {
+            return Err(BuildError::UnknownEndpoint(endpoint.to_string()));
+        };
+        let ci = self
+            .components
+            .iter()
+            .position(|c| &c.name == component)
+            .ok_or_else(|| BuildError::UnknownEndpoint(endpoint.to_string()))?;
+        let list = if outputs {
+            &self.components[ci].outputs
+        } else {
+            &self.components[ci].inputs
+        };
+        let ii = list
+            .iter()
+            .position(|i| i == interface)
+            .ok_or_else(|| BuildError::UnknownEndpoint(endpoint.to_string()))?;
+        Ok((ci, ii))
+    }
+
+    fn add_streams(
+        &mut self,
+        dataflow: &Dataflow,
+        deployment: &Deployment,
+    ) -> Result<(), BuildError> {
+        for stream in &dataflow.streams {
+            let key = (stream.from.to_string(), stream.to.to_string());
+            let (target, routing) = match &stream.to {
+                Endpoint::External(name) => {
+                    let sink = self
+                        .sinks
+                        .iter()
+                        .position(|s| s == name)
+                        .unwrap_or_default();
+                    (StreamTarget::Sink(sink), Routing::Broadcast)
+                }
+                port => {
+                    let (component, input) = self.find_port(port, false)?;
+                    let info = &self.components[component];
+                    let routing = deployment
+                        .routing
+                        .get(&key)
+                        .cloned()
+                        .unwrap_or_else(|| default_routing(info.rep, info.instances.len()));
+                    (StreamTarget::Input { component, input }, routing)
+                }
+            };
+            match &stream.from {
+                Endpoint::External(name) => {
+                    let si = self
+                        .sources
+                        .iter()
+                        .position(|s| &s.name == name)
+                        .unwrap_or_default();
+                    self.sources[si].streams.push(StreamOut {
+                        target,
+                        routing,
+                        self_loop: false,
+                    });
+                }
+                port => {
+                    let (ci, oi) = self.find_port(port, true)?;
+                    let self_loop =
+                        matches!(target, StreamTarget::Input { component, .. } if component == ci);
+                    self.components[ci].streams[oi].push(StreamOut {
+                        target,
+                        routing,
+                        self_loop,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn add_groups(&mut self) {
+        for ci in 0..self.components.len() {
+            let info = &self.components[ci];
+            if !info.plan.is_dynamically_ordered() {
+                continue;
+            }
+            let name = info.name.clone();
+            let members = info.instances.clone();
+            if info.rep {
+                let g = self.groups.len();
+                self.groups.push(GroupInfo {
+                    name,
+                    members,
+                    producers: BTreeSet::new(),
+                });
+                self.components[ci].groups = vec![Some(g); self.groups[g].members.len()];
+            } else {
+                for (index, member) in members.into_iter().enumerate() {
+                    let g = self.groups.len();
+                    self.groups.push(GroupInfo {
+                        name: format!("{name}[{index}]"),
+                        members: vec![member],
+                        producers: BTreeSet::new(),
+                    });
+                    self.components[ci].groups[index] = Some(g);
+                }
+            }
+        }
+    }
+
+    /// Every (producer, stream) pair, with the producer's index among its peers.
+    fn producer_streams(&self) -> Vec<(ProducerId, usize, Option<usize>, &StreamOut)> {
+        let mut out = Vec::new();
+        for (ci, c) in self.components.iter().enumerate() {
+            for streams in &c.streams {
+                for s in streams {
+                    for (index, p) in c.instances.iter().enumerate() {
+                        out.push((*p, index, Some(ci), s));
+                    }
+                }
+            }
+        }
+        for source in &self.sources {
+            for s in &source.streams {
+                for (index, p) in source.producers.iter().enumerate() {
+                    out.push((*p, index, None, s));
+                }
+            }
+        }
+        out
+    }
+
+    fn compute_expected(&mut self) {
+        let mut expected: HashMap<(ProducerId, InputId), BTreeSet<ProducerId>> = HashMap::new();
+        let mut group_producers: BTreeMap<GroupId, BTreeSet<ProducerId>> = BTreeMap::new();
+        let mut sink_producers = vec![BTreeSet::new(); self.sinks.len()];
+        for (producer, index, _, stream) in self.producer_streams() {
+            match &stream.target {
+                StreamTarget::Sink(s) => {
+                    sink_producers[*s].insert(producer);
+                }
+                StreamTarget::Input { component, input } => {
+                    let info = &self.components[*component];
+                    let ordered = info.plan.inputs[*input] == InputMode::DynamicOrder;
+                    for (ci, consumer) in info.instances.iter().enumerate() {
+                        let reached = if stream.self_loop {
+                            false
+                        } else if ordered && info.rep {
+                            true
+                        } else {
+                            match stream.routing {
+                                Routing::Paired => index % info.instances.len() == ci,
+                                _ => true,
+                            }
+                        };
+                        if reached {
+                            expected
+                                .entry((*consumer, *input))
+                                .or_default()
+                                .insert(producer);
+                            if ordered && let Some(g) = info.groups[ci] {
+                                group_producers.entry(g).or_default().insert(producer);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (g, producers) in group_producers {
+            self.groups[g].producers = producers;
+        }
+        self.expected = expected;
+        self.sink_producers = sink_producers;
+    }
+
+    /// Port-level cycles other than a component's stream to itself would
+    /// keep end-of-stream from ever propagating: they are rejected.
+    fn reject_cycles(&self) -> Result<(), BuildError> {
+        // Nodes: (component, output); edges: output -> (consumer's outputs fed by that input).
+        let mut edges: BTreeMap<(usize, usize), Vec<(usize, usize)>> = BTreeMap::new();
+        for (ci, c) in self.components.iter().enumerate() {
+            for (oi, streams) in c.streams.iter().enumerate() {
+                for s in streams.iter().filter(|s| !s.self_loop) {
+                    if let StreamTarget::Input { component, input } = s.target {
+                        let consumer = &self.components[component];
+                        for (o2, feeds) in consumer.feeds.iter().enumerate() {
+                            if feeds.contains(&input) {
+                                edges.entry((ci, oi)).or_default().push((component, o2));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut state: BTreeMap<(usize, usize), u8> = BTreeMap::new();
+        fn visit(
+            node: (usize, usize),
+            edges: &BTreeMap<(usize, usize), Vec<(usize, usize)>>,
+            state: &mut BTreeMap<(usize, usize), u8>,
+        ) -> Option<(usize, usize)> {
+            match state.get(&node) {
+                Some(1) => return Some(node),
+                Some(_) => return None,
+                None => {}
+            }
+            state.insert(node, 1);
+            for next in edges.get(&node).into_iter().flatten() {
+                if let Some(found) = visit(*next, edges, state) {
+                    return Some(found);
+                }
+            }
+            state.insert(node, 2);
+            None
+        }
+        for node in edges.keys() {
+            if let Some((ci, oi)) = visit(*node, &edges, &mut state) {
+                let c = &self.components[ci];
+                return Err(BuildError::Deployment(format!(
+                    "`{}.{}` is on a cycle between components; only a component's stream to itself is supported",
+                    c.name, c.outputs[oi]
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The producers that must seal or end input `input` of instance `instance`.
+    pub fn expected(&self, instance: ProducerId, input: InputId) -> BTreeSet<ProducerId> {
+        self.expected
+            .get(&(instance, input))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The producers that feed sink `sink`.
+    pub fn sink_producers(&self, sink: SinkId) -> &BTreeSet<ProducerId> {
+        &self.sink_producers[sink]
+    }
+
+    /// Who a producer id is.
+    pub fn node(&self, id: ProducerId) -> Option<NodeRef> {
+        self.nodes.get(id.0 as usize).copied()
+    }
+
+    /// A producer's name for reports: `Component[i]` or `source[i]`.
+    pub fn describe(&self, id: ProducerId) -> String {
+        match self.node(id) {
+            Some(NodeRef::Instance { component, index }) => {
+                format!("{}[{index}]", self.components[component].name)
+            }
+            Some(NodeRef::Source { source, index }) => {
+                format!("{}[{index}]", self.sources[source].name)
+            }
+            None => id.to_string(),
+        }
+    }
+
+    /// The component instances, as (component index, instance id).
+    pub fn instances(&self) -> impl Iterator<Item = (usize, ProducerId)> + '_ {
+        self.components
+            .iter()
+            .enumerate()
+            .flat_map(|(ci, c)| c.instances.iter().map(move |p| (ci, *p)))
+    }
+
+    /// The index of a source by name.
+    pub fn source(&self, name: &str) -> Option<usize> {
+        self.sources.iter().position(|s| s.name == name)
+    }
+
+    /// The index of a sink by name.
+    pub fn sink(&self, name: &str) -> Option<SinkId> {
+        self.sinks.iter().position(|s| s == name)
+    }
+
+    /// The index of a component by name.
+    pub fn component(&self, name: &str) -> Option<usize> {
+        self.components.iter().position(|c| c.name == name)
+    }
+
+    /// The streams out of a producer's output (`None` for a source producer).
+    pub fn streams_of(&self, producer: ProducerId, output: Option<OutputId>) -> &[StreamOut] {
+        match (self.node(producer), output) {
+            (Some(NodeRef::Instance { component, .. }), Some(o)) => self.components[component]
+                .streams
+                .get(o)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            (Some(NodeRef::Source { source, .. }), None) => &self.sources[source].streams,
+            _ => &[],
+        }
+    }
+
+    /// A producer's index among its peers.
+    pub fn index_of(&self, producer: ProducerId) -> usize {
+        match self.node(producer) {
+            Some(NodeRef::Instance { index, .. } | NodeRef::Source { index, .. }) => index,
+            None => 0,
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! What each source producer emits during a run, in order (the simulator's
+//! scripts, and a convenient way to feed the tokio runner); every producer
+//! ends after its last event.
+
+use std::collections::BTreeMap;
+
+use crate::tuple::Tuple;
+
+/// One thing a source producer emits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceEvent {
+    /// A record.
+    Record(Tuple),
+    /// A seal of the partition with these seal-key values.
+    Seal(Tuple),
+}
+
+/// The scripts of the source producers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Workload {
+    scripts: BTreeMap<(String, usize), Vec<SourceEvent>>,
+}
+
+impl Workload {
+    /// No events.
+    pub fn new() -> Workload {
+        Workload::default()
+    }
+
+    /// Appends an event to producer `producer` of source `source`.
+    pub fn push(&mut self, source: &str, producer: usize, event: SourceEvent) {
+        self.scripts
+            .entry((source.to_string(), producer))
+            .or_default()
+            .push(event);
+    }
+
+    /// Appends a record (builder style).
+    pub fn record(mut self, source: &str, producer: usize, tuple: Tuple) -> Workload {
+        self.push(source, producer, SourceEvent::Record(tuple));
+        self
+    }
+
+    /// Appends a seal (builder style).
+    pub fn seal(mut self, source: &str, producer: usize, key: Tuple) -> Workload {
+        self.push(source, producer, SourceEvent::Seal(key));
+        self
+    }
+
+    /// The script of one producer.
+    pub fn script(&self, source: &str, producer: usize) -> &[SourceEvent] {
+        self.scripts
+            .get(&(source.to_string(), producer))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}

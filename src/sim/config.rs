@@ -1,0 +1,61 @@
+//! What the simulated schedule may do.
+
+/// The seed and the fault rates of one simulated run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    /// The seed of every choice the scheduler makes.
+    pub seed: u64,
+    /// Probability that a delivered message is delivered again later.
+    pub duplicate: f64,
+    /// Probability, per step, that a link replays its producer's messages
+    /// from a checkpoint.
+    pub replay: f64,
+    /// Probability, per step, that an instance crashes and restarts.
+    pub crash: f64,
+    /// Probability that a message from a sequencer overtakes the ones queued
+    /// before it (ordered messages carry their position, so a replica can
+    /// restore the order; direct links stay FIFO).
+    pub reorder: f64,
+    /// At most this many crashes per run.
+    pub max_crashes: u64,
+    /// Stop after this many steps (a run that needs more is reported truncated).
+    pub max_steps: u64,
+}
+
+impl SimConfig {
+    /// A fault-free schedule with the given seed.
+    pub fn new(seed: u64) -> SimConfig {
+        SimConfig {
+            seed,
+            duplicate: 0.0,
+            replay: 0.0,
+            crash: 0.0,
+            reorder: 0.0,
+            max_crashes: 0,
+            max_steps: 10_000_000,
+        }
+    }
+
+    /// Lets sequenced messages overtake each other with this probability
+    /// (builder style).
+    pub fn with_reordering(mut self, reorder: f64) -> SimConfig {
+        self.reorder = reorder;
+        self
+    }
+
+    /// The same schedule with duplicates, replays and crashes at the given
+    /// rates (builder style).
+    pub fn with_faults(
+        mut self,
+        duplicate: f64,
+        replay: f64,
+        crash: f64,
+        max_crashes: u64,
+    ) -> SimConfig {
+        self.duplicate = duplicate;
+        self.replay = replay;
+        self.crash = crash;
+        self.max_crashes = max_crashes;
+        self
+    }
+}

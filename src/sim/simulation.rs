@@ -1,0 +1,536 @@
+//! The seeded scheduler.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use blazes_core::{Analysis, Dataflow};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::config::SimConfig;
+use super::network::{From, Link, Message, To};
+use crate::runtime::deployment::Deployment;
+use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::error::BuildError;
+use crate::runtime::factories::Factories;
+use crate::runtime::instance::InstanceCore;
+use crate::runtime::report::RunReport;
+use crate::runtime::router::{Destination, Routed, route};
+use crate::runtime::runner::routing_rng;
+use crate::runtime::sequencer::SequencerCore;
+use crate::runtime::sink::SinkCollector;
+use crate::runtime::topology::Topology;
+use crate::runtime::workload::{SourceEvent, Workload};
+
+/// A dataflow ready to be simulated under many schedules.
+pub struct Simulation {
+    topology: Topology,
+    factories: Factories,
+}
+
+/// What one simulated run did.
+#[derive(Clone, Debug, Default)]
+pub struct SimOutcome {
+    /// Sinks, counters and dead letters, as a tokio run reports them.
+    pub report: RunReport,
+    /// Scheduler steps taken.
+    pub steps: u64,
+    /// Instances crashed and restarted.
+    pub crashes: u64,
+    /// Links replayed from a checkpoint.
+    pub replays: u64,
+    /// Messages duplicated by the network.
+    pub duplicated: u64,
+    /// Times every remaining message was held back by backpressure and one
+    /// was admitted beyond the bound to make progress.
+    pub stalls: u64,
+    /// The run hit `max_steps`.
+    pub truncated: bool,
+    /// A hash of every scheduling decision: equal seeds give equal hashes.
+    pub schedule_hash: u64,
+}
+
+struct SimInstance {
+    component: usize,
+    core: InstanceCore,
+    rng: ChaCha8Rng,
+    log: Vec<Inbound>,
+}
+
+struct SimSource {
+    id: ProducerId,
+    events: Vec<SourceEvent>,
+    next: usize,
+    seq: u64,
+    rng: ChaCha8Rng,
+    ended: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Action {
+    Emit(usize),
+    Deliver(usize),
+}
+
+struct Run<'a> {
+    topology: &'a Topology,
+    factories: &'a Factories,
+    rng: ChaCha8Rng,
+    links: Vec<Link>,
+    link_index: HashMap<(From, To), usize>,
+    instances: Vec<SimInstance>,
+    instance_index: HashMap<ProducerId, usize>,
+    sources: Vec<SimSource>,
+    sequencer: SequencerCore,
+    sinks: Vec<SinkCollector>,
+    dead: Vec<crate::runtime::DeadLetter>,
+    sequencer_duplicates: u64,
+    recovering: bool,
+    step: u64,
+    hash: u64,
+    routed: Vec<Routed>,
+}
+
+impl Simulation {
+    /// Deploys `dataflow` with the plan of `analysis` for simulation.
+    pub fn new(
+        dataflow: &Dataflow,
+        analysis: &Analysis,
+        deployment: &Deployment,
+        factories: Factories,
+    ) -> Result<Simulation, BuildError> {
+        let topology = Topology::build(dataflow, analysis, deployment)?;
+        for c in &topology.components {
+            factories.make(&c.name)?;
+        }
+        Ok(Simulation {
+            topology,
+            factories,
+        })
+    }
+
+    /// The deployed topology.
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// Runs `workload` under the schedule `config` describes.
+    pub fn run(&self, workload: &Workload, config: &SimConfig) -> Result<SimOutcome, BuildError> {
+        let mut run = Run::new(self, workload, config)?;
+        Ok(run.execute(config))
+    }
+}
+
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+impl<'a> Run<'a> {
+    fn new(
+        sim: &'a Simulation,
+        workload: &Workload,
+        config: &SimConfig,
+    ) -> Result<Run<'a>, BuildError> {
+        let topology = &sim.topology;
+        let mut instances = Vec::new();
+        let mut instance_index = HashMap::new();
+        for (ci, id) in topology.instances() {
+            let info = &topology.components[ci];
+            let core = InstanceCore::new(topology, info, id, sim.factories.make(&info.name)?);
+            instance_index.insert(id, instances.len());
+            instances.push(SimInstance {
+                component: ci,
+                core,
+                rng: routing_rng(topology.seed, id),
+                log: Vec::new(),
+            });
+        }
+        let mut sources = Vec::new();
+        for s in &topology.sources {
+            for (index, id) in s.producers.iter().enumerate() {
+                sources.push(SimSource {
+                    id: *id,
+                    events: workload.script(&s.name, index).to_vec(),
+                    next: 0,
+                    seq: 0,
+                    rng: routing_rng(topology.seed, *id),
+                    ended: false,
+                });
+            }
+        }
+        let sinks = (0..topology.sinks.len())
+            .map(|s| SinkCollector::new(topology.sink_producers(s).clone()))
+            .collect();
+        let mut run = Run {
+            topology,
+            factories: &sim.factories,
+            rng: ChaCha8Rng::seed_from_u64(config.seed),
+            links: Vec::new(),
+            link_index: HashMap::new(),
+            instances,
+            instance_index,
+            sources,
+            sequencer: SequencerCore::new(),
+            sinks,
+            dead: Vec::new(),
+            sequencer_duplicates: 0,
+            recovering: false,
+            step: 0,
+            hash: 0xcbf2_9ce4_8422_2325,
+            routed: Vec::new(),
+        };
+        for i in 0..run.instances.len() {
+            run.instances[i].core.start();
+            run.dispatch(i);
+        }
+        Ok(run)
+    }
+
+    fn note(&mut self, value: u64) {
+        for b in value.to_le_bytes() {
+            self.hash ^= u64::from(b);
+            self.hash = self.hash.wrapping_mul(FNV_PRIME);
+        }
+    }
+
+    fn link(&mut self, from: From, to: To) -> usize {
+        if let Some(i) = self.link_index.get(&(from, to)) {
+            return *i;
+        }
+        self.links.push(Link::new(from, to));
+        self.link_index.insert((from, to), self.links.len() - 1);
+        self.links.len() - 1
+    }
+
+    fn send(&mut self, from: From, to: To, message: Message) {
+        let l = self.link(from, to);
+        if self.recovering {
+            self.links[l].queue.push_back(super::network::Queued {
+                message,
+                original: None,
+            });
+        } else {
+            self.links[l].send(message);
+        }
+    }
+
+    fn send_routed(&mut self, from: ProducerId, routed: Routed) {
+        let (to, message) = match routed.to {
+            Destination::Instance(p) => (
+                To::Instance(p),
+                Message::Instance(Inbound::Direct {
+                    input: routed.input,
+                    envelope: routed.envelope,
+                }),
+            ),
+            Destination::Group(g) => (
+                To::Sequencer(g),
+                Message::Sequencer(routed.input, routed.envelope),
+            ),
+            Destination::Sink(s) => (To::Sink(s), Message::Sink(routed.envelope)),
+        };
+        self.send(From::Producer(from), to, message);
+    }
+
+    /// Routes what instance `i` emitted; self-loop messages are delivered
+    /// in place, in order.
+    fn dispatch(&mut self, i: usize) {
+        let me = self.instances[i].core.id();
+        let mut local: VecDeque<Inbound> = VecDeque::new();
+        loop {
+            let sends = self.instances[i].core.take_sends();
+            let dead = self.instances[i].core.take_dead_letters();
+            if !self.recovering {
+                self.dead.extend(dead);
+            }
+            for (output, envelope) in sends {
+                let mut routed = std::mem::take(&mut self.routed);
+                routed.clear();
+                route(
+                    self.topology,
+                    me,
+                    Some(output),
+                    envelope,
+                    &mut self.instances[i].rng,
+                    &mut routed,
+                );
+                for r in routed.drain(..) {
+                    if r.to == Destination::Instance(me) {
+                        local.push_back(Inbound::Direct {
+                            input: r.input,
+                            envelope: r.envelope,
+                        });
+                    } else {
+                        self.send_routed(me, r);
+                    }
+                }
+                self.routed = routed;
+            }
+            let Some(next) = local.pop_front() else { break };
+            self.instances[i].core.deliver(next, self.step);
+        }
+    }
+
+    fn enabled(&mut self, actions: &mut Vec<Action>) {
+        actions.clear();
+        for (s, source) in self.sources.iter().enumerate() {
+            if !source.ended {
+                actions.push(Action::Emit(s));
+            }
+        }
+        for l in 0..self.links.len() {
+            let Some(head) = self.links[l].queue.front() else {
+                self.links[l].blocked = false;
+                continue;
+            };
+            let blocked = match (&self.links[l].to, &head.message) {
+                (To::Instance(p), Message::Instance(m)) => self
+                    .instance_index
+                    .get(p)
+                    .is_some_and(|i| self.instances[*i].core.would_block(m)),
+                _ => false,
+            };
+            if blocked
+                && !self.links[l].blocked
+                && let To::Instance(p) = self.links[l].to
+                && let Some(i) = self.instance_index.get(&p)
+            {
+                self.instances[*i].core.note_backpressure();
+            }
+            self.links[l].blocked = blocked;
+            if !blocked {
+                actions.push(Action::Deliver(l));
+            }
+        }
+    }
+
+    fn execute(&mut self, config: &SimConfig) -> SimOutcome {
+        let mut outcome = SimOutcome::default();
+        let mut actions = Vec::new();
+        loop {
+            if self.step >= config.max_steps {
+                outcome.truncated = true;
+                break;
+            }
+            self.enabled(&mut actions);
+            let action = if actions.is_empty() {
+                match self.links.iter().position(|l| !l.queue.is_empty()) {
+                    Some(l) => {
+                        outcome.stalls += 1;
+                        if let To::Instance(p) = self.links[l].to
+                            && let Some(&i) = self.instance_index.get(&p)
+                        {
+                            self.instances[i].core.note_stall();
+                        }
+                        Action::Deliver(l)
+                    }
+                    None => break,
+                }
+            } else {
+                actions[self.rng.random_range(0..actions.len())]
+            };
+            self.step += 1;
+            if outcome.crashes < config.max_crashes && self.rng.random_bool(config.crash) {
+                self.crash();
+                outcome.crashes += 1;
+                continue;
+            }
+            if self.rng.random_bool(config.replay) && self.replay_some_link() {
+                outcome.replays += 1;
+            }
+            match action {
+                Action::Emit(s) => self.emit(s),
+                Action::Deliver(l) => {
+                    if self.deliver(l, config) {
+                        outcome.duplicated += 1;
+                    }
+                }
+            }
+        }
+        outcome.steps = self.step;
+        outcome.schedule_hash = self.hash;
+        outcome.report = self.finish();
+        outcome
+    }
+
+    fn emit(&mut self, s: usize) {
+        self.note(1);
+        self.note(s as u64);
+        let source = &mut self.sources[s];
+        let seq = source.seq;
+        source.seq += 1;
+        let envelope = match source.events.get(source.next) {
+            Some(SourceEvent::Record(t)) => Envelope::Record {
+                producer: source.id,
+                seq,
+                payload: t.clone(),
+            },
+            Some(SourceEvent::Seal(k)) => Envelope::Seal {
+                producer: source.id,
+                seq,
+                key: k.clone(),
+            },
+            None => {
+                source.ended = true;
+                Envelope::End {
+                    producer: source.id,
+                    seq,
+                }
+            }
+        };
+        source.next += 1;
+        let id = source.id;
+        let mut routed = std::mem::take(&mut self.routed);
+        routed.clear();
+        route(
+            self.topology,
+            id,
+            None,
+            envelope,
+            &mut self.sources[s].rng,
+            &mut routed,
+        );
+        for r in routed.drain(..) {
+            self.send_routed(id, r);
+        }
+        self.routed = routed;
+    }
+
+    /// Delivers the head of link `l`; true when the network duplicated it.
+    fn deliver(&mut self, l: usize, config: &SimConfig) -> bool {
+        let len = self.links[l].queue.len();
+        let index = if matches!(self.links[l].from, From::Sequencer(_))
+            && len > 1
+            && self.rng.random_bool(config.reorder)
+        {
+            self.rng.random_range(0..len)
+        } else {
+            0
+        };
+        let Some(queued) = self.links[l].pop_at(index) else {
+            return false;
+        };
+        self.note(2);
+        self.note(l as u64);
+        self.note(queued.message.envelope().seq());
+        let duplicated = self.rng.random_bool(config.duplicate);
+        if duplicated {
+            self.links[l].queue.push_back(queued.clone());
+        }
+        match (self.links[l].to, queued.message) {
+            (To::Instance(p), Message::Instance(inbound)) => {
+                if let Some(&i) = self.instance_index.get(&p) {
+                    self.instances[i].log.push(inbound.clone());
+                    self.instances[i].core.deliver(inbound, self.step);
+                    self.dispatch(i);
+                }
+            }
+            (To::Sequencer(g), Message::Sequencer(input, envelope)) => {
+                let group = &self.topology.groups[g];
+                match self
+                    .sequencer
+                    .assign(&group.name, envelope.producer(), envelope.seq())
+                {
+                    Some(position) => {
+                        for m in group.members.clone() {
+                            self.send(
+                                From::Sequencer(g),
+                                To::Instance(m),
+                                Message::Instance(Inbound::Ordered {
+                                    position,
+                                    input,
+                                    envelope: envelope.clone(),
+                                }),
+                            );
+                        }
+                    }
+                    None => self.sequencer_duplicates += 1,
+                }
+            }
+            (To::Sink(s), Message::Sink(envelope)) => self.sinks[s].deliver(envelope),
+            _ => {}
+        }
+        duplicated
+    }
+
+    /// Replays a random link from a random checkpoint; false if no link has
+    /// delivered anything yet.
+    fn replay_some_link(&mut self) -> bool {
+        let candidates: Vec<usize> = (0..self.links.len())
+            .filter(|l| self.links[*l].delivered > 0)
+            .collect();
+        if candidates.is_empty() {
+            return false;
+        }
+        let l = candidates[self.rng.random_range(0..candidates.len())];
+        let delivered = self.links[l].delivered;
+        let checkpoint = self.rng.random_range(0..delivered);
+        self.note(3);
+        self.note(l as u64);
+        self.note(checkpoint as u64);
+        self.links[l].replay(checkpoint, delivered);
+        true
+    }
+
+    /// Crashes a random instance: the messages in flight to it are lost; it
+    /// restarts from a fresh handler and its input log, and every producer
+    /// feeding it replays from a checkpoint at or before what it delivered.
+    fn crash(&mut self) {
+        if self.instances.is_empty() {
+            return;
+        }
+        let i = self.rng.random_range(0..self.instances.len());
+        let id = self.instances[i].core.id();
+        self.note(4);
+        self.note(u64::from(id.0));
+        tracing::debug!(instance = %id, step = self.step, "simulated crash");
+        let inbound: Vec<usize> = (0..self.links.len())
+            .filter(|l| self.links[*l].to == To::Instance(id))
+            .collect();
+        for &l in &inbound {
+            self.links[l].queue.clear();
+        }
+        let info = &self.topology.components[self.instances[i].component];
+        let Ok(handler) = self.factories.make(&info.name) else {
+            return;
+        };
+        let mut core = InstanceCore::new(self.topology, info, id, handler);
+        let log = std::mem::take(&mut self.instances[i].log);
+        self.recovering = true;
+        self.instances[i].rng = routing_rng(self.topology.seed, id);
+        core.start();
+        self.instances[i].core = core;
+        self.dispatch(i);
+        for message in &log {
+            self.instances[i].core.deliver(message.clone(), self.step);
+            self.dispatch(i);
+        }
+        self.recovering = false;
+        self.instances[i].log = log;
+        for l in inbound {
+            let delivered = self.links[l].delivered;
+            let checkpoint = self.rng.random_range(0..=delivered);
+            let end = self.links[l].history.len();
+            self.links[l].replay(checkpoint, end);
+        }
+    }
+
+    fn finish(&mut self) -> RunReport {
+        let mut report = RunReport::default();
+        for i in 0..self.instances.len() {
+            self.instances[i].core.shutdown(self.step);
+            self.dead.extend(self.instances[i].core.take_dead_letters());
+            report
+                .instances
+                .push(self.instances[i].core.snapshot(self.step));
+        }
+        report.dead_letters = std::mem::take(&mut self.dead);
+        report.sequencer_duplicates = self.sequencer_duplicates;
+        let sinks: BTreeMap<String, SinkCollector> = self
+            .topology
+            .sinks
+            .iter()
+            .cloned()
+            .zip(std::mem::take(&mut self.sinks))
+            .collect();
+        report.sinks = sinks;
+        report
+    }
+}
