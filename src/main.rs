@@ -25,7 +25,7 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
-        /// Print the derivation of one stream (an output `Comp.iface`, a sink
+        /// Print the derivation of one stream (`from->to`, an output `Comp.iface`, a sink
         /// or a source) and of everything it depends on.
         #[arg(long, value_name = "STREAM")]
         explain: Option<String>,

@@ -104,12 +104,20 @@ fn gates_text(gates: &[AttrSet]) -> String {
         .join("&")
 }
 
-/// The derivation of `node` (an output `Comp.iface` or a sink) and of every
-/// node it depends on, upstream first; `None` if there is no such node.
+/// The derivation of `node` (an output `Comp.iface`, a sink, a source, or a
+/// stream `from->to`) and of every node it depends on, upstream first; `None`
+/// if there is no such node.
 pub fn derivation_tree(analysis: &Analysis, node: &str) -> Option<String> {
     let mut roots: Vec<String> = Vec::new();
     let mut header = String::new();
-    if analysis.outputs.contains_key(node) {
+    if let Some(label) = analysis.streams.get(node) {
+        let (producer, _) = node.split_once("->")?;
+        let _ = writeln!(header, "{node} = {label}  (stream from {producer})");
+        if !analysis.outputs.contains_key(producer) {
+            return Some(header);
+        }
+        roots.push(producer.to_string());
+    } else if analysis.outputs.contains_key(node) {
         roots.push(node.to_string());
     } else if let Some(label) = analysis.sinks.get(node) {
         let feeds = analysis.sink_feeds.get(node).cloned().unwrap_or_default();
@@ -307,6 +315,17 @@ mod tests {
             "{text}"
         );
         assert!(derivation_tree(&a, "nowhere").is_none());
+        let stream = derivation_tree(&a, "Splitter.words->Count.words").unwrap();
+        assert!(stream.contains("Splitter.words = Async"), "{stream}");
+        assert!(
+            stream.ends_with("Splitter.words->Count.words = Async  (stream from Splitter.words)\n"),
+            "{stream}"
+        );
+        let source = derivation_tree(&a, "tweets->Splitter.tweets").unwrap();
+        assert_eq!(
+            source,
+            "tweets->Splitter.tweets = Async  (stream from tweets)\n"
+        );
     }
 
     #[test]
