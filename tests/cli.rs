@@ -108,40 +108,134 @@ fn explain_prints_the_derivation_of_one_stream() {
     assert!(stderr(&out).contains("no stream, output, sink or source named `nowhere`"));
 }
 
+/// One malformed file of each kind issue 2 lists, with the line:column the
+/// message must point at and a phrase it must contain.
+const MALFORMED: &[(&str, &str, &str, &str)] = &[
+    ("syntax", "components: {Splitter: [\n", ":2:", "error"),
+    (
+        "duplicate_component",
+        "Splitter:\n  annotation: { from: a, to: b, label: CR }\nSplitter:\n  rep: true\n",
+        ":3:1",
+        "Splitter",
+    ),
+    (
+        "duplicate_path_key",
+        "Splitter:\n  annotation: { from: a, from: c, to: b, label: CR }\n",
+        ":2:",
+        "from",
+    ),
+    (
+        "unknown_label",
+        "Splitter:\n  annotation: { from: a, to: b, label: XX }\n",
+        ":2:40",
+        "CR, CW, OR, OW",
+    ),
+    (
+        "missing_from",
+        "Splitter:\n  annotation: { to: b, label: CR }\n",
+        ":2:",
+        "from",
+    ),
+    (
+        "missing_to",
+        "Splitter:\n  annotation: { from: a, label: CR }\n",
+        ":2:",
+        "to",
+    ),
+    (
+        "missing_label",
+        "Splitter:\n  annotation: { from: a, to: b }\n",
+        ":2:",
+        "label",
+    ),
+    (
+        "gate_on_confluent_path",
+        "Splitter:\n  annotation: { from: a, to: b, label: CR, gate: [k] }\n",
+        ":2:",
+        "confluent",
+    ),
+    (
+        "conflicting_paths",
+        "Splitter:\n  annotation:\n    - { from: a, to: b, label: CR }\n    - { from: a, to: b, label: OW }\n",
+        ":4:",
+        "annotated twice",
+    ),
+    (
+        "unknown_component",
+        "components:\n  A:\n    annotation: { from: i, to: o, label: CR }\nstreams:\n  - { from: s, to: B.i }\n",
+        ":5:",
+        "unknown component `B`",
+    ),
+    (
+        "unknown_interface",
+        "components:\n  A:\n    annotation: { from: i, to: o, label: CR }\nstreams:\n  - { from: s, to: A.x }\n",
+        ":5:",
+        "no input interface `x`",
+    ),
+    (
+        "wrong_type_label",
+        "Splitter:\n  annotation: { from: a, to: b, label: 3 }\n",
+        ":2:",
+        "label",
+    ),
+    (
+        "wrong_type_rep",
+        "Splitter:\n  rep: often\n  annotation: { from: a, to: b, label: CR }\n",
+        ":2:",
+        "rep",
+    ),
+    (
+        "wrong_type_seal",
+        "components:\n  A:\n    annotation: { from: i, to: o, label: CR }\nstreams:\n  - { from: s, to: A.i, seal: { k: 1 } }\n",
+        ":5:",
+        "seal",
+    ),
+    (
+        "empty_seal",
+        "components:\n  A:\n    annotation: { from: i, to: o, label: CR }\nstreams:\n  - { from: s, to: A.i, seal: [] }\n",
+        ":5:",
+        "seal",
+    ),
+    (
+        "empty_fd",
+        "fds:\n  - { from: [], to: symbol }\ncomponents:\n  A:\n    annotation: { from: i, to: o, label: CR }\n",
+        ":2:",
+        "from",
+    ),
+    ("empty_file", "", "cli-empty_file.yaml", "empty"),
+    (
+        "billion_laughs",
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+         c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+         e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+        ":5:",
+        "alias",
+    ),
+];
+
 #[test]
-fn invalid_input_exits_2_with_a_located_message() {
-    let cases = [
-        ("syntax", "components: {Splitter: [\n", "cli-syntax.yaml:"),
-        (
-            "label",
-            "Splitter:\n  annotation: { from: a, to: b, label: XX }\n",
-            "cli-label.yaml:2:",
-        ),
-        (
-            "dup",
-            "Splitter:\n  annotation: { from: a, to: b, label: CR }\nSplitter:\n  rep: true\n",
-            "cli-dup.yaml:3:",
-        ),
-        ("empty", "", "cli-empty.yaml"),
-        (
-            "laughs",
-            "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
-             c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
-             e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
-            "cli-laughs.yaml:",
-        ),
-    ];
-    for (name, text, location) in cases {
+fn every_kind_of_malformed_file_exits_2_with_a_located_message() {
+    for (name, text, location, phrase) in MALFORMED {
         let path = scratch(name, text);
         let out = blazes(&["check", path.to_str().expect("utf-8 path")]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        let file = format!("cli-{name}.yaml");
+        assert!(err.contains(&file), "{name}: no file name in {err}");
         assert!(
             err.contains(location),
             "{name}: expected `{location}` in {err}"
         );
+        assert!(
+            err.to_lowercase().contains(&phrase.to_lowercase()),
+            "{name}: expected `{phrase}` in {err}"
+        );
         assert!(!err.contains("panicked"), "{name}: {err}");
     }
+}
+
+#[test]
+fn an_unreadable_file_exits_2() {
     let out = blazes(&["check", "no/such/file.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot read no/such/file.yaml"));
