@@ -25,7 +25,11 @@ pub fn describe(analysis: &Analysis) -> String {
             ),
             Strategy::Order { kind } => format!("ordering, {kind}"),
         };
-        let applied = if point.applied { "" } else { " (not permitted)" };
+        let applied = if point.applied {
+            ""
+        } else {
+            " (not permitted)"
+        };
         text += &format!(
             "  {}: {how} of inputs {} protecting {}{applied}\n",
             point.component,
@@ -36,11 +40,15 @@ pub fn describe(analysis: &Analysis) -> String {
     text += "Why\n";
     for point in &analysis.coordination {
         let reason = match &point.strategy {
-            Strategy::Seal { .. } => "its input is sealed on a key compatible with the gate of \
+            Strategy::Seal { .. } => {
+                "its input is sealed on a key compatible with the gate of \
                  the order-sensitive path: holding each partition until it is sealed makes the \
-                 output deterministic, with no global ordering",
-            Strategy::Order { .. } => "no seal compatible with the gate reaches it: only \
-                 ordering its inputs makes the replicas agree",
+                 output deterministic, with no global ordering"
+            }
+            Strategy::Order { .. } => {
+                "no seal compatible with the gate reaches it: only \
+                 ordering its inputs makes the replicas agree"
+            }
         };
         text += &format!("  {}: {reason}\n", point.component);
     }

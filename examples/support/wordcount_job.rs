@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use blazes::runtime::{
-    DataflowRunner, Deployment, Factories, RunError, RunReport, Routing, Workload,
+    DataflowRunner, Deployment, Factories, Routing, RunError, RunReport, Workload,
 };
 use blazes::{Analysis, Dataflow, Emit, Tuple};
 
@@ -17,15 +17,32 @@ pub type Counts = BTreeMap<(i64, String), i64>;
 
 /// The words tweets are made of.
 const VOCABULARY: &[&str] = &[
-    "blazes", "storm", "seal", "order", "tweet", "count", "batch", "word", "commit", "stream",
-    "cloud", "replica", "punctuation", "monotone", "confluent", "sequencer",
+    "blazes",
+    "storm",
+    "seal",
+    "order",
+    "tweet",
+    "count",
+    "batch",
+    "word",
+    "commit",
+    "stream",
+    "cloud",
+    "replica",
+    "punctuation",
+    "monotone",
+    "confluent",
+    "sequencer",
 ];
 
 /// What Splitter does: one word tuple per word of the tweet, keeping its batch.
 fn split(tweet: &Tuple, out: &mut Emit) {
     let batch = tweet.int("batch").unwrap_or_default();
     for word in tweet.str("text").unwrap_or_default().split_whitespace() {
-        out.emit("words", Tuple::new().with("word", word).with("batch", batch));
+        out.emit(
+            "words",
+            Tuple::new().with("word", word).with("batch", batch),
+        );
     }
 }
 
@@ -197,7 +214,11 @@ impl Variant {
     pub fn job(self) -> (Dataflow, Analysis, Factories) {
         match self {
             Variant::Sealed => (sealed::dataflow(), sealed::analysis(), sealed::factories()),
-            Variant::Ordered => (ordered::dataflow(), ordered::analysis(), ordered::factories()),
+            Variant::Ordered => (
+                ordered::dataflow(),
+                ordered::analysis(),
+                ordered::factories(),
+            ),
         }
     }
 }
@@ -220,7 +241,9 @@ pub fn tweets(batches: i64, tweets: i64) -> (Workload, Counts) {
                 *expected.entry((batch, word.to_string())).or_default() += 1;
                 text.push(word);
             }
-            let tweet = Tuple::new().with("batch", batch).with("text", text.join(" "));
+            let tweet = Tuple::new()
+                .with("batch", batch)
+                .with("text", text.join(" "));
             workload = workload.record("tweets", 0, tweet);
         }
         workload = workload.seal("tweets", 0, Tuple::new().with("batch", batch));

@@ -24,9 +24,9 @@ pub fn factories_fn(parts: &ModuleParts) -> TokenStream {
     let bounds = components
         .iter()
         .map(|(_, ty)| quote!(for<'__blazes> #ty: ::blazes::__private::DefaultHandler));
-    let registrations = components.iter().map(|(name, ty)| {
-        quote!(.with(#name, <#ty as ::blazes::__private::DefaultHandler>::handler))
-    });
+    let registrations = components.iter().map(
+        |(name, ty)| quote!(.with(#name, <#ty as ::blazes::__private::DefaultHandler>::handler)),
+    );
     quote! {
         /// The handler factory of every component of this module, each built
         /// with `Default`: with [`analysis`], all the runtime needs to run it.
