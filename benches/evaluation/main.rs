@@ -71,7 +71,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         replicas: 3,
         ads: 20,
     };
-    let steps = repetitions * (counters.len() * 2 + AD_SERVERS.len() * ads::RUNS.len());
+    // The same runs without pauses and with ten times the clicks: what each
+    // strategy costs when the ad servers send as fast as they can.
+    let saturated = ads::Setup {
+        pause: Duration::ZERO,
+        clicks: ad_setup.clicks * 10,
+        ..ad_setup
+    };
+    let steps = repetitions * (counters.len() * 2 + 2 * AD_SERVERS.len() * ads::RUNS.len());
     let bar = ProgressBar::new(steps as u64);
     bar.set_style(ProgressStyle::with_template(
         "{elapsed_precise} [{bar:40}] {pos}/{len} {msg}",
@@ -114,7 +121,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             traces.push((servers, name, median));
         }
     }
+    let mut saturated_runs = Vec::new();
+    for &servers in &AD_SERVERS {
+        for &(run, name) in &ads::RUNS {
+            let mut rates = Vec::new();
+            for _ in 0..repetitions {
+                bar.set_message(format!("saturated, {servers} ad servers, {name}"));
+                rates.push(rt.block_on(ads::trace(saturated, servers, run))?.throughput);
+                bar.inc(1);
+            }
+            saturated_runs.push((servers, name, wordcount::median(rates)));
+        }
+    }
     bar.finish_with_message("done");
+    let saturated_json: Vec<_> = saturated_runs
+        .iter()
+        .map(|&(servers, name, rate)| {
+            let base = saturated_runs
+                .iter()
+                .find(|(s, n, _)| *s == servers && *n == "uncoordinated")
+                .map_or(f64::NAN, |r| r.2);
+            json!({
+                "ad_servers": servers,
+                "strategy": name,
+                "clicks_per_second": rate.round(),
+                "over_uncoordinated": rate / base,
+            })
+        })
+        .collect();
 
     let throughput = |servers: usize, name: &str| {
         traces
@@ -166,6 +200,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "trace": ads::trace_json(t),
             })).collect::<Vec<_>>(),
             "summary": summary,
+        },
+        "ad_reporting_without_pauses": {
+            "clicks_per_ad_server": saturated.clicks,
+            "statistic": "median clicks per second (all ad servers, per replica)",
+            "runs": saturated_json,
         },
     });
     let text = serde_json::to_string_pretty(&result)?;
