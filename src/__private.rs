@@ -7,6 +7,7 @@
 
 pub use inventory;
 
+use crate::Handler;
 use blazes_core::{
     Analysis, Annotation, AttrSet, Component, Dataflow, Endpoint, PathKind, Permission,
     Requirement, Stream, analyze,
@@ -154,6 +155,26 @@ pub fn analyze_validated(dataflow: &Dataflow) -> Analysis {
         Err(errors) => panic!(
             "blazes bug: a dataflow checked by #[blazes::dataflow] is invalid at run time: {errors:?}"
         ),
+    }
+}
+
+/// A component the generated `factories()` can build: a [`Handler`] with
+/// `Default`.
+#[diagnostic::on_unimplemented(
+    message = "component `{Self}` is not `Default`: the generated `factories()` builds every \
+               component of the dataflow module with `Default::default()`",
+    label = "`factories()` needs `{Self}: Default`",
+    note = "derive or implement `Default` for `{Self}`, or build \
+            `blazes::runtime::Factories` by hand with `Factories::with`"
+)]
+pub trait DefaultHandler {
+    /// A fresh handler, built with `Default`.
+    fn handler() -> Box<dyn Handler>;
+}
+
+impl<T: Default + Handler + 'static> DefaultHandler for T {
+    fn handler() -> Box<dyn Handler> {
+        Box::new(T::default())
     }
 }
 

@@ -103,8 +103,12 @@ pub use blazes_macros::component;
 /// It implements [`Annotated`] and [`Handler`] for the module's components
 /// (as [`macro@component`] would), registers them with [`registry()`] (and the
 /// dataflow with [`registry::dataflows`]), and adds
-/// `pub fn dataflow() -> Dataflow` and `pub fn analysis() -> Analysis` to the
-/// module.
+/// `pub fn dataflow() -> Dataflow`, `pub fn analysis() -> Analysis` and
+/// `pub fn factories() -> runtime::Factories` to the module. `factories()`
+/// builds each component that has a `#[component]` impl block with `Default`,
+/// so `DataflowRunner::new(&dataflow(), &analysis(), &deployment, factories())`
+/// runs the module with the coordination of its plan; calling it when a
+/// component is not `Default` is a compile error naming that component.
 ///
 /// ```
 /// #[blazes::dataflow]

@@ -2,7 +2,7 @@
 //! the wiring, runs the engine at expansion time, and fails the build with
 //! spanned errors when a sink would exceed the requirement. Expands the
 //! module's components, registers them once for the whole module, and adds
-//! `dataflow()` and `analysis()` to the module.
+//! `dataflow()`, `analysis()` and `factories()` to the module.
 
 use std::collections::HashMap;
 
@@ -14,7 +14,7 @@ use crate::attrs::{self, name_of};
 use crate::check;
 use crate::component::StructSpec;
 use crate::errors::Errors;
-use crate::expand::{builder, component};
+use crate::expand::{builder, component, factories};
 use crate::light::{LightItem, LightMod};
 use crate::model;
 use crate::module::{self, ModuleParts};
@@ -79,6 +79,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .filter(|part| part.expands_here())
         .map(|part| component::handler_impl(&part.spec));
     let registration = registration(&parts);
+    let factories = factories::factories_fn(&parts);
     let errors = errors.to_compile_errors();
     let generated = quote! {
         #(#annotated)*
@@ -95,6 +96,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         pub fn analysis() -> ::blazes::Analysis {
             ::blazes::__private::analyze_validated(&dataflow())
         }
+        #factories
     };
     items.push(LightItem::Other(syn::Item::Verbatim(generated)));
     quote!(#module #errors)
@@ -151,6 +153,11 @@ mod tests {
         assert!(!out.contains("# [path"), "helpers are stripped: {out}");
         assert!(out.contains("pub fn dataflow"), "{out}");
         assert!(out.contains("pub fn analysis"), "{out}");
+        assert!(out.contains("pub fn factories"), "{out}");
+        assert!(
+            out.contains(". with (\"Count\" , < Count as :: blazes :: __private :: DefaultHandler > :: handler)"),
+            "{out}"
+        );
         assert!(out.contains("annotated ! (Count \"Count\" false)"), "{out}");
         assert!(out.contains("handler ! (Count"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");

@@ -3,4 +3,5 @@
 pub mod builder;
 pub mod component;
 pub mod dataflow;
+pub mod factories;
 pub mod misplaced;

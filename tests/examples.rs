@@ -1,0 +1,249 @@
+//! The logic of the examples (`examples/wordcount.rs`, `examples/ad_network.rs`),
+//! run through the same shared modules the examples use: labels as in spec §8,
+//! committed word counts equal to counts computed directly, replicas agreeing.
+
+#[allow(dead_code)]
+#[path = "../examples/support/ad_network_job.rs"]
+mod ad;
+#[path = "../examples/support/explain.rs"]
+mod explain;
+#[allow(dead_code)]
+#[path = "../examples/support/wordcount_job.rs"]
+mod wordcount;
+
+use std::collections::BTreeMap;
+
+use ad::{Query, Run, Shape};
+use blazes::runtime::BuildError;
+use blazes::{Label, OrderKind, Strategy, Vote, attrs};
+
+fn seal_at(analysis: &blazes::Analysis, component: &str) -> Option<(Vec<String>, Vote)> {
+    analysis
+        .coordination
+        .iter()
+        .find_map(|c| match &c.strategy {
+            Strategy::Seal { key, vote } if c.component == component && c.applied => {
+                Some((key.iter().cloned().collect(), *vote))
+            }
+            _ => None,
+        })
+}
+
+fn order_at(analysis: &blazes::Analysis, component: &str) -> Option<OrderKind> {
+    analysis
+        .coordination
+        .iter()
+        .find_map(|c| match &c.strategy {
+            Strategy::Order { kind } if c.component == component && c.applied => Some(kind.clone()),
+            _ => None,
+        })
+}
+
+#[test]
+fn generated_factories_build_every_annotated_component_and_nothing_else() {
+    let factories = wordcount::sealed::factories();
+    for component in ["Splitter", "Count", "Commit"] {
+        assert!(factories.make(component).is_ok(), "{component}");
+    }
+    assert!(matches!(
+        factories.make("Report"),
+        Err(BuildError::MissingFactory(name)) if name == "Report"
+    ));
+}
+
+#[test]
+fn sealed_word_count_has_the_labels_of_case_s2() {
+    let analysis = wordcount::sealed::analysis();
+    assert!(analysis.ok());
+    assert_eq!(
+        analysis.outputs["Splitter.words"],
+        Label::Seal(attrs(["batch"]))
+    );
+    assert_eq!(analysis.sinks["db"], Label::Async);
+    assert_eq!(analysis.coordination.len(), 1);
+    assert_eq!(
+        seal_at(&analysis, "Count"),
+        Some((vec!["batch".to_string()], Vote::Unanimous))
+    );
+    let text = explain::describe(&analysis);
+    assert!(text.contains("Count: seal buffer on [batch]"), "{text}");
+    assert!(text.contains("Count.counts = Async"), "{text}");
+}
+
+#[test]
+fn ordered_word_count_uses_a_static_order_at_count() {
+    let analysis = wordcount::ordered::analysis();
+    assert!(analysis.ok());
+    assert_eq!(analysis.sinks["db"], Label::Run, "before coordination");
+    assert_eq!(
+        analysis.residual["db"],
+        Label::Async,
+        "after the static order"
+    );
+    assert_eq!(
+        order_at(&analysis, "Count"),
+        Some(OrderKind::Static {
+            seq: attrs(["batch"])
+        })
+    );
+}
+
+#[test]
+fn sealed_word_count_commits_the_counts_computed_directly() {
+    let (workload, expected) = wordcount::tweets(6, 40);
+    assert!(expected.len() > 50, "a workload with many words");
+    for counters in [1, 3] {
+        let deployment = wordcount::deployment(counters);
+        let report = wordcount::run(wordcount::Variant::Sealed, &deployment, &workload)
+            .expect("the word count runs");
+        assert_eq!(
+            wordcount::committed(&report),
+            expected,
+            "{counters} counters"
+        );
+        assert!(report.balanced());
+        // Each (batch, word) is committed exactly once.
+        assert_eq!(report.records("db").len(), expected.len());
+    }
+}
+
+#[test]
+fn ordered_word_count_commits_the_same_counts() {
+    let (workload, expected) = wordcount::tweets(5, 30);
+    let report = wordcount::run(
+        wordcount::Variant::Ordered,
+        &wordcount::deployment(2),
+        &workload,
+    )
+    .expect("the word count runs");
+    assert_eq!(wordcount::committed(&report), expected);
+}
+
+#[test]
+fn ad_queries_have_the_labels_of_spec_section_8() {
+    // S3: THRESH is Async with no coordination.
+    let thresh = ad::thresh::analysis();
+    assert_eq!(thresh.sinks["answers"], Label::Async);
+    assert!(thresh.coordination.is_empty());
+    // S4: POOR is Inst at Report, Diverge at the sink, ordered at Report.
+    let poor = ad::poor::analysis();
+    assert_eq!(poor.outputs["Report.response"], Label::Inst);
+    assert_eq!(poor.sinks["answers"], Label::Diverge);
+    assert_eq!(order_at(&poor, "Report"), Some(OrderKind::Dynamic));
+    assert!(poor.ok(), "POOR builds under auto + convergent");
+    // S7: WINDOW sealed on window.
+    let window = ad::window::analysis();
+    assert_eq!(window.sinks["answers"], Label::Async);
+    assert_eq!(
+        seal_at(&window, "Report"),
+        Some((vec!["window".to_string()], Vote::Unanimous))
+    );
+    // S6: CAMPAIGN sealed on campaign; independently when mastered by one server.
+    let campaign = ad::campaign::analysis();
+    assert_eq!(campaign.sinks["answers"], Label::Async);
+    assert_eq!(
+        seal_at(&campaign, "Report"),
+        Some((vec!["campaign".to_string()], Vote::Unanimous))
+    );
+    let independent = ad::campaign_independent::analysis();
+    assert_eq!(
+        seal_at(&independent, "Report"),
+        Some((vec!["campaign".to_string()], Vote::Independent))
+    );
+    // S8 under auto: unsealed CAMPAIGN diverges without ordering at Report.
+    let ordered = ad::campaign_ordered::analysis();
+    assert_eq!(ordered.sinks["answers"], Label::Diverge);
+    assert_eq!(order_at(&ordered, "Report"), Some(OrderKind::Dynamic));
+}
+
+fn small() -> Shape {
+    Shape {
+        ad_servers: 3,
+        clicks: 200,
+        batch: 50,
+        ads: 10,
+    }
+}
+
+/// Clicks per (id, campaign) computed directly from the workload.
+fn campaign_counts(shape: &Shape, independent: bool) -> BTreeMap<(i64, i64), i64> {
+    let mut counts = BTreeMap::new();
+    for server in 0..shape.ad_servers {
+        for b in 0..shape.batches() {
+            for click in shape.batch_clicks(server, b, independent) {
+                let key = (
+                    click.int("id").unwrap_or(-1),
+                    click.int("campaign").unwrap_or(-1),
+                );
+                *counts.entry(key).or_default() += 1;
+            }
+        }
+    }
+    counts
+}
+
+#[test]
+fn sealed_campaign_answers_are_the_counts_at_every_replica() {
+    let shape = small();
+    for run in [Run::Query(Query::Campaign), Run::IndependentSeal] {
+        let independent = run.independent();
+        let deployment = ad::deployment(run, shape.ad_servers, 3);
+        let report = ad::run(run, &deployment, &shape.workload(run)).expect("runs");
+        let by_replica = ad::answers_by_replica(&report);
+        assert_eq!(by_replica.len(), 3, "{run:?}");
+        assert!(ad::replicas_agree(&by_replica), "{run:?}");
+        let expected = campaign_counts(&shape, independent);
+        let answers = by_replica.values().next().expect("a replica");
+        assert_eq!(answers.len(), shape.requests(independent).len(), "{run:?}");
+        for answer in answers {
+            let key = (
+                answer.int("id").unwrap_or(-1),
+                answer.int("campaign").unwrap_or(-1),
+            );
+            let want = expected.get(&key).copied().unwrap_or_default();
+            assert_eq!(answer.int("clicks"), Some(want), "{run:?} {key:?}");
+        }
+    }
+}
+
+#[test]
+fn window_and_poor_answers_agree_across_replicas() {
+    let shape = small();
+    for query in [Query::Window, Query::Poor] {
+        let run = Run::Query(query);
+        let report = ad::run(
+            run,
+            &ad::deployment(run, shape.ad_servers, 2),
+            &shape.workload(run),
+        )
+        .expect("runs");
+        let by_replica = ad::answers_by_replica(&report);
+        assert_eq!(by_replica.len(), 2, "{query:?}");
+        assert!(ad::replicas_agree(&by_replica), "{query:?}");
+        let answers = by_replica.values().next().expect("a replica");
+        assert_eq!(answers.len(), shape.requests(false).len(), "{query:?}");
+    }
+}
+
+#[test]
+fn thresh_answers_hold_of_the_final_counts() {
+    let shape = Shape {
+        ad_servers: 5,
+        ..small()
+    };
+    let run = Run::Query(Query::Thresh);
+    let report = ad::run(run, &ad::deployment(run, 5, 2), &shape.workload(run)).expect("runs");
+    let totals = ad::totals(&shape, false);
+    assert!(
+        totals.values().any(|&t| t < ad::THRESH),
+        "some ads stay under"
+    );
+    let answers: Vec<_> = ad::answers_by_replica(&report)
+        .into_values()
+        .flatten()
+        .collect();
+    for answer in &answers {
+        let total = totals[&answer.int("id").unwrap_or(-1)];
+        assert!(total >= ad::THRESH, "{answer:?} but only {total} clicks");
+    }
+}
