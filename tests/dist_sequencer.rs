@@ -1,0 +1,137 @@
+//! The distributed sequencers against real servers (ZooKeeper, NATS
+//! JetStream), each started by the test on a loopback port: one gapless
+//! total order for concurrent clients, replays recognised, and positions
+//! that continue without reuse across a server restart.
+
+mod support_servers;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use blazes::runtime::{ProducerId, Sequencer};
+use support_servers::{Kind, Service};
+
+/// Assigns `(producer, 0..n)` in order, returning the positions.
+async fn assign_all(s: Arc<dyn Sequencer>, group: &str, producer: u32, n: u64) -> Vec<u64> {
+    let mut positions = Vec::new();
+    for seq in 0..n {
+        let p = s
+            .assign(group, ProducerId(producer), seq)
+            .await
+            .expect("assigned");
+        positions.push(p.expect("a new message gets a position"));
+    }
+    positions
+}
+
+async fn two_clients_share_one_gapless_total_order(kind: Kind) {
+    let service = Service::start(kind);
+    let a = service.client("order").await;
+    let b = service.client("order").await;
+    let n = 25;
+    let tasks = [
+        tokio::spawn(assign_all(a.clone(), "Report", 1, n)),
+        tokio::spawn(assign_all(a.clone(), "Report", 2, n)),
+        tokio::spawn(assign_all(b.clone(), "Report", 3, n)),
+        tokio::spawn(assign_all(b.clone(), "Report", 4, n)),
+    ];
+    let mut all = Vec::new();
+    for t in tasks {
+        let positions = t.await.expect("task");
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "a producer's messages keep their order: {positions:?}"
+        );
+        all.extend(positions);
+    }
+    let distinct: BTreeSet<u64> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), all.len(), "no position given twice");
+    assert_eq!(distinct, (0..4 * n).collect(), "positions 0.. without gaps");
+    // Another group has its own order from 0.
+    assert_eq!(a.assign("Cache", ProducerId(1), 0).await, Ok(Some(0)));
+}
+
+async fn replays_are_recognised_by_every_client(kind: Kind) {
+    let service = Service::start(kind);
+    let a = service.client("replay").await;
+    let b = service.client("replay").await;
+    assert_eq!(a.assign("g", ProducerId(7), 0).await, Ok(Some(0)));
+    assert_eq!(a.assign("g", ProducerId(7), 1).await, Ok(Some(1)));
+    assert_eq!(
+        a.assign("g", ProducerId(7), 0).await,
+        Ok(None),
+        "same client"
+    );
+    assert_eq!(
+        b.assign("g", ProducerId(7), 1).await,
+        Ok(None),
+        "other client"
+    );
+    let c = service.client("replay").await;
+    assert_eq!(
+        c.assign("g", ProducerId(7), 1).await,
+        Ok(None),
+        "new client"
+    );
+    // A replay consumed no position; the same seq from another producer is new.
+    assert_eq!(b.assign("g", ProducerId(8), 1).await, Ok(Some(2)));
+    assert_eq!(c.assign("g", ProducerId(7), 2).await, Ok(Some(3)));
+    // Namespaces keep runs apart.
+    let other = service.client("replay-2").await;
+    assert_eq!(other.assign("g", ProducerId(7), 0).await, Ok(Some(0)));
+}
+
+async fn positions_continue_across_a_server_restart(kind: Kind) {
+    let mut service = Service::start(kind);
+    let s = service.client("restart").await;
+    for seq in 0..5 {
+        assert_eq!(s.assign("g", ProducerId(1), seq).await, Ok(Some(seq)));
+    }
+    service.kill();
+    // Requested while the server is down: answered once it is back.
+    let pending = {
+        let s = s.clone();
+        tokio::spawn(async move { s.assign("g", ProducerId(2), 0).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!pending.is_finished(), "no answer without a server");
+    service.start_again();
+    assert_eq!(pending.await.expect("task"), Ok(Some(5)));
+    assert_eq!(s.assign("g", ProducerId(1), 5).await, Ok(Some(6)));
+    assert_eq!(
+        s.assign("g", ProducerId(1), 3).await,
+        Ok(None),
+        "a replay from before the restart"
+    );
+    let fresh = service.client("restart").await;
+    assert_eq!(fresh.assign("g", ProducerId(3), 0).await, Ok(Some(7)));
+}
+
+macro_rules! for_each_backend {
+    ($($test:ident),* $(,)?) => {
+        mod zookeeper {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(Kind::ZooKeeper).await;
+                }
+            )*
+        }
+        mod jetstream {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(Kind::JetStream).await;
+                }
+            )*
+        }
+    };
+}
+
+for_each_backend!(
+    two_clients_share_one_gapless_total_order,
+    replays_are_recognised_by_every_client,
+    positions_continue_across_a_server_restart,
+);
