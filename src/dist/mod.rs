@@ -24,6 +24,7 @@ pub mod config;
 pub mod jetstream;
 pub mod names;
 pub mod retry;
+pub mod zk_session;
 pub mod zookeeper;
 
 pub use config::{ConfigError, SequencerConfig};

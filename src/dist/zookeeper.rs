@@ -25,6 +25,7 @@ use zookeeper_client as zk;
 
 use super::names;
 use super::retry::RetryPolicy;
+use super::zk_session::{ZkSession, is_transient};
 use crate::runtime::envelope::ProducerId;
 use crate::runtime::sequencer::{Sequencer, SequencerError, SequencerFuture};
 
@@ -33,17 +34,15 @@ pub const DEFAULT_ROOT: &str = "/blazes/sequencer";
 
 /// A [`Sequencer`] backed by a ZooKeeper ensemble.
 pub struct ZooKeeperSequencer {
-    connect_string: String,
     root: String,
-    policy: RetryPolicy,
-    client: tokio::sync::Mutex<Option<zk::Client>>,
+    session: ZkSession,
     ready_groups: Mutex<HashSet<String>>,
 }
 
 impl std::fmt::Debug for ZooKeeperSequencer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZooKeeperSequencer")
-            .field("connect_string", &self.connect_string)
+            .field("session", &self.session)
             .field("root", &self.root)
             .finish_non_exhaustive()
     }
@@ -72,62 +71,15 @@ impl ZooKeeperSequencer {
         root: &str,
         policy: RetryPolicy,
     ) -> Result<ZooKeeperSequencer, SequencerError> {
-        let root = root.trim_end_matches('/');
-        if !root.starts_with('/') || root.len() < 2 {
-            return Err(SequencerError(format!(
-                "zookeeper root `{root}` must be an absolute path below `/`"
-            )));
-        }
-        let sequencer = ZooKeeperSequencer {
-            connect_string: connect_string.to_string(),
-            root: root.to_string(),
-            policy,
-            client: tokio::sync::Mutex::new(None),
+        let root = checked_root(root).map_err(SequencerError)?;
+        let session = ZkSession::connect(connect_string, policy)
+            .await
+            .map_err(SequencerError)?;
+        Ok(ZooKeeperSequencer {
+            root,
+            session,
             ready_groups: Mutex::new(HashSet::new()),
-        };
-        let start = Instant::now();
-        let mut attempt = 0;
-        loop {
-            match sequencer.client().await {
-                Ok(_) => return Ok(sequencer),
-                Err(e) if start.elapsed() + policy.backoff(attempt) > policy.deadline => {
-                    return Err(SequencerError(format!(
-                        "zookeeper {connect_string}: cannot connect: {e}"
-                    )));
-                }
-                Err(_) => {
-                    tokio::time::sleep(policy.backoff(attempt)).await;
-                    attempt += 1;
-                }
-            }
-        }
-    }
-
-    /// The connected client, connecting first when there is none.
-    async fn client(&self) -> Result<zk::Client, zk::Error> {
-        let mut slot = self.client.lock().await;
-        if let Some(client) = slot.as_ref() {
-            return Ok(client.clone());
-        }
-        let client = zk::Client::connector()
-            .with_session_timeout(self.policy.deadline.min(std::time::Duration::from_secs(30)))
-            .with_connection_timeout(self.policy.attempt_timeout)
-            .connect(&self.connect_string)
-            .await?;
-        *slot = Some(client.clone());
-        Ok(client)
-    }
-
-    /// Forgets `broken` (its session expired or it was closed), so that the
-    /// next attempt opens a new session.
-    async fn forget(&self, broken: &zk::Client) {
-        let mut slot = self.client.lock().await;
-        if slot
-            .as_ref()
-            .is_some_and(|c| c.session_id() == broken.session_id())
-        {
-            *slot = None;
-        }
+        })
     }
 
     fn group_dir(&self, group: &str) -> String {
@@ -154,7 +106,7 @@ impl ZooKeeperSequencer {
     }
 
     async fn attempt(&self, dir: &str, producer: ProducerId, seq: u64, ambiguous: bool) -> Attempt {
-        let client = match self.client().await {
+        let client = match self.session.client().await {
             Ok(c) => c,
             Err(e) => return retry_after(e, ambiguous),
         };
@@ -233,7 +185,7 @@ impl ZooKeeperSequencer {
     async fn classify(&self, client: &zk::Client, e: zk::Error, ambiguous: bool) -> Attempt {
         match e {
             zk::Error::SessionExpired | zk::Error::ClientClosed => {
-                self.forget(client).await;
+                self.session.forget(client).await;
                 Attempt::Retry {
                     ambiguous,
                     reconnect: true,
@@ -246,20 +198,26 @@ impl ZooKeeperSequencer {
 }
 
 fn retry_after(e: zk::Error, ambiguous: bool) -> Attempt {
-    match e {
-        zk::Error::ConnectionLoss
-        | zk::Error::Timeout
-        | zk::Error::NoHosts
-        | zk::Error::Throttled
-        | zk::Error::SessionMoved
-        | zk::Error::SessionExpired
-        | zk::Error::ClientClosed => Attempt::Retry {
+    if is_transient(&e) {
+        Attempt::Retry {
             ambiguous,
             reconnect: false,
             reason: e.to_string(),
-        },
-        other => Attempt::Fail(other.to_string()),
+        }
+    } else {
+        Attempt::Fail(e.to_string())
     }
+}
+
+/// `root` without a trailing `/`, checked to be an absolute path below `/`.
+pub(crate) fn checked_root(root: &str) -> Result<String, String> {
+    let root = root.trim_end_matches('/');
+    if !root.starts_with('/') || root.len() < 2 || root.contains("//") {
+        return Err(format!(
+            "zookeeper root `{root}` must be an absolute path below `/`"
+        ));
+    }
+    Ok(root.to_string())
 }
 
 /// The counter ZooKeeper appended to a sequential znode's name.
@@ -280,7 +238,7 @@ impl Sequencer for ZooKeeperSequencer {
             let mut attempt = 0;
             loop {
                 let outcome = tokio::time::timeout(
-                    self.policy.attempt_timeout,
+                    self.session.policy().attempt_timeout,
                     self.attempt(&dir, producer, seq, ambiguous),
                 )
                 .await
@@ -302,8 +260,8 @@ impl Sequencer for ZooKeeperSequencer {
                         reason,
                     } => {
                         ambiguous |= maybe_applied;
-                        let pause = self.policy.backoff(attempt);
-                        if start.elapsed() + pause > self.policy.deadline {
+                        let pause = self.session.policy().backoff(attempt);
+                        if start.elapsed() + pause > self.session.policy().deadline {
                             return Err(SequencerError(format!(
                                 "zookeeper, group {group}: gave up after {:?}: {reason}",
                                 start.elapsed()
