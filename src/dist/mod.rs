@@ -1,5 +1,7 @@
 //! Running across processes (issue 6): real sequencing services behind the
-//! runtime's [`Sequencer`](crate::runtime::Sequencer) trait.
+//! runtime's [`Sequencer`](crate::runtime::Sequencer) trait, and stream
+//! membership (who must vote on a seal) kept in ZooKeeper
+//! ([`ZooKeeperMembership`]).
 //!
 //! - [`ZooKeeperSequencer`]: the paper's sequencer, persistent sequential
 //!   znodes under one path per group; the znode's sequence number is the
@@ -22,6 +24,7 @@
 
 pub mod config;
 pub mod jetstream;
+pub mod membership;
 pub mod names;
 pub mod retry;
 pub mod zk_session;
@@ -29,5 +32,6 @@ pub mod zookeeper;
 
 pub use config::{ConfigError, SequencerConfig};
 pub use jetstream::JetStreamSequencer;
+pub use membership::{MembershipError, ZooKeeperMembership};
 pub use retry::RetryPolicy;
 pub use zookeeper::ZooKeeperSequencer;
