@@ -1,5 +1,5 @@
 //! A sequencer on NATS JetStream: one stream per group, subject
-//! `blazes.seq.G` (`G` escaped by [`names::escape`](super::names::escape)),
+//! `blazes.seq.G` (`G` escaped by [`names::escape`]),
 //! file storage. Each ordered message is published once with header
 //! `Nats-Msg-Id: {producer}/{seq}` and an empty body; the stream sequence
 //! (from 1, dense: only this backend publishes there) minus one is its

@@ -3,7 +3,7 @@
 //! (runtime spec, "Seal buffer": membership).
 //!
 //! Layout under the root (default `/blazes/membership`), per stream `S`
-//! (escaped by [`names::escape`](super::names::escape)):
+//! (escaped by [`names::escape`]):
 //!
 //! - `ROOT/S/members/p{id}`: persistent, one per producer. Membership
 //!   outlives a producer's session: a producer that crashes must still seal

@@ -1,7 +1,7 @@
 //! The paper's sequencer: ZooKeeper sequential znodes.
 //!
 //! Layout under the root (default `/blazes/sequencer`), per group `G`
-//! (escaped by [`names::escape`](super::names::escape)):
+//! (escaped by [`names::escape`]):
 //!
 //! - `ROOT/G/order/p{producer}-s{seq}-NNNNNNNNNN`: one persistent sequential
 //!   znode per ordered message; ZooKeeper's counter `NNNNNNNNNN` (from 0,
