@@ -107,6 +107,40 @@ async fn positions_continue_across_a_server_restart(kind: Kind) {
     assert_eq!(fresh.assign("g", ProducerId(3), 0).await, Ok(Some(7)));
 }
 
+async fn concurrent_clients_keep_one_gapless_order_through_a_restart(kind: Kind) {
+    let mut service = Service::start(kind);
+    let a = service.client("churn").await;
+    let b = service.client("churn").await;
+    let n = 40;
+    let tasks: Vec<_> = [(a.clone(), 1), (a, 2), (b.clone(), 3), (b, 4)]
+        .into_iter()
+        .map(|(s, producer)| {
+            tokio::spawn(async move {
+                let mut positions = Vec::new();
+                for seq in 0..n {
+                    let p = s.assign("g", ProducerId(producer), seq).await;
+                    positions.push(p.expect("assigned").expect("new message"));
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                positions
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    service.kill();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    service.start_again();
+    let mut all = Vec::new();
+    for t in tasks {
+        let positions = t.await.expect("task");
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+        all.extend(positions);
+    }
+    let distinct: BTreeSet<u64> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), all.len(), "no position given twice");
+    assert_eq!(distinct, (0..4 * n).collect(), "positions 0.. without gaps");
+}
+
 macro_rules! for_each_backend {
     ($($test:ident),* $(,)?) => {
         mod zookeeper {
@@ -134,4 +168,5 @@ for_each_backend!(
     two_clients_share_one_gapless_total_order,
     replays_are_recognised_by_every_client,
     positions_continue_across_a_server_restart,
+    concurrent_clients_keep_one_gapless_order_through_a_restart,
 );

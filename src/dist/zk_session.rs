@@ -123,7 +123,10 @@ impl ZkSession {
     }
 }
 
-/// Errors after which the same request may succeed.
+/// Errors after which the same request may succeed. The client reports
+/// socket errors (a connection reset by a dying server) as `Custom`; the
+/// others it reports that way (TLS, SASL set-up) fail again until the
+/// deadline.
 pub fn is_transient(e: &zk::Error) -> bool {
     matches!(
         e,
@@ -134,5 +137,6 @@ pub fn is_transient(e: &zk::Error) -> bool {
             | zk::Error::SessionMoved
             | zk::Error::SessionExpired
             | zk::Error::ClientClosed
+            | zk::Error::Custom(_)
     )
 }
