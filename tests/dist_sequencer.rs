@@ -51,6 +51,18 @@ async fn two_clients_share_one_gapless_total_order(kind: Kind) {
     assert_eq!(a.assign("Cache", ProducerId(1), 0).await, Ok(Some(0)));
 }
 
+async fn the_default_namespace_works(kind: Kind) {
+    let service = Service::start(kind);
+    let s = service.default_client().await;
+    assert_eq!(s.assign("a.b/c *>", ProducerId(1), 0).await, Ok(Some(0)));
+    assert_eq!(s.assign("a.b/c *>", ProducerId(1), 0).await, Ok(None));
+    assert_eq!(
+        s.assign("a_2eb", ProducerId(1), 0).await,
+        Ok(Some(0)),
+        "its own group"
+    );
+}
+
 async fn replays_are_recognised_by_every_client(kind: Kind) {
     let service = Service::start(kind);
     let a = service.client("replay").await;
@@ -169,4 +181,5 @@ for_each_backend!(
     replays_are_recognised_by_every_client,
     positions_continue_across_a_server_restart,
     concurrent_clients_keep_one_gapless_order_through_a_restart,
+    the_default_namespace_works,
 );

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use super::jetstream::{DEFAULT_STREAM_PREFIX, JetStreamSequencer};
+use super::jetstream::{DEFAULT_STREAM_PREFIX, JetStreamSequencer, valid_prefix};
 use super::retry::RetryPolicy;
 use super::zookeeper::{DEFAULT_ROOT, ZooKeeperSequencer};
 use crate::runtime::sequencer::{EmbeddedSequencer, Sequencer, SequencerError};
@@ -90,9 +90,9 @@ impl FromStr for SequencerConfig {
                     return Err(ConfigError("jetstream takes one server".to_string()));
                 }
                 let prefix = path.trim_matches('/');
-                if prefix.contains('/') {
+                if !prefix.is_empty() && !valid_prefix(prefix) {
                     return Err(ConfigError(format!(
-                        "`{prefix}`: a stream prefix has no `/`"
+                        "`{prefix}`: a stream prefix is ASCII letters, digits, `-` and `_`"
                     )));
                 }
                 Ok(SequencerConfig::JetStream {
@@ -185,6 +185,7 @@ mod tests {
             "zookeeper://:2181",
             "jetstream://a:1,b:2",
             "jetstream://a:1/x/y",
+            "jetstream://a:1/x.y",
             "nats://a:1",
             "127.0.0.1:2181",
         ] {

@@ -1,5 +1,5 @@
-//! A sequencer on NATS JetStream: one stream per group, subject
-//! `blazes.seq.G` (`G` escaped by [`names::escape`]),
+//! A sequencer on NATS JetStream: one stream per group, named `PREFIX_G`
+//! with subject `PREFIX.seq.G` (`G` escaped by [`names::escape`]),
 //! file storage. Each ordered message is published once with header
 //! `Nats-Msg-Id: {producer}/{seq}` and an empty body; the stream sequence
 //! (from 1, dense: only this backend publishes there) minus one is its
@@ -65,9 +65,9 @@ impl JetStreamSequencer {
         duplicate_window: Duration,
         policy: RetryPolicy,
     ) -> Result<JetStreamSequencer, SequencerError> {
-        if stream_prefix.is_empty() || names::escape(stream_prefix) != stream_prefix {
+        if !valid_prefix(stream_prefix) {
             return Err(SequencerError(format!(
-                "stream prefix `{stream_prefix}` must be letters, digits and `-`"
+                "stream prefix `{stream_prefix}` must be ASCII letters, digits, `-` and `_`"
             )));
         }
         let max_backoff = policy.max_backoff;
@@ -108,7 +108,7 @@ impl JetStreamSequencer {
         let escaped = names::escape(group);
         (
             format!("{}_{escaped}", self.stream_prefix),
-            format!("{}.seq.{escaped}", self.stream_prefix.to_lowercase()),
+            format!("{}.seq.{escaped}", self.stream_prefix),
         )
     }
 
@@ -199,6 +199,15 @@ impl JetStreamSequencer {
     }
 }
 
+/// A stream prefix is a non-empty run of ASCII letters, digits, `-`, `_`
+/// (valid in a stream name and as a subject token).
+pub fn valid_prefix(prefix: &str) -> bool {
+    !prefix.is_empty()
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 impl Sequencer for JetStreamSequencer {
     fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
         Box::pin(async move {
@@ -236,5 +245,19 @@ impl Sequencer for JetStreamSequencer {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_prefix_is_valid_and_separators_are_not() {
+        assert!(valid_prefix(DEFAULT_STREAM_PREFIX));
+        assert!(valid_prefix("run-7_a"));
+        for bad in ["", "a.b", "a b", "a*", "a>", "a/b"] {
+            assert!(!valid_prefix(bad), "{bad}");
+        }
     }
 }

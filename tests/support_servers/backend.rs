@@ -44,6 +44,19 @@ impl Service {
         s.parse().expect("a valid sequencer configuration")
     }
 
+    /// A client with the configuration's default root or stream prefix.
+    pub async fn default_client(&self) -> Arc<dyn Sequencer> {
+        let s = match self {
+            Service::ZooKeeper(zk) => zk.zookeeper_config(),
+            Service::JetStream(nats) => nats.jetstream_config(),
+        };
+        let config: SequencerConfig = s.parse().expect("a valid sequencer configuration");
+        config
+            .connect(policy())
+            .await
+            .expect("the sequencer connects")
+    }
+
     /// A new client of the service (its own connection or session).
     pub async fn client(&self, namespace: &str) -> Arc<dyn Sequencer> {
         self.config(namespace)
