@@ -74,7 +74,7 @@ async fn assert_ordered_run(service: &Service, namespace: &str, report: &RunRepo
     assert!(adnet::replicas_agree(report), "{namespace}");
     let report_in = report.component_totals("Report").records_in();
     assert!(
-        report_in > 0 && report_in % 2 == 0,
+        report_in > 0 && report_in.is_multiple_of(2),
         "both replicas got every message"
     );
     // Every message was ordered by the service: the next position of the
