@@ -183,3 +183,22 @@ for_each_backend!(
     concurrent_clients_keep_one_gapless_order_through_a_restart,
     the_default_namespace_works,
 );
+
+/// JetStream recognises a replay within its duplicate window only: past
+/// it, the same message is ordered again (the documented limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jetstream_replays_are_recognised_within_the_configured_window() {
+    let nats = support_servers::Nats::start().expect("nats-server starts");
+    let config: blazes::dist::SequencerConfig =
+        format!("{}/WINDOW?dedupe=1", nats.jetstream_config())
+            .parse()
+            .expect("valid");
+    let s = config
+        .connect(support_servers::backend::policy())
+        .await
+        .expect("connects");
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(None));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(1)));
+}

@@ -3,17 +3,18 @@
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::jetstream::{DEFAULT_STREAM_PREFIX, JetStreamSequencer, valid_prefix};
 use super::retry::RetryPolicy;
-use super::zookeeper::{DEFAULT_ROOT, ZooKeeperSequencer};
+use super::zookeeper::{DEFAULT_ROOT, ZooKeeperSequencer, checked_root};
 use crate::runtime::sequencer::{EmbeddedSequencer, Sequencer, SequencerError};
 
 /// A sequencing service, parsed from a string:
 ///
 /// - `embedded` (or the empty string): the in-process default;
 /// - `zookeeper://HOST:PORT[,HOST:PORT..][/ROOT/PATH]`;
-/// - `jetstream://HOST:PORT[/STREAM_PREFIX]`.
+/// - `jetstream://HOST:PORT[/STREAM_PREFIX][?dedupe=SECONDS]`.
 ///
 /// ```
 /// use blazes::dist::SequencerConfig;
@@ -44,6 +45,9 @@ pub enum SequencerConfig {
         url: String,
         /// The prefix of the streams' names.
         stream_prefix: String,
+        /// How long a message id is remembered: a replay is recognised
+        /// within this window of its first sequencing (`?dedupe=SECONDS`).
+        duplicate_window: Duration,
     },
 }
 
@@ -70,6 +74,10 @@ impl FromStr for SequencerConfig {
         let (scheme, rest) = s.split_once("://").ok_or_else(|| {
             ConfigError(format!("`{s}`: expected `embedded` or SCHEME://HOST:PORT"))
         })?;
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
         let (hosts, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
@@ -78,13 +86,18 @@ impl FromStr for SequencerConfig {
             check_host_port(host)?;
         }
         match scheme {
-            "zookeeper" => Ok(SequencerConfig::ZooKeeper {
-                connect: hosts.to_string(),
-                root: match path.trim_end_matches('/') {
-                    "" => DEFAULT_ROOT.to_string(),
-                    root => root.to_string(),
-                },
-            }),
+            "zookeeper" => {
+                if let Some(q) = query {
+                    return Err(ConfigError(format!("`?{q}`: zookeeper takes no options")));
+                }
+                Ok(SequencerConfig::ZooKeeper {
+                    connect: hosts.to_string(),
+                    root: match path.trim_end_matches('/') {
+                        "" => DEFAULT_ROOT.to_string(),
+                        root => checked_root(root).map_err(ConfigError)?,
+                    },
+                })
+            }
             "jetstream" => {
                 if hosts.contains(',') {
                     return Err(ConfigError("jetstream takes one server".to_string()));
@@ -102,6 +115,10 @@ impl FromStr for SequencerConfig {
                     } else {
                         prefix.to_string()
                     },
+                    duplicate_window: match query {
+                        None => JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW,
+                        Some(q) => dedupe_window(q)?,
+                    },
                 })
             }
             other => Err(ConfigError(format!(
@@ -109,6 +126,20 @@ impl FromStr for SequencerConfig {
             ))),
         }
     }
+}
+
+/// `dedupe=SECONDS`: how long JetStream remembers message ids.
+fn dedupe_window(query: &str) -> Result<Duration, ConfigError> {
+    query
+        .strip_prefix("dedupe=")
+        .and_then(|secs| secs.parse::<u64>().ok())
+        .filter(|secs| *secs > 0)
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            ConfigError(format!(
+                "`?{query}`: jetstream takes `?dedupe=SECONDS` (a positive number)"
+            ))
+        })
 }
 
 fn check_host_port(host: &str) -> Result<(), ConfigError> {
@@ -129,14 +160,12 @@ impl SequencerConfig {
             SequencerConfig::ZooKeeper { connect, root } => {
                 Arc::new(ZooKeeperSequencer::connect(connect, root, policy).await?)
             }
-            SequencerConfig::JetStream { url, stream_prefix } => Arc::new(
-                JetStreamSequencer::connect(
-                    url,
-                    stream_prefix,
-                    JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW,
-                    policy,
-                )
-                .await?,
+            SequencerConfig::JetStream {
+                url,
+                stream_prefix,
+                duplicate_window,
+            } => Arc::new(
+                JetStreamSequencer::connect(url, stream_prefix, *duplicate_window, policy).await?,
             ),
         })
     }
@@ -164,14 +193,16 @@ mod tests {
             parse("jetstream://127.0.0.1:4222"),
             Ok(SequencerConfig::JetStream {
                 url: "nats://127.0.0.1:4222".into(),
-                stream_prefix: DEFAULT_STREAM_PREFIX.into()
+                stream_prefix: DEFAULT_STREAM_PREFIX.into(),
+                duplicate_window: JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW,
             })
         );
         assert_eq!(
-            parse("jetstream://127.0.0.1:4222/ADS"),
+            parse("jetstream://127.0.0.1:4222/ADS?dedupe=86400"),
             Ok(SequencerConfig::JetStream {
                 url: "nats://127.0.0.1:4222".into(),
-                stream_prefix: "ADS".into()
+                stream_prefix: "ADS".into(),
+                duplicate_window: Duration::from_secs(86400),
             })
         );
     }
@@ -186,6 +217,11 @@ mod tests {
             "jetstream://a:1,b:2",
             "jetstream://a:1/x/y",
             "jetstream://a:1/x.y",
+            "jetstream://a:1?dedupe=0",
+            "jetstream://a:1?dedupe=soon",
+            "jetstream://a:1?window=3",
+            "zookeeper://a:1?dedupe=3",
+            "zookeeper://a:1//x",
             "nats://a:1",
             "127.0.0.1:2181",
         ] {
