@@ -153,6 +153,41 @@ async fn concurrent_clients_keep_one_gapless_order_through_a_restart(kind: Kind)
     assert_eq!(distinct, (0..4 * n).collect(), "positions 0.. without gaps");
 }
 
+/// The server applies a request but its answer is lost: the retry finds
+/// the message already ordered and answers its position, not `None`, so
+/// the message is not dropped as a replay.
+async fn a_lost_answer_is_not_mistaken_for_a_replay(kind: Kind) {
+    let service = Service::start(kind);
+    let proxy = support_servers::proxy::Proxy::start(service.port()).await;
+    let s = service.client_via(proxy.port, "lost").await;
+    let direct = service.client("lost").await;
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
+    proxy.blackhole(true);
+    let pending = {
+        let s = s.clone();
+        tokio::spawn(async move { s.assign("g", ProducerId(1), 1).await })
+    };
+    // The request reaches the server and is applied there.
+    let mut applied = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if direct.assign("g", ProducerId(1), 1).await == Ok(None) {
+            applied = true;
+            break;
+        }
+    }
+    assert!(applied, "the request was applied behind the lost answer");
+    assert!(!pending.is_finished(), "its answer was lost");
+    proxy.blackhole(false);
+    proxy.cut().await;
+    assert_eq!(
+        pending.await.expect("task"),
+        Ok(Some(1)),
+        "the original position"
+    );
+    assert_eq!(s.assign("g", ProducerId(2), 0).await, Ok(Some(2)));
+}
+
 macro_rules! for_each_backend {
     ($($test:ident),* $(,)?) => {
         mod zookeeper {
@@ -182,6 +217,7 @@ for_each_backend!(
     positions_continue_across_a_server_restart,
     concurrent_clients_keep_one_gapless_order_through_a_restart,
     the_default_namespace_works,
+    a_lost_answer_is_not_mistaken_for_a_replay,
 );
 
 /// JetStream recognises a replay within its duplicate window only: past

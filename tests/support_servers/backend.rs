@@ -44,6 +44,28 @@ impl Service {
         s.parse().expect("a valid sequencer configuration")
     }
 
+    /// A client reaching the server through loopback port `port` (a
+    /// proxy), its groups in `namespace`.
+    pub async fn client_via(&self, port: u16, namespace: &str) -> Arc<dyn Sequencer> {
+        let s = match self {
+            Service::ZooKeeper(_) => format!("zookeeper://127.0.0.1:{port}/blazes/{namespace}"),
+            Service::JetStream(_) => format!("jetstream://127.0.0.1:{port}/{namespace}"),
+        };
+        let config: SequencerConfig = s.parse().expect("a valid sequencer configuration");
+        config
+            .connect(policy())
+            .await
+            .expect("the sequencer connects")
+    }
+
+    /// The server's client port.
+    pub fn port(&self) -> u16 {
+        match self {
+            Service::ZooKeeper(zk) => zk.port,
+            Service::JetStream(nats) => nats.port,
+        }
+    }
+
     /// A client with the configuration's default root or stream prefix.
     pub async fn default_client(&self) -> Arc<dyn Sequencer> {
         let s = match self {

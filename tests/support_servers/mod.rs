@@ -10,6 +10,7 @@
 
 pub mod backend;
 mod process;
+pub mod proxy;
 
 #[allow(unused_imports)]
 pub use backend::{Kind, Service};
