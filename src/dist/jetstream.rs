@@ -1,0 +1,263 @@
+//! A sequencer on NATS JetStream: one stream per group, named `PREFIX_G`
+//! with subject `PREFIX.seq.G` (`G` escaped by [`names::escape`]),
+//! file storage. Each ordered message is published once with header
+//! `Nats-Msg-Id: {producer}/{seq}` and an empty body; the stream sequence
+//! (from 1, dense: only this backend publishes there) minus one is its
+//! position. JetStream answers a publish whose id it has already stored
+//! within the stream's duplicate window with `duplicate: true` and the
+//! original sequence: a replay (`None`).
+//!
+//! Limits: replays are recognised within the duplicate window only
+//! ([`JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW`] unless configured),
+//! and the server keeps every message id of the window in memory.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+
+use super::names;
+use super::retry::RetryPolicy;
+use crate::runtime::envelope::ProducerId;
+use crate::runtime::sequencer::{Sequencer, SequencerError, SequencerFuture};
+
+/// The default prefix of the streams' names.
+pub const DEFAULT_STREAM_PREFIX: &str = "BLAZES_SEQ";
+
+/// A [`Sequencer`] backed by NATS JetStream.
+pub struct JetStreamSequencer {
+    url: String,
+    context: jetstream::Context,
+    stream_prefix: String,
+    duplicate_window: Duration,
+    policy: RetryPolicy,
+    ready_groups: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for JetStreamSequencer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JetStreamSequencer")
+            .field("url", &self.url)
+            .field("stream_prefix", &self.stream_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Done(Option<u64>),
+    Retry { ambiguous: bool, reason: String },
+    Fail(String),
+}
+
+impl JetStreamSequencer {
+    /// How long JetStream remembers message ids by default (one hour).
+    pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);
+
+    /// Connects to the NATS server at `url` (`nats://host:port`); streams
+    /// are named `{stream_prefix}_{G}`. The client reconnects by itself
+    /// after a connection loss; the first connection is retried until the
+    /// policy's deadline.
+    pub async fn connect(
+        url: &str,
+        stream_prefix: &str,
+        duplicate_window: Duration,
+        policy: RetryPolicy,
+    ) -> Result<JetStreamSequencer, SequencerError> {
+        if !valid_prefix(stream_prefix) {
+            return Err(SequencerError(format!(
+                "stream prefix `{stream_prefix}` must be ASCII letters, digits, `-` and `_`"
+            )));
+        }
+        let max_backoff = policy.max_backoff;
+        let first = policy.first_backoff;
+        let options = async_nats::ConnectOptions::new()
+            .connection_timeout(policy.attempt_timeout)
+            .max_reconnects(None)
+            .reconnect_delay_callback(move |attempts| {
+                let factor = u32::try_from(attempts).unwrap_or(u32::MAX).min(16);
+                first.saturating_mul(factor.max(1)).min(max_backoff)
+            });
+        let client = tokio::time::timeout(
+            policy.deadline,
+            async_nats::connect_with_options(url, options.retry_on_initial_connect()),
+        )
+        .await
+        .map_err(|_| {
+            SequencerError(format!(
+                "nats {url}: no connection within {:?}",
+                policy.deadline
+            ))
+        })?
+        .map_err(|e| SequencerError(format!("nats {url}: {e}")))?;
+        let mut context = jetstream::new(client);
+        context.set_timeout(policy.attempt_timeout);
+        Ok(JetStreamSequencer {
+            url: url.to_string(),
+            context,
+            stream_prefix: stream_prefix.to_string(),
+            duplicate_window,
+            policy,
+            ready_groups: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// The stream's name and subject for `group`.
+    fn stream_of(&self, group: &str) -> (String, String) {
+        let escaped = names::escape(group);
+        (
+            format!("{}_{escaped}", self.stream_prefix),
+            format!("{}.seq.{escaped}", self.stream_prefix),
+        )
+    }
+
+    /// Creates the group's stream once per group and process.
+    async fn ensure_stream(&self, name: &str, subject: &str) -> Result<(), String> {
+        let known = self
+            .ready_groups
+            .lock()
+            .map(|g| g.contains(name))
+            .unwrap_or(false);
+        if known {
+            return Ok(());
+        }
+        let config = jetstream::stream::Config {
+            name: name.to_string(),
+            subjects: vec![subject.to_string()],
+            storage: jetstream::stream::StorageType::File,
+            duplicate_window: self.duplicate_window,
+            ..Default::default()
+        };
+        self.context
+            .get_or_create_stream(config)
+            .await
+            .map_err(|e| format!("stream {name}: {e}"))?;
+        if let Ok(mut groups) = self.ready_groups.lock() {
+            groups.insert(name.to_string());
+        }
+        Ok(())
+    }
+
+    async fn attempt(
+        &self,
+        stream: &str,
+        subject: &str,
+        producer: ProducerId,
+        seq: u64,
+        ambiguous: bool,
+    ) -> Attempt {
+        if let Err(reason) = self.ensure_stream(stream, subject).await {
+            return Attempt::Retry { ambiguous, reason };
+        }
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(
+            async_nats::header::NATS_MESSAGE_ID,
+            format!("{}/{seq}", producer.0).as_str(),
+        );
+        let future = match self
+            .context
+            .publish_with_headers(subject.to_string(), headers, "".into())
+            .await
+        {
+            Ok(f) => f,
+            Err(e) => {
+                return Attempt::Retry {
+                    ambiguous: true,
+                    reason: e.to_string(),
+                };
+            }
+        };
+        match future.await {
+            Ok(ack) => {
+                if ack.stream != stream {
+                    return Attempt::Fail(format!(
+                        "subject {subject} is stored by stream {} instead of {stream}",
+                        ack.stream
+                    ));
+                }
+                let Some(position) = ack.sequence.checked_sub(1) else {
+                    return Attempt::Fail("stream sequence 0 acknowledged".to_string());
+                };
+                match (ack.duplicate, ambiguous) {
+                    (false, _) | (true, true) => Attempt::Done(Some(position)),
+                    (true, false) => Attempt::Done(None),
+                }
+            }
+            Err(e) => {
+                if let jetstream::context::PublishErrorKind::StreamNotFound = e.kind()
+                    && let Ok(mut groups) = self.ready_groups.lock()
+                {
+                    groups.remove(stream);
+                }
+                Attempt::Retry {
+                    ambiguous: true,
+                    reason: e.to_string(),
+                }
+            }
+        }
+    }
+}
+
+/// A stream prefix is a non-empty run of ASCII letters, digits, `-`, `_`
+/// (valid in a stream name and as a subject token).
+pub fn valid_prefix(prefix: &str) -> bool {
+    !prefix.is_empty()
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Sequencer for JetStreamSequencer {
+    fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
+        Box::pin(async move {
+            let (stream, subject) = self.stream_of(group);
+            let start = Instant::now();
+            let mut ambiguous = false;
+            let mut attempt = 0;
+            loop {
+                match self
+                    .attempt(&stream, &subject, producer, seq, ambiguous)
+                    .await
+                {
+                    Attempt::Done(position) => return Ok(position),
+                    Attempt::Fail(reason) => {
+                        return Err(SequencerError(format!(
+                            "jetstream, group {group}: {reason}"
+                        )));
+                    }
+                    Attempt::Retry {
+                        ambiguous: maybe_applied,
+                        reason,
+                    } => {
+                        ambiguous |= maybe_applied;
+                        let pause = self.policy.backoff(attempt);
+                        if start.elapsed() + pause > self.policy.deadline {
+                            return Err(SequencerError(format!(
+                                "jetstream, group {group}: gave up after {:?}: {reason}",
+                                start.elapsed()
+                            )));
+                        }
+                        tracing::debug!(group, %producer, seq, %reason, "jetstream sequencer retries");
+                        tokio::time::sleep(pause).await;
+                        attempt += 1;
+                    }
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_prefix_is_valid_and_separators_are_not() {
+        assert!(valid_prefix(DEFAULT_STREAM_PREFIX));
+        assert!(valid_prefix("run-7_a"));
+        for bad in ["", "a.b", "a b", "a*", "a>", "a/b"] {
+            assert!(!valid_prefix(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Who produces each stream, registered in and learned from ZooKeeper, so
+//! that a seal buffer in another process knows which producers must vote
+//! (runtime spec, "Seal buffer": membership).
+//!
+//! Layout under the root (default `/blazes/membership`), per stream `S`
+//! (escaped by [`names::escape`]):
+//!
+//! - `ROOT/S/members/p{id}`: persistent, one per producer. Membership
+//!   outlives a producer's session: a producer that crashes must still seal
+//!   its partitions (after it restarts) for a unanimous vote to complete.
+//! - `ROOT/S/live/p{id}`: ephemeral, present while the producer's session
+//!   is: which members are up right now (for diagnosis, never for votes).
+//! - `ROOT/S/masters/{partition}`: persistent, data = the producer id that
+//!   mastered the partition first (an `independent` stream: one producer
+//!   per partition seals it alone).
+//!
+//! A consumer waits for the number of producers the deployment declares
+//! ([`ZooKeeperMembership::wait_for_members`]) before it counts votes, so a
+//! late registration can never reopen an already released partition.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use zookeeper_client as zk;
+
+use super::names;
+use super::retry::RetryPolicy;
+use super::zk_session::ZkSession;
+use super::zookeeper::checked_root;
+use crate::runtime::envelope::ProducerId;
+
+/// The default root path of the membership znodes.
+pub const DEFAULT_ROOT: &str = "/blazes/membership";
+
+/// A membership request failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipError(pub String);
+
+impl std::fmt::Display for MembershipError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "membership: {}", self.0)
+    }
+}
+
+impl std::error::Error for MembershipError {}
+
+/// Stream membership kept in ZooKeeper.
+#[derive(Debug)]
+pub struct ZooKeeperMembership {
+    root: String,
+    session: ZkSession,
+}
+
+impl ZooKeeperMembership {
+    /// Connects to `connect_string`, keeping the znodes under `root`.
+    pub async fn connect(
+        connect_string: &str,
+        root: &str,
+        policy: RetryPolicy,
+    ) -> Result<ZooKeeperMembership, MembershipError> {
+        let root = checked_root(root).map_err(MembershipError)?;
+        let session = ZkSession::connect(connect_string, policy)
+            .await
+            .map_err(MembershipError)?;
+        Ok(ZooKeeperMembership { root, session })
+    }
+
+    fn dir(&self, stream: &str, kind: &str) -> String {
+        format!("{}/{}/{kind}", self.root, names::escape(stream))
+    }
+
+    /// Registers `producer` as a producer of `stream` (idempotent), and
+    /// marks it live for as long as this client's session lasts.
+    pub async fn register(
+        &self,
+        stream: &str,
+        producer: ProducerId,
+    ) -> Result<(), MembershipError> {
+        let members = self.dir(stream, "members");
+        let live = self.dir(stream, "live");
+        let name = format!("p{}", producer.0);
+        self.session
+            .run("register", |client| {
+                let (members, live, name) = (&members, &live, &name);
+                async move {
+                    let dir = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+                    client.mkdir(members, &dir).await?;
+                    client.mkdir(live, &dir).await?;
+                    ignore_exists(client.create(&format!("{members}/{name}"), &[], &dir).await)?;
+                    let ephemeral = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+                    ignore_exists(
+                        client
+                            .create(&format!("{live}/{name}"), &[], &ephemeral)
+                            .await,
+                    )
+                }
+            })
+            .await
+            .map_err(MembershipError)
+    }
+
+    /// The registered producers of `stream` (empty when none registered).
+    pub async fn members(&self, stream: &str) -> Result<BTreeSet<ProducerId>, MembershipError> {
+        self.list(stream, "members").await
+    }
+
+    /// The registered producers of `stream` whose session is alive.
+    pub async fn live(&self, stream: &str) -> Result<BTreeSet<ProducerId>, MembershipError> {
+        self.list(stream, "live").await
+    }
+
+    async fn list(
+        &self,
+        stream: &str,
+        kind: &str,
+    ) -> Result<BTreeSet<ProducerId>, MembershipError> {
+        let dir = self.dir(stream, kind);
+        let children = self
+            .session
+            .run("list", |client| {
+                let dir = &dir;
+                async move {
+                    match client.list_children(dir).await {
+                        Err(zk::Error::NoNode) => Ok(Vec::new()),
+                        other => other,
+                    }
+                }
+            })
+            .await
+            .map_err(MembershipError)?;
+        children
+            .iter()
+            .map(|c| {
+                producer_of(c)
+                    .ok_or_else(|| MembershipError(format!("unexpected znode `{dir}/{c}`")))
+            })
+            .collect()
+    }
+
+    /// Waits (polling, at most `limit`) until `stream` has `count`
+    /// registered producers, and returns them.
+    pub async fn wait_for_members(
+        &self,
+        stream: &str,
+        count: usize,
+        limit: Duration,
+    ) -> Result<BTreeSet<ProducerId>, MembershipError> {
+        let start = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let members = self.members(stream).await?;
+            if members.len() >= count {
+                return Ok(members);
+            }
+            let pause = self.session.policy().backoff(attempt);
+            if start.elapsed() + pause > limit {
+                return Err(MembershipError(format!(
+                    "stream {stream}: {} of {count} producers registered after {:?}: {members:?}",
+                    members.len(),
+                    start.elapsed()
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            attempt += 1;
+        }
+    }
+
+    /// Claims `partition` of `stream` for `producer`; returns the master:
+    /// `producer` if it claimed first, else whoever did.
+    pub async fn claim_partition(
+        &self,
+        stream: &str,
+        partition: &str,
+        producer: ProducerId,
+    ) -> Result<ProducerId, MembershipError> {
+        let masters = self.dir(stream, "masters");
+        let path = format!("{masters}/{}", names::escape(partition));
+        let data = producer.0.to_string();
+        let owner = self
+            .session
+            .run("claim", |client| {
+                let (masters, path, data) = (&masters, &path, &data);
+                async move {
+                    let dir = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+                    client.mkdir(masters, &dir).await?;
+                    match client.create(path, data.as_bytes(), &dir).await {
+                        Ok(_) => Ok(data.as_bytes().to_vec()),
+                        Err(zk::Error::NodeExists) => client.get_data(path).await.map(|(d, _)| d),
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .await
+            .map_err(MembershipError)?;
+        parse_owner(&owner).ok_or_else(|| MembershipError(format!("`{path}` holds no producer id")))
+    }
+
+    /// The master of `partition` of `stream`, if one claimed it.
+    pub async fn master_of(
+        &self,
+        stream: &str,
+        partition: &str,
+    ) -> Result<Option<ProducerId>, MembershipError> {
+        let path = format!(
+            "{}/{}",
+            self.dir(stream, "masters"),
+            names::escape(partition)
+        );
+        let data = self
+            .session
+            .run("master", |client| {
+                let path = &path;
+                async move {
+                    match client.get_data(path).await {
+                        Ok((d, _)) => Ok(Some(d)),
+                        Err(zk::Error::NoNode) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .await
+            .map_err(MembershipError)?;
+        match data {
+            None => Ok(None),
+            Some(d) => parse_owner(&d)
+                .map(Some)
+                .ok_or_else(|| MembershipError(format!("`{path}` holds no producer id"))),
+        }
+    }
+}
+
+fn ignore_exists<T>(r: Result<T, zk::Error>) -> Result<(), zk::Error> {
+    match r {
+        Ok(_) | Err(zk::Error::NodeExists) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `p{id}` to the producer id.
+fn producer_of(name: &str) -> Option<ProducerId> {
+    name.strip_prefix('p')?.parse().ok().map(ProducerId)
+}
+
+fn parse_owner(data: &[u8]) -> Option<ProducerId> {
+    std::str::from_utf8(data).ok()?.parse().ok().map(ProducerId)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_and_owner_data_are_parsed_strictly() {
+        assert_eq!(producer_of("p12"), Some(ProducerId(12)));
+        assert_eq!(producer_of("q12"), None);
+        assert_eq!(producer_of("p-1"), None);
+        assert_eq!(parse_owner(b"7"), Some(ProducerId(7)));
+        assert_eq!(parse_owner(b"\xff"), None);
+        assert_eq!(parse_owner(b""), None);
+    }
+}

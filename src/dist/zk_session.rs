@@ -1,0 +1,142 @@
+//! One ZooKeeper session shared by a process's distributed services:
+//! connected lazily, replaced when it expires, and a retry loop for
+//! idempotent requests.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use zookeeper_client as zk;
+
+use super::retry::RetryPolicy;
+
+/// The session timeout asked of the server (it may negotiate another).
+const SESSION_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A (re)connecting ZooKeeper client.
+pub struct ZkSession {
+    connect_string: String,
+    policy: RetryPolicy,
+    client: tokio::sync::Mutex<Option<zk::Client>>,
+}
+
+impl std::fmt::Debug for ZkSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZkSession")
+            .field("connect_string", &self.connect_string)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ZkSession {
+    /// Connects to `connect_string` (`host:port[,host:port..]`), retrying
+    /// until the policy's deadline.
+    pub async fn connect(connect_string: &str, policy: RetryPolicy) -> Result<ZkSession, String> {
+        let session = ZkSession {
+            connect_string: connect_string.to_string(),
+            policy,
+            client: tokio::sync::Mutex::new(None),
+        };
+        let start = Instant::now();
+        let mut attempt = 0;
+        loop {
+            match session.client().await {
+                Ok(_) => return Ok(session),
+                Err(e) if start.elapsed() + policy.backoff(attempt) > policy.deadline => {
+                    return Err(format!("zookeeper {connect_string}: cannot connect: {e}"));
+                }
+                Err(_) => {
+                    tokio::time::sleep(policy.backoff(attempt)).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// The retry policy.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// The connected client, connecting first when there is none.
+    pub async fn client(&self) -> Result<zk::Client, zk::Error> {
+        let mut slot = self.client.lock().await;
+        if let Some(client) = slot.as_ref() {
+            return Ok(client.clone());
+        }
+        let client = zk::Client::connector()
+            .with_session_timeout(SESSION_TIMEOUT)
+            .with_connection_timeout(self.policy.attempt_timeout)
+            .connect(&self.connect_string)
+            .await?;
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Forgets `broken` when its session is gone, so that the next request
+    /// opens a new session.
+    pub async fn forget(&self, broken: &zk::Client) {
+        let mut slot = self.client.lock().await;
+        if slot
+            .as_ref()
+            .is_some_and(|c| c.session_id() == broken.session_id())
+        {
+            *slot = None;
+        }
+    }
+
+    /// Runs an idempotent request, retrying transient failures (and
+    /// replacing an expired session) until the policy's deadline.
+    pub async fn run<T, F, Fut>(&self, what: &str, mut request: F) -> Result<T, String>
+    where
+        F: FnMut(zk::Client) -> Fut,
+        Fut: Future<Output = Result<T, zk::Error>>,
+    {
+        let start = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let result = match self.client().await {
+                Ok(client) => {
+                    let answer =
+                        tokio::time::timeout(self.policy.attempt_timeout, request(client.clone()))
+                            .await
+                            .unwrap_or(Err(zk::Error::Timeout));
+                    if let Err(zk::Error::SessionExpired | zk::Error::ClientClosed) = &answer {
+                        self.forget(&client).await;
+                    }
+                    answer
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(value) => return Ok(value),
+                Err(e) if !is_transient(&e) => return Err(format!("{what}: {e}")),
+                Err(e) => {
+                    let pause = self.policy.backoff(attempt);
+                    if start.elapsed() + pause > self.policy.deadline {
+                        return Err(format!("{what}: gave up after {:?}: {e}", start.elapsed()));
+                    }
+                    tokio::time::sleep(pause).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Errors after which the same request may succeed. The client reports
+/// socket errors (a connection reset by a dying server) as `Custom`; the
+/// others it reports that way (TLS, SASL set-up) fail again until the
+/// deadline.
+pub fn is_transient(e: &zk::Error) -> bool {
+    matches!(
+        e,
+        zk::Error::ConnectionLoss
+            | zk::Error::Timeout
+            | zk::Error::NoHosts
+            | zk::Error::Throttled
+            | zk::Error::SessionMoved
+            | zk::Error::SessionExpired
+            | zk::Error::ClientClosed
+            | zk::Error::Custom(_)
+    )
+}

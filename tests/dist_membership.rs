@@ -1,0 +1,145 @@
+//! Stream membership in ZooKeeper: producers in separate sessions register,
+//! a consumer learns them and feeds them to a unanimous seal vote; partition
+//! masters of an independent stream are claimed once.
+
+mod support_servers;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use blazes::dist::{RetryPolicy, ZooKeeperMembership};
+use blazes::runtime::seal_buffer::{Admission, HeldRecord, SealOutcome};
+use blazes::runtime::{ProducerId, SealBuffer};
+use blazes::{Tuple, Vote, attrs};
+use support_servers::ZooKeeper;
+
+const ROOT: &str = "/blazes/test/membership";
+
+async fn client(zk: &ZooKeeper) -> ZooKeeperMembership {
+    let policy = RetryPolicy {
+        deadline: Duration::from_secs(30),
+        ..RetryPolicy::default()
+    };
+    ZooKeeperMembership::connect(&zk.connect_string(), ROOT, policy)
+        .await
+        .expect("connects")
+}
+
+fn set(ids: &[u32]) -> BTreeSet<ProducerId> {
+    ids.iter().copied().map(ProducerId).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_learns_the_producers_and_their_vote_releases_the_partition() {
+    let zk = ZooKeeper::start().expect("ZooKeeper starts");
+    let consumer = client(&zk).await;
+    assert!(consumer.members("clicks").await.expect("lists").is_empty());
+    let mut producers = Vec::new();
+    for id in [3, 1, 2] {
+        let p = client(&zk).await;
+        p.register("clicks", ProducerId(id))
+            .await
+            .expect("registers");
+        p.register("clicks", ProducerId(id))
+            .await
+            .expect("idempotent");
+        producers.push(p);
+    }
+    let members = consumer
+        .wait_for_members("clicks", 3, Duration::from_secs(10))
+        .await
+        .expect("three producers");
+    assert_eq!(members, set(&[1, 2, 3]));
+    assert_eq!(
+        consumer.live("clicks").await.expect("lists"),
+        set(&[1, 2, 3])
+    );
+    assert!(
+        consumer
+            .members("requests")
+            .await
+            .expect("lists")
+            .is_empty()
+    );
+
+    // A producer's session ends: still a member (it must seal), no longer live.
+    drop(producers.pop());
+    let mut live = consumer.live("clicks").await.expect("lists");
+    for _ in 0..100 {
+        if live.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        live = consumer.live("clicks").await.expect("lists");
+    }
+    assert_eq!(live, set(&[3, 1]), "the dropped producer (2) is not live");
+    assert_eq!(
+        consumer.members("clicks").await.expect("lists"),
+        set(&[1, 2, 3])
+    );
+
+    // The learned membership drives a unanimous seal vote.
+    let voters = BTreeMap::from([(0, members)]);
+    let mut buffer = SealBuffer::new(
+        attrs(["campaign"]),
+        Vote::Unanimous,
+        voters,
+        BTreeSet::new(),
+        100,
+    );
+    let key = Tuple::new().with("campaign", 1);
+    let record = HeldRecord {
+        input: 0,
+        producer: ProducerId(1),
+        seq: 0,
+        payload: key.clone().with("id", 9),
+    };
+    assert_eq!(buffer.offer(record, 0), Admission::Held);
+    assert_eq!(buffer.seal(0, ProducerId(1), &key, 1), SealOutcome::Voted);
+    assert_eq!(buffer.seal(0, ProducerId(3), &key, 2), SealOutcome::Voted);
+    assert_eq!(
+        buffer.seal(0, ProducerId(4), &key, 3),
+        SealOutcome::UnknownProducer
+    );
+    match buffer.seal(0, ProducerId(2), &key, 4) {
+        SealOutcome::Released(release) => assert_eq!(release.records.len(), 1),
+        other => panic!("the last member's seal releases the partition: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_more_producers_than_registered_times_out() {
+    let zk = ZooKeeper::start().expect("ZooKeeper starts");
+    let c = client(&zk).await;
+    c.register("clicks", ProducerId(1))
+        .await
+        .expect("registers");
+    let started = std::time::Instant::now();
+    let err = c
+        .wait_for_members("clicks", 2, Duration::from_millis(500))
+        .await
+        .expect_err("only one producer");
+    assert!(started.elapsed() < Duration::from_secs(5), "bounded wait");
+    assert!(err.0.contains("1 of 2"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_partition_of_an_independent_stream_has_one_master() {
+    let zk = ZooKeeper::start().expect("ZooKeeper starts");
+    let a = client(&zk).await;
+    let b = client(&zk).await;
+    assert_eq!(a.master_of("clicks", "campaign=1").await, Ok(None));
+    let (ra, rb) = tokio::join!(
+        a.claim_partition("clicks", "campaign=1", ProducerId(1)),
+        b.claim_partition("clicks", "campaign=1", ProducerId(2)),
+    );
+    let (ra, rb) = (ra.expect("claims"), rb.expect("claims"));
+    assert_eq!(ra, rb, "both learn the same master");
+    assert!(ra == ProducerId(1) || ra == ProducerId(2));
+    assert_eq!(b.master_of("clicks", "campaign=1").await, Ok(Some(ra)));
+    assert_eq!(
+        b.claim_partition("clicks", "campaign=2", ProducerId(2))
+            .await,
+        Ok(ProducerId(2))
+    );
+}

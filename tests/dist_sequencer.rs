@@ -1,0 +1,240 @@
+//! The distributed sequencers against real servers (ZooKeeper, NATS
+//! JetStream), each started by the test on a loopback port: one gapless
+//! total order for concurrent clients, replays recognised, and positions
+//! that continue without reuse across a server restart.
+
+mod support_servers;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use blazes::runtime::{ProducerId, Sequencer};
+use support_servers::{Kind, Service};
+
+/// Assigns `(producer, 0..n)` in order, returning the positions.
+async fn assign_all(s: Arc<dyn Sequencer>, group: &str, producer: u32, n: u64) -> Vec<u64> {
+    let mut positions = Vec::new();
+    for seq in 0..n {
+        let p = s
+            .assign(group, ProducerId(producer), seq)
+            .await
+            .expect("assigned");
+        positions.push(p.expect("a new message gets a position"));
+    }
+    positions
+}
+
+async fn two_clients_share_one_gapless_total_order(kind: Kind) {
+    let service = Service::start(kind);
+    let a = service.client("order").await;
+    let b = service.client("order").await;
+    let n = 25;
+    let tasks = [
+        tokio::spawn(assign_all(a.clone(), "Report", 1, n)),
+        tokio::spawn(assign_all(a.clone(), "Report", 2, n)),
+        tokio::spawn(assign_all(b.clone(), "Report", 3, n)),
+        tokio::spawn(assign_all(b.clone(), "Report", 4, n)),
+    ];
+    let mut all = Vec::new();
+    for t in tasks {
+        let positions = t.await.expect("task");
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "a producer's messages keep their order: {positions:?}"
+        );
+        all.extend(positions);
+    }
+    let distinct: BTreeSet<u64> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), all.len(), "no position given twice");
+    assert_eq!(distinct, (0..4 * n).collect(), "positions 0.. without gaps");
+    // Another group has its own order from 0.
+    assert_eq!(a.assign("Cache", ProducerId(1), 0).await, Ok(Some(0)));
+}
+
+async fn the_default_namespace_works(kind: Kind) {
+    let service = Service::start(kind);
+    let s = service.default_client().await;
+    assert_eq!(s.assign("a.b/c *>", ProducerId(1), 0).await, Ok(Some(0)));
+    assert_eq!(s.assign("a.b/c *>", ProducerId(1), 0).await, Ok(None));
+    assert_eq!(
+        s.assign("a_2eb", ProducerId(1), 0).await,
+        Ok(Some(0)),
+        "its own group"
+    );
+}
+
+async fn replays_are_recognised_by_every_client(kind: Kind) {
+    let service = Service::start(kind);
+    let a = service.client("replay").await;
+    let b = service.client("replay").await;
+    assert_eq!(a.assign("g", ProducerId(7), 0).await, Ok(Some(0)));
+    assert_eq!(a.assign("g", ProducerId(7), 1).await, Ok(Some(1)));
+    assert_eq!(
+        a.assign("g", ProducerId(7), 0).await,
+        Ok(None),
+        "same client"
+    );
+    assert_eq!(
+        b.assign("g", ProducerId(7), 1).await,
+        Ok(None),
+        "other client"
+    );
+    let c = service.client("replay").await;
+    assert_eq!(
+        c.assign("g", ProducerId(7), 1).await,
+        Ok(None),
+        "new client"
+    );
+    // A replay consumed no position; the same seq from another producer is new.
+    assert_eq!(b.assign("g", ProducerId(8), 1).await, Ok(Some(2)));
+    assert_eq!(c.assign("g", ProducerId(7), 2).await, Ok(Some(3)));
+    // Namespaces keep runs apart.
+    let other = service.client("replay-2").await;
+    assert_eq!(other.assign("g", ProducerId(7), 0).await, Ok(Some(0)));
+}
+
+async fn positions_continue_across_a_server_restart(kind: Kind) {
+    let mut service = Service::start(kind);
+    let s = service.client("restart").await;
+    for seq in 0..5 {
+        assert_eq!(s.assign("g", ProducerId(1), seq).await, Ok(Some(seq)));
+    }
+    service.kill();
+    // Requested while the server is down: answered once it is back.
+    let pending = {
+        let s = s.clone();
+        tokio::spawn(async move { s.assign("g", ProducerId(2), 0).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!pending.is_finished(), "no answer without a server");
+    service.start_again();
+    assert_eq!(pending.await.expect("task"), Ok(Some(5)));
+    assert_eq!(s.assign("g", ProducerId(1), 5).await, Ok(Some(6)));
+    assert_eq!(
+        s.assign("g", ProducerId(1), 3).await,
+        Ok(None),
+        "a replay from before the restart"
+    );
+    let fresh = service.client("restart").await;
+    assert_eq!(fresh.assign("g", ProducerId(3), 0).await, Ok(Some(7)));
+}
+
+async fn concurrent_clients_keep_one_gapless_order_through_a_restart(kind: Kind) {
+    let mut service = Service::start(kind);
+    let a = service.client("churn").await;
+    let b = service.client("churn").await;
+    let n = 40;
+    let tasks: Vec<_> = [(a.clone(), 1), (a, 2), (b.clone(), 3), (b, 4)]
+        .into_iter()
+        .map(|(s, producer)| {
+            tokio::spawn(async move {
+                let mut positions = Vec::new();
+                for seq in 0..n {
+                    let p = s.assign("g", ProducerId(producer), seq).await;
+                    positions.push(p.expect("assigned").expect("new message"));
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                positions
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    service.kill();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    service.start_again();
+    let mut all = Vec::new();
+    for t in tasks {
+        let positions = t.await.expect("task");
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+        all.extend(positions);
+    }
+    let distinct: BTreeSet<u64> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), all.len(), "no position given twice");
+    assert_eq!(distinct, (0..4 * n).collect(), "positions 0.. without gaps");
+}
+
+/// The server applies a request but its answer is lost: the retry finds
+/// the message already ordered and answers its position, not `None`, so
+/// the message is not dropped as a replay.
+async fn a_lost_answer_is_not_mistaken_for_a_replay(kind: Kind) {
+    let service = Service::start(kind);
+    let proxy = support_servers::proxy::Proxy::start(service.port()).await;
+    let s = service.client_via(proxy.port, "lost").await;
+    let direct = service.client("lost").await;
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
+    proxy.blackhole(true);
+    let pending = {
+        let s = s.clone();
+        tokio::spawn(async move { s.assign("g", ProducerId(1), 1).await })
+    };
+    // The request reaches the server and is applied there.
+    let mut applied = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if direct.assign("g", ProducerId(1), 1).await == Ok(None) {
+            applied = true;
+            break;
+        }
+    }
+    assert!(applied, "the request was applied behind the lost answer");
+    assert!(!pending.is_finished(), "its answer was lost");
+    proxy.blackhole(false);
+    proxy.cut().await;
+    assert_eq!(
+        pending.await.expect("task"),
+        Ok(Some(1)),
+        "the original position"
+    );
+    assert_eq!(s.assign("g", ProducerId(2), 0).await, Ok(Some(2)));
+}
+
+macro_rules! for_each_backend {
+    ($($test:ident),* $(,)?) => {
+        mod zookeeper {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(Kind::ZooKeeper).await;
+                }
+            )*
+        }
+        mod jetstream {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test(Kind::JetStream).await;
+                }
+            )*
+        }
+    };
+}
+
+for_each_backend!(
+    two_clients_share_one_gapless_total_order,
+    replays_are_recognised_by_every_client,
+    positions_continue_across_a_server_restart,
+    concurrent_clients_keep_one_gapless_order_through_a_restart,
+    the_default_namespace_works,
+    a_lost_answer_is_not_mistaken_for_a_replay,
+);
+
+/// JetStream recognises a replay within its duplicate window only: past
+/// it, the same message is ordered again (the documented limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jetstream_replays_are_recognised_within_the_configured_window() {
+    let nats = support_servers::Nats::start().expect("nats-server starts");
+    let config: blazes::dist::SequencerConfig =
+        format!("{}/WINDOW?dedupe=1", nats.jetstream_config())
+            .parse()
+            .expect("valid");
+    let s = config
+        .connect(support_servers::backend::policy())
+        .await
+        .expect("connects");
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(None));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(1)));
+}
