@@ -3,10 +3,11 @@
 //! and independent seal runs. Each ad server sends its clicks in batches with
 //! a pause after each batch (the paper's workload).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use blazes::Tuple;
-use blazes::runtime::{DataflowRunner, RunReport, RunningDataflow, SourceHandle};
+use blazes::runtime::{DataflowRunner, RunReport, RunningDataflow, Sequencer, SourceHandle};
 use serde_json::{Value, json};
 
 use crate::job::ad::{self, Run, Shape};
@@ -14,10 +15,13 @@ use crate::job::ad::{self, Run, Shape};
 /// The four runs of the paper, in its order.
 pub const RUNS: [(Run, &str); 4] = [
     (Run::Uncoordinated, "uncoordinated"),
-    (Run::Ordered, "ordered"),
+    (Run::Ordered, "ordered (embedded)"),
     (Run::Seal, "seal"),
     (Run::IndependentSeal, "independent seal"),
 ];
+
+/// How long one run may sample before giving up waiting.
+const RUN_LIMIT: Duration = Duration::from_secs(120);
 
 /// Requests posed during the run (one per campaign, the first campaigns).
 const REQUESTS: i64 = 20;
@@ -94,16 +98,21 @@ fn processed(running: &RunningDataflow, replicas: usize) -> f64 {
     total as f64 / replicas.max(1) as f64
 }
 
-/// Runs one configuration, sampling Report's progress every millisecond.
+/// Runs one configuration, sampling Report's progress every millisecond;
+/// `sequencer` replaces the runner's in-process sequencer when given.
 pub async fn trace(
     setup: Setup,
     ad_servers: usize,
     run: Run,
+    sequencer: Option<Arc<dyn Sequencer>>,
 ) -> Result<Trace, Box<dyn std::error::Error>> {
     let shape = setup.shape(ad_servers);
     let (dataflow, analysis, factories) = run.job();
     let deployment = ad::deployment(run, ad_servers, setup.replicas);
-    let runner = DataflowRunner::new(&dataflow, &analysis, &deployment, factories)?;
+    let mut runner = DataflowRunner::new(&dataflow, &analysis, &deployment, factories)?;
+    if let Some(sequencer) = sequencer {
+        runner = runner.with_sequencer(sequencer);
+    }
     let mut running = runner.start()?;
     let mut servers = Vec::new();
     let started = Instant::now();
@@ -133,9 +142,7 @@ pub async fn trace(
     analyst.close().await;
     let mut samples = vec![(0.0, 0.0)];
     let total = (shape.clicks * ad_servers) as f64 + REQUESTS as f64;
-    while samples.last().is_some_and(|&(_, n)| n < total)
-        && started.elapsed() < Duration::from_secs(60)
-    {
+    while samples.last().is_some_and(|&(_, n)| n < total) && started.elapsed() < RUN_LIMIT {
         tokio::time::sleep(Duration::from_millis(1)).await;
         samples.push((
             started.elapsed().as_secs_f64(),
@@ -146,6 +153,9 @@ pub async fn trace(
         server.await?;
     }
     let report: RunReport = running.finish().await?;
+    if !report.sequencer_errors.is_empty() {
+        return Err(format!("{run:?}: sequencer errors {:?}", report.sequencer_errors).into());
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let clicks_done = report.component_totals("Report").processed as f64 / setup.replicas as f64;
     if clicks_done < total {

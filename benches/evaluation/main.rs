@@ -2,8 +2,11 @@
 //! runtime: Figure 11 (word count, ordered vs sealed, 1 to 8 Count
 //! instances) and Figures 12-14 (ad reporting, records processed over time
 //! for uncoordinated, ordered, seal and independent seal, 5 and 10 ad
-//! servers). Prints JSON, writes `bench-results/evaluation.json` and the
-//! figures `bench-results/evaluation-fig11.svg` .. `-fig14.svg`.
+//! servers). The ordered ad reporting runs three times over: with the
+//! in-process sequencer, and with its total order assigned by ZooKeeper and
+//! by NATS JetStream servers that the bench starts on loopback (and stops,
+//! by pid, when it ends). Prints JSON, writes `bench-results/evaluation.json`
+//! and the figures `bench-results/evaluation-fig11.svg` .. `-fig14.svg`.
 //!
 //! `cargo bench --bench evaluation` (`-- quick` for a smaller, faster run).
 //! Standard output holds the JSON without the sampled traces; the file has them.
@@ -11,6 +14,12 @@
 mod ads;
 mod plots;
 mod wordcount;
+
+// The tests' server harness: `nats-server -js` and ZooKeeper on free
+// loopback ports, stopped by pid when dropped.
+#[allow(unused_imports)]
+#[path = "../../tests/support_servers/mod.rs"]
+mod support_servers;
 
 // The examples' dataflows, shared with them and with `tests/examples.rs`.
 #[allow(dead_code)]
@@ -27,7 +36,11 @@ mod job {
 }
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use blazes::dist::SequencerConfig;
+use blazes::runtime::Sequencer;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -36,6 +49,57 @@ use job::wordcount::Variant;
 use plots::Line;
 
 const AD_SERVERS: [usize; 2] = [5, 10];
+
+/// The ordered ad reporting runs whose sequencer is a service.
+const SERVICE_RUNS: [(support_servers::Kind, &str); 2] = [
+    (support_servers::Kind::ZooKeeper, "ordered (ZooKeeper)"),
+    (support_servers::Kind::JetStream, "ordered (JetStream)"),
+];
+
+/// The strategies of Figures 12-13, in legend order.
+const FIGURE_ORDER: [&str; 6] = [
+    "uncoordinated",
+    "ordered (embedded)",
+    "ordered (ZooKeeper)",
+    "ordered (JetStream)",
+    "seal",
+    "independent seal",
+];
+
+/// The ZooKeeper and NATS servers the ordered runs use.
+struct Services {
+    zookeeper: support_servers::ZooKeeper,
+    nats: support_servers::Nats,
+}
+
+impl Services {
+    fn start() -> Result<Services, String> {
+        Ok(Services {
+            zookeeper: support_servers::ZooKeeper::start()?,
+            nats: support_servers::Nats::start()?,
+        })
+    }
+
+    /// A new client of `kind` whose groups live in `namespace` (a fresh
+    /// ZooKeeper root or stream prefix per run: positions start at 0).
+    async fn sequencer(
+        &self,
+        kind: support_servers::Kind,
+        namespace: &str,
+    ) -> Result<Arc<dyn Sequencer>, Box<dyn std::error::Error>> {
+        let config = match kind {
+            support_servers::Kind::ZooKeeper => format!(
+                "{}/blazes-eval/{namespace}",
+                self.zookeeper.zookeeper_config()
+            ),
+            support_servers::Kind::JetStream => {
+                format!("{}/{namespace}", self.nats.jetstream_config())
+            }
+        };
+        let config: SequencerConfig = config.parse().map_err(|e| format!("{config}: {e}"))?;
+        Ok(config.connect(support_servers::backend::policy()).await?)
+    }
+}
 
 fn results_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results")
@@ -78,7 +142,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         clicks: ad_setup.clicks * 10,
         ..ad_setup
     };
-    let steps = repetitions * (counters.len() * 2 + 2 * AD_SERVERS.len() * ads::RUNS.len());
+    // Service-backed runs take seconds each: fewer of them.
+    let service_repetitions = if quick { 1 } else { 3 };
+    let steps = repetitions * (counters.len() * 2 + 2 * AD_SERVERS.len() * ads::RUNS.len())
+        + service_repetitions * AD_SERVERS.len() * SERVICE_RUNS.len();
     let bar = ProgressBar::new(steps as u64);
     bar.set_style(ProgressStyle::with_template(
         "{elapsed_precise} [{bar:40}] {pos}/{len} {msg}",
@@ -113,7 +180,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut runs = Vec::new();
             for _ in 0..repetitions {
                 bar.set_message(format!("ad reporting, {servers} ad servers, {name}"));
-                runs.push(rt.block_on(ads::trace(ad_setup, servers, run))?);
+                runs.push(rt.block_on(ads::trace(ad_setup, servers, run, None))?);
                 bar.inc(1);
             }
             runs.sort_by(|a, b| a.elapsed.total_cmp(&b.elapsed));
@@ -121,13 +188,60 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             traces.push((servers, name, median));
         }
     }
+    bar.set_message("starting ZooKeeper and nats-server");
+    let services = Services::start()?;
+    // One unrecorded run per service first: the first sessions, streams and
+    // the JVM's warm-up are not the ordering's steady cost.
+    for &(kind, name) in &SERVICE_RUNS {
+        bar.set_message(format!("warming up {name}"));
+        let sequencer = rt.block_on(services.sequencer(kind, "warm-up"))?;
+        rt.block_on(ads::trace(
+            ad_setup,
+            AD_SERVERS[0],
+            job::ad::Run::Ordered,
+            Some(sequencer),
+        ))?;
+    }
+    for &servers in &AD_SERVERS {
+        for &(kind, name) in &SERVICE_RUNS {
+            let mut runs = Vec::new();
+            for rep in 0..service_repetitions {
+                bar.set_message(format!("ad reporting, {servers} ad servers, {name}"));
+                let namespace = format!("ads-{servers}-{rep}");
+                let sequencer = rt.block_on(services.sequencer(kind, &namespace))?;
+                runs.push(rt.block_on(ads::trace(
+                    ad_setup,
+                    servers,
+                    job::ad::Run::Ordered,
+                    Some(sequencer),
+                ))?);
+                bar.inc(1);
+            }
+            runs.sort_by(|a, b| a.elapsed.total_cmp(&b.elapsed));
+            let median = runs.swap_remove(runs.len() / 2);
+            traces.push((servers, name, median));
+        }
+    }
+    drop(services);
+    traces.sort_by_key(|(servers, name, _)| {
+        (
+            *servers,
+            FIGURE_ORDER
+                .iter()
+                .position(|n| n == name)
+                .unwrap_or(usize::MAX),
+        )
+    });
     let mut saturated_runs = Vec::new();
     for &servers in &AD_SERVERS {
         for &(run, name) in &ads::RUNS {
             let mut rates = Vec::new();
             for _ in 0..repetitions {
                 bar.set_message(format!("saturated, {servers} ad servers, {name}"));
-                rates.push(rt.block_on(ads::trace(saturated, servers, run))?.throughput);
+                rates.push(
+                    rt.block_on(ads::trace(saturated, servers, run, None))?
+                        .throughput,
+                );
                 bar.inc(1);
             }
             saturated_runs.push((servers, name, wordcount::median(rates)));
@@ -159,29 +273,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut summary = serde_json::Map::new();
     for &servers in &AD_SERVERS {
         let base = throughput(servers, "uncoordinated");
+        let seal = throughput(servers, "seal");
         summary.insert(
             format!("{servers}_ad_servers"),
             json!({
-                "seal_over_uncoordinated": throughput(servers, "seal") / base,
+                "seal_over_uncoordinated": seal / base,
                 "independent_seal_over_uncoordinated": throughput(servers, "independent seal") / base,
-                "ordered_over_uncoordinated": throughput(servers, "ordered") / base,
-                "seal_over_ordered": throughput(servers, "seal") / throughput(servers, "ordered"),
+                "ordered_embedded_over_uncoordinated": throughput(servers, "ordered (embedded)") / base,
+                "seal_over_ordered_embedded": seal / throughput(servers, "ordered (embedded)"),
+                "seal_over_ordered_zookeeper": seal / throughput(servers, "ordered (ZooKeeper)"),
+                "seal_over_ordered_jetstream": seal / throughput(servers, "ordered (JetStream)"),
+                "independent_seal_over_ordered_zookeeper":
+                    throughput(servers, "independent seal") / throughput(servers, "ordered (ZooKeeper)"),
+                "independent_seal_over_ordered_jetstream":
+                    throughput(servers, "independent seal") / throughput(servers, "ordered (JetStream)"),
             }),
         );
     }
     let doubling = |name: &str| throughput(10, name) / throughput(5, name);
-    summary.insert(
-        "throughput_10_over_5_ad_servers".into(),
-        json!({
-            "uncoordinated": doubling("uncoordinated"),
-            "ordered": doubling("ordered"),
-            "seal": doubling("seal"),
-            "independent_seal": doubling("independent seal"),
-        }),
-    );
+    let scaling: serde_json::Map<String, serde_json::Value> = FIGURE_ORDER
+        .iter()
+        .map(|name| (name.to_string(), json!(doubling(name))))
+        .collect();
+    summary.insert("throughput_10_over_5_ad_servers".into(), scaling.into());
+    let goal = |servers: usize, name: &str| throughput(servers, "seal") / throughput(servers, name);
+    for &servers in &AD_SERVERS {
+        for &(_, name) in &SERVICE_RUNS {
+            eprintln!(
+                "{servers} ad servers: seal / {name} = {:.2}x (goal >= 3x)",
+                goal(servers, name)
+            );
+        }
+    }
+    for name in FIGURE_ORDER {
+        eprintln!("10 over 5 ad servers, {name}: {:.2}x", doubling(name));
+    }
     let result = json!({
         "bench": "evaluation",
-        "machine_note": "one process, tokio with 2 worker threads; the sequencer is the in-process EmbeddedSequencer, not ZooKeeper",
+        "machine_note": "one process, tokio with 2 worker threads, on a 2-core machine; ordered (embedded) uses the in-process EmbeddedSequencer; ordered (ZooKeeper) and ordered (JetStream) use a standalone ZooKeeper and a nats-server -js that the bench starts on loopback, sharing the same 2 cores",
         "quick": quick,
         "figure_11_wordcount": wordcount::to_json(&wc, repetitions, &points),
         "figures_12_14_ad_reporting": {
@@ -192,6 +321,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "report_replicas": ad_setup.replicas,
                 "query": "CAMPAIGN",
                 "repetitions": repetitions,
+                "repetitions_service_backed": service_repetitions,
+                "repetitions_note": "ordered (ZooKeeper) and ordered (JetStream) run fewer times (each takes seconds); each run uses a fresh ZooKeeper root / stream prefix; one unrecorded warm-up run (5 ad servers) per service precedes them",
                 "statistic": "the run with the median elapsed time",
             },
             "runs": traces.iter().map(|(servers, name, t)| json!({
@@ -203,6 +334,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         "ad_reporting_without_pauses": {
             "clicks_per_ad_server": saturated.clicks,
+            "note": "in-process sequencer only: the service-backed ordered runs are not repeated without pauses",
             "statistic": "median clicks per second (all ad servers, per replica)",
             "runs": saturated_json,
         },
@@ -241,7 +373,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let figure = |servers: usize, skip_ordered: bool| -> Vec<Line> {
         traces
             .iter()
-            .filter(|(s, name, _)| *s == servers && !(skip_ordered && *name == "ordered"))
+            .filter(|(s, name, _)| *s == servers && !(skip_ordered && name.starts_with("ordered")))
             .map(|(_, name, t)| Line {
                 name,
                 points: t.samples.clone(),
