@@ -96,316 +96,120 @@ impl Answers {
     }
 }
 
-/// THRESH: confluent, no coordination.
-#[blazes::dataflow()]
-pub mod thresh {
-    use blazes::{Emit, Tuple, component};
+/// One ad network dataflow module: the same replicated Cache and Report, the
+/// query's annotation on Report's request path, and the clicks stream's
+/// annotation. A `#[blazes::dataflow]` module sees only its own tokens, so the
+/// components must be written inside each module: this macro writes them once.
+/// It expands before the dataflow attribute, which then sees whole modules.
+macro_rules! ad_network_module {
+    (
+        $(#[$doc:meta])*
+        $name:ident ($($options:tt)*),
+        query: $query:ident,
+        request: ($($request:tt)*),
+        clicks: ($($clicks:tt)*) $(,)?
+    ) => {
+        $(#[$doc])*
+        #[blazes::dataflow($($options)*)]
+        pub mod $name {
+            use blazes::{Emit, Tuple, component};
 
-    /// A cache replica: forwards requests, stores the answers.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Cache(super::Answers);
+            /// A cache replica: forwards requests, stores the answers.
+            #[component(rep)]
+            #[derive(Default)]
+            pub struct Cache(super::Answers);
 
-    #[component]
-    impl Cache {
-        #[path(from = request, to = response, label = CR)]
-        #[path(from = request, to = request, label = CR)]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            out.emit("request", request);
+            #[component]
+            impl Cache {
+                #[path(from = request, to = response, label = CR)]
+                #[path(from = request, to = request, label = CR)]
+                fn request(&mut self, request: Tuple, out: &mut Emit) {
+                    out.emit("request", request);
+                }
+
+                #[path(from = response, to = response, label = CW)]
+                fn response(&mut self, answer: Tuple, out: &mut Emit) {
+                    self.0.store(answer, out);
+                }
+            }
+
+            /// A reporting server replica: counts clicks, answers the query.
+            #[component(rep)]
+            #[derive(Default)]
+            pub struct Report(super::Clicks);
+
+            #[component]
+            impl Report {
+                #[path(from = click, to = response, label = CW)]
+                fn click(&mut self, click: Tuple, _out: &mut Emit) {
+                    self.0.click(&click);
+                }
+
+                #[path(from = request, to = response, $($request)*)]
+                fn request(&mut self, request: Tuple, out: &mut Emit) {
+                    self.0.answer(super::Query::$query, request, out);
+                }
+            }
+
+            streams! {
+                clicks -> Report.click $($clicks)*;
+                requests -> Cache.request;
+                Cache.request -> Report.request;
+                Report.response -> Cache.response;
+                Cache.response -> Cache.response;
+                Cache.response -> answers;
+            }
         }
-
-        #[path(from = response, to = response, label = CW)]
-        fn response(&mut self, answer: Tuple, out: &mut Emit) {
-            self.0.store(answer, out);
-        }
-    }
-
-    /// A reporting server replica: counts clicks, answers THRESH.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Report(super::Clicks);
-
-    #[component]
-    impl Report {
-        #[path(from = click, to = response, label = CW)]
-        fn click(&mut self, click: Tuple, _out: &mut Emit) {
-            self.0.click(&click);
-        }
-
-        #[path(from = request, to = response, label = CR)]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            self.0.answer(super::Query::Thresh, request, out);
-        }
-    }
-
-    streams! {
-        clicks -> Report.click;
-        requests -> Cache.request;
-        Cache.request -> Report.request;
-        Report.response -> Cache.response;
-        Cache.response -> Cache.response;
-        Cache.response -> answers;
-    }
+    };
 }
 
-/// POOR: `OR[id]`, no compatible seal: ordering at Report; builds only with `coordinate = auto, requires = convergent`.
-#[blazes::dataflow(coordinate = auto, requires = convergent)]
-pub mod poor {
-    use blazes::{Emit, Tuple, component};
-
-    /// A cache replica: forwards requests, stores the answers.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Cache(super::Answers);
-
-    #[component]
-    impl Cache {
-        #[path(from = request, to = response, label = CR)]
-        #[path(from = request, to = request, label = CR)]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            out.emit("request", request);
-        }
-
-        #[path(from = response, to = response, label = CW)]
-        fn response(&mut self, answer: Tuple, out: &mut Emit) {
-            self.0.store(answer, out);
-        }
-    }
-
-    /// A reporting server replica: counts clicks, answers POOR.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Report(super::Clicks);
-
-    #[component]
-    impl Report {
-        #[path(from = click, to = response, label = CW)]
-        fn click(&mut self, click: Tuple, _out: &mut Emit) {
-            self.0.click(&click);
-        }
-
-        #[path(from = request, to = response, label = OR, gate = [id])]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            self.0.answer(super::Query::Poor, request, out);
-        }
-    }
-
-    streams! {
-        clicks -> Report.click;
-        requests -> Cache.request;
-        Cache.request -> Report.request;
-        Report.response -> Cache.response;
-        Cache.response -> Cache.response;
-        Cache.response -> answers;
-    }
+ad_network_module! {
+    /// THRESH: confluent, no coordination.
+    thresh(),
+    query: Thresh,
+    request: (label = CR),
+    clicks: (),
 }
 
-/// WINDOW: `OR[id,window]`, clicks sealed on `window`.
-#[blazes::dataflow()]
-pub mod window {
-    use blazes::{Emit, Tuple, component};
-
-    /// A cache replica: forwards requests, stores the answers.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Cache(super::Answers);
-
-    #[component]
-    impl Cache {
-        #[path(from = request, to = response, label = CR)]
-        #[path(from = request, to = request, label = CR)]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            out.emit("request", request);
-        }
-
-        #[path(from = response, to = response, label = CW)]
-        fn response(&mut self, answer: Tuple, out: &mut Emit) {
-            self.0.store(answer, out);
-        }
-    }
-
-    /// A reporting server replica: counts clicks, answers WINDOW.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Report(super::Clicks);
-
-    #[component]
-    impl Report {
-        #[path(from = click, to = response, label = CW)]
-        fn click(&mut self, click: Tuple, _out: &mut Emit) {
-            self.0.click(&click);
-        }
-
-        #[path(from = request, to = response, label = OR, gate = [id, window])]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            self.0.answer(super::Query::Window, request, out);
-        }
-    }
-
-    streams! {
-        clicks -> Report.click { seal: [window] };
-        requests -> Cache.request;
-        Cache.request -> Report.request;
-        Report.response -> Cache.response;
-        Cache.response -> Cache.response;
-        Cache.response -> answers;
-    }
+ad_network_module! {
+    /// POOR: `OR[id]`, no compatible seal: ordering at Report; builds only with
+    /// `coordinate = auto, requires = convergent`.
+    poor(coordinate = auto, requires = convergent),
+    query: Poor,
+    request: (label = OR, gate = [id]),
+    clicks: (),
 }
 
-/// CAMPAIGN: `OR[id,campaign]`, clicks sealed on `campaign` by every ad server.
-#[blazes::dataflow()]
-pub mod campaign {
-    use blazes::{Emit, Tuple, component};
-
-    /// A cache replica: forwards requests, stores the answers.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Cache(super::Answers);
-
-    #[component]
-    impl Cache {
-        #[path(from = request, to = response, label = CR)]
-        #[path(from = request, to = request, label = CR)]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            out.emit("request", request);
-        }
-
-        #[path(from = response, to = response, label = CW)]
-        fn response(&mut self, answer: Tuple, out: &mut Emit) {
-            self.0.store(answer, out);
-        }
-    }
-
-    /// A reporting server replica: counts clicks, answers CAMPAIGN.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Report(super::Clicks);
-
-    #[component]
-    impl Report {
-        #[path(from = click, to = response, label = CW)]
-        fn click(&mut self, click: Tuple, _out: &mut Emit) {
-            self.0.click(&click);
-        }
-
-        #[path(from = request, to = response, label = OR, gate = [id, campaign])]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            self.0.answer(super::Query::Campaign, request, out);
-        }
-    }
-
-    streams! {
-        clicks -> Report.click { seal: [campaign] };
-        requests -> Cache.request;
-        Cache.request -> Report.request;
-        Report.response -> Cache.response;
-        Cache.response -> Cache.response;
-        Cache.response -> answers;
-    }
+ad_network_module! {
+    /// WINDOW: `OR[id,window]`, clicks sealed on `window`.
+    window(),
+    query: Window,
+    request: (label = OR, gate = [id, window]),
+    clicks: ({ seal: [window] }),
 }
 
-/// CAMPAIGN, each campaign sealed by the one ad server mastering it.
-#[blazes::dataflow()]
-pub mod campaign_independent {
-    use blazes::{Emit, Tuple, component};
-
-    /// A cache replica: forwards requests, stores the answers.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Cache(super::Answers);
-
-    #[component]
-    impl Cache {
-        #[path(from = request, to = response, label = CR)]
-        #[path(from = request, to = request, label = CR)]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            out.emit("request", request);
-        }
-
-        #[path(from = response, to = response, label = CW)]
-        fn response(&mut self, answer: Tuple, out: &mut Emit) {
-            self.0.store(answer, out);
-        }
-    }
-
-    /// A reporting server replica: counts clicks, answers CAMPAIGN.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Report(super::Clicks);
-
-    #[component]
-    impl Report {
-        #[path(from = click, to = response, label = CW)]
-        fn click(&mut self, click: Tuple, _out: &mut Emit) {
-            self.0.click(&click);
-        }
-
-        #[path(from = request, to = response, label = OR, gate = [id, campaign])]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            self.0.answer(super::Query::Campaign, request, out);
-        }
-    }
-
-    streams! {
-        clicks -> Report.click { seal: [campaign], independent };
-        requests -> Cache.request;
-        Cache.request -> Report.request;
-        Report.response -> Cache.response;
-        Cache.response -> Cache.response;
-        Cache.response -> answers;
-    }
+ad_network_module! {
+    /// CAMPAIGN: `OR[id,campaign]`, clicks sealed on `campaign` by every ad server.
+    campaign(),
+    query: Campaign,
+    request: (label = OR, gate = [id, campaign]),
+    clicks: ({ seal: [campaign] }),
 }
 
-/// CAMPAIGN with unsealed clicks: ordering at Report.
-#[blazes::dataflow(coordinate = auto, requires = convergent)]
-pub mod campaign_ordered {
-    use blazes::{Emit, Tuple, component};
+ad_network_module! {
+    /// CAMPAIGN, each campaign sealed by the one ad server mastering it.
+    campaign_independent(),
+    query: Campaign,
+    request: (label = OR, gate = [id, campaign]),
+    clicks: ({ seal: [campaign], independent }),
+}
 
-    /// A cache replica: forwards requests, stores the answers.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Cache(super::Answers);
-
-    #[component]
-    impl Cache {
-        #[path(from = request, to = response, label = CR)]
-        #[path(from = request, to = request, label = CR)]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            out.emit("request", request);
-        }
-
-        #[path(from = response, to = response, label = CW)]
-        fn response(&mut self, answer: Tuple, out: &mut Emit) {
-            self.0.store(answer, out);
-        }
-    }
-
-    /// A reporting server replica: counts clicks, answers CAMPAIGN.
-    #[component(rep)]
-    #[derive(Default)]
-    pub struct Report(super::Clicks);
-
-    #[component]
-    impl Report {
-        #[path(from = click, to = response, label = CW)]
-        fn click(&mut self, click: Tuple, _out: &mut Emit) {
-            self.0.click(&click);
-        }
-
-        #[path(from = request, to = response, label = OR, gate = [id, campaign])]
-        fn request(&mut self, request: Tuple, out: &mut Emit) {
-            self.0.answer(super::Query::Campaign, request, out);
-        }
-    }
-
-    streams! {
-        clicks -> Report.click;
-        requests -> Cache.request;
-        Cache.request -> Report.request;
-        Report.response -> Cache.response;
-        Cache.response -> Cache.response;
-        Cache.response -> answers;
-    }
+ad_network_module! {
+    /// CAMPAIGN with unsealed clicks: ordering at Report.
+    campaign_ordered(coordinate = auto, requires = convergent),
+    query: Campaign,
+    request: (label = OR, gate = [id, campaign]),
+    clicks: (),
 }
 
 /// How the reporting servers are coordinated (the evaluation's four runs, and

@@ -86,118 +86,85 @@ impl Store {
     }
 }
 
-/// Tweets sealed on `batch`: a seal buffer at Count.
-#[blazes::dataflow(requires = deterministic, coordinate = seal)]
-pub mod sealed {
-    use blazes::{Emit, Tuple, component};
+/// One word count dataflow module: Splitter (CR), Count (`OW[word,batch]`)
+/// and Commit (CW), with the tweets' annotation and the dataflow's options.
+/// A `#[blazes::dataflow]` module sees only its own tokens, so this macro
+/// writes the components once; it expands before the dataflow attribute.
+macro_rules! wordcount_module {
+    (
+        $(#[$doc:meta])*
+        $name:ident ($($options:tt)*),
+        tweets: { $($tweets:tt)* } $(,)?
+    ) => {
+        $(#[$doc])*
+        #[blazes::dataflow($($options)*)]
+        pub mod $name {
+            use blazes::{Emit, Tuple, component};
 
-    /// Splits tweets into words.
-    #[component]
-    #[derive(Default)]
-    pub struct Splitter;
+            /// Splits tweets into words.
+            #[component]
+            #[derive(Default)]
+            pub struct Splitter;
 
-    #[component]
-    impl Splitter {
-        #[path(from = tweets, to = words, label = CR)]
-        fn tweets(&mut self, tweet: Tuple, out: &mut Emit) {
-            super::split(&tweet, out);
+            #[component]
+            impl Splitter {
+                #[path(from = tweets, to = words, label = CR)]
+                fn tweets(&mut self, tweet: Tuple, out: &mut Emit) {
+                    super::split(&tweet, out);
+                }
+            }
+
+            /// Counts words per batch.
+            #[component]
+            #[derive(Default)]
+            pub struct Count(super::Tally);
+
+            #[component]
+            impl Count {
+                #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+                fn words(&mut self, word: Tuple, _out: &mut Emit) {
+                    self.0.add(&word);
+                }
+
+                #[on_seal]
+                fn sealed(&mut self, _input: &str, batch: &Tuple, out: &mut Emit) {
+                    self.0.flush(batch, out);
+                }
+            }
+
+            /// Commits counts to the backing store.
+            #[component]
+            #[derive(Default)]
+            pub struct Commit(super::Store);
+
+            #[component]
+            impl Commit {
+                #[path(from = counts, to = db, label = CW)]
+                fn counts(&mut self, count: Tuple, out: &mut Emit) {
+                    self.0.commit(count, out);
+                }
+            }
+
+            streams! {
+                tweets -> Splitter.tweets { $($tweets)* };
+                Splitter.words -> Count.words;
+                Count.counts -> Commit.counts;
+                Commit.db -> db;
+            }
         }
-    }
-
-    /// Counts words per batch.
-    #[component]
-    #[derive(Default)]
-    pub struct Count(super::Tally);
-
-    #[component]
-    impl Count {
-        #[path(from = words, to = counts, label = OW, gate = [word, batch])]
-        fn words(&mut self, word: Tuple, _out: &mut Emit) {
-            self.0.add(&word);
-        }
-
-        #[on_seal]
-        fn sealed(&mut self, _input: &str, batch: &Tuple, out: &mut Emit) {
-            self.0.flush(batch, out);
-        }
-    }
-
-    /// Commits counts to the backing store.
-    #[component]
-    #[derive(Default)]
-    pub struct Commit(super::Store);
-
-    #[component]
-    impl Commit {
-        #[path(from = counts, to = db, label = CW)]
-        fn counts(&mut self, count: Tuple, out: &mut Emit) {
-            self.0.commit(count, out);
-        }
-    }
-
-    streams! {
-        tweets -> Splitter.tweets { seal: [batch] };
-        Splitter.words -> Count.words;
-        Count.counts -> Commit.counts;
-        Commit.db -> db;
-    }
+    };
 }
 
-/// Tweets stamped with `seq: [batch]`: a static (transactional) order at Count.
-#[blazes::dataflow(requires = deterministic, coordinate = auto)]
-pub mod ordered {
-    use blazes::{Emit, Tuple, component};
+wordcount_module! {
+    /// Tweets sealed on `batch`: a seal buffer at Count.
+    sealed(requires = deterministic, coordinate = seal),
+    tweets: { seal: [batch] },
+}
 
-    /// Splits tweets into words.
-    #[component]
-    #[derive(Default)]
-    pub struct Splitter;
-
-    #[component]
-    impl Splitter {
-        #[path(from = tweets, to = words, label = CR)]
-        fn tweets(&mut self, tweet: Tuple, out: &mut Emit) {
-            super::split(&tweet, out);
-        }
-    }
-
-    /// Counts words per batch.
-    #[component]
-    #[derive(Default)]
-    pub struct Count(super::Tally);
-
-    #[component]
-    impl Count {
-        #[path(from = words, to = counts, label = OW, gate = [word, batch])]
-        fn words(&mut self, word: Tuple, _out: &mut Emit) {
-            self.0.add(&word);
-        }
-
-        #[on_seal]
-        fn sealed(&mut self, _input: &str, batch: &Tuple, out: &mut Emit) {
-            self.0.flush(batch, out);
-        }
-    }
-
-    /// Commits counts to the backing store.
-    #[component]
-    #[derive(Default)]
-    pub struct Commit(super::Store);
-
-    #[component]
-    impl Commit {
-        #[path(from = counts, to = db, label = CW)]
-        fn counts(&mut self, count: Tuple, out: &mut Emit) {
-            self.0.commit(count, out);
-        }
-    }
-
-    streams! {
-        tweets -> Splitter.tweets { seq: [batch] };
-        Splitter.words -> Count.words;
-        Count.counts -> Commit.counts;
-        Commit.db -> db;
-    }
+wordcount_module! {
+    /// Tweets stamped with `seq: [batch]`: a static (transactional) order at Count.
+    ordered(requires = deterministic, coordinate = auto),
+    tweets: { seq: [batch] },
 }
 
 /// Which annotation of the tweets.
