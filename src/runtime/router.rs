@@ -3,11 +3,13 @@
 //! ordered input, or a sink. Punctuations (seals, ends) go to every instance
 //! the producer can reach, since each of them counts its vote.
 
+use std::collections::VecDeque;
+
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::deployment::Routing;
-use super::envelope::{Envelope, InputId, OutputId, ProducerId};
+use super::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
 use super::plan::InputMode;
 use super::topology::{GroupId, SinkId, StreamOut, StreamTarget, Topology};
 use crate::tuple::{Tuple, Value};
@@ -91,6 +93,35 @@ fn chosen_instances(
         }
         (Routing::Random, Some(_)) => out.push(rng.random_range(0..count)),
         _ => out.extend(0..count),
+    }
+}
+
+/// Routes what instance `me` emitted: a message to itself (a self-feeding
+/// stream) joins `local`, in emission order, to be delivered in place; every
+/// other one goes to `remote` with the output it left by. `scratch` is reused
+/// between calls.
+pub fn route_sends(
+    topology: &Topology,
+    me: ProducerId,
+    sends: Vec<(OutputId, Envelope)>,
+    rng: &mut ChaCha8Rng,
+    scratch: &mut Vec<Routed>,
+    local: &mut VecDeque<Inbound>,
+    remote: &mut Vec<(OutputId, Routed)>,
+) {
+    for (output, envelope) in sends {
+        scratch.clear();
+        route(topology, me, Some(output), envelope, rng, scratch);
+        for r in scratch.drain(..) {
+            if r.to == Destination::Instance(me) {
+                local.push_back(Inbound::Direct {
+                    input: r.input,
+                    envelope: r.envelope,
+                });
+            } else {
+                remote.push((output, r));
+            }
+        }
     }
 }
 

@@ -26,7 +26,7 @@ use super::metrics::InstanceSnapshot;
 use super::outgoing::Outgoing;
 use super::plan::InputMode;
 use super::report::RunReport;
-use super::router::{Destination, Routed, route};
+use super::router::{Destination, Routed, route, route_sends};
 use super::sequencer::{EmbeddedSequencer, Sequencer};
 use super::sink::SinkCollector;
 use super::topology::{GroupId, SinkId, Topology};
@@ -589,7 +589,7 @@ async fn run_instance(
     let me = core.id();
     let mut rng = routing_rng(topology.seed, me);
     let mut local: VecDeque<Inbound> = VecDeque::new();
-    let mut routed = Vec::new();
+    let mut scratch = Scratch::default();
     let mut dead = Vec::new();
     let mut deliveries: u64 = 0;
     core.start();
@@ -599,7 +599,7 @@ async fn run_instance(
         &mut outgoing,
         &mut rng,
         &mut local,
-        &mut routed,
+        &mut scratch,
         &mut dead,
     );
     while !core.finished() {
@@ -623,16 +623,9 @@ async fn run_instance(
             },
             Event::Closed => break,
         };
-        core.deliver(message, micros_since(started));
-        dispatch(
-            &mut core,
-            &topology,
-            &mut outgoing,
-            &mut rng,
-            &mut local,
-            &mut routed,
-            &mut dead,
-        );
+        // The message first, then whatever this instance sent to itself,
+        // in order.
+        local.push_front(message);
         while let Some(m) = local.pop_front() {
             core.deliver(m, micros_since(started));
             dispatch(
@@ -641,7 +634,7 @@ async fn run_instance(
                 &mut outgoing,
                 &mut rng,
                 &mut local,
-                &mut routed,
+                &mut scratch,
                 &mut dead,
             );
         }
@@ -675,25 +668,30 @@ fn dispatch(
     outgoing: &mut Outgoing,
     rng: &mut ChaCha8Rng,
     local: &mut VecDeque<Inbound>,
-    routed: &mut Vec<Routed>,
+    scratch: &mut Scratch,
     dead: &mut Vec<DeadLetter>,
 ) {
     let me = core.id();
-    for (output, envelope) in core.take_sends() {
-        routed.clear();
-        route(topology, me, Some(output), envelope, rng, routed);
-        for r in routed.drain(..) {
-            if r.to == Destination::Instance(me) {
-                local.push_back(Inbound::Direct {
-                    input: r.input,
-                    envelope: r.envelope,
-                });
-            } else {
-                outgoing.push(output, r);
-            }
-        }
+    route_sends(
+        topology,
+        me,
+        core.take_sends(),
+        rng,
+        &mut scratch.routed,
+        local,
+        &mut scratch.remote,
+    );
+    for (output, r) in scratch.remote.drain(..) {
+        outgoing.push(output, r);
     }
     dead.extend(core.take_dead_letters());
+}
+
+/// Buffers reused by every dispatch of one instance.
+#[derive(Default)]
+struct Scratch {
+    routed: Vec<Routed>,
+    remote: Vec<(OutputId, Routed)>,
 }
 
 struct GroupOutcome {

@@ -14,7 +14,7 @@ use crate::runtime::error::BuildError;
 use crate::runtime::factories::Factories;
 use crate::runtime::instance::InstanceCore;
 use crate::runtime::report::RunReport;
-use crate::runtime::router::{Destination, Routed, route};
+use crate::runtime::router::{Destination, Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::SequencerCore;
 use crate::runtime::sink::SinkCollector;
@@ -88,6 +88,8 @@ struct Run<'a> {
     step: u64,
     hash: u64,
     routed: Vec<Routed>,
+    /// Scratch: routed messages leaving an instance, with their output.
+    remote: Vec<(usize, Routed)>,
 }
 
 impl Simulation {
@@ -175,6 +177,7 @@ impl<'a> Run<'a> {
             step: 0,
             hash: 0xcbf2_9ce4_8422_2325,
             routed: Vec::new(),
+            remote: Vec::new(),
         };
         for i in 0..run.instances.len() {
             run.instances[i].core.start();
@@ -240,29 +243,22 @@ impl<'a> Run<'a> {
             if !self.recovering {
                 self.dead.extend(dead);
             }
-            for (output, envelope) in sends {
-                let mut routed = std::mem::take(&mut self.routed);
-                routed.clear();
-                route(
-                    self.topology,
-                    me,
-                    Some(output),
-                    envelope,
-                    &mut self.instances[i].rng,
-                    &mut routed,
-                );
-                for r in routed.drain(..) {
-                    if r.to == Destination::Instance(me) {
-                        local.push_back(Inbound::Direct {
-                            input: r.input,
-                            envelope: r.envelope,
-                        });
-                    } else {
-                        self.send_routed(me, r);
-                    }
-                }
-                self.routed = routed;
+            let mut routed = std::mem::take(&mut self.routed);
+            let mut remote = std::mem::take(&mut self.remote);
+            route_sends(
+                self.topology,
+                me,
+                sends,
+                &mut self.instances[i].rng,
+                &mut routed,
+                &mut local,
+                &mut remote,
+            );
+            for (_, r) in remote.drain(..) {
+                self.send_routed(me, r);
             }
+            self.routed = routed;
+            self.remote = remote;
             let Some(next) = local.pop_front() else { break };
             self.instances[i].core.deliver(next, self.step);
         }
