@@ -1,4 +1,7 @@
-//! Running across processes (issue 6): real sequencing services behind the
+//! Running across processes: [`Cluster`] hosts some instances, source
+//! producers and sinks of a deployment in this process and exchanges their
+//! streams with the other processes over NATS JetStream ([`transport`],
+//! [`wire`], [`link`]); real sequencing services behind the
 //! runtime's [`Sequencer`](crate::runtime::Sequencer) trait, and stream
 //! membership (who must vote on a seal) kept in ZooKeeper
 //! ([`ZooKeeperMembership`]).
@@ -27,6 +30,7 @@ pub mod jetstream;
 pub mod membership;
 pub mod names;
 pub mod retry;
+pub mod transport;
 pub mod zk_session;
 pub mod zookeeper;
 
@@ -34,4 +38,5 @@ pub use config::{ConfigError, SequencerConfig};
 pub use jetstream::JetStreamSequencer;
 pub use membership::{MembershipError, ZooKeeperMembership};
 pub use retry::RetryPolicy;
+pub use transport::{RunStream, TransportError};
 pub use zookeeper::ZooKeeperSequencer;

@@ -4,7 +4,7 @@
 //! output), the dead letters and its metrics. The tokio runner and the
 //! simulator drive exactly this code.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::dead_letter::{DeadLetter, DeadLetterReason};
 use super::dedup::Dedup;
@@ -32,6 +32,7 @@ pub struct InstanceCore {
     output_ended: Vec<bool>,
     handler: Box<dyn Handler>,
     dedup: Dedup,
+    ordered_dedup: Dedup,
     seal_buffers: Vec<SealBuffer>,
     static_orders: Vec<Option<StaticOrder>>,
     total_order: TotalOrder,
@@ -53,8 +54,26 @@ impl InstanceCore {
         id: ProducerId,
         handler: Box<dyn Handler>,
     ) -> InstanceCore {
+        InstanceCore::with_producers(topology, info, id, handler, &BTreeMap::new())
+    }
+
+    /// Like [`InstanceCore::new`], but the producers that must seal and end
+    /// the inputs in `producers` are the given ones instead of the
+    /// deployment's (e.g. learned from a coordination service).
+    pub fn with_producers(
+        topology: &Topology,
+        info: &ComponentInfo,
+        id: ProducerId,
+        handler: Box<dyn Handler>,
+        producers: &BTreeMap<InputId, BTreeSet<ProducerId>>,
+    ) -> InstanceCore {
         let expected: Vec<BTreeSet<ProducerId>> = (0..info.inputs.len())
-            .map(|i| topology.expected(id, i))
+            .map(|i| {
+                producers
+                    .get(&i)
+                    .cloned()
+                    .unwrap_or_else(|| topology.expected(id, i))
+            })
             .collect();
         let seal_buffers = info
             .plan
@@ -109,6 +128,7 @@ impl InstanceCore {
             expected,
             handler,
             dedup: Dedup::new(),
+            ordered_dedup: Dedup::new(),
             seal_buffers,
             static_orders,
             total_order: TotalOrder::new(),
@@ -229,7 +249,15 @@ impl InstanceCore {
                     Sequenced::Duplicate => self.count_duplicate(record),
                     Sequenced::Apply(ready) => {
                         for (input, envelope) in ready {
-                            self.accept(input, envelope, now);
+                            // A producer's messages take positions in the
+                            // order it sent them, so a replay the service
+                            // gave a second position (e.g. past a JetStream
+                            // duplicate window) is below its watermark.
+                            if self.ordered_dedup.admit(envelope.producer(), envelope.seq()) {
+                                self.accept(input, envelope, now);
+                            } else {
+                                self.count_duplicate(envelope.is_record());
+                            }
                         }
                     }
                 }

@@ -1,0 +1,382 @@
+//! Streams between processes on NATS JetStream: one JetStream stream per run
+//! (`BLAZES_RUN_{run}`, file storage) holding one subject per destination
+//! (`blazes.{run}.i.{instance}` for a component instance,
+//! `blazes.{run}.s.{sink}` for a sink).
+//!
+//! - Publishing is at-least-once: every frame is published with
+//!   `Nats-Msg-Id: {from}.{subject}.{link_seq}` and retried until JetStream
+//!   acknowledges it (through reconnections and server restarts, until the
+//!   retry policy's deadline). Up to a window of frames wait for their
+//!   acknowledgements at once; a retried frame may be stored after a later
+//!   one, which the receiver's [`LinkReceiver`](super::link::LinkReceiver)
+//!   puts back in order.
+//! - Reading is from the start of the run: each destination reads its
+//!   subject with an ordered consumer (no acknowledgements, no server-side
+//!   state to lose) and, when the consumer fails (server restart, missed
+//!   heartbeats), resumes after the last stream sequence it saw. A process
+//!   that restarts reads its inputs again from the beginning and rebuilds
+//!   its state; what it sends again carries the same link sequence numbers
+//!   and is dropped downstream.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, consumer::pull::OrderedConfig, context::PublishAckFuture};
+use futures_util::StreamExt;
+
+use super::retry::RetryPolicy;
+use crate::runtime::envelope::ProducerId;
+
+/// The transport failed for good (the retry policy's deadline passed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportError(pub String);
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "transport: {}", self.0)
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// True for a run id usable in stream names and subjects.
+pub fn valid_run_id(run: &str) -> bool {
+    !run.is_empty()
+        && run.len() <= 64
+        && run
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The JetStream stream of one run, and how to name its subjects.
+#[derive(Clone, Debug)]
+pub struct RunStream {
+    context: jetstream::Context,
+    name: String,
+    prefix: String,
+    duplicate_window: Duration,
+    policy: RetryPolicy,
+}
+
+impl RunStream {
+    /// Connects to `url` and creates (or finds) the stream of run `run`.
+    pub async fn connect(
+        url: &str,
+        run: &str,
+        duplicate_window: Duration,
+        policy: RetryPolicy,
+    ) -> Result<RunStream, TransportError> {
+        if !valid_run_id(run) {
+            return Err(TransportError(format!(
+                "run id `{run}` must be 1 to 64 ASCII letters, digits, `-` or `_`"
+            )));
+        }
+        let first = policy.first_backoff;
+        let max = policy.max_backoff;
+        let options = async_nats::ConnectOptions::new()
+            .connection_timeout(policy.attempt_timeout)
+            .max_reconnects(None)
+            .reconnect_delay_callback(move |attempts| {
+                let factor = u32::try_from(attempts).unwrap_or(u32::MAX).min(16);
+                first.saturating_mul(factor.max(1)).min(max)
+            })
+            .retry_on_initial_connect();
+        let client = tokio::time::timeout(
+            policy.deadline,
+            async_nats::connect_with_options(url, options),
+        )
+        .await
+        .map_err(|_| {
+            TransportError(format!(
+                "nats {url}: no connection within {:?}",
+                policy.deadline
+            ))
+        })?
+        .map_err(|e| TransportError(format!("nats {url}: {e}")))?;
+        let mut context = jetstream::new(client);
+        context.set_timeout(policy.attempt_timeout);
+        let stream = RunStream {
+            context,
+            name: format!("BLAZES_RUN_{run}"),
+            prefix: format!("blazes.{run}"),
+            duplicate_window,
+            policy,
+        };
+        stream.ensure().await?;
+        Ok(stream)
+    }
+
+    async fn ensure(&self) -> Result<jetstream::stream::Stream, TransportError> {
+        let config = jetstream::stream::Config {
+            name: self.name.clone(),
+            subjects: vec![format!("{}.>", self.prefix)],
+            storage: jetstream::stream::StorageType::File,
+            duplicate_window: self.duplicate_window,
+            ..Default::default()
+        };
+        let start = Instant::now();
+        let mut attempt = 0;
+        loop {
+            match self.context.get_or_create_stream(config.clone()).await {
+                Ok(s) => return Ok(s),
+                Err(e) => {
+                    let pause = self.policy.backoff(attempt);
+                    if start.elapsed() + pause > self.policy.deadline {
+                        return Err(TransportError(format!("stream {}: {e}", self.name)));
+                    }
+                    tracing::debug!(stream = %self.name, error = %e, "run stream not ready; retrying");
+                    tokio::time::sleep(pause).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// The subject a component instance reads.
+    pub fn instance_subject(&self, instance: ProducerId) -> String {
+        format!("{}.i.{}", self.prefix, instance.0)
+    }
+
+    /// The subject a sink reads.
+    pub fn sink_subject(&self, sink: usize) -> String {
+        format!("{}.s.{sink}", self.prefix)
+    }
+
+    /// A publisher keeping up to `window` frames unacknowledged.
+    pub fn publisher(&self, window: usize) -> Publisher {
+        Publisher {
+            context: self.context.clone(),
+            policy: self.policy,
+            window: window.max(1),
+            pending: VecDeque::new(),
+            published: 0,
+            retries: 0,
+            already_stored: 0,
+        }
+    }
+
+    /// Reads `subject` from the start of the run.
+    pub fn reader(&self, subject: String) -> Reader {
+        Reader {
+            stream: self.clone(),
+            subject,
+            next_sequence: 1,
+            messages: None,
+            restarts: 0,
+        }
+    }
+}
+
+/// One frame on its way, kept until JetStream acknowledges it.
+struct InFlight {
+    subject: String,
+    id: String,
+    payload: Vec<u8>,
+    ack: Option<PublishAckFuture>,
+}
+
+/// Publishes frames at least once, with a bounded window of acknowledgements
+/// outstanding.
+pub struct Publisher {
+    context: jetstream::Context,
+    policy: RetryPolicy,
+    window: usize,
+    pending: VecDeque<InFlight>,
+    published: u64,
+    retries: u64,
+    already_stored: u64,
+}
+
+impl Publisher {
+    /// Publishes `payload` on `subject` with message id `id`; waits for the
+    /// oldest acknowledgement when the window is full.
+    pub async fn send(
+        &mut self,
+        subject: String,
+        id: String,
+        payload: Vec<u8>,
+    ) -> Result<(), TransportError> {
+        let mut frame = InFlight {
+            subject,
+            id,
+            payload,
+            ack: None,
+        };
+        frame.ack = self.publish_once(&frame).await;
+        self.pending.push_back(frame);
+        while self.pending.len() > self.window {
+            self.settle_oldest().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until every frame sent is acknowledged.
+    pub async fn flush(&mut self) -> Result<(), TransportError> {
+        while !self.pending.is_empty() {
+            self.settle_oldest().await?;
+        }
+        Ok(())
+    }
+
+    /// Frames acknowledged so far.
+    pub fn published(&self) -> u64 {
+        self.published
+    }
+
+    /// Publish attempts repeated after a failure or a lost acknowledgement.
+    pub fn retries(&self) -> u64 {
+        self.retries
+    }
+
+    /// Frames JetStream acknowledged as already stored (same message id
+    /// within the duplicate window): a retry or a replay after a restart.
+    pub fn already_stored(&self) -> u64 {
+        self.already_stored
+    }
+
+    async fn publish_once(&self, frame: &InFlight) -> Option<PublishAckFuture> {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(async_nats::header::NATS_MESSAGE_ID, frame.id.as_str());
+        match self
+            .context
+            .publish_with_headers(frame.subject.clone(), headers, frame.payload.clone().into())
+            .await
+        {
+            Ok(ack) => Some(ack),
+            Err(e) => {
+                tracing::debug!(subject = %frame.subject, error = %e, "publish failed; will retry");
+                None
+            }
+        }
+    }
+
+    /// Waits for the oldest frame's acknowledgement, publishing it again
+    /// (same message id) until it comes or the deadline passes.
+    async fn settle_oldest(&mut self) -> Result<(), TransportError> {
+        let Some(mut frame) = self.pending.pop_front() else {
+            return Ok(());
+        };
+        let start = Instant::now();
+        let mut attempt = 0;
+        loop {
+            if let Some(ack) = frame.ack.take() {
+                match ack.await {
+                    Ok(ack) => {
+                        if ack.duplicate {
+                            self.already_stored += 1;
+                        }
+                        self.published += 1;
+                        return Ok(());
+                    }
+                    Err(e) => {
+                        tracing::debug!(subject = %frame.subject, id = %frame.id, error = %e,
+                            "no acknowledgement; publishing again");
+                    }
+                }
+            }
+            let pause = self.policy.backoff(attempt);
+            if start.elapsed() + pause > self.policy.deadline {
+                return Err(TransportError(format!(
+                    "{} (message {}) not acknowledged after {:?}",
+                    frame.subject,
+                    frame.id,
+                    start.elapsed()
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            attempt += 1;
+            self.retries += 1;
+            frame.ack = self.publish_once(&frame).await;
+        }
+    }
+}
+
+/// Reads one subject of the run stream in stream order, resuming after the
+/// last message seen whenever the consumer fails.
+pub struct Reader {
+    stream: RunStream,
+    subject: String,
+    next_sequence: u64,
+    messages: Option<jetstream::consumer::pull::Ordered>,
+    restarts: u64,
+}
+
+impl Reader {
+    /// Times the consumer was created again after a failure.
+    pub fn restarts(&self) -> u64 {
+        self.restarts
+    }
+
+    /// The next message's payload; `Ok(None)` when nothing arrived within
+    /// `idle`. Fails only when the consumer cannot be recreated before the
+    /// retry policy's deadline.
+    pub async fn next(&mut self, idle: Duration) -> Result<Option<Vec<u8>>, TransportError> {
+        let start = Instant::now();
+        let mut attempt = 0;
+        loop {
+            if self.messages.is_none() {
+                match self.open().await {
+                    Ok(m) => self.messages = Some(m),
+                    Err(reason) => {
+                        let pause = self.stream.policy.backoff(attempt);
+                        if start.elapsed() + pause > self.stream.policy.deadline {
+                            return Err(TransportError(format!(
+                                "reading {}: {reason}",
+                                self.subject
+                            )));
+                        }
+                        tracing::debug!(subject = %self.subject, %reason, "consumer not ready; retrying");
+                        tokio::time::sleep(pause).await;
+                        attempt += 1;
+                        continue;
+                    }
+                }
+            }
+            let Some(messages) = self.messages.as_mut() else {
+                continue;
+            };
+            match tokio::time::timeout(idle, messages.next()).await {
+                Err(_) => return Ok(None),
+                Ok(Some(Ok(message))) => {
+                    if let Ok(info) = message.info() {
+                        if info.stream_sequence < self.next_sequence {
+                            // Already read before the consumer was recreated.
+                            continue;
+                        }
+                        self.next_sequence = info.stream_sequence + 1;
+                    }
+                    return Ok(Some(message.payload.to_vec()));
+                }
+                Ok(Some(Err(e))) => {
+                    tracing::debug!(subject = %self.subject, error = %e, "consumer failed; resuming");
+                    self.messages = None;
+                    self.restarts += 1;
+                }
+                Ok(None) => {
+                    self.messages = None;
+                    self.restarts += 1;
+                }
+            }
+        }
+    }
+
+    async fn open(&self) -> Result<jetstream::consumer::pull::Ordered, String> {
+        let stream = self.stream.ensure().await.map_err(|e| e.0)?;
+        let deliver_policy = if self.next_sequence <= 1 {
+            jetstream::consumer::DeliverPolicy::All
+        } else {
+            jetstream::consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: self.next_sequence,
+            }
+        };
+        let consumer = stream
+            .create_consumer(OrderedConfig {
+                filter_subject: self.subject.clone(),
+                deliver_policy,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        consumer.messages().await.map_err(|e| e.to_string())
+    }
+}
