@@ -24,19 +24,27 @@
 //! retry finds the message already ordered, the backend answers the
 //! original position rather than `None`, so a message is never lost to a
 //! lost acknowledgement; replicas drop a position delivered twice.
+//!
+//! Between processes, messages travel as [`Frame`]s ([`wire`] encodes them)
+//! on per-producer links that [`LinkReceiver`] delivers in order, once
+//! ([`link`]).
 
 pub mod config;
 pub mod jetstream;
+pub mod link;
 pub mod membership;
 pub mod names;
 pub mod retry;
 pub mod transport;
+pub mod wire;
 pub mod zk_session;
 pub mod zookeeper;
 
 pub use config::{ConfigError, SequencerConfig};
 pub use jetstream::JetStreamSequencer;
+pub use link::{LinkCounters, LinkReceiver, Offer};
 pub use membership::{MembershipError, ZooKeeperMembership};
 pub use retry::RetryPolicy;
 pub use transport::{RunStream, TransportError};
+pub use wire::{Frame, WireError};
 pub use zookeeper::ZooKeeperSequencer;

@@ -1,0 +1,269 @@
+//! FIFO-once delivery on the links between processes.
+//!
+//! A *link* is everything one producer sends to one destination instance in
+//! another process. The sender numbers the frames of each of its links from
+//! 0 ([`LinkCounters`]), and the receiver puts each link back together
+//! ([`LinkReceiver`]): it delivers frames in link-sequence order, each once.
+//!
+//! Why link sequence numbers exist, when envelopes already carry a
+//! per-producer `seq`: the transport (NATS JetStream) neither keeps a link's
+//! order nor delivers once.
+//!
+//! - A publish whose acknowledgement is lost is retried, and JetStream may
+//!   store the retry *after* a later publish of the same producer, so frames
+//!   arrive out of order (and both copies may arrive if deduplication missed
+//!   the retry).
+//! - A restarted producer replays its links from link sequence 0, so the
+//!   receiver sees again everything it already delivered.
+//!
+//! An envelope's `seq` counts over everything a producer sends on all its
+//! outputs, so one destination sees gaps in it and cannot tell a gap from a
+//! lost frame; the link sequence is dense per destination. The receiver
+//! therefore holds frames that arrive ahead of a gap until it fills, and
+//! drops every frame whose link sequence it has delivered or already holds.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+
+use crate::runtime::envelope::{Inbound, ProducerId};
+
+/// Numbers what one producer sends on each of its links: per destination,
+/// from 0.
+#[derive(Debug)]
+pub struct LinkCounters<K: Eq + Hash + Clone> {
+    next: HashMap<K, u64>,
+}
+
+// Not derived: a derived `Default` would require `K: Default`.
+impl<K: Eq + Hash + Clone> Default for LinkCounters<K> {
+    fn default() -> Self {
+        LinkCounters {
+            next: HashMap::new(),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone> LinkCounters<K> {
+    /// No link has sent anything yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The link sequence number of the next frame to `to`: 0 for the first,
+    /// then 1, 2, … for that destination.
+    pub fn next(&mut self, to: &K) -> u64 {
+        let counter = match self.next.get_mut(to) {
+            Some(counter) => counter,
+            None => self.next.entry(to.clone()).or_insert(0),
+        };
+        let n = *counter;
+        *counter = n.wrapping_add(1);
+        n
+    }
+}
+
+/// What an offered frame did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Offer {
+    /// The link already delivered this link sequence number, or holds a
+    /// frame for it: the frame is dropped.
+    Duplicate,
+    /// The frame is new. The messages now deliverable, in link order: the
+    /// frame itself followed by any held frames it unblocked, or nothing when
+    /// the frame is held waiting for an earlier one (a gap).
+    Accepted(Vec<Inbound>),
+}
+
+/// The state of one incoming link.
+#[derive(Debug)]
+struct Link {
+    /// The next link sequence number to deliver; `None` once `u64::MAX` has
+    /// been delivered.
+    next: Option<u64>,
+    /// Frames that arrived ahead of `next`.
+    held: BTreeMap<u64, Inbound>,
+}
+
+/// Reassembles each incoming link (keyed by the sending [`ProducerId`]):
+/// delivers frames in `link_seq` order, each once.
+#[derive(Debug, Default)]
+pub struct LinkReceiver {
+    links: HashMap<ProducerId, Link>,
+    waiting: usize,
+    duplicates: u64,
+}
+
+impl LinkReceiver {
+    /// No link has delivered anything yet: each expects link sequence 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Offers one frame of link `from`. Returns what became deliverable, or
+    /// [`Offer::Duplicate`] for a frame delivered or held before (the first
+    /// copy held wins).
+    pub fn offer(&mut self, from: ProducerId, link_seq: u64, inbound: Inbound) -> Offer {
+        let link = self.links.entry(from).or_insert_with(|| Link {
+            next: Some(0),
+            held: BTreeMap::new(),
+        });
+        let next = match link.next {
+            Some(next) if link_seq >= next => next,
+            _ => {
+                self.duplicates += 1;
+                return Offer::Duplicate;
+            }
+        };
+        if link_seq > next {
+            if link.held.contains_key(&link_seq) {
+                self.duplicates += 1;
+                return Offer::Duplicate;
+            }
+            link.held.insert(link_seq, inbound);
+            self.waiting += 1;
+            return Offer::Accepted(Vec::new());
+        }
+        let mut ready = vec![inbound];
+        let mut cursor = next.checked_add(1);
+        while let Some(seq) = cursor {
+            match link.held.remove(&seq) {
+                Some(frame) => {
+                    ready.push(frame);
+                    self.waiting -= 1;
+                    cursor = seq.checked_add(1);
+                }
+                None => break,
+            }
+        }
+        link.next = cursor;
+        Offer::Accepted(ready)
+    }
+
+    /// How many frames are held, over all links, waiting for a gap to fill.
+    pub fn waiting(&self) -> usize {
+        self.waiting
+    }
+
+    /// How many frames were dropped as duplicates so far.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
+
+    /// The links holding frames, each with its first missing link sequence
+    /// number (the one they wait for), sorted by producer.
+    pub fn gaps(&self) -> Vec<(ProducerId, u64)> {
+        let mut gaps: Vec<(ProducerId, u64)> = self
+            .links
+            .iter()
+            .filter(|(_, link)| !link.held.is_empty())
+            .filter_map(|(from, link)| link.next.map(|next| (*from, next)))
+            .collect();
+        gaps.sort_unstable();
+        gaps
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::envelope::Envelope;
+
+    fn end(seq: u64) -> Inbound {
+        Inbound::Direct {
+            input: 0,
+            envelope: Envelope::End {
+                producer: ProducerId(9),
+                seq,
+            },
+        }
+    }
+
+    fn accepted(seqs: &[u64]) -> Offer {
+        Offer::Accepted(seqs.iter().map(|&s| end(s)).collect())
+    }
+
+    #[test]
+    fn counters_number_each_destination_from_zero() {
+        let mut counters = LinkCounters::new();
+        assert_eq!(counters.next(&"a"), 0);
+        assert_eq!(counters.next(&"a"), 1);
+        assert_eq!(counters.next(&"b"), 0);
+        assert_eq!(counters.next(&"a"), 2);
+        assert_eq!(counters.next(&"b"), 1);
+    }
+
+    #[test]
+    fn in_order_frames_are_delivered_at_once() {
+        let mut rx = LinkReceiver::new();
+        for s in 0..3 {
+            assert_eq!(rx.offer(ProducerId(1), s, end(s)), accepted(&[s]));
+        }
+        assert_eq!(rx.waiting(), 0);
+        assert_eq!(rx.gaps(), []);
+    }
+
+    #[test]
+    fn frames_past_a_gap_wait_until_it_fills() {
+        let mut rx = LinkReceiver::new();
+        let p = ProducerId(1);
+        assert_eq!(rx.offer(p, 2, end(2)), accepted(&[]));
+        assert_eq!(rx.offer(p, 1, end(1)), accepted(&[]));
+        assert_eq!(rx.offer(p, 4, end(4)), accepted(&[]));
+        assert_eq!(rx.waiting(), 3);
+        assert_eq!(rx.gaps(), [(p, 0)]);
+        assert_eq!(rx.offer(p, 0, end(0)), accepted(&[0, 1, 2]));
+        assert_eq!(rx.waiting(), 1);
+        assert_eq!(rx.gaps(), [(p, 3)]);
+        assert_eq!(rx.offer(p, 3, end(3)), accepted(&[3, 4]));
+        assert_eq!(rx.waiting(), 0);
+        assert_eq!(rx.gaps(), []);
+    }
+
+    #[test]
+    fn delivered_and_held_frames_are_duplicates() {
+        let mut rx = LinkReceiver::new();
+        let p = ProducerId(1);
+        assert_eq!(rx.offer(p, 0, end(0)), accepted(&[0]));
+        assert_eq!(rx.offer(p, 2, end(2)), accepted(&[]));
+        // A retried publish of a held frame, then a restarted producer
+        // replaying its link from 0.
+        assert_eq!(rx.offer(p, 2, end(2)), Offer::Duplicate);
+        assert_eq!(rx.offer(p, 0, end(0)), Offer::Duplicate);
+        assert_eq!(rx.duplicates(), 2);
+        assert_eq!(rx.waiting(), 1);
+        assert_eq!(rx.offer(p, 1, end(1)), accepted(&[1, 2]));
+        assert_eq!(rx.offer(p, 1, end(1)), Offer::Duplicate);
+        assert_eq!(rx.offer(p, 2, end(2)), Offer::Duplicate);
+        assert_eq!(rx.duplicates(), 4);
+    }
+
+    #[test]
+    fn links_are_independent() {
+        let mut rx = LinkReceiver::new();
+        assert_eq!(rx.offer(ProducerId(2), 1, end(1)), accepted(&[]));
+        assert_eq!(rx.offer(ProducerId(1), 1, end(1)), accepted(&[]));
+        assert_eq!(rx.offer(ProducerId(3), 0, end(0)), accepted(&[0]));
+        assert_eq!(rx.gaps(), [(ProducerId(1), 0), (ProducerId(2), 0)]);
+        assert_eq!(rx.offer(ProducerId(2), 0, end(0)), accepted(&[0, 1]));
+        assert_eq!(rx.gaps(), [(ProducerId(1), 0)]);
+        assert_eq!(rx.waiting(), 1);
+    }
+
+    #[test]
+    fn the_last_link_sequence_number_is_delivered_once() {
+        let mut rx = LinkReceiver::new();
+        let p = ProducerId(1);
+        rx.links.insert(
+            p,
+            Link {
+                next: Some(u64::MAX - 1),
+                held: BTreeMap::new(),
+            },
+        );
+        assert_eq!(rx.offer(p, u64::MAX, end(1)), accepted(&[]));
+        assert_eq!(rx.offer(p, u64::MAX - 1, end(0)), accepted(&[0, 1]));
+        assert_eq!(rx.offer(p, u64::MAX, end(1)), Offer::Duplicate);
+        assert_eq!(rx.waiting(), 0);
+        assert_eq!(rx.gaps(), []);
+    }
+}

@@ -1,0 +1,269 @@
+//! Property tests of the link layer between processes: the wire encoding
+//! round-trips every frame and survives any input, and a link receiver turns
+//! any reordering with duplicates back into each link's frames, once, in
+//! order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use blazes::dist::link::{LinkReceiver, Offer};
+use blazes::dist::wire::{self, Frame};
+use blazes::runtime::envelope::{Envelope, Inbound, ProducerId};
+use blazes::tuple::{Tuple, Value};
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+
+/// At least 1,000 cases per property; `PROPTEST_CASES` may ask for more.
+fn config() -> Config {
+    let default = Config::default();
+    Config {
+        cases: default.cases.max(1_000),
+        ..default
+    }
+}
+
+fn int() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        any::<i64>(),
+        Just(i64::MIN),
+        Just(i64::MAX),
+        Just(0),
+        Just(-1),
+        -200i64..200,
+    ]
+}
+
+/// Short ASCII names collide (exercising `Tuple::set` replacing a value);
+/// arbitrary strings cover all of Unicode.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof!["[a-c]{0,2}", any::<String>(), "[é日本\u{1F600}\u{0}]{0,4}",]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    prop_oneof![int().prop_map(Value::Int), text().prop_map(Value::from)]
+}
+
+fn tuple() -> impl Strategy<Value = Tuple> {
+    prop::collection::vec((text(), value()), 0..6).prop_map(|fields| {
+        let mut t = Tuple::new();
+        for (name, v) in fields {
+            t.set(&name, v);
+        }
+        t
+    })
+}
+
+fn u32s() -> impl Strategy<Value = u32> {
+    prop_oneof![any::<u32>(), Just(0), Just(u32::MAX), 0u32..200]
+}
+
+fn u64s() -> impl Strategy<Value = u64> {
+    prop_oneof![any::<u64>(), Just(0), Just(u64::MAX), 0u64..300]
+}
+
+fn envelope() -> impl Strategy<Value = Envelope> {
+    prop_oneof![
+        (u32s(), u64s(), tuple()).prop_map(|(p, seq, payload)| Envelope::Record {
+            producer: ProducerId(p),
+            seq,
+            payload,
+        }),
+        (u32s(), u64s(), tuple()).prop_map(|(p, seq, key)| Envelope::Seal {
+            producer: ProducerId(p),
+            seq,
+            key,
+        }),
+        (u32s(), u64s()).prop_map(|(p, seq)| Envelope::End {
+            producer: ProducerId(p),
+            seq,
+        }),
+    ]
+}
+
+fn input() -> impl Strategy<Value = usize> {
+    prop_oneof![any::<usize>(), Just(usize::MAX), 0usize..4]
+}
+
+fn inbound() -> impl Strategy<Value = Inbound> {
+    prop_oneof![
+        (input(), envelope()).prop_map(|(input, envelope)| Inbound::Direct { input, envelope }),
+        (u64s(), input(), envelope()).prop_map(|(position, input, envelope)| {
+            Inbound::Ordered {
+                position,
+                input,
+                envelope,
+            }
+        }),
+    ]
+}
+
+fn frame() -> impl Strategy<Value = Frame> {
+    (u32s(), u64s(), inbound()).prop_map(|(from, link_seq, inbound)| Frame {
+        from: ProducerId(from),
+        link_seq,
+        inbound,
+    })
+}
+
+/// A way to damage a valid encoding.
+#[derive(Clone, Debug)]
+enum Damage {
+    Truncate(prop::sample::Index),
+    FlipBit(prop::sample::Index, u8),
+    SetByte(prop::sample::Index, u8),
+    Insert(prop::sample::Index, u8),
+    Remove(prop::sample::Index),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        any::<prop::sample::Index>().prop_map(Damage::Truncate),
+        (any::<prop::sample::Index>(), 0u8..8).prop_map(|(i, b)| Damage::FlipBit(i, b)),
+        (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(i, b)| Damage::SetByte(i, b)),
+        (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(i, b)| Damage::Insert(i, b)),
+        any::<prop::sample::Index>().prop_map(Damage::Remove),
+    ]
+}
+
+fn apply(bytes: &mut Vec<u8>, damage: &Damage) {
+    // Encodings are never empty (the version byte), so indexing is safe.
+    let n = bytes.len();
+    match damage {
+        Damage::Truncate(i) => bytes.truncate(i.index(n)),
+        Damage::FlipBit(i, b) => bytes[i.index(n)] ^= 1 << b,
+        Damage::SetByte(i, b) => bytes[i.index(n)] = *b,
+        Damage::Insert(i, b) => bytes.insert(i.index(n + 1), *b),
+        Damage::Remove(i) => {
+            bytes.remove(i.index(n));
+        }
+    }
+}
+
+/// Decoding either fails or yields the frame the bytes canonically encode.
+fn decodes_canonically_or_fails(bytes: &[u8]) -> Result<(), TestCaseError> {
+    if let Ok(frame) = wire::decode(bytes) {
+        prop_assert_eq!(wire::encode(&frame), bytes, "decoded {:?}", frame);
+    }
+    Ok(())
+}
+
+/// The frames of several links: link `i` has `lens[i]` frames, each offered
+/// 1 to 3 times, all shuffled together.
+fn link_schedule() -> impl Strategy<Value = (Vec<u64>, Vec<(u32, u64)>)> {
+    prop::collection::vec(0u64..24, 1..5)
+        .prop_flat_map(|lens| {
+            let copies: Vec<_> = lens
+                .iter()
+                .map(|&n| prop::collection::vec(1usize..=3, n as usize))
+                .collect();
+            (Just(lens), copies)
+        })
+        .prop_flat_map(|(lens, copies)| {
+            let mut offers = Vec::new();
+            for (link, per_seq) in copies.iter().enumerate() {
+                for (seq, &times) in per_seq.iter().enumerate() {
+                    for _ in 0..times {
+                        offers.push((link as u32, seq as u64));
+                    }
+                }
+            }
+            (Just(lens), Just(offers).prop_shuffle())
+        })
+}
+
+/// What a link carries in this test: the link sequence number is recorded in
+/// the message, so delivery order can be checked.
+fn message(link: u32, link_seq: u64) -> Inbound {
+    Inbound::Direct {
+        input: link as usize,
+        envelope: Envelope::End {
+            producer: ProducerId(link),
+            seq: link_seq,
+        },
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn every_frame_round_trips(frame in frame()) {
+        let bytes = wire::encode(&frame);
+        prop_assert_eq!(bytes.first(), Some(&wire::WIRE_VERSION));
+        prop_assert_eq!(wire::decode(&bytes), Ok(frame));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(
+        mut bytes in prop::collection::vec(any::<u8>(), 0..48),
+        versioned in any::<bool>(),
+    ) {
+        if versioned {
+            // Get past the version check most of the time.
+            bytes.insert(0, wire::WIRE_VERSION);
+        }
+        decodes_canonically_or_fails(&bytes)?;
+    }
+
+    #[test]
+    fn damaged_encodings_never_panic(
+        frame in frame(),
+        damages in prop::collection::vec(damage(), 1..4),
+    ) {
+        let mut bytes = wire::encode(&frame);
+        for d in &damages {
+            if bytes.is_empty() {
+                break;
+            }
+            apply(&mut bytes, d);
+        }
+        decodes_canonically_or_fails(&bytes)?;
+    }
+
+    #[test]
+    fn links_deliver_each_frame_once_in_order((lens, offers) in link_schedule()) {
+        let mut rx = LinkReceiver::new();
+        let mut delivered: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
+        let mut seen: BTreeMap<u32, BTreeSet<u64>> = BTreeMap::new();
+        let mut duplicates = 0u64;
+        for &(link, seq) in &offers {
+            let fresh = seen.entry(link).or_default().insert(seq);
+            match rx.offer(ProducerId(link), seq, message(link, seq)) {
+                Offer::Duplicate => {
+                    prop_assert!(!fresh, "first copy of {}/{} dropped", link, seq);
+                    duplicates += 1;
+                }
+                Offer::Accepted(ready) => {
+                    prop_assert!(fresh, "second copy of {}/{} accepted", link, seq);
+                    let out = delivered.entry(link).or_default();
+                    for inbound in ready {
+                        prop_assert_eq!(&inbound, &message(link, inbound.envelope().seq()));
+                        out.push(inbound.envelope().seq());
+                    }
+                }
+            }
+            // Held frames: everything seen on a link beyond its delivered prefix.
+            let held: usize = seen
+                .iter()
+                .map(|(l, s)| s.len() - delivered.get(l).map_or(0, Vec::len))
+                .sum();
+            prop_assert_eq!(rx.waiting(), held);
+            let gaps: Vec<(ProducerId, u64)> = seen
+                .iter()
+                .filter_map(|(l, s)| {
+                    let done = delivered.get(l).map_or(0, Vec::len);
+                    (s.len() > done).then_some((ProducerId(*l), done as u64))
+                })
+                .collect();
+            prop_assert_eq!(rx.gaps(), gaps);
+        }
+        for (link, &n) in lens.iter().enumerate() {
+            let got = delivered.get(&(link as u32)).cloned().unwrap_or_default();
+            prop_assert_eq!(got, (0..n).collect::<Vec<_>>(), "link {}", link);
+        }
+        prop_assert_eq!(rx.waiting(), 0);
+        prop_assert_eq!(rx.gaps(), vec![]);
+        prop_assert_eq!(rx.duplicates(), duplicates);
+        let distinct: u64 = lens.iter().sum();
+        prop_assert_eq!(duplicates, offers.len() as u64 - distinct);
+    }
+}
