@@ -21,12 +21,20 @@
 //! retry finds the message already ordered, the backend answers the
 //! original position rather than `None`, so a message is never lost to a
 //! lost acknowledgement; replicas drop a position delivered twice.
+//!
+//! Both also implement [`Sequencer::recover`](crate::runtime::Sequencer::recover)
+//! for a producer that restarted and replays: a message already ordered gets
+//! its original position back (read from its order znode's name, from the
+//! duplicate ack's sequence), a new one the next position. JetStream finds
+//! the original only within its duplicate window; past it a replay gets a
+//! new position.
 
 pub mod config;
 pub mod jetstream;
 pub mod membership;
 pub mod names;
 pub mod retry;
+mod token;
 pub mod zk_session;
 pub mod zookeeper;
 
