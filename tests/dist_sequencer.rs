@@ -288,6 +288,36 @@ async fn recover_after_a_server_restart_still_works(kind: Kind) {
     assert_eq!(s.assign("g", ProducerId(1), 4).await, Ok(Some(8)));
 }
 
+/// A recovery whose answer is lost: the retry finds the message ordered by
+/// this very call, and says so (`replay: false`) with its position.
+async fn a_lost_answer_to_recover_is_not_taken_for_an_earlier_incarnation(kind: Kind) {
+    let service = Service::start(kind);
+    let proxy = support_servers::proxy::Proxy::start(service.port()).await;
+    let s = service.client_via(proxy.port, "lost-recover").await;
+    let direct = service.client("lost-recover").await;
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
+    proxy.blackhole(true);
+    let pending = {
+        let s = s.clone();
+        tokio::spawn(async move { s.recover("g", ProducerId(1), 1).await })
+    };
+    let mut applied = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if direct.assign("g", ProducerId(1), 1).await == Ok(None) {
+            applied = true;
+            break;
+        }
+    }
+    assert!(applied, "the request was applied behind the lost answer");
+    assert!(!pending.is_finished(), "its answer was lost");
+    proxy.blackhole(false);
+    proxy.cut().await;
+    assert_eq!(pending.await.expect("task"), ordered(1));
+    assert_eq!(s.recover("g", ProducerId(1), 1).await, replayed(1));
+    assert_eq!(s.assign("g", ProducerId(2), 0).await, Ok(Some(2)));
+}
+
 macro_rules! for_each_backend {
     ($($test:ident),* $(,)?) => {
         mod zookeeper {
@@ -321,6 +351,7 @@ for_each_backend!(
     recover_gives_the_original_position_of_an_ordered_message,
     recover_after_a_client_restart_finds_positions_from_the_service,
     recover_after_a_server_restart_still_works,
+    a_lost_answer_to_recover_is_not_taken_for_an_earlier_incarnation,
 );
 
 /// JetStream recognises a replay within its duplicate window only: past
