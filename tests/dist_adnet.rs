@@ -10,7 +10,7 @@ use blazes::analyze;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use blazes::runtime::sequencer::SequencerFuture;
+use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
 use blazes::runtime::{DataflowRunner, ProducerId, RunReport, Sequencer};
 use sim_support::adnet::{self, Clicks, Query};
 use sim_support::assert_balanced;
@@ -27,6 +27,18 @@ impl Sequencer for Counting {
         Box::pin(async move {
             let answer = self.inner.assign(group, producer, seq).await;
             if let Ok(Some(_)) = answer {
+                self.positions.fetch_add(1, Ordering::Relaxed);
+            }
+            answer
+        })
+    }
+
+    fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a> {
+        Box::pin(async move {
+            let answer = self.inner.recover(group, producer, seq).await;
+            if let Ok(recovered) = answer
+                && !recovered.replay
+            {
                 self.positions.fetch_add(1, Ordering::Relaxed);
             }
             answer

@@ -1,14 +1,15 @@
 //! The distributed sequencers against real servers (ZooKeeper, NATS
 //! JetStream), each started by the test on a loopback port: one gapless
 //! total order for concurrent clients, replays recognised, and positions
-//! that continue without reuse across a server restart.
+//! that continue without reuse across a server restart; a restarted
+//! producer's replays recover their original positions.
 
 mod support_servers;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use blazes::runtime::{ProducerId, Sequencer};
+use blazes::runtime::{ProducerId, Recovered, Sequencer};
 use support_servers::{Kind, Service};
 
 /// Assigns `(producer, 0..n)` in order, returning the positions.
@@ -188,6 +189,135 @@ async fn a_lost_answer_is_not_mistaken_for_a_replay(kind: Kind) {
     assert_eq!(s.assign("g", ProducerId(2), 0).await, Ok(Some(2)));
 }
 
+fn replayed(position: u64) -> Result<Recovered, blazes::runtime::SequencerError> {
+    Ok(Recovered {
+        position,
+        replay: true,
+    })
+}
+
+fn ordered(position: u64) -> Result<Recovered, blazes::runtime::SequencerError> {
+    Ok(Recovered {
+        position,
+        replay: false,
+    })
+}
+
+/// Producers 1 and 2 send seqs `0..n` alternately: producer 1's seq `s`
+/// gets position `2s`, producer 2's `2s + 1`.
+async fn assign_alternately(s: &Arc<dyn Sequencer>, group: &str, n: u64) {
+    for seq in 0..n {
+        assert_eq!(s.assign(group, ProducerId(1), seq).await, Ok(Some(2 * seq)));
+        assert_eq!(
+            s.assign(group, ProducerId(2), seq).await,
+            Ok(Some(2 * seq + 1))
+        );
+    }
+}
+
+async fn recover_gives_the_original_position_of_an_ordered_message(kind: Kind) {
+    let service = Service::start(kind);
+    let s = service.client("recover").await;
+    assign_alternately(&s, "g", 4).await;
+    assert_eq!(s.assign("h", ProducerId(1), 0).await, Ok(Some(0)));
+    assert_eq!(s.recover("g", ProducerId(1), 2).await, replayed(4));
+    assert_eq!(s.recover("g", ProducerId(2), 0).await, replayed(1));
+    assert_eq!(s.recover("g", ProducerId(2), 3).await, replayed(7));
+    assert_eq!(s.recover("g", ProducerId(1), 0).await, replayed(0));
+    assert_eq!(s.recover("g", ProducerId(1), 2).await, replayed(4), "again");
+    assert_eq!(s.recover("h", ProducerId(1), 0).await, replayed(0));
+    // A message never ordered gets the next position, once.
+    assert_eq!(s.recover("g", ProducerId(1), 4).await, ordered(8));
+    assert_eq!(s.recover("g", ProducerId(1), 4).await, replayed(8));
+    assert_eq!(s.assign("g", ProducerId(1), 4).await, Ok(None));
+    // The order stays gapless.
+    assert_eq!(s.assign("g", ProducerId(1), 5).await, Ok(Some(9)));
+    assert_eq!(s.assign("g", ProducerId(2), 4).await, Ok(Some(10)));
+    // Ordered after producer 2's first recovery on this client.
+    assert_eq!(s.recover("g", ProducerId(2), 4).await, replayed(10));
+    assert_eq!(s.recover("g", ProducerId(3), 0).await, ordered(11));
+    assert_eq!(s.assign("g", ProducerId(3), 1).await, Ok(Some(12)));
+}
+
+async fn recover_after_a_client_restart_finds_positions_from_the_service(kind: Kind) {
+    let service = Service::start(kind);
+    let before = service.client("restarted").await;
+    assign_alternately(&before, "g", 4).await;
+    // The producers' process dies; its replacement has its own connection.
+    drop(before);
+    let after = service.client("restarted").await;
+    for seq in (0..4).rev() {
+        assert_eq!(
+            after.recover("g", ProducerId(1), seq).await,
+            replayed(2 * seq)
+        );
+    }
+    assert_eq!(after.recover("g", ProducerId(2), 1).await, replayed(3));
+    assert_eq!(after.recover("g", ProducerId(1), 4).await, ordered(8));
+    assert_eq!(after.assign("g", ProducerId(2), 4).await, Ok(Some(9)));
+    // Yet another client sees the same.
+    let third = service.client("restarted").await;
+    assert_eq!(third.recover("g", ProducerId(1), 4).await, replayed(8));
+    assert_eq!(third.recover("g", ProducerId(2), 4).await, replayed(9));
+    assert_eq!(third.recover("g", ProducerId(2), 2).await, replayed(5));
+    assert_eq!(third.assign("g", ProducerId(1), 5).await, Ok(Some(10)));
+}
+
+async fn recover_after_a_server_restart_still_works(kind: Kind) {
+    let mut service = Service::start(kind);
+    let s = service.client("recover-restart").await;
+    assign_alternately(&s, "g", 3).await;
+    // This client has listed producer 1's positions before the restart.
+    assert_eq!(s.recover("g", ProducerId(1), 1).await, replayed(2));
+    service.kill();
+    let pending = {
+        let s = s.clone();
+        tokio::spawn(async move { s.recover("g", ProducerId(2), 1).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!pending.is_finished(), "no answer without a server");
+    service.start_again();
+    assert_eq!(pending.await.expect("task"), replayed(3));
+    assert_eq!(s.recover("g", ProducerId(1), 2).await, replayed(4));
+    assert_eq!(s.assign("g", ProducerId(1), 3).await, Ok(Some(6)));
+    assert_eq!(s.recover("g", ProducerId(1), 3).await, replayed(6));
+    let fresh = service.client("recover-restart").await;
+    assert_eq!(fresh.recover("g", ProducerId(1), 0).await, replayed(0));
+    assert_eq!(fresh.recover("g", ProducerId(2), 2).await, replayed(5));
+    assert_eq!(fresh.recover("g", ProducerId(2), 3).await, ordered(7));
+    assert_eq!(s.assign("g", ProducerId(1), 4).await, Ok(Some(8)));
+}
+
+/// A recovery whose answer is lost: the retry finds the message ordered by
+/// this very call, and says so (`replay: false`) with its position.
+async fn a_lost_answer_to_recover_is_not_taken_for_an_earlier_incarnation(kind: Kind) {
+    let service = Service::start(kind);
+    let proxy = support_servers::proxy::Proxy::start(service.port()).await;
+    let s = service.client_via(proxy.port, "lost-recover").await;
+    let direct = service.client("lost-recover").await;
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
+    proxy.blackhole(true);
+    let pending = {
+        let s = s.clone();
+        tokio::spawn(async move { s.recover("g", ProducerId(1), 1).await })
+    };
+    let mut applied = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if direct.assign("g", ProducerId(1), 1).await == Ok(None) {
+            applied = true;
+            break;
+        }
+    }
+    assert!(applied, "the request was applied behind the lost answer");
+    assert!(!pending.is_finished(), "its answer was lost");
+    proxy.blackhole(false);
+    proxy.cut().await;
+    assert_eq!(pending.await.expect("task"), ordered(1));
+    assert_eq!(s.recover("g", ProducerId(1), 1).await, replayed(1));
+    assert_eq!(s.assign("g", ProducerId(2), 0).await, Ok(Some(2)));
+}
+
 macro_rules! for_each_backend {
     ($($test:ident),* $(,)?) => {
         mod zookeeper {
@@ -218,6 +348,10 @@ for_each_backend!(
     concurrent_clients_keep_one_gapless_order_through_a_restart,
     the_default_namespace_works,
     a_lost_answer_is_not_mistaken_for_a_replay,
+    recover_gives_the_original_position_of_an_ordered_message,
+    recover_after_a_client_restart_finds_positions_from_the_service,
+    recover_after_a_server_restart_still_works,
+    a_lost_answer_to_recover_is_not_taken_for_an_earlier_incarnation,
 );
 
 /// JetStream recognises a replay within its duplicate window only: past

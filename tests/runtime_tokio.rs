@@ -8,7 +8,7 @@ use blazes::analyze;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use blazes::runtime::sequencer::SequencerFuture;
+use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
 use blazes::runtime::{
     DataflowRunner, EmbeddedSequencer, ProducerId, RunReport, Sequencer, Workload,
 };
@@ -166,6 +166,11 @@ impl Sequencer for CountingSequencer {
     fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.inner.assign(group, producer, seq)
+    }
+
+    fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.recover(group, producer, seq)
     }
 }
 

@@ -7,9 +7,19 @@
 //! within the stream's duplicate window with `duplicate: true` and the
 //! original sequence: a replay (`None`).
 //!
+//! [`Sequencer::recover`] publishes the same way, its body a token unique to
+//! the call: a duplicate ack carries the original sequence (`replay: true`).
+//! When an attempt's outcome was unknown and the retry gets a duplicate ack,
+//! the stored message's body tells whether this call published it.
+//!
 //! Limits: replays are recognised within the duplicate window only
 //! ([`JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW`] unless configured),
-//! and the server keeps every message id of the window in memory.
+//! and the server keeps every message id of the window in memory. Beyond
+//! the window, `assign` orders a replay again and `recover` gives it a new
+//! position (`replay: false`) rather than the original one: the message
+//! then holds two positions, and a replica delivers it twice unless it
+//! drops it otherwise (the runtime's replicas drop a producer's seq below
+//! that producer's watermark on the ordered path).
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -19,8 +29,11 @@ use async_nats::jetstream;
 
 use super::names;
 use super::retry::RetryPolicy;
+use super::token::call_token;
 use crate::runtime::envelope::ProducerId;
-use crate::runtime::sequencer::{Sequencer, SequencerError, SequencerFuture};
+use crate::runtime::sequencer::{
+    RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
+};
 
 /// The default prefix of the streams' names.
 pub const DEFAULT_STREAM_PREFIX: &str = "BLAZES_SEQ";
@@ -45,10 +58,20 @@ impl std::fmt::Debug for JetStreamSequencer {
 }
 
 /// What one attempt came to.
-enum Attempt {
-    Done(Option<u64>),
+enum Attempt<T> {
+    /// The answer.
+    Done(T),
+    /// Try again; `ambiguous` when the publish may have been stored.
     Retry { ambiguous: bool, reason: String },
+    /// Give up.
     Fail(String),
+}
+
+/// A publish's acknowledgement: the message's position, and whether the
+/// stream already held its id.
+struct Published {
+    position: u64,
+    duplicate: bool,
 }
 
 impl JetStreamSequencer {
@@ -139,14 +162,16 @@ impl JetStreamSequencer {
         Ok(())
     }
 
-    async fn attempt(
+    /// Publishes `(producer, seq)` with `body` once.
+    async fn publish(
         &self,
         stream: &str,
         subject: &str,
         producer: ProducerId,
         seq: u64,
+        body: &str,
         ambiguous: bool,
-    ) -> Attempt {
+    ) -> Attempt<Published> {
         if let Err(reason) = self.ensure_stream(stream, subject).await {
             return Attempt::Retry { ambiguous, reason };
         }
@@ -157,7 +182,7 @@ impl JetStreamSequencer {
         );
         let future = match self
             .context
-            .publish_with_headers(subject.to_string(), headers, "".into())
+            .publish_with_headers(subject.to_string(), headers, body.to_string().into())
             .await
         {
             Ok(f) => f,
@@ -179,10 +204,10 @@ impl JetStreamSequencer {
                 let Some(position) = ack.sequence.checked_sub(1) else {
                     return Attempt::Fail("stream sequence 0 acknowledged".to_string());
                 };
-                match (ack.duplicate, ambiguous) {
-                    (false, _) | (true, true) => Attempt::Done(Some(position)),
-                    (true, false) => Attempt::Done(None),
-                }
+                Attempt::Done(Published {
+                    position,
+                    duplicate: ack.duplicate,
+                })
             }
             Err(e) => {
                 if let jetstream::context::PublishErrorKind::StreamNotFound = e.kind()
@@ -193,6 +218,122 @@ impl JetStreamSequencer {
                 Attempt::Retry {
                     ambiguous: true,
                     reason: e.to_string(),
+                }
+            }
+        }
+    }
+
+    async fn assign_attempt(
+        &self,
+        stream: &str,
+        subject: &str,
+        producer: ProducerId,
+        seq: u64,
+        ambiguous: bool,
+    ) -> Attempt<Option<u64>> {
+        match self
+            .publish(stream, subject, producer, seq, "", ambiguous)
+            .await
+        {
+            Attempt::Done(ack) => match (ack.duplicate, ambiguous) {
+                (false, _) | (true, true) => Attempt::Done(Some(ack.position)),
+                (true, false) => Attempt::Done(None),
+            },
+            Attempt::Retry { ambiguous, reason } => Attempt::Retry { ambiguous, reason },
+            Attempt::Fail(reason) => Attempt::Fail(reason),
+        }
+    }
+
+    async fn recover_attempt(
+        &self,
+        stream: &str,
+        subject: &str,
+        producer: ProducerId,
+        seq: u64,
+        token: &str,
+        ambiguous: bool,
+    ) -> Attempt<Recovered> {
+        let ack = match self
+            .publish(stream, subject, producer, seq, token, ambiguous)
+            .await
+        {
+            Attempt::Done(ack) => ack,
+            Attempt::Retry { ambiguous, reason } => return Attempt::Retry { ambiguous, reason },
+            Attempt::Fail(reason) => return Attempt::Fail(reason),
+        };
+        let replay = if ack.duplicate && ambiguous {
+            // Did this call's lost attempt store it?
+            match self.stored_body(stream, ack.position + 1).await {
+                Ok(body) => body != token.as_bytes(),
+                Err(reason) => {
+                    return Attempt::Retry {
+                        ambiguous: true,
+                        reason,
+                    };
+                }
+            }
+        } else {
+            ack.duplicate
+        };
+        Attempt::Done(Recovered {
+            position: ack.position,
+            replay,
+        })
+    }
+
+    /// The body of the message stored at `sequence` in `stream`.
+    async fn stored_body(&self, stream: &str, sequence: u64) -> Result<Vec<u8>, String> {
+        let handle = self
+            .context
+            .get_stream(stream)
+            .await
+            .map_err(|e| format!("stream {stream}: {e}"))?;
+        let message = handle
+            .get_raw_message(sequence)
+            .await
+            .map_err(|e| format!("stream {stream}, message {sequence}: {e}"))?;
+        Ok(message.payload.to_vec())
+    }
+
+    /// Runs `attempt` (told whether an earlier attempt may have been
+    /// stored) until it answers, fails, or the policy's deadline passes.
+    async fn retrying<T, F, Fut>(
+        &self,
+        group: &str,
+        producer: ProducerId,
+        seq: u64,
+        mut attempt: F,
+    ) -> Result<T, SequencerError>
+    where
+        F: FnMut(bool) -> Fut,
+        Fut: std::future::Future<Output = Attempt<T>>,
+    {
+        let start = Instant::now();
+        let mut ambiguous = false;
+        let mut tries = 0;
+        loop {
+            match attempt(ambiguous).await {
+                Attempt::Done(answer) => return Ok(answer),
+                Attempt::Fail(reason) => {
+                    return Err(SequencerError(format!(
+                        "jetstream, group {group}: {reason}"
+                    )));
+                }
+                Attempt::Retry {
+                    ambiguous: maybe_applied,
+                    reason,
+                } => {
+                    ambiguous |= maybe_applied;
+                    let pause = self.policy.backoff(tries);
+                    if start.elapsed() + pause > self.policy.deadline {
+                        return Err(SequencerError(format!(
+                            "jetstream, group {group}: gave up after {:?}: {reason}",
+                            start.elapsed()
+                        )));
+                    }
+                    tracing::debug!(group, %producer, seq, %reason, "jetstream sequencer retries");
+                    tokio::time::sleep(pause).await;
+                    tries += 1;
                 }
             }
         }
@@ -212,38 +353,21 @@ impl Sequencer for JetStreamSequencer {
     fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
         Box::pin(async move {
             let (stream, subject) = self.stream_of(group);
-            let start = Instant::now();
-            let mut ambiguous = false;
-            let mut attempt = 0;
-            loop {
-                match self
-                    .attempt(&stream, &subject, producer, seq, ambiguous)
-                    .await
-                {
-                    Attempt::Done(position) => return Ok(position),
-                    Attempt::Fail(reason) => {
-                        return Err(SequencerError(format!(
-                            "jetstream, group {group}: {reason}"
-                        )));
-                    }
-                    Attempt::Retry {
-                        ambiguous: maybe_applied,
-                        reason,
-                    } => {
-                        ambiguous |= maybe_applied;
-                        let pause = self.policy.backoff(attempt);
-                        if start.elapsed() + pause > self.policy.deadline {
-                            return Err(SequencerError(format!(
-                                "jetstream, group {group}: gave up after {:?}: {reason}",
-                                start.elapsed()
-                            )));
-                        }
-                        tracing::debug!(group, %producer, seq, %reason, "jetstream sequencer retries");
-                        tokio::time::sleep(pause).await;
-                        attempt += 1;
-                    }
-                }
-            }
+            self.retrying(group, producer, seq, |ambiguous| {
+                self.assign_attempt(&stream, &subject, producer, seq, ambiguous)
+            })
+            .await
+        })
+    }
+
+    fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a> {
+        Box::pin(async move {
+            let (stream, subject) = self.stream_of(group);
+            let token = call_token();
+            self.retrying(group, producer, seq, |ambiguous| {
+                self.recover_attempt(&stream, &subject, producer, seq, &token, ambiguous)
+            })
+            .await
         })
     }
 }

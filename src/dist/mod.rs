@@ -28,6 +28,13 @@
 //! Between processes, messages travel as [`Frame`]s ([`wire`] encodes them)
 //! on per-producer links that [`LinkReceiver`] delivers in order, once
 //! ([`link`]).
+//!
+//! Both also implement [`Sequencer::recover`](crate::runtime::Sequencer::recover)
+//! for a producer that restarted and replays: a message already ordered gets
+//! its original position back (read from its order znode's name, from the
+//! duplicate ack's sequence), a new one the next position. JetStream finds
+//! the original only within its duplicate window; past it a replay gets a
+//! new position.
 
 pub mod config;
 pub mod jetstream;
@@ -37,6 +44,7 @@ pub mod names;
 pub mod retry;
 pub mod transport;
 pub mod wire;
+mod token;
 pub mod zk_session;
 pub mod zookeeper;
 

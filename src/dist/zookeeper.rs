@@ -14,10 +14,20 @@
 //! replay (`None`), whatever order producers' messages arrive in. A failed
 //! transaction creates nothing and consumes no position.
 //!
+//! [`Sequencer::recover`] creates the same pair, its marker holding a token
+//! unique to the call. When the marker already exists, the original
+//! position is read from the order znode's name: the sequencer lists
+//! `ROOT/G/order` once per `(group, producer)` and caches that producer's
+//! `seq -> position` map, listing again only when a seq is missing from it
+//! (ordered after the listing). The cache holds one entry per message of
+//! every producer recovered through this client, for the client's lifetime.
+//! When an attempt's outcome was unknown and the retry finds the marker,
+//! its token tells whether this call ordered the message.
+//!
 //! Limits: ZooKeeper's counter is an `i32`, so a group holds at most 2^31
 //! positions; markers and order znodes are never garbage-collected.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -25,18 +35,25 @@ use zookeeper_client as zk;
 
 use super::names;
 use super::retry::RetryPolicy;
+use super::token::call_token;
 use super::zk_session::{ZkSession, is_transient};
 use crate::runtime::envelope::ProducerId;
-use crate::runtime::sequencer::{Sequencer, SequencerError, SequencerFuture};
+use crate::runtime::sequencer::{
+    RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
+};
 
 /// The default root path of the sequencer's znodes.
 pub const DEFAULT_ROOT: &str = "/blazes/sequencer";
+
+/// A producer's `seq -> position` map, as last listed, per group directory.
+type PositionCache = HashMap<(String, ProducerId), HashMap<u64, u64>>;
 
 /// A [`Sequencer`] backed by a ZooKeeper ensemble.
 pub struct ZooKeeperSequencer {
     root: String,
     session: ZkSession,
     ready_groups: Mutex<HashSet<String>>,
+    positions: Mutex<PositionCache>,
 }
 
 impl std::fmt::Debug for ZooKeeperSequencer {
@@ -48,10 +65,8 @@ impl std::fmt::Debug for ZooKeeperSequencer {
     }
 }
 
-/// What one attempt came to.
-enum Attempt {
-    /// The answer.
-    Done(Option<u64>),
+/// Why an attempt gave no answer.
+enum Stop {
     /// Try again; `ambiguous` when the request may have been applied.
     Retry {
         ambiguous: bool,
@@ -60,6 +75,17 @@ enum Attempt {
     },
     /// Give up.
     Fail(String),
+}
+
+/// What one attempt came to: the answer, or why there is none.
+type Attempt<T> = Result<T, Stop>;
+
+/// What the multi-op transaction came to.
+enum Commit {
+    /// This attempt ordered the message, at this position.
+    Created(u64),
+    /// The message's marker already exists: it was ordered before.
+    Exists,
 }
 
 impl ZooKeeperSequencer {
@@ -79,6 +105,7 @@ impl ZooKeeperSequencer {
             root,
             session,
             ready_groups: Mutex::new(HashSet::new()),
+            positions: Mutex::new(HashMap::new()),
         })
     }
 
@@ -105,40 +132,40 @@ impl ZooKeeperSequencer {
         Ok(())
     }
 
-    async fn attempt(&self, dir: &str, producer: ProducerId, seq: u64, ambiguous: bool) -> Attempt {
-        let client = match self.session.client().await {
-            Ok(c) => c,
-            Err(e) => return retry_after(e, ambiguous),
-        };
-        if let Err(e) = self.ensure_group(&client, dir).await {
-            return self.classify(&client, e, ambiguous).await;
+    /// Creates the message's marker (holding `token`) and order znode in
+    /// one transaction.
+    async fn commit(
+        &self,
+        client: &zk::Client,
+        dir: &str,
+        name: &str,
+        token: &[u8],
+        ambiguous: bool,
+    ) -> Attempt<Commit> {
+        if let Err(e) = self.ensure_group(client, dir).await {
+            return Err(self.classify(client, e, ambiguous).await);
         }
-        let name = format!("p{}-s{seq}", producer.0);
         let mut multi = client.new_multi_writer();
         let marker = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
         let ordered = zk::CreateMode::PersistentSequential.with_acls(zk::Acls::anyone_all());
         let built = multi
-            .add_create(&format!("{dir}/seen/{name}"), &[], &marker)
+            .add_create(&format!("{dir}/seen/{name}"), token, &marker)
             .and_then(|()| multi.add_create(&format!("{dir}/order/{name}-"), &[], &ordered));
         if let Err(e) = built {
-            return Attempt::Fail(format!("bad request: {e}"));
+            return Err(Stop::Fail(format!("bad request: {e}")));
         }
         match multi.commit().await {
             Ok(results) => match results.get(1) {
                 Some(zk::MultiWriteResult::Create { path, .. }) => match position_of(path) {
-                    Some(p) => Attempt::Done(Some(p)),
-                    None => Attempt::Fail(format!("unexpected sequential znode `{path}`")),
+                    Some(p) => Ok(Commit::Created(p)),
+                    None => Err(Stop::Fail(format!("unexpected sequential znode `{path}`"))),
                 },
-                _ => Attempt::Fail("unexpected multi-op answer".to_string()),
+                _ => Err(Stop::Fail("unexpected multi-op answer".to_string())),
             },
             Err(zk::MultiWriteError::OperationFailed {
                 index: 0,
                 source: zk::Error::NodeExists,
-            }) if ambiguous => self.find_position(&client, dir, &name).await,
-            Err(zk::MultiWriteError::OperationFailed {
-                index: 0,
-                source: zk::Error::NodeExists,
-            }) => Attempt::Done(None),
+            }) => Ok(Commit::Exists),
             Err(zk::MultiWriteError::OperationFailed {
                 source: zk::Error::NoNode,
                 ..
@@ -147,46 +174,157 @@ impl ZooKeeperSequencer {
                 if let Ok(mut groups) = self.ready_groups.lock() {
                     groups.remove(dir);
                 }
-                Attempt::Retry {
+                Err(Stop::Retry {
                     ambiguous,
                     reconnect: false,
                     reason: "group directories missing".to_string(),
-                }
+                })
             }
             Err(zk::MultiWriteError::OperationFailed { index, source }) => {
-                Attempt::Fail(format!("operation {index} failed: {source}"))
+                Err(Stop::Fail(format!("operation {index} failed: {source}")))
             }
             Err(zk::MultiWriteError::RequestFailed { source }) => {
-                self.classify(&client, source, true).await
+                Err(self.classify(client, source, true).await)
             }
         }
+    }
+
+    async fn client(&self, ambiguous: bool) -> Attempt<zk::Client> {
+        self.session
+            .client()
+            .await
+            .map_err(|e| retry_after(e, ambiguous))
+    }
+
+    async fn assign_attempt(
+        &self,
+        dir: &str,
+        producer: ProducerId,
+        seq: u64,
+        ambiguous: bool,
+    ) -> Attempt<Option<u64>> {
+        let client = self.client(ambiguous).await?;
+        let name = format!("p{}-s{seq}", producer.0);
+        match self.commit(&client, dir, &name, &[], ambiguous).await? {
+            Commit::Created(p) => Ok(Some(p)),
+            Commit::Exists if ambiguous => self.find_position(&client, dir, &name).await.map(Some),
+            Commit::Exists => Ok(None),
+        }
+    }
+
+    async fn recover_attempt(
+        &self,
+        dir: &str,
+        producer: ProducerId,
+        seq: u64,
+        token: &str,
+        ambiguous: bool,
+    ) -> Attempt<Recovered> {
+        let client = self.client(ambiguous).await?;
+        let name = format!("p{}-s{seq}", producer.0);
+        match self
+            .commit(&client, dir, &name, token.as_bytes(), ambiguous)
+            .await?
+        {
+            Commit::Created(position) => {
+                self.remember(dir, producer, seq, position);
+                Ok(Recovered {
+                    position,
+                    replay: false,
+                })
+            }
+            Commit::Exists => {
+                let replay = if ambiguous {
+                    // Was the marker written by this call's lost attempt?
+                    match client.get_data(&format!("{dir}/seen/{name}")).await {
+                        Ok((data, _)) => data != token.as_bytes(),
+                        Err(e) => return Err(self.classify(&client, e, true).await),
+                    }
+                } else {
+                    true
+                };
+                let position = self.original_position(&client, dir, producer, seq).await?;
+                Ok(Recovered { position, replay })
+            }
+        }
+    }
+
+    /// Records a position this client ordered in a producer's cached map
+    /// (when that producer has one).
+    fn remember(&self, dir: &str, producer: ProducerId, seq: u64, position: u64) {
+        if let Ok(mut cache) = self.positions.lock()
+            && let Some(map) = cache.get_mut(&(dir.to_string(), producer))
+        {
+            map.insert(seq, position);
+        }
+    }
+
+    /// The position of an ordered `(producer, seq)`: from the cache, else
+    /// from a new listing of the group's order znodes (cached for the
+    /// producer's next recoveries).
+    async fn original_position(
+        &self,
+        client: &zk::Client,
+        dir: &str,
+        producer: ProducerId,
+        seq: u64,
+    ) -> Attempt<u64> {
+        let key = (dir.to_string(), producer);
+        let cached = self
+            .positions
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&key).and_then(|m| m.get(&seq).copied()));
+        if let Some(position) = cached {
+            return Ok(position);
+        }
+        let children = match client.list_children(&format!("{dir}/order")).await {
+            Ok(c) => c,
+            Err(e) => return Err(self.classify(client, e, true).await),
+        };
+        let prefix = format!("p{}-s", producer.0);
+        let listed: HashMap<u64, u64> = children
+            .iter()
+            .filter_map(|c| {
+                let rest = c.strip_prefix(&prefix)?;
+                let (seq, _) = rest.split_once('-')?;
+                Some((seq.parse().ok()?, position_of(c)?))
+            })
+            .collect();
+        let found = listed.get(&seq).copied();
+        if let Ok(mut cache) = self.positions.lock() {
+            cache.entry(key).or_default().extend(listed);
+        }
+        found.ok_or_else(|| {
+            Stop::Fail(format!(
+                "`p{}-s{seq}` is marked seen but has no order znode",
+                producer.0
+            ))
+        })
     }
 
     /// After an attempt whose outcome is unknown found the message already
     /// ordered: its position, from its order znode's name.
-    async fn find_position(&self, client: &zk::Client, dir: &str, name: &str) -> Attempt {
+    async fn find_position(&self, client: &zk::Client, dir: &str, name: &str) -> Attempt<u64> {
         let children = match client.list_children(&format!("{dir}/order")).await {
             Ok(c) => c,
-            Err(e) => return self.classify(client, e, true).await,
+            Err(e) => return Err(self.classify(client, e, true).await),
         };
         let prefix = format!("{name}-");
-        match children
+        children
             .iter()
             .find(|c| c.starts_with(&prefix))
             .and_then(|c| position_of(c))
-        {
-            Some(p) => Attempt::Done(Some(p)),
-            None => Attempt::Fail(format!("`{name}` is marked seen but has no order znode")),
-        }
+            .ok_or_else(|| Stop::Fail(format!("`{name}` is marked seen but has no order znode")))
     }
 
     /// Sorts a client error into retry (reconnecting if the session is gone)
     /// or failure.
-    async fn classify(&self, client: &zk::Client, e: zk::Error, ambiguous: bool) -> Attempt {
+    async fn classify(&self, client: &zk::Client, e: zk::Error, ambiguous: bool) -> Stop {
         match e {
             zk::Error::SessionExpired | zk::Error::ClientClosed => {
                 self.session.forget(client).await;
-                Attempt::Retry {
+                Stop::Retry {
                     ambiguous,
                     reconnect: true,
                     reason: e.to_string(),
@@ -195,17 +333,72 @@ impl ZooKeeperSequencer {
             other => retry_after(other, ambiguous),
         }
     }
+
+    /// Runs `attempt` (told whether an earlier attempt may have been
+    /// applied) until it answers, fails, or the policy's deadline passes.
+    async fn retrying<T, F, Fut>(
+        &self,
+        group: &str,
+        producer: ProducerId,
+        seq: u64,
+        mut attempt: F,
+    ) -> Result<T, SequencerError>
+    where
+        F: FnMut(bool) -> Fut,
+        Fut: std::future::Future<Output = Attempt<T>>,
+    {
+        let start = Instant::now();
+        let mut ambiguous = false;
+        let mut tries = 0;
+        loop {
+            let outcome =
+                tokio::time::timeout(self.session.policy().attempt_timeout, attempt(ambiguous))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Stop::Retry {
+                            ambiguous: true,
+                            reconnect: false,
+                            reason: "attempt timed out".to_string(),
+                        })
+                    });
+            match outcome {
+                Ok(answer) => return Ok(answer),
+                Err(Stop::Fail(reason)) => {
+                    return Err(SequencerError(format!(
+                        "zookeeper, group {group}: {reason}"
+                    )));
+                }
+                Err(Stop::Retry {
+                    ambiguous: maybe_applied,
+                    reconnect,
+                    reason,
+                }) => {
+                    ambiguous |= maybe_applied;
+                    let pause = self.session.policy().backoff(tries);
+                    if start.elapsed() + pause > self.session.policy().deadline {
+                        return Err(SequencerError(format!(
+                            "zookeeper, group {group}: gave up after {:?}: {reason}",
+                            start.elapsed()
+                        )));
+                    }
+                    tracing::debug!(group, %producer, seq, reconnect, %reason, "zookeeper sequencer retries");
+                    tokio::time::sleep(pause).await;
+                    tries += 1;
+                }
+            }
+        }
+    }
 }
 
-fn retry_after(e: zk::Error, ambiguous: bool) -> Attempt {
+fn retry_after(e: zk::Error, ambiguous: bool) -> Stop {
     if is_transient(&e) {
-        Attempt::Retry {
+        Stop::Retry {
             ambiguous,
             reconnect: false,
             reason: e.to_string(),
         }
     } else {
-        Attempt::Fail(e.to_string())
+        Stop::Fail(e.to_string())
     }
 }
 
@@ -233,46 +426,21 @@ impl Sequencer for ZooKeeperSequencer {
     fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
         Box::pin(async move {
             let dir = self.group_dir(group);
-            let start = Instant::now();
-            let mut ambiguous = false;
-            let mut attempt = 0;
-            loop {
-                let outcome = tokio::time::timeout(
-                    self.session.policy().attempt_timeout,
-                    self.attempt(&dir, producer, seq, ambiguous),
-                )
-                .await
-                .unwrap_or_else(|_| Attempt::Retry {
-                    ambiguous: true,
-                    reconnect: false,
-                    reason: "attempt timed out".to_string(),
-                });
-                match outcome {
-                    Attempt::Done(position) => return Ok(position),
-                    Attempt::Fail(reason) => {
-                        return Err(SequencerError(format!(
-                            "zookeeper, group {group}: {reason}"
-                        )));
-                    }
-                    Attempt::Retry {
-                        ambiguous: maybe_applied,
-                        reconnect,
-                        reason,
-                    } => {
-                        ambiguous |= maybe_applied;
-                        let pause = self.session.policy().backoff(attempt);
-                        if start.elapsed() + pause > self.session.policy().deadline {
-                            return Err(SequencerError(format!(
-                                "zookeeper, group {group}: gave up after {:?}: {reason}",
-                                start.elapsed()
-                            )));
-                        }
-                        tracing::debug!(group, %producer, seq, reconnect, %reason, "zookeeper sequencer retries");
-                        tokio::time::sleep(pause).await;
-                        attempt += 1;
-                    }
-                }
-            }
+            self.retrying(group, producer, seq, |ambiguous| {
+                self.assign_attempt(&dir, producer, seq, ambiguous)
+            })
+            .await
+        })
+    }
+
+    fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a> {
+        Box::pin(async move {
+            let dir = self.group_dir(group);
+            let token = call_token();
+            self.retrying(group, producer, seq, |ambiguous| {
+                self.recover_attempt(&dir, producer, seq, &token, ambiguous)
+            })
+            .await
         })
     }
 }

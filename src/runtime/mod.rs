@@ -82,7 +82,7 @@ pub use plan::{ComponentPlan, CoordinationMode, InputMode};
 pub use report::RunReport;
 pub use runner::{DataflowRunner, RunningDataflow, SourceHandle};
 pub use seal_buffer::SealBuffer;
-pub use sequencer::{EmbeddedSequencer, Sequencer, SequencerCore, SequencerError};
+pub use sequencer::{EmbeddedSequencer, Recovered, Sequencer, SequencerCore, SequencerError};
 pub use sink::{SinkCollector, SinkRecord};
 pub use static_order::StaticOrder;
 pub use topology::Topology;

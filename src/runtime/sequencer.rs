@@ -4,6 +4,12 @@
 //! service's interface, async and object-safe so that a distributed backend
 //! (ZooKeeper sequential nodes, a NATS JetStream stream) can implement it;
 //! [`EmbeddedSequencer`] is the in-process default.
+//!
+//! A producer that restarts (its process killed and started again) replays
+//! its messages with the same `(producer, seq)`. [`Sequencer::assign`]
+//! answers `None` for those, which would leave a gap in the order when the
+//! previous incarnation got a position but died before forwarding the
+//! message; [`Sequencer::recover`] answers the original position instead.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,6 +22,21 @@ use super::envelope::ProducerId;
 /// A future returned by a [`Sequencer`].
 pub type SequencerFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<u64>, SequencerError>> + Send + 'a>>;
+
+/// The outcome of [`Sequencer::recover`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recovered {
+    /// The message's position in its group's order.
+    pub position: u64,
+    /// `true` when an earlier incarnation of the producer had already
+    /// ordered this message (before this call): `position` is the original
+    /// one. `false` when this call ordered it.
+    pub replay: bool,
+}
+
+/// A future returned by [`Sequencer::recover`].
+pub type RecoverFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Recovered, SequencerError>> + Send + 'a>>;
 
 /// The sequencing service could not assign a position.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,11 +55,21 @@ pub trait Sequencer: Send + Sync {
     /// The next position of `group`'s order for message `(producer, seq)`,
     /// or `None` when that message was already ordered (a replay).
     fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a>;
+
+    /// For a producer that restarted and replays: the position of
+    /// `(producer, seq)`, the original one when it was already ordered,
+    /// else a new one (the next position of `group`'s order).
+    fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a>;
 }
 
 /// The sequencing logic, synchronous: positions count up from 0 per group;
-/// a message at or below its producer's watermark is a replay (producers'
-/// messages reach the sequencer in the order they were sent).
+/// for [`SequencerCore::assign`], a message below its producer's watermark
+/// is a replay (producers' messages reach the sequencer in the order they
+/// were sent).
+///
+/// Memory: for [`SequencerCore::recover`], the core remembers the position
+/// of every message it ordered (per group, per producer, `seq -> position`),
+/// so it grows by one map entry per ordered message for the whole run.
 #[derive(Debug, Default)]
 pub struct SequencerCore {
     groups: HashMap<String, GroupState>,
@@ -47,7 +78,27 @@ pub struct SequencerCore {
 #[derive(Debug, Default)]
 struct GroupState {
     next: u64,
-    watermarks: HashMap<ProducerId, u64>,
+    producers: HashMap<ProducerId, ProducerState>,
+}
+
+#[derive(Debug, Default)]
+struct ProducerState {
+    /// One past the highest seq ordered.
+    watermark: u64,
+    /// The position given to each seq ordered.
+    positions: HashMap<u64, u64>,
+}
+
+impl GroupState {
+    /// Gives `(producer, seq)` the next position.
+    fn order(&mut self, producer: ProducerId, seq: u64) -> u64 {
+        let position = self.next;
+        self.next += 1;
+        let state = self.producers.entry(producer).or_default();
+        state.watermark = state.watermark.max(seq + 1);
+        state.positions.insert(seq, position);
+        position
+    }
 }
 
 impl SequencerCore {
@@ -59,18 +110,41 @@ impl SequencerCore {
     /// Assigns the next position of `group` to `(producer, seq)`, or `None`
     /// for a replay.
     pub fn assign(&mut self, group: &str, producer: ProducerId, seq: u64) -> Option<u64> {
-        let state = match self.groups.get_mut(group) {
-            Some(s) => s,
-            None => self.groups.entry(group.to_string()).or_default(),
-        };
-        let next_seq = state.watermarks.entry(producer).or_insert(0);
-        if seq < *next_seq {
+        let state = self.group(group);
+        let watermark = state.producers.get(&producer).map_or(0, |p| p.watermark);
+        if seq < watermark {
             return None;
         }
-        *next_seq = seq + 1;
-        let position = state.next;
-        state.next += 1;
-        Some(position)
+        Some(state.order(producer, seq))
+    }
+
+    /// The position of `(producer, seq)` in `group`'s order: the original
+    /// one when it was already ordered (`replay: true`), else the next one.
+    /// A seq below the producer's watermark that was never ordered (the
+    /// producer skipped it) gets a new position.
+    pub fn recover(&mut self, group: &str, producer: ProducerId, seq: u64) -> Recovered {
+        let state = self.group(group);
+        let original = state
+            .producers
+            .get(&producer)
+            .and_then(|p| p.positions.get(&seq).copied());
+        match original {
+            Some(position) => Recovered {
+                position,
+                replay: true,
+            },
+            None => Recovered {
+                position: state.order(producer, seq),
+                replay: false,
+            },
+        }
+    }
+
+    fn group(&mut self, group: &str) -> &mut GroupState {
+        if !self.groups.contains_key(group) {
+            self.groups.insert(group.to_string(), GroupState::default());
+        }
+        self.groups.get_mut(group).expect("inserted above")
     }
 }
 
@@ -96,6 +170,15 @@ impl Sequencer for EmbeddedSequencer {
             .map(|mut core| core.assign(group, producer, seq));
         Box::pin(std::future::ready(result))
     }
+
+    fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a> {
+        let result = self
+            .core
+            .lock()
+            .map_err(|_| SequencerError("embedded sequencer lock poisoned".to_string()))
+            .map(|mut core| core.recover(group, producer, seq));
+        Box::pin(std::future::ready(result))
+    }
 }
 
 #[cfg(test)]
@@ -117,5 +200,61 @@ mod tests {
         let s: Box<dyn Sequencer> = Box::new(EmbeddedSequencer::new());
         assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
         assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(None));
+        assert_eq!(
+            s.recover("g", ProducerId(1), 0).await,
+            Ok(Recovered {
+                position: 0,
+                replay: true
+            })
+        );
+    }
+
+    fn replayed(position: u64) -> Recovered {
+        Recovered {
+            position,
+            replay: true,
+        }
+    }
+
+    fn ordered(position: u64) -> Recovered {
+        Recovered {
+            position,
+            replay: false,
+        }
+    }
+
+    #[test]
+    fn recover_gives_the_original_position_of_an_ordered_message() {
+        let mut s = SequencerCore::new();
+        for seq in 0..3 {
+            assert_eq!(s.assign("g", ProducerId(1), seq), Some(2 * seq));
+            assert_eq!(s.assign("g", ProducerId(2), seq), Some(2 * seq + 1));
+        }
+        assert_eq!(s.assign("h", ProducerId(1), 0), Some(0));
+        assert_eq!(s.recover("g", ProducerId(1), 1), replayed(2));
+        assert_eq!(s.recover("g", ProducerId(2), 0), replayed(1));
+        assert_eq!(s.recover("g", ProducerId(2), 2), replayed(5));
+        assert_eq!(s.recover("h", ProducerId(1), 0), replayed(0));
+        // Recovering twice answers the same.
+        assert_eq!(s.recover("g", ProducerId(1), 1), replayed(2));
+        // A message never ordered gets the next position, once.
+        assert_eq!(s.recover("g", ProducerId(1), 3), ordered(6));
+        assert_eq!(s.recover("g", ProducerId(1), 3), replayed(6));
+        assert_eq!(s.assign("g", ProducerId(1), 3), None);
+        // The order stays gapless.
+        assert_eq!(s.assign("g", ProducerId(1), 4), Some(7));
+        assert_eq!(s.assign("g", ProducerId(3), 0), Some(8));
+        assert_eq!(s.recover("g", ProducerId(3), 0), replayed(8));
+    }
+
+    #[test]
+    fn recover_orders_a_skipped_seq_below_the_watermark() {
+        let mut s = SequencerCore::new();
+        assert_eq!(s.assign("g", ProducerId(1), 0), Some(0));
+        assert_eq!(s.assign("g", ProducerId(1), 4), Some(1));
+        assert_eq!(s.assign("g", ProducerId(1), 2), None, "assign: a replay");
+        assert_eq!(s.recover("g", ProducerId(1), 2), ordered(2));
+        assert_eq!(s.recover("g", ProducerId(1), 4), replayed(1));
+        assert_eq!(s.assign("g", ProducerId(1), 5), Some(3));
     }
 }
