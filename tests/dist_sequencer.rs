@@ -372,3 +372,22 @@ async fn jetstream_replays_are_recognised_within_the_configured_window() {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(1)));
 }
+
+/// The same limit for `recover`: within the window a replay gets its
+/// original position, past it a new one (`replay: false`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jetstream_recover_beyond_the_window_gets_a_new_position() {
+    let nats = support_servers::Nats::start().expect("nats-server starts");
+    let config: blazes::dist::SequencerConfig =
+        format!("{}/RWINDOW?dedupe=1", nats.jetstream_config())
+            .parse()
+            .expect("valid");
+    let s = config
+        .connect(support_servers::backend::policy())
+        .await
+        .expect("connects");
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
+    assert_eq!(s.recover("g", ProducerId(1), 0).await, replayed(0));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(s.recover("g", ProducerId(1), 0).await, ordered(1));
+}

@@ -148,7 +148,8 @@ impl SequencerCore {
     }
 }
 
-/// The in-process sequencer: a [`SequencerCore`] behind a mutex.
+/// The in-process sequencer: a [`SequencerCore`] behind a mutex (so it keeps
+/// one position per ordered message, for [`Sequencer::recover`]).
 #[derive(Debug, Default)]
 pub struct EmbeddedSequencer {
     core: Mutex<SequencerCore>,
