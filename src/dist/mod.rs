@@ -36,18 +36,22 @@
 //! the original only within its duplicate window; past it a replay gets a
 //! new position.
 
+pub mod cluster;
 pub mod config;
 pub mod jetstream;
 pub mod link;
 pub mod membership;
 pub mod names;
 pub mod retry;
+mod token;
 pub mod transport;
 pub mod wire;
-mod token;
 pub mod zk_session;
 pub mod zookeeper;
 
+pub use cluster::{
+    Cluster, ClusterConfig, ClusterError, InstanceOutcome, LinkStats, SourceProducer,
+};
 pub use config::{ConfigError, SequencerConfig};
 pub use jetstream::JetStreamSequencer;
 pub use link::{LinkCounters, LinkReceiver, Offer};

@@ -253,7 +253,10 @@ impl InstanceCore {
                             // order it sent them, so a replay the service
                             // gave a second position (e.g. past a JetStream
                             // duplicate window) is below its watermark.
-                            if self.ordered_dedup.admit(envelope.producer(), envelope.seq()) {
+                            if self
+                                .ordered_dedup
+                                .admit(envelope.producer(), envelope.seq())
+                            {
                                 self.accept(input, envelope, now);
                             } else {
                                 self.count_duplicate(envelope.is_record());

@@ -1,0 +1,245 @@
+//! The paper's ad network (§II, §VIII-B) across processes: each ad server,
+//! each Report replica and the cache is its own process, and they exchange
+//! their streams over NATS JetStream. Ordering (POOR) goes through ZooKeeper
+//! or JetStream; the producers of the sealed clicks (CAMPAIGN) are learned
+//! from ZooKeeper.
+//!
+//! ```text
+//! nats-server -js -p 4222 &
+//! RUN=demo1; COMMON="--nats nats://127.0.0.1:4222 --run $RUN --query campaign"
+//! for i in 0 1; do cargo run --example ad_cluster -- $COMMON report --index $i & done
+//! cargo run --example ad_cluster -- $COMMON cache > answers.json &
+//! for i in 0 1 2; do cargo run --example ad_cluster -- $COMMON ad-server --index $i & done
+//! wait
+//! ```
+//!
+//! Every process prints one JSON line at the end (its counters and, for the
+//! reports and the cache, the answers); ad servers print a line per sealed
+//! campaign, so a test can kill one in the middle of a partition.
+
+#[allow(dead_code)] // shared with the tests and the evaluation benchmark
+#[path = "support/ad_network_job.rs"]
+mod job;
+
+use std::io::Write;
+use std::time::Duration;
+
+use blazes::dist::{Cluster, ClusterConfig, InstanceOutcome, LinkStats, SequencerConfig};
+use blazes::runtime::Deployment;
+use blazes::{Tuple, Value};
+use clap::{Parser, Subcommand};
+use job::{Query, Run, Shape};
+use serde_json::{Value as Json, json};
+
+/// One process of a distributed ad network.
+#[derive(Parser)]
+struct Args {
+    /// The NATS server carrying the streams.
+    #[arg(long, default_value = "nats://127.0.0.1:4222")]
+    nats: String,
+    /// The run's id: the same for every process of one run, new for each run.
+    #[arg(long)]
+    run: String,
+    /// The continuous query of the reporting servers.
+    #[arg(long, value_enum, default_value_t = Query::Campaign)]
+    query: Query,
+    /// The ordering service: embedded, zookeeper://H:P[/ROOT], jetstream://H:P.
+    #[arg(long, default_value = "embedded")]
+    sequencer: String,
+    /// ZooKeeper (`host:port`) keeping who produces the sealed clicks.
+    #[arg(long)]
+    membership: Option<String>,
+    /// Ad servers.
+    #[arg(long, default_value_t = 3)]
+    ad_servers: usize,
+    /// Report replicas.
+    #[arg(long, default_value_t = 2)]
+    replicas: usize,
+    /// Click records per ad server.
+    #[arg(long, default_value_t = 200)]
+    clicks: usize,
+    /// Click records per campaign (one seal per batch).
+    #[arg(long, default_value_t = 50)]
+    batch: usize,
+    /// Distinct ads.
+    #[arg(long, default_value_t = 10)]
+    ads: i64,
+    /// How long JetStream drops a frame published again (milliseconds);
+    /// past it, a replayed frame reaches its consumer, which drops it.
+    #[arg(long, default_value_t = 600_000)]
+    duplicate_window_ms: u64,
+    /// The process's role.
+    #[command(subcommand)]
+    role: Role,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// Sends one ad server's clicks (a replay when started again).
+    AdServer {
+        /// Which ad server.
+        #[arg(long)]
+        index: usize,
+        /// Pause after each click, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        pace_ms: u64,
+    },
+    /// Runs one Report replica.
+    Report {
+        /// Which replica.
+        #[arg(long)]
+        index: usize,
+    },
+    /// Runs the cache, sends the analysts' requests, collects the answers.
+    Cache,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(args))
+}
+
+fn shape(args: &Args) -> Shape {
+    Shape {
+        ad_servers: args.ad_servers,
+        clicks: args.clicks,
+        batch: args.batch,
+        ads: args.ads,
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let query = Run::Query(args.query);
+    let (dataflow, analysis, factories) = query.job();
+    let deployment = Deployment::new()
+        .instances("Report", args.replicas)
+        .instances("Cache", 1)
+        .source_producers("clicks", args.ad_servers)
+        .seed(7);
+    let mut config = ClusterConfig::new(&args.nats, &args.run);
+    config.sequencer = args.sequencer.parse::<SequencerConfig>()?;
+    config.membership = args.membership.clone();
+    config.duplicate_window = Duration::from_millis(args.duplicate_window_ms);
+    let cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config)
+        .await?
+        .record_outputs(true);
+    let shape = shape(&args);
+    let line = match args.role {
+        Role::AdServer { index, pace_ms } => {
+            let stats = ad_server(&cluster, &shape, query, index, pace_ms).await?;
+            json!({ "role": "ad-server", "index": index, "links": links(&stats) })
+        }
+        Role::Report { index } => {
+            let outcome = cluster.run_instance("Report", index).await?;
+            let mut line = instance(&outcome);
+            line["role"] = json!("report");
+            line["index"] = json!(index);
+            line
+        }
+        Role::Cache => {
+            let requests = async {
+                let mut analyst = cluster.source("requests", 0).await?;
+                for request in shape.requests(false) {
+                    analyst.send(request).await?;
+                }
+                analyst.close().await
+            };
+            let (cache, requests, answers) = tokio::try_join!(
+                cluster.run_instance("Cache", 0),
+                requests,
+                cluster.collect_sink("answers")
+            )?;
+            let (collector, sink_links) = answers;
+            json!({
+                "role": "cache",
+                "cache": instance(&cache),
+                "requests": links(&requests),
+                "answers": collector.records.iter().map(|r| tuple(&r.payload)).collect::<Vec<_>>(),
+                "sink_duplicates": collector.duplicates,
+                "sink_links": links(&sink_links),
+            })
+        }
+    };
+    println!("{line}");
+    Ok(())
+}
+
+/// Sends ad server `index`'s clicks campaign by campaign, sealing each
+/// campaign when the query seals, and says on stdout where it is.
+async fn ad_server(
+    cluster: &Cluster,
+    shape: &Shape,
+    query: Run,
+    index: usize,
+    pace_ms: u64,
+) -> Result<LinkStats, Box<dyn std::error::Error>> {
+    let mut producer = cluster.source("clicks", index).await?;
+    let mut stdout = std::io::stdout();
+    for b in 0..shape.batches() {
+        let campaign = shape.campaign(index, b, false);
+        for (k, click) in shape.batch_clicks(index, b, false).into_iter().enumerate() {
+            producer.send(click).await?;
+            if k == shape.batch / 2 {
+                writeln!(stdout, "campaign {campaign} half sent")?;
+                stdout.flush()?;
+            }
+            if pace_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(pace_ms)).await;
+            }
+        }
+        if let Some(key) = query.seal_key() {
+            producer.seal(Tuple::new().with(key, campaign)).await?;
+            writeln!(stdout, "campaign {campaign} sealed")?;
+            stdout.flush()?;
+        }
+    }
+    Ok(producer.close().await?)
+}
+
+fn tuple(t: &Tuple) -> Json {
+    let mut map = serde_json::Map::new();
+    for (name, value) in t.fields() {
+        let v = match value {
+            Value::Int(i) => json!(i),
+            Value::Str(s) => json!(s.as_ref()),
+        };
+        map.insert(name.to_string(), v);
+    }
+    Json::Object(map)
+}
+
+fn links(stats: &LinkStats) -> Json {
+    json!({
+        "frames_in": stats.frames_in,
+        "duplicate_frames": stats.duplicate_frames,
+        "malformed_frames": stats.malformed_frames,
+        "frames_out": stats.frames_out,
+        "publish_retries": stats.publish_retries,
+        "already_stored": stats.already_stored,
+        "reader_restarts": stats.reader_restarts,
+        "recovered_positions": stats.recovered_positions,
+    })
+}
+
+fn instance(outcome: &InstanceOutcome) -> Json {
+    let m = &outcome.snapshot.metrics;
+    json!({
+        "received": m.received,
+        "records_in": m.records_in(),
+        "duplicate_records": m.duplicate_records,
+        "duplicate_punctuations": m.duplicate_punctuations,
+        "processed": m.processed,
+        "dead_lettered": m.dead_lettered,
+        "held": m.held,
+        "balanced": m.balanced(),
+        "released_partitions": m.released_partitions,
+        "links": links(&outcome.links),
+        "sent": outcome.sent.iter().map(|(output, records)| {
+            (output.clone(), Json::Array(records.iter().map(tuple).collect()))
+        }).collect::<serde_json::Map<_, _>>(),
+    })
+}

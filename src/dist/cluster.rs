@@ -1,0 +1,691 @@
+//! A dataflow run by several processes (and machines): each process hosts
+//! some component instances, source producers and sinks of one deployment,
+//! and they exchange their streams, punctuations included, over NATS
+//! JetStream ([`transport`](super::transport)). Ordering goes through the
+//! configured sequencing service, and the producers that must vote on a
+//! seal are learned from ZooKeeper when membership is configured.
+//!
+//! Every process of a run builds the same [`Topology`] from the same
+//! dataflow, analysis and deployment, so producer ids, routing (seeded) and
+//! plans agree without talking. Guarantees:
+//!
+//! - at-least-once: a frame is published until JetStream acknowledges it;
+//! - once, in order: each link (producer to destination) numbers its
+//!   frames, and the receiver's [`LinkReceiver`] delivers them in that order
+//!   and drops what it has delivered; the instance's own `(producer, seq)`
+//!   dedupe then applies as in one process;
+//! - crash and replay: a producer (or instance) that restarts sends the same
+//!   frames again with the same link numbers (sources replay their script;
+//!   an instance rereads its inputs from the start of the run), and a
+//!   restarted producer of an ordered group asks the sequencer for the
+//!   positions its earlier incarnation was given
+//!   ([`Sequencer::recover`](crate::runtime::Sequencer::recover));
+//! - reconnection: the NATS client reconnects by itself, publishes are
+//!   retried, readers resume after the last message they saw.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use blazes_core::{Analysis, Dataflow};
+use rand_chacha::ChaCha8Rng;
+
+use super::config::SequencerConfig;
+use super::link::{LinkCounters, LinkReceiver, Offer};
+use super::membership::ZooKeeperMembership;
+use super::retry::RetryPolicy;
+use super::transport::{Publisher, Reader, RunStream, TransportError};
+use super::wire::{Frame, decode, encode};
+use crate::runtime::dead_letter::DeadLetter;
+use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
+use crate::runtime::metrics::InstanceSnapshot;
+use crate::runtime::plan::InputMode;
+use crate::runtime::router::{Destination, Routed, route, route_sends};
+use crate::runtime::runner::routing_rng;
+use crate::runtime::sequencer::Sequencer;
+use crate::runtime::sink::SinkCollector;
+use crate::runtime::topology::{StreamTarget, Topology};
+use crate::runtime::{Deployment, Factories, InstanceCore};
+use crate::tuple::Tuple;
+
+/// How the processes of a run find each other.
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    /// The NATS server carrying the streams, `nats://host:port`.
+    pub nats_url: String,
+    /// The run's id (ASCII letters, digits, `-`, `_`): every process of a
+    /// run uses the same one; a new run needs a new one.
+    pub run: String,
+    /// The service ordering dynamically ordered inputs.
+    pub sequencer: SequencerConfig,
+    /// A ZooKeeper ensemble (`host:port[,..]`) keeping who produces each
+    /// sealed input; `None`: the deployment's producers.
+    pub membership: Option<String>,
+    /// Retries through connection losses and server restarts.
+    pub policy: RetryPolicy,
+    /// Frames awaiting their acknowledgement at once, per producer.
+    pub publish_window: usize,
+    /// How long JetStream remembers message ids (drops a republished frame).
+    pub duplicate_window: Duration,
+    /// How long an instance waits for its sealed inputs' producers to register.
+    pub membership_wait: Duration,
+}
+
+impl ClusterConfig {
+    /// A run on `nats_url`, ordering in process, producers from the deployment.
+    pub fn new(nats_url: &str, run: &str) -> ClusterConfig {
+        ClusterConfig {
+            nats_url: nats_url.to_string(),
+            run: run.to_string(),
+            sequencer: SequencerConfig::Embedded,
+            membership: None,
+            policy: RetryPolicy::default(),
+            publish_window: 256,
+            duplicate_window: Duration::from_secs(600),
+            membership_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A process could not take part in the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterError(pub String);
+
+impl std::fmt::Display for ClusterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cluster: {}", self.0)
+    }
+}
+
+impl std::error::Error for ClusterError {}
+
+impl From<TransportError> for ClusterError {
+    fn from(e: TransportError) -> ClusterError {
+        ClusterError(e.to_string())
+    }
+}
+
+/// What crossed one process boundary, for audits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// Frames read (duplicates included).
+    pub frames_in: u64,
+    /// Frames dropped because their link had already delivered them.
+    pub duplicate_frames: u64,
+    /// Frames that did not decode (logged, counted, skipped).
+    pub malformed_frames: u64,
+    /// Frames acknowledged by JetStream.
+    pub frames_out: u64,
+    /// Publishes repeated after a failure or a lost acknowledgement.
+    pub publish_retries: u64,
+    /// Frames JetStream already held (a retry or a replay, same message id).
+    pub already_stored: u64,
+    /// Times a reader's consumer was recreated.
+    pub reader_restarts: u64,
+    /// Ordered messages whose original position a restarted producer got back.
+    pub recovered_positions: u64,
+}
+
+/// How an instance's run ended.
+#[derive(Clone, Debug)]
+pub struct InstanceOutcome {
+    /// Its counters at the end.
+    pub snapshot: InstanceSnapshot,
+    /// What it refused.
+    pub dead_letters: Vec<DeadLetter>,
+    /// What crossed the network.
+    pub links: LinkStats,
+    /// The records it sent, by output name, in order (when recorded).
+    pub sent: BTreeMap<String, Vec<Tuple>>,
+}
+
+/// One process's part of a distributed run.
+pub struct Cluster {
+    topology: Arc<Topology>,
+    factories: Factories,
+    stream: RunStream,
+    sequencer: Arc<dyn Sequencer>,
+    membership: Option<ZooKeeperMembership>,
+    config: ClusterConfig,
+    record_outputs: bool,
+}
+
+impl Cluster {
+    /// Deploys the dataflow like [`DataflowRunner`](crate::runtime::DataflowRunner)
+    /// and connects to the run's services.
+    pub async fn connect(
+        dataflow: &Dataflow,
+        analysis: &Analysis,
+        deployment: &Deployment,
+        factories: Factories,
+        config: ClusterConfig,
+    ) -> Result<Cluster, ClusterError> {
+        let topology = Topology::build(dataflow, analysis, deployment)
+            .map_err(|e| ClusterError(e.to_string()))?;
+        if let (Some(group), SequencerConfig::Embedded) =
+            (topology.groups.first(), &config.sequencer)
+        {
+            return Err(ClusterError(format!(
+                "`{}` is ordered dynamically, and across processes its order must come from one \
+                 service: configure the sequencer as zookeeper://HOST:PORT or jetstream://HOST:PORT \
+                 (the embedded sequencer orders one process only)",
+                group.name
+            )));
+        }
+        let stream = RunStream::connect(
+            &config.nats_url,
+            &config.run,
+            config.duplicate_window,
+            config.policy,
+        )
+        .await?;
+        let sequencer = config
+            .sequencer
+            .connect(config.policy)
+            .await
+            .map_err(|e| ClusterError(e.to_string()))?;
+        let membership = match &config.membership {
+            Some(connect) => Some(
+                ZooKeeperMembership::connect(
+                    connect,
+                    &format!("/blazes/runs/{}/membership", config.run),
+                    config.policy,
+                )
+                .await
+                .map_err(|e| ClusterError(e.to_string()))?,
+            ),
+            None => None,
+        };
+        Ok(Cluster {
+            topology: Arc::new(topology),
+            factories,
+            stream,
+            sequencer,
+            membership,
+            config,
+            record_outputs: false,
+        })
+    }
+
+    /// Keeps the records each hosted instance sends, for its outcome.
+    pub fn record_outputs(mut self, record: bool) -> Cluster {
+        self.record_outputs = record;
+        self
+    }
+
+    /// The deployed topology.
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// The endpoints (`Component.input`) a producer's streams feed.
+    fn endpoints_fed_by(&self, id: ProducerId, outputs: &[Option<usize>]) -> BTreeSet<String> {
+        let mut endpoints = BTreeSet::new();
+        for output in outputs {
+            for s in self.topology.streams_of(id, *output) {
+                if let StreamTarget::Input { component, input } = s.target {
+                    let c = &self.topology.components[component];
+                    endpoints.insert(format!("{}.{}", c.name, c.inputs[input]));
+                }
+            }
+        }
+        endpoints
+    }
+
+    /// Registers `id` as a producer of every input it feeds.
+    async fn register(
+        &self,
+        id: ProducerId,
+        outputs: &[Option<usize>],
+    ) -> Result<(), ClusterError> {
+        let Some(membership) = &self.membership else {
+            return Ok(());
+        };
+        for endpoint in self.endpoints_fed_by(id, outputs) {
+            membership
+                .register(&endpoint, id)
+                .await
+                .map_err(|e| ClusterError(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    fn outbound(&self, me: ProducerId) -> Outbound {
+        Outbound {
+            me,
+            topology: self.topology.clone(),
+            stream: self.stream.clone(),
+            publisher: self.stream.publisher(self.config.publish_window),
+            links: LinkCounters::new(),
+            sequencer: self.sequencer.clone(),
+            run: self.config.run.clone(),
+            recovering: vec![true; self.topology.groups.len()],
+            recovered: 0,
+        }
+    }
+
+    /// Producer `index` of source `source`, registered with the membership
+    /// service. Sending the same script again after a crash is a replay.
+    pub async fn source(&self, source: &str, index: usize) -> Result<SourceProducer, ClusterError> {
+        let s = self
+            .topology
+            .source(source)
+            .ok_or_else(|| ClusterError(format!("no source `{source}`")))?;
+        let id = *self.topology.sources[s]
+            .producers
+            .get(index)
+            .ok_or_else(|| {
+                ClusterError(format!(
+                    "source `{source}` has {} producers; there is no producer {index}",
+                    self.topology.sources[s].producers.len()
+                ))
+            })?;
+        self.register(id, &[None]).await?;
+        Ok(SourceProducer {
+            id,
+            rng: routing_rng(self.topology.seed, id),
+            next_seq: 0,
+            out: self.outbound(id),
+            routed: Vec::new(),
+        })
+    }
+
+    /// Runs instance `index` of `component` until every input and output
+    /// has ended: reads its inputs from the start of the run, applies the
+    /// plan's wrappers, publishes what it emits.
+    pub async fn run_instance(
+        &self,
+        component: &str,
+        index: usize,
+    ) -> Result<InstanceOutcome, ClusterError> {
+        let ci = self
+            .topology
+            .component(component)
+            .ok_or_else(|| ClusterError(format!("no component `{component}`")))?;
+        let info = &self.topology.components[ci];
+        let id = *info.instances.get(index).ok_or_else(|| {
+            ClusterError(format!(
+                "component `{component}` has {} instances; there is no instance {index}",
+                info.instances.len()
+            ))
+        })?;
+        let outputs: Vec<Option<usize>> = (0..info.outputs.len()).map(Some).collect();
+        self.register(id, &outputs).await?;
+        let producers = self.learn_producers(ci, id).await?;
+        let handler = self
+            .factories
+            .make(component)
+            .map_err(|e| ClusterError(e.to_string()))?;
+        let mut core = InstanceCore::with_producers(&self.topology, info, id, handler, &producers);
+        let mut run = InstanceRun {
+            reader: self.stream.reader(self.stream.instance_subject(id)),
+            links: LinkReceiver::new(),
+            out: self.outbound(id),
+            rng: routing_rng(self.topology.seed, id),
+            started: Instant::now(),
+            stats: LinkStats::default(),
+            dead_letters: Vec::new(),
+            sent: BTreeMap::new(),
+            record: self.record_outputs,
+            outputs: info.outputs.clone(),
+        };
+        core.start();
+        run.forward(&mut core, VecDeque::new()).await?;
+        let mut quiet = Instant::now();
+        while !(core.finished() && run.links.waiting() == 0) {
+            let Some(bytes) = run.reader.next(Duration::from_secs(1)).await? else {
+                if quiet.elapsed() > Duration::from_secs(10) {
+                    tracing::info!(instance = %self.topology.describe(id),
+                        waiting_frames = run.links.waiting(), gaps = ?run.links.gaps(),
+                        "still waiting for inputs");
+                    quiet = Instant::now();
+                }
+                continue;
+            };
+            quiet = Instant::now();
+            run.stats.frames_in += 1;
+            let frame = match decode(&bytes) {
+                Ok(f) => f,
+                Err(e) => {
+                    run.stats.malformed_frames += 1;
+                    tracing::warn!(instance = %self.topology.describe(id), error = %e,
+                        "malformed frame skipped");
+                    continue;
+                }
+            };
+            match run.links.offer(frame.from, frame.link_seq, frame.inbound) {
+                Offer::Duplicate => run.stats.duplicate_frames += 1,
+                Offer::Accepted(ready) => run.forward(&mut core, ready.into()).await?,
+            }
+        }
+        run.out.publisher.flush().await?;
+        core.shutdown(run.now());
+        run.dead_letters.extend(core.take_dead_letters());
+        run.stats.frames_out = run.out.publisher.published();
+        run.stats.publish_retries = run.out.publisher.retries();
+        run.stats.already_stored = run.out.publisher.already_stored();
+        run.stats.reader_restarts = run.reader.restarts();
+        run.stats.recovered_positions = run.out.recovered;
+        Ok(InstanceOutcome {
+            snapshot: core.snapshot(run.now()),
+            dead_letters: run.dead_letters,
+            links: run.stats,
+            sent: run.sent,
+        })
+    }
+
+    /// The producers of each sealed input of instance `id`, from the
+    /// membership service (waiting for as many as the deployment declares).
+    async fn learn_producers(
+        &self,
+        ci: usize,
+        id: ProducerId,
+    ) -> Result<BTreeMap<InputId, BTreeSet<ProducerId>>, ClusterError> {
+        let mut learned = BTreeMap::new();
+        let Some(membership) = &self.membership else {
+            return Ok(learned);
+        };
+        let info = &self.topology.components[ci];
+        for (i, mode) in info.plan.inputs.iter().enumerate() {
+            if !matches!(mode, InputMode::Sealed { .. }) {
+                continue;
+            }
+            let endpoint = format!("{}.{}", info.name, info.inputs[i]);
+            let declared = self.topology.expected(id, i);
+            let members = membership
+                .wait_for_members(&endpoint, declared.len(), self.config.membership_wait)
+                .await
+                .map_err(|e| ClusterError(e.to_string()))?;
+            if members != declared {
+                tracing::warn!(%endpoint, ?members, ?declared,
+                    "the registered producers differ from the deployment's: votes follow the registry");
+            }
+            tracing::info!(%endpoint, ?members, "producers learned from ZooKeeper");
+            learned.insert(i, members);
+        }
+        Ok(learned)
+    }
+
+    /// Collects sink `sink` until every producer has ended it.
+    pub async fn collect_sink(
+        &self,
+        sink: &str,
+    ) -> Result<(SinkCollector, LinkStats), ClusterError> {
+        let s = self
+            .topology
+            .sink(sink)
+            .ok_or_else(|| ClusterError(format!("no sink `{sink}`")))?;
+        let mut collector = SinkCollector::new(self.topology.sink_producers(s).clone());
+        let mut reader = self.stream.reader(self.stream.sink_subject(s));
+        let mut links = LinkReceiver::new();
+        let mut stats = LinkStats::default();
+        while !(collector.finished() && links.waiting() == 0) {
+            let Some(bytes) = reader.next(Duration::from_secs(1)).await? else {
+                continue;
+            };
+            stats.frames_in += 1;
+            let frame = match decode(&bytes) {
+                Ok(f) => f,
+                Err(e) => {
+                    stats.malformed_frames += 1;
+                    tracing::warn!(sink, error = %e, "malformed frame skipped");
+                    continue;
+                }
+            };
+            match links.offer(frame.from, frame.link_seq, frame.inbound) {
+                Offer::Duplicate => stats.duplicate_frames += 1,
+                Offer::Accepted(ready) => {
+                    for inbound in ready {
+                        let Inbound::Direct { envelope, .. } = inbound else {
+                            stats.malformed_frames += 1;
+                            continue;
+                        };
+                        collector.deliver(envelope);
+                    }
+                }
+            }
+        }
+        stats.reader_restarts = reader.restarts();
+        Ok((collector, stats))
+    }
+}
+
+/// The sending side of one producer: link numbering, ordering, publishing.
+struct Outbound {
+    me: ProducerId,
+    topology: Arc<Topology>,
+    stream: RunStream,
+    publisher: Publisher,
+    links: LinkCounters<String>,
+    sequencer: Arc<dyn Sequencer>,
+    run: String,
+    /// Per ordered group: still asking for positions an earlier incarnation
+    /// may have had (until the sequencer gives a fresh one).
+    recovering: Vec<bool>,
+    recovered: u64,
+}
+
+impl Outbound {
+    async fn publish(&mut self, subject: String, inbound: Inbound) -> Result<(), ClusterError> {
+        let link_seq = self.links.next(&subject);
+        let frame = Frame {
+            from: self.me,
+            link_seq,
+            inbound,
+        };
+        let id = format!("{}.{subject}.{link_seq}", self.me.0);
+        self.publisher
+            .send(subject, id, encode(&frame))
+            .await
+            .map_err(ClusterError::from)
+    }
+
+    /// Sends one routed message.
+    async fn send(&mut self, routed: Routed) -> Result<(), ClusterError> {
+        match routed.to {
+            Destination::Instance(p) => {
+                let subject = self.stream.instance_subject(p);
+                self.publish(
+                    subject,
+                    Inbound::Direct {
+                        input: routed.input,
+                        envelope: routed.envelope,
+                    },
+                )
+                .await
+            }
+            Destination::Sink(s) => {
+                let subject = self.stream.sink_subject(s);
+                self.publish(
+                    subject,
+                    Inbound::Direct {
+                        input: 0,
+                        envelope: routed.envelope,
+                    },
+                )
+                .await
+            }
+            Destination::Group(g) => {
+                let Some(group) = self.topology.groups.get(g) else {
+                    return Err(ClusterError(format!("no ordered group {g}")));
+                };
+                let name = format!("{}.{}", self.run, group.name);
+                let (producer, seq) = (routed.envelope.producer(), routed.envelope.seq());
+                let position = if self.recovering[g] {
+                    let r = self
+                        .sequencer
+                        .recover(&name, producer, seq)
+                        .await
+                        .map_err(|e| ClusterError(e.to_string()))?;
+                    if r.replay {
+                        self.recovered += 1;
+                    } else {
+                        self.recovering[g] = false;
+                    }
+                    Some(r.position)
+                } else {
+                    self.sequencer
+                        .assign(&name, producer, seq)
+                        .await
+                        .map_err(|e| ClusterError(e.to_string()))?
+                };
+                // `None`: already ordered and delivered by this incarnation.
+                let Some(position) = position else {
+                    return Ok(());
+                };
+                let members = group.members.clone();
+                for m in members {
+                    let subject = self.stream.instance_subject(m);
+                    self.publish(
+                        subject,
+                        Inbound::Ordered {
+                            position,
+                            input: routed.input,
+                            envelope: routed.envelope.clone(),
+                        },
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The state of one hosted instance's loop.
+struct InstanceRun {
+    reader: Reader,
+    links: LinkReceiver,
+    out: Outbound,
+    rng: ChaCha8Rng,
+    started: Instant,
+    stats: LinkStats,
+    dead_letters: Vec<DeadLetter>,
+    sent: BTreeMap<String, Vec<Tuple>>,
+    record: bool,
+    outputs: Vec<String>,
+}
+
+impl InstanceRun {
+    fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Delivers `queue` (and what the instance sends itself), publishing
+    /// everything else it emits.
+    async fn forward(
+        &mut self,
+        core: &mut InstanceCore,
+        mut queue: VecDeque<Inbound>,
+    ) -> Result<(), ClusterError> {
+        let mut scratch = Vec::new();
+        let mut remote = Vec::new();
+        loop {
+            let sends = core.take_sends();
+            if self.record {
+                for (output, envelope) in &sends {
+                    if let (Envelope::Record { payload, .. }, Some(name)) =
+                        (envelope, self.outputs.get(*output))
+                    {
+                        self.sent
+                            .entry(name.clone())
+                            .or_default()
+                            .push(payload.clone());
+                    }
+                }
+            }
+            route_sends(
+                &self.out.topology.clone(),
+                core.id(),
+                sends,
+                &mut self.rng,
+                &mut scratch,
+                &mut queue,
+                &mut remote,
+            );
+            for (_, routed) in remote.drain(..) {
+                self.out.send(routed).await?;
+            }
+            self.dead_letters.extend(core.take_dead_letters());
+            let Some(message) = queue.pop_front() else {
+                return Ok(());
+            };
+            let now = self.now();
+            core.deliver(message, now);
+        }
+    }
+}
+
+/// One producer of a source, in its own process.
+pub struct SourceProducer {
+    id: ProducerId,
+    rng: ChaCha8Rng,
+    next_seq: u64,
+    out: Outbound,
+    routed: Vec<Routed>,
+}
+
+impl SourceProducer {
+    /// The producer's id.
+    pub fn id(&self) -> ProducerId {
+        self.id
+    }
+
+    async fn send_envelope(&mut self, envelope: Envelope) -> Result<(), ClusterError> {
+        self.routed.clear();
+        let topology = self.out.topology.clone();
+        route(
+            &topology,
+            self.id,
+            None,
+            envelope,
+            &mut self.rng,
+            &mut self.routed,
+        );
+        for routed in std::mem::take(&mut self.routed) {
+            self.out.send(routed).await?;
+        }
+        Ok(())
+    }
+
+    fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    /// Sends a record.
+    pub async fn send(&mut self, payload: Tuple) -> Result<(), ClusterError> {
+        let seq = self.take_seq();
+        let producer = self.id;
+        self.send_envelope(Envelope::Record {
+            producer,
+            seq,
+            payload,
+        })
+        .await
+    }
+
+    /// Seals the partition whose seal-key values are `key`.
+    pub async fn seal(&mut self, key: Tuple) -> Result<(), ClusterError> {
+        let seq = self.take_seq();
+        let producer = self.id;
+        self.send_envelope(Envelope::Seal { producer, seq, key })
+            .await
+    }
+
+    /// Ends the stream and waits until JetStream holds everything sent.
+    pub async fn close(mut self) -> Result<LinkStats, ClusterError> {
+        let seq = self.take_seq();
+        let producer = self.id;
+        self.send_envelope(Envelope::End { producer, seq }).await?;
+        self.out.publisher.flush().await?;
+        Ok(LinkStats {
+            frames_out: self.out.publisher.published(),
+            publish_retries: self.out.publisher.retries(),
+            already_stored: self.out.publisher.already_stored(),
+            recovered_positions: self.out.recovered,
+            ..LinkStats::default()
+        })
+    }
+}

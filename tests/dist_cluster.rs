@@ -1,0 +1,434 @@
+//! The ad network across processes on loopback (examples/ad_cluster.rs):
+//! three ad-server processes, two Report replica processes and a cache
+//! process exchange their streams over a real nats-server (JetStream);
+//! ZooKeeper keeps who produces the sealed clicks (CAMPAIGN) or orders
+//! Report's inputs (POOR). Faults: `kill -9` of an ad server in the middle
+//! of a campaign and its restart (a replay), a NATS server restart, a
+//! ZooKeeper server restart. After each run: no click lost, none applied
+//! twice (every answer equals the true count, every replica processed each
+//! record once), the replicas agree, and the books balance.
+
+#[allow(dead_code)]
+#[path = "../examples/support/ad_network_job.rs"]
+mod ad;
+mod support_servers;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ad::Shape;
+use serde_json::Value as Json;
+use support_servers::{Nats, ZooKeeper};
+
+/// How long a whole run may take before the test fails.
+const RUN_LIMIT: Duration = Duration::from_secs(180);
+
+fn shape() -> Shape {
+    Shape {
+        ad_servers: 3,
+        clicks: 200,
+        batch: 50,
+        ads: 10,
+    }
+}
+
+/// The example binary, built by `cargo test` next to the test binaries.
+fn example() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory");
+    let path = dir.join("examples").join("ad_cluster");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds the examples; run it from the workspace",
+        path.display()
+    );
+    path
+}
+
+/// One run's shared arguments.
+struct Setup {
+    nats: String,
+    run: String,
+    query: &'static str,
+    sequencer: String,
+    membership: Option<String>,
+    logs: tempfile::TempDir,
+}
+
+impl Setup {
+    fn command(&self, role: &[&str], log: &str) -> Command {
+        let mut c = Command::new(example());
+        c.args([
+            "--nats", &self.nats, "--run", &self.run, "--query", self.query,
+        ])
+        .args(["--sequencer", &self.sequencer])
+        // Replays must reach the consumers, whose links drop them.
+        .args(["--duplicate-window-ms", "200"]);
+        if let Some(m) = &self.membership {
+            c.args(["--membership", m]);
+        }
+        let err = std::fs::File::create(self.logs.path().join(log)).expect("log file");
+        c.args(role).stdout(Stdio::piped()).stderr(err);
+        c
+    }
+
+    fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.logs.path().join(name)).unwrap_or_default()
+    }
+}
+
+/// A process whose stdout lines arrive on a channel.
+struct Proc {
+    name: String,
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Proc {
+    fn spawn(setup: &Setup, name: &str, role: &[&str]) -> Proc {
+        let mut child = setup
+            .command(role, &format!("{name}.log"))
+            .spawn()
+            .expect("start the example");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Proc {
+            name: name.to_string(),
+            child,
+            lines,
+        }
+    }
+
+    /// Waits until a line containing `text` appears.
+    fn wait_for(&mut self, text: &str, setup: &Setup) {
+        let start = Instant::now();
+        while start.elapsed() < RUN_LIMIT {
+            match self.lines.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) if line.contains(text) => return,
+                Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        panic!(
+            "{} never printed `{text}`; its log:\n{}",
+            self.name,
+            setup.log(&format!("{}.log", self.name))
+        );
+    }
+
+    /// `kill -9`.
+    fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
+    }
+
+    /// Waits for a clean exit and returns its last line, parsed.
+    fn result(mut self, setup: &Setup, deadline: Instant) -> Json {
+        let mut last = None;
+        loop {
+            match self.lines.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) => last = Some(line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if Instant::now() > deadline {
+                        let _ = self.child.kill();
+                        panic!(
+                            "{} did not finish in time; its log:\n{}",
+                            self.name,
+                            setup.log(&format!("{}.log", self.name))
+                        );
+                    }
+                }
+            }
+        }
+        let status = self.child.wait().expect("wait");
+        assert!(
+            status.success(),
+            "{} failed ({status}); its log:\n{}",
+            self.name,
+            setup.log(&format!("{}.log", self.name))
+        );
+        let line = last.unwrap_or_default();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{}: `{line}`: {e}", self.name))
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The processes of one run.
+struct Run {
+    reports: Vec<Proc>,
+    cache: Proc,
+    ad_servers: Vec<Proc>,
+}
+
+fn ad_server(setup: &Setup, index: usize, restarted: bool) -> Proc {
+    let name = format!("ad-server-{index}{}", if restarted { "-again" } else { "" });
+    Proc::spawn(
+        setup,
+        &name,
+        &["ad-server", "--index", &index.to_string(), "--pace-ms", "3"],
+    )
+}
+
+fn start(setup: &Setup) -> Run {
+    let reports = (0..2)
+        .map(|i| {
+            Proc::spawn(
+                setup,
+                &format!("report-{i}"),
+                &["report", "--index", &i.to_string()],
+            )
+        })
+        .collect();
+    let cache = Proc::spawn(setup, "cache", &["cache"]);
+    let ad_servers = (0..3).map(|i| ad_server(setup, i, false)).collect();
+    Run {
+        reports,
+        cache,
+        ad_servers,
+    }
+}
+
+/// What a finished run printed.
+struct Outcome {
+    reports: Vec<Json>,
+    cache: Json,
+    ad_servers: Vec<Json>,
+}
+
+fn finish(run: Run, setup: &Setup) -> Outcome {
+    let deadline = Instant::now() + RUN_LIMIT;
+    let ad_servers = run
+        .ad_servers
+        .into_iter()
+        .map(|p| p.result(setup, deadline))
+        .collect();
+    let reports = run
+        .reports
+        .into_iter()
+        .map(|p| p.result(setup, deadline))
+        .collect();
+    let cache = run.cache.result(setup, deadline);
+    Outcome {
+        reports,
+        cache,
+        ad_servers,
+    }
+}
+
+fn canonical(values: &Json) -> Vec<String> {
+    let mut out: Vec<String> = values
+        .as_array()
+        .map(|a| a.iter().map(Json::to_string).collect())
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+fn tuple_json(t: &blazes::Tuple) -> String {
+    let mut map = serde_json::Map::new();
+    for (name, value) in t.fields() {
+        let v = match value {
+            blazes::Value::Int(i) => serde_json::json!(i),
+            blazes::Value::Str(s) => serde_json::json!(s.as_ref()),
+        };
+        map.insert(name.to_string(), v);
+    }
+    Json::Object(map).to_string()
+}
+
+/// CAMPAIGN's true answers: the clicks per ad and campaign.
+fn campaign_truth(shape: &Shape) -> Vec<String> {
+    let mut clicks = std::collections::BTreeMap::new();
+    for server in 0..shape.ad_servers {
+        for b in 0..shape.batches() {
+            for click in shape.batch_clicks(server, b, false) {
+                let key = (click.int("id"), click.int("campaign"));
+                *clicks.entry(key).or_insert(0i64) += 1;
+            }
+        }
+    }
+    let mut truth: Vec<String> = shape
+        .requests(false)
+        .into_iter()
+        .map(|r| {
+            let n = clicks
+                .get(&(r.int("id"), r.int("campaign")))
+                .copied()
+                .unwrap_or(0);
+            tuple_json(&r.with("clicks", n))
+        })
+        .collect();
+    truth.sort();
+    truth
+}
+
+fn int(v: &Json, path: &[&str]) -> i64 {
+    let mut v = v;
+    for p in path {
+        v = &v[*p];
+    }
+    v.as_i64()
+        .unwrap_or_else(|| panic!("no integer at {path:?} in {v}"))
+}
+
+/// No loss, no double apply, replicas agree, books balance.
+fn assert_exact(outcome: &Outcome, shape: &Shape, query: &str) {
+    let clicks = (shape.ad_servers * shape.clicks) as i64;
+    let requests = shape.requests(false).len() as i64;
+    for (i, r) in outcome.reports.iter().enumerate() {
+        assert_eq!(
+            int(r, &["processed"]),
+            clicks + requests,
+            "report {i} applied every click and request exactly once: {r}"
+        );
+        assert_eq!(int(r, &["dead_lettered"]), 0, "report {i}: {r}");
+        assert_eq!(int(r, &["held"]), 0, "report {i}: {r}");
+        assert_eq!(r["balanced"], Json::Bool(true), "report {i}: {r}");
+        assert_eq!(int(r, &["links", "malformed_frames"]), 0, "report {i}: {r}");
+    }
+    let answers: Vec<Vec<String>> = outcome
+        .reports
+        .iter()
+        .map(|r| canonical(&r["sent"]["response"]))
+        .collect();
+    assert_eq!(answers[0].len() as i64, requests, "one answer per request");
+    assert_eq!(answers[0], answers[1], "the Report replicas agree");
+    let stored = canonical(&outcome.cache["answers"]);
+    assert_eq!(stored, answers[0], "the cache stored the replicas' answers");
+    if query == "campaign" {
+        assert_eq!(
+            answers[0],
+            campaign_truth(shape),
+            "answers are the true counts"
+        );
+    }
+    let cache = &outcome.cache["cache"];
+    assert_eq!(cache["balanced"], Json::Bool(true), "cache: {cache}");
+    assert_eq!(int(cache, &["dead_lettered"]), 0, "cache: {cache}");
+}
+
+fn setup(query: &'static str, nats: &Nats, zk: &ZooKeeper, ordered: bool, run: &str) -> Setup {
+    Setup {
+        nats: nats.url(),
+        run: run.to_string(),
+        query,
+        sequencer: if ordered {
+            format!("zookeeper://{}/{run}", zk.connect_string())
+        } else {
+            "embedded".to_string()
+        },
+        membership: (!ordered).then(|| zk.connect_string()),
+        logs: tempfile::tempdir().expect("log dir"),
+    }
+}
+
+fn servers() -> (Nats, ZooKeeper) {
+    (
+        Nats::start().expect("nats-server starts"),
+        ZooKeeper::start().expect("ZooKeeper starts"),
+    )
+}
+
+/// Kills ad server 1 in the middle of a campaign and starts it again: it
+/// replays its clicks and seals from the start.
+fn kill_and_replay_ad_server(setup: &Setup) -> Outcome {
+    let mut run = start(setup);
+    run.ad_servers[1].wait_for("campaign 1 half sent", setup);
+    run.ad_servers[1].kill();
+    std::thread::sleep(Duration::from_millis(500));
+    run.ad_servers[1] = ad_server(setup, 1, true);
+    finish(run, setup)
+}
+
+#[test]
+fn campaign_survives_an_ad_server_killed_in_the_middle_of_a_campaign() {
+    let (nats, zk) = servers();
+    let setup = setup("campaign", &nats, &zk, false, "kill-campaign");
+    let outcome = kill_and_replay_ad_server(&setup);
+    assert_exact(&outcome, &shape(), "campaign");
+    // The restarted ad server sent frames its first incarnation had sent,
+    // and the replicas' links dropped them.
+    let dropped: i64 = outcome
+        .reports
+        .iter()
+        .map(|r| int(r, &["links", "duplicate_frames"]))
+        .sum();
+    assert!(
+        dropped > 0,
+        "the replay reached the replicas: {:?}",
+        outcome.reports
+    );
+}
+
+#[test]
+fn poor_survives_an_ad_server_killed_mid_run_and_recovers_its_positions() {
+    let (nats, zk) = servers();
+    let setup = setup("poor", &nats, &zk, true, "kill-poor");
+    let outcome = kill_and_replay_ad_server(&setup);
+    assert_exact(&outcome, &shape(), "poor");
+    let recovered = int(&outcome.ad_servers[1], &["links", "recovered_positions"]);
+    assert!(
+        recovered > 0,
+        "the restarted ad server got its first incarnation's positions back: {}",
+        outcome.ad_servers[1]
+    );
+}
+
+#[test]
+fn campaign_survives_a_nats_server_restart() {
+    let (mut nats, zk) = servers();
+    let setup = setup("campaign", &nats, &zk, false, "nats-restart");
+    let mut run = start(&setup);
+    run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
+    nats.kill();
+    std::thread::sleep(Duration::from_millis(1000));
+    nats.start_again().expect("nats-server restarts");
+    let outcome = finish(run, &setup);
+    assert_exact(&outcome, &shape(), "campaign");
+}
+
+#[test]
+fn poor_ordered_by_zookeeper_survives_a_zookeeper_restart() {
+    let (nats, mut zk) = servers();
+    let setup = setup("poor", &nats, &zk, true, "zk-restart");
+    let mut run = start(&setup);
+    run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
+    zk.kill();
+    std::thread::sleep(Duration::from_millis(1000));
+    zk.start_again().expect("ZooKeeper restarts");
+    let outcome = finish(run, &setup);
+    assert_exact(&outcome, &shape(), "poor");
+}
+
+#[test]
+fn campaign_with_membership_in_zookeeper_survives_a_zookeeper_restart() {
+    let (nats, mut zk) = servers();
+    let setup = setup("campaign", &nats, &zk, false, "zk-restart-campaign");
+    let mut run = start(&setup);
+    run.ad_servers[0].wait_for("campaign 0 half sent", &setup);
+    zk.kill();
+    std::thread::sleep(Duration::from_millis(1000));
+    zk.start_again().expect("ZooKeeper restarts");
+    let outcome = finish(run, &setup);
+    assert_exact(&outcome, &shape(), "campaign");
+}
