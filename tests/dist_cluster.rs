@@ -20,6 +20,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ad::Shape;
+use blazes::dist::{Cluster, ClusterConfig};
+use blazes::runtime::Deployment;
 use serde_json::Value as Json;
 use support_servers::{Nats, ZooKeeper};
 
@@ -35,20 +37,37 @@ fn shape() -> Shape {
     }
 }
 
-/// The example binary, built by `cargo test` next to the test binaries.
+/// The example binary, built once per test run by the cargo that built
+/// this test (a filtered `cargo test` does not build examples by itself).
 fn example() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target directory");
-    let path = dir.join("examples").join("ad_cluster");
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo test` builds the examples; run it from the workspace",
-        path.display()
-    );
-    path
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+            let mut build = Command::new(env!("CARGO"));
+            build.args([
+                "build",
+                "-q",
+                "--example",
+                "ad_cluster",
+                "--manifest-path",
+                manifest,
+            ]);
+            if !cfg!(debug_assertions) {
+                build.arg("--release");
+            }
+            let status = build.status().expect("run cargo");
+            assert!(status.success(), "building examples/ad_cluster.rs failed");
+            let exe = std::env::current_exe().expect("test binary path");
+            let dir = exe
+                .parent()
+                .and_then(|deps| deps.parent())
+                .expect("target directory");
+            let path = dir.join("examples").join("ad_cluster");
+            assert!(path.exists(), "{} is missing", path.display());
+            path
+        })
+        .clone()
 }
 
 /// One run's shared arguments.
@@ -405,6 +424,17 @@ fn campaign_survives_a_nats_server_restart() {
     nats.start_again().expect("nats-server restarts");
     let outcome = finish(run, &setup);
     assert_exact(&outcome, &shape(), "campaign");
+    let felt: i64 = outcome
+        .reports
+        .iter()
+        .chain(&outcome.ad_servers)
+        .map(|p| int(p, &["links", "publish_retries"]) + int(p, &["links", "reader_restarts"]))
+        .sum();
+    assert!(
+        felt > 0,
+        "the processes rode out the restart: {:?}",
+        outcome.reports
+    );
 }
 
 #[test]
@@ -431,4 +461,135 @@ fn campaign_with_membership_in_zookeeper_survives_a_zookeeper_restart() {
     zk.start_again().expect("ZooKeeper restarts");
     let outcome = finish(run, &setup);
     assert_exact(&outcome, &shape(), "campaign");
+}
+
+fn tokio() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn cluster_config(nats: &str, run: &str) -> ClusterConfig {
+    let mut config = ClusterConfig::new(nats, run);
+    config.policy = support_servers::backend::policy();
+    config
+}
+
+#[test]
+fn an_ordered_dataflow_across_processes_needs_a_shared_sequencer() {
+    let (dataflow, analysis, factories) = ad::Run::Query(ad::Query::Poor).job();
+    // No server is contacted: the configuration is refused first.
+    let refused = tokio()
+        .block_on(Cluster::connect(
+            &dataflow,
+            &analysis,
+            &Deployment::new(),
+            factories,
+            ClusterConfig::new("nats://127.0.0.1:9", "poor"),
+        ))
+        .err()
+        .expect("the embedded sequencer is refused across processes");
+    assert!(
+        refused.0.contains("Report") && refused.0.contains("zookeeper://"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_run_id_that_cannot_name_a_stream_is_refused() {
+    let (dataflow, analysis, factories) = ad::Run::Query(ad::Query::Campaign).job();
+    let refused = tokio()
+        .block_on(Cluster::connect(
+            &dataflow,
+            &analysis,
+            &Deployment::new(),
+            factories,
+            ClusterConfig::new("nats://127.0.0.1:9", "a.b"),
+        ))
+        .err()
+        .expect("refused");
+    assert!(refused.0.contains("run id `a.b`"), "{refused}");
+}
+
+/// The whole ad network in one process through the same transport: a
+/// malformed frame on Report[0]'s subject is counted and skipped, and the
+/// answers are still the true counts.
+#[test]
+fn malformed_frames_are_counted_and_skipped() {
+    let nats = Nats::start().expect("nats-server starts");
+    let shape = shape();
+    let run = ad::Run::Query(ad::Query::Campaign);
+    let deployment = Deployment::new()
+        .instances("Report", 2)
+        .instances("Cache", 1)
+        .source_producers("clicks", shape.ad_servers)
+        .seed(7);
+    let rt = tokio();
+    rt.block_on(async {
+        let (dataflow, analysis, factories) = run.job();
+        let cluster = Cluster::connect(
+            &dataflow,
+            &analysis,
+            &deployment,
+            factories,
+            cluster_config(&nats.url(), "malformed"),
+        )
+        .await
+        .expect("connected")
+        .record_outputs(true);
+        let report0 = cluster.topology().components
+            [cluster.topology().component("Report").expect("Report")]
+        .instances[0];
+        let client = async_nats::connect(nats.url()).await.expect("nats client");
+        for garbage in [&b"\x01\xff\xff"[..], b"not a frame", b""] {
+            client
+                .publish(
+                    format!("blazes.malformed.i.{}", report0.0),
+                    garbage.to_vec().into(),
+                )
+                .await
+                .expect("published");
+        }
+        client.flush().await.expect("flushed");
+        let sources = async {
+            for server in 0..shape.ad_servers {
+                let mut p = cluster.source("clicks", server).await?;
+                for b in 0..shape.batches() {
+                    for click in shape.batch_clicks(server, b, false) {
+                        p.send(click).await?;
+                    }
+                    let campaign = shape.campaign(server, b, false);
+                    p.seal(blazes::Tuple::new().with("campaign", campaign))
+                        .await?;
+                }
+                p.close().await?;
+            }
+            let mut analyst = cluster.source("requests", 0).await?;
+            for request in shape.requests(false) {
+                analyst.send(request).await?;
+            }
+            analyst.close().await
+        };
+        let (r0, r1, cache, _, answers) = tokio::try_join!(
+            cluster.run_instance("Report", 0),
+            cluster.run_instance("Report", 1),
+            cluster.run_instance("Cache", 0),
+            sources,
+            cluster.collect_sink("answers"),
+        )
+        .expect("the run completes");
+        assert_eq!(r0.links.malformed_frames, 3, "{:?}", r0.links);
+        assert_eq!(r1.links.malformed_frames, 0);
+        let truth = campaign_truth(&shape);
+        for r in [&r0, &r1] {
+            let mut sent: Vec<String> = r.sent["response"].iter().map(tuple_json).collect();
+            sent.sort();
+            assert_eq!(sent, truth);
+            assert!(r.snapshot.metrics.balanced());
+        }
+        assert!(cache.snapshot.metrics.balanced());
+        assert_eq!(answers.0.records.len(), truth.len());
+    });
 }
