@@ -6,11 +6,12 @@
 //!
 //! ```text
 //! nats-server -js -p 4222 &
-//! RUN=demo1; COMMON="--nats nats://127.0.0.1:4222 --run $RUN --query campaign"
-//! for i in 0 1; do cargo run --example ad_cluster -- $COMMON report --index $i & done
-//! cargo run --example ad_cluster -- $COMMON cache > answers.json &
-//! for i in 0 1 2; do cargo run --example ad_cluster -- $COMMON ad-server --index $i & done
-//! wait
+//! cargo build --example ad_cluster && A=target/debug/examples/ad_cluster
+//! C="--nats nats://127.0.0.1:4222 --run demo-1 --query campaign"
+//! $A $C report --index 0 > report-0.json & $A $C report --index 1 > report-1.json &
+//! $A $C cache > cache.json & CACHE=$!
+//! for i in 0 1 2; do $A $C ad-server --index $i --pace-ms 5 & done
+//! wait $CACHE; cat cache.json
 //! ```
 //!
 //! Every process prints one JSON line at the end (its counters and, for the
