@@ -2,17 +2,23 @@
 //! runtime: Figure 11 (word count, ordered vs sealed, 1 to 8 Count
 //! instances) and Figures 12-14 (ad reporting, records processed over time
 //! for uncoordinated, ordered, seal and independent seal, 5 and 10 ad
-//! servers). The ordered ad reporting runs three times over: with the
+//! servers). The ordered ad reporting runs five times over: with the
 //! in-process sequencer, and with its total order assigned by ZooKeeper and
 //! by NATS JetStream servers that the bench starts on loopback (and stops,
-//! by pid, when it ends). Prints JSON, writes `bench-results/evaluation.json`
-//! and the figures `bench-results/evaluation-fig11.svg` .. `-fig14.svg`.
+//! by pid, when it ends): JetStream with its default sync (fsync every two
+//! minutes) and with `sync_interval: always` (fsync before every
+//! acknowledgement, as ZooKeeper does), see `services.rs`. Prints JSON,
+//! writes `bench-results/evaluation.json` and the figures
+//! `bench-results/evaluation-fig11.svg` .. `-fig14.svg`.
 //!
 //! `cargo bench --bench evaluation` (`-- quick` for a smaller, faster run).
+//! The fsync-always run needs nats-server >= 2.10: `$BLAZES_NATS_SERVER_FSYNC`
+//! names one when the `nats-server` on `PATH` is older.
 //! Standard output holds the JSON without the sampled traces; the file has them.
 
 mod ads;
 mod plots;
+mod services;
 mod wordcount;
 
 // The tests' server harness: `nats-server -js` and ZooKeeper on free
@@ -36,70 +42,28 @@ mod job {
 }
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
-
-use blazes::dist::SequencerConfig;
-use blazes::runtime::Sequencer;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use job::wordcount::Variant;
 use plots::Line;
+use services::{SERVICE_RUNS, Services};
 
 const AD_SERVERS: [usize; 2] = [5, 10];
 
-/// The ordered ad reporting runs whose sequencer is a service.
-const SERVICE_RUNS: [(support_servers::Kind, &str); 2] = [
-    (support_servers::Kind::ZooKeeper, "ordered (ZooKeeper)"),
-    (support_servers::Kind::JetStream, "ordered (JetStream)"),
-];
-
 /// The strategies of Figures 12-13, in legend order.
-const FIGURE_ORDER: [&str; 6] = [
+const FIGURE_ORDER: [&str; 8] = [
     "uncoordinated",
     "ordered (embedded)",
     "ordered (ZooKeeper)",
-    "ordered (JetStream)",
+    "ordered (JetStream, default sync)",
+    "ordered (JetStream, default sync, fsync run's server)",
+    "ordered (JetStream, fsync always)",
     "seal",
     "independent seal",
 ];
-
-/// The ZooKeeper and NATS servers the ordered runs use.
-struct Services {
-    zookeeper: support_servers::ZooKeeper,
-    nats: support_servers::Nats,
-}
-
-impl Services {
-    fn start() -> Result<Services, String> {
-        Ok(Services {
-            zookeeper: support_servers::ZooKeeper::start()?,
-            nats: support_servers::Nats::start()?,
-        })
-    }
-
-    /// A new client of `kind` whose groups live in `namespace` (a fresh
-    /// ZooKeeper root or stream prefix per run: positions start at 0).
-    async fn sequencer(
-        &self,
-        kind: support_servers::Kind,
-        namespace: &str,
-    ) -> Result<Arc<dyn Sequencer>, Box<dyn std::error::Error>> {
-        let config = match kind {
-            support_servers::Kind::ZooKeeper => format!(
-                "{}/blazes-eval/{namespace}",
-                self.zookeeper.zookeeper_config()
-            ),
-            support_servers::Kind::JetStream => {
-                format!("{}/{namespace}", self.nats.jetstream_config())
-            }
-        };
-        let config: SequencerConfig = config.parse().map_err(|e| format!("{config}: {e}"))?;
-        Ok(config.connect(support_servers::backend::policy()).await?)
-    }
-}
 
 fn results_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results")
@@ -125,6 +89,8 @@ fn without_samples(mut result: serde_json::Value) -> serde_json::Value {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let quick = std::env::args().any(|a| a == "quick");
+    // Fail before the long runs if the fsync-always run has no server.
+    let fsync_server = services::fsync_server()?;
     let repetitions = if quick { 1 } else { 3 };
     let counters: Vec<usize> = (1..=8).collect();
     let wc = wordcount::Setup::new(if quick { 10 } else { 40 }, 250);
@@ -189,12 +155,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     bar.set_message("starting ZooKeeper and nats-server");
-    let services = Services::start()?;
+    let services = Services::start(&fsync_server)?;
     // One unrecorded run per service first: the first sessions, streams and
     // the JVM's warm-up are not the ordering's steady cost.
-    for &(kind, name) in &SERVICE_RUNS {
+    for &(backend, name) in &SERVICE_RUNS {
         bar.set_message(format!("warming up {name}"));
-        let sequencer = rt.block_on(services.sequencer(kind, "warm-up"))?;
+        let sequencer = rt.block_on(services.sequencer(backend, "warm-up"))?;
         rt.block_on(ads::trace(
             ad_setup,
             AD_SERVERS[0],
@@ -203,12 +169,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))?;
     }
     for &servers in &AD_SERVERS {
-        for &(kind, name) in &SERVICE_RUNS {
+        for &(backend, name) in &SERVICE_RUNS {
             let mut runs = Vec::new();
             for rep in 0..service_repetitions {
                 bar.set_message(format!("ad reporting, {servers} ad servers, {name}"));
                 let namespace = format!("ads-{servers}-{rep}");
-                let sequencer = rt.block_on(services.sequencer(kind, &namespace))?;
+                let sequencer = rt.block_on(services.sequencer(backend, &namespace))?;
                 runs.push(rt.block_on(ads::trace(
                     ad_setup,
                     servers,
@@ -222,6 +188,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             traces.push((servers, name, median));
         }
     }
+    let servers_json = services.to_json();
+    let legends: Vec<(&str, String)> = SERVICE_RUNS
+        .iter()
+        .map(|&(_, name)| (name, services.legend(name)))
+        .collect();
     drop(services);
     traces.sort_by_key(|(servers, name, _)| {
         (
@@ -282,11 +253,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "ordered_embedded_over_uncoordinated": throughput(servers, "ordered (embedded)") / base,
                 "seal_over_ordered_embedded": seal / throughput(servers, "ordered (embedded)"),
                 "seal_over_ordered_zookeeper": seal / throughput(servers, "ordered (ZooKeeper)"),
-                "seal_over_ordered_jetstream": seal / throughput(servers, "ordered (JetStream)"),
+                "seal_over_ordered_jetstream_default_sync":
+                    seal / throughput(servers, "ordered (JetStream, default sync)"),
+                "seal_over_ordered_jetstream_fsync_always":
+                    seal / throughput(servers, "ordered (JetStream, fsync always)"),
+                "seal_over_ordered_jetstream_default_sync_fsync_runs_server":
+                    seal / throughput(servers, "ordered (JetStream, default sync, fsync run's server)"),
                 "independent_seal_over_ordered_zookeeper":
                     throughput(servers, "independent seal") / throughput(servers, "ordered (ZooKeeper)"),
-                "independent_seal_over_ordered_jetstream":
-                    throughput(servers, "independent seal") / throughput(servers, "ordered (JetStream)"),
+                "independent_seal_over_ordered_jetstream_default_sync":
+                    throughput(servers, "independent seal") / throughput(servers, "ordered (JetStream, default sync)"),
+                "independent_seal_over_ordered_jetstream_fsync_always":
+                    throughput(servers, "independent seal") / throughput(servers, "ordered (JetStream, fsync always)"),
             }),
         );
     }
@@ -310,7 +288,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let result = json!({
         "bench": "evaluation",
-        "machine_note": "one process, tokio with 2 worker threads, on a 2-core machine; ordered (embedded) uses the in-process EmbeddedSequencer; ordered (ZooKeeper) and ordered (JetStream) use a standalone ZooKeeper and a nats-server -js that the bench starts on loopback, sharing the same 2 cores",
+        "machine_note": "one process, tokio with 2 worker threads, on a 2-core machine; ordered (embedded) uses the in-process EmbeddedSequencer; the other ordered runs use a standalone ZooKeeper and three nats-servers with JetStream (default sync on the PATH's server; fsync always and default sync on a server >= 2.10) that the bench starts on loopback, sharing the same 2 cores",
+        "sequencing_servers": servers_json,
         "quick": quick,
         "figure_11_wordcount": wordcount::to_json(&wc, repetitions, &points),
         "figures_12_14_ad_reporting": {
@@ -322,7 +301,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "query": "CAMPAIGN",
                 "repetitions": repetitions,
                 "repetitions_service_backed": service_repetitions,
-                "repetitions_note": "ordered (ZooKeeper) and ordered (JetStream) run fewer times (each takes seconds); each run uses a fresh ZooKeeper root / stream prefix; one unrecorded warm-up run (5 ad servers) per service precedes them",
+                "repetitions_note": "the service-backed ordered runs may run fewer times (each takes seconds); each run uses a fresh ZooKeeper root / stream prefix; one unrecorded warm-up run (5 ad servers) per service precedes them",
                 "statistic": "the run with the median elapsed time",
             },
             "runs": traces.iter().map(|(servers, name, t)| json!({
@@ -375,7 +354,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .filter(|(s, name, _)| *s == servers && !(skip_ordered && name.starts_with("ordered")))
             .map(|(_, name, t)| Line {
-                name,
+                name: legends
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(name, |(_, legend)| legend.as_str()),
                 points: t.samples.clone(),
             })
             .collect()

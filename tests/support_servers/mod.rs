@@ -107,6 +107,48 @@ impl Drop for Nats {
     }
 }
 
+impl Nats {
+    /// Starts `program` (a `nats-server`) on a free port with a
+    /// configuration file instead of the command line: the same listen
+    /// address and JetStream store directory as [`Nats::start`], with
+    /// `jetstream_settings` added inside the `jetstream { }` block (e.g.
+    /// `sync_interval: always`) and `top_level` outside it (e.g. `http:
+    /// "127.0.0.1:PORT"`). Waits until it answers. [`Nats::start_again`]
+    /// restarts such a server without the file: this is for runs that
+    /// do not restart it.
+    pub fn start_with_config(
+        program: &str,
+        jetstream_settings: &str,
+        top_level: &str,
+    ) -> Result<Nats, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("blazes-nats-")
+            .tempdir()
+            .map_err(|e| format!("temp dir: {e}"))?;
+        let port = free_port();
+        let store = dir.path().join("jetstream");
+        let config = format!(
+            "listen: \"127.0.0.1:{port}\"\n\
+             {top_level}\n\
+             jetstream {{\n  store_dir: {store:?}\n  {jetstream_settings}\n}}\n",
+            store = store.display().to_string(),
+        );
+        let file = dir.path().join("nats-server.conf");
+        std::fs::write(&file, config).map_err(|e| format!("{}: {e}", file.display()))?;
+        let mut command = Command::new(program);
+        command.arg("-c").arg(&file);
+        let process = ServerProcess::spawn(program, command, &dir.path().join("log"))?;
+        let mut nats = Nats {
+            port,
+            dir,
+            process: Some(process),
+        };
+        let process = nats.process.as_mut().ok_or("no process")?;
+        wait_until(process, NATS_READY, || nats_answers(loopback(port)))?;
+        Ok(nats)
+    }
+}
+
 /// A standalone ZooKeeper server.
 pub struct ZooKeeper {
     /// Its client port on 127.0.0.1.
