@@ -593,3 +593,67 @@ fn malformed_frames_are_counted_and_skipped() {
         assert_eq!(answers.0.records.len(), truth.len());
     });
 }
+
+/// Kills the Report replica 1 process mid-run and starts it again: it reads
+/// its inputs again from the start of the run, rebuilds its state and sends
+/// the same answers, which the cache drops as already delivered.
+#[test]
+fn campaign_survives_a_report_replica_killed_and_restarted() {
+    let (nats, zk) = servers();
+    let setup = setup("campaign", &nats, &zk, false, "kill-report");
+    let mut run = start(&setup);
+    run.ad_servers[0].wait_for("campaign 1 sealed", &setup);
+    run.reports[1].kill();
+    run.reports[1] = Proc::spawn(&setup, "report-1-again", &["report", "--index", "1"]);
+    let outcome = finish(run, &setup);
+    assert_exact(&outcome, &shape(), "campaign");
+}
+
+/// Kills the cache process (the cache, the analysts' requests and the
+/// answers sink) mid-run under POOR: as a producer of Report's ordered
+/// group, the restarted cache gets its requests' original positions back.
+#[test]
+fn poor_survives_the_cache_killed_and_restarted() {
+    let (nats, zk) = servers();
+    let setup = setup("poor", &nats, &zk, true, "kill-cache");
+    let mut run = start(&setup);
+    run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
+    run.cache.kill();
+    run.cache = Proc::spawn(&setup, "cache-again", &["cache"]);
+    let outcome = finish(run, &setup);
+    assert_exact(&outcome, &shape(), "poor");
+    let recovered = int(&outcome.cache, &["cache", "links", "recovered_positions"]);
+    assert!(recovered > 0, "positions recovered: {}", outcome.cache);
+}
+
+/// With membership configured, a replica counts votes only once the
+/// producers the deployment declares have registered in ZooKeeper; none
+/// registering is a clear error, not a partition released early.
+#[test]
+fn a_replica_waits_for_the_producers_to_register_and_says_who_is_missing() {
+    let (nats, zk) = servers();
+    let (dataflow, analysis, factories) = ad::Run::Query(ad::Query::Campaign).job();
+    let deployment = Deployment::new()
+        .instances("Report", 2)
+        .instances("Cache", 1)
+        .source_producers("clicks", 3);
+    let mut config = cluster_config(&nats.url(), "unregistered");
+    config.membership = Some(zk.connect_string());
+    config.membership_wait = Duration::from_secs(2);
+    let refused = tokio().block_on(async {
+        let cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config)
+            .await
+            .expect("connected");
+        // One ad server registers; the deployment declares three.
+        let _producer = cluster.source("clicks", 0).await.expect("registered");
+        cluster
+            .run_instance("Report", 0)
+            .await
+            .err()
+            .expect("refused")
+    });
+    assert!(
+        refused.0.contains("Report.click") && refused.0.contains("1 of 3 producers"),
+        "{refused}"
+    );
+}
