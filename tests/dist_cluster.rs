@@ -277,17 +277,22 @@ fn tuple_json(t: &blazes::Tuple) -> String {
 
 /// CAMPAIGN's true answers: the clicks per ad and campaign.
 fn campaign_truth(shape: &Shape) -> Vec<String> {
+    truth_of(shape, false)
+}
+
+/// CAMPAIGN's true answers, campaigns shared or mastered by one ad server.
+fn truth_of(shape: &Shape, independent: bool) -> Vec<String> {
     let mut clicks = std::collections::BTreeMap::new();
     for server in 0..shape.ad_servers {
         for b in 0..shape.batches() {
-            for click in shape.batch_clicks(server, b, false) {
+            for click in shape.batch_clicks(server, b, independent) {
                 let key = (click.int("id"), click.int("campaign"));
                 *clicks.entry(key).or_insert(0i64) += 1;
             }
         }
     }
     let mut truth: Vec<String> = shape
-        .requests(false)
+        .requests(independent)
         .into_iter()
         .map(|r| {
             let n = clicks
@@ -656,4 +661,96 @@ fn a_replica_waits_for_the_producers_to_register_and_says_who_is_missing() {
         refused.0.contains("Report.click") && refused.0.contains("1 of 3 producers"),
         "{refused}"
     );
+}
+
+/// CAMPAIGN with each campaign mastered by one ad server (`independent`):
+/// the master is claimed in ZooKeeper by the producer that seals, and the
+/// replicas look it up once per campaign. A member that seals a campaign
+/// it does not master is refused at the producer, and a seal from it that
+/// reaches the replicas (a producer without membership) is an error, not a
+/// vote: the campaign is not released early.
+#[test]
+fn independent_partitions_are_sealed_only_by_their_master() {
+    let (nats, zk) = servers();
+    let shape = shape();
+    let (dataflow, analysis, factories) = ad::Run::IndependentSeal.job();
+    // Three ad servers and a fourth member of the stream that has no campaign.
+    let deployment = Deployment::new()
+        .instances("Report", 2)
+        .instances("Cache", 1)
+        .source_producers("clicks", 4)
+        .seed(7);
+    let mut config = cluster_config(&nats.url(), "independent");
+    config.membership = Some(zk.connect_string());
+    let rt = tokio();
+    rt.block_on(async {
+        let (_, _, rogue_factories) = ad::Run::IndependentSeal.job();
+        let cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config)
+            .await
+            .expect("connected")
+            .record_outputs(true);
+        // Without membership: claims nothing, checks nothing.
+        let unchecked = Cluster::connect(
+            &dataflow,
+            &analysis,
+            &deployment,
+            rogue_factories,
+            cluster_config(&nats.url(), "independent"),
+        )
+        .await
+        .expect("connected");
+        let stolen = shape.campaign(1, 0, true);
+        let sources = async {
+            // Registered as a member; seals ad server 1's first campaign
+            // before ad server 1 has sent it.
+            drop(cluster.source("clicks", 3).await?);
+            let mut rogue = unchecked.source("clicks", 3).await?;
+            rogue
+                .seal(blazes::Tuple::new().with("campaign", stolen))
+                .await?;
+            rogue.close().await?;
+            for server in 0..shape.ad_servers {
+                let mut p = cluster.source("clicks", server).await?;
+                for b in 0..shape.batches() {
+                    for click in shape.batch_clicks(server, b, true) {
+                        p.send(click).await?;
+                    }
+                    let campaign = shape.campaign(server, b, true);
+                    p.seal(blazes::Tuple::new().with("campaign", campaign))
+                        .await?;
+                }
+                if server == 2 {
+                    let refused = p
+                        .seal(blazes::Tuple::new().with("campaign", stolen))
+                        .await
+                        .err()
+                        .expect("ad server 2 does not master campaign 1");
+                    assert!(refused.0.contains("mastered by clicks[1]"), "{refused}");
+                }
+                p.close().await?;
+            }
+            let mut analyst = cluster.source("requests", 0).await?;
+            for request in shape.requests(true) {
+                analyst.send(request).await?;
+            }
+            analyst.close().await
+        };
+        let (r0, r1, _, _, _) = tokio::try_join!(
+            cluster.run_instance("Report", 0),
+            cluster.run_instance("Report", 1),
+            cluster.run_instance("Cache", 0),
+            sources,
+            cluster.collect_sink("answers"),
+        )
+        .expect("the run completes");
+        let truth = truth_of(&shape, true);
+        for r in [&r0, &r1] {
+            let m = &r.snapshot.metrics;
+            assert_eq!(m.unknown_sealers, 1, "the stolen seal was refused: {m:?}");
+            assert_eq!(m.dead_lettered, 0, "no click came late: {m:?}");
+            let mut sent: Vec<String> = r.sent["response"].iter().map(tuple_json).collect();
+            sent.sort();
+            assert_eq!(sent, truth);
+        }
+    });
 }

@@ -3,7 +3,12 @@
 //! and they exchange their streams, punctuations included, over NATS
 //! JetStream ([`transport`](super::transport)). Ordering goes through the
 //! configured sequencing service, and the producers that must vote on a
-//! seal are learned from ZooKeeper when membership is configured.
+//! seal are learned from ZooKeeper when membership is configured: all
+//! registered producers of a unanimously sealed input, and for an
+//! `independent` one the master of each partition (claimed by the producer
+//! that seals it first, looked up once per partition by the consumers; a
+//! seal from another producer is refused at the producer and rejected, not
+//! counted as a vote, at the consumer).
 //!
 //! Every process of a run builds the same [`Topology`] from the same
 //! dataflow, analysis and deployment, so producer ids, routing (seeded) and
@@ -23,11 +28,11 @@
 //! - reconnection: the NATS client reconnects by itself, publishes are
 //!   retried, readers resume after the last message they saw.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use blazes_core::{Analysis, Dataflow};
+use blazes_core::{Analysis, Dataflow, Vote};
 use rand_chacha::ChaCha8Rng;
 
 use super::config::SequencerConfig;
@@ -44,7 +49,7 @@ use crate::runtime::router::{Destination, Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::Sequencer;
 use crate::runtime::sink::SinkCollector;
-use crate::runtime::topology::{StreamTarget, Topology};
+use crate::runtime::topology::{NodeRef, StreamTarget, Topology};
 use crate::runtime::{Deployment, Factories, InstanceCore};
 use crate::tuple::Tuple;
 
@@ -145,7 +150,7 @@ pub struct Cluster {
     factories: Factories,
     stream: RunStream,
     sequencer: Arc<dyn Sequencer>,
-    membership: Option<ZooKeeperMembership>,
+    membership: Option<Arc<ZooKeeperMembership>>,
     config: ClusterConfig,
     record_outputs: bool,
 }
@@ -185,7 +190,7 @@ impl Cluster {
             .await
             .map_err(|e| ClusterError(e.to_string()))?;
         let membership = match &config.membership {
-            Some(connect) => Some(
+            Some(connect) => Some(Arc::new(
                 ZooKeeperMembership::connect(
                     connect,
                     &format!("/blazes/runs/{}/membership", config.run),
@@ -193,7 +198,7 @@ impl Cluster {
                 )
                 .await
                 .map_err(|e| ClusterError(e.to_string()))?,
-            ),
+            )),
             None => None,
         };
         Ok(Cluster {
@@ -261,6 +266,7 @@ impl Cluster {
             run: self.config.run.clone(),
             recovering: vec![true; self.topology.groups.len()],
             recovered: 0,
+            masters: Masters::new(self.membership.clone(), self.config.membership_wait),
         }
     }
 
@@ -328,6 +334,7 @@ impl Cluster {
             sent: BTreeMap::new(),
             record: self.record_outputs,
             outputs: info.outputs.clone(),
+            masters: Masters::new(self.membership.clone(), self.config.membership_wait),
         };
         core.start();
         run.forward(&mut core, VecDeque::new()).await?;
@@ -463,6 +470,7 @@ struct Outbound {
     /// may have had (until the sequencer gives a fresh one).
     recovering: Vec<bool>,
     recovered: u64,
+    masters: Masters,
 }
 
 impl Outbound {
@@ -484,6 +492,19 @@ impl Outbound {
     async fn send(&mut self, routed: Routed) -> Result<(), ClusterError> {
         match routed.to {
             Destination::Instance(p) => {
+                if let Envelope::Seal { key, .. } = &routed.envelope
+                    && let Some(endpoint) = independent_endpoint(&self.topology, p, routed.input)
+                {
+                    let master = self.masters.claim(&endpoint, key, self.me).await?;
+                    if master != self.me {
+                        return Err(ClusterError(format!(
+                            "partition {key} of `{endpoint}` is mastered by {}: {} cannot seal it \
+                             (an independent stream has one producer per partition)",
+                            self.topology.describe(master),
+                            self.topology.describe(self.me)
+                        )));
+                    }
+                }
                 let subject = self.stream.instance_subject(p);
                 self.publish(
                     subject,
@@ -564,6 +585,7 @@ struct InstanceRun {
     sent: BTreeMap<String, Vec<Tuple>>,
     record: bool,
     outputs: Vec<String>,
+    masters: Masters,
 }
 
 impl InstanceRun {
@@ -610,6 +632,23 @@ impl InstanceRun {
             let Some(message) = queue.pop_front() else {
                 return Ok(());
             };
+            if let Inbound::Direct {
+                input,
+                envelope: Envelope::Seal { producer, key, .. },
+            } = &message
+                && self.masters.enabled()
+                && let Some(endpoint) = independent_endpoint(&self.out.topology, core.id(), *input)
+            {
+                let master = self.masters.master(&endpoint, key).await?;
+                if master != Some(*producer) {
+                    let why = match master {
+                        Some(m) => format!("the partition's master is {m}"),
+                        None => "no producer claimed the partition".to_string(),
+                    };
+                    core.reject_seal(*input, *producer, key, &why);
+                    continue;
+                }
+            }
             let now = self.now();
             core.deliver(message, now);
         }
@@ -687,5 +726,108 @@ impl SourceProducer {
             recovered_positions: self.out.recovered,
             ..LinkStats::default()
         })
+    }
+}
+
+/// The endpoint (`Component.input`) of `input` of `instance` when a seal
+/// buffer with an independent vote guards it: one producer, the partition's
+/// master, seals each partition.
+fn independent_endpoint(
+    topology: &Topology,
+    instance: ProducerId,
+    input: InputId,
+) -> Option<String> {
+    let Some(NodeRef::Instance { component, .. }) = topology.node(instance) else {
+        return None;
+    };
+    let info = topology.components.get(component)?;
+    let InputMode::Sealed { buffer } = info.plan.inputs.get(input)? else {
+        return None;
+    };
+    if info.plan.seals.get(*buffer)?.vote != Vote::Independent {
+        return None;
+    }
+    Some(format!("{}.{}", info.name, info.inputs.get(input)?))
+}
+
+/// The masters of independent partitions, from ZooKeeper: claimed by the
+/// producer that seals first, looked up once per partition by consumers
+/// (the paper's one ZooKeeper call per campaign). Without membership, every
+/// member may seal (the deployment's view).
+struct Masters {
+    membership: Option<Arc<ZooKeeperMembership>>,
+    wait: Duration,
+    known: HashMap<(String, Tuple), ProducerId>,
+}
+
+impl Masters {
+    fn new(membership: Option<Arc<ZooKeeperMembership>>, wait: Duration) -> Masters {
+        Masters {
+            membership,
+            wait,
+            known: HashMap::new(),
+        }
+    }
+
+    /// True when masters are kept in ZooKeeper.
+    fn enabled(&self) -> bool {
+        self.membership.is_some()
+    }
+
+    /// Claims the partition for `me`; answers its master (`me` unless
+    /// another producer claimed it first).
+    async fn claim(
+        &mut self,
+        endpoint: &str,
+        key: &Tuple,
+        me: ProducerId,
+    ) -> Result<ProducerId, ClusterError> {
+        let Some(membership) = &self.membership else {
+            return Ok(me);
+        };
+        let slot = (endpoint.to_string(), key.clone());
+        if let Some(master) = self.known.get(&slot) {
+            return Ok(*master);
+        }
+        let master = membership
+            .claim_partition(endpoint, &key.to_string(), me)
+            .await
+            .map_err(|e| ClusterError(e.to_string()))?;
+        self.known.insert(slot, master);
+        Ok(master)
+    }
+
+    /// The partition's master, or `None` when no producer claimed it within
+    /// the wait (a claim may reach this client late). Without membership
+    /// there is no master to check: every member may seal.
+    async fn master(
+        &mut self,
+        endpoint: &str,
+        key: &Tuple,
+    ) -> Result<Option<ProducerId>, ClusterError> {
+        let Some(membership) = &self.membership else {
+            return Ok(None);
+        };
+        let slot = (endpoint.to_string(), key.clone());
+        if let Some(master) = self.known.get(&slot) {
+            return Ok(Some(*master));
+        }
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(20);
+        loop {
+            let found = membership
+                .master_of(endpoint, &key.to_string())
+                .await
+                .map_err(|e| ClusterError(e.to_string()))?;
+            if let Some(master) = found {
+                self.known.insert(slot, master);
+                return Ok(Some(master));
+            }
+            if start.elapsed() + pause > self.wait {
+                return Ok(None);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(500));
+        }
     }
 }

@@ -400,6 +400,24 @@ impl InstanceCore {
         }
     }
 
+    /// Refuses a seal that a driver found to come from a producer without
+    /// the right to seal that partition (e.g. not the partition's master on
+    /// an `independent` stream): counted with the seals of non-members, an
+    /// error and not a vote.
+    pub fn reject_seal(&mut self, input: InputId, producer: ProducerId, key: &Tuple, why: &str) {
+        self.metrics.seals += 1;
+        self.metrics.unknown_sealers += 1;
+        tracing::warn!(
+            instance = %self.id,
+            component = %self.component,
+            input = self.inputs.get(input).map(String::as_str).unwrap_or("?"),
+            %producer,
+            partition = %key,
+            why,
+            "seal rejected: not a vote"
+        );
+    }
+
     fn apply_release(&mut self, release: Release) {
         self.metrics.released_partitions += 1;
         tracing::debug!(instance = %self.id, component = %self.component, partition = %release.key,
