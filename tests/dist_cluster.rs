@@ -723,8 +723,7 @@ fn independent_partitions_are_sealed_only_by_their_master() {
                     let refused = p
                         .seal(blazes::Tuple::new().with("campaign", stolen))
                         .await
-                        .err()
-                        .expect("ad server 2 does not master campaign 1");
+                        .expect_err("ad server 2 does not master campaign 1");
                     assert!(refused.0.contains("mastered by clicks[1]"), "{refused}");
                 }
                 p.close().await?;
