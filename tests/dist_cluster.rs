@@ -654,8 +654,7 @@ fn a_replica_waits_for_the_producers_to_register_and_says_who_is_missing() {
         cluster
             .run_instance("Report", 0)
             .await
-            .err()
-            .expect("refused")
+            .expect_err("refused")
     });
     assert!(
         refused.0.contains("Report.click") && refused.0.contains("1 of 3 producers"),
