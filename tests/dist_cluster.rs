@@ -351,17 +351,28 @@ fn assert_exact(outcome: &Outcome, shape: &Shape, query: &str) {
     assert_eq!(int(cache, &["dead_lettered"]), 0, "cache: {cache}");
 }
 
-fn setup(query: &'static str, nats: &Nats, zk: &ZooKeeper, ordered: bool, run: &str) -> Setup {
+/// Where POOR's order comes from (CAMPAIGN needs none).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ordering {
+    /// Not ordered: CAMPAIGN, its producers learned from ZooKeeper.
+    Sealed,
+    /// ZooKeeper sequential znodes.
+    ZooKeeper,
+    /// JetStream stream sequences, on the NATS server that carries the streams.
+    JetStream,
+}
+
+fn setup(query: &'static str, nats: &Nats, zk: &ZooKeeper, ordering: Ordering, run: &str) -> Setup {
     Setup {
         nats: nats.url(),
         run: run.to_string(),
         query,
-        sequencer: if ordered {
-            format!("zookeeper://{}/{run}", zk.connect_string())
-        } else {
-            "embedded".to_string()
+        sequencer: match ordering {
+            Ordering::Sealed => "embedded".to_string(),
+            Ordering::ZooKeeper => format!("zookeeper://{}/{run}", zk.connect_string()),
+            Ordering::JetStream => format!("{}/{}", nats.jetstream_config(), run.replace('-', "_")),
         },
-        membership: (!ordered).then(|| zk.connect_string()),
+        membership: (ordering == Ordering::Sealed).then(|| zk.connect_string()),
         logs: tempfile::tempdir().expect("log dir"),
     }
 }
@@ -387,7 +398,7 @@ fn kill_and_replay_ad_server(setup: &Setup) -> Outcome {
 #[test]
 fn campaign_survives_an_ad_server_killed_in_the_middle_of_a_campaign() {
     let (nats, zk) = servers();
-    let setup = setup("campaign", &nats, &zk, false, "kill-campaign");
+    let setup = setup("campaign", &nats, &zk, Ordering::Sealed, "kill-campaign");
     let outcome = kill_and_replay_ad_server(&setup);
     assert_exact(&outcome, &shape(), "campaign");
     // The restarted ad server sent frames its first incarnation had sent,
@@ -407,7 +418,7 @@ fn campaign_survives_an_ad_server_killed_in_the_middle_of_a_campaign() {
 #[test]
 fn poor_survives_an_ad_server_killed_mid_run_and_recovers_its_positions() {
     let (nats, zk) = servers();
-    let setup = setup("poor", &nats, &zk, true, "kill-poor");
+    let setup = setup("poor", &nats, &zk, Ordering::ZooKeeper, "kill-poor");
     let outcome = kill_and_replay_ad_server(&setup);
     assert_exact(&outcome, &shape(), "poor");
     let recovered = int(&outcome.ad_servers[1], &["links", "recovered_positions"]);
@@ -421,7 +432,7 @@ fn poor_survives_an_ad_server_killed_mid_run_and_recovers_its_positions() {
 #[test]
 fn campaign_survives_a_nats_server_restart() {
     let (mut nats, zk) = servers();
-    let setup = setup("campaign", &nats, &zk, false, "nats-restart");
+    let setup = setup("campaign", &nats, &zk, Ordering::Sealed, "nats-restart");
     let mut run = start(&setup);
     run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
     nats.kill();
@@ -445,7 +456,7 @@ fn campaign_survives_a_nats_server_restart() {
 #[test]
 fn poor_ordered_by_zookeeper_survives_a_zookeeper_restart() {
     let (nats, mut zk) = servers();
-    let setup = setup("poor", &nats, &zk, true, "zk-restart");
+    let setup = setup("poor", &nats, &zk, Ordering::ZooKeeper, "zk-restart");
     let mut run = start(&setup);
     run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
     zk.kill();
@@ -458,7 +469,13 @@ fn poor_ordered_by_zookeeper_survives_a_zookeeper_restart() {
 #[test]
 fn campaign_with_membership_in_zookeeper_survives_a_zookeeper_restart() {
     let (nats, mut zk) = servers();
-    let setup = setup("campaign", &nats, &zk, false, "zk-restart-campaign");
+    let setup = setup(
+        "campaign",
+        &nats,
+        &zk,
+        Ordering::Sealed,
+        "zk-restart-campaign",
+    );
     let mut run = start(&setup);
     run.ad_servers[0].wait_for("campaign 0 half sent", &setup);
     zk.kill();
@@ -605,7 +622,7 @@ fn malformed_frames_are_counted_and_skipped() {
 #[test]
 fn campaign_survives_a_report_replica_killed_and_restarted() {
     let (nats, zk) = servers();
-    let setup = setup("campaign", &nats, &zk, false, "kill-report");
+    let setup = setup("campaign", &nats, &zk, Ordering::Sealed, "kill-report");
     let mut run = start(&setup);
     run.ad_servers[0].wait_for("campaign 1 sealed", &setup);
     run.reports[1].kill();
@@ -620,7 +637,7 @@ fn campaign_survives_a_report_replica_killed_and_restarted() {
 #[test]
 fn poor_survives_the_cache_killed_and_restarted() {
     let (nats, zk) = servers();
-    let setup = setup("poor", &nats, &zk, true, "kill-cache");
+    let setup = setup("poor", &nats, &zk, Ordering::ZooKeeper, "kill-cache");
     let mut run = start(&setup);
     run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
     run.cache.kill();
@@ -751,4 +768,27 @@ fn independent_partitions_are_sealed_only_by_their_master() {
             assert_eq!(sent, truth);
         }
     });
+}
+
+#[test]
+fn poor_ordered_by_jetstream_survives_a_nats_server_restart() {
+    let (mut nats, zk) = servers();
+    let setup = setup("poor", &nats, &zk, Ordering::JetStream, "nats-restart-poor");
+    let mut run = start(&setup);
+    run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
+    nats.kill();
+    std::thread::sleep(Duration::from_millis(1000));
+    nats.start_again().expect("nats-server restarts");
+    let outcome = finish(run, &setup);
+    assert_exact(&outcome, &shape(), "poor");
+}
+
+#[test]
+fn poor_ordered_by_jetstream_survives_an_ad_server_killed_mid_run() {
+    let (nats, zk) = servers();
+    let setup = setup("poor", &nats, &zk, Ordering::JetStream, "kill-poor-js");
+    let outcome = kill_and_replay_ad_server(&setup);
+    assert_exact(&outcome, &shape(), "poor");
+    let recovered = int(&outcome.ad_servers[1], &["links", "recovered_positions"]);
+    assert!(recovered > 0, "{}", outcome.ad_servers[1]);
 }
