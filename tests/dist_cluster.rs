@@ -613,6 +613,11 @@ fn malformed_frames_are_counted_and_skipped() {
         }
         assert!(cache.snapshot.metrics.balanced());
         assert_eq!(answers.0.records.len(), truth.len());
+        // The run is over: its stream can go.
+        let stream = cluster.run_stream();
+        assert!(stream.exists().await.expect("asked"));
+        stream.delete().await.expect("deleted");
+        assert!(!stream.exists().await.expect("asked"));
     });
 }
 

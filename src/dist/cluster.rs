@@ -223,6 +223,11 @@ impl Cluster {
         &self.topology
     }
 
+    /// The run's stream on the NATS server.
+    pub fn run_stream(&self) -> &RunStream {
+        &self.stream
+    }
+
     /// The endpoints (`Component.input`) a producer's streams feed.
     fn endpoints_fed_by(&self, id: ProducerId, outputs: &[Option<usize>]) -> BTreeSet<String> {
         let mut endpoints = BTreeSet::new();

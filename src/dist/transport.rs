@@ -132,6 +132,31 @@ impl RunStream {
         }
     }
 
+    /// Deletes the run's stream and everything in it (when the run is over:
+    /// a process that restarts afterwards finds nothing to replay).
+    pub async fn delete(&self) -> Result<(), TransportError> {
+        self.context
+            .delete_stream(&self.name)
+            .await
+            .map(|_| ())
+            .map_err(|e| TransportError(format!("deleting stream {}: {e}", self.name)))
+    }
+
+    /// Whether the run's stream exists on the server.
+    pub async fn exists(&self) -> Result<bool, TransportError> {
+        match self.context.get_stream(&self.name).await {
+            Ok(_) => Ok(true),
+            Err(e) => match e.kind() {
+                jetstream::context::GetStreamErrorKind::JetStream(j)
+                    if j.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND =>
+                {
+                    Ok(false)
+                }
+                _ => Err(TransportError(format!("stream {}: {e}", self.name))),
+            },
+        }
+    }
+
     /// The subject a component instance reads.
     pub fn instance_subject(&self, instance: ProducerId) -> String {
         format!("{}.i.{}", self.prefix, instance.0)
