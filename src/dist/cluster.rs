@@ -42,7 +42,7 @@ use super::retry::RetryPolicy;
 use super::transport::{Publisher, Reader, RunStream, TransportError};
 use super::wire::{Frame, decode, encode};
 use crate::runtime::dead_letter::DeadLetter;
-use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
+use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
 use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::plan::InputMode;
 use crate::runtime::router::{Destination, Routed, route, route_sends};
@@ -293,9 +293,8 @@ impl Cluster {
             })?;
         self.register(id, &[None]).await?;
         Ok(SourceProducer {
-            id,
             rng: routing_rng(self.topology.seed, id),
-            next_seq: 0,
+            numbering: Numbering::new(id),
             out: self.outbound(id),
             routed: Vec::new(),
         })
@@ -662,9 +661,8 @@ impl InstanceRun {
 
 /// One producer of a source, in its own process.
 pub struct SourceProducer {
-    id: ProducerId,
     rng: ChaCha8Rng,
-    next_seq: u64,
+    numbering: Numbering,
     out: Outbound,
     routed: Vec<Routed>,
 }
@@ -672,7 +670,7 @@ pub struct SourceProducer {
 impl SourceProducer {
     /// The producer's id.
     pub fn id(&self) -> ProducerId {
-        self.id
+        self.numbering.producer()
     }
 
     async fn send_envelope(&mut self, envelope: Envelope) -> Result<(), ClusterError> {
@@ -680,7 +678,7 @@ impl SourceProducer {
         let topology = self.out.topology.clone();
         route(
             &topology,
-            self.id,
+            self.numbering.producer(),
             None,
             envelope,
             &mut self.rng,
@@ -692,37 +690,22 @@ impl SourceProducer {
         Ok(())
     }
 
-    fn take_seq(&mut self) -> u64 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        seq
-    }
-
     /// Sends a record.
     pub async fn send(&mut self, payload: Tuple) -> Result<(), ClusterError> {
-        let seq = self.take_seq();
-        let producer = self.id;
-        self.send_envelope(Envelope::Record {
-            producer,
-            seq,
-            payload,
-        })
-        .await
+        let envelope = self.numbering.record(payload);
+        self.send_envelope(envelope).await
     }
 
     /// Seals the partition whose seal-key values are `key`.
     pub async fn seal(&mut self, key: Tuple) -> Result<(), ClusterError> {
-        let seq = self.take_seq();
-        let producer = self.id;
-        self.send_envelope(Envelope::Seal { producer, seq, key })
-            .await
+        let envelope = self.numbering.seal(key);
+        self.send_envelope(envelope).await
     }
 
     /// Ends the stream and waits until JetStream holds everything sent.
     pub async fn close(mut self) -> Result<LinkStats, ClusterError> {
-        let seq = self.take_seq();
-        let producer = self.id;
-        self.send_envelope(Envelope::End { producer, seq }).await?;
+        let envelope = self.numbering.end();
+        self.send_envelope(envelope).await?;
         self.out.publisher.flush().await?;
         Ok(LinkStats {
             frames_out: self.out.publisher.published(),

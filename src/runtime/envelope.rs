@@ -75,6 +75,63 @@ impl Envelope {
     }
 }
 
+/// Numbers everything one producer sends: each envelope it builds takes the
+/// next `seq`, records, seals and its end alike.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Numbering {
+    producer: ProducerId,
+    next: u64,
+}
+
+impl Numbering {
+    /// A producer that has sent nothing yet.
+    pub fn new(producer: ProducerId) -> Numbering {
+        Numbering { producer, next: 0 }
+    }
+
+    /// The producer numbered.
+    pub fn producer(&self) -> ProducerId {
+        self.producer
+    }
+
+    /// The `seq` the next envelope will take.
+    pub fn next_seq(&self) -> u64 {
+        self.next
+    }
+
+    fn take(&mut self) -> u64 {
+        let seq = self.next;
+        self.next += 1;
+        seq
+    }
+
+    /// The next envelope: a record.
+    pub fn record(&mut self, payload: Tuple) -> Envelope {
+        Envelope::Record {
+            producer: self.producer,
+            seq: self.take(),
+            payload,
+        }
+    }
+
+    /// The next envelope: a seal of the partition `key`.
+    pub fn seal(&mut self, key: Tuple) -> Envelope {
+        Envelope::Seal {
+            producer: self.producer,
+            seq: self.take(),
+            key,
+        }
+    }
+
+    /// The next envelope: the producer's end.
+    pub fn end(&mut self) -> Envelope {
+        Envelope::End {
+            producer: self.producer,
+            seq: self.take(),
+        }
+    }
+}
+
 /// The index of an input interface in its component's input list.
 pub type InputId = usize;
 

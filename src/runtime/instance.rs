@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::dead_letter::{DeadLetter, DeadLetterReason};
 use super::dedup::Dedup;
-use super::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
+use super::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
 use super::forwarder::SealForwarder;
 use super::metrics::{InstanceMetrics, InstanceSnapshot};
 use super::plan::InputMode;
@@ -39,7 +39,7 @@ pub struct InstanceCore {
     forwarder: SealForwarder,
     capacity: usize,
     overflow: bool,
-    next_seq: u64,
+    numbering: Numbering,
     metrics: InstanceMetrics,
     emit: Emit,
     sends: Vec<(OutputId, Envelope)>,
@@ -134,7 +134,7 @@ impl InstanceCore {
             total_order: TotalOrder::new(),
             capacity: topology.buffer_capacity,
             overflow: false,
-            next_seq: 0,
+            numbering: Numbering::new(id),
             metrics: InstanceMetrics::default(),
             emit: Emit::new(),
             sends: Vec::new(),
@@ -486,15 +486,8 @@ impl InstanceCore {
         for (output, tuple) in self.emit.drain() {
             match self.outputs.iter().position(|o| *o == output) {
                 Some(o) => {
-                    let seq = self.take_seq();
-                    self.sends.push((
-                        o,
-                        Envelope::Record {
-                            producer: self.id,
-                            seq,
-                            payload: tuple,
-                        },
-                    ));
+                    let envelope = self.numbering.record(tuple);
+                    self.sends.push((o, envelope));
                 }
                 None => {
                     self.metrics.unknown_outputs += 1;
@@ -505,23 +498,10 @@ impl InstanceCore {
         }
     }
 
-    fn take_seq(&mut self) -> u64 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        seq
-    }
-
     fn seal_outputs(&mut self, outputs: Vec<OutputId>, key: &Tuple) {
         for o in outputs {
-            let seq = self.take_seq();
-            self.sends.push((
-                o,
-                Envelope::Seal {
-                    producer: self.id,
-                    seq,
-                    key: key.clone(),
-                },
-            ));
+            let envelope = self.numbering.seal(key.clone());
+            self.sends.push((o, envelope));
         }
     }
 
@@ -535,14 +515,8 @@ impl InstanceCore {
         for o in 0..self.outputs.len() {
             if !self.output_ended[o] && self.feeds[o].iter().all(|i| self.input_ended(*i)) {
                 self.output_ended[o] = true;
-                let seq = self.take_seq();
-                self.sends.push((
-                    o,
-                    Envelope::End {
-                        producer: self.id,
-                        seq,
-                    },
-                ));
+                let envelope = self.numbering.end();
+                self.sends.push((o, envelope));
             }
         }
     }

@@ -73,7 +73,7 @@ pub mod workload;
 
 pub use dead_letter::{DeadLetter, DeadLetterReason};
 pub use deployment::{Deployment, Routing};
-pub use envelope::{Envelope, Inbound, ProducerId};
+pub use envelope::{Envelope, Inbound, Numbering, ProducerId};
 pub use error::{BuildError, RunError};
 pub use factories::{Factories, HandlerFactory};
 pub use instance::InstanceCore;

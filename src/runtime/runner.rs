@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::dead_letter::DeadLetter;
 use super::deployment::Deployment;
-use super::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
+use super::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
 use super::error::{BuildError, RunError};
 use super::factories::Factories;
 use super::instance::InstanceCore;
@@ -262,10 +262,9 @@ impl DataflowRunner {
                     .iter()
                     .map(|p| {
                         Some(SourceHandle {
-                            id: *p,
                             topology: topology.clone(),
                             rng: routing_rng(topology.seed, *p),
-                            next_seq: 0,
+                            numbering: Numbering::new(*p),
                             outbox: Some(outboxes.remove(p).unwrap_or_default()),
                             routed: Vec::new(),
                         })
@@ -365,10 +364,9 @@ impl RunningDataflow {
 
 /// Feeds one producer of a source: records, seals, then its end.
 pub struct SourceHandle {
-    id: ProducerId,
     topology: Arc<Topology>,
     rng: ChaCha8Rng,
-    next_seq: u64,
+    numbering: Numbering,
     outbox: Option<Outbox>,
     routed: Vec<Routed>,
 }
@@ -376,7 +374,7 @@ pub struct SourceHandle {
 impl SourceHandle {
     /// The producer's id.
     pub fn id(&self) -> ProducerId {
-        self.id
+        self.numbering.producer()
     }
 
     async fn send_envelope(&mut self, envelope: Envelope) {
@@ -386,7 +384,7 @@ impl SourceHandle {
         self.routed.clear();
         route(
             &self.topology,
-            self.id,
+            self.numbering.producer(),
             None,
             envelope,
             &mut self.rng,
@@ -397,37 +395,22 @@ impl SourceHandle {
         }
     }
 
-    fn take_seq(&mut self) -> u64 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        seq
-    }
-
     /// Sends a record, waiting while consumers are full.
     pub async fn send(&mut self, payload: Tuple) {
-        let seq = self.take_seq();
-        let producer = self.id;
-        self.send_envelope(Envelope::Record {
-            producer,
-            seq,
-            payload,
-        })
-        .await;
+        let envelope = self.numbering.record(payload);
+        self.send_envelope(envelope).await;
     }
 
     /// Seals the partition whose seal-key values are `key`.
     pub async fn seal(&mut self, key: Tuple) {
-        let seq = self.take_seq();
-        let producer = self.id;
-        self.send_envelope(Envelope::Seal { producer, seq, key })
-            .await;
+        let envelope = self.numbering.seal(key);
+        self.send_envelope(envelope).await;
     }
 
     /// Ends this producer's stream.
     pub async fn close(mut self) {
-        let seq = self.take_seq();
-        let producer = self.id;
-        self.send_envelope(Envelope::End { producer, seq }).await;
+        let envelope = self.numbering.end();
+        self.send_envelope(envelope).await;
         self.outbox = None;
     }
 }
@@ -437,14 +420,11 @@ impl Drop for SourceHandle {
         // A handle dropped without `close` still ends its stream, so the run can finish.
         if let (Some(outbox), Ok(rt)) = (self.outbox.take(), tokio::runtime::Handle::try_current())
         {
-            let envelope = Envelope::End {
-                producer: self.id,
-                seq: self.next_seq,
-            };
+            let envelope = self.numbering.end();
             let mut routed = Vec::new();
             route(
                 &self.topology,
-                self.id,
+                self.numbering.producer(),
                 None,
                 envelope,
                 &mut self.rng,

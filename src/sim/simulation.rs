@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use super::config::SimConfig;
 use super::network::{From, Link, Message, To};
 use crate::runtime::deployment::Deployment;
-use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::envelope::{Inbound, Numbering, ProducerId};
 use crate::runtime::error::BuildError;
 use crate::runtime::factories::Factories;
 use crate::runtime::instance::InstanceCore;
@@ -60,7 +60,7 @@ struct SimSource {
     id: ProducerId,
     events: Vec<SourceEvent>,
     next: usize,
-    seq: u64,
+    numbering: Numbering,
     rng: ChaCha8Rng,
     ended: bool,
 }
@@ -151,7 +151,7 @@ impl<'a> Run<'a> {
                     id: *id,
                     events: workload.script(&s.name, index).to_vec(),
                     next: 0,
-                    seq: 0,
+                    numbering: Numbering::new(*id),
                     rng: routing_rng(topology.seed, *id),
                     ended: false,
                 });
@@ -350,25 +350,12 @@ impl<'a> Run<'a> {
         self.note(1);
         self.note(s as u64);
         let source = &mut self.sources[s];
-        let seq = source.seq;
-        source.seq += 1;
         let envelope = match source.events.get(source.next) {
-            Some(SourceEvent::Record(t)) => Envelope::Record {
-                producer: source.id,
-                seq,
-                payload: t.clone(),
-            },
-            Some(SourceEvent::Seal(k)) => Envelope::Seal {
-                producer: source.id,
-                seq,
-                key: k.clone(),
-            },
+            Some(SourceEvent::Record(t)) => source.numbering.record(t.clone()),
+            Some(SourceEvent::Seal(k)) => source.numbering.seal(k.clone()),
             None => {
                 source.ended = true;
-                Envelope::End {
-                    producer: source.id,
-                    seq,
-                }
+                source.numbering.end()
             }
         };
         source.next += 1;
