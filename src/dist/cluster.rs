@@ -327,13 +327,14 @@ impl Cluster {
             .make(component)
             .map_err(|e| ClusterError(e.to_string()))?;
         let mut core = InstanceCore::with_producers(&self.topology, info, id, handler, &producers);
+        let mut inlet = Inlet::new(
+            self.stream.reader(self.stream.instance_subject(id)),
+            self.topology.describe(id),
+        );
         let mut run = InstanceRun {
-            reader: self.stream.reader(self.stream.instance_subject(id)),
-            links: LinkReceiver::new(),
             out: self.outbound(id),
             rng: routing_rng(self.topology.seed, id),
             started: Instant::now(),
-            stats: LinkStats::default(),
             dead_letters: Vec::new(),
             sent: BTreeMap::new(),
             record: self.record_outputs,
@@ -342,45 +343,23 @@ impl Cluster {
         };
         core.start();
         run.forward(&mut core, VecDeque::new()).await?;
-        let mut quiet = Instant::now();
-        while !(core.finished() && run.links.waiting() == 0) {
-            let Some(bytes) = run.reader.next(Duration::from_secs(1)).await? else {
-                if quiet.elapsed() > Duration::from_secs(10) {
-                    tracing::info!(instance = %self.topology.describe(id),
-                        waiting_frames = run.links.waiting(), gaps = ?run.links.gaps(),
-                        "still waiting for inputs");
-                    quiet = Instant::now();
-                }
-                continue;
-            };
-            quiet = Instant::now();
-            run.stats.frames_in += 1;
-            let frame = match decode(&bytes) {
-                Ok(f) => f,
-                Err(e) => {
-                    run.stats.malformed_frames += 1;
-                    tracing::warn!(instance = %self.topology.describe(id), error = %e,
-                        "malformed frame skipped");
-                    continue;
-                }
-            };
-            match run.links.offer(frame.from, frame.link_seq, frame.inbound) {
-                Offer::Duplicate => run.stats.duplicate_frames += 1,
-                Offer::Accepted(ready) => run.forward(&mut core, ready.into()).await?,
+        while !(core.finished() && inlet.waiting() == 0) {
+            if let Some(ready) = inlet.next().await? {
+                run.forward(&mut core, ready.into()).await?;
             }
         }
         run.out.publisher.flush().await?;
         core.shutdown(run.now());
         run.dead_letters.extend(core.take_dead_letters());
-        run.stats.frames_out = run.out.publisher.published();
-        run.stats.publish_retries = run.out.publisher.retries();
-        run.stats.already_stored = run.out.publisher.already_stored();
-        run.stats.reader_restarts = run.reader.restarts();
-        run.stats.recovered_positions = run.out.recovered;
+        let mut links = inlet.stats();
+        links.frames_out = run.out.publisher.published();
+        links.publish_retries = run.out.publisher.retries();
+        links.already_stored = run.out.publisher.already_stored();
+        links.recovered_positions = run.out.recovered;
         Ok(InstanceOutcome {
             snapshot: core.snapshot(run.now()),
             dead_letters: run.dead_letters,
-            links: run.stats,
+            links,
             sent: run.sent,
         })
     }
@@ -427,37 +406,86 @@ impl Cluster {
             .sink(sink)
             .ok_or_else(|| ClusterError(format!("no sink `{sink}`")))?;
         let mut collector = SinkCollector::new(self.topology.sink_producers(s).clone());
-        let mut reader = self.stream.reader(self.stream.sink_subject(s));
-        let mut links = LinkReceiver::new();
-        let mut stats = LinkStats::default();
-        while !(collector.finished() && links.waiting() == 0) {
-            let Some(bytes) = reader.next(Duration::from_secs(1)).await? else {
-                continue;
-            };
-            stats.frames_in += 1;
-            let frame = match decode(&bytes) {
-                Ok(f) => f,
-                Err(e) => {
-                    stats.malformed_frames += 1;
-                    tracing::warn!(sink, error = %e, "malformed frame skipped");
-                    continue;
-                }
-            };
-            match links.offer(frame.from, frame.link_seq, frame.inbound) {
-                Offer::Duplicate => stats.duplicate_frames += 1,
-                Offer::Accepted(ready) => {
-                    for inbound in ready {
-                        let Inbound::Direct { envelope, .. } = inbound else {
-                            stats.malformed_frames += 1;
-                            continue;
-                        };
-                        collector.deliver(envelope);
-                    }
+        let mut inlet = Inlet::new(
+            self.stream.reader(self.stream.sink_subject(s)),
+            format!("sink {sink}"),
+        );
+        while !(collector.finished() && inlet.waiting() == 0) {
+            for inbound in inlet.next().await?.unwrap_or_default() {
+                match inbound {
+                    Inbound::Direct { envelope, .. } => collector.deliver(envelope),
+                    Inbound::Ordered { .. } => inlet.stats.malformed_frames += 1,
                 }
             }
         }
-        stats.reader_restarts = reader.restarts();
-        Ok((collector, stats))
+        Ok((collector, inlet.stats()))
+    }
+}
+
+/// The receiving side of one destination: its subject read from the start
+/// of the run, frames decoded (malformed ones counted and skipped) and put
+/// back in link order, each delivered once.
+struct Inlet {
+    reader: Reader,
+    links: LinkReceiver,
+    stats: LinkStats,
+    name: String,
+    quiet_since: Instant,
+}
+
+impl Inlet {
+    fn new(reader: Reader, name: String) -> Inlet {
+        Inlet {
+            reader,
+            links: LinkReceiver::new(),
+            stats: LinkStats::default(),
+            name,
+            quiet_since: Instant::now(),
+        }
+    }
+
+    /// Frames held for a gap in their link.
+    fn waiting(&self) -> usize {
+        self.links.waiting()
+    }
+
+    /// The messages one frame made deliverable, in link order; `None` when
+    /// nothing arrived for a second (every ten quiet seconds, says what it
+    /// waits for).
+    async fn next(&mut self) -> Result<Option<Vec<Inbound>>, ClusterError> {
+        let Some(bytes) = self.reader.next(Duration::from_secs(1)).await? else {
+            if self.quiet_since.elapsed() > Duration::from_secs(10) {
+                tracing::info!(at = %self.name, waiting_frames = self.links.waiting(),
+                    gaps = ?self.links.gaps(), "still waiting for inputs");
+                self.quiet_since = Instant::now();
+            }
+            return Ok(None);
+        };
+        self.quiet_since = Instant::now();
+        self.stats.frames_in += 1;
+        let frame = match decode(&bytes) {
+            Ok(f) => f,
+            Err(e) => {
+                self.stats.malformed_frames += 1;
+                tracing::warn!(at = %self.name, error = %e, "malformed frame skipped");
+                return Ok(Some(Vec::new()));
+            }
+        };
+        match self.links.offer(frame.from, frame.link_seq, frame.inbound) {
+            Offer::Duplicate => {
+                self.stats.duplicate_frames += 1;
+                Ok(Some(Vec::new()))
+            }
+            Offer::Accepted(ready) => Ok(Some(ready)),
+        }
+    }
+
+    /// What crossed into this destination.
+    fn stats(&self) -> LinkStats {
+        LinkStats {
+            reader_restarts: self.reader.restarts(),
+            ..self.stats.clone()
+        }
     }
 }
 
@@ -579,12 +607,9 @@ impl Outbound {
 
 /// The state of one hosted instance's loop.
 struct InstanceRun {
-    reader: Reader,
-    links: LinkReceiver,
     out: Outbound,
     rng: ChaCha8Rng,
     started: Instant,
-    stats: LinkStats,
     dead_letters: Vec<DeadLetter>,
     sent: BTreeMap<String, Vec<Tuple>>,
     record: bool,
