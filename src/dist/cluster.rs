@@ -16,7 +16,7 @@
 //!
 //! - at-least-once: a frame is published until JetStream acknowledges it;
 //! - once, in order: each link (producer to destination) numbers its
-//!   frames, and the receiver's [`LinkReceiver`] delivers them in that order
+//!   frames, and the receiver's [`LinkReceiver`](super::LinkReceiver) delivers them in that order
 //!   and drops what it has delivered; the instance's own `(producer, seq)`
 //!   dedupe then applies as in one process;
 //! - crash and replay: a producer (or instance) that restarts sends the same
@@ -24,32 +24,33 @@
 //!   an instance rereads its inputs from the start of the run), and a
 //!   restarted producer of an ordered group asks the sequencer for the
 //!   positions its earlier incarnation was given
-//!   ([`Sequencer::recover`](crate::runtime::Sequencer::recover));
+//!   ([`Sequencer::recover`]);
 //! - reconnection: the NATS client reconnects by itself, publishes are
 //!   retried, readers resume after the last message they saw.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use blazes_core::{Analysis, Dataflow, Vote};
+use blazes_core::{Analysis, Dataflow};
 use rand_chacha::ChaCha8Rng;
 
 use super::config::SequencerConfig;
-use super::link::{LinkCounters, LinkReceiver, Offer};
+use super::inlet::Inlet;
+use super::masters::{Masters, independent_endpoint};
 use super::membership::ZooKeeperMembership;
+use super::outbound::Outbound;
 use super::retry::RetryPolicy;
-use super::transport::{Publisher, Reader, RunStream, TransportError};
-use super::wire::{Frame, decode, encode};
+use super::transport::{RunStream, TransportError};
 use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
 use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::plan::InputMode;
-use crate::runtime::router::{Destination, Routed, route, route_sends};
+use crate::runtime::router::{Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::Sequencer;
 use crate::runtime::sink::SinkCollector;
-use crate::runtime::topology::{NodeRef, StreamTarget, Topology};
+use crate::runtime::topology::{StreamTarget, Topology};
 use crate::runtime::{Deployment, Factories, InstanceCore};
 use crate::tuple::Tuple;
 
@@ -261,18 +262,15 @@ impl Cluster {
     }
 
     fn outbound(&self, me: ProducerId) -> Outbound {
-        Outbound {
+        Outbound::new(
             me,
-            topology: self.topology.clone(),
-            stream: self.stream.clone(),
-            publisher: self.stream.publisher(self.config.publish_window),
-            links: LinkCounters::new(),
-            sequencer: self.sequencer.clone(),
-            run: self.config.run.clone(),
-            recovering: vec![true; self.topology.groups.len()],
-            recovered: 0,
-            masters: Masters::new(self.membership.clone(), self.config.membership_wait),
-        }
+            self.topology.clone(),
+            &self.stream,
+            self.config.publish_window,
+            self.sequencer.clone(),
+            &self.config.run,
+            Masters::new(self.membership.clone(), self.config.membership_wait),
+        )
     }
 
     /// Producer `index` of source `source`, registered with the membership
@@ -348,14 +346,16 @@ impl Cluster {
                 run.forward(&mut core, ready.into()).await?;
             }
         }
-        run.out.publisher.flush().await?;
+        let sent = run.out.flush().await?;
         core.shutdown(run.now());
         run.dead_letters.extend(core.take_dead_letters());
-        let mut links = inlet.stats();
-        links.frames_out = run.out.publisher.published();
-        links.publish_retries = run.out.publisher.retries();
-        links.already_stored = run.out.publisher.already_stored();
-        links.recovered_positions = run.out.recovered;
+        let links = LinkStats {
+            frames_out: sent.frames_out,
+            publish_retries: sent.publish_retries,
+            already_stored: sent.already_stored,
+            recovered_positions: sent.recovered_positions,
+            ..inlet.stats()
+        };
         Ok(InstanceOutcome {
             snapshot: core.snapshot(run.now()),
             dead_letters: run.dead_letters,
@@ -422,189 +422,6 @@ impl Cluster {
     }
 }
 
-/// The receiving side of one destination: its subject read from the start
-/// of the run, frames decoded (malformed ones counted and skipped) and put
-/// back in link order, each delivered once.
-struct Inlet {
-    reader: Reader,
-    links: LinkReceiver,
-    stats: LinkStats,
-    name: String,
-    quiet_since: Instant,
-}
-
-impl Inlet {
-    fn new(reader: Reader, name: String) -> Inlet {
-        Inlet {
-            reader,
-            links: LinkReceiver::new(),
-            stats: LinkStats::default(),
-            name,
-            quiet_since: Instant::now(),
-        }
-    }
-
-    /// Frames held for a gap in their link.
-    fn waiting(&self) -> usize {
-        self.links.waiting()
-    }
-
-    /// The messages one frame made deliverable, in link order; `None` when
-    /// nothing arrived for a second (every ten quiet seconds, says what it
-    /// waits for).
-    async fn next(&mut self) -> Result<Option<Vec<Inbound>>, ClusterError> {
-        let Some(bytes) = self.reader.next(Duration::from_secs(1)).await? else {
-            if self.quiet_since.elapsed() > Duration::from_secs(10) {
-                tracing::info!(at = %self.name, waiting_frames = self.links.waiting(),
-                    gaps = ?self.links.gaps(), "still waiting for inputs");
-                self.quiet_since = Instant::now();
-            }
-            return Ok(None);
-        };
-        self.quiet_since = Instant::now();
-        self.stats.frames_in += 1;
-        let frame = match decode(&bytes) {
-            Ok(f) => f,
-            Err(e) => {
-                self.stats.malformed_frames += 1;
-                tracing::warn!(at = %self.name, error = %e, "malformed frame skipped");
-                return Ok(Some(Vec::new()));
-            }
-        };
-        match self.links.offer(frame.from, frame.link_seq, frame.inbound) {
-            Offer::Duplicate => {
-                self.stats.duplicate_frames += 1;
-                Ok(Some(Vec::new()))
-            }
-            Offer::Accepted(ready) => Ok(Some(ready)),
-        }
-    }
-
-    /// What crossed into this destination.
-    fn stats(&self) -> LinkStats {
-        LinkStats {
-            reader_restarts: self.reader.restarts(),
-            ..self.stats.clone()
-        }
-    }
-}
-
-/// The sending side of one producer: link numbering, ordering, publishing.
-struct Outbound {
-    me: ProducerId,
-    topology: Arc<Topology>,
-    stream: RunStream,
-    publisher: Publisher,
-    links: LinkCounters<String>,
-    sequencer: Arc<dyn Sequencer>,
-    run: String,
-    /// Per ordered group: still asking for positions an earlier incarnation
-    /// may have had (until the sequencer gives a fresh one).
-    recovering: Vec<bool>,
-    recovered: u64,
-    masters: Masters,
-}
-
-impl Outbound {
-    async fn publish(&mut self, subject: String, inbound: Inbound) -> Result<(), ClusterError> {
-        let link_seq = self.links.next(&subject);
-        let frame = Frame {
-            from: self.me,
-            link_seq,
-            inbound,
-        };
-        let id = format!("{}.{subject}.{link_seq}", self.me.0);
-        self.publisher
-            .send(subject, id, encode(&frame))
-            .await
-            .map_err(ClusterError::from)
-    }
-
-    /// Sends one routed message.
-    async fn send(&mut self, routed: Routed) -> Result<(), ClusterError> {
-        match routed.to {
-            Destination::Instance(p) => {
-                if let Envelope::Seal { key, .. } = &routed.envelope
-                    && let Some(endpoint) = independent_endpoint(&self.topology, p, routed.input)
-                {
-                    let master = self.masters.claim(&endpoint, key, self.me).await?;
-                    if master != self.me {
-                        return Err(ClusterError(format!(
-                            "partition {key} of `{endpoint}` is mastered by {}: {} cannot seal it \
-                             (an independent stream has one producer per partition)",
-                            self.topology.describe(master),
-                            self.topology.describe(self.me)
-                        )));
-                    }
-                }
-                let subject = self.stream.instance_subject(p);
-                self.publish(
-                    subject,
-                    Inbound::Direct {
-                        input: routed.input,
-                        envelope: routed.envelope,
-                    },
-                )
-                .await
-            }
-            Destination::Sink(s) => {
-                let subject = self.stream.sink_subject(s);
-                self.publish(
-                    subject,
-                    Inbound::Direct {
-                        input: 0,
-                        envelope: routed.envelope,
-                    },
-                )
-                .await
-            }
-            Destination::Group(g) => {
-                let Some(group) = self.topology.groups.get(g) else {
-                    return Err(ClusterError(format!("no ordered group {g}")));
-                };
-                let name = format!("{}.{}", self.run, group.name);
-                let (producer, seq) = (routed.envelope.producer(), routed.envelope.seq());
-                let position = if self.recovering[g] {
-                    let r = self
-                        .sequencer
-                        .recover(&name, producer, seq)
-                        .await
-                        .map_err(|e| ClusterError(e.to_string()))?;
-                    if r.replay {
-                        self.recovered += 1;
-                    } else {
-                        self.recovering[g] = false;
-                    }
-                    Some(r.position)
-                } else {
-                    self.sequencer
-                        .assign(&name, producer, seq)
-                        .await
-                        .map_err(|e| ClusterError(e.to_string()))?
-                };
-                // `None`: already ordered and delivered by this incarnation.
-                let Some(position) = position else {
-                    return Ok(());
-                };
-                let members = group.members.clone();
-                for m in members {
-                    let subject = self.stream.instance_subject(m);
-                    self.publish(
-                        subject,
-                        Inbound::Ordered {
-                            position,
-                            input: routed.input,
-                            envelope: routed.envelope.clone(),
-                        },
-                    )
-                    .await?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
 /// The state of one hosted instance's loop.
 struct InstanceRun {
     out: Outbound,
@@ -646,7 +463,7 @@ impl InstanceRun {
                 }
             }
             route_sends(
-                &self.out.topology.clone(),
+                &self.out.topology().clone(),
                 core.id(),
                 sends,
                 &mut self.rng,
@@ -666,7 +483,7 @@ impl InstanceRun {
                 envelope: Envelope::Seal { producer, key, .. },
             } = &message
                 && self.masters.enabled()
-                && let Some(endpoint) = independent_endpoint(&self.out.topology, core.id(), *input)
+                && let Some(endpoint) = independent_endpoint(self.out.topology(), core.id(), *input)
             {
                 let master = self.masters.master(&endpoint, key).await?;
                 if master != Some(*producer) {
@@ -700,7 +517,7 @@ impl SourceProducer {
 
     async fn send_envelope(&mut self, envelope: Envelope) -> Result<(), ClusterError> {
         self.routed.clear();
-        let topology = self.out.topology.clone();
+        let topology = self.out.topology().clone();
         route(
             &topology,
             self.numbering.producer(),
@@ -731,116 +548,6 @@ impl SourceProducer {
     pub async fn close(mut self) -> Result<LinkStats, ClusterError> {
         let envelope = self.numbering.end();
         self.send_envelope(envelope).await?;
-        self.out.publisher.flush().await?;
-        Ok(LinkStats {
-            frames_out: self.out.publisher.published(),
-            publish_retries: self.out.publisher.retries(),
-            already_stored: self.out.publisher.already_stored(),
-            recovered_positions: self.out.recovered,
-            ..LinkStats::default()
-        })
-    }
-}
-
-/// The endpoint (`Component.input`) of `input` of `instance` when a seal
-/// buffer with an independent vote guards it: one producer, the partition's
-/// master, seals each partition.
-fn independent_endpoint(
-    topology: &Topology,
-    instance: ProducerId,
-    input: InputId,
-) -> Option<String> {
-    let Some(NodeRef::Instance { component, .. }) = topology.node(instance) else {
-        return None;
-    };
-    let info = topology.components.get(component)?;
-    let InputMode::Sealed { buffer } = info.plan.inputs.get(input)? else {
-        return None;
-    };
-    if info.plan.seals.get(*buffer)?.vote != Vote::Independent {
-        return None;
-    }
-    Some(format!("{}.{}", info.name, info.inputs.get(input)?))
-}
-
-/// The masters of independent partitions, from ZooKeeper: claimed by the
-/// producer that seals first, looked up once per partition by consumers
-/// (the paper's one ZooKeeper call per campaign). Without membership, every
-/// member may seal (the deployment's view).
-struct Masters {
-    membership: Option<Arc<ZooKeeperMembership>>,
-    wait: Duration,
-    known: HashMap<(String, Tuple), ProducerId>,
-}
-
-impl Masters {
-    fn new(membership: Option<Arc<ZooKeeperMembership>>, wait: Duration) -> Masters {
-        Masters {
-            membership,
-            wait,
-            known: HashMap::new(),
-        }
-    }
-
-    /// True when masters are kept in ZooKeeper.
-    fn enabled(&self) -> bool {
-        self.membership.is_some()
-    }
-
-    /// Claims the partition for `me`; answers its master (`me` unless
-    /// another producer claimed it first).
-    async fn claim(
-        &mut self,
-        endpoint: &str,
-        key: &Tuple,
-        me: ProducerId,
-    ) -> Result<ProducerId, ClusterError> {
-        let Some(membership) = &self.membership else {
-            return Ok(me);
-        };
-        let slot = (endpoint.to_string(), key.clone());
-        if let Some(master) = self.known.get(&slot) {
-            return Ok(*master);
-        }
-        let master = membership
-            .claim_partition(endpoint, &key.to_string(), me)
-            .await
-            .map_err(|e| ClusterError(e.to_string()))?;
-        self.known.insert(slot, master);
-        Ok(master)
-    }
-
-    /// The partition's master, or `None` when no producer claimed it within
-    /// the wait (a claim may reach this client late). Without membership
-    /// there is no master to check: every member may seal.
-    async fn master(
-        &mut self,
-        endpoint: &str,
-        key: &Tuple,
-    ) -> Result<Option<ProducerId>, ClusterError> {
-        let Some(membership) = &self.membership else {
-            return Ok(None);
-        };
-        let slot = (endpoint.to_string(), key.clone());
-        if let Some(master) = self.known.get(&slot) {
-            return Ok(Some(*master));
-        }
-        let start = Instant::now();
-        let mut pause = Duration::from_millis(20);
-        loop {
-            let found = membership
-                .master_of(endpoint, &key.to_string())
-                .await
-                .map_err(|e| ClusterError(e.to_string()))?;
-            if let Some(master) = found {
-                self.known.insert(slot, master);
-                return Ok(Some(master));
-            }
-            if start.elapsed() + pause > self.wait {
-                return Ok(None);
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(500));
-        }
+        self.out.flush().await
     }
 }

@@ -38,10 +38,13 @@
 
 pub mod cluster;
 pub mod config;
+mod inlet;
 pub mod jetstream;
 pub mod link;
+mod masters;
 pub mod membership;
 pub mod names;
+mod outbound;
 pub mod retry;
 mod token;
 pub mod transport;

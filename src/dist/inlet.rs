@@ -1,0 +1,76 @@
+//! The receiving side of a destination across processes.
+
+use std::time::{Duration, Instant};
+
+use super::cluster::{ClusterError, LinkStats};
+use super::link::{LinkReceiver, Offer};
+use super::transport::Reader;
+use super::wire::decode;
+use crate::runtime::envelope::Inbound;
+
+/// The receiving side of one destination: its subject read from the start
+/// of the run, frames decoded (malformed ones counted and skipped) and put
+/// back in link order, each delivered once.
+pub(crate) struct Inlet {
+    reader: Reader,
+    links: LinkReceiver,
+    pub(crate) stats: LinkStats,
+    name: String,
+    quiet_since: Instant,
+}
+
+impl Inlet {
+    pub(crate) fn new(reader: Reader, name: String) -> Inlet {
+        Inlet {
+            reader,
+            links: LinkReceiver::new(),
+            stats: LinkStats::default(),
+            name,
+            quiet_since: Instant::now(),
+        }
+    }
+
+    /// Frames held for a gap in their link.
+    pub(crate) fn waiting(&self) -> usize {
+        self.links.waiting()
+    }
+
+    /// The messages one frame made deliverable, in link order; `None` when
+    /// nothing arrived for a second (every ten quiet seconds, says what it
+    /// waits for).
+    pub(crate) async fn next(&mut self) -> Result<Option<Vec<Inbound>>, ClusterError> {
+        let Some(bytes) = self.reader.next(Duration::from_secs(1)).await? else {
+            if self.quiet_since.elapsed() > Duration::from_secs(10) {
+                tracing::info!(at = %self.name, waiting_frames = self.links.waiting(),
+                    gaps = ?self.links.gaps(), "still waiting for inputs");
+                self.quiet_since = Instant::now();
+            }
+            return Ok(None);
+        };
+        self.quiet_since = Instant::now();
+        self.stats.frames_in += 1;
+        let frame = match decode(&bytes) {
+            Ok(f) => f,
+            Err(e) => {
+                self.stats.malformed_frames += 1;
+                tracing::warn!(at = %self.name, error = %e, "malformed frame skipped");
+                return Ok(Some(Vec::new()));
+            }
+        };
+        match self.links.offer(frame.from, frame.link_seq, frame.inbound) {
+            Offer::Duplicate => {
+                self.stats.duplicate_frames += 1;
+                Ok(Some(Vec::new()))
+            }
+            Offer::Accepted(ready) => Ok(Some(ready)),
+        }
+    }
+
+    /// What crossed into this destination.
+    pub(crate) fn stats(&self) -> LinkStats {
+        LinkStats {
+            reader_restarts: self.reader.restarts(),
+            ..self.stats.clone()
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The sending side of a producer across processes: link numbering,
+//! ordering through the sequencer (recovering positions after a restart),
+//! the master check of independent seals, publishing.
+
+use std::sync::Arc;
+
+use super::cluster::{ClusterError, LinkStats};
+use super::link::LinkCounters;
+use super::masters::{Masters, independent_endpoint};
+use super::transport::{Publisher, RunStream};
+use super::wire::{Frame, encode};
+use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::router::{Destination, Routed};
+use crate::runtime::sequencer::Sequencer;
+use crate::runtime::topology::Topology;
+
+/// The sending side of one producer: link numbering, ordering, publishing.
+pub(crate) struct Outbound {
+    me: ProducerId,
+    topology: Arc<Topology>,
+    stream: RunStream,
+    publisher: Publisher,
+    links: LinkCounters<String>,
+    sequencer: Arc<dyn Sequencer>,
+    run: String,
+    /// Per ordered group: still asking for positions an earlier incarnation
+    /// may have had (until the sequencer gives a fresh one).
+    recovering: Vec<bool>,
+    recovered: u64,
+    masters: Masters,
+}
+
+impl Outbound {
+    /// The sending side of producer `me` of run `run`.
+    pub(crate) fn new(
+        me: ProducerId,
+        topology: Arc<Topology>,
+        stream: &RunStream,
+        window: usize,
+        sequencer: Arc<dyn Sequencer>,
+        run: &str,
+        masters: Masters,
+    ) -> Outbound {
+        Outbound {
+            me,
+            recovering: vec![true; topology.groups.len()],
+            topology,
+            stream: stream.clone(),
+            publisher: stream.publisher(window),
+            links: LinkCounters::new(),
+            sequencer,
+            run: run.to_string(),
+            recovered: 0,
+            masters,
+        }
+    }
+
+    /// The deployed topology.
+    pub(crate) fn topology(&self) -> &Arc<Topology> {
+        &self.topology
+    }
+
+    /// Waits until JetStream holds everything sent, and says what was sent.
+    pub(crate) async fn flush(&mut self) -> Result<LinkStats, ClusterError> {
+        self.publisher.flush().await?;
+        Ok(LinkStats {
+            frames_out: self.publisher.published(),
+            publish_retries: self.publisher.retries(),
+            already_stored: self.publisher.already_stored(),
+            recovered_positions: self.recovered,
+            ..LinkStats::default()
+        })
+    }
+
+    async fn publish(&mut self, subject: String, inbound: Inbound) -> Result<(), ClusterError> {
+        let link_seq = self.links.next(&subject);
+        let frame = Frame {
+            from: self.me,
+            link_seq,
+            inbound,
+        };
+        let id = format!("{}.{subject}.{link_seq}", self.me.0);
+        self.publisher
+            .send(subject, id, encode(&frame))
+            .await
+            .map_err(ClusterError::from)
+    }
+
+    /// Sends one routed message.
+    pub(crate) async fn send(&mut self, routed: Routed) -> Result<(), ClusterError> {
+        match routed.to {
+            Destination::Instance(p) => {
+                if let Envelope::Seal { key, .. } = &routed.envelope
+                    && let Some(endpoint) = independent_endpoint(&self.topology, p, routed.input)
+                {
+                    let master = self.masters.claim(&endpoint, key, self.me).await?;
+                    if master != self.me {
+                        return Err(ClusterError(format!(
+                            "partition {key} of `{endpoint}` is mastered by {}: {} cannot seal it \
+                             (an independent stream has one producer per partition)",
+                            self.topology.describe(master),
+                            self.topology.describe(self.me)
+                        )));
+                    }
+                }
+                let subject = self.stream.instance_subject(p);
+                self.publish(
+                    subject,
+                    Inbound::Direct {
+                        input: routed.input,
+                        envelope: routed.envelope,
+                    },
+                )
+                .await
+            }
+            Destination::Sink(s) => {
+                let subject = self.stream.sink_subject(s);
+                self.publish(
+                    subject,
+                    Inbound::Direct {
+                        input: 0,
+                        envelope: routed.envelope,
+                    },
+                )
+                .await
+            }
+            Destination::Group(g) => {
+                let Some(group) = self.topology.groups.get(g) else {
+                    return Err(ClusterError(format!("no ordered group {g}")));
+                };
+                let name = format!("{}.{}", self.run, group.name);
+                let (producer, seq) = (routed.envelope.producer(), routed.envelope.seq());
+                let position = if self.recovering[g] {
+                    let r = self
+                        .sequencer
+                        .recover(&name, producer, seq)
+                        .await
+                        .map_err(|e| ClusterError(e.to_string()))?;
+                    if r.replay {
+                        self.recovered += 1;
+                    } else {
+                        self.recovering[g] = false;
+                    }
+                    Some(r.position)
+                } else {
+                    self.sequencer
+                        .assign(&name, producer, seq)
+                        .await
+                        .map_err(|e| ClusterError(e.to_string()))?
+                };
+                // `None`: already ordered and delivered by this incarnation.
+                let Some(position) = position else {
+                    return Ok(());
+                };
+                let members = group.members.clone();
+                for m in members {
+                    let subject = self.stream.instance_subject(m);
+                    self.publish(
+                        subject,
+                        Inbound::Ordered {
+                            position,
+                            input: routed.input,
+                            envelope: routed.envelope.clone(),
+                        },
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
