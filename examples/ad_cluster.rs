@@ -15,18 +15,26 @@
 //! ```
 //!
 //! Every process prints one JSON line at the end (its counters and, for the
-//! reports and the cache, the answers); ad servers print a line per sealed
-//! campaign, so a test can kill one in the middle of a partition.
+//! reports and the cache, the answers, and its timings: `elapsed_ms` since
+//! the process started, and wall-clock instants in milliseconds since the
+//! Unix epoch, so that a driver can line processes up); ad servers print a
+//! line per sealed campaign, so a test can kill one in the middle of a
+//! partition.
+//!
+//! `--strategy` runs one of the evaluation's four ad-reporting strategies
+//! (CAMPAIGN: `seal`, `independent-seal`, `ordered`, `uncoordinated`)
+//! instead of `--query`; `ad-server --pause-ms-per-batch` sleeps after each
+//! batch of `--batch` clicks, like the paper's workload (benches/cluster.rs).
 
 #[allow(dead_code)] // shared with the tests and the evaluation benchmark
 #[path = "support/ad_network_job.rs"]
 mod job;
 
 use std::io::Write;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use blazes::dist::{Cluster, ClusterConfig, InstanceOutcome, LinkStats, SequencerConfig};
-use blazes::runtime::Deployment;
+use blazes::runtime::{CoordinationMode, Deployment};
 use blazes::{Tuple, Value};
 use clap::{Parser, Subcommand};
 use job::{Query, Run, Shape};
@@ -44,6 +52,9 @@ struct Args {
     /// The continuous query of the reporting servers.
     #[arg(long, value_enum, default_value_t = Query::Campaign)]
     query: Query,
+    /// One of the evaluation's CAMPAIGN strategies instead of `--query`.
+    #[arg(long, value_enum)]
+    strategy: Option<Strategy>,
     /// The ordering service: embedded, zookeeper://H:P[/ROOT], jetstream://H:P.
     #[arg(long, default_value = "embedded")]
     sequencer: String,
@@ -84,6 +95,10 @@ enum Role {
         /// Pause after each click, in milliseconds.
         #[arg(long, default_value_t = 0)]
         pace_ms: u64,
+        /// Pause after each batch of `--batch` clicks (and its seal), in
+        /// milliseconds.
+        #[arg(long, default_value_t = 0)]
+        pause_ms_per_batch: u64,
     },
     /// Runs one Report replica.
     Report {
@@ -95,13 +110,62 @@ enum Role {
     Cache,
 }
 
+/// The evaluation's ad-reporting strategies (§VIII-B), all on CAMPAIGN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Strategy {
+    /// Clicks sealed on campaign by every ad server.
+    Seal,
+    /// Each campaign sealed by the one ad server mastering it.
+    IndependentSeal,
+    /// Unsealed clicks, ordered through the sequencer at Report.
+    Ordered,
+    /// No coordination at all (the plan ignored).
+    Uncoordinated,
+}
+
+impl From<Strategy> for Run {
+    fn from(strategy: Strategy) -> Run {
+        match strategy {
+            Strategy::Seal => Run::Seal,
+            Strategy::IndependentSeal => Run::IndependentSeal,
+            Strategy::Ordered => Run::Ordered,
+            Strategy::Uncoordinated => Run::Uncoordinated,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+fn unix_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default()
+}
+
+/// When the process started, on both clocks.
+#[derive(Clone, Copy)]
+struct Clock {
+    start: Instant,
+    start_unix_ms: u128,
+}
+
+impl Clock {
+    fn elapsed_ms(&self) -> f64 {
+        self.start.elapsed().as_secs_f64() * 1000.0
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let clock = Clock {
+        start: Instant::now(),
+        start_unix_ms: unix_ms(),
+    };
     let args = Args::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(run(args))
+    runtime.block_on(run(args, clock))
 }
 
 fn shape(args: &Args) -> Shape {
@@ -113,14 +177,17 @@ fn shape(args: &Args) -> Shape {
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let query = Run::Query(args.query);
+async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>> {
+    let query = args.strategy.map_or(Run::Query(args.query), Run::from);
     let (dataflow, analysis, factories) = query.job();
-    let deployment = Deployment::new()
+    let mut deployment = Deployment::new()
         .instances("Report", args.replicas)
         .instances("Cache", 1)
         .source_producers("clicks", args.ad_servers)
         .seed(7);
+    if query == Run::Uncoordinated {
+        deployment = deployment.coordination(CoordinationMode::Off);
+    }
     let mut config = ClusterConfig::new(&args.nats, &args.run);
     config.sequencer = args.sequencer.parse::<SequencerConfig>()?;
     config.membership = args.membership.clone();
@@ -128,11 +195,26 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config)
         .await?
         .record_outputs(true);
+    let connected_unix_ms = unix_ms();
     let shape = shape(&args);
-    let line = match args.role {
-        Role::AdServer { index, pace_ms } => {
-            let stats = ad_server(&cluster, &shape, query, index, pace_ms).await?;
-            json!({ "role": "ad-server", "index": index, "links": links(&stats) })
+    let mut line = match args.role {
+        Role::AdServer {
+            index,
+            pace_ms,
+            pause_ms_per_batch,
+        } => {
+            let pace = Pace {
+                per_click: Duration::from_millis(pace_ms),
+                per_batch: Duration::from_millis(pause_ms_per_batch),
+            };
+            let sent = ad_server(&cluster, &shape, query, index, pace).await?;
+            json!({
+                "role": "ad-server",
+                "index": index,
+                "links": links(&sent.stats),
+                "first_click_unix_ms": sent.first_click_unix_ms,
+                "last_click_unix_ms": sent.last_click_unix_ms,
+            })
         }
         Role::Report { index } => {
             let outcome = cluster.run_instance("Report", index).await?;
@@ -144,7 +226,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Role::Cache => {
             let requests = async {
                 let mut analyst = cluster.source("requests", 0).await?;
-                for request in shape.requests(false) {
+                for request in shape.requests(query.independent()) {
                     analyst.send(request).await?;
                 }
                 analyst.close().await
@@ -165,8 +247,28 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             })
         }
     };
+    line["started_unix_ms"] = json!(clock.start_unix_ms);
+    line["connected_unix_ms"] = json!(connected_unix_ms);
+    line["finished_unix_ms"] = json!(unix_ms());
+    line["elapsed_ms"] = json!(clock.elapsed_ms());
     println!("{line}");
     Ok(())
+}
+
+/// How an ad server paces its clicks.
+#[derive(Clone, Copy)]
+struct Pace {
+    /// Pause after each click.
+    per_click: Duration,
+    /// Pause after each batch (and its seal).
+    per_batch: Duration,
+}
+
+/// What an ad server sent, and when.
+struct Sent {
+    stats: LinkStats,
+    first_click_unix_ms: Option<u128>,
+    last_click_unix_ms: Option<u128>,
 }
 
 /// Sends ad server `index`'s clicks campaign by campaign, sealing each
@@ -176,20 +278,26 @@ async fn ad_server(
     shape: &Shape,
     query: Run,
     index: usize,
-    pace_ms: u64,
-) -> Result<LinkStats, Box<dyn std::error::Error>> {
+    pace: Pace,
+) -> Result<Sent, Box<dyn std::error::Error>> {
     let mut producer = cluster.source("clicks", index).await?;
     let mut stdout = std::io::stdout();
+    let independent = query.independent();
+    let mut first_click_unix_ms = None;
+    let mut last_click_unix_ms = None;
     for b in 0..shape.batches() {
-        let campaign = shape.campaign(index, b, false);
-        for (k, click) in shape.batch_clicks(index, b, false).into_iter().enumerate() {
+        let campaign = shape.campaign(index, b, independent);
+        let clicks = shape.batch_clicks(index, b, independent);
+        for (k, click) in clicks.into_iter().enumerate() {
+            first_click_unix_ms.get_or_insert_with(unix_ms);
             producer.send(click).await?;
+            last_click_unix_ms = Some(unix_ms());
             if k == shape.batch / 2 {
                 writeln!(stdout, "campaign {campaign} half sent")?;
                 stdout.flush()?;
             }
-            if pace_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(pace_ms)).await;
+            if !pace.per_click.is_zero() {
+                tokio::time::sleep(pace.per_click).await;
             }
         }
         if let Some(key) = query.seal_key() {
@@ -197,8 +305,15 @@ async fn ad_server(
             writeln!(stdout, "campaign {campaign} sealed")?;
             stdout.flush()?;
         }
+        if !pace.per_batch.is_zero() {
+            tokio::time::sleep(pace.per_batch).await;
+        }
     }
-    Ok(producer.close().await?)
+    Ok(Sent {
+        stats: producer.close().await?,
+        first_click_unix_ms,
+        last_click_unix_ms,
+    })
 }
 
 fn tuple(t: &Tuple) -> Json {

@@ -1,0 +1,630 @@
+//! The ad-reporting evaluation of the paper (§VIII-B, Figures 12-14) ACROSS
+//! PROCESSES: every ad server, each of the two Report replicas and the cache
+//! is its own process of `examples/ad_cluster.rs`, and they exchange their
+//! streams over one `nats-server -js` that the bench starts on loopback,
+//! with one ZooKeeper server beside it (both stopped, by pid, when it ends).
+//!
+//! For 5 and 10 ad servers (1,000 clicks each, in batches of 50 with a
+//! 20 ms pause after each batch, as in `benches/evaluation`, and again
+//! with no pause, to measure capacity rather than the paced load) it runs:
+//! uncoordinated; seal and independent seal, their producers learned from
+//! ZooKeeper; ordered, the total order assigned by ZooKeeper; ordered, the
+//! total order assigned by JetStream on the same NATS server (default
+//! sync). Each run has a fresh run id; three repetitions, interleaved, and
+//! the median is reported.
+//!
+//! Two times per run:
+//! - `wall`: from spawning the first process to the cache's exit (process
+//!   start-up, connecting to NATS and ZooKeeper, included);
+//! - `from_first_click`: from the first click any ad server sent to the
+//!   cache's end (its last line's clock), which leaves process start-up out.
+//!
+//! Every run is checked from the processes' JSON lines: each Report replica
+//! processed every click and request once, and, for every strategy but
+//! uncoordinated, the two replicas' answers are equal.
+//!
+//! `cargo bench --bench cluster` writes `bench-results/cluster.json` and
+//! prints it. `-- quick` runs one repetition of 200 clicks per ad server.
+
+#[allow(unused_imports)]
+#[path = "../tests/support_servers/mod.rs"]
+mod support_servers;
+
+#[allow(dead_code)]
+#[path = "../examples/support/ad_network_job.rs"]
+mod job;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use job::Shape;
+use serde_json::{Value as Json, json};
+use support_servers::{Nats, ZooKeeper};
+
+/// Ad server counts, as in Figures 12 and 13.
+const AD_SERVERS: [usize; 2] = [5, 10];
+/// Report replicas.
+const REPLICAS: usize = 2;
+/// Click records per ad server.
+const CLICKS: usize = 1_000;
+/// Clicks per batch (one campaign per batch).
+const BATCH: usize = 50;
+/// Distinct ads.
+const ADS: i64 = 10;
+/// The pauses after each batch, in milliseconds: the paper's paced
+/// workload (20 ms, as in benches/evaluation), then the same clicks sent as
+/// fast as each ad server can (0), which measures capacity rather than a
+/// paced load that seal and uncoordinated keep up with.
+const PAUSES_MS: [u64; 2] = [20, 0];
+/// Repetitions of each configuration (the median is reported).
+const REPETITIONS: usize = 3;
+/// How long one run may take before it is killed and counted as failed.
+const RUN_LIMIT: Duration = Duration::from_secs(300);
+
+/// A coordination strategy and the service behind it.
+#[derive(Clone, Copy)]
+struct Strategy {
+    /// The name in the results.
+    name: &'static str,
+    /// The example's `--strategy`.
+    arg: &'static str,
+    /// Where the order comes from, if ordered.
+    sequencer: Sequencer,
+    /// Whether the sealed clicks' producers come from ZooKeeper.
+    membership: bool,
+}
+
+/// The ordering service of an ordered run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sequencer {
+    /// Not ordered.
+    None,
+    /// ZooKeeper sequential znodes.
+    ZooKeeper,
+    /// JetStream stream sequences on the NATS server carrying the streams.
+    JetStream,
+}
+
+const STRATEGIES: [Strategy; 5] = [
+    Strategy {
+        name: "uncoordinated",
+        arg: "uncoordinated",
+        sequencer: Sequencer::None,
+        membership: false,
+    },
+    Strategy {
+        name: "seal",
+        arg: "seal",
+        sequencer: Sequencer::None,
+        membership: true,
+    },
+    Strategy {
+        name: "independent seal",
+        arg: "independent-seal",
+        sequencer: Sequencer::None,
+        membership: true,
+    },
+    Strategy {
+        name: "ordered (ZooKeeper)",
+        arg: "ordered",
+        sequencer: Sequencer::ZooKeeper,
+        membership: false,
+    },
+    Strategy {
+        name: "ordered (JetStream, default sync)",
+        arg: "ordered",
+        sequencer: Sequencer::JetStream,
+        membership: false,
+    },
+];
+
+/// Milliseconds since the Unix epoch.
+fn unix_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or_default()
+}
+
+/// The machine's load averages (1, 5, 15 minutes), from /proc/loadavg.
+fn load_average() -> Json {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let loads: Vec<f64> = text
+        .split_whitespace()
+        .take(3)
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    json!(loads)
+}
+
+/// Builds the example in release with the cargo running this bench, and
+/// returns its path.
+fn build_example() -> PathBuf {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-q", "--release", "--example", "ad_cluster"])
+        .arg("--manifest-path")
+        .arg(manifest)
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "building examples/ad_cluster.rs failed");
+    let exe = std::env::current_exe().expect("bench binary path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory");
+    let path = dir.join("examples").join("ad_cluster");
+    assert!(path.exists(), "{} is missing", path.display());
+    path
+}
+
+/// A spawned process, its stdout drained by a thread.
+struct Proc {
+    name: String,
+    child: Child,
+    stdout: Option<JoinHandle<String>>,
+    exited: Option<Instant>,
+}
+
+impl Proc {
+    fn spawn(mut command: Command, name: &str, logs: &Path) -> Proc {
+        let err = std::fs::File::create(logs.join(format!("{name}.log"))).expect("log file");
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(err)
+            .spawn()
+            .expect("start the example");
+        let mut out = child.stdout.take().expect("piped stdout");
+        let stdout = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = out.read_to_string(&mut text);
+            text
+        });
+        Proc {
+            name: name.to_string(),
+            child,
+            stdout: Some(stdout),
+            exited: None,
+        }
+    }
+
+    /// Its last stdout line, parsed, once it has exited successfully.
+    fn last_line(&mut self, logs: &Path) -> Result<Json, String> {
+        let status = self.child.wait().map_err(|e| e.to_string())?;
+        let text = self
+            .stdout
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        let log =
+            std::fs::read_to_string(logs.join(format!("{}.log", self.name))).unwrap_or_default();
+        if !status.success() {
+            let tail: String = log.lines().rev().take(20).collect::<Vec<_>>().join("\n");
+            return Err(format!("{} failed ({status}): {tail}", self.name));
+        }
+        let line = text.lines().last().unwrap_or_default();
+        serde_json::from_str(line).map_err(|e| format!("{}: `{line}`: {e}", self.name))
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.exited.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The servers of the whole bench.
+struct Servers {
+    nats: Nats,
+    zk: ZooKeeper,
+    example: PathBuf,
+}
+
+/// One run's measurements.
+struct Measured {
+    wall_s: f64,
+    from_first_click_s: f64,
+    startup_s: f64,
+    correct: bool,
+    replicas_agree: bool,
+    true_counts: bool,
+    processed: Vec<i64>,
+    expected_processed: i64,
+    problems: Vec<String>,
+    timeline: Json,
+    cache_answers: usize,
+    requests: usize,
+}
+
+fn ints(v: &Json, key: &str) -> Option<f64> {
+    v.get(key).and_then(Json::as_f64)
+}
+
+fn canonical(values: &Json) -> Vec<String> {
+    let mut out: Vec<String> = values
+        .as_array()
+        .map(|a| a.iter().map(Json::to_string).collect())
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// CAMPAIGN's true answers (clicks per ad and campaign) as sorted JSON.
+fn truth(shape: &Shape, independent: bool) -> Vec<String> {
+    let mut clicks = BTreeMap::new();
+    for server in 0..shape.ad_servers {
+        for b in 0..shape.batches() {
+            for click in shape.batch_clicks(server, b, independent) {
+                *clicks
+                    .entry((click.int("id"), click.int("campaign")))
+                    .or_insert(0i64) += 1;
+            }
+        }
+    }
+    let mut out: Vec<String> = shape
+        .requests(independent)
+        .into_iter()
+        .map(|r| {
+            let n = clicks
+                .get(&(r.int("id"), r.int("campaign")))
+                .copied()
+                .unwrap_or(0);
+            let mut map = serde_json::Map::new();
+            for (name, value) in r.with("clicks", n).fields() {
+                let v = match value {
+                    blazes::Value::Int(i) => json!(i),
+                    blazes::Value::Str(s) => json!(s.as_ref()),
+                };
+                map.insert(name.to_string(), v);
+            }
+            Json::Object(map).to_string()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Runs one configuration once: spawns the reports, the cache and the ad
+/// servers, waits for all, checks the answers.
+fn run_once(
+    servers: &Servers,
+    strategy: Strategy,
+    shape: &Shape,
+    pause_ms: u64,
+    run: &str,
+) -> Result<Measured, String> {
+    let logs = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let sequencer = match strategy.sequencer {
+        Sequencer::None => "embedded".to_string(),
+        Sequencer::ZooKeeper => format!("zookeeper://{}/{run}", servers.zk.connect_string()),
+        Sequencer::JetStream => format!(
+            "{}/{}",
+            servers.nats.jetstream_config(),
+            run.replace('-', "_")
+        ),
+    };
+    let command = |role: &[&str]| {
+        let mut c = Command::new(&servers.example);
+        c.args(["--nats", &servers.nats.url(), "--run", run])
+            .args(["--strategy", strategy.arg, "--sequencer", &sequencer])
+            .args(["--ad-servers", &shape.ad_servers.to_string()])
+            .args(["--replicas", &REPLICAS.to_string()])
+            .args(["--clicks", &shape.clicks.to_string()])
+            .args(["--batch", &shape.batch.to_string()])
+            .args(["--ads", &shape.ads.to_string()]);
+        if strategy.membership {
+            c.args(["--membership", &servers.zk.connect_string()]);
+        }
+        c.args(role);
+        c
+    };
+    let start = Instant::now();
+    let start_unix = unix_ms();
+    let mut procs: Vec<Proc> = Vec::new();
+    for i in 0..REPLICAS {
+        let index = i.to_string();
+        procs.push(Proc::spawn(
+            command(&["report", "--index", &index]),
+            &format!("report-{i}"),
+            logs.path(),
+        ));
+    }
+    procs.push(Proc::spawn(command(&["cache"]), "cache", logs.path()));
+    let pause = pause_ms.to_string();
+    for i in 0..shape.ad_servers {
+        let index = i.to_string();
+        let role = [
+            "ad-server",
+            "--index",
+            &index,
+            "--pause-ms-per-batch",
+            &pause,
+        ];
+        procs.push(Proc::spawn(
+            command(&role),
+            &format!("ad-server-{i}"),
+            logs.path(),
+        ));
+    }
+    // Poll for exits, so that the cache's exit is timed to a few ms.
+    while procs.iter().any(|p| p.exited.is_none()) {
+        if start.elapsed() > RUN_LIMIT {
+            return Err(format!("run {run} exceeded {RUN_LIMIT:?}"));
+        }
+        for p in procs.iter_mut().filter(|p| p.exited.is_none()) {
+            if let Ok(Some(_)) = p.child.try_wait() {
+                p.exited = Some(Instant::now());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let cache_exit = procs[REPLICAS].exited.unwrap_or_else(Instant::now);
+    let wall_s = (cache_exit - start).as_secs_f64();
+    let mut lines = Vec::new();
+    for p in &mut procs {
+        lines.push(p.last_line(logs.path())?);
+    }
+    let (reports, rest) = lines.split_at(REPLICAS);
+    let (cache, ad_servers) = rest.split_at(1);
+    let cache = &cache[0];
+    let first_click = ad_servers
+        .iter()
+        .filter_map(|a| ints(a, "first_click_unix_ms"))
+        .fold(f64::INFINITY, f64::min);
+    let cache_end = ints(cache, "finished_unix_ms").unwrap_or(f64::NAN);
+    let from_first_click_s = (cache_end - first_click) / 1000.0;
+    let startup_s = lines
+        .iter()
+        .filter_map(|l| ints(l, "connected_unix_ms"))
+        .fold(0.0, f64::max)
+        .max(first_click)
+        - start_unix;
+    let independent = strategy.arg == "independent-seal";
+    let clicks = (shape.ad_servers * shape.clicks) as i64;
+    let expected_processed = clicks + shape.requests(independent).len() as i64;
+    let processed: Vec<i64> = reports
+        .iter()
+        .map(|r| r["processed"].as_i64().unwrap_or(-1))
+        .collect();
+    let answers: Vec<Vec<String>> = reports
+        .iter()
+        .map(|r| canonical(&r["sent"]["response"]))
+        .collect();
+    let replicas_agree = answers.windows(2).all(|w| w[0] == w[1]);
+    let stored = canonical(&cache["answers"]);
+    let requests = shape.requests(independent).len();
+    let true_counts = answers.iter().all(|a| *a == truth(shape, independent));
+    let mut problems = Vec::new();
+    if processed.iter().any(|&p| p != expected_processed) {
+        problems.push(format!(
+            "processed {processed:?}, expected {expected_processed} each"
+        ));
+    }
+    if strategy.arg != "uncoordinated" && !replicas_agree {
+        problems.push("the Report replicas' answers differ".to_string());
+    }
+    // Uncoordinated replicas may answer a request differently, and the
+    // cache then stores both answers: recorded, not a failure.
+    if strategy.arg != "uncoordinated" && stored.len() != requests {
+        problems.push(format!(
+            "the cache stored {} answers for {requests} requests",
+            stored.len()
+        ));
+    }
+    // Instants relative to the first spawn, in seconds.
+    let at = |v: Option<f64>| v.map(|ms| round((ms - start_unix) / 1000.0, 3));
+    let latest =
+        |values: &[Json], key: &str| values.iter().filter_map(|v| ints(v, key)).reduce(f64::max);
+    let timeline = json!({
+        "all_connected": at(latest(&lines, "connected_unix_ms")),
+        "first_click": at(Some(first_click)),
+        "last_click": at(latest(ad_servers, "last_click_unix_ms")),
+        "ad_servers_finished": at(latest(ad_servers, "finished_unix_ms")),
+        "reports_finished": at(latest(reports, "finished_unix_ms")),
+        "cache_finished": at(Some(cache_end)),
+        "cache_exit": round(wall_s, 3),
+    });
+    let cache_answers = stored.len();
+    Ok(Measured {
+        wall_s,
+        from_first_click_s,
+        startup_s: startup_s / 1000.0,
+        correct: problems.is_empty(),
+        replicas_agree,
+        true_counts,
+        processed,
+        expected_processed,
+        problems,
+        timeline,
+        cache_answers,
+        requests,
+    })
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let k = 10f64.powi(digits);
+    (x * k).round() / k
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let (clicks, repetitions) = if quick {
+        (200, 1)
+    } else {
+        (CLICKS, REPETITIONS)
+    };
+    let load_at_start = load_average();
+    eprintln!("load average at start: {load_at_start}");
+    let servers = Servers {
+        nats: Nats::start().expect("nats-server starts"),
+        zk: ZooKeeper::start().expect("ZooKeeper starts"),
+        example: build_example(),
+    };
+    let tag = std::process::id();
+    // (ad servers, strategy) -> runs.
+    // (pause, ad servers, strategy) -> runs.
+    let mut runs: BTreeMap<(u64, usize, usize), Vec<Measured>> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (rep, pause) in (0..repetitions).flat_map(|r| PAUSES_MS.map(|p| (r, p))) {
+        for &n in &AD_SERVERS {
+            let shape = Shape {
+                ad_servers: n,
+                clicks,
+                batch: BATCH,
+                ads: ADS,
+            };
+            for (s, strategy) in STRATEGIES.iter().enumerate() {
+                // Fresh for each run: the two ordered runs share `arg`.
+                let run = format!("cluster-{tag}-{pause}-{n}-{s}-{}-{rep}", strategy.arg);
+                match run_once(&servers, *strategy, &shape, pause, &run) {
+                    Ok(m) => {
+                        eprintln!(
+                            "pause {pause:>2} ms, {n:>2} ad servers, {:<34} rep {rep}: wall {:.3} s, from first click {:.3} s, start-up {:.3} s{}",
+                            strategy.name,
+                            m.wall_s,
+                            m.from_first_click_s,
+                            m.startup_s,
+                            if m.correct { "" } else { "  INCORRECT" }
+                        );
+                        runs.entry((pause, n, s)).or_default().push(m);
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "pause {pause} ms, {n} ad servers, {} rep {rep}: FAILED: {e}",
+                            strategy.name
+                        );
+                        failures.push(json!({
+                            "pause_ms_per_batch": pause, "ad_servers": n, "strategy": strategy.name,
+                            "repetition": rep, "error": e,
+                        }));
+                    }
+                }
+            }
+        }
+    }
+
+    let mut results = Vec::new();
+    // (n, strategy name) -> (wall clicks/s, first-click clicks/s)
+    let mut rates: BTreeMap<(u64, usize, &str), (f64, f64)> = BTreeMap::new();
+    for (&(pause, n, s), ms) in &runs {
+        let strategy = STRATEGIES[s];
+        let total = (n * clicks) as f64;
+        let wall = median(&mut ms.iter().map(|m| m.wall_s).collect::<Vec<_>>());
+        let first = median(&mut ms.iter().map(|m| m.from_first_click_s).collect::<Vec<_>>());
+        let startup = median(&mut ms.iter().map(|m| m.startup_s).collect::<Vec<_>>());
+        rates.insert((pause, n, strategy.name), (total / wall, total / first));
+        results.push(json!({
+            "pause_ms_per_batch": pause,
+            "ad_servers": n,
+            "strategy": strategy.name,
+            "clicks": total,
+            "repetitions": ms.len(),
+            "median_wall_s": round(wall, 3),
+            "median_from_first_click_s": round(first, 3),
+            "median_startup_s": round(startup, 3),
+            "clicks_per_s_wall": round(total / wall, 1),
+            "clicks_per_s_from_first_click": round(total / first, 1),
+            "all_correct": ms.iter().all(|m| m.correct),
+            "runs": ms.iter().map(|m| json!({
+                "wall_s": round(m.wall_s, 3),
+                "from_first_click_s": round(m.from_first_click_s, 3),
+                "startup_s": round(m.startup_s, 3),
+                "correct": m.correct,
+                "replicas_agree": m.replicas_agree,
+                "true_counts": m.true_counts,
+                "requests": m.requests,
+                "cache_answers": m.cache_answers,
+                "processed": m.processed,
+                "expected_processed": m.expected_processed,
+                "problems": m.problems,
+                "timeline_s": m.timeline,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    let ratio = |a: f64, b: f64| round(a / b, 2);
+    let mut seal_over_ordered = Vec::new();
+    for (pause, n) in PAUSES_MS.iter().flat_map(|&p| AD_SERVERS.map(|n| (p, n))) {
+        for ordered in ["ordered (ZooKeeper)", "ordered (JetStream, default sync)"] {
+            for sealed in ["seal", "independent seal"] {
+                if let (Some(s), Some(o)) = (
+                    rates.get(&(pause, n, sealed)),
+                    rates.get(&(pause, n, ordered)),
+                ) {
+                    seal_over_ordered.push(json!({
+                        "pause_ms_per_batch": pause,
+                        "ad_servers": n,
+                        "sealed": sealed,
+                        "ordered": ordered,
+                        "wall": ratio(s.0, o.0),
+                        "from_first_click": ratio(s.1, o.1),
+                    }));
+                }
+            }
+        }
+    }
+    let mut scaling = Vec::new();
+    for (pause, strategy) in PAUSES_MS.iter().flat_map(|&p| STRATEGIES.map(|s| (p, s))) {
+        if let (Some(a), Some(b)) = (
+            rates.get(&(pause, AD_SERVERS[0], strategy.name)),
+            rates.get(&(pause, AD_SERVERS[1], strategy.name)),
+        ) {
+            scaling.push(json!({
+                "pause_ms_per_batch": pause,
+                "strategy": strategy.name,
+                "wall": ratio(b.0, a.0),
+                "from_first_click": ratio(b.1, a.1),
+            }));
+        }
+    }
+    let result = json!({
+        "benchmark": "ad reporting across processes (examples/ad_cluster.rs over NATS JetStream)",
+        "workload": {
+            "ad_servers": AD_SERVERS,
+            "report_replicas": REPLICAS,
+            "caches": 1,
+            "clicks_per_ad_server": clicks,
+            "batch": BATCH,
+            "pause_ms_per_batch": PAUSES_MS,
+            "ads": ADS,
+            "repetitions": repetitions,
+            "statistic": "median",
+        },
+        "timing": {
+            "wall": "from spawning the first process to the cache's exit: includes process start-up and connecting to NATS/ZooKeeper",
+            "from_first_click": "from the first click any ad server sent to the cache's last line (process clocks, ms): leaves process start-up out",
+            "startup": "from spawning the first process until every process had connected and the first click was sent",
+        },
+        "machine": {
+            "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": load_average(),
+        },
+        "results": results,
+        "seal_over_ordered_throughput": seal_over_ordered,
+        "scaling_10_over_5_throughput": scaling,
+        "failures": failures,
+    });
+    let text = serde_json::to_string_pretty(&result).expect("JSON");
+    println!("{text}");
+    if !quick {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results/cluster.json");
+        std::fs::write(&path, format!("{text}\n")).expect("write bench-results/cluster.json");
+        eprintln!("wrote {}", path.display());
+    }
+}
