@@ -20,8 +20,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ad::Shape;
-use blazes::dist::{Cluster, ClusterConfig};
+use blazes::dist::{
+    Cluster, ClusterConfig, ClusterError, InstanceOutcome, LinkStats, SourceProducer,
+};
 use blazes::runtime::Deployment;
+use blazes::runtime::SinkCollector;
 use serde_json::Value as Json;
 use support_servers::{Nats, ZooKeeper};
 
@@ -578,37 +581,17 @@ fn malformed_frames_are_counted_and_skipped() {
         let sources = async {
             for server in 0..shape.ad_servers {
                 let mut p = cluster.source("clicks", server).await?;
-                for b in 0..shape.batches() {
-                    for click in shape.batch_clicks(server, b, false) {
-                        p.send(click).await?;
-                    }
-                    let campaign = shape.campaign(server, b, false);
-                    p.seal(blazes::Tuple::new().with("campaign", campaign))
-                        .await?;
-                }
+                send_campaigns(&mut p, &shape, server, false).await?;
                 p.close().await?;
             }
-            let mut analyst = cluster.source("requests", 0).await?;
-            for request in shape.requests(false) {
-                analyst.send(request).await?;
-            }
-            analyst.close().await
+            send_requests(&cluster, &shape, false).await
         };
-        let (r0, r1, cache, _, answers) = tokio::try_join!(
-            cluster.run_instance("Report", 0),
-            cluster.run_instance("Report", 1),
-            cluster.run_instance("Cache", 0),
-            sources,
-            cluster.collect_sink("answers"),
-        )
-        .expect("the run completes");
+        let (r0, r1, cache, answers) = run_hosted(&cluster, sources).await;
         assert_eq!(r0.links.malformed_frames, 3, "{:?}", r0.links);
         assert_eq!(r1.links.malformed_frames, 0);
         let truth = campaign_truth(&shape);
         for r in [&r0, &r1] {
-            let mut sent: Vec<String> = r.sent["response"].iter().map(tuple_json).collect();
-            sent.sort();
-            assert_eq!(sent, truth);
+            assert_eq!(answers_of(r), truth);
             assert!(r.snapshot.metrics.balanced());
         }
         assert!(cache.snapshot.metrics.balanced());
@@ -732,14 +715,7 @@ fn independent_partitions_are_sealed_only_by_their_master() {
             rogue.close().await?;
             for server in 0..shape.ad_servers {
                 let mut p = cluster.source("clicks", server).await?;
-                for b in 0..shape.batches() {
-                    for click in shape.batch_clicks(server, b, true) {
-                        p.send(click).await?;
-                    }
-                    let campaign = shape.campaign(server, b, true);
-                    p.seal(blazes::Tuple::new().with("campaign", campaign))
-                        .await?;
-                }
+                send_campaigns(&mut p, &shape, server, true).await?;
                 if server == 2 {
                     let refused = p
                         .seal(blazes::Tuple::new().with("campaign", stolen))
@@ -749,28 +725,15 @@ fn independent_partitions_are_sealed_only_by_their_master() {
                 }
                 p.close().await?;
             }
-            let mut analyst = cluster.source("requests", 0).await?;
-            for request in shape.requests(true) {
-                analyst.send(request).await?;
-            }
-            analyst.close().await
+            send_requests(&cluster, &shape, true).await
         };
-        let (r0, r1, _, _, _) = tokio::try_join!(
-            cluster.run_instance("Report", 0),
-            cluster.run_instance("Report", 1),
-            cluster.run_instance("Cache", 0),
-            sources,
-            cluster.collect_sink("answers"),
-        )
-        .expect("the run completes");
+        let (r0, r1, _, _) = run_hosted(&cluster, sources).await;
         let truth = truth_of(&shape, true);
         for r in [&r0, &r1] {
             let m = &r.snapshot.metrics;
             assert_eq!(m.unknown_sealers, 1, "the stolen seal was refused: {m:?}");
             assert_eq!(m.dead_lettered, 0, "no click came late: {m:?}");
-            let mut sent: Vec<String> = r.sent["response"].iter().map(tuple_json).collect();
-            sent.sort();
-            assert_eq!(sent, truth);
+            assert_eq!(answers_of(r), truth);
         }
     });
 }
@@ -796,4 +759,65 @@ fn poor_ordered_by_jetstream_survives_an_ad_server_killed_mid_run() {
     assert_exact(&outcome, &shape(), "poor");
     let recovered = int(&outcome.ad_servers[1], &["links", "recovered_positions"]);
     assert!(recovered > 0, "{}", outcome.ad_servers[1]);
+}
+
+/// Sends ad server `server`'s clicks campaign by campaign, sealing each.
+async fn send_campaigns(
+    producer: &mut SourceProducer,
+    shape: &Shape,
+    server: usize,
+    independent: bool,
+) -> Result<(), ClusterError> {
+    for b in 0..shape.batches() {
+        for click in shape.batch_clicks(server, b, independent) {
+            producer.send(click).await?;
+        }
+        let campaign = shape.campaign(server, b, independent);
+        producer
+            .seal(blazes::Tuple::new().with("campaign", campaign))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Sends the analysts' requests and ends them.
+async fn send_requests(
+    cluster: &Cluster,
+    shape: &Shape,
+    independent: bool,
+) -> Result<LinkStats, ClusterError> {
+    let mut analyst = cluster.source("requests", 0).await?;
+    for request in shape.requests(independent) {
+        analyst.send(request).await?;
+    }
+    analyst.close().await
+}
+
+/// Runs both Report replicas, the cache and the answers sink in this
+/// process while `sources` sends.
+async fn run_hosted(
+    cluster: &Cluster,
+    sources: impl std::future::Future<Output = Result<LinkStats, ClusterError>>,
+) -> (
+    InstanceOutcome,
+    InstanceOutcome,
+    InstanceOutcome,
+    (SinkCollector, LinkStats),
+) {
+    let (r0, r1, cache, _, answers) = tokio::try_join!(
+        cluster.run_instance("Report", 0),
+        cluster.run_instance("Report", 1),
+        cluster.run_instance("Cache", 0),
+        sources,
+        cluster.collect_sink("answers"),
+    )
+    .expect("the run completes");
+    (r0, r1, cache, answers)
+}
+
+/// A replica's answers, sorted.
+fn answers_of(outcome: &InstanceOutcome) -> Vec<String> {
+    let mut sent: Vec<String> = outcome.sent["response"].iter().map(tuple_json).collect();
+    sent.sort();
+    sent
 }

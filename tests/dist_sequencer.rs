@@ -158,16 +158,38 @@ async fn concurrent_clients_keep_one_gapless_order_through_a_restart(kind: Kind)
 /// the message already ordered and answers its position, not `None`, so
 /// the message is not dropped as a replay.
 async fn a_lost_answer_is_not_mistaken_for_a_replay(kind: Kind) {
+    let (_servers, s, answer) = with_a_lost_answer(kind, "lost", |s| async move {
+        s.assign("g", ProducerId(1), 1).await
+    })
+    .await;
+    assert_eq!(answer, Ok(Some(1)), "the original position");
+    assert_eq!(s.assign("g", ProducerId(2), 0).await, Ok(Some(2)));
+}
+
+/// The server and the proxy in front of it, kept alive by the test.
+type Servers = (Service, support_servers::proxy::Proxy);
+
+/// Orders `(1, 0)`, then makes `request` (about `(1, 1)`) through a proxy
+/// that loses the answer once the server has applied it (as a direct
+/// client sees), restores the link, and returns the client and the
+/// request's eventual answer, with the servers to keep running.
+async fn with_a_lost_answer<T, F, Fut>(
+    kind: Kind,
+    namespace: &str,
+    request: F,
+) -> (Servers, Arc<dyn Sequencer>, T)
+where
+    F: FnOnce(Arc<dyn Sequencer>) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
     let service = Service::start(kind);
     let proxy = support_servers::proxy::Proxy::start(service.port()).await;
-    let s = service.client_via(proxy.port, "lost").await;
-    let direct = service.client("lost").await;
+    let s = service.client_via(proxy.port, namespace).await;
+    let direct = service.client(namespace).await;
     assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
     proxy.blackhole(true);
-    let pending = {
-        let s = s.clone();
-        tokio::spawn(async move { s.assign("g", ProducerId(1), 1).await })
-    };
+    let pending = tokio::spawn(request(s.clone()));
     // The request reaches the server and is applied there.
     let mut applied = false;
     for _ in 0..100 {
@@ -181,12 +203,8 @@ async fn a_lost_answer_is_not_mistaken_for_a_replay(kind: Kind) {
     assert!(!pending.is_finished(), "its answer was lost");
     proxy.blackhole(false);
     proxy.cut().await;
-    assert_eq!(
-        pending.await.expect("task"),
-        Ok(Some(1)),
-        "the original position"
-    );
-    assert_eq!(s.assign("g", ProducerId(2), 0).await, Ok(Some(2)));
+    let answer = pending.await.expect("task");
+    ((service, proxy), s, answer)
 }
 
 fn replayed(position: u64) -> Result<Recovered, blazes::runtime::SequencerError> {
@@ -291,29 +309,11 @@ async fn recover_after_a_server_restart_still_works(kind: Kind) {
 /// A recovery whose answer is lost: the retry finds the message ordered by
 /// this very call, and says so (`replay: false`) with its position.
 async fn a_lost_answer_to_recover_is_not_taken_for_an_earlier_incarnation(kind: Kind) {
-    let service = Service::start(kind);
-    let proxy = support_servers::proxy::Proxy::start(service.port()).await;
-    let s = service.client_via(proxy.port, "lost-recover").await;
-    let direct = service.client("lost-recover").await;
-    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
-    proxy.blackhole(true);
-    let pending = {
-        let s = s.clone();
-        tokio::spawn(async move { s.recover("g", ProducerId(1), 1).await })
-    };
-    let mut applied = false;
-    for _ in 0..100 {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        if direct.assign("g", ProducerId(1), 1).await == Ok(None) {
-            applied = true;
-            break;
-        }
-    }
-    assert!(applied, "the request was applied behind the lost answer");
-    assert!(!pending.is_finished(), "its answer was lost");
-    proxy.blackhole(false);
-    proxy.cut().await;
-    assert_eq!(pending.await.expect("task"), ordered(1));
+    let (_servers, s, answer) = with_a_lost_answer(kind, "lost-recover", |s| async move {
+        s.recover("g", ProducerId(1), 1).await
+    })
+    .await;
+    assert_eq!(answer, ordered(1));
     assert_eq!(s.recover("g", ProducerId(1), 1).await, replayed(1));
     assert_eq!(s.assign("g", ProducerId(2), 0).await, Ok(Some(2)));
 }
