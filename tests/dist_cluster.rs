@@ -502,40 +502,35 @@ fn cluster_config(nats: &str, run: &str) -> ClusterConfig {
     config
 }
 
+/// Why connecting `run` with `query`'s dataflow and default settings is
+/// refused (no server is contacted: the configuration is checked first).
+fn refusal(query: ad::Query, run: &str) -> String {
+    let (dataflow, analysis, factories) = ad::Run::Query(query).job();
+    match tokio().block_on(Cluster::connect(
+        &dataflow,
+        &analysis,
+        &Deployment::new(),
+        factories,
+        ClusterConfig::new("nats://127.0.0.1:9", run),
+    )) {
+        Ok(_) => panic!("{query:?} with run id `{run}` was accepted"),
+        Err(e) => e.0,
+    }
+}
+
 #[test]
 fn an_ordered_dataflow_across_processes_needs_a_shared_sequencer() {
-    let (dataflow, analysis, factories) = ad::Run::Query(ad::Query::Poor).job();
-    // No server is contacted: the configuration is refused first.
-    let refused = tokio()
-        .block_on(Cluster::connect(
-            &dataflow,
-            &analysis,
-            &Deployment::new(),
-            factories,
-            ClusterConfig::new("nats://127.0.0.1:9", "poor"),
-        ))
-        .err()
-        .expect("the embedded sequencer is refused across processes");
+    let refused = refusal(ad::Query::Poor, "poor");
     assert!(
-        refused.0.contains("Report") && refused.0.contains("zookeeper://"),
+        refused.contains("Report") && refused.contains("zookeeper://"),
         "{refused}"
     );
 }
 
 #[test]
 fn a_run_id_that_cannot_name_a_stream_is_refused() {
-    let (dataflow, analysis, factories) = ad::Run::Query(ad::Query::Campaign).job();
-    let refused = tokio()
-        .block_on(Cluster::connect(
-            &dataflow,
-            &analysis,
-            &Deployment::new(),
-            factories,
-            ClusterConfig::new("nats://127.0.0.1:9", "a.b"),
-        ))
-        .err()
-        .expect("refused");
-    assert!(refused.0.contains("run id `a.b`"), "{refused}");
+    let refused = refusal(ad::Query::Campaign, "a.b");
+    assert!(refused.contains("run id `a.b`"), "{refused}");
 }
 
 /// The whole ad network in one process through the same transport: a
