@@ -387,6 +387,43 @@ fn servers() -> (Nats, ZooKeeper) {
     )
 }
 
+/// A server a run depends on.
+trait Server {
+    /// `kill -9`.
+    fn kill(&mut self);
+    /// Starts it again on the same port and data directory.
+    fn start_again(&mut self) -> Result<(), String>;
+}
+
+impl Server for Nats {
+    fn kill(&mut self) {
+        Nats::kill(self);
+    }
+    fn start_again(&mut self) -> Result<(), String> {
+        Nats::start_again(self)
+    }
+}
+
+impl Server for ZooKeeper {
+    fn kill(&mut self) {
+        ZooKeeper::kill(self);
+    }
+    fn start_again(&mut self) -> Result<(), String> {
+        ZooKeeper::start_again(self)
+    }
+}
+
+/// Runs the ad network and restarts `server` (down for a second) once ad
+/// server 0 has printed `after`.
+fn restart_mid_run(setup: &Setup, after: &str, server: &mut dyn Server) -> Outcome {
+    let mut run = start(setup);
+    run.ad_servers[0].wait_for(after, setup);
+    server.kill();
+    std::thread::sleep(Duration::from_millis(1000));
+    server.start_again().expect("the server restarts");
+    finish(run, setup)
+}
+
 /// Kills ad server 1 in the middle of a campaign and starts it again: it
 /// replays its clicks and seals from the start.
 fn kill_and_replay_ad_server(setup: &Setup) -> Outcome {
@@ -436,12 +473,7 @@ fn poor_survives_an_ad_server_killed_mid_run_and_recovers_its_positions() {
 fn campaign_survives_a_nats_server_restart() {
     let (mut nats, zk) = servers();
     let setup = setup("campaign", &nats, &zk, Ordering::Sealed, "nats-restart");
-    let mut run = start(&setup);
-    run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
-    nats.kill();
-    std::thread::sleep(Duration::from_millis(1000));
-    nats.start_again().expect("nats-server restarts");
-    let outcome = finish(run, &setup);
+    let outcome = restart_mid_run(&setup, "campaign 1 half sent", &mut nats);
     assert_exact(&outcome, &shape(), "campaign");
     let felt: i64 = outcome
         .reports
@@ -460,12 +492,7 @@ fn campaign_survives_a_nats_server_restart() {
 fn poor_ordered_by_zookeeper_survives_a_zookeeper_restart() {
     let (nats, mut zk) = servers();
     let setup = setup("poor", &nats, &zk, Ordering::ZooKeeper, "zk-restart");
-    let mut run = start(&setup);
-    run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
-    zk.kill();
-    std::thread::sleep(Duration::from_millis(1000));
-    zk.start_again().expect("ZooKeeper restarts");
-    let outcome = finish(run, &setup);
+    let outcome = restart_mid_run(&setup, "campaign 1 half sent", &mut zk);
     assert_exact(&outcome, &shape(), "poor");
 }
 
@@ -479,12 +506,7 @@ fn campaign_with_membership_in_zookeeper_survives_a_zookeeper_restart() {
         Ordering::Sealed,
         "zk-restart-campaign",
     );
-    let mut run = start(&setup);
-    run.ad_servers[0].wait_for("campaign 0 half sent", &setup);
-    zk.kill();
-    std::thread::sleep(Duration::from_millis(1000));
-    zk.start_again().expect("ZooKeeper restarts");
-    let outcome = finish(run, &setup);
+    let outcome = restart_mid_run(&setup, "campaign 0 half sent", &mut zk);
     assert_exact(&outcome, &shape(), "campaign");
 }
 
@@ -737,12 +759,7 @@ fn independent_partitions_are_sealed_only_by_their_master() {
 fn poor_ordered_by_jetstream_survives_a_nats_server_restart() {
     let (mut nats, zk) = servers();
     let setup = setup("poor", &nats, &zk, Ordering::JetStream, "nats-restart-poor");
-    let mut run = start(&setup);
-    run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
-    nats.kill();
-    std::thread::sleep(Duration::from_millis(1000));
-    nats.start_again().expect("nats-server restarts");
-    let outcome = finish(run, &setup);
+    let outcome = restart_mid_run(&setup, "campaign 1 half sent", &mut nats);
     assert_exact(&outcome, &shape(), "poor");
 }
 
