@@ -27,6 +27,8 @@
 //! prints it. `-- quick` runs one repetition of 200 clicks per ad server.
 
 #[allow(unused_imports)]
+#[path = "../tests/support_cluster/mod.rs"]
+mod support_cluster;
 #[path = "../tests/support_servers/mod.rs"]
 mod support_servers;
 
@@ -35,14 +37,13 @@ mod support_servers;
 mod job;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::thread::JoinHandle;
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use job::Shape;
 use serde_json::{Value as Json, json};
+use support_cluster::{Proc, canonical, sorted_json};
 use support_servers::{Nats, ZooKeeper};
 
 /// Ad server counts, as in Figures 12 and 13.
@@ -141,85 +142,6 @@ fn load_average() -> Json {
     json!(loads)
 }
 
-/// Builds the example in release with the cargo running this bench, and
-/// returns its path.
-fn build_example() -> PathBuf {
-    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "--release", "--example", "ad_cluster"])
-        .arg("--manifest-path")
-        .arg(manifest)
-        .status()
-        .expect("run cargo");
-    assert!(status.success(), "building examples/ad_cluster.rs failed");
-    let exe = std::env::current_exe().expect("bench binary path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target directory");
-    let path = dir.join("examples").join("ad_cluster");
-    assert!(path.exists(), "{} is missing", path.display());
-    path
-}
-
-/// A spawned process, its stdout drained by a thread.
-struct Proc {
-    name: String,
-    child: Child,
-    stdout: Option<JoinHandle<String>>,
-    exited: Option<Instant>,
-}
-
-impl Proc {
-    fn spawn(mut command: Command, name: &str, logs: &Path) -> Proc {
-        let err = std::fs::File::create(logs.join(format!("{name}.log"))).expect("log file");
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(err)
-            .spawn()
-            .expect("start the example");
-        let mut out = child.stdout.take().expect("piped stdout");
-        let stdout = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = out.read_to_string(&mut text);
-            text
-        });
-        Proc {
-            name: name.to_string(),
-            child,
-            stdout: Some(stdout),
-            exited: None,
-        }
-    }
-
-    /// Its last stdout line, parsed, once it has exited successfully.
-    fn last_line(&mut self, logs: &Path) -> Result<Json, String> {
-        let status = self.child.wait().map_err(|e| e.to_string())?;
-        let text = self
-            .stdout
-            .take()
-            .map(|h| h.join().unwrap_or_default())
-            .unwrap_or_default();
-        let log =
-            std::fs::read_to_string(logs.join(format!("{}.log", self.name))).unwrap_or_default();
-        if !status.success() {
-            let tail: String = log.lines().rev().take(20).collect::<Vec<_>>().join("\n");
-            return Err(format!("{} failed ({status}): {tail}", self.name));
-        }
-        let line = text.lines().last().unwrap_or_default();
-        serde_json::from_str(line).map_err(|e| format!("{}: `{line}`: {e}", self.name))
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.exited.is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 /// The servers of the whole bench.
 struct Servers {
     nats: Nats,
@@ -245,50 +167,6 @@ struct Measured {
 
 fn ints(v: &Json, key: &str) -> Option<f64> {
     v.get(key).and_then(Json::as_f64)
-}
-
-fn canonical(values: &Json) -> Vec<String> {
-    let mut out: Vec<String> = values
-        .as_array()
-        .map(|a| a.iter().map(Json::to_string).collect())
-        .unwrap_or_default();
-    out.sort();
-    out
-}
-
-/// CAMPAIGN's true answers (clicks per ad and campaign) as sorted JSON.
-fn truth(shape: &Shape, independent: bool) -> Vec<String> {
-    let mut clicks = BTreeMap::new();
-    for server in 0..shape.ad_servers {
-        for b in 0..shape.batches() {
-            for click in shape.batch_clicks(server, b, independent) {
-                *clicks
-                    .entry((click.int("id"), click.int("campaign")))
-                    .or_insert(0i64) += 1;
-            }
-        }
-    }
-    let mut out: Vec<String> = shape
-        .requests(independent)
-        .into_iter()
-        .map(|r| {
-            let n = clicks
-                .get(&(r.int("id"), r.int("campaign")))
-                .copied()
-                .unwrap_or(0);
-            let mut map = serde_json::Map::new();
-            for (name, value) in r.with("clicks", n).fields() {
-                let v = match value {
-                    blazes::Value::Int(i) => json!(i),
-                    blazes::Value::Str(s) => json!(s.as_ref()),
-                };
-                map.insert(name.to_string(), v);
-            }
-            Json::Object(map).to_string()
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 /// Runs one configuration once: spawns the reports, the cache and the ad
@@ -354,22 +232,24 @@ fn run_once(
         ));
     }
     // Poll for exits, so that the cache's exit is timed to a few ms.
-    while procs.iter().any(|p| p.exited.is_none()) {
+    loop {
+        let mut all_exited = true;
+        for p in &mut procs {
+            all_exited &= p.poll_exit();
+        }
+        if all_exited {
+            break;
+        }
         if start.elapsed() > RUN_LIMIT {
             return Err(format!("run {run} exceeded {RUN_LIMIT:?}"));
         }
-        for p in procs.iter_mut().filter(|p| p.exited.is_none()) {
-            if let Ok(Some(_)) = p.child.try_wait() {
-                p.exited = Some(Instant::now());
-            }
-        }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let cache_exit = procs[REPLICAS].exited.unwrap_or_else(Instant::now);
+    let cache_exit = procs[REPLICAS].exited_at().unwrap_or_else(Instant::now);
     let wall_s = (cache_exit - start).as_secs_f64();
     let mut lines = Vec::new();
     for p in &mut procs {
-        lines.push(p.last_line(logs.path())?);
+        lines.push(p.result(start + RUN_LIMIT)?);
     }
     let (reports, rest) = lines.split_at(REPLICAS);
     let (cache, ad_servers) = rest.split_at(1);
@@ -400,7 +280,9 @@ fn run_once(
     let replicas_agree = answers.windows(2).all(|w| w[0] == w[1]);
     let stored = canonical(&cache["answers"]);
     let requests = shape.requests(independent).len();
-    let true_counts = answers.iter().all(|a| *a == truth(shape, independent));
+    let true_counts = answers
+        .iter()
+        .all(|a| *a == sorted_json(&shape.campaign_answers(independent)));
     let mut problems = Vec::new();
     if processed.iter().any(|&p| p != expected_processed) {
         problems.push(format!(
@@ -474,7 +356,7 @@ fn main() {
     let servers = Servers {
         nats: Nats::start().expect("nats-server starts"),
         zk: ZooKeeper::start().expect("ZooKeeper starts"),
-        example: build_example(),
+        example: support_cluster::example(),
     };
     let tag = std::process::id();
     // (ad servers, strategy) -> runs.

@@ -33,9 +33,9 @@ mod job;
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use blazes::Tuple;
 use blazes::dist::{Cluster, ClusterConfig, InstanceOutcome, LinkStats, SequencerConfig};
 use blazes::runtime::{CoordinationMode, Deployment};
-use blazes::{Tuple, Value};
 use clap::{Parser, Subcommand};
 use job::{Query, Run, Shape};
 use serde_json::{Value as Json, json};
@@ -241,7 +241,7 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
                 "role": "cache",
                 "cache": instance(&cache),
                 "requests": links(&requests),
-                "answers": collector.records.iter().map(|r| tuple(&r.payload)).collect::<Vec<_>>(),
+                "answers": collector.records.iter().map(|r| r.payload.to_json()).collect::<Vec<_>>(),
                 "sink_duplicates": collector.duplicates,
                 "sink_links": links(&sink_links),
             })
@@ -316,18 +316,6 @@ async fn ad_server(
     })
 }
 
-fn tuple(t: &Tuple) -> Json {
-    let mut map = serde_json::Map::new();
-    for (name, value) in t.fields() {
-        let v = match value {
-            Value::Int(i) => json!(i),
-            Value::Str(s) => json!(s.as_ref()),
-        };
-        map.insert(name.to_string(), v);
-    }
-    Json::Object(map)
-}
-
 fn links(stats: &LinkStats) -> Json {
     json!({
         "frames_in": stats.frames_in,
@@ -355,7 +343,7 @@ fn instance(outcome: &InstanceOutcome) -> Json {
         "released_partitions": m.released_partitions,
         "links": links(&outcome.links),
         "sent": outcome.sent.iter().map(|(output, records)| {
-            (output.clone(), Json::Array(records.iter().map(tuple).collect()))
+            (output.clone(), Json::Array(records.iter().map(Tuple::to_json).collect()))
         }).collect::<serde_json::Map<_, _>>(),
     })
 }

@@ -104,6 +104,18 @@ impl Tuple {
     pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.fields.iter().map(|(n, v)| (&**n, v))
     }
+
+    /// The tuple as a JSON object (integers as numbers, strings as strings).
+    pub fn to_json(&self) -> serde_json::Value {
+        let fields = self.fields().map(|(name, value)| {
+            let value = match value {
+                Value::Int(i) => serde_json::Value::from(*i),
+                Value::Str(s) => serde_json::Value::from(&**s),
+            };
+            (name.to_string(), value)
+        });
+        serde_json::Value::Object(fields.collect())
+    }
 }
 
 impl fmt::Display for Tuple {
@@ -122,6 +134,12 @@ impl fmt::Display for Tuple {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_json_keeps_types_and_names() {
+        let t = Tuple::new().with("word", "a\"b").with("n", -3);
+        assert_eq!(t.to_json().to_string(), r#"{"n":-3,"word":"a\"b"}"#);
+    }
 
     #[test]
     fn set_keeps_fields_sorted_and_replaces() {

@@ -11,12 +11,10 @@
 #[allow(dead_code)]
 #[path = "../examples/support/ad_network_job.rs"]
 mod ad;
+mod support_cluster;
 mod support_servers;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ad::Shape;
@@ -26,6 +24,7 @@ use blazes::dist::{
 use blazes::runtime::Deployment;
 use blazes::runtime::SinkCollector;
 use serde_json::Value as Json;
+use support_cluster::{Proc, canonical, sorted_json};
 use support_servers::{Nats, ZooKeeper};
 
 /// How long a whole run may take before the test fails.
@@ -40,39 +39,6 @@ fn shape() -> Shape {
     }
 }
 
-/// The example binary, built once per test run by the cargo that built
-/// this test (a filtered `cargo test` does not build examples by itself).
-fn example() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
-            let mut build = Command::new(env!("CARGO"));
-            build.args([
-                "build",
-                "-q",
-                "--example",
-                "ad_cluster",
-                "--manifest-path",
-                manifest,
-            ]);
-            if !cfg!(debug_assertions) {
-                build.arg("--release");
-            }
-            let status = build.status().expect("run cargo");
-            assert!(status.success(), "building examples/ad_cluster.rs failed");
-            let exe = std::env::current_exe().expect("test binary path");
-            let dir = exe
-                .parent()
-                .and_then(|deps| deps.parent())
-                .expect("target directory");
-            let path = dir.join("examples").join("ad_cluster");
-            assert!(path.exists(), "{} is missing", path.display());
-            path
-        })
-        .clone()
-}
-
 /// One run's shared arguments.
 struct Setup {
     nats: String,
@@ -84,8 +50,9 @@ struct Setup {
 }
 
 impl Setup {
-    fn command(&self, role: &[&str], log: &str) -> Command {
-        let mut c = Command::new(example());
+    /// Spawns the example as `name` in `role`.
+    fn spawn(&self, name: &str, role: &[&str]) -> Proc {
+        let mut c = Command::new(support_cluster::example());
         c.args([
             "--nats", &self.nats, "--run", &self.run, "--query", self.query,
         ])
@@ -95,103 +62,15 @@ impl Setup {
         if let Some(m) = &self.membership {
             c.args(["--membership", m]);
         }
-        let err = std::fs::File::create(self.logs.path().join(log)).expect("log file");
-        c.args(role).stdout(Stdio::piped()).stderr(err);
-        c
-    }
-
-    fn log(&self, name: &str) -> String {
-        std::fs::read_to_string(self.logs.path().join(name)).unwrap_or_default()
+        c.args(role);
+        Proc::spawn(c, name, self.logs.path())
     }
 }
 
-/// A process whose stdout lines arrive on a channel.
-struct Proc {
-    name: String,
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Proc {
-    fn spawn(setup: &Setup, name: &str, role: &[&str]) -> Proc {
-        let mut child = setup
-            .command(role, &format!("{name}.log"))
-            .spawn()
-            .expect("start the example");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Proc {
-            name: name.to_string(),
-            child,
-            lines,
-        }
-    }
-
-    /// Waits until a line containing `text` appears.
-    fn wait_for(&mut self, text: &str, setup: &Setup) {
-        let start = Instant::now();
-        while start.elapsed() < RUN_LIMIT {
-            match self.lines.recv_timeout(Duration::from_millis(200)) {
-                Ok(line) if line.contains(text) => return,
-                Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        panic!(
-            "{} never printed `{text}`; its log:\n{}",
-            self.name,
-            setup.log(&format!("{}.log", self.name))
-        );
-    }
-
-    /// `kill -9`.
-    fn kill(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        let _ = self.child.wait();
-    }
-
-    /// Waits for a clean exit and returns its last line, parsed.
-    fn result(mut self, setup: &Setup, deadline: Instant) -> Json {
-        let mut last = None;
-        loop {
-            match self.lines.recv_timeout(Duration::from_millis(200)) {
-                Ok(line) => last = Some(line),
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if Instant::now() > deadline {
-                        let _ = self.child.kill();
-                        panic!(
-                            "{} did not finish in time; its log:\n{}",
-                            self.name,
-                            setup.log(&format!("{}.log", self.name))
-                        );
-                    }
-                }
-            }
-        }
-        let status = self.child.wait().expect("wait");
-        assert!(
-            status.success(),
-            "{} failed ({status}); its log:\n{}",
-            self.name,
-            setup.log(&format!("{}.log", self.name))
-        );
-        let line = last.unwrap_or_default();
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{}: `{line}`: {e}", self.name))
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Waits until `process` prints `text`; fails the test otherwise.
+fn wait_for(process: &mut Proc, text: &str) {
+    if let Err(e) = process.wait_for(text, RUN_LIMIT) {
+        panic!("{e}");
     }
 }
 
@@ -204,8 +83,7 @@ struct Run {
 
 fn ad_server(setup: &Setup, index: usize, restarted: bool) -> Proc {
     let name = format!("ad-server-{index}{}", if restarted { "-again" } else { "" });
-    Proc::spawn(
-        setup,
+    setup.spawn(
         &name,
         &["ad-server", "--index", &index.to_string(), "--pace-ms", "3"],
     )
@@ -214,14 +92,13 @@ fn ad_server(setup: &Setup, index: usize, restarted: bool) -> Proc {
 fn start(setup: &Setup) -> Run {
     let reports = (0..2)
         .map(|i| {
-            Proc::spawn(
-                setup,
+            setup.spawn(
                 &format!("report-{i}"),
                 &["report", "--index", &i.to_string()],
             )
         })
         .collect();
-    let cache = Proc::spawn(setup, "cache", &["cache"]);
+    let cache = setup.spawn("cache", &["cache"]);
     let ad_servers = (0..3).map(|i| ad_server(setup, i, false)).collect();
     Run {
         reports,
@@ -237,76 +114,19 @@ struct Outcome {
     ad_servers: Vec<Json>,
 }
 
-fn finish(run: Run, setup: &Setup) -> Outcome {
+fn finish(run: Run) -> Outcome {
     let deadline = Instant::now() + RUN_LIMIT;
-    let ad_servers = run
-        .ad_servers
-        .into_iter()
-        .map(|p| p.result(setup, deadline))
-        .collect();
-    let reports = run
-        .reports
-        .into_iter()
-        .map(|p| p.result(setup, deadline))
-        .collect();
-    let cache = run.cache.result(setup, deadline);
+    let result = |mut p: Proc| p.result(deadline).unwrap_or_else(|e| panic!("{e}"));
     Outcome {
-        reports,
-        cache,
-        ad_servers,
+        ad_servers: run.ad_servers.into_iter().map(result).collect(),
+        reports: run.reports.into_iter().map(result).collect(),
+        cache: result(run.cache),
     }
 }
 
-fn canonical(values: &Json) -> Vec<String> {
-    let mut out: Vec<String> = values
-        .as_array()
-        .map(|a| a.iter().map(Json::to_string).collect())
-        .unwrap_or_default();
-    out.sort();
-    out
-}
-
-fn tuple_json(t: &blazes::Tuple) -> String {
-    let mut map = serde_json::Map::new();
-    for (name, value) in t.fields() {
-        let v = match value {
-            blazes::Value::Int(i) => serde_json::json!(i),
-            blazes::Value::Str(s) => serde_json::json!(s.as_ref()),
-        };
-        map.insert(name.to_string(), v);
-    }
-    Json::Object(map).to_string()
-}
-
-/// CAMPAIGN's true answers: the clicks per ad and campaign.
-fn campaign_truth(shape: &Shape) -> Vec<String> {
-    truth_of(shape, false)
-}
-
-/// CAMPAIGN's true answers, campaigns shared or mastered by one ad server.
+/// CAMPAIGN's true answers, as sorted JSON.
 fn truth_of(shape: &Shape, independent: bool) -> Vec<String> {
-    let mut clicks = std::collections::BTreeMap::new();
-    for server in 0..shape.ad_servers {
-        for b in 0..shape.batches() {
-            for click in shape.batch_clicks(server, b, independent) {
-                let key = (click.int("id"), click.int("campaign"));
-                *clicks.entry(key).or_insert(0i64) += 1;
-            }
-        }
-    }
-    let mut truth: Vec<String> = shape
-        .requests(independent)
-        .into_iter()
-        .map(|r| {
-            let n = clicks
-                .get(&(r.int("id"), r.int("campaign")))
-                .copied()
-                .unwrap_or(0);
-            tuple_json(&r.with("clicks", n))
-        })
-        .collect();
-    truth.sort();
-    truth
+    sorted_json(&shape.campaign_answers(independent))
 }
 
 fn int(v: &Json, path: &[&str]) -> i64 {
@@ -345,7 +165,7 @@ fn assert_exact(outcome: &Outcome, shape: &Shape, query: &str) {
     if query == "campaign" {
         assert_eq!(
             answers[0],
-            campaign_truth(shape),
+            truth_of(shape, false),
             "answers are the true counts"
         );
     }
@@ -417,22 +237,22 @@ impl Server for ZooKeeper {
 /// server 0 has printed `after`.
 fn restart_mid_run(setup: &Setup, after: &str, server: &mut dyn Server) -> Outcome {
     let mut run = start(setup);
-    run.ad_servers[0].wait_for(after, setup);
+    wait_for(&mut run.ad_servers[0], after);
     server.kill();
     std::thread::sleep(Duration::from_millis(1000));
     server.start_again().expect("the server restarts");
-    finish(run, setup)
+    finish(run)
 }
 
 /// Kills ad server 1 in the middle of a campaign and starts it again: it
 /// replays its clicks and seals from the start.
 fn kill_and_replay_ad_server(setup: &Setup) -> Outcome {
     let mut run = start(setup);
-    run.ad_servers[1].wait_for("campaign 1 half sent", setup);
+    wait_for(&mut run.ad_servers[1], "campaign 1 half sent");
     run.ad_servers[1].kill();
     std::thread::sleep(Duration::from_millis(500));
     run.ad_servers[1] = ad_server(setup, 1, true);
-    finish(run, setup)
+    finish(run)
 }
 
 #[test]
@@ -606,7 +426,7 @@ fn malformed_frames_are_counted_and_skipped() {
         let (r0, r1, cache, answers) = run_hosted(&cluster, sources).await;
         assert_eq!(r0.links.malformed_frames, 3, "{:?}", r0.links);
         assert_eq!(r1.links.malformed_frames, 0);
-        let truth = campaign_truth(&shape);
+        let truth = truth_of(&shape, false);
         for r in [&r0, &r1] {
             assert_eq!(answers_of(r), truth);
             assert!(r.snapshot.metrics.balanced());
@@ -629,10 +449,10 @@ fn campaign_survives_a_report_replica_killed_and_restarted() {
     let (nats, zk) = servers();
     let setup = setup("campaign", &nats, &zk, Ordering::Sealed, "kill-report");
     let mut run = start(&setup);
-    run.ad_servers[0].wait_for("campaign 1 sealed", &setup);
+    wait_for(&mut run.ad_servers[0], "campaign 1 sealed");
     run.reports[1].kill();
-    run.reports[1] = Proc::spawn(&setup, "report-1-again", &["report", "--index", "1"]);
-    let outcome = finish(run, &setup);
+    run.reports[1] = setup.spawn("report-1-again", &["report", "--index", "1"]);
+    let outcome = finish(run);
     assert_exact(&outcome, &shape(), "campaign");
 }
 
@@ -644,10 +464,10 @@ fn poor_survives_the_cache_killed_and_restarted() {
     let (nats, zk) = servers();
     let setup = setup("poor", &nats, &zk, Ordering::ZooKeeper, "kill-cache");
     let mut run = start(&setup);
-    run.ad_servers[0].wait_for("campaign 1 half sent", &setup);
+    wait_for(&mut run.ad_servers[0], "campaign 1 half sent");
     run.cache.kill();
-    run.cache = Proc::spawn(&setup, "cache-again", &["cache"]);
-    let outcome = finish(run, &setup);
+    run.cache = setup.spawn("cache-again", &["cache"]);
+    let outcome = finish(run);
     assert_exact(&outcome, &shape(), "poor");
     let recovered = int(&outcome.cache, &["cache", "links", "recovered_positions"]);
     assert!(recovered > 0, "positions recovered: {}", outcome.cache);
@@ -829,7 +649,5 @@ async fn run_hosted(
 
 /// A replica's answers, sorted.
 fn answers_of(outcome: &InstanceOutcome) -> Vec<String> {
-    let mut sent: Vec<String> = outcome.sent["response"].iter().map(tuple_json).collect();
-    sent.sort();
-    sent
+    sorted_json(&outcome.sent["response"])
 }

@@ -349,6 +349,31 @@ impl Shape {
         requests
     }
 
+    /// CAMPAIGN's true answers: each request with the clicks of its ad and
+    /// campaign over the whole workload.
+    pub fn campaign_answers(&self, independent: bool) -> Vec<Tuple> {
+        let mut clicks: BTreeMap<(Option<i64>, Option<i64>), i64> = BTreeMap::new();
+        for server in 0..self.ad_servers {
+            for b in 0..self.batches() {
+                for click in self.batch_clicks(server, b, independent) {
+                    *clicks
+                        .entry((click.int("id"), click.int("campaign")))
+                        .or_default() += 1;
+                }
+            }
+        }
+        self.requests(independent)
+            .into_iter()
+            .map(|r| {
+                let n = clicks
+                    .get(&(r.int("id"), r.int("campaign")))
+                    .copied()
+                    .unwrap_or_default();
+                r.with("clicks", n)
+            })
+            .collect()
+    }
+
     /// The whole workload as scripts: clicks batch by batch, each batch
     /// sealed when `run` seals, and the requests.
     pub fn workload(&self, run: Run) -> Workload {
