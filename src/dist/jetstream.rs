@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream;
 
 use super::names;
-use super::retry::RetryPolicy;
+use super::retry::{RetryPolicy, connect_jetstream};
 use super::token::call_token;
 use crate::runtime::envelope::ProducerId;
 use crate::runtime::sequencer::{
@@ -93,29 +93,9 @@ impl JetStreamSequencer {
                 "stream prefix `{stream_prefix}` must be ASCII letters, digits, `-` and `_`"
             )));
         }
-        let max_backoff = policy.max_backoff;
-        let first = policy.first_backoff;
-        let options = async_nats::ConnectOptions::new()
-            .connection_timeout(policy.attempt_timeout)
-            .max_reconnects(None)
-            .reconnect_delay_callback(move |attempts| {
-                let factor = u32::try_from(attempts).unwrap_or(u32::MAX).min(16);
-                first.saturating_mul(factor.max(1)).min(max_backoff)
-            });
-        let client = tokio::time::timeout(
-            policy.deadline,
-            async_nats::connect_with_options(url, options.retry_on_initial_connect()),
-        )
-        .await
-        .map_err(|_| {
-            SequencerError(format!(
-                "nats {url}: no connection within {:?}",
-                policy.deadline
-            ))
-        })?
-        .map_err(|e| SequencerError(format!("nats {url}: {e}")))?;
-        let mut context = jetstream::new(client);
-        context.set_timeout(policy.attempt_timeout);
+        let context = connect_jetstream(url, policy)
+            .await
+            .map_err(SequencerError)?;
         Ok(JetStreamSequencer {
             url: url.to_string(),
             context,

@@ -38,6 +38,35 @@ impl RetryPolicy {
     }
 }
 
+/// Connects to the NATS server at `url` for a JetStream context: the first
+/// connection retried until the policy's deadline, reconnections forever
+/// with the policy's backoff, each request bounded by its attempt timeout.
+pub(crate) async fn connect_jetstream(
+    url: &str,
+    policy: RetryPolicy,
+) -> Result<async_nats::jetstream::Context, String> {
+    let first = policy.first_backoff;
+    let max = policy.max_backoff;
+    let options = async_nats::ConnectOptions::new()
+        .connection_timeout(policy.attempt_timeout)
+        .max_reconnects(None)
+        .reconnect_delay_callback(move |attempts| {
+            let factor = u32::try_from(attempts).unwrap_or(u32::MAX).min(16);
+            first.saturating_mul(factor.max(1)).min(max)
+        })
+        .retry_on_initial_connect();
+    let client = tokio::time::timeout(
+        policy.deadline,
+        async_nats::connect_with_options(url, options),
+    )
+    .await
+    .map_err(|_| format!("nats {url}: no connection within {:?}", policy.deadline))?
+    .map_err(|e| format!("nats {url}: {e}"))?;
+    let mut context = async_nats::jetstream::new(client);
+    context.set_timeout(policy.attempt_timeout);
+    Ok(context)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

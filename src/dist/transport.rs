@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, consumer::pull::OrderedConfig, context::PublishAckFuture};
 use futures_util::StreamExt;
 
-use super::retry::RetryPolicy;
+use super::retry::{RetryPolicy, connect_jetstream};
 use crate::runtime::envelope::ProducerId;
 
 /// The transport failed for good (the retry policy's deadline passed).
@@ -71,30 +71,9 @@ impl RunStream {
                 "run id `{run}` must be 1 to 64 ASCII letters, digits, `-` or `_`"
             )));
         }
-        let first = policy.first_backoff;
-        let max = policy.max_backoff;
-        let options = async_nats::ConnectOptions::new()
-            .connection_timeout(policy.attempt_timeout)
-            .max_reconnects(None)
-            .reconnect_delay_callback(move |attempts| {
-                let factor = u32::try_from(attempts).unwrap_or(u32::MAX).min(16);
-                first.saturating_mul(factor.max(1)).min(max)
-            })
-            .retry_on_initial_connect();
-        let client = tokio::time::timeout(
-            policy.deadline,
-            async_nats::connect_with_options(url, options),
-        )
-        .await
-        .map_err(|_| {
-            TransportError(format!(
-                "nats {url}: no connection within {:?}",
-                policy.deadline
-            ))
-        })?
-        .map_err(|e| TransportError(format!("nats {url}: {e}")))?;
-        let mut context = jetstream::new(client);
-        context.set_timeout(policy.attempt_timeout);
+        let context = connect_jetstream(url, policy)
+            .await
+            .map_err(TransportError)?;
         let stream = RunStream {
             context,
             name: format!("BLAZES_RUN_{run}"),
