@@ -463,7 +463,7 @@ impl InstanceRun {
                 }
             }
             route_sends(
-                &self.out.topology().clone(),
+                self.out.topology(),
                 core.id(),
                 sends,
                 &mut self.rng,
@@ -517,18 +517,20 @@ impl SourceProducer {
 
     async fn send_envelope(&mut self, envelope: Envelope) -> Result<(), ClusterError> {
         self.routed.clear();
-        let topology = self.out.topology().clone();
         route(
-            &topology,
+            self.out.topology(),
             self.numbering.producer(),
             None,
             envelope,
             &mut self.rng,
             &mut self.routed,
         );
-        for routed in std::mem::take(&mut self.routed) {
-            self.out.send(routed).await?;
+        let mut routed = std::mem::take(&mut self.routed);
+        for r in routed.drain(..) {
+            self.out.send(r).await?;
         }
+        // Keep the buffer for the next message.
+        self.routed = routed;
         Ok(())
     }
 

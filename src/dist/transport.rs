@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, consumer::pull::OrderedConfig, context::PublishAckFuture};
+use bytes::Bytes;
 use futures_util::StreamExt;
 
 use super::retry::{RetryPolicy, connect_jetstream};
@@ -175,7 +176,7 @@ impl RunStream {
 struct InFlight {
     subject: String,
     id: String,
-    payload: Vec<u8>,
+    payload: Bytes,
     ack: Option<PublishAckFuture>,
 }
 
@@ -203,7 +204,7 @@ impl Publisher {
         let mut frame = InFlight {
             subject,
             id,
-            payload,
+            payload: Bytes::from(payload),
             ack: None,
         };
         frame.ack = self.publish_once(&frame).await;
@@ -243,7 +244,7 @@ impl Publisher {
         headers.insert(async_nats::header::NATS_MESSAGE_ID, frame.id.as_str());
         match self
             .context
-            .publish_with_headers(frame.subject.clone(), headers, frame.payload.clone().into())
+            .publish_with_headers(frame.subject.clone(), headers, frame.payload.clone())
             .await
         {
             Ok(ack) => Some(ack),
