@@ -236,7 +236,7 @@ impl Cluster {
             for s in self.topology.streams_of(id, *output) {
                 if let StreamTarget::Input { component, input } = s.target {
                     let c = &self.topology.components[component];
-                    endpoints.insert(format!("{}.{}", c.name, c.inputs[input]));
+                    endpoints.extend(c.endpoint(input));
                 }
             }
         }
@@ -380,7 +380,9 @@ impl Cluster {
             if !matches!(mode, InputMode::Sealed { .. }) {
                 continue;
             }
-            let endpoint = format!("{}.{}", info.name, info.inputs[i]);
+            let Some(endpoint) = info.endpoint(i) else {
+                continue;
+            };
             let declared = self.topology.expected(id, i);
             let members = membership
                 .wait_for_members(&endpoint, declared.len(), self.config.membership_wait)

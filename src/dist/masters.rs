@@ -32,7 +32,7 @@ pub(crate) fn independent_endpoint(
     if info.plan.seals.get(*buffer)?.vote != Vote::Independent {
         return None;
     }
-    Some(format!("{}.{}", info.name, info.inputs.get(input)?))
+    info.endpoint(input)
 }
 
 /// The masters of independent partitions, from ZooKeeper: claimed by the

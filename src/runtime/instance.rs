@@ -21,7 +21,6 @@ use crate::tuple::Tuple;
 
 /// A component instance with its coordination wrappers.
 pub struct InstanceCore {
-    id: ProducerId,
     component: String,
     inputs: Vec<String>,
     outputs: Vec<String>,
@@ -116,7 +115,6 @@ impl InstanceCore {
             })
             .collect();
         InstanceCore {
-            id,
             component: info.name.clone(),
             inputs: info.inputs.clone(),
             outputs: info.outputs.clone(),
@@ -144,7 +142,7 @@ impl InstanceCore {
 
     /// The instance's producer id.
     pub fn id(&self) -> ProducerId {
-        self.id
+        self.numbering.producer()
     }
 
     /// Ends the outputs that no input feeds (call once, before delivering).
@@ -201,7 +199,7 @@ impl InstanceCore {
     pub fn note_backpressure(&mut self) {
         self.metrics.backpressure += 1;
         tracing::warn!(
-            instance = %self.id,
+            instance = %self.id(),
             component = %self.component,
             held = self.held(),
             "buffer bound reached: applying backpressure"
@@ -215,7 +213,7 @@ impl InstanceCore {
         self.metrics.stalls += 1;
         self.overflow = true;
         tracing::error!(
-            instance = %self.id,
+            instance = %self.id(),
             component = %self.component,
             held = self.held(),
             "stalled at the buffer bound: admitting beyond it (raise the bound)"
@@ -360,7 +358,7 @@ impl InstanceCore {
         if !self.expected[input].contains(&producer) {
             self.metrics.unknown_sealers += 1;
             tracing::warn!(
-                instance = %self.id,
+                instance = %self.id(),
                 component = %self.component,
                 input = %self.inputs[input],
                 %producer,
@@ -383,7 +381,7 @@ impl InstanceCore {
                     SealOutcome::Voted | SealOutcome::AlreadyReleased => {}
                     SealOutcome::UnknownProducer => self.metrics.unknown_sealers += 1,
                     SealOutcome::MissingKey(attr) => tracing::warn!(
-                        instance = %self.id,
+                        instance = %self.id(),
                         component = %self.component,
                         %attr,
                         "seal lacks a key attribute: ignored"
@@ -408,7 +406,7 @@ impl InstanceCore {
         self.metrics.seals += 1;
         self.metrics.unknown_sealers += 1;
         tracing::warn!(
-            instance = %self.id,
+            instance = %self.id(),
             component = %self.component,
             input = self.inputs.get(input).map(String::as_str).unwrap_or("?"),
             %producer,
@@ -420,7 +418,7 @@ impl InstanceCore {
 
     fn apply_release(&mut self, release: Release) {
         self.metrics.released_partitions += 1;
-        tracing::debug!(instance = %self.id, component = %self.component, partition = %release.key,
+        tracing::debug!(instance = %self.id(), component = %self.component, partition = %release.key,
             records = release.records.len(), "partition sealed and released");
         for record in release.records {
             self.handle(record);
@@ -491,7 +489,7 @@ impl InstanceCore {
                 }
                 None => {
                     self.metrics.unknown_outputs += 1;
-                    tracing::warn!(instance = %self.id, component = %self.component, %output,
+                    tracing::warn!(instance = %self.id(), component = %self.component, %output,
                         "emitted on an output the component does not have");
                 }
             }
@@ -553,10 +551,10 @@ impl InstanceCore {
             .get(input)
             .cloned()
             .unwrap_or_else(|| input.to_string());
-        tracing::warn!(instance = %self.id, component = %self.component, %input, %producer, seq,
+        tracing::warn!(instance = %self.id(), component = %self.component, %input, %producer, seq,
             %payload, %reason, "record dead-lettered");
         self.dead_letters.push(DeadLetter {
-            instance: self.id,
+            instance: self.id(),
             input,
             producer,
             seq,
@@ -581,7 +579,7 @@ impl InstanceCore {
         for b in 0..self.seal_buffers.len() {
             let unsealed = self.seal_buffers[b].unsealed(now);
             if !unsealed.is_empty() {
-                tracing::warn!(instance = %self.id, component = %self.component,
+                tracing::warn!(instance = %self.id(), component = %self.component,
                     partitions = unsealed.len(), oldest_age = unsealed[0].age,
                     "run ended with unsealed partitions");
             }
@@ -625,7 +623,7 @@ impl InstanceCore {
             .collect();
         unsealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
         InstanceSnapshot {
-            instance: self.id,
+            instance: self.id(),
             component: self.component.clone(),
             metrics: self.metrics.clone(),
             unsealed,

@@ -70,6 +70,14 @@ pub struct ComponentInfo {
     pub streams: Vec<Vec<StreamOut>>,
 }
 
+impl ComponentInfo {
+    /// The name of input `input` as streams write it, `Component.input`
+    /// (`None` for an index it does not have).
+    pub fn endpoint(&self, input: InputId) -> Option<String> {
+        Some(format!("{}.{}", self.name, self.inputs.get(input)?))
+    }
+}
+
 /// A deployed source.
 #[derive(Clone, Debug)]
 pub struct SourceInfo {
