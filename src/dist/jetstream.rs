@@ -23,12 +23,12 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_nats::jetstream;
 
 use super::names;
-use super::retry::{RetryPolicy, connect_jetstream};
+use super::retry::{RetryPolicy, Stop, connect_jetstream, retrying};
 use super::token::call_token;
 use crate::runtime::envelope::ProducerId;
 use crate::runtime::sequencer::{
@@ -57,15 +57,8 @@ impl std::fmt::Debug for JetStreamSequencer {
     }
 }
 
-/// What one attempt came to.
-enum Attempt<T> {
-    /// The answer.
-    Done(T),
-    /// Try again; `ambiguous` when the publish may have been stored.
-    Retry { ambiguous: bool, reason: String },
-    /// Give up.
-    Fail(String),
-}
+/// What one attempt came to: the answer, or why there is none.
+type Attempt<T> = Result<T, Stop>;
 
 /// A publish's acknowledgement: the message's position, and whether the
 /// stream already held its id.
@@ -153,7 +146,7 @@ impl JetStreamSequencer {
         ambiguous: bool,
     ) -> Attempt<Published> {
         if let Err(reason) = self.ensure_stream(stream, subject).await {
-            return Attempt::Retry { ambiguous, reason };
+            return Err(Stop::Retry { ambiguous, reason });
         }
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(
@@ -167,24 +160,24 @@ impl JetStreamSequencer {
         {
             Ok(f) => f,
             Err(e) => {
-                return Attempt::Retry {
+                return Err(Stop::Retry {
                     ambiguous: true,
                     reason: e.to_string(),
-                };
+                });
             }
         };
         match future.await {
             Ok(ack) => {
                 if ack.stream != stream {
-                    return Attempt::Fail(format!(
+                    return Err(Stop::Fail(format!(
                         "subject {subject} is stored by stream {} instead of {stream}",
                         ack.stream
-                    ));
+                    )));
                 }
                 let Some(position) = ack.sequence.checked_sub(1) else {
-                    return Attempt::Fail("stream sequence 0 acknowledged".to_string());
+                    return Err(Stop::Fail("stream sequence 0 acknowledged".to_string()));
                 };
-                Attempt::Done(Published {
+                Ok(Published {
                     position,
                     duplicate: ack.duplicate,
                 })
@@ -195,10 +188,10 @@ impl JetStreamSequencer {
                 {
                     groups.remove(stream);
                 }
-                Attempt::Retry {
+                Err(Stop::Retry {
                     ambiguous: true,
                     reason: e.to_string(),
-                }
+                })
             }
         }
     }
@@ -211,17 +204,13 @@ impl JetStreamSequencer {
         seq: u64,
         ambiguous: bool,
     ) -> Attempt<Option<u64>> {
-        match self
+        let ack = self
             .publish(stream, subject, producer, seq, "", ambiguous)
-            .await
-        {
-            Attempt::Done(ack) => match (ack.duplicate, ambiguous) {
-                (false, _) | (true, true) => Attempt::Done(Some(ack.position)),
-                (true, false) => Attempt::Done(None),
-            },
-            Attempt::Retry { ambiguous, reason } => Attempt::Retry { ambiguous, reason },
-            Attempt::Fail(reason) => Attempt::Fail(reason),
-        }
+            .await?;
+        Ok(match (ack.duplicate, ambiguous) {
+            (false, _) | (true, true) => Some(ack.position),
+            (true, false) => None,
+        })
     }
 
     async fn recover_attempt(
@@ -233,29 +222,24 @@ impl JetStreamSequencer {
         token: &str,
         ambiguous: bool,
     ) -> Attempt<Recovered> {
-        let ack = match self
+        let ack = self
             .publish(stream, subject, producer, seq, token, ambiguous)
-            .await
-        {
-            Attempt::Done(ack) => ack,
-            Attempt::Retry { ambiguous, reason } => return Attempt::Retry { ambiguous, reason },
-            Attempt::Fail(reason) => return Attempt::Fail(reason),
-        };
+            .await?;
         let replay = if ack.duplicate && ambiguous {
             // Did this call's lost attempt store it?
             match self.stored_body(stream, ack.position + 1).await {
                 Ok(body) => body != token.as_bytes(),
                 Err(reason) => {
-                    return Attempt::Retry {
+                    return Err(Stop::Retry {
                         ambiguous: true,
                         reason,
-                    };
+                    });
                 }
             }
         } else {
             ack.duplicate
         };
-        Attempt::Done(Recovered {
+        Ok(Recovered {
             position: ack.position,
             replay,
         })
@@ -275,48 +259,21 @@ impl JetStreamSequencer {
         Ok(message.payload.to_vec())
     }
 
-    /// Runs `attempt` (told whether an earlier attempt may have been
-    /// stored) until it answers, fails, or the policy's deadline passes.
-    async fn retrying<T, F, Fut>(
-        &self,
-        group: &str,
-        producer: ProducerId,
-        seq: u64,
-        mut attempt: F,
-    ) -> Result<T, SequencerError>
+    /// Runs `attempt` with the retry policy (the context bounds each
+    /// request by the attempt timeout).
+    async fn retrying<T, F, Fut>(&self, group: &str, attempt: F) -> Result<T, SequencerError>
     where
         F: FnMut(bool) -> Fut,
         Fut: std::future::Future<Output = Attempt<T>>,
     {
-        let start = Instant::now();
-        let mut ambiguous = false;
-        let mut tries = 0;
-        loop {
-            match attempt(ambiguous).await {
-                Attempt::Done(answer) => return Ok(answer),
-                Attempt::Fail(reason) => {
-                    return Err(SequencerError(format!(
-                        "jetstream, group {group}: {reason}"
-                    )));
-                }
-                Attempt::Retry {
-                    ambiguous: maybe_applied,
-                    reason,
-                } => {
-                    ambiguous |= maybe_applied;
-                    let pause = self.policy.backoff(tries);
-                    if start.elapsed() + pause > self.policy.deadline {
-                        return Err(SequencerError(format!(
-                            "jetstream, group {group}: gave up after {:?}: {reason}",
-                            start.elapsed()
-                        )));
-                    }
-                    tracing::debug!(group, %producer, seq, %reason, "jetstream sequencer retries");
-                    tokio::time::sleep(pause).await;
-                    tries += 1;
-                }
-            }
-        }
+        retrying(
+            &self.policy,
+            &format!("jetstream, group {group}"),
+            None,
+            attempt,
+        )
+        .await
+        .map_err(SequencerError)
     }
 }
 
@@ -333,7 +290,7 @@ impl Sequencer for JetStreamSequencer {
     fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
         Box::pin(async move {
             let (stream, subject) = self.stream_of(group);
-            self.retrying(group, producer, seq, |ambiguous| {
+            self.retrying(group, |ambiguous| {
                 self.assign_attempt(&stream, &subject, producer, seq, ambiguous)
             })
             .await
@@ -344,7 +301,7 @@ impl Sequencer for JetStreamSequencer {
         Box::pin(async move {
             let (stream, subject) = self.stream_of(group);
             let token = call_token();
-            self.retrying(group, producer, seq, |ambiguous| {
+            self.retrying(group, |ambiguous| {
                 self.recover_attempt(&stream, &subject, producer, seq, &token, ambiguous)
             })
             .await

@@ -25,7 +25,7 @@ use async_nats::jetstream::{self, consumer::pull::OrderedConfig, context::Publis
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use super::retry::{RetryPolicy, connect_jetstream};
+use super::retry::{RetryPolicy, Stop, connect_jetstream, retrying};
 use crate::runtime::envelope::ProducerId;
 
 /// The transport failed for good (the retry policy's deadline passed).
@@ -94,22 +94,23 @@ impl RunStream {
             duplicate_window: self.duplicate_window,
             ..Default::default()
         };
-        let start = Instant::now();
-        let mut attempt = 0;
-        loop {
-            match self.context.get_or_create_stream(config.clone()).await {
-                Ok(s) => return Ok(s),
-                Err(e) => {
-                    let pause = self.policy.backoff(attempt);
-                    if start.elapsed() + pause > self.policy.deadline {
-                        return Err(TransportError(format!("stream {}: {e}", self.name)));
-                    }
-                    tracing::debug!(stream = %self.name, error = %e, "run stream not ready; retrying");
-                    tokio::time::sleep(pause).await;
-                    attempt += 1;
-                }
-            }
-        }
+        let config = &config;
+        retrying(
+            &self.policy,
+            &format!("stream {}", self.name),
+            None,
+            |_| async move {
+                self.context
+                    .get_or_create_stream(config.clone())
+                    .await
+                    .map_err(|e| Stop::Retry {
+                        ambiguous: false,
+                        reason: e.to_string(),
+                    })
+            },
+        )
+        .await
+        .map_err(TransportError)
     }
 
     /// Deletes the run's stream and everything in it (when the run is over:

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use zookeeper_client as zk;
 
-use super::retry::RetryPolicy;
+use super::retry::{RetryPolicy, Stop, retrying};
 
 /// The session timeout asked of the server (it may negotiate another).
 const SESSION_TIMEOUT: Duration = Duration::from_secs(20);
@@ -86,40 +86,35 @@ impl ZkSession {
 
     /// Runs an idempotent request, retrying transient failures (and
     /// replacing an expired session) until the policy's deadline.
-    pub async fn run<T, F, Fut>(&self, what: &str, mut request: F) -> Result<T, String>
+    pub async fn run<T, F, Fut>(&self, what: &str, request: F) -> Result<T, String>
     where
-        F: FnMut(zk::Client) -> Fut,
+        F: Fn(zk::Client) -> Fut,
         Fut: Future<Output = Result<T, zk::Error>>,
     {
-        let start = Instant::now();
-        let mut attempt = 0;
-        loop {
-            let result = match self.client().await {
-                Ok(client) => {
-                    let answer =
-                        tokio::time::timeout(self.policy.attempt_timeout, request(client.clone()))
-                            .await
-                            .unwrap_or(Err(zk::Error::Timeout));
-                    if let Err(zk::Error::SessionExpired | zk::Error::ClientClosed) = &answer {
-                        self.forget(&client).await;
-                    }
-                    answer
-                }
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(value) => return Ok(value),
-                Err(e) if !is_transient(&e) => return Err(format!("{what}: {e}")),
-                Err(e) => {
-                    let pause = self.policy.backoff(attempt);
-                    if start.elapsed() + pause > self.policy.deadline {
-                        return Err(format!("{what}: gave up after {:?}: {e}", start.elapsed()));
-                    }
-                    tokio::time::sleep(pause).await;
-                    attempt += 1;
-                }
+        let request = &request;
+        retrying(&self.policy, what, None, |_| async move {
+            let client = self.client().await.map_err(stop)?;
+            let answer = tokio::time::timeout(self.policy.attempt_timeout, request(client.clone()))
+                .await
+                .unwrap_or(Err(zk::Error::Timeout));
+            if let Err(zk::Error::SessionExpired | zk::Error::ClientClosed) = &answer {
+                self.forget(&client).await;
             }
+            answer.map_err(stop)
+        })
+        .await
+    }
+}
+
+/// A client error as a reason to retry (transient) or to stop.
+fn stop(e: zk::Error) -> Stop {
+    if is_transient(&e) {
+        Stop::Retry {
+            ambiguous: false,
+            reason: e.to_string(),
         }
+    } else {
+        Stop::Fail(e.to_string())
     }
 }
 

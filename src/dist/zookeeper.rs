@@ -29,12 +29,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::time::Instant;
 
 use zookeeper_client as zk;
 
 use super::names;
-use super::retry::RetryPolicy;
+use super::retry::{RetryPolicy, Stop, retrying};
 use super::token::call_token;
 use super::zk_session::{ZkSession, is_transient};
 use crate::runtime::envelope::ProducerId;
@@ -63,18 +62,6 @@ impl std::fmt::Debug for ZooKeeperSequencer {
             .field("root", &self.root)
             .finish_non_exhaustive()
     }
-}
-
-/// Why an attempt gave no answer.
-enum Stop {
-    /// Try again; `ambiguous` when the request may have been applied.
-    Retry {
-        ambiguous: bool,
-        reconnect: bool,
-        reason: String,
-    },
-    /// Give up.
-    Fail(String),
 }
 
 /// What one attempt came to: the answer, or why there is none.
@@ -176,7 +163,6 @@ impl ZooKeeperSequencer {
                 }
                 Err(Stop::Retry {
                     ambiguous,
-                    reconnect: false,
                     reason: "group directories missing".to_string(),
                 })
             }
@@ -326,67 +312,29 @@ impl ZooKeeperSequencer {
                 self.session.forget(client).await;
                 Stop::Retry {
                     ambiguous,
-                    reconnect: true,
-                    reason: e.to_string(),
+                    reason: format!("session lost, reconnecting: {e}"),
                 }
             }
             other => retry_after(other, ambiguous),
         }
     }
 
-    /// Runs `attempt` (told whether an earlier attempt may have been
-    /// applied) until it answers, fails, or the policy's deadline passes.
-    async fn retrying<T, F, Fut>(
-        &self,
-        group: &str,
-        producer: ProducerId,
-        seq: u64,
-        mut attempt: F,
-    ) -> Result<T, SequencerError>
+    /// Runs `attempt` with the session's retry policy, each attempt
+    /// bounded by the policy's attempt timeout.
+    async fn retrying<T, F, Fut>(&self, group: &str, attempt: F) -> Result<T, SequencerError>
     where
         F: FnMut(bool) -> Fut,
         Fut: std::future::Future<Output = Attempt<T>>,
     {
-        let start = Instant::now();
-        let mut ambiguous = false;
-        let mut tries = 0;
-        loop {
-            let outcome =
-                tokio::time::timeout(self.session.policy().attempt_timeout, attempt(ambiguous))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Stop::Retry {
-                            ambiguous: true,
-                            reconnect: false,
-                            reason: "attempt timed out".to_string(),
-                        })
-                    });
-            match outcome {
-                Ok(answer) => return Ok(answer),
-                Err(Stop::Fail(reason)) => {
-                    return Err(SequencerError(format!(
-                        "zookeeper, group {group}: {reason}"
-                    )));
-                }
-                Err(Stop::Retry {
-                    ambiguous: maybe_applied,
-                    reconnect,
-                    reason,
-                }) => {
-                    ambiguous |= maybe_applied;
-                    let pause = self.session.policy().backoff(tries);
-                    if start.elapsed() + pause > self.session.policy().deadline {
-                        return Err(SequencerError(format!(
-                            "zookeeper, group {group}: gave up after {:?}: {reason}",
-                            start.elapsed()
-                        )));
-                    }
-                    tracing::debug!(group, %producer, seq, reconnect, %reason, "zookeeper sequencer retries");
-                    tokio::time::sleep(pause).await;
-                    tries += 1;
-                }
-            }
-        }
+        let policy = self.session.policy();
+        retrying(
+            policy,
+            &format!("zookeeper, group {group}"),
+            Some(policy.attempt_timeout),
+            attempt,
+        )
+        .await
+        .map_err(SequencerError)
     }
 }
 
@@ -394,7 +342,6 @@ fn retry_after(e: zk::Error, ambiguous: bool) -> Stop {
     if is_transient(&e) {
         Stop::Retry {
             ambiguous,
-            reconnect: false,
             reason: e.to_string(),
         }
     } else {
@@ -426,7 +373,7 @@ impl Sequencer for ZooKeeperSequencer {
     fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
         Box::pin(async move {
             let dir = self.group_dir(group);
-            self.retrying(group, producer, seq, |ambiguous| {
+            self.retrying(group, |ambiguous| {
                 self.assign_attempt(&dir, producer, seq, ambiguous)
             })
             .await
@@ -437,7 +384,7 @@ impl Sequencer for ZooKeeperSequencer {
         Box::pin(async move {
             let dir = self.group_dir(group);
             let token = call_token();
-            self.retrying(group, producer, seq, |ambiguous| {
+            self.retrying(group, |ambiguous| {
                 self.recover_attempt(&dir, producer, seq, &token, ambiguous)
             })
             .await
