@@ -10,7 +10,7 @@ use petgraph::visit::EdgeRef;
 use crate::engine::{NodeDerivation, Pass, Source};
 use crate::label::AttrSet;
 use crate::portgraph::{Edge, Port};
-use crate::result::{Cause, Fix, OrderKind, Rule, Violation};
+use crate::result::{Cause, Fix, OrderKind, Origin, Rule, Violation};
 use crate::rules::{Lab, Step};
 use crate::trace::Trace;
 
@@ -237,11 +237,25 @@ impl Causes<'_> {
                 fixes.push(Fix::Sequence { streams });
             }
         }
+        let mut origins: Vec<Origin> = Vec::new();
+        for &i in &o.offending {
+            if let Source::Path { c, from, to } = d.sources[i] {
+                let origin = Origin::Path {
+                    component: self.trace.components[c].clone(),
+                    from: self.trace.interface_of(from).to_string(),
+                    to: self.trace.interface_of(to).to_string(),
+                };
+                if !origins.contains(&origin) {
+                    origins.push(origin);
+                }
+            }
+        }
         Cause {
             node: self.trace.node_name(d),
             label: self.trace.label(d.outcome.state.label),
             why: why.join("; "),
             fixes,
+            origins,
         }
     }
 

@@ -42,5 +42,7 @@ pub use label::{Annotation, AttrSet, Internal, Label, PathKind, attrs};
 pub use model::{
     Component, Dataflow, Endpoint, Fd, Path, Permission, Requirement, Stream, StreamAnnotation,
 };
-pub use result::{Analysis, Coordination, Derivation, Fix, OrderKind, Strategy, Violation, Vote};
+pub use result::{
+    Analysis, Coordination, Derivation, Fix, OrderKind, Origin, Strategy, Violation, Vote,
+};
 pub use validate::{ValidationError, validate};

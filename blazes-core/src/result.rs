@@ -241,6 +241,25 @@ pub struct Cause {
     pub why: String,
     /// What would fix it.
     pub fixes: Vec<Fix>,
+    /// The annotations the user wrote where the anomaly starts: the paths
+    /// whose inference rule fired (tainting paths, unprotected reads and the
+    /// write paths they race with), in derivation order, each once.
+    pub origins: Vec<Origin>,
+}
+
+/// A user-written annotation, named so that a front end can locate it in its
+/// own source (a grey-box file, a Rust `#[path]`, a SQL clause).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// The path `component.from -> component.to`.
+    Path {
+        /// The component.
+        component: String,
+        /// Its input interface.
+        from: String,
+        /// Its output interface.
+        to: String,
+    },
 }
 
 /// A sink whose residual label exceeds the requirement.
