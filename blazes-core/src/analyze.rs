@@ -34,9 +34,9 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
             Edge::Stream(s) => Some((
                 s,
                 e.source(),
-                ctx.stream_state(s, e.source(), &base.states).label,
+                ctx.stream_state(s, e.source(), e.target(), &base.states).label,
             )),
-            Edge::Path(..) => None,
+            Edge::Path(..) | Edge::State(..) => None,
         })
         .collect();
 

@@ -58,6 +58,12 @@ impl Attrs {
         id
     }
 
+    /// Sorts interned sets by their attributes, so that an order built from
+    /// them does not depend on the order they were interned in.
+    pub(crate) fn sort_sets(&self, ids: &mut [SetId]) {
+        ids.sort_unstable_by(|&a, &b| self.set(a).cmp(self.set(b)));
+    }
+
     /// The attribute set behind an id.
     pub(crate) fn set(&self, id: SetId) -> &AttrSet {
         &self.sets[id as usize]

@@ -1,7 +1,7 @@
 //! Violations of the requirement (spec §5): which sinks exceed it, where the
 //! anomaly is introduced, why, and what would fix it.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
@@ -19,13 +19,13 @@ pub(crate) fn violations(trace: &Trace) -> Vec<Violation> {
     Causes { trace }.violations()
 }
 
-/// Why `node` (an output or a cycle, as named in a violation) introduces its
-/// anomaly, and what would fix it; built on request.
+/// Why output `node` (as named in a violation) introduces its anomaly, and
+/// what would fix it; built on request.
 pub(crate) fn cause(trace: &Trace, node: &str) -> Option<Cause> {
-    let scc = trace.scc_of_node(node)?;
+    let port = trace.output_port(node)?.index();
     let residual = trace.residual();
-    let d = residual.derivations[scc].as_ref()?;
-    Some(Causes { trace }.cause(d, trace.planned.derivations[scc].as_ref(), residual))
+    let d = residual.derivations[port].as_ref()?;
+    Some(Causes { trace }.cause(d, trace.planned.derivations[port].as_ref(), residual))
 }
 
 struct Causes<'t> {
@@ -40,8 +40,6 @@ impl Causes<'_> {
         let max = self.trace.requires.max_severity();
         let mut out = Vec::new();
         let mut visits = Visits::default();
-        // Cause names by SCC: sinks sharing ancestors share them.
-        let mut names: HashMap<usize, String> = HashMap::default();
         for sink in g.node_indices() {
             if !matches!(g[sink], Port::Sink) {
                 continue;
@@ -50,23 +48,20 @@ impl Causes<'_> {
             if label.severity() <= max {
                 continue;
             }
-            let mut sccs: Vec<usize> = self
+            let mut causes: Vec<NodeIndex> = self
                 .ancestors(sink, &mut visits)
                 .into_iter()
-                .map(|n| self.trace.graph.scc_of[n.index()])
-                .collect();
-            sccs.sort_unstable();
-            sccs.dedup();
-            let causes = sccs
-                .into_iter()
-                .filter_map(|scc| residual.derivations[scc].as_ref().map(|d| (scc, d)))
-                .filter(|(_, d)| d.outcome.introduced && self.added_severity(d) > max)
-                .map(|(scc, d)| {
-                    names
-                        .entry(scc)
-                        .or_insert_with(|| self.trace.node_name(d))
-                        .clone()
+                .filter(|n| {
+                    residual.derivations[n.index()]
+                        .as_ref()
+                        .is_some_and(|d| d.outcome.introduced && self.added_severity(d) > max)
                 })
+                .collect();
+            // Upstream first: topological order of the port graph.
+            causes.sort_unstable_by_key(|n| (self.trace.graph.scc_of[n.index()], n.index()));
+            let causes = causes
+                .into_iter()
+                .map(|n| self.trace.name(n).to_string())
                 .collect();
             out.push(Violation {
                 sink: self.trace.name(sink).to_string(),
@@ -110,25 +105,19 @@ impl Causes<'_> {
         let mut why = Vec::new();
         let mut fixes = Vec::new();
         let o = &d.outcome;
-        let comps = self.trace.components_of(d).join(", ");
+        let comps = &self.trace.components[d.sources.first().map_or(0, |s| s.c)];
         let rep_note = if d.rep {
             format!("{comps} is replicated")
         } else {
             format!("{comps} is not replicated")
         };
-        let via = |i: usize| match &d.sources[i] {
-            Source::Path { from, to, .. } => format!(
+        let via = |i: usize| {
+            let source = &d.sources[i];
+            format!(
                 "path {} -> {}",
-                self.trace.name(*from),
-                self.trace.interface_of(*to)
-            ),
-            Source::Stream { from, to, .. } => {
-                format!(
-                    "stream {} -> {}",
-                    self.trace.name(*from),
-                    self.trace.name(*to)
-                )
-            }
+                self.trace.name(source.from),
+                self.trace.interface_of(source.to)
+            )
         };
         for (i, fired) in o.fired.iter().enumerate() {
             let annotation = self.trace.annotation(&d.paths[i]);
@@ -200,11 +189,21 @@ impl Causes<'_> {
                 None => {}
             }
         }
+        if d.in_cycle {
+            why.push(format!(
+                "{} lies on a cycle: a seal inside it counts for nothing (the loop can add \
+                 records to a partition after its punctuation), so its paths see the loop's \
+                 records unsealed",
+                self.trace.node_name(d)
+            ));
+        }
         why.push(format!(
             "{rep_note}, so reconciliation gives {}",
             self.trace.label(d.outcome.state.label)
         ));
-        fixes.retain(|f| !matches!(f, Fix::Seal { gate, .. } if gate.is_empty()));
+        fixes.retain(
+            |f| !matches!(f, Fix::Seal { gate, streams } if gate.is_empty() || streams.is_empty()),
+        );
         if let Some(p) = planned.filter(|p| p.outcome.ordered.is_some()) {
             let kind = p
                 .outcome
@@ -239,15 +238,14 @@ impl Causes<'_> {
         }
         let mut origins: Vec<Origin> = Vec::new();
         for &i in &o.offending {
-            if let Source::Path { c, from, to } = d.sources[i] {
-                let origin = Origin::Path {
-                    component: self.trace.components[c].clone(),
-                    from: self.trace.interface_of(from).to_string(),
-                    to: self.trace.interface_of(to).to_string(),
-                };
-                if !origins.contains(&origin) {
-                    origins.push(origin);
-                }
+            let source = d.sources[i];
+            let origin = Origin::Path {
+                component: self.trace.components[source.c].clone(),
+                from: self.trace.interface_of(source.from).to_string(),
+                to: self.trace.interface_of(source.to).to_string(),
+            };
+            if !origins.contains(&origin) {
+                origins.push(origin);
             }
         }
         Cause {
@@ -289,8 +287,13 @@ impl Causes<'_> {
                 };
                 let producer = e.source();
                 let scc = self.trace.graph.scc_of[producer.index()];
-                let upstream = pass.derivations[scc].as_ref().filter(|d| {
-                    d.ports.len() == 1
+                if scc == self.trace.graph.scc_of[input.index()] && self.trace.graph.is_cycle(scc)
+                {
+                    // A seal inside a cycle counts for nothing (spec §4.2).
+                    continue;
+                }
+                let upstream = pass.derivations[producer.index()].as_ref().filter(|d| {
+                    !d.in_cycle
                         && d.paths.iter().all(|p| !p.kind.is_order_sensitive())
                         && !d.paths.is_empty()
                         && pass.states[producer.index()].label.severity() <= 2
@@ -316,13 +319,7 @@ impl Causes<'_> {
         let mut out: Vec<String> = g
             .edges_directed(port, Direction::Incoming)
             .filter(|e| pass.states[e.source().index()].label.severity() >= at.severity())
-            .map(|e| {
-                let scc = self.trace.graph.scc_of[e.source().index()];
-                pass.derivations[scc].as_ref().map_or_else(
-                    || self.trace.name(e.source()).to_string(),
-                    |d| self.trace.node_name(d),
-                )
-            })
+            .map(|e| self.trace.name(e.source()).to_string())
             .collect();
         out.sort();
         out.dedup();

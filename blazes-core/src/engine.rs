@@ -1,48 +1,54 @@
-//! One pass of the analysis over the condensed port graph in topological
-//! order (spec §4.2–§4.4), optionally repairing with ordering (spec §5).
+//! One pass of the analysis over the port graph (spec §4.2–§4.4): ports
+//! outside cycles in topological order, the ports of each cycle together by
+//! fixpoint; with `repair`, ordering is inserted where reconciliation
+//! introduced an anomaly (spec §5).
 
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use crate::attrs_closure::Attrs;
-use crate::label::Annotation;
+use crate::label::PathKind;
 use crate::model::Dataflow;
+use crate::result::CycleStats;
 use crate::portgraph::{Edge, Port, PortGraph};
 use crate::rules::{Lab, Outcome, PathIn, State, derive, merge};
 
-/// Where one input of a node's derivation comes from.
-#[derive(Clone, Debug)]
-pub(crate) enum Source {
-    /// A path of component `c`, from input port `from` to output port `to`.
-    Path {
-        c: usize,
-        from: NodeIndex,
-        to: NodeIndex,
-    },
-    /// A stream entering a cycle at input port `to`, from port `from`.
-    Stream { from: NodeIndex, to: NodeIndex },
+/// A path of the dataflow, as one part of an output's derivation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Source {
+    /// Component index.
+    pub(crate) c: usize,
+    /// Path index within the component.
+    pub(crate) p: usize,
+    /// The path's input port.
+    pub(crate) from: NodeIndex,
+    /// The path's output port (another output than the derived one for an
+    /// observed write path).
+    pub(crate) to: NodeIndex,
 }
 
 impl Source {
     /// The input port whose arrivals this part reads.
     pub(crate) fn input_port(&self) -> NodeIndex {
-        match self {
-            Source::Path { from, .. } => *from,
-            Source::Stream { to, .. } => *to,
-        }
+        self.from
     }
 }
 
-/// The derivation of a node (an output port, or a whole cycle).
+/// The derivation of one output port.
 #[derive(Clone, Debug)]
 pub(crate) struct NodeDerivation {
-    /// Ports sharing this derivation (one output, or every port of a cycle).
-    pub(crate) ports: Vec<NodeIndex>,
+    /// The output port.
+    pub(crate) port: NodeIndex,
+    /// Its component is replicated (by flag or by a `rep` stream into it).
     pub(crate) rep: bool,
+    /// The port lies on a cycle (solved by fixpoint).
+    pub(crate) in_cycle: bool,
+    /// Per part: the path it is.
     pub(crate) sources: Vec<Source>,
-    /// Per part: its input and the annotation applied (joined with the
-    /// cycle's inside a cycle), with interned gates.
+    /// Per part: its input label and the user's annotation, interned.
     pub(crate) paths: Vec<PathIn>,
     pub(crate) outcome: Outcome,
 }
@@ -51,8 +57,10 @@ pub(crate) struct NodeDerivation {
 pub(crate) struct Pass {
     /// Per port-graph node.
     pub(crate) states: Vec<State>,
-    /// Per SCC: its derivation, for output ports and cycles.
+    /// Per port-graph node: the derivation of an output port.
     pub(crate) derivations: Vec<Option<NodeDerivation>>,
+    /// Per cycle, in topological order: how its fixpoint went.
+    pub(crate) cycles: Vec<CycleStats>,
 }
 
 /// Facts about the dataflow shared by every pass.
@@ -66,6 +74,8 @@ pub(crate) struct Context<'a> {
     gates: Vec<Vec<Vec<u32>>>,
     /// Per stream: interned seal and seq keys.
     stream_keys: Vec<(Option<u32>, Option<u32>)>,
+    /// Per node: its position in its cycle's sweep order.
+    position: Vec<usize>,
 }
 
 impl<'a> Context<'a> {
@@ -100,6 +110,12 @@ impl<'a> Context<'a> {
                 )
             })
             .collect();
+        let mut position = vec![0; graph.graph.node_count()];
+        for scc in &graph.sccs {
+            for (i, n) in scc.iter().enumerate() {
+                position[n.index()] = i;
+            }
+        }
         Context {
             dataflow,
             graph,
@@ -107,71 +123,184 @@ impl<'a> Context<'a> {
             rep,
             gates,
             stream_keys,
+            position,
         }
     }
 
-    /// The state of stream `s` given its producer's state (spec §1): a seal
-    /// applies when the producer's contents are deterministic.
-    pub(crate) fn stream_state(&self, s: usize, producer: NodeIndex, states: &[State]) -> State {
-        let annotation = &self.dataflow.streams[s].annotation;
-        let (seal, seq) = self.stream_keys[s];
+    /// Whether an edge from `a` to `b` lies inside a cycle.
+    fn inside_cycle(&self, a: NodeIndex, b: NodeIndex) -> bool {
+        let scc = self.graph.scc_of[a.index()];
+        scc == self.graph.scc_of[b.index()] && self.graph.is_cycle(scc)
+    }
+
+    /// The state of stream `s` from `producer` to `consumer` (spec §1): a
+    /// seal or `seq` applies when the producer's contents are deterministic
+    /// and the stream does not lie inside a cycle (spec §4.2: there the loop
+    /// can add records to a partition after its punctuation).
+    pub(crate) fn stream_state(
+        &self,
+        s: usize,
+        producer: NodeIndex,
+        consumer: NodeIndex,
+        states: &[State],
+    ) -> State {
         let base = match self.graph.graph[producer] {
             Port::Source => State::ASYNC,
             _ => states[producer.index()],
         };
-        let deterministic = base.label.severity() <= 2;
-        let mut state = base;
-        if let Some(k) = seal
-            && deterministic
-        {
-            state.label = Lab::Seal(k);
-            state.independent = annotation.independent;
+        if self.inside_cycle(producer, consumer) || base.label.severity() > 2 {
+            return base;
         }
-        if let Some(q) = seq
-            && deterministic
-        {
+        let (seal, seq) = self.stream_keys[s];
+        let mut state = base;
+        if let Some(k) = seal {
+            state.label = Lab::Seal(k);
+            state.independent = self.dataflow.streams[s].annotation.independent;
+        }
+        if let Some(q) = seq {
             state.seq = Some(q);
         }
         state
-    }
-
-    fn path_annotation(&self, c: usize, p: usize) -> (&'a Annotation, &[u32]) {
-        let dataflow: &'a Dataflow = self.dataflow;
-        (
-            &dataflow.components[c].paths[p].annotation,
-            &self.gates[c][p],
-        )
     }
 
     /// Runs one pass; with `repair`, ordering is inserted where reconciliation
     /// introduced an anomaly, and labels are re-propagated downstream.
     pub(crate) fn pass(&mut self, repair: bool) -> Pass {
         let n = self.graph.graph.node_count();
-        let mut states = vec![State::ASYNC; n];
-        let mut derivations = Vec::with_capacity(self.graph.sccs.len());
+        let mut pass = Pass {
+            states: vec![State::ASYNC; n],
+            derivations: vec![None; n],
+            cycles: Vec::new(),
+        };
         for scc in 0..self.graph.sccs.len() {
-            let derivation = if self.graph.is_cycle(scc) {
-                Some(self.derive_cycle(scc, &states, repair))
+            if self.graph.is_cycle(scc) {
+                let solve = self.solve_cycle(scc, &mut pass, repair);
+                pass.cycles.push(solve);
             } else {
                 let node = self.graph.sccs[scc][0];
-                self.derive_single(node, &states, repair)
+                let (state, derivation) = self.evaluate(node, None, &pass.states, repair);
+                pass.states[node.index()] = state;
+                pass.derivations[node.index()] = derivation;
+            }
+        }
+        pass
+    }
+
+    /// A cycle (spec §4.2): every port starts at `Async`; ports are evaluated
+    /// in sweeps, in reverse postorder, until no label changes. Labels only
+    /// rise, so this ends; no port inside a cycle is `Seal` or carries `seq`.
+    fn solve_cycle(&mut self, scc: usize, pass: &mut Pass, repair: bool) -> CycleStats {
+        let members = std::mem::take(&mut self.graph.sccs[scc]);
+        for &m in &members {
+            pass.states[m.index()] = State::ASYNC;
+        }
+        let inherited = self.entering_severity(scc, &members, &pass.states);
+        let mut pending = vec![true; members.len()];
+        let mut sweep: BinaryHeap<Reverse<usize>> = (0..members.len()).map(Reverse).collect();
+        let mut next: Vec<Reverse<usize>> = Vec::new();
+        let mut solve = CycleStats {
+            ports: members.len(),
+            sweeps: 1,
+            evaluations: 0,
+        };
+        loop {
+            let Some(Reverse(i)) = sweep.pop() else {
+                if next.is_empty() {
+                    break;
+                }
+                sweep.extend(next.drain(..));
+                solve.sweeps += 1;
+                continue;
             };
-            match &derivation {
-                Some(d) => {
-                    for &p in &d.ports {
-                        states[p.index()] = d.outcome.state;
+            pending[i] = false;
+            solve.evaluations += 1;
+            let node = members[i];
+            let (derived, derivation) =
+                self.evaluate(node, Some(inherited), &pass.states, repair);
+            let old = pass.states[node.index()];
+            let label = if derived.label.severity() > old.label.severity() {
+                derived.label
+            } else {
+                old.label
+            };
+            let state = State::plain(match label {
+                Lab::Seal(_) => Lab::Async,
+                other => other,
+            });
+            // An output keeps the derivation that raised it to its label: once
+            // a loop feeds a label back to itself, later evaluations show it
+            // preserved, not why it arose.
+            if let Some(mut d) = derivation
+                && (state != old || pass.derivations[node.index()].is_none())
+            {
+                d.outcome.state = state;
+                pass.derivations[node.index()] = Some(d);
+            }
+            if state == old {
+                continue;
+            }
+            pass.states[node.index()] = state;
+            for succ in self.graph.graph.neighbors(node) {
+                if self.graph.scc_of[succ.index()] != scc {
+                    continue;
+                }
+                let j = self.position[succ.index()];
+                if !pending[j] {
+                    pending[j] = true;
+                    if j > i {
+                        sweep.push(Reverse(j));
+                    } else {
+                        next.push(Reverse(j));
                     }
                 }
-                None => {
-                    let node = self.graph.sccs[scc][0];
-                    states[node.index()] = self.merge_streams(node, &states);
-                }
             }
-            derivations.push(derivation);
         }
-        Pass {
-            states,
-            derivations,
+        self.graph.sccs[scc] = members;
+        solve
+    }
+
+    /// The highest severity that streams and paths from outside carry into
+    /// cycle `scc`, or `Async` when nothing enters (spec §5).
+    fn entering_severity(&self, scc: usize, members: &[NodeIndex], states: &[State]) -> u8 {
+        let g = &self.graph.graph;
+        let mut severity = None;
+        for &m in members {
+            for e in g.edges_directed(m, Direction::Incoming) {
+                if self.graph.scc_of[e.source().index()] == scc {
+                    continue;
+                }
+                let carried = match *e.weight() {
+                    Edge::Stream(s) => self.stream_state(s, e.source(), m, states).label,
+                    Edge::Path(c, p) => {
+                        let input = states[e.source().index()].label;
+                        match (self.dataflow.components[c].paths[p].annotation.kind, input) {
+                            (k, Lab::Seal(_)) if k.is_order_sensitive() => Lab::Async,
+                            (_, l) => l,
+                        }
+                    }
+                    Edge::State(..) => continue,
+                };
+                severity = severity.max(Some(carried.severity()));
+            }
+        }
+        severity.unwrap_or(Lab::Async.severity())
+    }
+
+    /// The state of one port from its predecessors' states, and the
+    /// derivation of an output port. `inherited` is set for cycle ports.
+    fn evaluate(
+        &mut self,
+        node: NodeIndex,
+        inherited: Option<u8>,
+        states: &[State],
+        repair: bool,
+    ) -> (State, Option<NodeDerivation>) {
+        match self.graph.graph[node] {
+            Port::Out(c) => {
+                let d = self.derive_output(node, c, states, repair, inherited);
+                (d.outcome.state, Some(d))
+            }
+            _ => (self.merge_streams(node, states), None),
         }
     }
 
@@ -181,121 +310,68 @@ impl<'a> Context<'a> {
         merge(
             g.edges_directed(node, Direction::Incoming)
                 .filter_map(|e| match *e.weight() {
-                    Edge::Stream(s) => Some(self.stream_state(s, e.source(), states)),
-                    Edge::Path(..) => None,
+                    Edge::Stream(s) => Some(self.stream_state(s, e.source(), node, states)),
+                    Edge::Path(..) | Edge::State(..) => None,
                 }),
         )
     }
 
-    fn derive_single(
+    /// The rules at output `node` of component `c` (spec §4.4): its paths,
+    /// and, when one of them reads (`OR`), every write path of the component
+    /// into its other outputs, whose state the read observes (spec §4.1).
+    fn derive_output(
         &mut self,
         node: NodeIndex,
+        c: usize,
         states: &[State],
         repair: bool,
-    ) -> Option<NodeDerivation> {
-        let Port::Out(c) = self.graph.graph[node] else {
-            return None;
-        };
-        let mut sources = Vec::new();
-        let mut paths = Vec::new();
-        let mut edges: Vec<_> = self
-            .graph
-            .graph
-            .edges_directed(node, Direction::Incoming)
-            .filter_map(|e| match *e.weight() {
-                Edge::Path(c, p) => Some((c, p, e.source())),
-                Edge::Stream(_) => None,
+        inherited: Option<u8>,
+    ) -> NodeDerivation {
+        let component = &self.dataflow.components[c];
+        let ends = &self.graph.path_ports[c];
+        let mut sources: Vec<Source> = (0..ends.len())
+            .filter(|&p| ends[p].1 == node)
+            .map(|p| Source {
+                c,
+                p,
+                from: ends[p].0,
+                to: node,
             })
             .collect();
-        edges.sort_unstable_by_key(|&(c, p, _)| (c, p));
-        for (c, p, from) in edges {
-            let (annotation, gates) = self.path_annotation(c, p);
-            paths.push(PathIn {
-                input: states[from.index()],
-                kind: annotation.kind,
-                gates: gates.to_vec(),
-            });
-            sources.push(Source::Path { c, from, to: node });
+        let contributing = sources.len();
+        let reads = sources
+            .iter()
+            .any(|s| component.paths[s.p].annotation.kind == PathKind::OR);
+        if reads {
+            sources.extend(
+                (0..ends.len())
+                    .filter(|&p| {
+                        ends[p].1 != node && component.paths[p].annotation.kind.writes_state()
+                    })
+                    .map(|p| Source {
+                        c,
+                        p,
+                        from: ends[p].0,
+                        to: ends[p].1,
+                    }),
+            );
         }
+        let paths: Vec<PathIn> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| PathIn {
+                input: states[s.from.index()],
+                kind: component.paths[s.p].annotation.kind,
+                gates: self.gates[c][s.p].clone(),
+                observed: i >= contributing,
+            })
+            .collect();
         let rep = self.rep[c];
-        let outcome = derive(&paths, rep, &mut self.attrs, repair);
-        Some(NodeDerivation {
-            ports: vec![node],
-            rep,
-            sources,
-            paths,
-            outcome,
-        })
-    }
-
-    /// A cycle (spec §4.2): entering paths join the cycle's annotation,
-    /// entering streams take it; seals inside count for nothing.
-    fn derive_cycle(&mut self, scc: usize, states: &[State], repair: bool) -> NodeDerivation {
-        let g = &self.graph.graph;
-        let members = &self.graph.sccs[scc];
-        let inside = |n: NodeIndex| self.graph.scc_of[n.index()] == scc;
-        let mut cycle = Annotation::cr();
-        let mut rep = false;
-        for &m in members {
-            if let Port::In(c) | Port::Out(c) = g[m] {
-                rep |= self.rep[c];
-            }
-            for e in g.edges_directed(m, Direction::Incoming) {
-                if let Edge::Path(c, p) = *e.weight()
-                    && inside(e.source())
-                {
-                    cycle = cycle.join(&self.dataflow.components[c].paths[p].annotation);
-                }
-            }
-        }
-        let mut entering: Vec<(Source, Annotation, State)> = Vec::new();
-        let mut ports: Vec<NodeIndex> = members.clone();
-        ports.sort_unstable();
-        for &m in &ports {
-            for e in g.edges_directed(m, Direction::Incoming) {
-                if inside(e.source()) {
-                    continue;
-                }
-                match *e.weight() {
-                    Edge::Path(c, p) => entering.push((
-                        Source::Path {
-                            c,
-                            from: e.source(),
-                            to: m,
-                        },
-                        self.dataflow.components[c].paths[p].annotation.join(&cycle),
-                        states[e.source().index()],
-                    )),
-                    Edge::Stream(s) => entering.push((
-                        Source::Stream {
-                            from: e.source(),
-                            to: m,
-                        },
-                        cycle.clone(),
-                        self.stream_state(s, e.source(), states),
-                    )),
-                }
-            }
-        }
-        let mut sources = Vec::new();
-        let mut paths = Vec::new();
-        for (source, annotation, input) in entering {
-            let gates = annotation
-                .gates
-                .iter()
-                .map(|gate| self.attrs.intern(gate))
-                .collect();
-            paths.push(PathIn {
-                input,
-                kind: annotation.kind,
-                gates,
-            });
-            sources.push(source);
-        }
-        let outcome = derive(&paths, rep, &mut self.attrs, repair);
+        let outcome = derive(&paths, rep, &mut self.attrs, repair, inherited);
         NodeDerivation {
-            ports,
+            port: node,
             rep,
+            in_cycle: inherited.is_some(),
             sources,
             paths,
             outcome,

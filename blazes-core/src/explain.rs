@@ -15,19 +15,28 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::label::{AttrSet, Label, attrs_to_string};
-use crate::result::{Analysis, Derivation, Fix, OrderKind, Reconciled, Violation};
+use crate::result::{Analysis, Derivation, Fix, OrderKind, Reconciled, Via, Violation};
 
 /// One derivation, in the paper's notation.
 pub fn derivation(d: &Derivation) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} = {}  [{}]",
+        "{} = {}  [{}{}]",
         d.node,
         d.label,
-        d.components.join(", ")
+        d.component,
+        if d.in_cycle { ", in a cycle" } else { "" }
     );
     for c in &d.contributions {
+        if let Via::State { .. } = c.via {
+            let _ = writeln!(
+                out,
+                "  (s)   {}  {}  writes state read here      via {}",
+                c.input, c.annotation, c.via
+            );
+            continue;
+        }
         if let Some((rule, internal)) = &c.fired {
             let _ = writeln!(
                 out,
@@ -73,6 +82,7 @@ pub fn derivation(d: &Derivation) -> String {
     let parts: BTreeSet<String> = d
         .contributions
         .iter()
+        .filter(|c| matches!(c.via, Via::Path { .. }))
         .map(|c| c.preserved.to_string())
         .chain(d.reconciled.iter().filter_map(|r| match r {
             Reconciled::Taint { added: Some(l) }
@@ -83,7 +93,7 @@ pub fn derivation(d: &Derivation) -> String {
     let _ = writeln!(
         out,
         "  merge {}: {{{}}}  =>  {}",
-        d.components.join("+"),
+        d.component,
         parts.into_iter().collect::<Vec<_>>().join(", "),
         d.label
     );
@@ -145,7 +155,7 @@ pub fn derivation_tree(analysis: &Analysis, node: &str) -> Option<String> {
     Some(out)
 }
 
-/// Depth-first, upstream first; each derivation once (cycles share one).
+/// Depth-first, upstream first; each derivation once (so cycles end).
 /// Iterative, so long pipelines do not exhaust the stack.
 fn visit(
     analysis: &Analysis,

@@ -253,25 +253,6 @@ impl Annotation {
         };
         Annotation { kind, gates }
     }
-
-    /// The join of two annotations (spec §4.2): order-sensitive if either is,
-    /// state-writing if either is, with the gates of both.
-    pub fn join(&self, other: &Annotation) -> Annotation {
-        let kind = PathKind::from_properties(
-            self.kind.is_order_sensitive() || other.kind.is_order_sensitive(),
-            self.kind.writes_state() || other.kind.writes_state(),
-        );
-        let mut gates: Vec<AttrSet> = Vec::new();
-        for g in self.gates.iter().chain(&other.gates) {
-            if !gates.contains(g) {
-                gates.push(g.clone());
-            }
-        }
-        if kind.is_order_sensitive() && gates.is_empty() {
-            gates.push(AttrSet::new());
-        }
-        Annotation { kind, gates }
-    }
 }
 
 impl fmt::Display for Annotation {
@@ -284,7 +265,7 @@ impl fmt::Display for Annotation {
     }
 }
 
-/// Writes gates as `[a,b]`, or `[a]&[b]` when a cycle joined several.
+/// Writes gates as `[a,b]` (several gates, if ever given, as `[a]&[b]`).
 fn write_gates(gates: &[AttrSet], f: &mut fmt::Formatter<'_>) -> fmt::Result {
     for (i, g) in gates.iter().enumerate() {
         if i > 0 {
@@ -312,19 +293,5 @@ mod tests {
     #[test]
     fn seal_prints_attributes_sorted() {
         assert_eq!(Label::Seal(attrs(["z", "a"])).to_string(), "Seal[a,z]");
-    }
-
-    #[test]
-    fn join_of_cw_and_or_is_ow_with_the_gate() {
-        let j = Annotation::cw().join(&Annotation::or(attrs(["id"])));
-        assert_eq!(j.kind, PathKind::OW);
-        assert_eq!(j.gates, vec![attrs(["id"])]);
-        assert_eq!(j.to_string(), "OW[id]");
-    }
-
-    #[test]
-    fn join_of_confluent_kinds_stays_confluent() {
-        assert_eq!(Annotation::cr().join(&Annotation::cw()), Annotation::cw());
-        assert_eq!(Annotation::cr().join(&Annotation::cr()), Annotation::cr());
     }
 }

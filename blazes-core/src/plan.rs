@@ -14,7 +14,7 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
     let deployed = trace.residual();
     let planned = &trace.planned;
     let mut plan: Vec<Coordination> = Vec::new();
-    // Where each (component, strategy, output SCC) point sits in `plan`.
+    // Where each (component, strategy, output port) point sits in `plan`.
     let mut points: HashMap<(usize, Strategy, usize), usize> = HashMap::default();
     let mut add = |component: usize,
                    strategy: Strategy,
@@ -89,5 +89,22 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
     for c in &mut plan {
         c.inputs.sort();
     }
+    // An order that does not depend on how the annotation lines were ordered.
+    plan.sort_by(|a, b| {
+        (&a.component, &a.output, strategy_order(&a.strategy), &a.inputs).cmp(&(
+            &b.component,
+            &b.output,
+            strategy_order(&b.strategy),
+            &b.inputs,
+        ))
+    });
     plan
+}
+
+/// Seals before orders; seals by key.
+fn strategy_order(strategy: &Strategy) -> (u8, Option<&crate::label::AttrSet>) {
+    match strategy {
+        Strategy::Seal { key, .. } => (0, Some(key)),
+        Strategy::Order { .. } => (1, None),
+    }
 }

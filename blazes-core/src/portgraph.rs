@@ -1,11 +1,12 @@
-//! The port graph (spec §4.1) and its condensation into strongly connected
-//! components (spec §4.2), on petgraph.
+//! The port graph (spec §4.1: streams, paths and state edges) and its
+//! strongly connected components (spec §4.2), on petgraph.
 
 use rustc_hash::FxHashMap as HashMap;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
+use crate::label::PathKind;
 use crate::model::{Dataflow, Endpoint};
 
 /// A node of the port graph.
@@ -28,6 +29,11 @@ pub(crate) enum Edge {
     Stream(usize),
     /// `dataflow.components[c].paths[p]`.
     Path(usize, usize),
+    /// A state edge (spec §4.1): from the input of the write path
+    /// `dataflow.components[c].paths[p]` to an output of `c` that has an `OR`
+    /// path, which reads the state the write changes. It carries no label;
+    /// it makes the read depend on the write, for cycles and for ancestry.
+    State(usize, usize),
 }
 
 /// The port graph of a validated dataflow, with its condensation.
@@ -35,10 +41,14 @@ pub(crate) struct PortGraph {
     pub(crate) graph: DiGraph<Port, Edge>,
     /// Display name of each node: `Comp.iface`, or the external's name.
     pub(crate) names: Vec<String>,
-    /// Strongly connected components, in topological order.
+    /// Strongly connected components, in topological order; the ports of
+    /// each in an order that follows edges where it can (reverse postorder
+    /// of a walk inside it), so a fixpoint sweep propagates in one pass.
     pub(crate) sccs: Vec<Vec<NodeIndex>>,
     /// For each node, the index of its SCC in `sccs`.
     pub(crate) scc_of: Vec<usize>,
+    /// Per component and path: its input and output ports.
+    pub(crate) path_ports: Vec<Vec<(NodeIndex, NodeIndex)>>,
 }
 
 impl PortGraph {
@@ -60,6 +70,7 @@ impl PortGraph {
         let mut outputs = Interfaces::default();
         let mut sources: HashMap<&str, NodeIndex> = HashMap::default();
         let mut sinks: HashMap<&str, NodeIndex> = HashMap::default();
+        let mut path_ports = Vec::with_capacity(dataflow.components.len());
 
         for (ci, c) in dataflow.components.iter().enumerate() {
             for (ifaces, port, table) in [
@@ -75,11 +86,30 @@ impl PortGraph {
                     .collect();
                 table.push_component(ports);
             }
+            let mut ends = Vec::with_capacity(c.paths.len());
             for (pi, p) in c.paths.iter().enumerate() {
                 let from = inputs.find(ci, &p.from);
                 let to = outputs.find(ci, &p.to);
                 graph.add_edge(from, to, Edge::Path(ci, pi));
+                ends.push((from, to));
             }
+            let mut readers: Vec<&str> = c
+                .paths
+                .iter()
+                .filter(|p| p.annotation.kind == PathKind::OR)
+                .map(|p| p.to.as_str())
+                .collect();
+            readers.sort_unstable();
+            readers.dedup();
+            for (pi, p) in c.paths.iter().enumerate() {
+                if !p.annotation.kind.writes_state() {
+                    continue;
+                }
+                for reader in &readers {
+                    graph.add_edge(ends[pi].0, outputs.find(ci, reader), Edge::State(ci, pi));
+                }
+            }
+            path_ports.push(ends);
         }
         for (si, s) in dataflow.streams.iter().enumerate() {
             let from = match &s.from {
@@ -114,11 +144,17 @@ impl PortGraph {
                 scc_of[n.index()] = i;
             }
         }
+        for (i, scc) in sccs.iter_mut().enumerate() {
+            if scc.len() > 1 {
+                *scc = reverse_postorder(&graph, scc, &scc_of, i);
+            }
+        }
         PortGraph {
             graph,
             names,
             sccs,
             scc_of,
+            path_ports,
         }
     }
 
@@ -127,6 +163,43 @@ impl PortGraph {
     pub(crate) fn is_cycle(&self, scc: usize) -> bool {
         self.sccs[scc].len() > 1
     }
+}
+
+/// The ports of one strongly connected part in reverse postorder of a
+/// depth-first walk that stays inside it, started from its smallest port.
+fn reverse_postorder(
+    graph: &DiGraph<Port, Edge>,
+    members: &[NodeIndex],
+    scc_of: &[usize],
+    scc: usize,
+) -> Vec<NodeIndex> {
+    let mut start = members.to_vec();
+    start.sort_unstable();
+    let mut visited: HashMap<NodeIndex, ()> = HashMap::default();
+    let mut post = Vec::with_capacity(members.len());
+    for &root in &start {
+        if visited.insert(root, ()).is_some() {
+            continue;
+        }
+        let mut stack = vec![(root, graph.neighbors(root).detach())];
+        while let Some((node, walker)) = stack.last_mut() {
+            let node = *node;
+            match walker.next_node(graph) {
+                Some(next) if scc_of[next.index()] == scc => {
+                    if visited.insert(next, ()).is_none() {
+                        stack.push((next, graph.neighbors(next).detach()));
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    post.push(node);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    post.reverse();
+    post
 }
 
 /// `Comp.iface`.

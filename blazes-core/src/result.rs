@@ -33,22 +33,26 @@ impl fmt::Display for Rule {
     }
 }
 
-/// How a contribution reaches the node being derived.
+/// How a contribution reaches the output being derived.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Via {
-    /// A path of the component from this input interface.
+    /// A path of the component from this input interface into the output.
     Path {
         /// The component.
         component: String,
         /// The input interface.
         input: String,
     },
-    /// A stream entering a collapsed cycle, from this producer.
-    Stream {
-        /// The producer (`Comp.iface` or a source name).
-        from: String,
-        /// The input it enters (`Comp.iface`).
-        to: String,
+    /// A write path of the component from `input` into another `output`:
+    /// the derived output's `OR` paths read the state it writes (spec §4.1).
+    /// It protects those reads or not, and adds no label of its own.
+    State {
+        /// The component.
+        component: String,
+        /// The write path's input interface.
+        input: String,
+        /// The write path's own output interface.
+        output: String,
     },
 }
 
@@ -56,7 +60,11 @@ impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Via::Path { component, input } => write!(f, "{component}.{input}"),
-            Via::Stream { from, to } => write!(f, "{from}->{to}"),
+            Via::State {
+                component,
+                input,
+                output,
+            } => write!(f, "{component}.{input} (writes state, into {output})"),
         }
     }
 }
@@ -69,7 +77,7 @@ pub struct Contribution {
     pub via: Via,
     /// The input label `L_in`.
     pub input: Label,
-    /// The annotation applied (joined with the cycle's inside a cycle).
+    /// The path's annotation, as the user wrote it.
     pub annotation: Annotation,
     /// The inference rule that fired and the internal label it added.
     pub fired: Option<(Rule, Internal)>,
@@ -128,24 +136,31 @@ impl fmt::Display for OrderKind {
     }
 }
 
-/// The derivation of one node's label: contributions, reconciliation, merge.
+/// The derivation of one output's label: contributions, reconciliation, merge.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Derivation {
-    /// The node: `Comp.iface` for an output, or the cycle's ports joined by `+`.
+    /// The output, `Comp.iface`.
     pub node: String,
-    /// The components whose outputs are merged.
-    pub components: Vec<String>,
-    /// Whether the node is replicated for the analysis.
+    /// Its component.
+    pub component: String,
+    /// Whether the component is replicated for the analysis.
     pub rep: bool,
-    /// Each path's (or entering stream's) part.
+    /// The output lies on a cycle: its label is the fixpoint of spec §4.2,
+    /// "introduced" compares with the labels entering the cycle, and the
+    /// derivation shown is the evaluation that raised the output to its label
+    /// (later sweeps may only feed that label back to it).
+    pub in_cycle: bool,
+    /// Each path's part: the paths into the output, then (when one of them
+    /// reads) the component's write paths into other outputs.
     pub contributions: Vec<Contribution>,
     /// What reconciliation did.
     pub reconciled: Vec<Reconciled>,
-    /// Ordering applied at this node in this pass, if any.
+    /// Ordering applied at this output in this pass, if any.
     pub ordered: Option<OrderKind>,
     /// The merged label.
     pub label: Label,
-    /// True when reconciliation raised the label above every contribution.
+    /// True when reconciliation added a label more severe than every label
+    /// the output inherits (spec §5).
     pub introduced: bool,
 }
 
@@ -262,6 +277,18 @@ pub enum Origin {
     },
 }
 
+/// How the fixpoint of one cycle of the port graph went (spec §4.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CycleStats {
+    /// Ports in the cycle (its strongly connected part).
+    pub ports: usize,
+    /// Sweeps over the cycle, in reverse postorder, until no label changed.
+    pub sweeps: usize,
+    /// Port evaluations in all sweeps.
+    pub evaluations: usize,
+}
+
 /// A sink whose residual label exceeds the requirement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
@@ -313,9 +340,15 @@ impl Analysis {
         self.violations.is_empty()
     }
 
-    /// The derivation of an output (`Comp.iface`) or a cycle (`cycle[..]`,
-    /// as named in [`Derivation::node`]) in the analysis (spec §4). Built on
-    /// request: large dataflows pay only for what is explained.
+    /// How the analysis solved each cycle of the port graph, in topological
+    /// order (spec §4.2).
+    pub fn cycles(&self) -> &[CycleStats] {
+        &self.trace.base.cycles
+    }
+
+    /// The derivation of an output (`Comp.iface`, as named in
+    /// [`Derivation::node`]) in the analysis (spec §4). Built on request:
+    /// large dataflows pay only for what is explained.
     pub fn derivation(&self, node: &str) -> Option<Derivation> {
         self.trace.find(&self.trace.base, node)
     }

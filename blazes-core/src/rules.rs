@@ -113,12 +113,17 @@ pub(crate) fn merge(parts: impl IntoIterator<Item = State>) -> State {
     }
 }
 
-/// One path (or stream entering a cycle) into the node.
+/// One path of the node's component that matters at the node: a path into
+/// the node's output, or (`observed`) a write path into another output of the
+/// same component, whose state the node's `OR` paths read (spec §4.1).
 #[derive(Clone, Debug)]
 pub(crate) struct PathIn {
     pub(crate) input: State,
     pub(crate) kind: PathKind,
     pub(crate) gates: Vec<SetId>,
+    /// A write path into another output: it protects (or fails to protect)
+    /// this node's reads, but adds no label of its own here.
+    pub(crate) observed: bool,
 }
 
 /// An internal label added by inference.
@@ -165,6 +170,9 @@ pub(crate) struct Outcome {
 /// Inference for one path (paper Fig. 9, completed as in spec §4.4).
 fn infer(path: &PathIn, attrs: &mut Attrs) -> (Option<(Rule, Fired)>, State) {
     let l = path.input.label;
+    if path.observed {
+        return (None, path.input);
+    }
     let fired = match (path.kind, l) {
         (PathKind::OR, Lab::Async | Lab::Run | Lab::Seal(_)) => Some((Rule::R1, Fired::NdRead)),
         (PathKind::OW, Lab::Async | Lab::Run) => Some((Rule::R2, Fired::Taint)),
@@ -186,9 +194,18 @@ fn infer(path: &PathIn, attrs: &mut Attrs) -> (Option<(Rule, Fired)>, State) {
     (fired, preserved)
 }
 
-/// Applies the rules at one node. With `repair`, a node whose reconciliation
-/// introduced an anomaly gets its offending inputs ordered (spec §5).
-pub(crate) fn derive(paths: &[PathIn], rep: bool, attrs: &mut Attrs, repair: bool) -> Outcome {
+/// Applies the rules at one output. With `repair`, an output whose
+/// reconciliation introduced an anomaly gets its offending inputs ordered
+/// (spec §5). `inherited` is the severity the output inherits, when it is not
+/// that of its own paths: for an output inside a cycle, the labels that enter
+/// the cycle (spec §5).
+pub(crate) fn derive(
+    paths: &[PathIn],
+    rep: bool,
+    attrs: &mut Attrs,
+    repair: bool,
+    inherited: Option<u8>,
+) -> Outcome {
     let mut fired = Vec::with_capacity(paths.len());
     let mut preserved = Vec::with_capacity(paths.len());
     for p in paths {
@@ -224,14 +241,17 @@ pub(crate) fn derive(paths: &[PathIn], rep: bool, attrs: &mut Attrs, repair: boo
                 _ => false,
             });
             if protected {
-                if !write_seals.is_empty() {
-                    seals.push((i, write_seals[0].1, write_seals.iter().all(|s| s.2)));
-                    seals.extend(write_seals.iter().copied());
+                // The read waits under every key its writes are sealed on
+                // (spec §5), each key once, whatever the order of the paths.
+                let mut keys: Vec<SetId> = write_seals.iter().map(|s| s.1).collect();
+                attrs.sort_sets(&mut keys);
+                keys.dedup();
+                for &k in &keys {
+                    let independent = write_seals.iter().filter(|s| s.1 == k).all(|s| s.2);
+                    seals.push((i, k, independent));
                 }
-                steps.push(Step::Protected {
-                    path: i,
-                    seals: write_seals.iter().map(|s| s.1).collect(),
-                });
+                seals.extend(write_seals.iter().copied());
+                steps.push(Step::Protected { path: i, seals: keys });
             } else {
                 steps.push(Step::Unprotected {
                     path: i,
@@ -244,6 +264,7 @@ pub(crate) fn derive(paths: &[PathIn], rep: bool, attrs: &mut Attrs, repair: boo
     }
     for (i, p) in paths.iter().enumerate() {
         if p.kind == PathKind::OW
+            && !p.observed
             && let Lab::Seal(k) = p.input.label
             && fired[i].is_none()
         {
@@ -253,13 +274,17 @@ pub(crate) fn derive(paths: &[PathIn], rep: bool, attrs: &mut Attrs, repair: boo
     offending.sort_unstable();
     offending.dedup();
 
-    let max_preserved = preserved
-        .iter()
-        .map(|s| s.label.severity())
-        .max()
-        .unwrap_or(0);
+    let contributing = || {
+        preserved
+            .iter()
+            .zip(paths)
+            .filter(|(_, p)| !p.observed)
+            .map(|(s, _)| *s)
+    };
+    let inherited =
+        inherited.unwrap_or_else(|| contributing().map(|s| s.label.severity()).max().unwrap_or(0));
     let max_added = added_labels(&steps).map(Lab::severity).max().unwrap_or(0);
-    let introduced = max_added > max_preserved;
+    let introduced = max_added > inherited;
 
     let mut ordered = None;
     if repair && introduced {
@@ -275,12 +300,7 @@ pub(crate) fn derive(paths: &[PathIn], rep: bool, attrs: &mut Attrs, repair: boo
         ordered = Some(order);
     }
 
-    let state = merge(
-        preserved
-            .iter()
-            .copied()
-            .chain(added_labels(&steps).map(State::plain)),
-    );
+    let state = merge(contributing().chain(added_labels(&steps).map(State::plain)));
     Outcome {
         fired,
         preserved,

@@ -11,7 +11,7 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
 use crate::attrs_closure::Attrs;
-use crate::engine::{NodeDerivation, Pass, Source};
+use crate::engine::{NodeDerivation, Pass};
 use crate::label::{Annotation, Internal, Label};
 use crate::model::Requirement;
 use crate::portgraph::{Edge, Port, PortGraph};
@@ -32,8 +32,8 @@ pub(crate) struct Trace {
     pub(crate) residual_is_planned: bool,
     /// What the sinks must guarantee.
     pub(crate) requires: Requirement,
-    /// Output-port and cycle names to SCC index, built on first lookup.
-    index: OnceLock<HashMap<String, usize>>,
+    /// Output-port names to ports, built on first lookup.
+    index: OnceLock<HashMap<String, NodeIndex>>,
 }
 
 impl fmt::Debug for Trace {
@@ -128,28 +128,9 @@ impl Trace {
         name.split_once('.').map_or(name, |(_, i)| i)
     }
 
-    /// `Comp.iface` for an output, `cycle[a + b]` for a cycle.
+    /// The output's name, `Comp.iface`.
     pub(crate) fn node_name(&self, d: &NodeDerivation) -> String {
-        if d.ports.len() == 1 {
-            return self.name(d.ports[0]).to_string();
-        }
-        let mut names: Vec<&str> = d.ports.iter().map(|&p| self.name(p)).collect();
-        names.sort_unstable();
-        names.dedup();
-        format!("cycle[{}]", names.join(" + "))
-    }
-
-    /// The components owning the node's ports, in port order, once each.
-    pub(crate) fn components_of(&self, d: &NodeDerivation) -> Vec<&str> {
-        let mut components: Vec<&str> = Vec::new();
-        for &p in &d.ports {
-            if let Some(c) = self.component_of(p)
-                && !components.contains(&c)
-            {
-                components.push(c);
-            }
-        }
-        components
+        self.name(d.port).to_string()
     }
 
     /// The producers (outputs or sources) of the streams into `port`.
@@ -166,7 +147,7 @@ impl Trace {
         out
     }
 
-    /// The public form of one node's derivation.
+    /// The public form of one output's derivation.
     pub(crate) fn derivation(&self, d: &NodeDerivation) -> Derivation {
         let o = &d.outcome;
         let contributions = d
@@ -175,21 +156,16 @@ impl Trace {
             .zip(&d.paths)
             .enumerate()
             .map(|(i, (source, path))| {
-                let (via, upstream) = match source {
-                    Source::Path { c, from, .. } => (
-                        Via::Path {
-                            component: self.components[*c].clone(),
-                            input: self.interface_of(*from).to_string(),
-                        },
-                        self.producers(*from),
-                    ),
-                    Source::Stream { from, to } => (
-                        Via::Stream {
-                            from: self.name(*from).to_string(),
-                            to: self.name(*to).to_string(),
-                        },
-                        vec![self.name(*from).to_string()],
-                    ),
+                let component = self.components[source.c].clone();
+                let input = self.interface_of(source.from).to_string();
+                let via = if path.observed {
+                    Via::State {
+                        component,
+                        input,
+                        output: self.interface_of(source.to).to_string(),
+                    }
+                } else {
+                    Via::Path { component, input }
                 };
                 let annotation = self.annotation(path);
                 Contribution {
@@ -206,7 +182,7 @@ impl Trace {
                     }),
                     annotation,
                     preserved: self.label(o.preserved[i].label),
-                    upstream,
+                    upstream: self.producers(source.from),
                 }
             })
             .collect();
@@ -230,12 +206,13 @@ impl Trace {
             .collect();
         Derivation {
             node: self.node_name(d),
-            components: self
-                .components_of(d)
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            component: self.components[d.sources.first().map_or_else(
+                || self.component_index(d.port).unwrap_or_default(),
+                |s| s.c,
+            )]
+            .clone(),
             rep: d.rep,
+            in_cycle: d.in_cycle,
             contributions,
             reconciled,
             ordered: o.ordered.map(|ord| self.order_kind(ord)),
@@ -244,42 +221,37 @@ impl Trace {
         }
     }
 
-    fn index(&self) -> &HashMap<String, usize> {
+    fn index(&self) -> &HashMap<String, NodeIndex> {
         self.index.get_or_init(|| {
             let g = &self.graph.graph;
-            let mut index = HashMap::default();
-            for (scc, d) in self.base.derivations.iter().enumerate() {
-                let Some(d) = d else { continue };
-                for &p in &d.ports {
-                    if let Port::Out(_) = g[p] {
-                        index.insert(self.name(p).to_string(), scc);
-                    }
-                }
-                if d.ports.len() > 1 {
-                    index.insert(self.node_name(d), scc);
-                }
-            }
-            index
+            g.node_indices()
+                .filter(|&n| matches!(g[n], Port::Out(_)))
+                .map(|n| (self.name(n).to_string(), n))
+                .collect()
         })
     }
 
-    /// The SCC of an output (`Comp.iface`) or cycle (`cycle[..]`).
-    pub(crate) fn scc_of_node(&self, node: &str) -> Option<usize> {
+    /// The output port named `Comp.iface`.
+    pub(crate) fn output_port(&self, node: &str) -> Option<NodeIndex> {
         self.index().get(node).copied()
     }
 
-    /// The derivation of an output (`Comp.iface`) or cycle (`cycle[..]`) in
-    /// one pass.
+    /// The derivation of an output (`Comp.iface`) in one pass.
     pub(crate) fn find(&self, pass: &Pass, node: &str) -> Option<Derivation> {
-        let scc = self.scc_of_node(node)?;
-        pass.derivations[scc].as_ref().map(|d| self.derivation(d))
+        let port = self.output_port(node)?;
+        pass.derivations[port.index()]
+            .as_ref()
+            .map(|d| self.derivation(d))
     }
 
-    /// Every derivation of a pass, each node once, in topological order.
+    /// Every derivation of a pass, each output once, in topological order
+    /// (the ports of a cycle in the order its sweeps visit them).
     pub(crate) fn all(&self, pass: &Pass) -> Vec<Derivation> {
-        pass.derivations
+        self.graph
+            .sccs
             .iter()
             .flatten()
+            .filter_map(|n| pass.derivations[n.index()].as_ref())
             .map(|d| self.derivation(d))
             .collect()
     }

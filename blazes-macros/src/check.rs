@@ -2,7 +2,7 @@
 //! finds into spanned errors: structural errors from `blazes_core::validate`,
 //! and requirement violations from `blazes_core::analyze`.
 
-use blazes_core::result::{Cause, Via};
+use blazes_core::result::{Cause, Origin};
 use blazes_core::validate::{End, ErrorKind, Site, ValidationError};
 use blazes_core::{Analysis, Endpoint, analyze, validate};
 use proc_macro2::{Span, TokenStream};
@@ -119,67 +119,35 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
             place(errors, tokens, message.clone());
         }
         for cause in analysis.causes(violation) {
-            for tokens in introduction_sites(built, analysis, &cause) {
+            for tokens in introduction_sites(built, &cause) {
                 place(errors, tokens, explain::introduced_here(violation, &cause));
             }
         }
     }
 }
 
-/// The `#[path]`s and streams whose contribution fired a rule at the node
-/// where `cause` introduces its anomaly.
-fn introduction_sites(built: &Built, analysis: &Analysis, cause: &Cause) -> Vec<SpanRange> {
-    let Some(derivation) = analysis.derivation(&cause.node) else {
-        return Vec::new();
-    };
-    let ports = node_ports(&cause.node);
+/// The `#[path]`s where the anomaly of `cause` starts (its origins).
+fn introduction_sites(built: &Built, cause: &Cause) -> Vec<SpanRange> {
     let mut out = Vec::new();
-    for contribution in derivation
-        .contributions
-        .iter()
-        .filter(|c| c.fired.is_some())
-    {
-        match &contribution.via {
-            Via::Path { component, input } => {
-                let Some(c) = built
-                    .dataflow
-                    .components
-                    .iter()
-                    .position(|x| x.name == *component)
-                else {
-                    continue;
-                };
-                for (p, path) in built.dataflow.components[c].paths.iter().enumerate() {
-                    let output = format!("{component}.{}", path.to);
-                    if path.from == *input && ports.contains(&output) {
-                        out.push(built.sites.paths[c][p]);
-                    }
-                }
-            }
-            Via::Stream { from, to } => {
-                let name = format!("{from}->{to}");
-                out.extend(
-                    built
-                        .dataflow
-                        .streams
-                        .iter()
-                        .zip(&built.sites.streams)
-                        .filter(|(s, _)| s.name() == name)
-                        .map(|(_, d)| d.tokens),
-                );
+    for origin in &cause.origins {
+        let Origin::Path {
+            component,
+            from,
+            to,
+        } = origin;
+        let Some(c) = built
+            .dataflow
+            .components
+            .iter()
+            .position(|x| x.name == *component)
+        else {
+            continue;
+        };
+        for (p, path) in built.dataflow.components[c].paths.iter().enumerate() {
+            if path.from == *from && path.to == *to {
+                out.push(built.sites.paths[c][p]);
             }
         }
     }
     out
-}
-
-/// The ports of a derivation node: `Comp.iface`, or `cycle[A.x + B.y]`.
-fn node_ports(node: &str) -> Vec<String> {
-    match node
-        .strip_prefix("cycle[")
-        .and_then(|n| n.strip_suffix(']'))
-    {
-        Some(inner) => inner.split(" + ").map(String::from).collect(),
-        None => vec![node.to_string()],
-    }
 }
