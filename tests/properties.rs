@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -397,14 +397,16 @@ struct Coverage {
     fds: usize,
     severities: [usize; 5],
     residual_differs: usize,
+    multi_output: usize,
 }
 
 impl Coverage {
     fn record(&mut self, dataflow: &Dataflow, analysis: &Analysis) {
-        self.cycles += analysis
-            .derivations()
+        self.cycles += analysis.cycles().len();
+        self.multi_output += dataflow
+            .components
             .iter()
-            .filter(|d| d.node.starts_with("cycle["))
+            .filter(|c| c.outputs().len() > 1)
             .count();
         let mut into: BTreeMap<&Endpoint, usize> = BTreeMap::new();
         for s in &dataflow.streams {
@@ -447,6 +449,7 @@ fn generator_covers_cycles_fan_in_annotations_and_every_label() {
         coverage.seals,
         coverage.fds,
         coverage.residual_differs,
+        coverage.multi_output,
     ];
     eprintln!("{coverage:?}");
     assert!(counts.iter().all(|&n| n > 0), "{coverage:?}");
@@ -499,4 +502,140 @@ fn replacing_an_upstream_seal_can_raise_labels() {
     let after = analyze(&build(true)).unwrap();
     assert_eq!(after.streams["A.o->C.i"], Label::Seal(attrs(["a"])));
     assert_eq!(after.sinks["k"], Label::Run);
+}
+
+/// The outputs that lie on a cycle of the port graph (spec §4.1: streams,
+/// paths, and state edges from every write path's input to every output with
+/// an `OR` path), computed here by plain reachability, apart from the engine.
+fn outputs_on_cycles(dataflow: &Dataflow) -> BTreeSet<String> {
+    use blazes_core::PathKind;
+    // Successors of each port, ports named `Comp.iface` (inputs prefixed `>`).
+    let mut next: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in &dataflow.components {
+        let readers: Vec<&str> = c
+            .paths
+            .iter()
+            .filter(|p| p.annotation.kind == PathKind::OR)
+            .map(|p| p.to.as_str())
+            .collect();
+        for p in &c.paths {
+            let from = format!(">{}.{}", c.name, p.from);
+            let entry = next.entry(from).or_default();
+            entry.insert(format!("{}.{}", c.name, p.to));
+            if p.annotation.kind.writes_state() {
+                entry.extend(readers.iter().map(|r| format!("{}.{r}", c.name)));
+            }
+        }
+    }
+    for s in &dataflow.streams {
+        if let (
+            Endpoint::Port {
+                component: a,
+                interface: x,
+            },
+            Endpoint::Port {
+                component: b,
+                interface: y,
+            },
+        ) = (&s.from, &s.to)
+        {
+            next.entry(format!("{a}.{x}"))
+                .or_default()
+                .insert(format!(">{b}.{y}"));
+        }
+    }
+    let mut on_cycle = BTreeSet::new();
+    for c in &dataflow.components {
+        for out in c.outputs() {
+            let start = format!("{}.{out}", c.name);
+            let mut seen = BTreeSet::new();
+            let mut stack: Vec<String> = next.get(&start).into_iter().flatten().cloned().collect();
+            while let Some(n) = stack.pop() {
+                if n == start {
+                    on_cycle.insert(start.clone());
+                    break;
+                }
+                if seen.insert(n.clone()) {
+                    stack.extend(next.get(&n).into_iter().flatten().cloned());
+                }
+            }
+        }
+    }
+    on_cycle
+}
+
+/// The same dataflow with its annotation lines in another order: components,
+/// the paths of each component, streams and FDs permuted by `seed`.
+fn reordered(dataflow: &Dataflow, seed: u64) -> Dataflow {
+    fn shuffle<T>(items: &mut [T], seed: &mut u64) {
+        for i in (1..items.len()).rev() {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let j = (*seed >> 33) as usize % (i + 1);
+            items.swap(i, j);
+        }
+    }
+    let mut seed = seed;
+    let mut d = dataflow.clone();
+    shuffle(&mut d.components, &mut seed);
+    for c in &mut d.components {
+        shuffle(&mut c.paths, &mut seed);
+    }
+    shuffle(&mut d.streams, &mut seed);
+    shuffle(&mut d.fds, &mut seed);
+    d
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Spec §4.2: no port inside a cycle is ever `Seal`, before or after
+    /// coordination, and the analysis marks exactly the outputs on cycles.
+    #[test]
+    fn no_output_on_a_cycle_is_ever_sealed(spec in dataflow_spec()) {
+        let mut dataflow = spec.build();
+        dataflow.coordinate = Permission::Auto;
+        let analysis = analyze_ok(&dataflow)?;
+        let on_cycle = outputs_on_cycles(&dataflow);
+        for (name, label) in &analysis.outputs {
+            let d = analysis.derivation(name).expect("every output has a derivation");
+            prop_assert_eq!(d.in_cycle, on_cycle.contains(name), "{} in_cycle", name);
+            if d.in_cycle {
+                prop_assert!(!matches!(label, Label::Seal(_)), "{} on a cycle is {}", name, label);
+                let residual = &analysis.residual_outputs[name];
+                prop_assert!(!matches!(residual, Label::Seal(_)), "{} residual {}", name, residual);
+            }
+        }
+    }
+
+    /// The labels, the plan and the violations do not depend on the order of
+    /// the annotation lines.
+    #[test]
+    fn reordering_annotation_lines_changes_nothing(spec in dataflow_spec(), seed in any::<u64>()) {
+        let dataflow = spec.build();
+        let a = analyze_ok(&dataflow)?;
+        let b = analyze_ok(&reordered(&dataflow, seed))?;
+        prop_assert_eq!(&a.outputs, &b.outputs);
+        prop_assert_eq!(&a.inputs, &b.inputs);
+        prop_assert_eq!(&a.sinks, &b.sinks);
+        prop_assert_eq!(&a.residual, &b.residual);
+        prop_assert_eq!(&a.coordination, &b.coordination);
+        let sinks = |x: &Analysis| {
+            x.violations.iter().map(|v| (v.sink.clone(), v.label.clone())).collect::<Vec<_>>()
+        };
+        prop_assert_eq!(sinks(&a), sinks(&b));
+    }
+
+    /// Cycles end within the bound of spec §4.2: a port's label rises at most
+    /// four times, so a cycle needs at most `4 * ports + 1` sweeps.
+    #[test]
+    fn cycles_are_solved_within_the_rise_bound(spec in dataflow_spec()) {
+        let analysis = analyze_ok(&spec.build())?;
+        for cycle in analysis.cycles() {
+            prop_assert!(cycle.ports >= 2);
+            prop_assert!(cycle.sweeps <= 4 * cycle.ports + 1, "{:?}", cycle);
+            prop_assert!(cycle.evaluations >= cycle.ports, "{:?}", cycle);
+        }
+    }
 }

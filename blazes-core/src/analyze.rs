@@ -34,7 +34,8 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
             Edge::Stream(s) => Some((
                 s,
                 e.source(),
-                ctx.stream_state(s, e.source(), e.target(), &base.states).label,
+                ctx.stream_state(s, e.source(), e.target(), &base.states)
+                    .label,
             )),
             Edge::Path(..) | Edge::State(..) => None,
         })

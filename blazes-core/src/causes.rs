@@ -69,6 +69,7 @@ impl Causes<'_> {
                 causes,
             });
         }
+        out.sort_by(|a, b| a.sink.cmp(&b.sink));
         out
     }
 
@@ -287,8 +288,7 @@ impl Causes<'_> {
                 };
                 let producer = e.source();
                 let scc = self.trace.graph.scc_of[producer.index()];
-                if scc == self.trace.graph.scc_of[input.index()] && self.trace.graph.is_cycle(scc)
-                {
+                if scc == self.trace.graph.scc_of[input.index()] && self.trace.graph.is_cycle(scc) {
                     // A seal inside a cycle counts for nothing (spec §4.2).
                     continue;
                 }

@@ -12,8 +12,8 @@ use std::collections::BinaryHeap;
 use crate::attrs_closure::Attrs;
 use crate::label::PathKind;
 use crate::model::Dataflow;
-use crate::result::CycleStats;
 use crate::portgraph::{Edge, Port, PortGraph};
+use crate::result::CycleStats;
 use crate::rules::{Lab, Outcome, PathIn, State, derive, merge};
 
 /// A path of the dataflow, as one part of an output's derivation.
@@ -215,8 +215,7 @@ impl<'a> Context<'a> {
             pending[i] = false;
             solve.evaluations += 1;
             let node = members[i];
-            let (derived, derivation) =
-                self.evaluate(node, Some(inherited), &pass.states, repair);
+            let (derived, derivation) = self.evaluate(node, Some(inherited), &pass.states, repair);
             let old = pass.states[node.index()];
             let label = if derived.label.severity() > old.label.severity() {
                 derived.label

@@ -43,6 +43,7 @@ pub use model::{
     Component, Dataflow, Endpoint, Fd, Path, Permission, Requirement, Stream, StreamAnnotation,
 };
 pub use result::{
-    Analysis, Coordination, CycleStats, Derivation, Fix, OrderKind, Origin, Strategy, Violation, Vote,
+    Analysis, Coordination, CycleStats, Derivation, Fix, OrderKind, Origin, Strategy, Violation,
+    Vote,
 };
 pub use validate::{ValidationError, validate};

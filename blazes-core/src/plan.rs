@@ -91,12 +91,18 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
     }
     // An order that does not depend on how the annotation lines were ordered.
     plan.sort_by(|a, b| {
-        (&a.component, &a.output, strategy_order(&a.strategy), &a.inputs).cmp(&(
-            &b.component,
-            &b.output,
-            strategy_order(&b.strategy),
-            &b.inputs,
-        ))
+        (
+            &a.component,
+            &a.output,
+            strategy_order(&a.strategy),
+            &a.inputs,
+        )
+            .cmp(&(
+                &b.component,
+                &b.output,
+                strategy_order(&b.strategy),
+                &b.inputs,
+            ))
     });
     plan
 }

@@ -64,7 +64,7 @@ impl fmt::Display for Via {
                 component,
                 input,
                 output,
-            } => write!(f, "{component}.{input} (writes state, into {output})"),
+            } => write!(f, "{component}.{input} -> {output}"),
         }
     }
 }

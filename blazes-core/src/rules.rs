@@ -251,7 +251,10 @@ pub(crate) fn derive(
                     seals.push((i, k, independent));
                 }
                 seals.extend(write_seals.iter().copied());
-                steps.push(Step::Protected { path: i, seals: keys });
+                steps.push(Step::Protected {
+                    path: i,
+                    seals: keys,
+                });
             } else {
                 steps.push(Step::Unprotected {
                     path: i,
@@ -281,8 +284,12 @@ pub(crate) fn derive(
             .filter(|(_, p)| !p.observed)
             .map(|(s, _)| *s)
     };
-    let inherited =
-        inherited.unwrap_or_else(|| contributing().map(|s| s.label.severity()).max().unwrap_or(0));
+    let inherited = inherited.unwrap_or_else(|| {
+        contributing()
+            .map(|s| s.label.severity())
+            .max()
+            .unwrap_or(0)
+    });
     let max_added = added_labels(&steps).map(Lab::severity).max().unwrap_or(0);
     let introduced = max_added > inherited;
 
