@@ -1,6 +1,9 @@
 //! How `blazes_core::analyze` scales: synthetic dataflows of 10^3, 10^4 and
-//! 10^5 components, timed single-threaded (median of several runs). Prints
-//! one JSON object and writes it to `bench-results/analysis.json`.
+//! 10^5 components, and rings whose whole port graph is one strongly
+//! connected part of 10^4 and 10^5 ports (solved by fixpoint, spec §4.2),
+//! timed single-threaded (median of several runs). Prints one JSON object,
+//! with the sweeps each cycle took, and writes it to
+//! `bench-results/analysis.json`.
 //!
 //! Run with `cargo bench --bench analysis`.
 
@@ -19,6 +22,10 @@ const BLOCK: usize = 100;
 
 /// The sizes measured, with how many runs each.
 const SIZES: [(usize, usize); 3] = [(1_000, 11), (10_000, 7), (100_000, 5)];
+
+/// Ring sizes in components (four ports each: 10^4 and 10^5 ports in one
+/// strongly connected part), with how many runs each.
+const RINGS: [(usize, usize); 2] = [(2_500, 7), (25_000, 5)];
 
 fn name(i: usize) -> String {
     format!("C{i}")
@@ -161,27 +168,60 @@ fn summary(analysis: &Analysis) -> Value {
     for label in analysis.outputs.values() {
         labels[usize::from(label.severity()) - 1] += 1;
     }
-    let cycles: Vec<String> = analysis
-        .derivations()
-        .into_iter()
-        .map(|d| d.node)
-        .filter(|node| node.starts_with("cycle["))
-        .collect();
+    let cycles = analysis.cycles();
+    let largest = cycles.iter().map(|c| c.ports).max().unwrap_or(0);
+    let max_sweeps = cycles.iter().map(|c| c.sweeps).max().unwrap_or(0);
+    let ports_in_cycles: usize = cycles.iter().map(|c| c.ports).sum();
+    let evaluations: usize = cycles.iter().map(|c| c.evaluations).sum();
     json!({
         "output_labels": {
             "Seal": labels[0], "Async": labels[1], "Run": labels[2],
             "Inst": labels[3], "Diverge": labels[4],
         },
         "cycles": cycles.len(),
+        "largest_cycle_ports": largest,
+        "max_sweeps_per_cycle": max_sweeps,
+        "evaluations_per_cycle_port": if ports_in_cycles == 0 {
+            0.0
+        } else {
+            evaluations as f64 / ports_in_cycles as f64
+        },
         "coordination_points": analysis.coordination.len(),
         "violating_sinks": analysis.violations.len(),
     })
 }
 
+/// A ring of `n` components whose four ports each lie on one strongly
+/// connected part: `out`→ next `in`, `side` → `aux` three ahead. Paths cycle
+/// through every kind, so labels rise through several sweeps; a sealed
+/// source enters at `C0.in`, and eight `side`s, evenly spaced, also feed a
+/// sink each (a loop has few exits; every violating sink lists every
+/// introducing node upstream of it, so the report grows with exits × ring).
+fn ring(n: usize) -> Dataflow {
+    let mut d = Dataflow::new().coordinate(Permission::Auto);
+    d.components = (0..n).map(component).collect();
+    d.streams
+        .push(Stream::between("entry", &port(0, "in")).sealed(attrs(["key"])));
+    for i in 0..n {
+        d.streams
+            .push(Stream::between(&port(i, "out"), &port((i + 1) % n, "in")));
+        d.streams
+            .push(Stream::between(&port(i, "side"), &port((i + 3) % n, "aux")));
+        if i % (n / 8) == 0 {
+            d.streams
+                .push(Stream::between(&port(i, "side"), &format!("k{i}")));
+        }
+    }
+    d
+}
+
 /// Times `analyze` on a dataflow of `n` components, `runs` times; the
 /// result is dropped outside the timing.
 fn measure(n: usize, runs: usize) -> Result<(Value, f64), Box<dyn Error>> {
-    let d = dataflow(n);
+    measure_dataflow(dataflow(n), n, runs)
+}
+
+fn measure_dataflow(d: Dataflow, n: usize, runs: usize) -> Result<(Value, f64), Box<dyn Error>> {
     let mut times = Vec::with_capacity(runs);
     let mut found = Value::Null;
     for _ in 0..runs {
@@ -217,11 +257,21 @@ fn main() -> Result<(), Box<dyn Error>> {
         sizes.push(entry);
         medians.push(seconds);
     }
+    let mut rings = Vec::new();
+    let mut ring_medians = Vec::new();
+    for (n, runs) in RINGS {
+        let (entry, seconds) = measure_dataflow(ring(n), n, runs)?;
+        eprintln!("ring of {n} components ({} ports): {seconds:.4} s", 4 * n);
+        rings.push(entry);
+        ring_medians.push(seconds);
+    }
     let report = json!({
         "benchmark": "blazes_core::analyze, single-threaded, dataflow built outside the timing",
         "sizes": sizes,
         "ratio_1e4_over_1e3": medians[1] / medians[0],
         "ratio_1e5_over_1e4": medians[2] / medians[1],
+        "large_cycles": rings,
+        "large_cycle_ratio_1e5_over_1e4_ports": ring_medians[1] / ring_medians[0],
     });
     let text = serde_json::to_string_pretty(&report)?;
     println!("{text}");

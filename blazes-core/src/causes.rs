@@ -1,7 +1,9 @@
 //! Violations of the requirement (spec §5): which sinks exceed it, where the
 //! anomaly is introduced, why, and what would fix it.
 
-use rustc_hash::FxHashSet as HashSet;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
@@ -40,6 +42,11 @@ impl Causes<'_> {
         let max = self.trace.requires.max_severity();
         let mut out = Vec::new();
         let mut visits = Visits::default();
+        // Introducing nodes upstream of each producer's strongly connected
+        // part, walked once per part: the sinks fed by one large cycle
+        // share one walk.
+        let mut upstream: HashMap<usize, Rc<[NodeIndex]>> = HashMap::default();
+        let scc_of = &self.trace.graph.scc_of;
         for sink in g.node_indices() {
             if !matches!(g[sink], Port::Sink) {
                 continue;
@@ -48,17 +55,32 @@ impl Causes<'_> {
             if label.severity() <= max {
                 continue;
             }
-            let mut causes: Vec<NodeIndex> = self
-                .ancestors(sink, &mut visits)
-                .into_iter()
-                .filter(|n| {
-                    residual.derivations[n.index()]
-                        .as_ref()
-                        .is_some_and(|d| d.outcome.introduced && self.added_severity(d) > max)
-                })
-                .collect();
-            // Upstream first: topological order of the port graph.
-            causes.sort_unstable_by_key(|n| (self.trace.graph.scc_of[n.index()], n.index()));
+            let mut causes: Vec<NodeIndex> = Vec::new();
+            for producer in g.neighbors_directed(sink, Direction::Incoming) {
+                let found = upstream.entry(scc_of[producer.index()]).or_insert_with(|| {
+                    let mut found: Vec<NodeIndex> = self
+                        .ancestors(producer, &mut visits)
+                        .into_iter()
+                        .filter(|n| {
+                            residual.derivations[n.index()].as_ref().is_some_and(|d| {
+                                d.outcome.introduced && self.added_severity(d) > max
+                            })
+                        })
+                        .collect();
+                    found.sort_unstable_by_key(|n| (scc_of[n.index()], n.index()));
+                    found.into()
+                });
+                causes.extend(found.iter().copied());
+            }
+            if g.neighbors_directed(sink, Direction::Incoming)
+                .nth(1)
+                .is_some()
+            {
+                // Upstream first: topological order of the port graph (each
+                // producer's list is already in that order).
+                causes.sort_unstable_by_key(|n| (scc_of[n.index()], n.index()));
+                causes.dedup();
+            }
             let causes = causes
                 .into_iter()
                 .map(|n| self.trace.name(n).to_string())

@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::label::PathKind;
@@ -135,8 +135,9 @@ impl PortGraph {
             graph.add_edge(from, to, Edge::Stream(si));
         }
 
-        let mut sccs = tarjan_scc(&graph);
-        // tarjan_scc yields reverse topological order.
+        let mut sccs = kosaraju_scc(&graph);
+        // kosaraju_scc yields reverse topological order, without recursion
+        // (a ring of 10^5 ports would overflow a recursive walk).
         sccs.reverse();
         let mut scc_of = vec![0; graph.node_count()];
         for (i, scc) in sccs.iter().enumerate() {
