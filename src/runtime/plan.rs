@@ -85,13 +85,7 @@ impl ComponentPlan {
             .filter(|c| c.applied && c.component == component.name)
         {
             let seal_buffer = match &coordination.strategy {
-                Strategy::Seal { key, vote } => {
-                    plan.seals.push(SealSpec {
-                        key: key.clone(),
-                        vote: *vote,
-                    });
-                    Some((plan.seals.len() - 1, key))
-                }
+                Strategy::Seal { key, vote } => Some((plan.seal_buffer(key, *vote), key)),
                 Strategy::Order { .. } => None,
             };
             for name in &coordination.inputs {
@@ -121,8 +115,15 @@ impl ComponentPlan {
                 if let Some(previous) = chosen.insert(index, format!("{:?}", coordination.strategy))
                     && plan.inputs[index] != input_mode
                 {
+                    let reason = match (&plan.inputs[index], &input_mode) {
+                        (InputMode::ReadGated { .. }, InputMode::ReadGated { .. }) => {
+                            "its reads wait under seals on two keys (spec §5), and the runtime \
+                             gates one read input under one key: seal its writes on one key"
+                        }
+                        _ => "the runtime applies one coordination per input",
+                    };
                     return Err(BuildError::Plan(format!(
-                        "input `{}.{name}` gets two coordinations: {previous} and {:?}",
+                        "input `{}.{name}` gets two coordinations, {previous} and {:?}: {reason}",
                         component.name, coordination.strategy
                     )));
                 }
@@ -132,8 +133,97 @@ impl ComponentPlan {
         Ok(plan)
     }
 
+    /// The index of the seal buffer on `key`, added if new: every output of
+    /// a component that relies on a seal on one key shares one buffer (the
+    /// write input of a register votes once, its reads wait on the same
+    /// release). A unanimous vote wins over an independent one.
+    fn seal_buffer(&mut self, key: &AttrSet, vote: Vote) -> usize {
+        if let Some(at) = self.seals.iter().position(|s| s.key == *key) {
+            if vote == Vote::Unanimous {
+                self.seals[at].vote = Vote::Unanimous;
+            }
+            return at;
+        }
+        self.seals.push(SealSpec {
+            key: key.clone(),
+            vote,
+        });
+        self.seals.len() - 1
+    }
+
     /// True when some input is dynamically ordered.
     pub fn is_dynamically_ordered(&self) -> bool {
         self.inputs.contains(&InputMode::DynamicOrder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blazes_core::{Annotation, Dataflow, Stream, analyze, attrs};
+
+    fn register(put_seals: &[&str]) -> Dataflow {
+        let mut register = Component::new("Register").replicated(true).path(
+            "get",
+            "value",
+            Annotation::or(attrs(["key", "day"])),
+        );
+        let mut dataflow = Dataflow::new();
+        for (i, key) in put_seals.iter().enumerate() {
+            let input = format!("put{i}");
+            register = register.path(&input, "ack", Annotation::ow(attrs([*key])));
+            dataflow = dataflow.stream(
+                Stream::between(&format!("puts{i}"), &format!("Register.{input}"))
+                    .sealed(attrs([*key])),
+            );
+        }
+        dataflow
+            .component(register)
+            .stream(Stream::between("gets", "Register.get"))
+            .stream(Stream::between("Register.value", "values"))
+            .stream(Stream::between("Register.ack", "acks"))
+    }
+
+    /// Spec S12: the put input votes once and the get input waits on the
+    /// same buffer, although two outputs (ack, value) rely on the seal.
+    #[test]
+    fn outputs_relying_on_one_key_share_one_seal_buffer() {
+        let dataflow = register(&["key"]);
+        let analysis = analyze(&dataflow).expect("valid");
+        assert_eq!(
+            analysis.coordination.len(),
+            2,
+            "{:?}",
+            analysis.coordination
+        );
+        let plan = ComponentPlan::for_component(
+            &dataflow.components[0],
+            &analysis,
+            CoordinationMode::Plan,
+        )
+        .expect("deployable");
+        assert_eq!(plan.seals.len(), 1);
+        let modes: BTreeMap<&str, &InputMode> = dataflow.components[0]
+            .inputs()
+            .into_iter()
+            .zip(&plan.inputs)
+            .collect();
+        assert_eq!(modes["put0"], &InputMode::Sealed { buffer: 0 });
+        assert_eq!(modes["get"], &InputMode::ReadGated { buffer: 0 });
+    }
+
+    /// A read waiting under two keys is refused with the reason, not run
+    /// with one of the two.
+    #[test]
+    fn a_read_under_two_keys_is_refused_with_the_reason() {
+        let dataflow = register(&["key", "day"]);
+        let analysis = analyze(&dataflow).expect("valid");
+        let error = ComponentPlan::for_component(
+            &dataflow.components[0],
+            &analysis,
+            CoordinationMode::Plan,
+        )
+        .expect_err("two read gates");
+        assert!(error.to_string().contains("seals on two keys"), "{error}");
     }
 }
