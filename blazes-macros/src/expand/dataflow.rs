@@ -18,6 +18,7 @@ use crate::expand::{builder, component, factories};
 use crate::light::{LightItem, LightMod};
 use crate::model;
 use crate::module::{self, ModuleParts};
+use crate::warnings::Warnings;
 
 /// Expands `#[blazes::dataflow(args)] mod name { .. }`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -53,8 +54,15 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let requires = options.requires.map_or(Requirement::default(), |r| r.0);
     let coordinate = options.coordinate.map_or(Permission::default(), |p| p.0);
     let built = model::build(name, requires, coordinate, &parts, &mut errors);
+    let mut warnings = Warnings::new();
     if errors.is_empty() {
-        check::run(&built, &parts, options.enforce.unwrap_or(true), &mut errors);
+        check::run(
+            &built,
+            &parts,
+            options.enforce.unwrap_or(true),
+            &mut errors,
+            &mut warnings,
+        );
     }
     let structs: Vec<StructSpec> = parts
         .components
@@ -82,6 +90,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let factories = factories::factories_fn(&parts);
     let errors = errors.to_compile_errors();
     let generated = quote! {
+        #warnings
         #(#annotated)*
         #(#handlers)*
         /// The dataflow as constant data, for `dataflow()` and the registry.
