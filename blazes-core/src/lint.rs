@@ -16,7 +16,10 @@
 //!   and no FD mentions makes the key compatible with no gate (spec §3: `k ⊆
 //!   closure(g)` and a closure only holds gate and FD attributes), so the seal
 //!   protects nothing; it is reported with the closest gate or FD attribute
-//!   when one is close, and with the gates' attributes otherwise.
+//!   when one is close, and with the gates' attributes otherwise. A lone
+//!   attribute close to such a seal attribute gets no "did you mean" of its
+//!   own: which of the two is misspelt is not known, and the seal's warning
+//!   already names both.
 //!
 //! Like [`crate::validate`], each warning names its [`Site`], so every front
 //! end (the grey-box reader, the macros) points at its own text. Warnings
@@ -223,6 +226,18 @@ fn mentions(dataflow: &Dataflow) -> BTreeMap<&str, BTreeSet<Mention>> {
     out
 }
 
+/// True when `name` is a seal attribute that no gate or FD mentions: its
+/// seal warning already names the attribute closest to it, so that pair is
+/// reported once, at the seal.
+fn unusable_seal(mentions: &BTreeMap<&str, BTreeSet<Mention>>, name: &str) -> bool {
+    mentions.get(name).is_some_and(|ms| {
+        ms.iter().any(|m| m.role == Role::Seal)
+            && !ms
+                .iter()
+                .any(|m| matches!(m.role, Role::Gate | Role::FdFrom | Role::FdTo))
+    })
+}
+
 /// The closest of `candidates` to `name` (ties: the first in sorted order),
 /// if at least [`SIMILARITY`] close.
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
@@ -274,11 +289,10 @@ pub fn warnings(dataflow: &Dataflow) -> Vec<Warning> {
         let [only] = ms.iter().collect::<Vec<_>>()[..] else {
             continue;
         };
-        let others = mentions
-            .keys()
-            .copied()
-            .filter(|a| *a != attribute);
-        if let Some(suggestion) = closest(attribute, others) {
+        let others = mentions.keys().copied().filter(|a| *a != attribute);
+        if let Some(suggestion) = closest(attribute, others)
+            && !unusable_seal(&mentions, &suggestion)
+        {
             found.push((
                 *only,
                 WarningKind::DidYouMean {
@@ -340,30 +354,37 @@ mod tests {
         let text = seal.to_string();
         assert!(text.contains("seal attribute `campain`"), "{text}");
         assert!(text.contains("did you mean `campaign`?"), "{text}");
-        // Both names are mentioned once: which one is misspelt is not known,
-        // so the gate's is pointed out too, and the user sees the pair.
-        assert_eq!(found.len(), 2, "{found:?}");
-        assert_eq!(found[0].site, Site::Path(0, 1));
+        // The gate's `campaign` is mentioned once too, but the pair is
+        // reported once, at the seal.
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn a_misspelt_gate_is_named_by_the_seal_that_fits_no_gate() {
+        let found = warnings(&report(&["id", "campain"], &["campaign"]));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].site, Site::Stream(0));
         assert_eq!(found[0].kind.suggestion(), Some("campain"));
     }
 
     #[test]
-    fn a_misspelt_gate_is_suggested_the_seal_attribute() {
-        let found = warnings(&report(&["id", "campain"], &["campaign"]));
-        let gate = found
-            .iter()
-            .find(|w| w.site == Site::Path(0, 1))
-            .expect("a warning on the gate");
+    fn a_misspelt_gate_is_suggested_an_attribute_used_elsewhere() {
+        let mut dataflow = report(&["id", "campain"], &["campaign"]);
+        dataflow.components[0].paths[0].annotation = Annotation::ow(attrs(["campaign"]));
+        let found = warnings(&dataflow);
         assert_eq!(
-            gate.kind,
-            WarningKind::DidYouMean {
-                attribute: "campain".into(),
-                role: Role::Gate,
-                suggestion: "campaign".into(),
-            }
+            found,
+            vec![Warning {
+                site: Site::Path(0, 1),
+                kind: WarningKind::DidYouMean {
+                    attribute: "campain".into(),
+                    role: Role::Gate,
+                    suggestion: "campaign".into(),
+                },
+            }]
         );
         assert_eq!(
-            gate.to_string(),
+            found[0].to_string(),
             "gate attribute `campain` appears nowhere else in the dataflow: did you mean \
              `campaign`?"
         );
@@ -399,7 +420,7 @@ mod tests {
 
     #[test]
     fn misspelt_seq_and_fd_attributes_are_suggested() {
-        let mut dataflow = report(&["id", "user", "batch"], &["session"]);
+        let mut dataflow = report(&["id", "user", "batch", "session"], &["session"]);
         dataflow.streams[0].annotation.seq = Some(attrs(["batch"]));
         dataflow.streams[1].annotation.seq = Some(attrs(["bacth"]));
         dataflow.fds.push(Fd {
@@ -415,7 +436,6 @@ mod tests {
         assert_eq!(
             kinds,
             vec![
-                (Site::Stream(0), "session", Role::Seal, Some("sesion")),
                 (Site::Stream(1), "bacth", Role::Seq, Some("batch")),
                 (Site::Fd(0), "sesion", Role::FdFrom, Some("session")),
             ]
