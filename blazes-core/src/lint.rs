@@ -33,8 +33,9 @@ use crate::validate::Site;
 
 /// How close (normalised Damerau–Levenshtein similarity, 0 to 1) a name must
 /// be to another to be suggested in its place: `campain` → `campaign` (0.88),
-/// `usr` → `user` (0.75) are suggested; `id` → `ip` (0.5) is not.
-pub const SIMILARITY: f64 = 0.7;
+/// `usr` → `user` (0.75), `kye` → `key` (0.67) are suggested; `id` → `ip`
+/// (0.5) is not.
+pub const SIMILARITY: f64 = 0.65;
 
 /// Which annotation mentions an attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -447,6 +448,7 @@ mod tests {
         let near = |a: &str, b: &str| closest(a, [b].into_iter()).is_some();
         assert!(near("campain", "campaign"));
         assert!(near("usr", "user"));
+        assert!(near("kye", "key"));
         assert!(!near("id", "ip"));
         assert!(!near("word", "batch"));
         assert!(!near("same", "same"), "a name is not its own suggestion");

@@ -222,7 +222,7 @@ mod tests {
 Report:
   annotation:
     - { from: click, to: response, label: CW }
-    - { from: request, to: response, label: OR, gate: [id, user] }
+    - { from: request, to: response, label: OR, gate: [id, user, batch] }
 streams:
   - { from: clicks, to: Report.click, seal: [session], seq: [bacth] }
   - { from: requests, to: Report.request, seq: [batch] }
@@ -255,7 +255,7 @@ fds:
         assert!(rendered.ends_with("2 warnings in profiles.yaml\n"), "{rendered}");
         // `sesion` in the FD is the gate-side name of the seal's pair: the
         // pair is reported once, at the seal.
-        let fd = text.replace("[id, user]", "[id, user, session]");
+        let fd = text.replace("[id, user, batch]", "[id, user, batch, session]");
         let (_, warnings) = parse_with_warnings("profiles.yaml", &fd).expect("valid");
         let last = warnings.warnings().last().expect("warnings");
         assert_eq!((last.line(), last.column()), (10, 14));
