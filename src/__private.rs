@@ -281,10 +281,7 @@ mod tests {
             decode_fd("session->user"),
             Some(fd(&["session"], "user", false))
         );
-        assert_eq!(
-            decode_fd("a,b<->c"),
-            Some(fd(&["a", "b"], "c", true))
-        );
+        assert_eq!(decode_fd("a,b<->c"), Some(fd(&["a", "b"], "c", true)));
         assert_eq!(decode_fd("nothing"), None);
     }
 }

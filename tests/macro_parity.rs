@@ -131,7 +131,11 @@ parity!(
     "register_rep_sealed.yaml",
     register::sealed
 );
-parity!(s13_loop_first_wins, "loop_first_wins.yaml", loops::first_wins);
+parity!(
+    s13_loop_first_wins,
+    "loop_first_wins.yaml",
+    loops::first_wins
+);
 parity!(s14_loop_min, "loop_min.yaml", loops::min);
 
 /// The profile store of `macro_cases::profiles` as a grey-box file, with the
@@ -156,7 +160,10 @@ fn a_plain_fd_means_the_same_in_both_and_a_seal_does_not_cover_its_image() {
         profiles::many_to_one::analysis(),
     );
     let analysis = profiles::many_to_one::analysis();
-    assert!(!analysis.ok(), "a seal on session does not cover gate [user]");
+    assert!(
+        !analysis.ok(),
+        "a seal on session does not cover gate [user]"
+    );
     assert_eq!(analysis.violations[0].sink, "store");
 }
 
@@ -178,7 +185,10 @@ fn an_injective_fd_means_the_same_in_both_and_a_seal_covers_its_image() {
                 profiles::one_to_one_as_in_yaml::analysis(),
             ),
         ] {
-            assert!(analysis.ok(), "{entry}: a seal on session covers gate [user]");
+            assert!(
+                analysis.ok(),
+                "{entry}: a seal on session covers gate [user]"
+            );
             assert_parity("profiles.yaml", &text, dataflow, analysis);
         }
     }

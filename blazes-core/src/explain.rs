@@ -403,7 +403,9 @@ mod tests {
         let a = analyze(&wordcount()).unwrap();
         let text = violation(&a.violations[0], &a);
         assert!(
-            text.contains("with a replay-stable sequence attribute (e.g. `seq: [batch]` or `seq: [word]`)"),
+            text.contains(
+                "with a replay-stable sequence attribute (e.g. `seq: [batch]` or `seq: [word]`)"
+            ),
             "{text}"
         );
     }

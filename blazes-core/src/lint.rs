@@ -216,7 +216,12 @@ fn mentions(dataflow: &Dataflow) -> BTreeMap<&str, BTreeSet<Mention>> {
     }
     for (si, s) in dataflow.streams.iter().enumerate() {
         let site = SiteKey::Stream(si);
-        add(&mut out, s.annotation.seal.iter().flatten(), site, Role::Seal);
+        add(
+            &mut out,
+            s.annotation.seal.iter().flatten(),
+            site,
+            Role::Seal,
+        );
         add(&mut out, s.annotation.seq.iter().flatten(), site, Role::Seq);
     }
     for (fi, fd) in dataflow.fds.iter().enumerate() {
@@ -394,7 +399,10 @@ mod tests {
     #[test]
     fn a_seal_that_fits_a_gate_and_a_lone_gate_attribute_are_quiet() {
         // `id` is mentioned once, but nothing close to it exists: a local name.
-        assert_eq!(warnings(&report(&["id", "campaign"], &["campaign"])), vec![]);
+        assert_eq!(
+            warnings(&report(&["id", "campaign"], &["campaign"])),
+            vec![]
+        );
     }
 
     #[test]
@@ -432,7 +440,14 @@ mod tests {
         let found = warnings(&dataflow);
         let kinds: Vec<(Site, &str, Role, Option<&str>)> = found
             .iter()
-            .map(|w| (w.site, w.kind.attribute(), w.kind.role(), w.kind.suggestion()))
+            .map(|w| {
+                (
+                    w.site,
+                    w.kind.attribute(),
+                    w.kind.role(),
+                    w.kind.suggestion(),
+                )
+            })
             .collect();
         assert_eq!(
             kinds,

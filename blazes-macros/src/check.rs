@@ -143,7 +143,10 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
 /// requirement were it one-to-one: found by analysing that variant with the
 /// core (no rule is decided here). `session -> user` used to mean one-to-one
 /// in `fds!`; this tells a user whose dataflow relied on that what changed.
-fn one_to_one_hints(dataflow: &Dataflow, analysis: &Analysis) -> Vec<(blazes_core::Fd, Vec<String>)> {
+fn one_to_one_hints(
+    dataflow: &Dataflow,
+    analysis: &Analysis,
+) -> Vec<(blazes_core::Fd, Vec<String>)> {
     let mut hints = Vec::new();
     for (i, fd) in dataflow.fds.iter().enumerate() {
         if fd.injective {

@@ -191,9 +191,14 @@ mod tests {
             injective: false,
         };
         let text = one_to_one_hint(&fd);
-        assert!(text.starts_with("`session -> user` in `fds!` is many-to-one"), "{text}");
         assert!(
-            text.ends_with("only if each `user` has exactly one `session`, write `session <-> user`"),
+            text.starts_with("`session -> user` in `fds!` is many-to-one"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "only if each `user` has exactly one `session`, write `session <-> user`"
+            ),
             "{text}"
         );
     }

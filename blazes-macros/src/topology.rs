@@ -374,10 +374,17 @@ mod tests {
 
     #[test]
     fn rejects_contradicting_or_unknown_fd_options_and_other_arrows() {
-        let error = syn::parse_str::<Fds>("a <-> b { injective: false }").expect_err("contradiction");
-        assert!(error.to_string().contains("already declares a one-to-one"), "{error}");
+        let error =
+            syn::parse_str::<Fds>("a <-> b { injective: false }").expect_err("contradiction");
+        assert!(
+            error.to_string().contains("already declares a one-to-one"),
+            "{error}"
+        );
         let error = syn::parse_str::<Fds>("a -> b { plain }").expect_err("unknown option");
-        assert!(error.to_string().contains("unknown option `plain`"), "{error}");
+        assert!(
+            error.to_string().contains("unknown option `plain`"),
+            "{error}"
+        );
         let error = syn::parse_str::<Fds>("a => b").expect_err("another arrow");
         assert!(error.to_string().contains("expected `->`"), "{error}");
     }

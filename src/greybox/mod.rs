@@ -79,11 +79,10 @@ pub fn parse_with_warnings(
     file_name: &str,
     text: &str,
 ) -> Result<(Dataflow, Warnings), Diagnostics> {
-    read(file_name, text)
-        .map(|(dataflow, map)| {
-            let warnings = Warnings::new(file_name, text, &dataflow, &map);
-            (dataflow, warnings)
-        })
+    read(file_name, text).map(|(dataflow, map)| {
+        let warnings = Warnings::new(file_name, text, &dataflow, &map);
+        (dataflow, warnings)
+    })
 }
 
 /// Reads and validates; the dataflow with where each item was written.

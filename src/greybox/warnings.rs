@@ -250,9 +250,15 @@ fds:
             assert_eq!(&text[w.span()], w.lint().kind.attribute());
         }
         let rendered = warnings.render();
-        assert!(rendered.contains("warning: seq attribute `bacth`"), "{rendered}");
+        assert!(
+            rendered.contains("warning: seq attribute `bacth`"),
+            "{rendered}"
+        );
         assert!(rendered.contains("did you mean `batch`?"), "{rendered}");
-        assert!(rendered.ends_with("2 warnings in profiles.yaml\n"), "{rendered}");
+        assert!(
+            rendered.ends_with("2 warnings in profiles.yaml\n"),
+            "{rendered}"
+        );
         // `sesion` in the FD is the gate-side name of the seal's pair: the
         // pair is reported once, at the seal.
         let fd = text.replace("[id, user, batch]", "[id, user, batch, session]");
@@ -270,7 +276,14 @@ B: { annotation: [ { from: x, to: z, label: OW, gate: [key] } ] }
 streams: { x: { seal: [kye] } }
 ";
         let (dataflow, warnings) = parse_with_warnings("two.yaml", text).expect("valid");
-        assert_eq!(dataflow.streams.iter().filter(|s| s.annotation.seal.is_some()).count(), 2);
+        assert_eq!(
+            dataflow
+                .streams
+                .iter()
+                .filter(|s| s.annotation.seal.is_some())
+                .count(),
+            2
+        );
         assert_eq!(warnings.warnings().len(), 1, "{}", warnings.render());
         assert_eq!(warnings.warnings()[0].lint().kind.suggestion(), Some("key"));
         let clean = text.replace("kye", "key");
