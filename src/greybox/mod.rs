@@ -64,7 +64,7 @@ pub fn parse(file_name: &str, text: &str) -> Result<Dataflow, Diagnostics> {
 ///
 /// ```
 /// let text = "
-/// streams: { clicks: { seal: [campain] } }
+/// streams: { click: { seal: [campain] } }
 /// Report:
 ///   annotation:
 ///     - { from: click, to: response, label: CW }
@@ -72,7 +72,7 @@ pub fn parse(file_name: &str, text: &str) -> Result<Dataflow, Diagnostics> {
 /// ";
 /// let (_, warnings) = blazes::greybox::parse_with_warnings("ads.yaml", text).expect("valid");
 /// let warning = &warnings.warnings()[0];
-/// assert_eq!((warning.line(), warning.column()), (2, 29));
+/// assert_eq!((warning.line(), warning.column()), (2, 28));
 /// assert!(warning.message().contains("did you mean `campaign`?"));
 /// ```
 pub fn parse_with_warnings(
