@@ -218,4 +218,48 @@ mod tests {
         .to_string();
         assert!(out.contains("needs the module's items inline"), "{out}");
     }
+
+    fn profiles(fd: TokenStream) -> TokenStream {
+        quote! {
+            mod profiles {
+                #[component]
+                pub struct Profile;
+
+                #[component]
+                impl Profile {
+                    #[path(from = events, to = profiles, label = OW, gate = [user])]
+                    fn events(&mut self, event: Tuple, out: &mut Emit) {}
+                }
+
+                streams! {
+                    events -> Profile.events { seal: [session] };
+                    Profile.profiles -> store;
+                }
+
+                fds! { #fd }
+            }
+        }
+    }
+
+    #[test]
+    fn a_plain_fd_fails_with_the_one_to_one_hint_and_an_injective_one_passes() {
+        let out = expand(TokenStream::new(), profiles(quote!(session -> user;))).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("sink `store` is Run"), "{out}");
+        assert!(out.contains("write `session <-> user`"), "{out}");
+        assert!(out.contains("\"session->user\""), "{out}");
+        let out = expand(TokenStream::new(), profiles(quote!(session <-> user;))).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("\"session<->user\""), "{out}");
+    }
+
+    #[test]
+    fn a_misspelt_seal_expands_to_a_deprecated_item_used_at_its_name() {
+        let out = expand(TokenStream::new(), wordcount(quote!({ seal: [bacth] }))).to_string();
+        assert!(out.contains("# [deprecated (note ="), "{out}");
+        assert!(out.contains("seal attribute `bacth`"), "{out}");
+        assert!(out.contains("did you mean `batch`?"), "{out}");
+        let clean = expand(TokenStream::new(), wordcount(quote!({ seal: [batch] }))).to_string();
+        assert!(!clean.contains("deprecated"), "{clean}");
+    }
 }
