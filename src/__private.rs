@@ -9,7 +9,7 @@ pub use inventory;
 
 use crate::Handler;
 use blazes_core::{
-    Analysis, Annotation, AttrSet, Component, Dataflow, Endpoint, PathKind, Permission,
+    Analysis, Annotation, AttrSet, Component, Dataflow, Endpoint, Fd, PathKind, Permission,
     Requirement, Stream, analyze,
 };
 
@@ -31,7 +31,8 @@ pub struct DataflowSpec {
     /// The streams, each written `"from->to"` followed by any of
     /// ` seal=a,b`, ` seq=a`, ` independent`, ` rep`.
     pub streams: &'static [&'static str],
-    /// The injective functional dependencies, each written `"a,b->c"`.
+    /// The functional dependencies, each written `"a,b->c"` (plain,
+    /// many-to-one) or `"a,b<->c"` (injective, one-to-one).
     pub fds: &'static [&'static str],
     /// What the sinks must guarantee.
     pub requires: Requirement,
@@ -108,10 +109,17 @@ pub fn decode_stream(text: &str) -> Option<Stream> {
     Some(stream)
 }
 
-/// An injective FD written `"a,b->c"`: determining attributes, determined one.
-pub fn decode_fd(text: &str) -> Option<(AttrSet, &str)> {
-    let (from, to) = text.split_once("->")?;
-    Some((attrs(from), to))
+/// An FD written `"a,b->c"` (plain) or `"a,b<->c"` (injective).
+pub fn decode_fd(text: &str) -> Option<Fd> {
+    let (from, to, injective) = match text.split_once("<->") {
+        Some((from, to)) => (from, to, true),
+        None => text.split_once("->").map(|(from, to)| (from, to, false))?,
+    };
+    Some(Fd {
+        from: attrs(from),
+        to: to.to_string(),
+        injective,
+    })
 }
 
 /// A component in the analysis model.
@@ -135,9 +143,9 @@ impl DataflowSpec {
         for stream in self.streams.iter().filter_map(|s| decode_stream(s)) {
             dataflow = dataflow.stream(stream);
         }
-        for (from, to) in self.fds.iter().filter_map(|f| decode_fd(f)) {
-            dataflow = dataflow.fd(from, to);
-        }
+        dataflow
+            .fds
+            .extend(self.fds.iter().filter_map(|f| decode_fd(f)));
         dataflow
     }
 }
@@ -264,9 +272,16 @@ mod tests {
             )
         );
         assert_eq!(decode_stream("a->B.c colour=red"), None);
+        let fd = |from: &[&str], to: &str, injective| Fd {
+            from: set(from.iter().copied()),
+            to: to.to_string(),
+            injective,
+        };
         assert_eq!(
-            decode_fd("company->symbol"),
-            Some((set(["company"]), "symbol"))
+            decode_fd("session->user"),
+            Some(fd(&["session"], "user", false))
         );
+        assert_eq!(decode_fd("a,b<->c"), Some(fd(&["a", "b"], "c", true)));
+        assert_eq!(decode_fd("nothing"), None);
     }
 }

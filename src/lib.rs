@@ -87,8 +87,9 @@ pub use blazes_macros::component;
 ///   sink (on the right). Options: `seal: [k, ..]` (the stream is punctuated
 ///   on key `k`), `seq: [a, ..]` (a replay-stable order), `independent` (one
 ///   producer per sealed partition), `rep` (delivered to several replicas).
-/// - `fds!`: `company -> symbol;` or `[a, b] -> c;`, injective functional
-///   dependencies between attributes.
+/// - `fds!`: functional dependencies between attributes, `session -> user;`
+///   (many-to-one) or `company <-> symbol;` (one-to-one), also with several
+///   determining attributes, `[a, b] -> c;` (see [`macro@fds`]).
 ///
 /// Options of the attribute, all optional: `requires = deterministic`
 /// (default: sinks at most `Async`) or `convergent` (at most `Run`);
@@ -102,6 +103,15 @@ pub use blazes_macros::component;
 /// would make it sealable, the ordering opt-in), and an error on each path
 /// or stream where the anomaly is introduced. Misuse (an unknown component or
 /// interface, a forgotten `#[component]`, ...) is reported on its token.
+///
+/// Attribute names that are probably wrong get a **warning** on the name as
+/// written ([`blazes_core::lint`]): a gate, seal, `seq` or FD attribute that
+/// appears nowhere else but is close to one that does ("did you mean
+/// `campaign`?"), and a seal attribute that no gate or FD names (the seal is
+/// compatible with no gate). Stable Rust has no warning API for macros, so
+/// the warning is rustc's `deprecated` lint ("use of deprecated unit struct
+/// `..::blazes_warning`: blazes: ..."): `#[allow(deprecated)]` on the module
+/// silences it, `#![deny(deprecated)]` or `-D warnings` makes it an error.
 ///
 /// It implements [`Annotated`] and [`Handler`] for the module's components
 /// (as [`macro@component`] would), registers them with [`registry()`] (and the
@@ -230,9 +240,28 @@ pub use blazes_macros::on_seal;
 /// ```
 pub use blazes_macros::streams;
 
-/// The injective functional dependencies of a dataflow, read (and removed)
-/// by [`macro@dataflow`]; `company -> symbol;` also means `symbol -> company`.
-/// Used anywhere else it is an error.
+/// The functional dependencies of a dataflow (spec §1, §3), read (and
+/// removed) by [`macro@dataflow`]. Used anywhere else it is an error.
+///
+/// - `session -> user;` is **many-to-one** (plain): each session belongs to
+///   one user, a user may have several sessions. A gate on `session` then
+///   also groups by `user`, but a seal on `session` does **not** complete a
+///   group of `user` (which sessions belong to a user is not known in advance).
+/// - `company <-> symbol;` is **one-to-one** (injective): it also means
+///   `symbol -> company`, so a seal on `company` completes the groups of a
+///   gate on `symbol`.
+/// - `[a, b] -> c;` and `[a, b] <-> c;` have several determining attributes.
+/// - The grey-box file's key is accepted as an option:
+///   `session -> user { injective: false }` is `session -> user`, and
+///   `company -> symbol { injective: true }` (or `{ injective }`) is
+///   `company <-> symbol`.
+///
+/// **Changed meaning**: before, `a -> b` in `fds!` meant one-to-one. It now
+/// means many-to-one, the sound reading when in doubt: a dataflow that relied
+/// on the old meaning is now rejected, not silently accepted, and the error
+/// says which FD would make it pass as `a <-> b`, if it really is one-to-one.
+/// The grey-box file keeps its spelling and meaning: `{ from: [a], to: b }`
+/// is one-to-one (the spec's default), `injective: false` makes it plain.
 ///
 /// ```
 /// #[blazes::dataflow]
@@ -254,10 +283,39 @@ pub use blazes_macros::streams;
 ///         trades -> Latest.trades { seal: [company] };
 ///         Latest.prices -> screen;
 ///     }
-///     fds! { company -> symbol; }
+///     fds! { company <-> symbol; }
 /// }
 ///
-/// // Sealed on `company`, which determines `symbol`: a seal buffer suffices.
+/// // Each symbol names one company: a seal on `company` completes the
+/// // groups of `symbol`, so a seal buffer suffices.
 /// assert!(quotes::analysis().ok());
+/// ```
+///
+/// With `company -> symbol` (a company may list several symbols), the same
+/// module does not build:
+///
+/// ```compile_fail
+/// #[blazes::dataflow]
+/// mod quotes {
+///     use blazes::{Emit, Tuple, component};
+///
+///     #[component(rep)]
+///     pub struct Latest;
+///
+///     #[component]
+///     impl Latest {
+///         #[path(from = trades, to = prices, label = OW, gate = [symbol])]
+///         fn trades(&mut self, trade: Tuple, out: &mut Emit) {
+///             out.emit("prices", trade);
+///         }
+///     }
+///
+///     streams! {
+///         trades -> Latest.trades { seal: [company] };
+///         Latest.prices -> screen;
+///     }
+///     fds! { company -> symbol; }
+/// }
+/// # fn main() {}
 /// ```
 pub use blazes_macros::fds;

@@ -80,8 +80,12 @@ fn check(file: &std::path::Path, format: Format, explain: Option<&str>) -> ExitC
             return ExitCode::from(INVALID);
         }
     };
-    let dataflow = match greybox::parse(&name, &source) {
-        Ok(d) => d,
+    let dataflow = match greybox::parse_with_warnings(&name, &source) {
+        Ok((d, warnings)) => {
+            // On stderr, so that `--json` output stays one object.
+            eprint!("{}", warnings.render());
+            d
+        }
         Err(diagnostics) => {
             eprint!("{}", diagnostics.render());
             return ExitCode::from(INVALID);

@@ -1,12 +1,13 @@
-//! For every file of `cases/`, the same dataflow declared with the macros
-//! (`tests/macro_cases/`) gives the same model, labels and coordination plan
-//! as the grey-box reader gives for the file.
+//! For every file of `cases/` (S1 to S14), the same dataflow declared with
+//! the macros (`tests/macro_cases/`) gives the same model, labels and
+//! coordination plan as the grey-box reader gives for the file; and so do
+//! plain and injective FDs, which mean the same in both (spec §1, §3).
 
 mod macro_cases;
 
 use blazes::greybox::parse;
 use blazes::{Analysis, Dataflow, analyze};
-use macro_cases::{ad_network, wordcount};
+use macro_cases::{ad_network, loops, profiles, register, wordcount};
 
 /// The dataflow in a canonical order, without its name.
 fn canonical(mut dataflow: Dataflow) -> Dataflow {
@@ -124,6 +125,75 @@ parity!(
     ad_network::thresh_sealed
 );
 
+parity!(s11_register_rep, "register_rep.yaml", register::unsealed);
+parity!(
+    s12_register_rep_sealed,
+    "register_rep_sealed.yaml",
+    register::sealed
+);
+parity!(
+    s13_loop_first_wins,
+    "loop_first_wins.yaml",
+    loops::first_wins
+);
+parity!(s14_loop_min, "loop_min.yaml", loops::min);
+
+/// The profile store of `macro_cases::profiles` as a grey-box file, with the
+/// FD entry `fd`.
+fn profiles_yaml(fd: &str) -> String {
+    format!(
+        "Profile:\n  annotation: [ {{ from: events, to: profiles, label: OW, gate: [user] }} ]\n\
+         streams:\n  - {{ from: events, to: Profile.events, seal: [session] }}\n  \
+         - {{ from: Profile.profiles, to: store }}\nfds:\n  - {fd}\n"
+    )
+}
+
+#[test]
+fn a_plain_fd_means_the_same_in_both_and_a_seal_does_not_cover_its_image() {
+    let text = profiles_yaml("{ from: [session], to: user, injective: false }");
+    let file = parse("profiles.yaml", &text).expect("valid");
+    assert!(!file.fds[0].injective);
+    assert_parity(
+        "profiles.yaml",
+        &text,
+        profiles::many_to_one::dataflow(),
+        profiles::many_to_one::analysis(),
+    );
+    let analysis = profiles::many_to_one::analysis();
+    assert!(
+        !analysis.ok(),
+        "a seal on session does not cover gate [user]"
+    );
+    assert_eq!(analysis.violations[0].sink, "store");
+}
+
+#[test]
+fn an_injective_fd_means_the_same_in_both_and_a_seal_covers_its_image() {
+    // The grey-box file's default is injective (spec §1), as before.
+    for entry in [
+        "{ from: [session], to: user }",
+        "{ from: [session], to: user, injective: true }",
+    ] {
+        let text = profiles_yaml(entry);
+        for (dataflow, analysis) in [
+            (
+                profiles::one_to_one::dataflow(),
+                profiles::one_to_one::analysis(),
+            ),
+            (
+                profiles::one_to_one_as_in_yaml::dataflow(),
+                profiles::one_to_one_as_in_yaml::analysis(),
+            ),
+        ] {
+            assert!(
+                analysis.ok(),
+                "{entry}: a seal on session covers gate [user]"
+            );
+            assert_parity("profiles.yaml", &text, dataflow, analysis);
+        }
+    }
+}
+
 #[test]
 fn every_case_file_has_a_parity_test() {
     let source = include_str!("macro_parity.rs");
@@ -135,13 +205,22 @@ fn every_case_file_has_a_parity_test() {
         .filter(|name| name.ends_with(".yaml"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 10, "{files:?}");
+    assert_eq!(files.len(), 14, "{files:?}");
     for file in files {
         assert!(
             source.contains(&format!("\"{file}\",")),
             "no parity test for cases/{file}"
         );
     }
+}
+
+#[test]
+fn plain_and_injective_fds_are_told_apart() {
+    // Guards the comparison: the FD's kind is part of the compared model.
+    assert_ne!(
+        canonical(profiles::many_to_one::dataflow()),
+        canonical(profiles::one_to_one::dataflow())
+    );
 }
 
 #[test]

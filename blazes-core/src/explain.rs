@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::label::{AttrSet, Label, attrs_to_string};
-use crate::result::{Analysis, Derivation, Fix, OrderKind, Reconciled, Via, Violation};
+use crate::result::{Analysis, Cause, Derivation, Fix, OrderKind, Reconciled, Via, Violation};
 
 /// One derivation, in the paper's notation.
 pub fn derivation(d: &Derivation) -> String {
@@ -192,18 +192,66 @@ fn visit(
     }
 }
 
-/// A fix as an instruction.
+/// The placeholder a fix text shows where it needs an attribute name and the
+/// dataflow declares none that fits.
+pub const ATTRIBUTE_PLACEHOLDER: &str = "<attribute>";
+
+/// Attributes the `seq` fix of `cause` can name as examples: the attributes of
+/// the gates of the paths whose rule fired where the anomaly starts (a batch
+/// or round number is usually one of them, e.g. `batch` in `OW[batch,word]`),
+/// sorted. Every one is declared in the dataflow; empty when no such path has
+/// a gate.
+pub fn sequence_examples(analysis: &Analysis, cause: &Cause) -> Vec<String> {
+    let derivation = analysis
+        .residual_derivation(&cause.node)
+        .or_else(|| analysis.derivation(&cause.node));
+    let names: BTreeSet<String> = derivation
+        .iter()
+        .flat_map(|d| &d.contributions)
+        .filter(|c| c.fired.is_some())
+        .flat_map(|c| c.annotation.gates.iter().flatten().cloned())
+        .collect();
+    names.into_iter().collect()
+}
+
+/// `` `key: [a]` or `key: [b]` `` for each of `names`, or the placeholder.
+fn examples(key: &str, names: &[String]) -> String {
+    if names.is_empty() {
+        return format!("`{key}: [{ATTRIBUTE_PLACEHOLDER}]`");
+    }
+    let each: Vec<String> = names.iter().map(|a| format!("`{key}: [{a}]`")).collect();
+    each.join(" or ")
+}
+
+/// A fix as an instruction, without its cause: a `seq` fix then names no
+/// attribute (`seq: [<attribute>]`); [`fix_of`] names the gate's.
 pub fn fix(fix: &Fix, analysis: &Analysis) -> String {
+    instruction(fix, analysis, &[])
+}
+
+/// A fix of `cause` as an instruction. Every attribute it names is declared
+/// in the dataflow: a seal names the gate's attributes, a `seq` names those
+/// of [`sequence_examples`], and either shows [`ATTRIBUTE_PLACEHOLDER`] when
+/// there are none.
+pub fn fix_of(fix: &Fix, analysis: &Analysis, cause: &Cause) -> String {
+    let sequence = match fix {
+        Fix::Sequence { .. } => sequence_examples(analysis, cause),
+        _ => Vec::new(),
+    };
+    instruction(fix, analysis, &sequence)
+}
+
+fn instruction(fix: &Fix, analysis: &Analysis, sequence: &[String]) -> String {
     match fix {
         Fix::Seal { streams, gate } => {
-            let examples: Vec<String> = gate.iter().map(|a| format!("`seal: [{a}]`")).collect();
+            let gate_names: Vec<String> = gate.iter().cloned().collect();
             format!(
                 "seal {} on a key compatible with the gate {} (a non-empty subset of it, or a key \
                  an injective FD maps into it), e.g. {}; blazes then synthesises a seal buffer \
                  instead of ordering",
                 streams_text(streams),
                 attrs_to_string(gate),
-                examples.join(" or ")
+                examples("seal", &gate_names)
             )
         }
         Fix::Order {
@@ -232,9 +280,10 @@ pub fn fix(fix: &Fix, analysis: &Analysis) -> String {
             text
         }
         Fix::Sequence { streams } => format!(
-            "or stamp {} with a replay-stable sequence attribute (e.g. `seq: [batch]`), so the \
-             order is static and deterministic",
-            streams_text(streams)
+            "or stamp {} with a replay-stable sequence attribute (e.g. {}), so the order is \
+             static and deterministic",
+            streams_text(streams),
+            examples("seq", sequence)
         ),
         Fix::Upstream { node } => format!("this is inherited from {node}: fix it there first"),
     }
@@ -271,7 +320,7 @@ pub fn violation(v: &Violation, analysis: &Analysis) -> String {
             }
         }
         for f in &cause.fixes {
-            let _ = writeln!(out, "    fix: {}", fix(f, analysis));
+            let _ = writeln!(out, "    fix: {}", fix_of(f, analysis, &cause));
         }
     }
     out
@@ -350,5 +399,52 @@ mod tests {
         );
         assert!(text.contains("`seal: [batch]`"), "{text}");
         assert!(text.contains("accept ordering at Count"), "{text}");
+    }
+
+    /// The word count with its attributes renamed: nothing is called `batch`.
+    fn renamed_wordcount(gate: &[&str]) -> Dataflow {
+        let mut dataflow = wordcount();
+        dataflow.components[1].paths[0].annotation = Annotation::ow(attrs(gate.iter().copied()));
+        dataflow
+    }
+
+    #[test]
+    fn the_seq_fix_names_the_gate_attributes_of_the_tainting_path() {
+        let a = analyze(&wordcount()).unwrap();
+        let text = violation(&a.violations[0], &a);
+        assert!(
+            text.contains(
+                "with a replay-stable sequence attribute (e.g. `seq: [batch]` or `seq: [word]`)"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn fixes_name_only_attributes_the_dataflow_declares() {
+        let a = analyze(&renamed_wordcount(&["token", "round"])).unwrap();
+        let text = violation(&a.violations[0], &a);
+        assert!(!text.contains("batch"), "{text}");
+        assert!(text.contains("`seq: [round]`"), "{text}");
+        assert!(text.contains("`seal: [round]`"), "{text}");
+        // Without the cause, the seq fix names no attribute at all.
+        let cause = &a.causes(&a.violations[0])[0];
+        for f in &cause.fixes {
+            assert!(!fix(f, &a).contains("batch"), "{}", fix(f, &a));
+        }
+        let sequence = cause
+            .fixes
+            .iter()
+            .find(|f| matches!(f, Fix::Sequence { .. }))
+            .expect("a seq fix");
+        assert!(fix(sequence, &a).contains("`seq: [<attribute>]`"));
+    }
+
+    #[test]
+    fn a_gateless_path_gets_the_placeholder() {
+        let a = analyze(&renamed_wordcount(&[])).unwrap();
+        let text = violation(&a.violations[0], &a);
+        assert!(!text.contains("batch"), "{text}");
+        assert!(text.contains("`seq: [<attribute>]`"), "{text}");
     }
 }

@@ -29,6 +29,7 @@ mod engine;
 pub mod explain;
 
 pub mod label;
+pub mod lint;
 pub mod model;
 mod plan;
 mod portgraph;

@@ -154,6 +154,8 @@ pub struct PathSpec {
     pub label: LabelArg,
     /// The gate's attribute names (empty when absent).
     pub gate: AttrSet,
+    /// The gate's attribute names as written, for warning spans.
+    pub gate_names: Vec<Ident>,
     /// The whole attribute, for error spans.
     pub attr: SpanRange,
     /// The input interface's name.
@@ -191,7 +193,7 @@ pub fn parse_path(attr: &Attribute) -> syn::Result<PathSpec> {
         Some(args) => args,
         None => PathArgs::from_meta(&attr.meta).map_err(|e| over_attribute(e, attr))?,
     };
-    let gate = match args.gate {
+    let gate_names = match args.gate {
         Some(gate) if !args.label.kind.is_order_sensitive() => {
             let message = ValidationError {
                 site: Site::Dataflow,
@@ -199,15 +201,16 @@ pub fn parse_path(attr: &Attribute) -> syn::Result<PathSpec> {
             };
             return Err(syn::Error::new(gate.span(), message));
         }
-        Some(gate) => gate.into_inner().0.iter().map(name_of).collect(),
-        None => AttrSet::new(),
+        Some(gate) => gate.into_inner().0,
+        None => Vec::new(),
     };
     Ok(PathSpec {
         input: name_of(&args.from),
         output: name_of(&args.to),
         from: args.from,
         label: args.label,
-        gate,
+        gate: gate_names.iter().map(name_of).collect(),
+        gate_names,
         attr: SpanRange {
             start: attr.pound_token.span,
             end: attr.bracket_token.span.close(),

@@ -1,24 +1,27 @@
 //! Runs the engine on the built dataflow at expansion time and turns what it
 //! finds into spanned errors: structural errors from `blazes_core::validate`,
-//! and requirement violations from `blazes_core::analyze`.
+//! and requirement violations from `blazes_core::analyze`; and into spanned
+//! warnings: the attribute warnings of `blazes_core::lint` (spec §1, §3).
 
 use blazes_core::result::{Cause, Origin};
 use blazes_core::validate::{End, ErrorKind, Site, ValidationError};
-use blazes_core::{Analysis, Endpoint, analyze, validate};
+use blazes_core::{Analysis, Dataflow, Endpoint, analyze, lint, validate};
 use proc_macro2::{Span, TokenStream};
 
 use crate::errors::{Errors, SpanRange};
 use crate::explain;
 use crate::model::Built;
 use crate::module::ModuleParts;
+use crate::warnings::{self, Warnings};
 
-/// Validates and analyses `built`; records every error. Returns the analysis
-/// when the dataflow is valid.
+/// Validates and analyses `built`; records every error and warning. Returns
+/// the analysis when the dataflow is valid.
 pub fn run(
     built: &Built,
     parts: &ModuleParts,
     enforce: bool,
     errors: &mut Errors,
+    found_warnings: &mut Warnings,
 ) -> Option<Analysis> {
     if let Err(found) = validate(&built.dataflow) {
         for error in found {
@@ -26,6 +29,9 @@ pub fn run(
             errors.spanned(tokens, message);
         }
         return None;
+    }
+    for warning in lint::warnings(&built.dataflow) {
+        found_warnings.push(warnings::locate(built, &warning), warning.to_string());
     }
     let analysis = errors.keep(analyze(&built.dataflow).map_err(|_| {
         syn::Error::new(
@@ -47,7 +53,7 @@ fn locate(built: &Built, parts: &ModuleParts, error: &ValidationError) -> (SpanR
         Site::Dataflow => (SpanRange::of(TokenStream::new()), message),
         Site::Component(c) => (sites.components[c], message),
         Site::Path(c, p) => (sites.paths[c][p], message),
-        Site::Fd(f) => (sites.fds[f], message),
+        Site::Fd(f) => (sites.fds[f].tokens, message),
         Site::Stream(s) => {
             let decl = &sites.streams[s];
             let end = |end: End| match end {
@@ -102,8 +108,15 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
             errors.spanned(tokens, message);
         }
     };
+    let hints = one_to_one_hints(&built.dataflow, analysis);
     for violation in &analysis.violations {
-        let message = explain::violation(&built.dataflow, analysis, violation);
+        let mut message = explain::violation(&built.dataflow, analysis, violation);
+        for (fd, sinks) in &hints {
+            if sinks.contains(&violation.sink) {
+                message.push_str("\n  in this module: ");
+                message.push_str(&explain::one_to_one_hint(fd));
+            }
+        }
         let sink = Endpoint::External(violation.sink.clone());
         let sink_streams: Vec<SpanRange> = built
             .sites
@@ -124,6 +137,37 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
             }
         }
     }
+}
+
+/// For each plain (many-to-one) FD, the violating sinks that would meet the
+/// requirement were it one-to-one: found by analysing that variant with the
+/// core (no rule is decided here). `session -> user` used to mean one-to-one
+/// in `fds!`; this tells a user whose dataflow relied on that what changed.
+fn one_to_one_hints(
+    dataflow: &Dataflow,
+    analysis: &Analysis,
+) -> Vec<(blazes_core::Fd, Vec<String>)> {
+    let mut hints = Vec::new();
+    for (i, fd) in dataflow.fds.iter().enumerate() {
+        if fd.injective {
+            continue;
+        }
+        let mut variant = dataflow.clone();
+        variant.fds[i].injective = true;
+        let Ok(other) = analyze(&variant) else {
+            continue;
+        };
+        let fixed: Vec<String> = analysis
+            .violations
+            .iter()
+            .filter(|v| !other.violations.iter().any(|o| o.sink == v.sink))
+            .map(|v| v.sink.clone())
+            .collect();
+        if !fixed.is_empty() {
+            hints.push((fd.clone(), fixed));
+        }
+    }
+    hints
 }
 
 /// The `#[path]`s where the anomaly of `cause` starts (its origins).

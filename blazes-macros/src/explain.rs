@@ -3,8 +3,9 @@
 //! the paper's notation, fixes), followed by each fix spelled in the macros'
 //! own syntax. This crate decides no rule itself.
 
+use blazes_core::explain::ATTRIBUTE_PLACEHOLDER;
 use blazes_core::result::Cause;
-use blazes_core::{Analysis, AttrSet, Dataflow, Fix, Permission, Violation, explain};
+use blazes_core::{Analysis, AttrSet, Dataflow, Fd, Fix, Permission, Violation, explain};
 
 /// `a->B.c` as `a -> B.c`.
 fn stream(name: &str) -> String {
@@ -20,7 +21,7 @@ pub fn violation(dataflow: &Dataflow, analysis: &Analysis, v: &Violation) -> Str
     let mut out = format!("blazes: {}", explain::violation(v, analysis).trim_end());
     for cause in analysis.causes(v) {
         for fix in &cause.fixes {
-            if let Some(text) = spelled(dataflow, analysis, fix) {
+            if let Some(text) = spelled(dataflow, analysis, &cause, fix) {
                 out.push_str("\n  in this module: ");
                 out.push_str(&text);
             }
@@ -37,8 +38,32 @@ pub fn introduced_here(v: &Violation, cause: &Cause) -> String {
     )
 }
 
-/// A fix written as the code that applies it, if it has one.
-fn spelled(dataflow: &Dataflow, analysis: &Analysis, fix: &Fix) -> Option<String> {
+/// What to write when the plain FD `fd` would, as one-to-one, let a seal
+/// cover the gate that rejects the dataflow.
+pub fn one_to_one_hint(fd: &Fd) -> String {
+    let from = attrs(&fd.from);
+    let (written, two_way) = if fd.from.len() == 1 {
+        (
+            format!("{from} -> {}", fd.to),
+            format!("{from} <-> {}", fd.to),
+        )
+    } else {
+        (
+            format!("[{from}] -> {}", fd.to),
+            format!("[{from}] <-> {}", fd.to),
+        )
+    };
+    format!(
+        "`{written}` in `fds!` is many-to-one: `{to}` does not determine `{from}`, so a seal on \
+         `{from}` does not cover a gate on `{to}`; this sink would meet the requirement if it \
+         were one-to-one: only if each `{to}` has exactly one `{from}`, write `{two_way}`",
+        to = fd.to
+    )
+}
+
+/// A fix written as the code that applies it, if it has one. Every attribute
+/// it names is declared in the dataflow (or it shows a placeholder).
+fn spelled(dataflow: &Dataflow, analysis: &Analysis, cause: &Cause, fix: &Fix) -> Option<String> {
     match fix {
         Fix::Seal { streams, gate } => Some(seal(dataflow, streams, gate)),
         Fix::Order { yields, .. } => {
@@ -52,9 +77,13 @@ fn spelled(dataflow: &Dataflow, analysis: &Analysis, fix: &Fix) -> Option<String
             Some(format!("`#[blazes::dataflow({})]`", options.join(", ")))
         }
         Fix::Sequence { streams } => {
+            let examples = explain::sequence_examples(analysis, cause);
+            let example = examples
+                .first()
+                .map_or(ATTRIBUTE_PLACEHOLDER, String::as_str);
             let declared: Vec<String> = streams
                 .iter()
-                .map(|s| format!("`{} {{ seq: [..] }}`", stream(s)))
+                .map(|s| format!("`{} {{ seq: [{example}] }}`", stream(s)))
                 .collect();
             let permission = if analysis.coordinate == Permission::Auto {
                 ""
@@ -71,7 +100,10 @@ fn spelled(dataflow: &Dataflow, analysis: &Analysis, fix: &Fix) -> Option<String
 }
 
 fn seal(dataflow: &Dataflow, streams: &[String], gate: &AttrSet) -> String {
-    let example = gate.iter().next().cloned().unwrap_or_default();
+    let example = gate
+        .iter()
+        .next()
+        .map_or(ATTRIBUTE_PLACEHOLDER, String::as_str);
     let parts: Vec<String> = streams
         .iter()
         .map(|name| {
@@ -129,7 +161,46 @@ mod tests {
             text.contains("`#[blazes::dataflow(coordinate = auto, requires = convergent)]`"),
             "{text}"
         );
-        assert!(text.contains("{ seq: [..] }"), "{text}");
+        assert!(
+            text.contains("`tweets -> Splitter.tweets { seq: [batch] }` in `streams!`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn fixes_name_only_declared_attributes() {
+        let mut dataflow = wordcount();
+        dataflow.components[1].paths[0].annotation = Annotation::ow(set(["token", "round"]));
+        let analysis = analyze(&dataflow).expect("valid");
+        let text = violation(&dataflow, &analysis, &analysis.violations[0]);
+        assert!(!text.contains("batch"), "{text}");
+        assert!(text.contains("{ seq: [round] }"), "{text}");
+        assert!(text.contains("{ seal: [round] }"), "{text}");
+        dataflow.components[1].paths[0].annotation = Annotation::ow(set(Vec::<String>::new()));
+        let analysis = analyze(&dataflow).expect("valid");
+        let text = violation(&dataflow, &analysis, &analysis.violations[0]);
+        assert!(text.contains("{ seq: [<attribute>] }"), "{text}");
+        assert!(!text.contains("seal: []"), "{text}");
+    }
+
+    #[test]
+    fn the_one_to_one_hint_says_what_to_write_and_when() {
+        let fd = Fd {
+            from: set(["session"]),
+            to: "user".into(),
+            injective: false,
+        };
+        let text = one_to_one_hint(&fd);
+        assert!(
+            text.starts_with("`session -> user` in `fds!` is many-to-one"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "only if each `user` has exactly one `session`, write `session <-> user`"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

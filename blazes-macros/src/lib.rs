@@ -16,6 +16,7 @@ mod model;
 mod module;
 mod signature;
 mod topology;
+mod warnings;
 
 use proc_macro::TokenStream;
 
@@ -54,8 +55,9 @@ pub fn streams(_input: TokenStream) -> TokenStream {
     expand::misplaced::topology_macro("streams").into()
 }
 
-/// The injective functional dependencies of a dataflow; only meaningful
-/// inside a `#[blazes::dataflow]` module, which reads and removes it.
+/// The functional dependencies of a dataflow (`a -> b` many-to-one,
+/// `a <-> b` one-to-one); only meaningful inside a `#[blazes::dataflow]`
+/// module, which reads and removes it.
 #[proc_macro]
 pub fn fds(_input: TokenStream) -> TokenStream {
     expand::misplaced::topology_macro("fds").into()

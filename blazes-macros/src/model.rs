@@ -6,7 +6,7 @@ use blazes_core::{Component, Dataflow, Fd, Path, Permission, Requirement, Stream
 use crate::attrs::name_of;
 use crate::errors::{Errors, SpanRange};
 use crate::module::ModuleParts;
-use crate::topology::StreamDecl;
+use crate::topology::{FdDecl, StreamDecl};
 
 /// The tokens behind each element of the built dataflow, by index.
 #[derive(Debug, Default)]
@@ -17,8 +17,10 @@ pub struct Sites {
     pub paths: Vec<Vec<SpanRange>>,
     /// `streams[i]`: the declaration.
     pub streams: Vec<StreamDecl>,
+    /// `components[c].paths[p]`: the gate's attribute names as written.
+    pub gates: Vec<Vec<Vec<syn::Ident>>>,
     /// `fds[i]`: the declaration.
-    pub fds: Vec<SpanRange>,
+    pub fds: Vec<FdDecl>,
 }
 
 /// A dataflow and where each element was declared.
@@ -52,6 +54,7 @@ pub fn build(
             .push(Component::new(name_of(&spec.ident)).replicated(spec.rep));
         sites.components.push(SpanRange::of(&spec.ident));
         sites.paths.push(Vec::new());
+        sites.gates.push(Vec::new());
     }
     let mut with_impl: Vec<String> = Vec::new();
     for part in &parts.impls {
@@ -81,6 +84,7 @@ pub fn build(
                 dataflow.components.push(Component::new(name.clone()));
                 sites.components.push(SpanRange::of(ident));
                 sites.paths.push(Vec::new());
+                sites.gates.push(Vec::new());
                 dataflow.components.len() - 1
             }
         };
@@ -91,6 +95,7 @@ pub fn build(
                 annotation: path.annotation(),
             });
             sites.paths[index].push(path.attr);
+            sites.gates[index].push(path.gate_names.clone());
         }
     }
     for decl in &parts.streams {
@@ -105,9 +110,9 @@ pub fn build(
         dataflow.fds.push(Fd {
             from: decl.from.clone(),
             to: decl.to.clone(),
-            injective: true,
+            injective: decl.injective,
         });
-        sites.fds.push(decl.tokens);
+        sites.fds.push(decl.clone());
     }
     Built {
         dataflow,

@@ -6,10 +6,17 @@
 //!     Splitter.words -> Count.words;
 //!     Commit.db -> db;                               // no dot: a sink
 //! }
-//! fds! { company -> symbol; [a, b] -> c; }
+//! fds! {
+//!     company <-> symbol;   // one-to-one (injective): also symbol -> company
+//!     session -> user;      // many-to-one (plain): only forwards
+//!     [a, b] -> c;
+//! }
 //! ```
 //! Stream options: `seal: [k, ..]`, `seq: [k, ..]`, `independent`, `rep`
-//! (the flags also as `independent: true`).
+//! (the flags also as `independent: true`). An FD takes the grey-box file's
+//! key as an option too: `session -> user { injective: false }` is the plain
+//! `session -> user`, `company -> symbol { injective: true }` (or
+//! `{ injective }`) is `company <-> symbol` (spec §1, §3).
 
 use blazes_core::{AttrSet, Endpoint, StreamAnnotation};
 use proc_macro2::Span;
@@ -89,15 +96,25 @@ pub struct StreamDecl {
     pub to: EndpointDecl,
     /// The options.
     pub annotation: StreamAnnotation,
+    /// The attribute names of `seal: [..]` as written, for warning spans.
+    pub seal_names: Vec<Ident>,
+    /// The attribute names of `seq: [..]` as written.
+    pub seq_names: Vec<Ident>,
     /// Where the declaration is, for error spans.
     pub tokens: SpanRange,
 }
 
-fn key_list(input: ParseStream) -> syn::Result<AttrSet> {
+/// `[a, b, ..]`: the names as written.
+fn key_idents(input: ParseStream) -> syn::Result<Vec<Ident>> {
     let content;
     bracketed!(content in input);
     let names = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
-    Ok(names.iter().map(name_of).collect())
+    Ok(names.into_iter().collect())
+}
+
+/// The attribute set of names as written.
+fn key_set(names: &[Ident]) -> AttrSet {
+    names.iter().map(name_of).collect()
 }
 
 fn flag(input: ParseStream) -> syn::Result<bool> {
@@ -109,7 +126,9 @@ fn flag(input: ParseStream) -> syn::Result<bool> {
     }
 }
 
-fn options(input: ParseStream, annotation: &mut StreamAnnotation) -> syn::Result<Span> {
+/// The `{ .. }` options of a stream, into `decl`; returns the closing brace.
+fn options(input: ParseStream, decl: &mut StreamDecl) -> syn::Result<Span> {
+    let annotation = &mut decl.annotation;
     let content;
     let brace = braced!(content in input);
     while !content.is_empty() {
@@ -117,11 +136,13 @@ fn options(input: ParseStream, annotation: &mut StreamAnnotation) -> syn::Result
         match key.to_string().as_str() {
             "seal" => {
                 content.parse::<Token![:]>()?;
-                annotation.seal = Some(key_list(&content)?);
+                decl.seal_names = key_idents(&content)?;
+                annotation.seal = Some(key_set(&decl.seal_names));
             }
             "seq" => {
                 content.parse::<Token![:]>()?;
-                annotation.seq = Some(key_list(&content)?);
+                decl.seq_names = key_idents(&content)?;
+                annotation.seq = Some(key_set(&decl.seq_names));
             }
             "independent" => annotation.independent = flag(&content)?,
             "rep" => annotation.rep = flag(&content)?,
@@ -149,19 +170,19 @@ impl Parse for StreamDecl {
         let from: EndpointDecl = input.parse()?;
         input.parse::<Token![->]>()?;
         let to: EndpointDecl = input.parse()?;
-        let mut annotation = StreamAnnotation::default();
-        let end = if input.peek(syn::token::Brace) {
-            options(input, &mut annotation)?
-        } else {
-            to.interface().span()
-        };
-        let tokens = SpanRange { start, end };
-        Ok(StreamDecl {
+        let end = to.interface().span();
+        let mut decl = StreamDecl {
             from,
             to,
-            annotation,
-            tokens,
-        })
+            annotation: StreamAnnotation::default(),
+            seal_names: Vec::new(),
+            seq_names: Vec::new(),
+            tokens: SpanRange { start, end },
+        };
+        if input.peek(syn::token::Brace) {
+            decl.tokens.end = options(input, &mut decl)?;
+        }
+        Ok(decl)
     }
 }
 
@@ -176,34 +197,97 @@ impl Parse for Streams {
     }
 }
 
-/// `[a, b] -> c` or `a -> c`: an injective functional dependency.
+/// `[a, b] -> c`, `a -> c` (plain, many-to-one) or `a <-> c` (injective,
+/// one-to-one), optionally followed by `{ injective: bool }`.
 #[derive(Debug, Clone)]
 pub struct FdDecl {
     /// The determining attributes.
     pub from: AttrSet,
     /// The determined attribute.
     pub to: String,
+    /// One-to-one: `to` also determines `from`.
+    pub injective: bool,
+    /// The determining attribute names as written, for warning spans.
+    pub from_names: Vec<Ident>,
+    /// The determined attribute's name as written.
+    pub to_name: Ident,
     /// Where the declaration is.
     pub tokens: SpanRange,
+}
+
+/// The message for an FD whose arrow and `injective` option disagree.
+const CONTRADICTION: &str = "`<->` already declares a one-to-one (injective) dependency: write \
+     `a <-> b` or `a -> b { injective: true }` for one-to-one, `a -> b` for many-to-one";
+
+/// `{ injective }` or `{ injective: bool }` after an FD.
+fn fd_options(input: ParseStream) -> syn::Result<(bool, Span)> {
+    let content;
+    let brace = braced!(content in input);
+    let key = Ident::parse_any(&content)?;
+    if key != "injective" {
+        return Err(syn::Error::new(
+            key.span(),
+            format!(
+                "unknown option `{key}` of a functional dependency: expected `injective` or \
+                 `injective: true|false`"
+            ),
+        ));
+    }
+    let injective = flag(&content)?;
+    if !content.is_empty() {
+        content.parse::<Token![,]>()?;
+    }
+    if !content.is_empty() {
+        return Err(content.error("a functional dependency has one option, `injective`"));
+    }
+    Ok((injective, brace.span.close()))
 }
 
 impl Parse for FdDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let start = input.span();
-        let from = if input.peek(syn::token::Bracket) {
-            key_list(input)?
+        let from_names = if input.peek(syn::token::Bracket) {
+            key_idents(input)?
         } else {
-            AttrSet::from([name_of(&Ident::parse_any(input)?)])
+            vec![Ident::parse_any(input)?]
         };
-        input.parse::<Token![->]>()?;
-        let to_ident = Ident::parse_any(input)?;
+        // The arrow is read one character at a time: `quote!` and rustc
+        // split `<->` into `<-` and `>` with different spacings.
+        let two_way = input.peek(Token![<]);
+        if two_way {
+            input.parse::<Token![<]>()?;
+        }
+        let arrow = || -> syn::Result<()> {
+            input.parse::<Token![-]>()?;
+            input.parse::<Token![>]>()?;
+            Ok(())
+        };
+        arrow().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected `->` (many-to-one: `session -> user`) or `<->` (one-to-one: \
+                 `company <-> symbol`)",
+            )
+        })?;
+        let to_name = Ident::parse_any(input)?;
+        let mut end = to_name.span();
+        let mut injective = two_way;
+        if input.peek(syn::token::Brace) {
+            let brace_start = input.span();
+            let (option, close) = fd_options(input)?;
+            if two_way && !option {
+                return Err(syn::Error::new(brace_start, CONTRADICTION));
+            }
+            injective = option || two_way;
+            end = close;
+        }
         Ok(FdDecl {
-            from,
-            to: name_of(&to_ident),
-            tokens: SpanRange {
-                start,
-                end: to_ident.span(),
-            },
+            from: key_set(&from_names),
+            to: name_of(&to_name),
+            injective,
+            from_names,
+            to_name,
+            tokens: SpanRange { start, end },
         })
     }
 }
@@ -254,5 +338,64 @@ mod tests {
         assert_eq!(fds.0[0].from, attrs(["company"]));
         assert_eq!(fds.0[0].to, "symbol");
         assert_eq!(fds.0[1].from, attrs(["a", "b"]));
+    }
+
+    #[test]
+    fn an_arrow_is_many_to_one_and_a_double_arrow_one_to_one() {
+        let fds: Fds = syn::parse_quote! {
+            session -> user;
+            company <-> symbol;
+            [a, b] <-> c;
+            x -> y { injective: true };
+            p -> q { injective };
+            s -> t { injective: false };
+            u <-> v { injective: true }
+        };
+        let kinds: Vec<(String, bool)> = fds
+            .0
+            .iter()
+            .map(|fd| (fd.to.clone(), fd.injective))
+            .collect();
+        let expected = [
+            ("user", false),
+            ("symbol", true),
+            ("c", true),
+            ("y", true),
+            ("q", true),
+            ("t", false),
+            ("v", true),
+        ];
+        let expected: Vec<(String, bool)> =
+            expected.iter().map(|(t, i)| (t.to_string(), *i)).collect();
+        assert_eq!(kinds, expected);
+        assert_eq!(fds.0[2].from_names.len(), 2);
+        assert_eq!(fds.0[1].to_name, "symbol");
+    }
+
+    #[test]
+    fn rejects_contradicting_or_unknown_fd_options_and_other_arrows() {
+        let error =
+            syn::parse_str::<Fds>("a <-> b { injective: false }").expect_err("contradiction");
+        assert!(
+            error.to_string().contains("already declares a one-to-one"),
+            "{error}"
+        );
+        let error = syn::parse_str::<Fds>("a -> b { plain }").expect_err("unknown option");
+        assert!(
+            error.to_string().contains("unknown option `plain`"),
+            "{error}"
+        );
+        let error = syn::parse_str::<Fds>("a => b").expect_err("another arrow");
+        assert!(error.to_string().contains("expected `->`"), "{error}");
+    }
+
+    #[test]
+    fn keeps_the_attribute_names_as_written() {
+        let streams: Streams = syn::parse_quote! {
+            tweets -> Splitter.tweets { seal: [batch, r#type], seq: [round] }
+        };
+        let names: Vec<String> = streams.0[0].seal_names.iter().map(name_of).collect();
+        assert_eq!(names, ["batch", "type"]);
+        assert_eq!(streams.0[0].seq_names[0], "round");
     }
 }

@@ -37,12 +37,14 @@ mod source;
 mod sourcemap;
 mod streams;
 mod tree;
+mod warnings;
 mod wiring;
 
 use blazes_core::{Dataflow, ValidationError, validate};
 
 pub use diagnostics::{Diagnostics, Error};
 pub use load::{MAX_ALIAS_NODES, MAX_BYTES, MAX_DEPTH};
+pub use warnings::{Warning, Warnings};
 
 use diagnostics::Problems;
 use source::SourceText;
@@ -52,6 +54,39 @@ use source::SourceText;
 /// `file_name` only names the file in error reports. On failure, the
 /// [`Diagnostics`] hold every error that could be found without guessing.
 pub fn parse(file_name: &str, text: &str) -> Result<Dataflow, Diagnostics> {
+    read(file_name, text).map(|(dataflow, _)| dataflow)
+}
+
+/// Reads a grey-box file like [`parse`], and also returns the warnings about
+/// the valid dataflow (spec §1, §3; [`blazes_core::lint`]): attributes that
+/// are probably misspelt ("did you mean"), seal keys that no gate can use,
+/// each located in the file. Warnings never make the file invalid.
+///
+/// ```
+/// let text = "
+/// streams: { click: { seal: [campain] } }
+/// Report:
+///   annotation:
+///     - { from: click, to: response, label: CW }
+///     - { from: request, to: response, label: OR, gate: [id, campaign] }
+/// ";
+/// let (_, warnings) = blazes::greybox::parse_with_warnings("ads.yaml", text).expect("valid");
+/// let warning = &warnings.warnings()[0];
+/// assert_eq!((warning.line(), warning.column()), (2, 28));
+/// assert!(warning.message().contains("did you mean `campaign`?"));
+/// ```
+pub fn parse_with_warnings(
+    file_name: &str,
+    text: &str,
+) -> Result<(Dataflow, Warnings), Diagnostics> {
+    read(file_name, text).map(|(dataflow, map)| {
+        let warnings = Warnings::new(file_name, text, &dataflow, &map);
+        (dataflow, warnings)
+    })
+}
+
+/// Reads and validates; the dataflow with where each item was written.
+fn read(file_name: &str, text: &str) -> Result<(Dataflow, sourcemap::SourceMap), Diagnostics> {
     let source = SourceText::new(text);
     let mut problems = Problems::default();
     let read =
@@ -62,7 +97,7 @@ pub fn parse(file_name: &str, text: &str) -> Result<Dataflow, Diagnostics> {
         problems_from_validation(&errors, dataflow, map, &mut problems);
     }
     match read {
-        Some((dataflow, _)) if problems.is_empty() => Ok(dataflow),
+        Some(read) if problems.is_empty() => Ok(read),
         _ => Err(Diagnostics::new(file_name, text, problems.into_vec())),
     }
 }

@@ -4,7 +4,7 @@
 //! written as short strings (decoded by `blazes::__private`): one token each
 //! for rustc to read, instead of a nested tuple.
 
-use blazes_core::{Annotation, AttrSet, Dataflow, Permission, Requirement, Stream};
+use blazes_core::{Annotation, AttrSet, Dataflow, Fd, Permission, Requirement, Stream};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -41,6 +41,12 @@ pub fn stream_text(stream: &Stream) -> String {
     text
 }
 
+/// An FD as `"a,b->c"` (plain) or `"a,b<->c"` (injective).
+pub fn fd_text(fd: &Fd) -> String {
+    let arrow = if fd.injective { "<->" } else { "->" };
+    format!("{}{arrow}{}", list(&fd.from), fd.to)
+}
+
 /// The `blazes::__private::DataflowSpec` of `dataflow`. A component whose
 /// struct implements `blazes::Annotated` (`annotated` says which) reads its
 /// `rep` from there: the dataflow then names the type, which keeps a component
@@ -65,10 +71,7 @@ pub fn dataflow_spec(
         quote!((#name, #rep, &[#(#paths),*]))
     });
     let streams = dataflow.streams.iter().map(stream_text);
-    let fds = dataflow
-        .fds
-        .iter()
-        .map(|fd| format!("{}->{}", list(&fd.from), fd.to));
+    let fds = dataflow.fds.iter().map(fd_text);
     let requires = match dataflow.requires {
         Requirement::Deterministic => quote!(::blazes::Requirement::Deterministic),
         Requirement::Convergent => quote!(::blazes::Requirement::Convergent),
@@ -115,5 +118,12 @@ mod tests {
             stream_text(&stream),
             "tweets->Splitter.tweets seal=batch independent"
         );
+        let fd = |injective| Fd {
+            from: attrs(["a", "b"]),
+            to: "c".into(),
+            injective,
+        };
+        assert_eq!(fd_text(&fd(false)), "a,b->c");
+        assert_eq!(fd_text(&fd(true)), "a,b<->c");
     }
 }

@@ -18,6 +18,7 @@ use crate::expand::{builder, component, factories};
 use crate::light::{LightItem, LightMod};
 use crate::model;
 use crate::module::{self, ModuleParts};
+use crate::warnings::Warnings;
 
 /// Expands `#[blazes::dataflow(args)] mod name { .. }`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -53,8 +54,15 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let requires = options.requires.map_or(Requirement::default(), |r| r.0);
     let coordinate = options.coordinate.map_or(Permission::default(), |p| p.0);
     let built = model::build(name, requires, coordinate, &parts, &mut errors);
+    let mut warnings = Warnings::new();
     if errors.is_empty() {
-        check::run(&built, &parts, options.enforce.unwrap_or(true), &mut errors);
+        check::run(
+            &built,
+            &parts,
+            options.enforce.unwrap_or(true),
+            &mut errors,
+            &mut warnings,
+        );
     }
     let structs: Vec<StructSpec> = parts
         .components
@@ -82,6 +90,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let factories = factories::factories_fn(&parts);
     let errors = errors.to_compile_errors();
     let generated = quote! {
+        #warnings
         #(#annotated)*
         #(#handlers)*
         /// The dataflow as constant data, for `dataflow()` and the registry.
@@ -208,5 +217,49 @@ mod tests {
         )
         .to_string();
         assert!(out.contains("needs the module's items inline"), "{out}");
+    }
+
+    fn profiles(fd: TokenStream) -> TokenStream {
+        quote! {
+            mod profiles {
+                #[component]
+                pub struct Profile;
+
+                #[component]
+                impl Profile {
+                    #[path(from = events, to = profiles, label = OW, gate = [user])]
+                    fn events(&mut self, event: Tuple, out: &mut Emit) {}
+                }
+
+                streams! {
+                    events -> Profile.events { seal: [session] };
+                    Profile.profiles -> store;
+                }
+
+                fds! { #fd }
+            }
+        }
+    }
+
+    #[test]
+    fn a_plain_fd_fails_with_the_one_to_one_hint_and_an_injective_one_passes() {
+        let out = expand(TokenStream::new(), profiles(quote!(session -> user;))).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("sink `store` is Run"), "{out}");
+        assert!(out.contains("write `session <-> user`"), "{out}");
+        assert!(out.contains("\"session->user\""), "{out}");
+        let out = expand(TokenStream::new(), profiles(quote!(session <-> user;))).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("\"session<->user\""), "{out}");
+    }
+
+    #[test]
+    fn a_misspelt_seal_expands_to_a_deprecated_item_used_at_its_name() {
+        let out = expand(TokenStream::new(), wordcount(quote!({ seal: [bacth] }))).to_string();
+        assert!(out.contains("# [deprecated (note ="), "{out}");
+        assert!(out.contains("seal attribute `bacth`"), "{out}");
+        assert!(out.contains("did you mean `batch`?"), "{out}");
+        let clean = expand(TokenStream::new(), wordcount(quote!({ seal: [batch] }))).to_string();
+        assert!(!clean.contains("deprecated"), "{clean}");
     }
 }
