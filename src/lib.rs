@@ -24,6 +24,7 @@ pub mod report;
 pub mod runtime;
 pub mod sim;
 pub mod tuple;
+pub mod warnings;
 
 #[doc(hidden)]
 pub mod __private;

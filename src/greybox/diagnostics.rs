@@ -115,6 +115,11 @@ impl Error {
     pub fn notes(&self) -> &[String] {
         &self.notes
     }
+
+    /// The short text shown under the offending node.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
 }
 
 impl fmt::Display for Error {
@@ -174,6 +179,11 @@ impl Diagnostics {
     /// The name of the file the errors are in.
     pub fn file_name(&self) -> &str {
         &self.file_name
+    }
+
+    /// The text the errors point into.
+    pub fn text(&self) -> &str {
+        &self.source
     }
 
     /// Every error as a plain-text report (no colours) with a source snippet.

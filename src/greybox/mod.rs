@@ -33,6 +33,7 @@ mod document;
 mod fields;
 mod load;
 mod locate;
+mod located;
 mod source;
 mod sourcemap;
 mod streams;
@@ -40,6 +41,8 @@ mod tree;
 mod wiring;
 
 use blazes_core::{Dataflow, ValidationError, validate};
+
+use crate::locations::Locations;
 
 pub use diagnostics::{Diagnostics, Error};
 pub use load::{MAX_ALIAS_NODES, MAX_BYTES, MAX_DEPTH};
@@ -52,6 +55,29 @@ use source::SourceText;
 /// `file_name` only names the file in error reports. On failure, the
 /// [`Diagnostics`] hold every error that could be found without guessing.
 pub fn parse(file_name: &str, text: &str) -> Result<Dataflow, Diagnostics> {
+    read(file_name, text).map(|(dataflow, _)| dataflow)
+}
+
+/// Reads a grey-box file into a validated dataflow and where each of its path
+/// and stream annotations was written, so that reports can point a violation
+/// at the line the user wrote (see [`crate::locations`]).
+///
+/// ```
+/// use blazes::Origin;
+/// let text = "Count:\n  annotation: { from: words, to: counts, label: OW, gate: [word] }\n";
+/// let (_, locations) = blazes::greybox::parse_located("count.yaml", text).expect("valid file");
+/// let origin = Origin::Path { component: "Count".into(), from: "words".into(), to: "counts".into() };
+/// let at = locations.path(&origin).expect("located");
+/// assert_eq!((at.line, at.column), (2, 15));
+/// ```
+pub fn parse_located(file_name: &str, text: &str) -> Result<(Dataflow, Locations), Diagnostics> {
+    let (dataflow, map) = read(file_name, text)?;
+    let locations = located::locations(file_name, text, &dataflow, &map);
+    Ok((dataflow, locations))
+}
+
+/// Reads and validates, keeping the source map.
+fn read(file_name: &str, text: &str) -> Result<(Dataflow, sourcemap::SourceMap), Diagnostics> {
     let source = SourceText::new(text);
     let mut problems = Problems::default();
     let read =
@@ -62,7 +88,7 @@ pub fn parse(file_name: &str, text: &str) -> Result<Dataflow, Diagnostics> {
         problems_from_validation(&errors, dataflow, map, &mut problems);
     }
     match read {
-        Some((dataflow, _)) if problems.is_empty() => Ok(dataflow),
+        Some(read) if problems.is_empty() => Ok(read),
         _ => Err(Diagnostics::new(file_name, text, problems.into_vec())),
     }
 }

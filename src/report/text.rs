@@ -1,10 +1,16 @@
-//! The readable report of `blazes check`.
+//! The readable report of `blazes check` (spec §7 in words): labels,
+//! derivations, the coordination plan, then each violation and warning as a
+//! rustc-style diagnostic located in the user's file, and the verdict.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use blazes_core::explain;
-use blazes_core::{Analysis, Label, Strategy};
+use blazes_core::{Label, Strategy};
+
+use super::diagnostics;
+use super::findings;
+use super::outcome::Checked;
 
 fn table(out: &mut String, title: &str, rows: &BTreeMap<String, Label>) {
     if rows.is_empty() {
@@ -18,8 +24,12 @@ fn table(out: &mut String, title: &str, rows: &BTreeMap<String, Label>) {
     out.push('\n');
 }
 
-/// The whole report: labels, derivations, coordination plan, verdict.
-pub fn render(analysis: &Analysis, file: &str) -> String {
+/// The whole report: labels, derivations, coordination plan, located
+/// violations and warnings, verdict. `colour` adds ANSI colours to the
+/// diagnostics.
+pub fn render(checked: &Checked, colour: bool) -> String {
+    let analysis = &checked.analysis;
+    let file = checked.file();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -73,6 +83,12 @@ pub fn render(analysis: &Analysis, file: &str) -> String {
     if analysis.residual != analysis.sinks {
         table(&mut out, "Sinks after coordination", &analysis.residual);
     }
+    out.push_str(&diagnostics::render(
+        &findings::of_checked(checked),
+        file,
+        checked.locations.text(),
+        colour,
+    ));
     if analysis.ok() {
         let _ = writeln!(
             out,
@@ -86,9 +102,6 @@ pub fn render(analysis: &Analysis, file: &str) -> String {
             analysis.violations.len(),
             analysis.requires
         );
-        for v in &analysis.violations {
-            out.push_str(&explain::violation(v, analysis));
-        }
     }
     out
 }

@@ -1,0 +1,158 @@
+//! What `blazes check` learns about one file: the analysis with the locations
+//! of the user's annotations, or why the file was refused; and the exit
+//! status of spec §7 (0 ok, 1 requirement violated, 2 invalid input), the
+//! worst over several files.
+
+use blazes_core::{Analysis, Dataflow};
+
+use super::input::{self, LoadError};
+use crate::locations::Locations;
+use crate::warnings::Warning;
+
+/// A front end: turns a file's name and text into a dataflow and where its
+/// annotations were written.
+pub type FrontEnd = fn(&str, &str) -> Result<(Dataflow, Locations), LoadError>;
+
+/// A file that was read and analysed.
+#[derive(Debug)]
+pub struct Checked {
+    /// Where each annotation was written (and the file's name and text).
+    pub locations: Locations,
+    /// The dataflow read.
+    pub dataflow: Dataflow,
+    /// Its analysis.
+    pub analysis: Analysis,
+    /// Warnings from the front end or the analysis (none are produced yet).
+    pub warnings: Vec<Warning>,
+}
+
+impl Checked {
+    /// The file's name, as given.
+    pub fn file(&self) -> &str {
+        self.locations.file()
+    }
+
+    /// The exit status this file calls for.
+    pub fn status(&self) -> Status {
+        if self.analysis.ok() {
+            Status::Ok
+        } else {
+            Status::Violated
+        }
+    }
+}
+
+/// One file's outcome.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Read and analysed.
+    Checked(Box<Checked>),
+    /// Refused before the analysis.
+    Rejected(LoadError),
+}
+
+impl Outcome {
+    /// The exit status this file calls for.
+    pub fn status(&self) -> Status {
+        match self {
+            Outcome::Checked(c) => c.status(),
+            Outcome::Rejected(_) => Status::Invalid,
+        }
+    }
+
+    /// The file's name, as given.
+    pub fn file(&self) -> &str {
+        match self {
+            Outcome::Checked(c) => c.file(),
+            Outcome::Rejected(e) => e.file(),
+        }
+    }
+}
+
+/// The exit status of `blazes check`, ordered from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Status {
+    /// Every sink meets the requirement.
+    #[default]
+    Ok,
+    /// Some sink is above the requirement.
+    Violated,
+    /// The input could not be analysed.
+    Invalid,
+}
+
+impl Status {
+    /// The process exit code: 0, 1 or 2.
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Ok => 0,
+            Status::Violated => 1,
+            Status::Invalid => 2,
+        }
+    }
+
+    /// The worst status of several files (`Ok` for none).
+    pub fn worst<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Status {
+        outcomes
+            .into_iter()
+            .map(Outcome::status)
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+/// Reads the file argument `arg` (a path, or `-` for standard input), turns
+/// it into a dataflow with `front_end`, and analyses it.
+pub fn check(arg: &str, front_end: FrontEnd) -> Outcome {
+    match analysed(arg, front_end) {
+        Ok(checked) => Outcome::Checked(Box::new(checked)),
+        Err(error) => Outcome::Rejected(error),
+    }
+}
+
+fn analysed(arg: &str, front_end: FrontEnd) -> Result<Checked, LoadError> {
+    let (name, text) = input::read(arg)?;
+    let (dataflow, locations) = front_end(&name, &text)?;
+    let analysis = blazes_core::analyze(&dataflow)
+        .map_err(|errors| LoadError::Dataflow { file: name, errors })?;
+    Ok(Checked {
+        locations,
+        dataflow,
+        analysis,
+        warnings: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn greybox(name: &str, text: &str) -> Result<(Dataflow, Locations), LoadError> {
+        Ok(crate::greybox::parse_located(name, text)?)
+    }
+
+    #[test]
+    fn the_worst_status_wins() {
+        let missing = check("no/such/file.yaml", greybox);
+        assert_eq!(missing.status(), Status::Invalid);
+        assert_eq!(Status::worst([&missing]).code(), 2);
+        assert_eq!(Status::worst([]), Status::Ok);
+        assert!(Status::Violated > Status::Ok && Status::Invalid > Status::Violated);
+    }
+
+    #[test]
+    fn a_dataflow_the_core_refuses_is_rejected_not_panicked() {
+        fn unvalidated(name: &str, _: &str) -> Result<(Dataflow, Locations), LoadError> {
+            let d = Dataflow::new().stream(blazes_core::Stream::between("a", "Nobody.x"));
+            Ok((d, Locations::new(name, "")))
+        }
+        let dir = tempfile::tempdir().expect("scratch dir");
+        let path = dir.path().join("any.yaml");
+        std::fs::write(&path, "x").expect("written");
+        let outcome = check(path.to_str().expect("utf-8 path"), unvalidated);
+        let Outcome::Rejected(error @ LoadError::Dataflow { .. }) = outcome else {
+            panic!("expected a refused dataflow");
+        };
+        assert!(error.render().contains("Nobody"), "{}", error.render());
+    }
+}
