@@ -77,8 +77,11 @@ impl From<FormatArg> for Format {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ColorArg {
+    /// Colour a terminal, unless `NO_COLOR` is set and non-empty.
     Auto,
+    /// Always colour.
     Always,
+    /// Never colour.
     Never,
 }
 

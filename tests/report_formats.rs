@@ -413,3 +413,29 @@ fn colour_follows_the_color_option() {
     let auto = blazes(&["check", "cases/wordcount.yaml"], None);
     assert!(!stdout(&auto).contains('\u{1b}'));
 }
+
+#[test]
+fn explain_over_several_files_names_each_file() {
+    let out = blazes(
+        &[
+            "check",
+            "--explain",
+            "answers",
+            "cases/ad_poor.yaml",
+            "cases/ad_thresh.yaml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "the worst of the files");
+    let text = stdout(&out);
+    let poor = text.find("== cases/ad_poor.yaml\n").expect("first file");
+    let thresh = text.find("== cases/ad_thresh.yaml\n").expect("second file");
+    assert!(poor < thresh, "{text}");
+    assert!(text[poor..thresh].contains("answers = Diverge"), "{text}");
+    assert!(text[thresh..].contains("answers = Async"), "{text}");
+    let missing = blazes(
+        &["check", "--explain", "answers", "cases/wordcount.yaml"],
+        None,
+    );
+    assert_eq!(missing.status.code(), Some(2));
+}

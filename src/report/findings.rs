@@ -288,15 +288,23 @@ fn of_violation(checked: &Checked, v: &Violation) -> Finding {
     let causes = analysis.causes(v);
     let mut spots: Vec<Spot> = Vec::new();
     for cause in &causes {
-        for origin in &cause.origins {
-            if let Some(at) = locations.path(origin)
-                && !spots.iter().any(|s| s.at.bytes == at.bytes)
-            {
-                spots.push(Spot {
-                    at: at.clone(),
-                    label: format!("{} becomes {} here", cause.node, cause.label),
-                });
+        let located = cause.origins.iter().filter_map(|o| locations.path(o));
+        for (i, at) in located.enumerate() {
+            if spots.iter().any(|s| s.at.bytes == at.bytes) {
+                continue;
             }
+            let mut label = if i == 0 {
+                format!("{} becomes {} here", cause.node, cause.label)
+            } else {
+                format!("and with this path ({})", cause.node)
+            };
+            if let Some(note) = &at.note {
+                let _ = write!(label, ": {note}");
+            }
+            spots.push(Spot {
+                at: at.clone(),
+                label,
+            });
         }
     }
     let producers = analysis.sink_feeds.get(&v.sink).into_iter().flatten();
@@ -346,6 +354,7 @@ fn of_violation(checked: &Checked, v: &Violation) -> Finding {
 mod tests {
     use super::*;
     use crate::report::outcome::{Outcome, check};
+    use blazes_core::Origin;
 
     fn greybox(
         name: &str,
@@ -384,6 +393,41 @@ mod tests {
             f.full_text()
                 .contains("\nfix: seal stream `tweets->Splitter.tweets`")
         );
+    }
+
+    #[test]
+    fn every_origin_of_a_cause_is_shown_with_the_front_end_note() {
+        let text = "Report:\n  rep: true\n  annotation:\n    - { from: click, to: response, label: CW }\n    - { from: request, to: response, label: OR, gate: [id] }\n";
+        let mut c = checked(text);
+        let write = Origin::Path {
+            component: "Report".into(),
+            from: "click".into(),
+            to: "response".into(),
+        };
+        let at = c.locations.path(&write).expect("located").clone();
+        c.locations
+            .insert_path(write, at.clone().with_note("UPDATE counts"));
+        let f = &of_checked(&c)[0];
+        assert_eq!(f.rule, Rule::Inst);
+        let spots: Vec<&Spot> = f.primary.iter().chain(&f.secondary).collect();
+        assert_eq!(spots.len(), 3, "{spots:?}");
+        let noted = spots
+            .iter()
+            .find(|s| s.at.bytes == at.bytes)
+            .expect("the write path");
+        assert!(noted.label.ends_with(": UPDATE counts"), "{noted:?}");
+        let first = f.primary.as_ref().expect("located");
+        assert!(
+            first.label.starts_with("Report.response becomes Inst here"),
+            "{first:?}"
+        );
+        assert!(
+            spots[1]
+                .label
+                .starts_with("and with this path (Report.response)"),
+            "{spots:?}"
+        );
+        assert_eq!(spots[2].label, "reaches sink `response` as Inst");
     }
 
     #[test]

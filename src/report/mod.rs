@@ -110,14 +110,21 @@ pub fn print(outcomes: &[Outcome], options: &Options) -> Printed {
     printed
 }
 
-/// `--explain NODE`: the derivation of `node` in every analysed file.
+/// `--explain NODE`: the derivation of `node` in every analysed file, each
+/// under a `== FILE` line when there are several files.
 fn explain(outcomes: &[Outcome], node: &str, printed: &mut Printed) {
+    let several = outcomes.len() > 1;
     for outcome in outcomes {
         let Outcome::Checked(c) = outcome else {
             continue;
         };
         match blazes_core::explain::derivation_tree(&c.analysis, node) {
-            Some(tree) => printed.stdout.push_str(&tree),
+            Some(tree) => {
+                if several {
+                    let _ = writeln!(printed.stdout, "== {}", c.file());
+                }
+                printed.stdout.push_str(&tree);
+            }
             None => {
                 let _ = writeln!(
                     printed.stderr,
