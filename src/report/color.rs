@@ -1,6 +1,7 @@
-//! When the terminal report is coloured: `--color auto|always|never`, where
-//! `auto` colours only a terminal and honours `NO_COLOR` (set and non-empty,
-//! as no-color.org defines it) and `TERM=dumb`.
+//! When the readable report of `blazes check` (spec §7) is coloured:
+//! `--color auto|always|never`, where `auto` colours only a terminal and
+//! honours `NO_COLOR` (set and non-empty, as no-color.org defines it) and
+//! `TERM=dumb`.
 
 use std::ffi::OsStr;
 use std::io::IsTerminal as _;

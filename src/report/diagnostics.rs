@@ -1,4 +1,5 @@
-//! Findings as rustc-style diagnostics (codespan-reporting): the primary
+//! The violations, warnings and input errors of spec §7 as rustc-style
+//! diagnostics (codespan-reporting): the primary
 //! label on the path annotation where the anomaly starts, secondary labels on
 //! the other places, notes with the why, the derivation and the fixes; ANSI
 //! colour on request (see [`super::color`]). A finding that cannot be located

@@ -1,5 +1,6 @@
 //! The part of SARIF 2.1.0 (OASIS, `sarif-schema-2.1.0.json`) that
-//! `blazes check --format sarif` writes, as serde types: one log, one run, the
+//! `blazes check --format sarif` writes for the result of spec §7, as serde
+//! types (the standard's own, not a blazes format): one log, one run, the
 //! tool's rules, the analysed files as artifacts, and results with physical
 //! locations. Field names follow the standard (camelCase); optional fields are
 //! left out when empty, as the schema's `minItems`/`uniqueItems` require.

@@ -105,3 +105,45 @@ pub fn render(checked: &Checked, colour: bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::locations::Locations;
+    use blazes_core::{Annotation, Component, Dataflow, Stream, analyze, attrs};
+
+    /// A dataflow built in code has no locations: its violation still prints,
+    /// with its fixes, but without a snippet.
+    #[test]
+    fn a_dataflow_built_in_code_reports_its_violation_without_a_snippet() {
+        let dataflow = Dataflow::new()
+            .component(Component::new("Count").path(
+                "words",
+                "counts",
+                Annotation::ow(attrs(["word", "batch"])),
+            ))
+            .stream(Stream::between("words", "Count.words"))
+            .stream(Stream::between("Count.counts", "db"));
+        let analysis = analyze(&dataflow).expect("valid");
+        let checked = Checked {
+            locations: Locations::new("in code", ""),
+            dataflow,
+            analysis,
+            warnings: Vec::new(),
+        };
+        let text = render(&checked, false);
+        assert!(
+            text.contains("error[blazes/run]: sink `db` is Run, above the requirement"),
+            "{text}"
+        );
+        assert!(
+            text.contains("= fix: seal stream `words->Count.words`"),
+            "{text}"
+        );
+        assert!(!text.contains("-->"), "{text}");
+        assert!(
+            text.ends_with("FAILED: 1 sink(s) above `requires: deterministic`\n"),
+            "{text}"
+        );
+    }
+}
