@@ -2,9 +2,10 @@
 //! insta snapshot per case file (in `tests/snapshots/`), and the README's
 //! quoted `blazes check` output, which must equal what the command prints.
 //!
-//! After a deliberate change of the report: `INSTA_UPDATE=always cargo test
-//! --test text_report` (or `cargo insta accept`), then review the diff of
-//! `tests/snapshots/` and paste the new word-count report into README.md.
+//! After a deliberate change of the report: `INSTA_UPDATE=always
+//! BLAZES_UPDATE_README=1 cargo test --test text_report` (or `cargo insta
+//! accept` for the snapshots), then review the diff of `tests/snapshots/` and
+//! README.md.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -56,15 +57,36 @@ fn quoted_output(readme: &str, command: &str) -> Option<String> {
     None
 }
 
+/// The README with the block after `command` replaced by `output`.
+fn with_quoted_output(readme: &str, command: &str, output: &str) -> Option<String> {
+    let quoted = quoted_output(readme, command)?;
+    let at = readme.find(&format!("{command}\n"))? + command.len() + 1;
+    Some(format!(
+        "{}{output}{}",
+        &readme[..at],
+        &readme[at + quoted.len()..]
+    ))
+}
+
+/// The README's word-count report is what the command prints. After a
+/// deliberate change: `BLAZES_UPDATE_README=1 cargo test --test text_report`
+/// rewrites that block (and only it).
 #[test]
 fn the_readme_quotes_what_blazes_check_prints() {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
     let command = "$ blazes check cases/wordcount.yaml";
     let quoted = quoted_output(&readme, command).expect("the README quotes the command");
     let printed = blazes_stdout(&["check", "cases/wordcount.yaml"]);
+    if quoted != printed && std::env::var_os("BLAZES_UPDATE_README").is_some() {
+        let updated = with_quoted_output(&readme, command, &printed).expect("quoted");
+        std::fs::write(&path, updated).expect("README.md written");
+        return;
+    }
     assert!(
         quoted == printed,
-        "README.md's block after `{command}` differs from the output:\n{printed}"
+        "README.md's block after `{command}` differs from the output \
+         (BLAZES_UPDATE_README=1 rewrites it):\n{printed}"
     );
 }
 
@@ -76,4 +98,8 @@ fn the_quoted_block_ends_at_the_fence() {
         Some("a\nb\n")
     );
     assert_eq!(quoted_output(readme, "$ blazes check g"), None);
+    assert_eq!(
+        with_quoted_output(readme, "$ blazes check f", "c\n").as_deref(),
+        Some("x\n```text\n$ blazes check f\nc\n```\nafter\n")
+    );
 }
