@@ -4,10 +4,8 @@
 
 use std::process::ExitCode;
 
-use blazes::Dataflow;
 use blazes::greybox;
-use blazes::locations::Locations;
-use blazes::report::{self, ColorChoice, Format, LoadError, Options};
+use blazes::report::{self, ColorChoice, Format, LoadError, Options, Read};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Where coordination is needed in a distributed dataflow, and which.
@@ -97,8 +95,8 @@ impl From<ColorArg> for ColorChoice {
 
 /// Turns one file's text into a dataflow and where its annotations were
 /// written: the one place a new input format (`.sql`, say) is added.
-fn front_end(name: &str, text: &str) -> Result<(Dataflow, Locations), LoadError> {
-    Ok(greybox::parse_located(name, text)?)
+fn front_end(name: &str, text: &str) -> Result<Read, LoadError> {
+    Ok(greybox::parse_located(name, text)?.into())
 }
 
 fn main() -> ExitCode {

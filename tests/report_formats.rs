@@ -460,3 +460,78 @@ fn explain_over_several_files_names_each_file() {
     );
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// A front end that reads grey-box files and warns about the seal on
+/// `clicks` (a stand-in for a front end with warnings; the reader has none).
+fn warning_front_end(
+    name: &str,
+    text: &str,
+) -> Result<blazes::report::Read, blazes::report::LoadError> {
+    let mut read: blazes::report::Read = blazes::greybox::parse_located(name, text)?.into();
+    let at = read.locations.stream("clicks->Report.click").cloned();
+    let mut warning =
+        blazes::warnings::Warning::new("unused-attribute", "`campaign` appears in no gate")
+            .note("a seal protects a path whose gate it is compatible with");
+    warning.at = at;
+    read.warnings.push(warning);
+    Ok(read)
+}
+
+#[test]
+fn warnings_reach_every_format_without_changing_the_status() {
+    use blazes::report::{Format, Options, Status, check, print};
+    let outcomes = [check("cases/ad_thresh_sealed.yaml", warning_front_end)];
+    let options = |format| Options {
+        format,
+        ..Options::default()
+    };
+
+    let text = print(&outcomes, &options(Format::Text));
+    assert_eq!(text.status, Status::Ok);
+    assert!(
+        text.stdout
+            .contains("warning[blazes/unused-attribute]: `campaign` appears in no gate"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("cases/ad_thresh_sealed.yaml:14:5"),
+        "{}",
+        text.stdout
+    );
+
+    let sarif = print(&outcomes, &options(Format::Sarif));
+    let log: Value = serde_json::from_str(&sarif.stdout).expect("SARIF is JSON");
+    assert_valid(
+        &validator("sarif-schema-2.1.0.json"),
+        &log,
+        "SARIF with a warning",
+    );
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["level"], "warning");
+    assert_eq!(result["ruleId"], "blazes/unused-attribute");
+    let rule = &log["runs"][0]["tool"]["driver"]["rules"]
+        [result["ruleIndex"].as_u64().expect("index") as usize];
+    assert_eq!(rule["id"], "blazes/unused-attribute");
+    assert_eq!(rule["defaultConfiguration"]["level"], "warning");
+
+    let json = print(&outcomes, &options(Format::Json));
+    let v: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_valid(
+        &validator("check-result.schema.json"),
+        &v,
+        "JSON with a warning",
+    );
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["warnings"][0]["rule"], "blazes/unused-attribute");
+    assert_eq!(v["warnings"][0]["location"]["line"], 14);
+
+    let github = print(&outcomes, &options(Format::Github));
+    assert!(
+        github
+            .stdout
+            .starts_with("::warning file=cases/ad_thresh_sealed.yaml,line=14,"),
+        "{}",
+        github.stdout
+    );
+}

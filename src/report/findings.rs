@@ -356,11 +356,8 @@ mod tests {
     use crate::report::outcome::{Outcome, check};
     use blazes_core::Origin;
 
-    fn greybox(
-        name: &str,
-        text: &str,
-    ) -> Result<(blazes_core::Dataflow, crate::locations::Locations), LoadError> {
-        Ok(crate::greybox::parse_located(name, text)?)
+    fn greybox(name: &str, text: &str) -> Result<crate::report::outcome::Read, LoadError> {
+        Ok(crate::greybox::parse_located(name, text)?.into())
     }
 
     fn checked(text: &str) -> Box<Checked> {

@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 
 pub use color::ColorChoice;
 pub use input::LoadError;
-pub use outcome::{Checked, FrontEnd, Outcome, Status, check};
+pub use outcome::{Checked, FrontEnd, Outcome, Read, Status, check};
 
 /// The output formats of `blazes check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -9,9 +9,31 @@ use super::input::{self, LoadError};
 use crate::locations::Locations;
 use crate::warnings::Warning;
 
-/// A front end: turns a file's name and text into a dataflow and where its
-/// annotations were written.
-pub type FrontEnd = fn(&str, &str) -> Result<(Dataflow, Locations), LoadError>;
+/// A front end: turns a file's name and text into a dataflow, where its
+/// annotations were written, and its warnings.
+pub type FrontEnd = fn(&str, &str) -> Result<Read, LoadError>;
+
+/// What a front end read from one file.
+#[derive(Debug)]
+pub struct Read {
+    /// The dataflow.
+    pub dataflow: Dataflow,
+    /// Where each annotation was written.
+    pub locations: Locations,
+    /// Warnings about the file (the grey-box reader gives none yet).
+    pub warnings: Vec<Warning>,
+}
+
+impl From<(Dataflow, Locations)> for Read {
+    /// A front end's result without warnings.
+    fn from((dataflow, locations): (Dataflow, Locations)) -> Read {
+        Read {
+            dataflow,
+            locations,
+            warnings: Vec::new(),
+        }
+    }
+}
 
 /// A file that was read and analysed.
 #[derive(Debug)]
@@ -112,14 +134,14 @@ pub fn check(arg: &str, front_end: FrontEnd) -> Outcome {
 
 fn analysed(arg: &str, front_end: FrontEnd) -> Result<Checked, LoadError> {
     let (name, text) = input::read(arg)?;
-    let (dataflow, locations) = front_end(&name, &text)?;
-    let analysis = blazes_core::analyze(&dataflow)
+    let read = front_end(&name, &text)?;
+    let analysis = blazes_core::analyze(&read.dataflow)
         .map_err(|errors| LoadError::Dataflow { file: name, errors })?;
     Ok(Checked {
-        locations,
-        dataflow,
+        locations: read.locations,
+        dataflow: read.dataflow,
         analysis,
-        warnings: Vec::new(),
+        warnings: read.warnings,
     })
 }
 
@@ -127,8 +149,8 @@ fn analysed(arg: &str, front_end: FrontEnd) -> Result<Checked, LoadError> {
 mod tests {
     use super::*;
 
-    fn greybox(name: &str, text: &str) -> Result<(Dataflow, Locations), LoadError> {
-        Ok(crate::greybox::parse_located(name, text)?)
+    fn greybox(name: &str, text: &str) -> Result<Read, LoadError> {
+        Ok(crate::greybox::parse_located(name, text)?.into())
     }
 
     #[test]
@@ -142,9 +164,9 @@ mod tests {
 
     #[test]
     fn a_dataflow_the_core_refuses_is_rejected_not_panicked() {
-        fn unvalidated(name: &str, _: &str) -> Result<(Dataflow, Locations), LoadError> {
+        fn unvalidated(name: &str, _: &str) -> Result<Read, LoadError> {
             let d = Dataflow::new().stream(blazes_core::Stream::between("a", "Nobody.x"));
-            Ok((d, Locations::new(name, "")))
+            Ok((d, Locations::new(name, "")).into())
         }
         let dir = tempfile::tempdir().expect("scratch dir");
         let path = dir.path().join("any.yaml");
