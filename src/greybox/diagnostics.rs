@@ -120,6 +120,12 @@ impl Error {
     pub fn label(&self) -> &str {
         &self.label
     }
+
+    /// Other places worth showing (the first declaration of a duplicate,
+    /// say): byte ranges with their texts.
+    pub fn related(&self) -> &[(Range<usize>, String)] {
+        &self.related
+    }
 }
 
 impl fmt::Display for Error {

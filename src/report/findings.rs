@@ -244,7 +244,16 @@ pub fn of_rejected(error: &LoadError) -> Vec<Finding> {
                     at: Located::in_text(diagnostics.text(), e.span()),
                     label: e.label().to_string(),
                 };
-                finding(e.message().to_string(), Some(spot), e.notes().to_vec())
+                let mut f = finding(e.message().to_string(), Some(spot), e.notes().to_vec());
+                f.secondary = e
+                    .related()
+                    .iter()
+                    .map(|(bytes, label)| Spot {
+                        at: Located::in_text(diagnostics.text(), bytes.clone()),
+                        label: label.clone(),
+                    })
+                    .collect();
+                f
             })
             .collect(),
         LoadError::Dataflow { errors, .. } => errors

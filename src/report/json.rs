@@ -11,7 +11,7 @@ use super::check_result::{
     InvalidInput, LabelEntry, LabelKind, LabelMaps, LabelText, LocationEntry, OrderKindEntry,
     OriginEntry, SCHEMA_VERSION, StrategyEntry, ViolationEntry, VoteEntry, WarningEntry,
 };
-use super::findings::{self, Finding};
+use super::findings::{self, Finding, Rule};
 use super::input::LoadError;
 use super::outcome::{Checked, Outcome};
 use crate::locations::Located;
@@ -126,6 +126,8 @@ fn fix_kind(fix: &Fix) -> FixKind {
     }
 }
 
+/// The violations, each with its finding (`found` lists the violations
+/// first, in the analysis' order, as [`findings::of_checked`] does).
 fn violations(checked: &Checked, found: &[Finding]) -> Vec<ViolationEntry> {
     let analysis: &Analysis = &checked.analysis;
     let file = checked.file();
@@ -193,7 +195,7 @@ fn checked_result(checked: &Checked) -> CheckResult {
         .warnings
         .iter()
         .map(|w| WarningEntry {
-            rule: findings::of_warning(file, w).rule.id(),
+            rule: Rule::Warning(w.code.clone()).id(),
             message: w.message.clone(),
             location: w.at.as_ref().map(|at| location(file, at)),
             notes: w.notes.clone(),
