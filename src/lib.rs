@@ -18,6 +18,7 @@ pub mod dist;
 /// The grey-box file reader: YAML annotation blocks into a validated dataflow.
 pub mod greybox;
 pub mod handler;
+mod line_index;
 pub mod locations;
 pub mod registry;
 pub mod report;

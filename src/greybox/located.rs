@@ -6,7 +6,8 @@
 use blazes_core::{Dataflow, Origin};
 
 use super::sourcemap::SourceMap;
-use crate::locations::{Located, Locations};
+use crate::line_index::LineIndex;
+use crate::locations::Locations;
 
 /// The locations of every path and stream of a validated dataflow.
 ///
@@ -19,6 +20,7 @@ pub(crate) fn locations(
     dataflow: &Dataflow,
     map: &SourceMap,
 ) -> Locations {
+    let lines = LineIndex::new(text);
     let mut locations = Locations::new(file_name, text);
     for (component, spans) in dataflow.components.iter().zip(&map.components) {
         for (path, at) in component.paths.iter().zip(&spans.paths) {
@@ -28,12 +30,12 @@ pub(crate) fn locations(
                 to: path.to.clone(),
             };
             let span = at.whole;
-            locations.insert_path(origin, Located::in_text(text, span.start..span.end));
+            locations.insert_path(origin, lines.locate(span.start..span.end));
         }
     }
     for (stream, at) in dataflow.streams.iter().zip(&map.streams) {
         let span = at.whole;
-        locations.insert_stream(stream.name(), Located::in_text(text, span.start..span.end));
+        locations.insert_stream(stream.name(), lines.locate(span.start..span.end));
     }
     locations
 }

@@ -11,6 +11,7 @@ use blazes_core::{Analysis, Label, Violation, explain};
 
 use super::input::LoadError;
 use super::outcome::Checked;
+use crate::line_index::LineIndex;
 use crate::locations::Located;
 use crate::warnings::Warning;
 
@@ -236,26 +237,29 @@ pub fn of_rejected(error: &LoadError) -> Vec<Finding> {
         notes,
     };
     match error {
-        LoadError::GreyBox(diagnostics) => diagnostics
-            .errors()
-            .iter()
-            .map(|e| {
-                let spot = Spot {
-                    at: Located::in_text(diagnostics.text(), e.span()),
-                    label: e.label().to_string(),
-                };
-                let mut f = finding(e.message().to_string(), Some(spot), e.notes().to_vec());
-                f.secondary = e
-                    .related()
-                    .iter()
-                    .map(|(bytes, label)| Spot {
-                        at: Located::in_text(diagnostics.text(), bytes.clone()),
-                        label: label.clone(),
-                    })
-                    .collect();
-                f
-            })
-            .collect(),
+        LoadError::GreyBox(diagnostics) => {
+            let lines = LineIndex::new(diagnostics.text());
+            diagnostics
+                .errors()
+                .iter()
+                .map(|e| {
+                    let spot = Spot {
+                        at: lines.locate(e.span()),
+                        label: e.label().to_string(),
+                    };
+                    let mut f = finding(e.message().to_string(), Some(spot), e.notes().to_vec());
+                    f.secondary = e
+                        .related()
+                        .iter()
+                        .map(|(bytes, label)| Spot {
+                            at: lines.locate(bytes.clone()),
+                            label: label.clone(),
+                        })
+                        .collect();
+                    f
+                })
+                .collect()
+        }
         LoadError::Dataflow { errors, .. } => errors
             .iter()
             .map(|e| finding(e.to_string(), None, Vec::new()))
