@@ -18,12 +18,14 @@ pub mod dist;
 /// The grey-box file reader: YAML annotation blocks into a validated dataflow.
 pub mod greybox;
 pub mod handler;
+mod line_index;
 pub mod locations;
 pub mod registry;
 pub mod report;
 pub mod runtime;
 pub mod sim;
 pub mod tuple;
+pub mod warnings;
 
 #[doc(hidden)]
 pub mod __private;

@@ -1,10 +1,11 @@
-//! The `blazes` command line tool: checks grey-box annotation files.
+//! The `blazes` command line tool: checks grey-box annotation files (spec §6)
+//! and prints the result in one of the formats of spec §7. Argument parsing
+//! and dispatch only; the reports live in `blazes::report`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use blazes::greybox;
-use blazes::report::{Format, dot, json, text};
+use blazes::report::{self, ColorChoice, Format, LoadError, Options, Read};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Where coordination is needed in a distributed dataflow, and which.
@@ -17,14 +18,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Analyse a grey-box annotation file (YAML). Exit status: 0 when every
-    /// sink meets the requirement, 1 when one does not, 2 for invalid input.
+    /// Analyse grey-box annotation files (YAML).
+    ///
+    /// Exit status: 0 when every sink of every file meets its requirement, 1
+    /// when one does not, 2 when a file is invalid (the worst over the files).
+    ///
+    /// Several files: `text` prints one report after another; `json` prints
+    /// one compact JSON object per file, one per line (JSON Lines, in the
+    /// order given; a file that could not be analysed gives an object with
+    /// `"ok": false` and `errors`); `sarif` prints one SARIF 2.1.0 log with one
+    /// run holding the results of every file; `github` one workflow command
+    /// per violation; `dot` one graph per file.
     Check {
-        /// The annotation file.
-        file: PathBuf,
+        /// The annotation files; `-` reads standard input.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
+        /// Colour the diagnostics of the text report: `auto` colours a
+        /// terminal unless `NO_COLOR` is set and non-empty.
+        #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+        color: ColorArg,
         /// Print the derivation of one stream (`from->to`, an output `Comp.iface`, a sink
         /// or a source) and of everything it depends on.
         #[arg(long, value_name = "STREAM")]
@@ -34,8 +49,15 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
+    /// The readable report with located diagnostics.
     Text,
+    /// The machine-readable result (schemas/check-result.schema.json).
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=..`).
+    Github,
+    /// A Graphviz picture.
     Dot,
 }
 
@@ -44,87 +66,63 @@ impl From<FormatArg> for Format {
         match f {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
             FormatArg::Dot => Format::Dot,
         }
     }
 }
 
-const INVALID: u8 = 2;
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    /// Colour a terminal, unless `NO_COLOR` is set and non-empty.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl From<ColorArg> for ColorChoice {
+    fn from(c: ColorArg) -> ColorChoice {
+        match c {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        }
+    }
+}
+
+/// Turns one file's text into a dataflow and where its annotations were
+/// written: the one place a new input format (`.sql`, say) is added.
+fn front_end(name: &str, text: &str) -> Result<Read, LoadError> {
+    let (dataflow, locations, warnings) = greybox::parse_reported(name, text)?;
+    Ok(Read {
+        dataflow,
+        locations,
+        warnings: warnings.to_report(),
+    })
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check {
-            file,
+            files,
             format,
+            color,
             explain,
-        } => check(&file, format.into(), explain.as_deref()),
-    }
-}
-
-fn check(file: &std::path::Path, format: Format, explain: Option<&str>) -> ExitCode {
-    let name = file.display().to_string();
-    let source = match std::fs::read(file) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                eprintln!(
-                    "error: {name}: not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                );
-                return ExitCode::from(INVALID);
-            }
-        },
-        Err(e) => {
-            eprintln!("error: cannot read {name}: {e}");
-            return ExitCode::from(INVALID);
+        } => {
+            let outcomes: Vec<_> = files.iter().map(|f| report::check(f, front_end)).collect();
+            let options = Options {
+                format: format.into(),
+                colour: ColorChoice::from(color).for_stdout(),
+                explain,
+            };
+            let printed = report::print(&outcomes, &options);
+            print!("{}", printed.stdout);
+            eprint!("{}", printed.stderr);
+            ExitCode::from(printed.status.code())
         }
-    };
-    let dataflow = match greybox::parse_with_warnings(&name, &source) {
-        Ok((d, warnings)) => {
-            // On stderr, so that `--json` output stays one object.
-            eprint!("{}", warnings.render());
-            d
-        }
-        Err(diagnostics) => {
-            eprint!("{}", diagnostics.render());
-            return ExitCode::from(INVALID);
-        }
-    };
-    let analysis = match blazes::analyze(&dataflow) {
-        Ok(a) => a,
-        Err(errors) => {
-            // The reader validates, so this is a safety net, not a path users hit.
-            for e in errors {
-                eprintln!("error: {name}: {e}");
-            }
-            return ExitCode::from(INVALID);
-        }
-    };
-    if let Some(node) = explain {
-        match blazes::explain::derivation_tree(&analysis, node) {
-            Some(tree) => print!("{tree}"),
-            None => {
-                eprintln!("error: no stream, output, sink or source named `{node}` in {name}");
-                return ExitCode::from(INVALID);
-            }
-        }
-    } else {
-        match format {
-            Format::Text => print!("{}", text::render(&analysis, &name)),
-            Format::Json => match serde_json::to_string_pretty(&json::render(&analysis)) {
-                Ok(s) => println!("{s}"),
-                Err(e) => {
-                    eprintln!("error: cannot encode JSON: {e}");
-                    return ExitCode::from(INVALID);
-                }
-            },
-            Format::Dot => print!("{}", dot::render(&dataflow, &analysis)),
-        }
-    }
-    if analysis.ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
     }
 }

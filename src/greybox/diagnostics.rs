@@ -115,6 +115,17 @@ impl Error {
     pub fn notes(&self) -> &[String] {
         &self.notes
     }
+
+    /// The short text shown under the offending node.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Other places worth showing (the first declaration of a duplicate,
+    /// say): byte ranges with their texts.
+    pub fn related(&self) -> &[(Range<usize>, String)] {
+        &self.related
+    }
 }
 
 impl fmt::Display for Error {
@@ -174,6 +185,11 @@ impl Diagnostics {
     /// The name of the file the errors are in.
     pub fn file_name(&self) -> &str {
         &self.file_name
+    }
+
+    /// The text the errors point into.
+    pub fn text(&self) -> &str {
+        &self.source
     }
 
     /// Every error as a plain-text report (no colours) with a source snippet.

@@ -33,6 +33,7 @@ mod document;
 mod fields;
 mod load;
 mod locate;
+mod located;
 mod source;
 mod sourcemap;
 mod streams;
@@ -41,6 +42,8 @@ mod warnings;
 mod wiring;
 
 use blazes_core::{Dataflow, ValidationError, validate};
+
+use crate::locations::Locations;
 
 pub use diagnostics::{Diagnostics, Error};
 pub use load::{MAX_ALIAS_NODES, MAX_BYTES, MAX_DEPTH};
@@ -85,7 +88,38 @@ pub fn parse_with_warnings(
     })
 }
 
-/// Reads and validates; the dataflow with where each item was written.
+/// Reads a grey-box file once for a report: the validated dataflow, where
+/// each annotation was written ([`parse_located`]) and the warnings
+/// ([`parse_with_warnings`]).
+pub fn parse_reported(
+    file_name: &str,
+    text: &str,
+) -> Result<(Dataflow, Locations, Warnings), Diagnostics> {
+    let (dataflow, map) = read(file_name, text)?;
+    let locations = located::locations(file_name, text, &dataflow, &map);
+    let warnings = Warnings::new(file_name, text, &dataflow, &map);
+    Ok((dataflow, locations, warnings))
+}
+
+/// Reads a grey-box file into a validated dataflow and where each of its path
+/// and stream annotations was written, so that reports can point a violation
+/// at the line the user wrote (see [`crate::locations`]).
+///
+/// ```
+/// use blazes::Origin;
+/// let text = "Count:\n  annotation: { from: words, to: counts, label: OW, gate: [word] }\n";
+/// let (_, locations) = blazes::greybox::parse_located("count.yaml", text).expect("valid file");
+/// let origin = Origin::Path { component: "Count".into(), from: "words".into(), to: "counts".into() };
+/// let at = locations.path(&origin).expect("located");
+/// assert_eq!((at.line, at.column), (2, 15));
+/// ```
+pub fn parse_located(file_name: &str, text: &str) -> Result<(Dataflow, Locations), Diagnostics> {
+    let (dataflow, map) = read(file_name, text)?;
+    let locations = located::locations(file_name, text, &dataflow, &map);
+    Ok((dataflow, locations))
+}
+
+/// Reads and validates, keeping the source map.
 fn read(file_name: &str, text: &str) -> Result<(Dataflow, sourcemap::SourceMap), Diagnostics> {
     let source = SourceText::new(text);
     let mut problems = Problems::default();

@@ -67,6 +67,26 @@ pub struct Warnings {
 }
 
 impl Warnings {
+    /// The warnings as reports render them (text, JSON, SARIF, GitHub), each
+    /// located at the attribute.
+    pub fn to_report(&self) -> Vec<crate::warnings::Warning> {
+        self.warnings
+            .iter()
+            .map(|w| {
+                let code = match w.lint.kind {
+                    lint::WarningKind::DidYouMean { .. } => "did-you-mean",
+                    lint::WarningKind::SealMatchesNoGate { .. } => "seal-matches-no-gate",
+                };
+                let mut report = crate::warnings::Warning::new(code, w.message());
+                report.at = Some(crate::locations::Located::in_text(
+                    &self.source,
+                    w.span.clone(),
+                ));
+                report
+            })
+            .collect()
+    }
+
     /// Locates the lint warnings of `dataflow` (read from `source` with
     /// `map`), in source order, each place once.
     pub(crate) fn new(

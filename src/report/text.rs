@@ -1,10 +1,16 @@
-//! The readable report of `blazes check`.
+//! The readable report of `blazes check` (spec §7 in words): labels,
+//! derivations, the coordination plan, then each violation and warning as a
+//! rustc-style diagnostic located in the user's file, and the verdict.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use blazes_core::explain;
-use blazes_core::{Analysis, Label, Strategy};
+use blazes_core::{Label, Strategy};
+
+use super::diagnostics;
+use super::findings;
+use super::outcome::Checked;
 
 fn table(out: &mut String, title: &str, rows: &BTreeMap<String, Label>) {
     if rows.is_empty() {
@@ -18,8 +24,12 @@ fn table(out: &mut String, title: &str, rows: &BTreeMap<String, Label>) {
     out.push('\n');
 }
 
-/// The whole report: labels, derivations, coordination plan, verdict.
-pub fn render(analysis: &Analysis, file: &str) -> String {
+/// The whole report: labels, derivations, coordination plan, located
+/// violations and warnings, verdict. `colour` adds ANSI colours to the
+/// diagnostics.
+pub fn render(checked: &Checked, colour: bool) -> String {
+    let analysis = &checked.analysis;
+    let file = checked.file();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -73,6 +83,12 @@ pub fn render(analysis: &Analysis, file: &str) -> String {
     if analysis.residual != analysis.sinks {
         table(&mut out, "Sinks after coordination", &analysis.residual);
     }
+    out.push_str(&diagnostics::render(
+        &findings::of_checked(checked),
+        file,
+        checked.locations.text(),
+        colour,
+    ));
     if analysis.ok() {
         let _ = writeln!(
             out,
@@ -86,9 +102,48 @@ pub fn render(analysis: &Analysis, file: &str) -> String {
             analysis.violations.len(),
             analysis.requires
         );
-        for v in &analysis.violations {
-            out.push_str(&explain::violation(v, analysis));
-        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::locations::Locations;
+    use blazes_core::{Annotation, Component, Dataflow, Stream, analyze, attrs};
+
+    /// A dataflow built in code has no locations: its violation still prints,
+    /// with its fixes, but without a snippet.
+    #[test]
+    fn a_dataflow_built_in_code_reports_its_violation_without_a_snippet() {
+        let dataflow = Dataflow::new()
+            .component(Component::new("Count").path(
+                "words",
+                "counts",
+                Annotation::ow(attrs(["word", "batch"])),
+            ))
+            .stream(Stream::between("words", "Count.words"))
+            .stream(Stream::between("Count.counts", "db"));
+        let analysis = analyze(&dataflow).expect("valid");
+        let checked = Checked {
+            locations: Locations::new("in code", ""),
+            dataflow,
+            analysis,
+            warnings: Vec::new(),
+        };
+        let text = render(&checked, false);
+        assert!(
+            text.contains("error[blazes/run]: sink `db` is Run, above the requirement"),
+            "{text}"
+        );
+        assert!(
+            text.contains("= fix: seal stream `words->Count.words`"),
+            "{text}"
+        );
+        assert!(!text.contains("-->"), "{text}");
+        assert!(
+            text.ends_with("FAILED: 1 sink(s) above `requires: deterministic`\n"),
+            "{text}"
+        );
+    }
 }
