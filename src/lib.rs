@@ -23,6 +23,7 @@ pub mod registry;
 pub mod report;
 pub mod runtime;
 pub mod sim;
+pub mod sql;
 pub mod tuple;
 
 #[doc(hidden)]

@@ -20,7 +20,8 @@ enum Command {
     /// Analyse a grey-box annotation file (YAML). Exit status: 0 when every
     /// sink meets the requirement, 1 when one does not, 2 for invalid input.
     Check {
-        /// The annotation file.
+        /// The annotation file (YAML), or a streaming SQL file (`.sql`: the
+        /// white box derives the annotations, docs/sql.md).
         file: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
@@ -29,7 +30,16 @@ enum Command {
         /// or a source) and of everything it depends on.
         #[arg(long, value_name = "STREAM")]
         explain: Option<String>,
+        /// Print the dataflow as a grey-box file instead of analysing it (for a
+        /// `.sql` file: the derived annotations, each with the clause that decided it).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        emit: Option<EmitArg>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EmitArg {
+    Yaml,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -58,11 +68,17 @@ fn main() -> ExitCode {
             file,
             format,
             explain,
-        } => check(&file, format.into(), explain.as_deref()),
+            emit,
+        } => check(&file, format.into(), explain.as_deref(), emit),
     }
 }
 
-fn check(file: &std::path::Path, format: Format, explain: Option<&str>) -> ExitCode {
+fn check(
+    file: &std::path::Path,
+    format: Format,
+    explain: Option<&str>,
+    emit: Option<EmitArg>,
+) -> ExitCode {
     let name = file.display().to_string();
     let source = match std::fs::read(file) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -80,13 +96,33 @@ fn check(file: &std::path::Path, format: Format, explain: Option<&str>) -> ExitC
             return ExitCode::from(INVALID);
         }
     };
-    let dataflow = match greybox::parse(&name, &source) {
-        Ok(d) => d,
-        Err(diagnostics) => {
-            eprint!("{}", diagnostics.render());
-            return ExitCode::from(INVALID);
+    let is_sql = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+    let (dataflow, locations) = if is_sql {
+        match blazes::sql::parse(&name, &source) {
+            Ok(read) => read,
+            Err(errors) => {
+                eprint!("{}", errors.render());
+                return ExitCode::from(INVALID);
+            }
+        }
+    } else {
+        match greybox::parse(&name, &source) {
+            Ok(d) => (
+                d,
+                blazes::locations::Locations::new(name.as_str(), source.as_str()),
+            ),
+            Err(diagnostics) => {
+                eprint!("{}", diagnostics.render());
+                return ExitCode::from(INVALID);
+            }
         }
     };
+    if let Some(EmitArg::Yaml) = emit {
+        print!("{}", blazes::sql::emit::yaml(&dataflow, &locations));
+        return ExitCode::SUCCESS;
+    }
     let analysis = match blazes::analyze(&dataflow) {
         Ok(a) => a,
         Err(errors) => {
