@@ -63,18 +63,39 @@ pub(crate) struct Deriver<'a> {
     /// The view's statement: where to point when a node has no span.
     pub(crate) fallback: Range<usize>,
     pub(crate) selects: Vec<SelectState>,
+    /// How many times each input is named in the query.
+    pub(crate) reads: HashMap<String, usize>,
+    /// Inputs named more than once (self-joins): their columns are not
+    /// identities, since a row may mix two of the input's rows.
+    pub(crate) repeated: BTreeSet<String>,
 }
 
 impl<'a> Deriver<'a> {
     /// A walker for one view.
-    pub fn new(text: &'a SqlText<'a>, catalog: &'a Catalog, fallback: Range<usize>) -> Deriver<'a> {
+    pub fn new(
+        text: &'a SqlText<'a>,
+        catalog: &'a Catalog,
+        fallback: Range<usize>,
+        repeated: BTreeSet<String>,
+    ) -> Deriver<'a> {
         Deriver {
             text,
             catalog,
             facts: ViewFacts::default(),
             fallback,
             selects: Vec::new(),
+            reads: HashMap::new(),
+            repeated,
         }
+    }
+
+    /// The inputs the query names more than once.
+    pub fn repeated_reads(&self) -> BTreeSet<String> {
+        self.reads
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|(i, _)| i.clone())
+            .collect()
     }
 
     /// The relations the view may read.

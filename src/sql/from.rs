@@ -286,11 +286,21 @@ impl Deriver<'_> {
         let Some(columns) = self.catalog().get(relation) else {
             return Err(self.error(ErrorKind::UnknownRelation(relation.to_string()), span));
         };
+        *self.reads.entry(relation.to_string()).or_default() += 1;
+        // In a self-join a row of the view may hold two rows of the input:
+        // a column is then a function of the input's attribute, not it.
+        let repeated = self.repeated.contains(relation);
         let columns = columns
             .iter()
             .map(|c| Col {
                 name: Some(c.name.clone()),
-                lineage: Lineage::attr(&c.name, c.nonneg),
+                lineage: if repeated {
+                    Lineage::Derived {
+                        deps: AttrSet::from([c.name.clone()]),
+                    }
+                } else {
+                    Lineage::attr(&c.name, c.nonneg)
+                },
             })
             .collect();
         let at = self.at(span);

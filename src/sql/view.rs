@@ -3,6 +3,7 @@
 //! lineage gives (spec §1, §3: an identity renamed is an injective FD, a
 //! deterministic expression a plain one).
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use blazes_core::{AttrSet, Fd};
@@ -33,8 +34,14 @@ pub(crate) fn derive(
     catalog: &Catalog,
     text: &SqlText,
 ) -> Result<DerivedView, SqlError> {
-    let mut deriver = Deriver::new(text, catalog, view.statement.clone());
-    let rel = deriver.query(&view.query, None)?;
+    let mut deriver = Deriver::new(text, catalog, view.statement.clone(), BTreeSet::new());
+    let mut rel = deriver.query(&view.query, None)?;
+    let repeated = deriver.repeated_reads();
+    if !repeated.is_empty() {
+        // A self-join: derive again, without identities for that input.
+        deriver = Deriver::new(text, catalog, view.statement.clone(), repeated);
+        rel = deriver.query(&view.query, None)?;
+    }
     let facts = deriver.into_facts();
     let mut columns = rel.columns;
     let spans = item_spans(view, text, columns.len());

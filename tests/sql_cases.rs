@@ -1,0 +1,185 @@
+//! The SQL white box on the files of `cases/sql/` (issue 12): each file says,
+//! in `-- expect:` lines, the annotation derived for every path, the label
+//! of every sink, the FDs lineage gives, and what the notes say:
+//!
+//! - `path VIEW <- INPUT: OW[a,b]` (every path of the dataflow needs one);
+//! - `sink NAME: Async`, or `sink NAME: Run or worse` (every sink needs one);
+//! - `fd a -> b injective|plain` (the file's FDs are exactly these);
+//! - `note VIEW <- INPUT: text` (the path's located note contains `text`).
+
+mod sql_support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use blazes::{Label, Origin, analyze};
+use sql_support::{Case, cases, directives};
+
+/// What one case file expects.
+#[derive(Default)]
+struct Expected {
+    paths: BTreeMap<(String, String), String>,
+    sinks: BTreeMap<String, (Label, bool)>,
+    fds: BTreeSet<(String, String, bool)>,
+    notes: Vec<((String, String), String)>,
+}
+
+fn path_key(text: &str, case: &str) -> (String, String) {
+    let (view, input) = text
+        .split_once("<-")
+        .unwrap_or_else(|| panic!("{case}: `{text}` should read `VIEW <- INPUT`"));
+    (view.trim().to_string(), input.trim().to_string())
+}
+
+fn expected(case: &Case) -> Expected {
+    let mut e = Expected::default();
+    for line in directives(&case.text, "expect") {
+        let (kind, rest) = line.split_once(' ').unwrap_or((line, ""));
+        match kind {
+            "path" => {
+                let (key, annotation) = rest.rsplit_once(':').expect("path VIEW <- INPUT: A");
+                let key = path_key(key, &case.name);
+                assert!(
+                    e.paths
+                        .insert(key.clone(), annotation.trim().to_string())
+                        .is_none(),
+                    "{}: path {key:?} expected twice",
+                    case.name
+                );
+            }
+            "sink" => {
+                let (sink, label) = rest.split_once(':').expect("sink NAME: LABEL");
+                let label = label.trim();
+                let (label, or_worse) = match label.strip_suffix("or worse") {
+                    Some(l) => (l.trim(), true),
+                    None => (label, false),
+                };
+                let label = Label::parse(label)
+                    .unwrap_or_else(|| panic!("{}: no label `{label}`", case.name));
+                e.sinks.insert(sink.trim().to_string(), (label, or_worse));
+            }
+            "fd" => {
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                let [from, "->", to, kind] = words.as_slice() else {
+                    panic!(
+                        "{}: `fd {rest}` should read `fd a -> b injective|plain`",
+                        case.name
+                    );
+                };
+                e.fds
+                    .insert((from.to_string(), to.to_string(), *kind == "injective"));
+            }
+            "note" => {
+                let (key, text) = rest.split_once(':').expect("note VIEW <- INPUT: text");
+                e.notes
+                    .push((path_key(key, &case.name), text.trim().to_string()));
+            }
+            other => panic!("{}: unknown expectation `{other}`", case.name),
+        }
+    }
+    e
+}
+
+fn check(case: &Case) {
+    let e = expected(case);
+    assert!(
+        !e.paths.is_empty() && !e.sinks.is_empty(),
+        "{}: a case states its paths and sinks",
+        case.name
+    );
+    let (dataflow, locations) = blazes::sql::parse(&case.name, &case.text)
+        .unwrap_or_else(|errors| panic!("{}", errors.render()));
+    let mut derived = BTreeMap::new();
+    for component in &dataflow.components {
+        for path in &component.paths {
+            derived.insert(
+                (component.name.clone(), path.from.clone()),
+                path.annotation.to_string(),
+            );
+            let origin = Origin::Path {
+                component: component.name.clone(),
+                from: path.from.clone(),
+                to: path.to.clone(),
+            };
+            let at = locations
+                .path(&origin)
+                .unwrap_or_else(|| panic!("{}: path {origin:?} is not located", case.name));
+            let note = at.note.as_deref().unwrap_or_default();
+            assert!(
+                note.starts_with(&path.annotation.to_string()),
+                "{}: the note of {origin:?} should start with its annotation: {note}",
+                case.name
+            );
+        }
+    }
+    assert_eq!(derived, e.paths, "{}: derived path annotations", case.name);
+
+    let analysis = analyze(&dataflow).expect("a derived dataflow is valid");
+    let sinks: BTreeSet<&String> = analysis.sinks.keys().collect();
+    assert_eq!(
+        sinks,
+        e.sinks.keys().collect(),
+        "{}: every sink has an expectation",
+        case.name
+    );
+    for (sink, (label, or_worse)) in &e.sinks {
+        let got = &analysis.sinks[sink];
+        if *or_worse {
+            assert!(
+                got.severity() >= label.severity(),
+                "{}: sink {sink} is {got}, expected {label} or worse",
+                case.name
+            );
+        } else {
+            assert_eq!(got, label, "{}: sink {sink}", case.name);
+        }
+    }
+
+    let fds: BTreeSet<(String, String, bool)> = dataflow
+        .fds
+        .iter()
+        .map(|fd| {
+            let from: Vec<&str> = fd.from.iter().map(String::as_str).collect();
+            (from.join(","), fd.to.clone(), fd.injective)
+        })
+        .collect();
+    assert_eq!(fds, e.fds, "{}: functional dependencies", case.name);
+
+    for ((view, input), text) in &e.notes {
+        let origin = Origin::Path {
+            component: view.clone(),
+            from: input.clone(),
+            to: view.clone(),
+        };
+        let note = locations
+            .path(&origin)
+            .and_then(|at| at.note.clone())
+            .unwrap_or_default();
+        assert!(
+            note.contains(text.as_str()),
+            "{}: the note of {view} <- {input} should contain `{text}`; it is: {note}",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn every_sql_case_derives_what_it_expects() {
+    let all = cases("cases/sql");
+    assert!(
+        all.len() >= 25,
+        "at least 25 SQL cases, found {}",
+        all.len()
+    );
+    let mut failures = Vec::new();
+    for case in &all {
+        if let Err(panic) = std::panic::catch_unwind(|| check(case)) {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!("{}: {message}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
