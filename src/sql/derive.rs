@@ -118,14 +118,19 @@ impl<'a> Deriver<'a> {
         SqlError::new(kind, self.text.text(), self.at(span))
     }
 
-    /// An "is not supported" error at a node.
+    /// An "is not supported" error at a node. A `construct; hint` text puts
+    /// the hint (what to write instead) in a note.
     pub(crate) fn unsupported(&self, construct: impl Into<String>, span: Span) -> SqlError {
-        self.error(
-            ErrorKind::Unsupported {
-                construct: construct.into(),
-            },
-            span,
-        )
+        let construct = construct.into();
+        let (construct, hint) = match construct.split_once("; ") {
+            Some((c, h)) => (c.to_string(), Some(h.to_string())),
+            None => (construct, None),
+        };
+        let error = self.error(ErrorKind::Unsupported { construct }, span);
+        match hint {
+            Some(h) => error.note(h),
+            None => error,
+        }
     }
 
     /// A reason: the clause at `span` (extended back over `keywords`), quoted as `clause`.
