@@ -26,7 +26,7 @@ use super::text::{SqlText, one_line};
 pub(crate) type Catalog = HashMap<String, Vec<Column>>;
 
 /// A result of the derivation or the error that stopped it.
-pub(crate) type Derived<T> = Result<T, SqlError>;
+pub(crate) type Derived<T> = Result<T, Box<SqlError>>;
 
 /// What a query produces.
 #[derive(Debug)]
@@ -114,13 +114,13 @@ impl<'a> Deriver<'a> {
     }
 
     /// An error at a node.
-    pub(crate) fn error(&self, kind: ErrorKind, span: Span) -> SqlError {
-        SqlError::new(kind, self.text.text(), self.at(span))
+    pub(crate) fn error(&self, kind: ErrorKind, span: Span) -> Box<SqlError> {
+        Box::new(SqlError::new(kind, self.text.text(), self.at(span)))
     }
 
     /// An "is not supported" error at a node. A `construct; hint` text puts
     /// the hint (what to write instead) in a note.
-    pub(crate) fn unsupported(&self, construct: impl Into<String>, span: Span) -> SqlError {
+    pub(crate) fn unsupported(&self, construct: impl Into<String>, span: Span) -> Box<SqlError> {
         let construct = construct.into();
         let (construct, hint) = match construct.split_once("; ") {
             Some((c, h)) => (c.to_string(), Some(h.to_string())),
@@ -128,7 +128,7 @@ impl<'a> Deriver<'a> {
         };
         let error = self.error(ErrorKind::Unsupported { construct }, span);
         match hint {
-            Some(h) => error.note(h),
+            Some(h) => Box::new(error.note(h)),
             None => error,
         }
     }

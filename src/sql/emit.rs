@@ -53,10 +53,10 @@ fn write_yaml(dataflow: &Dataflow, locations: &Locations, out: &mut String) -> s
                 from: path.from.clone(),
                 to: path.to.clone(),
             };
-            if let Some(at) = locations.path(&origin) {
-                if let Some(note) = &at.note {
-                    writeln!(out, "      # line {}: {}", at.line, comment(note))?;
-                }
+            if let Some(at) = locations.path(&origin)
+                && let Some(note) = &at.note
+            {
+                writeln!(out, "      # line {}: {}", at.line, comment(note))?;
             }
             write!(
                 out,

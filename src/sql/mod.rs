@@ -109,7 +109,7 @@ fn read(
                     failed.insert(v.name.clone());
                     // A view that reads a view already in error adds nothing.
                     if !matches!(&e.kind, ErrorKind::UnknownRelation(n) if failed.contains(n)) {
-                        errors.push(e);
+                        errors.push(*e);
                     }
                 }
             },

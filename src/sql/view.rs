@@ -33,7 +33,7 @@ pub(crate) fn derive(
     view: &View,
     catalog: &Catalog,
     text: &SqlText,
-) -> Result<DerivedView, SqlError> {
+) -> Result<DerivedView, Box<SqlError>> {
     let mut deriver = Deriver::new(text, catalog, view.statement.clone(), BTreeSet::new());
     let mut rel = deriver.query(&view.query, None)?;
     let repeated = deriver.repeated_reads();
@@ -47,7 +47,7 @@ pub(crate) fn derive(
     let spans = item_spans(view, text, columns.len());
     if !view.column_names.is_empty() {
         if view.column_names.len() != columns.len() {
-            return Err(SqlError::new(
+            return Err(Box::new(SqlError::new(
                 ErrorKind::Lineage(format!(
                     "the view names {} columns but its query has {}",
                     view.column_names.len(),
@@ -55,7 +55,7 @@ pub(crate) fn derive(
                 )),
                 text.text(),
                 view.at.clone(),
-            ));
+            )));
         }
         for (col, (name, _)) in columns.iter_mut().zip(&view.column_names) {
             col.name = Some(name.clone());
@@ -73,11 +73,11 @@ pub(crate) fn derive(
         let Some(name) = &col.name else { continue };
         let at = spans.get(i).cloned().unwrap_or_else(|| view.at.clone());
         if out.iter().any(|c| &c.name == name) {
-            return Err(SqlError::new(
+            return Err(Box::new(SqlError::new(
                 ErrorKind::Duplicate(format!("column `{name}` of view `{}`", view.name)),
                 text.text(),
                 at,
-            ));
+            )));
         }
         check_name(view, col, name, &input_attrs, text, at)?;
         fds.extend(fds_of(name, &col.lineage));
@@ -103,12 +103,12 @@ fn check_name(
     input_attrs: &AttrSet,
     text: &SqlText,
     at: Range<usize>,
-) -> Result<(), SqlError> {
+) -> Result<(), Box<SqlError>> {
     let same = matches!(&col.lineage, Lineage::Attr { attrs, .. } if attrs.contains(name));
     if same || !input_attrs.contains(name) {
         return Ok(());
     }
-    Err(SqlError::new(
+    Err(Box::new(SqlError::new(
         ErrorKind::Lineage(format!(
             "column `{name}` of view `{}` is not the input column `{name}` but has its name: attribute names are global in the analysis, so a seal on `{name}` would wrongly cover it",
             view.name
@@ -116,7 +116,7 @@ fn check_name(
         text.text(),
         at,
     )
-    .note(format!("give it a new name, e.g. `AS {name}_2`")))
+    .note(format!("give it a new name, e.g. `AS {name}_2`"))))
 }
 
 /// The FDs from the attributes a column is computed from to the column.
