@@ -153,6 +153,9 @@ fn check(
             },
             Format::Dot => print!("{}", dot::render(&dataflow, &analysis)),
         }
+        if is_sql && matches!(format, Format::Text) {
+            print!("{}", blazes::sql::advice(&analysis, &dataflow, &locations));
+        }
     }
     if analysis.ok() {
         ExitCode::SUCCESS

@@ -183,3 +183,61 @@ fn every_sql_case_derives_what_it_expects() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_blazes"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the blazes binary runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_cli_tells_a_violation_in_the_sql_and_names_the_seal_to_add() {
+    let (code, stdout, stderr) = run(&["check", "cases/sql/fig6_poor.sql"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stdout.contains(
+            "cases/sql/fig6_poor.sql:12:3: view `poor` reading `clicks` is OW[id]: order-sensitive because of `HAVING COUNT(*) < 100` at line 12"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fix: add 'blazes.seal' = '<columns>' to the WITH (...) of CREATE TABLE clicks (line 7), on columns of clicks in the gate [id]"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&["check", "cases/sql/fig6_window_sealed.sql"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        !stdout.contains("in the SQL"),
+        "no advice when ok: {stdout}"
+    );
+}
+
+#[test]
+fn the_cli_emits_the_derived_grey_box_file() {
+    let (code, stdout, stderr) = run(&["check", "cases/sql/alias_lineage.sql", "--emit", "yaml"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let reread = blazes::greybox::parse("emitted.yaml", &stdout).expect("the emitted file reads");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/sql/alias_lineage.sql"),
+    )
+    .expect("the case file");
+    let (dataflow, _) = blazes::sql::parse("alias_lineage.sql", &text).expect("valid");
+    assert_eq!(reread, dataflow);
+    assert!(
+        stdout.contains("- { from: [campaign], to: c, injective: true }"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run(&["check", "cases/sql/errors/cte.sql", "--emit", "yaml"]);
+    assert_eq!(
+        code,
+        Some(2),
+        "invalid SQL is refused with --emit too: {stderr}"
+    );
+}

@@ -64,13 +64,13 @@ pub(crate) fn build(
                         to,
                         annotation: table.annotation.clone(),
                     };
-                    if let Some(at) = &table.annotated_at {
-                        locations.insert_stream(
-                            stream.name(),
-                            Located::in_text(text.text(), at.clone())
-                                .with_note(describe(&table.name, &table.annotation)),
-                        );
-                    }
+                    // Located at its `blazes.*` options, or at its name.
+                    let at = table.annotated_at.as_ref().unwrap_or(&table.at);
+                    locations.insert_stream(
+                        stream.name(),
+                        Located::in_text(text.text(), at.clone())
+                            .with_note(describe(&table.name, &table.annotation)),
+                    );
                     stream
                 }
                 None => Stream::new(Endpoint::port(input, input), to),

@@ -25,6 +25,7 @@
 //! assert!(at.note.as_deref().unwrap_or("").contains("`HAVING COUNT(*) < 100` at line 5"));
 //! ```
 
+mod advice;
 mod dataflow;
 mod derive;
 pub mod emit;
@@ -46,6 +47,7 @@ use std::collections::{HashMap, HashSet};
 
 use blazes_core::{Dataflow, validate};
 
+pub use advice::advice;
 pub use error::{ErrorKind, SqlError, SqlErrors};
 
 use crate::locations::Locations;
