@@ -405,11 +405,16 @@ impl Deriver<'_> {
         let keywords = ["NOT", "EXISTS"];
         let shown = inputs_text(&rel.inputs);
         if ctx.removes(negated) {
+            let context = match ctx.polarity {
+                Polarity::Positive => "",
+                Polarity::Negative => " (under NOT)",
+                Polarity::Unknown => " (inside an expression, taken as an anti-join)",
+            };
             let removes = self.reason(
                 span,
                 &keywords,
                 whole,
-                format!("a later row of {shown} removes an answer already given"),
+                format!("a later row of {shown} removes an answer already given{context}"),
             );
             self.facts.order(&rel.inputs, &gate, &removes);
             let kept = Reason {

@@ -175,7 +175,12 @@ impl Deriver<'_> {
             &clause,
             "a join keeps each side to match the other's later rows",
         );
-        self.facts.writes(&all, &keeps);
+        match kind {
+            JoinKind::Monotone | JoinKind::Outer => self.facts.writes(&all, &keeps),
+            // An anti-join keeps only the side it checks against.
+            JoinKind::AntiRight => self.facts.writes(&right_inputs, &keeps),
+            JoinKind::AntiLeft => self.facts.writes(&left_inputs, &keeps),
+        }
         match kind {
             JoinKind::Monotone => {}
             JoinKind::Outer => {
