@@ -3,7 +3,7 @@
 //! streams are monotone but keep each side to match the other's later rows
 //! (they write state); outer and anti joins are non-monotone over the
 //! columns of their condition. `TUMBLE`/`HOP` window table functions add
-//! `window_start`/`window_end`, which partition by the time column.
+//! `window_start`/`window_end`, which name the windows.
 
 use std::collections::BTreeSet;
 
@@ -319,7 +319,7 @@ impl Deriver<'_> {
 
     /// `TUMBLE(t, ts, size)` or `HOP(t, ts, slide, size)` (RisingWave's
     /// window table functions): `t`'s columns, and `window_start` and
-    /// `window_end`, which partition by `ts`.
+    /// `window_end`, computed from `ts`.
     fn window_table(
         &mut self,
         name: &sqlparser::ast::ObjectName,
@@ -384,7 +384,9 @@ impl Deriver<'_> {
             rel.columns.push(Col {
                 name: Some(bound.to_string()),
                 lineage: Lineage::Window {
+                    bound: bound.to_string(),
                     time: time_name.clone(),
+                    exact: function == "tumble",
                 },
             });
         }

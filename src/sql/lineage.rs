@@ -17,10 +17,15 @@ pub(crate) enum Lineage {
         /// Every alternative is declared non-negative.
         nonneg: bool,
     },
-    /// `window_start`/`window_end` of a `TUMBLE`/`HOP` over the time column.
+    /// `window_start`/`window_end` of a `TUMBLE`/`HOP` over a time column.
     Window {
+        /// The window's bound, the attribute that names its windows.
+        bound: String,
         /// The time column the window is computed over.
         time: String,
+        /// Each row is in exactly one window (`TUMBLE`), so the bound is a
+        /// function of the time column; under `HOP` a row is in several.
+        exact: bool,
     },
     /// A deterministic expression of these attributes (none for a constant).
     Derived {
@@ -54,21 +59,25 @@ impl Lineage {
     pub fn deps(&self) -> Option<AttrSet> {
         match self {
             Lineage::Attr { attrs, .. } => Some(attrs.clone()),
-            Lineage::Window { time } => Some(AttrSet::from([time.clone()])),
+            Lineage::Window {
+                time, exact: true, ..
+            } => Some(AttrSet::from([time.clone()])),
+            Lineage::Window { exact: false, .. } => None,
             Lineage::Derived { deps } => Some(deps.clone()),
             Lineage::Aggregate | Lineage::Opaque => None,
         }
     }
 
     /// The attributes that partition the input like this column does, for a
-    /// gate: an identity is its attribute, a window is its time column (a
-    /// seal on the time column, a watermark, completes each window). A
-    /// derived expression gives nothing: leaving it out of a gate only makes
-    /// the gate coarser, which is sound (spec §3).
+    /// gate: an identity is its attribute, a window its bound (a window
+    /// draws from many values of the time column, so the time column does
+    /// not determine it: a seal on it is not compatible, spec §3). A derived
+    /// expression gives nothing: leaving it out of a gate only makes the
+    /// gate coarser, which is sound.
     pub fn gate_attrs(&self) -> AttrSet {
         match self {
             Lineage::Attr { attrs, .. } => attrs.clone(),
-            Lineage::Window { time } => AttrSet::from([time.clone()]),
+            Lineage::Window { bound, .. } => AttrSet::from([bound.clone()]),
             _ => AttrSet::new(),
         }
     }
@@ -89,7 +98,7 @@ impl Lineage {
         let mut aggregate = false;
         for part in parts {
             match part {
-                Lineage::Opaque => return Lineage::Opaque,
+                Lineage::Opaque | Lineage::Window { exact: false, .. } => return Lineage::Opaque,
                 Lineage::Aggregate => aggregate = true,
                 other => deps.extend(other.deps().unwrap_or_default()),
             }
@@ -158,8 +167,18 @@ mod tests {
     }
 
     #[test]
-    fn a_window_partitions_by_its_time_column() {
-        let w = Lineage::Window { time: "ts".into() };
-        assert_eq!(w.gate_attrs(), attrs(["ts"]));
+    fn a_window_is_gated_by_its_bound_and_determined_by_time_only_when_tumbling() {
+        let tumble = Lineage::Window {
+            bound: "window_start".into(),
+            time: "ts".into(),
+            exact: true,
+        };
+        assert_eq!(tumble.gate_attrs(), attrs(["window_start"]));
+        assert_eq!(tumble.deps(), Some(attrs(["ts"])));
+        let hop = Lineage::Window {
+            exact: false,
+            ..tumble
+        };
+        assert_eq!(hop.deps(), None);
     }
 }
