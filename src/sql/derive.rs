@@ -53,6 +53,8 @@ pub(crate) struct SelectState {
     pub correlated: AttrSet,
     /// The view's inputs read by subqueries in its expressions.
     pub subquery_inputs: BTreeSet<String>,
+    /// Calls of non-deterministic functions (`NOW()`, `RANDOM()`).
+    pub nondeterministic: Vec<Reason>,
 }
 
 /// Walks one view's query.
@@ -323,6 +325,13 @@ impl<'a> Deriver<'a> {
         if !group_by.is_empty() || state.aggregated || select.having.is_some() {
             let gate = closed(read.group_gate.clone());
             self.aggregation(select, &read, state.aggregated, gate, &inputs);
+        }
+        for reason in &state.nondeterministic {
+            // No seal or order fixes a value that depends on when a row is
+            // processed: an ungated order-sensitive write makes the analysis
+            // report it (Run, or Diverge when replicated).
+            self.facts.order(&inputs, &AttrSet::new(), reason);
+            self.facts.writes(&inputs, reason);
         }
         for (gate, reason) in &state.windows {
             self.facts.order(&inputs, &closed(gate.clone()), reason);

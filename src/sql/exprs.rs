@@ -497,7 +497,18 @@ impl Deriver<'_> {
                 format!("`{name}` without OVER (...)"),
                 whole.span(),
             )),
-            FunctionKind::NonDeterministic => Ok(Lineage::Opaque),
+            FunctionKind::NonDeterministic => {
+                let reason = self.reason(
+                    whole.span(),
+                    &[],
+                    whole,
+                    "its value depends on when a row is processed, not on the input",
+                );
+                if let Some(state) = self.selects.last_mut() {
+                    state.nondeterministic.push(reason);
+                }
+                Ok(Lineage::Opaque)
+            }
             FunctionKind::Scalar => Ok(Lineage::combine(parts)),
             FunctionKind::WindowExpression => Err(self.unsupported(
                 format!(
