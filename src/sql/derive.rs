@@ -617,3 +617,24 @@ pub(crate) fn join_display<T: std::fmt::Display>(items: &[T]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blazes_core::attrs;
+
+    #[test]
+    fn a_gate_grows_along_chains_of_equalities() {
+        let eqs = [
+            attrs(["id", "ad"]),
+            attrs(["ad", "item"]),
+            attrs(["x", "y"]),
+        ];
+        assert_eq!(close(attrs(["id"]), &eqs), attrs(["ad", "id", "item"]));
+    }
+
+    #[test]
+    fn an_empty_gate_stays_empty() {
+        assert!(close(AttrSet::new(), &[attrs(["a", "b"])]).is_empty());
+    }
+}

@@ -176,8 +176,9 @@ mod tests {
         assert_eq!(tumble.gate_attrs(), attrs(["window_start"]));
         assert_eq!(tumble.deps(), Some(attrs(["ts"])));
         let hop = Lineage::Window {
+            bound: "window_start".into(),
+            time: "ts".into(),
             exact: false,
-            ..tumble
         };
         assert_eq!(hop.deps(), None);
     }

@@ -297,3 +297,41 @@ fn read_view(
         query: view.query,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(sql: &str) -> (Option<Vec<Item>>, Vec<SqlError>) {
+        let text = SqlText::new(sql);
+        let mut errors = Vec::new();
+        let items = read(&text, &mut errors);
+        (items, errors)
+    }
+
+    #[test]
+    fn a_check_constraint_declares_a_column_non_negative() {
+        let (items, errors) = read_all(
+            "CREATE TABLE t (a INT CHECK (a >= 0), b INT, c INT, CHECK (0 < c)) WITH ('blazes.seal' = 'a, B');",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let Some([Item::Table(t)]) = items.as_deref() else {
+            panic!("one table");
+        };
+        let nonneg: Vec<bool> = t.columns.iter().map(|c| c.nonneg).collect();
+        assert_eq!(nonneg, [true, false, true]);
+        assert_eq!(t.annotation.seal, Some(blazes_core::attrs(["a", "b"])));
+    }
+
+    #[test]
+    fn a_syntax_error_is_located_where_the_parser_stopped() {
+        let (items, errors) = read_all("CREATE TABLE t (a INT);\nCREATE VIEW v AS SELEC a FROM t;");
+        assert!(items.is_none());
+        assert_eq!((errors[0].line(), errors[0].column()), (2, 18));
+        assert!(matches!(errors[0].kind, ErrorKind::Syntax { .. }));
+        assert!(
+            std::error::Error::source(&errors[0].kind).is_some(),
+            "keeps the parser's error"
+        );
+    }
+}
