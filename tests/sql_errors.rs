@@ -198,3 +198,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_broken_view_is_reported_and_a_view_reading_one_adds_nothing() {
+    let text = "CREATE TABLE t (a INT, b INT);\n\
+                CREATE VIEW v AS SELECT nope FROM t;\n\
+                CREATE VIEW w AS SELECT a FROM v;\n\
+                CREATE VIEW x AS SELECT a FROM t WHERE (SELECT 1 FROM t) = 1;\n\
+                CREATE VIEW y AS SELECT a FROM t;\n";
+    let errors = blazes::sql::parse("two.sql", text).expect_err("two broken views");
+    let found: Vec<(usize, String)> = errors
+        .errors()
+        .iter()
+        .map(|e| (e.line(), e.kind.to_string()))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, 2);
+    assert!(found[0].1.contains("unknown column `nope`"));
+    assert_eq!(found[1].0, 4);
+    assert!(found[1].1.contains("scalar subquery"));
+    assert!(errors.render().ends_with("2 errors in two.sql\n"));
+}
