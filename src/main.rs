@@ -135,7 +135,12 @@ fn check(
     };
     if let Some(node) = explain {
         match blazes::explain::derivation_tree(&analysis, node) {
-            Some(tree) => print!("{tree}"),
+            Some(tree) => {
+                print!("{tree}");
+                if is_sql {
+                    print!("{}", blazes::sql::explain(node, &dataflow, &locations));
+                }
+            }
             None => {
                 eprintln!("error: no stream, output, sink or source named `{node}` in {name}");
                 return ExitCode::from(INVALID);

@@ -247,23 +247,35 @@ fn the_cli_emits_the_derived_grey_box_file() {
 #[test]
 fn the_fig6_gates_are_the_papers() {
     let paper_gate = |file: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases").join(file);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("cases")
+            .join(file);
         let text = std::fs::read_to_string(&path).expect("a paper case");
         let dataflow = blazes::greybox::parse(file, &text).expect("valid");
-        let report = dataflow.find_component("Report").expect("the Report component");
+        let report = dataflow
+            .find_component("Report")
+            .expect("the Report component");
         let query = report
             .paths
             .iter()
             .find(|p| p.from == "request")
             .expect("the query path");
-        (query.annotation.kind.is_order_sensitive(), query.annotation.gates.clone())
+        (
+            query.annotation.kind.is_order_sensitive(),
+            query.annotation.gates.clone(),
+        )
     };
     let derived_gate = |file: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/sql").join(file);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("cases/sql")
+            .join(file);
         let text = std::fs::read_to_string(&path).expect("a SQL case");
         let (dataflow, _) = blazes::sql::parse(file, &text).expect("valid");
         let path = &dataflow.components[0].paths[0];
-        (path.annotation.kind.is_order_sensitive(), path.annotation.gates.clone())
+        (
+            path.annotation.kind.is_order_sensitive(),
+            path.annotation.gates.clone(),
+        )
     };
     for (paper, sql) in [
         ("ad_thresh.yaml", "fig6_thresh.sql"),
@@ -271,6 +283,29 @@ fn the_fig6_gates_are_the_papers() {
         ("ad_window_sealed.yaml", "fig6_window_sealed.sql"),
         ("ad_campaign.yaml", "fig6_campaign_rep.sql"),
     ] {
-        assert_eq!(derived_gate(sql), paper_gate(paper), "{sql} against {paper}");
+        assert_eq!(
+            derived_gate(sql),
+            paper_gate(paper),
+            "{sql} against {paper}"
+        );
     }
+}
+
+#[test]
+fn explain_names_the_clause_behind_each_path_upstream() {
+    let (code, stdout, stderr) =
+        run(&["check", "cases/sql/alias_lineage.sql", "--explain", "per_c"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let renamed = stdout
+        .find("view `renamed` reading `clicks` is CW")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let per_c = stdout
+        .find("cases/sql/alias_lineage.sql:13:63: view `per_c` reading `renamed` is OW[c,id]: order-sensitive because of `HAVING COUNT(*) < 5` at line 13")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(renamed < per_c, "upstream first: {stdout}");
+    let (_, stdout, _) = run(&["check", "cases/sql/fig6_poor.sql", "--explain", "poor.poor"]);
+    assert!(
+        stdout.contains("is OW[id]: order-sensitive because of `HAVING COUNT(*) < 100` at line 12"),
+        "{stdout}"
+    );
 }

@@ -6,6 +6,8 @@
 use std::fmt::Write;
 
 use blazes_core::label::attrs_to_string;
+use std::collections::BTreeSet;
+
 use blazes_core::{Analysis, Dataflow, Endpoint, Fix, Origin};
 
 use crate::locations::Locations;
@@ -85,4 +87,78 @@ fn seal_fix(
             attrs_to_string(gate)
         ),
     }
+}
+
+/// For `--explain NODE`: the SQL clause behind each path of the views that
+/// `node` (an output `view.view`, a sink or a stream `from->to`) depends on,
+/// upstream first. Empty when `node` names nothing of the dataflow.
+pub fn explain(node: &str, dataflow: &Dataflow, locations: &Locations) -> String {
+    let start: Option<&str> = match node.split_once("->") {
+        Some((from, _)) => from.split_once('.').map(|(c, _)| c),
+        None => match node.split_once('.') {
+            Some((component, _)) => Some(component),
+            None => dataflow
+                .streams
+                .iter()
+                .find_map(|s| match (&s.from, &s.to) {
+                    (Endpoint::Port { component, .. }, Endpoint::External(sink))
+                        if sink == node =>
+                    {
+                        Some(component.as_str())
+                    }
+                    _ => None,
+                }),
+        },
+    };
+    let Some(start) = start else {
+        return String::new();
+    };
+    // The views `start` reads, transitively.
+    let mut order: Vec<&str> = Vec::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut stack = vec![start];
+    while let Some(view) = stack.pop() {
+        if !seen.insert(view) {
+            continue;
+        }
+        order.push(view);
+        for s in &dataflow.streams {
+            if let (
+                Endpoint::Port {
+                    component: from, ..
+                },
+                Endpoint::Port { component: to, .. },
+            ) = (&s.from, &s.to)
+                && to == view
+            {
+                stack.push(from.as_str());
+            }
+        }
+    }
+    let mut out = String::new();
+    for view in order.iter().rev() {
+        let Some(component) = dataflow.find_component(view) else {
+            continue;
+        };
+        for path in &component.paths {
+            let origin = Origin::Path {
+                component: component.name.clone(),
+                from: path.from.clone(),
+                to: path.to.clone(),
+            };
+            if let Some(at) = locations.path(&origin) {
+                let _ = writeln!(
+                    out,
+                    "{}:{}:{}: view `{}` reading `{}` is {}",
+                    locations.file(),
+                    at.line,
+                    at.column,
+                    component.name,
+                    path.from,
+                    at.note.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }
+    out
 }

@@ -47,7 +47,7 @@ use std::collections::{HashMap, HashSet};
 
 use blazes_core::{Dataflow, validate};
 
-pub use advice::advice;
+pub use advice::{advice, explain};
 pub use error::{ErrorKind, SqlError, SqlErrors};
 
 use crate::locations::Locations;
