@@ -24,6 +24,7 @@ pub mod registry;
 pub mod report;
 pub mod runtime;
 pub mod sim;
+pub mod sql;
 pub mod tuple;
 pub mod warnings;
 

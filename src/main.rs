@@ -30,7 +30,9 @@ enum Command {
     /// run holding the results of every file; `github` one workflow command
     /// per violation; `dot` one graph per file.
     Check {
-        /// The annotation files; `-` reads standard input.
+        /// The files: grey-box annotations (YAML), or streaming SQL (`.sql`:
+        /// the white box derives the annotations, docs/sql.md); `-` reads
+        /// standard input (as YAML).
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
         /// Output format.
@@ -44,7 +46,16 @@ enum Command {
         /// or a source) and of everything it depends on.
         #[arg(long, value_name = "STREAM")]
         explain: Option<String>,
+        /// Print the dataflow as a grey-box file instead of analysing it (for a
+        /// `.sql` file: the derived annotations, each with the clause that decided it).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        emit: Option<EmitArg>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EmitArg {
+    Yaml,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -96,6 +107,9 @@ impl From<ColorArg> for ColorChoice {
 /// Turns one file's text into a dataflow and where its annotations were
 /// written: the one place a new input format (`.sql`, say) is added.
 fn front_end(name: &str, text: &str) -> Result<Read, LoadError> {
+    if report::is_sql(name) {
+        return Ok(blazes::sql::parse(name, text)?.into());
+    }
     let (dataflow, locations, warnings) = greybox::parse_reported(name, text)?;
     Ok(Read {
         dataflow,
@@ -112,7 +126,11 @@ fn main() -> ExitCode {
             format,
             color,
             explain,
+            emit,
         } => {
+            if let Some(EmitArg::Yaml) = emit {
+                return emit_yaml(&files);
+            }
             let outcomes: Vec<_> = files.iter().map(|f| report::check(f, front_end)).collect();
             let options = Options {
                 format: format.into(),
@@ -125,4 +143,32 @@ fn main() -> ExitCode {
             ExitCode::from(printed.status.code())
         }
     }
+}
+
+/// `--emit yaml`: the grey-box file the white box derives from each SQL file.
+fn emit_yaml(files: &[String]) -> ExitCode {
+    let mut status = ExitCode::SUCCESS;
+    for file in files {
+        let read = report::input::read(file)
+            .map_err(|e| e.render())
+            .and_then(|(name, text)| {
+                if !report::is_sql(&name) {
+                    return Err(format!(
+                        "error: {name}: `--emit yaml` derives annotations from a `.sql` file; \
+                     a grey-box file already is YAML\n"
+                    ));
+                }
+                blazes::sql::parse(&name, &text).map_err(|e| e.render())
+            });
+        match read {
+            Ok((dataflow, locations)) => {
+                print!("{}", blazes::sql::emit::yaml(&dataflow, &locations))
+            }
+            Err(message) => {
+                eprint!("{message}");
+                status = ExitCode::from(2);
+            }
+        }
+    }
+    status
 }

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use blazes::explain::ATTRIBUTE_PLACEHOLDER;
 use blazes::greybox::parse;
-use blazes::{Dataflow, analyze};
+use blazes::Dataflow;
 
 /// Every attribute the dataflow declares: gates, seal and seq keys, FDs.
 fn declared(dataflow: &Dataflow) -> BTreeSet<String> {
@@ -63,12 +63,12 @@ fn fixes_name_only_declared_attributes_in_every_case_and_format() {
     let mut checked = 0;
     for (file, text) in case_files() {
         let dataflow = parse(&file, &text).unwrap_or_else(|d| panic!("{}", d.render()));
-        let analysis = analyze(&dataflow).expect("valid");
         let known = declared(&dataflow);
-        let reports = [
-            blazes::report::text::render(&analysis, &file),
-            blazes::report::json::render(&analysis).to_string(),
-        ];
+        let stdout = |format: &str| {
+            let out = blazes(&["check", &file, "--format", format]);
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let reports = [stdout("text"), stdout("json")];
         for report in reports {
             for name in named_in_fixes(&report) {
                 assert!(
@@ -87,9 +87,8 @@ fn fixes_name_only_declared_attributes_in_every_case_and_format() {
 #[test]
 fn the_ad_network_is_never_told_to_sequence_on_batch() {
     // Before issue 10, every `seq` fix said `seq: [batch]`.
-    let text = include_str!("../cases/ad_poor.yaml");
-    let analysis = analyze(&parse("ad_poor.yaml", text).expect("valid")).expect("valid");
-    let report = blazes::report::text::render(&analysis, "ad_poor.yaml");
+    let out = blazes(&["check", "cases/ad_poor.yaml"]);
+    let report = String::from_utf8_lossy(&out.stdout);
     assert!(report.contains("`seq: [id]`"), "{report}");
     assert!(!report.contains("batch"), "{report}");
 }
@@ -103,7 +102,7 @@ fn blazes(args: &[&str]) -> Output {
 }
 
 #[test]
-fn check_prints_attribute_warnings_on_stderr_and_keeps_json_clean() {
+fn check_reports_attribute_warnings_in_text_and_json() {
     let text = include_str!("../cases/ad_campaign_sealed.yaml")
         .replace("seal: [campaign]", "seal: [campain]");
     assert!(
@@ -114,20 +113,22 @@ fn check_prints_attribute_warnings_on_stderr_and_keeps_json_clean() {
     std::fs::write(&path, &text).expect("scratch file written");
     let path = path.display().to_string();
 
-    let out = blazes(&["check", &path, "--format", "json"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = blazes(&["check", &path]);
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("warning: seal attribute `campain` appears in no gate"),
-        "{stderr}"
+        text.contains("warning[blazes/seal-matches-no-gate]: seal attribute `campain` appears in no gate"),
+        "{text}"
     );
-    assert!(stderr.contains("did you mean `campaign`?"), "{stderr}");
+    assert!(text.contains("did you mean `campaign`?"), "{text}");
+    let out = blazes(&["check", &path, "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert_eq!(json["ok"], false, "the misspelt seal protects nothing");
+    assert!(json["warnings"].to_string().contains("campain"), "{json}");
 
     let clean = blazes(&["check", "cases/ad_campaign_sealed.yaml"]);
     assert_eq!(clean.status.code(), Some(0));
     assert!(
-        !String::from_utf8_lossy(&clean.stderr).contains("warning"),
+        !String::from_utf8_lossy(&clean.stdout).contains("warning"),
         "no warning for a well-spelt file"
     );
 }

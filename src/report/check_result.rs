@@ -11,7 +11,7 @@
 //!   inst, diverge; `keys` only for seal);
 //! - per violation its `rule`, its `location` (where the anomaly starts, or
 //!   `null`) and `fixes` as structured entries, each tagged by `kind`;
-//! - `warnings` (none are produced yet);
+//! - `warnings` (the front end's warnings, e.g. the grey-box attribute warnings);
 //! - for a file that could not be analysed, an object with `ok: false` and
 //!   `errors` instead.
 //!

@@ -40,6 +40,9 @@ pub enum LoadError {
     /// The grey-box reader found errors (each located).
     #[error("{}: {} error(s) in the grey-box file", .0.file_name(), .0.errors().len())]
     GreyBox(#[from] Diagnostics),
+    /// The SQL white box found errors (each located).
+    #[error("{}: {} error(s) in the SQL file", .0.file_name(), .0.errors().len())]
+    Sql(#[from] crate::sql::SqlErrors),
     /// The front end built a dataflow the core refuses (a front end that
     /// validates, as the grey-box reader does, never gives this).
     #[error("{file}: invalid dataflow: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
@@ -59,6 +62,7 @@ impl LoadError {
             | LoadError::NotUtf8 { file, .. }
             | LoadError::Dataflow { file, .. } => file,
             LoadError::GreyBox(d) => d.file_name(),
+            LoadError::Sql(e) => e.file_name(),
         }
     }
 
@@ -67,6 +71,7 @@ impl LoadError {
     pub fn render(&self) -> String {
         match self {
             LoadError::GreyBox(d) => d.render(),
+            LoadError::Sql(e) => e.render(),
             LoadError::Dataflow { file, errors } => errors
                 .iter()
                 .map(|e| format!("error: {file}: {e}\n"))

@@ -158,7 +158,11 @@ fn violations(checked: &Checked, found: &[Finding]) -> Vec<ViolationEntry> {
                         node: c.node.clone(),
                         label: text(&c.label),
                         why: c.why.clone(),
-                        fixes: c.fixes.iter().map(|f| explain::fix_of(f, analysis, c)).collect(),
+                        fixes: c
+                            .fixes
+                            .iter()
+                            .map(|f| explain::fix_of(f, analysis, c))
+                            .collect(),
                         origins: c
                             .origins
                             .iter()

@@ -90,7 +90,13 @@ pub fn print(outcomes: &[Outcome], options: &Options) -> Printed {
     };
     let encoded = match options.format {
         Format::Text => Ok(checked()
-            .map(|c| text::render(c, options.colour))
+            .map(|c| {
+                let mut report = text::render(c, options.colour);
+                if is_sql(c.file()) {
+                    report.push_str(&crate::sql::advice(&c.analysis, &c.dataflow, &c.locations));
+                }
+                report
+            })
             .collect::<Vec<_>>()
             .join("\n")),
         Format::Dot => Ok(checked()
@@ -112,6 +118,13 @@ pub fn print(outcomes: &[Outcome], options: &Options) -> Printed {
 
 /// `--explain NODE`: the derivation of `node` in every analysed file, each
 /// under a `== FILE` line when there are several files.
+/// A file the SQL white box reads (by its `.sql` extension).
+pub fn is_sql(file: &str) -> bool {
+    std::path::Path::new(file)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+}
+
 fn explain(outcomes: &[Outcome], node: &str, printed: &mut Printed) {
     let several = outcomes.len() > 1;
     for outcome in outcomes {
@@ -124,6 +137,11 @@ fn explain(outcomes: &[Outcome], node: &str, printed: &mut Printed) {
                     let _ = writeln!(printed.stdout, "== {}", c.file());
                 }
                 printed.stdout.push_str(&tree);
+                if is_sql(c.file()) {
+                    printed
+                        .stdout
+                        .push_str(&crate::sql::explain(node, &c.dataflow, &c.locations));
+                }
             }
             None => {
                 let _ = writeln!(

@@ -20,7 +20,7 @@ pub struct Read {
     pub dataflow: Dataflow,
     /// Where each annotation was written.
     pub locations: Locations,
-    /// Warnings about the file (the grey-box reader gives none yet).
+    /// Warnings about the file (the grey-box reader's attribute warnings).
     pub warnings: Vec<Warning>,
 }
 
@@ -44,7 +44,7 @@ pub struct Checked {
     pub dataflow: Dataflow,
     /// Its analysis.
     pub analysis: Analysis,
-    /// Warnings from the front end or the analysis (none are produced yet).
+    /// Warnings from the front end (the grey-box attribute warnings).
     pub warnings: Vec<Warning>,
 }
 
