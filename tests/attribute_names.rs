@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use blazes::Dataflow;
 use blazes::explain::ATTRIBUTE_PLACEHOLDER;
 use blazes::greybox::parse;
-use blazes::Dataflow;
 
 /// Every attribute the dataflow declares: gates, seal and seq keys, FDs.
 fn declared(dataflow: &Dataflow) -> BTreeSet<String> {
@@ -116,7 +116,9 @@ fn check_reports_attribute_warnings_in_text_and_json() {
     let out = blazes(&["check", &path]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("warning[blazes/seal-matches-no-gate]: seal attribute `campain` appears in no gate"),
+        text.contains(
+            "warning[blazes/seal-matches-no-gate]: seal attribute `campain` appears in no gate"
+        ),
         "{text}"
     );
     assert!(text.contains("did you mean `campaign`?"), "{text}");

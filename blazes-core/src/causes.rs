@@ -256,7 +256,11 @@ impl Causes<'_> {
                 }
                 streams.sort();
                 streams.dedup();
-                fixes.push(Fix::Sequence { streams });
+                // No stream to stamp (the inputs are fed inside a cycle, where a
+                // `seq` counts for nothing): no static order to propose.
+                if !streams.is_empty() {
+                    fixes.push(Fix::Sequence { streams });
+                }
             }
         }
         let mut origins: Vec<Origin> = Vec::new();
