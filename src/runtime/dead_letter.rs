@@ -18,6 +18,9 @@ pub enum DeadLetterReason {
     MissingKey(String),
     /// The handler has no such input interface.
     UnknownInput(String),
+    /// The handler panicked while handling it; the panic's message (or a
+    /// placeholder when the panic carried no string).
+    HandlerPanicked(String),
 }
 
 impl fmt::Display for DeadLetterReason {
@@ -27,6 +30,7 @@ impl fmt::Display for DeadLetterReason {
             DeadLetterReason::NeverSealed => f.write_str("its partition was never sealed"),
             DeadLetterReason::MissingKey(a) => write!(f, "missing key attribute `{a}`"),
             DeadLetterReason::UnknownInput(i) => write!(f, "no handler for input `{i}`"),
+            DeadLetterReason::HandlerPanicked(m) => write!(f, "the handler panicked: {m}"),
         }
     }
 }

@@ -3,9 +3,16 @@
 //! messages with the driver's clock, and yields the envelopes to send (by
 //! output), the dead letters and its metrics. The tokio runner and the
 //! simulator drive exactly this code.
+//!
+//! Every call into the handler is contained ([`contained`]): a record whose
+//! handler call panics is dead-lettered with its payload and the panic's
+//! message, a panicking `on_seal` is counted and logged, what the failed call
+//! emitted is discarded, and the instance goes on with the handler in
+//! whatever state the panic left it (issue 15).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::contain::contained;
 use super::dead_letter::{DeadLetter, DeadLetterReason};
 use super::dedup::Dedup;
 use super::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
@@ -369,9 +376,7 @@ impl InstanceCore {
         }
         match self.modes[input].clone() {
             InputMode::Direct | InputMode::DynamicOrder => {
-                self.handler
-                    .on_seal(&self.inputs[input], &key, &mut self.emit);
-                self.flush_emits();
+                self.handle_seal(input, &key);
                 let outputs = self.forwarder.vote(input, producer, &key);
                 self.seal_outputs(outputs, &key);
             }
@@ -424,9 +429,7 @@ impl InstanceCore {
             self.handle(record);
         }
         for input in &release.sealed_inputs {
-            self.handler
-                .on_seal(&self.inputs[*input], &release.key, &mut self.emit);
-            self.flush_emits();
+            self.handle_seal(*input, &release.key);
         }
         for read in release.reads {
             self.handle(read);
@@ -446,9 +449,7 @@ impl InstanceCore {
             for record in batch.records {
                 self.handle(record);
             }
-            self.handler
-                .on_seal(&self.inputs[input], &batch.seq, &mut self.emit);
-            self.flush_emits();
+            self.handle_seal(input, &batch.seq);
             let outputs = self.forwarder.complete(input, &batch.seq);
             self.seal_outputs(outputs, &batch.seq);
         }
@@ -461,12 +462,19 @@ impl InstanceCore {
             seq,
             payload,
         } = record;
-        match self
-            .handler
-            .handle(&self.inputs[input], payload, &mut self.emit)
-        {
-            Ok(()) => self.metrics.processed += 1,
-            Err(e) => {
+        // The handler consumes the payload; this clone shares its fields (one
+        // atomic increment, see `Tuple`), kept to dead-letter the record if
+        // the handler panics. A handler that changes the tuple it was given
+        // copies the fields once, as a clone before the call would have.
+        let kept = payload.clone();
+        let (handler, emit, name) = (&mut self.handler, &mut self.emit, &self.inputs[input]);
+        match contained(|| handler.handle(name, payload, emit)) {
+            Ok(Ok(())) => {
+                self.metrics.processed += 1;
+                self.flush_emits();
+            }
+            Ok(Err(e)) => {
+                self.flush_emits();
                 // The handler consumed the tuple: the dead letter keeps its identity.
                 self.dead_letter(
                     input,
@@ -476,8 +484,44 @@ impl InstanceCore {
                     DeadLetterReason::UnknownInput(e.0),
                 );
             }
+            Err(message) => {
+                self.discard_emits("record");
+                self.dead_letter(
+                    input,
+                    producer,
+                    seq,
+                    kept,
+                    DeadLetterReason::HandlerPanicked(message),
+                );
+            }
         }
-        self.flush_emits();
+    }
+
+    /// Tells the handler that `partition` of `input` is complete. A panic is
+    /// counted and logged; the seal still completes (its records were
+    /// handled) and is forwarded, without what the failed call emitted.
+    fn handle_seal(&mut self, input: InputId, partition: &Tuple) {
+        let (handler, emit, name) = (&mut self.handler, &mut self.emit, &self.inputs[input]);
+        match contained(|| handler.on_seal(name, partition, emit)) {
+            Ok(()) => self.flush_emits(),
+            Err(message) => {
+                self.discard_emits("seal");
+                tracing::error!(instance = %self.id(), component = %self.component,
+                    input = %self.inputs[input], %partition, panic = %message,
+                    "the handler panicked in on_seal: its emits are discarded");
+            }
+        }
+    }
+
+    /// Drops what a panicking handler call emitted before it panicked, so
+    /// that a failed call has no effect downstream, and counts the panic.
+    fn discard_emits(&mut self, call: &str) {
+        self.metrics.handler_panics += 1;
+        let discarded = self.emit.drain().len();
+        if discarded > 0 {
+            tracing::warn!(instance = %self.id(), component = %self.component, call, discarded,
+                "discarded the tuples a panicking handler call emitted");
+        }
     }
 
     fn flush_emits(&mut self) {

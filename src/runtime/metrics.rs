@@ -36,6 +36,9 @@ pub struct InstanceMetrics {
     pub stalls: u64,
     /// Tuples emitted on an output interface the component does not have.
     pub unknown_outputs: u64,
+    /// Handler calls (records and seals) that panicked; a panicking record
+    /// is also counted in `dead_lettered`.
+    pub handler_panics: u64,
 }
 
 impl InstanceMetrics {
@@ -65,6 +68,7 @@ impl InstanceMetrics {
         self.backpressure += other.backpressure;
         self.stalls += other.stalls;
         self.unknown_outputs += other.unknown_outputs;
+        self.handler_panics += other.handler_panics;
     }
 }
 

@@ -49,6 +49,7 @@
 //! assert!(report.balanced());
 //! ```
 
+pub mod contain;
 pub mod dead_letter;
 pub mod dedup;
 pub mod deployment;
