@@ -2,7 +2,7 @@
 //! and the errors a peer can cause.
 
 use blazes::runtime::{
-    Deployment, Envelope, Factories, Inbound, InstanceCore, ProducerId, Topology,
+    DeadLetterReason, Deployment, Envelope, Factories, Inbound, InstanceCore, ProducerId, Topology,
 };
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
@@ -130,4 +130,61 @@ fn a_dataflow_with_a_cycle_between_components_is_refused() {
     let analysis = analyze(&dataflow).expect("valid");
     let err = Topology::build(&dataflow, &analysis, &Deployment::new()).expect_err("a cycle");
     assert!(err.to_string().contains("cycle"), "{err}");
+}
+
+/// Knows only the input `in`: anything else is given back.
+struct OnlyIn;
+
+impl Handler for OnlyIn {
+    fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+        if input != "in" {
+            return Err(UnknownInput::new(input, tuple));
+        }
+        out.emit("out", tuple);
+        Ok(())
+    }
+}
+
+/// Issue 15: a record on an input the handler does not have is dead-lettered
+/// with its payload (it used to be dead-lettered with an empty tuple).
+#[test]
+fn a_record_the_handler_refuses_is_dead_lettered_with_its_payload() {
+    let dataflow = Dataflow::new()
+        .component(
+            Component::new("Two")
+                .path("in", "out", Annotation::cr())
+                .path("other", "out", Annotation::cr()),
+        )
+        .stream(Stream::between("a", "Two.in"))
+        .stream(Stream::between("b", "Two.other"))
+        .stream(Stream::between("Two.out", "sink"));
+    let analysis = analyze(&dataflow).expect("valid");
+    let topology = Topology::build(&dataflow, &analysis, &Deployment::new()).expect("deployable");
+    let info = &topology.components[0];
+    let other = info
+        .inputs
+        .iter()
+        .position(|i| i == "other")
+        .expect("input `other`");
+    let mut c = InstanceCore::new(&topology, info, info.instances[0], Box::new(OnlyIn));
+    let payload = Tuple::new().with("k", 7).with("w", "x");
+    c.deliver(
+        Inbound::Direct {
+            input: other,
+            envelope: Envelope::Record {
+                producer: ProducerId(5),
+                seq: 0,
+                payload: payload.clone(),
+            },
+        },
+        0,
+    );
+    let dead = c.take_dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].payload, payload);
+    assert_eq!(
+        dead[0].reason,
+        DeadLetterReason::UnknownInput("other".to_string())
+    );
+    assert!(c.metrics().balanced());
 }

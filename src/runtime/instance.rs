@@ -473,15 +473,14 @@ impl InstanceCore {
                 self.metrics.processed += 1;
                 self.flush_emits();
             }
-            Ok(Err(e)) => {
+            Ok(Err(unknown)) => {
                 self.flush_emits();
-                // The handler consumed the tuple: the dead letter keeps its identity.
                 self.dead_letter(
                     input,
                     producer,
                     seq,
-                    Tuple::new(),
-                    DeadLetterReason::UnknownInput(e.0),
+                    unknown.tuple,
+                    DeadLetterReason::UnknownInput(unknown.input),
                 );
             }
             Err(message) => {
