@@ -188,3 +188,28 @@ fn a_record_the_handler_refuses_is_dead_lettered_with_its_payload() {
     );
     assert!(c.metrics().balanced());
 }
+
+/// Issue 15: a wire `seq` of `u64::MAX` used to overflow `seq + 1` in the
+/// deduplicator (a panic in debug builds). It is refused: the record is
+/// dead-lettered, a seal ignored, and the producer's later messages go on.
+#[test]
+fn a_seq_of_u64_max_is_refused_and_the_producer_goes_on() {
+    let (_, topology) = sealed_pipeline();
+    let producers = &topology.sources[0].producers;
+    let (a, b) = (producers[0], producers[1]);
+    let mut c = core(&topology);
+    c.deliver(record(a, u64::MAX, 1), 0);
+    c.deliver(seal(b, u64::MAX, 1), 0);
+    let dead = c.take_dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].reason, DeadLetterReason::SeqOutOfRange);
+    assert_eq!(dead[0].payload, Tuple::new().with("k", 1));
+    assert_eq!(c.metrics().refused_seqs, 2);
+    assert_eq!(c.metrics().seals, 0, "the refused seal was not a vote");
+    c.deliver(record(a, 0, 1), 1);
+    c.deliver(seal(a, 1, 1), 1);
+    c.deliver(seal(b, 0, 1), 1);
+    assert_eq!(c.metrics().processed, 1, "the partition was released");
+    assert_eq!(c.metrics().duplicate_records, 0);
+    assert!(c.metrics().balanced());
+}

@@ -21,6 +21,9 @@ pub enum DeadLetterReason {
     /// The handler panicked while handling it; the panic's message (or a
     /// placeholder when the panic carried no string).
     HandlerPanicked(String),
+    /// Its `seq` is `u64::MAX`, which no producer reaches (a corrupt or
+    /// hostile peer): refused without moving the producer's watermark.
+    SeqOutOfRange,
 }
 
 impl fmt::Display for DeadLetterReason {
@@ -31,6 +34,7 @@ impl fmt::Display for DeadLetterReason {
             DeadLetterReason::MissingKey(a) => write!(f, "missing key attribute `{a}`"),
             DeadLetterReason::UnknownInput(i) => write!(f, "no handler for input `{i}`"),
             DeadLetterReason::HandlerPanicked(m) => write!(f, "the handler panicked: {m}"),
+            DeadLetterReason::SeqOutOfRange => f.write_str("its seq is out of range (u64::MAX)"),
         }
     }
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::contain::contained;
 use super::dead_letter::{DeadLetter, DeadLetterReason};
-use super::dedup::Dedup;
+use super::dedup::{Dedup, Seen};
 use super::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
 use super::forwarder::SealForwarder;
 use super::metrics::{InstanceMetrics, InstanceSnapshot};
@@ -235,11 +235,11 @@ impl InstanceCore {
                 if record {
                     self.metrics.received += 1;
                 }
-                if !self.dedup.admit(envelope.producer(), envelope.seq()) {
-                    self.count_duplicate(record);
-                    return;
+                match self.dedup.admit(envelope.producer(), envelope.seq()) {
+                    Seen::New => self.accept(input, envelope, now),
+                    Seen::Duplicate => return self.count_duplicate(record),
+                    Seen::OutOfRange => return self.refuse_seq(input, envelope),
                 }
-                self.accept(input, envelope, now);
             }
             Inbound::Ordered {
                 position,
@@ -258,13 +258,13 @@ impl InstanceCore {
                             // order it sent them, so a replay the service
                             // gave a second position (e.g. past a JetStream
                             // duplicate window) is below its watermark.
-                            if self
+                            match self
                                 .ordered_dedup
                                 .admit(envelope.producer(), envelope.seq())
                             {
-                                self.accept(input, envelope, now);
-                            } else {
-                                self.count_duplicate(envelope.is_record());
+                                Seen::New => self.accept(input, envelope, now),
+                                Seen::Duplicate => self.count_duplicate(envelope.is_record()),
+                                Seen::OutOfRange => self.refuse_seq(input, envelope),
                             }
                         }
                     }
@@ -284,6 +284,29 @@ impl InstanceCore {
             self.metrics.duplicate_records += 1;
         } else {
             self.metrics.duplicate_punctuations += 1;
+        }
+    }
+
+    /// Refuses a message whose `seq` no producer reaches (see
+    /// [`Seen::OutOfRange`]): a record is dead-lettered, a punctuation
+    /// ignored; both are counted and logged.
+    fn refuse_seq(&mut self, input: InputId, envelope: Envelope) {
+        self.metrics.refused_seqs += 1;
+        match envelope {
+            Envelope::Record {
+                producer,
+                seq,
+                payload,
+            } => self.dead_letter(
+                input,
+                producer,
+                seq,
+                payload,
+                DeadLetterReason::SeqOutOfRange,
+            ),
+            punctuation => tracing::warn!(instance = %self.id(), component = %self.component,
+                producer = %punctuation.producer(), seq = punctuation.seq(),
+                "punctuation with an out-of-range seq: ignored"),
         }
     }
 

@@ -39,6 +39,9 @@ pub struct InstanceMetrics {
     /// Handler calls (records and seals) that panicked; a panicking record
     /// is also counted in `dead_lettered`.
     pub handler_panics: u64,
+    /// Messages (records and punctuations) refused because their `seq` is
+    /// out of range; a refused record is also counted in `dead_lettered`.
+    pub refused_seqs: u64,
 }
 
 impl InstanceMetrics {
@@ -69,6 +72,7 @@ impl InstanceMetrics {
         self.stalls += other.stalls;
         self.unknown_outputs += other.unknown_outputs;
         self.handler_panics += other.handler_panics;
+        self.refused_seqs += other.refused_seqs;
     }
 }
 
