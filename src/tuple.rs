@@ -110,7 +110,7 @@ impl Tuple {
     }
 
     /// The attributes, sorted by name.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> + Clone {
         self.fields.iter().map(|(n, v)| (&**n, v))
     }
 

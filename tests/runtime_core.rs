@@ -213,3 +213,52 @@ fn a_seq_of_u64_max_is_refused_and_the_producer_goes_on() {
     assert_eq!(c.metrics().duplicate_records, 0);
     assert!(c.metrics().balanced());
 }
+
+/// Issue 15: a record whose seal key is a string where integers were seen
+/// opened a partition that never closes (its records were dead-lettered as
+/// never sealed at the end of the run). It is refused on arrival instead,
+/// and a seal of that kind is not a vote.
+#[test]
+fn a_seal_key_of_another_kind_is_refused_as_a_dead_letter() {
+    let (_, topology) = sealed_pipeline();
+    let producers = &topology.sources[0].producers;
+    let (a, b) = (producers[0], producers[1]);
+    let mut c = core(&topology);
+    let mistyped = |producer, seq| Inbound::Direct {
+        input: 0,
+        envelope: Envelope::Record {
+            producer,
+            seq,
+            payload: Tuple::new().with("k", "1"),
+        },
+    };
+    c.deliver(record(a, 0, 1), 0);
+    c.deliver(mistyped(b, 0), 1);
+    c.deliver(
+        Inbound::Direct {
+            input: 0,
+            envelope: Envelope::Seal {
+                producer: b,
+                seq: 1,
+                key: Tuple::new().with("k", "1"),
+            },
+        },
+        2,
+    );
+    let dead = c.take_dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].payload, Tuple::new().with("k", "1"));
+    assert!(
+        matches!(&dead[0].reason, DeadLetterReason::WrongKeyKind(w) if w.attribute == "k"),
+        "{:?}",
+        dead[0].reason
+    );
+    assert_eq!(c.metrics().wrong_key_kinds, 2, "the record and the seal");
+    assert_eq!(c.snapshot(3).unsealed.len(), 1, "only k = 1 is open");
+    c.deliver(seal(a, 1, 1), 3);
+    c.deliver(seal(b, 2, 1), 3);
+    assert_eq!(c.metrics().processed, 1);
+    c.shutdown(4);
+    assert!(c.take_dead_letters().is_empty(), "nothing left unsealed");
+    assert!(c.metrics().balanced());
+}

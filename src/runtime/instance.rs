@@ -17,6 +17,7 @@ use super::dead_letter::{DeadLetter, DeadLetterReason};
 use super::dedup::{Dedup, Seen};
 use super::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
 use super::forwarder::SealForwarder;
+use super::key_kinds::WrongKeyKind;
 use super::metrics::{InstanceMetrics, InstanceSnapshot};
 use super::plan::InputMode;
 use super::seal_buffer::{Admission, HeldRecord, Release, SealBuffer, SealOutcome};
@@ -364,6 +365,7 @@ impl InstanceCore {
                     Admission::MissingKey(a, r) => {
                         self.dead_letter_held(r, DeadLetterReason::MissingKey(a))
                     }
+                    Admission::WrongKeyKind(w, r) => self.refuse_key_kind(r, w),
                 }
             }
             InputMode::StaticOrder { .. } => {
@@ -378,6 +380,7 @@ impl InstanceCore {
                     Placement::MissingKey(a, r) => {
                         self.dead_letter_held(r, DeadLetterReason::MissingKey(a))
                     }
+                    Placement::WrongKeyKind(w, r) => self.refuse_key_kind(r, w),
                 }
             }
         }
@@ -414,16 +417,35 @@ impl InstanceCore {
                         %attr,
                         "seal lacks a key attribute: ignored"
                     ),
+                    SealOutcome::WrongKeyKind(wrong) => self.refuse_seal_key_kind(&key, &wrong),
                 }
             }
             InputMode::ReadGated { .. } => {}
             InputMode::StaticOrder { .. } => {
-                if let Some(order) = self.static_orders[input].as_mut() {
-                    order.seal(producer, &key);
+                let sealed = self.static_orders[input]
+                    .as_mut()
+                    .map(|order| order.seal(producer, &key));
+                if let Some(Err(wrong)) = sealed {
+                    return self.refuse_seal_key_kind(&key, &wrong);
                 }
                 self.apply_static(input);
             }
         }
+    }
+
+    /// Dead-letters a record whose seal or `seq` key value has another kind
+    /// than the attribute's first one (see `key_kinds`).
+    fn refuse_key_kind(&mut self, record: HeldRecord, wrong: WrongKeyKind) {
+        self.metrics.wrong_key_kinds += 1;
+        self.dead_letter_held(record, DeadLetterReason::WrongKeyKind(wrong));
+    }
+
+    /// Ignores a seal whose key value has another kind than the attribute's
+    /// first one: counted and logged, not a vote.
+    fn refuse_seal_key_kind(&mut self, key: &Tuple, wrong: &WrongKeyKind) {
+        self.metrics.wrong_key_kinds += 1;
+        tracing::warn!(instance = %self.id(), component = %self.component, partition = %key,
+            %wrong, "seal key of the wrong kind: ignored");
     }
 
     /// Refuses a seal that a driver found to come from a producer without

@@ -42,6 +42,10 @@ pub struct InstanceMetrics {
     /// Messages (records and punctuations) refused because their `seq` is
     /// out of range; a refused record is also counted in `dead_lettered`.
     pub refused_seqs: u64,
+    /// Records and seals refused because a seal or `seq` key value has
+    /// another kind than the attribute's first one; a refused record is
+    /// also counted in `dead_lettered`.
+    pub wrong_key_kinds: u64,
 }
 
 impl InstanceMetrics {
@@ -73,6 +77,7 @@ impl InstanceMetrics {
         self.unknown_outputs += other.unknown_outputs;
         self.handler_panics += other.handler_panics;
         self.refused_seqs += other.refused_seqs;
+        self.wrong_key_kinds += other.wrong_key_kinds;
     }
 }
 

@@ -58,6 +58,7 @@ pub mod error;
 pub mod factories;
 pub mod forwarder;
 pub mod instance;
+pub mod key_kinds;
 pub mod metrics;
 pub mod outgoing;
 pub mod plan;
