@@ -188,7 +188,8 @@ impl<T: Default + Handler + 'static> DefaultHandler for T {
 
 /// `impl blazes::Handler for $component`: each input interface calls its
 /// method (`Self::name`, spanned on the user's method so that a type error
-/// points there) with the tuple; `$on_seal` is the `#[on_seal]` method.
+/// points there) with the tuple; `$on_seal` is the `#[on_seal]` method. An
+/// input without a method gives the tuple back in `UnknownInput`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blazes_handler {
@@ -207,10 +208,8 @@ macro_rules! __blazes_handler {
                         ::core::result::Result::Ok(())
                     })*
                     _ => {
-                        let _ = (tuple, out);
-                        ::core::result::Result::Err($crate::UnknownInput(
-                            ::std::string::ToString::to_string(input),
-                        ))
+                        let _ = out;
+                        ::core::result::Result::Err($crate::UnknownInput::new(input, tuple))
                     }
                 }
             }
@@ -249,7 +248,32 @@ pub use crate::__blazes_annotated as annotated;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Emit, Tuple, UnknownInput};
     use blazes_core::attrs as set;
+
+    /// A component as `#[component]` expands it, with one input `words`.
+    struct Echo;
+
+    impl Echo {
+        fn words(&mut self, tuple: Tuple, out: &mut Emit) {
+            out.emit("echo", tuple);
+        }
+    }
+
+    crate::__blazes_handler!(Echo { "words" => Self::words });
+
+    #[test]
+    fn generated_dispatch_gives_the_tuple_back_on_an_unknown_input() {
+        let tuple = Tuple::new().with("w", "a");
+        let mut out = Emit::new();
+        assert_eq!(Echo.handle("words", tuple.clone(), &mut out), Ok(()));
+        assert_eq!(out.drain(), vec![("echo".to_string(), tuple.clone())]);
+        assert_eq!(
+            Echo.handle("nope", tuple.clone(), &mut out),
+            Err(UnknownInput::new("nope", tuple))
+        );
+        assert!(out.drain().is_empty());
+    }
 
     #[test]
     fn decodes_paths_streams_and_fds() {

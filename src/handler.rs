@@ -29,13 +29,30 @@ impl Emit {
     }
 }
 
-/// A tuple arrived on an interface the handler does not have.
+/// A tuple arrived on an interface the handler does not have. It gives the
+/// tuple back, so that the runtime can dead-letter the record with its
+/// payload (issue 15).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownInput(pub String);
+pub struct UnknownInput {
+    /// The input interface the tuple arrived on.
+    pub input: String,
+    /// The tuple, unhandled.
+    pub tuple: Tuple,
+}
+
+impl UnknownInput {
+    /// `tuple` arrived on `input`, which the handler does not have.
+    pub fn new(input: &str, tuple: Tuple) -> UnknownInput {
+        UnknownInput {
+            input: input.to_string(),
+            tuple,
+        }
+    }
+}
 
 impl fmt::Display for UnknownInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "no handler for input interface `{}`", self.0)
+        write!(f, "no handler for input interface `{}`", self.input)
     }
 }
 
@@ -44,7 +61,8 @@ impl std::error::Error for UnknownInput {}
 /// A component's behaviour, called by the runtime (and its coordination
 /// wrappers) one input at a time.
 pub trait Handler: Send + 'static {
-    /// Handles one tuple arriving on input interface `input`.
+    /// Handles one tuple arriving on input interface `input`; on an input
+    /// it does not have, gives the tuple back in [`UnknownInput`].
     fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput>;
 
     /// Called after the seal buffer released partition `partition` (the

@@ -1,5 +1,10 @@
 //! Records as named attribute values (Bloom-style tuples): the data model the
 //! runtime partitions, seals and orders by attribute name.
+//!
+//! A tuple's fields live behind one reference count, copied on write: a
+//! clone costs one atomic increment, so the runtime can keep a record's
+//! payload while its handler runs (to dead-letter it if the handler panics,
+//! issue 15) and fan a record out to several consumers without copying it.
 
 use std::fmt;
 use std::sync::Arc;
@@ -41,9 +46,12 @@ impl fmt::Display for Value {
 }
 
 /// A record: attribute values by name, kept sorted by name.
+///
+/// Cloning shares the fields; the first change to a shared tuple copies them
+/// (`Arc::make_mut`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Tuple {
-    fields: Vec<(Arc<str>, Value)>,
+    fields: Arc<Vec<(Arc<str>, Value)>>,
 }
 
 impl Tuple {
@@ -61,9 +69,10 @@ impl Tuple {
     /// Sets an attribute, replacing any previous value.
     pub fn set(&mut self, name: &str, value: impl Into<Value>) {
         let value = value.into();
-        match self.fields.binary_search_by(|(n, _)| (**n).cmp(name)) {
-            Ok(i) => self.fields[i].1 = value,
-            Err(i) => self.fields.insert(i, (Arc::from(name), value)),
+        let fields = Arc::make_mut(&mut self.fields);
+        match fields.binary_search_by(|(n, _)| (**n).cmp(name)) {
+            Ok(i) => fields[i].1 = value,
+            Err(i) => fields.insert(i, (Arc::from(name), value)),
         }
     }
 
@@ -101,7 +110,7 @@ impl Tuple {
     }
 
     /// The attributes, sorted by name.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> + Clone {
         self.fields.iter().map(|(n, v)| (&**n, v))
     }
 
@@ -152,5 +161,15 @@ mod tests {
         assert_eq!(t.str("word"), Some("b"));
         assert_eq!(t.project(["batch"]), Some(Tuple::new().with("batch", 3)));
         assert_eq!(t.project(["missing"]), None);
+    }
+
+    #[test]
+    fn a_clone_shares_until_one_side_changes() {
+        let original = Tuple::new().with("batch", 1);
+        let kept = original.clone();
+        assert!(Arc::ptr_eq(&original.fields, &kept.fields));
+        let changed = original.with("batch", 2);
+        assert_eq!(kept.int("batch"), Some(1), "the kept copy did not change");
+        assert_eq!(changed.int("batch"), Some(2));
     }
 }

@@ -2,7 +2,7 @@
 //! and the errors a peer can cause.
 
 use blazes::runtime::{
-    Deployment, Envelope, Factories, Inbound, InstanceCore, ProducerId, Topology,
+    DeadLetterReason, Deployment, Envelope, Factories, Inbound, InstanceCore, ProducerId, Topology,
 };
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
@@ -130,4 +130,135 @@ fn a_dataflow_with_a_cycle_between_components_is_refused() {
     let analysis = analyze(&dataflow).expect("valid");
     let err = Topology::build(&dataflow, &analysis, &Deployment::new()).expect_err("a cycle");
     assert!(err.to_string().contains("cycle"), "{err}");
+}
+
+/// Knows only the input `in`: anything else is given back.
+struct OnlyIn;
+
+impl Handler for OnlyIn {
+    fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+        if input != "in" {
+            return Err(UnknownInput::new(input, tuple));
+        }
+        out.emit("out", tuple);
+        Ok(())
+    }
+}
+
+/// Issue 15: a record on an input the handler does not have is dead-lettered
+/// with its payload (it used to be dead-lettered with an empty tuple).
+#[test]
+fn a_record_the_handler_refuses_is_dead_lettered_with_its_payload() {
+    let dataflow = Dataflow::new()
+        .component(
+            Component::new("Two")
+                .path("in", "out", Annotation::cr())
+                .path("other", "out", Annotation::cr()),
+        )
+        .stream(Stream::between("a", "Two.in"))
+        .stream(Stream::between("b", "Two.other"))
+        .stream(Stream::between("Two.out", "sink"));
+    let analysis = analyze(&dataflow).expect("valid");
+    let topology = Topology::build(&dataflow, &analysis, &Deployment::new()).expect("deployable");
+    let info = &topology.components[0];
+    let other = info
+        .inputs
+        .iter()
+        .position(|i| i == "other")
+        .expect("input `other`");
+    let mut c = InstanceCore::new(&topology, info, info.instances[0], Box::new(OnlyIn));
+    let payload = Tuple::new().with("k", 7).with("w", "x");
+    c.deliver(
+        Inbound::Direct {
+            input: other,
+            envelope: Envelope::Record {
+                producer: ProducerId(5),
+                seq: 0,
+                payload: payload.clone(),
+            },
+        },
+        0,
+    );
+    let dead = c.take_dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].payload, payload);
+    assert_eq!(
+        dead[0].reason,
+        DeadLetterReason::UnknownInput("other".to_string())
+    );
+    assert!(c.metrics().balanced());
+}
+
+/// Issue 15: a wire `seq` of `u64::MAX` used to overflow `seq + 1` in the
+/// deduplicator (a panic in debug builds). It is refused: the record is
+/// dead-lettered, a seal ignored, and the producer's later messages go on.
+#[test]
+fn a_seq_of_u64_max_is_refused_and_the_producer_goes_on() {
+    let (_, topology) = sealed_pipeline();
+    let producers = &topology.sources[0].producers;
+    let (a, b) = (producers[0], producers[1]);
+    let mut c = core(&topology);
+    c.deliver(record(a, u64::MAX, 1), 0);
+    c.deliver(seal(b, u64::MAX, 1), 0);
+    let dead = c.take_dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].reason, DeadLetterReason::SeqOutOfRange);
+    assert_eq!(dead[0].payload, Tuple::new().with("k", 1));
+    assert_eq!(c.metrics().refused_seqs, 2);
+    assert_eq!(c.metrics().seals, 0, "the refused seal was not a vote");
+    c.deliver(record(a, 0, 1), 1);
+    c.deliver(seal(a, 1, 1), 1);
+    c.deliver(seal(b, 0, 1), 1);
+    assert_eq!(c.metrics().processed, 1, "the partition was released");
+    assert_eq!(c.metrics().duplicate_records, 0);
+    assert!(c.metrics().balanced());
+}
+
+/// Issue 15: a record whose seal key is a string where integers were seen
+/// opened a partition that never closes (its records were dead-lettered as
+/// never sealed at the end of the run). It is refused on arrival instead,
+/// and a seal of that kind is not a vote.
+#[test]
+fn a_seal_key_of_another_kind_is_refused_as_a_dead_letter() {
+    let (_, topology) = sealed_pipeline();
+    let producers = &topology.sources[0].producers;
+    let (a, b) = (producers[0], producers[1]);
+    let mut c = core(&topology);
+    let mistyped = |producer, seq| Inbound::Direct {
+        input: 0,
+        envelope: Envelope::Record {
+            producer,
+            seq,
+            payload: Tuple::new().with("k", "1"),
+        },
+    };
+    c.deliver(record(a, 0, 1), 0);
+    c.deliver(mistyped(b, 0), 1);
+    c.deliver(
+        Inbound::Direct {
+            input: 0,
+            envelope: Envelope::Seal {
+                producer: b,
+                seq: 1,
+                key: Tuple::new().with("k", "1"),
+            },
+        },
+        2,
+    );
+    let dead = c.take_dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].payload, Tuple::new().with("k", "1"));
+    assert!(
+        matches!(&dead[0].reason, DeadLetterReason::WrongKeyKind(w) if w.attribute == "k"),
+        "{:?}",
+        dead[0].reason
+    );
+    assert_eq!(c.metrics().wrong_key_kinds, 2, "the record and the seal");
+    assert_eq!(c.snapshot(3).unsealed.len(), 1, "only k = 1 is open");
+    c.deliver(seal(a, 1, 1), 3);
+    c.deliver(seal(b, 2, 1), 3);
+    assert_eq!(c.metrics().processed, 1);
+    c.shutdown(4);
+    assert!(c.take_dead_letters().is_empty(), "nothing left unsealed");
+    assert!(c.metrics().balanced());
 }

@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
 use blazes::runtime::{
-    DataflowRunner, EmbeddedSequencer, ProducerId, RunReport, Sequencer, Workload,
+    DataflowRunner, DeadLetterReason, EmbeddedSequencer, ProducerId, RunReport, Sequencer, Workload,
 };
 use sim_support::adnet::{self, Clicks, Query};
-use sim_support::assert_balanced;
 use sim_support::wordcount::{self, Variant};
+use sim_support::{assert_balanced, faulty};
 
 async fn run(
     dataflow: &blazes::Dataflow,
@@ -203,4 +203,29 @@ async fn dynamic_ordering_goes_through_the_sequencer_the_runner_is_given() {
     let report_in = report.component_totals("Report").records_in();
     assert!(report_in > 0 && report_in % 2 == 0);
     assert!(sequencer.calls.load(Ordering::Relaxed) >= report_in / 2);
+}
+
+/// Issue 15: a handler panic is contained at the instance. Before the fix,
+/// `run_workload` returned an error, with no report and no books.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_dead_letters_its_record_and_the_run_goes_on() {
+    let report = run(
+        &faulty::dataflow(),
+        &faulty::deployment(),
+        faulty::factories(),
+        &faulty::workload(),
+    )
+    .await;
+    assert_balanced(&report);
+    assert_eq!(faulty::delivered(&report), faulty::expected());
+    assert_eq!(report.dead_letters.len(), 1);
+    let dead = &report.dead_letters[0];
+    assert_eq!(dead.payload, faulty::poisoned());
+    assert_eq!(
+        dead.reason,
+        DeadLetterReason::HandlerPanicked(faulty::RECORD_PANIC.to_string())
+    );
+    let check = report.component_totals("Check");
+    assert_eq!(check.handler_panics, 2, "one record, one seal");
+    assert_eq!(check.processed, 3);
 }

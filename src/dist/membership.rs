@@ -152,7 +152,7 @@ impl ZooKeeperMembership {
             if members.len() >= count {
                 return Ok(members);
             }
-            let pause = self.session.policy().backoff(attempt);
+            let pause = self.session.policy().pause(attempt);
             if start.elapsed() + pause > limit {
                 return Err(MembershipError(format!(
                     "stream {stream}: {} of {count} producers registered after {:?}: {members:?}",

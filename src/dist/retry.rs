@@ -1,7 +1,15 @@
 //! How long a backend keeps retrying a sequencing request through
 //! connection losses and server restarts.
+//!
+//! Pauses between attempts double up to a cap, and each is drawn at random
+//! from the upper half of that step ("equal jitter", issue 15): processes
+//! that lost the same server at the same moment do not all come back in
+//! lockstep when it restarts, and no pause is shorter than half its step or
+//! longer than the cap.
 
 use std::time::Duration;
+
+use rand::{Rng, RngExt};
 
 /// Retry schedule of a distributed sequencer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -9,9 +17,10 @@ pub struct RetryPolicy {
     /// Give up (and report a [`SequencerError`](crate::runtime::SequencerError))
     /// when one request has not succeeded after this long.
     pub deadline: Duration,
-    /// The first pause between attempts; doubled after each failure.
+    /// The first backoff step; doubled after each failure. Each pause is
+    /// drawn between half of its step and the step (jitter).
     pub first_backoff: Duration,
-    /// The longest pause between attempts.
+    /// The largest backoff step: no pause is longer.
     pub max_backoff: Duration,
     /// How long one attempt (one request to the server) may take.
     pub attempt_timeout: Duration,
@@ -29,13 +38,33 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The pause before attempt `attempt + 1` (attempts count from 0).
+    /// The step of the backoff before attempt `attempt + 1` (attempts count
+    /// from 0), without jitter: the longest pause [`RetryPolicy::pause`] takes.
     pub fn backoff(&self, attempt: u32) -> Duration {
         let factor = 1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX);
         self.first_backoff
             .saturating_mul(factor)
             .min(self.max_backoff)
     }
+
+    /// The pause before attempt `attempt + 1`: [`RetryPolicy::backoff`]
+    /// with jitter from the thread's random generator.
+    pub fn pause(&self, attempt: u32) -> Duration {
+        self.pause_with(attempt, &mut rand::rng())
+    }
+
+    /// The pause before attempt `attempt + 1`, drawn from `rng` (a seeded
+    /// generator gives a reproducible schedule).
+    pub fn pause_with<R: Rng + ?Sized>(&self, attempt: u32, rng: &mut R) -> Duration {
+        jitter(self.backoff(attempt), rng)
+    }
+}
+
+/// A pause drawn uniformly between half of `step` and `step`.
+pub(crate) fn jitter<R: Rng + ?Sized>(step: Duration, rng: &mut R) -> Duration {
+    let nanos = u64::try_from(step.as_nanos()).unwrap_or(u64::MAX);
+    let floor = nanos / 2;
+    Duration::from_nanos(rng.random_range(floor..=nanos))
 }
 
 /// Why one attempt at a request to a service gave no answer.
@@ -84,7 +113,7 @@ where
                 reason,
             }) => {
                 ambiguous |= maybe_applied;
-                let pause = policy.backoff(tries);
+                let pause = policy.pause(tries);
                 if start.elapsed() + pause > policy.deadline {
                     return Err(format!(
                         "{what}: gave up after {:?}: {reason}",
@@ -113,7 +142,10 @@ pub(crate) async fn connect_jetstream(
         .max_reconnects(None)
         .reconnect_delay_callback(move |attempts| {
             let factor = u32::try_from(attempts).unwrap_or(u32::MAX).min(16);
-            first.saturating_mul(factor.max(1)).min(max)
+            jitter(
+                first.saturating_mul(factor.max(1)).min(max),
+                &mut rand::rng(),
+            )
         })
         .retry_on_initial_connect();
     let client = tokio::time::timeout(
@@ -138,6 +170,37 @@ mod tests {
         assert_eq!(p.backoff(0), Duration::from_millis(20));
         assert_eq!(p.backoff(1), Duration::from_millis(40));
         assert_eq!(p.backoff(40), Duration::from_millis(500));
+    }
+
+    /// Issue 15: retries had no jitter, so processes retried in lockstep.
+    #[test]
+    fn pauses_are_jittered_within_the_upper_half_of_each_step() {
+        use rand::SeedableRng;
+        use rand_chacha::ChaCha8Rng;
+        let p = RetryPolicy::default();
+        let schedule = |seed: u64| -> Vec<Duration> {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            (0..12).map(|a| p.pause_with(a, &mut rng)).collect()
+        };
+        let (one, other) = (schedule(1), schedule(2));
+        assert_ne!(one, other, "two processes do not retry in lockstep");
+        assert_eq!(one, schedule(1), "a seed gives one schedule");
+        for (attempt, pauses) in (0..).zip(one.iter().zip(&other)) {
+            let step = p.backoff(attempt);
+            for pause in [*pauses.0, *pauses.1] {
+                assert!(
+                    pause >= step / 2 && pause <= step && pause <= p.max_backoff,
+                    "attempt {attempt}: {pause:?} outside [{:?}, {step:?}]",
+                    step / 2
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn jitter_of_a_zero_step_is_zero() {
+        let mut rng = rand::rng();
+        assert_eq!(jitter(Duration::ZERO, &mut rng), Duration::ZERO);
     }
 
     fn quick() -> RetryPolicy {

@@ -280,7 +280,7 @@ impl Publisher {
                     }
                 }
             }
-            let pause = self.policy.backoff(attempt);
+            let pause = self.policy.pause(attempt);
             if start.elapsed() + pause > self.policy.deadline {
                 return Err(TransportError(format!(
                     "{} (message {}) not acknowledged after {:?}",
@@ -324,7 +324,7 @@ impl Reader {
                 match self.open().await {
                     Ok(m) => self.messages = Some(m),
                     Err(reason) => {
-                        let pause = self.stream.policy.backoff(attempt);
+                        let pause = self.stream.policy.pause(attempt);
                         if start.elapsed() + pause > self.stream.policy.deadline {
                             return Err(TransportError(format!(
                                 "reading {}: {reason}",

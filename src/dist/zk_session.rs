@@ -39,13 +39,14 @@ impl ZkSession {
         let start = Instant::now();
         let mut attempt = 0;
         loop {
+            let pause = policy.pause(attempt);
             match session.client().await {
                 Ok(_) => return Ok(session),
-                Err(e) if start.elapsed() + policy.backoff(attempt) > policy.deadline => {
+                Err(e) if start.elapsed() + pause > policy.deadline => {
                     return Err(format!("zookeeper {connect_string}: cannot connect: {e}"));
                 }
                 Err(_) => {
-                    tokio::time::sleep(policy.backoff(attempt)).await;
+                    tokio::time::sleep(pause).await;
                     attempt += 1;
                 }
             }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::envelope::ProducerId;
+use super::key_kinds::WrongKeyKind;
 use crate::tuple::Tuple;
 
 /// Why a record went to the dead-letter path.
@@ -18,6 +19,15 @@ pub enum DeadLetterReason {
     MissingKey(String),
     /// The handler has no such input interface.
     UnknownInput(String),
+    /// The handler panicked while handling it; the panic's message (or a
+    /// placeholder when the panic carried no string).
+    HandlerPanicked(String),
+    /// Its `seq` is `u64::MAX`, which no producer reaches (a corrupt or
+    /// hostile peer): refused without moving the producer's watermark.
+    SeqOutOfRange,
+    /// A value of its seal or `seq` key has another kind than the first
+    /// value its wrapper saw for that attribute.
+    WrongKeyKind(WrongKeyKind),
 }
 
 impl fmt::Display for DeadLetterReason {
@@ -27,6 +37,9 @@ impl fmt::Display for DeadLetterReason {
             DeadLetterReason::NeverSealed => f.write_str("its partition was never sealed"),
             DeadLetterReason::MissingKey(a) => write!(f, "missing key attribute `{a}`"),
             DeadLetterReason::UnknownInput(i) => write!(f, "no handler for input `{i}`"),
+            DeadLetterReason::HandlerPanicked(m) => write!(f, "the handler panicked: {m}"),
+            DeadLetterReason::SeqOutOfRange => f.write_str("its seq is out of range (u64::MAX)"),
+            DeadLetterReason::WrongKeyKind(w) => w.fmt(f),
         }
     }
 }

@@ -3,13 +3,21 @@
 //! messages with the driver's clock, and yields the envelopes to send (by
 //! output), the dead letters and its metrics. The tokio runner and the
 //! simulator drive exactly this code.
+//!
+//! Every call into the handler is contained ([`contained`]): a record whose
+//! handler call panics is dead-lettered with its payload and the panic's
+//! message, a panicking `on_seal` is counted and logged, what the failed call
+//! emitted is discarded, and the instance goes on with the handler in
+//! whatever state the panic left it (issue 15).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::contain::contained;
 use super::dead_letter::{DeadLetter, DeadLetterReason};
-use super::dedup::Dedup;
+use super::dedup::{Dedup, Seen};
 use super::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
 use super::forwarder::SealForwarder;
+use super::key_kinds::WrongKeyKind;
 use super::metrics::{InstanceMetrics, InstanceSnapshot};
 use super::plan::InputMode;
 use super::seal_buffer::{Admission, HeldRecord, Release, SealBuffer, SealOutcome};
@@ -228,11 +236,11 @@ impl InstanceCore {
                 if record {
                     self.metrics.received += 1;
                 }
-                if !self.dedup.admit(envelope.producer(), envelope.seq()) {
-                    self.count_duplicate(record);
-                    return;
+                match self.dedup.admit(envelope.producer(), envelope.seq()) {
+                    Seen::New => self.accept(input, envelope, now),
+                    Seen::Duplicate => return self.count_duplicate(record),
+                    Seen::OutOfRange => return self.refuse_seq(input, envelope),
                 }
-                self.accept(input, envelope, now);
             }
             Inbound::Ordered {
                 position,
@@ -251,13 +259,13 @@ impl InstanceCore {
                             // order it sent them, so a replay the service
                             // gave a second position (e.g. past a JetStream
                             // duplicate window) is below its watermark.
-                            if self
+                            match self
                                 .ordered_dedup
                                 .admit(envelope.producer(), envelope.seq())
                             {
-                                self.accept(input, envelope, now);
-                            } else {
-                                self.count_duplicate(envelope.is_record());
+                                Seen::New => self.accept(input, envelope, now),
+                                Seen::Duplicate => self.count_duplicate(envelope.is_record()),
+                                Seen::OutOfRange => self.refuse_seq(input, envelope),
                             }
                         }
                     }
@@ -277,6 +285,29 @@ impl InstanceCore {
             self.metrics.duplicate_records += 1;
         } else {
             self.metrics.duplicate_punctuations += 1;
+        }
+    }
+
+    /// Refuses a message whose `seq` no producer reaches (see
+    /// [`Seen::OutOfRange`]): a record is dead-lettered, a punctuation
+    /// ignored; both are counted and logged.
+    fn refuse_seq(&mut self, input: InputId, envelope: Envelope) {
+        self.metrics.refused_seqs += 1;
+        match envelope {
+            Envelope::Record {
+                producer,
+                seq,
+                payload,
+            } => self.dead_letter(
+                input,
+                producer,
+                seq,
+                payload,
+                DeadLetterReason::SeqOutOfRange,
+            ),
+            punctuation => tracing::warn!(instance = %self.id(), component = %self.component,
+                producer = %punctuation.producer(), seq = punctuation.seq(),
+                "punctuation with an out-of-range seq: ignored"),
         }
     }
 
@@ -334,6 +365,7 @@ impl InstanceCore {
                     Admission::MissingKey(a, r) => {
                         self.dead_letter_held(r, DeadLetterReason::MissingKey(a))
                     }
+                    Admission::WrongKeyKind(w, r) => self.refuse_key_kind(r, w),
                 }
             }
             InputMode::StaticOrder { .. } => {
@@ -348,6 +380,7 @@ impl InstanceCore {
                     Placement::MissingKey(a, r) => {
                         self.dead_letter_held(r, DeadLetterReason::MissingKey(a))
                     }
+                    Placement::WrongKeyKind(w, r) => self.refuse_key_kind(r, w),
                 }
             }
         }
@@ -369,9 +402,7 @@ impl InstanceCore {
         }
         match self.modes[input].clone() {
             InputMode::Direct | InputMode::DynamicOrder => {
-                self.handler
-                    .on_seal(&self.inputs[input], &key, &mut self.emit);
-                self.flush_emits();
+                self.handle_seal(input, &key);
                 let outputs = self.forwarder.vote(input, producer, &key);
                 self.seal_outputs(outputs, &key);
             }
@@ -386,16 +417,35 @@ impl InstanceCore {
                         %attr,
                         "seal lacks a key attribute: ignored"
                     ),
+                    SealOutcome::WrongKeyKind(wrong) => self.refuse_seal_key_kind(&key, &wrong),
                 }
             }
             InputMode::ReadGated { .. } => {}
             InputMode::StaticOrder { .. } => {
-                if let Some(order) = self.static_orders[input].as_mut() {
-                    order.seal(producer, &key);
+                let sealed = self.static_orders[input]
+                    .as_mut()
+                    .map(|order| order.seal(producer, &key));
+                if let Some(Err(wrong)) = sealed {
+                    return self.refuse_seal_key_kind(&key, &wrong);
                 }
                 self.apply_static(input);
             }
         }
+    }
+
+    /// Dead-letters a record whose seal or `seq` key value has another kind
+    /// than the attribute's first one (see `key_kinds`).
+    fn refuse_key_kind(&mut self, record: HeldRecord, wrong: WrongKeyKind) {
+        self.metrics.wrong_key_kinds += 1;
+        self.dead_letter_held(record, DeadLetterReason::WrongKeyKind(wrong));
+    }
+
+    /// Ignores a seal whose key value has another kind than the attribute's
+    /// first one: counted and logged, not a vote.
+    fn refuse_seal_key_kind(&mut self, key: &Tuple, wrong: &WrongKeyKind) {
+        self.metrics.wrong_key_kinds += 1;
+        tracing::warn!(instance = %self.id(), component = %self.component, partition = %key,
+            %wrong, "seal key of the wrong kind: ignored");
     }
 
     /// Refuses a seal that a driver found to come from a producer without
@@ -424,9 +474,7 @@ impl InstanceCore {
             self.handle(record);
         }
         for input in &release.sealed_inputs {
-            self.handler
-                .on_seal(&self.inputs[*input], &release.key, &mut self.emit);
-            self.flush_emits();
+            self.handle_seal(*input, &release.key);
         }
         for read in release.reads {
             self.handle(read);
@@ -446,9 +494,7 @@ impl InstanceCore {
             for record in batch.records {
                 self.handle(record);
             }
-            self.handler
-                .on_seal(&self.inputs[input], &batch.seq, &mut self.emit);
-            self.flush_emits();
+            self.handle_seal(input, &batch.seq);
             let outputs = self.forwarder.complete(input, &batch.seq);
             self.seal_outputs(outputs, &batch.seq);
         }
@@ -461,23 +507,65 @@ impl InstanceCore {
             seq,
             payload,
         } = record;
-        match self
-            .handler
-            .handle(&self.inputs[input], payload, &mut self.emit)
-        {
-            Ok(()) => self.metrics.processed += 1,
-            Err(e) => {
-                // The handler consumed the tuple: the dead letter keeps its identity.
+        // The handler consumes the payload; this clone shares its fields (one
+        // atomic increment, see `Tuple`), kept to dead-letter the record if
+        // the handler panics. A handler that changes the tuple it was given
+        // copies the fields once, as a clone before the call would have.
+        let kept = payload.clone();
+        let (handler, emit, name) = (&mut self.handler, &mut self.emit, &self.inputs[input]);
+        match contained(|| handler.handle(name, payload, emit)) {
+            Ok(Ok(())) => {
+                self.metrics.processed += 1;
+                self.flush_emits();
+            }
+            Ok(Err(unknown)) => {
+                self.flush_emits();
                 self.dead_letter(
                     input,
                     producer,
                     seq,
-                    Tuple::new(),
-                    DeadLetterReason::UnknownInput(e.0),
+                    unknown.tuple,
+                    DeadLetterReason::UnknownInput(unknown.input),
+                );
+            }
+            Err(message) => {
+                self.discard_emits("record");
+                self.dead_letter(
+                    input,
+                    producer,
+                    seq,
+                    kept,
+                    DeadLetterReason::HandlerPanicked(message),
                 );
             }
         }
-        self.flush_emits();
+    }
+
+    /// Tells the handler that `partition` of `input` is complete. A panic is
+    /// counted and logged; the seal still completes (its records were
+    /// handled) and is forwarded, without what the failed call emitted.
+    fn handle_seal(&mut self, input: InputId, partition: &Tuple) {
+        let (handler, emit, name) = (&mut self.handler, &mut self.emit, &self.inputs[input]);
+        match contained(|| handler.on_seal(name, partition, emit)) {
+            Ok(()) => self.flush_emits(),
+            Err(message) => {
+                self.discard_emits("seal");
+                tracing::error!(instance = %self.id(), component = %self.component,
+                    input = %self.inputs[input], %partition, panic = %message,
+                    "the handler panicked in on_seal: its emits are discarded");
+            }
+        }
+    }
+
+    /// Drops what a panicking handler call emitted before it panicked, so
+    /// that a failed call has no effect downstream, and counts the panic.
+    fn discard_emits(&mut self, call: &str) {
+        self.metrics.handler_panics += 1;
+        let discarded = self.emit.drain().len();
+        if discarded > 0 {
+            tracing::warn!(instance = %self.id(), component = %self.component, call, discarded,
+                "discarded the tuples a panicking handler call emitted");
+        }
     }
 
     fn flush_emits(&mut self) {

@@ -36,6 +36,16 @@ pub struct InstanceMetrics {
     pub stalls: u64,
     /// Tuples emitted on an output interface the component does not have.
     pub unknown_outputs: u64,
+    /// Handler calls (records and seals) that panicked; a panicking record
+    /// is also counted in `dead_lettered`.
+    pub handler_panics: u64,
+    /// Messages (records and punctuations) refused because their `seq` is
+    /// out of range; a refused record is also counted in `dead_lettered`.
+    pub refused_seqs: u64,
+    /// Records and seals refused because a seal or `seq` key value has
+    /// another kind than the attribute's first one; a refused record is
+    /// also counted in `dead_lettered`.
+    pub wrong_key_kinds: u64,
 }
 
 impl InstanceMetrics {
@@ -65,6 +75,9 @@ impl InstanceMetrics {
         self.backpressure += other.backpressure;
         self.stalls += other.stalls;
         self.unknown_outputs += other.unknown_outputs;
+        self.handler_panics += other.handler_panics;
+        self.refused_seqs += other.refused_seqs;
+        self.wrong_key_kinds += other.wrong_key_kinds;
     }
 }
 

@@ -49,6 +49,7 @@
 //! assert!(report.balanced());
 //! ```
 
+pub mod contain;
 pub mod dead_letter;
 pub mod dedup;
 pub mod deployment;
@@ -57,6 +58,7 @@ pub mod error;
 pub mod factories;
 pub mod forwarder;
 pub mod instance;
+pub mod key_kinds;
 pub mod metrics;
 pub mod outgoing;
 pub mod plan;

@@ -2,13 +2,15 @@
 //! state machine: it is told about records, reads and seals, and answers with
 //! what to hand to the handler, what is late, and what it still holds. It
 //! never calls the handler itself, so the tokio runner and the simulator
-//! drive the same code.
+//! drive the same code. Seal-key values keep the kind the first record or
+//! seal gave each attribute ([`KeyKinds`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use blazes_core::{AttrSet, Vote};
 
 use super::envelope::{InputId, ProducerId};
+use super::key_kinds::{KeyKinds, WrongKeyKind};
 use super::metrics::UnsealedPartition;
 use crate::tuple::{Tuple, Value};
 
@@ -37,6 +39,9 @@ pub enum Admission {
     Late(HeldRecord),
     /// The record lacks this attribute of the seal key: dead-letter it.
     MissingKey(String, HeldRecord),
+    /// A seal-key value has another kind than the attribute's first one
+    /// (see [`KeyKinds`]): dead-letter it.
+    WrongKeyKind(WrongKeyKind, HeldRecord),
 }
 
 /// A partition whose vote completed, in the order it must be applied.
@@ -65,6 +70,9 @@ pub enum SealOutcome {
     UnknownProducer,
     /// The seal lacks this attribute of the key.
     MissingKey(String),
+    /// A key value has another kind than the attribute's first one: not a
+    /// vote (it would open a partition no record belongs to).
+    WrongKeyKind(WrongKeyKind),
 }
 
 /// A partition's seal-key values, in the order of the key's attributes.
@@ -83,6 +91,7 @@ struct Partition {
 #[derive(Debug)]
 pub struct SealBuffer {
     key: AttrSet,
+    kinds: KeyKinds,
     vote: Vote,
     voters: BTreeMap<InputId, BTreeSet<ProducerId>>,
     reads: BTreeSet<InputId>,
@@ -107,6 +116,7 @@ impl SealBuffer {
         capacity: usize,
     ) -> SealBuffer {
         SealBuffer {
+            kinds: KeyKinds::new(&key),
             key,
             vote,
             voters,
@@ -148,7 +158,11 @@ impl SealBuffer {
             return false;
         }
         match self.key_of(tuple) {
-            Ok(key) => !self.open.contains_key(&key) && !self.released.contains(&key),
+            Ok(key) => {
+                self.kinds.conflict(&key).is_none()
+                    && !self.open.contains_key(&key)
+                    && !self.released.contains(&key)
+            }
             Err(_) => false,
         }
     }
@@ -196,6 +210,9 @@ impl SealBuffer {
             Ok(k) => k,
             Err(attr) => return Admission::MissingKey(attr, record),
         };
+        if let Err(wrong) = self.kinds.check(&key) {
+            return Admission::WrongKeyKind(wrong, record);
+        }
         if self.released.contains(&key) {
             return if is_read {
                 Admission::Ready(record)
@@ -243,6 +260,9 @@ impl SealBuffer {
             Ok(k) => k,
             Err(attr) => return SealOutcome::MissingKey(attr),
         };
+        if let Err(wrong) = self.kinds.check(&key) {
+            return SealOutcome::WrongKeyKind(wrong);
+        }
         if self.released.contains(&key) {
             return SealOutcome::AlreadyReleased;
         }
@@ -395,6 +415,38 @@ mod tests {
             b.seal(0, ProducerId(1), &key, 2),
             SealOutcome::Released(_)
         ));
+    }
+
+    /// Issue 15: a string `batch` where integers were seen opened a
+    /// partition that never closes.
+    #[test]
+    fn a_key_of_another_kind_is_refused_and_opens_no_partition() {
+        let mut b = two_producer_buffer(Vote::Unanimous);
+        assert_eq!(b.offer(rec(0, 1, 0, 1, "a"), 0), Admission::Held);
+        let mistyped = HeldRecord {
+            input: 0,
+            producer: ProducerId(2),
+            seq: 0,
+            payload: Tuple::new().with("batch", "1").with("word", "b"),
+        };
+        let refused = mistyped.payload.clone();
+        assert!(matches!(
+            b.offer(mistyped, 1),
+            Admission::WrongKeyKind(WrongKeyKind { ref attribute, .. }, _) if attribute == "batch"
+        ));
+        assert!(matches!(
+            b.seal(0, ProducerId(2), &Tuple::new().with("batch", "1"), 2),
+            SealOutcome::WrongKeyKind(_)
+        ));
+        assert_eq!(b.unsealed(3).len(), 1, "only batch 1 is open");
+        assert_eq!(b.held(), 1);
+        b.seal(0, ProducerId(1), &Tuple::new().with("batch", 1), 4);
+        assert!(matches!(
+            b.seal(0, ProducerId(2), &Tuple::new().with("batch", 1), 5),
+            SealOutcome::Released(_)
+        ));
+        assert!(b.unsealed(6).is_empty());
+        assert!(!b.would_open(&refused), "refused, not held back");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::dedup::Dedup;
+use super::dedup::{Dedup, Seen};
 use super::envelope::{Envelope, ProducerId};
 use crate::tuple::Tuple;
 
@@ -27,6 +27,9 @@ pub struct SinkCollector {
     pub seals: Vec<(ProducerId, Tuple)>,
     /// Duplicates dropped.
     pub duplicates: u64,
+    /// Messages refused because their `seq` is out of range (see
+    /// [`Seen::OutOfRange`]).
+    pub refused_seqs: u64,
 }
 
 impl SinkCollector {
@@ -40,9 +43,17 @@ impl SinkCollector {
 
     /// Takes one message.
     pub fn deliver(&mut self, envelope: Envelope) {
-        if !self.dedup.admit(envelope.producer(), envelope.seq()) {
-            self.duplicates += 1;
-            return;
+        match self.dedup.admit(envelope.producer(), envelope.seq()) {
+            Seen::New => {}
+            Seen::Duplicate => {
+                self.duplicates += 1;
+                return;
+            }
+            Seen::OutOfRange => {
+                self.refused_seqs += 1;
+                tracing::warn!(producer = %envelope.producer(), "sink refused a message with seq u64::MAX");
+                return;
+            }
         }
         match envelope {
             Envelope::Record {

@@ -7,12 +7,17 @@
 //! A batch is applied when every producer is done with it and with every
 //! batch before it; its records go in producer-then-seq order, followed by
 //! `on_seal` for the batch. Sans-IO like the seal buffer.
+//!
+//! `seq` values keep the kind the first record or seal gave each attribute
+//! ([`KeyKinds`]): a string batch where integers were seen would sort after
+//! every integer batch and move its producer past all of them (issue 15).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use blazes_core::AttrSet;
 
 use super::envelope::ProducerId;
+use super::key_kinds::{KeyKinds, WrongKeyKind};
 use super::seal_buffer::HeldRecord;
 use crate::tuple::Tuple;
 
@@ -52,12 +57,16 @@ pub enum Placement {
     Late(HeldRecord),
     /// It lacks this attribute of the `seq` key: dead-letter it.
     MissingKey(String, HeldRecord),
+    /// A `seq` value has another kind than the attribute's first one (see
+    /// [`KeyKinds`]): dead-letter it.
+    WrongKeyKind(WrongKeyKind, HeldRecord),
 }
 
 /// Applies the batches of one input in `seq` order.
 #[derive(Debug)]
 pub struct StaticOrder {
     seq: AttrSet,
+    kinds: KeyKinds,
     producers: BTreeSet<ProducerId>,
     progress: HashMap<ProducerId, Progress>,
     pending: BTreeMap<Tuple, Vec<HeldRecord>>,
@@ -69,6 +78,7 @@ impl StaticOrder {
     /// An orderer on the `seq` attributes for the given producers.
     pub fn new(seq: AttrSet, producers: BTreeSet<ProducerId>) -> StaticOrder {
         StaticOrder {
+            kinds: KeyKinds::new(&seq),
             seq,
             producers,
             progress: HashMap::new(),
@@ -98,7 +108,10 @@ impl StaticOrder {
     pub fn would_open(&self, tuple: &Tuple) -> bool {
         match self.seq_of(tuple) {
             Ok(batch) => {
-                !self.pending.contains_key(&batch)
+                self.kinds
+                    .conflict(batch.fields().map(|(_, v)| v))
+                    .is_none()
+                    && !self.pending.contains_key(&batch)
                     && self.applied_through.as_ref().is_none_or(|a| *a < batch)
             }
             Err(_) => false,
@@ -111,6 +124,9 @@ impl StaticOrder {
             Ok(b) => b,
             Err(attr) => return Placement::MissingKey(attr, record),
         };
+        if let Err(wrong) = self.kinds.check(batch.fields().map(|(_, v)| v)) {
+            return Placement::WrongKeyKind(wrong, record);
+        }
         if self.applied_through.as_ref().is_some_and(|a| *a >= batch) {
             return Placement::Late(record);
         }
@@ -130,17 +146,20 @@ impl StaticOrder {
     }
 
     /// A seal from `producer`; only seals on exactly the `seq` attributes
-    /// count as progress. Returns false when the seal is not such a seal.
-    pub fn seal(&mut self, producer: ProducerId, key: &Tuple) -> bool {
+    /// count as progress. Returns `Ok(false)` when the seal is not such a
+    /// seal, and an error, counting nothing, when a value has another kind
+    /// than its attribute's first one.
+    pub fn seal(&mut self, producer: ProducerId, key: &Tuple) -> Result<bool, WrongKeyKind> {
         let names: AttrSet = key.fields().map(|(n, _)| n.to_string()).collect();
         if names != self.seq {
-            return false;
+            return Ok(false);
         }
+        self.kinds.check(key.fields().map(|(_, v)| v))?;
         let progress = self.progress.entry(producer).or_default();
         if progress.through.as_ref().is_none_or(|t| t < key) {
             progress.through = Some(key.clone());
         }
-        true
+        Ok(true)
     }
 
     /// `producer` will send nothing more.
@@ -208,12 +227,54 @@ mod tests {
         assert_eq!(ready.len(), 1);
         assert_eq!(ready[0].seq, Tuple::new().with("batch", 1));
         assert!(matches!(o.offer(rec(2, 1, 1)), Placement::Late(_)));
-        assert!(o.seal(ProducerId(1), &Tuple::new().with("batch", 2)));
-        assert!(!o.seal(ProducerId(1), &Tuple::new().with("other", 2)));
+        assert_eq!(
+            o.seal(ProducerId(1), &Tuple::new().with("batch", 2)),
+            Ok(true)
+        );
+        assert_eq!(
+            o.seal(ProducerId(1), &Tuple::new().with("other", 2)),
+            Ok(false)
+        );
         assert!(o.ready().is_empty(), "producer 2 has not finished batch 2");
         o.end(ProducerId(2));
         let ready = o.ready();
         assert_eq!(ready[0].records.len(), 2);
         assert_eq!(o.held(), 0);
+    }
+
+    /// Issue 15: a string batch where integers were seen sorts after every
+    /// integer batch, so it moved its producer past all of them: batches 1
+    /// and 2 were applied without waiting for it, and its next real record
+    /// (batch 2) came late.
+    #[test]
+    fn a_seq_of_another_kind_is_refused_and_moves_no_producer() {
+        let p = BTreeSet::from([ProducerId(1), ProducerId(2)]);
+        let mut o = StaticOrder::new(attrs(["batch"]), p);
+        assert_eq!(o.offer(rec(1, 0, 1)), Placement::Held);
+        assert_eq!(o.offer(rec(2, 0, 2)), Placement::Held);
+        assert_eq!(
+            o.seal(ProducerId(2), &Tuple::new().with("batch", 2)),
+            Ok(true)
+        );
+        let mistyped = HeldRecord {
+            payload: Tuple::new().with("batch", "9"),
+            ..rec(1, 1, 0)
+        };
+        assert!(matches!(o.offer(mistyped), Placement::WrongKeyKind(..)));
+        assert!(
+            o.seal(ProducerId(1), &Tuple::new().with("batch", "9"))
+                .is_err()
+        );
+        let applied: Vec<Tuple> = o.ready().into_iter().map(|b| b.seq).collect();
+        assert!(
+            applied.is_empty(),
+            "producer 1 has not moved on: {applied:?}"
+        );
+        assert_eq!(o.offer(rec(1, 2, 2)), Placement::Held, "not late");
+        o.end(ProducerId(1));
+        let sizes: Vec<usize> = o.ready().iter().map(|b| b.records.len()).collect();
+        assert_eq!(sizes, vec![1, 2]);
+        let refused = Tuple::new().with("batch", "10");
+        assert!(!o.would_open(&refused), "refused, not held back");
     }
 }

@@ -111,7 +111,7 @@ impl Handler for Report {
                         .with("poor", i64::from(clicks < THRESHOLD)),
                 );
             }
-            other => return Err(UnknownInput(other.to_string())),
+            other => return Err(UnknownInput::new(other, tuple)),
         }
         Ok(())
     }
@@ -132,7 +132,7 @@ impl Handler for Cache {
                     out.emit("response", tuple);
                 }
             }
-            other => return Err(UnknownInput(other.to_string())),
+            other => return Err(UnknownInput::new(other, tuple)),
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod adnet;
+pub mod faulty;
 pub mod wordcount;
 
 use blazes::runtime::RunReport;

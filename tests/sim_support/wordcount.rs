@@ -62,7 +62,7 @@ pub struct Splitter;
 impl Handler for Splitter {
     fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
         if input != "tweets" {
-            return Err(UnknownInput(input.to_string()));
+            return Err(UnknownInput::new(input, tuple));
         }
         let batch = tuple.int("batch").unwrap_or_default();
         for word in tuple.str("text").unwrap_or_default().split_whitespace() {
@@ -85,7 +85,7 @@ pub struct Count {
 impl Handler for Count {
     fn handle(&mut self, input: &str, tuple: Tuple, _out: &mut Emit) -> Result<(), UnknownInput> {
         if input != "words" {
-            return Err(UnknownInput(input.to_string()));
+            return Err(UnknownInput::new(input, tuple));
         }
         let word = tuple.str("word").unwrap_or_default().to_string();
         let batch = tuple.int("batch").unwrap_or_default();
@@ -122,7 +122,7 @@ pub struct Commit;
 impl Handler for Commit {
     fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
         if input != "counts" {
-            return Err(UnknownInput(input.to_string()));
+            return Err(UnknownInput::new(input, tuple));
         }
         out.emit("db", tuple);
         Ok(())
