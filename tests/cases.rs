@@ -114,7 +114,16 @@ fn s1_wordcount_is_run_and_needs_a_seal_on_batch_or_an_order() {
     assert_eq!(label(&a, "Splitter.words"), Label::Async);
     assert_eq!(label(&a, "Count.counts"), Label::Run);
     assert_eq!(a.sinks["db"], Label::Run);
-    assert_eq!(plan(&a), [("Count", &dynamic_order(), false)]);
+    assert_eq!(
+        plan_entries(&a),
+        [(
+            "Count",
+            &dynamic_order(),
+            vec!["words"],
+            "Count.counts",
+            false
+        )]
+    );
     let fixes = fixes_of_only_violation(&a, "db", Label::Run);
     let seal_fix = fixes.iter().find_map(|f| match f {
         Fix::Seal { streams, gate } => Some((streams, gate)),
@@ -141,7 +150,10 @@ fn s1_with_seq_on_batch_is_repaired_by_a_static_order() {
             seq: attrs(["batch"]),
         },
     };
-    assert_eq!(plan(&a), [("Count", &static_order, true)]);
+    assert_eq!(
+        plan_entries(&a),
+        [("Count", &static_order, vec!["words"], "Count.counts", true)]
+    );
     assert_eq!(a.residual["db"], Label::Async);
     assert!(a.ok());
 }
@@ -160,7 +172,10 @@ fn s2_sealed_wordcount_is_async_with_a_seal_buffer_at_count() {
     let a = analysis("wordcount_sealed.yaml", WORDCOUNT_SEALED);
     assert_eq!(label(&a, "Splitter.words"), Label::Seal(attrs(["batch"])));
     assert_eq!(a.sinks["db"], Label::Async);
-    assert_eq!(plan(&a), [("Count", &seal("batch"), true)]);
+    assert_eq!(
+        plan_entries(&a),
+        [("Count", &seal("batch"), vec!["words"], "Count.counts", true)]
+    );
     assert!(a.ok());
 }
 
@@ -177,7 +192,16 @@ fn s4_poor_query_is_inst_at_report_and_diverges_without_ordering() {
     let a = analysis("ad_poor.yaml", AD_POOR);
     assert_eq!(label(&a, "Report.response"), Label::Inst);
     assert_eq!(a.sinks["answers"], Label::Diverge);
-    assert_eq!(plan(&a), [("Report", &dynamic_order(), false)]);
+    assert_eq!(
+        plan_entries(&a),
+        [(
+            "Report",
+            &dynamic_order(),
+            vec!["click", "request"],
+            "Report.response",
+            false
+        )]
+    );
     let fixes = fixes_of_only_violation(&a, "answers", Label::Diverge);
     assert!(fixes.contains(&Fix::Seal {
         streams: vec!["clicks->Report.click".to_string()],
@@ -198,14 +222,24 @@ fn s5_a_campaign_seal_does_not_help_a_query_gated_on_id() {
     assert_eq!(label(&a, "Report.response"), Label::Inst);
     assert_eq!(a.sinks["answers"], Label::Diverge);
     assert_eq!(a.outputs, s4.outputs);
-    assert_eq!(plan(&a), plan(&s4));
+    assert_eq!(plan_entries(&a), plan_entries(&s4));
 }
 
 #[test]
 fn s6_campaign_query_with_clicks_sealed_on_campaign_is_async() {
     let a = analysis("ad_campaign_sealed.yaml", AD_CAMPAIGN_SEALED);
     assert_eq!(a.sinks["answers"], Label::Async);
-    assert_eq!(plan(&a), [("Report", &seal("campaign"), true)]);
+    let campaign = seal("campaign");
+    assert_eq!(
+        plan_entries(&a),
+        [(
+            "Report",
+            &campaign,
+            vec!["click", "request"],
+            "Report.response",
+            true
+        )]
+    );
     assert!(a.ok());
 }
 
@@ -213,7 +247,17 @@ fn s6_campaign_query_with_clicks_sealed_on_campaign_is_async() {
 fn s7_window_query_with_clicks_sealed_on_window_is_async() {
     let a = analysis("ad_window_sealed.yaml", AD_WINDOW_SEALED);
     assert_eq!(a.sinks["answers"], Label::Async);
-    assert_eq!(plan(&a), [("Report", &seal("window"), true)]);
+    let window = seal("window");
+    assert_eq!(
+        plan_entries(&a),
+        [(
+            "Report",
+            &window,
+            vec!["click", "request"],
+            "Report.response",
+            true
+        )]
+    );
     assert!(a.ok());
 }
 
@@ -221,6 +265,17 @@ fn s7_window_query_with_clicks_sealed_on_window_is_async() {
 fn s8_campaign_query_without_seal_diverges() {
     let a = analysis("ad_campaign.yaml", AD_CAMPAIGN);
     assert_eq!(a.sinks["answers"], Label::Diverge);
+    assert_eq!(label(&a, "Report.response"), Label::Inst);
+    assert_eq!(
+        plan_entries(&a),
+        [(
+            "Report",
+            &dynamic_order(),
+            vec!["click", "request"],
+            "Report.response",
+            false
+        )]
+    );
     assert!(!a.ok());
 }
 
@@ -228,6 +283,16 @@ fn s8_campaign_query_without_seal_diverges() {
 fn s9_campaign_query_with_clicks_sealed_on_window_diverges() {
     let a = analysis("ad_campaign_seal_window.yaml", AD_CAMPAIGN_SEAL_WINDOW);
     assert_eq!(a.sinks["answers"], Label::Diverge);
+    assert_eq!(
+        plan_entries(&a),
+        [(
+            "Report",
+            &dynamic_order(),
+            vec!["click", "request"],
+            "Report.response",
+            false
+        )]
+    );
     assert!(!a.ok());
 }
 
@@ -235,6 +300,7 @@ fn s9_campaign_query_with_clicks_sealed_on_window_diverges() {
 fn s10_sealed_threshold_query_is_async() {
     let a = analysis("ad_thresh_sealed.yaml", AD_THRESH_SEALED);
     assert_eq!(a.sinks["answers"], Label::Async);
+    assert!(a.coordination.is_empty(), "{:?}", a.coordination);
     assert!(a.ok());
 }
 
