@@ -1,8 +1,7 @@
 //! Lines and columns of many byte ranges of one text, each found by a binary
 //! search over the line starts instead of a scan from the start, so that
 //! locating every annotation of a large grey-box file (spec §6) or every
-//! error in it stays linear. Gives the same [`Located`] as
-//! [`Located::in_text`].
+//! error in it stays linear. [`Located::in_text`] locates one range with it.
 
 use std::ops::Range;
 
@@ -23,8 +22,8 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, starts }
     }
 
-    /// Locates `bytes`, clamped to the text and to character boundaries as
-    /// [`Located::in_text`] does.
+    /// Locates `bytes`, clamped to the text and to character boundaries:
+    /// lines end at `\n`, columns count characters, both from 1.
     pub fn locate(&self, bytes: Range<usize>) -> Located {
         let clamp = |mut at: usize| {
             at = at.min(self.text.len());

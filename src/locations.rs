@@ -30,30 +30,7 @@ impl Located {
     /// Locates `bytes` in `text`: lines end at `\n`, columns count characters.
     /// Offsets past the end or inside a character are clamped.
     pub fn in_text(text: &str, bytes: Range<usize>) -> Located {
-        let clamp = |mut at: usize| {
-            at = at.min(text.len());
-            while !text.is_char_boundary(at) {
-                at -= 1;
-            }
-            at
-        };
-        let (start, end) = (clamp(bytes.start), clamp(bytes.end.max(bytes.start)));
-        let position = |at: usize| {
-            let before = &text[..at];
-            let line = before.matches('\n').count() + 1;
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            (line, text[line_start..at].chars().count() + 1)
-        };
-        let (line, column) = position(start);
-        let (end_line, end_column) = position(end);
-        Located {
-            bytes: start..end,
-            line,
-            column,
-            end_line,
-            end_column,
-            note: None,
-        }
+        crate::line_index::LineIndex::new(text).locate(bytes)
     }
 
     /// The same location with a note.
