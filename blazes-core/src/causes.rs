@@ -128,7 +128,7 @@ impl Causes<'_> {
         let mut why = Vec::new();
         let mut fixes = Vec::new();
         let o = &d.outcome;
-        let comps = &self.trace.components[d.sources.first().map_or(0, |s| s.c)];
+        let comps = &self.trace.components[d.c];
         let rep_note = if d.rep {
             format!("{comps} is replicated")
         } else {

@@ -42,6 +42,8 @@ impl Source {
 pub(crate) struct NodeDerivation {
     /// The output port.
     pub(crate) port: NodeIndex,
+    /// Its component's index.
+    pub(crate) c: usize,
     /// Its component is replicated (by flag or by a `rep` stream into it).
     pub(crate) rep: bool,
     /// The port lies on a cycle (solved by fixpoint).
@@ -369,6 +371,7 @@ impl<'a> Context<'a> {
         let outcome = derive(&paths, rep, &mut self.attrs, repair, inherited);
         NodeDerivation {
             port: node,
+            c,
             rep,
             in_cycle: inherited.is_some(),
             sources,

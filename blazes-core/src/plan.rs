@@ -19,9 +19,9 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
     let mut add = |component: usize,
                    strategy: Strategy,
                    input: &str,
-                   (scc, output): (usize, &dyn Fn() -> String),
+                   (out, output): (usize, &dyn Fn() -> String),
                    applied| {
-        match points.get(&(component, strategy.clone(), scc)) {
+        match points.get(&(component, strategy.clone(), out)) {
             Some(&at) => {
                 let existing = &mut plan[at];
                 if !existing.inputs.iter().any(|i| i == input) {
@@ -29,7 +29,7 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
                 }
             }
             None => {
-                points.insert((component, strategy.clone(), scc), plan.len());
+                points.insert((component, strategy.clone(), out), plan.len());
                 plan.push(Coordination {
                     component: trace.components[component].clone(),
                     strategy,
@@ -40,7 +40,7 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
             }
         }
     };
-    for (scc, d) in deployed.derivations.iter().enumerate() {
+    for (out, d) in deployed.derivations.iter().enumerate() {
         let Some(d) = d else { continue };
         let output = || trace.node_name(d);
         for &(path, key, independent) in &d.outcome.seals {
@@ -60,12 +60,12 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
                 component,
                 strategy,
                 trace.interface_of(port),
-                (scc, &output),
+                (out, &output),
                 permission != Permission::None,
             );
         }
     }
-    for (scc, d) in planned.derivations.iter().enumerate() {
+    for (out, d) in planned.derivations.iter().enumerate() {
         let Some((d, order)) = d.as_ref().and_then(|d| d.outcome.ordered.map(|o| (d, o))) else {
             continue;
         };
@@ -81,7 +81,7 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
                     kind: trace.order_kind(order),
                 },
                 trace.interface_of(port),
-                (scc, &output),
+                (out, &output),
                 permission == Permission::Auto,
             );
         }

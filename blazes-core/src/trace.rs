@@ -206,11 +206,7 @@ impl Trace {
             .collect();
         Derivation {
             node: self.node_name(d),
-            component: self.components[d
-                .sources
-                .first()
-                .map_or_else(|| self.component_index(d.port).unwrap_or_default(), |s| s.c)]
-            .clone(),
+            component: self.components[d.c].clone(),
             rep: d.rep,
             in_cycle: d.in_cycle,
             contributions,
