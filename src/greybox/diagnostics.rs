@@ -6,7 +6,6 @@ use std::ops::Range;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::{Files, SimpleFile};
-use codespan_reporting::term::{self, Chars, Config};
 
 use super::source::Span;
 
@@ -194,29 +193,13 @@ impl Diagnostics {
 
     /// Every error as a plain-text report (no colours) with a source snippet.
     pub fn render(&self) -> String {
-        let file = SimpleFile::new(self.file_name.as_str(), self.source.as_str());
-        let config = Config {
-            chars: Chars::ascii(),
-            ..Config::default()
-        };
-        let mut out = String::new();
-        for error in &self.errors {
-            let diagnostic = to_diagnostic(error);
-            match term::emit_into_string(&config, &file, &diagnostic) {
-                Ok(text) => out.push_str(&text),
-                Err(_) => out.push_str(&format!(
-                    "error: {}\n  --> {}:{}\n",
-                    error, self.file_name, error.line
-                )),
-            }
-        }
-        let count = self.errors.len();
-        out.push_str(&format!(
-            "{count} error{} in {}\n",
-            if count == 1 { "" } else { "s" },
-            self.file_name
-        ));
-        out
+        let diagnostics: Vec<Diagnostic<()>> = self.errors.iter().map(to_diagnostic).collect();
+        crate::report::diagnostics::render_plain(
+            &self.file_name,
+            &self.source,
+            &diagnostics,
+            "error",
+        )
     }
 }
 

@@ -11,7 +11,6 @@ use blazes_core::lint::{self, Role};
 use blazes_core::validate::Site;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::{Files, SimpleFile};
-use codespan_reporting::term::{self, Chars, Config};
 
 use super::source::Span;
 use super::sourcemap::SourceMap;
@@ -137,37 +136,27 @@ impl Warnings {
         if self.warnings.is_empty() {
             return String::new();
         }
-        let file = SimpleFile::new(self.file_name.as_str(), self.source.as_str());
-        let config = Config {
-            chars: Chars::ascii(),
-            ..Config::default()
-        };
-        let mut out = String::new();
-        for warning in &self.warnings {
-            let label = match warning.lint.kind.suggestion() {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("{} attribute", warning.lint.kind.role()),
-            };
-            let diagnostic = Diagnostic::warning()
-                .with_message(warning.message())
-                .with_labels(vec![
-                    Label::primary((), warning.span.clone()).with_message(label),
-                ]);
-            match term::emit_into_string(&config, &file, &diagnostic) {
-                Ok(text) => out.push_str(&text),
-                Err(_) => out.push_str(&format!(
-                    "warning: {warning}\n  --> {}:{}\n",
-                    self.file_name, warning.line
-                )),
-            }
-        }
-        let count = self.warnings.len();
-        out.push_str(&format!(
-            "{count} warning{} in {}\n",
-            if count == 1 { "" } else { "s" },
-            self.file_name
-        ));
-        out
+        let diagnostics: Vec<Diagnostic<()>> = self
+            .warnings
+            .iter()
+            .map(|warning| {
+                let label = match warning.lint.kind.suggestion() {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("{} attribute", warning.lint.kind.role()),
+                };
+                Diagnostic::warning()
+                    .with_message(warning.message())
+                    .with_labels(vec![
+                        Label::primary((), warning.span.clone()).with_message(label),
+                    ])
+            })
+            .collect();
+        crate::report::diagnostics::render_plain(
+            &self.file_name,
+            &self.source,
+            &diagnostics,
+            "warning",
+        )
     }
 }
 

@@ -39,6 +39,41 @@ pub fn render(findings: &[Finding], name: &str, text: &str, colour: bool) -> Str
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }
 
+/// Renders `diagnostics` on the file `name` whose text is `text` without
+/// colour, followed by a count line (`2 errors in FILE`, with `noun` =
+/// "error"): the form the grey-box reader and the SQL white box use for what
+/// they refuse or warn about. A diagnostic whose span lies outside the text
+/// still prints, without a snippet.
+pub fn render_plain(name: &str, text: &str, diagnostics: &[Diagnostic<()>], noun: &str) -> String {
+    let file = SimpleFile::new(name, text);
+    let config = Config {
+        chars: Chars::ascii(),
+        ..Config::default()
+    };
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        match term::emit_into_string(&config, &file, diagnostic) {
+            Ok(rendered) => out.push_str(&rendered),
+            Err(_) => {
+                let unlocated = Diagnostic {
+                    labels: Vec::new(),
+                    ..diagnostic.clone()
+                };
+                if let Ok(rendered) = term::emit_into_string(&config, &file, &unlocated) {
+                    out.push_str(&rendered);
+                }
+                out.push_str(&format!("  --> {name}\n"));
+            }
+        }
+    }
+    let count = diagnostics.len();
+    out.push_str(&format!(
+        "{count} {noun}{} in {name}\n",
+        if count == 1 { "" } else { "s" }
+    ));
+    out
+}
+
 /// The codespan form of one finding.
 fn to_diagnostic(finding: &Finding) -> Diagnostic<()> {
     let severity = match finding.level() {

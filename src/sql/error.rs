@@ -6,8 +6,6 @@ use std::fmt;
 use std::ops::Range;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
-use codespan_reporting::files::SimpleFile;
-use codespan_reporting::term::{self, Chars, Config};
 
 use crate::locations::Located;
 
@@ -141,31 +139,20 @@ impl SqlErrors {
 
     /// Every error as a plain-text report (no colours) with a source snippet.
     pub fn render(&self) -> String {
-        let file = SimpleFile::new(self.file_name.as_str(), self.text.as_str());
-        let config = Config {
-            chars: Chars::ascii(),
-            ..Config::default()
-        };
-        let mut out = String::new();
-        for error in &self.errors {
-            let diagnostic = Diagnostic::error()
-                .with_message(error.kind.to_string())
-                .with_labels(vec![
-                    Label::primary((), error.at.bytes.clone()).with_message(label_of(&error.kind)),
-                ])
-                .with_notes(error.notes.clone());
-            match term::emit_into_string(&config, &file, &diagnostic) {
-                Ok(text) => out.push_str(&text),
-                Err(_) => out.push_str(&format!("error: {error}\n  --> {}\n", self.file_name)),
-            }
-        }
-        let count = self.errors.len();
-        out.push_str(&format!(
-            "{count} error{} in {}\n",
-            if count == 1 { "" } else { "s" },
-            self.file_name
-        ));
-        out
+        let diagnostics: Vec<Diagnostic<()>> = self
+            .errors
+            .iter()
+            .map(|error| {
+                Diagnostic::error()
+                    .with_message(error.kind.to_string())
+                    .with_labels(vec![
+                        Label::primary((), error.at.bytes.clone())
+                            .with_message(label_of(&error.kind)),
+                    ])
+                    .with_notes(error.notes.clone())
+            })
+            .collect();
+        crate::report::diagnostics::render_plain(&self.file_name, &self.text, &diagnostics, "error")
     }
 }
 
