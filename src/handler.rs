@@ -10,6 +10,7 @@ use crate::tuple::Tuple;
 #[derive(Debug, Default)]
 pub struct Emit {
     emitted: Vec<(String, Tuple)>,
+    punctuations: Vec<(String, Tuple)>,
 }
 
 impl Emit {
@@ -26,6 +27,18 @@ impl Emit {
     /// Takes everything emitted so far, in emission order.
     pub fn drain(&mut self) -> Vec<(String, Tuple)> {
         std::mem::take(&mut self.emitted)
+    }
+
+    /// Declares partition `partition` (the seal-key values) of output
+    /// `output` complete: this instance emits no more records of it. The
+    /// runtime sends the punctuation after the records emitted before it.
+    pub fn punctuate(&mut self, output: &str, partition: Tuple) {
+        self.punctuations.push((output.to_string(), partition));
+    }
+
+    /// Takes the punctuations declared so far, in declaration order.
+    pub fn drain_punctuations(&mut self) -> Vec<(String, Tuple)> {
+        std::mem::take(&mut self.punctuations)
     }
 }
 
