@@ -24,10 +24,10 @@ pub(crate) fn violations(trace: &Trace) -> Vec<Violation> {
 /// Why output `node` (as named in a violation) introduces its anomaly, and
 /// what would fix it; built on request.
 pub(crate) fn cause(trace: &Trace, node: &str) -> Option<Cause> {
-    let port = trace.output_port(node)?.index();
+    let port = trace.output_port(node)?;
     let residual = trace.residual();
-    let d = residual.derivations[port].as_ref()?;
-    Some(Causes { trace }.cause(d, trace.planned.derivations[port].as_ref(), residual))
+    let d = residual.derivations.get(port)?;
+    Some(Causes { trace }.cause(d, trace.planned.derivations.get(port), residual))
 }
 
 struct Causes<'t> {
@@ -62,7 +62,7 @@ impl Causes<'_> {
                         .ancestors(producer, &mut visits)
                         .into_iter()
                         .filter(|n| {
-                            residual.derivations[n.index()].as_ref().is_some_and(|d| {
+                            residual.derivations.get(*n).is_some_and(|d| {
                                 d.outcome.introduced && self.added_severity(d) > max
                             })
                         })
@@ -318,7 +318,7 @@ impl Causes<'_> {
                     // A seal inside a cycle counts for nothing (spec §4.2).
                     continue;
                 }
-                let upstream = pass.derivations[producer.index()].as_ref().filter(|d| {
+                let upstream = pass.derivations.get(producer).filter(|d| {
                     !d.in_cycle
                         && d.paths.iter().all(|p| !p.kind.is_order_sensitive())
                         && !d.paths.is_empty()

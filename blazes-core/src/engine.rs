@@ -13,8 +13,9 @@ use crate::attrs_closure::Attrs;
 use crate::label::PathKind;
 use crate::model::Dataflow;
 use crate::portgraph::{Edge, Port, PortGraph};
+use crate::resolve::Resolved;
 use crate::result::CycleStats;
-use crate::rules::{Lab, Outcome, PathIn, State, derive, merge};
+use crate::rules::{Few, Gates, Lab, Outcome, PathIn, State, derive, merge};
 
 /// A path of the dataflow, as one part of an output's derivation.
 #[derive(Clone, Copy, Debug)]
@@ -49,9 +50,9 @@ pub(crate) struct NodeDerivation {
     /// The port lies on a cycle (solved by fixpoint).
     pub(crate) in_cycle: bool,
     /// Per part: the path it is.
-    pub(crate) sources: Vec<Source>,
+    pub(crate) sources: Few<Source>,
     /// Per part: its input label and the user's annotation, interned.
-    pub(crate) paths: Vec<PathIn>,
+    pub(crate) paths: Few<PathIn>,
     pub(crate) outcome: Outcome,
 }
 
@@ -59,10 +60,58 @@ pub(crate) struct NodeDerivation {
 pub(crate) struct Pass {
     /// Per port-graph node.
     pub(crate) states: Vec<State>,
-    /// Per port-graph node: the derivation of an output port.
-    pub(crate) derivations: Vec<Option<NodeDerivation>>,
+    /// The derivation of each output port.
+    pub(crate) derivations: Derivations,
     /// Per cycle, in topological order: how its fixpoint went.
     pub(crate) cycles: Vec<CycleStats>,
+}
+
+/// The derivations of a pass, one per output port, stored densely: an
+/// analysis of 10^5 components keeps hundreds of thousands of them, and a
+/// slot per port-graph node would reserve room for every input too.
+pub(crate) struct Derivations {
+    /// Per port-graph node: where its derivation is in `stored`.
+    slot: Vec<u32>,
+    stored: Vec<NodeDerivation>,
+}
+
+impl Derivations {
+    const NONE: u32 = u32::MAX;
+
+    fn new(nodes: usize) -> Derivations {
+        Derivations {
+            slot: vec![Self::NONE; nodes],
+            stored: Vec::new(),
+        }
+    }
+
+    /// The derivation of `node`, if it is an evaluated output.
+    pub(crate) fn get(&self, node: NodeIndex) -> Option<&NodeDerivation> {
+        match self.slot.get(node.index()) {
+            Some(&at) if at != Self::NONE => self.stored.get(at as usize),
+            _ => None,
+        }
+    }
+
+    /// Sets (or replaces) the derivation of `node`.
+    fn set(&mut self, node: NodeIndex, d: NodeDerivation) {
+        let at = self.slot[node.index()];
+        if at == Self::NONE {
+            self.slot[node.index()] = self.stored.len() as u32;
+            self.stored.push(d);
+        } else {
+            self.stored[at as usize] = d;
+        }
+    }
+
+    /// Every derivation with its node, in node order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (NodeIndex, &NodeDerivation)> {
+        self.slot
+            .iter()
+            .enumerate()
+            .filter(|&(_, &at)| at != Self::NONE)
+            .map(|(n, &at)| (NodeIndex::new(n), &self.stored[at as usize]))
+    }
 }
 
 /// Facts about the dataflow shared by every pass.
@@ -73,7 +122,7 @@ pub(crate) struct Context<'a> {
     /// Per component: replicated, by flag or by a `rep` stream into it.
     pub(crate) rep: Vec<bool>,
     /// Per component and path: interned gates.
-    gates: Vec<Vec<Vec<u32>>>,
+    gates: Vec<Vec<Gates>>,
     /// Per stream: interned seal and seq keys.
     stream_keys: Vec<(Option<u32>, Option<u32>)>,
     /// Per node: its position in its cycle's sweep order.
@@ -81,8 +130,8 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub(crate) fn new(dataflow: &'a Dataflow) -> Context<'a> {
-        let graph = PortGraph::build(dataflow);
+    pub(crate) fn new(dataflow: &'a Dataflow, resolved: &Resolved<'_>) -> Context<'a> {
+        let graph = PortGraph::build(dataflow, resolved);
         let mut attrs = Attrs::new(&dataflow.fds);
         let mut rep: Vec<bool> = dataflow.components.iter().map(|c| c.rep).collect();
         for e in graph.graph.edge_references() {
@@ -171,7 +220,7 @@ impl<'a> Context<'a> {
         let n = self.graph.graph.node_count();
         let mut pass = Pass {
             states: vec![State::ASYNC; n],
-            derivations: vec![None; n],
+            derivations: Derivations::new(n),
             cycles: Vec::new(),
         };
         for scc in 0..self.graph.sccs.len() {
@@ -182,7 +231,9 @@ impl<'a> Context<'a> {
                 let node = self.graph.sccs[scc][0];
                 let (state, derivation) = self.evaluate(node, None, &pass.states, repair);
                 pass.states[node.index()] = state;
-                pass.derivations[node.index()] = derivation;
+                if let Some(d) = derivation {
+                    pass.derivations.set(node, d);
+                }
             }
         }
         pass
@@ -232,10 +283,10 @@ impl<'a> Context<'a> {
             // a loop feeds a label back to itself, later evaluations show it
             // preserved, not why it arose.
             if let Some(mut d) = derivation
-                && (state != old || pass.derivations[node.index()].is_none())
+                && (state != old || pass.derivations.get(node).is_none())
             {
                 d.outcome.state = state;
-                pass.derivations[node.index()] = Some(d);
+                pass.derivations.set(node, d);
             }
             if state == old {
                 continue;
@@ -329,8 +380,8 @@ impl<'a> Context<'a> {
         inherited: Option<u8>,
     ) -> NodeDerivation {
         let component = &self.dataflow.components[c];
-        let ends = &self.graph.path_ports[c];
-        let mut sources: Vec<Source> = (0..ends.len())
+        let ends = self.graph.path_ports(c);
+        let mut sources: Few<Source> = (0..ends.len())
             .filter(|&p| ends[p].1 == node)
             .map(|p| Source {
                 c,
@@ -357,7 +408,7 @@ impl<'a> Context<'a> {
                     }),
             );
         }
-        let paths: Vec<PathIn> = sources
+        let paths: Few<PathIn> = sources
             .iter()
             .enumerate()
             .map(|(i, s)| PathIn {

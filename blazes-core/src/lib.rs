@@ -33,6 +33,7 @@ pub mod lint;
 pub mod model;
 mod plan;
 mod portgraph;
+mod resolve;
 pub mod result;
 mod rules;
 mod trace;

@@ -40,8 +40,8 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
             }
         }
     };
-    for (out, d) in deployed.derivations.iter().enumerate() {
-        let Some(d) = d else { continue };
+    for (out, d) in deployed.derivations.iter() {
+        let out = out.index();
         let output = || trace.node_name(d);
         for &(path, key, independent) in &d.outcome.seals {
             let port = d.sources[path].input_port();
@@ -65,8 +65,9 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
             );
         }
     }
-    for (out, d) in planned.derivations.iter().enumerate() {
-        let Some((d, order)) = d.as_ref().and_then(|d| d.outcome.ordered.map(|o| (d, o))) else {
+    for (out, d) in planned.derivations.iter() {
+        let out = out.index();
+        let Some(order) = d.outcome.ordered else {
             continue;
         };
         let output = || trace.node_name(d);

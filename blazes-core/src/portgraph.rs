@@ -7,7 +7,8 @@ use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::label::PathKind;
-use crate::model::{Dataflow, Endpoint};
+use crate::model::Dataflow;
+use crate::resolve::{End, Resolved};
 
 /// A node of the port graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,95 +41,113 @@ pub(crate) enum Edge {
 pub(crate) struct PortGraph {
     pub(crate) graph: DiGraph<Port, Edge>,
     /// Display name of each node: `Comp.iface`, or the external's name.
-    pub(crate) names: Vec<String>,
+    pub(crate) names: Names,
     /// Strongly connected components, in topological order; the ports of
     /// each in an order that follows edges where it can (reverse postorder
     /// of a walk inside it), so a fixpoint sweep propagates in one pass.
     pub(crate) sccs: Vec<Vec<NodeIndex>>,
     /// For each node, the index of its SCC in `sccs`.
     pub(crate) scc_of: Vec<usize>,
-    /// Per component and path: its input and output ports.
-    pub(crate) path_ports: Vec<Vec<(NodeIndex, NodeIndex)>>,
+    /// Per component and path (flat, in order): its input and output ports.
+    path_ports: Vec<(NodeIndex, NodeIndex)>,
+    /// Where each component's paths start in `path_ports`.
+    path_starts: Vec<usize>,
+    /// Where each component's ports (inputs, then outputs) start among the
+    /// nodes, and one entry more for the end of the last.
+    port_starts: Vec<usize>,
+}
+
+/// The display names of the nodes, in one string: a port graph of 10^5
+/// components has half a million of them.
+#[derive(Default)]
+pub(crate) struct Names {
+    text: String,
+    /// Where each name ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Names {
+    /// Adds the next node's name, the concatenation of `parts`.
+    fn push(&mut self, parts: &[&str]) {
+        for part in parts {
+            self.text.push_str(part);
+        }
+        self.ends.push(self.text.len());
+    }
+
+    /// The name of node `i`.
+    pub(crate) fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
 }
 
 impl PortGraph {
-    /// Builds the port graph. The dataflow must have passed validation.
-    pub(crate) fn build(dataflow: &Dataflow) -> PortGraph {
-        let paths: usize = dataflow.components.iter().map(|c| c.paths.len()).sum();
-        let mut graph = DiGraph::with_capacity(
-            2 * paths + dataflow.streams.len(),
-            paths + dataflow.streams.len(),
-        );
-        let mut names = Vec::with_capacity(graph.capacity().0);
-        let by_name: HashMap<&str, usize> = dataflow
-            .components
-            .iter()
-            .enumerate()
-            .map(|(ci, c)| (c.name.as_str(), ci))
-            .collect();
-        let mut inputs = Interfaces::default();
-        let mut outputs = Interfaces::default();
-        let mut sources: HashMap<&str, NodeIndex> = HashMap::default();
-        let mut sinks: HashMap<&str, NodeIndex> = HashMap::default();
-        let mut path_ports = Vec::with_capacity(dataflow.components.len());
+    /// Builds the port graph from a dataflow's resolved names (it passed
+    /// validation).
+    pub(crate) fn build(dataflow: &Dataflow, resolved: &Resolved<'_>) -> PortGraph {
+        let paths = resolved.path_ends.len();
+        let ports = resolved.inputs.len() + resolved.outputs.len();
+        let mut graph = DiGraph::with_capacity(ports, 2 * paths + dataflow.streams.len());
+        let mut names = Names::default();
+        names.ends.reserve(ports);
+        let mut in_node = Vec::with_capacity(resolved.inputs.len());
+        let mut out_node = Vec::with_capacity(resolved.outputs.len());
+        let mut path_ports = Vec::with_capacity(paths);
+        let mut readers: Vec<usize> = Vec::new();
+        let mut port_starts = Vec::with_capacity(dataflow.components.len() + 1);
 
         for (ci, c) in dataflow.components.iter().enumerate() {
-            for (ifaces, port, table) in [
-                (c.inputs(), Port::In(ci), &mut inputs),
-                (c.outputs(), Port::Out(ci), &mut outputs),
-            ] {
-                let ports = ifaces
-                    .into_iter()
-                    .map(|iface| {
-                        names.push(port_name(&c.name, iface));
-                        (iface, graph.add_node(port))
-                    })
-                    .collect();
-                table.push_component(ports);
+            port_starts.push(graph.node_count());
+            for iface in resolved.inputs.of(ci) {
+                names.push(&[&c.name, ".", iface]);
+                in_node.push(graph.add_node(Port::In(ci)));
             }
-            let mut ends = Vec::with_capacity(c.paths.len());
-            for (pi, p) in c.paths.iter().enumerate() {
-                let from = inputs.find(ci, &p.from);
-                let to = outputs.find(ci, &p.to);
-                graph.add_edge(from, to, Edge::Path(ci, pi));
-                ends.push((from, to));
+            for iface in resolved.outputs.of(ci) {
+                names.push(&[&c.name, ".", iface]);
+                out_node.push(graph.add_node(Port::Out(ci)));
             }
-            let mut readers: Vec<&str> = c
-                .paths
-                .iter()
-                .filter(|p| p.annotation.kind == PathKind::OR)
-                .map(|p| p.to.as_str())
-                .collect();
+            let input = |i: usize| in_node[resolved.inputs.global(ci, i)];
+            let output = |o: usize| out_node[resolved.outputs.global(ci, o)];
+            let ends = resolved.paths_of(ci);
+            for (pi, &(from, to)) in ends.iter().enumerate() {
+                graph.add_edge(input(from), output(to), Edge::Path(ci, pi));
+                path_ports.push((input(from), output(to)));
+            }
+            readers.clear();
+            readers.extend(
+                c.paths
+                    .iter()
+                    .zip(ends)
+                    .filter(|(p, _)| p.annotation.kind == PathKind::OR)
+                    .map(|(_, &(_, to))| to),
+            );
             readers.sort_unstable();
             readers.dedup();
             for (pi, p) in c.paths.iter().enumerate() {
                 if !p.annotation.kind.writes_state() {
                     continue;
                 }
-                for reader in &readers {
-                    graph.add_edge(ends[pi].0, outputs.find(ci, reader), Edge::State(ci, pi));
+                for &reader in &readers {
+                    graph.add_edge(input(ends[pi].0), output(reader), Edge::State(ci, pi));
                 }
             }
-            path_ports.push(ends);
         }
-        for (si, s) in dataflow.streams.iter().enumerate() {
-            let from = match &s.from {
-                Endpoint::Port {
-                    component,
-                    interface,
-                } => outputs.find(by_name[component.as_str()], interface),
-                Endpoint::External(name) => *sources.entry(name.as_str()).or_insert_with(|| {
-                    names.push(name.clone());
+        port_starts.push(graph.node_count());
+        let mut sources: HashMap<&str, NodeIndex> = HashMap::default();
+        let mut sinks: HashMap<&str, NodeIndex> = HashMap::default();
+        for (si, &(from, to)) in resolved.streams.iter().enumerate() {
+            let from = match from {
+                End::Port(g) => out_node[g],
+                End::External(name) => *sources.entry(name).or_insert_with(|| {
+                    names.push(&[name]);
                     graph.add_node(Port::Source)
                 }),
             };
-            let to = match &s.to {
-                Endpoint::Port {
-                    component,
-                    interface,
-                } => inputs.find(by_name[component.as_str()], interface),
-                Endpoint::External(name) => *sinks.entry(name.as_str()).or_insert_with(|| {
-                    names.push(name.clone());
+            let to = match to {
+                End::Port(g) => in_node[g],
+                End::External(name) => *sinks.entry(name).or_insert_with(|| {
+                    names.push(&[name]);
                     graph.add_node(Port::Sink)
                 }),
             };
@@ -156,7 +175,24 @@ impl PortGraph {
             sccs,
             scc_of,
             path_ports,
+            path_starts: resolved.path_starts.clone(),
+            port_starts,
         }
+    }
+
+    /// Component `c`'s ports, inputs then outputs.
+    pub(crate) fn ports_of(&self, c: usize) -> impl Iterator<Item = NodeIndex> {
+        (self.port_starts[c]..self.port_starts[c + 1]).map(NodeIndex::new)
+    }
+
+    /// Component `c`'s paths' (input, output) ports, in declaration order.
+    pub(crate) fn path_ports(&self, c: usize) -> &[(NodeIndex, NodeIndex)] {
+        let end = self
+            .path_starts
+            .get(c + 1)
+            .copied()
+            .unwrap_or(self.path_ports.len());
+        &self.path_ports[self.path_starts[c]..end]
     }
 
     /// The SCC has a cycle. In a port graph every cycle has at least two
@@ -201,45 +237,4 @@ fn reverse_postorder(
     }
     post.reverse();
     post
-}
-
-/// `Comp.iface`.
-fn port_name(component: &str, iface: &str) -> String {
-    let mut name = String::with_capacity(component.len() + 1 + iface.len());
-    name.push_str(component);
-    name.push('.');
-    name.push_str(iface);
-    name
-}
-
-/// The input (or output) ports of every component, by interface name: one
-/// flat list, sorted by name within each component's range.
-#[derive(Default)]
-struct Interfaces<'a> {
-    ports: Vec<(&'a str, NodeIndex)>,
-    /// Per component: where its range starts in `ports`.
-    starts: Vec<usize>,
-}
-
-impl<'a> Interfaces<'a> {
-    fn push_component(&mut self, mut ports: Vec<(&'a str, NodeIndex)>) {
-        ports.sort_unstable_by_key(|&(name, _)| name);
-        self.starts.push(self.ports.len());
-        self.ports.extend(ports);
-    }
-
-    /// The port of `component` named `iface`; it exists after validation.
-    fn find(&self, component: usize, iface: &str) -> NodeIndex {
-        let start = self.starts[component];
-        let end = self
-            .starts
-            .get(component + 1)
-            .copied()
-            .unwrap_or(self.ports.len());
-        let range = &self.ports[start..end];
-        match range.binary_search_by(|&(name, _)| name.cmp(iface)) {
-            Ok(i) => range[i].1,
-            Err(_) => unreachable!("validation checks every interface"),
-        }
-    }
 }

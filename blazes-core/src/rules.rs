@@ -2,9 +2,19 @@
 //! reconciliation (Fig. 10), merge, and the ordering repair. This is the only
 //! place they are written down.
 
+use smallvec::SmallVec;
+
 use crate::attrs_closure::{Attrs, SetId};
 use crate::label::PathKind;
 use crate::result::Rule;
+
+/// A short list kept inline: a node has a handful of paths, gates and
+/// steps, and the analysis builds one such list per output and pass, so
+/// heap allocations would dominate its time on large dataflows.
+pub(crate) type Few<T> = SmallVec<[T; 4]>;
+
+/// The interned gates of one path (most paths have one gate set or none).
+pub(crate) type Gates = SmallVec<[SetId; 2]>;
 
 /// A stream label with interned seal key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +130,7 @@ pub(crate) fn merge(parts: impl IntoIterator<Item = State>) -> State {
 pub(crate) struct PathIn {
     pub(crate) input: State,
     pub(crate) kind: PathKind,
-    pub(crate) gates: Vec<SetId>,
+    pub(crate) gates: Gates,
     /// A write path into another output: it protects (or fails to protect)
     /// this node's reads, but adds no label of its own here.
     pub(crate) observed: bool,
@@ -138,7 +148,7 @@ pub(crate) enum Fired {
 pub(crate) enum Step {
     Taint { added: Option<Lab> },
     Unprotected { path: usize, added: Option<Lab> },
-    Protected { path: usize, seals: Vec<SetId> },
+    Protected { path: usize, seals: Few<SetId> },
 }
 
 /// Ordering applied at a node.
@@ -152,19 +162,19 @@ pub(crate) enum Order {
 #[derive(Clone, Debug)]
 pub(crate) struct Outcome {
     /// Per path: the rule that fired, if any.
-    pub(crate) fired: Vec<Option<(Rule, Fired)>>,
+    pub(crate) fired: Few<Option<(Rule, Fired)>>,
     /// Per path: what it preserves (rule `(p)`).
-    pub(crate) preserved: Vec<State>,
-    pub(crate) steps: Vec<Step>,
+    pub(crate) preserved: Few<State>,
+    pub(crate) steps: Few<Step>,
     pub(crate) ordered: Option<Order>,
     pub(crate) state: State,
     /// Reconciliation (before any ordering) raised the label above every
     /// preserved part.
     pub(crate) introduced: bool,
     /// Paths whose inputs must be ordered to remove what was introduced.
-    pub(crate) offending: Vec<usize>,
+    pub(crate) offending: Few<usize>,
     /// Seal buffers the node relies on: (path, key, independent).
-    pub(crate) seals: Vec<(usize, SetId, bool)>,
+    pub(crate) seals: Few<(usize, SetId, bool)>,
 }
 
 /// Inference for one path (paper Fig. 9, completed as in spec §4.4).
@@ -206,33 +216,33 @@ pub(crate) fn derive(
     repair: bool,
     inherited: Option<u8>,
 ) -> Outcome {
-    let mut fired = Vec::with_capacity(paths.len());
-    let mut preserved = Vec::with_capacity(paths.len());
+    let mut fired = Few::with_capacity(paths.len());
+    let mut preserved = Few::with_capacity(paths.len());
     for p in paths {
         let (f, s) = infer(p, attrs);
         fired.push(f);
         preserved.push(s);
     }
-    let writes: Vec<usize> = (0..paths.len())
+    let writes: Few<usize> = (0..paths.len())
         .filter(|&i| paths[i].kind.writes_state())
         .collect();
 
     // Reconciliation (paper Fig. 10).
-    let mut steps = Vec::new();
-    let mut offending = Vec::new();
-    let mut seals = Vec::new();
-    let tainting: Vec<usize> = (0..paths.len())
+    let mut steps = Few::new();
+    let mut offending = Few::new();
+    let mut seals = Few::new();
+    let tainting: Few<usize> = (0..paths.len())
         .filter(|&i| matches!(fired[i], Some((_, Fired::Taint))))
         .collect();
     if !tainting.is_empty() {
         steps.push(Step::Taint {
             added: Some(if rep { Lab::Diverge } else { Lab::Run }),
         });
-        offending.extend(&tainting);
+        offending.extend(tainting.iter().copied());
     }
     for (i, p) in paths.iter().enumerate() {
         if matches!(fired[i], Some((_, Fired::NdRead))) {
-            let mut write_seals = Vec::new();
+            let mut write_seals: Few<(usize, SetId, bool)> = Few::new();
             let protected = writes.iter().all(|&w| match paths[w].input.label {
                 Lab::Seal(k) if attrs.compatible_all(&p.gates, k) => {
                     write_seals.push((w, k, paths[w].input.independent));
@@ -243,7 +253,7 @@ pub(crate) fn derive(
             if protected {
                 // The read waits under every key its writes are sealed on
                 // (spec §5), each key once, whatever the order of the paths.
-                let mut keys: Vec<SetId> = write_seals.iter().map(|s| s.1).collect();
+                let mut keys: Few<SetId> = write_seals.iter().map(|s| s.1).collect();
                 attrs.sort_sets(&mut keys);
                 keys.dedup();
                 for &k in &keys {
@@ -261,7 +271,7 @@ pub(crate) fn derive(
                     added: Some(if rep { Lab::Inst } else { Lab::Run }),
                 });
                 offending.push(i);
-                offending.extend(&writes);
+                offending.extend(writes.iter().copied());
             }
         }
     }

@@ -77,7 +77,7 @@ impl Trace {
     }
 
     pub(crate) fn name(&self, n: NodeIndex) -> &str {
-        &self.graph.names[n.index()]
+        self.graph.names.get(n.index())
     }
 
     pub(crate) fn label(&self, lab: Lab) -> Label {
@@ -235,9 +235,7 @@ impl Trace {
     /// The derivation of an output (`Comp.iface`) in one pass.
     pub(crate) fn find(&self, pass: &Pass, node: &str) -> Option<Derivation> {
         let port = self.output_port(node)?;
-        pass.derivations[port.index()]
-            .as_ref()
-            .map(|d| self.derivation(d))
+        pass.derivations.get(port).map(|d| self.derivation(d))
     }
 
     /// Every derivation of a pass, each output once, in topological order
@@ -247,7 +245,7 @@ impl Trace {
             .sccs
             .iter()
             .flatten()
-            .filter_map(|n| pass.derivations[n.index()].as_ref())
+            .filter_map(|&n| pass.derivations.get(n))
             .map(|d| self.derivation(d))
             .collect()
     }

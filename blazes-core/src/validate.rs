@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::label::PathKind;
 use crate::model::{Dataflow, Endpoint};
+use crate::resolve::{End as ResolvedEnd, Resolved};
 
 /// Where in a [`Dataflow`] an error lies, by index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -180,29 +181,33 @@ fn check_name(name: &str, site: Site, errors: &mut Vec<ValidationError>) {
 
 /// Checks a dataflow; returns every error found, in declaration order.
 pub fn validate(dataflow: &Dataflow) -> Result<(), Vec<ValidationError>> {
+    resolve_valid(dataflow).map(|_| ())
+}
+
+/// Checks a dataflow and, when it is valid, gives its names resolved to
+/// indices, for the port graph.
+pub(crate) fn resolve_valid(dataflow: &Dataflow) -> Result<Resolved<'_>, Vec<ValidationError>> {
     let mut errors = Vec::new();
-    let mut by_name: HashMap<&str, usize> = HashMap::default();
-    // Per component: its (inputs, outputs), computed once for all streams.
-    let interfaces: Vec<(Vec<&str>, Vec<&str>)> = dataflow
-        .components
-        .iter()
-        .map(|c| (c.inputs(), c.outputs()))
-        .collect();
+    let mut resolved = Resolved::new(dataflow);
+    let mut stream_ends = Vec::with_capacity(dataflow.streams.len());
     for (ci, c) in dataflow.components.iter().enumerate() {
         check_name(&c.name, Site::Component(ci), &mut errors);
-        if by_name.insert(c.name.as_str(), ci).is_some() {
+        if resolved.by_name.get(c.name.as_str()) != Some(&ci) {
             errors.push(ValidationError {
                 site: Site::Component(ci),
                 kind: ErrorKind::DuplicateComponent(c.name.clone()),
             });
         }
-        check_paths(ci, dataflow, &mut errors);
+        check_paths(ci, dataflow, &resolved, &mut errors);
     }
-    let mut seen_streams: HashMap<(&Endpoint, &Endpoint), usize> = HashMap::default();
+    let mut seen_streams: HashMap<(ResolvedEnd<'_>, ResolvedEnd<'_>), usize> = HashMap::default();
+    seen_streams.reserve(dataflow.streams.len());
+    // Streams with an end that names nothing, compared by their text.
+    let mut seen_unresolved: HashMap<(&Endpoint, &Endpoint), usize> = HashMap::default();
     for (si, s) in dataflow.streams.iter().enumerate() {
         let site = Site::Stream(si);
-        check_endpoint(&interfaces, &by_name, &s.from, End::From, site, &mut errors);
-        check_endpoint(&interfaces, &by_name, &s.to, End::To, site, &mut errors);
+        let from = check_endpoint(&resolved, &s.from, End::From, site, &mut errors);
+        let to = check_endpoint(&resolved, &s.to, End::To, site, &mut errors);
         if matches!(
             (&s.from, &s.to),
             (Endpoint::External(_), Endpoint::External(_))
@@ -236,7 +241,14 @@ pub fn validate(dataflow: &Dataflow) -> Result<(), Vec<ValidationError>> {
                 check_name(attr, site, &mut errors);
             }
         }
-        if seen_streams.insert((&s.from, &s.to), si).is_some() {
+        let repeated = match (from, to) {
+            (Some(from), Some(to)) => {
+                stream_ends.push((from, to));
+                seen_streams.insert((from, to), si).is_some()
+            }
+            _ => seen_unresolved.insert((&s.from, &s.to), si).is_some(),
+        };
+        if repeated {
             errors.push(ValidationError {
                 site,
                 kind: ErrorKind::DuplicateStream(s.name()),
@@ -256,15 +268,25 @@ pub fn validate(dataflow: &Dataflow) -> Result<(), Vec<ValidationError>> {
         }
     }
     if errors.is_empty() {
-        Ok(())
+        resolved.streams = stream_ends;
+        Ok(resolved)
     } else {
         Err(errors)
     }
 }
 
-fn check_paths(ci: usize, dataflow: &Dataflow, errors: &mut Vec<ValidationError>) {
+/// The paths of component `ci`: names, gates, and no path declared twice.
+fn check_paths(
+    ci: usize,
+    dataflow: &Dataflow,
+    resolved: &Resolved<'_>,
+    errors: &mut Vec<ValidationError>,
+) {
     let c = &dataflow.components[ci];
-    let mut seen: HashMap<(&str, &str), usize> = HashMap::default();
+    let ends = resolved.paths_of(ci);
+    // Components have a handful of paths: a scan of the earlier ones beats
+    // a map, unless there are many.
+    let mut seen: Option<HashMap<(usize, usize), usize>> = (ends.len() > 16).then(HashMap::default);
     for (pi, p) in c.paths.iter().enumerate() {
         let site = Site::Path(ci, pi);
         check_name(&p.from, site, errors);
@@ -281,7 +303,14 @@ fn check_paths(ci: usize, dataflow: &Dataflow, errors: &mut Vec<ValidationError>
                 check_name(attr, site, errors);
             }
         }
-        if let Some(&first) = seen.get(&(p.from.as_str(), p.to.as_str())) {
+        let first = match &mut seen {
+            Some(seen) => seen.get(&ends[pi]).copied().or_else(|| {
+                seen.insert(ends[pi], pi);
+                None
+            }),
+            None => ends[..pi].iter().position(|e| *e == ends[pi]),
+        };
+        if let Some(first) = first {
             let earlier = &c.paths[first].annotation;
             let kind = if *earlier == p.annotation {
                 ErrorKind::DuplicatePath {
@@ -297,48 +326,49 @@ fn check_paths(ci: usize, dataflow: &Dataflow, errors: &mut Vec<ValidationError>
                 }
             };
             errors.push(ValidationError { site, kind });
-        } else {
-            seen.insert((p.from.as_str(), p.to.as_str()), pi);
         }
     }
 }
 
-fn check_endpoint(
-    interfaces: &[(Vec<&str>, Vec<&str>)],
-    by_name: &HashMap<&str, usize>,
-    endpoint: &Endpoint,
+/// One end of a stream: checked, and resolved when it names something.
+fn check_endpoint<'a>(
+    resolved: &Resolved<'a>,
+    endpoint: &'a Endpoint,
     end: End,
     site: Site,
     errors: &mut Vec<ValidationError>,
-) {
+) -> Option<ResolvedEnd<'a>> {
     match endpoint {
         Endpoint::External(name) => check_name(name, site, errors),
         Endpoint::Port {
             component,
             interface,
         } => {
-            let Some(&ci) = by_name.get(component.as_str()) else {
+            let Some(&ci) = resolved.by_name.get(component.as_str()) else {
                 errors.push(ValidationError {
                     site,
                     kind: ErrorKind::UnknownComponent(end, component.clone()),
                 });
-                return;
+                return None;
             };
             let known = match end {
-                End::From => &interfaces[ci].1,
-                End::To => &interfaces[ci].0,
+                End::From => &resolved.outputs,
+                End::To => &resolved.inputs,
             };
-            if !known.contains(&interface.as_str()) {
+            let Some(i) = known.find(ci, interface) else {
                 errors.push(ValidationError {
                     site,
                     kind: ErrorKind::UnknownInterface {
                         end,
                         component: component.clone(),
                         interface: interface.clone(),
-                        known: known.iter().map(|s| s.to_string()).collect(),
+                        known: known.of(ci).iter().map(|s| s.to_string()).collect(),
                     },
                 });
-            }
+                return None;
+            };
+            return Some(ResolvedEnd::Port(known.global(ci, i)));
         }
     }
+    resolved.end(endpoint, end == End::From)
 }
