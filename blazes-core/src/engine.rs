@@ -162,8 +162,8 @@ impl<'a> Context<'a> {
             })
             .collect();
         let mut position = vec![0; graph.graph.node_count()];
-        for scc in &graph.sccs {
-            for (i, n) in scc.iter().enumerate() {
+        for scc in 0..graph.sccs.len() {
+            for (i, n) in graph.sccs.get(scc).iter().enumerate() {
                 position[n.index()] = i;
             }
         }
@@ -228,7 +228,7 @@ impl<'a> Context<'a> {
                 let solve = self.solve_cycle(scc, &mut pass, repair);
                 pass.cycles.push(solve);
             } else {
-                let node = self.graph.sccs[scc][0];
+                let node = self.graph.sccs.get(scc)[0];
                 let (state, derivation) = self.evaluate(node, None, &pass.states, repair);
                 pass.states[node.index()] = state;
                 if let Some(d) = derivation {
@@ -243,7 +243,7 @@ impl<'a> Context<'a> {
     /// in sweeps, in reverse postorder, until no label changes. Labels only
     /// rise, so this ends; no port inside a cycle is `Seal` or carries `seq`.
     fn solve_cycle(&mut self, scc: usize, pass: &mut Pass, repair: bool) -> CycleStats {
-        let members = std::mem::take(&mut self.graph.sccs[scc]);
+        let members = self.graph.sccs.get(scc).to_vec();
         for &m in &members {
             pass.states[m.index()] = State::ASYNC;
         }
@@ -307,7 +307,6 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        self.graph.sccs[scc] = members;
         solve
     }
 

@@ -3,7 +3,6 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::label::PathKind;
@@ -45,7 +44,7 @@ pub(crate) struct PortGraph {
     /// Strongly connected components, in topological order; the ports of
     /// each in an order that follows edges where it can (reverse postorder
     /// of a walk inside it), so a fixpoint sweep propagates in one pass.
-    pub(crate) sccs: Vec<Vec<NodeIndex>>,
+    pub(crate) sccs: Sccs,
     /// For each node, the index of its SCC in `sccs`.
     pub(crate) scc_of: Vec<usize>,
     /// Per component and path (flat, in order): its input and output ports.
@@ -154,19 +153,17 @@ impl PortGraph {
             graph.add_edge(from, to, Edge::Stream(si));
         }
 
-        let mut sccs = kosaraju_scc(&graph);
-        // kosaraju_scc yields reverse topological order, without recursion
-        // (a ring of 10^5 ports would overflow a recursive walk).
-        sccs.reverse();
+        let mut sccs = Sccs::of(&graph);
         let mut scc_of = vec![0; graph.node_count()];
-        for (i, scc) in sccs.iter().enumerate() {
-            for n in scc {
+        for i in 0..sccs.len() {
+            for n in sccs.get(i) {
                 scc_of[n.index()] = i;
             }
         }
-        for (i, scc) in sccs.iter_mut().enumerate() {
-            if scc.len() > 1 {
-                *scc = reverse_postorder(&graph, scc, &scc_of, i);
+        for i in 0..sccs.len() {
+            if sccs.get(i).len() > 1 {
+                let order = reverse_postorder(&graph, sccs.get(i), &scc_of, i);
+                sccs.get_mut(i).copy_from_slice(&order);
             }
         }
         PortGraph {
@@ -198,7 +195,104 @@ impl PortGraph {
     /// The SCC has a cycle. In a port graph every cycle has at least two
     /// nodes: streams go out→in and paths in→out, so no node loops to itself.
     pub(crate) fn is_cycle(&self, scc: usize) -> bool {
-        self.sccs[scc].len() > 1
+        self.sccs.get(scc).len() > 1
+    }
+}
+
+/// The strongly connected components of a graph, in topological order,
+/// stored flat: most are single ports, and a large dataflow has hundreds of
+/// thousands of them.
+pub(crate) struct Sccs {
+    members: Vec<NodeIndex>,
+    /// Where each component starts in `members`, and one entry more.
+    starts: Vec<usize>,
+}
+
+impl Sccs {
+    /// Tarjan's algorithm with an explicit stack (a ring of 10^5 ports
+    /// would overflow a recursive walk). Tarjan yields components sinks
+    /// first; they are stored reversed, in topological order.
+    fn of(graph: &DiGraph<Port, Edge>) -> Sccs {
+        const UNSEEN: u32 = u32::MAX;
+        let n = graph.node_count();
+        let mut index = vec![UNSEEN; n];
+        let mut low = vec![0u32; n];
+        let mut on_stack = vec![false; n];
+        let mut stack: Vec<NodeIndex> = Vec::new();
+        let mut walk = Vec::new();
+        let mut next = 0u32;
+        // Components as found (sinks first), flat, with their ends.
+        let mut found: Vec<NodeIndex> = Vec::with_capacity(n);
+        let mut ends: Vec<usize> = Vec::new();
+        for root in graph.node_indices() {
+            if index[root.index()] != UNSEEN {
+                continue;
+            }
+            index[root.index()] = next;
+            low[root.index()] = next;
+            next += 1;
+            stack.push(root);
+            on_stack[root.index()] = true;
+            walk.push((root, graph.neighbors(root).detach()));
+            while let Some((v, neighbors)) = walk.last_mut() {
+                let v = *v;
+                if let Some(w) = neighbors.next_node(graph) {
+                    if index[w.index()] == UNSEEN {
+                        index[w.index()] = next;
+                        low[w.index()] = next;
+                        next += 1;
+                        stack.push(w);
+                        on_stack[w.index()] = true;
+                        walk.push((w, graph.neighbors(w).detach()));
+                    } else if on_stack[w.index()] {
+                        low[v.index()] = low[v.index()].min(index[w.index()]);
+                    }
+                    continue;
+                }
+                walk.pop();
+                if let Some(&(parent, _)) = walk.last() {
+                    low[parent.index()] = low[parent.index()].min(low[v.index()]);
+                }
+                if low[v.index()] == index[v.index()] {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w.index()] = false;
+                        found.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    ends.push(found.len());
+                }
+            }
+        }
+        let mut members = Vec::with_capacity(n);
+        let mut starts = Vec::with_capacity(ends.len() + 1);
+        for k in (0..ends.len()).rev() {
+            let start = if k == 0 { 0 } else { ends[k - 1] };
+            starts.push(members.len());
+            members.extend_from_slice(&found[start..ends[k]]);
+        }
+        starts.push(members.len());
+        Sccs { members, starts }
+    }
+
+    /// How many components.
+    pub(crate) fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// The ports of component `i`.
+    pub(crate) fn get(&self, i: usize) -> &[NodeIndex] {
+        &self.members[self.starts[i]..self.starts[i + 1]]
+    }
+
+    fn get_mut(&mut self, i: usize) -> &mut [NodeIndex] {
+        &mut self.members[self.starts[i]..self.starts[i + 1]]
+    }
+
+    /// Every port, component after component.
+    pub(crate) fn ports(&self) -> &[NodeIndex] {
+        &self.members
     }
 }
 
@@ -237,4 +331,41 @@ fn reverse_postorder(
     }
     post.reverse();
     post
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// a → b ⇄ c → d, and e alone: components in topological order.
+    #[test]
+    fn components_come_in_topological_order() {
+        let mut g = DiGraph::new();
+        let [a, b, c, d, e] = [0; 5].map(|_| g.add_node(Port::Source));
+        for (x, y) in [(a, b), (b, c), (c, b), (c, d)] {
+            g.add_edge(x, y, Edge::Stream(0));
+        }
+        let sccs = Sccs::of(&g);
+        assert_eq!(sccs.len(), 4);
+        let at = |n: NodeIndex| (0..sccs.len()).find(|&i| sccs.get(i).contains(&n));
+        let (pa, pb, pc, pd) = (at(a), at(b), at(c), at(d));
+        assert_eq!(pb, pc);
+        assert!(pa < pb && pc < pd);
+        assert!(at(e).is_some());
+        assert_eq!(sccs.ports().len(), 5);
+    }
+
+    /// A ring far deeper than any call stack is one component.
+    #[test]
+    fn a_ring_of_a_million_ports_is_one_component() {
+        let mut g = DiGraph::new();
+        let nodes: Vec<NodeIndex> = (0..1_000_000).map(|_| g.add_node(Port::Source)).collect();
+        for w in nodes.windows(2) {
+            g.add_edge(w[0], w[1], Edge::Stream(0));
+        }
+        g.add_edge(nodes[nodes.len() - 1], nodes[0], Edge::Stream(0));
+        let sccs = Sccs::of(&g);
+        assert_eq!(sccs.len(), 1);
+        assert_eq!(sccs.get(0).len(), 1_000_000);
+    }
 }

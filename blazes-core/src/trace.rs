@@ -243,8 +243,8 @@ impl Trace {
     pub(crate) fn all(&self, pass: &Pass) -> Vec<Derivation> {
         self.graph
             .sccs
+            .ports()
             .iter()
-            .flatten()
             .filter_map(|&n| pass.derivations.get(n))
             .map(|d| self.derivation(d))
             .collect()
