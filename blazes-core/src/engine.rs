@@ -78,10 +78,10 @@ pub(crate) struct Derivations {
 impl Derivations {
     const NONE: u32 = u32::MAX;
 
-    fn new(nodes: usize) -> Derivations {
+    fn new(nodes: usize, outputs: usize) -> Derivations {
         Derivations {
             slot: vec![Self::NONE; nodes],
-            stored: Vec::new(),
+            stored: Vec::with_capacity(outputs),
         }
     }
 
@@ -220,7 +220,7 @@ impl<'a> Context<'a> {
         let n = self.graph.graph.node_count();
         let mut pass = Pass {
             states: vec![State::ASYNC; n],
-            derivations: Derivations::new(n),
+            derivations: Derivations::new(n, self.graph.outputs()),
             cycles: Vec::new(),
         };
         for scc in 0..self.graph.sccs.len() {
