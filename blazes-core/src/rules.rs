@@ -11,7 +11,7 @@ use crate::result::Rule;
 /// A short list kept inline: a node has a handful of paths, gates and
 /// steps, and the analysis builds one such list per output and pass, so
 /// heap allocations would dominate its time on large dataflows.
-pub(crate) type Few<T> = SmallVec<[T; 4]>;
+pub(crate) type Few<T> = SmallVec<[T; 2]>;
 
 /// The interned gates of one path (most paths have one gate set or none).
 pub(crate) type Gates = SmallVec<[SetId; 2]>;
