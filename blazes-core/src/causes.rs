@@ -127,6 +127,7 @@ impl Causes<'_> {
     fn cause(&self, d: &NodeDerivation, planned: Option<&NodeDerivation>, pass: &Pass) -> Cause {
         let mut why = Vec::new();
         let mut fixes = Vec::new();
+        let mut targets = Targets::default();
         let o = &d.outcome;
         let comps = &self.trace.components[d.c];
         let rep_note = if d.rep {
@@ -153,8 +154,9 @@ impl Causes<'_> {
                          arrival order (R2: Taint)",
                         via(i)
                     ));
+                    self.seal_targets(d.sources[i].input_port(), pass, &mut targets);
                     fixes.push(Fix::Seal {
-                        streams: self.seal_targets(d.sources[i].input_port(), pass),
+                        streams: targets.take_streams(),
                         gate: gate.clone(),
                     });
                 }
@@ -164,8 +166,9 @@ impl Causes<'_> {
                          with the gate (R4: Taint)",
                         via(i)
                     ));
+                    self.seal_targets(d.sources[i].input_port(), pass, &mut targets);
                     fixes.push(Fix::Seal {
-                        streams: self.seal_targets(d.sources[i].input_port(), pass),
+                        streams: targets.take_streams(),
                         gate: gate.clone(),
                     });
                 }
@@ -199,12 +202,11 @@ impl Causes<'_> {
                             via(i),
                             names.join(" and ")
                         ));
-                        let mut streams = Vec::new();
                         for &w in &writes {
-                            streams.extend(self.seal_targets(d.sources[w].input_port(), pass));
+                            self.seal_targets(d.sources[w].input_port(), pass, &mut targets);
                         }
                         fixes.push(Fix::Seal {
-                            streams,
+                            streams: targets.take_streams(),
                             gate: gate.clone(),
                         });
                     }
@@ -250,12 +252,16 @@ impl Causes<'_> {
                 yields: self.trace.label(p.outcome.state.label),
             });
             if kind == OrderKind::Dynamic {
-                let mut streams = Vec::new();
+                let blocked = targets.blocked.len();
                 for &i in &p.outcome.offending {
-                    streams.extend(self.seal_targets(p.sources[i].input_port(), pass));
+                    self.seal_targets(p.sources[i].input_port(), pass, &mut targets);
                 }
-                streams.sort();
-                streams.dedup();
+                let mut streams = targets.take_streams();
+                if targets.blocked.len() > blocked {
+                    // An input fed by a nondeterministic producer takes no
+                    // `seq`: a static order needs every offending input.
+                    streams.clear();
+                }
                 // No stream to stamp (the inputs are fed inside a cycle, where a
                 // `seq` counts for nothing): no static order to propose.
                 if !streams.is_empty() {
@@ -263,6 +269,22 @@ impl Causes<'_> {
                 }
             }
         }
+        // Inputs whose producers are nondeterministic take no seal or `seq`:
+        // those producers come first.
+        let me = self.trace.node_name(d);
+        targets.blocked.sort();
+        targets.blocked.dedup();
+        // They come first: the other fixes are alternatives after them.
+        let mut first = Vec::new();
+        for node in targets.blocked {
+            let upstream = Fix::Upstream { node };
+            if !matches!(&upstream, Fix::Upstream { node } if *node == me)
+                && !fixes.contains(&upstream)
+            {
+                first.push(upstream);
+            }
+        }
+        fixes.splice(0..0, first);
         let mut origins: Vec<Origin> = Vec::new();
         for &i in &o.offending {
             let source = d.sources[i];
@@ -299,9 +321,14 @@ impl Causes<'_> {
     /// Streams where a seal (or `seq`) would reach `port`: walking upstream
     /// through confluent paths (both carry through them) to the first stream
     /// whose producer is a source or is order-sensitive.
-    fn seal_targets(&self, port: NodeIndex, pass: &Pass) -> Vec<String> {
+    ///
+    /// A stream whose producer's contents are not deterministic (above
+    /// `Async`) is no target: a seal or `seq` on it counts for nothing
+    /// (spec §1); its producer is listed in `blocked` instead, to be fixed
+    /// first.
+    fn seal_targets(&self, port: NodeIndex, pass: &Pass, targets: &mut Targets) {
         let g = &self.trace.graph.graph;
-        let mut out = Vec::new();
+        let out = &mut targets.streams;
         let mut seen = HashSet::default();
         let mut stack = vec![port];
         while let Some(input) = stack.pop() {
@@ -326,6 +353,9 @@ impl Causes<'_> {
                 });
                 match upstream {
                     Some(d) => stack.extend(d.sources.iter().map(Source::input_port)),
+                    None if pass.states[producer.index()].label.severity() > 2 => {
+                        targets.blocked.push(self.trace.name(producer).to_string());
+                    }
                     None => out.push(format!(
                         "{}->{}",
                         self.trace.name(producer),
@@ -334,9 +364,6 @@ impl Causes<'_> {
                 }
             }
         }
-        out.sort();
-        out.dedup();
-        out
     }
 
     /// The nearest upstream producers of `port` whose label is at least `at`.
@@ -350,6 +377,26 @@ impl Causes<'_> {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+/// Where a seal or `seq` would go, gathered over several inputs.
+#[derive(Default)]
+struct Targets {
+    /// Streams to seal or stamp, as `from->to`.
+    streams: Vec<String>,
+    /// Producers whose contents are nondeterministic: their streams take no
+    /// seal or `seq` until they are fixed.
+    blocked: Vec<String>,
+}
+
+impl Targets {
+    /// The streams gathered since the last call, sorted, each once.
+    fn take_streams(&mut self) -> Vec<String> {
+        let mut streams = std::mem::take(&mut self.streams);
+        streams.sort();
+        streams.dedup();
+        streams
     }
 }
 

@@ -233,12 +233,24 @@ pub fn fix(fix: &Fix, analysis: &Analysis) -> String {
 /// in the dataflow: a seal names the gate's attributes, a `seq` names those
 /// of [`sequence_examples`], and either shows [`ATTRIBUTE_PLACEHOLDER`] when
 /// there are none.
+///
+/// A fix upstream is a prerequisite; the other fixes of a cause are
+/// alternatives: every one after the first begins with "or".
 pub fn fix_of(fix: &Fix, analysis: &Analysis, cause: &Cause) -> String {
     let sequence = match fix {
         Fix::Sequence { .. } => sequence_examples(analysis, cause),
         _ => Vec::new(),
     };
-    instruction(fix, analysis, &sequence)
+    let text = instruction(fix, analysis, &sequence);
+    let mut alternatives = cause
+        .fixes
+        .iter()
+        .filter(|f| !matches!(f, Fix::Upstream { .. }));
+    match fix {
+        Fix::Upstream { .. } => text,
+        _ if alternatives.next().is_none_or(|f| f == fix) => text,
+        _ => format!("or {text}"),
+    }
 }
 
 fn instruction(fix: &Fix, analysis: &Analysis, sequence: &[String]) -> String {
@@ -268,7 +280,7 @@ fn instruction(fix: &Fix, analysis: &Analysis, sequence: &[String]) -> String {
                 }
             };
             let mut text = format!(
-                "or accept ordering at {component} (`coordinate: auto`): {how}; the output is \
+                "accept ordering at {component} (`coordinate: auto`): {how}; the output is \
                  then {yields}"
             );
             if yields.severity() > analysis.requires.max_severity() {
@@ -280,7 +292,7 @@ fn instruction(fix: &Fix, analysis: &Analysis, sequence: &[String]) -> String {
             text
         }
         Fix::Sequence { streams } => format!(
-            "or stamp {} with a replay-stable sequence attribute (e.g. {}), so the order is \
+            "stamp {} with a replay-stable sequence attribute (e.g. {}), so the order is \
              static and deterministic",
             streams_text(streams),
             examples("seq", sequence)
@@ -342,6 +354,75 @@ mod tests {
             .stream(Stream::between("tweets", "Splitter.tweets"))
             .stream(Stream::between("Splitter.words", "Count.words"))
             .stream(Stream::between("Count.counts", "db"))
+    }
+
+    /// source -> W (OW[k]) -> L (replicated, OW[k]) -> sink: W's output is
+    /// Run, so a seal on `W.out->L.in` would count for nothing.
+    fn nondeterministic_producer() -> Dataflow {
+        Dataflow::new()
+            .component(Component::new("W").path("in", "out", Annotation::ow(attrs(["k"]))))
+            .component(Component::new("L").replicated(true).path(
+                "in",
+                "out",
+                Annotation::ow(attrs(["k"])),
+            ))
+            .stream(Stream::between("src", "W.in"))
+            .stream(Stream::between("W.out", "L.in"))
+            .stream(Stream::between("L.out", "sink"))
+    }
+
+    /// A seal or `seq` proposed on a stream whose producer is above `Async`
+    /// would change nothing (spec §1); the fix is the producer first.
+    #[test]
+    fn no_seal_is_proposed_on_a_stream_whose_producer_is_nondeterministic() {
+        let d = nondeterministic_producer();
+        let a = analyze(&d).unwrap();
+        assert_eq!(a.streams["W.out->L.in"], crate::Label::Run);
+        let causes = a.causes(&a.violations[0]);
+        let fixes: Vec<&Fix> = causes.iter().flat_map(|c| &c.fixes).collect();
+        for fix in &fixes {
+            if let Fix::Seal { streams, .. } | Fix::Sequence { streams } = fix {
+                assert!(!streams.contains(&"W.out->L.in".to_string()), "{fixes:?}");
+            }
+        }
+        let at_l = causes.iter().find(|c| c.node == "L.out").unwrap();
+        // The producer comes first: it is a prerequisite, not an alternative.
+        assert_eq!(
+            at_l.fixes.first(),
+            Some(&Fix::Upstream {
+                node: "W.out".to_string()
+            }),
+            "{:?}",
+            at_l.fixes
+        );
+        // Applying what the cause at W proposes fixes the stream into L.
+        let sealed = Dataflow {
+            streams: d
+                .streams
+                .iter()
+                .map(|s| {
+                    if s.name() == "src->W.in" {
+                        s.clone().sealed(attrs(["k"]))
+                    } else {
+                        s.clone()
+                    }
+                })
+                .collect(),
+            ..d.clone()
+        };
+        let after = analyze(&sealed).unwrap();
+        assert_ne!(after.streams["W.out->L.in"], crate::Label::Run);
+    }
+
+    /// Fixes are alternatives: the first is plain, the others begin with "or".
+    #[test]
+    fn only_the_fixes_after_the_first_begin_with_or() {
+        let a = analyze(&wordcount()).unwrap();
+        let cause = &a.causes(&a.violations[0])[0];
+        let texts: Vec<String> = cause.fixes.iter().map(|f| fix_of(f, &a, cause)).collect();
+        assert!(texts.len() > 1, "{texts:?}");
+        assert!(!texts[0].starts_with("or "), "{texts:?}");
+        assert!(texts[1..].iter().all(|t| t.starts_with("or ")), "{texts:?}");
     }
 
     #[test]
