@@ -145,6 +145,27 @@ pub struct InstanceOutcome {
     pub sent: BTreeMap<String, Vec<Tuple>>,
 }
 
+impl InstanceOutcome {
+    /// What went wrong at this instance: partitions never sealed (with the
+    /// producers whose seals were missing), dead letters by reason, refused
+    /// seals, unknown outputs, handler panics, unbalanced books, not finished
+    /// (see [`RunReport::failures`](crate::runtime::RunReport::failures)).
+    pub fn failures(&self) -> Vec<crate::runtime::RunFailure> {
+        let mut out = self.snapshot.failures();
+        let names = BTreeMap::from([(self.snapshot.instance, self.snapshot.name.clone())]);
+        out.extend(crate::runtime::dead_letter_failures(
+            &self.dead_letters,
+            &names,
+        ));
+        out
+    }
+
+    /// True when [`InstanceOutcome::failures`] is empty.
+    pub fn is_success(&self) -> bool {
+        self.failures().is_empty()
+    }
+}
+
 /// One process's part of a distributed run.
 pub struct Cluster {
     topology: Arc<Topology>,
@@ -167,6 +188,9 @@ impl Cluster {
         config: ClusterConfig,
     ) -> Result<Cluster, ClusterError> {
         let topology = Topology::build(dataflow, analysis, deployment)
+            .map_err(|e| ClusterError(e.to_string()))?;
+        factories
+            .check(&topology)
             .map_err(|e| ClusterError(e.to_string()))?;
         if let (Some(group), SequencerConfig::Embedded) =
             (topology.groups.first(), &config.sequencer)
@@ -276,10 +300,12 @@ impl Cluster {
     /// Producer `index` of source `source`, registered with the membership
     /// service. Sending the same script again after a crash is a replay.
     pub async fn source(&self, source: &str, index: usize) -> Result<SourceProducer, ClusterError> {
-        let s = self
-            .topology
-            .source(source)
-            .ok_or_else(|| ClusterError(format!("no source `{source}`")))?;
+        let s = self.topology.source(source).ok_or_else(|| {
+            ClusterError(format!(
+                "no source `{source}`; the dataflow's sources are: {}",
+                self.topology.source_names().join(", ")
+            ))
+        })?;
         let id = *self.topology.sources[s]
             .producers
             .get(index)
@@ -306,10 +332,12 @@ impl Cluster {
         component: &str,
         index: usize,
     ) -> Result<InstanceOutcome, ClusterError> {
-        let ci = self
-            .topology
-            .component(component)
-            .ok_or_else(|| ClusterError(format!("no component `{component}`")))?;
+        let ci = self.topology.component(component).ok_or_else(|| {
+            ClusterError(format!(
+                "no component `{component}`; the dataflow's components are: {}",
+                self.topology.component_names().join(", ")
+            ))
+        })?;
         let info = &self.topology.components[ci];
         let id = *info.instances.get(index).ok_or_else(|| {
             ClusterError(format!(
@@ -403,10 +431,12 @@ impl Cluster {
         &self,
         sink: &str,
     ) -> Result<(SinkCollector, LinkStats), ClusterError> {
-        let s = self
-            .topology
-            .sink(sink)
-            .ok_or_else(|| ClusterError(format!("no sink `{sink}`")))?;
+        let s = self.topology.sink(sink).ok_or_else(|| {
+            ClusterError(format!(
+                "no sink `{sink}`; the dataflow's sinks are: {}",
+                self.topology.sinks.join(", ")
+            ))
+        })?;
         let mut collector = SinkCollector::new(self.topology.sink_producers(s).clone());
         let mut inlet = Inlet::new(
             self.stream.reader(self.stream.sink_subject(s)),
