@@ -4,153 +4,17 @@
 //! naming the partition and the missing producer, and every name a runner,
 //! a simulation or a cluster is given is checked against the dataflow.
 
-use std::collections::BTreeMap;
+mod punctuation_support;
 
 use blazes::runtime::{
     BuildError, DataflowRunner, DeadLetterReason, Deployment, Factories, NameError, Routing,
     RunError, RunFailure, RunReport, Workload,
 };
 use blazes::sim::{SimConfig, Simulation};
-use blazes::{
-    Analysis, Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze,
-    attrs,
+use blazes::{Analysis, Tuple, analyze};
+use punctuation_support::{
+    BATCHES, Sum, Total, dataflow, deployment, factories, totals, truth, workload,
 };
-
-/// numbers (sealed on batch) -> Sum (`OW[batch]`) -> Total (`OW[batch]`,
-/// its input sealed on batch by Sum's own punctuations) -> out.
-fn dataflow() -> Dataflow {
-    Dataflow::new()
-        .component(Component::new("Sum").path("numbers", "sums", Annotation::ow(attrs(["batch"]))))
-        .component(Component::new("Total").path("sums", "totals", Annotation::ow(attrs(["batch"]))))
-        .stream(Stream::between("numbers", "Sum.numbers").sealed(attrs(["batch"])))
-        .stream(Stream::between("Sum.sums", "Total.sums").sealed(attrs(["batch"])))
-        .stream(Stream::between("Total.totals", "out"))
-}
-
-/// Two source producers; two Sum instances, each batch at one of them (by
-/// key), so the other has no record of it and must still punctuate it.
-fn deployment() -> Deployment {
-    Deployment::new()
-        .source_producers("numbers", 2)
-        .instances("Sum", 2)
-        .route("numbers", "Sum.numbers", Routing::by_key(["batch"]))
-}
-
-/// Sums each batch; when the batch is released, emits its sum (if it saw
-/// any record of it) and punctuates the batch on `sums`.
-#[derive(Default)]
-struct Sum {
-    sums: BTreeMap<i64, i64>,
-    /// A faulty Sum: it does not punctuate this batch when it saw no record
-    /// of it (the instance that does not own the batch never votes).
-    skip_unseen: Option<i64>,
-    /// Punctuate at all (false: the punctuation removed).
-    punctuate: bool,
-}
-
-impl Handler for Sum {
-    fn handle(&mut self, input: &str, t: Tuple, _: &mut Emit) -> Result<(), UnknownInput> {
-        if input != "numbers" {
-            return Err(UnknownInput::new(input, t));
-        }
-        let batch = t.int("batch").unwrap_or_default();
-        *self.sums.entry(batch).or_default() += t.int("v").unwrap_or_default();
-        Ok(())
-    }
-
-    fn on_seal(&mut self, _: &str, partition: &Tuple, out: &mut Emit) {
-        let batch = partition.int("batch").unwrap_or_default();
-        let seen = self.sums.remove(&batch);
-        if let Some(sum) = seen {
-            out.emit("sums", partition.clone().with("sum", sum));
-        }
-        if self.punctuate && !(seen.is_none() && self.skip_unseen == Some(batch)) {
-            out.punctuate("sums", partition.clone());
-        }
-    }
-}
-
-/// Adds the sums of a batch; emits the total when the batch is released.
-#[derive(Default)]
-struct Total(BTreeMap<i64, i64>);
-
-impl Handler for Total {
-    fn handle(&mut self, input: &str, t: Tuple, _: &mut Emit) -> Result<(), UnknownInput> {
-        if input != "sums" {
-            return Err(UnknownInput::new(input, t));
-        }
-        let batch = t.int("batch").unwrap_or_default();
-        *self.0.entry(batch).or_default() += t.int("sum").unwrap_or_default();
-        Ok(())
-    }
-
-    fn on_seal(&mut self, _: &str, partition: &Tuple, out: &mut Emit) {
-        let batch = partition.int("batch").unwrap_or_default();
-        let total = self.0.remove(&batch).unwrap_or_default();
-        out.emit("totals", partition.clone().with("total", total));
-    }
-}
-
-fn factories(punctuate: bool, skip_unseen: Option<i64>) -> Factories {
-    Factories::new()
-        .with("Sum", move || {
-            Box::new(Sum {
-                punctuate,
-                skip_unseen,
-                ..Sum::default()
-            })
-        })
-        .with("Total", || Box::<Total>::default())
-}
-
-const BATCHES: i64 = 4;
-
-/// Each producer sends values into every batch, then seals every batch.
-fn workload() -> Workload {
-    let mut w = Workload::new();
-    for producer in 0..2 {
-        for batch in 1..=BATCHES {
-            for v in 0..3 {
-                let value = batch * 10 + v + producer as i64 * 100;
-                w = w.record(
-                    "numbers",
-                    producer,
-                    Tuple::new().with("batch", batch).with("v", value),
-                );
-            }
-        }
-        for batch in 1..=BATCHES {
-            w = w.seal("numbers", producer, Tuple::new().with("batch", batch));
-        }
-    }
-    w
-}
-
-/// The totals computed directly from the workload.
-fn truth() -> BTreeMap<i64, i64> {
-    let mut totals = BTreeMap::new();
-    for producer in 0..2i64 {
-        for batch in 1..=BATCHES {
-            for v in 0..3 {
-                *totals.entry(batch).or_default() += batch * 10 + v + producer * 100;
-            }
-        }
-    }
-    totals
-}
-
-fn totals(report: &RunReport) -> BTreeMap<i64, i64> {
-    report
-        .records("out")
-        .iter()
-        .map(|r| {
-            (
-                r.payload.int("batch").unwrap_or_default(),
-                r.payload.int("total").unwrap_or_default(),
-            )
-        })
-        .collect()
-}
 
 fn analysis() -> Analysis {
     analyze(&dataflow()).expect("valid dataflow")
