@@ -139,3 +139,39 @@ pub trait Handler: Send + 'static {
         let _ = (input, partition, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_punctuations_keep_one_order_and_each_drain_leaves_the_other() {
+        let mut out = Emit::new();
+        let batch = Tuple::new().with("batch", 1);
+        out.emit("sums", batch.clone().with("sum", 3));
+        out.punctuate("sums", batch.clone());
+        out.emit("sums", batch.clone().with("sum", 4));
+        let mut copy = Emit::new();
+        copy.emitted = out.emitted.clone();
+        assert_eq!(
+            out.drain_all(),
+            vec![
+                Emission::Record {
+                    output: "sums".into(),
+                    tuple: batch.clone().with("sum", 3)
+                },
+                Emission::Punctuation {
+                    output: "sums".into(),
+                    partition: batch.clone()
+                },
+                Emission::Record {
+                    output: "sums".into(),
+                    tuple: batch.clone().with("sum", 4)
+                },
+            ]
+        );
+        assert_eq!(copy.drain().len(), 2);
+        assert_eq!(copy.drain_punctuations(), vec![("sums".to_string(), batch)]);
+        assert!(copy.drain_all().is_empty());
+    }
+}

@@ -13,7 +13,7 @@ use blazes::runtime::{
 use blazes::sim::{SimConfig, Simulation};
 use blazes::{Analysis, Tuple, analyze};
 use punctuation_support::{
-    BATCHES, Sum, Total, dataflow, deployment, factories, totals, truth, workload,
+    BATCHES, Sum, Total, dataflow, deployment, factories, factories_with, totals, truth, workload,
 };
 
 fn analysis() -> Analysis {
@@ -158,6 +158,74 @@ fn a_partition_one_of_two_producing_instances_never_punctuates_stays_held_and_fa
         assert!(text.contains(missing[0].as_str()), "{text}");
         assert!(!report.is_success());
     }
+}
+
+/// The runtime keeps the order the handler made its emissions in: a sum
+/// emitted after its batch's punctuation follows it downstream, where it is
+/// late (dead-lettered, the run fails) rather than merged.
+#[test]
+fn a_record_emitted_after_its_partition_was_punctuated_is_late_downstream() {
+    let sim = Simulation::new(
+        &dataflow(),
+        &analysis(),
+        &deployment(),
+        factories_with(|| Sum {
+            punctuate: true,
+            punctuate_first: true,
+            ..Sum::default()
+        }),
+    )
+    .expect("deployable");
+    let outcome = sim.run(&workload(), &SimConfig::new(3)).expect("runs");
+    let report = &outcome.report;
+    let late: Vec<_> = report
+        .dead_letters
+        .iter()
+        .filter(|d| d.reason == DeadLetterReason::Late)
+        .collect();
+    assert_eq!(late.len(), BATCHES as usize, "every batch's sum is late");
+    assert!(late.iter().all(|d| d.payload.int("sum").is_some()));
+    assert!(totals(report).values().all(|t| *t == 0), "no sum merged");
+    assert!(
+        report
+            .failures()
+            .iter()
+            .any(|f| matches!(f, RunFailure::DeadLetters { reason: "late", .. }))
+    );
+}
+
+/// A punctuation on an output the component lacks goes nowhere: counted,
+/// and the run fails (its partitions are never sealed downstream).
+#[test]
+fn a_punctuation_on_an_unknown_output_fails_the_run() {
+    let sim = Simulation::new(
+        &dataflow(),
+        &analysis(),
+        &deployment(),
+        factories_with(|| Sum {
+            punctuate: true,
+            wrong_output: true,
+            ..Sum::default()
+        }),
+    )
+    .expect("deployable");
+    let report = sim
+        .run(&workload(), &SimConfig::new(4))
+        .expect("runs")
+        .report;
+    let failures = report.failures();
+    assert!(
+        failures.iter().any(|f| matches!(
+            f,
+            RunFailure::UnknownOutputs { instance, count } if instance.starts_with("Sum[") && *count == BATCHES as u64
+        )),
+        "{failures:#?}"
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|f| matches!(f, RunFailure::NeverSealed { .. }))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -32,12 +32,16 @@ pub fn deployment() -> Deployment {
 /// any record of it) and punctuates the batch on `sums`.
 #[derive(Default)]
 pub struct Sum {
-    sums: BTreeMap<i64, i64>,
+    pub sums: BTreeMap<i64, i64>,
     /// A faulty Sum: it does not punctuate this batch when it saw no record
     /// of it (the instance that does not own the batch never votes).
-    skip_unseen: Option<i64>,
+    pub skip_unseen: Option<i64>,
     /// Punctuate at all (false: the punctuation removed).
-    punctuate: bool,
+    pub punctuate: bool,
+    /// A faulty Sum: it punctuates a batch before emitting its sum.
+    pub punctuate_first: bool,
+    /// A faulty Sum: it punctuates on an output it does not have.
+    pub wrong_output: bool,
 }
 
 impl Handler for Sum {
@@ -52,12 +56,16 @@ impl Handler for Sum {
 
     fn on_seal(&mut self, _: &str, partition: &Tuple, out: &mut Emit) {
         let batch = partition.int("batch").unwrap_or_default();
+        if self.punctuate_first {
+            out.punctuate("sums", partition.clone());
+        }
         let seen = self.sums.remove(&batch);
         if let Some(sum) = seen {
             out.emit("sums", partition.clone().with("sum", sum));
         }
+        let output = if self.wrong_output { "sum" } else { "sums" };
         if self.punctuate && !(seen.is_none() && self.skip_unseen == Some(batch)) {
-            out.punctuate("sums", partition.clone());
+            out.punctuate(output, partition.clone());
         }
     }
 }
@@ -83,15 +91,20 @@ impl Handler for Total {
     }
 }
 
+/// Sum punctuating (or not), and skipping the batch `skip_unseen` where it
+/// saw no record of it.
 pub fn factories(punctuate: bool, skip_unseen: Option<i64>) -> Factories {
+    factories_with(move || Sum {
+        punctuate,
+        skip_unseen,
+        ..Sum::default()
+    })
+}
+
+/// Sum as `sum` makes it, Total as usual.
+pub fn factories_with(sum: impl Fn() -> Sum + 'static) -> Factories {
     Factories::new()
-        .with("Sum", move || {
-            Box::new(Sum {
-                punctuate,
-                skip_unseen,
-                ..Sum::default()
-            })
-        })
+        .with("Sum", move || Box::new(sum()))
         .with("Total", || Box::<Total>::default())
 }
 
