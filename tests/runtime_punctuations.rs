@@ -356,8 +356,7 @@ fn a_workload_feeding_an_unknown_source_or_producer_is_refused_by_the_simulator(
     let wrong_producer = Workload::new().record("numbers", 2, Tuple::new().with("batch", 1));
     let error = sim
         .run(&wrong_producer, &SimConfig::new(0))
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(
         error,
         BuildError::Name(NameError::NoSuchProducer {
@@ -376,7 +375,7 @@ async fn a_workload_feeding_an_unknown_source_is_refused_by_the_tokio_runner() {
         .start()
         .expect("started");
     let wrong = Workload::new().record("numbrs", 0, Tuple::new().with("batch", 1));
-    let error = running.run_workload(&wrong).await.err().expect("refused");
+    let error = running.run_workload(&wrong).await.expect_err("refused");
     assert!(
         matches!(
             &error,
