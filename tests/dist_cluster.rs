@@ -356,7 +356,7 @@ fn refusal(query: ad::Query, run: &str) -> String {
         ClusterConfig::new("nats://127.0.0.1:9", run),
     )) {
         Ok(_) => panic!("{query:?} with run id `{run}` was accepted"),
-        Err(e) => e.0,
+        Err(e) => e.to_string(),
     }
 }
 

@@ -12,7 +12,7 @@ mod support_servers;
 use std::collections::BTreeMap;
 
 use blazes::dist::{Cluster, ClusterConfig, ClusterError, InstanceOutcome};
-use blazes::runtime::{RunFailure, SourceEvent};
+use blazes::runtime::{NameError, RunFailure, SourceEvent};
 use blazes::{Tuple, analyze};
 use punctuation_support::{BATCHES, dataflow, deployment, factories, truth, workload};
 use support_servers::Nats;
@@ -121,4 +121,64 @@ fn a_partition_one_instance_never_punctuates_fails_the_consumer_across_processes
         "{failures:#?}"
     );
     assert!(!outcomes[2].is_success());
+}
+
+/// A connected cluster refuses to host or collect what the dataflow lacks,
+/// with a typed error listing the valid names.
+#[test]
+fn a_cluster_refuses_to_host_what_the_dataflow_lacks() {
+    let nats = Nats::start().expect("nats-server starts");
+    tokio().block_on(async {
+        let dataflow = dataflow();
+        let analysis = analyze(&dataflow).expect("valid dataflow");
+        let mut config = ClusterConfig::new(&nats.url(), "punct-names");
+        config.policy = support_servers::backend::policy();
+        let cluster = Cluster::connect(
+            &dataflow,
+            &analysis,
+            &deployment(),
+            factories(true, None),
+            config,
+        )
+        .await
+        .expect("connected");
+        let names = |s: &[&str]| s.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        match cluster.run_instance("Summ", 0).await {
+            Err(ClusterError::Name(NameError::NoSuchComponent { name, valid })) => {
+                assert_eq!((name.as_str(), valid), ("Summ", names(&["Sum", "Total"])));
+            }
+            other => panic!("{:?}", other.err()),
+        }
+        assert!(matches!(
+            cluster.run_instance("Sum", 2).await.err(),
+            Some(ClusterError::Name(NameError::NoSuchInstance {
+                index: 2,
+                instances: 2,
+                ..
+            }))
+        ));
+        match cluster.source("numbrs", 0).await {
+            Err(ClusterError::Name(NameError::NoSuchSource { valid, .. })) => {
+                assert_eq!(valid, names(&["numbers"]));
+            }
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("accepted"),
+        }
+        match cluster.source("numbers", 2).await {
+            Err(ClusterError::Name(NameError::NoSuchSourceProducer {
+                index: 2,
+                producers: 2,
+                ..
+            })) => {}
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("accepted"),
+        }
+        match cluster.collect_sink("ot").await {
+            Err(ClusterError::Name(NameError::NoSuchSink { valid, .. })) => {
+                assert_eq!(valid, names(&["out"]));
+            }
+            other => panic!("{:?}", other.err()),
+        }
+        cluster.run_stream().delete().await.expect("stream deleted");
+    });
 }

@@ -50,6 +50,54 @@ pub enum NameError {
         /// The dataflow's sources.
         valid: Vec<String>,
     },
+    /// A process asked to host a component the dataflow lacks.
+    #[error("no component `{name}` in the dataflow; its components are: {}", list(.valid))]
+    NoSuchComponent {
+        /// The name given.
+        name: String,
+        /// The dataflow's components.
+        valid: Vec<String>,
+    },
+    /// A process asked to host an instance the deployment does not give the component.
+    #[error(
+        "component `{component}` has {instances} instance(s) (0..{instances}); there is no instance {index}"
+    )]
+    NoSuchInstance {
+        /// The component.
+        component: String,
+        /// The instance index given.
+        index: usize,
+        /// How many instances the deployment gives it.
+        instances: usize,
+    },
+    /// A process asked for a source the dataflow lacks.
+    #[error("no source `{name}` in the dataflow; its sources are: {}", list(.valid))]
+    NoSuchSource {
+        /// The name given.
+        name: String,
+        /// The dataflow's sources.
+        valid: Vec<String>,
+    },
+    /// A process asked for a source producer the deployment does not give the source.
+    #[error(
+        "source `{source_name}` has {producers} producer(s) (0..{producers}); there is no producer {index}"
+    )]
+    NoSuchSourceProducer {
+        /// The source.
+        source_name: String,
+        /// The producer index given.
+        index: usize,
+        /// How many producers the deployment gives it.
+        producers: usize,
+    },
+    /// A process asked to collect a sink the dataflow lacks.
+    #[error("no sink `{name}` in the dataflow; its sinks are: {}", list(.valid))]
+    NoSuchSink {
+        /// The name given.
+        name: String,
+        /// The dataflow's sinks.
+        valid: Vec<String>,
+    },
     /// The workload feeds a producer the deployment does not give the source.
     #[error(
         "the workload feeds producer {producer} of `{source_name}`, which has {producers} producer(s) (0..{producers}); give it more with `Deployment::source_producers`"
