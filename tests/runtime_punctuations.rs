@@ -48,6 +48,13 @@ async fn punctuations_from_a_handler_release_the_downstream_seal_buffer_on_tokio
         let report = run_tokio(true, None, seed).await;
         assert!(report.is_success(), "seed {seed}: {:#?}", report.failures());
         assert_eq!(totals(&report), truth(), "seed {seed}");
+        assert_eq!(
+            report.sink("ot").err(),
+            Some(NameError::NoSuchSink {
+                name: "ot".into(),
+                valid: vec!["out".into()]
+            })
+        );
         let sum = report.component_totals("Sum");
         assert_eq!(
             sum.punctuations,

@@ -10,6 +10,7 @@ use std::fmt;
 
 use super::dead_letter::DeadLetter;
 use super::envelope::ProducerId;
+use super::error::NameError;
 use super::metrics::{InstanceMetrics, InstanceSnapshot};
 use super::sink::{SinkCollector, SinkRecord};
 use crate::tuple::Tuple;
@@ -223,7 +224,17 @@ pub fn dead_letter_failures(
 }
 
 impl RunReport {
-    /// The records of a sink (empty for an unknown sink).
+    /// The collector of sink `sink`; a name the dataflow lacks is refused
+    /// with its sinks ([`NameError::NoSuchSink`]).
+    pub fn sink(&self, sink: &str) -> Result<&SinkCollector, NameError> {
+        self.sinks.get(sink).ok_or_else(|| NameError::NoSuchSink {
+            name: sink.to_string(),
+            valid: self.sinks.keys().cloned().collect(),
+        })
+    }
+
+    /// The records of a sink (empty for an unknown sink: [`RunReport::sink`]
+    /// tells the two apart).
     pub fn records(&self, sink: &str) -> &[SinkRecord] {
         self.sinks
             .get(sink)
