@@ -235,6 +235,28 @@ fn a_punctuation_on_an_unknown_output_fails_the_run() {
     );
 }
 
+/// A simulated run cut short leaves instances whose inputs never ended:
+/// each is reported as a failure, by name.
+#[test]
+fn instances_that_did_not_finish_fail_the_run() {
+    let mut config = SimConfig::new(5);
+    config.max_steps = 10;
+    let outcome = simulation(true, None)
+        .run(&workload(), &config)
+        .expect("runs");
+    assert!(outcome.truncated);
+    let unfinished: Vec<String> = outcome
+        .report
+        .failures()
+        .into_iter()
+        .filter_map(|f| match f {
+            RunFailure::Unfinished { instance } => Some(instance),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(unfinished, vec!["Sum[0]", "Sum[1]", "Total[0]"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_never_sealed_partition_fails_a_tokio_run_too() {
     let report = run_tokio(true, Some(2), 3).await;
