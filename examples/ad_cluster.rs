@@ -197,6 +197,7 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
         .record_outputs(true);
     let connected_unix_ms = unix_ms();
     let shape = shape(&args);
+    let mut failures: Vec<String> = Vec::new();
     let mut line = match args.role {
         Role::AdServer {
             index,
@@ -218,6 +219,7 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
         }
         Role::Report { index } => {
             let outcome = cluster.run_instance("Report", index).await?;
+            failures.extend(outcome.failures().iter().map(ToString::to_string));
             let mut line = instance(&outcome);
             line["role"] = json!("report");
             line["index"] = json!(index);
@@ -237,6 +239,7 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
                 cluster.collect_sink("answers")
             )?;
             let (collector, sink_links) = answers;
+            failures.extend(cache.failures().iter().map(ToString::to_string));
             json!({
                 "role": "cache",
                 "cache": instance(&cache),
@@ -251,8 +254,20 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
     line["connected_unix_ms"] = json!(connected_unix_ms);
     line["finished_unix_ms"] = json!(unix_ms());
     line["elapsed_ms"] = json!(clock.elapsed_ms());
+    line["failures"] = json!(failures);
     println!("{line}");
-    Ok(())
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        for failure in &failures {
+            eprintln!("  {failure}");
+        }
+        Err(format!(
+            "FAILED: the run reported {} failure(s) (listed above)",
+            failures.len()
+        )
+        .into())
+    }
 }
 
 /// How an ad server paces its clicks.

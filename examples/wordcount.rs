@@ -4,7 +4,9 @@
 //! `cargo run --release --example wordcount [-- --batches N --tweets N --counters N]`
 //!
 //! Prints the labels blazes derived, the coordination it chose and why, and
-//! the committed counts, checked against counts computed directly.
+//! the committed counts, checked against counts computed directly. A run that
+//! reports failures (partitions never sealed, dead letters) exits non-zero
+//! and lists them: `-- --unsealed 3` leaves batch 3 unsealed to show one.
 
 #[path = "support/explain.rs"]
 mod explain;
@@ -12,6 +14,7 @@ mod explain;
 #[path = "support/wordcount_job.rs"]
 mod job;
 
+use blazes::runtime::SourceEvent;
 use clap::Parser;
 
 /// Word count over batches of tweets, sealed on `batch`.
@@ -26,6 +29,10 @@ struct Args {
     /// Parallel Count instances (partitioned by word).
     #[arg(long, default_value_t = 4)]
     counters: usize,
+    /// Leave this batch unsealed (the spout never seals it), to show a
+    /// failed run.
+    #[arg(long)]
+    unsealed: Option<i64>,
     /// Committed counts to print.
     #[arg(long, default_value_t = 10)]
     show: usize,
@@ -37,10 +44,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("word count: tweets sealed on [batch], Count is OW[word,batch]\n");
     print!("{}", explain::describe(&analysis));
 
-    let (workload, expected) = job::tweets(args.batches, args.tweets);
+    let (mut workload, expected) = job::tweets(args.batches, args.tweets);
+    if let Some(batch) = args.unsealed {
+        let mut kept = blazes::runtime::Workload::new();
+        for event in workload.script("tweets", 0) {
+            match event {
+                SourceEvent::Seal(key) if key.int("batch") == Some(batch) => {}
+                event => kept.push("tweets", 0, event.clone()),
+            }
+        }
+        workload = kept;
+    }
     let deployment = job::deployment(args.counters);
     let report = job::run(job::Variant::Sealed, &deployment, &workload)?;
     let committed = job::committed(&report);
+    let failures = report.failures();
+    if !failures.is_empty() {
+        for failure in &failures {
+            eprintln!("  {failure}");
+        }
+        return Err(format!(
+            "FAILED: the run reported {} failure(s) (listed above)",
+            failures.len()
+        )
+        .into());
+    }
 
     println!(
         "\nCommitted counts ({} batches x {} tweets, {} Count instances; first {} of {})",

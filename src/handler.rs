@@ -6,11 +6,31 @@ use std::fmt;
 
 use crate::tuple::Tuple;
 
-/// Collects what a handler emits, by output interface.
+/// One thing a handler produced, in the order it produced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Emission {
+    /// A record emitted on output `output`.
+    Record {
+        /// The output interface.
+        output: String,
+        /// The record.
+        tuple: Tuple,
+    },
+    /// A punctuation: partition `partition` of output `output` is complete.
+    Punctuation {
+        /// The output interface.
+        output: String,
+        /// The seal-key values of the partition.
+        partition: Tuple,
+    },
+}
+
+/// Collects what a handler emits, by output interface: records and
+/// punctuations, in one order (a punctuation is sent after the records
+/// emitted before it, and before those emitted after it).
 #[derive(Debug, Default)]
 pub struct Emit {
-    emitted: Vec<(String, Tuple)>,
-    punctuations: Vec<(String, Tuple)>,
+    emitted: Vec<Emission>,
 }
 
 impl Emit {
@@ -21,24 +41,59 @@ impl Emit {
 
     /// Emits `tuple` on the output interface `output`.
     pub fn emit(&mut self, output: &str, tuple: Tuple) {
-        self.emitted.push((output.to_string(), tuple));
+        self.emitted.push(Emission::Record {
+            output: output.to_string(),
+            tuple,
+        });
     }
 
-    /// Takes everything emitted so far, in emission order.
+    /// Takes the records emitted so far, in emission order (the
+    /// punctuations stay; see [`Emit::drain_all`] for both in order).
     pub fn drain(&mut self) -> Vec<(String, Tuple)> {
-        std::mem::take(&mut self.emitted)
+        let (records, rest) = std::mem::take(&mut self.emitted)
+            .into_iter()
+            .partition(|e| matches!(e, Emission::Record { .. }));
+        self.emitted = rest;
+        records
+            .into_iter()
+            .filter_map(|e| match e {
+                Emission::Record { output, tuple } => Some((output, tuple)),
+                Emission::Punctuation { .. } => None,
+            })
+            .collect()
     }
 
     /// Declares partition `partition` (the seal-key values) of output
     /// `output` complete: this instance emits no more records of it. The
-    /// runtime sends the punctuation after the records emitted before it.
+    /// runtime sends the punctuation after the records emitted before it,
+    /// numbered by this instance like a record (so it is deduplicated and
+    /// replayed like one), to every consumer instance of the output.
     pub fn punctuate(&mut self, output: &str, partition: Tuple) {
-        self.punctuations.push((output.to_string(), partition));
+        self.emitted.push(Emission::Punctuation {
+            output: output.to_string(),
+            partition,
+        });
     }
 
-    /// Takes the punctuations declared so far, in declaration order.
+    /// Takes the punctuations declared so far, in declaration order (the
+    /// records stay; see [`Emit::drain_all`] for both in order).
     pub fn drain_punctuations(&mut self) -> Vec<(String, Tuple)> {
-        std::mem::take(&mut self.punctuations)
+        let (punctuations, rest) = std::mem::take(&mut self.emitted)
+            .into_iter()
+            .partition(|e| matches!(e, Emission::Punctuation { .. }));
+        self.emitted = rest;
+        punctuations
+            .into_iter()
+            .filter_map(|e| match e {
+                Emission::Punctuation { output, partition } => Some((output, partition)),
+                Emission::Record { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Takes every record and punctuation, in the order they were made.
+    pub fn drain_all(&mut self) -> Vec<Emission> {
+        std::mem::take(&mut self.emitted)
     }
 }
 
@@ -82,5 +137,41 @@ pub trait Handler: Send + 'static {
     /// seal-key values) of input `input`: every tuple of it has been handled.
     fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut Emit) {
         let _ = (input, partition, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_punctuations_keep_one_order_and_each_drain_leaves_the_other() {
+        let mut out = Emit::new();
+        let batch = Tuple::new().with("batch", 1);
+        out.emit("sums", batch.clone().with("sum", 3));
+        out.punctuate("sums", batch.clone());
+        out.emit("sums", batch.clone().with("sum", 4));
+        let mut copy = Emit::new();
+        copy.emitted = out.emitted.clone();
+        assert_eq!(
+            out.drain_all(),
+            vec![
+                Emission::Record {
+                    output: "sums".into(),
+                    tuple: batch.clone().with("sum", 3)
+                },
+                Emission::Punctuation {
+                    output: "sums".into(),
+                    partition: batch.clone()
+                },
+                Emission::Record {
+                    output: "sums".into(),
+                    tuple: batch.clone().with("sum", 4)
+                },
+            ]
+        );
+        assert_eq!(copy.drain().len(), 2);
+        assert_eq!(copy.drain_punctuations(), vec![("sums".to_string(), batch)]);
+        assert!(copy.drain_all().is_empty());
     }
 }

@@ -32,7 +32,7 @@ pub mod warnings;
 pub mod __private;
 
 pub use blazes_core::*;
-pub use handler::{Emit, Handler, UnknownInput};
+pub use handler::{Emission, Emit, Handler, UnknownInput};
 pub use registry::{Annotated, registry};
 pub use tuple::{Tuple, Value};
 

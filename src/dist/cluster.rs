@@ -51,7 +51,7 @@ use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::Sequencer;
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::topology::{StreamTarget, Topology};
-use crate::runtime::{Deployment, Factories, InstanceCore};
+use crate::runtime::{BuildError, Deployment, Factories, InstanceCore, NameError};
 use crate::tuple::Tuple;
 
 /// How the processes of a run find each other.
@@ -94,21 +94,22 @@ impl ClusterConfig {
 }
 
 /// A process could not take part in the run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClusterError(pub String);
-
-impl std::fmt::Display for ClusterError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cluster: {}", self.0)
-    }
-}
-
-impl std::error::Error for ClusterError {}
-
-impl From<TransportError> for ClusterError {
-    fn from(e: TransportError) -> ClusterError {
-        ClusterError(e.to_string())
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// The dataflow, plan or deployment cannot be run (names included:
+    /// [`BuildError::Name`]).
+    #[error("cluster: {0}")]
+    Build(#[from] BuildError),
+    /// A name this process was given (a component, instance, source,
+    /// producer or sink to host) that the deployed dataflow lacks.
+    #[error("cluster: {0}")]
+    Name(#[from] NameError),
+    /// The transport (NATS JetStream) failed.
+    #[error("cluster: {0}")]
+    Transport(#[from] TransportError),
+    /// Anything else, described (the sequencing and membership services).
+    #[error("cluster: {0}")]
+    Other(String),
 }
 
 /// What crossed one process boundary, for audits.
@@ -145,6 +146,27 @@ pub struct InstanceOutcome {
     pub sent: BTreeMap<String, Vec<Tuple>>,
 }
 
+impl InstanceOutcome {
+    /// What went wrong at this instance: partitions never sealed (with the
+    /// producers whose seals were missing), dead letters by reason, refused
+    /// seals, unknown outputs, handler panics, unbalanced books, not finished
+    /// (see [`RunReport::failures`](crate::runtime::RunReport::failures)).
+    pub fn failures(&self) -> Vec<crate::runtime::RunFailure> {
+        let mut out = self.snapshot.failures();
+        let names = BTreeMap::from([(self.snapshot.instance, self.snapshot.name.clone())]);
+        out.extend(crate::runtime::dead_letter_failures(
+            &self.dead_letters,
+            &names,
+        ));
+        out
+    }
+
+    /// True when [`InstanceOutcome::failures`] is empty.
+    pub fn is_success(&self) -> bool {
+        self.failures().is_empty()
+    }
+}
+
 /// One process's part of a distributed run.
 pub struct Cluster {
     topology: Arc<Topology>,
@@ -166,12 +188,12 @@ impl Cluster {
         factories: Factories,
         config: ClusterConfig,
     ) -> Result<Cluster, ClusterError> {
-        let topology = Topology::build(dataflow, analysis, deployment)
-            .map_err(|e| ClusterError(e.to_string()))?;
+        let topology = Topology::build(dataflow, analysis, deployment)?;
+        factories.check(&topology)?;
         if let (Some(group), SequencerConfig::Embedded) =
             (topology.groups.first(), &config.sequencer)
         {
-            return Err(ClusterError(format!(
+            return Err(ClusterError::Other(format!(
                 "`{}` is ordered dynamically, and across processes its order must come from one \
                  service: configure the sequencer as zookeeper://HOST:PORT or jetstream://HOST:PORT \
                  (the embedded sequencer orders one process only)",
@@ -189,7 +211,7 @@ impl Cluster {
             .sequencer
             .connect(config.policy)
             .await
-            .map_err(|e| ClusterError(e.to_string()))?;
+            .map_err(|e| ClusterError::Other(e.to_string()))?;
         let membership = match &config.membership {
             Some(connect) => Some(Arc::new(
                 ZooKeeperMembership::connect(
@@ -198,7 +220,7 @@ impl Cluster {
                     config.policy,
                 )
                 .await
-                .map_err(|e| ClusterError(e.to_string()))?,
+                .map_err(|e| ClusterError::Other(e.to_string()))?,
             )),
             None => None,
         };
@@ -256,7 +278,7 @@ impl Cluster {
             membership
                 .register(&endpoint, id)
                 .await
-                .map_err(|e| ClusterError(e.to_string()))?;
+                .map_err(|e| ClusterError::Other(e.to_string()))?;
         }
         Ok(())
     }
@@ -279,15 +301,17 @@ impl Cluster {
         let s = self
             .topology
             .source(source)
-            .ok_or_else(|| ClusterError(format!("no source `{source}`")))?;
+            .ok_or_else(|| NameError::NoSuchSource {
+                name: source.to_string(),
+                valid: self.topology.source_names(),
+            })?;
         let id = *self.topology.sources[s]
             .producers
             .get(index)
-            .ok_or_else(|| {
-                ClusterError(format!(
-                    "source `{source}` has {} producers; there is no producer {index}",
-                    self.topology.sources[s].producers.len()
-                ))
+            .ok_or_else(|| NameError::NoSuchSourceProducer {
+                source_name: source.to_string(),
+                index,
+                producers: self.topology.sources[s].producers.len(),
             })?;
         self.register(id, &[None]).await?;
         Ok(SourceProducer {
@@ -309,21 +333,23 @@ impl Cluster {
         let ci = self
             .topology
             .component(component)
-            .ok_or_else(|| ClusterError(format!("no component `{component}`")))?;
+            .ok_or_else(|| NameError::NoSuchComponent {
+                name: component.to_string(),
+                valid: self.topology.component_names(),
+            })?;
         let info = &self.topology.components[ci];
-        let id = *info.instances.get(index).ok_or_else(|| {
-            ClusterError(format!(
-                "component `{component}` has {} instances; there is no instance {index}",
-                info.instances.len()
-            ))
-        })?;
+        let id = *info
+            .instances
+            .get(index)
+            .ok_or_else(|| NameError::NoSuchInstance {
+                component: component.to_string(),
+                index,
+                instances: info.instances.len(),
+            })?;
         let outputs: Vec<Option<usize>> = (0..info.outputs.len()).map(Some).collect();
         self.register(id, &outputs).await?;
         let producers = self.learn_producers(ci, id).await?;
-        let handler = self
-            .factories
-            .make(component)
-            .map_err(|e| ClusterError(e.to_string()))?;
+        let handler = self.factories.make(component)?;
         let mut core = InstanceCore::with_producers(&self.topology, info, id, handler, &producers);
         let mut inlet = Inlet::new(
             self.stream.reader(self.stream.instance_subject(id)),
@@ -387,7 +413,7 @@ impl Cluster {
             let members = membership
                 .wait_for_members(&endpoint, declared.len(), self.config.membership_wait)
                 .await
-                .map_err(|e| ClusterError(e.to_string()))?;
+                .map_err(|e| ClusterError::Other(e.to_string()))?;
             if members != declared {
                 tracing::warn!(%endpoint, ?members, ?declared,
                     "the registered producers differ from the deployment's: votes follow the registry");
@@ -406,7 +432,10 @@ impl Cluster {
         let s = self
             .topology
             .sink(sink)
-            .ok_or_else(|| ClusterError(format!("no sink `{sink}`")))?;
+            .ok_or_else(|| NameError::NoSuchSink {
+                name: sink.to_string(),
+                valid: self.topology.sinks.clone(),
+            })?;
         let mut collector = SinkCollector::new(self.topology.sink_producers(s).clone());
         let mut inlet = Inlet::new(
             self.stream.reader(self.stream.sink_subject(s)),

@@ -77,7 +77,7 @@ impl Masters {
         let master = membership
             .claim_partition(endpoint, &key.to_string(), me)
             .await
-            .map_err(|e| ClusterError(e.to_string()))?;
+            .map_err(|e| ClusterError::Other(e.to_string()))?;
         self.known.insert(slot, master);
         Ok(master)
     }
@@ -103,7 +103,7 @@ impl Masters {
             let found = membership
                 .master_of(endpoint, &key.to_string())
                 .await
-                .map_err(|e| ClusterError(e.to_string()))?;
+                .map_err(|e| ClusterError::Other(e.to_string()))?;
             if let Some(master) = found {
                 self.known.insert(slot, master);
                 return Ok(Some(master));

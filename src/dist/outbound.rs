@@ -95,7 +95,7 @@ impl Outbound {
                 {
                     let master = self.masters.claim(&endpoint, key, self.me).await?;
                     if master != self.me {
-                        return Err(ClusterError(format!(
+                        return Err(ClusterError::Other(format!(
                             "partition {key} of `{endpoint}` is mastered by {}: {} cannot seal it \
                              (an independent stream has one producer per partition)",
                             self.topology.describe(master),
@@ -126,7 +126,7 @@ impl Outbound {
             }
             Destination::Group(g) => {
                 let Some(group) = self.topology.groups.get(g) else {
-                    return Err(ClusterError(format!("no ordered group {g}")));
+                    return Err(ClusterError::Other(format!("no ordered group {g}")));
                 };
                 let name = format!("{}.{}", self.run, group.name);
                 let (producer, seq) = (routed.envelope.producer(), routed.envelope.seq());
@@ -135,7 +135,7 @@ impl Outbound {
                         .sequencer
                         .recover(&name, producer, seq)
                         .await
-                        .map_err(|e| ClusterError(e.to_string()))?;
+                        .map_err(|e| ClusterError::Other(e.to_string()))?;
                     if r.replay {
                         self.recovered += 1;
                     } else {
@@ -146,7 +146,7 @@ impl Outbound {
                     self.sequencer
                         .assign(&name, producer, seq)
                         .await
-                        .map_err(|e| ClusterError(e.to_string()))?
+                        .map_err(|e| ClusterError::Other(e.to_string()))?
                 };
                 // `None`: already ordered and delivered by this incarnation.
                 let Some(position) = position else {

@@ -30,6 +30,21 @@ pub enum DeadLetterReason {
     WrongKeyKind(WrongKeyKind),
 }
 
+impl DeadLetterReason {
+    /// The reason without its details, for counting dead letters by kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DeadLetterReason::Late => "late",
+            DeadLetterReason::NeverSealed => "never sealed",
+            DeadLetterReason::MissingKey(_) => "missing key attribute",
+            DeadLetterReason::UnknownInput(_) => "unknown input",
+            DeadLetterReason::HandlerPanicked(_) => "handler panicked",
+            DeadLetterReason::SeqOutOfRange => "seq out of range",
+            DeadLetterReason::WrongKeyKind(_) => "wrong key kind",
+        }
+    }
+}
+
 impl fmt::Display for DeadLetterReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

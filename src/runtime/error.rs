@@ -1,41 +1,156 @@
-//! Why a runtime could not be built or run.
+//! Why a runtime could not be built or run. Every name a runner, a
+//! simulation or a cluster is given (components, instance counts, routes,
+//! sources, handler factories, workload inputs) is checked against the
+//! dataflow when it is built, and a mismatch is a [`NameError`] that lists
+//! the valid names: nothing is silently ignored.
 
-use std::fmt;
+/// A name given to the runtime that the dataflow does not have.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// The deployment gives instances to a component the dataflow lacks.
+    #[error("the deployment gives instances to `{name}`, which is not a component of the dataflow; its components are: {}", list(.valid))]
+    UnknownComponent {
+        /// The name given.
+        name: String,
+        /// The dataflow's components.
+        valid: Vec<String>,
+    },
+    /// A handler factory is registered for a component the dataflow lacks.
+    #[error("a handler factory is registered for `{name}`, which is not a component of the dataflow; its components are: {}", list(.valid))]
+    UnknownFactory {
+        /// The name given.
+        name: String,
+        /// The dataflow's components.
+        valid: Vec<String>,
+    },
+    /// The deployment gives producers to a source the dataflow lacks.
+    #[error("the deployment gives producers to `{name}`, which is not a source of the dataflow; its sources are: {}", list(.valid))]
+    UnknownSource {
+        /// The name given.
+        name: String,
+        /// The dataflow's sources.
+        valid: Vec<String>,
+    },
+    /// The deployment routes a stream the dataflow lacks (or one into a
+    /// sink, which every record reaches).
+    #[error("the deployment routes `{from} -> {to}`, which is not a stream into a component; the routable streams are: {}", list(.valid))]
+    UnknownRoute {
+        /// The producing end given.
+        from: String,
+        /// The consuming end given.
+        to: String,
+        /// The streams into components, `from -> to`.
+        valid: Vec<String>,
+    },
+    /// The workload feeds a source the dataflow lacks.
+    #[error("the workload feeds `{name}`, which is not a source of the dataflow; its sources are: {}", list(.valid))]
+    UnknownWorkloadSource {
+        /// The name given.
+        name: String,
+        /// The dataflow's sources.
+        valid: Vec<String>,
+    },
+    /// A process asked to host a component the dataflow lacks.
+    #[error("no component `{name}` in the dataflow; its components are: {}", list(.valid))]
+    NoSuchComponent {
+        /// The name given.
+        name: String,
+        /// The dataflow's components.
+        valid: Vec<String>,
+    },
+    /// A process asked to host an instance the deployment does not give the component.
+    #[error(
+        "component `{component}` has {instances} instance(s) (0..{instances}); there is no instance {index}"
+    )]
+    NoSuchInstance {
+        /// The component.
+        component: String,
+        /// The instance index given.
+        index: usize,
+        /// How many instances the deployment gives it.
+        instances: usize,
+    },
+    /// A process asked for a source the dataflow lacks.
+    #[error("no source `{name}` in the dataflow; its sources are: {}", list(.valid))]
+    NoSuchSource {
+        /// The name given.
+        name: String,
+        /// The dataflow's sources.
+        valid: Vec<String>,
+    },
+    /// A process asked for a source producer the deployment does not give the source.
+    #[error(
+        "source `{source_name}` has {producers} producer(s) (0..{producers}); there is no producer {index}"
+    )]
+    NoSuchSourceProducer {
+        /// The source.
+        source_name: String,
+        /// The producer index given.
+        index: usize,
+        /// How many producers the deployment gives it.
+        producers: usize,
+    },
+    /// A process asked to collect a sink the dataflow lacks.
+    #[error("no sink `{name}` in the dataflow; its sinks are: {}", list(.valid))]
+    NoSuchSink {
+        /// The name given.
+        name: String,
+        /// The dataflow's sinks.
+        valid: Vec<String>,
+    },
+    /// The workload feeds a producer the deployment does not give the source.
+    #[error(
+        "the workload feeds producer {producer} of `{source_name}`, which has {producers} producer(s) (0..{producers}); give it more with `Deployment::source_producers`"
+    )]
+    NoSuchProducer {
+        /// The source.
+        source_name: String,
+        /// The producer index given.
+        producer: usize,
+        /// How many producers the source has.
+        producers: usize,
+    },
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "(none)".to_string()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
 
 /// A dataflow, plan or deployment the runtime cannot run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
     /// A stream names a component or interface that does not exist.
+    #[error("stream endpoint `{0}` does not exist")]
     UnknownEndpoint(String),
     /// A component has no handler factory.
+    #[error("no handler factory for component `{0}`")]
     MissingFactory(String),
     /// The coordination plan cannot be realised.
+    #[error("coordination plan: {0}")]
     Plan(String),
     /// The deployment asks for something the runtime does not support.
+    #[error("deployment: {0}")]
     Deployment(String),
+    /// A name given to the runtime that the dataflow does not have.
+    #[error(transparent)]
+    Name(#[from] NameError),
 }
 
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BuildError::UnknownEndpoint(e) => write!(f, "stream endpoint `{e}` does not exist"),
-            BuildError::MissingFactory(c) => write!(f, "no handler factory for component `{c}`"),
-            BuildError::Plan(m) => write!(f, "coordination plan: {m}"),
-            BuildError::Deployment(m) => write!(f, "deployment: {m}"),
-        }
-    }
+/// A run that could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A task of the run panicked or was cancelled.
+    #[error("run failed: a task did not complete")]
+    Task(#[from] tokio::task::JoinError),
+    /// The workload names a source or producer the deployment lacks.
+    #[error("run refused: {0}")]
+    Name(#[from] NameError),
 }
-
-impl std::error::Error for BuildError {}
-
-/// A run that could not complete (a task panicked).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunError(pub String);
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "run failed: {}", self.0)
-    }
-}
-
-impl std::error::Error for RunError {}

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::error::BuildError;
+use super::error::{BuildError, NameError};
+use super::topology::Topology;
 use crate::handler::Handler;
 
 /// Makes a fresh handler for one instance.
@@ -30,6 +31,27 @@ impl Factories {
         self.by_component
             .insert(component.to_string(), Box::new(factory));
         self
+    }
+
+    /// The components with a factory, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.by_component.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// Checks the factories against the deployed dataflow: every component
+    /// has one, and none is for a component the dataflow lacks (a typo that
+    /// would otherwise leave a factory unused).
+    pub fn check(&self, topology: &Topology) -> Result<(), BuildError> {
+        let valid = topology.component_names();
+        if let Some(name) = self.names().into_iter().find(|n| !valid.contains(n)) {
+            return Err(NameError::UnknownFactory { name, valid }.into());
+        }
+        for c in &topology.components {
+            self.make(&c.name)?;
+        }
+        Ok(())
     }
 
     /// A fresh handler for `component`.

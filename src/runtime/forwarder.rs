@@ -59,6 +59,13 @@ impl SealForwarder {
         self.complete(input, key)
     }
 
+    /// The handler punctuated partition `key` of output `output` itself:
+    /// true the first time, so that the instance seals each partition of an
+    /// output once, whether its handler or this forwarder does it first.
+    pub fn punctuated(&mut self, output: OutputId, key: &Tuple) -> bool {
+        self.sealed.insert((output, key.clone()))
+    }
+
     /// `input` is done with partition `key` (its wrapper released it);
     /// returns the outputs to seal.
     pub fn complete(&mut self, input: InputId, key: &Tuple) -> Vec<OutputId> {
@@ -100,5 +107,15 @@ mod tests {
         assert!(f.vote(0, ProducerId(1), &k).is_empty());
         assert_eq!(f.vote(0, ProducerId(2), &k), vec![0]);
         assert!(f.vote(0, ProducerId(2), &k).is_empty(), "sealed once");
+    }
+
+    #[test]
+    fn a_partition_the_handler_punctuated_is_not_forwarded_again() {
+        let expected = vec![BTreeSet::from([ProducerId(1)])];
+        let mut f = SealForwarder::new(vec![Some(vec![0])], expected);
+        let k = Tuple::new().with("batch", 1);
+        assert!(f.punctuated(0, &k));
+        assert!(!f.punctuated(0, &k), "once per output and partition");
+        assert!(f.vote(0, ProducerId(1), &k).is_empty());
     }
 }

@@ -18,18 +18,21 @@ use super::dedup::{Dedup, Seen};
 use super::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
 use super::forwarder::SealForwarder;
 use super::key_kinds::WrongKeyKind;
-use super::metrics::{InstanceMetrics, InstanceSnapshot};
+use super::metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 use super::plan::InputMode;
 use super::seal_buffer::{Admission, HeldRecord, Release, SealBuffer, SealOutcome};
 use super::static_order::{Placement, StaticOrder};
 use super::topology::{ComponentInfo, Topology};
 use super::total_order::{Sequenced, TotalOrder};
-use crate::handler::{Emit, Handler};
+use crate::handler::{Emission, Emit, Handler};
 use crate::tuple::Tuple;
 
 /// A component instance with its coordination wrappers.
 pub struct InstanceCore {
     component: String,
+    name: String,
+    producer_names: BTreeMap<ProducerId, String>,
+    never_sealed: Vec<UnsealedPartition>,
     inputs: Vec<String>,
     outputs: Vec<String>,
     modes: Vec<InputMode>,
@@ -122,8 +125,16 @@ impl InstanceCore {
                 _ => None,
             })
             .collect();
+        let producer_names = expected
+            .iter()
+            .flatten()
+            .map(|p| (*p, topology.describe(*p)))
+            .collect();
         InstanceCore {
             component: info.name.clone(),
+            name: topology.describe(id),
+            producer_names,
+            never_sealed: Vec::new(),
             inputs: info.inputs.clone(),
             outputs: info.outputs.clone(),
             modes: info.plan.inputs.clone(),
@@ -411,12 +422,17 @@ impl InstanceCore {
                     SealOutcome::Released(release) => self.apply_release(release),
                     SealOutcome::Voted | SealOutcome::AlreadyReleased => {}
                     SealOutcome::UnknownProducer => self.metrics.unknown_sealers += 1,
-                    SealOutcome::MissingKey(attr) => tracing::warn!(
-                        instance = %self.id(),
-                        component = %self.component,
-                        %attr,
-                        "seal lacks a key attribute: ignored"
-                    ),
+                    SealOutcome::MissingKey(attr) => {
+                        self.metrics.keyless_seals += 1;
+                        tracing::warn!(
+                            instance = %self.id(),
+                            component = %self.component,
+                            %attr,
+                            %producer,
+                            partition = %key,
+                            "seal lacks a key attribute: ignored, not a vote"
+                        );
+                    }
                     SealOutcome::WrongKeyKind(wrong) => self.refuse_seal_key_kind(&key, &wrong),
                 }
             }
@@ -561,24 +577,44 @@ impl InstanceCore {
     /// that a failed call has no effect downstream, and counts the panic.
     fn discard_emits(&mut self, call: &str) {
         self.metrics.handler_panics += 1;
-        let discarded = self.emit.drain().len();
+        let discarded = self.emit.drain_all().len();
         if discarded > 0 {
             tracing::warn!(instance = %self.id(), component = %self.component, call, discarded,
                 "discarded the tuples a panicking handler call emitted");
         }
     }
 
+    /// Numbers and queues what the handler emitted, in the order it
+    /// emitted it: records, and punctuations of its outputs' partitions
+    /// (each partition of an output sealed once, by the handler or by the
+    /// forwarder, whichever comes first).
     fn flush_emits(&mut self) {
-        for (output, tuple) in self.emit.drain() {
-            match self.outputs.iter().position(|o| *o == output) {
-                Some(o) => {
+        for emission in self.emit.drain_all() {
+            let (output, punctuation) = match &emission {
+                Emission::Record { output, .. } => (output, false),
+                Emission::Punctuation { output, .. } => (output, true),
+            };
+            let Some(o) = self.outputs.iter().position(|x| x == output) else {
+                self.metrics.unknown_outputs += 1;
+                tracing::warn!(instance = %self.id(), component = %self.component, %output,
+                    punctuation, "emitted on an output the component does not have");
+                continue;
+            };
+            match emission {
+                Emission::Record { tuple, .. } => {
                     let envelope = self.numbering.record(tuple);
                     self.sends.push((o, envelope));
                 }
-                None => {
-                    self.metrics.unknown_outputs += 1;
-                    tracing::warn!(instance = %self.id(), component = %self.component, %output,
-                        "emitted on an output the component does not have");
+                Emission::Punctuation { partition, .. } => {
+                    if self.forwarder.punctuated(o, &partition) {
+                        self.metrics.punctuations += 1;
+                        let envelope = self.numbering.seal(partition);
+                        self.sends.push((o, envelope));
+                    } else {
+                        tracing::debug!(instance = %self.id(), component = %self.component,
+                            output = %self.outputs[o], %partition,
+                            "partition already punctuated: sent once");
+                    }
                 }
             }
         }
@@ -663,6 +699,9 @@ impl InstanceCore {
 
     /// Ends the run for this instance: every record still held (unsealed
     /// partitions, incomplete batches, order gaps) goes to the dead-letter path.
+    /// The partitions it held are kept for the report
+    /// ([`InstanceSnapshot::never_sealed`]), with the producers whose seals
+    /// were missing.
     pub fn shutdown(&mut self, now: u64) {
         for b in 0..self.seal_buffers.len() {
             let unsealed = self.seal_buffers[b].unsealed(now);
@@ -670,6 +709,12 @@ impl InstanceCore {
                 tracing::warn!(instance = %self.id(), component = %self.component,
                     partitions = unsealed.len(), oldest_age = unsealed[0].age,
                     "run ended with unsealed partitions");
+            }
+            for partition in unsealed {
+                let partition = self.named(partition);
+                tracing::warn!(instance = %self.name, partition = %partition.key,
+                    missing = ?partition.missing_names, "partition never sealed");
+                self.never_sealed.push(partition);
             }
             for record in self.seal_buffers[b].drain_unsealed() {
                 self.dead_letter_held(record, DeadLetterReason::NeverSealed);
@@ -702,19 +747,40 @@ impl InstanceCore {
         &self.metrics
     }
 
+    /// Names the producers whose seals a partition misses.
+    fn named(&self, mut partition: UnsealedPartition) -> UnsealedPartition {
+        partition.missing_names = partition
+            .missing
+            .iter()
+            .map(|p| {
+                self.producer_names
+                    .get(p)
+                    .cloned()
+                    .unwrap_or_else(|| p.to_string())
+            })
+            .collect();
+        partition
+    }
+
     /// Counters and unsealed partitions at time `now`.
     pub fn snapshot(&self, now: u64) -> InstanceSnapshot {
         let mut unsealed: Vec<_> = self
             .seal_buffers
             .iter()
             .flat_map(|b| b.unsealed(now))
+            .map(|p| self.named(p))
             .collect();
         unsealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        let mut never_sealed = self.never_sealed.clone();
+        never_sealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
         InstanceSnapshot {
             instance: self.id(),
             component: self.component.clone(),
+            name: self.name.clone(),
             metrics: self.metrics.clone(),
             unsealed,
+            never_sealed,
+            finished: self.finished(),
         }
     }
 }

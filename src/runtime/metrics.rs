@@ -46,6 +46,12 @@ pub struct InstanceMetrics {
     /// another kind than the attribute's first one; a refused record is
     /// also counted in `dead_lettered`.
     pub wrong_key_kinds: u64,
+    /// Punctuations this instance's handler made and the instance sent
+    /// (each partition of an output once).
+    pub punctuations: u64,
+    /// Seals refused because they lack an attribute of the seal key: not
+    /// votes, so their partition may never be released.
+    pub keyless_seals: u64,
 }
 
 impl InstanceMetrics {
@@ -78,6 +84,8 @@ impl InstanceMetrics {
         self.handler_panics += other.handler_panics;
         self.refused_seqs += other.refused_seqs;
         self.wrong_key_kinds += other.wrong_key_kinds;
+        self.punctuations += other.punctuations;
+        self.keyless_seals += other.keyless_seals;
     }
 }
 
@@ -90,6 +98,8 @@ pub struct UnsealedPartition {
     pub held: usize,
     /// Producers whose seal is still missing.
     pub missing: Vec<ProducerId>,
+    /// The same producers by name (`Component[i]` or `source[i]`).
+    pub missing_names: Vec<String>,
     /// Time since its first record, in the driver's clock units
     /// (microseconds under tokio, steps under the simulator).
     pub age: u64,
@@ -104,6 +114,13 @@ pub struct InstanceSnapshot {
     pub component: String,
     /// Its counters.
     pub metrics: InstanceMetrics,
+    /// The instance's name, `Component[i]`.
+    pub name: String,
     /// The partitions its seal buffers hold, oldest first.
     pub unsealed: Vec<UnsealedPartition>,
+    /// The partitions its seal buffers still held when the run ended (their
+    /// records were dead-lettered as never sealed), oldest first.
+    pub never_sealed: Vec<UnsealedPartition>,
+    /// True when every input and output of the instance has ended.
+    pub finished: bool,
 }

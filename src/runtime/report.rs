@@ -1,10 +1,19 @@
-//! What a run leaves behind, whichever driver ran it.
+//! What a run leaves behind, whichever driver ran it, and whether it
+//! succeeded: a run that ends with partitions never sealed, dead letters,
+//! instances that did not finish, refused seals or unbalanced books is a
+//! failure, listed by [`RunReport::failures`] (runtime spec, "Liveness and
+//! membership": "a run that ends with such partitions ends as a failure that
+//! names them, never as success").
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use super::dead_letter::DeadLetter;
+use super::envelope::ProducerId;
+use super::error::NameError;
 use super::metrics::{InstanceMetrics, InstanceSnapshot};
 use super::sink::{SinkCollector, SinkRecord};
+use crate::tuple::Tuple;
 
 /// The outcome of a run.
 #[derive(Clone, Debug, Default)]
@@ -21,8 +30,211 @@ pub struct RunReport {
     pub sequencer_errors: Vec<String>,
 }
 
+/// One reason a run did not succeed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunFailure {
+    /// A partition was still held when the run ended: some producers never
+    /// sealed (punctuated) it, and its records were dead-lettered.
+    NeverSealed {
+        /// The instance that held it, `Component[i]`.
+        instance: String,
+        /// The partition's seal-key values.
+        partition: Tuple,
+        /// Records held for it (dead-lettered at the end).
+        held: usize,
+        /// The producers whose seal was missing, `Component[i]` or `source[i]`.
+        missing: Vec<String>,
+    },
+    /// Records went to the dead-letter path.
+    DeadLetters {
+        /// The instance that refused them.
+        instance: String,
+        /// The kind of reason ([`DeadLetterReason::kind`](super::DeadLetterReason::kind)).
+        reason: &'static str,
+        /// How many.
+        count: usize,
+    },
+    /// An instance whose inputs and outputs had not all ended when the run
+    /// stopped (stalled, or the run was cut short).
+    Unfinished {
+        /// The instance.
+        instance: String,
+    },
+    /// Seals the instance refused: from producers that are not members of
+    /// the stream, without a seal-key attribute, or with a key of the wrong
+    /// kind. None of them voted.
+    RefusedSeals {
+        /// The instance.
+        instance: String,
+        /// How many.
+        count: u64,
+    },
+    /// The handler emitted (or punctuated) on outputs the component does
+    /// not have: those tuples went nowhere.
+    UnknownOutputs {
+        /// The instance.
+        instance: String,
+        /// How many.
+        count: u64,
+    },
+    /// Handler calls that panicked (records and seals).
+    HandlerPanics {
+        /// The instance.
+        instance: String,
+        /// How many.
+        count: u64,
+    },
+    /// Distinct records in != processed + dead-lettered, or records still held.
+    Unbalanced {
+        /// The instance.
+        instance: String,
+        /// Its counters.
+        metrics: Box<InstanceMetrics>,
+    },
+    /// The sequencing service failed to order a message.
+    Sequencer {
+        /// The service's error.
+        error: String,
+    },
+}
+
+impl fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunFailure::NeverSealed {
+                instance,
+                partition,
+                held,
+                missing,
+            } => write!(
+                f,
+                "{instance}: partition {partition} was never sealed ({held} record(s) \
+                 dead-lettered); missing the seal of {}",
+                missing.join(", ")
+            ),
+            RunFailure::DeadLetters {
+                instance,
+                reason,
+                count,
+            } => write!(f, "{instance}: {count} record(s) dead-lettered ({reason})"),
+            RunFailure::Unfinished { instance } => write!(
+                f,
+                "{instance}: did not finish (some input or output never ended)"
+            ),
+            RunFailure::RefusedSeals { instance, count } => write!(
+                f,
+                "{instance}: {count} seal(s) refused (not a member of the stream, no key \
+                 attribute, or a key of the wrong kind)"
+            ),
+            RunFailure::UnknownOutputs { instance, count } => write!(
+                f,
+                "{instance}: {count} tuple(s) emitted or punctuated on an output the \
+                 component does not have"
+            ),
+            RunFailure::HandlerPanics { instance, count } => {
+                write!(f, "{instance}: the handler panicked {count} time(s)")
+            }
+            RunFailure::Unbalanced { instance, metrics } => write!(
+                f,
+                "{instance}: unbalanced: {} distinct record(s) in, {} processed, {} \
+                 dead-lettered, {} still held",
+                metrics.records_in(),
+                metrics.processed,
+                metrics.dead_lettered,
+                metrics.held
+            ),
+            RunFailure::Sequencer { error } => write!(f, "sequencer: {error}"),
+        }
+    }
+}
+
+impl InstanceSnapshot {
+    /// What went wrong at this instance, as of this snapshot (taken at the
+    /// end of a run): partitions never sealed, refused seals, tuples on
+    /// unknown outputs, handler panics, unbalanced books, not finished.
+    /// Dead letters are listed by [`dead_letter_failures`].
+    pub fn failures(&self) -> Vec<RunFailure> {
+        let instance = || self.name.clone();
+        let mut out: Vec<RunFailure> = self
+            .never_sealed
+            .iter()
+            .map(|p| RunFailure::NeverSealed {
+                instance: instance(),
+                partition: p.key.clone(),
+                held: p.held,
+                missing: p.missing_names.clone(),
+            })
+            .collect();
+        let m = &self.metrics;
+        if !self.finished {
+            out.push(RunFailure::Unfinished {
+                instance: instance(),
+            });
+        }
+        let refused = m.unknown_sealers + m.keyless_seals + m.wrong_key_kinds;
+        if refused > 0 {
+            out.push(RunFailure::RefusedSeals {
+                instance: instance(),
+                count: refused,
+            });
+        }
+        if m.unknown_outputs > 0 {
+            out.push(RunFailure::UnknownOutputs {
+                instance: instance(),
+                count: m.unknown_outputs,
+            });
+        }
+        if m.handler_panics > 0 {
+            out.push(RunFailure::HandlerPanics {
+                instance: instance(),
+                count: m.handler_panics,
+            });
+        }
+        if !(m.balanced() && m.held == 0) {
+            out.push(RunFailure::Unbalanced {
+                instance: instance(),
+                metrics: Box::new(m.clone()),
+            });
+        }
+        out
+    }
+}
+
+/// Dead letters counted by instance and kind of reason, as failures;
+/// `names` gives the instances' names (`Component[i]`).
+pub fn dead_letter_failures(
+    dead_letters: &[DeadLetter],
+    names: &BTreeMap<ProducerId, String>,
+) -> Vec<RunFailure> {
+    let mut counts: BTreeMap<(ProducerId, &'static str), usize> = BTreeMap::new();
+    for d in dead_letters {
+        *counts.entry((d.instance, d.reason.kind())).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((instance, reason), count)| RunFailure::DeadLetters {
+            instance: names
+                .get(&instance)
+                .cloned()
+                .unwrap_or_else(|| instance.to_string()),
+            reason,
+            count,
+        })
+        .collect()
+}
+
 impl RunReport {
-    /// The records of a sink (empty for an unknown sink).
+    /// The collector of sink `sink`; a name the dataflow lacks is refused
+    /// with its sinks ([`NameError::NoSuchSink`]).
+    pub fn sink(&self, sink: &str) -> Result<&SinkCollector, NameError> {
+        self.sinks.get(sink).ok_or_else(|| NameError::NoSuchSink {
+            name: sink.to_string(),
+            valid: self.sinks.keys().cloned().collect(),
+        })
+    }
+
+    /// The records of a sink (empty for an unknown sink: [`RunReport::sink`]
+    /// tells the two apart).
     pub fn records(&self, sink: &str) -> &[SinkRecord] {
         self.sinks
             .get(sink)
@@ -49,10 +261,43 @@ impl RunReport {
     }
 
     /// True when, at every instance, distinct records in = processed +
-    /// dead-lettered (nothing is left held at the end of a run).
+    /// dead-lettered (nothing is left held at the end of a run). A balanced
+    /// run can still have failed: see [`RunReport::is_success`].
     pub fn balanced(&self) -> bool {
         self.instances
             .iter()
             .all(|i| i.metrics.balanced() && i.metrics.held == 0)
+    }
+
+    /// Everything that went wrong in the run: partitions never sealed (with
+    /// the producers whose seals were missing), dead letters by instance and
+    /// reason, instances that did not finish, refused seals, tuples on
+    /// unknown outputs, handler panics, unbalanced books, sequencer errors.
+    pub fn failures(&self) -> Vec<RunFailure> {
+        let mut out: Vec<RunFailure> = self
+            .instances
+            .iter()
+            .flat_map(InstanceSnapshot::failures)
+            .collect();
+        let names: BTreeMap<ProducerId, String> = self
+            .instances
+            .iter()
+            .map(|i| (i.instance, i.name.clone()))
+            .collect();
+        out.extend(dead_letter_failures(&self.dead_letters, &names));
+        out.extend(
+            self.sequencer_errors
+                .iter()
+                .map(|error| RunFailure::Sequencer {
+                    error: error.clone(),
+                }),
+        );
+        out
+    }
+
+    /// True when the run had no failure ([`RunReport::failures`] is empty):
+    /// every partition sealed, no dead letter, every instance finished.
+    pub fn is_success(&self) -> bool {
+        self.failures().is_empty()
     }
 }

@@ -115,9 +115,7 @@ impl DataflowRunner {
             );
         }
         let topology = Topology::build(dataflow, analysis, deployment)?;
-        for c in &topology.components {
-            factories.make(&c.name)?;
-        }
+        factories.check(&topology)?;
         Ok(DataflowRunner {
             topology: Arc::new(topology),
             factories,
@@ -311,7 +309,10 @@ impl RunningDataflow {
 
     /// Feeds every source producer its script from `workload` (each producer
     /// in its own task, concurrently), closes them, and reports.
+    /// A workload feeding a source or producer the deployment lacks is
+    /// refused before anything is sent ([`RunError::Name`]).
     pub async fn run_workload(mut self, workload: &Workload) -> Result<RunReport, RunError> {
+        workload.check(&self.topology)?;
         let mut feeders = Vec::new();
         for (s, source) in self.topology.sources.iter().enumerate() {
             for (index, slot) in self.sources[s].iter_mut().enumerate() {
@@ -331,7 +332,7 @@ impl RunningDataflow {
             }
         }
         for f in feeders {
-            f.await.map_err(|e| RunError(e.to_string()))?;
+            f.await?;
         }
         self.finish().await
     }
@@ -345,17 +346,17 @@ impl RunningDataflow {
         }
         let mut report = RunReport::default();
         for task in self.instance_tasks {
-            let (snapshot, dead) = task.await.map_err(|e| RunError(e.to_string()))?;
+            let (snapshot, dead) = task.await?;
             report.instances.push(snapshot);
             report.dead_letters.extend(dead);
         }
         for task in self.group_tasks {
-            let outcome = task.await.map_err(|e| RunError(e.to_string()))?;
+            let outcome = task.await?;
             report.sequencer_duplicates += outcome.duplicates;
             report.sequencer_errors.extend(outcome.errors);
         }
         for (name, task) in self.sink_tasks {
-            let collector = task.await.map_err(|e| RunError(e.to_string()))?;
+            let collector = task.await?;
             report.sinks.insert(name, collector);
         }
         Ok(report)

@@ -326,6 +326,7 @@ impl SealBuffer {
                             .copied()
                     })
                     .collect(),
+                missing_names: Vec::new(),
                 age: now.saturating_sub(p.opened_at),
             })
             .collect();

@@ -9,7 +9,7 @@ use blazes_core::{Analysis, Dataflow, Endpoint};
 
 use super::deployment::{Deployment, Routing};
 use super::envelope::{InputId, OutputId, ProducerId};
-use super::error::BuildError;
+use super::error::{BuildError, NameError};
 use super::plan::{ComponentPlan, InputMode};
 
 /// Index of a sink.
@@ -171,6 +171,7 @@ impl Topology {
         };
         topology.add_components(dataflow, analysis, deployment)?;
         topology.add_externals(dataflow, deployment);
+        topology.check_names(dataflow, deployment)?;
         topology.add_streams(dataflow, deployment)?;
         topology.add_groups();
         topology.compute_expected();
@@ -270,6 +271,56 @@ impl Topology {
             }
         }
         self.sink_producers = vec![BTreeSet::new(); self.sinks.len()];
+    }
+
+    /// Refuses a deployment naming a component, source or stream the
+    /// dataflow lacks, listing the valid names.
+    fn check_names(&self, dataflow: &Dataflow, deployment: &Deployment) -> Result<(), NameError> {
+        let components: Vec<String> = self.components.iter().map(|c| c.name.clone()).collect();
+        if let Some(name) = deployment
+            .instances
+            .keys()
+            .find(|n| !components.contains(n))
+        {
+            return Err(NameError::UnknownComponent {
+                name: name.clone(),
+                valid: components,
+            });
+        }
+        let sources: Vec<String> = self.sources.iter().map(|s| s.name.clone()).collect();
+        if let Some(name) = deployment.producers.keys().find(|n| !sources.contains(n)) {
+            return Err(NameError::UnknownSource {
+                name: name.clone(),
+                valid: sources,
+            });
+        }
+        let routable: Vec<(String, String)> = dataflow
+            .streams
+            .iter()
+            .filter(|s| matches!(s.to, Endpoint::Port { .. }))
+            .map(|s| (s.from.to_string(), s.to.to_string()))
+            .collect();
+        if let Some((from, to)) = deployment.routing.keys().find(|k| !routable.contains(k)) {
+            return Err(NameError::UnknownRoute {
+                from: from.clone(),
+                to: to.clone(),
+                valid: routable
+                    .iter()
+                    .map(|(f, t)| format!("{f} -> {t}"))
+                    .collect(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The names of the components, in dataflow order.
+    pub fn component_names(&self) -> Vec<String> {
+        self.components.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// The names of the sources, by first mention.
+    pub fn source_names(&self) -> Vec<String> {
+        self.sources.iter().map(|s| s.name.clone()).collect()
     }
 
     fn find_port(&self, endpoint: &Endpoint, outputs: bool) -> Result<(usize, usize), BuildError> {

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::error::NameError;
+use super::topology::Topology;
 use crate::tuple::Tuple;
 
 /// One thing a source producer emits.
@@ -53,5 +55,27 @@ impl Workload {
             .get(&(source.to_string(), producer))
             .map(Vec::as_slice)
             .unwrap_or_default()
+    }
+
+    /// Checks that every script feeds a source of the deployed dataflow,
+    /// and a producer the deployment gives it.
+    pub fn check(&self, topology: &Topology) -> Result<(), NameError> {
+        for (source, producer) in self.scripts.keys() {
+            let Some(s) = topology.source(source) else {
+                return Err(NameError::UnknownWorkloadSource {
+                    name: source.clone(),
+                    valid: topology.source_names(),
+                });
+            };
+            let producers = topology.sources[s].producers.len();
+            if *producer >= producers {
+                return Err(NameError::NoSuchProducer {
+                    source_name: source.clone(),
+                    producer: *producer,
+                    producers,
+                });
+            }
+        }
+        Ok(())
     }
 }

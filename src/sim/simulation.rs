@@ -101,9 +101,7 @@ impl Simulation {
         factories: Factories,
     ) -> Result<Simulation, BuildError> {
         let topology = Topology::build(dataflow, analysis, deployment)?;
-        for c in &topology.components {
-            factories.make(&c.name)?;
-        }
+        factories.check(&topology)?;
         Ok(Simulation {
             topology,
             factories,
@@ -115,8 +113,11 @@ impl Simulation {
         &self.topology
     }
 
-    /// Runs `workload` under the schedule `config` describes.
+    /// Runs `workload` under the schedule `config` describes. A workload
+    /// feeding a source or producer the deployment lacks is refused
+    /// ([`BuildError::Name`]).
     pub fn run(&self, workload: &Workload, config: &SimConfig) -> Result<SimOutcome, BuildError> {
+        workload.check(&self.topology)?;
         let mut run = Run::new(self, workload, config)?;
         Ok(run.execute(config))
     }
