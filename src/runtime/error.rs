@@ -28,14 +28,21 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// A run that could not complete (a task panicked).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunError(pub String);
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "run failed: {}", self.0)
-    }
+/// A run that could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A task of the run panicked or was cancelled.
+    #[error("run failed: a task of the run failed")]
+    Task(#[from] tokio::task::JoinError),
+    /// The sequencer could not order some messages of an ordered group even
+    /// after retrying (issue 15, fix 5): they reached no replica, so the
+    /// run cannot be trusted, whatever its books say.
+    #[error("run failed: {unordered} message(s) of an ordered group could not be ordered")]
+    Unordered {
+        /// How many messages were not ordered.
+        unordered: u64,
+        /// The first of them.
+        #[source]
+        first: super::sequencer::Unordered,
+    },
 }
-
-impl std::error::Error for RunError {}

@@ -27,7 +27,7 @@ use super::outgoing::Outgoing;
 use super::plan::InputMode;
 use super::report::RunReport;
 use super::router::{Destination, Routed, route, route_sends};
-use super::sequencer::{EmbeddedSequencer, Sequencer};
+use super::sequencer::{EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered};
 use super::sink::SinkCollector;
 use super::topology::{GroupId, SinkId, Topology};
 use super::workload::{SourceEvent, Workload};
@@ -331,7 +331,7 @@ impl RunningDataflow {
             }
         }
         for f in feeders {
-            f.await.map_err(|e| RunError(e.to_string()))?;
+            f.await?;
         }
         self.finish().await
     }
@@ -345,18 +345,27 @@ impl RunningDataflow {
         }
         let mut report = RunReport::default();
         for task in self.instance_tasks {
-            let (snapshot, dead) = task.await.map_err(|e| RunError(e.to_string()))?;
+            let (snapshot, dead) = task.await?;
             report.instances.push(snapshot);
             report.dead_letters.extend(dead);
         }
+        let mut unordered: Option<(Unordered, u64)> = None;
         for task in self.group_tasks {
-            let outcome = task.await.map_err(|e| RunError(e.to_string()))?;
+            let outcome = task.await?;
             report.sequencer_duplicates += outcome.duplicates;
             report.sequencer_errors.extend(outcome.errors);
+            if let Some((first, n)) = outcome.unordered {
+                let total = unordered.as_ref().map_or(0, |(_, m)| *m) + n;
+                let first = unordered.map_or(first, |(f, _)| f);
+                unordered = Some((first, total));
+            }
         }
         for (name, task) in self.sink_tasks {
-            let collector = task.await.map_err(|e| RunError(e.to_string()))?;
+            let collector = task.await?;
             report.sinks.insert(name, collector);
+        }
+        if let Some((first, unordered)) = unordered {
+            return Err(RunError::Unordered { unordered, first });
         }
         Ok(report)
     }
@@ -677,39 +686,67 @@ struct Scratch {
 struct GroupOutcome {
     duplicates: u64,
     errors: Vec<String>,
+    /// Messages given up (the first one, and how many).
+    unordered: Option<(Unordered, u64)>,
 }
 
+/// Orders the messages sent to group `name` and forwards them to every
+/// member. A failed call is retried ([`OrderRetry`]); a message still not
+/// ordered after that fails the run, and the group stops ordering: it closes
+/// its members' links (so they end) and drains its input (so producers are
+/// not blocked), counting what it drops.
 async fn run_group(
     name: String,
     mut rx: Receiver<(InputId, Envelope)>,
-    members: Vec<Sender<Inbound>>,
+    mut members: Vec<Sender<Inbound>>,
     sequencer: Arc<dyn Sequencer>,
 ) -> GroupOutcome {
     let mut outcome = GroupOutcome {
         duplicates: 0,
         errors: Vec::new(),
+        unordered: None,
     };
-    while let Some((input, envelope)) = rx.recv().await {
-        match sequencer
-            .assign(&name, envelope.producer(), envelope.seq())
-            .await
-        {
-            Ok(Some(position)) => {
-                for m in &members {
-                    let _ = m
-                        .send(Inbound::Ordered {
-                            position,
-                            input,
-                            envelope: envelope.clone(),
-                        })
-                        .await;
-                }
-            }
-            Ok(None) => outcome.duplicates += 1,
-            Err(e) => {
-                tracing::error!(group = %name, error = %e, "sequencer failed to order a message");
+    let retry = OrderRetry::default();
+    'messages: while let Some((input, envelope)) = rx.recv().await {
+        let (producer, seq) = (envelope.producer(), envelope.seq());
+        if let Some((_, dropped)) = outcome.unordered.as_mut() {
+            *dropped += 1;
+            continue;
+        }
+        let mut attempt = 0;
+        let position = loop {
+            attempt += 1;
+            let result = sequencer.assign(&name, producer, seq).await;
+            if let Err(e) = &result {
+                tracing::warn!(group = %name, error = %e, attempt, "sequencer failed to order a message");
                 outcome.errors.push(e.to_string());
             }
+            let step = retry.next(&name, producer, seq, attempt, result, &mut rand::rng());
+            match step {
+                NextStep::Forward(position) => break position,
+                NextStep::Replay => {
+                    outcome.duplicates += 1;
+                    continue 'messages;
+                }
+                NextStep::Retry(pause) => tokio::time::sleep(pause).await,
+                NextStep::GiveUp(unordered) => {
+                    tracing::error!(group = %name, error = %unordered, "message not ordered: the run fails");
+                    outcome.unordered = Some((unordered, 1));
+                    // The members will never see the rest of the order:
+                    // closing their links lets them end, and the run with them.
+                    members.clear();
+                    continue 'messages;
+                }
+            }
+        };
+        for m in &members {
+            let _ = m
+                .send(Inbound::Ordered {
+                    position,
+                    input,
+                    envelope: envelope.clone(),
+                })
+                .await;
         }
     }
     outcome
