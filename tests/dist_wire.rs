@@ -240,6 +240,9 @@ proptest! {
                     prop_assert!(!fresh, "first copy of {}/{} dropped", link, seq);
                     duplicates += 1;
                 }
+                Offer::BeyondBound { waiting_for } => {
+                    prop_assert!(false, "{}/{} refused waiting for {}", link, seq, waiting_for);
+                }
                 Offer::Accepted(ready) => {
                     prop_assert!(fresh, "second copy of {}/{} accepted", link, seq);
                     let out = delivered.entry(link).or_default();
