@@ -300,8 +300,9 @@ impl RunningDataflow {
         self.sources.get_mut(s)?.get_mut(producer)?.take()
     }
 
-    /// The latest counters and unsealed partitions of every instance
-    /// (refreshed every few hundred messages while running).
+    /// The latest counters and unsealed partitions of every instance: as of
+    /// every message it delivered once it has nothing more to deliver, and
+    /// at most 256 deliveries behind while it is busy.
     pub fn snapshot(&self) -> Vec<InstanceSnapshot> {
         self.live
             .iter()
@@ -464,6 +465,15 @@ struct Inbox {
     cursor: usize,
 }
 
+impl Inbox {
+    /// True when no link has a message ready or parked.
+    fn idle(&self) -> bool {
+        self.links
+            .iter()
+            .all(|l| l.parked.is_none() && (l.closed || l.rx.is_empty()))
+    }
+}
+
 enum Event {
     /// A message to deliver.
     Message(Inbound),
@@ -591,7 +601,15 @@ async fn run_instance(
         &mut scratch,
         &mut dead,
     );
+    // Deliveries not yet in the live snapshot.
+    let mut unpublished = false;
     while !core.finished() {
+        if unpublished && inbox.idle() {
+            // Nothing left to deliver for now: publish the snapshot, so a
+            // reader sees every delivery made (issue 15).
+            refresh(&core, &live, micros_since(started));
+            unpublished = false;
+        }
         let event = if inbox.has_parked() {
             tokio::select! {
                 event = inbox.next(&mut core, &mut outgoing) => event,
@@ -628,8 +646,10 @@ async fn run_instance(
             );
         }
         deliveries += 1;
+        unpublished = true;
         if deliveries.is_multiple_of(256) {
             refresh(&core, &live, micros_since(started));
+            unpublished = false;
         }
     }
     flush_all(&mut outgoing).await;
