@@ -41,7 +41,7 @@ impl FailingSequencer {
 
     fn fails_now(&self) -> bool {
         let n = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
-        let fail = n % self.every == 0;
+        let fail = n.is_multiple_of(self.every);
         if fail {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }

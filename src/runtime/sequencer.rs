@@ -126,7 +126,6 @@ impl OrderRetry {
     /// The step after call number `attempt` (from 1) for message
     /// `(producer, seq)` of `group` answered `result`; pauses are drawn
     /// from `rng`.
-    #[allow(clippy::too_many_arguments)]
     pub fn next<R: Rng + ?Sized>(
         &self,
         group: &str,
