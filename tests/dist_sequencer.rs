@@ -354,10 +354,11 @@ for_each_backend!(
     a_lost_answer_to_recover_is_not_taken_for_an_earlier_incarnation,
 );
 
-/// JetStream recognises a replay within its duplicate window only: past
-/// it, the same message is ordered again (the documented limit).
+/// Issue 15, fix 2: JetStream recognised a replay within its duplicate
+/// window only, and past it ordered the same message again. Now a message
+/// holds one position for as long as the stream keeps it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jetstream_replays_are_recognised_within_the_configured_window() {
+async fn jetstream_replays_are_recognised_past_the_duplicate_window() {
     let nats = support_servers::Nats::start().expect("nats-server starts");
     let config: blazes::dist::SequencerConfig =
         format!("{}/WINDOW?dedupe=1", nats.jetstream_config())
@@ -369,25 +370,55 @@ async fn jetstream_replays_are_recognised_within_the_configured_window() {
         .expect("connects");
     assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
     assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(None));
+    // Past the one-second window.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(1)));
+    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(None));
+    assert_eq!(
+        s.assign("g", ProducerId(1), 1).await,
+        Ok(Some(1)),
+        "no position consumed by the replay"
+    );
 }
 
-/// The same limit for `recover`: within the window a replay gets its
-/// original position, past it a new one (`replay: false`).
+/// Issue 15, fix 2: a producer killed after the sequencer gave it position
+/// 0 and before it published its message, restarted after the duplicate
+/// window. Before the fix `recover` gave it a new position (2) and position
+/// 0 was never published: every replica waited for it forever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jetstream_recover_beyond_the_window_gets_a_new_position() {
+async fn jetstream_recover_past_the_window_finds_the_original_position() {
     let nats = support_servers::Nats::start().expect("nats-server starts");
     let config: blazes::dist::SequencerConfig =
         format!("{}/RWINDOW?dedupe=1", nats.jetstream_config())
             .parse()
             .expect("valid");
-    let s = config
+    let first = config
         .connect(support_servers::backend::policy())
         .await
         .expect("connects");
-    assert_eq!(s.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
-    assert_eq!(s.recover("g", ProducerId(1), 0).await, replayed(0));
+    assert_eq!(first.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
+    assert_eq!(first.assign("g", ProducerId(2), 0).await, Ok(Some(1)));
+    assert_eq!(first.recover("g", ProducerId(1), 0).await, replayed(0));
+    drop(first); // killed before publishing position 0
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert_eq!(s.recover("g", ProducerId(1), 0).await, ordered(1));
+    let restarted = config
+        .connect(support_servers::backend::policy())
+        .await
+        .expect("connects");
+    assert_eq!(restarted.recover("g", ProducerId(1), 0).await, replayed(0));
+    assert_eq!(restarted.recover("g", ProducerId(1), 1).await, ordered(2));
+    assert_eq!(restarted.recover("g", ProducerId(1), 1).await, replayed(2));
+}
+
+/// The same check for ZooKeeper, whose replay markers never expire: the
+/// restarted producer's new client gets position 0 back, however late.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zookeeper_recover_by_a_restarted_producer_finds_the_position_it_never_published() {
+    let service = Service::start(Kind::ZooKeeper);
+    let first = service.client("hole").await;
+    assert_eq!(first.assign("g", ProducerId(1), 0).await, Ok(Some(0)));
+    assert_eq!(first.assign("g", ProducerId(2), 0).await, Ok(Some(1)));
+    drop(first);
+    let restarted = service.client("hole").await;
+    assert_eq!(restarted.recover("g", ProducerId(1), 0).await, replayed(0));
+    assert_eq!(restarted.recover("g", ProducerId(1), 1).await, ordered(2));
 }

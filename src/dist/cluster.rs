@@ -131,6 +131,9 @@ pub struct LinkStats {
     pub reader_restarts: u64,
     /// Ordered messages whose original position a restarted producer got back.
     pub recovered_positions: u64,
+    /// Frames refused for being too far ahead of a gap in their link (see
+    /// [`link`](super::link), "Bound"); the destination then fails.
+    pub beyond_bound_frames: u64,
 }
 
 /// How an instance's run ended.

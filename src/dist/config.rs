@@ -45,8 +45,9 @@ pub enum SequencerConfig {
         url: String,
         /// The prefix of the streams' names.
         stream_prefix: String,
-        /// How long a message id is remembered: a replay is recognised
-        /// within this window of its first sequencing (`?dedupe=SECONDS`).
+        /// How long the server remembers a message id (`?dedupe=SECONDS`):
+        /// within this window a replay is recognised by the id alone, past
+        /// it by the message's subject (one more request).
         duplicate_window: Duration,
     },
 }

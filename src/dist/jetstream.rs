@@ -1,25 +1,32 @@
 //! A sequencer on NATS JetStream: one stream per group, named `PREFIX_G`
-//! with subject `PREFIX.seq.G` (`G` escaped by [`names::escape`]),
-//! file storage. Each ordered message is published once with header
-//! `Nats-Msg-Id: {producer}/{seq}` and an empty body; the stream sequence
-//! (from 1, dense: only this backend publishes there) minus one is its
-//! position. JetStream answers a publish whose id it has already stored
-//! within the stream's duplicate window with `duplicate: true` and the
-//! original sequence: a replay (`None`).
+//! with subjects `PREFIX.seq.G.>` (`G` escaped by [`names::escape`]), file
+//! storage. Each ordered message is published once, on its own subject
+//! `PREFIX.seq.G.{producer}.{seq}`, with header `Nats-Msg-Id:
+//! {producer}/{seq}`, header `Nats-Expected-Last-Subject-Sequence: 0` and an
+//! empty body; the stream sequence (from 1, dense: only this backend
+//! publishes there) minus one is its position.
+//!
+//! A message is ordered at most once, for as long as the stream keeps it
+//! (issue 15, fix 2): JetStream refuses a second publish on the message's
+//! subject (expected last subject sequence 0), and the sequencer then reads
+//! the original position from the stored message (last by subject). Within
+//! the duplicate window JetStream answers such a publish itself, with
+//! `duplicate: true` and the original sequence. Either way the message is a
+//! replay (`None`). Before this, replays were recognised within the window
+//! only: a producer that died between getting position `N` and publishing
+//! its message, and restarted after the window, got a new position from
+//! [`Sequencer::recover`], and position `N` stayed empty forever, every
+//! replica waiting for it.
 //!
 //! [`Sequencer::recover`] publishes the same way, its body a token unique to
-//! the call: a duplicate ack carries the original sequence (`replay: true`).
-//! When an attempt's outcome was unknown and the retry gets a duplicate ack,
-//! the stored message's body tells whether this call published it.
+//! the call: a duplicate carries the original sequence (`replay: true`).
+//! When an attempt's outcome was unknown and the retry finds the message
+//! stored, the stored body tells whether this call published it.
 //!
-//! Limits: replays are recognised within the duplicate window only
-//! ([`JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW`] unless configured),
-//! and the server keeps every message id of the window in memory. Beyond
-//! the window, `assign` orders a replay again and `recover` gives it a new
-//! position (`replay: false`) rather than the original one: the message
-//! then holds two positions, and a replica delivers it twice unless it
-//! drops it otherwise (the runtime's replicas drop a producer's seq below
-//! that producer's watermark on the ordered path).
+//! Costs: the server indexes one subject per ordered message (the stream's
+//! subject state), besides the message ids of the duplicate window
+//! ([`JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW`] unless configured); a
+//! replay outside the window costs a second request (the lookup).
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -61,10 +68,12 @@ impl std::fmt::Debug for JetStreamSequencer {
 type Attempt<T> = Result<T, Stop>;
 
 /// A publish's acknowledgement: the message's position, and whether the
-/// stream already held its id.
+/// stream already held the message (with its stored body, when the
+/// sequencer had to read it to learn the position).
 struct Published {
     position: u64,
     duplicate: bool,
+    stored_body: Option<Vec<u8>>,
 }
 
 impl JetStreamSequencer {
@@ -99,7 +108,7 @@ impl JetStreamSequencer {
         })
     }
 
-    /// The stream's name and subject for `group`.
+    /// The stream's name and the subject prefix of its messages for `group`.
     fn stream_of(&self, group: &str) -> (String, String) {
         let escaped = names::escape(group);
         (
@@ -108,7 +117,8 @@ impl JetStreamSequencer {
         )
     }
 
-    /// Creates the group's stream once per group and process.
+    /// Creates the group's stream once per group and process; `subject` is
+    /// the prefix of its messages' subjects.
     async fn ensure_stream(&self, name: &str, subject: &str) -> Result<(), String> {
         let known = self
             .ready_groups
@@ -120,7 +130,7 @@ impl JetStreamSequencer {
         }
         let config = jetstream::stream::Config {
             name: name.to_string(),
-            subjects: vec![subject.to_string()],
+            subjects: vec![format!("{subject}.>")],
             storage: jetstream::stream::StorageType::File,
             duplicate_window: self.duplicate_window,
             ..Default::default()
@@ -135,27 +145,30 @@ impl JetStreamSequencer {
         Ok(())
     }
 
-    /// Publishes `(producer, seq)` with `body` once.
+    /// Publishes `(producer, seq)` with `body` once: on its own subject,
+    /// refused by the server when that subject already holds the message.
     async fn publish(
         &self,
         stream: &str,
-        subject: &str,
+        prefix: &str,
         producer: ProducerId,
         seq: u64,
         body: &str,
         ambiguous: bool,
     ) -> Attempt<Published> {
-        if let Err(reason) = self.ensure_stream(stream, subject).await {
+        if let Err(reason) = self.ensure_stream(stream, prefix).await {
             return Err(Stop::Retry { ambiguous, reason });
         }
+        let subject = format!("{prefix}.{}.{seq}", producer.0);
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(
             async_nats::header::NATS_MESSAGE_ID,
             format!("{}/{seq}", producer.0).as_str(),
         );
+        headers.insert(async_nats::header::NATS_EXPECTED_LAST_SUBJECT_SEQUENCE, "0");
         let future = match self
             .context
-            .publish_with_headers(subject.to_string(), headers, body.to_string().into())
+            .publish_with_headers(subject.clone(), headers, body.to_string().into())
             .await
         {
             Ok(f) => f,
@@ -174,26 +187,59 @@ impl JetStreamSequencer {
                         ack.stream
                     )));
                 }
-                let Some(position) = ack.sequence.checked_sub(1) else {
-                    return Err(Stop::Fail("stream sequence 0 acknowledged".to_string()));
-                };
                 Ok(Published {
-                    position,
+                    position: position_of(ack.sequence)?,
                     duplicate: ack.duplicate,
+                    stored_body: None,
                 })
             }
-            Err(e) => {
-                if let jetstream::context::PublishErrorKind::StreamNotFound = e.kind()
-                    && let Ok(mut groups) = self.ready_groups.lock()
-                {
-                    groups.remove(stream);
+            Err(e) => match e.kind() {
+                // Ordered before, outside the duplicate window: read it back.
+                jetstream::context::PublishErrorKind::WrongLastSequence => {
+                    let stored = self.stored(stream, &subject).await?;
+                    Ok(Published {
+                        position: position_of(stored.sequence)?,
+                        duplicate: true,
+                        stored_body: Some(stored.payload.to_vec()),
+                    })
                 }
-                Err(Stop::Retry {
-                    ambiguous: true,
-                    reason: e.to_string(),
-                })
-            }
+                kind => {
+                    if kind == jetstream::context::PublishErrorKind::StreamNotFound
+                        && let Ok(mut groups) = self.ready_groups.lock()
+                    {
+                        groups.remove(stream);
+                    }
+                    Err(Stop::Retry {
+                        ambiguous: true,
+                        reason: e.to_string(),
+                    })
+                }
+            },
         }
+    }
+
+    /// The message stored on `subject` (the one message of an ordered
+    /// `(producer, seq)`).
+    async fn stored(
+        &self,
+        stream: &str,
+        subject: &str,
+    ) -> Attempt<async_nats::jetstream::message::StreamMessage> {
+        let handle = self
+            .context
+            .get_stream(stream)
+            .await
+            .map_err(|e| Stop::Retry {
+                ambiguous: true,
+                reason: format!("stream {stream}: {e}"),
+            })?;
+        handle
+            .get_last_raw_message_by_subject(subject)
+            .await
+            .map_err(|e| Stop::Retry {
+                ambiguous: true,
+                reason: format!("stream {stream}, subject {subject}: {e}"),
+            })
     }
 
     async fn assign_attempt(
@@ -227,15 +273,19 @@ impl JetStreamSequencer {
             .await?;
         let replay = if ack.duplicate && ambiguous {
             // Did this call's lost attempt store it?
-            match self.stored_body(stream, ack.position + 1).await {
-                Ok(body) => body != token.as_bytes(),
-                Err(reason) => {
-                    return Err(Stop::Retry {
-                        ambiguous: true,
-                        reason,
-                    });
-                }
-            }
+            let body = match ack.stored_body {
+                Some(body) => body,
+                None => match self.stored_body(stream, ack.position + 1).await {
+                    Ok(body) => body,
+                    Err(reason) => {
+                        return Err(Stop::Retry {
+                            ambiguous: true,
+                            reason,
+                        });
+                    }
+                },
+            };
+            body != token.as_bytes()
         } else {
             ack.duplicate
         };
@@ -275,6 +325,13 @@ impl JetStreamSequencer {
         .await
         .map_err(SequencerError)
     }
+}
+
+/// The position of the message at stream sequence `sequence` (from 1).
+fn position_of(sequence: u64) -> Attempt<u64> {
+    sequence
+        .checked_sub(1)
+        .ok_or_else(|| Stop::Fail("stream sequence 0 acknowledged".to_string()))
 }
 
 /// A stream prefix is a non-empty run of ASCII letters, digits, `-`, `_`

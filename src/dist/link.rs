@@ -21,6 +21,21 @@
 //! lost frame; the link sequence is dense per destination. The receiver
 //! therefore holds frames that arrive ahead of a gap until it fills, and
 //! drops every frame whose link sequence it has delivered or already holds.
+//!
+//! # Bound (issue 15)
+//!
+//! A link holds at most `bound` frames ahead of its first missing link
+//! sequence number `next`: a frame numbered `next + bound` or later is not
+//! held but refused ([`Offer::BeyondBound`], counted by
+//! [`LinkReceiver::beyond_bound`]), so a link number that is skipped for
+//! good (a lost frame, a misbehaving sender) cannot make the receiver's
+//! memory grow without limit. A sender has at most its publish window of
+//! frames unacknowledged, so a gap that a retry will fill never reaches
+//! past that window; the bound ([`DEFAULT_LINK_BOUND`] unless configured)
+//! must exceed it. Past the bound the gap is taken as permanent: the
+//! cluster's destination fails loudly with the link and the missing number
+//! (a restarted destination reads its inputs again from the start of the
+//! run, where a late frame is found if it was stored after all).
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
@@ -62,6 +77,10 @@ impl<K: Eq + Hash + Clone> LinkCounters<K> {
     }
 }
 
+/// How many frames a link holds ahead of a gap by default: sixteen times
+/// the cluster's default publish window.
+pub const DEFAULT_LINK_BOUND: u64 = 4096;
+
 /// What an offered frame did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Offer {
@@ -72,6 +91,12 @@ pub enum Offer {
     /// frame itself followed by any held frames it unblocked, or nothing when
     /// the frame is held waiting for an earlier one (a gap).
     Accepted(Vec<Inbound>),
+    /// The frame is too far ahead of the link's gap to be held (see the
+    /// module docs, "Bound"): it is neither held nor delivered.
+    BeyondBound {
+        /// The link sequence number the link still waits for.
+        waiting_for: u64,
+    },
 }
 
 /// The state of one incoming link.
@@ -86,17 +111,38 @@ struct Link {
 
 /// Reassembles each incoming link (keyed by the sending [`ProducerId`]):
 /// delivers frames in `link_seq` order, each once.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LinkReceiver {
     links: HashMap<ProducerId, Link>,
+    bound: u64,
     waiting: usize,
     duplicates: u64,
+    beyond_bound: u64,
+}
+
+impl Default for LinkReceiver {
+    fn default() -> Self {
+        LinkReceiver::with_bound(DEFAULT_LINK_BOUND)
+    }
 }
 
 impl LinkReceiver {
-    /// No link has delivered anything yet: each expects link sequence 0.
+    /// No link has delivered anything yet: each expects link sequence 0;
+    /// each holds at most [`DEFAULT_LINK_BOUND`] frames ahead of a gap.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Like [`LinkReceiver::new`], each link holding at most `bound` frames
+    /// ahead of a gap (at least 1).
+    pub fn with_bound(bound: u64) -> Self {
+        LinkReceiver {
+            links: HashMap::new(),
+            bound: bound.max(1),
+            waiting: 0,
+            duplicates: 0,
+            beyond_bound: 0,
+        }
     }
 
     /// Offers one frame of link `from`. Returns what became deliverable, or
@@ -118,6 +164,10 @@ impl LinkReceiver {
             if link.held.contains_key(&link_seq) {
                 self.duplicates += 1;
                 return Offer::Duplicate;
+            }
+            if link_seq - next >= self.bound {
+                self.beyond_bound += 1;
+                return Offer::BeyondBound { waiting_for: next };
             }
             link.held.insert(link_seq, inbound);
             self.waiting += 1;
@@ -142,6 +192,12 @@ impl LinkReceiver {
     /// How many frames are held, over all links, waiting for a gap to fill.
     pub fn waiting(&self) -> usize {
         self.waiting
+    }
+
+    /// How many frames were refused so far for being too far ahead of
+    /// their link's gap ([`Offer::BeyondBound`]).
+    pub fn beyond_bound(&self) -> u64 {
+        self.beyond_bound
     }
 
     /// How many frames were dropped as duplicates so far.
@@ -180,6 +236,27 @@ mod tests {
 
     fn accepted(seqs: &[u64]) -> Offer {
         Offer::Accepted(seqs.iter().map(|&s| end(s)).collect())
+    }
+
+    /// Issue 15: behind a link number skipped for good, the receiver held
+    /// every later frame.
+    #[test]
+    fn a_link_holds_at_most_its_bound_ahead_of_a_gap() {
+        let mut rx = LinkReceiver::with_bound(3);
+        assert_eq!(rx.offer(ProducerId(1), 0, end(0)), accepted(&[0]));
+        // Link number 1 is missing: 2 and 3 are held, 4 is refused.
+        assert_eq!(rx.offer(ProducerId(1), 2, end(2)), accepted(&[]));
+        assert_eq!(rx.offer(ProducerId(1), 3, end(3)), accepted(&[]));
+        assert_eq!(
+            rx.offer(ProducerId(1), 4, end(4)),
+            Offer::BeyondBound { waiting_for: 1 }
+        );
+        assert_eq!((rx.waiting(), rx.beyond_bound()), (2, 1));
+        // Another link is not affected; the gap filled, the link goes on.
+        assert_eq!(rx.offer(ProducerId(2), 0, end(0)), accepted(&[0]));
+        assert_eq!(rx.offer(ProducerId(1), 1, end(1)), accepted(&[1, 2, 3]));
+        assert_eq!(rx.offer(ProducerId(1), 4, end(4)), accepted(&[4]));
+        assert_eq!(rx.waiting(), 0);
     }
 
     #[test]

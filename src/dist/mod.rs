@@ -31,10 +31,10 @@
 //!
 //! Both also implement [`Sequencer::recover`](crate::runtime::Sequencer::recover)
 //! for a producer that restarted and replays: a message already ordered gets
-//! its original position back (read from its order znode's name, from the
-//! duplicate ack's sequence), a new one the next position. JetStream finds
-//! the original only within its duplicate window; past it a replay gets a
-//! new position.
+//! its original position back (read from its order znode's name; on
+//! JetStream from the duplicate ack's sequence within the duplicate window,
+//! past it from the message stored on its own subject), a new one the next
+//! position. No position handed out is ever left empty for good (issue 15).
 
 pub mod cluster;
 pub mod config;

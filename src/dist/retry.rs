@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use rand::{Rng, RngExt};
+use rand::Rng;
 
 /// Retry schedule of a distributed sequencer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,12 +60,7 @@ impl RetryPolicy {
     }
 }
 
-/// A pause drawn uniformly between half of `step` and `step`.
-pub(crate) fn jitter<R: Rng + ?Sized>(step: Duration, rng: &mut R) -> Duration {
-    let nanos = u64::try_from(step.as_nanos()).unwrap_or(u64::MAX);
-    let floor = nanos / 2;
-    Duration::from_nanos(rng.random_range(floor..=nanos))
-}
+pub(crate) use crate::runtime::sequencer::jitter;
 
 /// Why one attempt at a request to a service gave no answer.
 pub(crate) enum Stop {

@@ -153,4 +153,15 @@ pub enum RunError {
     /// The workload names a source or producer the deployment lacks.
     #[error("run refused: {0}")]
     Name(#[from] NameError),
+    /// The sequencer could not order some messages of an ordered group even
+    /// after retrying (issue 15, fix 5): they reached no replica, so the
+    /// run cannot be trusted, whatever its books say.
+    #[error("run failed: {unordered} message(s) of an ordered group could not be ordered")]
+    Unordered {
+        /// How many messages were not ordered.
+        unordered: u64,
+        /// The first of them.
+        #[source]
+        first: super::sequencer::Unordered,
+    },
 }

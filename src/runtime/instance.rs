@@ -119,9 +119,14 @@ impl InstanceCore {
             .iter()
             .enumerate()
             .map(|(i, mode)| match mode {
-                InputMode::StaticOrder { seq } => {
-                    Some(StaticOrder::new(seq.clone(), expected[i].clone()))
-                }
+                InputMode::StaticOrder { seq } => Some(
+                    StaticOrder::new(seq.clone(), expected[i].clone()).with_interleaving(
+                        expected[i]
+                            .iter()
+                            .copied()
+                            .filter(|p| !topology.emits_in_seq_order(*p)),
+                    ),
+                ),
                 _ => None,
             })
             .collect();

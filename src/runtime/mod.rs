@@ -84,7 +84,10 @@ pub use plan::{ComponentPlan, CoordinationMode, InputMode};
 pub use report::{RunFailure, RunReport, dead_letter_failures};
 pub use runner::{DataflowRunner, RunningDataflow, SourceHandle};
 pub use seal_buffer::SealBuffer;
-pub use sequencer::{EmbeddedSequencer, Recovered, Sequencer, SequencerCore, SequencerError};
+pub use sequencer::{
+    EmbeddedSequencer, NextStep, OrderRetry, Recovered, Sequencer, SequencerCore, SequencerError,
+    Unordered,
+};
 pub use sink::{SinkCollector, SinkRecord};
 pub use static_order::StaticOrder;
 pub use topology::Topology;

@@ -27,7 +27,7 @@ use super::outgoing::Outgoing;
 use super::plan::InputMode;
 use super::report::RunReport;
 use super::router::{Destination, Routed, route, route_sends};
-use super::sequencer::{EmbeddedSequencer, Sequencer};
+use super::sequencer::{EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered};
 use super::sink::SinkCollector;
 use super::topology::{GroupId, SinkId, Topology};
 use super::workload::{SourceEvent, Workload};
@@ -298,8 +298,9 @@ impl RunningDataflow {
         self.sources.get_mut(s)?.get_mut(producer)?.take()
     }
 
-    /// The latest counters and unsealed partitions of every instance
-    /// (refreshed every few hundred messages while running).
+    /// The latest counters and unsealed partitions of every instance: as of
+    /// every message it delivered once it has nothing more to deliver, and
+    /// at most 256 deliveries behind while it is busy.
     pub fn snapshot(&self) -> Vec<InstanceSnapshot> {
         self.live
             .iter()
@@ -350,14 +351,23 @@ impl RunningDataflow {
             report.instances.push(snapshot);
             report.dead_letters.extend(dead);
         }
+        let mut unordered: Option<(Unordered, u64)> = None;
         for task in self.group_tasks {
             let outcome = task.await?;
             report.sequencer_duplicates += outcome.duplicates;
             report.sequencer_errors.extend(outcome.errors);
+            if let Some((first, n)) = outcome.unordered {
+                let total = unordered.as_ref().map_or(0, |(_, m)| *m) + n;
+                let first = unordered.map_or(first, |(f, _)| f);
+                unordered = Some((first, total));
+            }
         }
         for (name, task) in self.sink_tasks {
             let collector = task.await?;
             report.sinks.insert(name, collector);
+        }
+        if let Some((first, unordered)) = unordered {
+            return Err(RunError::Unordered { unordered, first });
         }
         Ok(report)
     }
@@ -454,6 +464,15 @@ struct InLink {
 struct Inbox {
     links: Vec<InLink>,
     cursor: usize,
+}
+
+impl Inbox {
+    /// True when no link has a message ready or parked.
+    fn idle(&self) -> bool {
+        self.links
+            .iter()
+            .all(|l| l.parked.is_none() && (l.closed || l.rx.is_empty()))
+    }
 }
 
 enum Event {
@@ -583,7 +602,15 @@ async fn run_instance(
         &mut scratch,
         &mut dead,
     );
+    // Deliveries not yet in the live snapshot.
+    let mut unpublished = false;
     while !core.finished() {
+        if unpublished && inbox.idle() {
+            // Nothing left to deliver for now: publish the snapshot, so a
+            // reader sees every delivery made (issue 15).
+            refresh(&core, &live, micros_since(started));
+            unpublished = false;
+        }
         let event = if inbox.has_parked() {
             tokio::select! {
                 event = inbox.next(&mut core, &mut outgoing) => event,
@@ -620,8 +647,10 @@ async fn run_instance(
             );
         }
         deliveries += 1;
+        unpublished = true;
         if deliveries.is_multiple_of(256) {
             refresh(&core, &live, micros_since(started));
+            unpublished = false;
         }
     }
     flush_all(&mut outgoing).await;
@@ -678,39 +707,67 @@ struct Scratch {
 struct GroupOutcome {
     duplicates: u64,
     errors: Vec<String>,
+    /// Messages given up (the first one, and how many).
+    unordered: Option<(Unordered, u64)>,
 }
 
+/// Orders the messages sent to group `name` and forwards them to every
+/// member. A failed call is retried ([`OrderRetry`]); a message still not
+/// ordered after that fails the run, and the group stops ordering: it closes
+/// its members' links (so they end) and drains its input (so producers are
+/// not blocked), counting what it drops.
 async fn run_group(
     name: String,
     mut rx: Receiver<(InputId, Envelope)>,
-    members: Vec<Sender<Inbound>>,
+    mut members: Vec<Sender<Inbound>>,
     sequencer: Arc<dyn Sequencer>,
 ) -> GroupOutcome {
     let mut outcome = GroupOutcome {
         duplicates: 0,
         errors: Vec::new(),
+        unordered: None,
     };
-    while let Some((input, envelope)) = rx.recv().await {
-        match sequencer
-            .assign(&name, envelope.producer(), envelope.seq())
-            .await
-        {
-            Ok(Some(position)) => {
-                for m in &members {
-                    let _ = m
-                        .send(Inbound::Ordered {
-                            position,
-                            input,
-                            envelope: envelope.clone(),
-                        })
-                        .await;
-                }
-            }
-            Ok(None) => outcome.duplicates += 1,
-            Err(e) => {
-                tracing::error!(group = %name, error = %e, "sequencer failed to order a message");
+    let retry = OrderRetry::default();
+    'messages: while let Some((input, envelope)) = rx.recv().await {
+        let (producer, seq) = (envelope.producer(), envelope.seq());
+        if let Some((_, dropped)) = outcome.unordered.as_mut() {
+            *dropped += 1;
+            continue;
+        }
+        let mut attempt = 0;
+        let position = loop {
+            attempt += 1;
+            let result = sequencer.assign(&name, producer, seq).await;
+            if let Err(e) = &result {
+                tracing::warn!(group = %name, error = %e, attempt, "sequencer failed to order a message");
                 outcome.errors.push(e.to_string());
             }
+            let step = retry.next(&name, producer, seq, attempt, result, &mut rand::rng());
+            match step {
+                NextStep::Forward(position) => break position,
+                NextStep::Replay => {
+                    outcome.duplicates += 1;
+                    continue 'messages;
+                }
+                NextStep::Retry(pause) => tokio::time::sleep(pause).await,
+                NextStep::GiveUp(unordered) => {
+                    tracing::error!(group = %name, error = %unordered, "message not ordered: the run fails");
+                    outcome.unordered = Some((unordered, 1));
+                    // The members will never see the rest of the order:
+                    // closing their links lets them end, and the run with them.
+                    members.clear();
+                    continue 'messages;
+                }
+            }
+        };
+        for m in &members {
+            let _ = m
+                .send(Inbound::Ordered {
+                    position,
+                    input,
+                    envelope: envelope.clone(),
+                })
+                .await;
         }
     }
     outcome

@@ -2,8 +2,15 @@
 //! `seq` attribute (a Storm-style batch id), and the wrapper applies whole
 //! batches in `seq` order, with no service, like a transactional commit order.
 //!
-//! Each producer emits its batches in `seq` order, so a producer is done with
-//! batch `b` once it has sent a record of a later batch, sealed `b`, or ended.
+//! A producer that emits its batches in `seq` order (a source producer, or an
+//! instance fed by one such producer) is done with batch `b` once it has sent
+//! a record of a later batch, sealed `b` (or a later batch), or ended. A
+//! producer that *interleaves* several upstream producers (a Splitter merging
+//! two spouts, issue 15) sends batches in no particular order, so a later
+//! batch proves nothing: it is done with `b` only once it sealed `b` or a
+//! later batch (its forwarded seal, sent once all its own producers sealed
+//! `b`), or ended ([`StaticOrder::with_interleaving`]; the topology tells
+//! which producers interleave, `Topology::emits_in_seq_order`).
 //! A batch is applied when every producer is done with it and with every
 //! batch before it; its records go in producer-then-seq order, followed by
 //! `on_seal` for the batch. Sans-IO like the seal buffer.
@@ -68,6 +75,9 @@ pub struct StaticOrder {
     seq: AttrSet,
     kinds: KeyKinds,
     producers: BTreeSet<ProducerId>,
+    /// Producers whose records come in no `seq` order: their records are
+    /// no evidence of progress.
+    interleaving: BTreeSet<ProducerId>,
     progress: HashMap<ProducerId, Progress>,
     pending: BTreeMap<Tuple, Vec<HeldRecord>>,
     applied_through: Option<Tuple>,
@@ -81,11 +91,24 @@ impl StaticOrder {
             kinds: KeyKinds::new(&seq),
             seq,
             producers,
+            interleaving: BTreeSet::new(),
             progress: HashMap::new(),
             pending: BTreeMap::new(),
             applied_through: None,
             held: 0,
         }
+    }
+
+    /// Marks `producers` as interleaving: their records may come in any
+    /// `seq` order (they merge several upstream producers), so only their
+    /// seals and their end count as progress, and a record of theirs is late
+    /// only when its batch was applied or they sealed it (builder style).
+    pub fn with_interleaving(
+        mut self,
+        producers: impl IntoIterator<Item = ProducerId>,
+    ) -> StaticOrder {
+        self.interleaving.extend(producers);
+        self
     }
 
     /// Records currently held.
@@ -130,6 +153,7 @@ impl StaticOrder {
         if self.applied_through.as_ref().is_some_and(|a| *a >= batch) {
             return Placement::Late(record);
         }
+        let in_order = !self.interleaving.contains(&record.producer);
         let progress = self.progress.entry(record.producer).or_default();
         let behind = progress.below.as_ref().is_some_and(|b| *b > batch)
             || progress.through.as_ref().is_some_and(|t| *t >= batch);
@@ -137,7 +161,7 @@ impl StaticOrder {
             // The producer had already moved past this batch.
             return Placement::Late(record);
         }
-        if progress.below.as_ref().is_none_or(|b| *b < batch) {
+        if in_order && progress.below.as_ref().is_none_or(|b| *b < batch) {
             progress.below = Some(batch.clone());
         }
         self.pending.entry(batch).or_default().push(record);
@@ -239,6 +263,30 @@ mod tests {
         o.end(ProducerId(2));
         let ready = o.ready();
         assert_eq!(ready[0].records.len(), 2);
+        assert_eq!(o.held(), 0);
+    }
+
+    /// Issue 15, fix 1: a producer that merges two spouts sends batch 2
+    /// before the rest of batch 1; that is no proof it is done with batch 1.
+    #[test]
+    fn an_interleaving_producer_is_done_with_a_batch_only_by_its_seal_or_end() {
+        let p = BTreeSet::from([ProducerId(1), ProducerId(2)]);
+        let mut o = StaticOrder::new(attrs(["batch"]), p).with_interleaving([ProducerId(1)]);
+        assert_eq!(o.offer(rec(1, 0, 1)), Placement::Held);
+        assert_eq!(o.offer(rec(1, 1, 2)), Placement::Held);
+        o.end(ProducerId(2));
+        assert!(o.ready().is_empty(), "producer 1 may still send batch 1");
+        assert_eq!(o.offer(rec(1, 2, 1)), Placement::Held, "not late");
+        assert_eq!(
+            o.seal(ProducerId(1), &Tuple::new().with("batch", 1)),
+            Ok(true)
+        );
+        let ready = o.ready();
+        assert_eq!(ready.len(), 1);
+        assert_eq!(ready[0].records.len(), 2);
+        assert!(matches!(o.offer(rec(1, 3, 1)), Placement::Late(_)));
+        o.end(ProducerId(1));
+        assert_eq!(o.ready().len(), 1);
         assert_eq!(o.held(), 0);
     }
 

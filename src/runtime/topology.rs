@@ -557,6 +557,40 @@ impl Topology {
             .unwrap_or_default()
     }
 
+    /// True when `producer`'s records come in the order of a `seq` stream's
+    /// batches, so that a record of a later batch proves it is done with the
+    /// earlier ones (static ordering, issue 15 fix 1): a source producer
+    /// (which emits its batches in order by contract), or an instance whose
+    /// every input is statically ordered or directly fed by at most one
+    /// producer that is itself in order. An instance that merges several
+    /// producers (a Splitter fed by two spouts), or whose inputs are sealed or
+    /// sequenced, interleaves batches. Unknown producers count as
+    /// interleaving (the safe answer: only seals and ends prove progress).
+    pub fn emits_in_seq_order(&self, producer: ProducerId) -> bool {
+        self.in_seq_order(producer, self.nodes.len())
+    }
+
+    fn in_seq_order(&self, producer: ProducerId, depth: usize) -> bool {
+        match self.node(producer) {
+            Some(NodeRef::Source { .. }) => true,
+            Some(NodeRef::Instance { component, .. }) if depth > 0 => self.components[component]
+                .plan
+                .inputs
+                .iter()
+                .enumerate()
+                .all(|(i, mode)| match mode {
+                    InputMode::StaticOrder { .. } => true,
+                    InputMode::Direct => {
+                        let upstream = self.expected(producer, i);
+                        upstream.len() <= 1
+                            && upstream.iter().all(|p| self.in_seq_order(*p, depth - 1))
+                    }
+                    _ => false,
+                }),
+            _ => false,
+        }
+    }
+
     /// The producers that feed sink `sink`.
     pub fn sink_producers(&self, sink: SinkId) -> &BTreeSet<ProducerId> {
         &self.sink_producers[sink]

@@ -16,6 +16,9 @@ pub struct SimConfig {
     /// before it (ordered messages carry their position, so a replica can
     /// restore the order; direct links stay FIFO).
     pub reorder: f64,
+    /// Probability that a call to the sequencer fails (the driver retries
+    /// it with [`OrderRetry`](crate::runtime::OrderRetry); issue 15, fix 5).
+    pub sequencer_failure: f64,
     /// At most this many crashes per run.
     pub max_crashes: u64,
     /// Stop after this many steps (a run that needs more is reported truncated).
@@ -31,6 +34,7 @@ impl SimConfig {
             replay: 0.0,
             crash: 0.0,
             reorder: 0.0,
+            sequencer_failure: 0.0,
             max_crashes: 0,
             max_steps: 10_000_000,
         }
@@ -40,6 +44,12 @@ impl SimConfig {
     /// (builder style).
     pub fn with_reordering(mut self, reorder: f64) -> SimConfig {
         self.reorder = reorder;
+        self
+    }
+
+    /// Makes each sequencer call fail with this probability (builder style).
+    pub fn with_sequencer_failures(mut self, failure: f64) -> SimConfig {
+        self.sequencer_failure = failure;
         self
     }
 

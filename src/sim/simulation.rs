@@ -16,7 +16,7 @@ use crate::runtime::instance::InstanceCore;
 use crate::runtime::report::RunReport;
 use crate::runtime::router::{Destination, Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
-use crate::runtime::sequencer::SequencerCore;
+use crate::runtime::sequencer::{NextStep, OrderRetry, SequencerCore, SequencerError, Unordered};
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::topology::Topology;
 use crate::runtime::workload::{SourceEvent, Workload};
@@ -45,6 +45,11 @@ pub struct SimOutcome {
     pub stalls: u64,
     /// The run hit `max_steps`.
     pub truncated: bool,
+    /// Sequencer calls that failed and were retried.
+    pub sequencer_retries: u64,
+    /// Messages the sequencer could not order after every retry: a run with
+    /// any has failed, whatever its books say (issue 15, fix 5).
+    pub unordered: Vec<Unordered>,
     /// A hash of every scheduling decision: equal seeds give equal hashes.
     pub schedule_hash: u64,
 }
@@ -84,6 +89,10 @@ struct Run<'a> {
     sinks: Vec<SinkCollector>,
     dead: Vec<crate::runtime::DeadLetter>,
     sequencer_duplicates: u64,
+    /// Failed sequencer calls for the message at the head of each link.
+    sequencer_attempts: HashMap<usize, u32>,
+    sequencer_retries: u64,
+    unordered: Vec<Unordered>,
     recovering: bool,
     step: u64,
     hash: u64,
@@ -174,6 +183,9 @@ impl<'a> Run<'a> {
             sinks,
             dead: Vec::new(),
             sequencer_duplicates: 0,
+            sequencer_attempts: HashMap::new(),
+            sequencer_retries: 0,
+            unordered: Vec::new(),
             recovering: false,
             step: 0,
             hash: 0xcbf2_9ce4_8422_2325,
@@ -342,6 +354,8 @@ impl<'a> Run<'a> {
             }
         }
         outcome.steps = self.step;
+        outcome.sequencer_retries = self.sequencer_retries;
+        outcome.unordered = std::mem::take(&mut self.unordered);
         outcome.schedule_hash = self.hash;
         outcome.report = self.finish();
         outcome
@@ -408,11 +422,35 @@ impl<'a> Run<'a> {
             }
             (To::Sequencer(g), Message::Sequencer(input, envelope)) => {
                 let group = &self.topology.groups[g];
-                match self
-                    .sequencer
-                    .assign(&group.name, envelope.producer(), envelope.seq())
+                let (producer, seq) = (envelope.producer(), envelope.seq());
+                let result = if config.sequencer_failure > 0.0
+                    && self.rng.random_bool(config.sequencer_failure)
                 {
-                    Some(position) => {
+                    Err(SequencerError("injected failure".to_string()))
+                } else {
+                    Ok(self.sequencer.assign(&group.name, producer, seq))
+                };
+                let attempt = self.sequencer_attempts.remove(&l).unwrap_or(0) + 1;
+                let step = OrderRetry::default().next(
+                    &group.name,
+                    producer,
+                    seq,
+                    attempt,
+                    result,
+                    &mut self.rng,
+                );
+                match step {
+                    NextStep::Retry(_) => {
+                        // Called again when the scheduler next picks this link.
+                        self.sequencer_retries += 1;
+                        self.sequencer_attempts.insert(l, attempt);
+                        self.links[l].queue.push_front(super::network::Queued {
+                            message: Message::Sequencer(input, envelope),
+                            original: None,
+                        });
+                    }
+                    NextStep::GiveUp(unordered) => self.unordered.push(unordered),
+                    NextStep::Forward(position) => {
                         for m in group.members.clone() {
                             self.send(
                                 From::Sequencer(g),
@@ -425,7 +463,7 @@ impl<'a> Run<'a> {
                             );
                         }
                     }
-                    None => self.sequencer_duplicates += 1,
+                    NextStep::Replay => self.sequencer_duplicates += 1,
                 }
             }
             (To::Sink(s), Message::Sink(envelope)) => self.sinks[s].deliver(envelope),
