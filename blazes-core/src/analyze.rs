@@ -27,7 +27,7 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
     let planned = ctx.pass(true);
 
     let mut sources: BTreeMap<String, Label> = BTreeMap::new();
-    let stream_labels: Vec<(usize, petgraph::graph::NodeIndex, crate::rules::Lab)> = ctx
+    let mut stream_labels: Vec<(usize, NodeIndex, NodeIndex, crate::rules::Lab)> = ctx
         .graph
         .graph
         .edge_references()
@@ -35,6 +35,7 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
             Edge::Stream(s) => Some((
                 s,
                 e.source(),
+                e.target(),
                 ctx.stream_state(s, e.source(), e.target(), &base.states)
                     .label,
             )),
@@ -53,8 +54,18 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
         dataflow.coordinate == Permission::Auto,
         dataflow.requires,
     );
+    // The nodes sorted by name once: each map below is then built from
+    // (nearly) sorted entries, in linear time.
+    let by_name = nodes_by_name(&trace, &dataflow.components);
+    let mut rank = vec![0u32; by_name.len()];
+    for (i, &(_, n)) in by_name.iter().enumerate() {
+        rank[n.index()] = i as u32;
+    }
+    // Streams by the names of their ends: nearly the order of their
+    // `from->to` names, which the map then sorts cheaply.
+    stream_labels.sort_unstable_by_key(|&(_, from, to, _)| (rank[from.index()], rank[to.index()]));
     let mut stream_entries = Vec::with_capacity(stream_labels.len());
-    for (s, producer, lab) in stream_labels {
+    for (s, producer, _, lab) in stream_labels {
         let label = trace.label(lab);
         if let Port::Source = trace.graph.graph[producer] {
             let entry = sources
@@ -68,9 +79,6 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
     }
     // Later declarations of one name win, as inserting them in turn would.
     let streams: BTreeMap<String, Label> = stream_entries.into_iter().collect();
-    // The nodes sorted by name once: each map below is then built from
-    // sorted entries, in linear time.
-    let by_name = nodes_by_name(&trace, &dataflow.components);
     let labels = |pass: &Pass, keep: fn(Port) -> bool| -> BTreeMap<String, Label> {
         let g = &trace.graph.graph;
         by_name

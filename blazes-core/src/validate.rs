@@ -171,7 +171,10 @@ impl fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {}
 
 fn check_name(name: &str, site: Site, errors: &mut Vec<ValidationError>) {
-    if name.is_empty() || name.contains('.') || name.chars().any(char::is_whitespace) {
+    // Names are short and almost always ASCII: a byte scan, and a scan of
+    // the characters only for the rest.
+    let bad_byte = name.bytes().any(|b| b == b'.' || b.is_ascii_whitespace());
+    if name.is_empty() || bad_byte || (!name.is_ascii() && name.chars().any(char::is_whitespace)) {
         errors.push(ValidationError {
             site,
             kind: ErrorKind::BadName(name.to_string()),
@@ -371,4 +374,30 @@ fn check_endpoint<'a>(
         }
     }
     resolved.end(endpoint, end == End::From)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Annotation, Component};
+
+    fn bad_names(name: &str) -> usize {
+        let d = Dataflow::new().component(Component::new(name).path("i", "o", Annotation::cr()));
+        validate(&d)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .filter(|e| matches!(e.kind, ErrorKind::BadName(_)))
+            .count()
+    }
+
+    #[test]
+    fn names_with_a_dot_or_any_whitespace_are_refused() {
+        for bad in ["", "a.b", "a b", "a\tb", "a\u{00A0}b", "é\u{2003}"] {
+            assert_eq!(bad_names(bad), 1, "{bad:?}");
+        }
+        for good in ["a", "Count_2", "café", "a-b"] {
+            assert_eq!(bad_names(good), 0, "{good:?}");
+        }
+    }
 }
