@@ -7,6 +7,9 @@
 
 pub use inventory;
 
+mod typed;
+pub use typed::*;
+
 use crate::Handler;
 use blazes_core::{
     Analysis, Annotation, AttrSet, Component, Dataflow, Endpoint, Fd, PathKind, Permission,

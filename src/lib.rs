@@ -20,6 +20,7 @@ pub mod greybox;
 pub mod handler;
 mod line_index;
 pub mod locations;
+pub mod record;
 pub mod registry;
 pub mod report;
 pub mod runtime;
@@ -33,6 +34,7 @@ pub mod __private;
 
 pub use blazes_core::*;
 pub use handler::{Emit, Handler, UnknownInput};
+pub use record::{Field, Key, Record, RecordError};
 pub use registry::{Annotated, registry};
 pub use tuple::{Tuple, Value};
 
@@ -79,6 +81,25 @@ pub use tuple::{Tuple, Value};
 /// assert!(splitter.handle("nowhere", Tuple::new(), &mut out).is_err());
 /// ```
 pub use blazes_macros::component;
+
+/// Derives [`Record`] for a struct with named fields (see [`record`]):
+///
+/// ```
+/// #[derive(blazes::Record, Clone, Debug, PartialEq)]
+/// pub struct Event {
+///     session: u64,
+///     user: String,
+///     millis: i64,
+/// }
+///
+/// use blazes::Record;
+/// let event = Event { session: 7, user: "ann".into(), millis: 12 };
+/// let tuple = event.to_tuple();
+/// assert_eq!(tuple.str("user"), Some("ann"));
+/// assert_eq!(Event::from_tuple(&tuple), Ok(event));
+/// assert_eq!(Event::FIELDS, ["session", "user", "millis"]);
+/// ```
+pub use blazes_macros::Record;
 
 /// Checks, at compile time, the dataflow declared by an inline module.
 ///

@@ -28,6 +28,13 @@ pub fn component(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::component::expand(args.into(), item.into()).into()
 }
 
+/// Derives `blazes::Record` for a struct with named fields: its field list,
+/// its conversion to and from `blazes::Tuple`, and each field's type by name.
+#[proc_macro_derive(Record)]
+pub fn derive_record(item: TokenStream) -> TokenStream {
+    expand::record::expand(item.into()).into()
+}
+
 /// Checks the dataflow declared by an inline module at compile time.
 #[proc_macro_attribute]
 pub fn dataflow(args: TokenStream, item: TokenStream) -> TokenStream {

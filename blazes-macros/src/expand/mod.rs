@@ -5,3 +5,4 @@ pub mod component;
 pub mod dataflow;
 pub mod factories;
 pub mod misplaced;
+pub mod record;
