@@ -14,6 +14,7 @@ mod explain;
 mod light;
 mod model;
 mod module;
+mod outputs;
 mod signature;
 mod topology;
 mod warnings;

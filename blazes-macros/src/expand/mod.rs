@@ -3,6 +3,8 @@
 pub mod builder;
 pub mod component;
 pub mod dataflow;
+pub mod exported;
 pub mod factories;
 pub mod misplaced;
 pub mod record;
+pub mod typed;
