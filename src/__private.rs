@@ -7,6 +7,8 @@
 
 pub use inventory;
 
+pub use blazes_macros::resolve_dataflow;
+
 mod typed;
 pub use typed::*;
 

@@ -264,6 +264,13 @@ pub use blazes_macros::on_seal;
 /// ```
 pub use blazes_macros::streams;
 
+/// The components of a [`macro@dataflow`] module, by path, when they are
+/// declared elsewhere (any module, any crate): `components! { crate::a::Sessionize,
+/// stats::PerUserStats }`. Each is a typed component (`#[component]` on its
+/// struct, `#[component(outputs { .. })]` on its impl block). Used anywhere
+/// else it is an error.
+pub use blazes_macros::components;
+
 /// The functional dependencies of a dataflow (spec §1, §3), read (and
 /// removed) by [`macro@dataflow`]. Used anywhere else it is an error.
 ///

@@ -63,6 +63,21 @@ pub fn streams(_input: TokenStream) -> TokenStream {
     expand::misplaced::topology_macro("streams").into()
 }
 
+/// The components of a dataflow, by path; only meaningful inside a
+/// `#[blazes::dataflow]` module, which reads and removes it.
+#[proc_macro]
+pub fn components(_input: TokenStream) -> TokenStream {
+    expand::misplaced::topology_macro("components").into()
+}
+
+/// The end of the chain through which a dataflow reads the components it
+/// names by path (generated code only).
+#[doc(hidden)]
+#[proc_macro]
+pub fn resolve_dataflow(input: TokenStream) -> TokenStream {
+    expand::chain::resolve(input.into()).into()
+}
+
 /// The functional dependencies of a dataflow (`a -> b` many-to-one,
 /// `a <-> b` one-to-one); only meaningful inside a `#[blazes::dataflow]`
 /// module, which reads and removes it.

@@ -45,6 +45,8 @@ pub struct ModuleParts {
     pub streams: Vec<StreamDecl>,
     /// Every `fds!` declaration, in order.
     pub fds: Vec<FdDecl>,
+    /// The components are named by path in `components! { .. }`.
+    pub by_path: bool,
 }
 
 /// Reads the module's items; removes `streams!`/`fds!` and stray helpers.

@@ -74,6 +74,10 @@ impl Field for Absent {
 #[diagnostic::do_not_recommend]
 impl Key for Absent {}
 
+/// Fails to compile (with [`Annotated`](crate::Annotated)'s message)
+/// unless `C` is a `#[component]` struct.
+pub const fn assert_component<C: crate::Annotated>() {}
+
 /// Fails to compile (with [`Key`]'s message) unless `K` can be a key.
 pub const fn assert_key<K: Key>() {}
 

@@ -1,6 +1,7 @@
 //! Code generation of the macros.
 
 pub mod builder;
+pub mod chain;
 pub mod component;
 pub mod dataflow;
 pub mod exported;

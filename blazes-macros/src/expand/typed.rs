@@ -122,8 +122,8 @@ fn list(names: &[String]) -> String {
 
 /// The type of field `name` of `record`, or `Absent` when there is none
 /// (reported once, by `check_field`).
-fn field_type(record: &TokenStream, name: &str) -> TokenStream {
-    quote! {
+fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> TokenStream {
+    quote_spanned! {span=>
         <::blazes::__private::Exists<{
             ::blazes::__private::has_field(<#record as ::blazes::Record>::FIELDS, #name)
         }> as ::blazes::__private::Pick<#record, { ::blazes::__private::field_id(#name) }>>::Type
@@ -134,7 +134,7 @@ fn field_type(record: &TokenStream, name: &str) -> TokenStream {
 /// the user's token.
 pub fn key_check(record: &TokenStream, ident: &syn::Ident, what: &str) -> TokenStream {
     let name = name_of(ident);
-    let ty = field_type(record, &name);
+    let ty = field_type(record, &name, ident.span());
     quote_spanned! {ident.span()=>
         const _: () = ::blazes::__private::check_field::<#record>(#name, #what);
         const _: () = ::blazes::__private::assert_key::<#ty>();
@@ -159,7 +159,7 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         let punctuate = format_ident!("punctuate_{}", method);
         let record = quote!(#record);
         let params = key.iter().map(|k| {
-            let ty = field_type(&record, &name_of(k));
+            let ty = field_type(&record, &name_of(k), k.span());
             quote!(#k: #ty)
         });
         let sets = key.iter().map(|k| {
