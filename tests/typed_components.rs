@@ -100,3 +100,41 @@ fn a_tuple_that_is_not_the_record_is_given_back() {
     assert!(component.handle("events", wrong, &mut out).is_err());
     assert!(component.handle("nowhere", Tuple::new(), &mut out).is_err());
 }
+
+/// Components from another module of this crate and from another crate of
+/// the workspace, named by path.
+#[blazes::dataflow]
+pub mod by_path {
+    blazes::components! {
+        crate::Sessionize,
+        blazes_examples_lib::PerUserStats,
+    }
+
+    streams! {
+        events -> Sessionize.events { seal: [session] };
+        Sessionize.sessions -> PerUserStats.sessions { seal: [user], route: [user] };
+        PerUserStats.stats -> screen;
+    }
+}
+
+#[test]
+fn a_dataflow_of_components_named_by_path_is_analysed_and_deployable() {
+    let analysis = by_path::analysis();
+    assert!(analysis.ok());
+    assert_eq!(analysis.sinks["screen"], blazes::Label::Async);
+    let seals: Vec<&str> = analysis
+        .coordination
+        .iter()
+        .map(|c| c.component.as_str())
+        .collect();
+    assert_eq!(seals, ["PerUserStats", "Sessionize"]);
+    let factories = by_path::factories();
+    assert!(factories.make("PerUserStats").is_ok());
+    assert!(factories.make("Sessionize").is_ok());
+    let expected = blazes::runtime::Deployment::new().route(
+        "Sessionize.sessions",
+        "PerUserStats.sessions",
+        blazes::runtime::Routing::by_key(["user"]),
+    );
+    assert_eq!(by_path::deployment(), expected);
+}

@@ -208,6 +208,10 @@ pub const fn check_fd_field(records: &[(&str, &[&str], bool)], field: &str, fd: 
         .push("` is a field of no record of this dataflow. Its records: ");
     let mut i = 0;
     while i < records.len() {
+        if listed_before(records, i) {
+            i += 1;
+            continue;
+        }
         if i > 0 {
             message = message.push("; ");
         }
@@ -222,6 +226,44 @@ pub const fn check_fd_field(records: &[(&str, &[&str], bool)], field: &str, fd: 
     message
         .push(". Name one of their fields, or remove the dependency")
         .fail()
+}
+
+/// True when `field` is a field of `R` (or `R` is dynamic).
+pub const fn field_ok<R: Record>(field: &str) -> bool {
+    R::DYNAMIC || has_field(R::FIELDS, field)
+}
+
+/// True when `field` is a field of one of `records` (or one is dynamic).
+pub const fn fd_field_ok(records: &[(&str, &[&str], bool)], field: &str) -> bool {
+    let mut i = 0;
+    while i < records.len() {
+        if records[i].2 || has_field(records[i].1, field) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Fails compilation with `message` (an unresolved anomaly the analysis
+/// found) when `fields_ok`: when a gate, seal, `seq` or FD names an unknown
+/// field, that is reported instead, since the analysis then read a typo.
+pub const fn violation(fields_ok: bool, message: &str) {
+    if fields_ok {
+        panic!("{}", message)
+    }
+}
+
+/// True when a record named like `records[i]` comes before it.
+const fn listed_before(records: &[(&str, &[&str], bool)], i: usize) -> bool {
+    let mut j = 0;
+    while j < i {
+        if eq(records[j].0, records[i].0) {
+            return true;
+        }
+        j += 1;
+    }
+    false
 }
 
 /// Reads field `field` of record `record` from `tuple` (derive helper).

@@ -248,15 +248,22 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     let mut field_checks = TokenStream::new();
     if errors.is_empty() {
         check_punctuations(&parts, &outputs, &mut errors);
+        let mut found = Errors::new();
         let analysed = check::run(
             &built,
             &parts,
             options.enforce.unwrap_or(true),
-            &mut errors,
+            &mut found,
             &mut warnings,
         );
         if analysed.is_some() {
-            field_checks = stream_field_checks(&parts, &types, &outputs);
+            let (checks, fields_ok) = stream_field_checks(&parts, &types, &outputs);
+            field_checks = checks;
+            field_checks.extend(deferred_violations(&found, &fields_ok));
+        } else {
+            for (span, message) in found.each() {
+                errors.push(syn::Error::new(span, message));
+            }
         }
     }
     let type_of = |name: &str| {
@@ -312,10 +319,11 @@ fn check_punctuations(
         let Some((_, declared)) = outputs.iter().find(|(c, _)| *c == component) else {
             continue;
         };
-        let punctuated = declared
-            .iter()
-            .find(|o| name_of(&o.name) == interface)
-            .and_then(OutputDecl::punctuation_key);
+        let Some(output) = declared.iter().find(|o| name_of(&o.name) == interface) else {
+            // Not an output of the component: the validation reports it.
+            continue;
+        };
+        let punctuated = output.punctuation_key();
         let key: Vec<String> = seal.iter().cloned().collect();
         let matches = punctuated.as_ref().is_some_and(|p| {
             let mut p = p.clone();
@@ -394,12 +402,41 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
     }
 }
 
+/// The anomalies the analysis found, each a compile error at its site
+/// unless a gate, seal, `seq` or FD names an unknown field (`fields_ok`):
+/// the analysis then read a typo, and the field error says what to fix.
+fn deferred_violations(found: &Errors, fields_ok: &TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (span, message) in found.each() {
+        out.extend(quote_spanned! {span=>
+            const _: () = ::blazes::__private::violation(#fields_ok, #message);
+        });
+    }
+    out
+}
+
+/// The field checks of the streams and FDs, and an expression that is true
+/// when every gate, seal, `seq` and FD field exists.
 fn stream_field_checks(
     parts: &ModuleParts,
     types: &[(String, TokenStream)],
     outputs: &[(String, Vec<OutputDecl>)],
-) -> TokenStream {
+) -> (TokenStream, TokenStream) {
     let mut checks = TokenStream::new();
+    let mut fields_ok = vec![quote!(true)];
+    for part in &parts.impls {
+        let ty = &part.spec.self_ty;
+        for handler in &part.spec.handlers {
+            let input = name_of(handler.input());
+            let record = quote!(<#ty as ::blazes::__private::InputOf<{ ::blazes::__private::field_id(#input) }>>::Record);
+            for path in &handler.paths {
+                for gate in &path.gate_names {
+                    let gate = name_of(gate);
+                    fields_ok.push(quote!(::blazes::__private::field_ok::<#record>(#gate)));
+                }
+            }
+        }
+    }
     for decl in &parts.streams {
         let Some(record) = stream_record(decl, types) else {
             continue;
@@ -410,9 +447,14 @@ fn stream_field_checks(
             (&decl.seq_names, "`seq`"),
             (&decl.route_names, "route key"),
         ] {
+            let analysed = what != "route key";
             let what = format!("the {what} of stream `{stream}`");
             for name in names {
                 checks.extend(typed::key_check(&record, name, &what));
+                if analysed {
+                    let name = name_of(name);
+                    fields_ok.push(quote!(::blazes::__private::field_ok::<#record>(#name)));
+                }
             }
         }
     }
@@ -444,9 +486,10 @@ fn stream_field_checks(
             checks.extend(quote_spanned! {ident.span()=>
                 const _: () = ::blazes::__private::check_fd_field(#table, #name, #text);
             });
+            fields_ok.push(quote!(::blazes::__private::fd_field_ok(#table, #name)));
         }
     }
-    checks
+    (checks, quote!(#(#fields_ok)&&*))
 }
 
 /// `deployment()`: a `Deployment` with the `route: [..]` of each stream.
@@ -475,26 +518,112 @@ fn deployment_fn(parts: &ModuleParts) -> TokenStream {
 mod tests {
     use super::*;
 
-    #[test]
-    fn resolves_a_chain_payload() {
-        let out = resolve(quote! {
-            header [] ["flow"] [crate::a::Sessionize] [ events -> Sessionize.events { seal: [session] }; Sessionize.sessions -> screen; ] []
+    /// Two components by path: Sessionize (punctuating `sessions` on
+    /// `punctuates`) and Board; `streams` wires them.
+    fn chain(punctuates: TokenStream, streams: TokenStream) -> String {
+        resolve(quote! {
+            header [] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
             struct Sessionize false
-            impl [ outputs { sessions: Session } ]
+            impl [ outputs { sessions: Session #punctuates } ]
             impl Sessionize {
                 #[path(from = events, to = sessions, label = OW, gate = [session])]
                 fn events(&mut self, e: Event, out: &mut SessionizeOut) {}
             }
+            struct Board true
+            impl [ outputs { view: Session } ]
+            impl Board {
+                #[path(from = sessions, to = view, label = CW)]
+                fn sessions(&mut self, s: Session, out: &mut BoardOut) {}
+            }
         })
-        .to_string();
+        .to_string()
+    }
+
+    fn sealed_streams() -> TokenStream {
+        quote! {
+            events -> Sessionize.events { seal: [session] };
+            Sessionize.sessions -> Board.sessions { seal: [user], route: [user] };
+            Board.view -> screen;
+        }
+    }
+
+    #[test]
+    fn resolves_components_by_path_with_their_accessors_and_field_checks() {
+        let out = chain(quote!({ punctuates: [user] }), sealed_streams());
         assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("pub fn analysis"), "{out}");
+        assert!(out.contains("pub fn factories"), "{out}");
+        assert!(
+            out.contains(". route (\"Sessionize.sessions\" , \"Board.sessions\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("< crate :: b :: Board as :: blazes :: Annotated > :: REP"),
+            "{out}"
+        );
+        assert!(out.contains("check_field"), "{out}");
+        assert!(out.contains("check_fd_field"), "{out}");
+        assert!(!out.contains("violation"), "the dataflow is sound: {out}");
+    }
+
+    #[test]
+    fn a_sealed_stream_its_producer_never_punctuates_is_an_error_naming_both_fixes() {
+        let out = chain(TokenStream::new(), sealed_streams());
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains(
+                "stream `Sessionize.sessions -> Board.sessions` is declared sealed on [user]"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("never declares that it punctuates it"),
+            "{out}"
+        );
+        assert!(out.contains("punctuates: [user]"), "{out}");
+        assert!(out.contains("drop `seal: [user]`"), "{out}");
+    }
+
+    #[test]
+    fn a_punctuation_on_another_key_does_not_seal_the_stream() {
+        let out = chain(quote!({ punctuates: [session] }), sealed_streams());
+        assert!(out.contains("punctuates it on [session] instead"), "{out}");
+    }
+
+    #[test]
+    fn an_unresolved_anomaly_is_an_error_unless_a_field_is_unknown() {
+        let out = chain(
+            quote!({ punctuates: [user] }),
+            quote! {
+                events -> Sessionize.events;
+                Sessionize.sessions -> Board.sessions;
+                Board.view -> screen;
+            },
+        );
+        assert!(
+            out.contains(":: blazes :: __private :: violation (true &&"),
+            "{out}"
+        );
+        assert!(out.contains("field_ok"), "{out}");
+    }
+
+    #[test]
+    fn a_stream_naming_a_component_not_listed_says_how_to_add_it() {
+        let out = chain(
+            quote!({ punctuates: [user] }),
+            quote! { events -> Sessionise.events; Board.view -> screen; },
+        );
+        assert!(
+            out.contains("`Sessionise` is not a component of this dataflow (its components: Sessionize, Board)"),
+            "{out}"
+        );
     }
 }
 
 #[cfg(test)]
 mod begin_tests {
     #[test]
-    fn begins_a_chain() {
+    fn begins_a_chain_with_both_macros_of_each_component() {
         let out = crate::expand::dataflow::expand(
             quote::quote!(),
             quote::quote! {
@@ -506,5 +635,22 @@ mod begin_tests {
         )
         .to_string();
         assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("crate :: parts :: Sessionize ! { __blazes_chain"),
+            "{out}"
+        );
+        assert!(
+            out.contains("(crate :: parts :: __blazes_impl_Sessionize)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("(crate :: parts :: __blazes_impl_Board)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("assert_component :: < crate :: parts :: Board >"),
+            "{out}"
+        );
+        assert!(!out.contains("streams !"), "{out}");
     }
 }
