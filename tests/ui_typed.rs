@@ -5,6 +5,6 @@
 #[test]
 fn ui_typed() {
     let cases = trybuild::TestCases::new();
-    cases.compile_fail("tests/ui/fail/typed_*.rs");
-    cases.pass("tests/ui/pass/typed_*.rs");
+    cases.compile_fail("tests/ui/typed/fail/*.rs");
+    cases.pass("tests/ui/typed/pass/*.rs");
 }

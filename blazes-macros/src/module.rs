@@ -122,6 +122,11 @@ fn keep_one_use(
 /// already expanded: `#[component]` then passes it through unread.
 pub const EXPANDED_HERE: &str = "__expanded_by_dataflow";
 
+/// The error for a typed component declared inside a dataflow module.
+pub const TYPED_IN_MODULE: &str = "a typed component (`#[component(outputs { .. })]`) is declared \
+     outside the `#[blazes::dataflow]` module, in any module or crate, and named by path in \
+     `components! { .. }` inside it";
+
 /// The error for `#[component(..)]` on an impl block.
 pub const IMPL_TAKES_NO_ARGUMENTS: &str =
     "`#[component]` on an impl block takes no arguments; put `rep` on the struct";
@@ -147,7 +152,15 @@ fn read_impl(
         .position(|a| is_blazes_attr(a, "component"))
     {
         let attr = imp.attrs.remove(index);
-        if !matches!(attr.meta, syn::Meta::Path(_)) {
+        if let syn::Meta::List(list) = &attr.meta {
+            let typed = syn::parse2::<crate::outputs::ImplArgs>(list.tokens.clone()).is_ok();
+            let message = if typed {
+                TYPED_IN_MODULE
+            } else {
+                IMPL_TAKES_NO_ARGUMENTS
+            };
+            errors.spanned(&attr, message);
+        } else if !matches!(attr.meta, syn::Meta::Path(_)) {
             errors.spanned(&attr, IMPL_TAKES_NO_ARGUMENTS);
         }
         let spec = component::read_impl(imp, errors);

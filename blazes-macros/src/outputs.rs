@@ -95,12 +95,19 @@ pub struct ImplArgs {
 const SHAPE: &str = "expected `#[component(outputs { name: Record, name: Record { punctuates: \
                      [key] }, .. })]` on the impl block of a typed component (or no arguments)";
 
+/// The error for `#[component(rep)]` on an impl block.
+pub const REP_ON_STRUCT: &str = "`rep` goes on the struct (`#[component(rep)]`); on an impl \
+                                 block `#[component]` takes no arguments, or `outputs { .. }`";
+
 impl Parse for ImplArgs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let tokens: TokenStream = input.fork().parse()?;
         let key: Ident = input
             .parse()
             .map_err(|e| syn::Error::new(e.span(), SHAPE))?;
+        if key == "rep" {
+            return Err(syn::Error::new(key.span(), REP_ON_STRUCT));
+        }
         if key != "outputs" {
             return Err(syn::Error::new(key.span(), SHAPE));
         }
@@ -150,5 +157,7 @@ mod tests {
         ] {
             assert!(syn::parse_str::<ImplArgs>(text).is_err(), "{text}");
         }
+        let rep = syn::parse_str::<ImplArgs>("rep").expect_err("rep");
+        assert_eq!(rep.to_string(), REP_ON_STRUCT);
     }
 }
