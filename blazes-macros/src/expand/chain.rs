@@ -473,6 +473,13 @@ fn stream_field_checks(
             }
         }
     }
+    let mut distinct: Vec<String> = Vec::new();
+    records.retain(|r| {
+        let text = r.to_string();
+        let new = !distinct.contains(&text);
+        distinct.push(text);
+        new
+    });
     let entries = records.iter().map(|r| {
         quote!((<#r as ::blazes::Record>::NAME, <#r as ::blazes::Record>::FIELDS, <#r as ::blazes::Record>::DYNAMIC))
     });
@@ -487,6 +494,13 @@ fn stream_field_checks(
                 const _: () = ::blazes::__private::check_fd_field(#table, #name, #text);
             });
             fields_ok.push(quote!(::blazes::__private::fd_field_ok(#table, #name)));
+            // In every record that has it, the field must be a key.
+            for record in &records {
+                let ty = typed::field_type(record, &name, ident.span());
+                checks.extend(quote_spanned! {ident.span()=>
+                    const _: () = ::blazes::__private::assert_key::<#ty>();
+                });
+            }
         }
     }
     (checks, quote!(#(#fields_ok)&&*))

@@ -122,7 +122,7 @@ fn list(names: &[String]) -> String {
 
 /// The type of field `name` of `record`, or `Absent` when there is none
 /// (reported once, by `check_field`).
-fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> TokenStream {
+pub fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> TokenStream {
     quote_spanned! {span=>
         <::blazes::__private::Exists<{
             ::blazes::__private::has_field(<#record as ::blazes::Record>::FIELDS, #name)
