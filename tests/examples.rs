@@ -9,7 +9,7 @@ mod ad;
 mod explain;
 #[allow(dead_code)]
 #[path = "../examples/support/sessionizer_job.rs"]
-mod sessionizer;
+mod sessionizer_job;
 #[allow(dead_code)]
 #[path = "../examples/support/wordcount_job.rs"]
 mod wordcount;
@@ -45,7 +45,7 @@ fn order_at(analysis: &blazes::Analysis, component: &str) -> Option<OrderKind> {
 
 #[test]
 fn sessionizer_seals_sessions_then_users_and_meets_the_requirement() {
-    let analysis = sessionizer::sessionizer::analysis();
+    let analysis = sessionizer_job::sessionizer::analysis();
     assert!(analysis.ok());
     assert_eq!(analysis.sinks["screen"], Label::Async);
     assert_eq!(
@@ -56,7 +56,7 @@ fn sessionizer_seals_sessions_then_users_and_meets_the_requirement() {
         seal_at(&analysis, "PerUserStats"),
         Some((vec!["user".to_string()], Vote::Unanimous))
     );
-    let dataflow = sessionizer::sessionizer::dataflow();
+    let dataflow = sessionizer_job::sessionizer::dataflow();
     let dashboard = dataflow.components.iter().find(|c| c.name == "Dashboard");
     assert!(
         dashboard.is_some_and(|c| c.rep),
@@ -71,7 +71,7 @@ fn sessionizer_seals_sessions_then_users_and_meets_the_requirement() {
 
 #[test]
 fn sessionizer_workload_seals_every_session_and_its_direct_stats_add_up() {
-    let (workload, expected) = sessionizer::workload(6);
+    let (workload, expected) = sessionizer_job::workload(6);
     assert_eq!(expected.len(), 6);
     let sessions: u32 = expected.values().map(|s| s.sessions).sum();
     assert_eq!(sessions, 1 + 2 + 3 + 1 + 2 + 3);
