@@ -207,6 +207,27 @@ mod tests {
     use syn::parse_quote;
 
     #[test]
+    fn a_typed_component_inside_a_dataflow_module_is_told_to_move_out() {
+        let module: crate::light::LightMod = parse_quote! {
+            mod m {
+                #[component]
+                pub struct Count;
+                #[component(outputs { counts: Tally })]
+                impl Count {
+                    #[path(from = words, to = counts, label = CW)]
+                    fn words(&mut self, w: Word, out: &mut CountOut) {}
+                }
+            }
+        };
+        let Some((_, _, mut items)) = module.content else {
+            panic!("inline module");
+        };
+        let mut errors = Errors::new();
+        read(&mut items, &mut errors);
+        assert_eq!(errors.messages(), [TYPED_IN_MODULE]);
+    }
+
+    #[test]
     fn reads_components_removes_topology_and_strips_stray_paths() {
         let module: crate::light::LightMod = parse_quote! {
             mod m {
