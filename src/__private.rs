@@ -7,6 +7,11 @@
 
 pub use inventory;
 
+pub use blazes_macros::resolve_dataflow;
+
+mod typed;
+pub use typed::*;
+
 use crate::Handler;
 use blazes_core::{
     Analysis, Annotation, AttrSet, Component, Dataflow, Endpoint, Fd, PathKind, Permission,

@@ -20,6 +20,7 @@ pub mod greybox;
 pub mod handler;
 mod line_index;
 pub mod locations;
+pub mod record;
 pub mod registry;
 pub mod report;
 pub mod runtime;
@@ -33,6 +34,7 @@ pub mod __private;
 
 pub use blazes_core::*;
 pub use handler::{Emission, Emit, Handler, UnknownInput};
+pub use record::{Field, Key, Record, RecordError};
 pub use registry::{Annotated, registry};
 pub use tuple::{Tuple, Value};
 
@@ -49,6 +51,43 @@ pub use tuple::{Tuple, Value};
 ///   runs when a seal buffer releases a partition. The macro removes these
 ///   helper attributes, implements [`Handler`] by dispatching each input
 ///   interface to its method, and registers the component with [`registry()`].
+///
+/// **Typed components** declare their outputs on the impl block,
+/// `#[component(outputs { sessions: Session { punctuates: [user] }, .. })]`:
+/// each handler then takes its input's record by value,
+/// `fn(&mut self, event: Event, out: &mut SessionizeOut)`, and emits through
+/// the generated `<Name>Out` handle: one method per output (its record type
+/// fixed) and `punctuate_<output>(key..)` for each output declared
+/// `punctuates: [..]`. Gates and punctuation keys are checked against the
+/// records at compile time. A typed component can be declared in any module
+/// of any crate and named by path in a [`macro@dataflow`]'s `components!`.
+///
+/// ```
+/// use blazes::{Emit, Handler, Record, Tuple, component};
+///
+/// #[derive(blazes::Record, Clone)]
+/// pub struct Word { word: String, batch: i64 }
+///
+/// #[component]
+/// #[derive(Default)]
+/// pub struct Upper;
+///
+/// #[component(outputs { words: Word { punctuates: [batch] } })]
+/// impl Upper {
+///     #[path(from = words, to = words, label = CR)]
+///     fn words(&mut self, word: Word, out: &mut UpperOut) {
+///         let batch = word.batch;
+///         out.words(Word { word: word.word.to_uppercase(), batch });
+///         out.punctuate_words(batch);
+///     }
+/// }
+///
+/// let mut out = Emit::new();
+/// let word = Word { word: "a".into(), batch: 1 }.to_tuple();
+/// Upper.handle("words", word, &mut out).unwrap();
+/// assert_eq!(out.drain()[0].1.str("word"), Some("A"));
+/// assert_eq!(out.drain_punctuations()[0].1, Tuple::new().with("batch", 1));
+/// ```
 ///
 /// Labels (paper Fig. 7): `CR` confluent read-only, `CW` confluent and writes
 /// state, `OR` order-sensitive read-only, `OW` order-sensitive and writes state.
@@ -80,6 +119,25 @@ pub use tuple::{Tuple, Value};
 /// ```
 pub use blazes_macros::component;
 
+/// Derives [`Record`] for a struct with named fields (see [`record`]):
+///
+/// ```
+/// #[derive(blazes::Record, Clone, Debug, PartialEq)]
+/// pub struct Event {
+///     session: u64,
+///     user: String,
+///     millis: i64,
+/// }
+///
+/// use blazes::Record;
+/// let event = Event { session: 7, user: "ann".into(), millis: 12 };
+/// let tuple = event.to_tuple();
+/// assert_eq!(tuple.str("user"), Some("ann"));
+/// assert_eq!(Event::from_tuple(&tuple), Ok(event));
+/// assert_eq!(Event::FIELDS, ["session", "user", "millis"]);
+/// ```
+pub use blazes_macros::Record;
+
 /// Checks, at compile time, the dataflow declared by an inline module.
 ///
 /// The module holds the [`macro@component`]s (structs and impl blocks), a
@@ -93,6 +151,17 @@ pub use blazes_macros::component;
 /// - `fds!`: functional dependencies between attributes, `session -> user;`
 ///   (many-to-one) or `company <-> symbol;` (one-to-one), also with several
 ///   determining attributes, `[a, b] -> c;` (see [`macro@fds`]).
+///
+/// **Components by path.** Instead of declaring its components inline, the
+/// module can name typed components declared anywhere (any module, any crate
+/// of the workspace) with `components! { crate::a::Sessionize, other::Stats }`.
+/// Each `#[component]` exports a hidden macro carrying its annotations; the
+/// dataflow reads them through those macros and runs the same analysis, with
+/// errors on the components' own `#[path]`s. It also checks every seal,
+/// `seq`, `route: [..]` key and FD attribute against the record of its
+/// stream, requires each sealed stream leaving a component to be punctuated
+/// by it on that key (`punctuates: [..]` on the output), and adds
+/// `deployment()`, a `runtime::Deployment` with the declared routes.
 ///
 /// Options of the attribute, all optional: `requires = deterministic`
 /// (default: sinks at most `Async`) or `convergent` (at most `Run`);
@@ -242,6 +311,13 @@ pub use blazes_macros::on_seal;
 /// blazes::streams! { tweets -> Splitter.tweets; }
 /// ```
 pub use blazes_macros::streams;
+
+/// The components of a [`macro@dataflow`] module, by path, when they are
+/// declared elsewhere (any module, any crate): `components! { crate::a::Sessionize,
+/// stats::PerUserStats }`. Each is a typed component (`#[component]` on its
+/// struct, `#[component(outputs { .. })]` on its impl block). Used anywhere
+/// else it is an error.
+pub use blazes_macros::components;
 
 /// The functional dependencies of a dataflow (spec §1, §3), read (and
 /// removed) by [`macro@dataflow`]. Used anywhere else it is an error.

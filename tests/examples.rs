@@ -8,13 +8,17 @@ mod ad;
 #[path = "../examples/support/explain.rs"]
 mod explain;
 #[allow(dead_code)]
+#[path = "../examples/support/sessionizer_job.rs"]
+mod sessionizer_job;
+#[allow(dead_code)]
 #[path = "../examples/support/wordcount_job.rs"]
 mod wordcount;
 
 use std::collections::BTreeMap;
 
 use ad::{Query, Run, Shape};
-use blazes::runtime::BuildError;
+use blazes::Record;
+use blazes::runtime::{BuildError, SourceEvent};
 use blazes::{Label, OrderKind, Strategy, Vote, attrs};
 
 fn seal_at(analysis: &blazes::Analysis, component: &str) -> Option<(Vec<String>, Vote)> {
@@ -37,6 +41,57 @@ fn order_at(analysis: &blazes::Analysis, component: &str) -> Option<OrderKind> {
             Strategy::Order { kind } if c.component == component && c.applied => Some(kind.clone()),
             _ => None,
         })
+}
+
+#[test]
+fn sessionizer_seals_sessions_then_users_and_meets_the_requirement() {
+    let analysis = sessionizer_job::sessionizer::analysis();
+    assert!(analysis.ok());
+    assert_eq!(analysis.sinks["screen"], Label::Async);
+    assert_eq!(
+        seal_at(&analysis, "Sessionize"),
+        Some((vec!["session".to_string()], Vote::Unanimous))
+    );
+    assert_eq!(
+        seal_at(&analysis, "PerUserStats"),
+        Some((vec!["user".to_string()], Vote::Unanimous))
+    );
+    let dataflow = sessionizer_job::sessionizer::dataflow();
+    let dashboard = dataflow.components.iter().find(|c| c.name == "Dashboard");
+    assert!(
+        dashboard.is_some_and(|c| c.rep),
+        "the Dashboard is replicated"
+    );
+    let text = explain::describe(&analysis);
+    assert!(
+        text.contains("PerUserStats: seal buffer on [user]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sessionizer_workload_seals_every_session_and_its_direct_stats_add_up() {
+    let (workload, expected) = sessionizer_job::workload(6);
+    assert_eq!(expected.len(), 6);
+    let sessions: u32 = expected.values().map(|s| s.sessions).sum();
+    assert_eq!(sessions, 1 + 2 + 3 + 1 + 2 + 3);
+    let mut sealed = std::collections::BTreeSet::new();
+    let mut events = 0;
+    for event in workload.script("events", 0) {
+        match event {
+            SourceEvent::Record(tuple) => {
+                let event = blazes_examples_lib::Event::from_tuple(tuple).expect("an Event");
+                assert!(!sealed.contains(&event.session), "a record after its seal");
+                events += 1;
+            }
+            SourceEvent::Seal(key) => {
+                sealed.insert(key.int("session").expect("sealed on session") as u64);
+            }
+        }
+    }
+    let clicks: u32 = expected.values().map(|s| s.clicks).sum();
+    assert_eq!(events, clicks as usize);
+    assert_eq!(sealed.len() as u32, sessions, "every session is sealed");
 }
 
 #[test]

@@ -76,6 +76,18 @@ fn locate(built: &Built, parts: &ModuleParts, error: &ValidationError) -> (SpanR
 }
 
 fn unknown_component(parts: &ModuleParts, name: &str) -> String {
+    if parts.by_path {
+        let known: Vec<String> = parts
+            .components
+            .iter()
+            .map(|c| c.ident.to_string())
+            .collect();
+        return format!(
+            "`{name}` is not a component of this dataflow (its components: {}): add the path of \
+             the `#[component]` struct `{name}` to `components! {{ .. }}`",
+            known.join(", ")
+        );
+    }
     if parts.plain_structs.iter().any(|s| s == name) {
         format!(
             "`{name}` is a struct of this module but not a component: add `#[component]` to \

@@ -50,6 +50,8 @@ pub struct HandlerSpec {
     pub paths: Vec<PathSpec>,
     /// False when its signature is wrong (it is then not dispatched to).
     pub callable: bool,
+    /// The type of the record it takes, as written.
+    pub record: Option<TokenStream>,
 }
 
 impl HandlerSpec {
@@ -193,6 +195,7 @@ fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
         input: first,
         paths,
         callable,
+        record: method.head.parameter_type(1),
     });
 }
 

@@ -43,6 +43,14 @@ impl Errors {
         }
     }
 
+    /// Each error recorded, with where it points.
+    pub fn each(&self) -> Vec<(proc_macro2::Span, String)> {
+        self.combined
+            .iter()
+            .flat_map(|e| e.clone().into_iter().map(|e| (e.span(), e.to_string())))
+            .collect()
+    }
+
     /// True when no error was recorded.
     pub fn is_empty(&self) -> bool {
         self.combined.is_none()

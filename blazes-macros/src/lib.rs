@@ -14,6 +14,7 @@ mod explain;
 mod light;
 mod model;
 mod module;
+mod outputs;
 mod signature;
 mod topology;
 mod warnings;
@@ -26,6 +27,13 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn component(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::component::expand(args.into(), item.into()).into()
+}
+
+/// Derives `blazes::Record` for a struct with named fields: its field list,
+/// its conversion to and from `blazes::Tuple`, and each field's type by name.
+#[proc_macro_derive(Record)]
+pub fn derive_record(item: TokenStream) -> TokenStream {
+    expand::record::expand(item.into()).into()
 }
 
 /// Checks the dataflow declared by an inline module at compile time.
@@ -53,6 +61,21 @@ pub fn on_seal(_args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn streams(_input: TokenStream) -> TokenStream {
     expand::misplaced::topology_macro("streams").into()
+}
+
+/// The components of a dataflow, by path; only meaningful inside a
+/// `#[blazes::dataflow]` module, which reads and removes it.
+#[proc_macro]
+pub fn components(_input: TokenStream) -> TokenStream {
+    expand::misplaced::topology_macro("components").into()
+}
+
+/// The end of the chain through which a dataflow reads the components it
+/// names by path (generated code only).
+#[doc(hidden)]
+#[proc_macro]
+pub fn resolve_dataflow(input: TokenStream) -> TokenStream {
+    expand::chain::resolve(input.into()).into()
 }
 
 /// The functional dependencies of a dataflow (`a -> b` many-to-one,

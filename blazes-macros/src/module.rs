@@ -45,6 +45,8 @@ pub struct ModuleParts {
     pub streams: Vec<StreamDecl>,
     /// Every `fds!` declaration, in order.
     pub fds: Vec<FdDecl>,
+    /// The components are named by path in `components! { .. }`.
+    pub by_path: bool,
 }
 
 /// Reads the module's items; removes `streams!`/`fds!` and stray helpers.
@@ -120,6 +122,11 @@ fn keep_one_use(
 /// already expanded: `#[component]` then passes it through unread.
 pub const EXPANDED_HERE: &str = "__expanded_by_dataflow";
 
+/// The error for a typed component declared inside a dataflow module.
+pub const TYPED_IN_MODULE: &str = "a typed component (`#[component(outputs { .. })]`) is declared \
+     outside the `#[blazes::dataflow]` module, in any module or crate, and named by path in \
+     `components! { .. }` inside it";
+
 /// The error for `#[component(..)]` on an impl block.
 pub const IMPL_TAKES_NO_ARGUMENTS: &str =
     "`#[component]` on an impl block takes no arguments; put `rep` on the struct";
@@ -145,7 +152,15 @@ fn read_impl(
         .position(|a| is_blazes_attr(a, "component"))
     {
         let attr = imp.attrs.remove(index);
-        if !matches!(attr.meta, syn::Meta::Path(_)) {
+        if let syn::Meta::List(list) = &attr.meta {
+            let typed = syn::parse2::<crate::outputs::ImplArgs>(list.tokens.clone()).is_ok();
+            let message = if typed {
+                TYPED_IN_MODULE
+            } else {
+                IMPL_TAKES_NO_ARGUMENTS
+            };
+            errors.spanned(&attr, message);
+        } else if !matches!(attr.meta, syn::Meta::Path(_)) {
             errors.spanned(&attr, IMPL_TAKES_NO_ARGUMENTS);
         }
         let spec = component::read_impl(imp, errors);
@@ -190,6 +205,27 @@ fn read_impl(
 mod tests {
     use super::*;
     use syn::parse_quote;
+
+    #[test]
+    fn a_typed_component_inside_a_dataflow_module_is_told_to_move_out() {
+        let module: crate::light::LightMod = parse_quote! {
+            mod m {
+                #[component]
+                pub struct Count;
+                #[component(outputs { counts: Tally })]
+                impl Count {
+                    #[path(from = words, to = counts, label = CW)]
+                    fn words(&mut self, w: Word, out: &mut CountOut) {}
+                }
+            }
+        };
+        let Some((_, _, mut items)) = module.content else {
+            panic!("inline module");
+        };
+        let mut errors = Errors::new();
+        read(&mut items, &mut errors);
+        assert_eq!(errors.messages(), [TYPED_IN_MODULE]);
+    }
 
     #[test]
     fn reads_components_removes_topology_and_strips_stray_paths() {

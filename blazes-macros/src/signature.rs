@@ -65,6 +65,14 @@ impl MethodHead {
         })
     }
 
+    /// The type of parameter `index` (0 is the receiver), as written.
+    pub fn parameter_type(&self, index: usize) -> Option<TokenStream> {
+        let params = self.parameters();
+        let param = params.get(index)?;
+        let colon = param.iter().position(|t| is_punct(t, ':'))?;
+        Some(param[colon + 1..].iter().cloned().collect())
+    }
+
     /// The parameters, split at top-level commas (outside `<..>`).
     fn parameters(&self) -> Vec<Vec<TokenTree>> {
         let mut out: Vec<Vec<TokenTree>> = vec![Vec::new()];
@@ -216,6 +224,16 @@ mod tests {
     fn is_not_fooled_by_arrows_inside_parameter_types() {
         let h = head(quote!(fn f(&mut self, g: impl Fn(A) -> B, out: &mut Emit)));
         assert_eq!(h.parameters().len(), 3);
+    }
+
+    #[test]
+    fn reads_a_parameter_type() {
+        let h = head(quote!(fn f(&mut self, e: crate::Event, out: &mut FOut)));
+        assert_eq!(
+            h.parameter_type(1).map(|t| t.to_string()).as_deref(),
+            Some("crate :: Event")
+        );
+        assert!(h.parameter_type(3).is_none());
     }
 
     #[test]

@@ -100,6 +100,10 @@ pub struct StreamDecl {
     pub seal_names: Vec<Ident>,
     /// The attribute names of `seq: [..]` as written.
     pub seq_names: Vec<Ident>,
+    /// The key of `route: [..]` (hash-partitioning the stream over the
+    /// consumer's instances), as written; a dataflow with `components!`
+    /// checks it and applies it in its generated `deployment()`.
+    pub route_names: Vec<Ident>,
     /// Where the declaration is, for error spans.
     pub tokens: SpanRange,
 }
@@ -144,6 +148,10 @@ fn options(input: ParseStream, decl: &mut StreamDecl) -> syn::Result<Span> {
                 decl.seq_names = key_idents(&content)?;
                 annotation.seq = Some(key_set(&decl.seq_names));
             }
+            "route" => {
+                content.parse::<Token![:]>()?;
+                decl.route_names = key_idents(&content)?;
+            }
             "independent" => annotation.independent = flag(&content)?,
             "rep" => annotation.rep = flag(&content)?,
             other => {
@@ -151,7 +159,7 @@ fn options(input: ParseStream, decl: &mut StreamDecl) -> syn::Result<Span> {
                     key.span(),
                     format!(
                         "unknown stream option `{other}`: expected `seal: [..]`, `seq: [..]`, \
-                         `independent` or `rep`"
+                         `route: [..]`, `independent` or `rep`"
                     ),
                 ));
             }
@@ -177,6 +185,7 @@ impl Parse for StreamDecl {
             annotation: StreamAnnotation::default(),
             seal_names: Vec::new(),
             seq_names: Vec::new(),
+            route_names: Vec::new(),
             tokens: SpanRange { start, end },
         };
         if input.peek(syn::token::Brace) {

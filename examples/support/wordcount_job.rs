@@ -4,13 +4,14 @@
 //! a backing store. `sealed` seals the tweets on `batch` (a seal buffer at
 //! Count); `ordered` stamps them with `seq: [batch]` instead (a static,
 //! transactional order at Count, like Storm's transactional topologies).
+//!
+//! Typed (issue 11): the records are structs, the components are declared in
+//! their own module and named by path by the two dataflows.
 
 use std::collections::BTreeMap;
 
-use blazes::runtime::{
-    DataflowRunner, Deployment, Factories, Routing, RunError, RunReport, Workload,
-};
-use blazes::{Analysis, Dataflow, Emit, Tuple};
+use blazes::runtime::{DataflowRunner, Deployment, Factories, RunError, RunReport, Workload};
+use blazes::{Analysis, Dataflow, Record, Tuple};
 
 /// Count of one word in one batch.
 pub type Counts = BTreeMap<(i64, String), i64>;
@@ -35,136 +36,128 @@ const VOCABULARY: &[&str] = &[
     "sequencer",
 ];
 
-/// What Splitter does: one word tuple per word of the tweet, keeping its batch.
-fn split(tweet: &Tuple, out: &mut Emit) {
-    let batch = tweet.int("batch").unwrap_or_default();
-    for word in tweet.str("text").unwrap_or_default().split_whitespace() {
-        out.emit(
-            "words",
-            Tuple::new().with("word", word).with("batch", batch),
-        );
-    }
+/// A tweet of the spout, in batch `batch`.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub struct Tweet {
+    /// The batch it belongs to.
+    pub batch: i64,
+    /// Its words, separated by spaces.
+    pub text: String,
 }
 
-/// What Count keeps: counts per (batch, word), emitted when a batch is complete.
-#[derive(Default)]
-pub struct Tally(Counts);
+/// One word of a tweet, keeping its batch.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub struct Word {
+    /// The word.
+    pub word: String,
+    /// The batch of its tweet.
+    pub batch: i64,
+}
 
-impl Tally {
-    fn add(&mut self, word: &Tuple) {
-        let key = (
-            word.int("batch").unwrap_or_default(),
-            word.str("word").unwrap_or_default().to_string(),
-        );
-        *self.0.entry(key).or_default() += 1;
+/// The count of a word in a batch.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub struct WordCount {
+    /// The batch.
+    pub batch: i64,
+    /// The word.
+    pub word: String,
+    /// How often it occurs in the batch.
+    pub count: i64,
+}
+
+/// The components: Splitter (CR), Count (`OW[word,batch]`) and Commit (CW),
+/// typed; the dataflows below name them by path.
+pub mod parts {
+    use blazes::{Tuple, component};
+
+    use super::{Counts, Tweet, Word, WordCount};
+
+    /// Splits tweets into words.
+    #[component]
+    #[derive(Default)]
+    pub struct Splitter;
+
+    #[component(outputs { words: Word })]
+    impl Splitter {
+        #[path(from = tweets, to = words, label = CR)]
+        fn tweets(&mut self, tweet: Tweet, out: &mut SplitterOut) {
+            for word in tweet.text.split_whitespace() {
+                out.words(Word {
+                    word: word.to_string(),
+                    batch: tweet.batch,
+                });
+            }
+        }
     }
 
-    fn flush(&mut self, batch: &Tuple, out: &mut Emit) {
-        let batch = batch.int("batch").unwrap_or_default();
-        let rest = self.0.split_off(&(batch + 1, String::new()));
-        for ((b, word), n) in std::mem::replace(&mut self.0, rest) {
-            if b == batch {
-                let tuple = Tuple::new().with("batch", b).with("word", word.as_str());
-                out.emit("counts", tuple.with("count", n));
+    /// Counts words per batch; emits a batch's counts when it is complete.
+    #[component]
+    #[derive(Default)]
+    pub struct Count(Counts);
+
+    #[component(outputs { counts: WordCount })]
+    impl Count {
+        #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+        fn words(&mut self, word: Word, _out: &mut CountOut) {
+            *self.0.entry((word.batch, word.word)).or_default() += 1;
+        }
+
+        #[on_seal]
+        fn sealed(&mut self, _input: &str, batch: &Tuple, out: &mut CountOut) {
+            let batch = batch.int("batch").unwrap_or_default();
+            let rest = self.0.split_off(&(batch + 1, String::new()));
+            for ((b, word), count) in std::mem::replace(&mut self.0, rest) {
+                if b == batch {
+                    out.counts(WordCount {
+                        batch: b,
+                        word,
+                        count,
+                    });
+                }
             }
+        }
+    }
+
+    /// Commits counts to its backing store (one per Commit instance).
+    #[component]
+    #[derive(Default)]
+    pub struct Commit(Counts);
+
+    #[component(outputs { db: WordCount })]
+    impl Commit {
+        #[path(from = counts, to = db, label = CW)]
+        fn counts(&mut self, count: WordCount, out: &mut CommitOut) {
+            self.0
+                .insert((count.batch, count.word.clone()), count.count);
+            out.db(count);
         }
     }
 }
 
-/// The backing store Commit writes to (one per Commit instance).
-#[derive(Default)]
-pub struct Store(Counts);
+/// Tweets sealed on `batch`: a seal buffer at Count.
+#[blazes::dataflow(requires = deterministic, coordinate = seal)]
+pub mod sealed {
+    blazes::components! { super::parts::Splitter, super::parts::Count, super::parts::Commit }
 
-impl Store {
-    fn commit(&mut self, count: Tuple, out: &mut Emit) {
-        let key = (
-            count.int("batch").unwrap_or_default(),
-            count.str("word").unwrap_or_default().to_string(),
-        );
-        self.0.insert(key, count.int("count").unwrap_or_default());
-        out.emit("db", count);
+    streams! {
+        tweets -> Splitter.tweets { seal: [batch] };
+        Splitter.words -> Count.words { route: [word] };
+        Count.counts -> Commit.counts;
+        Commit.db -> db;
     }
 }
 
-/// One word count dataflow module: Splitter (CR), Count (`OW[word,batch]`)
-/// and Commit (CW), with the tweets' annotation and the dataflow's options.
-/// A `#[blazes::dataflow]` module sees only its own tokens, so this macro
-/// writes the components once; it expands before the dataflow attribute.
-macro_rules! wordcount_module {
-    (
-        $(#[$doc:meta])*
-        $name:ident ($($options:tt)*),
-        tweets: { $($tweets:tt)* } $(,)?
-    ) => {
-        $(#[$doc])*
-        #[blazes::dataflow($($options)*)]
-        pub mod $name {
-            use blazes::{Emit, Tuple, component};
+/// Tweets stamped with `seq: [batch]`: a static (transactional) order at Count.
+#[blazes::dataflow(requires = deterministic, coordinate = auto)]
+pub mod ordered {
+    blazes::components! { super::parts::Splitter, super::parts::Count, super::parts::Commit }
 
-            /// Splits tweets into words.
-            #[component]
-            #[derive(Default)]
-            pub struct Splitter;
-
-            #[component]
-            impl Splitter {
-                #[path(from = tweets, to = words, label = CR)]
-                fn tweets(&mut self, tweet: Tuple, out: &mut Emit) {
-                    super::split(&tweet, out);
-                }
-            }
-
-            /// Counts words per batch.
-            #[component]
-            #[derive(Default)]
-            pub struct Count(super::Tally);
-
-            #[component]
-            impl Count {
-                #[path(from = words, to = counts, label = OW, gate = [word, batch])]
-                fn words(&mut self, word: Tuple, _out: &mut Emit) {
-                    self.0.add(&word);
-                }
-
-                #[on_seal]
-                fn sealed(&mut self, _input: &str, batch: &Tuple, out: &mut Emit) {
-                    self.0.flush(batch, out);
-                }
-            }
-
-            /// Commits counts to the backing store.
-            #[component]
-            #[derive(Default)]
-            pub struct Commit(super::Store);
-
-            #[component]
-            impl Commit {
-                #[path(from = counts, to = db, label = CW)]
-                fn counts(&mut self, count: Tuple, out: &mut Emit) {
-                    self.0.commit(count, out);
-                }
-            }
-
-            streams! {
-                tweets -> Splitter.tweets { $($tweets)* };
-                Splitter.words -> Count.words;
-                Count.counts -> Commit.counts;
-                Commit.db -> db;
-            }
-        }
-    };
-}
-
-wordcount_module! {
-    /// Tweets sealed on `batch`: a seal buffer at Count.
-    sealed(requires = deterministic, coordinate = seal),
-    tweets: { seal: [batch] },
-}
-
-wordcount_module! {
-    /// Tweets stamped with `seq: [batch]`: a static (transactional) order at Count.
-    ordered(requires = deterministic, coordinate = auto),
-    tweets: { seq: [batch] },
+    streams! {
+        tweets -> Splitter.tweets { seq: [batch] };
+        Splitter.words -> Count.words { route: [word] };
+        Count.counts -> Commit.counts;
+        Commit.db -> db;
+    }
 }
 
 /// Which annotation of the tweets.
@@ -208,22 +201,23 @@ pub fn tweets(batches: i64, tweets: i64) -> (Workload, Counts) {
                 *expected.entry((batch, word.to_string())).or_default() += 1;
                 text.push(word);
             }
-            let tweet = Tuple::new()
-                .with("batch", batch)
-                .with("text", text.join(" "));
-            workload = workload.record("tweets", 0, tweet);
+            let tweet = Tweet {
+                batch,
+                text: text.join(" "),
+            };
+            workload = workload.record("tweets", 0, tweet.to_tuple());
         }
         workload = workload.seal("tweets", 0, Tuple::new().with("batch", batch));
     }
     (workload, expected)
 }
 
-/// Two Splitters, `counters` Count instances partitioned by word, one Commit.
+/// Two Splitters, `counters` Count instances partitioned by word (the
+/// route the streams declare), one Commit.
 pub fn deployment(counters: usize) -> Deployment {
-    Deployment::new()
+    sealed::deployment()
         .instances("Splitter", 2)
         .instances("Count", counters)
-        .route("Splitter.words", "Count.words", Routing::by_key(["word"]))
 }
 
 /// Runs the job on tokio and returns the report.
@@ -248,13 +242,7 @@ pub fn committed(report: &RunReport) -> Counts {
     report
         .records("db")
         .iter()
-        .map(|r| {
-            let p = &r.payload;
-            let key = (
-                p.int("batch").unwrap_or_default(),
-                p.str("word").unwrap_or_default().to_string(),
-            );
-            (key, p.int("count").unwrap_or_default())
-        })
+        .filter_map(|r| WordCount::from_tuple(&r.payload).ok())
+        .map(|c| ((c.batch, c.word), c.count))
         .collect()
 }

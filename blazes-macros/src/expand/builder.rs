@@ -53,11 +53,11 @@ pub fn fd_text(fd: &Fd) -> String {
 /// that is declared but never built from being reported as dead code.
 pub fn dataflow_spec(
     dataflow: &Dataflow,
-    annotated: impl Fn(&str) -> Option<syn::Ident>,
+    annotated: impl Fn(&str) -> Option<TokenStream>,
 ) -> TokenStream {
     let components = dataflow.components.iter().map(|c| {
         let rep = match annotated(&c.name) {
-            Some(ident) => quote!(<#ident as ::blazes::Annotated>::REP),
+            Some(ty) => quote!(<#ty as ::blazes::Annotated>::REP),
             None => {
                 let rep = c.rep;
                 quote!(#rep)

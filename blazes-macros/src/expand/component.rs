@@ -12,8 +12,10 @@ use crate::attrs::name_of;
 use crate::component::{self, ImplSpec, StructSpec};
 use crate::errors::Errors;
 use crate::expand::builder;
+use crate::expand::{exported, typed};
 use crate::light::{LightImpl, LightItem};
-use crate::module::{EXPANDED_HERE, IMPL_TAKES_NO_ARGUMENTS};
+use crate::module::EXPANDED_HERE;
+use crate::outputs::ImplArgs;
 
 /// Expands `#[component(args)] item`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -23,12 +25,14 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
     let expanded = match syn::parse2::<LightItem>(item.clone()) {
         Ok(LightItem::Struct(s)) => expand_struct(args, &s, &mut errors),
-        Ok(LightItem::Impl(mut i)) => {
-            if !args.is_empty() {
-                errors.spanned(&args, IMPL_TAKES_NO_ARGUMENTS);
+        Ok(LightItem::Impl(mut i)) if !args.is_empty() => match syn::parse2::<ImplArgs>(args) {
+            Ok(typed) => typed::expand(typed, &mut i, &mut errors),
+            Err(error) => {
+                errors.push(error);
+                expand_impl(&mut i, &mut errors)
             }
-            expand_impl(&mut i, &mut errors)
-        }
+        },
+        Ok(LightItem::Impl(mut i)) => expand_impl(&mut i, &mut errors),
         Ok(other) => {
             errors.spanned(
                 &other,
@@ -48,7 +52,14 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> TokenStream {
     let spec = component::read_struct(args, item, errors);
     let annotated = annotated_impl(&spec);
-    quote!(#item #annotated)
+    let rep = spec.rep;
+    let ident = &spec.ident;
+    let exported = if spec.generics.params.is_empty() {
+        exported::exported_macro("struct", ident, ident, quote!(struct #ident #rep))
+    } else {
+        TokenStream::new()
+    };
+    quote!(#item #annotated #exported)
 }
 
 /// `impl blazes::Annotated` for a component struct (through

@@ -14,7 +14,7 @@ use crate::attrs::{self, name_of};
 use crate::check;
 use crate::component::StructSpec;
 use crate::errors::Errors;
-use crate::expand::{builder, component, factories};
+use crate::expand::{builder, chain, component, factories};
 use crate::light::{LightItem, LightMod};
 use crate::model;
 use crate::module::{self, ModuleParts};
@@ -23,6 +23,7 @@ use crate::warnings::Warnings;
 /// Expands `#[blazes::dataflow(args)] mod name { .. }`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
+    let args_tokens = args.clone();
     let options = errors
         .keep(attrs::parse_dataflow_args(args))
         .unwrap_or_default();
@@ -46,6 +47,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.to_compile_errors();
         return quote!(#module #errors);
     };
+    if items.iter().any(chain::is_components) {
+        let name = options
+            .name
+            .clone()
+            .unwrap_or_else(|| name_of(&module.ident));
+        if let Some(call) = chain::begin(args_tokens, name, items, &mut errors) {
+            items.push(LightItem::Other(syn::Item::Verbatim(call)));
+        }
+        let errors = errors.to_compile_errors();
+        return quote!(#module #errors);
+    }
     let parts = module::read(items, &mut errors);
     let name = options
         .name
@@ -79,7 +91,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .iter()
         .map(|s| (name_of(&s.ident), &s.ident))
         .collect();
-    let spec = builder::dataflow_spec(&built.dataflow, |name| by_name.get(name).copied().cloned());
+    let spec = builder::dataflow_spec(&built.dataflow, |name| {
+        by_name.get(name).map(|ident| quote!(#ident))
+    });
     let annotated = structs.iter().map(component::annotated_impl);
     let handlers = parts
         .impls

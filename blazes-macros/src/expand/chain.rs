@@ -1,0 +1,670 @@
+//! A `#[blazes::dataflow]` module that names its components by path
+//! (issue 11): `components! { crate::sessions::Sessionize, stats::PerUserStats }`
+//! beside `streams!` and `fds!`. The components are declared anywhere, in any
+//! crate of the workspace; each exports a hidden macro carrying its
+//! annotations (see [`crate::expand::exported`]).
+//!
+//! [`begin`] replaces the three declarations with a call to the first
+//! component's macro; the chain of calls ends in [`resolve`]
+//! (`blazes::__private::resolve_dataflow!`), which reads every component
+//! with the readers the other macros use, builds the model, runs the one
+//! analysis of `blazes-core` (failing the build on unresolved anomalies, with
+//! spans on the user's `#[path]`s and streams), checks that each sealed
+//! stream leaving a component is punctuated by it, checks every seal, `seq`,
+//! route and FD field against the records of the streams, and generates
+//! `dataflow()`, `analysis()`, `factories()` and `deployment()`.
+
+use blazes_core::{Permission, Requirement};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Token, bracketed};
+
+use crate::attrs::{self, name_of};
+use crate::check;
+use crate::component::{self, ImplSpec, StructSpec};
+use crate::errors::{Errors, SpanRange};
+use crate::expand::{builder, exported, factories, typed};
+use crate::light::{LightImpl, LightItem};
+use crate::model;
+use crate::module::{ImplPart, ModuleParts};
+use crate::outputs::{ImplArgs, OutputDecl};
+use crate::topology::{EndpointDecl, Fds, StreamDecl, Streams};
+use crate::warnings::Warnings;
+
+/// True for `components! { .. }` (or `blazes::components!`).
+pub fn is_components(item: &LightItem) -> bool {
+    matches!(item, LightItem::Macro(m) if is_named(&m.mac.path, "components"))
+}
+
+fn is_named(path: &syn::Path, name: &str) -> bool {
+    let segments = &path.segments;
+    match segments.len() {
+        1 => segments[0].ident == name,
+        2 => segments[0].ident == "blazes" && segments[1].ident == name,
+        _ => false,
+    }
+}
+
+/// Appends the `;`-separated declarations of one `streams!`/`fds!` body.
+fn append_declarations(all: &mut TokenStream, body: &TokenStream) {
+    let ends_with_semicolon = body
+        .clone()
+        .into_iter()
+        .last()
+        .is_none_or(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';'));
+    all.extend(body.clone());
+    if !ends_with_semicolon {
+        all.extend(quote!(;));
+    }
+}
+
+/// Starts the chain: removes `components!`, `streams!` and `fds!` from the
+/// module's items and appends the call of the first component's macro.
+pub fn begin(
+    args: TokenStream,
+    name: String,
+    items: &mut Vec<LightItem>,
+    errors: &mut Errors,
+) -> Option<TokenStream> {
+    let (mut paths, mut streams, mut fds) = (Vec::new(), TokenStream::new(), TokenStream::new());
+    items.retain(|item| {
+        let LightItem::Macro(mac) = item else {
+            return true;
+        };
+        let path = &mac.mac.path;
+        if is_named(path, "components") {
+            let parsed = mac
+                .mac
+                .parse_body_with(Punctuated::<syn::Path, Token![,]>::parse_terminated);
+            if let Some(list) = errors.keep(parsed) {
+                paths.extend(list);
+            }
+        } else if is_named(path, "streams") {
+            append_declarations(&mut streams, &mac.mac.tokens);
+        } else if is_named(path, "fds") {
+            append_declarations(&mut fds, &mac.mac.tokens);
+        } else {
+            return true;
+        }
+        false
+    });
+    if paths.is_empty() {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`components! { .. }` lists the paths of the dataflow's `#[component]` structs",
+        ));
+        return None;
+    }
+    let mut steps = Vec::new();
+    for path in &paths {
+        let mut impl_path = path.clone();
+        if let Some(last) = impl_path.segments.last_mut() {
+            last.ident = exported::impl_macro_name(&last.ident);
+        }
+        steps.push(quote!((#path)));
+        steps.push(quote!((#impl_path)));
+    }
+    let first = steps.remove(0);
+    let first: TokenStream = match syn::parse2::<syn::Path>(
+        first
+            .into_iter()
+            .next()
+            .map(|t| match t {
+                proc_macro2::TokenTree::Group(g) => g.stream(),
+                other => other.into_token_stream(),
+            })
+            .unwrap_or_default(),
+    ) {
+        Ok(path) => path.into_token_stream(),
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    let chain = Ident::new(exported::CHAIN, Span::call_site());
+    let header = quote! {
+        header [ #args ] [ #name ] [ #(#paths),* ] [ #streams ] [ #fds ]
+    };
+    let not_components = paths.iter().map(|path| {
+        quote_spanned! {SpanRange::of(path).start=>
+            const _: () = ::blazes::__private::assert_component::<#path>();
+        }
+    });
+    Some(quote! {
+        #(#not_components)*
+        #first! { #chain [ #(#steps)* ] [ #header ] }
+    })
+}
+
+/// What a component's two macros handed over.
+struct Payload {
+    rep: bool,
+    outputs: ImplArgs,
+    skeleton: LightImpl,
+}
+
+/// The input of `resolve_dataflow!`.
+struct Resolved {
+    args: TokenStream,
+    name: String,
+    paths: Vec<syn::Path>,
+    streams: TokenStream,
+    fds: TokenStream,
+    payloads: Vec<Payload>,
+}
+
+fn bracketed_tokens(input: ParseStream) -> syn::Result<TokenStream> {
+    let content;
+    bracketed!(content in input);
+    content.parse()
+}
+
+impl Parse for Resolved {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let _: Ident = input.parse()?;
+        let args = bracketed_tokens(input)?;
+        let name: syn::LitStr = syn::parse2(bracketed_tokens(input)?)?;
+        let paths = {
+            let content;
+            bracketed!(content in input);
+            Punctuated::<syn::Path, Token![,]>::parse_terminated(&content)?
+        };
+        let streams = bracketed_tokens(input)?;
+        let fds = bracketed_tokens(input)?;
+        let mut payloads = Vec::new();
+        while !input.is_empty() {
+            input.parse::<Token![struct]>()?;
+            let _ident: Ident = input.parse()?;
+            let rep: syn::LitBool = input.parse()?;
+            input.parse::<Token![impl]>()?;
+            let outputs: ImplArgs = syn::parse2(bracketed_tokens(input)?)?;
+            let skeleton: LightImpl = input.parse()?;
+            payloads.push(Payload {
+                rep: rep.value,
+                outputs,
+                skeleton,
+            });
+        }
+        Ok(Resolved {
+            args,
+            name: name.value(),
+            paths: paths.into_iter().collect(),
+            streams,
+            fds,
+            payloads,
+        })
+    }
+}
+
+/// Expands `blazes::__private::resolve_dataflow! { .. }`: the end of the chain.
+pub fn resolve(input: TokenStream) -> TokenStream {
+    let mut errors = Errors::new();
+    let resolved = match syn::parse2::<Resolved>(input) {
+        Ok(resolved) => resolved,
+        Err(error) => return error.to_compile_error(),
+    };
+    let options = errors
+        .keep(attrs::parse_dataflow_args(resolved.args.clone()))
+        .unwrap_or_default();
+    let mut parts = ModuleParts {
+        by_path: true,
+        ..ModuleParts::default()
+    };
+    let mut outputs: Vec<(String, Vec<OutputDecl>)> = Vec::new();
+    let mut types: Vec<(String, TokenStream)> = Vec::new();
+    for (path, payload) in resolved.paths.iter().zip(resolved.payloads) {
+        let Some(last) = path.segments.last() else {
+            continue;
+        };
+        let name = name_of(&last.ident);
+        let ident = Ident::new(&name, last.ident.span());
+        let ty: syn::Type = syn::parse_quote!(#path);
+        parts.components.push(StructSpec {
+            ident: ident.clone(),
+            rep: payload.rep,
+            generics: syn::Generics::default(),
+        });
+        let mut skeleton = payload.skeleton;
+        let mut spec: ImplSpec = component::read_impl(&mut skeleton, &mut errors);
+        spec.self_ty = ty.clone();
+        spec.ident = Some(ident);
+        parts.impls.push(ImplPart { spec, stray: false });
+        outputs.push((name.clone(), payload.outputs.outputs));
+        types.push((name, ty.into_token_stream()));
+    }
+    if let Some(Streams(decls)) = errors.keep(syn::parse2::<Streams>(resolved.streams)) {
+        parts.streams = decls;
+    }
+    if let Some(Fds(decls)) = errors.keep(syn::parse2::<Fds>(resolved.fds)) {
+        parts.fds = decls;
+    }
+    let requires = options.requires.map_or(Requirement::default(), |r| r.0);
+    let coordinate = options.coordinate.map_or(Permission::default(), |p| p.0);
+    let name = options.name.clone().unwrap_or(resolved.name);
+    let built = model::build(name, requires, coordinate, &parts, &mut errors);
+    let mut warnings = Warnings::new();
+    let mut field_checks = TokenStream::new();
+    if errors.is_empty() {
+        check_punctuations(&parts, &outputs, &mut errors);
+        let mut found = Errors::new();
+        let analysed = check::run(
+            &built,
+            &parts,
+            options.enforce.unwrap_or(true),
+            &mut found,
+            &mut warnings,
+        );
+        if analysed.is_some() {
+            let (checks, fields_ok) = stream_field_checks(&parts, &types, &outputs);
+            field_checks = checks;
+            field_checks.extend(deferred_violations(&found, &fields_ok));
+        } else {
+            for (span, message) in found.each() {
+                errors.push(syn::Error::new(span, message));
+            }
+        }
+    }
+    let type_of = |name: &str| {
+        types
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, ty)| ty.clone())
+    };
+    let spec = builder::dataflow_spec(&built.dataflow, type_of);
+    let factories = factories::factories_fn(&parts);
+    let deployment = deployment_fn(&parts);
+    let errors = errors.to_compile_errors();
+    quote! {
+        #warnings
+        #field_checks
+        /// The dataflow as constant data, for `dataflow()`.
+        #[doc(hidden)]
+        pub const __BLAZES_DATAFLOW: ::blazes::__private::DataflowSpec = #spec;
+        /// The dataflow this module declares, as checked when it was compiled.
+        pub fn dataflow() -> ::blazes::Dataflow {
+            __BLAZES_DATAFLOW.build()
+        }
+        /// The analysis of [`dataflow`]: labels, coordination plan, residual labels.
+        pub fn analysis() -> ::blazes::Analysis {
+            ::blazes::__private::analyze_validated(&dataflow())
+        }
+        #factories
+        #deployment
+        #errors
+    }
+}
+
+/// A sealed stream leaving a component must be punctuated by it, on the
+/// same key: otherwise its seal buffer would never release a partition.
+fn check_punctuations(
+    parts: &ModuleParts,
+    outputs: &[(String, Vec<OutputDecl>)],
+    errors: &mut Errors,
+) {
+    for decl in &parts.streams {
+        let (
+            Some(seal),
+            EndpointDecl::Port {
+                component,
+                interface,
+            },
+        ) = (&decl.annotation.seal, &decl.from)
+        else {
+            continue;
+        };
+        let component = name_of(component);
+        let interface = name_of(interface);
+        let Some((_, declared)) = outputs.iter().find(|(c, _)| *c == component) else {
+            continue;
+        };
+        let Some(output) = declared.iter().find(|o| name_of(&o.name) == interface) else {
+            // Not an output of the component: the validation reports it.
+            continue;
+        };
+        let punctuated = output.punctuation_key();
+        let key: Vec<String> = seal.iter().cloned().collect();
+        let matches = punctuated.as_ref().is_some_and(|p| {
+            let mut p = p.clone();
+            p.sort();
+            p == key
+        });
+        if matches {
+            continue;
+        }
+        let stream = format!("{} -> {}", decl.from.endpoint(), decl.to.endpoint());
+        let key_text = key.join(", ");
+        let has = match &punctuated {
+            Some(other) => format!("punctuates it on [{}] instead", other.join(", ")),
+            None => "never declares that it punctuates it".to_string(),
+        };
+        let site = match (decl.seal_names.first(), decl.seal_names.last()) {
+            (Some(first), Some(last)) => SpanRange {
+                start: first.span(),
+                end: last.span(),
+            },
+            _ => decl.tokens,
+        };
+        errors.spanned(
+            site,
+            format!(
+                "stream `{stream}` is declared sealed on [{key_text}], but its producer \
+                 `{component}` {has}, so no partition of it would ever be released. Either \
+                 declare `{interface}: Record {{ punctuates: [{key_text}] }}` in \
+                 `#[component(outputs {{ .. }})]` on `{component}`'s impl block and call \
+                 `out.punctuate_{interface}(..)` when a partition is complete, or drop \
+                 `seal: [{key_text}]` from this stream and accept the coordination blazes \
+                 then synthesises"
+            ),
+        );
+    }
+}
+
+/// The record type of the stream `decl` (its consumer's input, or its
+/// producer's output for a stream into a sink).
+fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<TokenStream> {
+    let lookup = |component: &Ident| {
+        let name = name_of(component);
+        types
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, ty)| ty.clone())
+    };
+    match (&decl.to, &decl.from) {
+        (
+            EndpointDecl::Port {
+                component,
+                interface,
+            },
+            _,
+        ) => {
+            let ty = lookup(component)?;
+            let name = name_of(interface);
+            Some(
+                quote!(<#ty as ::blazes::__private::InputOf<{ ::blazes::__private::field_id(#name) }>>::Record),
+            )
+        }
+        (
+            _,
+            EndpointDecl::Port {
+                component,
+                interface,
+            },
+        ) => {
+            let ty = lookup(component)?;
+            let name = name_of(interface);
+            Some(
+                quote!(<#ty as ::blazes::__private::OutputOf<{ ::blazes::__private::field_id(#name) }>>::Record),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// The anomalies the analysis found, each a compile error at its site
+/// unless a gate, seal, `seq` or FD names an unknown field (`fields_ok`):
+/// the analysis then read a typo, and the field error says what to fix.
+fn deferred_violations(found: &Errors, fields_ok: &TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (span, message) in found.each() {
+        out.extend(quote_spanned! {span=>
+            const _: () = ::blazes::__private::violation(#fields_ok, #message);
+        });
+    }
+    out
+}
+
+/// The field checks of the streams and FDs, and an expression that is true
+/// when every gate, seal, `seq` and FD field exists.
+fn stream_field_checks(
+    parts: &ModuleParts,
+    types: &[(String, TokenStream)],
+    outputs: &[(String, Vec<OutputDecl>)],
+) -> (TokenStream, TokenStream) {
+    let mut checks = TokenStream::new();
+    let mut fields_ok = vec![quote!(true)];
+    for part in &parts.impls {
+        let ty = &part.spec.self_ty;
+        for handler in &part.spec.handlers {
+            let input = name_of(handler.input());
+            let record = quote!(<#ty as ::blazes::__private::InputOf<{ ::blazes::__private::field_id(#input) }>>::Record);
+            for path in &handler.paths {
+                for gate in &path.gate_names {
+                    let gate = name_of(gate);
+                    fields_ok.push(quote!(::blazes::__private::field_ok::<#record>(#gate)));
+                }
+            }
+        }
+    }
+    for decl in &parts.streams {
+        let Some(record) = stream_record(decl, types) else {
+            continue;
+        };
+        let stream = format!("{} -> {}", decl.from.endpoint(), decl.to.endpoint());
+        for (names, what) in [
+            (&decl.seal_names, "seal"),
+            (&decl.seq_names, "`seq`"),
+            (&decl.route_names, "route key"),
+        ] {
+            let analysed = what != "route key";
+            let what = format!("the {what} of stream `{stream}`");
+            for name in names {
+                checks.extend(typed::key_check(&record, name, &what));
+                if analysed {
+                    let name = name_of(name);
+                    fields_ok.push(quote!(::blazes::__private::field_ok::<#record>(#name)));
+                }
+            }
+        }
+    }
+    let mut records = Vec::new();
+    for part in &parts.impls {
+        let ty = &part.spec.self_ty;
+        for handler in &part.spec.handlers {
+            let name = name_of(handler.input());
+            records.push(quote!(<#ty as ::blazes::__private::InputOf<{ ::blazes::__private::field_id(#name) }>>::Record));
+        }
+        let component = part.spec.ident.as_ref().map(name_of).unwrap_or_default();
+        for (_, declared) in outputs.iter().filter(|(c, _)| *c == component) {
+            for output in declared {
+                let name = name_of(&output.name);
+                records.push(quote!(<#ty as ::blazes::__private::OutputOf<{ ::blazes::__private::field_id(#name) }>>::Record));
+            }
+        }
+    }
+    let mut distinct: Vec<String> = Vec::new();
+    records.retain(|r| {
+        let text = r.to_string();
+        let new = !distinct.contains(&text);
+        distinct.push(text);
+        new
+    });
+    let entries = records.iter().map(|r| {
+        quote!((<#r as ::blazes::Record>::NAME, <#r as ::blazes::Record>::FIELDS, <#r as ::blazes::Record>::DYNAMIC))
+    });
+    let table = quote!(&[#(#entries),*]);
+    for fd in &parts.fds {
+        let arrow = if fd.injective { "<->" } else { "->" };
+        let from: Vec<String> = fd.from_names.iter().map(name_of).collect();
+        let text = format!("{} {arrow} {}", from.join(", "), fd.to);
+        for ident in fd.from_names.iter().chain([&fd.to_name]) {
+            let name = name_of(ident);
+            checks.extend(quote_spanned! {ident.span()=>
+                const _: () = ::blazes::__private::check_fd_field(#table, #name, #text);
+            });
+            fields_ok.push(quote!(::blazes::__private::fd_field_ok(#table, #name)));
+            // In every record that has it, the field must be a key.
+            for record in &records {
+                let ty = typed::field_type(record, &name, ident.span());
+                checks.extend(quote_spanned! {ident.span()=>
+                    const _: () = ::blazes::__private::assert_key::<#ty>();
+                });
+            }
+        }
+    }
+    (checks, quote!(#(#fields_ok)&&*))
+}
+
+/// `deployment()`: a `Deployment` with the `route: [..]` of each stream.
+fn deployment_fn(parts: &ModuleParts) -> TokenStream {
+    let routes = parts
+        .streams
+        .iter()
+        .filter(|d| !d.route_names.is_empty())
+        .map(|d| {
+            let from = d.from.endpoint().to_string();
+            let to = d.to.endpoint().to_string();
+            let key: Vec<String> = d.route_names.iter().map(name_of).collect();
+            quote!(.route(#from, #to, ::blazes::runtime::Routing::by_key([#(#key),*])))
+        });
+    quote! {
+        /// A deployment with the routes the streams declare (`route: [..]`),
+        /// checked against their records at compile time; add instance
+        /// counts and options to it.
+        pub fn deployment() -> ::blazes::runtime::Deployment {
+            ::blazes::runtime::Deployment::new() #(#routes)*
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two components by path: Sessionize (punctuating `sessions` on
+    /// `punctuates`) and Board; `streams` wires them.
+    fn chain(punctuates: TokenStream, streams: TokenStream) -> String {
+        resolve(quote! {
+            header [] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
+            struct Sessionize false
+            impl [ outputs { sessions: Session #punctuates } ]
+            impl Sessionize {
+                #[path(from = events, to = sessions, label = OW, gate = [session])]
+                fn events(&mut self, e: Event, out: &mut SessionizeOut) {}
+            }
+            struct Board true
+            impl [ outputs { view: Session } ]
+            impl Board {
+                #[path(from = sessions, to = view, label = CW)]
+                fn sessions(&mut self, s: Session, out: &mut BoardOut) {}
+            }
+        })
+        .to_string()
+    }
+
+    fn sealed_streams() -> TokenStream {
+        quote! {
+            events -> Sessionize.events { seal: [session] };
+            Sessionize.sessions -> Board.sessions { seal: [user], route: [user] };
+            Board.view -> screen;
+        }
+    }
+
+    #[test]
+    fn resolves_components_by_path_with_their_accessors_and_field_checks() {
+        let out = chain(quote!({ punctuates: [user] }), sealed_streams());
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("pub fn analysis"), "{out}");
+        assert!(out.contains("pub fn factories"), "{out}");
+        assert!(
+            out.contains(". route (\"Sessionize.sessions\" , \"Board.sessions\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("< crate :: b :: Board as :: blazes :: Annotated > :: REP"),
+            "{out}"
+        );
+        assert!(out.contains("check_field"), "{out}");
+        assert!(out.contains("check_fd_field"), "{out}");
+        assert!(!out.contains("violation"), "the dataflow is sound: {out}");
+    }
+
+    #[test]
+    fn a_sealed_stream_its_producer_never_punctuates_is_an_error_naming_both_fixes() {
+        let out = chain(TokenStream::new(), sealed_streams());
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains(
+                "stream `Sessionize.sessions -> Board.sessions` is declared sealed on [user]"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("never declares that it punctuates it"),
+            "{out}"
+        );
+        assert!(out.contains("punctuates: [user]"), "{out}");
+        assert!(out.contains("drop `seal: [user]`"), "{out}");
+    }
+
+    #[test]
+    fn a_punctuation_on_another_key_does_not_seal_the_stream() {
+        let out = chain(quote!({ punctuates: [session] }), sealed_streams());
+        assert!(out.contains("punctuates it on [session] instead"), "{out}");
+    }
+
+    #[test]
+    fn an_unresolved_anomaly_is_an_error_unless_a_field_is_unknown() {
+        let out = chain(
+            quote!({ punctuates: [user] }),
+            quote! {
+                events -> Sessionize.events;
+                Sessionize.sessions -> Board.sessions;
+                Board.view -> screen;
+            },
+        );
+        assert!(
+            out.contains(":: blazes :: __private :: violation (true &&"),
+            "{out}"
+        );
+        assert!(out.contains("field_ok"), "{out}");
+    }
+
+    #[test]
+    fn a_stream_naming_a_component_not_listed_says_how_to_add_it() {
+        let out = chain(
+            quote!({ punctuates: [user] }),
+            quote! { events -> Sessionise.events; Board.view -> screen; },
+        );
+        assert!(
+            out.contains("`Sessionise` is not a component of this dataflow (its components: Sessionize, Board)"),
+            "{out}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod begin_tests {
+    #[test]
+    fn begins_a_chain_with_both_macros_of_each_component() {
+        let out = crate::expand::dataflow::expand(
+            quote::quote!(),
+            quote::quote! {
+                pub mod flow {
+                    blazes::components! { crate::parts::Sessionize, crate::parts::Board }
+                    streams! { events -> Sessionize.events; }
+                }
+            },
+        )
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("crate :: parts :: Sessionize ! { __blazes_chain"),
+            "{out}"
+        );
+        assert!(
+            out.contains("(crate :: parts :: __blazes_impl_Sessionize)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("(crate :: parts :: __blazes_impl_Board)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("assert_component :: < crate :: parts :: Board >"),
+            "{out}"
+        );
+        assert!(!out.contains("streams !"), "{out}");
+    }
+}

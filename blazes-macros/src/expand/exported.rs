@@ -1,0 +1,67 @@
+//! The hidden `macro_rules!` through which a component defined anywhere
+//! hands its annotations to a dataflow that names it by path (issue 11).
+//!
+//! `#[component]` on a struct exports one under the struct's own name (macros
+//! live in their own namespace, so `path::Sessionize!` coexists with the
+//! struct), carrying its name and `rep`; on a typed impl block, one named
+//! `__blazes_impl_<Name>`, carrying its `outputs { .. }` and a skeleton of
+//! its handler methods (their `#[path]`s and signatures, original spans
+//! kept). A `#[blazes::dataflow]` module with `components! { .. }` calls them
+//! one after the other (callback style): each appends its payload and calls
+//! the next; the last calls `blazes::__private::resolve_dataflow!`, which
+//! reads the payloads with the same readers as everywhere else and runs the
+//! one analysis of `blazes-core`.
+
+use std::hash::{Hash, Hasher};
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+/// The keyword that starts a chain call.
+pub const CHAIN: &str = "__blazes_chain";
+
+/// The re-exported name of a typed impl block's macro.
+pub fn impl_macro_name(component: &Ident) -> Ident {
+    format_ident!("__blazes_impl_{}", component)
+}
+
+/// A name for the `#[macro_export]` macro, unique in the crate: it lives at
+/// the crate root whatever module declares it.
+fn unique_name(kind: &str, component: &Ident) -> Ident {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    format!("{:?}", component.span()).hash(&mut hasher);
+    component.to_string().hash(&mut hasher);
+    format_ident!(
+        "__blazes_{}_{}_{:016x}",
+        kind,
+        component,
+        hasher.finish(),
+        span = Span::call_site()
+    )
+}
+
+/// The exported macro carrying `payload`, re-exported as `reexport`.
+pub fn exported_macro(
+    kind: &str,
+    component: &Ident,
+    reexport: &Ident,
+    payload: TokenStream,
+) -> TokenStream {
+    let unique = unique_name(kind, component);
+    let chain = Ident::new(CHAIN, Span::call_site());
+    quote! {
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! #unique {
+            (#chain [ ($($next:tt)*) $($rest:tt)* ] [ $($acc:tt)* ]) => {
+                $($next)*! { #chain [ $($rest)* ] [ $($acc)* #payload ] }
+            };
+            (#chain [ ] [ $($acc:tt)* ]) => {
+                ::blazes::__private::resolve_dataflow! { $($acc)* #payload }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub use #unique as #reexport;
+    }
+}

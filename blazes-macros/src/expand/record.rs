@@ -1,0 +1,134 @@
+//! `#[derive(blazes::Record)]`: a struct with named fields becomes a record
+//! type of blazes streams (issue 11): its field list, its conversion to and
+//! from `blazes::Tuple`, and the type of each field by name (for the
+//! compile-time key checks and the typed punctuation handles).
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields};
+
+use crate::attrs::name_of;
+use crate::errors::Errors;
+
+/// Expands `#[derive(Record)]` on `item`.
+pub fn expand(item: TokenStream) -> TokenStream {
+    let mut errors = Errors::new();
+    let input = match syn::parse2::<DeriveInput>(item) {
+        Ok(input) => input,
+        Err(error) => return error.to_compile_error(),
+    };
+    let generated = record_impl(&input, &mut errors);
+    let errors = errors.to_compile_errors();
+    quote!(#generated #errors)
+}
+
+fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
+    let ident = &input.ident;
+    if !input.generics.params.is_empty() {
+        errors.spanned(
+            &input.generics,
+            "a blazes record cannot be generic: declare one struct per record type",
+        );
+        return TokenStream::new();
+    }
+    let fields = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => named.named.iter().collect::<Vec<_>>(),
+            other => {
+                errors.spanned(
+                    other,
+                    "a blazes record has named fields (`struct Event { session: u64, .. }`): \
+                     gates, seals and FDs name them",
+                );
+                return TokenStream::new();
+            }
+        },
+        _ => {
+            errors.spanned(
+                ident,
+                "`#[derive(blazes::Record)]` goes on a struct with named fields",
+            );
+            return TokenStream::new();
+        }
+    };
+    let name = name_of(ident);
+    let idents: Vec<&syn::Ident> = fields.iter().filter_map(|f| f.ident.as_ref()).collect();
+    let names: Vec<String> = idents.iter().map(|i| name_of(i)).collect();
+    let sets = idents.iter().zip(&names).zip(&fields).map(|((ident, name), field)| {
+        let ty = &field.ty;
+        quote_spanned!(ty.span()=> tuple.set(#name, <#ty as ::blazes::Field>::to_value(&self.#ident));)
+    });
+    let reads = idents.iter().zip(&names).map(
+        |(ident, field)| quote!(#ident: ::blazes::__private::read_field(tuple, #name, #field)?),
+    );
+    let field_types = fields.iter().zip(&names).map(|(field, field_name)| {
+        let ty = &field.ty;
+        quote! {
+            impl ::blazes::__private::FieldOf<{ ::blazes::__private::field_id(#field_name) }>
+                for #ident
+            {
+                type Type = #ty;
+            }
+        }
+    });
+    quote! {
+        impl ::blazes::Record for #ident {
+            const NAME: &'static str = #name;
+            const FIELDS: &'static [&'static str] = &[#(#names),*];
+            fn to_tuple(&self) -> ::blazes::Tuple {
+                let mut tuple = ::blazes::Tuple::new();
+                #(#sets)*
+                tuple
+            }
+            fn from_tuple(
+                tuple: &::blazes::Tuple,
+            ) -> ::core::result::Result<Self, ::blazes::RecordError> {
+                ::core::result::Result::Ok(Self { #(#reads),* })
+            }
+        }
+        #(#field_types)*
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_struct_gets_its_fields_conversions_and_field_types() {
+        let out = expand(quote! {
+            struct Event { session: u64, user: String }
+        })
+        .to_string();
+        assert!(
+            out.contains("const FIELDS : & 'static [& 'static str] = & [\"session\" , \"user\"]"),
+            "{out}"
+        );
+        assert!(out.contains("field_id (\"user\")"), "{out}");
+        assert!(out.contains("type Type = String"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn tuple_structs_enums_and_generics_are_refused() {
+        for item in [
+            quote!(
+                struct P(u64);
+            ),
+            quote!(
+                enum E {
+                    A,
+                }
+            ),
+            quote!(
+                struct G<T> {
+                    t: T,
+                }
+            ),
+        ] {
+            let out = expand(item.clone()).to_string();
+            assert!(out.contains("compile_error"), "{item}: {out}");
+        }
+    }
+}

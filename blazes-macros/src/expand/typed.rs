@@ -1,0 +1,316 @@
+//! `#[component(outputs { .. })]` on an impl block: a typed component
+//! (issue 11). Its handlers take the user's record type by value and emit
+//! through a generated handle, `<Name>Out`, with one method per output (the
+//! record type fixed) and `punctuate_<output>(key..)` for each output
+//! declared `punctuates: [key]`. The expansion also checks, at compile time,
+//! that each gate and punctuation key names a field of the record it applies
+//! to, of a type that can be a key; implements `blazes::Handler` (records
+//! cross the runtime as `Tuple`s underneath); and exports the macro through
+//! which a dataflow naming the component by path reads its annotations.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+
+use crate::attrs::name_of;
+use crate::component::{self, ImplSpec};
+use crate::errors::Errors;
+use crate::expand::exported;
+use crate::light::{LightImpl, LightImplItem};
+use crate::outputs::{ImplArgs, OutputDecl};
+
+/// Expands a typed `#[component(outputs { .. })] impl Name { .. }`.
+pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> TokenStream {
+    let skeleton = skeleton(item);
+    let spec = component::read_impl(item, errors);
+    let Some(ident) = spec.ident.clone() else {
+        return quote!(#item);
+    };
+    if item.trait_.is_some() || !item.generics.params.is_empty() {
+        return quote!(#item);
+    }
+    check_outputs(&spec, &args.outputs, errors);
+    let out = format_ident!("{}Out", ident);
+    let handle = handle(&ident, &out, &args.outputs);
+    let handler = handler_impl(&spec, &out);
+    let interfaces = interfaces(&spec, &args.outputs);
+    let checks = field_checks(&spec, &args.outputs);
+    let self_ty = &spec.self_ty;
+    let annotated = quote_spanned!(ident.span()=>
+        const _: bool = <#self_ty as ::blazes::Annotated>::REP;
+    );
+    let outputs_tokens = &args.tokens;
+    let exported = exported::exported_macro(
+        "impl",
+        &ident,
+        &exported::impl_macro_name(&ident),
+        quote!(impl [ #outputs_tokens ] #skeleton),
+    );
+    quote! {
+        #item
+        #handle
+        #handler
+        #interfaces
+        #checks
+        #annotated
+        #exported
+    }
+}
+
+/// The impl block reduced to what the dataflow reads: the handler methods'
+/// helper attributes and signatures, with empty bodies.
+fn skeleton(item: &LightImpl) -> TokenStream {
+    let self_ty = &item.self_ty;
+    let methods = item.items.iter().filter_map(|i| match i {
+        LightImplItem::Fn(f) => {
+            let helpers: Vec<_> = f
+                .attrs
+                .iter()
+                .filter(|a| component::is_path_attr(a) || component::is_on_seal_attr(a))
+                .collect();
+            if helpers.is_empty() {
+                return None;
+            }
+            let head = &f.head.tokens;
+            Some(quote!(#(#helpers)* #head {}))
+        }
+        LightImplItem::Other(_) => None,
+    });
+    quote!(impl #self_ty { #(#methods)* })
+}
+
+fn check_outputs(spec: &ImplSpec, outputs: &[OutputDecl], errors: &mut Errors) {
+    let declared: Vec<String> = outputs.iter().map(|o| name_of(&o.name)).collect();
+    for path in spec.paths() {
+        if !declared.iter().any(|d| d == path.output_name()) {
+            errors.spanned(
+                path.attr,
+                format!(
+                    "output `{}` of this path is not declared: add `{}: RecordType` to \
+                     `#[component(outputs {{ .. }})]` on the impl block (declared: {})",
+                    path.output_name(),
+                    path.output_name(),
+                    list(&declared)
+                ),
+            );
+        }
+    }
+    for output in outputs {
+        let name = name_of(&output.name);
+        if !spec.paths().any(|p| p.output_name() == name) {
+            errors.spanned(
+                &output.name,
+                format!(
+                    "no `#[path]` leads to output `{name}`: add `#[path(from = .., to = {name}, \
+                     label = ..)]` to the handler that emits it, or remove the output"
+                ),
+            );
+        }
+    }
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The type of field `name` of `record`, or `Absent` when there is none
+/// (reported once, by `check_field`).
+pub fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> TokenStream {
+    quote_spanned! {span=>
+        <::blazes::__private::Exists<{
+            ::blazes::__private::has_field(<#record as ::blazes::Record>::FIELDS, #name)
+        }> as ::blazes::__private::Pick<#record, { ::blazes::__private::field_id(#name) }>>::Type
+    }
+}
+
+/// `check_field` and `assert_key` for field `ident` of `record`, spanned on
+/// the user's token.
+pub fn key_check(record: &TokenStream, ident: &syn::Ident, what: &str) -> TokenStream {
+    let name = name_of(ident);
+    let ty = field_type(record, &name, ident.span());
+    quote_spanned! {ident.span()=>
+        const _: () = ::blazes::__private::check_field::<#record>(#name, #what);
+        const _: () = ::blazes::__private::assert_key::<#ty>();
+    }
+}
+
+fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> TokenStream {
+    let methods = outputs.iter().map(|o| {
+        let method = &o.name;
+        let name = name_of(method);
+        let record = &o.record;
+        let doc = format!("Emits `record` on output `{name}`.");
+        let emit = quote! {
+            #[doc = #doc]
+            pub fn #method(&mut self, record: #record) {
+                self.emit.emit(#name, ::blazes::Record::to_tuple(&record));
+            }
+        };
+        let Some(key) = &o.punctuates else {
+            return emit;
+        };
+        let punctuate = format_ident!("punctuate_{}", method);
+        let record = quote!(#record);
+        let params = key.iter().map(|k| {
+            let ty = field_type(&record, &name_of(k), k.span());
+            quote!(#k: #ty)
+        });
+        let sets = key.iter().map(|k| {
+            let field = name_of(k);
+            quote!(partition.set(#field, ::blazes::Field::to_value(&#k));)
+        });
+        let doc = format!(
+            "Declares the partition with these key values of output `{name}` complete: \
+             this instance emits no more records of it."
+        );
+        quote! {
+            #emit
+            #[doc = #doc]
+            pub fn #punctuate(&mut self, #(#params),*) {
+                let mut partition = ::blazes::Tuple::new();
+                #(#sets)*
+                self.emit.punctuate(#name, partition);
+            }
+        }
+    });
+    let doc = format!("The typed outputs of component `{component}`, generated by `#[component]`.");
+    quote! {
+        #[doc = #doc]
+        pub struct #out {
+            emit: ::blazes::Emit,
+        }
+        impl #out {
+            #(#methods)*
+        }
+    }
+}
+
+fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
+    let self_ty = &spec.self_ty;
+    let arms = spec.handlers.iter().filter(|h| h.callable).filter_map(|h| {
+        let record = h.record.as_ref()?;
+        let input = name_of(h.input());
+        let method = &h.method;
+        let method = quote_spanned!(method.span()=> Self::#method);
+        Some(quote! {
+            #input => {
+                let method: fn(&mut Self, #record, &mut #out) = #method;
+                let record = match <#record as ::blazes::Record>::from_tuple(&tuple) {
+                    ::core::result::Result::Ok(record) => record,
+                    ::core::result::Result::Err(_) => {
+                        return ::core::result::Result::Err(
+                            ::blazes::UnknownInput::new(input, tuple),
+                        );
+                    }
+                };
+                let mut typed = #out { emit: ::core::mem::take(out) };
+                method(self, record, &mut typed);
+                *out = typed.emit;
+                ::core::result::Result::Ok(())
+            }
+        })
+    });
+    let on_seal = spec
+        .on_seal
+        .as_ref()
+        .filter(|(_, callable)| *callable)
+        .map(|(method, _)| {
+            let method = quote_spanned!(method.span()=> Self::#method);
+            quote! {
+                fn on_seal(
+                    &mut self,
+                    input: &str,
+                    partition: &::blazes::Tuple,
+                    out: &mut ::blazes::Emit,
+                ) {
+                    let method: fn(&mut Self, &str, &::blazes::Tuple, &mut #out) = #method;
+                    let mut typed = #out { emit: ::core::mem::take(out) };
+                    method(self, input, partition, &mut typed);
+                    *out = typed.emit;
+                }
+            }
+        });
+    quote! {
+        impl ::blazes::Handler for #self_ty {
+            fn handle(
+                &mut self,
+                input: &str,
+                tuple: ::blazes::Tuple,
+                out: &mut ::blazes::Emit,
+            ) -> ::core::result::Result<(), ::blazes::UnknownInput> {
+                match input {
+                    #(#arms)*
+                    _ => {
+                        let _ = out;
+                        ::core::result::Result::Err(::blazes::UnknownInput::new(input, tuple))
+                    }
+                }
+            }
+            #on_seal
+        }
+    }
+}
+
+/// `InputOf`/`OutputOf` for each interface: the record types a dataflow
+/// checks its seals and `seq`s against.
+fn interfaces(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
+    let self_ty = &spec.self_ty;
+    let inputs = spec.handlers.iter().filter_map(|h| {
+        let record = h.record.as_ref()?;
+        let name = name_of(h.input());
+        Some(quote! {
+            impl ::blazes::__private::InputOf<{ ::blazes::__private::field_id(#name) }> for #self_ty {
+                type Record = #record;
+            }
+        })
+    });
+    let outputs = outputs.iter().map(|o| {
+        let name = name_of(&o.name);
+        let record = &o.record;
+        quote! {
+            impl ::blazes::__private::OutputOf<{ ::blazes::__private::field_id(#name) }> for #self_ty {
+                type Record = #record;
+            }
+        }
+    });
+    quote!(#(#inputs)* #(#outputs)*)
+}
+
+fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
+    let component = spec.ident.as_ref().map(name_of).unwrap_or_default();
+    let mut checks = TokenStream::new();
+    for handler in &spec.handlers {
+        let Some(record) = &handler.record else {
+            continue;
+        };
+        for path in &handler.paths {
+            let what = format!(
+                "the gate of `#[path(from = {}, to = {})]` of `{component}`",
+                path.input_name(),
+                path.output_name()
+            );
+            for gate in &path.gate_names {
+                checks.extend(key_check(record, gate, &what));
+            }
+        }
+    }
+    for output in outputs {
+        let record = &output.record;
+        let record = quote!(#record);
+        let what = format!(
+            "the punctuation key of output `{}` of `{component}`",
+            name_of(&output.name)
+        );
+        for key in output.punctuates.iter().flatten() {
+            checks.extend(key_check(&record, key, &what));
+        }
+    }
+    checks
+}

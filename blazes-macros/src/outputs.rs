@@ -1,0 +1,163 @@
+//! The outputs of a typed component, declared on its impl block:
+//!
+//! ```text
+//! #[component(outputs {
+//!     sessions: Session { punctuates: [user] },
+//!     alerts: Alert,
+//! })]
+//! impl Sessionize { .. }
+//! ```
+//! Each output names its record type; `punctuates: [k, ..]` declares that
+//! the component's handlers seal partitions of that output on key `k`
+//! (through the generated `punctuate_<output>` method), which is what lets a
+//! dataflow declare the stream leaving it sealed (issue 11).
+
+use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, Token, braced, bracketed};
+
+use crate::attrs::name_of;
+
+/// One declared output.
+#[derive(Debug, Clone)]
+pub struct OutputDecl {
+    /// The output interface.
+    pub name: Ident,
+    /// Its record type, as written (in the component's module).
+    pub record: syn::Type,
+    /// The key its handlers punctuate it on, as written.
+    pub punctuates: Option<Vec<Ident>>,
+}
+
+impl OutputDecl {
+    /// The punctuation key's names.
+    pub fn punctuation_key(&self) -> Option<Vec<String>> {
+        self.punctuates
+            .as_ref()
+            .map(|k| k.iter().map(name_of).collect())
+    }
+}
+
+impl Parse for OutputDecl {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let name = Ident::parse_any(input)?;
+        input.parse::<Token![:]>()?;
+        let record: syn::Type = input.parse()?;
+        let mut punctuates = None;
+        if input.peek(syn::token::Brace) {
+            let content;
+            braced!(content in input);
+            let key = Ident::parse_any(&content)?;
+            if key != "punctuates" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown output option `{key}`: expected `punctuates: [key, ..]`"),
+                ));
+            }
+            content.parse::<Token![:]>()?;
+            let names;
+            bracketed!(names in content);
+            let names =
+                Punctuated::<Ident, Token![,]>::parse_terminated_with(&names, Ident::parse_any)?;
+            if names.is_empty() {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "`punctuates: [..]` names the key fields of the partitions it seals",
+                ));
+            }
+            punctuates = Some(names.into_iter().collect());
+            if !content.is_empty() {
+                content.parse::<Token![,]>()?;
+            }
+            if !content.is_empty() {
+                return Err(content.error("an output has one option, `punctuates: [..]`"));
+            }
+        }
+        Ok(OutputDecl {
+            name,
+            record,
+            punctuates,
+        })
+    }
+}
+
+/// The arguments of `#[component(outputs { .. })]` on an impl block.
+#[derive(Debug, Clone)]
+pub struct ImplArgs {
+    /// The declared outputs.
+    pub outputs: Vec<OutputDecl>,
+    /// The `outputs { .. }` tokens as written, for the dataflow's macro.
+    pub tokens: TokenStream,
+}
+
+const SHAPE: &str = "expected `#[component(outputs { name: Record, name: Record { punctuates: \
+                     [key] }, .. })]` on the impl block of a typed component (or no arguments)";
+
+/// The error for `#[component(rep)]` on an impl block.
+pub const REP_ON_STRUCT: &str = "`rep` goes on the struct (`#[component(rep)]`); on an impl \
+                                 block `#[component]` takes no arguments, or `outputs { .. }`";
+
+impl Parse for ImplArgs {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let tokens: TokenStream = input.fork().parse()?;
+        let key: Ident = input
+            .parse()
+            .map_err(|e| syn::Error::new(e.span(), SHAPE))?;
+        if key == "rep" {
+            return Err(syn::Error::new(key.span(), REP_ON_STRUCT));
+        }
+        if key != "outputs" {
+            return Err(syn::Error::new(key.span(), SHAPE));
+        }
+        let content;
+        braced!(content in input);
+        let outputs = Punctuated::<OutputDecl, Token![,]>::parse_terminated(&content)?;
+        if !input.is_empty() {
+            return Err(input.error(SHAPE));
+        }
+        let outputs: Vec<OutputDecl> = outputs.into_iter().collect();
+        for (i, output) in outputs.iter().enumerate() {
+            if outputs[..i].iter().any(|o| o.name == output.name) {
+                return Err(syn::Error::new(
+                    output.name.span(),
+                    format!("output `{}` is declared twice", output.name),
+                ));
+            }
+        }
+        Ok(ImplArgs { outputs, tokens })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_outputs_with_and_without_punctuations() {
+        let args: ImplArgs = syn::parse_quote! {
+            outputs { sessions: Session { punctuates: [user] }, alerts: crate::Alert }
+        };
+        assert_eq!(args.outputs.len(), 2);
+        assert_eq!(
+            args.outputs[0].punctuation_key(),
+            Some(vec!["user".to_string()])
+        );
+        assert_eq!(args.outputs[1].punctuation_key(), None);
+    }
+
+    #[test]
+    fn refuses_other_shapes_and_repeated_outputs() {
+        for text in [
+            "inputs { a: A }",
+            "outputs { a: A { seal: [k] } }",
+            "outputs { a: A, a: B }",
+            "outputs { a: A { punctuates: [] } }",
+        ] {
+            assert!(syn::parse_str::<ImplArgs>(text).is_err(), "{text}");
+        }
+        let rep = syn::parse_str::<ImplArgs>("rep").expect_err("rep");
+        assert_eq!(rep.to_string(), REP_ON_STRUCT);
+    }
+}

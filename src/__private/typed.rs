@@ -1,0 +1,317 @@
+//! What the code generated for typed dataflows names (issue 11): field ids,
+//! the compile-time field checks (const evaluation, so a wrong field name
+//! fails `cargo check` with a message built here), the type-level lookups of
+//! a record's field types and of a component's interface record types.
+//! Not public API.
+
+use crate::record::{Field, Key, Record, RecordError};
+use crate::tuple::Tuple;
+
+/// A field or interface name as a number usable as a const generic
+/// argument (FNV-1a, 64 bits): `FieldOf<{ field_id("user") }>`.
+pub const fn field_id(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// The type of field `ID` of a record (implemented by the derive).
+pub trait FieldOf<const ID: u64> {
+    /// The field's type.
+    type Type;
+}
+
+/// The record type of input interface `ID` of a component.
+pub trait InputOf<const ID: u64> {
+    /// The record type its handler takes.
+    type Record: Record;
+}
+
+/// The record type of output interface `ID` of a component.
+pub trait OutputOf<const ID: u64> {
+    /// The record type its handle emits.
+    type Record: Record;
+}
+
+/// Whether a record has a field (a const generic argument): selects, in
+/// [`Pick`], the field's type or [`Absent`], so that a missing field is
+/// reported once (by [`check_field`]) rather than again by a trait lookup.
+pub struct Exists<const B: bool>;
+
+/// The type of field `ID` of `R` when it exists, [`Absent`] otherwise.
+pub trait Pick<R, const ID: u64> {
+    /// The field's type, or [`Absent`].
+    type Type;
+}
+
+impl<R, const ID: u64> Pick<R, ID> for Exists<false> {
+    type Type = Absent;
+}
+
+impl<R: FieldOf<ID>, const ID: u64> Pick<R, ID> for Exists<true> {
+    type Type = <R as FieldOf<ID>>::Type;
+}
+
+/// Stands for the type of a field that does not exist (already reported).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Absent;
+
+impl Field for Absent {
+    fn to_value(&self) -> crate::tuple::Value {
+        crate::tuple::Value::Int(0)
+    }
+    fn from_value(_: &crate::tuple::Value) -> Option<Self> {
+        Some(Absent)
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl Key for Absent {}
+
+/// Fails to compile (with [`Annotated`](crate::Annotated)'s message)
+/// unless `C` is a `#[component]` struct.
+pub const fn assert_component<C: crate::Annotated>() {}
+
+/// Fails to compile (with [`Key`]'s message) unless `K` can be a key.
+pub const fn assert_key<K: Key>() {}
+
+/// True when `fields` holds `name`.
+pub const fn has_field(fields: &[&str], name: &str) -> bool {
+    let mut i = 0;
+    while i < fields.len() {
+        if eq(fields[i], name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A message built at compile time, in a fixed buffer.
+pub struct Message {
+    buf: [u8; 1536],
+    len: usize,
+}
+
+impl Message {
+    /// An empty message.
+    pub const fn new() -> Message {
+        Message {
+            buf: [0; 1536],
+            len: 0,
+        }
+    }
+
+    /// Appends `text` (cut at the buffer's end).
+    pub const fn push(mut self, text: &str) -> Message {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && self.len < self.buf.len() {
+            self.buf[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    /// Appends `` `a`, `b`, `c` ``.
+    pub const fn push_list(mut self, items: &[&str]) -> Message {
+        let mut i = 0;
+        while i < items.len() {
+            if i > 0 {
+                self = self.push(", ");
+            }
+            self = self.push("`").push(items[i]).push("`");
+            i += 1;
+        }
+        self
+    }
+
+    /// Fails compilation with the message.
+    pub const fn fail(&self) -> ! {
+        let (text, _) = self.buf.split_at(self.len);
+        match core::str::from_utf8(text) {
+            Ok(text) => panic!("{}", text),
+            Err(_) => panic!("blazes: a field name is not a field of its record"),
+        }
+    }
+}
+
+impl Default for Message {
+    fn default() -> Message {
+        Message::new()
+    }
+}
+
+/// Fails compilation, with a message listing the record's fields, unless
+/// `field` is a field of `R` (or `R` is dynamic). `what` says which
+/// annotation names it (`the gate of path `events -> sessions``).
+pub const fn check_field<R: Record>(field: &str, what: &str) {
+    if R::DYNAMIC || has_field(R::FIELDS, field) {
+        return;
+    }
+    Message::new()
+        .push("blazes: `")
+        .push(field)
+        .push("` is not a field of record `")
+        .push(R::NAME)
+        .push("`, named in ")
+        .push(what)
+        .push(". The fields of `")
+        .push(R::NAME)
+        .push("` are: ")
+        .push_list(R::FIELDS)
+        .push(". Name one of them, or add a field `")
+        .push(field)
+        .push("` to `")
+        .push(R::NAME)
+        .push("`")
+        .fail()
+}
+
+/// Fails compilation unless `field` is a field of at least one of the
+/// records of a dataflow (an FD relates fields of its records).
+pub const fn check_fd_field(records: &[(&str, &[&str], bool)], field: &str, fd: &str) {
+    let mut i = 0;
+    while i < records.len() {
+        if records[i].2 || has_field(records[i].1, field) {
+            return;
+        }
+        i += 1;
+    }
+    let mut message = Message::new()
+        .push("blazes: `")
+        .push(field)
+        .push("` in the functional dependency `")
+        .push(fd)
+        .push("` is a field of no record of this dataflow. Its records: ");
+    let mut i = 0;
+    while i < records.len() {
+        if listed_before(records, i) {
+            i += 1;
+            continue;
+        }
+        if i > 0 {
+            message = message.push("; ");
+        }
+        message = message
+            .push("`")
+            .push(records[i].0)
+            .push("` (")
+            .push_list(records[i].1)
+            .push(")");
+        i += 1;
+    }
+    message
+        .push(". Name one of their fields, or remove the dependency")
+        .fail()
+}
+
+/// True when `field` is a field of `R` (or `R` is dynamic).
+pub const fn field_ok<R: Record>(field: &str) -> bool {
+    R::DYNAMIC || has_field(R::FIELDS, field)
+}
+
+/// True when `field` is a field of one of `records` (or one is dynamic).
+pub const fn fd_field_ok(records: &[(&str, &[&str], bool)], field: &str) -> bool {
+    let mut i = 0;
+    while i < records.len() {
+        if records[i].2 || has_field(records[i].1, field) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Fails compilation with `message` (an unresolved anomaly the analysis
+/// found) when `fields_ok`: when a gate, seal, `seq` or FD names an unknown
+/// field, that is reported instead, since the analysis then read a typo.
+pub const fn violation(fields_ok: bool, message: &str) {
+    if fields_ok {
+        panic!("{}", message)
+    }
+}
+
+/// True when a record named like `records[i]` comes before it.
+const fn listed_before(records: &[(&str, &[&str], bool)], i: usize) -> bool {
+    let mut j = 0;
+    while j < i {
+        if eq(records[j].0, records[i].0) {
+            return true;
+        }
+        j += 1;
+    }
+    false
+}
+
+/// Reads field `field` of record `record` from `tuple` (derive helper).
+///
+/// # Errors
+/// When the field is missing or holds a value of another type.
+pub fn read_field<T: Field>(
+    tuple: &Tuple,
+    record: &'static str,
+    field: &'static str,
+) -> Result<T, RecordError> {
+    let value = tuple.get(field).ok_or(RecordError {
+        record,
+        field,
+        missing: true,
+    })?;
+    T::from_value(value).ok_or(RecordError {
+        record,
+        field,
+        missing: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_ids_differ_and_are_stable() {
+        assert_ne!(field_id("user"), field_id("session"));
+        assert_eq!(field_id("user"), field_id("user"));
+        const { assert!(has_field(&["a", "user"], "user")) };
+        const { assert!(!has_field(&["a", "users"], "user")) };
+    }
+
+    #[test]
+    fn a_message_lists_items_and_is_cut_at_its_end() {
+        let m = Message::new().push("x: ").push_list(&["a", "b"]);
+        assert_eq!(core::str::from_utf8(&m.buf[..m.len]), Ok("x: `a`, `b`"));
+        let long = "y".repeat(4000);
+        assert_eq!(Message::new().push(&long).len, 1536);
+    }
+
+    #[test]
+    fn read_field_tells_missing_from_mistyped() {
+        let t = Tuple::new().with("n", 1);
+        assert_eq!(read_field::<i64>(&t, "R", "n"), Ok(1));
+        assert!(read_field::<String>(&t, "R", "n").is_err_and(|e| !e.missing));
+        assert!(read_field::<i64>(&t, "R", "m").is_err_and(|e| e.missing));
+    }
+}
