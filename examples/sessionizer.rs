@@ -58,7 +58,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for record in report.records("screen") {
         let stats = UserStats::from_tuple(&record.payload)?;
         replicas
-            .entry(format!("{:?}", record.producer))
+            .entry(
+                report
+                    .instances
+                    .iter()
+                    .find(|i| i.instance == record.producer)
+                    .map_or_else(|| record.producer.to_string(), |i| i.name.clone()),
+            )
             .or_default()
             .insert(stats.user.clone(), stats);
     }
