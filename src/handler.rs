@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::record::RecordError;
 use crate::tuple::Tuple;
 
 /// One thing a handler produced, in the order it produced it.
@@ -97,15 +98,18 @@ impl Emit {
     }
 }
 
-/// A tuple arrived on an interface the handler does not have. It gives the
-/// tuple back, so that the runtime can dead-letter the record with its
-/// payload (issue 15).
+/// A tuple the handler could not handle: it arrived on an interface the
+/// handler does not have, or (for a typed component) it is not the record
+/// type of its input. It gives the tuple back, so that the runtime can
+/// dead-letter the record with its payload and the reason (issue 15).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownInput {
     /// The input interface the tuple arrived on.
     pub input: String,
     /// The tuple, unhandled.
     pub tuple: Tuple,
+    /// Set when the input exists but the tuple is not its record type.
+    pub undecodable: Option<RecordError>,
 }
 
 impl UnknownInput {
@@ -114,13 +118,30 @@ impl UnknownInput {
         UnknownInput {
             input: input.to_string(),
             tuple,
+            undecodable: None,
+        }
+    }
+
+    /// `tuple` arrived on `input` but is not its record type.
+    pub fn undecodable(input: &str, tuple: Tuple, error: RecordError) -> UnknownInput {
+        UnknownInput {
+            input: input.to_string(),
+            tuple,
+            undecodable: Some(error),
         }
     }
 }
 
 impl fmt::Display for UnknownInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "no handler for input interface `{}`", self.input)
+        match &self.undecodable {
+            None => write!(f, "no handler for input interface `{}`", self.input),
+            Some(error) => write!(
+                f,
+                "the record on input `{}` is not a `{}`: {error}",
+                self.input, error.record
+            ),
+        }
     }
 }
 

@@ -97,8 +97,63 @@ fn a_tuple_that_is_not_the_record_is_given_back() {
     let mut component = Sessionize::default();
     let mut out = Emit::new();
     let wrong = Tuple::new().with("session", "not a number");
-    assert!(component.handle("events", wrong, &mut out).is_err());
-    assert!(component.handle("nowhere", Tuple::new(), &mut out).is_err());
+    let refused = component.handle("events", wrong.clone(), &mut out);
+    let refused = refused.expect_err("not an Event");
+    assert_eq!(refused.tuple, wrong);
+    let error = refused.undecodable.as_ref().expect("the input exists");
+    assert_eq!((error.record, error.field), ("Event", "session"));
+    assert!(
+        refused.to_string().contains("is not a `Event`"),
+        "{refused}"
+    );
+    let unknown = component.handle("nowhere", Tuple::new(), &mut out);
+    assert_eq!(unknown.expect_err("no such input").undecodable, None);
+}
+
+/// On the runtime, a record that is not its input's record type is a dead
+/// letter that says so (not "no handler for input"), with its payload.
+#[test]
+fn an_undecodable_record_is_dead_lettered_as_such() {
+    use blazes::runtime::{DataflowRunner, Workload};
+    // Its seal key is fine (the seal buffer holds it under session 7); its
+    // `user` is not a string.
+    let wrong = Tuple::new()
+        .with("session", 7)
+        .with("user", 5)
+        .with("millis", 1);
+    let workload = Workload::new().record("events", 0, wrong.clone()).seal(
+        "events",
+        0,
+        Tuple::new().with("session", 7),
+    );
+    let runner = DataflowRunner::new(
+        &by_path::dataflow(),
+        &by_path::analysis(),
+        &by_path::deployment(),
+        by_path::factories(),
+    )
+    .expect("deployable");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let report = runtime
+        .block_on(async {
+            runner
+                .start()
+                .expect("started")
+                .run_workload(&workload)
+                .await
+        })
+        .expect("the run completes");
+    let letters: Vec<_> = report
+        .dead_letters
+        .iter()
+        .filter(|d| d.reason.kind() == "undecodable record")
+        .collect();
+    assert_eq!(letters.len(), 1, "{:?}", report.dead_letters);
+    assert_eq!(letters[0].payload, wrong);
+    assert!(letters[0].reason.to_string().contains("`events`"));
 }
 
 /// Components from another module of this crate and from another crate of

@@ -19,6 +19,14 @@ pub enum DeadLetterReason {
     MissingKey(String),
     /// The handler has no such input interface.
     UnknownInput(String),
+    /// The record is not the record type of its input (a typed component):
+    /// the input and what does not fit.
+    Undecodable {
+        /// The input interface.
+        input: String,
+        /// Why the record does not decode.
+        error: String,
+    },
     /// The handler panicked while handling it; the panic's message (or a
     /// placeholder when the panic carried no string).
     HandlerPanicked(String),
@@ -38,6 +46,7 @@ impl DeadLetterReason {
             DeadLetterReason::NeverSealed => "never sealed",
             DeadLetterReason::MissingKey(_) => "missing key attribute",
             DeadLetterReason::UnknownInput(_) => "unknown input",
+            DeadLetterReason::Undecodable { .. } => "undecodable record",
             DeadLetterReason::HandlerPanicked(_) => "handler panicked",
             DeadLetterReason::SeqOutOfRange => "seq out of range",
             DeadLetterReason::WrongKeyKind(_) => "wrong key kind",
@@ -52,6 +61,9 @@ impl fmt::Display for DeadLetterReason {
             DeadLetterReason::NeverSealed => f.write_str("its partition was never sealed"),
             DeadLetterReason::MissingKey(a) => write!(f, "missing key attribute `{a}`"),
             DeadLetterReason::UnknownInput(i) => write!(f, "no handler for input `{i}`"),
+            DeadLetterReason::Undecodable { input, error } => {
+                write!(f, "the record on input `{input}` does not decode: {error}")
+            }
             DeadLetterReason::HandlerPanicked(m) => write!(f, "the handler panicked: {m}"),
             DeadLetterReason::SeqOutOfRange => f.write_str("its seq is out of range (u64::MAX)"),
             DeadLetterReason::WrongKeyKind(w) => w.fmt(f),

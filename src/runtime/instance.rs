@@ -546,7 +546,13 @@ impl InstanceCore {
                     producer,
                     seq,
                     unknown.tuple,
-                    DeadLetterReason::UnknownInput(unknown.input),
+                    match unknown.undecodable {
+                        None => DeadLetterReason::UnknownInput(unknown.input),
+                        Some(error) => DeadLetterReason::Undecodable {
+                            input: unknown.input,
+                            error: error.to_string(),
+                        },
+                    },
                 );
             }
             Err(message) => {

@@ -204,9 +204,9 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
                 let method: fn(&mut Self, #record, &mut #out) = #method;
                 let record = match <#record as ::blazes::Record>::from_tuple(&tuple) {
                     ::core::result::Result::Ok(record) => record,
-                    ::core::result::Result::Err(_) => {
+                    ::core::result::Result::Err(error) => {
                         return ::core::result::Result::Err(
-                            ::blazes::UnknownInput::new(input, tuple),
+                            ::blazes::UnknownInput::undecodable(input, tuple, error),
                         );
                     }
                 };
