@@ -68,17 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let deployment = job::deployment(run, args.ad_servers, args.replicas);
     let report = job::run(run, &deployment, &shape.workload(run))?;
-    let failures = report.failures();
-    if !failures.is_empty() {
-        for failure in &failures {
-            eprintln!("  {failure}");
-        }
-        return Err(format!(
-            "FAILED: the run reported {} failure(s) (listed above)",
-            failures.len()
-        )
-        .into());
-    }
+    explain::ensure_succeeded(&report)?;
     let by_replica = job::answers_by_replica(&report);
     println!(
         "\nAnswers ({} ad servers x {} clicks, {} replicas, {} requests)",

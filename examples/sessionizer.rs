@@ -82,6 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         replicas.len(),
         report.dead_letters.len()
     );
+    explain::ensure_succeeded(&report)?;
     if agree && first == expected && report.dead_letters.is_empty() {
         println!(
             "\nOK: the stats of the {} users equal the stats computed directly",

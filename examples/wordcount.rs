@@ -58,17 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let deployment = job::deployment(args.counters);
     let report = job::run(job::Variant::Sealed, &deployment, &workload)?;
     let committed = job::committed(&report);
-    let failures = report.failures();
-    if !failures.is_empty() {
-        for failure in &failures {
-            eprintln!("  {failure}");
-        }
-        return Err(format!(
-            "FAILED: the run reported {} failure(s) (listed above)",
-            failures.len()
-        )
-        .into());
-    }
+    explain::ensure_succeeded(&report)?;
 
     println!(
         "\nCommitted counts ({} batches x {} tweets, {} Count instances; first {} of {})",

@@ -157,6 +157,7 @@ fn sealed_word_count_commits_the_counts_computed_directly() {
             "{counters} counters"
         );
         assert!(report.balanced());
+        assert_eq!(explain::ensure_succeeded(&report), Ok(()));
         // Each (batch, word) is committed exactly once.
         assert_eq!(report.records("db").len(), expected.len());
     }

@@ -1,5 +1,6 @@
 //! Prints what the analysis derived: labels, the coordination it chose, and why.
 
+use blazes::runtime::RunReport;
 use blazes::{Analysis, Strategy, explain};
 
 /// The analysis as text: output and sink labels, the plan, the derivation of
@@ -64,4 +65,21 @@ pub fn describe(analysis: &Analysis) -> String {
         text += "\n";
     }
     text
+}
+
+/// Fails when the run reported failures (partitions never sealed, with the
+/// producers still missing, dead letters, instances that did not finish),
+/// after listing each on stderr.
+pub fn ensure_succeeded(report: &RunReport) -> Result<(), String> {
+    let failures = report.failures();
+    if failures.is_empty() {
+        return Ok(());
+    }
+    for failure in &failures {
+        eprintln!("  {failure}");
+    }
+    Err(format!(
+        "FAILED: the run reported {} failure(s) (listed above)",
+        failures.len()
+    ))
 }
