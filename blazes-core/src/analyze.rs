@@ -77,7 +77,7 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
         }
         stream_entries.push((dataflow.streams[s].name(), label));
     }
-    // Later declarations of one name win, as inserting them in turn would.
+    // Stream names are unique (validation refuses a repeated stream).
     let streams: BTreeMap<String, Label> = stream_entries.into_iter().collect();
     let labels = |pass: &Pass, keep: fn(Port) -> bool| -> BTreeMap<String, Label> {
         let g = &trace.graph.graph;

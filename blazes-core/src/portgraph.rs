@@ -49,7 +49,8 @@ pub(crate) struct PortGraph {
     pub(crate) scc_of: Vec<usize>,
     /// Per component and path (flat, in order): its input and output ports.
     path_ports: Vec<(NodeIndex, NodeIndex)>,
-    /// Where each component's paths start in `path_ports`.
+    /// Where each component's paths start in `path_ports`, and one entry
+    /// more for the end of the last (as in [`Resolved`]).
     path_starts: Vec<usize>,
     /// Where each component's ports (inputs, then outputs) start among the
     /// nodes, and one entry more for the end of the last.
@@ -192,12 +193,7 @@ impl PortGraph {
 
     /// Component `c`'s paths' (input, output) ports, in declaration order.
     pub(crate) fn path_ports(&self, c: usize) -> &[(NodeIndex, NodeIndex)] {
-        let end = self
-            .path_starts
-            .get(c + 1)
-            .copied()
-            .unwrap_or(self.path_ports.len());
-        &self.path_ports[self.path_starts[c]..end]
+        &self.path_ports[self.path_starts[c]..self.path_starts[c + 1]]
     }
 
     /// The SCC has a cycle. In a port graph every cycle has at least two

@@ -5,7 +5,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::model::{Component, Dataflow, Endpoint};
+use crate::model::{Component, Dataflow};
 
 /// The input (or output) interfaces of every component, in one flat table.
 #[derive(Default)]
@@ -116,7 +116,8 @@ pub(crate) struct Resolved<'a> {
     /// Per component and path (flat, in order): the local indices of its
     /// input and output interfaces.
     pub(crate) path_ends: Vec<(usize, usize)>,
-    /// Where each component's paths start in `path_ends`.
+    /// Where each component's paths start in `path_ends`, and one entry
+    /// more for the end of the last.
     pub(crate) path_starts: Vec<usize>,
     /// Components by name (the first, if a name is declared twice).
     pub(crate) by_name: HashMap<&'a str, usize>,
@@ -133,7 +134,7 @@ impl<'a> Resolved<'a> {
         let mut outputs = Interfaces::new(n);
         let mut scratch = Scratch::default();
         let mut path_ends = Vec::new();
-        let mut path_starts = Vec::with_capacity(n);
+        let mut path_starts = Vec::with_capacity(n + 1);
         let mut by_name = HashMap::default();
         by_name.reserve(n);
         for (ci, c) in dataflow.components.iter().enumerate() {
@@ -148,6 +149,7 @@ impl<'a> Resolved<'a> {
                 path_ends.push((from, to));
             }
         }
+        path_starts.push(path_ends.len());
         Resolved {
             inputs,
             outputs,
@@ -160,29 +162,7 @@ impl<'a> Resolved<'a> {
 
     /// Component `c`'s paths' ends, as local interface indices.
     pub(crate) fn paths_of(&self, c: usize) -> &[(usize, usize)] {
-        let end = self
-            .path_starts
-            .get(c + 1)
-            .copied()
-            .unwrap_or(self.path_ends.len());
-        &self.path_ends[self.path_starts[c]..end]
-    }
-
-    /// The end `endpoint` of a stream, on its producing side when `from`;
-    /// `None` when it names no component or no interface of it.
-    pub(crate) fn end(&self, endpoint: &'a Endpoint, from: bool) -> Option<End<'a>> {
-        match endpoint {
-            Endpoint::External(name) => Some(End::External(name)),
-            Endpoint::Port {
-                component,
-                interface,
-            } => {
-                let c = *self.by_name.get(component.as_str())?;
-                let table = if from { &self.outputs } else { &self.inputs };
-                let i = table.find(c, interface)?;
-                Some(End::Port(table.global(c, i)))
-            }
-        }
+        &self.path_ends[self.path_starts[c]..self.path_starts[c + 1]]
     }
 }
 
@@ -235,10 +215,9 @@ mod tests {
                 Annotation::cr(),
             ))
             .stream(Stream::between("A.o", "B.y"));
-        let r = Resolved::new(&d);
-        let s = &d.streams[0];
-        assert_eq!(r.end(&s.from, true), Some(End::Port(0)));
-        assert_eq!(r.end(&s.to, false), Some(End::Port(2)));
-        assert_eq!(r.end(&s.to, true), None);
+        let r = crate::validate::resolve_valid(&d).expect("valid");
+        assert_eq!(r.streams, [(End::Port(0), End::Port(2))]);
+        let wrong = d.stream(Stream::between("B.x", "sink"));
+        assert!(crate::validate::resolve_valid(&wrong).is_err());
     }
 }

@@ -342,7 +342,10 @@ fn check_endpoint<'a>(
     errors: &mut Vec<ValidationError>,
 ) -> Option<ResolvedEnd<'a>> {
     match endpoint {
-        Endpoint::External(name) => check_name(name, site, errors),
+        Endpoint::External(name) => {
+            check_name(name, site, errors);
+            Some(ResolvedEnd::External(name))
+        }
         Endpoint::Port {
             component,
             interface,
@@ -370,10 +373,9 @@ fn check_endpoint<'a>(
                 });
                 return None;
             };
-            return Some(ResolvedEnd::Port(known.global(ci, i)));
+            Some(ResolvedEnd::Port(known.global(ci, i)))
         }
     }
-    resolved.end(endpoint, end == End::From)
 }
 
 #[cfg(test)]
