@@ -44,10 +44,8 @@ pub fn analyze(dataflow: &Dataflow) -> Result<Analysis, Vec<ValidationError>> {
         .collect();
 
     let components = dataflow.components.iter().map(|c| c.name.clone()).collect();
-    let (graph, attrs) = ctx.into_parts();
     let trace = Trace::new(
-        graph,
-        attrs,
+        ctx.into_parts(),
         components,
         base,
         planned,

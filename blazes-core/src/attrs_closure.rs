@@ -12,8 +12,12 @@ pub(crate) struct Attrs {
     set_ids: HashMap<AttrSet, u32>,
     /// Each FD as (determining attribute ids, determined id, injective).
     fds: Vec<(Vec<u32>, u32, bool)>,
-    compat_memo: HashMap<(u32, u32), bool>,
 }
+
+/// Answers of `compatible` remembered while the passes run; a derivation
+/// rebuilt on request starts from an empty one.
+#[derive(Default)]
+pub(crate) struct CompatMemo(HashMap<(SetId, SetId), bool>);
 
 /// An interned attribute set.
 pub(crate) type SetId = u32;
@@ -25,7 +29,6 @@ impl Attrs {
             sets: Vec::new(),
             set_ids: HashMap::default(),
             fds: Vec::new(),
-            compat_memo: HashMap::default(),
         };
         for fd in fds {
             let from = fd.from.iter().map(|a| attrs.attr(a)).collect();
@@ -105,8 +108,8 @@ impl Attrs {
     }
 
     /// `compatible(g, k)`: `k` is non-empty and `k ⊆ closure(g)`.
-    pub(crate) fn compatible(&mut self, gate: SetId, key: SetId) -> bool {
-        if let Some(&c) = self.compat_memo.get(&(gate, key)) {
+    pub(crate) fn compatible(&self, memo: &mut CompatMemo, gate: SetId, key: SetId) -> bool {
+        if let Some(&c) = memo.0.get(&(gate, key)) {
             return c;
         }
         let key_ids = self.ids_of(key);
@@ -114,13 +117,18 @@ impl Attrs {
             let closure = self.closure(gate);
             key_ids.iter().all(|a| closure.binary_search(a).is_ok())
         };
-        self.compat_memo.insert((gate, key), result);
+        memo.0.insert((gate, key), result);
         result
     }
 
     /// A seal on `key` is compatible with every gate.
-    pub(crate) fn compatible_all(&mut self, gates: &[SetId], key: SetId) -> bool {
-        !gates.is_empty() && gates.iter().all(|&g| self.compatible(g, key))
+    pub(crate) fn compatible_all(
+        &self,
+        memo: &mut CompatMemo,
+        gates: &[SetId],
+        key: SetId,
+    ) -> bool {
+        !gates.is_empty() && gates.iter().all(|&g| self.compatible(memo, g, key))
     }
 }
 
@@ -133,7 +141,7 @@ mod tests {
         let mut a = Attrs::new(fds);
         let g = a.intern(&attrs(gate.iter().copied()));
         let k = a.intern(&attrs(key.iter().copied()));
-        a.compatible(g, k)
+        a.compatible(&mut CompatMemo::default(), g, k)
     }
 
     fn injective(from: &[&str], to: &str) -> Fd {

@@ -26,8 +26,9 @@ pub(crate) fn violations(trace: &Trace) -> Vec<Violation> {
 pub(crate) fn cause(trace: &Trace, node: &str) -> Option<Cause> {
     let port = trace.output_port(node)?;
     let residual = trace.residual();
-    let d = residual.derivations.get(port)?;
-    Some(Causes { trace }.cause(d, trace.planned.derivations.get(port), residual))
+    let d = trace.node_derivation(residual, port)?;
+    let planned = trace.node_derivation(&trace.planned, port);
+    Some(Causes { trace }.cause(&d, planned.as_deref(), residual))
 }
 
 struct Causes<'t> {
@@ -61,11 +62,7 @@ impl Causes<'_> {
                     let mut found: Vec<NodeIndex> = self
                         .ancestors(producer, &mut visits)
                         .into_iter()
-                        .filter(|n| {
-                            residual.derivations.get(*n).is_some_and(|d| {
-                                d.outcome.introduced && self.added_severity(d) > max
-                            })
-                        })
+                        .filter(|n| residual.introduced[n.index()] > max)
                         .collect();
                     found.sort_unstable_by_key(|n| (scc_of[n.index()], n.index()));
                     found.into()
@@ -93,19 +90,6 @@ impl Causes<'_> {
         }
         out.sort_by(|a, b| a.sink.cmp(&b.sink));
         out
-    }
-
-    fn added_severity(&self, d: &NodeDerivation) -> u8 {
-        d.outcome
-            .steps
-            .iter()
-            .filter_map(|s| match s {
-                Step::Taint { added } | Step::Unprotected { added, .. } => *added,
-                Step::Protected { .. } => None,
-            })
-            .map(Lab::severity)
-            .max()
-            .unwrap_or(0)
     }
 
     /// `node` and every node upstream of it.
@@ -345,7 +329,8 @@ impl Causes<'_> {
                     // A seal inside a cycle counts for nothing (spec §4.2).
                     continue;
                 }
-                let upstream = pass.derivations.get(producer).filter(|d| {
+                let upstream = self.trace.node_derivation(pass, producer);
+                let upstream = upstream.filter(|d| {
                     !d.in_cycle
                         && d.paths.iter().all(|p| !p.kind.is_order_sensitive())
                         && !d.paths.is_empty()

@@ -9,13 +9,13 @@ use petgraph::visit::EdgeRef;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::attrs_closure::Attrs;
-use crate::label::PathKind;
+use crate::attrs_closure::{Attrs, CompatMemo, SetId};
 use crate::model::Dataflow;
+use crate::output_rules::PathTable;
 use crate::portgraph::{Edge, Port, PortGraph};
 use crate::resolve::Resolved;
 use crate::result::CycleStats;
-use crate::rules::{Few, Gates, Lab, Outcome, PathIn, State, derive, merge};
+use crate::rules::{Few, Lab, Order, Outcome, PathIn, State, merge};
 
 /// A path of the dataflow, as one part of an output's derivation.
 #[derive(Clone, Copy, Debug)]
@@ -56,19 +56,98 @@ pub(crate) struct NodeDerivation {
     pub(crate) outcome: Outcome,
 }
 
-/// The labels of one pass.
+/// The labels of one pass, and what the plan and the violations read of
+/// its derivations. Derivations themselves are kept only for the ports of
+/// cycles; [`Trace::node_derivation`](crate::trace::Trace::node_derivation)
+/// rebuilds any other on request.
 pub(crate) struct Pass {
     /// Per port-graph node.
     pub(crate) states: Vec<State>,
-    /// The derivation of each output port.
-    pub(crate) derivations: Derivations,
+    /// The derivations of the outputs solved by fixpoint: each is the one
+    /// that raised the output to its label, which evaluating it again at
+    /// the fixpoint would not show.
+    pub(crate) kept: Derivations,
+    /// Per port-graph node: for an output whose reconciliation introduced
+    /// an anomaly, the highest severity reconciliation added; 0 otherwise.
+    pub(crate) introduced: Vec<u8>,
+    /// The seal buffers the labels rely on, by output in node order.
+    pub(crate) seals: Vec<SealPoint>,
+    /// The orderings inserted (with `repair`), by output in node order.
+    pub(crate) orders: Vec<OrderPoint>,
+    /// Whether ordering repairs were made (spec §5).
+    pub(crate) repair: bool,
     /// Per cycle, in topological order: how its fixpoint went.
     pub(crate) cycles: Vec<CycleStats>,
 }
 
-/// The derivations of a pass, one per output port, stored densely: an
-/// analysis of 10^5 components keeps hundreds of thousands of them, and a
-/// slot per port-graph node would reserve room for every input too.
+/// A seal buffer an output's label relies on (spec §5).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SealPoint {
+    /// The output whose label relies on it.
+    pub(crate) out: NodeIndex,
+    /// The input port the buffer sits on.
+    pub(crate) input: NodeIndex,
+    /// The seal key.
+    pub(crate) key: SetId,
+    /// The seal is declared independent (any producer's punctuation).
+    pub(crate) independent: bool,
+}
+
+/// An ordering inserted at an output whose reconciliation introduced an
+/// anomaly (spec §5).
+#[derive(Clone, Debug)]
+pub(crate) struct OrderPoint {
+    /// The output.
+    pub(crate) out: NodeIndex,
+    /// Static (on a `seq` attribute) or dynamic.
+    pub(crate) order: Order,
+    /// The input ports whose arrivals are ordered.
+    pub(crate) inputs: Few<NodeIndex>,
+}
+
+impl Pass {
+    fn new(nodes: usize, repair: bool) -> Pass {
+        Pass {
+            states: vec![State::ASYNC; nodes],
+            kept: Derivations::new(nodes),
+            introduced: vec![0; nodes],
+            seals: Vec::new(),
+            orders: Vec::new(),
+            repair,
+            cycles: Vec::new(),
+        }
+    }
+
+    /// Notes what the plan and the violations read of an output's final
+    /// derivation.
+    fn note(&mut self, d: &NodeDerivation) {
+        let o = &d.outcome;
+        if o.introduced {
+            self.introduced[d.port.index()] = o.added_severity();
+        }
+        self.seals
+            .extend(o.seals.iter().map(|&(path, key, independent)| SealPoint {
+                out: d.port,
+                input: d.sources[path].input_port(),
+                key,
+                independent,
+            }));
+        if let Some(order) = o.ordered {
+            self.orders.push(OrderPoint {
+                out: d.port,
+                order,
+                inputs: o
+                    .offending
+                    .iter()
+                    .map(|&i| d.sources[i].input_port())
+                    .collect(),
+            });
+        }
+    }
+}
+
+/// The derivations kept by a pass, stored densely: a slot per port-graph
+/// node, and the derivations of the few outputs that have one.
 pub(crate) struct Derivations {
     /// Per port-graph node: where its derivation is in `stored`.
     slot: Vec<u32>,
@@ -78,14 +157,14 @@ pub(crate) struct Derivations {
 impl Derivations {
     const NONE: u32 = u32::MAX;
 
-    fn new(nodes: usize, outputs: usize) -> Derivations {
+    fn new(nodes: usize) -> Derivations {
         Derivations {
             slot: vec![Self::NONE; nodes],
-            stored: Vec::with_capacity(outputs),
+            stored: Vec::new(),
         }
     }
 
-    /// The derivation of `node`, if it is an evaluated output.
+    /// The derivation kept for `node`, if any.
     pub(crate) fn get(&self, node: NodeIndex) -> Option<&NodeDerivation> {
         match self.slot.get(node.index()) {
             Some(&at) if at != Self::NONE => self.stored.get(at as usize),
@@ -103,15 +182,6 @@ impl Derivations {
             self.stored[at as usize] = d;
         }
     }
-
-    /// Every derivation with its node, in node order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (NodeIndex, &NodeDerivation)> {
-        self.slot
-            .iter()
-            .enumerate()
-            .filter(|&(_, &at)| at != Self::NONE)
-            .map(|(n, &at)| (NodeIndex::new(n), &self.stored[at as usize]))
-    }
 }
 
 /// Facts about the dataflow shared by every pass.
@@ -119,10 +189,10 @@ pub(crate) struct Context<'a> {
     pub(crate) dataflow: &'a Dataflow,
     pub(crate) graph: PortGraph,
     pub(crate) attrs: Attrs,
-    /// Per component: replicated, by flag or by a `rep` stream into it.
-    pub(crate) rep: Vec<bool>,
-    /// Per component and path: interned gates.
-    gates: Vec<Vec<Gates>>,
+    /// Answers of `compatible`, shared by both passes.
+    memo: CompatMemo,
+    /// Every path's kind and gates, every component's replication.
+    pub(crate) paths: PathTable,
     /// Per stream: interned seal and seq keys.
     stream_keys: Vec<(Option<u32>, Option<u32>)>,
     /// Per node: its position in its cycle's sweep order.
@@ -133,24 +203,7 @@ impl<'a> Context<'a> {
     pub(crate) fn new(dataflow: &'a Dataflow, resolved: &Resolved<'_>) -> Context<'a> {
         let graph = PortGraph::build(dataflow, resolved);
         let mut attrs = Attrs::new(&dataflow.fds);
-        let mut rep: Vec<bool> = dataflow.components.iter().map(|c| c.rep).collect();
-        for e in graph.graph.edge_references() {
-            if let (Edge::Stream(s), Port::In(c)) = (*e.weight(), graph.graph[e.target()])
-                && dataflow.streams[s].annotation.rep
-            {
-                rep[c] = true;
-            }
-        }
-        let gates = dataflow
-            .components
-            .iter()
-            .map(|c| {
-                c.paths
-                    .iter()
-                    .map(|p| p.annotation.gates.iter().map(|g| attrs.intern(g)).collect())
-                    .collect()
-            })
-            .collect();
+        let paths = PathTable::new(dataflow, &graph, &mut attrs);
         let stream_keys = dataflow
             .streams
             .iter()
@@ -171,8 +224,8 @@ impl<'a> Context<'a> {
             dataflow,
             graph,
             attrs,
-            rep,
-            gates,
+            memo: CompatMemo::default(),
+            paths,
             stream_keys,
             position,
         }
@@ -217,25 +270,30 @@ impl<'a> Context<'a> {
     /// Runs one pass; with `repair`, ordering is inserted where reconciliation
     /// introduced an anomaly, and labels are re-propagated downstream.
     pub(crate) fn pass(&mut self, repair: bool) -> Pass {
-        let n = self.graph.graph.node_count();
-        let mut pass = Pass {
-            states: vec![State::ASYNC; n],
-            derivations: Derivations::new(n, self.graph.outputs()),
-            cycles: Vec::new(),
-        };
+        let mut pass = Pass::new(self.graph.graph.node_count(), repair);
         for scc in 0..self.graph.sccs.len() {
             if self.graph.is_cycle(scc) {
                 let solve = self.solve_cycle(scc, &mut pass, repair);
                 pass.cycles.push(solve);
+                for &m in self.graph.sccs.get(scc) {
+                    if let Some(d) = pass.kept.get(m) {
+                        let d = d.clone();
+                        pass.note(&d);
+                    }
+                }
             } else {
                 let node = self.graph.sccs.get(scc)[0];
                 let (state, derivation) = self.evaluate(node, None, &pass.states, repair);
                 pass.states[node.index()] = state;
                 if let Some(d) = derivation {
-                    pass.derivations.set(node, d);
+                    pass.note(&d);
                 }
             }
         }
+        // Cycles are noted after their fixpoint: put every output back in
+        // node order, which the plan's order of inputs follows.
+        pass.seals.sort_by_key(|p| p.out);
+        pass.orders.sort_by_key(|p| p.out);
         pass
     }
 
@@ -283,10 +341,10 @@ impl<'a> Context<'a> {
             // a loop feeds a label back to itself, later evaluations show it
             // preserved, not why it arose.
             if let Some(mut d) = derivation
-                && (state != old || pass.derivations.get(node).is_none())
+                && (state != old || pass.kept.get(node).is_none())
             {
                 d.outcome.state = state;
-                pass.derivations.set(node, d);
+                pass.kept.set(node, d);
             }
             if state == old {
                 continue;
@@ -324,7 +382,7 @@ impl<'a> Context<'a> {
                     Edge::Stream(s) => self.stream_state(s, e.source(), m, states).label,
                     Edge::Path(c, p) => {
                         let input = states[e.source().index()].label;
-                        match (self.dataflow.components[c].paths[p].annotation.kind, input) {
+                        match (self.paths.kind(c, p), input) {
                             (k, Lab::Seal(_)) if k.is_order_sensitive() => Lab::Async,
                             (_, l) => l,
                         }
@@ -348,7 +406,14 @@ impl<'a> Context<'a> {
     ) -> (State, Option<NodeDerivation>) {
         match self.graph.graph[node] {
             Port::Out(c) => {
-                let d = self.derive_output(node, c, states, repair, inherited);
+                let d = self.paths.derive_output(
+                    &self.graph,
+                    (&self.attrs, &mut self.memo),
+                    (node, c),
+                    states,
+                    repair,
+                    inherited,
+                );
                 (d.outcome.state, Some(d))
             }
             _ => (self.merge_streams(node, states), None),
@@ -366,75 +431,12 @@ impl<'a> Context<'a> {
                 }),
         )
     }
-
-    /// The rules at output `node` of component `c` (spec §4.4): its paths,
-    /// and, when one of them reads (`OR`), every write path of the component
-    /// into its other outputs, whose state the read observes (spec §4.1).
-    fn derive_output(
-        &mut self,
-        node: NodeIndex,
-        c: usize,
-        states: &[State],
-        repair: bool,
-        inherited: Option<u8>,
-    ) -> NodeDerivation {
-        let component = &self.dataflow.components[c];
-        let ends = self.graph.path_ports(c);
-        let mut sources: Few<Source> = (0..ends.len())
-            .filter(|&p| ends[p].1 == node)
-            .map(|p| Source {
-                c,
-                p,
-                from: ends[p].0,
-                to: node,
-            })
-            .collect();
-        let contributing = sources.len();
-        let reads = sources
-            .iter()
-            .any(|s| component.paths[s.p].annotation.kind == PathKind::OR);
-        if reads {
-            sources.extend(
-                (0..ends.len())
-                    .filter(|&p| {
-                        ends[p].1 != node && component.paths[p].annotation.kind.writes_state()
-                    })
-                    .map(|p| Source {
-                        c,
-                        p,
-                        from: ends[p].0,
-                        to: ends[p].1,
-                    }),
-            );
-        }
-        let paths: Few<PathIn> = sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| PathIn {
-                input: states[s.from.index()],
-                kind: component.paths[s.p].annotation.kind,
-                gates: self.gates[c][s.p].clone(),
-                observed: i >= contributing,
-            })
-            .collect();
-        let rep = self.rep[c];
-        let outcome = derive(&paths, rep, &mut self.attrs, repair, inherited);
-        NodeDerivation {
-            port: node,
-            c,
-            rep,
-            in_cycle: inherited.is_some(),
-            sources,
-            paths,
-            outcome,
-        }
-    }
 }
 
 impl Context<'_> {
     /// Gives up the port graph and the interned attributes, once the passes
     /// are done, so an [`Analysis`](crate::Analysis) can keep them.
-    pub(crate) fn into_parts(self) -> (PortGraph, Attrs) {
-        (self.graph, self.attrs)
+    pub(crate) fn into_parts(self) -> (PortGraph, Attrs, PathTable) {
+        (self.graph, self.attrs, self.paths)
     }
 }

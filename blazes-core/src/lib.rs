@@ -31,6 +31,7 @@ pub mod explain;
 pub mod label;
 pub mod lint;
 pub mod model;
+mod output_rules;
 mod plan;
 mod portgraph;
 mod resolve;

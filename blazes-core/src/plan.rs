@@ -40,49 +40,38 @@ pub(crate) fn plan(trace: &Trace, permission: Permission) -> Vec<Coordination> {
             }
         }
     };
-    for (out, d) in deployed.derivations.iter() {
-        let out = out.index();
-        let output = || trace.node_name(d);
-        for &(path, key, independent) in &d.outcome.seals {
-            let port = d.sources[path].input_port();
-            let strategy = Strategy::Seal {
-                key: trace.attrs.set(key).clone(),
-                vote: if independent {
-                    Vote::Independent
-                } else {
-                    Vote::Unanimous
-                },
-            };
-            let Some(component) = trace.component_index(port) else {
-                continue;
-            };
-            add(
-                component,
-                strategy,
-                trace.interface_of(port),
-                (out, &output),
-                permission != Permission::None,
-            );
-        }
-    }
-    for (out, d) in planned.derivations.iter() {
-        let out = out.index();
-        let Some(order) = d.outcome.ordered else {
+    for point in &deployed.seals {
+        let strategy = Strategy::Seal {
+            key: trace.attrs.set(point.key).clone(),
+            vote: if point.independent {
+                Vote::Independent
+            } else {
+                Vote::Unanimous
+            },
+        };
+        let Some(component) = trace.component_index(point.input) else {
             continue;
         };
-        let output = || trace.node_name(d);
-        for &path in &d.outcome.offending {
-            let port = d.sources[path].input_port();
-            let Some(component) = trace.component_index(port) else {
+        add(
+            component,
+            strategy,
+            trace.interface_of(point.input),
+            (point.out.index(), &|| trace.name(point.out).to_string()),
+            permission != Permission::None,
+        );
+    }
+    for point in &planned.orders {
+        for &input in &point.inputs {
+            let Some(component) = trace.component_index(input) else {
                 continue;
             };
             add(
                 component,
                 Strategy::Order {
-                    kind: trace.order_kind(order),
+                    kind: trace.order_kind(point.order),
                 },
-                trace.interface_of(port),
-                (out, &output),
+                trace.interface_of(input),
+                (point.out.index(), &|| trace.name(point.out).to_string()),
                 permission == Permission::Auto,
             );
         }

@@ -55,8 +55,6 @@ pub(crate) struct PortGraph {
     /// Where each component's ports (inputs, then outputs) start among the
     /// nodes, and one entry more for the end of the last.
     port_starts: Vec<usize>,
-    /// Output ports in all.
-    outputs: usize,
 }
 
 /// The display names of the nodes, in one string: a port graph of 10^5
@@ -177,13 +175,7 @@ impl PortGraph {
             path_ports,
             path_starts: resolved.path_starts.clone(),
             port_starts,
-            outputs: resolved.outputs.len(),
         }
-    }
-
-    /// How many output ports the components have in all.
-    pub(crate) fn outputs(&self) -> usize {
-        self.outputs
     }
 
     /// Component `c`'s ports, inputs then outputs.

@@ -4,7 +4,7 @@
 
 use smallvec::SmallVec;
 
-use crate::attrs_closure::{Attrs, SetId};
+use crate::attrs_closure::{Attrs, CompatMemo, SetId};
 use crate::label::PathKind;
 use crate::result::Rule;
 
@@ -178,7 +178,7 @@ pub(crate) struct Outcome {
 }
 
 /// Inference for one path (paper Fig. 9, completed as in spec §4.4).
-fn infer(path: &PathIn, attrs: &mut Attrs) -> (Option<(Rule, Fired)>, State) {
+fn infer(path: &PathIn, attrs: &Attrs, memo: &mut CompatMemo) -> (Option<(Rule, Fired)>, State) {
     let l = path.input.label;
     if path.observed {
         return (None, path.input);
@@ -187,7 +187,7 @@ fn infer(path: &PathIn, attrs: &mut Attrs) -> (Option<(Rule, Fired)>, State) {
         (PathKind::OR, Lab::Async | Lab::Run | Lab::Seal(_)) => Some((Rule::R1, Fired::NdRead)),
         (PathKind::OW, Lab::Async | Lab::Run) => Some((Rule::R2, Fired::Taint)),
         (PathKind::CW | PathKind::OW, Lab::Inst) => Some((Rule::R3, Fired::Taint)),
-        (PathKind::OW, Lab::Seal(k)) if !attrs.compatible_all(&path.gates, k) => {
+        (PathKind::OW, Lab::Seal(k)) if !attrs.compatible_all(memo, &path.gates, k) => {
             Some((Rule::R4, Fired::Taint))
         }
         _ => None,
@@ -212,14 +212,14 @@ fn infer(path: &PathIn, attrs: &mut Attrs) -> (Option<(Rule, Fired)>, State) {
 pub(crate) fn derive(
     paths: &[PathIn],
     rep: bool,
-    attrs: &mut Attrs,
+    (attrs, memo): (&Attrs, &mut CompatMemo),
     repair: bool,
     inherited: Option<u8>,
 ) -> Outcome {
     let mut fired = Few::with_capacity(paths.len());
     let mut preserved = Few::with_capacity(paths.len());
     for p in paths {
-        let (f, s) = infer(p, attrs);
+        let (f, s) = infer(p, attrs, memo);
         fired.push(f);
         preserved.push(s);
     }
@@ -244,7 +244,7 @@ pub(crate) fn derive(
         if matches!(fired[i], Some((_, Fired::NdRead))) {
             let mut write_seals: Few<(usize, SetId, bool)> = Few::new();
             let protected = writes.iter().all(|&w| match paths[w].input.label {
-                Lab::Seal(k) if attrs.compatible_all(&p.gates, k) => {
+                Lab::Seal(k) if attrs.compatible_all(memo, &p.gates, k) => {
                     write_seals.push((w, k, paths[w].input.independent));
                     true
                 }
@@ -327,6 +327,16 @@ pub(crate) fn derive(
         introduced,
         offending,
         seals,
+    }
+}
+
+impl Outcome {
+    /// The highest severity reconciliation added (after any ordering), or 0.
+    pub(crate) fn added_severity(&self) -> u8 {
+        added_labels(&self.steps)
+            .map(Lab::severity)
+            .max()
+            .unwrap_or(0)
     }
 }
 

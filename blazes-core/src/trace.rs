@@ -3,6 +3,7 @@
 //! messages), not for every node of a large dataflow.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -10,10 +11,11 @@ use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use crate::attrs_closure::Attrs;
+use crate::attrs_closure::{Attrs, CompatMemo};
 use crate::engine::{NodeDerivation, Pass};
 use crate::label::{Annotation, Internal, Label};
 use crate::model::Requirement;
+use crate::output_rules::PathTable;
 use crate::portgraph::{Edge, Port, PortGraph};
 use crate::result::{Contribution, Derivation, OrderKind, Reconciled, Via};
 use crate::rules::{Fired, Lab, Order, PathIn, Step};
@@ -22,6 +24,8 @@ use crate::rules::{Fired, Lab, Order, PathIn, Step};
 pub(crate) struct Trace {
     pub(crate) graph: PortGraph,
     pub(crate) attrs: Attrs,
+    /// Every path's kind and gates: what rebuilding a derivation reads.
+    paths: PathTable,
     /// Component names, by component index.
     pub(crate) components: Vec<String>,
     /// The analysis pass (spec §4).
@@ -47,8 +51,7 @@ impl fmt::Debug for Trace {
 
 impl Trace {
     pub(crate) fn new(
-        graph: PortGraph,
-        attrs: Attrs,
+        (graph, attrs, paths): (PortGraph, Attrs, PathTable),
         components: Vec<String>,
         base: Pass,
         planned: Pass,
@@ -58,6 +61,7 @@ impl Trace {
         Trace {
             graph,
             attrs,
+            paths,
             components,
             base,
             planned,
@@ -74,6 +78,34 @@ impl Trace {
         } else {
             &self.base
         }
+    }
+
+    /// The derivation of output `node` in `pass`: the one kept for a port
+    /// of a cycle, or the rules applied again to the pass's final labels
+    /// (outside cycles each output was evaluated once, from those labels).
+    pub(crate) fn node_derivation<'p>(
+        &self,
+        pass: &'p Pass,
+        node: NodeIndex,
+    ) -> Option<Cow<'p, NodeDerivation>> {
+        if let Some(kept) = pass.kept.get(node) {
+            return Some(Cow::Borrowed(kept));
+        }
+        let Port::Out(c) = *self.graph.graph.node_weight(node)? else {
+            return None;
+        };
+        if self.graph.is_cycle(self.graph.scc_of[node.index()]) {
+            // Every output of a cycle keeps its derivation.
+            return None;
+        }
+        Some(Cow::Owned(self.paths.derive_output(
+            &self.graph,
+            (&self.attrs, &mut CompatMemo::default()),
+            (node, c),
+            &pass.states,
+            pass.repair,
+            None,
+        )))
     }
 
     pub(crate) fn name(&self, n: NodeIndex) -> &str {
@@ -235,7 +267,8 @@ impl Trace {
     /// The derivation of an output (`Comp.iface`) in one pass.
     pub(crate) fn find(&self, pass: &Pass, node: &str) -> Option<Derivation> {
         let port = self.output_port(node)?;
-        pass.derivations.get(port).map(|d| self.derivation(d))
+        self.node_derivation(pass, port)
+            .map(|d| self.derivation(&d))
     }
 
     /// Every derivation of a pass, each output once, in topological order
@@ -245,8 +278,8 @@ impl Trace {
             .sccs
             .ports()
             .iter()
-            .filter_map(|&n| pass.derivations.get(n))
-            .map(|d| self.derivation(d))
+            .filter_map(|&n| self.node_derivation(pass, n))
+            .map(|d| self.derivation(&d))
             .collect()
     }
 }
