@@ -29,6 +29,7 @@ mod engine;
 pub mod explain;
 
 pub mod label;
+mod labels;
 pub mod lint;
 pub mod model;
 mod output_rules;
@@ -42,6 +43,7 @@ pub mod validate;
 
 pub use analyze::analyze;
 pub use label::{Annotation, AttrSet, Internal, Label, PathKind, attrs};
+pub use labels::Labels;
 pub use model::{
     Component, Dataflow, Endpoint, Fd, Path, Permission, Requirement, Stream, StreamAnnotation,
 };

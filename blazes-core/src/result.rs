@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::label::{Annotation, AttrSet, Internal, Label, attrs_to_string};
+use crate::labels::Labels;
 use crate::model::{Permission, Requirement};
 use crate::trace::Trace;
 
@@ -311,21 +312,21 @@ pub struct Analysis {
     /// The coordination permitted.
     pub coordinate: Permission,
     /// Analysis labels of output interfaces, by `Comp.iface` (spec §4).
-    pub outputs: BTreeMap<String, Label>,
+    pub outputs: Labels,
     /// Analysis labels of input interfaces, by `Comp.iface`.
-    pub inputs: BTreeMap<String, Label>,
+    pub inputs: Labels,
     /// Analysis labels of sinks.
-    pub sinks: BTreeMap<String, Label>,
+    pub sinks: Labels,
     /// Labels of sources as declared.
-    pub sources: BTreeMap<String, Label>,
+    pub sources: Labels,
     /// Labels of streams, by `from->to`, after the stream's own seal (spec §1).
-    pub streams: BTreeMap<String, Label>,
+    pub streams: Labels,
     /// The coordination plan (spec §5).
     pub coordination: Vec<Coordination>,
     /// Output labels after the permitted coordination.
-    pub residual_outputs: BTreeMap<String, Label>,
+    pub residual_outputs: Labels,
     /// Sink labels after the permitted coordination.
-    pub residual: BTreeMap<String, Label>,
+    pub residual: Labels,
     /// Sinks above the requirement.
     pub violations: Vec<Violation>,
     /// For each sink, the producers feeding it.

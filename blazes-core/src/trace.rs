@@ -36,8 +36,13 @@ pub(crate) struct Trace {
     pub(crate) residual_is_planned: bool,
     /// What the sinks must guarantee.
     pub(crate) requires: Requirement,
+    /// Per stream, in port-graph edge order: its producer, its consumer
+    /// and its label after its own seal (spec §1).
+    pub(crate) stream_labels: Vec<(NodeIndex, NodeIndex, Lab)>,
     /// Output-port names to ports, built on first lookup.
     index: OnceLock<HashMap<String, NodeIndex>>,
+    /// Every node sorted by name, built on first use.
+    by_name: OnceLock<Vec<NodeIndex>>,
 }
 
 impl fmt::Debug for Trace {
@@ -53,6 +58,7 @@ impl Trace {
     pub(crate) fn new(
         (graph, attrs, paths): (PortGraph, Attrs, PathTable),
         components: Vec<String>,
+        stream_labels: Vec<(NodeIndex, NodeIndex, Lab)>,
         base: Pass,
         planned: Pass,
         residual_is_planned: bool,
@@ -67,7 +73,9 @@ impl Trace {
             planned,
             residual_is_planned,
             requires,
+            stream_labels,
             index: OnceLock::new(),
+            by_name: OnceLock::new(),
         }
     }
 
@@ -106,6 +114,35 @@ impl Trace {
             pass.repair,
             None,
         )))
+    }
+
+    /// Every node, sorted by name. Port names are `Comp.iface` and
+    /// component names have no dot, so sorting the components by name with
+    /// a dot appended, then each component's few ports, sorts the ports:
+    /// far fewer string comparisons than sorting every port of a large
+    /// dataflow. Sources and sinks follow, sorted among themselves.
+    pub(crate) fn nodes_by_name(&self) -> &[NodeIndex] {
+        self.by_name.get_or_init(|| {
+            let g = &self.graph;
+            let mut order: Vec<usize> = (0..self.components.len()).collect();
+            order.sort_unstable_by(|&a, &b| {
+                dotted(&self.components[a]).cmp(dotted(&self.components[b]))
+            });
+            let mut sorted = Vec::with_capacity(g.graph.node_count());
+            for c in order {
+                let start = sorted.len();
+                sorted.extend(g.ports_of(c));
+                sorted[start..].sort_unstable_by_key(|&n| self.name(n));
+            }
+            let start = sorted.len();
+            sorted.extend(
+                g.graph
+                    .node_indices()
+                    .filter(|&n| matches!(g.graph[n], Port::Source | Port::Sink)),
+            );
+            sorted[start..].sort_unstable_by_key(|&n| self.name(n));
+            sorted
+        })
     }
 
     pub(crate) fn name(&self, n: NodeIndex) -> &str {
@@ -282,4 +319,10 @@ impl Trace {
             .map(|d| self.derivation(&d))
             .collect()
     }
+}
+
+/// A component name's bytes followed by the dot that starts its ports'
+/// names.
+fn dotted(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().chain(std::iter::once(b'.'))
 }
