@@ -15,6 +15,7 @@ use blazes_core::{
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
+use proptest::test_runner::FileFailurePersistence;
 use proptest::test_runner::{Config, TestRunner};
 
 use support::corrupt::Corruption;
@@ -26,11 +27,15 @@ use support::{EXTERNALS, dataflow_spec, nonempty_subset, streams_into_gated_path
 const TIME_LIMIT: Duration = Duration::from_secs(20);
 
 /// At least 1,000 cases per property; `PROPTEST_CASES` may ask for more.
+/// Failures found are kept beside this file and run first every time.
 fn config() -> Config {
     let default = Config::default();
     Config {
         cases: default.cases.max(1_000),
         max_global_rejects: 20_000,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/properties.proptest-regressions",
+        ))),
         ..default
     }
 }

@@ -309,7 +309,8 @@ impl Causes<'_> {
     /// A stream whose producer's contents are not deterministic (above
     /// `Async`) is no target: a seal or `seq` on it counts for nothing
     /// (spec §1); its producer is listed in `blocked` instead, to be fixed
-    /// first.
+    /// first. An input on a cycle gives no target at all: the loop's records
+    /// reach it unsealed whatever enters the loop (spec §4.2).
     fn seal_targets(&self, port: NodeIndex, pass: &Pass, targets: &mut Targets) {
         let g = &self.trace.graph.graph;
         let out = &mut targets.streams;
@@ -319,16 +320,21 @@ impl Causes<'_> {
             if !seen.insert(input) || out.len() > 16 {
                 continue;
             }
+            if self
+                .trace
+                .graph
+                .is_cycle(self.trace.graph.scc_of[input.index()])
+            {
+                // The loop's own records merge into this input unsealed and
+                // unstamped: no seal or `seq` upstream of it counts (spec
+                // §4.2), not even on a stream entering the loop.
+                continue;
+            }
             for e in g.edges_directed(input, Direction::Incoming) {
                 let Edge::Stream(_) = *e.weight() else {
                     continue;
                 };
                 let producer = e.source();
-                let scc = self.trace.graph.scc_of[producer.index()];
-                if scc == self.trace.graph.scc_of[input.index()] && self.trace.graph.is_cycle(scc) {
-                    // A seal inside a cycle counts for nothing (spec §4.2).
-                    continue;
-                }
                 let upstream = self.trace.node_derivation(pass, producer);
                 let upstream = upstream.filter(|d| {
                     !d.in_cycle

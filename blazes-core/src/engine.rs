@@ -118,20 +118,20 @@ impl Pass {
         }
     }
 
-    /// Notes what the plan and the violations read of an output's final
-    /// derivation.
+    /// Notes what the plan and the violations read of an output's
+    /// derivation: the anomaly it introduced and the ordering inserted
+    /// there, and the seal buffers its label relies on.
     fn note(&mut self, d: &NodeDerivation) {
+        self.note_introduced(d);
+        self.note_seals(d);
+    }
+
+    /// The anomaly `d` introduced, and the ordering inserted for it.
+    fn note_introduced(&mut self, d: &NodeDerivation) {
         let o = &d.outcome;
         if o.introduced {
             self.introduced[d.port.index()] = o.added_severity();
         }
-        self.seals
-            .extend(o.seals.iter().map(|&(path, key, independent)| SealPoint {
-                out: d.port,
-                input: d.sources[path].input_port(),
-                key,
-                independent,
-            }));
         if let Some(order) = o.ordered {
             self.orders.push(OrderPoint {
                 out: d.port,
@@ -143,6 +143,21 @@ impl Pass {
                     .collect(),
             });
         }
+    }
+
+    /// The seal buffers the label of `d` relies on.
+    fn note_seals(&mut self, d: &NodeDerivation) {
+        self.seals.extend(
+            d.outcome
+                .seals
+                .iter()
+                .map(|&(path, key, independent)| SealPoint {
+                    out: d.port,
+                    input: d.sources[path].input_port(),
+                    key,
+                    independent,
+                }),
+        );
     }
 }
 
@@ -275,10 +290,21 @@ impl<'a> Context<'a> {
             if self.graph.is_cycle(scc) {
                 let solve = self.solve_cycle(scc, &mut pass, repair);
                 pass.cycles.push(solve);
-                for &m in self.graph.sccs.get(scc) {
-                    if let Some(d) = pass.kept.get(m) {
-                        let d = d.clone();
-                        pass.note(&d);
+                // An output of a cycle introduced what the derivation that
+                // raised its label introduced (once the loop feeds that label
+                // back, later evaluations only preserve it). The seal buffers
+                // its label relies on come from the rules at the fixpoint,
+                // over the final labels of its inputs: they do not depend on
+                // the order of the sweeps, nor of the annotation lines.
+                let members = self.graph.sccs.get(scc).to_vec();
+                let inherited = self.entering_severity(scc, &members, &pass.states);
+                for m in members {
+                    if let Some(kept) = pass.kept.get(m) {
+                        let kept = kept.clone();
+                        pass.note_introduced(&kept);
+                    }
+                    if let (_, Some(d)) = self.evaluate(m, Some(inherited), &pass.states, repair) {
+                        pass.note_seals(&d);
                     }
                 }
             } else {

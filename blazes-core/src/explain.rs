@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::label::{AttrSet, Label, attrs_to_string};
+use crate::model::Permission;
 use crate::result::{Analysis, Cause, Derivation, Fix, OrderKind, Reconciled, Via, Violation};
 
 /// One derivation, in the paper's notation.
@@ -226,7 +227,7 @@ fn examples(key: &str, names: &[String]) -> String {
 /// A fix as an instruction, without its cause: a `seq` fix then names no
 /// attribute (`seq: [<attribute>]`); [`fix_of`] names the gate's.
 pub fn fix(fix: &Fix, analysis: &Analysis) -> String {
-    instruction(fix, analysis, &[])
+    instruction(fix, analysis, &[], true)
 }
 
 /// A fix of `cause` as an instruction. Every attribute it names is declared
@@ -241,7 +242,13 @@ pub fn fix_of(fix: &Fix, analysis: &Analysis, cause: &Cause) -> String {
         Fix::Sequence { .. } => sequence_examples(analysis, cause),
         _ => Vec::new(),
     };
-    let text = instruction(fix, analysis, &sequence);
+    // A static order is offered only where some stream can take a `seq`
+    // (not inside a cycle, not fed by a nondeterministic producer).
+    let static_order = cause
+        .fixes
+        .iter()
+        .any(|f| matches!(f, Fix::Sequence { .. }));
+    let text = instruction(fix, analysis, &sequence, static_order);
     let mut alternatives = cause
         .fixes
         .iter()
@@ -253,7 +260,7 @@ pub fn fix_of(fix: &Fix, analysis: &Analysis, cause: &Cause) -> String {
     }
 }
 
-fn instruction(fix: &Fix, analysis: &Analysis, sequence: &[String]) -> String {
+fn instruction(fix: &Fix, analysis: &Analysis, sequence: &[String], static_order: bool) -> String {
     match fix {
         Fix::Seal { streams, gate } => {
             let gate_names: Vec<String> = gate.iter().cloned().collect();
@@ -279,15 +286,25 @@ fn instruction(fix: &Fix, analysis: &Analysis, sequence: &[String]) -> String {
                     format!("its inputs are applied in {} order", attrs_to_string(seq))
                 }
             };
-            let mut text = format!(
-                "accept ordering at {component} (`coordinate: auto`): {how}; the output is \
-                 then {yields}"
-            );
+            let mut text = if analysis.coordinate == Permission::Auto {
+                format!(
+                    "rely on the ordering synthesised at {component} (`coordinate: auto`): {how}; the \
+                     output is then {yields}"
+                )
+            } else {
+                format!(
+                    "accept ordering at {component} (`coordinate: auto`): {how}; the output is \
+                     then {yields}"
+                )
+            };
             if yields.severity() > analysis.requires.max_severity() {
                 text.push_str(
                     ", still above the requirement: ordering by a sequencer does not survive \
-                     replay, so also set `requires: convergent` or use a static order (`seq`)",
+                     replay, so also set `requires: convergent`",
                 );
+                if static_order {
+                    text.push_str(" or use a static order (`seq`)");
+                }
             }
             text
         }
@@ -480,6 +497,38 @@ mod tests {
         );
         assert!(text.contains("`seal: [batch]`"), "{text}");
         assert!(text.contains("accept ordering at Count"), "{text}");
+    }
+
+    #[test]
+    fn an_order_already_synthesised_says_so_and_offers_no_seq_inside_a_cycle() {
+        // A loop through an order-sensitive path, ordering permitted: the
+        // sequencer is already planned, the sink stays Run, and no stream of
+        // the loop can take a `seq` (spec §4.2).
+        let d = Dataflow::new()
+            .coordinate(Permission::Auto)
+            .component(Component::new("Retry").path(
+                "values",
+                "failed",
+                Annotation::ow(attrs(["user"])),
+            ))
+            .stream(Stream::between("values", "Retry.values").sealed(attrs(["user"])))
+            .stream(Stream::between("Retry.failed", "Retry.values"))
+            .stream(Stream::between("Retry.failed", "out"));
+        let a = analyze(&d).unwrap();
+        let text = violation(&a.violations[0], &a);
+        assert!(
+            text.contains("rely on the ordering synthesised at Retry (`coordinate: auto`)"),
+            "{text}"
+        );
+        assert!(!text.contains("accept ordering"), "{text}");
+        assert!(text.contains("set `requires: convergent`"), "{text}");
+        assert!(!text.contains("static order (`seq`)"), "{text}");
+        // Outside a cycle, the same order offers `seq` as the alternative.
+        let mut wc = wordcount();
+        wc.coordinate = Permission::Auto;
+        let a = analyze(&wc).unwrap();
+        let text = violation(&a.violations[0], &a);
+        assert!(text.contains("or use a static order (`seq`)"), "{text}");
     }
 
     /// The word count with its attributes renamed: nothing is called `batch`.
