@@ -12,6 +12,12 @@
 mod arrangement;
 mod claim;
 mod counterexample;
+mod explore;
+mod observe;
+mod witness;
 
 pub use claim::{DEFAULT_BUDGET, PathCheck};
 pub use counterexample::{CheckError, Counterexample, Observed, Verdict};
+pub use witness::{
+    DEFAULT_RANDOM, DEFAULT_SCHEDULES, Execution, SearchPlan, SinkSearch, Witness, WitnessSearch,
+};

@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::network::{From, To};
 use crate::runtime::envelope::ProducerId;
+use crate::runtime::topology::SinkId;
 
 /// One action the simulator may take next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,14 +32,23 @@ pub enum Choice {
 }
 
 impl Choice {
-    /// What the action changes: the source producer that emits, or the
-    /// receiver of the delivery. Two actions on different receivers commute
-    /// (each one changes only its receiver and appends to links leaving it;
-    /// a link's head changes only when that link delivers), which is what
-    /// the partial-order reduction of [`crate::check`] relies on.
+    /// What the action changes: the source producer that emits, the
+    /// instance or sequencer a delivery reaches, or, for a sink, the link
+    /// (a sink keeps each producer's records apart and deduplicates per
+    /// producer, so deliveries from different links change different parts
+    /// of it; only their arrival order interleaves). Two actions on
+    /// different receivers commute (each changes only its receiver and
+    /// appends to links leaving it; a link's head changes only when that
+    /// link delivers), which the partial-order reduction of
+    /// [`crate::check`] relies on.
     pub fn receiver(&self) -> Receiver {
         match *self {
             Choice::Emit { producer } => Receiver::Source(producer),
+            Choice::Deliver {
+                from,
+                to: To::Sink(sink),
+                ..
+            } => Receiver::SinkLink(from, sink),
             Choice::Deliver { to, .. } => Receiver::Node(to),
         }
     }
@@ -49,8 +59,10 @@ impl Choice {
 pub enum Receiver {
     /// A source producer (its script position).
     Source(ProducerId),
-    /// An instance, a sequencer or a sink.
+    /// An instance or a sequencer.
     Node(To),
+    /// The part of a sink fed by one link.
+    SinkLink(From, SinkId),
 }
 
 impl fmt::Display for Choice {
@@ -69,7 +81,8 @@ impl fmt::Display for Choice {
 
 /// Chooses the simulator's next action.
 pub trait Chooser {
-    /// Picks one of `enabled` (never empty) by its index; the simulator
-    /// takes the first action for an index out of range.
-    fn choose(&mut self, enabled: &[Choice]) -> usize;
+    /// Picks one of `enabled` (never empty) by its index (the simulator
+    /// takes the first action for an index out of range), or `None` to end
+    /// the run there (reported truncated).
+    fn choose(&mut self, enabled: &[Choice]) -> Option<usize>;
 }

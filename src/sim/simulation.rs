@@ -373,10 +373,11 @@ impl<'a> Run<'a> {
             } else if let Some(chooser) = chooser.as_deref_mut() {
                 choices.clear();
                 choices.extend(actions.iter().map(|a| self.choice(*a)));
-                actions
-                    .get(chooser.choose(&choices))
-                    .copied()
-                    .unwrap_or(actions[0])
+                let Some(index) = chooser.choose(&choices) else {
+                    outcome.truncated = true;
+                    break;
+                };
+                actions.get(index).copied().unwrap_or(actions[0])
             } else {
                 actions[self.rng.random_range(0..actions.len())]
             };
