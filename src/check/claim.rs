@@ -28,6 +28,9 @@ type Make<H> = Box<dyn Fn() -> H>;
 /// Reads a handler's state, to compare final states.
 type Snapshot<H> = Box<dyn Fn(&H) -> String>;
 
+/// The given order and a rearrangement, as indices into the inputs.
+type OrderPair = (Vec<usize>, Vec<usize>);
+
 /// The claim of one path and how to check it against a handler `H`.
 pub struct PathCheck<H> {
     make: Make<H>,
@@ -185,13 +188,9 @@ impl<H: Handler> PathCheck<H> {
         })))
     }
 
-    /// Runs the arrangements of `inputs`; the first whose observation
-    /// differs from the given order's, with how many were tried.
-    #[allow(clippy::type_complexity)]
-    fn search(
-        &self,
-        inputs: &[Tuple],
-    ) -> Result<(usize, Option<(Vec<usize>, Vec<usize>)>), CheckError> {
+    /// Runs the arrangements of `inputs`; how many were tried, and the
+    /// first whose observation differs from the given order's.
+    fn search(&self, inputs: &[Tuple]) -> Result<(usize, Option<OrderPair>), CheckError> {
         let identity: Vec<usize> = (0..inputs.len()).collect();
         let expected = self.run(inputs, &identity)?;
         let orders = if self.kind.is_order_sensitive() {

@@ -13,7 +13,7 @@
 //! remains, then the shortest pair among the schedules of the smallest
 //! workload is kept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use blazes_core::{Analysis, Label};
@@ -40,7 +40,7 @@ pub struct Execution {
     /// Faults the run injected (random phase only), e.g. `1 crash`.
     pub faults: String,
     /// The outputs that tell it apart from the other execution.
-    pub outputs: std::collections::BTreeSet<Tuple>,
+    pub outputs: BTreeSet<Tuple>,
 }
 
 /// Two executions whose outputs at a sink differ as its label says.
@@ -135,6 +135,9 @@ pub struct WitnessSearch<'a> {
     plan: SearchPlan,
 }
 
+/// Two replicas and the records each sent the sink.
+type ReplicaPair = [(ProducerId, BTreeSet<Tuple>); 2];
+
 /// A run found so far for one observation of a sink.
 struct Seen {
     steps: Vec<Choice>,
@@ -149,9 +152,9 @@ struct Found {
     pruned: u64,
     exhausted: bool,
     /// Runs with distinct outputs, the shortest of each kept.
-    runs: BTreeMap<std::collections::BTreeSet<Tuple>, Seen>,
+    runs: BTreeMap<BTreeSet<Tuple>, Seen>,
     /// A run whose replicas disagreed.
-    replicas: Option<(Seen, [(ProducerId, std::collections::BTreeSet<Tuple>); 2])>,
+    replicas: Option<(Seen, ReplicaPair)>,
 }
 
 impl Found {
@@ -456,7 +459,7 @@ fn faults(outcome: &SimOutcome) -> String {
 }
 
 /// Writes a set of tuples as `{a, b}`.
-fn set(outputs: &std::collections::BTreeSet<Tuple>) -> String {
+fn set(outputs: &BTreeSet<Tuple>) -> String {
     let items: Vec<String> = outputs.iter().map(Tuple::to_string).collect();
     format!("{{{}}}", items.join(", "))
 }
