@@ -173,7 +173,11 @@ impl<'a> WitnessSearch<'a> {
     pub fn new(simulation: &'a Simulation, analysis: &Analysis) -> WitnessSearch<'a> {
         WitnessSearch {
             simulation,
-            labels: analysis.sinks.clone(),
+            labels: analysis
+                .sinks
+                .iter()
+                .map(|(sink, label)| (sink.clone(), label.clone()))
+                .collect(),
             plan: SearchPlan::default(),
         }
     }
