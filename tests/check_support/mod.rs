@@ -1,11 +1,9 @@
-//! Dataflows for the witness tests (issue 13): the replicated register of
-//! spec case S11/S12 and the first-arrival-wins loop of S13, read from the
-//! case files in `cases/`, with handlers written here.
+//! Dataflows for the witness tests (issue 13): case files of `cases/` read
+//! into dataflows, and the handlers of the replicated register of spec S11.
 
 #![allow(dead_code)]
 
 pub mod register;
-pub mod relax;
 
 use blazes::{Dataflow, Permission};
 
