@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod check;
 #[cfg(feature = "dist")]
 pub mod dist;
 /// The grey-box file reader: YAML annotation blocks into a validated dataflow.

@@ -42,7 +42,7 @@ pub enum Query {
 }
 
 /// The click counts a Report server keeps.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct Clicks {
     by_id: BTreeMap<i64, i64>,
     by_window: BTreeMap<(i64, i64), i64>,
@@ -85,7 +85,7 @@ impl Clicks {
 }
 
 /// What a cache replica stores: each answer once.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct Answers(BTreeSet<Tuple>);
 
 impl Answers {
@@ -116,7 +116,7 @@ macro_rules! ad_network_module {
 
             /// A cache replica: forwards requests, stores the answers.
             #[component(rep)]
-            #[derive(Default)]
+            #[derive(Default, Debug)]
             pub struct Cache(super::Answers);
 
             #[component]
@@ -135,7 +135,7 @@ macro_rules! ad_network_module {
 
             /// A reporting server replica: counts clicks, answers the query.
             #[component(rep)]
-            #[derive(Default)]
+            #[derive(Default, Debug)]
             pub struct Report(super::Clicks);
 
             #[component]

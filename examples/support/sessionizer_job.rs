@@ -67,7 +67,7 @@ pub mod dashboard {
 
     /// Shows the stats of each user (replicated).
     #[component(rep)]
-    #[derive(Default)]
+    #[derive(Default, Debug)]
     pub struct Dashboard {
         shown: BTreeMap<String, UserStats>,
     }

@@ -105,22 +105,24 @@ pub mod parts {
         #[on_seal]
         fn sealed(&mut self, _input: &str, batch: &Tuple, out: &mut CountOut) {
             let batch = batch.int("batch").unwrap_or_default();
-            let rest = self.0.split_off(&(batch + 1, String::new()));
-            for ((b, word), count) in std::mem::replace(&mut self.0, rest) {
-                if b == batch {
-                    out.counts(WordCount {
-                        batch: b,
-                        word,
-                        count,
-                    });
-                }
+            // Take this batch's counts only: the earlier batches still
+            // pending stay (a later batch may be sealed first).
+            let later = self.0.split_off(&(batch + 1, String::new()));
+            let this = self.0.split_off(&(batch, String::new()));
+            self.0.extend(later);
+            for ((b, word), count) in this {
+                out.counts(WordCount {
+                    batch: b,
+                    word,
+                    count,
+                });
             }
         }
     }
 
     /// Commits counts to its backing store (one per Commit instance).
     #[component]
-    #[derive(Default)]
+    #[derive(Default, Debug)]
     pub struct Commit(Counts);
 
     #[component(outputs { db: WordCount })]

@@ -8,10 +8,12 @@
 //! messages in flight to them) and restarting from their input log while
 //! their producers replay. The same seed gives the same run.
 
+pub mod choice;
 pub mod config;
 pub mod network;
 pub mod simulation;
 
 pub use crate::runtime::workload::{SourceEvent, Workload};
+pub use choice::{Choice, Chooser, Receiver};
 pub use config::SimConfig;
 pub use simulation::{SimOutcome, Simulation};

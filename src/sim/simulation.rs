@@ -6,6 +6,7 @@ use blazes_core::{Analysis, Dataflow};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::choice::{Choice, Chooser};
 use super::config::SimConfig;
 use super::network::{From, Link, Message, To};
 use crate::runtime::deployment::Deployment;
@@ -128,7 +129,21 @@ impl Simulation {
     pub fn run(&self, workload: &Workload, config: &SimConfig) -> Result<SimOutcome, BuildError> {
         workload.check(&self.topology)?;
         let mut run = Run::new(self, workload, config)?;
-        Ok(run.execute(config))
+        Ok(run.execute(config, None))
+    }
+
+    /// Runs `workload` with `chooser` picking every step's action among the
+    /// enabled ones (the seeded random choice is not used for that; faults
+    /// still follow `config`). The same chooser answers give the same run.
+    pub fn run_chosen(
+        &self,
+        workload: &Workload,
+        config: &SimConfig,
+        chooser: &mut dyn Chooser,
+    ) -> Result<SimOutcome, BuildError> {
+        workload.check(&self.topology)?;
+        let mut run = Run::new(self, workload, config)?;
+        Ok(run.execute(config, Some(chooser)))
     }
 }
 
@@ -310,9 +325,32 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn execute(&mut self, config: &SimConfig) -> SimOutcome {
+    /// The action as a chooser sees it.
+    fn choice(&self, action: Action) -> Choice {
+        match action {
+            Action::Emit(s) => Choice::Emit {
+                producer: self.sources[s].id,
+            },
+            Action::Deliver(l) => {
+                let link = &self.links[l];
+                let (producer, seq) = link.queue.front().map_or((ProducerId(0), 0), |q| {
+                    let e = q.message.envelope();
+                    (e.producer(), e.seq())
+                });
+                Choice::Deliver {
+                    from: link.from,
+                    to: link.to,
+                    producer,
+                    seq,
+                }
+            }
+        }
+    }
+
+    fn execute(&mut self, config: &SimConfig, mut chooser: Option<&mut dyn Chooser>) -> SimOutcome {
         let mut outcome = SimOutcome::default();
         let mut actions = Vec::new();
+        let mut choices = Vec::new();
         loop {
             if self.step >= config.max_steps {
                 outcome.truncated = true;
@@ -332,6 +370,14 @@ impl<'a> Run<'a> {
                     }
                     None => break,
                 }
+            } else if let Some(chooser) = chooser.as_deref_mut() {
+                choices.clear();
+                choices.extend(actions.iter().map(|a| self.choice(*a)));
+                let Some(index) = chooser.choose(&choices) else {
+                    outcome.truncated = true;
+                    break;
+                };
+                actions.get(index).copied().unwrap_or(actions[0])
             } else {
                 actions[self.rng.random_range(0..actions.len())]
             };

@@ -1,0 +1,134 @@
+//! What an annotation check returns: the claim holds, or it is a lie shown
+//! by a minimised counterexample that prints like "path `words -> counts`
+//! is declared CW, but inputs [a, b] and [b, a] give {..} and {..}".
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::handler::UnknownInput;
+use crate::tuple::Tuple;
+
+/// What one run of the handler showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observed {
+    /// The distinct records emitted on the path's output.
+    pub outputs: BTreeSet<Tuple>,
+    /// The final state, when the check reads one.
+    pub state: Option<String>,
+}
+
+/// A path that does not behave as declared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterexample {
+    /// `from -> to`.
+    pub path: String,
+    /// The claim: `CR`, `OW[word,batch]`.
+    pub declared: String,
+    /// The (minimised) inputs, in the order that gave `left`.
+    pub inputs: Vec<Tuple>,
+    /// The same inputs in the order that gave `right`.
+    pub rearranged: Vec<Tuple>,
+    /// What the handler did on `inputs`.
+    pub left: Observed,
+    /// What it did on `rearranged`.
+    pub right: Observed,
+    /// Arrangements tried before the lie showed, on the full inputs.
+    pub tried: usize,
+}
+
+impl Counterexample {
+    /// True when the outputs agree and only the final states differ.
+    pub fn state_differs_only(&self) -> bool {
+        self.left.outputs == self.right.outputs
+    }
+}
+
+/// Writes `[a, b]` (or `{a, b}`, with other brackets).
+fn list<'a>(
+    f: &mut fmt::Formatter<'_>,
+    brackets: [&str; 2],
+    items: impl Iterator<Item = &'a Tuple>,
+) -> fmt::Result {
+    f.write_str(brackets[0])?;
+    for (i, t) in items.enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{t}")?;
+    }
+    f.write_str(brackets[1])
+}
+
+impl fmt::Display for Counterexample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "path `{}` is declared {}, but inputs ",
+            self.path, self.declared
+        )?;
+        list(f, ["[", "]"], self.inputs.iter())?;
+        f.write_str(" and ")?;
+        list(f, ["[", "]"], self.rearranged.iter())?;
+        if self.state_differs_only() {
+            let none = String::new();
+            write!(
+                f,
+                " end in states {} and {}",
+                self.left.state.as_ref().unwrap_or(&none),
+                self.right.state.as_ref().unwrap_or(&none)
+            )
+        } else {
+            f.write_str(" give ")?;
+            list(f, ["{", "}"], self.left.outputs.iter())?;
+            f.write_str(" and ")?;
+            list(f, ["{", "}"], self.right.outputs.iter())
+        }
+    }
+}
+
+/// The outcome of checking one path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every arrangement tried agreed.
+    Holds {
+        /// How many arrangements besides the given order were tried.
+        arrangements: usize,
+    },
+    /// The claim is a lie.
+    Lie(Box<Counterexample>),
+}
+
+impl Verdict {
+    /// The counterexample, for a lie.
+    pub fn lie(&self) -> Option<&Counterexample> {
+        match self {
+            Verdict::Lie(c) => Some(c),
+            Verdict::Holds { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Holds { arrangements } => {
+                write!(f, "holds on {arrangements} other arrangement(s)")
+            }
+            Verdict::Lie(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+/// A check that could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The handler refused an input of the path.
+    #[error("checking path `{path}`: the handler refused an input")]
+    Handler {
+        /// `from -> to`.
+        path: String,
+        /// What the handler said.
+        #[source]
+        source: UnknownInput,
+    },
+}
