@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use blazes_core::{AttrSet, attrs};
 
 use super::plan::CoordinationMode;
+use super::recent::DEFAULT_LATE_WINDOW;
 
 /// How a stream chooses the consumer instances of each record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +41,7 @@ pub struct Deployment {
     pub(crate) routing: BTreeMap<(String, String), Routing>,
     pub(crate) coordination: CoordinationMode,
     pub(crate) buffer_capacity: usize,
+    pub(crate) late_window: usize,
     pub(crate) channel_capacity: usize,
     pub(crate) seed: u64,
 }
@@ -52,6 +54,7 @@ impl Default for Deployment {
             routing: BTreeMap::new(),
             coordination: CoordinationMode::Plan,
             buffer_capacity: 1 << 20,
+            late_window: DEFAULT_LATE_WINDOW,
             channel_capacity: 1024,
             seed: 0,
         }
@@ -92,9 +95,27 @@ impl Deployment {
     }
 
     /// At most `records` held by the wrappers of one instance; at the bound
-    /// the instance stops admitting records (backpressure).
+    /// the instance stops admitting records that it would hold, of new and
+    /// open partitions alike (backpressure). Only when nothing else can
+    /// arrive (a partition needs more than the bound) does it admit one
+    /// record at a time beyond it, each counted as a stall, and the run then
+    /// ends as a failure ([`RunFailure::BoundExceeded`](super::RunFailure::BoundExceeded)).
     pub fn buffer_capacity(mut self, records: usize) -> Deployment {
         self.buffer_capacity = records.max(1);
+        self
+    }
+
+    /// Late records are recognised for the last `partitions` partitions each
+    /// wrapper released (default [`DEFAULT_LATE_WINDOW`]); older released
+    /// partitions are forgotten, so that memory stays bounded over any
+    /// number of partitions, and counted
+    /// ([`InstanceMetrics::forgotten_partitions`](super::InstanceMetrics::forgotten_partitions)).
+    /// A record of a forgotten partition opens it again; its producers have
+    /// sealed it already, so it is dead-lettered as never sealed when the
+    /// run ends, and the run fails naming it: late detection ages out, but
+    /// never silently.
+    pub fn late_detection(mut self, partitions: usize) -> Deployment {
+        self.late_window = partitions.max(1);
         self
     }
 

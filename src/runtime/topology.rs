@@ -134,6 +134,8 @@ pub struct Topology {
     pub nodes: Vec<NodeRef>,
     /// The seal-buffer bound per instance.
     pub buffer_capacity: usize,
+    /// Released partitions each wrapper remembers to recognise late records.
+    pub late_window: usize,
     /// The channel capacity under tokio.
     pub channel_capacity: usize,
     /// The seed of random choices.
@@ -164,6 +166,7 @@ impl Topology {
             groups: Vec::new(),
             nodes: Vec::new(),
             buffer_capacity: deployment.buffer_capacity,
+            late_window: deployment.late_window,
             channel_capacity: deployment.channel_capacity,
             seed: deployment.seed,
             expected: HashMap::new(),
