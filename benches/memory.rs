@@ -146,7 +146,10 @@ fn bytes_held(window: usize, partitions: u64) -> Value {
     }
     let held = allocated().saturating_sub(before);
     let metrics = core.metrics().clone();
-    assert_eq!(metrics.released_partitions, partitions, "every partition released");
+    assert_eq!(
+        metrics.released_partitions, partitions,
+        "every partition released"
+    );
     json!({
         "partitions": partitions,
         "bytes_held": held,
