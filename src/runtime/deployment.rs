@@ -3,6 +3,7 @@
 //! choice the runtime makes.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use blazes_core::{AttrSet, attrs};
 
@@ -33,6 +34,10 @@ impl Routing {
     }
 }
 
+/// How long a partition may wait for its seals before it is reported as
+/// overdue, unless configured ([`Deployment::overdue_after`]).
+pub const DEFAULT_OVERDUE_AFTER: Duration = Duration::from_secs(30);
+
 /// A deployment of a dataflow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployment {
@@ -44,6 +49,7 @@ pub struct Deployment {
     pub(crate) late_window: usize,
     pub(crate) channel_capacity: usize,
     pub(crate) seed: u64,
+    pub(crate) overdue_after: Duration,
 }
 
 impl Default for Deployment {
@@ -57,6 +63,7 @@ impl Default for Deployment {
             late_window: DEFAULT_LATE_WINDOW,
             channel_capacity: 1024,
             seed: 0,
+            overdue_after: DEFAULT_OVERDUE_AFTER,
         }
     }
 }
@@ -116,6 +123,19 @@ impl Deployment {
     /// never silently.
     pub fn late_detection(mut self, partitions: usize) -> Deployment {
         self.late_window = partitions.max(1);
+        self
+    }
+
+    /// A partition that waits longer than `wait` for its seals is reported
+    /// under tokio (runtime spec, "Liveness and membership"): a `tracing`
+    /// warning naming the instance, the partition, its age and the producers
+    /// whose seals are missing, once per partition, counted in
+    /// [`InstanceMetrics::overdue_partitions`](super::InstanceMetrics::overdue_partitions).
+    /// Nothing is released or dropped because of it; a run that ends with
+    /// the partition still open fails naming it. Default
+    /// [`DEFAULT_OVERDUE_AFTER`].
+    pub fn overdue_after(mut self, wait: Duration) -> Deployment {
+        self.overdue_after = wait;
         self
     }
 

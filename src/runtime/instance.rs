@@ -826,6 +826,26 @@ impl InstanceCore {
         partition
     }
 
+    /// The partitions that have waited longer than `after` (driver units)
+    /// at `now` and were not reported yet, with the producers whose seals
+    /// are missing, named (runtime spec, "Liveness and membership"): each is
+    /// logged as a warning and counted once
+    /// ([`InstanceMetrics::overdue_partitions`]).
+    pub fn report_overdue(&mut self, now: u64, after: u64) -> Vec<UnsealedPartition> {
+        let overdue: Vec<UnsealedPartition> = (0..self.seal_buffers.len())
+            .flat_map(|b| self.seal_buffers[b].overdue(now, after))
+            .collect();
+        let overdue: Vec<UnsealedPartition> = overdue.into_iter().map(|p| self.named(p)).collect();
+        for partition in &overdue {
+            self.metrics.overdue_partitions += 1;
+            tracing::warn!(instance = %self.name, component = %self.component,
+                partition = %partition.key, age = partition.age, held = partition.held,
+                missing = ?partition.missing_names,
+                "partition waiting past the configured time for the seals of its producers");
+        }
+        overdue
+    }
+
     /// Counters and unsealed partitions at time `now`.
     pub fn snapshot(&self, now: u64) -> InstanceSnapshot {
         let mut unsealed: Vec<_> = self

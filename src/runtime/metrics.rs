@@ -39,6 +39,9 @@ pub struct InstanceMetrics {
     /// `Deployment::late_detection`): a record of one of them is no longer
     /// recognised as late when it arrives, but opens the partition again.
     pub forgotten_partitions: u64,
+    /// Partitions reported for waiting longer than the configured time for
+    /// their seals (see `Deployment::overdue_after`), each once.
+    pub overdue_partitions: u64,
     /// Tuples emitted on an output interface the component does not have.
     pub unknown_outputs: u64,
     /// Handler calls (records and seals) that panicked; a panicking record
@@ -86,6 +89,7 @@ impl InstanceMetrics {
         self.backpressure += other.backpressure;
         self.stalls += other.stalls;
         self.forgotten_partitions += other.forgotten_partitions;
+        self.overdue_partitions += other.overdue_partitions;
         self.unknown_outputs += other.unknown_outputs;
         self.handler_panics += other.handler_panics;
         self.refused_seqs += other.refused_seqs;

@@ -85,6 +85,8 @@ struct Partition {
     reads: Vec<HeldRecord>,
     votes: BTreeMap<InputId, BTreeSet<ProducerId>>,
     opened_at: u64,
+    /// Already reported as overdue.
+    reported: bool,
 }
 
 /// Holds each partition of the seal key until the producers that must seal
@@ -359,28 +361,50 @@ impl SealBuffer {
         })
     }
 
+    /// The open partitions older than `after` at `now` that were not
+    /// reported yet, marked reported (so each is reported once), oldest first.
+    pub fn overdue(&mut self, now: u64, after: u64) -> Vec<UnsealedPartition> {
+        let mut keys = Vec::new();
+        for (key, partition) in &mut self.open {
+            if !partition.reported && now.saturating_sub(partition.opened_at) > after {
+                partition.reported = true;
+                keys.push(key.clone());
+            }
+        }
+        let mut out: Vec<UnsealedPartition> = keys
+            .iter()
+            .filter_map(|key| self.open.get(key).map(|p| self.describe(key, p, now)))
+            .collect();
+        out.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        out
+    }
+
+    fn describe(&self, key: &Key, p: &Partition, now: u64) -> UnsealedPartition {
+        UnsealedPartition {
+            key: self.to_tuple(key),
+            held: p.records.len() + p.reads.len(),
+            missing: self
+                .voters
+                .iter()
+                .flat_map(|(input, members)| {
+                    let got = p.votes.get(input);
+                    members
+                        .iter()
+                        .filter(move |m| !got.is_some_and(|g| g.contains(m)))
+                        .copied()
+                })
+                .collect(),
+            missing_names: Vec::new(),
+            age: now.saturating_sub(p.opened_at),
+        }
+    }
+
     /// The partitions still open, oldest first.
     pub fn unsealed(&self, now: u64) -> Vec<UnsealedPartition> {
         let mut out: Vec<UnsealedPartition> = self
             .open
             .iter()
-            .map(|(key, p)| UnsealedPartition {
-                key: self.to_tuple(key),
-                held: p.records.len() + p.reads.len(),
-                missing: self
-                    .voters
-                    .iter()
-                    .flat_map(|(input, members)| {
-                        let got = p.votes.get(input);
-                        members
-                            .iter()
-                            .filter(move |m| !got.is_some_and(|g| g.contains(m)))
-                            .copied()
-                    })
-                    .collect(),
-                missing_names: Vec::new(),
-                age: now.saturating_sub(p.opened_at),
-            })
+            .map(|(key, p)| self.describe(key, p, now))
             .collect();
         out.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
         out
@@ -520,5 +544,23 @@ mod tests {
         assert!(!b.is_full());
         assert_eq!(b.drain_unsealed().len(), 1);
         assert_eq!(b.held(), 0);
+    }
+
+    #[test]
+    fn an_overdue_partition_is_reported_once_with_its_missing_sealers() {
+        let mut b = two_producer_buffer(Vote::Unanimous);
+        b.offer(rec(0, 1, 0, 1, "a"), 0);
+        b.seal(0, ProducerId(1), &Tuple::new().with("batch", 1), 1);
+        b.offer(rec(0, 1, 1, 2, "b"), 5);
+        assert!(b.overdue(10, 10).is_empty(), "not older than 10 yet");
+        let overdue = b.overdue(11, 10);
+        assert_eq!(overdue.len(), 1);
+        assert_eq!(overdue[0].key, Tuple::new().with("batch", 1));
+        assert_eq!(overdue[0].missing, vec![ProducerId(2)]);
+        assert_eq!(overdue[0].age, 11);
+        assert!(b.overdue(12, 10).is_empty(), "reported once");
+        let later = b.overdue(16, 10);
+        assert_eq!(later.len(), 1, "batch 2 in its turn");
+        assert_eq!(later[0].missing, vec![ProducerId(1), ProducerId(2)]);
     }
 }

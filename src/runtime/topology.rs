@@ -140,6 +140,8 @@ pub struct Topology {
     pub channel_capacity: usize,
     /// The seed of random choices.
     pub seed: u64,
+    /// How long a partition may wait for its seals before it is reported.
+    pub overdue_after: std::time::Duration,
     expected: HashMap<(ProducerId, InputId), BTreeSet<ProducerId>>,
     sink_producers: Vec<BTreeSet<ProducerId>>,
 }
@@ -169,6 +171,7 @@ impl Topology {
             late_window: deployment.late_window,
             channel_capacity: deployment.channel_capacity,
             seed: deployment.seed,
+            overdue_after: deployment.overdue_after,
             expected: HashMap::new(),
             sink_producers: Vec::new(),
         };
