@@ -121,13 +121,13 @@ pub enum ClusterError {
 /// What crossed one process boundary, for audits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LinkStats {
-    /// Frames read (duplicates included).
+    /// Frames and registrations read (duplicates included).
     pub frames_in: u64,
     /// Frames dropped because their link had already delivered them.
     pub duplicate_frames: u64,
     /// Frames that did not decode (logged, counted, skipped).
     pub malformed_frames: u64,
-    /// Frames acknowledged by JetStream.
+    /// Frames and registrations acknowledged by JetStream.
     pub frames_out: u64,
     /// Publishes repeated after a failure or a lost acknowledgement.
     pub publish_retries: u64,
