@@ -304,7 +304,6 @@ impl Cluster {
         let epoch = self.stream.register_incarnation(me).await?;
         let mut out = Outbound::new(
             me,
-            epoch,
             self.topology.clone(),
             &self.stream,
             self.config.publish_window,
@@ -312,7 +311,7 @@ impl Cluster {
             &self.config.run,
             Masters::new(self.membership.clone(), self.config.membership_wait),
         );
-        out.register().await?;
+        out.register(epoch).await?;
         Ok(out)
     }
 

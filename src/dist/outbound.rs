@@ -35,12 +35,10 @@ pub(crate) struct Outbound {
 }
 
 impl Outbound {
-    /// The sending side of incarnation `epoch` of producer `me` of run
-    /// `run` (call [`Outbound::register`] before sending).
-    #[allow(clippy::too_many_arguments)]
+    /// The sending side of producer `me` of run `run` (call
+    /// [`Outbound::register`] with its incarnation's epoch before sending).
     pub(crate) fn new(
         me: ProducerId,
-        epoch: u64,
         topology: Arc<Topology>,
         stream: &RunStream,
         window: usize,
@@ -50,7 +48,7 @@ impl Outbound {
     ) -> Outbound {
         Outbound {
             me,
-            epoch,
+            epoch: 0,
             recovering: vec![true; topology.groups.len()],
             topology,
             stream: stream.clone(),
@@ -80,11 +78,12 @@ impl Outbound {
         })
     }
 
-    /// Registers this incarnation's epoch on every subject it may send to,
-    /// and waits until JetStream holds the registrations: every frame it
+    /// Registers this incarnation's `epoch` on every subject it may send
+    /// to, and waits until JetStream holds the registrations: every frame it
     /// sends is stored after them, and a frame of an earlier incarnation
     /// stored after them is refused by the receiver.
-    pub(crate) async fn register(&mut self) -> Result<(), ClusterError> {
+    pub(crate) async fn register(&mut self, epoch: u64) -> Result<(), ClusterError> {
+        self.epoch = epoch;
         let instances: Vec<ProducerId> = self.topology.instances().map(|(_, id)| id).collect();
         let subjects = self
             .stream
