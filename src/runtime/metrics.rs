@@ -35,9 +35,12 @@ pub struct InstanceMetrics {
     /// (a partition, or the partitions open together, need more room than
     /// the bound gives): one per record, each a failure of the run.
     pub stalls: u64,
-    /// Released partitions forgotten by the late-detection window (see
-    /// `Deployment::late_detection`): a record of one of them is no longer
-    /// recognised as late when it arrives, but opens the partition again.
+    /// Entries forgotten by the late-detection windows (see
+    /// `Deployment::late_detection`): released partitions of the seal
+    /// buffers, and complete and sealed partitions of the seal forwarder,
+    /// each window counting its own. A record of a forgotten released
+    /// partition is no longer recognised as late when it arrives, but opens
+    /// the partition again.
     pub forgotten_partitions: u64,
     /// Partitions reported for waiting longer than the configured time for
     /// their seals (see `Deployment::overdue_after`), each once.
