@@ -341,6 +341,7 @@ fn links(stats: &LinkStats) -> Json {
         "already_stored": stats.already_stored,
         "reader_restarts": stats.reader_restarts,
         "recovered_positions": stats.recovered_positions,
+        "fenced_frames": stats.fenced_frames,
     })
 }
 

@@ -97,8 +97,9 @@ fn inbound() -> impl Strategy<Value = Inbound> {
 }
 
 fn frame() -> impl Strategy<Value = Frame> {
-    (u32s(), u64s(), inbound()).prop_map(|(from, link_seq, inbound)| Frame {
+    (u32s(), u64s(), u64s(), inbound()).prop_map(|(from, epoch, link_seq, inbound)| Frame {
         from: ProducerId(from),
+        epoch,
         link_seq,
         inbound,
     })

@@ -99,23 +99,32 @@ async fn ad_network_replicas_agree_when_ordered_or_sealed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_buffer_bound_producers_wait_and_nothing_is_dropped() {
-    let tweets = wordcount::tweets(10, 10);
+    let tweets = wordcount::tweets(40, 2);
     let truth = wordcount::true_counts(&tweets);
-    let bound = 4;
-    let report = run(
-        &wordcount::dataflow(Variant::Sealed),
-        &wordcount::deployment()
-            .buffer_capacity(bound)
-            .channel_capacity(2),
-        wordcount::factories(),
-        &wordcount::workload(&tweets),
-    )
-    .await;
-    assert_balanced(&report);
-    assert_eq!(wordcount::committed(&report), truth);
-    let count = report.component_totals("Count");
-    assert!(count.backpressure > 0, "the bound was reached");
-    assert_eq!(count.stalls, 0, "waiting at the bound never deadlocked");
+    // Two tweets of three words a batch: a Splitter sends at most 6 words
+    // of a batch to one Count, and each of the two Splitters has half of
+    // the bound (issue 15, fix 6: records of open partitions wait too).
+    let bound = 12;
+    let mut backpressure = 0;
+    for seed in 0..5 {
+        let report = run(
+            &wordcount::dataflow(Variant::Sealed),
+            &wordcount::deployment()
+                .buffer_capacity(bound)
+                .channel_capacity(2)
+                .seed(seed),
+            wordcount::factories(),
+            &wordcount::workload(&tweets),
+        )
+        .await;
+        assert_balanced(&report);
+        assert_eq!(wordcount::committed(&report), truth);
+        let count = report.component_totals("Count");
+        assert_eq!(count.stalls, 0, "waiting at the bound never deadlocked");
+        assert!(count.held_max <= bound as u64, "held {}", count.held_max);
+        backpressure += count.backpressure;
+    }
+    assert!(backpressure > 0, "the bound was reached");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

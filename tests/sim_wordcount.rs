@@ -234,7 +234,11 @@ fn at_the_buffer_bound_delivery_is_held_back_never_dropped_nor_deadlocked() {
         )
         .expect("deployable")
     };
-    let (small, unbounded) = (bounded(6), bounded(1 << 20));
+    // Six tweets of three words a batch: a Splitter sends at most 18 words
+    // of a batch to one Count, and each of the two Splitters has half of
+    // the bound (issue 15, fix 6: records of open partitions wait too).
+    let bound = 36;
+    let (small, unbounded) = (bounded(bound), bounded(1 << 20));
     let tweets = wordcount::tweets(6, 6);
     let workload = wordcount::workload(&tweets);
     let truth = wordcount::true_counts(&tweets);
@@ -249,6 +253,11 @@ fn at_the_buffer_bound_delivery_is_held_back_never_dropped_nor_deadlocked() {
             "seed {seed}: waiting at the bound never deadlocks"
         );
         assert_eq!(outcome.stalls, 0);
+        assert!(
+            count.held_max <= bound as u64,
+            "seed {seed}: held {} at a bound of {bound}",
+            count.held_max
+        );
         backpressure += count.backpressure;
         held_small += count.held_max;
         let free = unbounded

@@ -25,6 +25,12 @@
 //!   restarted producer of an ordered group asks the sequencer for the
 //!   positions its earlier incarnation was given
 //!   ([`Sequencer::recover`]);
+//! - fencing: each incarnation of a producer has an epoch from JetStream,
+//!   registered on every destination before it sends, and a frame of an
+//!   older incarnation stored after a newer one registered is refused and
+//!   counted ([`LinkStats::fenced_frames`]), so a paused producer that
+//!   resumes after its replacement started cannot collide with it
+//!   ([`fence`](super::fence));
 //! - reconnection: the NATS client reconnects by itself, publishes are
 //!   retried, readers resume after the last message they saw.
 
@@ -115,13 +121,13 @@ pub enum ClusterError {
 /// What crossed one process boundary, for audits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LinkStats {
-    /// Frames read (duplicates included).
+    /// Frames and registrations read (duplicates included).
     pub frames_in: u64,
     /// Frames dropped because their link had already delivered them.
     pub duplicate_frames: u64,
     /// Frames that did not decode (logged, counted, skipped).
     pub malformed_frames: u64,
-    /// Frames acknowledged by JetStream.
+    /// Frames and registrations acknowledged by JetStream.
     pub frames_out: u64,
     /// Publishes repeated after a failure or a lost acknowledgement.
     pub publish_retries: u64,
@@ -134,6 +140,12 @@ pub struct LinkStats {
     /// Frames refused for being too far ahead of a gap in their link (see
     /// [`link`](super::link), "Bound"); the destination then fails.
     pub beyond_bound_frames: u64,
+    /// Registrations of producers' incarnations read (see
+    /// [`fence`](super::fence)).
+    pub registrations: u64,
+    /// Frames refused because a newer incarnation of their producer had
+    /// registered (a paused producer resumed after its replacement started).
+    pub fenced_frames: u64,
 }
 
 /// How an instance's run ended.
@@ -286,8 +298,11 @@ impl Cluster {
         Ok(())
     }
 
-    fn outbound(&self, me: ProducerId) -> Outbound {
-        Outbound::new(
+    /// The sending side of a new incarnation of `me`: its epoch from
+    /// JetStream, registered on every destination before anything is sent.
+    async fn outbound(&self, me: ProducerId) -> Result<Outbound, ClusterError> {
+        let epoch = self.stream.register_incarnation(me).await?;
+        let mut out = Outbound::new(
             me,
             self.topology.clone(),
             &self.stream,
@@ -295,7 +310,9 @@ impl Cluster {
             self.sequencer.clone(),
             &self.config.run,
             Masters::new(self.membership.clone(), self.config.membership_wait),
-        )
+        );
+        out.register(epoch).await?;
+        Ok(out)
     }
 
     /// Producer `index` of source `source`, registered with the membership
@@ -320,7 +337,7 @@ impl Cluster {
         Ok(SourceProducer {
             rng: routing_rng(self.topology.seed, id),
             numbering: Numbering::new(id),
-            out: self.outbound(id),
+            out: self.outbound(id).await?,
             routed: Vec::new(),
         })
     }
@@ -359,7 +376,7 @@ impl Cluster {
             self.topology.describe(id),
         );
         let mut run = InstanceRun {
-            out: self.outbound(id),
+            out: self.outbound(id).await?,
             rng: routing_rng(self.topology.seed, id),
             started: Instant::now(),
             dead_letters: Vec::new(),

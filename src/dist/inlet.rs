@@ -1,18 +1,23 @@
-//! The receiving side of a destination across processes.
+//! The receiving side of a destination across processes: frames decoded,
+//! those of a fenced incarnation refused ([`EpochFence`]), links put back
+//! in order.
 
 use std::time::{Duration, Instant};
 
 use super::cluster::{ClusterError, LinkStats};
+use super::fence::EpochFence;
 use super::link::{LinkReceiver, Offer};
 use super::transport::Reader;
-use super::wire::decode;
+use super::wire::{Message, decode_message};
 use crate::runtime::envelope::Inbound;
 
 /// The receiving side of one destination: its subject read from the start
-/// of the run, frames decoded (malformed ones counted and skipped) and put
-/// back in link order, each delivered once.
+/// of the run, frames decoded (malformed ones counted and skipped), frames
+/// of an incarnation older than one already registered refused (counted),
+/// and the rest put back in link order, each delivered once.
 pub(crate) struct Inlet {
     reader: Reader,
+    fence: EpochFence,
     links: LinkReceiver,
     pub(crate) stats: LinkStats,
     name: String,
@@ -23,6 +28,7 @@ impl Inlet {
     pub(crate) fn new(reader: Reader, name: String) -> Inlet {
         Inlet {
             reader,
+            fence: EpochFence::new(),
             links: LinkReceiver::new(),
             stats: LinkStats::default(),
             name,
@@ -49,14 +55,26 @@ impl Inlet {
         };
         self.quiet_since = Instant::now();
         self.stats.frames_in += 1;
-        let frame = match decode(&bytes) {
-            Ok(f) => f,
+        let frame = match decode_message(&bytes) {
+            Ok(Message::Frame(f)) => f,
+            Ok(Message::Registration(r)) => {
+                self.stats.registrations += 1;
+                self.fence.register(r.from, r.epoch);
+                return Ok(Some(Vec::new()));
+            }
             Err(e) => {
                 self.stats.malformed_frames += 1;
                 tracing::warn!(at = %self.name, error = %e, "malformed frame skipped");
                 return Ok(Some(Vec::new()));
             }
         };
+        if !self.fence.admit(frame.from, frame.epoch) {
+            self.stats.fenced_frames += 1;
+            tracing::warn!(at = %self.name, from = %frame.from, epoch = frame.epoch,
+                link_seq = frame.link_seq,
+                "frame of an incarnation that a newer one replaced: refused");
+            return Ok(Some(Vec::new()));
+        }
         match self.links.offer(frame.from, frame.link_seq, frame.inbound) {
             Offer::Duplicate => {
                 self.stats.duplicate_frames += 1;

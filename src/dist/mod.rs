@@ -38,6 +38,7 @@
 
 pub mod cluster;
 pub mod config;
+pub mod fence;
 mod inlet;
 pub mod jetstream;
 pub mod link;

@@ -1,6 +1,8 @@
-//! The sending side of a producer across processes: link numbering,
-//! ordering through the sequencer (recovering positions after a restart),
-//! the master check of independent seals, publishing.
+//! The sending side of a producer across processes: its incarnation's
+//! registration (see [`fence`](super::fence)), link numbering, ordering
+//! through the sequencer (recovering positions after a restart, and those a
+//! paused earlier incarnation took), the master check of independent seals,
+//! publishing.
 
 use std::sync::Arc;
 
@@ -8,7 +10,7 @@ use super::cluster::{ClusterError, LinkStats};
 use super::link::LinkCounters;
 use super::masters::{Masters, independent_endpoint};
 use super::transport::{Publisher, RunStream};
-use super::wire::{Frame, encode};
+use super::wire::{Frame, Registration, encode, encode_registration};
 use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
 use crate::runtime::router::{Destination, Routed};
 use crate::runtime::sequencer::Sequencer;
@@ -17,6 +19,8 @@ use crate::runtime::topology::Topology;
 /// The sending side of one producer: link numbering, ordering, publishing.
 pub(crate) struct Outbound {
     me: ProducerId,
+    /// This incarnation's epoch, stamped on every frame.
+    epoch: u64,
     topology: Arc<Topology>,
     stream: RunStream,
     publisher: Publisher,
@@ -31,7 +35,8 @@ pub(crate) struct Outbound {
 }
 
 impl Outbound {
-    /// The sending side of producer `me` of run `run`.
+    /// The sending side of producer `me` of run `run` (call
+    /// [`Outbound::register`] with its incarnation's epoch before sending).
     pub(crate) fn new(
         me: ProducerId,
         topology: Arc<Topology>,
@@ -43,6 +48,7 @@ impl Outbound {
     ) -> Outbound {
         Outbound {
             me,
+            epoch: 0,
             recovering: vec![true; topology.groups.len()],
             topology,
             stream: stream.clone(),
@@ -72,14 +78,39 @@ impl Outbound {
         })
     }
 
+    /// Registers this incarnation's `epoch` on every subject it may send
+    /// to, and waits until JetStream holds the registrations: every frame it
+    /// sends is stored after them, and a frame of an earlier incarnation
+    /// stored after them is refused by the receiver.
+    pub(crate) async fn register(&mut self, epoch: u64) -> Result<(), ClusterError> {
+        self.epoch = epoch;
+        let instances: Vec<ProducerId> = self.topology.instances().map(|(_, id)| id).collect();
+        let subjects = self
+            .stream
+            .destination_subjects(&instances, self.topology.sinks.len());
+        let registration = encode_registration(&Registration {
+            from: self.me,
+            epoch: self.epoch,
+        });
+        for subject in subjects {
+            let id = format!("{}.{}.{subject}.r", self.me.0, self.epoch);
+            self.publisher
+                .send(subject, id, registration.clone())
+                .await?;
+        }
+        self.publisher.flush().await?;
+        Ok(())
+    }
+
     async fn publish(&mut self, subject: String, inbound: Inbound) -> Result<(), ClusterError> {
         let link_seq = self.links.next(&subject);
         let frame = Frame {
             from: self.me,
+            epoch: self.epoch,
             link_seq,
             inbound,
         };
-        let id = format!("{}.{subject}.{link_seq}", self.me.0);
+        let id = format!("{}.{}.{subject}.{link_seq}", self.me.0, self.epoch);
         self.publisher
             .send(subject, id, encode(&frame))
             .await
@@ -143,12 +174,29 @@ impl Outbound {
                     }
                     Some(r.position)
                 } else {
-                    self.sequencer
+                    match self
+                        .sequencer
                         .assign(&name, producer, seq)
                         .await
                         .map_err(|e| ClusterError::Other(e.to_string()))?
+                    {
+                        Some(position) => Some(position),
+                        // Already ordered, yet never sent by this
+                        // incarnation (it numbers each message once): an
+                        // earlier incarnation, paused and fenced since,
+                        // took the position (issue 15, fix 3). Its frames
+                        // are refused, so this one publishes it.
+                        None => {
+                            let r = self
+                                .sequencer
+                                .recover(&name, producer, seq)
+                                .await
+                                .map_err(|e| ClusterError::Other(e.to_string()))?;
+                            self.recovered += 1;
+                            Some(r.position)
+                        }
+                    }
                 };
-                // `None`: already ordered and delivered by this incarnation.
                 let Some(position) = position else {
                     return Ok(());
                 };

@@ -4,7 +4,7 @@
 //! `blazes.{run}.s.{sink}` for a sink).
 //!
 //! - Publishing is at-least-once: every frame is published with
-//!   `Nats-Msg-Id: {from}.{subject}.{link_seq}` and retried until JetStream
+//!   `Nats-Msg-Id: {from}.{epoch}.{subject}.{link_seq}` and retried until JetStream
 //!   acknowledges it (through reconnections and server restarts, until the
 //!   retry policy's deadline). Up to a window of frames wait for their
 //!   acknowledgements at once; a retried frame may be stored after a later
@@ -17,6 +17,13 @@
 //!   that restarts reads its inputs again from the beginning and rebuilds
 //!   its state; what it sends again carries the same link sequence numbers
 //!   and is dropped downstream.
+//! - Incarnations are fenced (issue 15, fix 3): a producer that starts gets
+//!   its incarnation's *epoch* from JetStream, the stream sequence of a
+//!   message it publishes on `blazes.{run}.e.{producer}`
+//!   ([`RunStream::register_incarnation`]), larger than every earlier
+//!   incarnation's; it registers that epoch on every destination's subject
+//!   before sending anything, and stamps it on every frame (see
+//!   [`fence`](super::fence)).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -141,6 +148,45 @@ impl RunStream {
     /// The subject a component instance reads.
     pub fn instance_subject(&self, instance: ProducerId) -> String {
         format!("{}.i.{}", self.prefix, instance.0)
+    }
+
+    /// Gets the epoch of a new incarnation of `producer`: the stream
+    /// sequence of a message it publishes on its epoch subject, larger than
+    /// that of every earlier incarnation's. Retried like a publish.
+    pub async fn register_incarnation(&self, producer: ProducerId) -> Result<u64, TransportError> {
+        let subject = format!("{}.e.{}", self.prefix, producer.0);
+        let subject = &subject;
+        retrying(
+            &self.policy,
+            &format!("registering on {subject}"),
+            Some(self.policy.attempt_timeout),
+            |_| async move {
+                let ack = self
+                    .context
+                    .publish(subject.clone(), Bytes::new())
+                    .await
+                    .map_err(|e| Stop::Retry {
+                        ambiguous: false,
+                        reason: e.to_string(),
+                    })?;
+                ack.await.map(|a| a.sequence).map_err(|e| Stop::Retry {
+                    ambiguous: true,
+                    reason: e.to_string(),
+                })
+            },
+        )
+        .await
+        .map_err(TransportError)
+    }
+
+    /// Every subject a producer can send to: each instance's and each sink's
+    /// (`instances` and `sinks` are their counts in the topology).
+    pub fn destination_subjects(&self, instances: &[ProducerId], sinks: usize) -> Vec<String> {
+        instances
+            .iter()
+            .map(|i| self.instance_subject(*i))
+            .chain((0..sinks).map(|s| self.sink_subject(s)))
+            .collect()
     }
 
     /// The subject a sink reads.

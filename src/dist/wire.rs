@@ -1,8 +1,10 @@
 //! The binary encoding of one link frame: what one process publishes to
 //! another for a message on a stream (an [`Inbound`] with the sending
-//! producer and its link sequence number, see [`link`](super::link)).
+//! producer, its incarnation's epoch and its link sequence number, see
+//! [`link`](super::link)), and of the registration of a producer's
+//! incarnation ([`Registration`], see [`fence`](super::fence)).
 //!
-//! # Layout (version 2)
+//! # Layout (version 3)
 //!
 //! Unsigned integers are LEB128 varints (7 bits a byte, low bits first, high
 //! bit set on every byte but the last) in their shortest form; signed
@@ -11,9 +13,10 @@
 //!
 //! ```text
 //! frame    = body crc:u32le                                ; CRC-32 of body
-//! body     = version:u8(=2) from:varint(u32) link_seq:varint inbound
+//! body     = version:u8(=3) from:varint(u32) epoch:varint link_seq:varint inbound
 //! inbound  = 0x00 input:varint envelope                     ; Direct
 //!          | 0x01 position:varint input:varint envelope     ; Ordered
+//!          | 0x02                                           ; Registration (link_seq 0)
 //! envelope = 0x00 producer:varint(u32) seq:varint tuple     ; Record
 //!          | 0x01 producer:varint(u32) seq:varint tuple     ; Seal
 //!          | 0x02 producer:varint(u32) seq:varint           ; End
@@ -27,7 +30,8 @@
 //! (issue 15: without it, 18% of randomly mutated frames decoded to another
 //! valid frame; now a mutation passes only if it also matches the checksum,
 //! about one in 2^32, and any burst of 32 bits or fewer never does).
-//! Version 1 was the same body without the checksum; it is refused.
+//! Version 1 was the same body without the checksum, version 2 the same
+//! without the epoch (issue 15, fix 3); both are refused.
 //!
 //! Every value has exactly one encoding: [`decode`] rejects overlong varints,
 //! integers out of range, unknown version or tags, invalid UTF-8, field names
@@ -43,13 +47,14 @@ use crate::tuple::{Tuple, Value};
 
 /// The version byte that starts every frame this module writes; [`decode`]
 /// rejects any other.
-pub const WIRE_VERSION: u8 = 2;
+pub const WIRE_VERSION: u8 = 3;
 
 /// Bytes of the trailing checksum.
 pub const CHECKSUM_LEN: usize = 4;
 
 const INBOUND_DIRECT: u8 = 0;
 const INBOUND_ORDERED: u8 = 1;
+const REGISTRATION: u8 = 2;
 const ENVELOPE_RECORD: u8 = 0;
 const ENVELOPE_SEAL: u8 = 1;
 const ENVELOPE_END: u8 = 2;
@@ -61,11 +66,34 @@ const VALUE_STR: u8 = 1;
 pub struct Frame {
     /// The producer that sent the frame (the link's sending end).
     pub from: ProducerId,
+    /// The epoch of the producer's incarnation that sent it (see
+    /// [`Registration`]).
+    pub epoch: u64,
     /// The frame's position on its link, from 0 (see
     /// [`LinkCounters`](super::link::LinkCounters)).
     pub link_seq: u64,
     /// The message for the receiving instance.
     pub inbound: Inbound,
+}
+
+/// A producer's new incarnation announcing its epoch on a destination's
+/// subject, before anything it sends there: frames of an older epoch stored
+/// after it are refused ([`EpochFence`](super::fence::EpochFence)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Registration {
+    /// The producer.
+    pub from: ProducerId,
+    /// Its incarnation's epoch, larger than every earlier incarnation's.
+    pub epoch: u64,
+}
+
+/// What one message on a destination's subject is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// A frame of a link.
+    Frame(Frame),
+    /// The registration of a producer's incarnation.
+    Registration(Registration),
 }
 
 /// A frame that does not decode: where and why.
@@ -85,11 +113,25 @@ impl fmt::Display for WireError {
 
 impl std::error::Error for WireError {}
 
+/// Encodes a registration (layout in the module docs). Never fails.
+pub fn encode_registration(registration: &Registration) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16);
+    out.push(WIRE_VERSION);
+    put_varint(&mut out, u64::from(registration.from.0));
+    put_varint(&mut out, registration.epoch);
+    put_varint(&mut out, 0);
+    out.push(REGISTRATION);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
 /// Encodes a frame (layout in the module docs). Never fails.
 pub fn encode(frame: &Frame) -> Vec<u8> {
     let mut out = Vec::with_capacity(32);
     out.push(WIRE_VERSION);
     put_varint(&mut out, u64::from(frame.from.0));
+    put_varint(&mut out, frame.epoch);
     put_varint(&mut out, frame.link_seq);
     match &frame.inbound {
         Inbound::Direct { input, envelope } => {
@@ -113,9 +155,21 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
     out
 }
 
-/// Decodes one frame that must span all of `bytes`: its checksum first,
-/// then its body.
+/// Decodes one frame that must span all of `bytes` (a registration is
+/// refused: see [`decode_message`]).
 pub fn decode(bytes: &[u8]) -> Result<Frame, WireError> {
+    match decode_message(bytes)? {
+        Message::Frame(frame) => Ok(frame),
+        Message::Registration(_) => Err(WireError {
+            offset: 0,
+            reason: "a registration, not a frame".to_string(),
+        }),
+    }
+}
+
+/// Decodes one frame or registration that must span all of `bytes`: its
+/// checksum first, then its body.
+pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
     let Some(body_len) = bytes.len().checked_sub(CHECKSUM_LEN) else {
         return Err(WireError {
             offset: 0,
@@ -139,8 +193,8 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, WireError> {
     decode_body(body)
 }
 
-/// Decodes the body of a frame whose checksum matched.
-fn decode_body(bytes: &[u8]) -> Result<Frame, WireError> {
+/// Decodes the body of a frame or registration whose checksum matched.
+fn decode_body(bytes: &[u8]) -> Result<Message, WireError> {
     let mut r = Reader { bytes, pos: 0 };
     let version = r.byte("version")?;
     if version != WIRE_VERSION {
@@ -150,9 +204,26 @@ fn decode_body(bytes: &[u8]) -> Result<Frame, WireError> {
         ));
     }
     let from = r.producer("sending producer")?;
+    let epoch = r.varint("epoch")?;
+    let link_seq_at = r.pos;
     let link_seq = r.varint("link sequence number")?;
     let tag_at = r.pos;
     let inbound = match r.byte("inbound tag")? {
+        REGISTRATION => {
+            if link_seq != 0 {
+                return Err(r.error_at(link_seq_at, "a registration has link sequence 0"));
+            }
+            if r.pos != bytes.len() {
+                return Err(r.error_at(
+                    r.pos,
+                    format!(
+                        "{} trailing bytes after the registration",
+                        bytes.len() - r.pos
+                    ),
+                ));
+            }
+            return Ok(Message::Registration(Registration { from, epoch }));
+        }
         INBOUND_DIRECT => {
             let input = r.input()?;
             let envelope = r.envelope()?;
@@ -176,11 +247,12 @@ fn decode_body(bytes: &[u8]) -> Result<Frame, WireError> {
             format!("{} trailing bytes after the frame", bytes.len() - r.pos),
         ));
     }
-    Ok(Frame {
+    Ok(Message::Frame(Frame {
         from,
+        epoch,
         link_seq,
         inbound,
-    })
+    }))
 }
 
 /// `usize` is at most 64 bits on every target Rust supports; saturate rather
@@ -418,6 +490,7 @@ mod tests {
     fn record(payload: Tuple) -> Frame {
         Frame {
             from: ProducerId(7),
+            epoch: 5,
             link_seq: 3,
             inbound: Inbound::Direct {
                 input: 1,
@@ -492,8 +565,9 @@ mod tests {
         assert_eq!(
             bytes[..bytes.len() - CHECKSUM_LEN],
             [
-                2, // version
+                3, // version
                 7, // from
+                5, // epoch
                 3, // link_seq
                 0, 1, // Direct, input 1
                 0, 7, 0xac, 0x02, // Record, producer 7, seq 300
@@ -544,6 +618,7 @@ mod tests {
             ] {
                 let frame = Frame {
                     from: ProducerId(u32::MAX),
+                    epoch: u64::MAX,
                     link_seq: u64::MAX,
                     inbound,
                 };
@@ -562,11 +637,11 @@ mod tests {
         assert!(e.reason.contains("version"), "{e}");
 
         let mut bad = good.clone();
-        bad[3] = 9; // inbound tag
-        assert_eq!(err(&bad).offset, 3);
+        bad[4] = 9; // inbound tag
+        assert_eq!(err(&bad).offset, 4);
 
         let mut bad = good.clone();
-        bad[5] = 3; // envelope tag
+        bad[6] = 3; // envelope tag
         assert!(err(&bad).reason.contains("envelope tag"));
 
         let mut bad = good.clone();
@@ -596,20 +671,20 @@ mod tests {
     #[test]
     fn rejects_non_canonical_and_out_of_range_integers() {
         // from = 0 written in two bytes.
-        assert!(err(&[2, 0x80, 0x00]).reason.contains("shortest"));
+        assert!(err(&[3, 0x80, 0x00]).reason.contains("shortest"));
         // from = 2^32 does not fit a ProducerId.
         assert!(
-            err(&[2, 0x80, 0x80, 0x80, 0x80, 0x10])
+            err(&[3, 0x80, 0x80, 0x80, 0x80, 0x10])
                 .reason
                 .contains("32 bits")
         );
         // link_seq of eleven bytes / a tenth byte above 1.
-        let mut long = vec![2, 0];
+        let mut long = vec![3, 0, 0];
         long.extend([0xff; 9]);
         long.push(0x02);
         assert!(err(&long).reason.contains("overflows"));
         // The largest u64 is accepted as a link_seq.
-        let mut max = vec![2, 0];
+        let mut max = vec![3, 0, 0];
         max.extend([0xff; 9]);
         max.push(0x01);
         max.extend([0, 0, 2, 0, 0]); // Direct input 0, End producer 0 seq 0
@@ -618,7 +693,7 @@ mod tests {
 
     #[test]
     fn rejects_unrepresentable_tuples_and_bad_strings() {
-        let head = [2u8, 0, 0, 0, 0, 0, 0, 0]; // … Record producer 0 seq 0
+        let head = [3u8, 0, 0, 0, 0, 0, 0, 0, 0]; // … Record producer 0 seq 0
         let with = |rest: &[u8]| [&head[..], rest].concat();
         // Same name twice: a Tuple holds one value per name.
         let e = err(&with(&[2, 1, b'a', 0, 0, 1, b'a', 0, 2]));
@@ -644,5 +719,36 @@ mod tests {
         assert!(err(&huge_count).reason.contains("cannot fit"));
         // An empty tuple is fine.
         assert!(decode(&sealed(&with(&[0]))).is_ok());
+    }
+
+    /// Issue 15, fix 3: a registration carries the incarnation's epoch and
+    /// is told apart from a frame; a frame carries its epoch.
+    #[test]
+    fn registrations_round_trip_and_are_not_frames() {
+        let registration = Registration {
+            from: ProducerId(4),
+            epoch: 1 << 40,
+        };
+        let bytes = encode_registration(&registration);
+        assert_eq!(
+            decode_message(&bytes),
+            Ok(Message::Registration(registration))
+        );
+        assert!(
+            decode(&bytes)
+                .expect_err("not a frame")
+                .reason
+                .contains("registration")
+        );
+        let frame = record(Tuple::new().with("a", 1));
+        assert_eq!(
+            decode_message(&encode(&frame)),
+            Ok(Message::Frame(frame.clone()))
+        );
+        // Only link sequence 0 and nothing after the tag.
+        let body = [3u8, 4, 9, 1, 2];
+        assert!(err(&body).reason.contains("link sequence 0"));
+        let body = [3u8, 4, 9, 0, 2, 0];
+        assert!(err(&body).reason.contains("trailing"));
     }
 }

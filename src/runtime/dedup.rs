@@ -41,6 +41,12 @@ impl Dedup {
         Dedup::default()
     }
 
+    /// True when `seq` from `producer` is at or below its watermark (a
+    /// duplicate or a replay), without remembering anything.
+    pub fn is_duplicate(&self, producer: ProducerId, seq: u64) -> bool {
+        self.next.get(&producer).is_some_and(|next| seq < *next)
+    }
+
     /// Whether `seq` is new from `producer` (then remembered), a duplicate
     /// or a replay, or out of range.
     pub fn admit(&mut self, producer: ProducerId, seq: u64) -> Seen {

@@ -3,10 +3,12 @@
 //! choice the runtime makes.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use blazes_core::{AttrSet, attrs};
 
 use super::plan::CoordinationMode;
+use super::recent::DEFAULT_LATE_WINDOW;
 
 /// How a stream chooses the consumer instances of each record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +34,10 @@ impl Routing {
     }
 }
 
+/// How long a partition may wait for its seals before it is reported as
+/// overdue, unless configured ([`Deployment::overdue_after`]).
+pub const DEFAULT_OVERDUE_AFTER: Duration = Duration::from_secs(30);
+
 /// A deployment of a dataflow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployment {
@@ -40,8 +46,10 @@ pub struct Deployment {
     pub(crate) routing: BTreeMap<(String, String), Routing>,
     pub(crate) coordination: CoordinationMode,
     pub(crate) buffer_capacity: usize,
+    pub(crate) late_window: usize,
     pub(crate) channel_capacity: usize,
     pub(crate) seed: u64,
+    pub(crate) overdue_after: Duration,
 }
 
 impl Default for Deployment {
@@ -52,8 +60,10 @@ impl Default for Deployment {
             routing: BTreeMap::new(),
             coordination: CoordinationMode::Plan,
             buffer_capacity: 1 << 20,
+            late_window: DEFAULT_LATE_WINDOW,
             channel_capacity: 1024,
             seed: 0,
+            overdue_after: DEFAULT_OVERDUE_AFTER,
         }
     }
 }
@@ -92,9 +102,40 @@ impl Deployment {
     }
 
     /// At most `records` held by the wrappers of one instance; at the bound
-    /// the instance stops admitting records (backpressure).
+    /// the instance stops admitting records that it would hold, of new and
+    /// open partitions alike (backpressure). Only when nothing else can
+    /// arrive (a partition needs more than the bound) does it admit one
+    /// record at a time beyond it, each counted as a stall, and the run then
+    /// ends as a failure ([`RunFailure::BoundExceeded`](super::RunFailure::BoundExceeded)).
     pub fn buffer_capacity(mut self, records: usize) -> Deployment {
         self.buffer_capacity = records.max(1);
+        self
+    }
+
+    /// Late records are recognised for the last `partitions` partitions each
+    /// wrapper released (default [`DEFAULT_LATE_WINDOW`]); older released
+    /// partitions are forgotten, so that memory stays bounded over any
+    /// number of partitions, and counted
+    /// ([`InstanceMetrics::forgotten_partitions`](super::InstanceMetrics::forgotten_partitions)).
+    /// A record of a forgotten partition opens it again; its producers have
+    /// sealed it already, so it is dead-lettered as never sealed when the
+    /// run ends, and the run fails naming it: late detection ages out, but
+    /// never silently.
+    pub fn late_detection(mut self, partitions: usize) -> Deployment {
+        self.late_window = partitions.max(1);
+        self
+    }
+
+    /// A partition that waits longer than `wait` for its seals is reported
+    /// under tokio (runtime spec, "Liveness and membership"): a `tracing`
+    /// warning naming the instance, the partition, its age and the producers
+    /// whose seals are missing, once per partition, counted in
+    /// [`InstanceMetrics::overdue_partitions`](super::InstanceMetrics::overdue_partitions).
+    /// Nothing is released or dropped because of it; a run that ends with
+    /// the partition still open fails naming it. Default
+    /// [`DEFAULT_OVERDUE_AFTER`].
+    pub fn overdue_after(mut self, wait: Duration) -> Deployment {
+        self.overdue_after = wait;
         self
     }
 

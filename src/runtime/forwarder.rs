@@ -3,20 +3,29 @@
 //! partition, and every other input feeding the same output is done with it,
 //! the instance seals that partition on the output itself, after everything
 //! it emitted for it. Sans-IO.
+//!
+//! The partitions it is done with and those it sealed are remembered within
+//! a window ([`RecentSet`], issue 15 fix 6): forgetting one can at worst make
+//! the instance seal that partition downstream a second time, which the
+//! consumer's seal buffer takes as a seal of an already released partition.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use super::envelope::{InputId, OutputId, ProducerId};
+use super::recent::{DEFAULT_LATE_WINDOW, RecentSet};
 use crate::tuple::Tuple;
 
 /// Tracks seals per input and decides which outputs to seal.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SealForwarder {
     forwards: Vec<Option<Vec<InputId>>>,
     expected: Vec<BTreeSet<ProducerId>>,
+    /// Seals of partitions not yet complete, by input and partition.
     votes: HashMap<(InputId, Tuple), BTreeSet<ProducerId>>,
-    done: HashSet<(InputId, Tuple)>,
-    sealed: HashSet<(OutputId, Tuple)>,
+    /// The inputs' partitions recently complete.
+    done: RecentSet<(InputId, Tuple)>,
+    /// The outputs' partitions recently sealed.
+    sealed: RecentSet<(OutputId, Tuple)>,
 }
 
 impl SealForwarder {
@@ -29,8 +38,23 @@ impl SealForwarder {
         SealForwarder {
             forwards,
             expected,
-            ..SealForwarder::default()
+            votes: HashMap::new(),
+            done: RecentSet::new(DEFAULT_LATE_WINDOW),
+            sealed: RecentSet::new(DEFAULT_LATE_WINDOW),
         }
+    }
+
+    /// Remembers the last `partitions` complete partitions per kind (inputs
+    /// done, outputs sealed) instead of [`DEFAULT_LATE_WINDOW`] (builder style).
+    pub fn with_window(mut self, partitions: usize) -> SealForwarder {
+        self.done = RecentSet::new(partitions);
+        self.sealed = RecentSet::new(partitions);
+        self
+    }
+
+    /// Partitions forgotten because the window was full.
+    pub fn forgotten(&self) -> u64 {
+        self.done.forgotten() + self.sealed.forgotten()
     }
 
     /// True when some output forwards the seals of `input`.

@@ -48,7 +48,11 @@ pub struct InstanceCore {
     total_order: TotalOrder,
     forwarder: SealForwarder,
     capacity: usize,
-    overflow: bool,
+    /// Records one producer may have held at once: its share of the bound.
+    share: usize,
+    /// A stall admitted a record beyond the bound and no release has
+    /// brought the instance back under it yet.
+    over_bound: bool,
     numbering: Numbering,
     metrics: InstanceMetrics,
     emit: Emit,
@@ -111,6 +115,7 @@ impl InstanceCore {
                     reads,
                     topology.buffer_capacity,
                 )
+                .with_late_window(topology.late_window)
             })
             .collect();
         let static_orders = info
@@ -130,6 +135,7 @@ impl InstanceCore {
                 _ => None,
             })
             .collect();
+        let share = producer_share(topology.buffer_capacity, &info.plan.inputs, &expected);
         let producer_names = expected
             .iter()
             .flatten()
@@ -146,7 +152,8 @@ impl InstanceCore {
             feeds: info.feeds.clone(),
             ended: vec![BTreeSet::new(); info.inputs.len()],
             output_ended: vec![false; info.outputs.len()],
-            forwarder: SealForwarder::new(info.forwards.clone(), expected.clone()),
+            forwarder: SealForwarder::new(info.forwards.clone(), expected.clone())
+                .with_window(topology.late_window),
             expected,
             handler,
             dedup: Dedup::new(),
@@ -155,7 +162,8 @@ impl InstanceCore {
             static_orders,
             total_order: TotalOrder::new(),
             capacity: topology.buffer_capacity,
-            overflow: false,
+            share,
+            over_bound: false,
             numbering: Numbering::new(id),
             metrics: InstanceMetrics::default(),
             emit: Emit::new(),
@@ -188,33 +196,62 @@ impl InstanceCore {
             + self.total_order.waiting_records()
     }
 
+    /// Records the wrappers hold from `producer`.
+    fn held_from(&self, producer: ProducerId) -> usize {
+        self.seal_buffers
+            .iter()
+            .map(|b| b.held_from(producer))
+            .sum::<usize>()
+            + self
+                .static_orders
+                .iter()
+                .flatten()
+                .map(|o| o.held_from(producer))
+                .sum::<usize>()
+    }
+
     /// True when delivering `message` now would exceed the buffer bound: the
     /// driver must hold it back (backpressure) until a release frees room.
-    /// Only records that would open a new partition (or batch) wait; records
-    /// of open partitions are admitted, since only the completion of those
-    /// partitions frees memory. Held records are therefore bounded by the
-    /// capacity plus the partitions open when it was reached.
+    /// Every record the wrappers would hold waits, whether it opens a
+    /// partition (or batch) or joins an open one (issue 15, fix 6: records
+    /// of open partitions were admitted past the bound); records that take
+    /// no room (late, refused, reads of released partitions), duplicates and
+    /// punctuations pass, since they may be what frees room.
+    ///
+    /// Each producer has a share of the bound (the bound divided by the
+    /// producers feeding the wrappers): a fast producer that has moved on
+    /// to later partitions waits at its share, and so leaves room for the
+    /// records of a slower one that the oldest partition still needs.
+    /// Producers that send their partitions one after the other therefore
+    /// never wait on each other while each one's part of a partition fits
+    /// in its share.
     pub fn would_block(&self, message: &Inbound) -> bool {
         let Inbound::Direct {
             input,
-            envelope: Envelope::Record { payload, .. },
+            envelope:
+                Envelope::Record {
+                    producer,
+                    seq,
+                    payload,
+                },
         } = message
         else {
             return false;
         };
-        if self.overflow || self.held() < self.capacity {
+        let room = self.held() < self.capacity && self.held_from(*producer) < self.share;
+        if room || self.dedup.is_duplicate(*producer, *seq) {
             return false;
         }
         match self.modes.get(*input) {
             Some(InputMode::Sealed { buffer } | InputMode::ReadGated { buffer }) => self
                 .seal_buffers
                 .get(*buffer)
-                .is_some_and(|b| b.would_open(payload)),
+                .is_some_and(|b| b.would_hold(*input, *producer, payload)),
             Some(InputMode::StaticOrder { .. }) => self
                 .static_orders
                 .get(*input)
                 .and_then(Option::as_ref)
-                .is_some_and(|o| o.would_open(payload)),
+                .is_some_and(|o| o.would_hold(*producer, payload)),
             _ => false,
         }
     }
@@ -222,7 +259,7 @@ impl InstanceCore {
     /// Counts one refusal because of [`InstanceCore::would_block`].
     pub fn note_backpressure(&mut self) {
         self.metrics.backpressure += 1;
-        tracing::warn!(
+        tracing::debug!(
             instance = %self.id(),
             component = %self.component,
             held = self.held(),
@@ -230,18 +267,24 @@ impl InstanceCore {
         );
     }
 
-    /// The driver found no other way to make progress than admitting beyond
-    /// the bound: the instance ignores its bound until a release brings it
-    /// back under (counted, logged as an error).
+    /// The driver found no other way to make progress than admitting a
+    /// record beyond the bound (a partition needs more room than the bound
+    /// gives): the next message is delivered beyond it. Each such admission
+    /// is counted as a stall, the first of an episode is logged as an error,
+    /// and a run with stalls ends as a failure
+    /// ([`RunFailure::BoundExceeded`](super::RunFailure::BoundExceeded)).
     pub fn note_stall(&mut self) {
         self.metrics.stalls += 1;
-        self.overflow = true;
-        tracing::error!(
-            instance = %self.id(),
-            component = %self.component,
-            held = self.held(),
-            "stalled at the buffer bound: admitting beyond it (raise the bound)"
-        );
+        if !self.over_bound {
+            self.over_bound = true;
+            tracing::error!(
+                instance = %self.id(),
+                component = %self.component,
+                held = self.held(),
+                bound = self.capacity,
+                "stalled at the buffer bound: admitting beyond it (raise the bound)"
+            );
+        }
     }
 
     /// Delivers one message at time `now` (driver units).
@@ -290,10 +333,20 @@ impl InstanceCore {
         }
         self.end_outputs();
         self.metrics.held = self.held() as u64;
-        if self.overflow && self.held() < self.capacity {
-            self.overflow = false;
+        if self.over_bound && self.held() < self.capacity {
+            self.over_bound = false;
         }
         self.metrics.held_max = self.metrics.held_max.max(self.metrics.held);
+        self.metrics.forgotten_partitions = self.forgotten_partitions();
+    }
+
+    /// Released partitions the wrappers forgot (late-detection window).
+    fn forgotten_partitions(&self) -> u64 {
+        self.seal_buffers
+            .iter()
+            .map(SealBuffer::forgotten)
+            .sum::<u64>()
+            + self.forwarder.forgotten()
     }
 
     fn count_duplicate(&mut self, record: bool) {
@@ -773,6 +826,26 @@ impl InstanceCore {
         partition
     }
 
+    /// The partitions that have waited longer than `after` (driver units)
+    /// at `now` and were not reported yet, with the producers whose seals
+    /// are missing, named (runtime spec, "Liveness and membership"): each is
+    /// logged as a warning and counted once
+    /// ([`InstanceMetrics::overdue_partitions`]).
+    pub fn report_overdue(&mut self, now: u64, after: u64) -> Vec<UnsealedPartition> {
+        let overdue: Vec<UnsealedPartition> = (0..self.seal_buffers.len())
+            .flat_map(|b| self.seal_buffers[b].overdue(now, after))
+            .collect();
+        let overdue: Vec<UnsealedPartition> = overdue.into_iter().map(|p| self.named(p)).collect();
+        for partition in &overdue {
+            self.metrics.overdue_partitions += 1;
+            tracing::warn!(instance = %self.name, component = %self.component,
+                partition = %partition.key, age = partition.age, held = partition.held,
+                missing = ?partition.missing_names,
+                "partition waiting past the configured time for the seals of its producers");
+        }
+        overdue
+    }
+
     /// Counters and unsealed partitions at time `now`.
     pub fn snapshot(&self, now: u64) -> InstanceSnapshot {
         let mut unsealed: Vec<_> = self
@@ -786,6 +859,7 @@ impl InstanceCore {
         never_sealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
         InstanceSnapshot {
             instance: self.id(),
+            bound: self.capacity,
             component: self.component.clone(),
             name: self.name.clone(),
             metrics: self.metrics.clone(),
@@ -794,4 +868,27 @@ impl InstanceCore {
             finished: self.finished(),
         }
     }
+}
+
+/// One producer's share of the bound `capacity`: the bound divided by the
+/// producers that feed a wrapper holding records (at least one record).
+fn producer_share(
+    capacity: usize,
+    modes: &[InputMode],
+    expected: &[BTreeSet<ProducerId>],
+) -> usize {
+    let holding: BTreeSet<ProducerId> = modes
+        .iter()
+        .zip(expected)
+        .filter(|(mode, _)| {
+            matches!(
+                mode,
+                InputMode::Sealed { .. }
+                    | InputMode::ReadGated { .. }
+                    | InputMode::StaticOrder { .. }
+            )
+        })
+        .flat_map(|(_, producers)| producers.iter().copied())
+        .collect();
+    (capacity / holding.len().max(1)).max(1)
 }

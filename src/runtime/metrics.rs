@@ -31,9 +31,20 @@ pub struct InstanceMetrics {
     pub released_partitions: u64,
     /// Times a message could not be admitted because the wrapper was full.
     pub backpressure: u64,
-    /// Messages admitted beyond the bound because nothing else could arrive
-    /// (the bound is smaller than the window of open partitions).
+    /// Records admitted beyond the bound because nothing else could arrive
+    /// (a partition, or the partitions open together, need more room than
+    /// the bound gives): one per record, each a failure of the run.
     pub stalls: u64,
+    /// Entries forgotten by the late-detection windows (see
+    /// `Deployment::late_detection`): released partitions of the seal
+    /// buffers, and complete and sealed partitions of the seal forwarder,
+    /// each window counting its own. A record of a forgotten released
+    /// partition is no longer recognised as late when it arrives, but opens
+    /// the partition again.
+    pub forgotten_partitions: u64,
+    /// Partitions reported for waiting longer than the configured time for
+    /// their seals (see `Deployment::overdue_after`), each once.
+    pub overdue_partitions: u64,
     /// Tuples emitted on an output interface the component does not have.
     pub unknown_outputs: u64,
     /// Handler calls (records and seals) that panicked; a panicking record
@@ -80,6 +91,8 @@ impl InstanceMetrics {
         self.released_partitions += other.released_partitions;
         self.backpressure += other.backpressure;
         self.stalls += other.stalls;
+        self.forgotten_partitions += other.forgotten_partitions;
+        self.overdue_partitions += other.overdue_partitions;
         self.unknown_outputs += other.unknown_outputs;
         self.handler_panics += other.handler_panics;
         self.refused_seqs += other.refused_seqs;
@@ -112,6 +125,9 @@ pub struct InstanceSnapshot {
     pub instance: ProducerId,
     /// Its component.
     pub component: String,
+    /// Its buffer bound: records its wrappers hold at most (see
+    /// `Deployment::buffer_capacity`).
+    pub bound: usize,
     /// Its counters.
     pub metrics: InstanceMetrics,
     /// The instance's name, `Component[i]`.

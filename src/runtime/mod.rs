@@ -62,6 +62,7 @@ pub mod key_kinds;
 pub mod metrics;
 pub mod outgoing;
 pub mod plan;
+pub mod recent;
 pub mod report;
 pub mod router;
 pub mod runner;

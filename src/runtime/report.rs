@@ -91,6 +91,19 @@ pub enum RunFailure {
         /// Its counters.
         metrics: Box<InstanceMetrics>,
     },
+    /// The instance admitted records beyond its buffer bound, because
+    /// holding to it would have stopped the run (a partition, or the
+    /// partitions open together, needed more room than the bound).
+    BoundExceeded {
+        /// The instance.
+        instance: String,
+        /// Its bound (`Deployment::buffer_capacity`).
+        bound: usize,
+        /// The most records it held at once.
+        held_max: u64,
+        /// Records admitted beyond the bound.
+        stalls: u64,
+    },
     /// The sequencing service failed to order a message.
     Sequencer {
         /// The service's error.
@@ -143,6 +156,16 @@ impl fmt::Display for RunFailure {
                 metrics.dead_lettered,
                 metrics.held
             ),
+            RunFailure::BoundExceeded {
+                instance,
+                bound,
+                held_max,
+                stalls,
+            } => write!(
+                f,
+                "{instance}: {stalls} record(s) admitted beyond the buffer bound of {bound} \
+                 (held {held_max} at most): raise the bound to at least {held_max}"
+            ),
             RunFailure::Sequencer { error } => write!(f, "sequencer: {error}"),
         }
     }
@@ -182,6 +205,14 @@ impl InstanceSnapshot {
             out.push(RunFailure::UnknownOutputs {
                 instance: instance(),
                 count: m.unknown_outputs,
+            });
+        }
+        if m.stalls > 0 {
+            out.push(RunFailure::BoundExceeded {
+                instance: instance(),
+                bound: self.bound,
+                held_max: m.held_max,
+                stalls: m.stalls,
             });
         }
         if m.handler_panics > 0 {

@@ -484,6 +484,8 @@ enum Event {
     Stalled,
     /// Every link is closed and nothing is queued.
     Closed,
+    /// Time to look for partitions waiting past the configured time.
+    OverdueCheck,
 }
 
 impl Inbox {
@@ -574,6 +576,23 @@ async fn flush_all(outgoing: &mut Outgoing) {
 /// channels (a window larger than the bound) would otherwise never resume.
 const STALL_AFTER: Duration = Duration::from_millis(50);
 
+/// Fires after [`STALL_AFTER`] when a link is parked at the buffer bound;
+/// never otherwise.
+async fn stall_timer(parked: bool) {
+    if parked {
+        tokio::time::sleep(STALL_AFTER).await;
+    } else {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// How often an instance looks for overdue partitions: a quarter of the
+/// configured wait, between 1 ms and 1 s, so a partition is reported at
+/// most a quarter late (and at most a second).
+fn overdue_check_period(after: Duration) -> Duration {
+    (after / 4).clamp(Duration::from_millis(1), Duration::from_secs(1))
+}
+
 fn micros_since(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
@@ -604,6 +623,9 @@ async fn run_instance(
     );
     // Deliveries not yet in the live snapshot.
     let mut unpublished = false;
+    let overdue_after = u64::try_from(topology.overdue_after.as_micros()).unwrap_or(u64::MAX);
+    let mut overdue_checks = tokio::time::interval(overdue_check_period(topology.overdue_after));
+    overdue_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     while !core.finished() {
         if unpublished && inbox.idle() {
             // Nothing left to deliver for now: publish the snapshot, so a
@@ -611,13 +633,11 @@ async fn run_instance(
             refresh(&core, &live, micros_since(started));
             unpublished = false;
         }
-        let event = if inbox.has_parked() {
-            tokio::select! {
-                event = inbox.next(&mut core, &mut outgoing) => event,
-                () = tokio::time::sleep(STALL_AFTER) => Event::Stalled,
-            }
-        } else {
-            inbox.next(&mut core, &mut outgoing).await
+        let parked = inbox.has_parked();
+        let event = tokio::select! {
+            event = inbox.next(&mut core, &mut outgoing) => event,
+            () = stall_timer(parked) => Event::Stalled,
+            _ = overdue_checks.tick() => Event::OverdueCheck,
         };
         let message = match event {
             Event::Message(m) => m,
@@ -630,6 +650,13 @@ async fn run_instance(
                 None => continue,
             },
             Event::Closed => break,
+            Event::OverdueCheck => {
+                let now = micros_since(started);
+                if !core.report_overdue(now, overdue_after).is_empty() {
+                    refresh(&core, &live, now);
+                }
+                continue;
+            }
         };
         // The message first, then whatever this instance sent to itself,
         // in order.

@@ -5,13 +5,14 @@
 //! drive the same code. Seal-key values keep the kind the first record or
 //! seal gave each attribute ([`KeyKinds`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use blazes_core::{AttrSet, Vote};
 
 use super::envelope::{InputId, ProducerId};
 use super::key_kinds::{KeyKinds, WrongKeyKind};
 use super::metrics::UnsealedPartition;
+use super::recent::{DEFAULT_LATE_WINDOW, RecentSet};
 use crate::tuple::{Tuple, Value};
 
 /// A record the buffer holds or hands back.
@@ -84,6 +85,8 @@ struct Partition {
     reads: Vec<HeldRecord>,
     votes: BTreeMap<InputId, BTreeSet<ProducerId>>,
     opened_at: u64,
+    /// Already reported as overdue.
+    reported: bool,
 }
 
 /// Holds each partition of the seal key until the producers that must seal
@@ -96,12 +99,15 @@ pub struct SealBuffer {
     voters: BTreeMap<InputId, BTreeSet<ProducerId>>,
     reads: BTreeSet<InputId>,
     open: BTreeMap<Key, Partition>,
-    released: HashSet<Key>,
+    /// The most recently released partitions, to recognise late records.
+    released: RecentSet<Key>,
     /// The partition the last record went to: records of a partition tend
     /// to arrive together, and this spares building their key.
     last: Option<Key>,
     capacity: usize,
     held: usize,
+    /// Records (and reads) held, by producer.
+    held_by: HashMap<ProducerId, usize>,
 }
 
 impl SealBuffer {
@@ -122,11 +128,20 @@ impl SealBuffer {
             voters,
             reads,
             open: BTreeMap::new(),
-            released: HashSet::new(),
+            released: RecentSet::new(DEFAULT_LATE_WINDOW),
             last: None,
             capacity,
             held: 0,
+            held_by: HashMap::new(),
         }
+    }
+
+    /// Remembers the last `partitions` released partitions (at least one) to
+    /// recognise late records, instead of [`DEFAULT_LATE_WINDOW`]; a record
+    /// of an older released partition opens it again (builder style).
+    pub fn with_late_window(mut self, partitions: usize) -> SealBuffer {
+        self.released = RecentSet::new(partitions);
+        self
     }
 
     /// True when `input` is one of this buffer's sealed or read inputs.
@@ -144,27 +159,62 @@ impl SealBuffer {
         self.held
     }
 
+    /// Records (and reads) currently held from `producer`.
+    pub fn held_from(&self, producer: ProducerId) -> usize {
+        self.held_by.get(&producer).copied().unwrap_or(0)
+    }
+
+    fn hold(held_by: &mut HashMap<ProducerId, usize>, producer: ProducerId) {
+        *held_by.entry(producer).or_default() += 1;
+    }
+
+    fn unhold(held_by: &mut HashMap<ProducerId, usize>, records: &[HeldRecord]) {
+        for record in records {
+            if let Some(count) = held_by.get_mut(&record.producer) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    held_by.remove(&record.producer);
+                }
+            }
+        }
+    }
+
     /// True when no further record can be held (backpressure).
     pub fn is_full(&self) -> bool {
         self.held >= self.capacity
     }
 
-    /// True when offering `tuple` would open a new partition. At the bound
-    /// only such records wait: records of open partitions are admitted,
-    /// since only their partition's completion frees memory, and a late
-    /// record is dead-lettered at once.
-    pub fn would_open(&self, tuple: &Tuple) -> bool {
-        if self.is_last(tuple) {
+    /// True when offering a record with `payload` from `producer` on
+    /// `input` would hold it (issue 15, fix 6): a record of a new or of an
+    /// open partition takes room until its partition is released, so at the
+    /// bound both wait. A record that would be refused (late, without its
+    /// key, of the wrong kind) or a read of a released partition takes no
+    /// room and is not held back.
+    pub fn would_hold(&self, input: InputId, producer: ProducerId, payload: &Tuple) -> bool {
+        let sealed_by_producer = |partition: &Partition| {
+            partition
+                .votes
+                .get(&input)
+                .is_some_and(|v| v.contains(&producer))
+        };
+        if self.is_last(payload)
+            && let Some(partition) = self.last.as_ref().and_then(|k| self.open.get(k))
+        {
+            return !(self.is_sealed_input(input) && sealed_by_producer(partition));
+        }
+        let Ok(key) = self.key_of(payload) else {
+            return false;
+        };
+        if self.kinds.conflict(&key).is_some() || self.released.contains(&key) {
             return false;
         }
-        match self.key_of(tuple) {
-            Ok(key) => {
-                self.kinds.conflict(&key).is_none()
-                    && !self.open.contains_key(&key)
-                    && !self.released.contains(&key)
-            }
-            Err(_) => false,
-        }
+        !(self.is_sealed_input(input) && self.open.get(&key).is_some_and(sealed_by_producer))
+    }
+
+    /// Released partitions forgotten because more than the late-detection
+    /// window were released after them (see [`SealBuffer::with_late_window`]).
+    pub fn forgotten(&self) -> u64 {
+        self.released.forgotten()
     }
 
     fn key_of(&self, tuple: &Tuple) -> Result<Key, String> {
@@ -202,6 +252,7 @@ impl SealBuffer {
                 .get(&record.input)
                 .is_some_and(|v| v.contains(&record.producer))
         {
+            Self::hold(&mut self.held_by, record.producer);
             partition.records.push(record);
             self.held += 1;
             return Admission::Held;
@@ -232,6 +283,7 @@ impl SealBuffer {
             // Links are FIFO: this record was sent after its producer's seal.
             return Admission::Late(record);
         }
+        Self::hold(&mut self.held_by, record.producer);
         if is_read {
             partition.reads.push(record);
         } else {
@@ -279,6 +331,8 @@ impl SealBuffer {
             self.last = None;
         }
         self.held -= partition.records.len() + partition.reads.len();
+        Self::unhold(&mut self.held_by, &partition.records);
+        Self::unhold(&mut self.held_by, &partition.reads);
         let mut records = partition.records;
         records.sort_by_key(|r| (r.producer, r.seq));
         let mut reads = partition.reads;
@@ -307,28 +361,50 @@ impl SealBuffer {
         })
     }
 
+    /// The open partitions older than `after` at `now` that were not
+    /// reported yet, marked reported (so each is reported once), oldest first.
+    pub fn overdue(&mut self, now: u64, after: u64) -> Vec<UnsealedPartition> {
+        let mut keys = Vec::new();
+        for (key, partition) in &mut self.open {
+            if !partition.reported && now.saturating_sub(partition.opened_at) > after {
+                partition.reported = true;
+                keys.push(key.clone());
+            }
+        }
+        let mut out: Vec<UnsealedPartition> = keys
+            .iter()
+            .filter_map(|key| self.open.get(key).map(|p| self.describe(key, p, now)))
+            .collect();
+        out.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        out
+    }
+
+    fn describe(&self, key: &Key, p: &Partition, now: u64) -> UnsealedPartition {
+        UnsealedPartition {
+            key: self.to_tuple(key),
+            held: p.records.len() + p.reads.len(),
+            missing: self
+                .voters
+                .iter()
+                .flat_map(|(input, members)| {
+                    let got = p.votes.get(input);
+                    members
+                        .iter()
+                        .filter(move |m| !got.is_some_and(|g| g.contains(m)))
+                        .copied()
+                })
+                .collect(),
+            missing_names: Vec::new(),
+            age: now.saturating_sub(p.opened_at),
+        }
+    }
+
     /// The partitions still open, oldest first.
     pub fn unsealed(&self, now: u64) -> Vec<UnsealedPartition> {
         let mut out: Vec<UnsealedPartition> = self
             .open
             .iter()
-            .map(|(key, p)| UnsealedPartition {
-                key: self.to_tuple(key),
-                held: p.records.len() + p.reads.len(),
-                missing: self
-                    .voters
-                    .iter()
-                    .flat_map(|(input, members)| {
-                        let got = p.votes.get(input);
-                        members
-                            .iter()
-                            .filter(move |m| !got.is_some_and(|g| g.contains(m)))
-                            .copied()
-                    })
-                    .collect(),
-                missing_names: Vec::new(),
-                age: now.saturating_sub(p.opened_at),
-            })
+            .map(|(key, p)| self.describe(key, p, now))
             .collect();
         out.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
         out
@@ -339,6 +415,7 @@ impl SealBuffer {
     pub fn drain_unsealed(&mut self) -> Vec<HeldRecord> {
         let open = std::mem::take(&mut self.open);
         self.held = 0;
+        self.held_by.clear();
         self.last = None;
         open.into_values()
             .flat_map(|p| p.records.into_iter().chain(p.reads))
@@ -447,7 +524,10 @@ mod tests {
             SealOutcome::Released(_)
         ));
         assert!(b.unsealed(6).is_empty());
-        assert!(!b.would_open(&refused), "refused, not held back");
+        assert!(
+            !b.would_hold(0, ProducerId(2), &refused),
+            "refused, not held back"
+        );
     }
 
     #[test]
@@ -464,5 +544,23 @@ mod tests {
         assert!(!b.is_full());
         assert_eq!(b.drain_unsealed().len(), 1);
         assert_eq!(b.held(), 0);
+    }
+
+    #[test]
+    fn an_overdue_partition_is_reported_once_with_its_missing_sealers() {
+        let mut b = two_producer_buffer(Vote::Unanimous);
+        b.offer(rec(0, 1, 0, 1, "a"), 0);
+        b.seal(0, ProducerId(1), &Tuple::new().with("batch", 1), 1);
+        b.offer(rec(0, 1, 1, 2, "b"), 5);
+        assert!(b.overdue(10, 10).is_empty(), "not older than 10 yet");
+        let overdue = b.overdue(11, 10);
+        assert_eq!(overdue.len(), 1);
+        assert_eq!(overdue[0].key, Tuple::new().with("batch", 1));
+        assert_eq!(overdue[0].missing, vec![ProducerId(2)]);
+        assert_eq!(overdue[0].age, 11);
+        assert!(b.overdue(12, 10).is_empty(), "reported once");
+        let later = b.overdue(16, 10);
+        assert_eq!(later.len(), 1, "batch 2 in its turn");
+        assert_eq!(later[0].missing, vec![ProducerId(1), ProducerId(2)]);
     }
 }

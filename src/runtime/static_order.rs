@@ -82,6 +82,8 @@ pub struct StaticOrder {
     pending: BTreeMap<Tuple, Vec<HeldRecord>>,
     applied_through: Option<Tuple>,
     held: usize,
+    /// Records held, by producer.
+    held_by: HashMap<ProducerId, usize>,
 }
 
 impl StaticOrder {
@@ -96,6 +98,7 @@ impl StaticOrder {
             pending: BTreeMap::new(),
             applied_through: None,
             held: 0,
+            held_by: HashMap::new(),
         }
     }
 
@@ -116,6 +119,11 @@ impl StaticOrder {
         self.held
     }
 
+    /// Records currently held from `producer`.
+    pub fn held_from(&self, producer: ProducerId) -> usize {
+        self.held_by.get(&producer).copied().unwrap_or(0)
+    }
+
     fn seq_of(&self, tuple: &Tuple) -> Result<Tuple, String> {
         let mut key = Tuple::new();
         for attr in &self.seq {
@@ -127,18 +135,26 @@ impl StaticOrder {
         Ok(key)
     }
 
-    /// True when offering `tuple` would start a new pending batch.
-    pub fn would_open(&self, tuple: &Tuple) -> bool {
-        match self.seq_of(tuple) {
-            Ok(batch) => {
-                self.kinds
-                    .conflict(batch.fields().map(|(_, v)| v))
-                    .is_none()
-                    && !self.pending.contains_key(&batch)
-                    && self.applied_through.as_ref().is_none_or(|a| *a < batch)
-            }
-            Err(_) => false,
+    /// True when offering a record with `payload` from `producer` would
+    /// hold it (issue 15, fix 6): at the bound, records of new and of
+    /// pending batches alike wait; a record that would be refused (late,
+    /// without its `seq`, of the wrong kind) takes no room and does not.
+    pub fn would_hold(&self, producer: ProducerId, payload: &Tuple) -> bool {
+        let Ok(batch) = self.seq_of(payload) else {
+            return false;
+        };
+        if self
+            .kinds
+            .conflict(batch.fields().map(|(_, v)| v))
+            .is_some()
+            || self.applied_through.as_ref().is_some_and(|a| *a >= batch)
+        {
+            return false;
         }
+        !self.progress.get(&producer).is_some_and(|progress| {
+            progress.below.as_ref().is_some_and(|b| *b > batch)
+                || progress.through.as_ref().is_some_and(|t| *t >= batch)
+        })
     }
 
     /// Offers a record.
@@ -164,6 +180,7 @@ impl StaticOrder {
         if in_order && progress.below.as_ref().is_none_or(|b| *b < batch) {
             progress.below = Some(batch.clone());
         }
+        *self.held_by.entry(record.producer).or_default() += 1;
         self.pending.entry(batch).or_default().push(record);
         self.held += 1;
         Placement::Held
@@ -208,6 +225,14 @@ impl StaticOrder {
             };
             records.sort_by_key(|r| (r.producer, r.seq));
             self.held -= records.len();
+            for record in &records {
+                if let Some(count) = self.held_by.get_mut(&record.producer) {
+                    *count = count.saturating_sub(1);
+                    if *count == 0 {
+                        self.held_by.remove(&record.producer);
+                    }
+                }
+            }
             self.applied_through = Some(seq.clone());
             out.push(Batch { seq, records });
         }
@@ -218,6 +243,7 @@ impl StaticOrder {
     /// completed, for the dead-letter path.
     pub fn drain_pending(&mut self) -> Vec<HeldRecord> {
         self.held = 0;
+        self.held_by.clear();
         std::mem::take(&mut self.pending)
             .into_values()
             .flatten()
@@ -323,6 +349,9 @@ mod tests {
         let sizes: Vec<usize> = o.ready().iter().map(|b| b.records.len()).collect();
         assert_eq!(sizes, vec![1, 2]);
         let refused = Tuple::new().with("batch", "10");
-        assert!(!o.would_open(&refused), "refused, not held back");
+        assert!(
+            !o.would_hold(ProducerId(2), &refused),
+            "refused, not held back"
+        );
     }
 }

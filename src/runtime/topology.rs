@@ -134,10 +134,14 @@ pub struct Topology {
     pub nodes: Vec<NodeRef>,
     /// The seal-buffer bound per instance.
     pub buffer_capacity: usize,
+    /// Released partitions each wrapper remembers to recognise late records.
+    pub late_window: usize,
     /// The channel capacity under tokio.
     pub channel_capacity: usize,
     /// The seed of random choices.
     pub seed: u64,
+    /// How long a partition may wait for its seals before it is reported.
+    pub overdue_after: std::time::Duration,
     expected: HashMap<(ProducerId, InputId), BTreeSet<ProducerId>>,
     sink_producers: Vec<BTreeSet<ProducerId>>,
 }
@@ -164,8 +168,10 @@ impl Topology {
             groups: Vec::new(),
             nodes: Vec::new(),
             buffer_capacity: deployment.buffer_capacity,
+            late_window: deployment.late_window,
             channel_capacity: deployment.channel_capacity,
             seed: deployment.seed,
+            overdue_after: deployment.overdue_after,
             expected: HashMap::new(),
             sink_producers: Vec::new(),
         };

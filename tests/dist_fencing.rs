@@ -1,0 +1,94 @@
+//! Issue 15, fix 3: zombie producers. A source producer is paused (here:
+//! left idle in the same process, its sends not yet made) while a new
+//! incarnation of the same producer starts, replays its script and goes
+//! on; the paused one then resumes and sends what it had left. Both number
+//! their frames on the same link from 0, so the zombie's frames carry the
+//! link sequence numbers of the replacement's: without fencing the
+//! receiver kept whichever came first, the zombie's record and end took the
+//! replacement's places, and a record of the real script was dropped. With
+//! fencing, each incarnation has an epoch from JetStream, registered on
+//! every destination before it sends, and the zombie's frames stored after
+//! its replacement registered are refused and counted.
+
+#[path = "support_servers/mod.rs"]
+mod support_servers;
+
+use blazes::dist::{Cluster, ClusterConfig};
+use blazes::runtime::{Deployment, Factories};
+use blazes::{
+    Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze,
+};
+use support_servers::Nats;
+
+/// Passes every record on.
+struct Pass;
+
+impl Handler for Pass {
+    fn handle(&mut self, _input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+        out.emit("out", tuple);
+        Ok(())
+    }
+}
+
+fn tokio() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn value(v: &str) -> Tuple {
+    Tuple::new().with("v", v)
+}
+
+#[test]
+fn a_paused_producer_resumed_after_its_replacement_is_fenced() {
+    let nats = Nats::start().expect("nats-server starts");
+    let dataflow = Dataflow::new()
+        .component(Component::new("Pass").path("in", "out", Annotation::cr()))
+        .stream(Stream::between("src", "Pass.in"))
+        .stream(Stream::between("Pass.out", "sink"));
+    let analysis = analyze(&dataflow).expect("valid dataflow");
+    let mut config = ClusterConfig::new(&nats.url(), "zombie");
+    config.policy = support_servers::backend::policy();
+    let factories = Factories::new().with("Pass", || Box::new(Pass));
+    let rt = tokio();
+    rt.block_on(async {
+        let cluster = Cluster::connect(&dataflow, &analysis, &Deployment::new(), factories, config)
+            .await
+            .expect("connected");
+        // The first incarnation sends two records, then is paused.
+        let mut zombie = cluster.source("src", 0).await.expect("first incarnation");
+        for v in ["a0", "a1"] {
+            zombie.send(value(v)).await.expect("sent");
+        }
+        // Its replacement replays the script so far.
+        let mut replacement = cluster.source("src", 0).await.expect("second incarnation");
+        for v in ["a0", "a1"] {
+            replacement.send(value(v)).await.expect("replayed");
+        }
+        // The zombie resumes: its next record and its end take the link
+        // numbers the replacement is about to use.
+        zombie.send(value("zombie")).await.expect("sent");
+        zombie.close().await.expect("closed");
+        replacement.send(value("a2")).await.expect("sent");
+        replacement.close().await.expect("closed");
+
+        let pass = cluster.run_instance("Pass", 0).await.expect("Pass runs");
+        let (sink, _) = cluster.collect_sink("sink").await.expect("sink collected");
+        let got: Vec<String> = sink
+            .records
+            .iter()
+            .map(|r| r.payload.str("v").unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(got, ["a0", "a1", "a2"], "the replacement's script, whole");
+        assert_eq!(
+            pass.links.fenced_frames, 2,
+            "the zombie's record and end refused: {:?}",
+            pass.links
+        );
+        assert!(pass.snapshot.metrics.balanced());
+        assert!(pass.failures().is_empty(), "{:?}", pass.failures());
+    });
+}
