@@ -12,8 +12,11 @@
 //! [`registry()`] lists the annotated components at run time.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(feature = "dist")]
+/// Running across processes; needs the `nats` or the `zookeeper` feature
+/// (`dist` enables both), see the module's docs for what each enables.
+#[cfg(any(feature = "nats", feature = "zookeeper"))]
 pub mod dist;
 /// The grey-box file reader: YAML annotation blocks into a validated dataflow.
 pub mod greybox;

@@ -5,10 +5,16 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::jetstream::{DEFAULT_STREAM_PREFIX, JetStreamSequencer, valid_prefix};
+#[cfg(feature = "nats")]
+use super::jetstream::JetStreamSequencer;
+use super::names::{DEFAULT_ROOT, DEFAULT_STREAM_PREFIX, checked_root, valid_prefix};
 use super::retry::RetryPolicy;
-use super::zookeeper::{DEFAULT_ROOT, ZooKeeperSequencer, checked_root};
+#[cfg(feature = "zookeeper")]
+use super::zookeeper::ZooKeeperSequencer;
 use crate::runtime::sequencer::{EmbeddedSequencer, Sequencer, SequencerError};
+
+/// How long JetStream remembers message ids unless configured (one hour).
+pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);
 
 /// A sequencing service, parsed from a string:
 ///
@@ -32,14 +38,14 @@ pub enum SequencerConfig {
     /// [`EmbeddedSequencer`]: one process only.
     #[default]
     Embedded,
-    /// [`ZooKeeperSequencer`].
+    /// `ZooKeeperSequencer` (connecting needs the `zookeeper` feature).
     ZooKeeper {
         /// The ensemble, `host:port[,host:port..]`.
         connect: String,
         /// The absolute path the znodes live under.
         root: String,
     },
-    /// [`JetStreamSequencer`].
+    /// `JetStreamSequencer` (connecting needs the `nats` feature).
     JetStream {
         /// The server, `nats://host:port`.
         url: String,
@@ -117,7 +123,7 @@ impl FromStr for SequencerConfig {
                         prefix.to_string()
                     },
                     duplicate_window: match query {
-                        None => JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW,
+                        None => DEFAULT_DUPLICATE_WINDOW,
                         Some(q) => dedupe_window(q)?,
                     },
                 })
@@ -154,13 +160,24 @@ fn check_host_port(host: &str) -> Result<(), ConfigError> {
 }
 
 impl SequencerConfig {
-    /// Connects to the configured service (retrying per `policy`).
+    /// Connects to the configured service (retrying per `policy`). A
+    /// backend whose feature (`zookeeper`, `nats`) is not compiled in is
+    /// refused with an error naming the feature.
     pub async fn connect(&self, policy: RetryPolicy) -> Result<Arc<dyn Sequencer>, SequencerError> {
         Ok(match self {
             SequencerConfig::Embedded => Arc::new(EmbeddedSequencer::new()),
+            #[cfg(feature = "zookeeper")]
             SequencerConfig::ZooKeeper { connect, root } => {
                 Arc::new(ZooKeeperSequencer::connect(connect, root, policy).await?)
             }
+            #[cfg(not(feature = "zookeeper"))]
+            SequencerConfig::ZooKeeper { .. } => {
+                let _ = policy;
+                return Err(SequencerError(
+                    "the zookeeper sequencer needs blazes' `zookeeper` feature".to_string(),
+                ));
+            }
+            #[cfg(feature = "nats")]
             SequencerConfig::JetStream {
                 url,
                 stream_prefix,
@@ -168,6 +185,13 @@ impl SequencerConfig {
             } => Arc::new(
                 JetStreamSequencer::connect(url, stream_prefix, *duplicate_window, policy).await?,
             ),
+            #[cfg(not(feature = "nats"))]
+            SequencerConfig::JetStream { .. } => {
+                let _ = policy;
+                return Err(SequencerError(
+                    "the jetstream sequencer needs blazes' `nats` feature".to_string(),
+                ));
+            }
         })
     }
 }
@@ -195,7 +219,7 @@ mod tests {
             Ok(SequencerConfig::JetStream {
                 url: "nats://127.0.0.1:4222".into(),
                 stream_prefix: DEFAULT_STREAM_PREFIX.into(),
-                duplicate_window: JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW,
+                duplicate_window: DEFAULT_DUPLICATE_WINDOW,
             })
         );
         assert_eq!(

@@ -42,9 +42,6 @@ use crate::runtime::sequencer::{
     RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
 };
 
-/// The default prefix of the streams' names.
-pub const DEFAULT_STREAM_PREFIX: &str = "BLAZES_SEQ";
-
 /// A [`Sequencer`] backed by NATS JetStream.
 pub struct JetStreamSequencer {
     url: String,
@@ -78,7 +75,7 @@ struct Published {
 
 impl JetStreamSequencer {
     /// How long JetStream remembers message ids by default (one hour).
-    pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);
+    pub const DEFAULT_DUPLICATE_WINDOW: Duration = super::config::DEFAULT_DUPLICATE_WINDOW;
 
     /// Connects to the NATS server at `url` (`nats://host:port`); streams
     /// are named `{stream_prefix}_{G}`. The client reconnects by itself
@@ -90,7 +87,7 @@ impl JetStreamSequencer {
         duplicate_window: Duration,
         policy: RetryPolicy,
     ) -> Result<JetStreamSequencer, SequencerError> {
-        if !valid_prefix(stream_prefix) {
+        if !names::valid_prefix(stream_prefix) {
             return Err(SequencerError(format!(
                 "stream prefix `{stream_prefix}` must be ASCII letters, digits, `-` and `_`"
             )));
@@ -334,15 +331,6 @@ fn position_of(sequence: u64) -> Attempt<u64> {
         .ok_or_else(|| Stop::Fail("stream sequence 0 acknowledged".to_string()))
 }
 
-/// A stream prefix is a non-empty run of ASCII letters, digits, `-`, `_`
-/// (valid in a stream name and as a subject token).
-pub fn valid_prefix(prefix: &str) -> bool {
-    !prefix.is_empty()
-        && prefix
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 impl Sequencer for JetStreamSequencer {
     fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
         Box::pin(async move {
@@ -372,10 +360,10 @@ mod tests {
 
     #[test]
     fn the_default_prefix_is_valid_and_separators_are_not() {
-        assert!(valid_prefix(DEFAULT_STREAM_PREFIX));
-        assert!(valid_prefix("run-7_a"));
+        assert!(names::valid_prefix(names::DEFAULT_STREAM_PREFIX));
+        assert!(names::valid_prefix("run-7_a"));
         for bad in ["", "a.b", "a b", "a*", "a>", "a/b"] {
-            assert!(!valid_prefix(bad), "{bad}");
+            assert!(!names::valid_prefix(bad), "{bad}");
         }
     }
 }

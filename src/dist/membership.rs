@@ -24,9 +24,9 @@ use std::time::{Duration, Instant};
 use zookeeper_client as zk;
 
 use super::names;
+use super::names::checked_root;
 use super::retry::RetryPolicy;
 use super::zk_session::ZkSession;
-use super::zookeeper::checked_root;
 use crate::runtime::envelope::ProducerId;
 
 /// The default root path of the membership znodes.

@@ -36,30 +36,67 @@
 //! past it from the message stored on its own subject), a new one the next
 //! position. No position handed out is ever left empty for good (issue 15).
 
+//! # Features
+//!
+//! The module is compiled with the `nats` or the `zookeeper` feature (`dist`
+//! enables both); a library user gets neither by default.
+//!
+//! - always: [`SequencerConfig`] (a backend whose feature is off parses, and
+//!   [`SequencerConfig::connect`] refuses it), [`RetryPolicy`], [`names`];
+//! - `nats`: [`JetStreamSequencer`], [`transport`], [`wire`], [`link`];
+//! - `zookeeper`: [`ZooKeeperSequencer`], [`ZooKeeperMembership`];
+//! - `nats` and `zookeeper` (`dist`): [`Cluster`].
+
+/// Needs the `nats` and `zookeeper` (`dist`) features.
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
 pub mod cluster;
 pub mod config;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod inlet;
+/// Needs the `nats` feature.
+#[cfg(feature = "nats")]
 pub mod jetstream;
+/// Needs the `nats` feature.
+#[cfg(feature = "nats")]
 pub mod link;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod masters;
+/// Needs the `zookeeper` feature.
+#[cfg(feature = "zookeeper")]
 pub mod membership;
 pub mod names;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod outbound;
 pub mod retry;
 mod token;
+/// Needs the `nats` feature.
+#[cfg(feature = "nats")]
 pub mod transport;
+/// Needs the `nats` feature.
+#[cfg(feature = "nats")]
 pub mod wire;
+/// Needs the `zookeeper` feature.
+#[cfg(feature = "zookeeper")]
 pub mod zk_session;
+/// Needs the `zookeeper` feature.
+#[cfg(feature = "zookeeper")]
 pub mod zookeeper;
 
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
 pub use cluster::{
     Cluster, ClusterConfig, ClusterError, InstanceOutcome, LinkStats, SourceProducer,
 };
 pub use config::{ConfigError, SequencerConfig};
+#[cfg(feature = "nats")]
 pub use jetstream::JetStreamSequencer;
+#[cfg(feature = "nats")]
 pub use link::{LinkCounters, LinkReceiver, Offer};
+#[cfg(feature = "zookeeper")]
 pub use membership::{MembershipError, ZooKeeperMembership};
 pub use retry::RetryPolicy;
+#[cfg(feature = "nats")]
 pub use transport::{RunStream, TransportError};
+#[cfg(feature = "nats")]
 pub use wire::{Frame, WireError};
+#[cfg(feature = "zookeeper")]
 pub use zookeeper::ZooKeeperSequencer;

@@ -126,6 +126,7 @@ where
 /// Connects to the NATS server at `url` for a JetStream context: the first
 /// connection retried until the policy's deadline, reconnections forever
 /// with the policy's backoff, each request bounded by its attempt timeout.
+#[cfg(feature = "nats")]
 pub(crate) async fn connect_jetstream(
     url: &str,
     policy: RetryPolicy,

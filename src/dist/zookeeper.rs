@@ -41,9 +41,6 @@ use crate::runtime::sequencer::{
     RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
 };
 
-/// The default root path of the sequencer's znodes.
-pub const DEFAULT_ROOT: &str = "/blazes/sequencer";
-
 /// A producer's `seq -> position` map, as last listed, per group directory.
 type PositionCache = HashMap<(String, ProducerId), HashMap<u64, u64>>;
 
@@ -77,14 +74,14 @@ enum Commit {
 
 impl ZooKeeperSequencer {
     /// Connects to `connect_string` (`host:port[,host:port..]`), keeping the
-    /// znodes under `root` (an absolute path, e.g. [`DEFAULT_ROOT`]).
+    /// znodes under `root` (an absolute path, e.g. [`names::DEFAULT_ROOT`]).
     /// Retries the first connection until the policy's deadline.
     pub async fn connect(
         connect_string: &str,
         root: &str,
         policy: RetryPolicy,
     ) -> Result<ZooKeeperSequencer, SequencerError> {
-        let root = checked_root(root).map_err(SequencerError)?;
+        let root = names::checked_root(root).map_err(SequencerError)?;
         let session = ZkSession::connect(connect_string, policy)
             .await
             .map_err(SequencerError)?;
@@ -347,17 +344,6 @@ fn retry_after(e: zk::Error, ambiguous: bool) -> Stop {
     } else {
         Stop::Fail(e.to_string())
     }
-}
-
-/// `root` without a trailing `/`, checked to be an absolute path below `/`.
-pub(crate) fn checked_root(root: &str) -> Result<String, String> {
-    let root = root.trim_end_matches('/');
-    if !root.starts_with('/') || root.len() < 2 || root.contains("//") {
-        return Err(format!(
-            "zookeeper root `{root}` must be an absolute path below `/`"
-        ));
-    }
-    Ok(root.to_string())
 }
 
 /// The counter ZooKeeper appended to a sequential znode's name.
