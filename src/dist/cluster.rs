@@ -38,7 +38,7 @@ use rand_chacha::ChaCha8Rng;
 use super::config::SequencerConfig;
 use super::inlet::Inlet;
 use super::masters::{Masters, independent_endpoint};
-use super::membership::ZooKeeperMembership;
+use super::membership::{MembershipError, ZooKeeperMembership};
 use super::outbound::Outbound;
 use super::retry::RetryPolicy;
 use super::transport::{RunStream, TransportError};
@@ -48,7 +48,7 @@ use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::plan::InputMode;
 use crate::runtime::router::{Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
-use crate::runtime::sequencer::Sequencer;
+use crate::runtime::sequencer::{Sequencer, SequencerError};
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::topology::{StreamTarget, Topology};
 use crate::runtime::{BuildError, Deployment, Factories, InstanceCore, NameError};
@@ -107,9 +107,56 @@ pub enum ClusterError {
     /// The transport (NATS JetStream) failed.
     #[error("cluster: {0}")]
     Transport(#[from] TransportError),
-    /// Anything else, described (the sequencing and membership services).
+    /// The sequencing service failed.
     #[error("cluster: {0}")]
-    Other(String),
+    Sequencer(#[from] SequencerError),
+    /// The membership service (ZooKeeper) failed.
+    #[error("cluster: {0}")]
+    Membership(#[from] MembershipError),
+    /// A dynamically ordered group with the embedded sequencer, which
+    /// orders one process only.
+    #[error(
+        "cluster: `{group}` is ordered dynamically, and across processes its order must come \
+         from one service: configure the sequencer as zookeeper://HOST:PORT or \
+         jetstream://HOST:PORT (the embedded sequencer orders one process only)"
+    )]
+    EmbeddedSequencer {
+        /// The first ordered group.
+        group: String,
+    },
+    /// A producer sealed a partition of an independent stream that another
+    /// producer masters (an independent stream has one producer per
+    /// partition).
+    #[error(
+        "cluster: partition {partition} of `{endpoint}` is mastered by {master}: {producer} \
+         cannot seal it (an independent stream has one producer per partition)"
+    )]
+    NotMaster {
+        /// The partition's key.
+        partition: String,
+        /// The stream's endpoint.
+        endpoint: String,
+        /// The partition's master.
+        master: String,
+        /// The producer that tried to seal it.
+        producer: String,
+    },
+    /// A link missed a frame for good: a later frame arrived past the bound
+    /// of frames held ahead of the gap.
+    #[error(
+        "cluster: {at}: link from {from} still misses frame {missing} and frame {arrived} is \
+         past the bound of frames held ahead of it: the gap is taken as permanent"
+    )]
+    LinkGap {
+        /// The receiving instance or sink.
+        at: String,
+        /// The link's producer.
+        from: ProducerId,
+        /// The first frame missing.
+        missing: u64,
+        /// The frame that arrived past the bound.
+        arrived: u64,
+    },
 }
 
 /// What crossed one process boundary, for audits.
@@ -196,12 +243,9 @@ impl Cluster {
         if let (Some(group), SequencerConfig::Embedded) =
             (topology.groups.first(), &config.sequencer)
         {
-            return Err(ClusterError::Other(format!(
-                "`{}` is ordered dynamically, and across processes its order must come from one \
-                 service: configure the sequencer as zookeeper://HOST:PORT or jetstream://HOST:PORT \
-                 (the embedded sequencer orders one process only)",
-                group.name
-            )));
+            return Err(ClusterError::EmbeddedSequencer {
+                group: group.name.clone(),
+            });
         }
         let stream = RunStream::connect(
             &config.nats_url,
@@ -210,11 +254,7 @@ impl Cluster {
             config.policy,
         )
         .await?;
-        let sequencer = config
-            .sequencer
-            .connect(config.policy)
-            .await
-            .map_err(|e| ClusterError::Other(e.to_string()))?;
+        let sequencer = config.sequencer.connect(config.policy).await?;
         let membership = match &config.membership {
             Some(connect) => Some(Arc::new(
                 ZooKeeperMembership::connect(
@@ -222,8 +262,7 @@ impl Cluster {
                     &format!("/blazes/runs/{}/membership", config.run),
                     config.policy,
                 )
-                .await
-                .map_err(|e| ClusterError::Other(e.to_string()))?,
+                .await?,
             )),
             None => None,
         };
@@ -278,10 +317,7 @@ impl Cluster {
             return Ok(());
         };
         for endpoint in self.endpoints_fed_by(id, outputs) {
-            membership
-                .register(&endpoint, id)
-                .await
-                .map_err(|e| ClusterError::Other(e.to_string()))?;
+            membership.register(&endpoint, id).await?;
         }
         Ok(())
     }
@@ -415,8 +451,7 @@ impl Cluster {
             let declared = self.topology.expected(id, i);
             let members = membership
                 .wait_for_members(&endpoint, declared.len(), self.config.membership_wait)
-                .await
-                .map_err(|e| ClusterError::Other(e.to_string()))?;
+                .await?;
             if members != declared {
                 tracing::warn!(%endpoint, ?members, ?declared,
                     "the registered producers differ from the deployment's: votes follow the registry");

@@ -35,7 +35,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 
 use super::names;
-use super::retry::{RetryPolicy, Stop, connect_jetstream, retrying};
+use super::retry::{BoxError, RetryPolicy, Stop, client_error, connect_jetstream, retrying};
 use super::token::call_token;
 use crate::runtime::envelope::ProducerId;
 use crate::runtime::sequencer::{
@@ -88,13 +88,11 @@ impl JetStreamSequencer {
         policy: RetryPolicy,
     ) -> Result<JetStreamSequencer, SequencerError> {
         if !names::valid_prefix(stream_prefix) {
-            return Err(SequencerError(format!(
+            return Err(SequencerError::Config(format!(
                 "stream prefix `{stream_prefix}` must be ASCII letters, digits, `-` and `_`"
             )));
         }
-        let context = connect_jetstream(url, policy)
-            .await
-            .map_err(SequencerError)?;
+        let context = connect_jetstream(url, policy).await?;
         Ok(JetStreamSequencer {
             url: url.to_string(),
             context,
@@ -116,7 +114,7 @@ impl JetStreamSequencer {
 
     /// Creates the group's stream once per group and process; `subject` is
     /// the prefix of its messages' subjects.
-    async fn ensure_stream(&self, name: &str, subject: &str) -> Result<(), String> {
+    async fn ensure_stream(&self, name: &str, subject: &str) -> Result<(), BoxError> {
         let known = self
             .ready_groups
             .lock()
@@ -135,7 +133,7 @@ impl JetStreamSequencer {
         self.context
             .get_or_create_stream(config)
             .await
-            .map_err(|e| format!("stream {name}: {e}"))?;
+            .map_err(|e| client_error(format!("stream {name}"), e))?;
         if let Ok(mut groups) = self.ready_groups.lock() {
             groups.insert(name.to_string());
         }
@@ -172,14 +170,14 @@ impl JetStreamSequencer {
             Err(e) => {
                 return Err(Stop::Retry {
                     ambiguous: true,
-                    reason: e.to_string(),
+                    reason: e.into(),
                 });
             }
         };
         match future.await {
             Ok(ack) => {
                 if ack.stream != stream {
-                    return Err(Stop::Fail(format!(
+                    return Err(Stop::fail(format!(
                         "subject {subject} is stored by stream {} instead of {stream}",
                         ack.stream
                     )));
@@ -208,7 +206,7 @@ impl JetStreamSequencer {
                     }
                     Err(Stop::Retry {
                         ambiguous: true,
-                        reason: e.to_string(),
+                        reason: e.into(),
                     })
                 }
             },
@@ -228,14 +226,14 @@ impl JetStreamSequencer {
             .await
             .map_err(|e| Stop::Retry {
                 ambiguous: true,
-                reason: format!("stream {stream}: {e}"),
+                reason: client_error(format!("stream {stream}"), e),
             })?;
         handle
             .get_last_raw_message_by_subject(subject)
             .await
             .map_err(|e| Stop::Retry {
                 ambiguous: true,
-                reason: format!("stream {stream}, subject {subject}: {e}"),
+                reason: client_error(format!("stream {stream}, subject {subject}"), e),
             })
     }
 
@@ -293,16 +291,16 @@ impl JetStreamSequencer {
     }
 
     /// The body of the message stored at `sequence` in `stream`.
-    async fn stored_body(&self, stream: &str, sequence: u64) -> Result<Vec<u8>, String> {
+    async fn stored_body(&self, stream: &str, sequence: u64) -> Result<Vec<u8>, BoxError> {
         let handle = self
             .context
             .get_stream(stream)
             .await
-            .map_err(|e| format!("stream {stream}: {e}"))?;
+            .map_err(|e| client_error(format!("stream {stream}"), e))?;
         let message = handle
             .get_raw_message(sequence)
             .await
-            .map_err(|e| format!("stream {stream}, message {sequence}: {e}"))?;
+            .map_err(|e| client_error(format!("stream {stream}, message {sequence}"), e))?;
         Ok(message.payload.to_vec())
     }
 
@@ -320,7 +318,7 @@ impl JetStreamSequencer {
             attempt,
         )
         .await
-        .map_err(SequencerError)
+        .map_err(SequencerError::from)
     }
 }
 
@@ -328,7 +326,7 @@ impl JetStreamSequencer {
 fn position_of(sequence: u64) -> Attempt<u64> {
     sequence
         .checked_sub(1)
-        .ok_or_else(|| Stop::Fail("stream sequence 0 acknowledged".to_string()))
+        .ok_or_else(|| Stop::fail("stream sequence 0 acknowledged"))
 }
 
 impl Sequencer for JetStreamSequencer {

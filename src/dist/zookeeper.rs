@@ -33,7 +33,7 @@ use std::sync::Mutex;
 use zookeeper_client as zk;
 
 use super::names;
-use super::retry::{RetryPolicy, Stop, retrying};
+use super::retry::{RetryPolicy, Stop, client_error, retrying};
 use super::token::call_token;
 use super::zk_session::{ZkSession, is_transient};
 use crate::runtime::envelope::ProducerId;
@@ -81,10 +81,8 @@ impl ZooKeeperSequencer {
         root: &str,
         policy: RetryPolicy,
     ) -> Result<ZooKeeperSequencer, SequencerError> {
-        let root = names::checked_root(root).map_err(SequencerError)?;
-        let session = ZkSession::connect(connect_string, policy)
-            .await
-            .map_err(SequencerError)?;
+        let root = names::checked_root(root).map_err(SequencerError::Config)?;
+        let session = ZkSession::connect(connect_string, policy).await?;
         Ok(ZooKeeperSequencer {
             root,
             session,
@@ -136,15 +134,15 @@ impl ZooKeeperSequencer {
             .add_create(&format!("{dir}/seen/{name}"), token, &marker)
             .and_then(|()| multi.add_create(&format!("{dir}/order/{name}-"), &[], &ordered));
         if let Err(e) = built {
-            return Err(Stop::Fail(format!("bad request: {e}")));
+            return Err(Stop::fail(client_error("building the multi-op request", e)));
         }
         match multi.commit().await {
             Ok(results) => match results.get(1) {
                 Some(zk::MultiWriteResult::Create { path, .. }) => match position_of(path) {
                     Some(p) => Ok(Commit::Created(p)),
-                    None => Err(Stop::Fail(format!("unexpected sequential znode `{path}`"))),
+                    None => Err(Stop::fail(format!("unexpected sequential znode `{path}`"))),
                 },
-                _ => Err(Stop::Fail("unexpected multi-op answer".to_string())),
+                _ => Err(Stop::fail("unexpected multi-op answer")),
             },
             Err(zk::MultiWriteError::OperationFailed {
                 index: 0,
@@ -160,12 +158,12 @@ impl ZooKeeperSequencer {
                 }
                 Err(Stop::Retry {
                     ambiguous,
-                    reason: "group directories missing".to_string(),
+                    reason: "group directories missing".into(),
                 })
             }
-            Err(zk::MultiWriteError::OperationFailed { index, source }) => {
-                Err(Stop::Fail(format!("operation {index} failed: {source}")))
-            }
+            Err(zk::MultiWriteError::OperationFailed { index, source }) => Err(Stop::fail(
+                client_error(format!("operation {index}"), source),
+            )),
             Err(zk::MultiWriteError::RequestFailed { source }) => {
                 Err(self.classify(client, source, true).await)
             }
@@ -279,7 +277,7 @@ impl ZooKeeperSequencer {
             cache.entry(key).or_default().extend(listed);
         }
         found.ok_or_else(|| {
-            Stop::Fail(format!(
+            Stop::fail(format!(
                 "`p{}-s{seq}` is marked seen but has no order znode",
                 producer.0
             ))
@@ -298,7 +296,7 @@ impl ZooKeeperSequencer {
             .iter()
             .find(|c| c.starts_with(&prefix))
             .and_then(|c| position_of(c))
-            .ok_or_else(|| Stop::Fail(format!("`{name}` is marked seen but has no order znode")))
+            .ok_or_else(|| Stop::fail(format!("`{name}` is marked seen but has no order znode")))
     }
 
     /// Sorts a client error into retry (reconnecting if the session is gone)
@@ -309,7 +307,7 @@ impl ZooKeeperSequencer {
                 self.session.forget(client).await;
                 Stop::Retry {
                     ambiguous,
-                    reason: format!("session lost, reconnecting: {e}"),
+                    reason: client_error("session lost, reconnecting", e),
                 }
             }
             other => retry_after(other, ambiguous),
@@ -331,7 +329,7 @@ impl ZooKeeperSequencer {
             attempt,
         )
         .await
-        .map_err(SequencerError)
+        .map_err(SequencerError::from)
     }
 }
 
@@ -339,10 +337,10 @@ fn retry_after(e: zk::Error, ambiguous: bool) -> Stop {
     if is_transient(&e) {
         Stop::Retry {
             ambiguous,
-            reason: e.to_string(),
+            reason: e.into(),
         }
     } else {
-        Stop::Fail(e.to_string())
+        Stop::fail(e)
     }
 }
 

@@ -426,7 +426,7 @@ impl<'a> Run<'a> {
                 let result = if config.sequencer_failure > 0.0
                     && self.rng.random_bool(config.sequencer_failure)
                 {
-                    Err(SequencerError("injected failure".to_string()))
+                    Err(SequencerError::Injected)
                 } else {
                     Ok(self.sequencer.assign(&group.name, producer, seq))
                 };
