@@ -16,10 +16,7 @@ use support_servers::ZooKeeper;
 const ROOT: &str = "/blazes/test/membership";
 
 async fn client(zk: &ZooKeeper) -> ZooKeeperMembership {
-    let policy = RetryPolicy {
-        deadline: Duration::from_secs(30),
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::default().with_deadline(Duration::from_secs(30));
     ZooKeeperMembership::connect(&zk.connect_string(), ROOT, policy)
         .await
         .expect("connects")

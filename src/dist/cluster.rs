@@ -1,7 +1,7 @@
 //! A dataflow run by several processes (and machines): each process hosts
 //! some component instances, source producers and sinks of one deployment,
 //! and they exchange their streams, punctuations included, over NATS
-//! JetStream ([`transport`](super::transport)). Ordering goes through the
+//! JetStream ([`RunStream`](super::RunStream)). Ordering goes through the
 //! configured sequencing service, and the producers that must vote on a
 //! seal are learned from ZooKeeper when membership is configured: all
 //! registered producers of a unanimously sealed input, and for an
@@ -56,6 +56,7 @@ use crate::tuple::Tuple;
 
 /// How the processes of a run find each other.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ClusterConfig {
     /// The NATS server carrying the streams, `nats://host:port`.
     pub nats_url: String,
@@ -95,6 +96,7 @@ impl ClusterConfig {
 
 /// A process could not take part in the run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ClusterError {
     /// The dataflow, plan or deployment cannot be run (names included:
     /// [`BuildError::Name`]).
@@ -161,6 +163,7 @@ pub enum ClusterError {
 
 /// What crossed one process boundary, for audits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LinkStats {
     /// Frames read (duplicates included).
     pub frames_in: u64,
@@ -185,6 +188,7 @@ pub struct LinkStats {
 
 /// How an instance's run ended.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct InstanceOutcome {
     /// Its counters at the end.
     pub snapshot: InstanceSnapshot,

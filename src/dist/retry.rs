@@ -13,6 +13,7 @@ use rand::Rng;
 
 /// Retry schedule of a distributed sequencer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Give up (and report a [`SequencerError`](crate::runtime::SequencerError))
     /// when one request has not succeeded after this long.
@@ -38,6 +39,26 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The same with another deadline per request (builder style).
+    pub fn with_deadline(mut self, deadline: Duration) -> RetryPolicy {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The same with backoff steps from `first` doubling up to `max`
+    /// (builder style).
+    pub fn with_backoff(mut self, first: Duration, max: Duration) -> RetryPolicy {
+        self.first_backoff = first;
+        self.max_backoff = max;
+        self
+    }
+
+    /// The same with another bound on one attempt (builder style).
+    pub fn with_attempt_timeout(mut self, attempt_timeout: Duration) -> RetryPolicy {
+        self.attempt_timeout = attempt_timeout;
+        self
+    }
+
     /// The step of the backoff before attempt `attempt + 1` (attempts count
     /// from 0), without jitter: the longest pause [`RetryPolicy::pause`] takes.
     pub fn backoff(&self, attempt: u32) -> Duration {

@@ -70,6 +70,7 @@ pub struct Frame {
 
 /// A frame that does not decode: where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WireError {
     /// The byte offset in the input where decoding failed.
     pub offset: usize,

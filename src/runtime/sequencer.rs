@@ -56,7 +56,7 @@ pub type RecoverFuture<'a> =
 pub enum SequencerError {
     /// The service (a server, or a user's backend) failed; the source is its
     /// client's error (for the distributed backends a
-    /// `blazes::dist::retry::ServiceError`, which downcasts from it).
+    /// `blazes::dist::ServiceError`, which downcasts from it).
     #[error("sequencer: {0}")]
     Service(#[source] Arc<dyn std::error::Error + Send + Sync + 'static>),
     /// The configuration names something the service cannot use.
@@ -135,6 +135,7 @@ pub struct Unordered {
 /// half of its step and the step (jitter, so drivers do not retry in
 /// lockstep).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OrderRetry {
     /// Calls made for one message before giving up (at least one).
     pub max_attempts: u32,
@@ -153,6 +154,21 @@ impl Default for OrderRetry {
             first_backoff: Duration::from_millis(2),
             max_backoff: Duration::from_millis(250),
         }
+    }
+}
+
+impl OrderRetry {
+    /// The same with at most `max_attempts` calls per message (builder style).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> OrderRetry {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// The same with pauses from `first` doubling up to `max` (builder style).
+    pub fn with_backoff(mut self, first: Duration, max: Duration) -> OrderRetry {
+        self.first_backoff = first;
+        self.max_backoff = max;
+        self
     }
 }
 

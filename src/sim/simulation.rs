@@ -29,6 +29,7 @@ pub struct Simulation {
 
 /// What one simulated run did.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct SimOutcome {
     /// Sinks, counters and dead letters, as a tokio run reports them.
     pub report: RunReport,
