@@ -29,9 +29,6 @@ use super::retry::{RetryPolicy, ServiceError};
 use super::zk_session::ZkSession;
 use crate::runtime::envelope::ProducerId;
 
-/// The default root path of the membership znodes.
-pub const DEFAULT_ROOT: &str = "/blazes/membership";
-
 /// A membership request failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -1,6 +1,6 @@
 //! Running across processes: [`Cluster`] hosts some instances, source
 //! producers and sinks of a deployment in this process and exchanges their
-//! streams with the other processes over NATS JetStream ([`transport`],
+//! streams with the other processes over NATS JetStream ([`RunStream`],
 //! [`wire`], [`link`]); real sequencing services behind the
 //! runtime's [`Sequencer`](crate::runtime::Sequencer) trait, and stream
 //! membership (who must vote on a seal) kept in ZooKeeper
@@ -42,61 +42,69 @@
 //! enables both); a library user gets neither by default.
 //!
 //! - always: [`SequencerConfig`] (a backend whose feature is off parses, and
-//!   [`SequencerConfig::connect`] refuses it), [`RetryPolicy`], [`names`];
-//! - `nats`: [`JetStreamSequencer`], [`transport`], [`wire`], [`link`];
+//!   [`SequencerConfig::connect`] refuses it), [`RetryPolicy`],
+//!   [`ServiceError`];
+//! - `nats`: [`JetStreamSequencer`], [`RunStream`] (the transport), [`wire`],
+//!   [`link`];
 //! - `zookeeper`: [`ZooKeeperSequencer`], [`ZooKeeperMembership`];
 //! - `nats` and `zookeeper` (`dist`): [`Cluster`].
+//!
+//! The plumbing (the ZooKeeper session, the server-side names, the
+//! transport's publisher and reader, the cluster's inlets and outbounds)
+//! is private; [`wire`] and [`link`] stay public as the documented wire
+//! format and its delivery rule, which the property tests drive directly.
 
-/// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
-pub mod cluster;
-pub mod config;
+mod cluster;
+mod config;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod inlet;
-/// Needs the `nats` feature.
 #[cfg(feature = "nats")]
-pub mod jetstream;
+mod jetstream;
 /// Needs the `nats` feature.
 #[cfg(feature = "nats")]
 pub mod link;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod masters;
-/// Needs the `zookeeper` feature.
 #[cfg(feature = "zookeeper")]
-pub mod membership;
-pub mod names;
+mod membership;
+mod names;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod outbound;
-pub mod retry;
+mod retry;
 mod token;
-/// Needs the `nats` feature.
 #[cfg(feature = "nats")]
-pub mod transport;
+mod transport;
 /// Needs the `nats` feature.
 #[cfg(feature = "nats")]
 pub mod wire;
-/// Needs the `zookeeper` feature.
 #[cfg(feature = "zookeeper")]
-pub mod zk_session;
-/// Needs the `zookeeper` feature.
+mod zk_session;
 #[cfg(feature = "zookeeper")]
-pub mod zookeeper;
+mod zookeeper;
 
+/// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 pub use cluster::{
     Cluster, ClusterConfig, ClusterError, InstanceOutcome, LinkStats, SourceProducer,
 };
-pub use config::{ConfigError, SequencerConfig};
+pub use config::{ConfigError, DEFAULT_DUPLICATE_WINDOW, SequencerConfig};
+/// Needs the `nats` feature.
 #[cfg(feature = "nats")]
 pub use jetstream::JetStreamSequencer;
+/// Needs the `nats` feature.
 #[cfg(feature = "nats")]
 pub use link::{LinkCounters, LinkReceiver, Offer};
+/// Needs the `zookeeper` feature.
 #[cfg(feature = "zookeeper")]
 pub use membership::{MembershipError, ZooKeeperMembership};
-pub use retry::RetryPolicy;
+pub use retry::{BoxError, ClientError, RetryPolicy, ServiceError};
+/// Needs the `nats` feature.
 #[cfg(feature = "nats")]
-pub use transport::{RunStream, TransportError};
+pub use transport::{RunStream, TransportError, valid_run_id};
+/// Needs the `nats` feature.
 #[cfg(feature = "nats")]
 pub use wire::{Frame, WireError};
+/// Needs the `zookeeper` feature.
 #[cfg(feature = "zookeeper")]
 pub use zookeeper::ZooKeeperSequencer;
