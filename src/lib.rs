@@ -163,8 +163,6 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-/// Running across processes; needs the `nats` or the `zookeeper` feature
-/// (`dist` enables both), see the module's docs for what each enables.
 #[cfg(any(feature = "nats", feature = "zookeeper"))]
 pub mod dist;
 /// The grey-box file reader: YAML annotation blocks into a validated dataflow.

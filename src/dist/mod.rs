@@ -61,7 +61,6 @@ mod config;
 mod inlet;
 #[cfg(feature = "nats")]
 mod jetstream;
-/// Needs the `nats` feature.
 #[cfg(feature = "nats")]
 pub mod link;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
@@ -75,7 +74,6 @@ mod retry;
 mod token;
 #[cfg(feature = "nats")]
 mod transport;
-/// Needs the `nats` feature.
 #[cfg(feature = "nats")]
 pub mod wire;
 #[cfg(feature = "zookeeper")]

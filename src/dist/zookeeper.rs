@@ -74,7 +74,7 @@ enum Commit {
 
 impl ZooKeeperSequencer {
     /// Connects to `connect_string` (`host:port[,host:port..]`), keeping the
-    /// znodes under `root` (an absolute path, e.g. [`names::DEFAULT_ROOT`]).
+    /// znodes under `root` (an absolute path, e.g. `/blazes/sequencer`, the default).
     /// Retries the first connection until the policy's deadline.
     pub async fn connect(
         connect_string: &str,
