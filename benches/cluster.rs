@@ -23,7 +23,7 @@
 //! processed every click and request once, and, for every strategy but
 //! uncoordinated, the two replicas' answers are equal.
 //!
-//! `cargo bench --bench cluster` writes `bench-results/cluster.json` and
+//! `cargo bench --features dist --bench cluster` writes `bench-results/cluster.json` and
 //! prints it. `-- quick` runs one repetition of 200 clicks per ad server.
 
 #[allow(unused_imports)]

@@ -5,5 +5,16 @@ cd "$(dirname "$0")/.."
 # The distributed tests start nats-server and ZooKeeper (installed if missing).
 bash scripts/install-servers.sh
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets -- -D warnings
-cargo test --workspace
+# A library user compiles what they use: no NATS, ZooKeeper or clap by
+# default, and each server's client builds without the other's.
+cargo clippy -p blazes --lib --no-default-features -- -D warnings
+cargo clippy -p blazes --lib --no-default-features --features nats -- -D warnings
+cargo clippy -p blazes --lib --no-default-features --features zookeeper -- -D warnings
+if cargo tree -p blazes -e normal --no-default-features | grep -E 'async-nats|zookeeper-client|clap'; then
+    echo "the default build of the library depends on a server client or clap" >&2
+    exit 1
+fi
+# Everything else (the CLI, the distributed tests, examples and benches)
+# with every feature.
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo test --workspace --all-features

@@ -10,11 +10,161 @@
 //! stream that could diverge fails the build (already under `cargo check`),
 //! with an error on the stream that says why and how to fix it.
 //! [`registry()`] lists the annotated components at run time.
+//!
+//! # The public API
+//!
+//! | Where | What a user needs from it |
+//! |---|---|
+//! | the crate root | the analysis ([`analyze`], [`Dataflow`], [`Component`], [`Stream`], [`Annotation`], [`Label`], [`Analysis`]; from [`blazes_core`]), records ([`Tuple`], [`Value`], [`Record`]), handlers ([`Handler`], [`Emit`]), the macros |
+//! | [`runtime`] | a dataflow in this process: [`runtime::DataflowRunner`] (deployed by a [`runtime::Deployment`], its components built by [`runtime::Factories`]), a [`runtime::Workload`] in, a [`runtime::RunReport`] out; the [`runtime::Sequencer`] trait and [`runtime::EmbeddedSequencer`]; errors [`runtime::BuildError`], [`runtime::NameError`], [`runtime::RunError`], [`runtime::SequencerError`] |
+//! | [`sim`] | the same dataflow under a deterministic, seeded schedule with faults: [`sim::Simulation`], [`sim::SimConfig`], [`sim::SimOutcome`] |
+//! | `dist` (features `nats`, `zookeeper`; `dist` is both) | across processes: `Cluster`, `ClusterConfig`, `SequencerConfig` (embedded, ZooKeeper or JetStream sequencer), `RetryPolicy`; errors `ClusterError`, `TransportError`, `MembershipError`, `ConfigError`, `ServiceError` (the client's error as its source) |
+//! | [`greybox`], [`sql`], [`report`] | the grey-box YAML format, streaming SQL, and the reports the `blazes` command prints (feature `cli` builds the command) |
+//!
+//! The examples below share one dataflow: `Sum` adds up the values of each
+//! batch of `numbers` and emits the sum when the batch is sealed.
+//!
+//! ```
+//! # use blazes::{analyze, attrs, Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput};
+//! #[derive(Default)]
+//! struct Sum(i64);
+//!
+//! impl Handler for Sum {
+//!     fn handle(&mut self, _: &str, t: Tuple, _: &mut Emit) -> Result<(), UnknownInput> {
+//!         self.0 += t.int("v").unwrap_or_default();
+//!         Ok(())
+//!     }
+//!     fn on_seal(&mut self, _: &str, batch: &Tuple, out: &mut Emit) {
+//!         out.emit("sums", batch.clone().with("sum", std::mem::take(&mut self.0)));
+//!     }
+//! }
+//!
+//! let dataflow = Dataflow::new()
+//!     .component(Component::new("Sum").path("in", "sums", Annotation::ow(attrs(["batch"]))))
+//!     .stream(Stream::between("numbers", "Sum.in").sealed(attrs(["batch"])))
+//!     .stream(Stream::between("Sum.sums", "out"));
+//! let analysis = analyze(&dataflow).expect("valid");
+//! assert_eq!(analysis.coordination[0].component, "Sum"); // a seal buffer
+//! ```
+//!
+//! ## `runtime`: in this process, on tokio
+//!
+//! ```
+//! # use blazes::{analyze, attrs, Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput};
+//! # #[derive(Default)]
+//! # struct Sum(i64);
+//! # impl Handler for Sum {
+//! #     fn handle(&mut self, _: &str, t: Tuple, _: &mut Emit) -> Result<(), UnknownInput> {
+//! #         self.0 += t.int("v").unwrap_or_default();
+//! #         Ok(())
+//! #     }
+//! #     fn on_seal(&mut self, _: &str, batch: &Tuple, out: &mut Emit) {
+//! #         out.emit("sums", batch.clone().with("sum", std::mem::take(&mut self.0)));
+//! #     }
+//! # }
+//! # let dataflow = Dataflow::new()
+//! #     .component(Component::new("Sum").path("in", "sums", Annotation::ow(attrs(["batch"]))))
+//! #     .stream(Stream::between("numbers", "Sum.in").sealed(attrs(["batch"])))
+//! #     .stream(Stream::between("Sum.sums", "out"));
+//! # let analysis = analyze(&dataflow).expect("valid");
+//! use blazes::runtime::{DataflowRunner, Deployment, Factories, Workload};
+//!
+//! let workload = Workload::new()
+//!     .record("numbers", 0, Tuple::new().with("batch", 1).with("v", 5))
+//!     .record("numbers", 0, Tuple::new().with("batch", 1).with("v", 7))
+//!     .seal("numbers", 0, Tuple::new().with("batch", 1));
+//! let factories = Factories::new().with("Sum", || Box::<Sum>::default());
+//! let runner = DataflowRunner::new(&dataflow, &analysis, &Deployment::new(), factories)?;
+//! let rt = tokio::runtime::Runtime::new()?;
+//! let running = rt.block_on(async { runner.start() })?; // spawns its tasks on `rt`
+//! let report = rt.block_on(running.run_workload(&workload))?;
+//! assert_eq!(report.records("out")[0].payload.int("sum"), Some(12));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## `sim`: the same dataflow, seeded schedules with faults
+//!
+//! ```
+//! # use blazes::{analyze, attrs, Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput};
+//! # #[derive(Default)]
+//! # struct Sum(i64);
+//! # impl Handler for Sum {
+//! #     fn handle(&mut self, _: &str, t: Tuple, _: &mut Emit) -> Result<(), UnknownInput> {
+//! #         self.0 += t.int("v").unwrap_or_default();
+//! #         Ok(())
+//! #     }
+//! #     fn on_seal(&mut self, _: &str, batch: &Tuple, out: &mut Emit) {
+//! #         out.emit("sums", batch.clone().with("sum", std::mem::take(&mut self.0)));
+//! #     }
+//! # }
+//! # let dataflow = Dataflow::new()
+//! #     .component(Component::new("Sum").path("in", "sums", Annotation::ow(attrs(["batch"]))))
+//! #     .stream(Stream::between("numbers", "Sum.in").sealed(attrs(["batch"])))
+//! #     .stream(Stream::between("Sum.sums", "out"));
+//! # let analysis = analyze(&dataflow).expect("valid");
+//! use blazes::runtime::{Deployment, Factories, Workload};
+//! use blazes::sim::{SimConfig, Simulation};
+//!
+//! // Two producers: a batch is released once both have sealed it.
+//! let mut workload = Workload::new();
+//! for producer in 0..2 {
+//!     for v in 1..=3 {
+//!         let number = Tuple::new().with("batch", 1).with("v", v);
+//!         workload = workload.record("numbers", producer, number);
+//!     }
+//!     workload = workload.seal("numbers", producer, Tuple::new().with("batch", 1));
+//! }
+//! let deployment = Deployment::new().source_producers("numbers", 2);
+//! let factories = Factories::new().with("Sum", || Box::<Sum>::default());
+//! let simulation = Simulation::new(&dataflow, &analysis, &deployment, factories)?;
+//! for seed in 0..20 {
+//!     let config = SimConfig::new(seed).with_faults(0.05, 0.02, 0.0, 0);
+//!     let outcome = simulation.run(&workload, &config)?;
+//!     assert_eq!(outcome.report.records("out")[0].payload.int("sum"), Some(12));
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## `dist`: across processes (features `nats` and `zookeeper`)
+//!
+//! Every process builds the same dataflow and deployment and hosts a part
+//! of it; the streams travel over NATS JetStream (a server must be running,
+//! hence `no_run`).
+//!
+//! ```no_run
+//! # #[cfg(feature = "dist")]
+//! # async fn process(
+//! #     dataflow: blazes::Dataflow,
+//! #     analysis: blazes::Analysis,
+//! #     factories: blazes::runtime::Factories,
+//! #     batch: blazes::Tuple,
+//! #     number: blazes::Tuple,
+//! # ) -> Result<(), Box<dyn std::error::Error>> {
+//! use blazes::dist::{Cluster, ClusterConfig};
+//! use blazes::runtime::Deployment;
+//!
+//! let mut config = ClusterConfig::new("nats://127.0.0.1:4222", "run-1");
+//! config.sequencer = "zookeeper://127.0.0.1:2181".parse()?; // needed by ordered groups only
+//! let deployment = Deployment::new().source_producers("numbers", 2);
+//! let cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config).await?;
+//! // This process: producer 0 of `numbers`, the instance of `Sum`, the sink.
+//! let mut numbers = cluster.source("numbers", 0).await?;
+//! numbers.send(number).await?;
+//! numbers.seal(batch).await?;
+//! numbers.close().await?;
+//! let outcome = cluster.run_instance("Sum", 0).await?; // until its inputs end
+//! assert!(outcome.is_success());
+//! let (sums, _links) = cluster.collect_sink("out").await?;
+//! # let _ = sums;
+//! # Ok(())
+//! # }
+//! ```
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod check;
-#[cfg(feature = "dist")]
+#[cfg(any(feature = "nats", feature = "zookeeper"))]
 pub mod dist;
 /// The grey-box file reader: YAML annotation blocks into a validated dataflow.
 pub mod greybox;

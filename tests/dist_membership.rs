@@ -7,7 +7,7 @@ mod support_servers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use blazes::dist::{RetryPolicy, ZooKeeperMembership};
+use blazes::dist::{MembershipError, RetryPolicy, ZooKeeperMembership};
 use blazes::runtime::seal_buffer::{Admission, HeldRecord, SealOutcome};
 use blazes::runtime::{ProducerId, SealBuffer};
 use blazes::{Tuple, Vote, attrs};
@@ -16,10 +16,7 @@ use support_servers::ZooKeeper;
 const ROOT: &str = "/blazes/test/membership";
 
 async fn client(zk: &ZooKeeper) -> ZooKeeperMembership {
-    let policy = RetryPolicy {
-        deadline: Duration::from_secs(30),
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::default().with_deadline(Duration::from_secs(30));
     ZooKeeperMembership::connect(&zk.connect_string(), ROOT, policy)
         .await
         .expect("connects")
@@ -120,7 +117,15 @@ async fn waiting_for_more_producers_than_registered_times_out() {
         .await
         .expect_err("only one producer");
     assert!(started.elapsed() < Duration::from_secs(5), "bounded wait");
-    assert!(err.0.contains("1 of 2"), "{err}");
+    assert!(
+        matches!(
+            &err,
+            MembershipError::MembersMissing { stream, expected: 2, registered, .. }
+                if stream == "clicks" && *registered == BTreeSet::from([ProducerId(1)])
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("1 of 2"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,7 +133,7 @@ async fn each_partition_of_an_independent_stream_has_one_master() {
     let zk = ZooKeeper::start().expect("ZooKeeper starts");
     let a = client(&zk).await;
     let b = client(&zk).await;
-    assert_eq!(a.master_of("clicks", "campaign=1").await, Ok(None));
+    assert_eq!(a.master_of("clicks", "campaign=1").await.ok(), Some(None));
     let (ra, rb) = tokio::join!(
         a.claim_partition("clicks", "campaign=1", ProducerId(1)),
         b.claim_partition("clicks", "campaign=1", ProducerId(2)),
@@ -136,10 +141,14 @@ async fn each_partition_of_an_independent_stream_has_one_master() {
     let (ra, rb) = (ra.expect("claims"), rb.expect("claims"));
     assert_eq!(ra, rb, "both learn the same master");
     assert!(ra == ProducerId(1) || ra == ProducerId(2));
-    assert_eq!(b.master_of("clicks", "campaign=1").await, Ok(Some(ra)));
+    assert_eq!(
+        b.master_of("clicks", "campaign=1").await.ok(),
+        Some(Some(ra))
+    );
     assert_eq!(
         b.claim_partition("clicks", "campaign=2", ProducerId(2))
-            .await,
-        Ok(ProducerId(2))
+            .await
+            .ok(),
+        Some(ProducerId(2))
     );
 }

@@ -52,18 +52,14 @@ impl FailingSequencer {
 impl Sequencer for FailingSequencer {
     fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
         if self.fails_now() {
-            return Box::pin(std::future::ready(Err(SequencerError(
-                "injected failure".to_string(),
-            ))));
+            return Box::pin(std::future::ready(Err(SequencerError::Injected)));
         }
         self.inner.assign(group, producer, seq)
     }
 
     fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a> {
         if self.fails_now() {
-            return Box::pin(std::future::ready(Err(SequencerError(
-                "injected failure".to_string(),
-            ))));
+            return Box::pin(std::future::ready(Err(SequencerError::Injected)));
         }
         self.inner.recover(group, producer, seq)
     }

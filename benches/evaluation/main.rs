@@ -11,7 +11,7 @@
 //! writes `bench-results/evaluation.json` and the figures
 //! `bench-results/evaluation-fig11.svg` .. `-fig14.svg`.
 //!
-//! `cargo bench --bench evaluation` (`-- quick` for a smaller, faster run).
+//! `cargo bench --features dist --bench evaluation` (`-- quick` for a smaller, faster run).
 //! The fsync-always run needs nats-server >= 2.10: `$BLAZES_NATS_SERVER_FSYNC`
 //! names one when the `nats-server` on `PATH` is older.
 //! Standard output holds the JSON without the sampled traces; the file has them.

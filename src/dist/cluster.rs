@@ -1,7 +1,7 @@
 //! A dataflow run by several processes (and machines): each process hosts
 //! some component instances, source producers and sinks of one deployment,
 //! and they exchange their streams, punctuations included, over NATS
-//! JetStream ([`transport`](super::transport)). Ordering goes through the
+//! JetStream ([`RunStream`](super::RunStream)). Ordering goes through the
 //! configured sequencing service, and the producers that must vote on a
 //! seal are learned from ZooKeeper when membership is configured: all
 //! registered producers of a unanimously sealed input, and for an
@@ -44,7 +44,7 @@ use rand_chacha::ChaCha8Rng;
 use super::config::SequencerConfig;
 use super::inlet::Inlet;
 use super::masters::{Masters, independent_endpoint};
-use super::membership::ZooKeeperMembership;
+use super::membership::{MembershipError, ZooKeeperMembership};
 use super::outbound::Outbound;
 use super::retry::RetryPolicy;
 use super::transport::{RunStream, TransportError};
@@ -54,7 +54,7 @@ use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::plan::InputMode;
 use crate::runtime::router::{Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
-use crate::runtime::sequencer::Sequencer;
+use crate::runtime::sequencer::{Sequencer, SequencerError};
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::topology::{StreamTarget, Topology};
 use crate::runtime::{BuildError, Deployment, Factories, InstanceCore, NameError};
@@ -62,6 +62,7 @@ use crate::tuple::Tuple;
 
 /// How the processes of a run find each other.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ClusterConfig {
     /// The NATS server carrying the streams, `nats://host:port`.
     pub nats_url: String,
@@ -101,6 +102,7 @@ impl ClusterConfig {
 
 /// A process could not take part in the run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ClusterError {
     /// The dataflow, plan or deployment cannot be run (names included:
     /// [`BuildError::Name`]).
@@ -113,13 +115,61 @@ pub enum ClusterError {
     /// The transport (NATS JetStream) failed.
     #[error("cluster: {0}")]
     Transport(#[from] TransportError),
-    /// Anything else, described (the sequencing and membership services).
+    /// The sequencing service failed.
     #[error("cluster: {0}")]
-    Other(String),
+    Sequencer(#[from] SequencerError),
+    /// The membership service (ZooKeeper) failed.
+    #[error("cluster: {0}")]
+    Membership(#[from] MembershipError),
+    /// A dynamically ordered group with the embedded sequencer, which
+    /// orders one process only.
+    #[error(
+        "cluster: `{group}` is ordered dynamically, and across processes its order must come \
+         from one service: configure the sequencer as zookeeper://HOST:PORT or \
+         jetstream://HOST:PORT (the embedded sequencer orders one process only)"
+    )]
+    EmbeddedSequencer {
+        /// The first ordered group.
+        group: String,
+    },
+    /// A producer sealed a partition of an independent stream that another
+    /// producer masters (an independent stream has one producer per
+    /// partition).
+    #[error(
+        "cluster: partition {partition} of `{endpoint}` is mastered by {master}: {producer} \
+         cannot seal it (an independent stream has one producer per partition)"
+    )]
+    NotMaster {
+        /// The partition's key.
+        partition: String,
+        /// The stream's endpoint.
+        endpoint: String,
+        /// The partition's master.
+        master: String,
+        /// The producer that tried to seal it.
+        producer: String,
+    },
+    /// A link missed a frame for good: a later frame arrived past the bound
+    /// of frames held ahead of the gap.
+    #[error(
+        "cluster: {at}: link from {from} still misses frame {missing} and frame {arrived} is \
+         past the bound of frames held ahead of it: the gap is taken as permanent"
+    )]
+    LinkGap {
+        /// The receiving instance or sink.
+        at: String,
+        /// The link's producer.
+        from: ProducerId,
+        /// The first frame missing.
+        missing: u64,
+        /// The frame that arrived past the bound.
+        arrived: u64,
+    },
 }
 
 /// What crossed one process boundary, for audits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LinkStats {
     /// Frames and registrations read (duplicates included).
     pub frames_in: u64,
@@ -140,8 +190,8 @@ pub struct LinkStats {
     /// Frames refused for being too far ahead of a gap in their link (see
     /// [`link`](super::link), "Bound"); the destination then fails.
     pub beyond_bound_frames: u64,
-    /// Registrations of producers' incarnations read (see
-    /// [`fence`](super::fence)).
+    /// Registrations of producers' incarnations read (each announces the
+    /// epoch that fences the incarnations before it).
     pub registrations: u64,
     /// Frames refused because a newer incarnation of their producer had
     /// registered (a paused producer resumed after its replacement started).
@@ -150,6 +200,7 @@ pub struct LinkStats {
 
 /// How an instance's run ended.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct InstanceOutcome {
     /// Its counters at the end.
     pub snapshot: InstanceSnapshot,
@@ -208,12 +259,9 @@ impl Cluster {
         if let (Some(group), SequencerConfig::Embedded) =
             (topology.groups.first(), &config.sequencer)
         {
-            return Err(ClusterError::Other(format!(
-                "`{}` is ordered dynamically, and across processes its order must come from one \
-                 service: configure the sequencer as zookeeper://HOST:PORT or jetstream://HOST:PORT \
-                 (the embedded sequencer orders one process only)",
-                group.name
-            )));
+            return Err(ClusterError::EmbeddedSequencer {
+                group: group.name.clone(),
+            });
         }
         let stream = RunStream::connect(
             &config.nats_url,
@@ -222,11 +270,7 @@ impl Cluster {
             config.policy,
         )
         .await?;
-        let sequencer = config
-            .sequencer
-            .connect(config.policy)
-            .await
-            .map_err(|e| ClusterError::Other(e.to_string()))?;
+        let sequencer = config.sequencer.connect(config.policy).await?;
         let membership = match &config.membership {
             Some(connect) => Some(Arc::new(
                 ZooKeeperMembership::connect(
@@ -234,8 +278,7 @@ impl Cluster {
                     &format!("/blazes/runs/{}/membership", config.run),
                     config.policy,
                 )
-                .await
-                .map_err(|e| ClusterError::Other(e.to_string()))?,
+                .await?,
             )),
             None => None,
         };
@@ -290,10 +333,7 @@ impl Cluster {
             return Ok(());
         };
         for endpoint in self.endpoints_fed_by(id, outputs) {
-            membership
-                .register(&endpoint, id)
-                .await
-                .map_err(|e| ClusterError::Other(e.to_string()))?;
+            membership.register(&endpoint, id).await?;
         }
         Ok(())
     }
@@ -432,8 +472,7 @@ impl Cluster {
             let declared = self.topology.expected(id, i);
             let members = membership
                 .wait_for_members(&endpoint, declared.len(), self.config.membership_wait)
-                .await
-                .map_err(|e| ClusterError::Other(e.to_string()))?;
+                .await?;
             if members != declared {
                 tracing::warn!(%endpoint, ?members, ?declared,
                     "the registered producers differ from the deployment's: votes follow the registry");

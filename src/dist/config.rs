@@ -1,14 +1,19 @@
 //! Which sequencing service a process uses, chosen by configuration.
 
-use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::jetstream::{DEFAULT_STREAM_PREFIX, JetStreamSequencer, valid_prefix};
+#[cfg(feature = "nats")]
+use super::jetstream::JetStreamSequencer;
+use super::names::{DEFAULT_ROOT, DEFAULT_STREAM_PREFIX, checked_root, valid_prefix};
 use super::retry::RetryPolicy;
-use super::zookeeper::{DEFAULT_ROOT, ZooKeeperSequencer, checked_root};
+#[cfg(feature = "zookeeper")]
+use super::zookeeper::ZooKeeperSequencer;
 use crate::runtime::sequencer::{EmbeddedSequencer, Sequencer, SequencerError};
+
+/// How long JetStream remembers message ids unless configured (one hour).
+pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);
 
 /// A sequencing service, parsed from a string:
 ///
@@ -32,14 +37,14 @@ pub enum SequencerConfig {
     /// [`EmbeddedSequencer`]: one process only.
     #[default]
     Embedded,
-    /// [`ZooKeeperSequencer`].
+    /// `ZooKeeperSequencer` (connecting needs the `zookeeper` feature).
     ZooKeeper {
         /// The ensemble, `host:port[,host:port..]`.
         connect: String,
         /// The absolute path the znodes live under.
         root: String,
     },
-    /// [`JetStreamSequencer`].
+    /// `JetStreamSequencer` (connecting needs the `nats` feature).
     JetStream {
         /// The server, `nats://host:port`.
         url: String,
@@ -53,16 +58,40 @@ pub enum SequencerConfig {
 }
 
 /// A sequencer configuration string that does not parse.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError(pub String);
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sequencer configuration: {}", self.0)
-    }
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Neither `embedded` nor `SCHEME://..`.
+    #[error("sequencer configuration: `{0}`: expected `embedded` or SCHEME://HOST:PORT")]
+    Form(String),
+    /// A scheme other than `zookeeper` and `jetstream`.
+    #[error("sequencer configuration: unknown scheme `{0}` (expected zookeeper or jetstream)")]
+    UnknownScheme(String),
+    /// A server that is not `HOST:PORT`.
+    #[error("sequencer configuration: `{0}`: expected HOST:PORT")]
+    HostPort(String),
+    /// An option (`?..`) the scheme does not take.
+    #[error("sequencer configuration: `?{option}`: {scheme} takes {takes}")]
+    Option {
+        /// The option as written.
+        option: String,
+        /// The scheme.
+        scheme: &'static str,
+        /// What the scheme takes.
+        takes: &'static str,
+    },
+    /// A ZooKeeper root that is not an absolute path below `/`.
+    #[error("sequencer configuration: {0}")]
+    Root(String),
+    /// A JetStream stream prefix with characters a stream name cannot hold.
+    #[error(
+        "sequencer configuration: `{0}`: a stream prefix is ASCII letters, digits, `-` and `_`"
+    )]
+    StreamPrefix(String),
+    /// Several servers for JetStream.
+    #[error("sequencer configuration: jetstream takes one server")]
+    SeveralServers,
 }
-
-impl std::error::Error for ConfigError {}
 
 impl FromStr for SequencerConfig {
     type Err = ConfigError;
@@ -72,9 +101,9 @@ impl FromStr for SequencerConfig {
         if s.is_empty() || s == "embedded" {
             return Ok(SequencerConfig::Embedded);
         }
-        let (scheme, rest) = s.split_once("://").ok_or_else(|| {
-            ConfigError(format!("`{s}`: expected `embedded` or SCHEME://HOST:PORT"))
-        })?;
+        let (scheme, rest) = s
+            .split_once("://")
+            .ok_or_else(|| ConfigError::Form(s.to_string()))?;
         let (rest, query) = match rest.split_once('?') {
             Some((r, q)) => (r, Some(q)),
             None => (rest, None),
@@ -89,25 +118,27 @@ impl FromStr for SequencerConfig {
         match scheme {
             "zookeeper" => {
                 if let Some(q) = query {
-                    return Err(ConfigError(format!("`?{q}`: zookeeper takes no options")));
+                    return Err(ConfigError::Option {
+                        option: q.to_string(),
+                        scheme: "zookeeper",
+                        takes: "no options",
+                    });
                 }
                 Ok(SequencerConfig::ZooKeeper {
                     connect: hosts.to_string(),
                     root: match path.trim_end_matches('/') {
                         "" => DEFAULT_ROOT.to_string(),
-                        root => checked_root(root).map_err(ConfigError)?,
+                        root => checked_root(root).map_err(ConfigError::Root)?,
                     },
                 })
             }
             "jetstream" => {
                 if hosts.contains(',') {
-                    return Err(ConfigError("jetstream takes one server".to_string()));
+                    return Err(ConfigError::SeveralServers);
                 }
                 let prefix = path.trim_matches('/');
                 if !prefix.is_empty() && !valid_prefix(prefix) {
-                    return Err(ConfigError(format!(
-                        "`{prefix}`: a stream prefix is ASCII letters, digits, `-` and `_`"
-                    )));
+                    return Err(ConfigError::StreamPrefix(prefix.to_string()));
                 }
                 Ok(SequencerConfig::JetStream {
                     url: format!("nats://{hosts}"),
@@ -117,14 +148,12 @@ impl FromStr for SequencerConfig {
                         prefix.to_string()
                     },
                     duplicate_window: match query {
-                        None => JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW,
+                        None => DEFAULT_DUPLICATE_WINDOW,
                         Some(q) => dedupe_window(q)?,
                     },
                 })
             }
-            other => Err(ConfigError(format!(
-                "unknown scheme `{other}` (expected zookeeper or jetstream)"
-            ))),
+            other => Err(ConfigError::UnknownScheme(other.to_string())),
         }
     }
 }
@@ -136,31 +165,43 @@ fn dedupe_window(query: &str) -> Result<Duration, ConfigError> {
         .and_then(|secs| secs.parse::<u64>().ok())
         .filter(|secs| *secs > 0)
         .map(Duration::from_secs)
-        .ok_or_else(|| {
-            ConfigError(format!(
-                "`?{query}`: jetstream takes `?dedupe=SECONDS` (a positive number)"
-            ))
+        .ok_or_else(|| ConfigError::Option {
+            option: query.to_string(),
+            scheme: "jetstream",
+            takes: "`?dedupe=SECONDS` (a positive number)",
         })
 }
 
 fn check_host_port(host: &str) -> Result<(), ConfigError> {
     let (name, port) = host
         .rsplit_once(':')
-        .ok_or_else(|| ConfigError(format!("`{host}`: expected HOST:PORT")))?;
+        .ok_or_else(|| ConfigError::HostPort(host.to_string()))?;
     if name.is_empty() || port.parse::<u16>().is_err() {
-        return Err(ConfigError(format!("`{host}`: expected HOST:PORT")));
+        return Err(ConfigError::HostPort(host.to_string()));
     }
     Ok(())
 }
 
 impl SequencerConfig {
-    /// Connects to the configured service (retrying per `policy`).
+    /// Connects to the configured service (retrying per `policy`). A
+    /// backend whose feature (`zookeeper`, `nats`) is not compiled in is
+    /// refused with an error naming the feature.
     pub async fn connect(&self, policy: RetryPolicy) -> Result<Arc<dyn Sequencer>, SequencerError> {
         Ok(match self {
             SequencerConfig::Embedded => Arc::new(EmbeddedSequencer::new()),
+            #[cfg(feature = "zookeeper")]
             SequencerConfig::ZooKeeper { connect, root } => {
                 Arc::new(ZooKeeperSequencer::connect(connect, root, policy).await?)
             }
+            #[cfg(not(feature = "zookeeper"))]
+            SequencerConfig::ZooKeeper { .. } => {
+                let _ = policy;
+                return Err(SequencerError::FeatureDisabled {
+                    backend: "zookeeper",
+                    feature: "zookeeper",
+                });
+            }
+            #[cfg(feature = "nats")]
             SequencerConfig::JetStream {
                 url,
                 stream_prefix,
@@ -168,6 +209,14 @@ impl SequencerConfig {
             } => Arc::new(
                 JetStreamSequencer::connect(url, stream_prefix, *duplicate_window, policy).await?,
             ),
+            #[cfg(not(feature = "nats"))]
+            SequencerConfig::JetStream { .. } => {
+                let _ = policy;
+                return Err(SequencerError::FeatureDisabled {
+                    backend: "jetstream",
+                    feature: "nats",
+                });
+            }
         })
     }
 }
@@ -195,7 +244,7 @@ mod tests {
             Ok(SequencerConfig::JetStream {
                 url: "nats://127.0.0.1:4222".into(),
                 stream_prefix: DEFAULT_STREAM_PREFIX.into(),
-                duplicate_window: JetStreamSequencer::DEFAULT_DUPLICATE_WINDOW,
+                duplicate_window: DEFAULT_DUPLICATE_WINDOW,
             })
         );
         assert_eq!(
@@ -228,5 +277,78 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad} should not parse");
         }
+    }
+
+    #[test]
+    fn each_malformed_part_has_its_variant() {
+        assert_eq!(
+            parse("127.0.0.1:2181"),
+            Err(ConfigError::Form("127.0.0.1:2181".into()))
+        );
+        assert_eq!(
+            parse("nats://a:1"),
+            Err(ConfigError::UnknownScheme("nats".into()))
+        );
+        assert_eq!(
+            parse("zookeeper://host"),
+            Err(ConfigError::HostPort("host".into()))
+        );
+        assert_eq!(
+            parse("jetstream://a:1,b:2"),
+            Err(ConfigError::SeveralServers)
+        );
+        assert_eq!(
+            parse("jetstream://a:1/x.y"),
+            Err(ConfigError::StreamPrefix("x.y".into()))
+        );
+        assert!(matches!(
+            parse("jetstream://a:1?dedupe=0"),
+            Err(ConfigError::Option { option, scheme: "jetstream", .. }) if option == "dedupe=0"
+        ));
+        assert!(matches!(
+            parse("zookeeper://a:1//x"),
+            Err(ConfigError::Root(_))
+        ));
+    }
+
+    /// The client's error survives up to the caller: sequencer error, then
+    /// the service's, then ZooKeeper's client's.
+    #[cfg(feature = "zookeeper")]
+    #[tokio::test]
+    async fn an_unreachable_zookeeper_keeps_the_clients_error_as_source() {
+        use std::error::Error;
+
+        use crate::dist::retry::ServiceError;
+
+        let policy = RetryPolicy {
+            deadline: Duration::from_millis(300),
+            first_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+            attempt_timeout: Duration::from_millis(100),
+        };
+        let config = parse("zookeeper://127.0.0.1:1").expect("parses");
+        let error = config
+            .connect(policy)
+            .await
+            .err()
+            .expect("nothing listens on port 1");
+        let SequencerError::Service(service) = &error else {
+            panic!("a service error: {error:?}");
+        };
+        let service = service
+            .downcast_ref::<ServiceError>()
+            .expect("the service's error");
+        assert!(
+            matches!(service, ServiceError::Connect { server, .. } if server.contains("127.0.0.1:1")),
+            "{service:?}"
+        );
+        let client = error
+            .source()
+            .and_then(Error::source)
+            .expect("the chain reaches the client's error");
+        assert!(
+            client.downcast_ref::<zookeeper_client::Error>().is_some(),
+            "{client:?}"
+        );
     }
 }

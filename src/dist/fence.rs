@@ -62,7 +62,8 @@ impl EpochFence {
     }
 
     /// Frames refused so far.
-    pub fn fenced(&self) -> u64 {
+    #[cfg(test)]
+    fn fenced(&self) -> u64 {
         self.fenced
     }
 }

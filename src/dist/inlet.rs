@@ -85,11 +85,12 @@ impl Inlet {
                 self.stats.beyond_bound_frames += 1;
                 tracing::error!(at = %self.name, from = %frame.from, link_seq = frame.link_seq,
                     waiting_for, "frame too far ahead of a gap in its link");
-                Err(ClusterError::Other(format!(
-                    "{}: link from {} still misses frame {waiting_for} and frame {} is past \
-                     the bound of frames held ahead of it: the gap is taken as permanent",
-                    self.name, frame.from, frame.link_seq
-                )))
+                Err(ClusterError::LinkGap {
+                    at: self.name.clone(),
+                    from: frame.from,
+                    missing: waiting_for,
+                    arrived: frame.link_seq,
+                })
             }
         }
     }

@@ -35,15 +35,12 @@ use std::time::Duration;
 use async_nats::jetstream;
 
 use super::names;
-use super::retry::{RetryPolicy, Stop, connect_jetstream, retrying};
+use super::retry::{BoxError, RetryPolicy, Stop, client_error, connect_jetstream, retrying};
 use super::token::call_token;
 use crate::runtime::envelope::ProducerId;
 use crate::runtime::sequencer::{
     RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
 };
-
-/// The default prefix of the streams' names.
-pub const DEFAULT_STREAM_PREFIX: &str = "BLAZES_SEQ";
 
 /// A [`Sequencer`] backed by NATS JetStream.
 pub struct JetStreamSequencer {
@@ -78,7 +75,7 @@ struct Published {
 
 impl JetStreamSequencer {
     /// How long JetStream remembers message ids by default (one hour).
-    pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);
+    pub const DEFAULT_DUPLICATE_WINDOW: Duration = super::config::DEFAULT_DUPLICATE_WINDOW;
 
     /// Connects to the NATS server at `url` (`nats://host:port`); streams
     /// are named `{stream_prefix}_{G}`. The client reconnects by itself
@@ -90,14 +87,12 @@ impl JetStreamSequencer {
         duplicate_window: Duration,
         policy: RetryPolicy,
     ) -> Result<JetStreamSequencer, SequencerError> {
-        if !valid_prefix(stream_prefix) {
-            return Err(SequencerError(format!(
+        if !names::valid_prefix(stream_prefix) {
+            return Err(SequencerError::Config(format!(
                 "stream prefix `{stream_prefix}` must be ASCII letters, digits, `-` and `_`"
             )));
         }
-        let context = connect_jetstream(url, policy)
-            .await
-            .map_err(SequencerError)?;
+        let context = connect_jetstream(url, policy).await?;
         Ok(JetStreamSequencer {
             url: url.to_string(),
             context,
@@ -119,7 +114,7 @@ impl JetStreamSequencer {
 
     /// Creates the group's stream once per group and process; `subject` is
     /// the prefix of its messages' subjects.
-    async fn ensure_stream(&self, name: &str, subject: &str) -> Result<(), String> {
+    async fn ensure_stream(&self, name: &str, subject: &str) -> Result<(), BoxError> {
         let known = self
             .ready_groups
             .lock()
@@ -138,7 +133,7 @@ impl JetStreamSequencer {
         self.context
             .get_or_create_stream(config)
             .await
-            .map_err(|e| format!("stream {name}: {e}"))?;
+            .map_err(|e| client_error(format!("stream {name}"), e))?;
         if let Ok(mut groups) = self.ready_groups.lock() {
             groups.insert(name.to_string());
         }
@@ -175,14 +170,14 @@ impl JetStreamSequencer {
             Err(e) => {
                 return Err(Stop::Retry {
                     ambiguous: true,
-                    reason: e.to_string(),
+                    reason: e.into(),
                 });
             }
         };
         match future.await {
             Ok(ack) => {
                 if ack.stream != stream {
-                    return Err(Stop::Fail(format!(
+                    return Err(Stop::fail(format!(
                         "subject {subject} is stored by stream {} instead of {stream}",
                         ack.stream
                     )));
@@ -211,7 +206,7 @@ impl JetStreamSequencer {
                     }
                     Err(Stop::Retry {
                         ambiguous: true,
-                        reason: e.to_string(),
+                        reason: e.into(),
                     })
                 }
             },
@@ -231,14 +226,14 @@ impl JetStreamSequencer {
             .await
             .map_err(|e| Stop::Retry {
                 ambiguous: true,
-                reason: format!("stream {stream}: {e}"),
+                reason: client_error(format!("stream {stream}"), e),
             })?;
         handle
             .get_last_raw_message_by_subject(subject)
             .await
             .map_err(|e| Stop::Retry {
                 ambiguous: true,
-                reason: format!("stream {stream}, subject {subject}: {e}"),
+                reason: client_error(format!("stream {stream}, subject {subject}"), e),
             })
     }
 
@@ -296,16 +291,16 @@ impl JetStreamSequencer {
     }
 
     /// The body of the message stored at `sequence` in `stream`.
-    async fn stored_body(&self, stream: &str, sequence: u64) -> Result<Vec<u8>, String> {
+    async fn stored_body(&self, stream: &str, sequence: u64) -> Result<Vec<u8>, BoxError> {
         let handle = self
             .context
             .get_stream(stream)
             .await
-            .map_err(|e| format!("stream {stream}: {e}"))?;
+            .map_err(|e| client_error(format!("stream {stream}"), e))?;
         let message = handle
             .get_raw_message(sequence)
             .await
-            .map_err(|e| format!("stream {stream}, message {sequence}: {e}"))?;
+            .map_err(|e| client_error(format!("stream {stream}, message {sequence}"), e))?;
         Ok(message.payload.to_vec())
     }
 
@@ -323,7 +318,7 @@ impl JetStreamSequencer {
             attempt,
         )
         .await
-        .map_err(SequencerError)
+        .map_err(SequencerError::from)
     }
 }
 
@@ -331,16 +326,7 @@ impl JetStreamSequencer {
 fn position_of(sequence: u64) -> Attempt<u64> {
     sequence
         .checked_sub(1)
-        .ok_or_else(|| Stop::Fail("stream sequence 0 acknowledged".to_string()))
-}
-
-/// A stream prefix is a non-empty run of ASCII letters, digits, `-`, `_`
-/// (valid in a stream name and as a subject token).
-pub fn valid_prefix(prefix: &str) -> bool {
-    !prefix.is_empty()
-        && prefix
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        .ok_or_else(|| Stop::fail("stream sequence 0 acknowledged"))
 }
 
 impl Sequencer for JetStreamSequencer {
@@ -372,10 +358,10 @@ mod tests {
 
     #[test]
     fn the_default_prefix_is_valid_and_separators_are_not() {
-        assert!(valid_prefix(DEFAULT_STREAM_PREFIX));
-        assert!(valid_prefix("run-7_a"));
+        assert!(names::valid_prefix(names::DEFAULT_STREAM_PREFIX));
+        assert!(names::valid_prefix("run-7_a"));
         for bad in ["", "a.b", "a b", "a*", "a>", "a/b"] {
-            assert!(!valid_prefix(bad), "{bad}");
+            assert!(!names::valid_prefix(bad), "{bad}");
         }
     }
 }

@@ -76,8 +76,7 @@ impl Masters {
         }
         let master = membership
             .claim_partition(endpoint, &key.to_string(), me)
-            .await
-            .map_err(|e| ClusterError::Other(e.to_string()))?;
+            .await?;
         self.known.insert(slot, master);
         Ok(master)
     }
@@ -100,10 +99,7 @@ impl Masters {
         let start = Instant::now();
         let mut pause = Duration::from_millis(20);
         loop {
-            let found = membership
-                .master_of(endpoint, &key.to_string())
-                .await
-                .map_err(|e| ClusterError::Other(e.to_string()))?;
+            let found = membership.master_of(endpoint, &key.to_string()).await?;
             if let Some(master) = found {
                 self.known.insert(slot, master);
                 return Ok(Some(master));

@@ -24,25 +24,50 @@ use std::time::{Duration, Instant};
 use zookeeper_client as zk;
 
 use super::names;
-use super::retry::RetryPolicy;
+use super::names::checked_root;
+use super::retry::{RetryPolicy, ServiceError};
 use super::zk_session::ZkSession;
-use super::zookeeper::checked_root;
 use crate::runtime::envelope::ProducerId;
 
-/// The default root path of the membership znodes.
-pub const DEFAULT_ROOT: &str = "/blazes/membership";
-
 /// A membership request failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MembershipError(pub String);
-
-impl std::fmt::Display for MembershipError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "membership: {}", self.0)
-    }
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MembershipError {
+    /// The configured root is not an absolute path below `/`.
+    #[error("membership: {0}")]
+    Config(String),
+    /// ZooKeeper could not be reached or refused a request.
+    #[error("membership: {0}")]
+    Service(#[from] ServiceError),
+    /// A znode under the membership root that blazes did not write.
+    #[error("membership: unexpected znode `{path}`")]
+    UnexpectedZnode {
+        /// The znode's path.
+        path: String,
+    },
+    /// A master znode whose data is not a producer id.
+    #[error("membership: `{path}` holds no producer id")]
+    NoProducerId {
+        /// The znode's path.
+        path: String,
+    },
+    /// Fewer producers registered for a stream than expected, within the
+    /// time allowed.
+    #[error(
+        "membership: stream {stream}: {} of {expected} producers registered after {waited:?}: {registered:?}",
+        registered.len()
+    )]
+    MembersMissing {
+        /// The stream.
+        stream: String,
+        /// How many producers were expected.
+        expected: usize,
+        /// The producers registered.
+        registered: BTreeSet<ProducerId>,
+        /// How long it waited.
+        waited: Duration,
+    },
 }
-
-impl std::error::Error for MembershipError {}
 
 /// Stream membership kept in ZooKeeper.
 #[derive(Debug)]
@@ -58,10 +83,8 @@ impl ZooKeeperMembership {
         root: &str,
         policy: RetryPolicy,
     ) -> Result<ZooKeeperMembership, MembershipError> {
-        let root = checked_root(root).map_err(MembershipError)?;
-        let session = ZkSession::connect(connect_string, policy)
-            .await
-            .map_err(MembershipError)?;
+        let root = checked_root(root).map_err(MembershipError::Config)?;
+        let session = ZkSession::connect(connect_string, policy).await?;
         Ok(ZooKeeperMembership { root, session })
     }
 
@@ -96,7 +119,7 @@ impl ZooKeeperMembership {
                 }
             })
             .await
-            .map_err(MembershipError)
+            .map_err(MembershipError::from)
     }
 
     /// The registered producers of `stream` (empty when none registered).
@@ -126,13 +149,13 @@ impl ZooKeeperMembership {
                     }
                 }
             })
-            .await
-            .map_err(MembershipError)?;
+            .await?;
         children
             .iter()
             .map(|c| {
-                producer_of(c)
-                    .ok_or_else(|| MembershipError(format!("unexpected znode `{dir}/{c}`")))
+                producer_of(c).ok_or_else(|| MembershipError::UnexpectedZnode {
+                    path: format!("{dir}/{c}"),
+                })
             })
             .collect()
     }
@@ -154,11 +177,12 @@ impl ZooKeeperMembership {
             }
             let pause = self.session.policy().pause(attempt);
             if start.elapsed() + pause > limit {
-                return Err(MembershipError(format!(
-                    "stream {stream}: {} of {count} producers registered after {:?}: {members:?}",
-                    members.len(),
-                    start.elapsed()
-                )));
+                return Err(MembershipError::MembersMissing {
+                    stream: stream.to_string(),
+                    expected: count,
+                    registered: members,
+                    waited: start.elapsed(),
+                });
             }
             tokio::time::sleep(pause).await;
             attempt += 1;
@@ -190,9 +214,8 @@ impl ZooKeeperMembership {
                     }
                 }
             })
-            .await
-            .map_err(MembershipError)?;
-        parse_owner(&owner).ok_or_else(|| MembershipError(format!("`{path}` holds no producer id")))
+            .await?;
+        parse_owner(&owner).ok_or(MembershipError::NoProducerId { path })
     }
 
     /// The master of `partition` of `stream`, if one claimed it.
@@ -218,13 +241,12 @@ impl ZooKeeperMembership {
                     }
                 }
             })
-            .await
-            .map_err(MembershipError)?;
+            .await?;
         match data {
             None => Ok(None),
             Some(d) => parse_owner(&d)
                 .map(Some)
-                .ok_or_else(|| MembershipError(format!("`{path}` holds no producer id"))),
+                .ok_or(MembershipError::NoProducerId { path }),
         }
     }
 }

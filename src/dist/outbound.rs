@@ -11,6 +11,7 @@ use super::link::LinkCounters;
 use super::masters::{Masters, independent_endpoint};
 use super::transport::{Publisher, RunStream};
 use super::wire::{Frame, Registration, encode, encode_registration};
+use crate::runtime::BuildError;
 use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
 use crate::runtime::router::{Destination, Routed};
 use crate::runtime::sequencer::Sequencer;
@@ -126,12 +127,12 @@ impl Outbound {
                 {
                     let master = self.masters.claim(&endpoint, key, self.me).await?;
                     if master != self.me {
-                        return Err(ClusterError::Other(format!(
-                            "partition {key} of `{endpoint}` is mastered by {}: {} cannot seal it \
-                             (an independent stream has one producer per partition)",
-                            self.topology.describe(master),
-                            self.topology.describe(self.me)
-                        )));
+                        return Err(ClusterError::NotMaster {
+                            partition: key.to_string(),
+                            endpoint,
+                            master: self.topology.describe(master),
+                            producer: self.topology.describe(self.me),
+                        });
                     }
                 }
                 let subject = self.stream.instance_subject(p);
@@ -157,16 +158,14 @@ impl Outbound {
             }
             Destination::Group(g) => {
                 let Some(group) = self.topology.groups.get(g) else {
-                    return Err(ClusterError::Other(format!("no ordered group {g}")));
+                    return Err(ClusterError::Build(BuildError::Plan(format!(
+                        "no ordered group {g}"
+                    ))));
                 };
                 let name = format!("{}.{}", self.run, group.name);
                 let (producer, seq) = (routed.envelope.producer(), routed.envelope.seq());
                 let position = if self.recovering[g] {
-                    let r = self
-                        .sequencer
-                        .recover(&name, producer, seq)
-                        .await
-                        .map_err(|e| ClusterError::Other(e.to_string()))?;
+                    let r = self.sequencer.recover(&name, producer, seq).await?;
                     if r.replay {
                         self.recovered += 1;
                     } else {
@@ -174,12 +173,7 @@ impl Outbound {
                     }
                     Some(r.position)
                 } else {
-                    match self
-                        .sequencer
-                        .assign(&name, producer, seq)
-                        .await
-                        .map_err(|e| ClusterError::Other(e.to_string()))?
-                    {
+                    match self.sequencer.assign(&name, producer, seq).await? {
                         Some(position) => Some(position),
                         // Already ordered, yet never sent by this
                         // incarnation (it numbers each message once): an
@@ -187,11 +181,7 @@ impl Outbound {
                         // took the position (issue 15, fix 3). Its frames
                         // are refused, so this one publishes it.
                         None => {
-                            let r = self
-                                .sequencer
-                                .recover(&name, producer, seq)
-                                .await
-                                .map_err(|e| ClusterError::Other(e.to_string()))?;
+                            let r = self.sequencer.recover(&name, producer, seq).await?;
                             self.recovered += 1;
                             Some(r.position)
                         }

@@ -13,6 +13,7 @@ use rand::Rng;
 
 /// Retry schedule of a distributed sequencer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Give up (and report a [`SequencerError`](crate::runtime::SequencerError))
     /// when one request has not succeeded after this long.
@@ -38,6 +39,26 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The same with another deadline per request (builder style).
+    pub fn with_deadline(mut self, deadline: Duration) -> RetryPolicy {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The same with backoff steps from `first` doubling up to `max`
+    /// (builder style).
+    pub fn with_backoff(mut self, first: Duration, max: Duration) -> RetryPolicy {
+        self.first_backoff = first;
+        self.max_backoff = max;
+        self
+    }
+
+    /// The same with another bound on one attempt (builder style).
+    pub fn with_attempt_timeout(mut self, attempt_timeout: Duration) -> RetryPolicy {
+        self.attempt_timeout = attempt_timeout;
+        self
+    }
+
     /// The step of the backoff before attempt `attempt + 1` (attempts count
     /// from 0), without jitter: the longest pause [`RetryPolicy::pause`] takes.
     pub fn backoff(&self, attempt: u32) -> Duration {
@@ -62,25 +83,98 @@ impl RetryPolicy {
 
 pub(crate) use crate::runtime::sequencer::jitter;
 
+/// Any error, sent between tasks: a server client's error, or a description
+/// where there is none.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A request to a server (NATS or ZooKeeper) that did not succeed; the
+/// source is the client's error (or the server's unexpected answer).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// No connection to the server before the retry policy's deadline.
+    #[error("{server}: cannot connect: {source}")]
+    Connect {
+        /// The server, as configured (`nats://host:port`, `host:port,..`).
+        server: String,
+        /// Why the last attempt failed.
+        #[source]
+        source: BoxError,
+    },
+    /// The server refused the request or answered something unexpected;
+    /// retrying would not help.
+    #[error("{what}: {source}")]
+    Failed {
+        /// The request.
+        what: String,
+        /// The refusal.
+        #[source]
+        source: BoxError,
+    },
+    /// Attempts kept failing until the retry policy's deadline.
+    #[error("{what}: gave up after {elapsed:?}: {source}")]
+    GaveUp {
+        /// The request.
+        what: String,
+        /// How long it was tried.
+        elapsed: std::time::Duration,
+        /// The last attempt's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// A client's error and the request it answered.
+#[derive(Debug, thiserror::Error)]
+#[error("{request}: {source}")]
+pub struct ClientError {
+    /// The request (`stream NAME`, a znode's path, ..).
+    pub request: String,
+    /// The client's error.
+    #[source]
+    pub source: BoxError,
+}
+
+/// `error`, said to have answered `request`.
+pub(crate) fn client_error(request: impl Into<String>, error: impl Into<BoxError>) -> BoxError {
+    Box::new(ClientError {
+        request: request.into(),
+        source: error.into(),
+    })
+}
+
+impl From<ServiceError> for crate::runtime::SequencerError {
+    fn from(error: ServiceError) -> Self {
+        crate::runtime::SequencerError::service(error)
+    }
+}
+
 /// Why one attempt at a request to a service gave no answer.
 pub(crate) enum Stop {
     /// Try again; `ambiguous` when the request may have been applied.
-    Retry { ambiguous: bool, reason: String },
+    Retry { ambiguous: bool, reason: BoxError },
     /// Give up.
-    Fail(String),
+    Fail(BoxError),
+}
+
+impl Stop {
+    /// Give up, because of `reason`.
+    pub(crate) fn fail(reason: impl Into<BoxError>) -> Stop {
+        Stop::Fail(reason.into())
+    }
 }
 
 /// Runs `attempt` until it answers, fails, or `policy`'s deadline passes,
 /// pausing with the policy's backoff between attempts. Each attempt is told
 /// whether an earlier one may have been applied (its outcome was unknown),
 /// and is bounded by `attempt_limit` when given (a timeout counts as
-/// ambiguous). Errors read `{what}: {reason}`.
+/// ambiguous).
 pub(crate) async fn retrying<T, F, Fut>(
     policy: &RetryPolicy,
     what: &str,
     attempt_limit: Option<std::time::Duration>,
     mut attempt: F,
-) -> Result<T, String>
+) -> Result<T, ServiceError>
 where
     F: FnMut(bool) -> Fut,
     Fut: std::future::Future<Output = Result<T, Stop>>,
@@ -95,14 +189,19 @@ where
                 .unwrap_or_else(|_| {
                     Err(Stop::Retry {
                         ambiguous: true,
-                        reason: "attempt timed out".to_string(),
+                        reason: "attempt timed out".into(),
                     })
                 }),
             None => attempt(ambiguous).await,
         };
         match outcome {
             Ok(answer) => return Ok(answer),
-            Err(Stop::Fail(reason)) => return Err(format!("{what}: {reason}")),
+            Err(Stop::Fail(reason)) => {
+                return Err(ServiceError::Failed {
+                    what: what.to_string(),
+                    source: reason,
+                });
+            }
             Err(Stop::Retry {
                 ambiguous: maybe_applied,
                 reason,
@@ -110,10 +209,11 @@ where
                 ambiguous |= maybe_applied;
                 let pause = policy.pause(tries);
                 if start.elapsed() + pause > policy.deadline {
-                    return Err(format!(
-                        "{what}: gave up after {:?}: {reason}",
-                        start.elapsed()
-                    ));
+                    return Err(ServiceError::GaveUp {
+                        what: what.to_string(),
+                        elapsed: start.elapsed(),
+                        source: reason,
+                    });
                 }
                 tracing::debug!(what, %reason, ambiguous, "retrying");
                 tokio::time::sleep(pause).await;
@@ -126,10 +226,11 @@ where
 /// Connects to the NATS server at `url` for a JetStream context: the first
 /// connection retried until the policy's deadline, reconnections forever
 /// with the policy's backoff, each request bounded by its attempt timeout.
+#[cfg(feature = "nats")]
 pub(crate) async fn connect_jetstream(
     url: &str,
     policy: RetryPolicy,
-) -> Result<async_nats::jetstream::Context, String> {
+) -> Result<async_nats::jetstream::Context, ServiceError> {
     let first = policy.first_backoff;
     let max = policy.max_backoff;
     let options = async_nats::ConnectOptions::new()
@@ -148,8 +249,14 @@ pub(crate) async fn connect_jetstream(
         async_nats::connect_with_options(url, options),
     )
     .await
-    .map_err(|_| format!("nats {url}: no connection within {:?}", policy.deadline))?
-    .map_err(|e| format!("nats {url}: {e}"))?;
+    .map_err(|_| ServiceError::Connect {
+        server: url.to_string(),
+        source: format!("no connection within {:?}", policy.deadline).into(),
+    })?
+    .map_err(|e| ServiceError::Connect {
+        server: url.to_string(),
+        source: e.into(),
+    })?;
     let mut context = async_nats::jetstream::new(client);
     context.set_timeout(policy.attempt_timeout);
     Ok(context)
@@ -232,27 +339,32 @@ mod tests {
             }
         })
         .await;
-        assert_eq!(answer, Ok(4));
+        assert_eq!(answer.ok(), Some(4));
         assert_eq!(*seen.lock().expect("lock"), vec![false, false, true, true]);
     }
 
     #[tokio::test]
     async fn retrying_stops_at_a_failure_and_at_the_deadline() {
-        let failed: Result<(), String> = retrying(&quick(), "svc", None, |_| async {
+        let failed: Result<(), ServiceError> = retrying(&quick(), "svc", None, |_| async {
             Err(Stop::Fail("no".into()))
         })
         .await;
-        assert_eq!(failed, Err("svc: no".to_string()));
-        let timed_out: Result<(), String> =
+        assert!(
+            matches!(&failed, Err(ServiceError::Failed { what, source }) if what == "svc" && source.to_string() == "no"),
+            "{failed:?}"
+        );
+        let timed_out: Result<(), ServiceError> =
             retrying(&quick(), "svc", Some(Duration::from_millis(5)), |_| async {
                 tokio::time::sleep(Duration::from_secs(10)).await;
                 Ok(())
             })
             .await;
-        let reason = timed_out.expect_err("gives up");
+        let error = timed_out.expect_err("gives up");
         assert!(
-            reason.starts_with("svc: gave up after") && reason.ends_with("attempt timed out"),
-            "{reason}"
+            matches!(&error, ServiceError::GaveUp { what, elapsed, .. } if what == "svc" && *elapsed >= quick().deadline / 2),
+            "{error:?}"
         );
+        let last = std::error::Error::source(&error).expect("the last attempt's error");
+        assert_eq!(last.to_string(), "attempt timed out");
     }
 }

@@ -32,20 +32,60 @@ use async_nats::jetstream::{self, consumer::pull::OrderedConfig, context::Publis
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use super::retry::{RetryPolicy, Stop, connect_jetstream, retrying};
+use super::retry::{BoxError, RetryPolicy, ServiceError, Stop, connect_jetstream, retrying};
 use crate::runtime::envelope::ProducerId;
 
-/// The transport failed for good (the retry policy's deadline passed).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TransportError(pub String);
-
-impl std::fmt::Display for TransportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "transport: {}", self.0)
-    }
+/// The transport failed for good (the retry policy's deadline passed), or
+/// was asked for something it cannot do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// A run id that cannot name a stream (see [`valid_run_id`]).
+    #[error("transport: run id `{0}` must be 1 to 64 ASCII letters, digits, `-` or `_`")]
+    InvalidRunId(String),
+    /// The NATS server could not be reached, or kept refusing to create
+    /// or find the run's stream.
+    #[error("transport: {0}")]
+    Service(#[from] ServiceError),
+    /// The server refused to delete the run's stream.
+    #[error("transport: deleting stream {stream}: {source}")]
+    Delete {
+        /// The stream.
+        stream: String,
+        /// The client's error.
+        #[source]
+        source: jetstream::context::DeleteStreamError,
+    },
+    /// The server could not say whether the run's stream exists.
+    #[error("transport: stream {stream}: {source}")]
+    Lookup {
+        /// The stream.
+        stream: String,
+        /// The client's error.
+        #[source]
+        source: jetstream::context::GetStreamError,
+    },
+    /// A frame was not acknowledged before the retry policy's deadline.
+    #[error("transport: {subject} (message {id}) not acknowledged after {waited:?}")]
+    NotAcknowledged {
+        /// The frame's subject.
+        subject: String,
+        /// The frame's message id.
+        id: String,
+        /// How long it was published again.
+        waited: Duration,
+    },
+    /// A subject's consumer could not be created again before the retry
+    /// policy's deadline.
+    #[error("transport: reading {subject}: {source}")]
+    Read {
+        /// The subject.
+        subject: String,
+        /// The last attempt's error.
+        #[source]
+        source: BoxError,
+    },
 }
-
-impl std::error::Error for TransportError {}
 
 /// True for a run id usable in stream names and subjects.
 pub fn valid_run_id(run: &str) -> bool {
@@ -75,13 +115,9 @@ impl RunStream {
         policy: RetryPolicy,
     ) -> Result<RunStream, TransportError> {
         if !valid_run_id(run) {
-            return Err(TransportError(format!(
-                "run id `{run}` must be 1 to 64 ASCII letters, digits, `-` or `_`"
-            )));
+            return Err(TransportError::InvalidRunId(run.to_string()));
         }
-        let context = connect_jetstream(url, policy)
-            .await
-            .map_err(TransportError)?;
+        let context = connect_jetstream(url, policy).await?;
         let stream = RunStream {
             context,
             name: format!("BLAZES_RUN_{run}"),
@@ -112,12 +148,12 @@ impl RunStream {
                     .await
                     .map_err(|e| Stop::Retry {
                         ambiguous: false,
-                        reason: e.to_string(),
+                        reason: e.into(),
                     })
             },
         )
         .await
-        .map_err(TransportError)
+        .map_err(TransportError::from)
     }
 
     /// Deletes the run's stream and everything in it (when the run is over:
@@ -127,7 +163,10 @@ impl RunStream {
             .delete_stream(&self.name)
             .await
             .map(|_| ())
-            .map_err(|e| TransportError(format!("deleting stream {}: {e}", self.name)))
+            .map_err(|source| TransportError::Delete {
+                stream: self.name.clone(),
+                source,
+            })
     }
 
     /// Whether the run's stream exists on the server.
@@ -140,7 +179,10 @@ impl RunStream {
                 {
                     Ok(false)
                 }
-                _ => Err(TransportError(format!("stream {}: {e}", self.name))),
+                _ => Err(TransportError::Lookup {
+                    stream: self.name.clone(),
+                    source: e,
+                }),
             },
         }
     }
@@ -167,16 +209,16 @@ impl RunStream {
                     .await
                     .map_err(|e| Stop::Retry {
                         ambiguous: false,
-                        reason: e.to_string(),
+                        reason: e.into(),
                     })?;
                 ack.await.map(|a| a.sequence).map_err(|e| Stop::Retry {
                     ambiguous: true,
-                    reason: e.to_string(),
+                    reason: e.into(),
                 })
             },
         )
         .await
-        .map_err(TransportError)
+        .map_err(TransportError::Service)
     }
 
     /// Every subject a producer can send to: each instance's and each sink's
@@ -328,12 +370,11 @@ impl Publisher {
             }
             let pause = self.policy.pause(attempt);
             if start.elapsed() + pause > self.policy.deadline {
-                return Err(TransportError(format!(
-                    "{} (message {}) not acknowledged after {:?}",
-                    frame.subject,
-                    frame.id,
-                    start.elapsed()
-                )));
+                return Err(TransportError::NotAcknowledged {
+                    subject: frame.subject.clone(),
+                    id: frame.id.to_string(),
+                    waited: start.elapsed(),
+                });
             }
             tokio::time::sleep(pause).await;
             attempt += 1;
@@ -372,10 +413,10 @@ impl Reader {
                     Err(reason) => {
                         let pause = self.stream.policy.pause(attempt);
                         if start.elapsed() + pause > self.stream.policy.deadline {
-                            return Err(TransportError(format!(
-                                "reading {}: {reason}",
-                                self.subject
-                            )));
+                            return Err(TransportError::Read {
+                                subject: self.subject.clone(),
+                                source: reason,
+                            });
                         }
                         tracing::debug!(subject = %self.subject, %reason, "consumer not ready; retrying");
                         tokio::time::sleep(pause).await;
@@ -412,8 +453,8 @@ impl Reader {
         }
     }
 
-    async fn open(&self) -> Result<jetstream::consumer::pull::Ordered, String> {
-        let stream = self.stream.ensure().await.map_err(|e| e.0)?;
+    async fn open(&self) -> Result<jetstream::consumer::pull::Ordered, BoxError> {
+        let stream = self.stream.ensure().await?;
         let deliver_policy = if self.next_sequence <= 1 {
             jetstream::consumer::DeliverPolicy::All
         } else {
@@ -427,8 +468,7 @@ impl Reader {
                 deliver_policy,
                 ..Default::default()
             })
-            .await
-            .map_err(|e| e.to_string())?;
-        consumer.messages().await.map_err(|e| e.to_string())
+            .await?;
+        Ok(consumer.messages().await?)
     }
 }

@@ -2,7 +2,7 @@
 //! another for a message on a stream (an [`Inbound`] with the sending
 //! producer, its incarnation's epoch and its link sequence number, see
 //! [`link`](super::link)), and of the registration of a producer's
-//! incarnation ([`Registration`], see [`fence`](super::fence)).
+//! incarnation ([`Registration`]; receivers fence older incarnations).
 //!
 //! # Layout (version 3)
 //!
@@ -78,7 +78,7 @@ pub struct Frame {
 
 /// A producer's new incarnation announcing its epoch on a destination's
 /// subject, before anything it sends there: frames of an older epoch stored
-/// after it are refused ([`EpochFence`](super::fence::EpochFence)).
+/// after it are refused (the receiving cluster fences them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Registration {
     /// The producer.
@@ -98,6 +98,7 @@ pub enum Message {
 
 /// A frame that does not decode: where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WireError {
     /// The byte offset in the input where decoding failed.
     pub offset: usize,

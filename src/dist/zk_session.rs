@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use zookeeper_client as zk;
 
-use super::retry::{RetryPolicy, Stop, retrying};
+use super::retry::{RetryPolicy, ServiceError, Stop, retrying};
 
 /// The session timeout asked of the server (it may negotiate another).
 const SESSION_TIMEOUT: Duration = Duration::from_secs(20);
@@ -30,7 +30,10 @@ impl std::fmt::Debug for ZkSession {
 impl ZkSession {
     /// Connects to `connect_string` (`host:port[,host:port..]`), retrying
     /// until the policy's deadline.
-    pub async fn connect(connect_string: &str, policy: RetryPolicy) -> Result<ZkSession, String> {
+    pub async fn connect(
+        connect_string: &str,
+        policy: RetryPolicy,
+    ) -> Result<ZkSession, ServiceError> {
         let session = ZkSession {
             connect_string: connect_string.to_string(),
             policy,
@@ -43,7 +46,10 @@ impl ZkSession {
             match session.client().await {
                 Ok(_) => return Ok(session),
                 Err(e) if start.elapsed() + pause > policy.deadline => {
-                    return Err(format!("zookeeper {connect_string}: cannot connect: {e}"));
+                    return Err(ServiceError::Connect {
+                        server: format!("zookeeper {connect_string}"),
+                        source: e.into(),
+                    });
                 }
                 Err(_) => {
                     tokio::time::sleep(pause).await;
@@ -87,7 +93,7 @@ impl ZkSession {
 
     /// Runs an idempotent request, retrying transient failures (and
     /// replacing an expired session) until the policy's deadline.
-    pub async fn run<T, F, Fut>(&self, what: &str, request: F) -> Result<T, String>
+    pub async fn run<T, F, Fut>(&self, what: &str, request: F) -> Result<T, ServiceError>
     where
         F: Fn(zk::Client) -> Fut,
         Fut: Future<Output = Result<T, zk::Error>>,
@@ -112,10 +118,10 @@ fn stop(e: zk::Error) -> Stop {
     if is_transient(&e) {
         Stop::Retry {
             ambiguous: false,
-            reason: e.to_string(),
+            reason: e.into(),
         }
     } else {
-        Stop::Fail(e.to_string())
+        Stop::fail(e)
     }
 }
 

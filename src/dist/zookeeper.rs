@@ -33,16 +33,13 @@ use std::sync::Mutex;
 use zookeeper_client as zk;
 
 use super::names;
-use super::retry::{RetryPolicy, Stop, retrying};
+use super::retry::{RetryPolicy, Stop, client_error, retrying};
 use super::token::call_token;
 use super::zk_session::{ZkSession, is_transient};
 use crate::runtime::envelope::ProducerId;
 use crate::runtime::sequencer::{
     RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
 };
-
-/// The default root path of the sequencer's znodes.
-pub const DEFAULT_ROOT: &str = "/blazes/sequencer";
 
 /// A producer's `seq -> position` map, as last listed, per group directory.
 type PositionCache = HashMap<(String, ProducerId), HashMap<u64, u64>>;
@@ -77,17 +74,15 @@ enum Commit {
 
 impl ZooKeeperSequencer {
     /// Connects to `connect_string` (`host:port[,host:port..]`), keeping the
-    /// znodes under `root` (an absolute path, e.g. [`DEFAULT_ROOT`]).
+    /// znodes under `root` (an absolute path, e.g. `/blazes/sequencer`, the default).
     /// Retries the first connection until the policy's deadline.
     pub async fn connect(
         connect_string: &str,
         root: &str,
         policy: RetryPolicy,
     ) -> Result<ZooKeeperSequencer, SequencerError> {
-        let root = checked_root(root).map_err(SequencerError)?;
-        let session = ZkSession::connect(connect_string, policy)
-            .await
-            .map_err(SequencerError)?;
+        let root = names::checked_root(root).map_err(SequencerError::Config)?;
+        let session = ZkSession::connect(connect_string, policy).await?;
         Ok(ZooKeeperSequencer {
             root,
             session,
@@ -139,15 +134,15 @@ impl ZooKeeperSequencer {
             .add_create(&format!("{dir}/seen/{name}"), token, &marker)
             .and_then(|()| multi.add_create(&format!("{dir}/order/{name}-"), &[], &ordered));
         if let Err(e) = built {
-            return Err(Stop::Fail(format!("bad request: {e}")));
+            return Err(Stop::fail(client_error("building the multi-op request", e)));
         }
         match multi.commit().await {
             Ok(results) => match results.get(1) {
                 Some(zk::MultiWriteResult::Create { path, .. }) => match position_of(path) {
                     Some(p) => Ok(Commit::Created(p)),
-                    None => Err(Stop::Fail(format!("unexpected sequential znode `{path}`"))),
+                    None => Err(Stop::fail(format!("unexpected sequential znode `{path}`"))),
                 },
-                _ => Err(Stop::Fail("unexpected multi-op answer".to_string())),
+                _ => Err(Stop::fail("unexpected multi-op answer")),
             },
             Err(zk::MultiWriteError::OperationFailed {
                 index: 0,
@@ -163,12 +158,12 @@ impl ZooKeeperSequencer {
                 }
                 Err(Stop::Retry {
                     ambiguous,
-                    reason: "group directories missing".to_string(),
+                    reason: "group directories missing".into(),
                 })
             }
-            Err(zk::MultiWriteError::OperationFailed { index, source }) => {
-                Err(Stop::Fail(format!("operation {index} failed: {source}")))
-            }
+            Err(zk::MultiWriteError::OperationFailed { index, source }) => Err(Stop::fail(
+                client_error(format!("operation {index}"), source),
+            )),
             Err(zk::MultiWriteError::RequestFailed { source }) => {
                 Err(self.classify(client, source, true).await)
             }
@@ -282,7 +277,7 @@ impl ZooKeeperSequencer {
             cache.entry(key).or_default().extend(listed);
         }
         found.ok_or_else(|| {
-            Stop::Fail(format!(
+            Stop::fail(format!(
                 "`p{}-s{seq}` is marked seen but has no order znode",
                 producer.0
             ))
@@ -301,7 +296,7 @@ impl ZooKeeperSequencer {
             .iter()
             .find(|c| c.starts_with(&prefix))
             .and_then(|c| position_of(c))
-            .ok_or_else(|| Stop::Fail(format!("`{name}` is marked seen but has no order znode")))
+            .ok_or_else(|| Stop::fail(format!("`{name}` is marked seen but has no order znode")))
     }
 
     /// Sorts a client error into retry (reconnecting if the session is gone)
@@ -312,7 +307,7 @@ impl ZooKeeperSequencer {
                 self.session.forget(client).await;
                 Stop::Retry {
                     ambiguous,
-                    reason: format!("session lost, reconnecting: {e}"),
+                    reason: client_error("session lost, reconnecting", e),
                 }
             }
             other => retry_after(other, ambiguous),
@@ -334,7 +329,7 @@ impl ZooKeeperSequencer {
             attempt,
         )
         .await
-        .map_err(SequencerError)
+        .map_err(SequencerError::from)
     }
 }
 
@@ -342,22 +337,11 @@ fn retry_after(e: zk::Error, ambiguous: bool) -> Stop {
     if is_transient(&e) {
         Stop::Retry {
             ambiguous,
-            reason: e.to_string(),
+            reason: e.into(),
         }
     } else {
-        Stop::Fail(e.to_string())
+        Stop::fail(e)
     }
-}
-
-/// `root` without a trailing `/`, checked to be an absolute path below `/`.
-pub(crate) fn checked_root(root: &str) -> Result<String, String> {
-    let root = root.trim_end_matches('/');
-    if !root.starts_with('/') || root.len() < 2 || root.contains("//") {
-        return Err(format!(
-            "zookeeper root `{root}` must be an absolute path below `/`"
-        ));
-    }
-    Ok(root.to_string())
 }
 
 /// The counter ZooKeeper appended to a sequential znode's name.

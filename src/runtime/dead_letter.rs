@@ -73,6 +73,7 @@ impl fmt::Display for DeadLetterReason {
 
 /// One dead-lettered record.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeadLetter {
     /// The component instance that refused it.
     pub instance: ProducerId,

@@ -6,6 +6,7 @@
 
 /// A name given to the runtime that the dataflow does not have.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum NameError {
     /// The deployment gives instances to a component the dataflow lacks.
     #[error("the deployment gives instances to `{name}`, which is not a component of the dataflow; its components are: {}", list(.valid))]
@@ -126,6 +127,7 @@ fn list(names: &[String]) -> String {
 
 /// A dataflow, plan or deployment the runtime cannot run.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// A stream names a component or interface that does not exist.
     #[error("stream endpoint `{0}` does not exist")]
@@ -146,6 +148,7 @@ pub enum BuildError {
 
 /// A run that could not complete.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
     /// A task of the run panicked or was cancelled.
     #[error("run failed: a task did not complete")]

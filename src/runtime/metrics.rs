@@ -6,6 +6,7 @@ use crate::tuple::Tuple;
 
 /// Counters of one component instance.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InstanceMetrics {
     /// Record messages that arrived, duplicates included.
     pub received: u64,
@@ -104,6 +105,7 @@ impl InstanceMetrics {
 
 /// A partition a seal buffer still holds, for diagnosing a missing seal.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UnsealedPartition {
     /// The seal-key values.
     pub key: Tuple,
@@ -120,6 +122,7 @@ pub struct UnsealedPartition {
 
 /// What one instance looks like at a point in time.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InstanceSnapshot {
     /// The instance.
     pub instance: ProducerId,

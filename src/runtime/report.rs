@@ -17,6 +17,7 @@ use crate::tuple::Tuple;
 
 /// The outcome of a run.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct RunReport {
     /// What reached each sink.
     pub sinks: BTreeMap<String, SinkCollector>,

@@ -19,10 +19,9 @@
 //! with an [`Unordered`] error that the driver turns into a failed run.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::{Rng, RngExt};
@@ -49,16 +48,65 @@ pub type RecoverFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Recovered, SequencerError>> + Send + 'a>>;
 
 /// The sequencing service could not assign a position.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SequencerError(pub String);
+///
+/// Cloning shares the service's error; two errors are equal when they are
+/// the same variant with equal fields, a service error only to its clones.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SequencerError {
+    /// The service (a server, or a user's backend) failed; the source is its
+    /// client's error (for the distributed backends a
+    /// `blazes::dist::ServiceError`, which downcasts from it).
+    #[error("sequencer: {0}")]
+    Service(#[source] Arc<dyn std::error::Error + Send + Sync + 'static>),
+    /// The configuration names something the service cannot use.
+    #[error("sequencer: {0}")]
+    Config(String),
+    /// A backend whose client is not compiled in.
+    #[error("sequencer: the {backend} sequencer needs blazes' `{feature}` feature")]
+    FeatureDisabled {
+        /// The backend (`zookeeper`, `jetstream`).
+        backend: &'static str,
+        /// The cargo feature that compiles its client in.
+        feature: &'static str,
+    },
+    /// The embedded sequencer's state was poisoned (a thread panicked
+    /// while holding it).
+    #[error("sequencer: embedded sequencer lock poisoned")]
+    Poisoned,
+    /// A failure injected on purpose (the simulator's
+    /// `sequencer_failure`, a test's failing sequencer).
+    #[error("sequencer: injected failure")]
+    Injected,
+}
 
-impl fmt::Display for SequencerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sequencer: {}", self.0)
+impl SequencerError {
+    /// A [`SequencerError::Service`] with `error` as its source.
+    pub fn service(error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        SequencerError::Service(Arc::from(error.into()))
     }
 }
 
-impl std::error::Error for SequencerError {}
+impl PartialEq for SequencerError {
+    fn eq(&self, other: &SequencerError) -> bool {
+        match (self, other) {
+            (SequencerError::Service(a), SequencerError::Service(b)) => Arc::ptr_eq(a, b),
+            (SequencerError::Config(a), SequencerError::Config(b)) => a == b,
+            (
+                SequencerError::FeatureDisabled { backend, feature },
+                SequencerError::FeatureDisabled {
+                    backend: other_backend,
+                    feature: other_feature,
+                },
+            ) => backend == other_backend && feature == other_feature,
+            (SequencerError::Poisoned, SequencerError::Poisoned)
+            | (SequencerError::Injected, SequencerError::Injected) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for SequencerError {}
 
 /// A message the sequencer could not order after every attempt
 /// [`OrderRetry`] allows: the run that meets it fails (issue 15, fix 5).
@@ -87,6 +135,7 @@ pub struct Unordered {
 /// half of its step and the step (jitter, so drivers do not retry in
 /// lockstep).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OrderRetry {
     /// Calls made for one message before giving up (at least one).
     pub max_attempts: u32,
@@ -105,6 +154,21 @@ impl Default for OrderRetry {
             first_backoff: Duration::from_millis(2),
             max_backoff: Duration::from_millis(250),
         }
+    }
+}
+
+impl OrderRetry {
+    /// The same with at most `max_attempts` calls per message (builder style).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> OrderRetry {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// The same with pauses from `first` doubling up to `max` (builder style).
+    pub fn with_backoff(mut self, first: Duration, max: Duration) -> OrderRetry {
+        self.first_backoff = first;
+        self.max_backoff = max;
+        self
     }
 }
 
@@ -283,7 +347,7 @@ impl Sequencer for EmbeddedSequencer {
         let result = self
             .core
             .lock()
-            .map_err(|_| SequencerError("embedded sequencer lock poisoned".to_string()))
+            .map_err(|_| SequencerError::Poisoned)
             .map(|mut core| core.assign(group, producer, seq));
         Box::pin(std::future::ready(result))
     }
@@ -292,7 +356,7 @@ impl Sequencer for EmbeddedSequencer {
         let result = self
             .core
             .lock()
-            .map_err(|_| SequencerError("embedded sequencer lock poisoned".to_string()))
+            .map_err(|_| SequencerError::Poisoned)
             .map(|mut core| core.recover(group, producer, seq));
         Box::pin(std::future::ready(result))
     }
@@ -372,7 +436,8 @@ mod tests {
             max_backoff: Duration::from_millis(15),
         };
         let mut rng = rand::rng();
-        let failed = || Err(SequencerError("down".into()));
+        let down = SequencerError::service("down");
+        let failed = || Err(down.clone());
         let p = ProducerId(4);
         assert_eq!(
             policy.next("g", p, 7, 1, Ok(Some(3)), &mut rng),
@@ -393,7 +458,15 @@ mod tests {
             panic!("the third failure gives up");
         };
         assert_eq!((unordered.seq, unordered.attempts), (7, 3));
-        assert_eq!(unordered.source, SequencerError("down".into()));
+        assert_eq!(unordered.source, down, "the last call's error");
+        assert_ne!(
+            unordered.source,
+            SequencerError::service("down"),
+            "another error"
+        );
+        let source = std::error::Error::source(&unordered).expect("the call's error");
+        let service = std::error::Error::source(source).expect("the service's error");
+        assert_eq!(service.to_string(), "down");
     }
 
     #[test]

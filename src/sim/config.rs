@@ -2,6 +2,7 @@
 
 /// The seed and the fault rates of one simulated run.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SimConfig {
     /// The seed of every choice the scheduler makes.
     pub seed: u64,

@@ -30,6 +30,7 @@ pub struct Simulation {
 
 /// What one simulated run did.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct SimOutcome {
     /// Sinks, counters and dead letters, as a tokio run reports them.
     pub report: RunReport,
@@ -472,7 +473,7 @@ impl<'a> Run<'a> {
                 let result = if config.sequencer_failure > 0.0
                     && self.rng.random_bool(config.sequencer_failure)
                 {
-                    Err(SequencerError("injected failure".to_string()))
+                    Err(SequencerError::Injected)
                 } else {
                     Ok(self.sequencer.assign(&group.name, producer, seq))
                 };

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
-/// The example binary, built once per process with the caller's profile (a
+/// The example binary, built once per process with the caller's profile and features (a
 /// filtered `cargo test` or a bench does not build examples by itself).
 pub fn example() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -32,6 +32,20 @@ pub fn example() -> PathBuf {
             if !cfg!(debug_assertions) {
                 build.arg("--release");
             }
+            // The caller's features too (at least `dist`, which the example
+            // requires), so the build reuses the caller's artifacts.
+            let features = [
+                ("cli", cfg!(feature = "cli")),
+                ("nats", cfg!(feature = "nats")),
+                ("zookeeper", cfg!(feature = "zookeeper")),
+                ("dist", true),
+            ];
+            let on: Vec<&str> = features
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(name, _)| *name)
+                .collect();
+            build.args(["--features", &on.join(",")]);
             let status = build.status().expect("run cargo");
             assert!(status.success(), "building examples/ad_cluster.rs failed");
             let exe = std::env::current_exe().expect("own binary path");

@@ -107,10 +107,8 @@ impl Service {
 /// Retry long enough to ride out a server restart, short enough to fail a
 /// test rather than hang it.
 pub fn policy() -> RetryPolicy {
-    RetryPolicy {
-        deadline: Duration::from_secs(90),
-        first_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(300),
-        attempt_timeout: Duration::from_secs(3),
-    }
+    RetryPolicy::default()
+        .with_deadline(Duration::from_secs(90))
+        .with_backoff(Duration::from_millis(20), Duration::from_millis(300))
+        .with_attempt_timeout(Duration::from_secs(3))
 }
