@@ -128,20 +128,13 @@ impl Pass {
 
     /// The anomaly `d` introduced, and the ordering inserted for it.
     fn note_introduced(&mut self, d: &NodeDerivation) {
-        let o = &d.outcome;
-        if o.introduced {
-            self.introduced[d.port.index()] = o.added_severity();
-        }
-        if let Some(order) = o.ordered {
-            self.orders.push(OrderPoint {
-                out: d.port,
-                order,
-                inputs: o
-                    .offending
-                    .iter()
-                    .map(|&i| d.sources[i].input_port())
-                    .collect(),
-            });
+        introduced_by(d, &mut self.introduced, &mut self.orders);
+    }
+
+    /// What the derivation kept for cycle port `node` introduced.
+    fn note_kept(&mut self, node: NodeIndex) {
+        if let Some(d) = self.kept.get(node) {
+            introduced_by(d, &mut self.introduced, &mut self.orders);
         }
     }
 
@@ -158,6 +151,26 @@ impl Pass {
                     independent,
                 }),
         );
+    }
+}
+
+/// Notes the anomaly `d` introduced in `introduced`, and the ordering
+/// inserted for it in `orders`.
+fn introduced_by(d: &NodeDerivation, introduced: &mut [u8], orders: &mut Vec<OrderPoint>) {
+    let o = &d.outcome;
+    if o.introduced {
+        introduced[d.port.index()] = o.added_severity();
+    }
+    if let Some(order) = o.ordered {
+        orders.push(OrderPoint {
+            out: d.port,
+            order,
+            inputs: o
+                .offending
+                .iter()
+                .map(|&i| d.sources[i].input_port())
+                .collect(),
+        });
     }
 }
 
@@ -290,23 +303,6 @@ impl<'a> Context<'a> {
             if self.graph.is_cycle(scc) {
                 let solve = self.solve_cycle(scc, &mut pass, repair);
                 pass.cycles.push(solve);
-                // An output of a cycle introduced what the derivation that
-                // raised its label introduced (once the loop feeds that label
-                // back, later evaluations only preserve it). The seal buffers
-                // its label relies on come from the rules at the fixpoint,
-                // over the final labels of its inputs: they do not depend on
-                // the order of the sweeps, nor of the annotation lines.
-                let members = self.graph.sccs.get(scc).to_vec();
-                let inherited = self.entering_severity(scc, &members, &pass.states);
-                for m in members {
-                    if let Some(kept) = pass.kept.get(m) {
-                        let kept = kept.clone();
-                        pass.note_introduced(&kept);
-                    }
-                    if let (_, Some(d)) = self.evaluate(m, Some(inherited), &pass.states, repair) {
-                        pass.note_seals(&d);
-                    }
-                }
             } else {
                 let node = self.graph.sccs.get(scc)[0];
                 let (state, derivation) = self.evaluate(node, None, &pass.states, repair);
@@ -389,6 +385,21 @@ impl<'a> Context<'a> {
                         next.push(Reverse(j));
                     }
                 }
+            }
+        }
+        // An output of a cycle introduced what the derivation that raised
+        // its label introduced (once the loop feeds that label back, later
+        // evaluations only preserve it). The seal buffers its label relies
+        // on come from the rules at the fixpoint, over the final labels of
+        // its inputs: they do not depend on the order of the sweeps, nor of
+        // the annotation lines.
+        for &m in &members {
+            if !matches!(self.graph.graph[m], Port::Out(_)) {
+                continue;
+            }
+            pass.note_kept(m);
+            if let (_, Some(d)) = self.evaluate(m, Some(inherited), &pass.states, repair) {
+                pass.note_seals(&d);
             }
         }
         solve
