@@ -17,6 +17,8 @@
 mod explain;
 #[path = "support/sessionizer_job.rs"]
 mod job;
+#[path = "support/telemetry.rs"]
+mod telemetry;
 
 use std::collections::BTreeMap;
 
@@ -44,6 +46,7 @@ fn run(workload: &Workload) -> Result<RunReport, Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    telemetry::install()?;
     let analysis = sessionizer::analysis();
     println!(
         "sessionizer: events sealed on [session] -> Sessionize OW[session] -> \

@@ -13,6 +13,8 @@ mod explain;
 #[allow(dead_code)] // shared with the tests and the evaluation benchmark
 #[path = "support/wordcount_job.rs"]
 mod job;
+#[path = "support/telemetry.rs"]
+mod telemetry;
 
 use blazes::runtime::SourceEvent;
 use clap::Parser;
@@ -39,6 +41,7 @@ struct Args {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    telemetry::install()?;
     let args = Args::parse();
     let analysis = job::sealed::analysis();
     println!("word count: tweets sealed on [batch], Count is OW[word,batch]\n");

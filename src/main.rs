@@ -4,8 +4,7 @@
 
 use std::process::ExitCode;
 
-use blazes::greybox;
-use blazes::report::{self, ColorChoice, Format, LoadError, Options, Read};
+use blazes::report::{self, ColorChoice, Format, Options};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Where coordination is needed in a distributed dataflow, and which.
@@ -104,20 +103,6 @@ impl From<ColorArg> for ColorChoice {
     }
 }
 
-/// Turns one file's text into a dataflow and where its annotations were
-/// written: the one place a new input format (`.sql`, say) is added.
-fn front_end(name: &str, text: &str) -> Result<Read, LoadError> {
-    if report::is_sql(name) {
-        return Ok(blazes::sql::parse(name, text)?.into());
-    }
-    let (dataflow, locations, warnings) = greybox::parse_reported(name, text)?;
-    Ok(Read {
-        dataflow,
-        locations,
-        warnings: warnings.to_report(),
-    })
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -131,7 +116,10 @@ fn main() -> ExitCode {
             if let Some(EmitArg::Yaml) = emit {
                 return emit_yaml(&files);
             }
-            let outcomes: Vec<_> = files.iter().map(|f| report::check(f, front_end)).collect();
+            let outcomes: Vec<_> = files
+                .iter()
+                .map(|f| report::check(f, report::front_end))
+                .collect();
             let options = Options {
                 format: format.into(),
                 colour: ColorChoice::from(color).for_stdout(),

@@ -40,6 +40,7 @@ use std::time::{Duration, Instant};
 
 use blazes_core::{Analysis, Dataflow};
 use rand_chacha::ChaCha8Rng;
+use tracing::Instrument;
 
 use super::config::SequencerConfig;
 use super::inlet::Inlet;
@@ -56,9 +57,15 @@ use crate::runtime::router::{Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::{Sequencer, SequencerError};
 use crate::runtime::sink::SinkCollector;
+use crate::runtime::telemetry;
 use crate::runtime::topology::{StreamTarget, Topology};
 use crate::runtime::{BuildError, Deployment, Factories, InstanceCore, NameError};
 use crate::tuple::Tuple;
+
+/// How often a running instance publishes its counters (see
+/// `runtime::telemetry`) while it has messages to handle; it also publishes
+/// when it ends.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
 /// How the processes of a run find each other.
 #[derive(Clone, Debug)]
@@ -425,13 +432,24 @@ impl Cluster {
             outputs: info.outputs.clone(),
             masters: Masters::new(self.membership.clone(), self.config.membership_wait),
         };
-        core.start();
-        run.forward(&mut core, VecDeque::new()).await?;
-        while !(core.finished() && inlet.waiting() == 0) {
-            if let Some(ready) = inlet.next().await? {
-                run.forward(&mut core, ready.into()).await?;
+        let span = tracing::info_span!("instance", component = %info.name, instance = %id);
+        let mut published = Instant::now();
+        async {
+            core.start();
+            run.forward(&mut core, VecDeque::new()).await?;
+            while !(core.finished() && inlet.waiting() == 0) {
+                if let Some(ready) = inlet.next().await? {
+                    run.forward(&mut core, ready.into()).await?;
+                }
+                if published.elapsed() >= PUBLISH_EVERY {
+                    telemetry::publish(&core.snapshot(run.now()));
+                    published = Instant::now();
+                }
             }
+            Ok::<(), ClusterError>(())
         }
+        .instrument(span)
+        .await?;
         let sent = run.out.flush().await?;
         core.shutdown(run.now());
         run.dead_letters.extend(core.take_dead_letters());
@@ -442,8 +460,10 @@ impl Cluster {
             recovered_positions: sent.recovered_positions,
             ..inlet.stats()
         };
+        let snapshot = core.snapshot(run.now());
+        telemetry::publish(&snapshot);
         Ok(InstanceOutcome {
-            snapshot: core.snapshot(run.now()),
+            snapshot,
             dead_letters: run.dead_letters,
             links,
             sent: run.sent,

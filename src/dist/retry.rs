@@ -216,6 +216,7 @@ where
                     });
                 }
                 tracing::debug!(what, %reason, ambiguous, "retrying");
+                crate::runtime::telemetry::count_retry("service");
                 tokio::time::sleep(pause).await;
                 tries += 1;
             }

@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 
 pub use color::ColorChoice;
 pub use input::LoadError;
-pub use outcome::{Checked, FrontEnd, Outcome, Read, Status, check};
+pub use outcome::{Checked, FrontEnd, Outcome, Read, Status, check, check_text, front_end};
 
 /// The output formats of `blazes check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

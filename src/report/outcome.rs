@@ -132,11 +132,41 @@ pub fn check(arg: &str, front_end: FrontEnd) -> Outcome {
     }
 }
 
+/// Like [`check`], for text already in memory: `name` only names it in the
+/// report (and chooses the front end's format, see [`front_end`]).
+pub fn check_text(name: &str, text: &str, front_end: FrontEnd) -> Outcome {
+    match analysed_text(name, text, front_end) {
+        Ok(checked) => Outcome::Checked(Box::new(checked)),
+        Err(error) => Outcome::Rejected(error),
+    }
+}
+
+/// The front end of `blazes check`: SQL for a `.sql` name (see
+/// [`is_sql`](super::is_sql)), a grey-box file otherwise. The one place a
+/// new input format is added.
+pub fn front_end(name: &str, text: &str) -> Result<Read, LoadError> {
+    if super::is_sql(name) {
+        return Ok(crate::sql::parse(name, text)?.into());
+    }
+    let (dataflow, locations, warnings) = crate::greybox::parse_reported(name, text)?;
+    Ok(Read {
+        dataflow,
+        locations,
+        warnings: warnings.to_report(),
+    })
+}
+
 fn analysed(arg: &str, front_end: FrontEnd) -> Result<Checked, LoadError> {
     let (name, text) = input::read(arg)?;
-    let read = front_end(&name, &text)?;
-    let analysis = blazes_core::analyze(&read.dataflow)
-        .map_err(|errors| LoadError::Dataflow { file: name, errors })?;
+    analysed_text(&name, &text, front_end)
+}
+
+fn analysed_text(name: &str, text: &str, front_end: FrontEnd) -> Result<Checked, LoadError> {
+    let read = front_end(name, text)?;
+    let analysis = blazes_core::analyze(&read.dataflow).map_err(|errors| LoadError::Dataflow {
+        file: name.to_string(),
+        errors,
+    })?;
     Ok(Checked {
         locations: read.locations,
         dataflow: read.dataflow,

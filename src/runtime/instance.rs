@@ -541,6 +541,7 @@ impl InstanceCore {
     }
 
     fn apply_release(&mut self, release: Release) {
+        let _span = tracing::debug_span!("partition", key = %release.key).entered();
         self.metrics.released_partitions += 1;
         tracing::debug!(instance = %self.id(), component = %self.component, partition = %release.key,
             records = release.records.len(), "partition sealed and released");
@@ -564,6 +565,7 @@ impl InstanceCore {
             return;
         };
         for batch in order.ready() {
+            let _span = tracing::debug_span!("partition", key = %batch.seq).entered();
             self.metrics.released_partitions += 1;
             for record in batch.records {
                 self.handle(record);
@@ -731,6 +733,11 @@ impl InstanceCore {
         reason: DeadLetterReason,
     ) {
         self.metrics.dead_lettered += 1;
+        *self
+            .metrics
+            .dead_letters_by_kind
+            .entry(reason.kind())
+            .or_default() += 1;
         if reason == DeadLetterReason::Late {
             self.metrics.late += 1;
         }

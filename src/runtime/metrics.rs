@@ -1,6 +1,8 @@
 //! Counters every instance keeps, so that a run can be audited:
 //! distinct records in = processed + dead-lettered + still held.
 
+use std::collections::BTreeMap;
+
 use super::envelope::ProducerId;
 use crate::tuple::Tuple;
 
@@ -64,6 +66,9 @@ pub struct InstanceMetrics {
     /// Seals refused because they lack an attribute of the seal key: not
     /// votes, so their partition may never be released.
     pub keyless_seals: u64,
+    /// Dead letters by [`DeadLetterReason::kind`](super::DeadLetterReason::kind);
+    /// they add up to `dead_lettered`.
+    pub dead_letters_by_kind: BTreeMap<&'static str, u64>,
 }
 
 impl InstanceMetrics {
@@ -100,6 +105,9 @@ impl InstanceMetrics {
         self.wrong_key_kinds += other.wrong_key_kinds;
         self.punctuations += other.punctuations;
         self.keyless_seals += other.keyless_seals;
+        for (kind, count) in &other.dead_letters_by_kind {
+            *self.dead_letters_by_kind.entry(kind).or_default() += count;
+        }
     }
 }
 

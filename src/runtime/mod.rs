@@ -70,6 +70,7 @@ pub mod seal_buffer;
 pub mod sequencer;
 pub mod sink;
 pub mod static_order;
+pub(crate) mod telemetry;
 pub mod topology;
 pub mod total_order;
 pub mod workload;

@@ -15,6 +15,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::{Receiver, Sender, channel};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use super::dead_letter::DeadLetter;
 use super::deployment::Deployment;
@@ -242,14 +243,18 @@ impl DataflowRunner {
                 .remove(&id)
                 .unwrap_or_default()
                 .into_outgoing(info.outputs.len());
-            instance_tasks.push(tokio::spawn(run_instance(
-                core,
-                topology.clone(),
-                Inbox { links, cursor: 0 },
-                outgoing,
-                started,
-                slot,
-            )));
+            let span = tracing::info_span!("instance", component = %info.name, instance = %id);
+            instance_tasks.push(tokio::spawn(
+                run_instance(
+                    core,
+                    topology.clone(),
+                    Inbox { links, cursor: 0 },
+                    outgoing,
+                    started,
+                    slot,
+                )
+                .instrument(span),
+            ));
         }
         // Sources.
         let sources = topology
@@ -694,6 +699,7 @@ fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: u64) {
             unsealed = snapshot.unsealed.len(), oldest_age_us = oldest.age, oldest = %oldest.key,
             "unsealed partitions");
     }
+    super::telemetry::publish(&snapshot);
     if let Ok(mut slot) = live.lock() {
         *slot = snapshot;
     }

@@ -210,6 +210,7 @@ impl OrderRetry {
                 source,
             }),
             Err(_) => {
+                super::telemetry::count_retry("order");
                 let factor = 1u32
                     .checked_shl(attempt.saturating_sub(1).min(16))
                     .unwrap_or(u32::MAX);

@@ -1,0 +1,7 @@
+//! Fuzz target `greybox_yaml`: see `fuzz/props.rs` for what it checks.
+#![no_main]
+
+#[path = "../props.rs"]
+mod props;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| props::checked_file("fuzz.yaml", data));
