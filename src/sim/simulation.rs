@@ -10,10 +10,11 @@ use super::choice::{Choice, Chooser};
 use super::config::SimConfig;
 use super::network::{From, Link, Message, To};
 use crate::runtime::deployment::Deployment;
-use crate::runtime::envelope::{Inbound, Numbering, ProducerId};
+use crate::runtime::envelope::{Envelope, Inbound, Numbering, ProducerId};
 use crate::runtime::error::BuildError;
 use crate::runtime::factories::Factories;
 use crate::runtime::instance::InstanceCore;
+use crate::runtime::plan::InputMode;
 use crate::runtime::report::RunReport;
 use crate::runtime::router::{Destination, Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
@@ -96,6 +97,8 @@ struct Run<'a> {
     sequencer_retries: u64,
     unordered: Vec<Unordered>,
     recovering: bool,
+    /// The cycle-closing streams ended so far (a prefix of the topology's).
+    cycles_ended: usize,
     step: u64,
     hash: u64,
     routed: Vec<Routed>,
@@ -105,13 +108,20 @@ struct Run<'a> {
 
 impl Simulation {
     /// Deploys `dataflow` with the plan of `analysis` for simulation.
+    ///
+    /// Unlike the tokio runner, the simulator runs cycles between
+    /// components: end-of-stream cannot flow around a cycle, but the
+    /// simulator sees every message, so when nothing is in flight and no
+    /// source has anything left, it ends the streams that close the cycles
+    /// ([`Topology::cycle_cuts`]) one at a time, in the order of the
+    /// cycles' walk from their entry, and lets the ends propagate out.
     pub fn new(
         dataflow: &Dataflow,
         analysis: &Analysis,
         deployment: &Deployment,
         factories: Factories,
     ) -> Result<Simulation, BuildError> {
-        let topology = Topology::build(dataflow, analysis, deployment)?;
+        let topology = Topology::build_allowing_cycles(dataflow, analysis, deployment)?;
         factories.check(&topology)?;
         Ok(Simulation {
             topology,
@@ -203,6 +213,7 @@ impl<'a> Run<'a> {
             sequencer_retries: 0,
             unordered: Vec::new(),
             recovering: false,
+            cycles_ended: 0,
             step: 0,
             hash: 0xcbf2_9ce4_8422_2325,
             routed: Vec::new(),
@@ -369,6 +380,7 @@ impl<'a> Run<'a> {
                         }
                         Action::Deliver(l)
                     }
+                    None if self.end_next_cycle() => continue,
                     None => break,
                 }
             } else if let Some(chooser) = chooser.as_deref_mut() {
@@ -406,6 +418,59 @@ impl<'a> Run<'a> {
         outcome.schedule_hash = self.hash;
         outcome.report = self.finish();
         outcome
+    }
+
+    /// At quiescence, ends the next stream closing a cycle: every instance
+    /// of its producer sends its end on it, numbered after everything it
+    /// sent (a later real end is then a duplicate). False when every such
+    /// stream has been ended.
+    fn end_next_cycle(&mut self) -> bool {
+        let Some(cut) = self.topology.cycle_cuts().get(self.cycles_ended).copied() else {
+            return false;
+        };
+        self.cycles_ended += 1;
+        self.note(5);
+        self.note(self.cycles_ended as u64);
+        let consumer = &self.topology.components[cut.consumer];
+        let ordered = consumer.plan.inputs[cut.input] == InputMode::DynamicOrder;
+        let mut targets: Vec<To> = Vec::new();
+        for (index, instance) in consumer.instances.iter().enumerate() {
+            let to = match (ordered, consumer.groups[index]) {
+                (true, Some(g)) => To::Sequencer(g),
+                _ => To::Instance(*instance),
+            };
+            if !targets.contains(&to) {
+                targets.push(to);
+            }
+        }
+        for &producer in &self.topology.components[cut.component].instances {
+            let envelope = Envelope::End {
+                producer,
+                seq: self.next_seq(producer),
+            };
+            for &to in &targets {
+                let message = match to {
+                    To::Sequencer(_) => Message::Sequencer(cut.input, envelope.clone()),
+                    _ => Message::Instance(Inbound::Direct {
+                        input: cut.input,
+                        envelope: envelope.clone(),
+                    }),
+                };
+                self.send(From::Producer(producer), to, message);
+            }
+        }
+        true
+    }
+
+    /// The `seq` after the last one `producer` sent on any link.
+    fn next_seq(&self, producer: ProducerId) -> u64 {
+        self.links
+            .iter()
+            .filter(|l| l.from == From::Producer(producer))
+            .flat_map(|l| &l.history)
+            .map(|m| m.envelope().seq().saturating_add(1))
+            .max()
+            .unwrap_or(0)
     }
 
     fn emit(&mut self, s: usize) {
