@@ -1,6 +1,6 @@
 //! The seeded scheduler.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use blazes_core::{Analysis, Dataflow};
 use rand::{RngExt, SeedableRng};
@@ -10,8 +10,8 @@ use super::choice::{Choice, Chooser};
 use super::config::SimConfig;
 use super::network::{From, Link, Message, To};
 use crate::runtime::deployment::Deployment;
-use crate::runtime::envelope::{Envelope, Inbound, Numbering, ProducerId};
-use crate::runtime::error::BuildError;
+use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
+use crate::runtime::error::{BuildError, NameError};
 use crate::runtime::factories::Factories;
 use crate::runtime::instance::InstanceCore;
 use crate::runtime::plan::InputMode;
@@ -22,12 +22,29 @@ use crate::runtime::sequencer::{NextStep, OrderRetry, SequencerCore, SequencerEr
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::topology::Topology;
 use crate::runtime::workload::{SourceEvent, Workload};
+use crate::tuple::Tuple;
 
 /// A dataflow ready to be simulated under many schedules.
 pub struct Simulation {
     topology: Topology,
     factories: Factories,
+    probes: Vec<StateProbe>,
 }
+
+/// Reads the final state of a component's instances through their own
+/// handlers: after a run, each instance is fed `probes` on input `input`,
+/// and what it emits is its state snapshot (the same reading as
+/// [`PathCheck::probe`](crate::check::PathCheck::probe)).
+#[derive(Clone, Debug)]
+struct StateProbe {
+    component: usize,
+    input: InputId,
+    probes: Vec<Tuple>,
+}
+
+/// The producer the probes of a state snapshot come from: no real
+/// producer has it.
+const PROBE_PRODUCER: ProducerId = ProducerId(u32::MAX);
 
 /// What one simulated run did.
 #[derive(Clone, Debug, Default)]
@@ -55,6 +72,11 @@ pub struct SimOutcome {
     pub unordered: Vec<Unordered>,
     /// A hash of every scheduling decision: equal seeds give equal hashes.
     pub schedule_hash: u64,
+    /// The final state snapshot of each instance of a probed component
+    /// ([`Simulation::probe_state`]): what it emitted for the probes, after
+    /// the run. A probe held by a coordination wrapper (a read waiting for
+    /// a seal) answers nothing.
+    pub states: BTreeMap<ProducerId, BTreeSet<Tuple>>,
 }
 
 struct SimInstance {
@@ -82,6 +104,7 @@ enum Action {
 struct Run<'a> {
     topology: &'a Topology,
     factories: &'a Factories,
+    probes: &'a [StateProbe],
     rng: ChaCha8Rng,
     links: Vec<Link>,
     link_index: HashMap<(From, To), usize>,
@@ -126,7 +149,46 @@ impl Simulation {
         Ok(Simulation {
             topology,
             factories,
+            probes: Vec::new(),
         })
+    }
+
+    /// After every run, reads the state of each instance of `component` by
+    /// feeding it `probes` on its input `input` (a read path, such as a
+    /// register's `get`); the answers are [`SimOutcome::states`]. The
+    /// witness search compares them for a `Diverge` sink. A component or
+    /// input the dataflow lacks is refused.
+    pub fn probe_state(
+        mut self,
+        component: &str,
+        input: &str,
+        probes: Vec<Tuple>,
+    ) -> Result<Simulation, BuildError> {
+        let Some(ci) = self.topology.component(component) else {
+            return Err(NameError::UnknownComponent {
+                name: component.to_string(),
+                valid: self.topology.component_names(),
+            }
+            .into());
+        };
+        let Some(input) = self.topology.components[ci]
+            .inputs
+            .iter()
+            .position(|i| i == input)
+        else {
+            return Err(BuildError::UnknownEndpoint(format!("{component}.{input}")));
+        };
+        self.probes.push(StateProbe {
+            component: ci,
+            input,
+            probes,
+        });
+        Ok(self)
+    }
+
+    /// True when runs end with state snapshots of some component.
+    pub fn probes_state(&self) -> bool {
+        !self.probes.is_empty()
     }
 
     /// The deployed topology.
@@ -199,6 +261,7 @@ impl<'a> Run<'a> {
         let mut run = Run {
             topology,
             factories: &sim.factories,
+            probes: &sim.probes,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             links: Vec::new(),
             link_index: HashMap::new(),
@@ -417,7 +480,42 @@ impl<'a> Run<'a> {
         outcome.unordered = std::mem::take(&mut self.unordered);
         outcome.schedule_hash = self.hash;
         outcome.report = self.finish();
+        outcome.states = self.probe_states();
         outcome
+    }
+
+    /// Feeds each probed instance its probes (after the run's report is
+    /// taken) and keeps what it emits, unrouted.
+    fn probe_states(&mut self) -> BTreeMap<ProducerId, BTreeSet<Tuple>> {
+        let mut states = BTreeMap::new();
+        for probe in self.probes {
+            for id in &self.topology.components[probe.component].instances {
+                let Some(&i) = self.instance_index.get(id) else {
+                    continue;
+                };
+                let core = &mut self.instances[i].core;
+                let mut numbering = Numbering::new(PROBE_PRODUCER);
+                let mut state = BTreeSet::new();
+                for tuple in &probe.probes {
+                    let envelope = numbering.record(tuple.clone());
+                    core.deliver(
+                        Inbound::Direct {
+                            input: probe.input,
+                            envelope,
+                        },
+                        self.step,
+                    );
+                    for (_, sent) in core.take_sends() {
+                        if let Envelope::Record { payload, .. } = sent {
+                            state.insert(payload);
+                        }
+                    }
+                }
+                core.take_dead_letters();
+                states.insert(*id, state);
+            }
+        }
+        states
     }
 
     /// At quiescence, ends the next stream closing a cycle: every instance
