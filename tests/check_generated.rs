@@ -40,9 +40,8 @@ impl Handler for FirstSeen {
             return Err(UnknownInput::new(input, tuple));
         }
         let key = tuple.int("key").unwrap_or_default();
-        if !self.seen.contains_key(&key) {
-            self.seen
-                .insert(key, tuple.int("value").unwrap_or_default());
+        if let std::collections::btree_map::Entry::Vacant(slot) = self.seen.entry(key) {
+            slot.insert(tuple.int("value").unwrap_or_default());
             out.emit("out", tuple);
         }
         Ok(())

@@ -163,17 +163,22 @@ pub struct CycleCut {
     pub input: InputId,
 }
 
+/// A port: (component, output).
+type Port = (usize, usize);
+/// The port graph: each port's successors, with the stream leading there.
+type PortEdges = BTreeMap<Port, Vec<(Port, CycleCut)>>;
+
 /// A depth-first walk of the port graph that notes the edges going back
 /// to a port on the walk's stack.
 struct CycleWalk<'a> {
-    edges: &'a BTreeMap<(usize, usize), Vec<((usize, usize), CycleCut)>>,
+    edges: &'a PortEdges,
     /// 1: on the stack; 2: done.
-    state: BTreeMap<(usize, usize), u8>,
+    state: BTreeMap<Port, u8>,
     cuts: Vec<CycleCut>,
 }
 
 impl CycleWalk<'_> {
-    fn visit(&mut self, node: (usize, usize)) {
+    fn visit(&mut self, node: Port) {
         if self.state.contains_key(&node) {
             return;
         }
@@ -600,7 +605,7 @@ impl Topology {
     fn find_cycle_cuts(&self) -> Vec<CycleCut> {
         // Nodes: (component, output); an edge per stream into an input that
         // feeds one of the consumer's outputs.
-        let mut edges: BTreeMap<(usize, usize), Vec<((usize, usize), CycleCut)>> = BTreeMap::new();
+        let mut edges = PortEdges::new();
         for (ci, c) in self.components.iter().enumerate() {
             for (oi, streams) in c.streams.iter().enumerate() {
                 for s in streams.iter().filter(|s| !s.self_loop) {
