@@ -9,7 +9,7 @@
 //!   executions whose outputs differ as the label says, minimised and
 //!   printed side by side.
 //! - With the `proptest` feature, both take inputs drawn from proptest
-//!   strategies ([`PathCheck::check_drawn`], `WorkloadDraw`).
+//!   strategies (`PathCheck::check_drawn`, `WorkloadDraw`).
 
 mod arrangement;
 mod claim;
