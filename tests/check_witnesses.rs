@@ -196,6 +196,61 @@ fn the_register_ordered_at_register_has_no_witness() {
     );
 }
 
+/// `Diverge` is about replica states at the end: with the register's state
+/// read through its own `get` after each run, the witness for `ack` shows
+/// the two replicas' final states.
+#[test]
+fn the_register_diverge_witness_compares_the_replicas_final_states() {
+    let dataflow = case("register_rep", Permission::Auto);
+    let probe = || vec![Tuple::new().with("key", 1).with("get", 1)];
+    let sim = simulate(
+        &dataflow,
+        &register::deployment(2).coordination(CoordinationMode::Off),
+        register::factories(),
+    )
+    .probe_state("Register", "get", probe())
+    .expect("Register has a get");
+    let analysis = analyze(&dataflow).expect("valid");
+    let started = Instant::now();
+    let found = WitnessSearch::new(&sim, &analysis)
+        .search_sink(&register::workload(2, false), "ack", &Label::Diverge)
+        .expect("runs");
+    println!("{found}");
+    assert!(started.elapsed() < WITHIN);
+    let witness = found.witness.as_ref().expect("a witness");
+    assert!(witness.one_run);
+    let (Some(left), Some(right)) = (&witness.left.state, &witness.right.state) else {
+        panic!("the witness compares states: {witness}");
+    };
+    assert_ne!(left, right);
+    assert!(witness.to_string().contains("final state of Register[0]"));
+
+    // Ordered at Register, the replicas end in one state.
+    let sim = simulate(&dataflow, &register::deployment(2), register::factories())
+        .probe_state("Register", "get", probe())
+        .expect("Register has a get");
+    let found = WitnessSearch::new(&sim, &analysis)
+        .plan(budget(CI_BUDGET))
+        .search_sink(&register::workload(2, false), "ack", &Label::Diverge)
+        .expect("runs");
+    println!("{found}");
+    assert_none(&[found], CI_BUDGET);
+}
+
+#[test]
+fn a_state_probe_of_a_missing_component_or_input_is_refused() {
+    let dataflow = case("register_rep", Permission::Auto);
+    let sim = || simulate(&dataflow, &register::deployment(2), register::factories());
+    let Err(err) = sim().probe_state("Regster", "get", Vec::new()) else {
+        panic!("accepted a missing component");
+    };
+    assert!(err.to_string().contains("Regster"), "{err}");
+    let Err(err) = sim().probe_state("Register", "gett", Vec::new()) else {
+        panic!("accepted a missing input");
+    };
+    assert!(err.to_string().contains("Register.gett"), "{err}");
+}
+
 /// Searches every sink above `Async` with no time bound, printing what it
 /// found and how long it took.
 fn search_timed(

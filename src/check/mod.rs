@@ -8,16 +8,22 @@
 //!   above `Async`, a search over the simulator's schedules for two
 //!   executions whose outputs differ as the label says, minimised and
 //!   printed side by side.
+//! - With the `proptest` feature, both take inputs drawn from proptest
+//!   strategies (`PathCheck::check_drawn`, `WorkloadDraw`).
 
 mod arrangement;
 mod claim;
 mod counterexample;
 mod explore;
+#[cfg(feature = "proptest")]
+mod generate;
 mod observe;
 mod witness;
 
 pub use claim::{DEFAULT_BUDGET, PathCheck};
 pub use counterexample::{CheckError, Counterexample, Observed, Verdict};
+#[cfg(feature = "proptest")]
+pub use generate::{DrawError, WorkloadDraw};
 pub use witness::{
     DEFAULT_RANDOM, DEFAULT_SCHEDULES, Execution, SearchPlan, SinkSearch, Witness, WitnessSearch,
 };

@@ -56,6 +56,30 @@ pub(crate) fn replicas_differ(
     None
 }
 
+/// Two replicas (instances of one replicated component) whose final state
+/// snapshots differ, with each snapshot.
+pub(crate) fn states_differ(
+    topology: &Topology,
+    states: &BTreeMap<ProducerId, BTreeSet<Tuple>>,
+) -> Option<[(ProducerId, BTreeSet<Tuple>); 2]> {
+    let ids: Vec<&ProducerId> = states.keys().collect();
+    for (i, a) in ids.iter().enumerate() {
+        for b in &ids[i + 1..] {
+            let same_replicated = match (topology.node(**a), topology.node(**b)) {
+                (
+                    Some(NodeRef::Instance { component: x, .. }),
+                    Some(NodeRef::Instance { component: y, .. }),
+                ) => x == y && topology.components[x].rep,
+                _ => false,
+            };
+            if same_replicated && states[*a] != states[*b] {
+                return Some([(**a, states[*a].clone()), (**b, states[*b].clone())]);
+            }
+        }
+    }
+    None
+}
+
 /// A step as a user reads it: `deliver Splitter[0] -> Count[1]: Splitter[0]#2`.
 pub(crate) fn describe(topology: &Topology, choice: &Choice) -> String {
     let from = |f: &From| match f {

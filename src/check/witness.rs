@@ -41,6 +41,10 @@ pub struct Execution {
     pub faults: String,
     /// The outputs that tell it apart from the other execution.
     pub outputs: BTreeSet<Tuple>,
+    /// For a `Diverge` witness of a simulation that probes state
+    /// ([`Simulation::probe_state`]): the replica's final state snapshot,
+    /// which differs from the other's (then `outputs` is empty).
+    pub state: Option<BTreeSet<Tuple>>,
 }
 
 /// Two executions whose outputs at a sink differ as its label says.
@@ -153,8 +157,9 @@ struct Found {
     exhausted: bool,
     /// Runs with distinct outputs, the shortest of each kept.
     runs: BTreeMap<BTreeSet<Tuple>, Seen>,
-    /// A run whose replicas disagreed.
-    replicas: Option<(Seen, ReplicaPair)>,
+    /// A run whose replicas disagreed, and whether on their final states
+    /// (otherwise on what they sent the sink).
+    replicas: Option<(Seen, ReplicaPair, bool)>,
 }
 
 impl Found {
@@ -320,7 +325,7 @@ impl<'a> WitnessSearch<'a> {
                 .simulation
                 .run_chosen(workload, &config, &mut chooser)?;
             found.schedules += 1;
-            self.note(&mut found, sink, &outcome, chooser.taken);
+            self.note(&mut found, sink, label, &outcome, chooser.taken);
             if stop(&found) {
                 return Ok(found);
             }
@@ -339,7 +344,7 @@ impl<'a> WitnessSearch<'a> {
                 found.pruned += 1;
             } else {
                 found.schedules += 1;
-                self.note(&mut found, sink, &outcome, explorer.taken().to_vec());
+                self.note(&mut found, sink, label, &outcome, explorer.taken().to_vec());
                 if stop(&found) {
                     return Ok(found);
                 }
@@ -352,13 +357,29 @@ impl<'a> WitnessSearch<'a> {
     }
 
     /// Records what one run showed at the sink.
-    fn note(&self, found: &mut Found, sink: &str, outcome: &SimOutcome, steps: Vec<Choice>) {
+    fn note(
+        &self,
+        found: &mut Found,
+        sink: &str,
+        label: &Label,
+        outcome: &SimOutcome,
+        steps: Vec<Choice>,
+    ) {
         let view = observe::view(&outcome.report, sink);
         let faults = faults(outcome);
         let topology = self.simulation.topology();
+        // `Diverge` is about replica states at the end: compared when the
+        // simulation reads them, else through what the replicas sent.
+        let by_state = *label == Label::Diverge && self.simulation.probes_state();
+        let pair = if by_state {
+            observe::states_differ(topology, &outcome.states)
+        } else {
+            topology
+                .sink(sink)
+                .and_then(|s| observe::replicas_differ(topology, &view, s))
+        };
         if found.replicas.is_none()
-            && let Some(s) = topology.sink(sink)
-            && let Some(pair) = observe::replicas_differ(topology, &view, s)
+            && let Some(pair) = pair
         {
             found.replicas = Some((
                 Seen {
@@ -367,6 +388,7 @@ impl<'a> WitnessSearch<'a> {
                     view: view.clone(),
                 },
                 pair,
+                by_state,
             ));
         }
         let all = observe::union(&view);
@@ -416,16 +438,33 @@ impl<'a> WitnessSearch<'a> {
                     steps: steps(a),
                     faults: a.faults.clone(),
                     outputs: ua.difference(&ub).cloned().collect(),
+                    state: None,
                 },
                 right: Execution {
                     name: "run B".into(),
                     steps: steps(b),
                     faults: b.faults.clone(),
                     outputs: ub.difference(&ua).cloned().collect(),
+                    state: None,
                 },
             });
         }
-        let (seen, [(pa, sa), (pb, sb)]) = found.replicas.as_ref()?;
+        let (seen, [(pa, sa), (pb, sb)], by_state) = found.replicas.as_ref()?;
+        let (outputs_a, outputs_b, state_a, state_b) = if *by_state {
+            (
+                BTreeSet::new(),
+                BTreeSet::new(),
+                Some(sa.clone()),
+                Some(sb.clone()),
+            )
+        } else {
+            (
+                sa.difference(sb).cloned().collect(),
+                sb.difference(sa).cloned().collect(),
+                None,
+                None,
+            )
+        };
         Some(Witness {
             sink: sink.to_string(),
             label: label.clone(),
@@ -435,13 +474,15 @@ impl<'a> WitnessSearch<'a> {
                 name: topology.describe(*pa),
                 steps: steps(seen),
                 faults: seen.faults.clone(),
-                outputs: sa.difference(sb).cloned().collect(),
+                outputs: outputs_a,
+                state: state_a,
             },
             right: Execution {
                 name: topology.describe(*pb),
                 steps: steps(seen),
                 faults: seen.faults.clone(),
-                outputs: sb.difference(sa).cloned().collect(),
+                outputs: outputs_b,
+                state: state_b,
             },
         })
     }
@@ -473,8 +514,17 @@ impl fmt::Display for Witness {
         if self.one_run {
             writeln!(
                 f,
-                "sink `{}` is labelled {}: in one run of {} record(s), replicas {} and {} disagree",
-                self.sink, self.label, self.records, self.left.name, self.right.name
+                "sink `{}` is labelled {}: in one run of {} record(s), replicas {} and {} {}",
+                self.sink,
+                self.label,
+                self.records,
+                self.left.name,
+                self.right.name,
+                if self.left.state.is_some() {
+                    "end in different states"
+                } else {
+                    "disagree"
+                }
             )?;
             if !self.left.faults.is_empty() {
                 writeln!(f, "  faults: {}", self.left.faults)?;
@@ -515,6 +565,10 @@ impl fmt::Display for Witness {
                 };
                 writeln!(f, "  {mark}{:>3}  {a:<width$}  {b}", i + 1)?;
             }
+        }
+        if let (Some(a), Some(b)) = (&self.left.state, &self.right.state) {
+            writeln!(f, "  final state of {}: {}", self.left.name, set(a))?;
+            return writeln!(f, "  final state of {}: {}", self.right.name, set(b));
         }
         writeln!(f, "  only {}: {}", self.left.name, set(&self.left.outputs))?;
         writeln!(

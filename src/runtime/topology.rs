@@ -144,6 +144,57 @@ pub struct Topology {
     pub overdue_after: std::time::Duration,
     expected: HashMap<(ProducerId, InputId), BTreeSet<ProducerId>>,
     sink_producers: Vec<BTreeSet<ProducerId>>,
+    cycle_cuts: Vec<CycleCut>,
+}
+
+/// A stream that closes a cycle between components: from output `output`
+/// of component `component` to input `input` of component `consumer`.
+/// End-of-stream cannot flow around the cycle, so a driver that runs it
+/// ends this input itself when the cycle is quiet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CycleCut {
+    /// The producing component's index.
+    pub component: usize,
+    /// Its output.
+    pub output: OutputId,
+    /// The consuming component's index.
+    pub consumer: usize,
+    /// The consumer's input.
+    pub input: InputId,
+}
+
+/// A port: (component, output).
+type Port = (usize, usize);
+/// The port graph: each port's successors, with the stream leading there.
+type PortEdges = BTreeMap<Port, Vec<(Port, CycleCut)>>;
+
+/// A depth-first walk of the port graph that notes the edges going back
+/// to a port on the walk's stack.
+struct CycleWalk<'a> {
+    edges: &'a PortEdges,
+    /// 1: on the stack; 2: done.
+    state: BTreeMap<Port, u8>,
+    cuts: Vec<CycleCut>,
+}
+
+impl CycleWalk<'_> {
+    fn visit(&mut self, node: Port) {
+        if self.state.contains_key(&node) {
+            return;
+        }
+        self.state.insert(node, 1);
+        let edges = self.edges;
+        for (next, cut) in edges.get(&node).into_iter().flatten() {
+            if self.state.get(next) == Some(&1) {
+                if !self.cuts.contains(cut) {
+                    self.cuts.push(*cut);
+                }
+            } else {
+                self.visit(*next);
+            }
+        }
+        self.state.insert(node, 2);
+    }
 }
 
 fn default_routing(consumer_rep: bool, consumer_instances: usize) -> Routing {
@@ -155,8 +206,32 @@ fn default_routing(consumer_rep: bool, consumer_instances: usize) -> Routing {
 }
 
 impl Topology {
-    /// Deploys `dataflow` with the plan of `analysis`.
+    /// Deploys `dataflow` with the plan of `analysis`. A cycle between
+    /// components is refused ([`BuildError::Deployment`]): only the
+    /// simulator can end one ([`Topology::build_allowing_cycles`]).
     pub fn build(
+        dataflow: &Dataflow,
+        analysis: &Analysis,
+        deployment: &Deployment,
+    ) -> Result<Topology, BuildError> {
+        let topology = Topology::assemble(dataflow, analysis, deployment)?;
+        topology.reject_cycles()?;
+        Ok(topology)
+    }
+
+    /// Like [`Topology::build`], but a cycle between components is kept,
+    /// with the streams that close it ([`Topology::cycle_cuts`]), for a
+    /// driver that ends such a cycle itself once nothing is in flight (the
+    /// simulator).
+    pub fn build_allowing_cycles(
+        dataflow: &Dataflow,
+        analysis: &Analysis,
+        deployment: &Deployment,
+    ) -> Result<Topology, BuildError> {
+        Topology::assemble(dataflow, analysis, deployment)
+    }
+
+    fn assemble(
         dataflow: &Dataflow,
         analysis: &Analysis,
         deployment: &Deployment,
@@ -174,6 +249,7 @@ impl Topology {
             overdue_after: deployment.overdue_after,
             expected: HashMap::new(),
             sink_producers: Vec::new(),
+            cycle_cuts: Vec::new(),
         };
         topology.add_components(dataflow, analysis, deployment)?;
         topology.add_externals(dataflow, deployment);
@@ -181,7 +257,7 @@ impl Topology {
         topology.add_streams(dataflow, deployment)?;
         topology.add_groups();
         topology.compute_expected();
-        topology.reject_cycles()?;
+        topology.cycle_cuts = topology.find_cycle_cuts();
         Ok(topology)
     }
 
@@ -504,11 +580,32 @@ impl Topology {
         self.sink_producers = sink_producers;
     }
 
-    /// Port-level cycles other than a component's stream to itself would
-    /// keep end-of-stream from ever propagating: they are rejected.
+    /// Refuses a dataflow with a cycle between components. End-of-stream
+    /// cannot flow around a cycle (each output waits for the end of inputs
+    /// the cycle feeds from that very output), so a cycle ends only when the
+    /// whole cycle is quiet. The simulator sees every message and decides
+    /// that ([`Topology::build_allowing_cycles`]); the tokio runner and the
+    /// cluster have no distributed termination detection yet.
     fn reject_cycles(&self) -> Result<(), BuildError> {
-        // Nodes: (component, output); edges: output -> (consumer's outputs fed by that input).
-        let mut edges: BTreeMap<(usize, usize), Vec<(usize, usize)>> = BTreeMap::new();
+        let Some(cut) = self.cycle_cuts.first() else {
+            return Ok(());
+        };
+        let c = &self.components[cut.component];
+        Err(BuildError::Deployment(format!(
+            "`{}.{}` is on a cycle between components: end-of-stream cannot flow around a \
+             cycle, and this runtime has no termination detection to end it (only a \
+             component's stream to itself is supported here); the deterministic simulator \
+             (`blazes::sim`) runs it, ending the cycle when nothing is in flight",
+            c.name, c.outputs[cut.output]
+        )))
+    }
+
+    /// Finds the streams that close cycles between components, in the order
+    /// a depth-first walk from the source-fed outputs meets them.
+    fn find_cycle_cuts(&self) -> Vec<CycleCut> {
+        // Nodes: (component, output); an edge per stream into an input that
+        // feeds one of the consumer's outputs.
+        let mut edges = PortEdges::new();
         for (ci, c) in self.components.iter().enumerate() {
             for (oi, streams) in c.streams.iter().enumerate() {
                 for s in streams.iter().filter(|s| !s.self_loop) {
@@ -516,43 +613,56 @@ impl Topology {
                         let consumer = &self.components[component];
                         for (o2, feeds) in consumer.feeds.iter().enumerate() {
                             if feeds.contains(&input) {
-                                edges.entry((ci, oi)).or_default().push((component, o2));
+                                let cut = CycleCut {
+                                    component: ci,
+                                    output: oi,
+                                    consumer: component,
+                                    input,
+                                };
+                                edges
+                                    .entry((ci, oi))
+                                    .or_default()
+                                    .push(((component, o2), cut));
                             }
                         }
                     }
                 }
             }
         }
-        let mut state: BTreeMap<(usize, usize), u8> = BTreeMap::new();
-        fn visit(
-            node: (usize, usize),
-            edges: &BTreeMap<(usize, usize), Vec<(usize, usize)>>,
-            state: &mut BTreeMap<(usize, usize), u8>,
-        ) -> Option<(usize, usize)> {
-            match state.get(&node) {
-                Some(1) => return Some(node),
-                Some(_) => return None,
-                None => {}
-            }
-            state.insert(node, 1);
-            for next in edges.get(&node).into_iter().flatten() {
-                if let Some(found) = visit(*next, edges, state) {
-                    return Some(found);
-                }
-            }
-            state.insert(node, 2);
-            None
+        // Roots: outputs of components fed by a source first, so that the
+        // stream found closing a cycle is the one going back to its entry.
+        let fed_by_source: BTreeSet<usize> = self
+            .sources
+            .iter()
+            .flat_map(|s| &s.streams)
+            .filter_map(|s| match s.target {
+                StreamTarget::Input { component, .. } => Some(component),
+                StreamTarget::Sink(_) => None,
+            })
+            .collect();
+        let mut roots: Vec<(usize, usize)> = self
+            .components
+            .iter()
+            .enumerate()
+            .flat_map(|(ci, c)| (0..c.outputs.len()).map(move |oi| (ci, oi)))
+            .collect();
+        roots.sort_by_key(|(ci, _)| !fed_by_source.contains(ci));
+        let mut walk = CycleWalk {
+            edges: &edges,
+            state: BTreeMap::new(),
+            cuts: Vec::new(),
+        };
+        for root in roots {
+            walk.visit(root);
         }
-        for node in edges.keys() {
-            if let Some((ci, oi)) = visit(*node, &edges, &mut state) {
-                let c = &self.components[ci];
-                return Err(BuildError::Deployment(format!(
-                    "`{}.{}` is on a cycle between components; only a component's stream to itself is supported",
-                    c.name, c.outputs[oi]
-                )));
-            }
-        }
-        Ok(())
+        walk.cuts
+    }
+
+    /// The streams that close cycles between components, in the order their
+    /// cycles should be ended (empty unless built by
+    /// [`Topology::build_allowing_cycles`] for a dataflow with cycles).
+    pub fn cycle_cuts(&self) -> &[CycleCut] {
+        &self.cycle_cuts
     }
 
     /// The producers that must seal or end input `input` of instance `instance`.

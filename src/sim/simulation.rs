@@ -1,6 +1,6 @@
 //! The seeded scheduler.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use blazes_core::{Analysis, Dataflow};
 use rand::{RngExt, SeedableRng};
@@ -10,10 +10,11 @@ use super::choice::{Choice, Chooser};
 use super::config::SimConfig;
 use super::network::{From, Link, Message, To};
 use crate::runtime::deployment::Deployment;
-use crate::runtime::envelope::{Inbound, Numbering, ProducerId};
-use crate::runtime::error::BuildError;
+use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
+use crate::runtime::error::{BuildError, NameError};
 use crate::runtime::factories::Factories;
 use crate::runtime::instance::InstanceCore;
+use crate::runtime::plan::InputMode;
 use crate::runtime::report::RunReport;
 use crate::runtime::router::{Destination, Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
@@ -21,12 +22,29 @@ use crate::runtime::sequencer::{NextStep, OrderRetry, SequencerCore, SequencerEr
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::topology::Topology;
 use crate::runtime::workload::{SourceEvent, Workload};
+use crate::tuple::Tuple;
 
 /// A dataflow ready to be simulated under many schedules.
 pub struct Simulation {
     topology: Topology,
     factories: Factories,
+    probes: Vec<StateProbe>,
 }
+
+/// Reads the final state of a component's instances through their own
+/// handlers: after a run, each instance is fed `probes` on input `input`,
+/// and what it emits is its state snapshot (the same reading as
+/// [`PathCheck::probe`](crate::check::PathCheck::probe)).
+#[derive(Clone, Debug)]
+struct StateProbe {
+    component: usize,
+    input: InputId,
+    probes: Vec<Tuple>,
+}
+
+/// The producer the probes of a state snapshot come from: no real
+/// producer has it.
+const PROBE_PRODUCER: ProducerId = ProducerId(u32::MAX);
 
 /// What one simulated run did.
 #[derive(Clone, Debug, Default)]
@@ -54,6 +72,11 @@ pub struct SimOutcome {
     pub unordered: Vec<Unordered>,
     /// A hash of every scheduling decision: equal seeds give equal hashes.
     pub schedule_hash: u64,
+    /// The final state snapshot of each instance of a probed component
+    /// ([`Simulation::probe_state`]): what it emitted for the probes, after
+    /// the run. A probe held by a coordination wrapper (a read waiting for
+    /// a seal) answers nothing.
+    pub states: BTreeMap<ProducerId, BTreeSet<Tuple>>,
 }
 
 struct SimInstance {
@@ -81,6 +104,7 @@ enum Action {
 struct Run<'a> {
     topology: &'a Topology,
     factories: &'a Factories,
+    probes: &'a [StateProbe],
     rng: ChaCha8Rng,
     links: Vec<Link>,
     link_index: HashMap<(From, To), usize>,
@@ -96,6 +120,8 @@ struct Run<'a> {
     sequencer_retries: u64,
     unordered: Vec<Unordered>,
     recovering: bool,
+    /// The cycle-closing streams ended so far (a prefix of the topology's).
+    cycles_ended: usize,
     step: u64,
     hash: u64,
     routed: Vec<Routed>,
@@ -105,18 +131,64 @@ struct Run<'a> {
 
 impl Simulation {
     /// Deploys `dataflow` with the plan of `analysis` for simulation.
+    ///
+    /// Unlike the tokio runner, the simulator runs cycles between
+    /// components: end-of-stream cannot flow around a cycle, but the
+    /// simulator sees every message, so when nothing is in flight and no
+    /// source has anything left, it ends the streams that close the cycles
+    /// ([`Topology::cycle_cuts`]) one at a time, in the order of the
+    /// cycles' walk from their entry, and lets the ends propagate out.
     pub fn new(
         dataflow: &Dataflow,
         analysis: &Analysis,
         deployment: &Deployment,
         factories: Factories,
     ) -> Result<Simulation, BuildError> {
-        let topology = Topology::build(dataflow, analysis, deployment)?;
+        let topology = Topology::build_allowing_cycles(dataflow, analysis, deployment)?;
         factories.check(&topology)?;
         Ok(Simulation {
             topology,
             factories,
+            probes: Vec::new(),
         })
+    }
+
+    /// After every run, reads the state of each instance of `component` by
+    /// feeding it `probes` on its input `input` (a read path, such as a
+    /// register's `get`); the answers are [`SimOutcome::states`]. The
+    /// witness search compares them for a `Diverge` sink. A component or
+    /// input the dataflow lacks is refused.
+    pub fn probe_state(
+        mut self,
+        component: &str,
+        input: &str,
+        probes: Vec<Tuple>,
+    ) -> Result<Simulation, BuildError> {
+        let Some(ci) = self.topology.component(component) else {
+            return Err(NameError::UnknownComponent {
+                name: component.to_string(),
+                valid: self.topology.component_names(),
+            }
+            .into());
+        };
+        let Some(input) = self.topology.components[ci]
+            .inputs
+            .iter()
+            .position(|i| i == input)
+        else {
+            return Err(BuildError::UnknownEndpoint(format!("{component}.{input}")));
+        };
+        self.probes.push(StateProbe {
+            component: ci,
+            input,
+            probes,
+        });
+        Ok(self)
+    }
+
+    /// True when runs end with state snapshots of some component.
+    pub fn probes_state(&self) -> bool {
+        !self.probes.is_empty()
     }
 
     /// The deployed topology.
@@ -189,6 +261,7 @@ impl<'a> Run<'a> {
         let mut run = Run {
             topology,
             factories: &sim.factories,
+            probes: &sim.probes,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             links: Vec::new(),
             link_index: HashMap::new(),
@@ -203,6 +276,7 @@ impl<'a> Run<'a> {
             sequencer_retries: 0,
             unordered: Vec::new(),
             recovering: false,
+            cycles_ended: 0,
             step: 0,
             hash: 0xcbf2_9ce4_8422_2325,
             routed: Vec::new(),
@@ -369,6 +443,7 @@ impl<'a> Run<'a> {
                         }
                         Action::Deliver(l)
                     }
+                    None if self.end_next_cycle() => continue,
                     None => break,
                 }
             } else if let Some(chooser) = chooser.as_deref_mut() {
@@ -405,7 +480,95 @@ impl<'a> Run<'a> {
         outcome.unordered = std::mem::take(&mut self.unordered);
         outcome.schedule_hash = self.hash;
         outcome.report = self.finish();
+        outcome.states = self.probe_states();
         outcome
+    }
+
+    /// Feeds each probed instance its probes (after the run's report is
+    /// taken) and keeps what it emits, unrouted.
+    fn probe_states(&mut self) -> BTreeMap<ProducerId, BTreeSet<Tuple>> {
+        let mut states = BTreeMap::new();
+        for probe in self.probes {
+            for id in &self.topology.components[probe.component].instances {
+                let Some(&i) = self.instance_index.get(id) else {
+                    continue;
+                };
+                let core = &mut self.instances[i].core;
+                let mut numbering = Numbering::new(PROBE_PRODUCER);
+                let mut state = BTreeSet::new();
+                for tuple in &probe.probes {
+                    let envelope = numbering.record(tuple.clone());
+                    core.deliver(
+                        Inbound::Direct {
+                            input: probe.input,
+                            envelope,
+                        },
+                        self.step,
+                    );
+                    for (_, sent) in core.take_sends() {
+                        if let Envelope::Record { payload, .. } = sent {
+                            state.insert(payload);
+                        }
+                    }
+                }
+                core.take_dead_letters();
+                states.insert(*id, state);
+            }
+        }
+        states
+    }
+
+    /// At quiescence, ends the next stream closing a cycle: every instance
+    /// of its producer sends its end on it, numbered after everything it
+    /// sent (a later real end is then a duplicate). False when every such
+    /// stream has been ended.
+    fn end_next_cycle(&mut self) -> bool {
+        let Some(cut) = self.topology.cycle_cuts().get(self.cycles_ended).copied() else {
+            return false;
+        };
+        self.cycles_ended += 1;
+        self.note(5);
+        self.note(self.cycles_ended as u64);
+        let consumer = &self.topology.components[cut.consumer];
+        let ordered = consumer.plan.inputs[cut.input] == InputMode::DynamicOrder;
+        let mut targets: Vec<To> = Vec::new();
+        for (index, instance) in consumer.instances.iter().enumerate() {
+            let to = match (ordered, consumer.groups[index]) {
+                (true, Some(g)) => To::Sequencer(g),
+                _ => To::Instance(*instance),
+            };
+            if !targets.contains(&to) {
+                targets.push(to);
+            }
+        }
+        for &producer in &self.topology.components[cut.component].instances {
+            let envelope = Envelope::End {
+                producer,
+                seq: self.next_seq(producer),
+            };
+            for &to in &targets {
+                let message = match to {
+                    To::Sequencer(_) => Message::Sequencer(cut.input, envelope.clone()),
+                    _ => Message::Instance(Inbound::Direct {
+                        input: cut.input,
+                        envelope: envelope.clone(),
+                    }),
+                };
+                self.send(From::Producer(producer), to, message);
+            }
+        }
+        true
+    }
+
+    /// The `seq` after the last one `producer` sent on any link.
+    fn next_seq(&self, producer: ProducerId) -> u64 {
+        self.links
+            .iter()
+            .filter(|l| l.from == From::Producer(producer))
+            .flat_map(|l| &l.history)
+            .map(|m| m.envelope().seq().saturating_add(1))
+            .max()
+            .unwrap_or(0)
     }
 
     fn emit(&mut self, s: usize) {
