@@ -48,6 +48,7 @@ use super::membership::{MembershipError, ZooKeeperMembership};
 use super::outbound::Outbound;
 use super::retry::RetryPolicy;
 use super::transport::{RunStream, TransportError};
+use crate::record::Record;
 use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
 use crate::runtime::metrics::InstanceSnapshot;
@@ -624,9 +625,9 @@ impl SourceProducer {
         Ok(())
     }
 
-    /// Sends a record.
-    pub async fn send(&mut self, payload: Tuple) -> Result<(), ClusterError> {
-        let envelope = self.numbering.record(payload);
+    /// Sends a record: one of the user's [`Record`] types, or a [`Tuple`].
+    pub async fn send(&mut self, record: impl Record) -> Result<(), ClusterError> {
+        let envelope = self.numbering.record(record.to_tuple());
         self.send_envelope(envelope).await
     }
 
