@@ -116,6 +116,10 @@ pub enum ClusterError {
     /// The transport (NATS JetStream) failed.
     #[error("cluster: {0}")]
     Transport(#[from] TransportError),
+    /// A message could not be encoded for the wire (never in practice: see
+    /// [`wire::encode`](super::wire::encode)).
+    #[error("cluster: encoding a message: {0}")]
+    Wire(#[from] super::wire::WireError),
     /// The sequencing service failed.
     #[error("cluster: {0}")]
     Sequencer(#[from] SequencerError),
