@@ -280,9 +280,12 @@ fn run_once(
     let replicas_agree = answers.windows(2).all(|w| w[0] == w[1]);
     let stored = canonical(&cache["answers"]);
     let requests = shape.requests(independent).len();
-    let true_counts = answers
+    let truth: Vec<blazes::Tuple> = shape
+        .campaign_answers(independent)
         .iter()
-        .all(|a| *a == sorted_json(&shape.campaign_answers(independent)));
+        .map(blazes::Record::to_tuple)
+        .collect();
+    let true_counts = answers.iter().all(|a| *a == sorted_json(&truth));
     let mut problems = Vec::new();
     if processed.iter().any(|&p| p != expected_processed) {
         problems.push(format!(

@@ -22,9 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use blazes::runtime::recent::DEFAULT_LATE_WINDOW;
 use blazes::runtime::{Deployment, Envelope, Factories, Inbound, InstanceCore, Topology};
-use blazes::{
-    Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
-};
+use blazes::{Record, Tuple, analyze};
 use serde_json::{Value, json};
 
 /// The system allocator, counting the bytes currently allocated.
@@ -68,36 +66,70 @@ fn allocated() -> usize {
     ALLOCATED.load(Ordering::Relaxed)
 }
 
-/// Counts each partition's records and emits the count on its seal; passes
-/// records through on its confluent output.
-#[derive(Default)]
-struct CountAndPass(i64);
+/// A record of partition `k` from producer `p`.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone)]
+pub struct Keyed {
+    /// The partition (the seal key).
+    pub k: i64,
+    /// The producer that sent it.
+    pub p: i64,
+}
 
-impl Handler for CountAndPass {
-    fn handle(&mut self, _input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
-        self.0 += 1;
-        out.emit("copy", tuple);
-        Ok(())
+/// How many records a partition had.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone)]
+pub struct PartitionCount {
+    /// The partition.
+    pub k: i64,
+    /// Its records.
+    pub n: i64,
+}
+
+/// The component, typed.
+mod parts {
+    use blazes::{Tuple, component};
+
+    use super::{Keyed, PartitionCount};
+
+    /// Counts each partition's records and emits the count on its seal;
+    /// passes records through on its confluent output.
+    #[component]
+    #[derive(Default)]
+    pub struct Agg(i64);
+
+    #[component(outputs { counts: PartitionCount, copy: Keyed })]
+    impl Agg {
+        #[path(from = input, to = counts, label = OW, gate = [k])]
+        #[path(from = input, to = copy, label = CR)]
+        fn input(&mut self, record: Keyed, out: &mut AggOut) {
+            self.0 += 1;
+            out.copy(record);
+        }
+
+        #[on_seal]
+        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut AggOut) {
+            let k = partition.int("k").unwrap_or_default();
+            out.counts(PartitionCount {
+                k,
+                n: std::mem::take(&mut self.0),
+            });
+        }
     }
+}
 
-    fn on_seal(&mut self, _input: &str, partition: &Tuple, out: &mut Emit) {
-        out.emit(
-            "counts",
-            partition.clone().with("n", std::mem::take(&mut self.0)),
-        );
+/// src (sealed on `k`) -> Agg -> counts, and Agg's copies -> copies.
+#[blazes::dataflow]
+mod flow {
+    blazes::components! { super::parts::Agg }
+
+    streams! {
+        src -> Agg.input { seal: [k] };
+        Agg.counts -> counts;
+        Agg.copy -> copies;
     }
 }
 
 fn topology(window: usize) -> Topology {
-    let dataflow = Dataflow::new()
-        .component(
-            Component::new("Agg")
-                .path("in", "counts", Annotation::ow(attrs(["k"])))
-                .path("in", "copy", Annotation::cr()),
-        )
-        .stream(Stream::between("src", "Agg.in").sealed(attrs(["k"])))
-        .stream(Stream::between("Agg.counts", "counts"))
-        .stream(Stream::between("Agg.copy", "copies"));
+    let dataflow = flow::dataflow();
     let analysis = analyze(&dataflow).expect("valid dataflow");
     let deployment = Deployment::new()
         .source_producers("src", 2)
@@ -114,7 +146,7 @@ fn bytes_held(window: usize, partitions: u64) -> Value {
     let topology = topology(window);
     let producers = topology.sources[0].producers.clone();
     let info = &topology.components[0];
-    let factories = Factories::new().with("Agg", || Box::<CountAndPass>::default());
+    let factories: Factories = flow::factories();
     let handler = factories.make("Agg").expect("factory");
     let mut core = InstanceCore::new(&topology, info, info.instances[0], handler);
     core.start();
@@ -122,13 +154,13 @@ fn bytes_held(window: usize, partitions: u64) -> Value {
     let before = allocated();
     let mut now = 0;
     for k in 0..partitions {
-        let key = Tuple::new().with("k", i64::try_from(k).unwrap_or(i64::MAX));
+        let k = i64::try_from(k).unwrap_or(i64::MAX);
+        let key = Tuple::new().with("k", k);
         for (p, producer) in producers.iter().enumerate() {
-            let seq = 2 * k;
             let record = Envelope::Record {
                 producer: *producer,
-                seq,
-                payload: key.clone().with("p", p as i64),
+                seq: 2 * k as u64,
+                payload: Keyed { k, p: p as i64 }.to_tuple(),
             };
             now += 1;
             core.deliver(message(record), now);
@@ -136,7 +168,7 @@ fn bytes_held(window: usize, partitions: u64) -> Value {
         for producer in &producers {
             let seal = Envelope::Seal {
                 producer: *producer,
-                seq: 2 * k + 1,
+                seq: 2 * k as u64 + 1,
                 key: key.clone(),
             };
             now += 1;

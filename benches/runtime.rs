@@ -25,9 +25,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use blazes::runtime::{CoordinationMode, DataflowRunner, Deployment, Factories, Routing};
-use blazes::{
-    Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
-};
+use blazes::{Dataflow, Record, Tuple, analyze};
 use serde_json::{Value, json};
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::channels::pact::Exchange;
@@ -69,106 +67,162 @@ struct Size {
 
 // ---------------------------------------------------------------- blazes
 
-/// Passes each record on.
-struct MapStage;
-
-impl Handler for MapStage {
-    fn handle(&mut self, _input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
-        out.emit("mapped", tuple);
-        Ok(())
-    }
+/// A value of the pipeline, in batch `batch`.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone)]
+pub struct Reading {
+    pub batch: i64,
+    pub value: i64,
 }
 
-/// Sums values per batch; emits a batch's sum when the batch is sealed.
-#[derive(Default)]
-struct Agg {
-    sums: HashMap<i64, i64>,
+/// The sum of a batch's values.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone)]
+pub struct BatchSum {
+    pub batch: i64,
+    pub sum: i64,
 }
 
-impl Handler for Agg {
-    fn handle(&mut self, _input: &str, tuple: Tuple, _out: &mut Emit) -> Result<(), UnknownInput> {
-        let batch = tuple.int("batch").unwrap_or_default();
-        *self.sums.entry(batch).or_default() += tuple.int("value").unwrap_or_default();
-        Ok(())
+/// A tweet of the word count, in batch `batch`.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone)]
+pub struct Tweet {
+    pub batch: i64,
+    pub text: String,
+}
+
+/// A word of a tweet, keeping its batch.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone)]
+pub struct Word {
+    pub word: String,
+    pub batch: i64,
+}
+
+/// The count of a word in a batch.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone)]
+pub struct WordCount {
+    pub batch: i64,
+    pub word: String,
+    pub count: i64,
+}
+
+/// The components of both jobs, typed.
+mod parts {
+    use std::collections::HashMap;
+
+    use blazes::{Tuple, component};
+
+    use super::{BatchSum, Reading, Tweet, Word, WordCount};
+
+    /// The batch a seal of either job closes (its one key attribute).
+    fn sealed_batch(partition: &Tuple) -> i64 {
+        partition.int("batch").unwrap_or_default()
     }
 
-    fn on_seal(&mut self, _input: &str, partition: &Tuple, out: &mut Emit) {
-        // Only the instance that holds records of the batch reports it, as
-        // timely emits a sum only where the epoch has data.
-        let batch = partition.int("batch").unwrap_or_default();
-        if let Some(sum) = self.sums.remove(&batch) {
-            out.emit("sums", partition.clone().with("sum", sum));
+    /// Passes each record on.
+    #[component]
+    #[derive(Default)]
+    pub struct Map;
+
+    #[component(outputs { mapped: Reading })]
+    impl Map {
+        #[path(from = records, to = mapped, label = CR)]
+        fn records(&mut self, reading: Reading, out: &mut MapOut) {
+            out.mapped(reading);
         }
     }
-}
 
-/// Splits tweets into words, keeping the batch.
-struct Splitter;
-
-impl Handler for Splitter {
-    fn handle(&mut self, _input: &str, tweet: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
-        let batch = tweet.int("batch").unwrap_or_default();
-        for word in tweet.str("text").unwrap_or_default().split_whitespace() {
-            out.emit(
-                "words",
-                Tuple::new().with("word", word).with("batch", batch),
-            );
-        }
-        Ok(())
+    /// Sums values per batch; emits a batch's sum when the batch is sealed.
+    #[component]
+    #[derive(Default)]
+    pub struct Agg {
+        sums: HashMap<i64, i64>,
     }
-}
 
-/// Counts words per batch; emits a batch's counts when it is sealed.
-#[derive(Default)]
-struct Count {
-    counts: HashMap<i64, HashMap<String, i64>>,
-}
+    #[component(outputs { sums: BatchSum })]
+    impl Agg {
+        #[path(from = mapped, to = sums, label = OW, gate = [batch])]
+        fn mapped(&mut self, reading: Reading, _out: &mut AggOut) {
+            *self.sums.entry(reading.batch).or_default() += reading.value;
+        }
 
-impl Handler for Count {
-    fn handle(&mut self, _input: &str, word: Tuple, _out: &mut Emit) -> Result<(), UnknownInput> {
-        let batch = word.int("batch").unwrap_or_default();
-        let text = word.str("word").unwrap_or_default();
-        let counts = self.counts.entry(batch).or_default();
-        match counts.get_mut(text) {
-            Some(n) => *n += 1,
-            None => {
-                counts.insert(text.to_string(), 1);
+        #[on_seal]
+        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut AggOut) {
+            // Only the instance that holds records of the batch reports it, as
+            // timely emits a sum only where the epoch has data.
+            let batch = sealed_batch(partition);
+            if let Some(sum) = self.sums.remove(&batch) {
+                out.sums(BatchSum { batch, sum });
             }
         }
-        Ok(())
     }
 
-    fn on_seal(&mut self, _input: &str, partition: &Tuple, out: &mut Emit) {
-        let batch = partition.int("batch").unwrap_or_default();
-        for (word, n) in self.counts.remove(&batch).unwrap_or_default() {
-            let count = Tuple::new()
-                .with("batch", batch)
-                .with("word", word.as_str());
-            out.emit("counts", count.with("count", n));
+    /// Splits tweets into words, keeping the batch.
+    #[component]
+    #[derive(Default)]
+    pub struct Splitter;
+
+    #[component(outputs { words: Word })]
+    impl Splitter {
+        #[path(from = tweets, to = words, label = CR)]
+        fn tweets(&mut self, tweet: Tweet, out: &mut SplitterOut) {
+            for word in tweet.text.split_whitespace() {
+                out.words(Word {
+                    word: word.to_string(),
+                    batch: tweet.batch,
+                });
+            }
+        }
+    }
+
+    /// Counts words per batch; emits a batch's counts when it is sealed.
+    #[component]
+    #[derive(Default)]
+    pub struct Count {
+        counts: HashMap<i64, HashMap<String, i64>>,
+    }
+
+    #[component(outputs { counts: WordCount })]
+    impl Count {
+        #[path(from = words, to = counts, label = OW, gate = [word, batch])]
+        fn words(&mut self, word: Word, _out: &mut CountOut) {
+            *self
+                .counts
+                .entry(word.batch)
+                .or_default()
+                .entry(word.word)
+                .or_default() += 1;
+        }
+
+        #[on_seal]
+        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut CountOut) {
+            let batch = sealed_batch(partition);
+            for (word, count) in self.counts.remove(&batch).unwrap_or_default() {
+                out.counts(WordCount { batch, word, count });
+            }
         }
     }
 }
 
-fn pipeline_dataflow() -> Dataflow {
-    Dataflow::new()
-        .component(Component::new("Map").path("records", "mapped", Annotation::cr()))
-        .component(Component::new("Agg").path("mapped", "sums", Annotation::ow(attrs(["batch"]))))
-        .stream(Stream::between("records", "Map.records").sealed(attrs(["batch"])))
-        .stream(Stream::between("Map.mapped", "Agg.mapped"))
-        .stream(Stream::between("Agg.sums", "sums"))
+/// source -> Map (CR) -> Agg (OW[batch]) -> sink, the records sealed on batch.
+#[blazes::dataflow]
+mod pipeline {
+    blazes::components! { super::parts::Map, super::parts::Agg }
+
+    streams! {
+        records -> Map.records { seal: [batch] };
+        Map.mapped -> Agg.mapped;
+        Agg.sums -> sums;
+    }
 }
 
-fn wordcount_dataflow() -> Dataflow {
-    Dataflow::new()
-        .component(Component::new("Splitter").path("tweets", "words", Annotation::cr()))
-        .component(Component::new("Count").path(
-            "words",
-            "counts",
-            Annotation::ow(attrs(["word", "batch"])),
-        ))
-        .stream(Stream::between("tweets", "Splitter.tweets").sealed(attrs(["batch"])))
-        .stream(Stream::between("Splitter.words", "Count.words"))
-        .stream(Stream::between("Count.counts", "counts"))
+/// tweets -> Splitter (CR) -> Count (OW[word, batch]) -> sink, sealed on batch.
+#[blazes::dataflow]
+mod wordcount {
+    blazes::components! { super::parts::Splitter, super::parts::Count }
+
+    streams! {
+        tweets -> Splitter.tweets { seal: [batch] };
+        Splitter.words -> Count.words;
+        Count.counts -> counts;
+    }
 }
 
 /// The text of tweet `i`: eight words of the vocabulary.
@@ -189,11 +243,11 @@ struct Share {
 
 /// Splits `count` records (record `i` in batch `i / per_batch`) among
 /// `producers` by position; every producer seals every batch.
-fn shares(
+fn shares<R: Record>(
     count: u64,
     per_batch: u64,
     producers: usize,
-    record: impl Fn(u64) -> Tuple,
+    record: impl Fn(u64) -> R,
 ) -> Vec<Share> {
     let mut shares: Vec<Share> = (0..producers)
         .map(|_| Share {
@@ -206,7 +260,7 @@ fn shares(
         for i in batch * per_batch..end {
             shares[(i % producers as u64) as usize]
                 .records
-                .push(record(i));
+                .push(record(i).to_tuple());
         }
         for share in &mut shares {
             let seal = Tuple::new().with("batch", batch as i64);
@@ -231,32 +285,24 @@ struct BlazesJob {
 
 fn pipeline_job() -> BlazesJob {
     BlazesJob {
-        dataflow: pipeline_dataflow(),
+        dataflow: pipeline::dataflow(),
         source: "records",
         keyed: ("Agg", "mapped"),
         upstream: ("Map", "mapped"),
         key: &["batch"],
-        factories: || {
-            Factories::new()
-                .with("Map", || Box::new(MapStage))
-                .with("Agg", || Box::<Agg>::default())
-        },
+        factories: pipeline::factories,
         sink: "sums",
     }
 }
 
 fn wordcount_job() -> BlazesJob {
     BlazesJob {
-        dataflow: wordcount_dataflow(),
+        dataflow: wordcount::dataflow(),
         source: "tweets",
         keyed: ("Count", "words"),
         upstream: ("Splitter", "words"),
         key: &["word"],
-        factories: || {
-            Factories::new()
-                .with("Splitter", || Box::new(Splitter))
-                .with("Count", || Box::<Count>::default())
-        },
+        factories: wordcount::factories,
         sink: "counts",
     }
 }
@@ -494,10 +540,9 @@ fn rate(count: u64, runs: usize, mut run: impl FnMut() -> (f64, usize)) -> (f64,
 
 fn measure(size: &Size, workers: usize) -> Value {
     let pipeline = pipeline_job();
-    let record = |i: u64| {
-        Tuple::new()
-            .with("batch", (i / BATCH) as i64)
-            .with("value", i as i64)
+    let record = |i: u64| Reading {
+        batch: (i / BATCH) as i64,
+        value: i as i64,
     };
     let (sealed, sealed_out) = rate(size.records, size.repetitions, || {
         let shares = shares(size.records, BATCH, workers, record);
@@ -512,10 +557,9 @@ fn measure(size: &Size, workers: usize) -> Value {
     });
 
     let wordcount = wordcount_job();
-    let tweet = |i: u64| {
-        Tuple::new()
-            .with("batch", (i / TWEETS_PER_BATCH) as i64)
-            .with("text", tweet_text(i).as_str())
+    let tweet = |i: u64| Tweet {
+        batch: (i / TWEETS_PER_BATCH) as i64,
+        text: tweet_text(i),
     };
     let (wc_blazes, wc_blazes_out) = rate(size.tweets, size.repetitions, || {
         let shares = shares(size.tweets, TWEETS_PER_BATCH, workers, tweet);

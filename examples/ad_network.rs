@@ -18,6 +18,7 @@ mod explain;
 #[path = "support/ad_network_job.rs"]
 mod job;
 
+use blazes::Record;
 use clap::Parser;
 use job::{Query, Run, Shape};
 
@@ -149,7 +150,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let wrong = by_replica
             .values()
             .flatten()
-            .filter(|a| totals.get(&a.int("id").unwrap_or_default()).copied() < Some(job::THRESH))
+            .filter(|a| {
+                job::ThreshAnswer::from_tuple(a)
+                    .map_or(true, |a| totals.get(&a.id).copied() < Some(job::THRESH))
+            })
             .count();
         return if wrong == 0 {
             println!(

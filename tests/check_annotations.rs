@@ -394,18 +394,31 @@ fn the_sessionizer_components_keep_their_annotations() {
     );
 }
 
+/// A click of the ad network on ad `id` in `campaign` (its window).
+fn ad_click(campaign: i64, id: i64) -> ad::Click {
+    ad::Click {
+        id,
+        campaign,
+        window: campaign,
+        server: 0,
+    }
+}
+
 #[test]
 fn the_ad_network_components_keep_their_annotations() {
-    use ad::poor::{Cache, Report};
+    use ad::poor_parts::{Cache, Report};
     let flow = ad::poor::dataflow();
-    let click = |campaign: i64, id: i64| Tuple::new().with("campaign", campaign).with("id", id);
+    let click = |campaign: i64, id: i64| ad_click(campaign, id).to_tuple();
     let clicks = vec![click(0, 1), click(0, 2), click(1, 1), click(0, 1)];
     let requests: Vec<Tuple> = (1..=2)
         .map(|id| {
-            Tuple::new()
-                .with("request", id)
-                .with("campaign", 0)
-                .with("id", id)
+            ad::Request {
+                request: id,
+                id,
+                campaign: 0,
+                window: 0,
+            }
+            .to_tuple()
         })
         .collect();
     // Report counts clicks: two equal clicks are two events, each delivered
@@ -436,9 +449,17 @@ fn the_ad_network_components_keep_their_annotations() {
                 .expect("runs"),
         );
     }
-    let answers: Vec<Tuple> = requests
-        .iter()
-        .map(|r| r.clone().with("clicks", 1).with("poor", 1))
+    let answers: Vec<Tuple> = (1..=2)
+        .map(|id| {
+            ad::PoorAnswer {
+                request: id,
+                id,
+                campaign: 0,
+                window: 0,
+                poor: 1,
+            }
+            .to_tuple()
+        })
         .collect();
     let path = declared(&flow, "Cache", "response", "response");
     assert_holds(
@@ -454,9 +475,9 @@ fn the_check_of_report_catches_duplicated_clicks_when_asked_to() {
     // The same Report, checked with duplicates: counting is not idempotent,
     // which the check reports (the runtime's deduplication is what makes
     // the CW claim safe).
-    use ad::poor::Report;
+    use ad::poor_parts::Report;
     let flow = ad::poor::dataflow();
-    let click = Tuple::new().with("campaign", 0).with("id", 1);
+    let click = ad_click(0, 1).to_tuple();
     let path = declared(&flow, "Report", "click", "response");
     let verdict = PathCheck::declared(Report::default, &path)
         .debug_state()

@@ -126,7 +126,12 @@ fn finish(run: Run) -> Outcome {
 
 /// CAMPAIGN's true answers, as sorted JSON.
 fn truth_of(shape: &Shape, independent: bool) -> Vec<String> {
-    sorted_json(&shape.campaign_answers(independent))
+    let answers: Vec<blazes::Tuple> = shape
+        .campaign_answers(independent)
+        .iter()
+        .map(blazes::Record::to_tuple)
+        .collect();
+    sorted_json(&answers)
 }
 
 fn int(v: &Json, path: &[&str]) -> i64 {

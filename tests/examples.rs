@@ -227,10 +227,7 @@ fn campaign_counts(shape: &Shape, independent: bool) -> BTreeMap<(i64, i64), i64
     for server in 0..shape.ad_servers {
         for b in 0..shape.batches() {
             for click in shape.batch_clicks(server, b, independent) {
-                let key = (
-                    click.int("id").unwrap_or(-1),
-                    click.int("campaign").unwrap_or(-1),
-                );
+                let key = (click.id, click.campaign);
                 *counts.entry(key).or_default() += 1;
             }
         }
@@ -252,12 +249,10 @@ fn sealed_campaign_answers_are_the_counts_at_every_replica() {
         let answers = by_replica.values().next().expect("a replica");
         assert_eq!(answers.len(), shape.requests(independent).len(), "{run:?}");
         for answer in answers {
-            let key = (
-                answer.int("id").unwrap_or(-1),
-                answer.int("campaign").unwrap_or(-1),
-            );
+            let answer = ad::CountAnswer::from_tuple(answer).expect("a CAMPAIGN answer");
+            let key = (answer.id, answer.campaign);
             let want = expected.get(&key).copied().unwrap_or_default();
-            assert_eq!(answer.int("clicks"), Some(want), "{run:?} {key:?}");
+            assert_eq!(answer.clicks, want, "{run:?} {key:?}");
         }
     }
 }
@@ -299,7 +294,10 @@ fn thresh_answers_hold_of_the_final_counts() {
         .flatten()
         .collect();
     for answer in &answers {
-        let total = totals[&answer.int("id").unwrap_or(-1)];
+        let id = ad::ThreshAnswer::from_tuple(answer)
+            .expect("a THRESH answer")
+            .id;
+        let total = totals[&id];
         assert!(total >= ad::THRESH, "{answer:?} but only {total} clicks");
     }
 }

@@ -76,7 +76,7 @@ async fn ad_server(
 ) {
     for b in 0..shape.batches() {
         for click in shape.batch_clicks(server, b, run.independent()) {
-            source.send(click).await;
+            source.send(blazes::Record::to_tuple(&click)).await;
         }
         if let Some(key) = run.seal_key() {
             let campaign = shape.campaign(server, b, run.independent());

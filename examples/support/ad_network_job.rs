@@ -1,8 +1,8 @@
-//! The ad-tracking network of the paper (§II, §VIII-B) as annotated Rust: ad
-//! servers send click logs to replicated Report servers; analysts' requests
-//! reach Report through replicated caches, which store the answers. Each
-//! continuous query is its own `#[blazes::dataflow]` module, so each is
-//! checked when it compiles:
+//! The ad-tracking network of the paper (§II, §VIII-B) as annotated, typed
+//! Rust: ad servers send [`Click`]s to replicated Report servers; analysts'
+//! [`Request`]s reach Report through replicated caches, which store the
+//! answers. Each continuous query is its own `#[blazes::dataflow]` module, so
+//! each is checked when it compiles:
 //!
 //! - THRESH (ads with at least `THRESH` clicks) is confluent: no coordination;
 //! - POOR (ads with fewer than `POOR` clicks) is `OR[id]`: no seal fits, the
@@ -21,7 +21,8 @@ use blazes::runtime::{
     CoordinationMode, DataflowRunner, Deployment, Factories, ProducerId, Routing, RunReport,
     Workload,
 };
-use blazes::{Analysis, Dataflow, Emit, Tuple};
+use blazes::{Analysis, Dataflow, Record, Tuple};
+use serde::{Deserialize, Serialize};
 
 /// THRESH: an ad is reported once it has at least this many clicks.
 pub const THRESH: i64 = 200;
@@ -41,6 +42,78 @@ pub enum Query {
     Campaign,
 }
 
+/// A click on an ad, logged by an ad server.
+#[derive(blazes::Record, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Click {
+    /// The ad.
+    pub id: i64,
+    /// The campaign the click belongs to.
+    pub campaign: i64,
+    /// Its time window (here the campaign's number).
+    pub window: i64,
+    /// The ad server that logged it.
+    pub server: i64,
+}
+
+/// An analyst's request about one ad in one campaign (and window).
+#[derive(blazes::Record, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Request {
+    /// The request's number.
+    pub request: i64,
+    /// The ad asked about.
+    pub id: i64,
+    /// The campaign asked about (CAMPAIGN).
+    pub campaign: i64,
+    /// The window asked about (WINDOW).
+    pub window: i64,
+}
+
+/// THRESH's answer: the ad has at least `THRESH` clicks.
+#[derive(blazes::Record, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ThreshAnswer {
+    /// The request's number.
+    pub request: i64,
+    /// The ad.
+    pub id: i64,
+    /// The request's campaign.
+    pub campaign: i64,
+    /// The request's window.
+    pub window: i64,
+    /// Always 1: only ads over the threshold are answered.
+    pub over_thresh: i64,
+}
+
+/// POOR's answer: whether the ad has fewer than `POOR` clicks.
+#[derive(blazes::Record, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PoorAnswer {
+    /// The request's number.
+    pub request: i64,
+    /// The ad.
+    pub id: i64,
+    /// The request's campaign.
+    pub campaign: i64,
+    /// The request's window.
+    pub window: i64,
+    /// 1 when the ad is poor, 0 otherwise.
+    pub poor: i64,
+}
+
+/// WINDOW's and CAMPAIGN's answer: the ad's clicks in the request's window
+/// or campaign.
+#[derive(blazes::Record, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CountAnswer {
+    /// The request's number.
+    pub request: i64,
+    /// The ad.
+    pub id: i64,
+    /// The request's campaign.
+    pub campaign: i64,
+    /// The request's window.
+    pub window: i64,
+    /// The clicks counted.
+    pub clicks: i64,
+}
+
 /// The click counts a Report server keeps.
 #[derive(Default, Debug)]
 pub struct Clicks {
@@ -50,86 +123,124 @@ pub struct Clicks {
 }
 
 impl Clicks {
-    fn click(&mut self, click: &Tuple) {
-        let id = click.int("id").unwrap_or_default();
-        *self.by_id.entry(id).or_default() += 1;
-        let window = click.int("window").unwrap_or_default();
-        *self.by_window.entry((id, window)).or_default() += 1;
-        let campaign = click.int("campaign").unwrap_or_default();
-        *self.by_campaign.entry((id, campaign)).or_default() += 1;
+    fn click(&mut self, click: &Click) {
+        *self.by_id.entry(click.id).or_default() += 1;
+        *self.by_window.entry((click.id, click.window)).or_default() += 1;
+        *self
+            .by_campaign
+            .entry((click.id, click.campaign))
+            .or_default() += 1;
     }
 
-    fn answer(&self, query: Query, request: Tuple, out: &mut Emit) {
-        let id = request.int("id").unwrap_or_default();
-        let count = |map: &BTreeMap<(i64, i64), i64>, attr: &str| {
-            let key = (id, request.int(attr).unwrap_or_default());
-            map.get(&key).copied().unwrap_or_default()
+    fn total(&self, id: i64) -> i64 {
+        self.by_id.get(&id).copied().unwrap_or_default()
+    }
+}
+
+/// A query's answer to a request, from Report's click counts (`None`: no
+/// answer yet).
+pub trait Answer: Record + Clone + Ord {
+    /// The answer of `query` to `request`.
+    fn answer(clicks: &Clicks, query: Query, request: Request) -> Option<Self>;
+}
+
+impl Answer for ThreshAnswer {
+    fn answer(clicks: &Clicks, _query: Query, r: Request) -> Option<Self> {
+        // Monotone: once over the threshold, always over it.
+        (clicks.total(r.id) >= THRESH).then_some(ThreshAnswer {
+            request: r.request,
+            id: r.id,
+            campaign: r.campaign,
+            window: r.window,
+            over_thresh: 1,
+        })
+    }
+}
+
+impl Answer for PoorAnswer {
+    fn answer(clicks: &Clicks, _query: Query, r: Request) -> Option<Self> {
+        Some(PoorAnswer {
+            poor: i64::from(clicks.total(r.id) < POOR),
+            request: r.request,
+            id: r.id,
+            campaign: r.campaign,
+            window: r.window,
+        })
+    }
+}
+
+impl Answer for CountAnswer {
+    fn answer(clicks: &Clicks, query: Query, r: Request) -> Option<Self> {
+        let (map, key) = if query == Query::Window {
+            (&clicks.by_window, (r.id, r.window))
+        } else {
+            (&clicks.by_campaign, (r.id, r.campaign))
         };
-        let total = self.by_id.get(&id).copied().unwrap_or_default();
-        let answer = match query {
-            // Monotone: once over the threshold, always over it.
-            Query::Thresh if total >= THRESH => request.with("over_thresh", 1),
-            Query::Thresh => return,
-            Query::Poor => request.with("poor", i64::from(total < POOR)),
-            Query::Window => {
-                let clicks = count(&self.by_window, "window");
-                request.with("clicks", clicks)
-            }
-            Query::Campaign => {
-                let clicks = count(&self.by_campaign, "campaign");
-                request.with("clicks", clicks)
-            }
-        };
-        out.emit("response", answer);
+        Some(CountAnswer {
+            clicks: map.get(&key).copied().unwrap_or_default(),
+            request: r.request,
+            id: r.id,
+            campaign: r.campaign,
+            window: r.window,
+        })
     }
 }
 
 /// What a cache replica stores: each answer once.
-#[derive(Default, Debug)]
-pub struct Answers(BTreeSet<Tuple>);
+#[derive(Debug)]
+pub struct Answers<A>(BTreeSet<A>);
 
-impl Answers {
-    fn store(&mut self, answer: Tuple, out: &mut Emit) {
-        if self.0.insert(answer.clone()) {
-            out.emit("response", answer);
-        }
+impl<A> Default for Answers<A> {
+    fn default() -> Self {
+        Answers(BTreeSet::new())
     }
 }
 
-/// One ad network dataflow module: the same replicated Cache and Report, the
-/// query's annotation on Report's request path, and the clicks stream's
-/// annotation. A `#[blazes::dataflow]` module sees only its own tokens, so the
-/// components must be written inside each module: this macro writes them once.
-/// It expands before the dataflow attribute, which then sees whole modules.
+impl<A: Answer> Answers<A> {
+    /// Stores `answer`; true when it is new.
+    fn store(&mut self, answer: &A) -> bool {
+        self.0.insert(answer.clone())
+    }
+}
+
+/// One ad network query: its components, a replicated Cache and Report typed
+/// by the query's answer with the query's annotation on Report's request path,
+/// in the module `$parts`; and its dataflow module `$name`, which names them by
+/// path and declares the clicks stream's annotation. The queries differ in
+/// Report's annotation and in the answer's record type, so each has its own
+/// two components; this macro writes them once.
 macro_rules! ad_network_module {
     (
         $(#[$doc:meta])*
-        $name:ident ($($options:tt)*),
-        query: $query:ident,
+        $name:ident ($($options:tt)*) in $parts:ident,
+        query: $query:ident -> $answer:ident,
         request: ($($request:tt)*),
         clicks: ($($clicks:tt)*) $(,)?
     ) => {
-        $(#[$doc])*
-        #[blazes::dataflow($($options)*)]
-        pub mod $name {
-            use blazes::{Emit, Tuple, component};
+        /// The components of the dataflow of the same query.
+        pub mod $parts {
+            use blazes::component;
+
+            use super::{$answer, Answer, Click, Request};
 
             /// A cache replica: forwards requests, stores the answers.
             #[component(rep)]
             #[derive(Default, Debug)]
-            pub struct Cache(super::Answers);
+            pub struct Cache(super::Answers<$answer>);
 
-            #[component]
+            #[component(outputs { request: Request, response: $answer })]
             impl Cache {
                 #[path(from = request, to = response, label = CR)]
                 #[path(from = request, to = request, label = CR)]
-                fn request(&mut self, request: Tuple, out: &mut Emit) {
-                    out.emit("request", request);
+                fn request(&mut self, request: Request, out: &mut CacheOut) {
+                    out.request(request);
                 }
 
                 #[path(from = response, to = response, label = CW)]
-                fn response(&mut self, answer: Tuple, out: &mut Emit) {
-                    self.0.store(answer, out);
+                fn response(&mut self, answer: $answer, out: &mut CacheOut) {
+                    if self.0.store(&answer) {
+                        out.response(answer);
+                    }
                 }
             }
 
@@ -138,18 +249,28 @@ macro_rules! ad_network_module {
             #[derive(Default, Debug)]
             pub struct Report(super::Clicks);
 
-            #[component]
+            #[component(outputs { response: $answer })]
             impl Report {
                 #[path(from = click, to = response, label = CW)]
-                fn click(&mut self, click: Tuple, _out: &mut Emit) {
+                fn click(&mut self, click: Click, _out: &mut ReportOut) {
                     self.0.click(&click);
                 }
 
                 #[path(from = request, to = response, $($request)*)]
-                fn request(&mut self, request: Tuple, out: &mut Emit) {
-                    self.0.answer(super::Query::$query, request, out);
+                fn request(&mut self, request: Request, out: &mut ReportOut) {
+                    if let Some(answer) =
+                        <$answer as Answer>::answer(&self.0, super::Query::$query, request)
+                    {
+                        out.response(answer);
+                    }
                 }
             }
+        }
+
+        $(#[$doc])*
+        #[blazes::dataflow($($options)*)]
+        pub mod $name {
+            blazes::components! { super::$parts::Cache, super::$parts::Report }
 
             streams! {
                 clicks -> Report.click $($clicks)*;
@@ -165,8 +286,8 @@ macro_rules! ad_network_module {
 
 ad_network_module! {
     /// THRESH: confluent, no coordination.
-    thresh(),
-    query: Thresh,
+    thresh() in thresh_parts,
+    query: Thresh -> ThreshAnswer,
     request: (label = CR),
     clicks: (),
 }
@@ -174,44 +295,43 @@ ad_network_module! {
 ad_network_module! {
     /// POOR: `OR[id]`, no compatible seal: ordering at Report; builds only with
     /// `coordinate = auto, requires = convergent`.
-    poor(coordinate = auto, requires = convergent),
-    query: Poor,
+    poor(coordinate = auto, requires = convergent) in poor_parts,
+    query: Poor -> PoorAnswer,
     request: (label = OR, gate = [id]),
     clicks: (),
 }
 
 ad_network_module! {
     /// WINDOW: `OR[id,window]`, clicks sealed on `window`.
-    window(),
-    query: Window,
+    window() in window_parts,
+    query: Window -> CountAnswer,
     request: (label = OR, gate = [id, window]),
     clicks: ({ seal: [window] }),
 }
 
 ad_network_module! {
     /// CAMPAIGN: `OR[id,campaign]`, clicks sealed on `campaign` by every ad server.
-    campaign(),
-    query: Campaign,
+    campaign() in campaign_parts,
+    query: Campaign -> CountAnswer,
     request: (label = OR, gate = [id, campaign]),
     clicks: ({ seal: [campaign] }),
 }
 
 ad_network_module! {
     /// CAMPAIGN, each campaign sealed by the one ad server mastering it.
-    campaign_independent(),
-    query: Campaign,
+    campaign_independent() in campaign_independent_parts,
+    query: Campaign -> CountAnswer,
     request: (label = OR, gate = [id, campaign]),
     clicks: ({ seal: [campaign], independent }),
 }
 
 ad_network_module! {
     /// CAMPAIGN with unsealed clicks: ordering at Report.
-    campaign_ordered(coordinate = auto, requires = convergent),
-    query: Campaign,
+    campaign_ordered(coordinate = auto, requires = convergent) in campaign_ordered_parts,
+    query: Campaign -> CountAnswer,
     request: (label = OR, gate = [id, campaign]),
     clicks: (),
 }
-
 /// How the reporting servers are coordinated (the evaluation's four runs, and
 /// the example's queries).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -302,7 +422,7 @@ impl Shape {
     }
 
     /// The clicks of batch `b` of ad server `server`.
-    pub fn batch_clicks(&self, server: usize, b: usize, independent: bool) -> Vec<Tuple> {
+    pub fn batch_clicks(&self, server: usize, b: usize, independent: bool) -> Vec<Click> {
         let campaign = self.campaign(server, b, independent);
         let first = b * self.batch;
         (first..(first + self.batch).min(self.clicks))
@@ -315,11 +435,12 @@ impl Shape {
                     (i * 13 + server * 5 + 1) as i64,
                 );
                 let id = (a % ads).min(b % ads);
-                Tuple::new()
-                    .with("id", id)
-                    .with("campaign", campaign)
-                    .with("window", campaign)
-                    .with("server", server as i64)
+                Click {
+                    id,
+                    campaign,
+                    window: campaign,
+                    server: server as i64,
+                }
             })
             .collect()
     }
@@ -333,17 +454,16 @@ impl Shape {
     }
 
     /// One request per ad and campaign.
-    pub fn requests(&self, independent: bool) -> Vec<Tuple> {
+    pub fn requests(&self, independent: bool) -> Vec<Request> {
         let mut requests = Vec::new();
         for campaign in self.campaigns(independent) {
             for id in 0..self.ads {
-                let request = Tuple::new().with("request", requests.len() as i64);
-                requests.push(
-                    request
-                        .with("id", id)
-                        .with("campaign", campaign)
-                        .with("window", campaign),
-                );
+                requests.push(Request {
+                    request: requests.len() as i64,
+                    id,
+                    campaign,
+                    window: campaign,
+                });
             }
         }
         requests
@@ -351,26 +471,18 @@ impl Shape {
 
     /// CAMPAIGN's true answers: each request with the clicks of its ad and
     /// campaign over the whole workload.
-    pub fn campaign_answers(&self, independent: bool) -> Vec<Tuple> {
-        let mut clicks: BTreeMap<(Option<i64>, Option<i64>), i64> = BTreeMap::new();
+    pub fn campaign_answers(&self, independent: bool) -> Vec<CountAnswer> {
+        let mut clicks = Clicks::default();
         for server in 0..self.ad_servers {
             for b in 0..self.batches() {
                 for click in self.batch_clicks(server, b, independent) {
-                    *clicks
-                        .entry((click.int("id"), click.int("campaign")))
-                        .or_default() += 1;
+                    clicks.click(&click);
                 }
             }
         }
         self.requests(independent)
             .into_iter()
-            .map(|r| {
-                let n = clicks
-                    .get(&(r.int("id"), r.int("campaign")))
-                    .copied()
-                    .unwrap_or_default();
-                r.with("clicks", n)
-            })
+            .filter_map(|r| CountAnswer::answer(&clicks, Query::Campaign, r))
             .collect()
     }
 
@@ -381,7 +493,7 @@ impl Shape {
         for server in 0..self.ad_servers {
             for b in 0..self.batches() {
                 for click in self.batch_clicks(server, b, run.independent()) {
-                    workload = workload.record("clicks", server, click);
+                    workload = workload.record("clicks", server, click.to_tuple());
                 }
                 if let Some(key) = run.seal_key() {
                     let campaign = self.campaign(server, b, run.independent());
@@ -390,7 +502,7 @@ impl Shape {
             }
         }
         for request in self.requests(run.independent()) {
-            workload = workload.record("requests", 0, request);
+            workload = workload.record("requests", 0, request.to_tuple());
         }
         workload
     }
@@ -428,7 +540,8 @@ pub fn run(
     Ok(runtime.block_on(running.run_workload(workload))?)
 }
 
-/// What each cache replica stored.
+/// What each cache replica stored: its answers as tuples (their record type
+/// depends on the query).
 pub fn answers_by_replica(report: &RunReport) -> BTreeMap<ProducerId, BTreeSet<Tuple>> {
     let mut by_replica: BTreeMap<ProducerId, BTreeSet<Tuple>> = BTreeMap::new();
     for record in report.records("answers") {
@@ -446,9 +559,7 @@ pub fn totals(shape: &Shape, independent: bool) -> BTreeMap<i64, i64> {
     for server in 0..shape.ad_servers {
         for b in 0..shape.batches() {
             for click in shape.batch_clicks(server, b, independent) {
-                *totals
-                    .entry(click.int("id").unwrap_or_default())
-                    .or_default() += 1;
+                *totals.entry(click.id).or_default() += 1;
             }
         }
     }

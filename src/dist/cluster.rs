@@ -49,6 +49,7 @@ use super::membership::{MembershipError, ZooKeeperMembership};
 use super::outbound::Outbound;
 use super::retry::RetryPolicy;
 use super::transport::{RunStream, TransportError};
+use crate::record::Record;
 use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
 use crate::runtime::metrics::InstanceSnapshot;
@@ -122,6 +123,10 @@ pub enum ClusterError {
     /// The transport (NATS JetStream) failed.
     #[error("cluster: {0}")]
     Transport(#[from] TransportError),
+    /// A message could not be encoded for the wire (never in practice: see
+    /// [`wire::encode`](super::wire::encode)).
+    #[error("cluster: encoding a message: {0}")]
+    Wire(#[from] super::wire::WireError),
     /// The sequencing service failed.
     #[error("cluster: {0}")]
     Sequencer(#[from] SequencerError),
@@ -644,9 +649,9 @@ impl SourceProducer {
         Ok(())
     }
 
-    /// Sends a record.
-    pub async fn send(&mut self, payload: Tuple) -> Result<(), ClusterError> {
-        let envelope = self.numbering.record(payload);
+    /// Sends a record: one of the user's [`Record`] types, or a [`Tuple`].
+    pub async fn send(&mut self, record: impl Record) -> Result<(), ClusterError> {
+        let envelope = self.numbering.record(record.to_tuple());
         self.send_envelope(envelope).await
     }
 

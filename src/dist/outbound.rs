@@ -92,7 +92,7 @@ impl Outbound {
         let registration = encode_registration(&Registration {
             from: self.me,
             epoch: self.epoch,
-        });
+        })?;
         for subject in subjects {
             let id = format!("{}.{}.{subject}.r", self.me.0, self.epoch);
             self.publisher
@@ -112,8 +112,9 @@ impl Outbound {
             inbound,
         };
         let id = format!("{}.{}.{subject}.{link_seq}", self.me.0, self.epoch);
+        let bytes = encode(&frame)?;
         self.publisher
-            .send(subject, id, encode(&frame))
+            .send(subject, id, bytes)
             .await
             .map_err(ClusterError::from)
     }

@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use blazes::runtime::{Deployment, Factories, ProducerId, Routing, RunReport};
 use blazes::sim::Workload;
-use blazes::{
-    Annotation, Component, Dataflow, Emit, Handler, Permission, Stream, Tuple, UnknownInput, attrs,
-};
+use blazes::{Annotation, Component, Dataflow, Permission, Record, Stream, Tuple, attrs};
 
 /// Ads with fewer clicks than this are poor performers.
 pub const THRESHOLD: i64 = 3;
@@ -33,7 +31,155 @@ pub enum Clicks {
     IndependentOnCampaign,
 }
 
+/// A click on ad `id` in `campaign`.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub struct Click {
+    /// The campaign.
+    pub campaign: i64,
+    /// The ad.
+    pub id: i64,
+}
+
+/// An analyst's request about ad `id` in `campaign`.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub struct Request {
+    /// The request's number.
+    pub request: i64,
+    /// The campaign.
+    pub campaign: i64,
+    /// The ad.
+    pub id: i64,
+}
+
+/// Report's answer: the request with the clicks the query counts and
+/// whether the ad is poor.
+#[derive(
+    blazes::Record,
+    serde::Serialize,
+    serde::Deserialize,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+)]
+pub struct Answer {
+    /// The request's number.
+    pub request: i64,
+    /// The campaign.
+    pub campaign: i64,
+    /// The ad.
+    pub id: i64,
+    /// The clicks counted (overall for POOR, in the campaign for CAMPAIGN).
+    pub clicks: i64,
+    /// 1 when `clicks < THRESHOLD`.
+    pub poor: i64,
+}
+
+/// The click counts of a reporting server.
+#[derive(Default)]
+pub struct Counts {
+    by_id: BTreeMap<i64, i64>,
+    by_campaign: BTreeMap<(i64, i64), i64>,
+}
+
+impl Counts {
+    fn click(&mut self, click: &Click) {
+        *self.by_id.entry(click.id).or_default() += 1;
+        *self
+            .by_campaign
+            .entry((click.campaign, click.id))
+            .or_default() += 1;
+    }
+
+    fn answer(&self, query: Query, request: Request) -> Answer {
+        let clicks = match query {
+            Query::Poor => self.by_id.get(&request.id),
+            Query::Campaign => self.by_campaign.get(&(request.campaign, request.id)),
+        }
+        .copied()
+        .unwrap_or_default();
+        Answer {
+            request: request.request,
+            campaign: request.campaign,
+            id: request.id,
+            clicks,
+            poor: i64::from(clicks < THRESHOLD),
+        }
+    }
+}
+
+/// A cache replica: forwards requests, stores every response once.
+pub mod cache {
+    use std::collections::BTreeSet;
+
+    use blazes::component;
+
+    use super::{Answer, Request};
+
+    /// A cache replica.
+    #[component(rep)]
+    #[derive(Default)]
+    pub struct Cache {
+        stored: BTreeSet<Answer>,
+    }
+
+    #[component(outputs { request: Request, response: Answer })]
+    impl Cache {
+        #[path(from = request, to = response, label = CR)]
+        #[path(from = request, to = request, label = CR)]
+        fn request(&mut self, request: Request, out: &mut CacheOut) {
+            out.request(request);
+        }
+
+        #[path(from = response, to = response, label = CW)]
+        fn response(&mut self, answer: Answer, out: &mut CacheOut) {
+            if self.stored.insert(answer.clone()) {
+                out.response(answer);
+            }
+        }
+    }
+}
+
+/// A reporting server answering `$query` with `$gate` on its request path.
+macro_rules! report {
+    ($module:ident, $query:ident, [$($gate:ident),*]) => {
+        /// A reporting server: counts clicks, answers requests with the query.
+        pub mod $module {
+            use blazes::component;
+
+            use super::{Answer, Click, Counts, Query, Request};
+
+            /// A reporting server replica.
+            #[component(rep)]
+            #[derive(Default)]
+            pub struct Report(Counts);
+
+            #[component(outputs { response: Answer })]
+            impl Report {
+                #[path(from = click, to = response, label = CW)]
+                fn click(&mut self, click: Click, _out: &mut ReportOut) {
+                    self.0.click(&click);
+                }
+
+                #[path(from = request, to = response, label = OR, gate = [$($gate),*])]
+                fn request(&mut self, request: Request, out: &mut ReportOut) {
+                    out.response(self.0.answer(Query::$query, request));
+                }
+            }
+        }
+    };
+}
+
+report!(poor, Poor, [id]);
+report!(campaign, Campaign, [id, campaign]);
+
 /// The ad network dataflow (under `auto`, so ordering may be synthesised).
+/// Declared with the dynamic builder: the scenarios choose the query and the
+/// clicks' annotation at run time, and some of them (POOR with unsealed
+/// clicks) are anomalies a `#[blazes::dataflow]` module would refuse to
+/// build. Its handlers are the typed components above.
 pub fn dataflow(query: Query, clicks: Clicks) -> Dataflow {
     let annotation = match query {
         Query::Poor => Annotation::or(attrs(["id"])),
@@ -81,74 +227,13 @@ pub fn deployment(ad_servers: usize) -> Deployment {
         .route("Report.response", "Cache.response", Routing::Paired)
 }
 
-/// A reporting server: counts clicks, answers requests with the query.
-pub struct Report {
-    query: Query,
-    by_id: BTreeMap<i64, i64>,
-    by_campaign: BTreeMap<(i64, i64), i64>,
-}
-
-impl Handler for Report {
-    fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
-        let id = tuple.int("id").unwrap_or_default();
-        let campaign = tuple.int("campaign").unwrap_or_default();
-        match input {
-            "click" => {
-                *self.by_id.entry(id).or_default() += 1;
-                *self.by_campaign.entry((campaign, id)).or_default() += 1;
-            }
-            "request" => {
-                let clicks = match self.query {
-                    Query::Poor => self.by_id.get(&id),
-                    Query::Campaign => self.by_campaign.get(&(campaign, id)),
-                }
-                .copied()
-                .unwrap_or_default();
-                out.emit(
-                    "response",
-                    tuple
-                        .with("clicks", clicks)
-                        .with("poor", i64::from(clicks < THRESHOLD)),
-                );
-            }
-            other => return Err(UnknownInput::new(other, tuple)),
-        }
-        Ok(())
-    }
-}
-
-/// A cache replica: forwards requests, stores every response once.
-#[derive(Default)]
-pub struct Cache {
-    stored: BTreeSet<Tuple>,
-}
-
-impl Handler for Cache {
-    fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
-        match input {
-            "request" => out.emit("request", tuple),
-            "response" => {
-                if self.stored.insert(tuple.clone()) {
-                    out.emit("response", tuple);
-                }
-            }
-            other => return Err(UnknownInput::new(other, tuple)),
-        }
-        Ok(())
-    }
-}
-
-/// The handlers.
+/// The handlers: the typed components, Report answering `query`.
 pub fn factories(query: Query) -> Factories {
-    Factories::new()
-        .with("Report", move || {
-            Box::new(Report {
-                query,
-                by_id: BTreeMap::new(),
-                by_campaign: BTreeMap::new(),
-            })
-        })
-        .with("Cache", || Box::<Cache>::default())
+    let factories = Factories::new().with("Cache", || Box::<cache::Cache>::default());
+    match query {
+        Query::Poor => factories.with("Report", || Box::<poor::Report>::default()),
+        Query::Campaign => factories.with("Report", || Box::<campaign::Report>::default()),
+    }
 }
 
 /// Clicks of `ads` ads over `campaigns` campaigns from each ad server, each
@@ -173,11 +258,8 @@ pub fn workload(
                 // A fixed, uneven number of clicks around the threshold.
                 let clicks = (id + c + s) % 3 + if independent { 1 } else { 0 };
                 for _ in 0..clicks {
-                    w = w.record(
-                        "clicks",
-                        s as usize,
-                        Tuple::new().with("campaign", c).with("id", id),
-                    );
+                    let click = Click { campaign: c, id };
+                    w = w.record("clicks", s as usize, click.to_tuple());
                 }
             }
             if sealed {
@@ -188,14 +270,12 @@ pub fn workload(
     let mut request = 0;
     for c in 0..campaigns {
         for id in 0..ads {
-            w = w.record(
-                "requests",
-                0,
-                Tuple::new()
-                    .with("request", request)
-                    .with("campaign", c)
-                    .with("id", id),
-            );
+            let asked = Request {
+                request,
+                campaign: c,
+                id,
+            };
+            w = w.record("requests", 0, asked.to_tuple());
             request += 1;
         }
     }
