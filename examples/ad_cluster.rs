@@ -29,6 +29,8 @@
 #[allow(dead_code)] // shared with the tests and the evaluation benchmark
 #[path = "support/ad_network_job.rs"]
 mod job;
+#[path = "support/telemetry.rs"]
+mod telemetry;
 
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -156,6 +158,7 @@ impl Clock {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    telemetry::install()?;
     let clock = Clock {
         start: Instant::now(),
         start_unix_ms: unix_ms(),

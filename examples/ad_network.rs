@@ -14,6 +14,8 @@
 
 #[path = "support/explain.rs"]
 mod explain;
+#[path = "support/telemetry.rs"]
+mod telemetry;
 #[allow(dead_code)] // shared with the tests and the evaluation benchmark
 #[path = "support/ad_network_job.rs"]
 mod job;
@@ -93,6 +95,7 @@ fn witness(run: Run, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    telemetry::install()?;
     let args = Args::parse();
     if args.witness {
         return witness(Run::Ordered, &args);
