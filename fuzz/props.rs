@@ -16,7 +16,7 @@ pub fn wire_frame(data: &[u8]) {
     framed.extend_from_slice(&crc32fast::hash(data).to_le_bytes());
     match wire::decode_message(&framed) {
         Ok(Message::Frame(frame)) => {
-            let again = wire::encode(&frame);
+            let again = wire::encode(&frame).expect("a decoded frame encodes");
             assert_eq!(
                 wire::decode(&again).ok(),
                 Some(frame),
@@ -24,7 +24,8 @@ pub fn wire_frame(data: &[u8]) {
             );
         }
         Ok(Message::Registration(registration)) => {
-            let again = wire::encode_registration(&registration);
+            let again =
+                wire::encode_registration(&registration).expect("a decoded registration encodes");
             match wire::decode_message(&again) {
                 Ok(Message::Registration(back)) => assert_eq!(back, registration),
                 other => panic!("a registration re-decoded as {other:?}"),
