@@ -83,7 +83,12 @@ impl RegisteredComponent {
                 from: path.from.to_string(),
                 to: path.to.to_string(),
                 label: path.kind,
-                gate: path.annotation().gates.into_iter().next().unwrap_or_default(),
+                gate: path
+                    .annotation()
+                    .gates
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default(),
                 handler: handler(path.from),
             })
             .collect();

@@ -15,10 +15,8 @@ fn names(set: &AttrSet) -> TokenStream {
 }
 
 fn kind(annotation: &Annotation) -> TokenStream {
-    let kind = proc_macro2::Ident::new(
-        &annotation.kind.to_string(),
-        proc_macro2::Span::call_site(),
-    );
+    let kind =
+        proc_macro2::Ident::new(&annotation.kind.to_string(), proc_macro2::Span::call_site());
     quote!(PathKind::#kind)
 }
 
@@ -132,11 +130,23 @@ mod tests {
         let gated = Annotation::ow(attrs(["word", "batch"]));
         assert_eq!(
             path_spec("words", "counts", &gated).to_string(),
-            quote!(PathSpec { from: "words", to: "counts", kind: PathKind::OW, gate: &["batch", "word"] }).to_string()
+            quote!(PathSpec {
+                from: "words",
+                to: "counts",
+                kind: PathKind::OW,
+                gate: &["batch", "word"]
+            })
+            .to_string()
         );
         assert_eq!(
             path_spec("a", "b", &Annotation::cr()).to_string(),
-            quote!(PathSpec { from: "a", to: "b", kind: PathKind::CR, gate: &[] }).to_string()
+            quote!(PathSpec {
+                from: "a",
+                to: "b",
+                kind: PathKind::CR,
+                gate: &[]
+            })
+            .to_string()
         );
         let stream = Stream::between("tweets", "Splitter.tweets")
             .sealed(attrs(["batch"]))
@@ -160,7 +170,12 @@ mod tests {
         };
         assert_eq!(
             fd_spec(&fd).to_string(),
-            quote!(FdSpec { from: &["a", "b"], to: "c", injective: true }).to_string()
+            quote!(FdSpec {
+                from: &["a", "b"],
+                to: "c",
+                injective: true
+            })
+            .to_string()
         );
     }
 }

@@ -430,9 +430,7 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
         ) => {
             let ty = lookup(component)?;
             let name_id = id_literal(&name_of(interface));
-            Some(
-                quote!(<#ty as ::blazes::__private::InputOf<#name_id>>::Record),
-            )
+            Some(quote!(<#ty as ::blazes::__private::InputOf<#name_id>>::Record))
         }
         (
             _,
@@ -443,9 +441,7 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
         ) => {
             let ty = lookup(component)?;
             let name_id = id_literal(&name_of(interface));
-            Some(
-                quote!(<#ty as ::blazes::__private::OutputOf<#name_id>>::Record),
-            )
+            Some(quote!(<#ty as ::blazes::__private::OutputOf<#name_id>>::Record))
         }
         _ => None,
     }

@@ -14,8 +14,8 @@ use quote::{format_ident, quote, quote_spanned};
 use crate::attrs::name_of;
 use crate::component::{self, ImplSpec};
 use crate::errors::Errors;
-use crate::field_id::id_literal;
 use crate::expand::exported;
+use crate::field_id::id_literal;
 use crate::light::{LightImpl, LightImplItem};
 use crate::outputs::{ImplArgs, OutputDecl};
 
