@@ -107,9 +107,7 @@ pub fn begin(
         steps.push(quote!((#path)));
         steps.push(quote!((#impl_path)));
     }
-    let Some(first) = steps.first().cloned() else {
-        return None;
-    };
+    let first = steps.first().cloned()?;
     // The steps after the first, nested (`[ (step) [ (step) [ .. [] ] ] ]`)
     // so that each macro of the chain matches one step and one group of
     // what is left, whatever the length of the chain.
