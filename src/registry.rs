@@ -71,25 +71,25 @@ pub struct RegisteredComponent {
 
 impl RegisteredComponent {
     fn new(module_path: &str, component: &ComponentSpec, methods: Option<&MethodsSpec>) -> Self {
-        let &(name, rep, paths) = component;
         let handler = |input: &str| {
             methods
-                .and_then(|m| {
-                    m.1.split(' ')
-                        .filter_map(|pair| pair.split_once('='))
-                        .find(|(i, _)| *i == input)
-                })
-                .map_or_else(String::new, |(_, method)| method.to_string())
+                .and_then(|m| m.handler(input))
+                .map_or_else(String::new, String::from)
         };
-        let paths: Vec<RegisteredPath> = paths
+        let paths: Vec<RegisteredPath> = component
+            .paths
             .iter()
-            .filter_map(|p| __private::decode_path(p))
-            .map(|(from, to, label, gate)| RegisteredPath {
-                from: from.to_string(),
-                to: to.to_string(),
-                label,
-                gate,
-                handler: handler(from),
+            .map(|path| RegisteredPath {
+                from: path.from.to_string(),
+                to: path.to.to_string(),
+                label: path.kind,
+                gate: path
+                    .annotation()
+                    .gates
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default(),
+                handler: handler(path.from),
             })
             .collect();
         let mut inputs: Vec<String> = Vec::new();
@@ -103,13 +103,13 @@ impl RegisteredComponent {
             }
         }
         RegisteredComponent {
-            name: name.to_string(),
+            name: component.name.to_string(),
             module_path: module_path.to_string(),
-            rep,
+            rep: component.rep,
             paths,
             inputs,
             outputs,
-            on_seal: methods.and_then(|m| m.2).map(String::from),
+            on_seal: methods.and_then(|m| m.on_seal).map(String::from),
         }
     }
 
@@ -138,7 +138,7 @@ pub fn registry() -> Vec<RegisteredComponent> {
             r.spec
                 .components
                 .iter()
-                .find(|c| c.0 == methods.0)
+                .find(|c| c.name == methods.component)
                 .map(|c| RegisteredComponent::new(r.module_path, c, Some(methods)))
         })
     });

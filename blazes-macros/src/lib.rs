@@ -11,6 +11,7 @@ mod component;
 mod errors;
 mod expand;
 mod explain;
+mod field_id;
 mod light;
 mod model;
 mod module;

@@ -1,50 +1,76 @@
-//! Writes a `Dataflow` as a constant table (`blazes::__private::DataflowSpec`)
-//! that the generated `dataflow()` builds with the builder API at run time:
-//! exactly what was checked at compile time. Paths, streams and FDs are
-//! written as short strings (decoded by `blazes::__private`): one token each
-//! for rustc to read, instead of a nested tuple.
+//! Writes a `Dataflow` as typed constants (`blazes::__private::spec`:
+//! `DataflowSpec`, `ComponentSpec`, `PathSpec`, `StreamSpec`, `FdSpec`) that
+//! the generated `dataflow()` builds with the builder API at run time:
+//! exactly what was checked at compile time, with nothing to decode. The
+//! constants are written inside a block that imports `spec::*`, so each
+//! type or variant is one token for rustc to read.
 
-use blazes_core::{Annotation, AttrSet, Dataflow, Fd, Permission, Requirement, Stream};
+use blazes_core::{Annotation, AttrSet, Dataflow, Endpoint, Fd, Permission, Requirement, Stream};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-fn list(set: &AttrSet) -> String {
-    set.iter().cloned().collect::<Vec<_>>().join(",")
+fn names(set: &AttrSet) -> TokenStream {
+    let names = set.iter();
+    quote!(&[#(#names),*])
 }
 
-/// A path as `"input->output LABEL gate,attrs"`.
-pub fn path_text(from: &str, to: &str, annotation: &Annotation) -> String {
-    let mut text = format!("{from}->{to} {}", annotation.kind);
-    if let Some(gate) = annotation.gates.first().filter(|g| !g.is_empty()) {
-        text.push(' ');
-        text.push_str(&list(gate));
+fn kind(annotation: &Annotation) -> TokenStream {
+    let kind =
+        proc_macro2::Ident::new(&annotation.kind.to_string(), proc_macro2::Span::call_site());
+    quote!(PathKind::#kind)
+}
+
+/// A `PathSpec` (names resolved through `spec::*`).
+pub fn path_spec(from: &str, to: &str, annotation: &Annotation) -> TokenStream {
+    let kind = kind(annotation);
+    let gate = names(annotation.gates.first().unwrap_or(&AttrSet::new()));
+    quote!(PathSpec { from: #from, to: #to, kind: #kind, gate: #gate })
+}
+
+fn end_spec(endpoint: &Endpoint) -> TokenStream {
+    match endpoint {
+        Endpoint::External(name) => quote!(EndSpec::External(#name)),
+        Endpoint::Port {
+            component,
+            interface,
+        } => quote!(EndSpec::Port(#component, #interface)),
     }
-    text
 }
 
-/// A stream as `"from->to seal=a,b seq=a independent rep"`.
-pub fn stream_text(stream: &Stream) -> String {
+fn key(key: Option<&AttrSet>) -> TokenStream {
+    match key {
+        Some(set) => {
+            let names = names(set);
+            quote!(Some(#names))
+        }
+        None => quote!(None),
+    }
+}
+
+/// A `StreamSpec`.
+pub fn stream_spec(stream: &Stream) -> TokenStream {
     let a = &stream.annotation;
-    let mut text = format!("{}->{}", stream.from, stream.to);
-    if let Some(key) = &a.seal {
-        text.push_str(&format!(" seal={}", list(key)));
+    let (from, to) = (end_spec(&stream.from), end_spec(&stream.to));
+    let (seal, seq) = (key(a.seal.as_ref()), key(a.seq.as_ref()));
+    let (independent, rep) = (a.independent, a.rep);
+    quote! {
+        StreamSpec { from: #from, to: #to, seal: #seal, seq: #seq, independent: #independent, rep: #rep }
     }
-    if let Some(key) = &a.seq {
-        text.push_str(&format!(" seq={}", list(key)));
-    }
-    if a.independent {
-        text.push_str(" independent");
-    }
-    if a.rep {
-        text.push_str(" rep");
-    }
-    text
 }
 
-/// An FD as `"a,b->c"` (plain) or `"a,b<->c"` (injective).
-pub fn fd_text(fd: &Fd) -> String {
-    let arrow = if fd.injective { "<->" } else { "->" };
-    format!("{}{arrow}{}", list(&fd.from), fd.to)
+/// An `FdSpec`.
+pub fn fd_spec(fd: &Fd) -> TokenStream {
+    let (from, to, injective) = (names(&fd.from), &fd.to, fd.injective);
+    quote!(FdSpec { from: #from, to: #to, injective: #injective })
+}
+
+/// `expr`, with the names of `blazes::__private::spec` in scope.
+pub fn with_spec_names(expr: TokenStream) -> TokenStream {
+    quote!({
+        #[allow(unused_imports)]
+        use ::blazes::__private::spec::*;
+        #expr
+    })
 }
 
 /// The `blazes::__private::DataflowSpec` of `dataflow`. A component whose
@@ -67,23 +93,23 @@ pub fn dataflow_spec(
         let paths = c
             .paths
             .iter()
-            .map(|p| path_text(&p.from, &p.to, &p.annotation));
-        quote!((#name, #rep, &[#(#paths),*]))
+            .map(|p| path_spec(&p.from, &p.to, &p.annotation));
+        quote!(ComponentSpec { name: #name, rep: #rep, paths: &[#(#paths),*] })
     });
-    let streams = dataflow.streams.iter().map(stream_text);
-    let fds = dataflow.fds.iter().map(fd_text);
+    let streams = dataflow.streams.iter().map(stream_spec);
+    let fds = dataflow.fds.iter().map(fd_spec);
     let requires = match dataflow.requires {
-        Requirement::Deterministic => quote!(::blazes::Requirement::Deterministic),
-        Requirement::Convergent => quote!(::blazes::Requirement::Convergent),
+        Requirement::Deterministic => quote!(Requirement::Deterministic),
+        Requirement::Convergent => quote!(Requirement::Convergent),
     };
     let coordinate = match dataflow.coordinate {
-        Permission::None => quote!(::blazes::Permission::None),
-        Permission::Seal => quote!(::blazes::Permission::Seal),
-        Permission::Auto => quote!(::blazes::Permission::Auto),
+        Permission::None => quote!(Permission::None),
+        Permission::Seal => quote!(Permission::Seal),
+        Permission::Auto => quote!(Permission::Auto),
     };
     let name = dataflow.name.clone().unwrap_or_default();
-    quote! {
-        ::blazes::__private::DataflowSpec {
+    with_spec_names(quote! {
+        DataflowSpec {
             name: #name,
             components: &[#(#components),*],
             streams: &[#(#streams),*],
@@ -91,7 +117,7 @@ pub fn dataflow_spec(
             requires: #requires,
             coordinate: #coordinate,
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -100,30 +126,56 @@ mod tests {
     use blazes_core::attrs;
 
     #[test]
-    fn writes_paths_and_streams_in_the_format_blazes_decodes() {
+    fn writes_paths_streams_and_fds_as_typed_constants() {
         let gated = Annotation::ow(attrs(["word", "batch"]));
         assert_eq!(
-            path_text("words", "counts", &gated),
-            "words->counts OW batch,word"
+            path_spec("words", "counts", &gated).to_string(),
+            quote!(PathSpec {
+                from: "words",
+                to: "counts",
+                kind: PathKind::OW,
+                gate: &["batch", "word"]
+            })
+            .to_string()
         );
-        assert_eq!(path_text("a", "b", &Annotation::cr()), "a->b CR");
         assert_eq!(
-            path_text("a", "b", &Annotation::or(AttrSet::new())),
-            "a->b OR"
+            path_spec("a", "b", &Annotation::cr()).to_string(),
+            quote!(PathSpec {
+                from: "a",
+                to: "b",
+                kind: PathKind::CR,
+                gate: &[]
+            })
+            .to_string()
         );
         let stream = Stream::between("tweets", "Splitter.tweets")
             .sealed(attrs(["batch"]))
             .independent();
         assert_eq!(
-            stream_text(&stream),
-            "tweets->Splitter.tweets seal=batch independent"
+            stream_spec(&stream).to_string(),
+            quote!(StreamSpec {
+                from: EndSpec::External("tweets"),
+                to: EndSpec::Port("Splitter", "tweets"),
+                seal: Some(&["batch"]),
+                seq: None,
+                independent: true,
+                rep: false
+            })
+            .to_string()
         );
-        let fd = |injective| Fd {
+        let fd = Fd {
             from: attrs(["a", "b"]),
             to: "c".into(),
-            injective,
+            injective: true,
         };
-        assert_eq!(fd_text(&fd(false)), "a,b->c");
-        assert_eq!(fd_text(&fd(true)), "a,b<->c");
+        assert_eq!(
+            fd_spec(&fd).to_string(),
+            quote!(FdSpec {
+                from: &["a", "b"],
+                to: "c",
+                injective: true
+            })
+            .to_string()
+        );
     }
 }

@@ -26,6 +26,7 @@ use crate::check;
 use crate::component::{self, ImplSpec, StructSpec};
 use crate::errors::{Errors, SpanRange};
 use crate::expand::{builder, exported, factories, typed};
+use crate::field_id::id_literal;
 use crate::light::{LightImpl, LightItem};
 use crate::model;
 use crate::module::{ImplPart, ModuleParts};
@@ -106,7 +107,14 @@ pub fn begin(
         steps.push(quote!((#path)));
         steps.push(quote!((#impl_path)));
     }
-    let first = steps.remove(0);
+    let first = steps.first().cloned()?;
+    // The steps after the first, nested (`[ (step) [ (step) [ .. [] ] ] ]`)
+    // so that each macro of the chain matches one step and one group of
+    // what is left, whatever the length of the chain.
+    let mut rest = quote!([(::blazes::__private::resolve_dataflow) []]);
+    for step in steps.iter().skip(1).rev() {
+        rest = quote!([ #step #rest ]);
+    }
     let first: TokenStream = match syn::parse2::<syn::Path>(
         first
             .into_iter()
@@ -127,14 +135,19 @@ pub fn begin(
     let header = quote! {
         header [ #args ] [ #name ] [ #(#paths),* ] [ #streams ] [ #fds ]
     };
-    let not_components = paths.iter().map(|path| {
-        quote_spanned! {SpanRange::of(path).start=>
-            const _: () = ::blazes::__private::assert_component::<#path>();
-        }
-    });
+    let not_components = typed::const_block(
+        paths
+            .iter()
+            .map(|path| {
+                quote_spanned! {SpanRange::of(path).start=>
+                    ::blazes::__private::assert_component::<#path>();
+                }
+            })
+            .collect(),
+    );
     Some(quote! {
-        #(#not_components)*
-        #first! { #chain [ #(#steps)* ] [ #header ] }
+        #not_components
+        #first! { #chain #rest [ #header ] }
     })
 }
 
@@ -161,8 +174,42 @@ fn bracketed_tokens(input: ParseStream) -> syn::Result<TokenStream> {
     content.parse()
 }
 
+/// The payloads gathered by the chain, in order: each step wraps what it
+/// received in a new group followed by its payload
+/// (`[ [ [ header .. ] struct .. ] impl .. ]`), so no step re-reads the
+/// payloads of the steps before it; this undoes the nesting.
+fn unnest(acc: TokenStream) -> TokenStream {
+    let mut layers = Vec::new();
+    let mut current = acc;
+    loop {
+        let mut tokens = current.clone().into_iter();
+        match tokens.next() {
+            Some(proc_macro2::TokenTree::Group(group))
+                if group.delimiter() == proc_macro2::Delimiter::Bracket =>
+            {
+                layers.push(tokens.collect::<TokenStream>());
+                current = group.stream();
+            }
+            _ => break,
+        }
+    }
+    let mut flat = current;
+    flat.extend(layers.into_iter().rev().flatten());
+    flat
+}
+
 impl Parse for Resolved {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        // `__blazes_chain [] [ .. ]`: the last step of the chain.
+        let _chain: Ident = input.parse()?;
+        let _steps_left = bracketed_tokens(input)?;
+        let acc = unnest(bracketed_tokens(input)?);
+        syn::parse::Parser::parse2(Resolved::parse_flat, acc)
+    }
+}
+
+impl Resolved {
+    fn parse_flat(input: ParseStream) -> syn::Result<Self> {
         let _: Ident = input.parse()?;
         let args = bracketed_tokens(input)?;
         let name: syn::LitStr = syn::parse2(bracketed_tokens(input)?)?;
@@ -258,7 +305,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         );
         if analysed.is_some() {
             let (checks, fields_ok) = stream_field_checks(&parts, &types, &outputs);
-            field_checks = checks;
+            field_checks = typed::const_block(checks);
             field_checks.extend(deferred_violations(&found, &fields_ok));
         } else {
             for (span, message) in found.each() {
@@ -380,10 +427,8 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
             _,
         ) => {
             let ty = lookup(component)?;
-            let name = name_of(interface);
-            Some(
-                quote!(<#ty as ::blazes::__private::InputOf<{ ::blazes::__private::field_id(#name) }>>::Record),
-            )
+            let name_id = id_literal(&name_of(interface));
+            Some(quote!(<#ty as ::blazes::__private::InputOf<#name_id>>::Record))
         }
         (
             _,
@@ -393,10 +438,8 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
             },
         ) => {
             let ty = lookup(component)?;
-            let name = name_of(interface);
-            Some(
-                quote!(<#ty as ::blazes::__private::OutputOf<{ ::blazes::__private::field_id(#name) }>>::Record),
-            )
+            let name_id = id_literal(&name_of(interface));
+            Some(quote!(<#ty as ::blazes::__private::OutputOf<#name_id>>::Record))
         }
         _ => None,
     }
@@ -427,8 +470,8 @@ fn stream_field_checks(
     for part in &parts.impls {
         let ty = &part.spec.self_ty;
         for handler in &part.spec.handlers {
-            let input = name_of(handler.input());
-            let record = quote!(<#ty as ::blazes::__private::InputOf<{ ::blazes::__private::field_id(#input) }>>::Record);
+            let input_id = id_literal(&name_of(handler.input()));
+            let record = quote!(<#ty as ::blazes::__private::InputOf<#input_id>>::Record);
             for path in &handler.paths {
                 for gate in &path.gate_names {
                     let gate = name_of(gate);
@@ -462,14 +505,14 @@ fn stream_field_checks(
     for part in &parts.impls {
         let ty = &part.spec.self_ty;
         for handler in &part.spec.handlers {
-            let name = name_of(handler.input());
-            records.push(quote!(<#ty as ::blazes::__private::InputOf<{ ::blazes::__private::field_id(#name) }>>::Record));
+            let name_id = id_literal(&name_of(handler.input()));
+            records.push(quote!(<#ty as ::blazes::__private::InputOf<#name_id>>::Record));
         }
         let component = part.spec.ident.as_ref().map(name_of).unwrap_or_default();
         for (_, declared) in outputs.iter().filter(|(c, _)| *c == component) {
             for output in declared {
-                let name = name_of(&output.name);
-                records.push(quote!(<#ty as ::blazes::__private::OutputOf<{ ::blazes::__private::field_id(#name) }>>::Record));
+                let name_id = id_literal(&name_of(&output.name));
+                records.push(quote!(<#ty as ::blazes::__private::OutputOf<#name_id>>::Record));
             }
         }
     }
@@ -491,14 +534,14 @@ fn stream_field_checks(
         for ident in fd.from_names.iter().chain([&fd.to_name]) {
             let name = name_of(ident);
             checks.extend(quote_spanned! {ident.span()=>
-                const _: () = ::blazes::__private::check_fd_field(#table, #name, #text);
+                ::blazes::__private::check_fd_field(#table, #name, #text);
             });
             fields_ok.push(quote!(::blazes::__private::fd_field_ok(#table, #name)));
             // In every record that has it, the field must be a key.
             for record in &records {
                 let ty = typed::field_type(record, &name, ident.span());
                 checks.extend(quote_spanned! {ident.span()=>
-                    const _: () = ::blazes::__private::assert_key::<#ty>();
+                    ::blazes::__private::assert_key::<#ty>();
                 });
             }
         }
@@ -536,19 +579,24 @@ mod tests {
     /// `punctuates`) and Board; `streams` wires them.
     fn chain(punctuates: TokenStream, streams: TokenStream) -> String {
         resolve(quote! {
+            __blazes_chain [] [ [ [ [
             header [] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
+            ]
             struct Sessionize false
+            ]
             impl [ outputs { sessions: Session #punctuates } ]
             impl Sessionize {
                 #[path(from = events, to = sessions, label = OW, gate = [session])]
                 fn events(&mut self, e: Event, out: &mut SessionizeOut) {}
             }
+            ]
             struct Board true
             impl [ outputs { view: Session } ]
             impl Board {
                 #[path(from = sessions, to = view, label = CW)]
                 fn sessions(&mut self, s: Session, out: &mut BoardOut) {}
             }
+            ]
         })
         .to_string()
     }

@@ -131,22 +131,26 @@ pub fn specs(spec: &ImplSpec, rep: &TokenStream) -> (TokenStream, TokenStream) {
     let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
     let paths = spec
         .paths()
-        .map(|p| builder::path_text(p.input_name(), p.output_name(), &p.annotation()));
-    let component = quote!((#name, #rep, &[#(#paths),*]));
-    let methods = spec
-        .handlers
-        .iter()
-        .map(|h| format!("{}={}", name_of(h.input()), h.method))
-        .collect::<Vec<_>>()
-        .join(" ");
+        .map(|p| builder::path_spec(p.input_name(), p.output_name(), &p.annotation()));
+    let component = builder::with_spec_names(
+        quote!(ComponentSpec { name: #name, rep: #rep, paths: &[#(#paths),*] }),
+    );
+    let handlers = spec.handlers.iter().map(|h| {
+        let input = name_of(h.input());
+        let method = h.method.to_string();
+        quote!(HandlerSpec { input: #input, method: #method })
+    });
     let on_seal = match &spec.on_seal {
         Some((method, _)) => {
             let method = method.to_string();
-            quote!(::core::option::Option::Some(#method))
+            quote!(Some(#method))
         }
-        None => quote!(::core::option::Option::None),
+        None => quote!(None),
     };
-    (component, quote!((#name, #methods, #on_seal)))
+    let methods = builder::with_spec_names(quote!(
+        MethodsSpec { component: #name, handlers: &[#(#handlers),*], on_seal: #on_seal }
+    ));
+    (component, methods)
 }
 
 #[cfg(test)]
@@ -186,8 +190,14 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("inventory :: submit !"), "{out}");
-        assert!(out.contains("\"words->counts OW batch,word\""), "{out}");
-        assert!(out.contains("\"words=words\""), "{out}");
+        assert!(
+            out.contains("PathSpec { from : \"words\" , to : \"counts\" , kind : PathKind :: OW , gate : & [\"batch\" , \"word\"] }"),
+            "{out}"
+        );
+        assert!(
+            out.contains("HandlerSpec { input : \"words\" , method : \"words\" }"),
+            "{out}"
+        );
         assert!(!out.contains("compile_error"), "{out}");
     }
 

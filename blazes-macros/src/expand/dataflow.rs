@@ -184,7 +184,10 @@ mod tests {
         assert!(out.contains("annotated ! (Count \"Count\" false)"), "{out}");
         assert!(out.contains("handler ! (Count"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");
-        assert!(out.contains("\"words->Count.words seal=batch\""), "{out}");
+        assert!(
+            out.contains("StreamSpec { from : EndSpec :: External (\"words\") , to : EndSpec :: Port (\"Count\" , \"words\") , seal : Some (& [\"batch\"])"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -261,10 +264,16 @@ mod tests {
         assert!(out.contains("compile_error"), "{out}");
         assert!(out.contains("sink `store` is Run"), "{out}");
         assert!(out.contains("write `session <-> user`"), "{out}");
-        assert!(out.contains("\"session->user\""), "{out}");
+        assert!(
+            out.contains("FdSpec { from : & [\"session\"] , to : \"user\" , injective : false }"),
+            "{out}"
+        );
         let out = expand(TokenStream::new(), profiles(quote!(session <-> user;))).to_string();
         assert!(!out.contains("compile_error"), "{out}");
-        assert!(out.contains("\"session<->user\""), "{out}");
+        assert!(
+            out.contains("FdSpec { from : & [\"session\"] , to : \"user\" , injective : true }"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -7,9 +7,10 @@
 //! `__blazes_impl_<Name>`, carrying its `outputs { .. }` and a skeleton of
 //! its handler methods (their `#[path]`s and signatures, original spans
 //! kept). A `#[blazes::dataflow]` module with `components! { .. }` calls them
-//! one after the other (callback style): each appends its payload and calls
-//! the next; the last calls `blazes::__private::resolve_dataflow!`, which
-//! reads the payloads with the same readers as everywhere else and runs the
+//! one after the other (callback style): each wraps what it was handed in a
+//! group, appends its payload and calls the next step (one group in, one
+//! group out: no step re-reads the payloads before it), the last step being `blazes::__private::resolve_dataflow!`,
+//! which reads the payloads with the same readers as everywhere else and runs the
 //! one analysis of `blazes-core`.
 
 use std::hash::{Hash, Hasher};
@@ -53,11 +54,8 @@ pub fn exported_macro(
         #[doc(hidden)]
         #[macro_export]
         macro_rules! #unique {
-            (#chain [ ($($next:tt)*) $($rest:tt)* ] [ $($acc:tt)* ]) => {
-                $($next)*! { #chain [ $($rest)* ] [ $($acc)* #payload ] }
-            };
-            (#chain [ ] [ $($acc:tt)* ]) => {
-                ::blazes::__private::resolve_dataflow! { $($acc)* #payload }
+            (#chain [ ($($next:tt)*) $rest:tt ] $acc:tt) => {
+                $($next)*! { #chain $rest [ $acc #payload ] }
             };
         }
         #[doc(hidden)]

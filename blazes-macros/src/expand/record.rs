@@ -64,8 +64,9 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
     );
     let field_types = fields.iter().zip(&names).map(|(field, field_name)| {
         let ty = &field.ty;
+        let id = crate::field_id::id_literal(field_name);
         quote! {
-            impl ::blazes::__private::FieldOf<{ ::blazes::__private::field_id(#field_name) }>
+            impl ::blazes::__private::FieldOf<#id>
                 for #ident
             {
                 type Type = #ty;
@@ -105,7 +106,8 @@ mod tests {
             out.contains("const FIELDS : & 'static [& 'static str] = & [\"session\" , \"user\"]"),
             "{out}"
         );
-        assert!(out.contains("field_id (\"user\")"), "{out}");
+        let user = crate::field_id::id_literal("user");
+        assert!(out.contains(&format!("FieldOf < {user} >")), "{out}");
         assert!(out.contains("type Type = String"), "{out}");
         assert!(!out.contains("compile_error"), "{out}");
     }

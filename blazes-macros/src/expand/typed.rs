@@ -15,6 +15,7 @@ use crate::attrs::name_of;
 use crate::component::{self, ImplSpec};
 use crate::errors::Errors;
 use crate::expand::exported;
+use crate::field_id::id_literal;
 use crate::light::{LightImpl, LightImplItem};
 use crate::outputs::{ImplArgs, OutputDecl};
 
@@ -35,9 +36,11 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     let interfaces = interfaces(&spec, &args.outputs);
     let checks = field_checks(&spec, &args.outputs);
     let self_ty = &spec.self_ty;
-    let annotated = quote_spanned!(ident.span()=>
-        const _: bool = <#self_ty as ::blazes::Annotated>::REP;
-    );
+    let mut checks = checks;
+    checks.extend(quote_spanned!(ident.span()=>
+        let _ = <#self_ty as ::blazes::Annotated>::REP;
+    ));
+    let checks = const_block(checks);
     let outputs_tokens = &args.tokens;
     let exported = exported::exported_macro(
         "impl",
@@ -51,7 +54,6 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         #handler
         #interfaces
         #checks
-        #annotated
         #exported
     }
 }
@@ -123,21 +125,36 @@ fn list(names: &[String]) -> String {
 /// The type of field `name` of `record`, or `Absent` when there is none
 /// (reported once, by `check_field`).
 pub fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> TokenStream {
+    let id = id_literal(name);
     quote_spanned! {span=>
         <::blazes::__private::Exists<{
             ::blazes::__private::has_field(<#record as ::blazes::Record>::FIELDS, #name)
-        }> as ::blazes::__private::Pick<#record, { ::blazes::__private::field_id(#name) }>>::Type
+        }> as ::blazes::__private::Pick<#record, #id>>::Type
     }
 }
 
-/// `check_field` and `assert_key` for field `ident` of `record`, spanned on
-/// the user's token.
+/// `check_field` and `assert_key` for field `ident` of `record`, as
+/// statements of a [`const_block`], spanned on the user's token.
 pub fn key_check(record: &TokenStream, ident: &syn::Ident, what: &str) -> TokenStream {
     let name = name_of(ident);
     let ty = field_type(record, &name, ident.span());
     quote_spanned! {ident.span()=>
-        const _: () = ::blazes::__private::check_field::<#record>(#name, #what);
-        const _: () = ::blazes::__private::assert_key::<#ty>();
+        ::blazes::__private::check_field::<#record>(#name, #what);
+        ::blazes::__private::assert_key::<#ty>();
+    }
+}
+
+/// One `const _: () = { .. };` evaluating all the compile-time checks
+/// `statements` (nothing when there are none): one item for the compiler
+/// to create, hash and evaluate instead of one per check. Each statement
+/// keeps its span, so a failed check points at the user's token; the
+/// evaluation stops at the first one that fails.
+pub fn const_block(statements: TokenStream) -> TokenStream {
+    if statements.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        const _: () = { #statements };
     }
 }
 
@@ -189,6 +206,14 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         impl #out {
             #(#methods)*
         }
+        impl ::blazes::__private::TypedOut for #out {
+            fn wrap(emit: ::blazes::Emit) -> Self {
+                #out { emit }
+            }
+            fn into_emit(self) -> ::blazes::Emit {
+                self.emit
+            }
+        }
     }
 }
 
@@ -200,21 +225,7 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
         let method = &h.method;
         let method = quote_spanned!(method.span()=> Self::#method);
         Some(quote! {
-            #input => {
-                let method: fn(&mut Self, #record, &mut #out) = #method;
-                let record = match <#record as ::blazes::Record>::from_tuple(&tuple) {
-                    ::core::result::Result::Ok(record) => record,
-                    ::core::result::Result::Err(error) => {
-                        return ::core::result::Result::Err(
-                            ::blazes::UnknownInput::undecodable(input, tuple, error),
-                        );
-                    }
-                };
-                let mut typed = #out { emit: ::core::mem::take(out) };
-                method(self, record, &mut typed);
-                *out = typed.emit;
-                ::core::result::Result::Ok(())
-            }
+            #input => ::blazes::__private::call_typed::<Self, #record, #out>(self, #method, input, tuple, out),
         })
     });
     let on_seal = spec
@@ -224,16 +235,8 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
         .map(|(method, _)| {
             let method = quote_spanned!(method.span()=> Self::#method);
             quote! {
-                fn on_seal(
-                    &mut self,
-                    input: &str,
-                    partition: &::blazes::Tuple,
-                    out: &mut ::blazes::Emit,
-                ) {
-                    let method: fn(&mut Self, &str, &::blazes::Tuple, &mut #out) = #method;
-                    let mut typed = #out { emit: ::core::mem::take(out) };
-                    method(self, input, partition, &mut typed);
-                    *out = typed.emit;
+                fn on_seal(&mut self, input: &str, partition: &::blazes::Tuple, out: &mut ::blazes::Emit) {
+                    ::blazes::__private::seal_typed::<Self, #out>(self, #method, input, partition, out)
                 }
             }
         });
@@ -264,18 +267,18 @@ fn interfaces(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
     let self_ty = &spec.self_ty;
     let inputs = spec.handlers.iter().filter_map(|h| {
         let record = h.record.as_ref()?;
-        let name = name_of(h.input());
+        let id = id_literal(&name_of(h.input()));
         Some(quote! {
-            impl ::blazes::__private::InputOf<{ ::blazes::__private::field_id(#name) }> for #self_ty {
+            impl ::blazes::__private::InputOf<#id> for #self_ty {
                 type Record = #record;
             }
         })
     });
     let outputs = outputs.iter().map(|o| {
-        let name = name_of(&o.name);
+        let id = id_literal(&name_of(&o.name));
         let record = &o.record;
         quote! {
-            impl ::blazes::__private::OutputOf<{ ::blazes::__private::field_id(#name) }> for #self_ty {
+            impl ::blazes::__private::OutputOf<#id> for #self_ty {
                 type Record = #record;
             }
         }
