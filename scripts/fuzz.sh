@@ -7,8 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds="${1:-60}"
+# The case files are seeds too (tests/fuzz_seeds.rs replays the same folders).
+declare -A cases=([wire_frame]="" [greybox_yaml]="../cases" [sql_text]="../cases/sql ../cases/sql/errors")
 for target in wire_frame greybox_yaml sql_text; do
     mkdir -p "corpus/$target"
-    cargo +nightly fuzz run -O "$target" "corpus/$target" "seeds/$target" -- \
+    # shellcheck disable=SC2086 # the case folders are separate arguments
+    cargo +nightly fuzz run -O "$target" "corpus/$target" "seeds/$target" ${cases[$target]} -- \
         -max_total_time="$seconds" -max_len=4096 -print_final_stats=1
 done
