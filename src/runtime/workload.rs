@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::error::NameError;
 use super::topology::Topology;
+use crate::record::Record;
 use crate::tuple::Tuple;
 
 /// One thing a source producer emits.
@@ -37,9 +38,10 @@ impl Workload {
             .push(event);
     }
 
-    /// Appends a record (builder style).
-    pub fn record(mut self, source: &str, producer: usize, tuple: Tuple) -> Workload {
-        self.push(source, producer, SourceEvent::Record(tuple));
+    /// Appends a record (builder style): any [`Record`], a typed record of
+    /// yours or a [`Tuple`].
+    pub fn record(mut self, source: &str, producer: usize, record: impl Record) -> Workload {
+        self.push(source, producer, SourceEvent::Record(record.to_tuple()));
         self
     }
 
