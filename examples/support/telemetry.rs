@@ -4,6 +4,7 @@
 //! address (`127.0.0.1:9000`, say), a Prometheus exporter serving the run's
 //! counters (see the crate's `runtime` docs) at `http://ADDRESS/metrics`.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 
 use tracing_subscriber::EnvFilter;
@@ -17,6 +18,7 @@ pub fn install() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init()
         .map_err(|e| -> Box<dyn std::error::Error> { e })?;
     if let Ok(address) = std::env::var(PROMETHEUS_VAR) {

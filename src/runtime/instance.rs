@@ -746,7 +746,11 @@ impl InstanceCore {
             .get(input)
             .cloned()
             .unwrap_or_else(|| input.to_string());
-        tracing::warn!(instance = %self.id(), component = %self.component, %input, %producer, seq,
+        // One line per record at debug: a never-sealed partition can hold
+        // thousands, and the run's report and the warnings per partition
+        // already name them (dead letters are counted by reason, see
+        // `telemetry`).
+        tracing::debug!(instance = %self.id(), component = %self.component, %input, %producer, seq,
             %payload, %reason, "record dead-lettered");
         self.dead_letters.push(DeadLetter {
             instance: self.id(),
@@ -777,9 +781,8 @@ impl InstanceCore {
         for b in 0..self.seal_buffers.len() {
             let unsealed = self.seal_buffers[b].unsealed(now);
             if !unsealed.is_empty() {
-                tracing::warn!(instance = %self.id(), component = %self.component,
-                    partitions = unsealed.len(), oldest_age = unsealed[0].age,
-                    "run ended with unsealed partitions");
+                tracing::warn!(instance = %self.name, partitions = unsealed.len(),
+                    oldest_age = unsealed[0].age, "run ended with unsealed partitions");
             }
             for partition in unsealed {
                 let partition = self.named(partition);
