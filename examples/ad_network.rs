@@ -14,11 +14,11 @@
 
 #[path = "support/explain.rs"]
 mod explain;
-#[path = "support/telemetry.rs"]
-mod telemetry;
 #[allow(dead_code)] // shared with the tests and the evaluation benchmark
 #[path = "support/ad_network_job.rs"]
 mod job;
+#[path = "support/telemetry.rs"]
+mod telemetry;
 
 use blazes::Record;
 use clap::Parser;
