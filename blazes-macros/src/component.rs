@@ -417,6 +417,75 @@ mod tests {
     }
 
     #[test]
+    fn reads_typed_seals_one_per_input_with_their_key_arguments() {
+        let mut item: LightImpl = parse_quote! {
+            impl Closer {
+                #[path(from = clicks, to = closed, label = OW, gate = [user, day])]
+                fn clicks(&mut self, c: Click, out: &mut CloserOut) {}
+                #[on_seal(clicks)]
+                fn a(&mut self, day: i64, mut user: String, out: &mut CloserOut) {}
+                #[on_seal(events)]
+                fn b(&mut self, out: &mut CloserOut) {}
+            }
+        };
+        let mut errors = Errors::new();
+        let spec = read_impl(&mut item, &mut errors);
+        assert!(errors.is_empty(), "{:?}", errors.messages());
+        let seals: Vec<(String, String, Vec<String>)> = spec
+            .typed_seals
+            .iter()
+            .map(|t| {
+                let keys = t.keys.iter().map(|(k, ty)| format!("{k}: {ty}")).collect();
+                (t.method.to_string(), t.input.to_string(), keys)
+            })
+            .collect();
+        assert_eq!(
+            seals,
+            [
+                (
+                    "a".to_string(),
+                    "clicks".to_string(),
+                    vec!["day: i64".to_string(), "user: String".to_string()]
+                ),
+                ("b".to_string(), "events".to_string(), vec![]),
+            ]
+        );
+        assert!(spec.on_seal.is_none());
+        assert!(!quote::quote!(#item).to_string().contains("on_seal"));
+    }
+
+    #[test]
+    fn reports_a_second_typed_seal_of_an_input_mixed_forms_and_bad_arguments() {
+        let mut item: LightImpl = parse_quote! {
+            impl Closer {
+                #[on_seal(clicks)]
+                fn a(&mut self, day: i64, out: &mut CloserOut) {}
+                #[on_seal(clicks)]
+                fn b(&mut self, day: i64, out: &mut CloserOut) {}
+                #[on_seal]
+                fn c(&mut self, input: &str, p: &Tuple, out: &mut CloserOut) {}
+                #[on_seal(events)]
+                fn d(&mut self, (a, b): (i64, i64), out: &mut CloserOut) {}
+                #[on_seal(x = 1)]
+                fn e(&mut self, out: &mut CloserOut) {}
+            }
+        };
+        let mut errors = Errors::new();
+        let spec = read_impl(&mut item, &mut errors);
+        let messages = errors.messages();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].contains("already has an `#[on_seal(clicks)]` method, `a`"));
+        assert!(messages[1].contains("already has typed `#[on_seal(clicks)]` methods"));
+        assert!(messages[2].contains("must be `<field>: <type>`"));
+        assert!(messages[3].contains("takes no arguments, or one"));
+        assert!(
+            spec.typed_seals
+                .iter()
+                .all(|t| t.method != "d" || !t.callable)
+        );
+    }
+
+    #[test]
     fn reports_two_methods_for_one_input_and_mixed_inputs_on_one_method() {
         let mut item: LightImpl = parse_quote! {
             impl Count {
