@@ -86,7 +86,7 @@ pub struct PartitionCount {
 
 /// The component, typed.
 mod parts {
-    use blazes::{Tuple, component};
+    use blazes::component;
 
     use super::{Keyed, PartitionCount};
 
@@ -105,9 +105,8 @@ mod parts {
             out.copy(record);
         }
 
-        #[on_seal]
-        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut AggOut) {
-            let k = partition.int("k").unwrap_or_default();
+        #[on_seal(input)]
+        fn sealed(&mut self, k: i64, out: &mut AggOut) {
             out.counts(PartitionCount {
                 k,
                 n: std::mem::take(&mut self.0),

@@ -107,14 +107,9 @@ pub struct WordCount {
 mod parts {
     use std::collections::HashMap;
 
-    use blazes::{Tuple, component};
+    use blazes::component;
 
     use super::{BatchSum, Reading, Tweet, Word, WordCount};
-
-    /// The batch a seal of either job closes (its one key attribute).
-    fn sealed_batch(partition: &Tuple) -> i64 {
-        partition.int("batch").unwrap_or_default()
-    }
 
     /// Passes each record on.
     #[component]
@@ -143,11 +138,10 @@ mod parts {
             *self.sums.entry(reading.batch).or_default() += reading.value;
         }
 
-        #[on_seal]
-        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut AggOut) {
+        #[on_seal(mapped)]
+        fn sealed(&mut self, batch: i64, out: &mut AggOut) {
             // Only the instance that holds records of the batch reports it, as
             // timely emits a sum only where the epoch has data.
-            let batch = sealed_batch(partition);
             if let Some(sum) = self.sums.remove(&batch) {
                 out.sums(BatchSum { batch, sum });
             }
@@ -191,9 +185,8 @@ mod parts {
                 .or_default() += 1;
         }
 
-        #[on_seal]
-        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut CountOut) {
-            let batch = sealed_batch(partition);
+        #[on_seal(words)]
+        fn sealed(&mut self, batch: i64, out: &mut CountOut) {
             for (word, count) in self.counts.remove(&batch).unwrap_or_default() {
                 out.counts(WordCount { batch, word, count });
             }

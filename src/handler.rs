@@ -32,6 +32,22 @@ pub enum Emission {
 #[derive(Debug, Default)]
 pub struct Emit {
     emitted: Vec<Emission>,
+    refused_seals: Vec<RefusedSeal>,
+}
+
+/// A released partition a typed `#[on_seal(input)]` method could not
+/// receive: its seal-key tuple lacks a field the method takes, or holds a
+/// value of another type. The runtime counts it
+/// ([`InstanceMetrics::undecodable_seals`](crate::runtime::InstanceMetrics::undecodable_seals))
+/// and logs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedSeal {
+    /// The input interface the partition was released on.
+    pub input: String,
+    /// The partition's seal-key values.
+    pub partition: Tuple,
+    /// Which field is missing or mistyped.
+    pub error: RecordError,
 }
 
 impl Emit {
@@ -90,6 +106,22 @@ impl Emit {
                 Emission::Record { .. } => None,
             })
             .collect()
+    }
+
+    /// Records that partition `partition` of input `input` could not be
+    /// handed to a typed `#[on_seal(input)]` method (generated code calls
+    /// this; the runtime counts and logs what it records).
+    pub fn refuse_seal(&mut self, input: &str, partition: &Tuple, error: RecordError) {
+        self.refused_seals.push(RefusedSeal {
+            input: input.to_string(),
+            partition: partition.clone(),
+            error,
+        });
+    }
+
+    /// Takes the seals refused so far (see [`Emit::refuse_seal`]).
+    pub fn take_refused_seals(&mut self) -> Vec<RefusedSeal> {
+        std::mem::take(&mut self.refused_seals)
     }
 
     /// Takes every record and punctuation, in the order they were made.

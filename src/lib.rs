@@ -184,7 +184,7 @@ pub mod warnings;
 pub mod __private;
 
 pub use blazes_core::*;
-pub use handler::{Emission, Emit, Handler, UnknownInput};
+pub use handler::{Emission, Emit, Handler, RefusedSeal, UnknownInput};
 pub use record::{Field, Key, Record, RecordError};
 pub use registry::{Annotated, registry};
 pub use tuple::{Tuple, Value};
@@ -213,6 +213,20 @@ pub use tuple::{Tuple, Value};
 /// records at compile time. A typed component can be declared in any module
 /// of any crate and named by path in a [`macro@dataflow`]'s `components!`.
 ///
+/// A typed component's seal methods are typed too: `#[on_seal(input)]
+/// fn sealed(&mut self, batch: i64, out: &mut NameOut)` runs when a seal
+/// buffer releases a partition of `input`, and receives the partition's key
+/// as arguments, each **named as a field of the input's record and of that
+/// field's type** (checked at compile time: an unknown field is an error at
+/// the argument listing the record's fields; another type is an error at the
+/// argument's type). Each input may have its own `#[on_seal(input)]` method.
+/// A released partition lacking one of those fields, or holding a value of
+/// another type, is not handed to the method: the runtime counts it in
+/// [`InstanceMetrics::undecodable_seals`](runtime::InstanceMetrics::undecodable_seals),
+/// logs it, and the run's report fails. (The untyped
+/// `#[on_seal] fn(&mut self, input: &str, partition: &Tuple, out: &mut NameOut)`
+/// still works on a typed component, for now.)
+///
 /// ```
 /// use blazes::{Emit, Handler, Record, Tuple, component};
 ///
@@ -238,6 +252,29 @@ pub use tuple::{Tuple, Value};
 /// Upper.handle("words", word, &mut out).unwrap();
 /// assert_eq!(out.drain()[0].1.str("word"), Some("A"));
 /// assert_eq!(out.drain_punctuations()[0].1, Tuple::new().with("batch", 1));
+///
+/// #[component]
+/// #[derive(Default)]
+/// pub struct Count(std::collections::BTreeMap<i64, i64>);
+///
+/// #[component(outputs { counts: Word })]
+/// impl Count {
+///     #[path(from = words, to = counts, label = OW, gate = [batch])]
+///     fn words(&mut self, word: Word, _out: &mut CountOut) {
+///         *self.0.entry(word.batch).or_default() += 1;
+///     }
+///
+///     #[on_seal(words)] // `batch: i64` is field `batch` of `Word`
+///     fn sealed(&mut self, batch: i64, out: &mut CountOut) {
+///         let n = self.0.remove(&batch).unwrap_or_default();
+///         out.counts(Word { word: n.to_string(), batch });
+///     }
+/// }
+///
+/// let mut count = Count::default();
+/// count.handle("words", Word { word: "a".into(), batch: 4 }.to_tuple(), &mut out).unwrap();
+/// count.on_seal("words", &Tuple::new().with("batch", 4), &mut out);
+/// assert_eq!(out.drain()[0].1.str("word"), Some("1"));
 /// ```
 ///
 /// Labels (paper Fig. 7): `CR` confluent read-only, `CW` confluent and writes
@@ -452,7 +489,11 @@ pub use blazes_macros::path;
 
 /// Marks the method a seal buffer calls when it releases a partition; read
 /// (and removed) by [`macro@component`] on the impl block. Used anywhere
-/// else it is an error. See the example of [`macro@dataflow`].
+/// else it is an error. On a typed component, `#[on_seal(input)]` names the
+/// input and the method takes the partition's key fields as typed arguments,
+/// named as the fields (see [`macro@component`]); on a `Tuple` component,
+/// `#[on_seal]` takes `(input: &str, partition: &Tuple, out: &mut Emit)` (see
+/// the example of [`macro@dataflow`]).
 pub use blazes_macros::on_seal;
 
 /// The streams of a dataflow, read (and removed) by [`macro@dataflow`]

@@ -35,12 +35,8 @@ impl Sessionize {
         *self.clicks.entry((event.session, event.user)).or_default() += 1;
     }
 
-    #[on_seal]
-    fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut SessionizeOut) {
-        let Some(session) = partition.int("session") else {
-            return;
-        };
-        let session = session as u64;
+    #[on_seal(events)]
+    fn sealed(&mut self, session: u64, out: &mut SessionizeOut) {
         let done: Vec<_> = self
             .clicks
             .keys()
@@ -108,6 +104,145 @@ fn a_tuple_that_is_not_the_record_is_given_back() {
     );
     let unknown = component.handle("nowhere", Tuple::new(), &mut out);
     assert_eq!(unknown.expect_err("no such input").undecodable, None);
+}
+
+/// A click, with a partition key of two fields.
+#[derive(Record, Clone, Debug, PartialEq)]
+pub struct Click {
+    user: String,
+    day: i64,
+}
+
+/// What a typed seal method received.
+#[derive(Record, Clone, Debug, PartialEq)]
+pub struct Closed {
+    what: String,
+    user: String,
+    day: i64,
+}
+
+/// Two inputs, each with its own typed `#[on_seal(input)]` method; the
+/// clicks' key has two fields, given in another order than the record's.
+#[component]
+#[derive(Default)]
+pub struct Closer;
+
+#[component(outputs { closed: Closed })]
+impl Closer {
+    #[path(from = clicks, to = closed, label = OW, gate = [user, day])]
+    fn clicks(&mut self, _click: Click, _out: &mut CloserOut) {}
+
+    #[path(from = events, to = closed, label = OW, gate = [session])]
+    fn events(&mut self, _event: Event, _out: &mut CloserOut) {}
+
+    #[on_seal(clicks)]
+    fn clicks_sealed(&mut self, day: i64, user: String, out: &mut CloserOut) {
+        out.closed(Closed {
+            what: "clicks".into(),
+            user,
+            day,
+        });
+    }
+
+    #[on_seal(events)]
+    fn events_sealed(&mut self, session: u64, out: &mut CloserOut) {
+        out.closed(Closed {
+            what: "events".into(),
+            user: String::new(),
+            day: session as i64,
+        });
+    }
+}
+
+#[test]
+fn each_typed_seal_method_receives_its_inputs_key_decoded() {
+    let mut closer = Closer;
+    let mut out = Emit::new();
+    let key = Tuple::new().with("user", "ann").with("day", 3);
+    closer.on_seal("clicks", &key, &mut out);
+    closer.on_seal("events", &Tuple::new().with("session", 9), &mut out);
+    let closed: Vec<Closed> = out
+        .drain()
+        .iter()
+        .map(|(_, t)| Closed::from_tuple(t).expect("a Closed"))
+        .collect();
+    let expected = [
+        Closed {
+            what: "clicks".into(),
+            user: "ann".into(),
+            day: 3,
+        },
+        Closed {
+            what: "events".into(),
+            user: String::new(),
+            day: 9,
+        },
+    ];
+    assert_eq!(closed, expected);
+    assert!(out.take_refused_seals().is_empty());
+}
+
+#[test]
+fn a_seal_key_lacking_a_field_or_mistyped_is_refused_not_a_panic() {
+    let mut closer = Closer;
+    let mut out = Emit::new();
+    let lacking = Tuple::new().with("user", "ann");
+    closer.on_seal("clicks", &lacking, &mut out);
+    let mistyped = Tuple::new().with("session", "nine");
+    closer.on_seal("events", &mistyped, &mut out);
+    assert!(out.drain().is_empty());
+    let refused = out.take_refused_seals();
+    let seen: Vec<_> = refused
+        .iter()
+        .map(|r| {
+            (
+                r.input.as_str(),
+                r.error.record,
+                r.error.field,
+                r.error.missing,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("clicks", "Click", "day", true),
+            ("events", "Event", "session", false),
+        ]
+    );
+    assert_eq!(refused[0].partition, lacking);
+}
+
+/// On the runtime, a released partition whose key the typed seal method
+/// cannot take (a session that is a string, not a `u64`) is counted and fails the run's
+/// report; it does not panic the instance.
+#[test]
+fn an_undecodable_seal_key_is_counted_and_fails_the_report() {
+    use blazes::runtime::{DataflowRunner, Workload};
+    let workload = Workload::new().seal("events", 0, Tuple::new().with("session", "seven"));
+    let runner = DataflowRunner::new(
+        &by_path::dataflow(),
+        &by_path::analysis(),
+        &by_path::deployment(),
+        by_path::factories(),
+    )
+    .expect("deployable");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let report = runtime
+        .block_on(async {
+            runner
+                .start()
+                .expect("started")
+                .run_workload(&workload)
+                .await
+        })
+        .expect("the run completes");
+    assert_eq!(report.totals().undecodable_seals, 1);
+    assert_eq!(report.totals().handler_panics, 0);
+    assert!(!report.failures().is_empty());
 }
 
 /// On the runtime, a record that is not its input's record type is a dead

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use blazes::{Tuple, component};
+use blazes::component;
 use serde::{Deserialize, Serialize};
 
 /// A click of a user, in one of the user's sessions.
@@ -59,14 +59,11 @@ impl PerUserStats {
         entry.1 += session.clicks;
     }
 
-    #[on_seal]
-    fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut PerUserStatsOut) {
-        let Some(user) = partition.str("user") else {
-            return;
-        };
-        if let Some((sessions, clicks)) = self.users.remove(user) {
+    #[on_seal(sessions)]
+    fn sealed(&mut self, user: String, out: &mut PerUserStatsOut) {
+        if let Some((sessions, clicks)) = self.users.remove(&user) {
             out.stats(UserStats {
-                user: user.to_string(),
+                user,
                 sessions,
                 clicks,
             });

@@ -358,11 +358,23 @@ pub fn parse_dataflow_args(args: TokenStream) -> darling::Result<DataflowArgs> {
     DataflowArgs::from_list(&items).map_err(|e| on_attribute(e, &args))
 }
 
-/// Checks that `#[on_seal]` has no arguments.
-pub fn check_on_seal(attr: &Attribute) -> darling::Result<()> {
-    match attr.meta {
-        Meta::Path(_) => Ok(()),
-        _ => Err(darling::Error::custom("`#[on_seal]` takes no arguments").with_span(attr)),
+/// Reads `#[on_seal]` (the untyped form: `None`) or `#[on_seal(input)]`
+/// (the typed form: the input interface).
+pub fn check_on_seal(attr: &Attribute) -> darling::Result<Option<syn::Ident>> {
+    let wrong = || {
+        darling::Error::custom(
+            "`#[on_seal]` takes no arguments, or one: the input whose partitions it \
+             receives, `#[on_seal(events)]`",
+        )
+        .with_span(attr)
+    };
+    match &attr.meta {
+        Meta::Path(_) => Ok(None),
+        Meta::List(list) => list
+            .parse_args::<syn::Ident>()
+            .map(Some)
+            .map_err(|_| wrong()),
+        Meta::NameValue(_) => Err(wrong()),
     }
 }
 

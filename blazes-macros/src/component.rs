@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use syn::{Attribute, ItemStruct, Type};
 
 use crate::attrs::{self, PathSpec, blazes_attr_name, is_blazes_attr, name_of};
-use crate::errors::Errors;
+use crate::errors::{Errors, SpanRange};
 use crate::light::{LightFn, LightImpl, LightImplItem};
 use crate::signature;
 
@@ -72,6 +72,23 @@ pub struct ImplSpec {
     pub handlers: Vec<HandlerSpec>,
     /// The `#[on_seal]` method, if any, and whether it is callable.
     pub on_seal: Option<(syn::Ident, bool)>,
+    /// The typed `#[on_seal(input)]` methods, one per input at most.
+    pub typed_seals: Vec<TypedSealSpec>,
+}
+
+/// A typed `#[on_seal(input)] fn m(&mut self, key: Type.., out: &mut NameOut)`:
+/// its arguments after `&mut self` are fields of the input's record, named
+/// as the fields and of their types.
+#[derive(Debug, Clone)]
+pub struct TypedSealSpec {
+    /// The method.
+    pub method: syn::Ident,
+    /// The input interface whose released partitions it receives.
+    pub input: syn::Ident,
+    /// The key arguments: field name and type, as written.
+    pub keys: Vec<(syn::Ident, TokenStream)>,
+    /// False when its signature is wrong (it is then not dispatched to).
+    pub callable: bool,
 }
 
 impl ImplSpec {
@@ -112,6 +129,7 @@ pub fn read_impl(item: &mut LightImpl, errors: &mut Errors) -> ImplSpec {
         ident,
         handlers: Vec::new(),
         on_seal: None,
+        typed_seals: Vec::new(),
     };
     for impl_item in &mut item.items {
         if let LightImplItem::Fn(method) = impl_item {
@@ -257,9 +275,26 @@ fn read_on_seal(
     spec: &mut ImplSpec,
     errors: &mut Errors,
 ) {
-    errors.keep(attrs::check_on_seal(attr));
+    let Some(input) = errors.keep(attrs::check_on_seal(attr)) else {
+        return;
+    };
     for again in extra {
         errors.spanned(again, "`#[on_seal]` is repeated");
+    }
+    if let Some(input) = input {
+        read_typed_seal(method, attr, input, spec, errors);
+        return;
+    }
+    if let Some(typed) = spec.typed_seals.first() {
+        errors.spanned(
+            attr,
+            format!(
+                "this component already has typed `#[on_seal({})]` methods: write this one \
+                 as `#[on_seal(input)] fn {}(&mut self, <key field>: <type>.., out: &mut <Name>Out)`",
+                typed.input, method.head.ident
+            ),
+        );
+        return;
     }
     if let Some((earlier, _)) = &spec.on_seal {
         errors.spanned(
@@ -277,6 +312,71 @@ fn read_on_seal(
         ))
         .is_some();
     spec.on_seal = Some((method.head.ident.clone(), callable));
+}
+
+/// Reads a typed `#[on_seal(input)]` method.
+fn read_typed_seal(
+    method: &LightFn,
+    attr: &Attribute,
+    input: syn::Ident,
+    spec: &mut ImplSpec,
+    errors: &mut Errors,
+) {
+    if let Some((earlier, _)) = &spec.on_seal {
+        errors.spanned(
+            attr,
+            format!(
+                "`{earlier}` is an untyped `#[on_seal]` method: a component has either one \
+                 untyped `#[on_seal]` or typed `#[on_seal(input)]` methods, one per input"
+            ),
+        );
+        return;
+    }
+    let name = name_of(&input);
+    if let Some(earlier) = spec.typed_seals.iter().find(|t| name_of(&t.input) == name) {
+        errors.spanned(
+            &input,
+            format!(
+                "input `{name}` already has an `#[on_seal({name})]` method, `{}`: one per input",
+                earlier.method
+            ),
+        );
+        return;
+    }
+    let count = method.head.parameter_count();
+    let mut callable = errors
+        .keep(signature::check(
+            &method.head,
+            count.max(2) - 1,
+            signature::TYPED_ON_SEAL,
+            "an `#[on_seal(input)]` method",
+        ))
+        .is_some();
+    let mut keys = Vec::new();
+    for index in 1..count.saturating_sub(1) {
+        match (
+            method.head.parameter_name(index),
+            method.head.parameter_type(index),
+        ) {
+            (Some(ident), Some(ty)) => keys.push((ident, ty)),
+            _ => {
+                errors.spanned(
+                    SpanRange::of(&method.head.tokens),
+                    format!(
+                        "argument {index} of this `#[on_seal({name})]` method must be \
+                         `<field>: <type>`, a field of the record of input `{name}` by its name"
+                    ),
+                );
+                callable = false;
+            }
+        }
+    }
+    spec.typed_seals.push(TypedSealSpec {
+        method: method.head.ident.clone(),
+        input,
+        keys,
+        callable,
+    });
 }
 
 #[cfg(test)]
@@ -314,6 +414,75 @@ mod tests {
         let leftover = quote::quote!(#item).to_string();
         assert!(!leftover.contains("path"), "{leftover}");
         assert!(!leftover.contains("on_seal"), "{leftover}");
+    }
+
+    #[test]
+    fn reads_typed_seals_one_per_input_with_their_key_arguments() {
+        let mut item: LightImpl = parse_quote! {
+            impl Closer {
+                #[path(from = clicks, to = closed, label = OW, gate = [user, day])]
+                fn clicks(&mut self, c: Click, out: &mut CloserOut) {}
+                #[on_seal(clicks)]
+                fn a(&mut self, day: i64, mut user: String, out: &mut CloserOut) {}
+                #[on_seal(events)]
+                fn b(&mut self, out: &mut CloserOut) {}
+            }
+        };
+        let mut errors = Errors::new();
+        let spec = read_impl(&mut item, &mut errors);
+        assert!(errors.is_empty(), "{:?}", errors.messages());
+        let seals: Vec<(String, String, Vec<String>)> = spec
+            .typed_seals
+            .iter()
+            .map(|t| {
+                let keys = t.keys.iter().map(|(k, ty)| format!("{k}: {ty}")).collect();
+                (t.method.to_string(), t.input.to_string(), keys)
+            })
+            .collect();
+        assert_eq!(
+            seals,
+            [
+                (
+                    "a".to_string(),
+                    "clicks".to_string(),
+                    vec!["day: i64".to_string(), "user: String".to_string()]
+                ),
+                ("b".to_string(), "events".to_string(), vec![]),
+            ]
+        );
+        assert!(spec.on_seal.is_none());
+        assert!(!quote::quote!(#item).to_string().contains("on_seal"));
+    }
+
+    #[test]
+    fn reports_a_second_typed_seal_of_an_input_mixed_forms_and_bad_arguments() {
+        let mut item: LightImpl = parse_quote! {
+            impl Closer {
+                #[on_seal(clicks)]
+                fn a(&mut self, day: i64, out: &mut CloserOut) {}
+                #[on_seal(clicks)]
+                fn b(&mut self, day: i64, out: &mut CloserOut) {}
+                #[on_seal]
+                fn c(&mut self, input: &str, p: &Tuple, out: &mut CloserOut) {}
+                #[on_seal(events)]
+                fn d(&mut self, (a, b): (i64, i64), out: &mut CloserOut) {}
+                #[on_seal(x = 1)]
+                fn e(&mut self, out: &mut CloserOut) {}
+            }
+        };
+        let mut errors = Errors::new();
+        let spec = read_impl(&mut item, &mut errors);
+        let messages = errors.messages();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].contains("already has an `#[on_seal(clicks)]` method, `a`"));
+        assert!(messages[1].contains("already has typed `#[on_seal(clicks)]` methods"));
+        assert!(messages[2].contains("must be `<field>: <type>`"));
+        assert!(messages[3].contains("takes no arguments, or one"));
+        assert!(
+            spec.typed_seals
+                .iter()
+                .all(|t| t.method != "d" || !t.callable)
+        );
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub const HANDLER: &str = "fn(&mut self, tuple: Tuple, out: &mut Emit)";
 /// The form of an `#[on_seal]` method.
 pub const ON_SEAL: &str = "fn(&mut self, input: &str, partition: &Tuple, out: &mut Emit)";
 
+/// The form of a typed `#[on_seal(input)]` method.
+pub const TYPED_ON_SEAL: &str = "fn(&mut self, <key field>: <its type>.., out: &mut <Name>Out)";
+
 /// A method's visibility and signature, kept as written.
 #[derive(Debug, Clone)]
 pub struct MethodHead {
@@ -71,6 +74,24 @@ impl MethodHead {
         let param = params.get(index)?;
         let colon = param.iter().position(|t| is_punct(t, ':'))?;
         Some(param[colon + 1..].iter().cloned().collect())
+    }
+
+    /// The number of parameters, the receiver included.
+    pub fn parameter_count(&self) -> usize {
+        self.parameters().len()
+    }
+
+    /// The name of parameter `index` when it is a plain `name: Type` (or
+    /// `mut name: Type`).
+    pub fn parameter_name(&self, index: usize) -> Option<Ident> {
+        let params = self.parameters();
+        let param = params.get(index)?;
+        let colon = param.iter().position(|t| is_punct(t, ':'))?;
+        match &param[..colon] {
+            [TokenTree::Ident(name)] => Some(name.clone()),
+            [TokenTree::Ident(m), TokenTree::Ident(name)] if m == "mut" => Some(name.clone()),
+            _ => None,
+        }
     }
 
     /// The parameters, split at top-level commas (outside `<..>`).

@@ -13,7 +13,7 @@ use blazes_examples_lib::{Event, UserStats};
 pub mod sessions {
     use std::collections::BTreeMap;
 
-    use blazes::{Tuple, component};
+    use blazes::component;
     use blazes_examples_lib::{Event, Session};
 
     /// Groups clicks into sessions.
@@ -35,12 +35,8 @@ pub mod sessions {
             open.2 += 1;
         }
 
-        #[on_seal]
-        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut SessionizeOut) {
-            let Some(session) = partition.int("session") else {
-                return;
-            };
-            let session = session as u64;
+        #[on_seal(events)]
+        fn sealed(&mut self, session: u64, out: &mut SessionizeOut) {
             let Some((user, user_sessions, clicks)) = self.open.remove(&session) else {
                 return;
             };

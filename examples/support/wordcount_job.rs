@@ -68,7 +68,7 @@ pub struct WordCount {
 /// The components: Splitter (CR), Count (`OW[word,batch]`) and Commit (CW),
 /// typed; the dataflows below name them by path.
 pub mod parts {
-    use blazes::{Tuple, component};
+    use blazes::component;
 
     use super::{Counts, Tweet, Word, WordCount};
 
@@ -102,9 +102,8 @@ pub mod parts {
             *self.0.entry((word.batch, word.word)).or_default() += 1;
         }
 
-        #[on_seal]
-        fn sealed(&mut self, _input: &str, batch: &Tuple, out: &mut CountOut) {
-            let batch = batch.int("batch").unwrap_or_default();
+        #[on_seal(words)]
+        fn sealed(&mut self, batch: i64, out: &mut CountOut) {
             // Take this batch's counts only: the earlier batches still
             // pending stay (a later batch may be sealed first).
             let later = self.0.split_off(&(batch + 1, String::new()));

@@ -45,6 +45,36 @@ impl<R: FieldOf<ID>, const ID: u64> Pick<R, ID> for Exists<true> {
     type Type = <R as FieldOf<ID>>::Type;
 }
 
+/// The type of field `ID` of `R` when it exists, `D` otherwise (a typed
+/// `#[on_seal]` argument's own type, so that a missing field is reported
+/// once, by [`check_field`], not again as a type mismatch).
+pub trait PickOr<R, const ID: u64, D> {
+    /// The field's type, or `D`.
+    type Type;
+}
+
+impl<R, const ID: u64, D> PickOr<R, ID, D> for Exists<false> {
+    type Type = D;
+}
+
+impl<R: FieldOf<ID>, const ID: u64, D> PickOr<R, ID, D> for Exists<true> {
+    type Type = <R as FieldOf<ID>>::Type;
+}
+
+/// Implemented by `T` for itself only: [`assert_same_type`]'s bound.
+#[diagnostic::on_unimplemented(
+    message = "a typed `#[on_seal]` argument has type `{Self}`, but the record's field it names has type `{T}`",
+    label = "the field's type is `{T}`",
+    note = "declare the argument with the field's type, `{T}`"
+)]
+pub trait SameType<T> {}
+
+impl<T> SameType<T> for T {}
+
+/// Fails to compile unless `A` and `F` are the same type (a typed
+/// `#[on_seal]` argument `A` and the type `F` of the field it names).
+pub const fn assert_same_type<A: SameType<F>, F>() {}
+
 /// Stands for the type of a field that does not exist (already reported).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Absent;

@@ -628,7 +628,15 @@ impl InstanceCore {
     /// handled) and is forwarded, without what the failed call emitted.
     fn handle_seal(&mut self, input: InputId, partition: &Tuple) {
         let (handler, emit, name) = (&mut self.handler, &mut self.emit, &self.inputs[input]);
-        match contained(|| handler.on_seal(name, partition, emit)) {
+        let outcome = contained(|| handler.on_seal(name, partition, emit));
+        for refused in self.emit.take_refused_seals() {
+            self.metrics.undecodable_seals += 1;
+            tracing::warn!(instance = %self.id(), component = %self.component,
+                input = %refused.input, partition = %refused.partition, error = %refused.error,
+                "a released partition's key is not what the typed on_seal method takes: \
+                 not handed to it");
+        }
+        match outcome {
             Ok(()) => self.flush_emits(),
             Err(message) => {
                 self.discard_emits("seal");

@@ -66,6 +66,10 @@ pub struct InstanceMetrics {
     /// Seals refused because they lack an attribute of the seal key: not
     /// votes, so their partition may never be released.
     pub keyless_seals: u64,
+    /// Released partitions a typed `#[on_seal(input)]` method could not
+    /// receive: their key lacks a field it takes, or holds a value of
+    /// another type (each also logged with `tracing::warn`).
+    pub undecodable_seals: u64,
     /// Dead letters by [`DeadLetterReason::kind`](super::DeadLetterReason::kind);
     /// they add up to `dead_lettered`.
     pub dead_letters_by_kind: BTreeMap<&'static str, u64>,
@@ -105,6 +109,7 @@ impl InstanceMetrics {
         self.wrong_key_kinds += other.wrong_key_kinds;
         self.punctuations += other.punctuations;
         self.keyless_seals += other.keyless_seals;
+        self.undecodable_seals += other.undecodable_seals;
         for (kind, count) in &other.dead_letters_by_kind {
             *self.dead_letters_by_kind.entry(kind).or_default() += count;
         }

@@ -195,7 +195,7 @@ impl InstanceSnapshot {
                 instance: instance(),
             });
         }
-        let refused = m.unknown_sealers + m.keyless_seals + m.wrong_key_kinds;
+        let refused = m.unknown_sealers + m.keyless_seals + m.wrong_key_kinds + m.undecodable_seals;
         if refused > 0 {
             out.push(RunFailure::RefusedSeals {
                 instance: instance(),

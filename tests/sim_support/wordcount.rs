@@ -53,7 +53,7 @@ pub struct WordCount {
 pub mod parts {
     use std::collections::BTreeMap;
 
-    use blazes::{Tuple, component};
+    use blazes::component;
 
     use super::{Tweet, Word, WordCount};
 
@@ -90,11 +90,8 @@ pub mod parts {
             *self.counts.entry((word.batch, word.word)).or_default() += 1;
         }
 
-        #[on_seal]
-        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut CountOut) {
-            let Some(batch) = partition.int("batch") else {
-                return;
-            };
+        #[on_seal(words)]
+        fn sealed(&mut self, batch: i64, out: &mut CountOut) {
             let words: Vec<(i64, String)> = self
                 .counts
                 .range((batch, String::new())..)

@@ -87,6 +87,14 @@ fn expand_impl(item: &mut LightImpl, errors: &mut Errors) -> TokenStream {
     {
         return quote!(#item);
     }
+    for typed in &spec.typed_seals {
+        errors.spanned(
+            &typed.input,
+            "the typed `#[on_seal(input)]` form is for typed components (`#[component(outputs \
+             { .. })]` on the impl block); here write `#[on_seal] fn sealed(&mut self, input: \
+             &str, partition: &Tuple, out: &mut Emit)`",
+        );
+    }
     let handler = handler_impl(&spec);
     let self_ty = &spec.self_ty;
     let annotated = quote_spanned!(self_ty.span()=> <#self_ty as ::blazes::Annotated>);

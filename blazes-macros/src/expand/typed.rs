@@ -30,6 +30,7 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         return quote!(#item);
     }
     check_outputs(&spec, &args.outputs, errors);
+    check_seal_inputs(&spec, errors);
     let out = format_ident!("{}Out", ident);
     let handle = handle(&ident, &out, &args.outputs);
     let handler = handler_impl(&spec, &out);
@@ -104,6 +105,26 @@ fn check_outputs(spec: &ImplSpec, outputs: &[OutputDecl], errors: &mut Errors) {
                 format!(
                     "no `#[path]` leads to output `{name}`: add `#[path(from = .., to = {name}, \
                      label = ..)]` to the handler that emits it, or remove the output"
+                ),
+            );
+        }
+    }
+}
+
+/// Each typed `#[on_seal(input)]` names an input the component handles.
+fn check_seal_inputs(spec: &ImplSpec, errors: &mut Errors) {
+    let inputs: Vec<String> = spec.handlers.iter().map(|h| name_of(h.input())).collect();
+    let component = spec.ident.as_ref().map(name_of).unwrap_or_default();
+    for seal in &spec.typed_seals {
+        let input = name_of(&seal.input);
+        if !inputs.contains(&input) {
+            errors.spanned(
+                &seal.input,
+                format!(
+                    "`{component}` has no input `{input}`: `#[on_seal({input})]` must name an \
+                     input that a `#[path(from = ..)]` handler of the component takes \
+                     (its inputs: {})",
+                    list(&inputs)
                 ),
             );
         }
@@ -228,6 +249,7 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
             #input => ::blazes::__private::call_typed::<Self, #record, #out>(self, #method, input, tuple, out),
         })
     });
+    let typed_seals = typed_seal_dispatch(spec, out);
     let on_seal = spec
         .on_seal
         .as_ref()
@@ -257,6 +279,64 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
                 }
             }
             #on_seal
+            #typed_seals
+        }
+    }
+}
+
+/// `Handler::on_seal` for typed `#[on_seal(input)]` methods: each decodes
+/// its key arguments from the partition with `read_field` (a partition
+/// lacking one, or holding a value of another type, is refused through
+/// `Emit::refuse_seal`, which the runtime counts and logs) and calls the
+/// method with the typed output handle.
+fn typed_seal_dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
+    if spec.typed_seals.is_empty() {
+        return TokenStream::new();
+    }
+    let arms = spec
+        .typed_seals
+        .iter()
+        .filter(|t| t.callable)
+        .filter_map(|t| {
+            let input = name_of(&t.input);
+            let handler = spec.handlers.iter().find(|h| name_of(h.input()) == input)?;
+            let record = handler.record.as_ref()?;
+            let reads = t.keys.iter().map(|(ident, ty)| {
+                let field = name_of(ident);
+                quote! {
+                    let #ident: #ty = match ::blazes::__private::read_field::<#ty>(
+                        partition,
+                        <#record as ::blazes::Record>::NAME,
+                        #field,
+                    ) {
+                        ::core::result::Result::Ok(value) => value,
+                        ::core::result::Result::Err(error) => {
+                            out.refuse_seal(input, partition, error);
+                            return;
+                        }
+                    };
+                }
+            });
+            let args = t.keys.iter().map(|(ident, _)| ident);
+            let method = &t.method;
+            let call = quote_spanned!(method.span()=> Self::#method(self, #(#args,)* &mut typed));
+            Some(quote! {
+                #input => {
+                    #(#reads)*
+                    let mut typed = <#out as ::blazes::__private::TypedOut>::wrap(
+                        ::core::mem::take(out),
+                    );
+                    #call;
+                    *out = ::blazes::__private::TypedOut::into_emit(typed);
+                }
+            })
+        });
+    quote! {
+        fn on_seal(&mut self, input: &str, partition: &::blazes::Tuple, out: &mut ::blazes::Emit) {
+            match input {
+                #(#arms)*
+                _ => {}
+            }
         }
     }
 }
@@ -302,6 +382,42 @@ fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
             for gate in &path.gate_names {
                 checks.extend(key_check(record, gate, &what));
             }
+        }
+    }
+    for seal in &spec.typed_seals {
+        let input = name_of(&seal.input);
+        let Some(record) = spec
+            .handlers
+            .iter()
+            .find(|h| name_of(h.input()) == input)
+            .and_then(|h| h.record.as_ref())
+        else {
+            continue;
+        };
+        let what = format!(
+            "the arguments of `#[on_seal({input})] fn {}` of `{component}` (each names a \
+             field of the input's record)",
+            seal.method
+        );
+        for (ident, ty) in &seal.keys {
+            let name = name_of(ident);
+            let id = id_literal(&name);
+            let field_ty = quote_spanned! {ident.span()=>
+                <::blazes::__private::Exists<{
+                    ::blazes::__private::has_field(<#record as ::blazes::Record>::FIELDS, #name)
+                }> as ::blazes::__private::PickOr<#record, #id, #ty>>::Type
+            };
+            let ty_span = ty
+                .clone()
+                .into_iter()
+                .next()
+                .map_or(ident.span(), |t| t.span());
+            checks.extend(quote_spanned! {ident.span()=>
+                ::blazes::__private::check_field::<#record>(#name, #what);
+            });
+            checks.extend(quote_spanned! {ty_span=>
+                ::blazes::__private::assert_same_type::<#ty, #field_ty>();
+            });
         }
     }
     for output in outputs {

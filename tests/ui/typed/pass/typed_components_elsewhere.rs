@@ -5,7 +5,7 @@
 #![deny(warnings)]
 
 pub mod sessions {
-    use blazes::{Tuple, component};
+    use blazes::component;
     use blazes_examples_lib::{Event, Session};
 
     /// Emits each session when it is sealed, and punctuates its user.
@@ -22,9 +22,8 @@ pub mod sessions {
             self.clicks.entry(event.session).or_insert((event.user, 0)).1 += 1;
         }
 
-        #[on_seal]
-        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut SessionizeOut) {
-            let session = partition.int("session").unwrap_or_default() as u64;
+        #[on_seal(events)]
+        fn sealed(&mut self, session: u64, out: &mut SessionizeOut) {
             if let Some((user, clicks)) = self.clicks.remove(&session) {
                 out.sessions(Session { session, user: user.clone(), clicks });
                 out.punctuate_sessions(user);
