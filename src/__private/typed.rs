@@ -61,6 +61,39 @@ impl<R: FieldOf<ID>, const ID: u64, D> PickOr<R, ID, D> for Exists<true> {
     type Type = <R as FieldOf<ID>>::Type;
 }
 
+/// The type of field `ID` of `R` when `HAS` (it exists: [`has`]),
+/// [`Absent`] otherwise: one short path in the generated checks.
+pub type FieldType<R, const ID: u64, const HAS: bool> = <Exists<HAS> as Pick<R, ID>>::Type;
+
+/// The type of field `ID` of `R` when `HAS`, `D` otherwise (see [`PickOr`]).
+pub type FieldTypeOr<R, const ID: u64, const HAS: bool, D> =
+    <Exists<HAS> as PickOr<R, ID, D>>::Type;
+
+/// The record type of input interface `ID` of component `C`.
+pub type InRecord<C, const ID: u64> = <C as InputOf<ID>>::Record;
+
+/// The record type of output interface `ID` of component `C`.
+pub type OutRecord<C, const ID: u64> = <C as OutputOf<ID>>::Record;
+
+/// True when record `R` declares field `name` (false for the dynamic
+/// `Tuple`, whose fields have no static type).
+pub const fn has<R: Record>(name: &str) -> bool {
+    has_field(R::FIELDS, name)
+}
+
+/// A refused input (generated `Handler::handle`, for an input the
+/// component does not handle).
+///
+/// # Errors
+/// Always: [`UnknownInput`](crate::UnknownInput) naming `input`.
+pub fn unknown(
+    input: &str,
+    tuple: Tuple,
+    _out: &mut crate::Emit,
+) -> Result<(), crate::UnknownInput> {
+    Err(crate::UnknownInput::new(input, tuple))
+}
+
 /// Implemented by `T` for itself only: [`assert_same_type`]'s bound.
 #[diagnostic::on_unimplemented(
     message = "a typed `#[on_seal]` argument has type `{Self}`, but the record's field it names has type `{T}`",

@@ -304,7 +304,10 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             &mut warnings,
         );
         if analysed.is_some() {
-            let (checks, fields_ok) = stream_field_checks(&parts, &types, &outputs);
+            // The field-existence expression only matters when an anomaly is
+            // to be reported: built only then.
+            let (checks, fields_ok) =
+                stream_field_checks(&parts, &types, &outputs, !found.is_empty());
             field_checks = typed::const_block(checks);
             field_checks.extend(deferred_violations(&found, &fields_ok));
         } else {
@@ -428,7 +431,7 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
         ) => {
             let ty = lookup(component)?;
             let name_id = id_literal(&name_of(interface));
-            Some(quote!(<#ty as ::blazes::__private::InputOf<#name_id>>::Record))
+            Some(quote!(::blazes::__private::InRecord<#ty, #name_id>))
         }
         (
             _,
@@ -439,7 +442,7 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
         ) => {
             let ty = lookup(component)?;
             let name_id = id_literal(&name_of(interface));
-            Some(quote!(<#ty as ::blazes::__private::OutputOf<#name_id>>::Record))
+            Some(quote!(::blazes::__private::OutRecord<#ty, #name_id>))
         }
         _ => None,
     }
@@ -458,20 +461,21 @@ fn deferred_violations(found: &Errors, fields_ok: &TokenStream) -> TokenStream {
     out
 }
 
-/// The field checks of the streams and FDs, and an expression that is true
-/// when every gate, seal, `seq` and FD field exists.
+/// The field checks of the streams and FDs, and (when `with_fields_ok`) an
+/// expression that is true when every gate, seal, `seq` and FD field exists.
 fn stream_field_checks(
     parts: &ModuleParts,
     types: &[(String, TokenStream)],
     outputs: &[(String, Vec<OutputDecl>)],
+    with_fields_ok: bool,
 ) -> (TokenStream, TokenStream) {
     let mut checks = TokenStream::new();
     let mut fields_ok = vec![quote!(true)];
-    for part in &parts.impls {
+    for part in parts.impls.iter().filter(|_| with_fields_ok) {
         let ty = &part.spec.self_ty;
         for handler in &part.spec.handlers {
             let input_id = id_literal(&name_of(handler.input()));
-            let record = quote!(<#ty as ::blazes::__private::InputOf<#input_id>>::Record);
+            let record = quote!(::blazes::__private::InRecord<#ty, #input_id>);
             for path in &handler.paths {
                 for gate in &path.gate_names {
                     let gate = name_of(gate);
@@ -494,7 +498,7 @@ fn stream_field_checks(
             let what = format!("the {what} of stream `{stream}`");
             for name in names {
                 checks.extend(typed::key_check(&record, name, &what));
-                if analysed {
+                if analysed && with_fields_ok {
                     let name = name_of(name);
                     fields_ok.push(quote!(::blazes::__private::field_ok::<#record>(#name)));
                 }
@@ -502,17 +506,18 @@ fn stream_field_checks(
         }
     }
     let mut records = Vec::new();
-    for part in &parts.impls {
+    // The records are only needed to check the FDs' fields.
+    for part in parts.impls.iter().filter(|_| !parts.fds.is_empty()) {
         let ty = &part.spec.self_ty;
         for handler in &part.spec.handlers {
             let name_id = id_literal(&name_of(handler.input()));
-            records.push(quote!(<#ty as ::blazes::__private::InputOf<#name_id>>::Record));
+            records.push(quote!(::blazes::__private::InRecord<#ty, #name_id>));
         }
         let component = part.spec.ident.as_ref().map(name_of).unwrap_or_default();
         for (_, declared) in outputs.iter().filter(|(c, _)| *c == component) {
             for output in declared {
                 let name_id = id_literal(&name_of(&output.name));
-                records.push(quote!(<#ty as ::blazes::__private::OutputOf<#name_id>>::Record));
+                records.push(quote!(::blazes::__private::OutRecord<#ty, #name_id>));
             }
         }
     }
@@ -536,7 +541,9 @@ fn stream_field_checks(
             checks.extend(quote_spanned! {ident.span()=>
                 ::blazes::__private::check_fd_field(#table, #name, #text);
             });
-            fields_ok.push(quote!(::blazes::__private::fd_field_ok(#table, #name)));
+            if with_fields_ok {
+                fields_ok.push(quote!(::blazes::__private::fd_field_ok(#table, #name)));
+            }
             // In every record that has it, the field must be a key.
             for record in &records {
                 let ty = typed::field_type(record, &name, ident.span());

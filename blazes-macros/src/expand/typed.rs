@@ -148,9 +148,7 @@ fn list(names: &[String]) -> String {
 pub fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> TokenStream {
     let id = id_literal(name);
     quote_spanned! {span=>
-        <::blazes::__private::Exists<{
-            ::blazes::__private::has_field(<#record as ::blazes::Record>::FIELDS, #name)
-        }> as ::blazes::__private::Pick<#record, #id>>::Type
+        ::blazes::__private::FieldType<#record, #id, { ::blazes::__private::has::<#record>(#name) }>
     }
 }
 
@@ -272,10 +270,7 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
             ) -> ::core::result::Result<(), ::blazes::UnknownInput> {
                 match input {
                     #(#arms)*
-                    _ => {
-                        let _ = out;
-                        ::core::result::Result::Err(::blazes::UnknownInput::new(input, tuple))
-                    }
+                    _ => ::blazes::__private::unknown(input, tuple, out),
                 }
             }
             #on_seal
@@ -403,9 +398,9 @@ fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
             let name = name_of(ident);
             let id = id_literal(&name);
             let field_ty = quote_spanned! {ident.span()=>
-                <::blazes::__private::Exists<{
-                    ::blazes::__private::has_field(<#record as ::blazes::Record>::FIELDS, #name)
-                }> as ::blazes::__private::PickOr<#record, #id, #ty>>::Type
+                ::blazes::__private::FieldTypeOr<
+                    #record, #id, { ::blazes::__private::has::<#record>(#name) }, #ty
+                >
             };
             let ty_span = ty
                 .clone()
