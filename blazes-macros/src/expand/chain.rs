@@ -316,13 +316,9 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             }
         }
     }
-    let type_of = |name: &str| {
-        types
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, ty)| ty.clone())
-    };
-    let spec = builder::dataflow_spec(&built.dataflow, type_of);
+    // `rep` as the components' macros handed it over: the types are named
+    // by the component checks and `factories()` already.
+    let spec = builder::dataflow_spec(&built.dataflow, |_| None);
     let factories = factories::factories_fn(&parts);
     let deployment = deployment_fn(&parts);
     let errors = errors.to_compile_errors();
@@ -627,7 +623,11 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("< crate :: b :: Board as :: blazes :: Annotated > :: REP"),
+            out.contains("ComponentSpec { name : \"Board\" , rep : true"),
+            "{out}"
+        );
+        assert!(
+            out.contains("ComponentSpec { name : \"Sessionize\" , rep : false"),
             "{out}"
         );
         assert!(out.contains("check_field"), "{out}");
