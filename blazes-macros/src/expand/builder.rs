@@ -5,84 +5,63 @@
 //! constants are written inside a block that imports `spec::*`, so each
 //! type or variant is one token for rustc to read.
 
-use std::fmt::Write as _;
-
 use blazes_core::{Annotation, AttrSet, Dataflow, Endpoint, Fd, Permission, Requirement, Stream};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// A string literal, as Rust source.
-fn lit(text: &str) -> String {
-    format!("{text:?}")
+fn names(set: &AttrSet) -> TokenStream {
+    let names = set.iter();
+    quote!(&[#(#names),*])
 }
 
-fn names(set: &AttrSet) -> String {
-    let names: Vec<String> = set.iter().map(|n| lit(n)).collect();
-    format!("&[{}]", names.join(", "))
-}
-
-/// `text` (source the macros wrote, spanned nowhere in particular) as
-/// tokens: parsed by the compiler in one call, which costs far less than
-/// building each token through the proc-macro bridge.
-pub fn parse_text(text: &str) -> TokenStream {
-    text.parse().unwrap_or_else(|error| {
-        let message = format!("blazes: generated code did not lex ({error:?}): {text}");
-        quote!(::core::compile_error!(#message);)
-    })
-}
-
-fn path_spec_text(from: &str, to: &str, annotation: &Annotation) -> String {
-    let gate = names(annotation.gates.first().unwrap_or(&AttrSet::new()));
-    format!(
-        "PathSpec {{ from: {}, to: {}, kind: PathKind::{}, gate: {gate} }}",
-        lit(from),
-        lit(to),
-        annotation.kind
-    )
+fn kind(annotation: &Annotation) -> TokenStream {
+    let kind =
+        proc_macro2::Ident::new(&annotation.kind.to_string(), proc_macro2::Span::call_site());
+    quote!(PathKind::#kind)
 }
 
 /// A `PathSpec` (names resolved through `spec::*`).
 pub fn path_spec(from: &str, to: &str, annotation: &Annotation) -> TokenStream {
-    parse_text(&path_spec_text(from, to, annotation))
+    let kind = kind(annotation);
+    let gate = names(annotation.gates.first().unwrap_or(&AttrSet::new()));
+    quote!(PathSpec { from: #from, to: #to, kind: #kind, gate: #gate })
 }
 
-fn end_spec(endpoint: &Endpoint) -> String {
+fn end_spec(endpoint: &Endpoint) -> TokenStream {
     match endpoint {
-        Endpoint::External(name) => format!("EndSpec::External({})", lit(name)),
+        Endpoint::External(name) => quote!(EndSpec::External(#name)),
         Endpoint::Port {
             component,
             interface,
-        } => format!("EndSpec::Port({}, {})", lit(component), lit(interface)),
+        } => quote!(EndSpec::Port(#component, #interface)),
     }
 }
 
-fn key(key: Option<&AttrSet>) -> String {
+fn key(key: Option<&AttrSet>) -> TokenStream {
     match key {
-        Some(set) => format!("Some({})", names(set)),
-        None => "None".to_string(),
+        Some(set) => {
+            let names = names(set);
+            quote!(Some(#names))
+        }
+        None => quote!(None),
     }
 }
 
-fn stream_spec_text(stream: &Stream) -> String {
+/// A `StreamSpec`.
+pub fn stream_spec(stream: &Stream) -> TokenStream {
     let a = &stream.annotation;
-    format!(
-        "StreamSpec {{ from: {}, to: {}, seal: {}, seq: {}, independent: {}, rep: {} }}",
-        end_spec(&stream.from),
-        end_spec(&stream.to),
-        key(a.seal.as_ref()),
-        key(a.seq.as_ref()),
-        a.independent,
-        a.rep
-    )
+    let (from, to) = (end_spec(&stream.from), end_spec(&stream.to));
+    let (seal, seq) = (key(a.seal.as_ref()), key(a.seq.as_ref()));
+    let (independent, rep) = (a.independent, a.rep);
+    quote! {
+        StreamSpec { from: #from, to: #to, seal: #seal, seq: #seq, independent: #independent, rep: #rep }
+    }
 }
 
-fn fd_spec_text(fd: &Fd) -> String {
-    format!(
-        "FdSpec {{ from: {}, to: {}, injective: {} }}",
-        names(&fd.from),
-        lit(&fd.to),
-        fd.injective
-    )
+/// An `FdSpec`.
+pub fn fd_spec(fd: &Fd) -> TokenStream {
+    let (from, to, injective) = (names(&fd.from), &fd.to, fd.injective);
+    quote!(FdSpec { from: #from, to: #to, injective: #injective })
 }
 
 /// `expr`, with the names of `blazes::__private::spec` in scope.
@@ -94,59 +73,51 @@ pub fn with_spec_names(expr: TokenStream) -> TokenStream {
     })
 }
 
-/// The `blazes::__private::DataflowSpec` of `dataflow`, written as text and
-/// parsed once (it holds no user token: nothing for an error to point at).
-/// A component whose struct implements `blazes::Annotated` in the module
-/// (`annotated` gives the struct's name as written there) reads its `rep`
-/// from there: the dataflow then names the type, which keeps a component
+/// The `blazes::__private::DataflowSpec` of `dataflow`. A component whose
+/// struct implements `blazes::Annotated` (`annotated` says which) reads its
+/// `rep` from there: the dataflow then names the type, which keeps a component
 /// that is declared but never built from being reported as dead code.
-pub fn dataflow_spec(dataflow: &Dataflow, annotated: impl Fn(&str) -> Option<String>) -> TokenStream {
-    let mut text = String::from(
-        "{ #[allow(unused_imports)] use ::blazes::__private::spec::*; DataflowSpec { name: ",
-    );
-    text.push_str(&lit(dataflow.name.as_deref().unwrap_or_default()));
-    text.push_str(", components: &[");
-    for c in &dataflow.components {
+pub fn dataflow_spec(
+    dataflow: &Dataflow,
+    annotated: impl Fn(&str) -> Option<TokenStream>,
+) -> TokenStream {
+    let components = dataflow.components.iter().map(|c| {
         let rep = match annotated(&c.name) {
-            Some(ty) => format!("<{ty} as ::blazes::Annotated>::REP"),
-            None => c.rep.to_string(),
+            Some(ty) => quote!(<#ty as ::blazes::Annotated>::REP),
+            None => {
+                let rep = c.rep;
+                quote!(#rep)
+            }
         };
-        let paths: Vec<String> = c
+        let name = &c.name;
+        let paths = c
             .paths
             .iter()
-            .map(|p| path_spec_text(&p.from, &p.to, &p.annotation))
-            .collect();
-        let _ = write!(
-            text,
-            "ComponentSpec {{ name: {}, rep: {rep}, paths: &[{}] }}, ",
-            lit(&c.name),
-            paths.join(", ")
-        );
-    }
-    text.push_str("], streams: &[");
-    for stream in &dataflow.streams {
-        text.push_str(&stream_spec_text(stream));
-        text.push_str(", ");
-    }
-    text.push_str("], fds: &[");
-    for fd in &dataflow.fds {
-        text.push_str(&fd_spec_text(fd));
-        text.push_str(", ");
-    }
+            .map(|p| path_spec(&p.from, &p.to, &p.annotation));
+        quote!(ComponentSpec { name: #name, rep: #rep, paths: &[#(#paths),*] })
+    });
+    let streams = dataflow.streams.iter().map(stream_spec);
+    let fds = dataflow.fds.iter().map(fd_spec);
     let requires = match dataflow.requires {
-        Requirement::Deterministic => "Deterministic",
-        Requirement::Convergent => "Convergent",
+        Requirement::Deterministic => quote!(Requirement::Deterministic),
+        Requirement::Convergent => quote!(Requirement::Convergent),
     };
     let coordinate = match dataflow.coordinate {
-        Permission::None => "None",
-        Permission::Seal => "Seal",
-        Permission::Auto => "Auto",
+        Permission::None => quote!(Permission::None),
+        Permission::Seal => quote!(Permission::Seal),
+        Permission::Auto => quote!(Permission::Auto),
     };
-    let _ = write!(
-        text,
-        "], requires: Requirement::{requires}, coordinate: Permission::{coordinate} }} }}"
-    );
-    parse_text(&text)
+    let name = dataflow.name.clone().unwrap_or_default();
+    with_spec_names(quote! {
+        DataflowSpec {
+            name: #name,
+            components: &[#(#components),*],
+            streams: &[#(#streams),*],
+            fds: &[#(#fds),*],
+            requires: #requires,
+            coordinate: #coordinate,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -181,7 +152,7 @@ mod tests {
             .sealed(attrs(["batch"]))
             .independent();
         assert_eq!(
-            parse_text(&stream_spec_text(&stream)).to_string(),
+            stream_spec(&stream).to_string(),
             quote!(StreamSpec {
                 from: EndSpec::External("tweets"),
                 to: EndSpec::Port("Splitter", "tweets"),
@@ -198,7 +169,7 @@ mod tests {
             injective: true,
         };
         assert_eq!(
-            parse_text(&fd_spec_text(&fd)).to_string(),
+            fd_spec(&fd).to_string(),
             quote!(FdSpec {
                 from: &["a", "b"],
                 to: "c",

@@ -92,7 +92,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .map(|s| (name_of(&s.ident), &s.ident))
         .collect();
     let spec = builder::dataflow_spec(&built.dataflow, |name| {
-        by_name.get(name).map(|ident| ident.to_string())
+        by_name.get(name).map(|ident| quote!(#ident))
     });
     let annotated = structs.iter().map(component::annotated_impl);
     let handlers = parts
