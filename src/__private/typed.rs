@@ -81,6 +81,12 @@ pub const fn has<R: Record>(name: &str) -> bool {
     has_field(R::FIELDS, name)
 }
 
+/// The value of a punctuation key (generated `punctuate_<output>`): its
+/// bound reports, at the key's name, a field whose type cannot be a key.
+pub fn key_value<K: Key>(key: &K) -> crate::tuple::Value {
+    key.to_value()
+}
+
 /// A refused input (generated `Handler::handle`, for an input the
 /// component does not handle).
 ///

@@ -198,9 +198,12 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
             let ty = field_type(&record, &name_of(k), k.span());
             quote!(#k: #ty)
         });
+        // `key_value` requires a `Key`: a punctuation key of another type
+        // is reported here, at the user's token (no check of its own).
         let sets = key.iter().map(|k| {
             let field = name_of(k);
-            quote!(partition.set(#field, ::blazes::Field::to_value(&#k));)
+            let value = quote_spanned!(k.span()=> ::blazes::__private::key_value(&#k));
+            quote!(partition.set(#field, #value);)
         });
         let doc = format!(
             "Declares the partition with these key values of output `{name}` complete: \
@@ -422,8 +425,13 @@ fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
             "the punctuation key of output `{}` of `{component}`",
             name_of(&output.name)
         );
+        // Whether each key is a `Key` is checked by the punctuation method
+        // (`handle`), whose parameter has the field's type.
         for key in output.punctuates.iter().flatten() {
-            checks.extend(key_check(&record, key, &what));
+            let name = name_of(key);
+            checks.extend(quote_spanned! {key.span()=>
+                ::blazes::__private::check_field::<#record>(#name, #what);
+            });
         }
     }
     checks
