@@ -102,7 +102,7 @@ fn the_ordered_word_count_with_two_spouts_commits_the_true_counts_on_tokio() {
         let report = wordcount_job::run(wordcount_job::Variant::Ordered, &deployment, &workload)
             .expect("runs");
         assert!(report.balanced(), "run {run}");
-        let committed = wordcount_job::committed(&report);
+        let committed = wordcount_job::committed(&report).expect("db holds WordCounts");
         if committed != truth || !report.dead_letters.is_empty() {
             wrong.insert(run, report.dead_letters.len());
         }
