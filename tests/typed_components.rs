@@ -12,13 +12,9 @@ pub struct Event {
     millis: i64,
 }
 
-/// A session's summary.
-#[derive(Record, Clone, Debug, PartialEq)]
-pub struct Session {
-    session: u64,
-    user: String,
-    clicks: u32,
-}
+/// A session's summary: the record `PerUserStats` (another crate) takes, so
+/// that `Sessionize` can feed it (a stream carries one record type).
+pub use blazes_examples_lib::Session;
 
 #[component]
 #[derive(Default)]
