@@ -55,6 +55,8 @@
 //! format and its delivery rule, which the property tests drive directly.
 
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
+mod cleanup;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod cluster;
 mod config;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
@@ -73,6 +75,9 @@ mod names;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod outbound;
 mod retry;
+#[cfg(feature = "nats")]
+mod run_identity;
+mod security;
 mod token;
 #[cfg(feature = "nats")]
 mod transport;
@@ -83,6 +88,9 @@ mod zk_session;
 #[cfg(feature = "zookeeper")]
 mod zookeeper;
 
+/// Needs the `nats` and `zookeeper` (`dist`) features.
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
+pub use cleanup::{Cleaned, clean_run};
 /// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 pub use cluster::{
@@ -99,6 +107,12 @@ pub use link::{LinkCounters, LinkReceiver, Offer};
 #[cfg(feature = "zookeeper")]
 pub use membership::{MembershipError, ZooKeeperMembership};
 pub use retry::{BoxError, ClientError, RetryPolicy, ServiceError};
+/// Needs the `nats` feature.
+#[cfg(feature = "nats")]
+pub use run_identity::{Difference, RunIdentity};
+pub use security::{
+    NatsCredentials, NatsSecurity, NatsTls, Security, SecurityError, ZooKeeperDigest,
+};
 /// Needs the `nats` feature.
 #[cfg(feature = "nats")]
 pub use transport::{RunStream, TransportError, valid_run_id};
