@@ -258,7 +258,24 @@ impl Clock {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the process; an error is printed as its message and its causes
+/// (not as a debug dump), and the exit code is 1.
+fn main() -> std::process::ExitCode {
+    match run_process() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            let mut source = error.source();
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_process() -> Result<(), Box<dyn std::error::Error>> {
     telemetry::install()?;
     let clock = Clock {
         start: Instant::now(),
