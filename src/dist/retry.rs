@@ -294,7 +294,7 @@ pub(crate) async fn connect_jetstream(
                         source: e.into(),
                     });
                 }
-                ConnectErrorKind::Tls => {
+                ConnectErrorKind::Tls | ConnectErrorKind::Io if is_tls_refusal(&e) => {
                     return Err(ServiceError::Tls {
                         server: url.to_string(),
                         source: e.into(),
@@ -318,6 +318,26 @@ pub(crate) async fn connect_jetstream(
     let mut context = async_nats::jetstream::new(client);
     context.set_timeout(policy.attempt_timeout);
     Ok(context)
+}
+
+/// True for a TLS failure: the client says so, or the socket failed with
+/// invalid data (how rustls reports an untrusted or bad certificate).
+#[cfg(feature = "nats")]
+fn is_tls_refusal(e: &async_nats::ConnectError) -> bool {
+    if e.kind() == async_nats::ConnectErrorKind::Tls {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData)
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 #[cfg(test)]
