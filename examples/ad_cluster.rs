@@ -5,7 +5,7 @@
 //! from ZooKeeper.
 //!
 //! ```text
-//! nats-server -js -p 4222 &
+//! nats-server -js -a 127.0.0.1 -p 4222 &   # loopback only
 //! cargo build --features dist --example ad_cluster && A=target/debug/examples/ad_cluster
 //! C="--nats nats://127.0.0.1:4222 --run demo-1 --query campaign"
 //! $A $C report --index 0 > report-0.json & $A $C report --index 1 > report-1.json &
