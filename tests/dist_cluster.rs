@@ -507,7 +507,9 @@ fn a_replica_waits_for_the_producers_to_register_and_says_who_is_missing() {
     assert!(
         refused.to_string().contains("Report.click")
             && refused.to_string().contains("1 of 3 producers")
-            && refused.to_string().contains("missing: clicks[1], clicks[2]"),
+            && refused
+                .to_string()
+                .contains("missing: clicks[1], clicks[2]"),
         "{refused}"
     );
 }

@@ -26,8 +26,8 @@ pub(crate) struct Inlet {
     peers: Peers,
 }
 
-/// The producers a destination expects, and those it has heard from
-/// (a registration or a frame, of any incarnation).
+/// The producers a destination expects, and those of them it has heard
+/// from (a registration or a frame, of any incarnation).
 struct Peers {
     expected: BTreeMap<ProducerId, String>,
     heard: BTreeSet<ProducerId>,
@@ -38,6 +38,19 @@ struct Peers {
 }
 
 impl Peers {
+    /// Notes a registration or frame from `producer` (only expected
+    /// producers are kept, so `heard` never outgrows `expected`).
+    fn heard_from(&mut self, producer: ProducerId) {
+        if self.expected.contains_key(&producer) {
+            self.heard.insert(producer);
+        }
+    }
+
+    /// Whether every expected producer was heard from.
+    fn all_heard(&self) -> bool {
+        self.heard.len() >= self.expected.len()
+    }
+
     /// The names of the expected producers never heard from, in id order.
     fn missing(&self) -> Vec<String> {
         self.expected
@@ -89,7 +102,7 @@ impl Inlet {
     /// `report_every`; fails naming them once they have been waited for
     /// `wait` ([`ClusterError::PeersMissing`]).
     pub(crate) fn check_peers(&mut self) -> Result<(), ClusterError> {
-        if self.peers.heard.len() >= self.peers.expected.len() {
+        if self.peers.all_heard() {
             return Ok(());
         }
         let missing = self.peers.missing();
@@ -142,7 +155,7 @@ impl Inlet {
             Ok(Message::Frame(f)) => f,
             Ok(Message::Registration(r)) => {
                 self.stats.registrations += 1;
-                self.peers.heard.insert(r.from);
+                self.peers.heard_from(r.from);
                 self.fence.register(r.from, r.epoch);
                 return Ok(Some(Vec::new()));
             }
@@ -152,7 +165,7 @@ impl Inlet {
                 return Ok(Some(Vec::new()));
             }
         };
-        self.peers.heard.insert(frame.from);
+        self.peers.heard_from(frame.from);
         if !self.fence.admit(frame.from, frame.epoch) {
             self.stats.fenced_frames += 1;
             tracing::warn!(at = %self.name, from = %frame.from, epoch = frame.epoch,
@@ -186,5 +199,35 @@ impl Inlet {
             reader_restarts: self.reader.restarts(),
             ..self.stats.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn producers_not_expected_never_stand_for_missing_ones() {
+        let mut peers = Peers {
+            expected: BTreeMap::from([
+                (ProducerId(1), "clicks[0]".to_string()),
+                (ProducerId(2), "clicks[1]".to_string()),
+            ]),
+            heard: BTreeSet::new(),
+            since: Instant::now(),
+            wait: Duration::from_secs(1),
+            report_every: Duration::from_secs(1),
+            reported: Instant::now(),
+        };
+        // Every producer registers on every destination: two that do not
+        // feed this one are heard first.
+        peers.heard_from(ProducerId(7));
+        peers.heard_from(ProducerId(8));
+        peers.heard_from(ProducerId(1));
+        assert!(!peers.all_heard());
+        assert_eq!(peers.missing(), ["clicks[1]"]);
+        peers.heard_from(ProducerId(2));
+        assert!(peers.all_heard());
+        assert!(peers.missing().is_empty());
     }
 }
