@@ -130,6 +130,8 @@ impl ZkSession {
     }
 }
 
+/// For cleaning a run (`cleanup.rs`, which needs both clients).
+#[cfg(feature = "nats")]
 impl ZkSession {
     /// Deletes `path` and everything under it (children first); a znode
     /// already gone is not an error. Returns the znodes deleted.
