@@ -10,7 +10,7 @@
 //! run's). Cleaning is idempotent. Clean a run only once every process of
 //! it has ended: a process still running would recreate what it uses.
 
-use super::cluster::{ClusterConfig, ClusterError, membership_root};
+use super::cluster::{ClusterConfig, ClusterError, run_root};
 use super::config::SequencerConfig;
 use super::names;
 use super::retry::{ServiceError, connect_jetstream};
@@ -91,11 +91,9 @@ pub async fn clean_run(config: &ClusterConfig) -> Result<Cleaned, ClusterError> 
             ZkSession::connect(connect, config.policy, config.security.zookeeper.as_ref())
                 .await
                 .map_err(TransportError::from)?;
-        let root = membership_root(run);
-        let run_root = root.trim_end_matches("/membership");
         cleaned.znodes.extend(
             session
-                .delete_tree(run_root)
+                .delete_tree(&run_root(run))
                 .await
                 .map_err(TransportError::from)?,
         );

@@ -201,7 +201,7 @@ pub enum ClusterError {
     #[error(
         "cluster: {at}: stream {endpoint}: {} of {expected} producers registered in ZooKeeper \
          after {waited:?}; missing: {}",
-        expected - missing.len(),
+        expected.saturating_sub(missing.len()),
         missing.join(", ")
     )]
     MembersMissing {
@@ -300,9 +300,14 @@ impl InstanceOutcome {
     }
 }
 
+/// Where a run's znodes live in ZooKeeper (besides the sequencer's).
+pub(crate) fn run_root(run: &str) -> String {
+    format!("/blazes/runs/{run}")
+}
+
 /// Where a run's membership znodes live in ZooKeeper.
-pub(crate) fn membership_root(run: &str) -> String {
-    format!("/blazes/runs/{run}/membership")
+fn membership_root(run: &str) -> String {
+    format!("{}/membership", run_root(run))
 }
 
 /// One process's part of a distributed run.
