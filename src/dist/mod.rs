@@ -43,11 +43,13 @@
 //!
 //! - always: [`SequencerConfig`] (a backend whose feature is off parses, and
 //!   [`SequencerConfig::connect`] refuses it), [`RetryPolicy`],
-//!   [`ServiceError`];
+//!   [`ServiceError`], [`Security`] (NATS credentials and TLS, ZooKeeper
+//!   digest authentication);
 //! - `nats`: [`JetStreamSequencer`], [`RunStream`] (the transport), [`wire`],
-//!   [`link`];
+//!   [`link`], [`RunIdentity`] (what a run id names);
 //! - `zookeeper`: [`ZooKeeperSequencer`], [`ZooKeeperMembership`];
-//! - `nats` and `zookeeper` (`dist`): [`Cluster`].
+//! - `nats` and `zookeeper` (`dist`): [`Cluster`], `clean_run` (deleting a
+//!   finished run from the servers).
 //!
 //! The plumbing (the ZooKeeper session, the server-side names, the
 //! transport's publisher and reader, the cluster's inlets and outbounds)

@@ -5,7 +5,7 @@
 //! full description: components, streams, annotations), a summary of the
 //! deployment (instances, source producers, routing, coordination, seed)
 //! and the workload as the user names it
-//! ([`ClusterConfig::workload`](super::ClusterConfig::workload)). The
+//! (`ClusterConfig::workload`, feature `dist`). The
 //! first process of a run records it on the run's stream
 //! ([`RunStream::claim_identity`](super::RunStream::claim_identity)); every
 //! later one compares, and a difference is refused naming the part that
