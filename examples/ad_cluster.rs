@@ -5,7 +5,7 @@
 //! from ZooKeeper.
 //!
 //! ```text
-//! nats-server -js -p 4222 &
+//! nats-server -js -a 127.0.0.1 -p 4222 &   # loopback only
 //! cargo build --features dist --example ad_cluster && A=target/debug/examples/ad_cluster
 //! C="--nats nats://127.0.0.1:4222 --run demo-1 --query campaign"
 //! $A $C report --index 0 > report-0.json & $A $C report --index 1 > report-1.json &
@@ -20,6 +20,10 @@
 //! Unix epoch, so that a driver can line processes up); ad servers print a
 //! line per sealed campaign, so a test can kill one in the middle of a
 //! partition.
+//!
+//! When the run is over, `$A --run demo-1 clean` deletes it from the servers
+//! (add `--sequencer` and `--membership` as the run used them). Reusing a
+//! run id for another query, deployment or workload is refused.
 //!
 //! `--strategy` runs one of the evaluation's four ad-reporting strategies
 //! (CAMPAIGN: `seal`, `independent-seal`, `ordered`, `uncoordinated`)
@@ -36,7 +40,10 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use blazes::Tuple;
-use blazes::dist::{Cluster, ClusterConfig, InstanceOutcome, LinkStats, SequencerConfig};
+use blazes::dist::{
+    Cluster, ClusterConfig, InstanceOutcome, LinkStats, NatsCredentials, NatsTls, Security,
+    SequencerConfig, ZooKeeperDigest,
+};
 use blazes::runtime::{CoordinationMode, Deployment};
 use clap::{Parser, Subcommand};
 use job::{Query, Run, Shape};
@@ -82,9 +89,99 @@ struct Args {
     /// past it, a replayed frame reaches its consumer, which drops it.
     #[arg(long, default_value_t = 600_000)]
     duplicate_window_ms: u64,
+    /// How long a process waits for a peer it never heard from (an ad
+    /// server, a replica, the cache) before failing with their names
+    /// (milliseconds).
+    #[arg(long, default_value_t = 60_000)]
+    peer_wait_ms: u64,
+    /// How often a waiting process logs the peers it still waits for
+    /// (milliseconds).
+    #[arg(long, default_value_t = 10_000)]
+    peer_report_ms: u64,
+    /// How long a partition may wait for its seals before it is reported
+    /// as overdue, with the producers whose seals are missing (milliseconds).
+    #[arg(long)]
+    overdue_ms: Option<u64>,
+    #[command(flatten)]
+    security: SecurityArgs,
     /// The process's role.
     #[command(subcommand)]
     role: Role,
+}
+
+/// Credentials, TLS and authentication. Secrets can also come from the
+/// environment (`BLAZES_NATS_TOKEN`, `BLAZES_NATS_PASSWORD`,
+/// `BLAZES_ZOOKEEPER_DIGEST`), which other users cannot read in `ps`.
+#[derive(clap::Args)]
+struct SecurityArgs {
+    /// A token the NATS server requires.
+    #[arg(long)]
+    nats_token: Option<String>,
+    /// A user the NATS server knows (with `--nats-password`).
+    #[arg(long)]
+    nats_user: Option<String>,
+    /// The NATS user's password.
+    #[arg(long)]
+    nats_password: Option<String>,
+    /// A NATS `.creds` file (JWT and NKey seed).
+    #[arg(long)]
+    nats_creds: Option<std::path::PathBuf>,
+    /// A PEM file of certificate authorities to trust: TLS to NATS.
+    #[arg(long)]
+    nats_ca: Option<std::path::PathBuf>,
+    /// A PEM client certificate for NATS (with `--nats-key`).
+    #[arg(long, requires = "nats_key")]
+    nats_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of `--nats-cert`.
+    #[arg(long, requires = "nats_cert")]
+    nats_key: Option<std::path::PathBuf>,
+    /// ZooKeeper digest authentication, USER:PASSWORD.
+    #[arg(long)]
+    zookeeper_digest: Option<String>,
+}
+
+impl SecurityArgs {
+    fn security(&self) -> Result<Security, Box<dyn std::error::Error>> {
+        let from_env =
+            |flag: &Option<String>, var: &str| flag.clone().or_else(|| std::env::var(var).ok());
+        let token = from_env(&self.nats_token, "BLAZES_NATS_TOKEN");
+        let password = from_env(&self.nats_password, "BLAZES_NATS_PASSWORD");
+        let credentials = match (token, &self.nats_user, password, &self.nats_creds) {
+            (None, None, None, None) => None,
+            (Some(token), None, None, None) => Some(NatsCredentials::Token(token)),
+            (None, Some(user), Some(password), None) => Some(NatsCredentials::UserPassword {
+                user: user.clone(),
+                password,
+            }),
+            (None, None, None, Some(file)) => Some(NatsCredentials::CredsFile(file.clone())),
+            _ => {
+                return Err(
+                    "NATS credentials: give one of --nats-token, --nats-user with \
+                            --nats-password, or --nats-creds"
+                        .into(),
+                );
+            }
+        };
+        let tls = match (&self.nats_ca, &self.nats_cert, &self.nats_key) {
+            (None, None, None) => None,
+            (ca, cert, key) => {
+                let mut tls = NatsTls::default();
+                tls.ca_file = ca.clone();
+                if let (Some(cert), Some(key)) = (cert, key) {
+                    tls = tls.client_cert(cert, key);
+                }
+                Some(tls)
+            }
+        };
+        let mut security = Security::default();
+        security.nats.credentials = credentials;
+        security.nats.tls = tls;
+        security.zookeeper = from_env(&self.zookeeper_digest, "BLAZES_ZOOKEEPER_DIGEST")
+            .map(|d| ZooKeeperDigest::parse(&d))
+            .transpose()?;
+        security.nats.check()?;
+        Ok(security)
+    }
 }
 
 #[derive(Subcommand)]
@@ -110,6 +207,10 @@ enum Role {
     },
     /// Runs the cache, sends the analysts' requests, collects the answers.
     Cache,
+    /// Deletes a finished run from the servers: its stream, its sequencer
+    /// streams or znodes (`--sequencer`), its membership znodes
+    /// (`--membership`). Run it once every process of the run has ended.
+    Clean,
 }
 
 /// The evaluation's ad-reporting strategies (§VIII-B), all on CAMPAIGN.
@@ -157,7 +258,24 @@ impl Clock {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the process; an error is printed as its message and its causes
+/// (not as a debug dump), and the exit code is 1.
+fn main() -> std::process::ExitCode {
+    match run_process() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            let mut source = error.source();
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_process() -> Result<(), Box<dyn std::error::Error>> {
     telemetry::install()?;
     let clock = Clock {
         start: Instant::now(),
@@ -191,10 +309,28 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
     if query == Run::Uncoordinated {
         deployment = deployment.coordination(CoordinationMode::Off);
     }
+    if let Some(ms) = args.overdue_ms {
+        deployment = deployment.overdue_after(Duration::from_millis(ms));
+    }
     let mut config = ClusterConfig::new(&args.nats, &args.run);
     config.sequencer = args.sequencer.parse::<SequencerConfig>()?;
     config.membership = args.membership.clone();
     config.duplicate_window = Duration::from_millis(args.duplicate_window_ms);
+    config.security = args.security.security()?;
+    config.peer_wait = Duration::from_millis(args.peer_wait_ms);
+    config.peer_report_every = Duration::from_millis(args.peer_report_ms);
+    config.workload = format!(
+        "{query:?}, {} clicks per ad server in campaigns of {}, {} ads",
+        args.clicks, args.batch, args.ads
+    );
+    if let Role::Clean = args.role {
+        let cleaned = blazes::dist::clean_run(&config).await?;
+        println!(
+            "{}",
+            json!({"role": "clean", "run": args.run, "streams": cleaned.streams, "znodes": cleaned.znodes})
+        );
+        return Ok(());
+    }
     let cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config)
         .await?
         .record_outputs(true);
@@ -252,6 +388,8 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
                 "sink_links": links(&sink_links),
             })
         }
+        // Handled above, before connecting (which would create the run).
+        Role::Clean => return Err("clean does not connect to a run".into()),
     };
     line["started_unix_ms"] = json!(clock.start_unix_ms);
     line["connected_unix_ms"] = json!(connected_unix_ms);
@@ -360,6 +498,11 @@ fn instance(outcome: &InstanceOutcome) -> Json {
         "held": m.held,
         "balanced": m.balanced(),
         "released_partitions": m.released_partitions,
+        "overdue_partitions": m.overdue_partitions,
+        "unsealed": outcome.snapshot.unsealed.iter().map(|p| json!({
+            "partition": p.key.to_json(),
+            "missing": p.missing_names,
+        })).collect::<Vec<_>>(),
         "links": links(&outcome.links),
         "sent": outcome.sent.iter().map(|(output, records)| {
             (output.clone(), Json::Array(records.iter().map(Tuple::to_json).collect()))
