@@ -65,6 +65,18 @@ impl Name {
     }
 }
 
+/// Tuples with at most this many attributes are searched linearly.
+const LINEAR_LOOKUP: usize = 8;
+
+impl Name {
+    /// True when the name is `name`: the same string (a record type's
+    /// literal) or the same text.
+    fn is(&self, name: &str) -> bool {
+        let own = self.as_str();
+        std::ptr::eq(own, name) || own == name
+    }
+}
+
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
         self.as_str() == other.as_str()
@@ -154,6 +166,15 @@ impl Tuple {
 
     /// The value of an attribute.
     pub fn get(&self, name: &str) -> Option<&Value> {
+        if self.fields.len() <= LINEAR_LOOKUP {
+            // Records are small: comparing for equality (the same literal
+            // first, then the length, then the bytes) beats ordering.
+            return self
+                .fields
+                .iter()
+                .find(|(n, _)| n.is(name))
+                .map(|(_, v)| v);
+        }
         self.fields
             .binary_search_by(|(n, _)| n.as_str().cmp(name))
             .ok()
@@ -255,6 +276,21 @@ mod tests {
         assert_eq!(a.int("batch"), Some(2), "replaced, not added");
         assert_eq!(a.fields().count(), 2);
         assert!(a < b.with("word", "y"));
+    }
+
+    #[test]
+    fn lookups_find_every_attribute_in_small_and_large_tuples() {
+        for size in [1, LINEAR_LOOKUP, LINEAR_LOOKUP + 5] {
+            let mut t = Tuple::new();
+            for i in (0..size).rev() {
+                t.set(&format!("f{i:02}"), i as i64);
+            }
+            for i in 0..size {
+                assert_eq!(t.int(&format!("f{i:02}")), Some(i as i64), "size {size}");
+            }
+            assert_eq!(t.get("f"), None);
+            assert_eq!(t.get("zz"), None);
+        }
     }
 
     #[test]
