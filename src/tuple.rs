@@ -169,11 +169,7 @@ impl Tuple {
         if self.fields.len() <= LINEAR_LOOKUP {
             // Records are small: comparing for equality (the same literal
             // first, then the length, then the bytes) beats ordering.
-            return self
-                .fields
-                .iter()
-                .find(|(n, _)| n.is(name))
-                .map(|(_, v)| v);
+            return self.fields.iter().find(|(n, _)| n.is(name)).map(|(_, v)| v);
         }
         self.fields
             .binary_search_by(|(n, _)| n.as_str().cmp(name))
@@ -275,7 +271,7 @@ mod tests {
         a.set("batch", 2);
         assert_eq!(a.int("batch"), Some(2), "replaced, not added");
         assert_eq!(a.fields().count(), 2);
-        assert!(a < b.with("word", "y"));
+        assert!(b < a, "ordered by name, then value");
     }
 
     #[test]

@@ -90,9 +90,7 @@ fn chosen_instances(
         (Routing::ByKey(attrs), Some(p)) => {
             // The stable hash of the payload projected on the key's
             // attributes, without building the projection.
-            let key = p
-                .fields()
-                .filter(|(name, _)| attrs.contains(*name));
+            let key = p.fields().filter(|(name, _)| attrs.contains(*name));
             out.push((hash_fields(key) % count as u64) as usize);
         }
         (Routing::Random, Some(_)) => out.push(rng.random_range(0..count)),
@@ -125,7 +123,15 @@ pub fn route_sends(
     for (output, envelope) in sends {
         let mut routed = std::mem::take(&mut scratch.routed);
         routed.clear();
-        route_with(topology, me, Some(output), envelope, rng, scratch, &mut routed);
+        route_with(
+            topology,
+            me,
+            Some(output),
+            envelope,
+            rng,
+            scratch,
+            &mut routed,
+        );
         for r in routed.drain(..) {
             if r.to == Destination::Instance(me) {
                 local.push_back(Inbound::Direct {
