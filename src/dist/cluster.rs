@@ -56,7 +56,7 @@ use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
 use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::plan::InputMode;
-use crate::runtime::router::{Routed, route, route_sends};
+use crate::runtime::router::{RouteScratch, Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::{Sequencer, SequencerError};
 use crate::runtime::sink::SinkCollector;
@@ -709,7 +709,7 @@ impl InstanceRun {
         core: &mut InstanceCore,
         mut queue: VecDeque<Inbound>,
     ) -> Result<(), ClusterError> {
-        let mut scratch = Vec::new();
+        let mut scratch = RouteScratch::default();
         let mut remote = Vec::new();
         loop {
             let sends = core.take_sends();

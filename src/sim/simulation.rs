@@ -17,7 +17,7 @@ use crate::runtime::instance::InstanceCore;
 use crate::runtime::metrics::UnsealedPartition;
 use crate::runtime::plan::InputMode;
 use crate::runtime::report::RunReport;
-use crate::runtime::router::{Destination, Routed, route, route_sends};
+use crate::runtime::router::{Destination, RouteScratch, Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::{NextStep, OrderRetry, SequencerCore, SequencerError, Unordered};
 use crate::runtime::sink::SinkCollector;
@@ -351,21 +351,22 @@ impl<'a> Run<'a> {
             if !self.recovering {
                 self.dead.extend(dead);
             }
-            let mut routed = std::mem::take(&mut self.routed);
+            let mut scratch = RouteScratch::default();
+            scratch.routed = std::mem::take(&mut self.routed);
             let mut remote = std::mem::take(&mut self.remote);
             route_sends(
                 self.topology,
                 me,
                 sends,
                 &mut self.instances[i].rng,
-                &mut routed,
+                &mut scratch,
                 &mut local,
                 &mut remote,
             );
             for (_, r) in remote.drain(..) {
                 self.send_routed(me, r);
             }
-            self.routed = routed;
+            self.routed = scratch.routed;
             self.remote = remote;
             let Some(next) = local.pop_front() else { break };
             self.instances[i].core.deliver(next, self.step);
