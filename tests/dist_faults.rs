@@ -62,6 +62,10 @@ const ZK_SESSION_LIMIT: Duration = Duration::from_secs(4);
 /// pings (the server's `ping_interval` and `ping_max`).
 const NATS_PINGS: &str = "ping_interval: \"2s\"\nping_max: 2";
 
+/// The ad servers' pause after each click, in milliseconds: about 2 s of
+/// clicks each, so that faults land in the middle of the run.
+const PACE_MS: &str = "10";
+
 /// How long a paused process stays stopped: past the ZooKeeper session
 /// (4 s), NATS's pings (about 6 s), JetStream's consumer heartbeats and
 /// inactivity (5 s), a request's attempt timeout (5 s) and the dedupe
@@ -125,13 +129,7 @@ impl Role {
     fn args(self) -> Vec<String> {
         let s = |v: &[&str]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
         match self {
-            Role::AdServer(i) => s(&[
-                "ad-server",
-                "--index",
-                &i.to_string(),
-                "--pace-ms",
-                "3",
-            ]),
+            Role::AdServer(i) => s(&["ad-server", "--index", &i.to_string(), "--pace-ms", PACE_MS]),
             Role::Report(i) => s(&["report", "--index", &i.to_string()]),
             Role::Cache => s(&["cache"]),
         }
@@ -153,7 +151,7 @@ impl fmt::Display for Role {
 enum Trigger {
     /// Once ad server `server` (its current incarnation) has printed `text`.
     Printed { server: usize, text: String },
-    /// This long after the processes started.
+    /// This long after the first ad server printed its progress.
     Elapsed(Duration),
 }
 
@@ -222,11 +220,9 @@ impl Fault {
                 Step::Respawn(role),
             ],
             Fault::AbortAtPunctuation { role, down, .. }
-            | Fault::AbortAfterPosition { role, down, .. } => vec![
-                Step::Aborted(role),
-                Step::Sleep(down),
-                Step::Respawn(role),
-            ],
+            | Fault::AbortAfterPosition { role, down, .. } => {
+                vec![Step::Aborted(role), Step::Sleep(down), Step::Respawn(role)]
+            }
             Fault::Pause { role, at } => vec![
                 Step::Wait(at),
                 Step::Stop(role),
@@ -296,15 +292,15 @@ impl FaultPlan {
     /// most once).
     fn draw(seed: u64) -> FaultPlan {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let ordering = [Ordering::Sealed, Ordering::ZooKeeper, Ordering::JetStream]
-            [rng.random_range(0..3)];
+        let ordering =
+            [Ordering::Sealed, Ordering::ZooKeeper, Ordering::JetStream][rng.random_range(0..3)];
         let count = rng.random_range(1..=2);
         let mut faults: Vec<Fault> = Vec::new();
         while faults.len() < count {
             let fault = draw_fault(&mut rng, ordering);
-            let taken = fault.role().is_some_and(|r| {
-                faults.iter().any(|f| f.role() == Some(r))
-            });
+            let taken = fault
+                .role()
+                .is_some_and(|r| faults.iter().any(|f| f.role() == Some(r)));
             let same_kind = faults
                 .iter()
                 .any(|f| std::mem::discriminant(f) == std::mem::discriminant(&fault));
@@ -346,7 +342,7 @@ fn draw_trigger(rng: &mut ChaCha8Rng, ordering: Ordering) -> Trigger {
         };
         Trigger::Printed { server, text }
     } else {
-        Trigger::Elapsed(Duration::from_millis(rng.random_range(500..5000)))
+        Trigger::Elapsed(Duration::from_millis(rng.random_range(0..2500)))
     }
 }
 
@@ -365,8 +361,10 @@ fn draw_fault(rng: &mut ChaCha8Rng, ordering: Ordering) -> Fault {
             },
             // An ad server seals 4 campaigns; a Report replica releases 4.
             2 if ordering == Ordering::Sealed => Fault::AbortAtPunctuation {
-                role: [Role::AdServer(rng.random_range(0..3)), Role::Report(rng.random_range(0..2))]
-                    [rng.random_range(0..2)],
+                role: [
+                    Role::AdServer(rng.random_range(0..3)),
+                    Role::Report(rng.random_range(0..2)),
+                ][rng.random_range(0..2)],
                 n: rng.random_range(1..=4),
                 down: draw_down(rng),
             },
@@ -393,7 +391,7 @@ fn draw_fault(rng: &mut ChaCha8Rng, ordering: Ordering) -> Fault {
             4 => Fault::Zombie {
                 role: any(rng),
                 at: draw_trigger(rng, ordering),
-                resume: Duration::from_millis(rng.random_range(0..3000)),
+                resume: Duration::from_millis(rng.random_range(0..1500)),
             },
             5 => Fault::RestartNats {
                 at: draw_trigger(rng, ordering),
@@ -438,6 +436,10 @@ struct Run {
     zombies: Vec<(Role, Proc)>,
     /// Incarnations started so far, for log names.
     started: usize,
+    /// When the processes were started.
+    began: Instant,
+    /// When an ad server was first seen to have printed its progress.
+    progress: Option<Instant>,
     sequencer: String,
     membership: Option<String>,
 }
@@ -468,6 +470,8 @@ impl Run {
             cache: None,
             zombies: Vec::new(),
             started: 0,
+            progress: None,
+            began: Instant::now(),
             sequencer,
             membership: (plan.ordering == Ordering::Sealed).then(|| zk.connect_string()),
             run,
@@ -492,6 +496,7 @@ impl Run {
 
     /// Starts every role, the plan's crashes armed.
     fn start(&mut self, plan: &FaultPlan) {
+        self.began = Instant::now();
         for role in Role::ALL {
             let extra: Vec<String> = plan
                 .faults
@@ -528,6 +533,14 @@ impl Run {
         }
     }
 
+    /// When the ad servers' progress was first seen (the run is moving).
+    fn progress_since(&mut self) -> Option<Instant> {
+        if self.progress.is_none() && self.ad_servers.iter_mut().any(|p| !p.lines().is_empty()) {
+            self.progress = Some(Instant::now());
+        }
+        self.progress
+    }
+
     /// Starts a new incarnation of `role` in place of the current one.
     fn respawn(&mut self, role: Role) -> Option<Proc> {
         let p = self.spawn(role, &[]);
@@ -544,6 +557,9 @@ struct Seen {
     duplicate_frames: i64,
     /// Positions restarted producers got back.
     recovered_positions: i64,
+    /// Zombies that went on to exit successfully, that failed, and that
+    /// were still running at the end (then killed).
+    zombies: [u32; 3],
 }
 
 impl Seen {
@@ -551,6 +567,9 @@ impl Seen {
         self.fenced_frames += other.fenced_frames;
         self.duplicate_frames += other.duplicate_frames;
         self.recovered_positions += other.recovered_positions;
+        for (a, b) in self.zombies.iter_mut().zip(other.zombies) {
+            *a += b;
+        }
     }
 }
 
@@ -558,8 +577,14 @@ impl fmt::Display for Seen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} fenced frames, {} duplicate frames dropped, {} positions recovered",
-            self.fenced_frames, self.duplicate_frames, self.recovered_positions
+            "{} fenced frames, {} duplicate frames dropped, {} positions recovered; \
+             zombies: {} exited ok, {} failed, {} still running",
+            self.fenced_frames,
+            self.duplicate_frames,
+            self.recovered_positions,
+            self.zombies[0],
+            self.zombies[1],
+            self.zombies[2]
         )
     }
 }
@@ -578,9 +603,9 @@ impl Driver {
 }
 
 /// Whether `trigger` holds.
-fn fired(trigger: &Trigger, run: &mut Run, started: Instant) -> bool {
+fn fired(trigger: &Trigger, run: &mut Run) -> bool {
     match trigger {
-        Trigger::Elapsed(d) => started.elapsed() >= *d,
+        Trigger::Elapsed(d) => run.progress_since().is_some_and(|t| t.elapsed() >= *d),
         Trigger::Printed { server, text } => run.ad_servers[*server].printed(text),
     }
 }
@@ -593,13 +618,13 @@ fn signal(p: &mut Proc, signal: &str) {
 }
 
 /// Runs the next step of `driver` if it can; true when it made progress.
-fn advance(driver: &mut Driver, run: &mut Run, servers: &mut Servers, started: Instant) -> bool {
+fn advance(driver: &mut Driver, run: &mut Run, servers: &mut Servers) -> bool {
     let Some(step) = driver.steps.get(driver.next).cloned() else {
         return false;
     };
     match step {
         Step::Wait(trigger) => {
-            if !fired(&trigger, run, started) {
+            if !fired(&trigger, run) {
                 return false;
             }
         }
@@ -646,6 +671,9 @@ fn advance(driver: &mut Driver, run: &mut Run, servers: &mut Servers, started: I
             servers.zk.start_again().expect("ZooKeeper restarts");
         }
     }
+    if !matches!(step, Step::Wait(_) | Step::Sleep(_)) {
+        println!("  {:6.1} s  {step:?}", run.began.elapsed().as_secs_f64());
+    }
     driver.next += 1;
     true
 }
@@ -674,19 +702,26 @@ fn iterate(plan: &FaultPlan, servers: &mut Servers) -> Seen {
                 .map(|d| d.steps.get(d.next))
                 .collect::<Vec<_>>()
         );
+        run.progress_since();
         let mut progress = false;
         for d in &mut drivers {
-            progress |= advance(d, &mut run, servers, started);
+            progress |= advance(d, &mut run, servers);
         }
         if !progress {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
     let deadline = Instant::now() + RUN_LIMIT;
+    let faulted = run.began.elapsed();
     let result = |p: &mut Proc| p.result(deadline).unwrap_or_else(|e| panic!("{e}"));
     let ad_servers: Vec<Json> = run.ad_servers.iter_mut().map(result).collect();
     let reports: Vec<Json> = run.reports.iter_mut().map(result).collect();
     let cache = result(run.process(Role::Cache));
+    println!(
+        "  {:6.1} s  faults done at {:.1} s; every process finished",
+        run.began.elapsed().as_secs_f64(),
+        faulted.as_secs_f64()
+    );
     assert_exact(&reports, &cache, &shape, plan.ordering);
     let all: Vec<&Json> = reports
         .iter()
@@ -695,10 +730,29 @@ fn iterate(plan: &FaultPlan, servers: &mut Servers) -> Seen {
         .chain([&cache["cache"]["links"], &cache["sink_links"]])
         .collect();
     let sum = |key: &str| all.iter().map(|l| l[key].as_i64().unwrap_or(0)).sum();
+    let mut zombies = [0; 3];
+    for (_, z) in &mut run.zombies {
+        let until = Instant::now() + Duration::from_secs(5);
+        while !z.poll_exit() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let slot = match z.exit_status() {
+            Some(status) if status.success() => 0,
+            Some(status) => {
+                let log = z.log();
+                let last = log.lines().last().unwrap_or_default();
+                println!("  zombie {} exited with {status}: {last}", z.name());
+                1
+            }
+            None => 2,
+        };
+        zombies[slot] += 1;
+    }
     Seen {
         fenced_frames: sum("fenced_frames"),
         duplicate_frames: sum("duplicate_frames"),
         recovered_positions: sum("recovered_positions"),
+        zombies,
     }
 }
 
@@ -741,7 +795,11 @@ fn assert_exact(reports: &[Json], cache: &Json, shape: &Shape, ordering: Orderin
             .iter()
             .map(blazes::Record::to_tuple)
             .collect();
-        assert_eq!(answers[0], sorted_json(&truth), "answers are the true counts");
+        assert_eq!(
+            answers[0],
+            sorted_json(&truth),
+            "answers are the true counts"
+        );
     }
     let c = &cache["cache"];
     assert_eq!(c["balanced"], Json::Bool(true), "cache: {c}");
