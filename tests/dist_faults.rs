@@ -623,8 +623,8 @@ fn advance(driver: &mut Driver, run: &mut Run, servers: &mut Servers) -> bool {
         return false;
     };
     match step {
-        Step::Wait(trigger) => {
-            if !fired(&trigger, run) {
+        Step::Wait(ref trigger) => {
+            if !fired(trigger, run) {
                 return false;
             }
         }
