@@ -45,6 +45,7 @@ mod job;
 mod telemetry;
 
 use std::io::Write;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -458,7 +459,7 @@ impl Sequencer for AbortAfterPositions {
 /// factory, its handler aborting the process inside `on_seal` of the `N`th
 /// partition it releases.
 fn abort_at_seal(factories: Factories, n: u64) -> Factories {
-    let inner = Arc::new(factories);
+    let inner = Rc::new(factories);
     let names = inner.names();
     let mut wrapped = Factories::new();
     for name in names {

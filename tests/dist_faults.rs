@@ -820,6 +820,8 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn the_ad_network_survives_seeded_random_faults() {
     let iterations = env_u64("BLAZES_FAULT_ITERATIONS", DEFAULT_ITERATIONS);
     let first = env_u64("BLAZES_FAULT_SEED", DEFAULT_SEED);
+    // Built before the clock starts.
+    support_cluster::example();
     let mut servers = Servers::start();
     let whole = Instant::now();
     let mut total = Seen::default();

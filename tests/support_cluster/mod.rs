@@ -33,11 +33,14 @@ pub fn example() -> PathBuf {
                 build.arg("--release");
             }
             // The caller's features too (at least `dist`, which the example
-            // requires), so the build reuses the caller's artifacts.
+            // requires), so the build reuses the caller's artifacts, and
+            // the binary `cargo test --all-features` built is not rebuilt
+            // with fewer features (a minute of compiling each time).
             let features = [
                 ("cli", cfg!(feature = "cli")),
                 ("nats", cfg!(feature = "nats")),
                 ("zookeeper", cfg!(feature = "zookeeper")),
+                ("proptest", cfg!(feature = "proptest")),
                 ("dist", true),
             ];
             let on: Vec<&str> = features
