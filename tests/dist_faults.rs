@@ -353,23 +353,24 @@ fn draw_down(rng: &mut ChaCha8Rng) -> Duration {
 fn draw_fault(rng: &mut ChaCha8Rng, ordering: Ordering) -> Fault {
     let any = |rng: &mut ChaCha8Rng| Role::ALL[rng.random_range(0..Role::ALL.len())];
     loop {
-        let fault = match rng.random_range(0..7) {
+        let fault = match rng.random_range(0..8) {
             0 | 1 => Fault::Kill {
                 role: any(rng),
                 at: draw_trigger(rng, ordering),
                 down: draw_down(rng),
             },
             // An ad server seals 4 campaigns; a Report replica releases 4.
-            2 if ordering == Ordering::Sealed => Fault::AbortAtPunctuation {
-                role: [
-                    Role::AdServer(rng.random_range(0..3)),
-                    Role::Report(rng.random_range(0..2)),
-                ][rng.random_range(0..2)],
+            2 | 3 if ordering == Ordering::Sealed => Fault::AbortAtPunctuation {
+                role: if rng.random_bool(0.5) {
+                    Role::AdServer(rng.random_range(0..3))
+                } else {
+                    Role::Report(rng.random_range(0..2))
+                },
                 n: rng.random_range(1..=4),
                 down: draw_down(rng),
             },
             // An ad server orders 200 clicks, the cache 40 requests.
-            2 => {
+            2 | 3 => {
                 if rng.random_bool(0.5) {
                     Fault::AbortAfterPosition {
                         role: Role::AdServer(rng.random_range(0..3)),
@@ -384,20 +385,20 @@ fn draw_fault(rng: &mut ChaCha8Rng, ordering: Ordering) -> Fault {
                     }
                 }
             }
-            3 => Fault::Pause {
+            4 => Fault::Pause {
                 role: any(rng),
                 at: draw_trigger(rng, ordering),
             },
-            4 => Fault::Zombie {
+            5 => Fault::Zombie {
                 role: any(rng),
                 at: draw_trigger(rng, ordering),
                 resume: Duration::from_millis(rng.random_range(0..1500)),
             },
-            5 => Fault::RestartNats {
+            6 => Fault::RestartNats {
                 at: draw_trigger(rng, ordering),
                 down: draw_down(rng),
             },
-            6 if ordering.uses_zookeeper() => Fault::RestartZooKeeper {
+            7 if ordering.uses_zookeeper() => Fault::RestartZooKeeper {
                 at: draw_trigger(rng, ordering),
                 down: draw_down(rng),
             },
@@ -428,7 +429,7 @@ struct Run {
     nats: String,
     run: String,
     ordering: Ordering,
-    logs: tempfile::TempDir,
+    logs: std::path::PathBuf,
     ad_servers: Vec<Proc>,
     reports: Vec<Proc>,
     cache: Option<Proc>,
@@ -445,7 +446,7 @@ struct Run {
 }
 
 impl Run {
-    fn new(plan: &FaultPlan, servers: &Servers) -> Run {
+    fn new(plan: &FaultPlan, servers: &Servers, logs: &std::path::Path) -> Run {
         let run = format!("faults-{}", plan.seed);
         let nats = &servers.nats;
         let zk = &servers.zk;
@@ -461,10 +462,7 @@ impl Run {
         Run {
             nats: nats.url(),
             ordering: plan.ordering,
-            logs: tempfile::Builder::new()
-                .prefix("blazes-faults-")
-                .tempdir()
-                .expect("log dir"),
+            logs: logs.to_path_buf(),
             ad_servers: Vec::new(),
             reports: Vec::new(),
             cache: None,
@@ -491,7 +489,7 @@ impl Run {
             c.args(["--membership", m]);
         }
         c.args(extra).args(role.args());
-        Proc::spawn(c, &format!("{role}.{}", self.started), self.logs.path())
+        Proc::spawn(c, &format!("{role}.{}", self.started), &self.logs)
     }
 
     /// Starts every role, the plan's crashes armed.
@@ -678,10 +676,11 @@ fn advance(driver: &mut Driver, run: &mut Run, servers: &mut Servers) -> bool {
     true
 }
 
-/// Runs `plan`'s iteration and checks its invariants.
-fn iterate(plan: &FaultPlan, servers: &mut Servers) -> Seen {
+/// Runs `plan`'s iteration, the processes' stderr in `logs`, and checks
+/// its invariants.
+fn iterate(plan: &FaultPlan, servers: &mut Servers, logs: &std::path::Path) -> Seen {
     let shape = shape();
-    let mut run = Run::new(plan, servers);
+    let mut run = Run::new(plan, servers, logs);
     run.start(plan);
     let started = Instant::now();
     let mut drivers: Vec<Driver> = plan
@@ -820,6 +819,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn the_ad_network_survives_seeded_random_faults() {
     let iterations = env_u64("BLAZES_FAULT_ITERATIONS", DEFAULT_ITERATIONS);
     let first = env_u64("BLAZES_FAULT_SEED", DEFAULT_SEED);
+    let keep_logs = std::env::var_os("BLAZES_FAULT_KEEP_LOGS").is_some();
     // Built before the clock starts.
     support_cluster::example();
     let mut servers = Servers::start();
@@ -829,9 +829,17 @@ fn the_ad_network_survives_seeded_random_faults() {
         let plan = FaultPlan::draw(seed);
         println!("iteration {plan}");
         let start = Instant::now();
+        let logs = tempfile::Builder::new()
+            .prefix(&format!("blazes-faults-{seed}-"))
+            .tempdir()
+            .expect("log dir");
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            iterate(&plan, &mut servers)
+            iterate(&plan, &mut servers, logs.path())
         }));
+        // Kept when asked, or for a failed iteration.
+        if keep_logs || outcome.is_err() {
+            println!("  logs kept in {}", logs.keep().display());
+        }
         match outcome {
             Ok(seen) => {
                 println!("  passed in {:.1} s: {seen}", start.elapsed().as_secs_f64());
@@ -894,6 +902,26 @@ fn fifty_plans_cover_every_ordering_fault_and_role() {
             "no kill of {role}"
         );
     }
+    let crashes = |kind: &str, role: &dyn Fn(Role) -> bool| {
+        faults
+            .iter()
+            .any(|f| format!("{f:?}").starts_with(kind) && f.role().is_some_and(role))
+    };
+    let ad_server = |r: Role| matches!(r, Role::AdServer(_));
+    assert!(
+        crashes("AbortAtPunctuation", &ad_server),
+        "mid-seal: {:?}",
+        plans.iter().map(ToString::to_string).collect::<Vec<_>>()
+    );
+    assert!(
+        crashes("AbortAtPunctuation", &|r| matches!(r, Role::Report(_))),
+        "in on_seal"
+    );
+    assert!(crashes("AbortAfterPosition", &ad_server), "ad server");
+    assert!(
+        crashes("AbortAfterPosition", &|r| r == Role::Cache),
+        "cache"
+    );
     for p in &plans {
         assert_eq!(FaultPlan::draw(p.seed).to_string(), p.to_string(), "seeded");
         let roles: Vec<Role> = p.faults.iter().filter_map(Fault::role).collect();
