@@ -939,3 +939,56 @@ fn fifty_plans_cover_every_ordering_fault_and_role() {
         }
     }
 }
+
+/// Found by the fault iterations (a NATS restart stalled a run for 15 to
+/// 65 s): a publisher waited for each lost acknowledgement in turn, and
+/// the client's timeout of each started only when it was awaited, so `n`
+/// frames whose acknowledgements a restart lost cost `n` attempt timeouts
+/// before being published again. Each frame's wait now ends one attempt
+/// timeout after it was published: the frames published together time out
+/// together.
+#[test]
+fn lost_acknowledgements_cost_one_attempt_timeout_not_one_per_frame() {
+    const FRAMES: usize = 8;
+    let nats = Nats::start().expect("nats-server starts");
+    let attempt = Duration::from_secs(1);
+    let policy = support_servers::backend::policy().with_attempt_timeout(attempt);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let proxy = support_servers::proxy::Proxy::start(nats.port).await;
+        let url = format!("nats://127.0.0.1:{}", proxy.port);
+        let stream =
+            blazes::dist::RunStream::connect(&url, "lost-acks", Duration::from_secs(60), policy)
+                .await
+                .expect("connected");
+        let mut publisher = stream.publisher(64);
+        // Stored by the server, acknowledged into the void.
+        proxy.blackhole(true);
+        for i in 0..FRAMES {
+            let subject = format!("blazes.lost-acks.i.{i}");
+            publisher
+                .send(subject, format!("frame-{i}"), vec![1, 2, 3])
+                .await
+                .expect("sent");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        proxy.blackhole(false);
+        let start = Instant::now();
+        publisher.flush().await.expect("every frame acknowledged");
+        let took = start.elapsed();
+        assert_eq!(publisher.published(), FRAMES as u64);
+        assert_eq!(
+            publisher.already_stored(),
+            FRAMES as u64,
+            "each frame was published again and found stored"
+        );
+        assert!(
+            took < attempt * 3,
+            "{FRAMES} lost acknowledgements took {took:?} to settle (attempt timeout {attempt:?})"
+        );
+    });
+}
