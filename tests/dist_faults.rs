@@ -940,8 +940,8 @@ fn fifty_plans_cover_every_ordering_fault_and_role() {
     }
 }
 
-/// Found by the fault iterations (a NATS restart stalled a run for 15 to
-/// 65 s): a publisher waited for each lost acknowledgement in turn, and
+/// Found by the fault iterations (a NATS restart stalled one run for 65 s):
+/// a publisher waited for each lost acknowledgement in turn, and
 /// the client's timeout of each started only when it was awaited, so `n`
 /// frames whose acknowledgements a restart lost cost `n` attempt timeouts
 /// before being published again. Each frame's wait now ends one attempt
