@@ -949,7 +949,7 @@ fn fifty_plans_cover_every_ordering_fault_and_role() {
 /// together.
 #[test]
 fn lost_acknowledgements_cost_one_attempt_timeout_not_one_per_frame() {
-    const FRAMES: usize = 8;
+    const FRAMES: usize = 12;
     let nats = Nats::start().expect("nats-server starts");
     let attempt = Duration::from_secs(1);
     let policy = support_servers::backend::policy().with_attempt_timeout(attempt);
@@ -987,7 +987,7 @@ fn lost_acknowledgements_cost_one_attempt_timeout_not_one_per_frame() {
             "each frame was published again and found stored"
         );
         assert!(
-            took < attempt * 3,
+            took < attempt * 5,
             "{FRAMES} lost acknowledgements took {took:?} to settle (attempt timeout {attempt:?})"
         );
     });
