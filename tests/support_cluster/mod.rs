@@ -32,10 +32,9 @@ pub fn example() -> PathBuf {
             if !cfg!(debug_assertions) {
                 build.arg("--release");
             }
-            // The caller's features too (at least `dist`, which the example
-            // requires), so the build reuses the caller's artifacts, and
-            // the binary `cargo test --all-features` built is not rebuilt
-            // with fewer features (a minute of compiling each time).
+            // The caller's features too, `proptest` included (at least
+            // `dist`, which the example requires), so the build reuses the
+            // caller's artifacts where cargo can.
             let features = [
                 ("cli", cfg!(feature = "cli")),
                 ("nats", cfg!(feature = "nats")),
