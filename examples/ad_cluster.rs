@@ -29,6 +29,18 @@
 //! (CAMPAIGN: `seal`, `independent-seal`, `ordered`, `uncoordinated`)
 //! instead of `--query`; `ad-server --pause-ms-per-batch` sleeps after each
 //! batch of `--batch` clicks, like the paper's workload (benches/cluster.rs).
+//!
+//! Fault injection, for `tests/dist_faults.rs` only (docs/faults.md): the
+//! process aborts (`std::process::abort`, like a crash: nothing flushed,
+//! nothing acknowledged) at a point a signal cannot hit reliably.
+//! `--abort-at-punctuation N`: an ad server right after handing its `N`th
+//! seal to the transport (before JetStream acknowledged it, so the seal may
+//! have reached some Report replicas and not others); a Report replica inside
+//! the handler's `on_seal` of the `N`th partition it releases (the
+//! partition's clicks applied, its held requests not yet answered).
+//! `--abort-after-positions N`: right after the sequencer assigned this
+//! process its `N`th position (a fresh one), before the ordered message is
+//! published.
 
 #[allow(dead_code)] // shared with the tests and the evaluation benchmark
 #[path = "support/ad_network_job.rs"]
@@ -37,6 +49,9 @@ mod job;
 mod telemetry;
 
 use std::io::Write;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use blazes::Tuple;
@@ -44,7 +59,9 @@ use blazes::dist::{
     Cluster, ClusterConfig, InstanceOutcome, LinkStats, NatsCredentials, NatsTls, Security,
     SequencerConfig, ZooKeeperDigest,
 };
-use blazes::runtime::{CoordinationMode, Deployment};
+use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
+use blazes::runtime::{CoordinationMode, Deployment, Factories, ProducerId, Sequencer};
+use blazes::{Emit, Handler, UnknownInput};
 use clap::{Parser, Subcommand};
 use job::{Query, Run, Shape};
 use serde_json::{Value as Json, json};
@@ -104,6 +121,15 @@ struct Args {
     overdue_ms: Option<u64>,
     #[command(flatten)]
     security: SecurityArgs,
+    /// Test only (fault injection): abort at the `N`th punctuation (an ad
+    /// server after handing its `N`th seal to the transport, a Report
+    /// replica in `on_seal` of its `N`th released partition).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    abort_at_punctuation: Option<u64>,
+    /// Test only (fault injection): abort right after the sequencer assigned
+    /// the `N`th fresh position, before its message is published.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    abort_after_positions: Option<u64>,
     /// The process's role.
     #[command(subcommand)]
     role: Role,
@@ -300,7 +326,10 @@ fn shape(args: &Args) -> Shape {
 
 async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>> {
     let query = args.strategy.map_or(Run::Query(args.query), Run::from);
-    let (dataflow, analysis, factories) = query.job();
+    let (dataflow, analysis, mut factories) = query.job();
+    if let (Some(n), Role::Report { .. }) = (args.abort_at_punctuation, &args.role) {
+        factories = abort_at_seal(factories, n);
+    }
     let mut deployment = Deployment::new()
         .instances("Report", args.replicas)
         .instances("Cache", 1)
@@ -332,8 +361,12 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
         return Ok(());
     }
     let cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config)
+    let mut cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config)
         .await?
         .record_outputs(true);
+    if let Some(n) = args.abort_after_positions {
+        cluster = cluster.wrap_sequencer(|inner| Arc::new(AbortAfterPositions::new(inner, n)));
+    }
     let connected_unix_ms = unix_ms();
     let shape = shape(&args);
     let mut failures: Vec<String> = Vec::new();
@@ -347,7 +380,8 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
                 per_click: Duration::from_millis(pace_ms),
                 per_batch: Duration::from_millis(pause_ms_per_batch),
             };
-            let sent = ad_server(&cluster, &shape, query, index, pace).await?;
+            let abort_at = args.abort_at_punctuation;
+            let sent = ad_server(&cluster, &shape, query, index, pace, abort_at).await?;
             json!({
                 "role": "ad-server",
                 "index": index,
@@ -435,12 +469,14 @@ async fn ad_server(
     query: Run,
     index: usize,
     pace: Pace,
+    abort_at_punctuation: Option<u64>,
 ) -> Result<Sent, Box<dyn std::error::Error>> {
     let mut producer = cluster.source("clicks", index).await?;
     let mut stdout = std::io::stdout();
     let independent = query.independent();
     let mut first_click_unix_ms = None;
     let mut last_click_unix_ms = None;
+    let mut seals = 0;
     for b in 0..shape.batches() {
         let campaign = shape.campaign(index, b, independent);
         let clicks = shape.batch_clicks(index, b, independent);
@@ -458,6 +494,11 @@ async fn ad_server(
         }
         if let Some(key) = query.seal_key() {
             producer.seal(Tuple::new().with(key, campaign)).await?;
+            seals += 1;
+            if abort_at_punctuation == Some(seals) {
+                // Handed to the transport, not acknowledged: a crash mid-seal.
+                std::process::abort();
+            }
             writeln!(stdout, "campaign {campaign} sealed")?;
             stdout.flush()?;
         }
@@ -508,4 +549,104 @@ fn instance(outcome: &InstanceOutcome) -> Json {
             (output.clone(), Json::Array(records.iter().map(Tuple::to_json).collect()))
         }).collect::<serde_json::Map<_, _>>(),
     })
+}
+
+/// Fault injection (`--abort-after-positions N`): the configured sequencer,
+/// aborting the process right after it assigned the `N`th fresh position,
+/// before the ordered message is published.
+struct AbortAfterPositions {
+    inner: Arc<dyn Sequencer>,
+    assigned: AtomicU64,
+    abort_at: u64,
+}
+
+impl AbortAfterPositions {
+    fn new(inner: Arc<dyn Sequencer>, abort_at: u64) -> AbortAfterPositions {
+        AbortAfterPositions {
+            inner,
+            assigned: AtomicU64::new(0),
+            abort_at,
+        }
+    }
+
+    /// Counts a fresh position; aborts at the `N`th.
+    fn assigned(&self) {
+        if self.assigned.fetch_add(1, Ordering::SeqCst) + 1 == self.abort_at {
+            std::process::abort();
+        }
+    }
+}
+
+impl Sequencer for AbortAfterPositions {
+    fn assign<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> SequencerFuture<'a> {
+        Box::pin(async move {
+            let position = self.inner.assign(group, producer, seq).await?;
+            if position.is_some() {
+                self.assigned();
+            }
+            Ok(position)
+        })
+    }
+
+    fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a> {
+        Box::pin(async move {
+            let recovered = self.inner.recover(group, producer, seq).await?;
+            if !recovered.replay {
+                self.assigned();
+            }
+            Ok(recovered)
+        })
+    }
+}
+
+/// Fault injection (`--abort-at-punctuation N` on a Report replica): Report's
+/// factory, its handler aborting the process inside `on_seal` of the `N`th
+/// partition it releases.
+fn abort_at_seal(factories: Factories, n: u64) -> Factories {
+    let inner = Rc::new(factories);
+    let names = inner.names();
+    let mut wrapped = Factories::new();
+    for name in names {
+        let inner = inner.clone();
+        let report = name == "Report";
+        let component = name.clone();
+        wrapped = wrapped.with(&name, move || -> Box<dyn Handler> {
+            let handler = match inner.make(&component) {
+                Ok(handler) => handler,
+                // `names` lists only components with a factory.
+                Err(e) => unreachable!("{e}"),
+            };
+            if report {
+                Box::new(AbortAtSeal {
+                    inner: handler,
+                    released: 0,
+                    abort_at: n,
+                })
+            } else {
+                handler
+            }
+        });
+    }
+    wrapped
+}
+
+/// A handler aborting the process in `on_seal` of its `N`th released partition.
+struct AbortAtSeal {
+    inner: Box<dyn Handler>,
+    released: u64,
+    abort_at: u64,
+}
+
+impl Handler for AbortAtSeal {
+    fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+        self.inner.handle(input, tuple, out)
+    }
+
+    fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut Emit) {
+        self.released += 1;
+        if self.released == self.abort_at {
+            std::process::abort();
+        }
+        self.inner.on_seal(input, partition, out);
+    }
 }

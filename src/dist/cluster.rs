@@ -384,6 +384,19 @@ impl Cluster {
         self
     }
 
+    /// Replaces the connected sequencer by `wrap(sequencer)`, for the
+    /// producers and instances this process starts afterwards: a wrapper
+    /// that counts, delays or injects faults around the configured service
+    /// (`examples/ad_cluster.rs --abort-after-positions` aborts the process
+    /// right after a position is assigned, before the message is published).
+    pub fn wrap_sequencer(
+        mut self,
+        wrap: impl FnOnce(Arc<dyn Sequencer>) -> Arc<dyn Sequencer>,
+    ) -> Cluster {
+        self.sequencer = wrap(self.sequencer);
+        self
+    }
+
     /// The deployed topology.
     pub fn topology(&self) -> &Topology {
         &self.topology

@@ -403,6 +403,9 @@ struct InFlight {
     id: String,
     payload: Bytes,
     ack: Option<PublishAckFuture>,
+    /// When it was last published: its acknowledgement is awaited until one
+    /// attempt timeout after that.
+    published_at: Instant,
 }
 
 /// Publishes frames at least once, with a bounded window of acknowledgements
@@ -431,6 +434,7 @@ impl Publisher {
             id,
             payload: Bytes::from(payload),
             ack: None,
+            published_at: Instant::now(),
         };
         frame.ack = self.publish_once(&frame).await;
         self.pending.push_back(frame);
@@ -490,17 +494,26 @@ impl Publisher {
         let mut attempt = 0;
         loop {
             if let Some(ack) = frame.ack.take() {
-                match ack.await {
-                    Ok(ack) => {
+                // Timed from the publication, not from now: the frames a
+                // server restart left unacknowledged time out together, not
+                // one attempt timeout after another (an acknowledgement that
+                // has arrived is taken even past the instant).
+                let until = frame.published_at + self.policy.attempt_timeout;
+                match tokio::time::timeout_at(until.into(), ack.into_future()).await {
+                    Ok(Ok(ack)) => {
                         if ack.duplicate {
                             self.already_stored += 1;
                         }
                         self.published += 1;
                         return Ok(());
                     }
-                    Err(e) => {
+                    Ok(Err(e)) => {
                         tracing::debug!(subject = %frame.subject, id = %frame.id, error = %e,
                             "no acknowledgement; publishing again");
+                    }
+                    Err(_) => {
+                        tracing::debug!(subject = %frame.subject, id = %frame.id,
+                            "no acknowledgement within the attempt timeout; publishing again");
                     }
                 }
             }
@@ -515,6 +528,7 @@ impl Publisher {
             tokio::time::sleep(pause).await;
             attempt += 1;
             self.retries += 1;
+            frame.published_at = Instant::now();
             frame.ack = self.publish_once(&frame).await;
         }
     }
