@@ -360,7 +360,6 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
         );
         return Ok(());
     }
-    let cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config)
     let mut cluster = Cluster::connect(&dataflow, &analysis, &deployment, factories, config)
         .await?
         .record_outputs(true);

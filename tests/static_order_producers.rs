@@ -9,10 +9,6 @@
 
 mod sim_support;
 
-#[allow(dead_code)]
-#[path = "../examples/support/wordcount_job.rs"]
-mod wordcount_job;
-
 use std::collections::BTreeMap;
 
 use blazes::Tuple;
@@ -20,7 +16,7 @@ use blazes::analyze;
 use blazes::runtime::{Deployment, SourceEvent, Workload};
 use blazes::sim::{SimConfig, Simulation};
 use sim_support::assert_balanced;
-use sim_support::wordcount::{self, Variant};
+use sim_support::wordcount::{self, Variant, job as wordcount_job};
 
 const SPOUTS: usize = 2;
 

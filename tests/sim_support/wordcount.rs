@@ -23,7 +23,7 @@ pub enum Variant {
 // simulator runs exactly the handlers the example runs on tokio.
 #[allow(dead_code)]
 #[path = "../../examples/support/wordcount_job.rs"]
-mod job;
+pub mod job;
 
 pub use job::{Tweet, WordCount, parts};
 
