@@ -343,16 +343,16 @@ fn blazes_run(
         let mut tasks = Vec::new();
         for (mut source, share) in handles.into_iter().zip(shares) {
             tasks.push(tokio::spawn(async move {
-                let mut seals = share.seals.into_iter().peekable();
-                for (i, t) in share.records.into_iter().enumerate() {
-                    while let Some((_, seal)) = seals.next_if(|(after, _)| *after == i) {
-                        source.seal(seal).await;
-                    }
-                    source.send(t).await;
-                }
-                for (_, seal) in seals {
+                // Each batch's records in one call (as timely's input
+                // session takes an epoch's records), then its seal.
+                let mut records = share.records.into_iter();
+                let mut sent = 0;
+                for (after, seal) in share.seals {
+                    source.send_batch(records.by_ref().take(after - sent)).await;
+                    sent = after;
                     source.seal(seal).await;
                 }
+                source.send_batch(records).await;
                 source.close().await;
             }));
         }

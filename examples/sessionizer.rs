@@ -22,7 +22,6 @@ mod telemetry;
 
 use std::collections::BTreeMap;
 
-use blazes::Record;
 use blazes::runtime::{DataflowRunner, RunReport, Workload};
 use blazes_examples_lib::UserStats;
 use job::{sessionizer, workload};
@@ -58,16 +57,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (workload, expected) = workload(12);
     let report = run(&workload)?;
     let mut replicas: BTreeMap<String, BTreeMap<String, UserStats>> = BTreeMap::new();
-    for record in report.records("screen") {
-        let stats = UserStats::from_tuple(&record.payload)?;
+    for (replica, stats) in report.read_sink::<UserStats>("screen")? {
         replicas
-            .entry(
-                report
-                    .instances
-                    .iter()
-                    .find(|i| i.instance == record.producer)
-                    .map_or_else(|| record.producer.to_string(), |i| i.name.clone()),
-            )
+            .entry(replica)
             .or_default()
             .insert(stats.user.clone(), stats);
     }

@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let deployment = job::deployment(args.counters);
     let report = job::run(job::Variant::Sealed, &deployment, &workload)?;
-    let committed = job::committed(&report);
+    let committed = job::committed(&report)?;
     explain::ensure_succeeded(&report)?;
 
     println!(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the servers the distributed tests start (tests/dist_*.rs):
-# nats-server (JetStream) and ZooKeeper, from Debian's packages, when missing.
+# nats-server (JetStream) and ZooKeeper, from Debian's packages, when missing
+# (and openssl, which makes the TLS test's certificates).
 # Quiet and non-interactive; does nothing when both are present.
 set -euo pipefail
 
@@ -8,6 +9,8 @@ missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 [ -x /usr/share/zookeeper/bin/zkServer.sh ] || missing+=(zookeeper)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+# The NATS TLS test makes its certificates with the openssl command.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

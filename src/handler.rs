@@ -29,10 +29,26 @@ pub enum Emission {
 /// Collects what a handler emits, by output interface: records and
 /// punctuations, in one order (a punctuation is sent after the records
 /// emitted before it, and before those emitted after it).
+///
+/// Output names are kept once each; an emission refers to its output by
+/// index, so emitting costs no copy of the name.
 #[derive(Debug, Default)]
 pub struct Emit {
-    emitted: Vec<Emission>,
+    /// The output names emitted on, in the order first used.
+    outputs: Vec<String>,
+    emitted: Vec<Emitted>,
     refused_seals: Vec<RefusedSeal>,
+}
+
+/// One emission as [`Emit`] keeps it: its output by index in `outputs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Emitted {
+    /// The output's index among the names the collector keeps.
+    pub(crate) output: usize,
+    /// True for a punctuation (then `tuple` is the partition).
+    pub(crate) punctuation: bool,
+    /// The record, or the partition's seal-key values.
+    pub(crate) tuple: Tuple,
 }
 
 /// A released partition a typed `#[on_seal(input)]` method could not
@@ -56,28 +72,82 @@ impl Emit {
         Emit::default()
     }
 
-    /// Emits `tuple` on the output interface `output`.
-    pub fn emit(&mut self, output: &str, tuple: Tuple) {
-        self.emitted.push(Emission::Record {
-            output: output.to_string(),
+    fn output_index(&mut self, output: &str) -> usize {
+        match self.outputs.iter().position(|o| o == output) {
+            Some(i) => i,
+            None => {
+                self.outputs.push(output.to_string());
+                self.outputs.len() - 1
+            }
+        }
+    }
+
+    fn push(&mut self, output: &str, punctuation: bool, tuple: Tuple) {
+        let output = self.output_index(output);
+        self.emitted.push(Emitted {
+            output,
+            punctuation,
             tuple,
         });
+    }
+
+    /// The name of output `index` (see [`Emitted::output`]).
+    pub(crate) fn output_name(&self, index: usize) -> &str {
+        self.outputs.get(index).map_or("", String::as_str)
+    }
+
+    /// Takes what was emitted so far, in order, without naming outputs;
+    /// hand the emptied vector back with [`Emit::give_back`] to reuse it.
+    pub(crate) fn take_emitted(&mut self) -> Vec<Emitted> {
+        std::mem::take(&mut self.emitted)
+    }
+
+    /// Returns a vector taken with [`Emit::take_emitted`], emptied, so its
+    /// room serves the next emissions.
+    pub(crate) fn give_back(&mut self, mut emitted: Vec<Emitted>) {
+        if self.emitted.is_empty() {
+            emitted.clear();
+            self.emitted = emitted;
+        }
+    }
+
+    fn named(&self, e: Emitted) -> Emission {
+        let output = self.output_name(e.output).to_string();
+        if e.punctuation {
+            Emission::Punctuation {
+                output,
+                partition: e.tuple,
+            }
+        } else {
+            Emission::Record {
+                output,
+                tuple: e.tuple,
+            }
+        }
+    }
+
+    /// Takes the emissions of one kind (punctuations or records), in order,
+    /// leaving the others.
+    fn drain_kind(&mut self, punctuation: bool) -> Vec<(String, Tuple)> {
+        let (taken, rest): (Vec<Emitted>, Vec<Emitted>) = std::mem::take(&mut self.emitted)
+            .into_iter()
+            .partition(|e| e.punctuation == punctuation);
+        self.emitted = rest;
+        taken
+            .into_iter()
+            .map(|e| (self.output_name(e.output).to_string(), e.tuple))
+            .collect()
+    }
+
+    /// Emits `tuple` on the output interface `output`.
+    pub fn emit(&mut self, output: &str, tuple: Tuple) {
+        self.push(output, false, tuple);
     }
 
     /// Takes the records emitted so far, in emission order (the
     /// punctuations stay; see [`Emit::drain_all`] for both in order).
     pub fn drain(&mut self) -> Vec<(String, Tuple)> {
-        let (records, rest) = std::mem::take(&mut self.emitted)
-            .into_iter()
-            .partition(|e| matches!(e, Emission::Record { .. }));
-        self.emitted = rest;
-        records
-            .into_iter()
-            .filter_map(|e| match e {
-                Emission::Record { output, tuple } => Some((output, tuple)),
-                Emission::Punctuation { .. } => None,
-            })
-            .collect()
+        self.drain_kind(false)
     }
 
     /// Declares partition `partition` (the seal-key values) of output
@@ -86,26 +156,13 @@ impl Emit {
     /// numbered by this instance like a record (so it is deduplicated and
     /// replayed like one), to every consumer instance of the output.
     pub fn punctuate(&mut self, output: &str, partition: Tuple) {
-        self.emitted.push(Emission::Punctuation {
-            output: output.to_string(),
-            partition,
-        });
+        self.push(output, true, partition);
     }
 
     /// Takes the punctuations declared so far, in declaration order (the
     /// records stay; see [`Emit::drain_all`] for both in order).
     pub fn drain_punctuations(&mut self) -> Vec<(String, Tuple)> {
-        let (punctuations, rest) = std::mem::take(&mut self.emitted)
-            .into_iter()
-            .partition(|e| matches!(e, Emission::Punctuation { .. }));
-        self.emitted = rest;
-        punctuations
-            .into_iter()
-            .filter_map(|e| match e {
-                Emission::Punctuation { output, partition } => Some((output, partition)),
-                Emission::Record { .. } => None,
-            })
-            .collect()
+        self.drain_kind(true)
     }
 
     /// Records that partition `partition` of input `input` could not be
@@ -126,7 +183,8 @@ impl Emit {
 
     /// Takes every record and punctuation, in the order they were made.
     pub fn drain_all(&mut self) -> Vec<Emission> {
-        std::mem::take(&mut self.emitted)
+        let emitted = std::mem::take(&mut self.emitted);
+        emitted.into_iter().map(|e| self.named(e)).collect()
     }
 }
 
@@ -205,6 +263,7 @@ mod tests {
         out.punctuate("sums", batch.clone());
         out.emit("sums", batch.clone().with("sum", 4));
         let mut copy = Emit::new();
+        copy.outputs = out.outputs.clone();
         copy.emitted = out.emitted.clone();
         assert_eq!(
             out.drain_all(),

@@ -6,7 +6,9 @@
 //! payload while its handler runs (to dead-letter it if the handler panics,
 //! issue 15) and fan a record out to several consumers without copying it.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// One attribute value.
@@ -45,13 +47,76 @@ impl fmt::Display for Value {
     }
 }
 
+/// An attribute name: a `'static` one (a record type's field name, written
+/// without allocating) or one made at run time. Compared, ordered and
+/// hashed as its text, whichever it is.
+#[derive(Clone)]
+enum Name {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Name {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Static(s) => s,
+            Name::Shared(s) => s,
+        }
+    }
+}
+
+/// Tuples with at most this many attributes are searched linearly.
+const LINEAR_LOOKUP: usize = 8;
+
+impl Name {
+    /// True when the name is `name`: the same string (a record type's
+    /// literal) or the same text.
+    fn is(&self, name: &str) -> bool {
+        let own = self.as_str();
+        std::ptr::eq(own, name) || own == name
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Hash for Name {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// A record: attribute values by name, kept sorted by name.
 ///
 /// Cloning shares the fields; the first change to a shared tuple copies them
-/// (`Arc::make_mut`).
+/// (`Arc::make_mut`). Names given as `'static` strings
+/// ([`Tuple::set_static`], as derived records do) are not copied at all.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Tuple {
-    fields: Arc<Vec<(Arc<str>, Value)>>,
+    fields: Arc<Vec<(Name, Value)>>,
 }
 
 impl Tuple {
@@ -66,20 +131,48 @@ impl Tuple {
         self
     }
 
+    /// An empty tuple with room for `fields` attributes.
+    pub fn with_capacity(fields: usize) -> Tuple {
+        Tuple {
+            fields: Arc::new(Vec::with_capacity(fields)),
+        }
+    }
+
     /// Sets an attribute, replacing any previous value.
     pub fn set(&mut self, name: &str, value: impl Into<Value>) {
-        let value = value.into();
+        self.put(name, || Name::Shared(Arc::from(name)), value.into());
+    }
+
+    /// Sets an attribute whose name is a `'static` string (a record type's
+    /// field name), replacing any previous value: the name is kept by
+    /// reference, not copied.
+    pub fn set_static(&mut self, name: &'static str, value: impl Into<Value>) {
+        self.put(name, || Name::Static(name), value.into());
+    }
+
+    fn put(&mut self, name: &str, owned: impl FnOnce() -> Name, value: Value) {
         let fields = Arc::make_mut(&mut self.fields);
-        match fields.binary_search_by(|(n, _)| (**n).cmp(name)) {
+        // Records are usually built in one order: try the end first.
+        let at = match fields.last() {
+            Some((last, _)) if last.as_str() < name => Err(fields.len()),
+            None => Err(0),
+            _ => fields.binary_search_by(|(n, _)| n.as_str().cmp(name)),
+        };
+        match at {
             Ok(i) => fields[i].1 = value,
-            Err(i) => fields.insert(i, (Arc::from(name), value)),
+            Err(i) => fields.insert(i, (owned(), value)),
         }
     }
 
     /// The value of an attribute.
     pub fn get(&self, name: &str) -> Option<&Value> {
+        if self.fields.len() <= LINEAR_LOOKUP {
+            // Records are small: comparing for equality (the same literal
+            // first, then the length, then the bytes) beats ordering.
+            return self.fields.iter().find(|(n, _)| n.is(name)).map(|(_, v)| v);
+        }
         self.fields
-            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
             .ok()
             .map(|i| &self.fields[i].1)
     }
@@ -111,7 +204,7 @@ impl Tuple {
 
     /// The attributes, sorted by name.
     pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> + Clone {
-        self.fields.iter().map(|(n, v)| (&**n, v))
+        self.fields.iter().map(|(n, v)| (n.as_str(), v))
     }
 
     /// The tuple as a JSON object (integers as numbers, strings as strings).
@@ -134,7 +227,7 @@ impl fmt::Display for Tuple {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "{n}: {v}")?;
+            write!(f, "{}: {v}", n.as_str())?;
         }
         f.write_str("}")
     }
@@ -161,6 +254,39 @@ mod tests {
         assert_eq!(t.str("word"), Some("b"));
         assert_eq!(t.project(["batch"]), Some(Tuple::new().with("batch", 3)));
         assert_eq!(t.project(["missing"]), None);
+    }
+
+    #[test]
+    fn static_and_run_time_names_are_the_same_attribute() {
+        let name = String::from("batch");
+        let mut a = Tuple::with_capacity(2);
+        a.set_static("word", "x");
+        a.set_static("batch", 1);
+        let b = Tuple::new().with(&name, 1).with("word", "x");
+        assert_eq!(a, b);
+        assert_eq!(a.to_string(), r#"{batch: 1, word: "x"}"#);
+        use std::hash::BuildHasher;
+        let state = std::collections::hash_map::RandomState::new();
+        assert_eq!(state.hash_one(&a), state.hash_one(&b));
+        a.set("batch", 2);
+        assert_eq!(a.int("batch"), Some(2), "replaced, not added");
+        assert_eq!(a.fields().count(), 2);
+        assert!(b < a, "ordered by name, then value");
+    }
+
+    #[test]
+    fn lookups_find_every_attribute_in_small_and_large_tuples() {
+        for size in [1, LINEAR_LOOKUP, LINEAR_LOOKUP + 5] {
+            let mut t = Tuple::new();
+            for i in (0..size).rev() {
+                t.set(&format!("f{i:02}"), i as i64);
+            }
+            for i in 0..size {
+                assert_eq!(t.int(&format!("f{i:02}")), Some(i as i64), "size {size}");
+            }
+            assert_eq!(t.get("f"), None);
+            assert_eq!(t.get("zz"), None);
+        }
     }
 
     #[test]

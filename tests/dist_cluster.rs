@@ -480,7 +480,8 @@ fn poor_survives_the_cache_killed_and_restarted() {
 
 /// With membership configured, a replica counts votes only once the
 /// producers the deployment declares have registered in ZooKeeper; none
-/// registering is a clear error, not a partition released early.
+/// registering is a clear error naming the missing ones, not a partition
+/// released early.
 #[test]
 fn a_replica_waits_for_the_producers_to_register_and_says_who_is_missing() {
     let (nats, zk) = servers();
@@ -505,7 +506,10 @@ fn a_replica_waits_for_the_producers_to_register_and_says_who_is_missing() {
     });
     assert!(
         refused.to_string().contains("Report.click")
-            && refused.to_string().contains("1 of 3 producers"),
+            && refused.to_string().contains("1 of 3 producers")
+            && refused
+                .to_string()
+                .contains("missing: clicks[1], clicks[2]"),
         "{refused}"
     );
 }

@@ -152,7 +152,7 @@ fn sealed_word_count_commits_the_counts_computed_directly() {
         let report = wordcount::run(wordcount::Variant::Sealed, &deployment, &workload)
             .expect("the word count runs");
         assert_eq!(
-            wordcount::committed(&report),
+            wordcount::committed(&report).expect("db holds WordCounts"),
             expected,
             "{counters} counters"
         );
@@ -172,7 +172,10 @@ fn ordered_word_count_commits_the_same_counts() {
         &workload,
     )
     .expect("the word count runs");
-    assert_eq!(wordcount::committed(&report), expected);
+    assert_eq!(
+        wordcount::committed(&report).expect("db holds WordCounts"),
+        expected
+    );
 }
 
 #[test]

@@ -12,13 +12,9 @@ pub struct Event {
     millis: i64,
 }
 
-/// A session's summary.
-#[derive(Record, Clone, Debug, PartialEq)]
-pub struct Session {
-    session: u64,
-    user: String,
-    clicks: u32,
-}
+/// A session's summary: the record `PerUserStats` (another crate) takes, so
+/// that `Sessionize` can feed it (a stream carries one record type).
+pub use blazes_examples_lib::Session;
 
 #[component]
 #[derive(Default)]
@@ -327,4 +323,86 @@ fn a_dataflow_of_components_named_by_path_is_analysed_and_deployable() {
         blazes::runtime::Routing::by_key(["user"]),
     );
     assert_eq!(by_path::deployment(), expected);
+}
+
+/// A run's sink read back as the user's record type, each record with the
+/// instance that produced it; an unknown sink and a record of another type
+/// are refused, not skipped.
+#[test]
+fn a_sink_is_read_back_as_typed_records_with_their_producers() {
+    use blazes::runtime::{DataflowRunner, ReadSinkError, Workload};
+    use blazes_examples_lib::UserStats;
+
+    let mut workload = Workload::new();
+    for (session, user, clicks) in [(1_u64, "ann", 2), (2, "bob", 1)] {
+        for millis in 0..clicks {
+            workload = workload.record(
+                "events",
+                0,
+                Event {
+                    session,
+                    user: user.to_string(),
+                    millis,
+                },
+            );
+        }
+        workload = workload.seal("events", 0, Tuple::new().with("session", session as i64));
+    }
+    let runner = DataflowRunner::new(
+        &by_path::dataflow(),
+        &by_path::analysis(),
+        &by_path::deployment(),
+        by_path::factories(),
+    )
+    .expect("deployable");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let report = runtime
+        .block_on(async {
+            runner
+                .start()
+                .expect("started")
+                .run_workload(&workload)
+                .await
+        })
+        .expect("the run completes");
+    assert!(report.is_success(), "{:?}", report.failures());
+
+    let mut shown = report
+        .read_sink::<UserStats>("screen")
+        .expect("every record of `screen` is a UserStats");
+    shown.sort_by(|a, b| a.1.user.cmp(&b.1.user));
+    let expected = [
+        UserStats {
+            user: "ann".into(),
+            sessions: 1,
+            clicks: 2,
+        },
+        UserStats {
+            user: "bob".into(),
+            sessions: 1,
+            clicks: 1,
+        },
+    ];
+    assert_eq!(
+        shown.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>(),
+        expected
+    );
+    assert!(
+        shown.iter().all(|(by, _)| by == "PerUserStats[0]"),
+        "{shown:?}"
+    );
+
+    match report.read_sink::<UserStats>("scren") {
+        Err(ReadSinkError::UnknownSink(e)) => assert!(e.to_string().contains("`screen`"), "{e}"),
+        other => panic!("an unknown sink must be refused, got {other:?}"),
+    }
+    match report.read_sink::<Session>("screen") {
+        Err(ReadSinkError::NotARecord { index, source, .. }) => {
+            assert_eq!((index, source.field), (0, "session"));
+        }
+        other => panic!("a UserStats is not a Session, got {other:?}"),
+    }
 }

@@ -52,7 +52,7 @@ pub async fn throughput(
     let started = Instant::now();
     let report = running.run_workload(&setup.workload).await?;
     let elapsed = started.elapsed().as_secs_f64();
-    if wordcount::committed(&report) != setup.expected {
+    if wordcount::committed(&report)? != setup.expected {
         return Err(format!("{variant:?} with {counters} counters committed wrong counts").into());
     }
     Ok(setup.words() as f64 / elapsed)

@@ -10,8 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use blazes::runtime::{DataflowRunner, Deployment, Factories, RunError, RunReport, Workload};
-use blazes::{Analysis, Dataflow, Record, Tuple};
+use blazes::runtime::{
+    DataflowRunner, Deployment, Factories, ReadSinkError, RunError, RunReport, Workload,
+};
+use blazes::{Analysis, Dataflow, Tuple};
 
 /// Count of one word in one batch.
 pub type Counts = BTreeMap<(i64, String), i64>;
@@ -206,7 +208,7 @@ pub fn tweets(batches: i64, tweets: i64) -> (Workload, Counts) {
                 batch,
                 text: text.join(" "),
             };
-            workload = workload.record("tweets", 0, tweet.to_tuple());
+            workload = workload.record("tweets", 0, tweet);
         }
         workload = workload.seal("tweets", 0, Tuple::new().with("batch", batch));
     }
@@ -238,12 +240,12 @@ pub fn run(
     Ok(report?)
 }
 
-/// The counts that reached the store.
-pub fn committed(report: &RunReport) -> Counts {
-    report
-        .records("db")
-        .iter()
-        .filter_map(|r| WordCount::from_tuple(&r.payload).ok())
-        .map(|c| ((c.batch, c.word), c.count))
-        .collect()
+/// The counts that reached the store; a record of `db` that is not a
+/// `WordCount` is an error, not skipped.
+pub fn committed(report: &RunReport) -> Result<Counts, ReadSinkError> {
+    Ok(report
+        .read_sink::<WordCount>("db")?
+        .into_iter()
+        .map(|(_, c)| ((c.batch, c.word), c.count))
+        .collect())
 }

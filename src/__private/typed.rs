@@ -114,6 +114,24 @@ impl<T> SameType<T> for T {}
 /// `#[on_seal]` argument `A` and the type `F` of the field it names).
 pub const fn assert_same_type<A: SameType<F>, F>() {}
 
+/// A stream's record types fit: the record its producer emits (`Out`) is
+/// the record its consumer takes (`In`), unless one of them is the dynamic
+/// `Tuple` (`Exists<true>`: fields known only at run time).
+#[diagnostic::on_unimplemented(
+    message = "this stream carries `{Out}`, but its consumer's input takes `{In}`",
+    label = "the producer's output emits `{Out}`; the consumer's input takes `{In}`",
+    note = "connect an output of record type `{In}` to this input, or make the producer emit `{In}` (or the consumer take `{Out}`)"
+)]
+pub trait StreamRecord<Out, In> {}
+
+impl<Out, In> StreamRecord<Out, In> for Exists<true> {}
+
+impl<T> StreamRecord<T, T> for Exists<false> {}
+
+/// Fails to compile unless a stream's producer emits the record type its
+/// consumer takes ([`StreamRecord`]).
+pub const fn assert_stream_record<D: StreamRecord<Out, In>, Out, In>() {}
+
 /// Stands for the type of a field that does not exist (already reported).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Absent;

@@ -43,18 +43,20 @@ use rand_chacha::ChaCha8Rng;
 use tracing::Instrument;
 
 use super::config::SequencerConfig;
-use super::inlet::Inlet;
+use super::inlet::{Inlet, PeerWait};
 use super::masters::{Masters, independent_endpoint};
 use super::membership::{MembershipError, ZooKeeperMembership};
 use super::outbound::Outbound;
 use super::retry::RetryPolicy;
+use super::run_identity::RunIdentity;
+use super::security::Security;
 use super::transport::{RunStream, TransportError};
 use crate::record::Record;
 use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
 use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::plan::InputMode;
-use crate::runtime::router::{Routed, route, route_sends};
+use crate::runtime::router::{RouteScratch, Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::{Sequencer, SequencerError};
 use crate::runtime::sink::SinkCollector;
@@ -90,6 +92,19 @@ pub struct ClusterConfig {
     pub duplicate_window: Duration,
     /// How long an instance waits for its sealed inputs' producers to register.
     pub membership_wait: Duration,
+    /// How long an instance or sink waits for a producer it expects and
+    /// never heard from (no registration, no frame) before it fails naming
+    /// the missing ones ([`ClusterError::PeersMissing`]).
+    pub peer_wait: Duration,
+    /// How often a process waiting for producers (to register in
+    /// ZooKeeper, or to send anything) logs which it still waits for.
+    pub peer_report_every: Duration,
+    /// Credentials, TLS and authentication for NATS and ZooKeeper.
+    pub security: Security,
+    /// The workload as the user names it (its inputs, their sizes): part of
+    /// the run's identity, so that a run id reused for another workload is
+    /// refused ([`RunIdentity`]); empty when not named.
+    pub workload: String,
 }
 
 impl ClusterConfig {
@@ -104,6 +119,10 @@ impl ClusterConfig {
             publish_window: 256,
             duplicate_window: Duration::from_secs(600),
             membership_wait: Duration::from_secs(60),
+            peer_wait: Duration::from_secs(60),
+            peer_report_every: Duration::from_secs(10),
+            security: Security::default(),
+            workload: String::new(),
         }
     }
 }
@@ -160,6 +179,42 @@ pub enum ClusterError {
         master: String,
         /// The producer that tried to seal it.
         producer: String,
+    },
+    /// Producers this instance or sink expects sent nothing (not even the
+    /// registration every producer sends first) within
+    /// [`ClusterConfig::peer_wait`].
+    #[error(
+        "cluster: {at} waited {waited:?} for {} that never came (nothing received from them): \
+         start them with the same run id, or raise the peer wait",
+        missing.join(", ")
+    )]
+    PeersMissing {
+        /// The waiting instance or sink.
+        at: String,
+        /// The producers never heard from, by name (`clicks[2]`).
+        missing: Vec<String>,
+        /// How long it waited.
+        waited: Duration,
+    },
+    /// Fewer producers of a sealed input registered in ZooKeeper than the
+    /// deployment declares, within [`ClusterConfig::membership_wait`].
+    #[error(
+        "cluster: {at}: stream {endpoint}: {} of {expected} producers registered in ZooKeeper \
+         after {waited:?}; missing: {}",
+        expected.saturating_sub(missing.len()),
+        missing.join(", ")
+    )]
+    MembersMissing {
+        /// The waiting instance.
+        at: String,
+        /// The sealed input (`Component.input`).
+        endpoint: String,
+        /// How many producers the deployment declares.
+        expected: usize,
+        /// The declared producers not registered, by name.
+        missing: Vec<String>,
+        /// How long it waited.
+        waited: Duration,
     },
     /// A link missed a frame for good: a later frame arrived past the bound
     /// of frames held ahead of the gap.
@@ -245,6 +300,16 @@ impl InstanceOutcome {
     }
 }
 
+/// Where a run's znodes live in ZooKeeper (besides the sequencer's).
+pub(crate) fn run_root(run: &str) -> String {
+    format!("/blazes/runs/{run}")
+}
+
+/// Where a run's membership znodes live in ZooKeeper.
+fn membership_root(run: &str) -> String {
+    format!("{}/membership", run_root(run))
+}
+
 /// One process's part of a distributed run.
 pub struct Cluster {
     topology: Arc<Topology>,
@@ -275,20 +340,28 @@ impl Cluster {
                 group: group.name.clone(),
             });
         }
-        let stream = RunStream::connect(
+        let stream = RunStream::connect_with(
             &config.nats_url,
             &config.run,
             config.duplicate_window,
             config.policy,
+            &config.security.nats,
         )
         .await?;
-        let sequencer = config.sequencer.connect(config.policy).await?;
+        stream
+            .claim_identity(&RunIdentity::of(dataflow, deployment, &config.workload))
+            .await?;
+        let sequencer = config
+            .sequencer
+            .connect_with(config.policy, &config.security)
+            .await?;
         let membership = match &config.membership {
             Some(connect) => Some(Arc::new(
-                ZooKeeperMembership::connect(
+                ZooKeeperMembership::connect_with(
                     connect,
-                    &format!("/blazes/runs/{}/membership", config.run),
+                    &membership_root(&config.run),
                     config.policy,
+                    config.security.zookeeper.as_ref(),
                 )
                 .await?,
             )),
@@ -311,6 +384,19 @@ impl Cluster {
         self
     }
 
+    /// Replaces the connected sequencer by `wrap(sequencer)`, for the
+    /// producers and instances this process starts afterwards: a wrapper
+    /// that counts, delays or injects faults around the configured service
+    /// (`examples/ad_cluster.rs --abort-after-positions` aborts the process
+    /// right after a position is assigned, before the message is published).
+    pub fn wrap_sequencer(
+        mut self,
+        wrap: impl FnOnce(Arc<dyn Sequencer>) -> Arc<dyn Sequencer>,
+    ) -> Cluster {
+        self.sequencer = wrap(self.sequencer);
+        self
+    }
+
     /// The deployed topology.
     pub fn topology(&self) -> &Topology {
         &self.topology
@@ -319,6 +405,20 @@ impl Cluster {
     /// The run's stream on the NATS server.
     pub fn run_stream(&self) -> &RunStream {
         &self.stream
+    }
+
+    /// Producers with their names.
+    fn named(&self, ids: BTreeSet<ProducerId>) -> BTreeMap<ProducerId, String> {
+        ids.into_iter()
+            .map(|id| (id, self.topology.describe(id)))
+            .collect()
+    }
+
+    fn peer_wait(&self) -> PeerWait {
+        PeerWait {
+            wait: self.config.peer_wait,
+            report_every: self.config.peer_report_every,
+        }
     }
 
     /// The endpoints (`Component.input`) a producer's streams feed.
@@ -423,9 +523,14 @@ impl Cluster {
         let producers = self.learn_producers(ci, id).await?;
         let handler = self.factories.make(component)?;
         let mut core = InstanceCore::with_producers(&self.topology, info, id, handler, &producers);
+        let expected = (0..info.plan.inputs.len())
+            .flat_map(|i| self.topology.expected(id, i))
+            .collect();
         let mut inlet = Inlet::new(
             self.stream.reader(self.stream.instance_subject(id)),
             self.topology.describe(id),
+            self.named(expected),
+            self.peer_wait(),
         );
         let mut run = InstanceRun {
             out: self.outbound(id).await?,
@@ -439,12 +544,23 @@ impl Cluster {
         };
         let span = tracing::info_span!("instance", component = %info.name, instance = %id);
         let mut published = Instant::now();
+        // Partitions waiting past the deployment's time are reported (and
+        // counted) as on tokio; `now` is in milliseconds here.
+        let overdue_after =
+            u64::try_from(self.topology.overdue_after.as_millis()).unwrap_or(u64::MAX);
+        let overdue_every = (self.topology.overdue_after / 4)
+            .clamp(Duration::from_millis(1), Duration::from_secs(1));
+        let mut overdue_checked = Instant::now();
         async {
             core.start();
             run.forward(&mut core, VecDeque::new()).await?;
             while !(core.finished() && inlet.waiting() == 0) {
                 if let Some(ready) = inlet.next().await? {
                     run.forward(&mut core, ready.into()).await?;
+                }
+                if overdue_checked.elapsed() >= overdue_every {
+                    core.report_overdue(run.now(), overdue_after);
+                    overdue_checked = Instant::now();
                 }
                 if published.elapsed() >= PUBLISH_EVERY {
                     telemetry::publish(&core.snapshot(run.now()));
@@ -495,8 +611,8 @@ impl Cluster {
                 continue;
             };
             let declared = self.topology.expected(id, i);
-            let members = membership
-                .wait_for_members(&endpoint, declared.len(), self.config.membership_wait)
+            let members = self
+                .wait_for_members(membership, id, &endpoint, &declared)
                 .await?;
             if members != declared {
                 tracing::warn!(%endpoint, ?members, ?declared,
@@ -506,6 +622,49 @@ impl Cluster {
             learned.insert(i, members);
         }
         Ok(learned)
+    }
+
+    /// Waits until as many producers of `endpoint` as `declared` have
+    /// registered, saying every [`ClusterConfig::peer_report_every`] which
+    /// are missing, and failing with their names after
+    /// [`ClusterConfig::membership_wait`].
+    async fn wait_for_members(
+        &self,
+        membership: &ZooKeeperMembership,
+        id: ProducerId,
+        endpoint: &str,
+        declared: &BTreeSet<ProducerId>,
+    ) -> Result<BTreeSet<ProducerId>, ClusterError> {
+        let start = Instant::now();
+        loop {
+            let left = self.config.membership_wait.saturating_sub(start.elapsed());
+            let chunk = left.min(self.config.peer_report_every);
+            match membership
+                .wait_for_members(endpoint, declared.len(), chunk)
+                .await
+            {
+                Ok(members) => return Ok(members),
+                Err(MembershipError::MembersMissing { registered, .. }) => {
+                    let missing: Vec<String> = declared
+                        .difference(&registered)
+                        .map(|p| self.topology.describe(*p))
+                        .collect();
+                    if start.elapsed() >= self.config.membership_wait || left <= chunk {
+                        return Err(ClusterError::MembersMissing {
+                            at: self.topology.describe(id),
+                            endpoint: endpoint.to_string(),
+                            expected: declared.len(),
+                            missing,
+                            waited: start.elapsed(),
+                        });
+                    }
+                    tracing::warn!(at = %self.topology.describe(id), %endpoint, ?missing,
+                        waited_ms = start.elapsed().as_millis(),
+                        "waiting for producers to register in ZooKeeper");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Collects sink `sink` until every producer has ended it.
@@ -524,6 +683,8 @@ impl Cluster {
         let mut inlet = Inlet::new(
             self.stream.reader(self.stream.sink_subject(s)),
             format!("sink {sink}"),
+            self.named(self.topology.sink_producers(s).clone()),
+            self.peer_wait(),
         );
         while !(collector.finished() && inlet.waiting() == 0) {
             for inbound in inlet.next().await?.unwrap_or_default() {
@@ -561,7 +722,7 @@ impl InstanceRun {
         core: &mut InstanceCore,
         mut queue: VecDeque<Inbound>,
     ) -> Result<(), ClusterError> {
-        let mut scratch = Vec::new();
+        let mut scratch = RouteScratch::default();
         let mut remote = Vec::new();
         loop {
             let sends = core.take_sends();

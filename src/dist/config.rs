@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::jetstream::JetStreamSequencer;
 use super::names::{DEFAULT_ROOT, DEFAULT_STREAM_PREFIX, checked_root, valid_prefix};
 use super::retry::RetryPolicy;
+use super::security::Security;
 #[cfg(feature = "zookeeper")]
 use super::zookeeper::ZooKeeperSequencer;
 use crate::runtime::sequencer::{EmbeddedSequencer, Sequencer, SequencerError};
@@ -187,12 +188,30 @@ impl SequencerConfig {
     /// backend whose feature (`zookeeper`, `nats`) is not compiled in is
     /// refused with an error naming the feature.
     pub async fn connect(&self, policy: RetryPolicy) -> Result<Arc<dyn Sequencer>, SequencerError> {
+        self.connect_with(policy, &Security::default()).await
+    }
+
+    /// [`SequencerConfig::connect`] with credentials, TLS and
+    /// authentication (`security.nats` for JetStream,
+    /// `security.zookeeper` for ZooKeeper).
+    pub async fn connect_with(
+        &self,
+        policy: RetryPolicy,
+        security: &Security,
+    ) -> Result<Arc<dyn Sequencer>, SequencerError> {
+        let _ = security;
         Ok(match self {
             SequencerConfig::Embedded => Arc::new(EmbeddedSequencer::new()),
             #[cfg(feature = "zookeeper")]
-            SequencerConfig::ZooKeeper { connect, root } => {
-                Arc::new(ZooKeeperSequencer::connect(connect, root, policy).await?)
-            }
+            SequencerConfig::ZooKeeper { connect, root } => Arc::new(
+                ZooKeeperSequencer::connect_with(
+                    connect,
+                    root,
+                    policy,
+                    security.zookeeper.as_ref(),
+                )
+                .await?,
+            ),
             #[cfg(not(feature = "zookeeper"))]
             SequencerConfig::ZooKeeper { .. } => {
                 let _ = policy;
@@ -207,7 +226,14 @@ impl SequencerConfig {
                 stream_prefix,
                 duplicate_window,
             } => Arc::new(
-                JetStreamSequencer::connect(url, stream_prefix, *duplicate_window, policy).await?,
+                JetStreamSequencer::connect_with(
+                    url,
+                    stream_prefix,
+                    *duplicate_window,
+                    policy,
+                    &security.nats,
+                )
+                .await?,
             ),
             #[cfg(not(feature = "nats"))]
             SequencerConfig::JetStream { .. } => {

@@ -2,6 +2,7 @@
 //! those of a fenced incarnation refused ([`EpochFence`]), links put back
 //! in order.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use super::cluster::{ClusterError, LinkStats};
@@ -9,7 +10,7 @@ use super::fence::EpochFence;
 use super::link::{LinkReceiver, Offer};
 use super::transport::Reader;
 use super::wire::{Message, decode_message};
-use crate::runtime::envelope::Inbound;
+use crate::runtime::envelope::{Inbound, ProducerId};
 
 /// The receiving side of one destination: its subject read from the start
 /// of the run, frames decoded (malformed ones counted and skipped), frames
@@ -22,10 +23,63 @@ pub(crate) struct Inlet {
     pub(crate) stats: LinkStats,
     name: String,
     quiet_since: Instant,
+    peers: Peers,
+}
+
+/// The producers a destination expects, and those of them it has heard
+/// from (a registration or a frame, of any incarnation).
+struct Peers {
+    expected: BTreeMap<ProducerId, String>,
+    heard: BTreeSet<ProducerId>,
+    since: Instant,
+    wait: Duration,
+    report_every: Duration,
+    reported: Instant,
+}
+
+impl Peers {
+    /// Notes a registration or frame from `producer` (only expected
+    /// producers are kept, so `heard` never outgrows `expected`).
+    fn heard_from(&mut self, producer: ProducerId) {
+        if self.expected.contains_key(&producer) {
+            self.heard.insert(producer);
+        }
+    }
+
+    /// Whether every expected producer was heard from.
+    fn all_heard(&self) -> bool {
+        self.heard.len() >= self.expected.len()
+    }
+
+    /// The names of the expected producers never heard from, in id order.
+    fn missing(&self) -> Vec<String> {
+        self.expected
+            .iter()
+            .filter(|(id, _)| !self.heard.contains(id))
+            .map(|(_, name)| name.clone())
+            .collect()
+    }
+}
+
+/// How long a destination waits for the producers it expects, and how
+/// often it says which it still waits for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PeerWait {
+    /// Fail when an expected producer has sent nothing for this long.
+    pub(crate) wait: Duration,
+    /// Log the producers still missing this often.
+    pub(crate) report_every: Duration,
 }
 
 impl Inlet {
-    pub(crate) fn new(reader: Reader, name: String) -> Inlet {
+    /// The inlet of destination `name`, expecting the producers `expected`
+    /// (their ids and names).
+    pub(crate) fn new(
+        reader: Reader,
+        name: String,
+        expected: BTreeMap<ProducerId, String>,
+        wait: PeerWait,
+    ) -> Inlet {
         Inlet {
             reader,
             fence: EpochFence::new(),
@@ -33,7 +87,44 @@ impl Inlet {
             stats: LinkStats::default(),
             name,
             quiet_since: Instant::now(),
+            peers: Peers {
+                expected,
+                heard: BTreeSet::new(),
+                since: Instant::now(),
+                wait: wait.wait,
+                report_every: wait.report_every,
+                reported: Instant::now(),
+            },
         }
+    }
+
+    /// Says which expected producers were never heard from, every
+    /// `report_every`; fails naming them once they have been waited for
+    /// `wait` ([`ClusterError::PeersMissing`]).
+    pub(crate) fn check_peers(&mut self) -> Result<(), ClusterError> {
+        if self.peers.all_heard() {
+            return Ok(());
+        }
+        let missing = self.peers.missing();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let waited = self.peers.since.elapsed();
+        if waited >= self.peers.wait {
+            tracing::error!(at = %self.name, ?missing, ?waited, "peers never came");
+            return Err(ClusterError::PeersMissing {
+                at: self.name.clone(),
+                missing,
+                waited,
+            });
+        }
+        if self.peers.reported.elapsed() >= self.peers.report_every {
+            tracing::warn!(at = %self.name, ?missing, waited_ms = waited.as_millis(),
+                limit_ms = self.peers.wait.as_millis(),
+                "waiting for producers never heard from");
+            self.peers.reported = Instant::now();
+        }
+        Ok(())
     }
 
     /// Frames held for a gap in their link.
@@ -45,7 +136,12 @@ impl Inlet {
     /// nothing arrived for a second (every ten quiet seconds, says what it
     /// waits for).
     pub(crate) async fn next(&mut self) -> Result<Option<Vec<Inbound>>, ClusterError> {
-        let Some(bytes) = self.reader.next(Duration::from_secs(1)).await? else {
+        self.check_peers()?;
+        let idle = self
+            .peers
+            .report_every
+            .clamp(Duration::from_millis(10), Duration::from_secs(1));
+        let Some(bytes) = self.reader.next(idle).await? else {
             if self.quiet_since.elapsed() > Duration::from_secs(10) {
                 tracing::info!(at = %self.name, waiting_frames = self.links.waiting(),
                     gaps = ?self.links.gaps(), "still waiting for inputs");
@@ -59,6 +155,7 @@ impl Inlet {
             Ok(Message::Frame(f)) => f,
             Ok(Message::Registration(r)) => {
                 self.stats.registrations += 1;
+                self.peers.heard_from(r.from);
                 self.fence.register(r.from, r.epoch);
                 return Ok(Some(Vec::new()));
             }
@@ -68,6 +165,7 @@ impl Inlet {
                 return Ok(Some(Vec::new()));
             }
         };
+        self.peers.heard_from(frame.from);
         if !self.fence.admit(frame.from, frame.epoch) {
             self.stats.fenced_frames += 1;
             tracing::warn!(at = %self.name, from = %frame.from, epoch = frame.epoch,
@@ -101,5 +199,35 @@ impl Inlet {
             reader_restarts: self.reader.restarts(),
             ..self.stats.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn producers_not_expected_never_stand_for_missing_ones() {
+        let mut peers = Peers {
+            expected: BTreeMap::from([
+                (ProducerId(1), "clicks[0]".to_string()),
+                (ProducerId(2), "clicks[1]".to_string()),
+            ]),
+            heard: BTreeSet::new(),
+            since: Instant::now(),
+            wait: Duration::from_secs(1),
+            report_every: Duration::from_secs(1),
+            reported: Instant::now(),
+        };
+        // Every producer registers on every destination: two that do not
+        // feed this one are heard first.
+        peers.heard_from(ProducerId(7));
+        peers.heard_from(ProducerId(8));
+        peers.heard_from(ProducerId(1));
+        assert!(!peers.all_heard());
+        assert_eq!(peers.missing(), ["clicks[1]"]);
+        peers.heard_from(ProducerId(2));
+        assert!(peers.all_heard());
+        assert!(peers.missing().is_empty());
     }
 }

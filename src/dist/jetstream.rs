@@ -36,6 +36,7 @@ use async_nats::jetstream;
 
 use super::names;
 use super::retry::{BoxError, RetryPolicy, Stop, client_error, connect_jetstream, retrying};
+use super::security::NatsSecurity;
 use super::token::call_token;
 use crate::runtime::envelope::ProducerId;
 use crate::runtime::sequencer::{
@@ -87,12 +88,24 @@ impl JetStreamSequencer {
         duplicate_window: Duration,
         policy: RetryPolicy,
     ) -> Result<JetStreamSequencer, SequencerError> {
+        let open = NatsSecurity::default();
+        JetStreamSequencer::connect_with(url, stream_prefix, duplicate_window, policy, &open).await
+    }
+
+    /// [`JetStreamSequencer::connect`] with credentials and TLS.
+    pub async fn connect_with(
+        url: &str,
+        stream_prefix: &str,
+        duplicate_window: Duration,
+        policy: RetryPolicy,
+        security: &NatsSecurity,
+    ) -> Result<JetStreamSequencer, SequencerError> {
         if !names::valid_prefix(stream_prefix) {
             return Err(SequencerError::Config(format!(
                 "stream prefix `{stream_prefix}` must be ASCII letters, digits, `-` and `_`"
             )));
         }
-        let context = connect_jetstream(url, policy).await?;
+        let context = connect_jetstream(url, policy, security).await?;
         Ok(JetStreamSequencer {
             url: url.to_string(),
             context,

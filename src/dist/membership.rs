@@ -26,6 +26,7 @@ use zookeeper_client as zk;
 use super::names;
 use super::names::checked_root;
 use super::retry::{RetryPolicy, ServiceError};
+use super::security::ZooKeeperDigest;
 use super::zk_session::ZkSession;
 use crate::runtime::envelope::ProducerId;
 
@@ -83,8 +84,19 @@ impl ZooKeeperMembership {
         root: &str,
         policy: RetryPolicy,
     ) -> Result<ZooKeeperMembership, MembershipError> {
+        ZooKeeperMembership::connect_with(connect_string, root, policy, None).await
+    }
+
+    /// [`ZooKeeperMembership::connect`] with digest authentication: the
+    /// znodes it creates are then its identity's only.
+    pub async fn connect_with(
+        connect_string: &str,
+        root: &str,
+        policy: RetryPolicy,
+        auth: Option<&ZooKeeperDigest>,
+    ) -> Result<ZooKeeperMembership, MembershipError> {
         let root = checked_root(root).map_err(MembershipError::Config)?;
-        let session = ZkSession::connect(connect_string, policy).await?;
+        let session = ZkSession::connect(connect_string, policy, auth).await?;
         Ok(ZooKeeperMembership { root, session })
     }
 
@@ -106,11 +118,11 @@ impl ZooKeeperMembership {
             .run("register", |client| {
                 let (members, live, name) = (&members, &live, &name);
                 async move {
-                    let dir = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+                    let dir = zk::CreateMode::Persistent.with_acls(self.session.acls());
                     client.mkdir(members, &dir).await?;
                     client.mkdir(live, &dir).await?;
                     ignore_exists(client.create(&format!("{members}/{name}"), &[], &dir).await)?;
-                    let ephemeral = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+                    let ephemeral = zk::CreateMode::Ephemeral.with_acls(self.session.acls());
                     ignore_exists(
                         client
                             .create(&format!("{live}/{name}"), &[], &ephemeral)
@@ -205,7 +217,7 @@ impl ZooKeeperMembership {
             .run("claim", |client| {
                 let (masters, path, data) = (&masters, &path, &data);
                 async move {
-                    let dir = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+                    let dir = zk::CreateMode::Persistent.with_acls(self.session.acls());
                     client.mkdir(masters, &dir).await?;
                     match client.create(path, data.as_bytes(), &dir).await {
                         Ok(_) => Ok(data.as_bytes().to_vec()),

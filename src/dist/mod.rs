@@ -43,17 +43,21 @@
 //!
 //! - always: [`SequencerConfig`] (a backend whose feature is off parses, and
 //!   [`SequencerConfig::connect`] refuses it), [`RetryPolicy`],
-//!   [`ServiceError`];
+//!   [`ServiceError`], [`Security`] (NATS credentials and TLS, ZooKeeper
+//!   digest authentication);
 //! - `nats`: [`JetStreamSequencer`], [`RunStream`] (the transport), [`wire`],
-//!   [`link`];
+//!   [`link`], [`RunIdentity`] (what a run id names);
 //! - `zookeeper`: [`ZooKeeperSequencer`], [`ZooKeeperMembership`];
-//! - `nats` and `zookeeper` (`dist`): [`Cluster`].
+//! - `nats` and `zookeeper` (`dist`): [`Cluster`], `clean_run` (deleting a
+//!   finished run from the servers).
 //!
 //! The plumbing (the ZooKeeper session, the server-side names, the
 //! transport's publisher and reader, the cluster's inlets and outbounds)
 //! is private; [`wire`] and [`link`] stay public as the documented wire
 //! format and its delivery rule, which the property tests drive directly.
 
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
+mod cleanup;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod cluster;
 mod config;
@@ -73,6 +77,9 @@ mod names;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod outbound;
 mod retry;
+#[cfg(feature = "nats")]
+mod run_identity;
+mod security;
 mod token;
 #[cfg(feature = "nats")]
 mod transport;
@@ -83,6 +90,9 @@ mod zk_session;
 #[cfg(feature = "zookeeper")]
 mod zookeeper;
 
+/// Needs the `nats` and `zookeeper` (`dist`) features.
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
+pub use cleanup::{Cleaned, clean_run};
 /// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 pub use cluster::{
@@ -99,6 +109,12 @@ pub use link::{LinkCounters, LinkReceiver, Offer};
 #[cfg(feature = "zookeeper")]
 pub use membership::{MembershipError, ZooKeeperMembership};
 pub use retry::{BoxError, ClientError, RetryPolicy, ServiceError};
+/// Needs the `nats` feature.
+#[cfg(feature = "nats")]
+pub use run_identity::{Difference, RunIdentity};
+pub use security::{
+    NatsCredentials, NatsSecurity, NatsTls, Security, SecurityError, ZooKeeperDigest,
+};
 /// Needs the `nats` feature.
 #[cfg(feature = "nats")]
 pub use transport::{RunStream, TransportError, valid_run_id};

@@ -111,6 +111,32 @@ pub enum ServiceError {
         #[source]
         source: BoxError,
     },
+    /// The server refused this process's credentials (a wrong or missing
+    /// token, user and password, or creds file); retrying would not help.
+    #[error(
+        "{server}: the server refused the credentials ({source}): check the token, user and \
+         password or creds file configured for it"
+    )]
+    Unauthorized {
+        /// The server, as configured.
+        server: String,
+        /// The client's error.
+        #[source]
+        source: BoxError,
+    },
+    /// TLS with the server failed (an untrusted certificate, TLS required
+    /// on one side only, a bad client certificate); retrying would not help.
+    #[error("{server}: TLS failed ({source}): check the CA file and client certificate")]
+    Tls {
+        /// The server, as configured.
+        server: String,
+        /// The client's error.
+        #[source]
+        source: BoxError,
+    },
+    /// A configured credentials or TLS file cannot be used.
+    #[error(transparent)]
+    Security(#[from] super::security::SecurityError),
     /// Attempts kept failing until the retry policy's deadline.
     #[error("{what}: gave up after {elapsed:?}: {source}")]
     GaveUp {
@@ -224,17 +250,24 @@ where
     }
 }
 
-/// Connects to the NATS server at `url` for a JetStream context: the first
-/// connection retried until the policy's deadline, reconnections forever
-/// with the policy's backoff, each request bounded by its attempt timeout.
+/// Connects to the NATS server at `url` for a JetStream context, with
+/// `security`'s credentials and TLS: the first connection retried until the
+/// policy's deadline (a refusal of the credentials or a TLS failure is not
+/// retried: it would fail again), reconnections forever with the policy's
+/// backoff, each request bounded by its attempt timeout.
 #[cfg(feature = "nats")]
 pub(crate) async fn connect_jetstream(
     url: &str,
     policy: RetryPolicy,
+    security: &super::security::NatsSecurity,
 ) -> Result<async_nats::jetstream::Context, ServiceError> {
+    use async_nats::ConnectErrorKind;
+
     let first = policy.first_backoff;
     let max = policy.max_backoff;
-    let options = async_nats::ConnectOptions::new()
+    let options = security
+        .connect_options()
+        .await?
         .connection_timeout(policy.attempt_timeout)
         .max_reconnects(None)
         .reconnect_delay_callback(move |attempts| {
@@ -243,24 +276,68 @@ pub(crate) async fn connect_jetstream(
                 first.saturating_mul(factor.max(1)).min(max),
                 &mut rand::rng(),
             )
-        })
-        .retry_on_initial_connect();
-    let client = tokio::time::timeout(
-        policy.deadline,
-        async_nats::connect_with_options(url, options),
-    )
-    .await
-    .map_err(|_| ServiceError::Connect {
-        server: url.to_string(),
-        source: format!("no connection within {:?}", policy.deadline).into(),
-    })?
-    .map_err(|e| ServiceError::Connect {
-        server: url.to_string(),
-        source: e.into(),
-    })?;
+        });
+    let start = std::time::Instant::now();
+    let mut attempt = 0;
+    let client = loop {
+        let outcome = tokio::time::timeout(
+            policy.attempt_timeout.saturating_mul(2),
+            async_nats::connect_with_options(url, options.clone()),
+        )
+        .await;
+        let error: BoxError = match outcome {
+            Ok(Ok(client)) => break client,
+            Ok(Err(e)) => match e.kind() {
+                ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
+                    return Err(ServiceError::Unauthorized {
+                        server: url.to_string(),
+                        source: e.into(),
+                    });
+                }
+                ConnectErrorKind::Tls | ConnectErrorKind::Io if is_tls_refusal(&e) => {
+                    return Err(ServiceError::Tls {
+                        server: url.to_string(),
+                        source: e.into(),
+                    });
+                }
+                _ => e.into(),
+            },
+            Err(_) => format!("no answer within {:?}", policy.attempt_timeout * 2).into(),
+        };
+        let pause = policy.pause(attempt);
+        if start.elapsed() + pause > policy.deadline {
+            return Err(ServiceError::Connect {
+                server: url.to_string(),
+                source: error,
+            });
+        }
+        tracing::debug!(server = url, %error, "cannot connect yet; retrying");
+        tokio::time::sleep(pause).await;
+        attempt += 1;
+    };
     let mut context = async_nats::jetstream::new(client);
     context.set_timeout(policy.attempt_timeout);
     Ok(context)
+}
+
+/// True for a TLS failure: the client says so, or the socket failed with
+/// invalid data (how rustls reports an untrusted or bad certificate).
+#[cfg(feature = "nats")]
+fn is_tls_refusal(e: &async_nats::ConnectError) -> bool {
+    if e.kind() == async_nats::ConnectErrorKind::Tls {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData)
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 #[cfg(test)]

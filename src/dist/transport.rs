@@ -33,6 +33,8 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 
 use super::retry::{BoxError, RetryPolicy, ServiceError, Stop, connect_jetstream, retrying};
+use super::run_identity::{Difference, RunIdentity, differences};
+use super::security::NatsSecurity;
 use crate::runtime::envelope::ProducerId;
 
 /// The transport failed for good (the retry policy's deadline passed), or
@@ -64,6 +66,29 @@ pub enum TransportError {
         /// The client's error.
         #[source]
         source: jetstream::context::GetStreamError,
+    },
+    /// The run id was first used for another dataflow, deployment or
+    /// workload (runtime spec, "Restarts": a run id names one run).
+    #[error(
+        "transport: run id `{run}` names another run: {}; give this run a new run id, or delete \
+         the old run first (docs/runtime.md, \"Cleaning up a run\")",
+        differences.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    RunIdReused {
+        /// The run id.
+        run: String,
+        /// What differs between the run recorded and this process's.
+        differences: Vec<Difference>,
+    },
+    /// The identity recorded for the run cannot be read (not written by
+    /// blazes, or by an incompatible version).
+    #[error("transport: run id `{run}`: the recorded identity is unreadable: {source}")]
+    RunIdentityUnreadable {
+        /// The run id.
+        run: String,
+        /// Why it does not parse.
+        #[source]
+        source: serde_json::Error,
     },
     /// A frame was not acknowledged before the retry policy's deadline.
     #[error("transport: {subject} (message {id}) not acknowledged after {waited:?}")]
@@ -114,10 +139,22 @@ impl RunStream {
         duplicate_window: Duration,
         policy: RetryPolicy,
     ) -> Result<RunStream, TransportError> {
+        let open = NatsSecurity::default();
+        RunStream::connect_with(url, run, duplicate_window, policy, &open).await
+    }
+
+    /// [`RunStream::connect`] with credentials and TLS.
+    pub async fn connect_with(
+        url: &str,
+        run: &str,
+        duplicate_window: Duration,
+        policy: RetryPolicy,
+        security: &NatsSecurity,
+    ) -> Result<RunStream, TransportError> {
         if !valid_run_id(run) {
             return Err(TransportError::InvalidRunId(run.to_string()));
         }
-        let context = connect_jetstream(url, policy).await?;
+        let context = connect_jetstream(url, policy, security).await?;
         let stream = RunStream {
             context,
             name: format!("BLAZES_RUN_{run}"),
@@ -127,6 +164,26 @@ impl RunStream {
         };
         stream.ensure().await?;
         Ok(stream)
+    }
+
+    /// The run's stream without creating it (to look at or delete it).
+    pub async fn connect_existing(
+        url: &str,
+        run: &str,
+        policy: RetryPolicy,
+        security: &NatsSecurity,
+    ) -> Result<RunStream, TransportError> {
+        if !valid_run_id(run) {
+            return Err(TransportError::InvalidRunId(run.to_string()));
+        }
+        let context = connect_jetstream(url, policy, security).await?;
+        Ok(RunStream {
+            context,
+            name: format!("BLAZES_RUN_{run}"),
+            prefix: format!("blazes.{run}"),
+            duplicate_window: super::config::DEFAULT_DUPLICATE_WINDOW,
+            policy,
+        })
     }
 
     async fn ensure(&self) -> Result<jetstream::stream::Stream, TransportError> {
@@ -185,6 +242,85 @@ impl RunStream {
                 }),
             },
         }
+    }
+
+    /// Records `identity` as the run's if it is the first to, and compares
+    /// it with the one recorded otherwise: a mismatch is
+    /// [`TransportError::RunIdReused`], naming what differs. The first
+    /// record is atomic (published with an expected last subject sequence
+    /// of 0), so of two processes starting at once with different runs,
+    /// one is refused.
+    pub async fn claim_identity(&self, identity: &RunIdentity) -> Result<(), TransportError> {
+        let subject = format!("{}.identity", self.prefix);
+        let body = identity.to_json();
+        let (subject, body) = (&subject, &body);
+        let recorded = retrying(
+            &self.policy,
+            &format!("run identity on {subject}"),
+            Some(self.policy.attempt_timeout),
+            |_| async move {
+                let publish = jetstream::message::PublishMessage::build()
+                    .payload(Bytes::from(body.clone()))
+                    .expected_last_subject_sequence(0);
+                // Stored, or refused because one is there: either way the
+                // last message on the subject is the run's identity.
+                match self.context.send_publish(subject.clone(), publish).await {
+                    Ok(ack) => {
+                        if let Err(e) = ack.await {
+                            tracing::debug!(%subject, error = %e, "identity not stored: one was");
+                        }
+                    }
+                    Err(e) => {
+                        return Err(Stop::Retry {
+                            ambiguous: true,
+                            reason: e.into(),
+                        });
+                    }
+                }
+                let stream =
+                    self.context
+                        .get_stream(&self.name)
+                        .await
+                        .map_err(|e| Stop::Retry {
+                            ambiguous: false,
+                            reason: e.into(),
+                        })?;
+                stream
+                    .get_last_raw_message_by_subject(subject)
+                    .await
+                    .map(|m| m.payload.to_vec())
+                    .map_err(|e| Stop::Retry {
+                        ambiguous: false,
+                        reason: e.into(),
+                    })
+            },
+        )
+        .await?;
+        let recorded = RunIdentity::from_json(&recorded).map_err(|source| {
+            TransportError::RunIdentityUnreadable {
+                run: self.run_id().to_string(),
+                source,
+            }
+        })?;
+        let differ = differences(&recorded, identity);
+        if differ.is_empty() {
+            Ok(())
+        } else {
+            Err(TransportError::RunIdReused {
+                run: self.run_id().to_string(),
+                differences: differ,
+            })
+        }
+    }
+
+    /// The run id.
+    pub fn run_id(&self) -> &str {
+        self.name.strip_prefix("BLAZES_RUN_").unwrap_or(&self.name)
+    }
+
+    /// The name of the run's JetStream stream.
+    pub fn stream_name(&self) -> &str {
+        &self.name
     }
 
     /// The subject a component instance reads.
@@ -267,6 +403,9 @@ struct InFlight {
     id: String,
     payload: Bytes,
     ack: Option<PublishAckFuture>,
+    /// When it was last published: its acknowledgement is awaited until one
+    /// attempt timeout after that.
+    published_at: Instant,
 }
 
 /// Publishes frames at least once, with a bounded window of acknowledgements
@@ -295,6 +434,7 @@ impl Publisher {
             id,
             payload: Bytes::from(payload),
             ack: None,
+            published_at: Instant::now(),
         };
         frame.ack = self.publish_once(&frame).await;
         self.pending.push_back(frame);
@@ -354,17 +494,26 @@ impl Publisher {
         let mut attempt = 0;
         loop {
             if let Some(ack) = frame.ack.take() {
-                match ack.await {
-                    Ok(ack) => {
+                // Timed from the publication, not from now: the frames a
+                // server restart left unacknowledged time out together, not
+                // one attempt timeout after another (an acknowledgement that
+                // has arrived is taken even past the instant).
+                let until = frame.published_at + self.policy.attempt_timeout;
+                match tokio::time::timeout_at(until.into(), ack.into_future()).await {
+                    Ok(Ok(ack)) => {
                         if ack.duplicate {
                             self.already_stored += 1;
                         }
                         self.published += 1;
                         return Ok(());
                     }
-                    Err(e) => {
+                    Ok(Err(e)) => {
                         tracing::debug!(subject = %frame.subject, id = %frame.id, error = %e,
                             "no acknowledgement; publishing again");
+                    }
+                    Err(_) => {
+                        tracing::debug!(subject = %frame.subject, id = %frame.id,
+                            "no acknowledgement within the attempt timeout; publishing again");
                     }
                 }
             }
@@ -379,6 +528,7 @@ impl Publisher {
             tokio::time::sleep(pause).await;
             attempt += 1;
             self.retries += 1;
+            frame.published_at = Instant::now();
             frame.ack = self.publish_once(&frame).await;
         }
     }

@@ -34,6 +34,7 @@ use zookeeper_client as zk;
 
 use super::names;
 use super::retry::{RetryPolicy, Stop, client_error, retrying};
+use super::security::ZooKeeperDigest;
 use super::token::call_token;
 use super::zk_session::{ZkSession, is_transient};
 use crate::runtime::envelope::ProducerId;
@@ -81,8 +82,19 @@ impl ZooKeeperSequencer {
         root: &str,
         policy: RetryPolicy,
     ) -> Result<ZooKeeperSequencer, SequencerError> {
+        ZooKeeperSequencer::connect_with(connect_string, root, policy, None).await
+    }
+
+    /// [`ZooKeeperSequencer::connect`] with digest authentication: the
+    /// znodes it creates are then its identity's only.
+    pub async fn connect_with(
+        connect_string: &str,
+        root: &str,
+        policy: RetryPolicy,
+        auth: Option<&ZooKeeperDigest>,
+    ) -> Result<ZooKeeperSequencer, SequencerError> {
         let root = names::checked_root(root).map_err(SequencerError::Config)?;
-        let session = ZkSession::connect(connect_string, policy).await?;
+        let session = ZkSession::connect(connect_string, policy, auth).await?;
         Ok(ZooKeeperSequencer {
             root,
             session,
@@ -105,7 +117,7 @@ impl ZooKeeperSequencer {
         if known {
             return Ok(());
         }
-        let options = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+        let options = zk::CreateMode::Persistent.with_acls(self.session.acls());
         client.mkdir(&format!("{dir}/order"), &options).await?;
         client.mkdir(&format!("{dir}/seen"), &options).await?;
         if let Ok(mut groups) = self.ready_groups.lock() {
@@ -128,8 +140,8 @@ impl ZooKeeperSequencer {
             return Err(self.classify(client, e, ambiguous).await);
         }
         let mut multi = client.new_multi_writer();
-        let marker = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
-        let ordered = zk::CreateMode::PersistentSequential.with_acls(zk::Acls::anyone_all());
+        let marker = zk::CreateMode::Persistent.with_acls(self.session.acls());
+        let ordered = zk::CreateMode::PersistentSequential.with_acls(self.session.acls());
         let built = multi
             .add_create(&format!("{dir}/seen/{name}"), token, &marker)
             .and_then(|()| multi.add_create(&format!("{dir}/order/{name}-"), &[], &ordered));

@@ -14,7 +14,7 @@
 //! for a replay (issue 15: `seq + 1` overflowed, a panic in debug builds and
 //! deduplication silently off in release builds).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::envelope::ProducerId;
 
@@ -32,7 +32,9 @@ pub enum Seen {
 /// Per-producer high watermarks of `seq`.
 #[derive(Clone, Debug, Default)]
 pub struct Dedup {
-    next: HashMap<ProducerId, u64>,
+    /// Keyed by small integers, hashed with Fx (no attacker picks them:
+    /// producers are numbered by the topology).
+    next: FxHashMap<ProducerId, u64>,
 }
 
 impl Dedup {

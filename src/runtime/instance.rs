@@ -24,7 +24,7 @@ use super::seal_buffer::{Admission, HeldRecord, Release, SealBuffer, SealOutcome
 use super::static_order::{Placement, StaticOrder};
 use super::topology::{ComponentInfo, Topology};
 use super::total_order::{Sequenced, TotalOrder};
-use crate::handler::{Emission, Emit, Handler};
+use crate::handler::{Emit, Handler};
 use crate::tuple::Tuple;
 
 /// A component instance with its coordination wrappers.
@@ -54,6 +54,8 @@ pub struct InstanceCore {
     /// brought the instance back under it yet.
     over_bound: bool,
     numbering: Numbering,
+    /// An input's end arrived since outputs were last checked for their end.
+    ends_arrived: bool,
     metrics: InstanceMetrics,
     emit: Emit,
     sends: Vec<(OutputId, Envelope)>,
@@ -165,6 +167,7 @@ impl InstanceCore {
             share,
             over_bound: false,
             numbering: Numbering::new(id),
+            ends_arrived: false,
             metrics: InstanceMetrics::default(),
             emit: Emit::new(),
             sends: Vec::new(),
@@ -331,7 +334,9 @@ impl InstanceCore {
                 }
             }
         }
-        self.end_outputs();
+        if std::mem::take(&mut self.ends_arrived) {
+            self.end_outputs();
+        }
         self.metrics.held = self.held() as u64;
         if self.over_bound && self.held() < self.capacity {
             self.over_bound = false;
@@ -414,6 +419,7 @@ impl InstanceCore {
             ),
             Envelope::Seal { producer, key, .. } => self.accept_seal(input, producer, key, now),
             Envelope::End { producer, .. } => {
+                self.ends_arrived = true;
                 self.ended[input].insert(producer);
                 if let Some(order) = self.static_orders[input].as_mut() {
                     order.end(producer);
@@ -651,7 +657,7 @@ impl InstanceCore {
     /// that a failed call has no effect downstream, and counts the panic.
     fn discard_emits(&mut self, call: &str) {
         self.metrics.handler_panics += 1;
-        let discarded = self.emit.drain_all().len();
+        let discarded = self.emit.take_emitted().len();
         if discarded > 0 {
             tracing::warn!(instance = %self.id(), component = %self.component, call, discarded,
                 "discarded the tuples a panicking handler call emitted");
@@ -663,35 +669,30 @@ impl InstanceCore {
     /// (each partition of an output sealed once, by the handler or by the
     /// forwarder, whichever comes first).
     fn flush_emits(&mut self) {
-        for emission in self.emit.drain_all() {
-            let (output, punctuation) = match &emission {
-                Emission::Record { output, .. } => (output, false),
-                Emission::Punctuation { output, .. } => (output, true),
-            };
+        let mut emitted = self.emit.take_emitted();
+        for emission in emitted.drain(..) {
+            let output = self.emit.output_name(emission.output);
             let Some(o) = self.outputs.iter().position(|x| x == output) else {
                 self.metrics.unknown_outputs += 1;
                 tracing::warn!(instance = %self.id(), component = %self.component, %output,
-                    punctuation, "emitted on an output the component does not have");
+                    punctuation = emission.punctuation,
+                    "emitted on an output the component does not have");
                 continue;
             };
-            match emission {
-                Emission::Record { tuple, .. } => {
-                    let envelope = self.numbering.record(tuple);
-                    self.sends.push((o, envelope));
-                }
-                Emission::Punctuation { partition, .. } => {
-                    if self.forwarder.punctuated(o, &partition) {
-                        self.metrics.punctuations += 1;
-                        let envelope = self.numbering.seal(partition);
-                        self.sends.push((o, envelope));
-                    } else {
-                        tracing::debug!(instance = %self.id(), component = %self.component,
-                            output = %self.outputs[o], %partition,
-                            "partition already punctuated: sent once");
-                    }
-                }
+            if !emission.punctuation {
+                let envelope = self.numbering.record(emission.tuple);
+                self.sends.push((o, envelope));
+            } else if self.forwarder.punctuated(o, &emission.tuple) {
+                self.metrics.punctuations += 1;
+                let envelope = self.numbering.seal(emission.tuple);
+                self.sends.push((o, envelope));
+            } else {
+                tracing::debug!(instance = %self.id(), component = %self.component,
+                    output = %self.outputs[o], partition = %emission.tuple,
+                    "partition already punctuated: sent once");
             }
         }
+        self.emit.give_back(emitted);
     }
 
     fn seal_outputs(&mut self, outputs: Vec<OutputId>, key: &Tuple) {
@@ -773,6 +774,17 @@ impl InstanceCore {
     /// Takes the envelopes to send, by output, in the order they were produced.
     pub fn take_sends(&mut self) -> Vec<(OutputId, Envelope)> {
         std::mem::take(&mut self.sends)
+    }
+
+    /// Drains the envelopes to send, by output, in the order they were
+    /// produced, keeping the buffer's room for the next ones.
+    pub fn drain_sends(&mut self) -> std::vec::Drain<'_, (OutputId, Envelope)> {
+        self.sends.drain(..)
+    }
+
+    /// True when dead letters wait to be taken.
+    pub fn has_dead_letters(&self) -> bool {
+        !self.dead_letters.is_empty()
     }
 
     /// Takes the dead letters produced so far.

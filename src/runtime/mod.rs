@@ -83,7 +83,7 @@ pub use factories::{Factories, HandlerFactory};
 pub use instance::InstanceCore;
 pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 pub use plan::{ComponentPlan, CoordinationMode, InputMode};
-pub use report::{RunFailure, RunReport, dead_letter_failures};
+pub use report::{ReadSinkError, RunFailure, RunReport, dead_letter_failures};
 pub use runner::{DataflowRunner, RunningDataflow, SourceHandle};
 pub use seal_buffer::SealBuffer;
 pub use sequencer::{

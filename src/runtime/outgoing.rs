@@ -1,198 +1,272 @@
-//! What an instance task has routed but not yet sent, per destination.
+//! What an instance task has routed but not yet sent, per destination, in
+//! batches.
 //!
-//! Sends never block the task: a message for a full channel waits here, and
-//! the task stops reading only the inputs that feed the output it is stuck
-//! on. Ports form no cycle (the topology refuses them), so some instance can
-//! always make progress, even where instances form a cycle (a cache asking a
-//! report server that answers the cache).
+//! Every link carries batches of messages ([`Batch`]): an instance adds what
+//! it routes to the open batch of the destination, and sends the open
+//! batches when it has delivered what it received (or when one is full,
+//! see [`LinkSizing`]). Sends never block the task: a batch for a full
+//! channel waits here, and the task stops reading only the inputs that feed
+//! the outputs it is stuck on. Ports form no cycle (the topology refuses
+//! them), so some instance can always make progress, even where instances
+//! form a cycle (a cache asking a report server that answers the cache).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::task::{Context, Poll};
 
 use tokio::sync::mpsc::Sender;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::PollSender;
 
-use super::envelope::{Envelope, Inbound, InputId, OutputId};
+use super::envelope::{Inbound, OutputId};
 use super::router::{Destination, Routed};
 
-enum PortSender {
-    Instance(Sender<Inbound>, PollSender<Inbound>),
-    Group(Sender<(InputId, Envelope)>, PollSender<(InputId, Envelope)>),
-    Sink(Sender<Envelope>, PollSender<Envelope>),
+/// Messages sent together on one link, in the order they were routed. A
+/// sink or a sequencer group gets [`Inbound::Direct`] messages too (a sink
+/// ignores the input).
+pub type Batch = Vec<Inbound>;
+
+/// Most messages in one batch.
+pub const MAX_BATCH: usize = 256;
+
+/// How a link of `channel_capacity` messages is cut into batches: at most
+/// `batch` messages per batch and `slots` batches queued in the channel,
+/// so about `channel_capacity` messages wait in a link, as when each
+/// message was sent alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkSizing {
+    /// Most messages per batch.
+    pub batch: usize,
+    /// Batches the channel holds.
+    pub slots: usize,
 }
 
-/// The outcome of a send attempt that does not wait.
-enum TrySend {
-    Sent,
-    Full(Routed),
+impl LinkSizing {
+    /// The sizing of links holding `channel_capacity` messages.
+    pub fn new(channel_capacity: usize) -> LinkSizing {
+        let batch = channel_capacity.clamp(1, MAX_BATCH);
+        LinkSizing {
+            batch,
+            slots: (channel_capacity / batch).max(1),
+        }
+    }
 }
 
-impl PortSender {
-    /// Sends at once if the channel has room (the common case, without the
-    /// cost of reserving through `PollSender`).
-    fn try_send(&self, routed: Routed) -> TrySend {
-        use tokio::sync::mpsc::error::TrySendError;
-        let Routed {
-            to,
-            input,
-            envelope,
-        } = routed;
-        let full = |envelope| {
-            TrySend::Full(Routed {
-                to,
-                input,
-                envelope,
-            })
-        };
-        match self {
-            PortSender::Instance(tx, _) => match tx.try_send(Inbound::Direct { input, envelope }) {
-                Err(TrySendError::Full(Inbound::Direct { envelope, .. })) => full(envelope),
-                _ => TrySend::Sent,
-            },
-            PortSender::Group(tx, _) => match tx.try_send((input, envelope)) {
-                Err(TrySendError::Full((_, envelope))) => full(envelope),
-                _ => TrySend::Sent,
-            },
-            PortSender::Sink(tx, _) => match tx.try_send(envelope) {
-                Err(TrySendError::Full(envelope)) => full(envelope),
-                _ => TrySend::Sent,
-            },
-        }
-    }
-
-    fn poll_reserve(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
-        match self {
-            PortSender::Instance(_, s) => s.poll_reserve(cx).map(|r| r.is_ok()),
-            PortSender::Group(_, s) => s.poll_reserve(cx).map(|r| r.is_ok()),
-            PortSender::Sink(_, s) => s.poll_reserve(cx).map(|r| r.is_ok()),
-        }
-    }
-
-    fn send(&mut self, routed: Routed) -> bool {
-        match self {
-            PortSender::Instance(_, s) => s
-                .send_item(Inbound::Direct {
-                    input: routed.input,
-                    envelope: routed.envelope,
-                })
-                .is_ok(),
-            PortSender::Group(_, s) => s.send_item((routed.input, routed.envelope)).is_ok(),
-            PortSender::Sink(_, s) => s.send_item(routed.envelope).is_ok(),
-        }
+/// The message a routed envelope becomes on its link.
+pub fn inbound(routed: Routed) -> Inbound {
+    Inbound::Direct {
+        input: routed.input,
+        envelope: routed.envelope,
     }
 }
 
 struct Port {
-    sender: PortSender,
-    queue: VecDeque<(OutputId, Routed)>,
+    to: Destination,
+    sender: Sender<Batch>,
+    poll: PollSender<Batch>,
+    /// The batch being filled, and the outputs its messages left by.
+    open: Batch,
+    open_outputs: Vec<OutputId>,
+    /// Full batches waiting for room in the channel, with their outputs.
+    queue: VecDeque<(Vec<OutputId>, Batch)>,
 }
 
 /// The per-destination send queues of one instance.
 pub struct Outgoing {
-    ports: HashMap<Destination, Port>,
+    ports: Vec<Port>,
+    /// Batches waiting for room, by the outputs their messages left by.
     waiting: Vec<usize>,
-    total: usize,
+    /// Batches waiting for room.
+    queued: usize,
+    /// Ports with an open batch.
+    open: usize,
+    batch: usize,
 }
 
 impl Outgoing {
-    /// Queues for an instance with `outputs` outputs.
-    pub fn new(outputs: usize) -> Outgoing {
+    /// Queues for an instance with `outputs` outputs, sending batches of at
+    /// most `batch` messages.
+    pub fn new(outputs: usize, batch: usize) -> Outgoing {
         Outgoing {
-            ports: HashMap::new(),
+            ports: Vec::new(),
             waiting: vec![0; outputs],
-            total: 0,
+            queued: 0,
+            open: 0,
+            batch: batch.max(1),
         }
     }
 
-    /// Adds the channel to a component instance.
-    pub fn add_instance(&mut self, to: Destination, sender: Sender<Inbound>) {
-        self.add(
+    /// Adds the channel to a destination (an instance, a group's sequencer
+    /// or a sink).
+    pub fn add(&mut self, to: Destination, sender: Sender<Batch>) {
+        self.ports.push(Port {
             to,
-            PortSender::Instance(sender.clone(), PollSender::new(sender)),
-        );
+            poll: PollSender::new(sender.clone()),
+            sender,
+            open: Vec::new(),
+            open_outputs: Vec::new(),
+            queue: VecDeque::new(),
+        });
     }
 
-    /// Adds the channel to an ordered group's sequencer.
-    pub fn add_group(&mut self, to: Destination, sender: Sender<(InputId, Envelope)>) {
-        self.add(
-            to,
-            PortSender::Group(sender.clone(), PollSender::new(sender)),
-        );
-    }
-
-    /// Adds the channel to a sink.
-    pub fn add_sink(&mut self, to: Destination, sender: Sender<Envelope>) {
-        self.add(
-            to,
-            PortSender::Sink(sender.clone(), PollSender::new(sender)),
-        );
-    }
-
-    fn add(&mut self, to: Destination, sender: PortSender) {
-        self.ports.insert(
-            to,
-            Port {
-                sender,
-                queue: VecDeque::new(),
-            },
-        );
-    }
-
-    /// Sends a message emitted on `output` at once if its channel has room,
-    /// else queues it.
+    /// Adds a message emitted on `output` to the open batch of its
+    /// destination; a batch that is full is sent (or queued).
     pub fn push(&mut self, output: OutputId, routed: Routed) {
-        if let Some(port) = self.ports.get_mut(&routed.to) {
-            let routed = if port.queue.is_empty() {
-                match port.sender.try_send(routed) {
-                    TrySend::Sent => return,
-                    TrySend::Full(routed) => routed,
-                }
-            } else {
-                routed
-            };
-            port.queue.push_back((output, routed));
-            if let Some(w) = self.waiting.get_mut(output) {
+        let Some(p) = self.ports.iter().position(|p| p.to == routed.to) else {
+            return;
+        };
+        let port = &mut self.ports[p];
+        if port.open.is_empty() {
+            self.open += 1;
+        }
+        port.open.push(inbound(routed));
+        if !port.open_outputs.contains(&output) {
+            port.open_outputs.push(output);
+        }
+        if port.open.len() >= self.batch {
+            self.close_batch(p);
+        }
+    }
+
+    /// Sends (or queues, if its channel is full) the open batch of port `p`.
+    fn close_batch(&mut self, p: usize) {
+        let port = &mut self.ports[p];
+        if port.open.is_empty() {
+            return;
+        }
+        self.open -= 1;
+        let batch = std::mem::replace(&mut port.open, Vec::with_capacity(self.batch.min(64)));
+        let outputs = std::mem::take(&mut port.open_outputs);
+        let batch = if port.queue.is_empty() {
+            match port.sender.try_send(batch) {
+                // A closed channel means the consumer has finished: it
+                // only misses replays.
+                Ok(()) | Err(TrySendError::Closed(_)) => return,
+                Err(TrySendError::Full(batch)) => batch,
+            }
+        } else {
+            batch
+        };
+        for o in &outputs {
+            if let Some(w) = self.waiting.get_mut(*o) {
                 *w += 1;
             }
-            self.total += 1;
+        }
+        port.queue.push_back((outputs, batch));
+        self.queued += 1;
+    }
+
+    /// Sends (or queues) every open batch: call before waiting for input.
+    pub fn close_batches(&mut self) {
+        if self.open == 0 {
+            return;
+        }
+        for p in 0..self.ports.len() {
+            self.close_batch(p);
         }
     }
 
-    /// True when nothing waits.
+    /// True when no batch waits for room (open batches aside).
     pub fn is_empty(&self) -> bool {
-        self.total == 0
+        self.queued == 0
     }
 
-    /// True when messages of `output` wait for a full channel.
+    /// True when batches with messages of `output` wait for a full channel.
     pub fn is_waiting(&self, output: OutputId) -> bool {
         self.waiting.get(output).is_some_and(|w| *w > 0)
     }
 
-    /// Sends whatever the channels have room for; true if anything left.
+    /// Sends the queued batches the channels have room for; true if any went.
     pub fn poll_flush(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progressed = false;
-        for port in self.ports.values_mut() {
+        for port in &mut self.ports {
             while !port.queue.is_empty() {
-                match port.sender.poll_reserve(cx) {
+                match port.poll.poll_reserve(cx) {
                     Poll::Pending => break,
                     Poll::Ready(open) => {
-                        let Some((output, routed)) = port.queue.pop_front() else {
+                        let Some((outputs, batch)) = port.queue.pop_front() else {
                             break;
                         };
                         // A closed channel means the consumer has finished:
                         // it only misses replays.
-                        if open {
-                            port.sender.send(routed);
+                        if open.is_ok() {
+                            let _ = port.poll.send_item(batch);
                         }
-                        if let Some(w) = self.waiting.get_mut(output) {
-                            *w = w.saturating_sub(1);
+                        for o in outputs {
+                            if let Some(w) = self.waiting.get_mut(o) {
+                                *w = w.saturating_sub(1);
+                            }
                         }
-                        self.total -= 1;
+                        self.queued -= 1;
                         progressed = true;
                     }
                 }
             }
         }
         progressed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::envelope::{Envelope, ProducerId};
+    use crate::tuple::Tuple;
+
+    fn record(seq: u64, to: Destination) -> Routed {
+        Routed {
+            to,
+            input: 0,
+            envelope: Envelope::Record {
+                producer: ProducerId(9),
+                seq,
+                payload: Tuple::new().with("n", seq as i64),
+            },
+        }
+    }
+
+    fn seqs(batch: &Batch) -> Vec<u64> {
+        batch.iter().map(|m| m.envelope().seq()).collect()
+    }
+
+    #[test]
+    fn links_hold_about_their_capacity_in_batches() {
+        assert_eq!(LinkSizing::new(1), LinkSizing { batch: 1, slots: 1 });
+        assert_eq!(LinkSizing::new(4), LinkSizing { batch: 4, slots: 1 });
+        assert_eq!(
+            LinkSizing::new(1_024),
+            LinkSizing {
+                batch: MAX_BATCH,
+                slots: 4
+            }
+        );
+        assert_eq!(LinkSizing::new(0), LinkSizing { batch: 1, slots: 1 });
+    }
+
+    #[tokio::test]
+    async fn messages_go_in_batches_in_order_and_full_channels_hold_their_outputs() {
+        let (a, b) = (Destination::Sink(0), Destination::Sink(1));
+        let (tx_a, mut rx_a) = tokio::sync::mpsc::channel(1);
+        let (tx_b, mut rx_b) = tokio::sync::mpsc::channel(1);
+        let mut out = Outgoing::new(2, 3);
+        out.add(a, tx_a);
+        out.add(b, tx_b);
+        for seq in 0..4 {
+            out.push(0, record(seq, a));
+        }
+        out.push(1, record(10, b));
+        // The first batch of `a` was full and went; the rest stays open.
+        assert_eq!(seqs(&rx_a.try_recv().expect("a full batch")), vec![0, 1, 2]);
+        assert!(rx_b.try_recv().is_err(), "b's batch is still open");
+        out.close_batches();
+        assert_eq!(seqs(&rx_b.try_recv().expect("b's batch")), vec![10]);
+        assert!(out.is_empty() && !out.is_waiting(0));
+        // `a`'s channel holds the open batch [3]; the next one waits.
+        out.push(0, record(4, a));
+        out.close_batches();
+        assert!(out.is_waiting(0) && !out.is_waiting(1) && !out.is_empty());
+        assert_eq!(seqs(&rx_a.recv().await.expect("sent")), vec![3]);
+        std::future::poll_fn(|cx| Poll::Ready(out.poll_flush(cx))).await;
+        assert!(out.is_empty() && !out.is_waiting(0));
+        assert_eq!(seqs(&rx_a.recv().await.expect("flushed")), vec![4]);
     }
 }

@@ -13,6 +13,7 @@ use super::envelope::ProducerId;
 use super::error::NameError;
 use super::metrics::{InstanceMetrics, InstanceSnapshot};
 use super::sink::{SinkCollector, SinkRecord};
+use crate::record::{Record, RecordError};
 use crate::tuple::Tuple;
 
 /// The outcome of a run.
@@ -255,6 +256,25 @@ pub fn dead_letter_failures(
         .collect()
 }
 
+/// Why [`RunReport::read_sink`] could not read a sink as a record type.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadSinkError {
+    /// The dataflow has no such sink.
+    #[error(transparent)]
+    UnknownSink(#[from] NameError),
+    /// A record of the sink is not of the type asked for.
+    #[error("record {index} of sink `{sink}` is not the record type asked for: {source}")]
+    NotARecord {
+        /// The sink.
+        sink: String,
+        /// The record's position in the sink's arrival order.
+        index: usize,
+        /// The field that does not fit.
+        source: RecordError,
+    },
+}
+
 impl RunReport {
     /// The collector of sink `sink`; a name the dataflow lacks is refused
     /// with its sinks ([`NameError::NoSuchSink`]).
@@ -272,6 +292,40 @@ impl RunReport {
             .get(sink)
             .map(|s| s.records.as_slice())
             .unwrap_or_default()
+    }
+
+    /// The records of sink `sink` read as `T`, in arrival order, each with
+    /// the name of the instance that produced it (`Component[i]`, or the
+    /// source's producer).
+    ///
+    /// An unknown sink is refused with the dataflow's sinks, and a record
+    /// that is not a `T` with its position and the field at fault: nothing is
+    /// skipped.
+    pub fn read_sink<T: Record>(&self, sink: &str) -> Result<Vec<(String, T)>, ReadSinkError> {
+        let collector = self.sink(sink)?;
+        collector
+            .records
+            .iter()
+            .enumerate()
+            .map(|(index, record)| {
+                let value =
+                    T::from_tuple(&record.payload).map_err(|source| ReadSinkError::NotARecord {
+                        sink: sink.to_string(),
+                        index,
+                        source,
+                    })?;
+                Ok((self.producer_name(record.producer), value))
+            })
+            .collect()
+    }
+
+    /// The name of a producer: its instance's `Component[i]` when it is one,
+    /// else its number (`#n`, a source's producer).
+    pub fn producer_name(&self, producer: ProducerId) -> String {
+        self.instances
+            .iter()
+            .find(|i| i.instance == producer)
+            .map_or_else(|| producer.to_string(), |i| i.name.clone())
     }
 
     /// The counters of every instance added up.

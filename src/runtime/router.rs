@@ -38,6 +38,11 @@ pub struct Routed {
 
 /// A hash of attribute values that is the same in every run and build.
 pub fn stable_hash(tuple: &Tuple) -> u64 {
+    hash_fields(tuple.fields())
+}
+
+/// [`stable_hash`] of the tuple made of `fields` (sorted by name).
+fn hash_fields<'a>(fields: impl Iterator<Item = (&'a str, &'a Value)>) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut hash = OFFSET;
@@ -47,7 +52,7 @@ pub fn stable_hash(tuple: &Tuple) -> u64 {
             hash = hash.wrapping_mul(PRIME);
         }
     };
-    for (name, value) in tuple.fields() {
+    for (name, value) in fields {
         eat(name.as_bytes());
         match value {
             Value::Int(v) => {
@@ -83,17 +88,23 @@ fn chosen_instances(
     match (&stream.routing, payload) {
         (Routing::Paired, _) => out.push(producer_index % count),
         (Routing::ByKey(attrs), Some(p)) => {
-            let mut key = Tuple::new();
-            for a in attrs {
-                if let Some(v) = p.get(a) {
-                    key.set(a, v.clone());
-                }
-            }
-            out.push((stable_hash(&key) % count as u64) as usize);
+            // The stable hash of the payload projected on the key's
+            // attributes, without building the projection.
+            let key = p.fields().filter(|(name, _)| attrs.contains(*name));
+            out.push((hash_fields(key) % count as u64) as usize);
         }
         (Routing::Random, Some(_)) => out.push(rng.random_range(0..count)),
         _ => out.extend(0..count),
     }
+}
+
+/// Buffers that routing reuses from one message to the next.
+#[derive(Debug, Default)]
+pub struct RouteScratch {
+    /// The routed copies of one message.
+    pub routed: Vec<Routed>,
+    picked: Vec<usize>,
+    targets: Vec<(Destination, InputId)>,
 }
 
 /// Routes what instance `me` emitted: a message to itself (a self-feeding
@@ -103,16 +114,25 @@ fn chosen_instances(
 pub fn route_sends(
     topology: &Topology,
     me: ProducerId,
-    sends: Vec<(OutputId, Envelope)>,
+    sends: impl IntoIterator<Item = (OutputId, Envelope)>,
     rng: &mut ChaCha8Rng,
-    scratch: &mut Vec<Routed>,
+    scratch: &mut RouteScratch,
     local: &mut VecDeque<Inbound>,
     remote: &mut Vec<(OutputId, Routed)>,
 ) {
     for (output, envelope) in sends {
-        scratch.clear();
-        route(topology, me, Some(output), envelope, rng, scratch);
-        for r in scratch.drain(..) {
+        let mut routed = std::mem::take(&mut scratch.routed);
+        routed.clear();
+        route_with(
+            topology,
+            me,
+            Some(output),
+            envelope,
+            rng,
+            scratch,
+            &mut routed,
+        );
+        for r in routed.drain(..) {
             if r.to == Destination::Instance(me) {
                 local.push_back(Inbound::Direct {
                     input: r.input,
@@ -122,6 +142,7 @@ pub fn route_sends(
                 remote.push((output, r));
             }
         }
+        scratch.routed = routed;
     }
 }
 
@@ -136,9 +157,25 @@ pub fn route(
     rng: &mut ChaCha8Rng,
     out: &mut Vec<Routed>,
 ) {
+    let mut scratch = RouteScratch::default();
+    route_with(topology, producer, output, envelope, rng, &mut scratch, out);
+}
+
+/// [`route`] with buffers reused between calls.
+pub fn route_with(
+    topology: &Topology,
+    producer: ProducerId,
+    output: Option<OutputId>,
+    envelope: Envelope,
+    rng: &mut ChaCha8Rng,
+    scratch: &mut RouteScratch,
+    out: &mut Vec<Routed>,
+) {
     let producer_index = topology.index_of(producer);
-    let mut picked = Vec::new();
-    let mut targets: Vec<(Destination, InputId)> = Vec::new();
+    let RouteScratch {
+        picked, targets, ..
+    } = scratch;
+    targets.clear();
     for stream in topology.streams_of(producer, output) {
         match stream.target {
             StreamTarget::Sink(sink) => targets.push((Destination::Sink(sink), 0)),
@@ -150,10 +187,10 @@ pub fn route(
                     info.instances.len(),
                     &envelope,
                     rng,
-                    &mut picked,
+                    picked,
                 );
                 let ordered = info.plan.inputs[input] == InputMode::DynamicOrder;
-                for &i in &picked {
+                for &i in picked.iter() {
                     let to = match (ordered, info.groups[i]) {
                         (true, Some(g)) => Destination::Group(g),
                         _ => Destination::Instance(info.instances[i]),
@@ -185,6 +222,17 @@ pub fn route(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_key_hash_is_the_stable_hash_of_the_projection() {
+        let p = Tuple::new().with("word", "x").with("batch", 1).with("n", 9);
+        let attrs: blazes_core::AttrSet = ["word".to_string(), "batch".to_string()].into();
+        let key = p.fields().filter(|(name, _)| attrs.contains(*name));
+        assert_eq!(
+            hash_fields(key),
+            stable_hash(&Tuple::new().with("batch", 1).with("word", "x"))
+        );
+    }
 
     #[test]
     fn the_stable_hash_depends_on_values_only() {

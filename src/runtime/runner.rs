@@ -1,9 +1,11 @@
 //! Runs a deployed dataflow on tokio: one task per component instance, one
 //! per ordered group (calling the [`Sequencer`]) and one per sink. Every
-//! producer-to-instance link is its own bounded channel, so an instance at
-//! its buffer bound stops reading only the links whose next record it cannot
-//! hold, and their producers wait for capacity (backpressure), while seals
-//! on other links still get through.
+//! producer-to-instance link is its own bounded channel of message batches
+//! ([`Batch`], sized by [`LinkSizing`]), so an instance at its buffer bound
+//! stops reading only the links whose next record it cannot hold, and their
+//! producers wait for capacity (backpressure), while seals on other links
+//! still get through. An instance delivers a received batch message by
+//! message and sends what it routed in batches once it has delivered it.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -24,13 +26,13 @@ use super::error::{BuildError, RunError};
 use super::factories::Factories;
 use super::instance::InstanceCore;
 use super::metrics::InstanceSnapshot;
-use super::outgoing::Outgoing;
+use super::outgoing::{Batch, LinkSizing, Outgoing, inbound};
 use super::plan::InputMode;
 use super::report::RunReport;
-use super::router::{Destination, Routed, route, route_sends};
+use super::router::{Destination, RouteScratch, Routed, route, route_sends, route_with};
 use super::sequencer::{EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered};
 use super::sink::SinkCollector;
-use super::topology::{GroupId, SinkId, Topology};
+use super::topology::Topology;
 use super::workload::{SourceEvent, Workload};
 use crate::tuple::Tuple;
 
@@ -41,53 +43,59 @@ pub(crate) fn routing_rng(seed: u64, producer: ProducerId) -> ChaCha8Rng {
     )
 }
 
-/// The senders one producer needs.
+/// The senders one producer needs, by destination.
 #[derive(Clone, Default)]
 struct Outbox {
-    instances: HashMap<ProducerId, Sender<Inbound>>,
-    groups: HashMap<GroupId, Sender<(InputId, Envelope)>>,
-    sinks: HashMap<SinkId, Sender<Envelope>>,
+    links: HashMap<Destination, Sender<Batch>>,
 }
 
 impl Outbox {
     /// The same channels as non-blocking queues, for an instance task.
-    fn into_outgoing(self, outputs: usize) -> Outgoing {
-        let mut out = Outgoing::new(outputs);
-        for (p, tx) in self.instances {
-            out.add_instance(Destination::Instance(p), tx);
-        }
-        for (g, tx) in self.groups {
-            out.add_group(Destination::Group(g), tx);
-        }
-        for (s, tx) in self.sinks {
-            out.add_sink(Destination::Sink(s), tx);
+    fn into_outgoing(self, outputs: usize, batch: usize) -> Outgoing {
+        let mut out = Outgoing::new(outputs, batch);
+        let mut links: Vec<_> = self.links.into_iter().collect();
+        links.sort_by_key(|(to, _)| *to);
+        for (to, tx) in links {
+            out.add(to, tx);
         }
         out
     }
 
-    /// Sends one routed message, waiting for capacity. A consumer that has
+    /// Sends one batch to `to`, waiting for capacity. A consumer that has
     /// already finished only misses replays, so a closed channel is ignored.
+    async fn send_batch(&self, to: Destination, batch: Batch) {
+        if let Some(tx) = self.links.get(&to) {
+            let _ = tx.send(batch).await;
+        }
+    }
+
+    /// Sends one routed message alone.
     async fn send(&self, routed: Routed) {
-        match routed.to {
-            Destination::Instance(p) => {
-                if let Some(tx) = self.instances.get(&p) {
-                    let _ = tx
-                        .send(Inbound::Direct {
-                            input: routed.input,
-                            envelope: routed.envelope,
-                        })
-                        .await;
+        self.send_batch(routed.to, vec![inbound(routed)]).await;
+    }
+
+    /// Sends routed messages in batches of at most `most` per destination,
+    /// each destination's in the order given.
+    async fn send_all(&self, routed: impl IntoIterator<Item = Routed>, most: usize) {
+        let mut open: Vec<(Destination, Batch)> = Vec::new();
+        for r in routed {
+            let to = r.to;
+            let b = match open.iter().position(|(d, _)| *d == to) {
+                Some(b) => b,
+                None => {
+                    open.push((to, Vec::new()));
+                    open.len() - 1
                 }
+            };
+            open[b].1.push(inbound(r));
+            if open[b].1.len() >= most {
+                let batch = std::mem::take(&mut open[b].1);
+                self.send_batch(to, batch).await;
             }
-            Destination::Group(g) => {
-                if let Some(tx) = self.groups.get(&g) {
-                    let _ = tx.send((routed.input, routed.envelope)).await;
-                }
-            }
-            Destination::Sink(s) => {
-                if let Some(tx) = self.sinks.get(&s) {
-                    let _ = tx.send(routed.envelope).await;
-                }
+        }
+        for (to, batch) in open {
+            if !batch.is_empty() {
+                self.send_batch(to, batch).await;
             }
         }
     }
@@ -138,7 +146,8 @@ impl DataflowRunner {
     /// Spawns every task on the current tokio runtime.
     pub fn start(self) -> Result<RunningDataflow, BuildError> {
         let topology = self.topology;
-        let capacity = topology.channel_capacity;
+        let sizing = LinkSizing::new(topology.channel_capacity);
+        let capacity = sizing.slots;
         let started = Instant::now();
         let mut outboxes: HashMap<ProducerId, Outbox> = HashMap::new();
         let mut inboxes: HashMap<ProducerId, Vec<InLinkEnd>> = HashMap::new();
@@ -158,8 +167,8 @@ impl DataflowRunner {
                 outboxes
                     .entry(p)
                     .or_default()
-                    .instances
-                    .insert(consumer, tx);
+                    .links
+                    .insert(Destination::Instance(consumer), tx);
                 inboxes.entry(consumer).or_default().push((rx, inputs));
             }
         }
@@ -168,7 +177,11 @@ impl DataflowRunner {
         for (g, group) in topology.groups.iter().enumerate() {
             let (tx, rx) = channel(capacity);
             for p in &group.producers {
-                outboxes.entry(*p).or_default().groups.insert(g, tx.clone());
+                outboxes
+                    .entry(*p)
+                    .or_default()
+                    .links
+                    .insert(Destination::Group(g), tx.clone());
             }
             let mut members = Vec::new();
             for m in &group.members {
@@ -203,7 +216,11 @@ impl DataflowRunner {
             let (tx, rx) = channel(capacity);
             let producers = topology.sink_producers(s).clone();
             for p in &producers {
-                outboxes.entry(*p).or_default().sinks.insert(s, tx.clone());
+                outboxes
+                    .entry(*p)
+                    .or_default()
+                    .links
+                    .insert(Destination::Sink(s), tx.clone());
             }
             sink_tasks.push((
                 name.clone(),
@@ -234,7 +251,8 @@ impl DataflowRunner {
                     InLink {
                         rx,
                         outputs,
-                        parked: None,
+                        buffered: VecDeque::new(),
+                        parked: false,
                         closed: false,
                     }
                 })
@@ -242,7 +260,7 @@ impl DataflowRunner {
             let outgoing = outboxes
                 .remove(&id)
                 .unwrap_or_default()
-                .into_outgoing(info.outputs.len());
+                .into_outgoing(info.outputs.len(), sizing.batch);
             let span = tracing::info_span!("instance", component = %info.name, instance = %id);
             instance_tasks.push(tokio::spawn(
                 run_instance(
@@ -269,6 +287,8 @@ impl DataflowRunner {
                             rng: routing_rng(topology.seed, *p),
                             numbering: Numbering::new(*p),
                             outbox: Some(outboxes.remove(p).unwrap_or_default()),
+                            batch: sizing.batch,
+                            scratch: RouteScratch::default(),
                             routed: Vec::new(),
                         })
                     })
@@ -327,12 +347,18 @@ impl RunningDataflow {
                 };
                 let script = workload.script(&source.name, index).to_vec();
                 feeders.push(tokio::spawn(async move {
+                    // Consecutive records go as one batch.
+                    let mut records = Vec::new();
                     for event in script {
                         match event {
-                            SourceEvent::Record(t) => handle.send(t).await,
-                            SourceEvent::Seal(k) => handle.seal(k).await,
+                            SourceEvent::Record(t) => records.push(t),
+                            SourceEvent::Seal(k) => {
+                                handle.send_batch(records.drain(..)).await;
+                                handle.seal(k).await;
+                            }
                         }
                     }
+                    handle.send_batch(records).await;
                     handle.close().await;
                 }));
             }
@@ -384,6 +410,9 @@ pub struct SourceHandle {
     rng: ChaCha8Rng,
     numbering: Numbering,
     outbox: Option<Outbox>,
+    /// Most messages per batch on a link.
+    batch: usize,
+    scratch: RouteScratch,
     routed: Vec<Routed>,
 }
 
@@ -415,6 +444,29 @@ impl SourceHandle {
     pub async fn send(&mut self, payload: Tuple) {
         let envelope = self.numbering.record(payload);
         self.send_envelope(envelope).await;
+    }
+
+    /// Sends records in order, as [`SourceHandle::send`] one after the
+    /// other would, but in batches: one channel operation per batch of a
+    /// link instead of one per record.
+    pub async fn send_batch(&mut self, payloads: impl IntoIterator<Item = Tuple>) {
+        let Some(outbox) = self.outbox.as_ref() else {
+            return;
+        };
+        self.routed.clear();
+        for payload in payloads {
+            let envelope = self.numbering.record(payload);
+            route_with(
+                &self.topology,
+                self.numbering.producer(),
+                None,
+                envelope,
+                &mut self.rng,
+                &mut self.scratch,
+                &mut self.routed,
+            );
+        }
+        outbox.send_all(self.routed.drain(..), self.batch).await;
     }
 
     /// Seals the partition whose seal-key values are `key`.
@@ -456,14 +508,39 @@ impl Drop for SourceHandle {
 }
 
 /// The receiving end of a link, with the inputs it carries.
-type InLinkEnd = (Receiver<Inbound>, Vec<InputId>);
+type InLinkEnd = (Receiver<Batch>, Vec<InputId>);
 
 struct InLink {
-    rx: Receiver<Inbound>,
+    rx: Receiver<Batch>,
     /// The outputs fed by the inputs this link carries.
     outputs: Vec<OutputId>,
-    parked: Option<Inbound>,
+    /// Messages received and not delivered yet, in order.
+    buffered: VecDeque<Inbound>,
+    /// The first buffered message waits at the buffer bound.
+    parked: bool,
+    /// The channel has closed (what is buffered is still delivered).
     closed: bool,
+}
+
+impl InLink {
+    /// The first buffered message, if it can be delivered now: its outputs
+    /// have nothing waiting and it fits in the wrappers. A message that
+    /// does not fit parks the link (counted as backpressure once).
+    fn take_ready(&mut self, core: &mut InstanceCore, outgoing: &Outgoing) -> Option<Inbound> {
+        let head = self.buffered.front()?;
+        if self.outputs.iter().any(|o| outgoing.is_waiting(*o)) {
+            return None;
+        }
+        if core.would_block(head) {
+            if !self.parked {
+                core.note_backpressure();
+                self.parked = true;
+            }
+            return None;
+        }
+        self.parked = false;
+        self.buffered.pop_front()
+    }
 }
 
 struct Inbox {
@@ -476,13 +553,24 @@ impl Inbox {
     fn idle(&self) -> bool {
         self.links
             .iter()
-            .all(|l| l.parked.is_none() && (l.closed || l.rx.is_empty()))
+            .all(|l| l.buffered.is_empty() && (l.closed || l.rx.is_empty()))
+    }
+
+    /// The next message of link `link` if it can be delivered now (see
+    /// [`InLink::take_ready`]).
+    fn take_ready(
+        &mut self,
+        link: usize,
+        core: &mut InstanceCore,
+        outgoing: &Outgoing,
+    ) -> Option<Inbound> {
+        self.links.get_mut(link)?.take_ready(core, outgoing)
     }
 }
 
 enum Event {
-    /// A message to deliver.
-    Message(Inbound),
+    /// A message to deliver, from link `.1`.
+    Message(Inbound, usize),
     /// Some queued sends went out, or a link was parked: look again.
     Flushed,
     /// Every open link is parked at the buffer bound and nothing is queued.
@@ -506,35 +594,29 @@ impl Inbox {
             for k in 0..n {
                 let i = (self.cursor + k) % n;
                 let link = &mut self.links[i];
-                if link.closed {
-                    continue;
-                }
-                if link.outputs.iter().any(|o| outgoing.is_waiting(*o)) {
-                    pending = true;
-                    continue;
-                }
-                if let Some(m) = link.parked.as_ref() {
-                    if !core.would_block(m) {
-                        self.cursor = (i + 1) % n;
-                        if let Some(m) = link.parked.take() {
-                            return Poll::Ready(Event::Message(m));
-                        }
+                if link.buffered.is_empty() && !link.closed {
+                    if link.outputs.iter().any(|o| outgoing.is_waiting(*o)) {
+                        pending = true;
+                        continue;
                     }
+                    match link.rx.poll_recv(cx) {
+                        Poll::Ready(Some(batch)) => link.buffered = batch.into(),
+                        Poll::Ready(None) => link.closed = true,
+                        Poll::Pending => pending = true,
+                    }
+                }
+                if link.buffered.is_empty() {
                     continue;
                 }
-                match link.rx.poll_recv(cx) {
-                    Poll::Ready(Some(m)) => {
-                        if core.would_block(&m) {
-                            core.note_backpressure();
-                            link.parked = Some(m);
-                            parked = true;
-                            continue;
-                        }
+                let was_parked = link.parked;
+                match link.take_ready(core, outgoing) {
+                    Some(m) => {
                         self.cursor = (i + 1) % n;
-                        return Poll::Ready(Event::Message(m));
+                        return Poll::Ready(Event::Message(m, i));
                     }
-                    Poll::Ready(None) => link.closed = true,
-                    Poll::Pending => pending = true,
+                    None if link.parked && !was_parked => parked = true,
+                    None if !link.parked => pending = true,
+                    None => {}
                 }
             }
             if flushed || parked {
@@ -542,7 +624,7 @@ impl Inbox {
                 Poll::Ready(Event::Flushed)
             } else if pending || !outgoing.is_empty() {
                 Poll::Pending
-            } else if self.links.iter().any(|l| l.parked.is_some()) {
+            } else if self.links.iter().any(|l| l.parked) {
                 Poll::Ready(Event::Stalled)
             } else {
                 Poll::Ready(Event::Closed)
@@ -553,17 +635,20 @@ impl Inbox {
 
     /// True when some link waits at the buffer bound.
     fn has_parked(&self) -> bool {
-        self.links.iter().any(|l| l.parked.is_some())
+        self.links.iter().any(|l| l.parked)
     }
 
     /// A parked message, admitted beyond the bound because nothing else can
     /// arrive (the bound is smaller than one open window).
     fn force_parked(&mut self) -> Option<Inbound> {
-        self.links.iter_mut().find_map(|l| l.parked.take())
+        let link = self.links.iter_mut().find(|l| l.parked)?;
+        link.parked = false;
+        link.buffered.pop_front()
     }
 }
 
 async fn flush_all(outgoing: &mut Outgoing) {
+    outgoing.close_batches();
     while !outgoing.is_empty() {
         std::future::poll_fn(|cx| {
             if outgoing.poll_flush(cx) || outgoing.is_empty() {
@@ -632,6 +717,8 @@ async fn run_instance(
     let mut overdue_checks = tokio::time::interval(overdue_check_period(topology.overdue_after));
     overdue_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     while !core.finished() {
+        // What the last deliveries routed goes out before waiting for more.
+        outgoing.close_batches();
         if unpublished && inbox.idle() {
             // Nothing left to deliver for now: publish the snapshot, so a
             // reader sees every delivery made (issue 15).
@@ -644,13 +731,13 @@ async fn run_instance(
             () = stall_timer(parked) => Event::Stalled,
             _ = overdue_checks.tick() => Event::OverdueCheck,
         };
-        let message = match event {
-            Event::Message(m) => m,
+        let (message, link) = match event {
+            Event::Message(m, link) => (m, Some(link)),
             Event::Flushed => continue,
             Event::Stalled => match inbox.force_parked() {
                 Some(m) => {
                     core.note_stall();
-                    m
+                    (m, None)
                 }
                 None => continue,
             },
@@ -663,26 +750,32 @@ async fn run_instance(
                 continue;
             }
         };
-        // The message first, then whatever this instance sent to itself,
-        // in order.
-        local.push_front(message);
-        while let Some(m) = local.pop_front() {
-            core.deliver(m, micros_since(started));
-            dispatch(
-                &mut core,
-                &topology,
-                &mut outgoing,
-                &mut rng,
-                &mut local,
-                &mut scratch,
-                &mut dead,
-            );
-        }
-        deliveries += 1;
-        unpublished = true;
-        if deliveries.is_multiple_of(256) {
-            refresh(&core, &live, micros_since(started));
-            unpublished = false;
+        // The message, then the rest of its link's batch as long as each
+        // can be delivered; each followed by whatever this instance sent
+        // to itself, in order.
+        let mut next = Some(message);
+        let now = micros_since(started);
+        while let Some(message) = next {
+            local.push_front(message);
+            while let Some(m) = local.pop_front() {
+                core.deliver(m, now);
+                dispatch(
+                    &mut core,
+                    &topology,
+                    &mut outgoing,
+                    &mut rng,
+                    &mut local,
+                    &mut scratch,
+                    &mut dead,
+                );
+            }
+            deliveries += 1;
+            unpublished = true;
+            if deliveries.is_multiple_of(256) {
+                refresh(&core, &live, micros_since(started));
+                unpublished = false;
+            }
+            next = link.and_then(|l| inbox.take_ready(l, &mut core, &outgoing));
         }
     }
     flush_all(&mut outgoing).await;
@@ -718,22 +811,24 @@ fn dispatch(
     route_sends(
         topology,
         me,
-        core.take_sends(),
+        core.drain_sends(),
         rng,
-        &mut scratch.routed,
+        &mut scratch.route,
         local,
         &mut scratch.remote,
     );
     for (output, r) in scratch.remote.drain(..) {
         outgoing.push(output, r);
     }
-    dead.extend(core.take_dead_letters());
+    if core.has_dead_letters() {
+        dead.extend(core.take_dead_letters());
+    }
 }
 
 /// Buffers reused by every dispatch of one instance.
 #[derive(Default)]
 struct Scratch {
-    routed: Vec<Routed>,
+    route: RouteScratch,
     remote: Vec<(OutputId, Routed)>,
 }
 
@@ -751,8 +846,8 @@ struct GroupOutcome {
 /// not blocked), counting what it drops.
 async fn run_group(
     name: String,
-    mut rx: Receiver<(InputId, Envelope)>,
-    mut members: Vec<Sender<Inbound>>,
+    mut rx: Receiver<Batch>,
+    mut members: Vec<Sender<Batch>>,
     sequencer: Arc<dyn Sequencer>,
 ) -> GroupOutcome {
     let mut outcome = GroupOutcome {
@@ -761,7 +856,20 @@ async fn run_group(
         unordered: None,
     };
     let retry = OrderRetry::default();
-    'messages: while let Some((input, envelope)) = rx.recv().await {
+    let mut received = VecDeque::new();
+    'messages: loop {
+        let (input, envelope) = match received.pop_front() {
+            Some(Inbound::Direct { input, envelope }) => (input, envelope),
+            // Producers send a group direct messages only.
+            Some(Inbound::Ordered { .. }) => continue,
+            None => match rx.recv().await {
+                Some(batch) => {
+                    received = VecDeque::from(batch);
+                    continue;
+                }
+                None => break,
+            },
+        };
         let (producer, seq) = (envelope.producer(), envelope.seq());
         if let Some((_, dropped)) = outcome.unordered.as_mut() {
             *dropped += 1;
@@ -795,20 +903,24 @@ async fn run_group(
         };
         for m in &members {
             let _ = m
-                .send(Inbound::Ordered {
+                .send(vec![Inbound::Ordered {
                     position,
                     input,
                     envelope: envelope.clone(),
-                })
+                }])
                 .await;
         }
     }
     outcome
 }
 
-async fn run_sink(mut rx: Receiver<Envelope>, mut collector: SinkCollector) -> SinkCollector {
-    while let Some(envelope) = rx.recv().await {
-        collector.deliver(envelope);
+async fn run_sink(mut rx: Receiver<Batch>, mut collector: SinkCollector) -> SinkCollector {
+    while let Some(batch) = rx.recv().await {
+        for message in batch {
+            if let Inbound::Direct { envelope, .. } = message {
+                collector.deliver(envelope);
+            }
+        }
     }
     collector
 }

@@ -5,7 +5,9 @@
 //! drive the same code. Seal-key values keep the kind the first record or
 //! seal gave each attribute ([`KeyKinds`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use blazes_core::{AttrSet, Vote};
 
@@ -107,7 +109,7 @@ pub struct SealBuffer {
     capacity: usize,
     held: usize,
     /// Records (and reads) held, by producer.
-    held_by: HashMap<ProducerId, usize>,
+    held_by: FxHashMap<ProducerId, usize>,
 }
 
 impl SealBuffer {
@@ -132,7 +134,7 @@ impl SealBuffer {
             last: None,
             capacity,
             held: 0,
-            held_by: HashMap::new(),
+            held_by: FxHashMap::default(),
         }
     }
 
@@ -164,11 +166,11 @@ impl SealBuffer {
         self.held_by.get(&producer).copied().unwrap_or(0)
     }
 
-    fn hold(held_by: &mut HashMap<ProducerId, usize>, producer: ProducerId) {
+    fn hold(held_by: &mut FxHashMap<ProducerId, usize>, producer: ProducerId) {
         *held_by.entry(producer).or_default() += 1;
     }
 
-    fn unhold(held_by: &mut HashMap<ProducerId, usize>, records: &[HeldRecord]) {
+    fn unhold(held_by: &mut FxHashMap<ProducerId, usize>, records: &[HeldRecord]) {
         for record in records {
             if let Some(count) = held_by.get_mut(&record.producer) {
                 *count = count.saturating_sub(1);

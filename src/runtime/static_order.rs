@@ -19,7 +19,9 @@
 //! ([`KeyKinds`]): a string batch where integers were seen would sort after
 //! every integer batch and move its producer past all of them (issue 15).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use blazes_core::AttrSet;
 
@@ -78,12 +80,12 @@ pub struct StaticOrder {
     /// Producers whose records come in no `seq` order: their records are
     /// no evidence of progress.
     interleaving: BTreeSet<ProducerId>,
-    progress: HashMap<ProducerId, Progress>,
+    progress: FxHashMap<ProducerId, Progress>,
     pending: BTreeMap<Tuple, Vec<HeldRecord>>,
     applied_through: Option<Tuple>,
     held: usize,
     /// Records held, by producer.
-    held_by: HashMap<ProducerId, usize>,
+    held_by: FxHashMap<ProducerId, usize>,
 }
 
 impl StaticOrder {
@@ -94,11 +96,11 @@ impl StaticOrder {
             seq,
             producers,
             interleaving: BTreeSet::new(),
-            progress: HashMap::new(),
+            progress: FxHashMap::default(),
             pending: BTreeMap::new(),
             applied_through: None,
             held: 0,
-            held_by: HashMap::new(),
+            held_by: FxHashMap::default(),
         }
     }
 

@@ -24,6 +24,11 @@ pub struct SimConfig {
     pub max_crashes: u64,
     /// Stop after this many steps (a run that needs more is reported truncated).
     pub max_steps: u64,
+    /// Report a partition that has waited this many steps for its seals
+    /// ([`SimOutcome::overdue`](super::SimOutcome::overdue), counted in the
+    /// instance's `overdue_partitions`), as the tokio runner and the cluster
+    /// do after `Deployment::overdue_after`; `None` (the default): not looked for.
+    pub overdue_after_steps: Option<u64>,
 }
 
 impl SimConfig {
@@ -38,7 +43,15 @@ impl SimConfig {
             sequencer_failure: 0.0,
             max_crashes: 0,
             max_steps: 10_000_000,
+            overdue_after_steps: None,
         }
+    }
+
+    /// Reports partitions waiting more than `steps` scheduler steps for
+    /// their seals (builder style).
+    pub fn with_overdue_after_steps(mut self, steps: u64) -> SimConfig {
+        self.overdue_after_steps = Some(steps);
+        self
     }
 
     /// Lets sequenced messages overtake each other with this probability

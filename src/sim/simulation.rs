@@ -14,9 +14,10 @@ use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId
 use crate::runtime::error::{BuildError, NameError};
 use crate::runtime::factories::Factories;
 use crate::runtime::instance::InstanceCore;
+use crate::runtime::metrics::UnsealedPartition;
 use crate::runtime::plan::InputMode;
 use crate::runtime::report::RunReport;
-use crate::runtime::router::{Destination, Routed, route, route_sends};
+use crate::runtime::router::{Destination, RouteScratch, Routed, route, route_sends};
 use crate::runtime::runner::routing_rng;
 use crate::runtime::sequencer::{NextStep, OrderRetry, SequencerCore, SequencerError, Unordered};
 use crate::runtime::sink::SinkCollector;
@@ -77,6 +78,10 @@ pub struct SimOutcome {
     /// the run. A probe held by a coordination wrapper (a read waiting for
     /// a seal) answers nothing.
     pub states: BTreeMap<ProducerId, BTreeSet<Tuple>>,
+    /// Partitions reported for waiting past
+    /// [`SimConfig::overdue_after_steps`], each once, by instance name
+    /// (`Component[i]`), with the producers whose seals were missing then.
+    pub overdue: Vec<(String, UnsealedPartition)>,
 }
 
 struct SimInstance {
@@ -346,21 +351,22 @@ impl<'a> Run<'a> {
             if !self.recovering {
                 self.dead.extend(dead);
             }
-            let mut routed = std::mem::take(&mut self.routed);
+            let mut scratch = RouteScratch::default();
+            scratch.routed = std::mem::take(&mut self.routed);
             let mut remote = std::mem::take(&mut self.remote);
             route_sends(
                 self.topology,
                 me,
                 sends,
                 &mut self.instances[i].rng,
-                &mut routed,
+                &mut scratch,
                 &mut local,
                 &mut remote,
             );
             for (_, r) in remote.drain(..) {
                 self.send_routed(me, r);
             }
-            self.routed = routed;
+            self.routed = scratch.routed;
             self.remote = remote;
             let Some(next) = local.pop_front() else { break };
             self.instances[i].core.deliver(next, self.step);
@@ -458,6 +464,11 @@ impl<'a> Run<'a> {
                 actions[self.rng.random_range(0..actions.len())]
             };
             self.step += 1;
+            if let Some(after) = config.overdue_after_steps
+                && self.step.is_multiple_of((after / 4).max(1))
+            {
+                self.report_overdue(after, &mut outcome.overdue);
+            }
             if outcome.crashes < config.max_crashes && self.rng.random_bool(config.crash) {
                 self.crash();
                 outcome.crashes += 1;
@@ -602,6 +613,17 @@ impl<'a> Run<'a> {
     }
 
     /// Delivers the head of link `l`; true when the network duplicated it.
+    /// Reports, once each, the partitions that have waited more than
+    /// `after` steps (checked every quarter of it, so at most a quarter late).
+    fn report_overdue(&mut self, after: u64, out: &mut Vec<(String, UnsealedPartition)>) {
+        for instance in &mut self.instances {
+            let name = self.topology.describe(instance.core.id());
+            for partition in instance.core.report_overdue(self.step, after) {
+                out.push((name.clone(), partition));
+            }
+        }
+    }
+
     fn deliver(&mut self, l: usize, config: &SimConfig) -> bool {
         let len = self.links[l].queue.len();
         let index = if matches!(self.links[l].from, From::Sequencer(_))

@@ -19,109 +19,13 @@ pub enum Variant {
     Sequenced,
 }
 
-/// A tweet of the spout, in batch `batch`.
-#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
-pub struct Tweet {
-    /// The batch it belongs to.
-    pub batch: i64,
-    /// Its words, separated by spaces.
-    pub text: String,
-}
+// The records and components are the main job's (examples/support), so the
+// simulator runs exactly the handlers the example runs on tokio.
+#[allow(dead_code)]
+#[path = "../../examples/support/wordcount_job.rs"]
+pub mod job;
 
-/// One word of a tweet, keeping its batch.
-#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
-pub struct Word {
-    /// The word.
-    pub word: String,
-    /// The batch of its tweet.
-    pub batch: i64,
-}
-
-/// The count of a word in a batch.
-#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
-pub struct WordCount {
-    /// The word.
-    pub word: String,
-    /// The batch.
-    pub batch: i64,
-    /// How often it occurs in the batch.
-    pub count: i64,
-}
-
-/// The components, typed: Splitter (CR), Count (`OW[word,batch]`) and
-/// Commit (CW); the dataflows below name them by path.
-pub mod parts {
-    use std::collections::BTreeMap;
-
-    use blazes::component;
-
-    use super::{Tweet, Word, WordCount};
-
-    /// Splits a tweet's text into words, keeping its batch.
-    #[component]
-    #[derive(Default)]
-    pub struct Splitter;
-
-    #[component(outputs { words: Word })]
-    impl Splitter {
-        #[path(from = tweets, to = words, label = CR)]
-        fn tweets(&mut self, tweet: Tweet, out: &mut SplitterOut) {
-            for word in tweet.text.split_whitespace() {
-                out.words(Word {
-                    word: word.to_string(),
-                    batch: tweet.batch,
-                });
-            }
-        }
-    }
-
-    /// Counts words per batch and emits a batch's counts when it is told the
-    /// batch is complete (`on_seal`).
-    #[component]
-    #[derive(Default)]
-    pub struct Count {
-        counts: BTreeMap<(i64, String), i64>,
-    }
-
-    #[component(outputs { counts: WordCount })]
-    impl Count {
-        #[path(from = words, to = counts, label = OW, gate = [word, batch])]
-        fn words(&mut self, word: Word, _out: &mut CountOut) {
-            *self.counts.entry((word.batch, word.word)).or_default() += 1;
-        }
-
-        #[on_seal(words)]
-        fn sealed(&mut self, batch: i64, out: &mut CountOut) {
-            let words: Vec<(i64, String)> = self
-                .counts
-                .range((batch, String::new())..)
-                .take_while(|((b, _), _)| *b == batch)
-                .map(|(k, _)| k.clone())
-                .collect();
-            for key in words {
-                let count = self.counts.remove(&key).unwrap_or_default();
-                out.counts(WordCount {
-                    word: key.1,
-                    batch,
-                    count,
-                });
-            }
-        }
-    }
-
-    /// Writes each count to the store (a key-value put) and reports the write.
-    #[component]
-    #[derive(Default)]
-    pub struct Commit;
-
-    #[component(outputs { db: WordCount })]
-    impl Commit {
-        #[path(from = counts, to = db, label = CW)]
-        fn counts(&mut self, count: WordCount, out: &mut CommitOut) {
-            out.db(count);
-        }
-    }
-}
+pub use job::{Tweet, WordCount, parts};
 
 /// Tweets sealed on `batch`: a seal buffer at Count.
 #[blazes::dataflow]

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -32,12 +32,14 @@ pub fn example() -> PathBuf {
             if !cfg!(debug_assertions) {
                 build.arg("--release");
             }
-            // The caller's features too (at least `dist`, which the example
-            // requires), so the build reuses the caller's artifacts.
+            // The caller's features too, `proptest` included (at least
+            // `dist`, which the example requires), so the build reuses the
+            // caller's artifacts where cargo can.
             let features = [
                 ("cli", cfg!(feature = "cli")),
                 ("nats", cfg!(feature = "nats")),
                 ("zookeeper", cfg!(feature = "zookeeper")),
+                ("proptest", cfg!(feature = "proptest")),
                 ("dist", true),
             ];
             let on: Vec<&str> = features
@@ -67,6 +69,9 @@ pub struct Proc {
     lines: mpsc::Receiver<String>,
     log: PathBuf,
     exited: Option<Instant>,
+    status: Option<ExitStatus>,
+    /// Every stdout line received so far, in order.
+    seen: Vec<String>,
 }
 
 impl Proc {
@@ -94,7 +99,43 @@ impl Proc {
             lines,
             log,
             exited: None,
+            status: None,
+            seen: Vec::new(),
         }
+    }
+
+    /// Its pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends it `signal` (a name `kill -s` knows: `STOP`, `CONT`, ..);
+    /// false when it could not (it has exited and was reaped).
+    pub fn signal(&self, signal: &str) -> bool {
+        Command::new("kill")
+            .args(["-s", signal, &self.pid().to_string()])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Takes the stdout lines that have arrived, without waiting.
+    fn drain(&mut self) {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+    }
+
+    /// True once some stdout line so far contains `text` (does not wait).
+    pub fn printed(&mut self, text: &str) -> bool {
+        self.drain();
+        self.seen.iter().any(|line| line.contains(text))
+    }
+
+    /// The stdout lines so far.
+    pub fn lines(&mut self) -> &[String] {
+        self.drain();
+        &self.seen
     }
 
     /// Its name.
@@ -112,8 +153,12 @@ impl Proc {
         let start = Instant::now();
         while start.elapsed() < limit {
             match self.lines.recv_timeout(Duration::from_millis(200)) {
-                Ok(line) if line.contains(text) => return Ok(()),
-                Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Ok(line) if line.contains(text) => {
+                    self.seen.push(line);
+                    return Ok(());
+                }
+                Ok(line) => self.seen.push(line),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
@@ -132,10 +177,18 @@ impl Proc {
 
     /// True once it has exited (the first time seen, the instant is kept).
     pub fn poll_exit(&mut self) -> bool {
-        if self.exited.is_none() && matches!(self.child.try_wait(), Ok(Some(_))) {
+        if self.exited.is_none()
+            && let Ok(Some(status)) = self.child.try_wait()
+        {
             self.exited = Some(Instant::now());
+            self.status = Some(status);
         }
         self.exited.is_some()
+    }
+
+    /// How it exited, once [`Proc::poll_exit`] saw it exit.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        self.status
     }
 
     /// When [`Proc::poll_exit`] first saw it exited.
@@ -146,10 +199,14 @@ impl Proc {
     /// Waits for a clean exit (killing it after `deadline`) and returns its
     /// last stdout line, parsed.
     pub fn result(&mut self, deadline: Instant) -> Result<Json, String> {
-        let mut last = None;
+        self.drain();
+        let mut last = self.seen.last().cloned();
         loop {
             match self.lines.recv_timeout(Duration::from_millis(200)) {
-                Ok(line) => last = Some(line),
+                Ok(line) => {
+                    last = Some(line.clone());
+                    self.seen.push(line);
+                }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() > deadline => {
                     self.kill();
@@ -162,7 +219,10 @@ impl Proc {
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
         }
-        let status = self.child.wait().map_err(|e| e.to_string())?;
+        let status = match self.status {
+            Some(status) => status,
+            None => self.child.wait().map_err(|e| e.to_string())?,
+        };
         if !status.success() {
             return Err(format!(
                 "{} failed ({status}); its log:\n{}",

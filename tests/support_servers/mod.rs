@@ -43,6 +43,9 @@ pub struct Nats {
     pub port: u16,
     dir: tempfile::TempDir,
     process: Option<ServerProcess>,
+    /// The program and configuration file of a server started with
+    /// [`Nats::start_with_config`], which [`Nats::start_again`] reuses.
+    config: Option<(String, PathBuf)>,
 }
 
 impl Nats {
@@ -56,6 +59,7 @@ impl Nats {
             port: free_port(),
             dir,
             process: None,
+            config: None,
         };
         nats.start_again()?;
         Ok(nats)
@@ -78,22 +82,33 @@ impl Nats {
         }
     }
 
-    /// Starts the server again on the same port and data directory.
+    /// Starts the server again on the same port and data directory (and
+    /// configuration file, if it was started with one).
     pub fn start_again(&mut self) -> Result<(), String> {
         self.kill();
-        let store = self.dir.path().join("jetstream");
-        let mut command = Command::new("nats-server");
-        command
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-js",
-                "-sd",
-            ])
-            .arg(&store);
-        let process = ServerProcess::spawn("nats-server", command, &self.dir.path().join("log"))?;
+        let (name, command) = match &self.config {
+            Some((program, file)) => {
+                let mut command = Command::new(program);
+                command.arg("-c").arg(file);
+                (program.as_str(), command)
+            }
+            None => {
+                let store = self.dir.path().join("jetstream");
+                let mut command = Command::new("nats-server");
+                command
+                    .args([
+                        "-a",
+                        "127.0.0.1",
+                        "-p",
+                        &self.port.to_string(),
+                        "-js",
+                        "-sd",
+                    ])
+                    .arg(&store);
+                ("nats-server", command)
+            }
+        };
+        let process = ServerProcess::spawn(name, command, &self.dir.path().join("log"))?;
         self.process = Some(process);
         let addr = loopback(self.port);
         let process = self.process.as_mut().ok_or("no process")?;
@@ -114,8 +129,7 @@ impl Nats {
     /// `jetstream_settings` added inside the `jetstream { }` block (e.g.
     /// `sync_interval: always`) and `top_level` outside it (e.g. `http:
     /// "127.0.0.1:PORT"`). Waits until it answers. [`Nats::start_again`]
-    /// restarts such a server without the file: this is for runs that
-    /// do not restart it.
+    /// restarts it with the same file.
     pub fn start_with_config(
         program: &str,
         jetstream_settings: &str,
@@ -142,6 +156,7 @@ impl Nats {
             port,
             dir,
             process: Some(process),
+            config: Some((program.to_string(), file)),
         };
         let process = nats.process.as_mut().ok_or("no process")?;
         wait_until(process, NATS_READY, || nats_answers(loopback(port)))?;
@@ -160,12 +175,19 @@ pub struct ZooKeeper {
 impl ZooKeeper {
     /// Starts a server on a free port and waits until it serves requests.
     pub fn start() -> Result<ZooKeeper, String> {
+        ZooKeeper::start_with_session_limit(Duration::from_secs(60))
+    }
+
+    /// Starts a server whose sessions time out after at most `limit` (its
+    /// `maxSessionTimeout`: a client asking for more gets `limit`), so that
+    /// a paused client's session expires soon.
+    pub fn start_with_session_limit(limit: Duration) -> Result<ZooKeeper, String> {
         let dir = tempfile::Builder::new()
             .prefix("blazes-zk-")
             .tempdir()
             .map_err(|e| format!("temp dir: {e}"))?;
         let port = free_port();
-        write_zoo_cfg(dir.path(), port)?;
+        write_zoo_cfg(dir.path(), port, limit)?;
         let mut zk = ZooKeeper {
             port,
             dir,
@@ -224,7 +246,7 @@ impl Drop for ZooKeeper {
     }
 }
 
-fn write_zoo_cfg(dir: &Path, port: u16) -> Result<(), String> {
+fn write_zoo_cfg(dir: &Path, port: u16, session_limit: Duration) -> Result<(), String> {
     let data: PathBuf = dir.join("data");
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     let cfg = format!(
@@ -236,8 +258,9 @@ fn write_zoo_cfg(dir: &Path, port: u16) -> Result<(), String> {
          clientPortAddress=127.0.0.1\n\
          admin.enableServer=false\n\
          4lw.commands.whitelist=srvr,ruok\n\
-         maxSessionTimeout=60000\n",
-        data.display()
+         maxSessionTimeout={}\n",
+        data.display(),
+        session_limit.as_millis()
     );
     std::fs::write(dir.join("zoo.cfg"), cfg).map_err(|e| format!("zoo.cfg: {e}"))
 }

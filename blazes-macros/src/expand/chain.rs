@@ -295,6 +295,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     let mut field_checks = TokenStream::new();
     if errors.is_empty() {
         check_punctuations(&parts, &outputs, &mut errors);
+        check_seal_arguments(&parts, &mut errors);
         let mut found = Errors::new();
         let analysed = check::run(
             &built,
@@ -339,6 +340,68 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         #factories
         #deployment
         #errors
+    }
+}
+
+/// A typed `#[on_seal(input)]` method receives the key of each released
+/// partition of `input`: where a stream into that input is declared sealed,
+/// every argument must be a field of that seal key (a released partition
+/// carries no other), else every seal would be refused at run time.
+fn check_seal_arguments(parts: &ModuleParts, errors: &mut Errors) {
+    for part in &parts.impls {
+        let Some(component) = part.spec.ident.as_ref().map(name_of) else {
+            continue;
+        };
+        for seal in &part.spec.typed_seals {
+            let input = name_of(&seal.input);
+            for decl in &parts.streams {
+                let (
+                    Some(key),
+                    EndpointDecl::Port {
+                        component: consumer,
+                        interface,
+                    },
+                ) = (&decl.annotation.seal, &decl.to)
+                else {
+                    continue;
+                };
+                if name_of(consumer) != component || name_of(interface) != input {
+                    continue;
+                }
+                let outside: Vec<String> = seal
+                    .keys
+                    .iter()
+                    .map(|(name, _)| name_of(name))
+                    .filter(|name| !key.contains(name))
+                    .collect();
+                if outside.is_empty() {
+                    continue;
+                }
+                let key_text = key.iter().cloned().collect::<Vec<_>>().join(", ");
+                let stream = format!("{} -> {}", decl.from.endpoint(), decl.to.endpoint());
+                let site = match (decl.seal_names.first(), decl.seal_names.last()) {
+                    (Some(first), Some(last)) => SpanRange {
+                        start: first.span(),
+                        end: last.span(),
+                    },
+                    _ => decl.tokens,
+                };
+                errors.spanned(
+                    site,
+                    format!(
+                        "stream `{stream}` is sealed on [{key_text}], but `{component}::{}` \
+                         (`#[on_seal({input})]`) takes `{}`, which a released partition of \
+                         [{key_text}] does not carry: every seal would be refused at run time. \
+                         Take only fields of the seal key as arguments (`{}`), or seal the \
+                         stream on a key that includes `{}`",
+                        seal.method,
+                        outside.join("`, `"),
+                        key.iter().cloned().collect::<Vec<_>>().join("`, `"),
+                        outside.join("`, `"),
+                    ),
+                );
+            }
+        }
     }
 }
 
@@ -444,6 +507,48 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
     }
 }
 
+/// For a stream between two components: its producer's output record type
+/// must be its consumer's input record type (or either be the dynamic
+/// `Tuple`), a statement of the const block spanned on the declaration.
+fn stream_type_check(decl: &StreamDecl, types: &[(String, TokenStream)]) -> TokenStream {
+    let (
+        EndpointDecl::Port {
+            component: producer,
+            interface: output,
+        },
+        EndpointDecl::Port {
+            component: consumer,
+            interface: input,
+        },
+    ) = (&decl.from, &decl.to)
+    else {
+        return TokenStream::new();
+    };
+    let lookup = |component: &Ident| {
+        let name = name_of(component);
+        types
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, ty)| ty.clone())
+    };
+    let (Some(from_ty), Some(to_ty)) = (lookup(producer), lookup(consumer)) else {
+        return TokenStream::new();
+    };
+    let output_id = id_literal(&name_of(output));
+    let input_id = id_literal(&name_of(input));
+    let carried = quote!(<#from_ty as ::blazes::__private::OutputOf<#output_id>>::Record);
+    let taken = quote!(<#to_ty as ::blazes::__private::InputOf<#input_id>>::Record);
+    quote_spanned! {decl.tokens.start=>
+        ::blazes::__private::assert_stream_record::<
+            ::blazes::__private::Exists<{
+                <#carried as ::blazes::Record>::DYNAMIC || <#taken as ::blazes::Record>::DYNAMIC
+            }>,
+            #carried,
+            #taken,
+        >();
+    }
+}
+
 /// The anomalies the analysis found, each a compile error at its site
 /// unless a gate, seal, `seq` or FD names an unknown field (`fields_ok`):
 /// the analysis then read a typo, and the field error says what to fix.
@@ -481,6 +586,7 @@ fn stream_field_checks(
         }
     }
     for decl in &parts.streams {
+        checks.extend(stream_type_check(decl, types));
         let Some(record) = stream_record(decl, types) else {
             continue;
         };

@@ -55,9 +55,10 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
     let name = name_of(ident);
     let idents: Vec<&syn::Ident> = fields.iter().filter_map(|f| f.ident.as_ref()).collect();
     let names: Vec<String> = idents.iter().map(|i| name_of(i)).collect();
+    let count = names.len();
     let sets = idents.iter().zip(&names).zip(&fields).map(|((ident, name), field)| {
         let ty = &field.ty;
-        quote_spanned!(ty.span()=> tuple.set(#name, <#ty as ::blazes::Field>::to_value(&self.#ident));)
+        quote_spanned!(ty.span()=> tuple.set_static(#name, <#ty as ::blazes::Field>::to_value(&self.#ident));)
     });
     let reads = idents.iter().zip(&names).map(
         |(ident, field)| quote!(#ident: ::blazes::__private::read_field(tuple, #name, #field)?),
@@ -78,7 +79,7 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
             const NAME: &'static str = #name;
             const FIELDS: &'static [&'static str] = &[#(#names),*];
             fn to_tuple(&self) -> ::blazes::Tuple {
-                let mut tuple = ::blazes::Tuple::new();
+                let mut tuple = ::blazes::Tuple::with_capacity(#count);
                 #(#sets)*
                 tuple
             }
