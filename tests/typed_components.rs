@@ -212,11 +212,9 @@ fn a_seal_key_lacking_a_field_or_mistyped_is_refused_not_a_panic() {
 /// On the runtime, a released partition whose key the typed seal method
 /// cannot take (a session that is a string, not a `u64`) is counted and fails the run's
 /// report; it does not panic the instance.
-#[test]
-fn an_undecodable_seal_key_is_counted_and_fails_the_report() {
-    use blazes::runtime::{DataflowRunner, Workload};
-    let workload = Workload::new().seal("events", 0, Tuple::new().with("session", "seven"));
-    let runner = DataflowRunner::new(
+/// Runs `workload` through the `by_path` dataflow on tokio.
+fn run_by_path(workload: &blazes::runtime::Workload) -> blazes::runtime::RunReport {
+    let runner = blazes::runtime::DataflowRunner::new(
         &by_path::dataflow(),
         &by_path::analysis(),
         &by_path::deployment(),
@@ -227,15 +225,22 @@ fn an_undecodable_seal_key_is_counted_and_fails_the_report() {
         .enable_all()
         .build()
         .expect("tokio");
-    let report = runtime
+    runtime
         .block_on(async {
             runner
                 .start()
                 .expect("started")
-                .run_workload(&workload)
+                .run_workload(workload)
                 .await
         })
-        .expect("the run completes");
+        .expect("the run completes")
+}
+
+#[test]
+fn an_undecodable_seal_key_is_counted_and_fails_the_report() {
+    use blazes::runtime::Workload;
+    let workload = Workload::new().seal("events", 0, Tuple::new().with("session", "seven"));
+    let report = run_by_path(&workload);
     assert_eq!(report.totals().undecodable_seals, 1);
     assert_eq!(report.totals().handler_panics, 0);
     assert!(!report.failures().is_empty());
@@ -245,7 +250,7 @@ fn an_undecodable_seal_key_is_counted_and_fails_the_report() {
 /// letter that says so (not "no handler for input"), with its payload.
 #[test]
 fn an_undecodable_record_is_dead_lettered_as_such() {
-    use blazes::runtime::{DataflowRunner, Workload};
+    use blazes::runtime::Workload;
     // Its seal key is fine (the seal buffer holds it under session 7); its
     // `user` is not a string.
     let wrong = Tuple::new()
@@ -257,26 +262,7 @@ fn an_undecodable_record_is_dead_lettered_as_such() {
         0,
         Tuple::new().with("session", 7),
     );
-    let runner = DataflowRunner::new(
-        &by_path::dataflow(),
-        &by_path::analysis(),
-        &by_path::deployment(),
-        by_path::factories(),
-    )
-    .expect("deployable");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio");
-    let report = runtime
-        .block_on(async {
-            runner
-                .start()
-                .expect("started")
-                .run_workload(&workload)
-                .await
-        })
-        .expect("the run completes");
+    let report = run_by_path(&workload);
     let letters: Vec<_> = report
         .dead_letters
         .iter()
@@ -330,7 +316,7 @@ fn a_dataflow_of_components_named_by_path_is_analysed_and_deployable() {
 /// are refused, not skipped.
 #[test]
 fn a_sink_is_read_back_as_typed_records_with_their_producers() {
-    use blazes::runtime::{DataflowRunner, ReadSinkError, Workload};
+    use blazes::runtime::{ReadSinkError, Workload};
     use blazes_examples_lib::UserStats;
 
     let mut workload = Workload::new();
@@ -348,26 +334,7 @@ fn a_sink_is_read_back_as_typed_records_with_their_producers() {
         }
         workload = workload.seal("events", 0, Tuple::new().with("session", session as i64));
     }
-    let runner = DataflowRunner::new(
-        &by_path::dataflow(),
-        &by_path::analysis(),
-        &by_path::deployment(),
-        by_path::factories(),
-    )
-    .expect("deployable");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio");
-    let report = runtime
-        .block_on(async {
-            runner
-                .start()
-                .expect("started")
-                .run_workload(&workload)
-                .await
-        })
-        .expect("the run completes");
+    let report = run_by_path(&workload);
     assert!(report.is_success(), "{:?}", report.failures());
 
     let mut shown = report

@@ -379,15 +379,8 @@ fn check_seal_arguments(parts: &ModuleParts, errors: &mut Errors) {
                 }
                 let key_text = key.iter().cloned().collect::<Vec<_>>().join(", ");
                 let stream = format!("{} -> {}", decl.from.endpoint(), decl.to.endpoint());
-                let site = match (decl.seal_names.first(), decl.seal_names.last()) {
-                    (Some(first), Some(last)) => SpanRange {
-                        start: first.span(),
-                        end: last.span(),
-                    },
-                    _ => decl.tokens,
-                };
                 errors.spanned(
-                    site,
+                    seal_site(decl),
                     format!(
                         "stream `{stream}` is sealed on [{key_text}], but `{component}::{}` \
                          (`#[on_seal({input})]`) takes `{}`, which a released partition of \
@@ -402,6 +395,18 @@ fn check_seal_arguments(parts: &ModuleParts, errors: &mut Errors) {
                 );
             }
         }
+    }
+}
+
+/// Where a stream's `seal: [..]` is written (the whole declaration when it
+/// has none), for errors about its seal.
+fn seal_site(decl: &StreamDecl) -> SpanRange {
+    match (decl.seal_names.first(), decl.seal_names.last()) {
+        (Some(first), Some(last)) => SpanRange {
+            start: first.span(),
+            end: last.span(),
+        },
+        _ => decl.tokens,
     }
 }
 
@@ -448,15 +453,8 @@ fn check_punctuations(
             Some(other) => format!("punctuates it on [{}] instead", other.join(", ")),
             None => "never declares that it punctuates it".to_string(),
         };
-        let site = match (decl.seal_names.first(), decl.seal_names.last()) {
-            (Some(first), Some(last)) => SpanRange {
-                start: first.span(),
-                end: last.span(),
-            },
-            _ => decl.tokens,
-        };
         errors.spanned(
-            site,
+            seal_site(decl),
             format!(
                 "stream `{stream}` is declared sealed on [{key_text}], but its producer \
                  `{component}` {has}, so no partition of it would ever be released. Either \
