@@ -468,16 +468,19 @@ fn check_punctuations(
     }
 }
 
+/// The type of component `component` among the dataflow's `types`.
+fn component_type(types: &[(String, TokenStream)], component: &Ident) -> Option<TokenStream> {
+    let name = name_of(component);
+    types
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, ty)| ty.clone())
+}
+
 /// The record type of the stream `decl` (its consumer's input, or its
 /// producer's output for a stream into a sink).
 fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<TokenStream> {
-    let lookup = |component: &Ident| {
-        let name = name_of(component);
-        types
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, ty)| ty.clone())
-    };
+    let lookup = |component: &Ident| component_type(types, component);
     match (&decl.to, &decl.from) {
         (
             EndpointDecl::Port {
@@ -522,13 +525,7 @@ fn stream_type_check(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Toke
     else {
         return TokenStream::new();
     };
-    let lookup = |component: &Ident| {
-        let name = name_of(component);
-        types
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, ty)| ty.clone())
-    };
+    let lookup = |component: &Ident| component_type(types, component);
     let (Some(from_ty), Some(to_ty)) = (lookup(producer), lookup(consumer)) else {
         return TokenStream::new();
     };
