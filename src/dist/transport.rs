@@ -151,17 +151,8 @@ impl RunStream {
         policy: RetryPolicy,
         security: &NatsSecurity,
     ) -> Result<RunStream, TransportError> {
-        if !valid_run_id(run) {
-            return Err(TransportError::InvalidRunId(run.to_string()));
-        }
-        let context = connect_jetstream(url, policy, security).await?;
-        let stream = RunStream {
-            context,
-            name: format!("BLAZES_RUN_{run}"),
-            prefix: format!("blazes.{run}"),
-            duplicate_window,
-            policy,
-        };
+        let mut stream = RunStream::connect_existing(url, run, policy, security).await?;
+        stream.duplicate_window = duplicate_window;
         stream.ensure().await?;
         Ok(stream)
     }
