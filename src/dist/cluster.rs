@@ -34,7 +34,7 @@
 //! - reconnection: the NATS client reconnects by itself, publishes are
 //!   retried, readers resume after the last message they saw.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -55,9 +55,9 @@ use crate::record::Record;
 use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
 use crate::runtime::metrics::InstanceSnapshot;
+use crate::runtime::node::Node;
 use crate::runtime::plan::InputMode;
-use crate::runtime::router::{RouteScratch, Routed, route, route_sends};
-use crate::runtime::runner::routing_rng;
+use crate::runtime::router::{Routed, route, routing_rng};
 use crate::runtime::sequencer::{Sequencer, SequencerError};
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::telemetry;
@@ -522,7 +522,11 @@ impl Cluster {
         self.register(id, &outputs).await?;
         let producers = self.learn_producers(ci, id).await?;
         let handler = self.factories.make(component)?;
-        let mut core = InstanceCore::with_producers(&self.topology, info, id, handler, &producers);
+        let core = InstanceCore::with_producers(&self.topology, info, id, handler, &producers);
+        let mut node = Node::new(core, self.topology.seed);
+        if self.record_outputs {
+            node.record_sends();
+        }
         let expected = (0..info.plan.inputs.len())
             .flat_map(|i| self.topology.expected(id, i))
             .collect();
@@ -534,11 +538,9 @@ impl Cluster {
         );
         let mut run = InstanceRun {
             out: self.outbound(id).await?,
-            rng: routing_rng(self.topology.seed, id),
             started: Instant::now(),
             dead_letters: Vec::new(),
             sent: BTreeMap::new(),
-            record: self.record_outputs,
             outputs: info.outputs.clone(),
             masters: Masters::new(self.membership.clone(), self.config.membership_wait),
         };
@@ -552,18 +554,18 @@ impl Cluster {
             .clamp(Duration::from_millis(1), Duration::from_secs(1));
         let mut overdue_checked = Instant::now();
         async {
-            core.start();
-            run.forward(&mut core, VecDeque::new()).await?;
-            while !(core.finished() && inlet.waiting() == 0) {
+            node.start(&self.topology, run.now());
+            run.forward(&mut node, Vec::new()).await?;
+            while !(node.core().finished() && inlet.waiting() == 0) {
                 if let Some(ready) = inlet.next().await? {
-                    run.forward(&mut core, ready.into()).await?;
+                    run.forward(&mut node, ready).await?;
                 }
                 if overdue_checked.elapsed() >= overdue_every {
-                    core.report_overdue(run.now(), overdue_after);
+                    node.core_mut().report_overdue(run.now(), overdue_after);
                     overdue_checked = Instant::now();
                 }
                 if published.elapsed() >= PUBLISH_EVERY {
-                    telemetry::publish(&core.snapshot(run.now()));
+                    telemetry::publish(&node.core().snapshot(run.now()));
                     published = Instant::now();
                 }
             }
@@ -572,6 +574,7 @@ impl Cluster {
         .instrument(span)
         .await?;
         let sent = run.out.flush().await?;
+        let core = node.core_mut();
         core.shutdown(run.now());
         run.dead_letters.extend(core.take_dead_letters());
         let links = LinkStats {
@@ -701,11 +704,9 @@ impl Cluster {
 /// The state of one hosted instance's loop.
 struct InstanceRun {
     out: Outbound,
-    rng: ChaCha8Rng,
     started: Instant,
     dead_letters: Vec<DeadLetter>,
     sent: BTreeMap<String, Vec<Tuple>>,
-    record: bool,
     outputs: Vec<String>,
     masters: Masters,
 }
@@ -715,65 +716,69 @@ impl InstanceRun {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Delivers `queue` (and what the instance sends itself), publishing
-    /// everything else it emits.
+    /// Delivers `messages` in order, publishing what the instance routes
+    /// elsewhere after each (and first what it routed before them).
     async fn forward(
         &mut self,
-        core: &mut InstanceCore,
-        mut queue: VecDeque<Inbound>,
+        node: &mut Node,
+        messages: Vec<Inbound>,
     ) -> Result<(), ClusterError> {
-        let mut scratch = RouteScratch::default();
-        let mut remote = Vec::new();
-        loop {
-            let sends = core.take_sends();
-            if self.record {
-                for (output, envelope) in &sends {
-                    if let (Envelope::Record { payload, .. }, Some(name)) =
-                        (envelope, self.outputs.get(*output))
-                    {
-                        self.sent
-                            .entry(name.clone())
-                            .or_default()
-                            .push(payload.clone());
-                    }
-                }
+        self.ship(node).await?;
+        for message in messages {
+            if !self.refused_by_master(node, &message).await? {
+                let now = self.now();
+                node.deliver(self.out.topology(), message, now);
             }
-            route_sends(
-                self.out.topology(),
-                core.id(),
-                sends,
-                &mut self.rng,
-                &mut scratch,
-                &mut queue,
-                &mut remote,
-            );
-            for (_, routed) in remote.drain(..) {
-                self.out.send(routed).await?;
-            }
-            self.dead_letters.extend(core.take_dead_letters());
-            let Some(message) = queue.pop_front() else {
-                return Ok(());
-            };
-            if let Inbound::Direct {
-                input,
-                envelope: Envelope::Seal { producer, key, .. },
-            } = &message
-                && self.masters.enabled()
-                && let Some(endpoint) = independent_endpoint(self.out.topology(), core.id(), *input)
-            {
-                let master = self.masters.master(&endpoint, key).await?;
-                if master != Some(*producer) {
-                    let why = match master {
-                        Some(m) => format!("the partition's master is {m}"),
-                        None => "no producer claimed the partition".to_string(),
-                    };
-                    core.reject_seal(*input, *producer, key, &why);
-                    continue;
-                }
-            }
-            let now = self.now();
-            core.deliver(message, now);
+            self.ship(node).await?;
         }
+        Ok(())
+    }
+
+    /// Refuses (as a dead letter) a seal of an `independent` stream that
+    /// does not come from its partition's master.
+    async fn refused_by_master(
+        &mut self,
+        node: &mut Node,
+        message: &Inbound,
+    ) -> Result<bool, ClusterError> {
+        let Inbound::Direct {
+            input,
+            envelope: Envelope::Seal { producer, key, .. },
+        } = message
+        else {
+            return Ok(false);
+        };
+        if !self.masters.enabled() {
+            return Ok(false);
+        }
+        let Some(endpoint) = independent_endpoint(self.out.topology(), node.id(), *input) else {
+            return Ok(false);
+        };
+        let master = self.masters.master(&endpoint, key).await?;
+        if master == Some(*producer) {
+            return Ok(false);
+        }
+        let why = match master {
+            Some(m) => format!("the partition's master is {m}"),
+            None => "no producer claimed the partition".to_string(),
+        };
+        node.core_mut().reject_seal(*input, *producer, key, &why);
+        Ok(true)
+    }
+
+    /// Publishes what `node` routed elsewhere, keeps its dead letters and,
+    /// when recording, what each output sent.
+    async fn ship(&mut self, node: &mut Node) -> Result<(), ClusterError> {
+        for (output, records) in node.take_recorded() {
+            if let Some(name) = self.outputs.get(output) {
+                self.sent.entry(name.clone()).or_default().extend(records);
+            }
+        }
+        for (_, routed) in node.remote() {
+            self.out.send(routed).await?;
+        }
+        self.dead_letters.extend(node.take_dead_letters());
+        Ok(())
     }
 }
 

@@ -776,6 +776,12 @@ impl InstanceCore {
         std::mem::take(&mut self.sends)
     }
 
+    /// The envelopes waiting to be sent, by output, in the order they were
+    /// produced, left in place.
+    pub(crate) fn pending_sends(&self) -> impl Iterator<Item = &(OutputId, Envelope)> {
+        self.sends.iter()
+    }
+
     /// Drains the envelopes to send, by output, in the order they were
     /// produced, keeping the buffer's room for the next ones.
     pub fn drain_sends(&mut self) -> std::vec::Drain<'_, (OutputId, Envelope)> {

@@ -60,6 +60,7 @@ pub mod forwarder;
 pub mod instance;
 pub mod key_kinds;
 pub mod metrics;
+pub(crate) mod node;
 pub mod outgoing;
 pub mod plan;
 pub mod recent;

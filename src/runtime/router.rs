@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 
 use rand::RngExt;
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::deployment::Routing;
@@ -96,6 +97,13 @@ fn chosen_instances(
         (Routing::Random, Some(_)) => out.push(rng.random_range(0..count)),
         _ => out.extend(0..count),
     }
+}
+
+/// The seed of a producer's routing choices.
+pub(crate) fn routing_rng(seed: u64, producer: ProducerId) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(
+        seed ^ (u64::from(producer.0) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+    )
 }
 
 /// Buffers that routing reuses from one message to the next.

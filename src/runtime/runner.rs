@@ -13,7 +13,6 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use blazes_core::{Analysis, Dataflow};
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::{Receiver, Sender, channel};
 use tokio::task::JoinHandle;
@@ -26,22 +25,16 @@ use super::error::{BuildError, RunError};
 use super::factories::Factories;
 use super::instance::InstanceCore;
 use super::metrics::InstanceSnapshot;
+use super::node::Node;
 use super::outgoing::{Batch, LinkSizing, Outgoing, inbound};
 use super::plan::InputMode;
 use super::report::RunReport;
-use super::router::{Destination, RouteScratch, Routed, route, route_sends, route_with};
+use super::router::{Destination, RouteScratch, Routed, route, route_with, routing_rng};
 use super::sequencer::{EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered};
 use super::sink::SinkCollector;
 use super::topology::Topology;
 use super::workload::{SourceEvent, Workload};
 use crate::tuple::Tuple;
-
-/// The seed of a producer's routing choices.
-pub(crate) fn routing_rng(seed: u64, producer: ProducerId) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(
-        seed ^ (u64::from(producer.0) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-    )
-}
 
 /// The senders one producer needs, by destination.
 #[derive(Clone, Default)]
@@ -688,46 +681,35 @@ fn micros_since(started: Instant) -> u64 {
 }
 
 async fn run_instance(
-    mut core: InstanceCore,
+    core: InstanceCore,
     topology: Arc<Topology>,
     mut inbox: Inbox,
     mut outgoing: Outgoing,
     started: Instant,
     live: Arc<Mutex<InstanceSnapshot>>,
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
-    let me = core.id();
-    let mut rng = routing_rng(topology.seed, me);
-    let mut local: VecDeque<Inbound> = VecDeque::new();
-    let mut scratch = Scratch::default();
+    let mut node = Node::new(core, topology.seed);
     let mut dead = Vec::new();
     let mut deliveries: u64 = 0;
-    core.start();
-    dispatch(
-        &mut core,
-        &topology,
-        &mut outgoing,
-        &mut rng,
-        &mut local,
-        &mut scratch,
-        &mut dead,
-    );
+    node.start(&topology, micros_since(started));
+    ship(&mut node, &mut outgoing, &mut dead);
     // Deliveries not yet in the live snapshot.
     let mut unpublished = false;
     let overdue_after = u64::try_from(topology.overdue_after.as_micros()).unwrap_or(u64::MAX);
     let mut overdue_checks = tokio::time::interval(overdue_check_period(topology.overdue_after));
     overdue_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    while !core.finished() {
+    while !node.core().finished() {
         // What the last deliveries routed goes out before waiting for more.
         outgoing.close_batches();
         if unpublished && inbox.idle() {
             // Nothing left to deliver for now: publish the snapshot, so a
             // reader sees every delivery made (issue 15).
-            refresh(&core, &live, micros_since(started));
+            refresh(node.core(), &live, micros_since(started));
             unpublished = false;
         }
         let parked = inbox.has_parked();
         let event = tokio::select! {
-            event = inbox.next(&mut core, &mut outgoing) => event,
+            event = inbox.next(node.core_mut(), &mut outgoing) => event,
             () = stall_timer(parked) => Event::Stalled,
             _ = overdue_checks.tick() => Event::OverdueCheck,
         };
@@ -736,7 +718,7 @@ async fn run_instance(
             Event::Flushed => continue,
             Event::Stalled => match inbox.force_parked() {
                 Some(m) => {
-                    core.note_stall();
+                    node.core_mut().note_stall();
                     (m, None)
                 }
                 None => continue,
@@ -744,45 +726,49 @@ async fn run_instance(
             Event::Closed => break,
             Event::OverdueCheck => {
                 let now = micros_since(started);
-                if !core.report_overdue(now, overdue_after).is_empty() {
-                    refresh(&core, &live, now);
+                if !node
+                    .core_mut()
+                    .report_overdue(now, overdue_after)
+                    .is_empty()
+                {
+                    refresh(node.core(), &live, now);
                 }
                 continue;
             }
         };
         // The message, then the rest of its link's batch as long as each
-        // can be delivered; each followed by whatever this instance sent
-        // to itself, in order.
+        // can be delivered.
         let mut next = Some(message);
         let now = micros_since(started);
         while let Some(message) = next {
-            local.push_front(message);
-            while let Some(m) = local.pop_front() {
-                core.deliver(m, now);
-                dispatch(
-                    &mut core,
-                    &topology,
-                    &mut outgoing,
-                    &mut rng,
-                    &mut local,
-                    &mut scratch,
-                    &mut dead,
-                );
-            }
+            node.deliver(&topology, message, now);
+            ship(&mut node, &mut outgoing, &mut dead);
             deliveries += 1;
             unpublished = true;
             if deliveries.is_multiple_of(256) {
-                refresh(&core, &live, micros_since(started));
+                refresh(node.core(), &live, micros_since(started));
                 unpublished = false;
             }
-            next = link.and_then(|l| inbox.take_ready(l, &mut core, &outgoing));
+            next = link.and_then(|l| inbox.take_ready(l, node.core_mut(), &outgoing));
         }
     }
     flush_all(&mut outgoing).await;
+    let core = node.core_mut();
     core.shutdown(micros_since(started));
     dead.extend(core.take_dead_letters());
-    refresh(&core, &live, micros_since(started));
+    refresh(core, &live, micros_since(started));
     (core.snapshot(micros_since(started)), dead)
+}
+
+/// Queues what `node` routed elsewhere on its outgoing links and keeps its
+/// dead letters.
+fn ship(node: &mut Node, outgoing: &mut Outgoing, dead: &mut Vec<DeadLetter>) {
+    for (output, routed) in node.remote() {
+        outgoing.push(output, routed);
+    }
+    if node.has_dead_letters() {
+        dead.extend(node.take_dead_letters());
+    }
 }
 
 fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: u64) {
@@ -796,40 +782,6 @@ fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: u64) {
     if let Ok(mut slot) = live.lock() {
         *slot = snapshot;
     }
-}
-
-fn dispatch(
-    core: &mut InstanceCore,
-    topology: &Topology,
-    outgoing: &mut Outgoing,
-    rng: &mut ChaCha8Rng,
-    local: &mut VecDeque<Inbound>,
-    scratch: &mut Scratch,
-    dead: &mut Vec<DeadLetter>,
-) {
-    let me = core.id();
-    route_sends(
-        topology,
-        me,
-        core.drain_sends(),
-        rng,
-        &mut scratch.route,
-        local,
-        &mut scratch.remote,
-    );
-    for (output, r) in scratch.remote.drain(..) {
-        outgoing.push(output, r);
-    }
-    if core.has_dead_letters() {
-        dead.extend(core.take_dead_letters());
-    }
-}
-
-/// Buffers reused by every dispatch of one instance.
-#[derive(Default)]
-struct Scratch {
-    route: RouteScratch,
-    remote: Vec<(OutputId, Routed)>,
 }
 
 struct GroupOutcome {

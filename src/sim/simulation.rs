@@ -1,6 +1,6 @@
 //! The seeded scheduler.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use blazes_core::{Analysis, Dataflow};
 use rand::{RngExt, SeedableRng};
@@ -15,10 +15,11 @@ use crate::runtime::error::{BuildError, NameError};
 use crate::runtime::factories::Factories;
 use crate::runtime::instance::InstanceCore;
 use crate::runtime::metrics::UnsealedPartition;
+use crate::runtime::node::Node;
 use crate::runtime::plan::InputMode;
 use crate::runtime::report::RunReport;
-use crate::runtime::router::{Destination, RouteScratch, Routed, route, route_sends};
-use crate::runtime::runner::routing_rng;
+use crate::runtime::router::routing_rng;
+use crate::runtime::router::{Destination, Routed, route};
 use crate::runtime::sequencer::{NextStep, OrderRetry, SequencerCore, SequencerError, Unordered};
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::topology::Topology;
@@ -86,8 +87,7 @@ pub struct SimOutcome {
 
 struct SimInstance {
     component: usize,
-    core: InstanceCore,
-    rng: ChaCha8Rng,
+    node: Node,
     log: Vec<Inbound>,
 }
 
@@ -242,8 +242,7 @@ impl<'a> Run<'a> {
             instance_index.insert(id, instances.len());
             instances.push(SimInstance {
                 component: ci,
-                core,
-                rng: routing_rng(topology.seed, id),
+                node: Node::new(core, topology.seed),
                 log: Vec::new(),
             });
         }
@@ -288,8 +287,8 @@ impl<'a> Run<'a> {
             remote: Vec::new(),
         };
         for i in 0..run.instances.len() {
-            run.instances[i].core.start();
-            run.dispatch(i);
+            run.instances[i].node.start(run.topology, run.step);
+            run.ship(i);
         }
         Ok(run)
     }
@@ -340,37 +339,20 @@ impl<'a> Run<'a> {
         self.send(From::Producer(from), to, message);
     }
 
-    /// Routes what instance `i` emitted; self-loop messages are delivered
-    /// in place, in order.
-    fn dispatch(&mut self, i: usize) {
-        let me = self.instances[i].core.id();
-        let mut local: VecDeque<Inbound> = VecDeque::new();
-        loop {
-            let sends = self.instances[i].core.take_sends();
-            let dead = self.instances[i].core.take_dead_letters();
-            if !self.recovering {
-                self.dead.extend(dead);
-            }
-            let mut scratch = RouteScratch::default();
-            scratch.routed = std::mem::take(&mut self.routed);
-            let mut remote = std::mem::take(&mut self.remote);
-            route_sends(
-                self.topology,
-                me,
-                sends,
-                &mut self.instances[i].rng,
-                &mut scratch,
-                &mut local,
-                &mut remote,
-            );
-            for (_, r) in remote.drain(..) {
-                self.send_routed(me, r);
-            }
-            self.routed = scratch.routed;
-            self.remote = remote;
-            let Some(next) = local.pop_front() else { break };
-            self.instances[i].core.deliver(next, self.step);
+    /// Sends what instance `i` routed elsewhere and keeps its dead letters
+    /// (dropped while it recovers: they were kept the first time).
+    fn ship(&mut self, i: usize) {
+        let me = self.instances[i].node.id();
+        let dead = self.instances[i].node.take_dead_letters();
+        if !self.recovering {
+            self.dead.extend(dead);
         }
+        let mut remote = std::mem::take(&mut self.remote);
+        remote.extend(self.instances[i].node.remote());
+        for (_, r) in remote.drain(..) {
+            self.send_routed(me, r);
+        }
+        self.remote = remote;
     }
 
     fn enabled(&mut self, actions: &mut Vec<Action>) {
@@ -389,7 +371,7 @@ impl<'a> Run<'a> {
                 (To::Instance(p), Message::Instance(m)) => self
                     .instance_index
                     .get(p)
-                    .is_some_and(|i| self.instances[*i].core.would_block(m)),
+                    .is_some_and(|i| self.instances[*i].node.core().would_block(m)),
                 _ => false,
             };
             if blocked
@@ -397,7 +379,7 @@ impl<'a> Run<'a> {
                 && let To::Instance(p) = self.links[l].to
                 && let Some(i) = self.instance_index.get(&p)
             {
-                self.instances[*i].core.note_backpressure();
+                self.instances[*i].node.core_mut().note_backpressure();
             }
             self.links[l].blocked = blocked;
             if !blocked {
@@ -445,7 +427,7 @@ impl<'a> Run<'a> {
                         if let To::Instance(p) = self.links[l].to
                             && let Some(&i) = self.instance_index.get(&p)
                         {
-                            self.instances[i].core.note_stall();
+                            self.instances[i].node.core_mut().note_stall();
                         }
                         Action::Deliver(l)
                     }
@@ -504,7 +486,7 @@ impl<'a> Run<'a> {
                 let Some(&i) = self.instance_index.get(id) else {
                     continue;
                 };
-                let core = &mut self.instances[i].core;
+                let core = self.instances[i].node.core_mut();
                 let mut numbering = Numbering::new(PROBE_PRODUCER);
                 let mut state = BTreeSet::new();
                 for tuple in &probe.probes {
@@ -612,18 +594,18 @@ impl<'a> Run<'a> {
         self.routed = routed;
     }
 
-    /// Delivers the head of link `l`; true when the network duplicated it.
     /// Reports, once each, the partitions that have waited more than
     /// `after` steps (checked every quarter of it, so at most a quarter late).
     fn report_overdue(&mut self, after: u64, out: &mut Vec<(String, UnsealedPartition)>) {
         for instance in &mut self.instances {
-            let name = self.topology.describe(instance.core.id());
-            for partition in instance.core.report_overdue(self.step, after) {
+            let name = self.topology.describe(instance.node.id());
+            for partition in instance.node.core_mut().report_overdue(self.step, after) {
                 out.push((name.clone(), partition));
             }
         }
     }
 
+    /// Delivers the head of link `l`; true when the network duplicated it.
     fn deliver(&mut self, l: usize, config: &SimConfig) -> bool {
         let len = self.links[l].queue.len();
         let index = if matches!(self.links[l].from, From::Sequencer(_))
@@ -648,8 +630,10 @@ impl<'a> Run<'a> {
             (To::Instance(p), Message::Instance(inbound)) => {
                 if let Some(&i) = self.instance_index.get(&p) {
                     self.instances[i].log.push(inbound.clone());
-                    self.instances[i].core.deliver(inbound, self.step);
-                    self.dispatch(i);
+                    self.instances[i]
+                        .node
+                        .deliver(self.topology, inbound, self.step);
+                    self.ship(i);
                 }
             }
             (To::Sequencer(g), Message::Sequencer(input, envelope)) => {
@@ -731,7 +715,7 @@ impl<'a> Run<'a> {
             return;
         }
         let i = self.rng.random_range(0..self.instances.len());
-        let id = self.instances[i].core.id();
+        let id = self.instances[i].node.id();
         self.note(4);
         self.note(u64::from(id.0));
         tracing::debug!(instance = %id, step = self.step, "simulated crash");
@@ -745,16 +729,18 @@ impl<'a> Run<'a> {
         let Ok(handler) = self.factories.make(&info.name) else {
             return;
         };
-        let mut core = InstanceCore::new(self.topology, info, id, handler);
+        let core = InstanceCore::new(self.topology, info, id, handler);
         let log = std::mem::take(&mut self.instances[i].log);
         self.recovering = true;
-        self.instances[i].rng = routing_rng(self.topology.seed, id);
-        core.start();
-        self.instances[i].core = core;
-        self.dispatch(i);
+        let mut node = Node::new(core, self.topology.seed);
+        node.start(self.topology, self.step);
+        self.instances[i].node = node;
+        self.ship(i);
         for message in &log {
-            self.instances[i].core.deliver(message.clone(), self.step);
-            self.dispatch(i);
+            self.instances[i]
+                .node
+                .deliver(self.topology, message.clone(), self.step);
+            self.ship(i);
         }
         self.recovering = false;
         self.instances[i].log = log;
@@ -769,11 +755,12 @@ impl<'a> Run<'a> {
     fn finish(&mut self) -> RunReport {
         let mut report = RunReport::default();
         for i in 0..self.instances.len() {
-            self.instances[i].core.shutdown(self.step);
-            self.dead.extend(self.instances[i].core.take_dead_letters());
+            self.instances[i].node.core_mut().shutdown(self.step);
+            self.dead
+                .extend(self.instances[i].node.core_mut().take_dead_letters());
             report
                 .instances
-                .push(self.instances[i].core.snapshot(self.step));
+                .push(self.instances[i].node.core_mut().snapshot(self.step));
         }
         report.dead_letters = std::mem::take(&mut self.dead);
         report.sequencer_duplicates = self.sequencer_duplicates;

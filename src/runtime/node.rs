@@ -1,0 +1,139 @@
+//! One instance as every driver runs it (the tokio runner, the simulator
+//! and the cluster): its [`InstanceCore`], the routing of what it emits, and
+//! the messages it sends itself, delivered in place and in order.
+//!
+//! The node does no I/O. A driver hands it a message and the time, then
+//! ships what [`Node::remote`] yields to the other instances, groups and
+//! sinks over its own transport (channels, the simulated network, NATS), and
+//! collects [`Node::take_dead_letters`]. The delivery loop is written here
+//! once, so the drivers cannot disagree on it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use rand_chacha::ChaCha8Rng;
+
+use super::dead_letter::DeadLetter;
+use super::envelope::{Envelope, Inbound, OutputId, ProducerId};
+use super::instance::InstanceCore;
+use super::router::{RouteScratch, Routed, route_sends, routing_rng};
+use super::topology::Topology;
+use crate::tuple::Tuple;
+
+/// An instance with its routing: deliver messages in, take routed sends out.
+pub(crate) struct Node {
+    core: InstanceCore,
+    /// The instance's routing choices (random routes), seeded per producer
+    /// so a run is reproducible.
+    rng: ChaCha8Rng,
+    scratch: RouteScratch,
+    /// Messages the instance sent itself, not delivered yet.
+    local: VecDeque<Inbound>,
+    /// Routed sends for other destinations, in the order they were made.
+    remote: Vec<(OutputId, Routed)>,
+    /// When recording: the records each output sent, before routing (one
+    /// copy per record, however many destinations it went to).
+    recorded: Option<BTreeMap<OutputId, Vec<Tuple>>>,
+}
+
+impl Node {
+    /// `core` with the routing choices of a run seeded by `seed`.
+    pub(crate) fn new(core: InstanceCore, seed: u64) -> Node {
+        let rng = routing_rng(seed, core.id());
+        Node {
+            core,
+            rng,
+            scratch: RouteScratch::default(),
+            local: VecDeque::new(),
+            remote: Vec::new(),
+            recorded: None,
+        }
+    }
+
+    /// Keeps a copy of every record the instance sends, by output
+    /// ([`Node::take_recorded`]).
+    pub(crate) fn record_sends(&mut self) {
+        self.recorded.get_or_insert_with(BTreeMap::new);
+    }
+
+    /// The instance.
+    pub(crate) fn core(&self) -> &InstanceCore {
+        &self.core
+    }
+
+    /// The instance, to report on it or feed it messages that bypass
+    /// routing (probes).
+    pub(crate) fn core_mut(&mut self) -> &mut InstanceCore {
+        &mut self.core
+    }
+
+    /// This instance's producer id.
+    pub(crate) fn id(&self) -> ProducerId {
+        self.core.id()
+    }
+
+    /// Starts the instance and routes what starting it sent.
+    pub(crate) fn start(&mut self, topology: &Topology, now: u64) {
+        self.core.start();
+        self.settle(topology, now);
+    }
+
+    /// Delivers `message` at `now`, then routes what the instance sent:
+    /// what it sent itself is delivered in place, in order, until nothing
+    /// is left; the rest waits in [`Node::remote`].
+    pub(crate) fn deliver(&mut self, topology: &Topology, message: Inbound, now: u64) {
+        self.core.deliver(message, now);
+        self.settle(topology, now);
+    }
+
+    fn settle(&mut self, topology: &Topology, now: u64) {
+        let me = self.core.id();
+        loop {
+            if let Some(recorded) = &mut self.recorded {
+                for (output, envelope) in self.core.pending_sends() {
+                    if let Envelope::Record { payload, .. } = envelope {
+                        recorded.entry(*output).or_default().push(payload.clone());
+                    }
+                }
+            }
+            route_sends(
+                topology,
+                me,
+                self.core.drain_sends(),
+                &mut self.rng,
+                &mut self.scratch,
+                &mut self.local,
+                &mut self.remote,
+            );
+            let Some(next) = self.local.pop_front() else {
+                return;
+            };
+            self.core.deliver(next, now);
+        }
+    }
+
+    /// The routed sends for other destinations, in the order they were
+    /// made, with the output each left by; draining them leaves the
+    /// buffer's room for the next ones.
+    pub(crate) fn remote(&mut self) -> std::vec::Drain<'_, (OutputId, Routed)> {
+        self.remote.drain(..)
+    }
+
+    /// True when dead letters wait to be taken.
+    pub(crate) fn has_dead_letters(&self) -> bool {
+        self.core.has_dead_letters()
+    }
+
+    /// Takes the dead letters produced so far.
+    pub(crate) fn take_dead_letters(&mut self) -> Vec<DeadLetter> {
+        self.core.take_dead_letters()
+    }
+
+    /// Takes the records recorded since the last call, by output (empty
+    /// unless [`Node::record_sends`] was called).
+    pub(crate) fn take_recorded(&mut self) -> BTreeMap<OutputId, Vec<Tuple>> {
+        self.recorded
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+}
