@@ -39,7 +39,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use blazes_core::{Analysis, Dataflow};
-use rand_chacha::ChaCha8Rng;
 use tracing::Instrument;
 
 use super::config::SequencerConfig;
@@ -53,11 +52,10 @@ use super::security::Security;
 use super::transport::{RunStream, TransportError};
 use crate::record::Record;
 use crate::runtime::dead_letter::DeadLetter;
-use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
+use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
 use crate::runtime::metrics::InstanceSnapshot;
-use crate::runtime::node::Node;
+use crate::runtime::node::{Node, SourceCore};
 use crate::runtime::plan::InputMode;
-use crate::runtime::router::{Routed, route, routing_rng};
 use crate::runtime::sequencer::{Sequencer, SequencerError};
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::telemetry;
@@ -487,10 +485,8 @@ impl Cluster {
             })?;
         self.register(id, &[None]).await?;
         Ok(SourceProducer {
-            rng: routing_rng(self.topology.seed, id),
-            numbering: Numbering::new(id),
+            source: SourceCore::new(id, self.topology.seed),
             out: self.outbound(id).await?,
-            routed: Vec::new(),
         })
     }
 
@@ -784,53 +780,40 @@ impl InstanceRun {
 
 /// One producer of a source, in its own process.
 pub struct SourceProducer {
-    rng: ChaCha8Rng,
-    numbering: Numbering,
+    source: SourceCore,
     out: Outbound,
-    routed: Vec<Routed>,
 }
 
 impl SourceProducer {
     /// The producer's id.
     pub fn id(&self) -> ProducerId {
-        self.numbering.producer()
+        self.source.id()
     }
 
-    async fn send_envelope(&mut self, envelope: Envelope) -> Result<(), ClusterError> {
-        self.routed.clear();
-        route(
-            self.out.topology(),
-            self.numbering.producer(),
-            None,
-            envelope,
-            &mut self.rng,
-            &mut self.routed,
-        );
-        let mut routed = std::mem::take(&mut self.routed);
-        for r in routed.drain(..) {
+    /// Publishes what the source routed.
+    async fn ship(&mut self) -> Result<(), ClusterError> {
+        for r in self.source.routed() {
             self.out.send(r).await?;
         }
-        // Keep the buffer for the next message.
-        self.routed = routed;
         Ok(())
     }
 
     /// Sends a record: one of the user's [`Record`] types, or a [`Tuple`].
     pub async fn send(&mut self, record: impl Record) -> Result<(), ClusterError> {
-        let envelope = self.numbering.record(record.to_tuple());
-        self.send_envelope(envelope).await
+        self.source.record(self.out.topology(), record.to_tuple());
+        self.ship().await
     }
 
     /// Seals the partition whose seal-key values are `key`.
     pub async fn seal(&mut self, key: Tuple) -> Result<(), ClusterError> {
-        let envelope = self.numbering.seal(key);
-        self.send_envelope(envelope).await
+        self.source.seal(self.out.topology(), key);
+        self.ship().await
     }
 
     /// Ends the stream and waits until JetStream holds everything sent.
     pub async fn close(mut self) -> Result<LinkStats, ClusterError> {
-        let envelope = self.numbering.end();
-        self.send_envelope(envelope).await?;
+        self.source.end(self.out.topology());
+        self.ship().await?;
         self.out.flush().await
     }
 }

@@ -6,16 +6,17 @@
 //! ships what [`Node::remote`] yields to the other instances, groups and
 //! sinks over its own transport (channels, the simulated network, NATS), and
 //! collects [`Node::take_dead_letters`]. The delivery loop is written here
-//! once, so the drivers cannot disagree on it.
+//! once, so the drivers cannot disagree on it; so is a source producer
+//! ([`SourceCore`]).
 
 use std::collections::{BTreeMap, VecDeque};
 
 use rand_chacha::ChaCha8Rng;
 
 use super::dead_letter::DeadLetter;
-use super::envelope::{Envelope, Inbound, OutputId, ProducerId};
+use super::envelope::{Envelope, Inbound, Numbering, OutputId, ProducerId};
 use super::instance::InstanceCore;
-use super::router::{RouteScratch, Routed, route_sends, routing_rng};
+use super::router::{RouteScratch, Routed, route_sends, route_with, routing_rng};
 use super::topology::Topology;
 use crate::tuple::Tuple;
 
@@ -135,5 +136,70 @@ impl Node {
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
+    }
+}
+
+/// A source producer as every driver runs it: numbers what it sends (so
+/// replays and duplicates are recognised downstream) and routes it. The
+/// driver ships [`SourceCore::routed`] over its own transport.
+pub(crate) struct SourceCore {
+    numbering: Numbering,
+    rng: ChaCha8Rng,
+    scratch: RouteScratch,
+    routed: Vec<Routed>,
+}
+
+impl SourceCore {
+    /// Producer `id` with the routing choices of a run seeded by `seed`.
+    pub(crate) fn new(id: ProducerId, seed: u64) -> SourceCore {
+        SourceCore {
+            numbering: Numbering::new(id),
+            rng: routing_rng(seed, id),
+            scratch: RouteScratch::default(),
+            routed: Vec::new(),
+        }
+    }
+
+    /// The producer's id.
+    pub(crate) fn id(&self) -> ProducerId {
+        self.numbering.producer()
+    }
+
+    /// Numbers and routes a record.
+    pub(crate) fn record(&mut self, topology: &Topology, payload: Tuple) {
+        let envelope = self.numbering.record(payload);
+        self.route(topology, envelope);
+    }
+
+    /// Numbers and routes the seal of the partition whose seal-key values
+    /// are `key`.
+    pub(crate) fn seal(&mut self, topology: &Topology, key: Tuple) {
+        let envelope = self.numbering.seal(key);
+        self.route(topology, envelope);
+    }
+
+    /// Numbers and routes the end of this producer's stream.
+    pub(crate) fn end(&mut self, topology: &Topology) {
+        let envelope = self.numbering.end();
+        self.route(topology, envelope);
+    }
+
+    fn route(&mut self, topology: &Topology, envelope: Envelope) {
+        let me = self.numbering.producer();
+        route_with(
+            topology,
+            me,
+            None,
+            envelope,
+            &mut self.rng,
+            &mut self.scratch,
+            &mut self.routed,
+        );
+    }
+
+    /// What was routed since the last call, in order, one entry per
+    /// destination; draining keeps the buffer's room.
+    pub(crate) fn routed(&mut self) -> std::vec::Drain<'_, Routed> {
+        self.routed.drain(..)
     }
 }

@@ -13,23 +13,22 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use blazes_core::{Analysis, Dataflow};
-use rand_chacha::ChaCha8Rng;
 use tokio::sync::mpsc::{Receiver, Sender, channel};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use super::dead_letter::DeadLetter;
 use super::deployment::Deployment;
-use super::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
+use super::envelope::{Inbound, InputId, OutputId, ProducerId};
 use super::error::{BuildError, RunError};
 use super::factories::Factories;
 use super::instance::InstanceCore;
 use super::metrics::InstanceSnapshot;
-use super::node::Node;
+use super::node::{Node, SourceCore};
 use super::outgoing::{Batch, LinkSizing, Outgoing, inbound};
 use super::plan::InputMode;
 use super::report::RunReport;
-use super::router::{Destination, RouteScratch, Routed, route, route_with, routing_rng};
+use super::router::{Destination, Routed};
 use super::sequencer::{EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered};
 use super::sink::SinkCollector;
 use super::topology::Topology;
@@ -277,12 +276,9 @@ impl DataflowRunner {
                     .map(|p| {
                         Some(SourceHandle {
                             topology: topology.clone(),
-                            rng: routing_rng(topology.seed, *p),
-                            numbering: Numbering::new(*p),
+                            source: SourceCore::new(*p, topology.seed),
                             outbox: Some(outboxes.remove(p).unwrap_or_default()),
                             batch: sizing.batch,
-                            scratch: RouteScratch::default(),
-                            routed: Vec::new(),
                         })
                     })
                     .collect()
@@ -400,78 +396,59 @@ impl RunningDataflow {
 /// Feeds one producer of a source: records, seals, then its end.
 pub struct SourceHandle {
     topology: Arc<Topology>,
-    rng: ChaCha8Rng,
-    numbering: Numbering,
+    source: SourceCore,
     outbox: Option<Outbox>,
     /// Most messages per batch on a link.
     batch: usize,
-    scratch: RouteScratch,
-    routed: Vec<Routed>,
 }
 
 impl SourceHandle {
     /// The producer's id.
     pub fn id(&self) -> ProducerId {
-        self.numbering.producer()
+        self.source.id()
     }
 
-    async fn send_envelope(&mut self, envelope: Envelope) {
-        let Some(outbox) = self.outbox.as_ref() else {
-            return;
-        };
-        self.routed.clear();
-        route(
-            &self.topology,
-            self.numbering.producer(),
-            None,
-            envelope,
-            &mut self.rng,
-            &mut self.routed,
-        );
-        for r in self.routed.drain(..) {
-            outbox.send(r).await;
+    /// Sends what the source routed, one message at a time.
+    async fn ship(&mut self) {
+        match self.outbox.as_ref() {
+            Some(outbox) => {
+                for r in self.source.routed() {
+                    outbox.send(r).await;
+                }
+            }
+            None => self.source.routed().for_each(drop),
         }
     }
 
     /// Sends a record, waiting while consumers are full.
     pub async fn send(&mut self, payload: Tuple) {
-        let envelope = self.numbering.record(payload);
-        self.send_envelope(envelope).await;
+        self.source.record(&self.topology, payload);
+        self.ship().await;
     }
 
     /// Sends records in order, as [`SourceHandle::send`] one after the
     /// other would, but in batches: one channel operation per batch of a
     /// link instead of one per record.
     pub async fn send_batch(&mut self, payloads: impl IntoIterator<Item = Tuple>) {
-        let Some(outbox) = self.outbox.as_ref() else {
-            return;
-        };
-        self.routed.clear();
         for payload in payloads {
-            let envelope = self.numbering.record(payload);
-            route_with(
-                &self.topology,
-                self.numbering.producer(),
-                None,
-                envelope,
-                &mut self.rng,
-                &mut self.scratch,
-                &mut self.routed,
-            );
+            self.source.record(&self.topology, payload);
         }
-        outbox.send_all(self.routed.drain(..), self.batch).await;
+        match self.outbox.as_ref() {
+            Some(outbox) => outbox.send_all(self.source.routed(), self.batch).await,
+            None => self.source.routed().for_each(drop),
+        }
     }
 
     /// Seals the partition whose seal-key values are `key`.
     pub async fn seal(&mut self, key: Tuple) {
-        let envelope = self.numbering.seal(key);
-        self.send_envelope(envelope).await;
+        self.source.seal(&self.topology, key);
+        self.ship().await;
     }
 
     /// Ends this producer's stream.
     pub async fn close(mut self) {
-        let envelope = self.numbering.end();
-        self.send_envelope(envelope).await;
+        self.source.end(&self.topology);
+        self.ship().await;
         self.outbox = None;
     }
 }
@@ -481,16 +458,8 @@ impl Drop for SourceHandle {
         // A handle dropped without `close` still ends its stream, so the run can finish.
         if let (Some(outbox), Ok(rt)) = (self.outbox.take(), tokio::runtime::Handle::try_current())
         {
-            let envelope = self.numbering.end();
-            let mut routed = Vec::new();
-            route(
-                &self.topology,
-                self.numbering.producer(),
-                None,
-                envelope,
-                &mut self.rng,
-                &mut routed,
-            );
+            self.source.end(&self.topology);
+            let routed: Vec<Routed> = self.source.routed().collect();
             rt.spawn(async move {
                 for r in routed {
                     outbox.send(r).await;

@@ -15,11 +15,10 @@ use crate::runtime::error::{BuildError, NameError};
 use crate::runtime::factories::Factories;
 use crate::runtime::instance::InstanceCore;
 use crate::runtime::metrics::UnsealedPartition;
-use crate::runtime::node::Node;
+use crate::runtime::node::{Node, SourceCore};
 use crate::runtime::plan::InputMode;
 use crate::runtime::report::RunReport;
-use crate::runtime::router::routing_rng;
-use crate::runtime::router::{Destination, Routed, route};
+use crate::runtime::router::{Destination, Routed};
 use crate::runtime::sequencer::{NextStep, OrderRetry, SequencerCore, SequencerError, Unordered};
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::topology::Topology;
@@ -95,8 +94,7 @@ struct SimSource {
     id: ProducerId,
     events: Vec<SourceEvent>,
     next: usize,
-    numbering: Numbering,
-    rng: ChaCha8Rng,
+    core: SourceCore,
     ended: bool,
 }
 
@@ -253,8 +251,7 @@ impl<'a> Run<'a> {
                     id: *id,
                     events: workload.script(&s.name, index).to_vec(),
                     next: 0,
-                    numbering: Numbering::new(*id),
-                    rng: routing_rng(topology.seed, *id),
+                    core: SourceCore::new(*id, topology.seed),
                     ended: false,
                 });
             }
@@ -568,26 +565,18 @@ impl<'a> Run<'a> {
         self.note(1);
         self.note(s as u64);
         let source = &mut self.sources[s];
-        let envelope = match source.events.get(source.next) {
-            Some(SourceEvent::Record(t)) => source.numbering.record(t.clone()),
-            Some(SourceEvent::Seal(k)) => source.numbering.seal(k.clone()),
+        match source.events.get(source.next) {
+            Some(SourceEvent::Record(t)) => source.core.record(self.topology, t.clone()),
+            Some(SourceEvent::Seal(k)) => source.core.seal(self.topology, k.clone()),
             None => {
                 source.ended = true;
-                source.numbering.end()
+                source.core.end(self.topology);
             }
-        };
+        }
         source.next += 1;
         let id = source.id;
         let mut routed = std::mem::take(&mut self.routed);
-        routed.clear();
-        route(
-            self.topology,
-            id,
-            None,
-            envelope,
-            &mut self.sources[s].rng,
-            &mut routed,
-        );
+        routed.extend(self.sources[s].core.routed());
         for r in routed.drain(..) {
             self.send_routed(id, r);
         }
