@@ -52,6 +52,7 @@ impl Node {
 
     /// Keeps a copy of every record the instance sends, by output
     /// ([`Node::take_recorded`]).
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))]
     pub(crate) fn record_sends(&mut self) {
         self.recorded.get_or_insert_with(BTreeMap::new);
     }
@@ -131,6 +132,7 @@ impl Node {
 
     /// Takes the records recorded since the last call, by output (empty
     /// unless [`Node::record_sends`] was called).
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))]
     pub(crate) fn take_recorded(&mut self) -> BTreeMap<OutputId, Vec<Tuple>> {
         self.recorded
             .as_mut()
