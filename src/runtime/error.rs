@@ -144,6 +144,28 @@ pub enum BuildError {
     /// A name given to the runtime that the dataflow does not have.
     #[error(transparent)]
     Name(#[from] NameError),
+    /// A stream's routing splits the groups of an order-sensitive path
+    /// between the instances of a partitioned component, so each would
+    /// emit a partial result for a group.
+    #[error(
+        "deployment: stream `{stream}` is routed {routing} into {instances} instances of          `{component}`, but its path {path} is {annotation}: a group of the gate would be          split between instances, each emitting a partial result for it\n  = fix: {fix}"
+    )]
+    SplitGroups {
+        /// The stream, `from -> to`.
+        stream: String,
+        /// The consuming component.
+        component: String,
+        /// How many instances it has.
+        instances: usize,
+        /// The order-sensitive path, `input -> output`.
+        path: String,
+        /// The path's annotation (`OW[site,window]`).
+        annotation: String,
+        /// The stream's routing.
+        routing: String,
+        /// How to fix it.
+        fix: String,
+    },
 }
 
 /// A run that could not complete.

@@ -62,6 +62,7 @@ pub mod key_kinds;
 pub mod metrics;
 pub(crate) mod node;
 pub mod outgoing;
+mod partitioning;
 pub mod plan;
 pub mod recent;
 pub mod report;

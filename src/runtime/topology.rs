@@ -10,6 +10,7 @@ use blazes_core::{Analysis, Dataflow, Endpoint};
 use super::deployment::{Deployment, Routing};
 use super::envelope::{InputId, OutputId, ProducerId};
 use super::error::{BuildError, NameError};
+use super::partitioning;
 use super::plan::{ComponentPlan, InputMode};
 
 /// Index of a sink.
@@ -255,6 +256,7 @@ impl Topology {
         topology.add_externals(dataflow, deployment);
         topology.check_names(dataflow, deployment)?;
         topology.add_streams(dataflow, deployment)?;
+        topology.check_partitioning(dataflow, deployment)?;
         topology.add_groups();
         topology.compute_expected();
         topology.cycle_cuts = topology.find_cycle_cuts();
@@ -393,6 +395,41 @@ impl Topology {
             });
         }
         Ok(())
+    }
+
+    /// Refuses a routing that splits an order-sensitive path's groups
+    /// between the instances of a partitioned component
+    /// ([`BuildError::SplitGroups`]).
+    fn check_partitioning(
+        &self,
+        dataflow: &Dataflow,
+        deployment: &Deployment,
+    ) -> Result<(), BuildError> {
+        let info = |name: &str| self.components.iter().find(|c| c.name == name);
+        partitioning::check(
+            dataflow,
+            |name| info(name).map_or(1, |c| c.instances.len()),
+            |si| {
+                let stream = &dataflow.streams[si];
+                let key = (stream.from.to_string(), stream.to.to_string());
+                let self_loop = matches!((&stream.from, &stream.to),
+                    (Endpoint::Port { component: a, .. }, Endpoint::Port { component: b, .. }) if a == b);
+                match deployment.routing.get(&key) {
+                    // Each instance feeds only itself: nothing is split.
+                    _ if self_loop => Routing::Broadcast,
+                    Some(routing) => routing.clone(),
+                    None => {
+                        let (rep, count) = match &stream.to {
+                            Endpoint::Port { component, .. } => {
+                                info(component).map_or((false, 1), |c| (c.rep, c.instances.len()))
+                            }
+                            Endpoint::External(_) => (false, 1),
+                        };
+                        default_routing(rep, count)
+                    }
+                }
+            },
+        )
     }
 
     /// The names of the components, in dataflow order.

@@ -1,0 +1,203 @@
+//! A component deployed as several instances (not replicas) splits its
+//! input between them. An order-sensitive path computes over groups of its
+//! gate (`OW[site, window]`: per site and window), so each group must reach
+//! one instance whole, or every instance emits a partial result for it and
+//! the sink gets several "answers" for one group, none of them right. The
+//! analysis reasons about a component as one logical process; this check
+//! is what keeps a deployment faithful to that.
+//!
+//! A stream into such an input must be routed by a key that every group of
+//! the gate determines: a non-empty key within the gate's closure under the
+//! dataflow's functional dependencies (with `session -> user`, a gate on
+//! `session` is kept whole by routing on `user`). Broadcast (every instance
+//! gets everything) splits nothing. Random and paired routing split groups
+//! and are refused, as is any partitioning of a path with an empty gate (one
+//! group: the whole stream). Confluent paths need no such care: their
+//! outputs do not depend on how the input is split.
+
+use std::collections::BTreeSet;
+
+use blazes_core::{AttrSet, Dataflow, Endpoint, Fd};
+
+use super::deployment::Routing;
+use super::error::BuildError;
+
+/// The attributes `attrs` determine under `fds` (their closure).
+fn closure(fds: &[Fd], attrs: &AttrSet) -> BTreeSet<String> {
+    let mut known: BTreeSet<String> = attrs.iter().cloned().collect();
+    loop {
+        let before = known.len();
+        for fd in fds {
+            if fd.from.iter().all(|a| known.contains(a)) {
+                known.insert(fd.to.clone());
+            }
+            if fd.injective && known.contains(&fd.to) {
+                known.extend(fd.from.iter().cloned());
+            }
+        }
+        if known.len() == before {
+            return known;
+        }
+    }
+}
+
+/// Whether `routing` keeps every group of `gate` on one instance.
+fn keeps_groups(routing: &Routing, gate: &AttrSet, fds: &[Fd]) -> bool {
+    match routing {
+        Routing::Broadcast => true,
+        Routing::Random | Routing::Paired => false,
+        Routing::ByKey(key) => {
+            let determined = closure(fds, gate);
+            !key.is_empty() && key.iter().all(|k| determined.contains(k))
+        }
+    }
+}
+
+/// Refuses a stream whose routing splits the groups of an order-sensitive
+/// path of a partitioned (several instances, not `rep`) component.
+/// `routing_of(stream_index)` is the routing the deployment gives stream
+/// `stream_index` of the dataflow; `instances(component)` its instance count.
+pub(crate) fn check(
+    dataflow: &Dataflow,
+    instances: impl Fn(&str) -> usize,
+    routing_of: impl Fn(usize) -> Routing,
+) -> Result<(), BuildError> {
+    for (si, stream) in dataflow.streams.iter().enumerate() {
+        let Endpoint::Port {
+            component,
+            interface,
+        } = &stream.to
+        else {
+            continue;
+        };
+        let Some(info) = dataflow.components.iter().find(|c| &c.name == component) else {
+            continue;
+        };
+        let count = instances(component);
+        if info.rep || count < 2 {
+            continue;
+        }
+        let routing = routing_of(si);
+        for path in info.paths.iter().filter(|p| &p.from == interface) {
+            let annotation = &path.annotation;
+            if !annotation.kind.is_order_sensitive() {
+                continue;
+            }
+            let empty = AttrSet::default();
+            let gates: Vec<&AttrSet> = if annotation.gates.is_empty() {
+                vec![&empty]
+            } else {
+                annotation.gates.iter().collect()
+            };
+            let Some(split) = gates
+                .into_iter()
+                .find(|gate| !keeps_groups(&routing, gate, &dataflow.fds))
+            else {
+                continue;
+            };
+            return Err(BuildError::SplitGroups {
+                stream: format!("{} -> {}", stream.from, stream.to),
+                component: component.clone(),
+                instances: count,
+                path: format!("{} -> {}", path.from, path.to),
+                annotation: annotation.to_string(),
+                routing: describe(&routing),
+                fix: fix(component, split),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn describe(routing: &Routing) -> String {
+    match routing {
+        Routing::Broadcast => "broadcast".to_string(),
+        Routing::Random => "random (the default into several instances)".to_string(),
+        Routing::Paired => "paired".to_string(),
+        Routing::ByKey(key) => format!("by key [{}]", join(key)),
+    }
+}
+
+fn fix(component: &str, gate: &AttrSet) -> String {
+    if gate.is_empty() {
+        format!(
+            "the path has no gate, so its group is the whole stream: run one instance of \
+             `{component}`, or mark it replicated (`rep`)"
+        )
+    } else {
+        let first = gate.iter().next().map(String::as_str).unwrap_or_default();
+        format!(
+            "route the stream by a subset of the gate, e.g. `{{ route: [{first}] }}` in \
+             `streams!` or `Deployment::route(.., Routing::by_key([\"{first}\"]))`; or run \
+             one instance of `{component}`"
+        )
+    }
+}
+
+fn join(attrs: &AttrSet) -> String {
+    attrs.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use blazes_core::attrs;
+
+    use super::*;
+
+    fn fd(from: &str, to: &str, injective: bool) -> Fd {
+        Fd {
+            from: attrs([from]),
+            to: to.to_string(),
+            injective,
+        }
+    }
+
+    #[test]
+    fn a_key_within_the_gate_or_determined_by_it_keeps_groups_whole() {
+        let gate = attrs(["site", "window"]);
+        assert!(keeps_groups(&Routing::by_key(["site"]), &gate, &[]));
+        assert!(keeps_groups(
+            &Routing::by_key(["site", "window"]),
+            &gate,
+            &[]
+        ));
+        assert!(keeps_groups(&Routing::Broadcast, &gate, &[]));
+        assert!(!keeps_groups(&Routing::by_key(["device"]), &gate, &[]));
+        assert!(!keeps_groups(&Routing::Random, &gate, &[]));
+        assert!(!keeps_groups(&Routing::Paired, &gate, &[]));
+        // session -> user (many-to-one): a session's records share a user.
+        let fds = [fd("session", "user", false)];
+        assert!(keeps_groups(
+            &Routing::by_key(["user"]),
+            &attrs(["session"]),
+            &fds
+        ));
+        // ..but a user's records span sessions: routing by session splits a user.
+        assert!(!keeps_groups(
+            &Routing::by_key(["session"]),
+            &attrs(["user"]),
+            &fds
+        ));
+        // One-to-one: either determines the other.
+        let fds = [fd("company", "symbol", true)];
+        assert!(keeps_groups(
+            &Routing::by_key(["company"]),
+            &attrs(["symbol"]),
+            &fds
+        ));
+    }
+
+    #[test]
+    fn an_empty_gate_cannot_be_partitioned() {
+        assert!(!keeps_groups(
+            &Routing::by_key(["a"]),
+            &attrs(Vec::<String>::new()),
+            &[]
+        ));
+        assert!(keeps_groups(
+            &Routing::Broadcast,
+            &attrs(Vec::<String>::new()),
+            &[]
+        ));
+    }
+}
