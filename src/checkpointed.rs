@@ -18,14 +18,15 @@ pub enum StateError {
     NotCheckpointed,
     /// The state did not encode.
     #[error("encoding the component's state: {0}")]
-    Encode(#[source] serde_json::Error),
+    Encode(#[source] postcard::Error),
     /// The saved state does not decode to the component's state type.
     #[error("decoding the component's state: {0}")]
-    Decode(#[source] serde_json::Error),
+    Decode(#[source] postcard::Error),
 }
 
 /// A handler `H` that keeps checkpoints: its whole value is its state,
-/// saved as JSON with serde.
+/// saved with serde in [postcard](https://docs.rs/postcard) (so maps may
+/// have any serde key, tuples included).
 ///
 /// ```
 /// # use blazes::{Emit, Handler, Tuple, UnknownInput};
@@ -60,11 +61,11 @@ where
     }
 
     fn checkpoint(&self) -> Option<Result<Vec<u8>, StateError>> {
-        Some(serde_json::to_vec(&self.0).map_err(StateError::Encode))
+        Some(postcard::to_allocvec(&self.0).map_err(StateError::Encode))
     }
 
     fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
-        self.0 = serde_json::from_slice(state).map_err(StateError::Decode)?;
+        self.0 = postcard::from_bytes(state).map_err(StateError::Decode)?;
         Ok(())
     }
 }

@@ -59,6 +59,8 @@
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod cleanup;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
+mod checkpoint;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod cluster;
 mod config;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
@@ -93,6 +95,9 @@ mod zookeeper;
 /// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 pub use cleanup::{Cleaned, clean_run};
+/// Needs the `nats` and `zookeeper` (`dist`) features.
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
+pub use checkpoint::CheckpointPolicy;
 /// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 pub use cluster::{
