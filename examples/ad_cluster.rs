@@ -56,8 +56,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use blazes::Tuple;
 use blazes::dist::{
-    CheckpointPolicy, Cluster, ClusterConfig, InstanceOutcome, LinkStats, NatsCredentials, NatsTls, Security,
-    SequencerConfig, ZooKeeperDigest,
+    CheckpointPolicy, Cluster, ClusterConfig, InstanceOutcome, LinkStats, NatsCredentials, NatsTls,
+    Security, SequencerConfig, ZooKeeperDigest,
 };
 use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
 use blazes::runtime::{CoordinationMode, Deployment, Factories, ProducerId, Sequencer};

@@ -107,7 +107,7 @@ fn a_report_replica_restarted_late_reads_only_what_came_after_its_checkpoint() {
     // Built before the clock starts.
     support_cluster::example();
     let began = Instant::now();
-    let mut reports = vec![
+    let mut reports = [
         cluster.spawn(&["report", "--index", "0"]),
         cluster.spawn(&["report", "--index", "1"]),
     ];
@@ -205,6 +205,10 @@ fn a_report_replica_restarted_late_reads_only_what_came_after_its_checkpoint() {
         .map(blazes::Record::to_tuple)
         .collect();
     assert_eq!(answers[0], sorted_json(&truth), "the true counts");
-    assert_eq!(canonical(&cache["answers"]), answers[0], "the cache has them");
+    assert_eq!(
+        canonical(&cache["answers"]),
+        answers[0],
+        "the cache has them"
+    );
     assert_eq!(cache["cache"]["balanced"], Json::Bool(true), "{cache}");
 }

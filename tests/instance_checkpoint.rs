@@ -27,7 +27,10 @@ impl Handler for Counts {
         let n = self.by_k.entry(k).or_default();
         *n += 1;
         self.total += 1;
-        let emitted = Tuple::new().with("k", k).with("n", *n).with("total", self.total);
+        let emitted = Tuple::new()
+            .with("k", k)
+            .with("n", *n)
+            .with("total", self.total);
         out.emit("out", emitted);
         Ok(())
     }
@@ -75,7 +78,9 @@ fn script(producer: ProducerId, records: &[i64]) -> Vec<Inbound> {
         envelopes.push(Envelope::Record {
             producer,
             seq,
-            payload: Tuple::new().with("k", *k).with("from", i64::from(producer.0)),
+            payload: Tuple::new()
+                .with("k", *k)
+                .with("from", i64::from(producer.0)),
         });
         seq += 1;
     }

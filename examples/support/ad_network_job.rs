@@ -358,13 +358,21 @@ impl Run {
     /// (the Report keeping checkpoints: [`Checkpointed`](blazes::checkpointed::Checkpointed)).
     pub fn job(self) -> (Dataflow, Analysis, Factories) {
         match self {
-            Run::Query(Query::Thresh) => {
-                (thresh::dataflow(), thresh::analysis(), thresh::factories().with("Report", thresh_parts::checkpointed_report))
-            }
-            Run::Query(Query::Poor) => (poor::dataflow(), poor::analysis(), poor::factories().with("Report", poor_parts::checkpointed_report)),
-            Run::Query(Query::Window) => {
-                (window::dataflow(), window::analysis(), window::factories().with("Report", window_parts::checkpointed_report))
-            }
+            Run::Query(Query::Thresh) => (
+                thresh::dataflow(),
+                thresh::analysis(),
+                thresh::factories().with("Report", thresh_parts::checkpointed_report),
+            ),
+            Run::Query(Query::Poor) => (
+                poor::dataflow(),
+                poor::analysis(),
+                poor::factories().with("Report", poor_parts::checkpointed_report),
+            ),
+            Run::Query(Query::Window) => (
+                window::dataflow(),
+                window::analysis(),
+                window::factories().with("Report", window_parts::checkpointed_report),
+            ),
             Run::Query(Query::Campaign) | Run::Seal | Run::Uncoordinated => (
                 campaign::dataflow(),
                 campaign::analysis(),
@@ -373,12 +381,14 @@ impl Run {
             Run::IndependentSeal => (
                 campaign_independent::dataflow(),
                 campaign_independent::analysis(),
-                campaign_independent::factories().with("Report", campaign_independent_parts::checkpointed_report),
+                campaign_independent::factories()
+                    .with("Report", campaign_independent_parts::checkpointed_report),
             ),
             Run::Ordered => (
                 campaign_ordered::dataflow(),
                 campaign_ordered::analysis(),
-                campaign_ordered::factories().with("Report", campaign_ordered_parts::checkpointed_report),
+                campaign_ordered::factories()
+                    .with("Report", campaign_ordered_parts::checkpointed_report),
             ),
         }
     }

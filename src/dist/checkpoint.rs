@@ -184,7 +184,8 @@ impl Checkpoints {
         let read = inlet.stats.frames_in;
         let since = read.saturating_sub(self.read_at_last);
         let by_count = policy.every_messages > 0 && since >= policy.every_messages;
-        let by_time = !policy.every.is_zero() && since > 0 && self.saved_at.elapsed() >= policy.every;
+        let by_time =
+            !policy.every.is_zero() && since > 0 && self.saved_at.elapsed() >= policy.every;
         if !(by_count || by_time) {
             return Ok(());
         }

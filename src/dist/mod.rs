@@ -57,9 +57,9 @@
 //! format and its delivery rule, which the property tests drive directly.
 
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
-mod cleanup;
-#[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod checkpoint;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
+mod cleanup;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod cluster;
 mod config;
@@ -94,10 +94,10 @@ mod zookeeper;
 
 /// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
-pub use cleanup::{Cleaned, clean_run};
+pub use checkpoint::CheckpointPolicy;
 /// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
-pub use checkpoint::CheckpointPolicy;
+pub use cleanup::{Cleaned, clean_run};
 /// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 pub use cluster::{
