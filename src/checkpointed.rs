@@ -39,7 +39,7 @@ pub enum StateError {
 ///         Ok(())
 ///     }
 /// }
-/// let mut counting = Checkpointed(Count(3));
+/// let counting = Checkpointed(Count(3));
 /// let saved = counting.checkpoint().expect("opted in").expect("encodes");
 /// let mut restarted = Checkpointed(Count::default());
 /// restarted.restore(&saved).expect("decodes");
