@@ -56,8 +56,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use blazes::Tuple;
 use blazes::dist::{
-    Cluster, ClusterConfig, InstanceOutcome, LinkStats, NatsCredentials, NatsTls, Security,
-    SequencerConfig, ZooKeeperDigest,
+    CheckpointPolicy, Cluster, ClusterConfig, InstanceOutcome, LinkStats, NatsCredentials, NatsTls,
+    Security, SequencerConfig, ZooKeeperDigest,
 };
 use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
 use blazes::runtime::{CoordinationMode, Deployment, Factories, ProducerId, Sequencer};
@@ -121,6 +121,11 @@ struct Args {
     overdue_ms: Option<u64>,
     #[command(flatten)]
     security: SecurityArgs,
+    /// Save a checkpoint of each hosted instance every `N` messages it
+    /// reads (and every 5 s), so that a restarted Report replica reads its
+    /// inputs from there (docs/runtime.md, "Checkpoints"); off by default.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_every: Option<u64>,
     /// Test only (fault injection): abort at the `N`th punctuation (an ad
     /// server after handing its `N`th seal to the transport, a Report
     /// replica in `on_seal` of its `N`th released partition).
@@ -348,6 +353,9 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
     config.security = args.security.security()?;
     config.peer_wait = Duration::from_millis(args.peer_wait_ms);
     config.peer_report_every = Duration::from_millis(args.peer_report_ms);
+    config.checkpoints = args
+        .checkpoint_every
+        .map(|n| CheckpointPolicy::new(n, Duration::from_secs(5)));
     config.workload = format!(
         "{query:?}, {} clicks per ad server in campaigns of {}, {} ads",
         args.clicks, args.batch, args.ads
@@ -529,6 +537,9 @@ fn links(stats: &LinkStats) -> Json {
 fn instance(outcome: &InstanceOutcome) -> Json {
     let m = &outcome.snapshot.metrics;
     json!({
+        "instance": outcome.snapshot.instance.0,
+        "restored_from": outcome.restored_from,
+        "checkpoints_saved": outcome.checkpoints_saved,
         "received": m.received,
         "records_in": m.records_in(),
         "duplicate_records": m.duplicate_records,

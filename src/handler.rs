@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::checkpointed::StateError;
 use crate::record::RecordError;
 use crate::tuple::Tuple;
 
@@ -248,6 +249,21 @@ pub trait Handler: Send + 'static {
     /// seal-key values) of input `input`: every tuple of it has been handled.
     fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut Emit) {
         let _ = (input, partition, out);
+    }
+
+    /// The handler's state, encoded, for a checkpoint; `None` (the default)
+    /// when the component keeps no checkpoint, and a restarted instance of
+    /// it reads its inputs from the start of the run instead. Wrap a handler
+    /// in [`Checkpointed`](crate::checkpointed::Checkpointed) to opt in.
+    fn checkpoint(&self) -> Option<Result<Vec<u8>, StateError>> {
+        None
+    }
+
+    /// Replaces the handler's state by one [`Handler::checkpoint`] saved;
+    /// on an error the state is left as it was.
+    fn restore(&mut self, state: &[u8]) -> Result<(), StateError> {
+        let _ = state;
+        Err(StateError::NotCheckpointed)
     }
 }
 

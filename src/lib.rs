@@ -164,6 +164,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod check;
+pub mod checkpointed;
 #[cfg(any(feature = "nats", feature = "zookeeper"))]
 pub mod dist;
 /// The grey-box file reader: YAML annotation blocks into a validated dataflow.

@@ -11,13 +11,41 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 /// One attribute value.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "ValueRepr", from = "ValueRepr")]
 pub enum Value {
     /// An integer.
     Int(i64),
     /// A string.
     Str(Arc<str>),
+}
+
+/// How serde sees a [`Value`] (an owned string in place of the shared one).
+#[derive(Serialize, Deserialize)]
+enum ValueRepr {
+    Int(i64),
+    Str(String),
+}
+
+impl From<Value> for ValueRepr {
+    fn from(v: Value) -> ValueRepr {
+        match v {
+            Value::Int(i) => ValueRepr::Int(i),
+            Value::Str(s) => ValueRepr::Str(s.to_string()),
+        }
+    }
+}
+
+impl From<ValueRepr> for Value {
+    fn from(v: ValueRepr) -> Value {
+        match v {
+            ValueRepr::Int(i) => Value::Int(i),
+            ValueRepr::Str(s) => Value::from(s),
+        }
+    }
 }
 
 impl From<i64> for Value {
@@ -114,7 +142,10 @@ impl fmt::Debug for Name {
 /// Cloning shares the fields; the first change to a shared tuple copies them
 /// (`Arc::make_mut`). Names given as `'static` strings
 /// ([`Tuple::set_static`], as derived records do) are not copied at all.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+///
+/// With serde, a tuple is its `(name, value)` pairs in name order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(into = "Vec<(String, Value)>", from = "Vec<(String, Value)>")]
 pub struct Tuple {
     fields: Arc<Vec<(Name, Value)>>,
 }
@@ -230,6 +261,25 @@ impl fmt::Display for Tuple {
             write!(f, "{}: {v}", n.as_str())?;
         }
         f.write_str("}")
+    }
+}
+
+impl From<Tuple> for Vec<(String, Value)> {
+    fn from(tuple: Tuple) -> Vec<(String, Value)> {
+        tuple
+            .fields()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect()
+    }
+}
+
+impl From<Vec<(String, Value)>> for Tuple {
+    fn from(fields: Vec<(String, Value)>) -> Tuple {
+        let mut tuple = Tuple::with_capacity(fields.len());
+        for (name, value) in fields {
+            tuple.set(&name, value);
+        }
+        tuple
     }
 }
 

@@ -114,8 +114,8 @@ pub struct CountAnswer {
     pub clicks: i64,
 }
 
-/// The click counts a Report server keeps.
-#[derive(Default, Debug)]
+/// The click counts a Report server keeps (its checkpointed state).
+#[derive(Default, Debug, Serialize, Deserialize)]
 pub struct Clicks {
     by_id: BTreeMap<i64, i64>,
     by_window: BTreeMap<(i64, i64), i64>,
@@ -246,8 +246,13 @@ macro_rules! ad_network_module {
 
             /// A reporting server replica: counts clicks, answers the query.
             #[component(rep)]
-            #[derive(Default, Debug)]
+            #[derive(Default, Debug, serde::Serialize, serde::Deserialize)]
             pub struct Report(super::Clicks);
+
+            /// A Report that keeps checkpoints (docs/runtime.md, "Checkpoints").
+            pub fn checkpointed_report() -> Box<dyn blazes::Handler> {
+                Box::new(blazes::checkpointed::Checkpointed(Report::default()))
+            }
 
             #[component(outputs { response: $answer })]
             impl Report {
@@ -349,30 +354,41 @@ pub enum Run {
 }
 
 impl Run {
-    /// The dataflow, its analysis and its handlers, all from the annotations.
+    /// The dataflow, its analysis and its handlers, all from the annotations
+    /// (the Report keeping checkpoints: [`Checkpointed`](blazes::checkpointed::Checkpointed)).
     pub fn job(self) -> (Dataflow, Analysis, Factories) {
         match self {
-            Run::Query(Query::Thresh) => {
-                (thresh::dataflow(), thresh::analysis(), thresh::factories())
-            }
-            Run::Query(Query::Poor) => (poor::dataflow(), poor::analysis(), poor::factories()),
-            Run::Query(Query::Window) => {
-                (window::dataflow(), window::analysis(), window::factories())
-            }
+            Run::Query(Query::Thresh) => (
+                thresh::dataflow(),
+                thresh::analysis(),
+                thresh::factories().with("Report", thresh_parts::checkpointed_report),
+            ),
+            Run::Query(Query::Poor) => (
+                poor::dataflow(),
+                poor::analysis(),
+                poor::factories().with("Report", poor_parts::checkpointed_report),
+            ),
+            Run::Query(Query::Window) => (
+                window::dataflow(),
+                window::analysis(),
+                window::factories().with("Report", window_parts::checkpointed_report),
+            ),
             Run::Query(Query::Campaign) | Run::Seal | Run::Uncoordinated => (
                 campaign::dataflow(),
                 campaign::analysis(),
-                campaign::factories(),
+                campaign::factories().with("Report", campaign_parts::checkpointed_report),
             ),
             Run::IndependentSeal => (
                 campaign_independent::dataflow(),
                 campaign_independent::analysis(),
-                campaign_independent::factories(),
+                campaign_independent::factories()
+                    .with("Report", campaign_independent_parts::checkpointed_report),
             ),
             Run::Ordered => (
                 campaign_ordered::dataflow(),
                 campaign_ordered::analysis(),
-                campaign_ordered::factories(),
+                campaign_ordered::factories()
+                    .with("Report", campaign_ordered_parts::checkpointed_report),
             ),
         }
     }

@@ -41,6 +41,7 @@ use std::time::{Duration, Instant};
 use blazes_core::{Analysis, Dataflow};
 use tracing::Instrument;
 
+use super::checkpoint::{CheckpointPolicy, Checkpoints};
 use super::config::SequencerConfig;
 use super::inlet::{Inlet, PeerWait};
 use super::masters::{Masters, independent_endpoint};
@@ -103,6 +104,12 @@ pub struct ClusterConfig {
     /// the run's identity, so that a run id reused for another workload is
     /// refused ([`RunIdentity`]); empty when not named.
     pub workload: String,
+    /// When a hosted instance whose component opts in
+    /// ([`Checkpointed`](crate::checkpointed::Checkpointed)) saves a
+    /// checkpoint, so that a restart reads its inputs from there and not
+    /// from the start of the run; `None` (the default): never (a checkpoint
+    /// saved earlier is still restored). See docs/runtime.md, "Checkpoints".
+    pub checkpoints: Option<CheckpointPolicy>,
 }
 
 impl ClusterConfig {
@@ -121,6 +128,7 @@ impl ClusterConfig {
             peer_report_every: Duration::from_secs(10),
             security: Security::default(),
             workload: String::new(),
+            checkpoints: None,
         }
     }
 }
@@ -144,6 +152,9 @@ pub enum ClusterError {
     /// [`wire::encode`](super::wire::encode)).
     #[error("cluster: encoding a message: {0}")]
     Wire(#[from] super::wire::WireError),
+    /// An instance's checkpoint could not be encoded (never in practice).
+    #[error("cluster: encoding a checkpoint: {0}")]
+    CheckpointEncode(#[source] postcard::Error),
     /// The sequencing service failed.
     #[error("cluster: {0}")]
     Sequencer(#[from] SequencerError),
@@ -273,8 +284,14 @@ pub struct InstanceOutcome {
     pub dead_letters: Vec<DeadLetter>,
     /// What crossed the network.
     pub links: LinkStats,
-    /// The records it sent, by output name, in order (when recorded).
+    /// The records it sent, by output name, in order (when recorded;
+    /// after a restore, those of its checkpoint and the ones sent since).
     pub sent: BTreeMap<String, Vec<Tuple>>,
+    /// The stream sequence this incarnation read its inputs from, when it
+    /// restored a checkpoint (`links.frames_in` counts what it read since).
+    pub restored_from: Option<u64>,
+    /// Checkpoints this incarnation saved.
+    pub checkpoints_saved: u64,
 }
 
 impl InstanceOutcome {
@@ -317,6 +334,9 @@ pub struct Cluster {
     membership: Option<Arc<ZooKeeperMembership>>,
     config: ClusterConfig,
     record_outputs: bool,
+    /// The run's identity, as recorded (a checkpoint saved under another
+    /// one is not restored).
+    identity: Vec<u8>,
 }
 
 impl Cluster {
@@ -346,9 +366,8 @@ impl Cluster {
             &config.security.nats,
         )
         .await?;
-        stream
-            .claim_identity(&RunIdentity::of(dataflow, deployment, &config.workload))
-            .await?;
+        let identity = RunIdentity::of(dataflow, deployment, &config.workload);
+        stream.claim_identity(&identity).await?;
         let sequencer = config
             .sequencer
             .connect_with(config.policy, &config.security)
@@ -373,6 +392,7 @@ impl Cluster {
             membership,
             config,
             record_outputs: false,
+            identity: identity.to_json(),
         })
     }
 
@@ -491,8 +511,10 @@ impl Cluster {
     }
 
     /// Runs instance `index` of `component` until every input and output
-    /// has ended: reads its inputs from the start of the run, applies the
-    /// plan's wrappers, publishes what it emits.
+    /// has ended: restores its last checkpoint if it has one, reads its
+    /// inputs from there (or from the start of the run), applies the plan's
+    /// wrappers, publishes what it emits, saves checkpoints as
+    /// [`ClusterConfig::checkpoints`] says.
     pub async fn run_instance(
         &self,
         component: &str,
@@ -540,6 +562,15 @@ impl Cluster {
             outputs: info.outputs.clone(),
             masters: Masters::new(self.membership.clone(), self.config.membership_wait),
         };
+        let mut checkpoints = Checkpoints::new(
+            self.config.checkpoints,
+            &self.stream,
+            id,
+            self.identity.clone(),
+        );
+        let restored_from = checkpoints
+            .restore(&mut core, &mut inlet, &mut run.out, &mut run.sent)
+            .await?;
         let span = tracing::info_span!("instance", component = %info.name, instance = %id);
         let mut published = Instant::now();
         // Partitions waiting past the deployment's time are reported (and
@@ -556,6 +587,9 @@ impl Cluster {
                 if let Some(ready) = inlet.next().await? {
                     run.forward(&mut node, ready).await?;
                 }
+                checkpoints
+                    .maybe_save(&core, &inlet, &mut run.out, &run.sent)
+                    .await?;
                 if overdue_checked.elapsed() >= overdue_every {
                     node.core_mut().report_overdue(run.now(), overdue_after);
                     overdue_checked = Instant::now();
@@ -587,6 +621,8 @@ impl Cluster {
             dead_letters: run.dead_letters,
             links,
             sent: run.sent,
+            restored_from,
+            checkpoints_saved: checkpoints.saved,
         })
     }
 

@@ -61,6 +61,16 @@ impl EpochFence {
         true
     }
 
+    /// The newest epoch of each producer, for a checkpoint.
+    pub(crate) fn epochs(&self) -> Vec<(ProducerId, u64)> {
+        self.newest.iter().map(|(p, e)| (*p, *e)).collect()
+    }
+
+    /// Goes on from the epochs [`EpochFence::epochs`] gave.
+    pub(crate) fn resume(&mut self, epochs: Vec<(ProducerId, u64)>) {
+        self.newest = epochs.into_iter().collect();
+    }
+
     /// Frames refused so far.
     #[cfg(test)]
     fn fenced(&self) -> u64 {

@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use super::cluster::{ClusterError, LinkStats};
 use super::fence::EpochFence;
 use super::link::{LinkReceiver, Offer};
@@ -12,8 +14,33 @@ use super::transport::Reader;
 use super::wire::{Message, decode_message};
 use crate::runtime::envelope::{Inbound, ProducerId};
 
+/// Where an inlet is, for a checkpoint: the next stream sequence it reads,
+/// each link's next link sequence number, the newest epoch of each producer
+/// and the producers heard from.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct InletPosition {
+    /// The reader's next JetStream stream sequence.
+    pub(crate) next_sequence: u64,
+    links: Vec<(ProducerId, Option<u64>)>,
+    epochs: Vec<(ProducerId, u64)>,
+    heard: Vec<ProducerId>,
+}
+
+#[cfg(test)]
+impl InletPosition {
+    /// A position at stream sequence `next_sequence`, links unknown.
+    pub(crate) fn for_test(next_sequence: u64) -> InletPosition {
+        InletPosition {
+            next_sequence,
+            links: Vec::new(),
+            epochs: Vec::new(),
+            heard: Vec::new(),
+        }
+    }
+}
+
 /// The receiving side of one destination: its subject read from the start
-/// of the run, frames decoded (malformed ones counted and skipped), frames
+/// of the run (or from a checkpoint's position), frames decoded (malformed ones counted and skipped), frames
 /// of an incarnation older than one already registered refused (counted),
 /// and the rest put back in link order, each delivered once.
 pub(crate) struct Inlet {
@@ -190,6 +217,28 @@ impl Inlet {
                     arrived: frame.link_seq,
                 })
             }
+        }
+    }
+
+    /// Where the inlet is; `None` while frames are held for a gap in their
+    /// link (a checkpoint waits until none are).
+    pub(crate) fn position(&self) -> Option<InletPosition> {
+        Some(InletPosition {
+            next_sequence: self.reader.next_sequence(),
+            links: self.links.positions()?,
+            epochs: self.fence.epochs(),
+            heard: self.peers.heard.iter().copied().collect(),
+        })
+    }
+
+    /// Goes on from `position`: reads from its stream sequence on, each
+    /// link delivering from its recorded number.
+    pub(crate) fn resume(&mut self, position: InletPosition) {
+        self.reader.resume_at(position.next_sequence);
+        self.links.resume(position.links);
+        self.fence.resume(position.epochs);
+        for producer in position.heard {
+            self.peers.heard_from(producer);
         }
     }
 

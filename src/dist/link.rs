@@ -64,6 +64,18 @@ impl<K: Eq + Hash + Clone> LinkCounters<K> {
         Self::default()
     }
 
+    /// The next link sequence number of each link, for a checkpoint.
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    pub(crate) fn positions(&self) -> Vec<(K, u64)> {
+        self.next.iter().map(|(k, n)| (k.clone(), *n)).collect()
+    }
+
+    /// Goes on from `positions` (as [`LinkCounters::positions`] gave them).
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    pub(crate) fn resume(&mut self, positions: Vec<(K, u64)>) {
+        self.next = positions.into_iter().collect();
+    }
+
     /// The link sequence number of the next frame to `to`: 0 for the first,
     /// then 1, 2, … for that destination.
     pub fn next(&mut self, to: &K) -> u64 {
@@ -187,6 +199,31 @@ impl LinkReceiver {
         }
         link.next = cursor;
         Offer::Accepted(ready)
+    }
+
+    /// The next link sequence number each link waits for (`None` past the
+    /// last), for a checkpoint; `None` while frames are held for a gap
+    /// (they are not saved: checkpoint when none are).
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    pub(crate) fn positions(&self) -> Option<Vec<(ProducerId, Option<u64>)>> {
+        if self.waiting > 0 {
+            return None;
+        }
+        Some(self.links.iter().map(|(p, l)| (*p, l.next)).collect())
+    }
+
+    /// Goes on from `positions` (as [`LinkReceiver::positions`] gave them):
+    /// each link delivers from there, and drops what comes before.
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    pub(crate) fn resume(&mut self, positions: Vec<(ProducerId, Option<u64>)>) {
+        self.links = positions
+            .into_iter()
+            .map(|(p, next)| {
+                let held = BTreeMap::new();
+                (p, Link { next, held })
+            })
+            .collect();
+        self.waiting = 0;
     }
 
     /// How many frames are held, over all links, waiting for a gap to fill.

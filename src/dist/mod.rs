@@ -57,6 +57,8 @@
 //! format and its delivery rule, which the property tests drive directly.
 
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
+mod checkpoint;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod cleanup;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod cluster;
@@ -90,6 +92,9 @@ mod zk_session;
 #[cfg(feature = "zookeeper")]
 mod zookeeper;
 
+/// Needs the `nats` and `zookeeper` (`dist`) features.
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
+pub use checkpoint::CheckpointPolicy;
 /// Needs the `nats` and `zookeeper` (`dist`) features.
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 pub use cleanup::{Cleaned, clean_run};

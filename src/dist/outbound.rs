@@ -62,6 +62,19 @@ impl Outbound {
         }
     }
 
+    /// The next link sequence number of each link (by subject), for a
+    /// checkpoint.
+    pub(crate) fn link_positions(&self) -> Vec<(String, u64)> {
+        self.links.positions()
+    }
+
+    /// Numbers each link on from `positions` (after a restore: what the
+    /// instance sends again carries the numbers it had, and is dropped
+    /// downstream as a duplicate).
+    pub(crate) fn resume_links(&mut self, positions: Vec<(String, u64)>) {
+        self.links.resume(positions);
+    }
+
     /// The deployed topology.
     pub(crate) fn topology(&self) -> &Arc<Topology> {
         &self.topology

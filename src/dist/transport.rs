@@ -348,6 +348,92 @@ impl RunStream {
         .map_err(TransportError::Service)
     }
 
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    /// The subject holding an instance's checkpoints (see
+    /// `dist::checkpoint`): only the last one is kept.
+    fn checkpoint_subject(&self, instance: ProducerId) -> String {
+        format!("{}.c.{}", self.prefix, instance.0)
+    }
+
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    /// Stores `checkpoint` as `instance`'s last, waiting until JetStream
+    /// holds it, then purges the earlier ones. Retried like a publish.
+    pub(crate) async fn save_checkpoint(
+        &self,
+        instance: ProducerId,
+        checkpoint: Vec<u8>,
+    ) -> Result<(), TransportError> {
+        let subject = self.checkpoint_subject(instance);
+        let (subject, payload) = (&subject, &Bytes::from(checkpoint));
+        let sequence = retrying(
+            &self.policy,
+            &format!("checkpoint on {subject}"),
+            Some(self.policy.attempt_timeout),
+            |_| async move {
+                let ack = self
+                    .context
+                    .publish(subject.clone(), payload.clone())
+                    .await
+                    .map_err(|e| Stop::Retry {
+                        ambiguous: false,
+                        reason: e.into(),
+                    })?;
+                ack.await.map(|a| a.sequence).map_err(|e| Stop::Retry {
+                    ambiguous: true,
+                    reason: e.into(),
+                })
+            },
+        )
+        .await?;
+        // Keeping the earlier ones is harmless (the last is read), so a
+        // failed purge is only logged.
+        match self.context.get_stream(&self.name).await {
+            Ok(stream) => {
+                if let Err(e) = stream.purge().filter(subject).sequence(sequence).await {
+                    tracing::debug!(%subject, error = %e, "earlier checkpoints not purged");
+                }
+            }
+            Err(e) => tracing::debug!(%subject, error = %e, "earlier checkpoints not purged"),
+        }
+        Ok(())
+    }
+
+    /// `instance`'s last checkpoint, if it stored one.
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    pub(crate) async fn load_checkpoint(
+        &self,
+        instance: ProducerId,
+    ) -> Result<Option<Vec<u8>>, TransportError> {
+        let subject = self.checkpoint_subject(instance);
+        let subject = &subject;
+        retrying(
+            &self.policy,
+            &format!("checkpoint on {subject}"),
+            Some(self.policy.attempt_timeout),
+            |_| async move {
+                let stream = self.ensure().await.map_err(|e| Stop::Retry {
+                    ambiguous: false,
+                    reason: e.into(),
+                })?;
+                match stream.get_last_raw_message_by_subject(subject).await {
+                    Ok(m) => Ok(Some(m.payload.to_vec())),
+                    Err(e)
+                        if e.kind()
+                            == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(Stop::Retry {
+                        ambiguous: false,
+                        reason: e.into(),
+                    }),
+                }
+            },
+        )
+        .await
+        .map_err(TransportError::from)
+    }
+
     /// Every subject a producer can send to: each instance's and each sink's
     /// (`instances` and `sinks` are their counts in the topology).
     pub fn destination_subjects(&self, instances: &[ProducerId], sinks: usize) -> Vec<String> {
@@ -539,6 +625,20 @@ impl Reader {
     /// Times the consumer was created again after a failure.
     pub fn restarts(&self) -> u64 {
         self.restarts
+    }
+
+    /// The stream sequence the reader reads from next.
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    pub(crate) fn next_sequence(&self) -> u64 {
+        self.next_sequence
+    }
+
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    /// Reads from stream sequence `sequence` on (as a checkpoint recorded),
+    /// not from the start of the run.
+    pub(crate) fn resume_at(&mut self, sequence: u64) {
+        self.next_sequence = sequence.max(1);
+        self.messages = None;
     }
 
     /// The next message's payload; `Ok(None)` when nothing arrived within

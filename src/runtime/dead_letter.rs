@@ -38,8 +38,21 @@ pub enum DeadLetterReason {
     WrongKeyKind(WrongKeyKind),
 }
 
+/// Every name [`DeadLetterReason::kind`] gives.
+pub(crate) const DEAD_LETTER_KINDS: [&str; 8] = [
+    "late",
+    "never sealed",
+    "missing key attribute",
+    "unknown input",
+    "undecodable record",
+    "handler panicked",
+    "seq out of range",
+    "wrong key kind",
+];
+
 impl DeadLetterReason {
     /// The reason without its details, for counting dead letters by kind.
+    /// (A new kind goes into `DEAD_LETTER_KINDS` too, for checkpoints.)
     pub fn kind(&self) -> &'static str {
         match self {
             DeadLetterReason::Late => "late",

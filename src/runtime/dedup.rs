@@ -15,6 +15,7 @@
 //! deduplication silently off in release builds).
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use super::envelope::ProducerId;
 
@@ -30,7 +31,7 @@ pub enum Seen {
 }
 
 /// Per-producer high watermarks of `seq`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Dedup {
     /// Keyed by small integers, hashed with Fx (no attacker picks them:
     /// producers are numbered by the topology).

@@ -4,10 +4,12 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::tuple::Tuple;
 
 /// Identifies one producer: a component instance or one producer of a source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ProducerId(pub u32);
 
 impl fmt::Display for ProducerId {
@@ -20,7 +22,7 @@ impl fmt::Display for ProducerId {
 ///
 /// `seq` increases per producer over everything it sends (records, seals and
 /// its end), so every kind of message can be deduplicated the same way.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Envelope {
     /// A data record.
     Record {
@@ -77,7 +79,7 @@ impl Envelope {
 
 /// Numbers everything one producer sends: each envelope it builds takes the
 /// next `seq`, records, seals and its end alike.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Numbering {
     producer: ProducerId,
     next: u64,

@@ -11,6 +11,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use serde::{Deserialize, Serialize};
+
 use super::envelope::{InputId, OutputId, ProducerId};
 use super::recent::{DEFAULT_LATE_WINDOW, RecentSet};
 use crate::tuple::Tuple;
@@ -28,7 +30,36 @@ pub struct SealForwarder {
     sealed: RecentSet<(OutputId, Tuple)>,
 }
 
+/// What a [`SealForwarder`] knows, for a checkpoint: the seals of partitions
+/// not yet complete, and the partitions done and sealed it remembers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ForwarderState {
+    /// As a list: postcard and JSON alike take it (JSON maps want text keys).
+    votes: Vec<((InputId, Tuple), BTreeSet<ProducerId>)>,
+    done: RecentSet<(InputId, Tuple)>,
+    sealed: RecentSet<(OutputId, Tuple)>,
+}
+
 impl SealForwarder {
+    /// A copy of what the forwarder knows.
+    pub(crate) fn state(&self) -> ForwarderState {
+        ForwarderState {
+            votes: self
+                .votes
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            done: self.done.clone(),
+            sealed: self.sealed.clone(),
+        }
+    }
+
+    /// Takes back what [`SealForwarder::state`] copied.
+    pub(crate) fn restore(&mut self, state: ForwarderState) {
+        self.votes = state.votes.into_iter().collect();
+        self.done = state.done;
+        self.sealed = state.sealed;
+    }
     /// A forwarder for outputs with the given forwarding inputs, and inputs
     /// with the given expected producers.
     pub fn new(

@@ -12,6 +12,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod checkpoint;
+pub use checkpoint::CheckpointError;
+
 use super::contain::contained;
 use super::dead_letter::{DeadLetter, DeadLetterReason};
 use super::dedup::{Dedup, Seen};

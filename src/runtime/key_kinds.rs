@@ -13,11 +13,12 @@
 use std::fmt;
 
 use blazes_core::AttrSet;
+use serde::{Deserialize, Serialize};
 
 use crate::tuple::Value;
 
 /// The kind of a [`Value`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ValueKind {
     /// [`Value::Int`].
     Int,
@@ -66,7 +67,7 @@ impl fmt::Display for WrongKeyKind {
 }
 
 /// The kind of each attribute of one key, once seen.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KeyKinds {
     attributes: Vec<String>,
     kinds: Vec<Option<ValueKind>>,

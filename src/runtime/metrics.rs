@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::envelope::ProducerId;
 use crate::tuple::Tuple;
 
 /// Counters of one component instance.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct InstanceMetrics {
     /// Record messages that arrived, duplicates included.
@@ -72,7 +74,42 @@ pub struct InstanceMetrics {
     pub undecodable_seals: u64,
     /// Dead letters by [`DeadLetterReason::kind`](super::DeadLetterReason::kind);
     /// they add up to `dead_lettered`.
+    #[serde(with = "kinds")]
     pub dead_letters_by_kind: BTreeMap<&'static str, u64>,
+}
+
+/// Dead letters by kind with serde: the kind's name, read back as the
+/// runtime's own name (`DEAD_LETTER_KINDS`).
+mod kinds {
+    use std::collections::BTreeMap;
+
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::runtime::dead_letter::DEAD_LETTER_KINDS;
+
+    pub(super) fn serialize<S: Serializer>(
+        by_kind: &BTreeMap<&'static str, u64>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        by_kind.iter().collect::<Vec<_>>().serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<&'static str, u64>, D::Error> {
+        let saved = Vec::<(String, u64)>::deserialize(deserializer)?;
+        saved
+            .into_iter()
+            .map(|(name, count)| {
+                DEAD_LETTER_KINDS
+                    .iter()
+                    .find(|k| **k == name)
+                    .map(|k| (*k, count))
+                    .ok_or_else(|| D::Error::custom(format!("no dead-letter kind `{name}`")))
+            })
+            .collect()
+    }
 }
 
 impl InstanceMetrics {

@@ -82,7 +82,7 @@ pub use deployment::{Deployment, Routing};
 pub use envelope::{Envelope, Inbound, Numbering, ProducerId};
 pub use error::{BuildError, NameError, RunError};
 pub use factories::{Factories, HandlerFactory};
-pub use instance::InstanceCore;
+pub use instance::{CheckpointError, InstanceCore};
 pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 pub use plan::{ComponentPlan, CoordinationMode, InputMode};
 pub use report::{ReadSinkError, RunFailure, RunReport, dead_letter_failures};

@@ -14,17 +14,54 @@
 use std::hash::Hash;
 
 use hashlink::LinkedHashSet;
+use serde::{Deserialize, Serialize};
 
 /// The default number of released partitions a wrapper remembers (see
 /// `Deployment::late_detection`).
 pub const DEFAULT_LATE_WINDOW: usize = 1 << 16;
 
 /// A set that keeps at most `window` values, forgetting the oldest first.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(
+    into = "RecentRepr<T>",
+    from = "RecentRepr<T>",
+    bound(
+        serialize = "T: Clone + Serialize",
+        deserialize = "T: Deserialize<'de>"
+    )
+)]
 pub struct RecentSet<T: Hash + Eq> {
     values: LinkedHashSet<T>,
     window: usize,
     forgotten: u64,
+}
+
+/// How serde sees a [`RecentSet`]: its values oldest first.
+#[derive(Serialize, Deserialize)]
+struct RecentRepr<T> {
+    values: Vec<T>,
+    window: usize,
+    forgotten: u64,
+}
+
+impl<T: Hash + Eq> From<RecentSet<T>> for RecentRepr<T> {
+    fn from(set: RecentSet<T>) -> RecentRepr<T> {
+        RecentRepr {
+            values: set.values.into_iter().collect(),
+            window: set.window,
+            forgotten: set.forgotten,
+        }
+    }
+}
+
+impl<T: Hash + Eq> From<RecentRepr<T>> for RecentSet<T> {
+    fn from(repr: RecentRepr<T>) -> RecentSet<T> {
+        RecentSet {
+            values: repr.values.into_iter().collect(),
+            window: repr.window.max(1),
+            forgotten: repr.forgotten,
+        }
+    }
 }
 
 impl<T: Hash + Eq> RecentSet<T> {

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use blazes_core::{AttrSet, Vote};
 
@@ -18,7 +19,7 @@ use super::recent::{DEFAULT_LATE_WINDOW, RecentSet};
 use crate::tuple::{Tuple, Value};
 
 /// A record the buffer holds or hands back.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldRecord {
     /// The input it arrived on.
     pub input: InputId,
@@ -81,7 +82,7 @@ pub enum SealOutcome {
 /// A partition's seal-key values, in the order of the key's attributes.
 type Key = Vec<Value>;
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Partition {
     records: Vec<HeldRecord>,
     reads: Vec<HeldRecord>,
@@ -112,7 +113,40 @@ pub struct SealBuffer {
     held_by: FxHashMap<ProducerId, usize>,
 }
 
+/// What a [`SealBuffer`] holds and remembers, for a checkpoint: its open
+/// partitions with their records and votes, the released partitions it
+/// remembers and the kinds of its key's attributes (its configuration comes
+/// from the plan again).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct SealBufferState {
+    kinds: KeyKinds,
+    open: BTreeMap<Key, Partition>,
+    released: RecentSet<Key>,
+    held: usize,
+    held_by: FxHashMap<ProducerId, usize>,
+}
+
 impl SealBuffer {
+    /// A copy of what the buffer holds and remembers.
+    pub(crate) fn state(&self) -> SealBufferState {
+        SealBufferState {
+            kinds: self.kinds.clone(),
+            open: self.open.clone(),
+            released: self.released.clone(),
+            held: self.held,
+            held_by: self.held_by.clone(),
+        }
+    }
+
+    /// Takes back what [`SealBuffer::state`] copied.
+    pub(crate) fn restore(&mut self, state: SealBufferState) {
+        self.kinds = state.kinds;
+        self.open = state.open;
+        self.released = state.released;
+        self.held = state.held;
+        self.held_by = state.held_by;
+        self.last = None;
+    }
     /// A buffer on `key`: `voters` maps each sealed input to the producers
     /// expected to seal it; `reads` are the inputs whose records wait for the
     /// partition's release; at most `capacity` records are held.

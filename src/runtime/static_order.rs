@@ -22,6 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use blazes_core::AttrSet;
 
@@ -30,7 +31,7 @@ use super::key_kinds::{KeyKinds, WrongKeyKind};
 use super::seal_buffer::HeldRecord;
 use crate::tuple::Tuple;
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct Progress {
     /// Every batch strictly below this one is done.
     below: Option<Tuple>,
@@ -88,7 +89,41 @@ pub struct StaticOrder {
     held_by: FxHashMap<ProducerId, usize>,
 }
 
+/// What a [`StaticOrder`] holds and knows, for a checkpoint: each
+/// producer's progress, the pending batches, the last batch applied (its
+/// configuration comes from the plan again).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct StaticOrderState {
+    kinds: KeyKinds,
+    progress: FxHashMap<ProducerId, Progress>,
+    pending: BTreeMap<Tuple, Vec<HeldRecord>>,
+    applied_through: Option<Tuple>,
+    held: usize,
+    held_by: FxHashMap<ProducerId, usize>,
+}
+
 impl StaticOrder {
+    /// A copy of what the orderer holds and knows.
+    pub(crate) fn state(&self) -> StaticOrderState {
+        StaticOrderState {
+            kinds: self.kinds.clone(),
+            progress: self.progress.clone(),
+            pending: self.pending.clone(),
+            applied_through: self.applied_through.clone(),
+            held: self.held,
+            held_by: self.held_by.clone(),
+        }
+    }
+
+    /// Takes back what [`StaticOrder::state`] copied.
+    pub(crate) fn restore(&mut self, state: StaticOrderState) {
+        self.kinds = state.kinds;
+        self.progress = state.progress;
+        self.pending = state.pending;
+        self.applied_through = state.applied_through;
+        self.held = state.held;
+        self.held_by = state.held_by;
+    }
     /// An orderer on the `seq` attributes for the given producers.
     pub fn new(seq: AttrSet, producers: BTreeSet<ProducerId>) -> StaticOrder {
         StaticOrder {

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::envelope::{Envelope, InputId};
 
 /// Applies sequenced messages in position order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TotalOrder {
     next: u64,
     waiting: BTreeMap<u64, (InputId, Envelope)>,
