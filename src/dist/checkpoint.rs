@@ -26,8 +26,8 @@ use super::cluster::ClusterError;
 use super::inlet::{Inlet, InletPosition};
 use super::outbound::Outbound;
 use super::transport::RunStream;
-use crate::runtime::InstanceCore;
 use crate::runtime::envelope::ProducerId;
+use crate::runtime::node::Node;
 use crate::tuple::Tuple;
 
 /// When a hosted instance saves a checkpoint (see
@@ -70,6 +70,8 @@ struct Saved {
     inlet: InletPosition,
     out_links: Vec<(String, u64)>,
     core: Vec<u8>,
+    /// Where the instance's routing choices stood.
+    routing: u128,
     sent: BTreeMap<String, Vec<Tuple>>,
 }
 
@@ -132,7 +134,7 @@ impl Checkpoints {
     /// decode or does not fit is logged and ignored.
     pub(crate) async fn restore(
         &mut self,
-        core: &mut InstanceCore,
+        node: &mut Node,
         inlet: &mut Inlet,
         out: &mut Outbound,
         sent: &mut BTreeMap<String, Vec<Tuple>>,
@@ -153,12 +155,13 @@ impl Checkpoints {
                 "checkpoint of another run or instance: ignored, reading from the start of the run");
             return Ok(None);
         }
-        if let Err(e) = core.restore(&saved.core) {
+        if let Err(e) = node.core_mut().restore(&saved.core) {
             tracing::warn!(instance = %self.instance, error = %e,
                 "checkpoint not restored: reading from the start of the run");
             return Ok(None);
         }
         let sequence = saved.inlet.next_sequence;
+        node.resume_routing(saved.routing);
         inlet.resume(saved.inlet);
         out.resume_links(saved.out_links);
         *sent = saved.sent;
@@ -173,7 +176,7 @@ impl Checkpoints {
     /// claims outputs not durably published.
     pub(crate) async fn maybe_save(
         &mut self,
-        core: &InstanceCore,
+        node: &Node,
         inlet: &Inlet,
         out: &mut Outbound,
         sent: &BTreeMap<String, Vec<Tuple>>,
@@ -192,7 +195,7 @@ impl Checkpoints {
         let Some(position) = inlet.position() else {
             return Ok(());
         };
-        let core_state = match core.checkpoint() {
+        let core_state = match node.core().checkpoint() {
             Ok(Some(state)) => state,
             Ok(None) => {
                 tracing::debug!(instance = %self.instance,
@@ -214,6 +217,7 @@ impl Checkpoints {
             inlet: position,
             out_links: out.link_positions(),
             core: core_state,
+            routing: node.routing_position(),
             sent: sent.clone(),
         };
         let bytes = encode(&saved).map_err(ClusterError::CheckpointEncode)?;
@@ -238,6 +242,7 @@ mod tests {
             inlet: InletPosition::for_test(17),
             out_links: vec![("blazes.r.i.4".to_string(), 9)],
             core: vec![1, 2, 3],
+            routing: 5,
             sent: BTreeMap::from([("out".to_string(), vec![Tuple::new().with("k", 1)])]),
         }
     }

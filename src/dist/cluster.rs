@@ -569,7 +569,7 @@ impl Cluster {
             self.identity.clone(),
         );
         let restored_from = checkpoints
-            .restore(&mut core, &mut inlet, &mut run.out, &mut run.sent)
+            .restore(&mut node, &mut inlet, &mut run.out, &mut run.sent)
             .await?;
         let span = tracing::info_span!("instance", component = %info.name, instance = %id);
         let mut published = Instant::now();
@@ -588,7 +588,7 @@ impl Cluster {
                     run.forward(&mut node, ready).await?;
                 }
                 checkpoints
-                    .maybe_save(&core, &inlet, &mut run.out, &run.sent)
+                    .maybe_save(&node, &inlet, &mut run.out, &run.sent)
                     .await?;
                 if overdue_checked.elapsed() >= overdue_every {
                     node.core_mut().report_overdue(run.now(), overdue_after);

@@ -68,6 +68,21 @@ impl Node {
         &mut self.core
     }
 
+    /// Where the instance's routing choices stand, for a checkpoint: a
+    /// restored instance must route what it emits next as the original
+    /// would have, or its re-emissions would reach other destinations
+    /// under link numbers those already used.
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))]
+    pub(crate) fn routing_position(&self) -> u128 {
+        self.rng.get_word_pos()
+    }
+
+    /// Resumes the routing choices at `position` ([`Node::routing_position`]).
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))]
+    pub(crate) fn resume_routing(&mut self, position: u128) {
+        self.rng.set_word_pos(position);
+    }
+
     /// This instance's producer id.
     pub(crate) fn id(&self) -> ProducerId {
         self.core.id()
