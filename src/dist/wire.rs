@@ -16,8 +16,8 @@
 //! wire concerns: `Body::Frame { from, epoch, link_seq, inbound }` or
 //! `Body::Registration { from, epoch }`; `inbound` is `Direct { input,
 //! envelope }` or `Ordered { position, input, envelope }`; `envelope` is
-//! `Record { producer, seq, payload }`, `Seal { producer, seq, key }` or
-//! `End { producer, seq }`; a tuple is its `(name, value)` pairs in name
+//! `Record { producer, seq, payload }`, `Seal { producer, seq, key }`,
+//! `End { producer, seq }` or `Retire { producer, seq }`; a tuple is its `(name, value)` pairs in name
 //! order, a value `Int(i64)` or `Str(string)`. Postcard writes integers as
 //! varints (signed ones zigzagged), enum variants as varint indices and
 //! strings as a varint length then UTF-8 bytes. The version byte stays
@@ -175,6 +175,10 @@ enum WireEnvelope<'a> {
         producer: u32,
         seq: u64,
     },
+    Retire {
+        producer: u32,
+        seq: u64,
+    },
 }
 
 /// A tuple's fields in name order, borrowed from the tuple or the input.
@@ -237,6 +241,10 @@ impl<'a> WireEnvelope<'a> {
                 producer: producer.0,
                 seq: *seq,
             },
+            Envelope::Retire { producer, seq } => WireEnvelope::Retire {
+                producer: producer.0,
+                seq: *seq,
+            },
         }
     }
 
@@ -257,6 +265,10 @@ impl<'a> WireEnvelope<'a> {
                 key: key.tuple(),
             },
             WireEnvelope::End { producer, seq } => Envelope::End {
+                producer: ProducerId(*producer),
+                seq: *seq,
+            },
+            WireEnvelope::Retire { producer, seq } => Envelope::Retire {
                 producer: ProducerId(*producer),
                 seq: *seq,
             },
@@ -558,6 +570,10 @@ mod tests {
             Envelope::End {
                 producer: ProducerId(1),
                 seq: 1 << 63,
+            },
+            Envelope::Retire {
+                producer: ProducerId(2),
+                seq: 0,
             },
         ] {
             for inbound in [

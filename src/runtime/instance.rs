@@ -293,6 +293,14 @@ impl InstanceCore {
     /// Delivers one message at time `now` (driver units).
     pub fn deliver(&mut self, message: Inbound, now: u64) {
         match message {
+            Inbound::Direct {
+                input,
+                envelope: Envelope::Retire { producer, .. },
+            } => {
+                // Idempotent, and an operator's carries no position: applied
+                // again rather than deduplicated.
+                self.accept(input, Envelope::Retire { producer, seq: 0 }, now);
+            }
             Inbound::Direct { input, envelope } => {
                 let record = envelope.is_record();
                 if record {
@@ -418,15 +426,40 @@ impl InstanceCore {
                 now,
             ),
             Envelope::Seal { producer, key, .. } => self.accept_seal(input, producer, key, now),
-            Envelope::End { producer, .. } => {
-                self.ends_arrived = true;
-                self.ended[input].insert(producer);
-                if let Some(order) = self.static_orders[input].as_mut() {
-                    order.end(producer);
-                    self.apply_static(input);
-                }
+            Envelope::End { producer, .. } => self.accept_end(input, producer),
+            Envelope::Retire { producer, .. } => self.accept_retire(input, producer),
+        }
+    }
+
+    fn accept_end(&mut self, input: InputId, producer: ProducerId) {
+        self.ends_arrived = true;
+        self.ended[input].insert(producer);
+        if let Some(order) = self.static_orders[input].as_mut() {
+            order.end(producer);
+            self.apply_static(input);
+        }
+    }
+
+    /// A retirement (runtime spec, "Liveness and membership"): the
+    /// producer's end, and on a sealed input its seal of every partition it
+    /// has not sealed, which releases those whose vote it completes.
+    fn accept_retire(&mut self, input: InputId, producer: ProducerId) {
+        if !self.expected[input].contains(&producer) {
+            tracing::warn!(instance = %self.id(), component = %self.component,
+                input = %self.inputs[input], %producer,
+                "retirement of a producer that is not a member of the stream: ignored");
+            return;
+        }
+        if let InputMode::Sealed { buffer } = self.modes[input] {
+            let releases = self.seal_buffers[buffer].retire(input, producer);
+            tracing::info!(instance = %self.id(), component = %self.component,
+                input = %self.inputs[input], %producer, released = releases.len(),
+                "producer retired: its seals of the partitions it had not sealed are counted");
+            for release in releases {
+                self.apply_release(release);
             }
         }
+        self.accept_end(input, producer);
     }
 
     fn accept_record(&mut self, record: HeldRecord, now: u64) {
