@@ -494,6 +494,74 @@ impl Cluster {
         })
     }
 
+    /// Retires producer `index` of source or component `name` for an
+    /// operator (runtime spec, "Liveness and membership"): the producer
+    /// will send nothing more, and every partition it has not sealed counts
+    /// as sealed by it, so the partitions it blocked are released once the
+    /// others have sealed them. Use it for a producer that stopped for good
+    /// (decommissioned, or its input ended without its seals); a running
+    /// producer retires itself ([`SourceProducer::retire`]).
+    ///
+    /// The retirement is sent by a new incarnation of the producer, which
+    /// fences the stopped one's frames stored afterwards, and is stored in
+    /// JetStream on every destination the producer feeds, so a consumer
+    /// started later reads it too. Waits until JetStream holds it.
+    pub async fn retire(&self, name: &str, index: usize) -> Result<LinkStats, ClusterError> {
+        let (id, outputs) = self.producer_named(name, index)?;
+        tracing::warn!(producer = %self.topology.describe(id), "retiring a producer");
+        let mut out = self.outbound(id).await?;
+        let mut rng = routing_rng(self.topology.seed, id);
+        let mut routed = Vec::new();
+        for output in outputs {
+            let retirement = Envelope::Retire {
+                producer: id,
+                seq: 0,
+            };
+            route(&self.topology, id, output, retirement, &mut rng, &mut routed);
+        }
+        for r in routed {
+            out.retire(r).await?;
+        }
+        out.flush().await
+    }
+
+    /// Producer `index` of source or component `name`, with its outputs.
+    fn producer_named(
+        &self,
+        name: &str,
+        index: usize,
+    ) -> Result<(ProducerId, Vec<Option<usize>>), NameError> {
+        if let Some(s) = self.topology.source(name) {
+            let producers = &self.topology.sources[s].producers;
+            let id = *producers
+                .get(index)
+                .ok_or_else(|| NameError::NoSuchSourceProducer {
+                    source_name: name.to_string(),
+                    index,
+                    producers: producers.len(),
+                })?;
+            return Ok((id, vec![None]));
+        }
+        let Some(ci) = self.topology.component(name) else {
+            let mut valid = self.topology.source_names();
+            valid.extend(self.topology.component_names());
+            return Err(NameError::NoSuchSource {
+                name: name.to_string(),
+                valid,
+            });
+        };
+        let info = &self.topology.components[ci];
+        let id = *info
+            .instances
+            .get(index)
+            .ok_or_else(|| NameError::NoSuchInstance {
+                component: name.to_string(),
+                index,
+                instances: info.instances.len(),
+            })?;
+        Ok((id, (0..info.outputs.len()).map(Some).collect()))
+    }
+
     /// Runs instance `index` of `component` until every input and output
     /// has ended: reads its inputs from the start of the run, applies the
     /// plan's wrappers, publishes what it emits.
@@ -820,6 +888,21 @@ impl SourceProducer {
     pub async fn seal(&mut self, key: Tuple) -> Result<(), ClusterError> {
         let envelope = self.numbering.seal(key);
         self.send_envelope(envelope).await
+    }
+
+    /// Waits until JetStream holds everything sent so far.
+    pub async fn flush(&mut self) -> Result<LinkStats, ClusterError> {
+        self.out.flush().await
+    }
+
+    /// Retires the producer (runtime spec, "Liveness and membership"): it
+    /// sends nothing more, and every partition it has not sealed counts as
+    /// sealed by it. The retirement travels on its links after everything
+    /// it sent, like a seal; waits until JetStream holds it.
+    pub async fn retire(mut self) -> Result<LinkStats, ClusterError> {
+        let envelope = self.numbering.retire();
+        self.send_envelope(envelope).await?;
+        self.out.flush().await
     }
 
     /// Ends the stream and waits until JetStream holds everything sent.

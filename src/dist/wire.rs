@@ -13,8 +13,9 @@
 //!
 //! The body is the [postcard](https://docs.rs/postcard) encoding (serde) of
 //! a private mirror of the runtime's types, so the runtime's types carry no
-//! wire concerns: `Body::Frame { from, epoch, link_seq, inbound }` or
-//! `Body::Registration { from, epoch }`; `inbound` is `Direct { input,
+//! wire concerns: `Body::Frame { from, epoch, link_seq, inbound }`,
+//! `Body::Registration { from, epoch }` or `Body::Retirement { from, epoch,
+//! input }` ([`Retirement`]); `inbound` is `Direct { input,
 //! envelope }` or `Ordered { position, input, envelope }`; `envelope` is
 //! `Record { producer, seq, payload }`, `Seal { producer, seq, key }`,
 //! `End { producer, seq }` or `Retire { producer, seq }`; a tuple is its `(name, value)` pairs in name
@@ -46,7 +47,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
 use crate::tuple::{Tuple, Value};
 
 /// The version byte that starts every message this module writes;
@@ -82,6 +83,22 @@ pub struct Registration {
     pub epoch: u64,
 }
 
+/// An operator's retirement of a producer on one input of a destination
+/// (runtime spec, "Liveness and membership"): outside the producer's link
+/// numbering, since the incarnation that retires a stopped producer does not
+/// know where its links stopped. It is sent by a new incarnation, after its
+/// [`Registration`], so the stopped one's frames stored later are refused;
+/// retiring is idempotent, so a replayed retirement changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retirement {
+    /// The retired producer.
+    pub from: ProducerId,
+    /// The epoch of the incarnation that sent the retirement.
+    pub epoch: u64,
+    /// The destination's input (0 for a sink) the producer feeds.
+    pub input: InputId,
+}
+
 /// What one message on a destination's subject is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
@@ -89,6 +106,8 @@ pub enum Message {
     Frame(Frame),
     /// The registration of a producer's incarnation.
     Registration(Registration),
+    /// An operator's retirement of a producer.
+    Retirement(Retirement),
 }
 
 /// A message that does not decode (or, never in practice, encode): where
@@ -137,6 +156,11 @@ enum Body<'a> {
     Registration {
         from: u32,
         epoch: u64,
+    },
+    Retirement {
+        from: u32,
+        epoch: u64,
+        input: u64,
     },
 }
 
@@ -351,6 +375,18 @@ pub fn encode_registration(registration: &Registration) -> Result<Vec<u8>, WireE
     })
 }
 
+/// Encodes a retirement (layout in the module docs).
+///
+/// # Errors
+/// None in practice, as for [`encode_registration`].
+pub fn encode_retirement(retirement: &Retirement) -> Result<Vec<u8>, WireError> {
+    seal(&Body::Retirement {
+        from: retirement.from.0,
+        epoch: retirement.epoch,
+        input: retirement.input as u64,
+    })
+}
+
 /// Encodes a frame (layout in the module docs).
 ///
 /// # Errors
@@ -370,6 +406,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, WireError> {
     match decode_message(bytes)? {
         Message::Frame(frame) => Ok(frame),
         Message::Registration(_) => Err(WireError::at(0, "a registration, not a frame")),
+        Message::Retirement(_) => Err(WireError::at(0, "a retirement, not a frame")),
     }
 }
 
@@ -419,6 +456,12 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
             from: ProducerId(from),
             epoch,
         }),
+        Body::Retirement { from, epoch, input } => Message::Retirement(Retirement {
+            from: ProducerId(from),
+            epoch,
+            input: usize::try_from(input)
+                .map_err(|_| WireError::at(BODY_AT, format!("input {input} out of range")))?,
+        }),
         Body::Frame {
             from,
             epoch,
@@ -434,6 +477,7 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
     let canonical = match &message {
         Message::Frame(frame) => encode(frame)?,
         Message::Registration(registration) => encode_registration(registration)?,
+        Message::Retirement(retirement) => encode_retirement(retirement)?,
     };
     if canonical != bytes {
         return Err(WireError::at(
