@@ -643,6 +643,21 @@ mod tests {
     }
 
     #[test]
+    fn retirements_round_trip_and_are_not_frames() {
+        let retirement = Retirement {
+            from: ProducerId(3),
+            epoch: 7,
+            input: 2,
+        };
+        let bytes = encode_retirement(&retirement).expect("encodes");
+        assert_eq!(
+            decode_message(&bytes),
+            Ok(Message::Retirement(retirement))
+        );
+        assert!(decode(&bytes).is_err());
+    }
+
+    #[test]
     fn rejects_other_versions_bad_tags_and_trailing_bytes() {
         let good = body_of(&record(Tuple::new().with("a", 1)));
         for version in [1, 2, 3, 5] {
@@ -653,13 +668,13 @@ mod tests {
             assert!(e.reason.contains("version"), "{e}");
         }
         let mut bad = good.clone();
-        bad[1] = 2; // Body variant
+        bad[1] = 3; // Body variant
         assert!(err(&bad).reason.contains("does not decode"));
         let mut bad = good.clone();
         bad[5] = 9; // inbound variant
         assert!(err(&bad).reason.contains("does not decode"));
         let mut bad = good.clone();
-        bad[7] = 3; // envelope variant
+        bad[7] = 4; // envelope variant
         assert!(err(&bad).reason.contains("does not decode"));
         let mut bad = good.clone();
         let value_tag = bad.len() - 2;
