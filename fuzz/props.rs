@@ -32,8 +32,7 @@ pub fn wire_frame(data: &[u8]) {
             }
         }
         Ok(Message::Retirement(retirement)) => {
-            let again =
-                wire::encode_retirement(&retirement).expect("a decoded retirement encodes");
+            let again = wire::encode_retirement(&retirement).expect("a decoded retirement encodes");
             match wire::decode_message(&again) {
                 Ok(Message::Retirement(back)) => assert_eq!(back, retirement),
                 other => panic!("a retirement re-decoded as {other:?}"),

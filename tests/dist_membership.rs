@@ -199,7 +199,11 @@ async fn a_consumer_read_closes_the_membership_and_a_restarted_member_resumes() 
         .await
         .expect("a member resumes after the close");
     assert!(
-        restarted.live("clicks").await.expect("lists").contains(&ProducerId(2)),
+        restarted
+            .live("clicks")
+            .await
+            .expect("lists")
+            .contains(&ProducerId(2)),
         "live again"
     );
     // Another stream is not closed by this one's read.

@@ -115,15 +115,19 @@ fn a_retired_producer_releases_the_partition_it_blocked_also_for_a_late_consumer
         // Sum again, started after the retirement: it reads its inputs
         // from the start of the run, the retirement included.
         let late = connect(&nats).await;
-        let rerun = async {
-            tokio::try_join!(late.run_instance("Sum", 0), late.run_instance("Sum", 1))
-        };
+        let rerun =
+            async { tokio::try_join!(late.run_instance("Sum", 0), late.run_instance("Sum", 1)) };
         let (a, b) = tokio::time::timeout(Duration::from_secs(15), rerun)
             .await
             .expect("the late consumer reads the retirement")
             .expect("the late consumer completes");
-        let released = a.snapshot.metrics.released_partitions + b.snapshot.metrics.released_partitions;
-        assert_eq!(released, 2 * BATCHES as u64, "both instances release every batch");
+        let released =
+            a.snapshot.metrics.released_partitions + b.snapshot.metrics.released_partitions;
+        assert_eq!(
+            released,
+            2 * BATCHES as u64,
+            "both instances release every batch"
+        );
         for o in [&a, &b] {
             assert!(o.is_success(), "{}: {:#?}", o.snapshot.name, o.failures());
         }

@@ -517,7 +517,14 @@ impl Cluster {
                 producer: id,
                 seq: 0,
             };
-            route(&self.topology, id, output, retirement, &mut rng, &mut routed);
+            route(
+                &self.topology,
+                id,
+                output,
+                retirement,
+                &mut rng,
+                &mut routed,
+            );
         }
         for r in routed {
             out.retire(r).await?;

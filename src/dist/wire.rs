@@ -650,10 +650,7 @@ mod tests {
             input: 2,
         };
         let bytes = encode_retirement(&retirement).expect("encodes");
-        assert_eq!(
-            decode_message(&bytes),
-            Ok(Message::Retirement(retirement))
-        );
+        assert_eq!(decode_message(&bytes), Ok(Message::Retirement(retirement)));
         assert!(decode(&bytes).is_err());
     }
 

@@ -450,14 +450,19 @@ impl InstanceCore {
                 "retirement of a producer that is not a member of the stream: ignored");
             return;
         }
+        tracing::info!(instance = %self.id(), component = %self.component,
+            input = %self.inputs[input], %producer,
+            "producer retired: its seals of the partitions it had not sealed are counted");
         if let InputMode::Sealed { buffer } = self.modes[input] {
-            let releases = self.seal_buffers[buffer].retire(input, producer);
-            tracing::info!(instance = %self.id(), component = %self.component,
-                input = %self.inputs[input], %producer, released = releases.len(),
-                "producer retired: its seals of the partitions it had not sealed are counted");
-            for release in releases {
+            for release in self.seal_buffers[buffer].retire(input, producer) {
                 self.apply_release(release);
             }
+        }
+        // Partitions of unsealed inputs whose seals are forwarded; and an
+        // output whose forwarded inputs' producers are all retired is
+        // retired in its turn when it ends (see `end_outputs`).
+        for (output, key) in self.forwarder.retire(input, producer) {
+            self.seal_outputs(vec![output], &key);
         }
         self.accept_end(input, producer);
     }
@@ -745,7 +750,11 @@ impl InstanceCore {
         for o in 0..self.outputs.len() {
             if !self.output_ended[o] && self.feeds[o].iter().all(|i| self.input_ended(*i)) {
                 self.output_ended[o] = true;
-                let envelope = self.numbering.end();
+                let envelope = if self.forwarder.output_retired(o) {
+                    self.numbering.retire()
+                } else {
+                    self.numbering.end()
+                };
                 self.sends.push((o, envelope));
             }
         }

@@ -657,7 +657,11 @@ mod tests {
             .collect();
         assert_eq!(words, [&Value::from("a"), &Value::from("b")]);
         assert_eq!(released[0].reads.len(), 1);
-        assert_eq!(b.unsealed(4)[0].missing, vec![ProducerId(1)], "not the retired one");
+        assert_eq!(
+            b.unsealed(4)[0].missing,
+            vec![ProducerId(1)],
+            "not the retired one"
+        );
         assert!(b.retire(0, ProducerId(2)).is_empty(), "idempotent");
         assert!(matches!(
             b.offer(rec(0, 2, 1, 3, "after"), 5),
