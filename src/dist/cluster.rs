@@ -43,6 +43,7 @@ use rand_chacha::ChaCha8Rng;
 use tracing::Instrument;
 
 use super::config::SequencerConfig;
+use super::held_back::HeldBack;
 use super::inlet::{Inlet, PeerWait};
 use super::masters::{Masters, independent_endpoint};
 use super::membership::{MembershipError, ZooKeeperMembership};
@@ -92,6 +93,12 @@ pub struct ClusterConfig {
     pub duplicate_window: Duration,
     /// How long an instance waits for its sealed inputs' producers to register.
     pub membership_wait: Duration,
+    /// Messages an instance holds back at most: read from JetStream but not
+    /// yet taken, because its wrappers are at the deployment's bound. While
+    /// that many are held it reads no further frames (they wait in
+    /// JetStream); when nothing held can be taken then, one is admitted
+    /// beyond the bound, a stall that fails the run.
+    pub held_back: usize,
     /// How long an instance or sink waits for a producer it expects and
     /// never heard from (no registration, no frame) before it fails naming
     /// the missing ones ([`ClusterError::PeersMissing`]).
@@ -119,6 +126,7 @@ impl ClusterConfig {
             publish_window: 256,
             duplicate_window: Duration::from_secs(600),
             membership_wait: Duration::from_secs(60),
+            held_back: 4096,
             peer_wait: Duration::from_secs(60),
             peer_report_every: Duration::from_secs(10),
             security: Security::default(),
@@ -263,6 +271,9 @@ pub struct LinkStats {
     /// Frames refused because a newer incarnation of their producer had
     /// registered (a paused producer resumed after its replacement started).
     pub fenced_frames: u64,
+    /// The most messages an instance held back at once, read but not taken
+    /// at its buffer bound (at most [`ClusterConfig::held_back`]).
+    pub held_back_max: u64,
 }
 
 /// How an instance's run ended.
@@ -626,12 +637,35 @@ impl Cluster {
         let overdue_every = (self.topology.overdue_after / 4)
             .clamp(Duration::from_millis(1), Duration::from_secs(1));
         let mut overdue_checked = Instant::now();
+        let mut held_back = HeldBack::new(self.config.held_back);
         async {
             core.start();
             run.forward(&mut core, VecDeque::new()).await?;
-            while !(core.finished() && inlet.waiting() == 0) {
-                if let Some(ready) = inlet.next().await? {
-                    run.forward(&mut core, ready.into()).await?;
+            while !(core.finished() && inlet.waiting() == 0 && held_back.is_empty()) {
+                while let Some(m) = held_back.take_ready(&core) {
+                    run.forward(&mut core, VecDeque::from([m])).await?;
+                }
+                // Full: read nothing more (JetStream keeps it). Full, or
+                // idle while holding: nothing else can free room.
+                let ready = if held_back.is_full() {
+                    None
+                } else {
+                    inlet.next().await?
+                };
+                match ready {
+                    Some(ready) => {
+                        for m in ready {
+                            if let Some(m) = held_back.admit(&mut core, m) {
+                                run.forward(&mut core, VecDeque::from([m])).await?;
+                            }
+                        }
+                    }
+                    None => {
+                        if let Some(m) = held_back.force() {
+                            core.note_stall();
+                            run.forward(&mut core, VecDeque::from([m])).await?;
+                        }
+                    }
                 }
                 if overdue_checked.elapsed() >= overdue_every {
                     core.report_overdue(run.now(), overdue_after);
@@ -654,6 +688,7 @@ impl Cluster {
             publish_retries: sent.publish_retries,
             already_stored: sent.already_stored,
             recovered_positions: sent.recovered_positions,
+            held_back_max: held_back.max() as u64,
             ..inlet.stats()
         };
         let snapshot = core.snapshot(run.now());
