@@ -21,6 +21,10 @@
 //! line per sealed campaign, so a test can kill one in the middle of a
 //! partition.
 //!
+//! `$A $C retire --index 2` retires ad server 2 when it stopped for good
+//! without sealing its campaigns (an operator's command: the campaigns it
+//! blocked are then released).
+//!
 //! When the run is over, `$A --run demo-1 clean` deletes it from the servers
 //! (add `--sequencer` and `--membership` as the run used them). Reusing a
 //! run id for another query, deployment or workload is refused.
@@ -238,6 +242,18 @@ enum Role {
     },
     /// Runs the cache, sends the analysts' requests, collects the answers.
     Cache,
+    /// Retires a producer that stopped for good (e.g. an ad server that will
+    /// send nothing more): it counts as that producer's seal of every
+    /// campaign it has not sealed, so the campaigns it blocked are released
+    /// once the others sealed them (docs/runtime.md, "Retirement").
+    Retire {
+        /// The source or component whose producer is retired.
+        #[arg(long, default_value = "clicks")]
+        producer: String,
+        /// Which of its producers.
+        #[arg(long)]
+        index: usize,
+    },
     /// Deletes a finished run from the servers: its stream, its sequencer
     /// streams or znodes (`--sequencer`), its membership znodes
     /// (`--membership`). Run it once every process of the run has ended.
@@ -427,6 +443,15 @@ async fn run(args: Args, clock: Clock) -> Result<(), Box<dyn std::error::Error>>
                 "answers": collector.records.iter().map(|r| r.payload.to_json()).collect::<Vec<_>>(),
                 "sink_duplicates": collector.duplicates,
                 "sink_links": links(&sink_links),
+            })
+        }
+        Role::Retire { producer, index } => {
+            let stats = cluster.retire(&producer, index).await?;
+            json!({
+                "role": "retire",
+                "producer": producer,
+                "index": index,
+                "links": links(&stats),
             })
         }
         // Handled above, before connecting (which would create the run).

@@ -31,6 +31,13 @@ pub fn wire_frame(data: &[u8]) {
                 other => panic!("a registration re-decoded as {other:?}"),
             }
         }
+        Ok(Message::Retirement(retirement)) => {
+            let again = wire::encode_retirement(&retirement).expect("a decoded retirement encodes");
+            match wire::decode_message(&again) {
+                Ok(Message::Retirement(back)) => assert_eq!(back, retirement),
+                other => panic!("a retirement re-decoded as {other:?}"),
+            }
+        }
         Err(_) => {}
     }
 }

@@ -152,3 +152,62 @@ async fn each_partition_of_an_independent_stream_has_one_master() {
         Some(ProducerId(2))
     );
 }
+
+/// Issue 15: a producer registering after a consumer had read the
+/// membership silently joined it, and the consumer never counted its vote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_read_closes_the_membership_and_a_restarted_member_resumes() {
+    let zk = ZooKeeper::start().expect("ZooKeeper starts");
+    let consumer = client(&zk).await;
+    let early = client(&zk).await;
+    early
+        .register("clicks", ProducerId(1))
+        .await
+        .expect("registers before the read");
+    early
+        .register("clicks", ProducerId(2))
+        .await
+        .expect("registers before the read");
+    let members = consumer
+        .wait_for_members("clicks", 2, Duration::from_secs(10))
+        .await
+        .expect("two producers");
+    assert_eq!(members, set(&[1, 2]), "registered before the read: counted");
+
+    let late = client(&zk).await;
+    let err = late
+        .register("clicks", ProducerId(3))
+        .await
+        .expect_err("joins after the read");
+    assert!(
+        matches!(&err, MembershipError::Closed { stream, producer }
+            if stream == "clicks" && *producer == ProducerId(3)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("clicks"), "{err}");
+    assert_eq!(
+        consumer.members("clicks").await.expect("lists"),
+        set(&[1, 2]),
+        "the refused producer is no member"
+    );
+
+    // Producer 2 restarts in a new session: it resumes, it is not refused.
+    drop(early);
+    let restarted = client(&zk).await;
+    restarted
+        .register("clicks", ProducerId(2))
+        .await
+        .expect("a member resumes after the close");
+    assert!(
+        restarted
+            .live("clicks")
+            .await
+            .expect("lists")
+            .contains(&ProducerId(2)),
+        "live again"
+    );
+    // Another stream is not closed by this one's read.
+    late.register("requests", ProducerId(3))
+        .await
+        .expect("another stream is open");
+}

@@ -164,6 +164,40 @@ async fn source_handles_feed_records_and_seals_and_unsealed_batches_are_dead_let
     );
 }
 
+/// Issue 15: a producer that retires instead of sealing releases the
+/// partitions it left open (here its only producer's batch 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retired_source_handle_releases_the_batches_it_did_not_seal() {
+    let dataflow = wordcount::dataflow(Variant::Sealed);
+    let analysis = analyze(&dataflow).expect("valid");
+    let runner = DataflowRunner::new(
+        &dataflow,
+        &analysis,
+        &wordcount::deployment(),
+        wordcount::factories(),
+    )
+    .expect("deployable");
+    let mut running = runner.start().expect("started");
+    let mut spout = running.take_source("tweets", 0).expect("the spout");
+    spout
+        .send(blazes::Tuple::new().with("batch", 1).with("text", "a b c"))
+        .await;
+    spout
+        .send(blazes::Tuple::new().with("batch", 2).with("text", "a a"))
+        .await;
+    spout.seal(blazes::Tuple::new().with("batch", 1)).await;
+    spout.retire().await;
+    let report = running.finish().await.expect("finishes");
+    assert_balanced(&report);
+    let store = wordcount::committed(&report);
+    assert_eq!(
+        store.len(),
+        4,
+        "batch 2 released by the retirement: {store:?}"
+    );
+    assert!(report.dead_letters.is_empty(), "{:?}", report.dead_letters);
+}
+
 /// A sequencer backend plugged in through the trait, as a ZooKeeper or NATS
 /// JetStream one would be: it delegates and counts the calls.
 struct CountingSequencer {

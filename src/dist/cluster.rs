@@ -43,6 +43,7 @@ use tracing::Instrument;
 
 use super::checkpoint::{CheckpointPolicy, Checkpoints};
 use super::config::SequencerConfig;
+use super::held_back::HeldBack;
 use super::inlet::{Inlet, PeerWait};
 use super::masters::{Masters, independent_endpoint};
 use super::membership::{MembershipError, ZooKeeperMembership};
@@ -57,6 +58,7 @@ use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
 use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::node::{Node, SourceCore};
 use crate::runtime::plan::InputMode;
+use crate::runtime::router::{route, routing_rng};
 use crate::runtime::sequencer::{Sequencer, SequencerError};
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::telemetry;
@@ -91,6 +93,12 @@ pub struct ClusterConfig {
     pub duplicate_window: Duration,
     /// How long an instance waits for its sealed inputs' producers to register.
     pub membership_wait: Duration,
+    /// Messages an instance holds back at most: read from JetStream but not
+    /// yet taken, because its wrappers are at the deployment's bound. While
+    /// that many are held it reads no further frames (they wait in
+    /// JetStream); when nothing held can be taken then, one is admitted
+    /// beyond the bound, a stall that fails the run.
+    pub held_back: usize,
     /// How long an instance or sink waits for a producer it expects and
     /// never heard from (no registration, no frame) before it fails naming
     /// the missing ones ([`ClusterError::PeersMissing`]).
@@ -124,6 +132,7 @@ impl ClusterConfig {
             publish_window: 256,
             duplicate_window: Duration::from_secs(600),
             membership_wait: Duration::from_secs(60),
+            held_back: 4096,
             peer_wait: Duration::from_secs(60),
             peer_report_every: Duration::from_secs(10),
             security: Security::default(),
@@ -272,6 +281,9 @@ pub struct LinkStats {
     /// Frames refused because a newer incarnation of their producer had
     /// registered (a paused producer resumed after its replacement started).
     pub fenced_frames: u64,
+    /// The most messages an instance held back at once, read but not taken
+    /// at its buffer bound (at most [`ClusterConfig::held_back`]).
+    pub held_back_max: u64,
 }
 
 /// How an instance's run ended.
@@ -510,6 +522,81 @@ impl Cluster {
         })
     }
 
+    /// Retires producer `index` of source or component `name` for an
+    /// operator (runtime spec, "Liveness and membership"): the producer
+    /// will send nothing more, and every partition it has not sealed counts
+    /// as sealed by it, so the partitions it blocked are released once the
+    /// others have sealed them. Use it for a producer that stopped for good
+    /// (decommissioned, or its input ended without its seals); a running
+    /// producer retires itself ([`SourceProducer::retire`]).
+    ///
+    /// The retirement is sent by a new incarnation of the producer, which
+    /// fences the stopped one's frames stored afterwards, and is stored in
+    /// JetStream on every destination the producer feeds, so a consumer
+    /// started later reads it too. Waits until JetStream holds it.
+    pub async fn retire(&self, name: &str, index: usize) -> Result<LinkStats, ClusterError> {
+        let (id, outputs) = self.producer_named(name, index)?;
+        tracing::warn!(producer = %self.topology.describe(id), "retiring a producer");
+        let mut out = self.outbound(id).await?;
+        let mut rng = routing_rng(self.topology.seed, id);
+        let mut routed = Vec::new();
+        for output in outputs {
+            let retirement = Envelope::Retire {
+                producer: id,
+                seq: 0,
+            };
+            route(
+                &self.topology,
+                id,
+                output,
+                retirement,
+                &mut rng,
+                &mut routed,
+            );
+        }
+        for r in routed {
+            out.retire(r).await?;
+        }
+        out.flush().await
+    }
+
+    /// Producer `index` of source or component `name`, with its outputs.
+    fn producer_named(
+        &self,
+        name: &str,
+        index: usize,
+    ) -> Result<(ProducerId, Vec<Option<usize>>), NameError> {
+        if let Some(s) = self.topology.source(name) {
+            let producers = &self.topology.sources[s].producers;
+            let id = *producers
+                .get(index)
+                .ok_or_else(|| NameError::NoSuchSourceProducer {
+                    source_name: name.to_string(),
+                    index,
+                    producers: producers.len(),
+                })?;
+            return Ok((id, vec![None]));
+        }
+        let Some(ci) = self.topology.component(name) else {
+            let mut valid = self.topology.source_names();
+            valid.extend(self.topology.component_names());
+            return Err(NameError::NoSuchSource {
+                name: name.to_string(),
+                valid,
+            });
+        };
+        let info = &self.topology.components[ci];
+        let id = *info
+            .instances
+            .get(index)
+            .ok_or_else(|| NameError::NoSuchInstance {
+                component: name.to_string(),
+                index,
+                instances: info.instances.len(),
+            })?;
+        Ok((id, (0..info.outputs.len()).map(Some).collect()))
+    }
+
     /// Runs instance `index` of `component` until every input and output
     /// has ended: restores its last checkpoint if it has one, reads its
     /// inputs from there (or from the start of the run), applies the plan's
@@ -580,12 +667,35 @@ impl Cluster {
         let overdue_every = (self.topology.overdue_after / 4)
             .clamp(Duration::from_millis(1), Duration::from_secs(1));
         let mut overdue_checked = Instant::now();
+        let mut held_back = HeldBack::new(self.config.held_back);
         async {
             node.start(&self.topology, run.now());
             run.forward(&mut node, Vec::new()).await?;
-            while !(node.core().finished() && inlet.waiting() == 0) {
-                if let Some(ready) = inlet.next().await? {
-                    run.forward(&mut node, ready).await?;
+            while !(node.core().finished() && inlet.waiting() == 0 && held_back.is_empty()) {
+                while let Some(m) = held_back.take_ready(node.core()) {
+                    run.forward(&mut node, vec![m]).await?;
+                }
+                // Full: read nothing more (JetStream keeps it). Full, or
+                // idle while holding: nothing else can free room.
+                let ready = if held_back.is_full() {
+                    None
+                } else {
+                    inlet.next().await?
+                };
+                match ready {
+                    Some(ready) => {
+                        for m in ready {
+                            if let Some(m) = held_back.admit(node.core_mut(), m) {
+                                run.forward(&mut node, vec![m]).await?;
+                            }
+                        }
+                    }
+                    None => {
+                        if let Some(m) = held_back.force() {
+                            node.core_mut().note_stall();
+                            run.forward(&mut node, vec![m]).await?;
+                        }
+                    }
                 }
                 checkpoints
                     .maybe_save(&node, &inlet, &mut run.out, &run.sent)
@@ -612,6 +722,7 @@ impl Cluster {
             publish_retries: sent.publish_retries,
             already_stored: sent.already_stored,
             recovered_positions: sent.recovered_positions,
+            held_back_max: held_back.max() as u64,
             ..inlet.stats()
         };
         let snapshot = core.snapshot(run.now());
@@ -844,6 +955,21 @@ impl SourceProducer {
     pub async fn seal(&mut self, key: Tuple) -> Result<(), ClusterError> {
         self.source.seal(self.out.topology(), key);
         self.ship().await
+    }
+
+    /// Waits until JetStream holds everything sent so far.
+    pub async fn flush(&mut self) -> Result<LinkStats, ClusterError> {
+        self.out.flush().await
+    }
+
+    /// Retires the producer (runtime spec, "Liveness and membership"): it
+    /// sends nothing more, and every partition it has not sealed counts as
+    /// sealed by it. The retirement travels on its links after everything
+    /// it sent, like a seal; waits until JetStream holds it.
+    pub async fn retire(mut self) -> Result<LinkStats, ClusterError> {
+        self.source.retire(self.out.topology());
+        self.ship().await?;
+        self.out.flush().await
     }
 
     /// Ends the stream and waits until JetStream holds everything sent.

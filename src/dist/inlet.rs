@@ -11,8 +11,8 @@ use super::cluster::{ClusterError, LinkStats};
 use super::fence::EpochFence;
 use super::link::{LinkReceiver, Offer};
 use super::transport::Reader;
-use super::wire::{Message, decode_message};
-use crate::runtime::envelope::{Inbound, ProducerId};
+use super::wire::{Message, Retirement, decode_message};
+use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
 
 /// Where an inlet is, for a checkpoint: the next stream sequence it reads,
 /// each link's next link sequence number, the newest epoch of each producer
@@ -186,6 +186,7 @@ impl Inlet {
                 self.fence.register(r.from, r.epoch);
                 return Ok(Some(Vec::new()));
             }
+            Ok(Message::Retirement(r)) => return Ok(Some(self.retirement(r))),
             Err(e) => {
                 self.stats.malformed_frames += 1;
                 tracing::warn!(at = %self.name, error = %e, "malformed frame skipped");
@@ -240,6 +241,24 @@ impl Inlet {
         for producer in position.heard {
             self.peers.heard_from(producer);
         }
+    }
+
+    /// An operator's retirement of a producer: delivered at once, outside
+    /// its link (unless a newer incarnation has registered since).
+    fn retirement(&mut self, r: Retirement) -> Vec<Inbound> {
+        self.peers.heard_from(r.from);
+        if !self.fence.admit(r.from, r.epoch) {
+            self.stats.fenced_frames += 1;
+            return Vec::new();
+        }
+        tracing::info!(at = %self.name, producer = %r.from, input = r.input, "producer retired");
+        vec![Inbound::Direct {
+            input: r.input,
+            envelope: Envelope::Retire {
+                producer: r.from,
+                seq: 0,
+            },
+        }]
     }
 
     /// What crossed into this destination.

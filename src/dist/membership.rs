@@ -13,10 +13,19 @@
 //! - `ROOT/S/masters/{partition}`: persistent, data = the producer id that
 //!   mastered the partition first (an `independent` stream: one producer
 //!   per partition seals it alone).
+//! - `ROOT/S/state`: persistent; version 0 (data `open`) while producers
+//!   may register, a later version (data `closed`) once a consumer read the
+//!   membership.
 //!
 //! A consumer waits for the number of producers the deployment declares
-//! ([`ZooKeeperMembership::wait_for_members`]) before it counts votes, so a
-//! late registration can never reopen an already released partition.
+//! ([`ZooKeeperMembership::wait_for_members`]), then closes the membership
+//! and reads it once more: that is the set of producers whose seals it
+//! counts. A registration is one ZooKeeper transaction that checks `state`
+//! is still at version 0 and creates the member's znode, so a producer that
+//! registers after a consumer's read is refused
+//! ([`MembershipError::Closed`]) rather than silently missing from the vote
+//! (runtime spec, "Liveness and membership"). A member that restarts
+//! resumes: its znode exists, and it is not refused.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -51,6 +60,19 @@ pub enum MembershipError {
     NoProducerId {
         /// The znode's path.
         path: String,
+    },
+    /// A producer tried to join a stream whose membership a consumer has
+    /// already read (and so closed): it would miss that consumer's votes.
+    #[error(
+        "membership: stream {stream} is closed: a consumer already read its producers, so \
+         producer {producer} cannot join it (start every producer before its consumers, or \
+         use a new run)"
+    )]
+    Closed {
+        /// The stream.
+        stream: String,
+        /// The refused producer.
+        producer: ProducerId,
     },
     /// Fewer producers registered for a stream than expected, within the
     /// time allowed.
@@ -104,8 +126,11 @@ impl ZooKeeperMembership {
         format!("{}/{}/{kind}", self.root, names::escape(stream))
     }
 
-    /// Registers `producer` as a producer of `stream` (idempotent), and
-    /// marks it live for as long as this client's session lasts.
+    /// Registers `producer` as a producer of `stream`, and marks it live
+    /// for as long as this client's session lasts. Idempotent: a member
+    /// that registers again (it restarted) resumes. A producer that is not
+    /// a member yet is refused once a consumer has read the membership
+    /// ([`MembershipError::Closed`]).
     pub async fn register(
         &self,
         stream: &str,
@@ -113,21 +138,64 @@ impl ZooKeeperMembership {
     ) -> Result<(), MembershipError> {
         let members = self.dir(stream, "members");
         let live = self.dir(stream, "live");
+        let state = self.dir(stream, "state");
         let name = format!("p{}", producer.0);
-        self.session
+        let joined = self
+            .session
             .run("register", |client| {
-                let (members, live, name) = (&members, &live, &name);
+                let (members, live, state, name) = (&members, &live, &state, &name);
                 async move {
                     let dir = zk::CreateMode::Persistent.with_acls(self.session.acls());
                     client.mkdir(members, &dir).await?;
                     client.mkdir(live, &dir).await?;
-                    ignore_exists(client.create(&format!("{members}/{name}"), &[], &dir).await)?;
+                    ignore_exists(client.create(state, OPEN, &dir).await)?;
+                    let member = format!("{members}/{name}");
+                    if client.check_stat(&member).await?.is_none() {
+                        let mut join = client.new_multi_writer();
+                        join.add_check_version(state, 0)?;
+                        join.add_create(&member, &[], &dir)?;
+                        match join.commit().await {
+                            Ok(_) => {}
+                            Err(zk::MultiWriteError::OperationFailed {
+                                index: 0,
+                                source: zk::Error::BadVersion,
+                            }) => return Ok(false),
+                            Err(e) => ignore_exists::<()>(Err(zk::Error::from(e)))?,
+                        }
+                    }
                     let ephemeral = zk::CreateMode::Ephemeral.with_acls(self.session.acls());
                     ignore_exists(
                         client
                             .create(&format!("{live}/{name}"), &[], &ephemeral)
                             .await,
-                    )
+                    )?;
+                    Ok(true)
+                }
+            })
+            .await?;
+        if joined {
+            Ok(())
+        } else {
+            Err(MembershipError::Closed {
+                stream: stream.to_string(),
+                producer,
+            })
+        }
+    }
+
+    /// Closes the membership of `stream`: from now on only its members
+    /// register (resume), no new producer joins. Idempotent.
+    pub async fn close(&self, stream: &str) -> Result<(), MembershipError> {
+        let members = self.dir(stream, "members");
+        let state = self.dir(stream, "state");
+        self.session
+            .run("close", |client| {
+                let (members, state) = (&members, &state);
+                async move {
+                    let dir = zk::CreateMode::Persistent.with_acls(self.session.acls());
+                    client.mkdir(members, &dir).await?;
+                    ignore_exists(client.create(state, OPEN, &dir).await)?;
+                    client.set_data(state, CLOSED, None).await.map(|_| ())
                 }
             })
             .await
@@ -173,7 +241,9 @@ impl ZooKeeperMembership {
     }
 
     /// Waits (polling, at most `limit`) until `stream` has `count`
-    /// registered producers, and returns them.
+    /// registered producers, then closes its membership
+    /// ([`ZooKeeperMembership::close`]) and returns the members as they
+    /// are once closed (those a consumer must count).
     pub async fn wait_for_members(
         &self,
         stream: &str,
@@ -185,7 +255,8 @@ impl ZooKeeperMembership {
         loop {
             let members = self.members(stream).await?;
             if members.len() >= count {
-                return Ok(members);
+                self.close(stream).await?;
+                return self.members(stream).await;
             }
             let pause = self.session.policy().pause(attempt);
             if start.elapsed() + pause > limit {
@@ -262,6 +333,10 @@ impl ZooKeeperMembership {
         }
     }
 }
+
+/// The data of `ROOT/S/state` while producers may join, and once closed.
+const OPEN: &[u8] = b"open";
+const CLOSED: &[u8] = b"closed";
 
 fn ignore_exists<T>(r: Result<T, zk::Error>) -> Result<(), zk::Error> {
     match r {

@@ -66,6 +66,8 @@ mod config;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod fence;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
+mod held_back;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod inlet;
 #[cfg(feature = "nats")]
 mod jetstream;

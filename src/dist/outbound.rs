@@ -10,7 +10,9 @@ use super::cluster::{ClusterError, LinkStats};
 use super::link::LinkCounters;
 use super::masters::{Masters, independent_endpoint};
 use super::transport::{Publisher, RunStream};
-use super::wire::{Frame, Registration, encode, encode_registration};
+use super::wire::{
+    Frame, Registration, Retirement, encode, encode_registration, encode_retirement,
+};
 use crate::runtime::BuildError;
 use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
 use crate::runtime::router::{Destination, Routed};
@@ -126,6 +128,33 @@ impl Outbound {
         };
         let id = format!("{}.{}.{subject}.{link_seq}", self.me.0, self.epoch);
         let bytes = encode(&frame)?;
+        self.publisher
+            .send(subject, id, bytes)
+            .await
+            .map_err(ClusterError::from)
+    }
+
+    /// Publishes an operator's retirement of this producer to where
+    /// `routed` (a routed [`Envelope::Retire`]) goes, outside the link
+    /// numbering (see [`Retirement`]). An ordered group takes no
+    /// retirement: its members learn the producer's end from the group's
+    /// order only, so it is skipped (and logged).
+    pub(crate) async fn retire(&mut self, routed: Routed) -> Result<(), ClusterError> {
+        let (subject, input) = match routed.to {
+            Destination::Instance(p) => (self.stream.instance_subject(p), routed.input),
+            Destination::Sink(s) => (self.stream.sink_subject(s), 0),
+            Destination::Group(g) => {
+                tracing::warn!(producer = %self.me, group = g,
+                    "an ordered group's members are not told of a retirement");
+                return Ok(());
+            }
+        };
+        let bytes = encode_retirement(&Retirement {
+            from: self.me,
+            epoch: self.epoch,
+            input,
+        })?;
+        let id = format!("{}.{}.{subject}.x{input}", self.me.0, self.epoch);
         self.publisher
             .send(subject, id, bytes)
             .await

@@ -13,11 +13,12 @@
 //!
 //! The body is the [postcard](https://docs.rs/postcard) encoding (serde) of
 //! a private mirror of the runtime's types, so the runtime's types carry no
-//! wire concerns: `Body::Frame { from, epoch, link_seq, inbound }` or
-//! `Body::Registration { from, epoch }`; `inbound` is `Direct { input,
+//! wire concerns: `Body::Frame { from, epoch, link_seq, inbound }`,
+//! `Body::Registration { from, epoch }` or `Body::Retirement { from, epoch,
+//! input }` ([`Retirement`]); `inbound` is `Direct { input,
 //! envelope }` or `Ordered { position, input, envelope }`; `envelope` is
-//! `Record { producer, seq, payload }`, `Seal { producer, seq, key }` or
-//! `End { producer, seq }`; a tuple is its `(name, value)` pairs in name
+//! `Record { producer, seq, payload }`, `Seal { producer, seq, key }`,
+//! `End { producer, seq }` or `Retire { producer, seq }`; a tuple is its `(name, value)` pairs in name
 //! order, a value `Int(i64)` or `Str(string)`. Postcard writes integers as
 //! varints (signed ones zigzagged), enum variants as varint indices and
 //! strings as a varint length then UTF-8 bytes. The version byte stays
@@ -46,7 +47,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
 use crate::tuple::{Tuple, Value};
 
 /// The version byte that starts every message this module writes;
@@ -82,6 +83,22 @@ pub struct Registration {
     pub epoch: u64,
 }
 
+/// An operator's retirement of a producer on one input of a destination
+/// (runtime spec, "Liveness and membership"): outside the producer's link
+/// numbering, since the incarnation that retires a stopped producer does not
+/// know where its links stopped. It is sent by a new incarnation, after its
+/// [`Registration`], so the stopped one's frames stored later are refused;
+/// retiring is idempotent, so a replayed retirement changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retirement {
+    /// The retired producer.
+    pub from: ProducerId,
+    /// The epoch of the incarnation that sent the retirement.
+    pub epoch: u64,
+    /// The destination's input (0 for a sink) the producer feeds.
+    pub input: InputId,
+}
+
 /// What one message on a destination's subject is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
@@ -89,6 +106,8 @@ pub enum Message {
     Frame(Frame),
     /// The registration of a producer's incarnation.
     Registration(Registration),
+    /// An operator's retirement of a producer.
+    Retirement(Retirement),
 }
 
 /// A message that does not decode (or, never in practice, encode): where
@@ -138,6 +157,11 @@ enum Body<'a> {
         from: u32,
         epoch: u64,
     },
+    Retirement {
+        from: u32,
+        epoch: u64,
+        input: u64,
+    },
 }
 
 /// The wire's mirror of [`Inbound`] (input indices as `u64`).
@@ -172,6 +196,10 @@ enum WireEnvelope<'a> {
         key: WireTuple<'a>,
     },
     End {
+        producer: u32,
+        seq: u64,
+    },
+    Retire {
         producer: u32,
         seq: u64,
     },
@@ -237,6 +265,10 @@ impl<'a> WireEnvelope<'a> {
                 producer: producer.0,
                 seq: *seq,
             },
+            Envelope::Retire { producer, seq } => WireEnvelope::Retire {
+                producer: producer.0,
+                seq: *seq,
+            },
         }
     }
 
@@ -257,6 +289,10 @@ impl<'a> WireEnvelope<'a> {
                 key: key.tuple(),
             },
             WireEnvelope::End { producer, seq } => Envelope::End {
+                producer: ProducerId(*producer),
+                seq: *seq,
+            },
+            WireEnvelope::Retire { producer, seq } => Envelope::Retire {
                 producer: ProducerId(*producer),
                 seq: *seq,
             },
@@ -339,6 +375,18 @@ pub fn encode_registration(registration: &Registration) -> Result<Vec<u8>, WireE
     })
 }
 
+/// Encodes a retirement (layout in the module docs).
+///
+/// # Errors
+/// None in practice, as for [`encode_registration`].
+pub fn encode_retirement(retirement: &Retirement) -> Result<Vec<u8>, WireError> {
+    seal(&Body::Retirement {
+        from: retirement.from.0,
+        epoch: retirement.epoch,
+        input: retirement.input as u64,
+    })
+}
+
 /// Encodes a frame (layout in the module docs).
 ///
 /// # Errors
@@ -358,6 +406,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, WireError> {
     match decode_message(bytes)? {
         Message::Frame(frame) => Ok(frame),
         Message::Registration(_) => Err(WireError::at(0, "a registration, not a frame")),
+        Message::Retirement(_) => Err(WireError::at(0, "a retirement, not a frame")),
     }
 }
 
@@ -407,6 +456,12 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
             from: ProducerId(from),
             epoch,
         }),
+        Body::Retirement { from, epoch, input } => Message::Retirement(Retirement {
+            from: ProducerId(from),
+            epoch,
+            input: usize::try_from(input)
+                .map_err(|_| WireError::at(BODY_AT, format!("input {input} out of range")))?,
+        }),
         Body::Frame {
             from,
             epoch,
@@ -422,6 +477,7 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
     let canonical = match &message {
         Message::Frame(frame) => encode(frame)?,
         Message::Registration(registration) => encode_registration(registration)?,
+        Message::Retirement(retirement) => encode_retirement(retirement)?,
     };
     if canonical != bytes {
         return Err(WireError::at(
@@ -559,6 +615,10 @@ mod tests {
                 producer: ProducerId(1),
                 seq: 1 << 63,
             },
+            Envelope::Retire {
+                producer: ProducerId(2),
+                seq: 0,
+            },
         ] {
             for inbound in [
                 Inbound::Direct {
@@ -583,6 +643,18 @@ mod tests {
     }
 
     #[test]
+    fn retirements_round_trip_and_are_not_frames() {
+        let retirement = Retirement {
+            from: ProducerId(3),
+            epoch: 7,
+            input: 2,
+        };
+        let bytes = encode_retirement(&retirement).expect("encodes");
+        assert_eq!(decode_message(&bytes), Ok(Message::Retirement(retirement)));
+        assert!(decode(&bytes).is_err());
+    }
+
+    #[test]
     fn rejects_other_versions_bad_tags_and_trailing_bytes() {
         let good = body_of(&record(Tuple::new().with("a", 1)));
         for version in [1, 2, 3, 5] {
@@ -593,13 +665,13 @@ mod tests {
             assert!(e.reason.contains("version"), "{e}");
         }
         let mut bad = good.clone();
-        bad[1] = 2; // Body variant
+        bad[1] = 3; // Body variant
         assert!(err(&bad).reason.contains("does not decode"));
         let mut bad = good.clone();
         bad[5] = 9; // inbound variant
         assert!(err(&bad).reason.contains("does not decode"));
         let mut bad = good.clone();
-        bad[7] = 3; // envelope variant
+        bad[7] = 4; // envelope variant
         assert!(err(&bad).reason.contains("does not decode"));
         let mut bad = good.clone();
         let value_tag = bad.len() - 2;

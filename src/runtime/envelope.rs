@@ -50,6 +50,19 @@ pub enum Envelope {
         /// Its position in the producer's output.
         seq: u64,
     },
+    /// The producer is retired (runtime spec, "Liveness and membership"):
+    /// it will send nothing more, and this is its seal of every partition
+    /// it has not sealed yet, present and future. Retiring is idempotent,
+    /// so a retirement is applied again rather than deduplicated: one an
+    /// operator sends for a stopped producer carries no position of its
+    /// own (`seq` 0).
+    Retire {
+        /// Who is retired.
+        producer: ProducerId,
+        /// Its position in the producer's output (0 when an operator
+        /// retires the producer).
+        seq: u64,
+    },
 }
 
 impl Envelope {
@@ -58,7 +71,8 @@ impl Envelope {
         match self {
             Envelope::Record { producer, .. }
             | Envelope::Seal { producer, .. }
-            | Envelope::End { producer, .. } => *producer,
+            | Envelope::End { producer, .. }
+            | Envelope::Retire { producer, .. } => *producer,
         }
     }
 
@@ -67,7 +81,8 @@ impl Envelope {
         match self {
             Envelope::Record { seq, .. }
             | Envelope::Seal { seq, .. }
-            | Envelope::End { seq, .. } => *seq,
+            | Envelope::End { seq, .. }
+            | Envelope::Retire { seq, .. } => *seq,
         }
     }
 
@@ -128,6 +143,15 @@ impl Numbering {
     /// The next envelope: the producer's end.
     pub fn end(&mut self) -> Envelope {
         Envelope::End {
+            producer: self.producer,
+            seq: self.take(),
+        }
+    }
+
+    /// The next envelope: the producer's retirement (its end, and its seal
+    /// of every partition it has not sealed).
+    pub fn retire(&mut self) -> Envelope {
+        Envelope::Retire {
             producer: self.producer,
             seq: self.take(),
         }

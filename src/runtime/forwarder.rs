@@ -22,6 +22,8 @@ use crate::tuple::Tuple;
 pub struct SealForwarder {
     forwards: Vec<Option<Vec<InputId>>>,
     expected: Vec<BTreeSet<ProducerId>>,
+    /// Per input, the producers retired: each sealed every partition.
+    retired: Vec<BTreeSet<ProducerId>>,
     /// Seals of partitions not yet complete, by input and partition.
     votes: HashMap<(InputId, Tuple), BTreeSet<ProducerId>>,
     /// The inputs' partitions recently complete.
@@ -68,6 +70,7 @@ impl SealForwarder {
     ) -> SealForwarder {
         SealForwarder {
             forwards,
+            retired: vec![BTreeSet::new(); expected.len()],
             expected,
             votes: HashMap::new(),
             done: RecentSet::new(DEFAULT_LATE_WINDOW),
@@ -103,15 +106,73 @@ impl SealForwarder {
         }
         let votes = self.votes.entry((input, key.clone())).or_default();
         votes.insert(producer);
-        let complete = self
-            .expected
-            .get(input)
-            .is_some_and(|e| e.iter().all(|p| votes.contains(p)));
-        if !complete {
+        if !Self::all_sealed(&self.expected, &self.retired, input, votes) {
             return Vec::new();
         }
         self.votes.remove(&(input, key.clone()));
         self.complete(input, key)
+    }
+
+    fn all_sealed(
+        expected: &[BTreeSet<ProducerId>],
+        retired: &[BTreeSet<ProducerId>],
+        input: InputId,
+        votes: &BTreeSet<ProducerId>,
+    ) -> bool {
+        let gone = retired.get(input);
+        expected.get(input).is_some_and(|e| {
+            e.iter()
+                .all(|p| votes.contains(p) || gone.is_some_and(|g| g.contains(p)))
+        })
+    }
+
+    /// `producer` retired on `input`: it counts as having sealed every
+    /// partition. Returns the outputs to seal, with the partition, for the
+    /// partitions whose seals this completes.
+    pub fn retire(&mut self, input: InputId, producer: ProducerId) -> Vec<(OutputId, Tuple)> {
+        let Some(retired) = self.retired.get_mut(input) else {
+            return Vec::new();
+        };
+        if !retired.insert(producer) || !self.tracks(input) {
+            return Vec::new();
+        }
+        let mut complete: Vec<Tuple> = self
+            .votes
+            .iter()
+            .filter(|((i, _), votes)| {
+                *i == input && Self::all_sealed(&self.expected, &self.retired, input, votes)
+            })
+            .map(|((_, key), _)| key.clone())
+            .collect();
+        complete.sort();
+        let mut out = Vec::new();
+        for key in complete {
+            self.votes.remove(&(input, key.clone()));
+            out.extend(
+                self.complete(input, &key)
+                    .into_iter()
+                    .map(|o| (o, key.clone())),
+            );
+        }
+        out
+    }
+
+    /// True when every producer of every input whose seals `output`
+    /// forwards is retired: every partition of the output, present and
+    /// future, is sealed, and the output can be retired in its turn.
+    pub fn output_retired(&self, output: OutputId) -> bool {
+        self.forwards
+            .get(output)
+            .and_then(Option::as_ref)
+            .is_some_and(|inputs| {
+                !inputs.is_empty()
+                    && inputs.iter().all(|i| {
+                        let gone = self.retired.get(*i);
+                        self.expected
+                            .get(*i)
+                            .is_some_and(|e| e.iter().all(|p| gone.is_some_and(|g| g.contains(p))))
+                    })
+            })
     }
 
     /// The handler punctuated partition `key` of output `output` itself:
@@ -172,5 +233,24 @@ mod tests {
         assert!(f.punctuated(0, &k));
         assert!(!f.punctuated(0, &k), "once per output and partition");
         assert!(f.vote(0, ProducerId(1), &k).is_empty());
+    }
+
+    #[test]
+    fn a_retired_producer_completes_the_partitions_it_left_and_retires_the_output_last() {
+        let expected = vec![BTreeSet::from([ProducerId(1), ProducerId(2)])];
+        let mut f = SealForwarder::new(vec![Some(vec![0])], expected);
+        let k = Tuple::new().with("batch", 1);
+        assert!(f.vote(0, ProducerId(1), &k).is_empty());
+        assert_eq!(f.retire(0, ProducerId(2)), vec![(0, k.clone())]);
+        assert!(f.retire(0, ProducerId(2)).is_empty(), "idempotent");
+        assert!(!f.output_retired(0), "producer 1 may still seal");
+        let later = Tuple::new().with("batch", 2);
+        assert_eq!(
+            f.vote(0, ProducerId(1), &later),
+            vec![0],
+            "2 counts as sealed"
+        );
+        assert!(f.retire(0, ProducerId(1)).is_empty());
+        assert!(f.output_retired(0));
     }
 }

@@ -296,6 +296,14 @@ impl InstanceCore {
     /// Delivers one message at time `now` (driver units).
     pub fn deliver(&mut self, message: Inbound, now: u64) {
         match message {
+            Inbound::Direct {
+                input,
+                envelope: Envelope::Retire { producer, .. },
+            } => {
+                // Idempotent, and an operator's carries no position: applied
+                // again rather than deduplicated.
+                self.accept(input, Envelope::Retire { producer, seq: 0 }, now);
+            }
             Inbound::Direct { input, envelope } => {
                 let record = envelope.is_record();
                 if record {
@@ -421,15 +429,45 @@ impl InstanceCore {
                 now,
             ),
             Envelope::Seal { producer, key, .. } => self.accept_seal(input, producer, key, now),
-            Envelope::End { producer, .. } => {
-                self.ends_arrived = true;
-                self.ended[input].insert(producer);
-                if let Some(order) = self.static_orders[input].as_mut() {
-                    order.end(producer);
-                    self.apply_static(input);
-                }
+            Envelope::End { producer, .. } => self.accept_end(input, producer),
+            Envelope::Retire { producer, .. } => self.accept_retire(input, producer),
+        }
+    }
+
+    fn accept_end(&mut self, input: InputId, producer: ProducerId) {
+        self.ends_arrived = true;
+        self.ended[input].insert(producer);
+        if let Some(order) = self.static_orders[input].as_mut() {
+            order.end(producer);
+            self.apply_static(input);
+        }
+    }
+
+    /// A retirement (runtime spec, "Liveness and membership"): the
+    /// producer's end, and on a sealed input its seal of every partition it
+    /// has not sealed, which releases those whose vote it completes.
+    fn accept_retire(&mut self, input: InputId, producer: ProducerId) {
+        if !self.expected[input].contains(&producer) {
+            tracing::warn!(instance = %self.id(), component = %self.component,
+                input = %self.inputs[input], %producer,
+                "retirement of a producer that is not a member of the stream: ignored");
+            return;
+        }
+        tracing::info!(instance = %self.id(), component = %self.component,
+            input = %self.inputs[input], %producer,
+            "producer retired: its seals of the partitions it had not sealed are counted");
+        if let InputMode::Sealed { buffer } = self.modes[input] {
+            for release in self.seal_buffers[buffer].retire(input, producer) {
+                self.apply_release(release);
             }
         }
+        // Partitions of unsealed inputs whose seals are forwarded; and an
+        // output whose forwarded inputs' producers are all retired is
+        // retired in its turn when it ends (see `end_outputs`).
+        for (output, key) in self.forwarder.retire(input, producer) {
+            self.seal_outputs(vec![output], &key);
+        }
+        self.accept_end(input, producer);
     }
 
     fn accept_record(&mut self, record: HeldRecord, now: u64) {
@@ -715,7 +753,11 @@ impl InstanceCore {
         for o in 0..self.outputs.len() {
             if !self.output_ended[o] && self.feeds[o].iter().all(|i| self.input_ended(*i)) {
                 self.output_ended[o] = true;
-                let envelope = self.numbering.end();
+                let envelope = if self.forwarder.output_retired(o) {
+                    self.numbering.retire()
+                } else {
+                    self.numbering.end()
+                };
                 self.sends.push((o, envelope));
             }
         }

@@ -195,6 +195,13 @@ impl SourceCore {
         self.route(topology, envelope);
     }
 
+    /// Numbers and routes this producer's retirement: every partition it
+    /// has not sealed counts as sealed by it.
+    pub(crate) fn retire(&mut self, topology: &Topology) {
+        let envelope = self.numbering.retire();
+        self.route(topology, envelope);
+    }
+
     /// Numbers and routes the end of this producer's stream.
     pub(crate) fn end(&mut self, topology: &Topology) {
         let envelope = self.numbering.end();

@@ -451,6 +451,15 @@ impl SourceHandle {
         self.ship().await;
         self.outbox = None;
     }
+
+    /// Retires this producer (runtime spec, "Liveness and membership"): its
+    /// end, and its seal of every partition it has not sealed, so the
+    /// partitions it blocked are released once the others have sealed.
+    pub async fn retire(mut self) {
+        self.source.retire(&self.topology);
+        self.ship().await;
+        self.outbox = None;
+    }
 }
 
 impl Drop for SourceHandle {

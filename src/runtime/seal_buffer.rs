@@ -100,6 +100,9 @@ pub struct SealBuffer {
     kinds: KeyKinds,
     vote: Vote,
     voters: BTreeMap<InputId, BTreeSet<ProducerId>>,
+    /// Per sealed input, the members retired: each has sealed every
+    /// partition, present and future ([`SealBuffer::retire`]).
+    retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
     reads: BTreeSet<InputId>,
     open: BTreeMap<Key, Partition>,
     /// The most recently released partitions, to recognise late records.
@@ -162,6 +165,7 @@ impl SealBuffer {
             key,
             vote,
             voters,
+            retired: BTreeMap::new(),
             reads,
             open: BTreeMap::new(),
             released: RecentSet::new(DEFAULT_LATE_WINDOW),
@@ -227,12 +231,8 @@ impl SealBuffer {
     /// key, of the wrong kind) or a read of a released partition takes no
     /// room and is not held back.
     pub fn would_hold(&self, input: InputId, producer: ProducerId, payload: &Tuple) -> bool {
-        let sealed_by_producer = |partition: &Partition| {
-            partition
-                .votes
-                .get(&input)
-                .is_some_and(|v| v.contains(&producer))
-        };
+        let sealed_by_producer =
+            |partition: &Partition| self.has_sealed(partition, input, producer);
         if self.is_last(payload)
             && let Some(partition) = self.last.as_ref().and_then(|k| self.open.get(k))
         {
@@ -280,7 +280,9 @@ impl SealBuffer {
     /// Offers a record of a sealed input or a read of a read input.
     pub fn offer(&mut self, record: HeldRecord, now: u64) -> Admission {
         let is_read = !self.voters.contains_key(&record.input);
+        let retired = self.is_retired(record.input, record.producer);
         if !is_read
+            && !retired
             && self.is_last(&record.payload)
             && let Some(partition) = self.last.as_ref().and_then(|k| self.open.get_mut(k))
             && !partition
@@ -306,6 +308,10 @@ impl SealBuffer {
             } else {
                 Admission::Late(record)
             };
+        }
+        if !is_read && retired {
+            // Its retirement sealed every partition: sent after it.
+            return Admission::Late(record);
         }
         let partition = self.open.entry(key.clone()).or_insert_with(|| Partition {
             opened_at: now,
@@ -359,9 +365,59 @@ impl SealBuffer {
             ..Partition::default()
         });
         partition.votes.entry(input).or_default().insert(producer);
-        if !Self::complete(self.vote, &self.voters, partition) {
+        if !Self::complete(self.vote, &self.voters, &self.retired, partition) {
             return SealOutcome::Voted;
         }
+        SealOutcome::Released(self.release(key))
+    }
+
+    /// Retires `producer` on sealed input `input` (runtime spec, "Liveness
+    /// and membership"): from now on it counts as having sealed every
+    /// partition, open or opened later, and a record it sends is late. The
+    /// partitions whose vote this completes are released, in key order.
+    /// Idempotent; a producer that is not a member of `input` changes
+    /// nothing. On an `independent` input a partition needs one seal, so a
+    /// retirement stands for a seal only once every member is retired (a
+    /// retired producer cannot release the partitions another one masters).
+    pub fn retire(&mut self, input: InputId, producer: ProducerId) -> Vec<Release> {
+        if !self
+            .voters
+            .get(&input)
+            .is_some_and(|m| m.contains(&producer))
+        {
+            return Vec::new();
+        }
+        if !self.retired.entry(input).or_default().insert(producer) {
+            return Vec::new();
+        }
+        let complete: Vec<Key> = self
+            .open
+            .iter()
+            .filter(|(_, p)| Self::complete(self.vote, &self.voters, &self.retired, p))
+            .map(|(k, _)| k.clone())
+            .collect();
+        complete.into_iter().map(|k| self.release(k)).collect()
+    }
+
+    /// True when `producer` is retired on `input`.
+    fn is_retired(&self, input: InputId, producer: ProducerId) -> bool {
+        self.retired
+            .get(&input)
+            .is_some_and(|r| r.contains(&producer))
+    }
+
+    /// True when `producer` sealed `partition` on `input`, itself or by
+    /// its retirement.
+    fn has_sealed(&self, partition: &Partition, input: InputId, producer: ProducerId) -> bool {
+        self.is_retired(input, producer)
+            || partition
+                .votes
+                .get(&input)
+                .is_some_and(|v| v.contains(&producer))
+    }
+
+    /// Removes the open partition `key` and hands back its release.
+    fn release(&mut self, key: Key) -> Release {
         let partition = self.open.remove(&key).unwrap_or_default();
         if self.last.as_ref() == Some(&key) {
             self.last = None;
@@ -375,24 +431,33 @@ impl SealBuffer {
         reads.sort_by_key(|r| (r.producer, r.seq));
         let tuple = self.to_tuple(&key);
         self.released.insert(key);
-        SealOutcome::Released(Release {
+        Release {
             key: tuple,
             records,
             sealed_inputs: self.voters.keys().copied().collect(),
             reads,
-        })
+        }
     }
 
     fn complete(
         vote: Vote,
         voters: &BTreeMap<InputId, BTreeSet<ProducerId>>,
+        retired: &BTreeMap<InputId, BTreeSet<ProducerId>>,
         partition: &Partition,
     ) -> bool {
         voters.iter().all(|(input, members)| {
             let got = partition.votes.get(input);
+            let gone = retired.get(input);
+            let sealed = |p: &ProducerId| {
+                got.is_some_and(|g| g.contains(p)) || gone.is_some_and(|r| r.contains(p))
+            };
             match vote {
-                Vote::Unanimous => members.iter().all(|p| got.is_some_and(|g| g.contains(p))),
-                Vote::Independent => members.is_empty() || got.is_some_and(|g| !g.is_empty()),
+                Vote::Unanimous => members.iter().all(sealed),
+                Vote::Independent => {
+                    members.is_empty()
+                        || got.is_some_and(|g| !g.is_empty())
+                        || members.iter().all(|p| gone.is_some_and(|r| r.contains(p)))
+                }
             }
         })
     }
@@ -424,9 +489,13 @@ impl SealBuffer {
                 .iter()
                 .flat_map(|(input, members)| {
                     let got = p.votes.get(input);
+                    let gone = self.retired.get(input);
                     members
                         .iter()
-                        .filter(move |m| !got.is_some_and(|g| g.contains(m)))
+                        .filter(move |m| {
+                            !got.is_some_and(|g| g.contains(m))
+                                && !gone.is_some_and(|r| r.contains(m))
+                        })
                         .copied()
                 })
                 .collect(),
@@ -598,5 +667,60 @@ mod tests {
         let later = b.overdue(16, 10);
         assert_eq!(later.len(), 1, "batch 2 in its turn");
         assert_eq!(later[0].missing, vec![ProducerId(1), ProducerId(2)]);
+    }
+
+    /// Issue 15: a producer that stops without sealing blocked its
+    /// partitions for good; retired, it seals every partition it has not.
+    #[test]
+    fn a_retired_producer_releases_the_partitions_it_blocked_and_later_ones() {
+        let mut b = two_producer_buffer(Vote::Unanimous);
+        let one = Tuple::new().with("batch", 1);
+        b.offer(rec(0, 1, 0, 1, "a"), 0);
+        b.offer(rec(0, 2, 0, 1, "b"), 0);
+        b.offer(rec(1, 7, 0, 1, "read"), 0);
+        assert_eq!(b.seal(0, ProducerId(1), &one, 1), SealOutcome::Voted);
+        b.offer(rec(0, 1, 1, 2, "c"), 2);
+        assert_eq!(b.unsealed(3)[0].missing, vec![ProducerId(2)]);
+        let released = b.retire(0, ProducerId(2));
+        assert_eq!(released.len(), 1, "batch 2 still waits for producer 1");
+        assert_eq!(released[0].key, one);
+        let words: Vec<&Value> = released[0]
+            .records
+            .iter()
+            .filter_map(|r| r.payload.get("word"))
+            .collect();
+        assert_eq!(words, [&Value::from("a"), &Value::from("b")]);
+        assert_eq!(released[0].reads.len(), 1);
+        assert_eq!(
+            b.unsealed(4)[0].missing,
+            vec![ProducerId(1)],
+            "not the retired one"
+        );
+        assert!(b.retire(0, ProducerId(2)).is_empty(), "idempotent");
+        assert!(matches!(
+            b.offer(rec(0, 2, 1, 3, "after"), 5),
+            Admission::Late(_)
+        ));
+        assert!(!b.would_hold(0, ProducerId(2), &Tuple::new().with("batch", 2)));
+        // A partition opened after the retirement needs the others only.
+        b.offer(rec(0, 1, 2, 4, "d"), 6);
+        assert!(matches!(
+            b.seal(0, ProducerId(1), &Tuple::new().with("batch", 2), 7),
+            SealOutcome::Released(_)
+        ));
+        assert!(matches!(
+            b.seal(0, ProducerId(1), &Tuple::new().with("batch", 4), 8),
+            SealOutcome::Released(r) if r.records.len() == 1
+        ));
+        assert_eq!(b.held(), 0);
+        assert!(b.retire(0, ProducerId(9)).is_empty(), "not a member");
+    }
+
+    #[test]
+    fn on_an_independent_input_only_the_last_retirement_stands_for_a_seal() {
+        let mut b = two_producer_buffer(Vote::Independent);
+        b.offer(rec(0, 1, 0, 1, "a"), 0);
+        assert!(b.retire(0, ProducerId(2)).is_empty(), "1 may still seal it");
+        assert_eq!(b.retire(0, ProducerId(1)).len(), 1);
     }
 }

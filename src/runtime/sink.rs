@@ -43,6 +43,11 @@ impl SinkCollector {
 
     /// Takes one message.
     pub fn deliver(&mut self, envelope: Envelope) {
+        if let Envelope::Retire { producer, .. } = envelope {
+            // Idempotent, and possibly unnumbered (an operator's): not deduplicated.
+            self.ended.insert(producer);
+            return;
+        }
         match self.dedup.admit(envelope.producer(), envelope.seq()) {
             Seen::New => {}
             Seen::Duplicate => {
@@ -60,7 +65,7 @@ impl SinkCollector {
                 producer, payload, ..
             } => self.records.push(SinkRecord { producer, payload }),
             Envelope::Seal { producer, key, .. } => self.seals.push((producer, key)),
-            Envelope::End { producer, .. } => {
+            Envelope::End { producer, .. } | Envelope::Retire { producer, .. } => {
                 self.ended.insert(producer);
             }
         }
