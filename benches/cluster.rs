@@ -41,6 +41,7 @@ mod support_servers;
 #[allow(dead_code)]
 #[path = "../examples/support/ad_network_job.rs"]
 mod job;
+#[path = "cluster/throughput.rs"]
 mod throughput;
 
 use std::collections::BTreeMap;

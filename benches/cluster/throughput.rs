@@ -81,8 +81,7 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
     let js = jetstream::new(client);
     let name = format!("RAW_{tag}");
     let subject = format!("raw.{tag}.frames");
-    let stream = js
-        .get_or_create_stream(jetstream::stream::Config {
+    js.get_or_create_stream(jetstream::stream::Config {
             name: name.clone(),
             subjects: vec![subject.clone()],
             storage: jetstream::stream::StorageType::File,
@@ -168,11 +167,6 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
     if records != workload.records {
         return Err(format!("raw: read {records} of {} records", workload.records));
     }
-    stream
-        .get_info()
-        .await
-        .map_err(|e| e.to_string())
-        .map(|_| ())?;
     js.delete_stream(&name).await.map_err(|e| e.to_string())?;
     Ok(workload.records as f64 / elapsed.as_secs_f64())
 }
@@ -239,15 +233,19 @@ pub async fn blazes(
         .await
         .map_err(|e| e.to_string())?;
     let start = Instant::now();
-    let (sent, pass, sink) = tokio::join!(
-        send(source, workload, sealed),
-        instance_side.run_instance("Pass", 0),
-        sink_side.collect_sink("sink"),
-    );
+    // Each side on its own task, as it would be in its own process.
+    let sent = tokio::spawn(send(source, workload, sealed));
+    let pass = tokio::spawn(async move { instance_side.run_instance("Pass", 0).await });
+    let sink = tokio::spawn(async move { sink_side.collect_sink("sink").await });
+    let (sent, pass, sink) = tokio::join!(sent, pass, sink);
     let elapsed = start.elapsed();
-    sent?;
-    let pass = pass.map_err(|e| e.to_string())?;
-    let (sink, _) = sink.map_err(|e| e.to_string())?;
+    sent.map_err(|e| e.to_string())??;
+    let pass = pass
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let (sink, _) = sink
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
     if sink.records.len() != workload.records || !pass.is_success() {
         return Err(format!(
             "blazes: {} of {} records reached the sink; failures {:?}",

@@ -394,6 +394,8 @@ fn check_positions(link_seq: u64, count: usize) -> Result<(), WireError> {
 
 /// The bytes `inbound` takes in a frame's body (for batching by size; a
 /// frame adds its header and checksum, under 32 bytes).
+// Batching lives in the cluster (`dist`): unused with `nats` alone.
+#[cfg_attr(not(feature = "zookeeper"), allow(dead_code))]
 pub(crate) fn encoded_len(inbound: &Inbound) -> usize {
     postcard::serialize_with_flavor(
         &WireInbound::of(inbound),
