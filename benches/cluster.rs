@@ -442,10 +442,7 @@ fn main() {
     if only_throughput {
         let nats = Nats::start().expect("nats-server starts");
         let section = throughput_section(&nats, tag, quick);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&section).expect("JSON")
-        );
+        println!("{}", serde_json::to_string_pretty(&section).expect("JSON"));
         if !quick {
             let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results/cluster.json");
             let mut all: Json = std::fs::read_to_string(&path)

@@ -99,7 +99,11 @@ fn a_replay_cut_into_other_batches_is_delivered_once_in_order() {
             .expect("Pass finishes: no gap left in its link")
             .expect("Pass runs");
         let (sink, sink_links) = cluster.collect_sink("sink").await.expect("sink collected");
-        assert_eq!(ns(&sink), (0..60).collect::<Vec<_>>(), "each record once, in order");
+        assert_eq!(
+            ns(&sink),
+            (0..60).collect::<Vec<_>>(),
+            "each record once, in order"
+        );
         // Frames in: two registrations, 3 frames of the first incarnation,
         // 1 + 4 of the replacement's records and its end's.
         assert_eq!(pass.links.registrations, 2, "{:?}", pass.links);

@@ -202,7 +202,12 @@ fn batch_schedule() -> impl Strategy<Value = (u64, Vec<(u64, u64)>)> {
     (1u64..40)
         .prop_flat_map(|len| {
             let cuts = prop::collection::vec(1u64..9, 1..40);
-            (Just(len), cuts.clone(), cuts, prop::collection::vec(1usize..=2, 80))
+            (
+                Just(len),
+                cuts.clone(),
+                cuts,
+                prop::collection::vec(1usize..=2, 80),
+            )
         })
         .prop_flat_map(|(len, first, replay, copies)| {
             let mut frames = Vec::new();

@@ -82,13 +82,13 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
     let name = format!("RAW_{tag}");
     let subject = format!("raw.{tag}.frames");
     js.get_or_create_stream(jetstream::stream::Config {
-            name: name.clone(),
-            subjects: vec![subject.clone()],
-            storage: jetstream::stream::StorageType::File,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+        name: name.clone(),
+        subjects: vec![subject.clone()],
+        storage: jetstream::stream::StorageType::File,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     let producer = ProducerId(1);
     let frames: Vec<bytes::Bytes> = batches(workload)
         .into_iter()
@@ -165,7 +165,10 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
     }
     let (records, elapsed) = read.await.map_err(|e| e.to_string())??;
     if records != workload.records {
-        return Err(format!("raw: read {records} of {} records", workload.records));
+        return Err(format!(
+            "raw: read {records} of {} records",
+            workload.records
+        ));
     }
     js.delete_stream(&name).await.map_err(|e| e.to_string())?;
     Ok(workload.records as f64 / elapsed.as_secs_f64())
@@ -202,11 +205,7 @@ async fn connect(url: &str, run: &str, sealed: bool) -> Result<Cluster, String> 
 }
 
 /// Sends every batch (and its seal when `sealed`), then ends the stream.
-async fn send(
-    mut source: SourceProducer,
-    workload: Workload,
-    sealed: bool,
-) -> Result<(), String> {
+async fn send(mut source: SourceProducer, workload: Workload, sealed: bool) -> Result<(), String> {
     for (i, batch) in batches(workload).into_iter().enumerate() {
         source.send_batch(batch).await.map_err(|e| e.to_string())?;
         if sealed {
