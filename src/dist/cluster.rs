@@ -473,11 +473,11 @@ impl Cluster {
             self.sequencer.clone(),
             &self.config.run,
             Masters::new(self.membership.clone(), self.config.membership_wait),
-            BatchLimits {
-                messages: self.config.batch_messages,
-                bytes: self.config.batch_bytes,
-            },
-        );
+        )
+        .with_batches(BatchLimits {
+            messages: self.config.batch_messages,
+            bytes: self.config.batch_bytes,
+        });
         out.register(epoch).await?;
         Ok(out)
     }

@@ -67,7 +67,8 @@ pub(crate) struct Outbound {
 
 impl Outbound {
     /// The sending side of producer `me` of run `run` (call
-    /// [`Outbound::register`] with its incarnation's epoch before sending).
+    /// [`Outbound::register`] with its incarnation's epoch before sending;
+    /// [`Outbound::with_batches`] to batch).
     pub(crate) fn new(
         me: ProducerId,
         topology: Arc<Topology>,
@@ -76,7 +77,6 @@ impl Outbound {
         sequencer: Arc<dyn Sequencer>,
         run: &str,
         masters: Masters,
-        limits: BatchLimits,
     ) -> Outbound {
         Outbound {
             me,
@@ -91,11 +91,21 @@ impl Outbound {
             recovered: 0,
             masters,
             limits: BatchLimits {
-                messages: limits.messages.max(1),
-                bytes: limits.bytes,
+                messages: 1,
+                bytes: usize::MAX,
             },
             batches: Vec::new(),
         }
+    }
+
+    /// Batches what it sends to each destination up to `limits` (a frame
+    /// per message without this).
+    pub(crate) fn with_batches(mut self, limits: BatchLimits) -> Outbound {
+        self.limits = BatchLimits {
+            messages: limits.messages.max(1),
+            bytes: limits.bytes,
+        };
+        self
     }
 
     /// The deployed topology.
