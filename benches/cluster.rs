@@ -381,14 +381,12 @@ fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
     for rep in 0..repetitions {
         for (i, name) in names.iter().enumerate() {
             let run = format!("tput-{tag}-{rep}-{i}");
-            let outcome = rt.block_on(async {
-                match i {
-                    0 => throughput::raw(&url, &run.replace('-', "_"), workload)
-                        .await
-                        .map(|r| (r, Json::Null)),
-                    _ => throughput::blazes(&url, &run, workload, i == 2).await,
-                }
-            });
+            let outcome = match i {
+                0 => rt
+                    .block_on(throughput::raw(&url, &run.replace('-', "_"), workload))
+                    .map(|r| (r, Json::Null)),
+                _ => throughput::blazes(&url, &run, workload, i == 2),
+            };
             match outcome {
                 Ok((rate, f)) => {
                     eprintln!("throughput {name:<14} rep {rep}: {rate:>10.0} records/s");
@@ -425,7 +423,7 @@ fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
             "publish_window": throughput::WINDOW,
             "repetitions": repetitions,
             "statistic": "median",
-            "shape": "raw: one subject, publish + ordered consumer; blazes: source -> Pass -> sink, three Cluster handles with their own NATS connections in one process (two JetStream hops)",
+            "shape": "raw: one subject, publish + ordered consumer; blazes: source -> Pass -> sink, three Cluster handles, each with its own NATS connection, thread and tokio runtime, in one process; the clock starts once all have connected (two JetStream hops)",
         },
         "results": results,
         "uncoordinated_vs_raw": round(medians[1] / medians[0], 2),

@@ -10,8 +10,9 @@
 //!   transport allows.
 //! - `uncoordinated` and `seal`: the same records through blazes, a source
 //!   producer -> one `Pass` instance -> a sink, each a `Cluster` with its own
-//!   NATS connection in this process (separate processes would add only
-//!   process start-up, which the clock leaves out); the source sends
+//!   NATS connection, thread and tokio runtime in this process (separate
+//!   processes would add only start-up, which the clock leaves out; the
+//!   clock starts once all three have connected); the source sends
 //!   `batch` records per `send_batch` and, for `seal`, seals each batch
 //!   (Pass reads a stream sealed on `batch`, so its seal buffer holds each
 //!   batch until its seal). Same batch size and publish window as the raw
@@ -19,6 +20,7 @@
 //!   JetStream twice (source -> Pass -> sink), the raw peer once.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
@@ -216,35 +218,65 @@ async fn send(mut source: SourceProducer, workload: Workload, sealed: bool) -> R
     source.close().await.map(|_| ()).map_err(|e| e.to_string())
 }
 
+/// Runs `side` on its own thread and current-thread tokio runtime (as in a
+/// process of its own), after connecting its cluster and waiting at
+/// `ready` for the others.
+fn side<T: Send + 'static>(
+    url: &str,
+    run: &str,
+    sealed: bool,
+    ready: Arc<Barrier>,
+    side: impl AsyncFnOnce(Cluster) -> Result<T, String> + Send + 'static,
+) -> std::thread::JoinHandle<Result<(T, Instant), String>> {
+    let (url, run) = (url.to_string(), run.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let cluster = connect(&url, &run, sealed).await;
+            ready.wait();
+            let out = side(cluster?).await?;
+            Ok((out, Instant::now()))
+        })
+    })
+}
+
+/// The result of a side's thread.
+fn joined<T>(
+    handle: std::thread::JoinHandle<Result<(T, Instant), String>>,
+) -> Result<(T, Instant), String> {
+    handle
+        .join()
+        .map_err(|_| "a side's thread panicked".to_string())?
+}
+
 /// The same records through blazes; records per second and the frames the
-/// Pass instance read.
-pub async fn blazes(
+/// Pass instance read and sent.
+pub fn blazes(
     url: &str,
     run: &str,
     workload: Workload,
     sealed: bool,
 ) -> Result<(f64, Json), String> {
-    let source_side = connect(url, run, sealed).await?;
-    let instance_side = connect(url, run, sealed).await?;
-    let sink_side = connect(url, run, sealed).await?;
-    let source = source_side
-        .source("src", 0)
-        .await
-        .map_err(|e| e.to_string())?;
+    let ready = Arc::new(Barrier::new(4));
+    let source = side(url, run, sealed, ready.clone(), async move |c: Cluster| {
+        let source = c.source("src", 0).await.map_err(|e| e.to_string())?;
+        send(source, workload, sealed).await
+    });
+    let pass = side(url, run, sealed, ready.clone(), async |c: Cluster| {
+        c.run_instance("Pass", 0).await.map_err(|e| e.to_string())
+    });
+    let sink = side(url, run, sealed, ready.clone(), async |c: Cluster| {
+        c.collect_sink("sink").await.map_err(|e| e.to_string())
+    });
+    ready.wait();
     let start = Instant::now();
-    // Each side on its own task, as it would be in its own process.
-    let sent = tokio::spawn(send(source, workload, sealed));
-    let pass = tokio::spawn(async move { instance_side.run_instance("Pass", 0).await });
-    let sink = tokio::spawn(async move { sink_side.collect_sink("sink").await });
-    let (sent, pass, sink) = tokio::join!(sent, pass, sink);
-    let elapsed = start.elapsed();
-    sent.map_err(|e| e.to_string())??;
-    let pass = pass
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    let (sink, _) = sink
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+    joined(source)?;
+    let (pass, _) = joined(pass)?;
+    let ((sink, _), end) = joined(sink)?;
+    let elapsed = end - start;
     if sink.records.len() != workload.records || !pass.is_success() {
         return Err(format!(
             "blazes: {} of {} records reached the sink; failures {:?}",
