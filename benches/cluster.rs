@@ -23,8 +23,14 @@
 //! processed every click and request once, and, for every strategy but
 //! uncoordinated, the two replicas' answers are equal.
 //!
+//! Then a throughput section (issue 14, see `cluster/throughput.rs`): raw
+//! JetStream publishing of batches of records next to the same records
+//! through blazes, uncoordinated and sealed, on the same server, in one run.
+//!
 //! `cargo bench --features dist --bench cluster` writes `bench-results/cluster.json` and
-//! prints it. `-- quick` runs one repetition of 200 clicks per ad server.
+//! prints it. `-- quick` runs one repetition of 200 clicks per ad server
+//! and of 20,000 records; `-- throughput` runs the throughput section only
+//! (and, without `quick`, updates that section of `cluster.json`).
 
 #[allow(unused_imports)]
 #[path = "../tests/support_cluster/mod.rs"]
@@ -35,6 +41,8 @@ mod support_servers;
 #[allow(dead_code)]
 #[path = "../examples/support/ad_network_job.rs"]
 mod job;
+#[path = "cluster/throughput.rs"]
+mod throughput;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -347,8 +355,105 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * k).round() / k
 }
 
+/// Records per throughput measurement, and repetitions (interleaved).
+const THROUGHPUT_RECORDS: usize = 200_000;
+const THROUGHPUT_REPETITIONS: usize = 3;
+
+/// The throughput section (issue 14): raw JetStream, uncoordinated and seal,
+/// interleaved, medians and ratios.
+fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
+    let (records, repetitions) = if quick {
+        (20_000, 1)
+    } else {
+        (THROUGHPUT_RECORDS, THROUGHPUT_REPETITIONS)
+    };
+    let workload = throughput::Workload { records };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let url = nats.url();
+    let names = ["raw JetStream", "uncoordinated", "seal"];
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut frames = Json::Null;
+    let mut failures = Vec::new();
+    for rep in 0..repetitions {
+        for (i, name) in names.iter().enumerate() {
+            let run = format!("tput-{tag}-{rep}-{i}");
+            let outcome = match i {
+                0 => rt
+                    .block_on(throughput::raw(&url, &run.replace('-', "_"), workload))
+                    .map(|r| (r, Json::Null)),
+                _ => throughput::blazes(&url, &run, workload, i == 2),
+            };
+            match outcome {
+                Ok((rate, f)) => {
+                    eprintln!("throughput {name:<14} rep {rep}: {rate:>10.0} records/s");
+                    rates[i].push(rate);
+                    if i > 0 {
+                        frames[*name] = f;
+                    }
+                }
+                Err(e) => {
+                    eprintln!("throughput {name} rep {rep}: FAILED: {e}");
+                    failures.push(json!({"contender": name, "repetition": rep, "error": e}));
+                }
+            }
+        }
+    }
+    let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
+    let results: Vec<Json> = names
+        .iter()
+        .zip(&medians)
+        .zip(&rates)
+        .map(|((name, m), runs)| {
+            json!({
+                "contender": name,
+                "median_records_per_s": round(*m, 0),
+                "runs_records_per_s": runs.iter().map(|r| round(*r, 0)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "benchmark": "records per second across the transport: raw JetStream publishing vs blazes (benches/cluster/throughput.rs)",
+        "workload": {
+            "records": records,
+            "batch_records": throughput::BATCH,
+            "publish_window": throughput::WINDOW,
+            "repetitions": repetitions,
+            "statistic": "median",
+            "shape": "raw: one subject, publish + ordered consumer; blazes: source -> Pass -> sink, three Cluster handles, each with its own NATS connection, thread and tokio runtime, in one process; the clock starts once all have connected (two JetStream hops)",
+        },
+        "results": results,
+        "uncoordinated_vs_raw": round(medians[1] / medians[0], 2),
+        "seal_vs_raw": round(medians[2] / medians[0], 2),
+        "frames_last_run": frames,
+        "failures": failures,
+    })
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
+    let only_throughput = std::env::args().any(|a| a == "throughput");
+    let tag = std::process::id();
+    if only_throughput {
+        let nats = Nats::start().expect("nats-server starts");
+        let section = throughput_section(&nats, tag, quick);
+        println!("{}", serde_json::to_string_pretty(&section).expect("JSON"));
+        if !quick {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results/cluster.json");
+            let mut all: Json = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_else(|| json!({}));
+            all["throughput"] = section;
+            let text = serde_json::to_string_pretty(&all).expect("JSON");
+            std::fs::write(&path, format!("{text}\n")).expect("write bench-results/cluster.json");
+            eprintln!("updated the throughput section of {}", path.display());
+        }
+        return;
+    }
     let (clicks, repetitions) = if quick {
         (200, 1)
     } else {
@@ -361,7 +466,6 @@ fn main() {
         zk: ZooKeeper::start().expect("ZooKeeper starts"),
         example: support_cluster::example(),
     };
-    let tag = std::process::id();
     // (ad servers, strategy) -> runs.
     // (pause, ad servers, strategy) -> runs.
     let mut runs: BTreeMap<(u64, usize, usize), Vec<Measured>> = BTreeMap::new();
@@ -504,6 +608,7 @@ fn main() {
         "seal_over_ordered_throughput": seal_over_ordered,
         "scaling_10_over_5_throughput": scaling,
         "failures": failures,
+        "throughput": throughput_section(&servers.nats, tag, quick),
     });
     let text = serde_json::to_string_pretty(&result).expect("JSON");
     println!("{text}");

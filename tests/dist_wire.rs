@@ -96,13 +96,20 @@ fn inbound() -> impl Strategy<Value = Inbound> {
     ]
 }
 
+/// A frame of one to four messages, its positions within `u64`.
 fn frame() -> impl Strategy<Value = Frame> {
-    (u32s(), u64s(), u64s(), inbound()).prop_map(|(from, epoch, link_seq, inbound)| Frame {
-        from: ProducerId(from),
-        epoch,
-        link_seq,
-        inbound,
-    })
+    (
+        u32s(),
+        u64s(),
+        u64s(),
+        prop::collection::vec(inbound(), 1..5),
+    )
+        .prop_map(|(from, epoch, link_seq, messages)| Frame {
+            from: ProducerId(from),
+            epoch,
+            link_seq: link_seq.min(u64::MAX - (messages.len() as u64 - 1)),
+            messages,
+        })
 }
 
 /// A way to damage a valid encoding.
@@ -188,8 +195,72 @@ fn message(link: u32, link_seq: u64) -> Inbound {
     }
 }
 
+/// A link of `len` messages cut into batches twice (a first send and a
+/// replay cut otherwise), each batch's frame offered once or twice, all
+/// shuffled together: lists of (first position, batch length).
+fn batch_schedule() -> impl Strategy<Value = (u64, Vec<(u64, u64)>)> {
+    (1u64..40)
+        .prop_flat_map(|len| {
+            let cuts = prop::collection::vec(1u64..9, 1..40);
+            (
+                Just(len),
+                cuts.clone(),
+                cuts,
+                prop::collection::vec(1usize..=2, 80),
+            )
+        })
+        .prop_flat_map(|(len, first, replay, copies)| {
+            let mut frames = Vec::new();
+            for cuts in [first, replay] {
+                let mut at = 0;
+                for cut in cuts.into_iter().chain(std::iter::repeat(8)) {
+                    if at >= len {
+                        break;
+                    }
+                    let n = cut.min(len - at);
+                    frames.push((at, n));
+                    at += n;
+                }
+            }
+            let mut offers = Vec::new();
+            for (i, frame) in frames.into_iter().enumerate() {
+                for _ in 0..copies[i % copies.len()] {
+                    offers.push(frame);
+                }
+            }
+            (Just(len), Just(offers).prop_shuffle())
+        })
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    /// Issue 14: frames carry batches, and the receiver orders and drops
+    /// duplicates per message (as the cluster's inlet does), so a link
+    /// sent twice with batches cut differently, overlapping in part,
+    /// delivers each message once, in order.
+    #[test]
+    fn batches_cut_differently_deliver_each_message_once((len, offers) in batch_schedule()) {
+        let mut rx = LinkReceiver::new();
+        let mut delivered = Vec::new();
+        for (first, n) in offers {
+            let frame = Frame {
+                from: ProducerId(3),
+                epoch: 1,
+                link_seq: first,
+                messages: (first..first + n).map(|s| message(3, s)).collect(),
+            };
+            let frame = wire::decode(&wire::encode(&frame).expect("encodes")).expect("decodes");
+            for (position, inbound) in frame.positioned() {
+                prop_assert_eq!(inbound.envelope().seq(), position);
+                if let Offer::Accepted(ready) = rx.offer(frame.from, position, inbound.clone()) {
+                    delivered.extend(ready.iter().map(|m| m.envelope().seq()));
+                }
+            }
+        }
+        prop_assert_eq!(delivered, (0..len).collect::<Vec<_>>());
+        prop_assert_eq!(rx.waiting(), 0);
+    }
 
     #[test]
     fn every_frame_round_trips(frame in frame()) {

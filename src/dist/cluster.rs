@@ -47,7 +47,7 @@ use super::held_back::HeldBack;
 use super::inlet::{Inlet, PeerWait};
 use super::masters::{Masters, independent_endpoint};
 use super::membership::{MembershipError, ZooKeeperMembership};
-use super::outbound::Outbound;
+use super::outbound::{BatchLimits, Outbound};
 use super::retry::RetryPolicy;
 use super::run_identity::RunIdentity;
 use super::security::Security;
@@ -89,6 +89,14 @@ pub struct ClusterConfig {
     pub policy: RetryPolicy,
     /// Frames awaiting their acknowledgement at once, per producer.
     pub publish_window: usize,
+    /// Messages one frame carries at most: what a producer sends to one
+    /// destination in one step goes out in frames of up to this many
+    /// (1: a frame per message). See [`wire`](super::wire), "Batches".
+    pub batch_messages: usize,
+    /// Encoded bytes of messages one frame carries at most (a single
+    /// larger message goes alone; keep well under the NATS server's
+    /// `max_payload`, 1 MiB by default).
+    pub batch_bytes: usize,
     /// How long JetStream remembers message ids (drops a republished frame).
     pub duplicate_window: Duration,
     /// How long an instance waits for its sealed inputs' producers to register.
@@ -130,6 +138,8 @@ impl ClusterConfig {
             membership: None,
             policy: RetryPolicy::default(),
             publish_window: 256,
+            batch_messages: 64,
+            batch_bytes: 64 * 1024,
             duplicate_window: Duration::from_secs(600),
             membership_wait: Duration::from_secs(60),
             held_back: 4096,
@@ -258,7 +268,8 @@ pub enum ClusterError {
 pub struct LinkStats {
     /// Frames and registrations read (duplicates included).
     pub frames_in: u64,
-    /// Frames dropped because their link had already delivered them.
+    /// Messages dropped because their link had already delivered them (a
+    /// frame carries a batch; each message is deduplicated on its own).
     pub duplicate_frames: u64,
     /// Frames that did not decode (logged, counted, skipped).
     pub malformed_frames: u64,
@@ -492,7 +503,11 @@ impl Cluster {
             self.sequencer.clone(),
             &self.config.run,
             Masters::new(self.membership.clone(), self.config.membership_wait),
-        );
+        )
+        .with_batches(BatchLimits {
+            messages: self.config.batch_messages,
+            bytes: self.config.batch_bytes,
+        });
         out.register(epoch).await?;
         Ok(out)
     }
@@ -874,7 +889,7 @@ impl InstanceRun {
             }
             self.ship(node).await?;
         }
-        Ok(())
+        self.out.flush_batches().await
     }
 
     /// Refuses (as a dead letter) a seal of an `independent` stream that
@@ -946,15 +961,34 @@ impl SourceProducer {
     }
 
     /// Sends a record: one of the user's [`Record`] types, or a [`Tuple`].
+    /// It is published before this returns (a frame of its own per
+    /// destination): use [`SourceProducer::send_batch`] to send many.
     pub async fn send(&mut self, record: impl Record) -> Result<(), ClusterError> {
         self.source.record(self.out.topology(), record.to_tuple());
-        self.ship().await
+        self.ship().await?;
+        self.out.flush_batches().await
+    }
+
+    /// Sends records in order, as [`SourceProducer::send`] one after the
+    /// other would, but in frames of up to
+    /// [`ClusterConfig::batch_messages`] per destination; all are published
+    /// before this returns.
+    pub async fn send_batch<R: Record>(
+        &mut self,
+        records: impl IntoIterator<Item = R>,
+    ) -> Result<(), ClusterError> {
+        for record in records {
+            self.source.record(self.out.topology(), record.to_tuple());
+            self.ship().await?;
+        }
+        self.out.flush_batches().await
     }
 
     /// Seals the partition whose seal-key values are `key`.
     pub async fn seal(&mut self, key: Tuple) -> Result<(), ClusterError> {
         self.source.seal(self.out.topology(), key);
-        self.ship().await
+        self.ship().await?;
+        self.out.flush_batches().await
     }
 
     /// Waits until JetStream holds everything sent so far.

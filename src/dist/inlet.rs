@@ -159,7 +159,7 @@ impl Inlet {
         self.links.waiting()
     }
 
-    /// The messages one frame made deliverable, in link order; `None` when
+    /// The messages one frame (a batch) made deliverable, in link order; `None` when
     /// nothing arrived for a second (every ten quiet seconds, says what it
     /// waits for).
     pub(crate) async fn next(&mut self) -> Result<Option<Vec<Inbound>>, ClusterError> {
@@ -201,24 +201,27 @@ impl Inlet {
                 "frame of an incarnation that a newer one replaced: refused");
             return Ok(Some(Vec::new()));
         }
-        match self.links.offer(frame.from, frame.link_seq, frame.inbound) {
-            Offer::Duplicate => {
-                self.stats.duplicate_frames += 1;
-                Ok(Some(Vec::new()))
-            }
-            Offer::Accepted(ready) => Ok(Some(ready)),
-            Offer::BeyondBound { waiting_for } => {
-                self.stats.beyond_bound_frames += 1;
-                tracing::error!(at = %self.name, from = %frame.from, link_seq = frame.link_seq,
-                    waiting_for, "frame too far ahead of a gap in its link");
-                Err(ClusterError::LinkGap {
-                    at: self.name.clone(),
-                    from: frame.from,
-                    missing: waiting_for,
-                    arrived: frame.link_seq,
-                })
+        // Per message: a batch seen in part before (a replay cut into other
+        // batches) delivers only the positions not delivered yet.
+        let mut ready = Vec::new();
+        for (link_seq, inbound) in (frame.link_seq..).zip(frame.messages) {
+            match self.links.offer(frame.from, link_seq, inbound) {
+                Offer::Duplicate => self.stats.duplicate_frames += 1,
+                Offer::Accepted(now_ready) => ready.extend(now_ready),
+                Offer::BeyondBound { waiting_for } => {
+                    self.stats.beyond_bound_frames += 1;
+                    tracing::error!(at = %self.name, from = %frame.from, link_seq,
+                        waiting_for, "message too far ahead of a gap in its link");
+                    return Err(ClusterError::LinkGap {
+                        at: self.name.clone(),
+                        from: frame.from,
+                        missing: waiting_for,
+                        arrived: link_seq,
+                    });
+                }
             }
         }
+        Ok(Some(ready))
     }
 
     /// Where the inlet is; `None` while frames are held for a gap in their

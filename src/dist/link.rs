@@ -1,9 +1,12 @@
 //! FIFO-once delivery on the links between processes.
 //!
 //! A *link* is everything one producer sends to one destination instance in
-//! another process. The sender numbers the frames of each of its links from
-//! 0 ([`LinkCounters`]), and the receiver puts each link back together
-//! ([`LinkReceiver`]): it delivers frames in link-sequence order, each once.
+//! another process. The sender numbers the messages of each of its links
+//! from 0 ([`LinkCounters`]) and sends them in batches (a frame holds
+//! consecutive positions, see [`wire`](super::wire)), and the receiver puts
+//! each link back together ([`LinkReceiver`]), message by message: it
+//! delivers them in link-sequence order, each once. Below, a "frame" offered
+//! to the receiver is one message of a batch.
 //!
 //! Why link sequence numbers exist, when envelopes already carry a
 //! per-producer `seq`: the transport (NATS JetStream) neither keeps a link's
@@ -31,8 +34,9 @@
 //! good (a lost frame, a misbehaving sender) cannot make the receiver's
 //! memory grow without limit. A sender has at most its publish window of
 //! frames unacknowledged, so a gap that a retry will fill never reaches
-//! past that window; the bound ([`DEFAULT_LINK_BOUND`] unless configured)
-//! must exceed it. Past the bound the gap is taken as permanent: the
+//! past that window times the largest batch; the bound
+//! ([`DEFAULT_LINK_BOUND`] unless configured) must exceed that product.
+//! Past the bound the gap is taken as permanent: the
 //! cluster's destination fails loudly with the link and the missing number
 //! (a restarted destination reads its inputs again from the start of the
 //! run, where a late frame is found if it was stored after all).
@@ -89,9 +93,10 @@ impl<K: Eq + Hash + Clone> LinkCounters<K> {
     }
 }
 
-/// How many frames a link holds ahead of a gap by default: sixteen times
-/// the cluster's default publish window.
-pub const DEFAULT_LINK_BOUND: u64 = 4096;
+/// How many messages a link holds ahead of a gap by default: four times
+/// the cluster's default publish window (256 frames) times its default
+/// batch (64 messages).
+pub const DEFAULT_LINK_BOUND: u64 = 65_536;
 
 /// What an offered frame did.
 #[derive(Debug, PartialEq, Eq)]

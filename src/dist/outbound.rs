@@ -2,7 +2,13 @@
 //! registration (see [`fence`](super::fence)), link numbering, ordering
 //! through the sequencer (recovering positions after a restart, and those a
 //! paused earlier incarnation took), the master check of independent seals,
-//! publishing.
+//! batching per destination, publishing.
+//!
+//! What a producer sends to one destination is buffered into one batch
+//! (a frame, see [`wire`](super::wire)) until the batch reaches its limits
+//! ([`BatchLimits`]) or the producer ends its step
+//! ([`Outbound::flush_batches`], at the end of each forwarding step and of
+//! each source send): no timer holds the last records back.
 
 use std::sync::Arc;
 
@@ -11,7 +17,7 @@ use super::link::LinkCounters;
 use super::masters::{Masters, independent_endpoint};
 use super::transport::{Publisher, RunStream};
 use super::wire::{
-    Frame, Registration, Retirement, encode, encode_registration, encode_retirement,
+    Frame, Registration, Retirement, encode, encode_registration, encode_retirement, encoded_len,
 };
 use crate::runtime::BuildError;
 use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
@@ -19,7 +25,28 @@ use crate::runtime::router::{Destination, Routed};
 use crate::runtime::sequencer::Sequencer;
 use crate::runtime::topology::Topology;
 
-/// The sending side of one producer: link numbering, ordering, publishing.
+/// How much one frame carries at most: a batch is published once it holds
+/// `messages` messages, or before a message would take it past `bytes`
+/// bytes of messages (a single larger message goes alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BatchLimits {
+    /// Messages per frame (at least 1).
+    pub(crate) messages: usize,
+    /// Encoded bytes of messages per frame.
+    pub(crate) bytes: usize,
+}
+
+/// The messages buffered for one destination: consecutive link positions
+/// from `link_seq`.
+struct Batch {
+    subject: String,
+    link_seq: u64,
+    messages: Vec<Inbound>,
+    bytes: usize,
+}
+
+/// The sending side of one producer: link numbering, ordering, batching,
+/// publishing.
 pub(crate) struct Outbound {
     me: ProducerId,
     /// This incarnation's epoch, stamped on every frame.
@@ -35,11 +62,15 @@ pub(crate) struct Outbound {
     recovering: Vec<bool>,
     recovered: u64,
     masters: Masters,
+    limits: BatchLimits,
+    /// One batch per destination with messages not yet published.
+    batches: Vec<Batch>,
 }
 
 impl Outbound {
     /// The sending side of producer `me` of run `run` (call
-    /// [`Outbound::register`] with its incarnation's epoch before sending).
+    /// [`Outbound::register`] with its incarnation's epoch before sending;
+    /// [`Outbound::with_batches`] to batch).
     pub(crate) fn new(
         me: ProducerId,
         topology: Arc<Topology>,
@@ -61,6 +92,11 @@ impl Outbound {
             run: run.to_string(),
             recovered: 0,
             masters,
+            limits: BatchLimits {
+                messages: 1,
+                bytes: usize::MAX,
+            },
+            batches: Vec::new(),
         }
     }
 
@@ -77,13 +113,25 @@ impl Outbound {
         self.links.resume(positions);
     }
 
+    /// Batches what it sends to each destination up to `limits` (a frame
+    /// per message without this).
+    pub(crate) fn with_batches(mut self, limits: BatchLimits) -> Outbound {
+        self.limits = BatchLimits {
+            messages: limits.messages.max(1),
+            bytes: limits.bytes,
+        };
+        self
+    }
+
     /// The deployed topology.
     pub(crate) fn topology(&self) -> &Arc<Topology> {
         &self.topology
     }
 
-    /// Waits until JetStream holds everything sent, and says what was sent.
+    /// Publishes every batch buffered, waits until JetStream holds
+    /// everything sent, and says what was sent.
     pub(crate) async fn flush(&mut self) -> Result<LinkStats, ClusterError> {
+        self.flush_batches().await?;
         self.publisher.flush().await?;
         Ok(LinkStats {
             frames_out: self.publisher.published(),
@@ -118,18 +166,67 @@ impl Outbound {
         Ok(())
     }
 
+    /// Publishes every buffered batch (at the end of a step: what the step
+    /// produced goes out now, whatever the batches' sizes).
+    pub(crate) async fn flush_batches(&mut self) -> Result<(), ClusterError> {
+        for batch in std::mem::take(&mut self.batches) {
+            self.publish_batch(batch).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds `inbound` to the batch of `subject` at the link's next position,
+    /// publishing the batch when it is full.
     async fn publish(&mut self, subject: String, inbound: Inbound) -> Result<(), ClusterError> {
         let link_seq = self.links.next(&subject);
+        let bytes = encoded_len(&inbound);
+        let mut at = self.batches.iter().position(|b| b.subject == subject);
+        if let Some(i) = at
+            && self.batches[i].bytes + bytes > self.limits.bytes
+        {
+            let full = self.batches.swap_remove(i);
+            self.publish_batch(full).await?;
+            at = None;
+        }
+        let i = match at {
+            Some(i) => i,
+            None => {
+                self.batches.push(Batch {
+                    subject,
+                    link_seq,
+                    messages: Vec::new(),
+                    bytes: 0,
+                });
+                self.batches.len() - 1
+            }
+        };
+        let batch = &mut self.batches[i];
+        batch.messages.push(inbound);
+        batch.bytes += bytes;
+        if batch.messages.len() >= self.limits.messages || batch.bytes >= self.limits.bytes {
+            let full = self.batches.swap_remove(i);
+            self.publish_batch(full).await?;
+        }
+        Ok(())
+    }
+
+    /// Publishes one batch as one frame, its message id naming its first
+    /// link position (an incarnation cuts its batches once, so a retry
+    /// carries the same messages under the same id).
+    async fn publish_batch(&mut self, batch: Batch) -> Result<(), ClusterError> {
         let frame = Frame {
             from: self.me,
             epoch: self.epoch,
-            link_seq,
-            inbound,
+            link_seq: batch.link_seq,
+            messages: batch.messages,
         };
-        let id = format!("{}.{}.{subject}.{link_seq}", self.me.0, self.epoch);
+        let id = format!(
+            "{}.{}.{}.{}",
+            self.me.0, self.epoch, batch.subject, batch.link_seq
+        );
         let bytes = encode(&frame)?;
         self.publisher
-            .send(subject, id, bytes)
+            .send(batch.subject, id, bytes)
             .await
             .map_err(ClusterError::from)
     }

@@ -1,0 +1,293 @@
+//! Issue 14, must-show 2: records per second across processes' transport,
+//! side by side on one `nats-server -js`, in one run, interleaved:
+//!
+//! - `raw JetStream`: async-nats directly publishes the records to one
+//!   subject in frames of `batch` records (the blazes wire encoding of the
+//!   same records, encoded before the clock starts), with `window`
+//!   acknowledgements outstanding, while an ordered consumer reads them
+//!   back; timed from the first publish to the last frame read. No message
+//!   ids (no server-side dedupe): the peer does the least work the
+//!   transport allows.
+//! - `uncoordinated` and `seal`: the same records through blazes, a source
+//!   producer -> one `Pass` instance -> a sink, each a `Cluster` with its own
+//!   NATS connection, thread and tokio runtime in this process (separate
+//!   processes would add only start-up, which the clock leaves out; the
+//!   clock starts once all three have connected); the source sends
+//!   `batch` records per `send_batch` and, for `seal`, seals each batch
+//!   (Pass reads a stream sealed on `batch`, so its seal buffer holds each
+//!   batch until its seal). Same batch size and publish window as the raw
+//!   peer. Timed from the first send to the sink's end. Blazes crosses
+//!   JetStream twice (source -> Pass -> sink), the raw peer once.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use blazes::dist::wire::{self, Frame};
+use blazes::dist::{Cluster, ClusterConfig, SourceProducer};
+use blazes::runtime::envelope::{Envelope, Inbound, ProducerId};
+use blazes::runtime::{Deployment, Factories};
+use blazes::{
+    Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
+};
+use futures_util::StreamExt;
+use serde_json::{Value as Json, json};
+
+/// Records per frame (and per `send_batch`), for every contender.
+pub const BATCH: usize = 64;
+/// Frames awaiting their acknowledgement at once, for every contender.
+pub const WINDOW: usize = 256;
+
+/// What one measurement moves.
+#[derive(Clone, Copy)]
+pub struct Workload {
+    /// Records sent.
+    pub records: usize,
+}
+
+/// Passes every record on.
+struct Pass;
+
+impl Handler for Pass {
+    fn handle(&mut self, _input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+        out.emit("out", tuple);
+        Ok(())
+    }
+}
+
+/// Record `n` of batch `batch`.
+fn record(n: usize) -> Tuple {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    Tuple::new()
+        .with("batch", n / BATCH as i64)
+        .with("n", n)
+        .with("ad", format!("ad-{:02}", n % 10))
+}
+
+/// The records in batches of [`BATCH`].
+fn batches(workload: Workload) -> Vec<Vec<Tuple>> {
+    (0..workload.records)
+        .map(record)
+        .collect::<Vec<_>>()
+        .chunks(BATCH)
+        .map(<[Tuple]>::to_vec)
+        .collect()
+}
+
+/// Raw JetStream: the frames published with a window of acknowledgements
+/// and read back by an ordered consumer; records per second.
+pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String> {
+    let client = async_nats::connect(url).await.map_err(|e| e.to_string())?;
+    let reader_client = async_nats::connect(url).await.map_err(|e| e.to_string())?;
+    let js = jetstream::new(client);
+    let name = format!("RAW_{tag}");
+    let subject = format!("raw.{tag}.frames");
+    js.get_or_create_stream(jetstream::stream::Config {
+        name: name.clone(),
+        subjects: vec![subject.clone()],
+        storage: jetstream::stream::StorageType::File,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let producer = ProducerId(1);
+    let frames: Vec<bytes::Bytes> = batches(workload)
+        .into_iter()
+        .enumerate()
+        .map(|(i, batch)| {
+            let first = (i * BATCH) as u64;
+            let messages = batch
+                .into_iter()
+                .enumerate()
+                .map(|(j, payload)| Inbound::Direct {
+                    input: 0,
+                    envelope: Envelope::Record {
+                        producer,
+                        seq: first + j as u64,
+                        payload,
+                    },
+                })
+                .collect();
+            let frame = Frame {
+                from: producer,
+                epoch: 1,
+                link_seq: first,
+                messages,
+            };
+            wire::encode(&frame).map(bytes::Bytes::from)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let count = frames.len();
+    let reader_js = jetstream::new(reader_client);
+    let reader_stream = reader_js
+        .get_stream(&name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let consumer = reader_stream
+        .create_consumer(jetstream::consumer::pull::OrderedConfig {
+            filter_subject: subject.clone(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let read = tokio::spawn(async move {
+        let mut records = 0usize;
+        let mut seen = 0usize;
+        while seen < count {
+            match tokio::time::timeout(Duration::from_secs(60), messages.next()).await {
+                Ok(Some(Ok(m))) => {
+                    // Decoded like a blazes destination decodes its frames.
+                    records += wire::decode(&m.payload).map_or(0, |f| f.messages.len());
+                    seen += 1;
+                }
+                other => return Err(format!("raw reader stopped: {other:?}")),
+            }
+        }
+        Ok::<_, String>((records, start.elapsed()))
+    });
+    let mut pending = VecDeque::new();
+    for frame in frames {
+        pending.push_back(
+            js.publish(subject.clone(), frame)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+        while pending.len() > WINDOW {
+            if let Some(ack) = pending.pop_front() {
+                ack.await.map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    for ack in pending {
+        ack.await.map_err(|e| e.to_string())?;
+    }
+    let (records, elapsed) = read.await.map_err(|e| e.to_string())??;
+    if records != workload.records {
+        return Err(format!(
+            "raw: read {records} of {} records",
+            workload.records
+        ));
+    }
+    js.delete_stream(&name).await.map_err(|e| e.to_string())?;
+    Ok(workload.records as f64 / elapsed.as_secs_f64())
+}
+
+/// Source -> Pass -> sink; Pass's input sealed on `batch` when `sealed`.
+fn dataflow(sealed: bool) -> Dataflow {
+    let input = Stream::between("src", "Pass.in");
+    let (input, annotation) = if sealed {
+        (
+            input.sealed(attrs(["batch"])),
+            Annotation::or(attrs(["batch"])),
+        )
+    } else {
+        (input, Annotation::cr())
+    };
+    Dataflow::new()
+        .component(Component::new("Pass").path("in", "out", annotation))
+        .stream(input)
+        .stream(Stream::between("Pass.out", "sink"))
+}
+
+/// A cluster process's part, with its own NATS connection.
+async fn connect(url: &str, run: &str, sealed: bool) -> Result<Cluster, String> {
+    let dataflow = dataflow(sealed);
+    let analysis = analyze(&dataflow).map_err(|e| format!("{e:?}"))?;
+    let mut config = ClusterConfig::new(url, run);
+    config.publish_window = WINDOW;
+    config.batch_messages = BATCH;
+    let factories = Factories::new().with("Pass", || Box::new(Pass));
+    Cluster::connect(&dataflow, &analysis, &Deployment::new(), factories, config)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Sends every batch (and its seal when `sealed`), then ends the stream.
+async fn send(mut source: SourceProducer, workload: Workload, sealed: bool) -> Result<(), String> {
+    for (i, batch) in batches(workload).into_iter().enumerate() {
+        source.send_batch(batch).await.map_err(|e| e.to_string())?;
+        if sealed {
+            let key = Tuple::new().with("batch", i64::try_from(i).unwrap_or(i64::MAX));
+            source.seal(key).await.map_err(|e| e.to_string())?;
+        }
+    }
+    source.close().await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Runs `side` on its own thread and current-thread tokio runtime (as in a
+/// process of its own), after connecting its cluster and waiting at
+/// `ready` for the others.
+fn side<T: Send + 'static>(
+    url: &str,
+    run: &str,
+    sealed: bool,
+    ready: Arc<Barrier>,
+    side: impl AsyncFnOnce(Cluster) -> Result<T, String> + Send + 'static,
+) -> std::thread::JoinHandle<Result<(T, Instant), String>> {
+    let (url, run) = (url.to_string(), run.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            let cluster = connect(&url, &run, sealed).await;
+            ready.wait();
+            let out = side(cluster?).await?;
+            Ok((out, Instant::now()))
+        })
+    })
+}
+
+/// The result of a side's thread.
+fn joined<T>(
+    handle: std::thread::JoinHandle<Result<(T, Instant), String>>,
+) -> Result<(T, Instant), String> {
+    handle
+        .join()
+        .map_err(|_| "a side's thread panicked".to_string())?
+}
+
+/// The same records through blazes; records per second and the frames the
+/// Pass instance read and sent.
+pub fn blazes(
+    url: &str,
+    run: &str,
+    workload: Workload,
+    sealed: bool,
+) -> Result<(f64, Json), String> {
+    let ready = Arc::new(Barrier::new(4));
+    let source = side(url, run, sealed, ready.clone(), async move |c: Cluster| {
+        let source = c.source("src", 0).await.map_err(|e| e.to_string())?;
+        send(source, workload, sealed).await
+    });
+    let pass = side(url, run, sealed, ready.clone(), async |c: Cluster| {
+        c.run_instance("Pass", 0).await.map_err(|e| e.to_string())
+    });
+    let sink = side(url, run, sealed, ready.clone(), async |c: Cluster| {
+        c.collect_sink("sink").await.map_err(|e| e.to_string())
+    });
+    ready.wait();
+    let start = Instant::now();
+    joined(source)?;
+    let (pass, _) = joined(pass)?;
+    let ((sink, _), end) = joined(sink)?;
+    let elapsed = end - start;
+    if sink.records.len() != workload.records || !pass.is_success() {
+        return Err(format!(
+            "blazes: {} of {} records reached the sink; failures {:?}",
+            sink.records.len(),
+            workload.records,
+            pass.failures()
+        ));
+    }
+    let frames = json!({
+        "pass_frames_in": pass.links.frames_in,
+        "pass_frames_out": pass.links.frames_out,
+    });
+    Ok((workload.records as f64 / elapsed.as_secs_f64(), frames))
+}
