@@ -685,11 +685,13 @@ impl Cluster {
         let mut held_back = HeldBack::new(self.config.held_back);
         async {
             node.start(&self.topology, run.now());
-            run.forward(&mut node, Vec::new()).await?;
+            run.ship(&mut node).await?;
             while !(node.core().finished() && inlet.waiting() == 0 && held_back.is_empty()) {
                 while let Some(m) = held_back.take_ready(node.core()) {
-                    run.forward(&mut node, vec![m]).await?;
+                    run.forward(&mut node, m).await?;
                 }
+                // What the step routed leaves before waiting for more.
+                run.out.flush_batches().await?;
                 // Full: read nothing more (JetStream keeps it). Full, or
                 // idle while holding: nothing else can free room.
                 let ready = if held_back.is_full() {
@@ -701,14 +703,14 @@ impl Cluster {
                     Some(ready) => {
                         for m in ready {
                             if let Some(m) = held_back.admit(node.core_mut(), m) {
-                                run.forward(&mut node, vec![m]).await?;
+                                run.forward(&mut node, m).await?;
                             }
                         }
                     }
                     None => {
                         if let Some(m) = held_back.force() {
                             node.core_mut().note_stall();
-                            run.forward(&mut node, vec![m]).await?;
+                            run.forward(&mut node, m).await?;
                         }
                     }
                 }
@@ -874,22 +876,15 @@ impl InstanceRun {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Delivers `messages` in order, publishing what the instance routes
-    /// elsewhere after each (and first what it routed before them).
-    async fn forward(
-        &mut self,
-        node: &mut Node,
-        messages: Vec<Inbound>,
-    ) -> Result<(), ClusterError> {
-        self.ship(node).await?;
-        for message in messages {
-            if !self.refused_by_master(node, &message).await? {
-                let now = self.now();
-                node.deliver(self.out.topology(), message, now);
-            }
-            self.ship(node).await?;
+    /// Delivers `message`, then queues what the instance routed elsewhere
+    /// for publishing: it leaves in one frame per destination at the end of
+    /// the step ([`Outbound::flush_batches`]).
+    async fn forward(&mut self, node: &mut Node, message: Inbound) -> Result<(), ClusterError> {
+        if !self.refused_by_master(node, &message).await? {
+            let now = self.now();
+            node.deliver(self.out.topology(), message, now);
         }
-        self.out.flush_batches().await
+        self.ship(node).await
     }
 
     /// Refuses (as a dead letter) a seal of an `independent` stream that
