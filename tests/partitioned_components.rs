@@ -93,7 +93,7 @@ fn random_routing_into_several_instances_of_an_order_sensitive_path_is_refused()
     let err = run(&deployment).expect_err("random routing splits each site between instances");
     let build = err.downcast_ref::<BuildError>().expect("a build error");
     assert!(
-        matches!(build, BuildError::SplitGroups { component, .. } if component == "SiteMax"),
+        matches!(build, BuildError::SplitGroups(split) if split.component == "SiteMax"),
         "{build}"
     );
     let message = build.to_string();

@@ -147,25 +147,35 @@ pub enum BuildError {
     /// A stream's routing splits the groups of an order-sensitive path
     /// between the instances of a partitioned component, so each would
     /// emit a partial result for a group.
-    #[error(
-        "deployment: stream `{stream}` is routed {routing} into {instances} instances of          `{component}`, but its path {path} is {annotation}: a group of the gate would be          split between instances, each emitting a partial result for it\n  = fix: {fix}"
-    )]
-    SplitGroups {
-        /// The stream, `from -> to`.
-        stream: String,
-        /// The consuming component.
-        component: String,
-        /// How many instances it has.
-        instances: usize,
-        /// The order-sensitive path, `input -> output`.
-        path: String,
-        /// The path's annotation (`OW[site,window]`).
-        annotation: String,
-        /// The stream's routing.
-        routing: String,
-        /// How to fix it.
-        fix: String,
-    },
+    #[error(transparent)]
+    SplitGroups(Box<SplitGroups>),
+}
+
+/// A stream routed into several instances of a component (not replicas)
+/// so that a group of an order-sensitive path's gate would be split between
+/// them ([`BuildError::SplitGroups`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "deployment: stream `{stream}` is routed {routing} into {instances} instances of \
+     `{component}`, but its path {path} is {annotation}: a group of the gate would be \
+     split between instances, each emitting a partial result for it\n  = fix: {fix}"
+)]
+#[non_exhaustive]
+pub struct SplitGroups {
+    /// The stream, `from -> to`.
+    pub stream: String,
+    /// The consuming component.
+    pub component: String,
+    /// How many instances it has.
+    pub instances: usize,
+    /// The order-sensitive path, `input -> output`.
+    pub path: String,
+    /// The path's annotation (`OW[site,window]`).
+    pub annotation: String,
+    /// The stream's routing.
+    pub routing: String,
+    /// How to fix it.
+    pub fix: String,
 }
 
 /// A run that could not complete.

@@ -80,7 +80,7 @@ pub mod workload;
 pub use dead_letter::{DeadLetter, DeadLetterReason};
 pub use deployment::{Deployment, Routing};
 pub use envelope::{Envelope, Inbound, Numbering, ProducerId};
-pub use error::{BuildError, NameError, RunError};
+pub use error::{BuildError, NameError, RunError, SplitGroups};
 pub use factories::{Factories, HandlerFactory};
 pub use instance::{CheckpointError, InstanceCore};
 pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};

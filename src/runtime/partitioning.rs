@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 use blazes_core::{AttrSet, Dataflow, Endpoint, Fd};
 
 use super::deployment::Routing;
-use super::error::BuildError;
+use super::error::{BuildError, SplitGroups};
 
 /// The attributes `attrs` determine under `fds` (their closure).
 fn closure(fds: &[Fd], attrs: &AttrSet) -> BTreeSet<String> {
@@ -95,7 +95,7 @@ pub(crate) fn check(
             else {
                 continue;
             };
-            return Err(BuildError::SplitGroups {
+            return Err(BuildError::SplitGroups(Box::new(SplitGroups {
                 stream: format!("{} -> {}", stream.from, stream.to),
                 component: component.clone(),
                 instances: count,
@@ -103,7 +103,7 @@ pub(crate) fn check(
                 annotation: annotation.to_string(),
                 routing: describe(&routing),
                 fix: fix(component, split),
-            });
+            })));
         }
     }
     Ok(())
