@@ -13,7 +13,7 @@ use blazes::runtime::{Deployment, Factories};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
 };
-use support_servers::Nats;
+use support_servers::{Nats, tokio};
 
 /// How long Pass may take (a few hundred milliseconds when it works).
 const LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -26,14 +26,6 @@ impl Handler for Pass {
         out.emit("out", tuple);
         Ok(())
     }
-}
-
-fn tokio() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
 }
 
 fn dataflow(sealed: bool) -> Dataflow {

@@ -25,7 +25,7 @@ use blazes::runtime::Deployment;
 use blazes::runtime::SinkCollector;
 use serde_json::Value as Json;
 use support_cluster::{Proc, canonical, sorted_json};
-use support_servers::{Nats, ZooKeeper};
+use support_servers::{Nats, ZooKeeper, tokio};
 
 /// How long a whole run may take before the test fails.
 const RUN_LIMIT: Duration = Duration::from_secs(180);
@@ -333,14 +333,6 @@ fn campaign_with_membership_in_zookeeper_survives_a_zookeeper_restart() {
     );
     let outcome = restart_mid_run(&setup, "campaign 0 half sent", &mut zk);
     assert_exact(&outcome, &shape(), "campaign");
-}
-
-fn tokio() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
 }
 
 fn cluster_config(nats: &str, run: &str) -> ClusterConfig {

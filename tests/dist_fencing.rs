@@ -18,7 +18,7 @@ use blazes::runtime::{Deployment, Factories};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze,
 };
-use support_servers::Nats;
+use support_servers::{Nats, tokio};
 
 /// Passes every record on.
 struct Pass;
@@ -28,14 +28,6 @@ impl Handler for Pass {
         out.emit("out", tuple);
         Ok(())
     }
-}
-
-fn tokio() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
 }
 
 fn value(v: &str) -> Tuple {

@@ -13,18 +13,10 @@ use blazes::dist::{Cluster, ClusterConfig, ClusterError, InstanceOutcome};
 use blazes::runtime::Workload;
 use blazes::{Tuple, analyze};
 use punctuation_support::{BATCHES, dataflow, deployment, factories, truth};
-use support_servers::Nats;
+use support_servers::{Nats, tokio};
 
 /// Sum's bound: each of the two producers' share (3) holds one batch of it.
 const BOUND: usize = 6;
-
-fn tokio() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
 
 /// Each producer seals each batch right after its records.
 fn workload() -> Workload {

@@ -23,18 +23,10 @@ use blazes::dist::{
 use blazes::runtime::{Deployment, ProducerId};
 use serde_json::Value as Json;
 use support_cluster::{Proc, canonical, sorted_json};
-use support_servers::{Nats, ZooKeeper};
+use support_servers::{Nats, ZooKeeper, tokio};
 
 /// How long one process of the example may take.
 const LIMIT: Duration = Duration::from_secs(120);
-
-fn tokio() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
 
 fn config(nats: &Nats, run: &str, workload: &str) -> ClusterConfig {
     let mut config = ClusterConfig::new(&nats.url(), run);

@@ -15,15 +15,7 @@ use blazes::dist::{Cluster, ClusterConfig, ClusterError, InstanceOutcome};
 use blazes::runtime::{NameError, RunFailure, SourceEvent};
 use blazes::{Tuple, analyze};
 use punctuation_support::{BATCHES, dataflow, deployment, factories, truth, workload};
-use support_servers::Nats;
-
-fn tokio() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
+use support_servers::{Nats, tokio};
 
 /// Runs everything in one cluster; returns the instances' outcomes (Sum 0,
 /// Sum 1, Total 0) and the totals reaching the sink.

@@ -15,17 +15,9 @@ use blazes::dist::{Cluster, ClusterConfig, ClusterError};
 use blazes::runtime::SourceEvent;
 use blazes::{Tuple, analyze};
 use punctuation_support::{BATCHES, dataflow, deployment, factories, truth, workload};
-use support_servers::Nats;
+use support_servers::{Nats, tokio};
 
 const RUN: &str = "retire";
-
-fn tokio() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
 
 async fn connect(nats: &Nats) -> Cluster {
     let dataflow = dataflow();

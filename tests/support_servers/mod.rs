@@ -331,3 +331,13 @@ fn nats_answers(addr: SocketAddr) -> bool {
 fn zookeeper_serves(addr: SocketAddr) -> bool {
     exchange(addr, b"srvr").is_some_and(|s| s.contains("Mode: standalone"))
 }
+
+/// The tokio runtime the distributed tests drive their clusters on: two
+/// workers, timers and I/O enabled.
+pub fn tokio() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
