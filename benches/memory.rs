@@ -20,7 +20,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use blazes::runtime::recent::DEFAULT_LATE_WINDOW;
+use blazes::runtime::DEFAULT_LATE_WINDOW;
 use blazes::runtime::{Deployment, Envelope, Factories, Inbound, InstanceCore, Topology};
 use blazes::{Record, Tuple, analyze};
 use serde_json::{Value, json};

@@ -63,8 +63,8 @@ use blazes::dist::{
     CheckpointPolicy, Cluster, ClusterConfig, InstanceOutcome, LinkStats, NatsCredentials, NatsTls,
     Security, SequencerConfig, ZooKeeperDigest,
 };
-use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
 use blazes::runtime::{CoordinationMode, Deployment, Factories, ProducerId, Sequencer};
+use blazes::runtime::{RecoverFuture, SequencerFuture};
 use blazes::{Emit, Handler, UnknownInput};
 use clap::{Parser, Subcommand};
 use job::{Query, Run, Shape};

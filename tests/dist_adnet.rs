@@ -10,8 +10,8 @@ use blazes::analyze;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
 use blazes::runtime::{DataflowRunner, ProducerId, RunReport, Sequencer};
+use blazes::runtime::{RecoverFuture, SequencerFuture};
 use sim_support::adnet::{self, Clicks, Query};
 use sim_support::assert_balanced;
 use support_servers::{Kind, Service};

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use blazes::dist::{MembershipError, RetryPolicy, ZooKeeperMembership};
-use blazes::runtime::seal_buffer::{Admission, HeldRecord, SealOutcome};
+use blazes::runtime::{Admission, HeldRecord, SealOutcome};
 use blazes::runtime::{ProducerId, SealBuffer};
 use blazes::{Tuple, Vote, attrs};
 use support_servers::ZooKeeper;

@@ -8,10 +8,10 @@ use blazes::analyze;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
 use blazes::runtime::{
     DataflowRunner, DeadLetterReason, EmbeddedSequencer, ProducerId, RunReport, Sequencer, Workload,
 };
+use blazes::runtime::{RecoverFuture, SequencerFuture};
 use sim_support::adnet::{self, Clicks, Query};
 use sim_support::wordcount::{self, Variant};
 use sim_support::{assert_balanced, faulty};

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use blazes::analyze;
-use blazes::runtime::sequencer::{RecoverFuture, SequencerFuture};
 use blazes::runtime::{
     DataflowRunner, EmbeddedSequencer, ProducerId, RunError, RunReport, Sequencer, SequencerError,
 };
+use blazes::runtime::{RecoverFuture, SequencerFuture};
 use blazes::sim::{SimConfig, Simulation};
 use sim_support::adnet::{self, Clicks, Query};
 use sim_support::assert_balanced;

@@ -3,7 +3,7 @@
 //!
 //! Every component instance is an [`InstanceCore`]: the component's
 //! [`Handler`](crate::Handler) wrapped, input by input, in the wrapper the
-//! analysis' plan selects ([`plan`]): a [`SealBuffer`] (per-partition
+//! analysis' plan selects ([`ComponentPlan`]): a [`SealBuffer`] (per-partition
 //! punctuations, unanimous or independent vote), a [`StaticOrder`] (batches
 //! applied in `seq` order), or a [`TotalOrder`] fed by a [`Sequencer`]. The
 //! wrappers are sans-IO state machines, driven by the tokio
@@ -49,48 +49,49 @@
 //! assert!(report.balanced());
 //! ```
 
-pub mod contain;
-pub mod dead_letter;
-pub mod dedup;
-pub mod deployment;
-pub mod envelope;
-pub mod error;
-pub mod factories;
-pub mod forwarder;
-pub mod instance;
-pub mod key_kinds;
-pub mod metrics;
+pub(crate) mod contain;
+pub(crate) mod dead_letter;
+pub(crate) mod dedup;
+pub(crate) mod deployment;
+pub(crate) mod envelope;
+pub(crate) mod error;
+pub(crate) mod factories;
+pub(crate) mod forwarder;
+pub(crate) mod instance;
+pub(crate) mod key_kinds;
+pub(crate) mod metrics;
 pub(crate) mod node;
-pub mod outgoing;
+pub(crate) mod outgoing;
 mod partitioning;
-pub mod plan;
-pub mod recent;
-pub mod report;
-pub mod router;
-pub mod runner;
-pub mod seal_buffer;
-pub mod sequencer;
-pub mod sink;
-pub mod static_order;
+pub(crate) mod plan;
+pub(crate) mod recent;
+pub(crate) mod report;
+pub(crate) mod router;
+pub(crate) mod runner;
+pub(crate) mod seal_buffer;
+pub(crate) mod sequencer;
+pub(crate) mod sink;
+pub(crate) mod static_order;
 pub(crate) mod telemetry;
-pub mod topology;
-pub mod total_order;
-pub mod workload;
+pub(crate) mod topology;
+pub(crate) mod total_order;
+pub(crate) mod workload;
 
 pub use dead_letter::{DeadLetter, DeadLetterReason};
-pub use deployment::{Deployment, Routing};
+pub use deployment::{DEFAULT_OVERDUE_AFTER, Deployment, Routing};
 pub use envelope::{Envelope, Inbound, Numbering, ProducerId};
 pub use error::{BuildError, NameError, RunError, SplitGroups};
 pub use factories::{Factories, HandlerFactory};
 pub use instance::{CheckpointError, InstanceCore};
 pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 pub use plan::{ComponentPlan, CoordinationMode, InputMode};
+pub use recent::DEFAULT_LATE_WINDOW;
 pub use report::{ReadSinkError, RunFailure, RunReport, dead_letter_failures};
 pub use runner::{DataflowRunner, RunningDataflow, SourceHandle};
-pub use seal_buffer::SealBuffer;
+pub use seal_buffer::{Admission, HeldRecord, SealBuffer, SealOutcome};
 pub use sequencer::{
-    EmbeddedSequencer, NextStep, OrderRetry, Recovered, Sequencer, SequencerCore, SequencerError,
-    Unordered,
+    EmbeddedSequencer, NextStep, OrderRetry, RecoverFuture, Recovered, Sequencer, SequencerCore,
+    SequencerError, SequencerFuture, Unordered,
 };
 pub use sink::{SinkCollector, SinkRecord};
 pub use static_order::StaticOrder;

@@ -93,18 +93,15 @@ impl<T: Hash + Eq> RecentSet<T> {
 
     /// Forgets `value` now (true when it was remembered); not counted as
     /// forgotten by age.
+    #[cfg(test)]
     pub fn remove(&mut self, value: &T) -> bool {
         self.values.remove(value)
     }
 
     /// Values remembered now.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.values.len()
-    }
-
-    /// True when nothing is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
     }
 
     /// Values forgotten because the window was full.

@@ -13,7 +13,7 @@ use super::deployment::Routing;
 use super::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
 use super::plan::InputMode;
 use super::topology::{GroupId, SinkId, StreamOut, StreamTarget, Topology};
-use crate::tuple::{Tuple, Value};
+use crate::tuple::Value;
 
 /// Where a routed message goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,11 +38,13 @@ pub struct Routed {
 }
 
 /// A hash of attribute values that is the same in every run and build.
-pub fn stable_hash(tuple: &Tuple) -> u64 {
+#[cfg(test)]
+fn stable_hash(tuple: &crate::tuple::Tuple) -> u64 {
     hash_fields(tuple.fields())
 }
 
-/// [`stable_hash`] of the tuple made of `fields` (sorted by name).
+/// A hash of the values of `fields` (sorted by name) that is the same in
+/// every run and build.
 fn hash_fields<'a>(fields: impl Iterator<Item = (&'a str, &'a Value)>) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -157,6 +159,7 @@ pub fn route_sends(
 /// Routes `envelope`, sent by `producer` on `output` (`None` for a source),
 /// appending one [`Routed`] per destination to `out` (the envelope is cloned
 /// only for the destinations after the first).
+#[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))]
 pub fn route(
     topology: &Topology,
     producer: ProducerId,
@@ -230,6 +233,7 @@ pub fn route_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tuple::Tuple;
 
     #[test]
     fn the_key_hash_is_the_stable_hash_of_the_projection() {

@@ -44,7 +44,8 @@ pub enum Admission {
     /// The record lacks this attribute of the seal key: dead-letter it.
     MissingKey(String, HeldRecord),
     /// A seal-key value has another kind than the attribute's first one
-    /// (see [`KeyKinds`]): dead-letter it.
+    /// (the first value seen of each seal attribute fixes its kind):
+    /// dead-letter it.
     WrongKeyKind(WrongKeyKind, HeldRecord),
 }
 

@@ -27,8 +27,8 @@ pub struct SinkCollector {
     pub seals: Vec<(ProducerId, Tuple)>,
     /// Duplicates dropped.
     pub duplicates: u64,
-    /// Messages refused because their `seq` is out of range (see
-    /// [`Seen::OutOfRange`]).
+    /// Messages refused because their `seq` is out of range (`u64::MAX`,
+    /// which no producer reaches).
     pub refused_seqs: u64,
 }
 
