@@ -8,10 +8,10 @@
 //! messages in flight to them) and restarting from their input log while
 //! their producers replay. The same seed gives the same run.
 
-pub mod choice;
-pub mod config;
-pub mod network;
-pub mod simulation;
+pub(crate) mod choice;
+pub(crate) mod config;
+pub(crate) mod network;
+pub(crate) mod simulation;
 
 pub use crate::runtime::workload::{SourceEvent, Workload};
 pub use choice::{Choice, Chooser, Receiver};

@@ -109,11 +109,6 @@ impl Link {
         }
     }
 
-    /// Takes the head, noting its delivery.
-    pub fn pop(&mut self) -> Option<Queued> {
-        self.pop_at(0)
-    }
-
     /// Takes the message at `index` in the queue (out of FIFO order), noting
     /// its delivery.
     pub fn pop_at(&mut self, index: usize) -> Option<Queued> {
