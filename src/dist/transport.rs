@@ -324,15 +324,29 @@ impl RunStream {
     /// that of every earlier incarnation's. Retried like a publish.
     pub async fn register_incarnation(&self, producer: ProducerId) -> Result<u64, TransportError> {
         let subject = format!("{}.e.{}", self.prefix, producer.0);
-        let subject = &subject;
+        self.publish_acked(&subject, Bytes::new(), "registering")
+            .await
+            .map_err(TransportError::Service)
+    }
+
+    /// Publishes `payload` on `subject` and waits for JetStream's
+    /// acknowledgement, retried under the run's policy (a lost
+    /// acknowledgement is ambiguous); answers the message's stream sequence.
+    async fn publish_acked(
+        &self,
+        subject: &str,
+        payload: Bytes,
+        what: &str,
+    ) -> Result<u64, ServiceError> {
+        let payload = &payload;
         retrying(
             &self.policy,
-            &format!("registering on {subject}"),
+            &format!("{what} on {subject}"),
             Some(self.policy.attempt_timeout),
             |_| async move {
                 let ack = self
                     .context
-                    .publish(subject.clone(), Bytes::new())
+                    .publish(subject.to_string(), payload.clone())
                     .await
                     .map_err(|e| Stop::Retry {
                         ambiguous: false,
@@ -345,7 +359,6 @@ impl RunStream {
             },
         )
         .await
-        .map_err(TransportError::Service)
     }
 
     #[cfg(feature = "zookeeper")] // used by the cluster only
@@ -364,27 +377,10 @@ impl RunStream {
         checkpoint: Vec<u8>,
     ) -> Result<(), TransportError> {
         let subject = self.checkpoint_subject(instance);
-        let (subject, payload) = (&subject, &Bytes::from(checkpoint));
-        let sequence = retrying(
-            &self.policy,
-            &format!("checkpoint on {subject}"),
-            Some(self.policy.attempt_timeout),
-            |_| async move {
-                let ack = self
-                    .context
-                    .publish(subject.clone(), payload.clone())
-                    .await
-                    .map_err(|e| Stop::Retry {
-                        ambiguous: false,
-                        reason: e.into(),
-                    })?;
-                ack.await.map(|a| a.sequence).map_err(|e| Stop::Retry {
-                    ambiguous: true,
-                    reason: e.into(),
-                })
-            },
-        )
-        .await?;
+        let sequence = self
+            .publish_acked(&subject, Bytes::from(checkpoint), "checkpoint")
+            .await?;
+        let subject = &subject;
         // Keeping the earlier ones is harmless (the last is read), so a
         // failed purge is only logged.
         match self.context.get_stream(&self.name).await {
