@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::runtime::RunReport;
-use crate::runtime::envelope::ProducerId;
-use crate::runtime::topology::{NodeRef, Topology};
+use crate::runtime::node::envelope::ProducerId;
+use crate::runtime::node::topology::{NodeRef, Topology};
 use crate::sim::Choice;
 use crate::sim::network::{From, To};
 use crate::tuple::Tuple;

@@ -21,7 +21,7 @@ use blazes_core::{Analysis, Label};
 use super::explore::{Explorer, RandomChooser};
 use super::observe::{self, SinkView};
 use crate::runtime::BuildError;
-use crate::runtime::envelope::ProducerId;
+use crate::runtime::node::envelope::ProducerId;
 use crate::sim::{Choice, SimConfig, SimOutcome, Simulation, SourceEvent, Workload};
 use crate::tuple::Tuple;
 

@@ -26,8 +26,8 @@ use super::cluster::ClusterError;
 use super::inlet::{Inlet, InletPosition};
 use super::outbound::Outbound;
 use super::transport::RunStream;
-use crate::runtime::envelope::ProducerId;
 use crate::runtime::node::Node;
+use crate::runtime::node::envelope::ProducerId;
 use crate::tuple::Tuple;
 
 /// When a hosted instance saves a checkpoint (see

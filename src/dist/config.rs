@@ -11,7 +11,7 @@ use super::retry::RetryPolicy;
 use super::security::Security;
 #[cfg(feature = "zookeeper")]
 use super::zookeeper::ZooKeeperSequencer;
-use crate::runtime::sequencer::{EmbeddedSequencer, Sequencer, SequencerError};
+use crate::runtime::coordination::sequencer::{EmbeddedSequencer, Sequencer, SequencerError};
 
 /// How long JetStream remembers message ids unless configured (one hour).
 pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);

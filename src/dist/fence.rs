@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 
-use crate::runtime::envelope::ProducerId;
+use crate::runtime::node::envelope::ProducerId;
 
 /// The newest epoch seen per producer, and the frames refused for carrying
 /// an older one. Sans-IO.

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::runtime::InstanceCore;
-use crate::runtime::envelope::{Inbound, ProducerId};
+use crate::runtime::node::envelope::{Inbound, ProducerId};
 
 /// Messages read but not yet taken by the instance, per producer.
 pub(crate) struct HeldBack {

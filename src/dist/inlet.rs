@@ -12,7 +12,7 @@ use super::fence::EpochFence;
 use super::link::{LinkReceiver, Offer};
 use super::transport::Reader;
 use super::wire::{Message, Retirement, decode_message};
-use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::node::envelope::{Envelope, Inbound, ProducerId};
 
 /// Where an inlet is, for a checkpoint: the next stream sequence it reads,
 /// each link's next link sequence number, the newest epoch of each producer

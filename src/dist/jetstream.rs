@@ -38,10 +38,10 @@ use super::names;
 use super::retry::{BoxError, RetryPolicy, Stop, client_error, connect_jetstream, retrying};
 use super::security::NatsSecurity;
 use super::token::call_token;
-use crate::runtime::envelope::ProducerId;
-use crate::runtime::sequencer::{
+use crate::runtime::coordination::sequencer::{
     RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
 };
+use crate::runtime::node::envelope::ProducerId;
 
 /// A [`Sequencer`] backed by NATS JetStream.
 pub struct JetStreamSequencer {

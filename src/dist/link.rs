@@ -44,7 +44,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
-use crate::runtime::envelope::{Inbound, ProducerId};
+use crate::runtime::node::envelope::{Inbound, ProducerId};
 
 /// Numbers what one producer sends on each of its links: per destination,
 /// from 0.
@@ -264,7 +264,7 @@ impl LinkReceiver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::envelope::Envelope;
+    use crate::runtime::node::envelope::Envelope;
 
     fn end(seq: u64) -> Inbound {
         Inbound::Direct {

@@ -9,9 +9,9 @@ use blazes_core::Vote;
 
 use super::cluster::ClusterError;
 use super::membership::ZooKeeperMembership;
-use crate::runtime::envelope::{InputId, ProducerId};
-use crate::runtime::plan::InputMode;
-use crate::runtime::topology::{NodeRef, Topology};
+use crate::runtime::coordination::plan::InputMode;
+use crate::runtime::node::envelope::{InputId, ProducerId};
+use crate::runtime::node::topology::{NodeRef, Topology};
 use crate::tuple::Tuple;
 
 /// The endpoint (`Component.input`) of `input` of `instance` when a seal

@@ -37,7 +37,7 @@ use super::names::checked_root;
 use super::retry::{RetryPolicy, ServiceError};
 use super::security::ZooKeeperDigest;
 use super::zk_session::ZkSession;
-use crate::runtime::envelope::ProducerId;
+use crate::runtime::node::envelope::ProducerId;
 
 /// A membership request failed.
 #[derive(Debug, thiserror::Error)]

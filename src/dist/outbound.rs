@@ -20,10 +20,10 @@ use super::wire::{
     Frame, Registration, Retirement, encode, encode_registration, encode_retirement, encoded_len,
 };
 use crate::runtime::BuildError;
-use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
-use crate::runtime::router::{Destination, Routed};
-use crate::runtime::sequencer::Sequencer;
-use crate::runtime::topology::Topology;
+use crate::runtime::coordination::sequencer::Sequencer;
+use crate::runtime::node::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::node::router::{Destination, Routed};
+use crate::runtime::node::topology::Topology;
 
 /// How much one frame carries at most: a batch is published once it holds
 /// `messages` messages, or before a message would take it past `bytes`

@@ -81,7 +81,7 @@ impl RetryPolicy {
     }
 }
 
-pub(crate) use crate::runtime::sequencer::jitter;
+pub(crate) use crate::runtime::coordination::sequencer::jitter;
 
 /// Any error, sent between tasks: a server client's error, or a description
 /// where there is none.

@@ -35,7 +35,7 @@ use futures_util::StreamExt;
 use super::retry::{BoxError, RetryPolicy, ServiceError, Stop, connect_jetstream, retrying};
 use super::run_identity::{Difference, RunIdentity, differences};
 use super::security::NatsSecurity;
-use crate::runtime::envelope::ProducerId;
+use crate::runtime::node::envelope::ProducerId;
 
 /// The transport failed for good (the retry policy's deadline passed), or
 /// was asked for something it cannot do.

@@ -61,7 +61,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
+use crate::runtime::node::envelope::{Envelope, Inbound, InputId, ProducerId};
 use crate::tuple::{Tuple, Value};
 
 /// The version byte that starts every message this module writes;

@@ -37,10 +37,10 @@ use super::retry::{RetryPolicy, Stop, client_error, retrying};
 use super::security::ZooKeeperDigest;
 use super::token::call_token;
 use super::zk_session::{ZkSession, is_transient};
-use crate::runtime::envelope::ProducerId;
-use crate::runtime::sequencer::{
+use crate::runtime::coordination::sequencer::{
     RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
 };
+use crate::runtime::node::envelope::ProducerId;
 
 /// A producer's `seq -> position` map, as last listed, per group directory.
 type PositionCache = HashMap<(String, ProducerId), HashMap<u64, u64>>;

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use super::envelope::ProducerId;
-use super::key_kinds::WrongKeyKind;
+use crate::runtime::coordination::key_kinds::WrongKeyKind;
+use crate::runtime::node::envelope::ProducerId;
 use crate::tuple::Tuple;
 
 /// Why a record went to the dead-letter path.

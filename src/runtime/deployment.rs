@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use blazes_core::{AttrSet, attrs};
 
-use super::plan::CoordinationMode;
-use super::recent::DEFAULT_LATE_WINDOW;
+use crate::runtime::coordination::plan::CoordinationMode;
+use crate::runtime::coordination::recent::DEFAULT_LATE_WINDOW;
 
 /// How a stream chooses the consumer instances of each record.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -197,6 +197,6 @@ pub enum RunError {
         unordered: u64,
         /// The first of them.
         #[source]
-        first: super::sequencer::Unordered,
+        first: crate::runtime::coordination::sequencer::Unordered,
     },
 }

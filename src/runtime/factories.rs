@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use super::error::{BuildError, NameError};
-use super::topology::Topology;
 use crate::handler::Handler;
+use crate::runtime::node::topology::Topology;
 
 /// Makes a fresh handler for one instance.
 pub type HandlerFactory = Box<dyn Fn() -> Box<dyn Handler>>;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::envelope::ProducerId;
+use crate::runtime::node::envelope::ProducerId;
 use crate::tuple::Tuple;
 
 /// Counters of one component instance.

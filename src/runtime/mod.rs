@@ -49,52 +49,44 @@
 //! assert!(report.balanced());
 //! ```
 
-pub(crate) mod contain;
+// The coordination wrappers an instance's inputs get (seal buffer, static
+// and total order, the sequencer's client, dedupe, the forwarder of seals).
+pub(crate) mod coordination;
+// The node core every driver runs: instances, topology, routing, envelopes.
+pub(crate) mod node;
+// The tokio driver; the simulator (`crate::sim`) and the cluster
+// (`crate::dist`) are the other two.
+pub(crate) mod tokio_runner;
+
 pub(crate) mod dead_letter;
-pub(crate) mod dedup;
 pub(crate) mod deployment;
-pub(crate) mod envelope;
 pub(crate) mod error;
 pub(crate) mod factories;
-pub(crate) mod forwarder;
-pub(crate) mod instance;
-pub(crate) mod key_kinds;
 pub(crate) mod metrics;
-pub(crate) mod node;
-pub(crate) mod outgoing;
 mod partitioning;
-pub(crate) mod plan;
-pub(crate) mod recent;
 pub(crate) mod report;
-pub(crate) mod router;
-pub(crate) mod runner;
-pub(crate) mod seal_buffer;
-pub(crate) mod sequencer;
 pub(crate) mod sink;
-pub(crate) mod static_order;
 pub(crate) mod telemetry;
-pub(crate) mod topology;
-pub(crate) mod total_order;
 pub(crate) mod workload;
 
-pub use dead_letter::{DeadLetter, DeadLetterReason};
-pub use deployment::{DEFAULT_OVERDUE_AFTER, Deployment, Routing};
-pub use envelope::{Envelope, Inbound, Numbering, ProducerId};
-pub use error::{BuildError, NameError, RunError, SplitGroups};
-pub use factories::{Factories, HandlerFactory};
-pub use instance::{CheckpointError, InstanceCore};
-pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
-pub use plan::{ComponentPlan, CoordinationMode, InputMode};
-pub use recent::DEFAULT_LATE_WINDOW;
-pub use report::{ReadSinkError, RunFailure, RunReport, dead_letter_failures};
-pub use runner::{DataflowRunner, RunningDataflow, SourceHandle};
-pub use seal_buffer::{Admission, HeldRecord, SealBuffer, SealOutcome};
-pub use sequencer::{
+pub use coordination::plan::{ComponentPlan, CoordinationMode, InputMode};
+pub use coordination::recent::DEFAULT_LATE_WINDOW;
+pub use coordination::seal_buffer::{Admission, HeldRecord, SealBuffer, SealOutcome};
+pub use coordination::sequencer::{
     EmbeddedSequencer, NextStep, OrderRetry, RecoverFuture, Recovered, Sequencer, SequencerCore,
     SequencerError, SequencerFuture, Unordered,
 };
+pub use coordination::static_order::StaticOrder;
+pub use coordination::total_order::TotalOrder;
+pub use dead_letter::{DeadLetter, DeadLetterReason};
+pub use deployment::{DEFAULT_OVERDUE_AFTER, Deployment, Routing};
+pub use error::{BuildError, NameError, RunError, SplitGroups};
+pub use factories::{Factories, HandlerFactory};
+pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
+pub use node::envelope::{Envelope, Inbound, Numbering, ProducerId};
+pub use node::instance::{CheckpointError, InstanceCore};
+pub use node::topology::Topology;
+pub use report::{ReadSinkError, RunFailure, RunReport, dead_letter_failures};
 pub use sink::{SinkCollector, SinkRecord};
-pub use static_order::StaticOrder;
-pub use topology::Topology;
-pub use total_order::TotalOrder;
+pub use tokio_runner::{DataflowRunner, RunningDataflow, SourceHandle};
 pub use workload::{SourceEvent, Workload};

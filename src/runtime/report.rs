@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::dead_letter::DeadLetter;
-use super::envelope::ProducerId;
 use super::error::NameError;
 use super::metrics::{InstanceMetrics, InstanceSnapshot};
 use super::sink::{SinkCollector, SinkRecord};
 use crate::record::{Record, RecordError};
+use crate::runtime::node::envelope::ProducerId;
 use crate::tuple::Tuple;
 
 /// The outcome of a run.

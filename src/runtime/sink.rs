@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::dedup::{Dedup, Seen};
-use super::envelope::{Envelope, ProducerId};
+use crate::runtime::coordination::dedup::{Dedup, Seen};
+use crate::runtime::node::envelope::{Envelope, ProducerId};
 use crate::tuple::Tuple;
 
 /// One record that reached a sink.

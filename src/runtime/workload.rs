@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::error::NameError;
-use super::topology::Topology;
 use crate::record::Record;
+use crate::runtime::node::topology::Topology;
 use crate::tuple::Tuple;
 
 /// One thing a source producer emits.

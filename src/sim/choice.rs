@@ -6,8 +6,8 @@
 use std::fmt;
 
 use super::network::{From, To};
-use crate::runtime::envelope::ProducerId;
-use crate::runtime::topology::SinkId;
+use crate::runtime::node::envelope::ProducerId;
+use crate::runtime::node::topology::SinkId;
 
 /// One action the simulator may take next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

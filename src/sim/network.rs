@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
-use crate::runtime::topology::{GroupId, SinkId};
+use crate::runtime::node::envelope::{Envelope, Inbound, InputId, ProducerId};
+use crate::runtime::node::topology::{GroupId, SinkId};
 
 /// The sending end of a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -9,19 +9,21 @@ use rand_chacha::ChaCha8Rng;
 use super::choice::{Choice, Chooser};
 use super::config::SimConfig;
 use super::network::{From, Link, Message, To};
+use crate::runtime::coordination::plan::InputMode;
+use crate::runtime::coordination::sequencer::{
+    NextStep, OrderRetry, SequencerCore, SequencerError, Unordered,
+};
 use crate::runtime::deployment::Deployment;
-use crate::runtime::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
 use crate::runtime::error::{BuildError, NameError};
 use crate::runtime::factories::Factories;
-use crate::runtime::instance::InstanceCore;
 use crate::runtime::metrics::UnsealedPartition;
+use crate::runtime::node::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
+use crate::runtime::node::instance::InstanceCore;
+use crate::runtime::node::router::{Destination, Routed};
+use crate::runtime::node::topology::Topology;
 use crate::runtime::node::{Node, SourceCore};
-use crate::runtime::plan::InputMode;
 use crate::runtime::report::RunReport;
-use crate::runtime::router::{Destination, Routed};
-use crate::runtime::sequencer::{NextStep, OrderRetry, SequencerCore, SequencerError, Unordered};
 use crate::runtime::sink::SinkCollector;
-use crate::runtime::topology::Topology;
 use crate::runtime::workload::{SourceEvent, Workload};
 use crate::tuple::Tuple;
 

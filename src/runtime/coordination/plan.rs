@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use blazes_core::{Analysis, AttrSet, Component, Label, OrderKind, Strategy, Vote};
 
-use super::error::BuildError;
+use crate::runtime::error::BuildError;
 
 /// How the runtime delivers one input of a component.
 #[derive(Clone, Debug, PartialEq, Eq)]

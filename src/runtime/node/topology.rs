@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use blazes_core::{Analysis, Dataflow, Endpoint};
 
-use super::deployment::{Deployment, Routing};
-use super::envelope::{InputId, OutputId, ProducerId};
-use super::error::{BuildError, NameError};
-use super::partitioning;
-use super::plan::{ComponentPlan, InputMode};
+use crate::runtime::coordination::plan::{ComponentPlan, InputMode};
+use crate::runtime::deployment::{Deployment, Routing};
+use crate::runtime::error::{BuildError, NameError};
+use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
+use crate::runtime::partitioning;
 
 /// Index of a sink.
 pub type SinkId = usize;

@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use blazes_core::AttrSet;
 
-use super::envelope::ProducerId;
-use super::key_kinds::{KeyKinds, WrongKeyKind};
-use super::seal_buffer::HeldRecord;
+use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
+use crate::runtime::coordination::seal_buffer::HeldRecord;
+use crate::runtime::node::envelope::ProducerId;
 use crate::tuple::Tuple;
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]

@@ -15,19 +15,21 @@ use std::collections::{BTreeMap, BTreeSet};
 mod checkpoint;
 pub use checkpoint::CheckpointError;
 
-use super::contain::contained;
-use super::dead_letter::{DeadLetter, DeadLetterReason};
-use super::dedup::{Dedup, Seen};
-use super::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
-use super::forwarder::SealForwarder;
-use super::key_kinds::WrongKeyKind;
-use super::metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
-use super::plan::InputMode;
-use super::seal_buffer::{Admission, HeldRecord, Release, SealBuffer, SealOutcome};
-use super::static_order::{Placement, StaticOrder};
-use super::topology::{ComponentInfo, Topology};
-use super::total_order::{Sequenced, TotalOrder};
 use crate::handler::{Emit, Handler};
+use crate::runtime::coordination::dedup::{Dedup, Seen};
+use crate::runtime::coordination::forwarder::SealForwarder;
+use crate::runtime::coordination::key_kinds::WrongKeyKind;
+use crate::runtime::coordination::plan::InputMode;
+use crate::runtime::coordination::seal_buffer::{
+    Admission, HeldRecord, Release, SealBuffer, SealOutcome,
+};
+use crate::runtime::coordination::static_order::{Placement, StaticOrder};
+use crate::runtime::coordination::total_order::{Sequenced, TotalOrder};
+use crate::runtime::dead_letter::{DeadLetter, DeadLetterReason};
+use crate::runtime::metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
+use crate::runtime::node::contain::contained;
+use crate::runtime::node::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
+use crate::runtime::node::topology::{ComponentInfo, Topology};
 use crate::tuple::Tuple;
 
 /// A component instance with its coordination wrappers.

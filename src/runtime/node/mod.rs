@@ -9,15 +9,21 @@
 //! once, so the drivers cannot disagree on it; so is a source producer
 //! ([`SourceCore`]).
 
+pub(crate) mod contain;
+pub(crate) mod envelope;
+pub(crate) mod instance;
+pub(crate) mod router;
+pub(crate) mod topology;
+
 use std::collections::{BTreeMap, VecDeque};
 
 use rand_chacha::ChaCha8Rng;
 
 use super::dead_letter::DeadLetter;
-use super::envelope::{Envelope, Inbound, Numbering, OutputId, ProducerId};
-use super::instance::InstanceCore;
-use super::router::{RouteScratch, Routed, route_sends, route_with, routing_rng};
-use super::topology::Topology;
+use crate::runtime::node::envelope::{Envelope, Inbound, Numbering, OutputId, ProducerId};
+use crate::runtime::node::instance::InstanceCore;
+use crate::runtime::node::router::{RouteScratch, Routed, route_sends, route_with, routing_rng};
+use crate::runtime::node::topology::Topology;
 use crate::tuple::Tuple;
 
 /// An instance with its routing: deliver messages in, take routed sends out.

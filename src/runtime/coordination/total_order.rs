@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::envelope::{Envelope, InputId};
+use crate::runtime::node::envelope::{Envelope, InputId};
 
 /// Applies sequenced messages in position order.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -58,7 +58,7 @@ impl TotalOrder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::envelope::ProducerId;
+    use crate::runtime::node::envelope::ProducerId;
 
     fn end(seq: u64) -> Envelope {
         Envelope::End {

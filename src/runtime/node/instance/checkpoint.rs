@@ -11,13 +11,13 @@ use serde::{Deserialize, Serialize};
 
 use super::InstanceCore;
 use crate::checkpointed::StateError;
-use crate::runtime::dedup::Dedup;
-use crate::runtime::envelope::{Numbering, ProducerId};
-use crate::runtime::forwarder::ForwarderState;
+use crate::runtime::coordination::dedup::Dedup;
+use crate::runtime::coordination::forwarder::ForwarderState;
+use crate::runtime::coordination::seal_buffer::SealBufferState;
+use crate::runtime::coordination::static_order::StaticOrderState;
+use crate::runtime::coordination::total_order::TotalOrder;
 use crate::runtime::metrics::InstanceMetrics;
-use crate::runtime::seal_buffer::SealBufferState;
-use crate::runtime::static_order::StaticOrderState;
-use crate::runtime::total_order::TotalOrder;
+use crate::runtime::node::envelope::{Numbering, ProducerId};
 
 /// The version byte that starts every encoded checkpoint of an instance.
 const CHECKPOINT_VERSION: u8 = 1;

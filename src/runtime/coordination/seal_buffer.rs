@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use blazes_core::{AttrSet, Vote};
 
-use super::envelope::{InputId, ProducerId};
-use super::key_kinds::{KeyKinds, WrongKeyKind};
-use super::metrics::UnsealedPartition;
-use super::recent::{DEFAULT_LATE_WINDOW, RecentSet};
+use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
+use crate::runtime::coordination::recent::{DEFAULT_LATE_WINDOW, RecentSet};
+use crate::runtime::metrics::UnsealedPartition;
+use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::{Tuple, Value};
 
 /// A record the buffer holds or hands back.

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use rand::{Rng, RngExt};
 
-use super::envelope::ProducerId;
+use crate::runtime::node::envelope::ProducerId;
 
 /// A future returned by a [`Sequencer`].
 pub type SequencerFuture<'a> =
@@ -210,7 +210,7 @@ impl OrderRetry {
                 source,
             }),
             Err(_) => {
-                super::telemetry::count_retry("order");
+                crate::runtime::telemetry::count_retry("order");
                 let factor = 1u32
                     .checked_shl(attempt.saturating_sub(1).min(16))
                     .unwrap_or(u32::MAX);

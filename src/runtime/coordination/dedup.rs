@@ -17,7 +17,7 @@
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::envelope::ProducerId;
+use crate::runtime::node::envelope::ProducerId;
 
 /// What the deduplicator made of one `(producer, seq)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,8 +13,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::envelope::{InputId, OutputId, ProducerId};
-use super::recent::{DEFAULT_LATE_WINDOW, RecentSet};
+use crate::runtime::coordination::recent::{DEFAULT_LATE_WINDOW, RecentSet};
+use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
 use crate::tuple::Tuple;
 
 /// Tracks seals per input and decides which outputs to seal.

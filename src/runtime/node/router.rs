@@ -9,10 +9,10 @@ use rand::RngExt;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::deployment::Routing;
-use super::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
-use super::plan::InputMode;
-use super::topology::{GroupId, SinkId, StreamOut, StreamTarget, Topology};
+use crate::runtime::coordination::plan::InputMode;
+use crate::runtime::deployment::Routing;
+use crate::runtime::node::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
+use crate::runtime::node::topology::{GroupId, SinkId, StreamOut, StreamTarget, Topology};
 use crate::tuple::Value;
 
 /// Where a routed message goes.

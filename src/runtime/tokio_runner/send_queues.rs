@@ -10,15 +10,15 @@
 //! them), so some instance can always make progress, even where instances
 //! form a cycle (a cache asking a report server that answers the cache).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::task::{Context, Poll};
 
 use tokio::sync::mpsc::Sender;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::PollSender;
 
-use super::envelope::{Inbound, OutputId};
-use super::router::{Destination, Routed};
+use crate::runtime::node::envelope::{Inbound, OutputId};
+use crate::runtime::node::router::{Destination, Routed};
 
 /// Messages sent together on one link, in the order they were routed. A
 /// sink or a sequencer group gets [`Inbound::Direct`] messages too (a sink
@@ -71,7 +71,7 @@ struct Port {
 }
 
 /// The per-destination send queues of one instance.
-pub struct Outgoing {
+pub struct SendQueues {
     ports: Vec<Port>,
     /// Batches waiting for room, by the outputs their messages left by.
     waiting: Vec<usize>,
@@ -82,11 +82,11 @@ pub struct Outgoing {
     batch: usize,
 }
 
-impl Outgoing {
+impl SendQueues {
     /// Queues for an instance with `outputs` outputs, sending batches of at
     /// most `batch` messages.
-    pub fn new(outputs: usize, batch: usize) -> Outgoing {
-        Outgoing {
+    pub fn new(outputs: usize, batch: usize) -> SendQueues {
+        SendQueues {
             ports: Vec::new(),
             waiting: vec![0; outputs],
             queued: 0,
@@ -206,10 +206,73 @@ impl Outgoing {
     }
 }
 
+/// The senders one producer needs, by destination.
+#[derive(Clone, Default)]
+pub(super) struct DestinationSenders {
+    links: HashMap<Destination, Sender<Batch>>,
+}
+
+impl DestinationSenders {
+    /// Sends to `to` through `tx`.
+    pub(super) fn connect(&mut self, to: Destination, tx: Sender<Batch>) {
+        self.links.insert(to, tx);
+    }
+
+    /// The same channels as non-blocking queues, for an instance task.
+    pub(super) fn into_send_queues(self, outputs: usize, batch: usize) -> SendQueues {
+        let mut out = SendQueues::new(outputs, batch);
+        let mut links: Vec<_> = self.links.into_iter().collect();
+        links.sort_by_key(|(to, _)| *to);
+        for (to, tx) in links {
+            out.add(to, tx);
+        }
+        out
+    }
+
+    /// Sends one batch to `to`, waiting for capacity. A consumer that has
+    /// already finished only misses replays, so a closed channel is ignored.
+    pub(super) async fn send_batch(&self, to: Destination, batch: Batch) {
+        if let Some(tx) = self.links.get(&to) {
+            let _ = tx.send(batch).await;
+        }
+    }
+
+    /// Sends one routed message alone.
+    pub(super) async fn send(&self, routed: Routed) {
+        self.send_batch(routed.to, vec![inbound(routed)]).await;
+    }
+
+    /// Sends routed messages in batches of at most `most` per destination,
+    /// each destination's in the order given.
+    pub(super) async fn send_all(&self, routed: impl IntoIterator<Item = Routed>, most: usize) {
+        let mut open: Vec<(Destination, Batch)> = Vec::new();
+        for r in routed {
+            let to = r.to;
+            let b = match open.iter().position(|(d, _)| *d == to) {
+                Some(b) => b,
+                None => {
+                    open.push((to, Vec::new()));
+                    open.len() - 1
+                }
+            };
+            open[b].1.push(inbound(r));
+            if open[b].1.len() >= most {
+                let batch = std::mem::take(&mut open[b].1);
+                self.send_batch(to, batch).await;
+            }
+        }
+        for (to, batch) in open {
+            if !batch.is_empty() {
+                self.send_batch(to, batch).await;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::envelope::{Envelope, ProducerId};
+    use crate::runtime::node::envelope::{Envelope, ProducerId};
     use crate::tuple::Tuple;
 
     fn record(seq: u64, to: Destination) -> Routed {
@@ -247,7 +310,7 @@ mod tests {
         let (a, b) = (Destination::Sink(0), Destination::Sink(1));
         let (tx_a, mut rx_a) = tokio::sync::mpsc::channel(1);
         let (tx_b, mut rx_b) = tokio::sync::mpsc::channel(1);
-        let mut out = Outgoing::new(2, 3);
+        let mut out = SendQueues::new(2, 3);
         out.add(a, tx_a);
         out.add(b, tx_b);
         for seq in 0..4 {

@@ -7,6 +7,9 @@
 //! still get through. An instance delivers a received batch message by
 //! message and sends what it routed in batches once it has delivered it.
 
+mod receive_links;
+mod send_queues;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
@@ -19,79 +22,24 @@ use tracing::Instrument;
 
 use super::dead_letter::DeadLetter;
 use super::deployment::Deployment;
-use super::envelope::{Inbound, InputId, OutputId, ProducerId};
 use super::error::{BuildError, RunError};
 use super::factories::Factories;
-use super::instance::InstanceCore;
 use super::metrics::InstanceSnapshot;
 use super::node::{Node, SourceCore};
-use super::outgoing::{Batch, LinkSizing, Outgoing, inbound};
-use super::plan::InputMode;
 use super::report::RunReport;
-use super::router::{Destination, Routed};
-use super::sequencer::{EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered};
 use super::sink::SinkCollector;
-use super::topology::Topology;
 use super::workload::{SourceEvent, Workload};
+use crate::runtime::coordination::plan::InputMode;
+use crate::runtime::coordination::sequencer::{
+    EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered,
+};
+use crate::runtime::node::envelope::{Inbound, InputId, OutputId, ProducerId};
+use crate::runtime::node::instance::InstanceCore;
+use crate::runtime::node::router::{Destination, Routed};
+use crate::runtime::node::topology::Topology;
 use crate::tuple::Tuple;
-
-/// The senders one producer needs, by destination.
-#[derive(Clone, Default)]
-struct Outbox {
-    links: HashMap<Destination, Sender<Batch>>,
-}
-
-impl Outbox {
-    /// The same channels as non-blocking queues, for an instance task.
-    fn into_outgoing(self, outputs: usize, batch: usize) -> Outgoing {
-        let mut out = Outgoing::new(outputs, batch);
-        let mut links: Vec<_> = self.links.into_iter().collect();
-        links.sort_by_key(|(to, _)| *to);
-        for (to, tx) in links {
-            out.add(to, tx);
-        }
-        out
-    }
-
-    /// Sends one batch to `to`, waiting for capacity. A consumer that has
-    /// already finished only misses replays, so a closed channel is ignored.
-    async fn send_batch(&self, to: Destination, batch: Batch) {
-        if let Some(tx) = self.links.get(&to) {
-            let _ = tx.send(batch).await;
-        }
-    }
-
-    /// Sends one routed message alone.
-    async fn send(&self, routed: Routed) {
-        self.send_batch(routed.to, vec![inbound(routed)]).await;
-    }
-
-    /// Sends routed messages in batches of at most `most` per destination,
-    /// each destination's in the order given.
-    async fn send_all(&self, routed: impl IntoIterator<Item = Routed>, most: usize) {
-        let mut open: Vec<(Destination, Batch)> = Vec::new();
-        for r in routed {
-            let to = r.to;
-            let b = match open.iter().position(|(d, _)| *d == to) {
-                Some(b) => b,
-                None => {
-                    open.push((to, Vec::new()));
-                    open.len() - 1
-                }
-            };
-            open[b].1.push(inbound(r));
-            if open[b].1.len() >= most {
-                let batch = std::mem::take(&mut open[b].1);
-                self.send_batch(to, batch).await;
-            }
-        }
-        for (to, batch) in open {
-            if !batch.is_empty() {
-                self.send_batch(to, batch).await;
-            }
-        }
-    }
-}
+use receive_links::{Event, InLink, ReceiveLinks};
+use send_queues::{Batch, DestinationSenders, LinkSizing, SendQueues};
 
 /// Builds a dataflow's tasks from its analysis, deployment and handlers.
 pub struct DataflowRunner {
@@ -141,7 +89,7 @@ impl DataflowRunner {
         let sizing = LinkSizing::new(topology.channel_capacity);
         let capacity = sizing.slots;
         let started = Instant::now();
-        let mut outboxes: HashMap<ProducerId, Outbox> = HashMap::new();
+        let mut outboxes: HashMap<ProducerId, DestinationSenders> = HashMap::new();
         let mut inboxes: HashMap<ProducerId, Vec<InLinkEnd>> = HashMap::new();
         // Direct links.
         for (ci, consumer) in topology.instances() {
@@ -159,8 +107,7 @@ impl DataflowRunner {
                 outboxes
                     .entry(p)
                     .or_default()
-                    .links
-                    .insert(Destination::Instance(consumer), tx);
+                    .connect(Destination::Instance(consumer), tx);
                 inboxes.entry(consumer).or_default().push((rx, inputs));
             }
         }
@@ -172,8 +119,7 @@ impl DataflowRunner {
                 outboxes
                     .entry(*p)
                     .or_default()
-                    .links
-                    .insert(Destination::Group(g), tx.clone());
+                    .connect(Destination::Group(g), tx.clone());
             }
             let mut members = Vec::new();
             for m in &group.members {
@@ -211,8 +157,7 @@ impl DataflowRunner {
                 outboxes
                     .entry(*p)
                     .or_default()
-                    .links
-                    .insert(Destination::Sink(s), tx.clone());
+                    .connect(Destination::Sink(s), tx.clone());
             }
             sink_tasks.push((
                 name.clone(),
@@ -240,25 +185,19 @@ impl DataflowRunner {
                         .filter(|(_, feeds)| feeds.iter().any(|i| inputs.contains(i)))
                         .map(|(o, _)| o)
                         .collect();
-                    InLink {
-                        rx,
-                        outputs,
-                        buffered: VecDeque::new(),
-                        parked: false,
-                        closed: false,
-                    }
+                    InLink::new(rx, outputs)
                 })
                 .collect();
             let outgoing = outboxes
                 .remove(&id)
                 .unwrap_or_default()
-                .into_outgoing(info.outputs.len(), sizing.batch);
+                .into_send_queues(info.outputs.len(), sizing.batch);
             let span = tracing::info_span!("instance", component = %info.name, instance = %id);
             instance_tasks.push(tokio::spawn(
                 run_instance(
                     core,
                     topology.clone(),
-                    Inbox { links, cursor: 0 },
+                    ReceiveLinks::new(links),
                     outgoing,
                     started,
                     slot,
@@ -397,7 +336,7 @@ impl RunningDataflow {
 pub struct SourceHandle {
     topology: Arc<Topology>,
     source: SourceCore,
-    outbox: Option<Outbox>,
+    outbox: Option<DestinationSenders>,
     /// Most messages per batch on a link.
     batch: usize,
 }
@@ -481,144 +420,7 @@ impl Drop for SourceHandle {
 /// The receiving end of a link, with the inputs it carries.
 type InLinkEnd = (Receiver<Batch>, Vec<InputId>);
 
-struct InLink {
-    rx: Receiver<Batch>,
-    /// The outputs fed by the inputs this link carries.
-    outputs: Vec<OutputId>,
-    /// Messages received and not delivered yet, in order.
-    buffered: VecDeque<Inbound>,
-    /// The first buffered message waits at the buffer bound.
-    parked: bool,
-    /// The channel has closed (what is buffered is still delivered).
-    closed: bool,
-}
-
-impl InLink {
-    /// The first buffered message, if it can be delivered now: its outputs
-    /// have nothing waiting and it fits in the wrappers. A message that
-    /// does not fit parks the link (counted as backpressure once).
-    fn take_ready(&mut self, core: &mut InstanceCore, outgoing: &Outgoing) -> Option<Inbound> {
-        let head = self.buffered.front()?;
-        if self.outputs.iter().any(|o| outgoing.is_waiting(*o)) {
-            return None;
-        }
-        if core.would_block(head) {
-            if !self.parked {
-                core.note_backpressure();
-                self.parked = true;
-            }
-            return None;
-        }
-        self.parked = false;
-        self.buffered.pop_front()
-    }
-}
-
-struct Inbox {
-    links: Vec<InLink>,
-    cursor: usize,
-}
-
-impl Inbox {
-    /// True when no link has a message ready or parked.
-    fn idle(&self) -> bool {
-        self.links
-            .iter()
-            .all(|l| l.buffered.is_empty() && (l.closed || l.rx.is_empty()))
-    }
-
-    /// The next message of link `link` if it can be delivered now (see
-    /// [`InLink::take_ready`]).
-    fn take_ready(
-        &mut self,
-        link: usize,
-        core: &mut InstanceCore,
-        outgoing: &Outgoing,
-    ) -> Option<Inbound> {
-        self.links.get_mut(link)?.take_ready(core, outgoing)
-    }
-}
-
-enum Event {
-    /// A message to deliver, from link `.1`.
-    Message(Inbound, usize),
-    /// Some queued sends went out, or a link was parked: look again.
-    Flushed,
-    /// Every open link is parked at the buffer bound and nothing is queued.
-    Stalled,
-    /// Every link is closed and nothing is queued.
-    Closed,
-    /// Time to look for partitions waiting past the configured time.
-    OverdueCheck,
-}
-
-impl Inbox {
-    /// Sends what can be sent and takes the next admissible message, round
-    /// robin over the links. A link is read only when its outputs have
-    /// nothing waiting and its next record fits in the wrappers.
-    async fn next(&mut self, core: &mut InstanceCore, outgoing: &mut Outgoing) -> Event {
-        std::future::poll_fn(|cx| {
-            let flushed = outgoing.poll_flush(cx);
-            let n = self.links.len();
-            let mut pending = false;
-            let mut parked = false;
-            for k in 0..n {
-                let i = (self.cursor + k) % n;
-                let link = &mut self.links[i];
-                if link.buffered.is_empty() && !link.closed {
-                    if link.outputs.iter().any(|o| outgoing.is_waiting(*o)) {
-                        pending = true;
-                        continue;
-                    }
-                    match link.rx.poll_recv(cx) {
-                        Poll::Ready(Some(batch)) => link.buffered = batch.into(),
-                        Poll::Ready(None) => link.closed = true,
-                        Poll::Pending => pending = true,
-                    }
-                }
-                if link.buffered.is_empty() {
-                    continue;
-                }
-                let was_parked = link.parked;
-                match link.take_ready(core, outgoing) {
-                    Some(m) => {
-                        self.cursor = (i + 1) % n;
-                        return Poll::Ready(Event::Message(m, i));
-                    }
-                    None if link.parked && !was_parked => parked = true,
-                    None if !link.parked => pending = true,
-                    None => {}
-                }
-            }
-            if flushed || parked {
-                // Parking arms the stall timer in the caller.
-                Poll::Ready(Event::Flushed)
-            } else if pending || !outgoing.is_empty() {
-                Poll::Pending
-            } else if self.links.iter().any(|l| l.parked) {
-                Poll::Ready(Event::Stalled)
-            } else {
-                Poll::Ready(Event::Closed)
-            }
-        })
-        .await
-    }
-
-    /// True when some link waits at the buffer bound.
-    fn has_parked(&self) -> bool {
-        self.links.iter().any(|l| l.parked)
-    }
-
-    /// A parked message, admitted beyond the bound because nothing else can
-    /// arrive (the bound is smaller than one open window).
-    fn force_parked(&mut self) -> Option<Inbound> {
-        let link = self.links.iter_mut().find(|l| l.parked)?;
-        link.parked = false;
-        link.buffered.pop_front()
-    }
-}
-
-async fn flush_all(outgoing: &mut Outgoing) {
+async fn flush_all(outgoing: &mut SendQueues) {
     outgoing.close_batches();
     while !outgoing.is_empty() {
         std::future::poll_fn(|cx| {
@@ -661,8 +463,8 @@ fn micros_since(started: Instant) -> u64 {
 async fn run_instance(
     core: InstanceCore,
     topology: Arc<Topology>,
-    mut inbox: Inbox,
-    mut outgoing: Outgoing,
+    mut inbox: ReceiveLinks,
+    mut outgoing: SendQueues,
     started: Instant,
     live: Arc<Mutex<InstanceSnapshot>>,
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
@@ -740,7 +542,7 @@ async fn run_instance(
 
 /// Queues what `node` routed elsewhere on its outgoing links and keeps its
 /// dead letters.
-fn ship(node: &mut Node, outgoing: &mut Outgoing, dead: &mut Vec<DeadLetter>) {
+fn ship(node: &mut Node, outgoing: &mut SendQueues, dead: &mut Vec<DeadLetter>) {
     for (output, routed) in node.remote() {
         outgoing.push(output, routed);
     }
