@@ -21,7 +21,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use blazes::runtime::DEFAULT_LATE_WINDOW;
-use blazes::runtime::{Deployment, Envelope, Factories, Inbound, InstanceCore, Topology};
+use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore};
+use blazes::runtime::{Deployment, Factories, Topology};
 use blazes::{Record, Tuple, analyze};
 use serde_json::{Value, json};
 

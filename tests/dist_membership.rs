@@ -1,16 +1,14 @@
 //! Stream membership in ZooKeeper: producers in separate sessions register,
-//! a consumer learns them and feeds them to a unanimous seal vote; partition
-//! masters of an independent stream are claimed once.
+//! a consumer learns them and which are live (the voters of a unanimous
+//! seal); partition masters of an independent stream are claimed once.
 
 mod support_servers;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use blazes::dist::{MembershipError, RetryPolicy, ZooKeeperMembership};
-use blazes::runtime::{Admission, HeldRecord, SealOutcome};
-use blazes::runtime::{ProducerId, SealBuffer};
-use blazes::{Tuple, Vote, attrs};
+use blazes::runtime::ProducerId;
 use support_servers::ZooKeeper;
 
 const ROOT: &str = "/blazes/test/membership";
@@ -27,7 +25,7 @@ fn set(ids: &[u32]) -> BTreeSet<ProducerId> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_consumer_learns_the_producers_and_their_vote_releases_the_partition() {
+async fn a_consumer_learns_the_producers_and_which_of_them_are_live() {
     let zk = ZooKeeper::start().expect("ZooKeeper starts");
     let consumer = client(&zk).await;
     assert!(consumer.members("clicks").await.expect("lists").is_empty());
@@ -74,34 +72,6 @@ async fn a_consumer_learns_the_producers_and_their_vote_releases_the_partition()
         consumer.members("clicks").await.expect("lists"),
         set(&[1, 2, 3])
     );
-
-    // The learned membership drives a unanimous seal vote.
-    let voters = BTreeMap::from([(0, members)]);
-    let mut buffer = SealBuffer::new(
-        attrs(["campaign"]),
-        Vote::Unanimous,
-        voters,
-        BTreeSet::new(),
-        100,
-    );
-    let key = Tuple::new().with("campaign", 1);
-    let record = HeldRecord {
-        input: 0,
-        producer: ProducerId(1),
-        seq: 0,
-        payload: key.clone().with("id", 9),
-    };
-    assert_eq!(buffer.offer(record, 0), Admission::Held);
-    assert_eq!(buffer.seal(0, ProducerId(1), &key, 1), SealOutcome::Voted);
-    assert_eq!(buffer.seal(0, ProducerId(3), &key, 2), SealOutcome::Voted);
-    assert_eq!(
-        buffer.seal(0, ProducerId(4), &key, 3),
-        SealOutcome::UnknownProducer
-    );
-    match buffer.seal(0, ProducerId(2), &key, 4) {
-        SealOutcome::Released(release) => assert_eq!(release.records.len(), 1),
-        other => panic!("the last member's seal releases the partition: {other:?}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use blazes::dist::link::{LinkReceiver, Offer};
 use blazes::dist::wire::{self, Frame};
-use blazes::runtime::{Envelope, Inbound, ProducerId};
+use blazes::runtime::ProducerId;
+use blazes::runtime::sans_io::{Envelope, Inbound};
 use blazes::tuple::{Tuple, Value};
 use proptest::prelude::*;
 use proptest::test_runner::Config;

@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 
 use blazes::checkpointed::Checkpointed;
-use blazes::runtime::{
-    CheckpointError, Deployment, Envelope, Factories, Inbound, InstanceCore, ProducerId, Topology,
-};
+use blazes::runtime::sans_io::{CheckpointError, Envelope, Inbound, InstanceCore};
+use blazes::runtime::{Deployment, Factories, ProducerId, Topology};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
 };

@@ -7,9 +7,10 @@
 
 use std::collections::VecDeque;
 
+use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore};
 use blazes::runtime::{
-    DataflowRunner, DeadLetterReason, Deployment, Envelope, Factories, Inbound, InstanceCore,
-    ProducerId, RunFailure, Topology, Workload,
+    DataflowRunner, DeadLetterReason, Deployment, Factories, ProducerId, RunFailure, Topology,
+    Workload,
 };
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,

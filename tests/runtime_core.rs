@@ -1,9 +1,8 @@
 //! The instance state machine on its own: what the plan wires at each input,
 //! and the errors a peer can cause.
 
-use blazes::runtime::{
-    DeadLetterReason, Deployment, Envelope, Factories, Inbound, InstanceCore, ProducerId, Topology,
-};
+use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore};
+use blazes::runtime::{DeadLetterReason, Deployment, Factories, ProducerId, Topology};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
 };

@@ -26,8 +26,9 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream;
 use blazes::dist::wire::{self, Frame};
 use blazes::dist::{Cluster, ClusterConfig, SourceProducer};
+use blazes::runtime::ProducerId;
+use blazes::runtime::sans_io::{Envelope, Inbound};
 use blazes::runtime::{Deployment, Factories};
-use blazes::runtime::{Envelope, Inbound, ProducerId};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
 };

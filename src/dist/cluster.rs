@@ -58,12 +58,13 @@ use crate::runtime::coordination::sequencer::{Sequencer, SequencerError};
 use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::node::envelope::{Envelope, Inbound, InputId, ProducerId};
+use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{route, routing_rng};
 use crate::runtime::node::topology::{StreamTarget, Topology};
 use crate::runtime::node::{Node, SourceCore};
 use crate::runtime::sink::SinkCollector;
 use crate::runtime::telemetry;
-use crate::runtime::{BuildError, Deployment, Factories, InstanceCore, NameError};
+use crate::runtime::{BuildError, Deployment, Factories, NameError};
 use crate::tuple::Tuple;
 
 /// How often a running instance publishes its counters (see

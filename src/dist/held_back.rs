@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::runtime::InstanceCore;
 use crate::runtime::node::envelope::{Inbound, ProducerId};
+use crate::runtime::node::instance::InstanceCore;
 
 /// Messages read but not yet taken by the instance, per producer.
 pub(crate) struct HeldBack {

@@ -17,7 +17,7 @@
 //! in-process sequencer stays the default.
 //!
 //! Both backends give positions from 0, dense per group (what
-//! [`TotalOrder`](crate::runtime::TotalOrder) expects), answer `None` for a
+//! the replicas' total order expects), answer `None` for a
 //! `(producer, seq)` already ordered, and retry through connection losses
 //! and server restarts until [`RetryPolicy::deadline`]. When an attempt's
 //! outcome is unknown (the connection dropped before the answer) and the

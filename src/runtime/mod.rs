@@ -1,13 +1,14 @@
 //! Runs annotated dataflows with the coordination the analysis chose
 //! (runtime spec; paper §V-B, §VIII).
 //!
-//! Every component instance is an [`InstanceCore`]: the component's
-//! [`Handler`](crate::Handler) wrapped, input by input, in the wrapper the
-//! analysis' plan selects ([`ComponentPlan`]): a [`SealBuffer`] (per-partition
-//! punctuations, unanimous or independent vote), a [`StaticOrder`] (batches
-//! applied in `seq` order), or a [`TotalOrder`] fed by a [`Sequencer`]. The
-//! wrappers are sans-IO state machines, driven by the tokio
-//! [`DataflowRunner`] and by the deterministic simulator (`crate::sim`).
+//! Every component instance is a sans-IO state machine
+//! ([`sans_io::InstanceCore`]): the component's [`Handler`](crate::Handler)
+//! wrapped, input by input, in the wrapper the analysis' plan selects
+//! ([`ComponentPlan`], [`InputMode`]): a seal buffer (per-partition
+//! punctuations, unanimous or independent vote), a static order (batches
+//! applied in `seq` order), or a total order fed by a [`Sequencer`]. The
+//! tokio [`DataflowRunner`], the deterministic simulator (`crate::sim`) and
+//! the cluster (`crate::dist`) only do I/O around it.
 //!
 //! ```
 //! use blazes::runtime::{DataflowRunner, Deployment, Factories, Workload};
@@ -69,22 +70,31 @@ pub(crate) mod sink;
 pub(crate) mod telemetry;
 pub(crate) mod workload;
 
+/// The sans-IO node core, for driving component instances with I/O of your
+/// own, as the tokio runner, the simulator and the cluster do (as
+/// quinn-proto sits under quinn): a [`sans_io::InstanceCore`] built from a
+/// [`Topology`] is handed [`sans_io::Inbound`] messages and the time, and
+/// yields the envelopes it sends, its dead letters and its checkpoints. The
+/// coordination wrappers it runs (seal buffer, static and total order) stay
+/// inside it. An application that runs dataflows needs none of this: it
+/// uses [`DataflowRunner`], `blazes::sim` or `blazes::dist`.
+pub mod sans_io {
+    pub use super::node::envelope::{Envelope, Inbound, InputId, Numbering, OutputId};
+    pub use super::node::instance::{CheckpointError, InstanceCore};
+}
+
 pub use coordination::plan::{ComponentPlan, CoordinationMode, InputMode};
 pub use coordination::recent::DEFAULT_LATE_WINDOW;
-pub use coordination::seal_buffer::{Admission, HeldRecord, SealBuffer, SealOutcome};
 pub use coordination::sequencer::{
-    EmbeddedSequencer, NextStep, OrderRetry, RecoverFuture, Recovered, Sequencer, SequencerCore,
-    SequencerError, SequencerFuture, Unordered,
+    EmbeddedSequencer, NextStep, OrderRetry, RecoverFuture, Recovered, Sequencer, SequencerError,
+    SequencerFuture, Unordered,
 };
-pub use coordination::static_order::StaticOrder;
-pub use coordination::total_order::TotalOrder;
 pub use dead_letter::{DeadLetter, DeadLetterReason};
 pub use deployment::{DEFAULT_OVERDUE_AFTER, Deployment, Routing};
 pub use error::{BuildError, NameError, RunError, SplitGroups};
 pub use factories::{Factories, HandlerFactory};
 pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
-pub use node::envelope::{Envelope, Inbound, Numbering, ProducerId};
-pub use node::instance::{CheckpointError, InstanceCore};
+pub use node::envelope::ProducerId;
 pub use node::topology::Topology;
 pub use report::{ReadSinkError, RunFailure, RunReport, dead_letter_failures};
 pub use sink::{SinkCollector, SinkRecord};

@@ -1,6 +1,6 @@
 //! Deterministic simulation of a deployed dataflow.
 //!
-//! The simulator drives the same sans-IO [`InstanceCore`](crate::runtime::InstanceCore)s,
+//! The simulator drives the same sans-IO [`InstanceCore`](crate::runtime::sans_io::InstanceCore)s,
 //! sequencer and sinks as the tokio runner, but every link is a FIFO queue
 //! and a seeded scheduler decides, step by step, which link delivers next or
 //! which source producer emits next. It injects faults: duplicated messages,

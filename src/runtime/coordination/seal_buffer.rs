@@ -104,14 +104,12 @@ pub struct SealBuffer {
     /// Per sealed input, the members retired: each has sealed every
     /// partition, present and future ([`SealBuffer::retire`]).
     retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
-    reads: BTreeSet<InputId>,
     open: BTreeMap<Key, Partition>,
     /// The most recently released partitions, to recognise late records.
     released: RecentSet<Key>,
     /// The partition the last record went to: records of a partition tend
     /// to arrive together, and this spares building their key.
     last: Option<Key>,
-    capacity: usize,
     held: usize,
     /// Records (and reads) held, by producer.
     held_by: FxHashMap<ProducerId, usize>,
@@ -152,14 +150,12 @@ impl SealBuffer {
         self.last = None;
     }
     /// A buffer on `key`: `voters` maps each sealed input to the producers
-    /// expected to seal it; `reads` are the inputs whose records wait for the
-    /// partition's release; at most `capacity` records are held.
+    /// expected to seal it. The records of its read-gated inputs wait for
+    /// their partition's release too; the instance bounds what it holds.
     pub fn new(
         key: AttrSet,
         vote: Vote,
         voters: BTreeMap<InputId, BTreeSet<ProducerId>>,
-        reads: BTreeSet<InputId>,
-        capacity: usize,
     ) -> SealBuffer {
         SealBuffer {
             kinds: KeyKinds::new(&key),
@@ -167,11 +163,9 @@ impl SealBuffer {
             vote,
             voters,
             retired: BTreeMap::new(),
-            reads,
             open: BTreeMap::new(),
             released: RecentSet::new(DEFAULT_LATE_WINDOW),
             last: None,
-            capacity,
             held: 0,
             held_by: FxHashMap::default(),
         }
@@ -183,11 +177,6 @@ impl SealBuffer {
     pub fn with_late_window(mut self, partitions: usize) -> SealBuffer {
         self.released = RecentSet::new(partitions);
         self
-    }
-
-    /// True when `input` is one of this buffer's sealed or read inputs.
-    pub fn covers(&self, input: InputId) -> bool {
-        self.voters.contains_key(&input) || self.reads.contains(&input)
     }
 
     /// True when `input` is a sealed (voted) input.
@@ -218,11 +207,6 @@ impl SealBuffer {
                 }
             }
         }
-    }
-
-    /// True when no further record can be held (backpressure).
-    pub fn is_full(&self) -> bool {
-        self.held >= self.capacity
     }
 
     /// True when offering a record with `payload` from `producer` on
@@ -545,7 +529,7 @@ mod tests {
 
     fn two_producer_buffer(vote: Vote) -> SealBuffer {
         let voters = BTreeMap::from([(0, BTreeSet::from([ProducerId(1), ProducerId(2)]))]);
-        SealBuffer::new(attrs(["batch"]), vote, voters, BTreeSet::from([1]), 100)
+        SealBuffer::new(attrs(["batch"]), vote, voters)
     }
 
     #[test]
@@ -647,7 +631,6 @@ mod tests {
         };
         assert!(matches!(b.offer(keyless, 0), Admission::MissingKey(a, _) if a == "batch"));
         b.offer(rec(0, 1, 1, 4, "a"), 0);
-        assert!(!b.is_full());
         assert_eq!(b.drain_unsealed().len(), 1);
         assert_eq!(b.held(), 0);
     }

@@ -329,7 +329,7 @@ impl SequencerCore {
     }
 }
 
-/// The in-process sequencer: a [`SequencerCore`] behind a mutex (so it keeps
+/// The in-process sequencer: the sequencing state machine behind a mutex (so it keeps
 /// one position per ordered message, for [`Sequencer::recover`]).
 #[derive(Debug, Default)]
 pub struct EmbeddedSequencer {

@@ -103,26 +103,16 @@ impl InstanceCore {
             .enumerate()
             .map(|(b, spec)| {
                 let mut voters = std::collections::BTreeMap::new();
-                let mut reads = BTreeSet::new();
                 for (i, mode) in info.plan.inputs.iter().enumerate() {
                     match mode {
                         InputMode::Sealed { buffer } if *buffer == b => {
                             voters.insert(i, expected[i].clone());
                         }
-                        InputMode::ReadGated { buffer } if *buffer == b => {
-                            reads.insert(i);
-                        }
                         _ => {}
                     }
                 }
-                SealBuffer::new(
-                    spec.key.clone(),
-                    spec.vote,
-                    voters,
-                    reads,
-                    topology.buffer_capacity,
-                )
-                .with_late_window(topology.late_window)
+                SealBuffer::new(spec.key.clone(), spec.vote, voters)
+                    .with_late_window(topology.late_window)
             })
             .collect();
         let static_orders = info
@@ -280,7 +270,7 @@ impl InstanceCore {
     /// gives): the next message is delivered beyond it. Each such admission
     /// is counted as a stall, the first of an episode is logged as an error,
     /// and a run with stalls ends as a failure
-    /// ([`RunFailure::BoundExceeded`](super::RunFailure::BoundExceeded)).
+    /// ([`RunFailure::BoundExceeded`](crate::runtime::RunFailure::BoundExceeded)).
     pub fn note_stall(&mut self) {
         self.metrics.stalls += 1;
         if !self.over_bound {
