@@ -20,6 +20,14 @@ pub struct Event {
     pub page: String,
 }
 
+/// What the `events` stream is sealed on: a session. A source seals a
+/// session with it once every click of the session is sent.
+#[derive(blazes::Record, Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct SessionKey {
+    /// The session.
+    pub session: u64,
+}
+
 /// A finished session.
 #[derive(blazes::Record, Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Session {

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use blazes::Record;
 use blazes::runtime::Workload;
-use blazes_examples_lib::{Event, UserStats};
+use blazes_examples_lib::{Event, SessionKey, UserStats};
 
 /// Sessionize: the clicks of each session, emitted when the session is
 /// sealed; once every session of a user is out, punctuates that user.
@@ -122,10 +121,9 @@ pub fn workload(users: u64) -> (Workload, BTreeMap<String, UserStats>) {
                     user_sessions,
                     page: format!("/page/{c}"),
                 };
-                workload = workload.record("events", 0, event.to_tuple());
+                workload = workload.record("events", 0, event);
             }
-            let seal = blazes::Tuple::new().with("session", session as i64);
-            workload = workload.seal("events", 0, seal);
+            workload = workload.seal("events", 0, SessionKey { session });
         }
         expected.insert(user, stats);
     }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use blazes::runtime::{
     DataflowRunner, Deployment, Factories, ReadSinkError, RunError, RunReport, Workload,
 };
-use blazes::{Analysis, Dataflow, Tuple};
+use blazes::{Analysis, Dataflow};
 
 /// Count of one word in one batch.
 pub type Counts = BTreeMap<(i64, String), i64>;
@@ -45,6 +45,14 @@ pub struct Tweet {
     pub batch: i64,
     /// Its words, separated by spaces.
     pub text: String,
+}
+
+/// What `tweets` are sealed on: a batch. The source seals a batch with it
+/// once every tweet of the batch is sent.
+#[derive(blazes::Record, serde::Serialize, serde::Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct Batch {
+    /// The batch.
+    pub batch: i64,
 }
 
 /// One word of a tweet, keeping its batch.
@@ -210,7 +218,7 @@ pub fn tweets(batches: i64, tweets: i64) -> (Workload, Counts) {
             };
             workload = workload.record("tweets", 0, tweet);
         }
-        workload = workload.seal("tweets", 0, Tuple::new().with("batch", batch));
+        workload = workload.seal("tweets", 0, Batch { batch });
     }
     (workload, expected)
 }

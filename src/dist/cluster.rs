@@ -956,7 +956,7 @@ impl SourceProducer {
         Ok(())
     }
 
-    /// Sends a record: one of the user's [`Record`] types, or a [`Tuple`].
+    /// Sends a record: one of the user's [`Record`] types, or a [`Tuple`](crate::Tuple).
     /// It is published before this returns (a frame of its own per
     /// destination): use [`SourceProducer::send_batch`] to send many.
     pub async fn send(&mut self, record: impl Record) -> Result<(), ClusterError> {
@@ -980,9 +980,11 @@ impl SourceProducer {
         self.out.flush_batches().await
     }
 
-    /// Seals the partition whose seal-key values are `key`.
-    pub async fn seal(&mut self, key: Tuple) -> Result<(), ClusterError> {
-        self.source.seal(self.out.topology(), key);
+    /// Seals the partition `key` names: any record holding the stream's
+    /// seal-key fields (a key struct of yours, a record of the partition, or
+    /// a [`Tuple`](crate::Tuple)); fields outside the seal key are dropped from the seal.
+    pub async fn seal(&mut self, key: impl Record) -> Result<(), ClusterError> {
+        self.source.seal(self.out.topology(), key.to_tuple());
         self.ship().await?;
         self.out.flush_batches().await
     }

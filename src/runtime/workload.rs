@@ -39,15 +39,18 @@ impl Workload {
     }
 
     /// Appends a record (builder style): any [`Record`], a typed record of
-    /// yours or a [`Tuple`].
+    /// yours or a [`Tuple`](crate::Tuple).
     pub fn record(mut self, source: &str, producer: usize, record: impl Record) -> Workload {
         self.push(source, producer, SourceEvent::Record(record.to_tuple()));
         self
     }
 
-    /// Appends a seal (builder style).
-    pub fn seal(mut self, source: &str, producer: usize, key: Tuple) -> Workload {
-        self.push(source, producer, SourceEvent::Seal(key));
+    /// Appends a seal (builder style) of the partition `key` names: any
+    /// record holding the stream's seal-key fields (a key struct of yours,
+    /// a record of the partition, or a [`Tuple`](crate::Tuple)); fields outside the seal
+    /// key are dropped from the seal when it is sent.
+    pub fn seal(mut self, source: &str, producer: usize, key: impl Record) -> Workload {
+        self.push(source, producer, SourceEvent::Seal(key.to_tuple()));
         self
     }
 

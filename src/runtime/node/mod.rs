@@ -23,7 +23,7 @@ use super::dead_letter::DeadLetter;
 use crate::runtime::node::envelope::{Envelope, Inbound, Numbering, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{RouteScratch, Routed, route_sends, route_with, routing_rng};
-use crate::runtime::node::topology::Topology;
+use crate::runtime::node::topology::{NodeRef, Topology};
 use crate::tuple::Tuple;
 
 /// An instance with its routing: deliver messages in, take routed sends out.
@@ -194,11 +194,36 @@ impl SourceCore {
         self.route(topology, envelope);
     }
 
-    /// Numbers and routes the seal of the partition whose seal-key values
-    /// are `key`.
+    /// Numbers and routes the seal of the partition `key` names: its
+    /// values of the source's seal key (a whole record may be given; the
+    /// seal keeps only the seal key's attributes, so every producer's seal
+    /// of a partition names it alike).
     pub(crate) fn seal(&mut self, topology: &Topology, key: Tuple) {
+        let key = self.partition_key(topology, key);
         let envelope = self.numbering.seal(key);
         self.route(topology, envelope);
+    }
+
+    /// `key` restricted to the seal key of this producer's source (an
+    /// attribute it lacks stays lacking: the consumer reports it).
+    fn partition_key(&self, topology: &Topology, key: Tuple) -> Tuple {
+        let me = self.numbering.producer();
+        let Some(NodeRef::Source { source, .. }) = topology.nodes.get(me.0 as usize) else {
+            return key;
+        };
+        let Some(info) = topology.sources.get(*source) else {
+            return key;
+        };
+        if info.seal_key.is_empty() || key.fields().all(|(name, _)| info.seal_key.contains(name)) {
+            return key;
+        }
+        let mut kept = Tuple::new();
+        for (name, value) in key.fields() {
+            if info.seal_key.contains(name) {
+                kept.set(name, value.clone());
+            }
+        }
+        kept
     }
 
     /// Numbers and routes this producer's retirement: every partition it

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use blazes_core::{Analysis, Dataflow, Endpoint};
+use blazes_core::{Analysis, AttrSet, Dataflow, Endpoint};
 
 use crate::runtime::coordination::plan::{ComponentPlan, InputMode};
 use crate::runtime::deployment::{Deployment, Routing};
@@ -88,6 +88,9 @@ pub struct SourceInfo {
     pub producers: Vec<ProducerId>,
     /// Its streams.
     pub streams: Vec<StreamOut>,
+    /// The attributes its streams are sealed on (the union over its sealed
+    /// streams; empty when none is sealed): what a seal it sends keeps.
+    pub seal_key: AttrSet,
 }
 
 /// A dynamically ordered group: the instances that apply one total order.
@@ -346,7 +349,14 @@ impl Topology {
                     name: name.clone(),
                     producers,
                     streams: Vec::new(),
+                    seal_key: AttrSet::new(),
                 });
+            }
+            if let Endpoint::External(name) = &stream.from
+                && let Some(key) = &stream.annotation.seal
+                && let Some(source) = self.sources.iter_mut().find(|s| &s.name == name)
+            {
+                source.seal_key.extend(key.iter().cloned());
             }
             if let Endpoint::External(name) = &stream.to
                 && !self.sinks.contains(name)

@@ -29,6 +29,7 @@ use super::node::{Node, SourceCore};
 use super::report::RunReport;
 use super::sink::SinkCollector;
 use super::workload::{SourceEvent, Workload};
+use crate::record::Record;
 use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::coordination::sequencer::{
     EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered,
@@ -37,7 +38,6 @@ use crate::runtime::node::envelope::{Inbound, InputId, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{Destination, Routed};
 use crate::runtime::node::topology::Topology;
-use crate::tuple::Tuple;
 use receive_links::{Event, InLink, ReceiveLinks};
 use send_queues::{Batch, DestinationSenders, LinkSizing, SendQueues};
 
@@ -359,18 +359,19 @@ impl SourceHandle {
         }
     }
 
-    /// Sends a record, waiting while consumers are full.
-    pub async fn send(&mut self, payload: Tuple) {
-        self.source.record(&self.topology, payload);
+    /// Sends a record (a typed record of yours or a [`Tuple`](crate::Tuple)), waiting
+    /// while consumers are full.
+    pub async fn send(&mut self, record: impl Record) {
+        self.source.record(&self.topology, record.to_tuple());
         self.ship().await;
     }
 
     /// Sends records in order, as [`SourceHandle::send`] one after the
     /// other would, but in batches: one channel operation per batch of a
     /// link instead of one per record.
-    pub async fn send_batch(&mut self, payloads: impl IntoIterator<Item = Tuple>) {
-        for payload in payloads {
-            self.source.record(&self.topology, payload);
+    pub async fn send_batch<R: Record>(&mut self, records: impl IntoIterator<Item = R>) {
+        for record in records {
+            self.source.record(&self.topology, record.to_tuple());
         }
         match self.outbox.as_ref() {
             Some(outbox) => outbox.send_all(self.source.routed(), self.batch).await,
@@ -378,9 +379,11 @@ impl SourceHandle {
         }
     }
 
-    /// Seals the partition whose seal-key values are `key`.
-    pub async fn seal(&mut self, key: Tuple) {
-        self.source.seal(&self.topology, key);
+    /// Seals the partition `key` names: any record holding the stream's
+    /// seal-key fields (a key struct of yours, a record of the partition, or
+    /// a [`Tuple`](crate::Tuple)); fields outside the seal key are dropped from the seal.
+    pub async fn seal(&mut self, key: impl Record) {
+        self.source.seal(&self.topology, key.to_tuple());
         self.ship().await;
     }
 
