@@ -140,7 +140,7 @@ impl Causes<'_> {
                     ));
                     self.seal_targets(d.sources[i].input_port(), pass, &mut targets);
                     fixes.push(Fix::Seal {
-                        streams: targets.take_streams(),
+                        streams: targets.take_reachable(d.in_cycle, &mut why),
                         gate: gate.clone(),
                     });
                 }
@@ -152,7 +152,7 @@ impl Causes<'_> {
                     ));
                     self.seal_targets(d.sources[i].input_port(), pass, &mut targets);
                     fixes.push(Fix::Seal {
-                        streams: targets.take_streams(),
+                        streams: targets.take_reachable(d.in_cycle, &mut why),
                         gate: gate.clone(),
                     });
                 }
@@ -190,7 +190,7 @@ impl Causes<'_> {
                             self.seal_targets(d.sources[w].input_port(), pass, &mut targets);
                         }
                         fixes.push(Fix::Seal {
-                            streams: targets.take_streams(),
+                            streams: targets.take_reachable(d.in_cycle, &mut why),
                             gate: gate.clone(),
                         });
                     }
@@ -241,7 +241,10 @@ impl Causes<'_> {
                     self.seal_targets(p.sources[i].input_port(), pass, &mut targets);
                 }
                 let mut streams = targets.take_streams();
-                if targets.blocked.len() > blocked {
+                let looped = !targets.looped.is_empty() || !targets.unfed.is_empty();
+                targets.looped.clear();
+                targets.unfed.clear();
+                if targets.blocked.len() > blocked || looped {
                     // An input fed by a nondeterministic producer takes no
                     // `seq`: a static order needs every offending input.
                     streams.clear();
@@ -313,11 +316,10 @@ impl Causes<'_> {
     /// reach it unsealed whatever enters the loop (spec §4.2).
     fn seal_targets(&self, port: NodeIndex, pass: &Pass, targets: &mut Targets) {
         let g = &self.trace.graph.graph;
-        let out = &mut targets.streams;
         let mut seen = HashSet::default();
         let mut stack = vec![port];
         while let Some(input) = stack.pop() {
-            if !seen.insert(input) || out.len() > 16 {
+            if !seen.insert(input) || targets.streams.len() > 16 {
                 continue;
             }
             if self
@@ -328,12 +330,15 @@ impl Causes<'_> {
                 // The loop's own records merge into this input unsealed and
                 // unstamped: no seal or `seq` upstream of it counts (spec
                 // §4.2), not even on a stream entering the loop.
+                targets.looped.push(self.trace.name(input).to_string());
                 continue;
             }
+            let mut fed = false;
             for e in g.edges_directed(input, Direction::Incoming) {
                 let Edge::Stream(_) = *e.weight() else {
                     continue;
                 };
+                fed = true;
                 let producer = e.source();
                 let upstream = self.trace.node_derivation(pass, producer);
                 let upstream = upstream.filter(|d| {
@@ -347,12 +352,15 @@ impl Causes<'_> {
                     None if pass.states[producer.index()].label.severity() > 2 => {
                         targets.blocked.push(self.trace.name(producer).to_string());
                     }
-                    None => out.push(format!(
+                    None => targets.streams.push(format!(
                         "{}->{}",
                         self.trace.name(producer),
                         self.trace.name(input)
                     )),
                 }
+            }
+            if !fed {
+                targets.unfed.push(self.trace.name(input).to_string());
             }
         }
     }
@@ -379,9 +387,48 @@ struct Targets {
     /// Producers whose contents are nondeterministic: their streams take no
     /// seal or `seq` until they are fixed.
     blocked: Vec<String>,
+    /// Inputs on the way up that lie on a cycle: the loop's own records
+    /// merge there unsealed, so no seal or `seq` upstream reaches the gate.
+    looped: Vec<String>,
+    /// Inputs on the way up that no stream feeds (taken as `Async`): no
+    /// seal upstream covers what they contribute.
+    unfed: Vec<String>,
 }
 
 impl Targets {
+    /// The streams gathered since the last call where a seal reaches the
+    /// gate: none when records also come from a loop or from an input no
+    /// stream feeds, which no seal upstream covers; `why` then says so
+    /// (the gate's own cycle, `gate_in_cycle`, is explained apart).
+    fn take_reachable(&mut self, gate_in_cycle: bool, why: &mut Vec<String>) -> Vec<String> {
+        let streams = self.take_streams();
+        let mut looped = std::mem::take(&mut self.looped);
+        let mut unfed = std::mem::take(&mut self.unfed);
+        if looped.is_empty() && unfed.is_empty() {
+            return streams;
+        }
+        looped.sort();
+        looped.dedup();
+        unfed.sort();
+        unfed.dedup();
+        if !looped.is_empty() && !gate_in_cycle {
+            why.push(format!(
+                "its records also come through {}, which lies on a cycle: the loop adds \
+                 records after any punctuation upstream, so no seal or `seq` there covers \
+                 them (spec §4.2)",
+                looped.join(", ")
+            ));
+        }
+        if !unfed.is_empty() {
+            why.push(format!(
+                "its records also come through {}, which no stream feeds (taken as Async): \
+                 connect a stream to it or remove its paths",
+                unfed.join(", ")
+            ));
+        }
+        Vec::new()
+    }
+
     /// The streams gathered since the last call, sorted, each once.
     fn take_streams(&mut self) -> Vec<String> {
         let mut streams = std::mem::take(&mut self.streams);
@@ -415,5 +462,64 @@ impl Visits {
         let first = *mark != self.walk;
         *mark = self.walk;
         first
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Annotation, Component, Dataflow, Fix, Stream, analyze, attrs};
+
+    /// readings (sealed on `k`) -> T (CR into `good`, also from `again`) ->
+    /// M (OW[k]) -> board; `again` is fed by `feed_again` when given.
+    fn triage(feed_again: Option<Stream>) -> Dataflow {
+        let mut dataflow = Dataflow::new()
+            .component(
+                Component::new("T")
+                    .path("readings", "good", Annotation::cr())
+                    .path("readings", "retry", Annotation::cr())
+                    .path("again", "good", Annotation::cr())
+                    .path("again", "retry", Annotation::cr()),
+            )
+            .component(Component::new("M").path("good", "out", Annotation::ow(attrs(["k"]))))
+            .stream(Stream::between("readings", "T.readings").sealed(attrs(["k"])))
+            .stream(Stream::between("T.good", "M.good"))
+            .stream(Stream::between("M.out", "board"));
+        if let Some(stream) = feed_again {
+            dataflow = dataflow.stream(stream);
+        } else {
+            dataflow = dataflow.stream(Stream::between("T.retry", "retries"));
+        }
+        dataflow
+    }
+
+    fn seal_fixes_and_why(dataflow: &Dataflow) -> (Vec<Fix>, String) {
+        let analysis = analyze(dataflow).expect("valid");
+        let violation = analysis.violations.first().expect("board is Run");
+        let causes = analysis.causes(violation);
+        let cause = causes.first().expect("a cause");
+        let seals = cause
+            .fixes
+            .iter()
+            .filter(|f| matches!(f, Fix::Seal { .. }))
+            .cloned()
+            .collect();
+        (seals, cause.why.clone())
+    }
+
+    #[test]
+    fn a_seal_already_upstream_of_a_loop_is_not_proposed_again_and_the_loop_is_named() {
+        let (seals, why) = seal_fixes_and_why(&triage(Some(Stream::between("T.retry", "T.again"))));
+        assert!(
+            seals.is_empty(),
+            "sealing `readings` again cannot cover the loop's records: {seals:?}"
+        );
+        assert!(why.contains("T.again, which lies on a cycle"), "{why}");
+    }
+
+    #[test]
+    fn an_input_no_stream_feeds_is_named_instead_of_a_seal_that_is_already_there() {
+        let (seals, why) = seal_fixes_and_why(&triage(None));
+        assert!(seals.is_empty(), "{seals:?}");
+        assert!(why.contains("T.again, which no stream feeds"), "{why}");
     }
 }
