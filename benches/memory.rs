@@ -21,7 +21,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use blazes::runtime::DEFAULT_LATE_WINDOW;
-use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore};
+use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore, Time};
 use blazes::runtime::{Deployment, Factories, Topology};
 use blazes::{Record, Tuple, analyze};
 use serde_json::{Value, json};
@@ -163,7 +163,7 @@ fn bytes_held(window: usize, partitions: u64) -> Value {
                 payload: Keyed { k, p: p as i64 }.to_tuple(),
             };
             now += 1;
-            core.deliver(message(record), now);
+            core.deliver(message(record), Time::from_ticks(now));
         }
         for producer in &producers {
             let seal = Envelope::Seal {
@@ -172,7 +172,7 @@ fn bytes_held(window: usize, partitions: u64) -> Value {
                 key: key.clone(),
             };
             now += 1;
-            core.deliver(message(seal), now);
+            core.deliver(message(seal), Time::from_ticks(now));
         }
         core.take_sends();
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use blazes::checkpointed::Checkpointed;
-use blazes::runtime::sans_io::{CheckpointError, Envelope, Inbound, InstanceCore};
+use blazes::runtime::sans_io::{CheckpointError, Envelope, Inbound, InstanceCore, Time};
 use blazes::runtime::{Deployment, Factories, ProducerId, Topology};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
@@ -122,7 +122,7 @@ fn interleave(mut scripts: Vec<Vec<Inbound>>, picks: &[(bool, bool)]) -> Vec<Inb
 
 fn feed(core: &mut InstanceCore, messages: &[Inbound], sends: &mut Vec<(usize, Envelope)>) {
     for (t, m) in messages.iter().enumerate() {
-        core.deliver(m.clone(), t as u64);
+        core.deliver(m.clone(), Time::from_ticks(t as u64));
         sends.extend(core.take_sends());
         core.take_dead_letters();
     }

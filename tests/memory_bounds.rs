@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore};
+use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore, Time};
 use blazes::runtime::{
     DataflowRunner, DeadLetterReason, Deployment, Factories, ProducerId, RunFailure, Topology,
     Workload,
@@ -129,7 +129,7 @@ fn drive(core: &mut InstanceCore, links: &mut [Link]) {
         };
         if let Some(message) = links[link].queue.pop_front() {
             now += 1;
-            core.deliver(message, now);
+            core.deliver(message, Time::from_ticks(now));
             core.take_sends();
         }
     }
@@ -168,7 +168,7 @@ fn records_of_open_partitions_wait_at_the_bound() {
         filler.seal(k);
     }
     drive(&mut core, &mut [filler, opener]);
-    core.shutdown(1_000);
+    core.shutdown(Time::from_ticks(1_000));
     let metrics = core.metrics();
     assert_eq!(metrics.processed, 100, "every record handled: {metrics:?}");
     assert_eq!(metrics.released_partitions, 10);
@@ -244,8 +244,8 @@ fn late_detection_ages_out_counted_and_never_silently() {
     assert_eq!(late[0].reason, DeadLetterReason::Late);
     assert_eq!(late[0].payload.int("k"), Some(9));
     assert_eq!(core.metrics().forgotten_partitions, 10 - window as u64);
-    core.shutdown(100);
-    let snapshot = core.snapshot(100);
+    core.shutdown(Time::from_ticks(100));
+    let snapshot = core.snapshot(Time::from_ticks(100));
     assert_eq!(snapshot.never_sealed.len(), 1);
     assert_eq!(snapshot.never_sealed[0].key.int("k"), Some(0));
     assert!(

@@ -1,7 +1,7 @@
 //! The instance state machine on its own: what the plan wires at each input,
 //! and the errors a peer can cause.
 
-use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore};
+use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore, Time};
 use blazes::runtime::{DeadLetterReason, Deployment, Factories, ProducerId, Topology};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
@@ -74,20 +74,20 @@ fn a_seal_from_a_producer_outside_the_stream_is_an_error_not_a_vote() {
     let (a, b) = (producers[0], producers[1]);
     let stranger = ProducerId(999);
     let mut c = core(&topology);
-    c.deliver(record(a, 0, 1), 0);
-    c.deliver(seal(a, 1, 1), 1);
-    c.deliver(seal(stranger, 0, 1), 2);
+    c.deliver(record(a, 0, 1), Time::from_ticks(0));
+    c.deliver(seal(a, 1, 1), Time::from_ticks(1));
+    c.deliver(seal(stranger, 0, 1), Time::from_ticks(2));
     assert_eq!(c.metrics().unknown_sealers, 1);
     assert_eq!(
         c.metrics().processed,
         0,
         "the stranger's seal did not complete the vote"
     );
-    let snapshot = c.snapshot(10);
+    let snapshot = c.snapshot(Time::from_ticks(10));
     assert_eq!(snapshot.unsealed.len(), 1);
     assert_eq!(snapshot.unsealed[0].missing, vec![b]);
     assert_eq!(snapshot.unsealed[0].age, 10);
-    c.deliver(seal(b, 0, 1), 3);
+    c.deliver(seal(b, 0, 1), Time::from_ticks(3));
     assert_eq!(c.metrics().processed, 1);
     assert_eq!(c.metrics().released_partitions, 1);
     let sends = c.take_sends();
@@ -103,12 +103,12 @@ fn duplicates_are_dropped_and_counted_and_the_books_balance() {
     let producers = &topology.sources[0].producers;
     let (a, b) = (producers[0], producers[1]);
     let mut c = core(&topology);
-    c.deliver(record(a, 0, 1), 0);
-    c.deliver(record(a, 0, 1), 0);
-    c.deliver(seal(a, 1, 1), 0);
-    c.deliver(seal(a, 1, 1), 0);
-    c.deliver(seal(b, 0, 1), 0);
-    c.deliver(record(a, 2, 1), 0);
+    c.deliver(record(a, 0, 1), Time::from_ticks(0));
+    c.deliver(record(a, 0, 1), Time::from_ticks(0));
+    c.deliver(seal(a, 1, 1), Time::from_ticks(0));
+    c.deliver(seal(a, 1, 1), Time::from_ticks(0));
+    c.deliver(seal(b, 0, 1), Time::from_ticks(0));
+    c.deliver(record(a, 2, 1), Time::from_ticks(0));
     let m = c.metrics().clone();
     assert_eq!(m.duplicate_records, 1);
     assert_eq!(m.duplicate_punctuations, 1);
@@ -176,7 +176,7 @@ fn a_record_the_handler_refuses_is_dead_lettered_with_its_payload() {
                 payload: payload.clone(),
             },
         },
-        0,
+        Time::from_ticks(0),
     );
     let dead = c.take_dead_letters();
     assert_eq!(dead.len(), 1);
@@ -197,17 +197,17 @@ fn a_seq_of_u64_max_is_refused_and_the_producer_goes_on() {
     let producers = &topology.sources[0].producers;
     let (a, b) = (producers[0], producers[1]);
     let mut c = core(&topology);
-    c.deliver(record(a, u64::MAX, 1), 0);
-    c.deliver(seal(b, u64::MAX, 1), 0);
+    c.deliver(record(a, u64::MAX, 1), Time::from_ticks(0));
+    c.deliver(seal(b, u64::MAX, 1), Time::from_ticks(0));
     let dead = c.take_dead_letters();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].reason, DeadLetterReason::SeqOutOfRange);
     assert_eq!(dead[0].payload, Tuple::new().with("k", 1));
     assert_eq!(c.metrics().refused_seqs, 2);
     assert_eq!(c.metrics().seals, 0, "the refused seal was not a vote");
-    c.deliver(record(a, 0, 1), 1);
-    c.deliver(seal(a, 1, 1), 1);
-    c.deliver(seal(b, 0, 1), 1);
+    c.deliver(record(a, 0, 1), Time::from_ticks(1));
+    c.deliver(seal(a, 1, 1), Time::from_ticks(1));
+    c.deliver(seal(b, 0, 1), Time::from_ticks(1));
     assert_eq!(c.metrics().processed, 1, "the partition was released");
     assert_eq!(c.metrics().duplicate_records, 0);
     assert!(c.metrics().balanced());
@@ -231,8 +231,8 @@ fn a_seal_key_of_another_kind_is_refused_as_a_dead_letter() {
             payload: Tuple::new().with("k", "1"),
         },
     };
-    c.deliver(record(a, 0, 1), 0);
-    c.deliver(mistyped(b, 0), 1);
+    c.deliver(record(a, 0, 1), Time::from_ticks(0));
+    c.deliver(mistyped(b, 0), Time::from_ticks(1));
     c.deliver(
         Inbound::Direct {
             input: 0,
@@ -242,7 +242,7 @@ fn a_seal_key_of_another_kind_is_refused_as_a_dead_letter() {
                 key: Tuple::new().with("k", "1"),
             },
         },
-        2,
+        Time::from_ticks(2),
     );
     let dead = c.take_dead_letters();
     assert_eq!(dead.len(), 1);
@@ -253,11 +253,15 @@ fn a_seal_key_of_another_kind_is_refused_as_a_dead_letter() {
         dead[0].reason
     );
     assert_eq!(c.metrics().wrong_key_kinds, 2, "the record and the seal");
-    assert_eq!(c.snapshot(3).unsealed.len(), 1, "only k = 1 is open");
-    c.deliver(seal(a, 1, 1), 3);
-    c.deliver(seal(b, 2, 1), 3);
+    assert_eq!(
+        c.snapshot(Time::from_ticks(3)).unsealed.len(),
+        1,
+        "only k = 1 is open"
+    );
+    c.deliver(seal(a, 1, 1), Time::from_ticks(3));
+    c.deliver(seal(b, 2, 1), Time::from_ticks(3));
     assert_eq!(c.metrics().processed, 1);
-    c.shutdown(4);
+    c.shutdown(Time::from_ticks(4));
     assert!(c.take_dead_letters().is_empty(), "nothing left unsealed");
     assert!(c.metrics().balanced());
 }

@@ -57,6 +57,7 @@ use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::coordination::sequencer::{Sequencer, SequencerError};
 use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::metrics::InstanceSnapshot;
+use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Envelope, Inbound, InputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{route, routing_rng};
@@ -678,8 +679,7 @@ impl Cluster {
         let mut published = Instant::now();
         // Partitions waiting past the deployment's time are reported (and
         // counted) as on tokio; `now` is in milliseconds here.
-        let overdue_after =
-            u64::try_from(self.topology.overdue_after.as_millis()).unwrap_or(u64::MAX);
+        let overdue_after = Time::micros(self.topology.overdue_after);
         let overdue_every = (self.topology.overdue_after / 4)
             .clamp(Duration::from_millis(1), Duration::from_secs(1));
         let mut overdue_checked = Instant::now();
@@ -873,8 +873,8 @@ struct InstanceRun {
 }
 
 impl InstanceRun {
-    fn now(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    fn now(&self) -> Time {
+        Time::micros_since(self.started)
     }
 
     /// Delivers `message`, then queues what the instance routed elsewhere

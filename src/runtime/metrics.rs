@@ -166,7 +166,8 @@ pub struct UnsealedPartition {
     /// The same producers by name (`Component[i]` or `source[i]`).
     pub missing_names: Vec<String>,
     /// Time since its first record, in the driver's clock units
-    /// (microseconds under tokio, steps under the simulator).
+    /// ([`sans_io::Time`](crate::runtime::sans_io::Time) ticks: microseconds under
+    /// tokio and in the cluster, steps under the simulator).
     pub age: u64,
 }
 

@@ -79,6 +79,7 @@ pub(crate) mod workload;
 /// inside it. An application that runs dataflows needs none of this: it
 /// uses [`DataflowRunner`], `blazes::sim` or `blazes::dist`.
 pub mod sans_io {
+    pub use super::node::clock::Time;
     pub use super::node::envelope::{Envelope, Inbound, InputId, Numbering, OutputId};
     pub use super::node::instance::{CheckpointError, InstanceCore};
 }

@@ -17,6 +17,7 @@ use crate::runtime::deployment::Deployment;
 use crate::runtime::error::{BuildError, NameError};
 use crate::runtime::factories::Factories;
 use crate::runtime::metrics::UnsealedPartition;
+use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{Destination, Routed};
@@ -286,7 +287,9 @@ impl<'a> Run<'a> {
             remote: Vec::new(),
         };
         for i in 0..run.instances.len() {
-            run.instances[i].node.start(run.topology, run.step);
+            run.instances[i]
+                .node
+                .start(run.topology, Time::from_ticks(run.step));
             run.ship(i);
         }
         Ok(run)
@@ -495,7 +498,7 @@ impl<'a> Run<'a> {
                             input: probe.input,
                             envelope,
                         },
-                        self.step,
+                        Time::from_ticks(self.step),
                     );
                     for (_, sent) in core.take_sends() {
                         if let Envelope::Record { payload, .. } = sent {
@@ -590,7 +593,11 @@ impl<'a> Run<'a> {
     fn report_overdue(&mut self, after: u64, out: &mut Vec<(String, UnsealedPartition)>) {
         for instance in &mut self.instances {
             let name = self.topology.describe(instance.node.id());
-            for partition in instance.node.core_mut().report_overdue(self.step, after) {
+            for partition in instance
+                .node
+                .core_mut()
+                .report_overdue(Time::from_ticks(self.step), after)
+            {
                 out.push((name.clone(), partition));
             }
         }
@@ -621,9 +628,11 @@ impl<'a> Run<'a> {
             (To::Instance(p), Message::Instance(inbound)) => {
                 if let Some(&i) = self.instance_index.get(&p) {
                     self.instances[i].log.push(inbound.clone());
-                    self.instances[i]
-                        .node
-                        .deliver(self.topology, inbound, self.step);
+                    self.instances[i].node.deliver(
+                        self.topology,
+                        inbound,
+                        Time::from_ticks(self.step),
+                    );
                     self.ship(i);
                 }
             }
@@ -724,13 +733,15 @@ impl<'a> Run<'a> {
         let log = std::mem::take(&mut self.instances[i].log);
         self.recovering = true;
         let mut node = Node::new(core, self.topology.seed);
-        node.start(self.topology, self.step);
+        node.start(self.topology, Time::from_ticks(self.step));
         self.instances[i].node = node;
         self.ship(i);
         for message in &log {
-            self.instances[i]
-                .node
-                .deliver(self.topology, message.clone(), self.step);
+            self.instances[i].node.deliver(
+                self.topology,
+                message.clone(),
+                Time::from_ticks(self.step),
+            );
             self.ship(i);
         }
         self.recovering = false;
@@ -746,12 +757,18 @@ impl<'a> Run<'a> {
     fn finish(&mut self) -> RunReport {
         let mut report = RunReport::default();
         for i in 0..self.instances.len() {
-            self.instances[i].node.core_mut().shutdown(self.step);
+            self.instances[i]
+                .node
+                .core_mut()
+                .shutdown(Time::from_ticks(self.step));
             self.dead
                 .extend(self.instances[i].node.core_mut().take_dead_letters());
-            report
-                .instances
-                .push(self.instances[i].node.core_mut().snapshot(self.step));
+            report.instances.push(
+                self.instances[i]
+                    .node
+                    .core_mut()
+                    .snapshot(Time::from_ticks(self.step)),
+            );
         }
         report.dead_letters = std::mem::take(&mut self.dead);
         report.sequencer_duplicates = self.sequencer_duplicates;

@@ -15,6 +15,7 @@ use blazes_core::{AttrSet, Vote};
 use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
 use crate::runtime::coordination::recent::{DEFAULT_LATE_WINDOW, RecentSet};
 use crate::runtime::metrics::UnsealedPartition;
+use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::{Tuple, Value};
 
@@ -88,7 +89,7 @@ struct Partition {
     records: Vec<HeldRecord>,
     reads: Vec<HeldRecord>,
     votes: BTreeMap<InputId, BTreeSet<ProducerId>>,
-    opened_at: u64,
+    opened_at: Time,
     /// Already reported as overdue.
     reported: bool,
 }
@@ -263,7 +264,7 @@ impl SealBuffer {
     }
 
     /// Offers a record of a sealed input or a read of a read input.
-    pub fn offer(&mut self, record: HeldRecord, now: u64) -> Admission {
+    pub fn offer(&mut self, record: HeldRecord, now: Time) -> Admission {
         let is_read = !self.voters.contains_key(&record.input);
         let retired = self.is_retired(record.input, record.producer);
         if !is_read
@@ -327,7 +328,7 @@ impl SealBuffer {
         input: InputId,
         producer: ProducerId,
         key: &Tuple,
-        now: u64,
+        now: Time,
     ) -> SealOutcome {
         let Some(members) = self.voters.get(&input) else {
             return SealOutcome::UnknownProducer;
@@ -449,10 +450,10 @@ impl SealBuffer {
 
     /// The open partitions older than `after` at `now` that were not
     /// reported yet, marked reported (so each is reported once), oldest first.
-    pub fn overdue(&mut self, now: u64, after: u64) -> Vec<UnsealedPartition> {
+    pub fn overdue(&mut self, now: Time, after: u64) -> Vec<UnsealedPartition> {
         let mut keys = Vec::new();
         for (key, partition) in &mut self.open {
-            if !partition.reported && now.saturating_sub(partition.opened_at) > after {
+            if !partition.reported && now.since(partition.opened_at) > after {
                 partition.reported = true;
                 keys.push(key.clone());
             }
@@ -465,7 +466,7 @@ impl SealBuffer {
         out
     }
 
-    fn describe(&self, key: &Key, p: &Partition, now: u64) -> UnsealedPartition {
+    fn describe(&self, key: &Key, p: &Partition, now: Time) -> UnsealedPartition {
         UnsealedPartition {
             key: self.to_tuple(key),
             held: p.records.len() + p.reads.len(),
@@ -485,12 +486,12 @@ impl SealBuffer {
                 })
                 .collect(),
             missing_names: Vec::new(),
-            age: now.saturating_sub(p.opened_at),
+            age: now.since(p.opened_at),
         }
     }
 
     /// The partitions still open, oldest first.
-    pub fn unsealed(&self, now: u64) -> Vec<UnsealedPartition> {
+    pub fn unsealed(&self, now: Time) -> Vec<UnsealedPartition> {
         let mut out: Vec<UnsealedPartition> = self
             .open
             .iter()
@@ -536,20 +537,35 @@ mod tests {
     fn unanimous_vote_releases_in_producer_then_seq_order() {
         let mut b = two_producer_buffer(Vote::Unanimous);
         let key = Tuple::new().with("batch", 1);
-        assert_eq!(b.offer(rec(0, 2, 5, 1, "b"), 0), Admission::Held);
-        assert_eq!(b.offer(rec(0, 1, 9, 1, "a"), 1), Admission::Held);
-        assert_eq!(b.offer(rec(1, 7, 0, 1, "read"), 2), Admission::Held);
-        assert_eq!(b.seal(0, ProducerId(2), &key, 3), SealOutcome::Voted);
+        assert_eq!(
+            b.offer(rec(0, 2, 5, 1, "b"), Time::from_ticks(0)),
+            Admission::Held
+        );
+        assert_eq!(
+            b.offer(rec(0, 1, 9, 1, "a"), Time::from_ticks(1)),
+            Admission::Held
+        );
+        assert_eq!(
+            b.offer(rec(1, 7, 0, 1, "read"), Time::from_ticks(2)),
+            Admission::Held
+        );
+        assert_eq!(
+            b.seal(0, ProducerId(2), &key, Time::from_ticks(3)),
+            SealOutcome::Voted
+        );
         assert!(
             matches!(
-                b.offer(rec(0, 2, 6, 1, "after-seal"), 3),
+                b.offer(rec(0, 2, 6, 1, "after-seal"), Time::from_ticks(3)),
                 Admission::Late(_)
             ),
             "a record after its producer's own seal is late even before the release"
         );
-        assert_eq!(b.unsealed(10)[0].missing, vec![ProducerId(1)]);
-        assert_eq!(b.unsealed(10)[0].age, 10);
-        let SealOutcome::Released(r) = b.seal(0, ProducerId(1), &key, 4) else {
+        assert_eq!(
+            b.unsealed(Time::from_ticks(10))[0].missing,
+            vec![ProducerId(1)]
+        );
+        assert_eq!(b.unsealed(Time::from_ticks(10))[0].age, 10);
+        let SealOutcome::Released(r) = b.seal(0, ProducerId(1), &key, Time::from_ticks(4)) else {
             panic!("vote complete");
         };
         let order: Vec<(u32, u64)> = r.records.iter().map(|h| (h.producer.0, h.seq)).collect();
@@ -557,15 +573,15 @@ mod tests {
         assert_eq!(r.reads.len(), 1);
         assert_eq!(b.held(), 0);
         assert!(matches!(
-            b.offer(rec(0, 1, 10, 1, "x"), 5),
+            b.offer(rec(0, 1, 10, 1, "x"), Time::from_ticks(5)),
             Admission::Late(_)
         ));
         assert!(matches!(
-            b.offer(rec(1, 7, 1, 1, "q"), 5),
+            b.offer(rec(1, 7, 1, 1, "q"), Time::from_ticks(5)),
             Admission::Ready(_)
         ));
         assert_eq!(
-            b.seal(0, ProducerId(1), &key, 6),
+            b.seal(0, ProducerId(1), &key, Time::from_ticks(6)),
             SealOutcome::AlreadyReleased
         );
     }
@@ -574,13 +590,13 @@ mod tests {
     fn independent_vote_needs_one_member_seal_and_strangers_do_not_vote() {
         let mut b = two_producer_buffer(Vote::Independent);
         let key = Tuple::new().with("batch", 3);
-        b.offer(rec(0, 1, 0, 3, "a"), 0);
+        b.offer(rec(0, 1, 0, 3, "a"), Time::from_ticks(0));
         assert_eq!(
-            b.seal(0, ProducerId(9), &key, 1),
+            b.seal(0, ProducerId(9), &key, Time::from_ticks(1)),
             SealOutcome::UnknownProducer
         );
         assert!(matches!(
-            b.seal(0, ProducerId(1), &key, 2),
+            b.seal(0, ProducerId(1), &key, Time::from_ticks(2)),
             SealOutcome::Released(_)
         ));
     }
@@ -590,7 +606,10 @@ mod tests {
     #[test]
     fn a_key_of_another_kind_is_refused_and_opens_no_partition() {
         let mut b = two_producer_buffer(Vote::Unanimous);
-        assert_eq!(b.offer(rec(0, 1, 0, 1, "a"), 0), Admission::Held);
+        assert_eq!(
+            b.offer(rec(0, 1, 0, 1, "a"), Time::from_ticks(0)),
+            Admission::Held
+        );
         let mistyped = HeldRecord {
             input: 0,
             producer: ProducerId(2),
@@ -599,21 +618,40 @@ mod tests {
         };
         let refused = mistyped.payload.clone();
         assert!(matches!(
-            b.offer(mistyped, 1),
+            b.offer(mistyped, Time::from_ticks(1)),
             Admission::WrongKeyKind(WrongKeyKind { ref attribute, .. }, _) if attribute == "batch"
         ));
         assert!(matches!(
-            b.seal(0, ProducerId(2), &Tuple::new().with("batch", "1"), 2),
+            b.seal(
+                0,
+                ProducerId(2),
+                &Tuple::new().with("batch", "1"),
+                Time::from_ticks(2)
+            ),
             SealOutcome::WrongKeyKind(_)
         ));
-        assert_eq!(b.unsealed(3).len(), 1, "only batch 1 is open");
+        assert_eq!(
+            b.unsealed(Time::from_ticks(3)).len(),
+            1,
+            "only batch 1 is open"
+        );
         assert_eq!(b.held(), 1);
-        b.seal(0, ProducerId(1), &Tuple::new().with("batch", 1), 4);
+        b.seal(
+            0,
+            ProducerId(1),
+            &Tuple::new().with("batch", 1),
+            Time::from_ticks(4),
+        );
         assert!(matches!(
-            b.seal(0, ProducerId(2), &Tuple::new().with("batch", 1), 5),
+            b.seal(
+                0,
+                ProducerId(2),
+                &Tuple::new().with("batch", 1),
+                Time::from_ticks(5)
+            ),
             SealOutcome::Released(_)
         ));
-        assert!(b.unsealed(6).is_empty());
+        assert!(b.unsealed(Time::from_ticks(6)).is_empty());
         assert!(
             !b.would_hold(0, ProducerId(2), &refused),
             "refused, not held back"
@@ -629,8 +667,10 @@ mod tests {
             seq: 0,
             payload: Tuple::new().with("word", "a"),
         };
-        assert!(matches!(b.offer(keyless, 0), Admission::MissingKey(a, _) if a == "batch"));
-        b.offer(rec(0, 1, 1, 4, "a"), 0);
+        assert!(
+            matches!(b.offer(keyless, Time::from_ticks(0)), Admission::MissingKey(a, _) if a == "batch")
+        );
+        b.offer(rec(0, 1, 1, 4, "a"), Time::from_ticks(0));
         assert_eq!(b.drain_unsealed().len(), 1);
         assert_eq!(b.held(), 0);
     }
@@ -638,17 +678,28 @@ mod tests {
     #[test]
     fn an_overdue_partition_is_reported_once_with_its_missing_sealers() {
         let mut b = two_producer_buffer(Vote::Unanimous);
-        b.offer(rec(0, 1, 0, 1, "a"), 0);
-        b.seal(0, ProducerId(1), &Tuple::new().with("batch", 1), 1);
-        b.offer(rec(0, 1, 1, 2, "b"), 5);
-        assert!(b.overdue(10, 10).is_empty(), "not older than 10 yet");
-        let overdue = b.overdue(11, 10);
+        b.offer(rec(0, 1, 0, 1, "a"), Time::from_ticks(0));
+        b.seal(
+            0,
+            ProducerId(1),
+            &Tuple::new().with("batch", 1),
+            Time::from_ticks(1),
+        );
+        b.offer(rec(0, 1, 1, 2, "b"), Time::from_ticks(5));
+        assert!(
+            b.overdue(Time::from_ticks(10), 10).is_empty(),
+            "not older than 10 yet"
+        );
+        let overdue = b.overdue(Time::from_ticks(11), 10);
         assert_eq!(overdue.len(), 1);
         assert_eq!(overdue[0].key, Tuple::new().with("batch", 1));
         assert_eq!(overdue[0].missing, vec![ProducerId(2)]);
         assert_eq!(overdue[0].age, 11);
-        assert!(b.overdue(12, 10).is_empty(), "reported once");
-        let later = b.overdue(16, 10);
+        assert!(
+            b.overdue(Time::from_ticks(12), 10).is_empty(),
+            "reported once"
+        );
+        let later = b.overdue(Time::from_ticks(16), 10);
         assert_eq!(later.len(), 1, "batch 2 in its turn");
         assert_eq!(later[0].missing, vec![ProducerId(1), ProducerId(2)]);
     }
@@ -659,12 +710,18 @@ mod tests {
     fn a_retired_producer_releases_the_partitions_it_blocked_and_later_ones() {
         let mut b = two_producer_buffer(Vote::Unanimous);
         let one = Tuple::new().with("batch", 1);
-        b.offer(rec(0, 1, 0, 1, "a"), 0);
-        b.offer(rec(0, 2, 0, 1, "b"), 0);
-        b.offer(rec(1, 7, 0, 1, "read"), 0);
-        assert_eq!(b.seal(0, ProducerId(1), &one, 1), SealOutcome::Voted);
-        b.offer(rec(0, 1, 1, 2, "c"), 2);
-        assert_eq!(b.unsealed(3)[0].missing, vec![ProducerId(2)]);
+        b.offer(rec(0, 1, 0, 1, "a"), Time::from_ticks(0));
+        b.offer(rec(0, 2, 0, 1, "b"), Time::from_ticks(0));
+        b.offer(rec(1, 7, 0, 1, "read"), Time::from_ticks(0));
+        assert_eq!(
+            b.seal(0, ProducerId(1), &one, Time::from_ticks(1)),
+            SealOutcome::Voted
+        );
+        b.offer(rec(0, 1, 1, 2, "c"), Time::from_ticks(2));
+        assert_eq!(
+            b.unsealed(Time::from_ticks(3))[0].missing,
+            vec![ProducerId(2)]
+        );
         let released = b.retire(0, ProducerId(2));
         assert_eq!(released.len(), 1, "batch 2 still waits for producer 1");
         assert_eq!(released[0].key, one);
@@ -676,24 +733,29 @@ mod tests {
         assert_eq!(words, [&Value::from("a"), &Value::from("b")]);
         assert_eq!(released[0].reads.len(), 1);
         assert_eq!(
-            b.unsealed(4)[0].missing,
+            b.unsealed(Time::from_ticks(4))[0].missing,
             vec![ProducerId(1)],
             "not the retired one"
         );
         assert!(b.retire(0, ProducerId(2)).is_empty(), "idempotent");
         assert!(matches!(
-            b.offer(rec(0, 2, 1, 3, "after"), 5),
+            b.offer(rec(0, 2, 1, 3, "after"), Time::from_ticks(5)),
             Admission::Late(_)
         ));
         assert!(!b.would_hold(0, ProducerId(2), &Tuple::new().with("batch", 2)));
         // A partition opened after the retirement needs the others only.
-        b.offer(rec(0, 1, 2, 4, "d"), 6);
+        b.offer(rec(0, 1, 2, 4, "d"), Time::from_ticks(6));
         assert!(matches!(
-            b.seal(0, ProducerId(1), &Tuple::new().with("batch", 2), 7),
+            b.seal(
+                0,
+                ProducerId(1),
+                &Tuple::new().with("batch", 2),
+                Time::from_ticks(7)
+            ),
             SealOutcome::Released(_)
         ));
         assert!(matches!(
-            b.seal(0, ProducerId(1), &Tuple::new().with("batch", 4), 8),
+            b.seal(0, ProducerId(1), &Tuple::new().with("batch", 4), Time::from_ticks(8)),
             SealOutcome::Released(r) if r.records.len() == 1
         ));
         assert_eq!(b.held(), 0);
@@ -703,7 +765,7 @@ mod tests {
     #[test]
     fn on_an_independent_input_only_the_last_retirement_stands_for_a_seal() {
         let mut b = two_producer_buffer(Vote::Independent);
-        b.offer(rec(0, 1, 0, 1, "a"), 0);
+        b.offer(rec(0, 1, 0, 1, "a"), Time::from_ticks(0));
         assert!(b.retire(0, ProducerId(2)).is_empty(), "1 may still seal it");
         assert_eq!(b.retire(0, ProducerId(1)).len(), 1);
     }

@@ -27,6 +27,7 @@ use crate::runtime::coordination::static_order::{Placement, StaticOrder};
 use crate::runtime::coordination::total_order::{Sequenced, TotalOrder};
 use crate::runtime::dead_letter::{DeadLetter, DeadLetterReason};
 use crate::runtime::metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
+use crate::runtime::node::clock::Time;
 use crate::runtime::node::contain::contained;
 use crate::runtime::node::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
 use crate::runtime::node::topology::{ComponentInfo, Topology};
@@ -286,7 +287,7 @@ impl InstanceCore {
     }
 
     /// Delivers one message at time `now` (driver units).
-    pub fn deliver(&mut self, message: Inbound, now: u64) {
+    pub fn deliver(&mut self, message: Inbound, now: Time) {
         match message {
             Inbound::Direct {
                 input,
@@ -388,7 +389,7 @@ impl InstanceCore {
         }
     }
 
-    fn accept(&mut self, input: InputId, envelope: Envelope, now: u64) {
+    fn accept(&mut self, input: InputId, envelope: Envelope, now: Time) {
         if input >= self.inputs.len() {
             if let Envelope::Record {
                 producer,
@@ -462,7 +463,7 @@ impl InstanceCore {
         self.accept_end(input, producer);
     }
 
-    fn accept_record(&mut self, record: HeldRecord, now: u64) {
+    fn accept_record(&mut self, record: HeldRecord, now: Time) {
         match self.modes[record.input].clone() {
             InputMode::Direct | InputMode::DynamicOrder => self.handle(record),
             InputMode::Sealed { buffer } | InputMode::ReadGated { buffer } => {
@@ -494,7 +495,7 @@ impl InstanceCore {
         }
     }
 
-    fn accept_seal(&mut self, input: InputId, producer: ProducerId, key: Tuple, now: u64) {
+    fn accept_seal(&mut self, input: InputId, producer: ProducerId, key: Tuple, now: Time) {
         self.metrics.seals += 1;
         if !self.expected[input].contains(&producer) {
             self.metrics.unknown_sealers += 1;
@@ -840,7 +841,7 @@ impl InstanceCore {
     /// The partitions it held are kept for the report
     /// ([`InstanceSnapshot::never_sealed`]), with the producers whose seals
     /// were missing.
-    pub fn shutdown(&mut self, now: u64) {
+    pub fn shutdown(&mut self, now: Time) {
         for b in 0..self.seal_buffers.len() {
             let unsealed = self.seal_buffers[b].unsealed(now);
             if !unsealed.is_empty() {
@@ -904,7 +905,7 @@ impl InstanceCore {
     /// are missing, named (runtime spec, "Liveness and membership"): each is
     /// logged as a warning and counted once
     /// ([`InstanceMetrics::overdue_partitions`]).
-    pub fn report_overdue(&mut self, now: u64, after: u64) -> Vec<UnsealedPartition> {
+    pub fn report_overdue(&mut self, now: Time, after: u64) -> Vec<UnsealedPartition> {
         let overdue: Vec<UnsealedPartition> = (0..self.seal_buffers.len())
             .flat_map(|b| self.seal_buffers[b].overdue(now, after))
             .collect();
@@ -920,7 +921,7 @@ impl InstanceCore {
     }
 
     /// Counters and unsealed partitions at time `now`.
-    pub fn snapshot(&self, now: u64) -> InstanceSnapshot {
+    pub fn snapshot(&self, now: Time) -> InstanceSnapshot {
         let mut unsealed: Vec<_> = self
             .seal_buffers
             .iter()

@@ -9,6 +9,7 @@
 //! once, so the drivers cannot disagree on it; so is a source producer
 //! ([`SourceCore`]).
 
+pub(crate) mod clock;
 pub(crate) mod contain;
 pub(crate) mod envelope;
 pub(crate) mod instance;
@@ -20,6 +21,7 @@ use std::collections::{BTreeMap, VecDeque};
 use rand_chacha::ChaCha8Rng;
 
 use super::dead_letter::DeadLetter;
+use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Envelope, Inbound, Numbering, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{RouteScratch, Routed, route_sends, route_with, routing_rng};
@@ -95,7 +97,7 @@ impl Node {
     }
 
     /// Starts the instance and routes what starting it sent.
-    pub(crate) fn start(&mut self, topology: &Topology, now: u64) {
+    pub(crate) fn start(&mut self, topology: &Topology, now: Time) {
         self.core.start();
         self.settle(topology, now);
     }
@@ -103,12 +105,12 @@ impl Node {
     /// Delivers `message` at `now`, then routes what the instance sent:
     /// what it sent itself is delivered in place, in order, until nothing
     /// is left; the rest waits in [`Node::remote`].
-    pub(crate) fn deliver(&mut self, topology: &Topology, message: Inbound, now: u64) {
+    pub(crate) fn deliver(&mut self, topology: &Topology, message: Inbound, now: Time) {
         self.core.deliver(message, now);
         self.settle(topology, now);
     }
 
-    fn settle(&mut self, topology: &Topology, now: u64) {
+    fn settle(&mut self, topology: &Topology, now: Time) {
         let me = self.core.id();
         loop {
             if let Some(recorded) = &mut self.recorded {

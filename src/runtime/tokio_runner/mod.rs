@@ -34,6 +34,7 @@ use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::coordination::sequencer::{
     EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered,
 };
+use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Inbound, InputId, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{Destination, Routed};
@@ -171,7 +172,7 @@ impl DataflowRunner {
             let info = &topology.components[ci];
             let handler = self.factories.make(&info.name)?;
             let core = InstanceCore::new(&topology, info, id, handler);
-            let slot = Arc::new(Mutex::new(core.snapshot(0)));
+            let slot = Arc::new(Mutex::new(core.snapshot(Time::default())));
             live.push(slot.clone());
             let links = inboxes
                 .remove(&id)
@@ -459,10 +460,6 @@ fn overdue_check_period(after: Duration) -> Duration {
     (after / 4).clamp(Duration::from_millis(1), Duration::from_secs(1))
 }
 
-fn micros_since(started: Instant) -> u64 {
-    u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
-}
-
 async fn run_instance(
     core: InstanceCore,
     topology: Arc<Topology>,
@@ -474,11 +471,11 @@ async fn run_instance(
     let mut node = Node::new(core, topology.seed);
     let mut dead = Vec::new();
     let mut deliveries: u64 = 0;
-    node.start(&topology, micros_since(started));
+    node.start(&topology, Time::micros_since(started));
     ship(&mut node, &mut outgoing, &mut dead);
     // Deliveries not yet in the live snapshot.
     let mut unpublished = false;
-    let overdue_after = u64::try_from(topology.overdue_after.as_micros()).unwrap_or(u64::MAX);
+    let overdue_after = Time::micros(topology.overdue_after);
     let mut overdue_checks = tokio::time::interval(overdue_check_period(topology.overdue_after));
     overdue_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     while !node.core().finished() {
@@ -487,7 +484,7 @@ async fn run_instance(
         if unpublished && inbox.idle() {
             // Nothing left to deliver for now: publish the snapshot, so a
             // reader sees every delivery made (issue 15).
-            refresh(node.core(), &live, micros_since(started));
+            refresh(node.core(), &live, Time::micros_since(started));
             unpublished = false;
         }
         let parked = inbox.has_parked();
@@ -508,7 +505,7 @@ async fn run_instance(
             },
             Event::Closed => break,
             Event::OverdueCheck => {
-                let now = micros_since(started);
+                let now = Time::micros_since(started);
                 if !node
                     .core_mut()
                     .report_overdue(now, overdue_after)
@@ -522,14 +519,14 @@ async fn run_instance(
         // The message, then the rest of its link's batch as long as each
         // can be delivered.
         let mut next = Some(message);
-        let now = micros_since(started);
+        let now = Time::micros_since(started);
         while let Some(message) = next {
             node.deliver(&topology, message, now);
             ship(&mut node, &mut outgoing, &mut dead);
             deliveries += 1;
             unpublished = true;
             if deliveries.is_multiple_of(256) {
-                refresh(node.core(), &live, micros_since(started));
+                refresh(node.core(), &live, Time::micros_since(started));
                 unpublished = false;
             }
             next = link.and_then(|l| inbox.take_ready(l, node.core_mut(), &outgoing));
@@ -537,10 +534,10 @@ async fn run_instance(
     }
     flush_all(&mut outgoing).await;
     let core = node.core_mut();
-    core.shutdown(micros_since(started));
+    core.shutdown(Time::micros_since(started));
     dead.extend(core.take_dead_letters());
-    refresh(core, &live, micros_since(started));
-    (core.snapshot(micros_since(started)), dead)
+    refresh(core, &live, Time::micros_since(started));
+    (core.snapshot(Time::micros_since(started)), dead)
 }
 
 /// Queues what `node` routed elsewhere on its outgoing links and keeps its
@@ -554,7 +551,7 @@ fn ship(node: &mut Node, outgoing: &mut SendQueues, dead: &mut Vec<DeadLetter>) 
     }
 }
 
-fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: u64) {
+fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: Time) {
     let snapshot = core.snapshot(now);
     if let Some(oldest) = snapshot.unsealed.first() {
         tracing::debug!(instance = %snapshot.instance, component = %snapshot.component,
