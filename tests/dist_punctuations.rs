@@ -12,8 +12,9 @@ mod support_servers;
 use std::collections::BTreeMap;
 
 use blazes::dist::{Cluster, ClusterConfig, ClusterError, InstanceOutcome};
-use blazes::runtime::{NameError, RunFailure, SourceEvent};
+use blazes::runtime::{NameError, RunFailure};
 use blazes::{Tuple, analyze};
+use punctuation_support::cluster;
 use punctuation_support::{BATCHES, dataflow, deployment, factories, truth, workload};
 use support_servers::{Nats, tokio};
 
@@ -37,41 +38,12 @@ async fn run(
     )
     .await
     .expect("connected");
-    let workload = workload();
-    let sources = async {
-        for producer in 0..2 {
-            let mut p = cluster.source("numbers", producer).await?;
-            for event in workload.script("numbers", producer) {
-                match event {
-                    SourceEvent::Record(t) => p.send(t.clone()).await?,
-                    SourceEvent::Seal(k) => p.seal(k.clone()).await?,
-                }
-            }
-            p.close().await?;
-        }
-        Ok::<(), ClusterError>(())
-    };
-    let (sum0, sum1, total, (), sink) = tokio::try_join!(
-        cluster.run_instance("Sum", 0),
-        cluster.run_instance("Sum", 1),
-        cluster.run_instance("Total", 0),
-        sources,
-        cluster.collect_sink("out"),
-    )
-    .expect("the run completes");
-    let totals = sink
-        .0
-        .records
-        .iter()
-        .map(|r| {
-            (
-                r.payload.int("batch").unwrap_or_default(),
-                r.payload.int("total").unwrap_or_default(),
-            )
-        })
-        .collect();
+    let (outcomes, totals) =
+        cluster::run_with(&cluster, cluster::whole_scripts(&cluster, &workload()))
+            .await
+            .expect("the run completes");
     cluster.run_stream().delete().await.expect("stream deleted");
-    (vec![sum0, sum1, total], totals)
+    (outcomes, totals)
 }
 
 #[test]

@@ -8,12 +8,12 @@ mod punctuation_support;
 #[path = "support_servers/mod.rs"]
 mod support_servers;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use blazes::dist::{Cluster, ClusterConfig, ClusterError};
 use blazes::runtime::SourceEvent;
 use blazes::{Tuple, analyze};
+use punctuation_support::cluster;
 use punctuation_support::{BATCHES, dataflow, deployment, factories, truth, workload};
 use support_servers::{Nats, tokio};
 
@@ -45,13 +45,8 @@ async fn sources(cluster: &Cluster) -> Result<(), ClusterError> {
     let mut stopping = None;
     for producer in 0..2 {
         let mut p = cluster.source("numbers", producer).await?;
-        for event in workload.script("numbers", producer) {
-            match event {
-                SourceEvent::Record(t) => p.send(t.clone()).await?,
-                SourceEvent::Seal(k) if producer == 1 && *k == last => {}
-                SourceEvent::Seal(k) => p.seal(k.clone()).await?,
-            }
-        }
+        let unsent = |e: &SourceEvent| producer == 1 && *e == SourceEvent::Seal(last.clone());
+        cluster::play(&mut p, workload.script("numbers", producer), unsent).await?;
         if producer == 1 {
             p.flush().await?;
             stopping = Some(p);
@@ -71,36 +66,21 @@ fn a_retired_producer_releases_the_partition_it_blocked_also_for_a_late_consumer
     let nats = Nats::start().expect("nats-server starts");
     tokio().block_on(async {
         let cluster = connect(&nats).await;
-        let run = async {
-            tokio::try_join!(
-                cluster.run_instance("Sum", 0),
-                cluster.run_instance("Sum", 1),
-                cluster.run_instance("Total", 0),
-                sources(&cluster),
-                cluster.collect_sink("out"),
-            )
-        };
-        let (sum0, sum1, total, (), (sink, _)) = tokio::time::timeout(Duration::from_secs(20), run)
+        let run = cluster::run_with(&cluster, sources(&cluster));
+        let (outcomes, totals) = tokio::time::timeout(Duration::from_secs(20), run)
             .await
             .expect("the retirement lets the run complete")
             .expect("the run completes");
-        let totals: BTreeMap<i64, i64> = sink
-            .records
-            .iter()
-            .map(|r| {
-                (
-                    r.payload.int("batch").unwrap_or_default(),
-                    r.payload.int("total").unwrap_or_default(),
-                )
-            })
-            .collect();
+        let [sum0, sum1, total] = &outcomes[..] else {
+            panic!("three outcomes");
+        };
         assert_eq!(totals, truth(), "the released batch has every record");
-        let overdue: u64 = [&sum0, &sum1]
+        let overdue: u64 = [sum0, sum1]
             .iter()
             .map(|o| o.snapshot.metrics.overdue_partitions)
             .sum();
         assert!(overdue >= 1, "the blocked batch was reported overdue first");
-        for o in [&sum0, &sum1, &total] {
+        for o in [sum0, sum1, total] {
             assert!(o.is_success(), "{}: {:#?}", o.snapshot.name, o.failures());
         }
 

@@ -3,9 +3,12 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "dist")]
+pub mod cluster;
+
 use std::collections::BTreeMap;
 
-use blazes::runtime::{Deployment, Factories, Routing, RunReport, Workload};
+use blazes::runtime::{Deployment, Factories, Routing, RunReport, SinkRecord, Workload};
 use blazes::{Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, attrs};
 
 /// numbers (sealed on batch) -> Sum (`OW[batch]`) -> Total (`OW[batch]`,
@@ -145,8 +148,12 @@ pub fn truth() -> BTreeMap<i64, i64> {
 }
 
 pub fn totals(report: &RunReport) -> BTreeMap<i64, i64> {
-    report
-        .records("out")
+    totals_of(report.records("out"))
+}
+
+/// The `(batch, total)` of each record that reached `out`.
+pub fn totals_of(records: &[SinkRecord]) -> BTreeMap<i64, i64> {
+    records
         .iter()
         .map(|r| {
             (
