@@ -583,6 +583,110 @@ fn measure(size: &Size, workers: usize) -> Value {
     })
 }
 
+/// One bar of the plot: its label, its group and its rate.
+struct Bar {
+    label: &'static str,
+    group: usize,
+    rate: f64,
+}
+
+/// The bars of `result`: per workload and worker count, blazes sealed,
+/// blazes uncoordinated (pipeline only) and timely.
+fn bars(result: &Value) -> Vec<Bar> {
+    let mut bars = Vec::new();
+    for (w, workers) in ["workers_1", "workers_2"].iter().enumerate() {
+        let rates = &result[workers]["pipeline"]["records_per_second"];
+        for (label, key) in [
+            ("blazes sealed", "blazes_sealed"),
+            ("blazes uncoordinated", "blazes_uncoordinated"),
+            ("timely", "timely"),
+        ] {
+            let rate = rates[key].as_f64().unwrap_or(f64::NAN);
+            bars.push(Bar { label, group: w, rate });
+        }
+        let rates = &result[workers]["wordcount"]["tweets_per_second"];
+        for (label, key) in [("blazes sealed", "blazes_sealed"), ("timely", "timely")] {
+            let rate = rates[key].as_f64().unwrap_or(f64::NAN);
+            bars.push(Bar { label, group: 2 + w, rate });
+        }
+    }
+    bars
+}
+
+/// Draws the bars of `result` as an SVG bar chart on a log scale.
+fn plot(result: &Value, path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    const GROUPS: [&str; 4] = [
+        "pipeline, 1 worker",
+        "pipeline, 2 workers",
+        "word count, 1 worker",
+        "word count, 2 workers",
+    ];
+    let colour = |label: &str| match label {
+        "blazes sealed" => RGBColor(0x1f, 0x77, 0xb4),
+        "blazes uncoordinated" => RGBColor(0x94, 0x67, 0xbd),
+        _ => RGBColor(0xd6, 0x27, 0x28),
+    };
+    let bars = bars(result);
+    let top = bars.iter().map(|b| b.rate).fold(1.0f64, f64::max) * 3.0;
+    let root = SVGBackend::new(path, (900, 500)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "records (tweets) per second, blazes beside timely dataflow (log scale)",
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..GROUPS.len() as f64, (1e3f64..top).log_scale())?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(GROUPS.len() * 2 + 1)
+        .x_label_formatter(&|x| {
+            let centre = x - x.floor();
+            match GROUPS.get(x.floor() as usize) {
+                Some(name) if (centre - 0.5).abs() < 0.01 => (*name).to_string(),
+                _ => String::new(),
+            }
+        })
+        .y_label_formatter(&|y| match *y {
+            y if y >= 1e6 => format!("{} M", y / 1e6),
+            y if y >= 1e3 => format!("{} k", y / 1e3),
+            y => format!("{y}"),
+        })
+        .y_desc("per second")
+        .draw()?;
+    for group in 0..GROUPS.len() {
+        let in_group: Vec<&Bar> = bars.iter().filter(|b| b.group == group).collect();
+        let width = 0.8 / in_group.len() as f64;
+        for (i, bar) in in_group.iter().enumerate() {
+            let left = group as f64 + 0.1 + i as f64 * width;
+            let style = colour(bar.label).filled();
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(left, 1e3), (left + width * 0.9, bar.rate.max(1e3))],
+                style,
+            )))?;
+        }
+    }
+    for label in ["blazes sealed", "blazes uncoordinated", "timely"] {
+        let style = colour(label).filled();
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], style));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let size = if quick {
@@ -619,7 +723,11 @@ fn main() {
     });
     let text = serde_json::to_string_pretty(&result).unwrap_or_default();
     println!("{text}");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results/runtime.json");
+    let results = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results");
+    if let Err(e) = plot(&result, &results.join("runtime.svg")) {
+        eprintln!("could not draw bench-results/runtime.svg: {e}");
+    }
+    let path = results.join("runtime.json");
     if let Err(e) = std::fs::create_dir_all(path.parent().unwrap_or(std::path::Path::new(".")))
         .and_then(|()| std::fs::write(&path, text + "\n"))
     {
