@@ -602,12 +602,20 @@ fn bars(result: &Value) -> Vec<Bar> {
             ("timely", "timely"),
         ] {
             let rate = rates[key].as_f64().unwrap_or(f64::NAN);
-            bars.push(Bar { label, group: w, rate });
+            bars.push(Bar {
+                label,
+                group: w,
+                rate,
+            });
         }
         let rates = &result[workers]["wordcount"]["tweets_per_second"];
         for (label, key) in [("blazes sealed", "blazes_sealed"), ("timely", "timely")] {
             let rate = rates[key].as_f64().unwrap_or(f64::NAN);
-            bars.push(Bar { label, group: 2 + w, rate });
+            bars.push(Bar {
+                label,
+                group: 2 + w,
+                rate,
+            });
         }
     }
     bars

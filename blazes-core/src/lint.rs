@@ -1,5 +1,5 @@
-//! Warnings about attribute names (spec §1, §3): a valid dataflow whose
-//! attribute names are probably not what the user meant.
+//! Warnings about a valid dataflow that is probably not what the user meant:
+//! its attribute names (spec §1, §3), and inputs that no stream feeds.
 //!
 //! Attribute names are global (spec §1): the same name on two annotations is
 //! the same attribute, and `compatible(g, k)` (spec §3) only relates names
@@ -21,6 +21,11 @@
 //!   own: which of the two is misspelt is not known, and the seal's warning
 //!   already names both.
 //!
+//! An input interface that paths read but no stream feeds is reported at the
+//! first such path: its handler never runs, and the analysis takes the input
+//! as `Async` (the spec is silent; the conservative reading), which taints
+//! an order-sensitive path downstream.
+//!
 //! Like [`crate::validate`], each warning names its [`Site`], so every front
 //! end (the grey-box reader, the macros) points at its own text. Warnings
 //! never change the analysis.
@@ -28,7 +33,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::model::Dataflow;
+use crate::model::{Dataflow, Endpoint};
 use crate::validate::Site;
 
 /// How close (normalised Damerau–Levenshtein similarity, 0 to 1) a name must
@@ -50,6 +55,8 @@ pub enum Role {
     FdFrom,
     /// The determined side of a functional dependency.
     FdTo,
+    /// An input interface a path reads (the "attribute" is the interface).
+    Input,
 }
 
 impl fmt::Display for Role {
@@ -59,6 +66,7 @@ impl fmt::Display for Role {
             Role::Seal => "seal",
             Role::Seq => "seq",
             Role::FdFrom | Role::FdTo => "functional dependency",
+            Role::Input => "input",
         })
     }
 }
@@ -87,6 +95,13 @@ pub enum WarningKind {
         /// has a gate).
         gate_attributes: Vec<String>,
     },
+    /// An input interface that paths read but no stream feeds.
+    UnfedInput {
+        /// The component.
+        component: String,
+        /// The input interface.
+        input: String,
+    },
 }
 
 impl WarningKind {
@@ -95,6 +110,7 @@ impl WarningKind {
         match self {
             WarningKind::DidYouMean { attribute, .. }
             | WarningKind::SealMatchesNoGate { attribute, .. } => attribute,
+            WarningKind::UnfedInput { input, .. } => input,
         }
     }
 
@@ -103,6 +119,7 @@ impl WarningKind {
         match self {
             WarningKind::DidYouMean { role, .. } => *role,
             WarningKind::SealMatchesNoGate { .. } => Role::Seal,
+            WarningKind::UnfedInput { .. } => Role::Input,
         }
     }
 
@@ -111,6 +128,7 @@ impl WarningKind {
         match self {
             WarningKind::DidYouMean { suggestion, .. } => Some(suggestion),
             WarningKind::SealMatchesNoGate { suggestion, .. } => suggestion.as_deref(),
+            WarningKind::UnfedInput { .. } => None,
         }
     }
 }
@@ -127,6 +145,12 @@ pub struct Warning {
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
+            WarningKind::UnfedInput { component, input } => write!(
+                f,
+                "input `{input}` of `{component}` is fed by no stream: its paths never run, and \
+                 the analysis takes it as Async; connect a stream to `{component}.{input}` or \
+                 remove its paths"
+            ),
             WarningKind::DidYouMean {
                 attribute,
                 role,
@@ -316,7 +340,40 @@ pub fn warnings(dataflow: &Dataflow) -> Vec<Warning> {
             site: m.site.site(),
             kind,
         })
+        .chain(unfed_inputs(dataflow))
         .collect()
+}
+
+/// A warning at the first path reading each input that no stream feeds.
+fn unfed_inputs(dataflow: &Dataflow) -> Vec<Warning> {
+    let fed: BTreeSet<(&str, &str)> = dataflow
+        .streams
+        .iter()
+        .filter_map(|s| match &s.to {
+            Endpoint::Port {
+                component,
+                interface,
+            } => Some((component.as_str(), interface.as_str())),
+            Endpoint::External(_) => None,
+        })
+        .collect();
+    let mut found = Vec::new();
+    for (c, component) in dataflow.components.iter().enumerate() {
+        let mut seen = BTreeSet::new();
+        for (p, path) in component.paths.iter().enumerate() {
+            let input = path.from.as_str();
+            if seen.insert(input) && !fed.contains(&(component.name.as_str(), input)) {
+                found.push(Warning {
+                    site: Site::Path(c, p),
+                    kind: WarningKind::UnfedInput {
+                        component: component.name.clone(),
+                        input: input.to_string(),
+                    },
+                });
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -467,5 +524,40 @@ mod tests {
         assert!(!near("id", "ip"));
         assert!(!near("word", "batch"));
         assert!(!near("same", "same"), "a name is not its own suggestion");
+    }
+
+    #[test]
+    fn an_input_no_stream_feeds_is_reported_once_at_its_first_path() {
+        let dataflow = Dataflow::new()
+            .component(
+                Component::new("T")
+                    .path("readings", "good", Annotation::cr())
+                    .path("again", "good", Annotation::cr())
+                    .path("again", "retry", Annotation::cr()),
+            )
+            .stream(Stream::between("readings", "T.readings"))
+            .stream(Stream::between("T.good", "board"));
+        let found: Vec<Warning> = warnings(&dataflow)
+            .into_iter()
+            .filter(|w| w.kind.role() == Role::Input)
+            .collect();
+        assert_eq!(
+            found,
+            vec![Warning {
+                site: Site::Path(0, 1),
+                kind: WarningKind::UnfedInput {
+                    component: "T".into(),
+                    input: "again".into(),
+                },
+            }]
+        );
+        assert!(
+            found[0]
+                .to_string()
+                .contains("connect a stream to `T.again`")
+        );
+        // Fed, it is not reported.
+        let fed = dataflow.stream(Stream::between("T.retry", "T.again"));
+        assert!(warnings(&fed).iter().all(|w| w.kind.role() != Role::Input));
     }
 }

@@ -75,6 +75,7 @@ impl Warnings {
                 let code = match w.lint.kind {
                     lint::WarningKind::DidYouMean { .. } => "did-you-mean",
                     lint::WarningKind::SealMatchesNoGate { .. } => "seal-matches-no-gate",
+                    lint::WarningKind::UnfedInput { .. } => "unfed-input",
                 };
                 let mut report = crate::warnings::Warning::new(code, w.message());
                 report.at = Some(crate::locations::Located::in_text(
@@ -140,9 +141,10 @@ impl Warnings {
             .warnings
             .iter()
             .map(|warning| {
-                let label = match warning.lint.kind.suggestion() {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("{} attribute", warning.lint.kind.role()),
+                let label = match (warning.lint.kind.suggestion(), warning.lint.kind.role()) {
+                    (Some(s), _) => format!("did you mean `{s}`?"),
+                    (None, Role::Input) => "no stream feeds this input".to_string(),
+                    (None, role) => format!("{role} attribute"),
                 };
                 Diagnostic::warning()
                     .with_message(warning.message())
@@ -174,7 +176,10 @@ fn locate(warning: &lint::Warning, text: &str, map: &SourceMap) -> Span {
             .components
             .get(c)
             .and_then(|spans| spans.paths.get(p))
-            .map(|spans| spans.gate.unwrap_or(spans.whole)),
+            .map(|spans| match warning.kind.role() {
+                Role::Input => spans.whole,
+                _ => spans.gate.unwrap_or(spans.whole),
+            }),
         Site::Stream(s) => map.streams.get(s).map(|spans| {
             let field = match warning.kind.role() {
                 Role::Seq => spans.annotation.seq,
