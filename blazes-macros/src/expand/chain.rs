@@ -25,8 +25,7 @@ use crate::attrs::{self, name_of};
 use crate::check;
 use crate::component::{self, ImplSpec, StructSpec};
 use crate::errors::{Errors, SpanRange};
-use crate::expand::{builder, exported, factories, typed};
-use crate::field_id::id_literal;
+use crate::expand::{exported, factories, spec_text, typed};
 use crate::light::{LightImpl, LightItem};
 use crate::model;
 use crate::module::{ImplPart, ModuleParts};
@@ -111,7 +110,8 @@ pub fn begin(
     // The steps after the first, nested (`[ (step) [ (step) [ .. [] ] ] ]`)
     // so that each macro of the chain matches one step and one group of
     // what is left, whatever the length of the chain.
-    let mut rest = quote!([(::blazes::__private::resolve_dataflow) []]);
+    let resolver = Ident::new(RESOLVER, Span::call_site());
+    let mut rest = quote!([(#resolver) []]);
     for step in steps.iter().skip(1).rev() {
         rest = quote!([ #step #rest ]);
     }
@@ -145,11 +145,23 @@ pub fn begin(
             })
             .collect(),
     );
+    // The header (arguments, streams, FDs) waits in a macro of the module
+    // that the last step calls: the steps carry only the payloads, so no
+    // step re-reads it.
     Some(quote! {
         #not_components
-        #first! { #chain #rest [ #header ] }
+        macro_rules! #resolver {
+            (#chain $rest:tt $acc:tt) => {
+                ::blazes::__private::resolve_dataflow! { #chain $rest [ $acc #header ] }
+            };
+        }
+        #first! { #chain #rest [] }
     })
 }
+
+/// The macro of the dataflow module that ends the chain: it appends the
+/// dataflow's header to the payloads and calls `resolve_dataflow!`.
+const RESOLVER: &str = "__blazes_resolve";
 
 /// What a component's two macros handed over.
 struct Payload {
@@ -174,9 +186,9 @@ fn bracketed_tokens(input: ParseStream) -> syn::Result<TokenStream> {
     content.parse()
 }
 
-/// The payloads gathered by the chain, in order: each step wraps what it
-/// received in a new group followed by its payload
-/// (`[ [ [ header .. ] struct .. ] impl .. ]`), so no step re-reads the
+/// The payloads gathered by the chain, in order, then the header: each step
+/// wraps what it received in a new group followed by its payload
+/// (`[ [ [ [] struct .. ] impl .. ] header .. ]`), so no step re-reads the
 /// payloads of the steps before it; this undoes the nesting.
 fn unnest(acc: TokenStream) -> TokenStream {
     let mut layers = Vec::new();
@@ -210,18 +222,8 @@ impl Parse for Resolved {
 
 impl Resolved {
     fn parse_flat(input: ParseStream) -> syn::Result<Self> {
-        let _: Ident = input.parse()?;
-        let args = bracketed_tokens(input)?;
-        let name: syn::LitStr = syn::parse2(bracketed_tokens(input)?)?;
-        let paths = {
-            let content;
-            bracketed!(content in input);
-            Punctuated::<syn::Path, Token![,]>::parse_terminated(&content)?
-        };
-        let streams = bracketed_tokens(input)?;
-        let fds = bracketed_tokens(input)?;
         let mut payloads = Vec::new();
-        while !input.is_empty() {
+        while input.peek(Token![struct]) {
             input.parse::<Token![struct]>()?;
             let _ident: Ident = input.parse()?;
             let rep: syn::LitBool = input.parse()?;
@@ -234,6 +236,16 @@ impl Resolved {
                 skeleton,
             });
         }
+        let _: Ident = input.parse()?;
+        let args = bracketed_tokens(input)?;
+        let name: syn::LitStr = syn::parse2(bracketed_tokens(input)?)?;
+        let paths = {
+            let content;
+            bracketed!(content in input);
+            Punctuated::<syn::Path, Token![,]>::parse_terminated(&content)?
+        };
+        let streams = bracketed_tokens(input)?;
+        let fds = bracketed_tokens(input)?;
         Ok(Resolved {
             args,
             name: name.value(),
@@ -260,7 +272,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         ..ModuleParts::default()
     };
     let mut outputs: Vec<(String, Vec<OutputDecl>)> = Vec::new();
-    let mut types: Vec<(String, TokenStream)> = Vec::new();
+    let mut types: Vec<Interfaces> = Vec::new();
     for (path, payload) in resolved.paths.iter().zip(resolved.payloads) {
         let Some(last) = path.segments.last() else {
             continue;
@@ -277,9 +289,19 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         let mut spec: ImplSpec = component::read_impl(&mut skeleton, &mut errors);
         spec.self_ty = ty.clone();
         spec.ident = Some(ident);
+        types.push(Interfaces {
+            name: name.clone(),
+            ty: ty.into_token_stream(),
+            inputs: typed_inputs(&spec),
+            outputs: payload
+                .outputs
+                .outputs
+                .iter()
+                .map(|o| name_of(&o.name))
+                .collect(),
+        });
         parts.impls.push(ImplPart { spec, stray: false });
-        outputs.push((name.clone(), payload.outputs.outputs));
-        types.push((name, ty.into_token_stream()));
+        outputs.push((name, payload.outputs.outputs));
     }
     if let Some(Streams(decls)) = errors.keep(syn::parse2::<Streams>(resolved.streams)) {
         parts.streams = decls;
@@ -307,8 +329,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         if analysed.is_some() {
             // The field-existence expression only matters when an anomaly is
             // to be reported: built only then.
-            let (checks, fields_ok) =
-                stream_field_checks(&parts, &types, &outputs, !found.is_empty());
+            let (checks, fields_ok) = stream_field_checks(&parts, &types, !found.is_empty());
             field_checks = typed::const_block(checks);
             field_checks.extend(deferred_violations(&found, &fields_ok));
         } else {
@@ -317,21 +338,19 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             }
         }
     }
-    // `rep` as the components' macros handed it over: the types are named
-    // by the component checks and `factories()` already.
-    let spec = builder::dataflow_spec(&built.dataflow, |_| None);
+    // One string literal (`rep` as the components' macros handed it over):
+    // the types are named by the component checks and `factories()` already.
+    let dataflow_name = built.dataflow.name.clone().unwrap_or_default();
+    let dataflow_text = spec_text::dataflow_text(&built.dataflow);
     let factories = factories::factories_fn(&parts);
     let deployment = deployment_fn(&parts);
     let errors = errors.to_compile_errors();
     quote! {
         #warnings
         #field_checks
-        /// The dataflow as constant data, for `dataflow()`.
-        #[doc(hidden)]
-        pub const __BLAZES_DATAFLOW: ::blazes::__private::DataflowSpec = #spec;
         /// The dataflow this module declares, as checked when it was compiled.
         pub fn dataflow() -> ::blazes::Dataflow {
-            __BLAZES_DATAFLOW.build()
+            ::blazes::__private::decode_dataflow(#dataflow_name, #dataflow_text)
         }
         /// The analysis of [`dataflow`]: labels, coordination plan, residual labels.
         pub fn analysis() -> ::blazes::Analysis {
@@ -468,19 +487,49 @@ fn check_punctuations(
     }
 }
 
-/// The type of component `component` among the dataflow's `types`.
-fn component_type(types: &[(String, TokenStream)], component: &Ident) -> Option<TokenStream> {
-    let name = name_of(component);
-    types
+/// A component of the dataflow: its type and the names of its typed inputs
+/// and outputs, in the order of `Typed::Inputs` and `Typed::Outputs`.
+struct Interfaces {
+    name: String,
+    ty: TokenStream,
+    inputs: Vec<String>,
+    outputs: Vec<String>,
+}
+
+/// The inputs of `spec` whose handler takes a record, in handler order (the
+/// positions `#[component]` gave them in `Typed::Inputs`).
+fn typed_inputs(spec: &ImplSpec) -> Vec<String> {
+    spec.handlers
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, ty)| ty.clone())
+        .filter(|h| h.record.is_some())
+        .map(|h| name_of(h.input()))
+        .collect()
+}
+
+/// The record type of input (`output` false) or output `interface` of
+/// `component`: `InRecord<Type, position>` or `OutRecord<..>`.
+fn interface_record(
+    types: &[Interfaces],
+    component: &Ident,
+    interface: &Ident,
+    output: bool,
+) -> Option<TokenStream> {
+    let name = name_of(component);
+    let found = types.iter().find(|t| t.name == name)?;
+    let interface = name_of(interface);
+    let ty = &found.ty;
+    if output {
+        let at = found.outputs.iter().position(|o| *o == interface)?;
+        Some(quote!(::blazes::__private::OutRecord<#ty, #at>))
+    } else {
+        let at = found.inputs.iter().position(|i| *i == interface)?;
+        Some(quote!(::blazes::__private::InRecord<#ty, #at>))
+    }
 }
 
 /// The record type of the stream `decl` (its consumer's input, or its
 /// producer's output for a stream into a sink).
-fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<TokenStream> {
-    let lookup = |component: &Ident| component_type(types, component);
+fn stream_record(decl: &StreamDecl, types: &[Interfaces]) -> Option<TokenStream> {
     match (&decl.to, &decl.from) {
         (
             EndpointDecl::Port {
@@ -488,22 +537,14 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
                 interface,
             },
             _,
-        ) => {
-            let ty = lookup(component)?;
-            let name_id = id_literal(&name_of(interface));
-            Some(quote!(::blazes::__private::InRecord<#ty, #name_id>))
-        }
+        ) => interface_record(types, component, interface, false),
         (
             _,
             EndpointDecl::Port {
                 component,
                 interface,
             },
-        ) => {
-            let ty = lookup(component)?;
-            let name_id = id_literal(&name_of(interface));
-            Some(quote!(::blazes::__private::OutRecord<#ty, #name_id>))
-        }
+        ) => interface_record(types, component, interface, true),
         _ => None,
     }
 }
@@ -511,7 +552,7 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
 /// For a stream between two components: its producer's output record type
 /// must be its consumer's input record type (or either be the dynamic
 /// `Tuple`), a statement of the const block spanned on the declaration.
-fn stream_type_check(decl: &StreamDecl, types: &[(String, TokenStream)]) -> TokenStream {
+fn stream_type_check(decl: &StreamDecl, types: &[Interfaces]) -> TokenStream {
     let (
         EndpointDecl::Port {
             component: producer,
@@ -525,22 +566,14 @@ fn stream_type_check(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Toke
     else {
         return TokenStream::new();
     };
-    let lookup = |component: &Ident| component_type(types, component);
-    let (Some(from_ty), Some(to_ty)) = (lookup(producer), lookup(consumer)) else {
+    let (Some(carried), Some(taken)) = (
+        interface_record(types, producer, output, true),
+        interface_record(types, consumer, input, false),
+    ) else {
         return TokenStream::new();
     };
-    let output_id = id_literal(&name_of(output));
-    let input_id = id_literal(&name_of(input));
-    let carried = quote!(<#from_ty as ::blazes::__private::OutputOf<#output_id>>::Record);
-    let taken = quote!(<#to_ty as ::blazes::__private::InputOf<#input_id>>::Record);
     quote_spanned! {decl.tokens.start=>
-        ::blazes::__private::assert_stream_record::<
-            ::blazes::__private::Exists<{
-                <#carried as ::blazes::Record>::DYNAMIC || <#taken as ::blazes::Record>::DYNAMIC
-            }>,
-            #carried,
-            #taken,
-        >();
+        ::blazes::__private::assert_stream_record::<#carried, #taken>();
     }
 }
 
@@ -561,17 +594,16 @@ fn deferred_violations(found: &Errors, fields_ok: &TokenStream) -> TokenStream {
 /// expression that is true when every gate, seal, `seq` and FD field exists.
 fn stream_field_checks(
     parts: &ModuleParts,
-    types: &[(String, TokenStream)],
-    outputs: &[(String, Vec<OutputDecl>)],
+    types: &[Interfaces],
     with_fields_ok: bool,
 ) -> (TokenStream, TokenStream) {
     let mut checks = TokenStream::new();
     let mut fields_ok = vec![quote!(true)];
     for part in parts.impls.iter().filter(|_| with_fields_ok) {
         let ty = &part.spec.self_ty;
-        for handler in &part.spec.handlers {
-            let input_id = id_literal(&name_of(handler.input()));
-            let record = quote!(::blazes::__private::InRecord<#ty, #input_id>);
+        let typed = part.spec.handlers.iter().filter(|h| h.record.is_some());
+        for (at, handler) in typed.enumerate() {
+            let record = quote!(::blazes::__private::InRecord<#ty, #at>);
             for path in &handler.paths {
                 for gate in &path.gate_names {
                     let gate = name_of(gate);
@@ -604,18 +636,13 @@ fn stream_field_checks(
     }
     let mut records = Vec::new();
     // The records are only needed to check the FDs' fields.
-    for part in parts.impls.iter().filter(|_| !parts.fds.is_empty()) {
-        let ty = &part.spec.self_ty;
-        for handler in &part.spec.handlers {
-            let name_id = id_literal(&name_of(handler.input()));
-            records.push(quote!(::blazes::__private::InRecord<#ty, #name_id>));
+    for component in types.iter().filter(|_| !parts.fds.is_empty()) {
+        let ty = &component.ty;
+        for at in 0..component.inputs.len() {
+            records.push(quote!(::blazes::__private::InRecord<#ty, #at>));
         }
-        let component = part.spec.ident.as_ref().map(name_of).unwrap_or_default();
-        for (_, declared) in outputs.iter().filter(|(c, _)| *c == component) {
-            for output in declared {
-                let name_id = id_literal(&name_of(&output.name));
-                records.push(quote!(::blazes::__private::OutRecord<#ty, #name_id>));
-            }
+        for at in 0..component.outputs.len() {
+            records.push(quote!(::blazes::__private::OutRecord<#ty, #at>));
         }
     }
     let mut distinct: Vec<String> = Vec::new();
@@ -683,9 +710,7 @@ mod tests {
     /// `punctuates`) and Board; `streams` wires them.
     fn chain(punctuates: TokenStream, streams: TokenStream) -> String {
         resolve(quote! {
-            __blazes_chain [] [ [ [ [
-            header [] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
-            ]
+            __blazes_chain [] [ [ [ [ []
             struct Sessionize false
             ]
             impl [ outputs { sessions: Session #punctuates } ]
@@ -700,6 +725,8 @@ mod tests {
                 #[path(from = sessions, to = view, label = CW)]
                 fn sessions(&mut self, s: Session, out: &mut BoardOut) {}
             }
+            ]
+            header [] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
             ]
         })
         .to_string()
@@ -723,15 +750,10 @@ mod tests {
             out.contains(". route (\"Sessionize.sessions\" , \"Board.sessions\""),
             "{out}"
         );
-        assert!(
-            out.contains("ComponentSpec { name : \"Board\" , rep : true"),
-            "{out}"
-        );
-        assert!(
-            out.contains("ComponentSpec { name : \"Sessionize\" , rep : false"),
-            "{out}"
-        );
-        assert!(out.contains("check_field"), "{out}");
+        assert!(out.contains("decode_dataflow (\"flow\""), "{out}");
+        assert!(out.contains("\\nc Board 1\\n"), "{out}");
+        assert!(out.contains("\\nc Sessionize 0\\n"), "{out}");
+        assert!(out.contains("check_key"), "{out}");
         assert!(out.contains("check_fd_field"), "{out}");
         assert!(!out.contains("violation"), "the dataflow is sound: {out}");
     }
@@ -822,5 +844,18 @@ mod begin_tests {
             "{out}"
         );
         assert!(!out.contains("streams !"), "{out}");
+        // The header waits in the module's resolver, which the last step
+        // calls; the chain starts with no payload.
+        assert!(out.contains("[(__blazes_resolve) []]"), "{out}");
+        let resolver = out
+            .split("macro_rules ! __blazes_resolve")
+            .nth(1)
+            .unwrap_or_default();
+        assert!(resolver.contains("[$ acc header [] [\"flow\"]"), "{out}");
+        assert!(resolver.contains("events -> Sessionize . events"), "{out}");
+        assert!(
+            out.contains("__blazes_chain [(crate :: parts :: __blazes_impl_Sessionize)"),
+            "{out}"
+        );
     }
 }

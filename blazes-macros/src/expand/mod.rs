@@ -8,4 +8,5 @@ pub mod exported;
 pub mod factories;
 pub mod misplaced;
 pub mod record;
+pub mod spec_text;
 pub mod typed;

@@ -33,8 +33,8 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     check_seal_inputs(&spec, errors);
     let out = format_ident!("{}Out", ident);
     let handle = handle(&ident, &out, &args.outputs);
-    let handler = handler_impl(&spec, &out);
-    let interfaces = interfaces(&spec, &args.outputs);
+    let handler = handler_impl(&spec);
+    let interfaces = typed_impl(&spec, &args.outputs, &out);
     let checks = field_checks(&spec, &args.outputs);
     let self_ty = &spec.self_ty;
     let mut checks = checks;
@@ -152,14 +152,16 @@ pub fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> 
     }
 }
 
-/// `check_field` and `assert_key` for field `ident` of `record`, as
-/// statements of a [`const_block`], spanned on the user's token.
+/// The check that field `ident` of `record` exists and can be a key (one
+/// `check_key` call, a statement of a [`const_block`] spanned on the user's
+/// token).
 pub fn key_check(record: &TokenStream, ident: &syn::Ident, what: &str) -> TokenStream {
     let name = name_of(ident);
-    let ty = field_type(record, &name, ident.span());
+    let id = id_literal(&name);
     quote_spanned! {ident.span()=>
-        ::blazes::__private::check_field::<#record>(#name, #what);
-        ::blazes::__private::assert_key::<#ty>();
+        ::blazes::__private::check_key::<
+            #record, #id, { ::blazes::__private::has::<#record>(#name) }
+        >(#name, #what);
     }
 }
 
@@ -228,18 +230,10 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         impl #out {
             #(#methods)*
         }
-        impl ::blazes::__private::TypedOut for #out {
-            fn wrap(emit: ::blazes::Emit) -> Self {
-                #out { emit }
-            }
-            fn into_emit(self) -> ::blazes::Emit {
-                self.emit
-            }
-        }
     }
 }
 
-fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
+fn handler_impl(spec: &ImplSpec) -> TokenStream {
     let self_ty = &spec.self_ty;
     let arms = spec.handlers.iter().filter(|h| h.callable).filter_map(|h| {
         let record = h.record.as_ref()?;
@@ -247,10 +241,10 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
         let method = &h.method;
         let method = quote_spanned!(method.span()=> Self::#method);
         Some(quote! {
-            #input => ::blazes::__private::call_typed::<Self, #record, #out>(self, #method, input, tuple, out),
+            #input => ::blazes::__private::call_typed::<Self, #record>(self, #method, input, tuple, out),
         })
     });
-    let typed_seals = typed_seal_dispatch(spec, out);
+    let typed_seals = typed_seal_dispatch(spec);
     let on_seal = spec
         .on_seal
         .as_ref()
@@ -259,7 +253,7 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
             let method = quote_spanned!(method.span()=> Self::#method);
             quote! {
                 fn on_seal(&mut self, input: &str, partition: &::blazes::Tuple, out: &mut ::blazes::Emit) {
-                    ::blazes::__private::seal_typed::<Self, #out>(self, #method, input, partition, out)
+                    ::blazes::__private::seal_typed::<Self>(self, #method, input, partition, out)
                 }
             }
         });
@@ -287,7 +281,7 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
 /// lacking one, or holding a value of another type, is refused through
 /// `Emit::refuse_seal`, which the runtime counts and logs) and calls the
 /// method with the typed output handle.
-fn typed_seal_dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
+fn typed_seal_dispatch(spec: &ImplSpec) -> TokenStream {
     if spec.typed_seals.is_empty() {
         return TokenStream::new();
     }
@@ -321,11 +315,11 @@ fn typed_seal_dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
             Some(quote! {
                 #input => {
                     #(#reads)*
-                    let mut typed = <#out as ::blazes::__private::TypedOut>::wrap(
+                    let mut typed = <Self as ::blazes::__private::Typed>::wrap(
                         ::core::mem::take(out),
                     );
                     #call;
-                    *out = ::blazes::__private::TypedOut::into_emit(typed);
+                    *out = <Self as ::blazes::__private::Typed>::into_emit(typed);
                 }
             })
         });
@@ -339,29 +333,36 @@ fn typed_seal_dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
     }
 }
 
-/// `InputOf`/`OutputOf` for each interface: the record types a dataflow
-/// checks its seals and `seq`s against.
-fn interfaces(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
+/// `impl Typed`: the record types of the inputs (in handler order) and of
+/// the outputs (in declaration order), which a dataflow checks its streams
+/// against by position, and the conversions of the output handle `out`.
+fn typed_impl(spec: &ImplSpec, outputs: &[OutputDecl], out: &syn::Ident) -> TokenStream {
     let self_ty = &spec.self_ty;
-    let inputs = spec.handlers.iter().filter_map(|h| {
-        let record = h.record.as_ref()?;
-        let id = id_literal(&name_of(h.input()));
-        Some(quote! {
-            impl ::blazes::__private::InputOf<#id> for #self_ty {
-                type Record = #record;
-            }
-        })
-    });
-    let outputs = outputs.iter().map(|o| {
-        let id = id_literal(&name_of(&o.name));
+    let inputs = nested(spec.handlers.iter().filter_map(|h| h.record.clone()));
+    let outputs = nested(outputs.iter().map(|o| {
         let record = &o.record;
-        quote! {
-            impl ::blazes::__private::OutputOf<#id> for #self_ty {
-                type Record = #record;
+        quote!(#record)
+    }));
+    quote! {
+        impl ::blazes::__private::Typed for #self_ty {
+            type Inputs = #inputs;
+            type Outputs = #outputs;
+            type Out = #out;
+            fn wrap(emit: ::blazes::Emit) -> #out {
+                #out { emit }
+            }
+            fn into_emit(out: #out) -> ::blazes::Emit {
+                out.emit
             }
         }
-    });
-    quote!(#(#inputs)* #(#outputs)*)
+    }
+}
+
+/// `(A, (B, ()))`: the list `blazes::__private::At` indexes.
+fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenStream {
+    types
+        .rev()
+        .fold(quote!(()), |rest, ty| quote!((#ty, #rest)))
 }
 
 fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
