@@ -23,10 +23,11 @@ use syn::{Token, bracketed};
 
 use crate::attrs::{self, name_of};
 use crate::check;
-use crate::component::{self, ImplSpec, StructSpec};
+use crate::component::{ImplSpec, StructSpec};
 use crate::errors::{Errors, SpanRange};
+use crate::expand::skeleton::{self, Skeleton};
 use crate::expand::{exported, factories, spec_text, typed};
-use crate::light::{LightImpl, LightItem};
+use crate::light::LightItem;
 use crate::model;
 use crate::module::{ImplPart, ModuleParts};
 use crate::outputs::{ImplArgs, OutputDecl};
@@ -167,7 +168,7 @@ const RESOLVER: &str = "__blazes_resolve";
 struct Payload {
     rep: bool,
     outputs: ImplArgs,
-    skeleton: LightImpl,
+    skeleton: Skeleton,
 }
 
 /// The input of `resolve_dataflow!`.
@@ -229,7 +230,7 @@ impl Resolved {
             let rep: syn::LitBool = input.parse()?;
             input.parse::<Token![impl]>()?;
             let outputs: ImplArgs = syn::parse2(bracketed_tokens(input)?)?;
-            let skeleton: LightImpl = input.parse()?;
+            let skeleton: Skeleton = input.parse()?;
             payloads.push(Payload {
                 rep: rep.value,
                 outputs,
@@ -285,10 +286,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             rep: payload.rep,
             generics: syn::Generics::default(),
         });
-        let mut skeleton = payload.skeleton;
-        let mut spec: ImplSpec = component::read_impl(&mut skeleton, &mut errors);
-        spec.self_ty = ty.clone();
-        spec.ident = Some(ident);
+        let spec = skeleton::read(payload.skeleton, ty.clone(), ident, &mut errors);
         types.push(Interfaces {
             name: name.clone(),
             ty: ty.into_token_stream(),
@@ -716,14 +714,14 @@ mod tests {
             impl [ outputs { sessions: Session #punctuates } ]
             impl Sessionize {
                 #[path(from = events, to = sessions, label = OW, gate = [session])]
-                fn events(&mut self, e: Event, out: &mut SessionizeOut) {}
+                fn events;
             }
             ]
             struct Board true
             impl [ outputs { view: Session } ]
             impl Board {
                 #[path(from = sessions, to = view, label = CW)]
-                fn sessions(&mut self, s: Session, out: &mut BoardOut) {}
+                fn sessions;
             }
             ]
             header [] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]

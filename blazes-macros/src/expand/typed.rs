@@ -14,14 +14,14 @@ use quote::{format_ident, quote, quote_spanned};
 use crate::attrs::name_of;
 use crate::component::{self, ImplSpec};
 use crate::errors::Errors;
-use crate::expand::exported;
+use crate::expand::{exported, skeleton};
 use crate::field_id::id_literal;
-use crate::light::{LightImpl, LightImplItem};
+use crate::light::LightImpl;
 use crate::outputs::{ImplArgs, OutputDecl};
 
 /// Expands a typed `#[component(outputs { .. })] impl Name { .. }`.
 pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> TokenStream {
-    let skeleton = skeleton(item);
+    let skeleton = skeleton::write(item);
     let spec = component::read_impl(item, errors);
     let Some(ident) = spec.ident.clone() else {
         return quote!(#item);
@@ -57,28 +57,6 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         #checks
         #exported
     }
-}
-
-/// The impl block reduced to what the dataflow reads: the handler methods'
-/// helper attributes and signatures, with empty bodies.
-fn skeleton(item: &LightImpl) -> TokenStream {
-    let self_ty = &item.self_ty;
-    let methods = item.items.iter().filter_map(|i| match i {
-        LightImplItem::Fn(f) => {
-            let helpers: Vec<_> = f
-                .attrs
-                .iter()
-                .filter(|a| component::is_path_attr(a) || component::is_on_seal_attr(a))
-                .collect();
-            if helpers.is_empty() {
-                return None;
-            }
-            let head = &f.head.tokens;
-            Some(quote!(#(#helpers)* #head {}))
-        }
-        LightImplItem::Other(_) => None,
-    });
-    quote!(impl #self_ty { #(#methods)* })
 }
 
 fn check_outputs(spec: &ImplSpec, outputs: &[OutputDecl], errors: &mut Errors) {
