@@ -17,8 +17,10 @@ pub trait FieldOf<const ID: u64> {
 
 /// A typed component (`#[component(outputs { .. })]` on its impl block, one
 /// impl per component): the record types of its interfaces, listed as nested
-/// pairs (`(A, (B, ()))`, read with [`At`]), and its output handle.
-pub trait Typed {
+/// pairs (`(A, (B, ()))`, read with [`At`]), and its output handle. Its
+/// struct must be a `#[component]` ([`Annotated`](crate::Annotated)), which
+/// the impl reports when it is not.
+pub trait Typed: crate::Annotated {
     /// The record types of the input interfaces, in the order of their
     /// handlers.
     type Inputs;
@@ -85,6 +87,15 @@ pub type OutRecord<C, const I: usize> = <<C as Typed>::Outputs as At<I>>::Type;
 /// `Tuple`, whose fields have no static type).
 pub const fn has<R: Record>(name: &str) -> bool {
     has_field(R::FIELDS, name)
+}
+
+/// True when `R` has field `field`; otherwise, unless `R` is dynamic, fails
+/// compilation with [`check_field`]'s message naming `what` (the existence
+/// flag of a typed punctuation key's type: its check needs no item of its
+/// own).
+pub const fn has_checked<R: Record>(field: &str, what: &str) -> bool {
+    check_field::<R>(field, what);
+    has::<R>(field)
 }
 
 /// The value of a punctuation key (generated `punctuate_<output>`): its

@@ -149,11 +149,12 @@ pub fn begin(
     // The header (arguments, streams, FDs) waits in a macro of the module
     // that the last step calls: the steps carry only the payloads, so no
     // step re-reads it.
+    let d = exported::dollar();
     Some(quote! {
         #not_components
         macro_rules! #resolver {
-            (#chain $rest:tt $acc:tt) => {
-                ::blazes::__private::resolve_dataflow! { #chain $rest [ $acc #header ] }
+            (#chain #d rest:tt #d acc:tt) => {
+                ::blazes::__private::resolve_dataflow! { #chain #d rest [ #d acc #header ] }
             };
         }
         #first! { #chain #rest [] }

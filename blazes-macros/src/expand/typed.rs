@@ -35,13 +35,9 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     let handle = handle(&ident, &out, &args.outputs);
     let handler = handler_impl(&spec);
     let interfaces = typed_impl(&spec, &args.outputs, &out);
-    let checks = field_checks(&spec, &args.outputs);
-    let self_ty = &spec.self_ty;
-    let mut checks = checks;
-    checks.extend(quote_spanned!(ident.span()=>
-        let _ = <#self_ty as ::blazes::Annotated>::REP;
-    ));
-    let checks = const_block(checks);
+    // `Typed: Annotated` reports a struct without `#[component]` at the
+    // impl; a component without gates or typed seals has no checks left.
+    let checks = const_block(field_checks(&spec));
     let outputs_tokens = &args.tokens;
     let exported = exported::exported_macro(
         "impl",
@@ -130,6 +126,24 @@ pub fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> 
     }
 }
 
+/// The type of punctuation key `name` of `record`, a parameter of the
+/// punctuation method: [`field_type`], whose existence flag also fails the
+/// build, with `check_field`'s message naming `what`, when the field does
+/// not exist (the check needs no item of its own).
+fn punctuation_key_type(
+    record: &TokenStream,
+    name: &str,
+    span: proc_macro2::Span,
+    what: &str,
+) -> TokenStream {
+    let id = id_literal(name);
+    quote_spanned! {span=>
+        ::blazes::__private::FieldType<
+            #record, #id, { ::blazes::__private::has_checked::<#record>(#name, #what) }
+        >
+    }
+}
+
 /// The check that field `ident` of `record` exists and can be a key (one
 /// `check_key` call, a statement of a [`const_block`] spanned on the user's
 /// token).
@@ -174,8 +188,9 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         };
         let punctuate = format_ident!("punctuate_{}", method);
         let record = quote!(#record);
+        let what = format!("the punctuation key of output `{name}` of `{component}`");
         let params = key.iter().map(|k| {
-            let ty = field_type(&record, &name_of(k), k.span());
+            let ty = punctuation_key_type(&record, &name_of(k), k.span(), &what);
             quote!(#k: #ty)
         });
         // `key_value` requires a `Key`: a punctuation key of another type
@@ -343,7 +358,10 @@ fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenStream {
         .fold(quote!(()), |rest, ty| quote!((#ty, #rest)))
 }
 
-fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
+/// The compile-time checks of the gates and typed seal arguments. (A
+/// punctuation key is checked by its parameter's type in the punctuation
+/// method, `handle`: that it exists, and that it is a `Key`.)
+fn field_checks(spec: &ImplSpec) -> TokenStream {
     let component = spec.ident.as_ref().map(name_of).unwrap_or_default();
     let mut checks = TokenStream::new();
     for handler in &spec.handlers {
@@ -394,22 +412,6 @@ fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
             });
             checks.extend(quote_spanned! {ty_span=>
                 ::blazes::__private::assert_same_type::<#ty, #field_ty>();
-            });
-        }
-    }
-    for output in outputs {
-        let record = &output.record;
-        let record = quote!(#record);
-        let what = format!(
-            "the punctuation key of output `{}` of `{component}`",
-            name_of(&output.name)
-        );
-        // Whether each key is a `Key` is checked by the punctuation method
-        // (`handle`), whose parameter has the field's type.
-        for key in output.punctuates.iter().flatten() {
-            let name = name_of(key);
-            checks.extend(quote_spanned! {key.span()=>
-                ::blazes::__private::check_field::<#record>(#name, #what);
             });
         }
     }
