@@ -149,8 +149,10 @@ pub trait Takes<Out> {}
 
 impl<T: Record> Takes<T> for T {}
 
+#[diagnostic::do_not_recommend]
 impl<T: StaticRecord> Takes<T> for Tuple {}
 
+#[diagnostic::do_not_recommend]
 impl<T: StaticRecord> Takes<Tuple> for T {}
 
 /// Fails to compile unless a stream's consumer takes the record type its

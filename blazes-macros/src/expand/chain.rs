@@ -111,8 +111,7 @@ pub fn begin(
     // The steps after the first, nested (`[ (step) [ (step) [ .. [] ] ] ]`)
     // so that each macro of the chain matches one step and one group of
     // what is left, whatever the length of the chain.
-    let resolver = Ident::new(RESOLVER, Span::call_site());
-    let mut rest = quote!([(#resolver) []]);
+    let mut rest = quote!([(::blazes::__private::resolve_dataflow) []]);
     for step in steps.iter().skip(1).rev() {
         rest = quote!([ #step #rest ]);
     }
@@ -146,24 +145,15 @@ pub fn begin(
             })
             .collect(),
     );
-    // The header (arguments, streams, FDs) waits in a macro of the module
-    // that the last step calls: the steps carry only the payloads, so no
-    // step re-reads it.
-    let d = exported::dollar();
+    // The header travels with the payloads, passed on whole by each step,
+    // rather than waiting in a macro of the module for the last step: tokens
+    // written in a macro's body would make every error at a stream or FD
+    // also name that macro.
     Some(quote! {
         #not_components
-        macro_rules! #resolver {
-            (#chain #d rest:tt #d acc:tt) => {
-                ::blazes::__private::resolve_dataflow! { #chain #d rest [ #d acc #header ] }
-            };
-        }
-        #first! { #chain #rest [] }
+        #first! { #chain #rest [ #header ] }
     })
 }
-
-/// The macro of the dataflow module that ends the chain: it appends the
-/// dataflow's header to the payloads and calls `resolve_dataflow!`.
-const RESOLVER: &str = "__blazes_resolve";
 
 /// What a component's two macros handed over.
 struct Payload {
@@ -188,9 +178,9 @@ fn bracketed_tokens(input: ParseStream) -> syn::Result<TokenStream> {
     content.parse()
 }
 
-/// The payloads gathered by the chain, in order, then the header: each step
-/// wraps what it received in a new group followed by its payload
-/// (`[ [ [ [] struct .. ] impl .. ] header .. ]`), so no step re-reads the
+/// The payloads gathered by the chain, in order: each step wraps what it
+/// received in a new group followed by its payload
+/// (`[ [ [ header .. ] struct .. ] impl .. ]`), so no step re-reads the
 /// payloads of the steps before it; this undoes the nesting.
 fn unnest(acc: TokenStream) -> TokenStream {
     let mut layers = Vec::new();
@@ -224,8 +214,18 @@ impl Parse for Resolved {
 
 impl Resolved {
     fn parse_flat(input: ParseStream) -> syn::Result<Self> {
+        let _: Ident = input.parse()?;
+        let args = bracketed_tokens(input)?;
+        let name: syn::LitStr = syn::parse2(bracketed_tokens(input)?)?;
+        let paths = {
+            let content;
+            bracketed!(content in input);
+            Punctuated::<syn::Path, Token![,]>::parse_terminated(&content)?
+        };
+        let streams = bracketed_tokens(input)?;
+        let fds = bracketed_tokens(input)?;
         let mut payloads = Vec::new();
-        while input.peek(Token![struct]) {
+        while !input.is_empty() {
             input.parse::<Token![struct]>()?;
             let _ident: Ident = input.parse()?;
             let rep: syn::LitBool = input.parse()?;
@@ -238,16 +238,6 @@ impl Resolved {
                 skeleton,
             });
         }
-        let _: Ident = input.parse()?;
-        let args = bracketed_tokens(input)?;
-        let name: syn::LitStr = syn::parse2(bracketed_tokens(input)?)?;
-        let paths = {
-            let content;
-            bracketed!(content in input);
-            Punctuated::<syn::Path, Token![,]>::parse_terminated(&content)?
-        };
-        let streams = bracketed_tokens(input)?;
-        let fds = bracketed_tokens(input)?;
         Ok(Resolved {
             args,
             name: name.value(),
@@ -506,12 +496,14 @@ fn typed_inputs(spec: &ImplSpec) -> Vec<String> {
 }
 
 /// The record type of input (`output` false) or output `interface` of
-/// `component`: `InRecord<Type, position>` or `OutRecord<..>`.
+/// `component`: `InRecord<Type, position>` or `OutRecord<..>`, spanned at
+/// `span` (where an error about it points).
 fn interface_record(
     types: &[Interfaces],
     component: &Ident,
     interface: &Ident,
     output: bool,
+    span: Span,
 ) -> Option<TokenStream> {
     let name = name_of(component);
     let found = types.iter().find(|t| t.name == name)?;
@@ -519,10 +511,10 @@ fn interface_record(
     let ty = &found.ty;
     if output {
         let at = found.outputs.iter().position(|o| *o == interface)?;
-        Some(quote!(::blazes::__private::OutRecord<#ty, #at>))
+        Some(quote_spanned!(span=> ::blazes::__private::OutRecord<#ty, #at>))
     } else {
         let at = found.inputs.iter().position(|i| *i == interface)?;
-        Some(quote!(::blazes::__private::InRecord<#ty, #at>))
+        Some(quote_spanned!(span=> ::blazes::__private::InRecord<#ty, #at>))
     }
 }
 
@@ -536,14 +528,14 @@ fn stream_record(decl: &StreamDecl, types: &[Interfaces]) -> Option<TokenStream>
                 interface,
             },
             _,
-        ) => interface_record(types, component, interface, false),
+        ) => interface_record(types, component, interface, false, Span::call_site()),
         (
             _,
             EndpointDecl::Port {
                 component,
                 interface,
             },
-        ) => interface_record(types, component, interface, true),
+        ) => interface_record(types, component, interface, true, Span::call_site()),
         _ => None,
     }
 }
@@ -565,13 +557,14 @@ fn stream_type_check(decl: &StreamDecl, types: &[Interfaces]) -> TokenStream {
     else {
         return TokenStream::new();
     };
+    let span = decl.tokens.start;
     let (Some(carried), Some(taken)) = (
-        interface_record(types, producer, output, true),
-        interface_record(types, consumer, input, false),
+        interface_record(types, producer, output, true, span),
+        interface_record(types, consumer, input, false, span),
     ) else {
         return TokenStream::new();
     };
-    quote_spanned! {decl.tokens.start=>
+    quote_spanned! {span=>
         ::blazes::__private::assert_stream_record::<#carried, #taken>();
     }
 }
@@ -709,7 +702,9 @@ mod tests {
     /// `punctuates`) and Board; `streams` wires them.
     fn chain(punctuates: TokenStream, streams: TokenStream) -> String {
         resolve(quote! {
-            __blazes_chain [] [ [ [ [ []
+            __blazes_chain [] [ [ [ [
+            header [] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
+            ]
             struct Sessionize false
             ]
             impl [ outputs { sessions: Session #punctuates } ]
@@ -724,8 +719,6 @@ mod tests {
                 #[path(from = sessions, to = view, label = CW)]
                 fn sessions;
             }
-            ]
-            header [] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
             ]
         })
         .to_string()
@@ -843,17 +836,16 @@ mod begin_tests {
             "{out}"
         );
         assert!(!out.contains("streams !"), "{out}");
-        // The header waits in the module's resolver, which the last step
-        // calls; the chain starts with no payload.
-        assert!(out.contains("[(__blazes_resolve) []]"), "{out}");
-        let resolver = out
-            .split("macro_rules ! __blazes_resolve")
-            .nth(1)
-            .unwrap_or_default();
-        assert!(resolver.contains("[$ acc header [] [\"flow\"]"), "{out}");
-        assert!(resolver.contains("events -> Sessionize . events"), "{out}");
+        // The header (streams, FDs) starts the payloads every step passes on.
         assert!(
-            out.contains("__blazes_chain [(crate :: parts :: __blazes_impl_Sessionize)"),
+            out.contains("(:: blazes :: __private :: resolve_dataflow) []"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "[header [] [\"flow\"] [crate :: parts :: Sessionize , crate :: parts :: Board] \
+                 [events -> Sessionize . events ;] []]"
+            ),
             "{out}"
         );
     }
