@@ -441,6 +441,32 @@ pub fn read_field<T: Field>(
 mod tests {
     use super::*;
 
+    /// A record with fields known at compile time, as the derive writes one.
+    struct Probe;
+
+    impl Record for Probe {
+        const NAME: &'static str = "Probe";
+        const FIELDS: &'static [&'static str] = &["n"];
+        fn to_tuple(&self) -> Tuple {
+            Tuple::new()
+        }
+        fn from_tuple(_: &Tuple) -> Result<Self, RecordError> {
+            Ok(Probe)
+        }
+    }
+
+    impl StaticRecord for Probe {}
+
+    #[test]
+    fn a_stream_fits_its_own_record_or_the_dynamic_tuple_on_either_side() {
+        // Compile-time checks: each line fails to build without its impl of
+        // `Takes` (a mismatch is `tests/ui/typed/fail/typed_stream_record_mismatch.rs`).
+        const { assert_stream_record::<Probe, Probe>() };
+        const { assert_stream_record::<Tuple, Probe>() };
+        const { assert_stream_record::<Probe, Tuple>() };
+        const { assert_stream_record::<Tuple, Tuple>() };
+    }
+
     #[test]
     fn has_field_finds_exact_names_only() {
         const { assert!(has_field(&["a", "user"], "user")) };
