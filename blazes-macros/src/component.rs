@@ -10,6 +10,7 @@ use syn::{Attribute, ItemStruct, Type};
 
 use crate::attrs::{self, PathSpec, blazes_attr_name, is_blazes_attr, name_of};
 use crate::errors::{Errors, SpanRange};
+use crate::expand::skeleton::SkeletonMethod;
 use crate::light::{LightFn, LightImpl, LightImplItem};
 use crate::signature;
 
@@ -219,6 +220,58 @@ fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
 
 /// Keeps the paths of one method that start from `input` (its first path's)
 /// and are not declared twice; reports the others.
+/// Reads one method of a skeleton (`expand::skeleton`, what a dataflow
+/// naming the component by path receives): what [`read_impl`] reads of it,
+/// from its helper attributes and name; its signature was checked, and any
+/// error reported, where the component is declared.
+pub fn read_exported_method(method: SkeletonMethod, spec: &mut ImplSpec, errors: &mut Errors) {
+    let SkeletonMethod {
+        attrs: helpers,
+        name,
+        keys,
+        takes_record,
+    } = method;
+    let (path_attrs, on_seal_attrs): (Vec<Attribute>, Vec<Attribute>) =
+        helpers.into_iter().partition(is_path_attr);
+    if let Some(attr) = on_seal_attrs.first() {
+        match errors.keep(attrs::check_on_seal(attr)) {
+            Some(Some(input)) if path_attrs.is_empty() => spec.typed_seals.push(TypedSealSpec {
+                method: name,
+                input,
+                keys: keys
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|key| (key, TokenStream::new()))
+                    .collect(),
+                callable: true,
+            }),
+            Some(None) if path_attrs.is_empty() => spec.on_seal = Some((name, true)),
+            _ => {}
+        }
+        return;
+    }
+    let paths: Vec<PathSpec> = path_attrs
+        .iter()
+        .filter_map(|attr| errors.keep(attrs::parse_path(attr)))
+        .collect();
+    let Some(first) = paths.first().map(|p| p.from.clone()) else {
+        return;
+    };
+    let input = name_of(&first);
+    if paths.len() != path_attrs.len() || spec.handlers.iter().any(|h| name_of(h.input()) == input)
+    {
+        return;
+    }
+    let paths = distinct_paths(paths, &input, &name, errors);
+    spec.handlers.push(HandlerSpec {
+        method: name,
+        input: first,
+        paths,
+        callable: true,
+        record: takes_record.then(TokenStream::new),
+    });
+}
+
 fn distinct_paths(
     paths: Vec<PathSpec>,
     input: &str,

@@ -1,5 +1,5 @@
-//! Field and interface names as numbers usable as const generic arguments
-//! (`FieldOf<123u64>`, `InputOf<456u64>`): computed here, when the macros
+//! Field names as numbers usable as const generic arguments
+//! (`FieldOf<123u64>`): computed here, when the macros
 //! expand, so the generated code carries a literal and the compiler has no
 //! constant to evaluate per lookup.
 

@@ -4,6 +4,7 @@
 //! a record's field types and of a component's interface record types.
 //! Not public API.
 
+use super::at::At;
 use crate::record::{Field, Key, Record, RecordError};
 use crate::tuple::Tuple;
 
@@ -14,16 +15,23 @@ pub trait FieldOf<const ID: u64> {
     type Type;
 }
 
-/// The record type of input interface `ID` of a component.
-pub trait InputOf<const ID: u64> {
-    /// The record type its handler takes.
-    type Record: Record;
-}
-
-/// The record type of output interface `ID` of a component.
-pub trait OutputOf<const ID: u64> {
-    /// The record type its handle emits.
-    type Record: Record;
+/// A typed component (`#[component(outputs { .. })]` on its impl block, one
+/// impl per component): the record types of its interfaces, listed as nested
+/// pairs (`(A, (B, ()))`, read with [`At`]), and its output handle. Its
+/// struct must be a `#[component]` ([`Annotated`](crate::Annotated)), which
+/// the impl reports when it is not.
+pub trait Typed: crate::Annotated {
+    /// The record types of the input interfaces, in the order of their
+    /// handlers.
+    type Inputs;
+    /// The record types of the output interfaces, in declaration order.
+    type Outputs;
+    /// The typed output handle, `<Name>Out`.
+    type Out;
+    /// Wraps the runtime's emitter in the handle.
+    fn wrap(emit: crate::Emit) -> Self::Out;
+    /// Gives the emitter back.
+    fn into_emit(out: Self::Out) -> crate::Emit;
 }
 
 /// Whether a record has a field (a const generic argument): selects, in
@@ -69,16 +77,25 @@ pub type FieldType<R, const ID: u64, const HAS: bool> = <Exists<HAS> as Pick<R, 
 pub type FieldTypeOr<R, const ID: u64, const HAS: bool, D> =
     <Exists<HAS> as PickOr<R, ID, D>>::Type;
 
-/// The record type of input interface `ID` of component `C`.
-pub type InRecord<C, const ID: u64> = <C as InputOf<ID>>::Record;
+/// The record type of the `I`-th input interface of component `C`.
+pub type InRecord<C, const I: usize> = <<C as Typed>::Inputs as At<I>>::Type;
 
-/// The record type of output interface `ID` of component `C`.
-pub type OutRecord<C, const ID: u64> = <C as OutputOf<ID>>::Record;
+/// The record type of the `I`-th output interface of component `C`.
+pub type OutRecord<C, const I: usize> = <<C as Typed>::Outputs as At<I>>::Type;
 
 /// True when record `R` declares field `name` (false for the dynamic
 /// `Tuple`, whose fields have no static type).
 pub const fn has<R: Record>(name: &str) -> bool {
     has_field(R::FIELDS, name)
+}
+
+/// True when `R` has field `field`; otherwise, unless `R` is dynamic, fails
+/// compilation with [`check_field`]'s message naming `what` (the existence
+/// flag of a typed punctuation key's type: its check needs no item of its
+/// own).
+pub const fn has_checked<R: Record>(field: &str, what: &str) -> bool {
+    check_field::<R>(field, what);
+    has::<R>(field)
 }
 
 /// The value of a punctuation key (generated `punctuate_<output>`): its
@@ -114,23 +131,33 @@ impl<T> SameType<T> for T {}
 /// `#[on_seal]` argument `A` and the type `F` of the field it names).
 pub const fn assert_same_type<A: SameType<F>, F>() {}
 
-/// A stream's record types fit: the record its producer emits (`Out`) is
-/// the record its consumer takes (`In`), unless one of them is the dynamic
-/// `Tuple` (`Exists<true>`: fields known only at run time).
+/// A record type with fields known at compile time: every
+/// `#[derive(blazes::Record)]` struct (not the dynamic `Tuple`).
+pub trait StaticRecord: Record {}
+
+/// A stream's record types fit: the record its consumer takes (`Self`) is
+/// the record its producer emits (`Out`), unless one of them is the dynamic
+/// `Tuple` (fields known only at run time). A trait of the records
+/// themselves, so that a stream's check is one call with no constant to
+/// evaluate.
 #[diagnostic::on_unimplemented(
-    message = "this stream carries `{Out}`, but its consumer's input takes `{In}`",
-    label = "the producer's output emits `{Out}`; the consumer's input takes `{In}`",
-    note = "connect an output of record type `{In}` to this input, or make the producer emit `{In}` (or the consumer take `{Out}`)"
+    message = "this stream carries `{Out}`, but its consumer's input takes `{Self}`",
+    label = "the producer's output emits `{Out}`; the consumer's input takes `{Self}`",
+    note = "connect an output of record type `{Self}` to this input, or make the producer emit `{Self}` (or the consumer take `{Out}`)"
 )]
-pub trait StreamRecord<Out, In> {}
+pub trait Takes<Out> {}
 
-impl<Out, In> StreamRecord<Out, In> for Exists<true> {}
+impl<T: Record> Takes<T> for T {}
 
-impl<T> StreamRecord<T, T> for Exists<false> {}
+#[diagnostic::do_not_recommend]
+impl<T: StaticRecord> Takes<T> for Tuple {}
 
-/// Fails to compile unless a stream's producer emits the record type its
-/// consumer takes ([`StreamRecord`]).
-pub const fn assert_stream_record<D: StreamRecord<Out, In>, Out, In>() {}
+#[diagnostic::do_not_recommend]
+impl<T: StaticRecord> Takes<Tuple> for T {}
+
+/// Fails to compile unless a stream's consumer takes the record type its
+/// producer emits ([`Takes`]).
+pub const fn assert_stream_record<Out, In: Takes<Out>>() {}
 
 /// Stands for the type of a field that does not exist (already reported).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -154,6 +181,19 @@ pub const fn assert_component<C: crate::Annotated>() {}
 
 /// Fails to compile (with [`Key`]'s message) unless `K` can be a key.
 pub const fn assert_key<K: Key>() {}
+
+/// Fails compilation unless `field` is a field of `R` whose type can be a
+/// key (or `R` is dynamic): [`check_field`]'s message for an unknown field,
+/// [`Key`]'s for a field of another type. `ID` is the field's id and `HAS`
+/// whether `R` has it ([`has`]), so that an unknown field is reported once.
+/// One call per key field in the generated checks.
+pub const fn check_key<R: Record, const ID: u64, const HAS: bool>(field: &str, what: &str)
+where
+    Exists<HAS>: Pick<R, ID>,
+    FieldType<R, ID, HAS>: Key,
+{
+    check_field::<R>(field, what)
+}
 
 /// True when `fields` holds `name`.
 pub const fn has_field(fields: &[&str], name: &str) -> bool {
@@ -340,23 +380,14 @@ const fn listed_before(records: &[(&str, &[&str], bool)], i: usize) -> bool {
     false
 }
 
-/// The typed output handle of a component, `<Name>Out` (generated by
-/// `#[component]`): a wrapper over the untyped [`Emit`](crate::Emit).
-pub trait TypedOut {
-    /// Wraps the runtime's emitter.
-    fn wrap(emit: crate::Emit) -> Self;
-    /// Gives the emitter back.
-    fn into_emit(self) -> crate::Emit;
-}
-
 /// Decodes `tuple` as the record `R` of `input` and calls the typed handler
 /// `method` with a typed handle over `out` (generated `Handler::handle`).
 ///
 /// # Errors
 /// When `tuple` is not a `R`: the record is refused, naming the input.
-pub fn call_typed<C, R: Record, O: TypedOut>(
+pub fn call_typed<C: Typed, R: Record>(
     component: &mut C,
-    method: fn(&mut C, R, &mut O),
+    method: fn(&mut C, R, &mut C::Out),
     input: &str,
     tuple: Tuple,
     out: &mut crate::Emit,
@@ -365,24 +396,24 @@ pub fn call_typed<C, R: Record, O: TypedOut>(
         Ok(record) => record,
         Err(error) => return Err(crate::UnknownInput::undecodable(input, tuple, error)),
     };
-    let mut typed = O::wrap(core::mem::take(out));
+    let mut typed = C::wrap(core::mem::take(out));
     method(component, record, &mut typed);
-    *out = typed.into_emit();
+    *out = C::into_emit(typed);
     Ok(())
 }
 
 /// Calls the `#[on_seal]` method with a typed handle over `out`
 /// (generated `Handler::on_seal`).
-pub fn seal_typed<C, O: TypedOut>(
+pub fn seal_typed<C: Typed>(
     component: &mut C,
-    method: fn(&mut C, &str, &Tuple, &mut O),
+    method: fn(&mut C, &str, &Tuple, &mut C::Out),
     input: &str,
     partition: &Tuple,
     out: &mut crate::Emit,
 ) {
-    let mut typed = O::wrap(core::mem::take(out));
+    let mut typed = C::wrap(core::mem::take(out));
     method(component, input, partition, &mut typed);
-    *out = typed.into_emit();
+    *out = C::into_emit(typed);
 }
 
 /// Reads field `field` of record `record` from `tuple` (derive helper).
@@ -409,6 +440,32 @@ pub fn read_field<T: Field>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record with fields known at compile time, as the derive writes one.
+    struct Probe;
+
+    impl Record for Probe {
+        const NAME: &'static str = "Probe";
+        const FIELDS: &'static [&'static str] = &["n"];
+        fn to_tuple(&self) -> Tuple {
+            Tuple::new()
+        }
+        fn from_tuple(_: &Tuple) -> Result<Self, RecordError> {
+            Ok(Probe)
+        }
+    }
+
+    impl StaticRecord for Probe {}
+
+    #[test]
+    fn a_stream_fits_its_own_record_or_the_dynamic_tuple_on_either_side() {
+        // Compile-time checks: each line fails to build without its impl of
+        // `Takes` (a mismatch is `tests/ui/typed/fail/typed_stream_record_mismatch.rs`).
+        const { assert_stream_record::<Probe, Probe>() };
+        const { assert_stream_record::<Tuple, Probe>() };
+        const { assert_stream_record::<Probe, Tuple>() };
+        const { assert_stream_record::<Tuple, Tuple>() };
+    }
 
     #[test]
     fn has_field_finds_exact_names_only() {

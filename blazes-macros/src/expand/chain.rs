@@ -23,11 +23,11 @@ use syn::{Token, bracketed};
 
 use crate::attrs::{self, name_of};
 use crate::check;
-use crate::component::{self, ImplSpec, StructSpec};
+use crate::component::{ImplSpec, StructSpec};
 use crate::errors::{Errors, SpanRange};
-use crate::expand::{builder, exported, factories, typed};
-use crate::field_id::id_literal;
-use crate::light::{LightImpl, LightItem};
+use crate::expand::skeleton::{self, Skeleton};
+use crate::expand::{exported, factories, spec_text, typed};
+use crate::light::LightItem;
 use crate::model;
 use crate::module::{ImplPart, ModuleParts};
 use crate::outputs::{ImplArgs, OutputDecl};
@@ -145,6 +145,10 @@ pub fn begin(
             })
             .collect(),
     );
+    // The header travels with the payloads, passed on whole by each step,
+    // rather than waiting in a macro of the module for the last step: tokens
+    // written in a macro's body would make every error at a stream or FD
+    // also name that macro.
     Some(quote! {
         #not_components
         #first! { #chain #rest [ #header ] }
@@ -155,7 +159,7 @@ pub fn begin(
 struct Payload {
     rep: bool,
     outputs: ImplArgs,
-    skeleton: LightImpl,
+    skeleton: Skeleton,
 }
 
 /// The input of `resolve_dataflow!`.
@@ -227,7 +231,7 @@ impl Resolved {
             let rep: syn::LitBool = input.parse()?;
             input.parse::<Token![impl]>()?;
             let outputs: ImplArgs = syn::parse2(bracketed_tokens(input)?)?;
-            let skeleton: LightImpl = input.parse()?;
+            let skeleton: Skeleton = input.parse()?;
             payloads.push(Payload {
                 rep: rep.value,
                 outputs,
@@ -260,7 +264,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         ..ModuleParts::default()
     };
     let mut outputs: Vec<(String, Vec<OutputDecl>)> = Vec::new();
-    let mut types: Vec<(String, TokenStream)> = Vec::new();
+    let mut types: Vec<Interfaces> = Vec::new();
     for (path, payload) in resolved.paths.iter().zip(resolved.payloads) {
         let Some(last) = path.segments.last() else {
             continue;
@@ -273,13 +277,20 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             rep: payload.rep,
             generics: syn::Generics::default(),
         });
-        let mut skeleton = payload.skeleton;
-        let mut spec: ImplSpec = component::read_impl(&mut skeleton, &mut errors);
-        spec.self_ty = ty.clone();
-        spec.ident = Some(ident);
+        let spec = skeleton::read(payload.skeleton, ty.clone(), ident, &mut errors);
+        types.push(Interfaces {
+            name: name.clone(),
+            ty: ty.into_token_stream(),
+            inputs: typed_inputs(&spec),
+            outputs: payload
+                .outputs
+                .outputs
+                .iter()
+                .map(|o| name_of(&o.name))
+                .collect(),
+        });
         parts.impls.push(ImplPart { spec, stray: false });
-        outputs.push((name.clone(), payload.outputs.outputs));
-        types.push((name, ty.into_token_stream()));
+        outputs.push((name, payload.outputs.outputs));
     }
     if let Some(Streams(decls)) = errors.keep(syn::parse2::<Streams>(resolved.streams)) {
         parts.streams = decls;
@@ -307,8 +318,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         if analysed.is_some() {
             // The field-existence expression only matters when an anomaly is
             // to be reported: built only then.
-            let (checks, fields_ok) =
-                stream_field_checks(&parts, &types, &outputs, !found.is_empty());
+            let (checks, fields_ok) = stream_field_checks(&parts, &types, !found.is_empty());
             field_checks = typed::const_block(checks);
             field_checks.extend(deferred_violations(&found, &fields_ok));
         } else {
@@ -317,21 +327,19 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             }
         }
     }
-    // `rep` as the components' macros handed it over: the types are named
-    // by the component checks and `factories()` already.
-    let spec = builder::dataflow_spec(&built.dataflow, |_| None);
+    // One string literal (`rep` as the components' macros handed it over):
+    // the types are named by the component checks and `factories()` already.
+    let dataflow_name = built.dataflow.name.clone().unwrap_or_default();
+    let dataflow_text = spec_text::dataflow_text(&built.dataflow);
     let factories = factories::factories_fn(&parts);
     let deployment = deployment_fn(&parts);
     let errors = errors.to_compile_errors();
     quote! {
         #warnings
         #field_checks
-        /// The dataflow as constant data, for `dataflow()`.
-        #[doc(hidden)]
-        pub const __BLAZES_DATAFLOW: ::blazes::__private::DataflowSpec = #spec;
         /// The dataflow this module declares, as checked when it was compiled.
         pub fn dataflow() -> ::blazes::Dataflow {
-            __BLAZES_DATAFLOW.build()
+            ::blazes::__private::decode_dataflow(#dataflow_name, #dataflow_text)
         }
         /// The analysis of [`dataflow`]: labels, coordination plan, residual labels.
         pub fn analysis() -> ::blazes::Analysis {
@@ -468,19 +476,51 @@ fn check_punctuations(
     }
 }
 
-/// The type of component `component` among the dataflow's `types`.
-fn component_type(types: &[(String, TokenStream)], component: &Ident) -> Option<TokenStream> {
-    let name = name_of(component);
-    types
+/// A component of the dataflow: its type and the names of its typed inputs
+/// and outputs, in the order of `Typed::Inputs` and `Typed::Outputs`.
+struct Interfaces {
+    name: String,
+    ty: TokenStream,
+    inputs: Vec<String>,
+    outputs: Vec<String>,
+}
+
+/// The inputs of `spec` whose handler takes a record, in handler order (the
+/// positions `#[component]` gave them in `Typed::Inputs`).
+fn typed_inputs(spec: &ImplSpec) -> Vec<String> {
+    spec.handlers
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, ty)| ty.clone())
+        .filter(|h| h.record.is_some())
+        .map(|h| name_of(h.input()))
+        .collect()
+}
+
+/// The record type of input (`output` false) or output `interface` of
+/// `component`: `InRecord<Type, position>` or `OutRecord<..>`, spanned at
+/// `span` (where an error about it points).
+fn interface_record(
+    types: &[Interfaces],
+    component: &Ident,
+    interface: &Ident,
+    output: bool,
+    span: Span,
+) -> Option<TokenStream> {
+    let name = name_of(component);
+    let found = types.iter().find(|t| t.name == name)?;
+    let interface = name_of(interface);
+    let ty = &found.ty;
+    if output {
+        let at = found.outputs.iter().position(|o| *o == interface)?;
+        Some(quote_spanned!(span=> ::blazes::__private::OutRecord<#ty, #at>))
+    } else {
+        let at = found.inputs.iter().position(|i| *i == interface)?;
+        Some(quote_spanned!(span=> ::blazes::__private::InRecord<#ty, #at>))
+    }
 }
 
 /// The record type of the stream `decl` (its consumer's input, or its
 /// producer's output for a stream into a sink).
-fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<TokenStream> {
-    let lookup = |component: &Ident| component_type(types, component);
+fn stream_record(decl: &StreamDecl, types: &[Interfaces]) -> Option<TokenStream> {
     match (&decl.to, &decl.from) {
         (
             EndpointDecl::Port {
@@ -488,22 +528,14 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
                 interface,
             },
             _,
-        ) => {
-            let ty = lookup(component)?;
-            let name_id = id_literal(&name_of(interface));
-            Some(quote!(::blazes::__private::InRecord<#ty, #name_id>))
-        }
+        ) => interface_record(types, component, interface, false, Span::call_site()),
         (
             _,
             EndpointDecl::Port {
                 component,
                 interface,
             },
-        ) => {
-            let ty = lookup(component)?;
-            let name_id = id_literal(&name_of(interface));
-            Some(quote!(::blazes::__private::OutRecord<#ty, #name_id>))
-        }
+        ) => interface_record(types, component, interface, true, Span::call_site()),
         _ => None,
     }
 }
@@ -511,7 +543,7 @@ fn stream_record(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Option<T
 /// For a stream between two components: its producer's output record type
 /// must be its consumer's input record type (or either be the dynamic
 /// `Tuple`), a statement of the const block spanned on the declaration.
-fn stream_type_check(decl: &StreamDecl, types: &[(String, TokenStream)]) -> TokenStream {
+fn stream_type_check(decl: &StreamDecl, types: &[Interfaces]) -> TokenStream {
     let (
         EndpointDecl::Port {
             component: producer,
@@ -525,22 +557,15 @@ fn stream_type_check(decl: &StreamDecl, types: &[(String, TokenStream)]) -> Toke
     else {
         return TokenStream::new();
     };
-    let lookup = |component: &Ident| component_type(types, component);
-    let (Some(from_ty), Some(to_ty)) = (lookup(producer), lookup(consumer)) else {
+    let span = decl.tokens.start;
+    let (Some(carried), Some(taken)) = (
+        interface_record(types, producer, output, true, span),
+        interface_record(types, consumer, input, false, span),
+    ) else {
         return TokenStream::new();
     };
-    let output_id = id_literal(&name_of(output));
-    let input_id = id_literal(&name_of(input));
-    let carried = quote!(<#from_ty as ::blazes::__private::OutputOf<#output_id>>::Record);
-    let taken = quote!(<#to_ty as ::blazes::__private::InputOf<#input_id>>::Record);
-    quote_spanned! {decl.tokens.start=>
-        ::blazes::__private::assert_stream_record::<
-            ::blazes::__private::Exists<{
-                <#carried as ::blazes::Record>::DYNAMIC || <#taken as ::blazes::Record>::DYNAMIC
-            }>,
-            #carried,
-            #taken,
-        >();
+    quote_spanned! {span=>
+        ::blazes::__private::assert_stream_record::<#carried, #taken>();
     }
 }
 
@@ -561,17 +586,16 @@ fn deferred_violations(found: &Errors, fields_ok: &TokenStream) -> TokenStream {
 /// expression that is true when every gate, seal, `seq` and FD field exists.
 fn stream_field_checks(
     parts: &ModuleParts,
-    types: &[(String, TokenStream)],
-    outputs: &[(String, Vec<OutputDecl>)],
+    types: &[Interfaces],
     with_fields_ok: bool,
 ) -> (TokenStream, TokenStream) {
     let mut checks = TokenStream::new();
     let mut fields_ok = vec![quote!(true)];
     for part in parts.impls.iter().filter(|_| with_fields_ok) {
         let ty = &part.spec.self_ty;
-        for handler in &part.spec.handlers {
-            let input_id = id_literal(&name_of(handler.input()));
-            let record = quote!(::blazes::__private::InRecord<#ty, #input_id>);
+        let typed = part.spec.handlers.iter().filter(|h| h.record.is_some());
+        for (at, handler) in typed.enumerate() {
+            let record = quote!(::blazes::__private::InRecord<#ty, #at>);
             for path in &handler.paths {
                 for gate in &path.gate_names {
                     let gate = name_of(gate);
@@ -604,18 +628,13 @@ fn stream_field_checks(
     }
     let mut records = Vec::new();
     // The records are only needed to check the FDs' fields.
-    for part in parts.impls.iter().filter(|_| !parts.fds.is_empty()) {
-        let ty = &part.spec.self_ty;
-        for handler in &part.spec.handlers {
-            let name_id = id_literal(&name_of(handler.input()));
-            records.push(quote!(::blazes::__private::InRecord<#ty, #name_id>));
+    for component in types.iter().filter(|_| !parts.fds.is_empty()) {
+        let ty = &component.ty;
+        for at in 0..component.inputs.len() {
+            records.push(quote!(::blazes::__private::InRecord<#ty, #at>));
         }
-        let component = part.spec.ident.as_ref().map(name_of).unwrap_or_default();
-        for (_, declared) in outputs.iter().filter(|(c, _)| *c == component) {
-            for output in declared {
-                let name_id = id_literal(&name_of(&output.name));
-                records.push(quote!(::blazes::__private::OutRecord<#ty, #name_id>));
-            }
+        for at in 0..component.outputs.len() {
+            records.push(quote!(::blazes::__private::OutRecord<#ty, #at>));
         }
     }
     let mut distinct: Vec<String> = Vec::new();
@@ -691,14 +710,14 @@ mod tests {
             impl [ outputs { sessions: Session #punctuates } ]
             impl Sessionize {
                 #[path(from = events, to = sessions, label = OW, gate = [session])]
-                fn events(&mut self, e: Event, out: &mut SessionizeOut) {}
+                fn events;
             }
             ]
             struct Board true
             impl [ outputs { view: Session } ]
             impl Board {
                 #[path(from = sessions, to = view, label = CW)]
-                fn sessions(&mut self, s: Session, out: &mut BoardOut) {}
+                fn sessions;
             }
             ]
         })
@@ -723,15 +742,10 @@ mod tests {
             out.contains(". route (\"Sessionize.sessions\" , \"Board.sessions\""),
             "{out}"
         );
-        assert!(
-            out.contains("ComponentSpec { name : \"Board\" , rep : true"),
-            "{out}"
-        );
-        assert!(
-            out.contains("ComponentSpec { name : \"Sessionize\" , rep : false"),
-            "{out}"
-        );
-        assert!(out.contains("check_field"), "{out}");
+        assert!(out.contains("decode_dataflow (\"flow\""), "{out}");
+        assert!(out.contains("\\nc Board 1\\n"), "{out}");
+        assert!(out.contains("\\nc Sessionize 0\\n"), "{out}");
+        assert!(out.contains("check_key"), "{out}");
         assert!(out.contains("check_fd_field"), "{out}");
         assert!(!out.contains("violation"), "the dataflow is sound: {out}");
     }
@@ -822,5 +836,17 @@ mod begin_tests {
             "{out}"
         );
         assert!(!out.contains("streams !"), "{out}");
+        // The header (streams, FDs) starts the payloads every step passes on.
+        assert!(
+            out.contains("(:: blazes :: __private :: resolve_dataflow) []"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "[header [] [\"flow\"] [crate :: parts :: Sessionize , crate :: parts :: Board] \
+                 [events -> Sessionize . events ;] []]"
+            ),
+            "{out}"
+        );
     }
 }

@@ -3,12 +3,12 @@
 //! dispatching input interfaces to the handler methods, and registers the
 //! component's annotations with `blazes::registry()`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::ItemStruct;
 use syn::spanned::Spanned;
 
-use crate::attrs::name_of;
+use crate::attrs::{self, name_of};
 use crate::component::{self, ImplSpec, StructSpec};
 use crate::errors::Errors;
 use crate::expand::builder;
@@ -23,6 +23,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         return item;
     }
     let mut errors = Errors::new();
+    if let Some(ident) = plain_struct_name(&item) {
+        let expanded = expand_plain_struct(args, item, ident, &mut errors);
+        let errors = errors.to_compile_errors();
+        return quote!(#expanded #errors);
+    }
     let expanded = match syn::parse2::<LightItem>(item.clone()) {
         Ok(LightItem::Struct(s)) => expand_struct(args, &s, &mut errors),
         Ok(LightItem::Impl(mut i)) if !args.is_empty() => match syn::parse2::<ImplArgs>(args) {
@@ -47,6 +52,66 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let errors = errors.to_compile_errors();
     quote!(#expanded #errors)
+}
+
+/// The name of a plain struct declaration (`#[..] pub struct Name { .. }`,
+/// `struct Name(..);` or `struct Name;`), read from its top-level tokens: a
+/// component struct passes through unchanged, so it needs no syntax tree.
+/// `None` for anything else (generics, a where clause, not a struct), which
+/// the full reading handles and reports.
+fn plain_struct_name(item: &TokenStream) -> Option<Ident> {
+    let is = |tree: Option<&TokenTree>, delimiter: Delimiter| matches!(tree, Some(TokenTree::Group(g)) if g.delimiter() == delimiter);
+    let mut trees = item.clone().into_iter().peekable();
+    loop {
+        match trees.next()? {
+            TokenTree::Punct(p) if p.as_char() == '#' && is(trees.peek(), Delimiter::Bracket) => {
+                trees.next();
+            }
+            TokenTree::Ident(word) if word == "pub" => {
+                if is(trees.peek(), Delimiter::Parenthesis) {
+                    trees.next();
+                }
+            }
+            TokenTree::Ident(word) if word == "struct" => break,
+            _ => return None,
+        }
+    }
+    let Some(TokenTree::Ident(name)) = trees.next() else {
+        return None;
+    };
+    let is_semicolon =
+        |tree: Option<TokenTree>| matches!(tree, Some(TokenTree::Punct(p)) if p.as_char() == ';');
+    let body = trees.next();
+    let plain = if is(body.as_ref(), Delimiter::Brace) {
+        true
+    } else if is(body.as_ref(), Delimiter::Parenthesis) {
+        is_semicolon(trees.next())
+    } else {
+        is_semicolon(body)
+    };
+    (plain && trees.next().is_none()).then_some(name)
+}
+
+/// `#[component(args)]` on a plain struct (see [`plain_struct_name`]): the
+/// struct unchanged, its `impl Annotated` and its exported macro.
+fn expand_plain_struct(
+    args: TokenStream,
+    item: TokenStream,
+    ident: Ident,
+    errors: &mut Errors,
+) -> TokenStream {
+    let rep = errors
+        .keep(attrs::parse_component_args(args))
+        .is_some_and(|a| a.rep);
+    let spec = StructSpec {
+        ident,
+        rep,
+        generics: syn::Generics::default(),
+    };
+    let annotated = annotated_impl(&spec);
+    let ident = &spec.ident;
+    let exported = exported::exported_macro("struct", ident, ident, quote!(struct #ident #rep));
+    quote!(#item #annotated #exported)
 }
 
 fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> TokenStream {
@@ -175,6 +240,63 @@ mod tests {
         )
         .to_string();
         assert!(out.contains("annotated ! (Cache \"Cache\" true)"), "{out}");
+    }
+
+    #[test]
+    fn a_plain_struct_is_named_from_its_tokens_anything_else_is_read_fully() {
+        let name = |item: TokenStream| plain_struct_name(&item).map(|i| i.to_string());
+        for item in [
+            quote!(
+                #[derive(Default)]
+                pub struct Cache {
+                    n: u64,
+                }
+            ),
+            quote!(
+                pub(crate) struct Cache(u64);
+            ),
+            quote!(
+                #[doc = "a"]
+                #[derive(Default)]
+                struct Cache;
+            ),
+        ] {
+            assert_eq!(name(item.clone()).as_deref(), Some("Cache"), "{item}");
+        }
+        for item in [
+            quote!(
+                pub struct Cache<T> {
+                    t: T,
+                }
+            ),
+            quote!(
+                pub struct Cache
+                where
+                    u8: Copy,
+                {
+                    n: u64,
+                }
+            ),
+            quote!(pub struct Cache(u64)),
+            quote!(
+                pub enum Cache {
+                    A,
+                }
+            ),
+            quote!(impl Cache {}),
+        ] {
+            assert_eq!(name(item.clone()), None, "{item}");
+        }
+        let generic = expand(
+            TokenStream::new(),
+            quote!(
+                pub struct Cache<T> {
+                    t: T,
+                }
+            ),
+        )
+        .to_string();
+        assert!(generic.contains("cannot be generic"), "{generic}");
     }
 
     #[test]

@@ -15,7 +15,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 /// The keyword that starts a chain call.
@@ -41,6 +41,13 @@ fn unique_name(kind: &str, component: &Ident) -> Ident {
     )
 }
 
+/// A `$` token. Written literally in `quote!`, a `$` is parsed from text,
+/// one call to the compiler per token, and gets a span of a source file of
+/// its own, which incremental compilation then hashes.
+pub fn dollar() -> TokenTree {
+    TokenTree::Punct(Punct::new('$', Spacing::Alone))
+}
+
 /// The exported macro carrying `payload`, re-exported as `reexport`.
 pub fn exported_macro(
     kind: &str,
@@ -50,12 +57,13 @@ pub fn exported_macro(
 ) -> TokenStream {
     let unique = unique_name(kind, component);
     let chain = Ident::new(CHAIN, Span::call_site());
+    let d = dollar();
     quote! {
         #[doc(hidden)]
         #[macro_export]
         macro_rules! #unique {
-            (#chain [ ($($next:tt)*) $rest:tt ] $acc:tt) => {
-                $($next)*! { #chain $rest [ $acc #payload ] }
+            (#chain [ (#d(#d next:tt)*) #d rest:tt ] #d acc:tt) => {
+                #d(#d next)*! { #chain #d rest [ #d acc #payload ] }
             };
         }
         #[doc(hidden)]

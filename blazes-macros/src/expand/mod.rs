@@ -8,4 +8,6 @@ pub mod exported;
 pub mod factories;
 pub mod misplaced;
 pub mod record;
+pub mod skeleton;
+pub mod spec_text;
 pub mod typed;

@@ -89,6 +89,7 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
                 ::core::result::Result::Ok(Self { #(#reads),* })
             }
         }
+        impl ::blazes::__private::StaticRecord for #ident {}
         #(#field_types)*
     }
 }

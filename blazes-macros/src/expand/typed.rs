@@ -14,14 +14,14 @@ use quote::{format_ident, quote, quote_spanned};
 use crate::attrs::name_of;
 use crate::component::{self, ImplSpec};
 use crate::errors::Errors;
-use crate::expand::exported;
+use crate::expand::{exported, skeleton};
 use crate::field_id::id_literal;
-use crate::light::{LightImpl, LightImplItem};
+use crate::light::LightImpl;
 use crate::outputs::{ImplArgs, OutputDecl};
 
 /// Expands a typed `#[component(outputs { .. })] impl Name { .. }`.
 pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> TokenStream {
-    let skeleton = skeleton(item);
+    let skeleton = skeleton::write(item);
     let spec = component::read_impl(item, errors);
     let Some(ident) = spec.ident.clone() else {
         return quote!(#item);
@@ -33,15 +33,11 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     check_seal_inputs(&spec, errors);
     let out = format_ident!("{}Out", ident);
     let handle = handle(&ident, &out, &args.outputs);
-    let handler = handler_impl(&spec, &out);
-    let interfaces = interfaces(&spec, &args.outputs);
-    let checks = field_checks(&spec, &args.outputs);
-    let self_ty = &spec.self_ty;
-    let mut checks = checks;
-    checks.extend(quote_spanned!(ident.span()=>
-        let _ = <#self_ty as ::blazes::Annotated>::REP;
-    ));
-    let checks = const_block(checks);
+    let handler = handler_impl(&spec);
+    let interfaces = typed_impl(&spec, &args.outputs, &out);
+    // `Typed: Annotated` reports a struct without `#[component]` at the
+    // impl; a component without gates or typed seals has no checks left.
+    let checks = const_block(field_checks(&spec));
     let outputs_tokens = &args.tokens;
     let exported = exported::exported_macro(
         "impl",
@@ -57,28 +53,6 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         #checks
         #exported
     }
-}
-
-/// The impl block reduced to what the dataflow reads: the handler methods'
-/// helper attributes and signatures, with empty bodies.
-fn skeleton(item: &LightImpl) -> TokenStream {
-    let self_ty = &item.self_ty;
-    let methods = item.items.iter().filter_map(|i| match i {
-        LightImplItem::Fn(f) => {
-            let helpers: Vec<_> = f
-                .attrs
-                .iter()
-                .filter(|a| component::is_path_attr(a) || component::is_on_seal_attr(a))
-                .collect();
-            if helpers.is_empty() {
-                return None;
-            }
-            let head = &f.head.tokens;
-            Some(quote!(#(#helpers)* #head {}))
-        }
-        LightImplItem::Other(_) => None,
-    });
-    quote!(impl #self_ty { #(#methods)* })
 }
 
 fn check_outputs(spec: &ImplSpec, outputs: &[OutputDecl], errors: &mut Errors) {
@@ -152,14 +126,34 @@ pub fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> 
     }
 }
 
-/// `check_field` and `assert_key` for field `ident` of `record`, as
-/// statements of a [`const_block`], spanned on the user's token.
+/// The type of punctuation key `name` of `record`, a parameter of the
+/// punctuation method: [`field_type`], whose existence flag also fails the
+/// build, with `check_field`'s message naming `what`, when the field does
+/// not exist (the check needs no item of its own).
+fn punctuation_key_type(
+    record: &TokenStream,
+    name: &str,
+    span: proc_macro2::Span,
+    what: &str,
+) -> TokenStream {
+    let id = id_literal(name);
+    quote_spanned! {span=>
+        ::blazes::__private::FieldType<
+            #record, #id, { ::blazes::__private::has_checked::<#record>(#name, #what) }
+        >
+    }
+}
+
+/// The check that field `ident` of `record` exists and can be a key (one
+/// `check_key` call, a statement of a [`const_block`] spanned on the user's
+/// token).
 pub fn key_check(record: &TokenStream, ident: &syn::Ident, what: &str) -> TokenStream {
     let name = name_of(ident);
-    let ty = field_type(record, &name, ident.span());
+    let id = id_literal(&name);
     quote_spanned! {ident.span()=>
-        ::blazes::__private::check_field::<#record>(#name, #what);
-        ::blazes::__private::assert_key::<#ty>();
+        ::blazes::__private::check_key::<
+            #record, #id, { ::blazes::__private::has::<#record>(#name) }
+        >(#name, #what);
     }
 }
 
@@ -194,8 +188,9 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         };
         let punctuate = format_ident!("punctuate_{}", method);
         let record = quote!(#record);
+        let what = format!("the punctuation key of output `{name}` of `{component}`");
         let params = key.iter().map(|k| {
-            let ty = field_type(&record, &name_of(k), k.span());
+            let ty = punctuation_key_type(&record, &name_of(k), k.span(), &what);
             quote!(#k: #ty)
         });
         // `key_value` requires a `Key`: a punctuation key of another type
@@ -228,18 +223,10 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         impl #out {
             #(#methods)*
         }
-        impl ::blazes::__private::TypedOut for #out {
-            fn wrap(emit: ::blazes::Emit) -> Self {
-                #out { emit }
-            }
-            fn into_emit(self) -> ::blazes::Emit {
-                self.emit
-            }
-        }
     }
 }
 
-fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
+fn handler_impl(spec: &ImplSpec) -> TokenStream {
     let self_ty = &spec.self_ty;
     let arms = spec.handlers.iter().filter(|h| h.callable).filter_map(|h| {
         let record = h.record.as_ref()?;
@@ -247,10 +234,10 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
         let method = &h.method;
         let method = quote_spanned!(method.span()=> Self::#method);
         Some(quote! {
-            #input => ::blazes::__private::call_typed::<Self, #record, #out>(self, #method, input, tuple, out),
+            #input => ::blazes::__private::call_typed::<Self, #record>(self, #method, input, tuple, out),
         })
     });
-    let typed_seals = typed_seal_dispatch(spec, out);
+    let typed_seals = typed_seal_dispatch(spec);
     let on_seal = spec
         .on_seal
         .as_ref()
@@ -259,7 +246,7 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
             let method = quote_spanned!(method.span()=> Self::#method);
             quote! {
                 fn on_seal(&mut self, input: &str, partition: &::blazes::Tuple, out: &mut ::blazes::Emit) {
-                    ::blazes::__private::seal_typed::<Self, #out>(self, #method, input, partition, out)
+                    ::blazes::__private::seal_typed::<Self>(self, #method, input, partition, out)
                 }
             }
         });
@@ -287,7 +274,7 @@ fn handler_impl(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
 /// lacking one, or holding a value of another type, is refused through
 /// `Emit::refuse_seal`, which the runtime counts and logs) and calls the
 /// method with the typed output handle.
-fn typed_seal_dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
+fn typed_seal_dispatch(spec: &ImplSpec) -> TokenStream {
     if spec.typed_seals.is_empty() {
         return TokenStream::new();
     }
@@ -321,11 +308,11 @@ fn typed_seal_dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
             Some(quote! {
                 #input => {
                     #(#reads)*
-                    let mut typed = <#out as ::blazes::__private::TypedOut>::wrap(
+                    let mut typed = <Self as ::blazes::__private::Typed>::wrap(
                         ::core::mem::take(out),
                     );
                     #call;
-                    *out = ::blazes::__private::TypedOut::into_emit(typed);
+                    *out = <Self as ::blazes::__private::Typed>::into_emit(typed);
                 }
             })
         });
@@ -339,32 +326,42 @@ fn typed_seal_dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
     }
 }
 
-/// `InputOf`/`OutputOf` for each interface: the record types a dataflow
-/// checks its seals and `seq`s against.
-fn interfaces(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
+/// `impl Typed`: the record types of the inputs (in handler order) and of
+/// the outputs (in declaration order), which a dataflow checks its streams
+/// against by position, and the conversions of the output handle `out`.
+fn typed_impl(spec: &ImplSpec, outputs: &[OutputDecl], out: &syn::Ident) -> TokenStream {
     let self_ty = &spec.self_ty;
-    let inputs = spec.handlers.iter().filter_map(|h| {
-        let record = h.record.as_ref()?;
-        let id = id_literal(&name_of(h.input()));
-        Some(quote! {
-            impl ::blazes::__private::InputOf<#id> for #self_ty {
-                type Record = #record;
-            }
-        })
-    });
-    let outputs = outputs.iter().map(|o| {
-        let id = id_literal(&name_of(&o.name));
+    let inputs = nested(spec.handlers.iter().filter_map(|h| h.record.clone()));
+    let outputs = nested(outputs.iter().map(|o| {
         let record = &o.record;
-        quote! {
-            impl ::blazes::__private::OutputOf<#id> for #self_ty {
-                type Record = #record;
+        quote!(#record)
+    }));
+    quote! {
+        impl ::blazes::__private::Typed for #self_ty {
+            type Inputs = #inputs;
+            type Outputs = #outputs;
+            type Out = #out;
+            fn wrap(emit: ::blazes::Emit) -> #out {
+                #out { emit }
+            }
+            fn into_emit(out: #out) -> ::blazes::Emit {
+                out.emit
             }
         }
-    });
-    quote!(#(#inputs)* #(#outputs)*)
+    }
 }
 
-fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
+/// `(A, (B, ()))`: the list `blazes::__private::At` indexes.
+fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenStream {
+    types
+        .rev()
+        .fold(quote!(()), |rest, ty| quote!((#ty, #rest)))
+}
+
+/// The compile-time checks of the gates and typed seal arguments. (A
+/// punctuation key is checked by its parameter's type in the punctuation
+/// method, `handle`: that it exists, and that it is a `Key`.)
+fn field_checks(spec: &ImplSpec) -> TokenStream {
     let component = spec.ident.as_ref().map(name_of).unwrap_or_default();
     let mut checks = TokenStream::new();
     for handler in &spec.handlers {
@@ -415,22 +412,6 @@ fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> TokenStream {
             });
             checks.extend(quote_spanned! {ty_span=>
                 ::blazes::__private::assert_same_type::<#ty, #field_ty>();
-            });
-        }
-    }
-    for output in outputs {
-        let record = &output.record;
-        let record = quote!(#record);
-        let what = format!(
-            "the punctuation key of output `{}` of `{component}`",
-            name_of(&output.name)
-        );
-        // Whether each key is a `Key` is checked by the punctuation method
-        // (`handle`), whose parameter has the field's type.
-        for key in output.punctuates.iter().flatten() {
-            let name = name_of(key);
-            checks.extend(quote_spanned! {key.span()=>
-                ::blazes::__private::check_field::<#record>(#name, #what);
             });
         }
     }
