@@ -2,9 +2,7 @@
 //! change in any release.
 //!
 //! The macros describe dataflows and components as typed constants
-//! ([`spec`]), turned into model values at run time without decoding text;
-//! a dataflow that names its components by path is written as one line-based
-//! text ([`decode_dataflow`]), fewer tokens for every `cargo check`.
+//! ([`spec`]), turned into model values at run time without decoding text.
 
 pub use inventory;
 
@@ -12,11 +10,9 @@ pub use blazes_macros::resolve_dataflow;
 
 mod at;
 pub mod spec;
-mod spec_text;
 mod typed;
 pub use at::At;
 pub use spec::{ComponentSpec, DataflowSpec, MethodsSpec};
-pub use spec_text::decode_dataflow;
 pub use typed::*;
 
 use crate::Handler;
@@ -139,7 +135,8 @@ macro_rules! __blazes_handler {
 
 pub use crate::__blazes_handler as handler;
 
-/// `impl blazes::Annotated for $component` with its name and `rep` flag.
+/// `impl blazes::Annotated for $component` with its name, `rep` flag and
+/// module (where the macro is called: the struct's own).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blazes_annotated {
@@ -147,6 +144,7 @@ macro_rules! __blazes_annotated {
         impl $crate::Annotated for $component {
             const NAME: &'static str = $name;
             const REP: bool = $rep;
+            const MODULE_PATH: &'static str = ::core::module_path!();
         }
     };
 }

@@ -26,6 +26,8 @@ pub trait Annotated {
     const NAME: &'static str;
     /// The component runs as several replicas (`#[component(rep)]`).
     const REP: bool;
+    /// The module that declares it (`module_path!()` there).
+    const MODULE_PATH: &'static str;
 }
 
 /// One annotated path of a registered component: `#[path(from, to, label, gate)]`.
@@ -139,7 +141,10 @@ pub fn registry() -> Vec<RegisteredComponent> {
                 .components
                 .iter()
                 .find(|c| c.name == methods.component)
-                .map(|c| RegisteredComponent::new(r.module_path, c, Some(methods)))
+                .map(|c| {
+                    let module = methods.module_path.unwrap_or(r.module_path);
+                    RegisteredComponent::new(module, c, Some(methods))
+                })
         })
     });
     let mut all: Vec<RegisteredComponent> = standalone.chain(in_dataflows).collect();

@@ -373,3 +373,27 @@ fn a_sink_is_read_back_as_typed_records_with_their_producers() {
         other => panic!("a UserStats is not a Session, got {other:?}"),
     }
 }
+
+#[test]
+fn typed_components_named_by_path_are_registered_with_their_own_modules() {
+    let registered = blazes::registry();
+    let find = |name: &str| {
+        registered
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("`{name}` is registered: {registered:#?}"))
+    };
+    let sessionize = find("Sessionize");
+    assert_eq!(sessionize.module_path, "typed_components");
+    assert_eq!(sessionize.inputs, vec!["events".to_string()]);
+    assert_eq!(sessionize.on_seal.as_deref(), Some("sealed"));
+    let stats = find("PerUserStats");
+    assert_eq!(stats.module_path, "blazes_examples_lib");
+    assert_eq!(stats.qualified_name(), "blazes_examples_lib::PerUserStats");
+    assert!(
+        blazes::registry::dataflows()
+            .iter()
+            .any(|d| d.module_path == "typed_components::by_path"),
+        "the dataflow is registered"
+    );
+}

@@ -102,6 +102,9 @@ pub struct HandlerSpec {
 pub struct MethodsSpec {
     /// The component's name.
     pub component: &'static str,
+    /// The module that declares the component, when it is not the module
+    /// that registers it (a component named by path in a dataflow).
+    pub module_path: Option<&'static str>,
     /// One per input interface with a method.
     pub handlers: &'static [HandlerSpec],
     /// The `#[on_seal]` method, if any.
@@ -273,6 +276,7 @@ mod tests {
     fn finds_the_method_of_an_input() {
         let methods = MethodsSpec {
             component: "Count",
+            module_path: None,
             handlers: &[HandlerSpec {
                 input: "words",
                 method: "count",

@@ -402,20 +402,6 @@ pub fn call_typed<C: Typed, R: Record>(
     Ok(())
 }
 
-/// Calls the `#[on_seal]` method with a typed handle over `out`
-/// (generated `Handler::on_seal`).
-pub fn seal_typed<C: Typed>(
-    component: &mut C,
-    method: fn(&mut C, &str, &Tuple, &mut C::Out),
-    input: &str,
-    partition: &Tuple,
-    out: &mut crate::Emit,
-) {
-    let mut typed = C::wrap(core::mem::take(out));
-    method(component, input, partition, &mut typed);
-    *out = C::into_emit(typed);
-}
-
 /// Reads field `field` of record `record` from `tuple` (derive helper).
 ///
 /// # Errors

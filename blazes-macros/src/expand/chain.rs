@@ -14,7 +14,7 @@
 //! route and FD field against the records of the streams, and generates
 //! `dataflow()`, `analysis()`, `factories()` and `deployment()`.
 
-use blazes_core::{Permission, Requirement};
+use blazes_core::{Analysis, Label, Permission, Requirement};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
@@ -26,7 +26,7 @@ use crate::check;
 use crate::component::{ImplSpec, StructSpec};
 use crate::errors::{Errors, SpanRange};
 use crate::expand::skeleton::{self, Skeleton};
-use crate::expand::{exported, factories, spec_text, typed};
+use crate::expand::{builder, component, exported, factories, typed};
 use crate::light::LightItem;
 use crate::model;
 use crate::module::{ImplPart, ModuleParts};
@@ -305,8 +305,6 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     let mut warnings = Warnings::new();
     let mut field_checks = TokenStream::new();
     if errors.is_empty() {
-        check_punctuations(&parts, &outputs, &mut errors);
-        check_seal_arguments(&parts, &mut errors);
         let mut found = Errors::new();
         let analysed = check::run(
             &built,
@@ -315,6 +313,8 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             &mut found,
             &mut warnings,
         );
+        check_punctuations(&parts, &outputs, analysed.as_ref(), &mut errors);
+        check_seal_arguments(&parts, &mut errors);
         if analysed.is_some() {
             // The field-existence expression only matters when an anomaly is
             // to be reported: built only then.
@@ -327,19 +327,24 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             }
         }
     }
-    // One string literal (`rep` as the components' macros handed it over):
-    // the types are named by the component checks and `factories()` already.
-    let dataflow_name = built.dataflow.name.clone().unwrap_or_default();
-    let dataflow_text = spec_text::dataflow_text(&built.dataflow);
+    // Typed constants (`rep` as the components' macros handed it over: the
+    // types are named by the component checks and `factories()` already),
+    // registered with the methods of each component for `registry()`.
+    let spec = builder::dataflow_spec(&built.dataflow, |_| None);
+    let registration = registration(&parts);
     let factories = factories::factories_fn(&parts);
     let deployment = deployment_fn(&parts);
     let errors = errors.to_compile_errors();
     quote! {
         #warnings
         #field_checks
+        /// The dataflow as constant data, for `dataflow()` and the registry.
+        #[doc(hidden)]
+        pub const __BLAZES_DATAFLOW: ::blazes::__private::DataflowSpec = #spec;
+        #registration
         /// The dataflow this module declares, as checked when it was compiled.
         pub fn dataflow() -> ::blazes::Dataflow {
-            ::blazes::__private::decode_dataflow(#dataflow_name, #dataflow_text)
+            __BLAZES_DATAFLOW.build()
         }
         /// The analysis of [`dataflow`]: labels, coordination plan, residual labels.
         pub fn analysis() -> ::blazes::Analysis {
@@ -348,6 +353,25 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         #factories
         #deployment
         #errors
+    }
+}
+
+/// One registration for the dataflow: its constant, and the methods of each
+/// component with the module that declares it (`registry()`).
+fn registration(parts: &ModuleParts) -> TokenStream {
+    let methods = parts.impls.iter().map(|part| {
+        let ty = &part.spec.self_ty;
+        let module = quote!(Some(<#ty as ::blazes::Annotated>::MODULE_PATH));
+        component::specs(&part.spec, &quote!(false), &module).1
+    });
+    quote! {
+        ::blazes::__private::inventory::submit! {
+            ::blazes::__private::DataflowRecord {
+                module_path: ::core::module_path!(),
+                spec: &__BLAZES_DATAFLOW,
+                methods: &[#(#methods),*],
+            }
+        }
     }
 }
 
@@ -423,6 +447,7 @@ fn seal_site(decl: &StreamDecl) -> SpanRange {
 fn check_punctuations(
     parts: &ModuleParts,
     outputs: &[(String, Vec<OutputDecl>)],
+    analysis: Option<&Analysis>,
     errors: &mut Errors,
 ) {
     for decl in &parts.streams {
@@ -455,6 +480,16 @@ fn check_punctuations(
         if matches {
             continue;
         }
+        // The output already carries seals on this key through confluent
+        // paths (spec §1): the runtime forwards them once every producer of
+        // the component's inputs has sealed a partition.
+        let forwarded = analysis
+            .and_then(|a| a.outputs.get(&format!("{component}.{interface}")))
+            .is_some_and(|label| matches!(label, Label::Seal(k) if *k == *seal));
+        if forwarded {
+            continue;
+        }
+        let record = output.record.to_token_stream().to_string();
         let stream = format!("{} -> {}", decl.from.endpoint(), decl.to.endpoint());
         let key_text = key.join(", ");
         let has = match &punctuated {
@@ -466,7 +501,7 @@ fn check_punctuations(
             format!(
                 "stream `{stream}` is declared sealed on [{key_text}], but its producer \
                  `{component}` {has}, so no partition of it would ever be released. Either \
-                 declare `{interface}: Record {{ punctuates: [{key_text}] }}` in \
+                 declare `{interface}: {record} {{ punctuates: [{key_text}] }}` in \
                  `#[component(outputs {{ .. }})]` on `{component}`'s impl block and call \
                  `out.punctuate_{interface}(..)` when a partition is complete, or drop \
                  `seal: [{key_text}]` from this stream and accept the coordination blazes \
@@ -742,9 +777,8 @@ mod tests {
             out.contains(". route (\"Sessionize.sessions\" , \"Board.sessions\""),
             "{out}"
         );
-        assert!(out.contains("decode_dataflow (\"flow\""), "{out}");
-        assert!(out.contains("\\nc Board 1\\n"), "{out}");
-        assert!(out.contains("\\nc Sessionize 0\\n"), "{out}");
+        assert!(out.contains("__BLAZES_DATAFLOW"), "{out}");
+        assert!(out.contains("DataflowRecord"), "{out}");
         assert!(out.contains("check_key"), "{out}");
         assert!(out.contains("check_fd_field"), "{out}");
         assert!(!out.contains("violation"), "the dataflow is sound: {out}");

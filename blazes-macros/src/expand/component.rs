@@ -141,6 +141,7 @@ pub fn annotated_impl(spec: &StructSpec) -> TokenStream {
         impl #impl_generics ::blazes::Annotated for #ident #type_generics #where_clause {
             const NAME: &'static str = #name;
             const REP: bool = #rep;
+            const MODULE_PATH: &'static str = ::core::module_path!();
         }
     }
 }
@@ -163,7 +164,7 @@ fn expand_impl(item: &mut LightImpl, errors: &mut Errors) -> TokenStream {
     let handler = handler_impl(&spec);
     let self_ty = &spec.self_ty;
     let annotated = quote_spanned!(self_ty.span()=> <#self_ty as ::blazes::Annotated>);
-    let (component, methods) = specs(&spec, &quote!(#annotated::REP));
+    let (component, methods) = specs(&spec, &quote!(#annotated::REP), &quote!(None));
     let registration = quote! {
         ::blazes::__private::inventory::submit! {
             ::blazes::__private::ComponentRecord {
@@ -200,7 +201,11 @@ pub fn handler_impl(spec: &ImplSpec) -> TokenStream {
 
 /// The component's `blazes::__private::ComponentSpec` (with `rep` as given)
 /// and `MethodsSpec`.
-pub fn specs(spec: &ImplSpec, rep: &TokenStream) -> (TokenStream, TokenStream) {
+pub fn specs(
+    spec: &ImplSpec,
+    rep: &TokenStream,
+    module_path: &TokenStream,
+) -> (TokenStream, TokenStream) {
     let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
     let paths = spec
         .paths()
@@ -213,15 +218,27 @@ pub fn specs(spec: &ImplSpec, rep: &TokenStream) -> (TokenStream, TokenStream) {
         let method = h.method.to_string();
         quote!(HandlerSpec { input: #input, method: #method })
     });
-    let on_seal = match &spec.on_seal {
-        Some((method, _)) => {
+    // The untyped `#[on_seal]` method, or a typed component's first
+    // `#[on_seal(input)]` method.
+    let on_seal = spec
+        .on_seal
+        .as_ref()
+        .map(|(method, _)| method)
+        .or_else(|| spec.typed_seals.first().map(|t| &t.method));
+    let on_seal = match on_seal {
+        Some(method) => {
             let method = method.to_string();
             quote!(Some(#method))
         }
         None => quote!(None),
     };
     let methods = builder::with_spec_names(quote!(
-        MethodsSpec { component: #name, handlers: &[#(#handlers),*], on_seal: #on_seal }
+        MethodsSpec {
+            component: #name,
+            module_path: #module_path,
+            handlers: &[#(#handlers),*],
+            on_seal: #on_seal,
+        }
     ));
     (component, methods)
 }

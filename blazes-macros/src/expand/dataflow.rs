@@ -132,7 +132,7 @@ fn registration(parts: &ModuleParts) -> TokenStream {
         .impls
         .iter()
         .filter(|p| p.expands_here())
-        .map(|part| component::specs(&part.spec, &quote!(false)).1);
+        .map(|part| component::specs(&part.spec, &quote!(false), &quote!(None)).1);
     quote! {
         ::blazes::__private::inventory::submit! {
             ::blazes::__private::DataflowRecord {

@@ -9,5 +9,4 @@ pub mod factories;
 pub mod misplaced;
 pub mod record;
 pub mod skeleton;
-pub mod spec_text;
 pub mod typed;

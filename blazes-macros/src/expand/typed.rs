@@ -31,6 +31,7 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     }
     check_outputs(&spec, &args.outputs, errors);
     check_seal_inputs(&spec, errors);
+    refuse_untyped_on_seal(&spec, &ident, errors);
     let out = format_ident!("{}Out", ident);
     let handle = handle(&ident, &out, &args.outputs);
     let handler = handler_impl(&spec);
@@ -83,6 +84,28 @@ fn check_outputs(spec: &ImplSpec, outputs: &[OutputDecl], errors: &mut Errors) {
             );
         }
     }
+}
+
+/// A typed component's seal handlers are typed: the untyped `#[on_seal]`
+/// (the input by name as a `&str`, the partition as a `Tuple`) is refused.
+fn refuse_untyped_on_seal(spec: &ImplSpec, ident: &syn::Ident, errors: &mut Errors) {
+    let Some((method, _)) = &spec.on_seal else {
+        return;
+    };
+    let input = spec
+        .handlers
+        .first()
+        .map_or_else(|| "input".to_string(), |h| name_of(h.input()));
+    errors.spanned(
+        method,
+        format!(
+            "on a typed component, `#[on_seal]` names the input whose partitions it receives \
+             and takes the partition's key fields as typed arguments: write \
+             `#[on_seal({input})] fn {method}(&mut self, <key field>: <its type>, .., out: &mut \
+             {ident}Out)` (the untyped form, with the input as a `&str` and the partition as a \
+             `Tuple`, is for components without `outputs {{ .. }}`)"
+        ),
+    );
 }
 
 /// Each typed `#[on_seal(input)]` names an input the component handles.
@@ -238,18 +261,6 @@ fn handler_impl(spec: &ImplSpec) -> TokenStream {
         })
     });
     let typed_seals = typed_seal_dispatch(spec);
-    let on_seal = spec
-        .on_seal
-        .as_ref()
-        .filter(|(_, callable)| *callable)
-        .map(|(method, _)| {
-            let method = quote_spanned!(method.span()=> Self::#method);
-            quote! {
-                fn on_seal(&mut self, input: &str, partition: &::blazes::Tuple, out: &mut ::blazes::Emit) {
-                    ::blazes::__private::seal_typed::<Self>(self, #method, input, partition, out)
-                }
-            }
-        });
     quote! {
         impl ::blazes::Handler for #self_ty {
             fn handle(
@@ -263,7 +274,6 @@ fn handler_impl(spec: &ImplSpec) -> TokenStream {
                     _ => ::blazes::__private::unknown(input, tuple, out),
                 }
             }
-            #on_seal
             #typed_seals
         }
     }
