@@ -68,18 +68,6 @@ impl<K: Eq + Hash + Clone> LinkCounters<K> {
         Self::default()
     }
 
-    /// The next link sequence number of each link, for a checkpoint.
-    #[cfg(feature = "zookeeper")] // used by the cluster only
-    pub(crate) fn positions(&self) -> Vec<(K, u64)> {
-        self.next.iter().map(|(k, n)| (k.clone(), *n)).collect()
-    }
-
-    /// Goes on from `positions` (as [`LinkCounters::positions`] gave them).
-    #[cfg(feature = "zookeeper")] // used by the cluster only
-    pub(crate) fn resume(&mut self, positions: Vec<(K, u64)>) {
-        self.next = positions.into_iter().collect();
-    }
-
     /// The link sequence number of the next frame to `to`: 0 for the first,
     /// then 1, 2, … for that destination.
     pub fn next(&mut self, to: &K) -> u64 {

@@ -13,12 +13,9 @@
 use std::sync::Arc;
 
 use super::cluster::{ClusterError, LinkStats};
-use super::link::LinkCounters;
 use super::masters::{Masters, independent_endpoint};
 use super::transport::{Publisher, RunStream};
-use super::wire::{
-    Frame, Registration, Retirement, encode, encode_registration, encode_retirement, encoded_len,
-};
+use super::wire::{FrameWriter, Registration, Retirement, encode_registration, encode_retirement};
 use crate::runtime::BuildError;
 use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
 use crate::runtime::router::{Destination, Routed};
@@ -27,7 +24,8 @@ use crate::runtime::topology::Topology;
 
 /// How much one frame carries at most: a batch is published once it holds
 /// `messages` messages, or before a message would take it past `bytes`
-/// bytes of messages (a single larger message goes alone).
+/// bytes of messages and their schemas (a single larger message goes
+/// alone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct BatchLimits {
     /// Messages per frame (at least 1).
@@ -36,13 +34,22 @@ pub(crate) struct BatchLimits {
     pub(crate) bytes: usize,
 }
 
-/// The messages buffered for one destination: consecutive link positions
-/// from `link_seq`.
-struct Batch {
+/// Where a link goes: a component instance or a sink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum To {
+    Instance(ProducerId),
+    Sink(usize),
+}
+
+/// One link of the producer: its destination's subject, the link position
+/// of its next message, and the batch of messages not yet published (the
+/// positions just before `next`), already encoded.
+struct Link {
+    /// `None` for a link resumed from a checkpoint and not used since.
+    to: Option<To>,
     subject: String,
-    link_seq: u64,
-    messages: Vec<Inbound>,
-    bytes: usize,
+    next: u64,
+    batch: FrameWriter,
 }
 
 /// The sending side of one producer: link numbering, ordering, batching,
@@ -54,7 +61,8 @@ pub(crate) struct Outbound {
     topology: Arc<Topology>,
     stream: RunStream,
     publisher: Publisher,
-    links: LinkCounters<String>,
+    /// Every link used (or resumed), with its batch.
+    links: Vec<Link>,
     sequencer: Arc<dyn Sequencer>,
     run: String,
     /// Per ordered group: still asking for positions an earlier incarnation
@@ -63,8 +71,6 @@ pub(crate) struct Outbound {
     recovered: u64,
     masters: Masters,
     limits: BatchLimits,
-    /// One batch per destination with messages not yet published.
-    batches: Vec<Batch>,
 }
 
 impl Outbound {
@@ -87,7 +93,7 @@ impl Outbound {
             topology,
             stream: stream.clone(),
             publisher: stream.publisher(window),
-            links: LinkCounters::new(),
+            links: Vec::new(),
             sequencer,
             run: run.to_string(),
             recovered: 0,
@@ -96,21 +102,31 @@ impl Outbound {
                 messages: 1,
                 bytes: usize::MAX,
             },
-            batches: Vec::new(),
         }
     }
 
     /// The next link sequence number of each link (by subject), for a
     /// checkpoint.
     pub(crate) fn link_positions(&self) -> Vec<(String, u64)> {
-        self.links.positions()
+        self.links
+            .iter()
+            .map(|l| (l.subject.clone(), l.next))
+            .collect()
     }
 
     /// Numbers each link on from `positions` (after a restore: what the
     /// instance sends again carries the numbers it had, and is dropped
     /// downstream as a duplicate).
     pub(crate) fn resume_links(&mut self, positions: Vec<(String, u64)>) {
-        self.links.resume(positions);
+        self.links = positions
+            .into_iter()
+            .map(|(subject, next)| Link {
+                to: None,
+                subject,
+                next,
+                batch: FrameWriter::new(),
+            })
+            .collect();
     }
 
     /// Batches what it sends to each destination up to `limits` (a frame
@@ -169,64 +185,69 @@ impl Outbound {
     /// Publishes every buffered batch (at the end of a step: what the step
     /// produced goes out now, whatever the batches' sizes).
     pub(crate) async fn flush_batches(&mut self) -> Result<(), ClusterError> {
-        for batch in std::mem::take(&mut self.batches) {
-            self.publish_batch(batch).await?;
-        }
-        Ok(())
-    }
-
-    /// Adds `inbound` to the batch of `subject` at the link's next position,
-    /// publishing the batch when it is full.
-    async fn publish(&mut self, subject: String, inbound: Inbound) -> Result<(), ClusterError> {
-        let link_seq = self.links.next(&subject);
-        let bytes = encoded_len(&inbound);
-        let mut at = self.batches.iter().position(|b| b.subject == subject);
-        if let Some(i) = at
-            && self.batches[i].bytes + bytes > self.limits.bytes
-        {
-            let full = self.batches.swap_remove(i);
-            self.publish_batch(full).await?;
-            at = None;
-        }
-        let i = match at {
-            Some(i) => i,
-            None => {
-                self.batches.push(Batch {
-                    subject,
-                    link_seq,
-                    messages: Vec::new(),
-                    bytes: 0,
-                });
-                self.batches.len() - 1
+        for i in 0..self.links.len() {
+            if self.links[i].batch.count() > 0 {
+                self.publish_batch(i).await?;
             }
-        };
-        let batch = &mut self.batches[i];
-        batch.messages.push(inbound);
-        batch.bytes += bytes;
-        if batch.messages.len() >= self.limits.messages || batch.bytes >= self.limits.bytes {
-            let full = self.batches.swap_remove(i);
-            self.publish_batch(full).await?;
         }
         Ok(())
     }
 
-    /// Publishes one batch as one frame, its message id naming its first
-    /// link position (an incarnation cuts its batches once, so a retry
-    /// carries the same messages under the same id).
-    async fn publish_batch(&mut self, batch: Batch) -> Result<(), ClusterError> {
-        let frame = Frame {
-            from: self.me,
-            epoch: self.epoch,
-            link_seq: batch.link_seq,
-            messages: batch.messages,
+    /// The index of the link to `to`, added if new (or found by its
+    /// subject when resumed from a checkpoint).
+    fn link(&mut self, to: To) -> usize {
+        if let Some(i) = self.links.iter().position(|l| l.to == Some(to)) {
+            return i;
+        }
+        let subject = match to {
+            To::Instance(p) => self.stream.instance_subject(p),
+            To::Sink(s) => self.stream.sink_subject(s),
         };
-        let id = format!(
-            "{}.{}.{}.{}",
-            self.me.0, self.epoch, batch.subject, batch.link_seq
-        );
-        let bytes = encode(&frame)?;
+        if let Some(i) = self.links.iter().position(|l| l.subject == subject) {
+            self.links[i].to = Some(to);
+            return i;
+        }
+        self.links.push(Link {
+            to: Some(to),
+            subject,
+            next: 0,
+            batch: FrameWriter::new(),
+        });
+        self.links.len() - 1
+    }
+
+    /// Adds `inbound` to the batch of the link to `to`, at the link's next
+    /// position, publishing the batch when it is full.
+    async fn publish(&mut self, to: To, inbound: Inbound) -> Result<(), ClusterError> {
+        let i = self.link(to);
+        let batch = &mut self.links[i].batch;
+        let mark = batch.mark();
+        batch.push(&inbound)?;
+        if batch.count() > 1 && batch.bytes() > self.limits.bytes {
+            batch.rollback(mark);
+            self.publish_batch(i).await?;
+            self.links[i].batch.push(&inbound)?;
+        }
+        let link = &mut self.links[i];
+        link.next = link.next.wrapping_add(1);
+        if link.batch.count() >= self.limits.messages || link.batch.bytes() >= self.limits.bytes {
+            self.publish_batch(i).await?;
+        }
+        Ok(())
+    }
+
+    /// Publishes the batch of link `i` as one frame, its message id naming
+    /// its first link position (an incarnation cuts its batches once, so a
+    /// retry carries the same messages under the same id).
+    async fn publish_batch(&mut self, i: usize) -> Result<(), ClusterError> {
+        let link = &mut self.links[i];
+        let count = u64::try_from(link.batch.count()).unwrap_or(u64::MAX);
+        let link_seq = link.next.wrapping_sub(count);
+        let bytes = link.batch.finish(self.me, self.epoch, link_seq)?;
+        link.batch.clear();
+        let id = format!("{}.{}.{}.{}", self.me.0, self.epoch, link.subject, link_seq);
         self.publisher
-            .send(batch.subject, id, bytes)
+            .send(link.subject.clone(), id, bytes)
             .await
             .map_err(ClusterError::from)
     }
@@ -275,9 +296,8 @@ impl Outbound {
                         });
                     }
                 }
-                let subject = self.stream.instance_subject(p);
                 self.publish(
-                    subject,
+                    To::Instance(p),
                     Inbound::Direct {
                         input: routed.input,
                         envelope: routed.envelope,
@@ -286,9 +306,8 @@ impl Outbound {
                 .await
             }
             Destination::Sink(s) => {
-                let subject = self.stream.sink_subject(s);
                 self.publish(
-                    subject,
+                    To::Sink(s),
                     Inbound::Direct {
                         input: 0,
                         envelope: routed.envelope,
@@ -332,9 +351,8 @@ impl Outbound {
                 };
                 let members = group.members.clone();
                 for m in members {
-                    let subject = self.stream.instance_subject(m);
                     self.publish(
-                        subject,
+                        To::Instance(m),
                         Inbound::Ordered {
                             position,
                             input: routed.input,
