@@ -206,16 +206,23 @@ async fn connect(url: &str, run: &str, sealed: bool) -> Result<Cluster, String> 
         .map_err(|e| e.to_string())
 }
 
-/// Sends every batch (and its seal when `sealed`), then ends the stream.
-async fn send(mut source: SourceProducer, workload: Workload, sealed: bool) -> Result<(), String> {
-    for (i, batch) in batches(workload).into_iter().enumerate() {
+/// Sends every batch (and its seal when `sealed`), then ends the stream;
+/// when the first send started.
+async fn send(
+    mut source: SourceProducer,
+    batches: Vec<Vec<Tuple>>,
+    sealed: bool,
+) -> Result<Instant, String> {
+    let first = Instant::now();
+    for (i, batch) in batches.into_iter().enumerate() {
         source.send_batch(batch).await.map_err(|e| e.to_string())?;
         if sealed {
             let key = Tuple::new().with("batch", i64::try_from(i).unwrap_or(i64::MAX));
             source.seal(key).await.map_err(|e| e.to_string())?;
         }
     }
-    source.close().await.map(|_| ()).map_err(|e| e.to_string())
+    source.close().await.map_err(|e| e.to_string())?;
+    Ok(first)
 }
 
 /// Runs `side` on its own thread and current-thread tokio runtime (as in a
@@ -261,9 +268,11 @@ pub fn blazes(
     sealed: bool,
 ) -> Result<(f64, Json), String> {
     let ready = Arc::new(Barrier::new(4));
+    // The records exist before the clock starts, as the raw peer's do.
+    let records = batches(workload);
     let source = side(url, run, sealed, ready.clone(), async move |c: Cluster| {
         let source = c.source("src", 0).await.map_err(|e| e.to_string())?;
-        send(source, workload, sealed).await
+        send(source, records, sealed).await
     });
     let pass = side(url, run, sealed, ready.clone(), async |c: Cluster| {
         c.run_instance("Pass", 0).await.map_err(|e| e.to_string())
@@ -272,8 +281,7 @@ pub fn blazes(
         c.collect_sink("sink").await.map_err(|e| e.to_string())
     });
     ready.wait();
-    let start = Instant::now();
-    joined(source)?;
+    let (start, _) = joined(source)?;
     let (pass, _) = joined(pass)?;
     let ((sink, _), end) = joined(sink)?;
     let elapsed = end - start;

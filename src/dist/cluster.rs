@@ -659,6 +659,7 @@ impl Cluster {
         let mut run = InstanceRun {
             out: self.outbound(id).await?,
             started: Instant::now(),
+            step_at: 0,
             dead_letters: Vec::new(),
             sent: BTreeMap::new(),
             outputs: info.outputs.clone(),
@@ -687,6 +688,7 @@ impl Cluster {
             node.start(&self.topology, run.now());
             run.ship(&mut node).await?;
             while !(node.core().finished() && inlet.waiting() == 0 && held_back.is_empty()) {
+                run.step_at = run.now();
                 while let Some(m) = held_back.take_ready(node.core()) {
                     run.forward(&mut node, m).await?;
                 }
@@ -699,6 +701,7 @@ impl Cluster {
                 } else {
                     inlet.next().await?
                 };
+                run.step_at = run.now();
                 match ready {
                     Some(ready) => {
                         for m in ready {
@@ -865,6 +868,9 @@ impl Cluster {
 struct InstanceRun {
     out: Outbound,
     started: Instant,
+    /// [`InstanceRun::now`] when the step began: the time of every message
+    /// the step delivers (one clock reading per frame, not per message).
+    step_at: u64,
     dead_letters: Vec<DeadLetter>,
     sent: BTreeMap<String, Vec<Tuple>>,
     outputs: Vec<String>,
@@ -881,8 +887,7 @@ impl InstanceRun {
     /// the step ([`Outbound::flush_batches`]).
     async fn forward(&mut self, node: &mut Node, message: Inbound) -> Result<(), ClusterError> {
         if !self.refused_by_master(node, &message).await? {
-            let now = self.now();
-            node.deliver(self.out.topology(), message, now);
+            node.deliver(self.out.topology(), message, self.step_at);
         }
         self.ship(node).await
     }

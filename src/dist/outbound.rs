@@ -222,11 +222,11 @@ impl Outbound {
         let i = self.link(to);
         let batch = &mut self.links[i].batch;
         let mark = batch.mark();
-        batch.push(&inbound)?;
+        batch.push(&inbound);
         if batch.count() > 1 && batch.bytes() > self.limits.bytes {
             batch.rollback(mark);
             self.publish_batch(i).await?;
-            self.links[i].batch.push(&inbound)?;
+            self.links[i].batch.push(&inbound);
         }
         let link = &mut self.links[i];
         link.next = link.next.wrapping_add(1);

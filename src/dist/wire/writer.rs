@@ -3,8 +3,12 @@
 //! each payload or key names the frame's schema of its attribute names
 //! (schemas numbered in the order the frame first uses them), so a frame
 //! carries each list of names once and every record only its values.
-
-use serde::ser::{Serialize, SerializeTuple, Serializer};
+//!
+//! The messages are written by hand, byte for byte as postcard writes the
+//! private mirror types the decoder reads (`WireInbound`), without serde
+//! on this path (it runs once per message sent, and again per message
+//! received, for the canonical check); the header goes through postcard.
+//! The round-trip tests hold the two to the same bytes.
 
 use super::{BODY_AT, WIRE_VERSION, WireError, check_positions, usize_to_u64, with_checksum};
 use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
@@ -81,16 +85,25 @@ impl FrameWriter {
     }
 
     /// Encodes `inbound` after the messages added before it.
-    ///
-    /// # Errors
-    /// None in practice (see [`encode`](super::encode)).
-    pub(crate) fn push(&mut self, inbound: &Inbound) -> Result<(), WireError> {
-        let message = self.message(inbound);
-        let messages = std::mem::take(&mut self.messages);
-        self.messages = postcard::to_extend(&message, messages)
-            .map_err(|e| WireError::at(BODY_AT, format!("a message does not encode: {e}")))?;
+    pub(crate) fn push(&mut self, inbound: &Inbound) {
+        match inbound {
+            Inbound::Direct { input, envelope } => {
+                varint(&mut self.messages, 0);
+                varint(&mut self.messages, usize_to_u64(*input));
+                self.envelope(envelope);
+            }
+            Inbound::Ordered {
+                position,
+                input,
+                envelope,
+            } => {
+                varint(&mut self.messages, 1);
+                varint(&mut self.messages, *position);
+                varint(&mut self.messages, usize_to_u64(*input));
+                self.envelope(envelope);
+            }
+        }
         self.count += 1;
-        Ok(())
     }
 
     /// The frame of the messages added, sent by `from` in epoch `epoch`,
@@ -121,54 +134,30 @@ impl FrameWriter {
         Ok(with_checksum(out))
     }
 
-    /// The wire form of `inbound`, its tuple given its schema.
-    fn message<'a>(&mut self, inbound: &'a Inbound) -> OutInbound<'a> {
-        match inbound {
-            Inbound::Direct { input, envelope } => OutInbound::Direct {
-                input: usize_to_u64(*input),
-                envelope: self.envelope(envelope),
-            },
-            Inbound::Ordered {
-                position,
-                input,
-                envelope,
-            } => OutInbound::Ordered {
-                position: *position,
-                input: usize_to_u64(*input),
-                envelope: self.envelope(envelope),
-            },
-        }
-    }
-
-    fn envelope<'a>(&mut self, envelope: &'a Envelope) -> OutEnvelope<'a> {
-        match envelope {
+    /// Writes `envelope` as `WireEnvelope` reads it: the variant's index,
+    /// then its fields.
+    fn envelope(&mut self, envelope: &Envelope) {
+        let (variant, producer, seq, tuple) = match envelope {
             Envelope::Record {
                 producer,
                 seq,
                 payload,
-            } => OutEnvelope::Record {
-                producer: producer.0,
-                seq: *seq,
-                payload: self.tuple(payload),
-            },
-            Envelope::Seal { producer, seq, key } => OutEnvelope::Seal {
-                producer: producer.0,
-                seq: *seq,
-                key: self.tuple(key),
-            },
-            Envelope::End { producer, seq } => OutEnvelope::End {
-                producer: producer.0,
-                seq: *seq,
-            },
-            Envelope::Retire { producer, seq } => OutEnvelope::Retire {
-                producer: producer.0,
-                seq: *seq,
-            },
+            } => (0, producer, seq, Some(payload)),
+            Envelope::Seal { producer, seq, key } => (1, producer, seq, Some(key)),
+            Envelope::End { producer, seq } => (2, producer, seq, None),
+            Envelope::Retire { producer, seq } => (3, producer, seq, None),
+        };
+        varint(&mut self.messages, variant);
+        varint(&mut self.messages, u64::from(producer.0));
+        varint(&mut self.messages, *seq);
+        if let Some(tuple) = tuple {
+            self.tuple(tuple);
         }
     }
 
-    /// `tuple` with the number of its schema, added if new.
-    fn tuple<'a>(&mut self, tuple: &'a Tuple) -> OutTuple<'a> {
+    /// Writes `tuple` as `WireTuple` reads it: the number of its schema
+    /// (added if new), then its values in name order.
+    fn tuple(&mut self, tuple: &Tuple) {
         let schema = match self.schemas.iter().position(|s| same_names(s, tuple)) {
             Some(i) => i,
             None => {
@@ -179,11 +168,38 @@ impl FrameWriter {
                 self.schemas.len() - 1
             }
         };
-        OutTuple {
-            schema: u32::try_from(schema).unwrap_or(u32::MAX),
-            tuple,
+        let out = &mut self.messages;
+        varint(out, usize_to_u64(schema));
+        varint(out, usize_to_u64(tuple.fields().count()));
+        for (_, value) in tuple.fields() {
+            match value {
+                Value::Int(v) => {
+                    varint(out, 0);
+                    varint(out, zigzag(*v));
+                }
+                Value::Str(s) => {
+                    varint(out, 1);
+                    varint(out, usize_to_u64(s.len()));
+                    out.extend_from_slice(s.as_bytes());
+                }
+            }
         }
     }
+}
+
+/// Appends `v` as postcard writes every unsigned integer, a variant index
+/// and a length: a varint (LEB128), seven bits a byte, low bits first.
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// `v` zigzagged, as postcard writes a signed integer (then as a varint).
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
 }
 
 /// Whether `a` and `b` have the same attribute names (one shared name, or
@@ -205,80 +221,26 @@ fn varint_len(n: usize) -> usize {
     (bits.max(1) as usize).div_ceil(7)
 }
 
-/// The wire form of an [`Inbound`], as `WireInbound` reads it.
-#[derive(serde::Serialize)]
-enum OutInbound<'a> {
-    Direct {
-        input: u64,
-        envelope: OutEnvelope<'a>,
-    },
-    Ordered {
-        position: u64,
-        input: u64,
-        envelope: OutEnvelope<'a>,
-    },
-}
-
-/// The wire form of an [`Envelope`], as `WireEnvelope` reads it.
-#[derive(serde::Serialize)]
-enum OutEnvelope<'a> {
-    Record {
-        producer: u32,
-        seq: u64,
-        payload: OutTuple<'a>,
-    },
-    Seal {
-        producer: u32,
-        seq: u64,
-        key: OutTuple<'a>,
-    },
-    End {
-        producer: u32,
-        seq: u64,
-    },
-    Retire {
-        producer: u32,
-        seq: u64,
-    },
-}
-
-/// A tuple on the wire: its schema's number, then its values in name
-/// order (as `WireTuple` reads it).
-struct OutTuple<'a> {
-    schema: u32,
-    tuple: &'a Tuple,
-}
-
-impl Serialize for OutTuple<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_tuple(2)?;
-        out.serialize_element(&self.schema)?;
-        out.serialize_element(&Values(self.tuple))?;
-        out.end()
-    }
-}
-
-/// A tuple's values in name order, as a sequence.
-struct Values<'a>(&'a Tuple);
-
-impl Serialize for Values<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.fields().map(|(_, value)| match value {
-            Value::Int(v) => super::WireValue::Int(*v),
-            Value::Str(s) => super::WireValue::Str(s),
-        }))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn varint_lengths_match_postcard() {
-        for n in [0usize, 1, 127, 128, 16_383, 16_384, usize::MAX] {
-            let encoded = postcard::to_allocvec(&(n as u64)).expect("encodes");
-            assert_eq!(varint_len(n), encoded.len(), "{n}");
+    fn varints_and_zigzags_are_postcards() {
+        for n in [0u64, 1, 127, 128, 16_383, 16_384, u64::MAX] {
+            let expected = postcard::to_allocvec(&n).expect("encodes");
+            let mut written = Vec::new();
+            varint(&mut written, n);
+            assert_eq!(written, expected, "{n}");
+            if let Ok(n) = usize::try_from(n) {
+                assert_eq!(varint_len(n), expected.len(), "{n}");
+            }
+        }
+        for v in [0i64, -1, 1, -2, 63, -64, 64, i64::MIN, i64::MAX] {
+            let expected = postcard::to_allocvec(&v).expect("encodes");
+            let mut written = Vec::new();
+            varint(&mut written, zigzag(v));
+            assert_eq!(written, expected, "{v}");
         }
     }
 
@@ -293,14 +255,10 @@ mod tests {
             },
         };
         let mut writer = FrameWriter::new();
-        writer
-            .push(&record(Tuple::new().with("a", 1)))
-            .expect("encodes");
+        writer.push(&record(Tuple::new().with("a", 1)));
         let before = writer.finish(ProducerId(1), 1, 0).expect("a frame");
         let mark = writer.mark();
-        writer
-            .push(&record(Tuple::new().with("b", "x")))
-            .expect("encodes");
+        writer.push(&record(Tuple::new().with("b", "x")));
         assert_eq!(writer.count(), 2);
         writer.rollback(mark);
         assert_eq!(writer.count(), 1);
