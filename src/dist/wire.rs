@@ -8,15 +8,27 @@
 //! # Layout (version 6)
 //!
 //! ```text
-//! message = version:u8(=6) body crc:u32le     ; CRC-32 of version and body
-//! body    = postcard encoding of the private `Body` type below
+//! message  = version:u8(=6) body crc:u32le    ; CRC-32 of version and body
+//! body     = 0 frame | 1 from epoch | 2 from epoch input
+//!                                             ; frame, registration, retirement
+//! frame    = from epoch link_seq count schema* count message*
+//! schema   = count name*                      ; names in order, each once
+//! message  = 0 input envelope | 1 position input envelope
+//!                                             ; Direct, Ordered
+//! envelope = 0 producer seq tuple | 1 producer seq tuple
+//!          | 2 producer seq | 3 producer seq  ; Record, Seal, End, Retire
+//! tuple    = schema_index count value*        ; values in the schema's order
+//! value    = 0 zigzag | 1 string              ; Int(i64), Str
 //! ```
 //!
-//! The body is the [postcard](https://docs.rs/postcard) encoding (serde) of
-//! a private mirror of the runtime's types, so the runtime's types carry no
-//! wire concerns: `Body::Frame { from, epoch, link_seq, schemas, messages }`,
-//! `Body::Registration { from, epoch }` or `Body::Retirement { from, epoch,
-//! input }` ([`Retirement`]).
+//! It is the [postcard](https://docs.rs/postcard) layout (serde) of a
+//! mirror of the runtime's types, so the runtime's types carry no wire
+//! concerns: every integer (a variant index, a count, `from`, `epoch`,
+//! `link_seq`, ...) is a varint, a signed one zigzagged first, and a string
+//! (a `name`) is its length then its UTF-8 bytes. A registration or
+//! retirement ([`Retirement`]) goes through postcard; a frame is written
+//! and read by hand in the same layout, in one pass, without serde (it
+//! carries every record: issue 14).
 //!
 //! # Batches
 //!
@@ -44,10 +56,8 @@
 //! in the schema's order, as a count (which must equal the schema's) then
 //! that many values, a value `Int(i64)` or `Str(string)`. The schemas are
 //! numbered in the order the frame's messages first use them, and a frame
-//! holds only schemas it uses. Postcard writes integers as varints (signed
-//! ones zigzagged), enum variants as varint indices and strings as a varint
-//! length then UTF-8 bytes. The version byte stays outside the body, so a
-//! frame of another version is named as such before its body is read.
+//! holds only schemas it uses. The version byte stays outside the body, so
+//! a frame of another version is named as such before its body is read.
 //!
 //! The trailing CRC-32 (IEEE, as in zlib, little-endian; `crc32fast`)
 //! covers every byte before it, and [`decode`] checks it before reading
@@ -61,28 +71,31 @@
 //! versions 1 and 2 the same without the checksum or the epoch; all are
 //! refused.
 //!
-//! Every message has exactly one encoding: [`decode`] re-encodes what it
-//! decoded and refuses the input unless it is those same bytes. So overlong
-//! varints, names of a schema out of order or repeated (a [`Tuple`] keeps
-//! one value per name, sorted), schemas repeated, unused or out of their
-//! order of first use, and trailing bytes are refused, and a message that
-//! decodes re-encodes to the same bytes. Decoding never panics and
-//! allocates no more than the input's length justifies: strings are
-//! borrowed from the input, each schema's names are made once per frame and
-//! shared by its tuples, and serde caps what a declared count preallocates.
+//! Every message has exactly one encoding, and [`decode`] refuses any
+//! other: a frame's reader checks each rule as it reads (varints in their
+//! shortest form; a schema's names in order, each once, as a
+//! [`Tuple`](crate::tuple::Tuple) keeps them; schemas distinct, numbered in
+//! the order of first use, all used), and a registration or retirement is
+//! encoded again and compared. So overlong varints, such schemas and
+//! trailing bytes are refused, and a message that decodes re-encodes to the
+//! same bytes (the property tests and the fuzz target check both ways).
+//! Decoding never panics and allocates no more than the input's length
+//! justifies: strings are borrowed from the input until a tuple takes
+//! them, each schema's names are made once per frame and shared by its
+//! tuples, and no declared count preallocates more than the bytes left
+//! could hold.
 
 use std::fmt;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+mod reader;
 mod writer;
 
 #[cfg_attr(not(feature = "zookeeper"), allow(unused_imports))] // the cluster's
 pub(crate) use writer::FrameWriter;
 
-use crate::runtime::envelope::{Envelope, Inbound, InputId, ProducerId};
-use crate::tuple::{Tuple, Value};
+use crate::runtime::envelope::{Inbound, InputId, ProducerId};
 
 /// The version byte that starts every message this module writes;
 /// [`decode`] rejects any other.
@@ -186,188 +199,19 @@ impl std::error::Error for WireError {}
 /// Where the body starts: after the version byte.
 const BODY_AT: usize = 1;
 
-/// What the body of a message is (the wire's mirror of [`Message`]). A
-/// frame is written by [`FrameWriter`], in this layout.
+/// What the body of a message is (the wire's mirror of [`Message`]), as
+/// postcard writes and reads a registration or a retirement. A frame is
+/// written and read by hand ([`FrameWriter`], `reader`), in the layout the
+/// module docs give: this variant only reserves its index.
 #[derive(Serialize, Deserialize)]
-enum Body<'a> {
-    Frame {
-        from: u32,
-        epoch: u64,
-        link_seq: u64,
-        #[serde(borrow)]
-        schemas: Vec<Vec<&'a str>>,
-        #[serde(borrow)]
-        messages: Vec<WireInbound<'a>>,
-    },
-    Registration {
-        from: u32,
-        epoch: u64,
-    },
-    Retirement {
-        from: u32,
-        epoch: u64,
-        input: u64,
-    },
+enum Body {
+    Frame,
+    Registration { from: u32, epoch: u64 },
+    Retirement { from: u32, epoch: u64, input: u64 },
 }
 
-/// The wire's mirror of [`Inbound`] (input indices as `u64`).
-#[derive(Serialize, Deserialize)]
-enum WireInbound<'a> {
-    Direct {
-        input: u64,
-        #[serde(borrow)]
-        envelope: WireEnvelope<'a>,
-    },
-    Ordered {
-        position: u64,
-        input: u64,
-        #[serde(borrow)]
-        envelope: WireEnvelope<'a>,
-    },
-}
-
-/// The wire's mirror of [`Envelope`].
-#[derive(Serialize, Deserialize)]
-enum WireEnvelope<'a> {
-    Record {
-        producer: u32,
-        seq: u64,
-        #[serde(borrow)]
-        payload: WireTuple<'a>,
-    },
-    Seal {
-        producer: u32,
-        seq: u64,
-        #[serde(borrow)]
-        key: WireTuple<'a>,
-    },
-    End {
-        producer: u32,
-        seq: u64,
-    },
-    Retire {
-        producer: u32,
-        seq: u64,
-    },
-}
-
-/// A tuple: the number of its schema in the frame, and its values in the
-/// schema's (name) order, borrowed from the input.
-#[derive(Serialize, Deserialize)]
-struct WireTuple<'a> {
-    schema: u32,
-    #[serde(borrow)]
-    values: Vec<WireValue<'a>>,
-}
-
-/// The wire's mirror of [`Value`].
-#[derive(Serialize, Deserialize)]
-enum WireValue<'a> {
-    Int(i64),
-    Str(&'a str),
-}
-
-/// A frame's schemas, their names made once and shared by its tuples.
-struct Schemas(Vec<Vec<Arc<str>>>);
-
-impl Schemas {
-    /// The schemas as read; names out of order or repeated are refused
-    /// (they have no canonical encoding).
-    fn of(schemas: &[Vec<&str>]) -> Result<Schemas, WireError> {
-        schemas
-            .iter()
-            .map(|names| {
-                if names.windows(2).any(|w| w[0] >= w[1]) {
-                    return Err(WireError::at(
-                        BODY_AT,
-                        "the body is not in its canonical encoding (a schema's names \
-                         repeated or out of name order)",
-                    ));
-                }
-                Ok(names.iter().map(|n| Arc::<str>::from(*n)).collect())
-            })
-            .collect::<Result<_, _>>()
-            .map(Schemas)
-    }
-
-    /// The tuple `wire` encodes.
-    fn tuple(&self, wire: &WireTuple<'_>) -> Result<Tuple, WireError> {
-        let Some(names) = usize::try_from(wire.schema)
-            .ok()
-            .and_then(|i| self.0.get(i))
-        else {
-            return Err(WireError::at(
-                BODY_AT,
-                format!("schema {} of {} in the frame", wire.schema, self.0.len()),
-            ));
-        };
-        if names.len() != wire.values.len() {
-            return Err(WireError::at(
-                BODY_AT,
-                format!(
-                    "{} values for a schema of {} names",
-                    wire.values.len(),
-                    names.len()
-                ),
-            ));
-        }
-        let values = wire.values.iter().map(|v| match v {
-            WireValue::Int(v) => Value::Int(*v),
-            WireValue::Str(s) => Value::from(*s),
-        });
-        Ok(Tuple::with_shared_names(names, values))
-    }
-
-    fn envelope(&self, wire: &WireEnvelope<'_>) -> Result<Envelope, WireError> {
-        Ok(match wire {
-            WireEnvelope::Record {
-                producer,
-                seq,
-                payload,
-            } => Envelope::Record {
-                producer: ProducerId(*producer),
-                seq: *seq,
-                payload: self.tuple(payload)?,
-            },
-            WireEnvelope::Seal { producer, seq, key } => Envelope::Seal {
-                producer: ProducerId(*producer),
-                seq: *seq,
-                key: self.tuple(key)?,
-            },
-            WireEnvelope::End { producer, seq } => Envelope::End {
-                producer: ProducerId(*producer),
-                seq: *seq,
-            },
-            WireEnvelope::Retire { producer, seq } => Envelope::Retire {
-                producer: ProducerId(*producer),
-                seq: *seq,
-            },
-        })
-    }
-
-    fn inbound(&self, wire: &WireInbound<'_>) -> Result<Inbound, WireError> {
-        let input = |input: u64| {
-            usize::try_from(input).map_err(|_| {
-                WireError::at(BODY_AT, format!("input index {input} does not fit usize"))
-            })
-        };
-        Ok(match wire {
-            WireInbound::Direct { input: i, envelope } => Inbound::Direct {
-                input: input(*i)?,
-                envelope: self.envelope(envelope)?,
-            },
-            WireInbound::Ordered {
-                position,
-                input: i,
-                envelope,
-            } => Inbound::Ordered {
-                position: *position,
-                input: input(*i)?,
-                envelope: self.envelope(envelope)?,
-            },
-        })
-    }
-}
+/// The variant index of [`Body::Frame`], one byte in its shortest form.
+const FRAME_VARIANT: u8 = 0;
 
 /// `usize` is at most 64 bits on every target Rust supports; saturate rather
 /// than panic should that ever change.
@@ -376,7 +220,7 @@ fn usize_to_u64(v: usize) -> u64 {
 }
 
 /// The version byte, `body` in postcard, then the checksum.
-fn seal(body: &Body<'_>) -> Result<Vec<u8>, WireError> {
+fn seal(body: &Body) -> Result<Vec<u8>, WireError> {
     let out = postcard::to_extend(body, vec![WIRE_VERSION])
         .map_err(|e| WireError::at(BODY_AT, format!("the body does not encode: {e}")))?;
     Ok(with_checksum(out))
@@ -484,7 +328,14 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
             format!("unsupported wire version {version} (expected {WIRE_VERSION})"),
         ));
     }
-    let (decoded, rest) = postcard::take_from_bytes::<Body<'_>>(body)
+    if body.first() == Some(&FRAME_VARIANT) {
+        let frame = reader::frame(&body[1..], body_len)?;
+        // The reader's rules are the writer's: what one reads, the other
+        // writes back byte for byte (checked in tests and fuzzing).
+        debug_assert_eq!(encode(&frame).as_deref(), Ok(bytes), "{frame:?}");
+        return Ok(Message::Frame(frame));
+    }
+    let (decoded, rest) = postcard::take_from_bytes::<Body>(body)
         .map_err(|e| WireError::at(BODY_AT, format!("the body does not decode: {e}")))?;
     if !rest.is_empty() {
         return Err(WireError::at(
@@ -503,24 +354,12 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
             input: usize::try_from(input)
                 .map_err(|_| WireError::at(BODY_AT, format!("input {input} out of range")))?,
         }),
-        Body::Frame {
-            from,
-            epoch,
-            link_seq,
-            schemas,
-            messages,
-        } => {
-            check_positions(link_seq, messages.len())?;
-            let schemas = Schemas::of(&schemas)?;
-            Message::Frame(Frame {
-                from: ProducerId(from),
-                epoch,
-                link_seq,
-                messages: messages
-                    .iter()
-                    .map(|m| schemas.inbound(m))
-                    .collect::<Result<_, _>>()?,
-            })
+        // Its index in more than one byte.
+        Body::Frame => {
+            return Err(WireError::at(
+                BODY_AT,
+                "the body is not in its canonical encoding (an overlong integer)",
+            ));
         }
     };
     let canonical = match &message {
@@ -531,8 +370,7 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
     if canonical != bytes {
         return Err(WireError::at(
             BODY_AT,
-            "the body is not in its canonical encoding (an overlong integer, or schemas \
-             repeated, unused or out of their order of first use)",
+            "the body is not in its canonical encoding (an overlong integer)",
         ));
     }
     Ok(message)
@@ -541,6 +379,8 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::envelope::Envelope;
+    use crate::tuple::Tuple;
 
     fn record(payload: Tuple) -> Frame {
         Frame {

@@ -10,13 +10,11 @@
 //! received, for the canonical check); the header goes through postcard.
 //! The round-trip tests hold the two to the same bytes.
 
-use super::{BODY_AT, WIRE_VERSION, WireError, check_positions, usize_to_u64, with_checksum};
+use super::{
+    BODY_AT, FRAME_VARIANT, WIRE_VERSION, WireError, check_positions, usize_to_u64, with_checksum,
+};
 use crate::runtime::envelope::{Envelope, Inbound, ProducerId};
 use crate::tuple::{Tuple, Value};
-
-/// The variant index of `Body::Frame`: postcard writes it as this one-byte
-/// varint.
-const FRAME_VARIANT: u8 = 0;
 
 /// A frame being written: its schemas, and its messages already encoded.
 #[derive(Debug, Default)]
