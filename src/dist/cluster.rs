@@ -984,6 +984,25 @@ impl SourceProducer {
         self.out.flush_batches().await
     }
 
+    /// Sends `records`, then seals the partition whose seal-key values are
+    /// `key`, as [`SourceProducer::send_batch`] then
+    /// [`SourceProducer::seal`] would, but in one step: the seal leaves in
+    /// the frame of the batch's last records (when it has room, see
+    /// [`ClusterConfig::batch_messages`]), not in a frame of its own.
+    pub async fn send_sealed_batch<R: Record>(
+        &mut self,
+        records: impl IntoIterator<Item = R>,
+        key: Tuple,
+    ) -> Result<(), ClusterError> {
+        for record in records {
+            self.source.record(self.out.topology(), record.to_tuple());
+            self.ship().await?;
+        }
+        self.source.seal(self.out.topology(), key);
+        self.ship().await?;
+        self.out.flush_batches().await
+    }
+
     /// Seals the partition whose seal-key values are `key`.
     pub async fn seal(&mut self, key: Tuple) -> Result<(), ClusterError> {
         self.source.seal(self.out.topology(), key);
