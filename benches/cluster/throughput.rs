@@ -5,20 +5,30 @@
 //!   subject in frames of `batch` records (the blazes wire encoding of the
 //!   same records, encoded before the clock starts), with `window`
 //!   acknowledgements outstanding, while an ordered consumer reads them
-//!   back; timed from the first publish to the last frame read. No message
-//!   ids (no server-side dedupe): the peer does the least work the
-//!   transport allows.
-//! - `uncoordinated` and `seal`: the same records through blazes, a source
-//!   producer -> one `Pass` instance -> a sink, each a `Cluster` with its own
-//!   NATS connection, thread and tokio runtime in this process (separate
-//!   processes would add only start-up, which the clock leaves out; the
-//!   clock starts once all three have connected); the source sends
-//!   `batch` records per `send_batch` and, for `seal`, seals each batch
-//!   (Pass reads a stream sealed on `batch`, so its seal buffer holds each
-//!   batch until its seal). Same batch size and publish window as the raw
-//!   peer. Timed from the first send to the sink's end. Blazes crosses
-//!   JetStream twice (source -> Pass -> sink), the raw peer once.
-
+//!   back and decodes them as a blazes destination does; timed from the
+//!   first publish to the last frame read. No message ids (no server-side
+//!   dedupe): the peer does the least work the transport allows.
+//! - `uncoordinated` and `seal`: the same records (made before the clock
+//!   starts, as the raw peer's) through blazes, a source producer -> one
+//!   `Pass` instance -> a sink, each a `Cluster` with its own NATS
+//!   connection, thread and tokio runtime in this process (separate
+//!   processes would add only start-up, which the clock leaves out); the
+//!   source sends `batch` records per `send_batch` and, for `seal`, each
+//!   batch with its seal (`send_sealed_batch`: the seal rides in the
+//!   batch's frame; Pass reads a stream sealed on `batch`, so its seal
+//!   buffer holds each batch until its seal). Same records per frame and
+//!   publish window as the raw peer. Timed from the source's first send to
+//!   the sink's end. Two JetStream crossings (source -> Pass -> sink), each
+//!   a publish with message ids (server-side dedupe) and a read.
+//! - `uncoordinated, one hop` and `seal, one hop`: the same, but Pass's
+//!   output is kept in its own process (no sink): one crossing, as the raw
+//!   peer's. Timed from the first send to Pass's end.
+//!
+//! Figures (2-core machine shared with other builds, medians of 3; see
+//! docs/evaluation.md, "Throughput against raw JetStream"): one hop
+//! uncoordinated and seal at 0.5x raw and above, two hops below: each
+//! crossing costs the server a stored, deduplicated publish, an
+//! acknowledgement and a delivery, and the process reading it a decode.
 use std::collections::VecDeque;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};

@@ -92,7 +92,6 @@ use serde::{Deserialize, Serialize};
 mod reader;
 mod writer;
 
-#[cfg_attr(not(feature = "zookeeper"), allow(unused_imports))] // the cluster's
 pub(crate) use writer::FrameWriter;
 
 use crate::runtime::envelope::{Inbound, InputId, ProducerId};

@@ -32,6 +32,7 @@ pub(crate) struct FrameWriter {
 
 /// Where a [`FrameWriter`] was, to take back a message added after it.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
 pub(crate) struct Mark {
     schemas: usize,
     schema_bytes: usize,
@@ -46,17 +47,20 @@ impl FrameWriter {
     }
 
     /// The messages added.
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
     pub(crate) fn count(&self) -> usize {
         self.count
     }
 
     /// The bytes the messages and their schemas take (the frame adds its
     /// header and checksum, under 40 bytes).
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
     pub(crate) fn bytes(&self) -> usize {
         self.messages.len() + self.schema_bytes
     }
 
     /// Where the writer is now.
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
     pub(crate) fn mark(&self) -> Mark {
         Mark {
             schemas: self.schemas.len(),
@@ -67,6 +71,7 @@ impl FrameWriter {
     }
 
     /// Takes back every message (keeping the room they took).
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
     pub(crate) fn clear(&mut self) {
         self.schemas.clear();
         self.schema_bytes = 0;
@@ -75,6 +80,7 @@ impl FrameWriter {
     }
 
     /// Takes back everything added since `mark`.
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
     pub(crate) fn rollback(&mut self, mark: Mark) {
         self.schemas.truncate(mark.schemas);
         self.schema_bytes = mark.schema_bytes;
