@@ -10,6 +10,7 @@
 //! ([`Outbound::flush_batches`], at the end of each forwarding step and of
 //! each source send): no timer holds the last records back.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::cluster::{ClusterError, LinkStats};
@@ -52,6 +53,13 @@ struct Link {
     batch: FrameWriter,
 }
 
+/// A batch cut into a frame, encoded, not yet published.
+struct CutFrame {
+    subject: String,
+    id: String,
+    bytes: Vec<u8>,
+}
+
 /// The sending side of one producer: link numbering, ordering, batching,
 /// publishing.
 pub(crate) struct Outbound {
@@ -71,6 +79,11 @@ pub(crate) struct Outbound {
     recovered: u64,
     masters: Masters,
     limits: BatchLimits,
+    /// Frames cut from batches, not yet published, in order.
+    cut: Vec<CutFrame>,
+    /// Routed messages that ask a service before they join a batch, and
+    /// every one queued after them (see [`Outbound::queue`]).
+    waiting: VecDeque<Routed>,
 }
 
 impl Outbound {
@@ -102,6 +115,8 @@ impl Outbound {
                 messages: 1,
                 bytes: usize::MAX,
             },
+            cut: Vec::new(),
+            waiting: VecDeque::new(),
         }
     }
 
@@ -185,12 +200,67 @@ impl Outbound {
     /// Publishes every buffered batch (at the end of a step: what the step
     /// produced goes out now, whatever the batches' sizes).
     pub(crate) async fn flush_batches(&mut self) -> Result<(), ClusterError> {
+        self.send_queued().await?;
         for i in 0..self.links.len() {
             if self.links[i].batch.count() > 0 {
-                self.publish_batch(i).await?;
+                self.cut(i)?;
+            }
+        }
+        self.publish_cut().await
+    }
+
+    /// Queues one routed message without waiting: it joins its link's
+    /// batch (a full batch is cut into a frame for
+    /// [`Outbound::send_queued`]), unless a service must be asked first (an
+    /// ordered group's sequencer, an independent seal's master): then it,
+    /// and everything queued after it, waits for
+    /// [`Outbound::send_queued`], in order.
+    pub(crate) fn queue(&mut self, routed: Routed) -> Result<(), ClusterError> {
+        if self.waiting.is_empty()
+            && let Some(to) = self.direct(&routed)
+        {
+            let input = match to {
+                To::Instance(_) => routed.input,
+                To::Sink(_) => 0,
+            };
+            let envelope = routed.envelope;
+            return self.add(to, Inbound::Direct { input, envelope });
+        }
+        self.waiting.push_back(routed);
+        Ok(())
+    }
+
+    /// Whether [`Outbound::send_queued`] has anything to do.
+    pub(crate) fn has_queued(&self) -> bool {
+        !self.cut.is_empty() || !self.waiting.is_empty()
+    }
+
+    /// Publishes the frames cut so far, then sends what waited for a
+    /// service, in order. A message refused (a seal of a partition another
+    /// producer masters) drops those queued after it, as a failed step
+    /// does.
+    pub(crate) async fn send_queued(&mut self) -> Result<(), ClusterError> {
+        self.publish_cut().await?;
+        while let Some(routed) = self.waiting.pop_front() {
+            if let Err(e) = self.send(routed).await {
+                self.waiting.clear();
+                return Err(e);
             }
         }
         Ok(())
+    }
+
+    /// Where `routed` goes when no service needs asking first.
+    fn direct(&self, routed: &Routed) -> Option<To> {
+        match routed.to {
+            Destination::Instance(p) => {
+                let independent_seal = matches!(routed.envelope, Envelope::Seal { .. })
+                    && independent_endpoint(&self.topology, p, routed.input).is_some();
+                (!independent_seal).then_some(To::Instance(p))
+            }
+            Destination::Sink(s) => Some(To::Sink(s)),
+            Destination::Group(_) => None,
+        }
     }
 
     /// The index of the link to `to`, added if new (or found by its
@@ -217,39 +287,61 @@ impl Outbound {
     }
 
     /// Adds `inbound` to the batch of the link to `to`, at the link's next
-    /// position, publishing the batch when it is full.
-    async fn publish(&mut self, to: To, inbound: Inbound) -> Result<(), ClusterError> {
+    /// position, cutting the batch into a frame when it is full (or before
+    /// `inbound` would take it past its bytes).
+    fn add(&mut self, to: To, inbound: Inbound) -> Result<(), ClusterError> {
         let i = self.link(to);
         let batch = &mut self.links[i].batch;
         let mark = batch.mark();
         batch.push(&inbound);
         if batch.count() > 1 && batch.bytes() > self.limits.bytes {
             batch.rollback(mark);
-            self.publish_batch(i).await?;
+            self.cut(i)?;
             self.links[i].batch.push(&inbound);
         }
         let link = &mut self.links[i];
         link.next = link.next.wrapping_add(1);
         if link.batch.count() >= self.limits.messages || link.batch.bytes() >= self.limits.bytes {
-            self.publish_batch(i).await?;
+            self.cut(i)?;
         }
         Ok(())
     }
 
-    /// Publishes the batch of link `i` as one frame, its message id naming
+    /// Adds `inbound` to its link's batch (see [`Outbound::add`]) and
+    /// publishes what that cut.
+    async fn publish(&mut self, to: To, inbound: Inbound) -> Result<(), ClusterError> {
+        self.add(to, inbound)?;
+        self.publish_cut().await
+    }
+
+    /// Cuts the batch of link `i` into one frame, its message id naming
     /// its first link position (an incarnation cuts its batches once, so a
     /// retry carries the same messages under the same id).
-    async fn publish_batch(&mut self, i: usize) -> Result<(), ClusterError> {
+    fn cut(&mut self, i: usize) -> Result<(), ClusterError> {
         let link = &mut self.links[i];
         let count = u64::try_from(link.batch.count()).unwrap_or(u64::MAX);
         let link_seq = link.next.wrapping_sub(count);
         let bytes = link.batch.finish(self.me, self.epoch, link_seq)?;
         link.batch.clear();
         let id = format!("{}.{}.{}.{}", self.me.0, self.epoch, link.subject, link_seq);
-        self.publisher
-            .send(link.subject.clone(), id, bytes)
-            .await
-            .map_err(ClusterError::from)
+        self.cut.push(CutFrame {
+            subject: link.subject.clone(),
+            id,
+            bytes,
+        });
+        Ok(())
+    }
+
+    /// Publishes the frames cut, in the order they were cut.
+    async fn publish_cut(&mut self) -> Result<(), ClusterError> {
+        let mut frames = std::mem::take(&mut self.cut);
+        for frame in frames.drain(..) {
+            self.publisher
+                .send(frame.subject, frame.id, frame.bytes)
+                .await?;
+        }
+        self.cut = frames;
+        Ok(())
     }
 
     /// Publishes an operator's retirement of this producer to where
