@@ -709,10 +709,10 @@ impl Cluster {
                 match ready {
                     Some(ready) => {
                         for m in ready {
-                            if let Some(m) = held_back.admit(node.core_mut(), m) {
-                                if run.forward(&mut node, m)? {
-                                    run.finish(&mut node).await?;
-                                }
+                            if let Some(m) = held_back.admit(node.core_mut(), m)
+                                && run.forward(&mut node, m)?
+                            {
+                                run.finish(&mut node).await?;
                             }
                         }
                     }
