@@ -25,7 +25,9 @@
 //!
 //! Then a throughput section (issue 14, see `cluster/throughput.rs`): raw
 //! JetStream publishing of batches of records next to the same records
-//! through blazes, uncoordinated and sealed, on the same server, in one run.
+//! through blazes, uncoordinated and sealed, over two JetStream hops
+//! (source -> Pass -> sink) and over one (source -> Pass), on the same
+//! server, in one run.
 //!
 //! `cargo bench --features dist --bench cluster` writes `bench-results/cluster.json` and
 //! prints it. `-- quick` runs one repetition of 200 clicks per ad server
