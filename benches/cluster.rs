@@ -25,7 +25,9 @@
 //!
 //! Then a throughput section (issue 14, see `cluster/throughput.rs`): raw
 //! JetStream publishing of batches of records next to the same records
-//! through blazes, uncoordinated and sealed, on the same server, in one run.
+//! through blazes, uncoordinated and sealed, over two JetStream hops
+//! (source -> Pass -> sink) and over one (source -> Pass), on the same
+//! server, in one run.
 //!
 //! `cargo bench --features dist --bench cluster` writes `bench-results/cluster.json` and
 //! prints it. `-- quick` runs one repetition of 200 clicks per ad server
@@ -374,7 +376,20 @@ fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
         .build()
         .expect("tokio runtime");
     let url = nats.url();
-    let names = ["raw JetStream", "uncoordinated", "seal"];
+    let names = [
+        "raw JetStream",
+        "uncoordinated",
+        "seal",
+        "uncoordinated, one hop",
+        "seal, one hop",
+    ];
+    let shape = |sealed, two_hops| throughput::Shape { sealed, two_hops };
+    let shapes = [
+        shape(false, true),
+        shape(true, true),
+        shape(false, false),
+        shape(true, false),
+    ];
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let mut frames = Json::Null;
     let mut failures = Vec::new();
@@ -385,7 +400,7 @@ fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
                 0 => rt
                     .block_on(throughput::raw(&url, &run.replace('-', "_"), workload))
                     .map(|r| (r, Json::Null)),
-                _ => throughput::blazes(&url, &run, workload, i == 2),
+                _ => throughput::blazes(&url, &run, workload, shapes[i - 1]),
             };
             match outcome {
                 Ok((rate, f)) => {
@@ -423,11 +438,13 @@ fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
             "publish_window": throughput::WINDOW,
             "repetitions": repetitions,
             "statistic": "median",
-            "shape": "raw: one subject, publish + ordered consumer; blazes: source -> Pass -> sink, three Cluster handles, each with its own NATS connection, thread and tokio runtime, in one process; the clock starts once all have connected (two JetStream hops)",
+            "shape": "raw: one subject, publish + ordered consumer (one JetStream hop); uncoordinated and seal: source -> Pass -> sink (two JetStream hops); one hop: source -> Pass, whose output it keeps in its own process (one JetStream hop, as raw); each blazes side a Cluster with its own NATS connection, thread and tokio runtime, in one process; blazes is timed from the source's first send to the sink's end (one hop: Pass's end)",
         },
         "results": results,
         "uncoordinated_vs_raw": round(medians[1] / medians[0], 2),
         "seal_vs_raw": round(medians[2] / medians[0], 2),
+        "uncoordinated_one_hop_vs_raw": round(medians[3] / medians[0], 2),
+        "seal_one_hop_vs_raw": round(medians[4] / medians[0], 2),
         "frames_last_run": frames,
         "failures": failures,
     })

@@ -169,6 +169,29 @@ impl Tuple {
         }
     }
 
+    /// A tuple of `names` paired in order with `values`, sharing the names
+    /// (a decoder makes each name once for many tuples: a clone is one
+    /// reference count). Names not sorted and distinct are set one by one,
+    /// as [`Tuple::set`] would (the last value of a repeated name wins).
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))] // the wire decoder's
+    pub(crate) fn with_shared_names(
+        names: &[Arc<str>],
+        values: impl IntoIterator<Item = Value>,
+    ) -> Tuple {
+        let pairs = names.iter().zip(values);
+        if names.windows(2).all(|w| w[0] < w[1]) {
+            let fields = pairs.map(|(n, v)| (Name::Shared(n.clone()), v)).collect();
+            return Tuple {
+                fields: Arc::new(fields),
+            };
+        }
+        let mut tuple = Tuple::with_capacity(names.len());
+        for (name, value) in pairs {
+            tuple.put(name, || Name::Shared(name.clone()), value);
+        }
+        tuple
+    }
+
     /// Sets an attribute, replacing any previous value.
     pub fn set(&mut self, name: &str, value: impl Into<Value>) {
         self.put(name, || Name::Shared(Arc::from(name)), value.into());

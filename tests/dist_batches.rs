@@ -148,3 +148,34 @@ fn sealed_batches_cross_and_release_each_partition() {
         assert_eq!(pass.links.frames_in, 1 + 3 * 2 + 1, "{:?}", pass.links);
     });
 }
+
+/// Issue 14: a batch sent with its seal in one step crosses in one frame,
+/// records then seal, and the partition is released as when the seal
+/// travels alone.
+#[test]
+fn a_batch_sent_with_its_seal_shares_its_frame() {
+    let nats = Nats::start().expect("nats-server starts");
+    tokio().block_on(async {
+        let cluster = cluster(&nats, "sealed-batches", true, 11).await;
+        let mut source = cluster.source("src", 0).await.expect("source");
+        for batch in 0..3 {
+            source
+                .send_sealed_batch(
+                    records(batch * 10..batch * 10 + 10),
+                    Tuple::new().with("batch", batch),
+                )
+                .await
+                .expect("sent and sealed");
+        }
+        source.close().await.expect("closed");
+        let pass = tokio::time::timeout(LIMIT, cluster.run_instance("Pass", 0))
+            .await
+            .expect("Pass finishes")
+            .expect("Pass runs");
+        let (sink, _) = cluster.collect_sink("sink").await.expect("sink collected");
+        assert_eq!(ns(&sink), (0..30).collect::<Vec<_>>());
+        assert!(pass.is_success(), "{:?}", pass.failures());
+        // The registration, one frame per batch and its seal, the end.
+        assert_eq!(pass.links.frames_in, 1 + 3 + 1, "{:?}", pass.links);
+    });
+}

@@ -5,20 +5,32 @@
 //!   subject in frames of `batch` records (the blazes wire encoding of the
 //!   same records, encoded before the clock starts), with `window`
 //!   acknowledgements outstanding, while an ordered consumer reads them
-//!   back; timed from the first publish to the last frame read. No message
-//!   ids (no server-side dedupe): the peer does the least work the
-//!   transport allows.
-//! - `uncoordinated` and `seal`: the same records through blazes, a source
-//!   producer -> one `Pass` instance -> a sink, each a `Cluster` with its own
-//!   NATS connection, thread and tokio runtime in this process (separate
-//!   processes would add only start-up, which the clock leaves out; the
-//!   clock starts once all three have connected); the source sends
-//!   `batch` records per `send_batch` and, for `seal`, seals each batch
-//!   (Pass reads a stream sealed on `batch`, so its seal buffer holds each
-//!   batch until its seal). Same batch size and publish window as the raw
-//!   peer. Timed from the first send to the sink's end. Blazes crosses
-//!   JetStream twice (source -> Pass -> sink), the raw peer once.
-
+//!   back and decodes them as a blazes destination does; timed from the
+//!   first publish to the last frame read. No message ids (no server-side
+//!   dedupe): the peer does the least work the transport allows.
+//! - `uncoordinated` and `seal`: the same records (made before the clock
+//!   starts, as the raw peer's) through blazes, a source producer -> one
+//!   `Pass` instance -> a sink, each a `Cluster` with its own NATS
+//!   connection, thread and tokio runtime in this process (separate
+//!   processes would add only start-up, which the clock leaves out); the
+//!   source sends `batch` records per `send_batch` and, for `seal`, each
+//!   batch with its seal (`send_sealed_batch`: the seal rides in the
+//!   batch's frame; Pass reads a stream sealed on `batch`, so its seal
+//!   buffer holds each batch until its seal). Same records per frame and
+//!   publish window as the raw peer. Timed from the source's first send to
+//!   the sink's end. Two JetStream crossings (source -> Pass -> sink), each
+//!   a publish with message ids (server-side dedupe) and a read.
+//! - `uncoordinated, one hop` and `seal, one hop`: the same, but Pass's
+//!   output is kept in its own process (no sink): one crossing, as the raw
+//!   peer's. Timed from the first send to Pass's end.
+//!
+//! Figures (2-core machine shared with other builds, medians of 3, three
+//! runs; see docs/evaluation.md, "Throughput against raw JetStream"): one
+//! hop 0.47-0.63x raw (uncoordinated) and 0.47-0.58x (seal); two hops
+//! 0.29-0.38x and 0.30-0.37x (0.27x and 0.26x before wire version 6). The
+//! blazes sides spend 1.4 us of CPU per record over two hops (3.4 before);
+//! the rest is the transport's: each crossing costs the server a stored,
+//! deduplicated publish, an acknowledgement and a delivery per frame.
 use std::collections::VecDeque;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -177,10 +189,22 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
     Ok(workload.records as f64 / elapsed.as_secs_f64())
 }
 
-/// Source -> Pass -> sink; Pass's input sealed on `batch` when `sealed`.
-fn dataflow(sealed: bool) -> Dataflow {
+/// What a blazes contender runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Pass's input sealed on `batch` (each batch sealed by the source);
+    /// uncoordinated otherwise.
+    pub sealed: bool,
+    /// Two crossings: source -> Pass -> sink. One: source -> Pass, whose
+    /// output is kept in its own process (no sink), as the raw peer
+    /// crosses once.
+    pub two_hops: bool,
+}
+
+/// The dataflow of `shape`.
+fn dataflow(shape: Shape) -> Dataflow {
     let input = Stream::between("src", "Pass.in");
-    let (input, annotation) = if sealed {
+    let (input, annotation) = if shape.sealed {
         (
             input.sealed(attrs(["batch"])),
             Annotation::or(attrs(["batch"])),
@@ -188,35 +212,51 @@ fn dataflow(sealed: bool) -> Dataflow {
     } else {
         (input, Annotation::cr())
     };
-    Dataflow::new()
+    let dataflow = Dataflow::new()
         .component(Component::new("Pass").path("in", "out", annotation))
-        .stream(input)
-        .stream(Stream::between("Pass.out", "sink"))
+        .stream(input);
+    if shape.two_hops {
+        dataflow.stream(Stream::between("Pass.out", "sink"))
+    } else {
+        dataflow
+    }
 }
 
 /// A cluster process's part, with its own NATS connection.
-async fn connect(url: &str, run: &str, sealed: bool) -> Result<Cluster, String> {
-    let dataflow = dataflow(sealed);
+async fn connect(url: &str, run: &str, shape: Shape) -> Result<Cluster, String> {
+    let dataflow = dataflow(shape);
     let analysis = analyze(&dataflow).map_err(|e| format!("{e:?}"))?;
     let mut config = ClusterConfig::new(url, run);
     config.publish_window = WINDOW;
-    config.batch_messages = BATCH;
+    // A batch's records, and its seal when sealed: [`BATCH`] records a frame.
+    config.batch_messages = BATCH + usize::from(shape.sealed);
     let factories = Factories::new().with("Pass", || Box::new(Pass));
-    Cluster::connect(&dataflow, &analysis, &Deployment::new(), factories, config)
+    let cluster = Cluster::connect(&dataflow, &analysis, &Deployment::new(), factories, config)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    // In one hop, Pass's output is kept where it is made.
+    Ok(cluster.record_outputs(!shape.two_hops))
 }
 
-/// Sends every batch (and its seal when `sealed`), then ends the stream.
-async fn send(mut source: SourceProducer, workload: Workload, sealed: bool) -> Result<(), String> {
-    for (i, batch) in batches(workload).into_iter().enumerate() {
-        source.send_batch(batch).await.map_err(|e| e.to_string())?;
+/// Sends every batch (and its seal when `sealed`), then ends the stream;
+/// when the first send started.
+async fn send(
+    mut source: SourceProducer,
+    batches: Vec<Vec<Tuple>>,
+    sealed: bool,
+) -> Result<Instant, String> {
+    let first = Instant::now();
+    for (i, batch) in batches.into_iter().enumerate() {
         if sealed {
             let key = Tuple::new().with("batch", i64::try_from(i).unwrap_or(i64::MAX));
-            source.seal(key).await.map_err(|e| e.to_string())?;
+            source.send_sealed_batch(batch, key).await
+        } else {
+            source.send_batch(batch).await
         }
+        .map_err(|e| e.to_string())?;
     }
-    source.close().await.map(|_| ()).map_err(|e| e.to_string())
+    source.close().await.map_err(|e| e.to_string())?;
+    Ok(first)
 }
 
 /// Runs `side` on its own thread and current-thread tokio runtime (as in a
@@ -225,7 +265,7 @@ async fn send(mut source: SourceProducer, workload: Workload, sealed: bool) -> R
 fn side<T: Send + 'static>(
     url: &str,
     run: &str,
-    sealed: bool,
+    shape: Shape,
     ready: Arc<Barrier>,
     side: impl AsyncFnOnce(Cluster) -> Result<T, String> + Send + 'static,
 ) -> std::thread::JoinHandle<Result<(T, Instant), String>> {
@@ -236,7 +276,7 @@ fn side<T: Send + 'static>(
             .build()
             .map_err(|e| e.to_string())?;
         rt.block_on(async {
-            let cluster = connect(&url, &run, sealed).await;
+            let cluster = connect(&url, &run, shape).await;
             ready.wait();
             let out = side(cluster?).await?;
             Ok((out, Instant::now()))
@@ -253,35 +293,44 @@ fn joined<T>(
         .map_err(|_| "a side's thread panicked".to_string())?
 }
 
-/// The same records through blazes; records per second and the frames the
-/// Pass instance read and sent.
+/// The same records through blazes in `shape`; records per second and the
+/// frames the Pass instance read and sent.
 pub fn blazes(
     url: &str,
     run: &str,
     workload: Workload,
-    sealed: bool,
+    shape: Shape,
 ) -> Result<(f64, Json), String> {
-    let ready = Arc::new(Barrier::new(4));
-    let source = side(url, run, sealed, ready.clone(), async move |c: Cluster| {
+    let ready = Arc::new(Barrier::new(if shape.two_hops { 4 } else { 3 }));
+    // The records exist before the clock starts, as the raw peer's do.
+    let records = batches(workload);
+    let source = side(url, run, shape, ready.clone(), async move |c: Cluster| {
         let source = c.source("src", 0).await.map_err(|e| e.to_string())?;
-        send(source, workload, sealed).await
+        send(source, records, shape.sealed).await
     });
-    let pass = side(url, run, sealed, ready.clone(), async |c: Cluster| {
+    let pass = side(url, run, shape, ready.clone(), async |c: Cluster| {
         c.run_instance("Pass", 0).await.map_err(|e| e.to_string())
     });
-    let sink = side(url, run, sealed, ready.clone(), async |c: Cluster| {
-        c.collect_sink("sink").await.map_err(|e| e.to_string())
+    let sink = shape.two_hops.then(|| {
+        side(url, run, shape, ready.clone(), async |c: Cluster| {
+            c.collect_sink("sink").await.map_err(|e| e.to_string())
+        })
     });
     ready.wait();
-    let start = Instant::now();
-    joined(source)?;
-    let (pass, _) = joined(pass)?;
-    let ((sink, _), end) = joined(sink)?;
+    let (start, _) = joined(source)?;
+    let (pass, pass_end) = joined(pass)?;
+    // Where the records end up, and when the last got there.
+    let (arrived, end) = match sink {
+        Some(sink) => {
+            let ((sink, _), end) = joined(sink)?;
+            (sink.records.len(), end)
+        }
+        None => (pass.sent.get("out").map_or(0, Vec::len), pass_end),
+    };
     let elapsed = end - start;
-    if sink.records.len() != workload.records || !pass.is_success() {
+    if arrived != workload.records || !pass.is_success() {
         return Err(format!(
-            "blazes: {} of {} records reached the sink; failures {:?}",
-            sink.records.len(),
+            "blazes: {arrived} of {} records arrived; failures {:?}",
             workload.records,
             pass.failures()
         ));

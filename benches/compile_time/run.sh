@@ -43,14 +43,12 @@ component() {
         impl_attr="#[component(outputs { output: Reading { punctuates: [batch] } })]"
         input_attr="#[path(from = input, to = output, label = $label)]"
         config_attr="#[path(from = config, to = output, label = CW)]"
-        seal_attr="#[on_seal]"
+        seal_attr="#[on_seal(input)]"
         out_type="Stage${i}Out"
         emit="out.output"
         punctuate="out.punctuate_output(batch);"
         uses="use crate::{Limit, Reading};
-    use blazes::{Tuple, component};"
-    else
-        uses="use crate::{Limit, Reading, Tuple};"
+    use blazes::component;"
     fi
     cat <<RUST
 /// Stage $i of the pipeline.
@@ -81,8 +79,7 @@ pub mod stage$i {
         }
 
         $seal_attr
-        fn sealed(&mut self, _input: &str, partition: &Tuple, out: &mut $out_type) {
-            let batch = partition.int("batch").unwrap_or_default();
+        fn sealed(&mut self, batch: i64, out: &mut $out_type) {
             $emit(Reading { key: self.seen as i64, batch, stage: $i });
             $punctuate
         }
@@ -120,9 +117,6 @@ TOML
         # block, nesting two macro expansions per component: past about 60
         # components the default recursion limit (128) is too low.
         echo "#![recursion_limit = \"$((4 * components + 64))\"]"
-        if [[ "$annotated" != yes ]]; then
-            echo "pub use blazes::Tuple;"
-        fi
         cat <<RUST
 
 /// A reading flowing down the pipeline.

@@ -661,6 +661,8 @@ impl Cluster {
         let mut run = InstanceRun {
             out: self.outbound(id).await?,
             started: Instant::now(),
+            step_at: Time::default(),
+            held: None,
             dead_letters: Vec::new(),
             sent: BTreeMap::new(),
             outputs: info.outputs.clone(),
@@ -686,10 +688,14 @@ impl Cluster {
         let mut held_back = HeldBack::new(self.config.held_back);
         async {
             node.start(&self.topology, run.now());
-            run.ship(&mut node).await?;
+            run.queue(&mut node)?;
+            run.finish(&mut node).await?;
             while !(node.core().finished() && inlet.waiting() == 0 && held_back.is_empty()) {
+                run.step_at = run.now();
                 while let Some(m) = held_back.take_ready(node.core()) {
-                    run.forward(&mut node, m).await?;
+                    if run.forward(&mut node, m)? {
+                        run.finish(&mut node).await?;
+                    }
                 }
                 // What the step routed leaves before waiting for more.
                 run.out.flush_batches().await?;
@@ -700,18 +706,23 @@ impl Cluster {
                 } else {
                     inlet.next().await?
                 };
+                run.step_at = run.now();
                 match ready {
                     Some(ready) => {
                         for m in ready {
-                            if let Some(m) = held_back.admit(node.core_mut(), m) {
-                                run.forward(&mut node, m).await?;
+                            if let Some(m) = held_back.admit(node.core_mut(), m)
+                                && run.forward(&mut node, m)?
+                            {
+                                run.finish(&mut node).await?;
                             }
                         }
                     }
                     None => {
                         if let Some(m) = held_back.force() {
                             node.core_mut().note_stall();
-                            run.forward(&mut node, m).await?;
+                            if run.forward(&mut node, m)? {
+                                run.finish(&mut node).await?;
+                            }
                         }
                     }
                 }
@@ -866,6 +877,11 @@ impl Cluster {
 struct InstanceRun {
     out: Outbound,
     started: Instant,
+    /// [`InstanceRun::now`] when the step began: the time of every message
+    /// the step delivers (one clock reading per frame, not per message).
+    step_at: Time,
+    /// A seal waiting for its partition's master ([`InstanceRun::finish`]).
+    held: Option<Inbound>,
     dead_letters: Vec<DeadLetter>,
     sent: BTreeMap<String, Vec<Tuple>>,
     outputs: Vec<String>,
@@ -877,15 +893,46 @@ impl InstanceRun {
         Time::micros_since(self.started)
     }
 
-    /// Delivers `message`, then queues what the instance routed elsewhere
-    /// for publishing: it leaves in one frame per destination at the end of
-    /// the step ([`Outbound::flush_batches`]).
-    async fn forward(&mut self, node: &mut Node, message: Inbound) -> Result<(), ClusterError> {
-        if !self.refused_by_master(node, &message).await? {
-            let now = self.now();
-            node.deliver(self.out.topology(), message, now);
+    /// Delivers `message` and queues what the instance routed elsewhere (it
+    /// leaves in one frame per destination when a batch fills, or at the
+    /// end of the step: [`Outbound::flush_batches`]), without waiting; true
+    /// when [`InstanceRun::finish`] has work: `message` itself, held when
+    /// it is a seal whose partition's master must be asked first, or frames
+    /// and messages queued for publishing.
+    fn forward(&mut self, node: &mut Node, message: Inbound) -> Result<bool, ClusterError> {
+        if self.asks_master(node, &message) {
+            self.held = Some(message);
+            return Ok(true);
         }
-        self.ship(node).await
+        node.deliver(self.out.topology(), message, self.step_at);
+        self.queue(node)?;
+        Ok(self.out.has_queued())
+    }
+
+    /// Does what [`InstanceRun::forward`] left: the seal held for its
+    /// master, then the publishing.
+    async fn finish(&mut self, node: &mut Node) -> Result<(), ClusterError> {
+        if let Some(message) = self.held.take() {
+            if !self.refused_by_master(node, &message).await? {
+                node.deliver(self.out.topology(), message, self.step_at);
+            }
+            self.queue(node)?;
+        }
+        self.out.send_queued().await
+    }
+
+    /// Whether `message` is a seal of an `independent` stream, whose
+    /// partition's master is asked before it is delivered.
+    fn asks_master(&self, node: &Node, message: &Inbound) -> bool {
+        let Inbound::Direct {
+            input,
+            envelope: Envelope::Seal { .. },
+        } = message
+        else {
+            return false;
+        };
+        self.masters.enabled()
+            && independent_endpoint(self.out.topology(), node.id(), *input).is_some()
     }
 
     /// Refuses (as a dead letter) a seal of an `independent` stream that
@@ -920,16 +967,16 @@ impl InstanceRun {
         Ok(true)
     }
 
-    /// Publishes what `node` routed elsewhere, keeps its dead letters and,
-    /// when recording, what each output sent.
-    async fn ship(&mut self, node: &mut Node) -> Result<(), ClusterError> {
+    /// Queues what `node` routed elsewhere for publishing, keeps its dead
+    /// letters and, when recording, what each output sent.
+    fn queue(&mut self, node: &mut Node) -> Result<(), ClusterError> {
         for (output, records) in node.take_recorded() {
             if let Some(name) = self.outputs.get(output) {
                 self.sent.entry(name.clone()).or_default().extend(records);
             }
         }
         for (_, routed) in node.remote() {
-            self.out.send(routed).await?;
+            self.out.queue(routed)?;
         }
         self.dead_letters.extend(node.take_dead_letters());
         Ok(())
@@ -948,10 +995,14 @@ impl SourceProducer {
         self.source.id()
     }
 
-    /// Publishes what the source routed.
+    /// Queues what the source routed, publishing when a batch filled (or
+    /// a message asks a service first).
     async fn ship(&mut self) -> Result<(), ClusterError> {
         for r in self.source.routed() {
-            self.out.send(r).await?;
+            self.out.queue(r)?;
+        }
+        if self.out.has_queued() {
+            self.out.send_queued().await?;
         }
         Ok(())
     }
@@ -977,6 +1028,25 @@ impl SourceProducer {
             self.source.record(self.out.topology(), record.to_tuple());
             self.ship().await?;
         }
+        self.out.flush_batches().await
+    }
+
+    /// Sends `records`, then seals the partition `key` names, as
+    /// [`SourceProducer::send_batch`] then [`SourceProducer::seal`] would,
+    /// but in one step: the seal leaves in the frame of the batch's last
+    /// records (when it has room, see [`ClusterConfig::batch_messages`]),
+    /// not in a frame of its own.
+    pub async fn send_sealed_batch<R: Record>(
+        &mut self,
+        records: impl IntoIterator<Item = R>,
+        key: impl Record,
+    ) -> Result<(), ClusterError> {
+        for record in records {
+            self.source.record(self.out.topology(), record.to_tuple());
+            self.ship().await?;
+        }
+        self.source.seal(self.out.topology(), key.to_tuple());
+        self.ship().await?;
         self.out.flush_batches().await
     }
 

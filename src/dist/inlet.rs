@@ -203,11 +203,14 @@ impl Inlet {
         }
         // Per message: a batch seen in part before (a replay cut into other
         // batches) delivers only the positions not delivered yet.
-        let mut ready = Vec::new();
+        let mut ready = Vec::with_capacity(frame.messages.len());
         for (link_seq, inbound) in (frame.link_seq..).zip(frame.messages) {
-            match self.links.offer(frame.from, link_seq, inbound) {
+            match self
+                .links
+                .offer_into(frame.from, link_seq, inbound, &mut ready)
+            {
                 Offer::Duplicate => self.stats.duplicate_frames += 1,
-                Offer::Accepted(now_ready) => ready.extend(now_ready),
+                Offer::Accepted(_) => {}
                 Offer::BeyondBound { waiting_for } => {
                     self.stats.beyond_bound_frames += 1;
                     tracing::error!(at = %self.name, from = %frame.from, link_seq,

@@ -68,18 +68,6 @@ impl<K: Eq + Hash + Clone> LinkCounters<K> {
         Self::default()
     }
 
-    /// The next link sequence number of each link, for a checkpoint.
-    #[cfg(feature = "zookeeper")] // used by the cluster only
-    pub(crate) fn positions(&self) -> Vec<(K, u64)> {
-        self.next.iter().map(|(k, n)| (k.clone(), *n)).collect()
-    }
-
-    /// Goes on from `positions` (as [`LinkCounters::positions`] gave them).
-    #[cfg(feature = "zookeeper")] // used by the cluster only
-    pub(crate) fn resume(&mut self, positions: Vec<(K, u64)>) {
-        self.next = positions.into_iter().collect();
-    }
-
     /// The link sequence number of the next frame to `to`: 0 for the first,
     /// then 1, 2, … for that destination.
     pub fn next(&mut self, to: &K) -> u64 {
@@ -166,6 +154,24 @@ impl LinkReceiver {
     /// [`Offer::Duplicate`] for a frame delivered or held before (the first
     /// copy held wins).
     pub fn offer(&mut self, from: ProducerId, link_seq: u64, inbound: Inbound) -> Offer {
+        let mut ready = Vec::new();
+        match self.offer_into(from, link_seq, inbound, &mut ready) {
+            Offer::Accepted(_) => Offer::Accepted(ready),
+            refused => refused,
+        }
+    }
+
+    /// [`LinkReceiver::offer`], appending what became deliverable to
+    /// `ready` (the [`Offer::Accepted`] it answers is empty): a batch's
+    /// messages go through without a vector each.
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // the cluster's
+    pub(crate) fn offer_into(
+        &mut self,
+        from: ProducerId,
+        link_seq: u64,
+        inbound: Inbound,
+        ready: &mut Vec<Inbound>,
+    ) -> Offer {
         let link = self.links.entry(from).or_insert_with(|| Link {
             next: Some(0),
             held: BTreeMap::new(),
@@ -190,7 +196,7 @@ impl LinkReceiver {
             self.waiting += 1;
             return Offer::Accepted(Vec::new());
         }
-        let mut ready = vec![inbound];
+        ready.push(inbound);
         let mut cursor = next.checked_add(1);
         while let Some(seq) = cursor {
             match link.held.remove(&seq) {
@@ -203,7 +209,7 @@ impl LinkReceiver {
             }
         }
         link.next = cursor;
-        Offer::Accepted(ready)
+        Offer::Accepted(Vec::new())
     }
 
     /// The next link sequence number each link waits for (`None` past the

@@ -10,15 +10,13 @@
 //! ([`Outbound::flush_batches`], at the end of each forwarding step and of
 //! each source send): no timer holds the last records back.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::cluster::{ClusterError, LinkStats};
-use super::link::LinkCounters;
 use super::masters::{Masters, independent_endpoint};
 use super::transport::{Publisher, RunStream};
-use super::wire::{
-    Frame, Registration, Retirement, encode, encode_registration, encode_retirement, encoded_len,
-};
+use super::wire::{FrameWriter, Registration, Retirement, encode_registration, encode_retirement};
 use crate::runtime::BuildError;
 use crate::runtime::coordination::sequencer::Sequencer;
 use crate::runtime::node::envelope::{Envelope, Inbound, ProducerId};
@@ -27,7 +25,8 @@ use crate::runtime::node::topology::Topology;
 
 /// How much one frame carries at most: a batch is published once it holds
 /// `messages` messages, or before a message would take it past `bytes`
-/// bytes of messages (a single larger message goes alone).
+/// bytes of messages and their schemas (a single larger message goes
+/// alone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct BatchLimits {
     /// Messages per frame (at least 1).
@@ -36,13 +35,29 @@ pub(crate) struct BatchLimits {
     pub(crate) bytes: usize,
 }
 
-/// The messages buffered for one destination: consecutive link positions
-/// from `link_seq`.
-struct Batch {
+/// Where a link goes: a component instance or a sink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum To {
+    Instance(ProducerId),
+    Sink(usize),
+}
+
+/// One link of the producer: its destination's subject, the link position
+/// of its next message, and the batch of messages not yet published (the
+/// positions just before `next`), already encoded.
+struct Link {
+    /// `None` for a link resumed from a checkpoint and not used since.
+    to: Option<To>,
     subject: String,
-    link_seq: u64,
-    messages: Vec<Inbound>,
-    bytes: usize,
+    next: u64,
+    batch: FrameWriter,
+}
+
+/// A batch cut into a frame, encoded, not yet published.
+struct CutFrame {
+    subject: String,
+    id: String,
+    bytes: Vec<u8>,
 }
 
 /// The sending side of one producer: link numbering, ordering, batching,
@@ -54,7 +69,8 @@ pub(crate) struct Outbound {
     topology: Arc<Topology>,
     stream: RunStream,
     publisher: Publisher,
-    links: LinkCounters<String>,
+    /// Every link used (or resumed), with its batch.
+    links: Vec<Link>,
     sequencer: Arc<dyn Sequencer>,
     run: String,
     /// Per ordered group: still asking for positions an earlier incarnation
@@ -63,8 +79,11 @@ pub(crate) struct Outbound {
     recovered: u64,
     masters: Masters,
     limits: BatchLimits,
-    /// One batch per destination with messages not yet published.
-    batches: Vec<Batch>,
+    /// Frames cut from batches, not yet published, in order.
+    cut: Vec<CutFrame>,
+    /// Routed messages that ask a service before they join a batch, and
+    /// every one queued after them (see [`Outbound::queue`]).
+    waiting: VecDeque<Routed>,
 }
 
 impl Outbound {
@@ -87,7 +106,7 @@ impl Outbound {
             topology,
             stream: stream.clone(),
             publisher: stream.publisher(window),
-            links: LinkCounters::new(),
+            links: Vec::new(),
             sequencer,
             run: run.to_string(),
             recovered: 0,
@@ -96,21 +115,33 @@ impl Outbound {
                 messages: 1,
                 bytes: usize::MAX,
             },
-            batches: Vec::new(),
+            cut: Vec::new(),
+            waiting: VecDeque::new(),
         }
     }
 
     /// The next link sequence number of each link (by subject), for a
     /// checkpoint.
     pub(crate) fn link_positions(&self) -> Vec<(String, u64)> {
-        self.links.positions()
+        self.links
+            .iter()
+            .map(|l| (l.subject.clone(), l.next))
+            .collect()
     }
 
     /// Numbers each link on from `positions` (after a restore: what the
     /// instance sends again carries the numbers it had, and is dropped
     /// downstream as a duplicate).
     pub(crate) fn resume_links(&mut self, positions: Vec<(String, u64)>) {
-        self.links.resume(positions);
+        self.links = positions
+            .into_iter()
+            .map(|(subject, next)| Link {
+                to: None,
+                subject,
+                next,
+                batch: FrameWriter::new(),
+            })
+            .collect();
     }
 
     /// Batches what it sends to each destination up to `limits` (a frame
@@ -169,66 +200,148 @@ impl Outbound {
     /// Publishes every buffered batch (at the end of a step: what the step
     /// produced goes out now, whatever the batches' sizes).
     pub(crate) async fn flush_batches(&mut self) -> Result<(), ClusterError> {
-        for batch in std::mem::take(&mut self.batches) {
-            self.publish_batch(batch).await?;
-        }
-        Ok(())
-    }
-
-    /// Adds `inbound` to the batch of `subject` at the link's next position,
-    /// publishing the batch when it is full.
-    async fn publish(&mut self, subject: String, inbound: Inbound) -> Result<(), ClusterError> {
-        let link_seq = self.links.next(&subject);
-        let bytes = encoded_len(&inbound);
-        let mut at = self.batches.iter().position(|b| b.subject == subject);
-        if let Some(i) = at
-            && self.batches[i].bytes + bytes > self.limits.bytes
-        {
-            let full = self.batches.swap_remove(i);
-            self.publish_batch(full).await?;
-            at = None;
-        }
-        let i = match at {
-            Some(i) => i,
-            None => {
-                self.batches.push(Batch {
-                    subject,
-                    link_seq,
-                    messages: Vec::new(),
-                    bytes: 0,
-                });
-                self.batches.len() - 1
+        self.send_queued().await?;
+        for i in 0..self.links.len() {
+            if self.links[i].batch.count() > 0 {
+                self.cut(i)?;
             }
-        };
-        let batch = &mut self.batches[i];
-        batch.messages.push(inbound);
-        batch.bytes += bytes;
-        if batch.messages.len() >= self.limits.messages || batch.bytes >= self.limits.bytes {
-            let full = self.batches.swap_remove(i);
-            self.publish_batch(full).await?;
+        }
+        self.publish_cut().await
+    }
+
+    /// Queues one routed message without waiting: it joins its link's
+    /// batch (a full batch is cut into a frame for
+    /// [`Outbound::send_queued`]), unless a service must be asked first (an
+    /// ordered group's sequencer, an independent seal's master): then it,
+    /// and everything queued after it, waits for
+    /// [`Outbound::send_queued`], in order.
+    pub(crate) fn queue(&mut self, routed: Routed) -> Result<(), ClusterError> {
+        if self.waiting.is_empty()
+            && let Some(to) = self.direct(&routed)
+        {
+            let input = match to {
+                To::Instance(_) => routed.input,
+                To::Sink(_) => 0,
+            };
+            let envelope = routed.envelope;
+            return self.add(to, Inbound::Direct { input, envelope });
+        }
+        self.waiting.push_back(routed);
+        Ok(())
+    }
+
+    /// Whether [`Outbound::send_queued`] has anything to do.
+    pub(crate) fn has_queued(&self) -> bool {
+        !self.cut.is_empty() || !self.waiting.is_empty()
+    }
+
+    /// Publishes the frames cut so far, then sends what waited for a
+    /// service, in order. A message refused (a seal of a partition another
+    /// producer masters) drops those queued after it, as a failed step
+    /// does.
+    pub(crate) async fn send_queued(&mut self) -> Result<(), ClusterError> {
+        self.publish_cut().await?;
+        while let Some(routed) = self.waiting.pop_front() {
+            if let Err(e) = self.send(routed).await {
+                self.waiting.clear();
+                return Err(e);
+            }
         }
         Ok(())
     }
 
-    /// Publishes one batch as one frame, its message id naming its first
-    /// link position (an incarnation cuts its batches once, so a retry
-    /// carries the same messages under the same id).
-    async fn publish_batch(&mut self, batch: Batch) -> Result<(), ClusterError> {
-        let frame = Frame {
-            from: self.me,
-            epoch: self.epoch,
-            link_seq: batch.link_seq,
-            messages: batch.messages,
+    /// Where `routed` goes when no service needs asking first.
+    fn direct(&self, routed: &Routed) -> Option<To> {
+        match routed.to {
+            Destination::Instance(p) => {
+                let independent_seal = matches!(routed.envelope, Envelope::Seal { .. })
+                    && independent_endpoint(&self.topology, p, routed.input).is_some();
+                (!independent_seal).then_some(To::Instance(p))
+            }
+            Destination::Sink(s) => Some(To::Sink(s)),
+            Destination::Group(_) => None,
+        }
+    }
+
+    /// The index of the link to `to`, added if new (or found by its
+    /// subject when resumed from a checkpoint).
+    fn link(&mut self, to: To) -> usize {
+        if let Some(i) = self.links.iter().position(|l| l.to == Some(to)) {
+            return i;
+        }
+        let subject = match to {
+            To::Instance(p) => self.stream.instance_subject(p),
+            To::Sink(s) => self.stream.sink_subject(s),
         };
-        let id = format!(
-            "{}.{}.{}.{}",
-            self.me.0, self.epoch, batch.subject, batch.link_seq
-        );
-        let bytes = encode(&frame)?;
-        self.publisher
-            .send(batch.subject, id, bytes)
-            .await
-            .map_err(ClusterError::from)
+        if let Some(i) = self.links.iter().position(|l| l.subject == subject) {
+            self.links[i].to = Some(to);
+            return i;
+        }
+        self.links.push(Link {
+            to: Some(to),
+            subject,
+            next: 0,
+            batch: FrameWriter::new(),
+        });
+        self.links.len() - 1
+    }
+
+    /// Adds `inbound` to the batch of the link to `to`, at the link's next
+    /// position, cutting the batch into a frame when it is full (or before
+    /// `inbound` would take it past its bytes).
+    fn add(&mut self, to: To, inbound: Inbound) -> Result<(), ClusterError> {
+        let i = self.link(to);
+        let batch = &mut self.links[i].batch;
+        let mark = batch.mark();
+        batch.push(&inbound);
+        if batch.count() > 1 && batch.bytes() > self.limits.bytes {
+            batch.rollback(mark);
+            self.cut(i)?;
+            self.links[i].batch.push(&inbound);
+        }
+        let link = &mut self.links[i];
+        link.next = link.next.wrapping_add(1);
+        if link.batch.count() >= self.limits.messages || link.batch.bytes() >= self.limits.bytes {
+            self.cut(i)?;
+        }
+        Ok(())
+    }
+
+    /// Adds `inbound` to its link's batch (see [`Outbound::add`]) and
+    /// publishes what that cut.
+    async fn publish(&mut self, to: To, inbound: Inbound) -> Result<(), ClusterError> {
+        self.add(to, inbound)?;
+        self.publish_cut().await
+    }
+
+    /// Cuts the batch of link `i` into one frame, its message id naming
+    /// its first link position (an incarnation cuts its batches once, so a
+    /// retry carries the same messages under the same id).
+    fn cut(&mut self, i: usize) -> Result<(), ClusterError> {
+        let link = &mut self.links[i];
+        let count = u64::try_from(link.batch.count()).unwrap_or(u64::MAX);
+        let link_seq = link.next.wrapping_sub(count);
+        let bytes = link.batch.finish(self.me, self.epoch, link_seq)?;
+        link.batch.clear();
+        let id = format!("{}.{}.{}.{}", self.me.0, self.epoch, link.subject, link_seq);
+        self.cut.push(CutFrame {
+            subject: link.subject.clone(),
+            id,
+            bytes,
+        });
+        Ok(())
+    }
+
+    /// Publishes the frames cut, in the order they were cut.
+    async fn publish_cut(&mut self) -> Result<(), ClusterError> {
+        let mut frames = std::mem::take(&mut self.cut);
+        for frame in frames.drain(..) {
+            self.publisher
+                .send(frame.subject, frame.id, frame.bytes)
+                .await?;
+        }
+        self.cut = frames;
+        Ok(())
     }
 
     /// Publishes an operator's retirement of this producer to where
@@ -275,9 +388,8 @@ impl Outbound {
                         });
                     }
                 }
-                let subject = self.stream.instance_subject(p);
                 self.publish(
-                    subject,
+                    To::Instance(p),
                     Inbound::Direct {
                         input: routed.input,
                         envelope: routed.envelope,
@@ -286,9 +398,8 @@ impl Outbound {
                 .await
             }
             Destination::Sink(s) => {
-                let subject = self.stream.sink_subject(s);
                 self.publish(
-                    subject,
+                    To::Sink(s),
                     Inbound::Direct {
                         input: 0,
                         envelope: routed.envelope,
@@ -332,9 +443,8 @@ impl Outbound {
                 };
                 let members = group.members.clone();
                 for m in members {
-                    let subject = self.stream.instance_subject(m);
                     self.publish(
-                        subject,
+                        To::Instance(m),
                         Inbound::Ordered {
                             position,
                             input: routed.input,

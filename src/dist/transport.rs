@@ -640,7 +640,7 @@ impl Reader {
     /// The next message's payload; `Ok(None)` when nothing arrived within
     /// `idle`. Fails only when the consumer cannot be recreated before the
     /// retry policy's deadline.
-    pub async fn next(&mut self, idle: Duration) -> Result<Option<Vec<u8>>, TransportError> {
+    pub async fn next(&mut self, idle: Duration) -> Result<Option<Bytes>, TransportError> {
         let start = Instant::now();
         let mut attempt = 0;
         loop {
@@ -675,7 +675,7 @@ impl Reader {
                         }
                         self.next_sequence = info.stream_sequence + 1;
                     }
-                    return Ok(Some(message.payload.to_vec()));
+                    return Ok(Some(message.payload.clone()));
                 }
                 Ok(Some(Err(e))) => {
                     tracing::debug!(subject = %self.subject, error = %e, "consumer failed; resuming");
