@@ -26,7 +26,7 @@ use crate::check;
 use crate::component::{ImplSpec, StructSpec};
 use crate::errors::{Errors, SpanRange};
 use crate::expand::skeleton::{self, Skeleton};
-use crate::expand::{builder, component, exported, factories, typed};
+use crate::expand::{builder, component, dataflow, exported, factories, typed};
 use crate::light::LightItem;
 use crate::model;
 use crate::module::{ImplPart, ModuleParts};
@@ -364,15 +364,7 @@ fn registration(parts: &ModuleParts) -> TokenStream {
         let module = quote!(Some(<#ty as ::blazes::Annotated>::MODULE_PATH));
         component::specs(&part.spec, &quote!(false), &module).1
     });
-    quote! {
-        ::blazes::__private::inventory::submit! {
-            ::blazes::__private::DataflowRecord {
-                module_path: ::core::module_path!(),
-                spec: &__BLAZES_DATAFLOW,
-                methods: &[#(#methods),*],
-            }
-        }
-    }
+    dataflow::dataflow_record(methods)
 }
 
 /// A typed `#[on_seal(input)]` method receives the key of each released

@@ -133,6 +133,12 @@ fn registration(parts: &ModuleParts) -> TokenStream {
         .iter()
         .filter(|p| p.expands_here())
         .map(|part| component::specs(&part.spec, &quote!(false), &quote!(None)).1);
+    dataflow_record(methods)
+}
+
+/// Registers the module's `__BLAZES_DATAFLOW` with the methods of its
+/// components (`registry()`, `dataflows()`).
+pub fn dataflow_record(methods: impl Iterator<Item = TokenStream>) -> TokenStream {
     quote! {
         ::blazes::__private::inventory::submit! {
             ::blazes::__private::DataflowRecord {
