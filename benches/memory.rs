@@ -21,7 +21,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use blazes::runtime::DEFAULT_LATE_WINDOW;
-use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore, Time};
+use blazes::runtime::sans_io::{Delivery, Envelope, InstanceCore, Time};
 use blazes::runtime::{Deployment, Factories, Topology};
 use blazes::{Record, Tuple, analyze};
 use serde_json::{Value, json};
@@ -137,8 +137,8 @@ fn topology(window: usize) -> Topology {
     Topology::build(&dataflow, &analysis, &deployment).expect("deployable")
 }
 
-fn message(envelope: Envelope) -> Inbound {
-    Inbound::Direct { input: 0, envelope }
+fn message(envelope: Envelope) -> Delivery {
+    Delivery::Direct { input: 0, envelope }
 }
 
 /// Bytes the instance holds after `partitions` partitions went through it.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use blazes::dist::link::{LinkReceiver, Offer};
 use blazes::dist::wire::{self, Frame};
 use blazes::runtime::ProducerId;
-use blazes::runtime::sans_io::{Envelope, Inbound};
+use blazes::runtime::sans_io::{Delivery, Envelope};
 use blazes::tuple::{Tuple, Value};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -84,11 +84,11 @@ fn input() -> impl Strategy<Value = usize> {
     prop_oneof![any::<usize>(), Just(usize::MAX), 0usize..4]
 }
 
-fn inbound() -> impl Strategy<Value = Inbound> {
+fn inbound() -> impl Strategy<Value = Delivery> {
     prop_oneof![
-        (input(), envelope()).prop_map(|(input, envelope)| Inbound::Direct { input, envelope }),
+        (input(), envelope()).prop_map(|(input, envelope)| Delivery::Direct { input, envelope }),
         (u64s(), input(), envelope()).prop_map(|(position, input, envelope)| {
-            Inbound::Ordered {
+            Delivery::Ordered {
                 position,
                 input,
                 envelope,
@@ -186,8 +186,8 @@ fn link_schedule() -> impl Strategy<Value = (Vec<u64>, Vec<(u32, u64)>)> {
 
 /// What a link carries in this test: the link sequence number is recorded in
 /// the message, so delivery order can be checked.
-fn message(link: u32, link_seq: u64) -> Inbound {
-    Inbound::Direct {
+fn message(link: u32, link_seq: u64) -> Delivery {
+    Delivery::Direct {
         input: link as usize,
         envelope: Envelope::End {
             producer: ProducerId(link),

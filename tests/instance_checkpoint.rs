@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use blazes::checkpointed::Checkpointed;
-use blazes::runtime::sans_io::{CheckpointError, Envelope, Inbound, InstanceCore, Time};
+use blazes::runtime::sans_io::{CheckpointError, Delivery, Envelope, InstanceCore, Time};
 use blazes::runtime::{Deployment, Factories, ProducerId, Topology};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
@@ -70,7 +70,7 @@ fn core(topology: &Topology, checkpointed: bool) -> InstanceCore {
 
 /// What each producer sends: records of partitions 0..4, each partition
 /// sealed after its last record, then the end; `dup` replays one message.
-fn script(producer: ProducerId, records: &[i64]) -> Vec<Inbound> {
+fn script(producer: ProducerId, records: &[i64]) -> Vec<Delivery> {
     let mut envelopes = Vec::new();
     let mut seq = 0;
     for k in records {
@@ -94,17 +94,17 @@ fn script(producer: ProducerId, records: &[i64]) -> Vec<Inbound> {
     envelopes.push(Envelope::End { producer, seq });
     envelopes
         .into_iter()
-        .map(|envelope| Inbound::Direct { input: 0, envelope })
+        .map(|envelope| Delivery::Direct { input: 0, envelope })
         .collect()
 }
 
 /// Interleaves the producers' scripts as `picks` says (FIFO per producer),
 /// replaying the message before each pick marked as a duplicate.
-fn interleave(mut scripts: Vec<Vec<Inbound>>, picks: &[(bool, bool)]) -> Vec<Inbound> {
+fn interleave(mut scripts: Vec<Vec<Delivery>>, picks: &[(bool, bool)]) -> Vec<Delivery> {
     for s in &mut scripts {
         s.reverse();
     }
-    let mut out: Vec<Inbound> = Vec::new();
+    let mut out: Vec<Delivery> = Vec::new();
     let mut picks = picks.iter().cycle();
     while scripts.iter().any(|s| !s.is_empty()) {
         let (first, dup) = picks.next().copied().unwrap_or((true, false));
@@ -120,7 +120,7 @@ fn interleave(mut scripts: Vec<Vec<Inbound>>, picks: &[(bool, bool)]) -> Vec<Inb
     out
 }
 
-fn feed(core: &mut InstanceCore, messages: &[Inbound], sends: &mut Vec<(usize, Envelope)>) {
+fn feed(core: &mut InstanceCore, messages: &[Delivery], sends: &mut Vec<(usize, Envelope)>) {
     for (t, m) in messages.iter().enumerate() {
         core.deliver(m.clone(), Time::from_ticks(t as u64));
         sends.extend(core.take_sends());

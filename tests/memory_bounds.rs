@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore, Time};
+use blazes::runtime::sans_io::{Delivery, Envelope, InstanceCore, Time};
 use blazes::runtime::{
     DataflowRunner, DeadLetterReason, Deployment, Factories, ProducerId, RunFailure, Topology,
     Workload,
@@ -59,15 +59,15 @@ fn core(topology: &Topology) -> InstanceCore {
     core
 }
 
-fn direct(envelope: Envelope) -> Inbound {
-    Inbound::Direct { input: 0, envelope }
+fn direct(envelope: Envelope) -> Delivery {
+    Delivery::Direct { input: 0, envelope }
 }
 
 /// One producer's messages, numbered in order.
 struct Link {
     producer: ProducerId,
     seq: u64,
-    queue: VecDeque<Inbound>,
+    queue: VecDeque<Delivery>,
 }
 
 impl Link {

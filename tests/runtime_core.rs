@@ -1,7 +1,7 @@
 //! The instance state machine on its own: what the plan wires at each input,
 //! and the errors a peer can cause.
 
-use blazes::runtime::sans_io::{Envelope, Inbound, InstanceCore, Time};
+use blazes::runtime::sans_io::{Delivery, Envelope, InstanceCore, Time};
 use blazes::runtime::{DeadLetterReason, Deployment, Factories, ProducerId, Topology};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
@@ -45,8 +45,8 @@ fn core(topology: &Topology) -> InstanceCore {
     InstanceCore::new(topology, info, info.instances[0], handler)
 }
 
-fn record(producer: ProducerId, seq: u64, k: i64) -> Inbound {
-    Inbound::Direct {
+fn record(producer: ProducerId, seq: u64, k: i64) -> Delivery {
+    Delivery::Direct {
         input: 0,
         envelope: Envelope::Record {
             producer,
@@ -56,8 +56,8 @@ fn record(producer: ProducerId, seq: u64, k: i64) -> Inbound {
     }
 }
 
-fn seal(producer: ProducerId, seq: u64, k: i64) -> Inbound {
-    Inbound::Direct {
+fn seal(producer: ProducerId, seq: u64, k: i64) -> Delivery {
+    Delivery::Direct {
         input: 0,
         envelope: Envelope::Seal {
             producer,
@@ -168,7 +168,7 @@ fn a_record_the_handler_refuses_is_dead_lettered_with_its_payload() {
     let mut c = InstanceCore::new(&topology, info, info.instances[0], Box::new(OnlyIn));
     let payload = Tuple::new().with("k", 7).with("w", "x");
     c.deliver(
-        Inbound::Direct {
+        Delivery::Direct {
             input: other,
             envelope: Envelope::Record {
                 producer: ProducerId(5),
@@ -223,7 +223,7 @@ fn a_seal_key_of_another_kind_is_refused_as_a_dead_letter() {
     let producers = &topology.sources[0].producers;
     let (a, b) = (producers[0], producers[1]);
     let mut c = core(&topology);
-    let mistyped = |producer, seq| Inbound::Direct {
+    let mistyped = |producer, seq| Delivery::Direct {
         input: 0,
         envelope: Envelope::Record {
             producer,
@@ -234,7 +234,7 @@ fn a_seal_key_of_another_kind_is_refused_as_a_dead_letter() {
     c.deliver(record(a, 0, 1), Time::from_ticks(0));
     c.deliver(mistyped(b, 0), Time::from_ticks(1));
     c.deliver(
-        Inbound::Direct {
+        Delivery::Direct {
             input: 0,
             envelope: Envelope::Seal {
                 producer: b,

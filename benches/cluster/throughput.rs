@@ -39,7 +39,7 @@ use async_nats::jetstream;
 use blazes::dist::wire::{self, Frame};
 use blazes::dist::{Cluster, ClusterConfig, SourceProducer};
 use blazes::runtime::ProducerId;
-use blazes::runtime::sans_io::{Envelope, Inbound};
+use blazes::runtime::sans_io::{Delivery, Envelope};
 use blazes::runtime::{Deployment, Factories};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
@@ -113,7 +113,7 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
             let messages = batch
                 .into_iter()
                 .enumerate()
-                .map(|(j, payload)| Inbound::Direct {
+                .map(|(j, payload)| Delivery::Direct {
                     input: 0,
                     envelope: Envelope::Record {
                         producer,

@@ -10,7 +10,7 @@
 //! # Encoding
 //!
 //! `version:u8(=1) body crc:u32le`: the body is the postcard encoding of the
-//! private `Saved` type (the run's identity, the instance, the inlet's
+//! private `Saved` type (the run's identity, the instance, the receiving end's
 //! position, the outgoing link numbers, the core's own checkpoint, the
 //! records sent when recorded); the CRC-32 covers every byte before it. A
 //! checkpoint that does not decode, or was saved under another identity or
@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::cluster::ClusterError;
-use super::inlet::{Inlet, InletPosition};
-use super::outbound::Outbound;
+use super::receiving_end::{ReceivingEnd, ReceivingPosition};
+use super::sending_end::SendingEnd;
 use super::transport::RunStream;
 use crate::runtime::node::Node;
 use crate::runtime::node::envelope::ProducerId;
@@ -67,7 +67,7 @@ const VERSION: u8 = 1;
 struct Saved {
     identity: Vec<u8>,
     instance: ProducerId,
-    inlet: InletPosition,
+    receiving: ReceivingPosition,
     out_links: Vec<(String, u64)>,
     core: Vec<u8>,
     /// Where the instance's routing choices stood.
@@ -130,13 +130,13 @@ impl Checkpoints {
     }
 
     /// Restores the instance's last checkpoint, if there is a usable one:
-    /// returns the stream sequence its inlet reads from. One that does not
+    /// returns the stream sequence its receiving end reads from. One that does not
     /// decode or does not fit is logged and ignored.
     pub(crate) async fn restore(
         &mut self,
         node: &mut Node,
-        inlet: &mut Inlet,
-        out: &mut Outbound,
+        receiving: &mut ReceivingEnd,
+        out: &mut SendingEnd,
         sent: &mut BTreeMap<String, Vec<Tuple>>,
     ) -> Result<Option<u64>, ClusterError> {
         let Some(bytes) = self.stream.load_checkpoint(self.instance).await? else {
@@ -160,9 +160,9 @@ impl Checkpoints {
                 "checkpoint not restored: reading from the start of the run");
             return Ok(None);
         }
-        let sequence = saved.inlet.next_sequence;
+        let sequence = saved.receiving.next_sequence;
         node.resume_routing(saved.routing);
-        inlet.resume(saved.inlet);
+        receiving.resume(saved.receiving);
         out.resume_links(saved.out_links);
         *sent = saved.sent;
         tracing::info!(instance = %self.instance, from_sequence = sequence,
@@ -177,14 +177,14 @@ impl Checkpoints {
     pub(crate) async fn maybe_save(
         &mut self,
         node: &Node,
-        inlet: &Inlet,
-        out: &mut Outbound,
+        receiving: &ReceivingEnd,
+        out: &mut SendingEnd,
         sent: &BTreeMap<String, Vec<Tuple>>,
     ) -> Result<(), ClusterError> {
         let Some(policy) = self.policy else {
             return Ok(());
         };
-        let read = inlet.stats.frames_in;
+        let read = receiving.stats.frames_in;
         let since = read.saturating_sub(self.read_at_last);
         let by_count = policy.every_messages > 0 && since >= policy.every_messages;
         let by_time =
@@ -192,7 +192,7 @@ impl Checkpoints {
         if !(by_count || by_time) {
             return Ok(());
         }
-        let Some(position) = inlet.position() else {
+        let Some(position) = receiving.position() else {
             return Ok(());
         };
         let core_state = match node.core().checkpoint() {
@@ -214,7 +214,7 @@ impl Checkpoints {
         let saved = Saved {
             identity: self.identity.clone(),
             instance: self.instance,
-            inlet: position,
+            receiving: position,
             out_links: out.link_positions(),
             core: core_state,
             routing: node.routing_position(),
@@ -225,7 +225,7 @@ impl Checkpoints {
         self.saved += 1;
         self.read_at_last = read;
         self.saved_at = Instant::now();
-        tracing::debug!(instance = %self.instance, at_sequence = saved.inlet.next_sequence,
+        tracing::debug!(instance = %self.instance, at_sequence = saved.receiving.next_sequence,
             "checkpoint saved");
         Ok(())
     }
@@ -239,7 +239,7 @@ mod tests {
         Saved {
             identity: b"run".to_vec(),
             instance: ProducerId(3),
-            inlet: InletPosition::for_test(17),
+            receiving: ReceivingPosition::for_test(17),
             out_links: vec![("blazes.r.i.4".to_string(), 9)],
             core: vec![1, 2, 3],
             routing: 5,
@@ -251,7 +251,7 @@ mod tests {
     fn a_checkpoint_decodes_to_what_was_saved_and_a_damaged_one_never_does() {
         let bytes = encode(&saved()).expect("encodes");
         let back = decode(&bytes).expect("decodes");
-        assert_eq!(back.inlet.next_sequence, 17);
+        assert_eq!(back.receiving.next_sequence, 17);
         assert_eq!(back.out_links, saved().out_links);
         assert_eq!(back.sent, saved().sent);
         for i in 0..bytes.len() {

@@ -44,13 +44,13 @@ use tracing::Instrument;
 use super::checkpoint::{CheckpointPolicy, Checkpoints};
 use super::config::SequencerConfig;
 use super::held_back::HeldBack;
-use super::inlet::{Inlet, PeerWait};
 use super::masters::{Masters, independent_endpoint};
 use super::membership::{MembershipError, ZooKeeperMembership};
-use super::outbound::{BatchLimits, Outbound};
+use super::receiving_end::{PeerWait, ReceivingEnd};
 use super::retry::RetryPolicy;
 use super::run_identity::RunIdentity;
 use super::security::Security;
+use super::sending_end::{BatchLimits, SendingEnd};
 use super::transport::{RunStream, TransportError};
 use crate::record::Record;
 use crate::runtime::coordination::plan::InputMode;
@@ -58,7 +58,7 @@ use crate::runtime::coordination::sequencer::{Sequencer, SequencerError};
 use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::node::clock::Time;
-use crate::runtime::node::envelope::{Envelope, Inbound, InputId, ProducerId};
+use crate::runtime::node::envelope::{Delivery, Envelope, InputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{route, routing_rng};
 use crate::runtime::node::topology::{StreamTarget, Topology};
@@ -495,9 +495,9 @@ impl Cluster {
 
     /// The sending side of a new incarnation of `me`: its epoch from
     /// JetStream, registered on every destination before anything is sent.
-    async fn outbound(&self, me: ProducerId) -> Result<Outbound, ClusterError> {
+    async fn sending_end(&self, me: ProducerId) -> Result<SendingEnd, ClusterError> {
         let epoch = self.stream.register_incarnation(me).await?;
-        let mut out = Outbound::new(
+        let mut out = SendingEnd::new(
             me,
             self.topology.clone(),
             &self.stream,
@@ -535,7 +535,7 @@ impl Cluster {
         self.register(id, &[None]).await?;
         Ok(SourceProducer {
             source: SourceCore::new(id, self.topology.seed),
-            out: self.outbound(id).await?,
+            out: self.sending_end(id).await?,
         })
     }
 
@@ -554,7 +554,7 @@ impl Cluster {
     pub async fn retire(&self, name: &str, index: usize) -> Result<LinkStats, ClusterError> {
         let (id, outputs) = self.producer_named(name, index)?;
         tracing::warn!(producer = %self.topology.describe(id), "retiring a producer");
-        let mut out = self.outbound(id).await?;
+        let mut out = self.sending_end(id).await?;
         let mut rng = routing_rng(self.topology.seed, id);
         let mut routed = Vec::new();
         for output in outputs {
@@ -652,14 +652,14 @@ impl Cluster {
         let expected = (0..info.plan.inputs.len())
             .flat_map(|i| self.topology.expected(id, i))
             .collect();
-        let mut inlet = Inlet::new(
+        let mut receiving = ReceivingEnd::new(
             self.stream.reader(self.stream.instance_subject(id)),
             self.topology.describe(id),
             self.named(expected),
             self.peer_wait(),
         );
         let mut run = InstanceRun {
-            out: self.outbound(id).await?,
+            out: self.sending_end(id).await?,
             started: Instant::now(),
             step_at: Time::default(),
             held: None,
@@ -675,7 +675,7 @@ impl Cluster {
             self.identity.clone(),
         );
         let restored_from = checkpoints
-            .restore(&mut node, &mut inlet, &mut run.out, &mut run.sent)
+            .restore(&mut node, &mut receiving, &mut run.out, &mut run.sent)
             .await?;
         let span = tracing::info_span!("instance", component = %info.name, instance = %id);
         let mut published = Instant::now();
@@ -690,7 +690,7 @@ impl Cluster {
             node.start(&self.topology, run.now());
             run.queue(&mut node)?;
             run.finish(&mut node).await?;
-            while !(node.core().finished() && inlet.waiting() == 0 && held_back.is_empty()) {
+            while !(node.core().finished() && receiving.waiting() == 0 && held_back.is_empty()) {
                 run.step_at = run.now();
                 while let Some(m) = held_back.take_ready(node.core()) {
                     if run.forward(&mut node, m)? {
@@ -704,7 +704,7 @@ impl Cluster {
                 let ready = if held_back.is_full() {
                     None
                 } else {
-                    inlet.next().await?
+                    receiving.next().await?
                 };
                 run.step_at = run.now();
                 match ready {
@@ -727,7 +727,7 @@ impl Cluster {
                     }
                 }
                 checkpoints
-                    .maybe_save(&node, &inlet, &mut run.out, &run.sent)
+                    .maybe_save(&node, &receiving, &mut run.out, &run.sent)
                     .await?;
                 if overdue_checked.elapsed() >= overdue_every {
                     node.core_mut().report_overdue(run.now(), overdue_after);
@@ -752,7 +752,7 @@ impl Cluster {
             already_stored: sent.already_stored,
             recovered_positions: sent.recovered_positions,
             held_back_max: held_back.max() as u64,
-            ..inlet.stats()
+            ..receiving.stats()
         };
         let snapshot = core.snapshot(run.now());
         telemetry::publish(&snapshot);
@@ -855,33 +855,33 @@ impl Cluster {
                 valid: self.topology.sinks.clone(),
             })?;
         let mut collector = SinkCollector::new(self.topology.sink_producers(s).clone());
-        let mut inlet = Inlet::new(
+        let mut receiving = ReceivingEnd::new(
             self.stream.reader(self.stream.sink_subject(s)),
             format!("sink {sink}"),
             self.named(self.topology.sink_producers(s).clone()),
             self.peer_wait(),
         );
-        while !(collector.finished() && inlet.waiting() == 0) {
-            for inbound in inlet.next().await?.unwrap_or_default() {
-                match inbound {
-                    Inbound::Direct { envelope, .. } => collector.deliver(envelope),
-                    Inbound::Ordered { .. } => inlet.stats.malformed_frames += 1,
+        while !(collector.finished() && receiving.waiting() == 0) {
+            for delivery in receiving.next().await?.unwrap_or_default() {
+                match delivery {
+                    Delivery::Direct { envelope, .. } => collector.deliver(envelope),
+                    Delivery::Ordered { .. } => receiving.stats.malformed_frames += 1,
                 }
             }
         }
-        Ok((collector, inlet.stats()))
+        Ok((collector, receiving.stats()))
     }
 }
 
 /// The state of one hosted instance's loop.
 struct InstanceRun {
-    out: Outbound,
+    out: SendingEnd,
     started: Instant,
     /// [`InstanceRun::now`] when the step began: the time of every message
     /// the step delivers (one clock reading per frame, not per message).
     step_at: Time,
     /// A seal waiting for its partition's master ([`InstanceRun::finish`]).
-    held: Option<Inbound>,
+    held: Option<Delivery>,
     dead_letters: Vec<DeadLetter>,
     sent: BTreeMap<String, Vec<Tuple>>,
     outputs: Vec<String>,
@@ -895,11 +895,11 @@ impl InstanceRun {
 
     /// Delivers `message` and queues what the instance routed elsewhere (it
     /// leaves in one frame per destination when a batch fills, or at the
-    /// end of the step: [`Outbound::flush_batches`]), without waiting; true
+    /// end of the step: [`SendingEnd::flush_batches`]), without waiting; true
     /// when [`InstanceRun::finish`] has work: `message` itself, held when
     /// it is a seal whose partition's master must be asked first, or frames
     /// and messages queued for publishing.
-    fn forward(&mut self, node: &mut Node, message: Inbound) -> Result<bool, ClusterError> {
+    fn forward(&mut self, node: &mut Node, message: Delivery) -> Result<bool, ClusterError> {
         if self.asks_master(node, &message) {
             self.held = Some(message);
             return Ok(true);
@@ -923,8 +923,8 @@ impl InstanceRun {
 
     /// Whether `message` is a seal of an `independent` stream, whose
     /// partition's master is asked before it is delivered.
-    fn asks_master(&self, node: &Node, message: &Inbound) -> bool {
-        let Inbound::Direct {
+    fn asks_master(&self, node: &Node, message: &Delivery) -> bool {
+        let Delivery::Direct {
             input,
             envelope: Envelope::Seal { .. },
         } = message
@@ -940,9 +940,9 @@ impl InstanceRun {
     async fn refused_by_master(
         &mut self,
         node: &mut Node,
-        message: &Inbound,
+        message: &Delivery,
     ) -> Result<bool, ClusterError> {
-        let Inbound::Direct {
+        let Delivery::Direct {
             input,
             envelope: Envelope::Seal { producer, key, .. },
         } = message
@@ -986,7 +986,7 @@ impl InstanceRun {
 /// One producer of a source, in its own process.
 pub struct SourceProducer {
     source: SourceCore,
-    out: Outbound,
+    out: SendingEnd,
 }
 
 impl SourceProducer {

@@ -9,12 +9,12 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::runtime::node::envelope::{Inbound, ProducerId};
+use crate::runtime::node::envelope::{Delivery, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 
 /// Messages read but not yet taken by the instance, per producer.
 pub(crate) struct HeldBack {
-    waiting: BTreeMap<ProducerId, VecDeque<Inbound>>,
+    waiting: BTreeMap<ProducerId, VecDeque<Delivery>>,
     len: usize,
     limit: usize,
     max: usize,
@@ -49,7 +49,7 @@ impl HeldBack {
     /// `message` back when the core can take it now; otherwise holds it,
     /// behind what its producer has held already (the first message a
     /// producer holds is counted as backpressure by the core).
-    pub(crate) fn admit(&mut self, core: &mut InstanceCore, message: Inbound) -> Option<Inbound> {
+    pub(crate) fn admit(&mut self, core: &mut InstanceCore, message: Delivery) -> Option<Delivery> {
         let producer = message.envelope().producer();
         let queued = self.waiting.get(&producer).is_some_and(|q| !q.is_empty());
         if !queued {
@@ -65,7 +65,7 @@ impl HeldBack {
     }
 
     /// The first held message, in producer order, that the core can take now.
-    pub(crate) fn take_ready(&mut self, core: &InstanceCore) -> Option<Inbound> {
+    pub(crate) fn take_ready(&mut self, core: &InstanceCore) -> Option<Delivery> {
         let producer = self
             .waiting
             .iter()
@@ -76,12 +76,12 @@ impl HeldBack {
 
     /// A held message to admit beyond the bound, when nothing else can make
     /// progress (the first producer's oldest).
-    pub(crate) fn force(&mut self) -> Option<Inbound> {
+    pub(crate) fn force(&mut self) -> Option<Delivery> {
         let producer = *self.waiting.keys().next()?;
         self.pop(producer)
     }
 
-    fn pop(&mut self, producer: ProducerId) -> Option<Inbound> {
+    fn pop(&mut self, producer: ProducerId) -> Option<Delivery> {
         let queue = self.waiting.get_mut(&producer)?;
         let message = queue.pop_front()?;
         if queue.is_empty() {

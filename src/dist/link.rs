@@ -44,7 +44,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
-use crate::runtime::node::envelope::{Inbound, ProducerId};
+use crate::runtime::node::envelope::{Delivery, ProducerId};
 
 /// Numbers what one producer sends on each of its links: per destination,
 /// from 0.
@@ -95,7 +95,7 @@ pub enum Offer {
     /// The frame is new. The messages now deliverable, in link order: the
     /// frame itself followed by any held frames it unblocked, or nothing when
     /// the frame is held waiting for an earlier one (a gap).
-    Accepted(Vec<Inbound>),
+    Accepted(Vec<Delivery>),
     /// The frame is too far ahead of the link's gap to be held (see the
     /// module docs, "Bound"): it is neither held nor delivered.
     BeyondBound {
@@ -111,7 +111,7 @@ struct Link {
     /// been delivered.
     next: Option<u64>,
     /// Frames that arrived ahead of `next`.
-    held: BTreeMap<u64, Inbound>,
+    held: BTreeMap<u64, Delivery>,
 }
 
 /// Reassembles each incoming link (keyed by the sending [`ProducerId`]):
@@ -153,9 +153,9 @@ impl LinkReceiver {
     /// Offers one frame of link `from`. Returns what became deliverable, or
     /// [`Offer::Duplicate`] for a frame delivered or held before (the first
     /// copy held wins).
-    pub fn offer(&mut self, from: ProducerId, link_seq: u64, inbound: Inbound) -> Offer {
+    pub fn offer(&mut self, from: ProducerId, link_seq: u64, delivery: Delivery) -> Offer {
         let mut ready = Vec::new();
-        match self.offer_into(from, link_seq, inbound, &mut ready) {
+        match self.offer_into(from, link_seq, delivery, &mut ready) {
             Offer::Accepted(_) => Offer::Accepted(ready),
             refused => refused,
         }
@@ -169,8 +169,8 @@ impl LinkReceiver {
         &mut self,
         from: ProducerId,
         link_seq: u64,
-        inbound: Inbound,
-        ready: &mut Vec<Inbound>,
+        delivery: Delivery,
+        ready: &mut Vec<Delivery>,
     ) -> Offer {
         let link = self.links.entry(from).or_insert_with(|| Link {
             next: Some(0),
@@ -192,11 +192,11 @@ impl LinkReceiver {
                 self.beyond_bound += 1;
                 return Offer::BeyondBound { waiting_for: next };
             }
-            link.held.insert(link_seq, inbound);
+            link.held.insert(link_seq, delivery);
             self.waiting += 1;
             return Offer::Accepted(Vec::new());
         }
-        ready.push(inbound);
+        ready.push(delivery);
         let mut cursor = next.checked_add(1);
         while let Some(seq) = cursor {
             match link.held.remove(&seq) {
@@ -272,8 +272,8 @@ mod tests {
     use super::*;
     use crate::runtime::node::envelope::Envelope;
 
-    fn end(seq: u64) -> Inbound {
-        Inbound::Direct {
+    fn end(seq: u64) -> Delivery {
+        Delivery::Direct {
             input: 0,
             envelope: Envelope::End {
                 producer: ProducerId(9),

@@ -67,8 +67,6 @@ mod config;
 mod fence;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod held_back;
-#[cfg(all(feature = "nats", feature = "zookeeper"))]
-mod inlet;
 #[cfg(feature = "nats")]
 mod jetstream;
 #[cfg(feature = "nats")]
@@ -79,11 +77,13 @@ mod masters;
 mod membership;
 mod names;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
-mod outbound;
+mod receiving_end;
 mod retry;
 #[cfg(feature = "nats")]
 mod run_identity;
 mod security;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
+mod sending_end;
 mod token;
 #[cfg(feature = "nats")]
 mod transport;

@@ -1,5 +1,5 @@
 //! The binary encoding of one link frame: what one process publishes to
-//! another for a batch of messages on one link ([`Inbound`]s with the
+//! another for a batch of messages on one link ([`Delivery`]s with the
 //! sending producer, its incarnation's epoch and the link sequence number of
 //! the first, see [`link`](super::link)), and of the registration of a
 //! producer's incarnation ([`Registration`]; receivers fence older
@@ -94,7 +94,7 @@ mod writer;
 
 pub(crate) use writer::FrameWriter;
 
-use crate::runtime::node::envelope::{Inbound, InputId, ProducerId};
+use crate::runtime::node::envelope::{Delivery, InputId, ProducerId};
 
 /// The version byte that starts every message this module writes;
 /// [`decode`] rejects any other.
@@ -117,12 +117,12 @@ pub struct Frame {
     pub link_seq: u64,
     /// The messages for the receiving instance, in link order: at least
     /// one (see the module docs, "Batches").
-    pub messages: Vec<Inbound>,
+    pub messages: Vec<Delivery>,
 }
 
 impl Frame {
     /// Each message with its link position.
-    pub fn positioned(&self) -> impl Iterator<Item = (u64, &Inbound)> {
+    pub fn positioned(&self) -> impl Iterator<Item = (u64, &Delivery)> {
         (self.link_seq..).zip(&self.messages)
     }
 }
@@ -264,8 +264,8 @@ pub fn encode_retirement(retirement: &Retirement) -> Result<Vec<u8>, WireError> 
 /// practice, as for [`encode_registration`].
 pub fn encode(frame: &Frame) -> Result<Vec<u8>, WireError> {
     let mut writer = FrameWriter::new();
-    for inbound in &frame.messages {
-        writer.push(inbound);
+    for delivery in &frame.messages {
+        writer.push(delivery);
     }
     writer.finish(frame.from, frame.epoch, frame.link_seq)
 }
@@ -386,7 +386,7 @@ mod tests {
             from: ProducerId(7),
             epoch: 5,
             link_seq: 3,
-            messages: vec![Inbound::Direct {
+            messages: vec![Delivery::Direct {
                 input: 1,
                 envelope: Envelope::Record {
                     producer: ProducerId(7),
@@ -489,7 +489,7 @@ mod tests {
     /// use; decoded tuples share their schema's names.
     #[test]
     fn records_of_a_batch_share_their_schema() {
-        let message = |payload: Tuple| Inbound::Direct {
+        let message = |payload: Tuple| Delivery::Direct {
             input: 0,
             envelope: Envelope::Record {
                 producer: ProducerId(1),
@@ -522,8 +522,8 @@ mod tests {
         assert_eq!(schemas, [0, 1, 0, 2]);
         let decoded = decode(&bytes).expect("decodes");
         assert_eq!(decoded, frame);
-        let names = |m: &Inbound| match m {
-            Inbound::Direct {
+        let names = |m: &Delivery| match m {
+            Delivery::Direct {
                 envelope: Envelope::Record { payload, .. },
                 ..
             } => payload
@@ -574,12 +574,12 @@ mod tests {
                 seq: 0,
             },
         ] {
-            for inbound in [
-                Inbound::Direct {
+            for delivery in [
+                Delivery::Direct {
                     input: usize::MAX,
                     envelope: envelope.clone(),
                 },
-                Inbound::Ordered {
+                Delivery::Ordered {
                     position: u64::MAX,
                     input: 0,
                     envelope: envelope.clone(),
@@ -589,7 +589,7 @@ mod tests {
                     from: ProducerId(u32::MAX),
                     epoch: u64::MAX,
                     link_seq: u64::MAX,
-                    messages: vec![inbound],
+                    messages: vec![delivery],
                 };
                 assert_eq!(decode(&encoded(&frame)), Ok(frame));
             }
@@ -622,7 +622,7 @@ mod tests {
         bad[1] = 3; // Body variant
         assert!(err(&bad).reason.contains("does not decode"));
         let mut bad = good.clone();
-        bad[10] = 9; // inbound variant
+        bad[10] = 9; // delivery variant
         assert!(err(&bad).reason.contains("does not decode"));
         let mut bad = good.clone();
         bad[12] = 4; // envelope variant
@@ -765,8 +765,8 @@ mod tests {
         assert!(e.reason.contains("trailing"), "{e}");
     }
 
-    fn end(seq: u64) -> Inbound {
-        Inbound::Ordered {
+    fn end(seq: u64) -> Delivery {
+        Delivery::Ordered {
             position: seq,
             input: 0,
             envelope: Envelope::End {

@@ -73,14 +73,14 @@ pub(crate) mod workload;
 /// The sans-IO node core, for driving component instances with I/O of your
 /// own, as the tokio runner, the simulator and the cluster do (as
 /// quinn-proto sits under quinn): a [`sans_io::InstanceCore`] built from a
-/// [`Topology`] is handed [`sans_io::Inbound`] messages and the time, and
+/// [`Topology`] is handed [`sans_io::Delivery`] messages and the time, and
 /// yields the envelopes it sends, its dead letters and its checkpoints. The
 /// coordination wrappers it runs (seal buffer, static and total order) stay
 /// inside it. An application that runs dataflows needs none of this: it
 /// uses [`DataflowRunner`], `blazes::sim` or `blazes::dist`.
 pub mod sans_io {
     pub use super::node::clock::Time;
-    pub use super::node::envelope::{Envelope, Inbound, InputId, Numbering, OutputId};
+    pub use super::node::envelope::{Delivery, Envelope, InputId, Numbering, OutputId};
     pub use super::node::instance::{CheckpointError, InstanceCore};
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use crate::runtime::node::envelope::{Envelope, Inbound, InputId, ProducerId};
+use crate::runtime::node::envelope::{Delivery, Envelope, InputId, ProducerId};
 use crate::runtime::node::topology::{GroupId, SinkId};
 
 /// The sending end of a link.
@@ -30,7 +30,7 @@ pub enum To {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     /// For a component instance.
-    Instance(Inbound),
+    Instance(Delivery),
     /// For a sequencer: the input it is for at the group's members.
     Sequencer(InputId, Envelope),
     /// For a sink.

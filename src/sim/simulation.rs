@@ -18,7 +18,7 @@ use crate::runtime::error::{BuildError, NameError};
 use crate::runtime::factories::Factories;
 use crate::runtime::metrics::UnsealedPartition;
 use crate::runtime::node::clock::Time;
-use crate::runtime::node::envelope::{Envelope, Inbound, InputId, Numbering, ProducerId};
+use crate::runtime::node::envelope::{Delivery, Envelope, InputId, Numbering, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{Destination, Routed};
 use crate::runtime::node::topology::Topology;
@@ -90,7 +90,7 @@ pub struct SimOutcome {
 struct SimInstance {
     component: usize,
     node: Node,
-    log: Vec<Inbound>,
+    log: Vec<Delivery>,
 }
 
 struct SimSource {
@@ -327,7 +327,7 @@ impl<'a> Run<'a> {
         let (to, message) = match routed.to {
             Destination::Instance(p) => (
                 To::Instance(p),
-                Message::Instance(Inbound::Direct {
+                Message::Instance(Delivery::Direct {
                     input: routed.input,
                     envelope: routed.envelope,
                 }),
@@ -494,7 +494,7 @@ impl<'a> Run<'a> {
                 for tuple in &probe.probes {
                     let envelope = numbering.record(tuple.clone());
                     core.deliver(
-                        Inbound::Direct {
+                        Delivery::Direct {
                             input: probe.input,
                             envelope,
                         },
@@ -544,7 +544,7 @@ impl<'a> Run<'a> {
             for &to in &targets {
                 let message = match to {
                     To::Sequencer(_) => Message::Sequencer(cut.input, envelope.clone()),
-                    _ => Message::Instance(Inbound::Direct {
+                    _ => Message::Instance(Delivery::Direct {
                         input: cut.input,
                         envelope: envelope.clone(),
                     }),
@@ -625,12 +625,12 @@ impl<'a> Run<'a> {
             self.links[l].queue.push_back(queued.clone());
         }
         match (self.links[l].to, queued.message) {
-            (To::Instance(p), Message::Instance(inbound)) => {
+            (To::Instance(p), Message::Instance(delivery)) => {
                 if let Some(&i) = self.instance_index.get(&p) {
-                    self.instances[i].log.push(inbound.clone());
+                    self.instances[i].log.push(delivery.clone());
                     self.instances[i].node.deliver(
                         self.topology,
-                        inbound,
+                        delivery,
                         Time::from_ticks(self.step),
                     );
                     self.ship(i);
@@ -671,7 +671,7 @@ impl<'a> Run<'a> {
                             self.send(
                                 From::Sequencer(g),
                                 To::Instance(m),
-                                Message::Instance(Inbound::Ordered {
+                                Message::Instance(Delivery::Ordered {
                                     position,
                                     input,
                                     envelope: envelope.clone(),
@@ -719,10 +719,10 @@ impl<'a> Run<'a> {
         self.note(4);
         self.note(u64::from(id.0));
         tracing::debug!(instance = %id, step = self.step, "simulated crash");
-        let inbound: Vec<usize> = (0..self.links.len())
+        let delivery: Vec<usize> = (0..self.links.len())
             .filter(|l| self.links[*l].to == To::Instance(id))
             .collect();
-        for &l in &inbound {
+        for &l in &delivery {
             self.links[l].queue.clear();
         }
         let info = &self.topology.components[self.instances[i].component];
@@ -746,7 +746,7 @@ impl<'a> Run<'a> {
         }
         self.recovering = false;
         self.instances[i].log = log;
-        for l in inbound {
+        for l in delivery {
             let delivered = self.links[l].delivered;
             let checkpoint = self.rng.random_range(0..=delivered);
             let end = self.links[l].history.len();

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use super::{BODY_AT, Frame, WireError, check_positions};
-use crate::runtime::node::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
 use crate::tuple::{Tuple, Value};
 
 /// Reads a frame's body: `body` follows the version byte and the frame's
@@ -33,7 +33,7 @@ pub(super) fn frame(body: &[u8], end: usize) -> Result<Frame, WireError> {
         values: Vec::new(),
     };
     for _ in 0..count {
-        messages.push(r.inbound(&mut tuples)?);
+        messages.push(r.delivery(&mut tuples)?);
     }
     if tuples.used != schemas.len() {
         return Err(not_canonical("a schema no message uses"));
@@ -169,20 +169,20 @@ impl<'a> Reader<'a> {
         Ok(schemas)
     }
 
-    fn inbound(&mut self, tuples: &mut TupleReader<'_>) -> Result<Inbound, WireError> {
+    fn delivery(&mut self, tuples: &mut TupleReader<'_>) -> Result<Delivery, WireError> {
         let variant = self.u32()?;
         let position = match variant {
             0 => None,
             1 => Some(self.u64()?),
-            other => return Err(malformed(format!("inbound variant {other}"))),
+            other => return Err(malformed(format!("delivery variant {other}"))),
         };
         let input = self.u64()?;
         let input = usize::try_from(input)
             .map_err(|_| malformed(format!("input index {input} does not fit usize")))?;
         let envelope = self.envelope(tuples)?;
         Ok(match position {
-            None => Inbound::Direct { input, envelope },
-            Some(position) => Inbound::Ordered {
+            None => Delivery::Direct { input, envelope },
+            Some(position) => Delivery::Ordered {
                 position,
                 input,
                 envelope,

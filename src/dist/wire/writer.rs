@@ -13,7 +13,7 @@
 use super::{
     BODY_AT, FRAME_VARIANT, WIRE_VERSION, WireError, check_positions, usize_to_u64, with_checksum,
 };
-use crate::runtime::node::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
 use crate::tuple::{Tuple, Value};
 
 /// A frame being written: its schemas, and its messages already encoded.
@@ -88,15 +88,15 @@ impl FrameWriter {
         self.count = mark.count;
     }
 
-    /// Encodes `inbound` after the messages added before it.
-    pub(crate) fn push(&mut self, inbound: &Inbound) {
-        match inbound {
-            Inbound::Direct { input, envelope } => {
+    /// Encodes `delivery` after the messages added before it.
+    pub(crate) fn push(&mut self, delivery: &Delivery) {
+        match delivery {
+            Delivery::Direct { input, envelope } => {
                 varint(&mut self.messages, 0);
                 varint(&mut self.messages, usize_to_u64(*input));
                 self.envelope(envelope);
             }
-            Inbound::Ordered {
+            Delivery::Ordered {
                 position,
                 input,
                 envelope,
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn a_rolled_back_message_leaves_no_trace() {
-        let record = |t: Tuple| Inbound::Direct {
+        let record = |t: Tuple| Delivery::Direct {
             input: 0,
             envelope: Envelope::Record {
                 producer: ProducerId(1),

@@ -166,7 +166,7 @@ pub type OutputId = usize;
 
 /// What reaches one component instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Inbound {
+pub enum Delivery {
     /// Straight from the producer, on input `input`.
     Direct {
         /// The input interface.
@@ -186,18 +186,18 @@ pub enum Inbound {
     },
 }
 
-impl Inbound {
+impl Delivery {
     /// The message carried.
     pub fn envelope(&self) -> &Envelope {
         match self {
-            Inbound::Direct { envelope, .. } | Inbound::Ordered { envelope, .. } => envelope,
+            Delivery::Direct { envelope, .. } | Delivery::Ordered { envelope, .. } => envelope,
         }
     }
 
     /// The input interface it is for.
     pub fn input(&self) -> InputId {
         match self {
-            Inbound::Direct { input, .. } | Inbound::Ordered { input, .. } => *input,
+            Delivery::Direct { input, .. } | Delivery::Ordered { input, .. } => *input,
         }
     }
 }

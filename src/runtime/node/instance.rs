@@ -1,5 +1,5 @@
 //! One component instance as a sans-IO state machine: its handler wrapped in
-//! the coordination its inputs get from the plan. It is fed [`Inbound`]
+//! the coordination its inputs get from the plan. It is fed [`Delivery`]
 //! messages with the driver's clock, and yields the envelopes to send (by
 //! output), the dead letters and its metrics. The tokio runner and the
 //! simulator drive exactly this code.
@@ -29,7 +29,9 @@ use crate::runtime::dead_letter::{DeadLetter, DeadLetterReason};
 use crate::runtime::metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::contain::contained;
-use crate::runtime::node::envelope::{Envelope, Inbound, InputId, Numbering, OutputId, ProducerId};
+use crate::runtime::node::envelope::{
+    Delivery, Envelope, InputId, Numbering, OutputId, ProducerId,
+};
 use crate::runtime::node::topology::{ComponentInfo, Topology};
 use crate::tuple::Tuple;
 
@@ -224,8 +226,8 @@ impl InstanceCore {
     /// Producers that send their partitions one after the other therefore
     /// never wait on each other while each one's part of a partition fits
     /// in its share.
-    pub fn would_block(&self, message: &Inbound) -> bool {
-        let Inbound::Direct {
+    pub fn would_block(&self, message: &Delivery) -> bool {
+        let Delivery::Direct {
             input,
             envelope:
                 Envelope::Record {
@@ -287,9 +289,9 @@ impl InstanceCore {
     }
 
     /// Delivers one message at time `now` (driver units).
-    pub fn deliver(&mut self, message: Inbound, now: Time) {
+    pub fn deliver(&mut self, message: Delivery, now: Time) {
         match message {
-            Inbound::Direct {
+            Delivery::Direct {
                 input,
                 envelope: Envelope::Retire { producer, .. },
             } => {
@@ -297,7 +299,7 @@ impl InstanceCore {
                 // again rather than deduplicated.
                 self.accept(input, Envelope::Retire { producer, seq: 0 }, now);
             }
-            Inbound::Direct { input, envelope } => {
+            Delivery::Direct { input, envelope } => {
                 let record = envelope.is_record();
                 if record {
                     self.metrics.received += 1;
@@ -308,7 +310,7 @@ impl InstanceCore {
                     Seen::OutOfRange => return self.refuse_seq(input, envelope),
                 }
             }
-            Inbound::Ordered {
+            Delivery::Ordered {
                 position,
                 input,
                 envelope,

@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::dead_letter::DeadLetter;
 use crate::runtime::node::clock::Time;
-use crate::runtime::node::envelope::{Envelope, Inbound, Numbering, OutputId, ProducerId};
+use crate::runtime::node::envelope::{Delivery, Envelope, Numbering, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{RouteScratch, Routed, route_sends, route_with, routing_rng};
 use crate::runtime::node::topology::{NodeRef, Topology};
@@ -36,7 +36,7 @@ pub(crate) struct Node {
     rng: ChaCha8Rng,
     scratch: RouteScratch,
     /// Messages the instance sent itself, not delivered yet.
-    local: VecDeque<Inbound>,
+    local: VecDeque<Delivery>,
     /// Routed sends for other destinations, in the order they were made.
     remote: Vec<(OutputId, Routed)>,
     /// When recording: the records each output sent, before routing (one
@@ -105,7 +105,7 @@ impl Node {
     /// Delivers `message` at `now`, then routes what the instance sent:
     /// what it sent itself is delivered in place, in order, until nothing
     /// is left; the rest waits in [`Node::remote`].
-    pub(crate) fn deliver(&mut self, topology: &Topology, message: Inbound, now: Time) {
+    pub(crate) fn deliver(&mut self, topology: &Topology, message: Delivery, now: Time) {
         self.core.deliver(message, now);
         self.settle(topology, now);
     }

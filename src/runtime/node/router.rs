@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::deployment::Routing;
-use crate::runtime::node::envelope::{Envelope, Inbound, InputId, OutputId, ProducerId};
+use crate::runtime::node::envelope::{Delivery, Envelope, InputId, OutputId, ProducerId};
 use crate::runtime::node::topology::{GroupId, SinkId, StreamOut, StreamTarget, Topology};
 use crate::tuple::Value;
 
@@ -127,7 +127,7 @@ pub fn route_sends(
     sends: impl IntoIterator<Item = (OutputId, Envelope)>,
     rng: &mut ChaCha8Rng,
     scratch: &mut RouteScratch,
-    local: &mut VecDeque<Inbound>,
+    local: &mut VecDeque<Delivery>,
     remote: &mut Vec<(OutputId, Routed)>,
 ) {
     for (output, envelope) in sends {
@@ -144,7 +144,7 @@ pub fn route_sends(
         );
         for r in routed.drain(..) {
             if r.to == Destination::Instance(me) {
-                local.push_back(Inbound::Direct {
+                local.push_back(Delivery::Direct {
                     input: r.input,
                     envelope: r.envelope,
                 });

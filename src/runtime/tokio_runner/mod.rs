@@ -35,7 +35,7 @@ use crate::runtime::coordination::sequencer::{
     EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered,
 };
 use crate::runtime::node::clock::Time;
-use crate::runtime::node::envelope::{Inbound, InputId, OutputId, ProducerId};
+use crate::runtime::node::envelope::{Delivery, InputId, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{Destination, Routed};
 use crate::runtime::node::topology::Topology;
@@ -591,9 +591,9 @@ async fn run_group(
     let mut received = VecDeque::new();
     'messages: loop {
         let (input, envelope) = match received.pop_front() {
-            Some(Inbound::Direct { input, envelope }) => (input, envelope),
+            Some(Delivery::Direct { input, envelope }) => (input, envelope),
             // Producers send a group direct messages only.
-            Some(Inbound::Ordered { .. }) => continue,
+            Some(Delivery::Ordered { .. }) => continue,
             None => match rx.recv().await {
                 Some(batch) => {
                     received = VecDeque::from(batch);
@@ -635,7 +635,7 @@ async fn run_group(
         };
         for m in &members {
             let _ = m
-                .send(vec![Inbound::Ordered {
+                .send(vec![Delivery::Ordered {
                     position,
                     input,
                     envelope: envelope.clone(),
@@ -649,7 +649,7 @@ async fn run_group(
 async fn run_sink(mut rx: Receiver<Batch>, mut collector: SinkCollector) -> SinkCollector {
     while let Some(batch) = rx.recv().await {
         for message in batch {
-            if let Inbound::Direct { envelope, .. } = message {
+            if let Delivery::Direct { envelope, .. } = message {
                 collector.deliver(envelope);
             }
         }

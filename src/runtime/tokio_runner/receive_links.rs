@@ -8,7 +8,7 @@ use std::task::Poll;
 use tokio::sync::mpsc::Receiver;
 
 use super::send_queues::{Batch, SendQueues};
-use crate::runtime::node::envelope::{Inbound, OutputId};
+use crate::runtime::node::envelope::{Delivery, OutputId};
 use crate::runtime::node::instance::InstanceCore;
 
 /// One incoming link of an instance task: its channel, the outputs the
@@ -18,7 +18,7 @@ pub(super) struct InLink {
     /// The outputs fed by the inputs this link carries.
     outputs: Vec<OutputId>,
     /// Messages received and not delivered yet, in order.
-    buffered: VecDeque<Inbound>,
+    buffered: VecDeque<Delivery>,
     /// The first buffered message waits at the buffer bound.
     parked: bool,
     /// The channel has closed (what is buffered is still delivered).
@@ -44,7 +44,7 @@ impl InLink {
         &mut self,
         core: &mut InstanceCore,
         outgoing: &SendQueues,
-    ) -> Option<Inbound> {
+    ) -> Option<Delivery> {
         let head = self.buffered.front()?;
         if self.outputs.iter().any(|o| outgoing.is_waiting(*o)) {
             return None;
@@ -87,14 +87,14 @@ impl ReceiveLinks {
         link: usize,
         core: &mut InstanceCore,
         outgoing: &SendQueues,
-    ) -> Option<Inbound> {
+    ) -> Option<Delivery> {
         self.links.get_mut(link)?.take_ready(core, outgoing)
     }
 }
 
 pub(super) enum Event {
     /// A message to deliver, from link `.1`.
-    Message(Inbound, usize),
+    Message(Delivery, usize),
     /// Some queued sends went out, or a link was parked: look again.
     Flushed,
     /// Every open link is parked at the buffer bound and nothing is queued.
@@ -168,7 +168,7 @@ impl ReceiveLinks {
 
     /// A parked message, admitted beyond the bound because nothing else can
     /// arrive (the bound is smaller than one open window).
-    pub(super) fn force_parked(&mut self) -> Option<Inbound> {
+    pub(super) fn force_parked(&mut self) -> Option<Delivery> {
         let link = self.links.iter_mut().find(|l| l.parked)?;
         link.parked = false;
         link.buffered.pop_front()

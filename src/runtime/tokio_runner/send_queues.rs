@@ -17,13 +17,13 @@ use tokio::sync::mpsc::Sender;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::PollSender;
 
-use crate::runtime::node::envelope::{Inbound, OutputId};
+use crate::runtime::node::envelope::{Delivery, OutputId};
 use crate::runtime::node::router::{Destination, Routed};
 
 /// Messages sent together on one link, in the order they were routed. A
-/// sink or a sequencer group gets [`Inbound::Direct`] messages too (a sink
+/// sink or a sequencer group gets [`Delivery::Direct`] messages too (a sink
 /// ignores the input).
-pub type Batch = Vec<Inbound>;
+pub type Batch = Vec<Delivery>;
 
 /// Most messages in one batch.
 pub const MAX_BATCH: usize = 256;
@@ -52,8 +52,8 @@ impl LinkSizing {
 }
 
 /// The message a routed envelope becomes on its link.
-pub fn inbound(routed: Routed) -> Inbound {
-    Inbound::Direct {
+pub fn delivery(routed: Routed) -> Delivery {
+    Delivery::Direct {
         input: routed.input,
         envelope: routed.envelope,
     }
@@ -118,7 +118,7 @@ impl SendQueues {
         if port.open.is_empty() {
             self.open += 1;
         }
-        port.open.push(inbound(routed));
+        port.open.push(delivery(routed));
         if !port.open_outputs.contains(&output) {
             port.open_outputs.push(output);
         }
@@ -239,7 +239,7 @@ impl DestinationSenders {
 
     /// Sends one routed message alone.
     pub(super) async fn send(&self, routed: Routed) {
-        self.send_batch(routed.to, vec![inbound(routed)]).await;
+        self.send_batch(routed.to, vec![delivery(routed)]).await;
     }
 
     /// Sends routed messages in batches of at most `most` per destination,
@@ -255,7 +255,7 @@ impl DestinationSenders {
                     open.len() - 1
                 }
             };
-            open[b].1.push(inbound(r));
+            open[b].1.push(delivery(r));
             if open[b].1.len() >= most {
                 let batch = std::mem::take(&mut open[b].1);
                 self.send_batch(to, batch).await;

@@ -12,13 +12,13 @@ use super::fence::EpochFence;
 use super::link::{LinkReceiver, Offer};
 use super::transport::Reader;
 use super::wire::{Message, Retirement, decode_message};
-use crate::runtime::node::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
 
-/// Where an inlet is, for a checkpoint: the next stream sequence it reads,
+/// Where an receiving is, for a checkpoint: the next stream sequence it reads,
 /// each link's next link sequence number, the newest epoch of each producer
 /// and the producers heard from.
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct InletPosition {
+pub(crate) struct ReceivingPosition {
     /// The reader's next JetStream stream sequence.
     pub(crate) next_sequence: u64,
     links: Vec<(ProducerId, Option<u64>)>,
@@ -27,10 +27,10 @@ pub(crate) struct InletPosition {
 }
 
 #[cfg(test)]
-impl InletPosition {
+impl ReceivingPosition {
     /// A position at stream sequence `next_sequence`, links unknown.
-    pub(crate) fn for_test(next_sequence: u64) -> InletPosition {
-        InletPosition {
+    pub(crate) fn for_test(next_sequence: u64) -> ReceivingPosition {
+        ReceivingPosition {
             next_sequence,
             links: Vec::new(),
             epochs: Vec::new(),
@@ -43,7 +43,7 @@ impl InletPosition {
 /// of the run (or from a checkpoint's position), frames decoded (malformed ones counted and skipped), frames
 /// of an incarnation older than one already registered refused (counted),
 /// and the rest put back in link order, each delivered once.
-pub(crate) struct Inlet {
+pub(crate) struct ReceivingEnd {
     reader: Reader,
     fence: EpochFence,
     links: LinkReceiver,
@@ -98,16 +98,16 @@ pub(crate) struct PeerWait {
     pub(crate) report_every: Duration,
 }
 
-impl Inlet {
-    /// The inlet of destination `name`, expecting the producers `expected`
+impl ReceivingEnd {
+    /// The receiving of destination `name`, expecting the producers `expected`
     /// (their ids and names).
     pub(crate) fn new(
         reader: Reader,
         name: String,
         expected: BTreeMap<ProducerId, String>,
         wait: PeerWait,
-    ) -> Inlet {
-        Inlet {
+    ) -> ReceivingEnd {
+        ReceivingEnd {
             reader,
             fence: EpochFence::new(),
             links: LinkReceiver::new(),
@@ -162,7 +162,7 @@ impl Inlet {
     /// The messages one frame (a batch) made deliverable, in link order; `None` when
     /// nothing arrived for a second (every ten quiet seconds, says what it
     /// waits for).
-    pub(crate) async fn next(&mut self) -> Result<Option<Vec<Inbound>>, ClusterError> {
+    pub(crate) async fn next(&mut self) -> Result<Option<Vec<Delivery>>, ClusterError> {
         self.check_peers()?;
         let idle = self
             .peers
@@ -204,10 +204,10 @@ impl Inlet {
         // Per message: a batch seen in part before (a replay cut into other
         // batches) delivers only the positions not delivered yet.
         let mut ready = Vec::with_capacity(frame.messages.len());
-        for (link_seq, inbound) in (frame.link_seq..).zip(frame.messages) {
+        for (link_seq, delivery) in (frame.link_seq..).zip(frame.messages) {
             match self
                 .links
-                .offer_into(frame.from, link_seq, inbound, &mut ready)
+                .offer_into(frame.from, link_seq, delivery, &mut ready)
             {
                 Offer::Duplicate => self.stats.duplicate_frames += 1,
                 Offer::Accepted(_) => {}
@@ -227,10 +227,10 @@ impl Inlet {
         Ok(Some(ready))
     }
 
-    /// Where the inlet is; `None` while frames are held for a gap in their
+    /// Where the receiving end is; `None` while frames are held for a gap in their
     /// link (a checkpoint waits until none are).
-    pub(crate) fn position(&self) -> Option<InletPosition> {
-        Some(InletPosition {
+    pub(crate) fn position(&self) -> Option<ReceivingPosition> {
+        Some(ReceivingPosition {
             next_sequence: self.reader.next_sequence(),
             links: self.links.positions()?,
             epochs: self.fence.epochs(),
@@ -240,7 +240,7 @@ impl Inlet {
 
     /// Goes on from `position`: reads from its stream sequence on, each
     /// link delivering from its recorded number.
-    pub(crate) fn resume(&mut self, position: InletPosition) {
+    pub(crate) fn resume(&mut self, position: ReceivingPosition) {
         self.reader.resume_at(position.next_sequence);
         self.links.resume(position.links);
         self.fence.resume(position.epochs);
@@ -251,14 +251,14 @@ impl Inlet {
 
     /// An operator's retirement of a producer: delivered at once, outside
     /// its link (unless a newer incarnation has registered since).
-    fn retirement(&mut self, r: Retirement) -> Vec<Inbound> {
+    fn retirement(&mut self, r: Retirement) -> Vec<Delivery> {
         self.peers.heard_from(r.from);
         if !self.fence.admit(r.from, r.epoch) {
             self.stats.fenced_frames += 1;
             return Vec::new();
         }
         tracing::info!(at = %self.name, producer = %r.from, input = r.input, "producer retired");
-        vec![Inbound::Direct {
+        vec![Delivery::Direct {
             input: r.input,
             envelope: Envelope::Retire {
                 producer: r.from,

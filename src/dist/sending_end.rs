@@ -7,7 +7,7 @@
 //! What a producer sends to one destination is buffered into one batch
 //! (a frame, see [`wire`](super::wire)) until the batch reaches its limits
 //! ([`BatchLimits`]) or the producer ends its step
-//! ([`Outbound::flush_batches`], at the end of each forwarding step and of
+//! ([`SendingEnd::flush_batches`], at the end of each forwarding step and of
 //! each source send): no timer holds the last records back.
 
 use std::collections::VecDeque;
@@ -19,7 +19,7 @@ use super::transport::{Publisher, RunStream};
 use super::wire::{FrameWriter, Registration, Retirement, encode_registration, encode_retirement};
 use crate::runtime::BuildError;
 use crate::runtime::coordination::sequencer::Sequencer;
-use crate::runtime::node::envelope::{Envelope, Inbound, ProducerId};
+use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
 use crate::runtime::node::router::{Destination, Routed};
 use crate::runtime::node::topology::Topology;
 
@@ -62,7 +62,7 @@ struct CutFrame {
 
 /// The sending side of one producer: link numbering, ordering, batching,
 /// publishing.
-pub(crate) struct Outbound {
+pub(crate) struct SendingEnd {
     me: ProducerId,
     /// This incarnation's epoch, stamped on every frame.
     epoch: u64,
@@ -82,14 +82,14 @@ pub(crate) struct Outbound {
     /// Frames cut from batches, not yet published, in order.
     cut: Vec<CutFrame>,
     /// Routed messages that ask a service before they join a batch, and
-    /// every one queued after them (see [`Outbound::queue`]).
+    /// every one queued after them (see [`SendingEnd::queue`]).
     waiting: VecDeque<Routed>,
 }
 
-impl Outbound {
+impl SendingEnd {
     /// The sending side of producer `me` of run `run` (call
-    /// [`Outbound::register`] with its incarnation's epoch before sending;
-    /// [`Outbound::with_batches`] to batch).
+    /// [`SendingEnd::register`] with its incarnation's epoch before sending;
+    /// [`SendingEnd::with_batches`] to batch).
     pub(crate) fn new(
         me: ProducerId,
         topology: Arc<Topology>,
@@ -98,8 +98,8 @@ impl Outbound {
         sequencer: Arc<dyn Sequencer>,
         run: &str,
         masters: Masters,
-    ) -> Outbound {
-        Outbound {
+    ) -> SendingEnd {
+        SendingEnd {
             me,
             epoch: 0,
             recovering: vec![true; topology.groups.len()],
@@ -146,7 +146,7 @@ impl Outbound {
 
     /// Batches what it sends to each destination up to `limits` (a frame
     /// per message without this).
-    pub(crate) fn with_batches(mut self, limits: BatchLimits) -> Outbound {
+    pub(crate) fn with_batches(mut self, limits: BatchLimits) -> SendingEnd {
         self.limits = BatchLimits {
             messages: limits.messages.max(1),
             bytes: limits.bytes,
@@ -211,10 +211,10 @@ impl Outbound {
 
     /// Queues one routed message without waiting: it joins its link's
     /// batch (a full batch is cut into a frame for
-    /// [`Outbound::send_queued`]), unless a service must be asked first (an
+    /// [`SendingEnd::send_queued`]), unless a service must be asked first (an
     /// ordered group's sequencer, an independent seal's master): then it,
     /// and everything queued after it, waits for
-    /// [`Outbound::send_queued`], in order.
+    /// [`SendingEnd::send_queued`], in order.
     pub(crate) fn queue(&mut self, routed: Routed) -> Result<(), ClusterError> {
         if self.waiting.is_empty()
             && let Some(to) = self.direct(&routed)
@@ -224,13 +224,13 @@ impl Outbound {
                 To::Sink(_) => 0,
             };
             let envelope = routed.envelope;
-            return self.add(to, Inbound::Direct { input, envelope });
+            return self.add(to, Delivery::Direct { input, envelope });
         }
         self.waiting.push_back(routed);
         Ok(())
     }
 
-    /// Whether [`Outbound::send_queued`] has anything to do.
+    /// Whether [`SendingEnd::send_queued`] has anything to do.
     pub(crate) fn has_queued(&self) -> bool {
         !self.cut.is_empty() || !self.waiting.is_empty()
     }
@@ -286,18 +286,18 @@ impl Outbound {
         self.links.len() - 1
     }
 
-    /// Adds `inbound` to the batch of the link to `to`, at the link's next
+    /// Adds `delivery` to the batch of the link to `to`, at the link's next
     /// position, cutting the batch into a frame when it is full (or before
-    /// `inbound` would take it past its bytes).
-    fn add(&mut self, to: To, inbound: Inbound) -> Result<(), ClusterError> {
+    /// `delivery` would take it past its bytes).
+    fn add(&mut self, to: To, delivery: Delivery) -> Result<(), ClusterError> {
         let i = self.link(to);
         let batch = &mut self.links[i].batch;
         let mark = batch.mark();
-        batch.push(&inbound);
+        batch.push(&delivery);
         if batch.count() > 1 && batch.bytes() > self.limits.bytes {
             batch.rollback(mark);
             self.cut(i)?;
-            self.links[i].batch.push(&inbound);
+            self.links[i].batch.push(&delivery);
         }
         let link = &mut self.links[i];
         link.next = link.next.wrapping_add(1);
@@ -307,10 +307,10 @@ impl Outbound {
         Ok(())
     }
 
-    /// Adds `inbound` to its link's batch (see [`Outbound::add`]) and
+    /// Adds `delivery` to its link's batch (see [`SendingEnd::add`]) and
     /// publishes what that cut.
-    async fn publish(&mut self, to: To, inbound: Inbound) -> Result<(), ClusterError> {
-        self.add(to, inbound)?;
+    async fn publish(&mut self, to: To, delivery: Delivery) -> Result<(), ClusterError> {
+        self.add(to, delivery)?;
         self.publish_cut().await
     }
 
@@ -390,7 +390,7 @@ impl Outbound {
                 }
                 self.publish(
                     To::Instance(p),
-                    Inbound::Direct {
+                    Delivery::Direct {
                         input: routed.input,
                         envelope: routed.envelope,
                     },
@@ -400,7 +400,7 @@ impl Outbound {
             Destination::Sink(s) => {
                 self.publish(
                     To::Sink(s),
-                    Inbound::Direct {
+                    Delivery::Direct {
                         input: 0,
                         envelope: routed.envelope,
                     },
@@ -445,7 +445,7 @@ impl Outbound {
                 for m in members {
                     self.publish(
                         To::Instance(m),
-                        Inbound::Ordered {
+                        Delivery::Ordered {
                             position,
                             input: routed.input,
                             envelope: routed.envelope.clone(),
