@@ -119,33 +119,43 @@ fn a_replay_cut_into_other_batches_is_delivered_once_in_order() {
     });
 }
 
+/// Three batches of ten records, each sealed, from one source through
+/// Pass: the sink gets every record, and the frames Pass read are returned.
+/// `together` sends each batch with its seal in one step.
+async fn three_sealed_batches(cluster: &Cluster, together: bool) -> u64 {
+    let mut source = cluster.source("src", 0).await.expect("source");
+    for batch in 0..3 {
+        let key = Tuple::new().with("batch", batch);
+        let batch = records(batch * 10..batch * 10 + 10);
+        if together {
+            source
+                .send_sealed_batch(batch, key)
+                .await
+                .expect("sent and sealed");
+        } else {
+            source.send_batch(batch).await.expect("sent");
+            source.seal(key).await.expect("sealed");
+        }
+    }
+    source.close().await.expect("closed");
+    let pass = tokio::time::timeout(LIMIT, cluster.run_instance("Pass", 0))
+        .await
+        .expect("Pass finishes")
+        .expect("Pass runs");
+    let (sink, _) = cluster.collect_sink("sink").await.expect("sink collected");
+    assert_eq!(ns(&sink), (0..30).collect::<Vec<_>>());
+    assert!(pass.is_success(), "{:?}", pass.failures());
+    pass.links.frames_in
+}
+
 #[test]
 fn sealed_batches_cross_and_release_each_partition() {
     let nats = Nats::start().expect("nats-server starts");
     tokio().block_on(async {
         let cluster = cluster(&nats, "sealed", true, 64).await;
-        let mut source = cluster.source("src", 0).await.expect("source");
-        for batch in 0..3 {
-            source
-                .send_batch(records(batch * 10..batch * 10 + 10))
-                .await
-                .expect("sent");
-            source
-                .seal(Tuple::new().with("batch", batch))
-                .await
-                .expect("sealed");
-        }
-        source.close().await.expect("closed");
-        let pass = tokio::time::timeout(LIMIT, cluster.run_instance("Pass", 0))
-            .await
-            .expect("Pass finishes")
-            .expect("Pass runs");
-        let (sink, _) = cluster.collect_sink("sink").await.expect("sink collected");
-        assert_eq!(ns(&sink), (0..30).collect::<Vec<_>>());
-        assert!(pass.is_success(), "{:?}", pass.failures());
         // Each batch of ten records is one frame, each seal another, then
         // the end; and the registration.
-        assert_eq!(pass.links.frames_in, 1 + 3 * 2 + 1, "{:?}", pass.links);
+        assert_eq!(three_sealed_batches(&cluster, false).await, 1 + 3 * 2 + 1);
     });
 }
 
@@ -157,25 +167,7 @@ fn a_batch_sent_with_its_seal_shares_its_frame() {
     let nats = Nats::start().expect("nats-server starts");
     tokio().block_on(async {
         let cluster = cluster(&nats, "sealed-batches", true, 11).await;
-        let mut source = cluster.source("src", 0).await.expect("source");
-        for batch in 0..3 {
-            source
-                .send_sealed_batch(
-                    records(batch * 10..batch * 10 + 10),
-                    Tuple::new().with("batch", batch),
-                )
-                .await
-                .expect("sent and sealed");
-        }
-        source.close().await.expect("closed");
-        let pass = tokio::time::timeout(LIMIT, cluster.run_instance("Pass", 0))
-            .await
-            .expect("Pass finishes")
-            .expect("Pass runs");
-        let (sink, _) = cluster.collect_sink("sink").await.expect("sink collected");
-        assert_eq!(ns(&sink), (0..30).collect::<Vec<_>>());
-        assert!(pass.is_success(), "{:?}", pass.failures());
         // The registration, one frame per batch and its seal, the end.
-        assert_eq!(pass.links.frames_in, 1 + 3 + 1, "{:?}", pass.links);
+        assert_eq!(three_sealed_batches(&cluster, true).await, 1 + 3 + 1);
     });
 }
