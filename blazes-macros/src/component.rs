@@ -178,16 +178,9 @@ fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
         read_on_seal(method, first, repeated, spec, errors);
         return;
     }
-    let paths: Vec<PathSpec> = path_attrs
-        .iter()
-        .filter_map(|attr| errors.keep(attrs::parse_path(attr)))
-        .collect();
-    let Some(first) = paths.first().map(|p| p.from.clone()) else {
+    let Some((paths, first)) = read_paths(&path_attrs, errors) else {
         return;
     };
-    if paths.len() != path_attrs.len() {
-        return;
-    }
     let input = name_of(&first);
     let paths = distinct_paths(paths, &input, &name, errors);
     if let Some(other) = spec.handlers.iter().find(|h| name_of(h.input()) == input) {
@@ -250,16 +243,11 @@ pub fn read_exported_method(method: SkeletonMethod, spec: &mut ImplSpec, errors:
         }
         return;
     }
-    let paths: Vec<PathSpec> = path_attrs
-        .iter()
-        .filter_map(|attr| errors.keep(attrs::parse_path(attr)))
-        .collect();
-    let Some(first) = paths.first().map(|p| p.from.clone()) else {
+    let Some((paths, first)) = read_paths(&path_attrs, errors) else {
         return;
     };
     let input = name_of(&first);
-    if paths.len() != path_attrs.len() || spec.handlers.iter().any(|h| name_of(h.input()) == input)
-    {
+    if spec.handlers.iter().any(|h| name_of(h.input()) == input) {
         return;
     }
     let paths = distinct_paths(paths, &input, &name, errors);
@@ -270,6 +258,20 @@ pub fn read_exported_method(method: SkeletonMethod, spec: &mut ImplSpec, errors:
         callable: true,
         record: takes_record.then(TokenStream::new),
     });
+}
+
+/// A method's `#[path]`s and the input of the first, when there is one and
+/// every one parses (the others are reported).
+fn read_paths(
+    path_attrs: &[Attribute],
+    errors: &mut Errors,
+) -> Option<(Vec<PathSpec>, syn::Ident)> {
+    let paths: Vec<PathSpec> = path_attrs
+        .iter()
+        .filter_map(|attr| errors.keep(attrs::parse_path(attr)))
+        .collect();
+    let first = paths.first().map(|p| p.from.clone())?;
+    (paths.len() == path_attrs.len()).then_some((paths, first))
 }
 
 fn distinct_paths(
