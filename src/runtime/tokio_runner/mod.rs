@@ -7,6 +7,7 @@
 //! still get through. An instance delivers a received batch message by
 //! message and sends what it routed in batches once it has delivered it.
 
+mod quiescence;
 mod receive_links;
 mod send_queues;
 
@@ -16,7 +17,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use blazes_core::{Analysis, Dataflow};
-use tokio::sync::mpsc::{Receiver, Sender, channel};
+use tokio::sync::mpsc::{Receiver, Sender, UnboundedReceiver, UnboundedSender, channel};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
@@ -38,7 +39,8 @@ use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, InputId, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{Destination, Routed};
-use crate::runtime::node::topology::Topology;
+use crate::runtime::node::topology::{CycleCut, Topology};
+use quiescence::Quiescence;
 use receive_links::{Event, InLink, ReceiveLinks};
 use send_queues::{Batch, DestinationSenders, LinkSizing, SendQueues};
 
@@ -52,6 +54,11 @@ pub struct DataflowRunner {
 impl DataflowRunner {
     /// Deploys `dataflow` with the coordination `analysis` planned (only the
     /// entries marked `applied`), handlers from `factories`.
+    ///
+    /// A cycle between components runs: once the whole run is quiet (no
+    /// message on its way, no source open), the runner ends the next stream
+    /// closing a cycle ([`Topology::cycle_cuts`]), as the simulator does,
+    /// until every cycle has ended.
     pub fn new(
         dataflow: &Dataflow,
         analysis: &Analysis,
@@ -64,7 +71,7 @@ impl DataflowRunner {
                 "running a dataflow whose analysis reports violations"
             );
         }
-        let topology = Topology::build(dataflow, analysis, deployment)?;
+        let topology = Topology::build_allowing_cycles(dataflow, analysis, deployment)?;
         factories.check(&topology)?;
         Ok(DataflowRunner {
             topology: Arc::new(topology),
@@ -90,6 +97,8 @@ impl DataflowRunner {
         let sizing = LinkSizing::new(topology.channel_capacity);
         let capacity = sizing.slots;
         let started = Instant::now();
+        // Termination detection, only where a cycle needs it.
+        let quiet = (!topology.cycle_cuts().is_empty()).then(|| Arc::new(Quiescence::default()));
         let mut outboxes: HashMap<ProducerId, DestinationSenders> = HashMap::new();
         let mut inboxes: HashMap<ProducerId, Vec<InLinkEnd>> = HashMap::new();
         // Direct links.
@@ -147,6 +156,7 @@ impl DataflowRunner {
                 rx,
                 members,
                 self.sequencer.clone(),
+                quiet.clone(),
             )));
         }
         // Sinks.
@@ -164,6 +174,18 @@ impl DataflowRunner {
                 name.clone(),
                 tokio::spawn(run_sink(rx, SinkCollector::new(producers))),
             ));
+        }
+        // The producers of cycle-closing streams, told when to end them.
+        let mut enders: HashMap<ProducerId, UnboundedSender<CycleCut>> = HashMap::new();
+        let mut end_orders: HashMap<ProducerId, UnboundedReceiver<CycleCut>> = HashMap::new();
+        for cut in topology.cycle_cuts() {
+            for p in &topology.components[cut.component].instances {
+                if !enders.contains_key(p) {
+                    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                    enders.insert(*p, tx);
+                    end_orders.insert(*p, rx);
+                }
+            }
         }
         // Instances.
         let mut instance_tasks = Vec::new();
@@ -192,6 +214,7 @@ impl DataflowRunner {
             let outgoing = outboxes
                 .remove(&id)
                 .unwrap_or_default()
+                .count_in(quiet.clone())
                 .into_send_queues(info.outputs.len(), sizing.batch);
             let span = tracing::info_span!("instance", component = %info.name, instance = %id);
             instance_tasks.push(tokio::spawn(
@@ -200,6 +223,10 @@ impl DataflowRunner {
                     topology.clone(),
                     ReceiveLinks::new(links),
                     outgoing,
+                    Cycles {
+                        quiet: quiet.clone(),
+                        end_orders: end_orders.remove(&id),
+                    },
                     started,
                     slot,
                 )
@@ -214,16 +241,27 @@ impl DataflowRunner {
                 s.producers
                     .iter()
                     .map(|p| {
+                        // An open source is work in flight until it ends.
+                        if let Some(q) = &quiet {
+                            q.add(1);
+                        }
                         Some(SourceHandle {
                             topology: topology.clone(),
                             source: SourceCore::new(*p, topology.seed),
-                            outbox: Some(outboxes.remove(p).unwrap_or_default()),
+                            outbox: Some(
+                                outboxes
+                                    .remove(p)
+                                    .unwrap_or_default()
+                                    .count_in(quiet.clone()),
+                            ),
                             batch: sizing.batch,
+                            quiet: quiet.clone(),
                         })
                     })
                     .collect()
             })
             .collect();
+        let cycle_ender = quiet.map(|q| tokio::spawn(end_cycles(topology.clone(), q, enders)));
         Ok(RunningDataflow {
             topology,
             sources,
@@ -231,6 +269,7 @@ impl DataflowRunner {
             group_tasks,
             sink_tasks,
             live,
+            cycle_ender,
         })
     }
 }
@@ -243,6 +282,8 @@ pub struct RunningDataflow {
     group_tasks: Vec<JoinHandle<GroupOutcome>>,
     sink_tasks: Vec<(String, JoinHandle<SinkCollector>)>,
     live: Vec<Arc<Mutex<InstanceSnapshot>>>,
+    /// Ends the cycles between components, in a dataflow that has some.
+    cycle_ender: Option<JoinHandle<()>>,
 }
 
 impl RunningDataflow {
@@ -326,6 +367,10 @@ impl RunningDataflow {
             let collector = task.await?;
             report.sinks.insert(name, collector);
         }
+        if let Some(ender) = self.cycle_ender {
+            // Every instance has ended: nothing is left for it to end.
+            ender.abort();
+        }
         if let Some((first, unordered)) = unordered {
             return Err(RunError::Unordered { unordered, first });
         }
@@ -340,6 +385,8 @@ pub struct SourceHandle {
     outbox: Option<DestinationSenders>,
     /// Most messages per batch on a link.
     batch: usize,
+    /// Where this open source counts as work in flight, in a run with cycles.
+    quiet: Option<Arc<Quiescence>>,
 }
 
 impl SourceHandle {
@@ -393,6 +440,14 @@ impl SourceHandle {
         self.source.end(&self.topology);
         self.ship().await;
         self.outbox = None;
+        self.ended();
+    }
+
+    /// This source is no longer work in flight.
+    fn ended(&mut self) {
+        if let Some(q) = self.quiet.take() {
+            q.done(1);
+        }
     }
 
     /// Retires this producer (runtime spec, "Liveness and membership"): its
@@ -402,6 +457,7 @@ impl SourceHandle {
         self.source.retire(&self.topology);
         self.ship().await;
         self.outbox = None;
+        self.ended();
     }
 }
 
@@ -412,11 +468,17 @@ impl Drop for SourceHandle {
         {
             self.source.end(&self.topology);
             let routed: Vec<Routed> = self.source.routed().collect();
+            let quiet = self.quiet.take();
             rt.spawn(async move {
                 for r in routed {
                     outbox.send(r).await;
                 }
+                if let Some(q) = quiet {
+                    q.done(1);
+                }
             });
+        } else {
+            self.ended();
         }
     }
 }
@@ -460,11 +522,66 @@ fn overdue_check_period(after: Duration) -> Duration {
     (after / 4).clamp(Duration::from_millis(1), Duration::from_secs(1))
 }
 
+/// What an instance task does for the cycles of its dataflow.
+struct Cycles {
+    /// Where its deliveries are counted as work done, in a run with cycles.
+    quiet: Option<Arc<Quiescence>>,
+    /// Orders to end a cycle-closing stream it produces.
+    end_orders: Option<UnboundedReceiver<CycleCut>>,
+}
+
+impl Cycles {
+    /// The next order to end a cycle-closing stream; never, for an instance
+    /// that produces none (or once every order has come).
+    async fn next_order(&mut self) -> CycleCut {
+        match self.end_orders.as_mut() {
+            Some(rx) => match rx.recv().await {
+                Some(cut) => cut,
+                None => std::future::pending().await,
+            },
+            None => std::future::pending().await,
+        }
+    }
+
+    /// One delivery (or order) done.
+    fn done(&self) {
+        if let Some(q) = &self.quiet {
+            q.done(1);
+        }
+    }
+}
+
+/// Ends the streams closing cycles between components, one at a time, each
+/// once the whole run is quiet: every producer instance of the stream sends
+/// its end on it ([`Node::end_cycle_cut`]).
+async fn end_cycles(
+    topology: Arc<Topology>,
+    quiet: Arc<Quiescence>,
+    enders: HashMap<ProducerId, UnboundedSender<CycleCut>>,
+) {
+    for cut in topology.cycle_cuts() {
+        quiet.wait_quiet().await;
+        tracing::debug!(component = %topology.components[cut.component].name,
+            output = %topology.components[cut.component].outputs[cut.output],
+            "the run is quiet: ending a stream that closes a cycle");
+        for p in &topology.components[cut.component].instances {
+            if let Some(tx) = enders.get(p) {
+                quiet.add(1);
+                if tx.send(*cut).is_err() {
+                    // The instance has ended: it ended the stream itself.
+                    quiet.done(1);
+                }
+            }
+        }
+    }
+}
+
 async fn run_instance(
     core: InstanceCore,
     topology: Arc<Topology>,
     mut inbox: ReceiveLinks,
     mut outgoing: SendQueues,
+    mut cycles: Cycles,
     started: Instant,
     live: Arc<Mutex<InstanceSnapshot>>,
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
@@ -492,6 +609,7 @@ async fn run_instance(
             event = inbox.next(node.core_mut(), &mut outgoing) => event,
             () = stall_timer(parked) => Event::Stalled,
             _ = overdue_checks.tick() => Event::OverdueCheck,
+            cut = cycles.next_order() => Event::EndCycle(cut),
         };
         let (message, link) = match event {
             Event::Message(m, link) => (m, Some(link)),
@@ -504,6 +622,13 @@ async fn run_instance(
                 None => continue,
             },
             Event::Closed => break,
+            Event::EndCycle(cut) => {
+                node.end_cycle_cut(&topology, cut);
+                ship(&mut node, &mut outgoing, &mut dead);
+                outgoing.close_batches();
+                cycles.done();
+                continue;
+            }
             Event::OverdueCheck => {
                 let now = Time::micros_since(started);
                 if !node
@@ -523,6 +648,7 @@ async fn run_instance(
         while let Some(message) = next {
             node.deliver(&topology, message, now);
             ship(&mut node, &mut outgoing, &mut dead);
+            cycles.done();
             deliveries += 1;
             unpublished = true;
             if deliveries.is_multiple_of(256) {
@@ -533,6 +659,13 @@ async fn run_instance(
         }
     }
     flush_all(&mut outgoing).await;
+    if let Some(q) = cycles.quiet.clone() {
+        // In a run with cycles, what still reaches this finished instance
+        // (a producer's real end after the one that closed its cycle) is
+        // work done once dropped, or the run would never be quiet again.
+        drop(outgoing);
+        inbox.drain(|n| q.done(n)).await;
+    }
     let core = node.core_mut();
     core.shutdown(Time::micros_since(started));
     dead.extend(core.take_dead_letters());
@@ -581,7 +714,14 @@ async fn run_group(
     mut rx: Receiver<Batch>,
     mut members: Vec<Sender<Batch>>,
     sequencer: Arc<dyn Sequencer>,
+    quiet: Option<Arc<Quiescence>>,
 ) -> GroupOutcome {
+    // Each message taken is work done once forwarded (or dropped).
+    let done = |q: &Option<Arc<Quiescence>>| {
+        if let Some(q) = q {
+            q.done(1);
+        }
+    };
     let mut outcome = GroupOutcome {
         duplicates: 0,
         errors: Vec::new(),
@@ -593,7 +733,10 @@ async fn run_group(
         let (input, envelope) = match received.pop_front() {
             Some(Delivery::Direct { input, envelope }) => (input, envelope),
             // Producers send a group direct messages only.
-            Some(Delivery::Ordered { .. }) => continue,
+            Some(Delivery::Ordered { .. }) => {
+                done(&quiet);
+                continue;
+            }
             None => match rx.recv().await {
                 Some(batch) => {
                     received = VecDeque::from(batch);
@@ -605,6 +748,7 @@ async fn run_group(
         let (producer, seq) = (envelope.producer(), envelope.seq());
         if let Some((_, dropped)) = outcome.unordered.as_mut() {
             *dropped += 1;
+            done(&quiet);
             continue;
         }
         let mut attempt = 0;
@@ -620,6 +764,7 @@ async fn run_group(
                 NextStep::Forward(position) => break position,
                 NextStep::Replay => {
                     outcome.duplicates += 1;
+                    done(&quiet);
                     continue 'messages;
                 }
                 NextStep::Retry(pause) => tokio::time::sleep(pause).await,
@@ -629,19 +774,30 @@ async fn run_group(
                     // The members will never see the rest of the order:
                     // closing their links lets them end, and the run with them.
                     members.clear();
+                    done(&quiet);
                     continue 'messages;
                 }
             }
         };
         for m in &members {
-            let _ = m
+            if let Some(q) = &quiet {
+                q.add(1);
+            }
+            let sent = m
                 .send(vec![Delivery::Ordered {
                     position,
                     input,
                     envelope: envelope.clone(),
                 }])
                 .await;
+            if sent.is_err()
+                && let Some(q) = &quiet
+            {
+                // The member has finished: it will not deliver it.
+                q.done(1);
+            }
         }
+        done(&quiet);
     }
     outcome
 }
