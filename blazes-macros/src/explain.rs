@@ -141,8 +141,7 @@ fn many_to_one(dataflow: &Dataflow, key: &AttrSet, gate: &AttrSet) -> String {
         })
         .map_or_else(String::new, |fd| {
             format!(
-                " (the FD `{} -> {}` is many-to-one: a group of `{}` spans several \
-                 partitions of [{}], so no single seal completes it)",
+                " (`{} -> {}` is many-to-one: a group of `{}` spans several partitions of [{}])",
                 attrs(&fd.from),
                 fd.to,
                 fd.to,
@@ -188,8 +187,8 @@ mod tests {
         let text = violation(&dataflow, &analysis, &analysis.violations[0]);
         assert!(
             text.contains(
-                "is sealed on [session], which is not compatible with the gate [user] (the FD \
-                 `session -> user` is many-to-one"
+                "is sealed on [session], which is not compatible with the gate [user] \
+                 (`session -> user` is many-to-one"
             ),
             "{text}"
         );
