@@ -7,17 +7,18 @@
 //! still get through. An instance delivers a received batch message by
 //! message and sends what it routed in batches once it has delivered it.
 
+mod group;
 mod quiescence;
 mod receive_links;
 mod send_queues;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use blazes_core::{Analysis, Dataflow};
-use tokio::sync::mpsc::{Receiver, Sender, UnboundedReceiver, UnboundedSender, channel};
+use tokio::sync::mpsc::{Receiver, UnboundedReceiver, UnboundedSender, channel};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
@@ -32,15 +33,14 @@ use super::sink::SinkCollector;
 use super::workload::{SourceEvent, Workload};
 use crate::record::Record;
 use crate::runtime::coordination::plan::InputMode;
-use crate::runtime::coordination::sequencer::{
-    EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered,
-};
+use crate::runtime::coordination::sequencer::{EmbeddedSequencer, Sequencer, Unordered};
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, InputId, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{Destination, Routed};
 use crate::runtime::node::topology::{CycleCut, Topology};
-use quiescence::Quiescence;
+use group::{GroupOutcome, run_group};
+use quiescence::{Cycles, Quiescence, end_cycles};
 use receive_links::{Event, InLink, ReceiveLinks};
 use send_queues::{Batch, DestinationSenders, LinkSizing, SendQueues};
 
@@ -522,60 +522,6 @@ fn overdue_check_period(after: Duration) -> Duration {
     (after / 4).clamp(Duration::from_millis(1), Duration::from_secs(1))
 }
 
-/// What an instance task does for the cycles of its dataflow.
-struct Cycles {
-    /// Where its deliveries are counted as work done, in a run with cycles.
-    quiet: Option<Arc<Quiescence>>,
-    /// Orders to end a cycle-closing stream it produces.
-    end_orders: Option<UnboundedReceiver<CycleCut>>,
-}
-
-impl Cycles {
-    /// The next order to end a cycle-closing stream; never, for an instance
-    /// that produces none (or once every order has come).
-    async fn next_order(&mut self) -> CycleCut {
-        match self.end_orders.as_mut() {
-            Some(rx) => match rx.recv().await {
-                Some(cut) => cut,
-                None => std::future::pending().await,
-            },
-            None => std::future::pending().await,
-        }
-    }
-
-    /// One delivery (or order) done.
-    fn done(&self) {
-        if let Some(q) = &self.quiet {
-            q.done(1);
-        }
-    }
-}
-
-/// Ends the streams closing cycles between components, one at a time, each
-/// once the whole run is quiet: every producer instance of the stream sends
-/// its end on it ([`Node::end_cycle_cut`]).
-async fn end_cycles(
-    topology: Arc<Topology>,
-    quiet: Arc<Quiescence>,
-    enders: HashMap<ProducerId, UnboundedSender<CycleCut>>,
-) {
-    for cut in topology.cycle_cuts() {
-        quiet.wait_quiet().await;
-        tracing::debug!(component = %topology.components[cut.component].name,
-            output = %topology.components[cut.component].outputs[cut.output],
-            "the run is quiet: ending a stream that closes a cycle");
-        for p in &topology.components[cut.component].instances {
-            if let Some(tx) = enders.get(p) {
-                quiet.add(1);
-                if tx.send(*cut).is_err() {
-                    // The instance has ended: it ended the stream itself.
-                    quiet.done(1);
-                }
-            }
-        }
-    }
-}
-
 async fn run_instance(
     core: InstanceCore,
     topology: Arc<Topology>,
@@ -695,111 +641,6 @@ fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: Time) {
     if let Ok(mut slot) = live.lock() {
         *slot = snapshot;
     }
-}
-
-struct GroupOutcome {
-    duplicates: u64,
-    errors: Vec<String>,
-    /// Messages given up (the first one, and how many).
-    unordered: Option<(Unordered, u64)>,
-}
-
-/// Orders the messages sent to group `name` and forwards them to every
-/// member. A failed call is retried ([`OrderRetry`]); a message still not
-/// ordered after that fails the run, and the group stops ordering: it closes
-/// its members' links (so they end) and drains its input (so producers are
-/// not blocked), counting what it drops.
-async fn run_group(
-    name: String,
-    mut rx: Receiver<Batch>,
-    mut members: Vec<Sender<Batch>>,
-    sequencer: Arc<dyn Sequencer>,
-    quiet: Option<Arc<Quiescence>>,
-) -> GroupOutcome {
-    // Each message taken is work done once forwarded (or dropped).
-    let done = |q: &Option<Arc<Quiescence>>| {
-        if let Some(q) = q {
-            q.done(1);
-        }
-    };
-    let mut outcome = GroupOutcome {
-        duplicates: 0,
-        errors: Vec::new(),
-        unordered: None,
-    };
-    let retry = OrderRetry::default();
-    let mut received = VecDeque::new();
-    'messages: loop {
-        let (input, envelope) = match received.pop_front() {
-            Some(Delivery::Direct { input, envelope }) => (input, envelope),
-            // Producers send a group direct messages only.
-            Some(Delivery::Ordered { .. }) => {
-                done(&quiet);
-                continue;
-            }
-            None => match rx.recv().await {
-                Some(batch) => {
-                    received = VecDeque::from(batch);
-                    continue;
-                }
-                None => break,
-            },
-        };
-        let (producer, seq) = (envelope.producer(), envelope.seq());
-        if let Some((_, dropped)) = outcome.unordered.as_mut() {
-            *dropped += 1;
-            done(&quiet);
-            continue;
-        }
-        let mut attempt = 0;
-        let position = loop {
-            attempt += 1;
-            let result = sequencer.assign(&name, producer, seq).await;
-            if let Err(e) = &result {
-                tracing::warn!(group = %name, error = %e, attempt, "sequencer failed to order a message");
-                outcome.errors.push(e.to_string());
-            }
-            let step = retry.next(&name, producer, seq, attempt, result, &mut rand::rng());
-            match step {
-                NextStep::Forward(position) => break position,
-                NextStep::Replay => {
-                    outcome.duplicates += 1;
-                    done(&quiet);
-                    continue 'messages;
-                }
-                NextStep::Retry(pause) => tokio::time::sleep(pause).await,
-                NextStep::GiveUp(unordered) => {
-                    tracing::error!(group = %name, error = %unordered, "message not ordered: the run fails");
-                    outcome.unordered = Some((unordered, 1));
-                    // The members will never see the rest of the order:
-                    // closing their links lets them end, and the run with them.
-                    members.clear();
-                    done(&quiet);
-                    continue 'messages;
-                }
-            }
-        };
-        for m in &members {
-            if let Some(q) = &quiet {
-                q.add(1);
-            }
-            let sent = m
-                .send(vec![Delivery::Ordered {
-                    position,
-                    input,
-                    envelope: envelope.clone(),
-                }])
-                .await;
-            if sent.is_err()
-                && let Some(q) = &quiet
-            {
-                // The member has finished: it will not deliver it.
-                q.done(1);
-            }
-        }
-        done(&quiet);
-    }
-    outcome
 }
 
 async fn run_sink(mut rx: Receiver<Batch>, mut collector: SinkCollector) -> SinkCollector {

@@ -15,9 +15,15 @@
 //! ([`Topology::cycle_cuts`](crate::runtime::Topology::cycle_cuts)) through
 //! its producers and waits for the next quiet point.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::Notify;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use crate::runtime::node::envelope::ProducerId;
+use crate::runtime::node::topology::{CycleCut, Topology};
 
 /// Work in flight anywhere in a run, and a wake-up when it reaches none.
 #[derive(Debug, Default)]
@@ -58,10 +64,63 @@ impl Quiescence {
     }
 }
 
+/// What an instance task does for the cycles of its dataflow.
+pub(super) struct Cycles {
+    /// Where its deliveries are counted as work done, in a run with cycles.
+    pub(super) quiet: Option<Arc<Quiescence>>,
+    /// Orders to end a cycle-closing stream it produces.
+    pub(super) end_orders: Option<UnboundedReceiver<CycleCut>>,
+}
+
+impl Cycles {
+    /// The next order to end a cycle-closing stream; never, for an instance
+    /// that produces none (or once every order has come).
+    pub(super) async fn next_order(&mut self) -> CycleCut {
+        match self.end_orders.as_mut() {
+            Some(rx) => match rx.recv().await {
+                Some(cut) => cut,
+                None => std::future::pending().await,
+            },
+            None => std::future::pending().await,
+        }
+    }
+
+    /// One delivery (or order) done.
+    pub(super) fn done(&self) {
+        if let Some(q) = &self.quiet {
+            q.done(1);
+        }
+    }
+}
+
+/// Ends the streams closing cycles between components, one at a time, each
+/// once the whole run is quiet: every producer instance of the stream sends
+/// its end on it ([`Node::end_cycle_cut`]).
+pub(super) async fn end_cycles(
+    topology: Arc<Topology>,
+    quiet: Arc<Quiescence>,
+    enders: HashMap<ProducerId, UnboundedSender<CycleCut>>,
+) {
+    for cut in topology.cycle_cuts() {
+        quiet.wait_quiet().await;
+        tracing::debug!(component = %topology.components[cut.component].name,
+            output = %topology.components[cut.component].outputs[cut.output],
+            "the run is quiet: ending a stream that closes a cycle");
+        for p in &topology.components[cut.component].instances {
+            if let Some(tx) = enders.get(p) {
+                quiet.add(1);
+                if tx.send(*cut).is_err() {
+                    // The instance has ended: it ended the stream itself.
+                    quiet.done(1);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::time::Duration;
 
     #[tokio::test]
