@@ -138,6 +138,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A value read by its serde impl from `start` on (postcard).
+    fn serde_value(&mut self, start: usize) -> Result<Value, WireError> {
+        let bytes = self.bytes.get(start..).unwrap_or_default();
+        let (value, rest) = postcard::take_from_bytes::<Value>(bytes)
+            .map_err(|e| malformed(format!("a value: {e}")))?;
+        self.at = self.bytes.len() - rest.len();
+        Ok(value)
+    }
+
     fn str(&mut self) -> Result<&'a str, WireError> {
         let len = self.count(1)?;
         let bytes = &self.bytes[self.at..self.at + len];
@@ -240,6 +249,7 @@ impl<'a> Reader<'a> {
         }
         tuples.values.clear();
         for _ in 0..count {
+            let start = self.at;
             let value = match self.u32()? {
                 0 => {
                     let z = self.u64()?;
@@ -247,6 +257,9 @@ impl<'a> Reader<'a> {
                     Value::Int(((z >> 1) as i64) ^ -((z & 1) as i64))
                 }
                 1 => Value::from(self.str()?),
+                // Issue 11's kinds: read by `Value`'s serde impl, from the
+                // variant on (the wire codec's own design is issue 9's).
+                2..=6 => self.serde_value(start)?,
                 other => return Err(malformed(format!("value variant {other}"))),
             };
             tuples.values.push(value);

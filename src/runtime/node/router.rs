@@ -57,18 +57,50 @@ fn hash_fields<'a>(fields: impl Iterator<Item = (&'a str, &'a Value)>) -> u64 {
     };
     for (name, value) in fields {
         eat(name.as_bytes());
-        match value {
-            Value::Int(v) => {
-                eat(&[0]);
-                eat(&v.to_le_bytes());
+        hash_value(value, &mut eat);
+    }
+    hash
+}
+
+/// Feeds `value` to `eat`: a tag byte per kind, then its data (a float's
+/// bits, a list's length and items, a record's names and values).
+/// Integers and strings as they always were, so their routes do not change.
+fn hash_value(value: &Value, eat: &mut impl FnMut(&[u8])) {
+    match value {
+        Value::Int(v) => {
+            eat(&[0]);
+            eat(&v.to_le_bytes());
+        }
+        Value::Str(s) => {
+            eat(&[1]);
+            eat(s.as_bytes());
+        }
+        Value::Float(v) => {
+            eat(&[2]);
+            eat(&v.to_bits().to_le_bytes());
+        }
+        Value::Null => eat(&[3]),
+        Value::Some(v) => {
+            eat(&[4]);
+            hash_value(v, eat);
+        }
+        Value::List(items) => {
+            eat(&[5]);
+            eat(&(items.len() as u64).to_le_bytes());
+            for item in items.iter() {
+                hash_value(item, eat);
             }
-            Value::Str(s) => {
-                eat(&[1]);
-                eat(s.as_bytes());
+        }
+        Value::Record(tuple) => {
+            eat(&[6]);
+            eat(&(tuple.fields().count() as u64).to_le_bytes());
+            for (name, v) in tuple.fields() {
+                eat(&(name.len() as u64).to_le_bytes());
+                eat(name.as_bytes());
+                hash_value(v, eat);
             }
         }
     }
-    hash
 }
 
 fn chosen_instances(
