@@ -182,7 +182,7 @@ impl FrameWriter {
 }
 
 /// Appends `value` as postcard writes it (`Value`'s serde encoding).
-fn write_value(out: &mut Vec<u8>, value: &Value) {
+pub(super) fn write_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Int(v) => {
             varint(out, 0);
