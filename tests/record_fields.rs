@@ -285,6 +285,114 @@ fn nested_records_round_trip_through_their_tuples() {
     assert_eq!((error.field, error.missing), ("reading", false));
 }
 
+/// An item of an optional batch: `None` is a batch of its own.
+#[derive(blazes::Record, Clone, Debug, PartialEq)]
+pub struct Item {
+    pub batch: Option<u32>,
+    pub weight: f64,
+}
+
+/// The seal key of the items: an `Option` key.
+#[derive(blazes::Record, Clone, Debug, PartialEq)]
+pub struct BatchKey {
+    pub batch: Option<u32>,
+}
+
+/// A sealed batch's weights, in the order they arrived.
+#[derive(blazes::Record, Clone, Debug, PartialEq)]
+pub struct Weighed {
+    pub batch: Option<u32>,
+    pub weights: Vec<f64>,
+}
+
+pub mod weigh {
+    use std::collections::BTreeMap;
+
+    use blazes::component;
+
+    use super::{Item, Weighed};
+
+    /// Collects each batch's weights until the batch is sealed.
+    #[component]
+    #[derive(Default)]
+    pub struct Weigh {
+        open: BTreeMap<Option<u32>, Vec<f64>>,
+    }
+
+    #[component(outputs { batches: Weighed })]
+    impl Weigh {
+        #[path(from = items, to = batches, label = OW, gate = [batch])]
+        fn items(&mut self, item: Item, _out: &mut WeighOut) {
+            self.open.entry(item.batch).or_default().push(item.weight);
+        }
+
+        #[on_seal(items)]
+        fn sealed(&mut self, batch: Option<u32>, out: &mut WeighOut) {
+            let weights = self.open.remove(&batch).unwrap_or_default();
+            out.batches(Weighed { batch, weights });
+        }
+    }
+}
+
+/// Items sealed on an optional batch.
+#[blazes::dataflow]
+pub mod batches {
+    blazes::components! { crate::weigh::Weigh }
+
+    streams! {
+        items -> Weigh.items { seal: [batch] };
+        Weigh.batches -> weighed;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_option_key_seals_its_none_partition_like_any_other() {
+    let batches = [None, Some(0), Some(7), None, Some(0)];
+    let mut workload = Workload::new();
+    let mut expected: BTreeMap<Option<u32>, Vec<f64>> = BTreeMap::new();
+    for (i, batch) in batches.iter().enumerate() {
+        let weight = [-0.0, 0.5, f64::NAN][i % 3];
+        workload = workload.record(
+            "items",
+            0,
+            Item {
+                batch: *batch,
+                weight,
+            },
+        );
+        expected.entry(*batch).or_default().push(weight);
+    }
+    for batch in expected.keys() {
+        workload = workload.seal("items", 0, BatchKey { batch: *batch });
+    }
+    let runner = DataflowRunner::new(
+        &batches::dataflow(),
+        &batches::analysis(),
+        &batches::deployment(),
+        batches::factories(),
+    )
+    .expect("deployable");
+    let report = runner
+        .start()
+        .expect("started")
+        .run_workload(&workload)
+        .await
+        .expect("runs");
+    assert!(report.is_success(), "{:#?}", report.failures());
+    let got: BTreeSet<Tuple> = report
+        .read_sink::<Weighed>("weighed")
+        .expect("batches")
+        .into_iter()
+        .map(|(_, w)| w.to_tuple())
+        .collect();
+    let expected: BTreeSet<Tuple> = expected
+        .into_iter()
+        .map(|(batch, weights)| Weighed { batch, weights }.to_tuple())
+        .collect();
+    assert_eq!(got.len(), 3, "None, Some(0) and Some(7): {got:?}");
+    assert_eq!(got, expected);
+}
+
 /// Across processes: a frame of the wire between processes carries the new
 /// kinds of values exactly.
 #[cfg(feature = "nats")]
