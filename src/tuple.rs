@@ -50,7 +50,11 @@ use serde::{Deserialize, Serialize};
 /// values) and `Record` (6, a [`Tuple`]). Deserializing refuses values nested
 /// deeper than [`Value::MAX_DEPTH`], so a hostile input cannot exhaust the
 /// stack.
+///
+/// More kinds may come: the enum is `#[non_exhaustive]`, so a `match` on a
+/// value outside this crate has a `_` arm.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Value {
     /// An integer.
     Int(i64),
