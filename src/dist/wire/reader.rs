@@ -138,6 +138,23 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A value read by its serde impl from `start` on (postcard), refused
+    /// unless the writer would write those bytes for it (one encoding per
+    /// frame, as for the other values).
+    fn serde_value(&mut self, start: usize) -> Result<Value, WireError> {
+        let bytes = self.bytes.get(start..).unwrap_or_default();
+        let (value, rest) = postcard::take_from_bytes::<Value>(bytes)
+            .map_err(|e| malformed(format!("a value: {e}")))?;
+        let read = &bytes[..bytes.len() - rest.len()];
+        let mut canonical = Vec::with_capacity(read.len());
+        super::writer::write_value(&mut canonical, &value);
+        if canonical != read {
+            return Err(not_canonical("a value not in its own encoding"));
+        }
+        self.at = self.bytes.len() - rest.len();
+        Ok(value)
+    }
+
     fn str(&mut self) -> Result<&'a str, WireError> {
         let len = self.count(1)?;
         let bytes = &self.bytes[self.at..self.at + len];
@@ -240,6 +257,7 @@ impl<'a> Reader<'a> {
         }
         tuples.values.clear();
         for _ in 0..count {
+            let start = self.at;
             let value = match self.u32()? {
                 0 => {
                     let z = self.u64()?;
@@ -247,6 +265,9 @@ impl<'a> Reader<'a> {
                     Value::Int(((z >> 1) as i64) ^ -((z & 1) as i64))
                 }
                 1 => Value::from(self.str()?),
+                // Issue 11's kinds: read by `Value`'s serde impl, from the
+                // variant on (the wire codec's own design is issue 9's).
+                2..=6 => self.serde_value(start)?,
                 other => return Err(malformed(format!("value variant {other}"))),
             };
             tuples.values.push(value);
@@ -290,5 +311,44 @@ mod tests {
         long.push(0x01);
         assert!(varint(&long, 64).is_err());
         assert!(varint(&[0x80], 64).is_err(), "ends early");
+    }
+
+    #[test]
+    fn issue_11_values_are_read_in_their_own_encoding_only() {
+        let values = [
+            Value::Float(-0.0),
+            Value::Float(f64::from_bits(0x7ff0_0000_0000_0001)),
+            Value::Null,
+            Value::Some(Box::new(Value::Null)),
+            Value::from(vec![Value::Int(-1), Value::from(vec![])]),
+            Value::from(Tuple::new().with("a", 1.5).with("b", "x")),
+        ];
+        for value in values {
+            let mut bytes = Vec::new();
+            super::super::writer::write_value(&mut bytes, &value);
+            bytes.push(0xaa); // what follows the value is left
+            let mut r = Reader {
+                bytes: &bytes,
+                at: 0,
+            };
+            let start = r.at;
+            assert_eq!(r.u32().map(|v| (2..=6).contains(&v)), Ok(true));
+            assert_eq!(r.serde_value(start), Ok(value.clone()), "{value}");
+            assert_eq!(r.at, bytes.len() - 1, "{value}");
+        }
+        // An overlong float (a varint with a trailing zero byte) and a
+        // record whose names are out of order decode, but are not canonical.
+        for bytes in [
+            vec![2, 0x81, 0x00],
+            vec![6, 2, 1, b'b', 0, 2, 1, b'a', 0, 2],
+        ] {
+            let mut r = Reader {
+                bytes: &bytes,
+                at: 0,
+            };
+            assert!(postcard::from_bytes::<Value>(&bytes).is_ok(), "{bytes:?}");
+            let e = r.serde_value(0).expect_err("not canonical");
+            assert!(e.reason.contains("canonical"), "{e}");
+        }
     }
 }

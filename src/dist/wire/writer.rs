@@ -176,16 +176,48 @@ impl FrameWriter {
         varint(out, usize_to_u64(schema));
         varint(out, usize_to_u64(tuple.fields().count()));
         for (_, value) in tuple.fields() {
-            match value {
-                Value::Int(v) => {
-                    varint(out, 0);
-                    varint(out, zigzag(*v));
-                }
-                Value::Str(s) => {
-                    varint(out, 1);
-                    varint(out, usize_to_u64(s.len()));
-                    out.extend_from_slice(s.as_bytes());
-                }
+            write_value(out, value);
+        }
+    }
+}
+
+/// Appends `value` as postcard writes it (`Value`'s serde encoding).
+pub(super) fn write_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Int(v) => {
+            varint(out, 0);
+            varint(out, zigzag(*v));
+        }
+        Value::Str(s) => {
+            varint(out, 1);
+            varint(out, usize_to_u64(s.len()));
+            out.extend_from_slice(s.as_bytes());
+        }
+        // Issue 11's kinds, written as their serde encoding (variants 2 to
+        // 6); the wire codec's own design is issue 9's.
+        Value::Float(v) => {
+            varint(out, 2);
+            varint(out, v.to_bits());
+        }
+        Value::Null => varint(out, 3),
+        Value::Some(inner) => {
+            varint(out, 4);
+            write_value(out, inner);
+        }
+        Value::List(items) => {
+            varint(out, 5);
+            varint(out, usize_to_u64(items.len()));
+            for item in items.iter() {
+                write_value(out, item);
+            }
+        }
+        Value::Record(tuple) => {
+            varint(out, 6);
+            varint(out, usize_to_u64(tuple.fields().count()));
+            for (name, v) in tuple.fields() {
+                varint(out, usize_to_u64(name.len()));
+                out.extend_from_slice(name.as_bytes());
+                write_value(out, v);
             }
         }
     }
