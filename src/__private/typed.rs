@@ -28,6 +28,11 @@ pub trait Typed: crate::Annotated {
     type Outputs;
     /// The typed output handle, `<Name>Out`.
     type Out;
+    /// The compile-time checks of the component's gates and typed seal
+    /// arguments: a tuple of [`KeyField`]s and [`SealArg`]s, types whose
+    /// well-formedness is the check (`()` when there are none). Checked with
+    /// the impl, they need no constant of their own to evaluate.
+    type Checks;
     /// Wraps the runtime's emitter in the handle.
     fn wrap(emit: crate::Emit) -> Self::Out;
     /// Gives the emitter back.
@@ -117,7 +122,7 @@ pub fn unknown(
     Err(crate::UnknownInput::new(input, tuple))
 }
 
-/// Implemented by `T` for itself only: [`assert_same_type`]'s bound.
+/// Implemented by `T` for itself only: [`SealArg`]'s bound.
 #[diagnostic::on_unimplemented(
     message = "a typed `#[on_seal]` argument has type `{Self}`, but the record's field it names has type `{T}`",
     label = "the field's type is `{T}`",
@@ -126,10 +131,6 @@ pub fn unknown(
 pub trait SameType<T> {}
 
 impl<T> SameType<T> for T {}
-
-/// Fails to compile unless `A` and `F` are the same type (a typed
-/// `#[on_seal]` argument `A` and the type `F` of the field it names).
-pub const fn assert_same_type<A: SameType<F>, F>() {}
 
 /// A record type with fields known at compile time: every
 /// `#[derive(blazes::Record)]` struct (not the dynamic `Tuple`).
@@ -155,9 +156,27 @@ impl<T: StaticRecord> Takes<T> for Tuple {}
 #[diagnostic::do_not_recommend]
 impl<T: StaticRecord> Takes<Tuple> for T {}
 
-/// Fails to compile unless a stream's consumer takes the record type its
-/// producer emits ([`Takes`]).
-pub const fn assert_stream_record<Out, In: Takes<Out>>() {}
+/// Well-formed only when a stream's consumer takes the record type its
+/// producer emits ([`Takes`]): a dataflow's stream check, a type in its
+/// checks (no constant to evaluate).
+pub struct StreamRecord<Out, In: Takes<Out>>(core::marker::PhantomData<(Out, In)>);
+
+/// Well-formed only when field `ID` of `R` can be a key: a gate, seal,
+/// `seq` or route key check, a type in the checks of a component or a
+/// dataflow. `HAS` is [`has_checked`], which fails the build with
+/// [`check_field`]'s message when the field does not exist (then the
+/// field's type is [`Absent`], so that it is reported once).
+pub struct KeyField<R, const ID: u64, const HAS: bool>(core::marker::PhantomData<R>)
+where
+    Exists<HAS>: Pick<R, ID>,
+    FieldType<R, ID, HAS>: Key;
+
+/// Well-formed only when a typed `#[on_seal]` argument's type `A` is the
+/// type `F` of the field it names ([`SameType`]): a type in a component's
+/// checks. `F` is written with [`FieldTypeOr`] over [`has_checked`], so
+/// that a missing field fails the build with [`check_field`]'s message
+/// (and is not reported again as a type mismatch).
+pub struct SealArg<A: SameType<F>, F>(core::marker::PhantomData<(A, F)>);
 
 /// Stands for the type of a field that does not exist (already reported).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -181,19 +200,6 @@ pub const fn assert_component<C: crate::Annotated>() {}
 
 /// Fails to compile (with [`Key`]'s message) unless `K` can be a key.
 pub const fn assert_key<K: Key>() {}
-
-/// Fails compilation unless `field` is a field of `R` whose type can be a
-/// key (or `R` is dynamic): [`check_field`]'s message for an unknown field,
-/// [`Key`]'s for a field of another type. `ID` is the field's id and `HAS`
-/// whether `R` has it ([`has`]), so that an unknown field is reported once.
-/// One call per key field in the generated checks.
-pub const fn check_key<R: Record, const ID: u64, const HAS: bool>(field: &str, what: &str)
-where
-    Exists<HAS>: Pick<R, ID>,
-    FieldType<R, ID, HAS>: Key,
-{
-    check_field::<R>(field, what)
-}
 
 /// True when `fields` holds `name`.
 pub const fn has_field(fields: &[&str], name: &str) -> bool {
@@ -402,6 +408,109 @@ pub fn call_typed<C: Typed, R: Record>(
     Ok(())
 }
 
+/// The key arguments of a typed `#[on_seal(input)]` method, as a tuple of
+/// their types: read from a released partition by name, in order.
+pub trait SealKeys: Sized {
+    /// Reads the fields `names` (as many as the tuple has) of `record`'s
+    /// partition.
+    ///
+    /// # Errors
+    /// When a field is missing or holds a value of another type.
+    fn read(
+        partition: &Tuple,
+        record: &'static str,
+        names: &[&'static str],
+    ) -> Result<Self, RecordError>;
+}
+
+/// A typed `#[on_seal(input)]` method of `C` taking the key arguments `K`
+/// (a tuple of their types) and the output handle.
+#[diagnostic::on_unimplemented(
+    message = "a typed `#[on_seal]` method takes `&mut self`, at most 8 key fields and the output handle",
+    label = "this seal handler's signature is not `fn(&mut self, <key>: <type>, .., out: &mut <Name>Out)`"
+)]
+pub trait SealMethod<C: Typed, K> {
+    /// Calls the method.
+    fn call(self, component: &mut C, keys: K, out: &mut C::Out);
+}
+
+/// The name at `i`, or `""` when there is none (never read: the generated
+/// call passes one name per key).
+fn name_at(names: &[&'static str], i: usize) -> &'static str {
+    names.get(i).copied().unwrap_or("")
+}
+
+macro_rules! seal_arity {
+    ($($key:ident $index:tt),+) => {
+        impl<$($key: Field),+> SealKeys for ($($key,)+) {
+            fn read(
+                partition: &Tuple,
+                record: &'static str,
+                names: &[&'static str],
+            ) -> Result<Self, RecordError> {
+                Ok(($(read_field::<$key>(partition, record, name_at(names, $index))?,)+))
+            }
+        }
+
+        impl<C: Typed, $($key,)+ M> SealMethod<C, ($($key,)+)> for M
+        where
+            M: FnOnce(&mut C, $($key,)+ &mut C::Out),
+        {
+            #[allow(non_snake_case)]
+            fn call(self, component: &mut C, keys: ($($key,)+), out: &mut C::Out) {
+                let ($($key,)+) = keys;
+                self(component, $($key,)+ out)
+            }
+        }
+    };
+}
+
+impl SealKeys for () {
+    fn read(_: &Tuple, _: &'static str, _: &[&'static str]) -> Result<(), RecordError> {
+        Ok(())
+    }
+}
+
+impl<C: Typed, M: FnOnce(&mut C, &mut C::Out)> SealMethod<C, ()> for M {
+    fn call(self, component: &mut C, (): (), out: &mut C::Out) {
+        self(component, out)
+    }
+}
+
+seal_arity!(A 0);
+seal_arity!(A 0, B 1);
+seal_arity!(A 0, B 1, D 2);
+seal_arity!(A 0, B 1, D 2, E 3);
+seal_arity!(A 0, B 1, D 2, E 3, F 4);
+seal_arity!(A 0, B 1, D 2, E 3, F 4, G 5);
+seal_arity!(A 0, B 1, D 2, E 3, F 4, G 5, H 6);
+seal_arity!(A 0, B 1, D 2, E 3, F 4, G 5, H 6, I 7);
+
+/// Calls the typed `#[on_seal(input)]` `method` with the key fields `names`
+/// read from `partition` (of `input`, whose record is `record`) and a typed
+/// handle over `out` (generated `Handler::on_seal`, one call per method). A
+/// partition lacking a key, or holding a value of another type, is refused
+/// through [`Emit::refuse_seal`](crate::Emit::refuse_seal), which the
+/// runtime counts and logs.
+pub fn seal_typed<C: Typed, K: SealKeys, M: SealMethod<C, K>>(
+    component: &mut C,
+    method: M,
+    record: &'static str,
+    names: &[&'static str],
+    input: &str,
+    partition: &Tuple,
+    out: &mut crate::Emit,
+) {
+    match K::read(partition, record, names) {
+        Ok(keys) => {
+            let mut typed = C::wrap(core::mem::take(out));
+            method.call(component, keys, &mut typed);
+            *out = C::into_emit(typed);
+        }
+        Err(error) => out.refuse_seal(input, partition, error),
+    }
+}
+
 /// Reads field `field` of record `record` from `tuple` (derive helper).
 ///
 /// # Errors
@@ -445,12 +554,12 @@ mod tests {
 
     #[test]
     fn a_stream_fits_its_own_record_or_the_dynamic_tuple_on_either_side() {
-        // Compile-time checks: each line fails to build without its impl of
-        // `Takes` (a mismatch is `tests/ui/typed/fail/typed_stream_record_mismatch.rs`).
-        const { assert_stream_record::<Probe, Probe>() };
-        const { assert_stream_record::<Tuple, Probe>() };
-        const { assert_stream_record::<Probe, Tuple>() };
-        const { assert_stream_record::<Tuple, Tuple>() };
+        // Compile-time checks: each type is well-formed only with its impl
+        // of `Takes` (a mismatch is `tests/ui/typed/fail/typed_stream_record_mismatch.rs`).
+        let _: [Option<StreamRecord<Probe, Probe>>; 0] = [];
+        let _: [Option<StreamRecord<Tuple, Probe>>; 0] = [];
+        let _: [Option<StreamRecord<Probe, Tuple>>; 0] = [];
+        let _: [Option<StreamRecord<Tuple, Tuple>>; 0] = [];
     }
 
     #[test]

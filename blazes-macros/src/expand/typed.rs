@@ -35,10 +35,9 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     let out = format_ident!("{}Out", ident);
     let handle = handle(&ident, &out, &args.outputs);
     let handler = handler_impl(&spec);
-    let interfaces = typed_impl(&spec, &args.outputs, &out);
     // `Typed: Annotated` reports a struct without `#[component]` at the
-    // impl; a component without gates or typed seals has no checks left.
-    let checks = const_block(field_checks(&spec));
+    // impl; the field checks are types of the impl (`Typed::Checks`).
+    let interfaces = typed_impl(&spec, &args.outputs, &out, &field_checks(&spec));
     let outputs_tokens = &args.tokens;
     let exported = exported::exported_macro(
         "impl",
@@ -51,7 +50,6 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         #handle
         #handler
         #interfaces
-        #checks
         #exported
     }
 }
@@ -167,17 +165,23 @@ fn punctuation_key_type(
     }
 }
 
-/// The check that field `ident` of `record` exists and can be a key (one
-/// `check_key` call, a statement of a [`const_block`] spanned on the user's
-/// token).
+/// The check that field `ident` of `record` exists and can be a key: the
+/// type `KeyField<record, id, { has_checked::<record>(name, what) }>`,
+/// spanned on the user's token, whose well-formedness is the check (one of
+/// the checks of a component's `Typed` impl or of a dataflow).
 pub fn key_check(record: &TokenStream, ident: &syn::Ident, what: &str) -> TokenStream {
     let name = name_of(ident);
     let id = id_literal(&name);
     quote_spanned! {ident.span()=>
-        ::blazes::__private::check_key::<
-            #record, #id, { ::blazes::__private::has::<#record>(#name) }
-        >(#name, #what);
+        ::blazes::__private::KeyField<
+            #record, #id, { ::blazes::__private::has_checked::<#record>(#name, #what) }
+        >
     }
+}
+
+/// A tuple of check types (`(A, B,)`; `()` for none).
+pub fn check_tuple(checks: &[TokenStream]) -> TokenStream {
+    quote!((#(#checks,)*))
 }
 
 /// One `const _: () = { .. };` evaluating all the compile-time checks
@@ -279,11 +283,11 @@ fn handler_impl(spec: &ImplSpec) -> TokenStream {
     }
 }
 
-/// `Handler::on_seal` for typed `#[on_seal(input)]` methods: each decodes
-/// its key arguments from the partition with `read_field` (a partition
-/// lacking one, or holding a value of another type, is refused through
-/// `Emit::refuse_seal`, which the runtime counts and logs) and calls the
-/// method with the typed output handle.
+/// `Handler::on_seal` for typed `#[on_seal(input)]` methods: one call of
+/// `__private::seal_typed` per method, which reads the key arguments from
+/// the partition by name (a partition lacking one, or holding a value of
+/// another type, is refused through `Emit::refuse_seal`, which the runtime
+/// counts and logs) and calls the method with the typed output handle.
 fn typed_seal_dispatch(spec: &ImplSpec) -> TokenStream {
     if spec.typed_seals.is_empty() {
         return TokenStream::new();
@@ -296,34 +300,14 @@ fn typed_seal_dispatch(spec: &ImplSpec) -> TokenStream {
             let input = name_of(&t.input);
             let handler = spec.handlers.iter().find(|h| name_of(h.input()) == input)?;
             let record = handler.record.as_ref()?;
-            let reads = t.keys.iter().map(|(ident, ty)| {
-                let field = name_of(ident);
-                quote! {
-                    let #ident: #ty = match ::blazes::__private::read_field::<#ty>(
-                        partition,
-                        <#record as ::blazes::Record>::NAME,
-                        #field,
-                    ) {
-                        ::core::result::Result::Ok(value) => value,
-                        ::core::result::Result::Err(error) => {
-                            out.refuse_seal(input, partition, error);
-                            return;
-                        }
-                    };
-                }
-            });
-            let args = t.keys.iter().map(|(ident, _)| ident);
+            let names = t.keys.iter().map(|(ident, _)| name_of(ident));
             let method = &t.method;
-            let call = quote_spanned!(method.span()=> Self::#method(self, #(#args,)* &mut typed));
+            let method = quote_spanned!(method.span()=> Self::#method);
             Some(quote! {
-                #input => {
-                    #(#reads)*
-                    let mut typed = <Self as ::blazes::__private::Typed>::wrap(
-                        ::core::mem::take(out),
-                    );
-                    #call;
-                    *out = <Self as ::blazes::__private::Typed>::into_emit(typed);
-                }
+                #input => ::blazes::__private::seal_typed(
+                    self, #method, <#record as ::blazes::Record>::NAME, &[#(#names),*],
+                    input, partition, out,
+                ),
             })
         });
     quote! {
@@ -338,19 +322,27 @@ fn typed_seal_dispatch(spec: &ImplSpec) -> TokenStream {
 
 /// `impl Typed`: the record types of the inputs (in handler order) and of
 /// the outputs (in declaration order), which a dataflow checks its streams
-/// against by position, and the conversions of the output handle `out`.
-fn typed_impl(spec: &ImplSpec, outputs: &[OutputDecl], out: &syn::Ident) -> TokenStream {
+/// against by position, the field checks (types), and the conversions of
+/// the output handle `out`.
+fn typed_impl(
+    spec: &ImplSpec,
+    outputs: &[OutputDecl],
+    out: &syn::Ident,
+    checks: &[TokenStream],
+) -> TokenStream {
     let self_ty = &spec.self_ty;
     let inputs = nested(spec.handlers.iter().filter_map(|h| h.record.clone()));
     let outputs = nested(outputs.iter().map(|o| {
         let record = &o.record;
         quote!(#record)
     }));
+    let checks = check_tuple(checks);
     quote! {
         impl ::blazes::__private::Typed for #self_ty {
             type Inputs = #inputs;
             type Outputs = #outputs;
             type Out = #out;
+            type Checks = #checks;
             fn wrap(emit: ::blazes::Emit) -> #out {
                 #out { emit }
             }
@@ -368,12 +360,13 @@ fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenStream {
         .fold(quote!(()), |rest, ty| quote!((#ty, #rest)))
 }
 
-/// The compile-time checks of the gates and typed seal arguments. (A
-/// punctuation key is checked by its parameter's type in the punctuation
-/// method, `handle`: that it exists, and that it is a `Key`.)
-fn field_checks(spec: &ImplSpec) -> TokenStream {
+/// The compile-time checks of the gates and typed seal arguments, as types
+/// (`Typed::Checks`). (A punctuation key is checked by its parameter's type
+/// in the punctuation method, `handle`: that it exists, and that it is a
+/// `Key`.)
+fn field_checks(spec: &ImplSpec) -> Vec<TokenStream> {
     let component = spec.ident.as_ref().map(name_of).unwrap_or_default();
-    let mut checks = TokenStream::new();
+    let mut checks = Vec::new();
     for handler in &spec.handlers {
         let Some(record) = &handler.record else {
             continue;
@@ -385,7 +378,7 @@ fn field_checks(spec: &ImplSpec) -> TokenStream {
                 path.output_name()
             );
             for gate in &path.gate_names {
-                checks.extend(key_check(record, gate, &what));
+                checks.push(key_check(record, gate, &what));
             }
         }
     }
@@ -407,21 +400,20 @@ fn field_checks(spec: &ImplSpec) -> TokenStream {
         for (ident, ty) in &seal.keys {
             let name = name_of(ident);
             let id = id_literal(&name);
-            let field_ty = quote_spanned! {ident.span()=>
-                ::blazes::__private::FieldTypeOr<
-                    #record, #id, { ::blazes::__private::has::<#record>(#name) }, #ty
-                >
+            // The field's existence is checked at the argument's name, its
+            // type at the argument's type.
+            let has = quote_spanned! {ident.span()=>
+                { ::blazes::__private::has_checked::<#record>(#name, #what) }
             };
             let ty_span = ty
                 .clone()
                 .into_iter()
                 .next()
                 .map_or(ident.span(), |t| t.span());
-            checks.extend(quote_spanned! {ident.span()=>
-                ::blazes::__private::check_field::<#record>(#name, #what);
-            });
-            checks.extend(quote_spanned! {ty_span=>
-                ::blazes::__private::assert_same_type::<#ty, #field_ty>();
+            checks.push(quote_spanned! {ty_span=>
+                ::blazes::__private::SealArg<
+                    #ty, ::blazes::__private::FieldTypeOr<#record, #id, #has, #ty>
+                >
             });
         }
     }
