@@ -23,7 +23,7 @@ pub trait FieldOf<const ID: u64> {
 pub trait Typed: crate::Annotated {
     /// The record types of the input interfaces, in the order of their
     /// handlers.
-    type Inputs;
+    type Inputs: HandlerList<Self>;
     /// The record types of the output interfaces, in declaration order.
     type Outputs;
     /// The typed output handle, `<Name>Out`.
@@ -33,10 +33,151 @@ pub trait Typed: crate::Annotated {
     /// well-formedness is the check (`()` when there are none). Checked with
     /// the impl, they need no constant of their own to evaluate.
     type Checks;
+    /// The typed `#[on_seal(input)]` methods, as nested pairs of [`Seal`]s
+    /// (`()` when there are none).
+    type Seals: SealList<Self>;
+    /// The component's methods by input: with this constant, the
+    /// component is a [`Handler`](crate::Handler) (one generic impl for
+    /// every typed component, not one generated impl each).
+    const DISPATCH: Dispatch<Self>;
     /// Wraps the runtime's emitter in the handle.
     fn wrap(emit: crate::Emit) -> Self::Out;
     /// Gives the emitter back.
     fn into_emit(out: Self::Out) -> crate::Emit;
+}
+
+/// What a typed component's [`Handler`](crate::Handler) dispatches on,
+/// generated as one constant per component ([`Typed::DISPATCH`]).
+pub struct Dispatch<C: Typed + ?Sized> {
+    /// The names of the inputs, in the order of [`Typed::Inputs`].
+    pub inputs: &'static [&'static str],
+    /// The handler method of each input, in the same order.
+    pub handlers: HandlerFns<C>,
+    /// The typed seal methods.
+    pub seals: C::Seals,
+}
+
+/// The handler methods of component `C`, one per record type of
+/// `C::Inputs`: `(fn(&mut C, A, &mut C::Out), (fn(&mut C, B, &mut C::Out), ()))`.
+pub type HandlerFns<C> = <<C as Typed>::Inputs as HandlerList<C>>::Fns;
+
+/// A list of input record types (`(A, (B, ()))`) whose handler methods
+/// component `C` has ([`HandlerFns`]).
+pub trait HandlerList<C: ?Sized> {
+    /// The methods' types, as nested pairs of fn pointers.
+    type Fns;
+    /// Calls method `index` of `fns` on `tuple`, decoded as its record
+    /// ([`call_typed`]).
+    ///
+    /// # Errors
+    /// When `tuple` is not that record, or there is no method `index`.
+    fn call(
+        fns: &Self::Fns,
+        index: usize,
+        component: &mut C,
+        input: &str,
+        tuple: Tuple,
+        out: &mut crate::Emit,
+    ) -> Result<(), crate::UnknownInput>;
+}
+
+impl<C: ?Sized> HandlerList<C> for () {
+    type Fns = ();
+    fn call(
+        (): &(),
+        _: usize,
+        _: &mut C,
+        input: &str,
+        tuple: Tuple,
+        _: &mut crate::Emit,
+    ) -> Result<(), crate::UnknownInput> {
+        Err(crate::UnknownInput::new(input, tuple))
+    }
+}
+
+impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
+    type Fns = (fn(&mut C, R, &mut C::Out), Rest::Fns);
+    fn call(
+        fns: &Self::Fns,
+        index: usize,
+        component: &mut C,
+        input: &str,
+        tuple: Tuple,
+        out: &mut crate::Emit,
+    ) -> Result<(), crate::UnknownInput> {
+        match index {
+            0 => call_typed(component, fns.0, input, tuple, out),
+            _ => Rest::call(&fns.1, index - 1, component, input, tuple, out),
+        }
+    }
+}
+
+/// A typed `#[on_seal(input)]` method of `C` whose key arguments have the
+/// types `K` (a tuple).
+pub struct Seal<C: Typed + ?Sized, K: SealKeys> {
+    /// The input whose released partitions it receives.
+    pub input: &'static str,
+    /// The name of that input's record (in a refused seal's error).
+    pub record: &'static str,
+    /// The key fields, one per argument, in order.
+    pub keys: &'static [&'static str],
+    /// The method.
+    pub method: <K as SealKeys>::Method<C>,
+}
+
+/// The typed seal methods of component `C`, as nested pairs of [`Seal`]s.
+pub trait SealList<C: ?Sized> {
+    /// Calls the seal method of `input`, if there is one ([`seal_typed`]).
+    fn seal(&self, component: &mut C, input: &str, partition: &Tuple, out: &mut crate::Emit);
+}
+
+impl<C: ?Sized> SealList<C> for () {
+    fn seal(&self, _: &mut C, _: &str, _: &Tuple, _: &mut crate::Emit) {}
+}
+
+impl<C: Typed, K: SealKeys, Rest: SealList<C>> SealList<C> for (Seal<C, K>, Rest)
+where
+    <K as SealKeys>::Method<C>: SealMethod<C, K>,
+{
+    fn seal(&self, component: &mut C, input: &str, partition: &Tuple, out: &mut crate::Emit) {
+        let seal = &self.0;
+        if seal.input == input {
+            seal_typed(
+                component,
+                seal.method,
+                seal.record,
+                seal.keys,
+                input,
+                partition,
+                out,
+            );
+        } else {
+            self.1.seal(component, input, partition, out);
+        }
+    }
+}
+
+/// Every typed component is a [`Handler`](crate::Handler): each input
+/// calls its method with the tuple decoded as the input's record, each
+/// released partition of an input with a typed `#[on_seal(input)]` method
+/// calls that method with the partition's key fields.
+impl<C: Typed + Send + 'static> crate::Handler for C {
+    fn handle(
+        &mut self,
+        input: &str,
+        tuple: Tuple,
+        out: &mut crate::Emit,
+    ) -> Result<(), crate::UnknownInput> {
+        let dispatch = &C::DISPATCH;
+        match dispatch.inputs.iter().position(|name| *name == input) {
+            Some(index) => C::Inputs::call(&dispatch.handlers, index, self, input, tuple, out),
+            None => Err(crate::UnknownInput::new(input, tuple)),
+        }
+    }
+
+    fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut crate::Emit) {
+        C::DISPATCH.seals.seal(self, input, partition, out);
+    }
 }
 
 /// Whether a record has a field (a const generic argument): selects, in
@@ -411,6 +552,8 @@ pub fn call_typed<C: Typed, R: Record>(
 /// The key arguments of a typed `#[on_seal(input)]` method, as a tuple of
 /// their types: read from a released partition by name, in order.
 pub trait SealKeys: Sized {
+    /// A seal method of component `C` taking these key arguments.
+    type Method<C: Typed + ?Sized>: Copy;
     /// Reads the fields `names` (as many as the tuple has) of `record`'s
     /// partition.
     ///
@@ -443,6 +586,7 @@ fn name_at(names: &[&'static str], i: usize) -> &'static str {
 macro_rules! seal_arity {
     ($($key:ident $index:tt),+) => {
         impl<$($key: Field),+> SealKeys for ($($key,)+) {
+            type Method<C: Typed + ?Sized> = fn(&mut C, $($key,)+ &mut C::Out);
             fn read(
                 partition: &Tuple,
                 record: &'static str,
@@ -466,6 +610,7 @@ macro_rules! seal_arity {
 }
 
 impl SealKeys for () {
+    type Method<C: Typed + ?Sized> = fn(&mut C, &mut C::Out);
     fn read(_: &Tuple, _: &'static str, _: &[&'static str]) -> Result<(), RecordError> {
         Ok(())
     }

@@ -4,9 +4,12 @@
 //! record type fixed) and `punctuate_<output>(key..)` for each output
 //! declared `punctuates: [key]`. The expansion also checks, at compile time,
 //! that each gate and punctuation key names a field of the record it applies
-//! to, of a type that can be a key; implements `blazes::Handler` (records
-//! cross the runtime as `Tuple`s underneath); and exports the macro through
-//! which a dataflow naming the component by path reads its annotations.
+//! to, of a type that can be a key; implements `blazes::__private::Typed`,
+//! whose `DISPATCH` constant names the handler and seal methods, through
+//! which the library's one generic impl makes every typed component a
+//! `blazes::Handler` (records cross the runtime as `Tuple`s underneath);
+//! and exports the macro through which a dataflow naming the component by
+//! path reads its annotations.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -34,7 +37,6 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     refuse_untyped_on_seal(&spec, &ident, errors);
     let out = format_ident!("{}Out", ident);
     let handle = handle(&ident, &out, &args.outputs);
-    let handler = handler_impl(&spec);
     // `Typed: Annotated` reports a struct without `#[component]` at the
     // impl; the field checks are types of the impl (`Typed::Checks`).
     let interfaces = typed_impl(&spec, &args.outputs, &out, &field_checks(&spec));
@@ -48,7 +50,6 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     quote! {
         #item
         #handle
-        #handler
         #interfaces
         #exported
     }
@@ -253,73 +254,6 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
     }
 }
 
-fn handler_impl(spec: &ImplSpec) -> TokenStream {
-    let self_ty = &spec.self_ty;
-    let arms = spec.handlers.iter().filter(|h| h.callable).filter_map(|h| {
-        let record = h.record.as_ref()?;
-        let input = name_of(h.input());
-        let method = &h.method;
-        let method = quote_spanned!(method.span()=> Self::#method);
-        Some(quote! {
-            #input => ::blazes::__private::call_typed::<Self, #record>(self, #method, input, tuple, out),
-        })
-    });
-    let typed_seals = typed_seal_dispatch(spec);
-    quote! {
-        impl ::blazes::Handler for #self_ty {
-            fn handle(
-                &mut self,
-                input: &str,
-                tuple: ::blazes::Tuple,
-                out: &mut ::blazes::Emit,
-            ) -> ::core::result::Result<(), ::blazes::UnknownInput> {
-                match input {
-                    #(#arms)*
-                    _ => ::blazes::__private::unknown(input, tuple, out),
-                }
-            }
-            #typed_seals
-        }
-    }
-}
-
-/// `Handler::on_seal` for typed `#[on_seal(input)]` methods: one call of
-/// `__private::seal_typed` per method, which reads the key arguments from
-/// the partition by name (a partition lacking one, or holding a value of
-/// another type, is refused through `Emit::refuse_seal`, which the runtime
-/// counts and logs) and calls the method with the typed output handle.
-fn typed_seal_dispatch(spec: &ImplSpec) -> TokenStream {
-    if spec.typed_seals.is_empty() {
-        return TokenStream::new();
-    }
-    let arms = spec
-        .typed_seals
-        .iter()
-        .filter(|t| t.callable)
-        .filter_map(|t| {
-            let input = name_of(&t.input);
-            let handler = spec.handlers.iter().find(|h| name_of(h.input()) == input)?;
-            let record = handler.record.as_ref()?;
-            let names = t.keys.iter().map(|(ident, _)| name_of(ident));
-            let method = &t.method;
-            let method = quote_spanned!(method.span()=> Self::#method);
-            Some(quote! {
-                #input => ::blazes::__private::seal_typed(
-                    self, #method, <#record as ::blazes::Record>::NAME, &[#(#names),*],
-                    input, partition, out,
-                ),
-            })
-        });
-    quote! {
-        fn on_seal(&mut self, input: &str, partition: &::blazes::Tuple, out: &mut ::blazes::Emit) {
-            match input {
-                #(#arms)*
-                _ => {}
-            }
-        }
-    }
-}
-
 /// `impl Typed`: the record types of the inputs (in handler order) and of
 /// the outputs (in declaration order), which a dataflow checks its streams
 /// against by position, the field checks (types), and the conversions of
@@ -337,12 +271,14 @@ fn typed_impl(
         quote!(#record)
     }));
     let checks = check_tuple(checks);
+    let dispatch = dispatch(spec);
     quote! {
         impl ::blazes::__private::Typed for #self_ty {
             type Inputs = #inputs;
             type Outputs = #outputs;
             type Out = #out;
             type Checks = #checks;
+            #dispatch
             fn wrap(emit: ::blazes::Emit) -> #out {
                 #out { emit }
             }
@@ -350,6 +286,63 @@ fn typed_impl(
                 out.emit
             }
         }
+    }
+}
+
+/// `Typed::Seals` and `Typed::DISPATCH`: the names of the inputs, the
+/// handler method of each (`Self::method`, spanned on the user's method so
+/// that a signature error points there) in the order of `Typed::Inputs`,
+/// and the typed `#[on_seal(input)]` methods with their key fields. The
+/// library's one `Handler` impl for typed components dispatches on them.
+fn dispatch(spec: &ImplSpec) -> TokenStream {
+    let typed: Vec<_> = spec
+        .handlers
+        .iter()
+        .filter(|h| h.record.is_some())
+        .collect();
+    let inputs = typed.iter().map(|h| name_of(h.input()));
+    // A method whose signature was refused (already an error) gets a
+    // placeholder of the right type, so that nothing else is reported.
+    let handlers = nested(typed.iter().map(|h| {
+        let method = &h.method;
+        if h.callable {
+            quote_spanned!(method.span()=> Self::#method)
+        } else {
+            quote!(|_, _, _| {})
+        }
+    }));
+    let seals: Vec<(TokenStream, TokenStream)> = spec
+        .typed_seals
+        .iter()
+        .filter(|t| t.callable)
+        .filter_map(|t| {
+            let input = name_of(&t.input);
+            let handler = spec.handlers.iter().find(|h| name_of(h.input()) == input)?;
+            let record = handler.record.as_ref()?;
+            let names = t.keys.iter().map(|(ident, _)| name_of(ident));
+            let types = t.keys.iter().map(|(_, ty)| ty);
+            let method = &t.method;
+            let method = quote_spanned!(method.span()=> Self::#method);
+            Some((
+                quote!(::blazes::__private::Seal<Self, (#(#types,)*)>),
+                quote!(::blazes::__private::Seal {
+                    input: #input,
+                    record: <#record as ::blazes::Record>::NAME,
+                    keys: &[#(#names),*],
+                    method: #method,
+                }),
+            ))
+        })
+        .collect();
+    let seal_types = nested(seals.iter().map(|(ty, _)| ty.clone()));
+    let seal_values = nested(seals.into_iter().map(|(_, value)| value));
+    quote! {
+        type Seals = #seal_types;
+        const DISPATCH: ::blazes::__private::Dispatch<Self> = ::blazes::__private::Dispatch {
+            inputs: &[#(#inputs),*],
+            handlers: #handlers,
+            seals: #seal_values,
+        };
     }
 }
 
