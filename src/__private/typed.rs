@@ -40,10 +40,6 @@ pub trait Typed: crate::Annotated {
     /// component is a [`Handler`](crate::Handler) (one generic impl for
     /// every typed component, not one generated impl each).
     const DISPATCH: Dispatch<Self>;
-    /// Wraps the runtime's emitter in the handle.
-    fn wrap(emit: crate::Emit) -> Self::Out;
-    /// Gives the emitter back.
-    fn into_emit(out: Self::Out) -> crate::Emit;
 }
 
 /// What a typed component's [`Handler`](crate::Handler) dispatches on,
@@ -55,6 +51,11 @@ pub struct Dispatch<C: Typed + ?Sized> {
     pub handlers: HandlerFns<C>,
     /// The typed seal methods.
     pub seals: C::Seals,
+    /// Wraps the runtime's emitter in the output handle (the handle's
+    /// constructor).
+    pub wrap: fn(crate::Emit) -> C::Out,
+    /// Gives the emitter back.
+    pub unwrap: fn(C::Out) -> crate::Emit,
 }
 
 /// The handler methods of component `C`, one per record type of
@@ -543,9 +544,9 @@ pub fn call_typed<C: Typed, R: Record>(
         Ok(record) => record,
         Err(error) => return Err(crate::UnknownInput::undecodable(input, tuple, error)),
     };
-    let mut typed = C::wrap(core::mem::take(out));
+    let mut typed = (C::DISPATCH.wrap)(core::mem::take(out));
     method(component, record, &mut typed);
-    *out = C::into_emit(typed);
+    *out = (C::DISPATCH.unwrap)(typed);
     Ok(())
 }
 
@@ -648,9 +649,9 @@ pub fn seal_typed<C: Typed, K: SealKeys, M: SealMethod<C, K>>(
 ) {
     match K::read(partition, record, names) {
         Ok(keys) => {
-            let mut typed = C::wrap(core::mem::take(out));
+            let mut typed = (C::DISPATCH.wrap)(core::mem::take(out));
             method.call(component, keys, &mut typed);
-            *out = C::into_emit(typed);
+            *out = (C::DISPATCH.unwrap)(typed);
         }
         Err(error) => out.refuse_seal(input, partition, error),
     }
