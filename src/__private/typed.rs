@@ -251,19 +251,6 @@ pub fn key_value<K: Key>(key: &K) -> crate::tuple::Value {
     key.to_value()
 }
 
-/// A refused input (generated `Handler::handle`, for an input the
-/// component does not handle).
-///
-/// # Errors
-/// Always: [`UnknownInput`](crate::UnknownInput) naming `input`.
-pub fn unknown(
-    input: &str,
-    tuple: Tuple,
-    _out: &mut crate::Emit,
-) -> Result<(), crate::UnknownInput> {
-    Err(crate::UnknownInput::new(input, tuple))
-}
-
 /// Implemented by `T` for itself only: [`SealArg`]'s bound.
 #[diagnostic::on_unimplemented(
     message = "a typed `#[on_seal]` argument has type `{Self}`, but the record's field it names has type `{T}`",
@@ -529,7 +516,8 @@ const fn listed_before(records: &[(&str, &[&str], bool)], i: usize) -> bool {
 }
 
 /// Decodes `tuple` as the record `R` of `input` and calls the typed handler
-/// `method` with a typed handle over `out` (generated `Handler::handle`).
+/// `method` with a typed handle over `out` (the typed components' `Handler::handle`,
+/// through [`HandlerList`]).
 ///
 /// # Errors
 /// When `tuple` is not a `R`: the record is refused, naming the input.
@@ -552,6 +540,10 @@ pub fn call_typed<C: Typed, R: Record>(
 
 /// The key arguments of a typed `#[on_seal(input)]` method, as a tuple of
 /// their types: read from a released partition by name, in order.
+#[diagnostic::on_unimplemented(
+    message = "a typed `#[on_seal]` method takes at most 8 key fields, each of a type that can be a record field",
+    label = "the key arguments of this seal method"
+)]
 pub trait SealKeys: Sized {
     /// A seal method of component `C` taking these key arguments.
     type Method<C: Typed + ?Sized>: Copy;
@@ -578,8 +570,8 @@ pub trait SealMethod<C: Typed, K> {
     fn call(self, component: &mut C, keys: K, out: &mut C::Out);
 }
 
-/// The name at `i`, or `""` when there is none (never read: the generated
-/// call passes one name per key).
+/// The name at `i`, or `""` when there is none (never read: a generated
+/// [`Seal`] lists one name per key argument).
 fn name_at(names: &[&'static str], i: usize) -> &'static str {
     names.get(i).copied().unwrap_or("")
 }
@@ -634,7 +626,8 @@ seal_arity!(A 0, B 1, D 2, E 3, F 4, G 5, H 6, I 7);
 
 /// Calls the typed `#[on_seal(input)]` `method` with the key fields `names`
 /// read from `partition` (of `input`, whose record is `record`) and a typed
-/// handle over `out` (generated `Handler::on_seal`, one call per method). A
+/// handle over `out` (the typed components' `Handler::on_seal`, through
+/// [`SealList`]). A
 /// partition lacking a key, or holding a value of another type, is refused
 /// through [`Emit::refuse_seal`](crate::Emit::refuse_seal), which the
 /// runtime counts and logs.
