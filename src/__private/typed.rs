@@ -19,8 +19,10 @@ pub trait FieldOf<const ID: u64> {
 /// impl per component): the record types of its interfaces, listed as nested
 /// pairs (`(A, (B, ()))`, read with [`At`]), and its output handle. Its
 /// struct must be a `#[component]` ([`Annotated`](crate::Annotated)), which
-/// the impl reports when it is not.
-pub trait Typed: crate::Annotated {
+/// the impl reports when it is not, and `Send + 'static`, as every
+/// [`Handler`](crate::Handler) (reported at the impl too, not where the
+/// component is first used as a handler).
+pub trait Typed: crate::Annotated + Send + 'static {
     /// The record types of the input interfaces, in the order of their
     /// handlers.
     type Inputs: HandlerList<Self>;
@@ -162,7 +164,7 @@ where
 /// calls its method with the tuple decoded as the input's record, each
 /// released partition of an input with a typed `#[on_seal(input)]` method
 /// calls that method with the partition's key fields.
-impl<C: Typed + Send + 'static> crate::Handler for C {
+impl<C: Typed> crate::Handler for C {
     fn handle(
         &mut self,
         input: &str,
