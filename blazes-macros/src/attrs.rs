@@ -11,7 +11,6 @@ use darling::ast::NestedMeta;
 use darling::util::SpannedValue;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
-use syn::ext::IdentExt;
 use syn::{Attribute, Expr, Ident, Meta};
 
 use crate::errors::SpanRange;
@@ -33,7 +32,12 @@ pub fn is_blazes_attr(attr: &Attribute, name: &str) -> bool {
 
 /// An identifier's text without any `r#` prefix.
 pub fn name_of(ident: &Ident) -> String {
-    ident.unraw().to_string()
+    // One conversion to text (`unraw` would make a second, and a new ident).
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(unraw) => unraw.to_string(),
+        None => text,
+    }
 }
 
 /// Re-spans the errors that darling could not place (such as "missing field")
@@ -382,6 +386,13 @@ pub fn check_on_seal(attr: &Attribute) -> darling::Result<Option<syn::Ident>> {
 mod tests {
     use super::*;
     use syn::parse_quote;
+
+    #[test]
+    fn a_name_is_its_identifier_without_the_raw_prefix() {
+        let span = proc_macro2::Span::call_site();
+        assert_eq!(name_of(&Ident::new_raw("type", span)), "type");
+        assert_eq!(name_of(&Ident::new("r_type", span)), "r_type");
+    }
 
     #[test]
     fn reads_a_gated_path_in_both_gate_spellings() {

@@ -19,19 +19,168 @@ pub trait FieldOf<const ID: u64> {
 /// impl per component): the record types of its interfaces, listed as nested
 /// pairs (`(A, (B, ()))`, read with [`At`]), and its output handle. Its
 /// struct must be a `#[component]` ([`Annotated`](crate::Annotated)), which
-/// the impl reports when it is not.
-pub trait Typed: crate::Annotated {
+/// the impl reports when it is not, and `Send + 'static`, as every
+/// [`Handler`](crate::Handler) (reported at the impl too, not where the
+/// component is first used as a handler).
+pub trait Typed: crate::Annotated + Send + 'static {
     /// The record types of the input interfaces, in the order of their
     /// handlers.
-    type Inputs;
+    type Inputs: HandlerList<Self>;
     /// The record types of the output interfaces, in declaration order.
     type Outputs;
     /// The typed output handle, `<Name>Out`.
     type Out;
-    /// Wraps the runtime's emitter in the handle.
-    fn wrap(emit: crate::Emit) -> Self::Out;
+    /// The compile-time checks of the component's gates and typed seal
+    /// arguments: a tuple of [`KeyField`]s and [`SealArg`]s, types whose
+    /// well-formedness is the check (`()` when there are none). Checked with
+    /// the impl, they need no constant of their own to evaluate.
+    type Checks;
+    /// The typed `#[on_seal(input)]` methods, as nested pairs of [`Seal`]s
+    /// (`()` when there are none).
+    type Seals: SealList<Self>;
+    /// The component's methods by input: with this constant, the
+    /// component is a [`Handler`](crate::Handler) (one generic impl for
+    /// every typed component, not one generated impl each).
+    const DISPATCH: Dispatch<Self>;
+}
+
+/// What a typed component's [`Handler`](crate::Handler) dispatches on,
+/// generated as one constant per component ([`Typed::DISPATCH`]).
+pub struct Dispatch<C: Typed + ?Sized> {
+    /// The names of the inputs, in the order of [`Typed::Inputs`].
+    pub inputs: &'static [&'static str],
+    /// The handler method of each input, in the same order.
+    pub handlers: HandlerFns<C>,
+    /// The typed seal methods.
+    pub seals: C::Seals,
+    /// Wraps the runtime's emitter in the output handle (the handle's
+    /// constructor).
+    pub wrap: fn(crate::Emit) -> C::Out,
     /// Gives the emitter back.
-    fn into_emit(out: Self::Out) -> crate::Emit;
+    pub unwrap: fn(C::Out) -> crate::Emit,
+}
+
+/// The handler methods of component `C`, one per record type of
+/// `C::Inputs`: `(fn(&mut C, A, &mut C::Out), (fn(&mut C, B, &mut C::Out), ()))`.
+pub type HandlerFns<C> = <<C as Typed>::Inputs as HandlerList<C>>::Fns;
+
+/// A list of input record types (`(A, (B, ()))`) whose handler methods
+/// component `C` has ([`HandlerFns`]).
+pub trait HandlerList<C: ?Sized> {
+    /// The methods' types, as nested pairs of fn pointers.
+    type Fns;
+    /// Calls method `index` of `fns` on `tuple`, decoded as its record
+    /// ([`call_typed`]).
+    ///
+    /// # Errors
+    /// When `tuple` is not that record, or there is no method `index`.
+    fn call(
+        fns: &Self::Fns,
+        index: usize,
+        component: &mut C,
+        input: &str,
+        tuple: Tuple,
+        out: &mut crate::Emit,
+    ) -> Result<(), crate::UnknownInput>;
+}
+
+impl<C: ?Sized> HandlerList<C> for () {
+    type Fns = ();
+    fn call(
+        (): &(),
+        _: usize,
+        _: &mut C,
+        input: &str,
+        tuple: Tuple,
+        _: &mut crate::Emit,
+    ) -> Result<(), crate::UnknownInput> {
+        Err(crate::UnknownInput::new(input, tuple))
+    }
+}
+
+impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
+    type Fns = (fn(&mut C, R, &mut C::Out), Rest::Fns);
+    fn call(
+        fns: &Self::Fns,
+        index: usize,
+        component: &mut C,
+        input: &str,
+        tuple: Tuple,
+        out: &mut crate::Emit,
+    ) -> Result<(), crate::UnknownInput> {
+        match index {
+            0 => call_typed(component, fns.0, input, tuple, out),
+            _ => Rest::call(&fns.1, index - 1, component, input, tuple, out),
+        }
+    }
+}
+
+/// A typed `#[on_seal(input)]` method of `C` whose key arguments have the
+/// types `K` (a tuple).
+pub struct Seal<C: Typed + ?Sized, K: SealKeys> {
+    /// The input whose released partitions it receives.
+    pub input: &'static str,
+    /// The name of that input's record (in a refused seal's error).
+    pub record: &'static str,
+    /// The key fields, one per argument, in order.
+    pub keys: &'static [&'static str],
+    /// The method.
+    pub method: <K as SealKeys>::Method<C>,
+}
+
+/// The typed seal methods of component `C`, as nested pairs of [`Seal`]s.
+pub trait SealList<C: ?Sized> {
+    /// Calls the seal method of `input`, if there is one ([`seal_typed`]).
+    fn seal(&self, component: &mut C, input: &str, partition: &Tuple, out: &mut crate::Emit);
+}
+
+impl<C: ?Sized> SealList<C> for () {
+    fn seal(&self, _: &mut C, _: &str, _: &Tuple, _: &mut crate::Emit) {}
+}
+
+impl<C: Typed, K: SealKeys, Rest: SealList<C>> SealList<C> for (Seal<C, K>, Rest)
+where
+    <K as SealKeys>::Method<C>: SealMethod<C, K>,
+{
+    fn seal(&self, component: &mut C, input: &str, partition: &Tuple, out: &mut crate::Emit) {
+        let seal = &self.0;
+        if seal.input == input {
+            seal_typed(
+                component,
+                seal.method,
+                seal.record,
+                seal.keys,
+                input,
+                partition,
+                out,
+            );
+        } else {
+            self.1.seal(component, input, partition, out);
+        }
+    }
+}
+
+/// Every typed component is a [`Handler`](crate::Handler): each input
+/// calls its method with the tuple decoded as the input's record, each
+/// released partition of an input with a typed `#[on_seal(input)]` method
+/// calls that method with the partition's key fields.
+impl<C: Typed> crate::Handler for C {
+    fn handle(
+        &mut self,
+        input: &str,
+        tuple: Tuple,
+        out: &mut crate::Emit,
+    ) -> Result<(), crate::UnknownInput> {
+        let dispatch = &C::DISPATCH;
+        match dispatch.inputs.iter().position(|name| *name == input) {
+            Some(index) => C::Inputs::call(&dispatch.handlers, index, self, input, tuple, out),
+            None => Err(crate::UnknownInput::new(input, tuple)),
+        }
+    }
+
+    fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut crate::Emit) {
+        C::DISPATCH.seals.seal(self, input, partition, out);
+    }
 }
 
 /// Whether a record has a field (a const generic argument): selects, in
@@ -104,20 +253,7 @@ pub fn key_value<K: Key>(key: &K) -> crate::tuple::Value {
     key.to_value()
 }
 
-/// A refused input (generated `Handler::handle`, for an input the
-/// component does not handle).
-///
-/// # Errors
-/// Always: [`UnknownInput`](crate::UnknownInput) naming `input`.
-pub fn unknown(
-    input: &str,
-    tuple: Tuple,
-    _out: &mut crate::Emit,
-) -> Result<(), crate::UnknownInput> {
-    Err(crate::UnknownInput::new(input, tuple))
-}
-
-/// Implemented by `T` for itself only: [`assert_same_type`]'s bound.
+/// Implemented by `T` for itself only: [`SealArg`]'s bound.
 #[diagnostic::on_unimplemented(
     message = "a typed `#[on_seal]` argument has type `{Self}`, but the record's field it names has type `{T}`",
     label = "the field's type is `{T}`",
@@ -126,10 +262,6 @@ pub fn unknown(
 pub trait SameType<T> {}
 
 impl<T> SameType<T> for T {}
-
-/// Fails to compile unless `A` and `F` are the same type (a typed
-/// `#[on_seal]` argument `A` and the type `F` of the field it names).
-pub const fn assert_same_type<A: SameType<F>, F>() {}
 
 /// A record type with fields known at compile time: every
 /// `#[derive(blazes::Record)]` struct (not the dynamic `Tuple`).
@@ -155,9 +287,27 @@ impl<T: StaticRecord> Takes<T> for Tuple {}
 #[diagnostic::do_not_recommend]
 impl<T: StaticRecord> Takes<Tuple> for T {}
 
-/// Fails to compile unless a stream's consumer takes the record type its
-/// producer emits ([`Takes`]).
-pub const fn assert_stream_record<Out, In: Takes<Out>>() {}
+/// Well-formed only when a stream's consumer takes the record type its
+/// producer emits ([`Takes`]): a dataflow's stream check, a type in its
+/// checks (no constant to evaluate).
+pub struct StreamRecord<Out, In: Takes<Out>>(core::marker::PhantomData<(Out, In)>);
+
+/// Well-formed only when field `ID` of `R` can be a key: a gate, seal,
+/// `seq` or route key check, a type in the checks of a component or a
+/// dataflow. `HAS` is [`has_checked`], which fails the build with
+/// [`check_field`]'s message when the field does not exist (then the
+/// field's type is [`Absent`], so that it is reported once).
+pub struct KeyField<R, const ID: u64, const HAS: bool>(core::marker::PhantomData<R>)
+where
+    Exists<HAS>: Pick<R, ID>,
+    FieldType<R, ID, HAS>: Key;
+
+/// Well-formed only when a typed `#[on_seal]` argument's type `A` is the
+/// type `F` of the field it names ([`SameType`]): a type in a component's
+/// checks. `F` is written with [`FieldTypeOr`] over [`has_checked`], so
+/// that a missing field fails the build with [`check_field`]'s message
+/// (and is not reported again as a type mismatch).
+pub struct SealArg<A: SameType<F>, F>(core::marker::PhantomData<(A, F)>);
 
 /// Stands for the type of a field that does not exist (already reported).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -181,19 +331,6 @@ pub const fn assert_component<C: crate::Annotated>() {}
 
 /// Fails to compile (with [`Key`]'s message) unless `K` can be a key.
 pub const fn assert_key<K: Key>() {}
-
-/// Fails compilation unless `field` is a field of `R` whose type can be a
-/// key (or `R` is dynamic): [`check_field`]'s message for an unknown field,
-/// [`Key`]'s for a field of another type. `ID` is the field's id and `HAS`
-/// whether `R` has it ([`has`]), so that an unknown field is reported once.
-/// One call per key field in the generated checks.
-pub const fn check_key<R: Record, const ID: u64, const HAS: bool>(field: &str, what: &str)
-where
-    Exists<HAS>: Pick<R, ID>,
-    FieldType<R, ID, HAS>: Key,
-{
-    check_field::<R>(field, what)
-}
 
 /// True when `fields` holds `name`.
 pub const fn has_field(fields: &[&str], name: &str) -> bool {
@@ -381,7 +518,8 @@ const fn listed_before(records: &[(&str, &[&str], bool)], i: usize) -> bool {
 }
 
 /// Decodes `tuple` as the record `R` of `input` and calls the typed handler
-/// `method` with a typed handle over `out` (generated `Handler::handle`).
+/// `method` with a typed handle over `out` (the typed components' `Handler::handle`,
+/// through [`HandlerList`]).
 ///
 /// # Errors
 /// When `tuple` is not a `R`: the record is refused, naming the input.
@@ -396,10 +534,122 @@ pub fn call_typed<C: Typed, R: Record>(
         Ok(record) => record,
         Err(error) => return Err(crate::UnknownInput::undecodable(input, tuple, error)),
     };
-    let mut typed = C::wrap(core::mem::take(out));
+    let mut typed = (C::DISPATCH.wrap)(core::mem::take(out));
     method(component, record, &mut typed);
-    *out = C::into_emit(typed);
+    *out = (C::DISPATCH.unwrap)(typed);
     Ok(())
+}
+
+/// The key arguments of a typed `#[on_seal(input)]` method, as a tuple of
+/// their types: read from a released partition by name, in order.
+#[diagnostic::on_unimplemented(
+    message = "a typed `#[on_seal]` method takes at most 8 key fields, each of a type that can be a record field",
+    label = "the key arguments of this seal method"
+)]
+pub trait SealKeys: Sized {
+    /// A seal method of component `C` taking these key arguments.
+    type Method<C: Typed + ?Sized>: Copy;
+    /// Reads the fields `names` (as many as the tuple has) of `record`'s
+    /// partition.
+    ///
+    /// # Errors
+    /// When a field is missing or holds a value of another type.
+    fn read(
+        partition: &Tuple,
+        record: &'static str,
+        names: &[&'static str],
+    ) -> Result<Self, RecordError>;
+}
+
+/// A typed `#[on_seal(input)]` method of `C` taking the key arguments `K`
+/// (a tuple of their types) and the output handle.
+#[diagnostic::on_unimplemented(
+    message = "a typed `#[on_seal]` method takes `&mut self`, at most 8 key fields and the output handle",
+    label = "this seal handler's signature is not `fn(&mut self, <key>: <type>, .., out: &mut <Name>Out)`"
+)]
+pub trait SealMethod<C: Typed, K> {
+    /// Calls the method.
+    fn call(self, component: &mut C, keys: K, out: &mut C::Out);
+}
+
+/// The name at `i`, or `""` when there is none (never read: a generated
+/// [`Seal`] lists one name per key argument).
+fn name_at(names: &[&'static str], i: usize) -> &'static str {
+    names.get(i).copied().unwrap_or("")
+}
+
+macro_rules! seal_arity {
+    ($($key:ident $index:tt),+) => {
+        impl<$($key: Field),+> SealKeys for ($($key,)+) {
+            type Method<C: Typed + ?Sized> = fn(&mut C, $($key,)+ &mut C::Out);
+            fn read(
+                partition: &Tuple,
+                record: &'static str,
+                names: &[&'static str],
+            ) -> Result<Self, RecordError> {
+                Ok(($(read_field::<$key>(partition, record, name_at(names, $index))?,)+))
+            }
+        }
+
+        impl<C: Typed, $($key,)+ M> SealMethod<C, ($($key,)+)> for M
+        where
+            M: FnOnce(&mut C, $($key,)+ &mut C::Out),
+        {
+            #[allow(non_snake_case)]
+            fn call(self, component: &mut C, keys: ($($key,)+), out: &mut C::Out) {
+                let ($($key,)+) = keys;
+                self(component, $($key,)+ out)
+            }
+        }
+    };
+}
+
+impl SealKeys for () {
+    type Method<C: Typed + ?Sized> = fn(&mut C, &mut C::Out);
+    fn read(_: &Tuple, _: &'static str, _: &[&'static str]) -> Result<(), RecordError> {
+        Ok(())
+    }
+}
+
+impl<C: Typed, M: FnOnce(&mut C, &mut C::Out)> SealMethod<C, ()> for M {
+    fn call(self, component: &mut C, (): (), out: &mut C::Out) {
+        self(component, out)
+    }
+}
+
+seal_arity!(A 0);
+seal_arity!(A 0, B 1);
+seal_arity!(A 0, B 1, D 2);
+seal_arity!(A 0, B 1, D 2, E 3);
+seal_arity!(A 0, B 1, D 2, E 3, F 4);
+seal_arity!(A 0, B 1, D 2, E 3, F 4, G 5);
+seal_arity!(A 0, B 1, D 2, E 3, F 4, G 5, H 6);
+seal_arity!(A 0, B 1, D 2, E 3, F 4, G 5, H 6, I 7);
+
+/// Calls the typed `#[on_seal(input)]` `method` with the key fields `names`
+/// read from `partition` (of `input`, whose record is `record`) and a typed
+/// handle over `out` (the typed components' `Handler::on_seal`, through
+/// [`SealList`]). A
+/// partition lacking a key, or holding a value of another type, is refused
+/// through [`Emit::refuse_seal`](crate::Emit::refuse_seal), which the
+/// runtime counts and logs.
+pub fn seal_typed<C: Typed, K: SealKeys, M: SealMethod<C, K>>(
+    component: &mut C,
+    method: M,
+    record: &'static str,
+    names: &[&'static str],
+    input: &str,
+    partition: &Tuple,
+    out: &mut crate::Emit,
+) {
+    match K::read(partition, record, names) {
+        Ok(keys) => {
+            let mut typed = (C::DISPATCH.wrap)(core::mem::take(out));
+            method.call(component, keys, &mut typed);
+            *out = (C::DISPATCH.unwrap)(typed);
+        }
+        Err(error) => out.refuse_seal(input, partition, error),
+    }
 }
 
 /// Reads field `field` of record `record` from `tuple` (derive helper).
@@ -445,12 +695,12 @@ mod tests {
 
     #[test]
     fn a_stream_fits_its_own_record_or_the_dynamic_tuple_on_either_side() {
-        // Compile-time checks: each line fails to build without its impl of
-        // `Takes` (a mismatch is `tests/ui/typed/fail/typed_stream_record_mismatch.rs`).
-        const { assert_stream_record::<Probe, Probe>() };
-        const { assert_stream_record::<Tuple, Probe>() };
-        const { assert_stream_record::<Probe, Tuple>() };
-        const { assert_stream_record::<Tuple, Tuple>() };
+        // Compile-time checks: each type is well-formed only with its impl
+        // of `Takes` (a mismatch is `tests/ui/typed/fail/typed_stream_record_mismatch.rs`).
+        let _: [Option<StreamRecord<Probe, Probe>>; 0] = [];
+        let _: [Option<StreamRecord<Tuple, Probe>>; 0] = [];
+        let _: [Option<StreamRecord<Probe, Tuple>>; 0] = [];
+        let _: [Option<StreamRecord<Tuple, Tuple>>; 0] = [];
     }
 
     #[test]

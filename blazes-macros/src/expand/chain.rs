@@ -318,8 +318,10 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         if analysed.is_some() {
             // The field-existence expression only matters when an anomaly is
             // to be reported: built only then.
-            let (checks, fields_ok) = stream_field_checks(&parts, &types, !found.is_empty());
+            let (checks, check_types, fields_ok) =
+                stream_field_checks(&parts, &types, !found.is_empty());
             field_checks = typed::const_block(checks);
+            field_checks.extend(checks_struct(&check_types));
             field_checks.extend(deferred_violations(&found, &fields_ok));
         } else {
             for (span, message) in found.each() {
@@ -362,7 +364,7 @@ fn registration(parts: &ModuleParts) -> TokenStream {
     let methods = parts.impls.iter().map(|part| {
         let ty = &part.spec.self_ty;
         let module = quote!(Some(<#ty as ::blazes::Annotated>::MODULE_PATH));
-        component::specs(&part.spec, &quote!(false), &module).1
+        component::methods_spec(&part.spec, &module)
     });
     dataflow::dataflow_record(methods)
 }
@@ -569,8 +571,8 @@ fn stream_record(decl: &StreamDecl, types: &[Interfaces]) -> Option<TokenStream>
 
 /// For a stream between two components: its producer's output record type
 /// must be its consumer's input record type (or either be the dynamic
-/// `Tuple`), a statement of the const block spanned on the declaration.
-fn stream_type_check(decl: &StreamDecl, types: &[Interfaces]) -> TokenStream {
+/// `Tuple`), a check type (`StreamRecord`) spanned on the declaration.
+fn stream_type_check(decl: &StreamDecl, types: &[Interfaces]) -> Option<TokenStream> {
     let (
         EndpointDecl::Port {
             component: producer,
@@ -582,17 +584,26 @@ fn stream_type_check(decl: &StreamDecl, types: &[Interfaces]) -> TokenStream {
         },
     ) = (&decl.from, &decl.to)
     else {
-        return TokenStream::new();
+        return None;
     };
     let span = decl.tokens.start;
-    let (Some(carried), Some(taken)) = (
-        interface_record(types, producer, output, true, span),
-        interface_record(types, consumer, input, false, span),
-    ) else {
+    let carried = interface_record(types, producer, output, true, span)?;
+    let taken = interface_record(types, consumer, input, false, span)?;
+    Some(quote_spanned! {span=>
+        ::blazes::__private::StreamRecord<#carried, #taken>
+    })
+}
+
+/// The dataflow's check types (`StreamRecord`, `KeyField`) as the fields of
+/// one struct, whose well-formedness is the check: evaluated with the
+/// struct's declaration, they need no constant of their own.
+fn checks_struct(checks: &[TokenStream]) -> TokenStream {
+    if checks.is_empty() {
         return TokenStream::new();
-    };
-    quote_spanned! {span=>
-        ::blazes::__private::assert_stream_record::<#carried, #taken>();
+    }
+    quote! {
+        #[allow(dead_code)]
+        struct __BlazesChecks(#(#checks),*);
     }
 }
 
@@ -609,14 +620,17 @@ fn deferred_violations(found: &Errors, fields_ok: &TokenStream) -> TokenStream {
     out
 }
 
-/// The field checks of the streams and FDs, and (when `with_fields_ok`) an
-/// expression that is true when every gate, seal, `seq` and FD field exists.
+/// The checks of the streams and FDs: the statements of a const block (the
+/// FDs' fields), the check types (each stream's records and key fields) and
+/// (when `with_fields_ok`) an expression that is true when every gate,
+/// seal, `seq` and FD field exists.
 fn stream_field_checks(
     parts: &ModuleParts,
     types: &[Interfaces],
     with_fields_ok: bool,
-) -> (TokenStream, TokenStream) {
+) -> (TokenStream, Vec<TokenStream>, TokenStream) {
     let mut checks = TokenStream::new();
+    let mut check_types = Vec::new();
     let mut fields_ok = vec![quote!(true)];
     for part in parts.impls.iter().filter(|_| with_fields_ok) {
         let ty = &part.spec.self_ty;
@@ -632,7 +646,7 @@ fn stream_field_checks(
         }
     }
     for decl in &parts.streams {
-        checks.extend(stream_type_check(decl, types));
+        check_types.extend(stream_type_check(decl, types));
         let Some(record) = stream_record(decl, types) else {
             continue;
         };
@@ -645,7 +659,7 @@ fn stream_field_checks(
             let analysed = what != "route key";
             let what = format!("the {what} of stream `{stream}`");
             for name in names {
-                checks.extend(typed::key_check(&record, name, &what));
+                check_types.push(typed::key_check(&record, name, &what));
                 if analysed && with_fields_ok {
                     let name = name_of(name);
                     fields_ok.push(quote!(::blazes::__private::field_ok::<#record>(#name)));
@@ -696,7 +710,7 @@ fn stream_field_checks(
             }
         }
     }
-    (checks, quote!(#(#fields_ok)&&*))
+    (checks, check_types, quote!(#(#fields_ok)&&*))
 }
 
 /// `deployment()`: a `Deployment` with the `route: [..]` of each stream.
@@ -771,7 +785,8 @@ mod tests {
         );
         assert!(out.contains("__BLAZES_DATAFLOW"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");
-        assert!(out.contains("check_key"), "{out}");
+        assert!(out.contains("struct __BlazesChecks"), "{out}");
+        assert!(out.contains("KeyField"), "{out}");
         assert!(out.contains("check_fd_field"), "{out}");
         assert!(!out.contains("violation"), "the dataflow is sound: {out}");
     }

@@ -164,7 +164,8 @@ fn expand_impl(item: &mut LightImpl, errors: &mut Errors) -> TokenStream {
     let handler = handler_impl(&spec);
     let self_ty = &spec.self_ty;
     let annotated = quote_spanned!(self_ty.span()=> <#self_ty as ::blazes::Annotated>);
-    let (component, methods) = specs(&spec, &quote!(#annotated::REP), &quote!(None));
+    let component = builder::with_spec_names(component_spec(&spec, &quote!(#annotated::REP)));
+    let methods = builder::with_spec_names(methods_spec(&spec, &quote!(None)));
     let registration = quote! {
         ::blazes::__private::inventory::submit! {
             ::blazes::__private::ComponentRecord {
@@ -199,20 +200,20 @@ pub fn handler_impl(spec: &ImplSpec) -> TokenStream {
     quote!(::blazes::__private::handler!(#self_ty { #(#arms),* } #on_seal);)
 }
 
-/// The component's `blazes::__private::ComponentSpec` (with `rep` as given)
-/// and `MethodsSpec`.
-pub fn specs(
-    spec: &ImplSpec,
-    rep: &TokenStream,
-    module_path: &TokenStream,
-) -> (TokenStream, TokenStream) {
+/// The component's `blazes::__private::ComponentSpec`, with `rep` as given
+/// (names resolved through `spec::*`: see [`builder::with_spec_names`]).
+pub fn component_spec(spec: &ImplSpec, rep: &TokenStream) -> TokenStream {
     let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
     let paths = spec
         .paths()
         .map(|p| builder::path_spec(p.input_name(), p.output_name(), &p.annotation()));
-    let component = builder::with_spec_names(
-        quote!(ComponentSpec { name: #name, rep: #rep, paths: &[#(#paths),*] }),
-    );
+    quote!(ComponentSpec { name: #name, rep: #rep, paths: &[#(#paths),*] })
+}
+
+/// The component's `blazes::__private::MethodsSpec` (names resolved
+/// through `spec::*`: see [`builder::with_spec_names`]).
+pub fn methods_spec(spec: &ImplSpec, module_path: &TokenStream) -> TokenStream {
+    let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
     let handlers = spec.handlers.iter().map(|h| {
         let input = name_of(h.input());
         let method = h.method.to_string();
@@ -232,15 +233,14 @@ pub fn specs(
         }
         None => quote!(None),
     };
-    let methods = builder::with_spec_names(quote!(
+    quote!(
         MethodsSpec {
             component: #name,
             module_path: #module_path,
             handlers: &[#(#handlers),*],
             on_seal: #on_seal,
         }
-    ));
-    (component, methods)
+    )
 }
 
 #[cfg(test)]

@@ -132,19 +132,21 @@ fn registration(parts: &ModuleParts) -> TokenStream {
         .impls
         .iter()
         .filter(|p| p.expands_here())
-        .map(|part| component::specs(&part.spec, &quote!(false), &quote!(None)).1);
+        .map(|part| component::methods_spec(&part.spec, &quote!(None)));
     dataflow_record(methods)
 }
 
 /// Registers the module's `__BLAZES_DATAFLOW` with the methods of its
-/// components (`registry()`, `dataflows()`).
+/// components (`registry()`, `dataflows()`): `methods` are `MethodsSpec`s,
+/// their names resolved through one import of `spec::*` for them all.
 pub fn dataflow_record(methods: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let methods = builder::with_spec_names(quote!(&[#(#methods),*]));
     quote! {
         ::blazes::__private::inventory::submit! {
             ::blazes::__private::DataflowRecord {
                 module_path: ::core::module_path!(),
                 spec: &__BLAZES_DATAFLOW,
-                methods: &[#(#methods),*],
+                methods: #methods,
             }
         }
     }
