@@ -268,6 +268,12 @@ struct WireTuple<V> {
     values: V,
 }
 
+/// In place of a message's tuple, nothing: the reader reads a message up
+/// to its tuple as a `WireDelivery<TupleFollows>`, then the tuple (into a
+/// buffer of values kept from one tuple to the next).
+#[derive(Serialize, Deserialize)]
+struct TupleFollows;
+
 /// `usize` is at most 64 bits on every target Rust supports; saturate rather
 /// than panic should that ever change.
 fn usize_to_u64(v: usize) -> u64 {

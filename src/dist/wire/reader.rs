@@ -6,23 +6,26 @@
 //! does not know (a schema's names in order, each once; schemas distinct,
 //! numbered in the order of first use, all used; a tuple's values as many
 //! as its schema's names) are checked here. Each schema's names are made
-//! once and shared by its tuples.
+//! once and shared by its tuples; a tuple's values are read into a buffer
+//! kept from one tuple to the next (a `DeserializeSeed`), then moved into
+//! the tuple.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use postcard::ser_flavors::Flavor;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{
-    BODY_AT, Frame, FrameHead, WireDelivery, WireEnvelope, WireError, WireTuple, check_positions,
-    usize_to_u64,
+    BODY_AT, Frame, FrameHead, TupleFollows, WireDelivery, WireEnvelope, WireError, WireTuple,
+    check_positions, usize_to_u64,
 };
 use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
 use crate::tuple::{Tuple, Value};
 
-/// A message as postcard reads it, before its tuples meet their schemas.
-type ReadDelivery = WireDelivery<WireTuple<Vec<Value>>>;
+/// A message as postcard reads it up to its tuple.
+type ReadDelivery = WireDelivery<TupleFollows>;
 
 /// The fewest bytes a message takes: its two variant indices, its input,
 /// its producer and its sequence number, a byte each.
@@ -68,13 +71,18 @@ pub(super) fn frame<'a>(
     // At most `most`, a usize.
     let count = usize::try_from(head.count).unwrap_or(0);
     let mut messages = Vec::with_capacity(count);
-    let mut used = 0;
+    let mut tuples = Tuples {
+        schemas: &schemas,
+        used: 0,
+        values: Vec::new(),
+    };
     for _ in 0..count {
         let (message, rest) = take_canonical::<ReadDelivery>(body)?;
+        let (message, rest) = tuples.delivery(message, rest)?;
         body = rest;
-        messages.push(delivery(message, &schemas, &mut used)?);
+        messages.push(message);
     }
-    if used != schemas.len() {
+    if tuples.used != schemas.len() {
         return Err(not_canonical("a schema no message uses"));
     }
     let frame = Frame {
@@ -114,100 +122,161 @@ fn schemas(schemas: &[Vec<&str>]) -> Result<Vec<Vec<Arc<str>>>, WireError> {
         .collect())
 }
 
-/// `message` with its tuples given their schemas' names; `used` is how
-/// many schemas the messages before it use (the first `used`).
-fn delivery(
-    message: ReadDelivery,
-    schemas: &[Vec<Arc<str>>],
-    used: &mut usize,
-) -> Result<Delivery, WireError> {
-    let input = |input: u64| {
-        usize::try_from(input).map_err(|_| {
-            WireError::at(
-                BODY_AT,
-                format!("the body does not decode: input index {input} does not fit usize"),
-            )
+/// A frame's schemas, and what reading its tuples needs.
+struct Tuples<'s> {
+    schemas: &'s [Vec<Arc<str>>],
+    /// How many schemas the tuples read so far use (the first `used`).
+    used: usize,
+    /// The values of the tuple being read (kept for its room).
+    values: Vec<Value>,
+}
+
+impl Tuples<'_> {
+    /// `message`, read up to its tuple, with its tuple read from the start
+    /// of `rest`; with the bytes after it.
+    fn delivery<'a>(
+        &mut self,
+        message: ReadDelivery,
+        rest: &'a [u8],
+    ) -> Result<(Delivery, &'a [u8]), WireError> {
+        let input = |input: u64| {
+            usize::try_from(input).map_err(|_| {
+                WireError::at(
+                    BODY_AT,
+                    format!("the body does not decode: input index {input} does not fit usize"),
+                )
+            })
+        };
+        Ok(match message {
+            WireDelivery::Direct { input: i, envelope } => {
+                let (envelope, rest) = self.envelope(envelope, rest)?;
+                let input = input(i)?;
+                (Delivery::Direct { input, envelope }, rest)
+            }
+            WireDelivery::Ordered {
+                position,
+                input: i,
+                envelope,
+            } => {
+                let (envelope, rest) = self.envelope(envelope, rest)?;
+                let input = input(i)?;
+                let delivery = Delivery::Ordered {
+                    position,
+                    input,
+                    envelope,
+                };
+                (delivery, rest)
+            }
         })
-    };
-    Ok(match message {
-        WireDelivery::Direct { input: i, envelope } => Delivery::Direct {
-            input: input(i)?,
-            envelope: self::envelope(envelope, schemas, used)?,
-        },
-        WireDelivery::Ordered {
-            position,
-            input: i,
-            envelope,
-        } => Delivery::Ordered {
-            position,
-            input: input(i)?,
-            envelope: self::envelope(envelope, schemas, used)?,
-        },
-    })
+    }
+
+    fn envelope<'a>(
+        &mut self,
+        envelope: WireEnvelope<TupleFollows>,
+        rest: &'a [u8],
+    ) -> Result<(Envelope, &'a [u8]), WireError> {
+        Ok(match envelope {
+            WireEnvelope::Record { producer, seq, .. } => {
+                let (payload, rest) = self.tuple(rest)?;
+                let producer = ProducerId(producer);
+                let record = Envelope::Record {
+                    producer,
+                    seq,
+                    payload,
+                };
+                (record, rest)
+            }
+            WireEnvelope::Seal { producer, seq, .. } => {
+                let (key, rest) = self.tuple(rest)?;
+                let producer = ProducerId(producer);
+                (Envelope::Seal { producer, seq, key }, rest)
+            }
+            WireEnvelope::End { producer, seq } => {
+                let producer = ProducerId(producer);
+                (Envelope::End { producer, seq }, rest)
+            }
+            WireEnvelope::Retire { producer, seq } => {
+                let producer = ProducerId(producer);
+                (Envelope::Retire { producer, seq }, rest)
+            }
+        })
+    }
+
+    /// A tuple, from the start of `bytes`, in its one encoding: the
+    /// schema it names (a schema not used before must be the next one),
+    /// then as many values as the schema has names; with the bytes after
+    /// it.
+    fn tuple<'a>(&mut self, bytes: &'a [u8]) -> Result<(Tuple, &'a [u8]), WireError> {
+        let decode = |e| WireError::postcard("the body does not decode", e);
+        let mut de = postcard::Deserializer::from_bytes(bytes);
+        let schema = u64::deserialize(&mut de).map_err(decode)?;
+        self.values.clear();
+        ValuesInto(&mut self.values)
+            .deserialize(&mut de)
+            .map_err(decode)?;
+        let rest = de.finalize().map_err(decode)?;
+        let read = &bytes[..bytes.len().saturating_sub(rest.len())];
+        let wire = WireTuple {
+            schema,
+            values: self.values.as_slice(),
+        };
+        if !encodes_to(&wire, read) {
+            return Err(not_canonical(
+                "it encodes to other bytes: an overlong integer, say",
+            ));
+        }
+        let found = usize::try_from(schema)
+            .ok()
+            .and_then(|i| self.schemas.get(i).map(|names| (i, names)));
+        let Some((i, names)) = found else {
+            return Err(WireError::at(
+                BODY_AT,
+                format!("schema {schema} of {} in the frame", self.schemas.len()),
+            ));
+        };
+        if i > self.used {
+            return Err(not_canonical("schemas out of their order of first use"));
+        }
+        self.used = self.used.max(i + 1);
+        if self.values.len() != names.len() {
+            return Err(WireError::at(
+                BODY_AT,
+                format!(
+                    "{} values for a schema of {} names",
+                    self.values.len(),
+                    names.len()
+                ),
+            ));
+        }
+        Ok((Tuple::with_shared_names(names, self.values.drain(..)), rest))
+    }
 }
 
-fn envelope(
-    envelope: WireEnvelope<WireTuple<Vec<Value>>>,
-    schemas: &[Vec<Arc<str>>],
-    used: &mut usize,
-) -> Result<Envelope, WireError> {
-    Ok(match envelope {
-        WireEnvelope::Record {
-            producer,
-            seq,
-            payload,
-        } => Envelope::Record {
-            producer: ProducerId(producer),
-            seq,
-            payload: tuple(payload, schemas, used)?,
-        },
-        WireEnvelope::Seal { producer, seq, key } => Envelope::Seal {
-            producer: ProducerId(producer),
-            seq,
-            key: tuple(key, schemas, used)?,
-        },
-        WireEnvelope::End { producer, seq } => Envelope::End {
-            producer: ProducerId(producer),
-            seq,
-        },
-        WireEnvelope::Retire { producer, seq } => Envelope::Retire {
-            producer: ProducerId(producer),
-            seq,
-        },
-    })
+/// Reads a sequence of [`Value`]s (through their own serde impl) onto the
+/// end of a buffer.
+struct ValuesInto<'v>(&'v mut Vec<Value>);
+
+impl<'de> DeserializeSeed<'de> for ValuesInto<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
 }
 
-/// A tuple of the schema it names (a schema not used before must be the
-/// next one), with as many values as the schema has names.
-fn tuple(
-    tuple: WireTuple<Vec<Value>>,
-    schemas: &[Vec<Arc<str>>],
-    used: &mut usize,
-) -> Result<Tuple, WireError> {
-    let found = usize::try_from(tuple.schema)
-        .ok()
-        .and_then(|i| schemas.get(i).map(|names| (i, names)));
-    let Some((i, names)) = found else {
-        return Err(WireError::at(
-            BODY_AT,
-            format!("schema {} of {} in the frame", tuple.schema, schemas.len()),
-        ));
-    };
-    if i > *used {
-        return Err(not_canonical("schemas out of their order of first use"));
+impl<'de> Visitor<'de> for ValuesInto<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a sequence of values")
     }
-    *used = (*used).max(i + 1);
-    if tuple.values.len() != names.len() {
-        return Err(WireError::at(
-            BODY_AT,
-            format!(
-                "{} values for a schema of {} names",
-                tuple.values.len(),
-                names.len()
-            ),
-        ));
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<Value>()? {
+            self.0.push(value);
+        }
+        Ok(())
     }
-    Ok(Tuple::with_shared_names(names, tuple.values))
 }
 
 /// Whether `value` encodes to exactly `bytes`.
