@@ -31,9 +31,9 @@
 //! go through [`Value`](crate::tuple::Value)'s own serde impl, so a new kind
 //! of value needs nothing here. A frame is the body's header (`FrameHead`:
 //! `from` to the message count) followed by its messages, each encoded by
-//! postcard on its own as it joins the batch ([`FrameWriter`]) and read
+//! postcard on its own as it joins the batch (`FrameWriter`) and read
 //! back one after the other (`postcard::take_from_bytes`), in one pass.
-//! These are the bytes versions 6 wrote and read by hand until then (issue
+//! These are the bytes version 6 wrote and read by hand until then (issue
 //! 11: serialisation goes through serde and a kept format).
 //!
 //! # Batches
@@ -79,19 +79,22 @@
 //!
 //! Every message has exactly one encoding, and [`decode`] refuses any
 //! other. Postcard reads varints that are longer than they need be, so
-//! each part read (the body's header, then each message) is encoded again
-//! as it was read and compared with the bytes it came from, without
-//! allocating (a comparing postcard flavor); the reader checks the rest
-//! (a schema's names in order, each once, as a
-//! [`Tuple`](crate::tuple::Tuple) keeps them; schemas distinct, numbered in
-//! the order of first use, all used; a tuple's values as many as its
-//! schema's names). So overlong varints, such schemas and trailing bytes
-//! are refused, and a message that decodes re-encodes to the same bytes
-//! (the property tests and the fuzz target check both ways). Decoding
-//! never panics and allocates no more than the input's length justifies:
-//! names are borrowed from the input until the header is checked, each
-//! schema's names are made once per frame and shared by its tuples, and
-//! no declared count preallocates more than the bytes left could hold
+//! each part read (the body's header, then each message up to its tuple,
+//! then its tuple) is encoded again as it was read, into a postcard flavor
+//! that compares with the bytes it came from instead of writing; the
+//! reader checks the rest (a schema's names in order, each once, as a
+//! [`Tuple`](crate::tuple::Tuple) keeps them; schemas distinct, numbered
+//! in the order of first use, all used; a tuple's values as many as its
+//! schema's names). Comparing the encoding, not a rule per kind of value,
+//! holds a value whose serde impl has several readings of its bytes (a
+//! nested record's names out of order, say) to its one encoding too. So
+//! overlong varints, such schemas and trailing bytes are refused, and a
+//! message that decodes re-encodes to the same bytes (the property tests
+//! and the fuzz target check both ways). Decoding never panics and
+//! allocates no more than the input's length justifies: names are
+//! borrowed from the input until the header is checked, each schema's
+//! names are made once per frame and shared by its tuples, and no
+//! declared count preallocates more than the bytes left could hold
 //! (postcard gives serde no size hint past them).
 
 use serde::{Deserialize, Serialize};
