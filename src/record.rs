@@ -5,9 +5,12 @@
 //! stream). [`Tuple`] itself is a [`Record`] too, the dynamic one, for
 //! grey-box-driven runs and tests: its fields are known only at run time.
 //!
-//! A field's type implements [`Field`] (how it is written in a tuple); a
-//! field that gates, seals, orders, routes or appears in an FD must also be a
-//! [`Key`]: compared exactly, hashed and ordered the same on every replica.
+//! A field's type implements [`Field`] (how it is written in a tuple, read
+//! back exactly): integers, `String`, `bool`, `char`, floats, `Option`s and
+//! `Vec`s of fields, and records (another struct with
+//! `#[derive(blazes::Record)]`). A field that gates, seals, orders, routes or
+//! appears in an FD must also be a [`Key`]: compared exactly, hashed and
+//! ordered the same on every replica (not a float, a list or a record).
 
 use std::fmt;
 
@@ -18,8 +21,9 @@ use crate::tuple::{Tuple, Value};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a blazes record",
     label = "records on blazes streams implement `blazes::Record`",
-    note = "add `#[derive(blazes::Record)]` to the struct `{Self}` (its fields named, of \
-            integer, `String`, `bool`, `char` or float types), or use `blazes::Tuple`"
+    note = "add `#[derive(blazes::Record)]` to the struct `{Self}` (its fields named, each \
+            a `blazes::Field`: integers, `String`, `bool`, `char`, floats, `Option`s, \
+            `Vec`s or other records), or use `blazes::Tuple`"
 )]
 pub trait Record: Sized + Send + 'static {
     /// The record type's name, for messages.
@@ -84,12 +88,19 @@ impl fmt::Display for RecordError {
 impl std::error::Error for RecordError {}
 
 /// A type a record field can have: how it is written as a tuple attribute.
+///
+/// Implemented for the integers, `String`, `bool` and `char` (written as
+/// [`Value::Int`] or [`Value::Str`]), `f32` and `f64` ([`Value::Float`], bit
+/// for bit), `Option<T>` ([`Value::Null`] for `None`, `Some(x)` as `x`),
+/// `Vec<T>` ([`Value::List`]) and every [`Record`] (a struct with
+/// `#[derive(blazes::Record)]`, or a [`Tuple`]) used as a field of another
+/// ([`Value::Record`]). Each reads back exactly what it wrote.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of a field of a blazes record",
     label = "a field of this type cannot be written into a `blazes::Tuple`",
-    note = "record fields are integers, `String`, `bool`, `char`, `f32` or `f64`; \
-            store other data as one of those (a `String` of JSON, say), or implement \
-            `blazes::Field` for your type"
+    note = "record fields are integers, `String`, `bool`, `char`, `f32`, `f64`, \
+            `Option` or `Vec` of those, or structs with `#[derive(blazes::Record)]`; \
+            store other data as one of those, or implement `blazes::Field` for your type"
 )]
 pub trait Field: Sized {
     /// The field's value as a tuple attribute.
@@ -100,11 +111,17 @@ pub trait Field: Sized {
 
 /// A field type that can be a key: named by a gate, a seal, a `seq`, a
 /// route or an FD. Keys are compared, hashed and ordered exactly.
+///
+/// The integers, `String`, `bool`, `char`, and `Option<K>` of a key `K`
+/// (`None` is one more value, ordered before every `Some`). Floats are not
+/// keys (a float's equality is not a value's: `NaN != NaN`, `0.0 == -0.0`),
+/// nor are lists or records.
 #[diagnostic::on_unimplemented(
     message = "a field of type `{Self}` cannot be a blazes key (gate, seal, seq, route or FD)",
     label = "this field's type is `{Self}`, which is not `blazes::Key`",
     note = "keys partition, seal and order streams, so every replica must compare them \
-            exactly: integers, `String`, `bool` or `char`",
+            exactly: integers, `String`, `bool`, `char`, or an `Option` of one of those \
+            (not floats, `Vec`s or records)",
     note = "name another field here, or change the field's type to one of those"
 )]
 pub trait Key: Field + Clone + Ord + std::hash::Hash {}
@@ -120,7 +137,7 @@ macro_rules! integer_fields {
             fn from_value(value: &Value) -> Option<Self> {
                 match value {
                     Value::Int(v) => Some(*v as $ty),
-                    Value::Str(_) => None,
+                    _ => None,
                 }
             }
         }
@@ -137,7 +154,7 @@ impl Field for String {
     fn from_value(value: &Value) -> Option<Self> {
         match value {
             Value::Str(s) => Some(s.to_string()),
-            Value::Int(_) => None,
+            _ => None,
         }
     }
 }
@@ -150,7 +167,7 @@ impl Field for bool {
     fn from_value(value: &Value) -> Option<Self> {
         match value {
             Value::Int(v) => Some(*v != 0),
-            Value::Str(_) => None,
+            _ => None,
         }
     }
 }
@@ -163,35 +180,144 @@ impl Field for char {
     fn from_value(value: &Value) -> Option<Self> {
         match value {
             Value::Int(v) => u32::try_from(*v).ok().and_then(char::from_u32),
-            Value::Str(_) => None,
+            _ => None,
         }
     }
 }
 impl Key for char {}
 
-macro_rules! float_fields {
-    ($($ty:ty),*) => {$(
-        /// Written as its shortest round-tripping decimal text: read back
-        /// exactly. Not a [`Key`]: floats have no total equality.
-        impl Field for $ty {
-            fn to_value(&self) -> Value {
-                Value::from(self.to_string())
-            }
-            fn from_value(value: &Value) -> Option<Self> {
-                match value {
-                    Value::Str(s) => s.parse().ok(),
-                    Value::Int(_) => None,
-                }
-            }
+/// Written as [`Value::Float`], bit for bit (NaNs with their payload,
+/// `-0.0`, infinities). Also reads the shortest round-tripping decimal text
+/// ([`Value::Str`]) that floats were written as before they had a kind of
+/// their own. Not a [`Key`].
+impl Field for f64 {
+    fn to_value(&self) -> Value {
+        Value::Float(*self)
+    }
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Float(v) => Some(*v),
+            Value::Str(s) => s.parse().ok(),
+            _ => None,
         }
-    )*};
+    }
 }
 
-float_fields!(f32, f64);
+/// Widened to a [`Value::Float`] exactly (a NaN keeps its sign and payload),
+/// and read back only from a float that is exactly an `f32`. Also reads
+/// decimal text, as `f64` does. Not a [`Key`].
+impl Field for f32 {
+    fn to_value(&self) -> Value {
+        Value::Float(widen(*self))
+    }
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Float(v) => narrow(*v),
+            Value::Str(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// The bits of an `f64` NaN below those of an `f32` NaN's payload.
+const NARROWED_BITS: u32 = 52 - 23;
+
+/// `v` as an `f64`, exactly: `as` may change a NaN's payload, so a NaN's
+/// sign and payload are moved bit by bit.
+fn widen(v: f32) -> f64 {
+    if !v.is_nan() {
+        return f64::from(v);
+    }
+    let bits = v.to_bits();
+    let sign = u64::from(bits >> 31) << 63;
+    let payload = u64::from(bits & 0x007f_ffff) << NARROWED_BITS;
+    f64::from_bits(sign | 0x7ff0_0000_0000_0000 | payload)
+}
+
+/// The `f32` that [`widen`]s to `v`, if there is one.
+fn narrow(v: f64) -> Option<f32> {
+    let bits = v.to_bits();
+    if v.is_nan() {
+        if bits & ((1 << NARROWED_BITS) - 1) != 0 {
+            return None;
+        }
+        // The sign and the 23 high payload bits, not all zero (else `v`
+        // would be infinite).
+        let sign = ((bits >> 63) as u32) << 31;
+        let payload = ((bits >> NARROWED_BITS) as u32) & 0x007f_ffff;
+        return Some(f32::from_bits(sign | 0x7f80_0000 | payload));
+    }
+    let narrowed = v as f32;
+    (f64::from(narrowed).to_bits() == bits).then_some(narrowed)
+}
+
+/// `None` is [`Value::Null`]; `Some(x)` is `x`'s value, so a dynamic
+/// producer's `Int` reads as `Some` of an integer. Only where `x`'s value is
+/// itself absent (an `Option<Option<T>>`'s `Some(None)`) is it wrapped, as
+/// [`Value::Some`]: every value reads back as the one written.
+impl<T: Field> Field for Option<T> {
+    fn to_value(&self) -> Value {
+        match self {
+            None => Value::Null,
+            Some(x) => match x.to_value() {
+                nullable @ (Value::Null | Value::Some(_)) => Value::Some(Box::new(nullable)),
+                value => value,
+            },
+        }
+    }
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Null => Some(None),
+            Value::Some(inner) if matches!(**inner, Value::Null | Value::Some(_)) => {
+                T::from_value(inner).map(Some)
+            }
+            Value::Some(_) => None,
+            value => T::from_value(value).map(Some),
+        }
+    }
+}
+
+/// `None` is one more key value, ordered before every `Some` (as
+/// [`Value::Null`] is before every other kind).
+impl<K: Key> Key for Option<K> {}
+
+/// A [`Value::List`] of the items' values.
+impl<T: Field> Field for Vec<T> {
+    fn to_value(&self) -> Value {
+        Value::List(self.iter().map(Field::to_value).collect())
+    }
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::List(items) => items.iter().map(T::from_value).collect(),
+            _ => None,
+        }
+    }
+}
+
+/// A record used as a field of another: a [`Value::Record`] of its tuple.
+/// (No code per record type: `#[derive(blazes::Record)]` gives the
+/// [`Record`] impl this reads.)
+#[diagnostic::do_not_recommend]
+impl<R: Record> Field for R {
+    fn to_value(&self) -> Value {
+        Value::Record(self.to_tuple())
+    }
+    fn from_value(value: &Value) -> Option<Self> {
+        match value {
+            Value::Record(tuple) => R::from_tuple(tuple).ok(),
+            _ => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `v` written and read back.
+    fn round_trip<T: Field>(v: &T) -> Option<T> {
+        T::from_value(&v.to_value())
+    }
 
     #[test]
     fn fields_round_trip_through_values() {
@@ -206,6 +332,211 @@ mod tests {
         assert_eq!(f64::from_value(&0.1f64.to_value()), Some(0.1));
         assert_eq!(String::from_value(&Value::Int(1)), None);
         assert_eq!(i64::from_value(&Value::from("1")), None);
+    }
+
+    /// Floats that `==` cannot tell apart or that are not `==` themselves.
+    fn awkward_f64s() -> Vec<f64> {
+        vec![
+            0.0,
+            -0.0,
+            0.1,
+            -1.5e300,
+            f64::MIN_POSITIVE,
+            f64::from_bits(1), // the smallest subnormal
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::from_bits(0x7ff0_0000_0000_0001), // a signalling NaN
+            f64::from_bits(0xfff8_0000_dead_beef), // a NaN with a payload
+        ]
+    }
+
+    #[test]
+    fn f64_fields_keep_their_bits() {
+        for v in awkward_f64s() {
+            assert_eq!(v.to_value(), Value::Float(v), "{v:?} is a float");
+            let back = round_trip(&v).map(f64::to_bits);
+            assert_eq!(back, Some(v.to_bits()), "{v:?}");
+        }
+        assert_eq!(f64::from_value(&Value::Int(1)), None);
+        // The decimal text floats used to be written as still reads.
+        assert_eq!(f64::from_value(&Value::from("0.1")), Some(0.1));
+        assert_eq!(f64::from_value(&Value::from("x")), None);
+    }
+
+    #[test]
+    fn f32_fields_keep_their_bits_and_refuse_wider_floats() {
+        let awkward = [
+            0.0f32,
+            -0.0,
+            0.1,
+            f32::MAX,
+            f32::from_bits(1),
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+            f32::from_bits(0x7f80_0001), // a signalling NaN
+            f32::from_bits(0xffc0_beef), // a NaN with a payload
+        ];
+        for v in awkward {
+            let Value::Float(wide) = v.to_value() else {
+                panic!("{v:?} is not written as a float");
+            };
+            assert_eq!(wide.is_nan(), v.is_nan(), "{v:?}");
+            if !v.is_nan() {
+                assert_eq!(wide.to_bits(), f64::from(v).to_bits(), "{v:?} widened");
+            }
+            assert_eq!(round_trip(&v).map(f32::to_bits), Some(v.to_bits()), "{v:?}");
+        }
+        // Distinct NaNs stay distinct when widened.
+        assert_ne!(
+            f32::from_bits(0x7f80_0001).to_value(),
+            f32::from_bits(0x7f80_0002).to_value()
+        );
+        assert_eq!(f32::from_value(&Value::Float(0.1)), None, "not an f32");
+        assert_eq!(f32::from_value(&Value::Float(1e300)), None, "not an f32");
+        let low_bits_nan = f64::from_bits(0x7ff8_0000_0000_0001);
+        assert_eq!(f32::from_value(&Value::Float(low_bits_nan)), None);
+        assert_eq!(f32::from_value(&Value::Float(0.5)), Some(0.5));
+    }
+
+    #[test]
+    fn options_round_trip_at_any_depth() {
+        assert_eq!(None::<u32>.to_value(), Value::Null);
+        assert_eq!(Some(3u32).to_value(), Value::Int(3), "Some(x) is x");
+        assert_eq!(round_trip(&None::<u32>), Some(None));
+        assert_eq!(round_trip(&Some(3u32)), Some(Some(3)));
+        let nested: [Option<Option<String>>; 3] = [None, Some(None), Some(Some("x".into()))];
+        for v in &nested {
+            assert_eq!(round_trip(v).as_ref(), Some(v), "{v:?}");
+        }
+        assert_ne!(nested[0].to_value(), nested[1].to_value());
+        let deeper: [Option<Option<Option<i64>>>; 4] =
+            [None, Some(None), Some(Some(None)), Some(Some(Some(-1)))];
+        for (i, v) in deeper.iter().enumerate() {
+            assert_eq!(round_trip(v).as_ref(), Some(v), "{v:?}");
+            for w in &deeper[i + 1..] {
+                assert_ne!(v.to_value(), w.to_value(), "{v:?} and {w:?}");
+                // In the order of the option, as `None < Some(_)`.
+                assert!(v.to_value() < w.to_value(), "{v:?} < {w:?}");
+            }
+        }
+        let nan = round_trip(&Some(f64::NAN)).map(|v| v.map(f64::to_bits));
+        assert_eq!(nan, Some(Some(f64::NAN.to_bits())));
+        // A wrapper around a present value is not how one is written.
+        assert_eq!(
+            Option::<u32>::from_value(&Value::Some(Box::new(Value::Int(3)))),
+            None
+        );
+        assert_eq!(Option::<u32>::from_value(&Value::from("3")), None);
+    }
+
+    #[test]
+    fn vecs_round_trip_empty_and_nested() {
+        let empty: Vec<u32> = Vec::new();
+        assert_eq!(empty.to_value(), Value::List(Vec::new().into()));
+        assert_eq!(round_trip(&empty), Some(empty));
+        let bytes: Vec<u8> = vec![0, 255, 7];
+        assert_eq!(round_trip(&bytes), Some(bytes));
+        let words: Vec<Vec<String>> = vec![vec![], vec!["a".into(), "b c".into()], vec![]];
+        assert_eq!(round_trip(&words), Some(words.clone()));
+        assert_ne!(
+            words.to_value(),
+            vec![vec!["a".to_string(), "b c".to_string()]].to_value(),
+            "empty lists count"
+        );
+        let options: Vec<Option<f64>> = vec![None, Some(-0.0), Some(0.0)];
+        let back = round_trip(&options).expect("reads");
+        assert_eq!(
+            back.iter().map(|v| v.map(f64::to_bits)).collect::<Vec<_>>(),
+            options
+                .iter()
+                .map(|v| v.map(f64::to_bits))
+                .collect::<Vec<_>>()
+        );
+        // One item of another type refuses the whole list.
+        let mixed = Value::from(vec![Value::Int(1), Value::from("x")]);
+        assert_eq!(Vec::<i64>::from_value(&mixed), None);
+        assert_eq!(Vec::<i64>::from_value(&Value::Int(1)), None);
+    }
+
+    /// A record type, written by hand as `#[derive(blazes::Record)]` would.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Point {
+        x: f64,
+        tags: Vec<String>,
+        parent: Option<Box<Point>>,
+    }
+
+    impl Record for Point {
+        const NAME: &'static str = "Point";
+        const FIELDS: &'static [&'static str] = &["x", "tags", "parent"];
+
+        fn to_tuple(&self) -> Tuple {
+            let mut t = Tuple::new();
+            t.set_static("x", self.x.to_value());
+            t.set_static("tags", self.tags.to_value());
+            let parent = self.parent.as_deref().map(|p| p.to_value());
+            t.set_static("parent", parent.unwrap_or(Value::Null));
+            t
+        }
+
+        fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
+            let field = |name: &'static str| {
+                tuple.get(name).ok_or(RecordError {
+                    record: "Point",
+                    field: name,
+                    missing: true,
+                })
+            };
+            let wrong = |field| RecordError {
+                record: "Point",
+                field,
+                missing: false,
+            };
+            let parent = match field("parent")? {
+                Value::Null => None,
+                v => Some(Box::new(Point::from_value(v).ok_or(wrong("parent"))?)),
+            };
+            Ok(Point {
+                x: f64::from_value(field("x")?).ok_or(wrong("x"))?,
+                tags: Vec::from_value(field("tags")?).ok_or(wrong("tags"))?,
+                parent,
+            })
+        }
+    }
+
+    #[test]
+    fn records_round_trip_as_fields_of_records() {
+        let root = Point {
+            x: -0.0,
+            tags: vec![],
+            parent: None,
+        };
+        let child = Point {
+            x: 2.5,
+            tags: vec!["a".into()],
+            parent: Some(Box::new(root.clone())),
+        };
+        let Value::Record(tuple) = child.to_value() else {
+            panic!("a record is written as a record");
+        };
+        assert_eq!(tuple.get("parent"), Some(&Value::Record(root.to_tuple())));
+        assert_eq!(round_trip(&child), Some(child.clone()));
+        assert_eq!(
+            round_trip(&vec![root.clone(), child.clone()]).map(|v| v.len()),
+            Some(2)
+        );
+        assert_eq!(Option::<Point>::from_value(&Value::Null), Some(None));
+        // A record of another shape, or not a record, does not read.
+        let other = Value::Record(Tuple::new().with("x", 1));
+        assert_eq!(Point::from_value(&other), None);
+        assert_eq!(Point::from_value(&Value::Int(1)), None);
+        // The dynamic record nests too.
+        let t = Tuple::new().with("a", Value::Null);
+        assert_eq!(round_trip(&t), Some(t));
     }
 
     #[test]

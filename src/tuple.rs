@@ -14,28 +14,178 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 /// One attribute value.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(into = "ValueRepr", from = "ValueRepr")]
+///
+/// Integers and strings are what the analysis, SQL and grey-box paths write;
+/// the other kinds carry the fields of the user's record types exactly
+/// (issue 11): a float keeps its bits, `None` is [`Value::Null`], a `Vec` is a
+/// [`Value::List`] and a record used as a field is a [`Value::Record`].
+///
+/// # Equality, order and hash
+///
+/// Values are equal when they are of the same kind and hold the same data; a
+/// [`Value::Float`] is equal to another only with the same bits (so
+/// `NaN == NaN` when the NaNs have the same bits, and `0.0 != -0.0`). Floats
+/// are ordered by [`f64::total_cmp`] (`-NaN < -inf < ... < -0.0 < 0.0 < ...
+/// < inf < NaN`), which is equal exactly when the bits are, and hashed by
+/// their bits: `Eq`, `Ord` and `Hash` agree. Values of different kinds are
+/// ordered by kind: `Null < Some < Int < Str < Float < List < Record` (every
+/// integer still sorts before every string; an absent value before every
+/// present one, as `None < Some(_)`). Lists and records compare
+/// lexicographically.
+///
+/// # Printing
+///
+/// `Display` (used in reports) writes integers as digits, strings quoted
+/// (`"a\"b"`), floats as Rust's `{:?}` does (`1.0`, `-0.0`, `NaN`, `inf`,
+/// `1e300`: always distinguishable from an integer), [`Value::Null`] as
+/// `None`, [`Value::Some`] as `Some(..)`, lists as `[1, 2]` and records as
+/// tuples (`{a: 1, b: "x"}`).
+///
+/// # Serde
+///
+/// Externally tagged, the variants numbered in declaration order: `Int` (0,
+/// an `i64`) and `Str` (1, a string) as they always were, then `Float` (2,
+/// the `u64` of [`f64::to_bits`], exact in every format, JSON included),
+/// `Null` (3, a unit variant), `Some` (4, a value), `List` (5, a sequence of
+/// values) and `Record` (6, a [`Tuple`]). Deserializing refuses values nested
+/// deeper than [`Value::MAX_DEPTH`], so a hostile input cannot exhaust the
+/// stack.
+///
+/// More kinds may come: the enum is `#[non_exhaustive]`, so a `match` on a
+/// value outside this crate has a `_` arm.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Value {
     /// An integer.
     Int(i64),
     /// A string.
     Str(Arc<str>),
+    /// A float (an `f32` is widened exactly), compared by its bits.
+    Float(f64),
+    /// An absent value: `None` of an optional field.
+    Null,
+    /// A present optional value whose own value is absent: `Some(None)` of
+    /// an `Option<Option<T>>` is `Some(Null)`. A `Some(x)` whose value is
+    /// anything else is written as `x`'s value itself.
+    Some(Box<Value>),
+    /// A list (a `Vec` field).
+    List(Arc<[Value]>),
+    /// A record used as a field of another record.
+    Record(Tuple),
 }
 
-/// How serde sees a [`Value`] (an owned string in place of the shared one).
+impl Value {
+    /// How deep values may nest (a list in a list, a record in a record, ...)
+    /// when they are deserialized.
+    pub const MAX_DEPTH: usize = 64;
+
+    /// The position of the value's kind in the order of kinds.
+    fn rank(&self) -> u8 {
+        match self {
+            Value::Null => 0,
+            Value::Some(_) => 1,
+            Value::Int(_) => 2,
+            Value::Str(_) => 3,
+            Value::Float(_) => 4,
+            Value::List(_) => 5,
+            Value::Record(_) => 6,
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => a == b,
+            // As `total_cmp`: equal exactly when the bits are.
+            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            (Value::Null, Value::Null) => true,
+            (Value::Some(a), Value::Some(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Record(a), Value::Record(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Value) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Value {
+    fn cmp(&self, other: &Value) -> Ordering {
+        match (self, other) {
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::Str(a), Value::Str(b)) => a.cmp(b),
+            (Value::Float(a), Value::Float(b)) => a.total_cmp(b),
+            (Value::Null, Value::Null) => Ordering::Equal,
+            (Value::Some(a), Value::Some(b)) => a.cmp(b),
+            (Value::List(a), Value::List(b)) => a.cmp(b),
+            (Value::Record(a), Value::Record(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u8(self.rank());
+        match self {
+            Value::Int(v) => v.hash(state),
+            Value::Str(s) => s.hash(state),
+            Value::Float(v) => v.to_bits().hash(state),
+            Value::Null => {}
+            Value::Some(v) => v.hash(state),
+            Value::List(items) => items.hash(state),
+            Value::Record(tuple) => tuple.hash(state),
+        }
+    }
+}
+
+/// How serde sees a [`Value`] (owned data in place of the shared, a float
+/// as its bits). Only appended to: a variant's number is its encoding.
 #[derive(Serialize, Deserialize)]
 enum ValueRepr {
     Int(i64),
     Str(String),
+    Float(u64),
+    Null,
+    Some(Box<Value>),
+    List(Vec<Value>),
+    Record(Tuple),
 }
 
-impl From<Value> for ValueRepr {
-    fn from(v: Value) -> ValueRepr {
-        match v {
-            Value::Int(i) => ValueRepr::Int(i),
-            Value::Str(s) => ValueRepr::Str(s.to_string()),
+/// [`ValueRepr`] borrowed from a [`Value`], to serialize without copying:
+/// the same names and variants, so the same encoding.
+#[derive(Serialize)]
+#[serde(rename = "ValueRepr")]
+enum ValueReprRef<'a> {
+    Int(i64),
+    Str(&'a str),
+    Float(u64),
+    Null,
+    Some(&'a Value),
+    List(&'a [Value]),
+    Record(&'a Tuple),
+}
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Int(i) => ValueReprRef::Int(*i),
+            Value::Str(s) => ValueReprRef::Str(s),
+            Value::Float(f) => ValueReprRef::Float(f.to_bits()),
+            Value::Null => ValueReprRef::Null,
+            Value::Some(v) => ValueReprRef::Some(v),
+            Value::List(items) => ValueReprRef::List(items),
+            Value::Record(tuple) => ValueReprRef::Record(tuple),
         }
+        .serialize(serializer)
     }
 }
 
@@ -44,13 +194,63 @@ impl From<ValueRepr> for Value {
         match v {
             ValueRepr::Int(i) => Value::Int(i),
             ValueRepr::Str(s) => Value::from(s),
+            ValueRepr::Float(bits) => Value::Float(f64::from_bits(bits)),
+            ValueRepr::Null => Value::Null,
+            ValueRepr::Some(v) => Value::Some(v),
+            ValueRepr::List(items) => Value::List(items.into()),
+            ValueRepr::Record(tuple) => Value::Record(tuple),
         }
+    }
+}
+
+thread_local! {
+    /// How many values are being deserialized, one inside another, on this
+    /// thread (serde deserializes depth first, on one thread).
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// One level of [`DEPTH`], given back when dropped (also on an error).
+struct Nested;
+
+impl Nested {
+    fn enter() -> Option<Nested> {
+        DEPTH.with(|depth| {
+            let now = depth.get();
+            (now < Value::MAX_DEPTH).then(|| {
+                depth.set(now + 1);
+                Nested
+            })
+        })
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        let Some(_level) = Nested::enter() else {
+            return Err(serde::de::Error::custom(format_args!(
+                "values nested more than {} deep",
+                Value::MAX_DEPTH
+            )));
+        };
+        ValueRepr::deserialize(deserializer).map(Value::from)
     }
 }
 
 impl From<i64> for Value {
     fn from(v: i64) -> Value {
         Value::Int(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Value {
+        Value::Float(v)
     }
 }
 
@@ -66,11 +266,57 @@ impl From<String> for Value {
     }
 }
 
+impl From<Vec<Value>> for Value {
+    fn from(items: Vec<Value>) -> Value {
+        Value::List(items.into())
+    }
+}
+
+impl From<Tuple> for Value {
+    fn from(tuple: Tuple) -> Value {
+        Value::Record(tuple)
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Int(v) => write!(f, "{v}"),
             Value::Str(s) => write!(f, "{s:?}"),
+            Value::Float(v) => write!(f, "{v:?}"),
+            Value::Null => f.write_str("None"),
+            Value::Some(v) => write!(f, "Some({v})"),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Record(tuple) => write!(f, "{tuple}"),
+        }
+    }
+}
+
+impl Value {
+    /// The value as JSON, for reports: integers and finite floats as
+    /// numbers, strings as strings, a float that is not finite as the text
+    /// `Display` writes (`"NaN"`, `"inf"`, `"-inf"`), `Null` as `null`, a
+    /// `Some` as its inner value (so `Some(None)` is `null` too), lists as
+    /// arrays and records as objects.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Str(s) => serde_json::Value::from(&**s),
+            Value::Float(v) => serde_json::Number::from_f64(*v)
+                .map_or_else(|| serde_json::Value::from(format!("{v:?}")), Into::into),
+            Value::Null => serde_json::Value::Null,
+            Value::Some(v) => v.to_json(),
+            Value::List(items) => items.iter().map(Value::to_json).collect(),
+            Value::Record(tuple) => tuple.to_json(),
         }
     }
 }
@@ -235,7 +481,7 @@ impl Tuple {
     pub fn int(&self, name: &str) -> Option<i64> {
         match self.get(name)? {
             Value::Int(v) => Some(*v),
-            Value::Str(_) => None,
+            _ => None,
         }
     }
 
@@ -243,7 +489,7 @@ impl Tuple {
     pub fn str(&self, name: &str) -> Option<&str> {
         match self.get(name)? {
             Value::Str(s) => Some(s),
-            Value::Int(_) => None,
+            _ => None,
         }
     }
 
@@ -261,15 +507,12 @@ impl Tuple {
         self.fields.iter().map(|(n, v)| (n.as_str(), v))
     }
 
-    /// The tuple as a JSON object (integers as numbers, strings as strings).
+    /// The tuple as a JSON object, each value as [`Value::to_json`] writes
+    /// it (integers as numbers, strings as strings).
     pub fn to_json(&self) -> serde_json::Value {
-        let fields = self.fields().map(|(name, value)| {
-            let value = match value {
-                Value::Int(i) => serde_json::Value::from(*i),
-                Value::Str(s) => serde_json::Value::from(&**s),
-            };
-            (name.to_string(), value)
-        });
+        let fields = self
+            .fields()
+            .map(|(name, value)| (name.to_string(), value.to_json()));
         serde_json::Value::Object(fields.collect())
     }
 }
@@ -370,5 +613,193 @@ mod tests {
         let changed = original.with("batch", 2);
         assert_eq!(kept.int("batch"), Some(1), "the kept copy did not change");
         assert_eq!(changed.int("batch"), Some(2));
+    }
+
+    /// One value of each kind, and floats `==` gets wrong.
+    fn assorted() -> Vec<Value> {
+        vec![
+            Value::Int(-1),
+            Value::Int(1),
+            Value::from(""),
+            Value::from("a"),
+            Value::Float(0.0),
+            Value::Float(-0.0),
+            Value::Float(1.0),
+            Value::Float(f64::INFINITY),
+            Value::Float(f64::NEG_INFINITY),
+            Value::Float(f64::NAN),
+            Value::Float(-f64::NAN),
+            Value::Float(f64::from_bits(0x7ff0_0000_0000_0001)),
+            Value::Null,
+            Value::Some(Box::new(Value::Null)),
+            Value::from(Vec::new()),
+            Value::from(vec![Value::Int(1)]),
+            Value::from(vec![Value::from(vec![]), Value::Null]),
+            Value::from(Tuple::new()),
+            Value::from(Tuple::new().with("a", 1.5).with("b", vec![Value::Null])),
+        ]
+    }
+
+    #[test]
+    fn equality_order_and_hash_agree_for_every_kind() {
+        use std::hash::BuildHasher;
+        let state = std::collections::hash_map::RandomState::new();
+        let values = assorted();
+        for (i, a) in values.iter().enumerate() {
+            let copy = a.clone();
+            assert_eq!(*a, copy, "{a} equals its copy (NaN included)");
+            assert_eq!(a.cmp(&copy), Ordering::Equal, "{a}");
+            assert_eq!(state.hash_one(a), state.hash_one(&copy), "{a}");
+            for (j, b) in values.iter().enumerate() {
+                assert_eq!(a == b, i == j, "{a} and {b}");
+                assert_eq!(a.cmp(b) == Ordering::Equal, i == j, "{a} and {b}");
+                assert_eq!(a.cmp(b), b.cmp(a).reverse(), "{a} and {b}");
+                assert_eq!(a.partial_cmp(b), Some(a.cmp(b)));
+                if i != j {
+                    assert_ne!(state.hash_one(a), state.hash_one(b), "{a} and {b}");
+                }
+            }
+        }
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn a_value_is_still_24_bytes() {
+        // Tuples hold many values: the new kinds keep each as small as an
+        // integer or a shared string was.
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+    }
+
+    #[test]
+    fn floats_are_ordered_by_their_total_order() {
+        let floats = [
+            -f64::NAN,
+            f64::NEG_INFINITY,
+            -1.0,
+            -0.0,
+            0.0,
+            f64::from_bits(1),
+            1.0,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        let values: Vec<Value> = floats.iter().map(|f| Value::Float(*f)).collect();
+        let mut sorted = values.clone();
+        sorted.reverse();
+        sorted.sort();
+        assert_eq!(sorted, values);
+        assert!(Value::Float(-0.0) < Value::Float(0.0));
+    }
+
+    #[test]
+    fn kinds_are_ordered_absent_first_and_integers_before_strings() {
+        let ordered = [
+            Value::Null,
+            Value::Some(Box::new(Value::Null)),
+            Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::from(""),
+            Value::Float(f64::NEG_INFINITY),
+            Value::from(vec![]),
+            Value::from(Tuple::new()),
+        ];
+        for pair in ordered.windows(2) {
+            assert!(pair[0] < pair[1], "{} < {}", pair[0], pair[1]);
+        }
+        assert!(Value::from(vec![Value::Int(1)]) < Value::from(vec![Value::Int(1), Value::Null]));
+    }
+
+    #[test]
+    fn values_print_by_kind() {
+        let t = Tuple::new()
+            .with("f", 1.0)
+            .with("g", -0.0)
+            .with("h", f64::NAN)
+            .with("i", f64::NEG_INFINITY)
+            .with("n", Value::Null)
+            .with("s", Value::Some(Box::new(Value::Null)))
+            .with(
+                "l",
+                vec![Value::Int(1), Value::from("x"), Value::from(vec![])],
+            )
+            .with("r", Tuple::new().with("a", 2));
+        assert_eq!(
+            t.to_string(),
+            r#"{f: 1.0, g: -0.0, h: NaN, i: -inf, l: [1, "x", []], n: None, r: {a: 2}, s: Some(None)}"#
+        );
+        assert_eq!(
+            t.to_json().to_string(),
+            r#"{"f":1.0,"g":-0.0,"h":"NaN","i":"-inf","l":[1,"x",[]],"n":null,"r":{"a":2},"s":null}"#
+        );
+    }
+
+    #[test]
+    fn integers_and_strings_keep_their_serde_encoding() {
+        // The bytes and text every checkpoint and fuzz seed so far holds.
+        let int = Value::Int(-3);
+        let text = Value::from("ab");
+        assert_eq!(postcard::to_allocvec(&int).expect("encodes"), [0, 5]);
+        assert_eq!(
+            postcard::to_allocvec(&text).expect("encodes"),
+            [1, 2, b'a', b'b']
+        );
+        assert_eq!(
+            serde_json::to_string(&int).expect("encodes"),
+            r#"{"Int":-3}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&text).expect("encodes"),
+            r#"{"Str":"ab"}"#
+        );
+        assert_eq!(postcard::from_bytes::<Value>(&[0, 5]), Ok(int));
+        assert_eq!(
+            serde_json::from_str::<Value>(r#"{"Str":"ab"}"#).expect("decodes"),
+            text
+        );
+        let t = Tuple::new().with("n", 1);
+        assert_eq!(
+            serde_json::to_string(&t).expect("encodes"),
+            r#"[["n",{"Int":1}]]"#
+        );
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_postcard_and_json() {
+        for v in assorted() {
+            let bytes = postcard::to_allocvec(&v).expect("encodes");
+            assert_eq!(postcard::from_bytes::<Value>(&bytes), Ok(v.clone()), "{v}");
+            let text = serde_json::to_string(&v).expect("encodes");
+            let back: Value = serde_json::from_str(&text).expect("decodes");
+            assert_eq!(back, v, "{v} as {text}");
+        }
+        let nan = Value::Float(f64::from_bits(0xfff8_0000_dead_beef));
+        let text = serde_json::to_string(&nan).expect("encodes");
+        assert_eq!(
+            text,
+            format!(r#"{{"Float":{}}}"#, 0xfff8_0000_dead_beef_u64)
+        );
+        assert_eq!(
+            postcard::to_allocvec(&Value::Null).expect("encodes"),
+            [3],
+            "new kinds are appended"
+        );
+    }
+
+    #[test]
+    fn values_nested_too_deep_are_refused() {
+        let mut deep = Value::Null;
+        for _ in 0..Value::MAX_DEPTH - 1 {
+            deep = Value::from(vec![deep]);
+        }
+        let bytes = postcard::to_allocvec(&deep).expect("encodes");
+        assert_eq!(postcard::from_bytes::<Value>(&bytes), Ok(deep.clone()));
+        let deeper = Value::from(vec![deep]);
+        let bytes = postcard::to_allocvec(&deeper).expect("encodes");
+        assert!(postcard::from_bytes::<Value>(&bytes).is_err());
+        // A hostile input: a million lists, one inside the other.
+        let hostile: Vec<u8> = [5u8, 1].repeat(1_000_000);
+        assert!(postcard::from_bytes::<Value>(&hostile).is_err());
+        // The depth is given back after an error.
+        assert_eq!(postcard::from_bytes::<Value>(&[0, 5]), Ok(Value::Int(-3)));
     }
 }

@@ -1,11 +1,11 @@
 //! The readable report of `blazes check` (spec §7 in words), pinned: one
-//! insta snapshot per case file (in `tests/snapshots/`), and the README's
+//! insta snapshot per case file (in `tests/snapshots/`), and `docs/cli.md`'s
 //! quoted `blazes check` output, which must equal what the command prints.
 //!
 //! After a deliberate change of the report: `INSTA_UPDATE=always
 //! BLAZES_UPDATE_README=1 cargo test --test text_report` (or `cargo insta
 //! accept` for the snapshots), then review the diff of `tests/snapshots/` and
-//! README.md.
+//! docs/cli.md. The README quotes an abridged copy, checked line by line.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -68,26 +68,60 @@ fn with_quoted_output(readme: &str, command: &str, output: &str) -> Option<Strin
     ))
 }
 
-/// The README's word-count report is what the command prints. After a
-/// deliberate change: `BLAZES_UPDATE_README=1 cargo test --test text_report`
-/// rewrites that block (and only it).
+/// `docs/cli.md` quotes the word-count report as the command prints it.
+/// After a deliberate change: `BLAZES_UPDATE_README=1 cargo test --test
+/// text_report` rewrites that block (and only it).
 #[test]
-fn the_readme_quotes_what_blazes_check_prints() {
-    let path = root().join("README.md");
-    let readme = std::fs::read_to_string(&path).expect("README.md");
+fn the_cli_doc_quotes_what_blazes_check_prints() {
+    let path = root().join("docs/cli.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/cli.md");
     let command = "$ blazes check cases/wordcount.yaml";
-    let quoted = quoted_output(&readme, command).expect("the README quotes the command");
+    let quoted = quoted_output(&doc, command).expect("the doc quotes the command");
     let printed = blazes_stdout(&["check", "cases/wordcount.yaml"]);
     if quoted != printed && std::env::var_os("BLAZES_UPDATE_README").is_some() {
-        let updated = with_quoted_output(&readme, command, &printed).expect("quoted");
-        std::fs::write(&path, updated).expect("README.md written");
+        let updated = with_quoted_output(&doc, command, &printed).expect("quoted");
+        std::fs::write(&path, updated).expect("docs/cli.md written");
         return;
     }
     assert!(
         quoted == printed,
-        "README.md's block after `{command}` differs from the output \
+        "docs/cli.md's block after `{command}` differs from the output \
          (BLAZES_UPDATE_README=1 rewrites it):\n{printed}"
     );
+}
+
+/// True when every line of the abridged `quote` is a line of `printed`, in
+/// order: `...` alone stands for lines left out, and a line ending in ` ...`
+/// for the start of a line.
+fn abridges(quote: &str, printed: &str) -> bool {
+    let mut lines = printed.lines();
+    quote.lines().all(|q| {
+        let q = q.trim_end();
+        if q.trim() == "..." {
+            return true;
+        }
+        match q.strip_suffix(" ...") {
+            Some(start) => lines.any(|l| l.starts_with(start)),
+            None => lines.any(|l| l.trim_end() == q),
+        }
+    })
+}
+
+/// The README's abridged word-count report is made of lines the command
+/// prints, in order.
+#[test]
+fn the_readme_abridges_what_blazes_check_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let command = "$ blazes check cases/wordcount.yaml";
+    let quoted = quoted_output(&readme, command).expect("the README quotes the command");
+    let printed = blazes_stdout(&["check", "cases/wordcount.yaml"]);
+    assert!(
+        abridges(&quoted, &printed),
+        "README.md's block after `{command}` is not an abridged copy of the output:\n{printed}"
+    );
+    assert!(abridges("a\n...\nc d ...\n", "a\nb\nc d e\n"));
+    assert!(!abridges("c d e\na\n", "a\nb\nc d e\n"), "out of order");
+    assert!(!abridges("x\n", "a\n"), "a line the command does not print");
 }
 
 #[test]

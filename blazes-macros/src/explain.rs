@@ -115,17 +115,39 @@ fn seal(dataflow: &Dataflow, streams: &[String], gate: &AttrSet) -> String {
             let write = format!("`{} {{ seal: [{example}] }}`", stream(name));
             match declared {
                 Some(key) => format!(
-                    "`{}` is sealed on [{}], which is not compatible with the gate [{}]: \
+                    "`{}` is sealed on [{}], which is not compatible with the gate [{}]{}: \
                      write {write} in `streams!`",
                     stream(name),
                     attrs(key),
-                    attrs(gate)
+                    attrs(gate),
+                    many_to_one(dataflow, key, gate)
                 ),
                 None => format!("write {write} in `streams!`"),
             }
         })
         .collect();
     parts.join("; ")
+}
+
+/// Why a plain FD from the seal key into the gate does not make the seal
+/// compatible, when the dataflow declares one: a group of the gate spans
+/// several partitions of the seal, so no single seal completes it.
+fn many_to_one(dataflow: &Dataflow, key: &AttrSet, gate: &AttrSet) -> String {
+    dataflow
+        .fds
+        .iter()
+        .find(|fd| {
+            !fd.injective && gate.contains(&fd.to) && fd.from.iter().all(|a| key.contains(a))
+        })
+        .map_or_else(String::new, |fd| {
+            format!(
+                " (`{} -> {}` is many-to-one: a group of `{}` spans several partitions of [{}])",
+                attrs(&fd.from),
+                fd.to,
+                fd.to,
+                attrs(key)
+            )
+        })
 }
 
 #[cfg(test)]
@@ -144,6 +166,35 @@ mod tests {
             .stream(Stream::between("tweets", "Splitter.tweets"))
             .stream(Stream::between("Splitter.words", "Count.words"))
             .stream(Stream::between("Count.counts", "db"))
+    }
+
+    #[test]
+    fn a_seal_behind_a_many_to_one_fd_is_explained() {
+        let mut dataflow = Dataflow::new()
+            .component(Component::new("Stats").path(
+                "sessions",
+                "stats",
+                Annotation::ow(set(["user"])),
+            ))
+            .stream(Stream::between("sessions", "Stats.sessions").sealed(set(["session"])))
+            .stream(Stream::between("Stats.stats", "screen"));
+        dataflow.fds.push(Fd {
+            from: set(["session"]),
+            to: "user".to_string(),
+            injective: false,
+        });
+        let analysis = analyze(&dataflow).expect("valid");
+        let text = violation(&dataflow, &analysis, &analysis.violations[0]);
+        assert!(
+            text.contains(
+                "is sealed on [session], which is not compatible with the gate [user] \
+                 (`session -> user` is many-to-one"
+            ),
+            "{text}"
+        );
+        // An injective FD makes the seal compatible: nothing to explain.
+        dataflow.fds[0].injective = true;
+        assert!(analyze(&dataflow).expect("valid").violations.is_empty());
     }
 
     #[test]

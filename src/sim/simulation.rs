@@ -9,7 +9,6 @@ use rand_chacha::ChaCha8Rng;
 use super::choice::{Choice, Chooser};
 use super::config::SimConfig;
 use super::network::{From, Link, Message, To};
-use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::coordination::sequencer::{
     NextStep, OrderRetry, SequencerCore, SequencerError, Unordered,
 };
@@ -524,18 +523,16 @@ impl<'a> Run<'a> {
         self.cycles_ended += 1;
         self.note(5);
         self.note(self.cycles_ended as u64);
-        let consumer = &self.topology.components[cut.consumer];
-        let ordered = consumer.plan.inputs[cut.input] == InputMode::DynamicOrder;
-        let mut targets: Vec<To> = Vec::new();
-        for (index, instance) in consumer.instances.iter().enumerate() {
-            let to = match (ordered, consumer.groups[index]) {
-                (true, Some(g)) => To::Sequencer(g),
-                _ => To::Instance(*instance),
-            };
-            if !targets.contains(&to) {
-                targets.push(to);
-            }
-        }
+        let targets: Vec<To> = self
+            .topology
+            .cut_destinations(cut)
+            .into_iter()
+            .map(|d| match d {
+                Destination::Instance(i) => To::Instance(i),
+                Destination::Group(g) => To::Sequencer(g),
+                Destination::Sink(s) => To::Sink(s),
+            })
+            .collect();
         for &producer in &self.topology.components[cut.component].instances {
             let envelope = Envelope::End {
                 producer,

@@ -8,7 +8,8 @@
 //! or open a seal-buffer partition no producer will ever seal. The kind of
 //! each key attribute is therefore fixed by the first record or seal that
 //! carries the key, and a later record or seal whose value has another kind
-//! is refused ([`WrongKeyKind`]) without changing anything.
+//! is refused ([`WrongKeyKind`]) without changing anything. An absent value
+//! (`None` of an optional key) has every kind: it sorts before all values.
 
 use std::fmt;
 
@@ -24,14 +25,27 @@ pub enum ValueKind {
     Int,
     /// [`Value::Str`].
     Str,
+    /// [`Value::Float`].
+    Float,
+    /// [`Value::List`].
+    List,
+    /// [`Value::Record`].
+    Record,
 }
 
 impl ValueKind {
-    /// The kind of `value`.
-    pub fn of(value: &Value) -> ValueKind {
+    /// The kind of `value`; `None` for an absent value ([`Value::Null`], or
+    /// [`Value::Some`] of one): `None` of an optional key is a value of
+    /// every kind (it sorts before all of them), so it neither fixes an
+    /// attribute's kind nor conflicts with it.
+    pub fn of(value: &Value) -> Option<ValueKind> {
         match value {
-            Value::Int(_) => ValueKind::Int,
-            Value::Str(_) => ValueKind::Str,
+            Value::Int(_) => Some(ValueKind::Int),
+            Value::Str(_) => Some(ValueKind::Str),
+            Value::Float(_) => Some(ValueKind::Float),
+            Value::List(_) => Some(ValueKind::List),
+            Value::Record(_) => Some(ValueKind::Record),
+            Value::Null | Value::Some(_) => None,
         }
     }
 }
@@ -41,6 +55,9 @@ impl fmt::Display for ValueKind {
         f.write_str(match self {
             ValueKind::Int => "an integer",
             ValueKind::Str => "a string",
+            ValueKind::Float => "a float",
+            ValueKind::List => "a list",
+            ValueKind::Record => "a record",
         })
     }
 }
@@ -94,7 +111,7 @@ impl KeyKinds {
             .zip(&self.attributes)
             .zip(values)
             .find_map(|((kind, attribute), value)| {
-                let found = ValueKind::of(value);
+                let found = ValueKind::of(value)?;
                 match kind {
                     Some(expected) if *expected != found => Some(WrongKeyKind {
                         attribute: attribute.clone(),
@@ -119,7 +136,9 @@ impl KeyKinds {
             return Err(wrong);
         }
         for (kind, value) in self.kinds.iter_mut().zip(values) {
-            kind.get_or_insert(ValueKind::of(value));
+            if let Some(found) = ValueKind::of(value) {
+                kind.get_or_insert(found);
+            }
         }
         Ok(())
     }
@@ -162,5 +181,23 @@ mod tests {
         assert_eq!(k.check([&int]), Ok(()));
         assert!(k.check([&text, &text]).is_err());
         assert_eq!(k.check([&int, &int]), Ok(()), "`b` was still open");
+    }
+
+    #[test]
+    fn an_absent_value_neither_fixes_nor_conflicts_with_a_kind() {
+        let mut k = KeyKinds::new(&attrs(["a"]));
+        let some_none = Value::Some(Box::new(Value::Null));
+        assert_eq!(k.check([&Value::Null]), Ok(()));
+        assert_eq!(k.check([&some_none]), Ok(()));
+        assert_eq!(k.check([&Value::from(1)]), Ok(()), "`a` was still open");
+        assert_eq!(k.check([&Value::Null]), Ok(()), "None of an integer key");
+        assert_eq!(
+            k.check([&Value::from(1.5)]),
+            Err(WrongKeyKind {
+                attribute: "a".into(),
+                expected: ValueKind::Int,
+                found: ValueKind::Float,
+            })
+        );
     }
 }

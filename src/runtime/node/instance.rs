@@ -758,6 +758,12 @@ impl InstanceCore {
         }
     }
 
+    /// The `seq` this instance's next envelope will take: the position
+    /// after everything it has sent.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.numbering.next_seq()
+    }
+
     /// True when every input and output has ended.
     pub fn finished(&self) -> bool {
         self.output_ended.iter().all(|e| *e) && (0..self.inputs.len()).all(|i| self.input_ended(i))

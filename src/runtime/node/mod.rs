@@ -25,7 +25,7 @@ use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, Envelope, Numbering, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{RouteScratch, Routed, route_sends, route_with, routing_rng};
-use crate::runtime::node::topology::{NodeRef, Topology};
+use crate::runtime::node::topology::{CycleCut, NodeRef, Topology};
 use crate::tuple::Tuple;
 
 /// An instance with its routing: deliver messages in, take routed sends out.
@@ -133,6 +133,28 @@ impl Node {
                 return;
             };
             self.core.deliver(next, now);
+        }
+    }
+
+    /// Ends the cycle-closing stream `cut`, of which this instance is a
+    /// producer, once the driver has seen the whole dataflow quiet: its end
+    /// goes to every consumer instance (or group) of the stream, numbered
+    /// after everything the instance sent, so its real end later on that
+    /// stream is a duplicate, as in the simulator.
+    pub(crate) fn end_cycle_cut(&mut self, topology: &Topology, cut: CycleCut) {
+        let envelope = Envelope::End {
+            producer: self.core.id(),
+            seq: self.core.next_seq(),
+        };
+        for to in topology.cut_destinations(cut) {
+            self.remote.push((
+                cut.output,
+                Routed {
+                    to,
+                    input: cut.input,
+                    envelope: envelope.clone(),
+                },
+            ));
         }
     }
 

@@ -57,18 +57,50 @@ fn hash_fields<'a>(fields: impl Iterator<Item = (&'a str, &'a Value)>) -> u64 {
     };
     for (name, value) in fields {
         eat(name.as_bytes());
-        match value {
-            Value::Int(v) => {
-                eat(&[0]);
-                eat(&v.to_le_bytes());
+        hash_value(value, &mut eat);
+    }
+    hash
+}
+
+/// Feeds `value` to `eat`: a tag byte per kind, then its data (a float's
+/// bits, a list's length and items, a record's names and values).
+/// Integers and strings as they always were, so their routes do not change.
+fn hash_value(value: &Value, eat: &mut impl FnMut(&[u8])) {
+    match value {
+        Value::Int(v) => {
+            eat(&[0]);
+            eat(&v.to_le_bytes());
+        }
+        Value::Str(s) => {
+            eat(&[1]);
+            eat(s.as_bytes());
+        }
+        Value::Float(v) => {
+            eat(&[2]);
+            eat(&v.to_bits().to_le_bytes());
+        }
+        Value::Null => eat(&[3]),
+        Value::Some(v) => {
+            eat(&[4]);
+            hash_value(v, eat);
+        }
+        Value::List(items) => {
+            eat(&[5]);
+            eat(&(items.len() as u64).to_le_bytes());
+            for item in items.iter() {
+                hash_value(item, eat);
             }
-            Value::Str(s) => {
-                eat(&[1]);
-                eat(s.as_bytes());
+        }
+        Value::Record(tuple) => {
+            eat(&[6]);
+            eat(&(tuple.fields().count() as u64).to_le_bytes());
+            for (name, v) in tuple.fields() {
+                eat(&(name.len() as u64).to_le_bytes());
+                eat(name.as_bytes());
+                hash_value(v, eat);
             }
         }
     }
-    hash
 }
 
 fn chosen_instances(
@@ -255,5 +287,54 @@ mod tests {
             stable_hash(&a),
             stable_hash(&Tuple::new().with("word", "y").with("batch", 1))
         );
+    }
+
+    /// FNV-1a of `bytes`, written out here to pin the hash's input.
+    fn fnv(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    }
+
+    #[test]
+    fn integers_and_strings_route_as_they_always_did() {
+        let t = Tuple::new().with("b", -2).with("w", "xy");
+        let mut bytes = b"b".to_vec();
+        bytes.push(0);
+        bytes.extend((-2i64).to_le_bytes());
+        bytes.extend(b"w");
+        bytes.push(1);
+        bytes.extend(b"xy");
+        assert_eq!(stable_hash(&t), fnv(&bytes));
+    }
+
+    #[test]
+    fn every_kind_of_value_routes_by_its_data() {
+        let values = [
+            Value::Int(1),
+            Value::from("1"),
+            Value::Float(1.0),
+            Value::Float(0.0),
+            Value::Float(-0.0),
+            Value::Null,
+            Value::Some(Box::new(Value::Null)),
+            Value::from(vec![]),
+            Value::from(vec![Value::Int(1)]),
+            Value::from(vec![Value::Int(1), Value::Int(1)]),
+            Value::from(Tuple::new()),
+            Value::from(Tuple::new().with("a", 1)),
+            Value::from(Tuple::new().with("b", 1)),
+        ];
+        let hashes: Vec<u64> = values
+            .iter()
+            .map(|v| stable_hash(&Tuple::new().with("k", v.clone())))
+            .collect();
+        for (i, a) in hashes.iter().enumerate() {
+            for (j, b) in hashes.iter().enumerate().skip(i + 1) {
+                assert_ne!(a, b, "{} and {}", values[i], values[j]);
+            }
+            let again = stable_hash(&Tuple::new().with("k", values[i].clone()));
+            assert_eq!(*a, again, "{}", values[i]);
+        }
     }
 }

@@ -11,6 +11,7 @@ use crate::runtime::coordination::plan::{ComponentPlan, InputMode};
 use crate::runtime::deployment::{Deployment, Routing};
 use crate::runtime::error::{BuildError, NameError};
 use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
+use crate::runtime::node::router::Destination;
 use crate::runtime::partitioning;
 
 /// Index of a sink.
@@ -211,8 +212,9 @@ fn default_routing(consumer_rep: bool, consumer_instances: usize) -> Routing {
 
 impl Topology {
     /// Deploys `dataflow` with the plan of `analysis`. A cycle between
-    /// components is refused ([`BuildError::Deployment`]): only the
-    /// simulator can end one ([`Topology::build_allowing_cycles`]).
+    /// components is refused ([`BuildError::Deployment`]): only a driver
+    /// that sees when the whole run is quiet (the simulator, the tokio
+    /// runner) can end one ([`Topology::build_allowing_cycles`]).
     pub fn build(
         dataflow: &Dataflow,
         analysis: &Analysis,
@@ -630,9 +632,10 @@ impl Topology {
     /// Refuses a dataflow with a cycle between components. End-of-stream
     /// cannot flow around a cycle (each output waits for the end of inputs
     /// the cycle feeds from that very output), so a cycle ends only when the
-    /// whole cycle is quiet. The simulator sees every message and decides
-    /// that ([`Topology::build_allowing_cycles`]); the tokio runner and the
-    /// cluster have no distributed termination detection yet.
+    /// whole cycle is quiet. The simulator sees every message and the tokio
+    /// runner counts them, so both decide that
+    /// ([`Topology::build_allowing_cycles`]); the cluster has no distributed
+    /// termination detection yet.
     fn reject_cycles(&self) -> Result<(), BuildError> {
         let Some(cut) = self.cycle_cuts.first() else {
             return Ok(());
@@ -640,9 +643,10 @@ impl Topology {
         let c = &self.components[cut.component];
         Err(BuildError::Deployment(format!(
             "`{}.{}` is on a cycle between components: end-of-stream cannot flow around a \
-             cycle, and this runtime has no termination detection to end it (only a \
-             component's stream to itself is supported here); the deterministic simulator \
-             (`blazes::sim`) runs it, ending the cycle when nothing is in flight",
+             cycle, and the cluster has no distributed termination detection to end it \
+             (only a component's stream to itself runs across processes); the tokio runner \
+             (`blazes::runtime`) and the deterministic simulator (`blazes::sim`) run it, \
+             ending the cycle when nothing is in flight",
             c.name, c.outputs[cut.output]
         )))
     }
@@ -710,6 +714,25 @@ impl Topology {
     /// [`Topology::build_allowing_cycles`] for a dataflow with cycles).
     pub fn cycle_cuts(&self) -> &[CycleCut] {
         &self.cycle_cuts
+    }
+
+    /// Where the end of a cycle-closing stream goes: every instance of the
+    /// consumer, or, where the consumer's input is dynamically ordered, the
+    /// sequencer of each of their groups (once per group).
+    pub(crate) fn cut_destinations(&self, cut: CycleCut) -> Vec<Destination> {
+        let consumer = &self.components[cut.consumer];
+        let ordered = consumer.plan.inputs.get(cut.input) == Some(&InputMode::DynamicOrder);
+        let mut targets = Vec::new();
+        for (index, instance) in consumer.instances.iter().enumerate() {
+            let to = match (ordered, consumer.groups.get(index).copied().flatten()) {
+                (true, Some(g)) => Destination::Group(g),
+                _ => Destination::Instance(*instance),
+            };
+            if !targets.contains(&to) {
+                targets.push(to);
+            }
+        }
+        targets
     }
 
     /// The producers that must seal or end input `input` of instance `instance`.

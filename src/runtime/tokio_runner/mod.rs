@@ -7,16 +7,18 @@
 //! still get through. An instance delivers a received batch message by
 //! message and sends what it routed in batches once it has delivered it.
 
+mod group;
+mod quiescence;
 mod receive_links;
 mod send_queues;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use blazes_core::{Analysis, Dataflow};
-use tokio::sync::mpsc::{Receiver, Sender, channel};
+use tokio::sync::mpsc::{Receiver, UnboundedReceiver, UnboundedSender, channel};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
@@ -31,14 +33,14 @@ use super::sink::SinkCollector;
 use super::workload::{SourceEvent, Workload};
 use crate::record::Record;
 use crate::runtime::coordination::plan::InputMode;
-use crate::runtime::coordination::sequencer::{
-    EmbeddedSequencer, NextStep, OrderRetry, Sequencer, Unordered,
-};
+use crate::runtime::coordination::sequencer::{EmbeddedSequencer, Sequencer, Unordered};
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, InputId, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{Destination, Routed};
-use crate::runtime::node::topology::Topology;
+use crate::runtime::node::topology::{CycleCut, Topology};
+use group::{GroupOutcome, run_group};
+use quiescence::{Cycles, Quiescence, end_cycles};
 use receive_links::{Event, InLink, ReceiveLinks};
 use send_queues::{Batch, DestinationSenders, LinkSizing, SendQueues};
 
@@ -52,6 +54,11 @@ pub struct DataflowRunner {
 impl DataflowRunner {
     /// Deploys `dataflow` with the coordination `analysis` planned (only the
     /// entries marked `applied`), handlers from `factories`.
+    ///
+    /// A cycle between components runs: once the whole run is quiet (no
+    /// message on its way, no source open), the runner ends the next stream
+    /// closing a cycle ([`Topology::cycle_cuts`]), as the simulator does,
+    /// until every cycle has ended.
     pub fn new(
         dataflow: &Dataflow,
         analysis: &Analysis,
@@ -64,7 +71,7 @@ impl DataflowRunner {
                 "running a dataflow whose analysis reports violations"
             );
         }
-        let topology = Topology::build(dataflow, analysis, deployment)?;
+        let topology = Topology::build_allowing_cycles(dataflow, analysis, deployment)?;
         factories.check(&topology)?;
         Ok(DataflowRunner {
             topology: Arc::new(topology),
@@ -90,6 +97,8 @@ impl DataflowRunner {
         let sizing = LinkSizing::new(topology.channel_capacity);
         let capacity = sizing.slots;
         let started = Instant::now();
+        // Termination detection, only where a cycle needs it.
+        let quiet = (!topology.cycle_cuts().is_empty()).then(|| Arc::new(Quiescence::default()));
         let mut outboxes: HashMap<ProducerId, DestinationSenders> = HashMap::new();
         let mut inboxes: HashMap<ProducerId, Vec<InLinkEnd>> = HashMap::new();
         // Direct links.
@@ -147,6 +156,7 @@ impl DataflowRunner {
                 rx,
                 members,
                 self.sequencer.clone(),
+                quiet.clone(),
             )));
         }
         // Sinks.
@@ -164,6 +174,18 @@ impl DataflowRunner {
                 name.clone(),
                 tokio::spawn(run_sink(rx, SinkCollector::new(producers))),
             ));
+        }
+        // The producers of cycle-closing streams, told when to end them.
+        let mut enders: HashMap<ProducerId, UnboundedSender<CycleCut>> = HashMap::new();
+        let mut end_orders: HashMap<ProducerId, UnboundedReceiver<CycleCut>> = HashMap::new();
+        for cut in topology.cycle_cuts() {
+            for p in &topology.components[cut.component].instances {
+                if !enders.contains_key(p) {
+                    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                    enders.insert(*p, tx);
+                    end_orders.insert(*p, rx);
+                }
+            }
         }
         // Instances.
         let mut instance_tasks = Vec::new();
@@ -192,6 +214,7 @@ impl DataflowRunner {
             let outgoing = outboxes
                 .remove(&id)
                 .unwrap_or_default()
+                .count_in(quiet.clone())
                 .into_send_queues(info.outputs.len(), sizing.batch);
             let span = tracing::info_span!("instance", component = %info.name, instance = %id);
             instance_tasks.push(tokio::spawn(
@@ -200,6 +223,10 @@ impl DataflowRunner {
                     topology.clone(),
                     ReceiveLinks::new(links),
                     outgoing,
+                    Cycles {
+                        quiet: quiet.clone(),
+                        end_orders: end_orders.remove(&id),
+                    },
                     started,
                     slot,
                 )
@@ -214,16 +241,27 @@ impl DataflowRunner {
                 s.producers
                     .iter()
                     .map(|p| {
+                        // An open source is work in flight until it ends.
+                        if let Some(q) = &quiet {
+                            q.add(1);
+                        }
                         Some(SourceHandle {
                             topology: topology.clone(),
                             source: SourceCore::new(*p, topology.seed),
-                            outbox: Some(outboxes.remove(p).unwrap_or_default()),
+                            outbox: Some(
+                                outboxes
+                                    .remove(p)
+                                    .unwrap_or_default()
+                                    .count_in(quiet.clone()),
+                            ),
                             batch: sizing.batch,
+                            quiet: quiet.clone(),
                         })
                     })
                     .collect()
             })
             .collect();
+        let cycle_ender = quiet.map(|q| tokio::spawn(end_cycles(topology.clone(), q, enders)));
         Ok(RunningDataflow {
             topology,
             sources,
@@ -231,6 +269,7 @@ impl DataflowRunner {
             group_tasks,
             sink_tasks,
             live,
+            cycle_ender,
         })
     }
 }
@@ -243,6 +282,8 @@ pub struct RunningDataflow {
     group_tasks: Vec<JoinHandle<GroupOutcome>>,
     sink_tasks: Vec<(String, JoinHandle<SinkCollector>)>,
     live: Vec<Arc<Mutex<InstanceSnapshot>>>,
+    /// Ends the cycles between components, in a dataflow that has some.
+    cycle_ender: Option<JoinHandle<()>>,
 }
 
 impl RunningDataflow {
@@ -326,6 +367,10 @@ impl RunningDataflow {
             let collector = task.await?;
             report.sinks.insert(name, collector);
         }
+        if let Some(ender) = self.cycle_ender {
+            // Every instance has ended: nothing is left for it to end.
+            ender.abort();
+        }
         if let Some((first, unordered)) = unordered {
             return Err(RunError::Unordered { unordered, first });
         }
@@ -340,6 +385,8 @@ pub struct SourceHandle {
     outbox: Option<DestinationSenders>,
     /// Most messages per batch on a link.
     batch: usize,
+    /// Where this open source counts as work in flight, in a run with cycles.
+    quiet: Option<Arc<Quiescence>>,
 }
 
 impl SourceHandle {
@@ -393,6 +440,14 @@ impl SourceHandle {
         self.source.end(&self.topology);
         self.ship().await;
         self.outbox = None;
+        self.ended();
+    }
+
+    /// This source is no longer work in flight.
+    fn ended(&mut self) {
+        if let Some(q) = self.quiet.take() {
+            q.done(1);
+        }
     }
 
     /// Retires this producer (runtime spec, "Liveness and membership"): its
@@ -402,6 +457,7 @@ impl SourceHandle {
         self.source.retire(&self.topology);
         self.ship().await;
         self.outbox = None;
+        self.ended();
     }
 }
 
@@ -412,11 +468,17 @@ impl Drop for SourceHandle {
         {
             self.source.end(&self.topology);
             let routed: Vec<Routed> = self.source.routed().collect();
+            let quiet = self.quiet.take();
             rt.spawn(async move {
                 for r in routed {
                     outbox.send(r).await;
                 }
+                if let Some(q) = quiet {
+                    q.done(1);
+                }
             });
+        } else {
+            self.ended();
         }
     }
 }
@@ -465,6 +527,7 @@ async fn run_instance(
     topology: Arc<Topology>,
     mut inbox: ReceiveLinks,
     mut outgoing: SendQueues,
+    mut cycles: Cycles,
     started: Instant,
     live: Arc<Mutex<InstanceSnapshot>>,
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
@@ -492,6 +555,7 @@ async fn run_instance(
             event = inbox.next(node.core_mut(), &mut outgoing) => event,
             () = stall_timer(parked) => Event::Stalled,
             _ = overdue_checks.tick() => Event::OverdueCheck,
+            cut = cycles.next_order() => Event::EndCycle(cut),
         };
         let (message, link) = match event {
             Event::Message(m, link) => (m, Some(link)),
@@ -504,6 +568,13 @@ async fn run_instance(
                 None => continue,
             },
             Event::Closed => break,
+            Event::EndCycle(cut) => {
+                node.end_cycle_cut(&topology, cut);
+                ship(&mut node, &mut outgoing, &mut dead);
+                outgoing.close_batches();
+                cycles.done();
+                continue;
+            }
             Event::OverdueCheck => {
                 let now = Time::micros_since(started);
                 if !node
@@ -523,6 +594,7 @@ async fn run_instance(
         while let Some(message) = next {
             node.deliver(&topology, message, now);
             ship(&mut node, &mut outgoing, &mut dead);
+            cycles.done();
             deliveries += 1;
             unpublished = true;
             if deliveries.is_multiple_of(256) {
@@ -533,6 +605,13 @@ async fn run_instance(
         }
     }
     flush_all(&mut outgoing).await;
+    if let Some(q) = cycles.quiet.clone() {
+        // In a run with cycles, what still reaches this finished instance
+        // (a producer's real end after the one that closed its cycle) is
+        // work done once dropped, or the run would never be quiet again.
+        drop(outgoing);
+        inbox.drain(|n| q.done(n)).await;
+    }
     let core = node.core_mut();
     core.shutdown(Time::micros_since(started));
     dead.extend(core.take_dead_letters());
@@ -562,88 +641,6 @@ fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: Time) {
     if let Ok(mut slot) = live.lock() {
         *slot = snapshot;
     }
-}
-
-struct GroupOutcome {
-    duplicates: u64,
-    errors: Vec<String>,
-    /// Messages given up (the first one, and how many).
-    unordered: Option<(Unordered, u64)>,
-}
-
-/// Orders the messages sent to group `name` and forwards them to every
-/// member. A failed call is retried ([`OrderRetry`]); a message still not
-/// ordered after that fails the run, and the group stops ordering: it closes
-/// its members' links (so they end) and drains its input (so producers are
-/// not blocked), counting what it drops.
-async fn run_group(
-    name: String,
-    mut rx: Receiver<Batch>,
-    mut members: Vec<Sender<Batch>>,
-    sequencer: Arc<dyn Sequencer>,
-) -> GroupOutcome {
-    let mut outcome = GroupOutcome {
-        duplicates: 0,
-        errors: Vec::new(),
-        unordered: None,
-    };
-    let retry = OrderRetry::default();
-    let mut received = VecDeque::new();
-    'messages: loop {
-        let (input, envelope) = match received.pop_front() {
-            Some(Delivery::Direct { input, envelope }) => (input, envelope),
-            // Producers send a group direct messages only.
-            Some(Delivery::Ordered { .. }) => continue,
-            None => match rx.recv().await {
-                Some(batch) => {
-                    received = VecDeque::from(batch);
-                    continue;
-                }
-                None => break,
-            },
-        };
-        let (producer, seq) = (envelope.producer(), envelope.seq());
-        if let Some((_, dropped)) = outcome.unordered.as_mut() {
-            *dropped += 1;
-            continue;
-        }
-        let mut attempt = 0;
-        let position = loop {
-            attempt += 1;
-            let result = sequencer.assign(&name, producer, seq).await;
-            if let Err(e) = &result {
-                tracing::warn!(group = %name, error = %e, attempt, "sequencer failed to order a message");
-                outcome.errors.push(e.to_string());
-            }
-            let step = retry.next(&name, producer, seq, attempt, result, &mut rand::rng());
-            match step {
-                NextStep::Forward(position) => break position,
-                NextStep::Replay => {
-                    outcome.duplicates += 1;
-                    continue 'messages;
-                }
-                NextStep::Retry(pause) => tokio::time::sleep(pause).await,
-                NextStep::GiveUp(unordered) => {
-                    tracing::error!(group = %name, error = %unordered, "message not ordered: the run fails");
-                    outcome.unordered = Some((unordered, 1));
-                    // The members will never see the rest of the order:
-                    // closing their links lets them end, and the run with them.
-                    members.clear();
-                    continue 'messages;
-                }
-            }
-        };
-        for m in &members {
-            let _ = m
-                .send(vec![Delivery::Ordered {
-                    position,
-                    input,
-                    envelope: envelope.clone(),
-                }])
-                .await;
-        }
-    }
-    outcome
 }
 
 async fn run_sink(mut rx: Receiver<Batch>, mut collector: SinkCollector) -> SinkCollector {

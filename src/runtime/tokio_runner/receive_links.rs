@@ -10,6 +10,7 @@ use tokio::sync::mpsc::Receiver;
 use super::send_queues::{Batch, SendQueues};
 use crate::runtime::node::envelope::{Delivery, OutputId};
 use crate::runtime::node::instance::InstanceCore;
+use crate::runtime::node::topology::CycleCut;
 
 /// One incoming link of an instance task: its channel, the outputs the
 /// inputs it carries feed, and what was received and not yet delivered.
@@ -103,6 +104,9 @@ pub(super) enum Event {
     Closed,
     /// Time to look for partitions waiting past the configured time.
     OverdueCheck,
+    /// The run is quiet: end this cycle-closing stream the instance
+    /// produces.
+    EndCycle(CycleCut),
 }
 
 impl ReceiveLinks {
@@ -159,6 +163,37 @@ impl ReceiveLinks {
             }
         })
         .await
+    }
+
+    /// Drops what is left on every link, received or still coming, until
+    /// each closes, telling `dropped` how many messages each time (an
+    /// instance that has finished, in a run that counts its messages).
+    pub(super) async fn drain(&mut self, mut dropped: impl FnMut(u64)) {
+        for link in &mut self.links {
+            dropped(link.buffered.len() as u64);
+            link.buffered.clear();
+            link.parked = false;
+        }
+        std::future::poll_fn(|cx| {
+            let mut open = false;
+            for link in self.links.iter_mut().filter(|l| !l.closed) {
+                loop {
+                    match link.rx.poll_recv(cx) {
+                        Poll::Ready(Some(batch)) => dropped(batch.len() as u64),
+                        Poll::Ready(None) => {
+                            link.closed = true;
+                            break;
+                        }
+                        Poll::Pending => {
+                            open = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            if open { Poll::Pending } else { Poll::Ready(()) }
+        })
+        .await;
     }
 
     /// True when some link waits at the buffer bound.

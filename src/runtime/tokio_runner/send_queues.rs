@@ -11,14 +11,22 @@
 //! form a cycle (a cache asking a report server that answers the cache).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::sync::mpsc::Sender;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::PollSender;
 
+use super::quiescence::Quiescence;
 use crate::runtime::node::envelope::{Delivery, OutputId};
 use crate::runtime::node::router::{Destination, Routed};
+
+/// True for the messages a run with cycles counts as work in flight: those
+/// to an instance or a group's sequencer (a sink produces nothing).
+fn counted(to: Destination) -> bool {
+    !matches!(to, Destination::Sink(_))
+}
 
 /// Messages sent together on one link, in the order they were routed. A
 /// sink or a sequencer group gets [`Delivery::Direct`] messages too (a sink
@@ -80,6 +88,8 @@ pub struct SendQueues {
     /// Ports with an open batch.
     open: usize,
     batch: usize,
+    /// Where messages in flight are counted, in a run with cycles.
+    quiet: Option<Arc<Quiescence>>,
 }
 
 impl SendQueues {
@@ -92,6 +102,22 @@ impl SendQueues {
             queued: 0,
             open: 0,
             batch: batch.max(1),
+            quiet: None,
+        }
+    }
+
+    /// Counts every message queued for an instance or a group in `quiet`
+    /// (and uncounts those a finished consumer will never receive).
+    pub(super) fn count_in(&mut self, quiet: Option<Arc<Quiescence>>) {
+        self.quiet = quiet;
+    }
+
+    /// Uncounts `n` messages to `to` that will never be delivered.
+    fn lost(&self, to: Destination, n: usize) {
+        if let Some(q) = &self.quiet
+            && counted(to)
+        {
+            q.done(n as u64);
         }
     }
 
@@ -114,6 +140,11 @@ impl SendQueues {
         let Some(p) = self.ports.iter().position(|p| p.to == routed.to) else {
             return;
         };
+        if let Some(q) = &self.quiet
+            && counted(routed.to)
+        {
+            q.add(1);
+        }
         let port = &mut self.ports[p];
         if port.open.is_empty() {
             self.open += 1;
@@ -138,9 +169,14 @@ impl SendQueues {
         let outputs = std::mem::take(&mut port.open_outputs);
         let batch = if port.queue.is_empty() {
             match port.sender.try_send(batch) {
+                Ok(()) => return,
                 // A closed channel means the consumer has finished: it
                 // only misses replays.
-                Ok(()) | Err(TrySendError::Closed(_)) => return,
+                Err(TrySendError::Closed(batch)) => {
+                    let to = port.to;
+                    self.lost(to, batch.len());
+                    return;
+                }
                 Err(TrySendError::Full(batch)) => batch,
             }
         } else {
@@ -178,6 +214,7 @@ impl SendQueues {
     /// Sends the queued batches the channels have room for; true if any went.
     pub fn poll_flush(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progressed = false;
+        let quiet = self.quiet.as_deref();
         for port in &mut self.ports {
             while !port.queue.is_empty() {
                 match port.poll.poll_reserve(cx) {
@@ -188,8 +225,13 @@ impl SendQueues {
                         };
                         // A closed channel means the consumer has finished:
                         // it only misses replays.
-                        if open.is_ok() {
-                            let _ = port.poll.send_item(batch);
+                        let n = batch.len();
+                        let sent = open.is_ok() && port.poll.send_item(batch).is_ok();
+                        if !sent
+                            && let Some(q) = quiet
+                            && counted(port.to)
+                        {
+                            q.done(n as u64);
                         }
                         for o in outputs {
                             if let Some(w) = self.waiting.get_mut(o) {
@@ -210,6 +252,8 @@ impl SendQueues {
 #[derive(Clone, Default)]
 pub(super) struct DestinationSenders {
     links: HashMap<Destination, Sender<Batch>>,
+    /// Where messages in flight are counted, in a run with cycles.
+    quiet: Option<Arc<Quiescence>>,
 }
 
 impl DestinationSenders {
@@ -218,9 +262,16 @@ impl DestinationSenders {
         self.links.insert(to, tx);
     }
 
+    /// Counts every message sent to an instance or a group in `quiet`.
+    pub(super) fn count_in(mut self, quiet: Option<Arc<Quiescence>>) -> DestinationSenders {
+        self.quiet = quiet;
+        self
+    }
+
     /// The same channels as non-blocking queues, for an instance task.
     pub(super) fn into_send_queues(self, outputs: usize, batch: usize) -> SendQueues {
         let mut out = SendQueues::new(outputs, batch);
+        out.count_in(self.quiet);
         let mut links: Vec<_> = self.links.into_iter().collect();
         links.sort_by_key(|(to, _)| *to);
         for (to, tx) in links {
@@ -233,7 +284,16 @@ impl DestinationSenders {
     /// already finished only misses replays, so a closed channel is ignored.
     pub(super) async fn send_batch(&self, to: Destination, batch: Batch) {
         if let Some(tx) = self.links.get(&to) {
-            let _ = tx.send(batch).await;
+            let n = batch.len() as u64;
+            let quiet = self.quiet.as_deref().filter(|_| counted(to));
+            if let Some(q) = quiet {
+                q.add(n);
+            }
+            if tx.send(batch).await.is_err()
+                && let Some(q) = quiet
+            {
+                q.done(n);
+            }
         }
     }
 

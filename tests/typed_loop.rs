@@ -1,0 +1,191 @@
+//! A typed dataflow of a shape the paper has none of, run on tokio: a
+//! component with two outputs (`Validate`: valid and rejected orders), a
+//! loop between components (rejected orders fixed by `Fixer` and sent back to
+//! `Validate`), a many-to-one FD (`order -> customer`) and an order-sensitive
+//! running total per customer. The analysis labels the total `Run` (the
+//! loop adds orders after any seal upstream, so ordering is the only
+//! coordination), the runner ends the loop once nothing is in flight, and
+//! each customer's last total is the direct sum, in every run.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use blazes::runtime::{DataflowRunner, Deployment, Workload};
+use blazes::{Label, Record};
+
+#[derive(Record, Clone, Debug)]
+pub struct Order {
+    order: i64,
+    customer: String,
+    amount: i64,
+    attempt: i64,
+}
+
+#[derive(Record, Clone, Debug)]
+pub struct Rejection {
+    order: i64,
+    customer: String,
+    amount: i64,
+    attempt: i64,
+}
+
+#[derive(Record, Clone, Debug, PartialEq)]
+pub struct Total {
+    customer: String,
+    total: i64,
+}
+
+pub mod validate {
+    use super::{Order, Rejection};
+    use blazes::component;
+
+    #[component]
+    #[derive(Default)]
+    pub struct Validate;
+
+    #[component(outputs { valid: Order, rejected: Rejection })]
+    impl Validate {
+        #[path(from = orders, to = valid, label = CR)]
+        #[path(from = orders, to = rejected, label = CR)]
+        fn orders(&mut self, o: Order, out: &mut ValidateOut) {
+            if o.amount < 0 {
+                out.rejected(Rejection {
+                    order: o.order,
+                    customer: o.customer,
+                    amount: o.amount,
+                    attempt: o.attempt,
+                });
+            } else {
+                out.valid(o);
+            }
+        }
+
+        #[path(from = retries, to = valid, label = CR)]
+        #[path(from = retries, to = rejected, label = CR)]
+        fn retries(&mut self, o: Order, out: &mut ValidateOut) {
+            self.orders(o, out);
+        }
+    }
+}
+
+pub mod fixer {
+    use super::{Order, Rejection};
+    use blazes::component;
+
+    /// Flips a negative amount: a rejected order comes back valid.
+    #[component]
+    #[derive(Default)]
+    pub struct Fixer;
+
+    #[component(outputs { fixed: Order })]
+    impl Fixer {
+        #[path(from = rejected, to = fixed, label = CR)]
+        fn rejected(&mut self, r: Rejection, out: &mut FixerOut) {
+            out.fixed(Order {
+                order: r.order,
+                customer: r.customer,
+                amount: -r.amount,
+                attempt: r.attempt + 1,
+            });
+        }
+    }
+}
+
+pub mod totals {
+    use super::{Order, Total};
+    use blazes::component;
+    use std::collections::BTreeMap;
+
+    /// A running total per customer, sent after every order.
+    #[component]
+    #[derive(Default)]
+    pub struct Totals(BTreeMap<String, i64>);
+
+    #[component(outputs { totals: Total })]
+    impl Totals {
+        #[path(from = orders, to = totals, label = OW, gate = [customer])]
+        fn orders(&mut self, o: Order, out: &mut TotalsOut) {
+            let total = self.0.entry(o.customer.clone()).or_default();
+            *total += o.amount;
+            out.totals(Total {
+                customer: o.customer,
+                total: *total,
+            });
+        }
+    }
+}
+
+#[blazes::dataflow(requires = convergent, coordinate = auto)]
+pub mod shop {
+    blazes::components! { super::validate::Validate, super::fixer::Fixer, super::totals::Totals }
+
+    streams! {
+        orders -> Validate.orders { seal: [customer] };
+        Validate.rejected -> Fixer.rejected;
+        Fixer.fixed -> Validate.retries;
+        Validate.valid -> Totals.orders;
+        Totals.totals -> report;
+    }
+    fds! { order -> customer; }
+}
+
+fn orders() -> (Workload, BTreeMap<String, i64>) {
+    let mut workload = Workload::new();
+    let mut expected: BTreeMap<String, i64> = BTreeMap::new();
+    for i in 0..40i64 {
+        let customer = format!("c{}", i % 3);
+        // Every fifth order is rejected once, then fixed.
+        let amount = if i % 5 == 0 { -(i + 1) } else { i + 1 };
+        *expected.entry(customer.clone()).or_default() += amount.abs();
+        workload = workload.record(
+            "orders",
+            (i % 2) as usize,
+            Order {
+                order: i,
+                customer,
+                amount,
+                attempt: 0,
+            },
+        );
+    }
+    (workload, expected)
+}
+
+#[test]
+fn a_loop_a_two_output_component_and_a_many_to_one_fd_run_on_tokio() {
+    let analysis = shop::analysis();
+    assert_eq!(analysis.sinks.get("report"), Some(&Label::Run));
+    let (workload, expected) = orders();
+    for seed in 0..10 {
+        let deployment: Deployment = shop::deployment()
+            .seed(seed)
+            .source_producers("orders", 2)
+            .instances("Validate", 2)
+            .instances("Fixer", 2);
+        let runner =
+            DataflowRunner::new(&shop::dataflow(), &analysis, &deployment, shop::factories())
+                .expect("deployable");
+        assert!(!runner.topology().cycle_cuts().is_empty(), "a loop");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let report = runtime.block_on(async {
+            let running = runner.start().expect("starts");
+            tokio::time::timeout(Duration::from_secs(30), running.run_workload(&workload))
+                .await
+                .expect("the loop ends (no hang)")
+                .expect("runs")
+        });
+        assert!(report.is_success(), "seed {seed}: {:?}", report.failures());
+        let mut last: BTreeMap<String, i64> = BTreeMap::new();
+        let totals = report.read_sink::<Total>("report").expect("the sink");
+        assert_eq!(totals.len(), 40, "seed {seed}: one total per order");
+        for (_, t) in totals {
+            let best = last.entry(t.customer).or_default();
+            *best = (*best).max(t.total);
+        }
+        assert_eq!(last, expected, "seed {seed}");
+    }
+}
