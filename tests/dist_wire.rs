@@ -39,8 +39,28 @@ fn text() -> impl Strategy<Value = String> {
     prop_oneof!["[a-c]{0,2}", any::<String>(), "[é日本\u{1F600}\u{0}]{0,4}",]
 }
 
+/// Every kind of value, nested up to two levels (issue 11's kinds go
+/// through `Value`'s serde impl like the others).
 fn value() -> impl Strategy<Value = Value> {
-    prop_oneof![int().prop_map(Value::Int), text().prop_map(Value::from)]
+    let leaf = prop_oneof![
+        int().prop_map(Value::Int),
+        text().prop_map(Value::from),
+        any::<u64>().prop_map(|bits| Value::Float(f64::from_bits(bits))),
+        Just(Value::Null),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|v| Value::Some(Box::new(v))),
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+            prop::collection::vec((text(), inner), 0..3).prop_map(|fields| {
+                let mut t = Tuple::new();
+                for (name, v) in fields {
+                    t.set(&name, v);
+                }
+                Value::from(t)
+            }),
+        ]
+    })
 }
 
 fn tuple() -> impl Strategy<Value = Tuple> {

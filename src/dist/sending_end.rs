@@ -293,11 +293,11 @@ impl SendingEnd {
         let i = self.link(to);
         let batch = &mut self.links[i].batch;
         let mark = batch.mark();
-        batch.push(&delivery);
+        batch.push(&delivery)?;
         if batch.count() > 1 && batch.bytes() > self.limits.bytes {
             batch.rollback(mark);
             self.cut(i)?;
-            self.links[i].batch.push(&delivery);
+            self.links[i].batch.push(&delivery)?;
         }
         let link = &mut self.links[i];
         link.next = link.next.wrapping_add(1);
@@ -456,5 +456,184 @@ impl SendingEnd {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::dist::wire::{self, Frame};
+    use crate::runtime::Deployment;
+    use crate::runtime::coordination::sequencer::EmbeddedSequencer;
+    use crate::tuple::Tuple;
+    use crate::{Annotation, Component, Dataflow, Stream, analyze};
+
+    /// The sending end of producer 0 (epoch 3) of `src -> Pass -> sink`,
+    /// batching up to `limits`, on a client that never reaches a server:
+    /// queueing publishes nothing. With the id of the `Pass` instance.
+    async fn sending_end(limits: BatchLimits) -> (SendingEnd, ProducerId) {
+        let dataflow = Dataflow::new()
+            .component(Component::new("Pass").path("in", "out", Annotation::cr()))
+            .stream(Stream::between("src", "Pass.in"))
+            .stream(Stream::between("Pass.out", "sink"));
+        let analysis = analyze(&dataflow).expect("analysed");
+        let topology =
+            Topology::build(&dataflow, &analysis, &Deployment::new()).expect("a topology");
+        let (_, pass) = topology.instances().next().expect("one instance");
+        let stream = RunStream::unconnected("queue-test").await;
+        let mut end = SendingEnd::new(
+            ProducerId(0),
+            Arc::new(topology),
+            &stream,
+            4,
+            Arc::new(EmbeddedSequencer::new()),
+            "queue-test",
+            Masters::new(None, Duration::from_secs(1)),
+        )
+        .with_batches(limits);
+        end.epoch = 3;
+        (end, pass)
+    }
+
+    fn record(seq: u64, text: usize) -> Envelope {
+        Envelope::Record {
+            producer: ProducerId(0),
+            seq,
+            payload: Tuple::new()
+                .with("n", i64::try_from(seq).expect("small"))
+                .with("s", "x".repeat(text)),
+        }
+    }
+
+    /// Cuts what the batches hold (as [`SendingEnd::flush_batches`] does
+    /// before publishing) and takes every frame cut, decoded, with its
+    /// subject and message id, in the order they were cut.
+    fn frames_cut(end: &mut SendingEnd) -> Vec<(String, String, Frame)> {
+        for i in 0..end.links.len() {
+            if end.links[i].batch.count() > 0 {
+                end.cut(i).expect("a frame");
+            }
+        }
+        end.cut
+            .drain(..)
+            .map(|f| (f.subject, f.id, wire::decode(&f.bytes).expect("decodes")))
+            .collect()
+    }
+
+    /// The sync queueing path: every message queued reaches exactly one
+    /// frame of its destination's link, in the order queued, the frames of
+    /// each link at consecutive positions from 0, whether batches are cut
+    /// by their count, by their bytes (a message that would pass them is
+    /// taken back and starts the next batch) or alone (larger than the
+    /// limit).
+    #[tokio::test]
+    async fn queued_messages_reach_one_frame_each_in_order() {
+        let limits = BatchLimits {
+            messages: 4,
+            bytes: 90,
+        };
+        let (mut end, pass) = sending_end(limits).await;
+        let mut expected: BTreeMap<String, Vec<Delivery>> = BTreeMap::new();
+        for seq in 0..60u64 {
+            let text = if seq == 31 {
+                200
+            } else {
+                (seq % 7 * 6) as usize
+            };
+            let envelope = record(seq, text);
+            let (to, subject) = if seq % 3 == 0 {
+                (Destination::Sink(0), end.stream.sink_subject(0))
+            } else {
+                (
+                    Destination::Instance(pass),
+                    end.stream.instance_subject(pass),
+                )
+            };
+            expected.entry(subject).or_default().push(Delivery::Direct {
+                input: 0,
+                envelope: envelope.clone(),
+            });
+            end.queue(Routed {
+                to,
+                input: 0,
+                envelope,
+            })
+            .expect("queued");
+        }
+        assert!(end.waiting.is_empty(), "nothing asks a service");
+        assert!(end.has_queued(), "full batches were cut as they filled");
+        let mut got: BTreeMap<String, Vec<Delivery>> = BTreeMap::new();
+        let mut ids = BTreeSet::new();
+        let mut by_bytes = 0;
+        for (subject, id, frame) in frames_cut(&mut end) {
+            assert_eq!((frame.from, frame.epoch), (ProducerId(0), 3));
+            let before = got.get(&subject).map_or(0, Vec::len);
+            assert_eq!(frame.link_seq, before as u64, "{subject}: positions follow");
+            assert!(frame.messages.len() <= limits.messages, "{id}");
+            if frame.messages.len() < limits.messages {
+                by_bytes += 1;
+            }
+            assert!(ids.insert(id.clone()), "message id {id} twice");
+            got.entry(subject).or_default().extend(frame.messages);
+        }
+        assert!(by_bytes > 2, "some batches were cut by their bytes");
+        assert_eq!(got, expected);
+        // Each link numbers on after what it queued.
+        let positions: BTreeMap<String, u64> = end.link_positions().into_iter().collect();
+        let counts: BTreeMap<String, u64> = expected
+            .iter()
+            .map(|(s, m)| (s.clone(), m.len() as u64))
+            .collect();
+        assert_eq!(positions, counts);
+    }
+
+    /// A message that must ask a service first (an ordered group's
+    /// sequencer) waits, and every message queued after it waits behind
+    /// it, in order, even one that could go straight into a batch.
+    #[tokio::test]
+    async fn messages_queued_after_one_that_waits_wait_behind_it() {
+        let limits = BatchLimits {
+            messages: 2,
+            bytes: usize::MAX,
+        };
+        let (mut end, pass) = sending_end(limits).await;
+        let routed = |to, seq| Routed {
+            to,
+            input: 0,
+            envelope: record(seq, 1),
+        };
+        for seq in 0..3 {
+            end.queue(routed(Destination::Instance(pass), seq))
+                .expect("queued");
+        }
+        end.queue(routed(Destination::Group(0), 3)).expect("queued");
+        for seq in 4..7 {
+            end.queue(routed(Destination::Instance(pass), seq))
+                .expect("queued");
+        }
+        let waiting: Vec<(Destination, u64)> = end
+            .waiting
+            .iter()
+            .map(|r| (r.to, r.envelope.seq()))
+            .collect();
+        assert_eq!(
+            waiting,
+            [
+                (Destination::Group(0), 3),
+                (Destination::Instance(pass), 4),
+                (Destination::Instance(pass), 5),
+                (Destination::Instance(pass), 6),
+            ]
+        );
+        let batched: Vec<u64> = frames_cut(&mut end)
+            .into_iter()
+            .flat_map(|(_, _, frame)| frame.messages)
+            .map(|m| m.envelope().seq())
+            .collect();
+        assert_eq!(batched, [0, 1, 2]);
+        assert!(end.has_queued());
     }
 }

@@ -131,6 +131,27 @@ pub struct RunStream {
     policy: RetryPolicy,
 }
 
+#[cfg(test)]
+impl RunStream {
+    /// The stream of run `run` on a client that never reaches a server
+    /// (port 1 refuses): for tests of what is done before anything is
+    /// published or read.
+    pub(crate) async fn unconnected(run: &str) -> RunStream {
+        let client = async_nats::ConnectOptions::new()
+            .retry_on_initial_connect()
+            .connect("nats://127.0.0.1:1")
+            .await
+            .expect("with retry_on_initial_connect, connecting returns at once");
+        RunStream {
+            context: jetstream::new(client),
+            name: format!("BLAZES_RUN_{run}"),
+            prefix: format!("blazes.{run}"),
+            duplicate_window: super::config::DEFAULT_DUPLICATE_WINDOW,
+            policy: RetryPolicy::default(),
+        }
+    }
+}
+
 impl RunStream {
     /// Connects to `url` and creates (or finds) the stream of run `run`.
     pub async fn connect(

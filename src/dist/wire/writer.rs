@@ -1,20 +1,20 @@
 //! Writing a frame (see the [module docs](super), "Layout"): messages are
-//! encoded once, as they are added, into the frame's message bytes, and
-//! each payload or key names the frame's schema of its attribute names
-//! (schemas numbered in the order the frame first uses them), so a frame
-//! carries each list of names once and every record only its values.
-//!
-//! The messages are written by hand, byte for byte as postcard writes the
-//! private mirror types the decoder reads (`WireInbound`), without serde
-//! on this path (it runs once per message sent, and again per message
-//! received, for the canonical check); the header goes through postcard.
-//! The round-trip tests hold the two to the same bytes.
+//! encoded once, as they are added, by postcard into the frame's message
+//! bytes, and each payload or key names the frame's schema of its
+//! attribute names (schemas numbered in the order the frame first uses
+//! them), so a frame carries each list of names once and every record only
+//! its values. The header (a [`Body`](super::Body) frame) goes in front
+//! when the frame is finished.
+
+use postcard::ser_flavors::Flavor;
+use serde::{Serialize, Serializer};
 
 use super::{
-    BODY_AT, FRAME_VARIANT, WIRE_VERSION, WireError, check_positions, usize_to_u64, with_checksum,
+    Body, FrameHead, WIRE_VERSION, WireDelivery, WireEnvelope, WireError, WireTuple,
+    check_positions, usize_to_u64, with_checksum,
 };
 use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
-use crate::tuple::{Tuple, Value};
+use crate::tuple::Tuple;
 
 /// A frame being written: its schemas, and its messages already encoded.
 #[derive(Debug, Default)]
@@ -32,13 +32,15 @@ pub(crate) struct FrameWriter {
 
 /// Where a [`FrameWriter`] was, to take back a message added after it.
 #[derive(Clone, Copy, Debug)]
-#[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
 pub(crate) struct Mark {
     schemas: usize,
     schema_bytes: usize,
     messages: usize,
     count: usize,
 }
+
+/// A message as it is written: its tuples borrowed.
+type WriteDelivery<'a> = WireDelivery<WireTuple<Values<'a>>>;
 
 impl FrameWriter {
     /// A frame without messages.
@@ -60,7 +62,6 @@ impl FrameWriter {
     }
 
     /// Where the writer is now.
-    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
     pub(crate) fn mark(&self) -> Mark {
         Mark {
             schemas: self.schemas.len(),
@@ -80,7 +81,6 @@ impl FrameWriter {
     }
 
     /// Takes back everything added since `mark`.
-    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
     pub(crate) fn rollback(&mut self, mark: Mark) {
         self.schemas.truncate(mark.schemas);
         self.schema_bytes = mark.schema_bytes;
@@ -89,25 +89,39 @@ impl FrameWriter {
     }
 
     /// Encodes `delivery` after the messages added before it.
-    pub(crate) fn push(&mut self, delivery: &Delivery) {
-        match delivery {
-            Delivery::Direct { input, envelope } => {
-                varint(&mut self.messages, 0);
-                varint(&mut self.messages, usize_to_u64(*input));
-                self.envelope(envelope);
-            }
+    ///
+    /// # Errors
+    /// A value its serde impl refuses to serialise (none of today's
+    /// values); the writer is then as it was.
+    pub(crate) fn push(&mut self, delivery: &Delivery) -> Result<(), WireError> {
+        let mark = self.mark();
+        let message: WriteDelivery<'_> = match delivery {
+            Delivery::Direct { input, envelope } => WireDelivery::Direct {
+                input: usize_to_u64(*input),
+                envelope: self.envelope(envelope),
+            },
             Delivery::Ordered {
                 position,
                 input,
                 envelope,
-            } => {
-                varint(&mut self.messages, 1);
-                varint(&mut self.messages, *position);
-                varint(&mut self.messages, usize_to_u64(*input));
-                self.envelope(envelope);
+            } => WireDelivery::Ordered {
+                position: *position,
+                input: usize_to_u64(*input),
+                envelope: self.envelope(envelope),
+            },
+        };
+        let written = postcard::serialize_with_flavor(&message, Append(&mut self.messages))
+            .and_then(|()| self.schema_bytes(mark.schemas));
+        match written {
+            Ok(()) => {
+                self.count += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.rollback(mark);
+                Err(WireError::postcard("a message does not encode", e))
             }
         }
-        self.count += 1;
     }
 
     /// The frame of the messages added, sent by `from` in epoch `epoch`,
@@ -123,119 +137,112 @@ impl FrameWriter {
         epoch: u64,
         link_seq: u64,
     ) -> Result<Vec<u8>, WireError> {
-        check_positions(link_seq, self.count)?;
-        let schemas: Vec<Vec<&str>> = self
-            .schemas
-            .iter()
-            .map(|t| t.fields().map(|(name, _)| name).collect())
-            .collect();
+        let count = usize_to_u64(self.count);
+        check_positions(link_seq, count)?;
+        let head = Body::Frame(FrameHead {
+            from: from.0,
+            epoch,
+            link_seq,
+            schemas: self.schemas.iter().map(names).collect(),
+            count,
+        });
         let mut out = Vec::with_capacity(self.bytes() + 48);
-        out.extend([WIRE_VERSION, FRAME_VARIANT]);
-        let head = (from.0, epoch, link_seq, schemas, usize_to_u64(self.count));
-        let mut out = postcard::to_extend(&head, out)
-            .map_err(|e| WireError::at(BODY_AT, format!("the header does not encode: {e}")))?;
+        out.push(WIRE_VERSION);
+        postcard::serialize_with_flavor(&head, Append(&mut out))
+            .map_err(|e| WireError::postcard("the header does not encode", e))?;
         out.extend_from_slice(&self.messages);
         Ok(with_checksum(out))
     }
 
-    /// Writes `envelope` as `WireEnvelope` reads it: the variant's index,
-    /// then its fields.
-    fn envelope(&mut self, envelope: &Envelope) {
-        let (variant, producer, seq, tuple) = match envelope {
+    /// Adds to [`FrameWriter::bytes`] what the schemas from the `from`-th
+    /// take in the frame's header.
+    fn schema_bytes(&mut self, from: usize) -> postcard::Result<()> {
+        for schema in self.schemas.get(from..).unwrap_or_default() {
+            self.schema_bytes += postcard::experimental::serialized_size(&names(schema))?;
+        }
+        Ok(())
+    }
+
+    /// `envelope` on the wire, its tuple given its schema's number.
+    fn envelope<'a>(&mut self, envelope: &'a Envelope) -> WireEnvelope<WireTuple<Values<'a>>> {
+        match envelope {
             Envelope::Record {
                 producer,
                 seq,
                 payload,
-            } => (0, producer, seq, Some(payload)),
-            Envelope::Seal { producer, seq, key } => (1, producer, seq, Some(key)),
-            Envelope::End { producer, seq } => (2, producer, seq, None),
-            Envelope::Retire { producer, seq } => (3, producer, seq, None),
-        };
-        varint(&mut self.messages, variant);
-        varint(&mut self.messages, u64::from(producer.0));
-        varint(&mut self.messages, *seq);
-        if let Some(tuple) = tuple {
-            self.tuple(tuple);
+            } => WireEnvelope::Record {
+                producer: producer.0,
+                seq: *seq,
+                payload: self.tuple(payload),
+            },
+            Envelope::Seal { producer, seq, key } => WireEnvelope::Seal {
+                producer: producer.0,
+                seq: *seq,
+                key: self.tuple(key),
+            },
+            Envelope::End { producer, seq } => WireEnvelope::End {
+                producer: producer.0,
+                seq: *seq,
+            },
+            Envelope::Retire { producer, seq } => WireEnvelope::Retire {
+                producer: producer.0,
+                seq: *seq,
+            },
         }
     }
 
-    /// Writes `tuple` as `WireTuple` reads it: the number of its schema
-    /// (added if new), then its values in name order.
-    fn tuple(&mut self, tuple: &Tuple) {
+    /// `tuple` on the wire: the number of its schema (added if new), then
+    /// its values in name order.
+    fn tuple<'a>(&mut self, tuple: &'a Tuple) -> WireTuple<Values<'a>> {
         let schema = match self.schemas.iter().position(|s| same_names(s, tuple)) {
             Some(i) => i,
             None => {
-                let names = || tuple.fields().map(|(name, _)| name.len());
-                self.schema_bytes +=
-                    varint_len(names().count()) + names().map(|n| varint_len(n) + n).sum::<usize>();
                 self.schemas.push(tuple.clone());
                 self.schemas.len() - 1
             }
         };
-        let out = &mut self.messages;
-        varint(out, usize_to_u64(schema));
-        varint(out, usize_to_u64(tuple.fields().count()));
-        for (_, value) in tuple.fields() {
-            write_value(out, value);
+        WireTuple {
+            schema: usize_to_u64(schema),
+            values: Values(tuple),
         }
     }
 }
 
-/// Appends `value` as postcard writes it (`Value`'s serde encoding).
-pub(super) fn write_value(out: &mut Vec<u8>, value: &Value) {
-    match value {
-        Value::Int(v) => {
-            varint(out, 0);
-            varint(out, zigzag(*v));
-        }
-        Value::Str(s) => {
-            varint(out, 1);
-            varint(out, usize_to_u64(s.len()));
-            out.extend_from_slice(s.as_bytes());
-        }
-        // Issue 11's kinds, written as their serde encoding (variants 2 to
-        // 6); the wire codec's own design is issue 9's.
-        Value::Float(v) => {
-            varint(out, 2);
-            varint(out, v.to_bits());
-        }
-        Value::Null => varint(out, 3),
-        Value::Some(inner) => {
-            varint(out, 4);
-            write_value(out, inner);
-        }
-        Value::List(items) => {
-            varint(out, 5);
-            varint(out, usize_to_u64(items.len()));
-            for item in items.iter() {
-                write_value(out, item);
-            }
-        }
-        Value::Record(tuple) => {
-            varint(out, 6);
-            varint(out, usize_to_u64(tuple.fields().count()));
-            for (name, v) in tuple.fields() {
-                varint(out, usize_to_u64(name.len()));
-                out.extend_from_slice(name.as_bytes());
-                write_value(out, v);
-            }
-        }
+/// A tuple's attribute names, in order.
+fn names(tuple: &Tuple) -> Vec<&str> {
+    tuple.fields().map(|(name, _)| name).collect()
+}
+
+/// A tuple's values in name order, serialised as a sequence of
+/// [`Value`](crate::tuple::Value)s (through their own serde impl).
+struct Values<'a>(&'a Tuple);
+
+impl Serialize for Values<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.fields().map(|(_, value)| value))
     }
 }
 
-/// Appends `v` as postcard writes every unsigned integer, a variant index
-/// and a length: a varint (LEB128), seven bits a byte, low bits first.
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
+/// A postcard flavor that appends to a buffer (kept on an error, unlike
+/// `postcard::to_extend`'s, which the caller takes back to a [`Mark`]).
+struct Append<'a>(&'a mut Vec<u8>);
 
-/// `v` zigzagged, as postcard writes a signed integer (then as a varint).
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
+impl Flavor for Append<'_> {
+    type Output = ();
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
 }
 
 /// Whether `a` and `b` have the same attribute names (one shared name, or
@@ -251,53 +258,60 @@ fn same_names(a: &Tuple, b: &Tuple) -> bool {
     }
 }
 
-/// The bytes of `n` as a varint.
-fn varint_len(n: usize) -> usize {
-    let bits = usize::BITS - n.leading_zeros();
-    (bits.max(1) as usize).div_ceil(7)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn varints_and_zigzags_are_postcards() {
-        for n in [0u64, 1, 127, 128, 16_383, 16_384, u64::MAX] {
-            let expected = postcard::to_allocvec(&n).expect("encodes");
-            let mut written = Vec::new();
-            varint(&mut written, n);
-            assert_eq!(written, expected, "{n}");
-            if let Ok(n) = usize::try_from(n) {
-                assert_eq!(varint_len(n), expected.len(), "{n}");
-            }
-        }
-        for v in [0i64, -1, 1, -2, 63, -64, 64, i64::MIN, i64::MAX] {
-            let expected = postcard::to_allocvec(&v).expect("encodes");
-            let mut written = Vec::new();
-            varint(&mut written, zigzag(v));
-            assert_eq!(written, expected, "{v}");
-        }
-    }
-
-    #[test]
-    fn a_rolled_back_message_leaves_no_trace() {
-        let record = |t: Tuple| Delivery::Direct {
+    fn record(t: Tuple) -> Delivery {
+        Delivery::Direct {
             input: 0,
             envelope: Envelope::Record {
                 producer: ProducerId(1),
                 seq: 0,
                 payload: t,
             },
-        };
+        }
+    }
+
+    #[test]
+    fn a_rolled_back_message_leaves_no_trace() {
         let mut writer = FrameWriter::new();
-        writer.push(&record(Tuple::new().with("a", 1)));
+        writer
+            .push(&record(Tuple::new().with("a", 1)))
+            .expect("encodes");
         let before = writer.finish(ProducerId(1), 1, 0).expect("a frame");
         let mark = writer.mark();
-        writer.push(&record(Tuple::new().with("b", "x")));
+        writer
+            .push(&record(Tuple::new().with("b", "x")))
+            .expect("encodes");
         assert_eq!(writer.count(), 2);
         writer.rollback(mark);
         assert_eq!(writer.count(), 1);
         assert_eq!(writer.finish(ProducerId(1), 1, 0).expect("a frame"), before);
+    }
+
+    /// What [`FrameWriter::bytes`] counts is what the messages and schemas
+    /// take in the frame, whatever the names' and values' lengths.
+    #[test]
+    fn bytes_counts_what_the_schemas_and_messages_take() {
+        let long = "x".repeat(200);
+        let mut writer = FrameWriter::new();
+        let head = writer
+            .finish(ProducerId(1), 1, 0)
+            .map(|_| ())
+            .expect_err("no messages yet");
+        assert!(head.reason.contains("without messages"), "{head}");
+        for tuple in [
+            Tuple::new().with("a", 1),
+            Tuple::new().with(&long, 2).with("b", long.as_str()),
+            Tuple::new().with("a", -5),
+            Tuple::new(),
+        ] {
+            writer.push(&record(tuple)).expect("encodes");
+            let frame = writer.finish(ProducerId(1), 1, 0).expect("a frame");
+            // version, Body::Frame, from, epoch, link_seq, schema count,
+            // message count: a byte each here; then the checksum.
+            assert_eq!(frame.len(), 7 + writer.bytes() + super::super::CHECKSUM_LEN);
+        }
     }
 }
