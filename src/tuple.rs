@@ -152,12 +152,39 @@ impl Hash for Value {
 #[derive(Serialize, Deserialize)]
 enum ValueRepr {
     Int(i64),
-    Str(String),
+    Str(SharedStr),
     Float(u64),
     Null,
     Some(Box<Value>),
     List(Vec<Value>),
     Record(Tuple),
+}
+
+/// A string read straight into its shared form: the text the deserializer
+/// hands over (borrowed from the frame, for postcard) is copied once, into
+/// the `Arc<str>`, with no `String` in between.
+struct SharedStr(Arc<str>);
+
+impl Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedStr {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<SharedStr, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = SharedStr;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<SharedStr, E> {
+                Ok(SharedStr(Arc::from(text)))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
 }
 
 /// [`ValueRepr`] borrowed from a [`Value`], to serialize without copying:
@@ -193,7 +220,7 @@ impl From<ValueRepr> for Value {
     fn from(v: ValueRepr) -> Value {
         match v {
             ValueRepr::Int(i) => Value::Int(i),
-            ValueRepr::Str(s) => Value::from(s),
+            ValueRepr::Str(SharedStr(s)) => Value::Str(s),
             ValueRepr::Float(bits) => Value::Float(f64::from_bits(bits)),
             ValueRepr::Null => Value::Null,
             ValueRepr::Some(v) => Value::Some(v),
