@@ -14,7 +14,7 @@
 //! route and FD field against the records of the streams, and generates
 //! `dataflow()`, `analysis()`, `factories()` and `deployment()`.
 
-use blazes_core::{Analysis, Label, Permission, Requirement};
+use blazes_core::{Analysis, Label, OrderKind, Permission, Requirement, Strategy};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
@@ -315,6 +315,9 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         );
         check_punctuations(&parts, &outputs, analysed.as_ref(), &mut errors);
         check_seal_arguments(&parts, &mut errors);
+        if let Some(analysis) = analysed.as_ref() {
+            warn_seals_that_never_come(&parts, analysis, &mut warnings);
+        }
         if analysed.is_some() {
             // The field-existence expression only matters when an anomaly is
             // to be reported: built only then.
@@ -420,6 +423,83 @@ fn check_seal_arguments(parts: &ModuleParts, errors: &mut Errors) {
                     ),
                 );
             }
+        }
+    }
+}
+
+/// A typed `#[on_seal(input)]` method runs when a seal reaches `input`. When
+/// every stream into that input is labelled without a seal (nothing seals
+/// it, or a loop or an order-sensitive path upstream drops the seals), the
+/// method never runs in this dataflow: a handler that emits only there
+/// would leave its output empty without a word. A warning at the first
+/// such stream says so (the component may be meant for other dataflows, so
+/// not an error).
+fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings: &mut Warnings) {
+    for part in &parts.impls {
+        let Some(component) = part.spec.ident.as_ref().map(name_of) else {
+            continue;
+        };
+        for seal in &part.spec.typed_seals {
+            let input = name_of(&seal.input);
+            let into: Vec<&StreamDecl> = parts
+                .streams
+                .iter()
+                .filter(|decl| match &decl.to {
+                    EndpointDecl::Port {
+                        component: consumer,
+                        interface,
+                    } => name_of(consumer) == component && name_of(interface) == input,
+                    _ => false,
+                })
+                .collect();
+            let labels: Option<Vec<&Label>> = into
+                .iter()
+                .map(|decl| {
+                    let key = format!("{}->{}", decl.from.endpoint(), decl.to.endpoint());
+                    analysis.streams.get(&key)
+                })
+                .collect();
+            let (Some(labels), Some(first)) = (labels, into.first()) else {
+                continue;
+            };
+            // A seal buffer or a static order (`seq`: each batch ends with
+            // a call of the method) at this input delivers what it waits for.
+            let coordinated = analysis.coordination.iter().any(|c| {
+                c.applied
+                    && c.component == component
+                    && c.inputs.contains(&input)
+                    && matches!(
+                        c.strategy,
+                        Strategy::Seal { .. }
+                            | Strategy::Order {
+                                kind: OrderKind::Static { .. }
+                            }
+                    )
+            });
+            if coordinated || labels.iter().any(|l| matches!(l, Label::Seal(_))) {
+                continue;
+            }
+            let streams: Vec<String> = into
+                .iter()
+                .zip(&labels)
+                .map(|(decl, label)| {
+                    format!(
+                        "`{} -> {}` ({label})",
+                        decl.from.endpoint(),
+                        decl.to.endpoint()
+                    )
+                })
+                .collect();
+            warnings.push(
+                first.tokens.start,
+                format!(
+                    "`{component}::{}` (`#[on_seal({input})]`) never runs in this dataflow: no \
+                     seal reaches `{component}.{input}` (stream {} carries none). Seal the \
+                     stream into it (`{{ seal: [..] }}`), or emit from the record handlers",
+                    seal.method,
+                    streams.join(", ")
+                ),
+            );
         }
     }
 }
@@ -807,6 +887,84 @@ mod tests {
         );
         assert!(out.contains("punctuates: [user]"), "{out}");
         assert!(out.contains("drop `seal: [user]`"), "{out}");
+    }
+
+    /// Board with a typed `#[on_seal(sessions)]`, its path `board` (a
+    /// `#[path]` attribute), under the dataflow's `args`.
+    fn chain_with_board_seal(
+        args: TokenStream,
+        punctuates: TokenStream,
+        board: TokenStream,
+        streams: TokenStream,
+    ) -> String {
+        resolve(quote! {
+            __blazes_chain [] [ [ [ [
+            header [ #args ] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
+            ]
+            struct Sessionize false
+            ]
+            impl [ outputs { sessions: Session #punctuates } ]
+            impl Sessionize {
+                #[path(from = events, to = sessions, label = OW, gate = [session])]
+                fn events;
+            }
+            ]
+            struct Board false
+            impl [ outputs { view: Session } ]
+            impl Board {
+                #board
+                fn sessions;
+                #[on_seal(sessions)]
+                fn closed(user);
+            }
+            ]
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_typed_on_seal_no_seal_reaches_is_a_warning() {
+        let cw = quote!(#[path(from = sessions, to = view, label = CW)]);
+        let unsealed = quote! {
+            events -> Sessionize.events { seal: [session] };
+            Sessionize.sessions -> Board.sessions;
+            Board.view -> screen;
+        };
+        let out = chain_with_board_seal(quote!(), quote!(), cw.clone(), unsealed);
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains(
+                "`Board::closed` (`#[on_seal(sessions)]`) never runs in this dataflow: no seal \
+                 reaches `Board.sessions` (stream `Sessionize.sessions -> Board.sessions` (Async) \
+                 carries none)"
+            ),
+            "{out}"
+        );
+        // Sealed by Sessionize's punctuations: the method runs, no warning.
+        let out = chain_with_board_seal(
+            quote!(),
+            quote!({ punctuates: [user] }),
+            cw,
+            sealed_streams(),
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("never runs"), "{out}");
+        // A static order (`seq`) planned at the input ends each batch with a
+        // call of the method: no warning either.
+        let ordered = quote! {
+            events -> Sessionize.events { seal: [session] };
+            Sessionize.sessions -> Board.sessions { seq: [user] };
+            Board.view -> screen;
+        };
+        let out = chain_with_board_seal(
+            quote!(coordinate = auto),
+            quote!(),
+            quote!(#[path(from = sessions, to = view, label = OW, gate = [user])]),
+            ordered,
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("violation"), "the static order makes it sound: {out}");
+        assert!(!out.contains("never runs"), "{out}");
     }
 
     #[test]
