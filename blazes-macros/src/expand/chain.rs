@@ -963,7 +963,10 @@ mod tests {
             ordered,
         );
         assert!(!out.contains("compile_error"), "{out}");
-        assert!(!out.contains("violation"), "the static order makes it sound: {out}");
+        assert!(
+            !out.contains("violation"),
+            "the static order makes it sound: {out}"
+        );
         assert!(!out.contains("never runs"), "{out}");
     }
 
