@@ -9,7 +9,6 @@ use rand::RngExt;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::deployment::Routing;
 use crate::runtime::node::envelope::{Delivery, Envelope, InputId, OutputId, ProducerId};
 use crate::runtime::node::topology::{GroupId, SinkId, StreamOut, StreamTarget, Topology};
@@ -232,12 +231,8 @@ pub fn route_with(
                     rng,
                     picked,
                 );
-                let ordered = info.plan.inputs[input] == InputMode::DynamicOrder;
                 for &i in picked.iter() {
-                    let to = match (ordered, info.groups[i]) {
-                        (true, Some(g)) => Destination::Group(g),
-                        _ => Destination::Instance(info.instances[i]),
-                    };
+                    let to = info.destination(i, input);
                     if !targets.contains(&(to, input)) {
                         targets.push((to, input));
                     }

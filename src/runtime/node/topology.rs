@@ -73,6 +73,17 @@ pub struct ComponentInfo {
 }
 
 impl ComponentInfo {
+    /// Where a message to instance `index` on input `input` goes: the
+    /// instance itself, or, where that input is dynamically ordered, the
+    /// sequencer of the instance's group.
+    pub(crate) fn destination(&self, index: usize, input: InputId) -> Destination {
+        let ordered = self.plan.inputs.get(input) == Some(&InputMode::DynamicOrder);
+        match (ordered, self.groups.get(index).copied().flatten()) {
+            (true, Some(g)) => Destination::Group(g),
+            _ => Destination::Instance(self.instances[index]),
+        }
+    }
+
     /// The name of input `input` as streams write it, `Component.input`
     /// (`None` for an index it does not have).
     pub fn endpoint(&self, input: InputId) -> Option<String> {
@@ -721,13 +732,9 @@ impl Topology {
     /// sequencer of each of their groups (once per group).
     pub(crate) fn cut_destinations(&self, cut: CycleCut) -> Vec<Destination> {
         let consumer = &self.components[cut.consumer];
-        let ordered = consumer.plan.inputs.get(cut.input) == Some(&InputMode::DynamicOrder);
         let mut targets = Vec::new();
-        for (index, instance) in consumer.instances.iter().enumerate() {
-            let to = match (ordered, consumer.groups.get(index).copied().flatten()) {
-                (true, Some(g)) => Destination::Group(g),
-                _ => Destination::Instance(*instance),
-            };
+        for index in 0..consumer.instances.len() {
+            let to = consumer.destination(index, cut.input);
             if !targets.contains(&to) {
                 targets.push(to);
             }

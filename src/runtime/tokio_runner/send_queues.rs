@@ -28,6 +28,15 @@ fn counted(to: Destination) -> bool {
     !matches!(to, Destination::Sink(_))
 }
 
+/// Uncounts, in `quiet`, `n` messages to `to` that will never be delivered.
+fn lost(quiet: Option<&Quiescence>, to: Destination, n: usize) {
+    if let Some(q) = quiet
+        && counted(to)
+    {
+        q.done(n as u64);
+    }
+}
+
 /// Messages sent together on one link, in the order they were routed. A
 /// sink or a sequencer group gets [`Delivery::Direct`] messages too (a sink
 /// ignores the input).
@@ -112,15 +121,6 @@ impl SendQueues {
         self.quiet = quiet;
     }
 
-    /// Uncounts `n` messages to `to` that will never be delivered.
-    fn lost(&self, to: Destination, n: usize) {
-        if let Some(q) = &self.quiet
-            && counted(to)
-        {
-            q.done(n as u64);
-        }
-    }
-
     /// Adds the channel to a destination (an instance, a group's sequencer
     /// or a sink).
     pub fn add(&mut self, to: Destination, sender: Sender<Batch>) {
@@ -173,8 +173,7 @@ impl SendQueues {
                 // A closed channel means the consumer has finished: it
                 // only misses replays.
                 Err(TrySendError::Closed(batch)) => {
-                    let to = port.to;
-                    self.lost(to, batch.len());
+                    lost(self.quiet.as_deref(), port.to, batch.len());
                     return;
                 }
                 Err(TrySendError::Full(batch)) => batch,
@@ -226,12 +225,8 @@ impl SendQueues {
                         // A closed channel means the consumer has finished:
                         // it only misses replays.
                         let n = batch.len();
-                        let sent = open.is_ok() && port.poll.send_item(batch).is_ok();
-                        if !sent
-                            && let Some(q) = quiet
-                            && counted(port.to)
-                        {
-                            q.done(n as u64);
+                        if !(open.is_ok() && port.poll.send_item(batch).is_ok()) {
+                            lost(quiet, port.to, n);
                         }
                         for o in outputs {
                             if let Some(w) = self.waiting.get_mut(o) {
@@ -284,15 +279,12 @@ impl DestinationSenders {
     /// already finished only misses replays, so a closed channel is ignored.
     pub(super) async fn send_batch(&self, to: Destination, batch: Batch) {
         if let Some(tx) = self.links.get(&to) {
-            let n = batch.len() as u64;
-            let quiet = self.quiet.as_deref().filter(|_| counted(to));
-            if let Some(q) = quiet {
-                q.add(n);
+            let n = batch.len();
+            if let Some(q) = self.quiet.as_deref().filter(|_| counted(to)) {
+                q.add(n as u64);
             }
-            if tx.send(batch).await.is_err()
-                && let Some(q) = quiet
-            {
-                q.done(n);
+            if tx.send(batch).await.is_err() {
+                lost(self.quiet.as_deref(), to, n);
             }
         }
     }
