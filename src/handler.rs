@@ -245,8 +245,14 @@ pub trait Handler: Send + 'static {
     /// it does not have, gives the tuple back in [`UnknownInput`].
     fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput>;
 
-    /// Called after the seal buffer released partition `partition` (the
-    /// seal-key values) of input `input`: every tuple of it has been handled.
+    /// Called when partition `partition` (the seal-key values) of input
+    /// `input` is sealed. Where the plan puts a seal buffer (or a static
+    /// order) on the input, once it released the partition: every producer
+    /// sealed it and every tuple of it has been handled. On a read input
+    /// waiting in a seal buffer on another key, once every producer sealed
+    /// the partition and the reads of it the buffer held were handled. On an
+    /// uncoordinated input, once per producer's seal as it arrives (the
+    /// analysis found no coordination needed there, or it is turned off).
     fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut Emit) {
         let _ = (input, partition, out);
     }

@@ -7,6 +7,7 @@
 
 pub(crate) mod dedup;
 pub(crate) mod forwarder;
+pub(crate) mod input_seals;
 pub(crate) mod key_kinds;
 pub(crate) mod plan;
 pub(crate) mod recent;

@@ -18,7 +18,10 @@ pub enum InputMode {
         /// Index of the component's seal buffer.
         buffer: usize,
     },
-    /// Reads that wait for the release of their partition in seal buffer `buffer`.
+    /// Reads that wait for the release of their partition in seal buffer
+    /// `buffer`. A seal of the input's own stream (on another key) reaches
+    /// `on_seal` once every producer sealed the partition and the reads of
+    /// it the buffer held were handled.
     ReadGated {
         /// Index of the component's seal buffer.
         buffer: usize,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use blazes_core::{AttrSet, Vote};
 
+use crate::runtime::coordination::input_seals::in_partition;
 use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
 use crate::runtime::coordination::recent::{DEFAULT_LATE_WINDOW, RecentSet};
 use crate::runtime::metrics::UnsealedPartition;
@@ -355,6 +356,15 @@ impl SealBuffer {
             return SealOutcome::Voted;
         }
         SealOutcome::Released(self.release(key))
+    }
+
+    /// True when the buffer holds a read of `input` in `partition` (values
+    /// of the input's own seal key, which may differ from the buffer's).
+    pub fn holds_read(&self, input: InputId, partition: &Tuple) -> bool {
+        self.open
+            .values()
+            .flat_map(|p| &p.reads)
+            .any(|r| r.input == input && in_partition(&r.payload, partition))
     }
 
     /// Retires `producer` on sealed input `input` (runtime spec, "Liveness

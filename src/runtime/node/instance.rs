@@ -18,6 +18,7 @@ pub use checkpoint::CheckpointError;
 use crate::handler::{Emit, Handler};
 use crate::runtime::coordination::dedup::{Dedup, Seen};
 use crate::runtime::coordination::forwarder::SealForwarder;
+use crate::runtime::coordination::input_seals::InputSeals;
 use crate::runtime::coordination::key_kinds::WrongKeyKind;
 use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::coordination::seal_buffer::{
@@ -55,6 +56,8 @@ pub struct InstanceCore {
     static_orders: Vec<Option<StaticOrder>>,
     total_order: TotalOrder,
     forwarder: SealForwarder,
+    /// The votes of the read-gated inputs' own seals, for `on_seal`.
+    input_seals: InputSeals,
     capacity: usize,
     /// Records one producer may have held at once: its share of the bound.
     share: usize,
@@ -154,6 +157,7 @@ impl InstanceCore {
             output_ended: vec![false; info.outputs.len()],
             forwarder: SealForwarder::new(info.forwards.clone(), expected.clone())
                 .with_window(topology.late_window),
+            input_seals: InputSeals::default(),
             expected,
             handler,
             dedup: Dedup::new(),
@@ -451,10 +455,21 @@ impl InstanceCore {
         tracing::info!(instance = %self.id(), component = %self.component,
             input = %self.inputs[input], %producer,
             "producer retired: its seals of the partitions it had not sealed are counted");
-        if let InputMode::Sealed { buffer } = self.modes[input] {
-            for release in self.seal_buffers[buffer].retire(input, producer) {
-                self.apply_release(release);
+        match self.modes[input] {
+            InputMode::Sealed { buffer } => {
+                for release in self.seal_buffers[buffer].retire(input, producer) {
+                    self.apply_release(release);
+                }
             }
+            InputMode::ReadGated { .. } => {
+                let closed = self
+                    .input_seals
+                    .retire(input, producer, &self.expected[input]);
+                for partition in closed {
+                    self.close_read_partition(input, partition);
+                }
+            }
+            InputMode::Direct | InputMode::DynamicOrder | InputMode::StaticOrder { .. } => {}
         }
         // Partitions of unsealed inputs whose seals are forwarded; and an
         // output whose forwarded inputs' producers are all retired is
@@ -513,6 +528,7 @@ impl InstanceCore {
         }
         match self.modes[input].clone() {
             InputMode::Direct | InputMode::DynamicOrder => {
+                // Uncoordinated: each producer's seal as it comes.
                 self.handle_seal(input, &key);
                 let outputs = self.forwarder.vote(input, producer, &key);
                 self.seal_outputs(outputs, &key);
@@ -536,7 +552,14 @@ impl InstanceCore {
                     SealOutcome::WrongKeyKind(wrong) => self.refuse_seal_key_kind(&key, &wrong),
                 }
             }
-            InputMode::ReadGated { .. } => {}
+            InputMode::ReadGated { .. } => {
+                if self
+                    .input_seals
+                    .seal(input, producer, &key, &self.expected[input])
+                {
+                    self.close_read_partition(input, key);
+                }
+            }
             InputMode::StaticOrder { .. } => {
                 let sealed = self.static_orders[input]
                     .as_mut()
@@ -600,6 +623,34 @@ impl InstanceCore {
             let outputs = self.forwarder.complete(input, &release.key);
             self.seal_outputs(outputs, &release.key);
         }
+        let (modes, buffers) = (&self.modes, &self.seal_buffers);
+        let ready = self
+            .input_seals
+            .ready(|input, partition| holds_read(modes, buffers, input, partition));
+        for (input, partition) in ready {
+            self.apply_read_partition(input, &partition);
+        }
+    }
+
+    /// A partition of read-gated input `input` that every producer sealed:
+    /// applied once the reads of it the seal buffer holds (under the
+    /// buffer's own key) are released, so `on_seal` follows them.
+    fn close_read_partition(&mut self, input: InputId, partition: Tuple) {
+        let (modes, buffers) = (&self.modes, &self.seal_buffers);
+        let now = self
+            .input_seals
+            .after_reads(input, partition, |i, p| holds_read(modes, buffers, i, p));
+        if let Some(partition) = now {
+            self.apply_read_partition(input, &partition);
+        }
+    }
+
+    /// `on_seal` for a whole partition of a read-gated input, then the
+    /// seals it completes on outputs it is forwarded to.
+    fn apply_read_partition(&mut self, input: InputId, partition: &Tuple) {
+        self.handle_seal(input, partition);
+        let outputs = self.forwarder.complete(input, partition);
+        self.seal_outputs(outputs, partition);
     }
 
     fn apply_static(&mut self, input: InputId) {
@@ -850,6 +901,12 @@ impl InstanceCore {
     /// ([`InstanceSnapshot::never_sealed`]), with the producers whose seals
     /// were missing.
     pub fn shutdown(&mut self, now: Time) {
+        let (open, waiting) = self.input_seals.unfinished();
+        if open + waiting > 0 {
+            tracing::warn!(instance = %self.name, open, waiting,
+                "run ended with partitions of read inputs whose on_seal never ran: not every \
+                 producer sealed them, or their reads were never released");
+        }
         for b in 0..self.seal_buffers.len() {
             let unsealed = self.seal_buffers[b].unsealed(now);
             if !unsealed.is_empty() {
@@ -973,4 +1030,20 @@ fn producer_share(
         .flat_map(|(_, producers)| producers.iter().copied())
         .collect();
     (capacity / holding.len().max(1)).max(1)
+}
+
+/// True when `input` is read-gated and its seal buffer holds a read of
+/// `partition`.
+fn holds_read(
+    modes: &[InputMode],
+    buffers: &[SealBuffer],
+    input: InputId,
+    partition: &Tuple,
+) -> bool {
+    match modes.get(input) {
+        Some(InputMode::ReadGated { buffer }) => buffers
+            .get(*buffer)
+            .is_some_and(|b| b.holds_read(input, partition)),
+        _ => false,
+    }
 }

@@ -13,6 +13,7 @@ use super::InstanceCore;
 use crate::checkpointed::StateError;
 use crate::runtime::coordination::dedup::Dedup;
 use crate::runtime::coordination::forwarder::ForwarderState;
+use crate::runtime::coordination::input_seals::InputSeals;
 use crate::runtime::coordination::seal_buffer::SealBufferState;
 use crate::runtime::coordination::static_order::StaticOrderState;
 use crate::runtime::coordination::total_order::TotalOrder;
@@ -20,7 +21,7 @@ use crate::runtime::metrics::InstanceMetrics;
 use crate::runtime::node::envelope::{Numbering, ProducerId};
 
 /// The version byte that starts every encoded checkpoint of an instance.
-const CHECKPOINT_VERSION: u8 = 1;
+const CHECKPOINT_VERSION: u8 = 2;
 
 /// An instance's state could not be saved or restored.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +73,7 @@ struct CoreState {
     static_orders: Vec<Option<StaticOrderState>>,
     total_order: TotalOrder,
     forwarder: ForwarderState,
+    input_seals: InputSeals,
     over_bound: bool,
     numbering: Numbering,
     ends_arrived: bool,
@@ -107,6 +109,7 @@ impl InstanceCore {
                 .collect(),
             total_order: self.total_order.clone(),
             forwarder: self.forwarder.state(),
+            input_seals: self.input_seals.clone(),
             over_bound: self.over_bound,
             numbering: self.numbering.clone(),
             ends_arrived: self.ends_arrived,
@@ -156,6 +159,7 @@ impl InstanceCore {
         }
         self.total_order = state.total_order;
         self.forwarder.restore(state.forwarder);
+        self.input_seals = state.input_seals;
         self.over_bound = state.over_bound;
         self.numbering = state.numbering;
         self.ends_arrived = state.ends_arrived;
