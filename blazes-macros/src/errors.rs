@@ -43,11 +43,19 @@ impl Errors {
         }
     }
 
-    /// Each error recorded, with where it points.
-    pub fn each(&self) -> Vec<(proc_macro2::Span, String)> {
+    /// Each error recorded, with the first and last spans it covers.
+    pub fn each(&self) -> Vec<(SpanRange, String)> {
         self.combined
             .iter()
-            .flat_map(|e| e.clone().into_iter().map(|e| (e.span(), e.to_string())))
+            .flat_map(|e| e.clone().into_iter())
+            .map(|e| {
+                // `syn::Error` keeps its range only to write it into its
+                // `compile_error!`: the path at the start, the braces at the end.
+                let written = e.to_compile_error().into_iter();
+                let start = e.span();
+                let end = written.last().map_or(start, |t| t.span());
+                (SpanRange { start, end }, e.to_string())
+            })
             .collect()
     }
 

@@ -15,7 +15,7 @@
 //! `dataflow()`, `analysis()`, `factories()` and `deployment()`.
 
 use blazes_core::{Analysis, Label, OrderKind, Permission, Requirement, Strategy};
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -327,8 +327,8 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             field_checks.extend(checks_struct(&check_types));
             field_checks.extend(deferred_violations(&found, &fields_ok));
         } else {
-            for (span, message) in found.each() {
-                errors.push(syn::Error::new(span, message));
+            for (range, message) in found.each() {
+                errors.spanned(range, message);
             }
         }
     }
@@ -692,9 +692,14 @@ fn checks_struct(checks: &[TokenStream]) -> TokenStream {
 /// the analysis then read a typo, and the field error says what to fix.
 fn deferred_violations(found: &Errors, fields_ok: &TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
-    for (span, message) in found.each() {
-        out.extend(quote_spanned! {span=>
-            const _: () = ::blazes::__private::violation(#fields_ok, #message);
+    for (range, message) in found.each() {
+        // The call spans the whole element (its path at the first token,
+        // its arguments at the last), so rustc underlines all of it.
+        let call = quote_spanned!(range.start=> ::blazes::__private::violation);
+        let mut arguments = Group::new(Delimiter::Parenthesis, quote!(#fields_ok, #message));
+        arguments.set_span(range.end);
+        out.extend(quote_spanned! {range.start=>
+            const _: () = #call #arguments;
         });
     }
     out
