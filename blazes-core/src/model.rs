@@ -346,8 +346,22 @@ impl Dataflow {
         self
     }
 
-    /// Adds an injective FD (builder style).
+    /// Adds a plain FD `from -> to` (builder style), as `fds! { from -> to; }`
+    /// writes it: many-to-one, so a seal on `from` does not complete a
+    /// group of `to` (several `from` values may share one `to`).
     pub fn fd(mut self, from: AttrSet, to: &str) -> Dataflow {
+        self.fds.push(Fd {
+            from,
+            to: to.to_string(),
+            injective: false,
+        });
+        self
+    }
+
+    /// Adds a one-to-one FD `from <-> to` (builder style), as
+    /// `fds! { from <-> to; }` writes it: a seal on `from` covers a gate on
+    /// `to`. Claim it only when each `to` value has one `from` value.
+    pub fn fd_one_to_one(mut self, from: AttrSet, to: &str) -> Dataflow {
         self.fds.push(Fd {
             from,
             to: to.to_string(),
@@ -371,5 +385,40 @@ impl Dataflow {
     /// The component with the given name.
     pub fn find_component(&self, name: &str) -> Option<&Component> {
         self.components.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze;
+    use crate::label::{Label, attrs};
+
+    /// Sessions sealed, statistics per user: only a one-to-one FD lets the
+    /// seal on `session` cover the gate on `user`.
+    fn per_user(fd: impl FnOnce(Dataflow) -> Dataflow) -> Dataflow {
+        fd(Dataflow::new()
+            .component(Component::new("Stats").path(
+                "events",
+                "stats",
+                Annotation::ow(attrs(["user"])),
+            ))
+            .stream(Stream::between("events", "Stats.events").sealed(attrs(["session"])))
+            .stream(Stream::between("Stats.stats", "out")))
+    }
+
+    #[test]
+    fn the_builders_fd_is_many_to_one_as_in_the_macro() {
+        let plain = per_user(|d| d.fd(attrs(["session"]), "user"));
+        assert!(!plain.fds[0].injective);
+        let analysis = analyze(&plain).expect("valid");
+        assert_ne!(
+            analysis.sinks.get("out"),
+            Some(&Label::Async),
+            "{analysis:?}"
+        );
+        let one_to_one = per_user(|d| d.fd_one_to_one(attrs(["session"]), "user"));
+        let analysis = analyze(&one_to_one).expect("valid");
+        assert_eq!(analysis.sinks.get("out"), Some(&Label::Async));
     }
 }
