@@ -452,11 +452,16 @@ fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings
                     _ => false,
                 })
                 .collect();
+            // The label after the permitted coordination, as the errors
+            // show it (a source's stream keeps its own).
             let labels: Option<Vec<&Label>> = into
                 .iter()
                 .map(|decl| {
                     let key = format!("{}->{}", decl.from.endpoint(), decl.to.endpoint());
-                    analysis.streams.get(&key)
+                    analysis
+                        .residual_outputs
+                        .get(&decl.from.endpoint().to_string())
+                        .or_else(|| analysis.streams.get(&key))
                 })
                 .collect();
             let (Some(labels), Some(first)) = (labels, into.first()) else {
@@ -476,7 +481,11 @@ fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings
                             }
                     )
             });
-            if coordinated || labels.iter().any(|l| matches!(l, Label::Seal(_))) {
+            // A stream declared sealed carries seals (its producer must
+            // punctuate it, or the build fails), even where its label is
+            // not `Seal`: they then reach the method uncoordinated.
+            let declared = into.iter().any(|decl| decl.annotation.seal.is_some());
+            if coordinated || declared || labels.iter().any(|l| matches!(l, Label::Seal(_))) {
                 continue;
             }
             let streams: Vec<String> = into
@@ -949,10 +958,27 @@ mod tests {
         let out = chain_with_board_seal(
             quote!(),
             quote!({ punctuates: [user] }),
-            cw,
+            cw.clone(),
             sealed_streams(),
         );
         assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("never runs"), "{out}");
+        // Declared sealed, so Sessionize punctuates it: the seals come,
+        // uncoordinated, though the label is not `Seal` (unsealed events
+        // make Sessionize's output Run). No warning.
+        let declared = quote! {
+            events -> Sessionize.events;
+            Sessionize.sessions -> Board.sessions { seal: [user] };
+            Board.view -> screen;
+        };
+        let out = chain_with_board_seal(
+            quote!(requires = convergent),
+            quote!({ punctuates: [user] }),
+            cw,
+            declared,
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("violation"), "{out}");
         assert!(!out.contains("never runs"), "{out}");
         // A static order (`seq`) planned at the input ends each batch with a
         // call of the method: no warning either.
