@@ -155,7 +155,9 @@
 //! let outcome = cluster.run_instance("Sum", 0).await?; // until its inputs end
 //! assert!(outcome.is_success());
 //! let (sums, _links) = cluster.collect_sink("out").await?;
-//! # let _ = sums;
+//! for (producer, sum) in sums.read::<blazes::Tuple>()? {   // or your record type
+//!     println!("{producer}: {sum}");
+//! }
 //! # Ok(())
 //! # }
 //! ```

@@ -98,6 +98,6 @@ pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 pub use node::envelope::ProducerId;
 pub use node::topology::Topology;
 pub use report::{ReadSinkError, RunFailure, RunReport, dead_letter_failures};
-pub use sink::{SinkCollector, SinkRecord};
+pub use sink::{NotARecord, SinkCollector, SinkRecord};
 pub use tokio_runner::{DataflowRunner, RunningDataflow, SourceHandle};
 pub use workload::{SourceEvent, Workload};

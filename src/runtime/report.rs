@@ -11,7 +11,7 @@ use std::fmt;
 use super::dead_letter::DeadLetter;
 use super::error::NameError;
 use super::metrics::{InstanceMetrics, InstanceSnapshot};
-use super::sink::{SinkCollector, SinkRecord};
+use super::sink::{NotARecord, SinkCollector, SinkRecord};
 use crate::record::{Record, RecordError};
 use crate::runtime::node::envelope::ProducerId;
 use crate::tuple::Tuple;
@@ -302,21 +302,18 @@ impl RunReport {
     /// that is not a `T` with its position and the field at fault: nothing is
     /// skipped.
     pub fn read_sink<T: Record>(&self, sink: &str) -> Result<Vec<(String, T)>, ReadSinkError> {
-        let collector = self.sink(sink)?;
-        collector
-            .records
-            .iter()
-            .enumerate()
-            .map(|(index, record)| {
-                let value =
-                    T::from_tuple(&record.payload).map_err(|source| ReadSinkError::NotARecord {
-                        sink: sink.to_string(),
-                        index,
-                        source,
-                    })?;
-                Ok((self.producer_name(record.producer), value))
-            })
-            .collect()
+        let records = self.sink(sink)?.read::<T>().map_err(|wrong| {
+            let NotARecord { index, source, .. } = wrong;
+            ReadSinkError::NotARecord {
+                sink: sink.to_string(),
+                index,
+                source,
+            }
+        })?;
+        Ok(records
+            .into_iter()
+            .map(|(producer, value)| (self.producer_name(producer), value))
+            .collect())
     }
 
     /// The name of a producer: its instance's `Component[i]` when it is one,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::record::{Record, RecordError};
 use crate::runtime::coordination::dedup::{Dedup, Seen};
 use crate::runtime::node::envelope::{Envelope, ProducerId};
 use crate::tuple::Tuple;
@@ -13,6 +14,18 @@ pub struct SinkRecord {
     pub producer: ProducerId,
     /// The record.
     pub payload: Tuple,
+}
+
+/// A record of a sink that is not of the type it was read as.
+#[derive(Debug, thiserror::Error)]
+#[error("record {index} of the sink is not the record type asked for: {source}")]
+#[non_exhaustive]
+pub struct NotARecord {
+    /// The record's position in the sink's arrival order.
+    pub index: usize,
+    /// The field that does not fit.
+    #[source]
+    pub source: RecordError,
 }
 
 /// The records of one sink, in arrival order.
@@ -71,8 +84,80 @@ impl SinkCollector {
         }
     }
 
+    /// The records read as `T`, in arrival order, each with its producer;
+    /// a record that is not a `T` is refused with its position (nothing is
+    /// skipped).
+    pub fn read<T: Record>(&self) -> Result<Vec<(ProducerId, T)>, NotARecord> {
+        self.records
+            .iter()
+            .enumerate()
+            .map(|(index, record)| {
+                T::from_tuple(&record.payload)
+                    .map(|value| (record.producer, value))
+                    .map_err(|source| NotARecord { index, source })
+            })
+            .collect()
+    }
+
     /// True when every producer has ended.
     pub fn finished(&self) -> bool {
         self.producers.iter().all(|p| self.ended.contains(p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A total, as a sink receives it.
+    #[derive(Debug, PartialEq)]
+    struct Total {
+        hour: i64,
+    }
+
+    impl Record for Total {
+        const NAME: &'static str = "Total";
+        const FIELDS: &'static [&'static str] = &["hour"];
+        fn to_tuple(&self) -> Tuple {
+            Tuple::new().with("hour", self.hour)
+        }
+        fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
+            let hour = tuple.int("hour").ok_or(RecordError {
+                record: Self::NAME,
+                field: "hour",
+                missing: tuple.get("hour").is_none(),
+            })?;
+            Ok(Total { hour })
+        }
+    }
+
+    fn record(producer: u32, seq: u64, payload: Tuple) -> Envelope {
+        Envelope::Record {
+            producer: ProducerId(producer),
+            seq,
+            payload,
+        }
+    }
+
+    #[test]
+    fn a_sink_reads_as_a_record_type_or_names_the_first_misfit() {
+        let mut sink = SinkCollector::new([ProducerId(0), ProducerId(1)].into());
+        sink.deliver(record(1, 0, Total { hour: 2 }.to_tuple()));
+        sink.deliver(record(0, 0, Total { hour: 1 }.to_tuple()));
+        let read = sink.read::<Total>().expect("every record is a Total");
+        assert_eq!(
+            read,
+            vec![
+                (ProducerId(1), Total { hour: 2 }),
+                (ProducerId(0), Total { hour: 1 })
+            ]
+        );
+        sink.deliver(record(0, 1, Tuple::new().with("day", 3i64)));
+        let wrong = sink.read::<Total>().expect_err("a record without hour");
+        assert_eq!((wrong.index, wrong.source.field), (2, "hour"));
+        assert!(
+            wrong.to_string().contains("record 2 of the sink"),
+            "{wrong}"
+        );
     }
 }
