@@ -115,7 +115,9 @@ pub trait Field: Sized {
 /// The integers, `String`, `bool`, `char`, and `Option<K>` of a key `K`
 /// (`None` is one more value, ordered before every `Some`). Floats are not
 /// keys (a float's equality is not a value's: `NaN != NaN`, `0.0 == -0.0`),
-/// nor are lists or records.
+/// nor are lists or records. A `u64` or `usize` beyond `i64::MAX` is kept
+/// as its 64 bits: equal and routed alike, but ordered before `0` (keep a
+/// `seq` attribute below 2^63).
 #[diagnostic::on_unimplemented(
     message = "a field of type `{Self}` cannot be a blazes key (gate, seal, seq, route or FD)",
     label = "this field's type is `{Self}`, which is not `blazes::Key`",
@@ -126,12 +128,36 @@ pub trait Field: Sized {
 )]
 pub trait Key: Field + Clone + Ord + std::hash::Hash {}
 
+/// Integers that fit in an `i64`: a value out of the type's range (a
+/// dynamic tuple's `300` read as a `u8`) reads as no value, not truncated.
 macro_rules! integer_fields {
     ($($ty:ty),*) => {$(
         impl Field for $ty {
             fn to_value(&self) -> Value {
-                // Values beyond i64 (u64, usize) wrap, and are read back
-                // as the same bits: equal keys stay equal.
+                Value::Int(i64::from(*self))
+            }
+            fn from_value(value: &Value) -> Option<Self> {
+                match value {
+                    Value::Int(v) => <$ty>::try_from(*v).ok(),
+                    _ => None,
+                }
+            }
+        }
+        impl Key for $ty {}
+    )*};
+}
+
+integer_fields!(i8, i16, i32, i64, u8, u16, u32);
+
+/// Integers wider than an `i64` (`u64`, and `usize`/`isize` on any target):
+/// a value beyond `i64` is kept as the same 64 bits (`u64::MAX` is
+/// `Value::Int(-1)`) and read back exactly, so equal keys stay equal and
+/// route alike; but such values order as negative numbers, before `0`
+/// (a `seq` attribute that orders batches must stay below 2^63).
+macro_rules! wide_integer_fields {
+    ($($ty:ty),*) => {$(
+        impl Field for $ty {
+            fn to_value(&self) -> Value {
                 Value::Int(*self as i64)
             }
             fn from_value(value: &Value) -> Option<Self> {
@@ -145,7 +171,7 @@ macro_rules! integer_fields {
     )*};
 }
 
-integer_fields!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+wide_integer_fields!(u64, usize, isize);
 
 impl Field for String {
     fn to_value(&self) -> Value {
@@ -317,6 +343,22 @@ mod tests {
     /// `v` written and read back.
     fn round_trip<T: Field>(v: &T) -> Option<T> {
         T::from_value(&v.to_value())
+    }
+
+    #[test]
+    fn an_integer_out_of_its_types_range_reads_as_no_value() {
+        assert_eq!(u8::from_value(&Value::Int(300)), None);
+        assert_eq!(u8::from_value(&Value::Int(-1)), None);
+        assert_eq!(
+            i16::from_value(&Value::Int(i64::from(i16::MIN))),
+            Some(i16::MIN)
+        );
+        assert_eq!(
+            u32::from_value(&Value::Int(i64::from(u32::MAX))),
+            Some(u32::MAX)
+        );
+        // Wide types keep their 64 bits: they read back what they wrote.
+        assert_eq!(u64::from_value(&Value::Int(-1)), Some(u64::MAX));
     }
 
     #[test]
