@@ -60,6 +60,19 @@ pub struct StreamSpec {
     pub rep: bool,
 }
 
+/// A stream with no annotations (between two unnamed externals): the base
+/// of the generated constants' struct update syntax,
+/// `StreamSpec { from: .., to: .., seal: .., ..STREAM }`, which writes only
+/// the annotations a stream has (fewer tokens for the compiler to read).
+pub const STREAM: StreamSpec = StreamSpec {
+    from: EndSpec::External(""),
+    to: EndSpec::External(""),
+    seal: None,
+    seq: None,
+    independent: false,
+    rep: false,
+};
+
 /// A functional dependency `from -> to` (`injective`: `from <-> to`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FdSpec {

@@ -325,9 +325,10 @@ impl Field for Absent {
 #[diagnostic::do_not_recommend]
 impl Key for Absent {}
 
-/// Fails to compile (with [`Annotated`](crate::Annotated)'s message)
-/// unless `C` is a `#[component]` struct.
-pub const fn assert_component<C: crate::Annotated>() {}
+/// Well-formed only when `C` is a `#[component]` struct (else the build
+/// fails with [`Annotated`](crate::Annotated)'s message): a type among the
+/// checks of a dataflow naming its components by path.
+pub struct IsComponent<C: crate::Annotated>(core::marker::PhantomData<C>);
 
 /// Fails to compile (with [`Key`]'s message) unless `K` can be a key.
 pub const fn assert_key<K: Key>() {}

@@ -47,15 +47,27 @@ fn key(key: Option<&AttrSet>) -> TokenStream {
     }
 }
 
-/// A `StreamSpec`.
+/// A `StreamSpec`: its ends and the annotations it has, the others taken
+/// from `spec::STREAM` (none).
 pub fn stream_spec(stream: &Stream) -> TokenStream {
     let a = &stream.annotation;
     let (from, to) = (end_spec(&stream.from), end_spec(&stream.to));
-    let (seal, seq) = (key(a.seal.as_ref()), key(a.seq.as_ref()));
-    let (independent, rep) = (a.independent, a.rep);
-    quote! {
-        StreamSpec { from: #from, to: #to, seal: #seal, seq: #seq, independent: #independent, rep: #rep }
+    let mut fields = quote!(from: #from, to: #to,);
+    if a.seal.is_some() {
+        let seal = key(a.seal.as_ref());
+        fields.extend(quote!(seal: #seal,));
     }
+    if a.seq.is_some() {
+        let seq = key(a.seq.as_ref());
+        fields.extend(quote!(seq: #seq,));
+    }
+    if a.independent {
+        fields.extend(quote!(independent: true,));
+    }
+    if a.rep {
+        fields.extend(quote!(rep: true,));
+    }
+    quote!(StreamSpec { #fields ..STREAM })
 }
 
 /// An `FdSpec`.
@@ -157,9 +169,22 @@ mod tests {
                 from: EndSpec::External("tweets"),
                 to: EndSpec::Port("Splitter", "tweets"),
                 seal: Some(&["batch"]),
-                seq: None,
                 independent: true,
-                rep: false
+                ..STREAM
+            })
+            .to_string()
+        );
+        let plain = Stream::between("a.out", "b")
+            .sequenced(attrs(["n"]))
+            .replicated();
+        assert_eq!(
+            stream_spec(&plain).to_string(),
+            quote!(StreamSpec {
+                from: EndSpec::Port("a", "out"),
+                to: EndSpec::External("b"),
+                seq: Some(&["n"]),
+                rep: true,
+                ..STREAM
             })
             .to_string()
         );

@@ -135,16 +135,22 @@ pub fn begin(
     let header = quote! {
         header [ #args ] [ #name ] [ #(#paths),* ] [ #streams ] [ #fds ]
     };
-    let not_components = typed::const_block(
-        paths
-            .iter()
-            .map(|path| {
-                quote_spanned! {SpanRange::of(path).start=>
-                    ::blazes::__private::assert_component::<#path>();
-                }
-            })
-            .collect(),
-    );
+    // Each path must name a `#[component]` struct: a check type per path
+    // (`IsComponent<path>`, spanned on it), the fields of one struct whose
+    // well-formedness is the check (no constant to evaluate). Written here,
+    // not at the end of the chain, so that it is reported even when a
+    // path's macro is missing and the chain stops.
+    let checks = paths.iter().map(|path| {
+        let site = SpanRange::of(path);
+        let close = proc_macro2::Punct::new('>', proc_macro2::Spacing::Alone);
+        let mut close = proc_macro2::TokenTree::Punct(close);
+        close.set_span(site.end);
+        quote_spanned! {site.start=> ::blazes::__private::IsComponent<#path #close }
+    });
+    let not_components = quote! {
+        #[allow(dead_code)]
+        struct __BlazesComponents(#(#checks),*);
+    };
     // The header travels with the payloads, passed on whole by each step,
     // rather than waiting in a macro of the module for the last step: tokens
     // written in a macro's body would make every error at a stream or FD
@@ -372,29 +378,39 @@ fn registration(parts: &ModuleParts) -> TokenStream {
     dataflow::dataflow_record(methods)
 }
 
+/// The consumer and input of each stream of `parts` (`None` for a sink),
+/// as text once rather than once per seal method that looks for its streams.
+fn consumers(parts: &ModuleParts) -> Vec<Option<(String, String)>> {
+    parts
+        .streams
+        .iter()
+        .map(|decl| match &decl.to {
+            EndpointDecl::Port {
+                component,
+                interface,
+            } => Some((name_of(component), name_of(interface))),
+            EndpointDecl::External(_) => None,
+        })
+        .collect()
+}
+
 /// A typed `#[on_seal(input)]` method receives the key of each released
 /// partition of `input`: where a stream into that input is declared sealed,
 /// every argument must be a field of that seal key (a released partition
 /// carries no other), else every seal would be refused at run time.
 fn check_seal_arguments(parts: &ModuleParts, errors: &mut Errors) {
+    let consumers = consumers(parts);
     for part in &parts.impls {
         let Some(component) = part.spec.ident.as_ref().map(name_of) else {
             continue;
         };
         for seal in &part.spec.typed_seals {
             let input = name_of(&seal.input);
-            for decl in &parts.streams {
-                let (
-                    Some(key),
-                    EndpointDecl::Port {
-                        component: consumer,
-                        interface,
-                    },
-                ) = (&decl.annotation.seal, &decl.to)
-                else {
+            for (decl, to) in parts.streams.iter().zip(&consumers) {
+                let (Some(key), Some((consumer, interface))) = (&decl.annotation.seal, to) else {
                     continue;
                 };
-                if name_of(consumer) != component || name_of(interface) != input {
+                if *consumer != component || *interface != input {
                     continue;
                 }
                 let outside: Vec<String> = seal
@@ -435,6 +451,7 @@ fn check_seal_arguments(parts: &ModuleParts, errors: &mut Errors) {
 /// such stream says so (the component may be meant for other dataflows, so
 /// not an error).
 fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings: &mut Warnings) {
+    let consumers = consumers(parts);
     for part in &parts.impls {
         let Some(component) = part.spec.ident.as_ref().map(name_of) else {
             continue;
@@ -444,13 +461,13 @@ fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings
             let into: Vec<&StreamDecl> = parts
                 .streams
                 .iter()
-                .filter(|decl| match &decl.to {
-                    EndpointDecl::Port {
-                        component: consumer,
-                        interface,
-                    } => name_of(consumer) == component && name_of(interface) == input,
-                    _ => false,
+                .zip(&consumers)
+                .filter(|(_, to)| {
+                    to.as_ref().is_some_and(|(consumer, interface)| {
+                        *consumer == component && *interface == input
+                    })
                 })
+                .map(|(decl, _)| decl)
                 .collect();
             let labels: Option<Vec<&Label>> = into
                 .iter()
@@ -1034,7 +1051,7 @@ mod begin_tests {
             "{out}"
         );
         assert!(
-            out.contains("assert_component :: < crate :: parts :: Board >"),
+            out.contains("IsComponent < crate :: parts :: Board >"),
             "{out}"
         );
         assert!(!out.contains("streams !"), "{out}");
