@@ -135,15 +135,16 @@ macro_rules! __blazes_handler {
 
 pub use crate::__blazes_handler as handler;
 
-/// `impl blazes::Annotated for $component` with its name, `rep` flag and
+/// `impl blazes::Annotated for $component` with its name, `REP` when the
+/// component is replicated (the trait's default, false, otherwise) and its
 /// module (where the macro is called: the struct's own).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blazes_annotated {
-    ($component:ident $name:literal $rep:literal) => {
+    ($component:ident $name:literal $($rep:ident)?) => {
         impl $crate::Annotated for $component {
             const NAME: &'static str = $name;
-            const REP: bool = $rep;
+            $(const $rep: bool = true;)?
             const MODULE_PATH: &'static str = ::core::module_path!();
         }
     };

@@ -134,6 +134,8 @@ pub fn annotated_impl(spec: &StructSpec) -> TokenStream {
     let name = name_of(ident);
     let rep = spec.rep;
     if spec.generics.params.is_empty() {
+        // `REP` is written only when true (the trait's default is false).
+        let rep = rep.then(|| proc_macro2::Ident::new("REP", proc_macro2::Span::call_site()));
         return quote!(::blazes::__private::annotated!(#ident #name #rep););
     }
     let (impl_generics, type_generics, where_clause) = spec.generics.split_for_impl();
@@ -256,7 +258,15 @@ mod tests {
             ),
         )
         .to_string();
-        assert!(out.contains("annotated ! (Cache \"Cache\" true)"), "{out}");
+        assert!(out.contains("annotated ! (Cache \"Cache\" REP)"), "{out}");
+        let plain = expand(
+            TokenStream::new(),
+            quote!(
+                pub struct Cache;
+            ),
+        )
+        .to_string();
+        assert!(plain.contains("annotated ! (Cache \"Cache\")"), "{plain}");
     }
 
     #[test]
