@@ -17,7 +17,7 @@
 use blazes_core::{Analysis, Label, OrderKind, Permission, Requirement, Strategy};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::parse::{Parse, ParseStream};
+use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{Token, bracketed};
 
@@ -208,17 +208,33 @@ fn unnest(acc: TokenStream) -> TokenStream {
     flat
 }
 
-impl Parse for Resolved {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        // `__blazes_chain [] [ .. ]`: the last step of the chain.
-        let _chain: Ident = input.parse()?;
-        let _steps_left = bracketed_tokens(input)?;
-        let acc = unnest(bracketed_tokens(input)?);
-        syn::parse::Parser::parse2(Resolved::parse_flat, acc)
-    }
-}
-
 impl Resolved {
+    /// Reads `__blazes_chain [] [ .. ]`, the last step of the chain: the
+    /// three top-level trees are taken apart by hand (a syntax tree of the
+    /// whole input would walk every payload once more than the one reading
+    /// of the unnested payloads needs).
+    fn read(input: TokenStream) -> syn::Result<Self> {
+        let mut trees = input.into_iter();
+        let chain = trees.next();
+        let steps_left = trees.next();
+        let acc = trees.next();
+        match (chain, steps_left, acc, trees.next()) {
+            (
+                Some(proc_macro2::TokenTree::Ident(_)),
+                Some(proc_macro2::TokenTree::Group(_)),
+                Some(proc_macro2::TokenTree::Group(acc)),
+                None,
+            ) if acc.delimiter() == proc_macro2::Delimiter::Bracket => {
+                syn::parse::Parser::parse2(Resolved::parse_flat, unnest(acc.stream()))
+            }
+            _ => Err(syn::Error::new(
+                Span::call_site(),
+                "`resolve_dataflow!` is the end of the chain of a `#[blazes::dataflow]` \
+                 module's components: generated code only",
+            )),
+        }
+    }
+
     fn parse_flat(input: ParseStream) -> syn::Result<Self> {
         let _: Ident = input.parse()?;
         let args = bracketed_tokens(input)?;
@@ -258,7 +274,7 @@ impl Resolved {
 /// Expands `blazes::__private::resolve_dataflow! { .. }`: the end of the chain.
 pub fn resolve(input: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
-    let resolved = match syn::parse2::<Resolved>(input) {
+    let resolved = match Resolved::read(input) {
         Ok(resolved) => resolved,
         Err(error) => return error.to_compile_error(),
     };
