@@ -312,8 +312,7 @@ fn plain_ident(ident: &Ident) -> bool {
         "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "if",
         "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv",
         "pub", "ref", "return", "Self", "self", "static", "struct", "super", "trait", "true",
-        "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while",
-        "yield",
+        "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
     ];
     !KEYWORDS.contains(&ident.to_string().as_str())
 }

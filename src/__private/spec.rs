@@ -6,7 +6,9 @@
 
 use blazes_core::{Annotation, AttrSet, Component, Dataflow, Endpoint, Fd, Stream};
 
-pub use blazes_core::{PathKind, Permission, Requirement};
+pub use EndSpec::{External, Port};
+pub use blazes_core::PathKind::{self, CR, CW, OR, OW};
+pub use blazes_core::{Permission, Requirement};
 pub use core::option::Option::{None, Some};
 
 /// An annotated path of a component: `from` input, `to` output, its label

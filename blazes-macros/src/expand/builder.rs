@@ -3,7 +3,8 @@
 //! the generated `dataflow()` builds with the builder API at run time:
 //! exactly what was checked at compile time, with nothing to decode. The
 //! constants are written inside a block that imports `spec::*`, so each
-//! type or variant is one token for rustc to read.
+//! type or variant (`Port`, `External`, `OW`, ..) is one token for rustc to
+//! read.
 
 use blazes_core::{Annotation, AttrSet, Dataflow, Endpoint, Fd, Permission, Requirement, Stream};
 use proc_macro2::TokenStream;
@@ -17,7 +18,7 @@ fn names(set: &AttrSet) -> TokenStream {
 fn kind(annotation: &Annotation) -> TokenStream {
     let kind =
         proc_macro2::Ident::new(&annotation.kind.to_string(), proc_macro2::Span::call_site());
-    quote!(PathKind::#kind)
+    quote!(#kind)
 }
 
 /// A `PathSpec` (names resolved through `spec::*`).
@@ -29,11 +30,11 @@ pub fn path_spec(from: &str, to: &str, annotation: &Annotation) -> TokenStream {
 
 fn end_spec(endpoint: &Endpoint) -> TokenStream {
     match endpoint {
-        Endpoint::External(name) => quote!(EndSpec::External(#name)),
+        Endpoint::External(name) => quote!(External(#name)),
         Endpoint::Port {
             component,
             interface,
-        } => quote!(EndSpec::Port(#component, #interface)),
+        } => quote!(Port(#component, #interface)),
     }
 }
 
@@ -145,7 +146,7 @@ mod tests {
             quote!(PathSpec {
                 from: "words",
                 to: "counts",
-                kind: PathKind::OW,
+                kind: OW,
                 gate: &["batch", "word"]
             })
             .to_string()
@@ -155,7 +156,7 @@ mod tests {
             quote!(PathSpec {
                 from: "a",
                 to: "b",
-                kind: PathKind::CR,
+                kind: CR,
                 gate: &[]
             })
             .to_string()
@@ -166,8 +167,8 @@ mod tests {
         assert_eq!(
             stream_spec(&stream).to_string(),
             quote!(StreamSpec {
-                from: EndSpec::External("tweets"),
-                to: EndSpec::Port("Splitter", "tweets"),
+                from: External("tweets"),
+                to: Port("Splitter", "tweets"),
                 seal: Some(&["batch"]),
                 independent: true,
                 ..STREAM
@@ -180,8 +181,8 @@ mod tests {
         assert_eq!(
             stream_spec(&plain).to_string(),
             quote!(StreamSpec {
-                from: EndSpec::Port("a", "out"),
-                to: EndSpec::External("b"),
+                from: Port("a", "out"),
+                to: External("b"),
                 seq: Some(&["n"]),
                 rep: true,
                 ..STREAM

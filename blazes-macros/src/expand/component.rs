@@ -348,7 +348,7 @@ mod tests {
         );
         assert!(out.contains("inventory :: submit !"), "{out}");
         assert!(
-            out.contains("PathSpec { from : \"words\" , to : \"counts\" , kind : PathKind :: OW , gate : & [\"batch\" , \"word\"] }"),
+            out.contains("PathSpec { from : \"words\" , to : \"counts\" , kind : OW , gate : & [\"batch\" , \"word\"] }"),
             "{out}"
         );
         assert!(

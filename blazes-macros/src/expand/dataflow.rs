@@ -193,7 +193,7 @@ mod tests {
         assert!(out.contains("handler ! (Count"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");
         assert!(
-            out.contains("StreamSpec { from : EndSpec :: External (\"words\") , to : EndSpec :: Port (\"Count\" , \"words\") , seal : Some (& [\"batch\"])"),
+            out.contains("StreamSpec { from : External (\"words\") , to : Port (\"Count\" , \"words\") , seal : Some (& [\"batch\"])"),
             "{out}"
         );
     }
