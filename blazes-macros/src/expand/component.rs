@@ -28,7 +28,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.to_compile_errors();
         return quote!(#expanded #errors);
     }
-    let expanded = match syn::parse2::<LightItem>(item.clone()) {
+    // A plain impl block is read without a syntax tree of its bodies.
+    let parsed = match LightImpl::read_plain(&item) {
+        Some(light) => Ok(LightItem::Impl(light)),
+        None => syn::parse2::<LightItem>(item.clone()),
+    };
+    let expanded = match parsed {
         Ok(LightItem::Struct(s)) => expand_struct(args, &s, &mut errors),
         Ok(LightItem::Impl(mut i)) if !args.is_empty() => match syn::parse2::<ImplArgs>(args) {
             Ok(typed) => typed::expand(typed, &mut i, &mut errors),
