@@ -189,7 +189,7 @@ mod tests {
             out.contains(". with (\"Count\" , < Count as :: blazes :: __private :: DefaultHandler > :: handler)"),
             "{out}"
         );
-        assert!(out.contains("annotated ! (Count \"Count\" false)"), "{out}");
+        assert!(out.contains("annotated ! (Count \"Count\")"), "{out}");
         assert!(out.contains("handler ! (Count"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");
         assert!(
