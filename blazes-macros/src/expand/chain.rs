@@ -48,16 +48,25 @@ fn is_named(path: &syn::Path, name: &str) -> bool {
     }
 }
 
-/// Appends the `;`-separated declarations of one `streams!`/`fds!` body.
-fn append_declarations(all: &mut TokenStream, body: &TokenStream) {
+/// Appends the `;`-separated declarations of one `streams!`/`fds!` body
+/// (the first taken as it is: only a body with another after it is
+/// walked to see whether it ends with `;`).
+fn append_declarations(all: &mut Vec<TokenStream>, body: &TokenStream) {
+    if let Some(last) = all.last_mut() {
+        end_with_semicolon(last);
+    }
+    all.push(body.clone());
+}
+
+/// `body`, ended with a `;` when it is not.
+fn end_with_semicolon(body: &mut TokenStream) {
     let ends_with_semicolon = body
         .clone()
         .into_iter()
         .last()
         .is_none_or(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';'));
-    all.extend(body.clone());
     if !ends_with_semicolon {
-        all.extend(quote!(;));
+        body.extend(quote!(;));
     }
 }
 
@@ -69,7 +78,7 @@ pub fn begin(
     items: &mut Vec<LightItem>,
     errors: &mut Errors,
 ) -> Option<TokenStream> {
-    let (mut paths, mut streams, mut fds) = (Vec::new(), TokenStream::new(), TokenStream::new());
+    let (mut paths, mut streams, mut fds) = (Vec::new(), Vec::new(), Vec::new());
     items.retain(|item| {
         let LightItem::Macro(mac) = item else {
             return true;
@@ -133,7 +142,7 @@ pub fn begin(
     };
     let chain = Ident::new(exported::CHAIN, Span::call_site());
     let header = quote! {
-        header [ #args ] [ #name ] [ #(#paths),* ] [ #streams ] [ #fds ]
+        header [ #args ] [ #name ] [ #(#paths),* ] [ #(#streams)* ] [ #(#fds)* ]
     };
     // Each path must name a `#[component]` struct: a check type per path
     // (`IsComponent<path>`, spanned on it), the fields of one struct whose
@@ -1041,6 +1050,26 @@ mod tests {
 
 #[cfg(test)]
 mod begin_tests {
+    #[test]
+    fn several_streams_bodies_are_joined_with_a_semicolon_between_them() {
+        let out = crate::expand::dataflow::expand(
+            quote::quote!(),
+            quote::quote! {
+                pub mod flow {
+                    blazes::components! { crate::parts::Board }
+                    streams! { events -> Board.events }
+                    streams! { Board.view -> screen }
+                }
+            },
+        )
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("[events -> Board . events ; Board . view -> screen]"),
+            "{out}"
+        );
+    }
+
     #[test]
     fn begins_a_chain_with_both_macros_of_each_component() {
         let out = crate::expand::dataflow::expand(
