@@ -321,7 +321,7 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
         .filter_map(|t| {
             let input = name_of(&t.input);
             let handler = spec.handlers.iter().find(|h| name_of(h.input()) == input)?;
-            let record = handler.record.as_ref()?;
+            handler.record.as_ref()?;
             let names = t.keys.iter().map(|(ident, _)| name_of(ident));
             let types = t.keys.iter().map(|(_, ty)| ty);
             let method = &t.method;
@@ -330,7 +330,6 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
                 quote!(::blazes::__private::Seal<Self, (#(#types,)*)>),
                 quote!(::blazes::__private::Seal {
                     input: #input,
-                    record: <#record as ::blazes::Record>::NAME,
                     keys: &[#(#names),*],
                     method: #method,
                 }),
