@@ -302,7 +302,11 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         };
         let name = name_of(&last.ident);
         let ident = Ident::new(&name, last.ident.span());
-        let ty: syn::Type = syn::parse_quote!(#path);
+        let ty = syn::Type::Path(syn::TypePath {
+            attrs: Vec::new(),
+            qself: None,
+            path: path.clone(),
+        });
         parts.components.push(StructSpec {
             ident: ident.clone(),
             rep: payload.rep,
