@@ -135,21 +135,48 @@ macro_rules! __blazes_handler {
 
 pub use crate::__blazes_handler as handler;
 
-/// `impl blazes::Annotated for $component` with its name, `rep` flag and
+/// `impl blazes::Annotated for $component` with its name, `REP` when the
+/// component is replicated (the trait's default, false, otherwise) and its
 /// module (where the macro is called: the struct's own).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blazes_annotated {
-    ($component:ident $name:literal $rep:literal) => {
+    ($component:ident $name:literal $($rep:ident)?) => {
         impl $crate::Annotated for $component {
             const NAME: &'static str = $name;
-            const REP: bool = $rep;
+            $(const $rep: bool = true;)?
             const MODULE_PATH: &'static str = ::core::module_path!();
         }
     };
 }
 
 pub use crate::__blazes_annotated as annotated;
+
+/// The hidden macro `$unique` (re-exported as `$reexport` where the
+/// component is declared) through which a component hands `$payload` to a
+/// `#[blazes::dataflow]` naming it by path: each call wraps what it was
+/// handed (`$acc`), appends the payload and calls the next step of the
+/// chain. `$d` is a `$` token (a macro's metavariables cannot be written
+/// inside another's body otherwise). Written here once rather than token
+/// by token by every `#[component]` expansion.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blazes_exported {
+    ($d:tt $unique:ident $reexport:ident [$($payload:tt)*]) => {
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! $unique {
+            (__blazes_chain [($d($d next:tt)*) $d rest:tt] $d acc:tt) => {
+                $d($d next)*! { __blazes_chain $d rest [$d acc $($payload)*] }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub use $unique as $reexport;
+    };
+}
+
+pub use crate::__blazes_exported as exported;
 
 #[cfg(test)]
 mod tests {

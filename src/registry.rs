@@ -24,8 +24,10 @@ use crate::__private::{self, ComponentSpec, MethodsSpec};
 pub trait Annotated {
     /// The component's name: the struct's name.
     const NAME: &'static str;
-    /// The component runs as several replicas (`#[component(rep)]`).
-    const REP: bool;
+    /// The component runs as several replicas (`#[component(rep)]`); false
+    /// unless the struct says `rep` (`#[component]` then writes no constant
+    /// of its own: one item fewer for the compiler per component).
+    const REP: bool = false;
     /// The module that declares it (`module_path!()` there).
     const MODULE_PATH: &'static str;
 }

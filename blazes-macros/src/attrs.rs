@@ -230,49 +230,91 @@ fn well_formed_path(attr: &Attribute) -> Option<PathArgs> {
     let Meta::List(list) = &attr.meta else {
         return None;
     };
-    syn::parse::Parser::parse2(path_args_directly, list.tokens.clone()).ok()
+    path_args_directly(list.tokens.clone())
 }
 
-fn path_args_directly(input: syn::parse::ParseStream) -> syn::Result<PathArgs> {
+/// Reads `from = a, to = b, label = OW, gate = [x, y]` (any order, an
+/// optional trailing comma) from the tokens themselves, without a syntax
+/// tree: the one reading of every `#[path]`, twice per component when a
+/// dataflow names it by path. `None` for anything else.
+fn path_args_directly(tokens: TokenStream) -> Option<PathArgs> {
+    use proc_macro2::{Delimiter, Spacing, TokenTree};
     let (mut from, mut to, mut label, mut gate) = (None, None, None, None);
-    while !input.is_empty() {
-        let key: Ident = input.parse()?;
-        input.parse::<syn::Token![=]>()?;
-        let fall_back = || input.error("left to the general reader");
-        match key.to_string().as_str() {
-            "from" if from.is_none() => from = Some(input.parse::<Ident>()?),
-            "to" if to.is_none() => to = Some(input.parse::<Ident>()?),
-            "label" if label.is_none() => {
-                let ident: Ident = input.parse()?;
-                let kind = PathKind::parse(&ident.to_string()).ok_or_else(fall_back)?;
+    let mut trees = tokens.into_iter();
+    loop {
+        let key = match trees.next() {
+            None => break,
+            Some(TokenTree::Ident(key)) => key,
+            Some(_) => return None,
+        };
+        match trees.next() {
+            Some(TokenTree::Punct(p)) if p.as_char() == '=' && p.spacing() == Spacing::Alone => {}
+            _ => return None,
+        }
+        match (key.to_string().as_str(), trees.next()?) {
+            ("from", TokenTree::Ident(value)) if from.is_none() && plain_ident(&value) => {
+                from = Some(value);
+            }
+            ("to", TokenTree::Ident(value)) if to.is_none() && plain_ident(&value) => {
+                to = Some(value);
+            }
+            ("label", TokenTree::Ident(value)) if label.is_none() => {
+                let kind = PathKind::parse(&value.to_string())?;
                 label = Some(LabelArg { kind });
             }
-            "gate" if gate.is_none() => {
-                let content;
-                let brackets = syn::bracketed!(content in input);
-                let names = syn::punctuated::Punctuated::<Ident, syn::Token![,]>::parse_terminated(
-                    &content,
-                )?;
-                gate = Some(SpannedValue::new(
-                    GateArg(names.into_iter().collect()),
-                    brackets.span.join(),
-                ));
+            ("gate", TokenTree::Group(names))
+                if gate.is_none() && names.delimiter() == Delimiter::Bracket =>
+            {
+                let idents = ident_list(names.stream())?;
+                gate = Some(SpannedValue::new(GateArg(idents), names.span()));
             }
-            _ => return Err(fall_back()),
+            _ => return None,
         }
-        if !input.is_empty() {
-            input.parse::<syn::Token![,]>()?;
+        match trees.next() {
+            None => break,
+            Some(TokenTree::Punct(p)) if p.as_char() == ',' => {}
+            Some(_) => return None,
         }
     }
-    match (from, to, label) {
-        (Some(from), Some(to), Some(label)) => Ok(PathArgs {
-            from,
-            to,
-            label,
-            gate,
-        }),
-        _ => Err(input.error("missing key")),
+    Some(PathArgs {
+        from: from?,
+        to: to?,
+        label: label?,
+        gate,
+    })
+}
+
+/// `a, b, c` (an optional trailing comma; empty for none), each an
+/// identifier that is not a keyword.
+fn ident_list(tokens: TokenStream) -> Option<Vec<Ident>> {
+    use proc_macro2::TokenTree;
+    let mut idents = Vec::new();
+    let mut trees = tokens.into_iter();
+    loop {
+        match trees.next() {
+            None => return Some(idents),
+            Some(TokenTree::Ident(ident)) if plain_ident(&ident) => idents.push(ident),
+            Some(_) => return None,
+        }
+        match trees.next() {
+            None => return Some(idents),
+            Some(TokenTree::Punct(p)) if p.as_char() == ',' => {}
+            Some(_) => return None,
+        }
     }
+}
+
+/// An identifier that syn would read as one: not a keyword (a raw
+/// identifier, `r#type`, is one).
+fn plain_ident(ident: &Ident) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
+        "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "if",
+        "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv",
+        "pub", "ref", "return", "Self", "self", "static", "struct", "super", "trait", "true",
+        "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    ];
+    !KEYWORDS.contains(&ident.to_string().as_str())
 }
 
 /// The arguments of `#[component(..)]`.
@@ -413,6 +455,7 @@ mod tests {
             parse_quote!(#[path(from = words, to = counts, label = OW, gate = [word, batch])]),
             parse_quote!(#[path(label = CR, to = b, from = a)]),
             parse_quote!(#[path(from = a, to = b, label = OR, gate = [],)]),
+            parse_quote!(#[path(from = r#in, to = b, label = OW, gate = [x, y,])]),
         ] {
             let attr: Attribute = attr;
             let direct = well_formed_path(&attr).expect("well formed");
@@ -435,6 +478,12 @@ mod tests {
             parse_quote!(#[path(from = a, to = b, label = XW)]),
             parse_quote!(#[path(from = a, to = b, label = CR, colour = red)]),
             parse_quote!(#[path(from = "a", to = b, label = CR)]),
+            parse_quote!(#[path(from = type, to = b, label = CR)]),
+            parse_quote!(#[path(from == a, to = b, label = CR)]),
+            parse_quote!(#[path(from = a, to = b, label = OW, gate = [x y])]),
+            parse_quote!(#[path(from = a, to = b, label = OW, gate = [x, self])]),
+            parse_quote!(#[path(from = a, to = b, label = OW, gate = (x))]),
+            parse_quote!(#[path(from = a, to = b, label = CR,, )]),
         ] {
             let attr: Attribute = attr;
             assert!(

@@ -164,6 +164,68 @@ impl Parse for LightImpl {
     }
 }
 
+impl LightImpl {
+    /// Reads a plain impl block (`impl Name { .. }` of methods only: no
+    /// generics, trait, where clause or inner attribute) from its tokens,
+    /// without a syntax tree of the whole block: the method bodies are
+    /// taken as they are, never walked (a syntax tree's buffer walks every
+    /// token of every body, each fetched from the compiler). `None` for
+    /// anything else, which the `LightItem` reading handles (and reports).
+    pub fn read_plain(item: &TokenStream) -> Option<LightImpl> {
+        let mut trees: Vec<TokenTree> = item.clone().into_iter().collect();
+        let Some(TokenTree::Group(block)) = trees.pop() else {
+            return None;
+        };
+        if block.delimiter() != Delimiter::Brace {
+            return None;
+        }
+        let header: TokenStream = trees.into_iter().collect();
+        let read_header = |input: ParseStream| {
+            let attrs = input.call(Attribute::parse_outer)?;
+            let impl_token: Token![impl] = input.parse()?;
+            let self_ty: Type = input.parse()?;
+            Ok((attrs, impl_token, self_ty))
+        };
+        let (attrs, impl_token, self_ty) = syn::parse::Parser::parse2(read_header, header).ok()?;
+        let mut items = Vec::new();
+        let mut trees = block.stream().into_iter();
+        while let Some(first) = trees.next() {
+            let mut attrs = TokenStream::new();
+            let mut head = TokenStream::new();
+            let mut next = Some(first);
+            let body = loop {
+                match next? {
+                    TokenTree::Punct(pound) if pound.as_char() == '#' && head.is_empty() => {
+                        match trees.next()? {
+                            TokenTree::Group(attr) if attr.delimiter() == Delimiter::Bracket => {
+                                attrs.extend([TokenTree::Punct(pound), TokenTree::Group(attr)]);
+                            }
+                            _ => return None,
+                        }
+                    }
+                    TokenTree::Group(body) if body.delimiter() == Delimiter::Brace => break body,
+                    TokenTree::Punct(p) if p.as_char() == ';' => return None,
+                    other => head.extend([other]),
+                }
+                next = trees.next();
+            };
+            let attrs = syn::parse::Parser::parse2(Attribute::parse_outer, attrs).ok()?;
+            let head = MethodHead::read(head)?;
+            items.push(LightImplItem::Fn(Box::new(LightFn { attrs, head, body })));
+        }
+        Some(LightImpl {
+            attrs,
+            impl_token,
+            generics: Generics::default(),
+            trait_: None,
+            self_ty: Box::new(self_ty),
+            brace: token::Brace(block.delim_span()),
+            inner_attrs: Vec::new(),
+            items,
+        })
+    }
+}
+
 /// What kind of item is ahead, seen past its attributes and visibility.
 enum Ahead {
     /// An impl block this reader handles (not `unsafe impl`, `default impl`
@@ -321,6 +383,62 @@ mod tests {
         };
         assert_eq!(method.head.ident, "a");
         assert_eq!(quote!(#parsed).to_string(), source.to_string());
+    }
+
+    #[test]
+    fn a_plain_impl_block_is_read_from_its_tokens_as_syn_reads_it() {
+        let source = quote! {
+            #[doc = "counts"]
+            impl Count {
+                /// Words.
+                #[path(from = a, to = b, label = OW, gate = [w])]
+                pub fn a(&mut self, t: Tuple, out: &mut Emit) { out.emit("b", t); }
+                #[on_seal(a)]
+                fn sealed(&mut self, w: String, out: &mut CountOut) {}
+                fn helper(&self) -> u32 { 1 }
+            }
+        };
+        let light = LightImpl::read_plain(&source).expect("a plain impl block");
+        let full: LightImpl = syn::parse2(source.clone()).expect("parses");
+        assert_eq!(quote!(#light).to_string(), quote!(#full).to_string());
+        assert_eq!(quote!(#light).to_string(), source.to_string());
+        let names = |i: &LightImpl| {
+            i.items
+                .iter()
+                .map(|item| match item {
+                    LightImplItem::Fn(f) => (f.head.ident.to_string(), f.attrs.len()),
+                    LightImplItem::Other(_) => (String::new(), 0),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&light), names(&full));
+        assert_eq!(names(&light)[0], ("a".to_string(), 2));
+    }
+
+    #[test]
+    fn anything_but_a_plain_impl_block_is_left_to_syn() {
+        for source in [
+            quote!(
+                impl<T> Count<T> {
+                    fn a(&self) {}
+                }
+            ),
+            quote!(impl Default for Count { fn default() -> Self { Count } }),
+            quote!(impl Count where u8: Copy { fn a(&self) {} }),
+            quote!(impl Count { const N: usize = 1; fn a(&self) {} }),
+            quote!(impl Count { #![allow(dead_code)] fn a(&self) {} }),
+            quote!(impl Count { fn a(&self); }),
+            quote!(
+                unsafe impl Send for Count {}
+            ),
+            quote!(
+                pub struct Count {
+                    n: u64,
+                }
+            ),
+        ] {
+            assert!(LightImpl::read_plain(&source).is_none(), "{source}");
+        }
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub struct MethodHead {
     pub ident: Ident,
     is_async: bool,
     is_generic: bool,
-    params: Group,
+    /// The parameters, split once (every question about them reads these).
+    params: Vec<Vec<TokenTree>>,
     returns_value: bool,
 }
 
@@ -63,29 +64,27 @@ impl MethodHead {
             ident: ident.clone(),
             is_async,
             is_generic,
-            params: params.clone(),
+            params: split_parameters(params),
             returns_value,
         })
     }
 
     /// The type of parameter `index` (0 is the receiver), as written.
     pub fn parameter_type(&self, index: usize) -> Option<TokenStream> {
-        let params = self.parameters();
-        let param = params.get(index)?;
+        let param = self.params.get(index)?;
         let colon = param.iter().position(|t| is_punct(t, ':'))?;
         Some(param[colon + 1..].iter().cloned().collect())
     }
 
     /// The number of parameters, the receiver included.
     pub fn parameter_count(&self) -> usize {
-        self.parameters().len()
+        self.params.len()
     }
 
     /// The name of parameter `index` when it is a plain `name: Type` (or
     /// `mut name: Type`).
     pub fn parameter_name(&self, index: usize) -> Option<Ident> {
-        let params = self.parameters();
-        let param = params.get(index)?;
+        let param = self.params.get(index)?;
         let colon = param.iter().position(|t| is_punct(t, ':'))?;
         match &param[..colon] {
             [TokenTree::Ident(name)] => Some(name.clone()),
@@ -93,34 +92,34 @@ impl MethodHead {
             _ => None,
         }
     }
+}
 
-    /// The parameters, split at top-level commas (outside `<..>`).
-    fn parameters(&self) -> Vec<Vec<TokenTree>> {
-        let mut out: Vec<Vec<TokenTree>> = vec![Vec::new()];
-        let mut depth = 0usize;
-        let mut after_dash = false;
-        for tree in self.params.stream() {
-            if let TokenTree::Punct(p) = &tree {
-                match p.as_char() {
-                    '<' => depth += 1,
-                    '>' if !after_dash => depth = depth.saturating_sub(1),
-                    ',' if depth == 0 => {
-                        out.push(Vec::new());
-                        continue;
-                    }
-                    _ => {}
+/// The parameters in `params`, split at top-level commas (outside `<..>`).
+fn split_parameters(params: &Group) -> Vec<Vec<TokenTree>> {
+    let mut out: Vec<Vec<TokenTree>> = vec![Vec::new()];
+    let mut depth = 0usize;
+    let mut after_dash = false;
+    for tree in params.stream() {
+        if let TokenTree::Punct(p) = &tree {
+            match p.as_char() {
+                '<' => depth += 1,
+                '>' if !after_dash => depth = depth.saturating_sub(1),
+                ',' if depth == 0 => {
+                    out.push(Vec::new());
+                    continue;
                 }
-                after_dash = p.as_char() == '-' && p.spacing() == Spacing::Joint;
-            } else {
-                after_dash = false;
+                _ => {}
             }
-            if let Some(last) = out.last_mut() {
-                last.push(tree);
-            }
+            after_dash = p.as_char() == '-' && p.spacing() == Spacing::Joint;
+        } else {
+            after_dash = false;
         }
-        out.retain(|p| !p.is_empty());
-        out
+        if let Some(last) = out.last_mut() {
+            last.push(tree);
+        }
     }
+    out.retain(|p| !p.is_empty());
+    out
 }
 
 /// True when the tokens after the parameters declare a return type other
@@ -177,7 +176,7 @@ fn is_mut_ref(param: &[TokenTree]) -> bool {
 
 /// Checks receiver, arity, a trailing `&mut` argument and the return type.
 pub fn check(head: &MethodHead, arguments: usize, expected: &str, role: &str) -> syn::Result<()> {
-    let params = head.parameters();
+    let params = &head.params;
     let problem = if !params.first().is_some_and(|p| is_mut_self(p)) {
         Some("it must take `&mut self`")
     } else if params.len() != arguments + 1 {
@@ -244,7 +243,7 @@ mod tests {
     #[test]
     fn is_not_fooled_by_arrows_inside_parameter_types() {
         let h = head(quote!(fn f(&mut self, g: impl Fn(A) -> B, out: &mut Emit)));
-        assert_eq!(h.parameters().len(), 3);
+        assert_eq!(h.params.len(), 3);
     }
 
     #[test]

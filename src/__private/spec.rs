@@ -6,7 +6,9 @@
 
 use blazes_core::{Annotation, AttrSet, Component, Dataflow, Endpoint, Fd, Stream};
 
-pub use blazes_core::{PathKind, Permission, Requirement};
+pub use EndSpec::{External, Port};
+pub use blazes_core::PathKind::{self, CR, CW, OR, OW};
+pub use blazes_core::{Permission, Requirement};
 pub use core::option::Option::{None, Some};
 
 /// An annotated path of a component: `from` input, `to` output, its label
@@ -59,6 +61,19 @@ pub struct StreamSpec {
     /// `rep`.
     pub rep: bool,
 }
+
+/// A stream with no annotations (between two unnamed externals): the base
+/// of the generated constants' struct update syntax,
+/// `StreamSpec { from: .., to: .., seal: .., ..STREAM }`, which writes only
+/// the annotations a stream has (fewer tokens for the compiler to read).
+pub const STREAM: StreamSpec = StreamSpec {
+    from: EndSpec::External(""),
+    to: EndSpec::External(""),
+    seal: None,
+    seq: None,
+    independent: false,
+    rep: false,
+};
 
 /// A functional dependency `from -> to` (`injective`: `from <-> to`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -82,6 +82,19 @@ pub trait HandlerList<C: ?Sized> {
         tuple: Tuple,
         out: &mut crate::Emit,
     ) -> Result<(), crate::UnknownInput>;
+    /// The name of record type `index` (`None` past the last).
+    fn record_name(index: usize) -> Option<&'static str>;
+}
+
+/// The name of the record that typed component `C`'s input `input` takes
+/// (`""` when `C` has no typed handler for it).
+fn input_record<C: Typed>(input: &str) -> &'static str {
+    C::DISPATCH
+        .inputs
+        .iter()
+        .position(|name| *name == input)
+        .and_then(C::Inputs::record_name)
+        .unwrap_or("")
 }
 
 impl<C: ?Sized> HandlerList<C> for () {
@@ -95,6 +108,9 @@ impl<C: ?Sized> HandlerList<C> for () {
         _: &mut crate::Emit,
     ) -> Result<(), crate::UnknownInput> {
         Err(crate::UnknownInput::new(input, tuple))
+    }
+    fn record_name(_: usize) -> Option<&'static str> {
+        None
     }
 }
 
@@ -113,15 +129,20 @@ impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
             _ => Rest::call(&fns.1, index - 1, component, input, tuple, out),
         }
     }
+    fn record_name(index: usize) -> Option<&'static str> {
+        match index {
+            0 => Some(R::NAME),
+            _ => Rest::record_name(index - 1),
+        }
+    }
 }
 
 /// A typed `#[on_seal(input)]` method of `C` whose key arguments have the
 /// types `K` (a tuple).
 pub struct Seal<C: Typed + ?Sized, K: SealKeys> {
-    /// The input whose released partitions it receives.
+    /// The input whose released partitions it receives (its record's
+    /// name, for a refused seal's error, is read from [`Typed::Inputs`]).
     pub input: &'static str,
-    /// The name of that input's record (in a refused seal's error).
-    pub record: &'static str,
     /// The key fields, one per argument, in order.
     pub keys: &'static [&'static str],
     /// The method.
@@ -148,7 +169,7 @@ where
             seal_typed(
                 component,
                 seal.method,
-                seal.record,
+                input_record::<C>(input),
                 seal.keys,
                 input,
                 partition,
@@ -325,9 +346,10 @@ impl Field for Absent {
 #[diagnostic::do_not_recommend]
 impl Key for Absent {}
 
-/// Fails to compile (with [`Annotated`](crate::Annotated)'s message)
-/// unless `C` is a `#[component]` struct.
-pub const fn assert_component<C: crate::Annotated>() {}
+/// Well-formed only when `C` is a `#[component]` struct (else the build
+/// fails with [`Annotated`](crate::Annotated)'s message): a type among the
+/// checks of a dataflow naming its components by path.
+pub struct IsComponent<C: crate::Annotated>(core::marker::PhantomData<C>);
 
 /// Fails to compile (with [`Key`]'s message) unless `K` can be a key.
 pub const fn assert_key<K: Key>() {}

@@ -3,7 +3,8 @@
 //! the generated `dataflow()` builds with the builder API at run time:
 //! exactly what was checked at compile time, with nothing to decode. The
 //! constants are written inside a block that imports `spec::*`, so each
-//! type or variant is one token for rustc to read.
+//! type or variant (`Port`, `External`, `OW`, ..) is one token for rustc to
+//! read.
 
 use blazes_core::{Annotation, AttrSet, Dataflow, Endpoint, Fd, Permission, Requirement, Stream};
 use proc_macro2::TokenStream;
@@ -17,7 +18,7 @@ fn names(set: &AttrSet) -> TokenStream {
 fn kind(annotation: &Annotation) -> TokenStream {
     let kind =
         proc_macro2::Ident::new(&annotation.kind.to_string(), proc_macro2::Span::call_site());
-    quote!(PathKind::#kind)
+    quote!(#kind)
 }
 
 /// A `PathSpec` (names resolved through `spec::*`).
@@ -29,11 +30,11 @@ pub fn path_spec(from: &str, to: &str, annotation: &Annotation) -> TokenStream {
 
 fn end_spec(endpoint: &Endpoint) -> TokenStream {
     match endpoint {
-        Endpoint::External(name) => quote!(EndSpec::External(#name)),
+        Endpoint::External(name) => quote!(External(#name)),
         Endpoint::Port {
             component,
             interface,
-        } => quote!(EndSpec::Port(#component, #interface)),
+        } => quote!(Port(#component, #interface)),
     }
 }
 
@@ -47,15 +48,27 @@ fn key(key: Option<&AttrSet>) -> TokenStream {
     }
 }
 
-/// A `StreamSpec`.
+/// A `StreamSpec`: its ends and the annotations it has, the others taken
+/// from `spec::STREAM` (none).
 pub fn stream_spec(stream: &Stream) -> TokenStream {
     let a = &stream.annotation;
     let (from, to) = (end_spec(&stream.from), end_spec(&stream.to));
-    let (seal, seq) = (key(a.seal.as_ref()), key(a.seq.as_ref()));
-    let (independent, rep) = (a.independent, a.rep);
-    quote! {
-        StreamSpec { from: #from, to: #to, seal: #seal, seq: #seq, independent: #independent, rep: #rep }
+    let mut fields = quote!(from: #from, to: #to,);
+    if a.seal.is_some() {
+        let seal = key(a.seal.as_ref());
+        fields.extend(quote!(seal: #seal,));
     }
+    if a.seq.is_some() {
+        let seq = key(a.seq.as_ref());
+        fields.extend(quote!(seq: #seq,));
+    }
+    if a.independent {
+        fields.extend(quote!(independent: true,));
+    }
+    if a.rep {
+        fields.extend(quote!(rep: true,));
+    }
+    quote!(StreamSpec { #fields ..STREAM })
 }
 
 /// An `FdSpec`.
@@ -133,7 +146,7 @@ mod tests {
             quote!(PathSpec {
                 from: "words",
                 to: "counts",
-                kind: PathKind::OW,
+                kind: OW,
                 gate: &["batch", "word"]
             })
             .to_string()
@@ -143,7 +156,7 @@ mod tests {
             quote!(PathSpec {
                 from: "a",
                 to: "b",
-                kind: PathKind::CR,
+                kind: CR,
                 gate: &[]
             })
             .to_string()
@@ -154,12 +167,25 @@ mod tests {
         assert_eq!(
             stream_spec(&stream).to_string(),
             quote!(StreamSpec {
-                from: EndSpec::External("tweets"),
-                to: EndSpec::Port("Splitter", "tweets"),
+                from: External("tweets"),
+                to: Port("Splitter", "tweets"),
                 seal: Some(&["batch"]),
-                seq: None,
                 independent: true,
-                rep: false
+                ..STREAM
+            })
+            .to_string()
+        );
+        let plain = Stream::between("a.out", "b")
+            .sequenced(attrs(["n"]))
+            .replicated();
+        assert_eq!(
+            stream_spec(&plain).to_string(),
+            quote!(StreamSpec {
+                from: Port("a", "out"),
+                to: External("b"),
+                seq: Some(&["n"]),
+                rep: true,
+                ..STREAM
             })
             .to_string()
         );

@@ -17,7 +17,7 @@
 use blazes_core::{Analysis, Label, OrderKind, Permission, Requirement, Strategy};
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::parse::{Parse, ParseStream};
+use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{Token, bracketed};
 
@@ -48,16 +48,25 @@ fn is_named(path: &syn::Path, name: &str) -> bool {
     }
 }
 
-/// Appends the `;`-separated declarations of one `streams!`/`fds!` body.
-fn append_declarations(all: &mut TokenStream, body: &TokenStream) {
+/// Appends the `;`-separated declarations of one `streams!`/`fds!` body
+/// (the first taken as it is: only a body with another after it is
+/// walked to see whether it ends with `;`).
+fn append_declarations(all: &mut Vec<TokenStream>, body: &TokenStream) {
+    if let Some(last) = all.last_mut() {
+        end_with_semicolon(last);
+    }
+    all.push(body.clone());
+}
+
+/// `body`, ended with a `;` when it is not.
+fn end_with_semicolon(body: &mut TokenStream) {
     let ends_with_semicolon = body
         .clone()
         .into_iter()
         .last()
         .is_none_or(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ';'));
-    all.extend(body.clone());
     if !ends_with_semicolon {
-        all.extend(quote!(;));
+        body.extend(quote!(;));
     }
 }
 
@@ -69,7 +78,7 @@ pub fn begin(
     items: &mut Vec<LightItem>,
     errors: &mut Errors,
 ) -> Option<TokenStream> {
-    let (mut paths, mut streams, mut fds) = (Vec::new(), TokenStream::new(), TokenStream::new());
+    let (mut paths, mut streams, mut fds) = (Vec::new(), Vec::new(), Vec::new());
     items.retain(|item| {
         let LightItem::Macro(mac) = item else {
             return true;
@@ -133,18 +142,24 @@ pub fn begin(
     };
     let chain = Ident::new(exported::CHAIN, Span::call_site());
     let header = quote! {
-        header [ #args ] [ #name ] [ #(#paths),* ] [ #streams ] [ #fds ]
+        header [ #args ] [ #name ] [ #(#paths),* ] [ #(#streams)* ] [ #(#fds)* ]
     };
-    let not_components = typed::const_block(
-        paths
-            .iter()
-            .map(|path| {
-                quote_spanned! {SpanRange::of(path).start=>
-                    ::blazes::__private::assert_component::<#path>();
-                }
-            })
-            .collect(),
-    );
+    // Each path must name a `#[component]` struct: a check type per path
+    // (`IsComponent<path>`, spanned on it), the fields of one struct whose
+    // well-formedness is the check (no constant to evaluate). Written here,
+    // not at the end of the chain, so that it is reported even when a
+    // path's macro is missing and the chain stops.
+    let checks = paths.iter().map(|path| {
+        let site = SpanRange::of(path);
+        let close = proc_macro2::Punct::new('>', proc_macro2::Spacing::Alone);
+        let mut close = proc_macro2::TokenTree::Punct(close);
+        close.set_span(site.end);
+        quote_spanned! {site.start=> ::blazes::__private::IsComponent<#path #close }
+    });
+    let not_components = quote! {
+        #[allow(dead_code)]
+        struct __BlazesComponents(#(#checks),*);
+    };
     // The header travels with the payloads, passed on whole by each step,
     // rather than waiting in a macro of the module for the last step: tokens
     // written in a macro's body would make every error at a stream or FD
@@ -202,17 +217,33 @@ fn unnest(acc: TokenStream) -> TokenStream {
     flat
 }
 
-impl Parse for Resolved {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        // `__blazes_chain [] [ .. ]`: the last step of the chain.
-        let _chain: Ident = input.parse()?;
-        let _steps_left = bracketed_tokens(input)?;
-        let acc = unnest(bracketed_tokens(input)?);
-        syn::parse::Parser::parse2(Resolved::parse_flat, acc)
-    }
-}
-
 impl Resolved {
+    /// Reads `__blazes_chain [] [ .. ]`, the last step of the chain: the
+    /// three top-level trees are taken apart by hand (a syntax tree of the
+    /// whole input would walk every payload once more than the one reading
+    /// of the unnested payloads needs).
+    fn read(input: TokenStream) -> syn::Result<Self> {
+        let mut trees = input.into_iter();
+        let chain = trees.next();
+        let steps_left = trees.next();
+        let acc = trees.next();
+        match (chain, steps_left, acc, trees.next()) {
+            (
+                Some(proc_macro2::TokenTree::Ident(_)),
+                Some(proc_macro2::TokenTree::Group(_)),
+                Some(proc_macro2::TokenTree::Group(acc)),
+                None,
+            ) if acc.delimiter() == proc_macro2::Delimiter::Bracket => {
+                syn::parse::Parser::parse2(Resolved::parse_flat, unnest(acc.stream()))
+            }
+            _ => Err(syn::Error::new(
+                Span::call_site(),
+                "`resolve_dataflow!` is the end of the chain of a `#[blazes::dataflow]` \
+                 module's components: generated code only",
+            )),
+        }
+    }
+
     fn parse_flat(input: ParseStream) -> syn::Result<Self> {
         let _: Ident = input.parse()?;
         let args = bracketed_tokens(input)?;
@@ -252,7 +283,7 @@ impl Resolved {
 /// Expands `blazes::__private::resolve_dataflow! { .. }`: the end of the chain.
 pub fn resolve(input: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
-    let resolved = match syn::parse2::<Resolved>(input) {
+    let resolved = match Resolved::read(input) {
         Ok(resolved) => resolved,
         Err(error) => return error.to_compile_error(),
     };
@@ -271,7 +302,11 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         };
         let name = name_of(&last.ident);
         let ident = Ident::new(&name, last.ident.span());
-        let ty: syn::Type = syn::parse_quote!(#path);
+        let ty = syn::Type::Path(syn::TypePath {
+            attrs: Vec::new(),
+            qself: None,
+            path: path.clone(),
+        });
         parts.components.push(StructSpec {
             ident: ident.clone(),
             rep: payload.rep,
@@ -372,29 +407,39 @@ fn registration(parts: &ModuleParts) -> TokenStream {
     dataflow::dataflow_record(methods)
 }
 
+/// The consumer and input of each stream of `parts` (`None` for a sink),
+/// as text once rather than once per seal method that looks for its streams.
+fn consumers(parts: &ModuleParts) -> Vec<Option<(String, String)>> {
+    parts
+        .streams
+        .iter()
+        .map(|decl| match &decl.to {
+            EndpointDecl::Port {
+                component,
+                interface,
+            } => Some((name_of(component), name_of(interface))),
+            EndpointDecl::External(_) => None,
+        })
+        .collect()
+}
+
 /// A typed `#[on_seal(input)]` method receives the key of each released
 /// partition of `input`: where a stream into that input is declared sealed,
 /// every argument must be a field of that seal key (a released partition
 /// carries no other), else every seal would be refused at run time.
 fn check_seal_arguments(parts: &ModuleParts, errors: &mut Errors) {
+    let consumers = consumers(parts);
     for part in &parts.impls {
         let Some(component) = part.spec.ident.as_ref().map(name_of) else {
             continue;
         };
         for seal in &part.spec.typed_seals {
             let input = name_of(&seal.input);
-            for decl in &parts.streams {
-                let (
-                    Some(key),
-                    EndpointDecl::Port {
-                        component: consumer,
-                        interface,
-                    },
-                ) = (&decl.annotation.seal, &decl.to)
-                else {
+            for (decl, to) in parts.streams.iter().zip(&consumers) {
+                let (Some(key), Some((consumer, interface))) = (&decl.annotation.seal, to) else {
                     continue;
                 };
-                if name_of(consumer) != component || name_of(interface) != input {
+                if *consumer != component || *interface != input {
                     continue;
                 }
                 let outside: Vec<String> = seal
@@ -435,6 +480,7 @@ fn check_seal_arguments(parts: &ModuleParts, errors: &mut Errors) {
 /// such stream says so (the component may be meant for other dataflows, so
 /// not an error).
 fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings: &mut Warnings) {
+    let consumers = consumers(parts);
     for part in &parts.impls {
         let Some(component) = part.spec.ident.as_ref().map(name_of) else {
             continue;
@@ -444,13 +490,13 @@ fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings
             let into: Vec<&StreamDecl> = parts
                 .streams
                 .iter()
-                .filter(|decl| match &decl.to {
-                    EndpointDecl::Port {
-                        component: consumer,
-                        interface,
-                    } => name_of(consumer) == component && name_of(interface) == input,
-                    _ => false,
+                .zip(&consumers)
+                .filter(|(_, to)| {
+                    to.as_ref().is_some_and(|(consumer, interface)| {
+                        *consumer == component && *interface == input
+                    })
                 })
+                .map(|(decl, _)| decl)
                 .collect();
             // The label after the permitted coordination, as the errors
             // show it (a source's stream keeps its own).
@@ -1040,6 +1086,26 @@ mod tests {
 #[cfg(test)]
 mod begin_tests {
     #[test]
+    fn several_streams_bodies_are_joined_with_a_semicolon_between_them() {
+        let out = crate::expand::dataflow::expand(
+            quote::quote!(),
+            quote::quote! {
+                pub mod flow {
+                    blazes::components! { crate::parts::Board }
+                    streams! { events -> Board.events }
+                    streams! { Board.view -> screen }
+                }
+            },
+        )
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("[events -> Board . events ; Board . view -> screen]"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn begins_a_chain_with_both_macros_of_each_component() {
         let out = crate::expand::dataflow::expand(
             quote::quote!(),
@@ -1065,7 +1131,7 @@ mod begin_tests {
             "{out}"
         );
         assert!(
-            out.contains("assert_component :: < crate :: parts :: Board >"),
+            out.contains("IsComponent < crate :: parts :: Board >"),
             "{out}"
         );
         assert!(!out.contains("streams !"), "{out}");

@@ -28,7 +28,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.to_compile_errors();
         return quote!(#expanded #errors);
     }
-    let expanded = match syn::parse2::<LightItem>(item.clone()) {
+    // A plain impl block is read without a syntax tree of its bodies.
+    let parsed = match LightImpl::read_plain(&item) {
+        Some(light) => Ok(LightItem::Impl(light)),
+        None => syn::parse2::<LightItem>(item.clone()),
+    };
+    let expanded = match parsed {
         Ok(LightItem::Struct(s)) => expand_struct(args, &s, &mut errors),
         Ok(LightItem::Impl(mut i)) if !args.is_empty() => match syn::parse2::<ImplArgs>(args) {
             Ok(typed) => typed::expand(typed, &mut i, &mut errors),
@@ -134,6 +139,8 @@ pub fn annotated_impl(spec: &StructSpec) -> TokenStream {
     let name = name_of(ident);
     let rep = spec.rep;
     if spec.generics.params.is_empty() {
+        // `REP` is written only when true (the trait's default is false).
+        let rep = rep.then(|| proc_macro2::Ident::new("REP", proc_macro2::Span::call_site()));
         return quote!(::blazes::__private::annotated!(#ident #name #rep););
     }
     let (impl_generics, type_generics, where_clause) = spec.generics.split_for_impl();
@@ -256,7 +263,15 @@ mod tests {
             ),
         )
         .to_string();
-        assert!(out.contains("annotated ! (Cache \"Cache\" true)"), "{out}");
+        assert!(out.contains("annotated ! (Cache \"Cache\" REP)"), "{out}");
+        let plain = expand(
+            TokenStream::new(),
+            quote!(
+                pub struct Cache;
+            ),
+        )
+        .to_string();
+        assert!(plain.contains("annotated ! (Cache \"Cache\")"), "{plain}");
     }
 
     #[test]
@@ -338,7 +353,7 @@ mod tests {
         );
         assert!(out.contains("inventory :: submit !"), "{out}");
         assert!(
-            out.contains("PathSpec { from : \"words\" , to : \"counts\" , kind : PathKind :: OW , gate : & [\"batch\" , \"word\"] }"),
+            out.contains("PathSpec { from : \"words\" , to : \"counts\" , kind : OW , gate : & [\"batch\" , \"word\"] }"),
             "{out}"
         );
         assert!(

@@ -189,11 +189,11 @@ mod tests {
             out.contains(". with (\"Count\" , < Count as :: blazes :: __private :: DefaultHandler > :: handler)"),
             "{out}"
         );
-        assert!(out.contains("annotated ! (Count \"Count\" false)"), "{out}");
+        assert!(out.contains("annotated ! (Count \"Count\")"), "{out}");
         assert!(out.contains("handler ! (Count"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");
         assert!(
-            out.contains("StreamSpec { from : EndSpec :: External (\"words\") , to : EndSpec :: Port (\"Count\" , \"words\") , seal : Some (& [\"batch\"])"),
+            out.contains("StreamSpec { from : External (\"words\") , to : Port (\"Count\" , \"words\") , seal : Some (& [\"batch\"])"),
             "{out}"
         );
     }

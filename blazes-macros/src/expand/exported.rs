@@ -48,7 +48,9 @@ pub fn dollar() -> TokenTree {
     TokenTree::Punct(Punct::new('$', Spacing::Alone))
 }
 
-/// The exported macro carrying `payload`, re-exported as `reexport`.
+/// The exported macro carrying `payload`, re-exported as `reexport`
+/// (written by the library's `__private::exported!`: a few tokens here
+/// instead of the macro's forty, each a call to the compiler).
 pub fn exported_macro(
     kind: &str,
     component: &Ident,
@@ -56,18 +58,8 @@ pub fn exported_macro(
     payload: TokenStream,
 ) -> TokenStream {
     let unique = unique_name(kind, component);
-    let chain = Ident::new(CHAIN, Span::call_site());
     let d = dollar();
     quote! {
-        #[doc(hidden)]
-        #[macro_export]
-        macro_rules! #unique {
-            (#chain [ (#d(#d next:tt)*) #d rest:tt ] #d acc:tt) => {
-                #d(#d next)*! { #chain #d rest [ #d acc #payload ] }
-            };
-        }
-        #[doc(hidden)]
-        #[allow(unused_imports)]
-        pub use #unique as #reexport;
+        ::blazes::__private::exported! { #d #unique #reexport [#payload] }
     }
 }

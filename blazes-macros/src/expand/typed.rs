@@ -199,7 +199,16 @@ pub fn const_block(statements: TokenStream) -> TokenStream {
     }
 }
 
+/// The index of the handle's one field, `0`, as a token built directly:
+/// written as `self.0` inside `quote!`, a literal is parsed from text, one
+/// call to the compiler per token, with a span in a source file of its own
+/// that incremental compilation then hashes.
+fn field_zero() -> proc_macro2::Literal {
+    proc_macro2::Literal::usize_unsuffixed(0)
+}
+
 fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> TokenStream {
+    let field = field_zero();
     let methods = outputs.iter().map(|o| {
         let method = &o.name;
         let name = name_of(method);
@@ -208,7 +217,7 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         let emit = quote! {
             #[doc = #doc]
             pub fn #method(&mut self, record: #record) {
-                self.0.emit(#name, ::blazes::Record::to_tuple(&record));
+                self.#field.emit(#name, ::blazes::Record::to_tuple(&record));
             }
         };
         let Some(key) = &o.punctuates else {
@@ -238,7 +247,7 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
             pub fn #punctuate(&mut self, #(#params),*) {
                 let mut partition = ::blazes::Tuple::new();
                 #(#sets)*
-                self.0.punctuate(#name, partition);
+                self.#field.punctuate(#name, partition);
             }
         }
     });
@@ -312,7 +321,7 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
         .filter_map(|t| {
             let input = name_of(&t.input);
             let handler = spec.handlers.iter().find(|h| name_of(h.input()) == input)?;
-            let record = handler.record.as_ref()?;
+            handler.record.as_ref()?;
             let names = t.keys.iter().map(|(ident, _)| name_of(ident));
             let types = t.keys.iter().map(|(_, ty)| ty);
             let method = &t.method;
@@ -321,13 +330,13 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
                 quote!(::blazes::__private::Seal<Self, (#(#types,)*)>),
                 quote!(::blazes::__private::Seal {
                     input: #input,
-                    record: <#record as ::blazes::Record>::NAME,
                     keys: &[#(#names),*],
                     method: #method,
                 }),
             ))
         })
         .collect();
+    let field = field_zero();
     let seal_types = nested(seals.iter().map(|(ty, _)| ty.clone()));
     let seal_values = nested(seals.into_iter().map(|(_, value)| value));
     quote! {
@@ -337,7 +346,7 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
             handlers: #handlers,
             seals: #seal_values,
             wrap: #out,
-            unwrap: |out: #out| out.0,
+            unwrap: |out: #out| out.#field,
         };
     }
 }
