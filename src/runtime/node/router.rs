@@ -121,6 +121,8 @@ fn chosen_instances(
     };
     match (&stream.routing, payload) {
         (Routing::Paired, _) => out.push(producer_index % count),
+        // Every hash picks the one instance: no need to compute it.
+        (Routing::ByKey(_), Some(_)) if count == 1 => out.push(0),
         (Routing::ByKey(attrs), Some(p)) => {
             // The stable hash of the payload projected on the key's
             // attributes, without building the projection: the key's
