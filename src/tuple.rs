@@ -358,6 +358,7 @@ enum Name {
 }
 
 impl Name {
+    #[inline]
     fn as_str(&self) -> &str {
         match self {
             Name::Static(s) => s,
@@ -372,6 +373,7 @@ const LINEAR_LOOKUP: usize = 8;
 impl Name {
     /// True when the name is `name`: the same string (a record type's
     /// literal) or the same text.
+    #[inline]
     fn is(&self, name: &str) -> bool {
         let own = self.as_str();
         std::ptr::eq(own, name) || own == name
@@ -564,6 +566,7 @@ impl Tuple {
     /// (in name order): a record read back by the type that wrote it finds
     /// each field where it put it, by the same `'static` name, with one
     /// comparison of pointers.
+    #[inline]
     pub(crate) fn get_at(&self, index: usize, name: &str) -> Option<&Value> {
         match self.fields.get(index) {
             Some((n, v)) if n.is(name) => Some(v),
