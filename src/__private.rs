@@ -9,9 +9,11 @@ pub use inventory;
 pub use blazes_macros::resolve_dataflow;
 
 mod at;
+mod record_names;
 pub mod spec;
 mod typed;
 pub use at::At;
+pub use record_names::{SortedNames, read_field_at, sorted_tuple};
 pub use spec::{ComponentSpec, DataflowSpec, MethodsSpec};
 pub use typed::*;
 

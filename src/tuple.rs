@@ -358,6 +358,7 @@ enum Name {
 }
 
 impl Name {
+    #[inline]
     fn as_str(&self) -> &str {
         match self {
             Name::Static(s) => s,
@@ -372,6 +373,7 @@ const LINEAR_LOOKUP: usize = 8;
 impl Name {
     /// True when the name is `name`: the same string (a record type's
     /// literal) or the same text.
+    #[inline]
     fn is(&self, name: &str) -> bool {
         let own = self.as_str();
         std::ptr::eq(own, name) || own == name
@@ -412,15 +414,17 @@ impl fmt::Debug for Name {
 
 /// A record: attribute values by name, kept sorted by name.
 ///
-/// Cloning shares the fields; the first change to a shared tuple copies them
-/// (`Arc::make_mut`). Names given as `'static` strings
-/// ([`Tuple::set_static`], as derived records do) are not copied at all.
+/// The fields are one shared allocation (names and values side by side):
+/// cloning shares them, and setting an attribute of a shared tuple copies
+/// them first. Names given as `'static` strings ([`Tuple::set_static`], as
+/// derived records do) are not copied at all; a derived record builds its
+/// tuple in one allocation, its names already in order.
 ///
 /// With serde, a tuple is its `(name, value)` pairs in name order.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "Vec<(String, Value)>", from = "Vec<(String, Value)>")]
 pub struct Tuple {
-    fields: Arc<Vec<(Name, Value)>>,
+    fields: Arc<[(Name, Value)]>,
 }
 
 impl Tuple {
@@ -435,10 +439,51 @@ impl Tuple {
         self
     }
 
-    /// An empty tuple with room for `fields` attributes.
+    /// An empty tuple that will hold `fields` attributes. The count is a
+    /// hint only: a tuple's fields are one allocation, made again when an
+    /// attribute is added.
     pub fn with_capacity(fields: usize) -> Tuple {
+        let _ = fields;
+        Tuple::new()
+    }
+
+    /// A tuple of `'static` names paired in order with `values`: one
+    /// allocation, no name copied. The names must be sorted and distinct,
+    /// as a derived record's are ([`SortedNames`](crate::__private::SortedNames)
+    /// checks them when it is built, at compile time).
+    pub(crate) fn from_sorted_static<const N: usize>(
+        names: &[&'static str; N],
+        values: [Value; N],
+    ) -> Tuple {
+        debug_assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+        let mut at = 0;
+        let fields = values.map(|v| {
+            let name = Name::Static(names[at]);
+            at += 1;
+            (name, v)
+        });
         Tuple {
-            fields: Arc::new(Vec::with_capacity(fields)),
+            fields: Arc::from(fields),
+        }
+    }
+
+    /// A tuple of `pairs` in any order; of a repeated name, the last value
+    /// wins (as setting them one by one would).
+    fn from_pairs(mut pairs: Vec<(Name, Value)>) -> Tuple {
+        if !pairs.windows(2).all(|w| w[0].0 < w[1].0) {
+            // Stable: a repeated name's values stay in the order given.
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut kept: Vec<(Name, Value)> = Vec::with_capacity(pairs.len());
+            for pair in pairs {
+                match kept.last_mut() {
+                    Some(last) if last.0 == pair.0 => *last = pair,
+                    _ => kept.push(pair),
+                }
+            }
+            pairs = kept;
+        }
+        Tuple {
+            fields: Arc::from(pairs),
         }
     }
 
@@ -451,18 +496,12 @@ impl Tuple {
         names: &[Arc<str>],
         values: impl IntoIterator<Item = Value>,
     ) -> Tuple {
-        let pairs = names.iter().zip(values);
-        if names.windows(2).all(|w| w[0] < w[1]) {
-            let fields = pairs.map(|(n, v)| (Name::Shared(n.clone()), v)).collect();
-            return Tuple {
-                fields: Arc::new(fields),
-            };
-        }
-        let mut tuple = Tuple::with_capacity(names.len());
-        for (name, value) in pairs {
-            tuple.put(name, || Name::Shared(name.clone()), value);
-        }
-        tuple
+        let pairs = names
+            .iter()
+            .zip(values)
+            .map(|(n, v)| (Name::Shared(n.clone()), v))
+            .collect();
+        Tuple::from_pairs(pairs)
     }
 
     /// Sets an attribute, replacing any previous value.
@@ -478,30 +517,61 @@ impl Tuple {
     }
 
     fn put(&mut self, name: &str, owned: impl FnOnce() -> Name, value: Value) {
-        let fields = Arc::make_mut(&mut self.fields);
         // Records are usually built in one order: try the end first.
-        let at = match fields.last() {
-            Some((last, _)) if last.as_str() < name => Err(fields.len()),
+        let at = match self.fields.last() {
+            Some((last, _)) if last.as_str() < name => Err(self.fields.len()),
             None => Err(0),
-            _ => fields.binary_search_by(|(n, _)| n.as_str().cmp(name)),
+            _ => self.fields.binary_search_by(|(n, _)| n.as_str().cmp(name)),
         };
         match at {
-            Ok(i) => fields[i].1 = value,
-            Err(i) => fields.insert(i, (owned(), value)),
+            Ok(i) => match Arc::get_mut(&mut self.fields) {
+                Some(fields) => fields[i].1 = value,
+                None => {
+                    let mut fields = self.fields.to_vec();
+                    fields[i].1 = value;
+                    self.fields = Arc::from(fields);
+                }
+            },
+            Err(i) => {
+                let (before, after) = self.fields.split_at(i);
+                // Exact-size pieces: collected straight into one allocation.
+                self.fields = before
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once((owned(), value)))
+                    .chain(after.iter().cloned())
+                    .collect();
+            }
         }
     }
 
-    /// The value of an attribute.
-    pub fn get(&self, name: &str) -> Option<&Value> {
+    /// The position of attribute `name`.
+    fn position(&self, name: &str) -> Option<usize> {
         if self.fields.len() <= LINEAR_LOOKUP {
             // Records are small: comparing for equality (the same literal
             // first, then the length, then the bytes) beats ordering.
-            return self.fields.iter().find(|(n, _)| n.is(name)).map(|(_, v)| v);
+            return self.fields.iter().position(|(n, _)| n.is(name));
         }
         self.fields
             .binary_search_by(|(n, _)| n.as_str().cmp(name))
             .ok()
-            .map(|i| &self.fields[i].1)
+    }
+
+    /// The value of an attribute.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.position(name).map(|i| &self.fields[i].1)
+    }
+
+    /// The value of attribute `name`, looked for first at position `index`
+    /// (in name order): a record read back by the type that wrote it finds
+    /// each field where it put it, by the same `'static` name, with one
+    /// comparison of pointers.
+    #[inline]
+    pub(crate) fn get_at(&self, index: usize, name: &str) -> Option<&Value> {
+        match self.fields.get(index) {
+            Some((n, v)) if n.is(name) => Some(v),
+            _ => self.get(name),
+        }
     }
 
     /// The value of an integer attribute.
@@ -522,11 +592,12 @@ impl Tuple {
 
     /// The tuple restricted to the given attributes; `None` if one is missing.
     pub fn project<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Option<Tuple> {
-        let mut out = Tuple::new();
+        let mut pairs = Vec::new();
         for name in names {
-            out.set(name, self.get(name)?.clone());
+            let (n, v) = &self.fields[self.position(name)?];
+            pairs.push((n.clone(), v.clone()));
         }
-        Some(out)
+        Some(Tuple::from_pairs(pairs))
     }
 
     /// The attributes, sorted by name.
@@ -568,11 +639,11 @@ impl From<Tuple> for Vec<(String, Value)> {
 
 impl From<Vec<(String, Value)>> for Tuple {
     fn from(fields: Vec<(String, Value)>) -> Tuple {
-        let mut tuple = Tuple::with_capacity(fields.len());
-        for (name, value) in fields {
-            tuple.set(&name, value);
-        }
-        tuple
+        let pairs = fields
+            .into_iter()
+            .map(|(name, value)| (Name::Shared(Arc::from(name)), value))
+            .collect();
+        Tuple::from_pairs(pairs)
     }
 }
 

@@ -285,6 +285,30 @@ fn nested_records_round_trip_through_their_tuples() {
     assert_eq!((error.field, error.missing), ("reading", false));
 }
 
+#[test]
+fn a_derived_tuple_is_the_tuple_set_by_name_and_reads_back_from_any_tuple() {
+    // Declared out of name order: built in name order, read by position.
+    let taken = Taken {
+        sensor: 7,
+        at: 3,
+        reading: workload(1).1[&0][0].clone(),
+    };
+    let tuple = taken.to_tuple();
+    let by_name = Tuple::new()
+        .with("sensor", 7)
+        .with("reading", taken.reading.to_tuple())
+        .with("at", 3);
+    assert_eq!(tuple, by_name);
+    assert_eq!(tuple.to_string(), by_name.to_string());
+    let names: Vec<&str> = tuple.fields().map(|(n, _)| n).collect();
+    assert_eq!(names, ["at", "reading", "sensor"]);
+    // Names made at run time (as a decoder makes them), and extra fields
+    // that move every field's position: found by name.
+    assert_eq!(Taken::from_tuple(&by_name), Ok(taken.clone()));
+    let shifted = by_name.with("aa", 0).with("zz", 0);
+    assert_eq!(Taken::from_tuple(&shifted), Ok(taken));
+}
+
 /// An item of an optional batch: `None` is a batch of its own.
 #[derive(blazes::Record, Clone, Debug, PartialEq)]
 pub struct Item {

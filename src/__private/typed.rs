@@ -558,7 +558,10 @@ pub fn call_typed<C: Typed, R: Record>(
     };
     let mut typed = (C::DISPATCH.wrap)(core::mem::take(out));
     method(component, record, &mut typed);
-    *out = (C::DISPATCH.unwrap)(typed);
+    let emptied = core::mem::replace(out, (C::DISPATCH.unwrap)(typed));
+    // What `take` left behind is a new `Emit`, without an allocation:
+    // forgetting it leaks nothing and skips its drop, once per record.
+    core::mem::forget(emptied);
     Ok(())
 }
 

@@ -29,15 +29,19 @@
 //! a driver, `service` for a request to ZooKeeper or JetStream retried
 //! through a connection loss or a server restart.
 
+use std::sync::Arc;
+
 use ::metrics::{Label, counter, gauge};
 
 use super::metrics::InstanceSnapshot;
 
 /// Sets every series of `snapshot`'s instance to its current value.
 pub(crate) fn publish(snapshot: &InstanceSnapshot) {
+    // Shared text: each series' copy of a label is a reference count, not
+    // a copy of the string.
     let labels = [
-        Label::new("component", snapshot.component.clone()),
-        Label::new("instance", snapshot.name.clone()),
+        Label::new("component", Arc::<str>::from(snapshot.component.as_str())),
+        Label::new("instance", Arc::<str>::from(snapshot.name.as_str())),
     ];
     let m = &snapshot.metrics;
     let counters = [

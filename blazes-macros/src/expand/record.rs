@@ -56,13 +56,21 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
     let idents: Vec<&syn::Ident> = fields.iter().filter_map(|f| f.ident.as_ref()).collect();
     let names: Vec<String> = idents.iter().map(|i| name_of(i)).collect();
     let count = names.len();
-    let sets = idents.iter().zip(&names).zip(&fields).map(|((ident, name), field)| {
-        let ty = &field.ty;
-        quote_spanned!(ty.span()=> tuple.set_static(#name, <#ty as ::blazes::Field>::to_value(&self.#ident));)
+    // The fields in name order (as a tuple keeps them): the tuple is built
+    // in that order, each field read back from its position in it.
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|a, b| names[*a].cmp(&names[*b]));
+    let sorted_names = order.iter().map(|i| &names[*i]);
+    let values = order.iter().map(|i| {
+        let (ident, ty) = (idents[*i], &fields[*i].ty);
+        quote_spanned!(ty.span()=> <#ty as ::blazes::Field>::to_value(&self.#ident))
     });
-    let reads = idents.iter().zip(&names).map(
-        |(ident, field)| quote!(#ident: ::blazes::__private::read_field(tuple, #name, #field)?),
-    );
+    let reads = idents.iter().enumerate().map(|(i, ident)| {
+        let at = order.iter().position(|o| *o == i).unwrap_or(i);
+        quote!(#ident: ::blazes::__private::read_field_at(
+            tuple, #at, #name, __BLAZES_NAMES.at(#at),
+        )?)
+    });
     let field_types = fields.iter().zip(&names).map(|(field, field_name)| {
         let ty = &field.ty;
         let id = crate::field_id::id_literal(field_name);
@@ -75,20 +83,22 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
         }
     });
     quote! {
-        impl ::blazes::Record for #ident {
-            const NAME: &'static str = #name;
-            const FIELDS: &'static [&'static str] = &[#(#names),*];
-            fn to_tuple(&self) -> ::blazes::Tuple {
-                let mut tuple = ::blazes::Tuple::with_capacity(#count);
-                #(#sets)*
-                tuple
+        const _: () = {
+            static __BLAZES_NAMES: ::blazes::__private::SortedNames<#count> =
+                ::blazes::__private::SortedNames::new([#(#sorted_names),*]);
+            impl ::blazes::Record for #ident {
+                const NAME: &'static str = #name;
+                const FIELDS: &'static [&'static str] = &[#(#names),*];
+                fn to_tuple(&self) -> ::blazes::Tuple {
+                    ::blazes::__private::sorted_tuple(&__BLAZES_NAMES, [#(#values),*])
+                }
+                fn from_tuple(
+                    tuple: &::blazes::Tuple,
+                ) -> ::core::result::Result<Self, ::blazes::RecordError> {
+                    ::core::result::Result::Ok(Self { #(#reads),* })
+                }
             }
-            fn from_tuple(
-                tuple: &::blazes::Tuple,
-            ) -> ::core::result::Result<Self, ::blazes::RecordError> {
-                ::core::result::Result::Ok(Self { #(#reads),* })
-            }
-        }
+        };
         impl ::blazes::__private::StaticRecord for #ident {}
         #(#field_types)*
     }
@@ -111,6 +121,20 @@ mod tests {
         let user = crate::field_id::id_literal("user");
         assert!(out.contains(&format!("FieldOf < {user} >")), "{out}");
         assert!(out.contains("type Type = String"), "{out}");
+        let sorted = expand(quote! {
+            struct Out { user: String, at: u64, session: u64 }
+        })
+        .to_string();
+        assert!(
+            sorted.contains("SortedNames :: new ([\"at\" , \"session\" , \"user\"])"),
+            "the tuple's names in name order: {sorted}"
+        );
+        assert!(
+            sorted.contains(
+                "read_field_at (tuple , 2usize , \"Out\" , __BLAZES_NAMES . at (2usize) ,)"
+            ),
+            "`user` read from its position in name order: {sorted}"
+        );
         assert!(!out.contains("compile_error"), "{out}");
     }
 

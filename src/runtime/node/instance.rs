@@ -243,6 +243,19 @@ impl InstanceCore {
         else {
             return false;
         };
+        // Only the wrappers hold records: an input without one never waits,
+        // whatever the wrappers of the others hold.
+        let wrapped = matches!(
+            self.modes.get(*input),
+            Some(
+                InputMode::Sealed { .. }
+                    | InputMode::ReadGated { .. }
+                    | InputMode::StaticOrder { .. }
+            )
+        );
+        if !wrapped {
+            return false;
+        }
         let room = self.held() < self.capacity && self.held_from(*producer) < self.share;
         if room || self.dedup.is_duplicate(*producer, *seq) {
             return false;
@@ -347,8 +360,9 @@ impl InstanceCore {
         if std::mem::take(&mut self.ends_arrived) {
             self.end_outputs();
         }
-        self.metrics.held = self.held() as u64;
-        if self.over_bound && self.held() < self.capacity {
+        let held = self.held();
+        self.metrics.held = held as u64;
+        if self.over_bound && held < self.capacity {
             self.over_bound = false;
         }
         self.metrics.held_max = self.metrics.held_max.max(self.metrics.held);

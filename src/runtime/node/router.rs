@@ -121,10 +121,16 @@ fn chosen_instances(
     };
     match (&stream.routing, payload) {
         (Routing::Paired, _) => out.push(producer_index % count),
+        // Every hash picks the one instance: no need to compute it.
+        (Routing::ByKey(_), Some(_)) if count == 1 => out.push(0),
         (Routing::ByKey(attrs), Some(p)) => {
             // The stable hash of the payload projected on the key's
-            // attributes, without building the projection.
-            let key = p.fields().filter(|(name, _)| attrs.contains(*name));
+            // attributes, without building the projection: the key's
+            // attributes present in the payload, in name order (the set's
+            // order is the tuple's).
+            let key = attrs
+                .iter()
+                .filter_map(|name| p.get(name).map(|v| (name.as_str(), v)));
             out.push((hash_fields(key) % count as u64) as usize);
         }
         (Routing::Random, Some(_)) => out.push(rng.random_range(0..count)),
@@ -266,11 +272,24 @@ mod tests {
     fn the_key_hash_is_the_stable_hash_of_the_projection() {
         let p = Tuple::new().with("word", "x").with("batch", 1).with("n", 9);
         let attrs: blazes_core::AttrSet = ["word".to_string(), "batch".to_string()].into();
+        let projected = stable_hash(&Tuple::new().with("batch", 1).with("word", "x"));
         let key = p.fields().filter(|(name, _)| attrs.contains(*name));
-        assert_eq!(
-            hash_fields(key),
-            stable_hash(&Tuple::new().with("batch", 1).with("word", "x"))
-        );
+        assert_eq!(hash_fields(key), projected);
+        // What routing hashes: the key's attributes looked up in the payload.
+        let mut picked = Vec::new();
+        let stream = StreamOut {
+            target: StreamTarget::Sink(0),
+            routing: Routing::ByKey(attrs),
+            self_loop: false,
+        };
+        let envelope = Envelope::Record {
+            producer: ProducerId(0),
+            seq: 0,
+            payload: p,
+        };
+        let mut rng = routing_rng(0, ProducerId(0));
+        chosen_instances(&stream, 0, 1 << 20, &envelope, &mut rng, &mut picked);
+        assert_eq!(picked, [(projected % (1 << 20)) as usize]);
     }
 
     #[test]
