@@ -15,7 +15,9 @@
 //! component (Agg and Count partitioned by key); timely runs that many
 //! worker threads, each fed its share. Inputs are built before the clock
 //! starts; a run ends when every output is out. Records per second are
-//! medians over the repetitions.
+//! medians over the repetitions, which run the five contenders in turn
+//! (interleaved, so load from elsewhere hits them alike), after one untimed
+//! warm-up run of each.
 //!
 //! `cargo bench --bench runtime [-- --quick]`: prints JSON and writes
 //! `bench-results/runtime.json`; `--quick` (fewer records and repetitions)
@@ -520,15 +522,27 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// The median rate of `runs` runs of `run` (seconds, outputs), over `count`
 /// input records, with the outputs of the last.
-fn rate(count: u64, runs: usize, mut run: impl FnMut() -> (f64, usize)) -> (f64, usize) {
-    let mut rates = Vec::with_capacity(runs);
-    let mut outputs = 0;
-    for _ in 0..runs {
-        let (seconds, out) = run();
-        rates.push(count as f64 / seconds);
-        outputs = out;
+/// A contender: how many items one run moves, and the run (seconds, and
+/// what reached its output).
+type Contender<'a> = (u64, Box<dyn FnMut() -> (f64, usize) + 'a>);
+
+/// Runs every contender `runs` times, interleaved (one run of each in turn,
+/// so load from elsewhere hits them alike), after one untimed warm-up run
+/// of each; the median rate of each and its last output count.
+fn rates(runs: usize, contenders: &mut [Contender<'_>]) -> Vec<(f64, usize)> {
+    for (_, run) in contenders.iter_mut() {
+        run();
     }
-    (median(rates), outputs)
+    let mut rates = vec![Vec::with_capacity(runs); contenders.len()];
+    let mut outputs = vec![0; contenders.len()];
+    for _ in 0..runs {
+        for (i, (count, run)) in contenders.iter_mut().enumerate() {
+            let (seconds, out) = run();
+            rates[i].push(*count as f64 / seconds);
+            outputs[i] = out;
+        }
+    }
+    rates.into_iter().map(median).zip(outputs).collect()
 }
 
 fn measure(size: &Size, workers: usize) -> Value {
@@ -537,30 +551,55 @@ fn measure(size: &Size, workers: usize) -> Value {
         batch: (i / BATCH) as i64,
         value: i as i64,
     };
-    let (sealed, sealed_out) = rate(size.records, size.repetitions, || {
-        let shares = shares(size.records, BATCH, workers, record);
-        blazes_run(&pipeline, shares, workers, CoordinationMode::Plan)
-    });
-    let (uncoordinated, _) = rate(size.records, size.repetitions, || {
-        let shares = shares(size.records, BATCH, workers, record);
-        blazes_run(&pipeline, shares, workers, CoordinationMode::Off)
-    });
-    let (timely, timely_out) = rate(size.records, size.repetitions, || {
-        timely_pipeline(size.records, workers)
-    });
-
     let wordcount = wordcount_job();
     let tweet = |i: u64| Tweet {
         batch: (i / TWEETS_PER_BATCH) as i64,
         text: tweet_text(i),
     };
-    let (wc_blazes, wc_blazes_out) = rate(size.tweets, size.repetitions, || {
-        let shares = shares(size.tweets, TWEETS_PER_BATCH, workers, tweet);
-        blazes_run(&wordcount, shares, workers, CoordinationMode::Plan)
-    });
-    let (wc_timely, wc_timely_out) = rate(size.tweets, size.repetitions, || {
-        timely_wordcount(size.tweets, workers)
-    });
+    let measured = rates(
+        size.repetitions,
+        &mut [
+            (
+                size.records,
+                Box::new(|| {
+                    let shares = shares(size.records, BATCH, workers, record);
+                    blazes_run(&pipeline, shares, workers, CoordinationMode::Plan)
+                }),
+            ),
+            (
+                size.records,
+                Box::new(|| {
+                    let shares = shares(size.records, BATCH, workers, record);
+                    blazes_run(&pipeline, shares, workers, CoordinationMode::Off)
+                }),
+            ),
+            (
+                size.records,
+                Box::new(|| timely_pipeline(size.records, workers)),
+            ),
+            (
+                size.tweets,
+                Box::new(|| {
+                    let shares = shares(size.tweets, TWEETS_PER_BATCH, workers, tweet);
+                    blazes_run(&wordcount, shares, workers, CoordinationMode::Plan)
+                }),
+            ),
+            (
+                size.tweets,
+                Box::new(|| timely_wordcount(size.tweets, workers)),
+            ),
+        ],
+    );
+    let [
+        (sealed, sealed_out),
+        (uncoordinated, _),
+        (timely, timely_out),
+        (wc_blazes, wc_blazes_out),
+        (wc_timely, wc_timely_out),
+    ] = measured[..]
+    else {
+        unreachable!("five contenders measured");
+    };
     json!({
         "pipeline": {
             "records_per_second": {
@@ -701,13 +740,13 @@ fn main() {
         Size {
             records: 200_000,
             tweets: 20_000,
-            repetitions: 3,
+            repetitions: 15,
         }
     } else {
         Size {
             records: 1_000_000,
             tweets: 100_000,
-            repetitions: 5,
+            repetitions: 15,
         }
     };
     let one = measure(&size, 1);

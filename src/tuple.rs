@@ -546,7 +546,7 @@ impl Tuple {
     }
 
     /// The position of attribute `name`.
-    fn position(&self, name: &str) -> Option<usize> {
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
         if self.fields.len() <= LINEAR_LOOKUP {
             // Records are small: comparing for equality (the same literal
             // first, then the length, then the bytes) beats ordering.
@@ -555,6 +555,16 @@ impl Tuple {
         self.fields
             .binary_search_by(|(n, _)| n.as_str().cmp(name))
             .ok()
+    }
+
+    /// The name at position `index` when it is a `'static` literal (a
+    /// derived record's): a later record of the same type has the same
+    /// literal there, found by comparing pointers.
+    pub(crate) fn static_name_at(&self, index: usize) -> Option<&'static str> {
+        match self.fields.get(index) {
+            Some((Name::Static(name), _)) => Some(name),
+            _ => None,
+        }
     }
 
     /// The value of an attribute.

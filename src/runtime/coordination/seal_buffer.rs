@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use blazes_core::{AttrSet, Vote};
@@ -99,7 +98,8 @@ struct Partition {
 /// it have, then releases it as one batch in a deterministic order.
 #[derive(Debug)]
 pub struct SealBuffer {
-    key: AttrSet,
+    /// The seal key's attributes, in the key's order.
+    key: Vec<String>,
     kinds: KeyKinds,
     vote: Vote,
     voters: BTreeMap<InputId, BTreeSet<ProducerId>>,
@@ -109,13 +109,78 @@ pub struct SealBuffer {
     open: BTreeMap<Key, Partition>,
     /// The most recently released partitions, to recognise late records.
     released: RecentSet<Key>,
-    /// The partition the last record went to: records of a partition tend
-    /// to arrive together, and this spares building their key.
+    /// The partition the last record went to, while no producer has sealed
+    /// it: records of a partition tend to arrive together, and this spares
+    /// building their key and looking up its votes.
     last: Option<Key>,
+    /// Where the key's attributes were in that record, and their names
+    /// there when `'static` (hints: a record of the same type has them at
+    /// the same positions, under the same literals, compared as pointers).
+    last_at: Vec<(usize, Option<&'static str>)>,
     held: usize,
     /// Records (and reads) held, by producer.
-    held_by: FxHashMap<ProducerId, usize>,
+    held_by: HeldBy,
+    /// How many records the last released partition held (at most
+    /// [`PRESIZE_LIMIT`]): a new partition's first record reserves that
+    /// much, so a partition of a steady size grows its buffer once instead
+    /// of doubling it a dozen times (each large reallocation makes the
+    /// allocator consolidate its free small chunks).
+    typical: usize,
 }
+
+/// How many records a buffer holds from each producer: a few producers
+/// feed a buffer, so a short list searched from the last one counted beats
+/// a hash map on every record.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct HeldBy {
+    counts: Vec<(ProducerId, usize)>,
+    #[serde(skip)]
+    last: usize,
+}
+
+impl HeldBy {
+    fn at(&self, producer: ProducerId) -> Option<usize> {
+        match self.counts.get(self.last) {
+            Some((p, _)) if *p == producer => Some(self.last),
+            _ => self.counts.iter().position(|(p, _)| *p == producer),
+        }
+    }
+
+    fn add(&mut self, producer: ProducerId) {
+        match self.at(producer) {
+            Some(i) => {
+                self.counts[i].1 += 1;
+                self.last = i;
+            }
+            None => {
+                self.last = self.counts.len();
+                self.counts.push((producer, 1));
+            }
+        }
+    }
+
+    fn remove(&mut self, producer: ProducerId, records: usize) {
+        if let Some(i) = self.at(producer) {
+            self.counts[i].1 = self.counts[i].1.saturating_sub(records);
+            if self.counts[i].1 == 0 {
+                self.counts.swap_remove(i);
+                self.last = 0;
+            }
+        }
+    }
+
+    fn of(&self, producer: ProducerId) -> usize {
+        self.at(producer).map_or(0, |i| self.counts[i].1)
+    }
+
+    fn clear(&mut self) {
+        self.counts.clear();
+        self.last = 0;
+    }
+}
+
+/// The most records a new partition reserves room for ahead.
+const PRESIZE_LIMIT: usize = 4096;
 
 /// What a [`SealBuffer`] holds and remembers, for a checkpoint: its open
 /// partitions with their records and votes, the released partitions it
@@ -127,7 +192,7 @@ pub(crate) struct SealBufferState {
     open: BTreeMap<Key, Partition>,
     released: RecentSet<Key>,
     held: usize,
-    held_by: FxHashMap<ProducerId, usize>,
+    held_by: HeldBy,
 }
 
 impl SealBuffer {
@@ -161,15 +226,17 @@ impl SealBuffer {
     ) -> SealBuffer {
         SealBuffer {
             kinds: KeyKinds::new(&key),
-            key,
+            key: key.iter().cloned().collect(),
             vote,
             voters,
             retired: BTreeMap::new(),
             open: BTreeMap::new(),
             released: RecentSet::new(DEFAULT_LATE_WINDOW),
             last: None,
+            last_at: Vec::new(),
             held: 0,
-            held_by: FxHashMap::default(),
+            held_by: HeldBy::default(),
+            typical: 0,
         }
     }
 
@@ -193,21 +260,17 @@ impl SealBuffer {
 
     /// Records (and reads) currently held from `producer`.
     pub fn held_from(&self, producer: ProducerId) -> usize {
-        self.held_by.get(&producer).copied().unwrap_or(0)
+        self.held_by.of(producer)
     }
 
-    fn hold(held_by: &mut FxHashMap<ProducerId, usize>, producer: ProducerId) {
-        *held_by.entry(producer).or_default() += 1;
+    fn hold(held_by: &mut HeldBy, producer: ProducerId) {
+        held_by.add(producer);
     }
 
-    fn unhold(held_by: &mut FxHashMap<ProducerId, usize>, records: &[HeldRecord]) {
-        for record in records {
-            if let Some(count) = held_by.get_mut(&record.producer) {
-                *count = count.saturating_sub(1);
-                if *count == 0 {
-                    held_by.remove(&record.producer);
-                }
-            }
+    fn unhold(held_by: &mut HeldBy, records: &[HeldRecord]) {
+        // Records of one producer come in runs: one update per run.
+        for run in records.chunk_by(|a, b| a.producer == b.producer) {
+            held_by.remove(run[0].producer, run.len());
         }
     }
 
@@ -252,7 +315,10 @@ impl SealBuffer {
             self.key
                 .iter()
                 .zip(last)
-                .all(|(attr, v)| tuple.get(attr) == Some(v))
+                .zip(&self.last_at)
+                .all(|((attr, v), (at, literal))| {
+                    tuple.get_at(*at, literal.unwrap_or(attr)) == Some(v)
+                })
         })
     }
 
@@ -268,17 +334,15 @@ impl SealBuffer {
     pub fn offer(&mut self, record: HeldRecord, now: Time) -> Admission {
         let is_read = !self.voters.contains_key(&record.input);
         let retired = self.is_retired(record.input, record.producer);
+        // `last` is unsealed by every producer (a seal clears it), so a
+        // record of it is not late.
         if !is_read
             && !retired
             && self.is_last(&record.payload)
             && let Some(partition) = self.last.as_ref().and_then(|k| self.open.get_mut(k))
-            && !partition
-                .votes
-                .get(&record.input)
-                .is_some_and(|v| v.contains(&record.producer))
         {
             Self::hold(&mut self.held_by, record.producer);
-            partition.records.push(record);
+            Self::push_record(&mut partition.records, record, self.typical);
             self.held += 1;
             return Admission::Held;
         }
@@ -316,8 +380,19 @@ impl SealBuffer {
         if is_read {
             partition.reads.push(record);
         } else {
-            partition.records.push(record);
-            self.last = Some(key);
+            let unsealed = partition.votes.is_empty();
+            if unsealed {
+                self.last_at = self
+                    .key
+                    .iter()
+                    .map(|attr| {
+                        let at = record.payload.position(attr).unwrap_or(0);
+                        (at, record.payload.static_name_at(at))
+                    })
+                    .collect();
+            }
+            Self::push_record(&mut partition.records, record, self.typical);
+            self.last = unsealed.then_some(key);
         }
         self.held += 1;
         Admission::Held
@@ -352,6 +427,9 @@ impl SealBuffer {
             ..Partition::default()
         });
         partition.votes.entry(input).or_default().insert(producer);
+        if self.last.as_ref() == Some(&key) {
+            self.last = None;
+        }
         if !Self::complete(self.vote, &self.voters, &self.retired, partition) {
             return SealOutcome::Voted;
         }
@@ -412,9 +490,21 @@ impl SealBuffer {
                 .is_some_and(|v| v.contains(&producer))
     }
 
+    /// Adds a record to a partition's records, reserving room for a
+    /// partition of the typical size with its first.
+    fn push_record(records: &mut Vec<HeldRecord>, record: HeldRecord, typical: usize) {
+        if records.capacity() == 0 {
+            records.reserve(typical);
+        }
+        records.push(record);
+    }
+
     /// Removes the open partition `key` and hands back its release.
     fn release(&mut self, key: Key) -> Release {
         let partition = self.open.remove(&key).unwrap_or_default();
+        if !partition.records.is_empty() {
+            self.typical = partition.records.len().min(PRESIZE_LIMIT);
+        }
         if self.last.as_ref() == Some(&key) {
             self.last = None;
         }
@@ -541,6 +631,22 @@ mod tests {
     fn two_producer_buffer(vote: Vote) -> SealBuffer {
         let voters = BTreeMap::from([(0, BTreeSet::from([ProducerId(1), ProducerId(2)]))]);
         SealBuffer::new(attrs(["batch"]), vote, voters)
+    }
+
+    #[test]
+    fn held_counts_follow_each_producer() {
+        let mut held = HeldBy::default();
+        for p in [3, 3, 5, 3, 5, 7] {
+            held.add(ProducerId(p));
+        }
+        assert_eq!((held.of(ProducerId(3)), held.of(ProducerId(5))), (3, 2));
+        held.remove(ProducerId(5), 2);
+        assert_eq!(held.of(ProducerId(5)), 0);
+        assert_eq!((held.of(ProducerId(3)), held.of(ProducerId(7))), (3, 1));
+        held.remove(ProducerId(3), 5);
+        assert_eq!(held.of(ProducerId(3)), 0, "never below zero");
+        held.add(ProducerId(3));
+        assert_eq!((held.of(ProducerId(3)), held.of(ProducerId(7))), (1, 1));
     }
 
     #[test]

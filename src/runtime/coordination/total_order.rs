@@ -30,6 +30,11 @@ impl TotalOrder {
         TotalOrder::default()
     }
 
+    /// True when no message waits for an earlier position.
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+
     /// Records waiting for an earlier position.
     pub fn waiting_records(&self) -> usize {
         self.waiting.values().filter(|(_, e)| e.is_record()).count()
