@@ -66,16 +66,7 @@ pub fn read_field_at<T: Field>(
     record: &'static str,
     field: &'static str,
 ) -> Result<T, RecordError> {
-    let value = tuple.get_at(index, field).ok_or(RecordError {
-        record,
-        field,
-        missing: true,
-    })?;
-    T::from_value(value).ok_or(RecordError {
-        record,
-        field,
-        missing: false,
-    })
+    super::typed::decode_field(tuple.get_at(index, field), record, field)
 }
 
 #[cfg(test)]

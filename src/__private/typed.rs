@@ -6,7 +6,7 @@
 
 use super::at::At;
 use crate::record::{Field, Key, Record, RecordError};
-use crate::tuple::Tuple;
+use crate::tuple::{Tuple, Value};
 
 /// The type of field `ID` of a record (implemented by the derive; `ID` is
 /// the name's FNV-1a hash, computed by the macros).
@@ -686,7 +686,17 @@ pub fn read_field<T: Field>(
     record: &'static str,
     field: &'static str,
 ) -> Result<T, RecordError> {
-    let value = tuple.get(field).ok_or(RecordError {
+    decode_field(tuple.get(field), record, field)
+}
+
+/// A field's value read as `T`: missing, or of another type, is the
+/// field's [`RecordError`].
+pub(crate) fn decode_field<T: Field>(
+    value: Option<&Value>,
+    record: &'static str,
+    field: &'static str,
+) -> Result<T, RecordError> {
+    let value = value.ok_or(RecordError {
         record,
         field,
         missing: true,
