@@ -128,50 +128,37 @@ pub trait Field: Sized {
 )]
 pub trait Key: Field + Clone + Ord + std::hash::Hash {}
 
-/// Integers that fit in an `i64`: a value out of the type's range (a
-/// dynamic tuple's `300` read as a `u8`) reads as no value, not truncated.
-macro_rules! integer_fields {
-    ($($ty:ty),*) => {$(
-        impl Field for $ty {
-            fn to_value(&self) -> Value {
-                Value::Int(i64::from(*self))
-            }
-            fn from_value(value: &Value) -> Option<Self> {
-                match value {
-                    Value::Int(v) => <$ty>::try_from(*v).ok(),
-                    _ => None,
-                }
-            }
-        }
-        impl Key for $ty {}
-    )*};
-}
-
-integer_fields!(i8, i16, i32, i64, u8, u16, u32);
-
-/// Integers wider than an `i64` (`u64`, and `usize`/`isize` on any target):
-/// a value beyond `i64` is kept as the same 64 bits (`u64::MAX` is
-/// `Value::Int(-1)`) and read back exactly, so equal keys stay equal and
-/// route alike; but such values order as negative numbers, before `0`
+/// Integers as [`Value::Int`]. Those that fit in an `i64` are read back
+/// `checked`: a value out of the type's range (a dynamic tuple's `300` read
+/// as a `u8`) reads as no value, not truncated. Wider ones (`u64`, and
+/// `usize`/`isize` on any target) keep their 64 `bits`: a value beyond
+/// `i64` (`u64::MAX` is `Value::Int(-1)`) reads back exactly, so equal keys
+/// stay equal and route alike, but orders as a negative number, before `0`
 /// (a `seq` attribute that orders batches must stay below 2^63).
-macro_rules! wide_integer_fields {
-    ($($ty:ty),*) => {$(
+macro_rules! integer_fields {
+    ($($ty:ty: $read:ident),*) => {$(
         impl Field for $ty {
             fn to_value(&self) -> Value {
                 Value::Int(*self as i64)
             }
             fn from_value(value: &Value) -> Option<Self> {
                 match value {
-                    Value::Int(v) => Some(*v as $ty),
+                    Value::Int(v) => integer_fields!(@$read $ty, *v),
                     _ => None,
                 }
             }
         }
         impl Key for $ty {}
     )*};
+    (@checked $ty:ty, $v:expr) => { <$ty>::try_from($v).ok() };
+    (@bits $ty:ty, $v:expr) => { Some($v as $ty) };
 }
 
-wide_integer_fields!(u64, usize, isize);
+integer_fields!(
+    i8: checked, i16: checked, i32: checked, i64: checked,
+    u8: checked, u16: checked, u32: checked,
+    u64: bits, usize: bits, isize: bits
+);
 
 impl Field for String {
     fn to_value(&self) -> Value {

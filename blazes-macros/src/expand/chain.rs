@@ -880,11 +880,18 @@ mod tests {
     use super::*;
 
     /// Two components by path: Sessionize (punctuating `sessions` on
-    /// `punctuates`) and Board; `streams` wires them.
-    fn chain(punctuates: TokenStream, streams: TokenStream) -> String {
+    /// `punctuates`) and Board (replicated when `board_rep`, its impl block's
+    /// items `board`); `streams` wires them, under the dataflow's `args`.
+    fn resolved(
+        args: TokenStream,
+        punctuates: TokenStream,
+        board_rep: bool,
+        board: TokenStream,
+        streams: TokenStream,
+    ) -> String {
         resolve(quote! {
             __blazes_chain [] [ [ [ [
-            header [] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
+            header [ #args ] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
             ]
             struct Sessionize false
             ]
@@ -894,15 +901,23 @@ mod tests {
                 fn events;
             }
             ]
-            struct Board true
+            struct Board #board_rep
             impl [ outputs { view: Session } ]
             impl Board {
-                #[path(from = sessions, to = view, label = CW)]
-                fn sessions;
+                #board
             }
             ]
         })
         .to_string()
+    }
+
+    /// Sessionize and a replicated, confluent Board.
+    fn chain(punctuates: TokenStream, streams: TokenStream) -> String {
+        let board = quote! {
+            #[path(from = sessions, to = view, label = CW)]
+            fn sessions;
+        };
+        resolved(quote!(), punctuates, true, board, streams)
     }
 
     fn sealed_streams() -> TokenStream {
@@ -957,29 +972,13 @@ mod tests {
         board: TokenStream,
         streams: TokenStream,
     ) -> String {
-        resolve(quote! {
-            __blazes_chain [] [ [ [ [
-            header [ #args ] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
-            ]
-            struct Sessionize false
-            ]
-            impl [ outputs { sessions: Session #punctuates } ]
-            impl Sessionize {
-                #[path(from = events, to = sessions, label = OW, gate = [session])]
-                fn events;
-            }
-            ]
-            struct Board false
-            impl [ outputs { view: Session } ]
-            impl Board {
-                #board
-                fn sessions;
-                #[on_seal(sessions)]
-                fn closed(user);
-            }
-            ]
-        })
-        .to_string()
+        let board = quote! {
+            #board
+            fn sessions;
+            #[on_seal(sessions)]
+            fn closed(user);
+        };
+        resolved(args, punctuates, false, board, streams)
     }
 
     #[test]

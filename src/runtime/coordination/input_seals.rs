@@ -40,8 +40,7 @@ impl InputSeals {
         let entry = (input, partition.clone());
         let sealed = self.votes.entry(entry.clone()).or_default();
         sealed.insert(producer);
-        let sealed = sealed.clone();
-        if self.complete(input, &sealed, expected) {
+        if Self::complete(self.retired.get(&input), sealed, expected) {
             self.votes.remove(&entry);
             return true;
         }
@@ -60,7 +59,9 @@ impl InputSeals {
         let complete: Vec<(InputId, Tuple)> = self
             .votes
             .iter()
-            .filter(|((i, _), sealed)| *i == input && self.complete(input, sealed, expected))
+            .filter(|((i, _), sealed)| {
+                *i == input && Self::complete(self.retired.get(&input), sealed, expected)
+            })
             .map(|(entry, _)| entry.clone())
             .collect();
         complete
@@ -72,13 +73,12 @@ impl InputSeals {
             .collect()
     }
 
+    /// True when every expected producer sealed or is retired.
     fn complete(
-        &self,
-        input: InputId,
+        retired: Option<&BTreeSet<ProducerId>>,
         sealed: &BTreeSet<ProducerId>,
         expected: &BTreeSet<ProducerId>,
     ) -> bool {
-        let retired = self.retired.get(&input);
         expected
             .iter()
             .all(|p| sealed.contains(p) || retired.is_some_and(|r| r.contains(p)))
