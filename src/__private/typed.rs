@@ -9,7 +9,15 @@ use crate::record::{Field, Key, Record, RecordError};
 use crate::tuple::{Tuple, Value};
 
 /// The type of field `ID` of a record (implemented by the derive; `ID` is
-/// the name's FNV-1a hash, computed by the macros).
+/// the name's FNV-1a hash, computed by the macros). Looked up directly only
+/// for a field whose existence another check reports by name (a seal
+/// argument on a field the component punctuates): this message then
+/// accompanies that one.
+#[diagnostic::on_unimplemented(
+    message = "record `{Self}` has no field of this name",
+    label = "not a field of `{Self}`",
+    note = "the error naming the field, at the output's `punctuates: [..]`, lists the fields of `{Self}`: name one of them, or add the field to `{Self}`"
+)]
 pub trait FieldOf<const ID: u64> {
     /// The field's type.
     type Type;
@@ -243,6 +251,10 @@ impl<R: FieldOf<ID>, const ID: u64, D> PickOr<R, ID, D> for Exists<true> {
 /// [`Absent`] otherwise: one short path in the generated checks.
 pub type FieldType<R, const ID: u64, const HAS: bool> = <Exists<HAS> as Pick<R, ID>>::Type;
 
+/// The type of field `ID` of `R`, which exists (checked elsewhere: see
+/// [`FieldOf`]).
+pub type FieldTy<R, const ID: u64> = <R as FieldOf<ID>>::Type;
+
 /// The type of field `ID` of `R` when `HAS`, `D` otherwise (see [`PickOr`]).
 pub type FieldTypeOr<R, const ID: u64, const HAS: bool, D> =
     <Exists<HAS> as PickOr<R, ID, D>>::Type;
@@ -312,6 +324,58 @@ impl<T: StaticRecord> Takes<Tuple> for T {}
 /// producer emits ([`Takes`]): a dataflow's stream check, a type in its
 /// checks (no constant to evaluate).
 pub struct StreamRecord<Out, In: Takes<Out>>(core::marker::PhantomData<(Out, In)>);
+
+/// A field id as a type: an element of the key lists of [`SealedStream`]
+/// (`(KeyId<A>, (KeyId<B>, ()))`).
+pub struct KeyId<const ID: u64>;
+
+/// Implemented by a record type whose fields `Ids` (nested pairs of
+/// [`KeyId`]s) all exist and can be keys.
+pub trait KeyFields<Ids> {}
+
+impl<R> KeyFields<()> for R {}
+
+impl<R: FieldOf<ID>, const ID: u64, Rest> KeyFields<(KeyId<ID>, Rest)> for R
+where
+    <R as FieldOf<ID>>::Type: Key,
+    R: KeyFields<Rest>,
+{
+}
+
+/// A sealed stream's record types fit, and its seal key `Keys` (nested
+/// pairs of [`KeyId`]s) is a key of the consumer's record (`Self`): the
+/// check of a stream sealed on exactly the key its producer punctuates.
+/// When both ends carry the same record, the producer's `punctuate_<output>`
+/// method has already checked that record's key fields (that they exist and
+/// are keys), so the check is the record types' alone; a dynamic `Tuple`
+/// consumer needs nothing; a dynamic `Tuple` producer into a typed input
+/// needs each key field in the input's record.
+#[diagnostic::on_unimplemented(
+    message = "this sealed stream carries `{Out}`, but its consumer's input takes `{Self}`",
+    label = "the producer's output emits `{Out}`; the consumer's input takes `{Self}`",
+    note = "connect an output of record type `{Self}` to this input, or make the producer emit `{Self}` (or the consumer take `{Out}`); a dynamic `Tuple` output sealed into a typed input needs each seal key to be a field of `{Self}` of a type that can be a key"
+)]
+pub trait TakesSealed<Out, Keys> {}
+
+impl<T: StaticRecord, Keys> TakesSealed<T, Keys> for T {}
+
+#[diagnostic::do_not_recommend]
+impl<T: StaticRecord, Keys> TakesSealed<T, Keys> for Tuple {}
+
+#[diagnostic::do_not_recommend]
+impl<Keys> TakesSealed<Tuple, Keys> for Tuple {}
+
+#[diagnostic::do_not_recommend]
+impl<T: StaticRecord + KeyFields<Keys>, Keys> TakesSealed<Tuple, Keys> for T {}
+
+/// Well-formed only when a sealed stream's consumer takes the record type
+/// its producer emits and its seal key `Keys` is a key of that record
+/// ([`TakesSealed`]): one check in place of a [`StreamRecord`] and a
+/// [`KeyField`] per key, for a stream sealed on its producer's punctuation
+/// key.
+pub struct SealedStream<Out, In: TakesSealed<Out, Keys>, Keys>(
+    core::marker::PhantomData<(Out, In, Keys)>,
+);
 
 /// Well-formed only when field `ID` of `R` can be a key: a gate, seal,
 /// `seq` or route key check, a type in the checks of a component or a

@@ -27,6 +27,7 @@ use crate::component::{ImplSpec, StructSpec};
 use crate::errors::{Errors, SpanRange};
 use crate::expand::skeleton::{self, Skeleton};
 use crate::expand::{builder, component, dataflow, exported, factories, typed};
+use crate::field_id::id_literal;
 use crate::light::LightItem;
 use crate::model;
 use crate::module::{ImplPart, ModuleParts};
@@ -357,7 +358,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             // The field-existence expression only matters when an anomaly is
             // to be reported: built only then.
             let (checks, check_types, fields_ok) =
-                stream_field_checks(&parts, &types, !found.is_empty());
+                stream_field_checks(&parts, &types, &outputs, !found.is_empty());
             field_checks = typed::const_block(checks);
             field_checks.extend(checks_struct(&check_types));
             field_checks.extend(deferred_violations(&found, &fields_ok));
@@ -706,8 +707,16 @@ fn stream_record(decl: &StreamDecl, types: &[Interfaces]) -> Option<TokenStream>
 
 /// For a stream between two components: its producer's output record type
 /// must be its consumer's input record type (or either be the dynamic
-/// `Tuple`), a check type (`StreamRecord`) spanned on the declaration.
-fn stream_type_check(decl: &StreamDecl, types: &[Interfaces]) -> Option<TokenStream> {
+/// `Tuple`), a check type spanned on the declaration: `StreamRecord`, or,
+/// for a stream sealed on exactly the key its producer punctuates
+/// (`sealed`, the key as written), `SealedStream`, which also stands for
+/// the seal key's field checks (the producer's punctuation method checks
+/// them on the same record).
+fn stream_type_check(
+    decl: &StreamDecl,
+    types: &[Interfaces],
+    sealed: Option<&[Ident]>,
+) -> Option<TokenStream> {
     let (
         EndpointDecl::Port {
             component: producer,
@@ -724,9 +733,48 @@ fn stream_type_check(decl: &StreamDecl, types: &[Interfaces]) -> Option<TokenStr
     let span = decl.tokens.start;
     let carried = interface_record(types, producer, output, true, span)?;
     let taken = interface_record(types, consumer, input, false, span)?;
+    let Some(keys) = sealed else {
+        return Some(quote_spanned! {span=>
+            ::blazes::__private::StreamRecord<#carried, #taken>
+        });
+    };
+    let ids = keys.iter().rev().fold(quote!(()), |rest, key| {
+        let id = id_literal(&name_of(key));
+        quote!((::blazes::__private::KeyId<#id>, #rest))
+    });
     Some(quote_spanned! {span=>
-        ::blazes::__private::StreamRecord<#carried, #taken>
+        ::blazes::__private::SealedStream<#carried, #taken, #ids>
     })
+}
+
+/// The seal key of `decl` as written, when the stream runs between two
+/// components and its producer declares its output punctuated on exactly
+/// that key (the same names, in any order).
+fn punctuated_seal<'a>(
+    decl: &'a StreamDecl,
+    outputs: &[(String, Vec<OutputDecl>)],
+) -> Option<&'a [Ident]> {
+    let (
+        Some(seal),
+        EndpointDecl::Port {
+            component,
+            interface,
+        },
+        EndpointDecl::Port { .. },
+    ) = (&decl.annotation.seal, &decl.from, &decl.to)
+    else {
+        return None;
+    };
+    let component = name_of(component);
+    let interface = name_of(interface);
+    let (_, declared) = outputs.iter().find(|(c, _)| *c == component)?;
+    let output = declared.iter().find(|o| name_of(&o.name) == interface)?;
+    let mut punctuated = output.punctuation_key()?;
+    punctuated.sort();
+    let key: Vec<String> = seal.iter().cloned().collect();
+    let mut written: Vec<String> = decl.seal_names.iter().map(name_of).collect();
+    written.sort();
+    (punctuated == key && written == key).then_some(decl.seal_names.as_slice())
 }
 
 /// The dataflow's check types (`StreamRecord`, `KeyField`) as the fields of
@@ -767,6 +815,7 @@ fn deferred_violations(found: &Errors, fields_ok: &TokenStream) -> TokenStream {
 fn stream_field_checks(
     parts: &ModuleParts,
     types: &[Interfaces],
+    outputs: &[(String, Vec<OutputDecl>)],
     with_fields_ok: bool,
 ) -> (TokenStream, Vec<TokenStream>, TokenStream) {
     let mut checks = TokenStream::new();
@@ -786,7 +835,8 @@ fn stream_field_checks(
         }
     }
     for decl in &parts.streams {
-        check_types.extend(stream_type_check(decl, types));
+        let sealed = punctuated_seal(decl, outputs);
+        check_types.extend(stream_type_check(decl, types, sealed));
         let Some(record) = stream_record(decl, types) else {
             continue;
         };
@@ -797,9 +847,14 @@ fn stream_field_checks(
             (&decl.route_names, "route key"),
         ] {
             let analysed = what != "route key";
+            // A key its stream check covers (`SealedStream`) needs no
+            // check of its own.
+            let covered = what == "seal" && sealed.is_some();
             let what = format!("the {what} of stream `{stream}`");
             for name in names {
-                check_types.push(typed::key_check(&record, name, &what));
+                if !covered {
+                    check_types.push(typed::key_check(&record, name, &what));
+                }
                 if analysed && with_fields_ok {
                     let name = name_of(name);
                     fields_ok.push(quote!(::blazes::__private::field_ok::<#record>(#name)));

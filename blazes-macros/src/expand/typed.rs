@@ -12,7 +12,7 @@
 //! path reads its annotations.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 
 use crate::attrs::name_of;
 use crate::component::{self, ImplSpec};
@@ -39,7 +39,12 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     let handle = handle(&ident, &out, &args.outputs);
     // `Typed: Annotated` reports a struct without `#[component]` at the
     // impl; the field checks are types of the impl (`Typed::Checks`).
-    let interfaces = typed_impl(&spec, &args.outputs, &out, &field_checks(&spec));
+    let interfaces = typed_impl(
+        &spec,
+        &args.outputs,
+        &out,
+        &field_checks(&spec, &args.outputs),
+    );
     let outputs_tokens = &args.tokens;
     let exported = exported::exported_macro(
         "impl",
@@ -358,12 +363,37 @@ fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenStream {
         .fold(quote!(()), |rest, ty| quote!((#ty, #rest)))
 }
 
+/// The fields a punctuation method of `outputs` checks (that each exists
+/// and can be a key, with `check_field`'s message at the punctuation key):
+/// (record type as written, field name). Within one impl block the same
+/// tokens name the same type, so a gate or seal argument on one of these
+/// needs no existence or key check of its own.
+fn punctuated_fields(outputs: &[OutputDecl]) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    for output in outputs {
+        let Some(keys) = &output.punctuates else {
+            continue;
+        };
+        let record = output.record.to_token_stream().to_string();
+        for key in keys {
+            fields.push((record.clone(), name_of(key)));
+        }
+    }
+    fields
+}
+
 /// The compile-time checks of the gates and typed seal arguments, as types
 /// (`Typed::Checks`). (A punctuation key is checked by its parameter's type
 /// in the punctuation method, `handle`: that it exists, and that it is a
-/// `Key`.)
-fn field_checks(spec: &ImplSpec) -> Vec<TokenStream> {
+/// `Key`; a gate on such a field of the same record needs no check, a seal
+/// argument on one only the comparison of its type with the field's.)
+fn field_checks(spec: &ImplSpec, outputs: &[OutputDecl]) -> Vec<TokenStream> {
     let component = spec.ident.as_ref().map(name_of).unwrap_or_default();
+    let punctuated = punctuated_fields(outputs);
+    let covered = |record: &TokenStream, name: &str| {
+        let record = record.to_string();
+        punctuated.iter().any(|(r, n)| *r == record && n == name)
+    };
     let mut checks = Vec::new();
     for handler in &spec.handlers {
         let Some(record) = &handler.record else {
@@ -375,7 +405,11 @@ fn field_checks(spec: &ImplSpec) -> Vec<TokenStream> {
                 path.input_name(),
                 path.output_name()
             );
-            for gate in &path.gate_names {
+            for gate in path
+                .gate_names
+                .iter()
+                .filter(|g| !covered(record, &name_of(g)))
+            {
                 checks.push(key_check(record, gate, &what));
             }
         }
@@ -398,16 +432,24 @@ fn field_checks(spec: &ImplSpec) -> Vec<TokenStream> {
         for (ident, ty) in &seal.keys {
             let name = name_of(ident);
             let id = id_literal(&name);
-            // The field's existence is checked at the argument's name, its
-            // type at the argument's type.
-            let has = quote_spanned! {ident.span()=>
-                { ::blazes::__private::has_checked::<#record>(#name, #what) }
-            };
             let ty_span = ty
                 .clone()
                 .into_iter()
                 .next()
                 .map_or(ident.span(), |t| t.span());
+            if covered(record, &name) {
+                // The field exists (the punctuation method checks it): only
+                // its type is compared with the argument's.
+                checks.push(quote_spanned! {ty_span=>
+                    ::blazes::__private::SealArg<#ty, ::blazes::__private::FieldTy<#record, #id>>
+                });
+                continue;
+            }
+            // The field's existence is checked at the argument's name, its
+            // type at the argument's type.
+            let has = quote_spanned! {ident.span()=>
+                { ::blazes::__private::has_checked::<#record>(#name, #what) }
+            };
             checks.push(quote_spanned! {ty_span=>
                 ::blazes::__private::SealArg<
                     #ty, ::blazes::__private::FieldTypeOr<#record, #id, #has, #ty>
