@@ -802,6 +802,26 @@ mod tests {
         let _: [Option<StreamRecord<Tuple, Tuple>>; 0] = [];
     }
 
+    /// Field `n` of `Probe` (`ID` 1 here: the ids are arbitrary), an `i64`.
+    impl FieldOf<1> for Probe {
+        type Type = i64;
+    }
+
+    #[test]
+    fn a_sealed_stream_fits_its_own_record_or_a_dynamic_end_with_the_key() {
+        // Compile-time checks, as above: each type is well-formed only with
+        // its impl of `TakesSealed` (mismatches are
+        // `tests/ui/typed/fail/typed_sealed_stream_*.rs`).
+        type Key = (KeyId<1>, ());
+        let _: [Option<SealedStream<Probe, Probe, Key>>; 0] = [];
+        let _: [Option<SealedStream<Probe, Tuple, Key>>; 0] = [];
+        let _: [Option<SealedStream<Tuple, Tuple, Key>>; 0] = [];
+        // A `Tuple` producer into a typed input: the key must be a key
+        // field of the input's record.
+        let _: [Option<SealedStream<Tuple, Probe, Key>>; 0] = [];
+        let _: [Option<SealedStream<Tuple, Probe, ()>>; 0] = [];
+    }
+
     #[test]
     fn has_field_finds_exact_names_only() {
         const { assert!(has_field(&["a", "user"], "user")) };
