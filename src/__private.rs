@@ -37,10 +37,13 @@ pub struct ComponentRecord {
 pub struct DataflowRecord {
     /// `module_path!()` of the dataflow module.
     pub module_path: &'static str,
-    /// The dataflow.
-    pub spec: &'static DataflowSpec,
-    /// The methods of the components that have a `#[component]` impl block.
-    pub methods: &'static [MethodsSpec],
+    /// The dataflow: a function returning the constant (promoted to a
+    /// static), so that the compiler does not evaluate it when it checks
+    /// the crate.
+    pub spec: fn() -> &'static DataflowSpec,
+    /// The methods of the components that have a `#[component]` impl
+    /// block, returned the same way.
+    pub methods: fn() -> &'static [MethodsSpec],
 }
 
 inventory::collect!(ComponentRecord);

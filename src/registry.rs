@@ -138,8 +138,8 @@ pub fn registry() -> Vec<RegisteredComponent> {
     let standalone = __private::component_records()
         .map(|r| RegisteredComponent::new(r.module_path, &r.component, Some(&r.methods)));
     let in_dataflows = __private::dataflow_records().flat_map(|r| {
-        r.methods.iter().filter_map(move |methods| {
-            r.spec
+        (r.methods)().iter().filter_map(move |methods| {
+            (r.spec)()
                 .components
                 .iter()
                 .find(|c| c.name == methods.component)
@@ -169,7 +169,7 @@ pub fn dataflows() -> Vec<RegisteredDataflow> {
     let mut all: Vec<RegisteredDataflow> = __private::dataflow_records()
         .map(|r| RegisteredDataflow {
             module_path: r.module_path.to_string(),
-            dataflow: r.spec.build(),
+            dataflow: (r.spec)().build(),
         })
         .collect();
     all.sort_by(|a, b| a.module_path.cmp(&b.module_path));

@@ -372,6 +372,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     // types are named by the component checks and `factories()` already),
     // registered with the methods of each component for `registry()`.
     let spec = builder::dataflow_spec(&built.dataflow, |_| None);
+    let spec_fn = dataflow::spec_fn(&spec);
     let registration = registration(&parts);
     let factories = factories::factories_fn(&parts);
     let deployment = deployment_fn(&parts);
@@ -379,13 +380,11 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     quote! {
         #warnings
         #field_checks
-        /// The dataflow as constant data, for `dataflow()` and the registry.
-        #[doc(hidden)]
-        pub const __BLAZES_DATAFLOW: ::blazes::__private::DataflowSpec = #spec;
+        #spec_fn
         #registration
         /// The dataflow this module declares, as checked when it was compiled.
         pub fn dataflow() -> ::blazes::Dataflow {
-            __BLAZES_DATAFLOW.build()
+            __blazes_spec().build()
         }
         /// The analysis of [`dataflow`]: labels, coordination plan, residual labels.
         pub fn analysis() -> ::blazes::Analysis {
@@ -993,7 +992,7 @@ mod tests {
             out.contains(". route (\"Sessionize.sessions\" , \"Board.sessions\""),
             "{out}"
         );
-        assert!(out.contains("__BLAZES_DATAFLOW"), "{out}");
+        assert!(out.contains("__blazes_spec"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");
         assert!(out.contains("struct __BlazesChecks"), "{out}");
         assert!(out.contains("KeyField"), "{out}");

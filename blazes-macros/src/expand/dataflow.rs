@@ -100,6 +100,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .iter()
         .filter(|part| part.expands_here())
         .map(|part| component::handler_impl(&part.spec));
+    let spec_fn = spec_fn(&spec);
     let registration = registration(&parts);
     let factories = factories::factories_fn(&parts);
     let errors = errors.to_compile_errors();
@@ -107,13 +108,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         #warnings
         #(#annotated)*
         #(#handlers)*
-        /// The dataflow as constant data, for `dataflow()` and the registry.
-        #[doc(hidden)]
-        pub const __BLAZES_DATAFLOW: ::blazes::__private::DataflowSpec = #spec;
+        #spec_fn
         #registration
         /// The dataflow this module declares, as checked when it was compiled.
         pub fn dataflow() -> ::blazes::Dataflow {
-            __BLAZES_DATAFLOW.build()
+            __blazes_spec().build()
         }
         /// The analysis of [`dataflow`]: labels, coordination plan, residual labels.
         pub fn analysis() -> ::blazes::Analysis {
@@ -136,17 +135,37 @@ fn registration(parts: &ModuleParts) -> TokenStream {
     dataflow_record(methods)
 }
 
-/// Registers the module's `__BLAZES_DATAFLOW` with the methods of its
+/// `__blazes_spec()`, returning the dataflow `spec` (a `DataflowSpec`
+/// expression) for `dataflow()` and the registry. A reference to constant
+/// data in a function body is promoted to a static: the same typed
+/// constant as a `const` item, but not evaluated when the crate is checked,
+/// so that its many small allocations are not decoded and saved again at
+/// every incremental session.
+pub fn spec_fn(spec: &TokenStream) -> TokenStream {
+    quote! {
+        /// The dataflow as constant data, for `dataflow()` and the registry.
+        #[doc(hidden)]
+        pub fn __blazes_spec() -> &'static ::blazes::__private::DataflowSpec {
+            &#spec
+        }
+    }
+}
+
+/// Registers the module's `__blazes_spec()` with the methods of its
 /// components (`registry()`, `dataflows()`): `methods` are `MethodsSpec`s,
-/// their names resolved through one import of `spec::*` for them all.
+/// their names resolved through one import of `spec::*` for them all,
+/// returned by a function (as `spec_fn`'s constant is).
 pub fn dataflow_record(methods: impl Iterator<Item = TokenStream>) -> TokenStream {
     let methods = builder::with_spec_names(quote!(&[#(#methods),*]));
     quote! {
+        fn __blazes_methods() -> &'static [::blazes::__private::MethodsSpec] {
+            #methods
+        }
         ::blazes::__private::inventory::submit! {
             ::blazes::__private::DataflowRecord {
                 module_path: ::core::module_path!(),
-                spec: &__BLAZES_DATAFLOW,
-                methods: #methods,
+                spec: __blazes_spec,
+                methods: __blazes_methods,
             }
         }
     }
