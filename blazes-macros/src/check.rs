@@ -3,11 +3,13 @@
 //! and requirement violations from `blazes_core::analyze`; and into spanned
 //! warnings: the attribute warnings of `blazes_core::lint` (spec §1, §3).
 
+use blazes_core::lint::WarningKind;
 use blazes_core::result::{Cause, Origin};
 use blazes_core::validate::{End, ErrorKind, Site, ValidationError};
 use blazes_core::{Analysis, Dataflow, Endpoint, analyze, lint, validate};
 use proc_macro2::{Span, TokenStream};
 
+use crate::attrs::name_of;
 use crate::errors::{Errors, SpanRange};
 use crate::explain;
 use crate::model::Built;
@@ -31,6 +33,13 @@ pub fn run(
         return None;
     }
     for warning in lint::warnings(&built.dataflow) {
+        if let (WarningKind::SealMatchesNoGate { .. }, Site::Stream(s)) =
+            (&warning.kind, warning.site)
+            && feeds_an_on_seal_method(built, parts, s)
+        {
+            // The seal is for the method, not for a gate.
+            continue;
+        }
         found_warnings.push(warnings::locate(built, &warning), warning.to_string());
     }
     let analysis = errors.keep(analyze(&built.dataflow).map_err(|_| {
@@ -43,6 +52,30 @@ pub fn run(
         report_violations(built, &analysis, errors);
     }
     Some(analysis)
+}
+
+/// True when stream `s` goes into an input that a typed `#[on_seal(..)]`
+/// method of its component reads: its seals are then used whatever the
+/// gates.
+fn feeds_an_on_seal_method(built: &Built, parts: &ModuleParts, s: usize) -> bool {
+    let Some(Endpoint::Port {
+        component,
+        interface: input,
+    }) = built.dataflow.streams.get(s).map(|st| &st.to)
+    else {
+        return false;
+    };
+    parts.impls.iter().any(|part| {
+        part.spec
+            .ident
+            .as_ref()
+            .is_some_and(|ident| name_of(ident) == *component)
+            && part
+                .spec
+                .typed_seals
+                .iter()
+                .any(|seal| name_of(&seal.input) == *input)
+    })
 }
 
 /// Where a structural error points, and its message.

@@ -319,6 +319,12 @@ impl Topology {
                     feeds[o] = (0..inputs.len()).collect();
                     *f = None;
                 }
+                // A seal carries through confluent paths (spec §1), but not
+                // around a loop (§4.2): the loop can make more records of a
+                // partition after any punctuation upstream.
+                if analysis.in_cycle(&format!("{}.{}", component.name, outputs[o])) {
+                    *f = None;
+                }
             }
             let instances = (0..count)
                 .map(|index| {
