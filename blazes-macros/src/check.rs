@@ -6,7 +6,7 @@
 use blazes_core::lint::WarningKind;
 use blazes_core::result::{Cause, Origin};
 use blazes_core::validate::{End, ErrorKind, Site, ValidationError};
-use blazes_core::{Analysis, Dataflow, Endpoint, analyze, lint, validate};
+use blazes_core::{Analysis, Endpoint, analyze, lint, validate};
 use proc_macro2::{Span, TokenStream};
 
 use crate::attrs::name_of;
@@ -153,13 +153,15 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
             errors.spanned(tokens, message);
         }
     };
-    let hints = one_to_one_hints(&built.dataflow, analysis);
+    // `session -> user` used to mean one-to-one in `fds!`: this tells a
+    // user whose dataflow relied on that what changed.
+    let hints = blazes_core::explain::many_to_one_fds_in_the_way(&built.dataflow, analysis);
     for violation in &analysis.violations {
         let mut message = explain::violation(&built.dataflow, analysis, violation);
         for (fd, sinks) in &hints {
             if sinks.contains(&violation.sink) {
                 message.push_str("\n  in this module: ");
-                message.push_str(&explain::one_to_one_hint(fd));
+                message.push_str(&explain::one_to_one_hint(&built.dataflow.fds[*fd]));
             }
         }
         let sink = Endpoint::External(violation.sink.clone());
@@ -182,37 +184,6 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
             }
         }
     }
-}
-
-/// For each plain (many-to-one) FD, the violating sinks that would meet the
-/// requirement were it one-to-one: found by analysing that variant with the
-/// core (no rule is decided here). `session -> user` used to mean one-to-one
-/// in `fds!`; this tells a user whose dataflow relied on that what changed.
-fn one_to_one_hints(
-    dataflow: &Dataflow,
-    analysis: &Analysis,
-) -> Vec<(blazes_core::Fd, Vec<String>)> {
-    let mut hints = Vec::new();
-    for (i, fd) in dataflow.fds.iter().enumerate() {
-        if fd.injective {
-            continue;
-        }
-        let mut variant = dataflow.clone();
-        variant.fds[i].injective = true;
-        let Ok(other) = analyze(&variant) else {
-            continue;
-        };
-        let fixed: Vec<String> = analysis
-            .violations
-            .iter()
-            .filter(|v| !other.violations.iter().any(|o| o.sink == v.sink))
-            .map(|v| v.sink.clone())
-            .collect();
-        if !fixed.is_empty() {
-            hints.push((fd.clone(), fixed));
-        }
-    }
-    hints
 }
 
 /// The `#[path]`s where the anomaly of `cause` starts (its origins).
