@@ -39,7 +39,7 @@ pub struct Reachable {
 
 impl Reachable {
     /// Records `link`; the nodes it makes reachable.
-    fn link(&mut self, link: &Link) -> Vec<i64> {
+    fn link(&mut self, link: &Link) -> Vec<Found> {
         self.links.entry(link.from).or_default().insert(link.to);
         let mut new = Vec::new();
         if link.from == 0 && self.found.insert(0) {
@@ -48,11 +48,12 @@ impl Reachable {
         if self.found.contains(&link.from) && self.found.insert(link.to) {
             new.push(link.to);
         }
-        new
+        found_in(new, link.round)
     }
 
-    /// The nodes reachable through `node`'s links, not found before.
-    fn step(&mut self, node: i64) -> Vec<i64> {
+    /// The nodes reachable through `found`'s links, not found before.
+    fn step(&mut self, found: &Found) -> Vec<Found> {
+        let node = found.node;
         let next: Vec<i64> = self
             .links
             .get(&node)
@@ -60,8 +61,16 @@ impl Reachable {
             .flatten()
             .copied()
             .collect();
-        next.into_iter().filter(|n| self.found.insert(*n)).collect()
+        let new = next.into_iter().filter(|n| self.found.insert(*n)).collect();
+        found_in(new, found.round)
     }
+}
+
+fn found_in(nodes: Vec<i64>, round: i64) -> Vec<Found> {
+    nodes
+        .into_iter()
+        .map(|node| Found { node, round })
+        .collect()
 }
 
 pub mod plain {
@@ -78,23 +87,13 @@ pub mod plain {
         #[path(from = links, to = found, label = CW)]
         #[path(from = links, to = log, label = CR)]
         fn links(&mut self, link: Link, out: &mut ReachOut) {
-            for node in self.0.link(&link) {
-                out.found(Found {
-                    node,
-                    round: link.round,
-                });
-            }
+            self.0.link(&link).into_iter().for_each(|f| out.found(f));
             out.log(link);
         }
 
         #[path(from = found, to = found, label = CR)]
         fn found(&mut self, f: Found, out: &mut ReachOut) {
-            for node in self.0.step(f.node) {
-                out.found(Found {
-                    node,
-                    round: f.round,
-                });
-            }
+            self.0.step(&f).into_iter().for_each(|f| out.found(f));
         }
     }
 
@@ -143,23 +142,13 @@ pub mod punctuating {
         #[path(from = links, to = found, label = CW)]
         #[path(from = links, to = log, label = CR)]
         fn links(&mut self, link: Link, out: &mut ReachOut) {
-            for node in self.0.link(&link) {
-                out.found(Found {
-                    node,
-                    round: link.round,
-                });
-            }
+            self.0.link(&link).into_iter().for_each(|f| out.found(f));
             out.log(link);
         }
 
         #[path(from = found, to = found, label = CR)]
         fn found(&mut self, f: Found, out: &mut ReachOut) {
-            for node in self.0.step(f.node) {
-                out.found(Found {
-                    node,
-                    round: f.round,
-                });
-            }
+            self.0.step(&f).into_iter().for_each(|f| out.found(f));
         }
 
         #[on_seal(links)]
