@@ -17,4 +17,6 @@ fi
 # Everything else (the CLI, the distributed tests, examples and benches)
 # with every feature.
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+# The rustdoc of every crate, its links checked.
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --all-features
 cargo test --workspace --all-features

@@ -251,8 +251,12 @@ pub trait Handler: Send + 'static {
     /// sealed it and every tuple of it has been handled. On a read input
     /// waiting in a seal buffer on another key, once every producer sealed
     /// the partition and the reads of it the buffer held were handled. On an
-    /// uncoordinated input, once per producer's seal as it arrives (the
-    /// analysis found no coordination needed there, or it is turned off).
+    /// input no wrapper holds but whose streams are sealed (its label is
+    /// `Seal`: a confluent path), once every producer sealed the partition
+    /// (its tuples were handled as they came). On an input whose streams
+    /// carry seals the analysis does not know of (its label is not `Seal`),
+    /// or with coordination turned off, once per producer's seal as it
+    /// arrives.
     fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut Emit) {
         let _ = (input, partition, out);
     }

@@ -177,7 +177,12 @@ fn an_unknown_component_in_streams_is_reported_at_the_endpoint() {
         "  - { from: src, to: Count.a }",
         "  - { from: Cuont.b, to: out }",
     ]);
-    assert_at(&e, 4, 13, "stream `from` names unknown component `Cuont`");
+    assert_at(
+        &e,
+        4,
+        13,
+        "this stream's `from` end names unknown component `Cuont`",
+    );
 }
 
 #[test]

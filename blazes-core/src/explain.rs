@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::label::{AttrSet, Label, attrs_to_string};
-use crate::model::Permission;
+use crate::model::{Dataflow, Permission};
 use crate::result::{Analysis, Cause, Derivation, Fix, OrderKind, Reconciled, Via, Violation};
 
 /// One derivation, in the paper's notation.
@@ -353,6 +353,42 @@ pub fn violation(v: &Violation, analysis: &Analysis) -> String {
         }
     }
     out
+}
+
+/// The plain (many-to-one) functional dependencies that stand between a
+/// violating sink and its requirement: for each FD of `dataflow` that, read
+/// as one-to-one, would let some of `analysis`' violating sinks meet the
+/// requirement, its index in `dataflow.fds` and those sinks. Found by
+/// analysing each variant (no rule is decided here); the fronts word the
+/// hint in their own syntax.
+pub fn many_to_one_fds_in_the_way(
+    dataflow: &Dataflow,
+    analysis: &Analysis,
+) -> Vec<(usize, Vec<String>)> {
+    let mut found = Vec::new();
+    if analysis.violations.is_empty() {
+        return found;
+    }
+    for (i, fd) in dataflow.fds.iter().enumerate() {
+        if fd.injective {
+            continue;
+        }
+        let mut variant = dataflow.clone();
+        variant.fds[i].injective = true;
+        let Ok(other) = crate::analyze(&variant) else {
+            continue;
+        };
+        let met: Vec<String> = analysis
+            .violations
+            .iter()
+            .filter(|v| !other.violations.iter().any(|o| o.sink == v.sink))
+            .map(|v| v.sink.clone())
+            .collect();
+        if !met.is_empty() {
+            found.push((i, met));
+        }
+    }
+    found
 }
 
 #[cfg(test)]

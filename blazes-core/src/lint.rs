@@ -26,7 +26,7 @@
 //! as `Async` (the spec is silent; the conservative reading), which taints
 //! an order-sensitive path downstream.
 //!
-//! Like [`crate::validate`], each warning names its [`Site`], so every front
+//! Like [`crate::validate()`], each warning names its [`Site`], so every front
 //! end (the grey-box reader, the macros) points at its own text. Warnings
 //! never change the analysis.
 

@@ -341,6 +341,17 @@ impl Analysis {
         self.violations.is_empty()
     }
 
+    /// True when the output interface `node` (`Comp.iface`) lies on a cycle
+    /// of the port graph (spec §4.2): the loop can make more records of a
+    /// partition after any punctuation, so no seal carries through it.
+    /// False for a name that is no output interface.
+    pub fn in_cycle(&self, node: &str) -> bool {
+        let graph = &self.trace.graph;
+        self.trace
+            .output_port(node)
+            .is_some_and(|port| graph.is_cycle(graph.scc_of[port.index()]))
+    }
+
     /// How the analysis solved each cycle of the port graph, in topological
     /// order (spec §4.2).
     pub fn cycles(&self) -> &[CycleStats] {

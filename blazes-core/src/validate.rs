@@ -131,7 +131,7 @@ impl fmt::Display for ValidationError {
                  drop the gate or make the path order-sensitive"
             ),
             ErrorKind::UnknownComponent(end, n) => {
-                write!(f, "stream `{end}` names unknown component `{n}`")
+                write!(f, "this stream's `{end}` end names unknown component `{n}`")
             }
             ErrorKind::UnknownInterface {
                 end,
@@ -145,8 +145,8 @@ impl fmt::Display for ValidationError {
                 };
                 write!(
                     f,
-                    "stream `{end}`: component `{component}` has no {dir} interface `{interface}` \
-                     (its {dir}s: {})",
+                    "this stream's `{end}` end names `{component}.{interface}`, but component \
+                     `{component}` has no {dir} interface `{interface}` (its {dir}s: {})",
                     if known.is_empty() {
                         "none".to_string()
                     } else {

@@ -3,11 +3,13 @@
 //! and requirement violations from `blazes_core::analyze`; and into spanned
 //! warnings: the attribute warnings of `blazes_core::lint` (spec §1, §3).
 
+use blazes_core::lint::WarningKind;
 use blazes_core::result::{Cause, Origin};
 use blazes_core::validate::{End, ErrorKind, Site, ValidationError};
-use blazes_core::{Analysis, Dataflow, Endpoint, analyze, lint, validate};
+use blazes_core::{Analysis, Endpoint, analyze, lint, validate};
 use proc_macro2::{Span, TokenStream};
 
+use crate::attrs::name_of;
 use crate::errors::{Errors, SpanRange};
 use crate::explain;
 use crate::model::Built;
@@ -31,6 +33,13 @@ pub fn run(
         return None;
     }
     for warning in lint::warnings(&built.dataflow) {
+        if let (WarningKind::SealMatchesNoGate { .. }, Site::Stream(s)) =
+            (&warning.kind, warning.site)
+            && feeds_an_on_seal_method(built, parts, s)
+        {
+            // The seal is for the method, not for a gate.
+            continue;
+        }
         found_warnings.push(warnings::locate(built, &warning), warning.to_string());
     }
     let analysis = errors.keep(analyze(&built.dataflow).map_err(|_| {
@@ -43,6 +52,30 @@ pub fn run(
         report_violations(built, &analysis, errors);
     }
     Some(analysis)
+}
+
+/// True when stream `s` goes into an input that a typed `#[on_seal(..)]`
+/// method of its component reads: its seals are then used whatever the
+/// gates.
+fn feeds_an_on_seal_method(built: &Built, parts: &ModuleParts, s: usize) -> bool {
+    let Some(Endpoint::Port {
+        component,
+        interface: input,
+    }) = built.dataflow.streams.get(s).map(|st| &st.to)
+    else {
+        return false;
+    };
+    parts.impls.iter().any(|part| {
+        part.spec
+            .ident
+            .as_ref()
+            .is_some_and(|ident| name_of(ident) == *component)
+            && part
+                .spec
+                .typed_seals
+                .iter()
+                .any(|seal| name_of(&seal.input) == *input)
+    })
 }
 
 /// Where a structural error points, and its message.
@@ -120,13 +153,15 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
             errors.spanned(tokens, message);
         }
     };
-    let hints = one_to_one_hints(&built.dataflow, analysis);
+    // `session -> user` used to mean one-to-one in `fds!`: this tells a
+    // user whose dataflow relied on that what changed.
+    let hints = blazes_core::explain::many_to_one_fds_in_the_way(&built.dataflow, analysis);
     for violation in &analysis.violations {
         let mut message = explain::violation(&built.dataflow, analysis, violation);
         for (fd, sinks) in &hints {
             if sinks.contains(&violation.sink) {
                 message.push_str("\n  in this module: ");
-                message.push_str(&explain::one_to_one_hint(fd));
+                message.push_str(&explain::one_to_one_hint(&built.dataflow.fds[*fd]));
             }
         }
         let sink = Endpoint::External(violation.sink.clone());
@@ -149,37 +184,6 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
             }
         }
     }
-}
-
-/// For each plain (many-to-one) FD, the violating sinks that would meet the
-/// requirement were it one-to-one: found by analysing that variant with the
-/// core (no rule is decided here). `session -> user` used to mean one-to-one
-/// in `fds!`; this tells a user whose dataflow relied on that what changed.
-fn one_to_one_hints(
-    dataflow: &Dataflow,
-    analysis: &Analysis,
-) -> Vec<(blazes_core::Fd, Vec<String>)> {
-    let mut hints = Vec::new();
-    for (i, fd) in dataflow.fds.iter().enumerate() {
-        if fd.injective {
-            continue;
-        }
-        let mut variant = dataflow.clone();
-        variant.fds[i].injective = true;
-        let Ok(other) = analyze(&variant) else {
-            continue;
-        };
-        let fixed: Vec<String> = analysis
-            .violations
-            .iter()
-            .filter(|v| !other.violations.iter().any(|o| o.sink == v.sink))
-            .map(|v| v.sink.clone())
-            .collect();
-        if !fixed.is_empty() {
-            hints.push((fd.clone(), fixed));
-        }
-    }
-    hints
 }
 
 /// The `#[path]`s where the anomaly of `cause` starts (its origins).

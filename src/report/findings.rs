@@ -213,11 +213,18 @@ impl Finding {
 
 /// The findings of an analysed file: its violations, then its warnings.
 pub fn of_checked(checked: &Checked) -> Vec<Finding> {
-    let violations = checked
-        .analysis
-        .violations
-        .iter()
-        .map(|v| of_violation(checked, v));
+    let in_the_way = explain::many_to_one_fds_in_the_way(&checked.dataflow, &checked.analysis);
+    let violations = checked.analysis.violations.iter().map(|v| {
+        let mut finding = of_violation(checked, v);
+        for (fd, sinks) in &in_the_way {
+            if sinks.contains(&v.sink) {
+                finding
+                    .notes
+                    .push(many_to_one_note(&checked.dataflow.fds[*fd]));
+            }
+        }
+        finding
+    });
     let warnings = checked
         .warnings
         .iter()
@@ -295,6 +302,19 @@ fn allowed(analysis: &Analysis) -> &'static str {
 
 /// A violation as a finding: located at the path annotations where its
 /// anomaly starts, with the stream into the sink beside them.
+/// Why a many-to-one FD keeps a seal from covering a gate, and what would
+/// change were it one-to-one.
+fn many_to_one_note(fd: &blazes_core::Fd) -> String {
+    let from = fd.from.iter().cloned().collect::<Vec<_>>().join(", ");
+    let to = &fd.to;
+    format!(
+        "the functional dependency [{from}] -> {to} is many-to-one: `{to}` does not determine \
+         [{from}], so a seal on [{from}] does not cover a gate on `{to}`; this sink would meet \
+         the requirement were it one-to-one (only if each `{to}` has exactly one [{from}]: in a \
+         grey-box file, an FD without `injective: false`)"
+    )
+}
+
 fn of_violation(checked: &Checked, v: &Violation) -> Finding {
     let analysis = &checked.analysis;
     let locations = &checked.locations;
@@ -403,6 +423,26 @@ mod tests {
             f.full_text()
                 .contains("\nfix: seal stream `tweets->Splitter.tweets`")
         );
+    }
+
+    #[test]
+    fn a_many_to_one_fd_in_the_way_of_a_seal_is_named_in_a_note() {
+        let text = "components:\n  Tally:\n    annotation:\n      - { from: found, to: totals, label: OW, gate: [country] }\nstreams:\n  found: { seal: [city] }\nfds:\n  - { from: [city], to: country, injective: false }\n";
+        let f = &of_checked(&checked(text))[0];
+        assert_eq!(f.rule, Rule::Run);
+        let note = f
+            .notes
+            .iter()
+            .find(|n| n.contains("many-to-one"))
+            .expect("the FD named");
+        assert!(
+            note.starts_with("the functional dependency [city] -> country"),
+            "{note}"
+        );
+        assert!(note.contains("without `injective: false`"), "{note}");
+        // One-to-one, the seal covers the gate: no violation, no note.
+        let injective = text.replace(", injective: false", "");
+        assert!(of_checked(&checked(&injective)).is_empty());
     }
 
     #[test]

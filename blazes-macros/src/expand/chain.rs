@@ -337,7 +337,8 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     let requires = options.requires.map_or(Requirement::default(), |r| r.0);
     let coordinate = options.coordinate.map_or(Permission::default(), |p| p.0);
     let name = options.name.clone().unwrap_or(resolved.name);
-    let built = model::build(name, requires, coordinate, &parts, &mut errors);
+    let mut built = model::build(name, requires, coordinate, &parts, &mut errors);
+    declare_unreached_outputs(&mut built, &outputs);
     let mut warnings = Warnings::new();
     let mut field_checks = TokenStream::new();
     if errors.is_empty() {
@@ -568,6 +569,28 @@ fn seal_site(decl: &StreamDecl) -> SpanRange {
             end: last.span(),
         },
         _ => decl.tokens,
+    }
+}
+
+/// Gives each component the outputs it declares that no `#[path]` reaches
+/// (the component's own expansion reports them): a stream from one is then
+/// not reported a second time, as an interface the component lacks.
+fn declare_unreached_outputs(built: &mut model::Built, outputs: &[(String, Vec<OutputDecl>)]) {
+    for (component, declared) in outputs {
+        let Some(c) = built
+            .dataflow
+            .components
+            .iter_mut()
+            .find(|c| c.name == *component)
+        else {
+            continue;
+        };
+        for output in declared {
+            let name = name_of(&output.name);
+            if !c.outputs().contains(&name.as_str()) {
+                c.extra_outputs.push(name);
+            }
+        }
     }
 }
 

@@ -126,6 +126,29 @@ impl InputSeals {
     pub fn unfinished(&self) -> (usize, usize) {
         (self.votes.len(), self.waiting.len())
     }
+
+    /// The partitions some producers sealed but not all, in input and key
+    /// order, each with the producers of `expected` (by input) whose seal
+    /// is missing.
+    pub fn open_votes(
+        &self,
+        expected: &[BTreeSet<ProducerId>],
+    ) -> Vec<(InputId, Tuple, Vec<ProducerId>)> {
+        self.votes
+            .iter()
+            .map(|((input, partition), sealed)| {
+                let retired = self.retired.get(input);
+                let missing = expected
+                    .get(*input)
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| !sealed.contains(p) && !retired.is_some_and(|r| r.contains(p)))
+                    .copied()
+                    .collect();
+                (*input, partition.clone(), missing)
+            })
+            .collect()
+    }
 }
 
 /// True when `record` belongs to `partition`: it has every attribute of the
@@ -160,6 +183,12 @@ mod tests {
         );
         assert!(seals.seal(0, ProducerId(1), &hour(1), &expected));
         assert_eq!(seals.unfinished(), (1, 0), "input 1's vote is open");
+        let by_input = [expected.clone(), expected.clone()];
+        assert_eq!(
+            seals.open_votes(&by_input),
+            vec![(1, hour(1), vec![ProducerId(0)])],
+            "input 1 misses producer 0's seal"
+        );
     }
 
     #[test]

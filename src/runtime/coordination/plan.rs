@@ -13,6 +13,13 @@ pub enum InputMode {
     /// No coordination: records go to `handle` as they arrive and seals to
     /// `on_seal` as they arrive, one per producer, with no vote.
     Direct,
+    /// Records go to `handle` as they arrive (no path from the input needs
+    /// them held), but the input's streams are sealed (its label is
+    /// `Seal`): a seal is a claim about the whole stream, so it reaches
+    /// `on_seal`, and is forwarded, once every producer of the input has
+    /// sealed the partition (the seal buffer's unanimous vote, without
+    /// holding records: each producer's records come before its seal).
+    VotedSeals,
     /// Held in the seal buffer `buffer` until the partition's vote completes.
     Sealed {
         /// Index of the component's seal buffer.
@@ -67,7 +74,8 @@ pub enum CoordinationMode {
 impl ComponentPlan {
     /// The plan for `component` given the analysis. A seal coordination's
     /// input whose label is `Seal` on the key is voted on; its other inputs
-    /// are reads that wait for the release.
+    /// are reads that wait for the release. An input no coordination wraps
+    /// whose label is `Seal` has its seals voted on.
     pub fn for_component(
         component: &Component,
         analysis: &Analysis,
@@ -131,6 +139,12 @@ impl ComponentPlan {
                     )));
                 }
                 plan.inputs[index] = input_mode;
+            }
+        }
+        for (index, name) in inputs.iter().enumerate() {
+            let label = analysis.inputs.get(&format!("{}.{name}", component.name));
+            if plan.inputs[index] == InputMode::Direct && matches!(label, Some(Label::Seal(_))) {
+                plan.inputs[index] = InputMode::VotedSeals;
             }
         }
         Ok(plan)

@@ -479,7 +479,7 @@ impl InstanceCore {
                     self.apply_release(release);
                 }
             }
-            InputMode::ReadGated { .. } => {
+            InputMode::ReadGated { .. } | InputMode::VotedSeals => {
                 let closed = self
                     .input_seals
                     .retire(input, producer, &self.expected[input]);
@@ -500,7 +500,9 @@ impl InstanceCore {
 
     fn accept_record(&mut self, record: HeldRecord, now: Time) {
         match self.modes[record.input].clone() {
-            InputMode::Direct | InputMode::DynamicOrder => self.handle(record),
+            InputMode::Direct | InputMode::VotedSeals | InputMode::DynamicOrder => {
+                self.handle(record)
+            }
             InputMode::Sealed { buffer } | InputMode::ReadGated { buffer } => {
                 match self.seal_buffers[buffer].offer(record, now) {
                     Admission::Held => {}
@@ -570,7 +572,7 @@ impl InstanceCore {
                     SealOutcome::WrongKeyKind(wrong) => self.refuse_seal_key_kind(&key, &wrong),
                 }
             }
-            InputMode::ReadGated { .. } => {
+            InputMode::ReadGated { .. } | InputMode::VotedSeals => {
                 if self
                     .input_seals
                     .seal(input, producer, &key, &self.expected[input])
@@ -922,8 +924,23 @@ impl InstanceCore {
         let (open, waiting) = self.input_seals.unfinished();
         if open + waiting > 0 {
             tracing::warn!(instance = %self.name, open, waiting,
-                "run ended with partitions of read inputs whose on_seal never ran: not every \
+                "run ended with partitions of sealed inputs whose on_seal never ran: not every \
                  producer sealed them, or their reads were never released");
+        }
+        // A sealed input whose partition some producers never sealed: its
+        // records were handled, but `on_seal` never ran for it.
+        for (input, key, missing) in self.input_seals.open_votes(&self.expected) {
+            let partition = self.named(UnsealedPartition {
+                key,
+                held: 0,
+                missing,
+                missing_names: Vec::new(),
+                age: 0,
+            });
+            tracing::warn!(instance = %self.name, input = %self.inputs[input],
+                partition = %partition.key, missing = ?partition.missing_names,
+                "partition never sealed: on_seal never ran for it");
+            self.never_sealed.push(partition);
         }
         for b in 0..self.seal_buffers.len() {
             let unsealed = self.seal_buffers[b].unsealed(now);

@@ -112,7 +112,12 @@ fn chosen_instances(
 ) {
     out.clear();
     if stream.self_loop {
-        out.push(producer_index % count);
+        // An instance's stream to itself carries its records only: a seal on
+        // a stream inside a loop counts for nothing (spec §4.2), and the loop
+        // is ended by the driver once nothing is in flight, not by an end.
+        if envelope.is_record() {
+            out.push(producer_index % count);
+        }
         return;
     }
     let payload = match envelope {

@@ -319,6 +319,12 @@ impl Topology {
                     feeds[o] = (0..inputs.len()).collect();
                     *f = None;
                 }
+                // A seal carries through confluent paths (spec §1), but not
+                // around a loop (§4.2): the loop can make more records of a
+                // partition after any punctuation upstream.
+                if analysis.in_cycle(&format!("{}.{}", component.name, outputs[o])) {
+                    *f = None;
+                }
             }
             let instances = (0..count)
                 .map(|index| {
@@ -773,7 +779,7 @@ impl Topology {
                 .enumerate()
                 .all(|(i, mode)| match mode {
                     InputMode::StaticOrder { .. } => true,
-                    InputMode::Direct => {
+                    InputMode::Direct | InputMode::VotedSeals => {
                         let upstream = self.expected(producer, i);
                         upstream.len() <= 1
                             && upstream.iter().all(|p| self.in_seq_order(*p, depth - 1))
