@@ -258,7 +258,11 @@ impl InstanceCore {
         }
         // Below one producer's share in all, every producer has room
         // (the share is at most the bound): no per-producer count needed.
-        let held = self.held();
+        // What the wrappers hold changes only as messages are delivered
+        // (or a checkpoint restored, which brings its own count back), so
+        // the count after the last delivery is the count now.
+        let held = self.metrics.held as usize;
+        debug_assert_eq!(held, self.held(), "held count out of date");
         let room = held < self.share.min(self.capacity)
             || (held < self.capacity && self.held_from(*producer) < self.share);
         if room || self.dedup.is_duplicate(*producer, *seq) {
@@ -774,6 +778,10 @@ impl InstanceCore {
     /// (each partition of an output sealed once, by the handler or by the
     /// forwarder, whichever comes first).
     fn flush_emits(&mut self) {
+        // Most calls (an aggregate's records) emit nothing.
+        if !self.emit.has_emitted() {
+            return;
+        }
         let mut emitted = self.emit.take_emitted();
         for emission in emitted.drain(..) {
             let output = self.emit.output_name(emission.output);
