@@ -19,6 +19,9 @@ use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::{Tuple, Value};
 
+mod runs;
+use runs::Runs;
+
 /// A record the buffer holds or hands back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldRecord {
@@ -86,7 +89,7 @@ type Key = Vec<Value>;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Partition {
-    records: Vec<HeldRecord>,
+    records: Runs,
     reads: Vec<HeldRecord>,
     votes: BTreeMap<InputId, BTreeSet<ProducerId>>,
     opened_at: Time,
@@ -126,11 +129,12 @@ pub struct SealBuffer {
     held: usize,
     /// Records (and reads) held, by producer.
     held_by: HeldBy,
-    /// How many records the last released partition held (at most
-    /// [`PRESIZE_LIMIT`]): a new partition's first record reserves that
-    /// much, so a partition of a steady size grows its buffer once instead
-    /// of doubling it a dozen times (each large reallocation makes the
-    /// allocator consolidate its free small chunks).
+    /// How many records the last released partition held from its
+    /// busiest producer (at most [`PRESIZE_LIMIT`]): a producer's first
+    /// record in a new partition reserves that much, so a partition of a
+    /// steady size grows its buffers once instead of doubling them a dozen
+    /// times (each large reallocation makes the allocator consolidate its
+    /// free small chunks).
     typical: usize,
 }
 
@@ -401,7 +405,7 @@ impl SealBuffer {
                     .is_some_and(|v| v.contains(&record.producer));
             if !sealed && !self.is_retired(record.input, record.producer) {
                 Self::hold(&mut self.held_by, record.producer);
-                Self::push_record(&mut self.slots[slot].records, record, self.typical);
+                self.slots[slot].records.push(record, self.typical);
                 self.held += 1;
                 return Admission::Held;
             }
@@ -453,7 +457,7 @@ impl SealBuffer {
                 self.last_at.push((at, record.payload.static_name_at(at)));
             }
             let input = record.input;
-            Self::push_record(&mut partition.records, record, self.typical);
+            partition.records.push(record, self.typical);
             self.last = Some(LastPartition { key, slot, input });
         }
         self.held += 1;
@@ -572,16 +576,6 @@ impl SealBuffer {
         slot
     }
 
-    /// Adds a record to a partition's records, reserving room for a
-    /// partition of the typical size with its first.
-    #[inline]
-    fn push_record(records: &mut Vec<HeldRecord>, record: HeldRecord, typical: usize) {
-        if records.capacity() == 0 {
-            records.reserve(typical);
-        }
-        records.push(record);
-    }
-
     /// Removes the open partition `key` and hands back its release.
     fn release(&mut self, key: Key) -> Release {
         let partition = match self.open.remove(&key) {
@@ -595,13 +589,14 @@ impl SealBuffer {
             None => Partition::default(),
         };
         if !partition.records.is_empty() {
-            self.typical = partition.records.len().min(PRESIZE_LIMIT);
+            self.typical = partition.records.longest().min(PRESIZE_LIMIT);
         }
         self.held -= partition.records.len() + partition.reads.len();
-        Self::unhold(&mut self.held_by, &partition.records);
+        for (producer, records) in partition.records.counts() {
+            self.held_by.remove(producer, records);
+        }
         Self::unhold(&mut self.held_by, &partition.reads);
-        let mut records = partition.records;
-        records.sort_by_key(|r| (r.producer, r.seq));
+        let records = partition.records.into_ordered();
         let mut reads = partition.reads;
         reads.sort_by_key(|r| (r.producer, r.seq));
         let tuple = self.to_tuple(&key);
@@ -707,7 +702,7 @@ impl SealBuffer {
         open.into_values()
             .flat_map(|slot| {
                 let p = std::mem::take(&mut slots[slot]);
-                p.records.into_iter().chain(p.reads)
+                p.records.into_ordered().into_iter().chain(p.reads)
             })
             .collect()
     }

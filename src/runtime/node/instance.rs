@@ -777,11 +777,17 @@ impl InstanceCore {
     /// emitted it: records, and punctuations of its outputs' partitions
     /// (each partition of an output sealed once, by the handler or by the
     /// forwarder, whichever comes first).
+    #[inline]
     fn flush_emits(&mut self) {
-        // Most calls (an aggregate's records) emit nothing.
-        if !self.emit.has_emitted() {
-            return;
+        // Many calls (an aggregate's records) emit nothing.
+        if self.emit.has_emitted() {
+            self.flush_emitted();
         }
+    }
+
+    /// [`InstanceCore::flush_emits`] once something was emitted.
+    #[inline(never)]
+    fn flush_emitted(&mut self) {
         let mut emitted = self.emit.take_emitted();
         for emission in emitted.drain(..) {
             let output = self.emit.output_name(emission.output);
