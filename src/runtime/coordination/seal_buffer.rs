@@ -20,7 +20,7 @@ use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::{Tuple, Value};
 
 mod runs;
-use runs::Runs;
+pub use runs::Runs;
 
 /// A record the buffer holds or hands back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +58,8 @@ pub enum Admission {
 pub struct Release {
     /// The seal-key values.
     pub key: Tuple,
-    /// Its records, ordered by producer then seq.
-    pub records: Vec<HeldRecord>,
+    /// Its records: iterated, by producer then seq.
+    pub records: Runs,
     /// The sealed inputs, for `on_seal`.
     pub sealed_inputs: Vec<InputId>,
     /// The reads that waited for it, ordered by producer then seq.

@@ -1,9 +1,10 @@
 //! A partition's records as the seal buffer holds them: one run per
 //! producer, each in the order its records arrived. A producer's records
 //! reach the buffer in `seq` order (links are FIFO and dedupe drops
-//! replays), so the release order, producer then `seq`, is the runs put
-//! end to end: no sort of the whole partition. A run found out of order
-//! (a buffer fed by hand) is sorted on its own.
+//! replays), so the release order, producer then `seq`, is the runs taken
+//! one after the other: no sort of the whole partition, and no copy of it
+//! into one list. A run found out of order (a buffer fed by hand) is
+//! sorted on its own.
 //!
 //! In a checkpoint the runs are one list of records, as the buffer kept
 //! them before (the format is unchanged).
@@ -15,7 +16,7 @@ use super::HeldRecord;
 
 /// The records of one partition, by producer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct Runs {
+pub struct Runs {
     /// Each run holds at least one record, all of one producer.
     runs: Vec<Vec<HeldRecord>>,
     len: usize,
@@ -23,12 +24,12 @@ pub(super) struct Runs {
 
 impl Runs {
     /// Records held.
-    pub(super) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.len
     }
 
     /// True when no record is held.
-    pub(super) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
@@ -61,22 +62,33 @@ impl Runs {
         self.runs.iter().map(|run| (run[0].producer, run.len()))
     }
 
-    /// The records ordered by producer, then `seq`.
-    pub(super) fn into_ordered(mut self) -> Vec<HeldRecord> {
+    /// The same records, ordered: iterating them goes by producer, then
+    /// `seq`.
+    pub(super) fn into_ordered(mut self) -> Runs {
         for run in &mut self.runs {
             if !run.is_sorted_by_key(|r| r.seq) {
                 run.sort_by_key(|r| r.seq);
             }
         }
-        if self.runs.len() == 1 {
-            return self.runs.pop().unwrap_or_default();
-        }
         self.runs.sort_by_key(|run| run[0].producer);
-        let mut ordered = Vec::with_capacity(self.len);
-        for run in self.runs {
-            ordered.extend(run);
-        }
-        ordered
+        self
+    }
+
+    /// The records, run after run (tests read a release with it).
+    #[cfg(test)]
+    pub fn iter(&self) -> impl Iterator<Item = &HeldRecord> {
+        self.runs.iter().flatten()
+    }
+}
+
+impl IntoIterator for Runs {
+    type Item = HeldRecord;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<HeldRecord>>>;
+
+    /// The records, run after run (by producer, then `seq`, once
+    /// [`Runs::into_ordered`]).
+    fn into_iter(self) -> Self::IntoIter {
+        self.runs.into_iter().flatten()
     }
 }
 
@@ -118,8 +130,8 @@ mod tests {
         }
     }
 
-    fn order(records: &[HeldRecord]) -> Vec<(u32, u64)> {
-        records.iter().map(|r| (r.producer.0, r.seq)).collect()
+    fn order<'a>(records: impl IntoIterator<Item = &'a HeldRecord>) -> Vec<(u32, u64)> {
+        records.into_iter().map(|r| (r.producer.0, r.seq)).collect()
     }
 
     #[test]
@@ -131,10 +143,13 @@ mod tests {
         assert_eq!((runs.len(), runs.longest()), (7, 3));
         let counts: Vec<(u32, usize)> = runs.counts().map(|(p, n)| (p.0, n)).collect();
         assert_eq!(counts, [(2, 3), (1, 3), (3, 1)]);
+        let ordered = runs.into_ordered();
         assert_eq!(
-            order(&runs.into_ordered()),
+            order(ordered.iter()),
             [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2), (3, 5)]
         );
+        let owned: Vec<HeldRecord> = ordered.clone().into_iter().collect();
+        assert_eq!(order(&owned), order(ordered.iter()));
     }
 
     #[test]
@@ -143,7 +158,7 @@ mod tests {
         for (p, s) in [(1, 4), (1, 2), (1, 3)] {
             runs.push(rec(p, s), 0);
         }
-        assert_eq!(order(&runs.into_ordered()), [(1, 2), (1, 3), (1, 4)]);
+        assert_eq!(order(runs.into_ordered().iter()), [(1, 2), (1, 3), (1, 4)]);
     }
 
     #[test]
