@@ -97,6 +97,12 @@ impl Emit {
         self.outputs.get(index).map_or("", String::as_str)
     }
 
+    /// True when something was emitted since the last take.
+    #[inline]
+    pub(crate) fn has_emitted(&self) -> bool {
+        !self.emitted.is_empty()
+    }
+
     /// Takes what was emitted so far, in order, without naming outputs;
     /// hand the emptied vector back with [`Emit::give_back`] to reuse it.
     pub(crate) fn take_emitted(&mut self) -> Vec<Emitted> {

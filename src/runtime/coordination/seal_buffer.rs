@@ -19,6 +19,9 @@ use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::{Tuple, Value};
 
+mod runs;
+pub use runs::Runs;
+
 /// A record the buffer holds or hands back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldRecord {
@@ -55,8 +58,8 @@ pub enum Admission {
 pub struct Release {
     /// The seal-key values.
     pub key: Tuple,
-    /// Its records, ordered by producer then seq.
-    pub records: Vec<HeldRecord>,
+    /// Its records: iterated, by producer then seq.
+    pub records: Runs,
     /// The sealed inputs, for `on_seal`.
     pub sealed_inputs: Vec<InputId>,
     /// The reads that waited for it, ordered by producer then seq.
@@ -86,7 +89,7 @@ type Key = Vec<Value>;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Partition {
-    records: Vec<HeldRecord>,
+    records: Runs,
     reads: Vec<HeldRecord>,
     votes: BTreeMap<InputId, BTreeSet<ProducerId>>,
     opened_at: Time,
@@ -106,13 +109,19 @@ pub struct SealBuffer {
     /// Per sealed input, the members retired: each has sealed every
     /// partition, present and future ([`SealBuffer::retire`]).
     retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
-    open: BTreeMap<Key, Partition>,
+    /// The open partitions, each in its slot of `slots`.
+    open: BTreeMap<Key, usize>,
+    /// The open partitions' records, reads and votes, by slot; a released
+    /// partition's slot is taken again by the next one opened.
+    slots: Vec<Partition>,
+    /// The slots no open partition takes.
+    free: Vec<usize>,
     /// The most recently released partitions, to recognise late records.
     released: RecentSet<Key>,
-    /// The partition the last record went to, while no producer has sealed
-    /// it: records of a partition tend to arrive together, and this spares
-    /// building their key and looking up its votes.
-    last: Option<Key>,
+    /// The open partition the last record held went to: records of a
+    /// partition tend to arrive together, and this spares building their
+    /// key and looking it up among the open ones.
+    last: Option<LastPartition>,
     /// Where the key's attributes were in that record, and their names
     /// there when `'static` (hints: a record of the same type has them at
     /// the same positions, under the same literals, compared as pointers).
@@ -120,12 +129,24 @@ pub struct SealBuffer {
     held: usize,
     /// Records (and reads) held, by producer.
     held_by: HeldBy,
-    /// How many records the last released partition held (at most
-    /// [`PRESIZE_LIMIT`]): a new partition's first record reserves that
-    /// much, so a partition of a steady size grows its buffer once instead
-    /// of doubling it a dozen times (each large reallocation makes the
-    /// allocator consolidate its free small chunks).
+    /// How many records the last released partition held from its
+    /// busiest producer (at most [`PRESIZE_LIMIT`]): a producer's first
+    /// record in a new partition reserves that much, so a partition of a
+    /// steady size grows its buffers once instead of doubling them a dozen
+    /// times (each large reallocation makes the allocator consolidate its
+    /// free small chunks).
     typical: usize,
+}
+
+/// The open partition the last held record went to (see `SealBuffer::last`).
+#[derive(Debug)]
+struct LastPartition {
+    key: Key,
+    /// Its slot in `SealBuffer::slots`.
+    slot: usize,
+    /// The sealed input that record arrived on: a record of another input
+    /// (a read) goes elsewhere in the partition.
+    input: InputId,
 }
 
 /// How many records a buffer holds from each producer: a few producers
@@ -200,7 +221,11 @@ impl SealBuffer {
     pub(crate) fn state(&self) -> SealBufferState {
         SealBufferState {
             kinds: self.kinds.clone(),
-            open: self.open.clone(),
+            open: self
+                .open
+                .iter()
+                .map(|(key, slot)| (key.clone(), self.slots[*slot].clone()))
+                .collect(),
             released: self.released.clone(),
             held: self.held,
             held_by: self.held_by.clone(),
@@ -210,7 +235,13 @@ impl SealBuffer {
     /// Takes back what [`SealBuffer::state`] copied.
     pub(crate) fn restore(&mut self, state: SealBufferState) {
         self.kinds = state.kinds;
-        self.open = state.open;
+        self.open = BTreeMap::new();
+        self.slots = Vec::with_capacity(state.open.len());
+        self.free = Vec::new();
+        for (key, partition) in state.open {
+            self.open.insert(key, self.slots.len());
+            self.slots.push(partition);
+        }
         self.released = state.released;
         self.held = state.held;
         self.held_by = state.held_by;
@@ -231,6 +262,8 @@ impl SealBuffer {
             voters,
             retired: BTreeMap::new(),
             open: BTreeMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             released: RecentSet::new(DEFAULT_LATE_WINDOW),
             last: None,
             last_at: Vec::new(),
@@ -283,9 +316,10 @@ impl SealBuffer {
     pub fn would_hold(&self, input: InputId, producer: ProducerId, payload: &Tuple) -> bool {
         let sealed_by_producer =
             |partition: &Partition| self.has_sealed(partition, input, producer);
-        if self.is_last(payload)
-            && let Some(partition) = self.last.as_ref().and_then(|k| self.open.get(k))
+        if let Some(last) = &self.last
+            && self.is_last(last, payload)
         {
+            let partition = &self.slots[last.slot];
             return !(self.is_sealed_input(input) && sealed_by_producer(partition));
         }
         let Ok(key) = self.key_of(payload) else {
@@ -294,7 +328,11 @@ impl SealBuffer {
         if self.kinds.conflict(&key).is_some() || self.released.contains(&key) {
             return false;
         }
-        !(self.is_sealed_input(input) && self.open.get(&key).is_some_and(sealed_by_producer))
+        !(self.is_sealed_input(input)
+            && self
+                .open
+                .get(&key)
+                .is_some_and(|slot| sealed_by_producer(&self.slots[*slot])))
     }
 
     /// Released partitions forgotten because more than the late-detection
@@ -310,16 +348,34 @@ impl SealBuffer {
             .collect()
     }
 
-    fn is_last(&self, tuple: &Tuple) -> bool {
-        self.last.as_ref().is_some_and(|last| {
-            self.key
+    /// True when `tuple` belongs to the partition `last`: its key values,
+    /// looked for where the last held record had them.
+    #[inline(always)]
+    fn is_last(&self, last: &LastPartition, tuple: &Tuple) -> bool {
+        match &last.key[..] {
+            [value] => self.has_at(tuple, 0, value),
+            key => key
                 .iter()
-                .zip(last)
-                .zip(&self.last_at)
-                .all(|((attr, v), (at, literal))| {
-                    tuple.get_at(*at, literal.unwrap_or(attr)) == Some(v)
-                })
-        })
+                .enumerate()
+                .all(|(i, value)| self.has_at(tuple, i, value)),
+        }
+    }
+
+    /// True when `tuple` has `value` for the key's attribute `i`, looked
+    /// for where the last held record had it.
+    #[inline(always)]
+    fn has_at(&self, tuple: &Tuple, i: usize, value: &Value) -> bool {
+        let (at, literal) = self.last_at[i];
+        let name = match literal {
+            Some(literal) => literal,
+            None => self.key[i].as_str(),
+        };
+        match (tuple.get_at(at, name), value) {
+            // The usual seal key: an integer (a batch, a window).
+            (Some(Value::Int(a)), Value::Int(b)) => a == b,
+            (Some(a), b) => a == b,
+            (None, _) => false,
+        }
     }
 
     fn to_tuple(&self, key: &Key) -> Tuple {
@@ -331,21 +387,38 @@ impl SealBuffer {
     }
 
     /// Offers a record of a sealed input or a read of a read input.
+    #[inline]
     pub fn offer(&mut self, record: HeldRecord, now: Time) -> Admission {
+        // A record of the open partition the last one went to, on the
+        // same (sealed) input, from a producer that has neither sealed it
+        // nor retired: held without building its key.
+        if let Some(last) = &self.last
+            && last.input == record.input
+            && self.is_last(last, &record.payload)
+        {
+            let slot = last.slot;
+            let partition = &self.slots[slot];
+            let sealed = !partition.votes.is_empty()
+                && partition
+                    .votes
+                    .get(&record.input)
+                    .is_some_and(|v| v.contains(&record.producer));
+            if !sealed && !self.is_retired(record.input, record.producer) {
+                Self::hold(&mut self.held_by, record.producer);
+                self.slots[slot].records.push(record, self.typical);
+                self.held += 1;
+                return Admission::Held;
+            }
+        }
+        self.offer_by_key(record, now)
+    }
+
+    /// [`SealBuffer::offer`] for a record not known to belong to the last
+    /// partition: its key built and looked up.
+    #[inline(never)]
+    fn offer_by_key(&mut self, record: HeldRecord, now: Time) -> Admission {
         let is_read = !self.voters.contains_key(&record.input);
         let retired = self.is_retired(record.input, record.producer);
-        // `last` is unsealed by every producer (a seal clears it), so a
-        // record of it is not late.
-        if !is_read
-            && !retired
-            && self.is_last(&record.payload)
-            && let Some(partition) = self.last.as_ref().and_then(|k| self.open.get_mut(k))
-        {
-            Self::hold(&mut self.held_by, record.producer);
-            Self::push_record(&mut partition.records, record, self.typical);
-            self.held += 1;
-            return Admission::Held;
-        }
         let key = match self.key_of(&record.payload) {
             Ok(k) => k,
             Err(attr) => return Admission::MissingKey(attr, record),
@@ -364,10 +437,8 @@ impl SealBuffer {
             // Its retirement sealed every partition: sent after it.
             return Admission::Late(record);
         }
-        let partition = self.open.entry(key.clone()).or_insert_with(|| Partition {
-            opened_at: now,
-            ..Partition::default()
-        });
+        let slot = self.slot_of(&key, now);
+        let partition = &mut self.slots[slot];
         let producer_sealed = partition
             .votes
             .get(&record.input)
@@ -380,19 +451,14 @@ impl SealBuffer {
         if is_read {
             partition.reads.push(record);
         } else {
-            let unsealed = partition.votes.is_empty();
-            if unsealed {
-                self.last_at = self
-                    .key
-                    .iter()
-                    .map(|attr| {
-                        let at = record.payload.position(attr).unwrap_or(0);
-                        (at, record.payload.static_name_at(at))
-                    })
-                    .collect();
+            self.last_at.clear();
+            for attr in &self.key {
+                let at = record.payload.position(attr).unwrap_or(0);
+                self.last_at.push((at, record.payload.static_name_at(at)));
             }
-            Self::push_record(&mut partition.records, record, self.typical);
-            self.last = unsealed.then_some(key);
+            let input = record.input;
+            partition.records.push(record, self.typical);
+            self.last = Some(LastPartition { key, slot, input });
         }
         self.held += 1;
         Admission::Held
@@ -422,14 +488,9 @@ impl SealBuffer {
         if self.released.contains(&key) {
             return SealOutcome::AlreadyReleased;
         }
-        let partition = self.open.entry(key.clone()).or_insert_with(|| Partition {
-            opened_at: now,
-            ..Partition::default()
-        });
+        let slot = self.slot_of(&key, now);
+        let partition = &mut self.slots[slot];
         partition.votes.entry(input).or_default().insert(producer);
-        if self.last.as_ref() == Some(&key) {
-            self.last = None;
-        }
         if !Self::complete(self.vote, &self.voters, &self.retired, partition) {
             return SealOutcome::Voted;
         }
@@ -441,7 +502,7 @@ impl SealBuffer {
     pub fn holds_read(&self, input: InputId, partition: &Tuple) -> bool {
         self.open
             .values()
-            .flat_map(|p| &p.reads)
+            .flat_map(|slot| &self.slots[*slot].reads)
             .any(|r| r.input == input && in_partition(&r.payload, partition))
     }
 
@@ -467,7 +528,9 @@ impl SealBuffer {
         let complete: Vec<Key> = self
             .open
             .iter()
-            .filter(|(_, p)| Self::complete(self.vote, &self.voters, &self.retired, p))
+            .filter(|(_, slot)| {
+                Self::complete(self.vote, &self.voters, &self.retired, &self.slots[**slot])
+            })
             .map(|(k, _)| k.clone())
             .collect();
         complete.into_iter().map(|k| self.release(k)).collect()
@@ -490,29 +553,50 @@ impl SealBuffer {
                 .is_some_and(|v| v.contains(&producer))
     }
 
-    /// Adds a record to a partition's records, reserving room for a
-    /// partition of the typical size with its first.
-    fn push_record(records: &mut Vec<HeldRecord>, record: HeldRecord, typical: usize) {
-        if records.capacity() == 0 {
-            records.reserve(typical);
+    /// The slot of open partition `key`, opened at `now` if it is not open.
+    fn slot_of(&mut self, key: &Key, now: Time) -> usize {
+        if let Some(slot) = self.open.get(key) {
+            return *slot;
         }
-        records.push(record);
+        let partition = Partition {
+            opened_at: now,
+            ..Partition::default()
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot] = partition;
+                slot
+            }
+            None => {
+                self.slots.push(partition);
+                self.slots.len() - 1
+            }
+        };
+        self.open.insert(key.clone(), slot);
+        slot
     }
 
     /// Removes the open partition `key` and hands back its release.
     fn release(&mut self, key: Key) -> Release {
-        let partition = self.open.remove(&key).unwrap_or_default();
+        let partition = match self.open.remove(&key) {
+            Some(slot) => {
+                if self.last.as_ref().is_some_and(|last| last.slot == slot) {
+                    self.last = None;
+                }
+                self.free.push(slot);
+                std::mem::take(&mut self.slots[slot])
+            }
+            None => Partition::default(),
+        };
         if !partition.records.is_empty() {
-            self.typical = partition.records.len().min(PRESIZE_LIMIT);
-        }
-        if self.last.as_ref() == Some(&key) {
-            self.last = None;
+            self.typical = partition.records.longest().min(PRESIZE_LIMIT);
         }
         self.held -= partition.records.len() + partition.reads.len();
-        Self::unhold(&mut self.held_by, &partition.records);
+        for (producer, records) in partition.records.counts() {
+            self.held_by.remove(producer, records);
+        }
         Self::unhold(&mut self.held_by, &partition.reads);
-        let mut records = partition.records;
-        records.sort_by_key(|r| (r.producer, r.seq));
+        let records = partition.records.into_ordered();
         let mut reads = partition.reads;
         reads.sort_by_key(|r| (r.producer, r.seq));
         let tuple = self.to_tuple(&key);
@@ -552,7 +636,8 @@ impl SealBuffer {
     /// reported yet, marked reported (so each is reported once), oldest first.
     pub fn overdue(&mut self, now: Time, after: u64) -> Vec<UnsealedPartition> {
         let mut keys = Vec::new();
-        for (key, partition) in &mut self.open {
+        for (key, slot) in &self.open {
+            let partition = &mut self.slots[*slot];
             if !partition.reported && now.since(partition.opened_at) > after {
                 partition.reported = true;
                 keys.push(key.clone());
@@ -560,7 +645,11 @@ impl SealBuffer {
         }
         let mut out: Vec<UnsealedPartition> = keys
             .iter()
-            .filter_map(|key| self.open.get(key).map(|p| self.describe(key, p, now)))
+            .filter_map(|key| {
+                self.open
+                    .get(key)
+                    .map(|slot| self.describe(key, &self.slots[*slot], now))
+            })
             .collect();
         out.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
         out
@@ -595,7 +684,7 @@ impl SealBuffer {
         let mut out: Vec<UnsealedPartition> = self
             .open
             .iter()
-            .map(|(key, p)| self.describe(key, p, now))
+            .map(|(key, slot)| self.describe(key, &self.slots[*slot], now))
             .collect();
         out.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
         out
@@ -605,11 +694,16 @@ impl SealBuffer {
     /// held, for the dead-letter path.
     pub fn drain_unsealed(&mut self) -> Vec<HeldRecord> {
         let open = std::mem::take(&mut self.open);
+        let mut slots = std::mem::take(&mut self.slots);
+        self.free.clear();
         self.held = 0;
         self.held_by.clear();
         self.last = None;
         open.into_values()
-            .flat_map(|p| p.records.into_iter().chain(p.reads))
+            .flat_map(|slot| {
+                let p = std::mem::take(&mut slots[slot]);
+                p.records.into_ordered().into_iter().chain(p.reads)
+            })
             .collect()
     }
 }
@@ -700,6 +794,56 @@ mod tests {
             b.seal(0, ProducerId(1), &key, Time::from_ticks(6)),
             SealOutcome::AlreadyReleased
         );
+    }
+
+    /// The partition the last record went to stays the fast one after a
+    /// producer sealed it: the others' records of it are held, the
+    /// sealer's (and a retired producer's) are late, and a record of
+    /// another partition in between moves it.
+    #[test]
+    fn the_last_partition_after_a_seal_holds_the_others_records_only() {
+        let voters = BTreeMap::from([(
+            0,
+            BTreeSet::from([ProducerId(1), ProducerId(2), ProducerId(3)]),
+        )]);
+        let mut b = SealBuffer::new(attrs(["batch"]), Vote::Unanimous, voters);
+        let one = Tuple::new().with("batch", 1);
+        let t = Time::from_ticks;
+        assert_eq!(b.offer(rec(0, 1, 0, 1, "a"), t(0)), Admission::Held);
+        assert_eq!(b.seal(0, ProducerId(1), &one, t(1)), SealOutcome::Voted);
+        assert!(matches!(
+            b.offer(rec(0, 1, 2, 1, "late"), t(2)),
+            Admission::Late(_)
+        ));
+        assert_eq!(b.offer(rec(0, 2, 0, 1, "b"), t(2)), Admission::Held);
+        assert_eq!(b.offer(rec(0, 2, 1, 2, "other"), t(3)), Admission::Held);
+        assert_eq!(b.offer(rec(0, 2, 2, 1, "c"), t(4)), Admission::Held);
+        assert!(b.retire(0, ProducerId(3)).is_empty(), "2 has not sealed 1");
+        assert!(matches!(
+            b.offer(rec(0, 3, 0, 1, "retired"), t(5)),
+            Admission::Late(_)
+        ));
+        assert!(!b.would_hold(0, ProducerId(1), &one), "sealed by 1");
+        assert!(b.would_hold(0, ProducerId(2), &one));
+        assert_eq!(b.held(), 4, "a, b and c of batch 1, one of batch 2");
+        let SealOutcome::Released(r) = b.seal(0, ProducerId(2), &one, t(6)) else {
+            panic!("1 and 2 sealed, 3 retired");
+        };
+        let words: Vec<&Value> = r
+            .records
+            .iter()
+            .filter_map(|h| h.payload.get("word"))
+            .collect();
+        assert_eq!(
+            words,
+            [&Value::from("a"), &Value::from("b"), &Value::from("c")]
+        );
+        assert!(matches!(
+            b.offer(rec(0, 2, 3, 1, "after release"), t(7)),
+            Admission::Late(_)
+        ));
+        assert_eq!(b.held(), 1, "batch 2 still open");
+        assert_eq!(b.drain_unsealed().len(), 1);
     }
 
     #[test]

@@ -258,7 +258,11 @@ impl InstanceCore {
         }
         // Below one producer's share in all, every producer has room
         // (the share is at most the bound): no per-producer count needed.
-        let held = self.held();
+        // What the wrappers hold changes only as messages are delivered
+        // (or a checkpoint restored, which brings its own count back), so
+        // the count after the last delivery is the count now.
+        let held = self.metrics.held as usize;
+        debug_assert_eq!(held, self.held(), "held count out of date");
         let room = held < self.share.min(self.capacity)
             || (held < self.capacity && self.held_from(*producer) < self.share);
         if room || self.dedup.is_duplicate(*producer, *seq) {
@@ -775,7 +779,17 @@ impl InstanceCore {
     /// emitted it: records, and punctuations of its outputs' partitions
     /// (each partition of an output sealed once, by the handler or by the
     /// forwarder, whichever comes first).
+    #[inline]
     fn flush_emits(&mut self) {
+        // Many calls (an aggregate's records) emit nothing.
+        if self.emit.has_emitted() {
+            self.flush_emitted();
+        }
+    }
+
+    /// [`InstanceCore::flush_emits`] once something was emitted.
+    #[inline(never)]
+    fn flush_emitted(&mut self) {
         let mut emitted = self.emit.take_emitted();
         for emission in emitted.drain(..) {
             let output = self.emit.output_name(emission.output);

@@ -164,6 +164,8 @@ impl InstanceCore {
         self.numbering = state.numbering;
         self.ends_arrived = state.ends_arrived;
         self.metrics = state.metrics;
+        // `would_block` reads the count of what the wrappers hold from here.
+        self.metrics.held = self.held() as u64;
         Ok(())
     }
 
