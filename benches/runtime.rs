@@ -8,14 +8,18 @@
 //!   epoch released by the frontier; the frontier is timely's seal);
 //! - the paper's word count: tweets -> Splitter (CR) -> Count
 //!   (OW[word, batch], sealed on batch) on blazes; flat_map, exchange by
-//!   word and a count per (epoch, word) released by the frontier on timely.
+//!   word and a count per (epoch, word) released by the frontier on timely;
+//! - beside them, Agg's own logic alone (`agg_handler_alone`): its handler
+//!   bodies over typed records in a plain loop, with no runtime, the bound
+//!   of any runtime that calls a handler once per record (timely's operator
+//!   sums whole batches).
 //!
 //! Each at 1 and 2 workers: blazes runs a tokio runtime with that many
 //! threads, that many source producers and that many instances of each
 //! component (Agg and Count partitioned by key); timely runs that many
 //! worker threads, each fed its share. Inputs are built before the clock
 //! starts; a run ends when every output is out. Records per second are
-//! medians over the repetitions, which run the five contenders in turn
+//! medians over the repetitions, which run the six contenders in turn
 //! (interleaved, so load from elsewhere hits them alike), after one untimed
 //! warm-up run of each.
 //!
@@ -367,6 +371,50 @@ fn blazes_run(
     })
 }
 
+// ---------------------------------------------------- the handler alone
+
+/// Seconds for Agg's own logic alone, with no runtime around it, on
+/// `workers` threads each given its share of the pipeline's records (by
+/// batch, as the keyed route gives them): the body of `Agg::mapped` on
+/// each record and of `Agg::sealed` after each batch, over typed records
+/// made before the clock starts. What any runtime that calls this handler
+/// once per record can reach at most.
+fn agg_alone(records: u64, workers: usize) -> (f64, usize) {
+    let shares: Vec<Vec<Reading>> = (0..workers as u64)
+        .map(|w| {
+            (0..records)
+                .filter(|i| (i / BATCH) % workers as u64 == w)
+                .map(|i| Reading {
+                    batch: (i / BATCH) as i64,
+                    value: i as i64,
+                })
+                .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    let outputs: usize = std::thread::scope(|scope| {
+        let threads: Vec<_> = shares
+            .iter()
+            .map(|share| {
+                scope.spawn(move || {
+                    let mut sums: HashMap<i64, i64> = HashMap::new();
+                    let mut emitted = 0;
+                    for (i, reading) in share.iter().enumerate() {
+                        *sums.entry(reading.batch).or_default() += reading.value;
+                        let last = share.get(i + 1).is_none_or(|r| r.batch != reading.batch);
+                        if last && sums.remove(&reading.batch).is_some() {
+                            emitted += 1;
+                        }
+                    }
+                    emitted
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap_or(0)).sum()
+    });
+    (started.elapsed().as_secs_f64(), outputs)
+}
+
 // ---------------------------------------------------------------- timely
 
 /// Seconds for timely to sum every epoch of `records` values on `workers`
@@ -588,6 +636,7 @@ fn measure(size: &Size, workers: usize) -> Value {
                 size.tweets,
                 Box::new(|| timely_wordcount(size.tweets, workers)),
             ),
+            (size.records, Box::new(|| agg_alone(size.records, workers))),
         ],
     );
     let [
@@ -596,9 +645,10 @@ fn measure(size: &Size, workers: usize) -> Value {
         (timely, timely_out),
         (wc_blazes, wc_blazes_out),
         (wc_timely, wc_timely_out),
+        (alone, alone_out),
     ] = measured[..]
     else {
-        unreachable!("five contenders measured");
+        unreachable!("six contenders measured");
     };
     json!({
         "pipeline": {
@@ -606,8 +656,17 @@ fn measure(size: &Size, workers: usize) -> Value {
                 "blazes_sealed": sealed.round(),
                 "blazes_uncoordinated": uncoordinated.round(),
                 "timely": timely.round(),
+                "agg_handler_alone": alone.round(),
             },
-            "outputs": { "blazes_sealed": sealed_out, "timely": timely_out },
+            "outputs": {
+                "blazes_sealed": sealed_out,
+                "timely": timely_out,
+                "agg_handler_alone": alone_out,
+            },
+            // Agg's own logic, called once per record with no runtime
+            // around it, against timely: the most a per-record handler
+            // API can reach on this pipeline.
+            "agg_handler_alone_vs_timely": alone / timely,
         },
         "wordcount": {
             "tweets_per_second": {
