@@ -6,7 +6,9 @@
 //! producer's seal, it would report a partial total. Over 500 seeded
 //! schedules with duplicates, replays and crashes, every total equals the
 //! direct sum; and a round one producer never seals fails the run, naming
-//! the round and the producer.
+//! the round and the producer. The same holds on an input a sequencer
+//! orders (its seal does not cover its gate): `PerCity` reports a city's
+//! count once both producers sealed the city, in the sequencer's order.
 
 use std::collections::BTreeMap;
 
@@ -118,15 +120,12 @@ fn the_sealed_input_votes_its_seals_without_holding_records() {
     let sim = simulation(CoordinationMode::Plan);
     let t = sim.topology();
     let sum = &t.components[t.component("Sum").expect("Sum")];
-    assert_eq!(sum.plan.inputs, vec![InputMode::VotedSeals]);
+    assert_eq!(sum.plan.inputs, vec![InputMode::Direct]);
+    assert_eq!(sum.plan.voted_seals, vec![true]);
     let off = simulation(CoordinationMode::Off);
     let t = off.topology();
     let sum = &t.components[t.component("Sum").expect("Sum")];
-    assert_eq!(
-        sum.plan.inputs,
-        vec![InputMode::Direct],
-        "no vote uncoordinated"
-    );
+    assert_eq!(sum.plan.voted_seals, vec![false], "no vote uncoordinated");
 }
 
 #[test]
@@ -195,4 +194,106 @@ fn a_round_one_producer_never_seals_fails_the_run_naming_the_round_and_the_produ
         .expect("the unsealed round is a failure");
     assert_eq!(never.0.int("round"), Some(2), "{never:?}");
     assert_eq!(never.1, vec!["readings[1]".to_string()], "{failures:?}");
+}
+
+// ------------------------------------------------ a dynamically ordered input
+
+#[derive(Record, Clone, Debug)]
+pub struct Visit {
+    city: String,
+    country: String,
+}
+
+#[derive(Record, Clone, Debug, PartialEq)]
+pub struct CityCount {
+    city: String,
+    visits: i64,
+}
+
+pub mod ordered_parts {
+    use super::{CityCount, Visit};
+    use blazes::component;
+    use std::collections::BTreeMap;
+
+    /// Counts visits per country as they come (order-sensitive) and per
+    /// city, reported when the city is sealed.
+    #[component]
+    #[derive(Default)]
+    pub struct PerCity(BTreeMap<String, i64>);
+
+    #[component(outputs { counts: CityCount })]
+    impl PerCity {
+        #[path(from = visits, to = counts, label = OW, gate = [country])]
+        fn visits(&mut self, visit: Visit, _out: &mut PerCityOut) {
+            *self.0.entry(visit.city).or_default() += 1;
+        }
+
+        #[on_seal(visits)]
+        fn city_done(&mut self, city: String, out: &mut PerCityOut) {
+            let visits = self.0.get(&city).copied().unwrap_or_default();
+            out.counts(CityCount { city, visits });
+        }
+    }
+}
+
+// The seal on `city` does not cover the gate on `country`: the input is
+// ordered by a sequencer, and its stream is still sealed.
+#[blazes::dataflow(coordinate = auto, requires = convergent)]
+pub mod cities {
+    blazes::components! { super::ordered_parts::PerCity }
+
+    streams! {
+        visits -> PerCity.visits { seal: [city] };
+        PerCity.counts -> counts;
+    }
+}
+
+#[test]
+fn an_ordered_sealed_input_votes_its_seals_in_the_sequencers_order() {
+    let cities = ["oslo", "lima", "pune"];
+    let mut workload = Workload::new();
+    let mut truth: BTreeMap<String, i64> = BTreeMap::new();
+    for producer in 0..2usize {
+        for (c, city) in cities.iter().enumerate() {
+            for _ in 0..(c + 2 * producer + 1) {
+                *truth.entry(city.to_string()).or_default() += 1;
+                let visit = Visit {
+                    city: city.to_string(),
+                    country: format!("k{c}"),
+                };
+                workload = workload.record("visits", producer, visit.clone());
+            }
+            let seal = Visit {
+                city: city.to_string(),
+                country: String::new(),
+            };
+            workload = workload.seal("visits", producer, seal);
+        }
+    }
+    let deployment = cities::deployment().source_producers("visits", 2);
+    let sim = Simulation::new(
+        &cities::dataflow(),
+        &cities::analysis(),
+        &deployment,
+        cities::factories(),
+    )
+    .expect("deployable");
+    let t = sim.topology();
+    let per_city = &t.components[t.component("PerCity").expect("PerCity")];
+    assert_eq!(per_city.plan.inputs, vec![InputMode::DynamicOrder]);
+    assert_eq!(per_city.plan.voted_seals, vec![true]);
+    for seed in 0..200 {
+        let config = SimConfig::new(seed).with_faults(0.03, 0.01, 0.002, 2);
+        let outcome = sim.run(&workload, &config).expect("runs");
+        let report = &outcome.report;
+        assert!(report.is_success(), "seed {seed}: {:?}", report.failures());
+        let rows = report.read_sink::<CityCount>("counts").expect("the sink");
+        assert_eq!(rows.len(), cities.len(), "seed {seed}: one count a city");
+        let counts: BTreeMap<String, i64> =
+            rows.into_iter().map(|(_, r)| (r.city, r.visits)).collect();
+        assert_eq!(
+            counts, truth,
+            "seed {seed}: one count a city, all its visits"
+        );
+    }
 }

@@ -10,16 +10,10 @@ use crate::runtime::error::BuildError;
 /// How the runtime delivers one input of a component.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InputMode {
-    /// No coordination: records go to `handle` as they arrive and seals to
-    /// `on_seal` as they arrive, one per producer, with no vote.
+    /// No coordination: records go to `handle` as they arrive; seals to
+    /// `on_seal` as they arrive, one per producer, unless the plan votes
+    /// the input's seals ([`ComponentPlan::voted_seals`]).
     Direct,
-    /// Records go to `handle` as they arrive (no path from the input needs
-    /// them held), but the input's streams are sealed (its label is
-    /// `Seal`): a seal is a claim about the whole stream, so it reaches
-    /// `on_seal`, and is forwarded, once every producer of the input has
-    /// sealed the partition (the seal buffer's unanimous vote, without
-    /// holding records: each producer's records come before its seal).
-    VotedSeals,
     /// Held in the seal buffer `buffer` until the partition's vote completes.
     Sealed {
         /// Index of the component's seal buffer.
@@ -38,7 +32,8 @@ pub enum InputMode {
         /// The sequence attributes.
         seq: AttrSet,
     },
-    /// Applied in the total order a sequencer assigns.
+    /// Applied in the total order a sequencer assigns (seals too: one per
+    /// producer, unless the plan votes the input's seals).
     DynamicOrder,
 }
 
@@ -58,6 +53,13 @@ pub struct ComponentPlan {
     pub inputs: Vec<InputMode>,
     /// The component's seal buffers.
     pub seals: Vec<SealSpec>,
+    /// By input index: true for a `Direct` or `DynamicOrder` input whose
+    /// streams are sealed (its label is `Seal`). A seal is a claim about the
+    /// whole stream, so it reaches `on_seal`, and is forwarded, once every
+    /// producer of the input has sealed the partition: the seal buffer's
+    /// unanimous vote without holding records (each producer's records
+    /// come before its seal, in the order the input applies them).
+    pub voted_seals: Vec<bool>,
 }
 
 /// Whether the runtime applies the analysis' plan.
@@ -85,6 +87,7 @@ impl ComponentPlan {
         let mut plan = ComponentPlan {
             inputs: vec![InputMode::Direct; inputs.len()],
             seals: Vec::new(),
+            voted_seals: vec![false; inputs.len()],
         };
         if mode == CoordinationMode::Off {
             return Ok(plan);
@@ -143,9 +146,10 @@ impl ComponentPlan {
         }
         for (index, name) in inputs.iter().enumerate() {
             let label = analysis.inputs.get(&format!("{}.{name}", component.name));
-            if plan.inputs[index] == InputMode::Direct && matches!(label, Some(Label::Seal(_))) {
-                plan.inputs[index] = InputMode::VotedSeals;
-            }
+            plan.voted_seals[index] = matches!(
+                plan.inputs[index],
+                InputMode::Direct | InputMode::DynamicOrder
+            ) && matches!(label, Some(Label::Seal(_)));
         }
         Ok(plan)
     }

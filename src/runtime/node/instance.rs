@@ -45,6 +45,8 @@ pub struct InstanceCore {
     inputs: Vec<String>,
     outputs: Vec<String>,
     modes: Vec<InputMode>,
+    /// By input: the plan votes its seals (see `ComponentPlan::voted_seals`).
+    voted_seals: Vec<bool>,
     feeds: Vec<Vec<InputId>>,
     expected: Vec<BTreeSet<ProducerId>>,
     ended: Vec<BTreeSet<ProducerId>>,
@@ -152,6 +154,7 @@ impl InstanceCore {
             inputs: info.inputs.clone(),
             outputs: info.outputs.clone(),
             modes: info.plan.inputs.clone(),
+            voted_seals: info.plan.voted_seals.clone(),
             feeds: info.feeds.clone(),
             ended: vec![BTreeSet::new(); info.inputs.len()],
             output_ended: vec![false; info.outputs.len()],
@@ -455,6 +458,12 @@ impl InstanceCore {
         }
     }
 
+    /// True when the instance itself counts the votes of `input`'s seals
+    /// ([`InputSeals`]): a read-gated input, or one the plan votes.
+    fn votes_seals(&self, input: InputId) -> bool {
+        matches!(self.modes[input], InputMode::ReadGated { .. }) || self.voted_seals[input]
+    }
+
     fn accept_end(&mut self, input: InputId, producer: ProducerId) {
         self.ends_arrived = true;
         self.ended[input].insert(producer);
@@ -483,7 +492,9 @@ impl InstanceCore {
                     self.apply_release(release);
                 }
             }
-            InputMode::ReadGated { .. } | InputMode::VotedSeals => {
+            InputMode::ReadGated { .. } | InputMode::Direct | InputMode::DynamicOrder
+                if self.votes_seals(input) =>
+            {
                 let closed = self
                     .input_seals
                     .retire(input, producer, &self.expected[input]);
@@ -491,7 +502,10 @@ impl InstanceCore {
                     self.close_read_partition(input, partition);
                 }
             }
-            InputMode::Direct | InputMode::DynamicOrder | InputMode::StaticOrder { .. } => {}
+            InputMode::ReadGated { .. }
+            | InputMode::Direct
+            | InputMode::DynamicOrder
+            | InputMode::StaticOrder { .. } => {}
         }
         // Partitions of unsealed inputs whose seals are forwarded; and an
         // output whose forwarded inputs' producers are all retired is
@@ -504,9 +518,7 @@ impl InstanceCore {
 
     fn accept_record(&mut self, record: HeldRecord, now: Time) {
         match self.modes[record.input].clone() {
-            InputMode::Direct | InputMode::VotedSeals | InputMode::DynamicOrder => {
-                self.handle(record)
-            }
+            InputMode::Direct | InputMode::DynamicOrder => self.handle(record),
             InputMode::Sealed { buffer } | InputMode::ReadGated { buffer } => {
                 match self.seal_buffers[buffer].offer(record, now) {
                     Admission::Held => {}
@@ -551,8 +563,9 @@ impl InstanceCore {
             return;
         }
         match self.modes[input].clone() {
-            InputMode::Direct | InputMode::DynamicOrder => {
-                // Uncoordinated: each producer's seal as it comes.
+            InputMode::Direct | InputMode::DynamicOrder if !self.voted_seals[input] => {
+                // Seals the analysis does not know of: each producer's seal
+                // as it comes.
                 self.handle_seal(input, &key);
                 let outputs = self.forwarder.vote(input, producer, &key);
                 self.seal_outputs(outputs, &key);
@@ -576,7 +589,7 @@ impl InstanceCore {
                     SealOutcome::WrongKeyKind(wrong) => self.refuse_seal_key_kind(&key, &wrong),
                 }
             }
-            InputMode::ReadGated { .. } | InputMode::VotedSeals => {
+            InputMode::ReadGated { .. } | InputMode::Direct | InputMode::DynamicOrder => {
                 if self
                     .input_seals
                     .seal(input, producer, &key, &self.expected[input])

@@ -779,7 +779,7 @@ impl Topology {
                 .enumerate()
                 .all(|(i, mode)| match mode {
                     InputMode::StaticOrder { .. } => true,
-                    InputMode::Direct | InputMode::VotedSeals => {
+                    InputMode::Direct => {
                         let upstream = self.expected(producer, i);
                         upstream.len() <= 1
                             && upstream.iter().all(|p| self.in_seq_order(*p, depth - 1))
