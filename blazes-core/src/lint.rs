@@ -102,6 +102,15 @@ pub enum WarningKind {
         /// The input interface.
         input: String,
     },
+    /// An input fed by a source named like an output of the same
+    /// component: most likely a loop the wiring did not make (in a grey-box
+    /// `streams:` map an output feeds only other components' inputs).
+    SourceNamedLikeOwnOutput {
+        /// The component.
+        component: String,
+        /// The input, the source and the output's common name.
+        interface: String,
+    },
 }
 
 impl WarningKind {
@@ -111,6 +120,7 @@ impl WarningKind {
             WarningKind::DidYouMean { attribute, .. }
             | WarningKind::SealMatchesNoGate { attribute, .. } => attribute,
             WarningKind::UnfedInput { input, .. } => input,
+            WarningKind::SourceNamedLikeOwnOutput { interface, .. } => interface,
         }
     }
 
@@ -119,7 +129,9 @@ impl WarningKind {
         match self {
             WarningKind::DidYouMean { role, .. } => *role,
             WarningKind::SealMatchesNoGate { .. } => Role::Seal,
-            WarningKind::UnfedInput { .. } => Role::Input,
+            WarningKind::UnfedInput { .. } | WarningKind::SourceNamedLikeOwnOutput { .. } => {
+                Role::Input
+            }
         }
     }
 
@@ -128,7 +140,7 @@ impl WarningKind {
         match self {
             WarningKind::DidYouMean { suggestion, .. } => Some(suggestion),
             WarningKind::SealMatchesNoGate { suggestion, .. } => suggestion.as_deref(),
-            WarningKind::UnfedInput { .. } => None,
+            WarningKind::UnfedInput { .. } | WarningKind::SourceNamedLikeOwnOutput { .. } => None,
         }
     }
 }
@@ -150,6 +162,19 @@ impl fmt::Display for Warning {
                 "input `{input}` of `{component}` is fed by no stream: its paths never run, and \
                  the analysis takes it as Async; connect a stream to `{component}.{input}` or \
                  remove its paths"
+            ),
+            WarningKind::SourceNamedLikeOwnOutput {
+                component,
+                interface,
+            } => write!(
+                f,
+                "input `{interface}` of `{component}` is fed by a source named `{interface}`, \
+                 not by `{component}`'s own output `{interface}`: an output feeds its own \
+                 component only through a stream that says so (in a grey-box `streams:` map an \
+                 output feeds only other components' inputs); for a loop, declare the stream \
+                 `{component}.{interface} -> {component}.{interface}` (in a grey-box file, \
+                 `streams:` as a list with `{{ from: {component}.{interface}, to: \
+                 {component}.{interface} }}`)"
             ),
             WarningKind::DidYouMean {
                 attribute,
@@ -341,7 +366,41 @@ pub fn warnings(dataflow: &Dataflow) -> Vec<Warning> {
             kind,
         })
         .chain(unfed_inputs(dataflow))
+        .chain(sources_named_like_own_outputs(dataflow))
         .collect()
+}
+
+/// A warning at each stream from a source into an input of a component
+/// that also has an output of the source's name.
+fn sources_named_like_own_outputs(dataflow: &Dataflow) -> Vec<Warning> {
+    let mut found = Vec::new();
+    for (s, stream) in dataflow.streams.iter().enumerate() {
+        let (
+            Endpoint::External(source),
+            Endpoint::Port {
+                component,
+                interface,
+            },
+        ) = (&stream.from, &stream.to)
+        else {
+            continue;
+        };
+        let own_output = dataflow
+            .components
+            .iter()
+            .find(|c| c.name == *component)
+            .is_some_and(|c| c.outputs().contains(&source.as_str()));
+        if source == interface && own_output {
+            found.push(Warning {
+                site: Site::Stream(s),
+                kind: WarningKind::SourceNamedLikeOwnOutput {
+                    component: component.clone(),
+                    interface: interface.clone(),
+                },
+            });
+        }
+    }
+    found
 }
 
 /// A warning at the first path reading each input that no stream feeds.

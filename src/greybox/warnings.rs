@@ -76,6 +76,9 @@ impl Warnings {
                     lint::WarningKind::DidYouMean { .. } => "did-you-mean",
                     lint::WarningKind::SealMatchesNoGate { .. } => "seal-matches-no-gate",
                     lint::WarningKind::UnfedInput { .. } => "unfed-input",
+                    lint::WarningKind::SourceNamedLikeOwnOutput { .. } => {
+                        "source-named-like-own-output"
+                    }
                 };
                 let mut report = crate::warnings::Warning::new(code, w.message());
                 report.at = Some(crate::locations::Located::in_text(
@@ -183,7 +186,8 @@ fn locate(warning: &lint::Warning, text: &str, map: &SourceMap) -> Span {
         Site::Stream(s) => map.streams.get(s).map(|spans| {
             let field = match warning.kind.role() {
                 Role::Seq => spans.annotation.seq,
-                _ => spans.annotation.seal,
+                Role::Seal => spans.annotation.seal,
+                _ => None,
             };
             field.unwrap_or(spans.whole)
         }),
@@ -228,6 +232,52 @@ mod tests {
         assert_eq!(&text[span.start..span.end], "campaign");
         assert_eq!(span.start, 18);
         assert_eq!(word_in(text, Span::new(0, 10), "campaign"), None);
+    }
+
+    #[test]
+    fn a_map_wired_output_named_like_its_own_input_is_no_loop_and_says_so() {
+        let text = "\
+Reach:
+  annotation:
+    - { from: links, to: found, label: CW }
+    - { from: found, to: found, label: CR }
+";
+        let (_, warnings) = parse_with_warnings("reach.yaml", text).expect("valid");
+        let found: Vec<_> = warnings
+            .warnings()
+            .iter()
+            .filter(|w| {
+                matches!(
+                    w.lint().kind,
+                    lint::WarningKind::SourceNamedLikeOwnOutput { .. }
+                )
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "{}", warnings.render());
+        let w = found[0];
+        assert_eq!((w.line(), w.column()), (4, 15), "the path's `from: found`");
+        assert_eq!(&text[w.span()], "found");
+        assert!(
+            w.message()
+                .contains("{ from: Reach.found, to: Reach.found }"),
+            "{}",
+            w.message()
+        );
+        let report = warnings.to_report();
+        assert!(
+            report
+                .iter()
+                .any(|r| r.code == "source-named-like-own-output"),
+            "{report:?}"
+        );
+        // Wired as a loop by a list, it is one: no warning.
+        let listed = format!(
+            "components:\n{}streams:\n  - {{ from: links, to: Reach.links }}\n  - {{ from: \
+             Reach.found, to: Reach.found }}\n",
+            text.lines().map(|l| format!("  {l}\n")).collect::<String>()
+        );
+        let (_, warnings) = parse_with_warnings("reach.yaml", &listed).expect("valid");
+        assert!(warnings.is_empty(), "{}", warnings.render());
     }
 
     #[test]
