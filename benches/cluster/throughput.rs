@@ -24,17 +24,13 @@
 //!   output is kept in its own process (no sink): one crossing, as the raw
 //!   peer's. Timed from the first send to Pass's end.
 //!
-//! Figures (2-core machine shared with other builds, load 4-6; see
-//! docs/evaluation.md, "Throughput against raw JetStream"): last run, medians
-//! of 3, one hop 0.52x raw (uncoordinated) and 0.63x (seal), two hops 0.33x
-//! and 0.34x. Pooled over 9 runs with the serde codec: one hop 0.54x and
-//! 0.50x, two hops 0.29x and 0.35x (the hand-written codec, 11 runs
-//! interleaved with them: 0.57x, 0.51x, 0.29x, 0.31x; wire version 5: two
-//! hops 0.27x and 0.26x). The raw peer decodes with the blazes decoder, so a
-//! costlier decoder slows it as much as the blazes sides: with serde, raw and
-//! the blazes sides all run about a fifth slower, ratios unchanged. The rest
-//! is the two cores' CPU, shared by the three sides, the raw reader and the
-//! server: each crossing costs the server a stored, deduplicated publish, an
+//! Figures: docs/evaluation.md, "Throughput against raw JetStream" (three
+//! runs on the final code of 2026-12-01: one hop x0.61 to x0.74 of raw
+//! uncoordinated and x0.58 to x0.80 with the seal, two hops x0.34 to
+//! x0.48). The raw peer decodes with the blazes decoder, so a costlier
+//! decoder slows it as much as the blazes sides. The rest is the two
+//! cores' CPU, shared by the three sides, the raw reader and the server:
+//! each crossing costs the server a stored, deduplicated publish, an
 //! acknowledgement and a delivery per frame.
 use std::collections::VecDeque;
 use std::sync::{Arc, Barrier};
