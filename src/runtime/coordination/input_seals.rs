@@ -1,11 +1,14 @@
-//! Seals of a read-gated input: an input whose records are reads waiting in
-//! a seal buffer on another key, and whose stream is sealed on a key of its
-//! own. `on_seal` promises that every record of the partition has been
-//! handled, so such a seal runs it once per partition: after every expected
-//! producer of the input has sealed the partition (a retired producer counts
-//! as having sealed every partition; the same unanimous vote as a seal
-//! buffer's) and after the reads of it that the buffer still held are
-//! released. Sans-IO: the instance says whether reads are held.
+//! Seals an instance votes itself, for inputs whose records no seal buffer
+//! holds under that seal: a read-gated input (its records are reads waiting
+//! in a seal buffer on another key, its stream sealed on a key of its own),
+//! and an input the plan votes (`ComponentPlan::voted_seals`: records
+//! handled as they come, the stream sealed). `on_seal` promises that every
+//! record of the partition has been handled, so such a seal runs it once per
+//! partition: after every expected producer of the input has sealed the
+//! partition (a retired producer counts as having sealed every partition;
+//! the same unanimous vote as a seal buffer's) and, on a read-gated input,
+//! after the reads of it that the buffer still held are released. Sans-IO:
+//! the instance says whether reads are held.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::Tuple;
 
-/// The open votes of an instance's read-gated inputs, and the complete
-/// partitions waiting for held reads.
+/// The open votes of an instance's voted and read-gated inputs, and the
+/// complete partitions waiting for held reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputSeals {
     /// Per input and partition, the producers that sealed it so far.

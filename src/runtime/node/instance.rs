@@ -58,7 +58,8 @@ pub struct InstanceCore {
     static_orders: Vec<Option<StaticOrder>>,
     total_order: TotalOrder,
     forwarder: SealForwarder,
-    /// The votes of the read-gated inputs' own seals, for `on_seal`.
+    /// The votes of the seals of read-gated inputs and of the inputs the
+    /// plan votes, for `on_seal`.
     input_seals: InputSeals,
     capacity: usize,
     /// Records one producer may have held at once: its share of the bound.
@@ -492,20 +493,15 @@ impl InstanceCore {
                     self.apply_release(release);
                 }
             }
-            InputMode::ReadGated { .. } | InputMode::Direct | InputMode::DynamicOrder
-                if self.votes_seals(input) =>
-            {
+            _ if self.votes_seals(input) => {
                 let closed = self
                     .input_seals
                     .retire(input, producer, &self.expected[input]);
                 for partition in closed {
-                    self.close_read_partition(input, partition);
+                    self.close_voted_partition(input, partition);
                 }
             }
-            InputMode::ReadGated { .. }
-            | InputMode::Direct
-            | InputMode::DynamicOrder
-            | InputMode::StaticOrder { .. } => {}
+            _ => {}
         }
         // Partitions of unsealed inputs whose seals are forwarded; and an
         // output whose forwarded inputs' producers are all retired is
@@ -563,13 +559,6 @@ impl InstanceCore {
             return;
         }
         match self.modes[input].clone() {
-            InputMode::Direct | InputMode::DynamicOrder if !self.voted_seals[input] => {
-                // Seals the analysis does not know of: each producer's seal
-                // as it comes.
-                self.handle_seal(input, &key);
-                let outputs = self.forwarder.vote(input, producer, &key);
-                self.seal_outputs(outputs, &key);
-            }
             InputMode::Sealed { buffer } => {
                 match self.seal_buffers[buffer].seal(input, producer, &key, now) {
                     SealOutcome::Released(release) => self.apply_release(release),
@@ -589,14 +578,6 @@ impl InstanceCore {
                     SealOutcome::WrongKeyKind(wrong) => self.refuse_seal_key_kind(&key, &wrong),
                 }
             }
-            InputMode::ReadGated { .. } | InputMode::Direct | InputMode::DynamicOrder => {
-                if self
-                    .input_seals
-                    .seal(input, producer, &key, &self.expected[input])
-                {
-                    self.close_read_partition(input, key);
-                }
-            }
             InputMode::StaticOrder { .. } => {
                 let sealed = self.static_orders[input]
                     .as_mut()
@@ -605,6 +586,21 @@ impl InstanceCore {
                     return self.refuse_seal_key_kind(&key, &wrong);
                 }
                 self.apply_static(input);
+            }
+            _ if self.votes_seals(input) => {
+                if self
+                    .input_seals
+                    .seal(input, producer, &key, &self.expected[input])
+                {
+                    self.close_voted_partition(input, key);
+                }
+            }
+            _ => {
+                // Seals the analysis does not know of: each producer's seal
+                // as it comes.
+                self.handle_seal(input, &key);
+                let outputs = self.forwarder.vote(input, producer, &key);
+                self.seal_outputs(outputs, &key);
             }
         }
     }
@@ -665,26 +661,27 @@ impl InstanceCore {
             .input_seals
             .ready(|input, partition| holds_read(modes, buffers, input, partition));
         for (input, partition) in ready {
-            self.apply_read_partition(input, &partition);
+            self.apply_voted_partition(input, &partition);
         }
     }
 
-    /// A partition of read-gated input `input` that every producer sealed:
-    /// applied once the reads of it the seal buffer holds (under the
-    /// buffer's own key) are released, so `on_seal` follows them.
-    fn close_read_partition(&mut self, input: InputId, partition: Tuple) {
+    /// A partition of input `input`, whose seals the instance votes, that
+    /// every producer sealed: applied at once, or, on a read-gated input,
+    /// once the reads of it the seal buffer holds (under the buffer's own
+    /// key) are released, so `on_seal` follows them.
+    fn close_voted_partition(&mut self, input: InputId, partition: Tuple) {
         let (modes, buffers) = (&self.modes, &self.seal_buffers);
         let now = self
             .input_seals
             .after_reads(input, partition, |i, p| holds_read(modes, buffers, i, p));
         if let Some(partition) = now {
-            self.apply_read_partition(input, &partition);
+            self.apply_voted_partition(input, &partition);
         }
     }
 
-    /// `on_seal` for a whole partition of a read-gated input, then the
-    /// seals it completes on outputs it is forwarded to.
-    fn apply_read_partition(&mut self, input: InputId, partition: &Tuple) {
+    /// `on_seal` for a whole partition of an input whose seals the instance
+    /// votes, then the seals it completes on outputs it is forwarded to.
+    fn apply_voted_partition(&mut self, input: InputId, partition: &Tuple) {
         self.handle_seal(input, partition);
         let outputs = self.forwarder.complete(input, partition);
         self.seal_outputs(outputs, partition);
@@ -948,11 +945,11 @@ impl InstanceCore {
     /// ([`InstanceSnapshot::never_sealed`]), with the producers whose seals
     /// were missing.
     pub fn shutdown(&mut self, now: Time) {
-        let (open, waiting) = self.input_seals.unfinished();
-        if open + waiting > 0 {
-            tracing::warn!(instance = %self.name, open, waiting,
-                "run ended with partitions of sealed inputs whose on_seal never ran: not every \
-                 producer sealed them, or their reads were never released");
+        let (_, waiting) = self.input_seals.unfinished();
+        if waiting > 0 {
+            tracing::warn!(instance = %self.name, waiting,
+                "run ended with sealed partitions of read inputs whose on_seal never ran: \
+                 their reads were never released");
         }
         // A sealed input whose partition some producers never sealed: its
         // records were handled, but `on_seal` never ran for it.
