@@ -11,7 +11,7 @@ use super::cluster::{ClusterError, LinkStats};
 use super::fence::EpochFence;
 use super::link::{LinkReceiver, Offer};
 use super::transport::Reader;
-use super::wire::{Message, Retirement, decode_message};
+use super::wire::{Message, RETIREMENT_SEQ, Retirement, decode_message};
 use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
 
 /// Where an receiving is, for a checkpoint: the next stream sequence it reads,
@@ -250,19 +250,29 @@ impl ReceivingEnd {
     }
 
     /// An operator's retirement of a producer: delivered at once, outside
-    /// its link (unless a newer incarnation has registered since).
+    /// its link (unless a newer incarnation has registered since); to an
+    /// ordered group's member, at its position in the group's order.
     fn retirement(&mut self, r: Retirement) -> Vec<Delivery> {
         self.peers.heard_from(r.from);
         if !self.fence.admit(r.from, r.epoch) {
             self.stats.fenced_frames += 1;
             return Vec::new();
         }
-        tracing::info!(at = %self.name, producer = %r.from, input = r.input, "producer retired");
-        vec![Delivery::Direct {
-            input: r.input,
-            envelope: Envelope::Retire {
-                producer: r.from,
-                seq: 0,
+        tracing::info!(at = %self.name, producer = %r.from, input = r.input,
+            position = r.position, "producer retired");
+        let envelope = Envelope::Retire {
+            producer: r.from,
+            seq: RETIREMENT_SEQ,
+        };
+        vec![match r.position {
+            Some(position) => Delivery::Ordered {
+                position,
+                input: r.input,
+                envelope,
+            },
+            None => Delivery::Direct {
+                input: r.input,
+                envelope,
             },
         }]
     }

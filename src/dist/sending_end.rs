@@ -16,12 +16,14 @@ use std::sync::Arc;
 use super::cluster::{ClusterError, LinkStats};
 use super::masters::{Masters, independent_endpoint};
 use super::transport::{Publisher, RunStream};
-use super::wire::{FrameWriter, Registration, Retirement, encode_registration, encode_retirement};
+use super::wire::{
+    FrameWriter, RETIREMENT_SEQ, Registration, Retirement, encode_registration, encode_retirement,
+};
 use crate::runtime::BuildError;
 use crate::runtime::coordination::sequencer::Sequencer;
 use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
 use crate::runtime::node::router::{Destination, Routed};
-use crate::runtime::node::topology::Topology;
+use crate::runtime::node::topology::{GroupInfo, Topology};
 
 /// How much one frame carries at most: a batch is published once it holds
 /// `messages` messages, or before a message would take it past `bytes`
@@ -346,29 +348,45 @@ impl SendingEnd {
 
     /// Publishes an operator's retirement of this producer to where
     /// `routed` (a routed [`Envelope::Retire`]) goes, outside the link
-    /// numbering (see [`Retirement`]). An ordered group takes no
-    /// retirement: its members learn the producer's end from the group's
-    /// order only, so it is skipped (and logged).
+    /// numbering (see [`Retirement`]). An ordered group's members get it at
+    /// one position of the group's order, the sequencer's for
+    /// ([`RETIREMENT_SEQ`]) of this producer (the position it already has
+    /// when the retirement is sent again), so every replica applies it at
+    /// the same point.
     pub(crate) async fn retire(&mut self, routed: Routed) -> Result<(), ClusterError> {
-        let (subject, input) = match routed.to {
-            Destination::Instance(p) => (self.stream.instance_subject(p), routed.input),
-            Destination::Sink(s) => (self.stream.sink_subject(s), 0),
+        let (subjects, input, position) = match routed.to {
+            Destination::Instance(p) => (vec![self.stream.instance_subject(p)], routed.input, None),
+            Destination::Sink(s) => (vec![self.stream.sink_subject(s)], 0, None),
             Destination::Group(g) => {
-                tracing::warn!(producer = %self.me, group = g,
-                    "an ordered group's members are not told of a retirement");
-                return Ok(());
+                let group = ordered_group(&self.topology, g)?;
+                let name = format!("{}.{}", self.run, group.name);
+                let members = group.members.clone();
+                let position = self
+                    .sequencer
+                    .recover(&name, self.me, RETIREMENT_SEQ)
+                    .await?
+                    .position;
+                let subjects = members
+                    .into_iter()
+                    .map(|m| self.stream.instance_subject(m))
+                    .collect();
+                (subjects, routed.input, Some(position))
             }
         };
         let bytes = encode_retirement(&Retirement {
             from: self.me,
             epoch: self.epoch,
             input,
+            position,
         })?;
-        let id = format!("{}.{}.{subject}.x{input}", self.me.0, self.epoch);
-        self.publisher
-            .send(subject, id, bytes)
-            .await
-            .map_err(ClusterError::from)
+        for subject in subjects {
+            let id = format!("{}.{}.{subject}.x{input}", self.me.0, self.epoch);
+            self.publisher
+                .send(subject, id, bytes.clone())
+                .await
+                .map_err(ClusterError::from)?;
+        }
+        Ok(())
     }
 
     /// Sends one routed message.
@@ -408,11 +426,7 @@ impl SendingEnd {
                 .await
             }
             Destination::Group(g) => {
-                let Some(group) = self.topology.groups.get(g) else {
-                    return Err(ClusterError::Build(BuildError::Plan(format!(
-                        "no ordered group {g}"
-                    ))));
-                };
+                let group = ordered_group(&self.topology, g)?;
                 let name = format!("{}.{}", self.run, group.name);
                 let (producer, seq) = (routed.envelope.producer(), routed.envelope.seq());
                 let position = if self.recovering[g] {
@@ -457,6 +471,14 @@ impl SendingEnd {
             }
         }
     }
+}
+
+/// Ordered group `g` of `topology`.
+fn ordered_group(topology: &Topology, g: usize) -> Result<&GroupInfo, ClusterError> {
+    topology
+        .groups
+        .get(g)
+        .ok_or_else(|| ClusterError::Build(BuildError::Plan(format!("no ordered group {g}"))))
 }
 
 #[cfg(test)]

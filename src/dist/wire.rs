@@ -10,7 +10,8 @@
 //! ```text
 //! message  = version:u8(=6) body crc:u32le    ; CRC-32 of version and body
 //! body     = 0 frame | 1 from epoch | 2 from epoch input
-//!                                             ; frame, registration, retirement
+//!          | 3 from epoch input position      ; frame, registration, retirement,
+//!                                             ; retirement in an ordered group's order
 //! frame    = from epoch link_seq count schema* count message*
 //! schema   = count name*                      ; names in order, each once
 //! message  = 0 input envelope | 1 position input envelope
@@ -154,6 +155,10 @@ pub struct Registration {
 /// know where its links stopped. It is sent by a new incarnation, after its
 /// [`Registration`], so the stopped one's frames stored later are refused;
 /// retiring is idempotent, so a replayed retirement changes nothing.
+///
+/// A retirement into an ordered group carries its position in the group's
+/// order (the sequencer's, for the producer's [`RETIREMENT_SEQ`]), so
+/// every replica applies it at the same point of the order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Retirement {
     /// The retired producer.
@@ -162,7 +167,16 @@ pub struct Retirement {
     pub epoch: u64,
     /// The destination's input (0 for a sink) the producer feeds.
     pub input: InputId,
+    /// Its position in the order of the destination's ordered group, for
+    /// a member of one; `None` for a destination applied as it arrives.
+    pub position: Option<u64>,
 }
+
+/// The `seq` under which an operator's retirement of a producer takes its
+/// position in an ordered group's order: one the producer never numbers a
+/// message with, so asking the sequencer again (a retried retirement)
+/// finds the position it already has.
+pub const RETIREMENT_SEQ: u64 = u64::MAX;
 
 /// What one message on a destination's subject is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,8 +236,21 @@ const BODY_AT: usize = 1;
 #[derive(Serialize, Deserialize)]
 enum Body<'a> {
     Frame(#[serde(borrow)] FrameHead<'a>),
-    Registration { from: u32, epoch: u64 },
-    Retirement { from: u32, epoch: u64, input: u64 },
+    Registration {
+        from: u32,
+        epoch: u64,
+    },
+    Retirement {
+        from: u32,
+        epoch: u64,
+        input: u64,
+    },
+    OrderedRetirement {
+        from: u32,
+        epoch: u64,
+        input: u64,
+        position: u64,
+    },
 }
 
 /// The header of a frame: what precedes its messages.
@@ -314,10 +341,19 @@ pub fn encode_registration(registration: &Registration) -> Result<Vec<u8>, WireE
 /// # Errors
 /// None in practice, as for [`encode_registration`].
 pub fn encode_retirement(retirement: &Retirement) -> Result<Vec<u8>, WireError> {
-    seal(&Body::Retirement {
-        from: retirement.from.0,
-        epoch: retirement.epoch,
-        input: usize_to_u64(retirement.input),
+    let (from, epoch, input) = (
+        retirement.from.0,
+        retirement.epoch,
+        usize_to_u64(retirement.input),
+    );
+    seal(&match retirement.position {
+        None => Body::Retirement { from, epoch, input },
+        Some(position) => Body::OrderedRetirement {
+            from,
+            epoch,
+            input,
+            position,
+        },
     })
 }
 
@@ -430,15 +466,35 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
         }
         Body::Retirement { from, epoch, input } => {
             no_trailing(rest)?;
-            Message::Retirement(Retirement {
-                from: ProducerId(from),
-                epoch,
-                input: usize::try_from(input)
-                    .map_err(|_| WireError::at(BODY_AT, format!("input {input} out of range")))?,
-            })
+            retirement(from, epoch, input, None)?
+        }
+        Body::OrderedRetirement {
+            from,
+            epoch,
+            input,
+            position,
+        } => {
+            no_trailing(rest)?;
+            retirement(from, epoch, input, Some(position))?
         }
     };
     Ok(message)
+}
+
+/// A decoded retirement, its input checked.
+fn retirement(
+    from: u32,
+    epoch: u64,
+    input: u64,
+    position: Option<u64>,
+) -> Result<Message, WireError> {
+    Ok(Message::Retirement(Retirement {
+        from: ProducerId(from),
+        epoch,
+        input: usize::try_from(input)
+            .map_err(|_| WireError::at(BODY_AT, format!("input {input} out of range")))?,
+        position,
+    }))
 }
 
 #[cfg(test)]
@@ -664,14 +720,17 @@ mod tests {
 
     #[test]
     fn retirements_round_trip_and_are_not_frames() {
-        let retirement = Retirement {
-            from: ProducerId(3),
-            epoch: 7,
-            input: 2,
-        };
-        let bytes = encode_retirement(&retirement).expect("encodes");
-        assert_eq!(decode_message(&bytes), Ok(Message::Retirement(retirement)));
-        assert!(decode(&bytes).is_err());
+        for position in [None, Some(0), Some(41)] {
+            let retirement = Retirement {
+                from: ProducerId(3),
+                epoch: 7,
+                input: 2,
+                position,
+            };
+            let bytes = encode_retirement(&retirement).expect("encodes");
+            assert_eq!(decode_message(&bytes), Ok(Message::Retirement(retirement)));
+            assert!(decode(&bytes).is_err());
+        }
     }
 
     #[test]
@@ -685,7 +744,7 @@ mod tests {
             assert!(e.reason.contains("version"), "{e}");
         }
         let mut bad = good.clone();
-        bad[1] = 3; // Body variant
+        bad[1] = 4; // Body variant
         assert!(err(&bad).reason.contains("does not decode"));
         let mut bad = good.clone();
         bad[10] = 9; // delivery variant

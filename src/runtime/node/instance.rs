@@ -352,6 +352,13 @@ impl InstanceCore {
                     Sequenced::Duplicate => self.count_duplicate(record),
                     Sequenced::Apply(ready) => {
                         for (input, envelope) in ready {
+                            if let Envelope::Retire { producer, .. } = envelope {
+                                // An operator's retirement takes a position
+                                // under a seq of its own (idempotent, like a
+                                // direct one): applied, not deduplicated.
+                                self.accept(input, Envelope::Retire { producer, seq: 0 }, now);
+                                continue;
+                            }
                             // A producer's messages take positions in the
                             // order it sent them, so a replay the service
                             // gave a second position (e.g. past a JetStream
