@@ -349,10 +349,9 @@ impl SendingEnd {
     /// Publishes an operator's retirement of this producer to where
     /// `routed` (a routed [`Envelope::Retire`]) goes, outside the link
     /// numbering (see [`Retirement`]). An ordered group's members get it at
-    /// one position of the group's order, the sequencer's for
-    /// ([`RETIREMENT_SEQ`]) of this producer (the position it already has
-    /// when the retirement is sent again), so every replica applies it at
-    /// the same point.
+    /// one position of the group's order: the one the sequencer gives this
+    /// producer's [`RETIREMENT_SEQ`] (the same again when the retirement is
+    /// sent again), so every replica applies it at the same point.
     pub(crate) async fn retire(&mut self, routed: Routed) -> Result<(), ClusterError> {
         let (subjects, input, position) = match routed.to {
             Destination::Instance(p) => (vec![self.stream.instance_subject(p)], routed.input, None),
