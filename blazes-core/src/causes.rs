@@ -170,14 +170,11 @@ impl Causes<'_> {
                     }
                 }
                 Some((Rule::R1, _)) => {
-                    let unprotected = o
-                        .steps
-                        .iter()
-                        .any(|s| matches!(s, Step::Unprotected { path, .. } if *path == i));
-                    if unprotected {
-                        let writes: Vec<usize> = (0..d.paths.len())
-                            .filter(|&w| d.paths[w].kind.writes_state())
-                            .collect();
+                    let unsealed = o.steps.iter().find_map(|s| match s {
+                        Step::Unprotected { path, unsealed, .. } if *path == i => Some(unsealed),
+                        _ => None,
+                    });
+                    if let Some(writes) = unsealed {
                         let names: Vec<String> = writes.iter().map(|&w| via(w)).collect();
                         why.push(format!(
                             "{} is {annotation}: it reads state written by {} whose input is \
@@ -186,7 +183,7 @@ impl Causes<'_> {
                             via(i),
                             names.join(" and ")
                         ));
-                        for &w in &writes {
+                        for &w in writes {
                             self.seal_targets(d.sources[w].input_port(), pass, &mut targets);
                         }
                         fixes.push(Fix::Seal {
@@ -521,5 +518,57 @@ mod tests {
         let (seals, why) = seal_fixes_and_why(&triage(None));
         assert!(seals.is_empty(), "{seals:?}");
         assert!(why.contains("T.again, which no stream feeds"), "{why}");
+    }
+
+    /// A store whose `puts` are sealed on `key` and whose `deletes` are
+    /// sealed on `region`: its reads (`OR[key]`) are unprotected because of
+    /// the deletes alone.
+    fn store() -> Dataflow {
+        Dataflow::new()
+            .component(
+                Component::new("Store")
+                    .path("puts", "acks", Annotation::cw())
+                    .path("deletes", "gone", Annotation::ow(attrs(["key"])))
+                    .path("gets", "answers", Annotation::or(attrs(["key"]))),
+            )
+            .stream(Stream::between("puts", "Store.puts").sealed(attrs(["key"])))
+            .stream(Stream::between("deletes", "Store.deletes").sealed(attrs(["region"])))
+            .stream(Stream::between("gets", "Store.gets"))
+            .stream(Stream::between("Store.acks", "acks"))
+            .stream(Stream::between("Store.gone", "gone"))
+            .stream(Stream::between("Store.answers", "answers"))
+    }
+
+    #[test]
+    fn an_unprotected_read_names_only_the_writes_whose_seal_does_not_cover_it() {
+        let analysis = analyze(&store()).expect("valid");
+        let violation = analysis
+            .violations
+            .iter()
+            .find(|v| v.sink == "answers")
+            .expect("answers is Run");
+        let causes = analysis.causes(violation);
+        let cause = causes.first().expect("a cause");
+        assert!(
+            cause
+                .why
+                .contains("reads state written by path Store.deletes -> gone whose"),
+            "{}",
+            cause.why
+        );
+        assert!(!cause.why.contains("Store.puts"), "{}", cause.why);
+        let sealed: Vec<&Fix> = cause
+            .fixes
+            .iter()
+            .filter(|f| matches!(f, Fix::Seal { .. }))
+            .collect();
+        assert_eq!(
+            sealed,
+            [&Fix::Seal {
+                streams: vec!["deletes->Store.deletes".to_string()],
+                gate: attrs(["key"]),
+            }],
+            "`puts` is already sealed on `key`"
+        );
     }
 }

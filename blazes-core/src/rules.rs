@@ -146,9 +146,20 @@ pub(crate) enum Fired {
 /// A reconciliation step; `added` is what it added after any ordering.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Step {
-    Taint { added: Option<Lab> },
-    Unprotected { path: usize, added: Option<Lab> },
-    Protected { path: usize, seals: Few<SetId> },
+    Taint {
+        added: Option<Lab>,
+    },
+    /// A read of state that the write paths `unsealed` write from inputs
+    /// not sealed on a key compatible with its gate.
+    Unprotected {
+        path: usize,
+        unsealed: Few<usize>,
+        added: Option<Lab>,
+    },
+    Protected {
+        path: usize,
+        seals: Few<SetId>,
+    },
 }
 
 /// Ordering applied at a node.
@@ -243,14 +254,16 @@ pub(crate) fn derive(
     for (i, p) in paths.iter().enumerate() {
         if matches!(fired[i], Some((_, Fired::NdRead))) {
             let mut write_seals: Few<(usize, SetId, bool)> = Few::new();
-            let protected = writes.iter().all(|&w| match paths[w].input.label {
-                Lab::Seal(k) if attrs.compatible_all(memo, &p.gates, k) => {
-                    write_seals.push((w, k, paths[w].input.independent));
-                    true
+            let mut unsealed: Few<usize> = Few::new();
+            for &w in &writes {
+                match paths[w].input.label {
+                    Lab::Seal(k) if attrs.compatible_all(memo, &p.gates, k) => {
+                        write_seals.push((w, k, paths[w].input.independent));
+                    }
+                    _ => unsealed.push(w),
                 }
-                _ => false,
-            });
-            if protected {
+            }
+            if unsealed.is_empty() {
                 // The read waits under every key its writes are sealed on
                 // (spec §5), each key once, whatever the order of the paths.
                 let mut keys: Few<SetId> = write_seals.iter().map(|s| s.1).collect();
@@ -268,6 +281,7 @@ pub(crate) fn derive(
             } else {
                 steps.push(Step::Unprotected {
                     path: i,
+                    unsealed,
                     added: Some(if rep { Lab::Inst } else { Lab::Run }),
                 });
                 offending.push(i);

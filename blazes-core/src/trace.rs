@@ -263,7 +263,7 @@ impl Trace {
                 Step::Taint { added } => Reconciled::Taint {
                     added: added.map(|l| self.label(l)),
                 },
-                Step::Unprotected { path, added } => Reconciled::Unprotected {
+                Step::Unprotected { path, added, .. } => Reconciled::Unprotected {
                     gates: gates(*path),
                     added: added.map(|l| self.label(l)),
                 },
