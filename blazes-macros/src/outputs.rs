@@ -45,6 +45,24 @@ impl Parse for OutputDecl {
         let name = Ident::parse_any(input)?;
         input.parse::<Token![:]>()?;
         let record: syn::Type = input.parse()?;
+        if input.peek(Ident::peek_any) {
+            let word = Ident::parse_any(&input.fork())?;
+            let how = if word == "punctuates" {
+                format!(
+                    "an output's punctuation goes in braces after its record type: \
+                     `{name}: {} {{ punctuates: [..] }}`",
+                    quote::ToTokens::to_token_stream(&record)
+                        .to_string()
+                        .replace(' ', "")
+                )
+            } else {
+                format!(
+                    "after the record type of output `{name}`, expected `,` or \
+                     `{{ punctuates: [..] }}`"
+                )
+            };
+            return Err(syn::Error::new(word.span(), how));
+        }
         let mut punctuates = None;
         if input.peek(syn::token::Brace) {
             let content;

@@ -38,11 +38,13 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(LightItem::Impl(mut i)) if !args.is_empty() => match syn::parse2::<ImplArgs>(args) {
             Ok(typed) => typed::expand(typed, &mut i, &mut errors),
             Err(error) => {
+                // Meant as a typed component: its typed seal methods are not
+                // the mistake, the outputs declaration is.
                 errors.push(error);
-                expand_impl(&mut i, &mut errors)
+                expand_impl(&mut i, &mut errors, true)
             }
         },
-        Ok(LightItem::Impl(mut i)) => expand_impl(&mut i, &mut errors),
+        Ok(LightItem::Impl(mut i)) => expand_impl(&mut i, &mut errors, false),
         Ok(other) => {
             errors.spanned(
                 &other,
@@ -153,14 +155,16 @@ pub fn annotated_impl(spec: &StructSpec) -> TokenStream {
     }
 }
 
-fn expand_impl(item: &mut LightImpl, errors: &mut Errors) -> TokenStream {
+/// A plain (untyped) component's impl block; `typed_args_failed` when it
+/// was declared typed but its `outputs { .. }` did not parse.
+fn expand_impl(item: &mut LightImpl, errors: &mut Errors, typed_args_failed: bool) -> TokenStream {
     let spec = component::read_impl(item, errors);
     if !errors.is_empty()
         && (spec.ident.is_none() || item.trait_.is_some() || !item.generics.params.is_empty())
     {
         return quote!(#item);
     }
-    for typed in &spec.typed_seals {
+    for typed in spec.typed_seals.iter().filter(|_| !typed_args_failed) {
         errors.spanned(
             &typed.input,
             "the typed `#[on_seal(input)]` form is for typed components (`#[component(outputs \
