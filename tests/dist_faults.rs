@@ -555,8 +555,10 @@ struct Seen {
     duplicate_frames: i64,
     /// Positions restarted producers got back.
     recovered_positions: i64,
-    /// Zombies that went on to exit successfully, that failed, and that
-    /// were still running at the end (then killed).
+    /// Zombies that went on to exit successfully (possible only when they
+    /// finished before their replacement registered), that failed (told
+    /// they were replaced: `ClusterError::Fenced`), and that were still
+    /// running at the end (then killed).
     zombies: [u32; 3],
 }
 

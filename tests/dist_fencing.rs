@@ -8,12 +8,14 @@
 //! replacement's places, and a record of the real script was dropped. With
 //! fencing, each incarnation has an epoch from JetStream, registered on
 //! every destination before it sends, and the zombie's frames stored after
-//! its replacement registered are refused and counted.
+//! its replacement registered are refused and counted; the zombie itself
+//! learns it was replaced when it next waits for what it sent (its close
+//! fails with `ClusterError::Fenced`) instead of reporting success.
 
 #[path = "support_servers/mod.rs"]
 mod support_servers;
 
-use blazes::dist::{Cluster, ClusterConfig};
+use blazes::dist::{Cluster, ClusterConfig, ClusterError};
 use blazes::runtime::{Deployment, Factories};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze,
@@ -63,7 +65,19 @@ fn a_paused_producer_resumed_after_its_replacement_is_fenced() {
         // The zombie resumes: its next record and its end take the link
         // numbers the replacement is about to use.
         zombie.send(value("zombie")).await.expect("sent");
-        zombie.close().await.expect("closed");
+        // Told, not left to report success: its close fails, naming the
+        // newer incarnation.
+        match zombie.close().await {
+            Err(ClusterError::Fenced {
+                producer,
+                epoch,
+                newer,
+            }) => {
+                assert_eq!(producer, "src[0]");
+                assert!(newer > epoch, "{newer} > {epoch}");
+            }
+            other => panic!("the zombie learns it was replaced: {other:?}"),
+        }
         replacement.send(value("a2")).await.expect("sent");
         replacement.close().await.expect("closed");
 

@@ -210,6 +210,24 @@ pub enum ClusterError {
         /// The producer that tried to seal it.
         producer: String,
     },
+    /// This incarnation of a producer was replaced: a newer one registered
+    /// after it (it was paused, say, and its replacement started). Every
+    /// receiver refuses what it sent since, so it stops instead of
+    /// reporting success; its checkpoint, if it was about to save one, is
+    /// not saved.
+    #[error(
+        "cluster: {producer} was replaced by a newer incarnation (epoch {newer}; this one is \
+         {epoch}): what it sent since is refused by every receiver, so it stops; the newer \
+         incarnation does its work"
+    )]
+    Fenced {
+        /// The producer, `Component[i]` or `source[i]`.
+        producer: String,
+        /// This incarnation's epoch.
+        epoch: u64,
+        /// The newest incarnation's epoch.
+        newer: u64,
+    },
     /// Producers this instance or sink expects sent nothing (not even the
     /// registration every producer sends first) within
     /// [`ClusterConfig::peer_wait`].

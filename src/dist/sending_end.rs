@@ -166,6 +166,7 @@ impl SendingEnd {
     pub(crate) async fn flush(&mut self) -> Result<LinkStats, ClusterError> {
         self.flush_batches().await?;
         self.publisher.flush().await?;
+        self.check_not_replaced().await?;
         Ok(LinkStats {
             frames_out: self.publisher.published(),
             publish_retries: self.publisher.retries(),
@@ -173,6 +174,23 @@ impl SendingEnd {
             recovered_positions: self.recovered,
             ..LinkStats::default()
         })
+    }
+
+    /// Fails with [`ClusterError::Fenced`] when a newer incarnation of this
+    /// producer has registered since this one did: everything this one
+    /// published after that is refused downstream.
+    async fn check_not_replaced(&self) -> Result<(), ClusterError> {
+        let newer = self.stream.newest_incarnation(self.me).await?;
+        if newer > self.epoch {
+            tracing::error!(producer = %self.topology.describe(self.me), epoch = self.epoch,
+                newer, "replaced by a newer incarnation: stopping");
+            return Err(ClusterError::Fenced {
+                producer: self.topology.describe(self.me),
+                epoch: self.epoch,
+                newer,
+            });
+        }
+        Ok(())
     }
 
     /// Registers this incarnation's `epoch` on every subject it may send

@@ -350,6 +350,38 @@ impl RunStream {
             .map_err(TransportError::Service)
     }
 
+    /// The epoch of `producer`'s newest incarnation: the stream sequence of
+    /// the last registration on its epoch subject (see
+    /// [`RunStream::register_incarnation`]). Retried like a read.
+    pub(crate) async fn newest_incarnation(
+        &self,
+        producer: ProducerId,
+    ) -> Result<u64, TransportError> {
+        let subject = format!("{}.e.{}", self.prefix, producer.0);
+        let subject = &subject;
+        retrying(
+            &self.policy,
+            &format!("newest incarnation on {subject}"),
+            Some(self.policy.attempt_timeout),
+            |_| async move {
+                let stream = self.ensure().await.map_err(|e| Stop::Retry {
+                    ambiguous: false,
+                    reason: e.into(),
+                })?;
+                stream
+                    .get_last_raw_message_by_subject(subject)
+                    .await
+                    .map(|m| m.sequence)
+                    .map_err(|e| Stop::Retry {
+                        ambiguous: false,
+                        reason: e.into(),
+                    })
+            },
+        )
+        .await
+        .map_err(TransportError::Service)
+    }
+
     /// Publishes `payload` on `subject` and waits for JetStream's
     /// acknowledgement, retried under the run's policy (a lost
     /// acknowledgement is ambiguous); answers the message's stream sequence.
