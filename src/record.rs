@@ -59,6 +59,24 @@ impl Record for Tuple {
     }
 }
 
+/// A boxed record is the record: what lets a record hold another by `Box`
+/// (a recursive type, or a large field kept on the heap). Through the
+/// records-as-fields impl below, a `Box<R>` field is a
+/// [`Value::Record`] of `R`'s tuple.
+impl<R: Record> Record for Box<R> {
+    const NAME: &'static str = R::NAME;
+    const FIELDS: &'static [&'static str] = R::FIELDS;
+    const DYNAMIC: bool = R::DYNAMIC;
+
+    fn to_tuple(&self) -> Tuple {
+        R::to_tuple(self)
+    }
+
+    fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
+        R::from_tuple(tuple).map(Box::new)
+    }
+}
+
 /// A tuple that is not a record of the expected type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordError {
@@ -99,8 +117,8 @@ impl std::error::Error for RecordError {}
     message = "`{Self}` cannot be the type of a field of a blazes record",
     label = "a field of this type cannot be written into a `blazes::Tuple`",
     note = "record fields are integers, `String`, `bool`, `char`, `f32`, `f64`, \
-            `Option` or `Vec` of those, or structs with `#[derive(blazes::Record)]`; \
-            store other data as one of those, or implement `blazes::Field` for your type"
+            `Option` or `Vec` of those, or structs with `#[derive(blazes::Record)]` \
+            (also in a `Box`); store other data as one of those, or implement `blazes::Field` for your type"
 )]
 pub trait Field: Sized {
     /// The field's value as a tuple attribute.

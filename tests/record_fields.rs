@@ -454,3 +454,25 @@ fn records_with_every_kind_of_field_cross_the_wire_exactly() {
     let bytes = wire::encode(&frame).expect("encodes");
     assert_eq!(wire::decode(&bytes), Ok(frame));
 }
+
+/// A recursive record: a node holding its parent by `Box`.
+#[derive(blazes::Record, Clone, Debug, PartialEq)]
+pub struct Node {
+    pub name: String,
+    pub parent: Option<Box<Node>>,
+}
+
+#[test]
+fn a_record_holding_another_by_box_round_trips() {
+    let root = Node {
+        name: "root".to_string(),
+        parent: None,
+    };
+    let leaf = Node {
+        name: "leaf".to_string(),
+        parent: Some(Box::new(root.clone())),
+    };
+    let tuple = leaf.to_tuple();
+    assert_eq!(tuple.get("parent"), Some(&Value::Record(root.to_tuple())));
+    assert_eq!(Node::from_tuple(&tuple), Ok(leaf));
+}
