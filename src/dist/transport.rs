@@ -352,34 +352,51 @@ impl RunStream {
 
     /// The epoch of `producer`'s newest incarnation: the stream sequence of
     /// the last registration on its epoch subject (see
-    /// [`RunStream::register_incarnation`]). Retried like a read.
+    /// [`RunStream::register_incarnation`]).
+    #[cfg(feature = "zookeeper")] // used by the cluster only
     pub(crate) async fn newest_incarnation(
         &self,
         producer: ProducerId,
     ) -> Result<u64, TransportError> {
         let subject = format!("{}.e.{}", self.prefix, producer.0);
-        let subject = &subject;
+        let last = self.last_on(&subject, "newest incarnation").await?;
+        Ok(last.map_or(0, |(sequence, _)| sequence))
+    }
+
+    /// The stream sequence and payload of the last message on `subject`
+    /// (`None` when there is none), retried under the run's policy.
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    async fn last_on(
+        &self,
+        subject: &str,
+        what: &str,
+    ) -> Result<Option<(u64, Vec<u8>)>, TransportError> {
         retrying(
             &self.policy,
-            &format!("newest incarnation on {subject}"),
+            &format!("{what} on {subject}"),
             Some(self.policy.attempt_timeout),
             |_| async move {
                 let stream = self.ensure().await.map_err(|e| Stop::Retry {
                     ambiguous: false,
                     reason: e.into(),
                 })?;
-                stream
-                    .get_last_raw_message_by_subject(subject)
-                    .await
-                    .map(|m| m.sequence)
-                    .map_err(|e| Stop::Retry {
+                match stream.get_last_raw_message_by_subject(subject).await {
+                    Ok(m) => Ok(Some((m.sequence, m.payload.to_vec()))),
+                    Err(e)
+                        if e.kind()
+                            == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(Stop::Retry {
                         ambiguous: false,
                         reason: e.into(),
-                    })
+                    }),
+                }
             },
         )
         .await
-        .map_err(TransportError::Service)
+        .map_err(TransportError::from)
     }
 
     /// Publishes `payload` on `subject` and waits for JetStream's
@@ -454,33 +471,8 @@ impl RunStream {
         instance: ProducerId,
     ) -> Result<Option<Vec<u8>>, TransportError> {
         let subject = self.checkpoint_subject(instance);
-        let subject = &subject;
-        retrying(
-            &self.policy,
-            &format!("checkpoint on {subject}"),
-            Some(self.policy.attempt_timeout),
-            |_| async move {
-                let stream = self.ensure().await.map_err(|e| Stop::Retry {
-                    ambiguous: false,
-                    reason: e.into(),
-                })?;
-                match stream.get_last_raw_message_by_subject(subject).await {
-                    Ok(m) => Ok(Some(m.payload.to_vec())),
-                    Err(e)
-                        if e.kind()
-                            == jetstream::stream::LastRawMessageErrorKind::NoMessageFound =>
-                    {
-                        Ok(None)
-                    }
-                    Err(e) => Err(Stop::Retry {
-                        ambiguous: false,
-                        reason: e.into(),
-                    }),
-                }
-            },
-        )
-        .await
-        .map_err(TransportError::from)
+        let last = self.last_on(&subject, "checkpoint").await?;
+        Ok(last.map(|(_, payload)| payload))
     }
 
     /// Every subject a producer can send to: each instance's and each sink's
