@@ -132,12 +132,15 @@ fn a_partition_one_of_two_producing_instances_never_punctuates_stays_held_and_fa
                     partition,
                     held,
                     missing,
-                } => Some((instance, partition, held, missing)),
+                    sealed,
+                } => Some((instance, partition, held, missing, sealed)),
                 _ => None,
             })
             .collect();
         assert_eq!(never.len(), 1, "{failures:#?}");
-        let (instance, partition, held, missing) = never[0];
+        let (instance, partition, held, missing, sealed) = never[0];
+        assert_eq!(sealed.len(), 1, "the owner punctuated it: {sealed:?}");
+        assert_ne!(sealed, missing, "one sealed, the other did not");
         assert_eq!(instance, "Total[0]");
         assert_eq!(partition, &Tuple::new().with("batch", 2));
         assert_eq!(*held, 1, "the owner's sum of batch 2");
@@ -163,6 +166,11 @@ fn a_partition_one_of_two_producing_instances_never_punctuates_stays_held_and_fa
             "{text}"
         );
         assert!(text.contains(missing[0].as_str()), "{text}");
+        assert!(
+            text.contains(&format!("(sealed by {} only", sealed[0]))
+                && text.contains("declare the stream `independent`"),
+            "the failure says who sealed it and what that pattern usually means: {text}"
+        );
         assert!(!report.is_success());
     }
 }

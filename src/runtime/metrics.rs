@@ -165,6 +165,11 @@ pub struct UnsealedPartition {
     pub missing: Vec<ProducerId>,
     /// The same producers by name (`Component[i]` or `source[i]`).
     pub missing_names: Vec<String>,
+    /// Producers that did seal it (a retired producer is neither here nor
+    /// missing).
+    pub sealed: Vec<ProducerId>,
+    /// The same producers by name.
+    pub sealed_names: Vec<String>,
     /// Time since its first record, in the driver's clock units
     /// ([`sans_io::Time`](crate::runtime::sans_io::Time) ticks: microseconds under
     /// tokio and in the cluster, steps under the simulator).

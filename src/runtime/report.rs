@@ -46,6 +46,8 @@ pub enum RunFailure {
         held: usize,
         /// The producers whose seal was missing, `Component[i]` or `source[i]`.
         missing: Vec<String>,
+        /// The producers that did seal it.
+        sealed: Vec<String>,
     },
     /// Records went to the dead-letter path.
     DeadLetters {
@@ -121,12 +123,28 @@ impl fmt::Display for RunFailure {
                 partition,
                 held,
                 missing,
-            } => write!(
-                f,
-                "{instance}: partition {partition} was never sealed ({held} record(s) \
-                 dead-lettered); missing the seal of {}",
-                missing.join(", ")
-            ),
+                sealed,
+            } => {
+                write!(
+                    f,
+                    "{instance}: partition {partition} was never sealed ({held} record(s) \
+                     dead-lettered); missing the seal of {}",
+                    missing.join(", ")
+                )?;
+                if !sealed.is_empty() {
+                    // Some producers sealed it and others never did: the
+                    // usual cause is a stream whose partitions each come
+                    // from one producer, declared without `independent`.
+                    write!(
+                        f,
+                        " (sealed by {} only: a seal is a vote of every producer of the \
+                         stream; if each partition comes from one producer, declare the \
+                         stream `independent`)",
+                        sealed.join(", ")
+                    )?;
+                }
+                Ok(())
+            }
             RunFailure::DeadLetters {
                 instance,
                 reason,
@@ -188,6 +206,7 @@ impl InstanceSnapshot {
                 partition: p.key.clone(),
                 held: p.held,
                 missing: p.missing_names.clone(),
+                sealed: p.sealed_names.clone(),
             })
             .collect();
         let m = &self.metrics;

@@ -132,26 +132,39 @@ impl InputSeals {
 
     /// The partitions some producers sealed but not all, in input and key
     /// order, each with the producers of `expected` (by input) whose seal
-    /// is missing.
-    pub fn open_votes(
-        &self,
-        expected: &[BTreeSet<ProducerId>],
-    ) -> Vec<(InputId, Tuple, Vec<ProducerId>)> {
+    /// is missing and those that sealed it.
+    pub fn open_votes(&self, expected: &[BTreeSet<ProducerId>]) -> Vec<OpenVote> {
         self.votes
             .iter()
             .map(|((input, partition), sealed)| {
                 let retired = self.retired.get(input);
-                let missing = expected
-                    .get(*input)
-                    .into_iter()
-                    .flatten()
-                    .filter(|p| !sealed.contains(p) && !retired.is_some_and(|r| r.contains(p)))
-                    .copied()
-                    .collect();
-                (*input, partition.clone(), missing)
+                let members = expected.get(*input).into_iter().flatten();
+                OpenVote {
+                    input: *input,
+                    partition: partition.clone(),
+                    missing: members
+                        .clone()
+                        .filter(|p| !sealed.contains(p) && !retired.is_some_and(|r| r.contains(p)))
+                        .copied()
+                        .collect(),
+                    sealed: members.filter(|p| sealed.contains(p)).copied().collect(),
+                }
             })
             .collect()
     }
+}
+
+/// A partition of a voted input that some producers sealed and others not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenVote {
+    /// The input.
+    pub input: InputId,
+    /// The partition's seal-key values.
+    pub partition: Tuple,
+    /// Producers whose seal is missing.
+    pub missing: Vec<ProducerId>,
+    /// Producers that sealed it.
+    pub sealed: Vec<ProducerId>,
 }
 
 /// True when `record` belongs to `partition`: it has every attribute of the
@@ -189,8 +202,13 @@ mod tests {
         let by_input = [expected.clone(), expected.clone()];
         assert_eq!(
             seals.open_votes(&by_input),
-            vec![(1, hour(1), vec![ProducerId(0)])],
-            "input 1 misses producer 0's seal"
+            vec![OpenVote {
+                input: 1,
+                partition: hour(1),
+                missing: vec![ProducerId(0)],
+                sealed: vec![ProducerId(1)],
+            }],
+            "input 1 misses producer 0's seal, and has producer 1's"
         );
     }
 

@@ -675,6 +675,18 @@ impl SealBuffer {
                 })
                 .collect(),
             missing_names: Vec::new(),
+            sealed: self
+                .voters
+                .iter()
+                .flat_map(|(input, members)| {
+                    let got = p.votes.get(input);
+                    members
+                        .iter()
+                        .filter(move |m| got.is_some_and(|g| g.contains(m)))
+                        .copied()
+                })
+                .collect(),
+            sealed_names: Vec::new(),
             age: now.since(p.opened_at),
         }
     }

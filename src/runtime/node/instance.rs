@@ -960,15 +960,17 @@ impl InstanceCore {
         }
         // A sealed input whose partition some producers never sealed: its
         // records were handled, but `on_seal` never ran for it.
-        for (input, key, missing) in self.input_seals.open_votes(&self.expected) {
+        for vote in self.input_seals.open_votes(&self.expected) {
             let partition = self.named(UnsealedPartition {
-                key,
+                key: vote.partition,
                 held: 0,
-                missing,
+                missing: vote.missing,
                 missing_names: Vec::new(),
+                sealed: vote.sealed,
+                sealed_names: Vec::new(),
                 age: 0,
             });
-            tracing::warn!(instance = %self.name, input = %self.inputs[input],
+            tracing::warn!(instance = %self.name, input = %self.inputs[vote.input],
                 partition = %partition.key, missing = ?partition.missing_names,
                 "partition never sealed: on_seal never ran for it");
             self.never_sealed.push(partition);
@@ -1016,18 +1018,17 @@ impl InstanceCore {
         &self.metrics
     }
 
-    /// Names the producers whose seals a partition misses.
+    /// Names the producers whose seals a partition misses, and those that
+    /// sealed it.
     fn named(&self, mut partition: UnsealedPartition) -> UnsealedPartition {
-        partition.missing_names = partition
-            .missing
-            .iter()
-            .map(|p| {
-                self.producer_names
-                    .get(p)
-                    .cloned()
-                    .unwrap_or_else(|| p.to_string())
-            })
-            .collect();
+        let name = |p: &ProducerId| {
+            self.producer_names
+                .get(p)
+                .cloned()
+                .unwrap_or_else(|| p.to_string())
+        };
+        partition.missing_names = partition.missing.iter().map(name).collect();
+        partition.sealed_names = partition.sealed.iter().map(name).collect();
         partition
     }
 
