@@ -157,6 +157,62 @@ macro_rules! __blazes_annotated {
 
 pub use crate::__blazes_annotated as annotated;
 
+/// A component struct as `#[component]` writes it: `impl Annotated` (as
+/// `annotated!`) and, under the struct's own name in the macro namespace,
+/// the re-export of the chain step through which a dataflow naming the
+/// component by path reads its `rep` (`chain_struct!` or
+/// `chain_struct_rep!`): one `use` item per struct, not a macro of its own.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blazes_component_struct {
+    ($component:ident $name:literal) => {
+        impl $crate::Annotated for $component {
+            const NAME: &'static str = $name;
+            const MODULE_PATH: &'static str = ::core::module_path!();
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub use $crate::__private::chain_struct as $component;
+    };
+    ($component:ident $name:literal REP) => {
+        impl $crate::Annotated for $component {
+            const NAME: &'static str = $name;
+            const REP: bool = true;
+            const MODULE_PATH: &'static str = ::core::module_path!();
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub use $crate::__private::chain_struct_rep as $component;
+    };
+}
+
+pub use crate::__blazes_component_struct as component_struct;
+
+/// The chain step of a component struct that is not replicated: it wraps
+/// what it was handed (`$acc`), appends `struct false` and calls the next
+/// step (see `exported!`). The same for every such struct: the dataflow
+/// knows the struct's name from the path it called.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blazes_chain_struct {
+    (__blazes_chain [($($next:tt)*) $rest:tt] $acc:tt) => {
+        $($next)*! { __blazes_chain $rest [$acc struct false] }
+    };
+}
+
+pub use crate::__blazes_chain_struct as chain_struct;
+
+/// `chain_struct!` for a replicated component struct: appends `struct true`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blazes_chain_struct_rep {
+    (__blazes_chain [($($next:tt)*) $rest:tt] $acc:tt) => {
+        $($next)*! { __blazes_chain $rest [$acc struct true] }
+    };
+}
+
+pub use crate::__blazes_chain_struct_rep as chain_struct_rep;
+
 /// The hidden macro `$unique` (re-exported as `$reexport` where the
 /// component is declared) through which a component hands `$payload` to a
 /// `#[blazes::dataflow]` naming it by path: each call wraps what it was

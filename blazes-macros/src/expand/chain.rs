@@ -1,8 +1,8 @@
 //! A `#[blazes::dataflow]` module that names its components by path
 //! (issue 11): `components! { crate::sessions::Sessionize, stats::PerUserStats }`
 //! beside `streams!` and `fds!`. The components are declared anywhere, in any
-//! crate of the workspace; each exports a hidden macro carrying its
-//! annotations (see [`crate::expand::exported`]).
+//! crate of the workspace; each hands its annotations over through hidden
+//! macros (see [`crate::expand::exported`]).
 //!
 //! [`begin`] replaces the three declarations with a call to the first
 //! component's macro; the chain of calls ends in [`resolve`]
@@ -15,11 +15,10 @@
 //! `dataflow()`, `analysis()`, `factories()` and `deployment()`.
 
 use blazes_core::{Analysis, Label, OrderKind, Permission, Requirement, Strategy};
-use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::parse::ParseStream;
+use syn::Token;
 use syn::punctuated::Punctuated;
-use syn::{Token, bracketed};
 
 use crate::attrs::{self, name_of};
 use crate::check;
@@ -108,13 +107,15 @@ pub fn begin(
         ));
         return None;
     }
-    let mut steps = Vec::new();
+    // The structs' steps first, then the impl blocks': each step re-reads
+    // (as the compiler parses the call) everything gathered before it, and
+    // a struct's payload is two tokens, an impl block's some seventy.
+    let mut steps: Vec<TokenStream> = paths.iter().map(|path| quote!((#path))).collect();
     for path in &paths {
         let mut impl_path = path.clone();
         if let Some(last) = impl_path.segments.last_mut() {
             last.ident = exported::impl_macro_name(&last.ident);
         }
-        steps.push(quote!((#path)));
         steps.push(quote!((#impl_path)));
     }
     let first = steps.first().cloned()?;
@@ -188,12 +189,6 @@ struct Resolved {
     payloads: Vec<Payload>,
 }
 
-fn bracketed_tokens(input: ParseStream) -> syn::Result<TokenStream> {
-    let content;
-    bracketed!(content in input);
-    content.parse()
-}
-
 /// The payloads gathered by the chain, in order: each step wraps what it
 /// received in a new group followed by its payload
 /// (`[ [ [ header .. ] struct .. ] impl .. ]`), so no step re-reads the
@@ -235,40 +230,66 @@ impl Resolved {
                 Some(proc_macro2::TokenTree::Group(acc)),
                 None,
             ) if acc.delimiter() == proc_macro2::Delimiter::Bracket => {
-                syn::parse::Parser::parse2(Resolved::parse_flat, unnest(acc.stream()))
+                Resolved::from_flat(unnest(acc.stream()))
             }
-            _ => Err(syn::Error::new(
-                Span::call_site(),
-                "`resolve_dataflow!` is the end of the chain of a `#[blazes::dataflow]` \
-                 module's components: generated code only",
-            )),
+            _ => Err(malformed()),
         }
     }
 
-    fn parse_flat(input: ParseStream) -> syn::Result<Self> {
-        let _: Ident = input.parse()?;
-        let args = bracketed_tokens(input)?;
-        let name: syn::LitStr = syn::parse2(bracketed_tokens(input)?)?;
-        let paths = {
-            let content;
-            bracketed!(content in input);
-            Punctuated::<syn::Path, Token![,]>::parse_terminated(&content)?
-        };
-        let streams = bracketed_tokens(input)?;
-        let fds = bracketed_tokens(input)?;
+    /// Reads the unnested input by its top-level trees: `header [args]
+    /// ["name"] [paths] [streams] [fds]`, one `struct <rep>` per component,
+    /// then one `impl [outputs] impl Name { skeleton }` per component. Only
+    /// the name, the paths, each `outputs` and each skeleton's methods go
+    /// through syn (the streams and FDs are read later, once): no token
+    /// buffer of the whole input.
+    fn from_flat(flat: TokenStream) -> syn::Result<Self> {
+        let mut trees = flat.into_iter().peekable();
+        if !matches!(trees.next(), Some(TokenTree::Ident(word)) if word == "header") {
+            return Err(malformed());
+        }
+        let args = next_group(&mut trees)?;
+        let name: syn::LitStr = syn::parse2(next_group(&mut trees)?)?;
+        let paths = syn::parse::Parser::parse2(
+            Punctuated::<syn::Path, Token![,]>::parse_terminated,
+            next_group(&mut trees)?,
+        )?;
+        let streams = next_group(&mut trees)?;
+        let fds = next_group(&mut trees)?;
+        let mut reps = Vec::new();
+        while matches!(trees.peek(), Some(TokenTree::Ident(word)) if word == "struct") {
+            trees.next();
+            match trees.next() {
+                Some(TokenTree::Ident(rep)) if rep == "true" => reps.push(true),
+                Some(TokenTree::Ident(rep)) if rep == "false" => reps.push(false),
+                _ => return Err(malformed()),
+            }
+        }
         let mut payloads = Vec::new();
-        while !input.is_empty() {
-            input.parse::<Token![struct]>()?;
-            let _ident: Ident = input.parse()?;
-            let rep: syn::LitBool = input.parse()?;
-            input.parse::<Token![impl]>()?;
-            let outputs: ImplArgs = syn::parse2(bracketed_tokens(input)?)?;
-            let skeleton: Skeleton = input.parse()?;
+        for rep in reps {
+            // `impl [outputs] impl Type { .. }`: the type is skipped (the
+            // dataflow names the component by its path).
+            if !matches!(trees.next(), Some(TokenTree::Ident(word)) if word == "impl") {
+                return Err(malformed());
+            }
+            let outputs = syn::parse2::<ImplArgs>(next_group(&mut trees)?)?;
+            let body = loop {
+                match trees.next() {
+                    Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Brace => {
+                        break group.stream();
+                    }
+                    Some(_) => {}
+                    None => return Err(malformed()),
+                }
+            };
+            let skeleton = syn::parse::Parser::parse2(Skeleton::parse_methods, body)?;
             payloads.push(Payload {
-                rep: rep.value,
+                rep,
                 outputs,
                 skeleton,
             });
+        }
+        if trees.next().is_some() {
+            return Err(malformed());
         }
         Ok(Resolved {
             args,
@@ -279,6 +300,23 @@ impl Resolved {
             payloads,
         })
     }
+}
+
+/// The tokens of the next tree, a group.
+fn next_group(trees: &mut impl Iterator<Item = TokenTree>) -> syn::Result<TokenStream> {
+    match trees.next() {
+        Some(TokenTree::Group(group)) => Ok(group.stream()),
+        _ => Err(malformed()),
+    }
+}
+
+/// The error for an input of `resolve_dataflow!` that no chain wrote.
+fn malformed() -> syn::Error {
+    syn::Error::new(
+        Span::call_site(),
+        "`resolve_dataflow!` is the end of the chain of a `#[blazes::dataflow]` \
+         module's components: generated code only",
+    )
 }
 
 /// Expands `blazes::__private::resolve_dataflow! { .. }`: the end of the chain.
@@ -967,10 +1005,12 @@ mod tests {
         streams: TokenStream,
     ) -> String {
         resolve(quote! {
-            __blazes_chain [] [ [ [ [
+            __blazes_chain [] [ [ [ [ [
             header [ #args ] ["flow"] [crate::a::Sessionize, crate::b::Board] [ #streams ] [ session -> user; ]
             ]
-            struct Sessionize false
+            struct false
+            ]
+            struct #board_rep
             ]
             impl [ outputs { sessions: Session #punctuates } ]
             impl Sessionize {
@@ -978,7 +1018,6 @@ mod tests {
                 fn events;
             }
             ]
-            struct Board #board_rep
             impl [ outputs { view: Session } ]
             impl Board {
                 #board

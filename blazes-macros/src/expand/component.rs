@@ -12,14 +12,14 @@ use crate::attrs::{self, name_of};
 use crate::component::{self, ImplSpec, StructSpec};
 use crate::errors::Errors;
 use crate::expand::builder;
-use crate::expand::{exported, typed};
+use crate::expand::typed;
 use crate::light::{LightImpl, LightItem};
 use crate::module::EXPANDED_HERE;
 use crate::outputs::ImplArgs;
 
 /// Expands `#[component(args)] item`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    if args.to_string() == EXPANDED_HERE {
+    if is_expanded_here(&args) {
         return item;
     }
     let mut errors = Errors::new();
@@ -61,6 +61,16 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     quote!(#expanded #errors)
 }
 
+/// Whether `args` is the one identifier `EXPANDED_HERE` (compared token by
+/// token, not written out as text: every `#[component]` asks).
+fn is_expanded_here(args: &TokenStream) -> bool {
+    let mut trees = args.clone().into_iter();
+    matches!(
+        (trees.next(), trees.next()),
+        (Some(TokenTree::Ident(word)), None) if word == EXPANDED_HERE
+    )
+}
+
 /// The name of a plain struct declaration (`#[..] pub struct Name { .. }`,
 /// `struct Name(..);` or `struct Name;`), read from its top-level tokens: a
 /// component struct passes through unchanged, so it needs no syntax tree.
@@ -100,7 +110,8 @@ fn plain_struct_name(item: &TokenStream) -> Option<Ident> {
 }
 
 /// `#[component(args)]` on a plain struct (see [`plain_struct_name`]): the
-/// struct unchanged, its `impl Annotated` and its exported macro.
+/// struct unchanged, its `impl Annotated` and the re-export of its chain
+/// step ([`component_struct`]).
 fn expand_plain_struct(
     args: TokenStream,
     item: TokenStream,
@@ -115,23 +126,34 @@ fn expand_plain_struct(
         rep,
         generics: syn::Generics::default(),
     };
-    let annotated = annotated_impl(&spec);
-    let ident = &spec.ident;
-    let exported = exported::exported_macro("struct", ident, ident, quote!(struct #ident #rep));
-    quote!(#item #annotated #exported)
+    let component = component_struct(&spec);
+    quote!(#item #component)
 }
 
 fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> TokenStream {
     let spec = component::read_struct(args, item, errors);
-    let annotated = annotated_impl(&spec);
-    let rep = spec.rep;
+    if !spec.generics.params.is_empty() {
+        // A generic struct cannot be named by path in a dataflow: no chain
+        // step, its `impl Annotated` written out.
+        let annotated = annotated_impl(&spec);
+        return quote!(#item #annotated);
+    }
+    let component = component_struct(&spec);
+    quote!(#item #component)
+}
+
+/// A component struct without generics: `impl Annotated` and the
+/// re-export of its chain step under its name, both written by
+/// `blazes::__private::component_struct!` (the step itself is one macro of
+/// the library for every struct, not one exported per struct).
+fn component_struct(spec: &StructSpec) -> TokenStream {
     let ident = &spec.ident;
-    let exported = if spec.generics.params.is_empty() {
-        exported::exported_macro("struct", ident, ident, quote!(struct #ident #rep))
-    } else {
-        TokenStream::new()
-    };
-    quote!(#item #annotated #exported)
+    let name = name_of(ident);
+    // `REP` is written only when true (the trait's default is false).
+    let rep = spec
+        .rep
+        .then(|| proc_macro2::Ident::new("REP", proc_macro2::Span::call_site()));
+    quote!(::blazes::__private::component_struct!(#ident #name #rep);)
 }
 
 /// `impl blazes::Annotated` for a component struct (through
@@ -267,7 +289,10 @@ mod tests {
             ),
         )
         .to_string();
-        assert!(out.contains("annotated ! (Cache \"Cache\" REP)"), "{out}");
+        assert!(
+            out.contains("component_struct ! (Cache \"Cache\" REP)"),
+            "{out}"
+        );
         let plain = expand(
             TokenStream::new(),
             quote!(
@@ -275,7 +300,10 @@ mod tests {
             ),
         )
         .to_string();
-        assert!(plain.contains("annotated ! (Cache \"Cache\")"), "{plain}");
+        assert!(
+            plain.contains("component_struct ! (Cache \"Cache\")"),
+            "{plain}"
+        );
     }
 
     #[test]

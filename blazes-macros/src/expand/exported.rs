@@ -1,12 +1,14 @@
 //! The hidden `macro_rules!` through which a component defined anywhere
 //! hands its annotations to a dataflow that names it by path (issue 11).
 //!
-//! `#[component]` on a struct exports one under the struct's own name (macros
+//! `#[component]` on a struct re-exports, under the struct's own name (macros
 //! live in their own namespace, so `path::Sessionize!` coexists with the
-//! struct), carrying its name and `rep`; on a typed impl block, one named
-//! `__blazes_impl_<Name>`, carrying its `outputs { .. }` and a skeleton of
-//! its handler methods (their `#[path]`s and signatures, original spans
-//! kept). A `#[blazes::dataflow]` module with `components! { .. }` calls them
+//! struct), the library's `__private::chain_struct!` (or `chain_struct_rep!`
+//! for a replicated struct): the same step for every struct, carrying its
+//! `rep`, the dataflow knowing the name from the path; on a typed impl
+//! block, it exports one named `__blazes_impl_<Name>`, carrying its
+//! `outputs { .. }` and a skeleton of its handler methods (their `#[path]`s
+//! and signatures, original spans kept). A `#[blazes::dataflow]` module with `components! { .. }` calls them
 //! one after the other (callback style): each wraps what it was handed in a
 //! group, appends its payload and calls the next step (one group in, one
 //! group out: no step re-reads the payloads before it), the last step being `blazes::__private::resolve_dataflow!`,

@@ -111,6 +111,13 @@ impl Parse for Skeleton {
         let _: syn::Type = input.parse()?;
         let content;
         braced!(content in input);
+        Skeleton::parse_methods(&content)
+    }
+}
+
+impl Skeleton {
+    /// The methods of a skeleton, from the tokens between its braces.
+    pub fn parse_methods(content: ParseStream) -> syn::Result<Self> {
         let mut methods = Vec::new();
         while !content.is_empty() {
             methods.push(content.parse()?);
