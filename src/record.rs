@@ -125,6 +125,20 @@ pub trait Field: Sized {
     fn to_value(&self) -> Value;
     /// The field read back; `None` when the value has another type.
     fn from_value(value: &Value) -> Option<Self>;
+
+    /// A `Vec` of this field's type as a value: a [`Value::List`] of the
+    /// items' values (bytes override it: a `Vec<u8>` is [`Value::Bytes`]).
+    fn list_to_value(items: &[Self]) -> Value {
+        Value::List(items.iter().map(Field::to_value).collect())
+    }
+
+    /// A `Vec` of this field's type read back from a [`Value::List`].
+    fn list_from_value(value: &Value) -> Option<Vec<Self>> {
+        match value {
+            Value::List(items) => items.iter().map(Self::from_value).collect(),
+            _ => None,
+        }
+    }
 }
 
 /// A field type that can be a key: named by a gate, a seal, a `seq`, a
@@ -154,7 +168,7 @@ pub trait Key: Field + Clone + Ord + std::hash::Hash {}
 /// stay equal and route alike, but orders as a negative number, before `0`
 /// (a `seq` attribute that orders batches must stay below 2^63).
 macro_rules! integer_fields {
-    ($($ty:ty: $read:ident),*) => {$(
+    ($($ty:ty: $read:ident $({ $($lists:item)* })?),*) => {$(
         impl Field for $ty {
             fn to_value(&self) -> Value {
                 Value::Int(*self as i64)
@@ -165,6 +179,7 @@ macro_rules! integer_fields {
                     _ => None,
                 }
             }
+            $($($lists)*)?
         }
         impl Key for $ty {}
     )*};
@@ -174,7 +189,21 @@ macro_rules! integer_fields {
 
 integer_fields!(
     i8: checked, i16: checked, i32: checked, i64: checked,
-    u8: checked, u16: checked, u32: checked,
+    u8: checked {
+        /// A `Vec<u8>` is [`Value::Bytes`], a byte each on the wire.
+        fn list_to_value(items: &[u8]) -> Value {
+            Value::Bytes(items.into())
+        }
+        /// Bytes, or a list of integers that are bytes (a dynamic tuple's).
+        fn list_from_value(value: &Value) -> Option<Vec<u8>> {
+            match value {
+                Value::Bytes(bytes) => Some(bytes.to_vec()),
+                Value::List(items) => items.iter().map(u8::from_value).collect(),
+                _ => None,
+            }
+        }
+    },
+    u16: checked, u32: checked,
     u64: bits, usize: bits, isize: bits
 );
 
@@ -312,16 +341,14 @@ impl<T: Field> Field for Option<T> {
 /// [`Value::Null`] is before every other kind).
 impl<K: Key> Key for Option<K> {}
 
-/// A [`Value::List`] of the items' values.
+/// A [`Value::List`] of the items' values; a `Vec<u8>` is
+/// [`Value::Bytes`] (see [`Field::list_to_value`]).
 impl<T: Field> Field for Vec<T> {
     fn to_value(&self) -> Value {
-        Value::List(self.iter().map(Field::to_value).collect())
+        T::list_to_value(self)
     }
     fn from_value(value: &Value) -> Option<Self> {
-        match value {
-            Value::List(items) => items.iter().map(T::from_value).collect(),
-            _ => None,
-        }
+        T::list_from_value(value)
     }
 }
 
@@ -348,6 +375,25 @@ mod tests {
     /// `v` written and read back.
     fn round_trip<T: Field>(v: &T) -> Option<T> {
         T::from_value(&v.to_value())
+    }
+
+    #[test]
+    fn a_vec_of_bytes_is_bytes_and_reads_back_from_bytes_or_a_list_of_bytes() {
+        let blob: Vec<u8> = vec![0, 7, 255];
+        assert_eq!(blob.to_value(), Value::Bytes(vec![0, 7, 255].into()));
+        assert_eq!(round_trip(&blob), Some(blob.clone()));
+        // A dynamic tuple's list of integers still reads as bytes, when
+        // every integer is one.
+        let listed = Value::List(vec![Value::Int(0), Value::Int(7), Value::Int(255)].into());
+        assert_eq!(Vec::<u8>::from_value(&listed), Some(blob));
+        let too_big = Value::List(vec![Value::Int(256)].into());
+        assert_eq!(Vec::<u8>::from_value(&too_big), None);
+        // Other integer lists are lists, and do not read bytes.
+        assert_eq!(
+            vec![1u16, 2].to_value(),
+            Value::List(vec![Value::Int(1), Value::Int(2)].into())
+        );
+        assert_eq!(Vec::<u16>::from_value(&Value::Bytes(vec![1].into())), None);
     }
 
     #[test]

@@ -72,6 +72,9 @@ pub enum Value {
     List(Arc<[Value]>),
     /// A record used as a field of another record.
     Record(Tuple),
+    /// Bytes: a `Vec<u8>` field (one byte each on the wire, not a list of
+    /// integers).
+    Bytes(Arc<[u8]>),
 }
 
 impl Value {
@@ -89,6 +92,7 @@ impl Value {
             Value::Float(_) => 4,
             Value::List(_) => 5,
             Value::Record(_) => 6,
+            Value::Bytes(_) => 7,
         }
     }
 }
@@ -104,6 +108,7 @@ impl PartialEq for Value {
             (Value::Some(a), Value::Some(b)) => a == b,
             (Value::List(a), Value::List(b)) => a == b,
             (Value::Record(a), Value::Record(b)) => a == b,
+            (Value::Bytes(a), Value::Bytes(b)) => a == b,
             _ => false,
         }
     }
@@ -127,6 +132,7 @@ impl Ord for Value {
             (Value::Some(a), Value::Some(b)) => a.cmp(b),
             (Value::List(a), Value::List(b)) => a.cmp(b),
             (Value::Record(a), Value::Record(b)) => a.cmp(b),
+            (Value::Bytes(a), Value::Bytes(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
     }
@@ -143,6 +149,7 @@ impl Hash for Value {
             Value::Some(v) => v.hash(state),
             Value::List(items) => items.hash(state),
             Value::Record(tuple) => tuple.hash(state),
+            Value::Bytes(bytes) => bytes.hash(state),
         }
     }
 }
@@ -158,6 +165,7 @@ enum ValueRepr {
     Some(Box<Value>),
     List(Vec<Value>),
     Record(Tuple),
+    Bytes(Vec<u8>),
 }
 
 /// A string read straight into its shared form: the text the deserializer
@@ -199,6 +207,7 @@ enum ValueReprRef<'a> {
     Some(&'a Value),
     List(&'a [Value]),
     Record(&'a Tuple),
+    Bytes(&'a [u8]),
 }
 
 impl Serialize for Value {
@@ -211,6 +220,7 @@ impl Serialize for Value {
             Value::Some(v) => ValueReprRef::Some(v),
             Value::List(items) => ValueReprRef::List(items),
             Value::Record(tuple) => ValueReprRef::Record(tuple),
+            Value::Bytes(bytes) => ValueReprRef::Bytes(bytes),
         }
         .serialize(serializer)
     }
@@ -226,6 +236,7 @@ impl From<ValueRepr> for Value {
             ValueRepr::Some(v) => Value::Some(v),
             ValueRepr::List(items) => Value::List(items.into()),
             ValueRepr::Record(tuple) => Value::Record(tuple),
+            ValueRepr::Bytes(bytes) => Value::Bytes(bytes.into()),
         }
     }
 }
@@ -324,6 +335,13 @@ impl fmt::Display for Value {
                 f.write_str("]")
             }
             Value::Record(tuple) => write!(f, "{tuple}"),
+            Value::Bytes(bytes) => {
+                f.write_str("b\"")?;
+                for &b in bytes.iter() {
+                    write!(f, "{}", std::ascii::escape_default(b))?;
+                }
+                f.write_str("\"")
+            }
         }
     }
 }
@@ -344,6 +362,7 @@ impl Value {
             Value::Some(v) => v.to_json(),
             Value::List(items) => items.iter().map(Value::to_json).collect(),
             Value::Record(tuple) => tuple.to_json(),
+            Value::Bytes(bytes) => bytes.iter().copied().map(serde_json::Value::from).collect(),
         }
     }
 }
@@ -838,6 +857,22 @@ mod tests {
         assert_eq!(
             t.to_json().to_string(),
             r#"{"f":1.0,"g":-0.0,"h":"NaN","i":"-inf","l":[1,"x",[]],"n":null,"r":{"a":2},"s":null}"#
+        );
+    }
+
+    #[test]
+    fn bytes_cost_a_byte_each_and_display_escaped() {
+        let blob = Value::Bytes(vec![7u8; 1000].into());
+        let encoded = postcard::to_allocvec(&blob).expect("encodes");
+        // Its variant (7), its length (1000, two varint bytes), the bytes.
+        assert_eq!(encoded.len(), 1 + 2 + 1000);
+        assert_eq!(encoded[..3], [7, 0xe8, 0x07]);
+        assert_eq!(postcard::from_bytes::<Value>(&encoded), Ok(blob));
+        let listed = Value::List(vec![Value::Int(200); 1000].into());
+        assert!(postcard::to_allocvec(&listed).expect("encodes").len() > 3 * 1000);
+        assert_eq!(
+            Value::Bytes(b"a\n\xff".to_vec().into()).to_string(),
+            r#"b"a\n\xff""#
         );
     }
 

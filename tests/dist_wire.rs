@@ -47,6 +47,7 @@ fn value() -> impl Strategy<Value = Value> {
         text().prop_map(Value::from),
         any::<u64>().prop_map(|bits| Value::Float(f64::from_bits(bits))),
         Just(Value::Null),
+        prop::collection::vec(any::<u8>(), 0..40).prop_map(|b| Value::Bytes(b.into())),
     ];
     leaf.prop_recursive(2, 8, 3, |inner| {
         prop_oneof![

@@ -31,6 +31,8 @@ pub enum ValueKind {
     List,
     /// [`Value::Record`].
     Record,
+    /// [`Value::Bytes`].
+    Bytes,
 }
 
 impl ValueKind {
@@ -45,6 +47,7 @@ impl ValueKind {
             Value::Float(_) => Some(ValueKind::Float),
             Value::List(_) => Some(ValueKind::List),
             Value::Record(_) => Some(ValueKind::Record),
+            Value::Bytes(_) => Some(ValueKind::Bytes),
             Value::Null | Value::Some(_) => None,
         }
     }
@@ -58,6 +61,7 @@ impl fmt::Display for ValueKind {
             ValueKind::Float => "a float",
             ValueKind::List => "a list",
             ValueKind::Record => "a record",
+            ValueKind::Bytes => "bytes",
         })
     }
 }

@@ -99,6 +99,11 @@ fn hash_value(value: &Value, eat: &mut impl FnMut(&[u8])) {
                 hash_value(v, eat);
             }
         }
+        Value::Bytes(bytes) => {
+            eat(&[7]);
+            eat(&(bytes.len() as u64).to_le_bytes());
+            eat(bytes);
+        }
     }
 }
 
