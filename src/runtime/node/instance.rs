@@ -923,6 +923,11 @@ impl InstanceCore {
         self.sends.iter()
     }
 
+    /// True when envelopes wait to be sent.
+    pub(crate) fn has_sends(&self) -> bool {
+        !self.sends.is_empty()
+    }
+
     /// Drains the envelopes to send, by output, in the order they were
     /// produced, keeping the buffer's room for the next ones.
     pub fn drain_sends(&mut self) -> std::vec::Drain<'_, (OutputId, Envelope)> {

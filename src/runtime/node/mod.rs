@@ -110,7 +110,41 @@ impl Node {
         self.settle(topology, now);
     }
 
+    /// Delivers `first`, then the messages at the front of `queue` for as
+    /// long as the instance can take each within its buffer bound
+    /// ([`InstanceCore::would_block`]), each as [`Node::deliver`] would:
+    /// what one message sends is routed (and what the instance sent itself
+    /// delivered in place) before the next is delivered. Returns how many
+    /// messages were delivered; the first one `queue` keeps, if any, is
+    /// the one the bound held back. Every driver that receives messages in
+    /// batches delivers them through here, so a batch costs one call.
+    pub(crate) fn deliver_run(
+        &mut self,
+        topology: &Topology,
+        first: Delivery,
+        queue: &mut VecDeque<Delivery>,
+        now: Time,
+    ) -> usize {
+        self.deliver(topology, first, now);
+        let mut delivered = 1;
+        while let Some(next) = queue.front() {
+            if self.core.would_block(next) {
+                break;
+            }
+            let Some(next) = queue.pop_front() else {
+                break;
+            };
+            self.deliver(topology, next, now);
+            delivered += 1;
+        }
+        delivered
+    }
+
     fn settle(&mut self, topology: &Topology, now: Time) {
+        // Most deliveries into an aggregate send nothing.
+        if !self.core.has_sends() {
+            return;
+        }
         let me = self.core.id();
         loop {
             if let Some(recorded) = &mut self.recorded {

@@ -150,13 +150,110 @@ pub(crate) fn routing_rng(seed: u64, producer: ProducerId) -> ChaCha8Rng {
     )
 }
 
-/// Buffers that routing reuses from one message to the next.
+/// Buffers that routing reuses from one message to the next, and where a
+/// producer's records go on each output when that does not depend on the
+/// record (worked out once per output, then reused).
 #[derive(Debug, Default)]
 pub struct RouteScratch {
-    /// The routed copies of one message.
-    pub routed: Vec<Routed>,
     picked: Vec<usize>,
     targets: Vec<(Destination, InputId)>,
+    /// By output (a source's one output first, then an instance's outputs
+    /// from 0): where its records go, once known.
+    records: Vec<RecordRoute>,
+    /// The topology `records` was worked out for (its address): a scratch
+    /// used with another topology works them out again.
+    topology: usize,
+}
+
+/// Where the records a producer sends on one output go.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum RecordRoute {
+    /// Not worked out yet.
+    #[default]
+    Unknown,
+    /// It depends on the record (a key's hash) or on a routing choice
+    /// (random): routed one by one.
+    Varies,
+    /// Always these destinations, in routing order.
+    Fixed(Vec<(Destination, InputId)>),
+}
+
+impl RouteScratch {
+    /// The destinations of every record `producer` sends on `output`, in
+    /// routing order, when they depend neither on the record nor on a
+    /// routing choice.
+    fn fixed_record_targets(
+        &mut self,
+        topology: &Topology,
+        producer: ProducerId,
+        output: Option<OutputId>,
+    ) -> Option<&[(Destination, InputId)]> {
+        let address = std::ptr::from_ref(topology) as usize;
+        if self.topology != address {
+            self.records.clear();
+            self.topology = address;
+        }
+        let slot = output.map_or(0, |o| o + 1);
+        if self.records.len() <= slot {
+            self.records.resize(slot + 1, RecordRoute::Unknown);
+        }
+        if self.records[slot] == RecordRoute::Unknown {
+            self.records[slot] = match fixed_targets(topology, producer, output) {
+                Some(targets) => RecordRoute::Fixed(targets),
+                None => RecordRoute::Varies,
+            };
+        }
+        match &self.records[slot] {
+            RecordRoute::Fixed(targets) => Some(targets),
+            _ => None,
+        }
+    }
+}
+
+/// Where every record `producer` sends on `output` goes, in the order
+/// [`route_with`] would route it, when no stream of the output picks its
+/// instance by the record's key among several or at random; `None` otherwise.
+fn fixed_targets(
+    topology: &Topology,
+    producer: ProducerId,
+    output: Option<OutputId>,
+) -> Option<Vec<(Destination, InputId)>> {
+    let producer_index = topology.index_of(producer);
+    let mut targets: Vec<(Destination, InputId)> = Vec::new();
+    let mut add = |target: (Destination, InputId)| {
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
+    };
+    for stream in topology.streams_of(producer, output) {
+        match stream.target {
+            StreamTarget::Sink(sink) => add((Destination::Sink(sink), 0)),
+            StreamTarget::Input { component, input } => {
+                let info = &topology.components[component];
+                let count = info.instances.len();
+                if count == 0 {
+                    return None;
+                }
+                if stream.self_loop {
+                    add((info.destination(producer_index % count, input), input));
+                    continue;
+                }
+                match &stream.routing {
+                    Routing::Paired => {
+                        add((info.destination(producer_index % count, input), input));
+                    }
+                    Routing::ByKey(_) if count == 1 => add((info.destination(0, input), input)),
+                    Routing::Broadcast => {
+                        for i in 0..count {
+                            add((info.destination(i, input), input));
+                        }
+                    }
+                    Routing::ByKey(_) | Routing::Random => return None,
+                }
+            }
+        }
+    }
+    Some(targets)
 }
 
 /// Routes what instance `me` emitted: a message to itself (a self-feeding
@@ -173,18 +270,7 @@ pub fn route_sends(
     remote: &mut Vec<(OutputId, Routed)>,
 ) {
     for (output, envelope) in sends {
-        let mut routed = std::mem::take(&mut scratch.routed);
-        routed.clear();
-        route_with(
-            topology,
-            me,
-            Some(output),
-            envelope,
-            rng,
-            scratch,
-            &mut routed,
-        );
-        for r in routed.drain(..) {
+        route_each(topology, me, Some(output), envelope, rng, scratch, |r| {
             if r.to == Destination::Instance(me) {
                 local.push_back(Delivery::Direct {
                     input: r.input,
@@ -193,8 +279,7 @@ pub fn route_sends(
             } else {
                 remote.push((output, r));
             }
-        }
-        scratch.routed = routed;
+        });
     }
 }
 
@@ -224,10 +309,48 @@ pub fn route_with(
     scratch: &mut RouteScratch,
     out: &mut Vec<Routed>,
 ) {
-    let producer_index = topology.index_of(producer);
+    route_each(topology, producer, output, envelope, rng, scratch, |r| {
+        out.push(r);
+    });
+}
+
+/// Routes `envelope` as [`route_with`] does, handing each [`Routed`] to
+/// `deliver` in routing order. A record on an output whose destinations are
+/// fixed ([`fixed_targets`]) goes to them without working them out again.
+fn route_each(
+    topology: &Topology,
+    producer: ProducerId,
+    output: Option<OutputId>,
+    envelope: Envelope,
+    rng: &mut ChaCha8Rng,
+    scratch: &mut RouteScratch,
+    deliver: impl FnMut(Routed),
+) {
+    if envelope.is_record()
+        && let Some(targets) = scratch.fixed_record_targets(topology, producer, output)
+    {
+        return fan_out(targets, envelope, deliver);
+    }
     let RouteScratch {
         picked, targets, ..
     } = scratch;
+    chosen_targets(topology, producer, output, &envelope, rng, picked, targets);
+    fan_out(targets, envelope, deliver);
+}
+
+/// Works out where `envelope`, sent by `producer` on `output`, goes: one
+/// entry per destination in `targets`, in routing order (`picked` is
+/// scratch room).
+fn chosen_targets(
+    topology: &Topology,
+    producer: ProducerId,
+    output: Option<OutputId>,
+    envelope: &Envelope,
+    rng: &mut ChaCha8Rng,
+    picked: &mut Vec<usize>,
+    targets: &mut Vec<(Destination, InputId)>,
+) {
+    let producer_index = topology.index_of(producer);
     targets.clear();
     for stream in topology.streams_of(producer, output) {
         match stream.target {
@@ -238,7 +361,7 @@ pub fn route_with(
                     stream,
                     producer_index,
                     info.instances.len(),
-                    &envelope,
+                    envelope,
                     rng,
                     picked,
                 );
@@ -251,17 +374,26 @@ pub fn route_with(
             }
         }
     }
+}
+
+/// One [`Routed`] per target, in order, each with a copy of `envelope`
+/// (the last with the envelope itself).
+fn fan_out(
+    targets: &[(Destination, InputId)],
+    envelope: Envelope,
+    mut deliver: impl FnMut(Routed),
+) {
     let Some(((last_to, last_input), rest)) = targets.split_last() else {
         return;
     };
     for (to, input) in rest {
-        out.push(Routed {
+        deliver(Routed {
             to: *to,
             input: *input,
             envelope: envelope.clone(),
         });
     }
-    out.push(Routed {
+    deliver(Routed {
         to: *last_to,
         input: *last_input,
         envelope,
@@ -271,6 +403,7 @@ pub fn route_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::node::topology::NodeRef;
     use crate::tuple::Tuple;
 
     #[test]
@@ -295,6 +428,128 @@ mod tests {
         let mut rng = routing_rng(0, ProducerId(0));
         chosen_instances(&stream, 0, 1 << 20, &envelope, &mut rng, &mut picked);
         assert_eq!(picked, [(projected % (1 << 20)) as usize]);
+    }
+
+    /// Source `in` (2 producers) -> A (3 instances, paired) -> B (2,
+    /// broadcast), C (1, by key), D (2, by key), E (2, random), sink `out`.
+    fn fan_out_topology() -> Topology {
+        use crate::runtime::deployment::Deployment;
+        use blazes_core::{Annotation, Component, Dataflow, Stream, attrs};
+        let mut dataflow =
+            Dataflow::new().component(Component::new("A").path("in", "a", Annotation::cr()));
+        for c in ["B", "C", "D", "E"] {
+            dataflow = dataflow
+                .component(Component::new(c).path("a", "x", Annotation::cr()))
+                .stream(Stream::between("A.a", &format!("{c}.a")))
+                .stream(Stream::between(&format!("{c}.x"), &format!("x{c}")));
+        }
+        let dataflow = dataflow
+            .stream(Stream::between("in", "A.in"))
+            .stream(Stream::between("A.a", "out"));
+        let analysis = crate::analyze(&dataflow).expect("valid dataflow");
+        let deployment = Deployment::new()
+            .source_producers("in", 2)
+            .instances("A", 3)
+            .instances("B", 2)
+            .instances("D", 2)
+            .instances("E", 2)
+            .route("in", "A.in", Routing::Paired)
+            .route("A.a", "B.a", Routing::Broadcast)
+            .route("A.a", "C.a", Routing::by_key(["k"]))
+            .route("A.a", "D.a", Routing::by_key(["k"]))
+            .route("A.a", "E.a", Routing::Random);
+        let _ = attrs(["k"]);
+        Topology::build(&dataflow, &analysis, &deployment).expect("a topology")
+    }
+
+    #[test]
+    fn fixed_routes_are_where_every_record_would_go_and_choices_are_not_fixed() {
+        let topology = fan_out_topology();
+        let mut fixed_outputs = 0;
+        for p in 0..topology.nodes.len() as u32 {
+            let producer = ProducerId(p);
+            let outputs: Vec<Option<OutputId>> = match topology.node(producer) {
+                Some(NodeRef::Source { .. }) => vec![None],
+                Some(NodeRef::Instance { component, .. }) => {
+                    (0..topology.components[component].outputs.len())
+                        .map(Some)
+                        .collect()
+                }
+                None => continue,
+            };
+            for output in outputs {
+                let fixed = fixed_targets(&topology, producer, output);
+                let mut rng = routing_rng(7, producer);
+                let (mut picked, mut targets) = (Vec::new(), Vec::new());
+                let mut seen = std::collections::BTreeSet::new();
+                for k in 0..32 {
+                    let envelope = Envelope::Record {
+                        producer,
+                        seq: k,
+                        payload: Tuple::new().with("k", k as i64),
+                    };
+                    chosen_targets(
+                        &topology,
+                        producer,
+                        output,
+                        &envelope,
+                        &mut rng,
+                        &mut picked,
+                        &mut targets,
+                    );
+                    if let Some(fixed) = &fixed {
+                        assert_eq!(&targets, fixed, "{producer} {output:?}");
+                    }
+                    seen.insert(targets.clone());
+                }
+                match fixed {
+                    Some(_) => fixed_outputs += 1,
+                    // Not fixed: some record goes elsewhere than another.
+                    None => assert!(seen.len() > 1, "{producer} {output:?} always {seen:?}"),
+                }
+            }
+        }
+        // Both sources (paired) and B, C, D, E's outputs to their sinks.
+        assert!(fixed_outputs >= 2 + 2 + 1 + 2 + 2, "{fixed_outputs}");
+    }
+
+    #[test]
+    fn a_fixed_route_draws_no_routing_choice_and_sends_where_it_is_worked_out() {
+        let topology = fan_out_topology();
+        let source = topology.sources[0].producers[1];
+        let mut rng = routing_rng(7, source);
+        let mut scratch = RouteScratch::default();
+        let mut out = Vec::new();
+        let envelope = Envelope::Record {
+            producer: source,
+            seq: 0,
+            payload: Tuple::new().with("k", 1),
+        };
+        let before = rng.get_word_pos();
+        route_with(
+            &topology,
+            source,
+            None,
+            envelope.clone(),
+            &mut rng,
+            &mut scratch,
+            &mut out,
+        );
+        assert_eq!(rng.get_word_pos(), before);
+        let (mut picked, mut targets) = (Vec::new(), Vec::new());
+        chosen_targets(
+            &topology,
+            source,
+            None,
+            &envelope,
+            &mut rng,
+            &mut picked,
+            &mut targets,
+        );
+        let sent: Vec<(Destination, InputId)> = out.iter().map(|r| (r.to, r.input)).collect();
+        assert_eq!(sent, targets);
+        assert_eq!(sent.len(), 1, "paired: one instance of A");
+        assert!(out.iter().all(|r| r.envelope == envelope));
     }
 
     #[test]

@@ -295,7 +295,8 @@ impl RunningDataflow {
 
     /// The latest counters and unsealed partitions of every instance: as of
     /// every message it delivered once it has nothing more to deliver, and
-    /// at most 256 deliveries behind while it is busy.
+    /// at most 256 deliveries plus one received batch behind while it is
+    /// busy.
     pub fn snapshot(&self) -> Vec<InstanceSnapshot> {
         self.live
             .iter()
@@ -522,6 +523,9 @@ fn overdue_check_period(after: Duration) -> Duration {
     (after / 4).clamp(Duration::from_millis(1), Duration::from_secs(1))
 }
 
+/// Deliveries between two refreshes of a busy instance's live snapshot.
+const REFRESH_EVERY: u64 = 256;
+
 async fn run_instance(
     core: InstanceCore,
     topology: Arc<Topology>,
@@ -572,7 +576,7 @@ async fn run_instance(
                 node.end_cycle_cut(&topology, cut);
                 ship(&mut node, &mut outgoing, &mut dead);
                 outgoing.close_batches();
-                cycles.done();
+                cycles.done(1);
                 continue;
             }
             Event::OverdueCheck => {
@@ -588,20 +592,25 @@ async fn run_instance(
             }
         };
         // The message, then the rest of its link's batch as long as each
-        // can be delivered.
-        let mut next = Some(message);
+        // fits within the buffer bound, in one call; what they routed goes
+        // to the send queues once they are delivered, and a link whose
+        // outputs wait for room is not read again until they have it.
         let now = Time::micros_since(started);
-        while let Some(message) = next {
-            node.deliver(&topology, message, now);
-            ship(&mut node, &mut outgoing, &mut dead);
-            cycles.done();
-            deliveries += 1;
-            unpublished = true;
-            if deliveries.is_multiple_of(256) {
-                refresh(node.core(), &live, Time::micros_since(started));
-                unpublished = false;
+        let delivered = match link.and_then(|l| inbox.buffered(l)) {
+            Some(queue) => node.deliver_run(&topology, message, queue, now),
+            None => {
+                node.deliver(&topology, message, now);
+                1
             }
-            next = link.and_then(|l| inbox.take_ready(l, node.core_mut(), &outgoing));
+        };
+        ship(&mut node, &mut outgoing, &mut dead);
+        cycles.done(delivered as u64);
+        let before = deliveries;
+        deliveries += delivered as u64;
+        unpublished = true;
+        if deliveries / REFRESH_EVERY != before / REFRESH_EVERY {
+            refresh(node.core(), &live, Time::micros_since(started));
+            unpublished = false;
         }
     }
     flush_all(&mut outgoing).await;
