@@ -29,6 +29,7 @@ use super::factories::Factories;
 use super::metrics::InstanceSnapshot;
 use super::node::{Node, SourceCore};
 use super::report::RunReport;
+use super::telemetry::InstanceSeries;
 use super::sink::SinkCollector;
 use super::workload::{SourceEvent, Workload};
 use crate::record::Record;
@@ -537,6 +538,8 @@ async fn run_instance(
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
     let mut node = Node::new(core, topology.seed);
     let mut dead = Vec::new();
+    // The instance's telemetry series, registered at its first refresh.
+    let mut series = None;
     let mut deliveries: u64 = 0;
     node.start(&topology, Time::micros_since(started));
     ship(&mut node, &mut outgoing, &mut dead);
@@ -551,7 +554,7 @@ async fn run_instance(
         if unpublished && inbox.idle() {
             // Nothing left to deliver for now: publish the snapshot, so a
             // reader sees every delivery made (issue 15).
-            refresh(node.core(), &live, Time::micros_since(started));
+            refresh(node.core(), &live, &mut series, Time::micros_since(started));
             unpublished = false;
         }
         let parked = inbox.has_parked();
@@ -586,7 +589,7 @@ async fn run_instance(
                     .report_overdue(now, overdue_after)
                     .is_empty()
                 {
-                    refresh(node.core(), &live, now);
+                    refresh(node.core(), &live, &mut series, now);
                 }
                 continue;
             }
@@ -609,7 +612,7 @@ async fn run_instance(
         deliveries += delivered as u64;
         unpublished = true;
         if deliveries / REFRESH_EVERY != before / REFRESH_EVERY {
-            refresh(node.core(), &live, Time::micros_since(started));
+            refresh(node.core(), &live, &mut series, Time::micros_since(started));
             unpublished = false;
         }
     }
@@ -624,7 +627,7 @@ async fn run_instance(
     let core = node.core_mut();
     core.shutdown(Time::micros_since(started));
     dead.extend(core.take_dead_letters());
-    refresh(core, &live, Time::micros_since(started));
+    refresh(core, &live, &mut series, Time::micros_since(started));
     (core.snapshot(Time::micros_since(started)), dead)
 }
 
@@ -639,14 +642,21 @@ fn ship(node: &mut Node, outgoing: &mut SendQueues, dead: &mut Vec<DeadLetter>) 
     }
 }
 
-fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: Time) {
+fn refresh(
+    core: &InstanceCore,
+    live: &Mutex<InstanceSnapshot>,
+    series: &mut Option<InstanceSeries>,
+    now: Time,
+) {
     let snapshot = core.snapshot(now);
     if let Some(oldest) = snapshot.unsealed.first() {
         tracing::debug!(instance = %snapshot.instance, component = %snapshot.component,
             unsealed = snapshot.unsealed.len(), oldest_age_us = oldest.age, oldest = %oldest.key,
             "unsealed partitions");
     }
-    super::telemetry::publish(&snapshot);
+    series
+        .get_or_insert_with(|| InstanceSeries::new(&snapshot))
+        .publish(&snapshot);
     if let Ok(mut slot) = live.lock() {
         *slot = snapshot;
     }
