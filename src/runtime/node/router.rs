@@ -128,12 +128,13 @@ fn chosen_instances(
         (Routing::Paired, _) => out.push(producer_index % count),
         // Every hash picks the one instance: no need to compute it.
         (Routing::ByKey(_), Some(_)) if count == 1 => out.push(0),
-        (Routing::ByKey(attrs), Some(p)) => {
+        (Routing::ByKey(_), Some(p)) => {
             // The stable hash of the payload projected on the key's
             // attributes, without building the projection: the key's
             // attributes present in the payload, in name order (the set's
             // order is the tuple's).
-            let key = attrs
+            let key = stream
+                .key
                 .iter()
                 .filter_map(|name| p.get(name).map(|v| (name.as_str(), v)));
             out.push((hash_fields(key) % count as u64) as usize);
@@ -415,11 +416,7 @@ mod tests {
         assert_eq!(hash_fields(key), projected);
         // What routing hashes: the key's attributes looked up in the payload.
         let mut picked = Vec::new();
-        let stream = StreamOut {
-            target: StreamTarget::Sink(0),
-            routing: Routing::ByKey(attrs),
-            self_loop: false,
-        };
+        let stream = StreamOut::new(StreamTarget::Sink(0), Routing::ByKey(attrs), false);
         let envelope = Envelope::Record {
             producer: ProducerId(0),
             seq: 0,
