@@ -408,7 +408,11 @@ mod tests {
         // 1, 2, 2 held: 3 would be the fourth held record.
         assert_eq!(delivered, 6);
         assert_eq!(queue, left);
-        assert!(batched.core().would_block(queue.front().expect("held back")));
+        assert!(
+            batched
+                .core()
+                .would_block(queue.front().expect("held back"))
+        );
         let batched_sent = sent(&mut batched);
         assert_eq!(batched_sent, sent(&mut single));
         assert_eq!(batched_sent.len(), 3, "{batched_sent:?}");
