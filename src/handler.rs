@@ -37,6 +37,9 @@ pub enum Emission {
 pub struct Emit {
     /// The output names emitted on, in the order first used.
     outputs: Vec<String>,
+    /// By position in `outputs`: the runtime's id of that output (`None`
+    /// inside for a name the component lacks), once it was looked up.
+    ids: Vec<Option<Option<usize>>>,
     emitted: Vec<Emitted>,
     refused_seals: Vec<RefusedSeal>,
 }
@@ -95,6 +98,26 @@ impl Emit {
     /// The name of output `index` (see [`Emitted::output`]).
     pub(crate) fn output_name(&self, index: usize) -> &str {
         self.outputs.get(index).map_or("", String::as_str)
+    }
+
+    /// The runtime's id of output `index` (see [`Emitted::output`]):
+    /// `lookup` finds it by name the first time only, later emissions on
+    /// the output reuse what it found (`None` for a name it does not know).
+    #[inline]
+    pub(crate) fn output_id(
+        &mut self,
+        index: usize,
+        lookup: impl FnOnce(&str) -> Option<usize>,
+    ) -> Option<usize> {
+        if let Some(Some(id)) = self.ids.get(index) {
+            return *id;
+        }
+        let id = lookup(self.output_name(index));
+        if self.ids.len() <= index {
+            self.ids.resize(index + 1, None);
+        }
+        self.ids[index] = Some(id);
+        id
     }
 
     /// True when something was emitted since the last take.
@@ -317,5 +340,26 @@ mod tests {
         assert_eq!(copy.drain().len(), 2);
         assert_eq!(copy.drain_punctuations(), vec![("sums".to_string(), batch)]);
         assert!(copy.drain_all().is_empty());
+    }
+
+    #[test]
+    fn an_output_is_looked_up_once_and_each_name_keeps_its_own_id() {
+        let mut out = Emit::new();
+        out.emit("b", Tuple::new());
+        out.emit("a", Tuple::new());
+        out.emit("zz", Tuple::new());
+        let names = ["a", "b"];
+        let mut lookups = Vec::new();
+        let mut lookup = |index: usize, out: &mut Emit| {
+            out.output_id(index, |name| {
+                lookups.push(name.to_string());
+                names.iter().position(|n| *n == name)
+            })
+        };
+        let ids: Vec<_> = (0..3).map(|i| lookup(i, &mut out)).collect();
+        assert_eq!(ids, [Some(1), Some(0), None]);
+        let again: Vec<_> = (0..3).map(|i| lookup(i, &mut out)).collect();
+        assert_eq!(again, ids);
+        assert_eq!(lookups, ["b", "a", "zz"], "each name looked up once");
     }
 }
