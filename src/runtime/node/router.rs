@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::runtime::deployment::Routing;
 use crate::runtime::node::envelope::{Delivery, Envelope, InputId, OutputId, ProducerId};
 use crate::runtime::node::topology::{GroupId, SinkId, StreamOut, StreamTarget, Topology};
-use crate::tuple::Value;
+use crate::tuple::{Tuple, Value};
 
 /// Where a routed message goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -151,44 +151,58 @@ pub(crate) fn routing_rng(seed: u64, producer: ProducerId) -> ChaCha8Rng {
     )
 }
 
-/// Buffers that routing reuses from one message to the next, and where a
-/// producer's records go on each output when that does not depend on the
-/// record (worked out once per output, then reused).
+/// Buffers that routing reuses from one message to the next, and how a
+/// producer's records are routed on each output (worked out once per
+/// output, then reused).
 #[derive(Debug, Default)]
 pub struct RouteScratch {
     picked: Vec<usize>,
     targets: Vec<(Destination, InputId)>,
     /// By output (a source's one output first, then an instance's outputs
-    /// from 0): where its records go, once known.
-    records: Vec<RecordRoute>,
+    /// from 0): how its records are routed, once known.
+    records: Vec<Option<RecordRoute>>,
     /// The topology `records` was worked out for (its address): a scratch
     /// used with another topology works them out again.
     topology: usize,
 }
 
-/// Where the records a producer sends on one output go.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-enum RecordRoute {
-    /// Not worked out yet.
-    #[default]
-    Unknown,
-    /// It depends on the record (a key's hash) or on a routing choice
-    /// (random): routed one by one.
-    Varies,
-    /// Always these destinations, in routing order.
-    Fixed(Vec<(Destination, InputId)>),
+/// How the records a producer sends on one output are routed: each step
+/// adds one destination, in the order [`chosen_targets`] finds them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RecordRoute {
+    steps: Vec<Step>,
+    /// No step depends on the record or on a routing choice: `fixed`
+    /// holds the destinations.
+    fixed: Option<Vec<(Destination, InputId)>>,
+}
+
+/// One stream's choice of destination for a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    /// Always this destination.
+    To(Destination, InputId),
+    /// The instance the stable hash of the record's key picks among
+    /// `instances` (their destinations for `input`).
+    ByKey {
+        key: Vec<String>,
+        input: InputId,
+        instances: Vec<Destination>,
+    },
+    /// An instance picked at random among `instances`.
+    Random {
+        input: InputId,
+        instances: Vec<Destination>,
+    },
 }
 
 impl RouteScratch {
-    /// The destinations of every record `producer` sends on `output`, in
-    /// routing order, when they depend neither on the record nor on a
-    /// routing choice.
-    fn fixed_record_targets(
+    /// How `producer` routes records on `output`.
+    fn record_route(
         &mut self,
         topology: &Topology,
         producer: ProducerId,
         output: Option<OutputId>,
-    ) -> Option<&[(Destination, InputId)]> {
+    ) -> &RecordRoute {
         let address = std::ptr::from_ref(topology) as usize;
         if self.topology != address {
             self.records.clear();
@@ -196,65 +210,103 @@ impl RouteScratch {
         }
         let slot = output.map_or(0, |o| o + 1);
         if self.records.len() <= slot {
-            self.records.resize(slot + 1, RecordRoute::Unknown);
+            self.records.resize(slot + 1, None);
         }
-        if self.records[slot] == RecordRoute::Unknown {
-            self.records[slot] = match fixed_targets(topology, producer, output) {
-                Some(targets) => RecordRoute::Fixed(targets),
-                None => RecordRoute::Varies,
-            };
-        }
-        match &self.records[slot] {
-            RecordRoute::Fixed(targets) => Some(targets),
-            _ => None,
-        }
+        self.records[slot].get_or_insert_with(|| record_route(topology, producer, output))
     }
 }
 
-/// Where every record `producer` sends on `output` goes, in the order
-/// [`route_with`] would route it, when no stream of the output picks its
-/// instance by the record's key among several or at random; `None` otherwise.
-fn fixed_targets(
+/// How every record `producer` sends on `output` is routed: a step per
+/// destination of a stream (an instance chosen by key or at random is one
+/// step), in the order [`chosen_targets`] would find them.
+fn record_route(
     topology: &Topology,
     producer: ProducerId,
     output: Option<OutputId>,
-) -> Option<Vec<(Destination, InputId)>> {
+) -> RecordRoute {
     let producer_index = topology.index_of(producer);
-    let mut targets: Vec<(Destination, InputId)> = Vec::new();
-    let mut add = |target: (Destination, InputId)| {
-        if !targets.contains(&target) {
-            targets.push(target);
-        }
-    };
+    let mut steps = Vec::new();
     for stream in topology.streams_of(producer, output) {
         match stream.target {
-            StreamTarget::Sink(sink) => add((Destination::Sink(sink), 0)),
+            StreamTarget::Sink(sink) => steps.push(Step::To(Destination::Sink(sink), 0)),
             StreamTarget::Input { component, input } => {
                 let info = &topology.components[component];
                 let count = info.instances.len();
+                let instances = || (0..count).map(|i| info.destination(i, input)).collect();
                 if count == 0 {
-                    return None;
+                    // Nowhere to go (as `chosen_instances` would find).
+                    continue;
                 }
+                let to = |i: usize| Step::To(info.destination(i, input), input);
                 if stream.self_loop {
-                    add((info.destination(producer_index % count, input), input));
+                    steps.push(to(producer_index % count));
                     continue;
                 }
                 match &stream.routing {
-                    Routing::Paired => {
-                        add((info.destination(producer_index % count, input), input));
-                    }
-                    Routing::ByKey(_) if count == 1 => add((info.destination(0, input), input)),
-                    Routing::Broadcast => {
-                        for i in 0..count {
-                            add((info.destination(i, input), input));
-                        }
-                    }
-                    Routing::ByKey(_) | Routing::Random => return None,
+                    Routing::Paired => steps.push(to(producer_index % count)),
+                    Routing::ByKey(_) if count == 1 => steps.push(to(0)),
+                    Routing::ByKey(_) => steps.push(Step::ByKey {
+                        key: stream.key.clone(),
+                        input,
+                        instances: instances(),
+                    }),
+                    Routing::Random => steps.push(Step::Random {
+                        input,
+                        instances: instances(),
+                    }),
+                    Routing::Broadcast => steps.extend((0..count).map(to)),
                 }
             }
         }
     }
-    Some(targets)
+    let mut fixed = Vec::new();
+    for step in &steps {
+        match step {
+            Step::To(to, input) if !fixed.contains(&(*to, *input)) => fixed.push((*to, *input)),
+            Step::To(..) => {}
+            Step::ByKey { .. } | Step::Random { .. } => {
+                return RecordRoute { steps, fixed: None };
+            }
+        }
+    }
+    RecordRoute {
+        steps,
+        fixed: Some(fixed),
+    }
+}
+
+impl RecordRoute {
+    /// The destinations of `payload`, in `targets` (each once).
+    fn targets(
+        &self,
+        payload: &Tuple,
+        rng: &mut ChaCha8Rng,
+        targets: &mut Vec<(Destination, InputId)>,
+    ) {
+        targets.clear();
+        for step in &self.steps {
+            let target = match step {
+                Step::To(to, input) => (*to, *input),
+                Step::ByKey {
+                    key,
+                    input,
+                    instances,
+                } => {
+                    let fields = key
+                        .iter()
+                        .filter_map(|name| payload.get(name).map(|v| (name.as_str(), v)));
+                    let i = (hash_fields(fields) % instances.len() as u64) as usize;
+                    (instances[i], *input)
+                }
+                Step::Random { input, instances } => {
+                    (instances[rng.random_range(0..instances.len())], *input)
+                }
+            };
+            if !targets.contains(&target) {
+                targets.push(target);
+            }
+        }
+    }
 }
 
 /// Routes what instance `me` emitted: a message to itself (a self-feeding
@@ -317,7 +369,8 @@ pub fn route_with(
 
 /// Routes `envelope` as [`route_with`] does, handing each [`Routed`] to
 /// `deliver` in routing order. A record on an output whose destinations are
-/// fixed ([`fixed_targets`]) goes to them without working them out again.
+/// fixed goes to them without working them out again, and any record is
+/// routed by its output's [`RecordRoute`], worked out once.
 fn route_each(
     topology: &Topology,
     producer: ProducerId,
@@ -327,10 +380,20 @@ fn route_each(
     scratch: &mut RouteScratch,
     deliver: impl FnMut(Routed),
 ) {
-    if envelope.is_record()
-        && let Some(targets) = scratch.fixed_record_targets(topology, producer, output)
-    {
-        return fan_out(targets, envelope, deliver);
+    if let Envelope::Record { payload, .. } = &envelope {
+        let route = scratch.record_route(topology, producer, output);
+        if let Some(fixed) = &route.fixed {
+            return fan_out(fixed, envelope, deliver);
+        }
+        // Borrowed apart: the route from the cache, the targets' room.
+        let slot = output.map_or(0, |o| o + 1);
+        let RouteScratch {
+            records, targets, ..
+        } = scratch;
+        if let Some(Some(route)) = records.get(slot) {
+            route.targets(payload, rng, targets);
+            return fan_out(targets, envelope, deliver);
+        }
     }
     let RouteScratch {
         picked, targets, ..
@@ -460,9 +523,10 @@ mod tests {
     }
 
     #[test]
-    fn fixed_routes_are_where_every_record_would_go_and_choices_are_not_fixed() {
+    fn record_routes_send_where_routing_each_record_would_and_draw_the_same_choices() {
         let topology = fan_out_topology();
         let mut fixed_outputs = 0;
+        let mut chosen_outputs = 0;
         for p in 0..topology.nodes.len() as u32 {
             let producer = ProducerId(p);
             let outputs: Vec<Option<OutputId>> = match topology.node(producer) {
@@ -475,15 +539,17 @@ mod tests {
                 None => continue,
             };
             for output in outputs {
-                let fixed = fixed_targets(&topology, producer, output);
-                let mut rng = routing_rng(7, producer);
-                let (mut picked, mut targets) = (Vec::new(), Vec::new());
+                let route = record_route(&topology, producer, output);
+                let (mut rng, mut planned_rng) =
+                    (routing_rng(7, producer), routing_rng(7, producer));
+                let (mut picked, mut targets, mut planned) = (Vec::new(), Vec::new(), Vec::new());
                 let mut seen = std::collections::BTreeSet::new();
                 for k in 0..32 {
+                    let payload = Tuple::new().with("k", k as i64).with("v", 1);
                     let envelope = Envelope::Record {
                         producer,
                         seq: k,
-                        payload: Tuple::new().with("k", k as i64),
+                        payload: payload.clone(),
                     };
                     chosen_targets(
                         &topology,
@@ -494,20 +560,28 @@ mod tests {
                         &mut picked,
                         &mut targets,
                     );
-                    if let Some(fixed) = &fixed {
-                        assert_eq!(&targets, fixed, "{producer} {output:?}");
+                    route.targets(&payload, &mut planned_rng, &mut planned);
+                    assert_eq!(planned, targets, "{producer} {output:?}");
+                    assert_eq!(planned_rng.get_word_pos(), rng.get_word_pos());
+                    if let Some(fixed) = &route.fixed {
+                        assert_eq!(fixed, &targets, "{producer} {output:?}");
                     }
                     seen.insert(targets.clone());
                 }
-                match fixed {
+                match route.fixed {
                     Some(_) => fixed_outputs += 1,
                     // Not fixed: some record goes elsewhere than another.
-                    None => assert!(seen.len() > 1, "{producer} {output:?} always {seen:?}"),
+                    None => {
+                        chosen_outputs += 1;
+                        assert!(seen.len() > 1, "{producer} {output:?} always {seen:?}");
+                    }
                 }
             }
         }
-        // Both sources (paired) and B, C, D, E's outputs to their sinks.
-        assert!(fixed_outputs >= 2 + 2 + 1 + 2 + 2, "{fixed_outputs}");
+        // Both sources (paired) and B, C, D, E's outputs to their sinks;
+        // and the output of each of A's three instances (by key among two,
+        // at random) is chosen record by record.
+        assert_eq!((fixed_outputs, chosen_outputs), (2 + 2 + 1 + 2 + 2, 3));
     }
 
     #[test]
