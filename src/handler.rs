@@ -35,11 +35,10 @@ pub enum Emission {
 /// index, so emitting costs no copy of the name.
 #[derive(Debug, Default)]
 pub struct Emit {
-    /// The output names emitted on, in the order first used.
-    outputs: Vec<String>,
-    /// By position in `outputs`: the runtime's id of that output (`None`
-    /// inside for a name the component lacks), once it was looked up.
-    ids: Vec<Option<Option<usize>>>,
+    /// The output names emitted on, in the order first used, each with
+    /// the runtime's id of that output (`None` inside for a name the
+    /// component lacks) once it was looked up.
+    outputs: Vec<(String, Option<Option<usize>>)>,
     emitted: Vec<Emitted>,
     refused_seals: Vec<RefusedSeal>,
 }
@@ -77,10 +76,10 @@ impl Emit {
     }
 
     fn output_index(&mut self, output: &str) -> usize {
-        match self.outputs.iter().position(|o| o == output) {
+        match self.outputs.iter().position(|(o, _)| o == output) {
             Some(i) => i,
             None => {
-                self.outputs.push(output.to_string());
+                self.outputs.push((output.to_string(), None));
                 self.outputs.len() - 1
             }
         }
@@ -97,7 +96,9 @@ impl Emit {
 
     /// The name of output `index` (see [`Emitted::output`]).
     pub(crate) fn output_name(&self, index: usize) -> &str {
-        self.outputs.get(index).map_or("", String::as_str)
+        self.outputs
+            .get(index)
+            .map_or("", |(name, _)| name.as_str())
     }
 
     /// The runtime's id of output `index` (see [`Emitted::output`]):
@@ -109,15 +110,8 @@ impl Emit {
         index: usize,
         lookup: impl FnOnce(&str) -> Option<usize>,
     ) -> Option<usize> {
-        if let Some(Some(id)) = self.ids.get(index) {
-            return *id;
-        }
-        let id = lookup(self.output_name(index));
-        if self.ids.len() <= index {
-            self.ids.resize(index + 1, None);
-        }
-        self.ids[index] = Some(id);
-        id
+        let (name, known) = self.outputs.get_mut(index)?;
+        *known.get_or_insert_with(|| lookup(name))
     }
 
     /// True when something was emitted since the last take.
