@@ -124,6 +124,7 @@ impl InstanceSeries {
 /// Sets every series of `snapshot`'s instance to its current value
 /// (registering them: a driver that publishes an instance often keeps its
 /// [`InstanceSeries`] instead).
+#[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))]
 pub(crate) fn publish(snapshot: &InstanceSnapshot) {
     InstanceSeries::new(snapshot).publish(snapshot);
 }
