@@ -35,8 +35,10 @@ pub enum Emission {
 /// index, so emitting costs no copy of the name.
 #[derive(Debug, Default)]
 pub struct Emit {
-    /// The output names emitted on, in the order first used.
-    outputs: Vec<String>,
+    /// The output names emitted on, in the order first used, each with
+    /// the runtime's id of that output (`None` inside for a name the
+    /// component lacks) once it was looked up.
+    outputs: Vec<(String, Option<Option<usize>>)>,
     emitted: Vec<Emitted>,
     refused_seals: Vec<RefusedSeal>,
 }
@@ -74,10 +76,10 @@ impl Emit {
     }
 
     fn output_index(&mut self, output: &str) -> usize {
-        match self.outputs.iter().position(|o| o == output) {
+        match self.outputs.iter().position(|(o, _)| o == output) {
             Some(i) => i,
             None => {
-                self.outputs.push(output.to_string());
+                self.outputs.push((output.to_string(), None));
                 self.outputs.len() - 1
             }
         }
@@ -94,7 +96,22 @@ impl Emit {
 
     /// The name of output `index` (see [`Emitted::output`]).
     pub(crate) fn output_name(&self, index: usize) -> &str {
-        self.outputs.get(index).map_or("", String::as_str)
+        self.outputs
+            .get(index)
+            .map_or("", |(name, _)| name.as_str())
+    }
+
+    /// The runtime's id of output `index` (see [`Emitted::output`]):
+    /// `lookup` finds it by name the first time only, later emissions on
+    /// the output reuse what it found (`None` for a name it does not know).
+    #[inline]
+    pub(crate) fn output_id(
+        &mut self,
+        index: usize,
+        lookup: impl FnOnce(&str) -> Option<usize>,
+    ) -> Option<usize> {
+        let (name, known) = self.outputs.get_mut(index)?;
+        *known.get_or_insert_with(|| lookup(name))
     }
 
     /// True when something was emitted since the last take.
@@ -317,5 +334,26 @@ mod tests {
         assert_eq!(copy.drain().len(), 2);
         assert_eq!(copy.drain_punctuations(), vec![("sums".to_string(), batch)]);
         assert!(copy.drain_all().is_empty());
+    }
+
+    #[test]
+    fn an_output_is_looked_up_once_and_each_name_keeps_its_own_id() {
+        let mut out = Emit::new();
+        out.emit("b", Tuple::new());
+        out.emit("a", Tuple::new());
+        out.emit("zz", Tuple::new());
+        let names = ["a", "b"];
+        let mut lookups = Vec::new();
+        let mut lookup = |index: usize, out: &mut Emit| {
+            out.output_id(index, |name| {
+                lookups.push(name.to_string());
+                names.iter().position(|n| *n == name)
+            })
+        };
+        let ids: Vec<_> = (0..3).map(|i| lookup(i, &mut out)).collect();
+        assert_eq!(ids, [Some(1), Some(0), None]);
+        let again: Vec<_> = (0..3).map(|i| lookup(i, &mut out)).collect();
+        assert_eq!(again, ids);
+        assert_eq!(lookups, ["b", "a", "zz"], "each name looked up once");
     }
 }

@@ -5,7 +5,9 @@
 //!
 //! The drivers publish an instance's [`InstanceSnapshot`] when they refresh
 //! it (when the instance goes idle, every few hundred deliveries, and at its
-//! end), so the figures lag the instance by at most one refresh. Every series
+//! end), so the figures lag the instance by at most one refresh. The tokio
+//! runner registers an instance's series once, at its first refresh, so
+//! install a recorder before starting a run. Every series
 //! carries the labels `component` and `instance` (`Component[i]`).
 //!
 //! | name | kind | what |
@@ -29,43 +31,102 @@
 //! a driver, `service` for a request to ZooKeeper or JetStream retried
 //! through a connection loss or a server restart.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ::metrics::{Label, counter, gauge};
+use ::metrics::{Counter, Gauge, Label, counter, gauge};
 
 use super::metrics::InstanceSnapshot;
 
-/// Sets every series of `snapshot`'s instance to its current value.
+/// The counters of an instance, by name, in the order [`InstanceSeries`]
+/// keeps their handles.
+const COUNTERS: [&str; 10] = [
+    "blazes_records_received_total",
+    "blazes_records_duplicate_total",
+    "blazes_records_processed_total",
+    "blazes_partitions_released_total",
+    "blazes_partitions_overdue_total",
+    "blazes_seals_received_total",
+    "blazes_punctuations_sent_total",
+    "blazes_backpressure_waits_total",
+    "blazes_stalls_total",
+    "blazes_handler_panics_total",
+];
+
+/// The series of one instance, registered with the recorder once (when
+/// the driver first publishes the instance), so that publishing again only
+/// sets values: a driver refreshes a busy instance every few hundred
+/// deliveries.
+pub(crate) struct InstanceSeries {
+    labels: [Label; 2],
+    counters: Vec<Counter>,
+    held: Gauge,
+    waiting: Gauge,
+    /// By dead-letter reason, registered when the reason first appears.
+    dead_letters: BTreeMap<&'static str, Counter>,
+}
+
+impl InstanceSeries {
+    /// The series of the instance `snapshot` describes.
+    pub(crate) fn new(snapshot: &InstanceSnapshot) -> InstanceSeries {
+        // Shared text: each series' copy of a label is a reference count,
+        // not a copy of the string.
+        let labels = [
+            Label::new("component", Arc::<str>::from(snapshot.component.as_str())),
+            Label::new("instance", Arc::<str>::from(snapshot.name.as_str())),
+        ];
+        InstanceSeries {
+            counters: COUNTERS
+                .iter()
+                .map(|name| counter!(*name, labels.iter()))
+                .collect(),
+            held: gauge!("blazes_records_held", labels.iter()),
+            waiting: gauge!("blazes_partitions_waiting", labels.iter()),
+            dead_letters: BTreeMap::new(),
+            labels,
+        }
+    }
+
+    /// Sets every series to its value in `snapshot` (of this instance).
+    pub(crate) fn publish(&mut self, snapshot: &InstanceSnapshot) {
+        let m = &snapshot.metrics;
+        let values = [
+            m.received,
+            m.duplicate_records,
+            m.processed,
+            m.released_partitions,
+            m.overdue_partitions,
+            m.seals,
+            m.punctuations,
+            m.backpressure,
+            m.stalls,
+            m.handler_panics,
+        ];
+        for (counter, value) in self.counters.iter().zip(values) {
+            counter.absolute(value);
+        }
+        for (reason, count) in &m.dead_letters_by_kind {
+            let labels = &self.labels;
+            self.dead_letters
+                .entry(reason)
+                .or_insert_with(|| {
+                    let mut labels = labels.to_vec();
+                    labels.push(Label::new("reason", *reason));
+                    counter!("blazes_dead_letters_total", labels.iter())
+                })
+                .absolute(*count);
+        }
+        self.held.set(m.held as f64);
+        self.waiting.set(snapshot.unsealed.len() as f64);
+    }
+}
+
+/// Sets every series of `snapshot`'s instance to its current value
+/// (registering them: a driver that publishes an instance often keeps its
+/// [`InstanceSeries`] instead).
+#[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))]
 pub(crate) fn publish(snapshot: &InstanceSnapshot) {
-    // Shared text: each series' copy of a label is a reference count, not
-    // a copy of the string.
-    let labels = [
-        Label::new("component", Arc::<str>::from(snapshot.component.as_str())),
-        Label::new("instance", Arc::<str>::from(snapshot.name.as_str())),
-    ];
-    let m = &snapshot.metrics;
-    let counters = [
-        ("blazes_records_received_total", m.received),
-        ("blazes_records_duplicate_total", m.duplicate_records),
-        ("blazes_records_processed_total", m.processed),
-        ("blazes_partitions_released_total", m.released_partitions),
-        ("blazes_partitions_overdue_total", m.overdue_partitions),
-        ("blazes_seals_received_total", m.seals),
-        ("blazes_punctuations_sent_total", m.punctuations),
-        ("blazes_backpressure_waits_total", m.backpressure),
-        ("blazes_stalls_total", m.stalls),
-        ("blazes_handler_panics_total", m.handler_panics),
-    ];
-    for (name, value) in counters {
-        counter!(name, labels.iter()).absolute(value);
-    }
-    for (reason, count) in &m.dead_letters_by_kind {
-        let mut labels = labels.to_vec();
-        labels.push(Label::new("reason", *reason));
-        counter!("blazes_dead_letters_total", labels.iter()).absolute(*count);
-    }
-    gauge!("blazes_records_held", labels.iter()).set(m.held as f64);
-    gauge!("blazes_partitions_waiting", labels.iter()).set(snapshot.unsealed.len() as f64);
+    InstanceSeries::new(snapshot).publish(snapshot);
 }
 
 /// Counts one retry of `operation` (`blazes_retries_total`).

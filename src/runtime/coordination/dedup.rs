@@ -14,7 +14,6 @@
 //! for a replay (issue 15: `seq + 1` overflowed, a panic in debug builds and
 //! deduplication silently off in release builds).
 
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::runtime::node::envelope::ProducerId;
@@ -33,9 +32,15 @@ pub enum Seen {
 /// Per-producer high watermarks of `seq`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Dedup {
-    /// Keyed by small integers, hashed with Fx (no attacker picks them:
-    /// producers are numbered by the topology).
-    next: FxHashMap<ProducerId, u64>,
+    /// The next `seq` expected of each producer, sorted by producer. An
+    /// instance hears from few producers, each link's messages in runs
+    /// from one of them: the producer last looked up is tried first, then
+    /// the list is searched. Encoded as a map, as it always was.
+    #[serde(with = "watermarks")]
+    next: Vec<(ProducerId, u64)>,
+    /// The position in `next` of the producer last looked up.
+    #[serde(skip)]
+    last: usize,
 }
 
 impl Dedup {
@@ -44,10 +49,19 @@ impl Dedup {
         Dedup::default()
     }
 
+    /// The position of `producer` in `next`, or where it would go.
+    #[inline]
+    fn find(&self, producer: ProducerId) -> Result<usize, usize> {
+        match self.next.get(self.last) {
+            Some((p, _)) if *p == producer => Ok(self.last),
+            _ => self.next.binary_search_by_key(&producer, |(p, _)| *p),
+        }
+    }
+
     /// True when `seq` from `producer` is at or below its watermark (a
     /// duplicate or a replay), without remembering anything.
     pub fn is_duplicate(&self, producer: ProducerId, seq: u64) -> bool {
-        self.next.get(&producer).is_some_and(|next| seq < *next)
+        self.find(producer).is_ok_and(|at| seq < self.next[at].1)
     }
 
     /// Whether `seq` is new from `producer` (then remembered), a duplicate
@@ -56,12 +70,46 @@ impl Dedup {
         let Some(after) = seq.checked_add(1) else {
             return Seen::OutOfRange;
         };
-        let next = self.next.entry(producer).or_insert(0);
+        let at = match self.find(producer) {
+            Ok(at) => at,
+            Err(at) => {
+                self.next.insert(at, (producer, 0));
+                at
+            }
+        };
+        self.last = at;
+        let next = &mut self.next[at].1;
         if seq < *next {
             return Seen::Duplicate;
         }
         *next = after;
         Seen::New
+    }
+}
+
+/// The watermarks as a map from producer to next `seq` (the encoding of
+/// the hash map they were kept in before).
+mod watermarks {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::runtime::node::envelope::ProducerId;
+
+    pub(super) fn serialize<S: Serializer>(
+        next: &[(ProducerId, u64)],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(next.iter().map(|(p, n)| (p, n)))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<(ProducerId, u64)>, D::Error> {
+        // A map: each producer once, sorted.
+        Ok(BTreeMap::<ProducerId, u64>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
     }
 }
 
@@ -79,6 +127,43 @@ mod tests {
         assert_eq!(d.admit(p, 1), Seen::Duplicate);
         assert_eq!(d.admit(ProducerId(2), 1), Seen::New);
         assert_eq!(d.admit(p, 4), Seen::New);
+    }
+
+    #[test]
+    fn interleaved_producers_keep_their_own_watermarks() {
+        let mut d = Dedup::new();
+        for p in [5, 1, 9, 3, 7] {
+            assert_eq!(d.admit(ProducerId(p), 10), Seen::New);
+        }
+        for seq in 11..14 {
+            for p in [9, 1, 7, 5, 3] {
+                assert_eq!(d.admit(ProducerId(p), seq), Seen::New, "{p} {seq}");
+                assert_eq!(d.admit(ProducerId(p), seq), Seen::Duplicate, "{p} {seq}");
+            }
+            // Producer 1 after the others: its own watermark, not theirs.
+            assert_eq!(d.admit(ProducerId(1), seq - 1), Seen::Duplicate);
+        }
+        for p in [1, 3, 5, 7, 9] {
+            assert!(d.is_duplicate(ProducerId(p), 13), "{p}");
+            assert!(!d.is_duplicate(ProducerId(p), 14), "{p}");
+        }
+        assert!(!d.is_duplicate(ProducerId(2), 0), "never heard of");
+    }
+
+    #[test]
+    fn the_watermarks_encode_as_the_map_they_were() {
+        let mut d = Dedup::new();
+        for (p, seq) in [(7, 3), (2, 9), (4, 0)] {
+            d.admit(ProducerId(p), seq);
+        }
+        let map: std::collections::BTreeMap<ProducerId, u64> =
+            [(ProducerId(2), 10), (ProducerId(4), 1), (ProducerId(7), 4)].into();
+        let bytes = postcard::to_allocvec(&d).expect("encodes");
+        assert_eq!(bytes, postcard::to_allocvec(&map).expect("encodes"));
+        let back: Dedup = postcard::from_bytes(&bytes).expect("decodes");
+        assert!(back.is_duplicate(ProducerId(2), 9) && !back.is_duplicate(ProducerId(2), 10));
+        assert!(back.is_duplicate(ProducerId(7), 3) && !back.is_duplicate(ProducerId(7), 4));
+        assert!(!back.is_duplicate(ProducerId(4), 1));
     }
 
     #[test]

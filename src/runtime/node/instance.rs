@@ -809,8 +809,12 @@ impl InstanceCore {
     fn flush_emitted(&mut self) {
         let mut emitted = self.emit.take_emitted();
         for emission in emitted.drain(..) {
-            let output = self.emit.output_name(emission.output);
-            let Some(o) = self.outputs.iter().position(|x| x == output) else {
+            let outputs = &self.outputs;
+            let known = self.emit.output_id(emission.output, |name| {
+                outputs.iter().position(|x| x == name)
+            });
+            let Some(o) = known else {
+                let output = self.emit.output_name(emission.output);
                 self.metrics.unknown_outputs += 1;
                 tracing::warn!(instance = %self.id(), component = %self.component, %output,
                     punctuation = emission.punctuation,
@@ -928,6 +932,11 @@ impl InstanceCore {
     /// produced, left in place.
     pub(crate) fn pending_sends(&self) -> impl Iterator<Item = &(OutputId, Envelope)> {
         self.sends.iter()
+    }
+
+    /// True when envelopes wait to be sent.
+    pub(crate) fn has_sends(&self) -> bool {
+        !self.sends.is_empty()
     }
 
     /// Drains the envelopes to send, by output, in the order they were

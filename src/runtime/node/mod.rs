@@ -110,7 +110,41 @@ impl Node {
         self.settle(topology, now);
     }
 
+    /// Delivers `first`, then the messages at the front of `queue` for as
+    /// long as the instance can take each within its buffer bound
+    /// ([`InstanceCore::would_block`]), each as [`Node::deliver`] would:
+    /// what one message sends is routed (and what the instance sent itself
+    /// delivered in place) before the next is delivered. Returns how many
+    /// messages were delivered; the first one `queue` keeps, if any, is
+    /// the one the bound held back. Every driver that receives messages in
+    /// batches delivers them through here, so a batch costs one call.
+    pub(crate) fn deliver_run(
+        &mut self,
+        topology: &Topology,
+        first: Delivery,
+        queue: &mut VecDeque<Delivery>,
+        now: Time,
+    ) -> usize {
+        self.deliver(topology, first, now);
+        let mut delivered = 1;
+        while let Some(next) = queue.front() {
+            if self.core.would_block(next) {
+                break;
+            }
+            let Some(next) = queue.pop_front() else {
+                break;
+            };
+            self.deliver(topology, next, now);
+            delivered += 1;
+        }
+        delivered
+    }
+
     fn settle(&mut self, topology: &Topology, now: Time) {
+        // Most deliveries into an aggregate send nothing.
+        if !self.core.has_sends() {
+            return;
+        }
         let me = self.core.id();
         loop {
             if let Some(recorded) = &mut self.recorded {
@@ -280,5 +314,108 @@ impl SourceCore {
     /// destination; draining keeps the buffer's room.
     pub(crate) fn routed(&mut self) -> std::vec::Drain<'_, Routed> {
         self.routed.drain(..)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::deployment::Deployment;
+    use crate::{
+        Annotation, Component, Dataflow, Emit, Handler, Stream, UnknownInput, analyze, attrs,
+    };
+
+    /// Passes each record on, with a count of the records it has seen.
+    #[derive(Default)]
+    struct Pass(i64);
+
+    impl Handler for Pass {
+        fn handle(&mut self, _: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+            self.0 += 1;
+            out.emit("out", tuple.with("n", self.0));
+            Ok(())
+        }
+
+        fn on_seal(&mut self, _: &str, partition: &Tuple, out: &mut Emit) {
+            out.emit("out", partition.clone().with("sealed", 1));
+        }
+    }
+
+    /// `src` (sealed on k) -> Agg (OW[k]) -> `sink`, at most 3 records held.
+    fn topology() -> Topology {
+        let dataflow = Dataflow::new()
+            .component(Component::new("Agg").path("in", "out", Annotation::ow(attrs(["k"]))))
+            .stream(Stream::between("src", "Agg.in").sealed(attrs(["k"])))
+            .stream(Stream::between("Agg.out", "sink"));
+        let analysis = analyze(&dataflow).expect("valid");
+        Topology::build(&dataflow, &analysis, &Deployment::new().buffer_capacity(3))
+            .expect("deployable")
+    }
+
+    fn node(topology: &Topology) -> Node {
+        let info = &topology.components[0];
+        let core = InstanceCore::new(topology, info, info.instances[0], Box::<Pass>::default());
+        let mut node = Node::new(core, 1);
+        node.start(topology, Time::default());
+        node
+    }
+
+    /// Records of partitions 0, 0, 1, a seal of 0, records of 2, 2, 3.
+    fn messages(topology: &Topology) -> VecDeque<Delivery> {
+        let producer = topology.sources[0].producers[0];
+        let mut numbering = Numbering::new(producer);
+        let record = |n: &mut Numbering, k: i64| n.record(Tuple::new().with("k", k));
+        let mut out = VecDeque::new();
+        for k in [0, 0, 1] {
+            out.push_back(record(&mut numbering, k));
+        }
+        out.push_back(numbering.seal(Tuple::new().with("k", 0)));
+        for k in [2, 2, 3] {
+            out.push_back(record(&mut numbering, k));
+        }
+        out.into_iter()
+            .map(|envelope| Delivery::Direct { input: 0, envelope })
+            .collect()
+    }
+
+    fn sent(node: &mut Node) -> Vec<(OutputId, Routed)> {
+        node.remote().collect()
+    }
+
+    #[test]
+    fn a_run_stops_at_the_bound_and_sends_what_one_message_at_a_time_sends() {
+        let topology = topology();
+        // One message at a time, checking the bound before each.
+        let mut single = node(&topology);
+        let mut queue = messages(&topology);
+        let mut one_by_one = 0;
+        while let Some(m) = queue.front() {
+            if single.core().would_block(m) {
+                break;
+            }
+            let m = queue.pop_front().expect("a message");
+            single.deliver(&topology, m, Time::default());
+            one_by_one += 1;
+        }
+        let left = queue.clone();
+        // The same messages as one run.
+        let mut batched = node(&topology);
+        let mut queue = messages(&topology);
+        let first = queue.pop_front().expect("a message");
+        let delivered = batched.deliver_run(&topology, first, &mut queue, Time::default());
+        assert_eq!(delivered, one_by_one);
+        // 0, 0, 1 held, the seal releases 0 (two records and its on_seal),
+        // 1, 2, 2 held: 3 would be the fourth held record.
+        assert_eq!(delivered, 6);
+        assert_eq!(queue, left);
+        assert!(
+            batched
+                .core()
+                .would_block(queue.front().expect("held back"))
+        );
+        let batched_sent = sent(&mut batched);
+        assert_eq!(batched_sent, sent(&mut single));
+        assert_eq!(batched_sent.len(), 3, "{batched_sent:?}");
+        assert_eq!(batched.core().metrics(), single.core().metrics());
     }
 }

@@ -43,6 +43,25 @@ pub struct StreamOut {
     /// The stream goes from a component back to itself: each instance feeds
     /// only itself.
     pub self_loop: bool,
+    /// The attributes a record's instance is chosen by (routing by key), in
+    /// name order, listed once so routing a record walks a slice.
+    pub key: Vec<String>,
+}
+
+impl StreamOut {
+    /// A stream to `target` routed by `routing`.
+    pub fn new(target: StreamTarget, routing: Routing, self_loop: bool) -> StreamOut {
+        let key = match &routing {
+            Routing::ByKey(attrs) => attrs.iter().cloned().collect(),
+            _ => Vec::new(),
+        };
+        StreamOut {
+            target,
+            routing,
+            self_loop,
+            key,
+        }
+    }
 }
 
 /// A deployed component.
@@ -530,21 +549,16 @@ impl Topology {
                         .iter()
                         .position(|s| &s.name == name)
                         .unwrap_or_default();
-                    self.sources[si].streams.push(StreamOut {
-                        target,
-                        routing,
-                        self_loop: false,
-                    });
+                    self.sources[si]
+                        .streams
+                        .push(StreamOut::new(target, routing, false));
                 }
                 port => {
                     let (ci, oi) = self.find_port(port, true)?;
                     let self_loop =
                         matches!(target, StreamTarget::Input { component, .. } if component == ci);
-                    self.components[ci].streams[oi].push(StreamOut {
-                        target,
-                        routing,
-                        self_loop,
-                    });
+                    self.components[ci].streams[oi]
+                        .push(StreamOut::new(target, routing, self_loop));
                 }
             }
         }

@@ -30,6 +30,7 @@ use super::metrics::InstanceSnapshot;
 use super::node::{Node, SourceCore};
 use super::report::RunReport;
 use super::sink::SinkCollector;
+use super::telemetry::InstanceSeries;
 use super::workload::{SourceEvent, Workload};
 use crate::record::Record;
 use crate::runtime::coordination::plan::InputMode;
@@ -295,7 +296,8 @@ impl RunningDataflow {
 
     /// The latest counters and unsealed partitions of every instance: as of
     /// every message it delivered once it has nothing more to deliver, and
-    /// at most 256 deliveries behind while it is busy.
+    /// at most 256 deliveries plus one received batch behind while it is
+    /// busy.
     pub fn snapshot(&self) -> Vec<InstanceSnapshot> {
         self.live
             .iter()
@@ -522,6 +524,9 @@ fn overdue_check_period(after: Duration) -> Duration {
     (after / 4).clamp(Duration::from_millis(1), Duration::from_secs(1))
 }
 
+/// Deliveries between two refreshes of a busy instance's live snapshot.
+const REFRESH_EVERY: u64 = 256;
+
 async fn run_instance(
     core: InstanceCore,
     topology: Arc<Topology>,
@@ -533,6 +538,8 @@ async fn run_instance(
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
     let mut node = Node::new(core, topology.seed);
     let mut dead = Vec::new();
+    // The instance's telemetry series, registered at its first refresh.
+    let mut series = None;
     let mut deliveries: u64 = 0;
     node.start(&topology, Time::micros_since(started));
     ship(&mut node, &mut outgoing, &mut dead);
@@ -547,7 +554,7 @@ async fn run_instance(
         if unpublished && inbox.idle() {
             // Nothing left to deliver for now: publish the snapshot, so a
             // reader sees every delivery made (issue 15).
-            refresh(node.core(), &live, Time::micros_since(started));
+            refresh(node.core(), &live, &mut series, Time::micros_since(started));
             unpublished = false;
         }
         let parked = inbox.has_parked();
@@ -572,7 +579,7 @@ async fn run_instance(
                 node.end_cycle_cut(&topology, cut);
                 ship(&mut node, &mut outgoing, &mut dead);
                 outgoing.close_batches();
-                cycles.done();
+                cycles.done(1);
                 continue;
             }
             Event::OverdueCheck => {
@@ -582,26 +589,31 @@ async fn run_instance(
                     .report_overdue(now, overdue_after)
                     .is_empty()
                 {
-                    refresh(node.core(), &live, now);
+                    refresh(node.core(), &live, &mut series, now);
                 }
                 continue;
             }
         };
         // The message, then the rest of its link's batch as long as each
-        // can be delivered.
-        let mut next = Some(message);
+        // fits within the buffer bound, in one call; what they routed goes
+        // to the send queues once they are delivered, and a link whose
+        // outputs wait for room is not read again until they have it.
         let now = Time::micros_since(started);
-        while let Some(message) = next {
-            node.deliver(&topology, message, now);
-            ship(&mut node, &mut outgoing, &mut dead);
-            cycles.done();
-            deliveries += 1;
-            unpublished = true;
-            if deliveries.is_multiple_of(256) {
-                refresh(node.core(), &live, Time::micros_since(started));
-                unpublished = false;
+        let delivered = match link.and_then(|l| inbox.buffered(l)) {
+            Some(queue) => node.deliver_run(&topology, message, queue, now),
+            None => {
+                node.deliver(&topology, message, now);
+                1
             }
-            next = link.and_then(|l| inbox.take_ready(l, node.core_mut(), &outgoing));
+        };
+        ship(&mut node, &mut outgoing, &mut dead);
+        cycles.done(delivered as u64);
+        let before = deliveries;
+        deliveries += delivered as u64;
+        unpublished = true;
+        if deliveries / REFRESH_EVERY != before / REFRESH_EVERY {
+            refresh(node.core(), &live, &mut series, Time::micros_since(started));
+            unpublished = false;
         }
     }
     flush_all(&mut outgoing).await;
@@ -615,7 +627,7 @@ async fn run_instance(
     let core = node.core_mut();
     core.shutdown(Time::micros_since(started));
     dead.extend(core.take_dead_letters());
-    refresh(core, &live, Time::micros_since(started));
+    refresh(core, &live, &mut series, Time::micros_since(started));
     (core.snapshot(Time::micros_since(started)), dead)
 }
 
@@ -630,14 +642,21 @@ fn ship(node: &mut Node, outgoing: &mut SendQueues, dead: &mut Vec<DeadLetter>) 
     }
 }
 
-fn refresh(core: &InstanceCore, live: &Mutex<InstanceSnapshot>, now: Time) {
+fn refresh(
+    core: &InstanceCore,
+    live: &Mutex<InstanceSnapshot>,
+    series: &mut Option<InstanceSeries>,
+    now: Time,
+) {
     let snapshot = core.snapshot(now);
     if let Some(oldest) = snapshot.unsealed.first() {
         tracing::debug!(instance = %snapshot.instance, component = %snapshot.component,
             unsealed = snapshot.unsealed.len(), oldest_age_us = oldest.age, oldest = %oldest.key,
             "unsealed partitions");
     }
-    super::telemetry::publish(&snapshot);
+    series
+        .get_or_insert_with(|| InstanceSeries::new(&snapshot))
+        .publish(&snapshot);
     if let Ok(mut slot) = live.lock() {
         *slot = snapshot;
     }

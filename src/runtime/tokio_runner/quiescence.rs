@@ -85,10 +85,10 @@ impl Cycles {
         }
     }
 
-    /// One delivery (or order) done.
-    pub(super) fn done(&self) {
+    /// `n` deliveries (or orders) done.
+    pub(super) fn done(&self, n: u64) {
         if let Some(q) = &self.quiet {
-            q.done(1);
+            q.done(n);
         }
     }
 }

@@ -81,15 +81,10 @@ impl ReceiveLinks {
             .all(|l| l.buffered.is_empty() && (l.closed || l.rx.is_empty()))
     }
 
-    /// The next message of link `link` if it can be delivered now (see
-    /// [`InLink::take_ready`]).
-    pub(super) fn take_ready(
-        &mut self,
-        link: usize,
-        core: &mut InstanceCore,
-        outgoing: &SendQueues,
-    ) -> Option<Delivery> {
-        self.links.get_mut(link)?.take_ready(core, outgoing)
+    /// What link `link` received and has not delivered yet, in order, for
+    /// the instance to deliver from ([`Node::deliver_run`](crate::runtime::node::Node::deliver_run)).
+    pub(super) fn buffered(&mut self, link: usize) -> Option<&mut VecDeque<Delivery>> {
+        self.links.get_mut(link).map(|l| &mut l.buffered)
     }
 }
 
