@@ -98,3 +98,68 @@ fn a_paused_producer_resumed_after_its_replacement_is_fenced() {
         assert!(pass.failures().is_empty(), "{:?}", pass.failures());
     });
 }
+
+/// A running instance whose replacement starts stops within seconds, with
+/// no input and no checkpoint to make it flush: it checks every two seconds
+/// whether a newer incarnation registered. The replacement does the work.
+#[test]
+fn a_running_instance_replaced_by_a_newer_one_stops_within_seconds() {
+    let nats = Nats::start().expect("nats-server starts");
+    let dataflow = Dataflow::new()
+        .component(Component::new("Pass").path("in", "out", Annotation::cr()))
+        .stream(Stream::between("src", "Pass.in"))
+        .stream(Stream::between("Pass.out", "sink"));
+    let analysis = analyze(&dataflow).expect("valid dataflow");
+    let mut config = ClusterConfig::new(&nats.url(), "replaced");
+    config.policy = support_servers::backend::policy();
+    let factories = Factories::new().with("Pass", || Box::new(Pass));
+    tokio().block_on(async {
+        let cluster = Cluster::connect(&dataflow, &analysis, &Deployment::new(), factories, config)
+            .await
+            .expect("connected");
+        let zombie = cluster.run_instance("Pass", 0);
+        tokio::pin!(zombie);
+        let early = tokio::time::timeout(std::time::Duration::from_millis(800), &mut zombie).await;
+        assert!(
+            early.is_err(),
+            "the first incarnation runs, waiting for input"
+        );
+        let replacement = cluster.run_instance("Pass", 0);
+        tokio::pin!(replacement);
+        let stopped = tokio::time::timeout(std::time::Duration::from_secs(8), async {
+            tokio::select! {
+                z = &mut zombie => z,
+                r = &mut replacement => panic!("the replacement ended first: {r:?}"),
+            }
+        })
+        .await
+        .expect("the replaced incarnation stops within seconds, idle");
+        match stopped {
+            Err(ClusterError::Fenced {
+                producer,
+                epoch,
+                newer,
+            }) => {
+                assert_eq!(producer, "Pass[0]");
+                assert!(newer > epoch, "{newer} > {epoch}");
+            }
+            other => panic!("the replaced instance learns it: {other:?}"),
+        }
+        let sources = async {
+            let mut p = cluster.source("src", 0).await?;
+            p.send(value("a0")).await?;
+            p.close().await?;
+            Ok::<(), ClusterError>(())
+        };
+        let (pass, (), (sink, _)) =
+            tokio::try_join!(replacement, sources, cluster.collect_sink("sink"))
+                .expect("the replacement does the work");
+        assert!(pass.failures().is_empty(), "{:?}", pass.failures());
+        let got: Vec<&str> = sink
+            .records
+            .iter()
+            .map(|r| r.payload.str("v").unwrap_or_default())
+            .collect();
+        assert_eq!(got, ["a0"]);
+    });
+}

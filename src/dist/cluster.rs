@@ -73,6 +73,10 @@ use crate::tuple::Tuple;
 /// when it ends.
 const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
+/// How often a running instance checks that no newer incarnation of it has
+/// registered (it also checks at every checkpoint and at its end).
+const REPLACED_CHECK_EVERY: Duration = Duration::from_secs(2);
+
 /// How the processes of a run find each other.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -703,6 +707,7 @@ impl Cluster {
         let overdue_every = (self.topology.overdue_after / 4)
             .clamp(Duration::from_millis(1), Duration::from_secs(1));
         let mut overdue_checked = Instant::now();
+        let mut replaced_checked = Instant::now();
         let mut held_back = HeldBack::new(self.config.held_back);
         async {
             node.start(&self.topology, run.now());
@@ -750,6 +755,12 @@ impl Cluster {
                 if overdue_checked.elapsed() >= overdue_every {
                     node.core_mut().report_overdue(run.now(), overdue_after);
                     overdue_checked = Instant::now();
+                }
+                // A zombie stops within a few seconds even if it never
+                // flushes again (idle, or with no checkpoints).
+                if replaced_checked.elapsed() >= REPLACED_CHECK_EVERY {
+                    run.out.check_not_replaced().await?;
+                    replaced_checked = Instant::now();
                 }
                 if published.elapsed() >= PUBLISH_EVERY {
                     telemetry::publish(&node.core().snapshot(run.now()));

@@ -179,7 +179,7 @@ impl SendingEnd {
     /// Fails with [`ClusterError::Fenced`] when a newer incarnation of this
     /// producer has registered since this one did: everything this one
     /// published after that is refused downstream.
-    async fn check_not_replaced(&self) -> Result<(), ClusterError> {
+    pub(crate) async fn check_not_replaced(&self) -> Result<(), ClusterError> {
         let newer = self.stream.newest_incarnation(self.me).await?;
         if newer > self.epoch {
             tracing::error!(producer = %self.topology.describe(self.me), epoch = self.epoch,
