@@ -36,22 +36,26 @@ fn value(v: &str) -> Tuple {
     Tuple::new().with("v", v)
 }
 
-#[test]
-fn a_paused_producer_resumed_after_its_replacement_is_fenced() {
-    let nats = Nats::start().expect("nats-server starts");
+/// src -> Pass (CR) -> sink, as run `run` on `nats`.
+async fn pass_cluster(nats: &Nats, run: &str) -> Cluster {
     let dataflow = Dataflow::new()
         .component(Component::new("Pass").path("in", "out", Annotation::cr()))
         .stream(Stream::between("src", "Pass.in"))
         .stream(Stream::between("Pass.out", "sink"));
     let analysis = analyze(&dataflow).expect("valid dataflow");
-    let mut config = ClusterConfig::new(&nats.url(), "zombie");
+    let mut config = ClusterConfig::new(&nats.url(), run);
     config.policy = support_servers::backend::policy();
     let factories = Factories::new().with("Pass", || Box::new(Pass));
-    let rt = tokio();
-    rt.block_on(async {
-        let cluster = Cluster::connect(&dataflow, &analysis, &Deployment::new(), factories, config)
-            .await
-            .expect("connected");
+    Cluster::connect(&dataflow, &analysis, &Deployment::new(), factories, config)
+        .await
+        .expect("connected")
+}
+
+#[test]
+fn a_paused_producer_resumed_after_its_replacement_is_fenced() {
+    let nats = Nats::start().expect("nats-server starts");
+    tokio().block_on(async {
+        let cluster = pass_cluster(&nats, "zombie").await;
         // The first incarnation sends two records, then is paused.
         let mut zombie = cluster.source("src", 0).await.expect("first incarnation");
         for v in ["a0", "a1"] {
@@ -105,18 +109,8 @@ fn a_paused_producer_resumed_after_its_replacement_is_fenced() {
 #[test]
 fn a_running_instance_replaced_by_a_newer_one_stops_within_seconds() {
     let nats = Nats::start().expect("nats-server starts");
-    let dataflow = Dataflow::new()
-        .component(Component::new("Pass").path("in", "out", Annotation::cr()))
-        .stream(Stream::between("src", "Pass.in"))
-        .stream(Stream::between("Pass.out", "sink"));
-    let analysis = analyze(&dataflow).expect("valid dataflow");
-    let mut config = ClusterConfig::new(&nats.url(), "replaced");
-    config.policy = support_servers::backend::policy();
-    let factories = Factories::new().with("Pass", || Box::new(Pass));
     tokio().block_on(async {
-        let cluster = Cluster::connect(&dataflow, &analysis, &Deployment::new(), factories, config)
-            .await
-            .expect("connected");
+        let cluster = pass_cluster(&nats, "replaced").await;
         let zombie = cluster.run_instance("Pass", 0);
         tokio::pin!(zombie);
         let early = tokio::time::timeout(std::time::Duration::from_millis(800), &mut zombie).await;
