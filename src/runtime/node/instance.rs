@@ -322,11 +322,11 @@ impl InstanceCore {
         match message {
             Delivery::Direct {
                 input,
-                envelope: Envelope::Retire { producer, .. },
+                envelope: envelope @ Envelope::Retire { .. },
             } => {
-                // Idempotent, and an operator's carries no position: applied
-                // again rather than deduplicated.
-                self.accept(input, Envelope::Retire { producer, seq: 0 }, now);
+                // Idempotent, and an operator's carries no position of its
+                // producer's own: applied again rather than deduplicated.
+                self.accept(input, envelope, now);
             }
             Delivery::Direct { input, envelope } => {
                 let record = envelope.is_record();
@@ -352,11 +352,11 @@ impl InstanceCore {
                     Sequenced::Duplicate => self.count_duplicate(record),
                     Sequenced::Apply(ready) => {
                         for (input, envelope) in ready {
-                            if let Envelope::Retire { producer, .. } = envelope {
-                                // An operator's retirement takes a position
-                                // under a seq of its own (idempotent, like a
-                                // direct one): applied, not deduplicated.
-                                self.accept(input, Envelope::Retire { producer, seq: 0 }, now);
+                            if matches!(envelope, Envelope::Retire { .. }) {
+                                // As a direct one: applied, not deduplicated
+                                // (an operator's is ordered under a seq of
+                                // its own).
+                                self.accept(input, envelope, now);
                                 continue;
                             }
                             // A producer's messages take positions in the
