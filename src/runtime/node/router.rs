@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::runtime::deployment::Routing;
 use crate::runtime::node::envelope::{Delivery, Envelope, InputId, OutputId, ProducerId};
-use crate::runtime::node::topology::{GroupId, SinkId, StreamOut, StreamTarget, Topology};
+use crate::runtime::node::topology::{GroupId, SinkId, StreamTarget, Topology};
 use crate::tuple::{Tuple, Value};
 
 /// Where a routed message goes.
@@ -107,48 +107,6 @@ fn hash_value(value: &Value, eat: &mut impl FnMut(&[u8])) {
     }
 }
 
-fn chosen_instances(
-    stream: &StreamOut,
-    producer_index: usize,
-    count: usize,
-    envelope: &Envelope,
-    rng: &mut ChaCha8Rng,
-    out: &mut Vec<usize>,
-) {
-    out.clear();
-    if stream.self_loop {
-        // An instance's stream to itself carries its records only: a seal on
-        // a stream inside a loop counts for nothing (spec §4.2), and the loop
-        // is ended by the driver once nothing is in flight, not by an end.
-        if envelope.is_record() {
-            out.push(producer_index % count);
-        }
-        return;
-    }
-    let payload = match envelope {
-        Envelope::Record { payload, .. } => Some(payload),
-        _ => None,
-    };
-    match (&stream.routing, payload) {
-        (Routing::Paired, _) => out.push(producer_index % count),
-        // Every hash picks the one instance: no need to compute it.
-        (Routing::ByKey(_), Some(_)) if count == 1 => out.push(0),
-        (Routing::ByKey(_), Some(p)) => {
-            // The stable hash of the payload projected on the key's
-            // attributes, without building the projection: the key's
-            // attributes present in the payload, in name order (the set's
-            // order is the tuple's).
-            let key = stream
-                .key
-                .iter()
-                .filter_map(|name| p.get(name).map(|v| (name.as_str(), v)));
-            out.push((hash_fields(key) % count as u64) as usize);
-        }
-        (Routing::Random, Some(_)) => out.push(rng.random_range(0..count)),
-        _ => out.extend(0..count),
-    }
-}
-
 /// The seed of a producer's routing choices.
 pub(crate) fn routing_rng(seed: u64, producer: ProducerId) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(
@@ -157,28 +115,32 @@ pub(crate) fn routing_rng(seed: u64, producer: ProducerId) -> ChaCha8Rng {
 }
 
 /// Buffers that routing reuses from one message to the next, and how a
-/// producer's records are routed on each output (worked out once per
+/// producer's messages are routed on each output (worked out once per
 /// output, then reused).
 #[derive(Debug, Default)]
 pub struct RouteScratch {
-    picked: Vec<usize>,
     targets: Vec<(Destination, InputId)>,
     /// By output (a source's one output first, then an instance's outputs
-    /// from 0): how its records are routed, once known.
-    records: Vec<Option<RecordRoute>>,
-    /// The topology `records` was worked out for (its address): a scratch
+    /// from 0): how its messages are routed, once known.
+    plans: Vec<Option<OutputRoute>>,
+    /// The topology `plans` were worked out for (its address): a scratch
     /// used with another topology works them out again.
     topology: usize,
 }
 
-/// How the records a producer sends on one output are routed: each step
-/// adds one destination, in the order [`chosen_targets`] finds them.
+/// How the messages a producer sends on one output are routed: the one
+/// place the routing rules are written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct RecordRoute {
+struct OutputRoute {
+    /// A record's destinations: each step adds one, in stream order.
     steps: Vec<Step>,
     /// No step depends on the record or on a routing choice: `fixed`
-    /// holds the destinations.
+    /// holds a record's destinations.
     fixed: Option<Vec<(Destination, InputId)>>,
+    /// Where a punctuation (seal, end, retirement) goes: every instance a
+    /// record could reach (each counts its vote), in stream order, each
+    /// once; none on an instance's stream to itself.
+    punctuations: Vec<(Destination, InputId)>,
 }
 
 /// One stream's choice of destination for a record.
@@ -201,65 +163,96 @@ enum Step {
 }
 
 impl RouteScratch {
-    /// How `producer` routes records on `output`.
-    fn record_route(
+    /// Splits the scratch into how `producer` routes on `output` and the
+    /// room for a record's targets.
+    fn plan(
         &mut self,
         topology: &Topology,
         producer: ProducerId,
         output: Option<OutputId>,
-    ) -> &RecordRoute {
+    ) -> (&OutputRoute, &mut Vec<(Destination, InputId)>) {
         let address = std::ptr::from_ref(topology) as usize;
         if self.topology != address {
-            self.records.clear();
+            self.plans.clear();
             self.topology = address;
         }
         let slot = output.map_or(0, |o| o + 1);
-        if self.records.len() <= slot {
-            self.records.resize(slot + 1, None);
+        if self.plans.len() <= slot {
+            self.plans.resize(slot + 1, None);
         }
-        self.records[slot].get_or_insert_with(|| record_route(topology, producer, output))
+        let plan = self.plans[slot].get_or_insert_with(|| output_route(topology, producer, output));
+        (plan, &mut self.targets)
     }
 }
 
-/// How every record `producer` sends on `output` is routed: a step per
-/// destination of a stream (an instance chosen by key or at random is one
-/// step), in the order [`chosen_targets`] would find them.
-fn record_route(
+/// How `producer` routes what it sends on `output`, by the stream's
+/// routing rule: a record goes to the paired instance (`producer`'s index
+/// modulo the instances), the instance its key's stable hash picks, one at
+/// random, or every instance (broadcast); a punctuation goes to the paired
+/// instance on a paired stream and to every instance otherwise; on an
+/// instance's stream to itself a record goes back to it and a punctuation
+/// nowhere (a seal inside a loop counts for nothing, spec §4.2, and the
+/// driver ends the loop once nothing is in flight).
+fn output_route(
     topology: &Topology,
     producer: ProducerId,
     output: Option<OutputId>,
-) -> RecordRoute {
+) -> OutputRoute {
     let producer_index = topology.index_of(producer);
     let mut steps = Vec::new();
+    let mut punctuations = Vec::new();
     for stream in topology.streams_of(producer, output) {
         match stream.target {
-            StreamTarget::Sink(sink) => steps.push(Step::To(Destination::Sink(sink), 0)),
+            StreamTarget::Sink(sink) => {
+                steps.push(Step::To(Destination::Sink(sink), 0));
+                add_once(&mut punctuations, (Destination::Sink(sink), 0));
+            }
             StreamTarget::Input { component, input } => {
                 let info = &topology.components[component];
                 let count = info.instances.len();
-                let instances = || (0..count).map(|i| info.destination(i, input)).collect();
                 if count == 0 {
-                    // Nowhere to go (as `chosen_instances` would find).
                     continue;
                 }
                 let to = |i: usize| Step::To(info.destination(i, input), input);
+                let instances = || (0..count).map(|i| info.destination(i, input)).collect();
+                let every = |punctuations: &mut Vec<_>| {
+                    for i in 0..count {
+                        add_once(punctuations, (info.destination(i, input), input));
+                    }
+                };
                 if stream.self_loop {
                     steps.push(to(producer_index % count));
                     continue;
                 }
                 match &stream.routing {
-                    Routing::Paired => steps.push(to(producer_index % count)),
-                    Routing::ByKey(_) if count == 1 => steps.push(to(0)),
-                    Routing::ByKey(_) => steps.push(Step::ByKey {
-                        key: stream.key.clone(),
-                        input,
-                        instances: instances(),
-                    }),
-                    Routing::Random => steps.push(Step::Random {
-                        input,
-                        instances: instances(),
-                    }),
-                    Routing::Broadcast => steps.extend((0..count).map(to)),
+                    Routing::Paired => {
+                        let paired = producer_index % count;
+                        steps.push(to(paired));
+                        add_once(&mut punctuations, (info.destination(paired, input), input));
+                    }
+                    Routing::ByKey(_) if count == 1 => {
+                        steps.push(to(0));
+                        every(&mut punctuations);
+                    }
+                    Routing::ByKey(_) => {
+                        steps.push(Step::ByKey {
+                            key: stream.key.clone(),
+                            input,
+                            instances: instances(),
+                        });
+                        every(&mut punctuations);
+                    }
+                    Routing::Random => {
+                        steps.push(Step::Random {
+                            input,
+                            instances: instances(),
+                        });
+                        every(&mut punctuations);
+                    }
+                    Routing::Broadcast => {
+                        steps.extend((0..count).map(to));
+                        every(&mut punctuations);
+                    }
                 }
             }
         }
@@ -270,19 +263,31 @@ fn record_route(
             Step::To(to, input) if !fixed.contains(&(*to, *input)) => fixed.push((*to, *input)),
             Step::To(..) => {}
             Step::ByKey { .. } | Step::Random { .. } => {
-                return RecordRoute { steps, fixed: None };
+                return OutputRoute {
+                    steps,
+                    fixed: None,
+                    punctuations,
+                };
             }
         }
     }
-    RecordRoute {
+    OutputRoute {
         steps,
         fixed: Some(fixed),
+        punctuations,
     }
 }
 
-impl RecordRoute {
-    /// The destinations of `payload`, in `targets` (each once).
-    fn targets(
+/// Adds `target` to `targets` unless it is there already.
+fn add_once(targets: &mut Vec<(Destination, InputId)>, target: (Destination, InputId)) {
+    if !targets.contains(&target) {
+        targets.push(target);
+    }
+}
+
+impl OutputRoute {
+    /// The destinations of a record `payload`, in `targets` (each once).
+    fn record_targets(
         &self,
         payload: &Tuple,
         rng: &mut ChaCha8Rng,
@@ -307,9 +312,7 @@ impl RecordRoute {
                     (instances[rng.random_range(0..instances.len())], *input)
                 }
             };
-            if !targets.contains(&target) {
-                targets.push(target);
-            }
+            add_once(targets, target);
         }
     }
 }
@@ -373,9 +376,8 @@ pub fn route_with(
 }
 
 /// Routes `envelope` as [`route_with`] does, handing each [`Routed`] to
-/// `deliver` in routing order. A record on an output whose destinations are
-/// fixed goes to them without working them out again, and any record is
-/// routed by its output's [`RecordRoute`], worked out once.
+/// `deliver` in routing order, by its output's [`OutputRoute`], worked out
+/// once.
 fn route_each(
     topology: &Topology,
     producer: ProducerId,
@@ -385,63 +387,14 @@ fn route_each(
     scratch: &mut RouteScratch,
     deliver: impl FnMut(Routed),
 ) {
-    if let Envelope::Record { payload, .. } = &envelope {
-        let route = scratch.record_route(topology, producer, output);
-        if let Some(fixed) = &route.fixed {
-            return fan_out(fixed, envelope, deliver);
+    let (plan, targets) = scratch.plan(topology, producer, output);
+    match (&envelope, &plan.fixed) {
+        (Envelope::Record { .. }, Some(fixed)) => fan_out(fixed, envelope, deliver),
+        (Envelope::Record { payload, .. }, None) => {
+            plan.record_targets(payload, rng, targets);
+            fan_out(targets, envelope, deliver);
         }
-        // Borrowed apart: the route from the cache, the targets' room.
-        let slot = output.map_or(0, |o| o + 1);
-        let RouteScratch {
-            records, targets, ..
-        } = scratch;
-        if let Some(Some(route)) = records.get(slot) {
-            route.targets(payload, rng, targets);
-            return fan_out(targets, envelope, deliver);
-        }
-    }
-    let RouteScratch {
-        picked, targets, ..
-    } = scratch;
-    chosen_targets(topology, producer, output, &envelope, rng, picked, targets);
-    fan_out(targets, envelope, deliver);
-}
-
-/// Works out where `envelope`, sent by `producer` on `output`, goes: one
-/// entry per destination in `targets`, in routing order (`picked` is
-/// scratch room).
-fn chosen_targets(
-    topology: &Topology,
-    producer: ProducerId,
-    output: Option<OutputId>,
-    envelope: &Envelope,
-    rng: &mut ChaCha8Rng,
-    picked: &mut Vec<usize>,
-    targets: &mut Vec<(Destination, InputId)>,
-) {
-    let producer_index = topology.index_of(producer);
-    targets.clear();
-    for stream in topology.streams_of(producer, output) {
-        match stream.target {
-            StreamTarget::Sink(sink) => targets.push((Destination::Sink(sink), 0)),
-            StreamTarget::Input { component, input } => {
-                let info = &topology.components[component];
-                chosen_instances(
-                    stream,
-                    producer_index,
-                    info.instances.len(),
-                    envelope,
-                    rng,
-                    picked,
-                );
-                for &i in picked.iter() {
-                    let to = info.destination(i, input);
-                    if !targets.contains(&(to, input)) {
-                        targets.push((to, input));
-                    }
-                }
-            }
-        }
+        _ => fan_out(&plan.punctuations, envelope, deliver),
     }
 }
 
@@ -472,34 +425,15 @@ fn fan_out(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::node::topology::NodeRef;
     use crate::tuple::Tuple;
 
-    #[test]
-    fn the_key_hash_is_the_stable_hash_of_the_projection() {
-        let p = Tuple::new().with("word", "x").with("batch", 1).with("n", 9);
-        let attrs: blazes_core::AttrSet = ["word".to_string(), "batch".to_string()].into();
-        let projected = stable_hash(&Tuple::new().with("batch", 1).with("word", "x"));
-        let key = p.fields().filter(|(name, _)| attrs.contains(*name));
-        assert_eq!(hash_fields(key), projected);
-        // What routing hashes: the key's attributes looked up in the payload.
-        let mut picked = Vec::new();
-        let stream = StreamOut::new(StreamTarget::Sink(0), Routing::ByKey(attrs), false);
-        let envelope = Envelope::Record {
-            producer: ProducerId(0),
-            seq: 0,
-            payload: p,
-        };
-        let mut rng = routing_rng(0, ProducerId(0));
-        chosen_instances(&stream, 0, 1 << 20, &envelope, &mut rng, &mut picked);
-        assert_eq!(picked, [(projected % (1 << 20)) as usize]);
-    }
-
     /// Source `in` (2 producers) -> A (3 instances, paired) -> B (2,
-    /// broadcast), C (1, by key), D (2, by key), E (2, random), sink `out`.
+    /// broadcast), C (1, by key), D (2, by key), E (2, random), sinks; and
+    /// A -> L (2 instances, by key), whose output `o` feeds L itself (a
+    /// loop) and sink `lo`.
     fn fan_out_topology() -> Topology {
         use crate::runtime::deployment::Deployment;
-        use blazes_core::{Annotation, Component, Dataflow, Stream, attrs};
+        use blazes_core::{Annotation, Component, Dataflow, Stream};
         let mut dataflow =
             Dataflow::new().component(Component::new("A").path("in", "a", Annotation::cr()));
         for c in ["B", "C", "D", "E"] {
@@ -509,6 +443,14 @@ mod tests {
                 .stream(Stream::between(&format!("{c}.x"), &format!("x{c}")));
         }
         let dataflow = dataflow
+            .component(Component::new("L").path("a", "o", Annotation::cr()).path(
+                "back",
+                "o",
+                Annotation::cr(),
+            ))
+            .stream(Stream::between("A.a", "L.a"))
+            .stream(Stream::between("L.o", "L.back"))
+            .stream(Stream::between("L.o", "lo"))
             .stream(Stream::between("in", "A.in"))
             .stream(Stream::between("A.a", "out"));
         let analysis = crate::analyze(&dataflow).expect("valid dataflow");
@@ -518,114 +460,184 @@ mod tests {
             .instances("B", 2)
             .instances("D", 2)
             .instances("E", 2)
+            .instances("L", 2)
             .route("in", "A.in", Routing::Paired)
             .route("A.a", "B.a", Routing::Broadcast)
             .route("A.a", "C.a", Routing::by_key(["k"]))
             .route("A.a", "D.a", Routing::by_key(["k"]))
-            .route("A.a", "E.a", Routing::Random);
-        let _ = attrs(["k"]);
+            .route("A.a", "E.a", Routing::Random)
+            .route("A.a", "L.a", Routing::by_key(["k"]));
         Topology::build(&dataflow, &analysis, &deployment).expect("a topology")
     }
 
-    #[test]
-    fn record_routes_send_where_routing_each_record_would_and_draw_the_same_choices() {
-        let topology = fan_out_topology();
-        let mut fixed_outputs = 0;
-        let mut chosen_outputs = 0;
-        for p in 0..topology.nodes.len() as u32 {
-            let producer = ProducerId(p);
-            let outputs: Vec<Option<OutputId>> = match topology.node(producer) {
-                Some(NodeRef::Source { .. }) => vec![None],
-                Some(NodeRef::Instance { component, .. }) => {
-                    (0..topology.components[component].outputs.len())
-                        .map(Some)
-                        .collect()
-                }
-                None => continue,
-            };
-            for output in outputs {
-                let route = record_route(&topology, producer, output);
-                let (mut rng, mut planned_rng) =
-                    (routing_rng(7, producer), routing_rng(7, producer));
-                let (mut picked, mut targets, mut planned) = (Vec::new(), Vec::new(), Vec::new());
-                let mut seen = std::collections::BTreeSet::new();
-                for k in 0..32 {
-                    let payload = Tuple::new().with("k", k as i64).with("v", 1);
-                    let envelope = Envelope::Record {
-                        producer,
-                        seq: k,
-                        payload: payload.clone(),
-                    };
-                    chosen_targets(
-                        &topology,
-                        producer,
-                        output,
-                        &envelope,
-                        &mut rng,
-                        &mut picked,
-                        &mut targets,
-                    );
-                    route.targets(&payload, &mut planned_rng, &mut planned);
-                    assert_eq!(planned, targets, "{producer} {output:?}");
-                    assert_eq!(planned_rng.get_word_pos(), rng.get_word_pos());
-                    if let Some(fixed) = &route.fixed {
-                        assert_eq!(fixed, &targets, "{producer} {output:?}");
-                    }
-                    seen.insert(targets.clone());
-                }
-                match route.fixed {
-                    Some(_) => fixed_outputs += 1,
-                    // Not fixed: some record goes elsewhere than another.
-                    None => {
-                        chosen_outputs += 1;
-                        assert!(seen.len() > 1, "{producer} {output:?} always {seen:?}");
-                    }
-                }
-            }
+    /// Instance `i` of `component`, as a destination for its input `input`.
+    fn at(topology: &Topology, component: &str, i: usize, input: &str) -> (Destination, InputId) {
+        let c = topology.component(component).expect("a component");
+        let info = &topology.components[c];
+        let input = info
+            .inputs
+            .iter()
+            .position(|n| n == input)
+            .expect("an input");
+        (info.destination(i, input), input)
+    }
+
+    /// The sink named `name`.
+    fn sink(topology: &Topology, name: &str) -> (Destination, InputId) {
+        let s = topology
+            .sinks
+            .iter()
+            .position(|s| s == name)
+            .expect("a sink");
+        (Destination::Sink(s), 0)
+    }
+
+    /// Where `producer` sends `envelope` on `output`.
+    fn sent(
+        topology: &Topology,
+        producer: ProducerId,
+        output: Option<OutputId>,
+        envelope: Envelope,
+        rng: &mut ChaCha8Rng,
+        scratch: &mut RouteScratch,
+    ) -> Vec<(Destination, InputId)> {
+        let mut out = Vec::new();
+        route_with(
+            topology,
+            producer,
+            output,
+            envelope.clone(),
+            rng,
+            scratch,
+            &mut out,
+        );
+        assert!(out.iter().all(|r| r.envelope == envelope));
+        out.iter().map(|r| (r.to, r.input)).collect()
+    }
+
+    fn record(producer: ProducerId, k: i64) -> Envelope {
+        Envelope::Record {
+            producer,
+            seq: 0,
+            payload: Tuple::new().with("k", k).with("v", 1),
         }
-        // Both sources (paired) and B, C, D, E's outputs to their sinks;
-        // and the output of each of A's three instances (by key among two,
-        // at random) is chosen record by record.
-        assert_eq!((fixed_outputs, chosen_outputs), (2 + 2 + 1 + 2 + 2, 3));
     }
 
     #[test]
-    fn a_fixed_route_draws_no_routing_choice_and_sends_where_it_is_worked_out() {
+    fn a_paired_stream_sends_records_and_seals_to_the_paired_instance_only() {
         let topology = fan_out_topology();
-        let source = topology.sources[0].producers[1];
-        let mut rng = routing_rng(7, source);
+        for (p, &source) in topology.sources[0].producers.iter().enumerate() {
+            let mut rng = routing_rng(7, source);
+            let mut scratch = RouteScratch::default();
+            let paired = vec![at(&topology, "A", p % 3, "in")];
+            let before = rng.get_word_pos();
+            let records = sent(
+                &topology,
+                source,
+                None,
+                record(source, 1),
+                &mut rng,
+                &mut scratch,
+            );
+            assert_eq!(records, paired);
+            let seal = Envelope::Seal {
+                producer: source,
+                seq: 1,
+                key: Tuple::new().with("k", 1),
+            };
+            assert_eq!(
+                sent(&topology, source, None, seal, &mut rng, &mut scratch),
+                paired
+            );
+            let end = Envelope::End {
+                producer: source,
+                seq: 2,
+            };
+            assert_eq!(
+                sent(&topology, source, None, end, &mut rng, &mut scratch),
+                paired
+            );
+            assert_eq!(rng.get_word_pos(), before, "a fixed route draws nothing");
+        }
+    }
+
+    #[test]
+    fn a_record_goes_where_each_streams_rule_says_and_a_punctuation_to_every_instance() {
+        let topology = fan_out_topology();
+        let a = topology.components[topology.component("A").expect("A")].instances[1];
+        let mut rng = routing_rng(7, a);
+        let mut rule_rng = routing_rng(7, a);
         let mut scratch = RouteScratch::default();
-        let mut out = Vec::new();
-        let envelope = Envelope::Record {
-            producer: source,
-            seq: 0,
-            payload: Tuple::new().with("k", 1),
+        let mut d_instances = std::collections::BTreeSet::new();
+        for k in 0..32 {
+            let key = stable_hash(&Tuple::new().with("k", k));
+            let mut expected = vec![
+                at(&topology, "B", 0, "a"),
+                at(&topology, "B", 1, "a"),
+                at(&topology, "C", 0, "a"),
+                at(&topology, "D", (key % 2) as usize, "a"),
+                at(&topology, "E", rule_rng.random_range(0..2), "a"),
+                at(&topology, "L", (key % 2) as usize, "a"),
+                sink(&topology, "out"),
+            ];
+            let mut got = sent(&topology, a, Some(0), record(a, k), &mut rng, &mut scratch);
+            d_instances.insert(got[3]);
+            // Stream order is the topology's; the rule fixes the set.
+            got.sort();
+            expected.sort();
+            assert_eq!(got, expected, "record with k = {k}");
+            assert_eq!(rng.get_word_pos(), rule_rng.get_word_pos());
+        }
+        assert_eq!(d_instances.len(), 2, "the key spreads records over D");
+        let mut every = vec![sink(&topology, "out")];
+        for (c, n) in [("B", 2), ("C", 1), ("D", 2), ("E", 2), ("L", 2)] {
+            every.extend((0..n).map(|i| at(&topology, c, i, "a")));
+        }
+        every.sort();
+        let seal = Envelope::Seal {
+            producer: a,
+            seq: 40,
+            key: Tuple::new().with("k", 1),
         };
-        let before = rng.get_word_pos();
-        route_with(
-            &topology,
-            source,
-            None,
-            envelope.clone(),
-            &mut rng,
-            &mut scratch,
-            &mut out,
-        );
-        assert_eq!(rng.get_word_pos(), before);
-        let (mut picked, mut targets) = (Vec::new(), Vec::new());
-        chosen_targets(
-            &topology,
-            source,
-            None,
-            &envelope,
-            &mut rng,
-            &mut picked,
-            &mut targets,
-        );
-        let sent: Vec<(Destination, InputId)> = out.iter().map(|r| (r.to, r.input)).collect();
-        assert_eq!(sent, targets);
-        assert_eq!(sent.len(), 1, "paired: one instance of A");
-        assert!(out.iter().all(|r| r.envelope == envelope));
+        let retire = Envelope::Retire {
+            producer: a,
+            seq: 41,
+        };
+        for punctuation in [seal, retire] {
+            let mut got = sent(&topology, a, Some(0), punctuation, &mut rng, &mut scratch);
+            got.sort();
+            assert_eq!(got, every);
+        }
+    }
+
+    #[test]
+    fn a_loop_takes_an_instances_records_back_to_it_and_no_punctuation() {
+        let topology = fan_out_topology();
+        let l = topology.component("L").expect("L");
+        for (i, &me) in topology.components[l].instances.iter().enumerate() {
+            let mut rng = routing_rng(7, me);
+            let mut scratch = RouteScratch::default();
+            let mut records = sent(
+                &topology,
+                me,
+                Some(0),
+                record(me, 3),
+                &mut rng,
+                &mut scratch,
+            );
+            records.sort();
+            let mut expected = vec![at(&topology, "L", i, "back"), sink(&topology, "lo")];
+            expected.sort();
+            assert_eq!(records, expected);
+            let end = Envelope::End {
+                producer: me,
+                seq: 1,
+            };
+            assert_eq!(
+                sent(&topology, me, Some(0), end, &mut rng, &mut scratch),
+                [sink(&topology, "lo")]
+            );
+        }
     }
 
     #[test]

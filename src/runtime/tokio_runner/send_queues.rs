@@ -99,6 +99,9 @@ pub struct SendQueues {
     batch: usize,
     /// Where messages in flight are counted, in a run with cycles.
     quiet: Option<Arc<Quiescence>>,
+    /// The destination of the last message pushed and its port: messages
+    /// to one destination mostly come in runs.
+    last: Option<(Destination, usize)>,
 }
 
 impl SendQueues {
@@ -112,6 +115,7 @@ impl SendQueues {
             open: 0,
             batch: batch.max(1),
             quiet: None,
+            last: None,
         }
     }
 
@@ -137,8 +141,15 @@ impl SendQueues {
     /// Adds a message emitted on `output` to the open batch of its
     /// destination; a batch that is full is sent (or queued).
     pub fn push(&mut self, output: OutputId, routed: Routed) {
-        let Some(p) = self.ports.iter().position(|p| p.to == routed.to) else {
-            return;
+        let p = match self.last {
+            Some((to, p)) if to == routed.to => p,
+            _ => {
+                let Some(p) = self.ports.iter().position(|p| p.to == routed.to) else {
+                    return;
+                };
+                self.last = Some((routed.to, p));
+                p
+            }
         };
         if let Some(q) = &self.quiet
             && counted(routed.to)
