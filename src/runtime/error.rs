@@ -149,6 +149,43 @@ pub enum BuildError {
     /// emit a partial result for a group.
     #[error(transparent)]
     SplitGroups(Box<SplitGroups>),
+    /// A stream into a write path of a partitioned component is routed so
+    /// that a read of the component would miss writes of its group that
+    /// land on another instance.
+    #[error(transparent)]
+    ScatteredWrites(Box<ScatteredWrites>),
+}
+
+/// A stream into a write path (`CW`, `OW`) of a partitioned component,
+/// routed otherwise than the streams of a read (`OR`) path that observes
+/// that state ([`BuildError::ScatteredWrites`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "deployment: stream `{stream}` is routed {routing} into {instances} instances of \
+     `{component}`, but its path {write} writes state that the read {read} observes, \
+     and the read's stream `{read_stream}` is routed {read_routing}: a read would answer \
+     from the writes that landed on its own instance only\n  = fix: {fix}"
+)]
+#[non_exhaustive]
+pub struct ScatteredWrites {
+    /// The stream into the write path, `from -> to`.
+    pub stream: String,
+    /// The consuming component.
+    pub component: String,
+    /// How many instances it has.
+    pub instances: usize,
+    /// The write path, `input -> output (annotation)`.
+    pub write: String,
+    /// The write stream's routing.
+    pub routing: String,
+    /// The read path that observes the write, `input -> output (annotation)`.
+    pub read: String,
+    /// The stream into the read path, `from -> to`.
+    pub read_stream: String,
+    /// The read stream's routing.
+    pub read_routing: String,
+    /// How to fix it.
+    pub fix: String,
 }
 
 /// A stream routed into several instances of a component (not replicas)

@@ -17,10 +17,10 @@
 
 use std::collections::BTreeSet;
 
-use blazes_core::{AttrSet, Dataflow, Endpoint, Fd};
+use blazes_core::{AttrSet, Dataflow, Endpoint, Fd, PathKind};
 
 use super::deployment::Routing;
-use super::error::{BuildError, SplitGroups};
+use super::error::{BuildError, ScatteredWrites, SplitGroups};
 
 /// The attributes `attrs` determine under `fds` (their closure).
 fn closure(fds: &[Fd], attrs: &AttrSet) -> BTreeSet<String> {
@@ -104,6 +104,106 @@ pub(crate) fn check(
                 routing: describe(&routing),
                 fix: fix(component, split),
             })));
+        }
+    }
+    for info in &dataflow.components {
+        let count = instances(&info.name);
+        if info.rep || count < 2 {
+            continue;
+        }
+        check_reads_meet_writes(dataflow, info, count, &routing_of)?;
+    }
+    Ok(())
+}
+
+/// The indexes of the streams into `component`'s input `interface`.
+fn streams_into<'a>(
+    dataflow: &'a Dataflow,
+    component: &'a str,
+    interface: &'a str,
+) -> impl Iterator<Item = usize> + 'a {
+    dataflow
+        .streams
+        .iter()
+        .enumerate()
+        .filter_map(move |(si, s)| match &s.to {
+            Endpoint::Port {
+                component: c,
+                interface: i,
+            } if c == component && i == interface => Some(si),
+            _ => None,
+        })
+}
+
+/// Whether a write routed `write` reaches the instance that a read routed
+/// `read` is handled by, for every group.
+fn meets(write: &Routing, read: &Routing) -> bool {
+    match (write, read) {
+        (Routing::Broadcast, _) => true,
+        (Routing::ByKey(w), Routing::ByKey(r)) => w == r,
+        _ => false,
+    }
+}
+
+/// Refuses a stream into a write path of partitioned `info` whose records
+/// would not reach the instance of every read (`OR`) path that observes them.
+fn check_reads_meet_writes(
+    dataflow: &Dataflow,
+    info: &blazes_core::Component,
+    count: usize,
+    routing_of: &impl Fn(usize) -> Routing,
+) -> Result<(), BuildError> {
+    let component = info.name.as_str();
+    for read in info
+        .paths
+        .iter()
+        .filter(|p| p.annotation.kind == PathKind::OR)
+    {
+        for write in info
+            .paths
+            .iter()
+            .filter(|p| p.annotation.kind.writes_state())
+        {
+            for ri in streams_into(dataflow, component, &read.from) {
+                let read_routing = routing_of(ri);
+                for wi in streams_into(dataflow, component, &write.from) {
+                    let write_routing = routing_of(wi);
+                    if wi == ri || meets(&write_routing, &read_routing) {
+                        continue;
+                    }
+                    let (w, r) = (&dataflow.streams[wi], &dataflow.streams[ri]);
+                    let write_stream = format!("{} -> {}", w.from, w.to);
+                    let fix = match &read_routing {
+                        Routing::ByKey(key) => format!(
+                            "route `{write_stream}` by the read's key, `{{ route: [{k}] }}` \
+                             in `streams!` or `Deployment::route(.., Routing::by_key([{q}]))`, \
+                             or broadcast it (`Routing::Broadcast`); or run one instance of \
+                             `{component}`",
+                            k = join(key),
+                            q = key
+                                .iter()
+                                .map(|a| format!("\"{a}\""))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                        _ => format!(
+                            "broadcast `{write_stream}` (`Routing::Broadcast`), as its read \
+                             is; or run one instance of `{component}`"
+                        ),
+                    };
+                    return Err(BuildError::ScatteredWrites(Box::new(ScatteredWrites {
+                        stream: write_stream,
+                        component: component.to_string(),
+                        instances: count,
+                        write: format!("{} -> {} ({})", write.from, write.to, write.annotation),
+                        routing: describe(&write_routing),
+                        read: format!("{} -> {} ({})", read.from, read.to, read.annotation),
+                        read_stream: format!("{} -> {}", r.from, r.to),
+                        read_routing: describe(&read_routing),
+                        fix,
+                    })));
+                }
+            }
         }
     }
     Ok(())
@@ -199,5 +299,87 @@ mod tests {
             &attrs(Vec::<String>::new()),
             &[]
         ));
+    }
+
+    /// A store partitioned over 2 instances: `puts -> acks` writes (`CW`),
+    /// `gets -> answers` reads it (`OR[key]`); `rep` makes it replicated.
+    fn store(rep: bool) -> Dataflow {
+        use blazes_core::{Annotation, Component, Stream};
+        Dataflow::new()
+            .component(
+                Component::new("Store")
+                    .path("puts", "acks", Annotation::cw())
+                    .path("gets", "answers", Annotation::or(attrs(["key"])))
+                    .replicated(rep),
+            )
+            .stream(Stream::between("puts", "Store.puts"))
+            .stream(Stream::between("gets", "Store.gets"))
+            .stream(Stream::between("Store.acks", "acks"))
+            .stream(Stream::between("Store.answers", "answers"))
+    }
+
+    /// The check of `store(rep)` on `instances` instances, with the puts
+    /// routed `puts` and the gets `gets`.
+    fn check_store(
+        rep: bool,
+        instances: usize,
+        puts: Routing,
+        gets: Routing,
+    ) -> Result<(), BuildError> {
+        let dataflow = store(rep);
+        check(
+            &dataflow,
+            |_| instances,
+            |si| match si {
+                0 => puts.clone(),
+                1 => gets.clone(),
+                _ => Routing::Random,
+            },
+        )
+    }
+
+    #[test]
+    fn writes_must_reach_the_instance_that_reads_their_group() {
+        let by_key = || Routing::by_key(["key"]);
+        // The same key, or every instance holding every write: a read sees
+        // all the writes of its group.
+        assert_eq!(check_store(false, 2, by_key(), by_key()), Ok(()));
+        assert_eq!(check_store(false, 2, Routing::Broadcast, by_key()), Ok(()));
+        assert_eq!(
+            check_store(false, 2, Routing::Broadcast, Routing::Broadcast),
+            Ok(())
+        );
+        // One instance, or replicas: nothing is split.
+        assert_eq!(check_store(false, 1, Routing::Random, by_key()), Ok(()));
+        assert_eq!(
+            check_store(true, 2, Routing::Random, Routing::Broadcast),
+            Ok(())
+        );
+        // Scattered: at random, by another key, by key while reads go
+        // everywhere.
+        for (puts, gets) in [
+            (Routing::Random, by_key()),
+            (Routing::Paired, by_key()),
+            (Routing::by_key(["region"]), by_key()),
+            (by_key(), Routing::Broadcast),
+        ] {
+            let Err(BuildError::ScatteredWrites(e)) =
+                check_store(false, 2, puts.clone(), gets.clone())
+            else {
+                panic!("{puts:?} writes under {gets:?} reads were accepted");
+            };
+            assert_eq!(e.stream, "puts -> Store.puts");
+            assert_eq!(e.read, "gets -> answers (OR[key])");
+            assert_eq!(e.write, "puts -> acks (CW)");
+        }
+        let Err(e) = check_store(false, 2, Routing::Random, by_key()) else {
+            panic!("accepted");
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("route `puts -> Store.puts` by the read's key, `{ route: [key] }`"),
+            "{text}"
+        );
+        assert!(text.contains("routed random"), "{text}");
     }
 }

@@ -447,7 +447,8 @@ impl Topology {
 
     /// Refuses a routing that splits an order-sensitive path's groups
     /// between the instances of a partitioned component
-    /// ([`BuildError::SplitGroups`]).
+    /// ([`BuildError::SplitGroups`]), or keeps a read from the writes it
+    /// observes ([`BuildError::ScatteredWrites`]).
     fn check_partitioning(
         &self,
         dataflow: &Dataflow,
