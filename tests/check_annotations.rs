@@ -89,7 +89,7 @@ proptest! {
         prop_assert_eq!(verdict.lie().is_some(), conflicting);
         if let Some(lie) = verdict.lie() {
             prop_assert_eq!(lie.inputs.len(), 2);
-            prop_assert_eq!(lie.inputs[0].int("key"), lie.inputs[1].int("key"));
+            prop_assert_eq!(lie.inputs[0].record.int("key"), lie.inputs[1].record.int("key"));
             prop_assert_eq!(&lie.rearranged, &vec![lie.inputs[1].clone(), lie.inputs[0].clone()]);
             prop_assert_ne!(&lie.left.outputs, &lie.right.outputs);
         }
@@ -152,7 +152,7 @@ fn an_ow_path_that_mixes_batches_is_caught_with_one_word_in_two_batches() {
     let lie = lie.lie().expect("a lie");
     assert_eq!(lie.declared, "OW[batch,word]");
     assert_eq!(lie.inputs.len(), 2, "{lie}");
-    let (a, b) = (&lie.inputs[0], &lie.inputs[1]);
+    let (a, b) = (&lie.inputs[0].record, &lie.inputs[1].record);
     assert_eq!(a.str("word"), b.str("word"));
     assert_ne!(a.int("batch"), b.int("batch"));
     assert_eq!(lie.rearranged, vec![b.clone(), a.clone()]);
@@ -486,4 +486,133 @@ fn the_check_of_report_catches_duplicated_clicks_when_asked_to() {
     let lie = verdict.lie().expect("duplicates change the count");
     assert_eq!(lie.inputs, vec![click.clone()]);
     assert_eq!(lie.rearranged, vec![click.clone(), click]);
+}
+
+// ---- Reads of state another path writes (`PathCheck::beside`). ----
+
+/// Attributes clicks to the cost of their ad's impressions, which another
+/// input writes; `per_campaign` answers with the campaign's total instead,
+/// a read outside the gate `[ad]`.
+#[derive(Default)]
+struct Attribute {
+    cost: BTreeMap<(i64, i64), i64>,
+    per_campaign: bool,
+}
+
+impl Handler for Attribute {
+    fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+        let (ad, campaign) = (
+            tuple.int("ad").unwrap_or_default(),
+            tuple.int("campaign").unwrap_or_default(),
+        );
+        match input {
+            "impressions" => {
+                *self.cost.entry((campaign, ad)).or_default() += tuple.int("cost").unwrap_or(0);
+            }
+            "clicks" => {
+                let cost: i64 = if self.per_campaign {
+                    self.cost
+                        .range((campaign, i64::MIN)..=(campaign, i64::MAX))
+                        .map(|(_, c)| c)
+                        .sum()
+                } else {
+                    self.cost.get(&(campaign, ad)).copied().unwrap_or(0)
+                };
+                out.emit("attributed", tuple.with("cost", cost));
+            }
+            _ => return Err(UnknownInput::new(input, tuple)),
+        }
+        Ok(())
+    }
+}
+
+fn impression(ad: i64, cost: i64) -> Tuple {
+    Tuple::new()
+        .with("ad", ad)
+        .with("campaign", 0)
+        .with("cost", cost)
+}
+
+fn click(ad: i64, user: i64) -> Tuple {
+    Tuple::new()
+        .with("ad", ad)
+        .with("campaign", 0)
+        .with("user", user)
+}
+
+#[test]
+fn a_lookup_declared_cr_is_caught_by_the_writes_fed_beside_it() {
+    let clicks = vec![click(1, 7), click(2, 8)];
+    let writes = vec![impression(1, 5), impression(2, 3), impression(1, 4)];
+    let claim = |kind| {
+        PathCheck::new(
+            Attribute::default,
+            "clicks",
+            "attributed",
+            kind,
+            attrs(["ad"]),
+        )
+        .beside("impressions", writes.clone())
+    };
+    // Alone, the clicks commute: nothing shows the read.
+    let alone = PathCheck::new(
+        Attribute::default,
+        "clicks",
+        "attributed",
+        PathKind::CR,
+        attrs::<[&str; 0], &str>([]),
+    );
+    assert!(alone.check(&clicks).expect("runs").lie().is_none());
+    // Beside the writes, a click before and after its ad's impression
+    // answers differently: the path is not CR.
+    let verdict = claim(PathKind::CR).check(&clicks).expect("runs");
+    let lie = verdict.lie().expect("a lie");
+    assert_eq!(
+        lie.inputs.len(),
+        2,
+        "minimised to one write and one click: {lie}"
+    );
+    assert_eq!(lie.inputs[0].input, "impressions");
+    assert_eq!(lie.inputs[1].input, "clicks");
+    assert_eq!(
+        lie.rearranged,
+        vec![lie.inputs[1].clone(), lie.inputs[0].clone()]
+    );
+    let text = lie.to_string();
+    println!("{text}");
+    assert!(
+        text.starts_with("path `clicks -> attributed` is declared CR, but inputs [impressions: {"),
+        "{text}"
+    );
+    // Declared OR[ad], it holds: each ad's writes stay before its reads,
+    // and the read looks at its own ad only.
+    let verdict = claim(PathKind::OR).check(&clicks).expect("runs");
+    assert!(verdict.lie().is_none(), "{verdict}");
+}
+
+#[test]
+fn a_read_of_another_partitions_writes_breaks_its_gate() {
+    let clicks = vec![click(1, 7), click(2, 8)];
+    let writes = vec![impression(1, 5), impression(2, 3)];
+    let make = || Attribute {
+        per_campaign: true,
+        ..Attribute::default()
+    };
+    let verdict = PathCheck::new(make, "clicks", "attributed", PathKind::OR, attrs(["ad"]))
+        .beside("impressions", writes)
+        .check(&clicks)
+        .expect("runs");
+    let lie = verdict
+        .lie()
+        .expect("the campaign total reads outside the gate [ad]");
+    assert_eq!(lie.declared, "OR[ad]");
+    // A click of one ad answers differently before and after a write of
+    // the other ad.
+    let ads: std::collections::BTreeSet<i64> = lie
+        .inputs
+        .iter()
+        .filter_map(|fed| fed.record.int("ad"))
+        .collect();
+    assert_eq!(ads.len(), 2, "{lie}");
+    assert_ne!(lie.left.outputs, lie.right.outputs);
 }

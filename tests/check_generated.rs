@@ -64,8 +64,14 @@ fn a_planted_lie_is_caught_from_drawn_inputs() {
     println!("{lie}");
     // Minimised to two values of one key.
     assert_eq!(lie.inputs.len(), 2);
-    assert_eq!(lie.inputs[0].int("key"), lie.inputs[1].int("key"));
-    assert_ne!(lie.inputs[0].int("value"), lie.inputs[1].int("value"));
+    assert_eq!(
+        lie.inputs[0].record.int("key"),
+        lie.inputs[1].record.int("key")
+    );
+    assert_ne!(
+        lie.inputs[0].record.int("value"),
+        lie.inputs[1].record.int("value")
+    );
     assert_ne!(lie.left.outputs, lie.right.outputs);
 }
 

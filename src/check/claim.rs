@@ -9,13 +9,23 @@
 //! gate `g`. Inputs are sealed, partition by partition, right after the last
 //! input of the partition: on the gate by default, on [`PathCheck::seal_on`]
 //! when the stream is sealed on a coarser key.
+//!
+//! A path may read state that other paths of its component write (spec §4,
+//! state edges). Records fed [beside](PathCheck::beside) the path's inputs,
+//! on those other inputs, are rearranged with them: a confluent claim must
+//! give the same outputs however the writes interleave with its inputs (a
+//! `CR` lookup that answers differently before and after a write is an
+//! `OR`), and an order-sensitive one must keep its outputs when the
+//! partitions of its gate, writes included, interleave (a read of partition
+//! `v` that changes with a write of another partition reads outside its
+//! gate).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use blazes_core::{AttrSet, Path, PathKind};
 
 use super::arrangement;
-use super::counterexample::{CheckError, Counterexample, Observed, Verdict};
+use super::counterexample::{CheckError, Counterexample, Fed, Observed, Verdict};
 use crate::handler::{Emission, Emit, Handler};
 use crate::registry::RegisteredPath;
 use crate::tuple::Tuple;
@@ -41,6 +51,8 @@ pub struct PathCheck<H> {
     seal_on: Option<AttrSet>,
     state: Option<Snapshot<H>>,
     probes: Option<(String, Vec<Tuple>)>,
+    /// Records fed on other inputs, rearranged with the path's own.
+    beside: Vec<Fed>,
     duplicates: bool,
     budget: usize,
 }
@@ -68,6 +80,7 @@ impl<H: Handler> PathCheck<H> {
             seal_on: None,
             state: None,
             probes: None,
+            beside: Vec::new(),
             duplicates: true,
             budget: DEFAULT_BUDGET,
         }
@@ -121,6 +134,19 @@ impl<H: Handler> PathCheck<H> {
         self
     }
 
+    /// Feeds `records` on `input`, another input of the component whose
+    /// path writes state this path may read, rearranged with the path's own
+    /// inputs (builder style; once per such input). In the given order they
+    /// come first, each once in every arrangement (the runtime delivers a
+    /// write once); the outputs compared are those of the path's own inputs.
+    pub fn beside(mut self, input: &str, records: Vec<Tuple>) -> PathCheck<H> {
+        self.beside.extend(records.into_iter().map(|record| Fed {
+            input: input.to_string(),
+            record,
+        }));
+        self
+    }
+
     /// Tries permutations only, no duplicated input (builder style): for a
     /// path whose equal inputs are distinct events (two identical clicks),
     /// which the runtime delivers once each, deduplicating by sequence
@@ -155,14 +181,23 @@ impl<H: Handler> PathCheck<H> {
     /// arrangement of them; a lie comes with a counterexample minimised to
     /// the fewest inputs that still show it.
     pub fn check(&self, inputs: &[Tuple]) -> Result<Verdict, CheckError> {
-        let (tried, found) = self.search(inputs)?;
+        let all: Vec<Fed> = self
+            .beside
+            .iter()
+            .cloned()
+            .chain(inputs.iter().map(|record| Fed {
+                input: self.from.clone(),
+                record: record.clone(),
+            }))
+            .collect();
+        let (tried, found) = self.search(&all)?;
         let Some((mut reference, mut arranged)) = found else {
             return Ok(Verdict::Holds {
                 arrangements: tried,
             });
         };
         // Greedy minimisation: drop any input whose absence keeps a lie.
-        let mut kept: Vec<Tuple> = inputs.to_vec();
+        let mut kept = all;
         let mut i = 0;
         while i < kept.len() {
             let mut fewer = kept.clone();
@@ -190,15 +225,24 @@ impl<H: Handler> PathCheck<H> {
 
     /// Runs the arrangements of `inputs`; how many were tried, and the
     /// first whose observation differs from the given order's.
-    fn search(&self, inputs: &[Tuple]) -> Result<(usize, Option<OrderPair>), CheckError> {
+    fn search(&self, inputs: &[Fed]) -> Result<(usize, Option<OrderPair>), CheckError> {
         let identity: Vec<usize> = (0..inputs.len()).collect();
         let expected = self.run(inputs, &identity)?;
+        let own = |i: usize| inputs[i].input == self.from;
         let orders = if self.kind.is_order_sensitive() {
             arrangement::interleavings(&self.partitions(inputs, &self.gate), self.budget)
         } else {
             arrangement::confluent(inputs.len(), self.budget)
                 .into_iter()
-                .filter(|order| self.duplicates || order.len() == inputs.len())
+                .filter(|order| {
+                    // A duplicate is of the path's own input, and only
+                    // when duplicates are tried.
+                    let extra = order.len() - inputs.len();
+                    let duplicated = (0..inputs.len())
+                        .filter(|i| order.iter().filter(|j| *j == i).count() > 1)
+                        .all(own);
+                    extra == 0 || (self.duplicates && duplicated)
+                })
                 .collect()
         };
         for (tried, order) in orders.iter().enumerate() {
@@ -211,27 +255,32 @@ impl<H: Handler> PathCheck<H> {
 
     /// The partition of each input on `key`, numbered from 0 by first
     /// appearance; inputs lacking an attribute of `key` share one partition.
-    fn partitions(&self, inputs: &[Tuple], key: &AttrSet) -> Vec<usize> {
+    fn partitions(&self, inputs: &[Fed], key: &AttrSet) -> Vec<usize> {
         let mut numbers: BTreeMap<Option<Tuple>, usize> = BTreeMap::new();
         inputs
             .iter()
-            .map(|t| {
+            .map(|fed| {
                 let next = numbers.len();
                 *numbers
-                    .entry(t.project(key.iter().map(String::as_str)))
+                    .entry(fed.record.project(key.iter().map(String::as_str)))
                     .or_insert(next)
             })
             .collect()
     }
 
-    /// Feeds a fresh handler `inputs` in `order`, sealing each partition
-    /// after its last input, and observes its outputs (and state).
-    fn run(&self, inputs: &[Tuple], order: &[usize]) -> Result<Observed, CheckError> {
+    /// Feeds a fresh handler `inputs` in `order`, sealing each partition of
+    /// the path's input after its last input, and observes the outputs of
+    /// the path's own inputs (and the state).
+    fn run(&self, inputs: &[Fed], order: &[usize]) -> Result<Observed, CheckError> {
         let seal_key = self.seal_on.as_ref().unwrap_or(&self.gate);
         let mut last: BTreeMap<Tuple, usize> = BTreeMap::new();
         if !seal_key.is_empty() {
             for (position, i) in order.iter().enumerate() {
-                if let Some(p) = inputs[*i].project(seal_key.iter().map(String::as_str)) {
+                let fed = &inputs[*i];
+                if fed.input != self.from {
+                    continue;
+                }
+                if let Some(p) = fed.record.project(seal_key.iter().map(String::as_str)) {
                     last.insert(p, position);
                 }
             }
@@ -240,12 +289,19 @@ impl<H: Handler> PathCheck<H> {
         let mut out = Emit::new();
         let mut outputs = BTreeSet::new();
         for (position, i) in order.iter().enumerate() {
+            let fed = &inputs[*i];
             handler
-                .handle(&self.from, inputs[*i].clone(), &mut out)
+                .handle(&fed.input, fed.record.clone(), &mut out)
                 .map_err(|source| CheckError::Handler {
                     path: self.path(),
                     source,
                 })?;
+            let own = fed.input == self.from;
+            if !own {
+                // What the write emits is its own path's output, not this one's.
+                out.drain_all();
+                continue;
+            }
             for (partition, at) in &last {
                 if *at == position {
                     handler.on_seal(&self.from, partition, &mut out);

@@ -17,6 +17,22 @@ pub struct Observed {
     pub state: Option<String>,
 }
 
+/// One record a check fed the handler, and the input it came on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fed {
+    /// The input interface.
+    pub input: String,
+    /// The record.
+    pub record: Tuple,
+}
+
+/// A record fed equals the tuple it carries, whatever its input.
+impl PartialEq<Tuple> for Fed {
+    fn eq(&self, other: &Tuple) -> bool {
+        self.record == *other
+    }
+}
+
 /// A path that does not behave as declared.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counterexample {
@@ -24,10 +40,12 @@ pub struct Counterexample {
     pub path: String,
     /// The claim: `CR`, `OW[word,batch]`.
     pub declared: String,
-    /// The (minimised) inputs, in the order that gave `left`.
-    pub inputs: Vec<Tuple>,
+    /// The (minimised) inputs, in the order that gave `left`: the path's
+    /// own, and those fed beside them on inputs whose state the path may
+    /// read ([`PathCheck::beside`](super::PathCheck::beside)).
+    pub inputs: Vec<Fed>,
     /// The same inputs in the order that gave `right`.
-    pub rearranged: Vec<Tuple>,
+    pub rearranged: Vec<Fed>,
     /// What the handler did on `inputs`.
     pub left: Observed,
     /// What it did on `rearranged`.
@@ -43,20 +61,32 @@ impl Counterexample {
     }
 }
 
-/// Writes `[a, b]` (or `{a, b}`, with other brackets).
-fn list<'a>(
-    f: &mut fmt::Formatter<'_>,
-    brackets: [&str; 2],
-    items: impl Iterator<Item = &'a Tuple>,
-) -> fmt::Result {
-    f.write_str(brackets[0])?;
+/// Writes `[a, b]`, a record fed on another input than the path's as
+/// `input: record`.
+fn fed(f: &mut fmt::Formatter<'_>, path_input: &str, items: &[Fed]) -> fmt::Result {
+    f.write_str("[")?;
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        if item.input != path_input {
+            write!(f, "{}: ", item.input)?;
+        }
+        write!(f, "{}", item.record)?;
+    }
+    f.write_str("]")
+}
+
+/// Writes `{a, b}`.
+fn list<'a>(f: &mut fmt::Formatter<'_>, items: impl Iterator<Item = &'a Tuple>) -> fmt::Result {
+    f.write_str("{")?;
     for (i, t) in items.enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
         write!(f, "{t}")?;
     }
-    f.write_str(brackets[1])
+    f.write_str("}")
 }
 
 impl fmt::Display for Counterexample {
@@ -66,9 +96,10 @@ impl fmt::Display for Counterexample {
             "path `{}` is declared {}, but inputs ",
             self.path, self.declared
         )?;
-        list(f, ["[", "]"], self.inputs.iter())?;
+        let path_input = self.path.split(" -> ").next().unwrap_or_default();
+        fed(f, path_input, &self.inputs)?;
         f.write_str(" and ")?;
-        list(f, ["[", "]"], self.rearranged.iter())?;
+        fed(f, path_input, &self.rearranged)?;
         if self.state_differs_only() {
             let none = String::new();
             write!(
@@ -79,9 +110,9 @@ impl fmt::Display for Counterexample {
             )
         } else {
             f.write_str(" give ")?;
-            list(f, ["{", "}"], self.left.outputs.iter())?;
+            list(f, self.left.outputs.iter())?;
             f.write_str(" and ")?;
-            list(f, ["{", "}"], self.right.outputs.iter())
+            list(f, self.right.outputs.iter())
         }
     }
 }

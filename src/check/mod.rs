@@ -21,7 +21,7 @@ mod observe;
 mod witness;
 
 pub use claim::{DEFAULT_BUDGET, PathCheck};
-pub use counterexample::{CheckError, Counterexample, Observed, Verdict};
+pub use counterexample::{CheckError, Counterexample, Fed, Observed, Verdict};
 #[cfg(feature = "proptest")]
 pub use generate::{DrawError, WorkloadDraw};
 pub use witness::{
