@@ -148,7 +148,7 @@ fn a_partition_one_of_two_producing_instances_never_punctuates_stays_held_and_fa
         assert!(missing[0].starts_with("Sum["), "{missing:?}");
         assert!(failures.iter().any(|f| matches!(
             f,
-            RunFailure::DeadLetters { instance, reason: "never sealed", count: 1 } if instance == "Total[0]"
+            RunFailure::DeadLetters { instance, reason: "never sealed", count: 1, .. } if instance == "Total[0]"
         )));
         assert!(
             report

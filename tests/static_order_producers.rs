@@ -108,3 +108,59 @@ fn the_ordered_word_count_with_two_spouts_commits_the_true_counts_on_tokio() {
         "runs with wrong counts (dead letters): {wrong:?}"
     );
 }
+
+#[test]
+fn a_producer_sending_batches_backwards_fails_the_run_saying_seq_is_a_batch_order() {
+    // words -> Count (OW[word, batch]) with `seq: [batch]`: Count applies
+    // whole batches in order. The one producer sends batch 1, then batch 0:
+    // batch 0 is behind what it already passed.
+    use blazes::{Annotation, Component, Dataflow, Permission, Stream, attrs};
+    let dataflow = Dataflow::new()
+        .component(Component::new("Count").path(
+            "words",
+            "counts",
+            Annotation::ow(attrs(["word", "batch"])),
+        ))
+        .stream(Stream::between("words", "Count.words").sequenced(attrs(["batch"])))
+        .stream(Stream::between("Count.counts", "counts"))
+        .coordinate(Permission::Auto);
+    let analysis = analyze(&dataflow).expect("valid dataflow");
+    let sim = Simulation::new(
+        &dataflow,
+        &analysis,
+        &Deployment::new(),
+        blazes::runtime::Factories::new()
+            .with("Count", || Box::new(wordcount::parts::Count::default())),
+    )
+    .expect("deployable");
+    let word = |batch: i64| Tuple::new().with("word", "seal").with("batch", batch);
+    let workload = Workload::new()
+        .record("words", 0, word(1))
+        .record("words", 0, word(0))
+        .seal("words", 0, Tuple::new().with("batch", 0))
+        .seal("words", 0, Tuple::new().with("batch", 1));
+    let outcome = sim.run(&workload, &SimConfig::new(3)).expect("runs");
+    let text: Vec<String> = outcome
+        .report
+        .failures()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let out_of_order: Vec<&String> = text
+        .iter()
+        .filter(|t| t.contains("dead-lettered (out of seq order)"))
+        .collect();
+    assert_eq!(out_of_order.len(), 1, "{text:#?}");
+    assert!(
+        out_of_order[0].contains("batch: 0")
+            && out_of_order[0].contains("from words[0]")
+            && out_of_order[0].contains("non-decreasing `seq` order"),
+        "the first record, its producer and the rule are named: {}",
+        out_of_order[0]
+    );
+    assert_eq!(outcome.report.dead_letters.len(), 1);
+    assert_eq!(
+        outcome.report.dead_letters[0].reason,
+        blazes::runtime::DeadLetterReason::OutOfSeqOrder
+    );
+}

@@ -10,9 +10,11 @@ use crate::tuple::Tuple;
 /// Why a record went to the dead-letter path.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeadLetterReason {
-    /// Its partition had already been released (seal buffer) or its batch
-    /// already applied (static order).
+    /// Its partition had already been released (seal buffer).
     Late,
+    /// Its `seq` batch was already passed (static order): its producer had
+    /// sent a record or seal of a later batch, or the batch was applied.
+    OutOfSeqOrder,
     /// Its partition was never sealed before the run ended.
     NeverSealed,
     /// It lacks an attribute of the seal or sequence key.
@@ -39,7 +41,7 @@ pub enum DeadLetterReason {
 }
 
 /// Every name [`DeadLetterReason::kind`] gives.
-pub(crate) const DEAD_LETTER_KINDS: [&str; 8] = [
+pub(crate) const DEAD_LETTER_KINDS: [&str; 9] = [
     "late",
     "never sealed",
     "missing key attribute",
@@ -48,6 +50,7 @@ pub(crate) const DEAD_LETTER_KINDS: [&str; 8] = [
     "handler panicked",
     "seq out of range",
     "wrong key kind",
+    "out of seq order",
 ];
 
 impl DeadLetterReason {
@@ -56,6 +59,7 @@ impl DeadLetterReason {
     pub fn kind(&self) -> &'static str {
         match self {
             DeadLetterReason::Late => "late",
+            DeadLetterReason::OutOfSeqOrder => "out of seq order",
             DeadLetterReason::NeverSealed => "never sealed",
             DeadLetterReason::MissingKey(_) => "missing key attribute",
             DeadLetterReason::UnknownInput(_) => "unknown input",
@@ -70,7 +74,14 @@ impl DeadLetterReason {
 impl fmt::Display for DeadLetterReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DeadLetterReason::Late => f.write_str("late: its partition was already released"),
+            DeadLetterReason::Late => f.write_str(
+                "late: its partition was already released (its producer sent it after \
+                 sealing the partition, or after the partition was complete)",
+            ),
+            DeadLetterReason::OutOfSeqOrder => f.write_str(
+                "out of `seq` order: its batch was already passed (each producer must send \
+                 its records in non-decreasing `seq` order, a batch id, not a key)",
+            ),
             DeadLetterReason::NeverSealed => f.write_str("its partition was never sealed"),
             DeadLetterReason::MissingKey(a) => write!(f, "missing key attribute `{a}`"),
             DeadLetterReason::UnknownInput(i) => write!(f, "no handler for input `{i}`"),
@@ -94,6 +105,8 @@ pub struct DeadLetter {
     pub input: String,
     /// Its producer.
     pub producer: ProducerId,
+    /// Its producer's name, `Component[i]` or `source[i]`.
+    pub producer_name: String,
     /// Its position in the producer's output.
     pub seq: u64,
     /// The record.

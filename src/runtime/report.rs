@@ -57,6 +57,8 @@ pub enum RunFailure {
         reason: &'static str,
         /// How many.
         count: usize,
+        /// The first of them: its record, input, producer and full reason.
+        first: String,
     },
     /// An instance whose inputs and outputs had not all ended when the run
     /// stopped (stalled, or the run was cut short).
@@ -149,7 +151,11 @@ impl fmt::Display for RunFailure {
                 instance,
                 reason,
                 count,
-            } => write!(f, "{instance}: {count} record(s) dead-lettered ({reason})"),
+                first,
+            } => write!(
+                f,
+                "{instance}: {count} record(s) dead-lettered ({reason}); the first: {first}"
+            ),
             RunFailure::Unfinished { instance } => write!(
                 f,
                 "{instance}: did not finish (some input or output never ended)"
@@ -258,19 +264,24 @@ pub fn dead_letter_failures(
     dead_letters: &[DeadLetter],
     names: &BTreeMap<ProducerId, String>,
 ) -> Vec<RunFailure> {
-    let mut counts: BTreeMap<(ProducerId, &'static str), usize> = BTreeMap::new();
+    let name = |p: &ProducerId| names.get(p).cloned().unwrap_or_else(|| p.to_string());
+    let mut counts: BTreeMap<(ProducerId, &'static str), (usize, &DeadLetter)> = BTreeMap::new();
     for d in dead_letters {
-        *counts.entry((d.instance, d.reason.kind())).or_default() += 1;
+        counts
+            .entry((d.instance, d.reason.kind()))
+            .or_insert((0, d))
+            .0 += 1;
     }
     counts
         .into_iter()
-        .map(|((instance, reason), count)| RunFailure::DeadLetters {
-            instance: names
-                .get(&instance)
-                .cloned()
-                .unwrap_or_else(|| instance.to_string()),
+        .map(|((instance, reason), (count, d))| RunFailure::DeadLetters {
+            instance: name(&instance),
             reason,
             count,
+            first: format!(
+                "{} on `{}` from {}: {}",
+                d.payload, d.input, d.producer_name, d.reason
+            ),
         })
         .collect()
 }

@@ -541,7 +541,9 @@ impl InstanceCore {
                 };
                 match placement {
                     Placement::Held => self.apply_static(input),
-                    Placement::Late(r) => self.dead_letter_held(r, DeadLetterReason::Late),
+                    Placement::Late(r) => {
+                        self.dead_letter_held(r, DeadLetterReason::OutOfSeqOrder);
+                    }
                     Placement::MissingKey(a, r) => {
                         self.dead_letter_held(r, DeadLetterReason::MissingKey(a))
                     }
@@ -899,7 +901,10 @@ impl InstanceCore {
             .dead_letters_by_kind
             .entry(reason.kind())
             .or_default() += 1;
-        if reason == DeadLetterReason::Late {
+        if matches!(
+            reason,
+            DeadLetterReason::Late | DeadLetterReason::OutOfSeqOrder
+        ) {
             self.metrics.late += 1;
         }
         let input = self
@@ -913,10 +918,16 @@ impl InstanceCore {
         // `telemetry`).
         tracing::debug!(instance = %self.id(), component = %self.component, %input, %producer, seq,
             %payload, %reason, "record dead-lettered");
+        let producer_name = self
+            .producer_names
+            .get(&producer)
+            .cloned()
+            .unwrap_or_else(|| producer.to_string());
         self.dead_letters.push(DeadLetter {
             instance: self.id(),
             input,
             producer,
+            producer_name,
             seq,
             payload,
             reason,
