@@ -350,32 +350,50 @@ impl InstanceCore {
                 }
                 match self.total_order.offer(position, input, envelope) {
                     Sequenced::Duplicate => self.count_duplicate(record),
-                    Sequenced::Apply(ready) => {
-                        for (input, envelope) in ready {
-                            if matches!(envelope, Envelope::Retire { .. }) {
-                                // As a direct one: applied, not deduplicated
-                                // (an operator's is ordered under a seq of
-                                // its own).
-                                self.accept(input, envelope, now);
-                                continue;
-                            }
-                            // A producer's messages take positions in the
-                            // order it sent them, so a replay the service
-                            // gave a second position (e.g. past a JetStream
-                            // duplicate window) is below its watermark.
-                            match self
-                                .ordered_dedup
-                                .admit(envelope.producer(), envelope.seq())
-                            {
-                                Seen::New => self.accept(input, envelope, now),
-                                Seen::Duplicate => self.count_duplicate(envelope.is_record()),
-                                Seen::OutOfRange => self.refuse_seq(input, envelope),
-                            }
-                        }
-                    }
+                    Sequenced::Apply(ready) => self.apply_ordered(ready, now),
                 }
             }
         }
+        self.settle_delivery();
+    }
+
+    /// Skips `positions` of the ordered group's order (positions a retired
+    /// producer was given and never published, the same at every replica):
+    /// applies what was waiting behind them, at time `now`.
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // the cluster's
+    pub(crate) fn skip_ordered(&mut self, positions: &[u64], now: Time) {
+        let ready = self.total_order.skip(positions.iter().copied());
+        self.apply_ordered(ready, now);
+        self.settle_delivery();
+    }
+
+    /// Applies messages the total order released, in order.
+    fn apply_ordered(&mut self, ready: Vec<(InputId, Envelope)>, now: Time) {
+        for (input, envelope) in ready {
+            if matches!(envelope, Envelope::Retire { .. }) {
+                // As a direct one: applied, not deduplicated
+                // (an operator's is ordered under a seq of
+                // its own).
+                self.accept(input, envelope, now);
+                continue;
+            }
+            // A producer's messages take positions in the
+            // order it sent them, so a replay the service
+            // gave a second position (e.g. past a JetStream
+            // duplicate window) is below its watermark.
+            match self
+                .ordered_dedup
+                .admit(envelope.producer(), envelope.seq())
+            {
+                Seen::New => self.accept(input, envelope, now),
+                Seen::Duplicate => self.count_duplicate(envelope.is_record()),
+                Seen::OutOfRange => self.refuse_seq(input, envelope),
+            }
+        }
+    }
+
+    /// What follows every delivery: outputs ended, the held count.
+    fn settle_delivery(&mut self) {
         if std::mem::take(&mut self.ends_arrived) {
             self.end_outputs();
         }
