@@ -360,7 +360,7 @@ impl InstanceCore {
     /// Skips `positions` of the ordered group's order (positions a retired
     /// producer was given and never published, the same at every replica):
     /// applies what was waiting behind them, at time `now`.
-    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // the cluster's
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))] // the cluster's
     pub(crate) fn skip_ordered(&mut self, positions: &[u64], now: Time) {
         let ready = self.total_order.skip(positions.iter().copied());
         self.apply_ordered(ready, now);

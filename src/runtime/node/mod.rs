@@ -112,7 +112,7 @@ impl Node {
 
     /// Skips `positions` of the instance's ordered group's order (see
     /// [`InstanceCore::skip_ordered`]) and routes what that released.
-    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // the cluster's
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))] // the cluster's
     pub(crate) fn skip_ordered(&mut self, topology: &Topology, positions: &[u64], now: Time) {
         self.core.skip_ordered(positions, now);
         self.settle(topology, now);
