@@ -446,6 +446,16 @@ fn a_record_held_behind_a_retired_producers_gap_is_dead_lettered() {
             dead.reason,
             DeadLetterReason::StrandedBehindGap { missing: 1 }
         );
+        let metrics = &keep.snapshot.metrics;
+        assert_eq!(
+            metrics.dead_letters_by_kind.get("stranded behind a gap"),
+            Some(&1),
+            "{metrics:?}"
+        );
+        assert!(
+            metrics.balanced(),
+            "received, then dead-lettered: {metrics:?}"
+        );
         assert!(!keep.is_success(), "the stranded record is reported");
         let replicas = by_replica(&sink.records);
         let sums = replicas.values().next().expect("Keep reports");

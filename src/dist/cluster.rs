@@ -55,7 +55,7 @@ use super::transport::{RunStream, TransportError};
 use crate::record::Record;
 use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::coordination::sequencer::{Sequencer, SequencerError};
-use crate::runtime::dead_letter::{DeadLetter, DeadLetterReason};
+use crate::runtime::dead_letter::DeadLetter;
 use crate::runtime::metrics::InstanceSnapshot;
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, Envelope, InputId, ProducerId};
@@ -711,7 +711,6 @@ impl Cluster {
             held: None,
             dead_letters: Vec::new(),
             sent: BTreeMap::new(),
-            inputs: info.inputs.clone(),
             outputs: info.outputs.clone(),
             masters: Masters::new(self.membership.clone(), self.config.membership_wait),
         };
@@ -945,8 +944,6 @@ struct InstanceRun {
     held: Option<Delivery>,
     dead_letters: Vec<DeadLetter>,
     sent: BTreeMap<String, Vec<Tuple>>,
-    /// The instance's input names, for its dead letters.
-    inputs: Vec<String>,
     outputs: Vec<String>,
     masters: Masters,
 }
@@ -973,14 +970,12 @@ impl InstanceRun {
     }
 
     /// Applies what a retirement settled besides its deliveries: the
-    /// group's positions it skips, and the records stranded behind a gap of
-    /// the retired producer's link, dead-lettered (its punctuations there
-    /// are covered by the retirement itself). True as
+    /// group's positions it skips, and the messages stranded behind a gap
+    /// of the retired producer's link (records dead-lettered). True as
     /// [`InstanceRun::forward`].
     fn settle(&mut self, node: &mut Node, settled: Settled) -> Result<bool, ClusterError> {
         if !settled.skipped.is_empty() {
             node.skip_ordered(self.out.topology(), &settled.skipped, self.step_at);
-            self.queue(node)?;
         }
         for (missing, delivery) in settled.stranded {
             let (input, envelope) = match delivery {
@@ -989,27 +984,9 @@ impl InstanceRun {
                     input, envelope, ..
                 } => (input, envelope),
             };
-            if let Envelope::Record {
-                producer,
-                seq,
-                payload,
-            } = envelope
-            {
-                let input = self
-                    .inputs
-                    .get(input)
-                    .cloned()
-                    .unwrap_or_else(|| input.to_string());
-                self.dead_letters.push(DeadLetter {
-                    instance: node.id(),
-                    input,
-                    producer,
-                    seq,
-                    payload,
-                    reason: DeadLetterReason::StrandedBehindGap { missing },
-                });
-            }
+            node.core_mut().refuse_stranded(input, envelope, missing);
         }
+        self.queue(node)?;
         Ok(self.out.has_queued())
     }
 

@@ -367,6 +367,35 @@ impl InstanceCore {
         self.settle_delivery();
     }
 
+    /// Refuses a message that arrived and can never be delivered in its
+    /// link's order: across processes, held behind a link position
+    /// `missing` of a producer retired since (docs/runtime.md,
+    /// "Retirement"). A record is counted as received and dead-lettered
+    /// ([`DeadLetterReason::StrandedBehindGap`]); a punctuation is covered
+    /// by the producer's retirement and only logged.
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))] // the cluster's
+    pub(crate) fn refuse_stranded(&mut self, input: InputId, envelope: Envelope, missing: u64) {
+        match envelope {
+            Envelope::Record {
+                producer,
+                seq,
+                payload,
+            } => {
+                self.metrics.received += 1;
+                self.dead_letter(
+                    input,
+                    producer,
+                    seq,
+                    payload,
+                    DeadLetterReason::StrandedBehindGap { missing },
+                );
+            }
+            punctuation => tracing::warn!(instance = %self.id(), component = %self.component,
+                producer = %punctuation.producer(), seq = punctuation.seq(), missing,
+                "punctuation stranded behind a retired producer's gap: its retirement covers it"),
+        }
+    }
+
     /// Applies messages the total order released, in order.
     fn apply_ordered(&mut self, ready: Vec<(InputId, Envelope)>, now: Time) {
         for (input, envelope) in ready {
