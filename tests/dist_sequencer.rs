@@ -318,6 +318,29 @@ async fn a_lost_answer_to_recover_is_not_taken_for_an_earlier_incarnation(kind: 
     assert_eq!(s.assign("g", ProducerId(2), 0).await, Ok(Some(2)));
 }
 
+/// What an operator's retirement reads: every `(seq, position)` a
+/// producer was given, from the service (a client that ordered none of
+/// them too), sorted by position, the retirement's own seq included.
+async fn assigned_lists_a_producers_positions_from_the_service(kind: Kind) {
+    let service = Service::start(kind);
+    let s = service.client("assigned").await;
+    assign_alternately(&s, "g", 3).await;
+    assert_eq!(s.recover("g", ProducerId(1), u64::MAX).await, ordered(6));
+    assert_eq!(s.assign("h", ProducerId(1), 0).await, Ok(Some(0)));
+    let other = service.client("assigned").await;
+    assert_eq!(
+        other.assigned("g", ProducerId(1)).await,
+        Ok(vec![(0, 0), (1, 2), (2, 4), (u64::MAX, 6)])
+    );
+    assert_eq!(
+        other.assigned("g", ProducerId(2)).await,
+        Ok(vec![(0, 1), (1, 3), (2, 5)])
+    );
+    assert_eq!(other.assigned("g", ProducerId(3)).await, Ok(vec![]));
+    assert_eq!(other.assigned("h", ProducerId(1)).await, Ok(vec![(0, 0)]));
+    assert_eq!(other.assigned("none", ProducerId(1)).await, Ok(vec![]));
+}
+
 macro_rules! for_each_backend {
     ($($test:ident),* $(,)?) => {
         mod zookeeper {
@@ -352,6 +375,7 @@ for_each_backend!(
     recover_after_a_client_restart_finds_positions_from_the_service,
     recover_after_a_server_restart_still_works,
     a_lost_answer_to_recover_is_not_taken_for_an_earlier_incarnation,
+    assigned_lists_a_producers_positions_from_the_service,
 );
 
 /// Issue 15, fix 2: JetStream recognised a replay within its duplicate

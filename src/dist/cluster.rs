@@ -46,7 +46,7 @@ use super::config::SequencerConfig;
 use super::held_back::HeldBack;
 use super::masters::{Masters, independent_endpoint};
 use super::membership::{MembershipError, ZooKeeperMembership};
-use super::receiving_end::{PeerWait, ReceivingEnd};
+use super::receiving_end::{PeerWait, ReceivingEnd, Settled};
 use super::retry::RetryPolicy;
 use super::run_identity::RunIdentity;
 use super::security::Security;
@@ -268,6 +268,19 @@ pub enum ClusterError {
         /// How long it waited.
         waited: Duration,
     },
+    /// An operator's retirement into an ordered group reads each member's
+    /// subject back up to its own registration (to learn which of the
+    /// retired producer's messages each member holds), and did not find it.
+    #[error(
+        "cluster: retiring a producer: its registration on {subject} was not read back \
+         within {waited:?}"
+    )]
+    RetirementUnread {
+        /// The member's subject.
+        subject: String,
+        /// How long nothing more was read.
+        waited: Duration,
+    },
     /// A link missed a frame for good: a later frame arrived past the bound
     /// of frames held ahead of the gap.
     #[error(
@@ -319,6 +332,17 @@ pub struct LinkStats {
     /// The most messages an instance held back at once, read but not taken
     /// at its buffer bound (at most [`ClusterConfig::held_back`]).
     pub held_back_max: u64,
+    /// Positions of an ordered group's order skipped at a retirement: the
+    /// retired producer took them from the sequencer and never published
+    /// them to any member (docs/runtime.md, "Retirement").
+    pub skipped_positions: u64,
+    /// A retired producer's ordered messages this member never received
+    /// and another member did, delivered with the retirement.
+    pub filled_messages: u64,
+    /// Messages of a retired producer held behind a gap in its link that
+    /// can no longer fill: an instance dead-letters the records among them
+    /// ([`DeadLetterReason::StrandedBehindGap`](crate::runtime::DeadLetterReason::StrandedBehindGap)).
+    pub stranded_messages: u64,
 }
 
 /// How an instance's run ended.
@@ -749,6 +773,10 @@ impl Cluster {
                         }
                     }
                 }
+                let settled = receiving.take_settled();
+                if !settled.is_empty() && run.settle(&mut node, settled)? {
+                    run.finish(&mut node).await?;
+                }
                 checkpoints
                     .maybe_save(&node, &receiving, &mut run.out, &run.sent)
                     .await?;
@@ -897,6 +925,9 @@ impl Cluster {
                     Delivery::Ordered { .. } => receiving.stats.malformed_frames += 1,
                 }
             }
+            // Stranded messages of a retired producer were logged and are
+            // counted in the sink's stats (`stranded_messages`).
+            receiving.take_settled();
         }
         Ok((collector, receiving.stats()))
     }
@@ -934,6 +965,27 @@ impl InstanceRun {
             return Ok(true);
         }
         node.deliver(self.out.topology(), message, self.step_at);
+        self.queue(node)?;
+        Ok(self.out.has_queued())
+    }
+
+    /// Applies what a retirement settled besides its deliveries: the
+    /// group's positions it skips, and the messages stranded behind a gap
+    /// of the retired producer's link (records dead-lettered). True as
+    /// [`InstanceRun::forward`].
+    fn settle(&mut self, node: &mut Node, settled: Settled) -> Result<bool, ClusterError> {
+        if !settled.skipped.is_empty() {
+            node.skip_ordered(self.out.topology(), &settled.skipped, self.step_at);
+        }
+        for (missing, delivery) in settled.stranded {
+            let (input, envelope) = match delivery {
+                Delivery::Direct { input, envelope }
+                | Delivery::Ordered {
+                    input, envelope, ..
+                } => (input, envelope),
+            };
+            node.core_mut().refuse_stranded(input, envelope, missing);
+        }
         self.queue(node)?;
         Ok(self.out.has_queued())
     }

@@ -39,7 +39,7 @@ use super::retry::{BoxError, RetryPolicy, Stop, client_error, connect_jetstream,
 use super::security::NatsSecurity;
 use super::token::call_token;
 use crate::runtime::coordination::sequencer::{
-    RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
+    AssignedFuture, RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
 };
 use crate::runtime::node::envelope::ProducerId;
 
@@ -303,6 +303,56 @@ impl JetStreamSequencer {
         })
     }
 
+    /// Every `(seq, position)` of `producer` in the group's stream: the
+    /// subjects `{prefix}.{producer}.{seq}` it holds (one message each),
+    /// each one's position read from its message.
+    async fn assigned_attempt(
+        &self,
+        stream: &str,
+        prefix: &str,
+        producer: ProducerId,
+    ) -> Attempt<Vec<(u64, u64)>> {
+        use futures_util::TryStreamExt;
+        let retry = |reason: BoxError| Stop::Retry {
+            ambiguous: false,
+            reason,
+        };
+        if let Err(reason) = self.ensure_stream(stream, prefix).await {
+            return Err(retry(reason));
+        }
+        let handle = self
+            .context
+            .get_stream(stream)
+            .await
+            .map_err(|e| retry(client_error(format!("stream {stream}"), e)))?;
+        let filter = format!("{prefix}.{}.*", producer.0);
+        let mut subjects = handle
+            .info_with_subjects(&filter)
+            .await
+            .map_err(|e| retry(client_error(format!("stream {stream}, {filter}"), e)))?;
+        let mut listed = Vec::new();
+        while let Some((subject, _)) = subjects
+            .try_next()
+            .await
+            .map_err(|e| retry(client_error(format!("stream {stream}, {filter}"), e)))?
+        {
+            listed.push(subject);
+        }
+        let mut pairs = Vec::with_capacity(listed.len());
+        for subject in listed {
+            let Some(seq) = subject
+                .rsplit_once('.')
+                .and_then(|(_, seq)| seq.parse::<u64>().ok())
+            else {
+                return Err(Stop::fail(format!("unexpected subject {subject}")));
+            };
+            let stored = self.stored(stream, &subject).await?;
+            pairs.push((seq, position_of(stored.sequence)?));
+        }
+        pairs.sort_unstable_by_key(|&(_, position)| position);
+        Ok(pairs)
+    }
+
     /// The body of the message stored at `sequence` in `stream`.
     async fn stored_body(&self, stream: &str, sequence: u64) -> Result<Vec<u8>, BoxError> {
         let handle = self
@@ -359,6 +409,16 @@ impl Sequencer for JetStreamSequencer {
             let token = call_token();
             self.retrying(group, |ambiguous| {
                 self.recover_attempt(&stream, &subject, producer, seq, &token, ambiguous)
+            })
+            .await
+        })
+    }
+
+    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a> {
+        Box::pin(async move {
+            let (stream, subject) = self.stream_of(group);
+            self.retrying(group, |_| {
+                self.assigned_attempt(&stream, &subject, producer)
             })
             .await
         })

@@ -237,6 +237,23 @@ impl LinkReceiver {
         self.waiting = 0;
     }
 
+    /// Gives up link `from`'s gap: its producer was retired, so the link
+    /// numbers it still waits for will never come (its incarnations are
+    /// fenced). Returns the first missing link sequence number and the
+    /// messages held behind it, in link order (none when nothing is held);
+    /// the link then goes on after the last of them, so a copy of one
+    /// arriving later is a duplicate.
+    #[cfg(feature = "zookeeper")] // used by the cluster only
+    pub(crate) fn abandon(&mut self, from: ProducerId) -> Option<(u64, Vec<(u64, Delivery)>)> {
+        let link = self.links.get_mut(&from)?;
+        let missing = link.next?;
+        let last = *link.held.keys().next_back()?;
+        let held: Vec<(u64, Delivery)> = std::mem::take(&mut link.held).into_iter().collect();
+        self.waiting -= held.len();
+        link.next = last.checked_add(1);
+        Some((missing, held))
+    }
+
     /// How many frames are held, over all links, waiting for a gap to fill.
     pub fn waiting(&self) -> usize {
         self.waiting
@@ -305,6 +322,26 @@ mod tests {
         assert_eq!(rx.offer(ProducerId(1), 1, end(1)), accepted(&[1, 2, 3]));
         assert_eq!(rx.offer(ProducerId(1), 4, end(4)), accepted(&[4]));
         assert_eq!(rx.waiting(), 0);
+    }
+
+    /// A retired producer's gap never fills: abandoning it hands back
+    /// what was held behind it, in order, and the link goes on after it.
+    #[test]
+    fn an_abandoned_gap_hands_back_what_it_held() {
+        let mut rx = LinkReceiver::new();
+        let p = ProducerId(1);
+        assert_eq!(rx.abandon(p), None, "no link yet");
+        assert_eq!(rx.offer(p, 0, end(0)), accepted(&[0]));
+        assert_eq!(rx.abandon(p), None, "nothing held");
+        assert_eq!(rx.offer(p, 4, end(4)), accepted(&[]));
+        assert_eq!(rx.offer(p, 2, end(2)), accepted(&[]));
+        assert_eq!(rx.offer(ProducerId(2), 1, end(1)), accepted(&[]));
+        assert_eq!(rx.waiting(), 3);
+        assert_eq!(rx.abandon(p), Some((1, vec![(2, end(2)), (4, end(4))])));
+        assert_eq!(rx.waiting(), 1);
+        assert_eq!(rx.gaps(), [(ProducerId(2), 0)]);
+        assert_eq!(rx.offer(p, 3, end(3)), Offer::Duplicate);
+        assert_eq!(rx.offer(p, 5, end(5)), accepted(&[5]));
     }
 
     #[test]

@@ -78,6 +78,8 @@ mod membership;
 mod names;
 #[cfg(all(feature = "nats", feature = "zookeeper"))]
 mod receiving_end;
+#[cfg(all(feature = "nats", feature = "zookeeper"))]
+mod retirement_account;
 mod retry;
 #[cfg(feature = "nats")]
 mod run_identity;

@@ -51,6 +51,28 @@ pub(crate) struct ReceivingEnd {
     name: String,
     quiet_since: Instant,
     peers: Peers,
+    settled: Settled,
+}
+
+/// What retirements settled beyond the messages they deliver: positions
+/// of the ordered group's order to skip, and messages stranded behind a
+/// gap of the retired producer's link (taken by
+/// [`ReceivingEnd::take_settled`]).
+#[derive(Debug, Default)]
+pub(crate) struct Settled {
+    /// Positions no member will ever receive (the retired producer took
+    /// them and never published them), increasing per retirement.
+    pub(crate) skipped: Vec<u64>,
+    /// Direct messages held behind a gap that can no longer fill, each with
+    /// the first link position missing before it.
+    pub(crate) stranded: Vec<(u64, Delivery)>,
+}
+
+impl Settled {
+    /// True when there is nothing to settle.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.skipped.is_empty() && self.stranded.is_empty()
+    }
 }
 
 /// The producers a destination expects, and those of them it has heard
@@ -122,6 +144,7 @@ impl ReceivingEnd {
                 report_every: wait.report_every,
                 reported: Instant::now(),
             },
+            settled: Settled::default(),
         }
     }
 
@@ -249,9 +272,23 @@ impl ReceivingEnd {
         }
     }
 
+    /// What the retirements read so far settled that is not a delivery
+    /// (positions to skip, stranded messages), taken.
+    pub(crate) fn take_settled(&mut self) -> Settled {
+        std::mem::take(&mut self.settled)
+    }
+
     /// An operator's retirement of a producer: delivered at once, outside
     /// its link (unless a newer incarnation has registered since); to an
     /// ordered group's member, at its position in the group's order.
+    ///
+    /// Every frame of the retired producer stored before it was read
+    /// already (the retiring incarnation registered first, fencing later
+    /// ones), so a gap in the producer's link never fills: what was held
+    /// behind it is released, ordered messages into the group's order
+    /// (they are placed by position) and direct ones as stranded (see
+    /// [`ReceivingEnd::take_settled`]). The retirement's account adds the
+    /// ordered messages this member lacks and the positions to skip.
     fn retirement(&mut self, r: Retirement) -> Vec<Delivery> {
         self.peers.heard_from(r.from);
         if !self.fence.admit(r.from, r.epoch) {
@@ -259,12 +296,36 @@ impl ReceivingEnd {
             return Vec::new();
         }
         tracing::info!(at = %self.name, producer = %r.from, input = r.input,
-            position = r.position, "producer retired");
+            position = r.position, skipped = ?r.skipped, filled = r.filled.len(),
+            "producer retired");
+        let mut ready = Vec::new();
+        if let Some((missing, held)) = self.links.abandon(r.from) {
+            for (link_seq, delivery) in held {
+                match delivery {
+                    ordered @ Delivery::Ordered { .. } => ready.push(ordered),
+                    direct @ Delivery::Direct { .. } => {
+                        tracing::error!(at = %self.name, producer = %r.from, missing,
+                            link_seq, "message held behind a gap of a retired producer's \
+                            link: stranded");
+                        self.stats.stranded_messages += 1;
+                        self.settled.stranded.push((missing, direct));
+                    }
+                }
+            }
+        }
+        if !r.skipped.is_empty() {
+            tracing::warn!(at = %self.name, producer = %r.from, positions = ?r.skipped,
+                "positions the retired producer took and never published: skipped");
+        }
+        self.stats.skipped_positions += r.skipped.len() as u64;
+        self.stats.filled_messages += r.filled.len() as u64;
+        self.settled.skipped.extend(r.skipped);
+        ready.extend(r.filled);
         let envelope = Envelope::Retire {
             producer: r.from,
             seq: RETIREMENT_SEQ,
         };
-        vec![match r.position {
+        ready.push(match r.position {
             Some(position) => Delivery::Ordered {
                 position,
                 input: r.input,
@@ -274,7 +335,8 @@ impl ReceivingEnd {
                 input: r.input,
                 envelope,
             },
-        }]
+        });
+        ready
     }
 
     /// What crossed into this destination.

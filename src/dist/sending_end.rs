@@ -10,11 +10,12 @@
 //! ([`SendingEnd::flush_batches`], at the end of each forwarding step and of
 //! each source send): no timer holds the last records back.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use super::cluster::{ClusterError, LinkStats};
 use super::masters::{Masters, independent_endpoint};
+use super::retirement_account::{account, stored_ordered};
 use super::transport::{Publisher, RunStream};
 use super::wire::{
     FrameWriter, RETIREMENT_SEQ, Registration, Retirement, encode_registration, encode_retirement,
@@ -369,41 +370,78 @@ impl SendingEnd {
     /// numbering (see [`Retirement`]). An ordered group's members get it at
     /// one position of the group's order: the one the sequencer gives this
     /// producer's [`RETIREMENT_SEQ`] (the same again when the retirement is
-    /// sent again), so every replica applies it at the same point.
+    /// sent again), so every replica applies it at the same point; with it,
+    /// each member's account of the producer's earlier positions
+    /// ([`retirement_account`](super::retirement_account)): those it took
+    /// and never published, which every member skips, and the messages
+    /// this member lacks that another holds.
     pub(crate) async fn retire(&mut self, routed: Routed) -> Result<(), ClusterError> {
-        let (subjects, input, position) = match routed.to {
-            Destination::Instance(p) => (vec![self.stream.instance_subject(p)], routed.input, None),
-            Destination::Sink(s) => (vec![self.stream.sink_subject(s)], 0, None),
-            Destination::Group(g) => {
-                let group = ordered_group(&self.topology, g)?;
-                let name = format!("{}.{}", self.run, group.name);
-                let members = group.members.clone();
-                let position = self
-                    .sequencer
-                    .recover(&name, self.me, RETIREMENT_SEQ)
-                    .await?
-                    .position;
-                let subjects = members
-                    .into_iter()
-                    .map(|m| self.stream.instance_subject(m))
-                    .collect();
-                (subjects, routed.input, Some(position))
-            }
+        let input = routed.input;
+        let retirements = match routed.to {
+            Destination::Instance(p) => vec![(
+                self.stream.instance_subject(p),
+                Retirement::new(self.me, self.epoch, input, None),
+            )],
+            Destination::Sink(s) => vec![(
+                self.stream.sink_subject(s),
+                Retirement::new(self.me, self.epoch, 0, None),
+            )],
+            Destination::Group(g) => self.ordered_retirements(g, input).await?,
         };
-        let bytes = encode_retirement(&Retirement {
-            from: self.me,
-            epoch: self.epoch,
-            input,
-            position,
-        })?;
-        for subject in subjects {
+        for (subject, retirement) in retirements {
+            let bytes = encode_retirement(&retirement)?;
             let id = format!("{}.{}.{subject}.x{input}", self.me.0, self.epoch);
             self.publisher
-                .send(subject, id, bytes.clone())
+                .send(subject, id, bytes)
                 .await
                 .map_err(ClusterError::from)?;
         }
         Ok(())
+    }
+
+    /// The retirement of this producer on `input` of ordered group `g`,
+    /// for each member's subject: at the position the sequencer gives
+    /// [`RETIREMENT_SEQ`], with the member's account of the positions the
+    /// producer was given before it.
+    async fn ordered_retirements(
+        &mut self,
+        g: usize,
+        input: usize,
+    ) -> Result<Vec<(String, Retirement)>, ClusterError> {
+        let group = ordered_group(&self.topology, g)?;
+        let name = format!("{}.{}", self.run, group.name);
+        let members = group.members.clone();
+        let position = self
+            .sequencer
+            .recover(&name, self.me, RETIREMENT_SEQ)
+            .await?
+            .position;
+        let assigned: Vec<u64> = self
+            .sequencer
+            .assigned(&name, self.me)
+            .await?
+            .into_iter()
+            .filter(|&(seq, p)| seq != RETIREMENT_SEQ && p < position)
+            .map(|(_, p)| p)
+            .collect();
+        let mut held = BTreeMap::new();
+        for m in &members {
+            let subject = self.stream.instance_subject(*m);
+            let stored = stored_ordered(&self.stream, subject, self.me, self.epoch).await?;
+            held.insert(*m, stored);
+        }
+        let mut accounts = account(&assigned, &held);
+        Ok(members
+            .into_iter()
+            .map(|m| {
+                let mut retirement = Retirement::new(self.me, self.epoch, input, Some(position));
+                if let Some(account) = accounts.remove(&m) {
+                    retirement.skipped = account.skipped;
+                    retirement.filled = account.filled;
+                }
+                (self.stream.instance_subject(m), retirement)
+            })
+            .collect())
     }
 
     /// Sends one routed message.

@@ -12,6 +12,11 @@
 //! body     = 0 frame | 1 from epoch | 2 from epoch input
 //!          | 3 from epoch input position      ; frame, registration, retirement,
 //!                                             ; retirement in an ordered group's order
+//!          | 4 from epoch input position count skipped* filled
+//!                                             ; the same with its account of the
+//!                                             ; retired producer's positions
+//! filled   = count byte*                      ; empty, or a whole message
+//!                                             ; (version to crc) of a frame
 //! frame    = from epoch link_seq count schema* count message*
 //! schema   = count name*                      ; names in order, each once
 //! message  = 0 input envelope | 1 position input envelope
@@ -36,6 +41,18 @@
 //! back one after the other (`postcard::take_from_bytes`), in one pass.
 //! These are the bytes version 6 wrote and read by hand until then (issue
 //! 11: serialisation goes through serde and a kept format).
+//!
+//! # Retirements
+//!
+//! A retirement into an ordered group's order (body 3) carries no account
+//! when the retired producer left no position of the order unpublished;
+//! otherwise it is body 4: `skipped` lists, strictly increasing, the
+//! positions the producer was given and never published to any member,
+//! and `filled` the ordered messages of the producer this member lacks and
+//! another member holds, as an encoded frame of the retiring incarnation
+//! (its `from` and `epoch`, link position 0; its messages all `Ordered`).
+//! Body 4 with neither is refused (body 3 is that retirement's encoding),
+//! so each retirement still has one encoding; body 3 is unchanged.
 //!
 //! # Batches
 //!
@@ -158,8 +175,11 @@ pub struct Registration {
 ///
 /// A retirement into an ordered group carries its position in the group's
 /// order (the sequencer's, for the producer's [`RETIREMENT_SEQ`]), so
-/// every replica applies it at the same point of the order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// every replica applies it at the same point of the order, and its
+/// account of the producer's other positions: those it never published to
+/// any member, which every member skips, and the messages this member
+/// lacks that another member holds (see the module docs, "Retirements").
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Retirement {
     /// The retired producer.
     pub from: ProducerId,
@@ -170,6 +190,29 @@ pub struct Retirement {
     /// Its position in the order of the destination's ordered group, for
     /// a member of one; `None` for a destination applied as it arrives.
     pub position: Option<u64>,
+    /// Positions of the group's order the producer was given and never
+    /// published to any member, strictly increasing (empty without a
+    /// `position`).
+    pub skipped: Vec<u64>,
+    /// The producer's ordered messages (all [`Delivery::Ordered`]) that
+    /// this member never received and another member did (empty without a
+    /// `position`).
+    pub filled: Vec<Delivery>,
+}
+
+impl Retirement {
+    /// A retirement of `from` sent by incarnation `epoch`, on `input`, at
+    /// `position` of an ordered group's order, with no account.
+    pub fn new(from: ProducerId, epoch: u64, input: InputId, position: Option<u64>) -> Retirement {
+        Retirement {
+            from,
+            epoch,
+            input,
+            position,
+            skipped: Vec::new(),
+            filled: Vec::new(),
+        }
+    }
 }
 
 /// The `seq` under which an operator's retirement of a producer takes its
@@ -250,6 +293,15 @@ enum Body<'a> {
         epoch: u64,
         input: u64,
         position: u64,
+    },
+    AccountedRetirement {
+        from: u32,
+        epoch: u64,
+        input: u64,
+        position: u64,
+        skipped: Vec<u64>,
+        #[serde(borrow)]
+        filled: &'a [u8],
     },
 }
 
@@ -346,15 +398,62 @@ pub fn encode_retirement(retirement: &Retirement) -> Result<Vec<u8>, WireError> 
         retirement.epoch,
         usize_to_u64(retirement.input),
     );
-    seal(&match retirement.position {
-        None => Body::Retirement { from, epoch, input },
-        Some(position) => Body::OrderedRetirement {
+    let accounted = !(retirement.skipped.is_empty() && retirement.filled.is_empty());
+    let filled = if retirement.filled.is_empty() {
+        Vec::new()
+    } else {
+        encode(&Frame {
+            from: retirement.from,
+            epoch,
+            link_seq: 0,
+            messages: retirement.filled.clone(),
+        })?
+    };
+    check_account(&retirement.skipped, &retirement.filled)?;
+    seal(&match (retirement.position, accounted) {
+        (None, false) => Body::Retirement { from, epoch, input },
+        (None, true) => {
+            return Err(WireError::at(
+                BODY_AT,
+                "an account of positions without a position in the order",
+            ));
+        }
+        (Some(position), false) => Body::OrderedRetirement {
             from,
             epoch,
             input,
             position,
         },
+        (Some(position), true) => Body::AccountedRetirement {
+            from,
+            epoch,
+            input,
+            position,
+            skipped: retirement.skipped.clone(),
+            filled: &filled,
+        },
     })
+}
+
+/// Refuses skipped positions that do not strictly increase, and filled
+/// messages that are not ordered.
+fn check_account(skipped: &[u64], filled: &[Delivery]) -> Result<(), WireError> {
+    if skipped.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(WireError::at(
+            BODY_AT,
+            "skipped positions must strictly increase",
+        ));
+    }
+    if filled
+        .iter()
+        .any(|d| !matches!(d, Delivery::Ordered { .. }))
+    {
+        return Err(WireError::at(
+            BODY_AT,
+            "a filled message that is not ordered",
+        ));
+    }
+    Ok(())
 }
 
 /// Encodes a frame (layout in the module docs).
@@ -477,8 +576,58 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, WireError> {
             no_trailing(rest)?;
             retirement(from, epoch, input, Some(position))?
         }
+        Body::AccountedRetirement {
+            from,
+            epoch,
+            input,
+            position,
+            skipped,
+            filled,
+        } => {
+            no_trailing(rest)?;
+            accounted_retirement(from, epoch, input, position, skipped, filled)?
+        }
     };
     Ok(message)
+}
+
+/// A decoded retirement with its account, checked: not empty, skipped
+/// positions increasing, the filled frame the retiring incarnation's at
+/// link position 0 with ordered messages only.
+fn accounted_retirement(
+    from: u32,
+    epoch: u64,
+    input: u64,
+    position: u64,
+    skipped: Vec<u64>,
+    filled: &[u8],
+) -> Result<Message, WireError> {
+    let filled = if filled.is_empty() {
+        Vec::new()
+    } else {
+        let frame = decode(filled)
+            .map_err(|e| WireError::at(BODY_AT, format!("the filled messages: {e}")))?;
+        if (frame.from, frame.epoch, frame.link_seq) != (ProducerId(from), epoch, 0) {
+            return Err(WireError::at(
+                BODY_AT,
+                "the filled messages are not a frame of the retiring incarnation at position 0",
+            ));
+        }
+        frame.messages
+    };
+    if skipped.is_empty() && filled.is_empty() {
+        return Err(WireError::at(
+            BODY_AT,
+            "an empty account (a retirement without one is body 3)",
+        ));
+    }
+    check_account(&skipped, &filled)?;
+    let Message::Retirement(mut r) = retirement(from, epoch, input, Some(position))? else {
+        return Err(WireError::at(BODY_AT, "not a retirement"));
+    };
+    r.skipped = skipped;
+    r.filled = filled;
+    Ok(Message::Retirement(r))
 }
 
 /// A decoded retirement, its input checked.
@@ -488,13 +637,13 @@ fn retirement(
     input: u64,
     position: Option<u64>,
 ) -> Result<Message, WireError> {
-    Ok(Message::Retirement(Retirement {
-        from: ProducerId(from),
+    Ok(Message::Retirement(Retirement::new(
+        ProducerId(from),
         epoch,
-        input: usize::try_from(input)
+        usize::try_from(input)
             .map_err(|_| WireError::at(BODY_AT, format!("input {input} out of range")))?,
         position,
-    }))
+    )))
 }
 
 #[cfg(test)]
@@ -721,15 +870,71 @@ mod tests {
     #[test]
     fn retirements_round_trip_and_are_not_frames() {
         for position in [None, Some(0), Some(41)] {
-            let retirement = Retirement {
-                from: ProducerId(3),
-                epoch: 7,
-                input: 2,
-                position,
-            };
+            let retirement = Retirement::new(ProducerId(3), 7, 2, position);
             let bytes = encode_retirement(&retirement).expect("encodes");
             assert_eq!(decode_message(&bytes), Ok(Message::Retirement(retirement)));
             assert!(decode(&bytes).is_err());
+        }
+    }
+
+    fn ordered_end(position: u64) -> Delivery {
+        Delivery::Ordered {
+            position,
+            input: 1,
+            envelope: Envelope::End {
+                producer: ProducerId(3),
+                seq: position,
+            },
+        }
+    }
+
+    /// A retirement's account round-trips; a retirement without one keeps
+    /// body 3's bytes (its encoding before accounts), and an empty,
+    /// unordered or disordered account is refused both ways.
+    #[test]
+    fn accounted_retirements_round_trip_and_keep_the_old_encoding_without_one() {
+        let plain = Retirement::new(ProducerId(3), 7, 2, Some(41));
+        let bytes = encode_retirement(&plain).expect("encodes");
+        assert_eq!(bytes[1], 3, "body 3, as before accounts");
+        for (skipped, filled) in [
+            (vec![4, 9], vec![]),
+            (vec![], vec![ordered_end(5)]),
+            (vec![1], vec![ordered_end(5), ordered_end(8)]),
+        ] {
+            let mut r = plain.clone();
+            r.skipped = skipped;
+            r.filled = filled;
+            let bytes = encode_retirement(&r).expect("encodes");
+            assert_eq!(bytes[1], 4);
+            assert_eq!(decode_message(&bytes), Ok(Message::Retirement(r)));
+        }
+        let mut disordered = plain.clone();
+        disordered.skipped = vec![9, 4];
+        assert!(encode_retirement(&disordered).is_err());
+        let mut direct = plain.clone();
+        direct.filled = vec![Delivery::Direct {
+            input: 1,
+            envelope: Envelope::End {
+                producer: ProducerId(3),
+                seq: 5,
+            },
+        }];
+        assert!(encode_retirement(&direct).is_err());
+        let mut unplaced = Retirement::new(ProducerId(3), 7, 2, None);
+        unplaced.skipped = vec![1];
+        assert!(encode_retirement(&unplaced).is_err());
+        // Body 4 with an empty account, and with disordered positions.
+        for skipped in [vec![], vec![9, 4]] {
+            let body = Body::AccountedRetirement {
+                from: 3,
+                epoch: 7,
+                input: 2,
+                position: 41,
+                skipped,
+                filled: &[],
+            };
+            let bytes = seal(&body).expect("encodes");
+            assert!(decode_message(&bytes).is_err());
         }
     }
 

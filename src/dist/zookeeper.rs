@@ -38,7 +38,7 @@ use super::security::ZooKeeperDigest;
 use super::token::call_token;
 use super::zk_session::{ZkSession, is_transient};
 use crate::runtime::coordination::sequencer::{
-    RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
+    AssignedFuture, RecoverFuture, Recovered, Sequencer, SequencerError, SequencerFuture,
 };
 use crate::runtime::node::envelope::ProducerId;
 
@@ -275,15 +275,7 @@ impl ZooKeeperSequencer {
             Ok(c) => c,
             Err(e) => return Err(self.classify(client, e, true).await),
         };
-        let prefix = format!("p{}-s", producer.0);
-        let listed: HashMap<u64, u64> = children
-            .iter()
-            .filter_map(|c| {
-                let rest = c.strip_prefix(&prefix)?;
-                let (seq, _) = rest.split_once('-')?;
-                Some((seq.parse().ok()?, position_of(c)?))
-            })
-            .collect();
+        let listed: HashMap<u64, u64> = producer_positions(&children, producer).collect();
         let found = listed.get(&seq).copied();
         if let Ok(mut cache) = self.positions.lock() {
             cache.entry(key).or_default().extend(listed);
@@ -294,6 +286,22 @@ impl ZooKeeperSequencer {
                 producer.0
             ))
         })
+    }
+
+    /// Every `(seq, position)` of `producer`, from a listing of the
+    /// group's order znodes.
+    async fn assigned_attempt(&self, dir: &str, producer: ProducerId) -> Attempt<Vec<(u64, u64)>> {
+        let client = self.client(false).await?;
+        if let Err(e) = self.ensure_group(&client, dir).await {
+            return Err(self.classify(&client, e, false).await);
+        }
+        let children = match client.list_children(&format!("{dir}/order")).await {
+            Ok(c) => c,
+            Err(e) => return Err(self.classify(&client, e, false).await),
+        };
+        let mut pairs: Vec<(u64, u64)> = producer_positions(&children, producer).collect();
+        pairs.sort_unstable_by_key(|&(_, position)| position);
+        Ok(pairs)
     }
 
     /// After an attempt whose outcome is unknown found the message already
@@ -356,6 +364,20 @@ fn retry_after(e: zk::Error, ambiguous: bool) -> Stop {
     }
 }
 
+/// The `(seq, position)` of each of `producer`'s order znodes among
+/// `children` (named `p{producer}-s{seq}-NNNNNNNNNN`).
+fn producer_positions(
+    children: &[String],
+    producer: ProducerId,
+) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let prefix = format!("p{}-s", producer.0);
+    children.iter().filter_map(move |c| {
+        let rest = c.strip_prefix(&prefix)?;
+        let (seq, _) = rest.split_once('-')?;
+        Some((seq.parse().ok()?, position_of(c)?))
+    })
+}
+
 /// The counter ZooKeeper appended to a sequential znode's name.
 fn position_of(path: &str) -> Option<u64> {
     let (_, digits) = path.rsplit_once('-')?;
@@ -386,11 +408,30 @@ impl Sequencer for ZooKeeperSequencer {
             .await
         })
     }
+
+    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a> {
+        Box::pin(async move {
+            let dir = self.group_dir(group);
+            self.retrying(group, |_| self.assigned_attempt(&dir, producer))
+                .await
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::position_of;
+    use super::{position_of, producer_positions};
+    use crate::runtime::node::envelope::ProducerId;
+
+    #[test]
+    fn a_producers_positions_are_read_from_its_order_znodes_only() {
+        let children: Vec<String> = ["p1-s0-0000000000", "p12-s0-0000000001", "p1-s7-0000000002"]
+            .map(String::from)
+            .to_vec();
+        let mut pairs: Vec<(u64, u64)> = producer_positions(&children, ProducerId(1)).collect();
+        pairs.sort_unstable();
+        assert_eq!(pairs, [(0, 0), (7, 2)]);
+    }
 
     #[test]
     fn positions_are_read_from_the_sequential_suffix() {

@@ -38,10 +38,18 @@ pub enum DeadLetterReason {
     /// A value of its seal or `seq` key has another kind than the first
     /// value its wrapper saw for that attribute.
     WrongKeyKind(WrongKeyKind),
+    /// Across processes: it arrived ahead of a message of its link (from
+    /// its producer to this instance) that never came, and the producer was
+    /// retired, so the gap can no longer fill; `missing` is the first link
+    /// position missing (docs/runtime.md, "Retirement").
+    StrandedBehindGap {
+        /// The first missing link position.
+        missing: u64,
+    },
 }
 
 /// Every name [`DeadLetterReason::kind`] gives.
-pub(crate) const DEAD_LETTER_KINDS: [&str; 9] = [
+pub(crate) const DEAD_LETTER_KINDS: [&str; 10] = [
     "late",
     "never sealed",
     "missing key attribute",
@@ -51,6 +59,7 @@ pub(crate) const DEAD_LETTER_KINDS: [&str; 9] = [
     "seq out of range",
     "wrong key kind",
     "out of seq order",
+    "stranded behind a gap",
 ];
 
 impl DeadLetterReason {
@@ -67,6 +76,7 @@ impl DeadLetterReason {
             DeadLetterReason::HandlerPanicked(_) => "handler panicked",
             DeadLetterReason::SeqOutOfRange => "seq out of range",
             DeadLetterReason::WrongKeyKind(_) => "wrong key kind",
+            DeadLetterReason::StrandedBehindGap { .. } => "stranded behind a gap",
         }
     }
 }
@@ -91,6 +101,11 @@ impl fmt::Display for DeadLetterReason {
             DeadLetterReason::HandlerPanicked(m) => write!(f, "the handler panicked: {m}"),
             DeadLetterReason::SeqOutOfRange => f.write_str("its seq is out of range (u64::MAX)"),
             DeadLetterReason::WrongKeyKind(w) => w.fmt(f),
+            DeadLetterReason::StrandedBehindGap { missing } => write!(
+                f,
+                "held behind link message {missing} of its producer, which never came: \
+                 the producer was retired"
+            ),
         }
     }
 }

@@ -87,8 +87,8 @@ pub mod sans_io {
 pub use coordination::plan::{ComponentPlan, CoordinationMode, InputMode};
 pub use coordination::recent::DEFAULT_LATE_WINDOW;
 pub use coordination::sequencer::{
-    EmbeddedSequencer, NextStep, OrderRetry, RecoverFuture, Recovered, Sequencer, SequencerError,
-    SequencerFuture, Unordered,
+    AssignedFuture, EmbeddedSequencer, NextStep, OrderRetry, RecoverFuture, Recovered, Sequencer,
+    SequencerError, SequencerFuture, Unordered,
 };
 pub use dead_letter::{DeadLetter, DeadLetterReason};
 pub use deployment::{DEFAULT_OVERDUE_AFTER, Deployment, Routing};

@@ -47,6 +47,10 @@ pub struct Recovered {
 pub type RecoverFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Recovered, SequencerError>> + Send + 'a>>;
 
+/// A future returned by [`Sequencer::assigned`]: `(seq, position)` pairs.
+pub type AssignedFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Vec<(u64, u64)>, SequencerError>> + Send + 'a>>;
+
 /// The sequencing service could not assign a position.
 ///
 /// Cloning shares the service's error; two errors are equal when they are
@@ -241,6 +245,21 @@ pub trait Sequencer: Send + Sync {
     /// `(producer, seq)`, the original one when it was already ordered,
     /// else a new one (the next position of `group`'s order).
     fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a>;
+
+    /// Every message of `producer` that `group`'s order holds, as `(seq,
+    /// position)` pairs sorted by position: what an operator's retirement
+    /// of a stopped producer reads, so that the replicas skip the positions
+    /// it took and never published (docs/runtime.md, "Retirement").
+    ///
+    /// The default answers [`SequencerError::Config`]: a sequencer that
+    /// cannot list its assignments cannot serve a retirement into an
+    /// ordered group (a wrapper forwards it to the service it wraps).
+    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a> {
+        let _ = (group, producer);
+        Box::pin(std::future::ready(Err(SequencerError::Config(
+            "this sequencer cannot list the positions it assigned".to_string(),
+        ))))
+    }
 }
 
 /// The sequencing logic, synchronous: positions count up from 0 per group;
@@ -321,6 +340,19 @@ impl SequencerCore {
         }
     }
 
+    /// Every `(seq, position)` of `producer` in `group`'s order, sorted by
+    /// position.
+    pub fn assigned(&self, group: &str, producer: ProducerId) -> Vec<(u64, u64)> {
+        let mut pairs: Vec<(u64, u64)> = self
+            .groups
+            .get(group)
+            .and_then(|g| g.producers.get(&producer))
+            .map(|p| p.positions.iter().map(|(s, q)| (*s, *q)).collect())
+            .unwrap_or_default();
+        pairs.sort_unstable_by_key(|&(_, position)| position);
+        pairs
+    }
+
     fn group(&mut self, group: &str) -> &mut GroupState {
         if !self.groups.contains_key(group) {
             self.groups.insert(group.to_string(), GroupState::default());
@@ -359,6 +391,15 @@ impl Sequencer for EmbeddedSequencer {
             .lock()
             .map_err(|_| SequencerError::Poisoned)
             .map(|mut core| core.recover(group, producer, seq));
+        Box::pin(std::future::ready(result))
+    }
+
+    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a> {
+        let result = self
+            .core
+            .lock()
+            .map_err(|_| SequencerError::Poisoned)
+            .map(|core| core.assigned(group, producer));
         Box::pin(std::future::ready(result))
     }
 }
@@ -468,6 +509,27 @@ mod tests {
         let source = std::error::Error::source(&unordered).expect("the call's error");
         let service = std::error::Error::source(source).expect("the service's error");
         assert_eq!(service.to_string(), "down");
+    }
+
+    #[tokio::test]
+    async fn assigned_lists_a_producers_positions_in_order() {
+        let s = EmbeddedSequencer::new();
+        for (producer, seq) in [(1, 0), (2, 0), (1, 1), (1, 9), (2, 1)] {
+            s.assign("g", ProducerId(producer), seq)
+                .await
+                .expect("assigned");
+        }
+        s.recover("h", ProducerId(1), 0).await.expect("recovered");
+        assert_eq!(
+            s.assigned("g", ProducerId(1)).await,
+            Ok(vec![(0, 0), (1, 2), (9, 3)])
+        );
+        assert_eq!(
+            s.assigned("g", ProducerId(2)).await,
+            Ok(vec![(0, 1), (1, 4)])
+        );
+        assert_eq!(s.assigned("g", ProducerId(3)).await, Ok(vec![]));
+        assert_eq!(s.assigned("none", ProducerId(1)).await, Ok(vec![]));
     }
 
     #[test]

@@ -350,32 +350,79 @@ impl InstanceCore {
                 }
                 match self.total_order.offer(position, input, envelope) {
                     Sequenced::Duplicate => self.count_duplicate(record),
-                    Sequenced::Apply(ready) => {
-                        for (input, envelope) in ready {
-                            if matches!(envelope, Envelope::Retire { .. }) {
-                                // As a direct one: applied, not deduplicated
-                                // (an operator's is ordered under a seq of
-                                // its own).
-                                self.accept(input, envelope, now);
-                                continue;
-                            }
-                            // A producer's messages take positions in the
-                            // order it sent them, so a replay the service
-                            // gave a second position (e.g. past a JetStream
-                            // duplicate window) is below its watermark.
-                            match self
-                                .ordered_dedup
-                                .admit(envelope.producer(), envelope.seq())
-                            {
-                                Seen::New => self.accept(input, envelope, now),
-                                Seen::Duplicate => self.count_duplicate(envelope.is_record()),
-                                Seen::OutOfRange => self.refuse_seq(input, envelope),
-                            }
-                        }
-                    }
+                    Sequenced::Apply(ready) => self.apply_ordered(ready, now),
                 }
             }
         }
+        self.settle_delivery();
+    }
+
+    /// Skips `positions` of the ordered group's order (positions a retired
+    /// producer was given and never published, the same at every replica):
+    /// applies what was waiting behind them, at time `now`.
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))] // the cluster's
+    pub(crate) fn skip_ordered(&mut self, positions: &[u64], now: Time) {
+        let ready = self.total_order.skip(positions.iter().copied());
+        self.apply_ordered(ready, now);
+        self.settle_delivery();
+    }
+
+    /// Refuses a message that arrived and can never be delivered in its
+    /// link's order: across processes, held behind a link position
+    /// `missing` of a producer retired since (docs/runtime.md,
+    /// "Retirement"). A record is counted as received and dead-lettered
+    /// ([`DeadLetterReason::StrandedBehindGap`]); a punctuation is covered
+    /// by the producer's retirement and only logged.
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))] // the cluster's
+    pub(crate) fn refuse_stranded(&mut self, input: InputId, envelope: Envelope, missing: u64) {
+        match envelope {
+            Envelope::Record {
+                producer,
+                seq,
+                payload,
+            } => {
+                self.metrics.received += 1;
+                self.dead_letter(
+                    input,
+                    producer,
+                    seq,
+                    payload,
+                    DeadLetterReason::StrandedBehindGap { missing },
+                );
+            }
+            punctuation => tracing::warn!(instance = %self.id(), component = %self.component,
+                producer = %punctuation.producer(), seq = punctuation.seq(), missing,
+                "punctuation stranded behind a retired producer's gap: its retirement covers it"),
+        }
+    }
+
+    /// Applies messages the total order released, in order.
+    fn apply_ordered(&mut self, ready: Vec<(InputId, Envelope)>, now: Time) {
+        for (input, envelope) in ready {
+            if matches!(envelope, Envelope::Retire { .. }) {
+                // As a direct one: applied, not deduplicated
+                // (an operator's is ordered under a seq of
+                // its own).
+                self.accept(input, envelope, now);
+                continue;
+            }
+            // A producer's messages take positions in the
+            // order it sent them, so a replay the service
+            // gave a second position (e.g. past a JetStream
+            // duplicate window) is below its watermark.
+            match self
+                .ordered_dedup
+                .admit(envelope.producer(), envelope.seq())
+            {
+                Seen::New => self.accept(input, envelope, now),
+                Seen::Duplicate => self.count_duplicate(envelope.is_record()),
+                Seen::OutOfRange => self.refuse_seq(input, envelope),
+            }
+        }
+    }
+
+    /// What follows every delivery: outputs ended, the held count.
+    fn settle_delivery(&mut self) {
         if std::mem::take(&mut self.ends_arrived) {
             self.end_outputs();
         }

@@ -110,6 +110,14 @@ impl Node {
         self.settle(topology, now);
     }
 
+    /// Skips `positions` of the instance's ordered group's order (see
+    /// [`InstanceCore::skip_ordered`]) and routes what that released.
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))] // the cluster's
+    pub(crate) fn skip_ordered(&mut self, topology: &Topology, positions: &[u64], now: Time) {
+        self.core.skip_ordered(positions, now);
+        self.settle(topology, now);
+    }
+
     /// Delivers `first`, then the messages at the front of `queue` for as
     /// long as the instance can take each within its buffer bound
     /// ([`InstanceCore::would_block`]), each as [`Node::deliver`] would:

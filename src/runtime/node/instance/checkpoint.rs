@@ -21,7 +21,8 @@ use crate::runtime::metrics::InstanceMetrics;
 use crate::runtime::node::envelope::{Numbering, ProducerId};
 
 /// The version byte that starts every encoded checkpoint of an instance.
-const CHECKPOINT_VERSION: u8 = 2;
+/// (3: the total order keeps the positions skipped at a retirement.)
+const CHECKPOINT_VERSION: u8 = 3;
 
 /// An instance's state could not be saved or restored.
 #[derive(Debug, thiserror::Error)]
