@@ -63,8 +63,8 @@ use blazes::dist::{
     CheckpointPolicy, Cluster, ClusterConfig, InstanceOutcome, LinkStats, NatsCredentials, NatsTls,
     Security, SequencerConfig, ZooKeeperDigest,
 };
+use blazes::runtime::{AssignedFuture, RecoverFuture, SequencerFuture};
 use blazes::runtime::{CoordinationMode, Deployment, Factories, ProducerId, Sequencer};
-use blazes::runtime::{RecoverFuture, SequencerFuture};
 use blazes::{Emit, Handler, UnknownInput};
 use clap::{Parser, Subcommand};
 use job::{Query, Run, Shape};
@@ -631,6 +631,9 @@ impl Sequencer for AbortAfterPositions {
             }
             Ok(recovered)
         })
+    }
+    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a> {
+        self.inner.assigned(group, producer)
     }
 }
 

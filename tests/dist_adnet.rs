@@ -10,8 +10,8 @@ use blazes::analyze;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use blazes::runtime::{AssignedFuture, RecoverFuture, SequencerFuture};
 use blazes::runtime::{DataflowRunner, ProducerId, RunReport, Sequencer};
-use blazes::runtime::{RecoverFuture, SequencerFuture};
 use sim_support::adnet::{self, Clicks, Query};
 use sim_support::assert_balanced;
 use support_servers::{Kind, Service};
@@ -43,6 +43,9 @@ impl Sequencer for Counting {
             }
             answer
         })
+    }
+    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a> {
+        self.inner.assigned(group, producer)
     }
 }
 

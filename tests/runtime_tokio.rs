@@ -8,10 +8,10 @@ use blazes::analyze;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use blazes::runtime::{AssignedFuture, RecoverFuture, SequencerFuture};
 use blazes::runtime::{
     DataflowRunner, DeadLetterReason, EmbeddedSequencer, ProducerId, RunReport, Sequencer, Workload,
 };
-use blazes::runtime::{RecoverFuture, SequencerFuture};
 use sim_support::adnet::{self, Clicks, Query};
 use sim_support::wordcount::{self, Variant};
 use sim_support::{assert_balanced, faulty};
@@ -214,6 +214,9 @@ impl Sequencer for CountingSequencer {
     fn recover<'a>(&'a self, group: &'a str, producer: ProducerId, seq: u64) -> RecoverFuture<'a> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.inner.recover(group, producer, seq)
+    }
+    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a> {
+        self.inner.assigned(group, producer)
     }
 }
 

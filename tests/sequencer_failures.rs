@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use blazes::analyze;
+use blazes::runtime::{AssignedFuture, RecoverFuture, SequencerFuture};
 use blazes::runtime::{
     DataflowRunner, EmbeddedSequencer, ProducerId, RunError, RunReport, Sequencer, SequencerError,
 };
-use blazes::runtime::{RecoverFuture, SequencerFuture};
 use blazes::sim::{SimConfig, Simulation};
 use sim_support::adnet::{self, Clicks, Query};
 use sim_support::assert_balanced;
@@ -62,6 +62,9 @@ impl Sequencer for FailingSequencer {
             return Box::pin(std::future::ready(Err(SequencerError::Injected)));
         }
         self.inner.recover(group, producer, seq)
+    }
+    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a> {
+        self.inner.assigned(group, producer)
     }
 }
 

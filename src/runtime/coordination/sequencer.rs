@@ -251,15 +251,10 @@ pub trait Sequencer: Send + Sync {
     /// of a stopped producer reads, so that the replicas skip the positions
     /// it took and never published (docs/runtime.md, "Retirement").
     ///
-    /// The default answers [`SequencerError::Config`]: a sequencer that
-    /// cannot list its assignments cannot serve a retirement into an
-    /// ordered group (a wrapper forwards it to the service it wraps).
-    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a> {
-        let _ = (group, producer);
-        Box::pin(std::future::ready(Err(SequencerError::Config(
-            "this sequencer cannot list the positions it assigned".to_string(),
-        ))))
-    }
+    /// Required, so that a wrapper cannot forget to forward it to the
+    /// service it wraps (a sequencer that cannot list its assignments could
+    /// not serve a retirement into an ordered group).
+    fn assigned<'a>(&'a self, group: &'a str, producer: ProducerId) -> AssignedFuture<'a>;
 }
 
 /// The sequencing logic, synchronous: positions count up from 0 per group;
