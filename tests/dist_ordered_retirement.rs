@@ -6,6 +6,8 @@
 //! Before, such a retirement reached no member (it was only logged): the
 //! replicas waited for the stopped producer for ever.
 
+#[path = "retirement_support/mod.rs"]
+mod retirement_support;
 #[path = "support_servers/mod.rs"]
 mod support_servers;
 
@@ -13,57 +15,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use blazes::dist::{Cluster, ClusterConfig, ClusterError, InstanceOutcome};
-use blazes::runtime::{Deployment, Factories, SinkRecord};
-use blazes::{
-    Annotation, Component, Dataflow, Emit, Handler, Permission, Requirement, Stream, Tuple,
-    UnknownInput, analyze, attrs,
-};
+use blazes::runtime::{Deployment, Factories};
+use blazes::{Tuple, analyze};
+use retirement_support::{BATCHES, Keep, by_replica, dataflow, value};
 use support_servers::{Nats, tokio};
 
 const RUN: &str = "ordered-retire";
-const BATCHES: i64 = 3;
-
-/// numbers (sealed on batch) -> Keep (`rep`, `OW[v]`: the seal does not
-/// cover the gate, so a sequencer orders Keep's input and its replicas
-/// apply the seals in that order) -> out.
-fn dataflow() -> Dataflow {
-    Dataflow::new()
-        .component(
-            Component::new("Keep")
-                .path("numbers", "kept", Annotation::ow(attrs(["v"])))
-                .replicated(true),
-        )
-        .stream(Stream::between("numbers", "Keep.numbers").sealed(attrs(["batch"])))
-        .stream(Stream::between("Keep.kept", "out"))
-        .requires(Requirement::Convergent)
-        .coordinate(Permission::Auto)
-}
-
-/// Sums each batch; reports the sum when every producer sealed the batch.
-#[derive(Default)]
-struct Keep(BTreeMap<i64, i64>);
-
-impl Handler for Keep {
-    fn handle(&mut self, input: &str, t: Tuple, _: &mut Emit) -> Result<(), UnknownInput> {
-        if input != "numbers" {
-            return Err(UnknownInput::new(input, t));
-        }
-        let batch = t.int("batch").unwrap_or_default();
-        *self.0.entry(batch).or_default() += t.int("v").unwrap_or_default();
-        Ok(())
-    }
-
-    fn on_seal(&mut self, _: &str, partition: &Tuple, out: &mut Emit) {
-        let batch = partition.int("batch").unwrap_or_default();
-        let sum = self.0.remove(&batch).unwrap_or_default();
-        out.emit("kept", partition.clone().with("sum", sum));
-    }
-}
-
-fn value(producer: usize, batch: i64, i: i64) -> i64 {
-    batch * 10 + i + producer as i64 * 100
-}
-
 /// Producer 0 sends every batch and seals it; producer 1 sends every
 /// batch's records but seals only the first, then stops for good.
 async fn sources(cluster: &Cluster) -> Result<(), ClusterError> {
@@ -93,26 +50,11 @@ async fn sources(cluster: &Cluster) -> Result<(), ClusterError> {
     Ok(())
 }
 
-/// Each replica's `(batch, sum)` reports, by replica.
-fn by_replica(records: &[SinkRecord]) -> BTreeMap<u32, BTreeMap<i64, i64>> {
-    let mut replicas: BTreeMap<u32, BTreeMap<i64, i64>> = BTreeMap::new();
-    for r in records {
-        let batch = r.payload.int("batch").unwrap_or_default();
-        let sum = r.payload.int("sum").unwrap_or_default();
-        let previous = replicas.entry(r.producer.0).or_default().insert(batch, sum);
-        assert_eq!(
-            previous, None,
-            "batch {batch} reported twice by one replica"
-        );
-    }
-    replicas
-}
-
 #[test]
 fn a_retirement_into_an_ordered_group_reaches_every_replica_in_the_order() {
     let nats = Nats::start().expect("nats-server starts");
     tokio().block_on(async {
-        let dataflow = dataflow();
+        let dataflow = dataflow(true);
         let analysis = analyze(&dataflow).expect("valid dataflow");
         assert!(analysis.ok(), "{:?}", analysis.violations);
         let mut config = ClusterConfig::new(&nats.url(), RUN);
