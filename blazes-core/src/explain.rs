@@ -224,6 +224,17 @@ fn examples(key: &str, names: &[String]) -> String {
     each.join(" or ")
 }
 
+/// `` `seq: [<attribute>]` ``, or `` e.g. `seq: [a]` or `seq: [b]`, if it is one ``:
+/// a gate attribute is a candidate, not a given (a key such as `word` is not
+/// sent in order).
+fn sequence_candidates(names: &[String]) -> String {
+    if names.is_empty() {
+        examples("seq", names)
+    } else {
+        format!("e.g. {}, if it is one", examples("seq", names))
+    }
+}
+
 /// A fix as an instruction, without its cause: a `seq` fix then names no
 /// attribute (`seq: [<attribute>]`); [`fix_of`] names the gate's.
 pub fn fix(fix: &Fix, analysis: &Analysis) -> String {
@@ -309,10 +320,11 @@ fn instruction(fix: &Fix, analysis: &Analysis, sequence: &[String], static_order
             text
         }
         Fix::Sequence { streams } => format!(
-            "stamp {} with a replay-stable sequence attribute (e.g. {}), so the order is \
-             static and deterministic",
+            "stamp {} with a replay-stable sequence attribute, an epoch or transaction \
+             number each producer sends in non-decreasing order, not a key ({}), so the order \
+             is static and deterministic",
             streams_text(streams),
-            examples("seq", sequence)
+            sequence_candidates(sequence)
         ),
         Fix::Upstream { node } => format!("this is inherited from {node}: fix it there first"),
     }
@@ -580,7 +592,8 @@ mod tests {
         let text = violation(&a.violations[0], &a);
         assert!(
             text.contains(
-                "with a replay-stable sequence attribute (e.g. `seq: [batch]` or `seq: [word]`)"
+                "each producer sends in non-decreasing order, not a key (e.g. `seq: [batch]` or \
+                 `seq: [word]`, if it is one)"
             ),
             "{text}"
         );

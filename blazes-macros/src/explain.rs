@@ -90,8 +90,13 @@ fn spelled(dataflow: &Dataflow, analysis: &Analysis, cause: &Cause, fix: &Fix) -
             } else {
                 ", with `coordinate = auto`"
             };
+            let which = if examples.is_empty() {
+                format!(" (`{ATTRIBUTE_PLACEHOLDER}`: an epoch or transaction number")
+            } else {
+                format!(" (if `{example}` is an epoch or transaction number")
+            };
             Some(format!(
-                "{} in `streams!`{permission}",
+                "{} in `streams!`{permission}{which} each producer sends in non-decreasing order)",
                 declared.join(" and ")
             ))
         }
