@@ -5,10 +5,10 @@
 //! handled as they come, the stream sealed). `on_seal` promises that every
 //! record of the partition has been handled, so such a seal runs it once per
 //! partition: after every expected producer of the input has sealed the
-//! partition (a retired producer counts as having sealed every partition;
-//! the same unanimous vote as a seal buffer's) and, on a read-gated input,
-//! after the reads of it that the buffer still held are released. Sans-IO:
-//! the instance says whether reads are held.
+//! partition (a retired producer counts as having sealed every partition:
+//! the unanimous vote of [`votes`](super::votes), as a seal buffer's) and,
+//! on a read-gated input, after the reads of it that the buffer still held
+//! are released. Sans-IO: the instance says whether reads are held.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -201,6 +201,33 @@ mod tests {
         assert_eq!(again, seals);
         assert!(again.seal(0, ProducerId(1), &hour(1)), "0 sealed before");
         assert!(again.seal(1, ProducerId(0), &hour(1)), "1 retired before");
+    }
+
+    /// A checkpoint saved before the vote was shared (the fields of
+    /// `InputSeals` itself, in order) reads back the same.
+    #[test]
+    fn a_checkpoint_of_the_earlier_form_reads_back() {
+        #[derive(Serialize)]
+        struct Earlier {
+            votes: BTreeMap<(InputId, Tuple), BTreeSet<ProducerId>>,
+            retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
+            waiting: Vec<(InputId, Tuple)>,
+        }
+        let earlier = Earlier {
+            votes: BTreeMap::from([((0, hour(1)), producers(&[0]))]),
+            retired: BTreeMap::from([(1, producers(&[1]))]),
+            waiting: vec![(0, hour(0))],
+        };
+        let saved = postcard::to_allocvec(&earlier).expect("encodes");
+        let mut seals = two_inputs();
+        seals.restore(postcard::from_bytes(&saved).expect("decodes"));
+        assert_eq!(
+            postcard::to_allocvec(&seals.state()).expect("encodes"),
+            saved
+        );
+        assert_eq!(seals.unfinished(), (1, 1));
+        assert!(seals.seal(0, ProducerId(1), &hour(1)), "0 sealed before");
+        assert!(seals.seal(1, ProducerId(0), &hour(1)), "1 retired before");
     }
 
     #[test]
