@@ -9,11 +9,13 @@
 //! the instance seal that partition downstream a second time, which the
 //! consumer's seal buffer takes as a seal of an already released partition.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
+use blazes_core::Vote;
 use serde::{Deserialize, Serialize};
 
 use crate::runtime::coordination::recent::{DEFAULT_LATE_WINDOW, RecentSet};
+use crate::runtime::coordination::votes::{Electorate, Votes};
 use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
 use crate::tuple::Tuple;
 
@@ -21,11 +23,9 @@ use crate::tuple::Tuple;
 #[derive(Debug)]
 pub struct SealForwarder {
     forwards: Vec<Option<Vec<InputId>>>,
-    expected: Vec<BTreeSet<ProducerId>>,
-    /// Per input, the producers retired: each sealed every partition.
-    retired: Vec<BTreeSet<ProducerId>>,
-    /// Seals of partitions not yet complete, by input and partition.
-    votes: HashMap<(InputId, Tuple), BTreeSet<ProducerId>>,
+    /// Each input's expected producers, those retired, and the seals of
+    /// partitions not yet complete (a unanimous vote).
+    votes: Votes,
     /// The inputs' partitions recently complete.
     done: RecentSet<(InputId, Tuple)>,
     /// The outputs' partitions recently sealed.
@@ -48,7 +48,7 @@ impl SealForwarder {
         ForwarderState {
             votes: self
                 .votes
-                .iter()
+                .open()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             done: self.done.clone(),
@@ -56,9 +56,10 @@ impl SealForwarder {
         }
     }
 
-    /// Takes back what [`SealForwarder::state`] copied.
+    /// Takes back what [`SealForwarder::state`] copied (retirements are not
+    /// saved: those counted since the start stay).
     pub(crate) fn restore(&mut self, state: ForwarderState) {
-        self.votes = state.votes.into_iter().collect();
+        self.votes.restore_open(state.votes);
         self.done = state.done;
         self.sealed = state.sealed;
     }
@@ -68,11 +69,10 @@ impl SealForwarder {
         forwards: Vec<Option<Vec<InputId>>>,
         expected: Vec<BTreeSet<ProducerId>>,
     ) -> SealForwarder {
+        let members = expected.into_iter().enumerate().collect();
         SealForwarder {
             forwards,
-            retired: vec![BTreeSet::new(); expected.len()],
-            expected,
-            votes: HashMap::new(),
+            votes: Votes::new(Electorate::new(Vote::Unanimous, members)),
             done: RecentSet::new(DEFAULT_LATE_WINDOW),
             sealed: RecentSet::new(DEFAULT_LATE_WINDOW),
         }
@@ -104,50 +104,22 @@ impl SealForwarder {
         if !self.tracks(input) || self.done.contains(&(input, key.clone())) {
             return Vec::new();
         }
-        let votes = self.votes.entry((input, key.clone())).or_default();
-        votes.insert(producer);
-        if !Self::all_sealed(&self.expected, &self.retired, input, votes) {
+        if !self.votes.seal(input, producer, key) {
             return Vec::new();
         }
-        self.votes.remove(&(input, key.clone()));
         self.complete(input, key)
-    }
-
-    fn all_sealed(
-        expected: &[BTreeSet<ProducerId>],
-        retired: &[BTreeSet<ProducerId>],
-        input: InputId,
-        votes: &BTreeSet<ProducerId>,
-    ) -> bool {
-        let gone = retired.get(input);
-        expected.get(input).is_some_and(|e| {
-            e.iter()
-                .all(|p| votes.contains(p) || gone.is_some_and(|g| g.contains(p)))
-        })
     }
 
     /// `producer` retired on `input`: it counts as having sealed every
     /// partition. Returns the outputs to seal, with the partition, for the
     /// partitions whose seals this completes.
     pub fn retire(&mut self, input: InputId, producer: ProducerId) -> Vec<(OutputId, Tuple)> {
-        let Some(retired) = self.retired.get_mut(input) else {
-            return Vec::new();
-        };
-        if !retired.insert(producer) || !self.tracks(input) {
+        let complete = self.votes.retire(input, producer);
+        if !self.tracks(input) {
             return Vec::new();
         }
-        let mut complete: Vec<Tuple> = self
-            .votes
-            .iter()
-            .filter(|((i, _), votes)| {
-                *i == input && Self::all_sealed(&self.expected, &self.retired, input, votes)
-            })
-            .map(|((_, key), _)| key.clone())
-            .collect();
-        complete.sort();
         let mut out = Vec::new();
         for key in complete {
-            self.votes.remove(&(input, key.clone()));
             out.extend(
                 self.complete(input, &key)
                     .into_iter()
@@ -166,12 +138,9 @@ impl SealForwarder {
             .and_then(Option::as_ref)
             .is_some_and(|inputs| {
                 !inputs.is_empty()
-                    && inputs.iter().all(|i| {
-                        let gone = self.retired.get(*i);
-                        self.expected
-                            .get(*i)
-                            .is_some_and(|e| e.iter().all(|p| gone.is_some_and(|g| g.contains(p))))
-                    })
+                    && inputs
+                        .iter()
+                        .all(|i| self.votes.electorate().all_retired(*i))
             })
     }
 
@@ -196,8 +165,7 @@ impl SealForwarder {
                 continue;
             }
             let all_done = inputs.iter().all(|i| {
-                self.done.contains(&(*i, key.clone()))
-                    || self.expected.get(*i).is_none_or(BTreeSet::is_empty)
+                self.done.contains(&(*i, key.clone())) || !self.votes.electorate().has_members(*i)
             });
             if all_done {
                 self.sealed.insert((o, key.clone()));

@@ -5,86 +5,82 @@
 //! handled as they come, the stream sealed). `on_seal` promises that every
 //! record of the partition has been handled, so such a seal runs it once per
 //! partition: after every expected producer of the input has sealed the
-//! partition (a retired producer counts as having sealed every partition;
-//! the same unanimous vote as a seal buffer's) and, on a read-gated input,
-//! after the reads of it that the buffer still held are released. Sans-IO:
-//! the instance says whether reads are held.
+//! partition (a retired producer counts as having sealed every partition:
+//! the unanimous vote of [`votes`](super::votes), as a seal buffer's) and,
+//! on a read-gated input, after the reads of it that the buffer still held
+//! are released. Sans-IO: the instance says whether reads are held.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use blazes_core::Vote;
 use serde::{Deserialize, Serialize};
 
+use crate::runtime::coordination::votes::{Electorate, OpenVote, Votes};
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::Tuple;
 
 /// The open votes of an instance's voted and read-gated inputs, and the
 /// complete partitions waiting for held reads.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputSeals {
-    /// Per input and partition, the producers that sealed it so far.
-    votes: BTreeMap<(InputId, Tuple), BTreeSet<ProducerId>>,
-    /// Per input, the producers retired.
-    retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
+    /// Per input and partition, the producers that sealed it so far, and
+    /// the producers retired (always a unanimous vote).
+    votes: Votes,
     /// Partitions whose vote completed while reads of them were held, in
     /// the order their votes completed.
     waiting: Vec<(InputId, Tuple)>,
 }
 
+/// What an [`InputSeals`] counted and keeps, for a checkpoint (the members
+/// of each input come from the plan again).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct InputSealsState {
+    votes: BTreeMap<(InputId, Tuple), BTreeSet<ProducerId>>,
+    retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
+    waiting: Vec<(InputId, Tuple)>,
+}
+
 impl InputSeals {
-    /// Counts `producer`'s seal of `partition` on `input`, whose producers
-    /// are `expected`; true when it completes the vote (it then closes).
-    pub fn seal(
-        &mut self,
-        input: InputId,
-        producer: ProducerId,
-        partition: &Tuple,
-        expected: &BTreeSet<ProducerId>,
-    ) -> bool {
-        let entry = (input, partition.clone());
-        let sealed = self.votes.entry(entry.clone()).or_default();
-        sealed.insert(producer);
-        if Self::complete(self.retired.get(&input), sealed, expected) {
-            self.votes.remove(&entry);
-            return true;
+    /// No vote open yet on inputs whose expected producers are `expected`
+    /// (by input).
+    pub fn new(expected: &[BTreeSet<ProducerId>]) -> InputSeals {
+        let members = expected.iter().cloned().enumerate().collect();
+        InputSeals {
+            votes: Votes::new(Electorate::new(Vote::Unanimous, members)),
+            waiting: Vec::new(),
         }
-        false
+    }
+
+    /// A copy of what the votes counted and keep.
+    pub(crate) fn state(&self) -> InputSealsState {
+        InputSealsState {
+            votes: self
+                .votes
+                .open()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            retired: self.votes.retired().clone(),
+            waiting: self.waiting.clone(),
+        }
+    }
+
+    /// Takes back what [`InputSeals::state`] copied.
+    pub(crate) fn restore(&mut self, state: InputSealsState) {
+        self.votes.restore_open(state.votes);
+        self.votes.restore_retired(state.retired);
+        self.waiting = state.waiting;
+    }
+
+    /// Counts `producer`'s seal of `partition` on `input`: true when it
+    /// completes the vote (it then closes). A stranger's seal is no vote.
+    pub fn seal(&mut self, input: InputId, producer: ProducerId, partition: &Tuple) -> bool {
+        self.votes.seal(input, producer, partition)
     }
 
     /// Retires `producer` on `input`: the open partitions of the input
     /// whose vote it completes, in key order (they close).
-    pub fn retire(
-        &mut self,
-        input: InputId,
-        producer: ProducerId,
-        expected: &BTreeSet<ProducerId>,
-    ) -> Vec<Tuple> {
-        self.retired.entry(input).or_default().insert(producer);
-        let complete: Vec<(InputId, Tuple)> = self
-            .votes
-            .iter()
-            .filter(|((i, _), sealed)| {
-                *i == input && Self::complete(self.retired.get(&input), sealed, expected)
-            })
-            .map(|(entry, _)| entry.clone())
-            .collect();
-        complete
-            .into_iter()
-            .map(|entry| {
-                self.votes.remove(&entry);
-                entry.1
-            })
-            .collect()
-    }
-
-    /// True when every expected producer sealed or is retired.
-    fn complete(
-        retired: Option<&BTreeSet<ProducerId>>,
-        sealed: &BTreeSet<ProducerId>,
-        expected: &BTreeSet<ProducerId>,
-    ) -> bool {
-        expected
-            .iter()
-            .all(|p| sealed.contains(p) || retired.is_some_and(|r| r.contains(p)))
+    pub fn retire(&mut self, input: InputId, producer: ProducerId) -> Vec<Tuple> {
+        self.votes.retire(input, producer)
     }
 
     /// Keeps a complete partition until its held reads are released; or
@@ -127,44 +123,15 @@ impl InputSeals {
     /// Partitions sealed by some producers but not all, and complete ones
     /// still waiting for held reads: what a run ending now leaves unsealed.
     pub fn unfinished(&self) -> (usize, usize) {
-        (self.votes.len(), self.waiting.len())
+        (self.votes.open_count(), self.waiting.len())
     }
 
     /// The partitions some producers sealed but not all, in input and key
-    /// order, each with the producers of `expected` (by input) whose seal
-    /// is missing and those that sealed it.
-    pub fn open_votes(&self, expected: &[BTreeSet<ProducerId>]) -> Vec<OpenVote> {
-        self.votes
-            .iter()
-            .map(|((input, partition), sealed)| {
-                let retired = self.retired.get(input);
-                let members = expected.get(*input).into_iter().flatten();
-                OpenVote {
-                    input: *input,
-                    partition: partition.clone(),
-                    missing: members
-                        .clone()
-                        .filter(|p| !sealed.contains(p) && !retired.is_some_and(|r| r.contains(p)))
-                        .copied()
-                        .collect(),
-                    sealed: members.filter(|p| sealed.contains(p)).copied().collect(),
-                }
-            })
-            .collect()
+    /// order, each with the producers whose seal is missing and those that
+    /// sealed it.
+    pub fn open_votes(&self) -> Vec<OpenVote> {
+        self.votes.open_votes()
     }
-}
-
-/// A partition of a voted input that some producers sealed and others not.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpenVote {
-    /// The input.
-    pub input: InputId,
-    /// The partition's seal-key values.
-    pub partition: Tuple,
-    /// Producers whose seal is missing.
-    pub missing: Vec<ProducerId>,
-    /// Producers that sealed it.
-    pub sealed: Vec<ProducerId>,
 }
 
 /// True when `record` belongs to `partition`: it has every attribute of the
@@ -187,21 +154,22 @@ mod tests {
         ids.iter().map(|&p| ProducerId(p)).collect()
     }
 
+    /// Inputs 0 and 1, each with producers 0 and 1.
+    fn two_inputs() -> InputSeals {
+        InputSeals::new(&[producers(&[0, 1]), producers(&[0, 1])])
+    }
+
     #[test]
     fn a_partition_closes_once_every_producer_sealed_it() {
-        let mut seals = InputSeals::default();
-        let expected = producers(&[0, 1]);
-        assert!(!seals.seal(0, ProducerId(0), &hour(1), &expected));
-        assert!(!seals.seal(0, ProducerId(0), &hour(1), &expected), "twice");
-        assert!(
-            !seals.seal(1, ProducerId(1), &hour(1), &expected),
-            "other input"
-        );
-        assert!(seals.seal(0, ProducerId(1), &hour(1), &expected));
+        let mut seals = two_inputs();
+        assert!(!seals.seal(0, ProducerId(0), &hour(1)));
+        assert!(!seals.seal(0, ProducerId(0), &hour(1)), "twice");
+        assert!(!seals.seal(1, ProducerId(1), &hour(1)), "other input");
+        assert!(!seals.seal(0, ProducerId(7), &hour(1)), "not a member");
+        assert!(seals.seal(0, ProducerId(1), &hour(1)));
         assert_eq!(seals.unfinished(), (1, 0), "input 1's vote is open");
-        let by_input = [expected.clone(), expected.clone()];
         assert_eq!(
-            seals.open_votes(&by_input),
+            seals.open_votes(),
             vec![OpenVote {
                 input: 1,
                 partition: hour(1),
@@ -214,20 +182,57 @@ mod tests {
 
     #[test]
     fn a_retired_producer_counts_as_having_sealed() {
-        let mut seals = InputSeals::default();
-        let expected = producers(&[0, 1]);
-        assert!(!seals.seal(0, ProducerId(0), &hour(2), &expected));
-        assert!(!seals.seal(0, ProducerId(0), &hour(1), &expected));
+        let mut seals = two_inputs();
+        assert!(!seals.seal(0, ProducerId(0), &hour(2)));
+        assert!(!seals.seal(0, ProducerId(0), &hour(1)));
+        assert_eq!(seals.retire(0, ProducerId(1)), vec![hour(1), hour(2)]);
+        assert!(seals.seal(0, ProducerId(0), &hour(3)));
+    }
+
+    /// The checkpoint keeps the open votes and the retirements.
+    #[test]
+    fn a_restored_vote_keeps_its_seals_and_retirements() {
+        let mut seals = two_inputs();
+        assert!(!seals.seal(0, ProducerId(0), &hour(1)));
+        assert!(seals.retire(1, ProducerId(1)).is_empty());
+        let saved = postcard::to_allocvec(&seals.state()).expect("encodes");
+        let mut again = two_inputs();
+        again.restore(postcard::from_bytes(&saved).expect("decodes"));
+        assert_eq!(again, seals);
+        assert!(again.seal(0, ProducerId(1), &hour(1)), "0 sealed before");
+        assert!(again.seal(1, ProducerId(0), &hour(1)), "1 retired before");
+    }
+
+    /// A checkpoint saved before the vote was shared (the fields of
+    /// `InputSeals` itself, in order) reads back the same.
+    #[test]
+    fn a_checkpoint_of_the_earlier_form_reads_back() {
+        #[derive(Serialize)]
+        struct Earlier {
+            votes: BTreeMap<(InputId, Tuple), BTreeSet<ProducerId>>,
+            retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
+            waiting: Vec<(InputId, Tuple)>,
+        }
+        let earlier = Earlier {
+            votes: BTreeMap::from([((0, hour(1)), producers(&[0]))]),
+            retired: BTreeMap::from([(1, producers(&[1]))]),
+            waiting: vec![(0, hour(0))],
+        };
+        let saved = postcard::to_allocvec(&earlier).expect("encodes");
+        let mut seals = two_inputs();
+        seals.restore(postcard::from_bytes(&saved).expect("decodes"));
         assert_eq!(
-            seals.retire(0, ProducerId(1), &expected),
-            vec![hour(1), hour(2)]
+            postcard::to_allocvec(&seals.state()).expect("encodes"),
+            saved
         );
-        assert!(seals.seal(0, ProducerId(0), &hour(3), &expected));
+        assert_eq!(seals.unfinished(), (1, 1));
+        assert!(seals.seal(0, ProducerId(1), &hour(1)), "0 sealed before");
+        assert!(seals.seal(1, ProducerId(0), &hour(1)), "1 retired before");
     }
 
     #[test]
     fn a_partition_waits_for_its_held_reads_in_order() {
-        let mut seals = InputSeals::default();
+        let mut seals = two_inputs();
         let held = |h: i64| move |_: InputId, p: &Tuple| p.int("hour") == Some(h);
         assert_eq!(seals.after_reads(0, hour(5), held(1)), Some(hour(5)));
         assert_eq!(seals.after_reads(0, hour(1), held(1)), None);

@@ -14,6 +14,7 @@ use blazes_core::{AttrSet, Vote};
 use crate::runtime::coordination::input_seals::in_partition;
 use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
 use crate::runtime::coordination::recent::{DEFAULT_LATE_WINDOW, RecentSet};
+use crate::runtime::coordination::votes::{Ballot, Electorate};
 use crate::runtime::metrics::UnsealedPartition;
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{InputId, ProducerId};
@@ -91,7 +92,7 @@ type Key = Vec<Value>;
 struct Partition {
     records: Runs,
     reads: Vec<HeldRecord>,
-    votes: BTreeMap<InputId, BTreeSet<ProducerId>>,
+    votes: Ballot,
     opened_at: Time,
     /// Already reported as overdue.
     reported: bool,
@@ -104,11 +105,10 @@ pub struct SealBuffer {
     /// The seal key's attributes, in the key's order.
     key: Vec<String>,
     kinds: KeyKinds,
-    vote: Vote,
-    voters: BTreeMap<InputId, BTreeSet<ProducerId>>,
-    /// Per sealed input, the members retired: each has sealed every
-    /// partition, present and future ([`SealBuffer::retire`]).
-    retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
+    /// Per sealed input, the producers that vote on its partitions and
+    /// those retired: each retired one has sealed every partition, present
+    /// and future ([`SealBuffer::retire`]).
+    electorate: Electorate,
     /// The open partitions, each in its slot of `slots`.
     open: BTreeMap<Key, usize>,
     /// The open partitions' records, reads and votes, by slot; a released
@@ -258,9 +258,7 @@ impl SealBuffer {
         SealBuffer {
             kinds: KeyKinds::new(&key),
             key: key.iter().cloned().collect(),
-            vote,
-            voters,
-            retired: BTreeMap::new(),
+            electorate: Electorate::new(vote, voters),
             open: BTreeMap::new(),
             slots: Vec::new(),
             free: Vec::new(),
@@ -283,7 +281,7 @@ impl SealBuffer {
 
     /// True when `input` is a sealed (voted) input.
     pub fn is_sealed_input(&self, input: InputId) -> bool {
-        self.voters.contains_key(&input)
+        self.electorate.counts(input)
     }
 
     /// Records currently held.
@@ -397,13 +395,11 @@ impl SealBuffer {
             && self.is_last(last, &record.payload)
         {
             let slot = last.slot;
-            let partition = &self.slots[slot];
-            let sealed = !partition.votes.is_empty()
-                && partition
-                    .votes
-                    .get(&record.input)
-                    .is_some_and(|v| v.contains(&record.producer));
-            if !sealed && !self.is_retired(record.input, record.producer) {
+            let sealed = self.slots[slot].votes.of(record.input);
+            if !self
+                .electorate
+                .has_sealed(record.input, record.producer, sealed)
+            {
                 Self::hold(&mut self.held_by, record.producer);
                 self.slots[slot].records.push(record, self.typical);
                 self.held += 1;
@@ -417,8 +413,8 @@ impl SealBuffer {
     /// partition: its key built and looked up.
     #[inline(never)]
     fn offer_by_key(&mut self, record: HeldRecord, now: Time) -> Admission {
-        let is_read = !self.voters.contains_key(&record.input);
-        let retired = self.is_retired(record.input, record.producer);
+        let is_read = !self.electorate.counts(record.input);
+        let retired = self.electorate.is_retired(record.input, record.producer);
         let key = match self.key_of(&record.payload) {
             Ok(k) => k,
             Err(attr) => return Admission::MissingKey(attr, record),
@@ -441,7 +437,7 @@ impl SealBuffer {
         let partition = &mut self.slots[slot];
         let producer_sealed = partition
             .votes
-            .get(&record.input)
+            .of(record.input)
             .is_some_and(|v| v.contains(&record.producer));
         if !is_read && producer_sealed {
             // Links are FIFO: this record was sent after its producer's seal.
@@ -472,10 +468,7 @@ impl SealBuffer {
         key: &Tuple,
         now: Time,
     ) -> SealOutcome {
-        let Some(members) = self.voters.get(&input) else {
-            return SealOutcome::UnknownProducer;
-        };
-        if !members.contains(&producer) {
+        if !self.electorate.is_member(input, producer) {
             return SealOutcome::UnknownProducer;
         }
         let key = match self.key_of(key) {
@@ -490,8 +483,8 @@ impl SealBuffer {
         }
         let slot = self.slot_of(&key, now);
         let partition = &mut self.slots[slot];
-        partition.votes.entry(input).or_default().insert(producer);
-        if !Self::complete(self.vote, &self.voters, &self.retired, partition) {
+        partition.votes.cast(input, producer);
+        if !self.electorate.decides(&partition.votes) {
             return SealOutcome::Voted;
         }
         SealOutcome::Released(self.release(key))
@@ -515,42 +508,23 @@ impl SealBuffer {
     /// retirement stands for a seal only once every member is retired (a
     /// retired producer cannot release the partitions another one masters).
     pub fn retire(&mut self, input: InputId, producer: ProducerId) -> Vec<Release> {
-        if !self
-            .voters
-            .get(&input)
-            .is_some_and(|m| m.contains(&producer))
-        {
-            return Vec::new();
-        }
-        if !self.retired.entry(input).or_default().insert(producer) {
+        if !self.electorate.retire(input, producer) {
             return Vec::new();
         }
         let complete: Vec<Key> = self
             .open
             .iter()
-            .filter(|(_, slot)| {
-                Self::complete(self.vote, &self.voters, &self.retired, &self.slots[**slot])
-            })
+            .filter(|(_, slot)| self.electorate.decides(&self.slots[**slot].votes))
             .map(|(k, _)| k.clone())
             .collect();
         complete.into_iter().map(|k| self.release(k)).collect()
     }
 
-    /// True when `producer` is retired on `input`.
-    fn is_retired(&self, input: InputId, producer: ProducerId) -> bool {
-        self.retired
-            .get(&input)
-            .is_some_and(|r| r.contains(&producer))
-    }
-
     /// True when `producer` sealed `partition` on `input`, itself or by
     /// its retirement.
     fn has_sealed(&self, partition: &Partition, input: InputId, producer: ProducerId) -> bool {
-        self.is_retired(input, producer)
-            || partition
-                .votes
-                .get(&input)
-                .is_some_and(|v| v.contains(&producer))
+        self.electorate
+            .has_sealed(input, producer, partition.votes.of(input))
     }
 
     /// The slot of open partition `key`, opened at `now` if it is not open.
@@ -604,32 +578,9 @@ impl SealBuffer {
         Release {
             key: tuple,
             records,
-            sealed_inputs: self.voters.keys().copied().collect(),
+            sealed_inputs: self.electorate.inputs().collect(),
             reads,
         }
-    }
-
-    fn complete(
-        vote: Vote,
-        voters: &BTreeMap<InputId, BTreeSet<ProducerId>>,
-        retired: &BTreeMap<InputId, BTreeSet<ProducerId>>,
-        partition: &Partition,
-    ) -> bool {
-        voters.iter().all(|(input, members)| {
-            let got = partition.votes.get(input);
-            let gone = retired.get(input);
-            let sealed = |p: &ProducerId| {
-                got.is_some_and(|g| g.contains(p)) || gone.is_some_and(|r| r.contains(p))
-            };
-            match vote {
-                Vote::Unanimous => members.iter().all(sealed),
-                Vote::Independent => {
-                    members.is_empty()
-                        || got.is_some_and(|g| !g.is_empty())
-                        || members.iter().all(|p| gone.is_some_and(|r| r.contains(p)))
-                }
-            }
-        })
     }
 
     /// The open partitions older than `after` at `now` that were not
@@ -660,31 +611,15 @@ impl SealBuffer {
             key: self.to_tuple(key),
             held: p.records.len() + p.reads.len(),
             missing: self
-                .voters
-                .iter()
-                .flat_map(|(input, members)| {
-                    let got = p.votes.get(input);
-                    let gone = self.retired.get(input);
-                    members
-                        .iter()
-                        .filter(move |m| {
-                            !got.is_some_and(|g| g.contains(m))
-                                && !gone.is_some_and(|r| r.contains(m))
-                        })
-                        .copied()
-                })
+                .electorate
+                .inputs()
+                .flat_map(|input| self.electorate.missing(input, p.votes.of(input)))
                 .collect(),
             missing_names: Vec::new(),
             sealed: self
-                .voters
-                .iter()
-                .flat_map(|(input, members)| {
-                    let got = p.votes.get(input);
-                    members
-                        .iter()
-                        .filter(move |m| got.is_some_and(|g| g.contains(m)))
-                        .copied()
-                })
+                .electorate
+                .inputs()
+                .flat_map(|input| self.electorate.sealers(input, p.votes.of(input)))
                 .collect(),
             sealed_names: Vec::new(),
             age: now.since(p.opened_at),

@@ -161,7 +161,7 @@ impl InstanceCore {
             output_ended: vec![false; info.outputs.len()],
             forwarder: SealForwarder::new(info.forwards.clone(), expected.clone())
                 .with_window(topology.late_window),
-            input_seals: InputSeals::default(),
+            input_seals: InputSeals::new(&expected),
             expected,
             handler,
             dedup: Dedup::new(),
@@ -548,9 +548,7 @@ impl InstanceCore {
                 }
             }
             _ if self.votes_seals(input) => {
-                let closed = self
-                    .input_seals
-                    .retire(input, producer, &self.expected[input]);
+                let closed = self.input_seals.retire(input, producer);
                 for partition in closed {
                     self.close_voted_partition(input, partition);
                 }
@@ -644,10 +642,7 @@ impl InstanceCore {
                 self.apply_static(input);
             }
             _ if self.votes_seals(input) => {
-                if self
-                    .input_seals
-                    .seal(input, producer, &key, &self.expected[input])
-                {
+                if self.input_seals.seal(input, producer, &key) {
                     self.close_voted_partition(input, key);
                 }
             }
@@ -1027,7 +1022,7 @@ impl InstanceCore {
         }
         // A sealed input whose partition some producers never sealed: its
         // records were handled, but `on_seal` never ran for it.
-        for vote in self.input_seals.open_votes(&self.expected) {
+        for vote in self.input_seals.open_votes() {
             let partition = self.named(UnsealedPartition {
                 key: vote.partition,
                 held: 0,

@@ -13,7 +13,7 @@ use super::InstanceCore;
 use crate::checkpointed::StateError;
 use crate::runtime::coordination::dedup::Dedup;
 use crate::runtime::coordination::forwarder::ForwarderState;
-use crate::runtime::coordination::input_seals::InputSeals;
+use crate::runtime::coordination::input_seals::InputSealsState;
 use crate::runtime::coordination::seal_buffer::SealBufferState;
 use crate::runtime::coordination::static_order::StaticOrderState;
 use crate::runtime::coordination::total_order::TotalOrder;
@@ -74,7 +74,7 @@ struct CoreState {
     static_orders: Vec<Option<StaticOrderState>>,
     total_order: TotalOrder,
     forwarder: ForwarderState,
-    input_seals: InputSeals,
+    input_seals: InputSealsState,
     over_bound: bool,
     numbering: Numbering,
     ends_arrived: bool,
@@ -110,7 +110,7 @@ impl InstanceCore {
                 .collect(),
             total_order: self.total_order.clone(),
             forwarder: self.forwarder.state(),
-            input_seals: self.input_seals.clone(),
+            input_seals: self.input_seals.state(),
             over_bound: self.over_bound,
             numbering: self.numbering.clone(),
             ends_arrived: self.ends_arrived,
@@ -160,7 +160,7 @@ impl InstanceCore {
         }
         self.total_order = state.total_order;
         self.forwarder.restore(state.forwarder);
-        self.input_seals = state.input_seals;
+        self.input_seals.restore(state.input_seals);
         self.over_bound = state.over_bound;
         self.numbering = state.numbering;
         self.ends_arrived = state.ends_arrived;

@@ -1,0 +1,461 @@
+//! The vote on a partition's seals (runtime spec, "Seal buffer" and
+//! "Liveness and membership"; paper §V-B1), written once for every wrapper
+//! that counts seals: the seal buffer, the instance's own votes on voted and
+//! read-gated inputs ([`InputSeals`](super::input_seals::InputSeals)) and
+//! the forwarder of seals through confluent paths
+//! ([`SealForwarder`](super::forwarder::SealForwarder)).
+//!
+//! The electorate of an input is the producers expected to seal it (the
+//! members of its stream): a producer that is not a member does not vote. A
+//! partition of the input is complete
+//! - under [`Vote::Unanimous`], once every member sealed it or is retired (a
+//!   retired member counts as having sealed every partition, present and
+//!   future);
+//! - under [`Vote::Independent`], once one member sealed it (each partition
+//!   has one master), or once every member is retired: a retirement does not
+//!   stand for a seal while another member, which may master the partition,
+//!   can still seal it.
+//!
+//! An input without members has no seal to wait for. Sans-IO: what to do
+//! with a complete partition, and what a partition seen complete before
+//! (and forgotten) means, is the wrapper's.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use blazes_core::Vote;
+use serde::{Deserialize, Serialize};
+
+use crate::runtime::node::envelope::{InputId, ProducerId};
+use crate::tuple::Tuple;
+
+/// Who votes on the partitions of each counted input, who of them retired,
+/// and the rule that says when a partition is complete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Electorate {
+    rule: Vote,
+    /// Per counted input, the producers expected to seal its partitions.
+    members: BTreeMap<InputId, BTreeSet<ProducerId>>,
+    /// Per input, the members retired: each sealed every partition.
+    retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
+}
+
+impl Electorate {
+    /// The electorate of the inputs of `members` (each with the producers
+    /// expected to seal it), none retired yet, under `rule`.
+    pub fn new(rule: Vote, members: BTreeMap<InputId, BTreeSet<ProducerId>>) -> Electorate {
+        Electorate {
+            rule,
+            members,
+            retired: BTreeMap::new(),
+        }
+    }
+
+    /// True when the partitions of `input` are voted on here.
+    pub fn counts(&self, input: InputId) -> bool {
+        self.members.contains_key(&input)
+    }
+
+    /// The inputs voted on, in order.
+    pub fn inputs(&self) -> impl Iterator<Item = InputId> + '_ {
+        self.members.keys().copied()
+    }
+
+    /// True when `input` is voted on and has at least one member.
+    pub fn has_members(&self, input: InputId) -> bool {
+        self.members.get(&input).is_some_and(|m| !m.is_empty())
+    }
+
+    /// True when `producer` may vote on `input`'s partitions.
+    pub fn is_member(&self, input: InputId, producer: ProducerId) -> bool {
+        self.members
+            .get(&input)
+            .is_some_and(|m| m.contains(&producer))
+    }
+
+    /// True when `producer` is retired on `input`.
+    #[inline]
+    pub fn is_retired(&self, input: InputId, producer: ProducerId) -> bool {
+        self.retired
+            .get(&input)
+            .is_some_and(|r| r.contains(&producer))
+    }
+
+    /// True when every member of `input` is retired: every partition of
+    /// it, present and future, is sealed (vacuously, for an input without
+    /// members; never, for an input not voted on).
+    pub fn all_retired(&self, input: InputId) -> bool {
+        self.members
+            .get(&input)
+            .is_some_and(|m| m.iter().all(|p| self.is_retired(input, *p)))
+    }
+
+    /// Retires member `producer` on `input`: true the first time; a
+    /// stranger changes nothing.
+    pub fn retire(&mut self, input: InputId, producer: ProducerId) -> bool {
+        self.is_member(input, producer) && self.retired.entry(input).or_default().insert(producer)
+    }
+
+    /// True when `producer` sealed a partition of `input` whose sealers are
+    /// `sealed`: itself, or by its retirement.
+    #[inline]
+    pub fn has_sealed(
+        &self,
+        input: InputId,
+        producer: ProducerId,
+        sealed: Option<&BTreeSet<ProducerId>>,
+    ) -> bool {
+        sealed.is_some_and(|s| s.contains(&producer)) || self.is_retired(input, producer)
+    }
+
+    /// The rule: true when a partition of `input` whose sealers are
+    /// `sealed` is complete (see the module). Never for an input not voted
+    /// on.
+    pub fn complete(&self, input: InputId, sealed: Option<&BTreeSet<ProducerId>>) -> bool {
+        let Some(members) = self.members.get(&input) else {
+            return false;
+        };
+        let sealed_it = |p: &ProducerId| sealed.is_some_and(|s| s.contains(p));
+        let retired = |p: &ProducerId| self.is_retired(input, *p);
+        match self.rule {
+            Vote::Unanimous => members.iter().all(|p| sealed_it(p) || retired(p)),
+            Vote::Independent => {
+                members.is_empty() || members.iter().any(sealed_it) || members.iter().all(retired)
+            }
+        }
+    }
+
+    /// True when a partition with seals on several inputs is complete on
+    /// every input voted on.
+    pub fn decides(&self, ballot: &Ballot) -> bool {
+        self.inputs()
+            .all(|input| self.complete(input, ballot.of(input)))
+    }
+
+    /// The members of `input` that neither sealed a partition whose sealers
+    /// are `sealed` nor retired, in order.
+    pub fn missing<'a>(
+        &'a self,
+        input: InputId,
+        sealed: Option<&'a BTreeSet<ProducerId>>,
+    ) -> impl Iterator<Item = ProducerId> + 'a {
+        self.members_where(input, move |p| !self.has_sealed(input, p, sealed))
+    }
+
+    /// The members of `input` among `sealed`, in order.
+    pub fn sealers<'a>(
+        &'a self,
+        input: InputId,
+        sealed: Option<&'a BTreeSet<ProducerId>>,
+    ) -> impl Iterator<Item = ProducerId> + 'a {
+        self.members_where(input, move |p| sealed.is_some_and(|s| s.contains(&p)))
+    }
+
+    /// The members of `input` that `keep` keeps, in order.
+    fn members_where<'a>(
+        &'a self,
+        input: InputId,
+        keep: impl Fn(ProducerId) -> bool + 'a,
+    ) -> impl Iterator<Item = ProducerId> + 'a {
+        self.members
+            .get(&input)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |p| keep(*p))
+    }
+}
+
+/// The seals one partition received, by input: the vote of a wrapper whose
+/// partitions span several inputs (the seal buffer). Saved as the map.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Ballot {
+    by_input: BTreeMap<InputId, BTreeSet<ProducerId>>,
+}
+
+impl Ballot {
+    /// Counts `producer`'s seal on `input` (the caller checked membership).
+    pub fn cast(&mut self, input: InputId, producer: ProducerId) {
+        self.by_input.entry(input).or_default().insert(producer);
+    }
+
+    /// The producers that sealed on `input`.
+    #[inline]
+    pub fn of(&self, input: InputId) -> Option<&BTreeSet<ProducerId>> {
+        if self.by_input.is_empty() {
+            return None;
+        }
+        self.by_input.get(&input)
+    }
+}
+
+/// The open votes on partitions of single inputs, keyed by input and
+/// partition: a partition is open from its first member's seal until the
+/// vote completes, and then forgotten (a later seal opens it again; telling
+/// such a seal from a new one is the caller's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Votes {
+    electorate: Electorate,
+    /// Per input and partition, the members that sealed it so far.
+    open: BTreeMap<(InputId, Tuple), BTreeSet<ProducerId>>,
+}
+
+impl Votes {
+    /// No vote open yet, among `electorate`.
+    pub fn new(electorate: Electorate) -> Votes {
+        Votes {
+            electorate,
+            open: BTreeMap::new(),
+        }
+    }
+
+    /// Who votes, and who retired.
+    pub fn electorate(&self) -> &Electorate {
+        &self.electorate
+    }
+
+    /// Counts `producer`'s seal of `partition` on `input`: true when it
+    /// completes the vote (which then closes). A stranger's seal is no vote.
+    pub fn seal(&mut self, input: InputId, producer: ProducerId, partition: &Tuple) -> bool {
+        if !self.electorate.is_member(input, producer) {
+            return false;
+        }
+        let entry = (input, partition.clone());
+        let sealed = self.open.entry(entry).or_default();
+        sealed.insert(producer);
+        if !self.electorate.complete(input, Some(sealed)) {
+            return false;
+        }
+        self.open.remove(&(input, partition.clone()));
+        true
+    }
+
+    /// Retires member `producer` on `input`: the open partitions of the
+    /// input whose vote this completes, in key order (they close). Nothing
+    /// for a stranger or a producer already retired.
+    pub fn retire(&mut self, input: InputId, producer: ProducerId) -> Vec<Tuple> {
+        if !self.electorate.retire(input, producer) {
+            return Vec::new();
+        }
+        let complete: Vec<(InputId, Tuple)> = self
+            .open
+            .iter()
+            .filter(|((i, _), sealed)| *i == input && self.electorate.complete(input, Some(sealed)))
+            .map(|(entry, _)| entry.clone())
+            .collect();
+        complete
+            .into_iter()
+            .map(|entry| {
+                self.open.remove(&entry);
+                entry.1
+            })
+            .collect()
+    }
+
+    /// How many votes are open.
+    pub fn open_count(&self) -> usize {
+        self.open.len()
+    }
+
+    /// The open votes, in input and key order, each with its sealers.
+    pub fn open(&self) -> impl Iterator<Item = (&(InputId, Tuple), &BTreeSet<ProducerId>)> {
+        self.open.iter()
+    }
+
+    /// The open votes in input and key order, each with the members whose
+    /// seal is missing and those that sealed it.
+    pub fn open_votes(&self) -> Vec<OpenVote> {
+        self.open
+            .iter()
+            .map(|((input, partition), sealed)| OpenVote {
+                input: *input,
+                partition: partition.clone(),
+                missing: self.electorate.missing(*input, Some(sealed)).collect(),
+                sealed: self.electorate.sealers(*input, Some(sealed)).collect(),
+            })
+            .collect()
+    }
+
+    /// Per input, the members retired (for a checkpoint).
+    pub fn retired(&self) -> &BTreeMap<InputId, BTreeSet<ProducerId>> {
+        &self.electorate.retired
+    }
+
+    /// Takes back the open votes a checkpoint saved.
+    pub fn restore_open(
+        &mut self,
+        open: impl IntoIterator<Item = ((InputId, Tuple), BTreeSet<ProducerId>)>,
+    ) {
+        self.open = open.into_iter().collect();
+    }
+
+    /// Takes back the retirements a checkpoint saved; the members stay this
+    /// electorate's (they come from the plan again).
+    pub fn restore_retired(&mut self, retired: BTreeMap<InputId, BTreeSet<ProducerId>>) {
+        self.electorate.retired = retired;
+    }
+}
+
+/// A partition of an input that some members sealed and others not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenVote {
+    /// The input.
+    pub input: InputId,
+    /// The partition's seal-key values.
+    pub partition: Tuple,
+    /// Members whose seal is missing.
+    pub missing: Vec<ProducerId>,
+    /// Members that sealed it.
+    pub sealed: Vec<ProducerId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hour(h: i64) -> Tuple {
+        Tuple::new().with("hour", h)
+    }
+
+    fn members(ids: &[u32]) -> BTreeSet<ProducerId> {
+        ids.iter().map(|&p| ProducerId(p)).collect()
+    }
+
+    /// Input 0 with producers 1 and 2, under `rule`.
+    fn two_members(rule: Vote) -> Electorate {
+        Electorate::new(rule, BTreeMap::from([(0, members(&[1, 2]))]))
+    }
+
+    #[test]
+    fn a_unanimous_partition_is_complete_once_every_member_sealed_it() {
+        let e = two_members(Vote::Unanimous);
+        assert!(!e.complete(0, None));
+        assert!(!e.complete(0, Some(&members(&[1]))), "2 has not sealed");
+        assert!(e.complete(0, Some(&members(&[1, 2]))));
+        assert!(!e.complete(1, Some(&members(&[1, 2]))), "input 1 not voted");
+        let mut votes = Votes::new(e);
+        assert!(!votes.seal(0, ProducerId(1), &hour(1)));
+        assert!(!votes.seal(0, ProducerId(1), &hour(1)), "twice is one vote");
+        assert!(votes.seal(0, ProducerId(2), &hour(1)));
+        assert_eq!(votes.open_count(), 0, "the complete vote closed");
+    }
+
+    #[test]
+    fn an_independent_partition_is_complete_with_one_member_seal() {
+        let e = two_members(Vote::Independent);
+        assert!(!e.complete(0, None));
+        assert!(e.complete(0, Some(&members(&[2]))));
+        assert!(!e.complete(0, Some(&members(&[9]))), "9 is no member");
+        let mut ballot = Ballot::default();
+        assert!(!e.decides(&ballot));
+        ballot.cast(0, ProducerId(1));
+        assert!(e.decides(&ballot));
+    }
+
+    /// `on_an_independent_input_only_the_last_retirement_stands_for_a_seal`
+    /// (seal buffer), at the rule itself.
+    #[test]
+    fn an_independent_retirement_stands_for_a_seal_only_once_every_member_is_retired() {
+        let mut e = two_members(Vote::Independent);
+        assert!(e.retire(0, ProducerId(2)));
+        assert!(!e.complete(0, None), "1 may still seal it");
+        assert!(!e.all_retired(0));
+        assert!(e.retire(0, ProducerId(1)));
+        assert!(e.complete(0, None));
+        assert!(e.all_retired(0));
+    }
+
+    #[test]
+    fn strangers_do_not_vote_nor_retire() {
+        let mut votes = Votes::new(two_members(Vote::Unanimous));
+        assert!(!votes.seal(0, ProducerId(9), &hour(1)));
+        assert!(!votes.seal(1, ProducerId(1), &hour(1)), "input 1 not voted");
+        assert_eq!(votes.open_count(), 0, "no vote opened");
+        assert!(votes.retire(0, ProducerId(9)).is_empty());
+        assert!(votes.retired().is_empty(), "a stranger does not retire");
+        assert!(!votes.electorate().is_member(0, ProducerId(9)));
+        let mut ballot = Ballot::default();
+        ballot.cast(0, ProducerId(9));
+        ballot.cast(0, ProducerId(1));
+        assert!(
+            !two_members(Vote::Unanimous).decides(&ballot),
+            "a stranger's seal does not stand for 2's"
+        );
+    }
+
+    #[test]
+    fn a_retirement_completes_the_open_partitions_in_key_order_and_later_ones() {
+        let mut votes = Votes::new(two_members(Vote::Unanimous));
+        assert!(!votes.seal(0, ProducerId(1), &hour(2)));
+        assert!(!votes.seal(0, ProducerId(1), &hour(1)));
+        assert_eq!(votes.retire(0, ProducerId(2)), vec![hour(1), hour(2)]);
+        assert!(votes.retire(0, ProducerId(2)).is_empty(), "idempotent");
+        assert!(
+            votes.seal(0, ProducerId(1), &hour(3)),
+            "a later partition needs 1's seal only"
+        );
+        assert!(!votes.electorate().all_retired(0), "1 may still seal");
+    }
+
+    #[test]
+    fn a_retirement_leaves_open_the_partitions_another_member_has_not_sealed() {
+        let e = Electorate::new(Vote::Unanimous, BTreeMap::from([(0, members(&[1, 2, 3]))]));
+        let mut votes = Votes::new(e);
+        assert!(!votes.seal(0, ProducerId(1), &hour(1)));
+        assert!(!votes.seal(0, ProducerId(2), &hour(2)));
+        assert!(!votes.seal(0, ProducerId(1), &hour(2)));
+        assert_eq!(votes.retire(0, ProducerId(3)), vec![hour(2)]);
+        let open = votes.open_votes();
+        let missing: Vec<_> = open.iter().map(|v| (&v.partition, &v.missing)).collect();
+        assert_eq!(
+            missing,
+            [(&hour(1), &vec![ProducerId(2)])],
+            "hour 1 misses 2's seal, not retired 3's"
+        );
+        assert_eq!(open[0].sealed, [ProducerId(1)]);
+    }
+
+    #[test]
+    fn a_partition_spanning_inputs_is_complete_on_each() {
+        let e = Electorate::new(
+            Vote::Unanimous,
+            BTreeMap::from([(0, members(&[1])), (1, members(&[2])), (2, members(&[]))]),
+        );
+        let mut ballot = Ballot::default();
+        ballot.cast(0, ProducerId(1));
+        assert!(!e.decides(&ballot), "input 1 waits for 2");
+        ballot.cast(1, ProducerId(2));
+        assert!(e.decides(&ballot), "input 2 has no member to wait for");
+        assert!(e.has_sealed(0, ProducerId(1), ballot.of(0)));
+        assert!(!e.has_sealed(0, ProducerId(2), ballot.of(0)));
+    }
+
+    /// A seal buffer's checkpoint holds each open partition's ballot as the
+    /// map it was before the vote was shared.
+    #[test]
+    fn a_ballot_is_saved_as_its_map() {
+        let mut ballot = Ballot::default();
+        ballot.cast(0, ProducerId(1));
+        ballot.cast(2, ProducerId(3));
+        let map: BTreeMap<InputId, BTreeSet<ProducerId>> =
+            BTreeMap::from([(0, members(&[1])), (2, members(&[3]))]);
+        assert_eq!(
+            postcard::to_allocvec(&ballot).expect("encodes"),
+            postcard::to_allocvec(&map).expect("encodes")
+        );
+        assert_eq!(
+            serde_json::to_string(&ballot).expect("encodes"),
+            serde_json::to_string(&map).expect("encodes")
+        );
+    }
+
+    #[test]
+    fn a_restored_vote_keeps_counting() {
+        let mut votes = Votes::new(two_members(Vote::Unanimous));
+        votes.seal(0, ProducerId(1), &hour(1));
+        let open: Vec<_> = votes.open().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut again = Votes::new(two_members(Vote::Unanimous));
+        again.restore_open(open);
+        assert!(again.seal(0, ProducerId(2), &hour(1)));
+    }
+}
