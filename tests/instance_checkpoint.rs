@@ -223,3 +223,81 @@ fn a_corrupt_or_foreign_checkpoint_is_an_error_and_changes_nothing() {
     assert!(fresh.restore(&[]).is_err());
     assert_eq!(fresh.metrics(), &untouched);
 }
+
+/// `src` (2 producers, sealed on `k`) -> `name` (one path, `annotation`) ->
+/// sink: an order-sensitive path holds records in a seal buffer, a confluent
+/// one forwards the seals onto its output.
+fn topology_with(name: &str, annotation: Annotation) -> Topology {
+    let dataflow = Dataflow::new()
+        .component(Component::new(name).path("in", "out", annotation))
+        .stream(Stream::between("src", &format!("{name}.in")).sealed(attrs(["k"])))
+        .stream(Stream::between(&format!("{name}.out"), "sink"));
+    let analysis = analyze(&dataflow).expect("valid");
+    Topology::build(
+        &dataflow,
+        &analysis,
+        &Deployment::new().source_producers("src", 2),
+    )
+    .expect("deployable")
+}
+
+/// Producer 1 retires first; producer 0 then sends records of partitions 0
+/// and 1, seals them and ends. Whatever message the checkpoint falls after,
+/// the restored instance releases (or forwards) every partition as the one
+/// that ran straight through: the retirement, read before the checkpoint
+/// and never again, still counts as producer 1's seal.
+#[test]
+fn a_retirement_before_the_checkpoint_still_counts_after_restore() {
+    for (name, annotation) in [
+        ("Agg", Annotation::ow(attrs(["k"]))),
+        ("Pass", Annotation::cr()),
+    ] {
+        let topology = topology_with(name, annotation);
+        let p = topology.sources[0].producers.clone();
+        let mut messages = vec![Delivery::Direct {
+            input: 0,
+            envelope: Envelope::Retire {
+                producer: p[1],
+                seq: 0,
+            },
+        }];
+        messages.extend(script(p[0], &[0, 1, 0]).into_iter().filter(
+            |m| !matches!(m.envelope(), Envelope::Seal { key, .. } if key.int("k") > Some(1)),
+        ));
+        let make = || {
+            let info = &topology.components[0];
+            let factories =
+                Factories::new().with(name, || Box::new(Checkpointed(Counts::default())));
+            let handler = factories.make(name).expect("factory");
+            let mut core = InstanceCore::new(&topology, info, info.instances[0], handler);
+            core.start();
+            core
+        };
+        let mut straight = make();
+        let mut expected = Vec::new();
+        feed(&mut straight, &messages, &mut expected);
+        let on_seal = expected
+            .iter()
+            .filter(|(_, e)| matches!(e, Envelope::Record { payload, .. } if payload.get("sealed").is_some()))
+            .count();
+        let forwarded = expected
+            .iter()
+            .filter(|(_, e)| matches!(e, Envelope::Seal { .. }))
+            .count();
+        // Both partitions complete: `on_seal` runs for each, and the
+        // confluent path forwards each seal.
+        let forwards = if name == "Pass" { 2 } else { 0 };
+        assert_eq!((on_seal, forwarded), (2, forwards), "{name}: {expected:?}");
+        for cut in 1..messages.len() {
+            let mut before = make();
+            let mut got = Vec::new();
+            feed(&mut before, &messages[..cut], &mut got);
+            let saved = before.checkpoint().expect("saves").expect("opted in");
+            let mut restarted = make();
+            restarted.restore(&saved).expect("restores");
+            feed(&mut restarted, &messages[cut..], &mut got);
+            assert_eq!(got, expected, "{name}, cut after {cut} message(s)");
+            assert!(restarted.finished(), "{name}, cut {cut}");
+        }
+    }
+}

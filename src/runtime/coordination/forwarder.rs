@@ -9,7 +9,7 @@
 //! the instance seal that partition downstream a second time, which the
 //! consumer's seal buffer takes as a seal of an already released partition.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use blazes_core::Vote;
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,8 @@ pub(crate) struct ForwarderState {
     votes: Vec<((InputId, Tuple), BTreeSet<ProducerId>)>,
     done: RecentSet<(InputId, Tuple)>,
     sealed: RecentSet<(OutputId, Tuple)>,
+    /// Per input, the producers retired: a retirement is read once.
+    retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
 }
 
 impl SealForwarder {
@@ -53,13 +55,14 @@ impl SealForwarder {
                 .collect(),
             done: self.done.clone(),
             sealed: self.sealed.clone(),
+            retired: self.votes.retired().clone(),
         }
     }
 
-    /// Takes back what [`SealForwarder::state`] copied (retirements are not
-    /// saved: those counted since the start stay).
+    /// Takes back what [`SealForwarder::state`] copied.
     pub(crate) fn restore(&mut self, state: ForwarderState) {
         self.votes.restore_open(state.votes);
+        self.votes.restore_retired(state.retired);
         self.done = state.done;
         self.sealed = state.sealed;
     }
@@ -220,5 +223,20 @@ mod tests {
         );
         assert!(f.retire(0, ProducerId(1)).is_empty());
         assert!(f.output_retired(0));
+    }
+
+    #[test]
+    fn a_retirement_survives_a_checkpoint() {
+        let expected = || vec![BTreeSet::from([ProducerId(1), ProducerId(2)])];
+        let mut f = SealForwarder::new(vec![Some(vec![0])], expected());
+        assert!(f.retire(0, ProducerId(2)).is_empty(), "nothing open yet");
+        let mut restored = SealForwarder::new(vec![Some(vec![0])], expected());
+        restored.restore(f.state());
+        let k = Tuple::new().with("batch", 1);
+        assert_eq!(
+            restored.vote(0, ProducerId(1), &k),
+            vec![0],
+            "the retired producer 2 still counts as sealed"
+        );
     }
 }

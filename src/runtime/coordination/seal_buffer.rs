@@ -210,6 +210,8 @@ const PRESIZE_LIMIT: usize = 4096;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct SealBufferState {
     kinds: KeyKinds,
+    /// Per input, the producers retired: a retirement is read once.
+    retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
     open: BTreeMap<Key, Partition>,
     released: RecentSet<Key>,
     held: usize,
@@ -221,6 +223,7 @@ impl SealBuffer {
     pub(crate) fn state(&self) -> SealBufferState {
         SealBufferState {
             kinds: self.kinds.clone(),
+            retired: self.electorate.retired().clone(),
             open: self
                 .open
                 .iter()
@@ -235,6 +238,7 @@ impl SealBuffer {
     /// Takes back what [`SealBuffer::state`] copied.
     pub(crate) fn restore(&mut self, state: SealBufferState) {
         self.kinds = state.kinds;
+        self.electorate.restore_retired(state.retired);
         self.open = BTreeMap::new();
         self.slots = Vec::with_capacity(state.open.len());
         self.free = Vec::new();

@@ -72,6 +72,22 @@ impl Electorate {
             .is_some_and(|m| m.contains(&producer))
     }
 
+    /// Per input, the members retired (for a checkpoint: a retirement is
+    /// read once, so a restored instance must not forget it).
+    pub fn retired(&self) -> &BTreeMap<InputId, BTreeSet<ProducerId>> {
+        &self.retired
+    }
+
+    /// Takes back the retirements a checkpoint saved, of members only (the
+    /// members come from the plan again).
+    pub fn restore_retired(&mut self, mut retired: BTreeMap<InputId, BTreeSet<ProducerId>>) {
+        for (input, producers) in &mut retired {
+            producers.retain(|p| self.is_member(*input, *p));
+        }
+        retired.retain(|_, producers| !producers.is_empty());
+        self.retired = retired;
+    }
+
     /// True when `producer` is retired on `input`.
     #[inline]
     pub fn is_retired(&self, input: InputId, producer: ProducerId) -> bool {
@@ -278,7 +294,7 @@ impl Votes {
 
     /// Per input, the members retired (for a checkpoint).
     pub fn retired(&self) -> &BTreeMap<InputId, BTreeSet<ProducerId>> {
-        &self.electorate.retired
+        self.electorate.retired()
     }
 
     /// Takes back the open votes a checkpoint saved.
@@ -292,7 +308,7 @@ impl Votes {
     /// Takes back the retirements a checkpoint saved; the members stay this
     /// electorate's (they come from the plan again).
     pub fn restore_retired(&mut self, retired: BTreeMap<InputId, BTreeSet<ProducerId>>) {
-        self.electorate.retired = retired;
+        self.electorate.restore_retired(retired);
     }
 }
 

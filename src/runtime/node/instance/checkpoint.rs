@@ -21,8 +21,9 @@ use crate::runtime::metrics::InstanceMetrics;
 use crate::runtime::node::envelope::{Numbering, ProducerId};
 
 /// The version byte that starts every encoded checkpoint of an instance.
-/// (3: the total order keeps the positions skipped at a retirement.)
-const CHECKPOINT_VERSION: u8 = 3;
+/// (3: the total order keeps the positions skipped at a retirement; 4: the
+/// seal buffers and the forwarder keep the producers retired.)
+const CHECKPOINT_VERSION: u8 = 4;
 
 /// An instance's state could not be saved or restored.
 #[derive(Debug, thiserror::Error)]
