@@ -702,7 +702,7 @@ fn check_punctuations(
 }
 
 /// A component of the dataflow: its type and the names of its typed inputs
-/// and outputs, in the order of `Typed::Inputs` and `Typed::Outputs`.
+/// and outputs, in the order of `Parts::Inputs` and `Parts::Outputs` (of `Typed::Parts`).
 struct Interfaces {
     name: String,
     ty: TokenStream,
@@ -711,7 +711,7 @@ struct Interfaces {
 }
 
 /// The inputs of `spec` whose handler takes a record, in handler order (the
-/// positions `#[component]` gave them in `Typed::Inputs`).
+/// positions `#[component]` gave them in `Parts::Inputs`).
 fn typed_inputs(spec: &ImplSpec) -> Vec<String> {
     spec.handlers
         .iter()
