@@ -271,7 +271,7 @@ impl Resolved {
             if !matches!(trees.next(), Some(TokenTree::Ident(word)) if word == "impl") {
                 return Err(malformed());
             }
-            let outputs = syn::parse2::<ImplArgs>(next_group(&mut trees)?)?;
+            let outputs = ImplArgs::read(next_group(&mut trees)?)?;
             let body = loop {
                 match trees.next() {
                     Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Brace => {
@@ -281,7 +281,7 @@ impl Resolved {
                     None => return Err(malformed()),
                 }
             };
-            let skeleton = syn::parse::Parser::parse2(Skeleton::parse_methods, body)?;
+            let skeleton = Skeleton::read_tokens(body)?;
             payloads.push(Payload {
                 rep,
                 outputs,
