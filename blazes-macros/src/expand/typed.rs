@@ -11,7 +11,7 @@
 //! and exports the macro through which a dataflow naming the component by
 //! path reads its annotations.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, Punct, Spacing, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 
 use crate::attrs::name_of;
@@ -52,12 +52,10 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         &exported::impl_macro_name(&ident),
         quote!(impl [ #outputs_tokens ] #skeleton),
     );
-    quote! {
-        #item
-        #handle
-        #interfaces
-        #exported
-    }
+    // Each stream moved in, not copied as `quote!` would.
+    let mut expanded = item.to_token_stream();
+    expanded.extend([handle, interfaces, exported]);
+    expanded
 }
 
 fn check_outputs(spec: &ImplSpec, outputs: &[OutputDecl], errors: &mut Errors) {
@@ -366,11 +364,16 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenStream, TokenStream) {
     (seal_types, dispatch)
 }
 
-/// `(A, (B, ()))`: the list `blazes::__private::At` indexes.
+/// `(A, (B, ()))`: the list `blazes::__private::At` indexes. Built tree by
+/// tree, each element moved in (`quote!` would copy each element and each
+/// rest of the list into a new stream).
 fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenStream {
-    types
-        .rev()
-        .fold(quote!(()), |rest, ty| quote!((#ty, #rest)))
+    let pair = |inner: TokenStream| TokenTree::Group(Group::new(Delimiter::Parenthesis, inner));
+    let list = types.rev().fold(pair(TokenStream::new()), |rest, mut ty| {
+        ty.extend([TokenTree::Punct(Punct::new(',', Spacing::Alone)), rest]);
+        pair(ty)
+    });
+    TokenStream::from(list)
 }
 
 /// The fields a punctuation method of `outputs` checks (that each exists
