@@ -2,7 +2,7 @@
 //! take them by value and emit through the generated typed handle, which
 //! also punctuates an output partition with a typed key.
 
-use blazes::{Emit, Handler, Record, Tuple, component};
+use blazes::{Emission, Emit, Handler, Record, Tuple, component};
 
 /// A click of a user in a session.
 #[derive(Record, Clone, Debug, PartialEq)]
@@ -148,6 +148,45 @@ impl Closer {
             day: session as i64,
         });
     }
+}
+
+/// An output punctuated on a key of two fields: its `punctuate_days` takes
+/// both, in the order `punctuates: [..]` lists them.
+#[component]
+#[derive(Default)]
+pub struct DayCloser;
+
+#[component(outputs { days: Click { punctuates: [user, day] } })]
+impl DayCloser {
+    #[path(from = clicks, to = days, label = OW, gate = [user, day])]
+    fn clicks(&mut self, click: Click, out: &mut DayCloserOut) {
+        out.punctuate_days(click.user.clone(), click.day);
+        out.days(click);
+    }
+}
+
+#[test]
+fn a_punctuation_key_of_several_fields_names_each_in_the_partition() {
+    let mut closer = DayCloser;
+    let mut out = Emit::new();
+    let click = Click {
+        user: "ann".into(),
+        day: 3,
+    };
+    assert_eq!(closer.handle("clicks", click.to_tuple(), &mut out), Ok(()));
+    assert_eq!(
+        out.drain_all(),
+        vec![
+            Emission::Punctuation {
+                output: "days".into(),
+                partition: Tuple::new().with("user", "ann").with("day", 3),
+            },
+            Emission::Record {
+                output: "days".into(),
+                tuple: click.to_tuple(),
+            },
+        ]
+    );
 }
 
 #[test]

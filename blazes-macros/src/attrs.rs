@@ -306,7 +306,7 @@ fn ident_list(tokens: TokenStream) -> Option<Vec<Ident>> {
 
 /// An identifier that syn would read as one: not a keyword (a raw
 /// identifier, `r#type`, is one).
-fn plain_ident(ident: &Ident) -> bool {
+pub(crate) fn plain_ident(ident: &Ident) -> bool {
     const KEYWORDS: &[&str] = &[
         "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
         "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "if",

@@ -190,7 +190,7 @@ impl LightImpl {
         let mut items = Vec::new();
         let mut trees = block.stream().into_iter();
         while let Some(first) = trees.next() {
-            let mut attrs = TokenStream::new();
+            let mut attrs = Vec::new();
             let mut head = TokenStream::new();
             let mut next = Some(first);
             let body = loop {
@@ -198,7 +198,7 @@ impl LightImpl {
                     TokenTree::Punct(pound) if pound.as_char() == '#' && head.is_empty() => {
                         match trees.next()? {
                             TokenTree::Group(attr) if attr.delimiter() == Delimiter::Bracket => {
-                                attrs.extend([TokenTree::Punct(pound), TokenTree::Group(attr)]);
+                                attrs.push(outer_attribute(pound, attr)?);
                             }
                             _ => return None,
                         }
@@ -209,7 +209,6 @@ impl LightImpl {
                 }
                 next = trees.next();
             };
-            let attrs = syn::parse::Parser::parse2(Attribute::parse_outer, attrs).ok()?;
             let head = MethodHead::read(head)?;
             items.push(LightImplItem::Fn(Box::new(LightFn { attrs, head, body })));
         }
@@ -223,6 +222,48 @@ impl LightImpl {
             inner_attrs: Vec::new(),
             items,
         })
+    }
+}
+
+/// The outer attribute `#` `[..]`: `#[name]` and `#[name(..)]` (a helper
+/// attribute such as `#[path(..)]`, the common case) are built from their
+/// tokens, spans kept; anything else is read with syn. (syn would first
+/// build a token buffer of the attribute, each token fetched from the
+/// compiler.)
+pub fn outer_attribute(pound: proc_macro2::Punct, bracketed: Group) -> Option<Attribute> {
+    let mut inner = bracketed.stream().into_iter();
+    let name = match inner.next() {
+        Some(TokenTree::Ident(name)) if name != "unsafe" => name,
+        _ => return syn_attribute(pound, bracketed),
+    };
+    let meta = match (inner.next(), inner.next()) {
+        (None, _) => syn::Meta::Path(Path::from(name)),
+        (Some(TokenTree::Group(args)), None) if args.delimiter() == Delimiter::Parenthesis => {
+            syn::Meta::List(syn::MetaList {
+                path: Path::from(name),
+                delimiter: syn::MacroDelimiter::Paren(token::Paren(args.delim_span())),
+                tokens: args.stream(),
+            })
+        }
+        _ => return syn_attribute(pound, bracketed),
+    };
+    Some(Attribute {
+        pound_token: Token![#](pound.span()),
+        style: syn::AttrStyle::Outer,
+        bracket_token: token::Bracket(bracketed.delim_span()),
+        meta,
+    })
+}
+
+/// `#` `[..]` read with syn (see [`outer_attribute`]).
+fn syn_attribute(pound: proc_macro2::Punct, bracketed: Group) -> Option<Attribute> {
+    let tokens: TokenStream = [TokenTree::Punct(pound), TokenTree::Group(bracketed)]
+        .into_iter()
+        .collect();
+    let mut attrs = syn::parse::Parser::parse2(Attribute::parse_outer, tokens).ok()?;
+    match (attrs.pop(), attrs.is_empty()) {
+        (Some(attr), true) => Some(attr),
+        _ => None,
     }
 }
 

@@ -12,13 +12,13 @@
 //! (through the generated `punctuate_<output>` method), which is what lets a
 //! dataflow declare the stream leaving it sealed (issue 11).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Token, braced, bracketed};
 
-use crate::attrs::name_of;
+use crate::attrs::{name_of, plain_ident};
 
 /// One declared output.
 #[derive(Debug, Clone)]
@@ -136,16 +136,124 @@ impl Parse for ImplArgs {
             return Err(input.error(SHAPE));
         }
         let outputs: Vec<OutputDecl> = outputs.into_iter().collect();
-        for (i, output) in outputs.iter().enumerate() {
-            if outputs[..i].iter().any(|o| o.name == output.name) {
-                return Err(syn::Error::new(
-                    output.name.span(),
-                    format!("output `{}` is declared twice", output.name),
-                ));
-            }
-        }
+        refuse_repeated(&outputs)?;
         Ok(ImplArgs { outputs, tokens })
     }
+}
+
+fn refuse_repeated(outputs: &[OutputDecl]) -> syn::Result<()> {
+    for (i, output) in outputs.iter().enumerate() {
+        if outputs[..i].iter().any(|o| o.name == output.name) {
+            return Err(syn::Error::new(
+                output.name.span(),
+                format!("output `{}` is declared twice", output.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl ImplArgs {
+    /// Reads `tokens`: tree by tree when each output's record type is one
+    /// identifier (`name: Record` or `name: Record { punctuates: [k, ..] }`,
+    /// the common case), else with syn ([`Parse`]), which also reports
+    /// every malformed form. (syn would first build a token buffer of the
+    /// arguments, each token fetched from the compiler.)
+    ///
+    /// # Errors
+    /// When the arguments are not `outputs { .. }` as [`Parse`] reads it.
+    pub fn read(tokens: TokenStream) -> syn::Result<ImplArgs> {
+        match ImplArgs::read_plain(&tokens) {
+            Some(outputs) => {
+                refuse_repeated(&outputs)?;
+                Ok(ImplArgs { outputs, tokens })
+            }
+            None => syn::parse2(tokens),
+        }
+    }
+
+    fn read_plain(tokens: &TokenStream) -> Option<Vec<OutputDecl>> {
+        let mut trees = tokens.clone().into_iter();
+        match (trees.next(), trees.next(), trees.next()) {
+            (Some(TokenTree::Ident(key)), Some(TokenTree::Group(body)), None)
+                if key == "outputs" && body.delimiter() == Delimiter::Brace =>
+            {
+                read_outputs(body.stream())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `name: Record [{ punctuates: [k, ..] }], ..` with one-identifier record
+/// types (`None` for anything else).
+fn read_outputs(body: TokenStream) -> Option<Vec<OutputDecl>> {
+    let mut outputs = Vec::new();
+    let mut trees = body.into_iter().peekable();
+    while let Some(first) = trees.next() {
+        let (TokenTree::Ident(name), Some(TokenTree::Punct(colon)), Some(TokenTree::Ident(record))) =
+            (first, trees.next(), trees.next())
+        else {
+            return None;
+        };
+        if colon.as_char() != ':' || colon.spacing() != Spacing::Alone || !plain_ident(&record) {
+            return None;
+        }
+        let mut punctuates = None;
+        if let Some(TokenTree::Group(options)) = trees.peek() {
+            if options.delimiter() != Delimiter::Brace {
+                return None;
+            }
+            punctuates = Some(read_punctuates(options.stream())?);
+            trees.next();
+        }
+        outputs.push(OutputDecl {
+            name,
+            record: syn::Type::Path(syn::TypePath {
+                attrs: Vec::new(),
+                qself: None,
+                path: syn::Path::from(record),
+            }),
+            punctuates,
+        });
+        match trees.next() {
+            None => break,
+            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {}
+            Some(_) => return None,
+        }
+    }
+    Some(outputs)
+}
+
+/// `punctuates: [k, ..]` (`None` for anything else, an empty key included).
+fn read_punctuates(options: TokenStream) -> Option<Vec<Ident>> {
+    let mut trees = options.into_iter();
+    let (Some(TokenTree::Ident(word)), Some(TokenTree::Punct(colon)), Some(TokenTree::Group(list))) =
+        (trees.next(), trees.next(), trees.next())
+    else {
+        return None;
+    };
+    if word != "punctuates"
+        || colon.as_char() != ':'
+        || list.delimiter() != Delimiter::Bracket
+        || trees.next().is_some()
+    {
+        return None;
+    }
+    let mut names = Vec::new();
+    let mut keys = list.stream().into_iter();
+    while let Some(key) = keys.next() {
+        let TokenTree::Ident(key) = key else {
+            return None;
+        };
+        names.push(key);
+        match keys.next() {
+            None => break,
+            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {}
+            Some(_) => return None,
+        }
+    }
+    (!names.is_empty()).then_some(names)
 }
 
 #[cfg(test)]
@@ -165,6 +273,45 @@ mod tests {
         assert_eq!(args.outputs[1].punctuation_key(), None);
     }
 
+    /// The outputs as text: name, record type and key.
+    fn summary(args: &ImplArgs) -> Vec<String> {
+        args.outputs
+            .iter()
+            .map(|o| {
+                let record = quote::ToTokens::to_token_stream(&o.record).to_string();
+                format!("{} {record} {:?}", o.name, o.punctuation_key())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plain_outputs_are_read_tree_by_tree_as_syn_reads_them() {
+        for text in [
+            "outputs { sessions: Session { punctuates: [user, day,] }, alerts: Alert, }",
+            "outputs { r#type: Session }",
+            "outputs {}",
+        ] {
+            let tokens: TokenStream = text.parse().expect("tokens");
+            let by_syn: ImplArgs = syn::parse2(tokens.clone()).expect("syn reads it");
+            let plain = ImplArgs::read_plain(&tokens).expect("read tree by tree");
+            let by_trees = ImplArgs {
+                outputs: plain,
+                tokens,
+            };
+            assert_eq!(summary(&by_trees), summary(&by_syn), "{text}");
+        }
+        // Paths, generic record types and keywords are left to syn.
+        for text in [
+            "outputs { a: crate::A }",
+            "outputs { a: Option<A> }",
+            "outputs { a: Self }",
+        ] {
+            let tokens: TokenStream = text.parse().expect("tokens");
+            assert!(ImplArgs::read_plain(&tokens).is_none(), "{text}");
+            assert!(ImplArgs::read(tokens).is_ok(), "{text}");
+        }
+    }
+
     #[test]
     fn refuses_other_shapes_and_repeated_outputs() {
         for text in [
@@ -174,6 +321,8 @@ mod tests {
             "outputs { a: A { punctuates: [] } }",
         ] {
             assert!(syn::parse_str::<ImplArgs>(text).is_err(), "{text}");
+            let tokens: TokenStream = text.parse().expect("tokens");
+            assert!(ImplArgs::read(tokens).is_err(), "{text}");
         }
         let rep = syn::parse_str::<ImplArgs>("rep").expect_err("rep");
         assert_eq!(rep.to_string(), REP_ON_STRUCT);

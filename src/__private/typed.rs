@@ -24,53 +24,82 @@ pub trait FieldOf<const ID: u64> {
 }
 
 /// A typed component (`#[component(outputs { .. })]` on its impl block, one
-/// impl per component): the record types of its interfaces, listed as nested
-/// pairs (`(A, (B, ()))`, read with [`At`]), and its output handle. Its
-/// struct must be a `#[component]` ([`Annotated`](crate::Annotated)), which
-/// the impl reports when it is not, and `Send + 'static`, as every
+/// impl per component): its [`Parts`] (the record types of its interfaces,
+/// its output handle, its compile-time checks and its typed seal methods,
+/// as one tuple type) and the methods the runtime calls. Its struct must be
+/// a `#[component]` ([`Annotated`](crate::Annotated)), which the impl
+/// reports when it is not, and `Send + 'static`, as every
 /// [`Handler`](crate::Handler) (reported at the impl too, not where the
 /// component is first used as a handler).
 pub trait Typed: crate::Annotated + Send + 'static {
-    /// The record types of the input interfaces, in the order of their
-    /// handlers.
-    type Inputs: HandlerList<Self>;
-    /// The record types of the output interfaces, in declaration order.
-    type Outputs;
-    /// The typed output handle, `<Name>Out`.
-    type Out;
-    /// The compile-time checks of the component's gates and typed seal
-    /// arguments: a tuple of [`KeyField`]s and [`SealArg`]s, types whose
-    /// well-formedness is the check (`()` when there are none). Checked with
-    /// the impl, they need no constant of their own to evaluate.
-    type Checks;
-    /// The typed `#[on_seal(input)]` methods, as nested pairs of [`Seal`]s
-    /// (`()` when there are none).
-    type Seals: SealList<Self>;
+    /// `(Inputs, Outputs, Out, Checks, Seals)`, read through [`Parts`]:
+    /// one associated type, not five (each associated item is some queries
+    /// that every incremental session marks green again).
+    type Parts: Parts<Self>;
     /// The component's methods by input: with this constant, the
     /// component is a [`Handler`](crate::Handler) (one generic impl for
     /// every typed component, not one generated impl each).
     const DISPATCH: Dispatch<Self>;
 }
 
+/// What [`Typed::Parts`] holds, implemented by the tuple
+/// `(Inputs, Outputs, Out, Checks, Seals)` only.
+pub trait Parts<C: ?Sized> {
+    /// The record types of the input interfaces, in the order of their
+    /// handlers, as nested pairs (`(A, (B, ()))`, read with [`At`]).
+    type Inputs: HandlerList<C>;
+    /// The record types of the output interfaces, in declaration order,
+    /// as nested pairs.
+    type Outputs;
+    /// The typed output handle, `<Name>Out`.
+    type Out;
+    /// The typed `#[on_seal(input)]` methods, as nested pairs of [`Seal`]s
+    /// (`()` when there are none). Bound by [`SealList`] where they are
+    /// called, not here: a seal method's type names the handle, `Out<C>`,
+    /// which is read through this trait.
+    type Seals;
+}
+
+/// The fourth element, the compile-time checks of the component's gates
+/// and typed seal arguments, is a tuple of [`KeyField`]s and [`SealArg`]s,
+/// types whose well-formedness is the check (`()` when there are none):
+/// checked with the impl, they need no constant of their own to evaluate,
+/// and nothing reads them.
+impl<C: ?Sized, I: HandlerList<C>, O, H, K, S> Parts<C> for (I, O, H, K, S) {
+    type Inputs = I;
+    type Outputs = O;
+    type Out = H;
+    type Seals = S;
+}
+
+/// The record types of the inputs of typed component `C` ([`Parts::Inputs`]).
+pub type Inputs<C> = <<C as Typed>::Parts as Parts<C>>::Inputs;
+
+/// The output handle of typed component `C` ([`Parts::Out`]).
+pub type Out<C> = <<C as Typed>::Parts as Parts<C>>::Out;
+
+/// The typed seal methods of component `C` ([`Parts::Seals`]).
+pub type Seals<C> = <<C as Typed>::Parts as Parts<C>>::Seals;
+
 /// What a typed component's [`Handler`](crate::Handler) dispatches on,
 /// generated as one constant per component ([`Typed::DISPATCH`]).
 pub struct Dispatch<C: Typed + ?Sized> {
-    /// The names of the inputs, in the order of [`Typed::Inputs`].
+    /// The names of the inputs, in the order of [`Parts::Inputs`].
     pub inputs: &'static [&'static str],
     /// The handler method of each input, in the same order.
     pub handlers: HandlerFns<C>,
     /// The typed seal methods.
-    pub seals: C::Seals,
+    pub seals: Seals<C>,
     /// Wraps the runtime's emitter in the output handle (the handle's
     /// constructor).
-    pub wrap: fn(crate::Emit) -> C::Out,
+    pub wrap: fn(crate::Emit) -> Out<C>,
     /// Gives the emitter back.
-    pub unwrap: fn(C::Out) -> crate::Emit,
+    pub unwrap: fn(Out<C>) -> crate::Emit,
 }
 
 /// The handler methods of component `C`, one per record type of
-/// `C::Inputs`: `(fn(&mut C, A, &mut C::Out), (fn(&mut C, B, &mut C::Out), ()))`.
-pub type HandlerFns<C> = <<C as Typed>::Inputs as HandlerList<C>>::Fns;
+/// [`Inputs<C>`]: `(fn(&mut C, A, &mut Out<C>), (fn(&mut C, B, &mut Out<C>), ()))`.
+pub type HandlerFns<C> = <Inputs<C> as HandlerList<C>>::Fns;
 
 /// A list of input record types (`(A, (B, ()))`) whose handler methods
 /// component `C` has ([`HandlerFns`]).
@@ -101,7 +130,7 @@ fn input_record<C: Typed>(input: &str) -> &'static str {
         .inputs
         .iter()
         .position(|name| *name == input)
-        .and_then(C::Inputs::record_name)
+        .and_then(Inputs::<C>::record_name)
         .unwrap_or("")
 }
 
@@ -123,7 +152,7 @@ impl<C: ?Sized> HandlerList<C> for () {
 }
 
 impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
-    type Fns = (fn(&mut C, R, &mut C::Out), Rest::Fns);
+    type Fns = (fn(&mut C, R, &mut Out<C>), Rest::Fns);
     fn call(
         fns: &Self::Fns,
         index: usize,
@@ -149,7 +178,7 @@ impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
 /// types `K` (a tuple).
 pub struct Seal<C: Typed + ?Sized, K: SealKeys> {
     /// The input whose released partitions it receives (its record's
-    /// name, for a refused seal's error, is read from [`Typed::Inputs`]).
+    /// name, for a refused seal's error, is read from [`Parts::Inputs`]).
     pub input: &'static str,
     /// The key fields, one per argument, in order.
     pub keys: &'static [&'static str],
@@ -193,7 +222,10 @@ where
 /// calls its method with the tuple decoded as the input's record, each
 /// released partition of an input with a typed `#[on_seal(input)]` method
 /// calls that method with the partition's key fields.
-impl<C: Typed> crate::Handler for C {
+impl<C: Typed> crate::Handler for C
+where
+    Seals<C>: SealList<C>,
+{
     fn handle(
         &mut self,
         input: &str,
@@ -202,7 +234,7 @@ impl<C: Typed> crate::Handler for C {
     ) -> Result<(), crate::UnknownInput> {
         let dispatch = &C::DISPATCH;
         match dispatch.inputs.iter().position(|name| *name == input) {
-            Some(index) => C::Inputs::call(&dispatch.handlers, index, self, input, tuple, out),
+            Some(index) => Inputs::<C>::call(&dispatch.handlers, index, self, input, tuple, out),
             None => Err(crate::UnknownInput::new(input, tuple)),
         }
     }
@@ -260,10 +292,10 @@ pub type FieldTypeOr<R, const ID: u64, const HAS: bool, D> =
     <Exists<HAS> as PickOr<R, ID, D>>::Type;
 
 /// The record type of the `I`-th input interface of component `C`.
-pub type InRecord<C, const I: usize> = <<C as Typed>::Inputs as At<I>>::Type;
+pub type InRecord<C, const I: usize> = <Inputs<C> as At<I>>::Type;
 
 /// The record type of the `I`-th output interface of component `C`.
-pub type OutRecord<C, const I: usize> = <<C as Typed>::Outputs as At<I>>::Type;
+pub type OutRecord<C, const I: usize> = <<<C as Typed>::Parts as Parts<C>>::Outputs as At<I>>::Type;
 
 /// True when record `R` declares field `name` (false for the dynamic
 /// `Tuple`, whose fields have no static type).
@@ -280,10 +312,35 @@ pub const fn has_checked<R: Record>(field: &str, what: &str) -> bool {
     has::<R>(field)
 }
 
-/// The value of a punctuation key (generated `punctuate_<output>`): its
-/// bound reports, at the key's name, a field whose type cannot be a key.
+/// The value of a punctuation key (generated `punctuate_<output>` with
+/// several keys): its bound reports, at the key's name, a field whose type
+/// cannot be a key.
 pub fn key_value<K: Key>(key: &K) -> crate::tuple::Value {
     key.to_value()
+}
+
+/// Declares the partition `name = key` of output `output` complete: the
+/// body of a generated `punctuate_<output>` with one key, one call (fewer
+/// expressions for the compiler to type-check and to cache than building the
+/// partition in place). Its bound reports, at the key's name, a field
+/// whose type cannot be a key.
+pub fn punctuate<K: Key>(out: &mut crate::Emit, output: &str, name: &str, key: &K) {
+    out.punctuate(output, Tuple::new().with(name, key.to_value()));
+}
+
+/// Declares the partition with the key values `keys` of output `output`
+/// complete (a generated `punctuate_<output>` with several keys, each read
+/// through [`key_value`]).
+pub fn punctuate_keys<const N: usize>(
+    out: &mut crate::Emit,
+    output: &str,
+    keys: [(&str, Value); N],
+) {
+    let mut partition = Tuple::new();
+    for (name, value) in keys {
+        partition.set(name, value);
+    }
+    out.punctuate(output, partition);
 }
 
 /// Implemented by `T` for itself only: [`SealArg`]'s bound.
@@ -611,7 +668,7 @@ const fn listed_before(records: &[(&str, &[&str], bool)], i: usize) -> bool {
 /// When `tuple` is not a `R`: the record is refused, naming the input.
 pub fn call_typed<C: Typed, R: Record>(
     component: &mut C,
-    method: fn(&mut C, R, &mut C::Out),
+    method: fn(&mut C, R, &mut Out<C>),
     input: &str,
     tuple: Tuple,
     out: &mut crate::Emit,
@@ -658,7 +715,7 @@ pub trait SealKeys: Sized {
 )]
 pub trait SealMethod<C: Typed, K> {
     /// Calls the method.
-    fn call(self, component: &mut C, keys: K, out: &mut C::Out);
+    fn call(self, component: &mut C, keys: K, out: &mut Out<C>);
 }
 
 /// The name at `i`, or `""` when there is none (never read: a generated
@@ -670,7 +727,7 @@ fn name_at(names: &[&'static str], i: usize) -> &'static str {
 macro_rules! seal_arity {
     ($($key:ident $index:tt),+) => {
         impl<$($key: Field),+> SealKeys for ($($key,)+) {
-            type Method<C: Typed + ?Sized> = fn(&mut C, $($key,)+ &mut C::Out);
+            type Method<C: Typed + ?Sized> = fn(&mut C, $($key,)+ &mut Out<C>);
             fn read(
                 partition: &Tuple,
                 record: &'static str,
@@ -682,10 +739,10 @@ macro_rules! seal_arity {
 
         impl<C: Typed, $($key,)+ M> SealMethod<C, ($($key,)+)> for M
         where
-            M: FnOnce(&mut C, $($key,)+ &mut C::Out),
+            M: FnOnce(&mut C, $($key,)+ &mut Out<C>),
         {
             #[allow(non_snake_case)]
-            fn call(self, component: &mut C, keys: ($($key,)+), out: &mut C::Out) {
+            fn call(self, component: &mut C, keys: ($($key,)+), out: &mut Out<C>) {
                 let ($($key,)+) = keys;
                 self(component, $($key,)+ out)
             }
@@ -694,14 +751,14 @@ macro_rules! seal_arity {
 }
 
 impl SealKeys for () {
-    type Method<C: Typed + ?Sized> = fn(&mut C, &mut C::Out);
+    type Method<C: Typed + ?Sized> = fn(&mut C, &mut Out<C>);
     fn read(_: &Tuple, _: &'static str, _: &[&'static str]) -> Result<(), RecordError> {
         Ok(())
     }
 }
 
-impl<C: Typed, M: FnOnce(&mut C, &mut C::Out)> SealMethod<C, ()> for M {
-    fn call(self, component: &mut C, (): (), out: &mut C::Out) {
+impl<C: Typed, M: FnOnce(&mut C, &mut Out<C>)> SealMethod<C, ()> for M {
+    fn call(self, component: &mut C, (): (), out: &mut Out<C>) {
         self(component, out)
     }
 }

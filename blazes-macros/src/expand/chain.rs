@@ -271,7 +271,7 @@ impl Resolved {
             if !matches!(trees.next(), Some(TokenTree::Ident(word)) if word == "impl") {
                 return Err(malformed());
             }
-            let outputs = syn::parse2::<ImplArgs>(next_group(&mut trees)?)?;
+            let outputs = ImplArgs::read(next_group(&mut trees)?)?;
             let body = loop {
                 match trees.next() {
                     Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Brace => {
@@ -281,7 +281,7 @@ impl Resolved {
                     None => return Err(malformed()),
                 }
             };
-            let skeleton = syn::parse::Parser::parse2(Skeleton::parse_methods, body)?;
+            let skeleton = Skeleton::read_tokens(body)?;
             payloads.push(Payload {
                 rep,
                 outputs,
@@ -702,7 +702,7 @@ fn check_punctuations(
 }
 
 /// A component of the dataflow: its type and the names of its typed inputs
-/// and outputs, in the order of `Typed::Inputs` and `Typed::Outputs`.
+/// and outputs, in the order of `Parts::Inputs` and `Parts::Outputs` (of `Typed::Parts`).
 struct Interfaces {
     name: String,
     ty: TokenStream,
@@ -711,7 +711,7 @@ struct Interfaces {
 }
 
 /// The inputs of `spec` whose handler takes a record, in handler order (the
-/// positions `#[component]` gave them in `Typed::Inputs`).
+/// positions `#[component]` gave them in `Parts::Inputs`).
 fn typed_inputs(spec: &ImplSpec) -> Vec<String> {
     spec.handlers
         .iter()

@@ -35,7 +35,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let expanded = match parsed {
         Ok(LightItem::Struct(s)) => expand_struct(args, &s, &mut errors),
-        Ok(LightItem::Impl(mut i)) if !args.is_empty() => match syn::parse2::<ImplArgs>(args) {
+        Ok(LightItem::Impl(mut i)) if !args.is_empty() => match ImplArgs::read(args) {
             Ok(typed) => typed::expand(typed, &mut i, &mut errors),
             Err(error) => {
                 // Meant as a typed component: its typed seal methods are not

@@ -124,6 +124,82 @@ impl Skeleton {
         }
         Ok(Skeleton { methods })
     }
+
+    /// The methods of a skeleton, from the tokens between its braces, read
+    /// tree by tree in the form [`write`] gives them; anything else is read
+    /// with syn ([`Skeleton::parse_methods`]), which reports it. (syn would
+    /// first build a token buffer of the whole skeleton, each token fetched
+    /// from the compiler.)
+    pub fn read_tokens(content: TokenStream) -> syn::Result<Self> {
+        match Skeleton::read_written(content.clone()) {
+            Some(skeleton) => Ok(skeleton),
+            None => syn::parse::Parser::parse2(Skeleton::parse_methods, content),
+        }
+    }
+
+    fn read_written(content: TokenStream) -> Option<Self> {
+        let mut methods = Vec::new();
+        let mut trees = content.into_iter().peekable();
+        while trees.peek().is_some() {
+            let mut attrs = Vec::new();
+            let name = loop {
+                match trees.next()? {
+                    TokenTree::Punct(pound) if pound.as_char() == '#' => match trees.next()? {
+                        TokenTree::Group(attr) if attr.delimiter() == Delimiter::Bracket => {
+                            attrs.push(crate::light::outer_attribute(pound, attr)?);
+                        }
+                        _ => return None,
+                    },
+                    TokenTree::Ident(word) if word == "fn" => match trees.next()? {
+                        TokenTree::Ident(name) => break name,
+                        _ => return None,
+                    },
+                    _ => return None,
+                }
+            };
+            let mut keys = None;
+            if let Some(TokenTree::Group(group)) = trees.peek()
+                && group.delimiter() == Delimiter::Parenthesis
+            {
+                keys = Some(key_names(group.stream())?);
+                trees.next();
+            }
+            let takes_record =
+                !matches!(trees.peek(), Some(TokenTree::Punct(bang)) if bang.as_char() == '!');
+            if !takes_record {
+                trees.next();
+            }
+            match trees.next()? {
+                TokenTree::Punct(semi) if semi.as_char() == ';' => {}
+                _ => return None,
+            }
+            methods.push(SkeletonMethod {
+                attrs,
+                name,
+                keys,
+                takes_record,
+            });
+        }
+        Some(Skeleton { methods })
+    }
+}
+
+/// `a, b, ..`: the key names of a typed seal in a skeleton.
+fn key_names(list: TokenStream) -> Option<Vec<Ident>> {
+    let mut names = Vec::new();
+    let mut trees = list.into_iter();
+    while let Some(tree) = trees.next() {
+        let TokenTree::Ident(name) = tree else {
+            return None;
+        };
+        names.push(name);
+        match trees.next() {
+            None => break,
+            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {}
+            Some(_) => return None,
+        }
+    }
+    Some(names)
 }
 
 /// The component's spec from its skeleton, named `ident`, of type `self_ty`.
@@ -179,6 +255,23 @@ mod tests {
         format!("{handlers:?} {seals:?} {on_seal:?}")
     }
 
+    /// Everything a skeleton holds, as text (the attributes as written).
+    fn skeleton_text(skeleton: &Skeleton) -> String {
+        let methods: Vec<String> = skeleton
+            .methods
+            .iter()
+            .map(|m| {
+                let attrs: Vec<String> = m.attrs.iter().map(|a| format!("{:?}", a.meta)).collect();
+                let keys = m
+                    .keys
+                    .as_ref()
+                    .map(|k| k.iter().map(ToString::to_string).collect::<Vec<_>>());
+                format!("{attrs:?} {} {keys:?} {}", m.name, m.takes_record)
+            })
+            .collect();
+        format!("{methods:?}")
+    }
+
     fn round_trip(item: LightImpl) -> (String, String, String) {
         let written = write(&item);
         let mut item = item;
@@ -186,6 +279,13 @@ mod tests {
         let direct = component::read_impl(&mut item, &mut Errors::new());
         let mut errors = Errors::new();
         let skeleton: Skeleton = syn::parse2(written.clone()).expect("reads back");
+        let body = match written.clone().into_iter().last() {
+            Some(TokenTree::Group(body)) => body.stream(),
+            _ => panic!("a skeleton ends with its braces: {written}"),
+        };
+        let by_tokens = Skeleton::read_written(body).expect("read tree by tree");
+        let by_syn = skeleton_text(&skeleton);
+        assert_eq!(skeleton_text(&by_tokens), by_syn, "both readers agree");
         let ident: Ident = parse_quote!(Closer);
         let read = read(skeleton, parse_quote!(Closer), ident, &mut errors);
         assert!(errors.is_empty(), "{:?}", errors.messages());

@@ -11,7 +11,7 @@
 //! and exports the macro through which a dataflow naming the component by
 //! path reads its annotations.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, Punct, Spacing, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 
 use crate::attrs::name_of;
@@ -38,7 +38,7 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
     let out = format_ident!("{}Out", ident);
     let handle = handle(&ident, &out, &args.outputs);
     // `Typed: Annotated` reports a struct without `#[component]` at the
-    // impl; the field checks are types of the impl (`Typed::Checks`).
+    // impl; the field checks are types of the impl (in `Typed::Parts`).
     let interfaces = typed_impl(
         &spec,
         &args.outputs,
@@ -52,12 +52,10 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         &exported::impl_macro_name(&ident),
         quote!(impl [ #outputs_tokens ] #skeleton),
     );
-    quote! {
-        #item
-        #handle
-        #interfaces
-        #exported
-    }
+    // Each stream moved in, not copied as `quote!` would.
+    let mut expanded = item.to_token_stream();
+    expanded.extend([handle, interfaces, exported]);
+    expanded
 }
 
 fn check_outputs(spec: &ImplSpec, outputs: &[OutputDecl], errors: &mut Errors) {
@@ -235,13 +233,27 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
             let ty = punctuation_key_type(&record, &name_of(k), k.span(), &what);
             quote!(#k: #ty)
         });
-        // `key_value` requires a `Key`: a punctuation key of another type
-        // is reported here, at the user's token (no check of its own).
-        let sets = key.iter().map(|k| {
-            let field = name_of(k);
-            let value = quote_spanned!(k.span()=> ::blazes::__private::key_value(&#k));
-            quote!(partition.set(#field, #value);)
-        });
+        // `punctuate` (one key) and `key_value` (each of several) require
+        // a `Key`: a punctuation key of another type is reported here, at
+        // the user's token (no check of its own).
+        let body = match key.as_slice() {
+            [k] => {
+                let key_name = name_of(k);
+                let call = quote_spanned!(k.span()=> ::blazes::__private::punctuate);
+                let arg = quote_spanned!(k.span()=> &#k);
+                quote!(#call(&mut self.#field, #name, #key_name, #arg);)
+            }
+            _ => {
+                let pairs = key.iter().map(|k| {
+                    let key_name = name_of(k);
+                    let value = quote_spanned!(k.span()=> ::blazes::__private::key_value(&#k));
+                    quote!((#key_name, #value))
+                });
+                quote! {
+                    ::blazes::__private::punctuate_keys(&mut self.#field, #name, [#(#pairs),*]);
+                }
+            }
+        };
         let doc = format!(
             "Declares the partition with these key values of output `{name}` complete: \
              this instance emits no more records of it."
@@ -250,9 +262,7 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
             #emit
             #[doc = #doc]
             pub fn #punctuate(&mut self, #(#params),*) {
-                let mut partition = ::blazes::Tuple::new();
-                #(#sets)*
-                self.#field.punctuate(#name, partition);
+                #body
             }
         }
     });
@@ -283,26 +293,24 @@ fn typed_impl(
         quote!(#record)
     }));
     let checks = check_tuple(checks);
-    let dispatch = dispatch(spec, out);
+    let (seals, dispatch) = dispatch(spec, out);
     quote! {
         impl ::blazes::__private::Typed for #self_ty {
-            type Inputs = #inputs;
-            type Outputs = #outputs;
-            type Out = #out;
-            type Checks = #checks;
+            type Parts = (#inputs, #outputs, #out, #checks, #seals);
             #dispatch
         }
     }
 }
 
-/// `Typed::Seals` and `Typed::DISPATCH`: the names of the inputs, the
+/// The type of the typed seal methods (the last of `Typed::Parts`) and
+/// `Typed::DISPATCH`: the names of the inputs, the
 /// handler method of each (`Self::method`, spanned on the user's method so
-/// that a signature error points there) in the order of `Typed::Inputs`,
+/// that a signature error points there) in the order of the inputs,
 /// the typed `#[on_seal(input)]` methods with their key fields, and the
 /// conversions of the output handle `out` (its constructor, and a closure
 /// taking the emitter back). The library's one `Handler` impl for typed
 /// components dispatches on them.
-fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
+fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenStream, TokenStream) {
     let typed: Vec<_> = spec
         .handlers
         .iter()
@@ -344,8 +352,7 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
     let field = field_zero();
     let seal_types = nested(seals.iter().map(|(ty, _)| ty.clone()));
     let seal_values = nested(seals.into_iter().map(|(_, value)| value));
-    quote! {
-        type Seals = #seal_types;
+    let dispatch = quote! {
         const DISPATCH: ::blazes::__private::Dispatch<Self> = ::blazes::__private::Dispatch {
             inputs: &[#(#inputs),*],
             handlers: #handlers,
@@ -353,14 +360,20 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> TokenStream {
             wrap: #out,
             unwrap: |out: #out| out.#field,
         };
-    }
+    };
+    (seal_types, dispatch)
 }
 
-/// `(A, (B, ()))`: the list `blazes::__private::At` indexes.
+/// `(A, (B, ()))`: the list `blazes::__private::At` indexes. Built tree by
+/// tree, each element moved in (`quote!` would copy each element and each
+/// rest of the list into a new stream).
 fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenStream {
-    types
-        .rev()
-        .fold(quote!(()), |rest, ty| quote!((#ty, #rest)))
+    let pair = |inner: TokenStream| TokenTree::Group(Group::new(Delimiter::Parenthesis, inner));
+    let list = types.rev().fold(pair(TokenStream::new()), |rest, mut ty| {
+        ty.extend([TokenTree::Punct(Punct::new(',', Spacing::Alone)), rest]);
+        pair(ty)
+    });
+    TokenStream::from(list)
 }
 
 /// The fields a punctuation method of `outputs` checks (that each exists
@@ -383,7 +396,7 @@ fn punctuated_fields(outputs: &[OutputDecl]) -> Vec<(String, String)> {
 }
 
 /// The compile-time checks of the gates and typed seal arguments, as types
-/// (`Typed::Checks`). (A punctuation key is checked by its parameter's type
+/// (the fourth of `Typed::Parts`). (A punctuation key is checked by its parameter's type
 /// in the punctuation method, `handle`: that it exists, and that it is a
 /// `Key`; a gate on such a field of the same record needs no check, a seal
 /// argument on one only the comparison of its type with the field's.)
