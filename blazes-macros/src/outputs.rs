@@ -172,6 +172,47 @@ impl ImplArgs {
         }
     }
 
+    /// After [`ImplArgs::read`] refused `tokens`: what they most likely
+    /// declare, so the component still expands as the typed one it is meant
+    /// to be and the refusal is the only error (no cascade from handlers
+    /// whose typed signatures an untyped expansion would not fit). Each
+    /// output is `name: Type` followed by anything: a punctuation key
+    /// written outside braces (`punctuates [k]` or `punctuates: [k]`) is
+    /// kept, the rest ignored. `None` when even that shape is not there.
+    pub fn recover(tokens: TokenStream) -> Option<ImplArgs> {
+        let mut trees = tokens.clone().into_iter();
+        let (Some(TokenTree::Ident(key)), Some(TokenTree::Group(body))) =
+            (trees.next(), trees.next())
+        else {
+            return None;
+        };
+        if key != "outputs" || body.delimiter() != Delimiter::Brace {
+            return None;
+        }
+        let mut outputs = Vec::new();
+        let mut entry: Vec<TokenTree> = Vec::new();
+        let mut entries = Vec::new();
+        for tree in body.stream() {
+            match &tree {
+                TokenTree::Punct(p) if p.as_char() == ',' => {
+                    entries.push(std::mem::take(&mut entry))
+                }
+                _ => entry.push(tree),
+            }
+        }
+        entries.push(entry);
+        for entry in entries.into_iter().filter(|e| !e.is_empty()) {
+            outputs.push(recover_output(entry)?);
+        }
+        let mut seen = Vec::new();
+        outputs.retain(|o: &OutputDecl| {
+            let new = !seen.contains(&o.name);
+            seen.push(o.name.clone());
+            new
+        });
+        Some(ImplArgs { outputs, tokens })
+    }
+
     fn read_plain(tokens: &TokenStream) -> Option<Vec<OutputDecl>> {
         let mut trees = tokens.clone().into_iter();
         match (trees.next(), trees.next(), trees.next()) {
@@ -223,6 +264,67 @@ fn read_outputs(body: TokenStream) -> Option<Vec<OutputDecl>> {
         }
     }
     Some(outputs)
+}
+
+/// One output of [`ImplArgs::recover`]: `name: Type ..`, the type running up
+/// to the first group or word after it that cannot continue a path.
+fn recover_output(entry: Vec<TokenTree>) -> Option<OutputDecl> {
+    let mut trees = entry.into_iter().peekable();
+    let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(colon))) =
+        (trees.next(), trees.next())
+    else {
+        return None;
+    };
+    if colon.as_char() != ':' {
+        return None;
+    }
+    // The type: a path of identifiers joined by `::`, with generic
+    // arguments in `<..>` kept whole.
+    let mut record = TokenStream::new();
+    let mut depth = 0usize;
+    let mut expect_ident = true;
+    while let Some(tree) = trees.peek() {
+        match tree {
+            TokenTree::Ident(_) if expect_ident || depth > 0 => expect_ident = false,
+            TokenTree::Punct(p) if p.as_char() == ':' => expect_ident = true,
+            TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' && depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            _ => break,
+        }
+        record.extend(trees.next());
+    }
+    let record: syn::Type = syn::parse2(record).ok()?;
+    // What follows: `{ punctuates: [..] }` read as usual, or the key
+    // written without braces.
+    let rest: Vec<TokenTree> = trees.collect();
+    let punctuates = match rest.as_slice() {
+        [TokenTree::Group(options), ..] if options.delimiter() == Delimiter::Brace => {
+            read_punctuates(options.stream())
+        }
+        [TokenTree::Ident(word), tail @ ..] if word == "punctuates" => {
+            tail.iter().find_map(|t| match t {
+                TokenTree::Group(list) if list.delimiter() == Delimiter::Bracket => {
+                    let names: Vec<Ident> = list
+                        .stream()
+                        .into_iter()
+                        .filter_map(|t| match t {
+                            TokenTree::Ident(i) => Some(i),
+                            _ => None,
+                        })
+                        .collect();
+                    (!names.is_empty()).then_some(names)
+                }
+                _ => None,
+            })
+        }
+        _ => None,
+    };
+    Some(OutputDecl {
+        name,
+        record,
+        punctuates,
+    })
 }
 
 /// `punctuates: [k, ..]` (`None` for anything else, an empty key included).
@@ -326,5 +428,27 @@ mod tests {
         }
         let rep = syn::parse_str::<ImplArgs>("rep").expect_err("rep");
         assert_eq!(rep.to_string(), REP_ON_STRUCT);
+    }
+
+    #[test]
+    fn a_refused_declaration_is_recovered_as_what_it_most_likely_declares() {
+        let recovered = |text: &str| {
+            let tokens: TokenStream = text.parse().expect("tokens");
+            assert!(ImplArgs::read(tokens.clone()).is_err(), "{text} is refused");
+            ImplArgs::recover(tokens).map(|args| summary(&args))
+        };
+        assert_eq!(
+            recovered("outputs { stats: Reading punctuates [sensor] }"),
+            Some(vec![r#"stats Reading Some(["sensor"])"#.to_string()])
+        );
+        assert_eq!(
+            recovered("outputs { a: crate::A<i64> then, b: B { punctuates: [k, j] }, }"),
+            Some(vec![
+                "a crate :: A < i64 > None".to_string(),
+                r#"b B Some(["k", "j"])"#.to_string()
+            ])
+        );
+        assert_eq!(recovered("outputs { 3 }"), None);
+        assert_eq!(recovered("inputs { a: A }"), None);
     }
 }

@@ -35,13 +35,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let expanded = match parsed {
         Ok(LightItem::Struct(s)) => expand_struct(args, &s, &mut errors),
-        Ok(LightItem::Impl(mut i)) if !args.is_empty() => match ImplArgs::read(args) {
+        Ok(LightItem::Impl(mut i)) if !args.is_empty() => match ImplArgs::read(args.clone()) {
             Ok(typed) => typed::expand(typed, &mut i, &mut errors),
             Err(error) => {
-                // Meant as a typed component: its typed seal methods are not
-                // the mistake, the outputs declaration is.
+                // Meant as a typed component: the outputs declaration is the
+                // mistake, not its handlers. Expanded as the typed component
+                // it most likely declares, the refusal is the one error.
                 errors.push(error);
-                expand_impl(&mut i, &mut errors, true)
+                match ImplArgs::recover(args) {
+                    Some(typed) => typed::expand(typed, &mut i, &mut errors),
+                    None => expand_impl(&mut i, &mut errors, true),
+                }
             }
         },
         Ok(LightItem::Impl(mut i)) => expand_impl(&mut i, &mut errors, false),
