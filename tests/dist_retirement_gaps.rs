@@ -133,6 +133,32 @@ impl Sequencer for StopsAfterOrdering {
 /// stops. The operator retires it: both replicas skip that position, apply
 /// everything else and agree; the run ends. Before, both waited at the
 /// position for ever.
+/// Runs both replicas of `Keep`, `sources` and the sink `out` together; the
+/// run must complete within 30 s: `what` holds no replica back.
+async fn run_replicas(
+    cluster: &Cluster,
+    sources: impl std::future::Future<Output = Result<(), ClusterError>>,
+    what: &str,
+) -> (
+    InstanceOutcome,
+    InstanceOutcome,
+    blazes::runtime::SinkCollector,
+) {
+    let all = async {
+        tokio::try_join!(
+            cluster.run_instance("Keep", 0),
+            cluster.run_instance("Keep", 1),
+            sources,
+            cluster.collect_sink("out"),
+        )
+    };
+    let (a, b, (), (sink, _)) = tokio::time::timeout(Duration::from_secs(30), all)
+        .await
+        .unwrap_or_else(|_| panic!("{what} holds no replica back: the run completes"))
+        .expect("the run completes");
+    (a, b, sink)
+}
+
 #[test]
 fn a_position_taken_and_never_published_is_skipped_by_every_replica() {
     let nats = Nats::start().expect("nats-server starts");
@@ -164,18 +190,7 @@ fn a_position_taken_and_never_published_is_skipped_by_every_replica() {
             cluster.retire("numbers", 1).await?;
             Ok::<(), ClusterError>(())
         };
-        let all = async {
-            tokio::try_join!(
-                cluster.run_instance("Keep", 0),
-                cluster.run_instance("Keep", 1),
-                sources,
-                cluster.collect_sink("out"),
-            )
-        };
-        let (a, b, (), (sink, _)) = tokio::time::timeout(Duration::from_secs(30), all)
-            .await
-            .expect("the skipped position holds no replica back: the run completes")
-            .expect("the run completes");
+        let (a, b, sink) = run_replicas(&cluster, sources, "the skipped position").await;
         let outcomes: [&InstanceOutcome; 2] = [&a, &b];
         for o in outcomes {
             assert!(o.is_success(), "{}: {:#?}", o.snapshot.name, o.failures());
@@ -302,18 +317,7 @@ fn a_gap_in_a_retired_producers_link_is_filled_on_the_replica_missing_it() {
             cluster.retire("numbers", 1).await?;
             Ok::<(), ClusterError>(())
         };
-        let all = async {
-            tokio::try_join!(
-                cluster.run_instance("Keep", 0),
-                cluster.run_instance("Keep", 1),
-                sources,
-                cluster.collect_sink("out"),
-            )
-        };
-        let (a, b, (), (sink, _)) = tokio::time::timeout(Duration::from_secs(30), all)
-            .await
-            .expect("the gap holds no replica back: the run completes")
-            .expect("the run completes");
+        let (a, b, sink) = run_replicas(&cluster, sources, "the gap").await;
         for (o, filled) in [(&a, 1), (&b, 0)] {
             assert!(o.is_success(), "{}: {:#?}", o.snapshot.name, o.failures());
             assert_eq!(o.links.filled_messages, filled, "{}", o.snapshot.name);

@@ -42,27 +42,18 @@ impl Handler for Counts {
 }
 
 fn topology() -> Topology {
-    let dataflow = Dataflow::new()
-        .component(Component::new("Agg").path("in", "out", Annotation::ow(attrs(["k"]))))
-        .stream(Stream::between("src", "Agg.in").sealed(attrs(["k"])))
-        .stream(Stream::between("Agg.out", "sink"));
-    let analysis = analyze(&dataflow).expect("valid");
-    Topology::build(
-        &dataflow,
-        &analysis,
-        &Deployment::new().source_producers("src", 2),
-    )
-    .expect("deployable")
+    topology_with("Agg", Annotation::ow(attrs(["k"])))
 }
 
 fn core(topology: &Topology, checkpointed: bool) -> InstanceCore {
     let info = &topology.components[0];
+    let name = info.name.as_str();
     let factories = if checkpointed {
-        Factories::new().with("Agg", || Box::new(Checkpointed(Counts::default())))
+        Factories::new().with(name, || Box::new(Checkpointed(Counts::default())))
     } else {
-        Factories::new().with("Agg", || Box::<Counts>::default())
+        Factories::new().with(name, || Box::<Counts>::default())
     };
-    let handler = factories.make("Agg").expect("factory");
+    let handler = factories.make(name).expect("factory");
     let mut core = InstanceCore::new(topology, info, info.instances[0], handler);
     core.start();
     core
@@ -264,15 +255,7 @@ fn a_retirement_before_the_checkpoint_still_counts_after_restore() {
         messages.extend(script(p[0], &[0, 1, 0]).into_iter().filter(
             |m| !matches!(m.envelope(), Envelope::Seal { key, .. } if key.int("k") > Some(1)),
         ));
-        let make = || {
-            let info = &topology.components[0];
-            let factories =
-                Factories::new().with(name, || Box::new(Checkpointed(Counts::default())));
-            let handler = factories.make(name).expect("factory");
-            let mut core = InstanceCore::new(&topology, info, info.instances[0], handler);
-            core.start();
-            core
-        };
+        let make = || core(&topology, true);
         let mut straight = make();
         let mut expected = Vec::new();
         feed(&mut straight, &messages, &mut expected);
