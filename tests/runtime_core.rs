@@ -131,6 +131,55 @@ fn a_dataflow_with_a_cycle_between_components_is_refused() {
     assert!(err.to_string().contains("cycle"), "{err}");
 }
 
+/// One source feeding two inputs of a component a sequencer orders: the
+/// sequencer orders a message once (by producer and number), so the copy on
+/// the second input would be dropped as a replay and the instances would
+/// never finish. Refused when the topology is built, naming both inputs;
+/// one ordered input per source, or a component not ordered, builds.
+#[test]
+fn one_message_on_two_inputs_of_an_ordered_group_is_refused() {
+    use blazes::runtime::BuildError;
+    use blazes::{Permission, Requirement};
+    let build = |rep: bool, inputs: &[&str]| {
+        let mut keep = Component::new("Keep").replicated(rep);
+        let mut dataflow = Dataflow::new();
+        for input in inputs {
+            keep = keep.path(input, "kept", Annotation::ow(attrs(["v"])));
+            dataflow = dataflow.stream(
+                Stream::between("numbers", &format!("Keep.{input}")).sealed(attrs(["batch"])),
+            );
+        }
+        let dataflow = dataflow
+            .component(keep)
+            .stream(Stream::between("Keep.kept", "out"))
+            .requires(Requirement::Convergent)
+            .coordinate(Permission::Auto);
+        let analysis = analyze(&dataflow).expect("valid");
+        Topology::build(
+            &dataflow,
+            &analysis,
+            &Deployment::new().instances("Keep", if rep { 2 } else { 1 }),
+        )
+    };
+    for rep in [true, false] {
+        let err = build(rep, &["a", "b"]).expect_err("two ordered inputs from one source");
+        let BuildError::OrderedTwice(e) = &err else {
+            panic!("rep {rep}: {err}");
+        };
+        assert_eq!((e.from.as_str(), e.component.as_str()), ("numbers", "Keep"));
+        assert_eq!(e.inputs, ["a", "b"]);
+        assert!(
+            err.to_string()
+                .contains("= fix: feed `Keep` one of these inputs"),
+            "{err}"
+        );
+        assert!(
+            build(rep, &["a"]).is_ok(),
+            "rep {rep}: one ordered input builds"
+        );
+    }
+}
+
 /// Knows only the input `in`: anything else is given back.
 struct OnlyIn;
 

@@ -154,6 +154,34 @@ pub enum BuildError {
     /// land on another instance.
     #[error(transparent)]
     ScatteredWrites(Box<ScatteredWrites>),
+    /// A producer's output feeds two inputs of one dynamically ordered
+    /// group: not supported yet.
+    #[error(transparent)]
+    OrderedTwice(Box<OrderedTwice>),
+}
+
+/// One output feeding two or more inputs of a component whose inputs one
+/// sequencer orders together ([`BuildError::OrderedTwice`]). The sequencer
+/// orders a message once, by its producer and number, so the copy on the
+/// second input would be taken for a replay and dropped: refused rather
+/// than run with that input's messages missing.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "deployment: `{from}` feeds inputs {} of `{component}`, whose inputs a sequencer orders \
+     together; one message on two inputs of an ordered group is not supported yet (the \
+     sequencer orders it once, so its copy on the second input would be dropped as a \
+     replay)\n  = fix: feed `{component}` one of these inputs from `{from}`, or pass the \
+     other stream through a confluent (`CR`) component first",
+    .inputs.join(" and ")
+)]
+#[non_exhaustive]
+pub struct OrderedTwice {
+    /// The producing side: a source, or `Component.output`.
+    pub from: String,
+    /// The ordered component.
+    pub component: String,
+    /// The inputs it feeds.
+    pub inputs: Vec<String>,
 }
 
 /// A stream into a write path (`CW`, `OW`) of a partitioned component,

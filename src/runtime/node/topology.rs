@@ -9,7 +9,7 @@ use blazes_core::{Analysis, AttrSet, Dataflow, Endpoint};
 
 use crate::runtime::coordination::plan::{ComponentPlan, InputMode};
 use crate::runtime::deployment::{Deployment, Routing};
-use crate::runtime::error::{BuildError, NameError};
+use crate::runtime::error::{BuildError, NameError, OrderedTwice};
 use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
 use crate::runtime::node::router::Destination;
 use crate::runtime::partitioning;
@@ -293,6 +293,7 @@ impl Topology {
         topology.add_streams(dataflow, deployment)?;
         topology.check_partitioning(dataflow, deployment)?;
         topology.add_groups();
+        topology.check_one_ordered_input_per_output()?;
         topology.compute_expected();
         topology.cycle_cuts = topology.find_cycle_cuts();
         Ok(topology)
@@ -561,6 +562,48 @@ impl Topology {
                     self.components[ci].streams[oi]
                         .push(StreamOut::new(target, routing, self_loop));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses an output (or a source) that feeds two inputs of one
+    /// dynamically ordered component ([`BuildError::OrderedTwice`]).
+    fn check_one_ordered_input_per_output(&self) -> Result<(), BuildError> {
+        let outputs = self
+            .sources
+            .iter()
+            .map(|s| (s.name.clone(), &s.streams))
+            .chain(self.components.iter().flat_map(|c| {
+                c.outputs
+                    .iter()
+                    .zip(&c.streams)
+                    .map(move |(o, streams)| (format!("{}.{o}", c.name), streams))
+            }));
+        for (from, streams) in outputs {
+            let mut ordered: BTreeMap<usize, Vec<InputId>> = BTreeMap::new();
+            for stream in streams {
+                if let StreamTarget::Input { component, input } = stream.target
+                    && self.components[component].plan.inputs.get(input)
+                        == Some(&InputMode::DynamicOrder)
+                    && self.components[component]
+                        .groups
+                        .iter()
+                        .any(Option::is_some)
+                {
+                    let inputs = ordered.entry(component).or_default();
+                    if !inputs.contains(&input) {
+                        inputs.push(input);
+                    }
+                }
+            }
+            if let Some((component, inputs)) = ordered.into_iter().find(|(_, i)| i.len() > 1) {
+                let info = &self.components[component];
+                return Err(BuildError::OrderedTwice(Box::new(OrderedTwice {
+                    from,
+                    component: info.name.clone(),
+                    inputs: inputs.iter().map(|i| info.inputs[*i].clone()).collect(),
+                })));
             }
         }
         Ok(())
