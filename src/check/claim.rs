@@ -236,12 +236,13 @@ impl<H: Handler> PathCheck<H> {
                 .into_iter()
                 .filter(|order| {
                     // A duplicate is of the path's own input, and only
-                    // when duplicates are tried.
-                    let extra = order.len() - inputs.len();
-                    let duplicated = (0..inputs.len())
-                        .filter(|i| order.iter().filter(|j| *j == i).count() > 1)
-                        .all(own);
-                    extra == 0 || (self.duplicates && duplicated)
+                    // when duplicates are tried (a permutation needs no
+                    // counting).
+                    order.len() == inputs.len()
+                        || (self.duplicates
+                            && (0..inputs.len())
+                                .filter(|i| order.iter().filter(|j| *j == i).count() > 1)
+                                .all(own))
                 })
                 .collect()
         };
