@@ -69,9 +69,11 @@ impl Causes<'_> {
                 });
                 causes.extend(found.iter().copied());
             }
-            if g.neighbors_directed(sink, Direction::Incoming)
-                .nth(1)
-                .is_some()
+            let prerequisites = self.prerequisites(&mut causes, residual, &mut visits);
+            if prerequisites
+                || g.neighbors_directed(sink, Direction::Incoming)
+                    .nth(1)
+                    .is_some()
             {
                 // Upstream first: topological order of the port graph (each
                 // producer's list is already in that order).
@@ -90,6 +92,45 @@ impl Causes<'_> {
         }
         out.sort_by(|a, b| a.sink.cmp(&b.sink));
         out
+    }
+
+    /// Adds to `causes` what their fixes name as prerequisites: a cause
+    /// whose fix begins upstream ("inherited from `W.out`: fix it there
+    /// first") depends on a producer whose own anomaly may be within the
+    /// requirement (a `Run` producer under `requires: convergent` feeding a
+    /// replicated component that then diverges), so that producer's
+    /// anomaly is not a cause by itself; without it the violation would
+    /// send the reader to a node it never explains. The nodes upstream of
+    /// each named producer that introduce an anomaly above `Async` are
+    /// added, and their own prerequisites in turn. True when some were.
+    fn prerequisites(&self, causes: &mut Vec<NodeIndex>, pass: &Pass, visits: &mut Visits) -> bool {
+        let async_severity = Lab::Async.severity();
+        let mut added = false;
+        let mut next = 0;
+        while next < causes.len() {
+            let node = causes[next];
+            next += 1;
+            let Some(d) = self.trace.node_derivation(pass, node) else {
+                continue;
+            };
+            let planned = self.trace.node_derivation(&self.trace.planned, node);
+            let cause = self.cause(&d, planned.as_deref(), pass);
+            for fix in &cause.fixes {
+                let Fix::Upstream { node: name } = fix else {
+                    continue;
+                };
+                let Some(producer) = self.trace.output_port(name) else {
+                    continue;
+                };
+                for n in self.ancestors(producer, visits) {
+                    if pass.introduced[n.index()] > async_severity && !causes.contains(&n) {
+                        causes.push(n);
+                        added = true;
+                    }
+                }
+            }
+        }
+        added
     }
 
     /// `node` and every node upstream of it.
@@ -487,6 +528,39 @@ mod tests {
             dataflow = dataflow.stream(Stream::between("T.retry", "retries"));
         }
         dataflow
+    }
+
+    /// src -> W (OW[k]) -> L (replicated, OW[k]) -> sink under `requires:
+    /// convergent`: W's `Run` is within the requirement, L's `Diverge` is
+    /// not, and L's fix is W first.
+    #[test]
+    fn a_producer_named_as_the_fix_is_a_cause_even_within_the_requirement() {
+        let dataflow = Dataflow::new()
+            .component(Component::new("W").path("in", "out", Annotation::ow(attrs(["k"]))))
+            .component(Component::new("L").replicated(true).path(
+                "in",
+                "out",
+                Annotation::ow(attrs(["k"])),
+            ))
+            .stream(Stream::between("src", "W.in"))
+            .stream(Stream::between("W.out", "L.in"))
+            .stream(Stream::between("L.out", "sink"))
+            .requires(crate::Requirement::Convergent);
+        let analysis = analyze(&dataflow).expect("valid");
+        let violation = analysis.violations.first().expect("sink is Diverge");
+        // Upstream first, so that "fix it there first" names a cause above it.
+        assert_eq!(violation.causes, ["W.out", "L.out"]);
+        let causes = analysis.causes(violation);
+        assert_eq!(
+            causes[1].fixes.first(),
+            Some(&Fix::Upstream {
+                node: "W.out".to_string()
+            })
+        );
+        assert!(causes[0].why.contains("R2: Taint"), "{}", causes[0].why);
+        // Under `requires: deterministic` W was a cause by itself already.
+        let strict = analyze(&dataflow.requires(crate::Requirement::Deterministic)).expect("valid");
+        assert_eq!(strict.violations[0].causes, ["W.out", "L.out"]);
     }
 
     fn seal_fixes_and_why(dataflow: &Dataflow) -> (Vec<Fix>, String) {

@@ -19,11 +19,17 @@ fn attrs(set: &AttrSet) -> String {
 /// The full message of a violation, for the sink's stream declaration.
 pub fn violation(dataflow: &Dataflow, analysis: &Analysis, v: &Violation) -> String {
     let mut out = format!("blazes: {}", explain::violation(v, analysis).trim_end());
+    // Two causes can share a fix (ordering opted into once for both): each
+    // spelled once.
+    let mut written: Vec<String> = Vec::new();
     for cause in analysis.causes(v) {
         for fix in &cause.fixes {
-            if let Some(text) = spelled(dataflow, analysis, &cause, fix) {
+            if let Some(text) = spelled(dataflow, analysis, &cause, fix)
+                && !written.contains(&text)
+            {
                 out.push_str("\n  in this module: ");
                 out.push_str(&text);
+                written.push(text);
             }
         }
     }
@@ -171,6 +177,35 @@ mod tests {
             .stream(Stream::between("tweets", "Splitter.tweets"))
             .stream(Stream::between("Splitter.words", "Count.words"))
             .stream(Stream::between("Count.counts", "db"))
+    }
+
+    /// W (OW[k]) feeds the replicated L (OW[k]) under `requires:
+    /// convergent`: both causes propose ordering, spelled once.
+    #[test]
+    fn a_fix_two_causes_share_is_spelled_once() {
+        let dataflow = Dataflow::new()
+            .component(Component::new("W").path("in", "out", Annotation::ow(set(["k"]))))
+            .component(Component::new("L").replicated(true).path(
+                "in",
+                "out",
+                Annotation::ow(set(["k"])),
+            ))
+            .stream(Stream::between("src", "W.in"))
+            .stream(Stream::between("W.out", "L.in"))
+            .stream(Stream::between("L.out", "sink"))
+            .requires(blazes_core::Requirement::Convergent);
+        let analysis = analyze(&dataflow).expect("valid");
+        let text = violation(&dataflow, &analysis, &analysis.violations[0]);
+        assert_eq!(
+            text.matches("in this module: `#[blazes::dataflow(coordinate = auto)]`")
+                .count(),
+            1,
+            "{text}"
+        );
+        // Both causes are explained, the producer first.
+        let w = text.find("at W.out (Run)").expect(&text);
+        let l = text.find("at L.out (Diverge)").expect(&text);
+        assert!(w < l, "{text}");
     }
 
     #[test]
