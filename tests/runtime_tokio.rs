@@ -25,8 +25,10 @@ async fn run(
     let analysis = analyze(dataflow).expect("valid dataflow");
     let runner =
         DataflowRunner::new(dataflow, &analysis, deployment, factories).expect("deployable");
-    let running = runner.start().expect("started");
-    running.run_workload(workload).await.expect("run completes")
+    // Starting and running are one fallible step: a `BuildError` from
+    // `start` converts into the run's `RunError`, in an async block too.
+    let run = async { runner.start()?.run_workload(workload).await };
+    run.await.expect("started, and the run completes")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -250,6 +250,12 @@ pub enum RunError {
     /// A task of the run panicked or was cancelled.
     #[error("run failed: a task did not complete")]
     Task(#[from] tokio::task::JoinError),
+    /// The runner could not start its tasks
+    /// ([`DataflowRunner::start`](crate::runtime::DataflowRunner::start)):
+    /// so that `runner.start()?.run_workload(&workload).await?` is one
+    /// fallible step, in an `async` block as in a function.
+    #[error(transparent)]
+    Start(#[from] BuildError),
     /// The workload names a source or producer the deployment lacks.
     #[error("run refused: {0}")]
     Name(#[from] NameError),

@@ -212,11 +212,18 @@ impl DataflowRunner {
                     InLink::new(rx, outputs)
                 })
                 .collect();
-            let outgoing = outboxes
+            let mut outgoing = outboxes
                 .remove(&id)
                 .unwrap_or_default()
                 .count_in(quiet.clone())
                 .into_send_queues(info.outputs.len(), sizing.batch);
+            outgoing.never_wait_on(
+                topology
+                    .cycle_cuts()
+                    .iter()
+                    .filter(|cut| cut.component == ci)
+                    .map(|cut| cut.output),
+            );
             let span = tracing::info_span!("instance", component = %info.name, instance = %id);
             instance_tasks.push(tokio::spawn(
                 run_instance(

@@ -99,6 +99,9 @@ pub struct SendQueues {
     batch: usize,
     /// Where messages in flight are counted, in a run with cycles.
     quiet: Option<Arc<Quiescence>>,
+    /// By output: true for an output that closes a cycle, which never
+    /// makes the instance wait ([`SendQueues::never_wait_on`]).
+    closes_cycle: Vec<bool>,
     /// The destination of the last message pushed and its port: messages
     /// to one destination mostly come in runs.
     last: Option<(Destination, usize)>,
@@ -115,7 +118,24 @@ impl SendQueues {
             open: 0,
             batch: batch.max(1),
             quiet: None,
+            closes_cycle: vec![false; outputs],
             last: None,
+        }
+    }
+
+    /// Outputs that close a cycle between components
+    /// ([`Topology::cycle_cuts`](crate::runtime::Topology::cycle_cuts)):
+    /// their batches queue here for as long as their channels are full,
+    /// and the instance goes on reading every input. Every other output
+    /// makes the instance stop reading the inputs that feed it while it
+    /// waits (backpressure), and around a loop every instance would then
+    /// wait for the next one: a loop whose links are all full would never
+    /// move again. What waits here is bounded by the loop's own work.
+    pub fn never_wait_on(&mut self, outputs: impl IntoIterator<Item = OutputId>) {
+        for o in outputs {
+            if let Some(closes) = self.closes_cycle.get_mut(o) {
+                *closes = true;
+            }
         }
     }
 
@@ -216,9 +236,12 @@ impl SendQueues {
         self.queued == 0
     }
 
-    /// True when batches with messages of `output` wait for a full channel.
+    /// True when batches with messages of `output` wait for a full channel
+    /// and the instance must wait with them: never for an output that
+    /// closes a cycle ([`SendQueues::never_wait_on`]).
     pub fn is_waiting(&self, output: OutputId) -> bool {
         self.waiting.get(output).is_some_and(|w| *w > 0)
+            && !self.closes_cycle.get(output).copied().unwrap_or(false)
     }
 
     /// Sends the queued batches the channels have room for; true if any went.
