@@ -418,4 +418,30 @@ mod tests {
         assert!(out.is_empty() && !out.is_waiting(0));
         assert_eq!(seqs(&rx_a.recv().await.expect("flushed")), vec![4]);
     }
+
+    #[tokio::test]
+    async fn an_output_that_closes_a_cycle_queues_without_making_the_instance_wait() {
+        let (a, b) = (Destination::Sink(0), Destination::Sink(1));
+        let (tx_a, mut rx_a) = tokio::sync::mpsc::channel(1);
+        let (tx_b, _rx_b) = tokio::sync::mpsc::channel(1);
+        let mut out = SendQueues::new(2, 1);
+        out.add(a, tx_a);
+        out.add(b, tx_b);
+        out.never_wait_on([0]);
+        for seq in 0..5 {
+            out.push(0, record(seq, a));
+            out.push(1, record(10 + seq, b));
+        }
+        // Both channels are full and batches of both outputs queue; only
+        // the ordinary output holds the instance back.
+        assert!(!out.is_empty());
+        assert!(!out.is_waiting(0) && out.is_waiting(1));
+        // What queued still goes, in order, as the channel makes room.
+        let mut got = Vec::new();
+        while got.len() < 5 {
+            got.extend(seqs(&rx_a.recv().await.expect("a batch")));
+            std::future::poll_fn(|cx| Poll::Ready(out.poll_flush(cx))).await;
+        }
+        assert_eq!(got, vec![0, 1, 2, 3, 4]);
+    }
 }
