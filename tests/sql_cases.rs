@@ -219,6 +219,34 @@ fn the_cli_tells_a_violation_in_the_sql_and_names_the_seal_to_add() {
     );
 }
 
+/// Two order-sensitive views in a row, the tables sealed on `day`: the
+/// first view consumes the seals, and SQL cannot make it punctuate, so the
+/// advice must not send the reader to seal tables that already are.
+#[test]
+fn no_table_seal_is_advised_behind_an_order_sensitive_view() {
+    let text = "CREATE TABLE orders (id BIGINT, region TEXT, day INT, amount BIGINT) \
+                  WITH ('blazes.seal' = 'day');
+                CREATE VIEW net AS SELECT region, day, SUM(amount) AS revenue \
+                  FROM orders GROUP BY region, day;
+                CREATE VIEW leader WITH ('blazes.rep' = 'true') AS \
+                  SELECT day, region, revenue FROM (SELECT day, region, revenue, \
+                  ROW_NUMBER() OVER (PARTITION BY day ORDER BY revenue DESC) AS rn FROM net) r \
+                  WHERE rn = 1;";
+    let (dataflow, locations) = blazes::sql::parse("leader.sql", text).expect("valid SQL");
+    let analysis = analyze(&dataflow).expect("valid dataflow");
+    assert!(!analysis.violations.is_empty(), "leader diverges");
+    let advice = blazes::sql::advice(&analysis, &dataflow, &locations);
+    assert!(
+        advice.contains("view `net` is order-sensitive (OW[day,region])"),
+        "{advice}"
+    );
+    assert!(
+        advice.contains("so no 'blazes.seal' on a table reaches the gate [day]"),
+        "{advice}"
+    );
+    assert!(!advice.contains("seal the tables"), "{advice}");
+}
+
 #[test]
 fn the_cli_emits_the_derived_grey_box_file() {
     let (code, stdout, stderr) = run(&["check", "cases/sql/alias_lineage.sql", "--emit", "yaml"]);

@@ -78,10 +78,35 @@ fn seal_fix(
                 attrs_to_string(gate)
             )
         }
-        Some((Endpoint::Port { component, .. }, _)) => format!(
-            "the stream comes from view `{component}`, and SQL cannot declare a seal on a view: seal the tables it reads on a key its paths carry to {}",
-            attrs_to_string(gate)
-        ),
+        // The analysis proposes a stream out of a view only where no seal
+        // upstream of the view can reach the gate (the view's query is
+        // order-sensitive, or lies on a cycle): sealing its tables does
+        // not help, and SQL has no way to make a view punctuate.
+        Some((Endpoint::Port { component, .. }, _)) => {
+            let order_sensitive = dataflow.find_component(component).and_then(|c| {
+                c.paths
+                    .iter()
+                    .find(|p| p.annotation.kind.is_order_sensitive())
+                    .map(|p| p.annotation.to_string())
+            });
+            let why = match order_sensitive {
+                Some(annotation) => format!(
+                    "view `{component}` is order-sensitive ({annotation}): it consumes the \
+                     seals of what it reads, and SQL cannot declare that a view punctuates its \
+                     output"
+                ),
+                None => format!(
+                    "the stream comes from view `{component}`, and SQL cannot declare that a \
+                     view punctuates its output"
+                ),
+            };
+            format!(
+                "{why}, so no 'blazes.seal' on a table reaches the gate {}: use the other fixes \
+                 (ordering or a static order, set in the grey-box file that `blazes check --emit \
+                 yaml` prints)",
+                attrs_to_string(gate)
+            )
+        }
         None => format!(
             "seal `{stream}` on a key compatible with {}",
             attrs_to_string(gate)

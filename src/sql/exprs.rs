@@ -459,8 +459,11 @@ impl Deriver<'_> {
                 return Err(self.unsupported("a subquery as a function argument", q.span()));
             }
         };
+        // A scalar function may wrap an aggregate where aggregates are
+        // allowed (`COALESCE(SUM(x), 0)`, `ROUND(AVG(x), 2)`); an aggregate
+        // or window function may not take one as its argument.
         let inner = ExprCtx {
-            aggregates: false,
+            aggregates: ctx.aggregates && kind == FunctionKind::Scalar && f.over.is_none(),
             ..ctx.inner()
         };
         let mut parts = Vec::new();
