@@ -11,8 +11,10 @@ mod group;
 mod quiescence;
 mod receive_links;
 mod send_queues;
+mod stall_watch;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -44,6 +46,7 @@ use group::{GroupOutcome, run_group};
 use quiescence::{Cycles, Quiescence, end_cycles};
 use receive_links::{Event, InLink, ReceiveLinks};
 use send_queues::{Batch, DestinationSenders, LinkSizing, SendQueues};
+use stall_watch::{OpenSource, StallWatch};
 
 /// Builds a dataflow's tasks from its analysis, deployment and handlers.
 pub struct DataflowRunner {
@@ -242,18 +245,23 @@ impl DataflowRunner {
             ));
         }
         // Sources.
+        let mut open_sources: Vec<OpenSource> = Vec::new();
         let sources = topology
             .sources
             .iter()
             .map(|s| {
                 s.producers
                     .iter()
-                    .map(|p| {
+                    .enumerate()
+                    .map(|(i, p)| {
                         // An open source is work in flight until it ends.
                         if let Some(q) = &quiet {
                             q.add(1);
                         }
+                        let open = Arc::new(AtomicBool::new(true));
+                        open_sources.push((format!("{}[{i}]", s.name), open.clone()));
                         Some(SourceHandle {
+                            open,
                             topology: topology.clone(),
                             source: SourceCore::new(*p, topology.seed),
                             outbox: Some(
@@ -278,6 +286,7 @@ impl DataflowRunner {
             sink_tasks,
             live,
             cycle_ender,
+            open_sources,
         })
     }
 }
@@ -292,6 +301,8 @@ pub struct RunningDataflow {
     live: Vec<Arc<Mutex<InstanceSnapshot>>>,
     /// Ends the cycles between components, in a dataflow that has some.
     cycle_ender: Option<JoinHandle<()>>,
+    /// Every source producer, and whether it is still open.
+    open_sources: Vec<OpenSource>,
 }
 
 impl RunningDataflow {
@@ -355,6 +366,15 @@ impl RunningDataflow {
                 h.close().await;
             }
         }
+        // A run that stops moving says so while this waits.
+        let watch = tokio::spawn(
+            StallWatch {
+                live: self.live.clone(),
+                sources: self.open_sources.clone(),
+                after: self.topology.overdue_after,
+            }
+            .run(),
+        );
         let mut report = RunReport::default();
         for task in self.instance_tasks {
             let (snapshot, dead) = task.await?;
@@ -380,6 +400,7 @@ impl RunningDataflow {
             // Every instance has ended: nothing is left for it to end.
             ender.abort();
         }
+        watch.abort();
         if let Some((first, unordered)) = unordered {
             return Err(RunError::Unordered { unordered, first });
         }
@@ -396,6 +417,9 @@ pub struct SourceHandle {
     batch: usize,
     /// Where this open source counts as work in flight, in a run with cycles.
     quiet: Option<Arc<Quiescence>>,
+    /// True until the producer is closed, retired or dropped (read by the
+    /// run's stall warning).
+    open: Arc<AtomicBool>,
 }
 
 impl SourceHandle {
@@ -454,6 +478,7 @@ impl SourceHandle {
 
     /// This source is no longer work in flight.
     fn ended(&mut self) {
+        self.open.store(false, Ordering::SeqCst);
         if let Some(q) = self.quiet.take() {
             q.done(1);
         }
@@ -476,6 +501,7 @@ impl Drop for SourceHandle {
         if let (Some(outbox), Ok(rt)) = (self.outbox.take(), tokio::runtime::Handle::try_current())
         {
             self.source.end(&self.topology);
+            self.open.store(false, Ordering::SeqCst);
             let routed: Vec<Routed> = self.source.routed().collect();
             let quiet = self.quiet.take();
             rt.spawn(async move {
