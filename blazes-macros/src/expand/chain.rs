@@ -153,10 +153,11 @@ pub fn begin(
     // path's macro is missing and the chain stops.
     let checks = paths.iter().map(|path| {
         let site = SpanRange::of(path);
+        let private = Ident::new(exported::PRIVATE, site.start);
         let close = proc_macro2::Punct::new('>', proc_macro2::Spacing::Alone);
         let mut close = proc_macro2::TokenTree::Punct(close);
         close.set_span(site.end);
-        quote_spanned! {site.start=> ::blazes::__private::IsComponent<#path #close }
+        quote_spanned! {site.start=> #private::IsComponent<#path #close }
     });
     let not_components = quote! {
         #[allow(dead_code)]
@@ -166,7 +167,9 @@ pub fn begin(
     // rather than waiting in a macro of the module for the last step: tokens
     // written in a macro's body would make every error at a stream or FD
     // also name that macro.
+    let private_use = exported::private_use();
     Some(quote! {
+        #private_use
         #not_components
         #first! { #chain #rest [ #header ] }
     })
@@ -734,12 +737,13 @@ fn interface_record(
     let found = types.iter().find(|t| t.name == name)?;
     let interface = name_of(interface);
     let ty = &found.ty;
+    let private = Ident::new(exported::PRIVATE, span);
     if output {
         let at = found.outputs.iter().position(|o| *o == interface)?;
-        Some(quote_spanned!(span=> ::blazes::__private::OutRecord<#ty, #at>))
+        Some(quote_spanned!(span=> #private::OutRecord<#ty, #at>))
     } else {
         let at = found.inputs.iter().position(|i| *i == interface)?;
-        Some(quote_spanned!(span=> ::blazes::__private::InRecord<#ty, #at>))
+        Some(quote_spanned!(span=> #private::InRecord<#ty, #at>))
     }
 }
 
@@ -793,17 +797,18 @@ fn stream_type_check(
     let span = decl.tokens.start;
     let carried = interface_record(types, producer, output, true, span)?;
     let taken = interface_record(types, consumer, input, false, span)?;
+    let private = Ident::new(exported::PRIVATE, span);
     let Some(keys) = sealed else {
         return Some(quote_spanned! {span=>
-            ::blazes::__private::StreamRecord<#carried, #taken>
+            #private::StreamRecord<#carried, #taken>
         });
     };
     let ids = keys.iter().rev().fold(quote!(()), |rest, key| {
         let id = id_literal(&name_of(key));
-        quote!((::blazes::__private::KeyId<#id>, #rest))
+        quote!((#private::KeyId<#id>, #rest))
     });
     Some(quote_spanned! {span=>
-        ::blazes::__private::SealedStream<#carried, #taken, #ids>
+        #private::SealedStream<#carried, #taken, #ids>
     })
 }
 

@@ -14,7 +14,7 @@ use crate::attrs::{self, name_of};
 use crate::check;
 use crate::component::StructSpec;
 use crate::errors::Errors;
-use crate::expand::{builder, chain, component, factories};
+use crate::expand::{builder, chain, component, exported, factories};
 use crate::light::{LightItem, LightMod};
 use crate::model;
 use crate::module::{self, ModuleParts};
@@ -104,7 +104,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let registration = registration(&parts);
     let factories = factories::factories_fn(&parts);
     let errors = errors.to_compile_errors();
+    let private_use = exported::private_use();
     let generated = quote! {
+        #private_use
         #warnings
         #(#annotated)*
         #(#handlers)*
