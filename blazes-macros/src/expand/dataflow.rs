@@ -207,8 +207,14 @@ mod tests {
         assert!(out.contains("pub fn analysis"), "{out}");
         assert!(out.contains("pub fn factories"), "{out}");
         assert!(
-            out.contains(". with (\"Count\" , < Count as :: blazes :: __private :: DefaultHandler > :: handler)"),
+            out.contains(
+                ". with (\"Count\" , < Count as __blazes_private :: DefaultHandler > :: handler)"
+            ),
             "{out}"
+        );
+        assert!(
+            out.contains("use :: blazes :: __private as __blazes_private ;"),
+            "the module imports what its generated paths name: {out}"
         );
         assert!(out.contains("annotated ! (Count \"Count\")"), "{out}");
         assert!(out.contains("handler ! (Count"), "{out}");
