@@ -540,6 +540,13 @@ fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings
                 })
                 .map(|(decl, _)| decl)
                 .collect();
+            // A stream declared sealed carries seals (its producer must
+            // punctuate it, or the build fails), even where its label is
+            // not `Seal`: they then reach the method uncoordinated. (Asked
+            // first: it needs no label.)
+            if into.iter().any(|decl| decl.annotation.seal.is_some()) {
+                continue;
+            }
             // The label after the permitted coordination, as the errors
             // show it (a source's stream keeps its own).
             let labels: Option<Vec<&Label>> = into
@@ -569,11 +576,7 @@ fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings
                             }
                     )
             });
-            // A stream declared sealed carries seals (its producer must
-            // punctuate it, or the build fails), even where its label is
-            // not `Seal`: they then reach the method uncoordinated.
-            let declared = into.iter().any(|decl| decl.annotation.seal.is_some());
-            if coordinated || declared || labels.iter().any(|l| matches!(l, Label::Seal(_))) {
+            if coordinated || labels.iter().any(|l| matches!(l, Label::Seal(_))) {
                 continue;
             }
             let streams: Vec<String> = into
@@ -902,6 +905,15 @@ fn stream_field_checks(
     for decl in &parts.streams {
         let sealed = punctuated_seal(decl, outputs);
         check_types.extend(stream_type_check(decl, types, sealed));
+        // The record type and the text of the stream only when one of its
+        // keys needs a check of its own (most streams have none: no key,
+        // or a seal their `SealedStream` covers).
+        let needs_record = (!decl.seal_names.is_empty() && (sealed.is_none() || with_fields_ok))
+            || !decl.seq_names.is_empty()
+            || !decl.route_names.is_empty();
+        if !needs_record {
+            continue;
+        }
         let Some(record) = stream_record(decl, types) else {
             continue;
         };
