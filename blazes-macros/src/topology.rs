@@ -87,6 +87,52 @@ impl Parse for EndpointDecl {
     }
 }
 
+/// Gives `ident` the span `to(its span)`.
+fn respan_ident(ident: &mut Ident, to: &impl Fn(Span) -> Span) {
+    ident.set_span(to(ident.span()));
+}
+
+impl EndpointDecl {
+    /// Gives each name the span `to(its span)` (see
+    /// [`StreamDecl::respan`]).
+    fn respan(&mut self, to: &impl Fn(Span) -> Span) {
+        match self {
+            EndpointDecl::External(name) => respan_ident(name, to),
+            EndpointDecl::Port {
+                component,
+                interface,
+            } => {
+                respan_ident(component, to);
+                respan_ident(interface, to);
+            }
+        }
+    }
+}
+
+impl StreamDecl {
+    /// Gives every span the declaration keeps (its names, its keys, its
+    /// extent) the span `to(span)`: `resolve_dataflow!` reads the streams
+    /// from the body of a macro of the module and gives them back the
+    /// hygiene of the user's tokens, so that errors at them do not also
+    /// name that macro.
+    pub fn respan(&mut self, to: &impl Fn(Span) -> Span) {
+        self.from.respan(to);
+        self.to.respan(to);
+        for name in self
+            .seal_names
+            .iter_mut()
+            .chain(&mut self.seq_names)
+            .chain(&mut self.route_names)
+        {
+            respan_ident(name, to);
+        }
+        self.tokens = SpanRange {
+            start: to(self.tokens.start),
+            end: to(self.tokens.end),
+        };
+    }
+}
+
 /// `from -> to { options }`.
 #[derive(Debug, Clone)]
 pub struct StreamDecl {
@@ -192,6 +238,19 @@ impl Parse for StreamDecl {
             decl.tokens.end = options(input, &mut decl)?;
         }
         Ok(decl)
+    }
+}
+
+impl FdDecl {
+    /// As [`StreamDecl::respan`], for a functional dependency.
+    pub fn respan(&mut self, to: &impl Fn(Span) -> Span) {
+        for name in self.from_names.iter_mut().chain([&mut self.to_name]) {
+            respan_ident(name, to);
+        }
+        self.tokens = SpanRange {
+            start: to(self.tokens.start),
+            end: to(self.tokens.end),
+        };
     }
 }
 

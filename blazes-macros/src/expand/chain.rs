@@ -122,7 +122,17 @@ pub fn begin(
     // The steps after the first, nested (`[ (step) [ (step) [ .. [] ] ] ]`)
     // so that each macro of the chain matches one step and one group of
     // what is left, whatever the length of the chain.
-    let mut rest = quote!([(::blazes::__private::resolve_dataflow) []]);
+    // The last step is the module's own `__blazes_resolve!`, which holds
+    // the header (below); the chain hands it one token of the user's, the
+    // first of the first path, whose hygiene `resolve_dataflow!` gives the
+    // header's tokens back.
+    let resolve_macro = Ident::new("__blazes_resolve", Span::call_site());
+    let anchor = paths[0]
+        .segments
+        .first()
+        .map(|segment| segment.ident.clone().into_token_stream())
+        .unwrap_or_default();
+    let mut rest = quote!([(#resolve_macro) [#anchor]]);
     for step in steps.iter().skip(1).rev() {
         rest = quote!([ #step #rest ]);
     }
@@ -163,15 +173,25 @@ pub fn begin(
         #[allow(dead_code)]
         struct __BlazesComponents(#(#checks),*);
     };
-    // The header travels with the payloads, passed on whole by each step,
-    // rather than waiting in a macro of the module for the last step: tokens
-    // written in a macro's body would make every error at a stream or FD
-    // also name that macro.
+    // The header waits in a macro of the module for the last step, not
+    // passed on by each step (every step's call is parsed whole: some 2 000
+    // tokens a step in a dataflow of 50 components). Tokens written in a
+    // macro's body carry that macro in their hygiene, which would make
+    // every error at a stream or FD also name it: `resolve_dataflow!` gives
+    // them the hygiene of the user's token the chain carried (`anchor`),
+    // their places unchanged.
     let private_use = exported::private_use();
+    let d = exported::dollar();
     Some(quote! {
         #private_use
         #not_components
-        #first! { #chain #rest [ #header ] }
+        #[allow(unused_macros)]
+        macro_rules! #resolve_macro {
+            (#chain #d rest:tt #d acc:tt) => {
+                ::blazes::__private::resolve_dataflow! { #chain #d rest #d acc #header }
+            };
+        }
+        #first! { #chain #rest [] }
     })
 }
 
@@ -184,6 +204,9 @@ struct Payload {
 
 /// The input of `resolve_dataflow!`.
 struct Resolved {
+    /// A token of the user's whose hygiene the header's spans get back
+    /// (none when the header came inside the payloads).
+    anchor: Option<Span>,
     args: TokenStream,
     name: String,
     paths: Vec<syn::Path>,
@@ -217,23 +240,29 @@ fn unnest(acc: TokenStream) -> TokenStream {
 }
 
 impl Resolved {
-    /// Reads `__blazes_chain [] [ .. ]`, the last step of the chain: the
-    /// three top-level trees are taken apart by hand (a syntax tree of the
-    /// whole input would walk every payload once more than the one reading
-    /// of the unnested payloads needs).
+    /// Reads `__blazes_chain [anchor] [ .. ] header ..`, the last step of
+    /// the chain: the top-level trees are taken apart by hand (a syntax
+    /// tree of the whole input would walk every payload once more than the
+    /// one reading of the unnested payloads needs). What the header's
+    /// tokens give (written in the module's `__blazes_resolve!`) gets the
+    /// hygiene of `anchor`, a token of the user's (see [`Resolved::at`]); a
+    /// header inside the payloads (`[ [ header .. ] .. ]`, no anchor) is
+    /// read as it is.
     fn read(input: TokenStream) -> syn::Result<Self> {
         let mut trees = input.into_iter();
         let chain = trees.next();
         let steps_left = trees.next();
         let acc = trees.next();
-        match (chain, steps_left, acc, trees.next()) {
+        match (chain, steps_left, acc) {
             (
                 Some(proc_macro2::TokenTree::Ident(_)),
-                Some(proc_macro2::TokenTree::Group(_)),
+                Some(proc_macro2::TokenTree::Group(left)),
                 Some(proc_macro2::TokenTree::Group(acc)),
-                None,
             ) if acc.delimiter() == proc_macro2::Delimiter::Bracket => {
-                Resolved::from_flat(unnest(acc.stream()))
+                let mut flat: TokenStream = trees.collect();
+                let anchor = left.stream().into_iter().next().map(|t| t.span());
+                flat.extend(unnest(acc.stream()));
+                Resolved::from_flat(flat, anchor)
             }
             _ => Err(malformed()),
         }
@@ -245,17 +274,26 @@ impl Resolved {
     /// the name, the paths, each `outputs` and each skeleton's methods go
     /// through syn (the streams and FDs are read later, once): no token
     /// buffer of the whole input.
-    fn from_flat(flat: TokenStream) -> syn::Result<Self> {
+    fn from_flat(flat: TokenStream, anchor: Option<Span>) -> syn::Result<Self> {
         let mut trees = flat.into_iter().peekable();
         if !matches!(trees.next(), Some(TokenTree::Ident(word)) if word == "header") {
             return Err(malformed());
         }
-        let args = next_group(&mut trees)?;
+        let at = |span: Span| at(anchor, span);
+        let mut args = next_group(&mut trees)?;
+        if anchor.is_some() {
+            args = respan(args, &at);
+        }
         let name: syn::LitStr = syn::parse2(next_group(&mut trees)?)?;
-        let paths = syn::parse::Parser::parse2(
+        let mut paths = syn::parse::Parser::parse2(
             Punctuated::<syn::Path, Token![,]>::parse_terminated,
             next_group(&mut trees)?,
         )?;
+        if anchor.is_some() {
+            for path in paths.iter_mut() {
+                respan_path(path, &at);
+            }
+        }
         let streams = next_group(&mut trees)?;
         let fds = next_group(&mut trees)?;
         let mut reps = Vec::new();
@@ -295,6 +333,7 @@ impl Resolved {
             return Err(malformed());
         }
         Ok(Resolved {
+            anchor,
             args,
             name: name.value(),
             paths: paths.into_iter().collect(),
@@ -302,6 +341,58 @@ impl Resolved {
             fds,
             payloads,
         })
+    }
+}
+
+/// `span` in its place with the hygiene of `anchor`, the user's token the
+/// chain carried: tokens written in the body of a `macro_rules!` (the
+/// header, in the module's `__blazes_resolve!`) carry that macro in their
+/// hygiene, so that an error spanned on one would also say that it
+/// "originates in the macro". Only the spans that the reading keeps are
+/// given back (each is a call to the compiler).
+fn at(anchor: Option<Span>, span: Span) -> Span {
+    anchor.map_or(span, |anchor| span.resolved_at(anchor))
+}
+
+/// `error` at the same place, with the hygiene of [`at`].
+fn error_at(anchor: Option<Span>, error: syn::Error) -> syn::Error {
+    match anchor {
+        Some(_) => syn::Error::new(at(anchor, error.span()), error.to_string()),
+        None => error,
+    }
+}
+
+/// `tokens` with each span `to(span)` (a group's delimiters both get the
+/// group's whole span): for the dataflow's few arguments.
+fn respan(tokens: TokenStream, to: &impl Fn(Span) -> Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(group) => {
+                let mut new = Group::new(group.delimiter(), respan(group.stream(), to));
+                new.set_span(to(group.span()));
+                TokenTree::Group(new)
+            }
+            mut other => {
+                other.set_span(to(other.span()));
+                other
+            }
+        })
+        .collect()
+}
+
+/// `path` with each span `to(span)` (its segments' generic arguments, which
+/// a component's path has none of, are left as they are).
+fn respan_path(path: &mut syn::Path, to: &impl Fn(Span) -> Span) {
+    if let Some(colons) = &mut path.leading_colon {
+        colons.spans = colons.spans.map(to);
+    }
+    for mut pair in path.segments.pairs_mut() {
+        let segment = pair.value_mut();
+        segment.ident.set_span(to(segment.ident.span()));
+        if let Some(colons) = pair.punct_mut() {
+            colons.spans = colons.spans.map(to);
+        }
     }
 }
 
@@ -369,10 +460,20 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         parts.impls.push(ImplPart { spec, stray: false });
         outputs.push((name, payload.outputs.outputs));
     }
-    if let Some(Streams(decls)) = errors.keep(syn::parse2::<Streams>(resolved.streams)) {
+    let anchor = resolved.anchor;
+    let to = |span: Span| at(anchor, span);
+    let streams = syn::parse2::<Streams>(resolved.streams);
+    if let Some(Streams(mut decls)) = errors.keep(streams.map_err(|e| error_at(anchor, e))) {
+        if anchor.is_some() {
+            decls.iter_mut().for_each(|decl| decl.respan(&to));
+        }
         parts.streams = decls;
     }
-    if let Some(Fds(decls)) = errors.keep(syn::parse2::<Fds>(resolved.fds)) {
+    let fds = syn::parse2::<Fds>(resolved.fds);
+    if let Some(Fds(mut decls)) = errors.keep(fds.map_err(|e| error_at(anchor, e))) {
+        if anchor.is_some() {
+            decls.iter_mut().for_each(|decl| decl.respan(&to));
+        }
         parts.fds = decls;
     }
     let requires = options.requires.map_or(Requirement::default(), |r| r.0);
@@ -1267,17 +1368,51 @@ mod begin_tests {
             "{out}"
         );
         assert!(!out.contains("streams !"), "{out}");
-        // The header (streams, FDs) starts the payloads every step passes on.
+        // The header (streams, FDs) waits in the module's own last step,
+        // which the chain reaches with the first token of the first path
+        // (whose hygiene `resolve_dataflow!` gives the header back); the
+        // payloads start empty.
+        assert!(out.contains("(__blazes_resolve) [crate]"), "{out}");
         assert!(
-            out.contains("(:: blazes :: __private :: resolve_dataflow) []"),
+            out.contains("__blazes_chain [(crate :: parts :: Board)"),
             "{out}"
         );
         assert!(
             out.contains(
-                "[header [] [\"flow\"] [crate :: parts :: Sessionize , crate :: parts :: Board] \
-                 [events -> Sessionize . events ;] []]"
+                "macro_rules ! __blazes_resolve { (__blazes_chain $ rest : tt $ acc : tt) => \
+                 { :: blazes :: __private :: resolve_dataflow ! { __blazes_chain $ rest $ acc \
+                 header [] [\"flow\"] [crate :: parts :: Sessionize , crate :: parts :: Board] \
+                 [events -> Sessionize . events ;] [] } } ; }"
             ),
             "{out}"
         );
+        assert!(
+            out.ends_with("[(__blazes_resolve) [crate]]]]] [] } }"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn the_header_after_the_payloads_reads_as_the_header_inside_them() {
+        // The form the module's `__blazes_resolve!` writes: the header
+        // after the payloads, an anchor token in the steps left.
+        let header = quote::quote! {
+            header [] ["flow"] [crate::a::Sessionize] [ events -> Sessionize.events; ] []
+        };
+        let payloads = quote::quote! {
+            struct false
+            impl [outputs { sessions: Session }]
+            impl Sessionize {
+                #[path(from = events, to = sessions, label = CR)] fn events;
+            }
+        };
+        let after =
+            super::resolve(quote::quote!(__blazes_chain [crate] [ [ [] #payloads ] ] #header))
+                .to_string();
+        let inside =
+            super::resolve(quote::quote!(__blazes_chain [] [ [ #header #payloads ] ])).to_string();
+        assert!(!after.contains("compile_error"), "{after}");
+        assert!(after.contains("pub fn dataflow"), "{after}");
+        assert_eq!(after, inside);
     }
 }
