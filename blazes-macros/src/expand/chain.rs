@@ -110,15 +110,21 @@ pub fn begin(
     // The structs' steps first, then the impl blocks': each step re-reads
     // (as the compiler parses the call) everything gathered before it, and
     // a struct's payload is two tokens, an impl block's some seventy.
-    let mut steps: Vec<TokenStream> = paths.iter().map(|path| quote!((#path))).collect();
+    // Each group built from its trees (`quote!` would copy every stream it
+    // interpolates).
+    let group = |delimiter, stream: TokenStream| TokenTree::Group(Group::new(delimiter, stream));
+    let mut steps: Vec<TokenTree> = paths
+        .iter()
+        .skip(1)
+        .map(|path| group(Delimiter::Parenthesis, path.to_token_stream()))
+        .collect();
     for path in &paths {
         let mut impl_path = path.clone();
         if let Some(last) = impl_path.segments.last_mut() {
             last.ident = exported::impl_macro_name(&last.ident);
         }
-        steps.push(quote!((#impl_path)));
+        steps.push(group(Delimiter::Parenthesis, impl_path.to_token_stream()));
     }
-    let first = steps.first().cloned()?;
     // The steps after the first, nested (`[ (step) [ (step) [ .. [] ] ] ]`)
     // so that each macro of the chain matches one step and one group of
     // what is left, whatever the length of the chain.
@@ -132,26 +138,17 @@ pub fn begin(
         .first()
         .map(|segment| segment.ident.clone().into_token_stream())
         .unwrap_or_default();
-    let mut rest = quote!([(#resolve_macro) [#anchor]]);
-    for step in steps.iter().skip(1).rev() {
-        rest = quote!([ #step #rest ]);
+    let mut rest = group(
+        Delimiter::Bracket,
+        TokenStream::from_iter([
+            group(Delimiter::Parenthesis, resolve_macro.to_token_stream()),
+            group(Delimiter::Bracket, anchor),
+        ]),
+    );
+    for step in steps.into_iter().rev() {
+        rest = group(Delimiter::Bracket, TokenStream::from_iter([step, rest]));
     }
-    let first: TokenStream = match syn::parse2::<syn::Path>(
-        first
-            .into_iter()
-            .next()
-            .map(|t| match t {
-                proc_macro2::TokenTree::Group(g) => g.stream(),
-                other => other.into_token_stream(),
-            })
-            .unwrap_or_default(),
-    ) {
-        Ok(path) => path.into_token_stream(),
-        Err(error) => {
-            errors.push(error);
-            return None;
-        }
-    };
+    let first = paths[0].to_token_stream();
     let chain = Ident::new(exported::CHAIN, Span::call_site());
     let header = quote! {
         header [ #args ] [ #name ] [ #(#paths),* ] [ #(#streams)* ] [ #(#fds)* ]
@@ -162,7 +159,7 @@ pub fn begin(
     // not at the end of the chain, so that it is reported even when a
     // path's macro is missing and the chain stops.
     let checks = paths.iter().map(|path| {
-        let site = SpanRange::of(path);
+        let site = path_site(path);
         let private = Ident::new(exported::PRIVATE, site.start);
         let close = proc_macro2::Punct::new('>', proc_macro2::Spacing::Alone);
         let mut close = proc_macro2::TokenTree::Punct(close);
@@ -193,6 +190,25 @@ pub fn begin(
         }
         #first! { #chain #rest [] }
     })
+}
+
+/// Where `path` is written, from its first token to its last (taken from
+/// the path itself when its segments have no generic arguments).
+fn path_site(path: &syn::Path) -> SpanRange {
+    let plain = path
+        .segments
+        .iter()
+        .all(|segment| segment.arguments.is_none());
+    match (path.segments.first(), path.segments.last()) {
+        (Some(first), Some(last)) if plain => SpanRange {
+            start: path
+                .leading_colon
+                .as_ref()
+                .map_or(first.ident.span(), |colons| colons.spans[0]),
+            end: last.ident.span(),
+        },
+        _ => SpanRange::of(path),
+    }
 }
 
 /// What a component's two macros handed over.
