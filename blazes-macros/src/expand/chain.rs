@@ -464,7 +464,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         let spec = skeleton::read(payload.skeleton, ty.clone(), ident, &mut errors);
         types.push(Interfaces {
             name: name.clone(),
-            ty: ty.into_token_stream(),
+            ty: path.clone(),
             inputs: typed_inputs(&spec),
             outputs: payload
                 .outputs
@@ -828,7 +828,10 @@ fn check_punctuations(
 /// and outputs, in the order of `Parts::Inputs` and `Parts::Outputs` (of `Typed::Parts`).
 struct Interfaces {
     name: String,
-    ty: TokenStream,
+    /// The component's path (a syntax tree: interpolated, it writes its
+    /// tokens one by one, where a token stream is copied whole, a call to
+    /// the compiler each time).
+    ty: syn::Path,
     inputs: Vec<String>,
     outputs: Vec<String>,
 }
