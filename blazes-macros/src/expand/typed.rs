@@ -156,7 +156,7 @@ pub fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> 
 /// build, with `check_field`'s message naming `what`, when the field does
 /// not exist (the check needs no item of its own).
 fn punctuation_key_type(
-    record: &TokenStream,
+    record: &syn::Type,
     name: &str,
     span: proc_macro2::Span,
     what: &str,
@@ -227,10 +227,11 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
             return emit;
         };
         let punctuate = format_ident!("punctuate_{}", method);
-        let record = quote!(#record);
+        // The record as a syntax tree: interpolated, it writes its tokens
+        // one by one (a token stream is copied whole, through the bridge).
         let what = format!("the punctuation key of output `{name}` of `{component}`");
         let params = key.iter().map(|k| {
-            let ty = punctuation_key_type(&record, &name_of(k), k.span(), &what);
+            let ty = punctuation_key_type(record, &name_of(k), k.span(), &what);
             quote!(#k: #ty)
         });
         // `punctuate` (one key) and `key_value` (each of several) require
