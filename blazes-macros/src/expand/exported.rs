@@ -17,7 +17,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use proc_macro2::{Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 /// The keyword that starts a chain call.
@@ -83,7 +83,9 @@ pub fn exported_macro(
 ) -> TokenStream {
     let unique = unique_name(kind, component);
     let d = dollar();
+    // The payload moved into its group (`quote!` would copy it).
+    let payload = Group::new(Delimiter::Bracket, payload);
     quote! {
-        ::blazes::__private::exported! { #d #unique #reexport [#payload] }
+        ::blazes::__private::exported! { #d #unique #reexport #payload }
     }
 }

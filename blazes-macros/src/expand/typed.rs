@@ -45,13 +45,14 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         &out,
         &field_checks(&spec, &args.outputs),
     );
-    let outputs_tokens = &args.tokens;
-    let exported = exported::exported_macro(
-        "impl",
-        &ident,
-        &exported::impl_macro_name(&ident),
-        quote!(impl [ #outputs_tokens ] #skeleton),
-    );
+    let mut payload = TokenStream::new();
+    payload.extend([
+        TokenTree::Ident(syn::Ident::new("impl", proc_macro2::Span::call_site())),
+        TokenTree::Group(Group::new(Delimiter::Bracket, args.tokens.clone())),
+    ]);
+    payload.extend(skeleton);
+    let exported =
+        exported::exported_macro("impl", &ident, &exported::impl_macro_name(&ident), payload);
     // Each stream moved in, not copied as `quote!` would.
     let mut expanded = item.to_token_stream();
     expanded.extend([handle, interfaces, exported]);
