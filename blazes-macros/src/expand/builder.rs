@@ -7,7 +7,8 @@
 //! read.
 
 use blazes_core::{Annotation, AttrSet, Dataflow, Endpoint, Fd, Permission, Requirement, Stream};
-use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+pub(crate) use proc_macro2::Delimiter;
+use proc_macro2::{Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::quote;
 
 // The constants are written tree by tree, each group's stream moved into
@@ -16,20 +17,20 @@ use quote::quote;
 // in the unoptimised macro), and the spec of a dataflow of 50 components
 // has some 500 of them.
 
-fn ident(name: &str) -> TokenTree {
+pub(crate) fn ident(name: &str) -> TokenTree {
     TokenTree::Ident(Ident::new(name, Span::call_site()))
 }
 
-fn punct(c: char) -> TokenTree {
+pub(crate) fn punct(c: char) -> TokenTree {
     TokenTree::Punct(Punct::new(c, Spacing::Alone))
 }
 
-fn group(delimiter: Delimiter, stream: TokenStream) -> TokenTree {
+pub(crate) fn group(delimiter: Delimiter, stream: TokenStream) -> TokenTree {
     TokenTree::Group(Group::new(delimiter, stream))
 }
 
 /// `name: ` before a field's value.
-fn field(out: &mut TokenStream, name: &str) {
+pub(crate) fn field(out: &mut TokenStream, name: &str) {
     out.extend([ident(name), punct(':')]);
 }
 
@@ -40,12 +41,12 @@ fn names(set: &AttrSet) -> [TokenTree; 2] {
 }
 
 /// `Name { fields }`.
-fn literal(name: &str, fields: TokenStream) -> TokenStream {
+pub(crate) fn literal(name: &str, fields: TokenStream) -> TokenStream {
     TokenStream::from_iter([ident(name), group(Delimiter::Brace, fields)])
 }
 
 /// Each item, separated by commas, in one stream (the items moved in).
-fn comma_separated(items: impl Iterator<Item = TokenStream>) -> TokenStream {
+pub(crate) fn comma_separated(items: impl Iterator<Item = TokenStream>) -> TokenStream {
     let mut list = TokenStream::new();
     for (i, item) in items.enumerate() {
         if i > 0 {

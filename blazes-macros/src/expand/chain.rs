@@ -560,8 +560,14 @@ pub fn resolve(input: TokenStream) -> TokenStream {
 fn registration(parts: &ModuleParts) -> TokenStream {
     let methods = parts.impls.iter().map(|part| {
         let ty = &part.spec.self_ty;
-        let module = quote!(Some(<#ty as ::blazes::Annotated>::MODULE_PATH));
-        component::methods_spec(&part.spec, &module)
+        let module = [
+            builder::ident("Some"),
+            builder::group(
+                builder::Delimiter::Parenthesis,
+                quote!(<#ty as ::blazes::Annotated>::MODULE_PATH),
+            ),
+        ];
+        component::methods_spec(&part.spec, module)
     });
     dataflow::dataflow_record(methods)
 }

@@ -133,7 +133,7 @@ fn registration(parts: &ModuleParts) -> TokenStream {
         .impls
         .iter()
         .filter(|p| p.expands_here())
-        .map(|part| component::methods_spec(&part.spec, &quote!(None)));
+        .map(|part| component::methods_spec(&part.spec, [builder::ident("None")]));
     dataflow_record(methods)
 }
 
@@ -158,7 +158,13 @@ pub fn spec_fn(spec: &TokenStream) -> TokenStream {
 /// their names resolved through one import of `spec::*` for them all,
 /// returned by a function (as `spec_fn`'s constant is).
 pub fn dataflow_record(methods: impl Iterator<Item = TokenStream>) -> TokenStream {
-    let methods = builder::with_spec_names(quote!(&[#(#methods),*]));
+    let methods = builder::with_spec_names(TokenStream::from_iter([
+        builder::punct('&'),
+        builder::group(
+            builder::Delimiter::Bracket,
+            builder::comma_separated(methods),
+        ),
+    ]));
     quote! {
         fn __blazes_methods() -> &'static [::blazes::__private::MethodsSpec] {
             #methods
