@@ -52,7 +52,7 @@ pub(crate) fn comma_separated(items: impl Iterator<Item = TokenStream>) -> Token
         if i > 0 {
             list.extend([punct(',')]);
         }
-        list.extend(item);
+        list.extend([item]);
     }
     list
 }
@@ -165,7 +165,7 @@ pub fn dataflow_spec(
         fields.extend([TokenTree::Literal(Literal::string(&c.name)), punct(',')]);
         field(&mut fields, "rep");
         match annotated(&c.name) {
-            Some(ty) => fields.extend(quote!(<#ty as ::blazes::Annotated>::REP)),
+            Some(ty) => fields.extend([quote!(<#ty as ::blazes::Annotated>::REP)]),
             None => fields.extend([ident(if c.rep { "true" } else { "false" })]),
         }
         fields.extend([punct(',')]);
@@ -198,14 +198,14 @@ pub fn dataflow_spec(
     let name = dataflow.name.clone().unwrap_or_default();
     let mut fields = quote!(name: #name, components: &);
     fields.extend([components]);
-    fields.extend(quote!(, streams: &));
+    fields.extend([quote!(, streams: &)]);
     fields.extend([streams]);
-    fields.extend(quote! {
+    fields.extend([quote! {
         ,
         fds: &[#(#fds),*],
         requires: #requires,
         coordinate: #coordinate,
-    });
+    }]);
     with_spec_names(literal("DataflowSpec", fields))
 }
 

@@ -43,14 +43,14 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         &spec,
         &args.outputs,
         &out,
-        &field_checks(&spec, &args.outputs),
+        field_checks(&spec, &args.outputs),
     );
     let mut payload = TokenStream::new();
     payload.extend([
         TokenTree::Ident(syn::Ident::new("impl", proc_macro2::Span::call_site())),
         TokenTree::Group(Group::new(Delimiter::Bracket, args.tokens.clone())),
     ]);
-    payload.extend(skeleton);
+    payload.extend([skeleton]);
     let exported =
         exported::exported_macro("impl", &ident, &exported::impl_macro_name(&ident), payload);
     // Each stream moved in, not copied as `quote!` would.
@@ -184,9 +184,14 @@ pub fn key_check(record: &TokenStream, ident: &syn::Ident, what: &str) -> TokenS
     }
 }
 
-/// A tuple of check types (`(A, B,)`; `()` for none).
-pub fn check_tuple(checks: &[TokenStream]) -> TokenStream {
-    quote!((#(#checks,)*))
+/// A tuple of check types (`(A, B,)`; `()` for none), each moved in.
+pub fn check_tuple(checks: Vec<TokenStream>) -> TokenTree {
+    let mut list = TokenStream::new();
+    for check in checks {
+        list.extend([check]);
+        list.extend([TokenTree::Punct(Punct::new(',', Spacing::Alone))]);
+    }
+    TokenTree::Group(Group::new(Delimiter::Parenthesis, list))
 }
 
 /// One `const _: () = { .. };` evaluating all the compile-time checks
@@ -286,22 +291,35 @@ fn typed_impl(
     spec: &ImplSpec,
     outputs: &[OutputDecl],
     out: &syn::Ident,
-    checks: &[TokenStream],
+    checks: Vec<TokenStream>,
 ) -> TokenStream {
     let self_ty = &spec.self_ty;
     let inputs = nested(spec.handlers.iter().filter_map(|h| h.record.clone()));
-    let outputs = nested(outputs.iter().map(|o| {
-        let record = &o.record;
-        quote!(#record)
-    }));
+    let outputs = nested(outputs.iter().map(|o| o.record.to_token_stream()));
     let checks = check_tuple(checks);
     let (seals, dispatch) = dispatch(spec, out);
-    quote! {
-        impl ::blazes::__private::Typed for #self_ty {
-            type Parts = (#inputs, #outputs, #out, #checks, #seals);
-            #dispatch
-        }
-    }
+    // Each part moved into its group (`quote!` would copy it).
+    let comma = || TokenTree::Punct(Punct::new(',', Spacing::Alone));
+    let parts = TokenStream::from_iter([
+        inputs,
+        comma(),
+        outputs,
+        comma(),
+        TokenTree::Ident(out.clone()),
+        comma(),
+        checks,
+        comma(),
+        seals,
+    ]);
+    let mut body = quote!(type Parts =);
+    body.extend([
+        TokenTree::Group(Group::new(Delimiter::Parenthesis, parts)),
+        TokenTree::Punct(Punct::new(';', Spacing::Alone)),
+    ]);
+    body.extend([dispatch]);
+    let mut typed = quote!(impl ::blazes::__private::Typed for #self_ty);
+    typed.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
+    typed
 }
 
 /// The type of the typed seal methods (the last of `Typed::Parts`) and
@@ -312,7 +330,7 @@ fn typed_impl(
 /// conversions of the output handle `out` (its constructor, and a closure
 /// taking the emitter back). The library's one `Handler` impl for typed
 /// components dispatches on them.
-fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenStream, TokenStream) {
+fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenTree, TokenStream) {
     let typed: Vec<_> = spec
         .handlers
         .iter()
@@ -329,7 +347,7 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenStream, TokenStream) {
             quote!(|_, _, _| {})
         }
     }));
-    let seals: Vec<(TokenStream, TokenStream)> = spec
+    let (seal_types, seal_values): (Vec<TokenStream>, Vec<TokenStream>) = spec
         .typed_seals
         .iter()
         .filter(|t| t.callable)
@@ -350,32 +368,34 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenStream, TokenStream) {
                 }),
             ))
         })
-        .collect();
+        .unzip();
     let field = field_zero();
-    let seal_types = nested(seals.iter().map(|(ty, _)| ty.clone()));
-    let seal_values = nested(seals.into_iter().map(|(_, value)| value));
-    let dispatch = quote! {
-        const DISPATCH: ::blazes::__private::Dispatch<Self> = ::blazes::__private::Dispatch {
-            inputs: &[#(#inputs),*],
-            handlers: #handlers,
-            seals: #seal_values,
-            wrap: #out,
-            unwrap: |out: #out| out.#field,
-        };
-    };
+    let seal_types = nested(seal_types.into_iter());
+    let seal_values = nested(seal_values.into_iter());
+    // The nested lists moved in (`quote!` would copy them).
+    let mut fields = quote!(inputs: &[#(#inputs),*], handlers:);
+    fields.extend([handlers]);
+    fields.extend([quote!(, seals:)]);
+    fields.extend([seal_values]);
+    fields.extend([quote!(, wrap: #out, unwrap: |out: #out| out.#field,)]);
+    let mut dispatch =
+        quote!(const DISPATCH: ::blazes::__private::Dispatch<Self> = ::blazes::__private::Dispatch);
+    dispatch.extend([
+        TokenTree::Group(Group::new(Delimiter::Brace, fields)),
+        TokenTree::Punct(Punct::new(';', Spacing::Alone)),
+    ]);
     (seal_types, dispatch)
 }
 
 /// `(A, (B, ()))`: the list `blazes::__private::At` indexes. Built tree by
 /// tree, each element moved in (`quote!` would copy each element and each
 /// rest of the list into a new stream).
-fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenStream {
+fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenTree {
     let pair = |inner: TokenStream| TokenTree::Group(Group::new(Delimiter::Parenthesis, inner));
-    let list = types.rev().fold(pair(TokenStream::new()), |rest, mut ty| {
+    types.rev().fold(pair(TokenStream::new()), |rest, mut ty| {
         ty.extend([TokenTree::Punct(Punct::new(',', Spacing::Alone)), rest]);
         pair(ty)
-    });
-    TokenStream::from(list)
+    })
 }
 
 /// The fields a punctuation method of `outputs` checks (that each exists
