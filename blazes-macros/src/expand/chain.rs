@@ -235,23 +235,24 @@ struct Resolved {
 /// received in a new group followed by its payload
 /// (`[ [ [ header .. ] struct .. ] impl .. ]`), so no step re-reads the
 /// payloads of the steps before it; this undoes the nesting.
-fn unnest(acc: TokenStream) -> TokenStream {
-    let mut layers = Vec::new();
+/// The trees are kept as trees: each stream built from them would send
+/// them to the compiler again, and reading it fetch them back.
+fn unnest(acc: TokenStream) -> Vec<TokenTree> {
+    let mut layers: Vec<Vec<TokenTree>> = Vec::new();
     let mut current = acc;
-    loop {
-        let mut tokens = current.clone().into_iter();
+    let mut flat = loop {
+        let mut tokens = current.into_iter();
         match tokens.next() {
-            Some(proc_macro2::TokenTree::Group(group))
-                if group.delimiter() == proc_macro2::Delimiter::Bracket =>
-            {
-                layers.push(tokens.collect::<TokenStream>());
+            Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Bracket => {
+                layers.push(tokens.collect());
                 current = group.stream();
             }
-            _ => break,
+            first => break first.into_iter().chain(tokens).collect::<Vec<_>>(),
         }
+    };
+    for layer in layers.into_iter().rev() {
+        flat.extend(layer);
     }
-    let mut flat = current;
-    flat.extend(layers.into_iter().rev().flatten());
     flat
 }
 
@@ -275,10 +276,8 @@ impl Resolved {
                 Some(proc_macro2::TokenTree::Group(left)),
                 Some(proc_macro2::TokenTree::Group(acc)),
             ) if acc.delimiter() == proc_macro2::Delimiter::Bracket => {
-                let mut flat: TokenStream = trees.collect();
                 let anchor = left.stream().into_iter().next().map(|t| t.span());
-                flat.extend(unnest(acc.stream()));
-                Resolved::from_flat(flat, anchor)
+                Resolved::from_flat(trees.chain(unnest(acc.stream())), anchor)
             }
             _ => Err(malformed()),
         }
@@ -290,8 +289,8 @@ impl Resolved {
     /// the name, the paths, each `outputs` and each skeleton's methods go
     /// through syn (the streams and FDs are read later, once): no token
     /// buffer of the whole input.
-    fn from_flat(flat: TokenStream, anchor: Option<Span>) -> syn::Result<Self> {
-        let mut trees = flat.into_iter().peekable();
+    fn from_flat(flat: impl Iterator<Item = TokenTree>, anchor: Option<Span>) -> syn::Result<Self> {
+        let mut trees = flat.peekable();
         if !matches!(trees.next(), Some(TokenTree::Ident(word)) if word == "header") {
             return Err(malformed());
         }
