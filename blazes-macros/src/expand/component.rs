@@ -24,9 +24,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let mut errors = Errors::new();
     if let Some(ident) = plain_struct_name(&item) {
-        let expanded = expand_plain_struct(args, item, ident, &mut errors);
-        let errors = errors.to_compile_errors();
-        return quote!(#expanded #errors);
+        let mut expanded = expand_plain_struct(args, item, ident, &mut errors);
+        if !errors.is_empty() {
+            expanded.extend([errors.to_compile_errors()]);
+        }
+        return expanded;
     }
     // A plain impl block is read without a syntax tree of its bodies.
     let parsed = match LightImpl::read_plain(&item) {
@@ -61,8 +63,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             item
         }
     };
-    let errors = errors.to_compile_errors();
-    quote!(#expanded #errors)
+    // Moved, not copied as `quote!` would.
+    let mut expanded = expanded;
+    if !errors.is_empty() {
+        expanded.extend([errors.to_compile_errors()]);
+    }
+    expanded
 }
 
 /// Whether `args` is the one identifier `EXPANDED_HERE` (compared token by
@@ -130,8 +136,10 @@ fn expand_plain_struct(
         rep,
         generics: syn::Generics::default(),
     };
-    let component = component_struct(&spec);
-    quote!(#item #component)
+    // Both streams moved into one (`quote!` would copy them).
+    let mut expanded = item;
+    expanded.extend([component_struct(&spec)]);
+    expanded
 }
 
 fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> TokenStream {
