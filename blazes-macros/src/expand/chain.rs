@@ -518,8 +518,8 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             let (checks, check_types, fields_ok) =
                 stream_field_checks(&parts, &types, &outputs, !found.is_empty());
             field_checks = typed::const_block(checks);
-            field_checks.extend(checks_struct(&check_types));
-            field_checks.extend(deferred_violations(&found, &fields_ok));
+            field_checks.extend([checks_struct(check_types)]);
+            field_checks.extend([deferred_violations(&found, &fields_ok)]);
         } else {
             for (range, message) in found.each() {
                 errors.spanned(range, message);
@@ -931,13 +931,28 @@ fn stream_type_check(
             #private::StreamRecord<#carried, #taken>
         });
     };
-    let ids = keys.iter().rev().fold(quote!(()), |rest, key| {
-        let id = id_literal(&name_of(key));
-        quote!((#private::KeyId<#id>, #rest))
-    });
-    Some(quote_spanned! {span=>
-        #private::SealedStream<#carried, #taken, #ids>
-    })
+    // Each part moved in (`quote!` would copy each interpolated stream).
+    let ids = keys.iter().rev().fold(
+        builder::group(Delimiter::Parenthesis, TokenStream::new()),
+        |rest, key| {
+            let id = id_literal(&name_of(key));
+            let mut pair = quote!(#private::KeyId<#id>,);
+            pair.extend([rest]);
+            builder::group(Delimiter::Parenthesis, pair)
+        },
+    );
+    let spanned = |c| {
+        let mut punct = proc_macro2::Punct::new(c, proc_macro2::Spacing::Alone);
+        punct.set_span(span);
+        TokenTree::Punct(punct)
+    };
+    let mut check = quote_spanned!(span=> #private::SealedStream);
+    check.extend([spanned('<')]);
+    check.extend([carried]);
+    check.extend([spanned(',')]);
+    check.extend([taken]);
+    check.extend([spanned(','), ids, spanned('>')]);
+    Some(check)
 }
 
 /// The seal key of `decl` as written, when the stream runs between two
@@ -973,14 +988,23 @@ fn punctuated_seal<'a>(
 /// The dataflow's check types (`StreamRecord`, `KeyField`) as the fields of
 /// one struct, whose well-formedness is the check: evaluated with the
 /// struct's declaration, they need no constant of their own.
-fn checks_struct(checks: &[TokenStream]) -> TokenStream {
+fn checks_struct(checks: Vec<TokenStream>) -> TokenStream {
     if checks.is_empty() {
         return TokenStream::new();
     }
-    quote! {
+    // The check types moved in (`quote!` would copy each).
+    let mut checks_struct = quote! {
         #[allow(dead_code)]
-        struct __BlazesChecks(#(#checks),*);
-    }
+        struct __BlazesChecks
+    };
+    checks_struct.extend([
+        builder::group(
+            Delimiter::Parenthesis,
+            builder::comma_separated(checks.into_iter()),
+        ),
+        builder::punct(';'),
+    ]);
+    checks_struct
 }
 
 /// The anomalies the analysis found, each a compile error at its site
