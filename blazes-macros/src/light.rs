@@ -343,7 +343,8 @@ impl Parse for LightMod {
 impl ToTokens for LightFn {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.append_all(&self.attrs);
-        tokens.extend(self.head.tokens.clone());
+        // As a stream (its trees would be fetched back from the compiler).
+        tokens.extend([self.head.tokens.clone()]);
         self.body.to_tokens(tokens);
     }
 }
