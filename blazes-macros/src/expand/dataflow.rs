@@ -27,7 +27,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let options = errors
         .keep(attrs::parse_dataflow_args(args))
         .unwrap_or_default();
-    let mut module = match syn::parse2::<LightMod>(item.clone()) {
+    // A module of macro calls only (a dataflow naming its components by
+    // path) is read from its tokens; anything else with syn.
+    let read =
+        LightMod::read_plain(&item).map_or_else(|| syn::parse2::<LightMod>(item.clone()), Ok);
+    let mut module = match read {
         Ok(module) => module,
         Err(error) => {
             errors.push(syn::Error::new(
