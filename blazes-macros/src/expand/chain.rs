@@ -477,7 +477,10 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     }
     let anchor = resolved.anchor;
     let to = |span: Span| at(anchor, span);
-    let streams = syn::parse2::<Streams>(resolved.streams);
+    // The plain forms read from their tokens; anything else (and every
+    // error) by syn.
+    let streams = Streams::read_plain(resolved.streams.clone())
+        .map_or_else(|| syn::parse2::<Streams>(resolved.streams), Ok);
     if let Some(Streams(mut decls)) = errors.keep(streams.map_err(|e| error_at(anchor, e))) {
         if anchor.is_some() {
             decls.iter_mut().for_each(|decl| decl.respan(&to));
