@@ -85,9 +85,13 @@ pub fn begin(
         };
         let path = &mac.mac.path;
         if is_named(path, "components") {
-            let parsed = mac
-                .mac
-                .parse_body_with(Punctuated::<syn::Path, Token![,]>::parse_terminated);
+            let parsed = match plain_paths(mac.mac.tokens.clone()) {
+                Some(list) => Ok(list),
+                None => mac
+                    .mac
+                    .parse_body_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                    .map(|list| list.into_iter().collect()),
+            };
             if let Some(list) = errors.keep(parsed) {
                 paths.extend(list);
             }
@@ -190,6 +194,57 @@ pub fn begin(
         }
         #first! { #chain #rest [] }
     })
+}
+
+/// `a::b::C, ::d::E` (an optional trailing comma), each path made of
+/// identifiers only, read from the tokens (spans kept) without a syntax
+/// tree's buffer, which would first fetch every token from the compiler.
+/// `None` for anything else, which syn reads (and reports).
+fn plain_paths(tokens: TokenStream) -> Option<Vec<syn::Path>> {
+    let mut paths = Vec::new();
+    let mut trees = tokens.into_iter().peekable();
+    let colons = |first: proc_macro2::Punct, second: Option<TokenTree>| match second {
+        Some(TokenTree::Punct(second))
+            if first.spacing() == proc_macro2::Spacing::Joint && second.as_char() == ':' =>
+        {
+            Some(Token![::]([first.span(), second.span()]))
+        }
+        _ => None,
+    };
+    while trees.peek().is_some() {
+        let mut path = syn::Path {
+            leading_colon: None,
+            segments: Punctuated::new(),
+        };
+        loop {
+            // A segment (after a leading `::` for the first).
+            match trees.next() {
+                Some(TokenTree::Punct(first))
+                    if first.as_char() == ':'
+                        && path.leading_colon.is_none()
+                        && path.segments.is_empty() =>
+                {
+                    path.leading_colon = Some(colons(first, trees.next())?);
+                    continue;
+                }
+                Some(TokenTree::Ident(ident)) => {
+                    path.segments.push_value(syn::PathSegment::from(ident))
+                }
+                _ => return None,
+            }
+            // Then `::` and another segment, a comma or the end.
+            match trees.next() {
+                Some(TokenTree::Punct(first)) if first.as_char() == ':' => {
+                    path.segments.push_punct(colons(first, trees.next())?);
+                }
+                Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => break,
+                None => break,
+                _ => return None,
+            }
+        }
+        paths.push(path);
+    }
+    Some(paths)
 }
 
 /// Where `path` is written, from its first token to its last (taken from
@@ -300,10 +355,16 @@ impl Resolved {
             args = respan(args, &at);
         }
         let name: syn::LitStr = syn::parse2(next_group(&mut trees)?)?;
-        let mut paths = syn::parse::Parser::parse2(
-            Punctuated::<syn::Path, Token![,]>::parse_terminated,
-            next_group(&mut trees)?,
-        )?;
+        let paths_tokens = next_group(&mut trees)?;
+        let mut paths = match plain_paths(paths_tokens.clone()) {
+            Some(paths) => paths,
+            None => syn::parse::Parser::parse2(
+                Punctuated::<syn::Path, Token![,]>::parse_terminated,
+                paths_tokens,
+            )?
+            .into_iter()
+            .collect(),
+        };
         if anchor.is_some() {
             for path in paths.iter_mut() {
                 respan_path(path, &at);
@@ -1441,6 +1502,34 @@ mod begin_tests {
             out.ends_with("[(__blazes_resolve) [crate]]]]] [] } }"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn plain_paths_are_read_from_their_tokens_as_syn_reads_them() {
+        let source = quote::quote!(crate::a::Sessionize, ::b::Board, Local, super::c::D,);
+        let plain = super::plain_paths(source.clone()).expect("plain paths");
+        let full = syn::parse::Parser::parse2(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            source,
+        )
+        .expect("parses");
+        let text = |paths: Vec<syn::Path>| {
+            paths
+                .iter()
+                .map(|p| quote::quote!(#p).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(text(plain), text(full.into_iter().collect()));
+        for source in [
+            quote::quote!(a::b<T>),
+            quote::quote!(a::),
+            quote::quote!(a:b),
+            quote::quote!(a b),
+            quote::quote!(a,,b),
+            quote::quote!(::),
+        ] {
+            assert!(super::plain_paths(source.clone()).is_none(), "{source}");
+        }
     }
 
     #[test]
