@@ -179,14 +179,30 @@ impl LightImpl {
         if block.delimiter() != Delimiter::Brace {
             return None;
         }
-        let header: TokenStream = trees.into_iter().collect();
-        let read_header = |input: ParseStream| {
-            let attrs = input.call(Attribute::parse_outer)?;
-            let impl_token: Token![impl] = input.parse()?;
-            let self_ty: Type = input.parse()?;
-            Ok((attrs, impl_token, self_ty))
+        // `impl Name`, the common header, read from its two tokens; any
+        // other with syn.
+        let (attrs, impl_token, self_ty) = match trees.as_slice() {
+            [TokenTree::Ident(impl_word), TokenTree::Ident(name)]
+                if impl_word == "impl" && name != "for" && name != "unsafe" =>
+            {
+                let ty = Type::Path(syn::TypePath {
+                    attrs: Vec::new(),
+                    qself: None,
+                    path: syn::Path::from(name.clone()),
+                });
+                (Vec::new(), Token![impl](impl_word.span()), ty)
+            }
+            _ => {
+                let header: TokenStream = trees.into_iter().collect();
+                let read_header = |input: ParseStream| {
+                    let attrs = input.call(Attribute::parse_outer)?;
+                    let impl_token: Token![impl] = input.parse()?;
+                    let self_ty: Type = input.parse()?;
+                    Ok((attrs, impl_token, self_ty))
+                };
+                syn::parse::Parser::parse2(read_header, header).ok()?
+            }
         };
-        let (attrs, impl_token, self_ty) = syn::parse::Parser::parse2(read_header, header).ok()?;
         let mut items = Vec::new();
         let mut trees = block.stream().into_iter();
         while let Some(first) = trees.next() {
@@ -536,6 +552,19 @@ mod tests {
         };
         assert_eq!(names(&light), names(&full));
         assert_eq!(names(&light)[0], ("a".to_string(), 2));
+        // The common header, `impl Name`, read from its two tokens.
+        let bare = quote! {
+            impl Count {
+                #[path(from = a, to = b, label = CR)]
+                fn a(&mut self, t: Tuple, out: &mut Emit) {}
+            }
+        };
+        let light = LightImpl::read_plain(&bare).expect("a plain impl block");
+        let full: LightImpl = syn::parse2(bare.clone()).expect("parses");
+        assert_eq!(quote!(#light).to_string(), quote!(#full).to_string());
+        assert_eq!(quote!(#light).to_string(), bare.to_string());
+        let ty = &light.self_ty;
+        assert_eq!(quote!(#ty).to_string(), "Count");
     }
 
     #[test]
