@@ -327,6 +327,14 @@ pub struct ComponentArgs {
 
 /// Reads the arguments of `#[component(..)]` given as tokens.
 pub fn parse_component_args(args: TokenStream) -> darling::Result<ComponentArgs> {
+    // No arguments, or `rep`, without darling's reading (every component
+    // struct asks).
+    if args.is_empty() {
+        return Ok(ComponentArgs::default());
+    }
+    if is_single_word(&args, "rep") {
+        return Ok(ComponentArgs { rep: true });
+    }
     let items = NestedMeta::parse_meta_list(args.clone())?;
     ComponentArgs::from_list(&items).map_err(|e| on_attribute(e, &args))
 }
