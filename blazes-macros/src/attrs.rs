@@ -307,14 +307,15 @@ fn ident_list(tokens: TokenStream) -> Option<Vec<Ident>> {
 /// An identifier that syn would read as one: not a keyword (a raw
 /// identifier, `r#type`, is one).
 pub(crate) fn plain_ident(ident: &Ident) -> bool {
+    // Sorted, for a binary search (every `#[path]` asks for two names).
     const KEYWORDS: &[&str] = &[
-        "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
-        "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "if",
-        "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv",
-        "pub", "ref", "return", "Self", "self", "static", "struct", "super", "trait", "true",
+        "Self", "_", "abstract", "as", "async", "await", "become", "box", "break", "const",
+        "continue", "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for",
+        "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override",
+        "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
         "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
     ];
-    !KEYWORDS.contains(&ident.to_string().as_str())
+    KEYWORDS.binary_search(&ident.to_string().as_str()).is_err()
 }
 
 /// The arguments of `#[component(..)]`.
@@ -327,6 +328,14 @@ pub struct ComponentArgs {
 
 /// Reads the arguments of `#[component(..)]` given as tokens.
 pub fn parse_component_args(args: TokenStream) -> darling::Result<ComponentArgs> {
+    // No arguments, or `rep`, without darling's reading (every component
+    // struct asks).
+    if args.is_empty() {
+        return Ok(ComponentArgs::default());
+    }
+    if is_single_word(&args, "rep") {
+        return Ok(ComponentArgs { rep: true });
+    }
     let items = NestedMeta::parse_meta_list(args.clone())?;
     ComponentArgs::from_list(&items).map_err(|e| on_attribute(e, &args))
 }
@@ -426,6 +435,20 @@ pub fn check_on_seal(attr: &Attribute) -> darling::Result<Option<syn::Ident>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn keywords_are_not_plain_identifiers_and_others_are() {
+        let ident = |name: &str| Ident::new(name, proc_macro2::Span::call_site());
+        for keyword in [
+            "_", "Self", "abstract", "fn", "type", "yield", "self", "match",
+        ] {
+            assert!(!plain_ident(&ident(keyword)), "{keyword}");
+        }
+        for name in ["input", "output", "batch", "r#type", "Selfish", "types"] {
+            let ident = syn::parse_str::<Ident>(name).unwrap_or_else(|_| ident(name));
+            assert!(plain_ident(&ident), "{name}");
+        }
+    }
+
     use super::*;
     use syn::parse_quote;
 

@@ -179,14 +179,30 @@ impl LightImpl {
         if block.delimiter() != Delimiter::Brace {
             return None;
         }
-        let header: TokenStream = trees.into_iter().collect();
-        let read_header = |input: ParseStream| {
-            let attrs = input.call(Attribute::parse_outer)?;
-            let impl_token: Token![impl] = input.parse()?;
-            let self_ty: Type = input.parse()?;
-            Ok((attrs, impl_token, self_ty))
+        // `impl Name`, the common header, read from its two tokens; any
+        // other with syn.
+        let (attrs, impl_token, self_ty) = match trees.as_slice() {
+            [TokenTree::Ident(impl_word), TokenTree::Ident(name)]
+                if impl_word == "impl" && name != "for" && name != "unsafe" =>
+            {
+                let ty = Type::Path(syn::TypePath {
+                    attrs: Vec::new(),
+                    qself: None,
+                    path: syn::Path::from(name.clone()),
+                });
+                (Vec::new(), Token![impl](impl_word.span()), ty)
+            }
+            _ => {
+                let header: TokenStream = trees.into_iter().collect();
+                let read_header = |input: ParseStream| {
+                    let attrs = input.call(Attribute::parse_outer)?;
+                    let impl_token: Token![impl] = input.parse()?;
+                    let self_ty: Type = input.parse()?;
+                    Ok((attrs, impl_token, self_ty))
+                };
+                syn::parse::Parser::parse2(read_header, header).ok()?
+            }
         };
-        let (attrs, impl_token, self_ty) = syn::parse::Parser::parse2(read_header, header).ok()?;
         let mut items = Vec::new();
         let mut trees = block.stream().into_iter();
         while let Some(first) = trees.next() {
@@ -307,6 +323,87 @@ impl Parse for LightItem {
     }
 }
 
+impl LightMod {
+    /// Reads `#[..] pub mod name { .. }` whose items are all macro calls
+    /// (`components! { .. }`, `streams! { .. }`: a dataflow naming its
+    /// components by path) from its tokens: each call's body is taken as
+    /// it is, never walked (a syntax tree's buffer walks every token,
+    /// each fetched from the compiler). `None` for anything else, which
+    /// syn reads (and reports).
+    pub fn read_plain(item: &TokenStream) -> Option<LightMod> {
+        let mut trees: Vec<TokenTree> = item.clone().into_iter().collect();
+        let Some(TokenTree::Group(block)) = trees.pop() else {
+            return None;
+        };
+        if block.delimiter() != Delimiter::Brace {
+            return None;
+        }
+        let header: TokenStream = trees.into_iter().collect();
+        let read_header = |input: ParseStream| {
+            let attrs = input.call(Attribute::parse_outer)?;
+            let vis: Visibility = input.parse()?;
+            let mod_token: Token![mod] = input.parse()?;
+            let ident: Ident = input.parse()?;
+            Ok((attrs, vis, mod_token, ident))
+        };
+        let (attrs, vis, mod_token, ident) =
+            syn::parse::Parser::parse2(read_header, header).ok()?;
+        let mut items = Vec::new();
+        let mut trees = block.stream().into_iter().peekable();
+        while trees.peek().is_some() {
+            let mut path = TokenStream::new();
+            let bang = loop {
+                match trees.next()? {
+                    TokenTree::Punct(p) if p.as_char() == '!' => break p,
+                    TokenTree::Punct(p) if p.as_char() == ':' => path.extend([TokenTree::Punct(p)]),
+                    TokenTree::Ident(word) => path.extend([TokenTree::Ident(word)]),
+                    _ => return None,
+                }
+            };
+            let Some(TokenTree::Group(body)) = trees.next() else {
+                return None;
+            };
+            let delimiter = match body.delimiter() {
+                Delimiter::Brace => syn::MacroDelimiter::Brace(token::Brace(body.delim_span())),
+                Delimiter::Parenthesis => {
+                    syn::MacroDelimiter::Paren(token::Paren(body.delim_span()))
+                }
+                Delimiter::Bracket => {
+                    syn::MacroDelimiter::Bracket(token::Bracket(body.delim_span()))
+                }
+                Delimiter::None => return None,
+            };
+            let semi_token = match trees.peek() {
+                Some(TokenTree::Punct(p)) if p.as_char() == ';' => {
+                    let semi = Token![;](p.span());
+                    trees.next();
+                    Some(semi)
+                }
+                _ if matches!(delimiter, syn::MacroDelimiter::Brace(_)) => None,
+                _ => return None,
+            };
+            items.push(LightItem::Macro(syn::ItemMacro {
+                attrs: Vec::new(),
+                ident: None,
+                mac: syn::Macro {
+                    path: syn::parse2(path).ok()?,
+                    bang_token: Token![!](bang.span()),
+                    delimiter,
+                    tokens: body.stream(),
+                },
+                semi_token,
+            }));
+        }
+        Some(LightMod {
+            attrs,
+            vis,
+            mod_token,
+            ident,
+            content: Some((token::Brace(block.delim_span()), Vec::new(), items)),
+        })
+    }
+}
+
 impl Parse for LightMod {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
@@ -343,7 +440,8 @@ impl Parse for LightMod {
 impl ToTokens for LightFn {
     fn to_tokens(&self, tokens: &mut TokenStream) {
         tokens.append_all(&self.attrs);
-        tokens.extend(self.head.tokens.clone());
+        // As a stream (its trees would be fetched back from the compiler).
+        tokens.extend([self.head.tokens.clone()]);
         self.body.to_tokens(tokens);
     }
 }
@@ -454,6 +552,76 @@ mod tests {
         };
         assert_eq!(names(&light), names(&full));
         assert_eq!(names(&light)[0], ("a".to_string(), 2));
+        // The common header, `impl Name`, read from its two tokens.
+        let bare = quote! {
+            impl Count {
+                #[path(from = a, to = b, label = CR)]
+                fn a(&mut self, t: Tuple, out: &mut Emit) {}
+            }
+        };
+        let light = LightImpl::read_plain(&bare).expect("a plain impl block");
+        let full: LightImpl = syn::parse2(bare.clone()).expect("parses");
+        assert_eq!(quote!(#light).to_string(), quote!(#full).to_string());
+        assert_eq!(quote!(#light).to_string(), bare.to_string());
+        let ty = &light.self_ty;
+        assert_eq!(quote!(#ty).to_string(), "Count");
+    }
+
+    #[test]
+    fn a_module_of_macro_calls_is_read_from_its_tokens_as_syn_reads_it() {
+        let source = quote! {
+            /// The flow.
+            pub(crate) mod flow {
+                blazes::components! { crate::a::Sessionize, ::b::Board }
+                streams! { events -> Sessionize.events { seal: [session] }; }
+                fds!(session -> user);
+            }
+        };
+        let light = LightMod::read_plain(&source).expect("a module of macro calls");
+        let full: LightMod = syn::parse2(source.clone()).expect("parses");
+        assert_eq!(quote!(#light).to_string(), quote!(#full).to_string());
+        assert_eq!(quote!(#light).to_string(), source.to_string());
+        let Some((_, _, items)) = &light.content else {
+            panic!("inline");
+        };
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().all(|item| matches!(item, LightItem::Macro(_))));
+    }
+
+    #[test]
+    fn a_module_with_anything_but_macro_calls_is_left_to_syn() {
+        for source in [
+            quote!(
+                mod flow {
+                    struct A;
+                    streams! { a -> b; }
+                }
+            ),
+            quote!(
+                mod flow {
+                    streams! { a -> b; }
+                    fn f() {}
+                }
+            ),
+            quote!(
+                mod flow {
+                    #![allow(dead_code)]
+                    streams! { a -> b; }
+                }
+            ),
+            quote!(
+                mod flow {
+                    #[cfg(test)]
+                    streams! { a -> b; }
+                }
+            ),
+            quote!(mod flow { fds!(a -> b) }),
+            quote!(
+                mod flow;
+            ),
+        ] {
+            assert!(LightMod::read_plain(&source).is_none(), "{source}");
+        }
     }
 
     #[test]

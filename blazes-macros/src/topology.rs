@@ -19,7 +19,7 @@
 //! `{ injective }`) is `company <-> symbol` (spec §1, §3).
 
 use blazes_core::{AttrSet, Endpoint, StreamAnnotation};
-use proc_macro2::Span;
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -84,6 +84,52 @@ impl Parse for EndpointDecl {
         } else {
             Ok(EndpointDecl::External(first))
         }
+    }
+}
+
+/// Gives `ident` the span `to(its span)`.
+fn respan_ident(ident: &mut Ident, to: &impl Fn(Span) -> Span) {
+    ident.set_span(to(ident.span()));
+}
+
+impl EndpointDecl {
+    /// Gives each name the span `to(its span)` (see
+    /// [`StreamDecl::respan`]).
+    fn respan(&mut self, to: &impl Fn(Span) -> Span) {
+        match self {
+            EndpointDecl::External(name) => respan_ident(name, to),
+            EndpointDecl::Port {
+                component,
+                interface,
+            } => {
+                respan_ident(component, to);
+                respan_ident(interface, to);
+            }
+        }
+    }
+}
+
+impl StreamDecl {
+    /// Gives every span the declaration keeps (its names, its keys, its
+    /// extent) the span `to(span)`: `resolve_dataflow!` reads the streams
+    /// from the body of a macro of the module and gives them back the
+    /// hygiene of the user's tokens, so that errors at them do not also
+    /// name that macro.
+    pub fn respan(&mut self, to: &impl Fn(Span) -> Span) {
+        self.from.respan(to);
+        self.to.respan(to);
+        for name in self
+            .seal_names
+            .iter_mut()
+            .chain(&mut self.seq_names)
+            .chain(&mut self.route_names)
+        {
+            respan_ident(name, to);
+        }
+        self.tokens = SpanRange {
+            start: to(self.tokens.start),
+            end: to(self.tokens.end),
+        };
     }
 }
 
@@ -195,9 +241,154 @@ impl Parse for StreamDecl {
     }
 }
 
+impl FdDecl {
+    /// As [`StreamDecl::respan`], for a functional dependency.
+    pub fn respan(&mut self, to: &impl Fn(Span) -> Span) {
+        for name in self.from_names.iter_mut().chain([&mut self.to_name]) {
+            respan_ident(name, to);
+        }
+        self.tokens = SpanRange {
+            start: to(self.tokens.start),
+            end: to(self.tokens.end),
+        };
+    }
+}
+
 /// The body of `streams! { .. }`.
 #[derive(Debug, Clone, Default)]
 pub struct Streams(pub Vec<StreamDecl>);
+
+impl Streams {
+    /// Reads declarations of the plain forms (`a -> B.x;`, `A.y -> B.x
+    /// { seal: [k], seq: [n], route: [r] };`, `A.y -> sink;`) from their
+    /// tokens, with the spans syn's reading keeps: a syntax tree's buffer
+    /// would first fetch every token from the compiler. `None` for
+    /// anything else (another option, a flag, a malformed declaration),
+    /// which syn reads and reports.
+    pub fn read_plain(tokens: TokenStream) -> Option<Streams> {
+        let mut trees = tokens.into_iter().peekable();
+        let mut decls = Vec::new();
+        while trees.peek().is_some() {
+            let (from, start) = plain_endpoint(&mut trees)?;
+            match (trees.next()?, trees.next()?) {
+                (TokenTree::Punct(minus), TokenTree::Punct(gt))
+                    if minus.as_char() == '-'
+                        && minus.spacing() == Spacing::Joint
+                        && gt.as_char() == '>' => {}
+                _ => return None,
+            }
+            let (to, _) = plain_endpoint(&mut trees)?;
+            let end = to.interface().span();
+            let mut decl = StreamDecl {
+                from,
+                to,
+                annotation: StreamAnnotation::default(),
+                seal_names: Vec::new(),
+                seq_names: Vec::new(),
+                route_names: Vec::new(),
+                tokens: SpanRange { start, end },
+            };
+            if let Some(TokenTree::Group(options)) = trees.peek()
+                && options.delimiter() == Delimiter::Brace
+            {
+                let close = options.span_close();
+                plain_options(options.stream(), &mut decl)?;
+                decl.tokens.end = close;
+                trees.next();
+            }
+            decls.push(decl);
+            match trees.next() {
+                None => break,
+                Some(TokenTree::Punct(p)) if p.as_char() == ';' => {}
+                Some(_) => return None,
+            }
+        }
+        Some(Streams(decls))
+    }
+}
+
+/// `Component.interface` or a source or sink name, and where it starts.
+fn plain_endpoint(
+    trees: &mut std::iter::Peekable<impl Iterator<Item = TokenTree>>,
+) -> Option<(EndpointDecl, Span)> {
+    let Some(TokenTree::Ident(first)) = trees.next() else {
+        return None;
+    };
+    let start = first.span();
+    if !matches!(trees.peek(), Some(TokenTree::Punct(dot)) if dot.as_char() == '.') {
+        return Some((EndpointDecl::External(first), start));
+    }
+    trees.next();
+    let Some(TokenTree::Ident(interface)) = trees.next() else {
+        return None;
+    };
+    Some((
+        EndpointDecl::Port {
+            component: first,
+            interface,
+        },
+        start,
+    ))
+}
+
+/// `seal: [..]`, `seq: [..]` and `route: [..]` (comma-separated, an
+/// optional trailing comma), into `decl`; `None` for anything else.
+fn plain_options(options: TokenStream, decl: &mut StreamDecl) -> Option<()> {
+    let mut trees = options.into_iter();
+    loop {
+        let key = match trees.next() {
+            None => return Some(()),
+            Some(TokenTree::Ident(key)) => key,
+            Some(_) => return None,
+        };
+        match trees.next() {
+            Some(TokenTree::Punct(colon))
+                if colon.as_char() == ':' && colon.spacing() == Spacing::Alone => {}
+            _ => return None,
+        }
+        let names = match trees.next() {
+            Some(TokenTree::Group(list)) if list.delimiter() == Delimiter::Bracket => {
+                plain_names(list.stream())?
+            }
+            _ => return None,
+        };
+        match key.to_string().as_str() {
+            "seal" => {
+                decl.annotation.seal = Some(key_set(&names));
+                decl.seal_names = names;
+            }
+            "seq" => {
+                decl.annotation.seq = Some(key_set(&names));
+                decl.seq_names = names;
+            }
+            "route" => decl.route_names = names,
+            _ => return None,
+        }
+        match trees.next() {
+            None => return Some(()),
+            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {}
+            Some(_) => return None,
+        }
+    }
+}
+
+/// `a, b` (an optional trailing comma; empty for none).
+fn plain_names(list: TokenStream) -> Option<Vec<Ident>> {
+    let mut names = Vec::new();
+    let mut trees = list.into_iter();
+    loop {
+        match trees.next() {
+            None => return Some(names),
+            Some(TokenTree::Ident(name)) => names.push(name),
+            Some(_) => return None,
+        }
+        match trees.next() {
+            None => return Some(names),
+            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {}
+            Some(_) => return None,
+        }
+    }
+}
 
 impl Parse for Streams {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -316,6 +507,52 @@ impl Parse for Fds {
 mod tests {
     use super::*;
     use blazes_core::attrs;
+
+    /// What a declaration reads as, for comparing the two readers.
+    fn read_as(decl: &StreamDecl) -> String {
+        format!(
+            "{} -> {} {:?} {:?} {:?} {:?}",
+            decl.from.endpoint(),
+            decl.to.endpoint(),
+            decl.annotation,
+            decl.seal_names,
+            decl.seq_names,
+            decl.route_names
+        )
+    }
+
+    #[test]
+    fn plain_streams_are_read_from_their_tokens_as_syn_reads_them() {
+        let source = quote::quote! {
+            events -> Sessionize.events { seal: [session, user,] };
+            Sessionize.sessions -> Board.sessions { seq: [epoch], route: [user] };
+            Board.view -> screen;
+            a -> B.c {};
+            B.d -> e { seal: [] }
+        };
+        let plain = Streams::read_plain(source.clone()).expect("plain streams");
+        let full: Streams = syn::parse2(source).expect("parses");
+        assert_eq!(plain.0.len(), 5);
+        let plain: Vec<String> = plain.0.iter().map(read_as).collect();
+        let full: Vec<String> = full.0.iter().map(read_as).collect();
+        assert_eq!(plain, full);
+    }
+
+    #[test]
+    fn anything_but_plain_streams_is_left_to_syn() {
+        for source in [
+            quote::quote!(a -> B.c { independent }),
+            quote::quote!(a -> B.c { rep: true }),
+            quote::quote!(a -> B.c { sael: [k] }),
+            quote::quote!(a -> B.c;; d -> E.f),
+            quote::quote!(a - > B.c),
+            quote::quote!(a -> B.),
+            quote::quote!(a -> B.c { seal: [k.l] }),
+            quote::quote!(a -> B.c d -> E.f),
+        ] {
+            assert!(Streams::read_plain(source.clone()).is_none(), "{source}");
+        }
+    }
 
     #[test]
     fn parses_sources_ports_sinks_and_options() {

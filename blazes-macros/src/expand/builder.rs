@@ -7,73 +7,138 @@
 //! read.
 
 use blazes_core::{Annotation, AttrSet, Dataflow, Endpoint, Fd, Permission, Requirement, Stream};
-use proc_macro2::TokenStream;
+pub(crate) use proc_macro2::Delimiter;
+use proc_macro2::{Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::quote;
 
-fn names(set: &AttrSet) -> TokenStream {
-    let names = set.iter();
-    quote!(&[#(#names),*])
+// The constants are written tree by tree, each group's stream moved into
+// it: interpolated into `quote!`, a token stream or a group is copied
+// whole, a few calls to the compiler each time (some 10 000 instructions
+// in the unoptimised macro), and the spec of a dataflow of 50 components
+// has some 500 of them.
+
+pub(crate) fn ident(name: &str) -> TokenTree {
+    TokenTree::Ident(Ident::new(name, Span::call_site()))
 }
 
-fn kind(annotation: &Annotation) -> TokenStream {
-    let kind =
-        proc_macro2::Ident::new(&annotation.kind.to_string(), proc_macro2::Span::call_site());
-    quote!(#kind)
+pub(crate) fn punct(c: char) -> TokenTree {
+    TokenTree::Punct(Punct::new(c, Spacing::Alone))
+}
+
+pub(crate) fn group(delimiter: Delimiter, stream: TokenStream) -> TokenTree {
+    TokenTree::Group(Group::new(delimiter, stream))
+}
+
+/// `name: ` before a field's value.
+pub(crate) fn field(out: &mut TokenStream, name: &str) {
+    out.extend([ident(name), punct(':')]);
+}
+
+/// `&["a", "b"]`.
+fn names(set: &AttrSet) -> [TokenTree; 2] {
+    let names = set.iter();
+    [punct('&'), group(Delimiter::Bracket, quote!(#(#names),*))]
+}
+
+/// `Name { fields }`.
+pub(crate) fn literal(name: &str, fields: TokenStream) -> TokenStream {
+    TokenStream::from_iter([ident(name), group(Delimiter::Brace, fields)])
+}
+
+/// Each item, separated by commas, in one stream (the items moved in).
+pub(crate) fn comma_separated(items: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let mut list = TokenStream::new();
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            list.extend([punct(',')]);
+        }
+        list.extend([item]);
+    }
+    list
 }
 
 /// A `PathSpec` (names resolved through `spec::*`).
 pub fn path_spec(from: &str, to: &str, annotation: &Annotation) -> TokenStream {
-    let kind = kind(annotation);
-    let gate = names(annotation.gates.first().unwrap_or(&AttrSet::new()));
-    quote!(PathSpec { from: #from, to: #to, kind: #kind, gate: #gate })
+    let mut fields = TokenStream::new();
+    field(&mut fields, "from");
+    fields.extend([TokenTree::Literal(Literal::string(from)), punct(',')]);
+    field(&mut fields, "to");
+    fields.extend([TokenTree::Literal(Literal::string(to)), punct(',')]);
+    field(&mut fields, "kind");
+    fields.extend([ident(&annotation.kind.to_string()), punct(',')]);
+    field(&mut fields, "gate");
+    fields.extend(names(annotation.gates.first().unwrap_or(&AttrSet::new())));
+    literal("PathSpec", fields)
 }
 
-fn end_spec(endpoint: &Endpoint) -> TokenStream {
+fn end_spec(endpoint: &Endpoint) -> [TokenTree; 2] {
     match endpoint {
-        Endpoint::External(name) => quote!(External(#name)),
+        Endpoint::External(name) => [
+            ident("External"),
+            group(Delimiter::Parenthesis, quote!(#name)),
+        ],
         Endpoint::Port {
             component,
             interface,
-        } => quote!(Port(#component, #interface)),
+        } => [
+            ident("Port"),
+            group(Delimiter::Parenthesis, quote!(#component, #interface)),
+        ],
     }
 }
 
-fn key(key: Option<&AttrSet>) -> TokenStream {
-    match key {
-        Some(set) => {
-            let names = names(set);
-            quote!(Some(#names))
-        }
-        None => quote!(None),
-    }
+/// `Some(&[..])` (the key is there).
+fn key(set: &AttrSet) -> [TokenTree; 2] {
+    [
+        ident("Some"),
+        group(Delimiter::Parenthesis, TokenStream::from_iter(names(set))),
+    ]
 }
 
 /// A `StreamSpec`: its ends and the annotations it has, the others taken
 /// from `spec::STREAM` (none).
 pub fn stream_spec(stream: &Stream) -> TokenStream {
     let a = &stream.annotation;
-    let (from, to) = (end_spec(&stream.from), end_spec(&stream.to));
-    let mut fields = quote!(from: #from, to: #to,);
-    if a.seal.is_some() {
-        let seal = key(a.seal.as_ref());
-        fields.extend(quote!(seal: #seal,));
+    let mut fields = TokenStream::new();
+    field(&mut fields, "from");
+    fields.extend(end_spec(&stream.from));
+    fields.extend([punct(',')]);
+    field(&mut fields, "to");
+    fields.extend(end_spec(&stream.to));
+    fields.extend([punct(',')]);
+    if let Some(seal) = &a.seal {
+        field(&mut fields, "seal");
+        fields.extend(key(seal));
+        fields.extend([punct(',')]);
     }
-    if a.seq.is_some() {
-        let seq = key(a.seq.as_ref());
-        fields.extend(quote!(seq: #seq,));
+    if let Some(seq) = &a.seq {
+        field(&mut fields, "seq");
+        fields.extend(key(seq));
+        fields.extend([punct(',')]);
     }
     if a.independent {
-        fields.extend(quote!(independent: true,));
+        field(&mut fields, "independent");
+        fields.extend([ident("true"), punct(',')]);
     }
     if a.rep {
-        fields.extend(quote!(rep: true,));
+        field(&mut fields, "rep");
+        fields.extend([ident("true"), punct(',')]);
     }
-    quote!(StreamSpec { #fields ..STREAM })
+    fields.extend([
+        TokenTree::Punct(Punct::new('.', Spacing::Joint)),
+        punct('.'),
+        ident("STREAM"),
+    ]);
+    literal("StreamSpec", fields)
 }
 
 /// An `FdSpec`.
 pub fn fd_spec(fd: &Fd) -> TokenStream {
-    let (from, to, injective) = (names(&fd.from), &fd.to, fd.injective);
+    let (from, to, injective) = (
+        TokenStream::from_iter(names(&fd.from)),
+        &fd.to,
+        fd.injective,
+    );
     quote!(FdSpec { from: #from, to: #to, injective: #injective })
 }
 
@@ -95,21 +160,31 @@ pub fn dataflow_spec(
     annotated: impl Fn(&str) -> Option<TokenStream>,
 ) -> TokenStream {
     let components = dataflow.components.iter().map(|c| {
-        let rep = match annotated(&c.name) {
-            Some(ty) => quote!(<#ty as ::blazes::Annotated>::REP),
-            None => {
-                let rep = c.rep;
-                quote!(#rep)
-            }
-        };
-        let name = &c.name;
+        let mut fields = TokenStream::new();
+        field(&mut fields, "name");
+        fields.extend([TokenTree::Literal(Literal::string(&c.name)), punct(',')]);
+        field(&mut fields, "rep");
+        match annotated(&c.name) {
+            Some(ty) => fields.extend([quote!(<#ty as ::blazes::Annotated>::REP)]),
+            None => fields.extend([ident(if c.rep { "true" } else { "false" })]),
+        }
+        fields.extend([punct(',')]);
+        field(&mut fields, "paths");
         let paths = c
             .paths
             .iter()
             .map(|p| path_spec(&p.from, &p.to, &p.annotation));
-        quote!(ComponentSpec { name: #name, rep: #rep, paths: &[#(#paths),*] })
+        fields.extend([
+            punct('&'),
+            group(Delimiter::Bracket, comma_separated(paths)),
+        ]);
+        literal("ComponentSpec", fields)
     });
-    let streams = dataflow.streams.iter().map(stream_spec);
+    let components = group(Delimiter::Bracket, comma_separated(components));
+    let streams = group(
+        Delimiter::Bracket,
+        comma_separated(dataflow.streams.iter().map(stream_spec)),
+    );
     let fds = dataflow.fds.iter().map(fd_spec);
     let requires = match dataflow.requires {
         Requirement::Deterministic => quote!(Requirement::Deterministic),
@@ -121,16 +196,17 @@ pub fn dataflow_spec(
         Permission::Auto => quote!(Permission::Auto),
     };
     let name = dataflow.name.clone().unwrap_or_default();
-    with_spec_names(quote! {
-        DataflowSpec {
-            name: #name,
-            components: &[#(#components),*],
-            streams: &[#(#streams),*],
-            fds: &[#(#fds),*],
-            requires: #requires,
-            coordinate: #coordinate,
-        }
-    })
+    let mut fields = quote!(name: #name, components: &);
+    fields.extend([components]);
+    fields.extend([quote!(, streams: &)]);
+    fields.extend([streams]);
+    fields.extend([quote! {
+        ,
+        fds: &[#(#fds),*],
+        requires: #requires,
+        coordinate: #coordinate,
+    }]);
+    with_spec_names(literal("DataflowSpec", fields))
 }
 
 #[cfg(test)]

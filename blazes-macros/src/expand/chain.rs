@@ -85,9 +85,13 @@ pub fn begin(
         };
         let path = &mac.mac.path;
         if is_named(path, "components") {
-            let parsed = mac
-                .mac
-                .parse_body_with(Punctuated::<syn::Path, Token![,]>::parse_terminated);
+            let parsed = match plain_paths(mac.mac.tokens.clone()) {
+                Some(list) => Ok(list),
+                None => mac
+                    .mac
+                    .parse_body_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                    .map(|list| list.into_iter().collect()),
+            };
             if let Some(list) = errors.keep(parsed) {
                 paths.extend(list);
             }
@@ -110,38 +114,45 @@ pub fn begin(
     // The structs' steps first, then the impl blocks': each step re-reads
     // (as the compiler parses the call) everything gathered before it, and
     // a struct's payload is two tokens, an impl block's some seventy.
-    let mut steps: Vec<TokenStream> = paths.iter().map(|path| quote!((#path))).collect();
+    // Each group built from its trees (`quote!` would copy every stream it
+    // interpolates).
+    let group = |delimiter, stream: TokenStream| TokenTree::Group(Group::new(delimiter, stream));
+    let mut steps: Vec<TokenTree> = paths
+        .iter()
+        .skip(1)
+        .map(|path| group(Delimiter::Parenthesis, path.to_token_stream()))
+        .collect();
     for path in &paths {
         let mut impl_path = path.clone();
         if let Some(last) = impl_path.segments.last_mut() {
             last.ident = exported::impl_macro_name(&last.ident);
         }
-        steps.push(quote!((#impl_path)));
+        steps.push(group(Delimiter::Parenthesis, impl_path.to_token_stream()));
     }
-    let first = steps.first().cloned()?;
     // The steps after the first, nested (`[ (step) [ (step) [ .. [] ] ] ]`)
     // so that each macro of the chain matches one step and one group of
     // what is left, whatever the length of the chain.
-    let mut rest = quote!([(::blazes::__private::resolve_dataflow) []]);
-    for step in steps.iter().skip(1).rev() {
-        rest = quote!([ #step #rest ]);
+    // The last step is the module's own `__blazes_resolve!`, which holds
+    // the header (below); the chain hands it one token of the user's, the
+    // first of the first path, whose hygiene `resolve_dataflow!` gives the
+    // header's tokens back.
+    let resolve_macro = Ident::new("__blazes_resolve", Span::call_site());
+    let anchor = paths[0]
+        .segments
+        .first()
+        .map(|segment| segment.ident.clone().into_token_stream())
+        .unwrap_or_default();
+    let mut rest = group(
+        Delimiter::Bracket,
+        TokenStream::from_iter([
+            group(Delimiter::Parenthesis, resolve_macro.to_token_stream()),
+            group(Delimiter::Bracket, anchor),
+        ]),
+    );
+    for step in steps.into_iter().rev() {
+        rest = group(Delimiter::Bracket, TokenStream::from_iter([step, rest]));
     }
-    let first: TokenStream = match syn::parse2::<syn::Path>(
-        first
-            .into_iter()
-            .next()
-            .map(|t| match t {
-                proc_macro2::TokenTree::Group(g) => g.stream(),
-                other => other.into_token_stream(),
-            })
-            .unwrap_or_default(),
-    ) {
-        Ok(path) => path.into_token_stream(),
-        Err(error) => {
-            errors.push(error);
-            return None;
-        }
-    };
+    let first = paths[0].to_token_stream();
     let chain = Ident::new(exported::CHAIN, Span::call_site());
     let header = quote! {
         header [ #args ] [ #name ] [ #(#paths),* ] [ #(#streams)* ] [ #(#fds)* ]
@@ -152,24 +163,107 @@ pub fn begin(
     // not at the end of the chain, so that it is reported even when a
     // path's macro is missing and the chain stops.
     let checks = paths.iter().map(|path| {
-        let site = SpanRange::of(path);
+        let site = path_site(path);
+        let private = Ident::new(exported::PRIVATE, site.start);
         let close = proc_macro2::Punct::new('>', proc_macro2::Spacing::Alone);
         let mut close = proc_macro2::TokenTree::Punct(close);
         close.set_span(site.end);
-        quote_spanned! {site.start=> ::blazes::__private::IsComponent<#path #close }
+        quote_spanned! {site.start=> #private::IsComponent<#path #close }
     });
     let not_components = quote! {
         #[allow(dead_code)]
         struct __BlazesComponents(#(#checks),*);
     };
-    // The header travels with the payloads, passed on whole by each step,
-    // rather than waiting in a macro of the module for the last step: tokens
-    // written in a macro's body would make every error at a stream or FD
-    // also name that macro.
+    // The header waits in a macro of the module for the last step, not
+    // passed on by each step (every step's call is parsed whole: some 2 000
+    // tokens a step in a dataflow of 50 components). Tokens written in a
+    // macro's body carry that macro in their hygiene, which would make
+    // every error at a stream or FD also name it: `resolve_dataflow!` gives
+    // them the hygiene of the user's token the chain carried (`anchor`),
+    // their places unchanged.
+    let private_use = exported::private_use();
+    let d = exported::dollar();
     Some(quote! {
+        #private_use
         #not_components
-        #first! { #chain #rest [ #header ] }
+        #[allow(unused_macros)]
+        macro_rules! #resolve_macro {
+            (#chain #d rest:tt #d acc:tt) => {
+                ::blazes::__private::resolve_dataflow! { #chain #d rest #d acc #header }
+            };
+        }
+        #first! { #chain #rest [] }
     })
+}
+
+/// `a::b::C, ::d::E` (an optional trailing comma), each path made of
+/// identifiers only, read from the tokens (spans kept) without a syntax
+/// tree's buffer, which would first fetch every token from the compiler.
+/// `None` for anything else, which syn reads (and reports).
+fn plain_paths(tokens: TokenStream) -> Option<Vec<syn::Path>> {
+    let mut paths = Vec::new();
+    let mut trees = tokens.into_iter().peekable();
+    let colons = |first: proc_macro2::Punct, second: Option<TokenTree>| match second {
+        Some(TokenTree::Punct(second))
+            if first.spacing() == proc_macro2::Spacing::Joint && second.as_char() == ':' =>
+        {
+            Some(Token![::]([first.span(), second.span()]))
+        }
+        _ => None,
+    };
+    while trees.peek().is_some() {
+        let mut path = syn::Path {
+            leading_colon: None,
+            segments: Punctuated::new(),
+        };
+        loop {
+            // A segment (after a leading `::` for the first).
+            match trees.next() {
+                Some(TokenTree::Punct(first))
+                    if first.as_char() == ':'
+                        && path.leading_colon.is_none()
+                        && path.segments.is_empty() =>
+                {
+                    path.leading_colon = Some(colons(first, trees.next())?);
+                    continue;
+                }
+                Some(TokenTree::Ident(ident)) => {
+                    path.segments.push_value(syn::PathSegment::from(ident))
+                }
+                _ => return None,
+            }
+            // Then `::` and another segment, a comma or the end.
+            match trees.next() {
+                Some(TokenTree::Punct(first)) if first.as_char() == ':' => {
+                    path.segments.push_punct(colons(first, trees.next())?);
+                }
+                Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => break,
+                None => break,
+                _ => return None,
+            }
+        }
+        paths.push(path);
+    }
+    Some(paths)
+}
+
+/// Where `path` is written, from its first token to its last (taken from
+/// the path itself when its segments have no generic arguments).
+fn path_site(path: &syn::Path) -> SpanRange {
+    let plain = path
+        .segments
+        .iter()
+        .all(|segment| segment.arguments.is_none());
+    match (path.segments.first(), path.segments.last()) {
+        (Some(first), Some(last)) if plain => SpanRange {
+            start: path
+                .leading_colon
+                .as_ref()
+                .map_or(first.ident.span(), |colons| colons.spans[0]),
+            end: last.ident.span(),
+        },
+        _ => SpanRange::of(path),
+    }
 }
 
 /// What a component's two macros handed over.
@@ -181,6 +275,9 @@ struct Payload {
 
 /// The input of `resolve_dataflow!`.
 struct Resolved {
+    /// A token of the user's whose hygiene the header's spans get back
+    /// (none when the header came inside the payloads).
+    anchor: Option<Span>,
     args: TokenStream,
     name: String,
     paths: Vec<syn::Path>,
@@ -193,44 +290,49 @@ struct Resolved {
 /// received in a new group followed by its payload
 /// (`[ [ [ header .. ] struct .. ] impl .. ]`), so no step re-reads the
 /// payloads of the steps before it; this undoes the nesting.
-fn unnest(acc: TokenStream) -> TokenStream {
-    let mut layers = Vec::new();
+/// The trees are kept as trees: each stream built from them would send
+/// them to the compiler again, and reading it fetch them back.
+fn unnest(acc: TokenStream) -> Vec<TokenTree> {
+    let mut layers: Vec<Vec<TokenTree>> = Vec::new();
     let mut current = acc;
-    loop {
-        let mut tokens = current.clone().into_iter();
+    let mut flat = loop {
+        let mut tokens = current.into_iter();
         match tokens.next() {
-            Some(proc_macro2::TokenTree::Group(group))
-                if group.delimiter() == proc_macro2::Delimiter::Bracket =>
-            {
-                layers.push(tokens.collect::<TokenStream>());
+            Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Bracket => {
+                layers.push(tokens.collect());
                 current = group.stream();
             }
-            _ => break,
+            first => break first.into_iter().chain(tokens).collect::<Vec<_>>(),
         }
+    };
+    for layer in layers.into_iter().rev() {
+        flat.extend(layer);
     }
-    let mut flat = current;
-    flat.extend(layers.into_iter().rev().flatten());
     flat
 }
 
 impl Resolved {
-    /// Reads `__blazes_chain [] [ .. ]`, the last step of the chain: the
-    /// three top-level trees are taken apart by hand (a syntax tree of the
-    /// whole input would walk every payload once more than the one reading
-    /// of the unnested payloads needs).
+    /// Reads `__blazes_chain [anchor] [ .. ] header ..`, the last step of
+    /// the chain: the top-level trees are taken apart by hand (a syntax
+    /// tree of the whole input would walk every payload once more than the
+    /// one reading of the unnested payloads needs). What the header's
+    /// tokens give (written in the module's `__blazes_resolve!`) gets the
+    /// hygiene of `anchor`, a token of the user's (see [`Resolved::at`]); a
+    /// header inside the payloads (`[ [ header .. ] .. ]`, no anchor) is
+    /// read as it is.
     fn read(input: TokenStream) -> syn::Result<Self> {
         let mut trees = input.into_iter();
         let chain = trees.next();
         let steps_left = trees.next();
         let acc = trees.next();
-        match (chain, steps_left, acc, trees.next()) {
+        match (chain, steps_left, acc) {
             (
                 Some(proc_macro2::TokenTree::Ident(_)),
-                Some(proc_macro2::TokenTree::Group(_)),
+                Some(proc_macro2::TokenTree::Group(left)),
                 Some(proc_macro2::TokenTree::Group(acc)),
-                None,
             ) if acc.delimiter() == proc_macro2::Delimiter::Bracket => {
-                Resolved::from_flat(unnest(acc.stream()))
+                let anchor = left.stream().into_iter().next().map(|t| t.span());
+                Resolved::from_flat(trees.chain(unnest(acc.stream())), anchor)
             }
             _ => Err(malformed()),
         }
@@ -242,17 +344,32 @@ impl Resolved {
     /// the name, the paths, each `outputs` and each skeleton's methods go
     /// through syn (the streams and FDs are read later, once): no token
     /// buffer of the whole input.
-    fn from_flat(flat: TokenStream) -> syn::Result<Self> {
-        let mut trees = flat.into_iter().peekable();
+    fn from_flat(flat: impl Iterator<Item = TokenTree>, anchor: Option<Span>) -> syn::Result<Self> {
+        let mut trees = flat.peekable();
         if !matches!(trees.next(), Some(TokenTree::Ident(word)) if word == "header") {
             return Err(malformed());
         }
-        let args = next_group(&mut trees)?;
+        let at = |span: Span| at(anchor, span);
+        let mut args = next_group(&mut trees)?;
+        if anchor.is_some() {
+            args = respan(args, &at);
+        }
         let name: syn::LitStr = syn::parse2(next_group(&mut trees)?)?;
-        let paths = syn::parse::Parser::parse2(
-            Punctuated::<syn::Path, Token![,]>::parse_terminated,
-            next_group(&mut trees)?,
-        )?;
+        let paths_tokens = next_group(&mut trees)?;
+        let mut paths = match plain_paths(paths_tokens.clone()) {
+            Some(paths) => paths,
+            None => syn::parse::Parser::parse2(
+                Punctuated::<syn::Path, Token![,]>::parse_terminated,
+                paths_tokens,
+            )?
+            .into_iter()
+            .collect(),
+        };
+        if anchor.is_some() {
+            for path in paths.iter_mut() {
+                respan_path(path, &at);
+            }
+        }
         let streams = next_group(&mut trees)?;
         let fds = next_group(&mut trees)?;
         let mut reps = Vec::new();
@@ -292,6 +409,7 @@ impl Resolved {
             return Err(malformed());
         }
         Ok(Resolved {
+            anchor,
             args,
             name: name.value(),
             paths: paths.into_iter().collect(),
@@ -299,6 +417,58 @@ impl Resolved {
             fds,
             payloads,
         })
+    }
+}
+
+/// `span` in its place with the hygiene of `anchor`, the user's token the
+/// chain carried: tokens written in the body of a `macro_rules!` (the
+/// header, in the module's `__blazes_resolve!`) carry that macro in their
+/// hygiene, so that an error spanned on one would also say that it
+/// "originates in the macro". Only the spans that the reading keeps are
+/// given back (each is a call to the compiler).
+fn at(anchor: Option<Span>, span: Span) -> Span {
+    anchor.map_or(span, |anchor| span.resolved_at(anchor))
+}
+
+/// `error` at the same place, with the hygiene of [`at`].
+fn error_at(anchor: Option<Span>, error: syn::Error) -> syn::Error {
+    match anchor {
+        Some(_) => syn::Error::new(at(anchor, error.span()), error.to_string()),
+        None => error,
+    }
+}
+
+/// `tokens` with each span `to(span)` (a group's delimiters both get the
+/// group's whole span): for the dataflow's few arguments.
+fn respan(tokens: TokenStream, to: &impl Fn(Span) -> Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(group) => {
+                let mut new = Group::new(group.delimiter(), respan(group.stream(), to));
+                new.set_span(to(group.span()));
+                TokenTree::Group(new)
+            }
+            mut other => {
+                other.set_span(to(other.span()));
+                other
+            }
+        })
+        .collect()
+}
+
+/// `path` with each span `to(span)` (its segments' generic arguments, which
+/// a component's path has none of, are left as they are).
+fn respan_path(path: &mut syn::Path, to: &impl Fn(Span) -> Span) {
+    if let Some(colons) = &mut path.leading_colon {
+        colons.spans = colons.spans.map(to);
+    }
+    for mut pair in path.segments.pairs_mut() {
+        let segment = pair.value_mut();
+        segment.ident.set_span(to(segment.ident.span()));
+        if let Some(colons) = pair.punct_mut() {
+            colons.spans = colons.spans.map(to);
+        }
     }
 }
 
@@ -354,7 +524,7 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         let spec = skeleton::read(payload.skeleton, ty.clone(), ident, &mut errors);
         types.push(Interfaces {
             name: name.clone(),
-            ty: ty.into_token_stream(),
+            ty: path.clone(),
             inputs: typed_inputs(&spec),
             outputs: payload
                 .outputs
@@ -366,10 +536,23 @@ pub fn resolve(input: TokenStream) -> TokenStream {
         parts.impls.push(ImplPart { spec, stray: false });
         outputs.push((name, payload.outputs.outputs));
     }
-    if let Some(Streams(decls)) = errors.keep(syn::parse2::<Streams>(resolved.streams)) {
+    let anchor = resolved.anchor;
+    let to = |span: Span| at(anchor, span);
+    // The plain forms read from their tokens; anything else (and every
+    // error) by syn.
+    let streams = Streams::read_plain(resolved.streams.clone())
+        .map_or_else(|| syn::parse2::<Streams>(resolved.streams), Ok);
+    if let Some(Streams(mut decls)) = errors.keep(streams.map_err(|e| error_at(anchor, e))) {
+        if anchor.is_some() {
+            decls.iter_mut().for_each(|decl| decl.respan(&to));
+        }
         parts.streams = decls;
     }
-    if let Some(Fds(decls)) = errors.keep(syn::parse2::<Fds>(resolved.fds)) {
+    let fds = syn::parse2::<Fds>(resolved.fds);
+    if let Some(Fds(mut decls)) = errors.keep(fds.map_err(|e| error_at(anchor, e))) {
+        if anchor.is_some() {
+            decls.iter_mut().for_each(|decl| decl.respan(&to));
+        }
         parts.fds = decls;
     }
     let requires = options.requires.map_or(Requirement::default(), |r| r.0);
@@ -399,8 +582,8 @@ pub fn resolve(input: TokenStream) -> TokenStream {
             let (checks, check_types, fields_ok) =
                 stream_field_checks(&parts, &types, &outputs, !found.is_empty());
             field_checks = typed::const_block(checks);
-            field_checks.extend(checks_struct(&check_types));
-            field_checks.extend(deferred_violations(&found, &fields_ok));
+            field_checks.extend([checks_struct(check_types)]);
+            field_checks.extend([deferred_violations(&found, &fields_ok)]);
         } else {
             for (range, message) in found.each() {
                 errors.spanned(range, message);
@@ -440,8 +623,14 @@ pub fn resolve(input: TokenStream) -> TokenStream {
 fn registration(parts: &ModuleParts) -> TokenStream {
     let methods = parts.impls.iter().map(|part| {
         let ty = &part.spec.self_ty;
-        let module = quote!(Some(<#ty as ::blazes::Annotated>::MODULE_PATH));
-        component::methods_spec(&part.spec, &module)
+        let module = [
+            builder::ident("Some"),
+            builder::group(
+                builder::Delimiter::Parenthesis,
+                quote!(<#ty as ::blazes::Annotated>::MODULE_PATH),
+            ),
+        ];
+        component::methods_spec(&part.spec, module)
     });
     dataflow::dataflow_record(methods)
 }
@@ -537,6 +726,13 @@ fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings
                 })
                 .map(|(decl, _)| decl)
                 .collect();
+            // A stream declared sealed carries seals (its producer must
+            // punctuate it, or the build fails), even where its label is
+            // not `Seal`: they then reach the method uncoordinated. (Asked
+            // first: it needs no label.)
+            if into.iter().any(|decl| decl.annotation.seal.is_some()) {
+                continue;
+            }
             // The label after the permitted coordination, as the errors
             // show it (a source's stream keeps its own).
             let labels: Option<Vec<&Label>> = into
@@ -566,11 +762,7 @@ fn warn_seals_that_never_come(parts: &ModuleParts, analysis: &Analysis, warnings
                             }
                     )
             });
-            // A stream declared sealed carries seals (its producer must
-            // punctuate it, or the build fails), even where its label is
-            // not `Seal`: they then reach the method uncoordinated.
-            let declared = into.iter().any(|decl| decl.annotation.seal.is_some());
-            if coordinated || declared || labels.iter().any(|l| matches!(l, Label::Seal(_))) {
+            if coordinated || labels.iter().any(|l| matches!(l, Label::Seal(_))) {
                 continue;
             }
             let streams: Vec<String> = into
@@ -705,7 +897,10 @@ fn check_punctuations(
 /// and outputs, in the order of `Parts::Inputs` and `Parts::Outputs` (of `Typed::Parts`).
 struct Interfaces {
     name: String,
-    ty: TokenStream,
+    /// The component's path (a syntax tree: interpolated, it writes its
+    /// tokens one by one, where a token stream is copied whole, a call to
+    /// the compiler each time).
+    ty: syn::Path,
     inputs: Vec<String>,
     outputs: Vec<String>,
 }
@@ -734,12 +929,13 @@ fn interface_record(
     let found = types.iter().find(|t| t.name == name)?;
     let interface = name_of(interface);
     let ty = &found.ty;
+    let private = Ident::new(exported::PRIVATE, span);
     if output {
         let at = found.outputs.iter().position(|o| *o == interface)?;
-        Some(quote_spanned!(span=> ::blazes::__private::OutRecord<#ty, #at>))
+        Some(quote_spanned!(span=> #private::OutRecord<#ty, #at>))
     } else {
         let at = found.inputs.iter().position(|i| *i == interface)?;
-        Some(quote_spanned!(span=> ::blazes::__private::InRecord<#ty, #at>))
+        Some(quote_spanned!(span=> #private::InRecord<#ty, #at>))
     }
 }
 
@@ -793,18 +989,34 @@ fn stream_type_check(
     let span = decl.tokens.start;
     let carried = interface_record(types, producer, output, true, span)?;
     let taken = interface_record(types, consumer, input, false, span)?;
+    let private = Ident::new(exported::PRIVATE, span);
     let Some(keys) = sealed else {
         return Some(quote_spanned! {span=>
-            ::blazes::__private::StreamRecord<#carried, #taken>
+            #private::StreamRecord<#carried, #taken>
         });
     };
-    let ids = keys.iter().rev().fold(quote!(()), |rest, key| {
-        let id = id_literal(&name_of(key));
-        quote!((::blazes::__private::KeyId<#id>, #rest))
-    });
-    Some(quote_spanned! {span=>
-        ::blazes::__private::SealedStream<#carried, #taken, #ids>
-    })
+    // Each part moved in (`quote!` would copy each interpolated stream).
+    let ids = keys.iter().rev().fold(
+        builder::group(Delimiter::Parenthesis, TokenStream::new()),
+        |rest, key| {
+            let id = id_literal(&name_of(key));
+            let mut pair = quote!(#private::KeyId<#id>,);
+            pair.extend([rest]);
+            builder::group(Delimiter::Parenthesis, pair)
+        },
+    );
+    let spanned = |c| {
+        let mut punct = proc_macro2::Punct::new(c, proc_macro2::Spacing::Alone);
+        punct.set_span(span);
+        TokenTree::Punct(punct)
+    };
+    let mut check = quote_spanned!(span=> #private::SealedStream);
+    check.extend([spanned('<')]);
+    check.extend([carried]);
+    check.extend([spanned(',')]);
+    check.extend([taken]);
+    check.extend([spanned(','), ids, spanned('>')]);
+    Some(check)
 }
 
 /// The seal key of `decl` as written, when the stream runs between two
@@ -840,14 +1052,23 @@ fn punctuated_seal<'a>(
 /// The dataflow's check types (`StreamRecord`, `KeyField`) as the fields of
 /// one struct, whose well-formedness is the check: evaluated with the
 /// struct's declaration, they need no constant of their own.
-fn checks_struct(checks: &[TokenStream]) -> TokenStream {
+fn checks_struct(checks: Vec<TokenStream>) -> TokenStream {
     if checks.is_empty() {
         return TokenStream::new();
     }
-    quote! {
+    // The check types moved in (`quote!` would copy each).
+    let mut checks_struct = quote! {
         #[allow(dead_code)]
-        struct __BlazesChecks(#(#checks),*);
-    }
+        struct __BlazesChecks
+    };
+    checks_struct.extend([
+        builder::group(
+            Delimiter::Parenthesis,
+            builder::comma_separated(checks.into_iter()),
+        ),
+        builder::punct(';'),
+    ]);
+    checks_struct
 }
 
 /// The anomalies the analysis found, each a compile error at its site
@@ -897,6 +1118,15 @@ fn stream_field_checks(
     for decl in &parts.streams {
         let sealed = punctuated_seal(decl, outputs);
         check_types.extend(stream_type_check(decl, types, sealed));
+        // The record type and the text of the stream only when one of its
+        // keys needs a check of its own (most streams have none: no key,
+        // or a seal their `SealedStream` covers).
+        let needs_record = (!decl.seal_names.is_empty() && (sealed.is_none() || with_fields_ok))
+            || !decl.seq_names.is_empty()
+            || !decl.route_names.is_empty();
+        if !needs_record {
+            continue;
+        }
         let Some(record) = stream_record(decl, types) else {
             continue;
         };
@@ -1250,17 +1480,79 @@ mod begin_tests {
             "{out}"
         );
         assert!(!out.contains("streams !"), "{out}");
-        // The header (streams, FDs) starts the payloads every step passes on.
+        // The header (streams, FDs) waits in the module's own last step,
+        // which the chain reaches with the first token of the first path
+        // (whose hygiene `resolve_dataflow!` gives the header back); the
+        // payloads start empty.
+        assert!(out.contains("(__blazes_resolve) [crate]"), "{out}");
         assert!(
-            out.contains("(:: blazes :: __private :: resolve_dataflow) []"),
+            out.contains("__blazes_chain [(crate :: parts :: Board)"),
             "{out}"
         );
         assert!(
             out.contains(
-                "[header [] [\"flow\"] [crate :: parts :: Sessionize , crate :: parts :: Board] \
-                 [events -> Sessionize . events ;] []]"
+                "macro_rules ! __blazes_resolve { (__blazes_chain $ rest : tt $ acc : tt) => \
+                 { :: blazes :: __private :: resolve_dataflow ! { __blazes_chain $ rest $ acc \
+                 header [] [\"flow\"] [crate :: parts :: Sessionize , crate :: parts :: Board] \
+                 [events -> Sessionize . events ;] [] } } ; }"
             ),
             "{out}"
         );
+        assert!(
+            out.ends_with("[(__blazes_resolve) [crate]]]]] [] } }"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn plain_paths_are_read_from_their_tokens_as_syn_reads_them() {
+        let source = quote::quote!(crate::a::Sessionize, ::b::Board, Local, super::c::D,);
+        let plain = super::plain_paths(source.clone()).expect("plain paths");
+        let full = syn::parse::Parser::parse2(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            source,
+        )
+        .expect("parses");
+        let text = |paths: Vec<syn::Path>| {
+            paths
+                .iter()
+                .map(|p| quote::quote!(#p).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(text(plain), text(full.into_iter().collect()));
+        for source in [
+            quote::quote!(a::b<T>),
+            quote::quote!(a::),
+            quote::quote!(a:b),
+            quote::quote!(a b),
+            quote::quote!(a,,b),
+            quote::quote!(::),
+        ] {
+            assert!(super::plain_paths(source.clone()).is_none(), "{source}");
+        }
+    }
+
+    #[test]
+    fn the_header_after_the_payloads_reads_as_the_header_inside_them() {
+        // The form the module's `__blazes_resolve!` writes: the header
+        // after the payloads, an anchor token in the steps left.
+        let header = quote::quote! {
+            header [] ["flow"] [crate::a::Sessionize] [ events -> Sessionize.events; ] []
+        };
+        let payloads = quote::quote! {
+            struct false
+            impl [outputs { sessions: Session }]
+            impl Sessionize {
+                #[path(from = events, to = sessions, label = CR)] fn events;
+            }
+        };
+        let after =
+            super::resolve(quote::quote!(__blazes_chain [crate] [ [ [] #payloads ] ] #header))
+                .to_string();
+        let inside =
+            super::resolve(quote::quote!(__blazes_chain [] [ [ #header #payloads ] ])).to_string();
+        assert!(!after.contains("compile_error"), "{after}");
+        assert!(after.contains("pub fn dataflow"), "{after}");
+        assert_eq!(after, inside);
     }
 }

@@ -24,9 +24,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let mut errors = Errors::new();
     if let Some(ident) = plain_struct_name(&item) {
-        let expanded = expand_plain_struct(args, item, ident, &mut errors);
-        let errors = errors.to_compile_errors();
-        return quote!(#expanded #errors);
+        let mut expanded = expand_plain_struct(args, item, ident, &mut errors);
+        if !errors.is_empty() {
+            expanded.extend([errors.to_compile_errors()]);
+        }
+        return expanded;
     }
     // A plain impl block is read without a syntax tree of its bodies.
     let parsed = match LightImpl::read_plain(&item) {
@@ -61,8 +63,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             item
         }
     };
-    let errors = errors.to_compile_errors();
-    quote!(#expanded #errors)
+    // Moved, not copied as `quote!` would.
+    let mut expanded = expanded;
+    if !errors.is_empty() {
+        expanded.extend([errors.to_compile_errors()]);
+    }
+    expanded
 }
 
 /// Whether `args` is the one identifier `EXPANDED_HERE` (compared token by
@@ -130,8 +136,10 @@ fn expand_plain_struct(
         rep,
         generics: syn::Generics::default(),
     };
-    let component = component_struct(&spec);
-    quote!(#item #component)
+    // Both streams moved into one (`quote!` would copy them).
+    let mut expanded = item;
+    expanded.extend([component_struct(&spec)]);
+    expanded
 }
 
 fn expand_struct(args: TokenStream, item: &ItemStruct, errors: &mut Errors) -> TokenStream {
@@ -202,7 +210,7 @@ fn expand_impl(item: &mut LightImpl, errors: &mut Errors, typed_args_failed: boo
     let self_ty = &spec.self_ty;
     let annotated = quote_spanned!(self_ty.span()=> <#self_ty as ::blazes::Annotated>);
     let component = builder::with_spec_names(component_spec(&spec, &quote!(#annotated::REP)));
-    let methods = builder::with_spec_names(methods_spec(&spec, &quote!(None)));
+    let methods = builder::with_spec_names(methods_spec(&spec, [builder::ident("None")]));
     let registration = quote! {
         ::blazes::__private::inventory::submit! {
             ::blazes::__private::ComponentRecord {
@@ -249,7 +257,11 @@ pub fn component_spec(spec: &ImplSpec, rep: &TokenStream) -> TokenStream {
 
 /// The component's `blazes::__private::MethodsSpec` (names resolved
 /// through `spec::*`: see [`builder::with_spec_names`]).
-pub fn methods_spec(spec: &ImplSpec, module_path: &TokenStream) -> TokenStream {
+pub fn methods_spec(
+    spec: &ImplSpec,
+    module_path: impl IntoIterator<Item = proc_macro2::TokenTree>,
+) -> TokenStream {
+    use builder::{Delimiter, comma_separated, field, group, ident, literal, punct};
     let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
     let handlers = spec.handlers.iter().map(|h| {
         let input = name_of(h.input());
@@ -263,21 +275,36 @@ pub fn methods_spec(spec: &ImplSpec, module_path: &TokenStream) -> TokenStream {
         .as_ref()
         .map(|(method, _)| method)
         .or_else(|| spec.typed_seals.first().map(|t| &t.method));
-    let on_seal = match on_seal {
+    // Written tree by tree, each stream moved in (`quote!` would copy
+    // every interpolated stream).
+    let mut fields = TokenStream::new();
+    field(&mut fields, "component");
+    fields.extend([
+        proc_macro2::TokenTree::Literal(proc_macro2::Literal::string(&name)),
+        punct(','),
+    ]);
+    field(&mut fields, "module_path");
+    fields.extend(module_path);
+    fields.extend([punct(',')]);
+    field(&mut fields, "handlers");
+    fields.extend([
+        punct('&'),
+        group(Delimiter::Bracket, comma_separated(handlers)),
+    ]);
+    fields.extend([punct(',')]);
+    field(&mut fields, "on_seal");
+    match on_seal {
         Some(method) => {
             let method = method.to_string();
-            quote!(Some(#method))
+            fields.extend([
+                ident("Some"),
+                group(Delimiter::Parenthesis, quote!(#method)),
+            ]);
         }
-        None => quote!(None),
-    };
-    quote!(
-        MethodsSpec {
-            component: #name,
-            module_path: #module_path,
-            handlers: &[#(#handlers),*],
-            on_seal: #on_seal,
-        }
-    )
+        None => fields.extend([ident("None")]),
+    }
+    fields.extend([punct(',')]);
+    literal("MethodsSpec", fields)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::attrs::{self, name_of};
 use crate::check;
 use crate::component::StructSpec;
 use crate::errors::Errors;
-use crate::expand::{builder, chain, component, factories};
+use crate::expand::{builder, chain, component, exported, factories};
 use crate::light::{LightItem, LightMod};
 use crate::model;
 use crate::module::{self, ModuleParts};
@@ -27,7 +27,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let options = errors
         .keep(attrs::parse_dataflow_args(args))
         .unwrap_or_default();
-    let mut module = match syn::parse2::<LightMod>(item.clone()) {
+    // A module of macro calls only (a dataflow naming its components by
+    // path) is read from its tokens; anything else with syn.
+    let read =
+        LightMod::read_plain(&item).map_or_else(|| syn::parse2::<LightMod>(item.clone()), Ok);
+    let mut module = match read {
         Ok(module) => module,
         Err(error) => {
             errors.push(syn::Error::new(
@@ -104,7 +108,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let registration = registration(&parts);
     let factories = factories::factories_fn(&parts);
     let errors = errors.to_compile_errors();
+    let private_use = exported::private_use();
     let generated = quote! {
+        #private_use
         #warnings
         #(#annotated)*
         #(#handlers)*
@@ -131,7 +137,7 @@ fn registration(parts: &ModuleParts) -> TokenStream {
         .impls
         .iter()
         .filter(|p| p.expands_here())
-        .map(|part| component::methods_spec(&part.spec, &quote!(None)));
+        .map(|part| component::methods_spec(&part.spec, [builder::ident("None")]));
     dataflow_record(methods)
 }
 
@@ -156,7 +162,13 @@ pub fn spec_fn(spec: &TokenStream) -> TokenStream {
 /// their names resolved through one import of `spec::*` for them all,
 /// returned by a function (as `spec_fn`'s constant is).
 pub fn dataflow_record(methods: impl Iterator<Item = TokenStream>) -> TokenStream {
-    let methods = builder::with_spec_names(quote!(&[#(#methods),*]));
+    let methods = builder::with_spec_names(TokenStream::from_iter([
+        builder::punct('&'),
+        builder::group(
+            builder::Delimiter::Bracket,
+            builder::comma_separated(methods),
+        ),
+    ]));
     quote! {
         fn __blazes_methods() -> &'static [::blazes::__private::MethodsSpec] {
             #methods
@@ -205,8 +217,14 @@ mod tests {
         assert!(out.contains("pub fn analysis"), "{out}");
         assert!(out.contains("pub fn factories"), "{out}");
         assert!(
-            out.contains(". with (\"Count\" , < Count as :: blazes :: __private :: DefaultHandler > :: handler)"),
+            out.contains(
+                ". with (\"Count\" , < Count as __blazes_private :: DefaultHandler > :: handler)"
+            ),
             "{out}"
+        );
+        assert!(
+            out.contains("use :: blazes :: __private as __blazes_private ;"),
+            "the module imports what its generated paths name: {out}"
         );
         assert!(out.contains("annotated ! (Count \"Count\")"), "{out}");
         assert!(out.contains("handler ! (Count"), "{out}");

@@ -8,6 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::attrs::name_of;
+use crate::expand::exported;
 use crate::module::ModuleParts;
 
 /// `pub fn factories() -> ::blazes::runtime::Factories`.
@@ -21,12 +22,14 @@ pub fn factories_fn(parts: &ModuleParts) -> TokenStream {
             Some((name_of(ident), &part.spec.self_ty))
         })
         .collect();
+    // `__blazes_private`: the module's import of `::blazes::__private`.
+    let private = exported::private();
     let bounds = components
         .iter()
-        .map(|(_, ty)| quote!(for<'__blazes> #ty: ::blazes::__private::DefaultHandler));
-    let registrations = components.iter().map(
-        |(name, ty)| quote!(.with(#name, <#ty as ::blazes::__private::DefaultHandler>::handler)),
-    );
+        .map(|(_, ty)| quote!(for<'__blazes> #ty: #private::DefaultHandler));
+    let registrations = components
+        .iter()
+        .map(|(name, ty)| quote!(.with(#name, <#ty as #private::DefaultHandler>::handler)));
     quote! {
         /// The handler factory of every component of this module, each built
         /// with `Default`: with [`analysis`], all the runtime needs to run it.

@@ -14,8 +14,8 @@
 //! }
 //! ```
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
-use quote::quote;
+use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};
+use quote::{ToTokens, TokenStreamExt, quote};
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, Token, braced};
 
@@ -44,10 +44,12 @@ pub struct Skeleton {
 /// Writes the skeleton of `item` (before its helper attributes are read
 /// and stripped).
 pub fn write(item: &LightImpl) -> TokenStream {
-    let self_ty = &item.self_ty;
-    let methods = item.items.iter().filter_map(|i| {
+    // Written into one stream, token by token (`quote!` would copy each
+    // method's stream into the body, each a call to the compiler).
+    let mut methods = TokenStream::new();
+    for i in &item.items {
         let LightImplItem::Fn(f) = i else {
-            return None;
+            continue;
         };
         let helpers: Vec<_> = f
             .attrs
@@ -55,24 +57,29 @@ pub fn write(item: &LightImpl) -> TokenStream {
             .filter(|a| component::is_path_attr(a) || component::is_on_seal_attr(a))
             .collect();
         if helpers.is_empty() {
-            return None;
+            continue;
         }
         let name = &f.head.ident;
         let typed_seal = helpers
             .iter()
             .any(|a| component::is_on_seal_attr(a) && matches!(a.meta, syn::Meta::List(_)));
-        let tail = if typed_seal {
+        methods.append_all(&helpers);
+        methods.append(Ident::new("fn", Span::call_site()));
+        name.to_tokens(&mut methods);
+        if typed_seal {
             let count = f.head.parameter_count();
             let keys = (1..count.saturating_sub(1)).filter_map(|i| f.head.parameter_name(i));
-            quote!((#(#keys),*))
+            methods.append(Group::new(Delimiter::Parenthesis, quote!(#(#keys),*)));
         } else if f.head.parameter_type(1).is_none() {
-            quote!(!)
-        } else {
-            TokenStream::new()
-        };
-        Some(quote!(#(#helpers)* fn #name #tail;))
-    });
-    quote!(impl #self_ty { #(#methods)* })
+            methods.append(Punct::new('!', Spacing::Alone));
+        }
+        methods.append(Punct::new(';', Spacing::Alone));
+    }
+    let mut skeleton = TokenStream::new();
+    skeleton.append(Ident::new("impl", Span::call_site()));
+    item.self_ty.to_tokens(&mut skeleton);
+    skeleton.append(Group::new(Delimiter::Brace, methods));
+    skeleton
 }
 
 impl Parse for SkeletonMethod {

@@ -43,15 +43,16 @@ pub fn expand(args: ImplArgs, item: &mut LightImpl, errors: &mut Errors) -> Toke
         &spec,
         &args.outputs,
         &out,
-        &field_checks(&spec, &args.outputs),
+        field_checks(&spec, &args.outputs),
     );
-    let outputs_tokens = &args.tokens;
-    let exported = exported::exported_macro(
-        "impl",
-        &ident,
-        &exported::impl_macro_name(&ident),
-        quote!(impl [ #outputs_tokens ] #skeleton),
-    );
+    let mut payload = TokenStream::new();
+    payload.extend([
+        TokenTree::Ident(syn::Ident::new("impl", proc_macro2::Span::call_site())),
+        TokenTree::Group(Group::new(Delimiter::Bracket, args.tokens.clone())),
+    ]);
+    payload.extend([skeleton]);
+    let exported =
+        exported::exported_macro("impl", &ident, &exported::impl_macro_name(&ident), payload);
     // Each stream moved in, not copied as `quote!` would.
     let mut expanded = item.to_token_stream();
     expanded.extend([handle, interfaces, exported]);
@@ -156,7 +157,7 @@ pub fn field_type(record: &TokenStream, name: &str, span: proc_macro2::Span) -> 
 /// build, with `check_field`'s message naming `what`, when the field does
 /// not exist (the check needs no item of its own).
 fn punctuation_key_type(
-    record: &TokenStream,
+    record: &syn::Type,
     name: &str,
     span: proc_macro2::Span,
     what: &str,
@@ -183,9 +184,14 @@ pub fn key_check(record: &TokenStream, ident: &syn::Ident, what: &str) -> TokenS
     }
 }
 
-/// A tuple of check types (`(A, B,)`; `()` for none).
-pub fn check_tuple(checks: &[TokenStream]) -> TokenStream {
-    quote!((#(#checks,)*))
+/// A tuple of check types (`(A, B,)`; `()` for none), each moved in.
+pub fn check_tuple(checks: Vec<TokenStream>) -> TokenTree {
+    let mut list = TokenStream::new();
+    for check in checks {
+        list.extend([check]);
+        list.extend([TokenTree::Punct(Punct::new(',', Spacing::Alone))]);
+    }
+    TokenTree::Group(Group::new(Delimiter::Parenthesis, list))
 }
 
 /// One `const _: () = { .. };` evaluating all the compile-time checks
@@ -211,37 +217,49 @@ fn field_zero() -> proc_macro2::Literal {
 }
 
 fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> TokenStream {
+    // Written stream by stream, each moved into the next (`quote!` would
+    // copy every interpolated stream, a few calls to the compiler each).
+    let group = |delimiter, stream| TokenTree::Group(Group::new(delimiter, stream));
+    let punct = |c| TokenTree::Punct(Punct::new(c, Spacing::Alone));
     let field = field_zero();
-    let methods = outputs.iter().map(|o| {
+    let mut methods = TokenStream::new();
+    for o in outputs {
         let method = &o.name;
         let name = name_of(method);
         let record = &o.record;
         let doc = format!("Emits `record` on output `{name}`.");
-        let emit = quote! {
+        methods.extend([quote! {
             #[doc = #doc]
             pub fn #method(&mut self, record: #record) {
                 self.#field.emit(#name, ::blazes::Record::to_tuple(&record));
             }
-        };
+        }]);
         let Some(key) = &o.punctuates else {
-            return emit;
+            continue;
         };
         let punctuate = format_ident!("punctuate_{}", method);
-        let record = quote!(#record);
+        // The record as a syntax tree: interpolated, it writes its tokens
+        // one by one (a token stream is copied whole, through the bridge).
         let what = format!("the punctuation key of output `{name}` of `{component}`");
-        let params = key.iter().map(|k| {
-            let ty = punctuation_key_type(&record, &name_of(k), k.span(), &what);
-            quote!(#k: #ty)
-        });
+        let mut params = quote!(&mut self,);
+        for (i, k) in key.iter().enumerate() {
+            if i > 0 {
+                params.extend([punct(',')]);
+            }
+            params.extend([TokenTree::Ident(k.clone()), punct(':')]);
+            params.extend([punctuation_key_type(record, &name_of(k), k.span(), &what)]);
+        }
         // `punctuate` (one key) and `key_value` (each of several) require
         // a `Key`: a punctuation key of another type is reported here, at
         // the user's token (no check of its own).
         let body = match key.as_slice() {
             [k] => {
                 let key_name = name_of(k);
-                let call = quote_spanned!(k.span()=> ::blazes::__private::punctuate);
-                let arg = quote_spanned!(k.span()=> &#k);
-                quote!(#call(&mut self.#field, #name, #key_name, #arg);)
+                let mut body = quote_spanned!(k.span()=> ::blazes::__private::punctuate);
+                let mut arguments = quote!(&mut self.#field, #name, #key_name,);
+                arguments.extend([quote_spanned!(k.span()=> &#k)]);
+                body.extend([group(Delimiter::Parenthesis, arguments), punct(';')]);
+                body
             }
             _ => {
                 let pairs = key.iter().map(|k| {
@@ -258,22 +276,21 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
             "Declares the partition with these key values of output `{name}` complete: \
              this instance emits no more records of it."
         );
-        quote! {
-            #emit
-            #[doc = #doc]
-            pub fn #punctuate(&mut self, #(#params),*) {
-                #body
-            }
-        }
-    });
+        let mut punctuation = quote!(#[doc = #doc] pub fn #punctuate);
+        punctuation.extend([
+            group(Delimiter::Parenthesis, params),
+            group(Delimiter::Brace, body),
+        ]);
+        methods.extend([punctuation]);
+    }
     let doc = format!("The typed outputs of component `{component}`, generated by `#[component]`.");
-    quote! {
+    let mut handle = quote! {
         #[doc = #doc]
         pub struct #out(::blazes::Emit);
-        impl #out {
-            #(#methods)*
-        }
-    }
+        impl #out
+    };
+    handle.extend([group(Delimiter::Brace, methods)]);
+    handle
 }
 
 /// `impl Typed`: the record types of the inputs (in handler order) and of
@@ -284,22 +301,35 @@ fn typed_impl(
     spec: &ImplSpec,
     outputs: &[OutputDecl],
     out: &syn::Ident,
-    checks: &[TokenStream],
+    checks: Vec<TokenStream>,
 ) -> TokenStream {
     let self_ty = &spec.self_ty;
     let inputs = nested(spec.handlers.iter().filter_map(|h| h.record.clone()));
-    let outputs = nested(outputs.iter().map(|o| {
-        let record = &o.record;
-        quote!(#record)
-    }));
+    let outputs = nested(outputs.iter().map(|o| o.record.to_token_stream()));
     let checks = check_tuple(checks);
     let (seals, dispatch) = dispatch(spec, out);
-    quote! {
-        impl ::blazes::__private::Typed for #self_ty {
-            type Parts = (#inputs, #outputs, #out, #checks, #seals);
-            #dispatch
-        }
-    }
+    // Each part moved into its group (`quote!` would copy it).
+    let comma = || TokenTree::Punct(Punct::new(',', Spacing::Alone));
+    let parts = TokenStream::from_iter([
+        inputs,
+        comma(),
+        outputs,
+        comma(),
+        TokenTree::Ident(out.clone()),
+        comma(),
+        checks,
+        comma(),
+        seals,
+    ]);
+    let mut body = quote!(type Parts =);
+    body.extend([
+        TokenTree::Group(Group::new(Delimiter::Parenthesis, parts)),
+        TokenTree::Punct(Punct::new(';', Spacing::Alone)),
+    ]);
+    body.extend([dispatch]);
+    let mut typed = quote!(impl ::blazes::__private::Typed for #self_ty);
+    typed.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
+    typed
 }
 
 /// The type of the typed seal methods (the last of `Typed::Parts`) and
@@ -310,7 +340,7 @@ fn typed_impl(
 /// conversions of the output handle `out` (its constructor, and a closure
 /// taking the emitter back). The library's one `Handler` impl for typed
 /// components dispatches on them.
-fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenStream, TokenStream) {
+fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenTree, TokenStream) {
     let typed: Vec<_> = spec
         .handlers
         .iter()
@@ -327,7 +357,7 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenStream, TokenStream) {
             quote!(|_, _, _| {})
         }
     }));
-    let seals: Vec<(TokenStream, TokenStream)> = spec
+    let (seal_types, seal_values): (Vec<TokenStream>, Vec<TokenStream>) = spec
         .typed_seals
         .iter()
         .filter(|t| t.callable)
@@ -348,32 +378,34 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenStream, TokenStream) {
                 }),
             ))
         })
-        .collect();
+        .unzip();
     let field = field_zero();
-    let seal_types = nested(seals.iter().map(|(ty, _)| ty.clone()));
-    let seal_values = nested(seals.into_iter().map(|(_, value)| value));
-    let dispatch = quote! {
-        const DISPATCH: ::blazes::__private::Dispatch<Self> = ::blazes::__private::Dispatch {
-            inputs: &[#(#inputs),*],
-            handlers: #handlers,
-            seals: #seal_values,
-            wrap: #out,
-            unwrap: |out: #out| out.#field,
-        };
-    };
+    let seal_types = nested(seal_types.into_iter());
+    let seal_values = nested(seal_values.into_iter());
+    // The nested lists moved in (`quote!` would copy them).
+    let mut fields = quote!(inputs: &[#(#inputs),*], handlers:);
+    fields.extend([handlers]);
+    fields.extend([quote!(, seals:)]);
+    fields.extend([seal_values]);
+    fields.extend([quote!(, wrap: #out, unwrap: |out: #out| out.#field,)]);
+    let mut dispatch =
+        quote!(const DISPATCH: ::blazes::__private::Dispatch<Self> = ::blazes::__private::Dispatch);
+    dispatch.extend([
+        TokenTree::Group(Group::new(Delimiter::Brace, fields)),
+        TokenTree::Punct(Punct::new(';', Spacing::Alone)),
+    ]);
     (seal_types, dispatch)
 }
 
 /// `(A, (B, ()))`: the list `blazes::__private::At` indexes. Built tree by
 /// tree, each element moved in (`quote!` would copy each element and each
 /// rest of the list into a new stream).
-fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenStream {
+fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenTree {
     let pair = |inner: TokenStream| TokenTree::Group(Group::new(Delimiter::Parenthesis, inner));
-    let list = types.rev().fold(pair(TokenStream::new()), |rest, mut ty| {
+    types.rev().fold(pair(TokenStream::new()), |rest, mut ty| {
         ty.extend([TokenTree::Punct(Punct::new(',', Spacing::Alone)), rest]);
         pair(ty)
-    });
-    TokenStream::from(list)
+    })
 }
 
 /// The fields a punctuation method of `outputs` checks (that each exists
