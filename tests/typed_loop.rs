@@ -160,41 +160,55 @@ fn orders_of(count: i64, rejected_every: i64) -> (Workload, BTreeMap<String, i64
     (workload, expected)
 }
 
+/// Runs `workload` through the shop on two instances of Validate and
+/// Fixer (links of `channel` messages), fails the test if it does not end
+/// within 60 s, and returns each customer's last (highest) total and how
+/// many totals the sink received.
+fn run_shop(seed: u64, channel: usize, workload: &Workload) -> (BTreeMap<String, i64>, usize) {
+    let deployment: Deployment = shop::deployment()
+        .seed(seed)
+        .channel_capacity(channel)
+        .source_producers("orders", 2)
+        .instances("Validate", 2)
+        .instances("Fixer", 2);
+    let runner = DataflowRunner::new(
+        &shop::dataflow(),
+        &shop::analysis(),
+        &deployment,
+        shop::factories(),
+    )
+    .expect("deployable");
+    assert!(!runner.topology().cycle_cuts().is_empty(), "a loop");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let report = runtime.block_on(async {
+        let running = runner.start().expect("starts");
+        tokio::time::timeout(Duration::from_secs(60), running.run_workload(workload))
+            .await
+            .expect("the loop ends (no hang, no deadlock on full links)")
+            .expect("runs")
+    });
+    assert!(report.is_success(), "seed {seed}: {:?}", report.failures());
+    let totals = report.read_sink::<Total>("report").expect("the sink");
+    let received = totals.len();
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    for (_, t) in totals {
+        let best = last.entry(t.customer).or_default();
+        *best = (*best).max(t.total);
+    }
+    (last, received)
+}
+
 #[test]
 fn a_loop_a_two_output_component_and_a_many_to_one_fd_run_on_tokio() {
-    let analysis = shop::analysis();
-    assert_eq!(analysis.sinks.get("report"), Some(&Label::Run));
+    assert_eq!(shop::analysis().sinks.get("report"), Some(&Label::Run));
     let (workload, expected) = orders();
     for seed in 0..10 {
-        let deployment: Deployment = shop::deployment()
-            .seed(seed)
-            .source_producers("orders", 2)
-            .instances("Validate", 2)
-            .instances("Fixer", 2);
-        let runner =
-            DataflowRunner::new(&shop::dataflow(), &analysis, &deployment, shop::factories())
-                .expect("deployable");
-        assert!(!runner.topology().cycle_cuts().is_empty(), "a loop");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let report = runtime.block_on(async {
-            let running = runner.start().expect("starts");
-            tokio::time::timeout(Duration::from_secs(30), running.run_workload(&workload))
-                .await
-                .expect("the loop ends (no hang)")
-                .expect("runs")
-        });
-        assert!(report.is_success(), "seed {seed}: {:?}", report.failures());
-        let mut last: BTreeMap<String, i64> = BTreeMap::new();
-        let totals = report.read_sink::<Total>("report").expect("the sink");
-        assert_eq!(totals.len(), 40, "seed {seed}: one total per order");
-        for (_, t) in totals {
-            let best = last.entry(t.customer).or_default();
-            *best = (*best).max(t.total);
-        }
+        let (last, received) = run_shop(seed, 1024, &workload);
+        assert_eq!(received, 40, "seed {seed}: one total per order");
         assert_eq!(last, expected, "seed {seed}");
     }
 }
@@ -206,36 +220,10 @@ fn a_loop_a_two_output_component_and_a_many_to_one_fd_run_on_tokio() {
 /// and the run never ends.
 #[test]
 fn a_loop_whose_links_are_full_still_ends() {
-    let analysis = shop::analysis();
     let (workload, expected) = orders_of(2_000, 1);
     for seed in 0..3 {
-        let deployment: Deployment = shop::deployment()
-            .seed(seed)
-            .channel_capacity(2)
-            .source_producers("orders", 2)
-            .instances("Validate", 2)
-            .instances("Fixer", 2);
-        let runner =
-            DataflowRunner::new(&shop::dataflow(), &analysis, &deployment, shop::factories())
-                .expect("deployable");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let report = runtime.block_on(async {
-            let running = runner.start().expect("starts");
-            tokio::time::timeout(Duration::from_secs(60), running.run_workload(&workload))
-                .await
-                .expect("the loop ends (no deadlock on full links)")
-                .expect("runs")
-        });
-        assert!(report.is_success(), "seed {seed}: {:?}", report.failures());
-        let mut last: BTreeMap<String, i64> = BTreeMap::new();
-        for (_, t) in report.read_sink::<Total>("report").expect("the sink") {
-            let best = last.entry(t.customer).or_default();
-            *best = (*best).max(t.total);
-        }
+        let (last, received) = run_shop(seed, 2, &workload);
+        assert_eq!(received, 2_000, "seed {seed}: one total per order");
         assert_eq!(last, expected, "seed {seed}");
     }
 }

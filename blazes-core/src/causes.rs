@@ -535,16 +535,7 @@ mod tests {
     /// not, and L's fix is W first.
     #[test]
     fn a_producer_named_as_the_fix_is_a_cause_even_within_the_requirement() {
-        let dataflow = Dataflow::new()
-            .component(Component::new("W").path("in", "out", Annotation::ow(attrs(["k"]))))
-            .component(Component::new("L").replicated(true).path(
-                "in",
-                "out",
-                Annotation::ow(attrs(["k"])),
-            ))
-            .stream(Stream::between("src", "W.in"))
-            .stream(Stream::between("W.out", "L.in"))
-            .stream(Stream::between("L.out", "sink"))
+        let dataflow = crate::explain::tests::nondeterministic_producer()
             .requires(crate::Requirement::Convergent);
         let analysis = analyze(&dataflow).expect("valid");
         let violation = analysis.violations.first().expect("sink is Diverge");

@@ -404,7 +404,7 @@ pub fn many_to_one_fds_in_the_way(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{Annotation, Component, Dataflow, Stream, analyze, attrs};
 
@@ -423,7 +423,7 @@ mod tests {
 
     /// source -> W (OW[k]) -> L (replicated, OW[k]) -> sink: W's output is
     /// Run, so a seal on `W.out->L.in` would count for nothing.
-    fn nondeterministic_producer() -> Dataflow {
+    pub(crate) fn nondeterministic_producer() -> Dataflow {
         Dataflow::new()
             .component(Component::new("W").path("in", "out", Annotation::ow(attrs(["k"]))))
             .component(Component::new("L").replicated(true).path(
