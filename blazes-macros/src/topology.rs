@@ -218,14 +218,12 @@ fn options(input: ParseStream, decl: &mut StreamDecl) -> syn::Result<Span> {
     Ok(brace.span.close())
 }
 
-impl Parse for StreamDecl {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
-        let start = input.span();
-        let from: EndpointDecl = input.parse()?;
-        input.parse::<Token![->]>()?;
-        let to: EndpointDecl = input.parse()?;
+impl StreamDecl {
+    /// `from -> to` without options, its tokens from `start` to the end of
+    /// `to`'s interface (options extend them).
+    fn plain(from: EndpointDecl, to: EndpointDecl, start: Span) -> StreamDecl {
         let end = to.interface().span();
-        let mut decl = StreamDecl {
+        StreamDecl {
             from,
             to,
             annotation: StreamAnnotation::default(),
@@ -233,7 +231,17 @@ impl Parse for StreamDecl {
             seq_names: Vec::new(),
             route_names: Vec::new(),
             tokens: SpanRange { start, end },
-        };
+        }
+    }
+}
+
+impl Parse for StreamDecl {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let start = input.span();
+        let from: EndpointDecl = input.parse()?;
+        input.parse::<Token![->]>()?;
+        let to: EndpointDecl = input.parse()?;
+        let mut decl = StreamDecl::plain(from, to, start);
         if input.peek(syn::token::Brace) {
             decl.tokens.end = options(input, &mut decl)?;
         }
@@ -278,16 +286,7 @@ impl Streams {
                 _ => return None,
             }
             let (to, _) = plain_endpoint(&mut trees)?;
-            let end = to.interface().span();
-            let mut decl = StreamDecl {
-                from,
-                to,
-                annotation: StreamAnnotation::default(),
-                seal_names: Vec::new(),
-                seq_names: Vec::new(),
-                route_names: Vec::new(),
-                tokens: SpanRange { start, end },
-            };
+            let mut decl = StreamDecl::plain(from, to, start);
             if let Some(TokenTree::Group(options)) = trees.peek()
                 && options.delimiter() == Delimiter::Brace
             {
