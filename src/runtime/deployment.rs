@@ -132,7 +132,12 @@ impl Deployment {
     /// whose seals are missing, once per partition, counted in
     /// [`InstanceMetrics::overdue_partitions`](super::InstanceMetrics::overdue_partitions).
     /// Nothing is released or dropped because of it; a run that ends with
-    /// the partition still open fails naming it. Default
+    /// the partition still open fails naming it. The same wait makes a
+    /// stalled run say so: while
+    /// [`RunningDataflow::finish`](super::RunningDataflow::finish) waits, a
+    /// run whose instances received and handled nothing for `wait` and have
+    /// not all ended gets one warning per stall, naming the instances still
+    /// open and the source producers not closed. Default
     /// [`DEFAULT_OVERDUE_AFTER`].
     pub fn overdue_after(mut self, wait: Duration) -> Deployment {
         self.overdue_after = wait;
