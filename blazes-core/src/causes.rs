@@ -48,6 +48,15 @@ impl Causes<'_> {
         // share one walk.
         let mut upstream: HashMap<usize, Rc<[NodeIndex]>> = HashMap::default();
         let scc_of = &self.trace.graph.scc_of;
+        // A producer a fix names can be missing from the causes only if it
+        // introduces an anomaly above `Async` that the requirement allows
+        // (`Run` under `convergent`); otherwise it is a cause already, and
+        // no cause is computed here.
+        let async_severity = Lab::Async.severity();
+        let may_miss_producers = residual
+            .introduced
+            .iter()
+            .any(|&s| s > async_severity && s <= max);
         for sink in g.node_indices() {
             if !matches!(g[sink], Port::Sink) {
                 continue;
@@ -69,7 +78,8 @@ impl Causes<'_> {
                 });
                 causes.extend(found.iter().copied());
             }
-            let prerequisites = self.prerequisites(&mut causes, residual, &mut visits);
+            let prerequisites =
+                may_miss_producers && self.prerequisites(&mut causes, residual, &mut visits);
             if prerequisites
                 || g.neighbors_directed(sink, Direction::Incoming)
                     .nth(1)
