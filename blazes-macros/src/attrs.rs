@@ -285,8 +285,10 @@ fn path_args_directly(tokens: TokenStream) -> Option<PathArgs> {
 }
 
 /// `a, b, c` (an optional trailing comma; empty for none), each an
-/// identifier that is not a keyword.
-fn ident_list(tokens: TokenStream) -> Option<Vec<Ident>> {
+/// identifier that is not a keyword: the one reader of a list of names
+/// from its tokens (gates, stream options, punctuation keys, skeletons).
+/// `None` for anything else, which syn reads (and reports).
+pub(crate) fn ident_list(tokens: TokenStream) -> Option<Vec<Ident>> {
     use proc_macro2::TokenTree;
     let mut idents = Vec::new();
     let mut trees = tokens.into_iter();

@@ -164,6 +164,19 @@ impl Parse for LightImpl {
     }
 }
 
+/// An item's tokens before its final `{ .. }` block, and the block: the
+/// split both plain readers start from. `None` when the item does not end
+/// in a brace block.
+fn header_and_body(item: &TokenStream) -> Option<(Vec<TokenTree>, Group)> {
+    let mut trees: Vec<TokenTree> = item.clone().into_iter().collect();
+    match trees.pop() {
+        Some(TokenTree::Group(block)) if block.delimiter() == Delimiter::Brace => {
+            Some((trees, block))
+        }
+        _ => None,
+    }
+}
+
 impl LightImpl {
     /// Reads a plain impl block (`impl Name { .. }` of methods only: no
     /// generics, trait, where clause or inner attribute) from its tokens,
@@ -172,13 +185,7 @@ impl LightImpl {
     /// token of every body, each fetched from the compiler). `None` for
     /// anything else, which the `LightItem` reading handles (and reports).
     pub fn read_plain(item: &TokenStream) -> Option<LightImpl> {
-        let mut trees: Vec<TokenTree> = item.clone().into_iter().collect();
-        let Some(TokenTree::Group(block)) = trees.pop() else {
-            return None;
-        };
-        if block.delimiter() != Delimiter::Brace {
-            return None;
-        }
+        let (trees, block) = header_and_body(item)?;
         // `impl Name`, the common header, read from its two tokens; any
         // other with syn.
         let (attrs, impl_token, self_ty) = match trees.as_slice() {
@@ -331,13 +338,7 @@ impl LightMod {
     /// each fetched from the compiler). `None` for anything else, which
     /// syn reads (and reports).
     pub fn read_plain(item: &TokenStream) -> Option<LightMod> {
-        let mut trees: Vec<TokenTree> = item.clone().into_iter().collect();
-        let Some(TokenTree::Group(block)) = trees.pop() else {
-            return None;
-        };
-        if block.delimiter() != Delimiter::Brace {
-            return None;
-        }
+        let (trees, block) = header_and_body(item)?;
         let header: TokenStream = trees.into_iter().collect();
         let read_header = |input: ParseStream| {
             let attrs = input.call(Attribute::parse_outer)?;

@@ -342,19 +342,7 @@ fn read_punctuates(options: TokenStream) -> Option<Vec<Ident>> {
     {
         return None;
     }
-    let mut names = Vec::new();
-    let mut keys = list.stream().into_iter();
-    while let Some(key) = keys.next() {
-        let TokenTree::Ident(key) = key else {
-            return None;
-        };
-        names.push(key);
-        match keys.next() {
-            None => break,
-            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {}
-            Some(_) => return None,
-        }
-    }
+    let names = crate::attrs::ident_list(list.stream())?;
     (!names.is_empty()).then_some(names)
 }
 

@@ -347,7 +347,7 @@ fn plain_options(options: TokenStream, decl: &mut StreamDecl) -> Option<()> {
         }
         let names = match trees.next() {
             Some(TokenTree::Group(list)) if list.delimiter() == Delimiter::Bracket => {
-                plain_names(list.stream())?
+                crate::attrs::ident_list(list.stream())?
             }
             _ => return None,
         };
@@ -365,24 +365,6 @@ fn plain_options(options: TokenStream, decl: &mut StreamDecl) -> Option<()> {
         }
         match trees.next() {
             None => return Some(()),
-            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {}
-            Some(_) => return None,
-        }
-    }
-}
-
-/// `a, b` (an optional trailing comma; empty for none).
-fn plain_names(list: TokenStream) -> Option<Vec<Ident>> {
-    let mut names = Vec::new();
-    let mut trees = list.into_iter();
-    loop {
-        match trees.next() {
-            None => return Some(names),
-            Some(TokenTree::Ident(name)) => names.push(name),
-            Some(_) => return None,
-        }
-        match trees.next() {
-            None => return Some(names),
             Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {}
             Some(_) => return None,
         }

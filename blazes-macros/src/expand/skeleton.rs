@@ -168,7 +168,7 @@ impl Skeleton {
             if let Some(TokenTree::Group(group)) = trees.peek()
                 && group.delimiter() == Delimiter::Parenthesis
             {
-                keys = Some(key_names(group.stream())?);
+                keys = Some(crate::attrs::ident_list(group.stream())?);
                 trees.next();
             }
             let takes_record =
@@ -189,24 +189,6 @@ impl Skeleton {
         }
         Some(Skeleton { methods })
     }
-}
-
-/// `a, b, ..`: the key names of a typed seal in a skeleton.
-fn key_names(list: TokenStream) -> Option<Vec<Ident>> {
-    let mut names = Vec::new();
-    let mut trees = list.into_iter();
-    while let Some(tree) = trees.next() {
-        let TokenTree::Ident(name) = tree else {
-            return None;
-        };
-        names.push(name);
-        match trees.next() {
-            None => break,
-            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {}
-            Some(_) => return None,
-        }
-    }
-    Some(names)
 }
 
 /// The component's spec from its skeleton, named `ident`, of type `self_ty`.
