@@ -212,8 +212,9 @@ impl SendQueues {
         } else {
             batch
         };
-        for o in &outputs {
-            if let Some(w) = self.waiting.get_mut(*o) {
+        // An output that closes a cycle queues without waiting.
+        for &o in &outputs {
+            if let (Some(w), Some(false)) = (self.waiting.get_mut(o), self.closes_cycle.get(o)) {
                 *w += 1;
             }
         }
@@ -238,10 +239,10 @@ impl SendQueues {
 
     /// True when batches with messages of `output` wait for a full channel
     /// and the instance must wait with them: never for an output that
-    /// closes a cycle ([`SendQueues::never_wait_on`]).
+    /// closes a cycle ([`SendQueues::never_wait_on`]), whose batches are
+    /// not counted as waiting.
     pub fn is_waiting(&self, output: OutputId) -> bool {
         self.waiting.get(output).is_some_and(|w| *w > 0)
-            && !self.closes_cycle.get(output).copied().unwrap_or(false)
     }
 
     /// Sends the queued batches the channels have room for; true if any went.
