@@ -57,6 +57,8 @@ impl Causes<'_> {
             .introduced
             .iter()
             .any(|&s| s > async_severity && s <= max);
+        // Each cause's prerequisites, found once for every sink it causes.
+        let mut named: HashMap<NodeIndex, Rc<[NodeIndex]>> = HashMap::default();
         for sink in g.node_indices() {
             if !matches!(g[sink], Port::Sink) {
                 continue;
@@ -78,8 +80,8 @@ impl Causes<'_> {
                 });
                 causes.extend(found.iter().copied());
             }
-            let prerequisites =
-                may_miss_producers && self.prerequisites(&mut causes, residual, &mut visits);
+            let prerequisites = may_miss_producers
+                && self.prerequisites(&mut causes, residual, &mut named, &mut visits);
             if prerequisites
                 || g.neighbors_directed(sink, Direction::Incoming)
                     .nth(1)
@@ -112,35 +114,61 @@ impl Causes<'_> {
     /// anomaly is not a cause by itself; without it the violation would
     /// send the reader to a node it never explains. The nodes upstream of
     /// each named producer that introduce an anomaly above `Async` are
-    /// added, and their own prerequisites in turn. True when some were.
-    fn prerequisites(&self, causes: &mut Vec<NodeIndex>, pass: &Pass, visits: &mut Visits) -> bool {
-        let async_severity = Lab::Async.severity();
+    /// added, and their own prerequisites in turn (each node's found once,
+    /// in `named`). True when some were.
+    fn prerequisites(
+        &self,
+        causes: &mut Vec<NodeIndex>,
+        pass: &Pass,
+        named: &mut HashMap<NodeIndex, Rc<[NodeIndex]>>,
+        visits: &mut Visits,
+    ) -> bool {
         let mut added = false;
         let mut next = 0;
         while next < causes.len() {
             let node = causes[next];
             next += 1;
-            let Some(d) = self.trace.node_derivation(pass, node) else {
-                continue;
+            let found = match named.get(&node) {
+                Some(found) => found.clone(),
+                None => {
+                    let found = self.named_upstream(node, pass, visits);
+                    named.insert(node, found.clone());
+                    found
+                }
             };
-            let planned = self.trace.node_derivation(&self.trace.planned, node);
-            let cause = self.cause(&d, planned.as_deref(), pass);
-            for fix in &cause.fixes {
-                let Fix::Upstream { node: name } = fix else {
-                    continue;
-                };
-                let Some(producer) = self.trace.output_port(name) else {
-                    continue;
-                };
-                for n in self.ancestors(producer, visits) {
-                    if pass.introduced[n.index()] > async_severity && !causes.contains(&n) {
-                        causes.push(n);
-                        added = true;
-                    }
+            for &n in found.iter() {
+                if !causes.contains(&n) {
+                    causes.push(n);
+                    added = true;
                 }
             }
         }
         added
+    }
+
+    /// The nodes that introduce an anomaly above `Async` upstream of each
+    /// producer that `node`'s fixes name first.
+    fn named_upstream(&self, node: NodeIndex, pass: &Pass, visits: &mut Visits) -> Rc<[NodeIndex]> {
+        let Some(d) = self.trace.node_derivation(pass, node) else {
+            return Rc::from([]);
+        };
+        let planned = self.trace.node_derivation(&self.trace.planned, node);
+        let cause = self.cause(&d, planned.as_deref(), pass);
+        let mut found = Vec::new();
+        for fix in &cause.fixes {
+            let Fix::Upstream { node: name } = fix else {
+                continue;
+            };
+            let Some(producer) = self.trace.output_port(name) else {
+                continue;
+            };
+            found.extend(
+                self.ancestors(producer, visits)
+                    .into_iter()
+                    .filter(|n| pass.introduced[n.index()] > Lab::Async.severity()),
+            );
+        }
+        found.into()
     }
 
     /// `node` and every node upstream of it.
