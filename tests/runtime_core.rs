@@ -314,3 +314,84 @@ fn a_seal_key_of_another_kind_is_refused_as_a_dead_letter() {
     assert!(c.take_dead_letters().is_empty(), "nothing left unsealed");
     assert!(c.metrics().balanced());
 }
+
+/// Emits every record on output `x`, whatever its input.
+struct AlwaysOnX;
+
+impl Handler for AlwaysOnX {
+    fn handle(&mut self, _input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+        out.emit("x", tuple);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_record_emitted_on_an_output_after_its_end_is_a_failure_not_a_send() {
+    let dataflow = Dataflow::new()
+        .component(Component::new("Two").path("a", "x", Annotation::cr()).path(
+            "b",
+            "y",
+            Annotation::cr(),
+        ))
+        .stream(Stream::between("sa", "Two.a"))
+        .stream(Stream::between("sb", "Two.b"))
+        .stream(Stream::between("Two.x", "xs"))
+        .stream(Stream::between("Two.y", "ys"));
+    let analysis = analyze(&dataflow).expect("valid");
+    let topology = Topology::build(&dataflow, &analysis, &Deployment::new()).expect("deployable");
+    let info = &topology.components[0];
+    let input = |name: &str| info.inputs.iter().position(|i| i == name).expect("input");
+    let handler = Factories::new()
+        .with("Two", || Box::new(AlwaysOnX))
+        .make("Two")
+        .expect("factory");
+    let mut c = InstanceCore::new(&topology, info, info.instances[0], handler);
+    let producer = |source: usize| topology.sources[source].producers[0];
+    let (a, b) = (input("a"), input("b"));
+    let from_a = producer(
+        topology
+            .sources
+            .iter()
+            .position(|s| s.name == "sa")
+            .expect("sa"),
+    );
+    let from_b = producer(
+        topology
+            .sources
+            .iter()
+            .position(|s| s.name == "sb")
+            .expect("sb"),
+    );
+    c.deliver(
+        Delivery::Direct {
+            input: a,
+            envelope: Envelope::End {
+                producer: from_a,
+                seq: 0,
+            },
+        },
+        Time::from_ticks(0),
+    );
+    let ended = c.take_sends();
+    assert_eq!(ended.len(), 1, "x ends with its only input: {ended:?}");
+    c.deliver(
+        Delivery::Direct {
+            input: b,
+            envelope: Envelope::Record {
+                producer: from_b,
+                seq: 0,
+                payload: Tuple::new().with("n", 1),
+            },
+        },
+        Time::from_ticks(1),
+    );
+    assert!(c.take_sends().is_empty(), "nothing is sent after x's end");
+    assert_eq!(c.metrics().emitted_after_end, 1);
+    let failures = c.snapshot(Time::from_ticks(2)).failures();
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.to_string().contains("after it ended")),
+        "{failures:?}"
+    );
+}

@@ -8,11 +8,13 @@
 //! hour must reach `on_seal` after every click of that hour its producer sent,
 //! although those clicks may still be held under their ads: sent early, the
 //! punctuation would overtake them and Totals would find them late; dropped,
-//! Totals would never be sealed.
+//! Totals would never be sealed. Price also logs every click (`clicks ->
+//! log`, CR): that output is fed by the clicks alone, and must not end when
+//! the clicks end while some of them still wait for their budget.
 
 use std::collections::BTreeMap;
 
-use blazes::runtime::{Deployment, Factories, InputMode, Routing};
+use blazes::runtime::{DataflowRunner, Deployment, Factories, InputMode, Routing};
 use blazes::sim::{SimConfig, Simulation, Workload};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
@@ -27,7 +29,8 @@ fn dataflow() -> Dataflow {
         .component(
             Component::new("Price")
                 .path("budgets", "priced", Annotation::cw())
-                .path("clicks", "priced", Annotation::or(attrs(["ad"]))),
+                .path("clicks", "priced", Annotation::or(attrs(["ad"])))
+                .path("clicks", "log", Annotation::cr()),
         )
         .component(Component::new("Totals").path(
             "priced",
@@ -38,6 +41,7 @@ fn dataflow() -> Dataflow {
         .stream(Stream::between("budgets", "Price.budgets").sealed(attrs(["ad"])))
         .stream(Stream::between("Price.priced", "Totals.priced").sealed(attrs(["hour"])))
         .stream(Stream::between("Totals.totals", "totals"))
+        .stream(Stream::between("Price.log", "log"))
 }
 
 fn deployment() -> Deployment {
@@ -72,6 +76,7 @@ impl Handler for Price {
                     0
                 };
                 let hour = t.int("hour").unwrap_or_default();
+                out.emit("log", t.clone());
                 out.emit(
                     "priced",
                     Tuple::new().with("hour", hour).with("cents", cents),
@@ -136,6 +141,12 @@ fn workload() -> (Workload, BTreeMap<i64, i64>) {
             )
             .seal("budgets", 0, Tuple::new().with("ad", ad));
     }
+    with_clicks(w)
+}
+
+/// `w` with the clicks of every hour, shared by the two click producers,
+/// both sealing every hour after them; and the cents each hour totals.
+fn with_clicks(mut w: Workload) -> (Workload, BTreeMap<i64, i64>) {
     let mut truth = BTreeMap::new();
     for hour in 0..HOURS {
         for i in 0..12i64 {
@@ -152,6 +163,29 @@ fn workload() -> (Workload, BTreeMap<i64, i64>) {
         }
     }
     (w, truth)
+}
+
+/// As [`workload`], but the last ad's budget is sealed only after many
+/// more budget updates, so the clicks' producers usually end while the
+/// clicks of that ad still wait under it.
+fn workload_with_a_late_budget() -> (Workload, BTreeMap<i64, i64>) {
+    let late = ADS - 1;
+    let mut w = Workload::new();
+    for ad in 0..ADS {
+        w = w.record(
+            "budgets",
+            0,
+            Tuple::new().with("ad", ad).with("cap", 100i64),
+        );
+        if ad != late {
+            w = w.seal("budgets", 0, Tuple::new().with("ad", ad));
+        }
+    }
+    for _ in 0..400 {
+        let update = Tuple::new().with("ad", late).with("cap", 100i64);
+        w = w.record("budgets", 0, update);
+    }
+    with_clicks(w.seal("budgets", 0, Tuple::new().with("ad", late)))
 }
 
 fn simulation() -> Simulation {
@@ -192,5 +226,54 @@ fn an_hour_sealed_on_a_read_input_reaches_on_seal_after_its_held_clicks() {
             })
             .collect();
         assert_eq!(totals, truth, "seed {seed}");
+    }
+}
+
+#[test]
+fn the_output_ends_only_after_the_reads_still_held_when_their_input_ended() {
+    let (workload, truth) = workload_with_a_late_budget();
+    let sim = simulation();
+    for seed in 0..SCHEDULES / 3 {
+        let outcome = sim.run(&workload, &SimConfig::new(seed)).expect("runs");
+        let report = &outcome.report;
+        assert!(report.is_success(), "seed {seed}: {:#?}", report.failures());
+        let totals: BTreeMap<i64, i64> = report
+            .records("totals")
+            .iter()
+            .map(|r| {
+                let p = &r.payload;
+                (p.int("hour").unwrap_or(-1), p.int("cents").unwrap_or(-1))
+            })
+            .collect();
+        assert_eq!(totals, truth, "seed {seed}");
+        assert_eq!(
+            report.records("log").len(),
+            (HOURS * 12) as usize,
+            "seed {seed}: every click logged"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_tokio_every_click_held_under_a_late_budget_is_logged() {
+    let (workload, truth) = workload_with_a_late_budget();
+    let dataflow = dataflow();
+    let analysis = analyze(&dataflow).expect("valid dataflow");
+    for run in 0..5 {
+        let runner = DataflowRunner::new(&dataflow, &analysis, &deployment(), factories())
+            .expect("deployable");
+        let report = runner
+            .start()
+            .expect("starts")
+            .run_workload(&workload)
+            .await
+            .expect("runs");
+        assert!(report.is_success(), "run {run}: {:#?}", report.failures());
+        assert_eq!(
+            report.records("log").len(),
+            (HOURS * 12) as usize,
+            "run {run}"
+        );
+        assert_eq!(report.records("totals").len(), truth.len(), "run {run}");
     }
 }

@@ -52,6 +52,11 @@ pub struct InstanceMetrics {
     pub overdue_partitions: u64,
     /// Tuples emitted on an output interface the component does not have.
     pub unknown_outputs: u64,
+    /// Records and punctuations emitted on an output after the instance
+    /// ended it (every input feeding it by a path had ended): a handler
+    /// emitting where no path of its input leads. Nothing after the end
+    /// reaches a consumer, so each is a failure of the run.
+    pub emitted_after_end: u64,
     /// Handler calls (records and seals) that panicked; a panicking record
     /// is also counted in `dead_lettered`.
     pub handler_panics: u64,
@@ -141,6 +146,7 @@ impl InstanceMetrics {
         self.forgotten_partitions += other.forgotten_partitions;
         self.overdue_partitions += other.overdue_partitions;
         self.unknown_outputs += other.unknown_outputs;
+        self.emitted_after_end += other.emitted_after_end;
         self.handler_panics += other.handler_panics;
         self.refused_seqs += other.refused_seqs;
         self.wrong_key_kinds += other.wrong_key_kinds;

@@ -83,6 +83,14 @@ pub enum RunFailure {
         /// How many.
         count: u64,
     },
+    /// Records and punctuations emitted on an output after the instance
+    /// had ended it: its consumers never get them.
+    EmittedAfterEnd {
+        /// The instance.
+        instance: String,
+        /// How many.
+        count: u64,
+    },
     /// Handler calls that panicked (records and seals).
     HandlerPanics {
         /// The instance.
@@ -170,6 +178,12 @@ impl fmt::Display for RunFailure {
                 "{instance}: {count} tuple(s) emitted or punctuated on an output the \
                  component does not have"
             ),
+            RunFailure::EmittedAfterEnd { instance, count } => write!(
+                f,
+                "{instance}: {count} tuple(s) emitted or punctuated on an output after it \
+                 ended (every input with a path into it had ended): a handler emits where no \
+                 path of its input leads; declare that path"
+            ),
             RunFailure::HandlerPanics { instance, count } => {
                 write!(f, "{instance}: the handler panicked {count} time(s)")
             }
@@ -232,6 +246,12 @@ impl InstanceSnapshot {
             out.push(RunFailure::UnknownOutputs {
                 instance: instance(),
                 count: m.unknown_outputs,
+            });
+        }
+        if m.emitted_after_end > 0 {
+            out.push(RunFailure::EmittedAfterEnd {
+                instance: instance(),
+                count: m.emitted_after_end,
             });
         }
         if m.stalls > 0 {

@@ -494,6 +494,16 @@ impl SealBuffer {
         SealOutcome::Released(self.release(key))
     }
 
+    /// True when the buffer holds a record or a read of `input`, in any
+    /// partition.
+    pub fn holds_any_of(&self, input: InputId) -> bool {
+        self.open.values().any(|slot| {
+            let partition = &self.slots[*slot];
+            partition.reads.iter().any(|r| r.input == input)
+                || partition.records.iter().any(|r| r.input == input)
+        })
+    }
+
     /// True when the buffer holds a read of `input` in `partition` (values
     /// of the input's own seal key, which may differ from the buffer's).
     pub fn holds_read(&self, input: InputId, partition: &Tuple) -> bool {

@@ -70,6 +70,9 @@ pub struct InstanceCore {
     numbering: Numbering,
     /// An input's end arrived since outputs were last checked for their end.
     ends_arrived: bool,
+    /// An output whose inputs have all ended waits for records or reads of
+    /// them that a seal buffer still holds (see `end_outputs`).
+    end_deferred: bool,
     metrics: InstanceMetrics,
     emit: Emit,
     sends: Vec<(OutputId, Envelope)>,
@@ -174,6 +177,7 @@ impl InstanceCore {
             over_bound: false,
             numbering: Numbering::new(id),
             ends_arrived: false,
+            end_deferred: false,
             metrics: InstanceMetrics::default(),
             emit: Emit::new(),
             sends: Vec::new(),
@@ -707,6 +711,8 @@ impl InstanceCore {
             let outputs = self.forwarder.complete(input, &release.key);
             self.seal_outputs(outputs, &release.key);
         }
+        // An output waiting for what this released may end now.
+        self.ends_arrived |= self.end_deferred;
         let (modes, buffers) = (&self.modes, &self.seal_buffers);
         let ready = self
             .input_seals
@@ -865,6 +871,15 @@ impl InstanceCore {
                     "emitted on an output the component does not have");
                 continue;
             };
+            if self.output_ended[o] {
+                self.metrics.emitted_after_end += 1;
+                tracing::error!(instance = %self.id(), component = %self.component,
+                    output = %self.outputs[o], punctuation = emission.punctuation,
+                    tuple = %emission.tuple,
+                    "emitted on an output that has ended: no path of the handled input \
+                     leads there; not sent");
+                continue;
+            }
             if !emission.punctuation {
                 let envelope = self.numbering.record(emission.tuple);
                 self.sends.push((o, envelope));
@@ -894,9 +909,29 @@ impl InstanceCore {
             .all(|p| self.ended[input].contains(p))
     }
 
+    /// Ends every output whose feeding inputs (those with a path into it)
+    /// have all ended. Records or reads of those inputs that a seal buffer
+    /// still holds under another input's seals (a read waiting for the
+    /// writes it reads, a record for a partition other inputs also seal)
+    /// are handled when that partition is released, and may emit on the
+    /// output: it ends after them, once a release leaves none of them held,
+    /// or when every input has ended and nothing can release them any more
+    /// (the run's end dead-letters them).
     fn end_outputs(&mut self) {
+        self.end_deferred = false;
+        let mut every_input_ended = None;
         for o in 0..self.outputs.len() {
             if !self.output_ended[o] && self.feeds[o].iter().all(|i| self.input_ended(*i)) {
+                let releasable = !*every_input_ended
+                    .get_or_insert_with(|| (0..self.inputs.len()).all(|i| self.input_ended(i)));
+                if releasable
+                    && self.feeds[o]
+                        .iter()
+                        .any(|i| self.seal_buffers.iter().any(|b| b.holds_any_of(*i)))
+                {
+                    self.end_deferred = true;
+                    continue;
+                }
                 self.output_ended[o] = true;
                 let envelope = if self.forwarder.output_retired(o) {
                     self.numbering.retire()

@@ -74,8 +74,7 @@ impl Runs {
         self
     }
 
-    /// The records, run after run (tests read a release with it).
-    #[cfg(test)]
+    /// The records, run after run.
     pub fn iter(&self) -> impl Iterator<Item = &HeldRecord> {
         self.runs.iter().flatten()
     }
