@@ -57,6 +57,11 @@ pub struct InstanceMetrics {
     /// emitting where no path of its input leads. Nothing after the end
     /// reaches a consumer, so each is a failure of the run.
     pub emitted_after_end: u64,
+    /// Messages (records and punctuations) to or from this instance dropped
+    /// undelivered because the run was stopped
+    /// (`RunningDataflow::finish_within`): received and not delivered yet,
+    /// or routed and not sent yet.
+    pub abandoned: u64,
     /// Handler calls (records and seals) that panicked; a panicking record
     /// is also counted in `dead_lettered`.
     pub handler_panics: u64,
@@ -147,6 +152,7 @@ impl InstanceMetrics {
         self.overdue_partitions += other.overdue_partitions;
         self.unknown_outputs += other.unknown_outputs;
         self.emitted_after_end += other.emitted_after_end;
+        self.abandoned += other.abandoned;
         self.handler_panics += other.handler_panics;
         self.refused_seqs += other.refused_seqs;
         self.wrong_key_kinds += other.wrong_key_kinds;

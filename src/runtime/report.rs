@@ -30,6 +30,12 @@ pub struct RunReport {
     pub sequencer_duplicates: u64,
     /// Errors of the sequencing service.
     pub sequencer_errors: Vec<String>,
+    /// Set when the run had not ended within the limit given to
+    /// `RunningDataflow::finish_within` and was stopped: the limit.
+    pub stopped_after: Option<std::time::Duration>,
+    /// Messages a sequencer group had received and not ordered when the
+    /// run was stopped.
+    pub abandoned_by_sequencers: u64,
 }
 
 /// One reason a run did not succeed.
@@ -82,6 +88,17 @@ pub enum RunFailure {
         instance: String,
         /// How many.
         count: u64,
+    },
+    /// The run had not ended within the limit given to
+    /// `RunningDataflow::finish_within`, and was stopped there: the
+    /// instances that had not ended are failures of their own, what they
+    /// held is dead-lettered, and the messages in flight are counted.
+    Stopped {
+        /// The limit.
+        after: std::time::Duration,
+        /// Messages (records and punctuations) in flight, dropped
+        /// undelivered.
+        abandoned: u64,
     },
     /// Records and punctuations emitted on an output after the instance
     /// had ended it: its consumers never get them.
@@ -177,6 +194,12 @@ impl fmt::Display for RunFailure {
                 f,
                 "{instance}: {count} tuple(s) emitted or punctuated on an output the \
                  component does not have"
+            ),
+            RunFailure::Stopped { after, abandoned } => write!(
+                f,
+                "the run had not ended after {after:?} and was stopped \
+                 ({abandoned} message(s) in flight dropped undelivered); the usual cause is a \
+                 `SourceHandle` neither closed nor dropped"
             ),
             RunFailure::EmittedAfterEnd { instance, count } => write!(
                 f,
@@ -404,14 +427,18 @@ impl RunReport {
 
     /// Everything that went wrong in the run: partitions never sealed (with
     /// the producers whose seals were missing), dead letters by instance and
-    /// reason, instances that did not finish, refused seals, tuples on
-    /// unknown outputs, handler panics, unbalanced books, sequencer errors.
+    /// reason, instances that did not finish (first, a run stopped by
+    /// `finish_within`), refused seals, tuples on unknown outputs or after
+    /// an output's end, handler panics, unbalanced books, sequencer errors.
     pub fn failures(&self) -> Vec<RunFailure> {
-        let mut out: Vec<RunFailure> = self
-            .instances
-            .iter()
-            .flat_map(InstanceSnapshot::failures)
-            .collect();
+        let mut out: Vec<RunFailure> = Vec::new();
+        if let Some(after) = self.stopped_after {
+            out.push(RunFailure::Stopped {
+                after,
+                abandoned: self.totals().abandoned + self.abandoned_by_sequencers,
+            });
+        }
+        out.extend(self.instances.iter().flat_map(InstanceSnapshot::failures));
         let names: BTreeMap<ProducerId, String> = self
             .instances
             .iter()

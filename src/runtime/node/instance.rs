@@ -1110,6 +1110,12 @@ impl InstanceCore {
         self.metrics.held = self.held() as u64;
     }
 
+    /// Counts `n` messages to or from this instance dropped undelivered
+    /// because the run was stopped.
+    pub(crate) fn note_abandoned(&mut self, n: u64) {
+        self.metrics.abandoned += n;
+    }
+
     /// The instance's counters.
     pub fn metrics(&self) -> &InstanceMetrics {
         &self.metrics

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tokio::sync::mpsc::{Receiver, Sender};
+use tokio_util::sync::CancellationToken;
 
 use super::quiescence::Quiescence;
 use super::send_queues::Batch;
@@ -20,6 +21,8 @@ pub(super) struct GroupOutcome {
     pub(super) errors: Vec<String>,
     /// Messages given up (the first one, and how many).
     pub(super) unordered: Option<(Unordered, u64)>,
+    /// Messages received and not ordered when the run was stopped.
+    pub(super) abandoned: u64,
 }
 
 /// Orders the messages sent to group `name` and forwards them to every
@@ -33,6 +36,7 @@ pub(super) async fn run_group(
     mut members: Vec<Sender<Batch>>,
     sequencer: Arc<dyn Sequencer>,
     quiet: Option<Arc<Quiescence>>,
+    stop: CancellationToken,
 ) -> GroupOutcome {
     // Each message taken is work done once forwarded (or dropped).
     let done = |q: &Option<Arc<Quiescence>>| {
@@ -44,6 +48,7 @@ pub(super) async fn run_group(
         duplicates: 0,
         errors: Vec::new(),
         unordered: None,
+        abandoned: 0,
     };
     let retry = OrderRetry::default();
     let mut received = VecDeque::new();
@@ -55,13 +60,19 @@ pub(super) async fn run_group(
                 done(&quiet);
                 continue;
             }
-            None => match rx.recv().await {
-                Some(batch) => {
-                    received = VecDeque::from(batch);
-                    continue;
+            None => {
+                let batch = tokio::select! {
+                    batch = rx.recv() => batch,
+                    () = stop.cancelled() => None,
+                };
+                match batch {
+                    Some(batch) => {
+                        received = VecDeque::from(batch);
+                        continue;
+                    }
+                    None => break,
                 }
-                None => break,
-            },
+            }
         };
         let (producer, seq) = (envelope.producer(), envelope.seq());
         if let Some((_, dropped)) = outcome.unordered.as_mut() {
@@ -72,7 +83,14 @@ pub(super) async fn run_group(
         let mut attempt = 0;
         let position = loop {
             attempt += 1;
-            let result = sequencer.assign(&name, producer, seq).await;
+            let result = tokio::select! {
+                result = sequencer.assign(&name, producer, seq) => result,
+                () = stop.cancelled() => {
+                    // This message is abandoned with the rest.
+                    received.push_front(Delivery::Direct { input, envelope });
+                    break 'messages;
+                }
+            };
             if let Err(e) = &result {
                 tracing::warn!(group = %name, error = %e, attempt, "sequencer failed to order a message");
                 outcome.errors.push(e.to_string());
@@ -116,6 +134,12 @@ pub(super) async fn run_group(
             }
         }
         done(&quiet);
+    }
+    if stop.is_cancelled() {
+        outcome.abandoned = received.len() as u64;
+        while let Ok(batch) = rx.try_recv() {
+            outcome.abandoned += batch.len() as u64;
+        }
     }
     outcome
 }

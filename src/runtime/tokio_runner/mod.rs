@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use blazes_core::{Analysis, Dataflow};
 use tokio::sync::mpsc::{Receiver, UnboundedReceiver, UnboundedSender, channel};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::dead_letter::DeadLetter;
@@ -101,6 +102,8 @@ impl DataflowRunner {
         let sizing = LinkSizing::new(topology.channel_capacity);
         let capacity = sizing.slots;
         let started = Instant::now();
+        // Told when `finish_within` gives up on the run.
+        let stop = CancellationToken::new();
         // Termination detection, only where a cycle needs it.
         let quiet = (!topology.cycle_cuts().is_empty()).then(|| Arc::new(Quiescence::default()));
         let mut outboxes: HashMap<ProducerId, DestinationSenders> = HashMap::new();
@@ -161,6 +164,7 @@ impl DataflowRunner {
                 members,
                 self.sequencer.clone(),
                 quiet.clone(),
+                stop.clone(),
             )));
         }
         // Sinks.
@@ -176,7 +180,7 @@ impl DataflowRunner {
             }
             sink_tasks.push((
                 name.clone(),
-                tokio::spawn(run_sink(rx, SinkCollector::new(producers))),
+                tokio::spawn(run_sink(rx, SinkCollector::new(producers), stop.clone())),
             ));
         }
         // The producers of cycle-closing streams, told when to end them.
@@ -238,8 +242,11 @@ impl DataflowRunner {
                         quiet: quiet.clone(),
                         end_orders: end_orders.remove(&id),
                     },
-                    started,
-                    slot,
+                    Publishing {
+                        started,
+                        live: slot,
+                    },
+                    stop.clone(),
                 )
                 .instrument(span),
             ));
@@ -262,6 +269,7 @@ impl DataflowRunner {
                         open_sources.push((format!("{}[{i}]", s.name), open.clone()));
                         Some(SourceHandle {
                             open,
+                            stop: stop.clone(),
                             topology: topology.clone(),
                             source: SourceCore::new(*p, topology.seed),
                             outbox: Some(
@@ -287,6 +295,7 @@ impl DataflowRunner {
             live,
             cycle_ender,
             open_sources,
+            stop,
         })
     }
 }
@@ -303,6 +312,8 @@ pub struct RunningDataflow {
     cycle_ender: Option<JoinHandle<()>>,
     /// Every source producer, and whether it is still open.
     open_sources: Vec<OpenSource>,
+    /// Stops every task of the run (`finish_within`).
+    stop: CancellationToken,
 }
 
 impl RunningDataflow {
@@ -360,7 +371,33 @@ impl RunningDataflow {
     }
 
     /// Closes the sources not taken, waits for every task, and reports.
-    pub async fn finish(mut self) -> Result<RunReport, RunError> {
+    /// A run that never ends (a `SourceHandle` held open, say) makes this
+    /// wait for ever, with a warning each time it stops moving; see
+    /// [`RunningDataflow::finish_within`] for a bound.
+    pub async fn finish(self) -> Result<RunReport, RunError> {
+        self.finish_by(None).await
+    }
+
+    /// As [`RunningDataflow::finish`], but a run that has not ended
+    /// `limit` after this call is stopped: every instance stops where it
+    /// is, what the wrappers hold is dead-lettered (never sealed), the
+    /// messages in flight are counted and dropped, and the report says so
+    /// ([`RunFailure::Stopped`](super::report::RunFailure::Stopped)) besides
+    /// naming each instance that had not ended. A handler that never
+    /// returns cannot be stopped: its instance is awaited still.
+    pub async fn finish_within(self, limit: Duration) -> Result<RunReport, RunError> {
+        self.finish_by(Some(limit)).await
+    }
+
+    async fn finish_by(mut self, limit: Option<Duration>) -> Result<RunReport, RunError> {
+        let timer = limit.map(|limit| {
+            let stop = self.stop.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(limit).await;
+                tracing::warn!(?limit, "the run has not ended within its limit: stopped");
+                stop.cancel();
+            })
+        });
         for handle in self.sources.iter_mut().flatten() {
             if let Some(h) = handle.take() {
                 h.close().await;
@@ -385,6 +422,7 @@ impl RunningDataflow {
         for task in self.group_tasks {
             let outcome = task.await?;
             report.sequencer_duplicates += outcome.duplicates;
+            report.abandoned_by_sequencers += outcome.abandoned;
             report.sequencer_errors.extend(outcome.errors);
             if let Some((first, n)) = outcome.unordered {
                 let total = unordered.as_ref().map_or(0, |(_, m)| *m) + n;
@@ -401,6 +439,12 @@ impl RunningDataflow {
             ender.abort();
         }
         watch.abort();
+        if let Some(timer) = timer {
+            timer.abort();
+        }
+        if self.stop.is_cancelled() {
+            report.stopped_after = limit;
+        }
         if let Some((first, unordered)) = unordered {
             return Err(RunError::Unordered { unordered, first });
         }
@@ -420,6 +464,8 @@ pub struct SourceHandle {
     /// True until the producer is closed, retired or dropped (read by the
     /// run's stall warning).
     open: Arc<AtomicBool>,
+    /// Cancelled when the run is stopped: nothing is sent after that.
+    stop: CancellationToken,
 }
 
 impl SourceHandle {
@@ -428,8 +474,23 @@ impl SourceHandle {
         self.source.id()
     }
 
+    /// True (with an error logged) when the run was stopped: what the
+    /// source routed is dropped, not sent.
+    fn stopped(&mut self) -> bool {
+        if !self.stop.is_cancelled() {
+            return false;
+        }
+        let dropped = self.source.routed().count();
+        tracing::error!(producer = %self.id(), dropped,
+            "the run was stopped (`finish_within`): not sent");
+        true
+    }
+
     /// Sends what the source routed, one message at a time.
     async fn ship(&mut self) {
+        if self.stopped() {
+            return;
+        }
         match self.outbox.as_ref() {
             Some(outbox) => {
                 for r in self.source.routed() {
@@ -453,6 +514,9 @@ impl SourceHandle {
     pub async fn send_batch<R: Record>(&mut self, records: impl IntoIterator<Item = R>) {
         for record in records {
             self.source.record(&self.topology, record.to_tuple());
+        }
+        if self.stopped() {
+            return;
         }
         match self.outbox.as_ref() {
             Some(outbox) => outbox.send_all(self.source.routed(), self.batch).await,
@@ -560,15 +624,23 @@ fn overdue_check_period(after: Duration) -> Duration {
 /// Deliveries between two refreshes of a busy instance's live snapshot.
 const REFRESH_EVERY: u64 = 256;
 
+/// Where an instance task publishes its snapshots, and the run's start its
+/// times count from.
+struct Publishing {
+    started: Instant,
+    live: Arc<Mutex<InstanceSnapshot>>,
+}
+
 async fn run_instance(
     core: InstanceCore,
     topology: Arc<Topology>,
     mut inbox: ReceiveLinks,
     mut outgoing: SendQueues,
     mut cycles: Cycles,
-    started: Instant,
-    live: Arc<Mutex<InstanceSnapshot>>,
+    publishing: Publishing,
+    stop: CancellationToken,
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
+    let Publishing { started, live } = publishing;
     let mut node = Node::new(core, topology.seed);
     let mut dead = Vec::new();
     // The instance's telemetry series, registered at its first refresh.
@@ -596,6 +668,7 @@ async fn run_instance(
             () = stall_timer(parked) => Event::Stalled,
             _ = overdue_checks.tick() => Event::OverdueCheck,
             cut = cycles.next_order() => Event::EndCycle(cut),
+            () = stop.cancelled() => Event::Stopped,
         };
         let (message, link) = match event {
             Event::Message(m, link) => (m, Some(link)),
@@ -607,7 +680,7 @@ async fn run_instance(
                 }
                 None => continue,
             },
-            Event::Closed => break,
+            Event::Closed | Event::Stopped => break,
             Event::EndCycle(cut) => {
                 node.end_cycle_cut(&topology, cut);
                 ship(&mut node, &mut outgoing, &mut dead);
@@ -649,8 +722,15 @@ async fn run_instance(
             unpublished = false;
         }
     }
-    flush_all(&mut outgoing).await;
-    if let Some(q) = cycles.quiet.clone() {
+    tokio::select! {
+        () = flush_all(&mut outgoing) => {}
+        () = stop.cancelled() => {}
+    }
+    if stop.is_cancelled() {
+        // Stopped: what is left in flight either way is dropped, counted.
+        let abandoned = outgoing.abandon() + inbox.abandon();
+        node.core_mut().note_abandoned(abandoned);
+    } else if let Some(q) = cycles.quiet.clone() {
         // In a run with cycles, what still reaches this finished instance
         // (a producer's real end after the one that closed its cycle) is
         // work done once dropped, or the run would never be quiet again.
@@ -695,11 +775,30 @@ fn refresh(
     }
 }
 
-async fn run_sink(mut rx: Receiver<Batch>, mut collector: SinkCollector) -> SinkCollector {
-    while let Some(batch) = rx.recv().await {
+async fn run_sink(
+    mut rx: Receiver<Batch>,
+    mut collector: SinkCollector,
+    stop: CancellationToken,
+) -> SinkCollector {
+    let deliver = |batch: Batch, collector: &mut SinkCollector| {
         for message in batch {
             if let Delivery::Direct { envelope, .. } = message {
                 collector.deliver(envelope);
+            }
+        }
+    };
+    loop {
+        tokio::select! {
+            batch = rx.recv() => match batch {
+                Some(batch) => deliver(batch, &mut collector),
+                None => break,
+            },
+            () = stop.cancelled() => {
+                // What already arrived is the sink's: kept.
+                while let Ok(batch) = rx.try_recv() {
+                    deliver(batch, &mut collector);
+                }
+                break;
             }
         }
     }

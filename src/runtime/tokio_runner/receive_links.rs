@@ -102,6 +102,8 @@ pub(super) enum Event {
     /// The run is quiet: end this cycle-closing stream the instance
     /// produces.
     EndCycle(CycleCut),
+    /// The run was stopped (`RunningDataflow::finish_within`).
+    Stopped,
 }
 
 impl ReceiveLinks {
@@ -189,6 +191,21 @@ impl ReceiveLinks {
             if open { Poll::Pending } else { Poll::Ready(()) }
         })
         .await;
+    }
+
+    /// Drops what was received and not delivered, and what the links hold
+    /// now, without waiting (the run was stopped): how many messages.
+    pub(super) fn abandon(&mut self) -> u64 {
+        let mut n = 0;
+        for link in &mut self.links {
+            n += link.buffered.len() as u64;
+            link.buffered.clear();
+            link.parked = false;
+            while let Ok(batch) = link.rx.try_recv() {
+                n += batch.len() as u64;
+            }
+        }
+        n
     }
 
     /// True when some link waits at the buffer bound.

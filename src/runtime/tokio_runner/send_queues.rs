@@ -232,6 +232,25 @@ impl SendQueues {
         }
     }
 
+    /// Drops every message not sent yet (the run was stopped): how many.
+    pub(super) fn abandon(&mut self) -> u64 {
+        let mut n = 0;
+        for port in &mut self.ports {
+            n += port.open.len() as u64;
+            port.open.clear();
+            port.open_outputs.clear();
+            n += port
+                .queue
+                .drain(..)
+                .map(|(_, b)| b.len() as u64)
+                .sum::<u64>();
+        }
+        self.waiting.iter_mut().for_each(|w| *w = 0);
+        self.queued = 0;
+        self.open = 0;
+        n
+    }
+
     /// True when no batch waits for room (open batches aside).
     pub fn is_empty(&self) -> bool {
         self.queued == 0
