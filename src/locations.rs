@@ -47,6 +47,7 @@ pub struct Locations {
     text: String,
     paths: HashMap<Origin, Located>,
     streams: HashMap<String, Located>,
+    sources: HashMap<String, Vec<String>>,
 }
 
 impl Locations {
@@ -87,6 +88,18 @@ impl Locations {
     /// Where a stream (named as `Stream::name` gives it) was annotated.
     pub fn stream(&self, name: &str) -> Option<&Located> {
         self.streams.get(name)
+    }
+
+    /// Records the attributes the records of source `source` carry, where
+    /// the file declares them (a SQL table's columns).
+    pub fn insert_source_attributes(&mut self, source: impl Into<String>, attributes: Vec<String>) {
+        self.sources.insert(source.into(), attributes);
+    }
+
+    /// The attributes of source `source`'s records, in declaration order,
+    /// when the file declares them.
+    pub fn source_attributes(&self, source: &str) -> Option<&[String]> {
+        self.sources.get(source).map(Vec::as_slice)
     }
 }
 

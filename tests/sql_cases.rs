@@ -208,7 +208,7 @@ fn the_cli_tells_a_violation_in_the_sql_and_names_the_seal_to_add() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("fix: add 'blazes.seal' = '<columns>' to the WITH (...) of CREATE TABLE clicks (line 7), on columns of clicks in the gate [id]"),
+        stdout.contains("fix: add 'blazes.seal' = 'id' to the WITH (...) of CREATE TABLE clicks (line 7): a seal compatible with the gate [id]"),
         "{stdout}"
     );
     let (code, stdout, _) = run(&["check", "cases/sql/fig6_window_sealed.sql"]);
@@ -245,6 +245,43 @@ fn no_table_seal_is_advised_behind_an_order_sensitive_view() {
         "{advice}"
     );
     assert!(!advice.contains("seal the tables"), "{advice}");
+}
+
+/// Payments are already sealed, on a key the daily totals' gate does not
+/// cover; and alerts read a join of payments with rules, whose seals merge
+/// only on one key, and the one column they share is not in alerts' gate.
+#[test]
+fn seal_advice_names_columns_that_work_and_says_when_none_does() {
+    let text = "CREATE TABLE payments (account TEXT, merchant TEXT, region TEXT, day INT, \
+                  amount BIGINT) WITH ('blazes.seal' = 'region,day');
+                CREATE TABLE rules (region TEXT, threshold BIGINT) \
+                  WITH ('blazes.seal' = 'region');
+                CREATE VIEW scored AS SELECT p.account, p.region, p.day, p.amount, \
+                  p.amount > r.threshold AS flagged \
+                  FROM payments p JOIN rules r ON p.region = r.region;
+                CREATE VIEW daily AS SELECT merchant, day, SUM(amount) AS total \
+                  FROM payments GROUP BY merchant, day;
+                CREATE VIEW alerts AS SELECT account, day, COUNT(*) AS alerts \
+                  FROM scored WHERE flagged GROUP BY account, day;";
+    let (dataflow, locations) = blazes::sql::parse("fraud.sql", text).expect("valid SQL");
+    let analysis = analyze(&dataflow).expect("valid dataflow");
+    let advice = blazes::sql::advice(&analysis, &dataflow, &locations);
+    assert!(
+        advice.contains(
+            "fix: change 'blazes.seal' = 'day,region' in the WITH (...) of CREATE TABLE payments \
+             (line 1) to 'merchant' or 'day': a seal compatible with the gate [day,merchant]"
+        ),
+        "{advice}"
+    );
+    assert!(
+        advice.contains(
+            "payments and rules all reach the gate [account,day], and their seals merge only on \
+             one and the same key: no column they share is compatible with the gate"
+        ),
+        "{advice}"
+    );
+    assert!(!advice.contains("add 'blazes.seal'"), "{advice}");
+    assert!(!advice.contains("<columns>"), "{advice}");
 }
 
 #[test]

@@ -22,6 +22,16 @@ pub(crate) struct CompatMemo(HashMap<(SetId, SetId), bool>);
 /// An interned attribute set.
 pub(crate) type SetId = u32;
 
+/// Spec §3: a seal on `key` is compatible with the gate `gate` under `fds`
+/// (`key` is non-empty and within the gate's closure: identity, FDs
+/// forwards, injective FDs backwards). The analysis's own predicate, for a
+/// front end that proposes seals.
+pub fn compatible(fds: &[Fd], gate: &AttrSet, key: &AttrSet) -> bool {
+    let mut attrs = Attrs::new(fds);
+    let (gate, key) = (attrs.intern(gate), attrs.intern(key));
+    attrs.compatible(&mut CompatMemo::default(), gate, key)
+}
+
 impl Attrs {
     pub(crate) fn new(fds: &[Fd]) -> Attrs {
         let mut attrs = Attrs {
@@ -138,10 +148,11 @@ mod tests {
     use crate::label::attrs;
 
     fn check(fds: &[Fd], gate: &[&str], key: &[&str]) -> bool {
-        let mut a = Attrs::new(fds);
-        let g = a.intern(&attrs(gate.iter().copied()));
-        let k = a.intern(&attrs(key.iter().copied()));
-        a.compatible(&mut CompatMemo::default(), g, k)
+        compatible(
+            fds,
+            &attrs(gate.iter().copied()),
+            &attrs(key.iter().copied()),
+        )
     }
 
     fn injective(from: &[&str], to: &str) -> Fd {

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use blazes_core::label::attrs_to_string;
 use std::collections::BTreeSet;
 
-use blazes_core::{Analysis, Dataflow, Endpoint, Fix, Origin};
+use blazes_core::{Analysis, AttrSet, Dataflow, Endpoint, Fix, Origin, attrs, compatible};
 
 use crate::locations::Locations;
 
@@ -42,8 +42,7 @@ pub fn advice(analysis: &Analysis, dataflow: &Dataflow, locations: &Locations) -
             }
             for fix in &cause.fixes {
                 if let Fix::Seal { streams, gate } = fix {
-                    for stream in streams {
-                        let line = seal_fix(stream, gate, dataflow, locations);
+                    for line in seal_fixes(streams, gate, dataflow, locations) {
                         if !fixes.contains(&line) {
                             let _ = writeln!(out, "  fix: {line}");
                             fixes.push(line);
@@ -54,6 +53,128 @@ pub fn advice(analysis: &Analysis, dataflow: &Dataflow, locations: &Locations) -
         }
     }
     out
+}
+
+/// The columns of `table` a seal on which alone is compatible with `gate`
+/// (spec §3, the analysis's own predicate), in declaration order; `None`
+/// when the file does not declare its columns.
+fn candidate_columns(
+    table: &str,
+    gate: &AttrSet,
+    dataflow: &Dataflow,
+    locations: &Locations,
+) -> Option<Vec<String>> {
+    let columns = locations.source_attributes(table)?;
+    Some(
+        columns
+            .iter()
+            .filter(|c| compatible(&dataflow.fds, gate, &attrs([c.as_str()])))
+            .cloned()
+            .collect(),
+    )
+}
+
+/// `'a'` or `'a' or 'b'`: seal keys as the `WITH` option writes them.
+fn quoted(columns: &[String]) -> String {
+    let each: Vec<String> = columns.iter().map(|c| format!("'{c}'")).collect();
+    each.join(" or ")
+}
+
+/// What to write for a seal fix over `streams`: one line per table stream,
+/// each naming the columns that would do (a table already sealed is told to
+/// change its seal, not to add one). Streams merged into one input must be
+/// sealed on one and the same key (spec §4: seals on different keys merge
+/// to `Async`), so with several tables only the columns they share count;
+/// where no column does, the line says so instead of proposing a seal.
+fn seal_fixes(
+    streams: &[String],
+    gate: &AttrSet,
+    dataflow: &Dataflow,
+    locations: &Locations,
+) -> Vec<String> {
+    let tables: Vec<(&str, String)> = streams
+        .iter()
+        .filter_map(|name| {
+            dataflow
+                .streams
+                .iter()
+                .find(|s| s.name() == *name)
+                .and_then(|s| match &s.from {
+                    Endpoint::External(table) => Some((table.as_str(), s.name())),
+                    Endpoint::Port { .. } => None,
+                })
+        })
+        .collect();
+    if streams.len() < 2 || tables.len() < streams.len() {
+        return streams
+            .iter()
+            .map(|stream| seal_fix(stream, gate, dataflow, locations))
+            .collect();
+    }
+    let mut shared: Option<Vec<String>> = None;
+    for (table, _) in &tables {
+        let Some(columns) = candidate_columns(table, gate, dataflow, locations) else {
+            return streams
+                .iter()
+                .map(|stream| seal_fix(stream, gate, dataflow, locations))
+                .collect();
+        };
+        shared = Some(match shared {
+            None => columns,
+            Some(before) => before.into_iter().filter(|c| columns.contains(c)).collect(),
+        });
+    }
+    let names: Vec<&str> = tables.iter().map(|(t, _)| *t).collect();
+    let shared = shared.unwrap_or_default();
+    if shared.is_empty() {
+        return vec![format!(
+            "{} all reach the gate {}, and their seals merge only on one and the same key: no \
+             column they share is compatible with the gate, so no 'blazes.seal' on the tables \
+             reaches it; use the other fixes (ordering or a static order, set in the grey-box \
+             file that `blazes check --emit yaml` prints)",
+            names.join(" and "),
+            attrs_to_string(gate)
+        )];
+    }
+    tables
+        .iter()
+        .map(|(table, stream)| table_seal(table, stream, &shared, gate, dataflow, locations))
+        .collect()
+}
+
+/// The line that seals `table` (whose stream is `stream`) on one of
+/// `columns`, compatible with `gate`.
+fn table_seal(
+    table: &str,
+    stream: &str,
+    columns: &[String],
+    gate: &AttrSet,
+    dataflow: &Dataflow,
+    locations: &Locations,
+) -> String {
+    let line = locations
+        .stream(stream)
+        .map(|at| format!(" (line {})", at.line))
+        .unwrap_or_default();
+    let current = dataflow
+        .streams
+        .iter()
+        .find(|s| s.name() == stream)
+        .and_then(|s| s.annotation.seal.as_ref());
+    let gate = attrs_to_string(gate);
+    match current {
+        Some(key) => format!(
+            "change 'blazes.seal' = '{}' in the WITH (...) of CREATE TABLE {table}{line} to \
+             {}: a seal compatible with the gate {gate}",
+            key.iter().cloned().collect::<Vec<_>>().join(","),
+            quoted(columns)
+        ),
+        None => format!(
+            "add 'blazes.seal' = {} to the WITH (...) of CREATE TABLE {table}{line}: a seal \
+             compatible with the gate {gate}",
+            quoted(columns)
+        ),
+    }
 }
 
 /// The option to add for sealing `stream` on a key compatible with `gate`.
@@ -69,6 +190,25 @@ fn seal_fix(
         .find(|s| s.name() == stream || matches!(&s.from, Endpoint::External(n) if n == stream));
     match found.map(|s| (&s.from, s.name())) {
         Some((Endpoint::External(table), name)) => {
+            match candidate_columns(table, gate, dataflow, locations) {
+                Some(columns) if !columns.is_empty() => {
+                    return table_seal(table, &name, &columns, gate, dataflow, locations);
+                }
+                Some(_) => {
+                    let line = locations
+                        .stream(&name)
+                        .map(|at| format!(" (line {})", at.line))
+                        .unwrap_or_default();
+                    let declared = locations.source_attributes(table).unwrap_or_default();
+                    return format!(
+                        "no column of CREATE TABLE {table}{line} ({}) is compatible with the \
+                         gate {}: no 'blazes.seal' on it reaches the gate; use the other fixes",
+                        declared.join(", "),
+                        attrs_to_string(gate)
+                    );
+                }
+                None => {}
+            }
             let line = locations
                 .stream(&name)
                 .map(|at| format!(" (line {})", at.line))

@@ -64,6 +64,10 @@ pub(crate) fn build(
                         to,
                         annotation: table.annotation.clone(),
                     };
+                    locations.insert_source_attributes(
+                        table.name.clone(),
+                        table.columns.iter().map(|c| c.name.clone()).collect(),
+                    );
                     // Located at its `blazes.*` options, or at its name.
                     let at = table.annotated_at.as_ref().unwrap_or(&table.at);
                     locations.insert_stream(
