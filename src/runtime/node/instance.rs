@@ -898,6 +898,16 @@ impl InstanceCore {
 
     fn seal_outputs(&mut self, outputs: Vec<OutputId>, key: &Tuple) {
         for o in outputs {
+            if self.output_ended[o] {
+                // Never expected: a forwarded seal follows what its
+                // partition's inputs emitted, and the output ends after
+                // them. Counted rather than sent after the end.
+                self.metrics.emitted_after_end += 1;
+                tracing::error!(instance = %self.id(), component = %self.component,
+                    output = %self.outputs[o], partition = %key,
+                    "a seal to forward on an output that has ended: not sent");
+                continue;
+            }
             let envelope = self.numbering.seal(key.clone());
             self.sends.push((o, envelope));
         }
