@@ -488,6 +488,7 @@ impl<'a> Run<'a> {
                     continue;
                 };
                 let core = self.instances[i].node.core_mut();
+                core.open_outputs_for_probes();
                 let mut numbering = Numbering::new(PROBE_PRODUCER);
                 let mut state = BTreeSet::new();
                 for tuple in &probe.probes {

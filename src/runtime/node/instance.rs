@@ -1120,6 +1120,15 @@ impl InstanceCore {
         self.metrics.held = self.held() as u64;
     }
 
+    /// After the run: the instance answers probes of its state (the
+    /// simulator's `probe_state`), whose answers are read, not routed, so
+    /// its outputs take emissions again whatever ended them.
+    pub(crate) fn open_outputs_for_probes(&mut self) {
+        self.output_ended.fill(false);
+        self.ends_arrived = false;
+        self.end_deferred = false;
+    }
+
     /// Counts `n` messages to or from this instance dropped undelivered
     /// because the run was stopped.
     pub(crate) fn note_abandoned(&mut self, n: u64) {
