@@ -115,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     println!();
-    print!("{}", explain::describe(&analysis));
+    print!("{}", blazes::explain::summary(&analysis));
 
     let shape = Shape {
         ad_servers: args.ad_servers,

@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          PerUserStats OW[user] (sealed on [user] by Sessionize's punctuations) -> \
          Dashboard (replicated)\n"
     );
-    print!("{}", explain::describe(&analysis));
+    print!("{}", blazes::explain::summary(&analysis));
 
     let (workload, expected) = workload(12);
     let report = run(&workload)?;

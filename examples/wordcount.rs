@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let analysis = job::sealed::analysis();
     println!("word count: tweets sealed on [batch], Count is OW[word,batch]\n");
-    print!("{}", explain::describe(&analysis));
+    print!("{}", blazes::explain::summary(&analysis));
 
     let (mut workload, expected) = job::tweets(args.batches, args.tweets);
     if let Some(batch) = args.unsealed {

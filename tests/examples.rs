@@ -62,7 +62,7 @@ fn sessionizer_seals_sessions_then_users_and_meets_the_requirement() {
         dashboard.is_some_and(|c| c.rep),
         "the Dashboard is replicated"
     );
-    let text = explain::describe(&analysis);
+    let text = blazes::explain::summary(&analysis);
     assert!(
         text.contains("PerUserStats: seal buffer on [user]"),
         "{text}"
@@ -120,7 +120,7 @@ fn sealed_word_count_has_the_labels_of_case_s2() {
         seal_at(&analysis, "Count"),
         Some((vec!["batch".to_string()], Vote::Unanimous))
     );
-    let text = explain::describe(&analysis);
+    let text = blazes::explain::summary(&analysis);
     assert!(text.contains("Count: seal buffer on [batch]"), "{text}");
     assert!(text.contains("Count.counts = Async"), "{text}");
 }

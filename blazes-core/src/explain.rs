@@ -16,7 +16,108 @@ use std::fmt::Write as _;
 
 use crate::label::{AttrSet, Label, attrs_to_string};
 use crate::model::{Dataflow, Permission};
-use crate::result::{Analysis, Cause, Derivation, Fix, OrderKind, Reconciled, Via, Violation};
+use crate::result::{
+    Analysis, Cause, Coordination, Derivation, Fix, OrderKind, Reconciled, Strategy, Via, Violation,
+};
+
+/// One point of the coordination plan as a line: what, of which inputs,
+/// protecting which output, and whether it was synthesised (`Count: seal
+/// buffer on [batch] (unanimous vote) of inputs words (protects
+/// Count.counts); synthesised`).
+pub fn coordination(analysis: &Analysis, c: &Coordination) -> String {
+    let what = match &c.strategy {
+        Strategy::Seal { key, vote } => {
+            format!("seal buffer on {} ({vote} vote)", attrs_to_string(key))
+        }
+        Strategy::Order { kind } => format!("ordering, {kind}"),
+    };
+    let status = if c.applied {
+        "synthesised".to_string()
+    } else {
+        format!(
+            "needed, not permitted by `coordinate: {}`",
+            analysis.coordinate
+        )
+    };
+    format!(
+        "{}: {what} of inputs {} (protects {}); {status}",
+        c.component,
+        c.inputs.join(", "),
+        c.output
+    )
+}
+
+/// Why the plan chose a point's strategy, in a sentence.
+fn coordination_reason(c: &Coordination) -> &'static str {
+    match &c.strategy {
+        Strategy::Seal { .. } => {
+            "its input is sealed on a key compatible with the gate of the order-sensitive \
+             path: holding each partition until every producer sealed it makes the output \
+             deterministic, with no global ordering"
+        }
+        Strategy::Order {
+            kind: OrderKind::Static { .. },
+        } => {
+            "its inputs carry a replay-stable sequence attribute: applying them batch by batch \
+             in that order makes the output deterministic"
+        }
+        Strategy::Order { .. } => {
+            "no seal compatible with the gate reaches it: a sequencer orders its inputs, so \
+             every replica applies them in one order"
+        }
+    }
+}
+
+/// What the analysis of a dataflow derived, for a program to print (the
+/// examples do): every output's label, every sink's before and after
+/// coordination, the coordination plan with why each point was chosen and
+/// the derivation of the output it protects, then each violation with its
+/// fixes. `blazes check` prints the same facts, located in the file.
+pub fn summary(analysis: &Analysis) -> String {
+    let mut out = String::from("Labels\n");
+    let width = analysis
+        .outputs
+        .keys()
+        .chain(analysis.sinks.keys())
+        .map(|k| k.len() + 5)
+        .max()
+        .unwrap_or(0);
+    for (output, label) in &analysis.outputs {
+        let _ = writeln!(out, "  {output:<width$}  {label}");
+    }
+    for (sink, label) in &analysis.sinks {
+        let name = format!("sink {sink}");
+        match analysis.residual.get(sink) {
+            Some(after) if after != label => {
+                let _ = writeln!(
+                    out,
+                    "  {name:<width$}  {after} after coordination ({label} without)"
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "  {name:<width$}  {label}");
+            }
+        }
+    }
+    out.push_str("Coordination\n");
+    if analysis.coordination.is_empty() {
+        out.push_str("  none needed\n");
+    }
+    for c in &analysis.coordination {
+        let _ = writeln!(out, "  {}", coordination(analysis, c));
+        let _ = writeln!(out, "    why: {}", coordination_reason(c));
+        if let Some(tree) = derivation_tree(analysis, &c.output) {
+            for line in tree.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
+    for v in &analysis.violations {
+        out.push_str(violation(v, analysis).trim_end());
+        out.push('\n');
+    }
+    out
+}
 
 /// One derivation, in the paper's notation.
 pub fn derivation(d: &Derivation) -> String {
@@ -434,6 +535,55 @@ pub(crate) mod tests {
             .stream(Stream::between("src", "W.in"))
             .stream(Stream::between("W.out", "L.in"))
             .stream(Stream::between("L.out", "sink"))
+    }
+
+    #[test]
+    fn a_summary_tells_labels_the_plan_and_why_and_the_violations() {
+        let mut sealed = wordcount();
+        sealed.streams[0] = Stream::between("tweets", "Splitter.tweets").sealed(attrs(["batch"]));
+        let text = summary(&analyze(&sealed).unwrap());
+        assert!(text.contains("  Count.counts  "), "{text}");
+        assert!(
+            text.contains(
+                "  Count: seal buffer on [batch] (unanimous vote) of inputs words (protects \
+                 Count.counts); synthesised\n    why: its input is sealed on a key compatible"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("    Count.counts = Async  [Count]"), "{text}");
+        assert!(!text.contains("error"), "{text}");
+
+        let text = summary(&analyze(&wordcount()).unwrap());
+        assert!(text.contains("sink db") && text.contains("Run"), "{text}");
+        assert!(
+            text.contains("needed, not permitted by `coordinate: seal`"),
+            "{text}"
+        );
+        assert!(text.contains("sink `db` is Run"), "{text}");
+
+        // Replicated, Count diverges without coordination; ordered, it is Run.
+        let mut ordered = wordcount()
+            .coordinate(Permission::Auto)
+            .requires(crate::Requirement::Convergent);
+        ordered.components[1].rep = true;
+        let text = summary(&analyze(&ordered).unwrap());
+        assert!(
+            text.contains("Run after coordination (Diverge without)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("why: no seal compatible with the gate reaches it"),
+            "{text}"
+        );
+
+        let mut stamped = wordcount().coordinate(Permission::Auto);
+        stamped.streams[0] =
+            Stream::between("tweets", "Splitter.tweets").sequenced(attrs(["batch"]));
+        let text = summary(&analyze(&stamped).unwrap());
+        assert!(
+            text.contains("why: its inputs carry a replay-stable sequence attribute"),
+            "{text}"
+        );
     }
 
     /// A seal or `seq` proposed on a stream whose producer is above `Async`

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use blazes_core::Label;
 use blazes_core::explain;
-use blazes_core::{Label, Strategy};
 
 use super::diagnostics;
 use super::findings;
@@ -55,28 +55,7 @@ pub fn render(checked: &Checked, colour: bool) -> String {
         let _ = writeln!(out, "  none needed");
     }
     for c in &analysis.coordination {
-        let what = match &c.strategy {
-            Strategy::Seal { key, vote } => format!(
-                "seal buffer on {} ({vote} vote)",
-                blazes_core::label::attrs_to_string(key)
-            ),
-            Strategy::Order { kind } => format!("ordering, {kind}"),
-        };
-        let status = if c.applied {
-            "synthesised".to_string()
-        } else {
-            format!(
-                "needed, not permitted by `coordinate: {}`",
-                analysis.coordinate
-            )
-        };
-        let _ = writeln!(
-            out,
-            "  {}: {what} of inputs {} (protects {}); {status}",
-            c.component,
-            c.inputs.join(", "),
-            c.output
-        );
+        let _ = writeln!(out, "  {}", explain::coordination(analysis, c));
     }
     out.push('\n');
 
