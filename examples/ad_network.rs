@@ -12,8 +12,6 @@
 //! off it prints two replicas that disagree; with it on, how many schedules
 //! it tried without finding any.
 
-#[path = "support/explain.rs"]
-mod explain;
 #[allow(dead_code)] // shared with the tests and the evaluation benchmark
 #[path = "support/ad_network_job.rs"]
 mod job;
@@ -125,7 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let deployment = job::deployment(run, args.ad_servers, args.replicas);
     let report = job::run(run, &deployment, &shape.workload(run))?;
-    explain::ensure_succeeded(&report)?;
+    report.ensure_success()?;
     let by_replica = job::answers_by_replica(&report);
     println!(
         "\nAnswers ({} ad servers x {} clicks, {} replicas, {} requests)",

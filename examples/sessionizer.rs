@@ -13,8 +13,6 @@
 //! checked against a direct computation, and whether the Dashboard replicas
 //! agree; exits non-zero on a mismatch or a failed run.
 
-#[path = "support/explain.rs"]
-mod explain;
 #[path = "support/sessionizer_job.rs"]
 mod job;
 #[path = "support/telemetry.rs"]
@@ -77,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         replicas.len(),
         report.dead_letters.len()
     );
-    explain::ensure_succeeded(&report)?;
+    report.ensure_success()?;
     if agree && first == expected && report.dead_letters.is_empty() {
         println!(
             "\nOK: the stats of the {} users equal the stats computed directly",

@@ -8,8 +8,6 @@
 //! reports failures (partitions never sealed, dead letters) exits non-zero
 //! and lists them: `-- --unsealed 3` leaves batch 3 unsealed to show one.
 
-#[path = "support/explain.rs"]
-mod explain;
 #[allow(dead_code)] // shared with the tests and the evaluation benchmark
 #[path = "support/wordcount_job.rs"]
 mod job;
@@ -61,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let deployment = job::deployment(args.counters);
     let report = job::run(job::Variant::Sealed, &deployment, &workload)?;
     let committed = job::committed(&report)?;
-    explain::ensure_succeeded(&report)?;
+    report.ensure_success()?;
 
     println!(
         "\nCommitted counts ({} batches x {} tweets, {} Count instances; first {} of {})",

@@ -5,8 +5,6 @@
 #[allow(dead_code)]
 #[path = "../examples/support/ad_network_job.rs"]
 mod ad;
-#[path = "../examples/support/explain.rs"]
-mod explain;
 #[allow(dead_code)]
 #[path = "../examples/support/sessionizer_job.rs"]
 mod sessionizer_job;
@@ -157,7 +155,7 @@ fn sealed_word_count_commits_the_counts_computed_directly() {
             "{counters} counters"
         );
         assert!(report.balanced());
-        assert_eq!(explain::ensure_succeeded(&report), Ok(()));
+        assert_eq!(report.ensure_success(), Ok(()));
         // Each (batch, word) is committed exactly once.
         assert_eq!(report.records("db").len(), expected.len());
     }

@@ -114,6 +114,16 @@ async fn a_run_held_open_is_stopped_at_the_limit_and_reports_what_it_held() {
         .collect();
     assert_eq!(values.len(), 4, "{:?}", report.dead_letters);
     assert!(report.records("sums").is_empty());
+    // `?` in a `main` prints the failures, not the structure.
+    let failed = report.ensure_success().expect_err("the run failed");
+    let printed = format!("{failed:?}");
+    assert_eq!(printed, failed.to_string());
+    assert!(
+        printed.starts_with(&format!("the run failed ({} failure(s)):", failures.len()))
+            && printed.contains("\n  the run had not ended after 300ms and was stopped")
+            && printed.contains("\n  Sum[0]: partition {sensor: 1} was never sealed"),
+        "{printed}"
+    );
     // Sending after the stop neither blocks nor panics.
     tokio::time::timeout(
         Duration::from_secs(5),
@@ -145,6 +155,6 @@ async fn a_run_that_ends_within_the_limit_is_not_stopped() {
         .await
         .expect("a report");
     assert_eq!(report.stopped_after, None);
-    assert!(report.is_success(), "{:?}", report.failures());
+    assert_eq!(report.ensure_success(), Ok(()));
     assert_eq!(report.records("sums").len(), 1);
 }

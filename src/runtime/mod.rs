@@ -97,7 +97,7 @@ pub use factories::{Factories, HandlerFactory};
 pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 pub use node::envelope::ProducerId;
 pub use node::topology::Topology;
-pub use report::{ReadSinkError, RunFailure, RunReport, dead_letter_failures};
+pub use report::{ReadSinkError, RunFailed, RunFailure, RunReport, dead_letter_failures};
 pub use sink::{NotARecord, SinkCollector, SinkRecord};
 pub use tokio_runner::{DataflowRunner, RunningDataflow, SourceHandle};
 pub use workload::{SourceEvent, Workload};

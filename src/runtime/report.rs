@@ -460,4 +460,45 @@ impl RunReport {
     pub fn is_success(&self) -> bool {
         self.failures().is_empty()
     }
+
+    /// `Ok` when the run had no failure, otherwise every failure in one
+    /// error (for `?` in a program that must not go on after a failed run;
+    /// its `Display` lists them, one per line).
+    ///
+    /// # Errors
+    /// [`RunFailed`] with [`RunReport::failures`] when there is one.
+    pub fn ensure_success(&self) -> Result<(), RunFailed> {
+        let failures = self.failures();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(RunFailed { failures })
+        }
+    }
+}
+
+/// A run that did not succeed ([`RunReport::ensure_success`]): its failures.
+/// `Debug` writes what `Display` does, so a `main` returning it through `?`
+/// prints the failures rather than the structure.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub struct RunFailed {
+    /// Every failure, as [`RunReport::failures`] lists them.
+    pub failures: Vec<RunFailure>,
+}
+
+impl fmt::Debug for RunFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for RunFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the run failed ({} failure(s)):", self.failures.len())?;
+        for failure in &self.failures {
+            write!(f, "\n  {failure}")?;
+        }
+        Ok(())
+    }
 }
