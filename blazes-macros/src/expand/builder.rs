@@ -145,7 +145,6 @@ pub fn fd_spec(fd: &Fd) -> TokenStream {
 /// `expr`, with the names of `blazes::__private::spec` in scope.
 pub fn with_spec_names(expr: TokenStream) -> TokenStream {
     quote!({
-        #[allow(unused_imports)]
         use ::blazes::__private::spec::*;
         #expr
     })

@@ -400,7 +400,7 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenTree, TokenStream) {
 /// `(A, (B, ()))`: the list `blazes::__private::At` indexes. Built tree by
 /// tree, each element moved in (`quote!` would copy each element and each
 /// rest of the list into a new stream).
-fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenTree {
+pub(crate) fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenTree {
     let pair = |inner: TokenStream| TokenTree::Group(Group::new(Delimiter::Parenthesis, inner));
     types.rev().fold(pair(TokenStream::new()), |rest, mut ty| {
         ty.extend([TokenTree::Punct(Punct::new(',', Spacing::Alone)), rest]);
