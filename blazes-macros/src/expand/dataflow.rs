@@ -232,7 +232,7 @@ mod tests {
         assert!(out.contains("handler ! (Count"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");
         assert!(
-            out.contains("StreamSpec { from : External (\"words\") , to : Port (\"Count\" , \"words\") , seal : Some (& [\"batch\"])"),
+            out.contains("(\"\" , \"words\" , \"Count\" , \"words\" , Sealed (& [\"batch\"]))"),
             "{out}"
         );
     }
