@@ -370,12 +370,8 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenTree, TokenStream) {
             let method = &t.method;
             let method = quote_spanned!(method.span()=> Self::#method);
             Some((
-                quote!(::blazes::__private::Seal<Self, (#(#types,)*)>),
-                quote!(::blazes::__private::Seal {
-                    input: #input,
-                    keys: &[#(#names),*],
-                    method: #method,
-                }),
+                quote!(::blazes::__private::Seal<Self, #out, (#(#types,)*)>),
+                quote!((#input, &[#(#names),*], #method)),
             ))
         })
         .unzip();
