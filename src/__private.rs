@@ -95,6 +95,42 @@ impl<T: Default + Handler + 'static> DefaultHandler for T {
     }
 }
 
+/// The components of a dataflow module as nested pairs (`(A, (B, ()))`),
+/// each a [`DefaultHandler`]: the generated `factories()` is one call of
+/// [`factories`] over this list (its where clause has one
+/// `for<'a> C: DefaultHandler` bound per component, so that the error names
+/// the component at fault), instead of a chain of `Factories::with` calls
+/// to type-check.
+pub trait DefaultHandlers {
+    /// Adds the factory of each component of the list, named by `names` in
+    /// order, to `factories`.
+    fn add_to(factories: crate::runtime::Factories, names: &[&str]) -> crate::runtime::Factories;
+}
+
+impl DefaultHandlers for () {
+    fn add_to(factories: crate::runtime::Factories, _: &[&str]) -> crate::runtime::Factories {
+        factories
+    }
+}
+
+impl<C: DefaultHandler, Rest: DefaultHandlers> DefaultHandlers for (C, Rest) {
+    fn add_to(factories: crate::runtime::Factories, names: &[&str]) -> crate::runtime::Factories {
+        match names.split_first() {
+            Some((name, rest)) => {
+                let handler: fn() -> Box<dyn Handler> = C::handler;
+                Rest::add_to(factories.with(name, handler), rest)
+            }
+            None => factories,
+        }
+    }
+}
+
+/// The handler factories of the components `L` (nested pairs), named
+/// `names` in order: the body of a generated `factories()`.
+pub fn factories<L: DefaultHandlers>(names: &[&str]) -> crate::runtime::Factories {
+    L::add_to(crate::runtime::Factories::new(), names)
+}
+
 /// `impl blazes::Handler for $component`: each input interface calls its
 /// method (`Self::name`, spanned on the user's method so that a type error
 /// points there) with the tuple; `$on_seal` is the `#[on_seal]` method. An
@@ -171,7 +207,6 @@ macro_rules! __blazes_component_struct {
             const MODULE_PATH: &'static str = ::core::module_path!();
         }
         #[doc(hidden)]
-        #[allow(unused_imports)]
         pub use $crate::__private::chain_struct as $component;
     };
     ($component:ident $name:literal REP) => {
@@ -181,7 +216,6 @@ macro_rules! __blazes_component_struct {
             const MODULE_PATH: &'static str = ::core::module_path!();
         }
         #[doc(hidden)]
-        #[allow(unused_imports)]
         pub use $crate::__private::chain_struct_rep as $component;
     };
 }
@@ -232,7 +266,6 @@ macro_rules! __blazes_exported {
             };
         }
         #[doc(hidden)]
-        #[allow(unused_imports)]
         pub use $unique as $reexport;
     };
 }

@@ -168,6 +168,14 @@ impl Emit {
         self.push(output, false, tuple);
     }
 
+    /// Emits `record` on `output` as its tuple: the body of a typed
+    /// handle's output method (`#[component(outputs { .. })]`), one method
+    /// call for the compiler to check in place of two.
+    #[doc(hidden)]
+    pub fn emit_record<R: crate::Record>(&mut self, output: &str, record: &R) {
+        self.push(output, false, record.to_tuple());
+    }
+
     /// Takes the records emitted so far, in emission order (the
     /// punctuations stay; see [`Emit::drain_all`] for both in order).
     pub fn drain(&mut self) -> Vec<(String, Tuple)> {

@@ -10,7 +10,7 @@
 
 use blazes_core::{Annotation, AttrSet, Component, Dataflow, PathKind};
 
-use crate::__private::{self, ComponentSpec, MethodsSpec};
+use crate::__private::{self, ComponentSpec, MethodsSpec, spec};
 
 /// Compile-time facts about a `#[component]` struct, implemented by the macro.
 ///
@@ -77,23 +77,22 @@ impl RegisteredComponent {
     fn new(module_path: &str, component: &ComponentSpec, methods: Option<&MethodsSpec>) -> Self {
         let handler = |input: &str| {
             methods
-                .and_then(|m| m.handler(input))
+                .and_then(|m| spec::handler(m, input))
                 .map_or_else(String::new, String::from)
         };
-        let paths: Vec<RegisteredPath> = component
-            .paths
+        let &(name, rep, spec_paths) = component;
+        let paths: Vec<RegisteredPath> = spec_paths
             .iter()
             .map(|path| RegisteredPath {
-                from: path.from.to_string(),
-                to: path.to.to_string(),
-                label: path.kind,
-                gate: path
-                    .annotation()
+                from: path.0.to_string(),
+                to: path.1.to_string(),
+                label: path.2,
+                gate: spec::path_annotation(path)
                     .gates
                     .into_iter()
                     .next()
                     .unwrap_or_default(),
-                handler: handler(path.from),
+                handler: handler(path.0),
             })
             .collect();
         let mut inputs: Vec<String> = Vec::new();
@@ -107,13 +106,13 @@ impl RegisteredComponent {
             }
         }
         RegisteredComponent {
-            name: component.name.to_string(),
+            name: name.to_string(),
             module_path: module_path.to_string(),
-            rep: component.rep,
+            rep,
             paths,
             inputs,
             outputs,
-            on_seal: methods.and_then(|m| m.on_seal).map(String::from),
+            on_seal: methods.and_then(|m| m.3).map(String::from),
         }
     }
 
@@ -142,9 +141,9 @@ pub fn registry() -> Vec<RegisteredComponent> {
             (r.spec)()
                 .components
                 .iter()
-                .find(|c| c.name == methods.component)
+                .find(|c| c.0 == methods.0)
                 .map(|c| {
-                    let module = methods.module_path.unwrap_or(r.module_path);
+                    let module = methods.1.unwrap_or(r.module_path);
                     RegisteredComponent::new(module, c, Some(methods))
                 })
         })

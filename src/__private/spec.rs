@@ -3,55 +3,60 @@
 //! `blazes_core::Dataflow` with no text to decode. Generated code names
 //! these through `use ::blazes::__private::spec::*;` inside a block, so each
 //! type or variant costs the compiler one token.
+//!
+//! Components, paths, streams, handlers and methods are tuples (type
+//! aliases below), not structs: the compiler reads and type-checks a
+//! tuple expression for less than a struct literal (a dataflow of 50
+//! components and 101 streams written as struct literals cost some 14 M
+//! more instructions at every incremental `cargo check`, and more tokens
+//! through the proc-macro bridge).
 
 use blazes_core::{Annotation, AttrSet, Component, Dataflow, Endpoint, Fd, Stream};
 
-pub use EndSpec::{External, Port};
+pub use StreamAnn::{Options, Plain, Sealed};
 pub use blazes_core::PathKind::{self, CR, CW, OR, OW};
 pub use blazes_core::{Permission, Requirement};
 pub use core::option::Option::{None, Some};
 
-/// An annotated path of a component: `from` input, `to` output, its label
-/// and the gate of an order-sensitive path.
+/// An annotated path of a component: `(from, to, kind, gate)`: the input
+/// interface, the output interface, `CR`, `CW`, `OR` or `OW`, and the gate
+/// of an order-sensitive path (empty: none).
+pub type PathSpec = (
+    &'static str,
+    &'static str,
+    PathKind,
+    &'static [&'static str],
+);
+
+/// A component: `(name, rep, paths)`: its name, whether it runs as several
+/// replicas, and its annotated paths in declaration order.
+pub type ComponentSpec = (&'static str, bool, &'static [PathSpec]);
+
+/// A stream: `(from component, from interface, to component, to interface,
+/// annotations)`. An end whose component is `""` is the external source or
+/// sink named by its interface (a component's name is never empty).
+pub type StreamSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    StreamAnn,
+);
+
+/// A stream's annotations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PathSpec {
-    /// The input interface.
-    pub from: &'static str,
-    /// The output interface.
-    pub to: &'static str,
-    /// `CR`, `CW`, `OR` or `OW`.
-    pub kind: PathKind,
-    /// The gate (empty: none).
-    pub gate: &'static [&'static str],
+pub enum StreamAnn {
+    /// None.
+    Plain,
+    /// `seal: [..]` alone (the common case: one short variant).
+    Sealed(&'static [&'static str]),
+    /// Any other combination.
+    Options(StreamOptions),
 }
 
-/// A component: its name, `rep`, and its paths.
+/// The annotations of a stream that has more than a seal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ComponentSpec {
-    /// The component's name.
-    pub name: &'static str,
-    /// Whether it runs as several replicas.
-    pub rep: bool,
-    /// Its annotated paths, in declaration order.
-    pub paths: &'static [PathSpec],
-}
-
-/// One end of a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndSpec {
-    /// An external source or sink, by name.
-    External(&'static str),
-    /// An interface of a component: the component's name, the interface's.
-    Port(&'static str, &'static str),
-}
-
-/// A stream and its annotations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamSpec {
-    /// Where it comes from.
-    pub from: EndSpec,
-    /// Where it goes.
-    pub to: EndSpec,
+pub struct StreamOptions {
     /// `seal: [..]`, if sealed.
     pub seal: Option<&'static [&'static str]>,
     /// `seq: [..]`, if sequenced.
@@ -61,19 +66,6 @@ pub struct StreamSpec {
     /// `rep`.
     pub rep: bool,
 }
-
-/// A stream with no annotations (between two unnamed externals): the base
-/// of the generated constants' struct update syntax,
-/// `StreamSpec { from: .., to: .., seal: .., ..STREAM }`, which writes only
-/// the annotations a stream has (fewer tokens for the compiler to read).
-pub const STREAM: StreamSpec = StreamSpec {
-    from: EndSpec::External(""),
-    to: EndSpec::External(""),
-    seal: None,
-    seq: None,
-    independent: false,
-    rep: false,
-};
 
 /// A functional dependency `from -> to` (`injective`: `from <-> to`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,85 +95,76 @@ pub struct DataflowSpec {
     pub coordinate: Permission,
 }
 
-/// The handler method of one input interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HandlerSpec {
-    /// The input interface.
-    pub input: &'static str,
-    /// The method handling it.
-    pub method: &'static str,
-}
+/// The handler method of one input interface: `(input, method)`.
+pub type HandlerSpec = (&'static str, &'static str);
 
-/// The methods of a component: its handlers and its `#[on_seal]` method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MethodsSpec {
-    /// The component's name.
-    pub component: &'static str,
-    /// The module that declares the component, when it is not the module
-    /// that registers it (a component named by path in a dataflow).
-    pub module_path: Option<&'static str>,
-    /// One per input interface with a method.
-    pub handlers: &'static [HandlerSpec],
-    /// The `#[on_seal]` method, if any.
-    pub on_seal: Option<&'static str>,
-}
+/// The methods of a component: `(component, module_path, handlers,
+/// on_seal)`: the component's name; the module that declares it, when it
+/// is not the module registering it (`None`: the same); the handler of each
+/// input; its `#[on_seal]` method, if any.
+pub type MethodsSpec = (
+    &'static str,
+    Option<&'static str>,
+    &'static [HandlerSpec],
+    Option<&'static str>,
+);
 
 fn attrs(names: &[&str]) -> AttrSet {
     names.iter().map(|name| (*name).to_string()).collect()
 }
 
-impl PathSpec {
-    /// The path's annotation in the analysis model.
-    pub fn annotation(&self) -> Annotation {
-        Annotation::new(self.kind, attrs(self.gate))
-    }
+/// The annotation of a path.
+pub fn path_annotation(&(_, _, kind, gate): &PathSpec) -> Annotation {
+    Annotation::new(kind, attrs(gate))
 }
 
-impl ComponentSpec {
-    /// The component in the analysis model.
-    pub fn component(&self) -> Component {
-        self.paths.iter().fold(
-            Component::new(self.name).replicated(self.rep),
-            |component, path| component.path(path.from, path.to, path.annotation()),
-        )
-    }
+/// The component in the analysis model.
+pub fn component(&(name, rep, paths): &ComponentSpec) -> Component {
+    paths
+        .iter()
+        .fold(Component::new(name).replicated(rep), |component, path| {
+            component.path(path.0, path.1, path_annotation(path))
+        })
 }
 
-impl EndSpec {
-    /// The endpoint in the analysis model.
-    pub fn endpoint(&self) -> Endpoint {
-        match *self {
-            EndSpec::External(name) => Endpoint::External(name.to_string()),
-            EndSpec::Port(component, interface) => Endpoint::Port {
-                component: component.to_string(),
-                interface: interface.to_string(),
-            },
+/// One end of a stream (`""`: external, named by `interface`).
+fn endpoint(component: &str, interface: &str) -> Endpoint {
+    if component.is_empty() {
+        Endpoint::External(interface.to_string())
+    } else {
+        Endpoint::Port {
+            component: component.to_string(),
+            interface: interface.to_string(),
         }
     }
 }
 
-impl StreamSpec {
-    /// The stream in the analysis model.
-    pub fn stream(&self) -> Stream {
-        let mut stream = Stream::new(self.from.endpoint(), self.to.endpoint());
-        if let Some(key) = self.seal {
-            stream = stream.sealed(attrs(key));
-        }
-        if let Some(key) = self.seq {
-            stream = stream.sequenced(attrs(key));
-        }
-        if self.independent {
-            stream = stream.independent();
-        }
-        if self.rep {
-            stream = stream.replicated();
-        }
-        stream
+/// The stream in the analysis model.
+pub fn stream(&(from_c, from_i, to_c, to_i, ann): &StreamSpec) -> Stream {
+    let stream = Stream::new(endpoint(from_c, from_i), endpoint(to_c, to_i));
+    let options = match ann {
+        StreamAnn::Plain => return stream,
+        StreamAnn::Sealed(key) => return stream.sealed(attrs(key)),
+        StreamAnn::Options(options) => options,
+    };
+    let mut stream = stream;
+    if let Some(key) = options.seal {
+        stream = stream.sealed(attrs(key));
     }
+    if let Some(key) = options.seq {
+        stream = stream.sequenced(attrs(key));
+    }
+    if options.independent {
+        stream = stream.independent();
+    }
+    if options.rep {
+        stream = stream.replicated();
+    }
+    stream
 }
 
 impl FdSpec {
-    /// The dependency in the analysis model.
+    /// The functional dependency in the analysis model.
     pub fn fd(&self) -> Fd {
         Fd {
             from: attrs(self.from),
@@ -192,31 +175,30 @@ impl FdSpec {
 }
 
 impl DataflowSpec {
-    /// The dataflow, built with the builder API.
+    /// The dataflow in the analysis model, built with the builder API.
     pub fn build(&self) -> Dataflow {
         let mut dataflow = Dataflow::new()
             .requires(self.requires)
             .coordinate(self.coordinate);
         dataflow.name = Some(self.name.to_string());
         for spec in self.components {
-            dataflow = dataflow.component(spec.component());
+            dataflow = dataflow.component(component(spec));
         }
         for spec in self.streams {
-            dataflow = dataflow.stream(spec.stream());
+            dataflow = dataflow.stream(stream(spec));
         }
         dataflow.fds.extend(self.fds.iter().map(FdSpec::fd));
         dataflow
     }
 }
 
-impl MethodsSpec {
-    /// The method handling `input`, if any.
-    pub fn handler(&self, input: &str) -> Option<&'static str> {
-        self.handlers
-            .iter()
-            .find(|h| h.input == input)
-            .map(|h| h.method)
-    }
+/// The method handling `input` among `methods`' handlers.
+pub fn handler(methods: &MethodsSpec, input: &str) -> Option<&'static str> {
+    methods
+        .2
+        .iter()
+        .find(|(name, _)| *name == input)
+        .map(|(_, method)| *method)
 }
 
 #[cfg(test)]
@@ -226,24 +208,27 @@ mod tests {
 
     const FLOW: DataflowSpec = DataflowSpec {
         name: "flow",
-        components: &[ComponentSpec {
-            name: "Count",
-            rep: true,
-            paths: &[PathSpec {
-                from: "words",
-                to: "counts",
-                kind: PathKind::OW,
-                gate: &["word", "batch"],
-            }],
-        }],
-        streams: &[StreamSpec {
-            from: EndSpec::External("tweets"),
-            to: EndSpec::Port("Count", "words"),
-            seal: Some(&["batch"]),
-            seq: Some(&["batch"]),
-            independent: true,
-            rep: true,
-        }],
+        components: &[(
+            "Count",
+            true,
+            &[("words", "counts", OW, &["word", "batch"])],
+        )],
+        streams: &[
+            (
+                "",
+                "tweets",
+                "Count",
+                "words",
+                Options(StreamOptions {
+                    seal: Some(&["batch"]),
+                    seq: Some(&["batch"]),
+                    independent: true,
+                    rep: true,
+                }),
+            ),
+            ("Count", "counts", "", "totals", Sealed(&["word"])),
+            ("", "more", "Count", "words", Plain),
+        ],
         fds: &[FdSpec {
             from: &["a", "b"],
             to: "c",
@@ -272,7 +257,9 @@ mod tests {
                     .sealed(set(["batch"]))
                     .sequenced(set(["batch"]))
                     .independent()
-                    .replicated()
+                    .replicated(),
+                Stream::between("Count.counts", "totals").sealed(set(["word"])),
+                Stream::between("more", "Count.words"),
             ]
         );
         assert_eq!(
@@ -289,16 +276,8 @@ mod tests {
 
     #[test]
     fn finds_the_method_of_an_input() {
-        let methods = MethodsSpec {
-            component: "Count",
-            module_path: None,
-            handlers: &[HandlerSpec {
-                input: "words",
-                method: "count",
-            }],
-            on_seal: None,
-        };
-        assert_eq!(methods.handler("words"), Some("count"));
-        assert_eq!(methods.handler("nope"), None);
+        let methods: MethodsSpec = ("Count", None, &[("words", "count")], None);
+        assert_eq!(handler(&methods, "words"), Some("count"));
+        assert_eq!(handler(&methods, "nope"), None);
     }
 }

@@ -175,15 +175,24 @@ impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
 }
 
 /// A typed `#[on_seal(input)]` method of `C` whose key arguments have the
-/// types `K` (a tuple).
-pub struct Seal<C: Typed + ?Sized, K: SealKeys> {
-    /// The input whose released partitions it receives (its record's
-    /// name, for a refused seal's error, is read from [`Parts::Inputs`]).
-    pub input: &'static str,
-    /// The key fields, one per argument, in order.
-    pub keys: &'static [&'static str],
-    /// The method.
-    pub method: <K as SealKeys>::Method<C>,
+/// types `K` (a tuple), its handle being `H` (`Out<C>`, written out: the
+/// list of seal types is part of `Typed::Parts`, through which `Out<C>` is
+/// read): `(input, keys, method)`, the input whose released
+/// partitions it receives (its record's name, for a refused seal's error,
+/// is read from [`Parts::Inputs`]), the key fields, one per argument, in
+/// order, and the method. A tuple, not a struct: the compiler reads a tuple
+/// expression for less than a struct literal, at every incremental check.
+pub type Seal<C, H, K> = (
+    &'static str,
+    &'static [&'static str],
+    <K as SealKeys>::Method<C, H>,
+);
+
+/// The type of a typed seal method of `C`, `fn(&mut C, A, .., &mut Out<C>)`
+/// ([`SealKeys::Method`]): its key argument types, read back from it.
+pub trait SealFn<C: Typed>: Copy + SealMethod<C, Self::Keys> {
+    /// The key arguments' types, as a tuple.
+    type Keys: SealKeys;
 }
 
 /// The typed seal methods of component `C`, as nested pairs of [`Seal`]s.
@@ -196,18 +205,17 @@ impl<C: ?Sized> SealList<C> for () {
     fn seal(&self, _: &mut C, _: &str, _: &Tuple, _: &mut crate::Emit) {}
 }
 
-impl<C: Typed, K: SealKeys, Rest: SealList<C>> SealList<C> for (Seal<C, K>, Rest)
-where
-    <K as SealKeys>::Method<C>: SealMethod<C, K>,
+impl<C: Typed, M: SealFn<C>, Rest: SealList<C>> SealList<C>
+    for ((&'static str, &'static [&'static str], M), Rest)
 {
     fn seal(&self, component: &mut C, input: &str, partition: &Tuple, out: &mut crate::Emit) {
-        let seal = &self.0;
-        if seal.input == input {
-            seal_typed(
+        let (seal_input, keys, method) = self.0;
+        if seal_input == input {
+            seal_typed::<C, M::Keys, M>(
                 component,
-                seal.method,
+                method,
                 input_record::<C>(input),
-                seal.keys,
+                keys,
                 input,
                 partition,
                 out,
@@ -693,8 +701,9 @@ pub fn call_typed<C: Typed, R: Record>(
     label = "the key arguments of this seal method"
 )]
 pub trait SealKeys: Sized {
-    /// A seal method of component `C` taking these key arguments.
-    type Method<C: Typed + ?Sized>: Copy;
+    /// A seal method of component `C` with output handle `H` taking these
+    /// key arguments.
+    type Method<C: ?Sized, H>: Copy;
     /// Reads the fields `names` (as many as the tuple has) of `record`'s
     /// partition.
     ///
@@ -727,7 +736,7 @@ fn name_at(names: &[&'static str], i: usize) -> &'static str {
 macro_rules! seal_arity {
     ($($key:ident $index:tt),+) => {
         impl<$($key: Field),+> SealKeys for ($($key,)+) {
-            type Method<C: Typed + ?Sized> = fn(&mut C, $($key,)+ &mut Out<C>);
+            type Method<C: ?Sized, Handle> = fn(&mut C, $($key,)+ &mut Handle);
             fn read(
                 partition: &Tuple,
                 record: &'static str,
@@ -735,6 +744,10 @@ macro_rules! seal_arity {
             ) -> Result<Self, RecordError> {
                 Ok(($(read_field::<$key>(partition, record, name_at(names, $index))?,)+))
             }
+        }
+
+        impl<C: Typed, $($key: Field),+> SealFn<C> for fn(&mut C, $($key,)+ &mut Out<C>) {
+            type Keys = ($($key,)+);
         }
 
         impl<C: Typed, $($key,)+ M> SealMethod<C, ($($key,)+)> for M
@@ -751,10 +764,14 @@ macro_rules! seal_arity {
 }
 
 impl SealKeys for () {
-    type Method<C: Typed + ?Sized> = fn(&mut C, &mut Out<C>);
+    type Method<C: ?Sized, H> = fn(&mut C, &mut H);
     fn read(_: &Tuple, _: &'static str, _: &[&'static str]) -> Result<(), RecordError> {
         Ok(())
     }
+}
+
+impl<C: Typed> SealFn<C> for fn(&mut C, &mut Out<C>) {
+    type Keys = ();
 }
 
 impl<C: Typed, M: FnOnce(&mut C, &mut Out<C>)> SealMethod<C, ()> for M {

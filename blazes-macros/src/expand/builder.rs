@@ -1,5 +1,6 @@
 //! Writes a `Dataflow` as typed constants (`blazes::__private::spec`:
-//! `DataflowSpec`, `ComponentSpec`, `PathSpec`, `StreamSpec`, `FdSpec`) that
+//! `DataflowSpec`, `ComponentSpec`, `PathSpec`, `StreamSpec`, `FdSpec`; the
+//! middle three tuples, whose expressions the compiler reads for less) that
 //! the generated `dataflow()` builds with the builder API at run time:
 //! exactly what was checked at compile time, with nothing to decode. The
 //! constants are written inside a block that imports `spec::*`, so each
@@ -57,34 +58,37 @@ pub(crate) fn comma_separated(items: impl Iterator<Item = TokenStream>) -> Token
     list
 }
 
-/// A `PathSpec` (names resolved through `spec::*`).
+/// A `PathSpec`, `(from, to, kind, gate)` (names resolved through
+/// `spec::*`).
 pub fn path_spec(from: &str, to: &str, annotation: &Annotation) -> TokenStream {
-    let mut fields = TokenStream::new();
-    field(&mut fields, "from");
-    fields.extend([TokenTree::Literal(Literal::string(from)), punct(',')]);
-    field(&mut fields, "to");
-    fields.extend([TokenTree::Literal(Literal::string(to)), punct(',')]);
-    field(&mut fields, "kind");
-    fields.extend([ident(&annotation.kind.to_string()), punct(',')]);
-    field(&mut fields, "gate");
+    let mut fields = TokenStream::from_iter([
+        TokenTree::Literal(Literal::string(from)),
+        punct(','),
+        TokenTree::Literal(Literal::string(to)),
+        punct(','),
+        ident(&annotation.kind.to_string()),
+        punct(','),
+    ]);
     fields.extend(names(annotation.gates.first().unwrap_or(&AttrSet::new())));
-    literal("PathSpec", fields)
+    TokenStream::from_iter([group(Delimiter::Parenthesis, fields)])
 }
 
-fn end_spec(endpoint: &Endpoint) -> [TokenTree; 2] {
-    match endpoint {
-        Endpoint::External(name) => [
-            ident("External"),
-            group(Delimiter::Parenthesis, quote!(#name)),
-        ],
+/// The two ends of a `StreamSpec`: `"Component", "interface"`, or `"",
+/// "name"` for an external source or sink.
+fn end_spec(endpoint: &Endpoint, out: &mut TokenStream) {
+    let (component, interface) = match endpoint {
+        Endpoint::External(name) => ("", name),
         Endpoint::Port {
             component,
             interface,
-        } => [
-            ident("Port"),
-            group(Delimiter::Parenthesis, quote!(#component, #interface)),
-        ],
-    }
+        } => (component.as_str(), interface),
+    };
+    out.extend([
+        TokenTree::Literal(Literal::string(component)),
+        punct(','),
+        TokenTree::Literal(Literal::string(interface)),
+        punct(','),
+    ]);
 }
 
 /// `Some(&[..])` (the key is there).
@@ -95,41 +99,42 @@ fn key(set: &AttrSet) -> [TokenTree; 2] {
     ]
 }
 
-/// A `StreamSpec`: its ends and the annotations it has, the others taken
-/// from `spec::STREAM` (none).
+/// A `StreamSpec`, `(from, from interface, to, to interface, annotations)`:
+/// `Plain`, `Sealed(&[..])`, or `Options(StreamOptions { .. })` with the
+/// annotations it has, the others `None` or false.
 pub fn stream_spec(stream: &Stream) -> TokenStream {
     let a = &stream.annotation;
-    let mut fields = TokenStream::new();
-    field(&mut fields, "from");
-    fields.extend(end_spec(&stream.from));
-    fields.extend([punct(',')]);
-    field(&mut fields, "to");
-    fields.extend(end_spec(&stream.to));
-    fields.extend([punct(',')]);
-    if let Some(seal) = &a.seal {
-        field(&mut fields, "seal");
-        fields.extend(key(seal));
-        fields.extend([punct(',')]);
+    let mut row = TokenStream::new();
+    end_spec(&stream.from, &mut row);
+    end_spec(&stream.to, &mut row);
+    match (&a.seal, &a.seq, a.independent, a.rep) {
+        (None, None, false, false) => row.extend([ident("Plain")]),
+        (Some(seal), None, false, false) => row.extend([
+            ident("Sealed"),
+            group(Delimiter::Parenthesis, TokenStream::from_iter(names(seal))),
+        ]),
+        (seal, seq, independent, rep) => {
+            let mut fields = TokenStream::new();
+            for (name, key_set) in [("seal", seal), ("seq", seq)] {
+                field(&mut fields, name);
+                match key_set {
+                    Some(set) => fields.extend(key(set)),
+                    None => fields.extend([ident("None")]),
+                }
+                fields.extend([punct(',')]);
+            }
+            field(&mut fields, "independent");
+            fields.extend([
+                ident(if independent { "true" } else { "false" }),
+                punct(','),
+            ]);
+            field(&mut fields, "rep");
+            fields.extend([ident(if rep { "true" } else { "false" })]);
+            let options = literal("StreamOptions", fields);
+            row.extend([ident("Options"), group(Delimiter::Parenthesis, options)]);
+        }
     }
-    if let Some(seq) = &a.seq {
-        field(&mut fields, "seq");
-        fields.extend(key(seq));
-        fields.extend([punct(',')]);
-    }
-    if a.independent {
-        field(&mut fields, "independent");
-        fields.extend([ident("true"), punct(',')]);
-    }
-    if a.rep {
-        field(&mut fields, "rep");
-        fields.extend([ident("true"), punct(',')]);
-    }
-    fields.extend([
-        TokenTree::Punct(Punct::new('.', Spacing::Joint)),
-        punct('.'),
-        ident("STREAM"),
-    ]);
-    literal("StreamSpec", fields)
+    TokenStream::from_iter([group(Delimiter::Parenthesis, row)])
 }
 
 /// An `FdSpec`.
@@ -145,7 +150,6 @@ pub fn fd_spec(fd: &Fd) -> TokenStream {
 /// `expr`, with the names of `blazes::__private::spec` in scope.
 pub fn with_spec_names(expr: TokenStream) -> TokenStream {
     quote!({
-        #[allow(unused_imports)]
         use ::blazes::__private::spec::*;
         #expr
     })
@@ -160,25 +164,22 @@ pub fn dataflow_spec(
     annotated: impl Fn(&str) -> Option<TokenStream>,
 ) -> TokenStream {
     let components = dataflow.components.iter().map(|c| {
-        let mut fields = TokenStream::new();
-        field(&mut fields, "name");
-        fields.extend([TokenTree::Literal(Literal::string(&c.name)), punct(',')]);
-        field(&mut fields, "rep");
+        let mut fields =
+            TokenStream::from_iter([TokenTree::Literal(Literal::string(&c.name)), punct(',')]);
         match annotated(&c.name) {
             Some(ty) => fields.extend([quote!(<#ty as ::blazes::Annotated>::REP)]),
             None => fields.extend([ident(if c.rep { "true" } else { "false" })]),
         }
-        fields.extend([punct(',')]);
-        field(&mut fields, "paths");
         let paths = c
             .paths
             .iter()
             .map(|p| path_spec(&p.from, &p.to, &p.annotation));
         fields.extend([
+            punct(','),
             punct('&'),
             group(Delimiter::Bracket, comma_separated(paths)),
         ]);
-        literal("ComponentSpec", fields)
+        TokenStream::from_iter([group(Delimiter::Parenthesis, fields)])
     });
     let components = group(Delimiter::Bracket, comma_separated(components));
     let streams = group(
@@ -219,36 +220,38 @@ mod tests {
         let gated = Annotation::ow(attrs(["word", "batch"]));
         assert_eq!(
             path_spec("words", "counts", &gated).to_string(),
-            quote!(PathSpec {
-                from: "words",
-                to: "counts",
-                kind: OW,
-                gate: &["batch", "word"]
-            })
-            .to_string()
+            quote!(("words", "counts", OW, &["batch", "word"])).to_string()
         );
         assert_eq!(
             path_spec("a", "b", &Annotation::cr()).to_string(),
-            quote!(PathSpec {
-                from: "a",
-                to: "b",
-                kind: CR,
-                gate: &[]
-            })
-            .to_string()
+            quote!(("a", "b", CR, &[])).to_string()
+        );
+        let sealed = Stream::between("tweets", "Splitter.tweets").sealed(attrs(["batch"]));
+        assert_eq!(
+            stream_spec(&sealed).to_string(),
+            quote!(("", "tweets", "Splitter", "tweets", Sealed(&["batch"]))).to_string()
+        );
+        assert_eq!(
+            stream_spec(&Stream::between("a.out", "b")).to_string(),
+            quote!(("a", "out", "", "b", Plain)).to_string()
         );
         let stream = Stream::between("tweets", "Splitter.tweets")
             .sealed(attrs(["batch"]))
             .independent();
         assert_eq!(
             stream_spec(&stream).to_string(),
-            quote!(StreamSpec {
-                from: External("tweets"),
-                to: Port("Splitter", "tweets"),
-                seal: Some(&["batch"]),
-                independent: true,
-                ..STREAM
-            })
+            quote!((
+                "",
+                "tweets",
+                "Splitter",
+                "tweets",
+                Options(StreamOptions {
+                    seal: Some(&["batch"]),
+                    seq: None,
+                    independent: true,
+                    rep: false
+                })
+            ))
             .to_string()
         );
         let plain = Stream::between("a.out", "b")
@@ -256,13 +259,18 @@ mod tests {
             .replicated();
         assert_eq!(
             stream_spec(&plain).to_string(),
-            quote!(StreamSpec {
-                from: Port("a", "out"),
-                to: External("b"),
-                seq: Some(&["n"]),
-                rep: true,
-                ..STREAM
-            })
+            quote!((
+                "a",
+                "out",
+                "",
+                "b",
+                Options(StreamOptions {
+                    seal: None,
+                    seq: Some(&["n"]),
+                    independent: false,
+                    rep: true
+                })
+            ))
             .to_string()
         );
         let fd = Fd {

@@ -171,7 +171,6 @@ pub fn begin(
         quote_spanned! {site.start=> #private::IsComponent<#path #close }
     });
     let not_components = quote! {
-        #[allow(dead_code)]
         struct __BlazesComponents(#(#checks),*);
     };
     // The header waits in a macro of the module for the last step, not
@@ -186,7 +185,6 @@ pub fn begin(
     Some(quote! {
         #private_use
         #not_components
-        #[allow(unused_macros)]
         macro_rules! #resolve_macro {
             (#chain #d rest:tt #d acc:tt) => {
                 ::blazes::__private::resolve_dataflow! { #chain #d rest #d acc #header }
@@ -1058,7 +1056,6 @@ fn checks_struct(checks: Vec<TokenStream>) -> TokenStream {
     }
     // The check types moved in (`quote!` would copy each).
     let mut checks_struct = quote! {
-        #[allow(dead_code)]
         struct __BlazesChecks
     };
     checks_struct.extend([

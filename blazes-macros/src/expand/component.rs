@@ -252,7 +252,7 @@ pub fn component_spec(spec: &ImplSpec, rep: &TokenStream) -> TokenStream {
     let paths = spec
         .paths()
         .map(|p| builder::path_spec(p.input_name(), p.output_name(), &p.annotation()));
-    quote!(ComponentSpec { name: #name, rep: #rep, paths: &[#(#paths),*] })
+    quote!((#name, #rep, &[#(#paths),*]))
 }
 
 /// The component's `blazes::__private::MethodsSpec` (names resolved
@@ -261,12 +261,12 @@ pub fn methods_spec(
     spec: &ImplSpec,
     module_path: impl IntoIterator<Item = proc_macro2::TokenTree>,
 ) -> TokenStream {
-    use builder::{Delimiter, comma_separated, field, group, ident, literal, punct};
+    use builder::{Delimiter, comma_separated, group, ident, punct};
     let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
     let handlers = spec.handlers.iter().map(|h| {
         let input = name_of(h.input());
         let method = h.method.to_string();
-        quote!(HandlerSpec { input: #input, method: #method })
+        quote!((#input, #method))
     });
     // The untyped `#[on_seal]` method, or a typed component's first
     // `#[on_seal(input)]` method.
@@ -275,24 +275,19 @@ pub fn methods_spec(
         .as_ref()
         .map(|(method, _)| method)
         .or_else(|| spec.typed_seals.first().map(|t| &t.method));
-    // Written tree by tree, each stream moved in (`quote!` would copy
-    // every interpolated stream).
-    let mut fields = TokenStream::new();
-    field(&mut fields, "component");
-    fields.extend([
+    // `(component, module_path, handlers, on_seal)`, written tree by tree,
+    // each stream moved in (`quote!` would copy every interpolated stream).
+    let mut fields = TokenStream::from_iter([
         proc_macro2::TokenTree::Literal(proc_macro2::Literal::string(&name)),
         punct(','),
     ]);
-    field(&mut fields, "module_path");
     fields.extend(module_path);
-    fields.extend([punct(',')]);
-    field(&mut fields, "handlers");
     fields.extend([
+        punct(','),
         punct('&'),
         group(Delimiter::Bracket, comma_separated(handlers)),
+        punct(','),
     ]);
-    fields.extend([punct(',')]);
-    field(&mut fields, "on_seal");
     match on_seal {
         Some(method) => {
             let method = method.to_string();
@@ -303,8 +298,7 @@ pub fn methods_spec(
         }
         None => fields.extend([ident("None")]),
     }
-    fields.extend([punct(',')]);
-    literal("MethodsSpec", fields)
+    TokenStream::from_iter([group(Delimiter::Parenthesis, fields)])
 }
 
 #[cfg(test)]
@@ -416,13 +410,10 @@ mod tests {
         );
         assert!(out.contains("inventory :: submit !"), "{out}");
         assert!(
-            out.contains("PathSpec { from : \"words\" , to : \"counts\" , kind : OW , gate : & [\"batch\" , \"word\"] }"),
+            out.contains("(\"words\" , \"counts\" , OW , & [\"batch\" , \"word\"])"),
             "{out}"
         );
-        assert!(
-            out.contains("HandlerSpec { input : \"words\" , method : \"words\" }"),
-            "{out}"
-        );
+        assert!(out.contains("& [(\"words\" , \"words\")]"), "{out}");
         assert!(!out.contains("compile_error"), "{out}");
     }
 

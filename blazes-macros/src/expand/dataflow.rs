@@ -217,10 +217,12 @@ mod tests {
         assert!(out.contains("pub fn analysis"), "{out}");
         assert!(out.contains("pub fn factories"), "{out}");
         assert!(
-            out.contains(
-                ". with (\"Count\" , < Count as __blazes_private :: DefaultHandler > :: handler)"
-            ),
-            "{out}"
+            out.contains("for < '__blazes > Count : __blazes_private :: DefaultHandler"),
+            "each component's bound names it: {out}"
+        );
+        assert!(
+            out.contains("__blazes_private :: factories :: < (Count , ()) > (& [\"Count\"])"),
+            "one call over the components and their names: {out}"
         );
         assert!(
             out.contains("use :: blazes :: __private as __blazes_private ;"),
@@ -230,7 +232,7 @@ mod tests {
         assert!(out.contains("handler ! (Count"), "{out}");
         assert!(out.contains("DataflowRecord"), "{out}");
         assert!(
-            out.contains("StreamSpec { from : External (\"words\") , to : Port (\"Count\" , \"words\") , seal : Some (& [\"batch\"])"),
+            out.contains("(\"\" , \"words\" , \"Count\" , \"words\" , Sealed (& [\"batch\"]))"),
             "{out}"
         );
     }

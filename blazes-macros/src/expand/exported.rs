@@ -55,7 +55,6 @@ pub const PRIVATE: &str = "__blazes_private";
 pub fn private_use() -> TokenStream {
     let alias = private();
     quote! {
-        #[allow(unused_imports)]
         use ::blazes::__private as #alias;
     }
 }

@@ -5,10 +5,10 @@
 //! still builds, and calling `factories()` names the component at fault.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 
 use crate::attrs::name_of;
-use crate::expand::exported;
+use crate::expand::{exported, typed};
 use crate::module::ModuleParts;
 
 /// `pub fn factories() -> ::blazes::runtime::Factories`.
@@ -24,12 +24,15 @@ pub fn factories_fn(parts: &ModuleParts) -> TokenStream {
         .collect();
     // `__blazes_private`: the module's import of `::blazes::__private`.
     let private = exported::private();
+    // A bound per component (its error names it, with `DefaultHandler`'s
+    // message; one bound over the whole list would name the list), and one
+    // generic call over the components as nested pairs in place of a chain
+    // of `.with(..)` calls to type-check.
     let bounds = components
         .iter()
         .map(|(_, ty)| quote!(for<'__blazes> #ty: #private::DefaultHandler));
-    let registrations = components
-        .iter()
-        .map(|(name, ty)| quote!(.with(#name, <#ty as #private::DefaultHandler>::handler)));
+    let list = typed::nested(components.iter().map(|(_, ty)| ty.to_token_stream()));
+    let names = components.iter().map(|(name, _)| name);
     quote! {
         /// The handler factory of every component of this module, each built
         /// with `Default`: with [`analysis`], all the runtime needs to run it.
@@ -37,7 +40,7 @@ pub fn factories_fn(parts: &ModuleParts) -> TokenStream {
         where
             #(#bounds,)*
         {
-            ::blazes::runtime::Factories::new() #(#registrations)*
+            #private::factories::<#list>(&[#(#names),*])
         }
     }
 }

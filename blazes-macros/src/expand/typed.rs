@@ -231,7 +231,7 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         methods.extend([quote! {
             #[doc = #doc]
             pub fn #method(&mut self, record: #record) {
-                self.#field.emit(#name, ::blazes::Record::to_tuple(&record));
+                self.#field.emit_record(#name, &record);
             }
         }]);
         let Some(key) = &o.punctuates else {
@@ -370,12 +370,8 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenTree, TokenStream) {
             let method = &t.method;
             let method = quote_spanned!(method.span()=> Self::#method);
             Some((
-                quote!(::blazes::__private::Seal<Self, (#(#types,)*)>),
-                quote!(::blazes::__private::Seal {
-                    input: #input,
-                    keys: &[#(#names),*],
-                    method: #method,
-                }),
+                quote!(::blazes::__private::Seal<Self, #out, (#(#types,)*)>),
+                quote!((#input, &[#(#names),*], #method)),
             ))
         })
         .unzip();
@@ -400,7 +396,7 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenTree, TokenStream) {
 /// `(A, (B, ()))`: the list `blazes::__private::At` indexes. Built tree by
 /// tree, each element moved in (`quote!` would copy each element and each
 /// rest of the list into a new stream).
-fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenTree {
+pub(crate) fn nested(types: impl DoubleEndedIterator<Item = TokenStream>) -> TokenTree {
     let pair = |inner: TokenStream| TokenTree::Group(Group::new(Delimiter::Parenthesis, inner));
     types.rev().fold(pair(TokenStream::new()), |rest, mut ty| {
         ty.extend([TokenTree::Punct(Punct::new(',', Spacing::Alone)), rest]);
