@@ -4,6 +4,8 @@
 //! dataflow when it is built, and a mismatch is a [`NameError`] that lists
 //! the valid names: nothing is silently ignored.
 
+use std::fmt;
+
 /// A name given to the runtime that the dataflow does not have.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -126,7 +128,11 @@ fn list(names: &[String]) -> String {
 }
 
 /// A dataflow, plan or deployment the runtime cannot run.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// `Debug` writes the message, as `Display` does: a `main` that returns
+/// this through `?` prints what is wrong and how to fix it, not the
+/// variant's fields.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// A stream names a component or interface that does not exist.
@@ -244,7 +250,10 @@ pub struct SplitGroups {
 }
 
 /// A run that could not complete.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` writes the message and its causes, one per line, as a `main`
+/// returning this through `?` should print them.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum RunError {
     /// A task of the run panicked or was cancelled.
@@ -270,4 +279,64 @@ pub enum RunError {
         #[source]
         first: crate::runtime::coordination::sequencer::Unordered,
     },
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Debug for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            // A cause the message already quotes is not repeated.
+            let said = error.to_string();
+            if !text.contains(&said) {
+                text.push_str("\n  caused by: ");
+                text.push_str(&said);
+            }
+            cause = error.source();
+        }
+        f.write_str(&text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_says_what_display_says_so_main_prints_the_fix() {
+        let unknown = NameError::UnknownComponent {
+            name: "Aggg".into(),
+            valid: vec!["Agg".into(), "Map".into()],
+        };
+        let build = BuildError::Name(unknown.clone());
+        assert_eq!(format!("{build:?}"), build.to_string());
+        assert!(format!("{build:?}").contains("its components are: `Agg`, `Map`"));
+        let start = RunError::Start(build.clone());
+        assert_eq!(format!("{start:?}"), build.to_string());
+        let refused = RunError::Name(unknown);
+        let printed = format!("{refused:?}");
+        assert!(printed.starts_with("run refused: the deployment gives instances to `Aggg`"));
+        assert!(!printed.contains("caused by"), "quoted already: {printed}");
+        let unordered = RunError::Unordered {
+            unordered: 2,
+            first: crate::runtime::coordination::sequencer::Unordered {
+                group: "Report".into(),
+                producer: crate::runtime::ProducerId(3),
+                seq: 7,
+                attempts: 5,
+                source: crate::runtime::coordination::sequencer::SequencerError::Injected,
+            },
+        };
+        let printed = format!("{unordered:?}");
+        let lines: Vec<&str> = printed.lines().collect();
+        assert_eq!(lines.len(), 3, "{printed}");
+        assert!(lines[1].starts_with("  caused by: ordered group `Report`: message 7"));
+        assert!(lines[2].starts_with("  caused by: "), "{printed}");
+    }
 }
