@@ -442,7 +442,10 @@ impl RunningDataflow {
         if let Some(timer) = timer {
             timer.abort();
         }
-        if self.stop.is_cancelled() {
+        // A limit reached just as the last instance ended stopped nothing.
+        let stopped_some =
+            report.instances.is_empty() || report.instances.iter().any(|i| !i.finished);
+        if self.stop.is_cancelled() && stopped_some {
             report.stopped_after = limit;
         }
         if let Some((first, unordered)) = unordered {
