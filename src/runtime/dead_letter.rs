@@ -7,8 +7,10 @@ use crate::runtime::coordination::key_kinds::WrongKeyKind;
 use crate::runtime::node::envelope::ProducerId;
 use crate::tuple::Tuple;
 
-/// Why a record went to the dead-letter path.
+/// Why a record went to the dead-letter path. More reasons may come: a
+/// `match` on one outside this crate has a `_` arm.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DeadLetterReason {
     /// Its partition had already been released (seal buffer).
     Late,

@@ -38,8 +38,10 @@ pub struct RunReport {
     pub abandoned_by_sequencers: u64,
 }
 
-/// One reason a run did not succeed.
+/// One reason a run did not succeed. More kinds may come: a `match` on
+/// one outside this crate has a `_` arm.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RunFailure {
     /// A partition was still held when the run ended: some producers never
     /// sealed (punctuated) it, and its records were dead-lettered.
