@@ -8,7 +8,7 @@ use std::fmt::Write;
 use blazes_core::label::attrs_to_string;
 use std::collections::BTreeSet;
 
-use blazes_core::{Analysis, AttrSet, Dataflow, Endpoint, Fix, Origin, attrs, compatible};
+use blazes_core::{Analysis, AttrSet, Dataflow, Endpoint, Fix, Origin, Stream, attrs, compatible};
 
 use crate::locations::Locations;
 
@@ -80,6 +80,22 @@ fn quoted(columns: &[String]) -> String {
     each.join(" or ")
 }
 
+/// The stream a fix names (`from->to`, or a source's name).
+fn find_stream<'d>(dataflow: &'d Dataflow, stream: &str) -> Option<&'d Stream> {
+    dataflow
+        .streams
+        .iter()
+        .find(|s| s.name() == stream || matches!(&s.from, Endpoint::External(n) if n == stream))
+}
+
+/// ` (line N)`: where a table's stream is declared, when known.
+fn at_line(locations: &Locations, stream: &Stream) -> String {
+    locations
+        .stream(&stream.name())
+        .map(|at| format!(" (line {})", at.line))
+        .unwrap_or_default()
+}
+
 /// What to write for a seal fix over `streams`: one line per table stream,
 /// each naming the columns that would do (a table already sealed is told to
 /// change its seal, not to add one). Streams merged into one input must be
@@ -92,77 +108,72 @@ fn seal_fixes(
     dataflow: &Dataflow,
     locations: &Locations,
 ) -> Vec<String> {
-    let tables: Vec<(&str, String)> = streams
-        .iter()
-        .filter_map(|name| {
-            dataflow
-                .streams
-                .iter()
-                .find(|s| s.name() == *name)
-                .and_then(|s| match &s.from {
-                    Endpoint::External(table) => Some((table.as_str(), s.name())),
-                    Endpoint::Port { .. } => None,
-                })
-        })
-        .collect();
-    if streams.len() < 2 || tables.len() < streams.len() {
-        return streams
-            .iter()
-            .map(|stream| seal_fix(stream, gate, dataflow, locations))
-            .collect();
+    if streams.len() > 1
+        && let Some(lines) = shared_seal(streams, gate, dataflow, locations)
+    {
+        return lines;
     }
+    streams
+        .iter()
+        .map(|stream| seal_fix(stream, gate, dataflow, locations))
+        .collect()
+}
+
+/// [`seal_fixes`] for several streams, all from tables whose columns are
+/// known: the lines sealing each on a column they share, or the one line
+/// saying that none does. `None` otherwise.
+fn shared_seal(
+    streams: &[String],
+    gate: &AttrSet,
+    dataflow: &Dataflow,
+    locations: &Locations,
+) -> Option<Vec<String>> {
+    let mut tables: Vec<(&str, &Stream)> = Vec::new();
     let mut shared: Option<Vec<String>> = None;
-    for (table, _) in &tables {
-        let Some(columns) = candidate_columns(table, gate, dataflow, locations) else {
-            return streams
-                .iter()
-                .map(|stream| seal_fix(stream, gate, dataflow, locations))
-                .collect();
+    for name in streams {
+        let stream = find_stream(dataflow, name)?;
+        let Endpoint::External(table) = &stream.from else {
+            return None;
         };
+        let columns = candidate_columns(table, gate, dataflow, locations)?;
         shared = Some(match shared {
             None => columns,
             Some(before) => before.into_iter().filter(|c| columns.contains(c)).collect(),
         });
+        tables.push((table, stream));
     }
-    let names: Vec<&str> = tables.iter().map(|(t, _)| *t).collect();
     let shared = shared.unwrap_or_default();
     if shared.is_empty() {
-        return vec![format!(
+        let names: Vec<&str> = tables.iter().map(|(t, _)| *t).collect();
+        return Some(vec![format!(
             "{} all reach the gate {}, and their seals merge only on one and the same key: no \
              column they share is compatible with the gate, so no 'blazes.seal' on the tables \
              reaches it; use the other fixes (ordering or a static order, set in the grey-box \
              file that `blazes check --emit yaml` prints)",
             names.join(" and "),
             attrs_to_string(gate)
-        )];
+        )]);
     }
-    tables
-        .iter()
-        .map(|(table, stream)| table_seal(table, stream, &shared, gate, dataflow, locations))
-        .collect()
+    Some(
+        tables
+            .iter()
+            .map(|(table, stream)| table_seal(table, stream, &shared, gate, locations))
+            .collect(),
+    )
 }
 
 /// The line that seals `table` (whose stream is `stream`) on one of
 /// `columns`, compatible with `gate`.
 fn table_seal(
     table: &str,
-    stream: &str,
+    stream: &Stream,
     columns: &[String],
     gate: &AttrSet,
-    dataflow: &Dataflow,
     locations: &Locations,
 ) -> String {
-    let line = locations
-        .stream(stream)
-        .map(|at| format!(" (line {})", at.line))
-        .unwrap_or_default();
-    let current = dataflow
-        .streams
-        .iter()
-        .find(|s| s.name() == stream)
-        .and_then(|s| s.annotation.seal.as_ref());
+    let line = at_line(locations, stream);
     let gate = attrs_to_string(gate);
-    match current {
+    match &stream.annotation.seal {
         Some(key) => format!(
             "change 'blazes.seal' = '{}' in the WITH (...) of CREATE TABLE {table}{line} to \
              {}: a seal compatible with the gate {gate}",
@@ -178,51 +189,42 @@ fn table_seal(
 }
 
 /// The option to add for sealing `stream` on a key compatible with `gate`.
-fn seal_fix(
-    stream: &str,
-    gate: &blazes_core::AttrSet,
-    dataflow: &Dataflow,
-    locations: &Locations,
-) -> String {
-    let found = dataflow
-        .streams
-        .iter()
-        .find(|s| s.name() == stream || matches!(&s.from, Endpoint::External(n) if n == stream));
-    match found.map(|s| (&s.from, s.name())) {
-        Some((Endpoint::External(table), name)) => {
+fn seal_fix(stream: &str, gate: &AttrSet, dataflow: &Dataflow, locations: &Locations) -> String {
+    let Some(found) = find_stream(dataflow, stream) else {
+        return format!(
+            "seal `{stream}` on a key compatible with {}",
+            attrs_to_string(gate)
+        );
+    };
+    match &found.from {
+        Endpoint::External(table) => {
+            let line = at_line(locations, found);
             match candidate_columns(table, gate, dataflow, locations) {
                 Some(columns) if !columns.is_empty() => {
-                    return table_seal(table, &name, &columns, gate, dataflow, locations);
+                    table_seal(table, found, &columns, gate, locations)
                 }
-                Some(_) => {
-                    let line = locations
-                        .stream(&name)
-                        .map(|at| format!(" (line {})", at.line))
-                        .unwrap_or_default();
-                    let declared = locations.source_attributes(table).unwrap_or_default();
-                    return format!(
-                        "no column of CREATE TABLE {table}{line} ({}) is compatible with the \
-                         gate {}: no 'blazes.seal' on it reaches the gate; use the other fixes",
-                        declared.join(", "),
-                        attrs_to_string(gate)
-                    );
-                }
-                None => {}
+                Some(_) => format!(
+                    "no column of CREATE TABLE {table}{line} ({}) is compatible with the gate \
+                     {}: no 'blazes.seal' on it reaches the gate; use the other fixes",
+                    locations
+                        .source_attributes(table)
+                        .unwrap_or_default()
+                        .join(", "),
+                    attrs_to_string(gate)
+                ),
+                None => format!(
+                    "add 'blazes.seal' = '<columns>' to the WITH (...) of CREATE TABLE \
+                     {table}{line}, on columns of {table} in the gate {} (or that an identity \
+                     maps into it)",
+                    attrs_to_string(gate)
+                ),
             }
-            let line = locations
-                .stream(&name)
-                .map(|at| format!(" (line {})", at.line))
-                .unwrap_or_default();
-            format!(
-                "add 'blazes.seal' = '<columns>' to the WITH (...) of CREATE TABLE {table}{line}, on columns of {table} in the gate {} (or that an identity maps into it)",
-                attrs_to_string(gate)
-            )
         }
         // The analysis proposes a stream out of a view only where no seal
         // upstream of the view can reach the gate (the view's query is
         // order-sensitive, or lies on a cycle): sealing its tables does
         // not help, and SQL has no way to make a view punctuate.
-        Some((Endpoint::Port { component, .. }, _)) => {
+        Endpoint::Port { component, .. } => {
             let order_sensitive = dataflow.find_component(component).and_then(|c| {
                 c.paths
                     .iter()
@@ -247,10 +249,6 @@ fn seal_fix(
                 attrs_to_string(gate)
             )
         }
-        None => format!(
-            "seal `{stream}` on a key compatible with {}",
-            attrs_to_string(gate)
-        ),
     }
 }
 

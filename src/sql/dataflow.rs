@@ -35,6 +35,12 @@ pub(crate) fn build(
     mark_read_views(&mut views);
     let mut dataflow = Dataflow::new();
     let mut locations = Locations::new(file_name, text.text());
+    for table in tables.values() {
+        locations.insert_source_attributes(
+            table.name.clone(),
+            table.columns.iter().map(|c| c.name.clone()).collect(),
+        );
+    }
     let read: Vec<String> = views
         .iter()
         .flat_map(|v| v.facts.inputs().iter().map(|(i, _)| i.clone()))
@@ -64,10 +70,6 @@ pub(crate) fn build(
                         to,
                         annotation: table.annotation.clone(),
                     };
-                    locations.insert_source_attributes(
-                        table.name.clone(),
-                        table.columns.iter().map(|c| c.name.clone()).collect(),
-                    );
                     // Located at its `blazes.*` options, or at its name.
                     let at = table.annotated_at.as_ref().unwrap_or(&table.at);
                     locations.insert_stream(
