@@ -68,11 +68,9 @@ pub struct InstanceCore {
     /// brought the instance back under it yet.
     over_bound: bool,
     numbering: Numbering,
-    /// An input's end arrived since outputs were last checked for their end.
+    /// An input's end arrived, or a seal buffer released a partition, since
+    /// outputs were last checked for their end.
     ends_arrived: bool,
-    /// An output whose inputs have all ended waits for records or reads of
-    /// them that a seal buffer still holds (see `end_outputs`).
-    end_deferred: bool,
     metrics: InstanceMetrics,
     emit: Emit,
     sends: Vec<(OutputId, Envelope)>,
@@ -177,7 +175,6 @@ impl InstanceCore {
             over_bound: false,
             numbering: Numbering::new(id),
             ends_arrived: false,
-            end_deferred: false,
             metrics: InstanceMetrics::default(),
             emit: Emit::new(),
             sends: Vec::new(),
@@ -711,8 +708,9 @@ impl InstanceCore {
             let outputs = self.forwarder.complete(input, &release.key);
             self.seal_outputs(outputs, &release.key);
         }
-        // An output waiting for what this released may end now.
-        self.ends_arrived |= self.end_deferred;
+        // An output that waited for what this released may end now
+        // (`end_outputs`).
+        self.ends_arrived = true;
         let (modes, buffers) = (&self.modes, &self.seal_buffers);
         let ready = self
             .input_seals
@@ -871,13 +869,7 @@ impl InstanceCore {
                     "emitted on an output the component does not have");
                 continue;
             };
-            if self.output_ended[o] {
-                self.metrics.emitted_after_end += 1;
-                tracing::error!(instance = %self.id(), component = %self.component,
-                    output = %self.outputs[o], punctuation = emission.punctuation,
-                    tuple = %emission.tuple,
-                    "emitted on an output that has ended: no path of the handled input \
-                     leads there; not sent");
+            if self.refused_after_end(o, &emission.tuple) {
                 continue;
             }
             if !emission.punctuation {
@@ -896,16 +888,26 @@ impl InstanceCore {
         self.emit.give_back(emitted);
     }
 
+    /// True when output `o` has ended: what was to be sent on it (a
+    /// record, or a seal of the partition `tuple`) is counted and logged
+    /// instead, since no consumer reads past the end.
+    fn refused_after_end(&mut self, o: OutputId, tuple: &Tuple) -> bool {
+        if !self.output_ended[o] {
+            return false;
+        }
+        self.metrics.emitted_after_end += 1;
+        tracing::error!(instance = %self.id(), component = %self.component,
+            output = %self.outputs[o], %tuple,
+            "sent on an output that has ended (no path of the handled input leads there): \
+             not sent");
+        true
+    }
+
     fn seal_outputs(&mut self, outputs: Vec<OutputId>, key: &Tuple) {
         for o in outputs {
-            if self.output_ended[o] {
-                // Never expected: a forwarded seal follows what its
-                // partition's inputs emitted, and the output ends after
-                // them. Counted rather than sent after the end.
-                self.metrics.emitted_after_end += 1;
-                tracing::error!(instance = %self.id(), component = %self.component,
-                    output = %self.outputs[o], partition = %key,
-                    "a seal to forward on an output that has ended: not sent");
+            // Never expected: a forwarded seal follows what its partition's
+            // inputs emitted, and the output ends after them.
+            if self.refused_after_end(o, key) {
                 continue;
             }
             let envelope = self.numbering.seal(key.clone());
@@ -928,7 +930,6 @@ impl InstanceCore {
     /// or when every input has ended and nothing can release them any more
     /// (the run's end dead-letters them).
     fn end_outputs(&mut self) {
-        self.end_deferred = false;
         let mut every_input_ended = None;
         for o in 0..self.outputs.len() {
             if !self.output_ended[o] && self.feeds[o].iter().all(|i| self.input_ended(*i)) {
@@ -939,7 +940,6 @@ impl InstanceCore {
                         .iter()
                         .any(|i| self.seal_buffers.iter().any(|b| b.holds_any_of(*i)))
                 {
-                    self.end_deferred = true;
                     continue;
                 }
                 self.output_ended[o] = true;
@@ -1126,7 +1126,6 @@ impl InstanceCore {
     pub(crate) fn open_outputs_for_probes(&mut self) {
         self.output_ended.fill(false);
         self.ends_arrived = false;
-        self.end_deferred = false;
     }
 
     /// Counts `n` messages to or from this instance dropped undelivered

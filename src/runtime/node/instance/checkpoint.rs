@@ -165,10 +165,6 @@ impl InstanceCore {
         self.over_bound = state.over_bound;
         self.numbering = state.numbering;
         self.ends_arrived = state.ends_arrived;
-        // Not kept: an output may be waiting for held records of its ended
-        // inputs, so the next release looks again (`end_outputs` works it
-        // out afresh).
-        self.end_deferred = true;
         self.metrics = state.metrics;
         // `would_block` reads the count of what the wrappers hold from here.
         self.metrics.held = self.held() as u64;
