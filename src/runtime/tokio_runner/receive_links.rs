@@ -166,11 +166,7 @@ impl ReceiveLinks {
     /// each closes, telling `dropped` how many messages each time (an
     /// instance that has finished, in a run that counts its messages).
     pub(super) async fn drain(&mut self, mut dropped: impl FnMut(u64)) {
-        for link in &mut self.links {
-            dropped(link.buffered.len() as u64);
-            link.buffered.clear();
-            link.parked = false;
-        }
+        dropped(self.drop_buffered());
         std::future::poll_fn(|cx| {
             let mut open = false;
             for link in self.links.iter_mut().filter(|l| !l.closed) {
@@ -196,14 +192,22 @@ impl ReceiveLinks {
     /// Drops what was received and not delivered, and what the links hold
     /// now, without waiting (the run was stopped): how many messages.
     pub(super) fn abandon(&mut self) -> u64 {
+        let mut n = self.drop_buffered();
+        for link in &mut self.links {
+            while let Ok(batch) = link.rx.try_recv() {
+                n += batch.len() as u64;
+            }
+        }
+        n
+    }
+
+    /// Drops what every link received and has not delivered: how many.
+    fn drop_buffered(&mut self) -> u64 {
         let mut n = 0;
         for link in &mut self.links {
             n += link.buffered.len() as u64;
             link.buffered.clear();
             link.parked = false;
-            while let Ok(batch) = link.rx.try_recv() {
-                n += batch.len() as u64;
-            }
         }
         n
     }
