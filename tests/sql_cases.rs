@@ -374,3 +374,48 @@ fn explain_names_the_clause_behind_each_path_upstream() {
         "{stdout}"
     );
 }
+
+/// The fixes under a `.sql` file's diagnostics name `WITH (...)` options,
+/// not grey-box keys, and a dependency that would make the table's own seal
+/// do is offered as `blazes.fds`; declared, it makes the same view pass.
+#[test]
+fn a_sql_files_fixes_are_written_in_sql_and_offer_the_dependency() {
+    let (code, stdout, stderr) = run(&["check", "cases/sql/table_fds_absent.sql"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let diagnostic = stdout
+        .split("FAILED")
+        .next()
+        .expect("the report has a diagnostic before its verdict");
+    assert!(
+        diagnostic.contains(
+            "= fix: change 'blazes.seal' = 'region' in the WITH (...) of CREATE TABLE payments \
+             (line 7) to 'merchant': a seal compatible with the gate [merchant]; or keep the seal \
+             and, if it is true of the data, declare 'merchant -> region'"
+        ),
+        "{diagnostic}"
+    );
+    assert!(
+        diagnostic.contains("= fix: or add 'blazes.seq' = 'merchant' to the WITH (...)"),
+        "{diagnostic}"
+    );
+    assert!(
+        diagnostic.contains("SQL has no option for it: set it in the grey-box file"),
+        "{diagnostic}"
+    );
+    assert!(!diagnostic.contains("e.g. `seal: ["), "{diagnostic}");
+    assert!(!diagnostic.contains("stamp stream"), "{diagnostic}");
+    // The machine formats carry the same words.
+    let (_, sarif, _) = run(&[
+        "check",
+        "cases/sql/table_fds_absent.sql",
+        "--format",
+        "sarif",
+    ]);
+    assert!(sarif.contains("declare 'merchant -> region'"), "{sarif}");
+    // A grey-box file keeps the grey-box keys.
+    let (_, yaml_report, _) = run(&["check", "cases/ad_poor.yaml"]);
+    assert!(yaml_report.contains("e.g. `seal: ["), "{yaml_report}");
+    assert!(!yaml_report.contains("WITH (...)"), "{yaml_report}");
+    let (code, _, stderr) = run(&["check", "cases/sql/table_fds.sql"]);
+    assert_eq!(code, Some(0), "{stderr}");
+}

@@ -218,9 +218,10 @@ pub fn of_checked(checked: &Checked) -> Vec<Finding> {
         let mut finding = of_violation(checked, v);
         for (fd, sinks) in &in_the_way {
             if sinks.contains(&v.sink) {
-                finding
-                    .notes
-                    .push(many_to_one_note(&checked.dataflow.fds[*fd]));
+                finding.notes.push(many_to_one_note(
+                    &checked.dataflow.fds[*fd],
+                    super::is_sql(checked.file()),
+                ));
             }
         }
         finding
@@ -304,15 +305,40 @@ fn allowed(analysis: &Analysis) -> &'static str {
 /// anomaly starts, with the stream into the sink beside them.
 /// Why a many-to-one FD keeps a seal from covering a gate, and what would
 /// change were it one-to-one.
-fn many_to_one_note(fd: &blazes_core::Fd) -> String {
+fn many_to_one_note(fd: &blazes_core::Fd, sql: bool) -> String {
     let from = fd.from.iter().cloned().collect::<Vec<_>>().join(", ");
     let to = &fd.to;
+    let how = if sql {
+        format!("in 'blazes.fds', `{from} <-> {to}`")
+    } else {
+        "in a grey-box file, an FD without `injective: false`".to_string()
+    };
     format!(
         "the functional dependency [{from}] -> {to} is many-to-one: `{to}` does not determine \
          [{from}], so a seal on [{from}] does not cover a gate on `{to}`; this sink would meet \
-         the requirement were it one-to-one (only if each `{to}` has exactly one [{from}]: in a \
-         grey-box file, an FD without `injective: false`)"
+         the requirement were it one-to-one (only if each `{to}` has exactly one [{from}]: \
+         {how})"
     )
+}
+
+/// A fix as the file's own language writes it: a `.sql` file is told the
+/// `WITH (...)` options to write, any other file the grey-box keys.
+fn fix_lines(
+    checked: &Checked,
+    fix: &blazes_core::Fix,
+    cause: &blazes_core::result::Cause,
+) -> Vec<String> {
+    if super::is_sql(checked.file()) {
+        crate::sql::fix_in_sql(
+            fix,
+            &checked.analysis,
+            cause,
+            &checked.dataflow,
+            &checked.locations,
+        )
+    } else {
+        vec![explain::fix_of(fix, &checked.analysis, cause)]
+    }
 }
 
 fn of_violation(checked: &Checked, v: &Violation) -> Finding {
@@ -375,7 +401,7 @@ fn of_violation(checked: &Checked, v: &Violation) -> Finding {
                 fixes: cause
                     .fixes
                     .iter()
-                    .map(|f| explain::fix_of(f, analysis, cause))
+                    .flat_map(|f| fix_lines(checked, f, cause))
                     .collect(),
             })
             .collect(),

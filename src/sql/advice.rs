@@ -8,7 +8,10 @@ use std::fmt::Write;
 use blazes_core::label::attrs_to_string;
 use std::collections::BTreeSet;
 
-use blazes_core::{Analysis, AttrSet, Dataflow, Endpoint, Fix, Origin, Stream, attrs, compatible};
+use blazes_core::{
+    Analysis, AttrSet, Dataflow, Endpoint, Fd, Fix, Origin, Stream, attrs, compatible, explain,
+    result::Cause,
+};
 
 use crate::locations::Locations;
 
@@ -55,6 +58,74 @@ pub fn advice(analysis: &Analysis, dataflow: &Dataflow, locations: &Locations) -
     out
 }
 
+/// One fix of `cause` as a `.sql` file writes it: the `blazes.seal` or
+/// `blazes.seq` option to put on a table, or, for what SQL has no option
+/// for (ordering, a seal on a view's output), the analysis's own words and
+/// where to write them (the grey-box file `blazes check --emit yaml`
+/// prints). An alternative to the cause's first fix begins with "or", as
+/// the analysis words it.
+pub(crate) fn fix_in_sql(
+    fix: &Fix,
+    analysis: &Analysis,
+    cause: &Cause,
+    dataflow: &Dataflow,
+    locations: &Locations,
+) -> Vec<String> {
+    let words = explain::fix_of(fix, analysis, cause);
+    let or = if words.starts_with("or ") { "or " } else { "" };
+    let mut lines = match fix {
+        Fix::Seal { streams, gate } => seal_fixes(streams, gate, dataflow, locations),
+        Fix::Sequence { streams } => {
+            let examples = explain::sequence_examples(analysis, cause);
+            streams
+                .iter()
+                .map(|stream| seq_fix(stream, &examples, &words, dataflow, locations))
+                .collect()
+        }
+        Fix::Order { .. } => vec![format!(
+            "{}; SQL has no option for it: set it in the grey-box file that `blazes check \
+             --emit yaml` prints",
+            words.strip_prefix(or).unwrap_or(&words)
+        )],
+        Fix::Upstream { .. } => return vec![words],
+    };
+    if let Some(first) = lines.first_mut() {
+        first.insert_str(0, or);
+    }
+    lines
+}
+
+/// The `blazes.seq` option that stamps a table's stream (`examples` are the
+/// gate attributes the analysis offers as candidates); the analysis's own
+/// `words` where the stream is not a table's.
+fn seq_fix(
+    stream: &str,
+    examples: &[String],
+    words: &str,
+    dataflow: &Dataflow,
+    locations: &Locations,
+) -> String {
+    let Some(found) = find_stream(dataflow, stream) else {
+        return words.to_string();
+    };
+    let Endpoint::External(table) = &found.from else {
+        return format!(
+            "{}; a view's output cannot take 'blazes.seq': set it in the grey-box file that \
+             `blazes check --emit yaml` prints",
+            words.strip_prefix("or ").unwrap_or(words)
+        );
+    };
+    let columns = locations.source_attributes(table).unwrap_or_default();
+    let candidate = examples.iter().find(|e| columns.contains(e));
+    let column = candidate.map_or("<column>", String::as_str);
+    format!(
+        "add 'blazes.seq' = '{column}' to the WITH (...) of CREATE TABLE {table}{}, if `{column}` \
+         is an epoch or transaction number that each producer sends in non-decreasing order \
+         (not a key): the order is then static and deterministic",
+        at_line(locations, found)
+    )
+}
+
 /// The columns of `table` a seal on which alone is compatible with `gate`
 /// (spec §3, the analysis's own predicate), in declaration order; `None`
 /// when the file does not declare its columns.
@@ -72,6 +143,47 @@ fn candidate_columns(
             .cloned()
             .collect(),
     )
+}
+
+/// Where `stream`'s table is sealed on a key not compatible with `gate`:
+/// the dependencies among the table's columns (each of the seal's columns
+/// determined by the gate, `'g -> k'`) that would make it compatible, as
+/// `blazes.fds` writes them. `None` where the seal, the gate or the
+/// dependencies' columns are not all the table's, or they would not do.
+fn fds_making_the_seal_do(
+    stream: &Stream,
+    gate: &AttrSet,
+    dataflow: &Dataflow,
+    locations: &Locations,
+) -> Option<String> {
+    let key = stream.annotation.seal.as_ref()?;
+    let Endpoint::External(table) = &stream.from else {
+        return None;
+    };
+    let columns = locations.source_attributes(table)?;
+    let all_columns = gate.iter().chain(key).all(|a| columns.contains(a));
+    if gate.is_empty() || !all_columns {
+        return None;
+    }
+    let mut fds = dataflow.fds.clone();
+    let mut written = Vec::new();
+    for k in key.iter().filter(|k| !gate.contains(*k)) {
+        fds.push(Fd {
+            from: gate.clone(),
+            to: k.clone(),
+            injective: false,
+        });
+        let from: Vec<&str> = gate.iter().map(String::as_str).collect();
+        written.push(format!("{} -> {k}", from.join(", ")));
+    }
+    (!written.is_empty() && compatible(&fds, gate, key)).then(|| {
+        format!(
+            "'{}' (each {} has one {})",
+            written.join("; "),
+            attrs_to_string(gate),
+            attrs_to_string(key)
+        )
+    })
 }
 
 /// `'a'` or `'a' or 'b'`: seal keys as the `WITH` option writes them.
@@ -201,7 +313,16 @@ fn seal_fix(stream: &str, gate: &AttrSet, dataflow: &Dataflow, locations: &Locat
             let line = at_line(locations, found);
             match candidate_columns(table, gate, dataflow, locations) {
                 Some(columns) if !columns.is_empty() => {
-                    table_seal(table, found, &columns, gate, locations)
+                    let mut line = table_seal(table, found, &columns, gate, locations);
+                    if let Some(fds) = fds_making_the_seal_do(found, gate, dataflow, locations) {
+                        let _ = write!(
+                            line,
+                            "; or keep the seal and, if it is true of the data, declare {fds} \
+                             in 'blazes.fds' of CREATE TABLE {table}{}",
+                            at_line(locations, found)
+                        );
+                    }
+                    line
                 }
                 Some(_) => format!(
                     "no column of CREATE TABLE {table}{line} ({}) is compatible with the gate \

@@ -47,6 +47,7 @@ use std::collections::{HashMap, HashSet};
 
 use blazes_core::{Dataflow, validate};
 
+pub(crate) use advice::fix_in_sql;
 pub use advice::{advice, explain};
 pub use error::{ErrorKind, SqlError, SqlErrors};
 
@@ -97,6 +98,7 @@ fn read(
         match item {
             Item::Table(t) => {
                 catalog.insert(t.name.clone(), t.columns.clone());
+                fds.extend(t.fds.iter().cloned());
             }
             Item::View(v) => match view::derive(v, &catalog, source) {
                 Ok(derived) => {

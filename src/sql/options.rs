@@ -1,13 +1,14 @@
 //! The `blazes.*` options of a `WITH (...)` clause (issue 12): on a `CREATE
 //! TABLE`, the stream annotations of spec §1 (`'blazes.seal' = 'campaign'`,
 //! `'blazes.independent' = 'true'`, `'blazes.seq' = 'batch'`, `'blazes.rep' =
-//! 'true'`); on a view, `'blazes.rep' = 'true'` (the component is
-//! replicated). Other options (`connector`, `topic`, ...) belong to the engine
+//! 'true'`) and the functional dependencies among its columns (`'blazes.fds' =
+//! 'merchant -> region; account <-> iban'`); on a view, `'blazes.rep' = 'true'`
+//! (the component is replicated). Other options (`connector`, `topic`, ...) belong to the engine
 //! and are ignored; an unknown `blazes.*` option is an error.
 
 use std::ops::Range;
 
-use blazes_core::{AttrSet, StreamAnnotation};
+use blazes_core::{AttrSet, Fd, StreamAnnotation};
 use sqlparser::ast::{CreateTableOptions, Expr, Spanned, SqlOption, Value};
 
 use super::error::{ErrorKind, SqlError};
@@ -15,11 +16,12 @@ use super::names;
 use super::text::SqlText;
 
 /// The options a table accepts.
-const TABLE_OPTIONS: [&str; 4] = [
+const TABLE_OPTIONS: [&str; 5] = [
     "blazes.seal",
     "blazes.independent",
     "blazes.seq",
     "blazes.rep",
+    "blazes.fds",
 ];
 
 /// What the `blazes.*` options of one statement say.
@@ -27,6 +29,8 @@ const TABLE_OPTIONS: [&str; 4] = [
 pub(crate) struct Options {
     /// The stream annotation they declare.
     pub annotation: StreamAnnotation,
+    /// The functional dependencies among the columns (`blazes.fds`).
+    pub fds: Vec<Fd>,
     /// Where they are written: from the first to the last `blazes.*` option.
     pub at: Option<Range<usize>>,
 }
@@ -87,6 +91,8 @@ pub(crate) fn read(
                 "the value of `{key_text}` should be a quoted string like '{}'; found `{value}`",
                 if key_lower.ends_with("seal") || key_lower.ends_with("seq") {
                     "campaign"
+                } else if key_lower.ends_with("fds") {
+                    "merchant -> region"
                 } else {
                     "true"
                 }
@@ -97,6 +103,10 @@ pub(crate) fn read(
             "blazes.seal" | "blazes.seq" => match key_set(&string, columns) {
                 Ok(set) if key_lower == "blazes.seal" => out.annotation.seal = Some(set),
                 Ok(set) => out.annotation.seq = Some(set),
+                Err(message) => errors.push(bad(format!("`{key_text}`: {message}"))),
+            },
+            "blazes.fds" => match fd_list(&string, columns) {
+                Ok(fds) => out.fds.extend(fds),
                 Err(message) => errors.push(bad(format!("`{key_text}`: {message}"))),
             },
             _ => match string.trim().to_lowercase().as_str() {
@@ -147,26 +157,94 @@ fn string_value(value: &Expr) -> Option<String> {
 fn key_set(text: &str, columns: &[String]) -> Result<AttrSet, String> {
     let mut set = AttrSet::new();
     for part in text.split(',') {
-        let part = part.trim();
-        let name = match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
-            Some(quoted) => quoted.to_string(),
-            None => part.to_lowercase(),
-        };
-        if name.is_empty() {
-            return Err(format!(
-                "'{text}' has an empty attribute; write 'a' or 'a, b'"
-            ));
-        }
-        names::usable(&name).map_err(|e| e.to_string())?;
-        if !columns.contains(&name) {
-            return Err(format!(
-                "`{name}` is not a column of the table (its columns: {})",
-                columns.join(", ")
-            ));
-        }
+        let name = column(part, columns).map_err(|e| match e {
+            Empty => format!("'{text}' has an empty attribute; write 'a' or 'a, b'"),
+            Refused(message) => message,
+        })?;
         set.insert(name);
     }
     Ok(set)
+}
+
+/// Why a written column is refused.
+enum ColumnError {
+    /// Nothing is written.
+    Empty,
+    /// Written, but not a usable column of the table.
+    Refused(String),
+}
+use ColumnError::{Empty, Refused};
+
+/// One column name as an option writes it (`"Quoted"` keeps its case); it
+/// must be one of `columns`.
+fn column(written: &str, columns: &[String]) -> Result<String, ColumnError> {
+    let written = written.trim();
+    let name = match written.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+        Some(quoted) => quoted.to_string(),
+        None => written.to_lowercase(),
+    };
+    if name.is_empty() {
+        return Err(Empty);
+    }
+    names::usable(&name).map_err(|e| Refused(e.to_string()))?;
+    if !columns.contains(&name) {
+        return Err(Refused(format!(
+            "`{name}` is not a column of the table (its columns: {})",
+            columns.join(", ")
+        )));
+    }
+    Ok(name)
+}
+
+/// `'a -> b; c, d -> e; f <-> g'`: functional dependencies among `columns`,
+/// separated by `;`. `->` is a plain (many-to-one) dependency, `<->` a
+/// one-to-one (injective) one, as in the grey-box file and `fds!`.
+fn fd_list(text: &str, columns: &[String]) -> Result<Vec<Fd>, String> {
+    const SHAPE: &str = "write 'a -> b' (each `a` has one `b`), 'a, b -> c', or 'a <-> b' \
+                         (one-to-one), several separated by `;`";
+    let mut fds = Vec::new();
+    for written in text.split(';') {
+        let written = written.trim();
+        if written.is_empty() {
+            continue;
+        }
+        let (from, to, injective) = if let Some((from, to)) = written.split_once("<->") {
+            (from, to, true)
+        } else if let Some((from, to)) = written.split_once("->") {
+            (from, to, false)
+        } else {
+            return Err(format!("'{written}' is not a dependency; {SHAPE}"));
+        };
+        let refused = |e: ColumnError| match e {
+            Empty => format!("'{written}' has an empty attribute; {SHAPE}"),
+            Refused(message) => message,
+        };
+        let mut determining = AttrSet::new();
+        for part in from.split(',') {
+            determining.insert(column(part, columns).map_err(refused)?);
+        }
+        if to.contains(',') || to.contains("->") {
+            return Err(format!(
+                "'{written}' determines more than one column; write one dependency per \
+                 determined column, separated by `;`"
+            ));
+        }
+        let determined = column(to, columns).map_err(refused)?;
+        if determining.contains(&determined) {
+            return Err(format!(
+                "'{written}' says a column determines itself, which every column does"
+            ));
+        }
+        fds.push(Fd {
+            from: determining,
+            to: determined,
+            injective,
+        });
+    }
+    if fds.is_empty() {
+        return Err(format!("no dependency in '{text}'; {SHAPE}"));
+    }
+    Ok(fds)
 }
 
 /// `a`, `b` and `c`, each in backquotes.

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use blazes_core::StreamAnnotation;
+use blazes_core::{Fd, StreamAnnotation};
 use sqlparser::ast::{
     BinaryOperator, ColumnOption, CreateTable, CreateView, Expr, Query, Spanned, Statement,
     TableConstraint, Value,
@@ -41,6 +41,8 @@ pub(crate) struct Table {
     pub annotation: StreamAnnotation,
     /// Where the `blazes.*` options are written, if any.
     pub annotated_at: Option<Range<usize>>,
+    /// The functional dependencies among its columns (`blazes.fds`).
+    pub fds: Vec<Fd>,
 }
 
 /// A `CREATE [MATERIALIZED] VIEW`: a component.
@@ -238,6 +240,7 @@ fn read_table(
         columns,
         annotation: read.annotation,
         annotated_at: read.at,
+        fds: read.fds,
     })
 }
 
