@@ -32,6 +32,38 @@ pub fn compatible(fds: &[Fd], gate: &AttrSet, key: &AttrSet) -> bool {
     attrs.compatible(&mut CompatMemo::default(), gate, key)
 }
 
+/// The plain functional dependencies that, declared beside `fds`, would make
+/// a seal on `key` compatible with `gate` (spec §3): one alternative per
+/// attribute of the gate, determining from it every attribute of `key`
+/// outside the gate (`meter -> region`). Empty when `key` is already
+/// compatible, or is empty, or the gate is. For a
+/// front end that tells a user whose seal does not fit the gate what would
+/// make it fit, if it is true of the data.
+pub fn dependencies_for(fds: &[Fd], gate: &AttrSet, key: &AttrSet) -> Vec<Vec<Fd>> {
+    if gate.is_empty() || key.is_empty() || compatible(fds, gate, key) {
+        return Vec::new();
+    }
+    let from_each = |from: &AttrSet| -> Vec<Fd> {
+        key.iter()
+            .filter(|k| !gate.contains(*k))
+            .map(|k| Fd {
+                from: from.clone(),
+                to: k.clone(),
+                injective: false,
+            })
+            .collect()
+    };
+    let works = |added: &[Fd]| {
+        let mut all = fds.to_vec();
+        all.extend(added.iter().cloned());
+        compatible(&all, gate, key)
+    };
+    gate.iter()
+        .map(|g| from_each(&std::iter::once(g.clone()).collect()))
+        .filter(|added| works(added))
+        .collect()
+}
+
 impl Attrs {
     pub(crate) fn new(fds: &[Fd]) -> Attrs {
         let mut attrs = Attrs {
@@ -170,6 +202,52 @@ mod tests {
         let fds = [injective(&["company"], "symbol")];
         assert!(check(&fds, &["symbol"], &["company"]));
         assert!(!check(&fds, &["city"], &["company"]));
+    }
+
+    #[test]
+    fn the_dependencies_that_would_make_a_seal_fit_come_from_single_gate_attributes_first() {
+        let written = |alternatives: Vec<Vec<Fd>>| -> Vec<String> {
+            alternatives
+                .iter()
+                .map(|fds| {
+                    let each: Vec<String> = fds
+                        .iter()
+                        .map(|fd| {
+                            let from: Vec<&str> = fd.from.iter().map(String::as_str).collect();
+                            format!("{} -> {}", from.join(","), fd.to)
+                        })
+                        .collect();
+                    each.join("; ")
+                })
+                .collect()
+        };
+        let gate = attrs(["hour", "meter"]);
+        // Seal on [region, hour], gated on [hour, meter]: either gate
+        // attribute determining `region` would do.
+        assert_eq!(
+            written(dependencies_for(&[], &gate, &attrs(["region", "hour"]))),
+            ["hour -> region", "meter -> region"]
+        );
+        // Already compatible, or an empty key: nothing to declare.
+        assert!(dependencies_for(&[], &gate, &attrs(["hour"])).is_empty());
+        assert!(dependencies_for(&[], &gate, &attrs(Vec::<String>::new())).is_empty());
+        // Declared: nothing more to declare.
+        let declared = [Fd {
+            from: attrs(["meter"]),
+            to: "region".to_string(),
+            injective: false,
+        }];
+        assert!(dependencies_for(&declared, &gate, &attrs(["region", "hour"])).is_empty());
+        // Two attributes outside the gate: one alternative per gate
+        // attribute, each naming both.
+        assert_eq!(
+            written(dependencies_for(
+                &[],
+                &attrs(["meter"]),
+                &attrs(["region", "zone"])
+            )),
+            ["meter -> region; meter -> zone"]
+        );
     }
 
     #[test]

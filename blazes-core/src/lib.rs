@@ -42,7 +42,7 @@ mod trace;
 pub mod validate;
 
 pub use analyze::analyze;
-pub use attrs_closure::compatible;
+pub use attrs_closure::{compatible, dependencies_for};
 pub use label::{Annotation, AttrSet, Internal, Label, PathKind, attrs};
 pub use labels::Labels;
 pub use model::{

@@ -127,17 +127,54 @@ fn seal(dataflow: &Dataflow, streams: &[String], gate: &AttrSet) -> String {
             match declared {
                 Some(key) => format!(
                     "`{}` is sealed on [{}], which is not compatible with the gate [{}]{}: \
-                     write {write} in `streams!`",
+                     write {write} in `streams!`{}",
                     stream(name),
                     attrs(key),
                     attrs(gate),
-                    many_to_one(dataflow, key, gate)
+                    many_to_one(dataflow, key, gate),
+                    if many_to_one(dataflow, key, gate).is_empty() {
+                        keep_the_seal(dataflow, key, gate)
+                    } else {
+                        // The one-to-one hint says it.
+                        String::new()
+                    }
                 ),
                 None => format!("write {write} in `streams!`"),
             }
         })
         .collect();
     parts.join("; ")
+}
+
+/// `; or keep the seal ...`: the `fds!` that would make the declared seal
+/// on `key` fit `gate` (one per gate attribute that would do), if it is
+/// true of the data; empty when none would.
+fn keep_the_seal(dataflow: &Dataflow, key: &AttrSet, gate: &AttrSet) -> String {
+    let alternatives: Vec<String> = blazes_core::dependencies_for(&dataflow.fds, gate, key)
+        .iter()
+        .map(|fds| {
+            let written: Vec<String> = fds
+                .iter()
+                .map(|fd| format!("{} -> {};", attrs(&fd.from), fd.to))
+                .collect();
+            let claim: Vec<String> = fds
+                .iter()
+                .map(|fd| format!("each `{}` has one `{}`", attrs(&fd.from), fd.to))
+                .collect();
+            format!(
+                "`fds! {{ {} }}` if {}",
+                written.join(" "),
+                claim.join(" and ")
+            )
+        })
+        .collect();
+    if alternatives.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; or keep the seal and declare what makes it fit: {}",
+        alternatives.join(", or ")
+    )
 }
 
 /// Why a plain FD from the seal key into the gate does not make the seal
@@ -304,5 +341,20 @@ mod tests {
             text.contains("is sealed on [region], which is not compatible"),
             "{text}"
         );
+        assert!(
+            text.contains(
+                "; or keep the seal and declare what makes it fit: `fds! { batch -> region; }` \
+                 if each `batch` has one `region`, or `fds! { word -> region; }` if each `word` \
+                 has one `region`"
+            ),
+            "{text}"
+        );
+        // Declared, the seal fits and nothing is reported.
+        dataflow.fds.push(Fd {
+            from: set(["word"]),
+            to: "region".into(),
+            injective: false,
+        });
+        assert!(analyze(&dataflow).expect("valid").violations.is_empty());
     }
 }

@@ -9,8 +9,8 @@ use blazes_core::label::attrs_to_string;
 use std::collections::BTreeSet;
 
 use blazes_core::{
-    Analysis, AttrSet, Dataflow, Endpoint, Fd, Fix, Origin, Stream, attrs, compatible, explain,
-    result::Cause,
+    Analysis, AttrSet, Dataflow, Endpoint, Fd, Fix, Origin, Stream, attrs, compatible,
+    dependencies_for, explain, result::Cause,
 };
 
 use crate::locations::Locations;
@@ -146,10 +146,10 @@ fn candidate_columns(
 }
 
 /// Where `stream`'s table is sealed on a key not compatible with `gate`:
-/// the dependencies among the table's columns (each of the seal's columns
-/// determined by the gate, `'g -> k'`) that would make it compatible, as
-/// `blazes.fds` writes them. `None` where the seal, the gate or the
-/// dependencies' columns are not all the table's, or they would not do.
+/// the dependencies among the table's columns that would make it compatible
+/// (spec §3, [`dependencies_for`]), as `blazes.fds` writes them, each with
+/// what it claims: `'merchant -> region' (each merchant has one region)`.
+/// `None` where there is no seal, or no such dependency among its columns.
 fn fds_making_the_seal_do(
     stream: &Stream,
     gate: &AttrSet,
@@ -161,29 +161,32 @@ fn fds_making_the_seal_do(
         return None;
     };
     let columns = locations.source_attributes(table)?;
-    let all_columns = gate.iter().chain(key).all(|a| columns.contains(a));
-    if gate.is_empty() || !all_columns {
-        return None;
-    }
-    let mut fds = dataflow.fds.clone();
-    let mut written = Vec::new();
-    for k in key.iter().filter(|k| !gate.contains(*k)) {
-        fds.push(Fd {
-            from: gate.clone(),
-            to: k.clone(),
-            injective: false,
-        });
-        let from: Vec<&str> = gate.iter().map(String::as_str).collect();
-        written.push(format!("{} -> {k}", from.join(", ")));
-    }
-    (!written.is_empty() && compatible(&fds, gate, key)).then(|| {
-        format!(
-            "'{}' (each {} has one {})",
-            written.join("; "),
-            attrs_to_string(gate),
-            attrs_to_string(key)
-        )
-    })
+    let written: Vec<String> = dependencies_for(&dataflow.fds, gate, key)
+        .iter()
+        .filter(|fds| {
+            fds.iter()
+                .all(|fd| fd.from.iter().chain([&fd.to]).all(|a| columns.contains(a)))
+        })
+        .map(|fds| {
+            let option: Vec<String> = fds.iter().map(fd_text).collect();
+            let claim: Vec<String> = fds
+                .iter()
+                .map(|fd| format!("each {} has one {}", joined(&fd.from), fd.to))
+                .collect();
+            format!("'{}' ({})", option.join("; "), claim.join(", "))
+        })
+        .collect();
+    (!written.is_empty()).then(|| written.join(" or "))
+}
+
+/// `a, b -> c` as `blazes.fds` writes a plain dependency.
+fn fd_text(fd: &Fd) -> String {
+    format!("{} -> {}", joined(&fd.from), fd.to)
+}
+
+/// `a, b`.
+fn joined(set: &AttrSet) -> String {
+    set.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
 /// `'a'` or `'a' or 'b'`: seal keys as the `WITH` option writes them.

@@ -9,7 +9,7 @@ use blazes_core::{Analysis, AttrSet, Dataflow, Endpoint};
 
 use crate::runtime::coordination::plan::{ComponentPlan, InputMode};
 use crate::runtime::deployment::{Deployment, Routing};
-use crate::runtime::error::{BuildError, NameError, OrderedTwice};
+use crate::runtime::error::{BuildError, NameError, OrderedTwice, SealLoop};
 use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
 use crate::runtime::node::router::Destination;
 use crate::runtime::partitioning;
@@ -232,6 +232,20 @@ impl CycleWalk<'_> {
     }
 }
 
+/// Whether output `output` of `component` may wait, to end, for the end of
+/// every input: it is fed by an input whose records or reads a seal buffer
+/// holds, and an output ends only once nothing of its inputs is held, or
+/// once every input of the instance has ended (the held records are then
+/// dead-lettered). Such an output closes a cycle through any of the inputs.
+fn ends_after_held(component: &ComponentInfo, output: OutputId) -> bool {
+    component.feeds[output].iter().any(|i| {
+        matches!(
+            component.plan.inputs.get(*i),
+            Some(InputMode::Sealed { .. } | InputMode::ReadGated { .. })
+        )
+    })
+}
+
 fn default_routing(consumer_rep: bool, consumer_instances: usize) -> Routing {
     if consumer_rep || consumer_instances == 1 {
         Routing::Broadcast
@@ -294,6 +308,7 @@ impl Topology {
         topology.check_partitioning(dataflow, deployment)?;
         topology.add_groups();
         topology.check_one_ordered_input_per_output()?;
+        topology.check_seals_do_not_wait_on_themselves(dataflow)?;
         topology.compute_expected();
         topology.cycle_cuts = topology.find_cycle_cuts();
         Ok(topology)
@@ -609,6 +624,102 @@ impl Topology {
         Ok(())
     }
 
+    /// Refuses a seal buffer whose release waits on itself
+    /// ([`BuildError::SealLoop`]): walking up from each input whose seals
+    /// it votes, through outputs that forward their inputs' seals, it comes
+    /// back to an output of its own component that forwards the seals of
+    /// an input the buffer holds. An output that does not forward, or a
+    /// stream declared sealed (its producer punctuates it in its own code),
+    /// ends the walk: what that code waits for is not known here.
+    fn check_seals_do_not_wait_on_themselves(&self, dataflow: &Dataflow) -> Result<(), BuildError> {
+        for (ci, c) in self.components.iter().enumerate() {
+            for (b, spec) in c.plan.seals.iter().enumerate() {
+                let held = |i: InputId| {
+                    matches!(c.plan.inputs.get(i),
+                        Some(InputMode::Sealed { buffer } | InputMode::ReadGated { buffer })
+                            if *buffer == b)
+                };
+                let voted = (0..c.inputs.len())
+                    .filter(|i| c.plan.inputs.get(*i) == Some(&InputMode::Sealed { buffer: b }));
+                for input in voted {
+                    if let Some((held_input, streams)) = self.seal_loop(dataflow, ci, input, &held)
+                    {
+                        return Err(BuildError::SealLoop(Box::new(SealLoop {
+                            component: c.name.clone(),
+                            held: c.inputs[held_input].clone(),
+                            key: format!(
+                                "[{}]",
+                                spec.key.iter().cloned().collect::<Vec<_>>().join(", ")
+                            ),
+                            input: c.inputs[input].clone(),
+                            streams,
+                        })));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The held input of component `ci` whose seals reach its input `input`
+    /// through forwarding outputs, with the streams between (from `ci`
+    /// onwards); `None` when there is no such loop.
+    fn seal_loop(
+        &self,
+        dataflow: &Dataflow,
+        ci: usize,
+        input: InputId,
+        held: &dyn Fn(InputId) -> bool,
+    ) -> Option<(InputId, Vec<String>)> {
+        let producers_of = |component: usize, input: InputId| {
+            self.components.iter().enumerate().flat_map(move |(pc, p)| {
+                p.streams.iter().enumerate().flat_map(move |(po, streams)| {
+                    streams
+                        .iter()
+                        .filter(move |s| s.target == StreamTarget::Input { component, input })
+                        .map(move |_| (pc, po))
+                })
+            })
+        };
+        // (producer, output, consumer, input, the streams walked before)
+        let mut stack: Vec<(usize, OutputId, usize, InputId, Vec<String>)> =
+            producers_of(ci, input)
+                .map(|(pc, po)| (pc, po, ci, input, Vec::new()))
+                .collect();
+        let mut seen: BTreeSet<(usize, OutputId)> = BTreeSet::new();
+        while let Some((pc, po, to_c, to_i, mut walked)) = stack.pop() {
+            let producer = &self.components[pc];
+            let from = Endpoint::port(&producer.name, &producer.outputs[po]);
+            let to = Endpoint::port(
+                &self.components[to_c].name,
+                &self.components[to_c].inputs[to_i],
+            );
+            let punctuated = dataflow
+                .streams
+                .iter()
+                .any(|s| s.from == from && s.to == to && s.annotation.seal.is_some());
+            walked.push(format!("{from} -> {to}"));
+            if punctuated || !seen.insert((pc, po)) {
+                continue;
+            }
+            let Some(forwarded) = &producer.forwards[po] else {
+                continue;
+            };
+            if pc == ci
+                && let Some(h) = forwarded.iter().copied().find(|i| held(*i))
+            {
+                walked.reverse();
+                return Some((h, walked));
+            }
+            for &i in forwarded {
+                for (qc, qo) in producers_of(pc, i) {
+                    stack.push((qc, qo, pc, i, walked.clone()));
+                }
+            }
+        }
+        None
+    }
+
     fn add_groups(&mut self) {
         for ci in 0..self.components.len() {
             let info = &self.components[ci];
@@ -729,8 +840,8 @@ impl Topology {
     /// Finds the streams that close cycles between components, in the order
     /// a depth-first walk from the source-fed outputs meets them.
     fn find_cycle_cuts(&self) -> Vec<CycleCut> {
-        // Nodes: (component, output); an edge per stream into an input that
-        // feeds one of the consumer's outputs.
+        // Nodes: (component, output); an edge per stream into an input whose
+        // end the consumer's output waits for.
         let mut edges = PortEdges::new();
         for (ci, c) in self.components.iter().enumerate() {
             for (oi, streams) in c.streams.iter().enumerate() {
@@ -738,7 +849,7 @@ impl Topology {
                     if let StreamTarget::Input { component, input } = s.target {
                         let consumer = &self.components[component];
                         for (o2, feeds) in consumer.feeds.iter().enumerate() {
-                            if feeds.contains(&input) {
+                            if feeds.contains(&input) || ends_after_held(consumer, o2) {
                                 let cut = CycleCut {
                                     component: ci,
                                     output: oi,
