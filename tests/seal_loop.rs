@@ -9,9 +9,9 @@
 
 use std::time::Duration;
 
-use blazes::Record;
 use blazes::runtime::{BuildError, DataflowRunner, Workload};
 use blazes::sim::{SimConfig, Simulation};
+use blazes::{Analysis, Dataflow, Record};
 
 #[derive(Record, Clone, Debug)]
 pub struct Reading {
@@ -90,24 +90,6 @@ pub mod rate {
     }
 }
 
-pub mod throttle {
-    use super::Spike;
-    use blazes::component;
-
-    /// Passes each spike back to Rate as a limit.
-    #[component]
-    #[derive(Default)]
-    pub struct Throttle;
-
-    #[component(outputs { limits: Spike })]
-    impl Throttle {
-        #[path(from = spikes, to = limits, label = CR)]
-        fn spike(&mut self, s: Spike, out: &mut ThrottleOut) {
-            out.limits(s);
-        }
-    }
-}
-
 pub mod punctuating {
     use super::Spike;
     use blazes::component;
@@ -147,19 +129,6 @@ pub mod billing_punctuated {
     }
 }
 
-#[blazes::dataflow]
-pub mod billing {
-    blazes::components! { super::rate::Rate, super::throttle::Throttle }
-
-    streams! {
-        prices -> Rate.prices { seal: [hour] };
-        readings -> Rate.readings { seal: [hour] };
-        Rate.spikes -> Throttle.spikes;
-        Throttle.limits -> Rate.limits;
-        Rate.charges -> charges;
-    }
-}
-
 fn workload() -> Workload {
     let mut w = Workload::new();
     for hour in 0..2 {
@@ -189,6 +158,21 @@ fn workload() -> Workload {
     w
 }
 
+/// The loop of `billing_punctuated` with the declared seal on the limits
+/// removed: their seals are then only those Throttle forwards from the
+/// spikes. (Written in `#[blazes::dataflow]`, it does not build:
+/// `tests/ui/typed/fail/typed_seal_loop.rs`.)
+fn forwarded_only() -> (Dataflow, Analysis) {
+    let mut dataflow = billing_punctuated::dataflow();
+    for stream in &mut dataflow.streams {
+        if stream.to.to_string() == "Rate.limits" {
+            stream.annotation.seal = None;
+        }
+    }
+    let analysis = blazes::analyze(&dataflow).expect("valid");
+    (dataflow, analysis)
+}
+
 fn refused(err: &BuildError) -> String {
     let text = err.to_string();
     assert!(matches!(err, BuildError::SealLoop(_)), "{text}");
@@ -197,7 +181,7 @@ fn refused(err: &BuildError) -> String {
 
 #[test]
 fn the_analysis_protects_the_read_with_a_seal_on_a_stream_of_the_loop() {
-    let analysis = billing::analysis();
+    let (_, analysis) = forwarded_only();
     assert!(analysis.ok(), "{:?}", analysis.violations);
     let plan = blazes::explain::summary(&analysis);
     assert!(
@@ -210,12 +194,13 @@ fn the_analysis_protects_the_read_with_a_seal_on_a_stream_of_the_loop() {
 
 #[test]
 fn the_runner_refuses_a_seal_buffer_waiting_on_seals_from_its_own_loop() {
-    let deployment = billing::deployment();
+    let deployment = billing_punctuated::deployment();
+    let (dataflow, analysis) = forwarded_only();
     let Err(err) = DataflowRunner::new(
-        &billing::dataflow(),
-        &billing::analysis(),
+        &dataflow,
+        &analysis,
         &deployment,
-        billing::factories(),
+        billing_punctuated::factories(),
     ) else {
         panic!("a seal buffer that can never release is refused");
     };
@@ -230,10 +215,10 @@ fn the_runner_refuses_a_seal_buffer_waiting_on_seals_from_its_own_loop() {
         assert!(text.contains(needle), "`{needle}` in: {text}");
     }
     let Err(err) = Simulation::new(
-        &billing::dataflow(),
-        &billing::analysis(),
+        &dataflow,
+        &analysis,
         &deployment,
-        billing::factories(),
+        billing_punctuated::factories(),
     ) else {
         panic!("the simulator refuses it too");
     };

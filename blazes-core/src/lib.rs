@@ -38,6 +38,7 @@ mod portgraph;
 mod resolve;
 pub mod result;
 mod rules;
+mod seal_loops;
 mod trace;
 pub mod validate;
 
@@ -52,4 +53,5 @@ pub use result::{
     Analysis, Coordination, CycleStats, Derivation, Fix, OrderKind, Origin, Strategy, Violation,
     Vote,
 };
+pub use seal_loops::{SealLoop, forwarded_seals, seal_loops};
 pub use validate::{ValidationError, validate};

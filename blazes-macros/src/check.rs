@@ -1,6 +1,7 @@
 //! Runs the engine on the built dataflow at expansion time and turns what it
 //! finds into spanned errors: structural errors from `blazes_core::validate`,
-//! and requirement violations from `blazes_core::analyze`; and into spanned
+//! requirement violations from `blazes_core::analyze` and seal buffers that
+//! would wait on themselves (`blazes_core::seal_loops`); and into spanned
 //! warnings: the attribute warnings of `blazes_core::lint` (spec §1, §3).
 
 use blazes_core::lint::WarningKind;
@@ -50,8 +51,32 @@ pub fn run(
     }))?;
     if enforce {
         report_violations(built, &analysis, errors);
+        report_seal_loops(built, &analysis, errors);
     }
     Some(analysis)
+}
+
+/// A seal buffer of the plan that would wait on itself
+/// ([`blazes_core::seal_loops`]): the runner would refuse the dataflow, so
+/// the build does, at the stream that closes the loop.
+fn report_seal_loops(built: &Built, analysis: &Analysis, errors: &mut Errors) {
+    for found in blazes_core::seal_loops(&built.dataflow, analysis) {
+        let message = format!("blazes: {found}");
+        let closing = Endpoint::port(&found.component, &found.input);
+        let sites: Vec<SpanRange> = built
+            .sites
+            .streams
+            .iter()
+            .filter(|d| d.to.endpoint() == closing)
+            .map(|d| d.tokens)
+            .collect();
+        if sites.is_empty() {
+            errors.spanned(TokenStream::new(), message.clone());
+        }
+        for tokens in sites {
+            errors.spanned(tokens, message.clone());
+        }
+    }
 }
 
 /// True when stream `s` goes into an input that a typed `#[on_seal(..)]`

@@ -37,9 +37,28 @@ pub fn violation(dataflow: &Dataflow, analysis: &Analysis, v: &Violation) -> Str
 }
 
 /// The message at the path or stream where a cause introduces the anomaly.
+/// It names the `#[path]`s too: a component of another crate has no span
+/// in this one, and the message then sits on the dataflow's attribute.
 pub fn introduced_here(v: &Violation, cause: &Cause) -> String {
+    let paths: Vec<String> = cause
+        .origins
+        .iter()
+        .map(|origin| {
+            let blazes_core::result::Origin::Path {
+                component,
+                from,
+                to,
+            } = origin;
+            format!("`#[path(from = {from}, to = {to}, ..)]` of `{component}`")
+        })
+        .collect();
+    let at = if paths.is_empty() {
+        String::new()
+    } else {
+        format!(" (at {})", paths.join(" and "))
+    };
     format!(
-        "blazes: `{}` becomes {} here, so sink `{}` is {}: {}",
+        "blazes: `{}` becomes {} here{at}, so sink `{}` is {}: {}",
         cause.node, cause.label, v.sink, v.label, cause.why
     )
 }
@@ -326,6 +345,24 @@ mod tests {
         assert!(
             text.ends_with(
                 "only if each `user` has exactly one `session`, write `session <-> user`"
+            ),
+            "{text}"
+        );
+    }
+
+    /// A component of another crate has no span here: the message at the
+    /// dataflow's attribute still says which `#[path]` to look at.
+    #[test]
+    fn the_message_where_an_anomaly_starts_names_its_path() {
+        let dataflow = wordcount();
+        let analysis = analyze(&dataflow).expect("valid");
+        let violation = &analysis.violations[0];
+        let cause = analysis.causes(violation).remove(0);
+        let text = introduced_here(violation, &cause);
+        assert!(
+            text.starts_with(
+                "blazes: `Count.counts` becomes Run here (at `#[path(from = words, to = counts, \
+                 ..)]` of `Count`), so sink `db` is Run"
             ),
             "{text}"
         );

@@ -166,8 +166,8 @@ pub enum BuildError {
     OrderedTwice(Box<OrderedTwice>),
     /// A seal buffer waits for seals that can only come round a loop from
     /// what its own component emits for the records it holds.
-    #[error(transparent)]
-    SealLoop(Box<SealLoop>),
+    #[error("deployment: {0}")]
+    SealLoop(Box<blazes_core::SealLoop>),
 }
 
 /// One output feeding two or more inputs of a component whose inputs one
@@ -192,38 +192,6 @@ pub struct OrderedTwice {
     pub component: String,
     /// The inputs it feeds.
     pub inputs: Vec<String>,
-}
-
-/// A seal buffer whose release waits on itself ([`BuildError::SealLoop`]):
-/// the seals of one of its inputs are forwarded, stream after stream, from
-/// an output that the component emits for records the buffer holds. A seal
-/// is forwarded only after the records before it are handled, and those
-/// records wait for that very seal, so no partition would be released.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "deployment: `{component}` holds `{held}` on {key} until every producer of `{input}` has \
-     sealed the partition, but those seals come round a loop from what `{component}` emits for \
-     the records it holds ({}): a seal is forwarded only once the records before it are \
-     handled, so no partition would ever be released\n  = fix: the state a read observes \
-     cannot be written from the read's own results under a seal; feed `{component}.{input}` \
-     from outside the loop, or have the loop's producer punctuate it in its own code \
-     (`punctuates` on its output) for partitions that do not wait for `{component}`, or remove \
-     the seals that reach the loop so that blazes orders `{component}` instead (`coordinate = \
-     auto`)",
-    .streams.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", then ")
-)]
-#[non_exhaustive]
-pub struct SealLoop {
-    /// The component whose seal buffer waits on itself.
-    pub component: String,
-    /// The input whose held records feed the loop.
-    pub held: String,
-    /// The seal buffer's key, `[a, b]`.
-    pub key: String,
-    /// The input whose seals come round the loop.
-    pub input: String,
-    /// The loop's streams, `from -> to`, from the component back to it.
-    pub streams: Vec<String>,
 }
 
 /// A stream into a write path (`CW`, `OW`) of a partitioned component,

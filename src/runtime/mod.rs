@@ -84,6 +84,7 @@ pub mod sans_io {
     pub use super::node::instance::{CheckpointError, InstanceCore};
 }
 
+pub use blazes_core::SealLoop;
 pub use coordination::plan::{ComponentPlan, CoordinationMode, InputMode};
 pub use coordination::recent::DEFAULT_LATE_WINDOW;
 pub use coordination::sequencer::{
@@ -92,9 +93,7 @@ pub use coordination::sequencer::{
 };
 pub use dead_letter::{DeadLetter, DeadLetterReason};
 pub use deployment::{DEFAULT_OVERDUE_AFTER, Deployment, Routing};
-pub use error::{
-    BuildError, NameError, OrderedTwice, RunError, ScatteredWrites, SealLoop, SplitGroups,
-};
+pub use error::{BuildError, NameError, OrderedTwice, RunError, ScatteredWrites, SplitGroups};
 pub use factories::{Factories, HandlerFactory};
 pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 pub use node::envelope::ProducerId;

@@ -13,54 +13,36 @@
 //! gets everything) splits nothing. Random and paired routing split groups
 //! and are refused, as is any partitioning of a path with an empty gate (one
 //! group: the whole stream). Confluent paths need no such care: their
-//! outputs do not depend on how the input is split.
-
-use std::collections::BTreeSet;
+//! outputs do not depend on how the input is split; nor do reads (`OR`),
+//! each answered on its own, as long as the writes of its group reach its
+//! instance (the second check).
 
 use blazes_core::{AttrSet, Dataflow, Endpoint, Fd, PathKind};
 
 use super::deployment::Routing;
 use super::error::{BuildError, ScatteredWrites, SplitGroups};
 
-/// The attributes `attrs` determine under `fds` (their closure).
-fn closure(fds: &[Fd], attrs: &AttrSet) -> BTreeSet<String> {
-    let mut known: BTreeSet<String> = attrs.iter().cloned().collect();
-    loop {
-        let before = known.len();
-        for fd in fds {
-            if fd.from.iter().all(|a| known.contains(a)) {
-                known.insert(fd.to.clone());
-            }
-            if fd.injective && known.contains(&fd.to) {
-                known.extend(fd.from.iter().cloned());
-            }
-        }
-        if known.len() == before {
-            return known;
-        }
-    }
-}
-
 /// Whether `routing` keeps every group of `gate` on one instance.
 fn keeps_groups(routing: &Routing, gate: &AttrSet, fds: &[Fd]) -> bool {
     match routing {
         Routing::Broadcast => true,
         Routing::Random | Routing::Paired => false,
-        Routing::ByKey(key) => {
-            let determined = closure(fds, gate);
-            !key.is_empty() && key.iter().all(|k| determined.contains(k))
-        }
+        // Every group of the gate determines the key: the analysis's own
+        // predicate (spec §3), a seal key and a routing key alike.
+        Routing::ByKey(key) => blazes_core::compatible(fds, gate, key),
     }
 }
 
 /// Refuses a stream whose routing splits the groups of an order-sensitive
 /// path of a partitioned (several instances, not `rep`) component.
 /// `routing_of(stream_index)` is the routing the deployment gives stream
-/// `stream_index` of the dataflow; `instances(component)` its instance count.
+/// `stream_index` of the dataflow; `instances(component)` its instance count;
+/// `ordered(component)` whether a sequencer orders some of its inputs.
 pub(crate) fn check(
     dataflow: &Dataflow,
     instances: impl Fn(&str) -> usize,
     routing_of: impl Fn(usize) -> Routing,
+    ordered: impl Fn(&str) -> bool,
 ) -> Result<(), BuildError> {
     for (si, stream) in dataflow.streams.iter().enumerate() {
         let Endpoint::Port {
@@ -80,7 +62,14 @@ pub(crate) fn check(
         let routing = routing_of(si);
         for path in info.paths.iter().filter(|p| &p.from == interface) {
             let annotation = &path.annotation;
-            if !annotation.kind.is_order_sensitive() {
+            // A read (`OR`) aggregates nothing: each record is answered from
+            // the state of its instance, which the writes must reach
+            // (`check_reads_meet_writes`), however the reads are split;
+            // unless a sequencer orders the instance's inputs: each instance
+            // has its own order of the writes, so the reads of one group
+            // must meet one order.
+            let read_split_freely = annotation.kind == PathKind::OR && !ordered(component);
+            if !annotation.kind.is_order_sensitive() || read_split_freely {
                 continue;
             }
             let empty = AttrSet::default();
@@ -187,8 +176,9 @@ fn check_reads_meet_writes(
                                 .join(", "),
                         ),
                         _ => format!(
-                            "broadcast `{write_stream}` (`Routing::Broadcast`), as its read \
-                             is; or run one instance of `{component}`"
+                            "broadcast `{write_stream}` (`Routing::Broadcast`): the reads are \
+                             not routed by a key, so every instance must hold every write; or \
+                             run one instance of `{component}`"
                         ),
                     };
                     return Err(BuildError::ScatteredWrites(Box::new(ScatteredWrites {
@@ -326,6 +316,18 @@ mod tests {
         puts: Routing,
         gets: Routing,
     ) -> Result<(), BuildError> {
+        check_store_ordered(rep, instances, puts, gets, false)
+    }
+
+    /// [`check_store`], with a sequencer ordering the store's inputs when
+    /// `ordered`.
+    fn check_store_ordered(
+        rep: bool,
+        instances: usize,
+        puts: Routing,
+        gets: Routing,
+        ordered: bool,
+    ) -> Result<(), BuildError> {
         let dataflow = store(rep);
         check(
             &dataflow,
@@ -335,6 +337,7 @@ mod tests {
                 1 => gets.clone(),
                 _ => Routing::Random,
             },
+            |_| ordered,
         )
     }
 
@@ -347,6 +350,12 @@ mod tests {
         assert_eq!(check_store(false, 2, Routing::Broadcast, by_key()), Ok(()));
         assert_eq!(
             check_store(false, 2, Routing::Broadcast, Routing::Broadcast),
+            Ok(())
+        );
+        // Reads split at random: each is answered alone, and every instance
+        // holds every write.
+        assert_eq!(
+            check_store(false, 2, Routing::Broadcast, Routing::Random),
             Ok(())
         );
         // One instance, or replicas: nothing is split.
@@ -362,6 +371,7 @@ mod tests {
             (Routing::Paired, by_key()),
             (Routing::by_key(["region"]), by_key()),
             (by_key(), Routing::Broadcast),
+            (by_key(), Routing::Random),
         ] {
             let Err(BuildError::ScatteredWrites(e)) =
                 check_store(false, 2, puts.clone(), gets.clone())

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use blazes_core::{Analysis, AttrSet, Dataflow, Endpoint};
 
-use crate::runtime::coordination::plan::{ComponentPlan, InputMode};
+use crate::runtime::coordination::plan::{ComponentPlan, CoordinationMode, InputMode};
 use crate::runtime::deployment::{Deployment, Routing};
-use crate::runtime::error::{BuildError, NameError, OrderedTwice, SealLoop};
+use crate::runtime::error::{BuildError, NameError, OrderedTwice};
 use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
 use crate::runtime::node::router::Destination;
 use crate::runtime::partitioning;
@@ -308,7 +308,7 @@ impl Topology {
         topology.check_partitioning(dataflow, deployment)?;
         topology.add_groups();
         topology.check_one_ordered_input_per_output()?;
-        topology.check_seals_do_not_wait_on_themselves(dataflow)?;
+        Topology::check_seals_do_not_wait_on_themselves(dataflow, analysis, deployment)?;
         topology.compute_expected();
         topology.cycle_cuts = topology.find_cycle_cuts();
         Ok(topology)
@@ -330,7 +330,6 @@ impl Topology {
             let outputs: Vec<String> = component.outputs().iter().map(|s| s.to_string()).collect();
             let index_of = |list: &[String], name: &str| list.iter().position(|x| x == name);
             let mut feeds = vec![Vec::new(); outputs.len()];
-            let mut forwards: Vec<Option<Vec<InputId>>> = vec![Some(Vec::new()); outputs.len()];
             for path in &component.paths {
                 let (Some(i), Some(o)) =
                     (index_of(&inputs, &path.from), index_of(&outputs, &path.to))
@@ -340,27 +339,22 @@ impl Topology {
                 if !feeds[o].contains(&i) {
                     feeds[o].push(i);
                 }
-                if path.annotation.kind.is_order_sensitive() {
-                    forwards[o] = None;
-                } else if let Some(f) = forwards[o].as_mut()
-                    && !f.contains(&i)
-                {
-                    f.push(i);
-                }
             }
-            for (o, f) in forwards.iter_mut().enumerate() {
-                if feeds[o].is_empty() {
+            for f in &mut feeds {
+                if f.is_empty() {
                     // An output no path reaches depends on every input.
-                    feeds[o] = (0..inputs.len()).collect();
-                    *f = None;
-                }
-                // A seal carries through confluent paths (spec §1), but not
-                // around a loop (§4.2): the loop can make more records of a
-                // partition after any punctuation upstream.
-                if analysis.in_cycle(&format!("{}.{}", component.name, outputs[o])) {
-                    *f = None;
+                    *f = (0..inputs.len()).collect();
                 }
             }
+            // Which seals each output forwards: one rule, the analysis's
+            // (confluent paths only, and not around a loop, spec §4.2).
+            let forwards: Vec<Option<Vec<InputId>>> = outputs
+                .iter()
+                .map(|o| {
+                    blazes_core::forwarded_seals(component, o, analysis)
+                        .map(|names| names.iter().filter_map(|n| index_of(&inputs, n)).collect())
+                })
+                .collect();
             let instances = (0..count)
                 .map(|index| {
                     self.nodes.push(NodeRef::Instance {
@@ -494,6 +488,7 @@ impl Topology {
                     }
                 }
             },
+            |name| info(name).is_some_and(|c| c.plan.is_dynamically_ordered()),
         )
     }
 
@@ -625,99 +620,23 @@ impl Topology {
     }
 
     /// Refuses a seal buffer whose release waits on itself
-    /// ([`BuildError::SealLoop`]): walking up from each input whose seals
-    /// it votes, through outputs that forward their inputs' seals, it comes
-    /// back to an output of its own component that forwards the seals of
-    /// an input the buffer holds. An output that does not forward, or a
-    /// stream declared sealed (its producer punctuates it in its own code),
-    /// ends the walk: what that code waits for is not known here.
-    fn check_seals_do_not_wait_on_themselves(&self, dataflow: &Dataflow) -> Result<(), BuildError> {
-        for (ci, c) in self.components.iter().enumerate() {
-            for (b, spec) in c.plan.seals.iter().enumerate() {
-                let held = |i: InputId| {
-                    matches!(c.plan.inputs.get(i),
-                        Some(InputMode::Sealed { buffer } | InputMode::ReadGated { buffer })
-                            if *buffer == b)
-                };
-                let voted = (0..c.inputs.len())
-                    .filter(|i| c.plan.inputs.get(*i) == Some(&InputMode::Sealed { buffer: b }));
-                for input in voted {
-                    if let Some((held_input, streams)) = self.seal_loop(dataflow, ci, input, &held)
-                    {
-                        return Err(BuildError::SealLoop(Box::new(SealLoop {
-                            component: c.name.clone(),
-                            held: c.inputs[held_input].clone(),
-                            key: format!(
-                                "[{}]",
-                                spec.key.iter().cloned().collect::<Vec<_>>().join(", ")
-                            ),
-                            input: c.inputs[input].clone(),
-                            streams,
-                        })));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The held input of component `ci` whose seals reach its input `input`
-    /// through forwarding outputs, with the streams between (from `ci`
-    /// onwards); `None` when there is no such loop.
-    fn seal_loop(
-        &self,
+    /// ([`BuildError::SealLoop`], [`blazes_core::seal_loops`]), where the
+    /// plan is applied.
+    fn check_seals_do_not_wait_on_themselves(
         dataflow: &Dataflow,
-        ci: usize,
-        input: InputId,
-        held: &dyn Fn(InputId) -> bool,
-    ) -> Option<(InputId, Vec<String>)> {
-        let producers_of = |component: usize, input: InputId| {
-            self.components.iter().enumerate().flat_map(move |(pc, p)| {
-                p.streams.iter().enumerate().flat_map(move |(po, streams)| {
-                    streams
-                        .iter()
-                        .filter(move |s| s.target == StreamTarget::Input { component, input })
-                        .map(move |_| (pc, po))
-                })
-            })
-        };
-        // (producer, output, consumer, input, the streams walked before)
-        let mut stack: Vec<(usize, OutputId, usize, InputId, Vec<String>)> =
-            producers_of(ci, input)
-                .map(|(pc, po)| (pc, po, ci, input, Vec::new()))
-                .collect();
-        let mut seen: BTreeSet<(usize, OutputId)> = BTreeSet::new();
-        while let Some((pc, po, to_c, to_i, mut walked)) = stack.pop() {
-            let producer = &self.components[pc];
-            let from = Endpoint::port(&producer.name, &producer.outputs[po]);
-            let to = Endpoint::port(
-                &self.components[to_c].name,
-                &self.components[to_c].inputs[to_i],
-            );
-            let punctuated = dataflow
-                .streams
-                .iter()
-                .any(|s| s.from == from && s.to == to && s.annotation.seal.is_some());
-            walked.push(format!("{from} -> {to}"));
-            if punctuated || !seen.insert((pc, po)) {
-                continue;
-            }
-            let Some(forwarded) = &producer.forwards[po] else {
-                continue;
-            };
-            if pc == ci
-                && let Some(h) = forwarded.iter().copied().find(|i| held(*i))
-            {
-                walked.reverse();
-                return Some((h, walked));
-            }
-            for &i in forwarded {
-                for (qc, qo) in producers_of(pc, i) {
-                    stack.push((qc, qo, pc, i, walked.clone()));
-                }
-            }
+        analysis: &Analysis,
+        deployment: &Deployment,
+    ) -> Result<(), BuildError> {
+        if deployment.coordination == CoordinationMode::Off {
+            return Ok(());
         }
-        None
+        match blazes_core::seal_loops(dataflow, analysis)
+            .into_iter()
+            .next()
+        {
+            Some(found) => Err(BuildError::SealLoop(Box::new(found))),
+            None => Ok(()),
+        }
     }
 
     fn add_groups(&mut self) {
