@@ -158,8 +158,10 @@ pub fn begin(
         header [ #args ] [ #name ] [ #(#paths),* ] [ #(#streams)* ] [ #(#fds)* ]
     };
     // Each path must name a `#[component]` struct: a check type per path
-    // (`IsComponent<path>`, spanned on it), the fields of one struct whose
-    // well-formedness is the check (no constant to evaluate). Written here,
+    // (`IsComponent<path>`, spanned on it), the elements of the one tuple
+    // field of a struct whose well-formedness is the check (no constant to
+    // evaluate; one field, not a field per path: each field is a definition
+    // of its own for the compiler, with its queries). Written here,
     // not at the end of the chain, so that it is reported even when a
     // path's macro is missing and the chain stops.
     let checks = paths.iter().map(|path| {
@@ -171,7 +173,7 @@ pub fn begin(
         quote_spanned! {site.start=> #private::IsComponent<#path #close }
     });
     let not_components = quote! {
-        struct __BlazesComponents(#(#checks),*);
+        struct __BlazesComponents((#(#checks,)*));
     };
     // The header waits in a macro of the module for the last step, not
     // passed on by each step (every step's call is parsed whole: some 2 000
