@@ -198,6 +198,10 @@ pub use crate::__blazes_annotated as annotated;
 /// the re-export of the chain step through which a dataflow naming the
 /// component by path reads its `rep` (`chain_struct!` or
 /// `chain_struct_rep!`): one `use` item per struct, not a macro of its own.
+/// The re-exports carry no `#[doc(hidden)]`: rustdoc does not list a
+/// re-export of a hidden item (each of these macros is hidden), and the
+/// attribute cost the compiler some 12 k instructions per re-export at
+/// every incremental session.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blazes_component_struct {
@@ -206,7 +210,6 @@ macro_rules! __blazes_component_struct {
             const NAME: &'static str = $name;
             const MODULE_PATH: &'static str = ::core::module_path!();
         }
-        #[doc(hidden)]
         pub use $crate::__private::chain_struct as $component;
     };
     ($component:ident $name:literal REP) => {
@@ -215,7 +218,6 @@ macro_rules! __blazes_component_struct {
             const REP: bool = true;
             const MODULE_PATH: &'static str = ::core::module_path!();
         }
-        #[doc(hidden)]
         pub use $crate::__private::chain_struct_rep as $component;
     };
 }
@@ -253,7 +255,9 @@ pub use crate::__blazes_chain_struct_rep as chain_struct_rep;
 /// handed (`$acc`), appends the payload and calls the next step of the
 /// chain. `$d` is a `$` token (a macro's metavariables cannot be written
 /// inside another's body otherwise). Written here once rather than token
-/// by token by every `#[component]` expansion.
+/// by token by every `#[component]` expansion. The re-export is not
+/// `#[doc(hidden)]`: the macro is, and rustdoc lists no re-export of a
+/// hidden item.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blazes_exported {
@@ -265,7 +269,6 @@ macro_rules! __blazes_exported {
                 $d($d next)*! { __blazes_chain $d rest [$d acc $($payload)*] }
             };
         }
-        #[doc(hidden)]
         pub use $unique as $reexport;
     };
 }
