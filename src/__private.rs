@@ -44,6 +44,42 @@ pub struct DataflowRecord {
     /// The methods of the components that have a `#[component]` impl
     /// block, returned the same way.
     pub methods: fn() -> &'static [MethodsSpec],
+    /// The module that declares the component of the `i`-th entry of
+    /// `methods`, when it is not the dataflow module (a dataflow naming its
+    /// components by path: [`module_of`] over the components as nested
+    /// pairs, one item for the whole list rather than a constant per
+    /// component); `None` for a component declared in the dataflow module.
+    pub modules: fn(usize) -> Option<&'static str>,
+}
+
+/// Components as nested pairs (`(A, (B, ()))`), each a `#[component]`
+/// struct: the modules that declare them, by position ([`module_of`]).
+pub trait ModulePaths {
+    /// `Annotated::MODULE_PATH` of the `index`-th component of the list,
+    /// `None` past its end.
+    fn module_path(index: usize) -> Option<&'static str>;
+}
+
+impl ModulePaths for () {
+    fn module_path(_: usize) -> Option<&'static str> {
+        None
+    }
+}
+
+impl<C: crate::Annotated, Rest: ModulePaths> ModulePaths for (C, Rest) {
+    fn module_path(index: usize) -> Option<&'static str> {
+        match index.checked_sub(1) {
+            None => Some(C::MODULE_PATH),
+            Some(rest) => Rest::module_path(rest),
+        }
+    }
+}
+
+/// The module that declares the `index`-th component of `L` (see
+/// [`DataflowRecord::modules`]); `module_of::<()>` for a dataflow whose
+/// components are all declared in its own module.
+pub fn module_of<L: ModulePaths>(index: usize) -> Option<&'static str> {
+    L::module_path(index)
 }
 
 inventory::collect!(ComponentRecord);
@@ -279,6 +315,26 @@ pub use crate::__blazes_exported as exported;
 mod tests {
     use super::*;
     use crate::{Emit, Tuple, UnknownInput};
+
+    struct Here;
+    crate::__blazes_annotated!(Here "Here");
+
+    mod elsewhere {
+        pub struct There;
+        crate::__blazes_annotated!(There "There");
+    }
+
+    #[test]
+    fn module_of_gives_the_module_of_each_component_by_position() {
+        type List = (Here, (elsewhere::There, ()));
+        assert_eq!(module_of::<List>(0), Some(module_path!()));
+        assert_eq!(
+            module_of::<List>(1),
+            Some(concat!(module_path!(), "::elsewhere"))
+        );
+        assert_eq!(module_of::<List>(2), None);
+        assert_eq!(module_of::<()>(0), None);
+    }
 
     /// A component as `#[component]` expands it, with one input `words`.
     struct Echo;

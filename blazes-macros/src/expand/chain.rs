@@ -595,13 +595,15 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     // registered with the methods of each component for `registry()`.
     let spec = builder::dataflow_spec(&built.dataflow, |_| None);
     let spec_fn = dataflow::spec_fn(&spec);
-    let registration = registration(&parts);
-    let factories = factories::factories_fn(&parts);
+    let (list, list_alias) = component_list(&parts);
+    let registration = registration(&parts, &list_alias);
+    let factories = factories::factories_fn(&parts, Some(list_alias));
     let deployment = deployment_fn(&parts);
     let errors = errors.to_compile_errors();
     quote! {
         #warnings
         #field_checks
+        #list
         #spec_fn
         #registration
         /// The dataflow this module declares, as checked when it was compiled.
@@ -618,21 +620,32 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     }
 }
 
-/// One registration for the dataflow: its constant, and the methods of each
-/// component with the module that declares it (`registry()`).
-fn registration(parts: &ModuleParts) -> TokenStream {
-    let methods = parts.impls.iter().map(|part| {
-        let ty = &part.spec.self_ty;
-        let module = [
-            builder::ident("Some"),
-            builder::group(
-                builder::Delimiter::Parenthesis,
-                quote!(<#ty as ::blazes::Annotated>::MODULE_PATH),
-            ),
-        ];
-        component::methods_spec(&part.spec, module)
-    });
-    dataflow::dataflow_record(methods)
+/// One registration for the dataflow: its constant, the methods of each
+/// component, and the module that declares each (`module_of` over `list`,
+/// the components' nested pairs), for `registry()`.
+fn registration(parts: &ModuleParts, list: &TokenStream) -> TokenStream {
+    let methods = parts
+        .impls
+        .iter()
+        .map(|part| component::methods_spec(&part.spec));
+    let private = exported::private();
+    dataflow::dataflow_record(methods, quote!(#private::module_of::<#list>))
+}
+
+/// The components as nested pairs (`(A, (B, ()))`, in the order of
+/// `parts.impls`, every one of which this module expands), written once as
+/// a type alias of the module, and the alias: named by `factories()` and by
+/// the registration (the module of each component, through `module_of`,
+/// in place of an `Annotated::MODULE_PATH` constant per component).
+fn component_list(parts: &ModuleParts) -> (TokenStream, TokenStream) {
+    let alias = Ident::new("__BlazesComponentList", Span::call_site());
+    let list = typed::nested(
+        parts
+            .impls
+            .iter()
+            .map(|part| part.spec.self_ty.to_token_stream()),
+    );
+    (quote!(type #alias = #list;), quote!(#alias))
 }
 
 /// The consumer and input of each stream of `parts` (`None` for a sink),
