@@ -627,22 +627,25 @@ fn registration(parts: &ModuleParts, list: &TokenStream) -> TokenStream {
     let methods = parts
         .impls
         .iter()
+        .filter(|part| part.expands_here())
         .map(|part| component::methods_spec(&part.spec));
     let private = exported::private();
     dataflow::dataflow_record(methods, quote!(#private::module_of::<#list>))
 }
 
-/// The components as nested pairs (`(A, (B, ()))`, in the order of
-/// `parts.impls`, every one of which this module expands), written once as
-/// a type alias of the module, and the alias: named by `factories()` and by
-/// the registration (the module of each component, through `module_of`,
-/// in place of an `Annotated::MODULE_PATH` constant per component).
+/// The components this module expands (every one a dataflow names by
+/// path) as nested pairs (`(A, (B, ()))`, in the order in which
+/// `factories()` and `registration` list them), written once as a type
+/// alias of the module, and the alias: named by `factories()` and by the
+/// registration (the module of each component, through `module_of`, in
+/// place of an `Annotated::MODULE_PATH` constant per component).
 fn component_list(parts: &ModuleParts) -> (TokenStream, TokenStream) {
     let alias = Ident::new("__BlazesComponentList", Span::call_site());
     let list = typed::nested(
         parts
             .impls
             .iter()
+            .filter(|part| part.expands_here())
             .map(|part| part.spec.self_ty.to_token_stream()),
     );
     (quote!(type #alias = #list;), quote!(#alias))
