@@ -44,6 +44,42 @@ pub struct DataflowRecord {
     /// The methods of the components that have a `#[component]` impl
     /// block, returned the same way.
     pub methods: fn() -> &'static [MethodsSpec],
+    /// The module that declares the component of the `i`-th entry of
+    /// `methods`, when it is not the dataflow module (a dataflow naming its
+    /// components by path: [`module_of`] over the components as nested
+    /// pairs, one item for the whole list rather than a constant per
+    /// component); `None` for a component declared in the dataflow module.
+    pub modules: fn(usize) -> Option<&'static str>,
+}
+
+/// Components as nested pairs (`(A, (B, ()))`), each a `#[component]`
+/// struct: the modules that declare them, by position ([`module_of`]).
+pub trait ModulePaths {
+    /// `Annotated::MODULE_PATH` of the `index`-th component of the list,
+    /// `None` past its end.
+    fn module_path(index: usize) -> Option<&'static str>;
+}
+
+impl ModulePaths for () {
+    fn module_path(_: usize) -> Option<&'static str> {
+        None
+    }
+}
+
+impl<C: crate::Annotated, Rest: ModulePaths> ModulePaths for (C, Rest) {
+    fn module_path(index: usize) -> Option<&'static str> {
+        match index.checked_sub(1) {
+            None => Some(C::MODULE_PATH),
+            Some(rest) => Rest::module_path(rest),
+        }
+    }
+}
+
+/// The module that declares the `index`-th component of `L` (see
+/// [`DataflowRecord::modules`]); `module_of::<()>` for a dataflow whose
+/// components are all declared in its own module.
+pub fn module_of<L: ModulePaths>(index: usize) -> Option<&'static str> {
+    L::module_path(index)
 }
 
 inventory::collect!(ComponentRecord);
@@ -198,6 +234,10 @@ pub use crate::__blazes_annotated as annotated;
 /// the re-export of the chain step through which a dataflow naming the
 /// component by path reads its `rep` (`chain_struct!` or
 /// `chain_struct_rep!`): one `use` item per struct, not a macro of its own.
+/// The re-exports carry no `#[doc(hidden)]`: rustdoc does not list a
+/// re-export of a hidden item (each of these macros is hidden), and the
+/// attribute cost the compiler some 12 k instructions per re-export at
+/// every incremental session.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blazes_component_struct {
@@ -206,7 +246,6 @@ macro_rules! __blazes_component_struct {
             const NAME: &'static str = $name;
             const MODULE_PATH: &'static str = ::core::module_path!();
         }
-        #[doc(hidden)]
         pub use $crate::__private::chain_struct as $component;
     };
     ($component:ident $name:literal REP) => {
@@ -215,7 +254,6 @@ macro_rules! __blazes_component_struct {
             const REP: bool = true;
             const MODULE_PATH: &'static str = ::core::module_path!();
         }
-        #[doc(hidden)]
         pub use $crate::__private::chain_struct_rep as $component;
     };
 }
@@ -253,7 +291,9 @@ pub use crate::__blazes_chain_struct_rep as chain_struct_rep;
 /// handed (`$acc`), appends the payload and calls the next step of the
 /// chain. `$d` is a `$` token (a macro's metavariables cannot be written
 /// inside another's body otherwise). Written here once rather than token
-/// by token by every `#[component]` expansion.
+/// by token by every `#[component]` expansion. The re-export is not
+/// `#[doc(hidden)]`: the macro is, and rustdoc lists no re-export of a
+/// hidden item.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blazes_exported {
@@ -265,7 +305,6 @@ macro_rules! __blazes_exported {
                 $d($d next)*! { __blazes_chain $d rest [$d acc $($payload)*] }
             };
         }
-        #[doc(hidden)]
         pub use $unique as $reexport;
     };
 }
@@ -276,6 +315,26 @@ pub use crate::__blazes_exported as exported;
 mod tests {
     use super::*;
     use crate::{Emit, Tuple, UnknownInput};
+
+    struct Here;
+    crate::__blazes_annotated!(Here "Here");
+
+    mod elsewhere {
+        pub struct There;
+        crate::__blazes_annotated!(There "There");
+    }
+
+    #[test]
+    fn module_of_gives_the_module_of_each_component_by_position() {
+        type List = (Here, (elsewhere::There, ()));
+        assert_eq!(module_of::<List>(0), Some(module_path!()));
+        assert_eq!(
+            module_of::<List>(1),
+            Some(concat!(module_path!(), "::elsewhere"))
+        );
+        assert_eq!(module_of::<List>(2), None);
+        assert_eq!(module_of::<()>(0), None);
+    }
 
     /// A component as `#[component]` expands it, with one input `words`.
     struct Echo;

@@ -112,7 +112,7 @@ impl RegisteredComponent {
             paths,
             inputs,
             outputs,
-            on_seal: methods.and_then(|m| m.3).map(String::from),
+            on_seal: methods.and_then(|m| m.2).map(String::from),
         }
     }
 
@@ -137,16 +137,19 @@ pub fn registry() -> Vec<RegisteredComponent> {
     let standalone = __private::component_records()
         .map(|r| RegisteredComponent::new(r.module_path, &r.component, Some(&r.methods)));
     let in_dataflows = __private::dataflow_records().flat_map(|r| {
-        (r.methods)().iter().filter_map(move |methods| {
-            (r.spec)()
-                .components
-                .iter()
-                .find(|c| c.0 == methods.0)
-                .map(|c| {
-                    let module = methods.1.unwrap_or(r.module_path);
-                    RegisteredComponent::new(module, c, Some(methods))
-                })
-        })
+        (r.methods)()
+            .iter()
+            .enumerate()
+            .filter_map(move |(index, methods)| {
+                (r.spec)()
+                    .components
+                    .iter()
+                    .find(|c| c.0 == methods.0)
+                    .map(|c| {
+                        let module = (r.modules)(index).unwrap_or(r.module_path);
+                        RegisteredComponent::new(module, c, Some(methods))
+                    })
+            })
     });
     let mut all: Vec<RegisteredComponent> = standalone.chain(in_dataflows).collect();
     all.sort_by(|a, b| (&a.module_path, &a.name).cmp(&(&b.module_path, &b.name)));

@@ -98,16 +98,12 @@ pub struct DataflowSpec {
 /// The handler method of one input interface: `(input, method)`.
 pub type HandlerSpec = (&'static str, &'static str);
 
-/// The methods of a component: `(component, module_path, handlers,
-/// on_seal)`: the component's name; the module that declares it, when it
-/// is not the module registering it (`None`: the same); the handler of each
-/// input; its `#[on_seal]` method, if any.
-pub type MethodsSpec = (
-    &'static str,
-    Option<&'static str>,
-    &'static [HandlerSpec],
-    Option<&'static str>,
-);
+/// The methods of a component: `(component, handlers, on_seal)`: the
+/// component's name; the handler of each input; its `#[on_seal]` method, if
+/// any. (The module that declares a component named by path comes from
+/// [`DataflowRecord::modules`](super::DataflowRecord::modules), once for the
+/// whole list.)
+pub type MethodsSpec = (&'static str, &'static [HandlerSpec], Option<&'static str>);
 
 fn attrs(names: &[&str]) -> AttrSet {
     names.iter().map(|name| (*name).to_string()).collect()
@@ -195,7 +191,7 @@ impl DataflowSpec {
 /// The method handling `input` among `methods`' handlers.
 pub fn handler(methods: &MethodsSpec, input: &str) -> Option<&'static str> {
     methods
-        .2
+        .1
         .iter()
         .find(|(name, _)| *name == input)
         .map(|(_, method)| *method)
@@ -276,7 +272,7 @@ mod tests {
 
     #[test]
     fn finds_the_method_of_an_input() {
-        let methods: MethodsSpec = ("Count", None, &[("words", "count")], None);
+        let methods: MethodsSpec = ("Count", &[("words", "count")], None);
         assert_eq!(handler(&methods, "words"), Some("count"));
         assert_eq!(handler(&methods, "nope"), None);
     }

@@ -158,8 +158,10 @@ pub fn begin(
         header [ #args ] [ #name ] [ #(#paths),* ] [ #(#streams)* ] [ #(#fds)* ]
     };
     // Each path must name a `#[component]` struct: a check type per path
-    // (`IsComponent<path>`, spanned on it), the fields of one struct whose
-    // well-formedness is the check (no constant to evaluate). Written here,
+    // (`IsComponent<path>`, spanned on it), the elements of the one tuple
+    // field of a struct whose well-formedness is the check (no constant to
+    // evaluate; one field, not a field per path: each field is a definition
+    // of its own for the compiler, with its queries). Written here,
     // not at the end of the chain, so that it is reported even when a
     // path's macro is missing and the chain stops.
     let checks = paths.iter().map(|path| {
@@ -171,7 +173,7 @@ pub fn begin(
         quote_spanned! {site.start=> #private::IsComponent<#path #close }
     });
     let not_components = quote! {
-        struct __BlazesComponents(#(#checks),*);
+        struct __BlazesComponents((#(#checks,)*));
     };
     // The header waits in a macro of the module for the last step, not
     // passed on by each step (every step's call is parsed whole: some 2 000
@@ -593,13 +595,15 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     // registered with the methods of each component for `registry()`.
     let spec = builder::dataflow_spec(&built.dataflow, |_| None);
     let spec_fn = dataflow::spec_fn(&spec);
-    let registration = registration(&parts);
-    let factories = factories::factories_fn(&parts);
+    let (list, list_alias) = component_list(&parts);
+    let registration = registration(&parts, &list_alias);
+    let factories = factories::factories_fn(&parts, Some(list_alias));
     let deployment = deployment_fn(&parts);
     let errors = errors.to_compile_errors();
     quote! {
         #warnings
         #field_checks
+        #list
         #spec_fn
         #registration
         /// The dataflow this module declares, as checked when it was compiled.
@@ -616,21 +620,35 @@ pub fn resolve(input: TokenStream) -> TokenStream {
     }
 }
 
-/// One registration for the dataflow: its constant, and the methods of each
-/// component with the module that declares it (`registry()`).
-fn registration(parts: &ModuleParts) -> TokenStream {
-    let methods = parts.impls.iter().map(|part| {
-        let ty = &part.spec.self_ty;
-        let module = [
-            builder::ident("Some"),
-            builder::group(
-                builder::Delimiter::Parenthesis,
-                quote!(<#ty as ::blazes::Annotated>::MODULE_PATH),
-            ),
-        ];
-        component::methods_spec(&part.spec, module)
-    });
-    dataflow::dataflow_record(methods)
+/// One registration for the dataflow: its constant, the methods of each
+/// component, and the module that declares each (`module_of` over `list`,
+/// the components' nested pairs), for `registry()`.
+fn registration(parts: &ModuleParts, list: &TokenStream) -> TokenStream {
+    let methods = parts
+        .impls
+        .iter()
+        .filter(|part| part.expands_here())
+        .map(|part| component::methods_spec(&part.spec));
+    let private = exported::private();
+    dataflow::dataflow_record(methods, quote!(#private::module_of::<#list>))
+}
+
+/// The components this module expands (every one a dataflow names by
+/// path) as nested pairs (`(A, (B, ()))`, in the order in which
+/// `factories()` and `registration` list them), written once as a type
+/// alias of the module, and the alias: named by `factories()` and by the
+/// registration (the module of each component, through `module_of`, in
+/// place of an `Annotated::MODULE_PATH` constant per component).
+fn component_list(parts: &ModuleParts) -> (TokenStream, TokenStream) {
+    let alias = Ident::new("__BlazesComponentList", Span::call_site());
+    let list = typed::nested(
+        parts
+            .impls
+            .iter()
+            .filter(|part| part.expands_here())
+            .map(|part| part.spec.self_ty.to_token_stream()),
+    );
+    (quote!(type #alias = #list;), quote!(#alias))
 }
 
 /// The consumer and input of each stream of `parts` (`None` for a sink),

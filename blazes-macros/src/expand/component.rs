@@ -210,7 +210,7 @@ fn expand_impl(item: &mut LightImpl, errors: &mut Errors, typed_args_failed: boo
     let self_ty = &spec.self_ty;
     let annotated = quote_spanned!(self_ty.span()=> <#self_ty as ::blazes::Annotated>);
     let component = builder::with_spec_names(component_spec(&spec, &quote!(#annotated::REP)));
-    let methods = builder::with_spec_names(methods_spec(&spec, [builder::ident("None")]));
+    let methods = builder::with_spec_names(methods_spec(&spec));
     let registration = quote! {
         ::blazes::__private::inventory::submit! {
             ::blazes::__private::ComponentRecord {
@@ -257,10 +257,7 @@ pub fn component_spec(spec: &ImplSpec, rep: &TokenStream) -> TokenStream {
 
 /// The component's `blazes::__private::MethodsSpec` (names resolved
 /// through `spec::*`: see [`builder::with_spec_names`]).
-pub fn methods_spec(
-    spec: &ImplSpec,
-    module_path: impl IntoIterator<Item = proc_macro2::TokenTree>,
-) -> TokenStream {
+pub fn methods_spec(spec: &ImplSpec) -> TokenStream {
     use builder::{Delimiter, comma_separated, group, ident, punct};
     let name = spec.ident.as_ref().map(name_of).unwrap_or_default();
     let handlers = spec.handlers.iter().map(|h| {
@@ -275,14 +272,10 @@ pub fn methods_spec(
         .as_ref()
         .map(|(method, _)| method)
         .or_else(|| spec.typed_seals.first().map(|t| &t.method));
-    // `(component, module_path, handlers, on_seal)`, written tree by tree,
+    // `(component, handlers, on_seal)`, written tree by tree,
     // each stream moved in (`quote!` would copy every interpolated stream).
     let mut fields = TokenStream::from_iter([
         proc_macro2::TokenTree::Literal(proc_macro2::Literal::string(&name)),
-        punct(','),
-    ]);
-    fields.extend(module_path);
-    fields.extend([
         punct(','),
         punct('&'),
         group(Delimiter::Bracket, comma_separated(handlers)),

@@ -106,7 +106,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .map(|part| component::handler_impl(&part.spec));
     let spec_fn = spec_fn(&spec);
     let registration = registration(&parts);
-    let factories = factories::factories_fn(&parts);
+    let factories = factories::factories_fn(&parts, None);
     let errors = errors.to_compile_errors();
     let private_use = exported::private_use();
     let generated = quote! {
@@ -137,8 +137,9 @@ fn registration(parts: &ModuleParts) -> TokenStream {
         .impls
         .iter()
         .filter(|p| p.expands_here())
-        .map(|part| component::methods_spec(&part.spec, [builder::ident("None")]));
-    dataflow_record(methods)
+        .map(|part| component::methods_spec(&part.spec));
+    // Every component is declared here: no module of its own to register.
+    dataflow_record(methods, quote!(::blazes::__private::module_of::<()>))
 }
 
 /// `__blazes_spec()`, returning the dataflow `spec` (a `DataflowSpec`
@@ -160,8 +161,12 @@ pub fn spec_fn(spec: &TokenStream) -> TokenStream {
 /// Registers the module's `__blazes_spec()` with the methods of its
 /// components (`registry()`, `dataflows()`): `methods` are `MethodsSpec`s,
 /// their names resolved through one import of `spec::*` for them all,
-/// returned by a function (as `spec_fn`'s constant is).
-pub fn dataflow_record(methods: impl Iterator<Item = TokenStream>) -> TokenStream {
+/// returned by a function (as `spec_fn`'s constant is); `modules` is the
+/// function giving the module of each (`DataflowRecord::modules`).
+pub fn dataflow_record(
+    methods: impl Iterator<Item = TokenStream>,
+    modules: TokenStream,
+) -> TokenStream {
     let methods = builder::with_spec_names(TokenStream::from_iter([
         builder::punct('&'),
         builder::group(
@@ -178,6 +183,7 @@ pub fn dataflow_record(methods: impl Iterator<Item = TokenStream>) -> TokenStrea
                 module_path: ::core::module_path!(),
                 spec: __blazes_spec,
                 methods: __blazes_methods,
+                modules: #modules,
             }
         }
     }

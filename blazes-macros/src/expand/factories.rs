@@ -11,8 +11,10 @@ use crate::attrs::name_of;
 use crate::expand::{exported, typed};
 use crate::module::ModuleParts;
 
-/// `pub fn factories() -> ::blazes::runtime::Factories`.
-pub fn factories_fn(parts: &ModuleParts) -> TokenStream {
+/// `pub fn factories() -> ::blazes::runtime::Factories`. `list`, when
+/// given, names the components' nested pairs (a type alias of the module:
+/// see `chain::component_list`); otherwise they are written out.
+pub fn factories_fn(parts: &ModuleParts, list: Option<TokenStream>) -> TokenStream {
     let components: Vec<(String, &syn::Type)> = parts
         .impls
         .iter()
@@ -31,7 +33,9 @@ pub fn factories_fn(parts: &ModuleParts) -> TokenStream {
     let bounds = components
         .iter()
         .map(|(_, ty)| quote!(for<'__blazes> #ty: #private::DefaultHandler));
-    let list = typed::nested(components.iter().map(|(_, ty)| ty.to_token_stream()));
+    let list = list.unwrap_or_else(|| {
+        typed::nested(components.iter().map(|(_, ty)| ty.to_token_stream())).into()
+    });
     let names = components.iter().map(|(name, _)| name);
     quote! {
         /// The handler factory of every component of this module, each built
