@@ -3,7 +3,7 @@
 //! status of spec §7 (0 ok, 1 requirement violated, 2 invalid input), the
 //! worst over several files.
 
-use blazes_core::{Analysis, Dataflow};
+use blazes_core::{Analysis, Dataflow, Endpoint};
 
 use super::input::{self, LoadError};
 use crate::locations::Locations;
@@ -167,12 +167,50 @@ fn analysed_text(name: &str, text: &str, front_end: FrontEnd) -> Result<Checked,
         file: name.to_string(),
         errors,
     })?;
+    let mut warnings = read.warnings;
+    warnings.extend(seal_loop_warnings(
+        &read.dataflow,
+        &analysis,
+        &read.locations,
+    ));
     Ok(Checked {
         locations: read.locations,
         dataflow: read.dataflow,
         analysis,
-        warnings: read.warnings,
+        warnings,
     })
+}
+
+/// A seal buffer of the plan that would wait on itself
+/// ([`blazes_core::seal_loops`]): the runtime refuses to run it, so the
+/// report warns, at the stream that closes the loop. The labels stand (spec
+/// §4), so the exit status does not change.
+fn seal_loop_warnings(
+    dataflow: &Dataflow,
+    analysis: &Analysis,
+    locations: &Locations,
+) -> Vec<Warning> {
+    blazes_core::seal_loops(dataflow, analysis)
+        .into_iter()
+        .map(|found| {
+            let text = found.to_string();
+            let (problem, fix) = text.split_once("\n  = fix: ").unwrap_or((&text, ""));
+            let mut warning = Warning::new("seal-loop", format!("the plan cannot run: {problem}"));
+            if !fix.is_empty() {
+                warning = warning.note(format!("fix: {fix}"));
+            }
+            let closing = Endpoint::port(&found.component, &found.input);
+            let at = dataflow
+                .streams
+                .iter()
+                .filter(|s| s.to == closing)
+                .find_map(|s| locations.stream(&s.name()));
+            match at {
+                Some(at) => warning.at(at.clone()),
+                None => warning,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -181,6 +219,57 @@ mod tests {
 
     fn greybox(name: &str, text: &str) -> Result<Read, LoadError> {
         Ok(crate::greybox::parse_located(name, text)?.into())
+    }
+
+    /// The loop of `tests/seal_loop.rs` as a grey-box file: the labels are
+    /// fine (exit 0), and the report warns that the plan cannot run, at the
+    /// stream closing the loop.
+    #[test]
+    fn a_seal_buffer_waiting_on_itself_is_a_warning_at_the_loop() {
+        let text = "components:
+  Rate:
+    annotation:
+      - { from: prices, to: charges, label: CW }
+      - { from: limits, to: charges, label: CW }
+      - { from: readings, to: charges, label: OR, subscript: [tariff, hour] }
+      - { from: readings, to: spikes, label: CR }
+  Throttle:
+    annotation:
+      - { from: spikes, to: limits, label: CR }
+streams:
+  - { from: prices, to: Rate.prices, seal: [hour] }
+  - { from: readings, to: Rate.readings, seal: [hour] }
+  - { from: Rate.spikes, to: Throttle.spikes }
+  - { from: Throttle.limits, to: Rate.limits }
+  - { from: Rate.charges, to: charges }
+";
+        let outcome = check_text("loop.yaml", text, front_end);
+        assert_eq!(outcome.status(), Status::Ok);
+        let Outcome::Checked(checked) = outcome else {
+            panic!("checked");
+        };
+        let [warning] = &checked.warnings[..] else {
+            panic!("one warning: {:?}", checked.warnings);
+        };
+        assert_eq!(warning.code, "seal-loop");
+        assert!(
+            warning
+                .message
+                .starts_with("the plan cannot run: `Rate` holds `readings` on [hour]"),
+            "{}",
+            warning.message
+        );
+        assert_eq!(warning.at.as_ref().map(|at| at.line), Some(15));
+        assert!(warning.notes[0].starts_with("fix: "), "{:?}", warning.notes);
+        // Sealed by Throttle's own code, the loop is not the runner's to judge.
+        let declared = text.replace(
+            "{ from: Throttle.limits, to: Rate.limits }",
+            "{ from: Throttle.limits, to: Rate.limits, seal: [hour] }",
+        );
+        let Outcome::Checked(checked) = check_text("loop.yaml", &declared, front_end) else {
+            panic!("checked");
+        };
+        assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
     }
 
     #[test]
