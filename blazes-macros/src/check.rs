@@ -62,14 +62,7 @@ pub fn run(
 fn report_seal_loops(built: &Built, analysis: &Analysis, errors: &mut Errors) {
     for found in blazes_core::seal_loops(&built.dataflow, analysis) {
         let message = format!("blazes: {found}");
-        let closing = Endpoint::port(&found.component, &found.input);
-        let sites: Vec<SpanRange> = built
-            .sites
-            .streams
-            .iter()
-            .filter(|d| d.to.endpoint() == closing)
-            .map(|d| d.tokens)
-            .collect();
+        let sites = streams_into(built, &Endpoint::port(&found.component, &found.input));
         if sites.is_empty() {
             errors.spanned(TokenStream::new(), message.clone());
         }
@@ -189,14 +182,7 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
                 message.push_str(&explain::one_to_one_hint(&built.dataflow.fds[*fd]));
             }
         }
-        let sink = Endpoint::External(violation.sink.clone());
-        let sink_streams: Vec<SpanRange> = built
-            .sites
-            .streams
-            .iter()
-            .filter(|d| d.to.endpoint() == sink)
-            .map(|d| d.tokens)
-            .collect();
+        let sink_streams = streams_into(built, &Endpoint::External(violation.sink.clone()));
         if sink_streams.is_empty() {
             place(errors, SpanRange::of(TokenStream::new()), message.clone());
         }
@@ -209,6 +195,17 @@ fn report_violations(built: &Built, analysis: &Analysis, errors: &mut Errors) {
             }
         }
     }
+}
+
+/// Where the streams into `to` are declared.
+fn streams_into(built: &Built, to: &Endpoint) -> Vec<SpanRange> {
+    built
+        .sites
+        .streams
+        .iter()
+        .filter(|d| d.to.endpoint() == *to)
+        .map(|d| d.tokens)
+        .collect()
 }
 
 /// The `#[path]`s where the anomaly of `cause` starts (its origins).
