@@ -43,6 +43,37 @@ pub mod parts {
     }
 }
 
+pub mod slow {
+    use super::Reading;
+    use blazes::component;
+
+    /// Passes each reading on, slowly: a run stopped early finds records
+    /// on their way to it and from it.
+    #[component]
+    #[derive(Default)]
+    pub struct Slow;
+
+    #[component(outputs { out: Reading })]
+    impl Slow {
+        #[path(from = readings, to = out, label = CR)]
+        fn readings(&mut self, r: Reading, out: &mut SlowOut) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            out.out(r);
+        }
+    }
+}
+
+/// Two slow stages in a row, to a sink.
+#[blazes::dataflow]
+pub mod slow_flow {
+    blazes::components! { super::slow::Slow }
+
+    streams! {
+        readings -> Slow.readings;
+        Slow.out -> passed;
+    }
+}
+
 #[blazes::dataflow]
 pub mod flow {
     blazes::components! { super::parts::Sum }
@@ -157,4 +188,74 @@ async fn a_run_that_ends_within_the_limit_is_not_stopped() {
     assert_eq!(report.stopped_after, None);
     assert_eq!(report.ensure_success(), Ok(()));
     assert_eq!(report.records("sums").len(), 1);
+}
+
+/// Stopped while records are on their way (in a link to the slow instance,
+/// received and not handled, or queued to the sink), a run loses none: each
+/// record sent either reached the sink or is a dead letter `Abandoned`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_run_dead_letters_what_was_in_flight_so_nothing_is_lost() {
+    const SENT: i64 = 3_000;
+    let runner = DataflowRunner::new(
+        &slow_flow::dataflow(),
+        &slow_flow::analysis(),
+        &slow_flow::deployment(),
+        slow_flow::factories(),
+    )
+    .expect("deployable");
+    let mut running = runner.start().expect("started");
+    let mut source = running.take_source("readings", 0).expect("producer 0");
+    // The sender waits while the links are full: it runs beside the stop.
+    let sender = tokio::spawn(async move {
+        for value in 0..SENT {
+            source.send(Reading { sensor: 1, value }).await;
+        }
+        source
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let report = tokio::time::timeout(
+        Duration::from_secs(30),
+        running.finish_within(Duration::from_millis(200)),
+    )
+    .await
+    .expect("finish_within returns")
+    .expect("a report");
+    let source = sender.await.expect("the sender ends after the stop");
+    drop(source);
+    assert!(report.stopped_after.is_some(), "the run was stopped");
+    let passed: Vec<i64> = report
+        .read_sink::<Reading>("passed")
+        .expect("readings")
+        .into_iter()
+        .map(|(_, r)| r.value)
+        .collect();
+    let abandoned: Vec<i64> = report
+        .dead_letters
+        .iter()
+        .filter(|d| d.reason == DeadLetterReason::Abandoned)
+        .filter_map(|d| d.payload.int("value"))
+        .collect();
+    assert!(
+        !abandoned.is_empty(),
+        "records were on their way at the stop"
+    );
+    assert!(passed.len() < SENT as usize, "stopped before the end");
+    // What the source sent before the stop: every value up to the last one
+    // that reached the sink or a dead letter, each exactly once.
+    let mut seen: Vec<i64> = passed.iter().chain(&abandoned).copied().collect();
+    seen.sort_unstable();
+    let sent_before_stop = seen.len() as i64;
+    assert_eq!(
+        seen,
+        (0..sent_before_stop).collect::<Vec<_>>(),
+        "each record sent before the stop reached the sink or is a dead letter, once"
+    );
+    let stopped = report.failures().into_iter().find_map(|f| match f {
+        RunFailure::Stopped { abandoned, .. } => Some(abandoned),
+        _ => None,
+    });
+    assert!(
+        stopped.is_some_and(|n| n >= abandoned.len() as u64),
+        "{stopped:?}"
+    );
 }

@@ -48,10 +48,13 @@ pub enum DeadLetterReason {
         /// The first missing link position.
         missing: u64,
     },
+    /// The run was stopped (`RunningDataflow::finish_within`) while it was
+    /// on its way: received and not handled, or not yet sent.
+    Abandoned,
 }
 
 /// Every name [`DeadLetterReason::kind`] gives.
-pub(crate) const DEAD_LETTER_KINDS: [&str; 10] = [
+pub(crate) const DEAD_LETTER_KINDS: [&str; 11] = [
     "late",
     "never sealed",
     "missing key attribute",
@@ -62,6 +65,7 @@ pub(crate) const DEAD_LETTER_KINDS: [&str; 10] = [
     "wrong key kind",
     "out of seq order",
     "stranded behind a gap",
+    "abandoned",
 ];
 
 impl DeadLetterReason {
@@ -79,6 +83,7 @@ impl DeadLetterReason {
             DeadLetterReason::SeqOutOfRange => "seq out of range",
             DeadLetterReason::WrongKeyKind(_) => "wrong key kind",
             DeadLetterReason::StrandedBehindGap { .. } => "stranded behind a gap",
+            DeadLetterReason::Abandoned => "abandoned",
         }
     }
 }
@@ -107,6 +112,10 @@ impl fmt::Display for DeadLetterReason {
                 f,
                 "held behind link message {missing} of its producer, which never came: \
                  the producer was retired"
+            ),
+            DeadLetterReason::Abandoned => f.write_str(
+                "the run was stopped (`finish_within`) while it was on its way: received and \
+                 not handled, or not yet sent",
             ),
         }
     }

@@ -98,8 +98,9 @@ pub enum RunFailure {
     Stopped {
         /// The limit.
         after: std::time::Duration,
-        /// Messages (records and punctuations) in flight, dropped
-        /// undelivered.
+        /// Messages (records and punctuations) in flight, not delivered;
+        /// their records are dead-lettered
+        /// ([`DeadLetterReason::Abandoned`](crate::runtime::DeadLetterReason::Abandoned)).
         abandoned: u64,
     },
     /// Records and punctuations emitted on an output after the instance
@@ -200,7 +201,8 @@ impl fmt::Display for RunFailure {
             RunFailure::Stopped { after, abandoned } => write!(
                 f,
                 "the run had not ended after {after:?} and was stopped \
-                 ({abandoned} message(s) in flight dropped undelivered); the usual cause is a \
+                 ({abandoned} message(s) in flight not delivered, their records dead-lettered \
+                 as abandoned); the usual cause is a \
                  `SourceHandle` neither closed nor dropped"
             ),
             RunFailure::EmittedAfterEnd { instance, count } => write!(

@@ -982,6 +982,25 @@ impl InstanceCore {
         payload: Tuple,
         reason: DeadLetterReason,
     ) {
+        let input = self
+            .inputs
+            .get(input)
+            .cloned()
+            .unwrap_or_else(|| input.to_string());
+        self.push_dead_letter(self.id(), input, producer, seq, payload, reason);
+    }
+
+    /// Keeps a dead letter refused at `instance` (this one, or where an
+    /// abandoned send was going) on `input`.
+    fn push_dead_letter(
+        &mut self,
+        instance: ProducerId,
+        input: String,
+        producer: ProducerId,
+        seq: u64,
+        payload: Tuple,
+        reason: DeadLetterReason,
+    ) {
         self.metrics.dead_lettered += 1;
         *self
             .metrics
@@ -994,11 +1013,6 @@ impl InstanceCore {
         ) {
             self.metrics.late += 1;
         }
-        let input = self
-            .inputs
-            .get(input)
-            .cloned()
-            .unwrap_or_else(|| input.to_string());
         // One line per record at debug: a never-sealed partition can hold
         // thousands, and the run's report and the warnings per partition
         // already name them (dead letters are counted by reason, see
@@ -1011,7 +1025,7 @@ impl InstanceCore {
             .cloned()
             .unwrap_or_else(|| producer.to_string());
         self.dead_letters.push(DeadLetter {
-            instance: self.id(),
+            instance,
             input,
             producer,
             producer_name,
@@ -1128,10 +1142,43 @@ impl InstanceCore {
         self.ends_arrived = false;
     }
 
-    /// Counts `n` messages to or from this instance dropped undelivered
-    /// because the run was stopped.
-    pub(crate) fn note_abandoned(&mut self, n: u64) {
-        self.metrics.abandoned += n;
+    /// The run was stopped with `delivery` received here and not handled:
+    /// counted as abandoned, and a record dead-lettered (nothing lost).
+    pub(crate) fn abandon_received(&mut self, delivery: Delivery) {
+        self.metrics.abandoned += 1;
+        let input = delivery.input();
+        if let Delivery::Direct { envelope, .. } | Delivery::Ordered { envelope, .. } = delivery
+            && let Envelope::Record {
+                producer,
+                seq,
+                payload,
+            } = envelope
+        {
+            self.dead_letter(input, producer, seq, payload, DeadLetterReason::Abandoned);
+        }
+    }
+
+    /// The run was stopped with `delivery` not yet sent by this instance to
+    /// `to` (`input` named there): counted as abandoned, and a record
+    /// dead-lettered as refused where it was going.
+    pub(crate) fn abandon_unsent(&mut self, to: ProducerId, input: String, delivery: Delivery) {
+        self.metrics.abandoned += 1;
+        if let Delivery::Direct { envelope, .. } | Delivery::Ordered { envelope, .. } = delivery
+            && let Envelope::Record {
+                producer,
+                seq,
+                payload,
+            } = envelope
+        {
+            self.push_dead_letter(
+                to,
+                input,
+                producer,
+                seq,
+                payload,
+                DeadLetterReason::Abandoned,
+            );
+        }
     }
 
     /// The instance's counters.

@@ -42,7 +42,7 @@ use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, InputId, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::router::{Destination, Routed};
-use crate::runtime::node::topology::{CycleCut, Topology};
+use crate::runtime::node::topology::{CycleCut, NodeRef, Topology};
 use group::{GroupOutcome, run_group};
 use quiescence::{Cycles, Quiescence, end_cycles};
 use receive_links::{Event, InLink, ReceiveLinks};
@@ -223,7 +223,8 @@ impl DataflowRunner {
                 .remove(&id)
                 .unwrap_or_default()
                 .count_in(quiet.clone())
-                .into_send_queues(info.outputs.len(), sizing.batch);
+                .into_send_queues(info.outputs.len(), sizing.batch)
+                .stopped_by(stop.clone());
             outgoing.never_wait_on(
                 topology
                     .cycle_cuts()
@@ -381,7 +382,9 @@ impl RunningDataflow {
     /// As [`RunningDataflow::finish`], but a run that has not ended
     /// `limit` after this call is stopped: every instance stops where it
     /// is, what the wrappers hold is dead-lettered (never sealed), the
-    /// messages in flight are counted and dropped, and the report says so
+    /// messages in flight are counted and their records dead-lettered
+    /// (abandoned: received and not handled, or not yet sent; a source's
+    /// send cut short is logged as an error), and the report says so
     /// ([`RunFailure::Stopped`](super::report::RunFailure::Stopped)) besides
     /// naming each instance that had not ended. A handler that never
     /// returns cannot be stopped: its instance is awaited still.
@@ -725,14 +728,21 @@ async fn run_instance(
             unpublished = false;
         }
     }
-    tokio::select! {
-        () = flush_all(&mut outgoing) => {}
-        () = stop.cancelled() => {}
+    if !stop.is_cancelled() {
+        tokio::select! {
+            () = flush_all(&mut outgoing) => {}
+            () = stop.cancelled() => {}
+        }
     }
     if stop.is_cancelled() {
-        // Stopped: what is left in flight either way is dropped, counted.
-        let abandoned = outgoing.abandon() + inbox.abandon();
-        node.core_mut().note_abandoned(abandoned);
+        // Stopped: what is left in flight either way is counted, and its
+        // records dead-lettered, received here or not yet sent from here.
+        for delivery in inbox.abandon() {
+            node.core_mut().abandon_received(delivery);
+        }
+        for (to, delivery) in outgoing.abandon() {
+            abandon_unsent(&topology, node.core_mut(), to, delivery);
+        }
     } else if let Some(q) = cycles.quiet.clone() {
         // In a run with cycles, what still reaches this finished instance
         // (a producer's real end after the one that closed its cycle) is
@@ -745,6 +755,38 @@ async fn run_instance(
     dead.extend(core.take_dead_letters());
     refresh(core, &live, &mut series, Time::micros_since(started));
     (core.snapshot(Time::micros_since(started)), dead)
+}
+
+/// A message `core` had not sent to `to` when the run was stopped,
+/// dead-lettered as refused where it was going: the destination instance
+/// (a group's first member) on its input, or, for a sink, this instance
+/// naming the sink.
+fn abandon_unsent(
+    topology: &Topology,
+    core: &mut InstanceCore,
+    to: Destination,
+    delivery: Delivery,
+) {
+    let at = |instance: ProducerId| match topology.node(instance) {
+        Some(NodeRef::Instance { component, .. }) => topology.components[component]
+            .inputs
+            .get(delivery.input())
+            .cloned(),
+        _ => None,
+    };
+    let (instance, input) = match to {
+        Destination::Instance(p) => (p, at(p)),
+        Destination::Group(g) => match topology.groups.get(g).and_then(|g| g.members.first()) {
+            Some(&p) => (p, at(p)),
+            None => (core.id(), None),
+        },
+        Destination::Sink(s) => (
+            core.id(),
+            topology.sinks.get(s).map(|name| format!("sink `{name}`")),
+        ),
+    };
+    let input = input.unwrap_or_else(|| delivery.input().to_string());
+    core.abandon_unsent(instance, input, delivery);
 }
 
 /// Queues what `node` routed elsewhere on its outgoing links and keeps its

@@ -189,16 +189,21 @@ impl ReceiveLinks {
         .await;
     }
 
-    /// Drops what was received and not delivered, and what the links hold
-    /// now, without waiting (the run was stopped): how many messages.
-    pub(super) fn abandon(&mut self) -> u64 {
-        let mut n = self.drop_buffered();
+    /// Takes what was received and not delivered, and what the links hold
+    /// now, without waiting (the run was stopped). Each link is closed
+    /// first, so a producer's later send is refused back to it rather than
+    /// left in a channel nobody reads.
+    pub(super) fn abandon(&mut self) -> Vec<Delivery> {
+        let mut out = Vec::new();
         for link in &mut self.links {
+            link.rx.close();
+            link.parked = false;
+            out.extend(link.buffered.drain(..));
             while let Ok(batch) = link.rx.try_recv() {
-                n += batch.len() as u64;
+                out.extend(batch);
             }
         }
-        n
+        out
     }
 
     /// Drops what every link received and has not delivered: how many.

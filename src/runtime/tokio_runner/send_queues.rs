@@ -16,6 +16,7 @@ use std::task::{Context, Poll};
 
 use tokio::sync::mpsc::Sender;
 use tokio::sync::mpsc::error::TrySendError;
+use tokio_util::sync::CancellationToken;
 use tokio_util::sync::PollSender;
 
 use super::quiescence::Quiescence;
@@ -105,6 +106,11 @@ pub struct SendQueues {
     /// The destination of the last message pushed and its port: messages
     /// to one destination mostly come in runs.
     last: Option<(Destination, usize)>,
+    /// Cancelled when the run is stopped: a batch its consumer no longer
+    /// takes is then kept for [`SendQueues::abandon`], not dropped.
+    stop: CancellationToken,
+    /// Batches refused by a consumer that had stopped.
+    refused: Vec<(Destination, Batch)>,
 }
 
 impl SendQueues {
@@ -120,7 +126,16 @@ impl SendQueues {
             quiet: None,
             closes_cycle: vec![false; outputs],
             last: None,
+            stop: CancellationToken::new(),
+            refused: Vec::new(),
         }
+    }
+
+    /// Keeps what a stopped consumer refuses once `stop` is cancelled
+    /// (builder style).
+    pub(super) fn stopped_by(mut self, stop: CancellationToken) -> SendQueues {
+        self.stop = stop;
+        self
     }
 
     /// Outputs that close a cycle between components
@@ -205,6 +220,9 @@ impl SendQueues {
                 // only misses replays.
                 Err(TrySendError::Closed(batch)) => {
                     lost(self.quiet.as_deref(), port.to, batch.len());
+                    if self.stop.is_cancelled() {
+                        self.refused.push((port.to, batch));
+                    }
                     return;
                 }
                 Err(TrySendError::Full(batch)) => batch,
@@ -232,23 +250,26 @@ impl SendQueues {
         }
     }
 
-    /// Drops every message not sent yet (the run was stopped): how many.
-    pub(super) fn abandon(&mut self) -> u64 {
-        let mut n = 0;
+    /// Takes every message not sent yet, with where it was going (the run
+    /// was stopped): the open and queued batches, and those a stopped
+    /// consumer refused.
+    pub(super) fn abandon(&mut self) -> Vec<(Destination, Delivery)> {
+        let mut out: Vec<(Destination, Delivery)> = Vec::new();
+        for (to, batch) in self.refused.drain(..) {
+            out.extend(batch.into_iter().map(|d| (to, d)));
+        }
         for port in &mut self.ports {
-            n += port.open.len() as u64;
-            port.open.clear();
+            let to = port.to;
+            out.extend(port.open.drain(..).map(|d| (to, d)));
             port.open_outputs.clear();
-            n += port
-                .queue
-                .drain(..)
-                .map(|(_, b)| b.len() as u64)
-                .sum::<u64>();
+            for (_, batch) in port.queue.drain(..) {
+                out.extend(batch.into_iter().map(|d| (to, d)));
+            }
         }
         self.waiting.iter_mut().for_each(|w| *w = 0);
         self.queued = 0;
         self.open = 0;
-        n
+        out
     }
 
     /// True when no batch waits for room (open batches aside).
@@ -329,16 +350,29 @@ impl DestinationSenders {
         out
     }
 
-    /// Sends one batch to `to`, waiting for capacity. A consumer that has
-    /// already finished only misses replays, so a closed channel is ignored.
+    /// Sends one batch to `to`, waiting for capacity. A source's consumer
+    /// finishes only after the source's end, or when the run is stopped:
+    /// records refused then are logged as not delivered.
     pub(super) async fn send_batch(&self, to: Destination, batch: Batch) {
         if let Some(tx) = self.links.get(&to) {
             let n = batch.len();
             if let Some(q) = self.quiet.as_deref().filter(|_| counted(to)) {
                 q.add(n as u64);
             }
-            if tx.send(batch).await.is_err() {
+            if let Err(refused) = tx.send(batch).await {
                 lost(self.quiet.as_deref(), to, n);
+                let records = refused
+                    .0
+                    .iter()
+                    .filter(|d| d.envelope().is_record())
+                    .count();
+                if records > 0 {
+                    tracing::error!(
+                        ?to,
+                        records,
+                        "records not delivered: their consumer has stopped (the run was stopped)"
+                    );
+                }
             }
         }
     }
