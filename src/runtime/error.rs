@@ -233,7 +233,7 @@ pub struct ScatteredWrites {
 #[error(
     "deployment: stream `{stream}` is routed {routing} into {instances} instances of \
      `{component}`, but its path {path} is {annotation}: a group of the gate would be \
-     split between instances, each emitting a partial result for it\n  = fix: {fix}"
+     split between instances, {consequence}\n  = fix: {fix}"
 )]
 #[non_exhaustive]
 pub struct SplitGroups {
@@ -249,6 +249,9 @@ pub struct SplitGroups {
     pub annotation: String,
     /// The stream's routing.
     pub routing: String,
+    /// What the split does: partial results of an aggregation, or reads
+    /// of one group meeting the writes in different orders.
+    pub consequence: String,
     /// How to fix it.
     pub fix: String,
 }

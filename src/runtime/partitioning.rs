@@ -91,6 +91,13 @@ pub(crate) fn check(
                 path: format!("{} -> {}", path.from, path.to),
                 annotation: annotation.to_string(),
                 routing: describe(&routing),
+                consequence: if annotation.kind == PathKind::OR {
+                    "whose reads would meet its writes in the order each instance's sequencer \
+                     gives them"
+                        .to_string()
+                } else {
+                    "each emitting a partial result for it".to_string()
+                },
                 fix: fix(component, split),
             })));
         }
