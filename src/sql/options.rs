@@ -158,8 +158,8 @@ fn key_set(text: &str, columns: &[String]) -> Result<AttrSet, String> {
     let mut set = AttrSet::new();
     for part in text.split(',') {
         let name = column(part, columns).map_err(|e| match e {
-            Empty => format!("'{text}' has an empty attribute; write 'a' or 'a, b'"),
-            Refused(message) => message,
+            ColumnError::Empty => format!("'{text}' has an empty attribute; write 'a' or 'a, b'"),
+            ColumnError::Refused(message) => message,
         })?;
         set.insert(name);
     }
@@ -173,7 +173,6 @@ enum ColumnError {
     /// Written, but not a usable column of the table.
     Refused(String),
 }
-use ColumnError::{Empty, Refused};
 
 /// One column name as an option writes it (`"Quoted"` keeps its case); it
 /// must be one of `columns`.
@@ -184,11 +183,11 @@ fn column(written: &str, columns: &[String]) -> Result<String, ColumnError> {
         None => written.to_lowercase(),
     };
     if name.is_empty() {
-        return Err(Empty);
+        return Err(ColumnError::Empty);
     }
-    names::usable(&name).map_err(|e| Refused(e.to_string()))?;
+    names::usable(&name).map_err(|e| ColumnError::Refused(e.to_string()))?;
     if !columns.contains(&name) {
-        return Err(Refused(format!(
+        return Err(ColumnError::Refused(format!(
             "`{name}` is not a column of the table (its columns: {})",
             columns.join(", ")
         )));
@@ -216,8 +215,8 @@ fn fd_list(text: &str, columns: &[String]) -> Result<Vec<Fd>, String> {
             return Err(format!("'{written}' is not a dependency; {SHAPE}"));
         };
         let refused = |e: ColumnError| match e {
-            Empty => format!("'{written}' has an empty attribute; {SHAPE}"),
-            Refused(message) => message,
+            ColumnError::Empty => format!("'{written}' has an empty attribute; {SHAPE}"),
+            ColumnError::Refused(message) => message,
         };
         let mut determining = AttrSet::new();
         for part in from.split(',') {
