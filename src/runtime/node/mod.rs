@@ -42,6 +42,9 @@ pub(crate) struct Node {
     /// When recording: the records each output sent, before routing (one
     /// copy per record, however many destinations it went to).
     recorded: Option<BTreeMap<OutputId, Vec<Tuple>>>,
+    /// Some stream takes what the instance sends back to itself (worked
+    /// out at its first run of messages).
+    sends_to_itself: Option<bool>,
 }
 
 impl Node {
@@ -55,6 +58,7 @@ impl Node {
             local: VecDeque::new(),
             remote: Vec::new(),
             recorded: None,
+            sends_to_itself: None,
         }
     }
 
@@ -126,6 +130,12 @@ impl Node {
     /// messages were delivered; the first one `queue` keeps, if any, is
     /// the one the bound held back. Every driver that receives messages in
     /// batches delivers them through here, so a batch costs one call.
+    ///
+    /// An instance that sends nothing to itself hands consecutive records
+    /// of a direct input to its handler as one batch
+    /// ([`InstanceCore::defer_direct`]) and routes what the run sent once,
+    /// at its end: with no message of its own to deliver in between, the
+    /// same sends in the same order.
     pub(crate) fn deliver_run(
         &mut self,
         topology: &Topology,
@@ -133,7 +143,16 @@ impl Node {
         queue: &mut VecDeque<Delivery>,
         now: Time,
     ) -> usize {
-        self.deliver(topology, first, now);
+        let me = self.core.id();
+        let batched = !*self
+            .sends_to_itself
+            .get_or_insert_with(|| topology.feeds_itself(me));
+        if !batched {
+            self.deliver(topology, first, now);
+        } else {
+            self.core.defer_direct(true);
+            self.core.deliver(first, now);
+        }
         let mut delivered = 1;
         while let Some(next) = queue.front() {
             if self.core.would_block(next) {
@@ -142,8 +161,16 @@ impl Node {
             let Some(next) = queue.pop_front() else {
                 break;
             };
-            self.deliver(topology, next, now);
+            if batched {
+                self.core.deliver(next, now);
+            } else {
+                self.deliver(topology, next, now);
+            }
             delivered += 1;
+        }
+        if batched {
+            self.core.defer_direct(false);
+            self.settle(topology, now);
         }
         delivered
     }
@@ -388,6 +415,142 @@ mod tests {
 
     fn sent(node: &mut Node) -> Vec<(OutputId, Routed)> {
         node.remote().collect()
+    }
+
+    /// Passes records on; panics on `k = 2` after emitting, gives `k = 3`
+    /// back, and counts what it handled in what it emits.
+    #[derive(Default)]
+    struct Flaky(i64);
+
+    impl Handler for Flaky {
+        fn handle(&mut self, _: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+            match tuple.int("k") {
+                Some(2) => {
+                    out.emit("out", Tuple::new().with("before_panic", 2));
+                    panic!("k = 2");
+                }
+                Some(3) => {
+                    out.emit("out", Tuple::new().with("before_refusal", 3));
+                    Err(UnknownInput::new("in", tuple))
+                }
+                _ => {
+                    self.0 += 1;
+                    out.emit("out", tuple.with("n", self.0));
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// [`Flaky`] whose batches take no record: the runtime hands each
+    /// through `handle` instead.
+    #[derive(Default)]
+    struct Lazy(Flaky);
+
+    impl Handler for Lazy {
+        fn handle(
+            &mut self,
+            input: &str,
+            tuple: Tuple,
+            out: &mut Emit,
+        ) -> Result<(), UnknownInput> {
+            self.0.handle(input, tuple, out)
+        }
+
+        fn handle_batch(&mut self, _: &str, _: &mut crate::Batch<'_>) {}
+    }
+
+    /// `src` -> Pass (CR, a direct input) -> `sink`.
+    fn direct_topology() -> Topology {
+        let dataflow = Dataflow::new()
+            .component(Component::new("Pass").path("in", "out", Annotation::cr()))
+            .stream(Stream::between("src", "Pass.in"))
+            .stream(Stream::between("Pass.out", "sink"));
+        let analysis = analyze(&dataflow).expect("valid");
+        Topology::build(&dataflow, &analysis, &Deployment::new()).expect("deployable")
+    }
+
+    /// Records k = 0..12 with a replay of k = 1 among them, a record whose
+    /// seq no producer reaches, and the producer's end.
+    fn direct_messages(topology: &Topology) -> VecDeque<Delivery> {
+        let producer = topology.sources[0].producers[0];
+        let mut numbering = Numbering::new(producer);
+        let mut out = Vec::new();
+        for k in 0..12 {
+            out.push(numbering.record(Tuple::new().with("k", k)));
+        }
+        out.insert(5, out[1].clone());
+        out.insert(
+            9,
+            Envelope::Record {
+                producer,
+                seq: u64::MAX,
+                payload: Tuple::new().with("k", 99),
+            },
+        );
+        out.push(numbering.end());
+        out.into_iter()
+            .map(|envelope| Delivery::Direct { input: 0, envelope })
+            .collect()
+    }
+
+    #[test]
+    fn records_of_a_direct_input_handled_as_a_batch_send_and_dead_letter_as_one_at_a_time() {
+        let topology = direct_topology();
+        let info = &topology.components[0];
+        let node = |handler: Box<dyn Handler>| {
+            let core = InstanceCore::new(&topology, info, info.instances[0], handler);
+            let mut node = Node::new(core, 1);
+            node.start(&topology, Time::default());
+            node
+        };
+        let outcome = |node: &mut Node| {
+            let letters: Vec<_> = node
+                .take_dead_letters()
+                .into_iter()
+                .map(|d| (d.seq, d.payload, d.reason))
+                .collect();
+            (sent(node), letters, node.core().metrics().clone())
+        };
+        let mut single = node(Box::<Flaky>::default());
+        for m in direct_messages(&topology) {
+            single.deliver(&topology, m, Time::default());
+        }
+        let expected = outcome(&mut single);
+        for handler in [
+            Box::<Flaky>::default() as Box<dyn Handler>,
+            Box::<Lazy>::default(),
+        ] {
+            let mut batched = node(handler);
+            let mut queue = direct_messages(&topology);
+            let first = queue.pop_front().expect("a message");
+            let delivered = batched.deliver_run(&topology, first, &mut queue, Time::default());
+            assert_eq!(delivered, 15);
+            assert_eq!(outcome(&mut batched), expected);
+        }
+        let (sent, letters, metrics) = expected;
+        // Ten records passed on, then the end; nothing the panicking call
+        // emitted; what the refused call emitted is sent.
+        assert_eq!(sent.len(), 12, "{sent:?}");
+        assert!(sent.iter().all(|(_, r)| match &r.envelope {
+            Envelope::Record { payload, .. } => payload.get("before_panic").is_none(),
+            _ => true,
+        }));
+        let reasons: Vec<_> = letters.iter().map(|(_, _, r)| r.kind()).collect();
+        assert_eq!(
+            reasons,
+            ["handler panicked", "unknown input", "seq out of range"],
+            "{letters:?}"
+        );
+        assert_eq!(letters[0].1, Tuple::new().with("k", 2));
+        assert_eq!(
+            (
+                metrics.processed,
+                metrics.handler_panics,
+                metrics.duplicate_records
+            ),
+            (10, 1, 1)
+        );
     }
 
     #[test]
