@@ -252,7 +252,26 @@ impl InstanceCore {
     /// Producers that send their partitions one after the other therefore
     /// never wait on each other while each one's part of a partition fits
     /// in its share.
+    #[inline]
     pub fn would_block(&self, message: &Delivery) -> bool {
+        // A record of an input no wrapper holds never waits: the common
+        // case of a run, answered here.
+        match message {
+            Delivery::Direct {
+                input,
+                envelope: Envelope::Record { .. },
+            } if matches!(self.modes.get(*input), Some(InputMode::Direct)) => false,
+            Delivery::Direct {
+                envelope: Envelope::Record { .. },
+                ..
+            } => self.would_hold(message),
+            _ => false,
+        }
+    }
+
+    /// [`InstanceCore::would_block`] for a record.
+    #[inline(never)]
+    fn would_hold(&self, message: &Delivery) -> bool {
         let Delivery::Direct {
             input,
             envelope:
@@ -353,10 +372,16 @@ impl InstanceCore {
     }
 
     /// Hands the records waiting in `pending` to the handler.
+    #[inline]
     fn flush_pending(&mut self) {
-        if self.pending.is_empty() {
-            return;
+        if !self.pending.is_empty() {
+            self.hand_pending();
         }
+    }
+
+    /// [`InstanceCore::flush_pending`] when records wait.
+    #[inline(never)]
+    fn hand_pending(&mut self) {
         let mut pending = std::mem::take(&mut self.pending);
         self.handle_chunk(&mut pending);
         self.pending = pending;

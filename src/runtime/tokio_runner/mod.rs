@@ -507,7 +507,7 @@ impl SourceHandle {
     /// Sends a record (a typed record of yours or a [`Tuple`](crate::Tuple)), waiting
     /// while consumers are full.
     pub async fn send(&mut self, record: impl Record) {
-        self.source.record(&self.topology, record.to_tuple());
+        self.source.record(&self.topology, record.into_tuple());
         self.ship().await;
     }
 
@@ -516,7 +516,7 @@ impl SourceHandle {
     /// link instead of one per record.
     pub async fn send_batch<R: Record>(&mut self, records: impl IntoIterator<Item = R>) {
         for record in records {
-            self.source.record(&self.topology, record.to_tuple());
+            self.source.record(&self.topology, record.into_tuple());
         }
         if self.stopped() {
             return;
@@ -531,7 +531,7 @@ impl SourceHandle {
     /// seal-key fields (a key struct of yours, a record of the partition, or
     /// a [`Tuple`](crate::Tuple)); fields outside the seal key are dropped from the seal.
     pub async fn seal(&mut self, key: impl Record) {
-        self.source.seal(&self.topology, key.to_tuple());
+        self.source.seal(&self.topology, key.into_tuple());
         self.ship().await;
     }
 
