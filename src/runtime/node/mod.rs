@@ -24,7 +24,9 @@ use super::dead_letter::DeadLetter;
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, Envelope, Numbering, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
-use crate::runtime::node::router::{RouteScratch, Routed, route_sends, route_with, routing_rng};
+use crate::runtime::node::router::{
+    RouteScratch, Routed, route_all, route_sends, route_with, routing_rng,
+};
 use crate::runtime::node::topology::{CycleCut, NodeRef, Topology};
 use crate::tuple::Tuple;
 
@@ -285,6 +287,28 @@ impl SourceCore {
     pub(crate) fn record(&mut self, topology: &Topology, payload: Tuple) {
         let envelope = self.numbering.record(payload);
         self.route(topology, envelope);
+    }
+
+    /// Numbers and routes records, in order (as [`SourceCore::record`] on
+    /// each, the source's routing worked out once).
+    pub(crate) fn records(
+        &mut self,
+        topology: &Topology,
+        payloads: impl IntoIterator<Item = Tuple>,
+    ) {
+        let me = self.numbering.producer();
+        let numbering = &mut self.numbering;
+        route_all(
+            topology,
+            me,
+            None,
+            payloads
+                .into_iter()
+                .map(|payload| numbering.record(payload)),
+            &mut self.rng,
+            &mut self.scratch,
+            &mut self.routed,
+        );
     }
 
     /// Numbers and routes the seal of the partition `key` names: its
@@ -551,6 +575,33 @@ mod tests {
             ),
             (10, 1, 1)
         );
+    }
+
+    #[test]
+    fn a_sources_records_routed_together_go_where_each_alone_would() {
+        let dataflow = Dataflow::new()
+            .component(Component::new("A").path("in", "out", Annotation::cr()))
+            .stream(Stream::between("src", "A.in"))
+            .stream(Stream::between("A.out", "sink"));
+        let analysis = analyze(&dataflow).expect("valid");
+        let deployment = Deployment::new().instances("A", 3).route(
+            "src",
+            "A.in",
+            crate::runtime::Routing::Random,
+        );
+        let topology = Topology::build(&dataflow, &analysis, &deployment).expect("deployable");
+        let producer = topology.sources[0].producers[0];
+        let payloads: Vec<Tuple> = (0..40).map(|k| Tuple::new().with("k", k)).collect();
+        let mut alone = SourceCore::new(producer, 9);
+        for payload in payloads.clone() {
+            alone.record(&topology, payload);
+        }
+        let mut together = SourceCore::new(producer, 9);
+        together.records(&topology, payloads);
+        let routed: Vec<Routed> = together.routed().collect();
+        assert_eq!(routed, alone.routed().collect::<Vec<_>>());
+        let instances: std::collections::BTreeSet<_> = routed.iter().map(|r| r.to).collect();
+        assert_eq!(instances.len(), 3, "random routing spreads the records");
     }
 
     #[test]

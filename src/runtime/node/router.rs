@@ -396,8 +396,10 @@ pub fn route_sends(
     local: &mut VecDeque<Delivery>,
     remote: &mut Vec<(OutputId, Routed)>,
 ) {
-    for (output, envelope) in sends {
-        route_each(topology, me, Some(output), envelope, rng, scratch, |r| {
+    let mut sends = sends.into_iter().peekable();
+    while let Some((output, envelope)) = sends.next() {
+        let (plan, targets) = scratch.plan(topology, me, Some(output));
+        let mut deliver = |r: Routed| {
             if r.to == Destination::Instance(me) {
                 local.push_back(Delivery::Direct {
                     input: r.input,
@@ -406,7 +408,30 @@ pub fn route_sends(
             } else {
                 remote.push((output, r));
             }
-        });
+        };
+        plan.route(envelope, rng, targets, &mut deliver);
+        // The sends after it on the same output: the same plan.
+        while let Some((_, envelope)) = sends.next_if(|(o, _)| *o == output) {
+            plan.route(envelope, rng, targets, &mut deliver);
+        }
+    }
+}
+
+/// Routes `envelopes`, all sent by `producer` on `output` (`None` for a
+/// source), as [`route_with`] on each would, working out the output's
+/// routing once.
+pub fn route_all(
+    topology: &Topology,
+    producer: ProducerId,
+    output: Option<OutputId>,
+    envelopes: impl IntoIterator<Item = Envelope>,
+    rng: &mut ChaCha8Rng,
+    scratch: &mut RouteScratch,
+    out: &mut Vec<Routed>,
+) {
+    let (plan, targets) = scratch.plan(topology, producer, output);
+    for envelope in envelopes {
+        plan.route(envelope, rng, targets, &mut |r| out.push(r));
     }
 }
 
@@ -454,23 +479,47 @@ fn route_each(
     deliver: impl FnMut(Routed),
 ) {
     let (plan, targets) = scratch.plan(topology, producer, output);
-    match (&envelope, &plan.fixed) {
-        (Envelope::Record { .. }, Some(fixed)) => fan_out(fixed, envelope, deliver),
-        (Envelope::Record { payload, .. }, None) => {
-            plan.record_targets(payload, rng, targets);
-            fan_out(targets, envelope, deliver);
+    let mut deliver = deliver;
+    plan.route(envelope, rng, targets, &mut deliver);
+}
+
+impl OutputRoute {
+    /// Hands one [`Routed`] per destination of `envelope` to `deliver`, in
+    /// routing order (`targets` is room for a record's destinations).
+    #[inline]
+    fn route(
+        &self,
+        envelope: Envelope,
+        rng: &mut ChaCha8Rng,
+        targets: &mut Vec<(Destination, InputId)>,
+        deliver: &mut impl FnMut(Routed),
+    ) {
+        match (&envelope, &self.fixed) {
+            (Envelope::Record { .. }, Some(fixed)) => fan_out(fixed, envelope, deliver),
+            (Envelope::Record { payload, .. }, None) => {
+                self.record_targets(payload, rng, targets);
+                fan_out(targets, envelope, deliver);
+            }
+            _ => fan_out(&self.punctuations, envelope, deliver),
         }
-        _ => fan_out(&plan.punctuations, envelope, deliver),
     }
 }
 
 /// One [`Routed`] per target, in order, each with a copy of `envelope`
 /// (the last with the envelope itself).
+#[inline]
 fn fan_out(
     targets: &[(Destination, InputId)],
     envelope: Envelope,
-    mut deliver: impl FnMut(Routed),
+    deliver: &mut impl FnMut(Routed),
 ) {
+    if let [(to, input)] = targets {
+        return deliver(Routed {
+            to: *to,
+            input: *input,
+            envelope,
+        });
+    }
     let Some(((last_to, last_input), rest)) = targets.split_last() else {
         return;
     };

@@ -515,9 +515,8 @@ impl SourceHandle {
     /// other would, but in batches: one channel operation per batch of a
     /// link instead of one per record.
     pub async fn send_batch<R: Record>(&mut self, records: impl IntoIterator<Item = R>) {
-        for record in records {
-            self.source.record(&self.topology, record.into_tuple());
-        }
+        self.source
+            .records(&self.topology, records.into_iter().map(Record::into_tuple));
         if self.stopped() {
             return;
         }
