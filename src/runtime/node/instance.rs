@@ -4,7 +4,8 @@
 //! output), the dead letters and its metrics. The tokio runner and the
 //! simulator drive exactly this code.
 //!
-//! Every call into the handler is contained ([`contained`]): a record whose
+//! Every call into the handler is contained ([`contained`]; records are
+//! handed over in batches, one containment per batch): a record whose
 //! handler call panics is dead-lettered with its payload and the panic's
 //! message, a panicking `on_seal` is counted and logged, what the failed call
 //! emitted is discarded, and the instance goes on with the handler in
