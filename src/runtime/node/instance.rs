@@ -496,10 +496,14 @@ impl InstanceCore {
             }
             Some(&InputMode::Sealed { buffer }) => {
                 self.flush_pending();
-                match self.seal_buffers[buffer].offer(record, now) {
-                    Admission::Held => return self.settle_held(),
-                    other => self.admitted(other),
+                let admission = self.seal_buffers[buffer].offer(record, now);
+                if matches!(admission, Admission::Held) {
+                    // Holds nothing to drop: spares the call to the drop
+                    // glue of the other variants, once per held record.
+                    std::mem::forget(admission);
+                    return self.settle_held();
                 }
+                self.admitted(admission);
             }
             _ => {
                 self.flush_pending();
@@ -1140,10 +1144,14 @@ impl InstanceCore {
     /// True when output `o` has ended: what was to be sent on it (a
     /// record, or a seal of the partition `tuple`) is counted and logged
     /// instead, since no consumer reads past the end.
+    #[inline]
     fn refused_after_end(&mut self, o: OutputId, tuple: &Tuple) -> bool {
-        if !self.output_ended[o] {
-            return false;
-        }
+        self.output_ended[o] && self.refuse_after_end(o, tuple)
+    }
+
+    /// [`InstanceCore::refused_after_end`] for an output that has ended.
+    #[cold]
+    fn refuse_after_end(&mut self, o: OutputId, tuple: &Tuple) -> bool {
         self.metrics.emitted_after_end += 1;
         tracing::error!(instance = %self.id(), component = %self.component,
             output = %self.outputs[o], %tuple,
