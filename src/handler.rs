@@ -346,8 +346,21 @@ impl<'a> Batch<'a> {
         self.next
     }
 
-    /// The current tuple's call panicked: drops what it emitted and
-    /// returns how many emissions that was.
+    /// A call of [`Handler::handle_batch`] starts: what it emits before
+    /// taking a tuple is its own (see [`Batch::discard_current`]).
+    pub(crate) fn begin(&mut self) {
+        self.mark = self.out.emitted_len();
+    }
+
+    /// Takes the next tuple without handing it over: the one a call that
+    /// panicked before taking any is charged with.
+    pub(crate) fn skip(&mut self) {
+        self.next = (self.next + 1).min(self.records.len());
+    }
+
+    /// The current tuple's call panicked (or the batch's call, before it
+    /// took a tuple): drops what it emitted and returns how many emissions
+    /// that was.
     pub(crate) fn discard_current(&mut self) -> usize {
         self.out.truncate_emitted(self.mark)
     }

@@ -993,6 +993,7 @@ impl InstanceCore {
             let mut each = false;
             while batch.remaining() > 0 {
                 let before = batch.taken();
+                batch.begin();
                 let outcome = contained(|| {
                     if each {
                         handle_each(&mut **handler, name, &mut batch);
@@ -1004,6 +1005,11 @@ impl InstanceCore {
                     Ok(()) => each |= batch.taken() == before,
                     Err(message) => {
                         let discarded = batch.discard_current();
+                        if batch.taken() == before {
+                            // It panicked before taking a tuple: charged to
+                            // the next one, so that the batch moves on.
+                            batch.skip();
+                        }
                         panicked.push((start + batch.taken() - 1, message, discarded));
                     }
                 }

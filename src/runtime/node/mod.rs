@@ -379,6 +379,7 @@ impl SourceCore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::DeadLetterReason;
     use crate::runtime::deployment::Deployment;
     use crate::{
         Annotation, Component, Dataflow, Emit, Handler, Stream, UnknownInput, analyze, attrs,
@@ -484,6 +485,19 @@ mod tests {
         fn handle_batch(&mut self, _: &str, _: &mut crate::Batch<'_>) {}
     }
 
+    /// Panics in every batch before taking a record.
+    struct Grumpy;
+
+    impl Handler for Grumpy {
+        fn handle(&mut self, _: &str, _: Tuple, _: &mut Emit) -> Result<(), UnknownInput> {
+            Ok(())
+        }
+
+        fn handle_batch(&mut self, _: &str, _: &mut crate::Batch<'_>) {
+            panic!("not today");
+        }
+    }
+
     /// `src` -> Pass (CR, a direct input) -> `sink`.
     fn direct_topology() -> Topology {
         let dataflow = Dataflow::new()
@@ -575,6 +589,29 @@ mod tests {
             ),
             (10, 1, 1)
         );
+    }
+
+    #[test]
+    fn a_batch_that_panics_before_taking_a_record_costs_one_record_per_panic() {
+        let topology = direct_topology();
+        let info = &topology.components[0];
+        let core = InstanceCore::new(&topology, info, info.instances[0], Box::new(Grumpy));
+        let mut node = Node::new(core, 1);
+        node.start(&topology, Time::default());
+        let mut queue = direct_messages(&topology);
+        let first = queue.pop_front().expect("a message");
+        assert_eq!(
+            node.deliver_run(&topology, first, &mut queue, Time::default()),
+            15
+        );
+        let letters = node.take_dead_letters();
+        let panicked = letters
+            .iter()
+            .filter(|d| d.reason == DeadLetterReason::HandlerPanicked("not today".into()))
+            .count();
+        assert_eq!((panicked, letters.len()), (12, 13), "{letters:?}");
+        let metrics = node.core().metrics();
+        assert_eq!((metrics.processed, metrics.handler_panics), (0, 12));
     }
 
     #[test]
