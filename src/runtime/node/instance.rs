@@ -38,11 +38,12 @@ use crate::runtime::node::topology::{ComponentInfo, Topology};
 use crate::tuple::Tuple;
 
 /// How many records the handler is handed in one [`Batch`] at most: few
-/// enough that the tuples freed after a batch are reused by the next one's
-/// allocations (the allocator's per-thread cache keeps a few of each size),
-/// many enough that a batch's fixed costs (its containment, the input's
-/// lookup) are spread.
-const HANDLED_AT_ONCE: usize = 8;
+/// enough that the tuples freed after a batch all fit the allocator's
+/// per-thread cache (glibc keeps 7 of each size) and are reused by the next
+/// batch's allocations (8 at a time cost a fifth more time at 2 workers, the
+/// frees past the cache taking the shared arena's lock), many enough that a
+/// batch's fixed costs (its containment, the input's lookup) are spread.
+const HANDLED_AT_ONCE: usize = 4;
 
 /// A component instance with its coordination wrappers.
 pub struct InstanceCore {
