@@ -793,7 +793,36 @@ fn plot(result: &Value, path: &std::path::Path) -> Result<(), Box<dyn std::error
     Ok(())
 }
 
+/// `--once sealed|uncoordinated WORKERS RECORDS`: one run of the blazes
+/// pipeline alone, nothing else (no timely, no output file), for a
+/// deterministic instruction count under callgrind or cachegrind.
+fn once(args: &[String]) -> Option<()> {
+    let at = args.iter().position(|a| a == "--once")?;
+    let mode = match args.get(at + 1)?.as_str() {
+        "sealed" => CoordinationMode::Plan,
+        "uncoordinated" => CoordinationMode::Off,
+        _ => return None,
+    };
+    let workers: usize = args.get(at + 2)?.parse().ok()?;
+    let records: u64 = args.get(at + 3)?.parse().ok()?;
+    let record = |i: u64| Reading {
+        batch: (i / BATCH) as i64,
+        value: i as i64,
+    };
+    let shares = shares(records, BATCH, workers, record);
+    let (seconds, outputs) = blazes_run(&pipeline_job(), shares, workers, mode);
+    println!("{outputs} sums in {seconds:.3} s");
+    Some(())
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--once") {
+        if once(&args).is_none() {
+            eprintln!("usage: --once sealed|uncoordinated WORKERS RECORDS");
+        }
+        return;
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let size = if quick {
         Size {

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::handler::{Emit, Handler, UnknownInput};
+use crate::handler::{Batch, Emit, Handler, UnknownInput};
 use crate::tuple::Tuple;
 
 /// A handler's state could not be saved or restored.
@@ -54,6 +54,10 @@ where
 {
     fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
         self.0.handle(input, tuple, out)
+    }
+
+    fn handle_batch(&mut self, input: &str, batch: &mut Batch<'_>) {
+        self.0.handle_batch(input, batch);
     }
 
     fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut Emit) {

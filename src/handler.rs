@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::checkpointed::StateError;
 use crate::record::RecordError;
+use crate::runtime::coordination::seal_buffer::HeldRecord;
 use crate::tuple::Tuple;
 
 /// One thing a handler produced, in the order it produced it.
@@ -118,6 +119,20 @@ impl Emit {
     #[inline]
     pub(crate) fn has_emitted(&self) -> bool {
         !self.emitted.is_empty()
+    }
+
+    /// How many emissions are waiting (records and punctuations).
+    #[inline]
+    pub(crate) fn emitted_len(&self) -> usize {
+        self.emitted.len()
+    }
+
+    /// Drops the emissions after the first `len`, returning how many it
+    /// dropped: what a handler call that panicked had emitted.
+    pub(crate) fn truncate_emitted(&mut self, len: usize) -> usize {
+        let dropped = self.emitted.len().saturating_sub(len);
+        self.emitted.truncate(len);
+        dropped
     }
 
     /// Takes what was emitted so far, in order, without naming outputs;
@@ -269,12 +284,126 @@ impl fmt::Display for UnknownInput {
 
 impl std::error::Error for UnknownInput {}
 
+/// A run of tuples arriving on one input interface, in order, handed to
+/// [`Handler::handle_batch`] in one call: the records of a released
+/// partition, or consecutive records of a link. The runtime keeps the
+/// tuples (the handler reads each by reference) and each one's outcome:
+/// [`Batch::next`] starts a tuple's call, [`Batch::refuse`] gives one back
+/// as [`Handler::handle`] would, and a panic is the current tuple's alone
+/// (the runtime dead-letters that tuple, discards what its call emitted,
+/// and calls `handle_batch` again for the tuples after it).
+pub struct Batch<'a> {
+    records: &'a [HeldRecord],
+    /// The next record's index in `records`.
+    next: usize,
+    /// Emissions `out` held before the current record's call.
+    mark: usize,
+    out: &'a mut Emit,
+    /// Records given back, by index, in order.
+    refused: Vec<(usize, UnknownInput)>,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch of `records` (all of one input), emitting into `out`.
+    pub(crate) fn new(records: &'a [HeldRecord], out: &'a mut Emit) -> Batch<'a> {
+        Batch {
+            records,
+            next: 0,
+            mark: out.emitted_len(),
+            out,
+            refused: Vec::new(),
+        }
+    }
+
+    /// The next tuple, with the emitter its call emits into; `None` once
+    /// every tuple was taken. Taking a tuple starts its call: what is
+    /// emitted until the next call of `next` is its emission.
+    #[allow(clippy::should_implement_trait)] // lends the emitter: not an Iterator
+    #[inline]
+    pub fn next(&mut self) -> Option<(&'a Tuple, &mut Emit)> {
+        let record = self.records.get(self.next)?;
+        self.next += 1;
+        self.mark = self.out.emitted_len();
+        Some((&record.payload, &mut *self.out))
+    }
+
+    /// Gives the current tuple back, unhandled (see [`UnknownInput`]): the
+    /// runtime dead-letters it with the reason, keeping what its call
+    /// emitted, as when [`Handler::handle`] returns the error.
+    pub fn refuse(&mut self, unknown: UnknownInput) {
+        if let Some(current) = self.next.checked_sub(1) {
+            self.refused.push((current, unknown));
+        }
+    }
+
+    /// Tuples not taken yet.
+    pub fn remaining(&self) -> usize {
+        self.records.len() - self.next
+    }
+
+    /// How many tuples were taken.
+    pub(crate) fn taken(&self) -> usize {
+        self.next
+    }
+
+    /// A call of [`Handler::handle_batch`] starts: what it emits before
+    /// taking a tuple is its own (see [`Batch::discard_current`]).
+    pub(crate) fn begin(&mut self) {
+        self.mark = self.out.emitted_len();
+    }
+
+    /// Takes the next tuple without handing it over: the one a call that
+    /// panicked before taking any is charged with.
+    pub(crate) fn skip(&mut self) {
+        self.next = (self.next + 1).min(self.records.len());
+    }
+
+    /// The current tuple's call panicked (or the batch's call, before it
+    /// took a tuple): drops what it emitted and returns how many emissions
+    /// that was.
+    pub(crate) fn discard_current(&mut self) -> usize {
+        self.out.truncate_emitted(self.mark)
+    }
+
+    /// The tuples given back, by index, in order.
+    pub(crate) fn into_refused(self) -> Vec<(usize, UnknownInput)> {
+        self.refused
+    }
+}
+
+/// [`Handler::handle_batch`]'s default: each tuple of `batch` through
+/// [`Handler::handle`], in order.
+pub(crate) fn handle_each<H: Handler + ?Sized>(
+    handler: &mut H,
+    input: &str,
+    batch: &mut Batch<'_>,
+) {
+    while let Some((tuple, out)) = batch.next() {
+        if let Err(unknown) = handler.handle(input, tuple.clone(), out) {
+            batch.refuse(unknown);
+        }
+    }
+}
+
 /// A component's behaviour, called by the runtime (and its coordination
 /// wrappers) one input at a time.
 pub trait Handler: Send + 'static {
     /// Handles one tuple arriving on input interface `input`; on an input
     /// it does not have, gives the tuple back in [`UnknownInput`].
     fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput>;
+
+    /// Handles a run of tuples arriving on `input`, in order, exactly as
+    /// [`Handler::handle`] on each would (the default does that, with a
+    /// clone of each tuple): take each with [`Batch::next`], and give back
+    /// one it cannot handle with [`Batch::refuse`]. The runtime calls this
+    /// once for many tuples (a released partition, a link's batch), and
+    /// contains a panic per batch instead of per tuple; an override (typed
+    /// components have one) saves the per-tuple work of a call. It must
+    /// take every tuple: what it leaves is handled through
+    /// [`Handler::handle`].
+    fn handle_batch(&mut self, input: &str, batch: &mut Batch<'_>) {
+        handle_each(self, input, batch);
+    }
 
     /// Called when partition `partition` (the seal-key values) of input
     /// `input` is sealed. Where the plan puts a seal buffer (or a static

@@ -187,7 +187,7 @@ pub mod warnings;
 pub mod __private;
 
 pub use blazes_core::*;
-pub use handler::{Emission, Emit, Handler, RefusedSeal, UnknownInput};
+pub use handler::{Batch, Emission, Emit, Handler, RefusedSeal, UnknownInput};
 pub use record::{Field, Key, Record, RecordError};
 pub use registry::{Annotated, registry};
 pub use tuple::{Tuple, Value};

@@ -37,6 +37,13 @@ pub trait Record: Sized + Send + 'static {
     /// The record as a tuple, one attribute per field.
     fn to_tuple(&self) -> Tuple;
 
+    /// The record turned into its tuple: [`Record::to_tuple`], but a
+    /// [`Tuple`] is itself, with no clone of its fields' reference count
+    /// to give back.
+    fn into_tuple(self) -> Tuple {
+        self.to_tuple()
+    }
+
     /// The record read back from a tuple.
     ///
     /// # Errors
@@ -52,6 +59,10 @@ impl Record for Tuple {
 
     fn to_tuple(&self) -> Tuple {
         self.clone()
+    }
+
+    fn into_tuple(self) -> Tuple {
+        self
     }
 
     fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
@@ -70,6 +81,10 @@ impl<R: Record> Record for Box<R> {
 
     fn to_tuple(&self) -> Tuple {
         R::to_tuple(self)
+    }
+
+    fn into_tuple(self) -> Tuple {
+        R::into_tuple(*self)
     }
 
     fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {

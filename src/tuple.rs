@@ -591,6 +591,16 @@ impl Tuple {
         self.position(name).map(|i| &self.fields[i].1)
     }
 
+    /// The value at position `index` when the name there is `name` (the
+    /// same literal, or the same text).
+    #[inline]
+    pub(crate) fn value_named_at(&self, index: usize, name: &str) -> Option<&Value> {
+        match self.fields.get(index) {
+            Some((n, v)) if n.is(name) => Some(v),
+            _ => None,
+        }
+    }
+
     /// The value of attribute `name`, looked for first at position `index`
     /// (in name order): a record read back by the type that wrote it finds
     /// each field where it put it, by the same `'static` name, with one

@@ -436,3 +436,117 @@ fn typed_components_named_by_path_are_registered_with_their_own_modules() {
         "the dataflow is registered"
     );
 }
+
+/// A number in a batch.
+#[derive(Record, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Numbered {
+    batch: i64,
+    v: i64,
+}
+
+/// Passes numbers on, from a direct input (handled as they come) and from
+/// a sealed one (held until its batch is sealed); panics on `v = 2` after
+/// emitting a number that must not reach the sink.
+#[component]
+#[derive(Default)]
+pub struct Checked;
+
+#[component(outputs { passed: Numbered })]
+impl Checked {
+    #[path(from = direct, to = passed, label = CR)]
+    fn direct(&mut self, number: Numbered, out: &mut CheckedOut) {
+        check(number, out);
+    }
+
+    #[path(from = held, to = passed, label = OW, gate = [batch])]
+    fn held(&mut self, number: Numbered, out: &mut CheckedOut) {
+        check(number, out);
+    }
+}
+
+fn check(number: Numbered, out: &mut CheckedOut) {
+    if number.v == 2 {
+        out.passed(Numbered {
+            batch: number.batch,
+            v: -2,
+        });
+        panic!("cannot check v = 2");
+    }
+    out.passed(number);
+}
+
+#[blazes::dataflow]
+pub mod checked {
+    blazes::components! { crate::Checked }
+
+    streams! {
+        direct -> Checked.direct;
+        held -> Checked.held { seal: [batch] };
+        Checked.passed -> out;
+    }
+}
+
+/// The runtime hands a typed handler many records in one call (a link's
+/// batch on a direct input, a released partition on a sealed one): a
+/// record whose call panics is dead-lettered alone, and what the records
+/// before it in the same call emitted still reaches the sink (the typed
+/// handle holding the emitter is given back as the panic unwinds).
+#[test]
+fn a_typed_handler_panicking_inside_a_batch_loses_only_its_own_record() {
+    use blazes::runtime::{DataflowRunner, DeadLetterReason, Deployment, Workload};
+    let mut workload = Workload::new();
+    for v in 1..=5 {
+        workload = workload.record("direct", 0, Numbered { batch: 0, v });
+    }
+    for v in 1..=5 {
+        workload = workload.record("held", 0, Numbered { batch: 1, v });
+    }
+    let workload = workload.seal("held", 0, Tuple::new().with("batch", 1));
+    let runner = DataflowRunner::new(
+        &checked::dataflow(),
+        &checked::analysis(),
+        &Deployment::new(),
+        checked::factories(),
+    )
+    .expect("deployable");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let report = runtime
+        .block_on(async {
+            runner
+                .start()
+                .expect("started")
+                .run_workload(&workload)
+                .await
+        })
+        .expect("the run completes");
+    let mut passed: Vec<Numbered> = report
+        .read_sink::<Numbered>("out")
+        .expect("numbers")
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    passed.sort();
+    let expected: Vec<Numbered> = [0, 1]
+        .into_iter()
+        .flat_map(|batch| [1, 3, 4, 5].map(|v| Numbered { batch, v }))
+        .collect();
+    assert_eq!(passed, expected);
+    let mut letters: Vec<_> = report
+        .dead_letters
+        .iter()
+        .map(|d| (Numbered::from_tuple(&d.payload).ok(), d.reason.clone()))
+        .collect();
+    letters.sort_by(|a, b| a.0.cmp(&b.0));
+    let panicked = |batch| {
+        (
+            Some(Numbered { batch, v: 2 }),
+            DeadLetterReason::HandlerPanicked("cannot check v = 2".into()),
+        )
+    };
+    assert_eq!(letters, [panicked(0), panicked(1)]);
+    let totals = report.component_totals("Checked");
+    assert_eq!((totals.processed, totals.handler_panics), (8, 2));
+}

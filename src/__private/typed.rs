@@ -119,6 +119,16 @@ pub trait HandlerList<C: ?Sized> {
         tuple: Tuple,
         out: &mut crate::Emit,
     ) -> Result<(), crate::UnknownInput>;
+    /// Calls method `index` of `fns` on each tuple of `batch`, decoded
+    /// as its record ([`call_typed_batch`]); with no method `index`, gives
+    /// every tuple back.
+    fn call_batch(
+        fns: &Self::Fns,
+        index: usize,
+        component: &mut C,
+        input: &str,
+        batch: &mut crate::Batch<'_>,
+    );
     /// The name of record type `index` (`None` past the last).
     fn record_name(index: usize) -> Option<&'static str>;
 }
@@ -146,6 +156,11 @@ impl<C: ?Sized> HandlerList<C> for () {
     ) -> Result<(), crate::UnknownInput> {
         Err(crate::UnknownInput::new(input, tuple))
     }
+    fn call_batch(_: &(), _: usize, _: &mut C, input: &str, batch: &mut crate::Batch<'_>) {
+        while let Some((tuple, _)) = batch.next() {
+            batch.refuse(crate::UnknownInput::new(input, tuple.clone()));
+        }
+    }
     fn record_name(_: usize) -> Option<&'static str> {
         None
     }
@@ -164,6 +179,18 @@ impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
         match index {
             0 => call_typed(component, fns.0, input, tuple, out),
             _ => Rest::call(&fns.1, index - 1, component, input, tuple, out),
+        }
+    }
+    fn call_batch(
+        fns: &Self::Fns,
+        index: usize,
+        component: &mut C,
+        input: &str,
+        batch: &mut crate::Batch<'_>,
+    ) {
+        match index {
+            0 => call_typed_batch(component, fns.0, input, batch),
+            _ => Rest::call_batch(&fns.1, index - 1, component, input, batch),
         }
     }
     fn record_name(index: usize) -> Option<&'static str> {
@@ -244,6 +271,14 @@ where
         match dispatch.inputs.iter().position(|name| *name == input) {
             Some(index) => Inputs::<C>::call(&dispatch.handlers, index, self, input, tuple, out),
             None => Err(crate::UnknownInput::new(input, tuple)),
+        }
+    }
+
+    fn handle_batch(&mut self, input: &str, batch: &mut crate::Batch<'_>) {
+        let dispatch = &C::DISPATCH;
+        match dispatch.inputs.iter().position(|name| *name == input) {
+            Some(index) => Inputs::<C>::call_batch(&dispatch.handlers, index, self, input, batch),
+            None => <() as HandlerList<C>>::call_batch(&(), 0, self, input, batch),
         }
     }
 
@@ -692,6 +727,58 @@ pub fn call_typed<C: Typed, R: Record>(
     // forgetting it leaks nothing and skips its drop, once per record.
     core::mem::forget(emptied);
     Ok(())
+}
+
+/// [`call_typed`] on each tuple of `batch`, read by reference: the input
+/// looked up once for the whole batch, and no tuple cloned (one that is
+/// not an `R` is given back with a clone).
+pub fn call_typed_batch<C: Typed, R: Record>(
+    component: &mut C,
+    method: fn(&mut C, R, &mut Out<C>),
+    input: &str,
+    batch: &mut crate::Batch<'_>,
+) {
+    while let Some((tuple, out)) = batch.next() {
+        let record = match R::from_tuple(tuple) {
+            Ok(record) => record,
+            Err(error) => {
+                batch.refuse(crate::UnknownInput::undecodable(
+                    input,
+                    tuple.clone(),
+                    error,
+                ));
+                continue;
+            }
+        };
+        let mut lent = Lent::<C> {
+            typed: Some((C::DISPATCH.wrap)(core::mem::take(out))),
+            out,
+        };
+        if let Some(typed) = lent.typed.as_mut() {
+            method(component, record, typed);
+        }
+    }
+}
+
+/// The emitter of a batch, lent to a typed method inside its output
+/// handle: given back when dropped, also when the method panics, so that
+/// what the batch's earlier tuples emitted is not lost with the handle
+/// (the runtime then drops only what the panicking call emitted).
+struct Lent<'o, C: Typed> {
+    typed: Option<Out<C>>,
+    out: &'o mut crate::Emit,
+}
+
+impl<C: Typed> Drop for Lent<'_, C> {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(typed) = self.typed.take() {
+            let emptied = core::mem::replace(self.out, (C::DISPATCH.unwrap)(typed));
+            // As in `call_typed`: what `take` left behind owns no
+            // allocation.
+            core::mem::forget(emptied);
+        }
+    }
 }
 
 /// The key arguments of a typed `#[on_seal(input)]` method, as a tuple of

@@ -1092,7 +1092,7 @@ impl SourceProducer {
     /// It is published before this returns (a frame of its own per
     /// destination): use [`SourceProducer::send_batch`] to send many.
     pub async fn send(&mut self, record: impl Record) -> Result<(), ClusterError> {
-        self.source.record(self.out.topology(), record.to_tuple());
+        self.source.record(self.out.topology(), record.into_tuple());
         self.ship().await?;
         self.out.flush_batches().await
     }
@@ -1106,7 +1106,7 @@ impl SourceProducer {
         records: impl IntoIterator<Item = R>,
     ) -> Result<(), ClusterError> {
         for record in records {
-            self.source.record(self.out.topology(), record.to_tuple());
+            self.source.record(self.out.topology(), record.into_tuple());
             self.ship().await?;
         }
         self.out.flush_batches().await
@@ -1123,10 +1123,10 @@ impl SourceProducer {
         key: impl Record,
     ) -> Result<(), ClusterError> {
         for record in records {
-            self.source.record(self.out.topology(), record.to_tuple());
+            self.source.record(self.out.topology(), record.into_tuple());
             self.ship().await?;
         }
-        self.source.seal(self.out.topology(), key.to_tuple());
+        self.source.seal(self.out.topology(), key.into_tuple());
         self.ship().await?;
         self.out.flush_batches().await
     }
@@ -1135,7 +1135,7 @@ impl SourceProducer {
     /// seal-key fields (a key struct of yours, a record of the partition, or
     /// a [`Tuple`](crate::Tuple)); fields outside the seal key are dropped from the seal.
     pub async fn seal(&mut self, key: impl Record) -> Result<(), ClusterError> {
-        self.source.seal(self.out.topology(), key.to_tuple());
+        self.source.seal(self.out.topology(), key.into_tuple());
         self.ship().await?;
         self.out.flush_batches().await
     }

@@ -41,7 +41,7 @@ impl Workload {
     /// Appends a record (builder style): any [`Record`], a typed record of
     /// yours or a [`Tuple`](crate::Tuple).
     pub fn record(mut self, source: &str, producer: usize, record: impl Record) -> Workload {
-        self.push(source, producer, SourceEvent::Record(record.to_tuple()));
+        self.push(source, producer, SourceEvent::Record(record.into_tuple()));
         self
     }
 
@@ -50,7 +50,7 @@ impl Workload {
     /// a record of the partition, or a [`Tuple`](crate::Tuple)); fields outside the seal
     /// key are dropped from the seal when it is sent.
     pub fn seal(mut self, source: &str, producer: usize, key: impl Record) -> Workload {
-        self.push(source, producer, SourceEvent::Seal(key.to_tuple()));
+        self.push(source, producer, SourceEvent::Seal(key.into_tuple()));
         self
     }
 

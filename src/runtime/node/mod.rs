@@ -24,7 +24,9 @@ use super::dead_letter::DeadLetter;
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, Envelope, Numbering, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
-use crate::runtime::node::router::{RouteScratch, Routed, route_sends, route_with, routing_rng};
+use crate::runtime::node::router::{
+    RouteScratch, Routed, route_all, route_sends, route_with, routing_rng,
+};
 use crate::runtime::node::topology::{CycleCut, NodeRef, Topology};
 use crate::tuple::Tuple;
 
@@ -42,6 +44,9 @@ pub(crate) struct Node {
     /// When recording: the records each output sent, before routing (one
     /// copy per record, however many destinations it went to).
     recorded: Option<BTreeMap<OutputId, Vec<Tuple>>>,
+    /// Some stream takes what the instance sends back to itself (worked
+    /// out at its first run of messages).
+    sends_to_itself: Option<bool>,
 }
 
 impl Node {
@@ -55,6 +60,7 @@ impl Node {
             local: VecDeque::new(),
             remote: Vec::new(),
             recorded: None,
+            sends_to_itself: None,
         }
     }
 
@@ -126,6 +132,12 @@ impl Node {
     /// messages were delivered; the first one `queue` keeps, if any, is
     /// the one the bound held back. Every driver that receives messages in
     /// batches delivers them through here, so a batch costs one call.
+    ///
+    /// An instance that sends nothing to itself hands consecutive records
+    /// of a direct input to its handler as one batch
+    /// ([`InstanceCore::defer_direct`]) and routes what the run sent once,
+    /// at its end: with no message of its own to deliver in between, the
+    /// same sends in the same order.
     pub(crate) fn deliver_run(
         &mut self,
         topology: &Topology,
@@ -133,7 +145,16 @@ impl Node {
         queue: &mut VecDeque<Delivery>,
         now: Time,
     ) -> usize {
-        self.deliver(topology, first, now);
+        let me = self.core.id();
+        let batched = !*self
+            .sends_to_itself
+            .get_or_insert_with(|| topology.feeds_itself(me));
+        if !batched {
+            self.deliver(topology, first, now);
+        } else {
+            self.core.defer_direct(true);
+            self.core.deliver(first, now);
+        }
         let mut delivered = 1;
         while let Some(next) = queue.front() {
             if self.core.would_block(next) {
@@ -142,8 +163,16 @@ impl Node {
             let Some(next) = queue.pop_front() else {
                 break;
             };
-            self.deliver(topology, next, now);
+            if batched {
+                self.core.deliver(next, now);
+            } else {
+                self.deliver(topology, next, now);
+            }
             delivered += 1;
+        }
+        if batched {
+            self.core.defer_direct(false);
+            self.settle(topology, now);
         }
         delivered
     }
@@ -260,6 +289,28 @@ impl SourceCore {
         self.route(topology, envelope);
     }
 
+    /// Numbers and routes records, in order (as [`SourceCore::record`] on
+    /// each, the source's routing worked out once).
+    pub(crate) fn records(
+        &mut self,
+        topology: &Topology,
+        payloads: impl IntoIterator<Item = Tuple>,
+    ) {
+        let me = self.numbering.producer();
+        let numbering = &mut self.numbering;
+        route_all(
+            topology,
+            me,
+            None,
+            payloads
+                .into_iter()
+                .map(|payload| numbering.record(payload)),
+            &mut self.rng,
+            &mut self.scratch,
+            &mut self.routed,
+        );
+    }
+
     /// Numbers and routes the seal of the partition `key` names: its
     /// values of the source's seal key (a whole record may be given; the
     /// seal keeps only the seal key's attributes, so every producer's seal
@@ -328,6 +379,7 @@ impl SourceCore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::DeadLetterReason;
     use crate::runtime::deployment::Deployment;
     use crate::{
         Annotation, Component, Dataflow, Emit, Handler, Stream, UnknownInput, analyze, attrs,
@@ -388,6 +440,205 @@ mod tests {
 
     fn sent(node: &mut Node) -> Vec<(OutputId, Routed)> {
         node.remote().collect()
+    }
+
+    /// Passes records on; panics on `k = 2` after emitting, gives `k = 3`
+    /// back, and counts what it handled in what it emits.
+    #[derive(Default)]
+    struct Flaky(i64);
+
+    impl Handler for Flaky {
+        fn handle(&mut self, _: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+            match tuple.int("k") {
+                Some(2) => {
+                    out.emit("out", Tuple::new().with("before_panic", 2));
+                    panic!("k = 2");
+                }
+                Some(3) => {
+                    out.emit("out", Tuple::new().with("before_refusal", 3));
+                    Err(UnknownInput::new("in", tuple))
+                }
+                _ => {
+                    self.0 += 1;
+                    out.emit("out", tuple.with("n", self.0));
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// [`Flaky`] whose batches take no record: the runtime hands each
+    /// through `handle` instead.
+    #[derive(Default)]
+    struct Lazy(Flaky);
+
+    impl Handler for Lazy {
+        fn handle(
+            &mut self,
+            input: &str,
+            tuple: Tuple,
+            out: &mut Emit,
+        ) -> Result<(), UnknownInput> {
+            self.0.handle(input, tuple, out)
+        }
+
+        fn handle_batch(&mut self, _: &str, _: &mut crate::Batch<'_>) {}
+    }
+
+    /// Panics in every batch before taking a record.
+    struct Grumpy;
+
+    impl Handler for Grumpy {
+        fn handle(&mut self, _: &str, _: Tuple, _: &mut Emit) -> Result<(), UnknownInput> {
+            Ok(())
+        }
+
+        fn handle_batch(&mut self, _: &str, _: &mut crate::Batch<'_>) {
+            panic!("not today");
+        }
+    }
+
+    /// `src` -> Pass (CR, a direct input) -> `sink`.
+    fn direct_topology() -> Topology {
+        let dataflow = Dataflow::new()
+            .component(Component::new("Pass").path("in", "out", Annotation::cr()))
+            .stream(Stream::between("src", "Pass.in"))
+            .stream(Stream::between("Pass.out", "sink"));
+        let analysis = analyze(&dataflow).expect("valid");
+        Topology::build(&dataflow, &analysis, &Deployment::new()).expect("deployable")
+    }
+
+    /// Records k = 0..12 with a replay of k = 1 among them, a record whose
+    /// seq no producer reaches, and the producer's end.
+    fn direct_messages(topology: &Topology) -> VecDeque<Delivery> {
+        let producer = topology.sources[0].producers[0];
+        let mut numbering = Numbering::new(producer);
+        let mut out = Vec::new();
+        for k in 0..12 {
+            out.push(numbering.record(Tuple::new().with("k", k)));
+        }
+        out.insert(5, out[1].clone());
+        out.insert(
+            9,
+            Envelope::Record {
+                producer,
+                seq: u64::MAX,
+                payload: Tuple::new().with("k", 99),
+            },
+        );
+        out.push(numbering.end());
+        out.into_iter()
+            .map(|envelope| Delivery::Direct { input: 0, envelope })
+            .collect()
+    }
+
+    #[test]
+    fn records_of_a_direct_input_handled_as_a_batch_send_and_dead_letter_as_one_at_a_time() {
+        let topology = direct_topology();
+        let info = &topology.components[0];
+        let node = |handler: Box<dyn Handler>| {
+            let core = InstanceCore::new(&topology, info, info.instances[0], handler);
+            let mut node = Node::new(core, 1);
+            node.start(&topology, Time::default());
+            node
+        };
+        let outcome = |node: &mut Node| {
+            let letters: Vec<_> = node
+                .take_dead_letters()
+                .into_iter()
+                .map(|d| (d.seq, d.payload, d.reason))
+                .collect();
+            (sent(node), letters, node.core().metrics().clone())
+        };
+        let mut single = node(Box::<Flaky>::default());
+        for m in direct_messages(&topology) {
+            single.deliver(&topology, m, Time::default());
+        }
+        let expected = outcome(&mut single);
+        for handler in [
+            Box::<Flaky>::default() as Box<dyn Handler>,
+            Box::<Lazy>::default(),
+        ] {
+            let mut batched = node(handler);
+            let mut queue = direct_messages(&topology);
+            let first = queue.pop_front().expect("a message");
+            let delivered = batched.deliver_run(&topology, first, &mut queue, Time::default());
+            assert_eq!(delivered, 15);
+            assert_eq!(outcome(&mut batched), expected);
+        }
+        let (sent, letters, metrics) = expected;
+        // Ten records passed on, then the end; nothing the panicking call
+        // emitted; what the refused call emitted is sent.
+        assert_eq!(sent.len(), 12, "{sent:?}");
+        assert!(sent.iter().all(|(_, r)| match &r.envelope {
+            Envelope::Record { payload, .. } => payload.get("before_panic").is_none(),
+            _ => true,
+        }));
+        let reasons: Vec<_> = letters.iter().map(|(_, _, r)| r.kind()).collect();
+        assert_eq!(
+            reasons,
+            ["handler panicked", "unknown input", "seq out of range"],
+            "{letters:?}"
+        );
+        assert_eq!(letters[0].1, Tuple::new().with("k", 2));
+        assert_eq!(
+            (
+                metrics.processed,
+                metrics.handler_panics,
+                metrics.duplicate_records
+            ),
+            (10, 1, 1)
+        );
+    }
+
+    #[test]
+    fn a_batch_that_panics_before_taking_a_record_costs_one_record_per_panic() {
+        let topology = direct_topology();
+        let info = &topology.components[0];
+        let core = InstanceCore::new(&topology, info, info.instances[0], Box::new(Grumpy));
+        let mut node = Node::new(core, 1);
+        node.start(&topology, Time::default());
+        let mut queue = direct_messages(&topology);
+        let first = queue.pop_front().expect("a message");
+        assert_eq!(
+            node.deliver_run(&topology, first, &mut queue, Time::default()),
+            15
+        );
+        let letters = node.take_dead_letters();
+        let panicked = letters
+            .iter()
+            .filter(|d| d.reason == DeadLetterReason::HandlerPanicked("not today".into()))
+            .count();
+        assert_eq!((panicked, letters.len()), (12, 13), "{letters:?}");
+        let metrics = node.core().metrics();
+        assert_eq!((metrics.processed, metrics.handler_panics), (0, 12));
+    }
+
+    #[test]
+    fn a_sources_records_routed_together_go_where_each_alone_would() {
+        let dataflow = Dataflow::new()
+            .component(Component::new("A").path("in", "out", Annotation::cr()))
+            .stream(Stream::between("src", "A.in"))
+            .stream(Stream::between("A.out", "sink"));
+        let analysis = analyze(&dataflow).expect("valid");
+        let deployment = Deployment::new().instances("A", 3).route(
+            "src",
+            "A.in",
+            crate::runtime::Routing::Random,
+        );
+        let topology = Topology::build(&dataflow, &analysis, &deployment).expect("deployable");
+        let producer = topology.sources[0].producers[0];
+        let payloads: Vec<Tuple> = (0..40).map(|k| Tuple::new().with("k", k)).collect();
+        let mut alone = SourceCore::new(producer, 9);
+        for payload in payloads.clone() {
+            alone.record(&topology, payload);
+        }
+        let mut together = SourceCore::new(producer, 9);
+        together.records(&topology, payloads);
+        let routed: Vec<Routed> = together.routed().collect();
+        assert_eq!(routed, alone.routed().collect::<Vec<_>>());
+        let instances: std::collections::BTreeSet<_> = routed.iter().map(|r| r.to).collect();
+        assert_eq!(instances.len(), 3, "random routing spreads the records");
     }
 
     #[test]

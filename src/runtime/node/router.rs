@@ -3,6 +3,7 @@
 //! ordered input, or a sink. Punctuations (seals, ends) go to every instance
 //! the producer can reach, since each of them counts its vote.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 
 use rand::RngExt;
@@ -44,21 +45,27 @@ fn stable_hash(tuple: &crate::tuple::Tuple) -> u64 {
 
 /// A hash of the values of `fields` (sorted by name) that is the same in
 /// every run and build.
+#[cfg(test)]
 fn hash_fields<'a>(fields: impl Iterator<Item = (&'a str, &'a Value)>) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut hash = OFFSET;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(PRIME);
-        }
-    };
+    let mut hash = FNV_OFFSET;
     for (name, value) in fields {
-        eat(name.as_bytes());
-        hash_value(value, &mut eat);
+        fnv(&mut hash, name.as_bytes());
+        hash_value(value, &mut |bytes| fnv(&mut hash, bytes));
     }
     hash
+}
+
+/// FNV-1a's starting state.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Feeds `bytes` to the FNV-1a state `hash`.
+#[inline]
+fn fnv(hash: &mut u64, bytes: &[u8]) {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    for b in bytes {
+        *hash ^= u64::from(*b);
+        *hash = hash.wrapping_mul(PRIME);
+    }
 }
 
 /// Feeds `value` to `eat`: a tag byte per kind, then its data (a float's
@@ -107,6 +114,68 @@ fn hash_value(value: &Value, eat: &mut impl FnMut(&[u8])) {
     }
 }
 
+/// The attributes a stream routes by, with what spares work per record:
+/// the hash after the first attribute's name (the same for every record),
+/// and where each attribute was found in the last record (a record of the
+/// same type has it at the same position, under the same `'static` name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RouteKey {
+    names: Vec<String>,
+    /// The hash's state after the first name.
+    after_first: u64,
+    /// By attribute: its position in the last record and its name there
+    /// when `'static`.
+    hints: Vec<Cell<(usize, Option<&'static str>)>>,
+}
+
+impl RouteKey {
+    fn new(names: &[String]) -> RouteKey {
+        let mut after_first = FNV_OFFSET;
+        if let Some(first) = names.first() {
+            fnv(&mut after_first, first.as_bytes());
+        }
+        RouteKey {
+            names: names.to_vec(),
+            after_first,
+            hints: vec![Cell::new((0, None)); names.len()],
+        }
+    }
+
+    /// The value of attribute `i` in `payload`, looked for first where
+    /// the last record had it.
+    #[inline]
+    fn value<'t>(&self, payload: &'t Tuple, i: usize) -> Option<&'t Value> {
+        let (at, literal) = self.hints[i].get();
+        let name = self.names[i].as_str();
+        if let Some(literal) = literal
+            && let Some(value) = payload.value_named_at(at, literal)
+        {
+            return Some(value);
+        }
+        let at = payload.position(name)?;
+        self.hints[i].set((at, payload.static_name_at(at)));
+        payload.value_named_at(at, name)
+    }
+
+    /// The stable hash of the key's attributes in `payload` (those it
+    /// has, names and values), in the key's order.
+    fn hash(&self, payload: &Tuple) -> u64 {
+        let mut hash = FNV_OFFSET;
+        for (i, name) in self.names.iter().enumerate() {
+            let Some(value) = self.value(payload, i) else {
+                continue;
+            };
+            if i == 0 {
+                hash = self.after_first;
+            } else {
+                fnv(&mut hash, name.as_bytes());
+            }
+            hash_value(value, &mut |bytes| fnv(&mut hash, bytes));
+        }
+        hash
+    }
+}
+
 /// The seed of a producer's routing choices.
 pub(crate) fn routing_rng(seed: u64, producer: ProducerId) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(
@@ -151,7 +220,7 @@ enum Step {
     /// The instance the stable hash of the record's key picks among
     /// `instances` (their destinations for `input`).
     ByKey {
-        key: Vec<String>,
+        key: RouteKey,
         input: InputId,
         instances: Vec<Destination>,
     },
@@ -236,7 +305,7 @@ fn output_route(
                     }
                     Routing::ByKey(_) => {
                         steps.push(Step::ByKey {
-                            key: stream.key.clone(),
+                            key: RouteKey::new(&stream.key),
                             input,
                             instances: instances(),
                         });
@@ -302,10 +371,7 @@ impl OutputRoute {
                     input,
                     instances,
                 } => {
-                    let fields = key
-                        .iter()
-                        .filter_map(|name| payload.get(name).map(|v| (name.as_str(), v)));
-                    let i = (hash_fields(fields) % instances.len() as u64) as usize;
+                    let i = (key.hash(payload) % instances.len() as u64) as usize;
                     (instances[i], *input)
                 }
                 Step::Random { input, instances } => {
@@ -330,8 +396,10 @@ pub fn route_sends(
     local: &mut VecDeque<Delivery>,
     remote: &mut Vec<(OutputId, Routed)>,
 ) {
-    for (output, envelope) in sends {
-        route_each(topology, me, Some(output), envelope, rng, scratch, |r| {
+    let mut sends = sends.into_iter().peekable();
+    while let Some((output, envelope)) = sends.next() {
+        let (plan, targets) = scratch.plan(topology, me, Some(output));
+        let mut deliver = |r: Routed| {
             if r.to == Destination::Instance(me) {
                 local.push_back(Delivery::Direct {
                     input: r.input,
@@ -340,7 +408,30 @@ pub fn route_sends(
             } else {
                 remote.push((output, r));
             }
-        });
+        };
+        plan.route(envelope, rng, targets, &mut deliver);
+        // The sends after it on the same output: the same plan.
+        while let Some((_, envelope)) = sends.next_if(|(o, _)| *o == output) {
+            plan.route(envelope, rng, targets, &mut deliver);
+        }
+    }
+}
+
+/// Routes `envelopes`, all sent by `producer` on `output` (`None` for a
+/// source), as [`route_with`] on each would, working out the output's
+/// routing once.
+pub fn route_all(
+    topology: &Topology,
+    producer: ProducerId,
+    output: Option<OutputId>,
+    envelopes: impl IntoIterator<Item = Envelope>,
+    rng: &mut ChaCha8Rng,
+    scratch: &mut RouteScratch,
+    out: &mut Vec<Routed>,
+) {
+    let (plan, targets) = scratch.plan(topology, producer, output);
+    for envelope in envelopes {
+        plan.route(envelope, rng, targets, &mut |r| out.push(r));
     }
 }
 
@@ -388,23 +479,47 @@ fn route_each(
     deliver: impl FnMut(Routed),
 ) {
     let (plan, targets) = scratch.plan(topology, producer, output);
-    match (&envelope, &plan.fixed) {
-        (Envelope::Record { .. }, Some(fixed)) => fan_out(fixed, envelope, deliver),
-        (Envelope::Record { payload, .. }, None) => {
-            plan.record_targets(payload, rng, targets);
-            fan_out(targets, envelope, deliver);
+    let mut deliver = deliver;
+    plan.route(envelope, rng, targets, &mut deliver);
+}
+
+impl OutputRoute {
+    /// Hands one [`Routed`] per destination of `envelope` to `deliver`, in
+    /// routing order (`targets` is room for a record's destinations).
+    #[inline]
+    fn route(
+        &self,
+        envelope: Envelope,
+        rng: &mut ChaCha8Rng,
+        targets: &mut Vec<(Destination, InputId)>,
+        deliver: &mut impl FnMut(Routed),
+    ) {
+        match (&envelope, &self.fixed) {
+            (Envelope::Record { .. }, Some(fixed)) => fan_out(fixed, envelope, deliver),
+            (Envelope::Record { payload, .. }, None) => {
+                self.record_targets(payload, rng, targets);
+                fan_out(targets, envelope, deliver);
+            }
+            _ => fan_out(&self.punctuations, envelope, deliver),
         }
-        _ => fan_out(&plan.punctuations, envelope, deliver),
     }
 }
 
 /// One [`Routed`] per target, in order, each with a copy of `envelope`
 /// (the last with the envelope itself).
+#[inline]
 fn fan_out(
     targets: &[(Destination, InputId)],
     envelope: Envelope,
-    mut deliver: impl FnMut(Routed),
+    deliver: &mut impl FnMut(Routed),
 ) {
+    if let [(to, input)] = targets {
+        return deliver(Routed {
+            to: *to,
+            input: *input,
+            envelope,
+        });
+    }
     let Some(((last_to, last_input), rest)) = targets.split_last() else {
         return;
     };
@@ -638,6 +753,38 @@ mod tests {
                 [sink(&topology, "lo")]
             );
         }
+    }
+
+    #[test]
+    fn a_route_key_hashes_as_the_fields_do_whatever_the_records_layout() {
+        let key = RouteKey::new(&["k".to_string(), "w".to_string()]);
+        let plain = |t: &Tuple| {
+            hash_fields(
+                ["k", "w"]
+                    .into_iter()
+                    .filter_map(|n| t.get(n).map(|v| (n, v))),
+            )
+        };
+        let records = [
+            Tuple::new().with("k", 1).with("w", "x"),
+            Tuple::new().with("a", 0).with("k", 1).with("w", "x"),
+            Tuple::new().with("w", "x"),
+            Tuple::new().with("k", 2),
+            Tuple::new()
+                .with("a", 0)
+                .with("b", 0)
+                .with("k", 3)
+                .with("w", "y"),
+            Tuple::new().with("k", 1).with("w", "x"),
+        ];
+        // Twice: the second time with the hints the first left.
+        for _ in 0..2 {
+            for t in &records {
+                assert_eq!(key.hash(t), plain(t), "{t}");
+            }
+        }
+        assert_eq!(key.hash(&records[0]), key.hash(&records[1]));
+        assert_ne!(key.hash(&records[0]), key.hash(&records[2]));
     }
 
     #[test]

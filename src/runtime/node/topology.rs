@@ -937,6 +937,19 @@ impl Topology {
         }
     }
 
+    /// True when a stream takes what instance `producer` sends back to
+    /// it (a component's output feeding one of its own inputs).
+    pub(crate) fn feeds_itself(&self, producer: ProducerId) -> bool {
+        match self.node(producer) {
+            Some(NodeRef::Instance { component, .. }) => self.components[component]
+                .streams
+                .iter()
+                .flatten()
+                .any(|s| s.self_loop),
+            _ => false,
+        }
+    }
+
     /// A producer's index among its peers.
     pub fn index_of(&self, producer: ProducerId) -> usize {
         match self.node(producer) {

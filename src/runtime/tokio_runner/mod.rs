@@ -510,7 +510,7 @@ impl SourceHandle {
     /// Sends a record (a typed record of yours or a [`Tuple`](crate::Tuple)), waiting
     /// while consumers are full.
     pub async fn send(&mut self, record: impl Record) {
-        self.source.record(&self.topology, record.to_tuple());
+        self.source.record(&self.topology, record.into_tuple());
         self.ship().await;
     }
 
@@ -518,9 +518,8 @@ impl SourceHandle {
     /// other would, but in batches: one channel operation per batch of a
     /// link instead of one per record.
     pub async fn send_batch<R: Record>(&mut self, records: impl IntoIterator<Item = R>) {
-        for record in records {
-            self.source.record(&self.topology, record.to_tuple());
-        }
+        self.source
+            .records(&self.topology, records.into_iter().map(Record::into_tuple));
         if self.stopped() {
             return;
         }
@@ -534,7 +533,7 @@ impl SourceHandle {
     /// seal-key fields (a key struct of yours, a record of the partition, or
     /// a [`Tuple`](crate::Tuple)); fields outside the seal key are dropped from the seal.
     pub async fn seal(&mut self, key: impl Record) {
-        self.source.seal(&self.topology, key.to_tuple());
+        self.source.seal(&self.topology, key.into_tuple());
         self.ship().await;
     }
 

@@ -74,6 +74,12 @@ impl Runs {
         self
     }
 
+    /// The runs, each one producer's records (by producer, then `seq`,
+    /// once [`Runs::into_ordered`]).
+    pub fn into_runs(self) -> impl Iterator<Item = Vec<HeldRecord>> {
+        self.runs.into_iter()
+    }
+
     /// The records, run after run.
     pub fn iter(&self) -> impl Iterator<Item = &HeldRecord> {
         self.runs.iter().flatten()
