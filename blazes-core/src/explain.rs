@@ -348,8 +348,20 @@ pub fn fix(fix: &Fix, analysis: &Analysis) -> String {
 /// there are none.
 ///
 /// A fix upstream is a prerequisite; the other fixes of a cause are
-/// alternatives: every one after the first begins with "or".
+/// alternatives: every one after the first begins with "or"
+/// ([`is_alternative`]; [`instruction_of`] is the text without it).
 pub fn fix_of(fix: &Fix, analysis: &Analysis, cause: &Cause) -> String {
+    let text = instruction_of(fix, analysis, cause);
+    if is_alternative(fix, cause) {
+        format!("or {text}")
+    } else {
+        text
+    }
+}
+
+/// [`fix_of`] without the "or" of an alternative: for a front end that
+/// words some fixes its own way and keeps the analysis's words for others.
+pub fn instruction_of(fix: &Fix, analysis: &Analysis, cause: &Cause) -> String {
     let sequence = match fix {
         Fix::Sequence { .. } => sequence_examples(analysis, cause),
         _ => Vec::new(),
@@ -360,16 +372,21 @@ pub fn fix_of(fix: &Fix, analysis: &Analysis, cause: &Cause) -> String {
         .fixes
         .iter()
         .any(|f| matches!(f, Fix::Sequence { .. }));
-    let text = instruction(fix, analysis, &sequence, static_order);
-    let mut alternatives = cause
+    instruction(fix, analysis, &sequence, static_order)
+}
+
+/// True for a fix of `cause` that is an alternative to an earlier one (it
+/// begins with "or" in [`fix_of`]): every fix after the first that is not
+/// a prerequisite upstream.
+pub fn is_alternative(fix: &Fix, cause: &Cause) -> bool {
+    if matches!(fix, Fix::Upstream { .. }) {
+        return false;
+    }
+    cause
         .fixes
         .iter()
-        .filter(|f| !matches!(f, Fix::Upstream { .. }));
-    match fix {
-        Fix::Upstream { .. } => text,
-        _ if alternatives.next().is_none_or(|f| f == fix) => text,
-        _ => format!("or {text}"),
-    }
+        .find(|f| !matches!(f, Fix::Upstream { .. }))
+        .is_some_and(|first| first != fix)
 }
 
 fn instruction(fix: &Fix, analysis: &Analysis, sequence: &[String], static_order: bool) -> String {

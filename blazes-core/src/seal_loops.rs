@@ -35,27 +35,43 @@ pub struct SealLoop {
     pub streams: Vec<String>,
 }
 
-impl fmt::Display for SealLoop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl SealLoop {
+    /// What is wrong, in one sentence.
+    pub fn problem(&self) -> String {
         let streams: Vec<String> = self.streams.iter().map(|s| format!("`{s}`")).collect();
         let key: Vec<&str> = self.key.iter().map(String::as_str).collect();
-        write!(
-            f,
+        format!(
             "`{c}` holds `{held}` on [{key}] until every producer of `{input}` has sealed the \
              partition, but those seals come round a loop from what `{c}` emits for the records \
              it holds ({streams}): a seal is forwarded only once the records before it are \
-             handled, so no partition would ever be released\n  = fix: the state a read \
-             observes cannot be written from the read's own results under a seal; feed \
-             `{c}.{input}` from outside the loop, or have the loop's producer punctuate it in its \
-             own code (a seal declared on its stream) for partitions that do not wait for `{c}`, \
-             or remove the seals that reach the loop so that blazes orders `{c}` instead \
-             (`coordinate = auto`)",
+             handled, so no partition would ever be released",
             c = self.component,
             held = self.held,
             key = key.join(", "),
             input = self.input,
             streams = streams.join(", then "),
         )
+    }
+
+    /// How to fix it.
+    pub fn fix(&self) -> String {
+        format!(
+            "the state a read observes cannot be written from the read's own results under a \
+             seal; feed `{c}.{input}` from outside the loop, or have the loop's producer \
+             punctuate it in its own code (a seal declared on its stream) for partitions that do \
+             not wait for `{c}`, or remove the seals that reach the loop so that blazes orders \
+             `{c}` instead (`coordinate = auto`)",
+            c = self.component,
+            input = self.input,
+        )
+    }
+}
+
+/// The problem, then `= fix:` and the fix, as the compile error and the
+/// runtime's refusal print them.
+impl fmt::Display for SealLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\n  = fix: {}", self.problem(), self.fix())
     }
 }
 

@@ -144,20 +144,23 @@ fn seal(dataflow: &Dataflow, streams: &[String], gate: &AttrSet) -> String {
                 .and_then(|s| s.annotation.seal.as_ref());
             let write = format!("`{} {{ seal: [{example}] }}`", stream(name));
             match declared {
-                Some(key) => format!(
-                    "`{}` is sealed on [{}], which is not compatible with the gate [{}]{}: \
-                     write {write} in `streams!`{}",
-                    stream(name),
-                    attrs(key),
-                    attrs(gate),
-                    many_to_one(dataflow, key, gate),
-                    if many_to_one(dataflow, key, gate).is_empty() {
+                Some(key) => {
+                    let many_to_one = many_to_one(dataflow, key, gate);
+                    // Where a many-to-one FD is in the way, the one-to-one
+                    // hint says what to declare.
+                    let keep = if many_to_one.is_empty() {
                         keep_the_seal(dataflow, key, gate)
                     } else {
-                        // The one-to-one hint says it.
                         String::new()
-                    }
-                ),
+                    };
+                    format!(
+                        "`{}` is sealed on [{}], which is not compatible with the gate \
+                         [{}]{many_to_one}: write {write} in `streams!`{keep}",
+                        stream(name),
+                        attrs(key),
+                        attrs(gate),
+                    )
+                }
                 None => format!("write {write} in `streams!`"),
             }
         })

@@ -193,12 +193,11 @@ fn seal_loop_warnings(
     blazes_core::seal_loops(dataflow, analysis)
         .into_iter()
         .map(|found| {
-            let text = found.to_string();
-            let (problem, fix) = text.split_once("\n  = fix: ").unwrap_or((&text, ""));
-            let mut warning = Warning::new("seal-loop", format!("the plan cannot run: {problem}"));
-            if !fix.is_empty() {
-                warning = warning.note(format!("fix: {fix}"));
-            }
+            let warning = Warning::new(
+                "seal-loop",
+                format!("the plan cannot run: {}", found.problem()),
+            )
+            .note(format!("fix: {}", found.fix()));
             let closing = Endpoint::port(&found.component, &found.input);
             let at = dataflow
                 .streams

@@ -71,8 +71,12 @@ pub(crate) fn fix_in_sql(
     dataflow: &Dataflow,
     locations: &Locations,
 ) -> Vec<String> {
-    let words = explain::fix_of(fix, analysis, cause);
-    let or = if words.starts_with("or ") { "or " } else { "" };
+    let words = explain::instruction_of(fix, analysis, cause);
+    let or = if explain::is_alternative(fix, cause) {
+        "or "
+    } else {
+        ""
+    };
     let mut lines = match fix {
         Fix::Seal { streams, gate } => seal_fixes(streams, gate, dataflow, locations),
         Fix::Sequence { streams } => {
@@ -83,11 +87,10 @@ pub(crate) fn fix_in_sql(
                 .collect()
         }
         Fix::Order { .. } => vec![format!(
-            "{}; SQL has no option for it: set it in the grey-box file that `blazes check \
-             --emit yaml` prints",
-            words.strip_prefix(or).unwrap_or(&words)
+            "{words}; SQL has no option for it: set it in the grey-box file that `blazes check \
+             --emit yaml` prints"
         )],
-        Fix::Upstream { .. } => return vec![words],
+        Fix::Upstream { .. } => vec![words],
     };
     if let Some(first) = lines.first_mut() {
         first.insert_str(0, or);
@@ -110,9 +113,8 @@ fn seq_fix(
     };
     let Endpoint::External(table) = &found.from else {
         return format!(
-            "{}; a view's output cannot take 'blazes.seq': set it in the grey-box file that \
-             `blazes check --emit yaml` prints",
-            words.strip_prefix("or ").unwrap_or(words)
+            "{words}; a view's output cannot take 'blazes.seq': set it in the grey-box file that \
+             `blazes check --emit yaml` prints"
         );
     };
     let columns = locations.source_attributes(table).unwrap_or_default();

@@ -1246,12 +1246,16 @@ impl InstanceCore {
         payload: Tuple,
         reason: DeadLetterReason,
     ) {
-        let input = self
-            .inputs
+        let input = self.input_name(input);
+        self.push_dead_letter(self.id(), input, producer, seq, payload, reason);
+    }
+
+    /// Input `input`'s name (its index, for one the component lacks).
+    fn input_name(&self, input: InputId) -> String {
+        self.inputs
             .get(input)
             .cloned()
-            .unwrap_or_else(|| input.to_string());
-        self.push_dead_letter(self.id(), input, producer, seq, payload, reason);
+            .unwrap_or_else(|| input.to_string())
     }
 
     /// Keeps a dead letter refused at `instance` (this one, or where an
@@ -1409,22 +1413,14 @@ impl InstanceCore {
     /// The run was stopped with `delivery` received here and not handled:
     /// counted as abandoned, and a record dead-lettered (nothing lost).
     pub(crate) fn abandon_received(&mut self, delivery: Delivery) {
-        self.metrics.abandoned += 1;
-        let input = delivery.input();
-        if let Delivery::Direct { envelope, .. } | Delivery::Ordered { envelope, .. } = delivery
-            && let Envelope::Record {
-                producer,
-                seq,
-                payload,
-            } = envelope
-        {
-            self.dead_letter(input, producer, seq, payload, DeadLetterReason::Abandoned);
-        }
+        let input = self.input_name(delivery.input());
+        self.abandon_unsent(self.id(), input, delivery);
     }
 
-    /// The run was stopped with `delivery` not yet sent by this instance to
-    /// `to` (`input` named there): counted as abandoned, and a record
-    /// dead-lettered as refused where it was going.
+    /// The run was stopped with `delivery` not delivered at `to` (this
+    /// instance, or where this instance had not sent it yet), on `input`
+    /// there: counted as abandoned, and a record dead-lettered as refused
+    /// at `to`.
     pub(crate) fn abandon_unsent(&mut self, to: ProducerId, input: String, delivery: Delivery) {
         self.metrics.abandoned += 1;
         if let Delivery::Direct { envelope, .. } | Delivery::Ordered { envelope, .. } = delivery
