@@ -31,6 +31,7 @@ mod components;
 mod diagnostics;
 mod document;
 mod fields;
+mod fixes;
 mod load;
 mod locate;
 mod located;
@@ -46,6 +47,7 @@ use blazes_core::{Dataflow, ValidationError, validate};
 use crate::locations::Locations;
 
 pub use diagnostics::{Diagnostics, Error};
+pub(crate) use fixes::fix_in_greybox;
 pub use load::{MAX_ALIAS_NODES, MAX_BYTES, MAX_DEPTH};
 pub use warnings::{Warning, Warnings};
 

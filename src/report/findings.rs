@@ -337,7 +337,7 @@ fn fix_lines(
             &checked.locations,
         )
     } else {
-        vec![explain::fix_of(fix, &checked.analysis, cause)]
+        crate::greybox::fix_in_greybox(fix, &checked.analysis, cause, &checked.dataflow)
     }
 }
 

@@ -90,13 +90,7 @@ pub fn print(outcomes: &[Outcome], options: &Options) -> Printed {
     };
     let encoded = match options.format {
         Format::Text => Ok(checked()
-            .map(|c| {
-                let mut report = text::render(c, options.colour);
-                if is_sql(c.file()) {
-                    report.push_str(&crate::sql::advice(&c.analysis, &c.dataflow, &c.locations));
-                }
-                report
-            })
+            .map(|c| text::render(c, options.colour))
             .collect::<Vec<_>>()
             .join("\n")),
         Format::Dot => Ok(checked()
