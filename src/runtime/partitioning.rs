@@ -78,11 +78,34 @@ pub(crate) fn check(
             } else {
                 annotation.gates.iter().collect()
             };
-            let Some(split) = gates
-                .into_iter()
-                .find(|gate| !keeps_groups(&routing, gate, &dataflow.fds))
-            else {
-                continue;
+            let keeps = gates
+                .iter()
+                .all(|gate| keeps_groups(&routing, gate, &dataflow.fds));
+            // Each stream may keep a group whole, and two streams into the
+            // one input still split it if they put it on different
+            // instances: every stream into it must route the same way.
+            let other = streams_into(dataflow, component, interface)
+                .filter(|&other| other != si)
+                .map(|other| (other, routing_of(other)))
+                .find(|(_, other)| *other != routing);
+            let (routing_text, fix_text) = match (keeps, &other) {
+                (true, None) => continue,
+                (true, Some((other, other_routing))) => (
+                    format!(
+                        "{}, while `{} -> {}` into the same input is routed {}",
+                        describe(&routing),
+                        dataflow.streams[*other].from,
+                        dataflow.streams[*other].to,
+                        describe(other_routing)
+                    ),
+                    format!(
+                        "route every stream into `{component}.{interface}` by one and the same \
+                         key (a record goes to the instance its key's hash picks, so only the \
+                         same key puts a group's records together); {}",
+                        fix(component, &gates, &dataflow.fds)
+                    ),
+                ),
+                (false, _) => (describe(&routing), fix(component, &gates, &dataflow.fds)),
             };
             return Err(BuildError::SplitGroups(Box::new(SplitGroups {
                 stream: format!("{} -> {}", stream.from, stream.to),
@@ -90,7 +113,7 @@ pub(crate) fn check(
                 instances: count,
                 path: format!("{} -> {}", path.from, path.to),
                 annotation: annotation.to_string(),
-                routing: describe(&routing),
+                routing: routing_text,
                 consequence: if annotation.kind == PathKind::OR {
                     "whose reads would meet its writes in the order each instance's sequencer \
                      gives them"
@@ -98,7 +121,7 @@ pub(crate) fn check(
                 } else {
                     "each emitting a partial result for it".to_string()
                 },
-                fix: fix(component, split),
+                fix: fix_text,
             })));
         }
     }
@@ -215,19 +238,46 @@ fn describe(routing: &Routing) -> String {
     }
 }
 
-fn fix(component: &str, gate: &AttrSet) -> String {
-    if gate.is_empty() {
-        format!(
+/// How to route into `component` so that no group of `gates` is split: the
+/// single attributes that every gate determines (within it, or reached by an
+/// FD: the same predicate as [`keeps_groups`]), each a routing key that works.
+fn fix(component: &str, gates: &[&AttrSet], fds: &[Fd]) -> String {
+    if gates.iter().any(|gate| gate.is_empty()) {
+        return format!(
             "the path has no gate, so its group is the whole stream: run one instance of \
              `{component}`, or mark it replicated (`rep`)"
-        )
-    } else {
-        let first = gate.iter().next().map(String::as_str).unwrap_or_default();
-        format!(
-            "route the stream by a subset of the gate, e.g. `{{ route: [{first}] }}` in \
-             `streams!` or `Deployment::route(.., Routing::by_key([\"{first}\"]))`; or run \
-             one instance of `{component}`"
-        )
+        );
+    }
+    let mentioned: std::collections::BTreeSet<&String> = gates
+        .iter()
+        .flat_map(|gate| gate.iter())
+        .chain(fds.iter().flat_map(|fd| fd.from.iter().chain([&fd.to])))
+        .collect();
+    let keys: Vec<String> = mentioned
+        .into_iter()
+        .filter(|a| {
+            let key = Routing::ByKey(std::iter::once((*a).clone()).collect());
+            gates.iter().all(|gate| keeps_groups(&key, gate, fds))
+        })
+        .map(|a| format!("`{{ route: [{a}] }}`"))
+        .collect();
+    match keys.split_last() {
+        Some((last, rest)) => {
+            let keys = if rest.is_empty() {
+                last.clone()
+            } else {
+                format!("{} or {last}", rest.join(", "))
+            };
+            format!(
+                "route the stream by a key its gate determines, e.g. {keys} in `streams!` (or \
+                 `Deployment::route(.., Routing::by_key([..]))`); or run one instance of \
+                 `{component}`"
+            )
+        }
+        None => format!(
+            "route the stream by a key that every gate of the path determines (none is a single \
+             attribute here), or broadcast it; or run one instance of `{component}`"
+        ),
     }
 }
 
@@ -282,6 +332,89 @@ mod tests {
             &attrs(["symbol"]),
             &fds
         ));
+    }
+
+    #[test]
+    fn the_fix_for_a_split_group_lists_every_key_the_gate_determines() {
+        // Totals per store and day; each store is in one region.
+        let fds = [fd("store", "region", false), fd("region", "zone", false)];
+        let gate = attrs(["day", "store"]);
+        let fix = fix("Sum", &[&gate], &fds);
+        assert!(
+            fix.contains(
+                "e.g. `{ route: [day] }`, `{ route: [region] }`, `{ route: [store] }` or \
+                 `{ route: [zone] }`"
+            ),
+            "{fix}"
+        );
+        // Two gates: only what both determine.
+        let other = attrs(["region", "week"]);
+        let fix = self::fix("Sum", &[&gate, &other], &fds);
+        assert!(
+            fix.contains("e.g. `{ route: [region] }` or `{ route: [zone] }`"),
+            "{fix}"
+        );
+        // Nothing single that both determine.
+        let fix = self::fix("Sum", &[&attrs(["a"]), &attrs(["b"])], &[]);
+        assert!(fix.contains("none is a single attribute here"), "{fix}");
+    }
+
+    /// Sum (`OW[day,store]`, 2 instances, `store -> region`) fed on one
+    /// input by two streams, routed `big` and `small`.
+    fn check_two_streams(big: Routing, small: Routing) -> Result<(), BuildError> {
+        use blazes_core::{Annotation, Component, Stream};
+        let dataflow = Dataflow::new()
+            .component(Component::new("Sum").path(
+                "parts",
+                "totals",
+                Annotation::ow(attrs(["day", "store"])),
+            ))
+            .stream(Stream::between("big", "Sum.parts"))
+            .stream(Stream::between("small", "Sum.parts"))
+            .stream(Stream::between("Sum.totals", "totals"))
+            .fd(attrs(["store"]), "region");
+        check(
+            &dataflow,
+            |_| 2,
+            |si| match si {
+                0 => big.clone(),
+                1 => small.clone(),
+                _ => Routing::Random,
+            },
+            |_| false,
+        )
+    }
+
+    #[test]
+    fn streams_into_one_input_must_route_a_group_to_one_instance() {
+        let store = || Routing::by_key(["store"]);
+        assert_eq!(check_two_streams(store(), store()), Ok(()));
+        assert_eq!(
+            check_two_streams(Routing::Broadcast, Routing::Broadcast),
+            Ok(())
+        );
+        // Each keeps groups whole alone, yet a store's big and small orders
+        // land on different instances: each total would be partial.
+        for (big, small) in [
+            (store(), Routing::by_key(["region"])),
+            (Routing::by_key(["day"]), store()),
+            (store(), Routing::Broadcast),
+        ] {
+            let Err(BuildError::SplitGroups(split)) = check_two_streams(big.clone(), small.clone())
+            else {
+                panic!("{big:?} with {small:?} must be refused");
+            };
+            assert!(
+                split.routing.contains("into the same input is routed"),
+                "{split}"
+            );
+            assert!(
+                split
+                    .fix
+                    .contains("route every stream into `Sum.parts` by one and the same key"),
+                "{split}"
+            );
+        }
     }
 
     #[test]
