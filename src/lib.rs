@@ -593,3 +593,9 @@ pub use blazes_macros::components;
 /// # fn main() {}
 /// ```
 pub use blazes_macros::fds;
+
+/// The README's tour, compiled and run by `cargo test --doc`: what a newcomer
+/// copies from the front page builds and runs as it is.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}

@@ -911,7 +911,7 @@ impl Cluster {
                 name: sink.to_string(),
                 valid: self.topology.sinks.clone(),
             })?;
-        let mut collector = SinkCollector::new(self.topology.sink_producers(s).clone());
+        let mut collector = self.topology.sink_collector(s);
         let mut receiving = ReceivingEnd::new(
             self.stream.reader(self.stream.sink_subject(s)),
             format!("sink {sink}"),

@@ -138,6 +138,21 @@ pub enum RunFailure {
         /// Records admitted beyond the bound.
         stalls: u64,
     },
+    /// A sink's stream declared sealed reached the sink with records in a
+    /// partition that some of its producers never sealed: the declaration
+    /// the analysis relied on did not hold.
+    SinkNeverSealed {
+        /// The sink.
+        sink: String,
+        /// The partition's seal-key values.
+        partition: Tuple,
+        /// The sink's records in it (delivered, not held).
+        records: usize,
+        /// The producers whose seal was missing.
+        missing: Vec<String>,
+        /// The producers that sealed it.
+        sealed: Vec<String>,
+    },
     /// The sequencing service failed to order a message.
     Sequencer {
         /// The service's error.
@@ -172,6 +187,24 @@ impl fmt::Display for RunFailure {
                          stream `independent`)",
                         sealed.join(", ")
                     )?;
+                }
+                Ok(())
+            }
+            RunFailure::SinkNeverSealed {
+                sink,
+                partition,
+                records,
+                missing,
+                sealed,
+            } => {
+                write!(
+                    f,
+                    "sink `{sink}`: partition {partition} ({records} record(s)) was never sealed, \
+                     though its stream is declared sealed; missing the seal of {}",
+                    missing.join(", ")
+                )?;
+                if !sealed.is_empty() {
+                    write!(f, " (sealed by {} only)", sealed.join(", "))?;
                 }
                 Ok(())
             }
@@ -449,6 +482,20 @@ impl RunReport {
             .map(|i| (i.instance, i.name.clone()))
             .collect();
         out.extend(dead_letter_failures(&self.dead_letters, &names));
+        for (sink, collector) in &self.sinks {
+            for unsealed in collector.never_sealed() {
+                let named = |ids: &[ProducerId]| -> Vec<String> {
+                    ids.iter().map(|p| self.producer_name(*p)).collect()
+                };
+                out.push(RunFailure::SinkNeverSealed {
+                    sink: sink.clone(),
+                    missing: named(&unsealed.missing),
+                    sealed: named(&unsealed.sealed),
+                    partition: unsealed.partition,
+                    records: unsealed.records,
+                });
+            }
+        }
         out.extend(
             self.sequencer_errors
                 .iter()

@@ -1,6 +1,6 @@
 //! Collects what reaches a sink, deduplicated like any consumer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::record::{Record, RecordError};
 use crate::runtime::coordination::dedup::{Dedup, Seen};
@@ -28,12 +28,42 @@ pub struct NotARecord {
     pub source: RecordError,
 }
 
+/// A stream into a sink declared sealed: each partition of `key` that its
+/// producers' records fall in must be sealed by every one of them (by one,
+/// when the stream is `independent`), as a consumer's seal buffer would
+/// require.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SinkSeal {
+    /// The seal key's attributes, in name order.
+    pub(crate) key: Vec<String>,
+    /// The stream's producers.
+    pub(crate) producers: BTreeSet<ProducerId>,
+    /// Each partition has one producer: its seal alone seals it.
+    pub(crate) independent: bool,
+}
+
+/// A partition of a sink stream declared sealed that some of its producers
+/// never sealed ([`SinkCollector::never_sealed`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnsealedSinkPartition {
+    /// The partition's seal-key values.
+    pub partition: Tuple,
+    /// The sink's records in it.
+    pub records: usize,
+    /// The producers whose seal is missing.
+    pub missing: Vec<ProducerId>,
+    /// The producers that sealed it.
+    pub sealed: Vec<ProducerId>,
+}
+
 /// The records of one sink, in arrival order.
 #[derive(Clone, Debug, Default)]
 pub struct SinkCollector {
     dedup: Dedup,
     producers: BTreeSet<ProducerId>,
     ended: BTreeSet<ProducerId>,
+    expected_seals: Vec<SinkSeal>,
     /// The distinct records, in arrival order.
     pub records: Vec<SinkRecord>,
     /// Seals that reached the sink, with their producer.
@@ -52,6 +82,68 @@ impl SinkCollector {
             producers,
             ..SinkCollector::default()
         }
+    }
+
+    /// The collector checks, at [`SinkCollector::never_sealed`], the
+    /// streams into the sink declared sealed.
+    pub(crate) fn expecting_seals(mut self, seals: Vec<SinkSeal>) -> SinkCollector {
+        self.expected_seals = seals;
+        self
+    }
+
+    /// The partitions of the sink's streams declared sealed that hold
+    /// records and that some producer of the stream never sealed: the
+    /// stream's declaration (a claim the analysis relied on) did not hold.
+    /// Empty for a sink whose streams declare no seal.
+    pub fn never_sealed(&self) -> Vec<UnsealedSinkPartition> {
+        let mut out = Vec::new();
+        for expected in &self.expected_seals {
+            let names = || expected.key.iter().map(String::as_str);
+            let mut partitions: BTreeMap<Tuple, usize> = BTreeMap::new();
+            for record in self
+                .records
+                .iter()
+                .filter(|r| expected.producers.contains(&r.producer))
+            {
+                // A record without the key's fields cannot be placed: the
+                // typed checks make it rare; it is not counted here.
+                if let Some(partition) = record.payload.project(names()) {
+                    *partitions.entry(partition).or_default() += 1;
+                }
+            }
+            for (partition, records) in partitions {
+                let sealed: Vec<ProducerId> = expected
+                    .producers
+                    .iter()
+                    .copied()
+                    .filter(|p| {
+                        self.seals.iter().any(|(producer, key)| {
+                            producer == p && key.project(names()).as_ref() == Some(&partition)
+                        })
+                    })
+                    .collect();
+                let done = if expected.independent {
+                    !sealed.is_empty()
+                } else {
+                    sealed.len() == expected.producers.len()
+                };
+                if !done {
+                    let missing = expected
+                        .producers
+                        .iter()
+                        .copied()
+                        .filter(|p| !sealed.contains(p))
+                        .collect();
+                    out.push(UnsealedSinkPartition {
+                        partition,
+                        records,
+                        missing,
+                        sealed,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Takes one message.

@@ -259,7 +259,7 @@ impl<'a> Run<'a> {
             }
         }
         let sinks = (0..topology.sinks.len())
-            .map(|s| SinkCollector::new(topology.sink_producers(s).clone()))
+            .map(|s| topology.sink_collector(s))
             .collect();
         let mut run = Run {
             topology,

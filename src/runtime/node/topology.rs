@@ -13,6 +13,7 @@ use crate::runtime::error::{BuildError, NameError, OrderedTwice};
 use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
 use crate::runtime::node::router::Destination;
 use crate::runtime::partitioning;
+use crate::runtime::sink::{SinkCollector, SinkSeal};
 
 /// Index of a sink.
 pub type SinkId = usize;
@@ -179,6 +180,7 @@ pub struct Topology {
     pub overdue_after: std::time::Duration,
     expected: HashMap<(ProducerId, InputId), BTreeSet<ProducerId>>,
     sink_producers: Vec<BTreeSet<ProducerId>>,
+    sink_seals: Vec<Vec<SinkSeal>>,
     cycle_cuts: Vec<CycleCut>,
 }
 
@@ -299,6 +301,7 @@ impl Topology {
             overdue_after: deployment.overdue_after,
             expected: HashMap::new(),
             sink_producers: Vec::new(),
+            sink_seals: Vec::new(),
             cycle_cuts: Vec::new(),
         };
         topology.add_components(dataflow, analysis, deployment)?;
@@ -413,6 +416,7 @@ impl Topology {
             }
         }
         self.sink_producers = vec![BTreeSet::new(); self.sinks.len()];
+        self.sink_seals = vec![Vec::new(); self.sinks.len()];
     }
 
     /// Refuses a deployment naming a component, source or stream the
@@ -554,7 +558,7 @@ impl Topology {
                     (StreamTarget::Input { component, input }, routing)
                 }
             };
-            match &stream.from {
+            let producers = match &stream.from {
                 Endpoint::External(name) => {
                     let si = self
                         .sources
@@ -563,15 +567,29 @@ impl Topology {
                         .unwrap_or_default();
                     self.sources[si]
                         .streams
-                        .push(StreamOut::new(target, routing, false));
+                        .push(StreamOut::new(target.clone(), routing, false));
+                    self.sources[si].producers.clone()
                 }
                 port => {
                     let (ci, oi) = self.find_port(port, true)?;
                     let self_loop =
                         matches!(target, StreamTarget::Input { component, .. } if component == ci);
-                    self.components[ci].streams[oi]
-                        .push(StreamOut::new(target, routing, self_loop));
+                    self.components[ci].streams[oi].push(StreamOut::new(
+                        target.clone(),
+                        routing,
+                        self_loop,
+                    ));
+                    self.components[ci].instances.clone()
                 }
+            };
+            // A sink stream declared sealed: its producers' seals are a
+            // claim the run checks at the sink, as a consumer would.
+            if let (StreamTarget::Sink(sink), Some(key)) = (&target, &stream.annotation.seal) {
+                self.sink_seals[*sink].push(SinkSeal {
+                    key: key.iter().cloned().collect(),
+                    producers: producers.into_iter().collect(),
+                    independent: stream.annotation.independent,
+                });
             }
         }
         Ok(())
@@ -881,6 +899,13 @@ impl Topology {
     /// The producers that feed sink `sink`.
     pub fn sink_producers(&self, sink: SinkId) -> &BTreeSet<ProducerId> {
         &self.sink_producers[sink]
+    }
+
+    /// The collector of sink `sink`, expecting its producers and the seals
+    /// of its streams declared sealed: every driver collects a sink alike.
+    pub(crate) fn sink_collector(&self, sink: SinkId) -> SinkCollector {
+        SinkCollector::new(self.sink_producers[sink].clone())
+            .expecting_seals(self.sink_seals[sink].clone())
     }
 
     /// Who a producer id is.

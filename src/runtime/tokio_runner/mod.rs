@@ -172,6 +172,7 @@ impl DataflowRunner {
         for (s, name) in topology.sinks.iter().enumerate() {
             let (tx, rx) = channel(capacity);
             let producers = topology.sink_producers(s).clone();
+            let collector = topology.sink_collector(s);
             for p in &producers {
                 outboxes
                     .entry(*p)
@@ -180,7 +181,7 @@ impl DataflowRunner {
             }
             sink_tasks.push((
                 name.clone(),
-                tokio::spawn(run_sink(rx, SinkCollector::new(producers), stop.clone())),
+                tokio::spawn(run_sink(rx, collector, stop.clone())),
             ));
         }
         // The producers of cycle-closing streams, told when to end them.
