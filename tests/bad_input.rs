@@ -183,6 +183,21 @@ fn an_unknown_component_in_streams_is_reported_at_the_endpoint() {
         13,
         "this stream's `from` end names unknown component `Cuont`",
     );
+    let rendered = reject(&[
+        COUNT,
+        "streams:",
+        "  - { from: src, to: Count.a }",
+        "  - { from: Cuont.b, to: out }",
+    ])
+    .render();
+    assert!(
+        rendered.contains("unknown component; did you mean `Count`?"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("the file's components: Count"),
+        "{rendered}"
+    );
 }
 
 #[test]

@@ -294,8 +294,9 @@ fn unusable_seal(mentions: &BTreeMap<&str, BTreeSet<Mention>>, name: &str) -> bo
 }
 
 /// The closest of `candidates` to `name` (ties: the first in sorted order),
-/// if at least [`SIMILARITY`] close.
-fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+/// if at least [`SIMILARITY`] close: the "did you mean" of every front end
+/// (misspelt attributes here, unknown components in a grey-box file).
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates.filter(|c| *c != name) {
         let score = strsim::normalized_damerau_levenshtein(name, candidate);

@@ -136,7 +136,25 @@ fn locate_stream(
         ErrorKind::DuplicateStream(_) => (None, "declared again here"),
         _ => (None, "this stream"),
     };
-    let mut problem = Problem::new(span.unwrap_or(spans.whole), message, label);
+    let mut problem = match &error.kind {
+        ErrorKind::UnknownComponent(end, name) => {
+            let names = dataflow.components.iter().map(|c| c.name.as_str());
+            let label = match blazes_core::lint::closest(name, names.clone()) {
+                Some(near) => format!("unknown component; did you mean `{near}`?"),
+                None => label.to_string(),
+            };
+            let known: Vec<&str> = names.collect();
+            Problem::new(end_span(*end).unwrap_or(spans.whole), message, label).note(format!(
+                "the file's components: {}",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        }
+        _ => Problem::new(span.unwrap_or(spans.whole), message, label),
+    };
     if matches!(error.kind, ErrorKind::DuplicateStream(_)) {
         let first = dataflow
             .streams
