@@ -352,6 +352,24 @@ impl Analysis {
             .is_some_and(|port| graph.is_cycle(graph.scc_of[port.index()]))
     }
 
+    /// True when the input interface `node` (`Comp.iface`) is sealed with
+    /// one producer per partition (spec §4.4: a stream declared
+    /// `independent`, the input's only part), so that one producer's seal
+    /// completes a partition; false otherwise, and for a name that is no
+    /// input interface. What every wrapper counting that input's seals
+    /// (seal buffer, forwarder, the instance's own vote) must apply.
+    pub fn independent_input(&self, node: &str) -> bool {
+        let trace = &self.trace;
+        let g = &trace.graph.graph;
+        g.node_indices()
+            .filter(|&n| matches!(g[n], crate::portgraph::Port::In(_)))
+            .find(|&n| trace.name(n) == node)
+            .is_some_and(|n| {
+                let state = trace.base.states[n.index()];
+                state.independent && matches!(state.label, crate::rules::Lab::Seal(_))
+            })
+    }
+
     /// How the analysis solved each cycle of the port graph, in topological
     /// order (spec §4.2).
     pub fn cycles(&self) -> &[CycleStats] {

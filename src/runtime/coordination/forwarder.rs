@@ -71,11 +71,14 @@ impl SealForwarder {
     pub fn new(
         forwards: Vec<Option<Vec<InputId>>>,
         expected: Vec<BTreeSet<ProducerId>>,
+        independent: BTreeSet<InputId>,
     ) -> SealForwarder {
         let members = expected.into_iter().enumerate().collect();
         SealForwarder {
             forwards,
-            votes: Votes::new(Electorate::new(Vote::Unanimous, members)),
+            votes: Votes::new(
+                Electorate::new(Vote::Unanimous, members).independent_on(independent),
+            ),
             done: RecentSet::new(DEFAULT_LATE_WINDOW),
             sealed: RecentSet::new(DEFAULT_LATE_WINDOW),
         }
@@ -184,12 +187,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn on_an_independent_input_one_producers_seal_seals_the_output() {
+        // Two source producers, each the only one of its partitions.
+        let expected = vec![BTreeSet::from([ProducerId(1), ProducerId(2)])];
+        let mut f = SealForwarder::new(vec![Some(vec![0])], expected, BTreeSet::from([0]));
+        let north = Tuple::new().with("region", "north");
+        let south = Tuple::new().with("region", "south");
+        assert_eq!(f.vote(0, ProducerId(1), &north), vec![0]);
+        assert_eq!(f.vote(0, ProducerId(2), &south), vec![0]);
+        assert!(f.vote(0, ProducerId(2), &north).is_empty(), "sealed once");
+    }
+
+    #[test]
     fn an_output_is_sealed_once_every_producer_of_its_inputs_sealed() {
         let expected = vec![
             BTreeSet::from([ProducerId(1), ProducerId(2)]),
             BTreeSet::new(),
         ];
-        let mut f = SealForwarder::new(vec![Some(vec![0, 1]), None], expected);
+        let mut f = SealForwarder::new(vec![Some(vec![0, 1]), None], expected, BTreeSet::new());
         let k = Tuple::new().with("batch", 1);
         assert!(f.vote(0, ProducerId(1), &k).is_empty());
         assert_eq!(f.vote(0, ProducerId(2), &k), vec![0]);
@@ -199,7 +214,7 @@ mod tests {
     #[test]
     fn a_partition_the_handler_punctuated_is_not_forwarded_again() {
         let expected = vec![BTreeSet::from([ProducerId(1)])];
-        let mut f = SealForwarder::new(vec![Some(vec![0])], expected);
+        let mut f = SealForwarder::new(vec![Some(vec![0])], expected, BTreeSet::new());
         let k = Tuple::new().with("batch", 1);
         assert!(f.punctuated(0, &k));
         assert!(!f.punctuated(0, &k), "once per output and partition");
@@ -209,7 +224,7 @@ mod tests {
     #[test]
     fn a_retired_producer_completes_the_partitions_it_left_and_retires_the_output_last() {
         let expected = vec![BTreeSet::from([ProducerId(1), ProducerId(2)])];
-        let mut f = SealForwarder::new(vec![Some(vec![0])], expected);
+        let mut f = SealForwarder::new(vec![Some(vec![0])], expected, BTreeSet::new());
         let k = Tuple::new().with("batch", 1);
         assert!(f.vote(0, ProducerId(1), &k).is_empty());
         assert_eq!(f.retire(0, ProducerId(2)), vec![(0, k.clone())]);
@@ -228,9 +243,9 @@ mod tests {
     #[test]
     fn a_retirement_survives_a_checkpoint() {
         let expected = || vec![BTreeSet::from([ProducerId(1), ProducerId(2)])];
-        let mut f = SealForwarder::new(vec![Some(vec![0])], expected());
+        let mut f = SealForwarder::new(vec![Some(vec![0])], expected(), BTreeSet::new());
         assert!(f.retire(0, ProducerId(2)).is_empty(), "nothing open yet");
-        let mut restored = SealForwarder::new(vec![Some(vec![0])], expected());
+        let mut restored = SealForwarder::new(vec![Some(vec![0])], expected(), BTreeSet::new());
         restored.restore(f.state());
         let k = Tuple::new().with("batch", 1);
         assert_eq!(

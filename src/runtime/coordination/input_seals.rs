@@ -42,11 +42,13 @@ pub(crate) struct InputSealsState {
 
 impl InputSeals {
     /// No vote open yet on inputs whose expected producers are `expected`
-    /// (by input).
-    pub fn new(expected: &[BTreeSet<ProducerId>]) -> InputSeals {
+    /// (by input); those in `independent` need one producer's seal.
+    pub fn new(expected: &[BTreeSet<ProducerId>], independent: &BTreeSet<InputId>) -> InputSeals {
         let members = expected.iter().cloned().enumerate().collect();
         InputSeals {
-            votes: Votes::new(Electorate::new(Vote::Unanimous, members)),
+            votes: Votes::new(
+                Electorate::new(Vote::Unanimous, members).independent_on(independent.clone()),
+            ),
             waiting: Vec::new(),
         }
     }
@@ -156,7 +158,7 @@ mod tests {
 
     /// Inputs 0 and 1, each with producers 0 and 1.
     fn two_inputs() -> InputSeals {
-        InputSeals::new(&[producers(&[0, 1]), producers(&[0, 1])])
+        InputSeals::new(&[producers(&[0, 1]), producers(&[0, 1])], &BTreeSet::new())
     }
 
     #[test]

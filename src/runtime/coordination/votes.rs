@@ -33,6 +33,9 @@ use crate::tuple::Tuple;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Electorate {
     rule: Vote,
+    /// Inputs voted under [`Vote::Independent`] whatever `rule` says: each
+    /// fed by one stream with one producer per partition.
+    independent: BTreeSet<InputId>,
     /// Per counted input, the producers expected to seal its partitions.
     members: BTreeMap<InputId, BTreeSet<ProducerId>>,
     /// Per input, the members retired: each sealed every partition.
@@ -45,9 +48,19 @@ impl Electorate {
     pub fn new(rule: Vote, members: BTreeMap<InputId, BTreeSet<ProducerId>>) -> Electorate {
         Electorate {
             rule,
+            independent: BTreeSet::new(),
             members,
             retired: BTreeMap::new(),
         }
+    }
+
+    /// The same, with `inputs` voted under [`Vote::Independent`] (builder
+    /// style): the inputs the analysis finds independent
+    /// (`Analysis::independent_input`), for a wrapper whose rule is
+    /// otherwise unanimous.
+    pub fn independent_on(mut self, inputs: BTreeSet<InputId>) -> Electorate {
+        self.independent = inputs;
+        self
     }
 
     /// True when the partitions of `input` are voted on here.
@@ -132,7 +145,12 @@ impl Electorate {
         };
         let sealed_it = |p: &ProducerId| sealed.is_some_and(|s| s.contains(p));
         let retired = |p: &ProducerId| self.is_retired(input, *p);
-        match self.rule {
+        let rule = if self.independent.contains(&input) {
+            Vote::Independent
+        } else {
+            self.rule
+        };
+        match rule {
             Vote::Unanimous => members.iter().all(|p| sealed_it(p) || retired(p)),
             Vote::Independent => {
                 members.is_empty() || members.iter().any(sealed_it) || members.iter().all(retired)

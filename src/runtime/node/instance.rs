@@ -137,7 +137,14 @@ impl InstanceCore {
                         _ => {}
                     }
                 }
-                SealBuffer::new(spec.key.clone(), spec.vote, voters)
+                // The analysis's independent vote holds only where the
+                // deployment keeps one producer per partition.
+                let vote = if voters.keys().all(|i| info.independent.contains(i)) {
+                    spec.vote
+                } else {
+                    blazes_core::Vote::Unanimous
+                };
+                SealBuffer::new(spec.key.clone(), vote, voters)
                     .with_late_window(topology.late_window)
             })
             .collect();
@@ -176,9 +183,13 @@ impl InstanceCore {
             feeds: info.feeds.clone(),
             ended: vec![BTreeSet::new(); info.inputs.len()],
             output_ended: vec![false; info.outputs.len()],
-            forwarder: SealForwarder::new(info.forwards.clone(), expected.clone())
-                .with_window(topology.late_window),
-            input_seals: InputSeals::new(&expected),
+            forwarder: SealForwarder::new(
+                info.forwards.clone(),
+                expected.clone(),
+                info.independent.clone(),
+            )
+            .with_window(topology.late_window),
+            input_seals: InputSeals::new(&expected, &info.independent),
             expected,
             handler,
             dedup: Dedup::new(),

@@ -88,6 +88,9 @@ pub struct ComponentInfo {
     pub forwards: Vec<Option<Vec<InputId>>>,
     /// The ordered group of each instance, when an input is dynamically ordered.
     pub groups: Vec<Option<GroupId>>,
+    /// The inputs sealed with one producer per partition
+    /// (`Analysis::independent_input`): one seal completes a partition.
+    pub independent: BTreeSet<InputId>,
     /// The streams out of each output.
     pub streams: Vec<Vec<StreamOut>>,
 }
@@ -308,6 +311,7 @@ impl Topology {
         topology.add_externals(dataflow, deployment);
         topology.check_names(dataflow, deployment)?;
         topology.add_streams(dataflow, deployment)?;
+        topology.settle_independence(dataflow, analysis);
         topology.check_partitioning(dataflow, deployment)?;
         topology.add_groups();
         topology.check_one_ordered_input_per_output()?;
@@ -368,6 +372,7 @@ impl Topology {
                 })
                 .collect();
             self.components.push(ComponentInfo {
+                independent: BTreeSet::new(),
                 name: component.name.clone(),
                 inputs,
                 streams: vec![Vec::new(); outputs.len()],
@@ -593,6 +598,44 @@ impl Topology {
             }
         }
         Ok(())
+    }
+
+    /// The inputs whose partitions each have one producer, so that one seal
+    /// completes a partition: those the analysis finds independent
+    /// (`Analysis::independent_input`) whose every stream is declared
+    /// `independent` or comes from a component deployed as one instance.
+    /// The analysis does not see the deployment: through a component of
+    /// several instances, each instance emits its share of every partition,
+    /// so every instance must seal it (a unanimous vote).
+    fn settle_independence(&mut self, dataflow: &Dataflow, analysis: &Analysis) {
+        for ci in 0..self.components.len() {
+            let name = self.components[ci].name.clone();
+            let independent: BTreeSet<InputId> = (0..self.components[ci].inputs.len())
+                .filter(|&i| {
+                    let input = &self.components[ci].inputs[i];
+                    analysis.independent_input(&format!("{name}.{input}"))
+                        && dataflow
+                            .streams
+                            .iter()
+                            .filter(|s| {
+                                matches!(&s.to, Endpoint::Port { component, interface }
+                                    if *component == name && interface == input)
+                            })
+                            .all(|s| {
+                                s.annotation.independent
+                                    || match &s.from {
+                                        Endpoint::Port { component, .. } => self
+                                            .components
+                                            .iter()
+                                            .find(|c| &c.name == component)
+                                            .is_some_and(|c| c.instances.len() == 1),
+                                        Endpoint::External(_) => false,
+                                    }
+                            })
+                })
+                .collect();
+            self.components[ci].independent = independent;
+        }
     }
 
     /// Refuses an output (or a source) that feeds two inputs of one
