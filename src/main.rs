@@ -17,7 +17,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Analyse grey-box annotation files (YAML).
+    /// Analyse grey-box annotation files (YAML) and streaming SQL (`.sql`).
     ///
     /// Exit status: 0 when every sink of every file meets its requirement, 1
     /// when one does not, 2 when a file is invalid (the worst over the files).
