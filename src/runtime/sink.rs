@@ -111,16 +111,19 @@ impl SinkCollector {
                     *partitions.entry(partition).or_default() += 1;
                 }
             }
+            let mut sealers: BTreeMap<Tuple, BTreeSet<ProducerId>> = BTreeMap::new();
+            for (producer, key) in &self.seals {
+                if let Some(partition) = key.project(names()) {
+                    sealers.entry(partition).or_default().insert(*producer);
+                }
+            }
             for (partition, records) in partitions {
-                let sealed: Vec<ProducerId> = expected
-                    .producers
-                    .iter()
+                let sealed: Vec<ProducerId> = sealers
+                    .get(&partition)
+                    .into_iter()
+                    .flatten()
                     .copied()
-                    .filter(|p| {
-                        self.seals.iter().any(|(producer, key)| {
-                            producer == p && key.project(names()).as_ref() == Some(&partition)
-                        })
-                    })
+                    .filter(|p| expected.producers.contains(p))
                     .collect();
                 let done = if expected.independent {
                     !sealed.is_empty()
