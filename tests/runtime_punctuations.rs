@@ -405,6 +405,37 @@ fn a_workload_feeding_an_unknown_source_or_producer_is_refused_by_the_simulator(
     assert!(error.to_string().contains("source_producers"), "{error}");
 }
 
+/// A seal whose key lacks a field of the stream's seal key names no
+/// partition: refused before anything runs, not left for the consumers to
+/// refuse one by one.
+#[test]
+fn a_workload_seal_lacking_a_seal_key_field_is_refused() {
+    let sim = simulation(true, None);
+    let lacking = Workload::new()
+        .record("numbers", 0, Tuple::new().with("batch", 1).with("n", 3))
+        .seal("numbers", 0, Tuple::new().with("round", 1));
+    let error = sim.run(&lacking, &SimConfig::new(0)).expect_err("refused");
+    let BuildError::Name(NameError::SealKeyLacks {
+        source_name,
+        missing,
+        seal_key,
+        ..
+    }) = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(
+        (source_name.as_str(), missing.clone(), seal_key.clone()),
+        ("numbers", valid(&["batch"]), valid(&["batch"]))
+    );
+    assert!(error.to_string().contains("lacks `batch`"), "{error}");
+    // A key with more fields than the seal key is fine: they are dropped.
+    let more = Workload::new()
+        .record("numbers", 0, Tuple::new().with("batch", 1).with("n", 3))
+        .seal("numbers", 0, Tuple::new().with("batch", 1).with("n", 3));
+    assert!(sim.run(&more, &SimConfig::new(0)).is_ok());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workload_feeding_an_unknown_source_is_refused_by_the_tokio_runner() {
     let running = build(&deployment(), factories(true, None))

@@ -1122,11 +1122,15 @@ impl SourceProducer {
         records: impl IntoIterator<Item = R>,
         key: impl Record,
     ) -> Result<(), ClusterError> {
+        let key = key.into_tuple();
+        self.out
+            .topology()
+            .check_producer_seal(self.source.id(), &key)?;
         for record in records {
             self.source.record(self.out.topology(), record.into_tuple());
             self.ship().await?;
         }
-        self.source.seal(self.out.topology(), key.into_tuple());
+        self.source.seal(self.out.topology(), key);
         self.ship().await?;
         self.out.flush_batches().await
     }
@@ -1134,8 +1138,13 @@ impl SourceProducer {
     /// Seals the partition `key` names: any record holding the stream's
     /// seal-key fields (a key struct of yours, a record of the partition, or
     /// a [`Tuple`](crate::Tuple)); fields outside the seal key are dropped from the seal.
+    /// A key lacking a seal-key field is refused ([`NameError::SealKeyLacks`]).
     pub async fn seal(&mut self, key: impl Record) -> Result<(), ClusterError> {
-        self.source.seal(self.out.topology(), key.into_tuple());
+        let key = key.into_tuple();
+        self.out
+            .topology()
+            .check_producer_seal(self.source.id(), &key)?;
+        self.source.seal(self.out.topology(), key);
         self.ship().await?;
         self.out.flush_batches().await
     }

@@ -101,6 +101,24 @@ pub enum NameError {
         /// The dataflow's sinks.
         valid: Vec<String>,
     },
+    /// A seal given to a source (in a workload, or by a source producer
+    /// across processes) lacks attributes of the stream's seal key: no
+    /// partition could be named by it.
+    #[error(
+        "a seal of source `{source_name}` ({key}) lacks {} of its stream's seal key [{}]; seal with a record holding every seal-key field (a key struct, or a record of the partition)",
+        quoted(.missing),
+        .seal_key.join(", ")
+    )]
+    SealKeyLacks {
+        /// The source.
+        source_name: String,
+        /// The seal as given.
+        key: crate::tuple::Tuple,
+        /// The seal-key attributes it lacks.
+        missing: Vec<String>,
+        /// The stream's seal key.
+        seal_key: Vec<String>,
+    },
     /// The workload feeds a producer the deployment does not give the source.
     #[error(
         "the workload feeds producer {producer} of `{source_name}`, which has {producers} producer(s) (0..{producers}); give it more with `Deployment::source_producers`"
@@ -113,6 +131,15 @@ pub enum NameError {
         /// How many producers the source has.
         producers: usize,
     },
+}
+
+/// `` `a` `` or `` `a`, `b` ``.
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn list(names: &[String]) -> String {

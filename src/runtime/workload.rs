@@ -63,7 +63,8 @@ impl Workload {
     }
 
     /// Checks that every script feeds a source of the deployed dataflow,
-    /// and a producer the deployment gives it.
+    /// and a producer the deployment gives it, and that each of its seals
+    /// holds every attribute of the source's seal key.
     pub fn check(&self, topology: &Topology) -> Result<(), NameError> {
         for (source, producer) in self.scripts.keys() {
             let Some(s) = topology.source(source) else {
@@ -79,6 +80,11 @@ impl Workload {
                     producer: *producer,
                     producers,
                 });
+            }
+            for event in self.script(source, *producer) {
+                if let SourceEvent::Seal(key) = event {
+                    topology.check_source_seal(s, key)?;
+                }
             }
         }
         Ok(())

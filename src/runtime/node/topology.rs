@@ -14,6 +14,7 @@ use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
 use crate::runtime::node::router::Destination;
 use crate::runtime::partitioning;
 use crate::runtime::sink::{SinkCollector, SinkSeal};
+use crate::tuple::Tuple;
 
 /// Index of a sink.
 pub type SinkId = usize;
@@ -936,6 +937,42 @@ impl Topology {
                     _ => false,
                 }),
             _ => false,
+        }
+    }
+
+    /// Refuses a seal of source `source` that lacks an attribute of the
+    /// source's seal key (a source whose streams declare no seal takes any).
+    pub(crate) fn check_source_seal(&self, source: usize, key: &Tuple) -> Result<(), NameError> {
+        let Some(info) = self.sources.get(source) else {
+            return Ok(());
+        };
+        let missing: Vec<String> = info
+            .seal_key
+            .iter()
+            .filter(|attribute| key.get(attribute).is_none())
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(NameError::SealKeyLacks {
+            source_name: info.name.clone(),
+            key: key.clone(),
+            missing,
+            seal_key: info.seal_key.iter().cloned().collect(),
+        })
+    }
+
+    /// [`Topology::check_source_seal`] for the source whose producer is
+    /// `producer` (any key for a producer that is no source's).
+    pub(crate) fn check_producer_seal(
+        &self,
+        producer: ProducerId,
+        key: &Tuple,
+    ) -> Result<(), NameError> {
+        match self.node(producer) {
+            Some(NodeRef::Source { source, .. }) => self.check_source_seal(source, key),
+            _ => Ok(()),
         }
     }
 
