@@ -382,6 +382,7 @@ fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
         "seal",
         "uncoordinated, one hop",
         "seal, one hop",
+        "raw JetStream, two hops",
     ];
     let shape = |sealed, two_hops| throughput::Shape { sealed, two_hops };
     let shapes = [
@@ -397,8 +398,13 @@ fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
         for (i, name) in names.iter().enumerate() {
             let run = format!("tput-{tag}-{rep}-{i}");
             let outcome = match i {
-                0 => rt
-                    .block_on(throughput::raw(&url, &run.replace('-', "_"), workload))
+                0 | 5 => rt
+                    .block_on(throughput::raw(
+                        &url,
+                        &run.replace('-', "_"),
+                        workload,
+                        i == 5,
+                    ))
                     .map(|r| (r, Json::Null)),
                 _ => throughput::blazes(&url, &run, workload, shapes[i - 1]),
             };
@@ -406,7 +412,7 @@ fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
                 Ok((rate, f)) => {
                     eprintln!("throughput {name:<14} rep {rep}: {rate:>10.0} records/s");
                     rates[i].push(rate);
-                    if i > 0 {
+                    if !f.is_null() {
                         frames[*name] = f;
                     }
                 }
@@ -438,13 +444,16 @@ fn throughput_section(nats: &Nats, tag: u32, quick: bool) -> Json {
             "publish_window": throughput::WINDOW,
             "repetitions": repetitions,
             "statistic": "median",
-            "shape": "raw: one subject, publish + ordered consumer (one JetStream hop); uncoordinated and seal: source -> Pass -> sink (two JetStream hops); one hop: source -> Pass, whose output it keeps in its own process (one JetStream hop, as raw); each blazes side a Cluster with its own NATS connection, thread and tokio runtime, in one process; blazes is timed from the source's first send to the sink's end (one hop: Pass's end)",
+            "shape": "raw: one subject, publish + ordered consumer (one JetStream hop); raw, two hops: the same frames relayed by a second connection (ordered consumer, decode, encode, publish to a second subject) to the reader (two JetStream hops, as the blazes two-hop sides); uncoordinated and seal: source -> Pass -> sink (two JetStream hops); one hop: source -> Pass, whose output it keeps in its own process (one JetStream hop, as raw); each blazes side a Cluster with its own NATS connection, thread and tokio runtime, in one process; blazes is timed from the source's first send to the sink's end (one hop: Pass's end)",
         },
         "results": results,
         "uncoordinated_vs_raw": round(medians[1] / medians[0], 2),
         "seal_vs_raw": round(medians[2] / medians[0], 2),
         "uncoordinated_one_hop_vs_raw": round(medians[3] / medians[0], 2),
         "seal_one_hop_vs_raw": round(medians[4] / medians[0], 2),
+        "raw_two_hops_vs_raw": round(medians[5] / medians[0], 2),
+        "uncoordinated_vs_raw_two_hops": round(medians[1] / medians[5], 2),
+        "seal_vs_raw_two_hops": round(medians[2] / medians[5], 2),
         "frames_last_run": frames,
         "failures": failures,
     })

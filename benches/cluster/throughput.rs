@@ -91,15 +91,31 @@ fn batches(workload: Workload) -> Vec<Vec<Tuple>> {
 
 /// Raw JetStream: the frames published with a window of acknowledgements
 /// and read back by an ordered consumer; records per second.
-pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String> {
+///
+/// With `two_hops`, the shape of the blazes two-hop sides: a relay (its own
+/// connection) reads the frames back with an ordered consumer, decodes each
+/// and encodes it again (the least a forwarding process does), and
+/// publishes it to a second subject with the same window, where the reader
+/// reads them: two crossings, each a stored publish, an acknowledgement and
+/// a delivery per frame, as blazes's two hops (which add message ids).
+pub async fn raw(url: &str, tag: &str, workload: Workload, two_hops: bool) -> Result<f64, String> {
     let client = async_nats::connect(url).await.map_err(|e| e.to_string())?;
     let reader_client = async_nats::connect(url).await.map_err(|e| e.to_string())?;
     let js = jetstream::new(client);
     let name = format!("RAW_{tag}");
-    let subject = format!("raw.{tag}.frames");
+    let first_subject = format!("raw.{tag}.frames");
+    let subject = if two_hops {
+        format!("raw.{tag}.relayed")
+    } else {
+        first_subject.clone()
+    };
     js.get_or_create_stream(jetstream::stream::Config {
         name: name.clone(),
-        subjects: vec![subject.clone()],
+        subjects: if two_hops {
+            vec![first_subject.clone(), subject.clone()]
+        } else {
+            vec![subject.clone()]
+        },
         storage: jetstream::stream::StorageType::File,
         ..Default::default()
     })
@@ -147,6 +163,11 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
         .await
         .map_err(|e| e.to_string())?;
     let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    let relay = if two_hops {
+        Some(relay(url, &name, &first_subject, &subject, count).await?)
+    } else {
+        None
+    };
     let start = Instant::now();
     let read = tokio::spawn(async move {
         let mut records = 0usize;
@@ -166,7 +187,7 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
     let mut pending = VecDeque::new();
     for frame in frames {
         pending.push_back(
-            js.publish(subject.clone(), frame)
+            js.publish(first_subject.clone(), frame)
                 .await
                 .map_err(|e| e.to_string())?,
         );
@@ -180,6 +201,9 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
         ack.await.map_err(|e| e.to_string())?;
     }
     let (records, elapsed) = read.await.map_err(|e| e.to_string())??;
+    if let Some(relay) = relay {
+        relay.await.map_err(|e| e.to_string())??;
+    }
     if records != workload.records {
         return Err(format!(
             "raw: read {records} of {} records",
@@ -188,6 +212,57 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
     }
     js.delete_stream(&name).await.map_err(|e| e.to_string())?;
     Ok(workload.records as f64 / elapsed.as_secs_f64())
+}
+
+/// The relay of the two-hop raw peer: reads `count` frames of `from` in
+/// order, decodes each, encodes it again and publishes it to `to` with
+/// [`WINDOW`] acknowledgements outstanding.
+async fn relay(
+    url: &str,
+    stream: &str,
+    from: &str,
+    to: &str,
+    count: usize,
+) -> Result<tokio::task::JoinHandle<Result<(), String>>, String> {
+    let js = jetstream::new(async_nats::connect(url).await.map_err(|e| e.to_string())?);
+    let consumer = js
+        .get_stream(stream)
+        .await
+        .map_err(|e| e.to_string())?
+        .create_consumer(jetstream::consumer::pull::OrderedConfig {
+            filter_subject: from.to_string(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    let to = to.to_string();
+    Ok(tokio::spawn(async move {
+        let mut pending = VecDeque::new();
+        for _ in 0..count {
+            let message = match tokio::time::timeout(Duration::from_secs(60), messages.next()).await
+            {
+                Ok(Some(Ok(m))) => m,
+                other => return Err(format!("raw relay stopped: {other:?}")),
+            };
+            let frame = wire::decode(&message.payload).map_err(|e| e.to_string())?;
+            let bytes = wire::encode(&frame).map_err(|e| e.to_string())?;
+            pending.push_back(
+                js.publish(to.clone(), bytes::Bytes::from(bytes))
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
+            while pending.len() > WINDOW {
+                if let Some(ack) = pending.pop_front() {
+                    ack.await.map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        for ack in pending {
+            ack.await.map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }))
 }
 
 /// What a blazes contender runs.
