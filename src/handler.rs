@@ -7,6 +7,7 @@ use std::fmt;
 use crate::checkpointed::StateError;
 use crate::record::RecordError;
 use crate::runtime::coordination::seal_buffer::HeldRecord;
+use crate::runtime::node::payload::{BatchBuilder, Frozen, Payload};
 use crate::tuple::Tuple;
 
 /// One thing a handler produced, in the order it produced it.
@@ -40,8 +41,40 @@ pub struct Emit {
     /// the runtime's id of that output (`None` inside for a name the
     /// component lacks) once it was looked up.
     outputs: Vec<(String, Option<Option<usize>>)>,
-    emitted: Vec<Emitted>,
+    emitted: Vec<Slot>,
+    /// The rest, made when first used: an `Emit` moves into a typed
+    /// handle and back once per record, so it stays three words.
+    room: Option<Box<Room>>,
+}
+
+/// What an [`Emit`] keeps besides its outputs and emissions.
+#[derive(Debug, Default)]
+struct Room {
     refused_seals: Vec<RefusedSeal>,
+    /// The typed records emitted since the last take, by record type:
+    /// each type's become one batch when they are taken.
+    builders: Vec<Box<dyn BatchBuilder>>,
+    /// By builder, its batch while emissions are resolved (room reused).
+    frozen: Vec<Option<Frozen>>,
+    /// The room of the vector [`Emit::take_emitted`] returns, given back.
+    ready: Vec<Emitted>,
+}
+
+/// One emission until it is taken: a typed record is still in its type's
+/// builder.
+#[derive(Clone, Debug)]
+struct Slot {
+    output: usize,
+    punctuation: bool,
+    what: Pending,
+}
+
+#[derive(Clone, Debug)]
+enum Pending {
+    /// A tuple, or a punctuation's partition.
+    Payload(Payload),
+    /// Record `index` of builder `builder`.
+    Typed { builder: usize, index: usize },
 }
 
 /// One emission as [`Emit`] keeps it: its output by index in `outputs`.
@@ -49,10 +82,10 @@ pub struct Emit {
 pub(crate) struct Emitted {
     /// The output's index among the names the collector keeps.
     pub(crate) output: usize,
-    /// True for a punctuation (then `tuple` is the partition).
+    /// True for a punctuation (then `payload` is the partition's tuple).
     pub(crate) punctuation: bool,
     /// The record, or the partition's seal-key values.
-    pub(crate) tuple: Tuple,
+    pub(crate) payload: Payload,
 }
 
 /// A released partition a typed `#[on_seal(input)]` method could not
@@ -86,13 +119,71 @@ impl Emit {
         }
     }
 
-    fn push(&mut self, output: &str, punctuation: bool, tuple: Tuple) {
+    fn push(&mut self, output: &str, punctuation: bool, what: Pending) {
         let output = self.output_index(output);
-        self.emitted.push(Emitted {
+        self.emitted.push(Slot {
             output,
             punctuation,
-            tuple,
+            what,
         });
+    }
+
+    /// Adds `record` to its type's builder: the builder's index and the
+    /// record's in it.
+    #[inline]
+    fn build<R: crate::Record>(&mut self, record: R) -> Pending {
+        let builders = &mut self.room.get_or_insert_default().builders;
+        for (builder, b) in builders.iter_mut().enumerate() {
+            if let Some(records) = b.as_any_mut().downcast_mut::<Vec<R>>() {
+                records.push(record);
+                let index = records.len() - 1;
+                return Pending::Typed { builder, index };
+            }
+        }
+        builders.push(Box::new(vec![record]));
+        Pending::Typed {
+            builder: builders.len() - 1,
+            index: 0,
+        }
+    }
+
+    /// The emissions so far, in order, each typed record pointing into
+    /// the batch of its type's records (one per type).
+    fn resolve(&mut self, into: &mut Vec<Emitted>) {
+        into.reserve(self.emitted.len());
+        let Some(room) = self.room.as_deref_mut() else {
+            for slot in self.emitted.drain(..) {
+                if let Pending::Payload(payload) = slot.what {
+                    into.push(Emitted {
+                        output: slot.output,
+                        punctuation: slot.punctuation,
+                        payload,
+                    });
+                }
+            }
+            return;
+        };
+        room.frozen.clear();
+        room.frozen
+            .extend(room.builders.iter_mut().map(|b| Frozen::of(b.as_mut())));
+        for slot in self.emitted.drain(..) {
+            let payload = match slot.what {
+                Pending::Payload(payload) => payload,
+                Pending::Typed { builder, index } => {
+                    // Every typed slot's builder holds its record.
+                    let Some(Some(batch)) = room.frozen.get(builder) else {
+                        continue;
+                    };
+                    batch.payload(index)
+                }
+            };
+            into.push(Emitted {
+                output: slot.output,
+                punctuation: slot.punctuation,
+                payload,
+            });
+        }
+        room.frozen.clear();
     }
 
     /// The name of output `index` (see [`Emitted::output`]).
@@ -138,15 +229,22 @@ impl Emit {
     /// Takes what was emitted so far, in order, without naming outputs;
     /// hand the emptied vector back with [`Emit::give_back`] to reuse it.
     pub(crate) fn take_emitted(&mut self) -> Vec<Emitted> {
-        std::mem::take(&mut self.emitted)
+        let mut taken = self
+            .room
+            .as_deref_mut()
+            .map(|room| std::mem::take(&mut room.ready))
+            .unwrap_or_default();
+        self.resolve(&mut taken);
+        taken
     }
 
     /// Returns a vector taken with [`Emit::take_emitted`], emptied, so its
     /// room serves the next emissions.
     pub(crate) fn give_back(&mut self, mut emitted: Vec<Emitted>) {
-        if self.emitted.is_empty() {
+        let room = self.room.get_or_insert_default();
+        if room.ready.capacity() == 0 {
             emitted.clear();
-            self.emitted = emitted;
+            room.ready = emitted;
         }
     }
 
@@ -155,12 +253,12 @@ impl Emit {
         if e.punctuation {
             Emission::Punctuation {
                 output,
-                partition: e.tuple,
+                partition: e.payload.into_tuple(),
             }
         } else {
             Emission::Record {
                 output,
-                tuple: e.tuple,
+                tuple: e.payload.into_tuple(),
             }
         }
     }
@@ -168,27 +266,46 @@ impl Emit {
     /// Takes the emissions of one kind (punctuations or records), in order,
     /// leaving the others.
     fn drain_kind(&mut self, punctuation: bool) -> Vec<(String, Tuple)> {
-        let (taken, rest): (Vec<Emitted>, Vec<Emitted>) = std::mem::take(&mut self.emitted)
+        let (taken, rest): (Vec<Emitted>, Vec<Emitted>) = self
+            .take_emitted()
             .into_iter()
             .partition(|e| e.punctuation == punctuation);
-        self.emitted = rest;
+        self.emitted = rest
+            .into_iter()
+            .map(|e| Slot {
+                output: e.output,
+                punctuation: e.punctuation,
+                what: Pending::Payload(e.payload),
+            })
+            .collect();
         taken
             .into_iter()
-            .map(|e| (self.output_name(e.output).to_string(), e.tuple))
+            .map(|e| {
+                (
+                    self.output_name(e.output).to_string(),
+                    e.payload.into_tuple(),
+                )
+            })
             .collect()
     }
 
     /// Emits `tuple` on the output interface `output`.
     pub fn emit(&mut self, output: &str, tuple: Tuple) {
-        self.push(output, false, tuple);
+        self.push(output, false, Pending::Payload(Payload::from(tuple)));
     }
 
-    /// Emits `record` on `output` as its tuple: the body of a typed
-    /// handle's output method (`#[component(outputs { .. })]`), one method
-    /// call for the compiler to check in place of two.
+    /// Emits `record` on `output`, typed (its tuple is made only where one
+    /// is read: a sink, a dead letter, the wire, a handler that takes
+    /// tuples): the body of a typed handle's output method
+    /// (`#[component(outputs { .. })]`).
     #[doc(hidden)]
-    pub fn emit_record<R: crate::Record>(&mut self, output: &str, record: &R) {
-        self.push(output, false, record.to_tuple());
+    pub fn emit_record<R: crate::Record>(&mut self, output: &str, record: R) {
+        let what = if R::DYNAMIC {
+            Pending::Payload(Payload::from(record.into_tuple()))
+        } else {
+            self.build(record)
+        };
+        self.push(output, false, what);
     }
 
     /// Takes the records emitted so far, in emission order (the
@@ -203,7 +320,7 @@ impl Emit {
     /// numbered by this instance like a record (so it is deduplicated and
     /// replayed like one), to every consumer instance of the output.
     pub fn punctuate(&mut self, output: &str, partition: Tuple) {
-        self.push(output, true, partition);
+        self.push(output, true, Pending::Payload(Payload::from(partition)));
     }
 
     /// Takes the punctuations declared so far, in declaration order (the
@@ -216,21 +333,27 @@ impl Emit {
     /// handed to a typed `#[on_seal(input)]` method (generated code calls
     /// this; the runtime counts and logs what it records).
     pub fn refuse_seal(&mut self, input: &str, partition: &Tuple, error: RecordError) {
-        self.refused_seals.push(RefusedSeal {
-            input: input.to_string(),
-            partition: partition.clone(),
-            error,
-        });
+        self.room
+            .get_or_insert_default()
+            .refused_seals
+            .push(RefusedSeal {
+                input: input.to_string(),
+                partition: partition.clone(),
+                error,
+            });
     }
 
     /// Takes the seals refused so far (see [`Emit::refuse_seal`]).
     pub fn take_refused_seals(&mut self) -> Vec<RefusedSeal> {
-        std::mem::take(&mut self.refused_seals)
+        self.room
+            .as_deref_mut()
+            .map(|room| std::mem::take(&mut room.refused_seals))
+            .unwrap_or_default()
     }
 
     /// Takes every record and punctuation, in the order they were made.
     pub fn drain_all(&mut self) -> Vec<Emission> {
-        let emitted = std::mem::take(&mut self.emitted);
+        let emitted = self.take_emitted();
         emitted.into_iter().map(|e| self.named(e)).collect()
     }
 }
@@ -321,6 +444,15 @@ impl<'a> Batch<'a> {
     #[allow(clippy::should_implement_trait)] // lends the emitter: not an Iterator
     #[inline]
     pub fn next(&mut self) -> Option<(&'a Tuple, &mut Emit)> {
+        self.next_payload()
+            .map(|(payload, out)| (payload.tuple(), out))
+    }
+
+    /// [`Batch::next`], the record as it travels (typed, or a tuple): what
+    /// a typed component reads, with no tuple made for a typed record.
+    #[doc(hidden)]
+    #[inline]
+    pub fn next_payload(&mut self) -> Option<(&'a Payload, &mut Emit)> {
         let record = self.records.get(self.next)?;
         self.next += 1;
         self.mark = self.out.emitted_len();

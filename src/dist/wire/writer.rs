@@ -173,7 +173,7 @@ impl FrameWriter {
             } => WireEnvelope::Record {
                 producer: producer.0,
                 seq: *seq,
-                payload: self.tuple(payload),
+                payload: self.tuple(payload.tuple()),
             },
             Envelope::Seal { producer, seq, key } => WireEnvelope::Seal {
                 producer: producer.0,

@@ -29,6 +29,7 @@ use blazes_core::AttrSet;
 use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
 use crate::runtime::coordination::seal_buffer::HeldRecord;
 use crate::runtime::node::envelope::ProducerId;
+use crate::runtime::node::payload::Payload;
 use crate::tuple::Tuple;
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -161,11 +162,11 @@ impl StaticOrder {
         self.held_by.get(&producer).copied().unwrap_or(0)
     }
 
-    fn seq_of(&self, tuple: &Tuple) -> Result<Tuple, String> {
+    fn seq_of(&self, payload: &Payload) -> Result<Tuple, String> {
         let mut key = Tuple::new();
         for attr in &self.seq {
-            match tuple.get(attr) {
-                Some(v) => key.set(attr, v.clone()),
+            match payload.field(attr) {
+                Some(v) => key.set(attr, v.into_owned()),
                 None => return Err(attr.clone()),
             }
         }
@@ -176,7 +177,7 @@ impl StaticOrder {
     /// hold it (issue 15, fix 6): at the bound, records of new and of
     /// pending batches alike wait; a record that would be refused (late,
     /// without its `seq`, of the wrong kind) takes no room and does not.
-    pub fn would_hold(&self, producer: ProducerId, payload: &Tuple) -> bool {
+    pub fn would_hold(&self, producer: ProducerId, payload: &Payload) -> bool {
         let Ok(batch) = self.seq_of(payload) else {
             return false;
         };
