@@ -138,7 +138,7 @@ mod tests {
         Envelope::Record {
             producer: ProducerId(producer),
             seq,
-            payload,
+            payload: payload.into(),
         }
     }
 

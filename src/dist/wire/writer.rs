@@ -268,7 +268,7 @@ mod tests {
             envelope: Envelope::Record {
                 producer: ProducerId(1),
                 seq: 0,
-                payload: t,
+                payload: t.into(),
             },
         }
     }

@@ -704,7 +704,7 @@ mod tests {
             input,
             producer: ProducerId(producer),
             seq,
-            payload: Tuple::new().with("batch", batch).with("word", word),
+            payload: Tuple::new().with("batch", batch).with("word", word).into(),
         }
     }
 
@@ -809,8 +809,9 @@ mod tests {
             b.offer(rec(0, 3, 0, 1, "retired"), t(5)),
             Admission::Late(_)
         ));
-        assert!(!b.would_hold(0, ProducerId(1), &one), "sealed by 1");
-        assert!(b.would_hold(0, ProducerId(2), &one));
+        let record = Payload::from(one.clone());
+        assert!(!b.would_hold(0, ProducerId(1), &record), "sealed by 1");
+        assert!(b.would_hold(0, ProducerId(2), &record));
         assert_eq!(b.held(), 4, "a, b and c of batch 1, one of batch 2");
         let SealOutcome::Released(r) = b.seal(0, ProducerId(2), &one, t(6)) else {
             panic!("1 and 2 sealed, 3 retired");
@@ -818,7 +819,7 @@ mod tests {
         let words: Vec<&Value> = r
             .records
             .iter()
-            .filter_map(|h| h.payload.get("word"))
+            .filter_map(|h| h.payload.tuple().get("word"))
             .collect();
         assert_eq!(
             words,
@@ -860,7 +861,7 @@ mod tests {
             input: 0,
             producer: ProducerId(2),
             seq: 0,
-            payload: Tuple::new().with("batch", "1").with("word", "b"),
+            payload: Tuple::new().with("batch", "1").with("word", "b").into(),
         };
         let refused = mistyped.payload.clone();
         assert!(matches!(
@@ -911,7 +912,7 @@ mod tests {
             input: 0,
             producer: ProducerId(1),
             seq: 0,
-            payload: Tuple::new().with("word", "a"),
+            payload: Tuple::new().with("word", "a").into(),
         };
         assert!(
             matches!(b.offer(keyless, Time::from_ticks(0)), Admission::MissingKey(a, _) if a == "batch")
@@ -974,7 +975,7 @@ mod tests {
         let words: Vec<&Value> = released[0]
             .records
             .iter()
-            .filter_map(|r| r.payload.get("word"))
+            .filter_map(|r| r.payload.tuple().get("word"))
             .collect();
         assert_eq!(words, [&Value::from("a"), &Value::from("b")]);
         assert_eq!(released[0].reads.len(), 1);
@@ -988,7 +989,7 @@ mod tests {
             b.offer(rec(0, 2, 1, 3, "after"), Time::from_ticks(5)),
             Admission::Late(_)
         ));
-        assert!(!b.would_hold(0, ProducerId(2), &Tuple::new().with("batch", 2)));
+        assert!(!b.would_hold(0, ProducerId(2), &Tuple::new().with("batch", 2).into()));
         // A partition opened after the retirement needs the others only.
         b.offer(rec(0, 1, 2, 4, "d"), Time::from_ticks(6));
         assert!(matches!(

@@ -299,7 +299,7 @@ mod tests {
             input: 0,
             producer: ProducerId(producer),
             seq,
-            payload: Tuple::new().with("batch", batch),
+            payload: Tuple::new().with("batch", batch).into(),
         }
     }
 
@@ -369,7 +369,7 @@ mod tests {
             Ok(true)
         );
         let mistyped = HeldRecord {
-            payload: Tuple::new().with("batch", "9"),
+            payload: Tuple::new().with("batch", "9").into(),
             ..rec(1, 1, 0)
         };
         assert!(matches!(o.offer(mistyped), Placement::WrongKeyKind(..)));
@@ -386,7 +386,7 @@ mod tests {
         o.end(ProducerId(1));
         let sizes: Vec<usize> = o.ready().iter().map(|b| b.records.len()).collect();
         assert_eq!(sizes, vec![1, 2]);
-        let refused = Tuple::new().with("batch", "10");
+        let refused = Payload::from(Tuple::new().with("batch", "10"));
         assert!(
             !o.would_hold(ProducerId(2), &refused),
             "refused, not held back"

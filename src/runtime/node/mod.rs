@@ -528,7 +528,7 @@ mod tests {
             Envelope::Record {
                 producer,
                 seq: u64::MAX,
-                payload: Tuple::new().with("k", 99),
+                payload: Tuple::new().with("k", 99).into(),
             },
         );
         out.push(numbering.end());
@@ -576,7 +576,7 @@ mod tests {
         // emitted; what the refused call emitted is sent.
         assert_eq!(sent.len(), 12, "{sent:?}");
         assert!(sent.iter().all(|(_, r)| match &r.envelope {
-            Envelope::Record { payload, .. } => payload.get("before_panic").is_none(),
+            Envelope::Record { payload, .. } => payload.field("before_panic").is_none(),
             _ => true,
         }));
         let reasons: Vec<_> = letters.iter().map(|(_, _, r)| r.kind()).collect();

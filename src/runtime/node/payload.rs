@@ -352,7 +352,8 @@ mod tests {
         fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
             let field = |name: &'static str| RecordError {
                 record: "Reading",
-                field: name.to_string(),
+                field: name,
+                missing: true,
             };
             Ok(Reading {
                 batch: tuple
