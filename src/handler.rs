@@ -606,6 +606,51 @@ mod tests {
     }
 
     #[test]
+    fn typed_records_become_one_batch_per_type_and_keep_their_order_with_punctuations() {
+        use crate::record::{Record, RecordError};
+        #[derive(Debug, PartialEq)]
+        struct N(i64);
+        impl Record for N {
+            const NAME: &'static str = "N";
+            const FIELDS: &'static [&'static str] = &["n"];
+            fn to_tuple(&self) -> Tuple {
+                Tuple::new().with("n", self.0)
+            }
+            fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
+                tuple.int("n").map(N).ok_or(RecordError {
+                    record: "N",
+                    field: "n",
+                    missing: true,
+                })
+            }
+        }
+        let mut out = Emit::new();
+        out.emit_record("a", N(1));
+        out.punctuate("a", Tuple::new().with("n", 1));
+        out.emit("b", Tuple::new().with("t", 0));
+        out.emit_record("a", N(2));
+        // A record whose call panicked is dropped from the emissions.
+        out.emit_record("a", N(99));
+        assert_eq!(out.truncate_emitted(4), 1);
+        let taken = out.take_emitted();
+        let kinds: Vec<(bool, bool)> = taken
+            .iter()
+            .map(|e| (e.punctuation, e.payload.is_typed()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [(false, true), (true, false), (false, false), (false, true)]
+        );
+        assert_eq!(taken[0].payload.typed_ref::<N>(), Some(&N(1)));
+        assert_eq!(taken[3].payload.typed_ref::<N>(), Some(&N(2)));
+        assert_eq!(taken[3].payload.tuple(), &N(2).to_tuple());
+        out.give_back(taken);
+        // The next records go to a new batch: the first is record 0.
+        out.emit_record("a", N(3));
+        assert_eq!(out.drain(), vec![("a".to_string(), N(3).to_tuple())]);
+    }
+
+    #[test]
     fn an_output_is_looked_up_once_and_each_name_keeps_its_own_id() {
         let mut out = Emit::new();
         out.emit("b", Tuple::new());
