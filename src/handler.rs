@@ -58,6 +58,10 @@ struct Room {
     frozen: Vec<Option<Frozen>>,
     /// The room of the vector [`Emit::take_emitted`] returns, given back.
     ready: Vec<Emitted>,
+    /// The `'static` output name a typed record was last emitted on (its
+    /// address and length) and its index in `outputs`: the next one on
+    /// the same name is not compared by its text.
+    last_static: (usize, usize, usize),
 }
 
 /// One emission until it is taken: a typed record is still in its type's
@@ -119,6 +123,23 @@ impl Emit {
         }
     }
 
+    /// [`Emit::output_index`] of a `'static` name (a typed handle's): the
+    /// name last used is recognised by its address (a `'static` string is
+    /// never freed, so the same address and length are the same text).
+    #[inline]
+    fn static_output_index(&mut self, output: &'static str) -> usize {
+        let key = (output.as_ptr() as usize, output.len());
+        if let Some(room) = self.room.as_deref()
+            && (room.last_static.0, room.last_static.1) == key
+            && room.last_static.2 < self.outputs.len()
+        {
+            return room.last_static.2;
+        }
+        let index = self.output_index(output);
+        self.room.get_or_insert_default().last_static = (key.0, key.1, index);
+        index
+    }
+
     fn push(&mut self, output: &str, punctuation: bool, what: Pending) {
         let output = self.output_index(output);
         self.emitted.push(Slot {
@@ -163,6 +184,23 @@ impl Emit {
             }
             return;
         };
+        if let [builder] = &mut room.builders[..] {
+            // One record type emitted (the usual case): no lookup.
+            let frozen = Frozen::of(builder.as_mut());
+            for slot in self.emitted.drain(..) {
+                let payload = match (slot.what, &frozen) {
+                    (Pending::Payload(payload), _) => payload,
+                    (Pending::Typed { index, .. }, Some(batch)) => batch.payload(index),
+                    (Pending::Typed { .. }, None) => continue,
+                };
+                into.push(Emitted {
+                    output: slot.output,
+                    punctuation: slot.punctuation,
+                    payload,
+                });
+            }
+            return;
+        }
         room.frozen.clear();
         room.frozen
             .extend(room.builders.iter_mut().map(|b| Frozen::of(b.as_mut())));
@@ -299,13 +337,18 @@ impl Emit {
     /// tuples): the body of a typed handle's output method
     /// (`#[component(outputs { .. })]`).
     #[doc(hidden)]
-    pub fn emit_record<R: crate::Record>(&mut self, output: &str, record: R) {
+    pub fn emit_record<R: crate::Record>(&mut self, output: &'static str, record: R) {
         let what = if R::DYNAMIC {
             Pending::Payload(Payload::from(record.into_tuple()))
         } else {
             self.build(record)
         };
-        self.push(output, false, what);
+        let output = self.static_output_index(output);
+        self.emitted.push(Slot {
+            output,
+            punctuation: false,
+            what,
+        });
     }
 
     /// Takes the records emitted so far, in emission order (the
