@@ -738,10 +738,11 @@ pub fn call_typed_batch<C: Typed, R: Record>(
     input: &str,
     batch: &mut crate::Batch<'_>,
 ) {
+    let mut last = None;
     while let Some((payload, out)) = batch.next_payload() {
         // A typed record of its own type is copied (the runtime keeps its
         // own, to dead-letter it if the call panics); a tuple is decoded.
-        let typed = payload.typed_ref::<R>().and_then(R::duplicate);
+        let typed = payload.typed_in::<R>(&mut last).and_then(R::duplicate);
         let record = match typed {
             Some(record) => record,
             None => match R::from_tuple(payload.tuple()) {

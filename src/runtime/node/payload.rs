@@ -199,6 +199,29 @@ impl Payload {
         }
     }
 
+    /// [`Payload::typed_ref`], remembering in `last` the records of the
+    /// batch it found (by the batch's address): the next payload of the
+    /// same batch (a run of a link, a released partition) is read without
+    /// looking its type up again.
+    #[inline]
+    pub(crate) fn typed_in<'p, R: Record>(
+        &'p self,
+        last: &mut Option<(usize, &'p [R])>,
+    ) -> Option<&'p R> {
+        let Repr::Typed { batch, index } = &self.0 else {
+            return None;
+        };
+        let address = Arc::as_ptr(batch).cast::<()>() as usize;
+        if let Some((at, records)) = *last
+            && at == address
+        {
+            return records.get(*index);
+        }
+        let records = &batch.as_any().downcast_ref::<TypedBatch<R>>()?.records[..];
+        *last = Some((address, records));
+        records.get(*index)
+    }
+
     /// True when the record is carried typed.
     pub fn is_typed(&self) -> bool {
         matches!(self.0, Repr::Typed { .. })
