@@ -119,7 +119,7 @@ pub async fn raw(url: &str, tag: &str, workload: Workload) -> Result<f64, String
                     envelope: Envelope::Record {
                         producer,
                         seq: first + j as u64,
-                        payload,
+                        payload: payload.into(),
                     },
                 })
                 .collect();
