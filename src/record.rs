@@ -18,6 +18,10 @@ use crate::tuple::{Tuple, Value};
 
 /// A record type that travels on streams: the user's struct (with
 /// `#[derive(blazes::Record)]`) or the dynamic [`Tuple`].
+///
+/// Records are `Send` and `Sync`: typed records travel between the
+/// instances of a process in shared batches, read by the instances they go
+/// to.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a blazes record",
     label = "records on blazes streams implement `blazes::Record`",
