@@ -160,7 +160,7 @@ fn bytes_held(window: usize, partitions: u64) -> Value {
             let record = Envelope::Record {
                 producer: *producer,
                 seq: 2 * k as u64,
-                payload: Keyed { k, p: p as i64 }.to_tuple(),
+                payload: Keyed { k, p: p as i64 }.to_tuple().into(),
             };
             now += 1;
             core.deliver(message(record), Time::from_ticks(now));

@@ -232,10 +232,11 @@ fn tweet_text(i: u64) -> String {
     words.join(" ")
 }
 
-/// One producer's share of an input: its records in order, with the seal
-/// of each batch after the batch's last record.
-struct Share {
-    records: Vec<Tuple>,
+/// One producer's share of an input: its records in order (typed, as a
+/// typed dataflow's source sends them), with the seal of each batch after
+/// the batch's last record.
+struct Share<R> {
+    records: Vec<R>,
     /// After how many records each seal follows, and the seal.
     seals: Vec<(usize, Tuple)>,
 }
@@ -247,8 +248,8 @@ fn shares<R: Record>(
     per_batch: u64,
     producers: usize,
     record: impl Fn(u64) -> R,
-) -> Vec<Share> {
-    let mut shares: Vec<Share> = (0..producers)
+) -> Vec<Share<R>> {
+    let mut shares: Vec<Share<R>> = (0..producers)
         .map(|_| Share {
             records: Vec::new(),
             seals: Vec::new(),
@@ -259,7 +260,7 @@ fn shares<R: Record>(
         for i in batch * per_batch..end {
             shares[(i % producers as u64) as usize]
                 .records
-                .push(record(i).to_tuple());
+                .push(record(i));
         }
         for share in &mut shares {
             let seal = Tuple::new().with("batch", batch as i64);
@@ -308,9 +309,9 @@ fn wordcount_job() -> BlazesJob {
 
 /// Seconds to move every share through `job` on `workers` threads, and how
 /// many records reached its sink.
-fn blazes_run(
+fn blazes_run<R: Record>(
     job: &BlazesJob,
-    shares: Vec<Share>,
+    shares: Vec<Share<R>>,
     workers: usize,
     mode: CoordinationMode,
 ) -> (f64, usize) {

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::checkpointed::StateError;
 use crate::record::RecordError;
 use crate::runtime::coordination::seal_buffer::HeldRecord;
+use crate::runtime::node::payload::{BatchBuilder, Frozen, Payload};
 use crate::tuple::Tuple;
 
 /// One thing a handler produced, in the order it produced it.
@@ -40,8 +41,44 @@ pub struct Emit {
     /// the runtime's id of that output (`None` inside for a name the
     /// component lacks) once it was looked up.
     outputs: Vec<(String, Option<Option<usize>>)>,
-    emitted: Vec<Emitted>,
+    emitted: Vec<Slot>,
+    /// The rest, made when first used: an `Emit` moves into a typed
+    /// handle and back once per record, so it stays three words.
+    room: Option<Box<Room>>,
+}
+
+/// What an [`Emit`] keeps besides its outputs and emissions.
+#[derive(Debug, Default)]
+struct Room {
     refused_seals: Vec<RefusedSeal>,
+    /// The typed records emitted since the last take, by record type:
+    /// each type's become one batch when they are taken.
+    builders: Vec<Box<dyn BatchBuilder>>,
+    /// By builder, its batch while emissions are resolved (room reused).
+    frozen: Vec<Option<Frozen>>,
+    /// The room of the vector [`Emit::take_emitted`] returns, given back.
+    ready: Vec<Emitted>,
+    /// The `'static` output name a typed record was last emitted on (its
+    /// address and length) and its index in `outputs`: the next one on
+    /// the same name is not compared by its text.
+    last_static: (usize, usize, usize),
+}
+
+/// One emission until it is taken: a typed record is still in its type's
+/// builder.
+#[derive(Clone, Debug)]
+struct Slot {
+    output: usize,
+    punctuation: bool,
+    what: Pending,
+}
+
+#[derive(Clone, Debug)]
+enum Pending {
+    /// A tuple, or a punctuation's partition.
+    Payload(Payload),
+    /// Record `index` of builder `builder`.
+    Typed { builder: usize, index: usize },
 }
 
 /// One emission as [`Emit`] keeps it: its output by index in `outputs`.
@@ -49,10 +86,10 @@ pub struct Emit {
 pub(crate) struct Emitted {
     /// The output's index among the names the collector keeps.
     pub(crate) output: usize,
-    /// True for a punctuation (then `tuple` is the partition).
+    /// True for a punctuation (then `payload` is the partition's tuple).
     pub(crate) punctuation: bool,
     /// The record, or the partition's seal-key values.
-    pub(crate) tuple: Tuple,
+    pub(crate) payload: Payload,
 }
 
 /// A released partition a typed `#[on_seal(input)]` method could not
@@ -86,13 +123,105 @@ impl Emit {
         }
     }
 
-    fn push(&mut self, output: &str, punctuation: bool, tuple: Tuple) {
+    /// [`Emit::output_index`] of a `'static` name (a typed handle's): the
+    /// name last used is recognised by its address (a `'static` string is
+    /// never freed, so the same address and length are the same text).
+    #[inline]
+    fn static_output_index(&mut self, output: &'static str) -> usize {
+        let key = (output.as_ptr() as usize, output.len());
+        if let Some(room) = self.room.as_deref()
+            && (room.last_static.0, room.last_static.1) == key
+            && room.last_static.2 < self.outputs.len()
+        {
+            return room.last_static.2;
+        }
+        let index = self.output_index(output);
+        self.room.get_or_insert_default().last_static = (key.0, key.1, index);
+        index
+    }
+
+    fn push(&mut self, output: &str, punctuation: bool, what: Pending) {
         let output = self.output_index(output);
-        self.emitted.push(Emitted {
+        self.emitted.push(Slot {
             output,
             punctuation,
-            tuple,
+            what,
         });
+    }
+
+    /// Adds `record` to its type's builder: the builder's index and the
+    /// record's in it.
+    #[inline]
+    fn build<R: crate::Record>(&mut self, record: R) -> Pending {
+        let builders = &mut self.room.get_or_insert_default().builders;
+        for (builder, b) in builders.iter_mut().enumerate() {
+            if let Some(records) = b.as_any_mut().downcast_mut::<Vec<R>>() {
+                records.push(record);
+                let index = records.len() - 1;
+                return Pending::Typed { builder, index };
+            }
+        }
+        builders.push(Box::new(vec![record]));
+        Pending::Typed {
+            builder: builders.len() - 1,
+            index: 0,
+        }
+    }
+
+    /// The emissions so far, in order, each typed record pointing into
+    /// the batch of its type's records (one per type).
+    fn resolve(&mut self, into: &mut Vec<Emitted>) {
+        into.reserve(self.emitted.len());
+        let Some(room) = self.room.as_deref_mut() else {
+            for slot in self.emitted.drain(..) {
+                if let Pending::Payload(payload) = slot.what {
+                    into.push(Emitted {
+                        output: slot.output,
+                        punctuation: slot.punctuation,
+                        payload,
+                    });
+                }
+            }
+            return;
+        };
+        if let [builder] = &mut room.builders[..] {
+            // One record type emitted (the usual case): no lookup.
+            let frozen = Frozen::of(builder.as_mut());
+            for slot in self.emitted.drain(..) {
+                let payload = match (slot.what, &frozen) {
+                    (Pending::Payload(payload), _) => payload,
+                    (Pending::Typed { index, .. }, Some(batch)) => batch.payload(index),
+                    (Pending::Typed { .. }, None) => continue,
+                };
+                into.push(Emitted {
+                    output: slot.output,
+                    punctuation: slot.punctuation,
+                    payload,
+                });
+            }
+            return;
+        }
+        room.frozen.clear();
+        room.frozen
+            .extend(room.builders.iter_mut().map(|b| Frozen::of(b.as_mut())));
+        for slot in self.emitted.drain(..) {
+            let payload = match slot.what {
+                Pending::Payload(payload) => payload,
+                Pending::Typed { builder, index } => {
+                    // Every typed slot's builder holds its record.
+                    let Some(Some(batch)) = room.frozen.get(builder) else {
+                        continue;
+                    };
+                    batch.payload(index)
+                }
+            };
+            into.push(Emitted {
+                output: slot.output,
+                punctuation: slot.punctuation,
+                payload,
+            });
+        }
+        room.frozen.clear();
     }
 
     /// The name of output `index` (see [`Emitted::output`]).
@@ -138,15 +267,22 @@ impl Emit {
     /// Takes what was emitted so far, in order, without naming outputs;
     /// hand the emptied vector back with [`Emit::give_back`] to reuse it.
     pub(crate) fn take_emitted(&mut self) -> Vec<Emitted> {
-        std::mem::take(&mut self.emitted)
+        let mut taken = self
+            .room
+            .as_deref_mut()
+            .map(|room| std::mem::take(&mut room.ready))
+            .unwrap_or_default();
+        self.resolve(&mut taken);
+        taken
     }
 
     /// Returns a vector taken with [`Emit::take_emitted`], emptied, so its
     /// room serves the next emissions.
     pub(crate) fn give_back(&mut self, mut emitted: Vec<Emitted>) {
-        if self.emitted.is_empty() {
+        let room = self.room.get_or_insert_default();
+        if room.ready.capacity() == 0 {
             emitted.clear();
-            self.emitted = emitted;
+            room.ready = emitted;
         }
     }
 
@@ -155,12 +291,12 @@ impl Emit {
         if e.punctuation {
             Emission::Punctuation {
                 output,
-                partition: e.tuple,
+                partition: e.payload.into_tuple(),
             }
         } else {
             Emission::Record {
                 output,
-                tuple: e.tuple,
+                tuple: e.payload.into_tuple(),
             }
         }
     }
@@ -168,27 +304,51 @@ impl Emit {
     /// Takes the emissions of one kind (punctuations or records), in order,
     /// leaving the others.
     fn drain_kind(&mut self, punctuation: bool) -> Vec<(String, Tuple)> {
-        let (taken, rest): (Vec<Emitted>, Vec<Emitted>) = std::mem::take(&mut self.emitted)
+        let (taken, rest): (Vec<Emitted>, Vec<Emitted>) = self
+            .take_emitted()
             .into_iter()
             .partition(|e| e.punctuation == punctuation);
-        self.emitted = rest;
+        self.emitted = rest
+            .into_iter()
+            .map(|e| Slot {
+                output: e.output,
+                punctuation: e.punctuation,
+                what: Pending::Payload(e.payload),
+            })
+            .collect();
         taken
             .into_iter()
-            .map(|e| (self.output_name(e.output).to_string(), e.tuple))
+            .map(|e| {
+                (
+                    self.output_name(e.output).to_string(),
+                    e.payload.into_tuple(),
+                )
+            })
             .collect()
     }
 
     /// Emits `tuple` on the output interface `output`.
     pub fn emit(&mut self, output: &str, tuple: Tuple) {
-        self.push(output, false, tuple);
+        self.push(output, false, Pending::Payload(Payload::from(tuple)));
     }
 
-    /// Emits `record` on `output` as its tuple: the body of a typed
-    /// handle's output method (`#[component(outputs { .. })]`), one method
-    /// call for the compiler to check in place of two.
+    /// Emits `record` on `output`, typed (its tuple is made only where one
+    /// is read: a sink, a dead letter, the wire, a handler that takes
+    /// tuples): the body of a typed handle's output method
+    /// (`#[component(outputs { .. })]`).
     #[doc(hidden)]
-    pub fn emit_record<R: crate::Record>(&mut self, output: &str, record: &R) {
-        self.push(output, false, record.to_tuple());
+    pub fn emit_record<R: crate::Record>(&mut self, output: &'static str, record: R) {
+        let what = if R::DYNAMIC {
+            Pending::Payload(Payload::from(record.into_tuple()))
+        } else {
+            self.build(record)
+        };
+        let output = self.static_output_index(output);
+        self.emitted.push(Slot {
+            output,
+            punctuation: false,
+            what,
+        });
     }
 
     /// Takes the records emitted so far, in emission order (the
@@ -203,7 +363,7 @@ impl Emit {
     /// numbered by this instance like a record (so it is deduplicated and
     /// replayed like one), to every consumer instance of the output.
     pub fn punctuate(&mut self, output: &str, partition: Tuple) {
-        self.push(output, true, partition);
+        self.push(output, true, Pending::Payload(Payload::from(partition)));
     }
 
     /// Takes the punctuations declared so far, in declaration order (the
@@ -216,21 +376,27 @@ impl Emit {
     /// handed to a typed `#[on_seal(input)]` method (generated code calls
     /// this; the runtime counts and logs what it records).
     pub fn refuse_seal(&mut self, input: &str, partition: &Tuple, error: RecordError) {
-        self.refused_seals.push(RefusedSeal {
-            input: input.to_string(),
-            partition: partition.clone(),
-            error,
-        });
+        self.room
+            .get_or_insert_default()
+            .refused_seals
+            .push(RefusedSeal {
+                input: input.to_string(),
+                partition: partition.clone(),
+                error,
+            });
     }
 
     /// Takes the seals refused so far (see [`Emit::refuse_seal`]).
     pub fn take_refused_seals(&mut self) -> Vec<RefusedSeal> {
-        std::mem::take(&mut self.refused_seals)
+        self.room
+            .as_deref_mut()
+            .map(|room| std::mem::take(&mut room.refused_seals))
+            .unwrap_or_default()
     }
 
     /// Takes every record and punctuation, in the order they were made.
     pub fn drain_all(&mut self) -> Vec<Emission> {
-        let emitted = std::mem::take(&mut self.emitted);
+        let emitted = self.take_emitted();
         emitted.into_iter().map(|e| self.named(e)).collect()
     }
 }
@@ -321,6 +487,15 @@ impl<'a> Batch<'a> {
     #[allow(clippy::should_implement_trait)] // lends the emitter: not an Iterator
     #[inline]
     pub fn next(&mut self) -> Option<(&'a Tuple, &mut Emit)> {
+        self.next_payload()
+            .map(|(payload, out)| (payload.tuple(), out))
+    }
+
+    /// [`Batch::next`], the record as it travels (typed, or a tuple): what
+    /// a typed component reads, with no tuple made for a typed record.
+    #[doc(hidden)]
+    #[inline]
+    pub fn next_payload(&mut self) -> Option<(&'a Payload, &mut Emit)> {
         let record = self.records.get(self.next)?;
         self.next += 1;
         self.mark = self.out.emitted_len();
@@ -471,6 +646,51 @@ mod tests {
         assert_eq!(copy.drain().len(), 2);
         assert_eq!(copy.drain_punctuations(), vec![("sums".to_string(), batch)]);
         assert!(copy.drain_all().is_empty());
+    }
+
+    #[test]
+    fn typed_records_become_one_batch_per_type_and_keep_their_order_with_punctuations() {
+        use crate::record::{Record, RecordError};
+        #[derive(Debug, PartialEq)]
+        struct N(i64);
+        impl Record for N {
+            const NAME: &'static str = "N";
+            const FIELDS: &'static [&'static str] = &["n"];
+            fn to_tuple(&self) -> Tuple {
+                Tuple::new().with("n", self.0)
+            }
+            fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
+                tuple.int("n").map(N).ok_or(RecordError {
+                    record: "N",
+                    field: "n",
+                    missing: true,
+                })
+            }
+        }
+        let mut out = Emit::new();
+        out.emit_record("a", N(1));
+        out.punctuate("a", Tuple::new().with("n", 1));
+        out.emit("b", Tuple::new().with("t", 0));
+        out.emit_record("a", N(2));
+        // A record whose call panicked is dropped from the emissions.
+        out.emit_record("a", N(99));
+        assert_eq!(out.truncate_emitted(4), 1);
+        let taken = out.take_emitted();
+        let kinds: Vec<(bool, bool)> = taken
+            .iter()
+            .map(|e| (e.punctuation, e.payload.is_typed()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [(false, true), (true, false), (false, false), (false, true)]
+        );
+        assert_eq!(taken[0].payload.typed_ref::<N>(), Some(&N(1)));
+        assert_eq!(taken[3].payload.typed_ref::<N>(), Some(&N(2)));
+        assert_eq!(taken[3].payload.tuple(), &N(2).to_tuple());
+        out.give_back(taken);
+        // The next records go to a new batch: the first is record 0.
+        out.emit_record("a", N(3));
+        assert_eq!(out.drain(), vec![("a".to_string(), N(3).to_tuple())]);
     }
 
     #[test]

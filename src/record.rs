@@ -18,6 +18,10 @@ use crate::tuple::{Tuple, Value};
 
 /// A record type that travels on streams: the user's struct (with
 /// `#[derive(blazes::Record)]`) or the dynamic [`Tuple`].
+///
+/// Records are `Send` and `Sync`: typed records travel between the
+/// instances of a process in shared batches, read by the instances they go
+/// to.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a blazes record",
     label = "records on blazes streams implement `blazes::Record`",
@@ -25,7 +29,7 @@ use crate::tuple::{Tuple, Value};
             a `blazes::Field`: integers, `String`, `bool`, `char`, floats, `Option`s, \
             `Vec`s or other records), or use `blazes::Tuple`"
 )]
-pub trait Record: Sized + Send + 'static {
+pub trait Record: Sized + Send + Sync + 'static {
     /// The record type's name, for messages.
     const NAME: &'static str;
     /// Its field names, in declaration order.
@@ -50,6 +54,25 @@ pub trait Record: Sized + Send + 'static {
     /// [`RecordError`] when a field is missing or has a value of another
     /// type (a record of another type arrived, or a workload is wrong).
     fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError>;
+
+    /// The value of field `name` as its tuple would hold it, without
+    /// building the tuple (`None` for a name the record lacks): what the
+    /// runtime reads a record's seal key and route key by, when it carries
+    /// the record typed. The default builds the tuple; the derive reads the
+    /// field.
+    fn field_value(&self, name: &str) -> Option<Value> {
+        self.to_tuple().get(name).cloned()
+    }
+
+    /// A copy of the record, for the runtime to hand a typed record to a
+    /// handler by value while it keeps its own (to dead-letter it if the
+    /// handler panics). `None` when a field does not read back what it
+    /// wrote (then the runtime reads the record from its tuple). The
+    /// default goes through the tuple; the derive copies field by field
+    /// ([`Field::duplicate`]).
+    fn duplicate(&self) -> Option<Self> {
+        Self::from_tuple(&self.to_tuple()).ok()
+    }
 }
 
 impl Record for Tuple {
@@ -67,6 +90,14 @@ impl Record for Tuple {
 
     fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
         Ok(tuple.clone())
+    }
+
+    fn field_value(&self, name: &str) -> Option<Value> {
+        self.get(name).cloned()
+    }
+
+    fn duplicate(&self) -> Option<Self> {
+        Some(self.clone())
     }
 }
 
@@ -89,6 +120,14 @@ impl<R: Record> Record for Box<R> {
 
     fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
         R::from_tuple(tuple).map(Box::new)
+    }
+
+    fn field_value(&self, name: &str) -> Option<Value> {
+        R::field_value(self, name)
+    }
+
+    fn duplicate(&self) -> Option<Self> {
+        R::duplicate(self).map(Box::new)
     }
 }
 
@@ -140,6 +179,12 @@ pub trait Field: Sized {
     fn to_value(&self) -> Value;
     /// The field read back; `None` when the value has another type.
     fn from_value(value: &Value) -> Option<Self>;
+
+    /// A copy of the field (see [`Record::duplicate`]); the default reads
+    /// back its value, the field types of this crate copy themselves.
+    fn duplicate(&self) -> Option<Self> {
+        Self::from_value(&self.to_value())
+    }
 
     /// A `Vec` of this field's type as a value: a [`Value::List`] of the
     /// items' values (bytes override it: a `Vec<u8>` is [`Value::Bytes`]).
@@ -194,6 +239,9 @@ macro_rules! integer_fields {
                     _ => None,
                 }
             }
+            fn duplicate(&self) -> Option<Self> {
+                Some(*self)
+            }
             $($($lists)*)?
         }
         impl Key for $ty {}
@@ -231,6 +279,9 @@ impl Field for String {
             Value::Str(s) => Some(s.to_string()),
             _ => None,
         }
+    }
+    fn duplicate(&self) -> Option<Self> {
+        Some(self.clone())
     }
 }
 impl Key for String {}
@@ -350,6 +401,12 @@ impl<T: Field> Field for Option<T> {
             value => T::from_value(value).map(Some),
         }
     }
+    fn duplicate(&self) -> Option<Self> {
+        match self {
+            None => Some(None),
+            Some(x) => x.duplicate().map(Some),
+        }
+    }
 }
 
 /// `None` is one more key value, ordered before every `Some` (as
@@ -364,6 +421,9 @@ impl<T: Field> Field for Vec<T> {
     }
     fn from_value(value: &Value) -> Option<Self> {
         T::list_from_value(value)
+    }
+    fn duplicate(&self) -> Option<Self> {
+        self.iter().map(Field::duplicate).collect()
     }
 }
 
@@ -380,6 +440,9 @@ impl<R: Record> Field for R {
             Value::Record(tuple) => R::from_tuple(tuple).ok(),
             _ => None,
         }
+    }
+    fn duplicate(&self) -> Option<Self> {
+        R::duplicate(self)
     }
 }
 

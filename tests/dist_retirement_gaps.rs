@@ -260,7 +260,7 @@ fn envelope(from: ProducerId, seq: u64, v: i64) -> Envelope {
     Envelope::Record {
         producer: from,
         seq,
-        payload: record(1, v),
+        payload: record(1, v).into(),
     }
 }
 

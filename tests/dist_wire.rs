@@ -87,7 +87,7 @@ fn envelope() -> impl Strategy<Value = Envelope> {
         (u32s(), u64s(), tuple()).prop_map(|(p, seq, payload)| Envelope::Record {
             producer: ProducerId(p),
             seq,
-            payload,
+            payload: payload.into(),
         }),
         (u32s(), u64s(), tuple()).prop_map(|(p, seq, key)| Envelope::Seal {
             producer: ProducerId(p),

@@ -70,7 +70,8 @@ fn script(producer: ProducerId, records: &[i64]) -> Vec<Delivery> {
             seq,
             payload: Tuple::new()
                 .with("k", *k)
-                .with("from", i64::from(producer.0)),
+                .with("from", i64::from(producer.0))
+                .into(),
         });
         seq += 1;
     }
@@ -261,7 +262,7 @@ fn a_retirement_before_the_checkpoint_still_counts_after_restore() {
         feed(&mut straight, &messages, &mut expected);
         let on_seal = expected
             .iter()
-            .filter(|(_, e)| matches!(e, Envelope::Record { payload, .. } if payload.get("sealed").is_some()))
+            .filter(|(_, e)| matches!(e, Envelope::Record { payload, .. } if payload.field("sealed").is_some()))
             .count();
         let forwarded = expected
             .iter()

@@ -83,7 +83,7 @@ impl Link {
         let envelope = Envelope::Record {
             producer: self.producer,
             seq: self.seq,
-            payload: Tuple::new().with("k", k),
+            payload: Tuple::new().with("k", k).into(),
         };
         self.seq += 1;
         self.queue.push_back(direct(envelope));

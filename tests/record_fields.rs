@@ -424,7 +424,7 @@ async fn an_option_key_seals_its_none_partition_like_any_other() {
 fn records_with_every_kind_of_field_cross_the_wire_exactly() {
     use blazes::dist::wire::{self, Frame};
     use blazes::runtime::ProducerId;
-    use blazes::runtime::sans_io::{Delivery, Envelope};
+    use blazes::runtime::sans_io::{Delivery, Envelope, Payload};
 
     let (_, taken) = workload(6);
     let messages: Vec<Delivery> = taken
@@ -436,12 +436,13 @@ fn records_with_every_kind_of_field_cross_the_wire_exactly() {
             envelope: Envelope::Record {
                 producer: ProducerId(1),
                 seq: seq as u64,
-                payload: Taken {
+                // Typed, as a typed component's output carries it: on the
+                // wire its tuple, read back as the tuple.
+                payload: Payload::typed(Taken {
                     sensor,
                     at: 0,
                     reading: reading.clone(),
-                }
-                .to_tuple(),
+                }),
             },
         })
         .collect();

@@ -51,7 +51,7 @@ fn record(producer: ProducerId, seq: u64, k: i64) -> Delivery {
         envelope: Envelope::Record {
             producer,
             seq,
-            payload: Tuple::new().with("k", k),
+            payload: Tuple::new().with("k", k).into(),
         },
     }
 }
@@ -222,7 +222,7 @@ fn a_record_the_handler_refuses_is_dead_lettered_with_its_payload() {
             envelope: Envelope::Record {
                 producer: ProducerId(5),
                 seq: 0,
-                payload: payload.clone(),
+                payload: payload.clone().into(),
             },
         },
         Time::from_ticks(0),
@@ -277,7 +277,7 @@ fn a_seal_key_of_another_kind_is_refused_as_a_dead_letter() {
         envelope: Envelope::Record {
             producer,
             seq,
-            payload: Tuple::new().with("k", "1"),
+            payload: Tuple::new().with("k", "1").into(),
         },
     };
     c.deliver(record(a, 0, 1), Time::from_ticks(0));
@@ -380,7 +380,7 @@ fn a_record_emitted_on_an_output_after_its_end_is_a_failure_not_a_send() {
             envelope: Envelope::Record {
                 producer: from_b,
                 seq: 0,
-                payload: Tuple::new().with("n", 1),
+                payload: Tuple::new().with("n", 1).into(),
             },
         },
         Time::from_ticks(1),

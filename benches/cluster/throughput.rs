@@ -135,7 +135,7 @@ pub async fn raw(url: &str, tag: &str, workload: Workload, two_hops: bool) -> Re
                     envelope: Envelope::Record {
                         producer,
                         seq: first + j as u64,
-                        payload,
+                        payload: payload.into(),
                     },
                 })
                 .collect();

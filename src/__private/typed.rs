@@ -738,17 +738,24 @@ pub fn call_typed_batch<C: Typed, R: Record>(
     input: &str,
     batch: &mut crate::Batch<'_>,
 ) {
-    while let Some((tuple, out)) = batch.next() {
-        let record = match R::from_tuple(tuple) {
-            Ok(record) => record,
-            Err(error) => {
-                batch.refuse(crate::UnknownInput::undecodable(
-                    input,
-                    tuple.clone(),
-                    error,
-                ));
-                continue;
-            }
+    let mut last = None;
+    while let Some((payload, out)) = batch.next_payload() {
+        // A typed record of its own type is copied (the runtime keeps its
+        // own, to dead-letter it if the call panics); a tuple is decoded.
+        let typed = payload.typed_in::<R>(&mut last).and_then(R::duplicate);
+        let record = match typed {
+            Some(record) => record,
+            None => match R::from_tuple(payload.tuple()) {
+                Ok(record) => record,
+                Err(error) => {
+                    batch.refuse(crate::UnknownInput::undecodable(
+                        input,
+                        payload.tuple().clone(),
+                        error,
+                    ));
+                    continue;
+                }
+            },
         };
         let mut lent = Lent::<C> {
             typed: Some((C::DISPATCH.wrap)(core::mem::take(out))),

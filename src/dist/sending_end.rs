@@ -581,7 +581,8 @@ mod tests {
             seq,
             payload: Tuple::new()
                 .with("n", i64::try_from(seq).expect("small"))
-                .with("s", "x".repeat(text)),
+                .with("s", "x".repeat(text))
+                .into(),
         }
     }
 

@@ -662,7 +662,7 @@ mod tests {
                 envelope: Envelope::Record {
                     producer: ProducerId(7),
                     seq: 300,
-                    payload,
+                    payload: payload.into(),
                 },
             }],
         }
@@ -765,7 +765,7 @@ mod tests {
             envelope: Envelope::Record {
                 producer: ProducerId(1),
                 seq: 0,
-                payload,
+                payload: payload.into(),
             },
         };
         let ab = |n: i64| Tuple::new().with("a", n).with("b", "x");
@@ -798,6 +798,7 @@ mod tests {
                 envelope: Envelope::Record { payload, .. },
                 ..
             } => payload
+                .tuple()
                 .fields()
                 .map(|(n, _)| n.as_ptr())
                 .collect::<Vec<_>>(),
@@ -829,7 +830,7 @@ mod tests {
             Envelope::Record {
                 producer: ProducerId(u32::MAX),
                 seq: u64::MAX,
-                payload: tuple.clone(),
+                payload: tuple.clone().into(),
             },
             Envelope::Seal {
                 producer: ProducerId(0),

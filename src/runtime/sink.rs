@@ -171,7 +171,10 @@ impl SinkCollector {
         match envelope {
             Envelope::Record {
                 producer, payload, ..
-            } => self.records.push(SinkRecord { producer, payload }),
+            } => self.records.push(SinkRecord {
+                producer,
+                payload: payload.into_tuple(),
+            }),
             Envelope::Seal { producer, key, .. } => self.seals.push((producer, key)),
             Envelope::End { producer, .. } | Envelope::Retire { producer, .. } => {
                 self.ended.insert(producer);
@@ -230,7 +233,7 @@ mod tests {
         Envelope::Record {
             producer: ProducerId(producer),
             seq,
-            payload,
+            payload: payload.into(),
         }
     }
 

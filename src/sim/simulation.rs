@@ -502,7 +502,7 @@ impl<'a> Run<'a> {
                     );
                     for (_, sent) in core.take_sends() {
                         if let Envelope::Record { payload, .. } = sent {
-                            state.insert(payload);
+                            state.insert(payload.into_tuple());
                         }
                     }
                 }

@@ -71,6 +71,20 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
             tuple, #at, #name, __BLAZES_NAMES.at(#at),
         )?)
     });
+    let field_values = idents
+        .iter()
+        .zip(&names)
+        .zip(&fields)
+        .map(|((ident, name), field)| {
+            let ty = &field.ty;
+            quote_spanned!(ty.span()=> #name => ::core::option::Option::Some(
+                <#ty as ::blazes::Field>::to_value(&self.#ident)
+            ))
+        });
+    let duplicates = idents.iter().zip(&fields).map(|(ident, field)| {
+        let ty = &field.ty;
+        quote_spanned!(ty.span()=> #ident: <#ty as ::blazes::Field>::duplicate(&self.#ident)?)
+    });
     let field_types = fields.iter().zip(&names).map(|(field, field_name)| {
         let ty = &field.ty;
         let id = crate::field_id::id_literal(field_name);
@@ -96,6 +110,18 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
                     tuple: &::blazes::Tuple,
                 ) -> ::core::result::Result<Self, ::blazes::RecordError> {
                     ::core::result::Result::Ok(Self { #(#reads),* })
+                }
+                fn field_value(
+                    &self,
+                    name: &str,
+                ) -> ::core::option::Option<::blazes::Value> {
+                    match name {
+                        #(#field_values,)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+                fn duplicate(&self) -> ::core::option::Option<Self> {
+                    ::core::option::Option::Some(Self { #(#duplicates),* })
                 }
             }
         };

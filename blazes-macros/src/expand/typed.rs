@@ -231,7 +231,7 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         methods.extend([quote! {
             #[doc = #doc]
             pub fn #method(&mut self, record: #record) {
-                self.#field.emit_record(#name, &record);
+                self.#field.emit_record(#name, record);
             }
         }]);
         let Some(key) = &o.punctuates else {

@@ -182,7 +182,7 @@ impl Tuples<'_> {
                 let record = Envelope::Record {
                     producer,
                     seq,
-                    payload,
+                    payload: payload.into(),
                 };
                 (record, rest)
             }

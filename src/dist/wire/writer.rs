@@ -173,7 +173,7 @@ impl FrameWriter {
             } => WireEnvelope::Record {
                 producer: producer.0,
                 seq: *seq,
-                payload: self.tuple(payload),
+                payload: self.tuple(payload.tuple()),
             },
             Envelope::Seal { producer, seq, key } => WireEnvelope::Seal {
                 producer: producer.0,
@@ -268,7 +268,7 @@ mod tests {
             envelope: Envelope::Record {
                 producer: ProducerId(1),
                 seq: 0,
-                payload: t,
+                payload: t.into(),
             },
         }
     }

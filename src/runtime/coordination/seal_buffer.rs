@@ -18,6 +18,7 @@ use crate::runtime::coordination::votes::{Ballot, Electorate};
 use crate::runtime::metrics::UnsealedPartition;
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{InputId, ProducerId};
+use crate::runtime::node::payload::Payload;
 use crate::tuple::{Tuple, Value};
 
 mod runs;
@@ -33,7 +34,7 @@ pub struct HeldRecord {
     /// Its position in the producer's output.
     pub seq: u64,
     /// The record.
-    pub payload: Tuple,
+    pub payload: Payload,
 }
 
 /// What to do with an offered record.
@@ -315,7 +316,7 @@ impl SealBuffer {
     /// bound both wait. A record that would be refused (late, without its
     /// key, of the wrong kind) or a read of a released partition takes no
     /// room and is not held back.
-    pub fn would_hold(&self, input: InputId, producer: ProducerId, payload: &Tuple) -> bool {
+    pub fn would_hold(&self, input: InputId, producer: ProducerId, payload: &Payload) -> bool {
         let sealed_by_producer =
             |partition: &Partition| self.has_sealed(partition, input, producer);
         if let Some(last) = &self.last
@@ -343,17 +344,29 @@ impl SealBuffer {
         self.released.forgotten()
     }
 
-    fn key_of(&self, tuple: &Tuple) -> Result<Key, String> {
+    fn key_of_tuple(&self, tuple: &Tuple) -> Result<Key, String> {
         self.key
             .iter()
             .map(|attr| tuple.get(attr).cloned().ok_or_else(|| attr.clone()))
             .collect()
     }
 
+    fn key_of(&self, payload: &Payload) -> Result<Key, String> {
+        self.key
+            .iter()
+            .map(|attr| {
+                payload
+                    .field(attr)
+                    .map(std::borrow::Cow::into_owned)
+                    .ok_or_else(|| attr.clone())
+            })
+            .collect()
+    }
+
     /// True when `tuple` belongs to the partition `last`: its key values,
     /// looked for where the last held record had them.
     #[inline(always)]
-    fn is_last(&self, last: &LastPartition, tuple: &Tuple) -> bool {
+    fn is_last(&self, last: &LastPartition, tuple: &Payload) -> bool {
         match &last.key[..] {
             [value] => self.has_at(tuple, 0, value),
             key => key
@@ -363,10 +376,18 @@ impl SealBuffer {
         }
     }
 
-    /// True when `tuple` has `value` for the key's attribute `i`, looked
-    /// for where the last held record had it.
+    /// True when `payload` has `value` for the key's attribute `i`: a
+    /// typed record's field read by name, a tuple's looked for where the
+    /// last held record had it.
     #[inline(always)]
-    fn has_at(&self, tuple: &Tuple, i: usize, value: &Value) -> bool {
+    fn has_at(&self, payload: &Payload, i: usize, value: &Value) -> bool {
+        let Some(tuple) = payload.as_tuple() else {
+            return match (payload.field(&self.key[i]).as_deref(), value) {
+                (Some(Value::Int(a)), Value::Int(b)) => a == b,
+                (Some(a), b) => a == b,
+                (None, _) => false,
+            };
+        };
         let (at, literal) = self.last_at[i];
         let name = match literal {
             Some(literal) => literal,
@@ -452,9 +473,13 @@ impl SealBuffer {
             partition.reads.push(record);
         } else {
             self.last_at.clear();
-            for attr in &self.key {
-                let at = record.payload.position(attr).unwrap_or(0);
-                self.last_at.push((at, record.payload.static_name_at(at)));
+            if let Some(tuple) = record.payload.as_tuple() {
+                for attr in &self.key {
+                    let at = tuple.position(attr).unwrap_or(0);
+                    self.last_at.push((at, tuple.static_name_at(at)));
+                }
+            } else {
+                self.last_at.resize(self.key.len(), (0, None));
             }
             let input = record.input;
             partition.records.push(record, self.typical);
@@ -475,7 +500,7 @@ impl SealBuffer {
         if !self.electorate.is_member(input, producer) {
             return SealOutcome::UnknownProducer;
         }
-        let key = match self.key_of(key) {
+        let key = match self.key_of_tuple(key) {
             Ok(k) => k,
             Err(attr) => return SealOutcome::MissingKey(attr),
         };
@@ -510,7 +535,7 @@ impl SealBuffer {
         self.open
             .values()
             .flat_map(|slot| &self.slots[*slot].reads)
-            .any(|r| r.input == input && in_partition(&r.payload, partition))
+            .any(|r| r.input == input && in_partition(r.payload.tuple(), partition))
     }
 
     /// Retires `producer` on sealed input `input` (runtime spec, "Liveness
@@ -679,7 +704,7 @@ mod tests {
             input,
             producer: ProducerId(producer),
             seq,
-            payload: Tuple::new().with("batch", batch).with("word", word),
+            payload: Tuple::new().with("batch", batch).with("word", word).into(),
         }
     }
 
@@ -784,8 +809,9 @@ mod tests {
             b.offer(rec(0, 3, 0, 1, "retired"), t(5)),
             Admission::Late(_)
         ));
-        assert!(!b.would_hold(0, ProducerId(1), &one), "sealed by 1");
-        assert!(b.would_hold(0, ProducerId(2), &one));
+        let record = Payload::from(one.clone());
+        assert!(!b.would_hold(0, ProducerId(1), &record), "sealed by 1");
+        assert!(b.would_hold(0, ProducerId(2), &record));
         assert_eq!(b.held(), 4, "a, b and c of batch 1, one of batch 2");
         let SealOutcome::Released(r) = b.seal(0, ProducerId(2), &one, t(6)) else {
             panic!("1 and 2 sealed, 3 retired");
@@ -793,7 +819,7 @@ mod tests {
         let words: Vec<&Value> = r
             .records
             .iter()
-            .filter_map(|h| h.payload.get("word"))
+            .filter_map(|h| h.payload.tuple().get("word"))
             .collect();
         assert_eq!(
             words,
@@ -835,7 +861,7 @@ mod tests {
             input: 0,
             producer: ProducerId(2),
             seq: 0,
-            payload: Tuple::new().with("batch", "1").with("word", "b"),
+            payload: Tuple::new().with("batch", "1").with("word", "b").into(),
         };
         let refused = mistyped.payload.clone();
         assert!(matches!(
@@ -886,7 +912,7 @@ mod tests {
             input: 0,
             producer: ProducerId(1),
             seq: 0,
-            payload: Tuple::new().with("word", "a"),
+            payload: Tuple::new().with("word", "a").into(),
         };
         assert!(
             matches!(b.offer(keyless, Time::from_ticks(0)), Admission::MissingKey(a, _) if a == "batch")
@@ -949,7 +975,7 @@ mod tests {
         let words: Vec<&Value> = released[0]
             .records
             .iter()
-            .filter_map(|r| r.payload.get("word"))
+            .filter_map(|r| r.payload.tuple().get("word"))
             .collect();
         assert_eq!(words, [&Value::from("a"), &Value::from("b")]);
         assert_eq!(released[0].reads.len(), 1);
@@ -963,7 +989,7 @@ mod tests {
             b.offer(rec(0, 2, 1, 3, "after"), Time::from_ticks(5)),
             Admission::Late(_)
         ));
-        assert!(!b.would_hold(0, ProducerId(2), &Tuple::new().with("batch", 2)));
+        assert!(!b.would_hold(0, ProducerId(2), &Tuple::new().with("batch", 2).into()));
         // A partition opened after the retirement needs the others only.
         b.offer(rec(0, 1, 2, 4, "d"), Time::from_ticks(6));
         assert!(matches!(

@@ -29,6 +29,7 @@ use blazes_core::AttrSet;
 use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
 use crate::runtime::coordination::seal_buffer::HeldRecord;
 use crate::runtime::node::envelope::ProducerId;
+use crate::runtime::node::payload::Payload;
 use crate::tuple::Tuple;
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -161,11 +162,11 @@ impl StaticOrder {
         self.held_by.get(&producer).copied().unwrap_or(0)
     }
 
-    fn seq_of(&self, tuple: &Tuple) -> Result<Tuple, String> {
+    fn seq_of(&self, payload: &Payload) -> Result<Tuple, String> {
         let mut key = Tuple::new();
         for attr in &self.seq {
-            match tuple.get(attr) {
-                Some(v) => key.set(attr, v.clone()),
+            match payload.field(attr) {
+                Some(v) => key.set(attr, v.into_owned()),
                 None => return Err(attr.clone()),
             }
         }
@@ -176,7 +177,7 @@ impl StaticOrder {
     /// hold it (issue 15, fix 6): at the bound, records of new and of
     /// pending batches alike wait; a record that would be refused (late,
     /// without its `seq`, of the wrong kind) takes no room and does not.
-    pub fn would_hold(&self, producer: ProducerId, payload: &Tuple) -> bool {
+    pub fn would_hold(&self, producer: ProducerId, payload: &Payload) -> bool {
         let Ok(batch) = self.seq_of(payload) else {
             return false;
         };
@@ -298,7 +299,7 @@ mod tests {
             input: 0,
             producer: ProducerId(producer),
             seq,
-            payload: Tuple::new().with("batch", batch),
+            payload: Tuple::new().with("batch", batch).into(),
         }
     }
 
@@ -368,7 +369,7 @@ mod tests {
             Ok(true)
         );
         let mistyped = HeldRecord {
-            payload: Tuple::new().with("batch", "9"),
+            payload: Tuple::new().with("batch", "9").into(),
             ..rec(1, 1, 0)
         };
         assert!(matches!(o.offer(mistyped), Placement::WrongKeyKind(..)));
@@ -385,7 +386,7 @@ mod tests {
         o.end(ProducerId(1));
         let sizes: Vec<usize> = o.ready().iter().map(|b| b.records.len()).collect();
         assert_eq!(sizes, vec![1, 2]);
-        let refused = Tuple::new().with("batch", "10");
+        let refused = Payload::from(Tuple::new().with("batch", "10"));
         assert!(
             !o.would_hold(ProducerId(2), &refused),
             "refused, not held back"

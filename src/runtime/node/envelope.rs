@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::runtime::node::payload::Payload;
 use crate::tuple::Tuple;
 
 /// Identifies one producer: a component instance or one producer of a source.
@@ -30,8 +31,8 @@ pub enum Envelope {
         producer: ProducerId,
         /// Its position in the producer's output.
         seq: u64,
-        /// The record.
-        payload: Tuple,
+        /// The record (typed between the instances of one process).
+        payload: Payload,
     },
     /// A punctuation: the producer will send no more records whose seal-key
     /// attributes equal `key`.
@@ -123,11 +124,11 @@ impl Numbering {
     }
 
     /// The next envelope: a record.
-    pub fn record(&mut self, payload: Tuple) -> Envelope {
+    pub fn record(&mut self, payload: impl Into<Payload>) -> Envelope {
         Envelope::Record {
             producer: self.producer,
             seq: self.take(),
-            payload,
+            payload: payload.into(),
         }
     }
 

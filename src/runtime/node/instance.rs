@@ -1140,19 +1140,19 @@ impl InstanceCore {
                     "emitted on an output the component does not have");
                 continue;
             };
-            if self.refused_after_end(o, &emission.tuple) {
+            if self.refused_after_end(o, &emission.payload) {
                 continue;
             }
             if !emission.punctuation {
-                let envelope = self.numbering.record(emission.tuple);
+                let envelope = self.numbering.record(emission.payload);
                 self.sends.push((o, envelope));
-            } else if self.forwarder.punctuated(o, &emission.tuple) {
+            } else if self.forwarder.punctuated(o, emission.payload.tuple()) {
                 self.metrics.punctuations += 1;
-                let envelope = self.numbering.seal(emission.tuple);
+                let envelope = self.numbering.seal(emission.payload.into_tuple());
                 self.sends.push((o, envelope));
             } else {
                 tracing::debug!(instance = %self.id(), component = %self.component,
-                    output = %self.outputs[o], partition = %emission.tuple,
+                    output = %self.outputs[o], partition = %emission.payload,
                     "partition already punctuated: sent once");
             }
         }
@@ -1163,13 +1163,13 @@ impl InstanceCore {
     /// record, or a seal of the partition `tuple`) is counted and logged
     /// instead, since no consumer reads past the end.
     #[inline]
-    fn refused_after_end(&mut self, o: OutputId, tuple: &Tuple) -> bool {
+    fn refused_after_end(&mut self, o: OutputId, tuple: &dyn std::fmt::Display) -> bool {
         self.output_ended[o] && self.refuse_after_end(o, tuple)
     }
 
     /// [`InstanceCore::refused_after_end`] for an output that has ended.
     #[cold]
-    fn refuse_after_end(&mut self, o: OutputId, tuple: &Tuple) -> bool {
+    fn refuse_after_end(&mut self, o: OutputId, tuple: &dyn std::fmt::Display) -> bool {
         self.metrics.emitted_after_end += 1;
         tracing::error!(instance = %self.id(), component = %self.component,
             output = %self.outputs[o], %tuple,
@@ -1254,10 +1254,11 @@ impl InstanceCore {
         input: InputId,
         producer: ProducerId,
         seq: u64,
-        payload: Tuple,
+        payload: impl Into<Tuple>,
         reason: DeadLetterReason,
     ) {
         let input = self.input_name(input);
+        let payload = payload.into();
         self.push_dead_letter(self.id(), input, producer, seq, payload, reason);
     }
 
@@ -1277,9 +1278,10 @@ impl InstanceCore {
         input: String,
         producer: ProducerId,
         seq: u64,
-        payload: Tuple,
+        payload: impl Into<Tuple>,
         reason: DeadLetterReason,
     ) {
+        let payload = payload.into();
         self.metrics.dead_lettered += 1;
         *self
             .metrics

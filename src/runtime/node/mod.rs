@@ -13,6 +13,7 @@ pub(crate) mod clock;
 pub(crate) mod contain;
 pub(crate) mod envelope;
 pub(crate) mod instance;
+pub(crate) mod payload;
 pub(crate) mod router;
 pub(crate) mod topology;
 
@@ -24,6 +25,7 @@ use super::dead_letter::DeadLetter;
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, Envelope, Numbering, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
+use crate::runtime::node::payload::Payload;
 use crate::runtime::node::router::{
     RouteScratch, Routed, route_all, route_sends, route_with, routing_rng,
 };
@@ -187,7 +189,10 @@ impl Node {
             if let Some(recorded) = &mut self.recorded {
                 for (output, envelope) in self.core.pending_sends() {
                     if let Envelope::Record { payload, .. } = envelope {
-                        recorded.entry(*output).or_default().push(payload.clone());
+                        recorded
+                            .entry(*output)
+                            .or_default()
+                            .push(payload.tuple().clone());
                     }
                 }
             }
@@ -284,7 +289,7 @@ impl SourceCore {
     }
 
     /// Numbers and routes a record.
-    pub(crate) fn record(&mut self, topology: &Topology, payload: Tuple) {
+    pub(crate) fn record(&mut self, topology: &Topology, payload: impl Into<Payload>) {
         let envelope = self.numbering.record(payload);
         self.route(topology, envelope);
     }
@@ -294,7 +299,7 @@ impl SourceCore {
     pub(crate) fn records(
         &mut self,
         topology: &Topology,
-        payloads: impl IntoIterator<Item = Tuple>,
+        payloads: impl IntoIterator<Item = impl Into<Payload>>,
     ) {
         let me = self.numbering.producer();
         let numbering = &mut self.numbering;
@@ -523,7 +528,7 @@ mod tests {
             Envelope::Record {
                 producer,
                 seq: u64::MAX,
-                payload: Tuple::new().with("k", 99),
+                payload: Tuple::new().with("k", 99).into(),
             },
         );
         out.push(numbering.end());
@@ -571,7 +576,7 @@ mod tests {
         // emitted; what the refused call emitted is sent.
         assert_eq!(sent.len(), 12, "{sent:?}");
         assert!(sent.iter().all(|(_, r)| match &r.envelope {
-            Envelope::Record { payload, .. } => payload.get("before_panic").is_none(),
+            Envelope::Record { payload, .. } => payload.field("before_panic").is_none(),
             _ => true,
         }));
         let reasons: Vec<_> = letters.iter().map(|(_, _, r)| r.kind()).collect();

@@ -41,6 +41,7 @@ use crate::runtime::coordination::sequencer::{EmbeddedSequencer, Sequencer, Unor
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, InputId, OutputId, ProducerId};
 use crate::runtime::node::instance::InstanceCore;
+use crate::runtime::node::payload::Payload;
 use crate::runtime::node::router::{Destination, Routed};
 use crate::runtime::node::topology::{CycleCut, NodeRef, Topology};
 use group::{GroupOutcome, run_group};
@@ -511,7 +512,7 @@ impl SourceHandle {
     /// Sends a record (a typed record of yours or a [`Tuple`](crate::Tuple)), waiting
     /// while consumers are full.
     pub async fn send(&mut self, record: impl Record) {
-        self.source.record(&self.topology, record.into_tuple());
+        self.source.record(&self.topology, Payload::typed(record));
         self.ship().await;
     }
 
@@ -519,8 +520,10 @@ impl SourceHandle {
     /// other would, but in batches: one channel operation per batch of a
     /// link instead of one per record.
     pub async fn send_batch<R: Record>(&mut self, records: impl IntoIterator<Item = R>) {
-        self.source
-            .records(&self.topology, records.into_iter().map(Record::into_tuple));
+        self.source.records(
+            &self.topology,
+            Payload::batch(records.into_iter().collect()),
+        );
         if self.stopped() {
             return;
         }

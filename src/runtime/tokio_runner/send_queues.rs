@@ -422,7 +422,7 @@ mod tests {
             envelope: Envelope::Record {
                 producer: ProducerId(9),
                 seq,
-                payload: Tuple::new().with("n", seq as i64),
+                payload: Tuple::new().with("n", seq as i64).into(),
             },
         }
     }

@@ -131,7 +131,7 @@ mod tests {
             input: 0,
             producer: ProducerId(producer),
             seq,
-            payload: Tuple::new().with("seq", seq as i64),
+            payload: Tuple::new().with("seq", seq as i64).into(),
         }
     }
 

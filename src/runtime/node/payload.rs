@@ -1,0 +1,460 @@
+//! A record as it travels between instances of one process: the tuple, or
+//! the user's typed record itself (issue 14, "typed payloads in
+//! envelopes"). A typed component's output hands its record over typed, and
+//! the next typed component receives it without a tuple being built,
+//! decoded or freed; the tuple is made only where one is read (a sink, a
+//! dead letter, the wire, a handler that takes tuples), once, and kept.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::Record;
+use crate::tuple::{Tuple, Value};
+
+/// The record an envelope carries: a [`Tuple`], or a typed record (a
+/// struct deriving [`Record`](crate::Record)) held in a typed batch with
+/// the other records sent with it (one allocation per batch, not per
+/// record), its tuple made the first time it is read. Equal, printed and
+/// serialized as its tuple (so on the wire a typed record is its tuple, and
+/// reads back as one). A clone shares the batch.
+pub struct Payload(Repr);
+
+enum Repr {
+    Tuple(Tuple),
+    Typed {
+        batch: Arc<dyn ErasedBatch>,
+        index: usize,
+    },
+}
+
+/// A batch of typed records behind the payloads that point into it: its
+/// type erased, what the runtime reads of a record kept.
+trait ErasedBatch: Send + Sync {
+    /// The batch (a [`TypedBatch`]), to downcast.
+    fn as_any(&self) -> &dyn Any;
+    /// Record `i`'s tuple, made on the first call and kept.
+    fn tuple_at(&self, i: usize) -> &Tuple;
+    /// The value of record `i`'s field `name`, from its tuple if it was
+    /// made.
+    fn field_at(&self, i: usize, name: &str) -> Option<Cow<'_, Value>>;
+}
+
+/// Typed records sent together, and their tuples once made.
+struct TypedBatch<R> {
+    records: Vec<R>,
+    /// By record, its tuple: the slots made when a first tuple is read.
+    tuples: OnceLock<Box<[OnceLock<Tuple>]>>,
+}
+
+impl<R: Record + Sync> TypedBatch<R> {
+    fn made(&self, i: usize) -> Option<&Tuple> {
+        self.tuples.get()?.get(i)?.get()
+    }
+}
+
+impl<R: Record + Sync> ErasedBatch for TypedBatch<R> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn tuple_at(&self, i: usize) -> &Tuple {
+        let slots = self
+            .tuples
+            .get_or_init(|| (0..self.records.len()).map(|_| OnceLock::new()).collect());
+        // `i` is the index of a payload made with this batch: in range.
+        slots[i].get_or_init(|| self.records[i].to_tuple())
+    }
+
+    fn field_at(&self, i: usize, name: &str) -> Option<Cow<'_, Value>> {
+        match self.made(i) {
+            Some(tuple) => tuple.get(name).map(Cow::Borrowed),
+            None => self.records.get(i)?.field_value(name).map(Cow::Owned),
+        }
+    }
+}
+
+/// Typed records of one type emitted since the last flush: turned into one
+/// batch when what was emitted is taken ([`Emit`](crate::Emit)'s).
+pub(crate) trait BatchBuilder: Send {
+    /// The builder (a `Vec` of records), to downcast.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// The records pushed since the last call, as one batch (`None` when
+    /// there were none); the next ones go to a new `Vec` as large.
+    fn freeze(&mut self) -> Option<Frozen>;
+}
+
+impl<R: Record + Sync> BatchBuilder for Vec<R> {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn freeze(&mut self) -> Option<Frozen> {
+        if self.is_empty() {
+            return None;
+        }
+        let records = std::mem::replace(self, Vec::with_capacity(self.len()));
+        Some(Frozen::from_vec(records))
+    }
+}
+
+impl fmt::Debug for dyn BatchBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BatchBuilder")
+    }
+}
+
+/// A frozen batch of a [`BatchBuilder`], shared by the payloads of its
+/// records.
+#[derive(Clone)]
+pub(crate) struct Frozen(Arc<dyn ErasedBatch>);
+
+impl fmt::Debug for Frozen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Frozen")
+    }
+}
+
+impl Frozen {
+    /// `records` as one batch.
+    fn from_vec<R: Record>(records: Vec<R>) -> Frozen {
+        Frozen(Arc::new(TypedBatch {
+            records,
+            tuples: OnceLock::new(),
+        }))
+    }
+
+    /// The batch `builder` holds, if it holds records.
+    pub(crate) fn of(builder: &mut dyn BatchBuilder) -> Option<Frozen> {
+        builder.freeze()
+    }
+
+    /// The payload of record `index` of the batch.
+    pub(crate) fn payload(&self, index: usize) -> Payload {
+        Payload(Repr::Typed {
+            batch: Arc::clone(&self.0),
+            index,
+        })
+    }
+}
+
+impl Payload {
+    /// `record`, carried typed, in a batch of its own (a [`Tuple`] is
+    /// carried as itself).
+    pub fn typed<R: Record>(record: R) -> Payload {
+        if R::DYNAMIC {
+            return Payload(Repr::Tuple(record.into_tuple()));
+        }
+        let mut batch = Payload::batch(vec![record]);
+        batch.next().unwrap_or_default()
+    }
+
+    /// `records`, carried typed in one batch (one allocation for them all),
+    /// in order; [`Tuple`]s are carried as themselves.
+    pub fn batch<R: Record>(records: Vec<R>) -> impl Iterator<Item = Payload> {
+        if R::DYNAMIC {
+            BatchPayloads::Tuples(records.into_iter())
+        } else {
+            let count = records.len();
+            let frozen = (count > 0).then(|| Frozen::from_vec(records));
+            BatchPayloads::Typed {
+                frozen,
+                next: 0,
+                count,
+            }
+        }
+    }
+
+    /// The record as a tuple (a typed record's is made on the first call
+    /// and kept with its batch).
+    #[inline]
+    pub fn tuple(&self) -> &Tuple {
+        match &self.0 {
+            Repr::Tuple(tuple) => tuple,
+            Repr::Typed { batch, index } => batch.tuple_at(*index),
+        }
+    }
+
+    /// The record turned into its tuple.
+    pub fn into_tuple(self) -> Tuple {
+        match self.0 {
+            Repr::Tuple(tuple) => tuple,
+            Repr::Typed { batch, index } => batch.tuple_at(index).clone(),
+        }
+    }
+
+    /// The typed record, when the payload carries an `R` (not a tuple).
+    #[inline]
+    pub fn typed_ref<R: Record>(&self) -> Option<&R> {
+        match &self.0 {
+            Repr::Tuple(_) => None,
+            Repr::Typed { batch, index } => batch
+                .as_any()
+                .downcast_ref::<TypedBatch<R>>()?
+                .records
+                .get(*index),
+        }
+    }
+
+    /// [`Payload::typed_ref`], remembering in `last` the records of the
+    /// batch it found (by the batch's address): the next payload of the
+    /// same batch (a run of a link, a released partition) is read without
+    /// looking its type up again.
+    #[inline]
+    pub(crate) fn typed_in<'p, R: Record>(
+        &'p self,
+        last: &mut Option<(usize, &'p [R])>,
+    ) -> Option<&'p R> {
+        let Repr::Typed { batch, index } = &self.0 else {
+            return None;
+        };
+        let address = Arc::as_ptr(batch).cast::<()>() as usize;
+        if let Some((at, records)) = *last
+            && at == address
+        {
+            return records.get(*index);
+        }
+        let records = &batch.as_any().downcast_ref::<TypedBatch<R>>()?.records[..];
+        *last = Some((address, records));
+        records.get(*index)
+    }
+
+    /// True when the record is carried typed.
+    pub fn is_typed(&self) -> bool {
+        matches!(self.0, Repr::Typed { .. })
+    }
+
+    /// The value of attribute `name` (a typed record's field, read without
+    /// making its tuple).
+    #[inline]
+    pub fn field(&self, name: &str) -> Option<Cow<'_, Value>> {
+        match &self.0 {
+            Repr::Tuple(tuple) => tuple.get(name).map(Cow::Borrowed),
+            Repr::Typed { batch, index } => batch.field_at(*index, name),
+        }
+    }
+
+    /// The tuple, when the payload is one (a typed record's tuple is not
+    /// made for this).
+    #[inline]
+    pub(crate) fn as_tuple(&self) -> Option<&Tuple> {
+        match &self.0 {
+            Repr::Tuple(tuple) => Some(tuple),
+            Repr::Typed { .. } => None,
+        }
+    }
+}
+
+/// The payloads of [`Payload::batch`], in order.
+enum BatchPayloads<R> {
+    Tuples(std::vec::IntoIter<R>),
+    Typed {
+        frozen: Option<Frozen>,
+        next: usize,
+        count: usize,
+    },
+}
+
+impl<R: Record> Iterator for BatchPayloads<R> {
+    type Item = Payload;
+
+    #[inline]
+    fn next(&mut self) -> Option<Payload> {
+        match self {
+            BatchPayloads::Tuples(records) => records
+                .next()
+                .map(|record| Payload(Repr::Tuple(record.into_tuple()))),
+            BatchPayloads::Typed {
+                frozen,
+                next,
+                count,
+            } => {
+                if *next >= *count {
+                    return None;
+                }
+                let payload = frozen.as_ref()?.payload(*next);
+                *next += 1;
+                Some(payload)
+            }
+        }
+    }
+}
+
+impl From<Tuple> for Payload {
+    fn from(tuple: Tuple) -> Payload {
+        Payload(Repr::Tuple(tuple))
+    }
+}
+
+impl From<Payload> for Tuple {
+    fn from(payload: Payload) -> Tuple {
+        payload.into_tuple()
+    }
+}
+
+impl Default for Payload {
+    fn default() -> Payload {
+        Payload::from(Tuple::new())
+    }
+}
+
+impl Clone for Payload {
+    fn clone(&self) -> Payload {
+        match &self.0 {
+            Repr::Tuple(tuple) => Payload::from(tuple.clone()),
+            Repr::Typed { batch, index } => Payload(Repr::Typed {
+                batch: Arc::clone(batch),
+                index: *index,
+            }),
+        }
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.tuple() == other.tuple()
+    }
+}
+
+impl Eq for Payload {}
+
+impl PartialEq<Tuple> for Payload {
+    fn eq(&self, other: &Tuple) -> bool {
+        self.tuple() == other
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.tuple(), f)
+    }
+}
+
+impl fmt::Display for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.tuple(), f)
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.tuple().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Payload, D::Error> {
+        Tuple::deserialize(deserializer).map(Payload::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Field, RecordError};
+
+    #[derive(Debug, PartialEq)]
+    struct Reading {
+        batch: i64,
+        word: String,
+    }
+
+    impl Record for Reading {
+        const NAME: &'static str = "Reading";
+        const FIELDS: &'static [&'static str] = &["batch", "word"];
+
+        fn to_tuple(&self) -> Tuple {
+            Tuple::new()
+                .with("batch", self.batch)
+                .with("word", self.word.as_str())
+        }
+
+        fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
+            let field = |name: &'static str| RecordError {
+                record: "Reading",
+                field: name,
+                missing: true,
+            };
+            Ok(Reading {
+                batch: tuple
+                    .get("batch")
+                    .and_then(i64::from_value)
+                    .ok_or_else(|| field("batch"))?,
+                word: tuple
+                    .get("word")
+                    .and_then(String::from_value)
+                    .ok_or_else(|| field("word"))?,
+            })
+        }
+    }
+
+    fn reading() -> Reading {
+        Reading {
+            batch: 3,
+            word: "seal".into(),
+        }
+    }
+
+    #[test]
+    fn a_typed_payload_reads_fields_and_equals_its_tuple() {
+        let payload = Payload::typed(reading());
+        assert!(payload.is_typed());
+        assert_eq!(payload.typed_ref::<Reading>(), Some(&reading()));
+        assert_eq!(payload.typed_ref::<Tuple>(), None);
+        assert_eq!(payload.field("batch").as_deref(), Some(&Value::Int(3)));
+        assert_eq!(payload.field("nope"), None);
+        assert_eq!(payload, reading().to_tuple());
+        // Read again once the tuple is made: from the tuple.
+        assert_eq!(payload.field("word").as_deref(), Some(&Value::from("seal")));
+        let copy = payload.clone();
+        assert!(copy.is_typed(), "a clone shares the batch");
+        assert_eq!(copy.into_tuple(), reading().to_tuple());
+    }
+
+    #[test]
+    fn a_batch_keeps_its_records_in_order_and_each_reads_its_own() {
+        let records: Vec<Reading> = (0..3)
+            .map(|batch| Reading {
+                batch,
+                word: format!("w{batch}"),
+            })
+            .collect();
+        let payloads: Vec<Payload> = Payload::batch(records).collect();
+        assert_eq!(payloads.len(), 3);
+        for (i, payload) in payloads.iter().enumerate() {
+            assert_eq!(
+                payload.field("batch").as_deref(),
+                Some(&Value::Int(i as i64))
+            );
+            assert_eq!(
+                payload.typed_ref::<Reading>().map(|r| r.batch),
+                Some(i as i64)
+            );
+        }
+        // One record's tuple made: the others still read by field.
+        assert_eq!(payloads[1].tuple().int("batch"), Some(1));
+        assert_eq!(
+            payloads[2].field("word").as_deref(),
+            Some(&Value::from("w2"))
+        );
+        let tuples: Vec<Payload> = Payload::batch(vec![Tuple::new().with("k", 1)]).collect();
+        assert!(!tuples[0].is_typed());
+        assert!(Payload::batch(Vec::<Reading>::new()).next().is_none());
+    }
+
+    #[test]
+    fn a_tuple_is_carried_as_itself_and_a_typed_payload_serializes_as_its_tuple() {
+        let tuple = reading().to_tuple();
+        let dynamic = Payload::typed(tuple.clone());
+        assert!(!dynamic.is_typed());
+        assert_eq!(dynamic.as_tuple(), Some(&tuple));
+        let typed = serde_json::to_string(&Payload::typed(reading())).expect("serializes");
+        assert_eq!(typed, serde_json::to_string(&tuple).expect("serializes"));
+        let back: Payload = serde_json::from_str(&typed).expect("reads back");
+        assert!(!back.is_typed());
+        assert_eq!(back, tuple);
+    }
+}
