@@ -374,7 +374,7 @@ mod tests {
             concat!(module_path!(), "::elsewhere")
         );
         assert_eq!(<Here as Annotated>::PATH, concat!(module_path!(), "::Here"));
-        assert!(!<Here as Annotated>::REP);
+        const { assert!(!<Here as Annotated>::REP) };
     }
 
     #[test]
