@@ -220,9 +220,8 @@ pub use crate::__blazes_handler as handler;
 macro_rules! __blazes_annotated {
     ($component:ident $name:literal $($rep:ident)?) => {
         impl $crate::Annotated for $component {
-            const NAME: &'static str = $name;
+            const PATH: &'static str = ::core::concat!(::core::module_path!(), "::", $name);
             $(const $rep: bool = true;)?
-            const MODULE_PATH: &'static str = ::core::module_path!();
         }
     };
 }
@@ -243,22 +242,52 @@ pub use crate::__blazes_annotated as annotated;
 macro_rules! __blazes_component_struct {
     ($component:ident $name:literal) => {
         impl $crate::Annotated for $component {
-            const NAME: &'static str = $name;
-            const MODULE_PATH: &'static str = ::core::module_path!();
+            const PATH: &'static str = ::core::concat!(::core::module_path!(), "::", $name);
         }
         pub use $crate::__private::chain_struct as $component;
     };
     ($component:ident $name:literal REP) => {
         impl $crate::Annotated for $component {
-            const NAME: &'static str = $name;
+            const PATH: &'static str = ::core::concat!(::core::module_path!(), "::", $name);
             const REP: bool = true;
-            const MODULE_PATH: &'static str = ::core::module_path!();
         }
         pub use $crate::__private::chain_struct_rep as $component;
     };
 }
 
 pub use crate::__blazes_component_struct as component_struct;
+
+/// The position of the last `::` in `path`, if there is one.
+const fn last_separator(path: &str) -> Option<usize> {
+    let bytes = path.as_bytes();
+    let mut i = bytes.len();
+    while i >= 2 {
+        if bytes[i - 2] == b':' && bytes[i - 1] == b':' {
+            return Some(i - 2);
+        }
+        i -= 1;
+    }
+    None
+}
+
+/// The last segment of a path (`c` of `a::b::c`; the whole of a path of
+/// one segment): a component's name ([`Annotated::NAME`](crate::Annotated::NAME)).
+pub const fn last_segment(path: &str) -> &str {
+    match last_separator(path) {
+        Some(i) => path.split_at(i + 2).1,
+        None => path,
+    }
+}
+
+/// All of a path but its last segment (`a::b` of `a::b::c`; `""` for a
+/// path of one segment): a component's module
+/// ([`Annotated::MODULE_PATH`](crate::Annotated::MODULE_PATH)).
+pub const fn parent_path(path: &str) -> &str {
+    match last_separator(path) {
+        Some(i) => path.split_at(i).0,
+        None => "",
+    }
+}
 
 /// The chain step of a component struct that is not replicated: it wraps
 /// what it was handed (`$acc`), appends `struct false` and calls the next
@@ -334,6 +363,30 @@ mod tests {
         );
         assert_eq!(module_of::<List>(2), None);
         assert_eq!(module_of::<()>(0), None);
+    }
+
+    #[test]
+    fn a_component_reads_its_name_and_module_from_its_one_path_constant() {
+        use crate::Annotated;
+        assert_eq!(<elsewhere::There as Annotated>::NAME, "There");
+        assert_eq!(
+            <elsewhere::There as Annotated>::MODULE_PATH,
+            concat!(module_path!(), "::elsewhere")
+        );
+        assert_eq!(<Here as Annotated>::PATH, concat!(module_path!(), "::Here"));
+        const { assert!(!<Here as Annotated>::REP) };
+    }
+
+    #[test]
+    fn a_path_splits_at_its_last_separator() {
+        assert_eq!(last_segment("a::b::C"), "C");
+        assert_eq!(parent_path("a::b::C"), "a::b");
+        assert_eq!(last_segment("krate::C"), "C");
+        assert_eq!(parent_path("krate::C"), "krate");
+        assert_eq!(last_segment("C"), "C");
+        assert_eq!(parent_path("C"), "");
+        assert_eq!(last_segment(""), "");
+        assert_eq!(parent_path(""), "");
     }
 
     /// A component as `#[component]` expands it, with one input `words`.

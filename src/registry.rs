@@ -22,14 +22,20 @@ use crate::__private::{self, ComponentSpec, MethodsSpec, spec};
     note = "add `#[component]` (or `#[component(rep)]` for a replicated component) to the struct declaration"
 )]
 pub trait Annotated {
-    /// The component's name: the struct's name.
-    const NAME: &'static str;
+    /// The component's name: the struct's name (the last segment of
+    /// [`Annotated::PATH`]).
+    const NAME: &'static str = crate::__private::last_segment(Self::PATH);
     /// The component runs as several replicas (`#[component(rep)]`); false
     /// unless the struct says `rep` (`#[component]` then writes no constant
     /// of its own: one item fewer for the compiler per component).
     const REP: bool = false;
-    /// The module that declares it (`module_path!()` there).
-    const MODULE_PATH: &'static str;
+    /// The module that declares it (`module_path!()` there: all of
+    /// [`Annotated::PATH`] but its last segment).
+    const MODULE_PATH: &'static str = crate::__private::parent_path(Self::PATH);
+    /// The struct's path, `module_path!()` where it is declared and its
+    /// name, joined by `::`: the one constant `#[component]` writes, from
+    /// which [`Annotated::NAME`] and [`Annotated::MODULE_PATH`] are read.
+    const PATH: &'static str;
 }
 
 /// One annotated path of a registered component: `#[path(from, to, label, gate)]`.

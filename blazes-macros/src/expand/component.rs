@@ -182,9 +182,8 @@ pub fn annotated_impl(spec: &StructSpec) -> TokenStream {
     let (impl_generics, type_generics, where_clause) = spec.generics.split_for_impl();
     quote! {
         impl #impl_generics ::blazes::Annotated for #ident #type_generics #where_clause {
-            const NAME: &'static str = #name;
+            const PATH: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
             const REP: bool = #rep;
-            const MODULE_PATH: &'static str = ::core::module_path!();
         }
     }
 }
