@@ -184,22 +184,11 @@ pub async fn raw(url: &str, tag: &str, workload: Workload, two_hops: bool) -> Re
         }
         Ok::<_, String>((records, start.elapsed()))
     });
-    let mut pending = VecDeque::new();
+    let mut window = AckWindow::default();
     for frame in frames {
-        pending.push_back(
-            js.publish(first_subject.clone(), frame)
-                .await
-                .map_err(|e| e.to_string())?,
-        );
-        while pending.len() > WINDOW {
-            if let Some(ack) = pending.pop_front() {
-                ack.await.map_err(|e| e.to_string())?;
-            }
-        }
+        window.publish(&js, &first_subject, frame).await?;
     }
-    for ack in pending {
-        ack.await.map_err(|e| e.to_string())?;
-    }
+    window.finish().await?;
     let (records, elapsed) = read.await.map_err(|e| e.to_string())??;
     if let Some(relay) = relay {
         relay.await.map_err(|e| e.to_string())??;
@@ -238,7 +227,7 @@ async fn relay(
     let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
     let to = to.to_string();
     Ok(tokio::spawn(async move {
-        let mut pending = VecDeque::new();
+        let mut window = AckWindow::default();
         for _ in 0..count {
             let message = match tokio::time::timeout(Duration::from_secs(60), messages.next()).await
             {
@@ -247,22 +236,46 @@ async fn relay(
             };
             let frame = wire::decode(&message.payload).map_err(|e| e.to_string())?;
             let bytes = wire::encode(&frame).map_err(|e| e.to_string())?;
-            pending.push_back(
-                js.publish(to.clone(), bytes::Bytes::from(bytes))
-                    .await
-                    .map_err(|e| e.to_string())?,
-            );
-            while pending.len() > WINDOW {
-                if let Some(ack) = pending.pop_front() {
-                    ack.await.map_err(|e| e.to_string())?;
-                }
+            window.publish(&js, &to, bytes::Bytes::from(bytes)).await?;
+        }
+        window.finish().await
+    }))
+}
+
+/// Publishes with at most [`WINDOW`] acknowledgements outstanding, as the
+/// raw peer's publisher and relay both do.
+#[derive(Default)]
+struct AckWindow(VecDeque<jetstream::context::PublishAckFuture>);
+
+impl AckWindow {
+    /// Publishes `frame` to `subject`, first awaiting the oldest
+    /// acknowledgements beyond the window.
+    async fn publish(
+        &mut self,
+        js: &jetstream::Context,
+        subject: &str,
+        frame: bytes::Bytes,
+    ) -> Result<(), String> {
+        let ack = js
+            .publish(subject.to_string(), frame)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.0.push_back(ack);
+        while self.0.len() > WINDOW {
+            if let Some(ack) = self.0.pop_front() {
+                ack.await.map_err(|e| e.to_string())?;
             }
         }
-        for ack in pending {
+        Ok(())
+    }
+
+    /// Awaits every outstanding acknowledgement.
+    async fn finish(self) -> Result<(), String> {
+        for ack in self.0 {
             ack.await.map_err(|e| e.to_string())?;
         }
         Ok(())
-    }))
+    }
 }
 
 /// What a blazes contender runs.
