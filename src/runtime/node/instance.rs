@@ -137,14 +137,7 @@ impl InstanceCore {
                         _ => {}
                     }
                 }
-                // The analysis's independent vote holds only where the
-                // deployment keeps one producer per partition.
-                let vote = if voters.keys().all(|i| info.independent.contains(i)) {
-                    spec.vote
-                } else {
-                    blazes_core::Vote::Unanimous
-                };
-                SealBuffer::new(spec.key.clone(), vote, voters)
+                SealBuffer::new(spec.key.clone(), spec.vote, voters)
                     .with_late_window(topology.late_window)
             })
             .collect();

@@ -635,7 +635,20 @@ impl Topology {
                             })
                 })
                 .collect();
-            self.components[ci].independent = independent;
+            // The analysis's independent vote of a seal buffer holds only
+            // where every input it votes on is independent here: the plan
+            // says what runs.
+            let info = &mut self.components[ci];
+            for (b, spec) in info.plan.seals.iter_mut().enumerate() {
+                let votes_a_shared_input = info.plan.inputs.iter().enumerate().any(|(i, mode)| {
+                    matches!(mode, InputMode::Sealed { buffer } if *buffer == b)
+                        && !independent.contains(&i)
+                });
+                if votes_a_shared_input {
+                    spec.vote = blazes_core::Vote::Unanimous;
+                }
+            }
+            info.independent = independent;
         }
     }
 
