@@ -357,7 +357,10 @@ fn blazes_run<R: Record>(
                 for (after, seal) in share.seals {
                     source.send_batch(records.by_ref().take(after - sent)).await;
                     sent = after;
-                    source.seal(seal).await;
+                    source
+                        .seal(seal)
+                        .await
+                        .expect("a seal holding the seal key");
                 }
                 source.send_batch(records).await;
                 source.close().await;

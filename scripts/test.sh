@@ -10,8 +10,8 @@ cargo fmt --all -- --check
 cargo clippy -p blazes --lib --no-default-features -- -D warnings
 cargo clippy -p blazes --lib --no-default-features --features nats -- -D warnings
 cargo clippy -p blazes --lib --no-default-features --features zookeeper -- -D warnings
-if cargo tree -p blazes -e normal --no-default-features | grep -E 'async-nats|zookeeper-client|clap'; then
-    echo "the default build of the library depends on a server client or clap" >&2
+if cargo tree -p blazes -e normal --no-default-features | grep -E 'async-nats|zookeeper-client|clap|sqlparser'; then
+    echo "the default build of the library depends on a server client, clap or sqlparser" >&2
     exit 1
 fi
 # Everything else (the CLI, the distributed tests, examples and benches)
@@ -20,3 +20,6 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 # The rustdoc of every crate, its links checked.
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --all-features
 cargo test --workspace --all-features
+# The library without its optional features (e.g. a `.sql` file refused
+# with the feature to enable, not misread as YAML).
+cargo test -p blazes --lib --no-default-features -- report::

@@ -19,7 +19,7 @@
 //! | [`runtime`] | a dataflow in this process: [`runtime::DataflowRunner`] (deployed by a [`runtime::Deployment`], its components built by [`runtime::Factories`]), a [`runtime::Workload`] in, a [`runtime::RunReport`] out; the [`runtime::Sequencer`] trait and [`runtime::EmbeddedSequencer`]; errors [`runtime::BuildError`], [`runtime::NameError`], [`runtime::RunError`], [`runtime::SequencerError`]. For a driver of your own: [`runtime::sans_io`], the node core the three drivers share |
 //! | [`sim`] | the same dataflow under a deterministic, seeded schedule with faults: [`sim::Simulation`], [`sim::SimConfig`], [`sim::SimOutcome`] |
 //! | `dist` (features `nats`, `zookeeper`; `dist` is both) | across processes: `Cluster`, `ClusterConfig`, `SequencerConfig` (embedded, ZooKeeper or JetStream sequencer), `RetryPolicy`; errors `ClusterError`, `TransportError`, `MembershipError`, `ConfigError`, `ServiceError` (the client's error as its source) |
-//! | [`greybox`], [`sql`], [`report`] | the grey-box YAML format, streaming SQL, and the reports the `blazes` command prints (feature `cli` builds the command) |
+//! | [`greybox`], `sql` (feature `sql`), [`report`] | the grey-box YAML format, streaming SQL, and the reports the `blazes` command prints (feature `cli` builds the command, with `sql`) |
 //!
 //! The examples below share one dataflow: `Sum` adds up the values of each
 //! batch of `numbers` and emits the sum when the batch is sealed.
@@ -179,6 +179,7 @@ pub mod registry;
 pub mod report;
 pub mod runtime;
 pub mod sim;
+#[cfg(feature = "sql")]
 pub mod sql;
 pub mod tuple;
 pub mod warnings;

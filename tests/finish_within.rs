@@ -103,7 +103,10 @@ async fn a_run_held_open_is_stopped_at_the_limit_and_reports_what_it_held() {
     sealing
         .send_batch((0..3).map(|value| Reading { sensor: 1, value }))
         .await;
-    sealing.seal(Sensor { sensor: 1 }).await;
+    sealing
+        .seal(Sensor { sensor: 1 })
+        .await
+        .expect("a seal holding the seal key");
     sealing.close().await;
     // Producer 1 never seals sensor 1 nor closes: the run cannot end.
     held.send(Reading {
@@ -178,7 +181,10 @@ async fn a_run_that_ends_within_the_limit_is_not_stopped() {
                 value: producer as i64 + 1,
             })
             .await;
-        source.seal(Sensor { sensor: 1 }).await;
+        source
+            .seal(Sensor { sensor: 1 })
+            .await
+            .expect("a seal holding the seal key");
         source.close().await;
     }
     let report = running

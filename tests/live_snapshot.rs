@@ -52,7 +52,10 @@ async fn the_live_snapshot_shows_the_records_of_an_unsealed_batch() {
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
     assert_eq!(held, 10, "the ten words of batch 1 are visible while held");
-    spout.seal(Tuple::new().with("batch", 1)).await;
+    spout
+        .seal(Tuple::new().with("batch", 1))
+        .await
+        .expect("a seal holding the seal key");
     spout.close().await;
     let report = running.finish().await.expect("finishes");
     assert_eq!(wordcount::committed(&report).len(), 10);

@@ -72,7 +72,10 @@ async fn a_partition_waiting_past_the_configured_time_is_reported_with_its_missi
     let mut second = running.take_source("numbers", 1).expect("producer 1");
     let batch = Tuple::new().with("batch", 1);
     first.send(batch.clone().with("v", 3)).await;
-    first.seal(batch.clone()).await;
+    first
+        .seal(batch.clone())
+        .await
+        .expect("a seal holding the seal key");
     let sum = wait_until(&running, |s| s.metrics.overdue_partitions > 0).await;
     assert_eq!(sum.metrics.overdue_partitions, 1, "{:?}", sum.metrics);
     assert_eq!(sum.unsealed.len(), 1);
@@ -80,7 +83,10 @@ async fn a_partition_waiting_past_the_configured_time_is_reported_with_its_missi
     tokio::time::sleep(Duration::from_millis(150)).await;
     let sum = sum_instance(&running.snapshot());
     assert_eq!(sum.metrics.overdue_partitions, 1, "reported once");
-    second.seal(batch.clone()).await;
+    second
+        .seal(batch.clone())
+        .await
+        .expect("a seal holding the seal key");
     first.close().await;
     second.close().await;
     let report = running.finish().await.expect("finishes");
@@ -96,7 +102,10 @@ async fn a_run_that_ends_with_an_overdue_partition_fails_naming_it() {
     let second = running.take_source("numbers", 1).expect("producer 1");
     let batch = Tuple::new().with("batch", 7);
     first.send(batch.clone().with("v", 1)).await;
-    first.seal(batch.clone()).await;
+    first
+        .seal(batch.clone())
+        .await
+        .expect("a seal holding the seal key");
     wait_until(&running, |s| s.metrics.overdue_partitions > 0).await;
     first.close().await;
     second.close().await;

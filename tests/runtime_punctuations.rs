@@ -436,6 +436,43 @@ fn a_workload_seal_lacking_a_seal_key_field_is_refused() {
     assert!(sim.run(&more, &SimConfig::new(0)).is_ok());
 }
 
+/// A source handle of the tokio runner refuses such a seal where it is
+/// given, sends nothing for it, and keeps working: the right seal after it
+/// completes the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_handle_refuses_a_seal_lacking_a_seal_key_field() {
+    let mut running = build(&deployment(), factories(true, None))
+        .expect("deployable")
+        .start()
+        .expect("started");
+    let mut numbers = running.take_source("numbers", 0).expect("producer 0");
+    numbers
+        .send(Tuple::new().with("batch", 1).with("n", 3))
+        .await;
+    let error = numbers
+        .seal(Tuple::new().with("round", 1))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&error, NameError::SealKeyLacks { missing, .. } if missing == &valid(&["batch"])),
+        "{error:?}"
+    );
+    numbers
+        .seal(Tuple::new().with("batch", 1))
+        .await
+        .expect("a seal holding the seal key");
+    numbers.close().await;
+    // The deployment's other producer of `numbers` seals the batch too.
+    let mut other = running.take_source("numbers", 1).expect("producer 1");
+    other
+        .seal(Tuple::new().with("batch", 1))
+        .await
+        .expect("a seal holding the seal key");
+    other.close().await;
+    let report = running.finish().await.expect("ran");
+    assert!(report.failures().is_empty(), "{:?}", report.failures());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workload_feeding_an_unknown_source_is_refused_by_the_tokio_runner() {
     let running = build(&deployment(), factories(true, None))

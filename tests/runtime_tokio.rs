@@ -149,7 +149,10 @@ async fn source_handles_feed_records_and_seals_and_unsealed_batches_are_dead_let
     spout
         .send(blazes::Tuple::new().with("batch", 2).with("text", "a a"))
         .await;
-    spout.seal(blazes::Tuple::new().with("batch", 1)).await;
+    spout
+        .seal(blazes::Tuple::new().with("batch", 1))
+        .await
+        .expect("a seal holding the seal key");
     spout.close().await;
     let report = running.finish().await.expect("finishes");
     assert_balanced(&report);
@@ -187,7 +190,10 @@ async fn a_retired_source_handle_releases_the_batches_it_did_not_seal() {
     spout
         .send(blazes::Tuple::new().with("batch", 2).with("text", "a a"))
         .await;
-    spout.seal(blazes::Tuple::new().with("batch", 1)).await;
+    spout
+        .seal(blazes::Tuple::new().with("batch", 1))
+        .await
+        .expect("a seal holding the seal key");
     spout.retire().await;
     let report = running.finish().await.expect("finishes");
     assert_balanced(&report);

@@ -80,7 +80,10 @@ async fn ad_server(
         }
         if let Some(key) = run.seal_key() {
             let campaign = shape.campaign(server, b, run.independent());
-            source.seal(Tuple::new().with(key, campaign)).await;
+            source
+                .seal(Tuple::new().with(key, campaign))
+                .await
+                .expect("a seal holding the seal key");
         }
         tokio::time::sleep(pause).await;
     }

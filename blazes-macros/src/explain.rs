@@ -142,7 +142,23 @@ fn seal(dataflow: &Dataflow, streams: &[String], gate: &AttrSet) -> String {
                 .iter()
                 .find(|s| s.name() == *name)
                 .and_then(|s| s.annotation.seal.as_ref());
+            let found = dataflow.streams.iter().find(|s| s.name() == *name);
             let write = format!("`{} {{ seal: [{example}] }}`", stream(name));
+            // A seal on a component's output is kept by that component's
+            // own punctuations: the new key needs them too.
+            let producer = match found.map(|s| &s.from) {
+                Some(blazes_core::Endpoint::Port {
+                    component,
+                    interface,
+                }) => format!(
+                    ", and have `{component}` punctuate `{interface}` on [{example}] \
+                     (`{interface}: .. {{ punctuates: [{example}] }}` in its \
+                     `#[component(outputs {{ .. }})]`, calling `punctuate_{interface}` once a \
+                     partition is complete), unless seals on [{example}] reach `{interface}` \
+                     through its confluent paths"
+                ),
+                _ => String::new(),
+            };
             match declared {
                 Some(key) => {
                     let many_to_one = many_to_one(dataflow, key, gate);
@@ -155,13 +171,13 @@ fn seal(dataflow: &Dataflow, streams: &[String], gate: &AttrSet) -> String {
                     };
                     format!(
                         "`{}` is sealed on [{}], which is not compatible with the gate \
-                         [{}]{many_to_one}: write {write} in `streams!`{keep}",
+                         [{}]{many_to_one}: write {write} in `streams!`{producer}{keep}",
                         stream(name),
                         attrs(key),
                         attrs(gate),
                     )
                 }
-                None => format!("write {write} in `streams!`"),
+                None => format!("write {write} in `streams!`{producer}"),
             }
         })
         .collect();
@@ -294,6 +310,43 @@ mod tests {
         // An injective FD makes the seal compatible: nothing to explain.
         dataflow.fds[0].injective = true;
         assert!(analyze(&dataflow).expect("valid").violations.is_empty());
+    }
+
+    /// Re-sealing a component's output on the gate needs that component's
+    /// punctuations on the new key: the fix says so (a source's stream is
+    /// sealed by whoever feeds it, so it does not).
+    #[test]
+    fn a_seal_on_a_components_output_names_the_punctuation_it_needs() {
+        let dataflow = Dataflow::new()
+            .component(Component::new("Reserve").path(
+                "orders",
+                "shipped",
+                Annotation::ow(set(["sku"])),
+            ))
+            .component(Component::new("Ledger").path(
+                "shipped",
+                "totals",
+                Annotation::ow(set(["warehouse"])),
+            ))
+            .stream(Stream::between("orders", "Reserve.orders").sealed(set(["sku"])))
+            .stream(Stream::between("Reserve.shipped", "Ledger.shipped").sealed(set(["sku"])))
+            .stream(Stream::between("Ledger.totals", "totals"));
+        let analysis = analyze(&dataflow).expect("valid");
+        let text = violation(&dataflow, &analysis, &analysis.violations[0]);
+        assert!(
+            text.contains(
+                "write `Reserve.shipped -> Ledger.shipped { seal: [warehouse] }` in `streams!`, \
+                 and have `Reserve` punctuate `shipped` on [warehouse] (`shipped: .. { \
+                 punctuates: [warehouse] }`"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("calling `punctuate_shipped`"), "{text}");
+        // A source's stream: no producer to ask.
+        let plain = wordcount();
+        let analysis = analyze(&plain).expect("valid");
+        let text = violation(&plain, &analysis, &analysis.violations[0]);
+        assert!(!text.contains("punctuate"), "{text}");
     }
 
     #[test]

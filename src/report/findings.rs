@@ -328,17 +328,17 @@ fn fix_lines(
     fix: &blazes_core::Fix,
     cause: &blazes_core::result::Cause,
 ) -> Vec<String> {
+    #[cfg(feature = "sql")]
     if super::is_sql(checked.file()) {
-        crate::sql::fix_in_sql(
+        return crate::sql::fix_in_sql(
             fix,
             &checked.analysis,
             cause,
             &checked.dataflow,
             &checked.locations,
-        )
-    } else {
-        crate::greybox::fix_in_greybox(fix, &checked.analysis, cause, &checked.dataflow)
+        );
     }
+    crate::greybox::fix_in_greybox(fix, &checked.analysis, cause, &checked.dataflow)
 }
 
 fn of_violation(checked: &Checked, v: &Violation) -> Finding {

@@ -42,7 +42,18 @@ pub enum LoadError {
     GreyBox(#[from] Diagnostics),
     /// The SQL white box found errors (each located).
     #[error("{}: {} error(s) in the SQL file", .0.file_name(), .0.errors().len())]
+    #[cfg(feature = "sql")]
     Sql(#[from] crate::sql::SqlErrors),
+    /// A `.sql` file, read by a build of the library without its `sql`
+    /// feature.
+    #[cfg(not(feature = "sql"))]
+    #[error(
+        "{file}: reading SQL needs blazes' `sql` feature (`features = [\"sql\"]` in Cargo.toml; the `blazes` command line has it)"
+    )]
+    SqlNotEnabled {
+        /// The file.
+        file: String,
+    },
     /// The front end built a dataflow the core refuses (a front end that
     /// validates, as the grey-box reader does, never gives this).
     #[error("{file}: invalid dataflow: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
@@ -62,7 +73,10 @@ impl LoadError {
             | LoadError::NotUtf8 { file, .. }
             | LoadError::Dataflow { file, .. } => file,
             LoadError::GreyBox(d) => d.file_name(),
+            #[cfg(feature = "sql")]
             LoadError::Sql(e) => e.file_name(),
+            #[cfg(not(feature = "sql"))]
+            LoadError::SqlNotEnabled { file } => file,
         }
     }
 
@@ -71,6 +85,7 @@ impl LoadError {
     pub fn render(&self) -> String {
         match self {
             LoadError::GreyBox(d) => d.render(),
+            #[cfg(feature = "sql")]
             LoadError::Sql(e) => e.render(),
             LoadError::Dataflow { file, errors } => errors
                 .iter()

@@ -131,6 +131,7 @@ fn explain(outcomes: &[Outcome], node: &str, printed: &mut Printed) {
                     let _ = writeln!(printed.stdout, "== {}", c.file());
                 }
                 printed.stdout.push_str(&tree);
+                #[cfg(feature = "sql")]
                 if is_sql(c.file()) {
                     printed
                         .stdout

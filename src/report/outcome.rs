@@ -146,7 +146,12 @@ pub fn check_text(name: &str, text: &str, front_end: FrontEnd) -> Outcome {
 /// new input format is added.
 pub fn front_end(name: &str, text: &str) -> Result<Read, LoadError> {
     if super::is_sql(name) {
+        #[cfg(feature = "sql")]
         return Ok(crate::sql::parse(name, text)?.into());
+        #[cfg(not(feature = "sql"))]
+        return Err(LoadError::SqlNotEnabled {
+            file: name.to_string(),
+        });
     }
     let (dataflow, locations, warnings) = crate::greybox::parse_reported(name, text)?;
     Ok(Read {
@@ -218,6 +223,20 @@ mod tests {
 
     fn greybox(name: &str, text: &str) -> Result<Read, LoadError> {
         Ok(crate::greybox::parse_located(name, text)?.into())
+    }
+
+    /// A build without the `sql` feature does not read a `.sql` file as a
+    /// grey-box file: it says which feature reads it.
+    #[cfg(not(feature = "sql"))]
+    #[test]
+    fn a_sql_file_without_the_sql_feature_names_the_feature() {
+        let error = match front_end("views.sql", "CREATE VIEW v AS SELECT a FROM t;") {
+            Ok(_) => panic!("a .sql file read without the sql feature"),
+            Err(error) => error,
+        };
+        assert_eq!(error.file(), "views.sql");
+        let text = error.render();
+        assert!(text.contains("`sql` feature"), "{text}");
     }
 
     /// The loop of `tests/seal_loop.rs` as a grey-box file: the labels are

@@ -183,8 +183,8 @@ pub enum BuildError {
     #[error(transparent)]
     SplitGroups(Box<SplitGroups>),
     /// A stream into a write path of a partitioned component is routed so
-    /// that a read of the component would miss writes of its group that
-    /// land on another instance.
+    /// that a read (or an order-sensitive write) of the component would miss
+    /// writes of its group that land on another instance.
     #[error(transparent)]
     ScatteredWrites(Box<ScatteredWrites>),
     /// A producer's output feeds two inputs of one dynamically ordered
@@ -222,14 +222,15 @@ pub struct OrderedTwice {
 }
 
 /// A stream into a write path (`CW`, `OW`) of a partitioned component,
-/// routed otherwise than the streams of a read (`OR`) path that observes
-/// that state ([`BuildError::ScatteredWrites`]).
+/// routed otherwise than the streams of a path whose output depends on that
+/// state, a read (`OR`) or an order-sensitive write (`OW`)
+/// ([`BuildError::ScatteredWrites`]).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "deployment: stream `{stream}` is routed {routing} into {instances} instances of \
-     `{component}`, but its path {write} writes state that the read {read} observes, \
-     and the read's stream `{read_stream}` is routed {read_routing}: a read would answer \
-     from the writes that landed on its own instance only\n  = fix: {fix}"
+     `{component}`, but its path {write} writes state that the path {read} observes, \
+     and that path's stream `{read_stream}` is routed {read_routing}: each of its records \
+     would meet only the writes that landed on its own instance\n  = fix: {fix}"
 )]
 #[non_exhaustive]
 pub struct ScatteredWrites {
@@ -243,11 +244,12 @@ pub struct ScatteredWrites {
     pub write: String,
     /// The write stream's routing.
     pub routing: String,
-    /// The read path that observes the write, `input -> output (annotation)`.
+    /// The path that observes the write (`OR` or `OW`), `input -> output
+    /// (annotation)`.
     pub read: String,
-    /// The stream into the read path, `from -> to`.
+    /// The stream into the observing path, `from -> to`.
     pub read_stream: String,
-    /// The read stream's routing.
+    /// The observing stream's routing.
     pub read_routing: String,
     /// How to fix it.
     pub fix: String,

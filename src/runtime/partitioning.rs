@@ -15,7 +15,8 @@
 //! group: the whole stream). Confluent paths need no such care: their
 //! outputs do not depend on how the input is split; nor do reads (`OR`),
 //! each answered on its own, as long as the writes of its group reach its
-//! instance (the second check).
+//! instance (the second check, which holds an `OW` path to the same: it
+//! reads the state that the component's other write paths update).
 
 use blazes_core::{AttrSet, Dataflow, Endpoint, Fd, PathKind};
 
@@ -165,7 +166,9 @@ fn meets(write: &Routing, read: &Routing) -> bool {
 }
 
 /// Refuses a stream into a write path of partitioned `info` whose records
-/// would not reach the instance of every read (`OR`) path that observes them.
+/// would not reach the instance of every path that observes them: a read
+/// (`OR`), or an order-sensitive write (`OW`), whose output depends on the
+/// state as the writes of other inputs left it.
 fn check_reads_meet_writes(
     dataflow: &Dataflow,
     info: &blazes_core::Component,
@@ -173,10 +176,13 @@ fn check_reads_meet_writes(
     routing_of: &impl Fn(usize) -> Routing,
 ) -> Result<(), BuildError> {
     let component = info.name.as_str();
+    // The paths whose outputs depend on the state: reads (`OR`) and
+    // order-sensitive writes (`OW`), which read what they update. A
+    // confluent path's output does not depend on the state it writes.
     for read in info
         .paths
         .iter()
-        .filter(|p| p.annotation.kind == PathKind::OR)
+        .filter(|p| p.annotation.kind.is_order_sensitive())
     {
         for write in info
             .paths
@@ -192,9 +198,10 @@ fn check_reads_meet_writes(
                     }
                     let (w, r) = (&dataflow.streams[wi], &dataflow.streams[ri]);
                     let write_stream = format!("{} -> {}", w.from, w.to);
+                    let read_stream = format!("{} -> {}", r.from, r.to);
                     let fix = match &read_routing {
                         Routing::ByKey(key) => format!(
-                            "route `{write_stream}` by the read's key, `{{ route: [{k}] }}` \
+                            "route `{write_stream}` by the key of `{read_stream}`, `{{ route: [{k}] }}` \
                              in `streams!` or `Deployment::route(.., Routing::by_key([{q}]))`, \
                              or broadcast it (`Routing::Broadcast`); or run one instance of \
                              `{component}`",
@@ -218,7 +225,7 @@ fn check_reads_meet_writes(
                         write: format!("{} -> {} ({})", write.from, write.to, write.annotation),
                         routing: describe(&write_routing),
                         read: format!("{} -> {} ({})", read.from, read.to, read.annotation),
-                        read_stream: format!("{} -> {}", r.from, r.to),
+                        read_stream,
                         read_routing: describe(&read_routing),
                         fix,
                     })));
@@ -481,6 +488,53 @@ mod tests {
         )
     }
 
+    /// Reserve (2 instances): `orders -> shipped` is `OW[sku]`, and
+    /// `restocks -> shipped` (`CW`) writes the stock that path reads.
+    fn check_reserve(orders: Routing, restocks: Routing) -> Result<(), BuildError> {
+        use blazes_core::{Annotation, Component, Stream};
+        let dataflow = Dataflow::new()
+            .component(
+                Component::new("Reserve")
+                    .path("orders", "shipped", Annotation::ow(attrs(["sku"])))
+                    .path("restocks", "shipped", Annotation::cw()),
+            )
+            .stream(Stream::between("orders", "Reserve.orders"))
+            .stream(Stream::between("restocks", "Reserve.restocks"))
+            .stream(Stream::between("Reserve.shipped", "shipped"))
+            .fd(attrs(["sku"]), "warehouse");
+        check(
+            &dataflow,
+            |_| 2,
+            |si| match si {
+                0 => orders.clone(),
+                1 => restocks.clone(),
+                _ => Routing::Random,
+            },
+            |_| false,
+        )
+    }
+
+    #[test]
+    fn writes_must_reach_the_instance_whose_order_sensitive_path_reads_them() {
+        let sku = || Routing::by_key(["sku"]);
+        assert_eq!(check_reserve(sku(), sku()), Ok(()));
+        assert_eq!(check_reserve(sku(), Routing::Broadcast), Ok(()));
+        // Each keeps a sku's orders whole (`sku -> warehouse`), yet a sku's
+        // restocks land on another instance than its orders.
+        for restocks in [Routing::by_key(["warehouse"]), Routing::Random] {
+            let Err(BuildError::ScatteredWrites(e)) = check_reserve(sku(), restocks.clone()) else {
+                panic!("restocks routed {restocks:?} under orders by sku were accepted");
+            };
+            assert_eq!(e.stream, "restocks -> Reserve.restocks");
+            assert_eq!(e.read, "orders -> shipped (OW[sku])");
+            assert!(
+                e.fix
+                    .contains("by the key of `orders -> Reserve.orders`, `{ route: [sku] }`"),
+                "{e}"
+            );
+        }
+    }
+
     #[test]
     fn writes_must_reach_the_instance_that_reads_their_group() {
         let by_key = || Routing::by_key(["key"]);
@@ -527,7 +581,9 @@ mod tests {
         };
         let text = e.to_string();
         assert!(
-            text.contains("route `puts -> Store.puts` by the read's key, `{ route: [key] }`"),
+            text.contains(
+                "route `puts -> Store.puts` by the key of `gets -> Store.gets`, `{ route: [key] }`"
+            ),
             "{text}"
         );
         assert!(text.contains("routed random"), "{text}");

@@ -978,7 +978,6 @@ impl Topology {
 
     /// [`Topology::check_source_seal`] for the source whose producer is
     /// `producer` (any key for a producer that is no source's).
-    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))] // the cluster's
     pub(crate) fn check_producer_seal(
         &self,
         producer: ProducerId,

@@ -27,7 +27,7 @@ use tracing::Instrument;
 
 use super::dead_letter::DeadLetter;
 use super::deployment::Deployment;
-use super::error::{BuildError, RunError};
+use super::error::{BuildError, NameError, RunError};
 use super::factories::Factories;
 use super::metrics::InstanceSnapshot;
 use super::node::{Node, SourceCore};
@@ -358,17 +358,20 @@ impl RunningDataflow {
                             SourceEvent::Record(t) => records.push(t),
                             SourceEvent::Seal(k) => {
                                 handle.send_batch(records.drain(..)).await;
-                                handle.seal(k).await;
+                                // Checked with the workload above: a key
+                                // lacking a seal-key field is refused there.
+                                handle.seal(k).await?;
                             }
                         }
                     }
                     handle.send_batch(records).await;
                     handle.close().await;
+                    Ok::<(), NameError>(())
                 }));
             }
         }
         for f in feeders {
-            f.await?;
+            f.await??;
         }
         self.finish().await
     }
@@ -536,9 +539,14 @@ impl SourceHandle {
     /// Seals the partition `key` names: any record holding the stream's
     /// seal-key fields (a key struct of yours, a record of the partition, or
     /// a [`Tuple`](crate::Tuple)); fields outside the seal key are dropped from the seal.
-    pub async fn seal(&mut self, key: impl Record) {
-        self.source.seal(&self.topology, key.into_tuple());
+    /// A key lacking a field of the seal key names no partition: it is
+    /// refused ([`NameError::SealKeyLacks`]) and nothing is sent.
+    pub async fn seal(&mut self, key: impl Record) -> Result<(), NameError> {
+        let key = key.into_tuple();
+        self.topology.check_producer_seal(self.id(), &key)?;
+        self.source.seal(&self.topology, key);
         self.ship().await;
+        Ok(())
     }
 
     /// Ends this producer's stream.
