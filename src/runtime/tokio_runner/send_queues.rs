@@ -364,8 +364,8 @@ impl DestinationSenders {
                 let records = refused
                     .0
                     .iter()
-                    .filter(|d| d.envelope().is_record())
-                    .count();
+                    .map(|d| d.envelope().record_count())
+                    .sum::<usize>();
                 if records > 0 {
                     tracing::error!(
                         ?to,
