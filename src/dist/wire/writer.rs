@@ -10,7 +10,7 @@ use postcard::ser_flavors::Flavor;
 use serde::{Serialize, Serializer};
 
 use super::{
-    Body, FrameHead, WIRE_VERSION, WireDelivery, WireEnvelope, WireError, WireTuple,
+    BODY_AT, Body, FrameHead, WIRE_VERSION, WireDelivery, WireEnvelope, WireError, WireTuple,
     check_positions, usize_to_u64, with_checksum,
 };
 use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};

@@ -139,6 +139,11 @@ impl Envelope {
     }
 }
 
+/// Most records in one [`Envelope::Records`]: a producer starts a new run
+/// past it, so that a link's batches (cut by records, see the tokio
+/// runner's send queues) hold about as many records as before runs.
+pub(crate) const MOST_IN_RUN: usize = 256;
+
 /// Numbers everything one producer sends: each envelope it builds takes the
 /// next `seq`, records, seals and its end alike.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

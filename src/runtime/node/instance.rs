@@ -32,7 +32,7 @@ use crate::runtime::metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartiti
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::contain::contained;
 use crate::runtime::node::envelope::{
-    Delivery, Envelope, InputId, Numbering, OutputId, ProducerId,
+    Delivery, Envelope, InputId, MOST_IN_RUN, Numbering, OutputId, ProducerId,
 };
 use crate::runtime::node::payload::{Payload, PayloadRun};
 use crate::runtime::node::topology::{ComponentInfo, Topology};
@@ -645,7 +645,7 @@ impl InstanceCore {
                 }
                 self.pending.push(record);
                 if self.pending.len() >= HANDLED_AT_ONCE {
-                    self.flush_pending();
+                    self.hand_pending();
                 }
                 // No wrapper holds it, no input or output ends: nothing a
                 // delivery settles changed.
@@ -1343,7 +1343,10 @@ impl InstanceCore {
         }
         match last {
             Envelope::Records { seq, records, .. } => {
-                if *seq + records.len() as u64 != next || !records.extend(payload) {
+                if *seq + records.len() as u64 != next
+                    || records.len() >= MOST_IN_RUN
+                    || !records.extend(payload)
+                {
                     return false;
                 }
             }

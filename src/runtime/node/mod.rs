@@ -23,7 +23,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::dead_letter::DeadLetter;
 use crate::runtime::node::clock::Time;
-use crate::runtime::node::envelope::{Delivery, Envelope, Numbering, OutputId, ProducerId};
+use crate::runtime::node::envelope::{
+    Delivery, Envelope, MOST_IN_RUN, Numbering, OutputId, ProducerId,
+};
 use crate::runtime::node::instance::InstanceCore;
 use crate::runtime::node::payload::{Payload, PayloadRun};
 use crate::runtime::node::router::{
@@ -351,15 +353,29 @@ impl SourceCore {
     }
 
     /// Numbers and routes `records`, in order, as [`SourceCore::records`]
-    /// would, typed records as one run ([`Envelope::Records`]) split by
-    /// destination as routing goes.
-    pub(crate) fn run<R: crate::Record>(&mut self, topology: &Topology, records: Vec<R>) {
-        match PayloadRun::from_records(records) {
-            Ok(run) => {
-                let envelope = self.numbering.records(run);
-                self.route(topology, envelope);
+    /// would, typed records as runs ([`Envelope::Records`], at most
+    /// [`MOST_IN_RUN`] records each) split by destination as routing goes.
+    pub(crate) fn run<R: crate::Record>(
+        &mut self,
+        topology: &Topology,
+        records: impl IntoIterator<Item = R>,
+    ) {
+        if R::DYNAMIC {
+            return self.records(topology, records.into_iter().map(Payload::typed));
+        }
+        let mut records = records.into_iter();
+        loop {
+            let chunk: Vec<R> = records.by_ref().take(MOST_IN_RUN).collect();
+            if chunk.is_empty() {
+                return;
             }
-            Err(records) => self.records(topology, Payload::batch(records)),
+            match PayloadRun::from_records(chunk) {
+                Ok(run) => {
+                    let envelope = self.numbering.records(run);
+                    self.route(topology, envelope);
+                }
+                Err(chunk) => self.records(topology, Payload::batch(chunk)),
+            }
         }
     }
 
@@ -695,33 +711,7 @@ mod tests {
         assert_eq!(instances.len(), 3, "random routing spreads the records");
     }
 
-    /// A record type of these tests, carried typed.
-    #[derive(Clone, Debug, PartialEq)]
-    struct K(i64);
-
-    impl crate::Record for K {
-        const NAME: &'static str = "K";
-        const FIELDS: &'static [&'static str] = &["k"];
-
-        fn to_tuple(&self) -> Tuple {
-            Tuple::new().with("k", self.0)
-        }
-
-        fn from_tuple(tuple: &Tuple) -> Result<Self, crate::record::RecordError> {
-            tuple.int("k").map(K).ok_or(crate::record::RecordError {
-                record: "K",
-                field: "k",
-                missing: true,
-            })
-        }
-    }
-
-    fn run_of(ks: impl IntoIterator<Item = i64>) -> PayloadRun {
-        match PayloadRun::from_records(ks.into_iter().map(K).collect()) {
-            Ok(run) => run,
-            Err(_) => panic!("typed records make a run"),
-        }
-    }
+    use crate::runtime::node::payload::{TestKey as K, test_run as run_of};
 
     /// Passes each record on as a typed `K`.
     struct TypedPass;
@@ -877,7 +867,7 @@ mod tests {
             alone.record(&topology, K(k).to_tuple());
         }
         let mut together = SourceCore::new(producer, 9);
-        together.run(&topology, (0..40).map(K).collect());
+        together.run(&topology, (0..40).map(K));
         together.seal(&topology, Tuple::new().with("k", 7));
         let routed: Vec<Routed> = together.routed().collect();
         let alone: Vec<Routed> = alone.routed().collect();

@@ -539,6 +539,38 @@ impl<'de> Deserialize<'de> for Payload {
     }
 }
 
+/// A record type for tests elsewhere in the crate, carried typed.
+#[cfg(test)]
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TestKey(pub(crate) i64);
+
+#[cfg(test)]
+impl Record for TestKey {
+    const NAME: &'static str = "TestKey";
+    const FIELDS: &'static [&'static str] = &["k"];
+
+    fn to_tuple(&self) -> Tuple {
+        Tuple::new().with("k", self.0)
+    }
+
+    fn from_tuple(tuple: &Tuple) -> Result<Self, crate::record::RecordError> {
+        tuple.int("k").map(TestKey).ok_or(crate::record::RecordError {
+            record: "TestKey",
+            field: "k",
+            missing: true,
+        })
+    }
+}
+
+/// A run of typed records `k` = each of `ks`, for tests.
+#[cfg(test)]
+pub(crate) fn test_run(ks: impl IntoIterator<Item = i64>) -> PayloadRun {
+    match PayloadRun::from_records(ks.into_iter().map(TestKey).collect()) {
+        Ok(run) => run,
+        Err(_) => panic!("typed records make a run"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

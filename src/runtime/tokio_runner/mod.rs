@@ -520,8 +520,7 @@ impl SourceHandle {
     /// other would, but in batches: one channel operation per batch of a
     /// link instead of one per record.
     pub async fn send_batch<R: Record>(&mut self, records: impl IntoIterator<Item = R>) {
-        self.source
-            .run(&self.topology, records.into_iter().collect::<Vec<R>>());
+        self.source.run(&self.topology, records);
         if self.stopped() {
             return;
         }
