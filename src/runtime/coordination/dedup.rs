@@ -242,7 +242,10 @@ mod tests {
             let dups = (seq..seq + len)
                 .filter(|s| each.admit(p, *s) == Seen::Duplicate)
                 .count() as u64;
-            assert_eq!(run.admit_run(p, seq, len), SeenRun::From { duplicates: dups });
+            assert_eq!(
+                run.admit_run(p, seq, len),
+                SeenRun::From { duplicates: dups }
+            );
         }
     }
 
@@ -250,11 +253,21 @@ mod tests {
     fn a_run_reaching_u64_max_is_left_to_single_messages() {
         let p = ProducerId(1);
         let mut d = Dedup::new();
-        assert_eq!(d.admit_run(p, u64::MAX - 3, 1), SeenRun::From { duplicates: 0 });
+        assert_eq!(
+            d.admit_run(p, u64::MAX - 3, 1),
+            SeenRun::From { duplicates: 0 }
+        );
         assert_eq!(d.admit_run(p, u64::MAX - 1, 2), SeenRun::OutOfRange);
         assert_eq!(d.admit_run(p, u64::MAX, 3), SeenRun::OutOfRange);
-        assert_eq!(d.admit_run(p, u64::MAX - 2, 2), SeenRun::From { duplicates: 0 });
-        assert_eq!(d.admit(p, u64::MAX - 1), Seen::Duplicate, "the largest real seq");
+        assert_eq!(
+            d.admit_run(p, u64::MAX - 2, 2),
+            SeenRun::From { duplicates: 0 }
+        );
+        assert_eq!(
+            d.admit(p, u64::MAX - 1),
+            Seen::Duplicate,
+            "the largest real seq"
+        );
     }
 
     #[test]

@@ -122,7 +122,12 @@ impl Node {
 
     /// [`Node::deliver`], up to where the buffer bound stops a run of
     /// records ([`InstanceCore::deliver_bounded`]): returns the rest.
-    fn deliver_part(&mut self, topology: &Topology, message: Delivery, now: Time) -> Option<Delivery> {
+    fn deliver_part(
+        &mut self,
+        topology: &Topology,
+        message: Delivery,
+        now: Time,
+    ) -> Option<Delivery> {
         let rest = self.core.deliver_bounded(message, now);
         self.settle(topology, now);
         rest
@@ -449,8 +454,8 @@ mod tests {
     use super::*;
     use crate::Record as _;
     use crate::runtime::DeadLetterReason;
-    use crate::runtime::node::router::Destination;
     use crate::runtime::deployment::Deployment;
+    use crate::runtime::node::router::Destination;
     use crate::{
         Annotation, Component, Dataflow, Emit, Handler, Stream, UnknownInput, analyze, attrs,
     };
@@ -749,7 +754,10 @@ mod tests {
         let mut batched = node(&topology);
         let first = runs.pop_front().expect("a message");
         let delivered = batched.deliver_run(&topology, first, &mut runs, Time::default());
-        assert_eq!(delivered, 2, "a run and the seal; the second run stopped inside");
+        assert_eq!(
+            delivered, 2,
+            "a run and the seal; the second run stopped inside"
+        );
         assert_eq!(sent(&mut batched), sent(&mut single));
         assert_eq!(batched.core().metrics(), single.core().metrics());
         // What is left: record 3, under the seq it had.
@@ -797,7 +805,11 @@ mod tests {
         assert_eq!(ks, [0, 1, 2, 3, 14, 15, 16, 17]);
         let metrics = node.core().metrics();
         assert_eq!(
-            (metrics.received, metrics.duplicate_records, metrics.processed),
+            (
+                metrics.received,
+                metrics.duplicate_records,
+                metrics.processed
+            ),
             (10, 2, 8)
         );
     }
@@ -812,7 +824,8 @@ mod tests {
             .stream(Stream::between("Pass.out", "B.in"))
             .stream(Stream::between("B.out", "sink"));
         let analysis = analyze(&dataflow).expect("valid");
-        let topology = Topology::build(&dataflow, &analysis, &Deployment::new()).expect("deployable");
+        let topology =
+            Topology::build(&dataflow, &analysis, &Deployment::new()).expect("deployable");
         let info = &topology.components[0];
         let producer = topology.sources[0].producers[0];
         let mut numbering = Numbering::new(producer);
@@ -833,7 +846,10 @@ mod tests {
             node.start(&topology, Time::default());
             let mut queue = received.clone();
             let first = queue.pop_front().expect("a message");
-            assert_eq!(node.deliver_run(&topology, first, &mut queue, Time::default()), 3);
+            assert_eq!(
+                node.deliver_run(&topology, first, &mut queue, Time::default()),
+                3
+            );
             sent(&mut node)
         };
         let (runs, one_by_one) = (outcome(true), outcome(false));
@@ -872,7 +888,11 @@ mod tests {
         let routed: Vec<Routed> = together.routed().collect();
         let alone: Vec<Routed> = alone.routed().collect();
         let mut seqs = Vec::new();
-        for to in routed.iter().map(|r| r.to).collect::<std::collections::BTreeSet<_>>() {
+        for to in routed
+            .iter()
+            .map(|r| r.to)
+            .collect::<std::collections::BTreeSet<_>>()
+        {
             let here: Vec<&Routed> = routed.iter().filter(|r| r.to == to).collect();
             // One run, then the seal: nothing overtakes the records.
             assert!(
@@ -908,7 +928,11 @@ mod tests {
             assert_eq!(mine, theirs);
         }
         seqs.sort_unstable();
-        assert_eq!(seqs, (0..40).collect::<Vec<u64>>(), "the run's seqs, each once");
+        assert_eq!(
+            seqs,
+            (0..40).collect::<Vec<u64>>(),
+            "the run's seqs, each once"
+        );
         assert_eq!(routed.len(), 6, "a run and a seal per instance");
     }
 

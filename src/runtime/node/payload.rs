@@ -554,11 +554,14 @@ impl Record for TestKey {
     }
 
     fn from_tuple(tuple: &Tuple) -> Result<Self, crate::record::RecordError> {
-        tuple.int("k").map(TestKey).ok_or(crate::record::RecordError {
-            record: "TestKey",
-            field: "k",
-            missing: true,
-        })
+        tuple
+            .int("k")
+            .map(TestKey)
+            .ok_or(crate::record::RecordError {
+                record: "TestKey",
+                field: "k",
+                missing: true,
+            })
     }
 }
 
