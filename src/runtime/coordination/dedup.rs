@@ -79,12 +79,10 @@ impl Dedup {
         self.find(producer).is_ok_and(|at| seq < self.next[at].1)
     }
 
-    /// Whether `seq` is new from `producer` (then remembered), a duplicate
-    /// or a replay, or out of range.
-    pub fn admit(&mut self, producer: ProducerId, seq: u64) -> Seen {
-        let Some(after) = seq.checked_add(1) else {
-            return Seen::OutOfRange;
-        };
+    /// `producer`'s next expected `seq` (0 for one never heard from, then
+    /// remembered), found as the last looked up.
+    #[inline]
+    fn watermark(&mut self, producer: ProducerId) -> &mut u64 {
         let at = match self.find(producer) {
             Ok(at) => at,
             Err(at) => {
@@ -93,7 +91,16 @@ impl Dedup {
             }
         };
         self.last = at;
-        let next = &mut self.next[at].1;
+        &mut self.next[at].1
+    }
+
+    /// Whether `seq` is new from `producer` (then remembered), a duplicate
+    /// or a replay, or out of range.
+    pub fn admit(&mut self, producer: ProducerId, seq: u64) -> Seen {
+        let Some(after) = seq.checked_add(1) else {
+            return Seen::OutOfRange;
+        };
+        let next = self.watermark(producer);
         if seq < *next {
             return Seen::Duplicate;
         }
@@ -114,15 +121,7 @@ impl Dedup {
         if len == 0 {
             return SeenRun::From { duplicates: 0 };
         }
-        let at = match self.find(producer) {
-            Ok(at) => at,
-            Err(at) => {
-                self.next.insert(at, (producer, 0));
-                at
-            }
-        };
-        self.last = at;
-        let next = &mut self.next[at].1;
+        let next = self.watermark(producer);
         let duplicates = next.saturating_sub(seq).min(len);
         *next = (*next).max(end);
         SeenRun::From { duplicates }

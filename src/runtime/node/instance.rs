@@ -579,7 +579,33 @@ impl InstanceCore {
         let duplicates = duplicates as usize;
         self.metrics.received += duplicates as u64;
         self.metrics.duplicate_records += duplicates as u64;
-        for i in duplicates..len {
+        // Below the bound's first check for every record of the run, none
+        // is checked (each would be let through by room alone).
+        let limit = self.share.min(self.capacity);
+        let bounded = bounded && (self.metrics.held as usize) + (len - duplicates) > limit;
+        let mut i = duplicates;
+        while i < len {
+            if let Some(&InputMode::Sealed { buffer }) = self.modes.get(input) {
+                // The records the seal buffer holds at once, together: as
+                // many as room lets through (and the first of the run).
+                let room = limit.saturating_sub(self.metrics.held as usize);
+                let most = if !bounded {
+                    usize::MAX
+                } else if i == 0 {
+                    room.max(1)
+                } else {
+                    room
+                };
+                self.flush_pending();
+                let held = self.seal_buffers[buffer]
+                    .hold_run_in_last(input, producer, seq, &records, i, most);
+                if held > 0 {
+                    self.metrics.received += held as u64;
+                    self.settle_held_many(held as u64);
+                    i += held;
+                    continue;
+                }
+            }
             let at = seq + i as u64;
             let payload = records.payload(i);
             if bounded && i > 0 && self.would_hold(input, producer, at, &payload, false) {
@@ -597,6 +623,7 @@ impl InstanceCore {
                 },
                 now,
             );
+            i += 1;
         }
         None
     }
@@ -674,7 +701,13 @@ impl InstanceCore {
     /// was one more record held by a seal buffer.
     #[inline]
     fn settle_held(&mut self) {
-        self.metrics.held += 1;
+        self.settle_held_many(1);
+    }
+
+    /// [`InstanceCore::settle_held`] after `n` records held.
+    #[inline]
+    fn settle_held_many(&mut self, n: u64) {
+        self.metrics.held += n;
         debug_assert_eq!(self.metrics.held as usize, self.held(), "held count");
         if self.over_bound && self.metrics.held < self.capacity as u64 {
             self.over_bound = false;
