@@ -879,11 +879,12 @@ mod tests {
         let topology = Topology::build(&dataflow, &analysis, &deployment).expect("deployable");
         let producer = topology.sources[0].producers[0];
         let mut alone = SourceCore::new(producer, 9);
+        // Runs of equal keys, as a batch's records have.
         for k in 0..40 {
-            alone.record(&topology, K(k).to_tuple());
+            alone.record(&topology, K(k / 3).to_tuple());
         }
         let mut together = SourceCore::new(producer, 9);
-        together.run(&topology, (0..40).map(K));
+        together.run(&topology, (0..40).map(|k| K(k / 3)));
         together.seal(&topology, Tuple::new().with("k", 7));
         let routed: Vec<Routed> = together.routed().collect();
         let alone: Vec<Routed> = alone.routed().collect();

@@ -594,8 +594,22 @@ fn split_run(
         return;
     }
     let mut groups: Vec<Vec<u32>> = vec![Vec::new(); count];
+    // A key of one attribute: consecutive records with its last value go
+    // where the last one went (the hash depends on the values only).
+    let mut last: Option<(Value, usize)> = None;
     for at in 0..records.len() {
         let i = match step {
+            Step::ByKey { key, .. } if key.names.len() == 1 => {
+                let value = records.field(at, &key.names[0]);
+                match (&value, &last) {
+                    (Some(v), Some((seen, i))) if v.as_ref() == seen => *i,
+                    _ => {
+                        let i = (key.hash_of(|_| value.clone()) % count as u64) as usize;
+                        last = value.map(|v| (v.into_owned(), i));
+                        i
+                    }
+                }
+            }
             Step::ByKey { key, .. } => (key.hash_in_run(records, at) % count as u64) as usize,
             _ => rng.random_range(0..count),
         };
