@@ -773,6 +773,39 @@ mod tests {
     }
 
     #[test]
+    fn a_run_is_held_together_in_the_last_partition_and_stops_where_another_begins() {
+        let voters = BTreeMap::from([(0, BTreeSet::from([ProducerId(1), ProducerId(2)]))]);
+        let mut b = SealBuffer::new(attrs(["k"]), Vote::Unanimous, voters);
+        let run = crate::runtime::node::payload::test_run([0, 0, 0, 1, 1]);
+        let (p1, p2, t) = (ProducerId(1), ProducerId(2), Time::from_ticks(0));
+        assert_eq!(b.hold_run_in_last(0, p1, 10, &run, 0, usize::MAX), 0, "no partition yet");
+        let first = HeldRecord {
+            input: 0,
+            producer: p1,
+            seq: 10,
+            payload: run.payload(0),
+        };
+        assert_eq!(b.offer(first, t), Admission::Held);
+        // The rest of partition 0, at most `most` at a time, up to where
+        // partition 1 begins.
+        assert_eq!(b.hold_run_in_last(0, p1, 10, &run, 1, 1), 1);
+        assert_eq!(b.hold_run_in_last(0, p1, 10, &run, 2, usize::MAX), 1);
+        assert_eq!((b.held(), b.held_from(p1)), (3, 3));
+        // Not on another input, nor from a producer that sealed it.
+        assert_eq!(b.hold_run_in_last(1, p1, 10, &run, 0, usize::MAX), 0);
+        let zero = Tuple::new().with("k", 0);
+        assert!(matches!(b.seal(0, p2, &zero, t), SealOutcome::Voted));
+        assert_eq!(b.hold_run_in_last(0, p2, 0, &run, 0, usize::MAX), 0);
+        // Released with its records, in seq order.
+        let SealOutcome::Released(r) = b.seal(0, p1, &zero, t) else {
+            panic!("both producers sealed partition 0");
+        };
+        let seqs: Vec<u64> = r.records.into_ordered().iter().map(|h| h.seq).collect();
+        assert_eq!(seqs, [10, 11, 12]);
+        assert_eq!(b.held(), 0);
+    }
+
+    #[test]
     fn held_counts_follow_each_producer() {
         let mut held = HeldBy::default();
         for p in [3, 3, 5, 3, 5, 7] {
