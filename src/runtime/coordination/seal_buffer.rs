@@ -778,7 +778,11 @@ mod tests {
         let mut b = SealBuffer::new(attrs(["k"]), Vote::Unanimous, voters);
         let run = crate::runtime::node::payload::test_run([0, 0, 0, 1, 1]);
         let (p1, p2, t) = (ProducerId(1), ProducerId(2), Time::from_ticks(0));
-        assert_eq!(b.hold_run_in_last(0, p1, 10, &run, 0, usize::MAX), 0, "no partition yet");
+        assert_eq!(
+            b.hold_run_in_last(0, p1, 10, &run, 0, usize::MAX),
+            0,
+            "no partition yet"
+        );
         let first = HeldRecord {
             input: 0,
             producer: p1,
