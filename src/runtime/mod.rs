@@ -82,7 +82,7 @@ pub mod sans_io {
     pub use super::node::clock::Time;
     pub use super::node::envelope::{Delivery, Envelope, InputId, Numbering, OutputId};
     pub use super::node::instance::{CheckpointError, InstanceCore};
-    pub use super::node::payload::Payload;
+    pub use super::node::payload::{Payload, PayloadRun};
 }
 
 pub use blazes_core::SealLoop;

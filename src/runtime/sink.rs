@@ -151,6 +151,13 @@ impl SinkCollector {
 
     /// Takes one message.
     pub fn deliver(&mut self, envelope: Envelope) {
+        if let Envelope::Records { .. } = envelope {
+            // Routing sends a sink single records; a run is taken apart.
+            for single in envelope.into_singles() {
+                self.deliver(single);
+            }
+            return;
+        }
         if let Envelope::Retire { producer, .. } = envelope {
             // Idempotent, and possibly unnumbered (an operator's): not deduplicated.
             self.ended.insert(producer);
@@ -176,6 +183,7 @@ impl SinkCollector {
                 payload: payload.into_tuple(),
             }),
             Envelope::Seal { producer, key, .. } => self.seals.push((producer, key)),
+            Envelope::Records { .. } => {}
             Envelope::End { producer, .. } | Envelope::Retire { producer, .. } => {
                 self.ended.insert(producer);
             }

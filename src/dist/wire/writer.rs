@@ -10,7 +10,7 @@ use postcard::ser_flavors::Flavor;
 use serde::{Serialize, Serializer};
 
 use super::{
-    Body, FrameHead, WIRE_VERSION, WireDelivery, WireEnvelope, WireError, WireTuple,
+    BODY_AT, Body, FrameHead, WIRE_VERSION, WireDelivery, WireEnvelope, WireError, WireTuple,
     check_positions, usize_to_u64, with_checksum,
 };
 use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
@@ -95,10 +95,16 @@ impl FrameWriter {
     /// values); the writer is then as it was.
     pub(crate) fn push(&mut self, delivery: &Delivery) -> Result<(), WireError> {
         let mark = self.mark();
+        let runs = || {
+            WireError::at(
+                BODY_AT,
+                "a run of records crosses the wire as single records (`Envelope::into_singles`)",
+            )
+        };
         let message: WriteDelivery<'_> = match delivery {
             Delivery::Direct { input, envelope } => WireDelivery::Direct {
                 input: usize_to_u64(*input),
-                envelope: self.envelope(envelope),
+                envelope: self.envelope(envelope).ok_or_else(runs)?,
             },
             Delivery::Ordered {
                 position,
@@ -107,7 +113,7 @@ impl FrameWriter {
             } => WireDelivery::Ordered {
                 position: *position,
                 input: usize_to_u64(*input),
-                envelope: self.envelope(envelope),
+                envelope: self.envelope(envelope).ok_or_else(runs)?,
             },
         };
         let written = postcard::serialize_with_flavor(&message, Append(&mut self.messages))
@@ -163,9 +169,13 @@ impl FrameWriter {
         Ok(())
     }
 
-    /// `envelope` on the wire, its tuple given its schema's number.
-    fn envelope<'a>(&mut self, envelope: &'a Envelope) -> WireEnvelope<WireTuple<Values<'a>>> {
-        match envelope {
+    /// `envelope` on the wire, its tuple given its schema's number (`None`
+    /// for a run of records, which the cluster never sends).
+    fn envelope<'a>(
+        &mut self,
+        envelope: &'a Envelope,
+    ) -> Option<WireEnvelope<WireTuple<Values<'a>>>> {
+        Some(match envelope {
             Envelope::Record {
                 producer,
                 seq,
@@ -188,7 +198,8 @@ impl FrameWriter {
                 producer: producer.0,
                 seq: *seq,
             },
-        }
+            Envelope::Records { .. } => return None,
+        })
     }
 
     /// `tuple` on the wire: the number of its schema (added if new), then

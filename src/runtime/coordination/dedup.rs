@@ -29,6 +29,21 @@ pub enum Seen {
     OutOfRange,
 }
 
+/// What the deduplicator made of a run of `seq`s from one producer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeenRun {
+    /// The run's first `duplicates` are at or below the producer's
+    /// watermark (replays); the rest are new and remembered.
+    From {
+        /// How many at the run's start are duplicates (all of them when
+        /// equal to the run's length).
+        duplicates: u64,
+    },
+    /// The run reaches `u64::MAX`: nothing remembered, to be taken one
+    /// `seq` at a time.
+    OutOfRange,
+}
+
 /// Per-producer high watermarks of `seq`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Dedup {
@@ -64,12 +79,10 @@ impl Dedup {
         self.find(producer).is_ok_and(|at| seq < self.next[at].1)
     }
 
-    /// Whether `seq` is new from `producer` (then remembered), a duplicate
-    /// or a replay, or out of range.
-    pub fn admit(&mut self, producer: ProducerId, seq: u64) -> Seen {
-        let Some(after) = seq.checked_add(1) else {
-            return Seen::OutOfRange;
-        };
+    /// `producer`'s next expected `seq` (0 for one never heard from, then
+    /// remembered), found as the last looked up.
+    #[inline]
+    fn watermark(&mut self, producer: ProducerId) -> &mut u64 {
         let at = match self.find(producer) {
             Ok(at) => at,
             Err(at) => {
@@ -78,12 +91,52 @@ impl Dedup {
             }
         };
         self.last = at;
-        let next = &mut self.next[at].1;
+        &mut self.next[at].1
+    }
+
+    /// Whether `seq` is new from `producer` (then remembered), a duplicate
+    /// or a replay, or out of range.
+    pub fn admit(&mut self, producer: ProducerId, seq: u64) -> Seen {
+        let Some(after) = seq.checked_add(1) else {
+            return Seen::OutOfRange;
+        };
+        let next = self.watermark(producer);
         if seq < *next {
             return Seen::Duplicate;
         }
         *next = after;
         Seen::New
+    }
+}
+
+impl Dedup {
+    /// [`Dedup::admit`] on `seq`, `seq + 1`, .., `seq + len - 1` in turn,
+    /// in one step: a replay that overlaps what was admitted lets through
+    /// only the part past the watermark.
+    pub fn admit_run(&mut self, producer: ProducerId, seq: u64, len: u64) -> SeenRun {
+        // The last seq must stay below `u64::MAX`, as for one message.
+        let Some(end) = seq.checked_add(len) else {
+            return SeenRun::OutOfRange;
+        };
+        if len == 0 {
+            return SeenRun::From { duplicates: 0 };
+        }
+        let next = self.watermark(producer);
+        let duplicates = next.saturating_sub(seq).min(len);
+        *next = (*next).max(end);
+        SeenRun::From { duplicates }
+    }
+}
+
+impl Dedup {
+    /// Forgets that `producer`'s `seq`s from `next` on were admitted (the
+    /// rest of a run that was not delivered after all); a watermark
+    /// already below `next` stays.
+    pub fn rewind(&mut self, producer: ProducerId, next: u64) {
+        if let Ok(at) = self.find(producer) {
+            let watermark = &mut self.next[at].1;
+            *watermark = (*watermark).min(next);
+        }
     }
 }
 
@@ -164,6 +217,56 @@ mod tests {
         assert!(back.is_duplicate(ProducerId(2), 9) && !back.is_duplicate(ProducerId(2), 10));
         assert!(back.is_duplicate(ProducerId(7), 3) && !back.is_duplicate(ProducerId(7), 4));
         assert!(!back.is_duplicate(ProducerId(4), 1));
+    }
+
+    #[test]
+    fn a_run_admits_what_each_of_its_seqs_would_and_a_partial_replay_only_its_new_suffix() {
+        let p = ProducerId(4);
+        let mut d = Dedup::new();
+        assert_eq!(d.admit_run(p, 0, 5), SeenRun::From { duplicates: 0 });
+        // 3..8 overlaps 0..5: 3 and 4 are replays, 5, 6, 7 new.
+        assert_eq!(d.admit_run(p, 3, 5), SeenRun::From { duplicates: 2 });
+        assert!(d.is_duplicate(p, 7) && !d.is_duplicate(p, 8));
+        // Wholly replayed.
+        assert_eq!(d.admit_run(p, 1, 4), SeenRun::From { duplicates: 4 });
+        assert!(!d.is_duplicate(p, 8), "a replay moves nothing");
+        // A gap, then a single message and a run interleaved.
+        assert_eq!(d.admit_run(p, 10, 2), SeenRun::From { duplicates: 0 });
+        assert_eq!(d.admit(p, 11), Seen::Duplicate);
+        assert_eq!(d.admit(p, 12), Seen::New);
+        // The same answers as admitting each seq in turn.
+        let mut each = Dedup::new();
+        let mut run = Dedup::new();
+        for (seq, len) in [(0, 3), (2, 4), (9, 1), (5, 6), (20, 0), (15, 10)] {
+            let dups = (seq..seq + len)
+                .filter(|s| each.admit(p, *s) == Seen::Duplicate)
+                .count() as u64;
+            assert_eq!(
+                run.admit_run(p, seq, len),
+                SeenRun::From { duplicates: dups }
+            );
+        }
+    }
+
+    #[test]
+    fn a_run_reaching_u64_max_is_left_to_single_messages() {
+        let p = ProducerId(1);
+        let mut d = Dedup::new();
+        assert_eq!(
+            d.admit_run(p, u64::MAX - 3, 1),
+            SeenRun::From { duplicates: 0 }
+        );
+        assert_eq!(d.admit_run(p, u64::MAX - 1, 2), SeenRun::OutOfRange);
+        assert_eq!(d.admit_run(p, u64::MAX, 3), SeenRun::OutOfRange);
+        assert_eq!(
+            d.admit_run(p, u64::MAX - 2, 2),
+            SeenRun::From { duplicates: 0 }
+        );
+        assert_eq!(
+            d.admit(p, u64::MAX - 1),
+            Seen::Duplicate,
+            "the largest real seq"
+        );
     }
 
     #[test]

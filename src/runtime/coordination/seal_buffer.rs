@@ -18,7 +18,7 @@ use crate::runtime::coordination::votes::{Ballot, Electorate};
 use crate::runtime::metrics::UnsealedPartition;
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{InputId, ProducerId};
-use crate::runtime::node::payload::Payload;
+use crate::runtime::node::payload::{Payload, PayloadRun};
 use crate::tuple::{Tuple, Value};
 
 mod runs;
@@ -169,14 +169,18 @@ impl HeldBy {
     }
 
     fn add(&mut self, producer: ProducerId) {
+        self.add_many(producer, 1);
+    }
+
+    fn add_many(&mut self, producer: ProducerId, records: usize) {
         match self.at(producer) {
             Some(i) => {
-                self.counts[i].1 += 1;
+                self.counts[i].1 += records;
                 self.last = i;
             }
             None => {
                 self.last = self.counts.len();
-                self.counts.push((producer, 1));
+                self.counts.push((producer, records));
             }
         }
     }
@@ -432,6 +436,61 @@ impl SealBuffer {
             }
         }
         self.offer_by_key(record, now)
+    }
+
+    /// [`SealBuffer::offer`] on the records of a run (`records`, the
+    /// `i`-th numbered `seq + i`) from the `from`-th on, at most `most` of
+    /// them, for as long as each is one [`SealBuffer::offer`] holds at
+    /// once: of the open partition the last record held went to, on the
+    /// same sealed input, from a producer that has neither sealed it nor
+    /// retired (checked once for the run). Returns how many it held; the
+    /// next one goes through [`SealBuffer::offer`].
+    pub(crate) fn hold_run_in_last(
+        &mut self,
+        input: InputId,
+        producer: ProducerId,
+        seq: u64,
+        records: &PayloadRun,
+        from: usize,
+        most: usize,
+    ) -> usize {
+        let Some(last) = &self.last else {
+            return 0;
+        };
+        if last.input != input {
+            return 0;
+        }
+        let slot = last.slot;
+        let sealed = self.slots[slot].votes.of(input);
+        if self.electorate.has_sealed(input, producer, sealed) {
+            return 0;
+        }
+        let end = records.len().min(from.saturating_add(most));
+        let mut at = from;
+        while at < end {
+            let payload = records.payload(at);
+            if !self
+                .last
+                .as_ref()
+                .is_some_and(|l| self.is_last(l, &payload))
+            {
+                break;
+            }
+            let record = HeldRecord {
+                input,
+                producer,
+                seq: seq + at as u64,
+                payload,
+            };
+            self.slots[slot].records.push(record, self.typical);
+            at += 1;
+        }
+        let held = at - from;
+        if held > 0 {
+            self.held_by.add_many(producer, held);
+            self.held += held;
+        }
+        held
     }
 
     /// [`SealBuffer::offer`] for a record not known to belong to the last
@@ -711,6 +770,43 @@ mod tests {
     fn two_producer_buffer(vote: Vote) -> SealBuffer {
         let voters = BTreeMap::from([(0, BTreeSet::from([ProducerId(1), ProducerId(2)]))]);
         SealBuffer::new(attrs(["batch"]), vote, voters)
+    }
+
+    #[test]
+    fn a_run_is_held_together_in_the_last_partition_and_stops_where_another_begins() {
+        let voters = BTreeMap::from([(0, BTreeSet::from([ProducerId(1), ProducerId(2)]))]);
+        let mut b = SealBuffer::new(attrs(["k"]), Vote::Unanimous, voters);
+        let run = crate::runtime::node::payload::test_run([0, 0, 0, 1, 1]);
+        let (p1, p2, t) = (ProducerId(1), ProducerId(2), Time::from_ticks(0));
+        assert_eq!(
+            b.hold_run_in_last(0, p1, 10, &run, 0, usize::MAX),
+            0,
+            "no partition yet"
+        );
+        let first = HeldRecord {
+            input: 0,
+            producer: p1,
+            seq: 10,
+            payload: run.payload(0),
+        };
+        assert_eq!(b.offer(first, t), Admission::Held);
+        // The rest of partition 0, at most `most` at a time, up to where
+        // partition 1 begins.
+        assert_eq!(b.hold_run_in_last(0, p1, 10, &run, 1, 1), 1);
+        assert_eq!(b.hold_run_in_last(0, p1, 10, &run, 2, usize::MAX), 1);
+        assert_eq!((b.held(), b.held_from(p1)), (3, 3));
+        // Not on another input, nor from a producer that sealed it.
+        assert_eq!(b.hold_run_in_last(1, p1, 10, &run, 0, usize::MAX), 0);
+        let zero = Tuple::new().with("k", 0);
+        assert!(matches!(b.seal(0, p2, &zero, t), SealOutcome::Voted));
+        assert_eq!(b.hold_run_in_last(0, p2, 0, &run, 0, usize::MAX), 0);
+        // Released with its records, in seq order.
+        let SealOutcome::Released(r) = b.seal(0, p1, &zero, t) else {
+            panic!("both producers sealed partition 0");
+        };
+        let seqs: Vec<u64> = r.records.into_ordered().iter().map(|h| h.seq).collect();
+        assert_eq!(seqs, [10, 11, 12]);
+        assert_eq!(b.held(), 0);
     }
 
     #[test]

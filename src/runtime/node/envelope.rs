@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::node::payload::Payload;
+use crate::runtime::node::payload::{Payload, PayloadRun};
 use crate::tuple::Tuple;
 
 /// Identifies one producer: a component instance or one producer of a source.
@@ -33,6 +33,19 @@ pub enum Envelope {
         seq: u64,
         /// The record (typed between the instances of one process).
         payload: Payload,
+    },
+    /// Data records of one typed batch, numbered `seq`, `seq + 1`, .. in
+    /// the run's order: what one producer sends one destination of what it
+    /// emitted together, in one message (the tokio runner's links; the
+    /// simulator and the wire carry [`Envelope::Record`]s). Received as
+    /// those records one after the other would be.
+    Records {
+        /// Who produced them.
+        producer: ProducerId,
+        /// The position of the first in the producer's output.
+        seq: u64,
+        /// The records.
+        records: PayloadRun,
     },
     /// A punctuation: the producer will send no more records whose seal-key
     /// attributes equal `key`.
@@ -71,6 +84,7 @@ impl Envelope {
     pub fn producer(&self) -> ProducerId {
         match self {
             Envelope::Record { producer, .. }
+            | Envelope::Records { producer, .. }
             | Envelope::Seal { producer, .. }
             | Envelope::End { producer, .. }
             | Envelope::Retire { producer, .. } => *producer,
@@ -81,17 +95,54 @@ impl Envelope {
     pub fn seq(&self) -> u64 {
         match self {
             Envelope::Record { seq, .. }
+            | Envelope::Records { seq, .. }
             | Envelope::Seal { seq, .. }
             | Envelope::End { seq, .. }
             | Envelope::Retire { seq, .. } => *seq,
         }
     }
 
-    /// True for a data record.
+    /// True for data records ([`Envelope::Record`], [`Envelope::Records`]).
     pub fn is_record(&self) -> bool {
-        matches!(self, Envelope::Record { .. })
+        matches!(self, Envelope::Record { .. } | Envelope::Records { .. })
+    }
+
+    /// How many records the message carries (0 for a punctuation).
+    pub fn record_count(&self) -> usize {
+        match self {
+            Envelope::Record { .. } => 1,
+            Envelope::Records { records, .. } => records.len(),
+            _ => 0,
+        }
+    }
+
+    /// The message as single messages: a run's records one by one
+    /// ([`Envelope::Record`]s numbered from its `seq`), any other message
+    /// as itself.
+    pub fn into_singles(self) -> impl Iterator<Item = Envelope> {
+        let (first, run) = match self {
+            Envelope::Records {
+                producer,
+                seq,
+                records,
+            } => (None, Some((producer, seq, records))),
+            other => (Some(other), None),
+        };
+        let records = run.into_iter().flat_map(|(producer, seq, records)| {
+            (0..records.len()).map(move |i| Envelope::Record {
+                producer,
+                seq: seq.saturating_add(i as u64),
+                payload: records.payload(i),
+            })
+        });
+        first.into_iter().chain(records)
     }
 }
+
+/// Most records in one [`Envelope::Records`]: a producer starts a new run
+/// past it, so that a link's batches (cut by records, see the tokio
+/// runner's send queues) hold about as many records as before runs.
+pub(crate) const MOST_IN_RUN: usize = 256;
 
 /// Numbers everything one producer sends: each envelope it builds takes the
 /// next `seq`, records, seals and its end alike.
@@ -117,10 +168,22 @@ impl Numbering {
         self.next
     }
 
-    fn take(&mut self) -> u64 {
+    /// Takes the next `seq` for a record that extends the run sent last.
+    pub(crate) fn take(&mut self) -> u64 {
         let seq = self.next;
         self.next += 1;
         seq
+    }
+
+    /// The next envelope: `records`, taking as many `seq`s.
+    pub fn records(&mut self, records: PayloadRun) -> Envelope {
+        let seq = self.next;
+        self.next += records.len() as u64;
+        Envelope::Records {
+            producer: self.producer,
+            seq,
+            records,
+        }
     }
 
     /// The next envelope: a record.

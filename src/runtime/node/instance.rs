@@ -17,7 +17,7 @@ mod checkpoint;
 pub use checkpoint::CheckpointError;
 
 use crate::handler::{Batch, Emit, Handler, UnknownInput, handle_each};
-use crate::runtime::coordination::dedup::{Dedup, Seen};
+use crate::runtime::coordination::dedup::{Dedup, Seen, SeenRun};
 use crate::runtime::coordination::forwarder::SealForwarder;
 use crate::runtime::coordination::input_seals::InputSeals;
 use crate::runtime::coordination::key_kinds::WrongKeyKind;
@@ -32,8 +32,9 @@ use crate::runtime::metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartiti
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::contain::contained;
 use crate::runtime::node::envelope::{
-    Delivery, Envelope, InputId, Numbering, OutputId, ProducerId,
+    Delivery, Envelope, InputId, MOST_IN_RUN, Numbering, OutputId, ProducerId,
 };
+use crate::runtime::node::payload::{Payload, PayloadRun};
 use crate::runtime::node::topology::{ComponentInfo, Topology};
 use crate::tuple::Tuple;
 
@@ -89,6 +90,13 @@ pub struct InstanceCore {
     pending: Vec<HeldRecord>,
     /// Records of direct inputs wait in `pending`.
     deferring: bool,
+    /// What the records handed over from `pending` emit stays in `emit`
+    /// until the deferred run ends, so that one run's emissions of a
+    /// record type become one batch.
+    holding_emits: bool,
+    /// Consecutive records emitted on one output from one typed batch are
+    /// sent as one [`Envelope::Records`] (see [`InstanceCore::send_runs`]).
+    runs: bool,
     sends: Vec<(OutputId, Envelope)>,
     dead_letters: Vec<DeadLetter>,
 }
@@ -200,6 +208,8 @@ impl InstanceCore {
             run: Vec::new(),
             pending: Vec::new(),
             deferring: false,
+            holding_emits: false,
+            runs: false,
             sends: Vec::new(),
             dead_letters: Vec::new(),
         }
@@ -265,31 +275,46 @@ impl InstanceCore {
         match message {
             Delivery::Direct {
                 input,
-                envelope: Envelope::Record { .. },
+                envelope: Envelope::Record { .. } | Envelope::Records { .. },
             } if matches!(self.modes.get(*input), Some(InputMode::Direct)) => false,
             Delivery::Direct {
-                envelope: Envelope::Record { .. },
-                ..
-            } => self.would_hold(message),
+                input,
+                envelope:
+                    Envelope::Record {
+                        producer,
+                        seq,
+                        payload,
+                    },
+            } => self.would_hold(*input, *producer, *seq, payload, true),
+            Delivery::Direct {
+                input,
+                envelope:
+                    Envelope::Records {
+                        producer,
+                        seq,
+                        records,
+                    },
+            } if !records.is_empty() => {
+                // The run waits when its first record would.
+                self.would_hold(*input, *producer, *seq, &records.payload(0), true)
+            }
             _ => false,
         }
     }
 
     /// [`InstanceCore::would_block`] for a record.
+    /// `check_duplicate`: a replay takes no room (false for a record of a
+    /// run the deduplicator has admitted already).
     #[inline(never)]
-    fn would_hold(&self, message: &Delivery) -> bool {
-        let Delivery::Direct {
-            input,
-            envelope:
-                Envelope::Record {
-                    producer,
-                    seq,
-                    payload,
-                },
-        } = message
-        else {
-            return false;
-        };
+    fn would_hold(
+        &self,
+        input: InputId,
+        producer: ProducerId,
+        seq: u64,
+        payload: &Payload,
+        check_duplicate: bool,
+    ) -> bool {
+        let (input, producer, seq) = (&input, &producer, &seq);
         // Only the wrappers hold records: an input without one never waits,
         // whatever the wrappers of the others hold.
         let wrapped = matches!(
@@ -312,7 +337,7 @@ impl InstanceCore {
         debug_assert_eq!(held, self.held(), "held count out of date");
         let room = held < self.share.min(self.capacity)
             || (held < self.capacity && self.held_from(*producer) < self.share);
-        if room || self.dedup.is_duplicate(*producer, *seq) {
+        if room || (check_duplicate && self.dedup.is_duplicate(*producer, *seq)) {
             return false;
         }
         match self.modes.get(*input) {
@@ -377,20 +402,36 @@ impl InstanceCore {
         self.deferring = on;
     }
 
-    /// Hands the records waiting in `pending` to the handler.
+    /// Hands the records waiting in `pending` to the handler, and sends
+    /// what the records handed over before them emitted.
     #[inline]
     fn flush_pending(&mut self) {
         if !self.pending.is_empty() {
             self.hand_pending();
         }
+        self.flush_emits();
     }
 
-    /// [`InstanceCore::flush_pending`] when records wait.
+    /// Hands the records waiting in `pending` to the handler; while the
+    /// run of deferred records goes on, what they emit waits in `emit`
+    /// ([`InstanceCore::flush_pending`] sends it).
     #[inline(never)]
     fn hand_pending(&mut self) {
         let mut pending = std::mem::take(&mut self.pending);
+        self.holding_emits = self.deferring;
         self.handle_chunk(&mut pending);
+        self.holding_emits = false;
         self.pending = pending;
+    }
+
+    /// From now on, consecutive records the instance emits on one output
+    /// from one typed batch go as one [`Envelope::Records`] (what one
+    /// received batch made of them, when the driver delivers batches
+    /// through [`InstanceCore::defer_direct`]). Only for a driver whose
+    /// links carry runs (the tokio runner); the others send one
+    /// [`Envelope::Record`] per record.
+    pub(crate) fn send_runs(&mut self, on: bool) {
+        self.runs = on;
     }
 
     /// Delivers one message at time `now` (driver units).
@@ -415,7 +456,19 @@ impl InstanceCore {
                     now,
                 );
             }
-            _ if !self.pending.is_empty() => self.flush_pending(),
+            Delivery::Direct {
+                input,
+                envelope:
+                    Envelope::Records {
+                        producer,
+                        seq,
+                        records,
+                    },
+            } => {
+                self.deliver_records(input, producer, seq, records, now, false);
+                return;
+            }
+            _ if !self.pending.is_empty() || self.emit.has_emitted() => self.flush_pending(),
             _ => {}
         }
         match message {
@@ -456,6 +509,125 @@ impl InstanceCore {
         self.settle_delivery();
     }
 
+    /// [`InstanceCore::deliver`], stopping inside a run of records
+    /// ([`Envelope::Records`]) at the first record after the run's first
+    /// that would exceed the buffer bound ([`InstanceCore::would_block`]
+    /// asked of each, as of single messages): returns the rest of the run,
+    /// not delivered, for the driver to hold back.
+    pub(crate) fn deliver_bounded(&mut self, message: Delivery, now: Time) -> Option<Delivery> {
+        match message {
+            Delivery::Direct {
+                input,
+                envelope:
+                    Envelope::Records {
+                        producer,
+                        seq,
+                        records,
+                    },
+            } => self.deliver_records(input, producer, seq, records, now, true),
+            message => {
+                self.deliver(message, now);
+                None
+            }
+        }
+    }
+
+    /// A run of records from one producer, `seq` the first's: received as
+    /// each alone would be, with one dedupe check for the run (a replay
+    /// that overlaps what was admitted lets through only its new records).
+    /// When `bounded`, stops before a record after the first that
+    /// [`InstanceCore::would_block`] would hold back and returns the rest.
+    fn deliver_records(
+        &mut self,
+        input: InputId,
+        producer: ProducerId,
+        seq: u64,
+        records: PayloadRun,
+        now: Time,
+        bounded: bool,
+    ) -> Option<Delivery> {
+        let len = records.len();
+        let bounded = bounded && !matches!(self.modes.get(input), Some(InputMode::Direct));
+        let rest = |at: usize| Delivery::Direct {
+            input,
+            envelope: Envelope::Records {
+                producer,
+                seq: seq.saturating_add(at as u64),
+                records: records.suffix(at),
+            },
+        };
+        let SeenRun::From { duplicates } = self.dedup.admit_run(producer, seq, len as u64) else {
+            // It reaches `u64::MAX`: one at a time, as single messages.
+            for i in 0..len {
+                let at = seq.saturating_add(i as u64);
+                let payload = records.payload(i);
+                if bounded && i > 0 && self.would_hold(input, producer, at, &payload, true) {
+                    return Some(rest(i));
+                }
+                self.deliver_record(
+                    HeldRecord {
+                        input,
+                        producer,
+                        seq: at,
+                        payload,
+                    },
+                    now,
+                );
+            }
+            return None;
+        };
+        let duplicates = duplicates as usize;
+        self.metrics.received += duplicates as u64;
+        self.metrics.duplicate_records += duplicates as u64;
+        // Below the bound's first check for every record of the run, none
+        // is checked (each would be let through by room alone).
+        let limit = self.share.min(self.capacity);
+        let bounded = bounded && (self.metrics.held as usize) + (len - duplicates) > limit;
+        let mut i = duplicates;
+        while i < len {
+            if let Some(&InputMode::Sealed { buffer }) = self.modes.get(input) {
+                // The records the seal buffer holds at once, together: as
+                // many as room lets through (and the first of the run).
+                let room = limit.saturating_sub(self.metrics.held as usize);
+                let most = if !bounded {
+                    usize::MAX
+                } else if i == 0 {
+                    room.max(1)
+                } else {
+                    room
+                };
+                self.flush_pending();
+                let held = self.seal_buffers[buffer]
+                    .hold_run_in_last(input, producer, seq, &records, i, most);
+                if held > 0 {
+                    self.metrics.received += held as u64;
+                    self.settle_held_many(held as u64);
+                    i += held;
+                    continue;
+                }
+            }
+            let at = seq + i as u64;
+            let payload = records.payload(i);
+            if bounded && i > 0 && self.would_hold(input, producer, at, &payload, false) {
+                // Not received: the deduplicator forgets the rest.
+                self.dedup.rewind(producer, at);
+                return Some(rest(i));
+            }
+            self.metrics.received += 1;
+            self.place_record(
+                HeldRecord {
+                    input,
+                    producer,
+                    seq: at,
+                    payload,
+                },
+                now,
+            );
+            i += 1;
+        }
+        None
+    }
+
     /// A record straight from its producer (see [`InstanceCore::deliver`]).
     /// The common cases take a short way: a record of a direct input
     /// joining the records deferred ([`InstanceCore::defer_direct`]), and
@@ -482,6 +654,13 @@ impl InstanceCore {
                 return self.refuse_seq(input, envelope);
             }
         }
+        self.place_record(record, now);
+    }
+
+    /// What [`InstanceCore::deliver_record`] does with a record the
+    /// deduplicator admitted.
+    #[inline]
+    fn place_record(&mut self, record: HeldRecord, now: Time) {
         match self.modes.get(record.input) {
             Some(InputMode::Direct) if self.deferring => {
                 if self
@@ -493,7 +672,7 @@ impl InstanceCore {
                 }
                 self.pending.push(record);
                 if self.pending.len() >= HANDLED_AT_ONCE {
-                    self.flush_pending();
+                    self.hand_pending();
                 }
                 // No wrapper holds it, no input or output ends: nothing a
                 // delivery settles changed.
@@ -522,7 +701,13 @@ impl InstanceCore {
     /// was one more record held by a seal buffer.
     #[inline]
     fn settle_held(&mut self) {
-        self.metrics.held += 1;
+        self.settle_held_many(1);
+    }
+
+    /// [`InstanceCore::settle_held`] after `n` records held.
+    #[inline]
+    fn settle_held_many(&mut self, n: u64) {
+        self.metrics.held += n;
         debug_assert_eq!(self.metrics.held as usize, self.held(), "held count");
         if self.over_bound && self.metrics.held < self.capacity as u64 {
             self.over_bound = false;
@@ -551,6 +736,12 @@ impl InstanceCore {
     /// by the producer's retirement and only logged.
     #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))] // the cluster's
     pub(crate) fn refuse_stranded(&mut self, input: InputId, envelope: Envelope, missing: u64) {
+        if let Envelope::Records { .. } = envelope {
+            for single in envelope.into_singles() {
+                self.refuse_stranded(input, single, missing);
+            }
+            return;
+        }
         match envelope {
             Envelope::Record {
                 producer,
@@ -632,6 +823,12 @@ impl InstanceCore {
     /// [`Seen::OutOfRange`]): a record is dead-lettered, a punctuation
     /// ignored; both are counted and logged.
     fn refuse_seq(&mut self, input: InputId, envelope: Envelope) {
+        if let Envelope::Records { .. } = envelope {
+            for single in envelope.into_singles() {
+                self.refuse_seq(input, single);
+            }
+            return;
+        }
         // Its dead letter follows those of the records before it.
         self.flush_pending();
         self.metrics.refused_seqs += 1;
@@ -663,6 +860,12 @@ impl InstanceCore {
     }
 
     fn accept(&mut self, input: InputId, envelope: Envelope, now: Time) {
+        if let Envelope::Records { .. } = envelope {
+            for single in envelope.into_singles() {
+                self.accept(input, single, now);
+            }
+            return;
+        }
         if input >= self.inputs.len() {
             if let Envelope::Record {
                 producer,
@@ -695,6 +898,8 @@ impl InstanceCore {
                 now,
             ),
             Envelope::Seal { producer, key, .. } => self.accept_seal(input, producer, key, now),
+            // Taken apart above.
+            Envelope::Records { .. } => {}
             Envelope::End { producer, .. } => self.accept_end(input, producer),
             Envelope::Retire { producer, .. } => self.accept_retire(input, producer),
         }
@@ -1027,7 +1232,9 @@ impl InstanceCore {
             );
             start += run.len();
         }
-        self.flush_emits();
+        if !self.holding_emits {
+            self.flush_emits();
+        }
         if panicked.is_empty() && refused.is_empty() {
             self.metrics.processed += records.len() as u64;
             records.clear();
@@ -1137,6 +1344,9 @@ impl InstanceCore {
                 continue;
             }
             if !emission.punctuation {
+                if self.runs && self.extend_run(o, &emission.payload) {
+                    continue;
+                }
                 let envelope = self.numbering.record(emission.payload);
                 self.sends.push((o, envelope));
             } else if self.forwarder.punctuated(o, emission.payload.tuple()) {
@@ -1150,6 +1360,53 @@ impl InstanceCore {
             }
         }
         self.emit.give_back(emitted);
+    }
+
+    /// Adds `payload`, emitted on output `o`, to the records sent last
+    /// when they are on `o` and it is the next record of their typed batch
+    /// (the numbering's next `seq` follows theirs): true when added.
+    #[inline]
+    fn extend_run(&mut self, o: OutputId, payload: &Payload) -> bool {
+        let next = self.numbering.next_seq();
+        let Some((last_output, last)) = self.sends.last_mut() else {
+            return false;
+        };
+        if *last_output != o {
+            return false;
+        }
+        match last {
+            Envelope::Records { seq, records, .. } => {
+                if *seq + records.len() as u64 != next
+                    || records.len() >= MOST_IN_RUN
+                    || !records.extend(payload)
+                {
+                    return false;
+                }
+            }
+            Envelope::Record {
+                producer,
+                seq,
+                payload: first,
+            } => {
+                if *seq + 1 != next {
+                    return false;
+                }
+                let Some(mut run) = PayloadRun::of(first) else {
+                    return false;
+                };
+                if !run.extend(payload) {
+                    return false;
+                }
+                *last = Envelope::Records {
+                    producer: *producer,
+                    seq: *seq,
+                    records: run,
+                };
+            }
+            _ => return false,
+        }
+        self.numbering.take();
+        true
     }
 
     /// True when output `o` has ended: what was to be sent on it (a
@@ -1428,6 +1685,20 @@ impl InstanceCore {
     /// there: counted as abandoned, and a record dead-lettered as refused
     /// at `to`.
     pub(crate) fn abandon_unsent(&mut self, to: ProducerId, input: String, delivery: Delivery) {
+        if let Delivery::Direct {
+            input: at,
+            envelope: envelope @ Envelope::Records { .. },
+        } = delivery
+        {
+            for single in envelope.into_singles() {
+                let delivery = Delivery::Direct {
+                    input: at,
+                    envelope: single,
+                };
+                self.abandon_unsent(to, input.clone(), delivery);
+            }
+            return;
+        }
         self.metrics.abandoned += 1;
         if let Delivery::Direct { envelope, .. } | Delivery::Ordered { envelope, .. } = delivery
             && let Envelope::Record {

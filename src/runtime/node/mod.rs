@@ -23,9 +23,11 @@ use rand_chacha::ChaCha8Rng;
 
 use super::dead_letter::DeadLetter;
 use crate::runtime::node::clock::Time;
-use crate::runtime::node::envelope::{Delivery, Envelope, Numbering, OutputId, ProducerId};
+use crate::runtime::node::envelope::{
+    Delivery, Envelope, MOST_IN_RUN, Numbering, OutputId, ProducerId,
+};
 use crate::runtime::node::instance::InstanceCore;
-use crate::runtime::node::payload::Payload;
+use crate::runtime::node::payload::{Payload, PayloadRun};
 use crate::runtime::node::router::{
     RouteScratch, Routed, route_all, route_sends, route_with, routing_rng,
 };
@@ -118,6 +120,27 @@ impl Node {
         self.settle(topology, now);
     }
 
+    /// [`Node::deliver`], up to where the buffer bound stops a run of
+    /// records ([`InstanceCore::deliver_bounded`]): returns the rest.
+    fn deliver_part(
+        &mut self,
+        topology: &Topology,
+        message: Delivery,
+        now: Time,
+    ) -> Option<Delivery> {
+        let rest = self.core.deliver_bounded(message, now);
+        self.settle(topology, now);
+        rest
+    }
+
+    /// From now on the instance sends consecutive records of one typed
+    /// batch on one output as one [`Envelope::Records`], and routing keeps
+    /// them together per destination instance (see
+    /// [`InstanceCore::send_runs`]): for drivers whose links carry runs.
+    pub(crate) fn send_runs(&mut self) {
+        self.core.send_runs(true);
+    }
+
     /// Skips `positions` of the instance's ordered group's order (see
     /// [`InstanceCore::skip_ordered`]) and routes what that released.
     #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))] // the cluster's
@@ -132,7 +155,9 @@ impl Node {
     /// what one message sends is routed (and what the instance sent itself
     /// delivered in place) before the next is delivered. Returns how many
     /// messages were delivered; the first one `queue` keeps, if any, is
-    /// the one the bound held back. Every driver that receives messages in
+    /// the one the bound held back (a run of records the bound stopped
+    /// inside goes back to the front of `queue` as the rest of the run,
+    /// and counts as not delivered). Every driver that receives messages in
     /// batches delivers them through here, so a batch costs one call.
     ///
     /// An instance that sends nothing to itself hands consecutive records
@@ -151,24 +176,35 @@ impl Node {
         let batched = !*self
             .sends_to_itself
             .get_or_insert_with(|| topology.feeds_itself(me));
-        if !batched {
-            self.deliver(topology, first, now);
+        let held_back = if !batched {
+            self.deliver_part(topology, first, now)
         } else {
             self.core.defer_direct(true);
-            self.core.deliver(first, now);
-        }
+            self.core.deliver_bounded(first, now)
+        };
         let mut delivered = 1;
-        while let Some(next) = queue.front() {
+        if let Some(rest) = held_back {
+            // The bound stopped the first message's run inside it.
+            queue.push_front(rest);
+            delivered = 0;
+        }
+        while delivered > 0
+            && let Some(next) = queue.front()
+        {
             if self.core.would_block(next) {
                 break;
             }
             let Some(next) = queue.pop_front() else {
                 break;
             };
-            if batched {
-                self.core.deliver(next, now);
+            let held_back = if batched {
+                self.core.deliver_bounded(next, now)
             } else {
-                self.deliver(topology, next, now);
+                self.deliver_part(topology, next, now)
+            };
+            if let Some(rest) = held_back {
+                queue.push_front(rest);
+                break;
             }
             delivered += 1;
         }
@@ -188,11 +224,16 @@ impl Node {
         loop {
             if let Some(recorded) = &mut self.recorded {
                 for (output, envelope) in self.core.pending_sends() {
-                    if let Envelope::Record { payload, .. } = envelope {
-                        recorded
+                    match envelope {
+                        Envelope::Record { payload, .. } => recorded
                             .entry(*output)
                             .or_default()
-                            .push(payload.tuple().clone());
+                            .push(payload.tuple().clone()),
+                        Envelope::Records { records, .. } => recorded
+                            .entry(*output)
+                            .or_default()
+                            .extend(records.payloads().map(Payload::into_tuple)),
+                        _ => {}
                     }
                 }
             }
@@ -316,6 +357,33 @@ impl SourceCore {
         );
     }
 
+    /// Numbers and routes `records`, in order, as [`SourceCore::records`]
+    /// would, typed records as runs ([`Envelope::Records`], at most
+    /// [`MOST_IN_RUN`] records each) split by destination as routing goes.
+    pub(crate) fn run<R: crate::Record>(
+        &mut self,
+        topology: &Topology,
+        records: impl IntoIterator<Item = R>,
+    ) {
+        if R::DYNAMIC {
+            return self.records(topology, records.into_iter().map(Payload::typed));
+        }
+        let mut records = records.into_iter();
+        loop {
+            let chunk: Vec<R> = records.by_ref().take(MOST_IN_RUN).collect();
+            if chunk.is_empty() {
+                return;
+            }
+            match PayloadRun::from_records(chunk) {
+                Ok(run) => {
+                    let envelope = self.numbering.records(run);
+                    self.route(topology, envelope);
+                }
+                Err(chunk) => self.records(topology, Payload::batch(chunk)),
+            }
+        }
+    }
+
     /// Numbers and routes the seal of the partition `key` names: its
     /// values of the source's seal key (a whole record may be given; the
     /// seal keeps only the seal key's attributes, so every producer's seal
@@ -384,8 +452,10 @@ impl SourceCore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Record as _;
     use crate::runtime::DeadLetterReason;
     use crate::runtime::deployment::Deployment;
+    use crate::runtime::node::router::Destination;
     use crate::{
         Annotation, Component, Dataflow, Emit, Handler, Stream, UnknownInput, analyze, attrs,
     };
@@ -644,6 +714,229 @@ mod tests {
         assert_eq!(routed, alone.routed().collect::<Vec<_>>());
         let instances: std::collections::BTreeSet<_> = routed.iter().map(|r| r.to).collect();
         assert_eq!(instances.len(), 3, "random routing spreads the records");
+    }
+
+    use crate::runtime::node::payload::{TestKey as K, test_run as run_of};
+
+    /// Passes each record on as a typed `K`.
+    struct TypedPass;
+
+    impl Handler for TypedPass {
+        fn handle(&mut self, _: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+            out.emit_record("out", K(tuple.int("k").unwrap_or(-1)));
+            Ok(())
+        }
+    }
+
+    fn singles(sent: Vec<(OutputId, Routed)>) -> Vec<(Destination, Envelope)> {
+        sent.into_iter()
+            .flat_map(|(_, r)| r.envelope.into_singles().map(move |e| (r.to, e)))
+            .collect()
+    }
+
+    #[test]
+    fn a_run_of_records_stops_at_the_bound_where_its_records_one_by_one_would() {
+        let topology = topology();
+        let producer = topology.sources[0].producers[0];
+        let mut numbering = Numbering::new(producer);
+        let mut runs: VecDeque<Delivery> = [
+            numbering.records(run_of([0, 0, 1])),
+            numbering.seal(Tuple::new().with("k", 0)),
+            numbering.records(run_of([2, 2, 3])),
+        ]
+        .into_iter()
+        .map(|envelope| Delivery::Direct { input: 0, envelope })
+        .collect();
+        let mut single = node(&topology);
+        let mut one_by_one = messages(&topology);
+        let first = one_by_one.pop_front().expect("a message");
+        single.deliver_run(&topology, first, &mut one_by_one, Time::default());
+        let mut batched = node(&topology);
+        let first = runs.pop_front().expect("a message");
+        let delivered = batched.deliver_run(&topology, first, &mut runs, Time::default());
+        assert_eq!(
+            delivered, 2,
+            "a run and the seal; the second run stopped inside"
+        );
+        assert_eq!(sent(&mut batched), sent(&mut single));
+        assert_eq!(batched.core().metrics(), single.core().metrics());
+        // What is left: record 3, under the seq it had.
+        let rest: Vec<Envelope> = runs
+            .iter()
+            .flat_map(|d| d.envelope().clone().into_singles())
+            .collect();
+        let left: Vec<Envelope> = one_by_one.iter().map(|d| d.envelope().clone()).collect();
+        assert_eq!(rest, left);
+        assert!(batched.core().would_block(&runs[0]));
+        // The rest was not taken for received: delivered later, it is new.
+        let rest = runs.pop_front().expect("the rest");
+        batched.deliver(&topology, rest, Time::default());
+        let metrics = batched.core().metrics();
+        assert_eq!((metrics.received, metrics.duplicate_records), (6, 0));
+    }
+
+    #[test]
+    fn a_replayed_run_overlapping_what_was_delivered_delivers_only_its_new_records() {
+        let topology = direct_topology();
+        let info = &topology.components[0];
+        let core = InstanceCore::new(&topology, info, info.instances[0], Box::new(TypedPass));
+        let mut node = Node::new(core, 1);
+        node.start(&topology, Time::default());
+        let producer = topology.sources[0].producers[0];
+        let run = |seq: u64, ks: std::ops::Range<i64>| Delivery::Direct {
+            input: 0,
+            envelope: Envelope::Records {
+                producer,
+                seq,
+                records: run_of(ks),
+            },
+        };
+        let mut queue: VecDeque<Delivery> = [run(2, 12..16), run(6, 16..18)].into();
+        let delivered = node.deliver_run(&topology, run(0, 0..4), &mut queue, Time::default());
+        assert_eq!(delivered, 3);
+        // seq 0..4, then 2..6 of which 4 and 5 are new (k = 14, 15), then 6, 7.
+        let ks: Vec<i64> = singles(sent(&mut node))
+            .into_iter()
+            .filter_map(|(_, e)| match e {
+                Envelope::Record { payload, .. } => payload.tuple().int("k"),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ks, [0, 1, 2, 3, 14, 15, 16, 17]);
+        let metrics = node.core().metrics();
+        assert_eq!(
+            (
+                metrics.received,
+                metrics.duplicate_records,
+                metrics.processed
+            ),
+            (10, 2, 8)
+        );
+    }
+
+    #[test]
+    fn what_a_run_emits_leaves_as_one_run_numbered_as_its_records_would_be() {
+        // `src` -> Pass (CR) -> B (CR) -> `sink`: Pass sends to an instance.
+        let dataflow = Dataflow::new()
+            .component(Component::new("Pass").path("in", "out", Annotation::cr()))
+            .component(Component::new("B").path("in", "out", Annotation::cr()))
+            .stream(Stream::between("src", "Pass.in"))
+            .stream(Stream::between("Pass.out", "B.in"))
+            .stream(Stream::between("B.out", "sink"));
+        let analysis = analyze(&dataflow).expect("valid");
+        let topology =
+            Topology::build(&dataflow, &analysis, &Deployment::new()).expect("deployable");
+        let info = &topology.components[0];
+        let producer = topology.sources[0].producers[0];
+        let mut numbering = Numbering::new(producer);
+        let received: VecDeque<Delivery> = [
+            // Eight records: two whole batches of the handler, none left
+            // waiting when the end comes (their emissions are).
+            numbering.records(run_of(0..7)),
+            numbering.record(Tuple::new().with("k", 7)),
+            numbering.end(),
+        ]
+        .into_iter()
+        .map(|envelope| Delivery::Direct { input: 0, envelope })
+        .collect();
+        let outcome = |runs: bool| {
+            let core = InstanceCore::new(&topology, info, info.instances[0], Box::new(TypedPass));
+            let mut node = Node::new(core, 1);
+            if runs {
+                node.send_runs();
+            }
+            node.start(&topology, Time::default());
+            let mut queue = received.clone();
+            let first = queue.pop_front().expect("a message");
+            assert_eq!(
+                node.deliver_run(&topology, first, &mut queue, Time::default()),
+                3
+            );
+            sent(&mut node)
+        };
+        let (runs, one_by_one) = (outcome(true), outcome(false));
+        // Eight records (the last one's run extends the first's: one
+        // flush), then the end, after them.
+        let kinds: Vec<(bool, usize)> = runs
+            .iter()
+            .map(|(_, r)| (r.envelope.is_record(), r.envelope.record_count()))
+            .collect();
+        assert_eq!(kinds, [(true, 8), (false, 0)], "{runs:?}");
+        assert_eq!(one_by_one.len(), 9);
+        assert_eq!(singles(runs), singles(one_by_one));
+    }
+
+    #[test]
+    fn a_run_routed_by_key_goes_where_its_records_would_and_a_seal_after_it_follows_it() {
+        let dataflow = Dataflow::new()
+            .component(Component::new("A").path("in", "out", Annotation::cr()))
+            .stream(Stream::between("src", "A.in"))
+            .stream(Stream::between("A.out", "sink"));
+        let analysis = analyze(&dataflow).expect("valid");
+        let deployment = Deployment::new().instances("A", 3).route(
+            "src",
+            "A.in",
+            crate::runtime::Routing::by_key(["k"]),
+        );
+        let topology = Topology::build(&dataflow, &analysis, &deployment).expect("deployable");
+        let producer = topology.sources[0].producers[0];
+        let mut alone = SourceCore::new(producer, 9);
+        // Runs of equal keys, as a batch's records have.
+        for k in 0..40 {
+            alone.record(&topology, K(k / 3).to_tuple());
+        }
+        let mut together = SourceCore::new(producer, 9);
+        together.run(&topology, (0..40).map(|k| K(k / 3)));
+        together.seal(&topology, Tuple::new().with("k", 7));
+        let routed: Vec<Routed> = together.routed().collect();
+        let alone: Vec<Routed> = alone.routed().collect();
+        let mut seqs = Vec::new();
+        for to in routed
+            .iter()
+            .map(|r| r.to)
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let here: Vec<&Routed> = routed.iter().filter(|r| r.to == to).collect();
+            // One run, then the seal: nothing overtakes the records.
+            assert!(
+                matches!(
+                    here.as_slice(),
+                    [
+                        Routed {
+                            envelope: Envelope::Records { .. },
+                            ..
+                        },
+                        Routed {
+                            envelope: Envelope::Seal { seq: 40, .. },
+                            ..
+                        }
+                    ]
+                ),
+                "{here:?}"
+            );
+            let Envelope::Records { seq, records, .. } = &here[0].envelope else {
+                continue;
+            };
+            seqs.extend(*seq..*seq + records.len() as u64);
+            // The same records as routing them one by one sent there.
+            let mine: Vec<Tuple> = records.payloads().map(Payload::into_tuple).collect();
+            let theirs: Vec<Tuple> = alone
+                .iter()
+                .filter(|r| r.to == to)
+                .filter_map(|r| match &r.envelope {
+                    Envelope::Record { payload, .. } => Some(payload.tuple().clone()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(mine, theirs);
+        }
+        seqs.sort_unstable();
+        assert_eq!(
+            seqs,
+            (0..40).collect::<Vec<u64>>(),
+            "the run's seqs, each once"
+        );
+        assert_eq!(routed.len(), 6, "a run and a seal per instance");
     }
 
     #[test]

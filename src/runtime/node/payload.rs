@@ -141,6 +141,194 @@ impl Frozen {
     }
 }
 
+/// Records of one typed batch sent together in one envelope (issue 14,
+/// "envelopes that carry a run of a typed batch"): the batch, shared, and
+/// which of its records, in order. Cloning shares the batch (and the list
+/// of indices, when the run is not a contiguous range of the batch).
+#[derive(Clone)]
+pub struct PayloadRun {
+    batch: Arc<dyn ErasedBatch>,
+    indices: Indices,
+}
+
+#[derive(Clone)]
+enum Indices {
+    /// The batch's records `start..end`.
+    Contiguous { start: u32, end: u32 },
+    /// The batch's records at `list[from..to]`.
+    Listed {
+        list: Arc<[u32]>,
+        from: u32,
+        to: u32,
+    },
+}
+
+impl PayloadRun {
+    /// A run of the one record `payload`, when it is carried typed (and
+    /// its index fits the run's indices).
+    pub(crate) fn of(payload: &Payload) -> Option<PayloadRun> {
+        let Repr::Typed { batch, index } = &payload.0 else {
+            return None;
+        };
+        let start = u32::try_from(*index).ok()?;
+        Some(PayloadRun {
+            batch: Arc::clone(batch),
+            indices: Indices::Contiguous {
+                start,
+                end: start.checked_add(1)?,
+            },
+        })
+    }
+
+    /// `records`, carried typed as one batch and one run of all of them
+    /// (given back for [`Tuple`]s, carried as themselves, and for no
+    /// records).
+    pub(crate) fn from_records<R: Record>(records: Vec<R>) -> Result<PayloadRun, Vec<R>> {
+        if R::DYNAMIC || records.is_empty() {
+            return Err(records);
+        }
+        let Ok(end) = u32::try_from(records.len()) else {
+            return Err(records);
+        };
+        Ok(PayloadRun {
+            batch: Frozen::from_vec(records).0,
+            indices: Indices::Contiguous { start: 0, end },
+        })
+    }
+
+    /// Adds `payload` at the run's end when it is the batch's record right
+    /// after the run's last one: true when added.
+    #[inline]
+    pub(crate) fn extend(&mut self, payload: &Payload) -> bool {
+        let (Repr::Typed { batch, index }, Indices::Contiguous { end, .. }) =
+            (&payload.0, &mut self.indices)
+        else {
+            return false;
+        };
+        if *index != *end as usize || !Arc::ptr_eq(batch, &self.batch) {
+            return false;
+        }
+        match end.checked_add(1) {
+            Some(next) => {
+                *end = next;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How many records the run holds.
+    #[inline]
+    pub fn len(&self) -> usize {
+        match self.indices {
+            Indices::Contiguous { start, end } => (end - start) as usize,
+            Indices::Listed { from, to, .. } => (to - from) as usize,
+        }
+    }
+
+    /// True when the run holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The batch's index of the run's record `i` (`i < len`).
+    #[inline]
+    fn index(&self, i: usize) -> usize {
+        match &self.indices {
+            Indices::Contiguous { start, .. } => *start as usize + i,
+            Indices::Listed { list, from, .. } => list[*from as usize + i] as usize,
+        }
+    }
+
+    /// The run's record `i` (`i < len`), sharing the batch.
+    #[inline]
+    pub fn payload(&self, i: usize) -> Payload {
+        Payload(Repr::Typed {
+            batch: Arc::clone(&self.batch),
+            index: self.index(i),
+        })
+    }
+
+    /// The run's records, in order.
+    pub fn payloads(&self) -> impl Iterator<Item = Payload> + '_ {
+        (0..self.len()).map(|i| self.payload(i))
+    }
+
+    /// The value of attribute `name` of the run's record `i`.
+    #[inline]
+    pub(crate) fn field(&self, i: usize, name: &str) -> Option<Cow<'_, Value>> {
+        self.batch.field_at(self.index(i), name)
+    }
+
+    /// The run's records from the `from`-th on.
+    pub(crate) fn suffix(&self, from: usize) -> PayloadRun {
+        let from = from.min(self.len()) as u32;
+        let indices = match &self.indices {
+            Indices::Contiguous { start, end } => Indices::Contiguous {
+                start: start + from,
+                end: *end,
+            },
+            Indices::Listed { list, from: f, to } => Indices::Listed {
+                list: Arc::clone(list),
+                from: f + from,
+                to: *to,
+            },
+        };
+        PayloadRun {
+            batch: Arc::clone(&self.batch),
+            indices,
+        }
+    }
+
+    /// The run's records at `positions` (positions in the run, in the
+    /// order given).
+    pub(crate) fn select(&self, positions: &[u32]) -> PayloadRun {
+        let list: Arc<[u32]> = positions
+            .iter()
+            .map(|p| self.index(*p as usize) as u32)
+            .collect();
+        let to = list.len() as u32;
+        PayloadRun {
+            batch: Arc::clone(&self.batch),
+            indices: Indices::Listed { list, from: 0, to },
+        }
+    }
+}
+
+impl PartialEq for PayloadRun {
+    fn eq(&self, other: &PayloadRun) -> bool {
+        self.len() == other.len() && self.payloads().zip(other.payloads()).all(|(a, b)| a == b)
+    }
+}
+
+impl Eq for PayloadRun {}
+
+impl fmt::Debug for PayloadRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.payloads()).finish()
+    }
+}
+
+impl Serialize for PayloadRun {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.payloads())
+    }
+}
+
+impl<'de> Deserialize<'de> for PayloadRun {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<PayloadRun, D::Error> {
+        let tuples = Vec::<Tuple>::deserialize(deserializer)?;
+        let len = u32::try_from(tuples.len()).map_err(serde::de::Error::custom)?;
+        Ok(PayloadRun {
+            batch: Arc::new(TypedBatch {
+                records: tuples,
+                tuples: OnceLock::new(),
+            }),
+            indices: Indices::Contiguous { start: 0, end: len },
+        })
+    }
+}
+
 impl Payload {
     /// `record`, carried typed, in a batch of its own (a [`Tuple`] is
     /// carried as itself).
@@ -348,6 +536,41 @@ impl Serialize for Payload {
 impl<'de> Deserialize<'de> for Payload {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Payload, D::Error> {
         Tuple::deserialize(deserializer).map(Payload::from)
+    }
+}
+
+/// A record type for tests elsewhere in the crate, carried typed.
+#[cfg(test)]
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct TestKey(pub(crate) i64);
+
+#[cfg(test)]
+impl Record for TestKey {
+    const NAME: &'static str = "TestKey";
+    const FIELDS: &'static [&'static str] = &["k"];
+
+    fn to_tuple(&self) -> Tuple {
+        Tuple::new().with("k", self.0)
+    }
+
+    fn from_tuple(tuple: &Tuple) -> Result<Self, crate::record::RecordError> {
+        tuple
+            .int("k")
+            .map(TestKey)
+            .ok_or(crate::record::RecordError {
+                record: "TestKey",
+                field: "k",
+                missing: true,
+            })
+    }
+}
+
+/// A run of typed records `k` = each of `ks`, for tests.
+#[cfg(test)]
+pub(crate) fn test_run(ks: impl IntoIterator<Item = i64>) -> PayloadRun {
+    match PayloadRun::from_records(ks.into_iter().map(TestKey).collect()) {
+        Ok(run) => run,
+        Err(_) => panic!("typed records make a run"),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::runtime::node::envelope::{Delivery, Envelope, InputId, OutputId, Prod
 use crate::runtime::node::topology::{GroupId, SinkId, StreamTarget, Topology};
 use std::borrow::Cow;
 
-use crate::runtime::node::payload::Payload;
+use crate::runtime::node::payload::{Payload, PayloadRun};
 use crate::tuple::Value;
 
 /// Where a routed message goes.
@@ -166,9 +166,21 @@ impl RouteKey {
     /// The stable hash of the key's attributes in `payload` (those it
     /// has, names and values), in the key's order.
     fn hash(&self, payload: &Payload) -> u64 {
+        self.hash_of(|i| self.value(payload, i))
+    }
+
+    /// [`RouteKey::hash`] of record `at` of a run, read in its batch.
+    fn hash_in_run(&self, records: &PayloadRun, at: usize) -> u64 {
+        self.hash_of(|i| records.field(at, &self.names[i]))
+    }
+
+    /// The stable hash of the key's attributes whose values `value` gives
+    /// (by the attribute's index in the key).
+    #[inline]
+    fn hash_of<'v>(&self, value: impl Fn(usize) -> Option<Cow<'v, Value>>) -> u64 {
         let mut hash = FNV_OFFSET;
         for (i, name) in self.names.iter().enumerate() {
-            let Some(value) = self.value(payload, i) else {
+            let Some(value) = value(i) else {
                 continue;
             };
             if i == 0 {
@@ -506,8 +518,123 @@ impl OutputRoute {
                 self.record_targets(payload, rng, targets);
                 fan_out(targets, envelope, deliver);
             }
+            (Envelope::Records { .. }, _) => self.route_run(envelope, rng, targets, deliver),
             _ => fan_out(&self.punctuations, envelope, deliver),
         }
+    }
+
+    /// Routes a run of records ([`Envelope::Records`]) as each record alone
+    /// would go: whole to each destination of a fixed route made of
+    /// instances; on a stream routed by key or at random, split by
+    /// destination instance in one pass (the same routing choices, drawn
+    /// in the run's order), one run per instance, each numbered with the
+    /// next `seq`s of the run's range in the order of its records (an
+    /// instance receives its records in the order they were sent, under
+    /// increasing `seq`s); to a sink, an ordered group, or a destination
+    /// of a route of several steps, one record at a time.
+    #[inline(never)]
+    fn route_run(
+        &self,
+        envelope: Envelope,
+        rng: &mut ChaCha8Rng,
+        targets: &mut Vec<(Destination, InputId)>,
+        deliver: &mut impl FnMut(Routed),
+    ) {
+        let instances_only = |targets: &[(Destination, InputId)]| {
+            targets
+                .iter()
+                .all(|(to, _)| matches!(to, Destination::Instance(_)))
+        };
+        match (&self.fixed, &self.steps[..]) {
+            (Some(fixed), _) if instances_only(fixed) => {
+                return fan_out(fixed, envelope, deliver);
+            }
+            (None, [step @ (Step::ByKey { instances, .. } | Step::Random { instances, .. })])
+                if instances
+                    .iter()
+                    .all(|to| matches!(to, Destination::Instance(_))) =>
+            {
+                if let Envelope::Records {
+                    producer,
+                    seq,
+                    records,
+                } = envelope
+                {
+                    split_run(step, producer, seq, &records, rng, deliver);
+                }
+                return;
+            }
+            _ => {}
+        }
+        for single in envelope.into_singles() {
+            self.route(single, rng, targets, deliver);
+        }
+    }
+}
+
+/// [`OutputRoute::route_run`] on a stream of one step that picks an
+/// instance per record (by key or at random).
+fn split_run(
+    step: &Step,
+    producer: ProducerId,
+    seq: u64,
+    records: &PayloadRun,
+    rng: &mut ChaCha8Rng,
+    deliver: &mut impl FnMut(Routed),
+) {
+    let (input, instances) = match step {
+        Step::ByKey {
+            input, instances, ..
+        }
+        | Step::Random { input, instances } => (*input, instances),
+        Step::To(..) => return,
+    };
+    let count = instances.len();
+    if count == 0 {
+        return;
+    }
+    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); count];
+    // A key of one attribute: consecutive records with its last value go
+    // where the last one went (the hash depends on the values only).
+    let mut last: Option<(Value, usize)> = None;
+    for at in 0..records.len() {
+        let i = match step {
+            Step::ByKey { key, .. } if key.names.len() == 1 => {
+                let value = records.field(at, &key.names[0]);
+                match (&value, &last) {
+                    (Some(v), Some((seen, i))) if v.as_ref() == seen => *i,
+                    _ => {
+                        let i = (key.hash_of(|_| value.clone()) % count as u64) as usize;
+                        last = value.map(|v| (v.into_owned(), i));
+                        i
+                    }
+                }
+            }
+            Step::ByKey { key, .. } => (key.hash_in_run(records, at) % count as u64) as usize,
+            _ => rng.random_range(0..count),
+        };
+        groups[i].push(at as u32);
+    }
+    let mut next = seq;
+    for (i, positions) in groups.iter().enumerate() {
+        if positions.is_empty() {
+            continue;
+        }
+        let part = if positions.len() == records.len() {
+            records.clone()
+        } else {
+            records.select(positions)
+        };
+        deliver(Routed {
+            to: instances[i],
+            input,
+            envelope: Envelope::Records {
+                producer,
+                seq: next,
+                records: part,
+            },
+        });
+        next += positions.len() as u64;
     }
 }
 

@@ -523,10 +523,7 @@ impl SourceHandle {
     /// other would, but in batches: one channel operation per batch of a
     /// link instead of one per record.
     pub async fn send_batch<R: Record>(&mut self, records: impl IntoIterator<Item = R>) {
-        self.source.records(
-            &self.topology,
-            Payload::batch(records.into_iter().collect()),
-        );
+        self.source.run(&self.topology, records);
         if self.stopped() {
             return;
         }
@@ -659,6 +656,8 @@ async fn run_instance(
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
     let Publishing { started, live } = publishing;
     let mut node = Node::new(core, topology.seed);
+    // This driver's links carry runs of records.
+    node.send_runs();
     let mut dead = Vec::new();
     // The instance's telemetry series, registered at its first refresh.
     let mut series = None;
@@ -691,9 +690,9 @@ async fn run_instance(
             Event::Message(m, link) => (m, Some(link)),
             Event::Flushed => continue,
             Event::Stalled => match inbox.force_parked() {
-                Some(m) => {
+                Some((m, link)) => {
                     node.core_mut().note_stall();
-                    (m, None)
+                    (m, Some(link))
                 }
                 None => continue,
             },

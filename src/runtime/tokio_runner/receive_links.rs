@@ -224,9 +224,13 @@ impl ReceiveLinks {
 
     /// A parked message, admitted beyond the bound because nothing else can
     /// arrive (the bound is smaller than one open window).
-    pub(super) fn force_parked(&mut self) -> Option<Delivery> {
-        let link = self.links.iter_mut().find(|l| l.parked)?;
+    /// Returns it with its link, to deliver the rest of the link after it
+    /// ([`Node::deliver_run`](crate::runtime::node::Node::deliver_run)):
+    /// only its first record goes beyond the bound.
+    pub(super) fn force_parked(&mut self) -> Option<(Delivery, usize)> {
+        let at = self.links.iter().position(|l| l.parked)?;
+        let link = &mut self.links[at];
         link.parked = false;
-        link.buffered.pop_front()
+        link.buffered.pop_front().map(|m| (m, at))
     }
 }

@@ -46,10 +46,20 @@ pub type Batch = Vec<Delivery>;
 /// Most messages in one batch.
 pub const MAX_BATCH: usize = 256;
 
+/// What a message weighs in a batch: its records (a run of records counts
+/// each, see [`Envelope::Records`](crate::runtime::node::envelope::Envelope::Records)),
+/// or 1 for a punctuation.
+fn weight(routed: &Routed) -> usize {
+    routed.envelope.record_count().max(1)
+}
+
 /// How a link of `channel_capacity` messages is cut into batches: at most
 /// `batch` messages per batch and `slots` batches queued in the channel,
 /// so about `channel_capacity` messages wait in a link, as when each
-/// message was sent alone.
+/// message was sent alone. A run of records weighs its records: a batch
+/// closes once it holds `batch` records (a run takes it past by at most
+/// one run's records), so a link holds about as many records as before
+/// runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkSizing {
     /// Most messages per batch.
@@ -83,6 +93,8 @@ struct Port {
     poll: PollSender<Batch>,
     /// The batch being filled, and the outputs its messages left by.
     open: Batch,
+    /// The records (and punctuations) in `open`.
+    open_weight: usize,
     open_outputs: Vec<OutputId>,
     /// Full batches waiting for room in the channel, with their outputs.
     queue: VecDeque<(Vec<OutputId>, Batch)>,
@@ -168,6 +180,7 @@ impl SendQueues {
             poll: PollSender::new(sender.clone()),
             sender,
             open: Vec::new(),
+            open_weight: 0,
             open_outputs: Vec::new(),
             queue: VecDeque::new(),
         });
@@ -195,11 +208,12 @@ impl SendQueues {
         if port.open.is_empty() {
             self.open += 1;
         }
+        port.open_weight += weight(&routed);
         port.open.push(delivery(routed));
         if !port.open_outputs.contains(&output) {
             port.open_outputs.push(output);
         }
-        if port.open.len() >= self.batch {
+        if port.open_weight >= self.batch {
             self.close_batch(p);
         }
     }
@@ -211,6 +225,7 @@ impl SendQueues {
             return;
         }
         self.open -= 1;
+        port.open_weight = 0;
         let batch = std::mem::replace(&mut port.open, Vec::with_capacity(self.batch.min(64)));
         let outputs = std::mem::take(&mut port.open_outputs);
         let batch = if port.queue.is_empty() {
@@ -364,8 +379,8 @@ impl DestinationSenders {
                 let records = refused
                     .0
                     .iter()
-                    .filter(|d| d.envelope().is_record())
-                    .count();
+                    .map(|d| d.envelope().record_count())
+                    .sum::<usize>();
                 if records > 0 {
                     tracing::error!(
                         ?to,
@@ -385,23 +400,25 @@ impl DestinationSenders {
     /// Sends routed messages in batches of at most `most` per destination,
     /// each destination's in the order given.
     pub(super) async fn send_all(&self, routed: impl IntoIterator<Item = Routed>, most: usize) {
-        let mut open: Vec<(Destination, Batch)> = Vec::new();
+        let mut open: Vec<(Destination, Batch, usize)> = Vec::new();
         for r in routed {
             let to = r.to;
-            let b = match open.iter().position(|(d, _)| *d == to) {
+            let b = match open.iter().position(|(d, _, _)| *d == to) {
                 Some(b) => b,
                 None => {
-                    open.push((to, Vec::new()));
+                    open.push((to, Vec::new(), 0));
                     open.len() - 1
                 }
             };
+            open[b].2 += weight(&r);
             open[b].1.push(delivery(r));
-            if open[b].1.len() >= most {
+            if open[b].2 >= most {
                 let batch = std::mem::take(&mut open[b].1);
+                open[b].2 = 0;
                 self.send_batch(to, batch).await;
             }
         }
-        for (to, batch) in open {
+        for (to, batch, _) in open {
             if !batch.is_empty() {
                 self.send_batch(to, batch).await;
             }
@@ -471,6 +488,31 @@ mod tests {
         std::future::poll_fn(|cx| Poll::Ready(out.poll_flush(cx))).await;
         assert!(out.is_empty() && !out.is_waiting(0));
         assert_eq!(seqs(&rx_a.recv().await.expect("flushed")), vec![4]);
+    }
+
+    #[test]
+    fn a_run_of_records_weighs_its_records_in_a_batch() {
+        let a = Destination::Instance(ProducerId(1));
+        let (tx_a, mut rx_a) = tokio::sync::mpsc::channel(8);
+        let mut out = SendQueues::new(1, 4);
+        out.add(a, tx_a);
+        let records = crate::runtime::node::payload::test_run(0..3);
+        let run = |seq: u64| Routed {
+            to: a,
+            input: 0,
+            envelope: Envelope::Records {
+                producer: ProducerId(9),
+                seq,
+                records: records.clone(),
+            },
+        };
+        // One record, then a run of 3: four records, a full batch of two
+        // messages (by messages, it would still be open).
+        out.push(0, record(0, a));
+        out.push(0, run(1));
+        assert_eq!(seqs(&rx_a.try_recv().expect("a full batch")), vec![0, 1]);
+        out.push(0, run(4));
+        assert!(rx_a.try_recv().is_err(), "three records: still open");
     }
 
     #[tokio::test]
