@@ -7,7 +7,8 @@
 # Usage (after run.sh generated the crates):
 #   benches/compile_time/instructions.sh [CRATE..]
 #   CRATE   a crate directory under BENCH_DIR (default: bench_annotated
-#           bench_plain)
+#           bench_plain, then the same two with the recommended profile,
+#           bench_annotated_recommended bench_plain_recommended)
 # Environment: BENCH_DIR (default: target/compile-time-bench in the repo),
 # the one run.sh used. Prints one line per crate: its name and the
 # instructions of the second of two measured re-checks (the first after a
@@ -18,7 +19,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bench_dir="${BENCH_DIR:-$repo/target/compile-time-bench}"
 export CARGO_TARGET_DIR="$bench_dir/target"
 command -v valgrind > /dev/null || { echo "instructions.sh needs valgrind" >&2; exit 1; }
-(($# > 0)) || set -- bench_annotated bench_plain
+(($# > 0)) || set -- bench_annotated bench_plain bench_annotated_recommended bench_plain_recommended
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
