@@ -63,7 +63,8 @@ fn the_plan_orders_report_for_poor_and_seals_it_for_campaign() {
             .clone()
     };
     let poor = simulation(Query::Poor, Clicks::Unsealed, adnet::deployment(AD_SERVERS));
-    assert_eq!(report_modes(&poor).inputs, vec![InputMode::DynamicOrder; 2]);
+    assert_eq!(report_modes(&poor).inputs, vec![InputMode::Direct; 2]);
+    assert_eq!(report_modes(&poor).ordered, vec![true; 2]);
     assert_eq!(
         poor.topology().groups.len(),
         1,

@@ -280,7 +280,8 @@ fn an_ordered_sealed_input_votes_its_seals_in_the_sequencers_order() {
     .expect("deployable");
     let t = sim.topology();
     let per_city = &t.components[t.component("PerCity").expect("PerCity")];
-    assert_eq!(per_city.plan.inputs, vec![InputMode::DynamicOrder]);
+    assert_eq!(per_city.plan.inputs, vec![InputMode::Direct]);
+    assert_eq!(per_city.plan.ordered, vec![true]);
     assert_eq!(per_city.plan.voted_seals, vec![true]);
     for seed in 0..200 {
         let config = SimConfig::new(seed).with_faults(0.03, 0.01, 0.002, 2);

@@ -28,6 +28,7 @@ mod causes;
 mod engine;
 pub mod explain;
 
+mod coordination_conflicts;
 pub mod label;
 mod labels;
 pub mod lint;
@@ -44,6 +45,7 @@ pub mod validate;
 
 pub use analyze::analyze;
 pub use attrs_closure::{compatible, dependencies_for};
+pub use coordination_conflicts::{CoordinationConflict, InputWrapper, coordination_conflicts};
 pub use label::{Annotation, AttrSet, Internal, Label, PathKind, attrs};
 pub use labels::Labels;
 pub use model::{

@@ -52,6 +52,7 @@ pub fn run(
     if enforce {
         report_violations(built, &analysis, errors);
         report_seal_loops(built, &analysis, errors);
+        report_coordination_conflicts(built, &analysis, errors);
     }
     Some(analysis)
 }
@@ -61,6 +62,22 @@ pub fn run(
 /// the build does, at the stream that closes the loop.
 fn report_seal_loops(built: &Built, analysis: &Analysis, errors: &mut Errors) {
     for found in blazes_core::seal_loops(&built.dataflow, analysis) {
+        let message = format!("blazes: {found}");
+        let sites = streams_into(built, &Endpoint::port(&found.component, &found.input));
+        if sites.is_empty() {
+            errors.spanned(TokenStream::new(), message.clone());
+        }
+        for tokens in sites {
+            errors.spanned(tokens, message.clone());
+        }
+    }
+}
+
+/// An input the plan wraps in two ways the runtime cannot combine
+/// ([`blazes_core::coordination_conflicts`]): the runner would refuse the
+/// dataflow, so the build does, at the streams into that input.
+fn report_coordination_conflicts(built: &Built, analysis: &Analysis, errors: &mut Errors) {
+    for found in blazes_core::coordination_conflicts(analysis) {
         let message = format!("blazes: {found}");
         let sites = streams_into(built, &Endpoint::port(&found.component, &found.input));
         if sites.is_empty() {

@@ -173,7 +173,7 @@ fn analysed_text(name: &str, text: &str, front_end: FrontEnd) -> Result<Checked,
         errors,
     })?;
     let mut warnings = read.warnings;
-    warnings.extend(seal_loop_warnings(
+    warnings.extend(unrunnable_plan_warnings(
         &read.dataflow,
         &analysis,
         &read.locations,
@@ -186,28 +186,38 @@ fn analysed_text(name: &str, text: &str, front_end: FrontEnd) -> Result<Checked,
     })
 }
 
-/// A seal buffer of the plan that would wait on itself
-/// ([`blazes_core::seal_loops`]): the runtime refuses to run it, so the
-/// report warns, at the stream that closes the loop. The labels stand (spec
-/// §4), so the exit status does not change.
-fn seal_loop_warnings(
+/// A plan the runtime refuses to run: a seal buffer that would wait on
+/// itself ([`blazes_core::seal_loops`], code `seal-loop`), or an input
+/// wrapped in two ways that cannot be combined
+/// ([`blazes_core::coordination_conflicts`], code `coordination-conflict`).
+/// The report warns at the first stream into the input concerned. The
+/// labels stand (spec §4), so the exit status does not change.
+fn unrunnable_plan_warnings(
     dataflow: &Dataflow,
     analysis: &Analysis,
     locations: &Locations,
 ) -> Vec<Warning> {
-    blazes_core::seal_loops(dataflow, analysis)
+    let loops = blazes_core::seal_loops(dataflow, analysis)
         .into_iter()
         .map(|found| {
-            let warning = Warning::new(
-                "seal-loop",
-                format!("the plan cannot run: {}", found.problem()),
-            )
-            .note(format!("fix: {}", found.fix()));
-            let closing = Endpoint::port(&found.component, &found.input);
+            let at = Endpoint::port(&found.component, &found.input);
+            ("seal-loop", found.problem(), found.fix(), at)
+        });
+    let conflicts = blazes_core::coordination_conflicts(analysis)
+        .into_iter()
+        .map(|found| {
+            let at = Endpoint::port(&found.component, &found.input);
+            ("coordination-conflict", found.problem(), found.fix(), at)
+        });
+    loops
+        .chain(conflicts)
+        .map(|(code, problem, fix, input)| {
+            let warning = Warning::new(code, format!("the plan cannot run: {problem}"))
+                .note(format!("fix: {fix}"));
             let at = dataflow
                 .streams
                 .iter()
-                .filter(|s| s.to == closing)
+                .filter(|s| s.to == input)
                 .find_map(|s| locations.stream(&s.name()));
             match at {
                 Some(at) => warning.at(at.clone()),
@@ -285,6 +295,57 @@ streams:
             "{ from: Throttle.limits, to: Rate.limits, seal: [hour] }",
         );
         let Outcome::Checked(checked) = check_text("loop.yaml", &declared, front_end) else {
+            panic!("checked");
+        };
+        assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
+    }
+
+    /// A read whose writes are sealed on two keys would wait under both
+    /// (spec §5); the runtime gates a read under one, so the report warns
+    /// at the read's stream, with the fix.
+    #[test]
+    fn a_read_under_seals_on_two_keys_is_a_warning_at_its_stream() {
+        let text = "components:
+  Register:
+    rep: true
+    annotation:
+      - { from: put_a, to: ack, label: OW, subscript: [key] }
+      - { from: put_b, to: ack, label: OW, subscript: [day] }
+      - { from: get, to: value, label: OR, subscript: [key, day] }
+streams:
+  - { from: puts_a, to: Register.put_a, seal: [key] }
+  - { from: puts_b, to: Register.put_b, seal: [day] }
+  - { from: gets, to: Register.get }
+  - { from: Register.ack, to: acks }
+  - { from: Register.value, to: values }
+";
+        let Outcome::Checked(checked) = check_text("register.yaml", text, front_end) else {
+            panic!("checked");
+        };
+        let [warning] = &checked.warnings[..] else {
+            panic!("one warning: {:?}", checked.warnings);
+        };
+        assert_eq!(warning.code, "coordination-conflict");
+        assert!(
+            warning
+                .message
+                .starts_with("the plan cannot run: input `Register.get` needs a seal buffer on [")
+                && warning.message.contains("on [key]")
+                && warning.message.contains("on [day]"),
+            "{}",
+            warning.message
+        );
+        assert_eq!(warning.at.as_ref().map(|at| at.line), Some(11));
+        assert!(
+            warning.notes[0].contains("on one key"),
+            "{:?}",
+            warning.notes
+        );
+        // Both writes sealed on one key: one buffer, nothing to warn of.
+        let one_key = text
+            .replace("seal: [day]", "seal: [key]")
+            .replace("[day] }", "[key] }");
+        let Outcome::Checked(checked) = check_text("register.yaml", &one_key, front_end) else {
             panic!("checked");
         };
         assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);

@@ -195,6 +195,10 @@ pub enum BuildError {
     /// what its own component emits for the records it holds.
     #[error("deployment: {0}")]
     SealLoop(Box<blazes_core::SealLoop>),
+    /// An input the plan wraps in two ways the runtime cannot combine (a
+    /// read under seals on two keys, a seal buffer and a static order).
+    #[error("coordination plan: {0}")]
+    CoordinationConflict(Box<blazes_core::CoordinationConflict>),
 }
 
 /// One output feeding two or more inputs of a component whose inputs one

@@ -1,8 +1,6 @@
 //! Turns the analysis' coordination plan into the wrapper each input of a
 //! component gets: the runtime never hand-wires coordination per dataflow.
 
-use std::collections::BTreeMap;
-
 use blazes_core::{Analysis, AttrSet, Component, Label, OrderKind, Strategy, Vote};
 
 use crate::runtime::error::BuildError;
@@ -32,9 +30,6 @@ pub enum InputMode {
         /// The sequence attributes.
         seq: AttrSet,
     },
-    /// Applied in the total order a sequencer assigns (seals too: one per
-    /// producer, unless the plan votes the input's seals).
-    DynamicOrder,
 }
 
 /// One seal buffer of a component.
@@ -51,9 +46,16 @@ pub struct SealSpec {
 pub struct ComponentPlan {
     /// The mode of each input, by input index.
     pub inputs: Vec<InputMode>,
+    /// By input index: true for an input a sequencer orders. Its messages
+    /// (records, seals, ends) reach every instance of the component's group
+    /// in the one order the sequencer assigns, and are then applied in the
+    /// input's mode: an ordered input may also be sealed (held in a seal
+    /// buffer) or read-gated, since every replica then sees the same
+    /// sequence of records and seals and holds and releases alike.
+    pub ordered: Vec<bool>,
     /// The component's seal buffers.
     pub seals: Vec<SealSpec>,
-    /// By input index: true for a `Direct` or `DynamicOrder` input whose
+    /// By input index: true for a `Direct` input (ordered or not) whose
     /// streams are sealed (its label is `Seal`). A seal is a claim about the
     /// whole stream, so it reaches `on_seal`, and is forwarded, once every
     /// producer of the input has sealed the partition: the seal buffer's
@@ -86,13 +88,21 @@ impl ComponentPlan {
         let inputs = component.inputs();
         let mut plan = ComponentPlan {
             inputs: vec![InputMode::Direct; inputs.len()],
+            ordered: vec![false; inputs.len()],
             seals: Vec::new(),
             voted_seals: vec![false; inputs.len()],
         };
         if mode == CoordinationMode::Off {
             return Ok(plan);
         }
-        let mut chosen: BTreeMap<usize, String> = BTreeMap::new();
+        // One source for what cannot be combined: the macros refuse the
+        // same plans when the dataflow compiles.
+        if let Some(conflict) = blazes_core::coordination_conflicts(analysis)
+            .into_iter()
+            .find(|c| c.component == component.name)
+        {
+            return Err(BuildError::CoordinationConflict(Box::new(conflict)));
+        }
         for coordination in analysis
             .coordination
             .iter()
@@ -124,32 +134,20 @@ impl ComponentPlan {
                         },
                         _,
                     ) => InputMode::StaticOrder { seq: seq.clone() },
-                    _ => InputMode::DynamicOrder,
+                    _ => {
+                        // A sequencer's order composes with whatever mode
+                        // the input has: it only fixes the arrival order.
+                        plan.ordered[index] = true;
+                        continue;
+                    }
                 };
-                if let Some(previous) = chosen.insert(index, format!("{:?}", coordination.strategy))
-                    && plan.inputs[index] != input_mode
-                {
-                    let reason = match (&plan.inputs[index], &input_mode) {
-                        (InputMode::ReadGated { .. }, InputMode::ReadGated { .. }) => {
-                            "its reads wait under seals on two keys (spec §5), and the runtime \
-                             gates one read input under one key: seal its writes on one key"
-                        }
-                        _ => "the runtime applies one coordination per input",
-                    };
-                    return Err(BuildError::Plan(format!(
-                        "input `{}.{name}` gets two coordinations, {previous} and {:?}: {reason}",
-                        component.name, coordination.strategy
-                    )));
-                }
                 plan.inputs[index] = input_mode;
             }
         }
         for (index, name) in inputs.iter().enumerate() {
             let label = analysis.inputs.get(&format!("{}.{name}", component.name));
-            plan.voted_seals[index] = matches!(
-                plan.inputs[index],
-                InputMode::Direct | InputMode::DynamicOrder
-            ) && matches!(label, Some(Label::Seal(_)));
+            plan.voted_seals[index] = matches!(plan.inputs[index], InputMode::Direct)
+                && matches!(label, Some(Label::Seal(_)));
         }
         Ok(plan)
     }
@@ -174,7 +172,7 @@ impl ComponentPlan {
 
     /// True when some input is dynamically ordered.
     pub fn is_dynamically_ordered(&self) -> bool {
-        self.inputs.contains(&InputMode::DynamicOrder)
+        self.ordered.contains(&true)
     }
 }
 
@@ -182,6 +180,7 @@ impl ComponentPlan {
 mod tests {
     use super::*;
     use blazes_core::{Annotation, Dataflow, Stream, analyze, attrs};
+    use std::collections::BTreeMap;
 
     fn register(put_seals: &[&str]) -> Dataflow {
         let mut register = Component::new("Register").replicated(true).path(
@@ -245,6 +244,10 @@ mod tests {
             CoordinationMode::Plan,
         )
         .expect_err("two read gates");
-        assert!(error.to_string().contains("seals on two keys"), "{error}");
+        let BuildError::CoordinationConflict(conflict) = &error else {
+            panic!("not a conflict: {error}");
+        };
+        assert_eq!(conflict.input, "get");
+        assert!(error.to_string().contains("on one key"), "{error}");
     }
 }

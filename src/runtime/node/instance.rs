@@ -958,7 +958,7 @@ impl InstanceCore {
 
     fn accept_record(&mut self, record: HeldRecord, now: Time) {
         match self.modes[record.input].clone() {
-            InputMode::Direct | InputMode::DynamicOrder => self.handle(record),
+            InputMode::Direct => self.handle(record),
             InputMode::Sealed { buffer } | InputMode::ReadGated { buffer } => {
                 let admission = self.seal_buffers[buffer].offer(record, now);
                 self.admitted(admission);

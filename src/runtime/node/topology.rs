@@ -101,7 +101,7 @@ impl ComponentInfo {
     /// instance itself, or, where that input is dynamically ordered, the
     /// sequencer of the instance's group.
     pub(crate) fn destination(&self, index: usize, input: InputId) -> Destination {
-        let ordered = self.plan.inputs.get(input) == Some(&InputMode::DynamicOrder);
+        let ordered = self.plan.ordered.get(input) == Some(&true);
         match (ordered, self.groups.get(index).copied().flatten()) {
             (true, Some(g)) => Destination::Group(g),
             _ => Destination::Instance(self.instances[index]),
@@ -669,8 +669,7 @@ impl Topology {
             let mut ordered: BTreeMap<usize, Vec<InputId>> = BTreeMap::new();
             for stream in streams {
                 if let StreamTarget::Input { component, input } = stream.target
-                    && self.components[component].plan.inputs.get(input)
-                        == Some(&InputMode::DynamicOrder)
+                    && self.components[component].plan.ordered.get(input) == Some(&true)
                     && self.components[component]
                         .groups
                         .iter()
@@ -777,7 +776,7 @@ impl Topology {
                 }
                 StreamTarget::Input { component, input } => {
                     let info = &self.components[*component];
-                    let ordered = info.plan.inputs[*input] == InputMode::DynamicOrder;
+                    let ordered = info.plan.ordered[*input];
                     for (ci, consumer) in info.instances.iter().enumerate() {
                         let reached = if stream.self_loop {
                             false
@@ -935,20 +934,18 @@ impl Topology {
     fn in_seq_order(&self, producer: ProducerId, depth: usize) -> bool {
         match self.node(producer) {
             Some(NodeRef::Source { .. }) => true,
-            Some(NodeRef::Instance { component, .. }) if depth > 0 => self.components[component]
-                .plan
-                .inputs
-                .iter()
-                .enumerate()
-                .all(|(i, mode)| match mode {
+            Some(NodeRef::Instance { component, .. }) if depth > 0 => {
+                let plan = &self.components[component].plan;
+                plan.inputs.iter().enumerate().all(|(i, mode)| match mode {
                     InputMode::StaticOrder { .. } => true,
-                    InputMode::Direct => {
+                    InputMode::Direct if !plan.ordered[i] => {
                         let upstream = self.expected(producer, i);
                         upstream.len() <= 1
                             && upstream.iter().all(|p| self.in_seq_order(*p, depth - 1))
                     }
                     _ => false,
-                }),
+                })
+            }
             _ => false,
         }
     }

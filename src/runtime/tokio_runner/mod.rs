@@ -36,7 +36,6 @@ use super::sink::SinkCollector;
 use super::telemetry::InstanceSeries;
 use super::workload::{SourceEvent, Workload};
 use crate::record::Record;
-use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::coordination::sequencer::{EmbeddedSequencer, Sequencer, Unordered};
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{Delivery, InputId, OutputId, ProducerId};
@@ -113,8 +112,8 @@ impl DataflowRunner {
         for (ci, consumer) in topology.instances() {
             let info = &topology.components[ci];
             let mut producers: BTreeMap<ProducerId, Vec<InputId>> = BTreeMap::new();
-            for (i, mode) in info.plan.inputs.iter().enumerate() {
-                if *mode != InputMode::DynamicOrder {
+            for (i, ordered) in info.plan.ordered.iter().enumerate() {
+                if !ordered {
                     for p in topology.expected(consumer, i) {
                         producers.entry(p).or_default().push(i);
                     }
@@ -149,10 +148,10 @@ impl DataflowRunner {
                     .map(|(ci, _)| {
                         topology.components[ci]
                             .plan
-                            .inputs
+                            .ordered
                             .iter()
                             .enumerate()
-                            .filter(|(_, mode)| **mode == InputMode::DynamicOrder)
+                            .filter(|(_, ordered)| **ordered)
                             .map(|(i, _)| i)
                             .collect()
                     })

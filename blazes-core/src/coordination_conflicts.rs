@@ -1,0 +1,147 @@
+//! Inputs the plan asks to coordinate in two ways that cannot both hold.
+//!
+//! A sequencer's order composes with anything: it only fixes the order in
+//! which an input's messages arrive, and the input is then applied in its
+//! mode (held by a seal buffer, gated, or handled as it comes). But an
+//! input is held under one key at a time, and ordered by one `seq` at a
+//! time: a read whose protecting writes are sealed on two keys would wait
+//! under both (spec §5), and a sealed input that also needs a static order
+//! would be held by two wrappers each of which releases in its own order.
+//! The runtime refuses such a plan when it is deployed, and the macros when
+//! the dataflow compiles.
+
+use std::fmt;
+
+use crate::label::{AttrSet, attrs_to_string};
+use crate::result::{Analysis, OrderKind, Strategy};
+
+/// How one applied coordination wraps one input, when it is not a
+/// sequencer's order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InputWrapper {
+    /// Held (or its reads gated) by a seal buffer on the key.
+    SealBuffer(AttrSet),
+    /// Applied batch by batch in the order of these `seq` attributes.
+    StaticOrder(AttrSet),
+}
+
+impl fmt::Display for InputWrapper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputWrapper::SealBuffer(key) => write!(f, "a seal buffer on {}", attrs_to_string(key)),
+            InputWrapper::StaticOrder(seq) => {
+                write!(f, "a static order on seq {}", attrs_to_string(seq))
+            }
+        }
+    }
+}
+
+/// An input the plan wraps in two ways the runtime cannot combine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CoordinationConflict {
+    /// The component.
+    pub component: String,
+    /// Its input.
+    pub input: String,
+    /// The first wrapper, and the output it protects (`Comp.iface`).
+    pub first: (InputWrapper, String),
+    /// The second wrapper, and the output it protects.
+    pub second: (InputWrapper, String),
+}
+
+impl CoordinationConflict {
+    /// What is wrong, in one sentence.
+    pub fn problem(&self) -> String {
+        format!(
+            "input `{c}.{i}` needs {a} (for `{ao}`) and {b} (for `{bo}`), and the runtime holds an \
+             input under only one of them",
+            c = self.component,
+            i = self.input,
+            a = self.first.0,
+            ao = self.first.1,
+            b = self.second.0,
+            bo = self.second.1,
+        )
+    }
+
+    /// How to fix it.
+    pub fn fix(&self) -> String {
+        let c = &self.component;
+        match (&self.first.0, &self.second.0) {
+            (InputWrapper::SealBuffer(a), InputWrapper::SealBuffer(b)) => format!(
+                "seal the writes that `{c}.{i}` observes on one key, {} or {}, each write's gate \
+                 covering it (its order-sensitive paths then gated on that key), or drop their \
+                 seals and let blazes order `{c}` through a sequencer (`coordinate = auto`)",
+                attrs_to_string(a),
+                attrs_to_string(b),
+                i = self.input,
+            ),
+            (InputWrapper::StaticOrder(a), InputWrapper::StaticOrder(b)) => format!(
+                "give the streams into `{c}` the same `seq` attributes ({} or {})",
+                attrs_to_string(a),
+                attrs_to_string(b)
+            ),
+            _ => format!(
+                "drop `seq` from the stream into `{c}.{}` (a sequencer then orders it, which \
+                 composes with the seal buffer), or drop its seal",
+                self.input
+            ),
+        }
+    }
+}
+
+/// The problem, then `= fix:` and the fix, as the compile error and the
+/// runtime's refusal print them.
+impl fmt::Display for CoordinationConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\n  = fix: {}", self.problem(), self.fix())
+    }
+}
+
+/// Every input of the applied plan wrapped in two ways that cannot both
+/// hold (see the module's doc), once per input, in the plan's order.
+pub fn coordination_conflicts(analysis: &Analysis) -> Vec<CoordinationConflict> {
+    let mut wrapped: Vec<(String, String, InputWrapper, String)> = Vec::new();
+    let mut conflicts: Vec<CoordinationConflict> = Vec::new();
+    for coordination in analysis.coordination.iter().filter(|c| c.applied) {
+        let wrapper = match &coordination.strategy {
+            Strategy::Seal { key, .. } => InputWrapper::SealBuffer(key.clone()),
+            Strategy::Order {
+                kind: OrderKind::Static { seq },
+            } => InputWrapper::StaticOrder(seq.clone()),
+            Strategy::Order {
+                kind: OrderKind::Dynamic,
+            } => continue,
+        };
+        for input in &coordination.inputs {
+            let earlier = wrapped
+                .iter()
+                .find(|(c, i, _, _)| *c == coordination.component && i == input);
+            match earlier {
+                Some((_, _, first, output)) if *first != wrapper => {
+                    if !conflicts
+                        .iter()
+                        .any(|x| x.component == coordination.component && x.input == *input)
+                    {
+                        conflicts.push(CoordinationConflict {
+                            component: coordination.component.clone(),
+                            input: input.clone(),
+                            first: (first.clone(), output.clone()),
+                            second: (wrapper.clone(), coordination.output.clone()),
+                        });
+                    }
+                }
+                Some(_) => {}
+                None => wrapped.push((
+                    coordination.component.clone(),
+                    input.clone(),
+                    wrapper.clone(),
+                    coordination.output.clone(),
+                )),
+            }
+        }
+    }
+    conflicts
+}
