@@ -379,6 +379,25 @@ fn explain_names_the_clause_behind_each_path_upstream() {
     );
 }
 
+/// An anti-join of two tables: sealing `refunds` on `id` is proposed once
+/// (two rules propose it), and the static order names both tables in one
+/// line, since stamping one of them alone orders nothing.
+#[test]
+fn a_fix_is_said_once_and_a_static_order_names_every_table_it_needs() {
+    let (code, stdout, stderr) = run(&["check", "cases/sql/anti_join_two_tables.sql"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let seal = "= fix: add 'blazes.seal' = 'id' to the WITH (...) of CREATE TABLE refunds";
+    assert_eq!(stdout.matches(seal).count(), 1, "{stdout}");
+    assert!(
+        stdout.contains(
+            "= fix: or add 'blazes.seq' = 'id' to the WITH (...) of each of CREATE TABLE orders \
+             (line 9) and CREATE TABLE refunds (line 11)"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("'blazes.seq'").count(), 1, "{stdout}");
+}
+
 /// The fixes under a `.sql` file's diagnostics name `WITH (...)` options,
 /// not grey-box keys, and a dependency that would make the table's own seal
 /// do is offered as `blazes.fds`; declared, it makes the same view pass.

@@ -348,6 +348,16 @@ impl Causes<'_> {
             }
         }
         fixes.splice(0..0, first);
+        // Two rules may propose the same fix (a write that taints and also
+        // leaves a read unprotected): say it once.
+        let mut said: Vec<Fix> = Vec::new();
+        fixes.retain(|fix| {
+            let new = !said.contains(fix);
+            if new {
+                said.push(fix.clone());
+            }
+            new
+        });
         let mut origins: Vec<Origin> = Vec::new();
         for &i in &o.offending {
             let source = d.sources[i];
@@ -590,6 +600,36 @@ mod tests {
         // Under `requires: deterministic` W was a cause by itself already.
         let strict = analyze(&dataflow.requires(crate::Requirement::Deterministic)).expect("valid");
         assert_eq!(strict.violations[0].causes, ["W.out", "L.out"]);
+    }
+
+    /// A write that taints (R2) and also leaves a read unprotected (R1)
+    /// gets the same seal proposed by both rules: the cause says it once.
+    #[test]
+    fn a_fix_two_rules_propose_is_said_once() {
+        let dataflow = Dataflow::new()
+            .component(
+                Component::new("Filter")
+                    .path("orders", "kept", Annotation::or(attrs(["id"])))
+                    .path("refunds", "kept", Annotation::ow(attrs(["id"]))),
+            )
+            .stream(Stream::between("orders", "Filter.orders"))
+            .stream(Stream::between("refunds", "Filter.refunds"))
+            .stream(Stream::between("Filter.kept", "kept"));
+        let analysis = analyze(&dataflow).expect("valid");
+        let violation = analysis.violations.first().expect("kept is Run");
+        let causes = analysis.causes(violation);
+        let fixes = &causes.first().expect("a cause").fixes;
+        let refunds_seal = Fix::Seal {
+            streams: vec!["refunds->Filter.refunds".to_string()],
+            gate: attrs(["id"]),
+        };
+        assert!(fixes.contains(&refunds_seal), "{fixes:?}");
+        for (i, fix) in fixes.iter().enumerate() {
+            assert!(
+                !fixes[i + 1..].contains(fix),
+                "said twice: {fix:?} in {fixes:?}"
+            );
+        }
     }
 
     fn seal_fixes_and_why(dataflow: &Dataflow) -> (Vec<Fix>, String) {

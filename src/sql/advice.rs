@@ -81,10 +81,13 @@ pub(crate) fn fix_in_sql(
         Fix::Seal { streams, gate } => seal_fixes(streams, gate, dataflow, locations),
         Fix::Sequence { streams } => {
             let examples = explain::sequence_examples(analysis, cause);
-            streams
-                .iter()
-                .map(|stream| seq_fix(stream, &examples, &words, dataflow, locations))
-                .collect()
+            match shared_seq_fix(streams, &examples, dataflow, locations) {
+                Some(line) => vec![line],
+                None => streams
+                    .iter()
+                    .map(|stream| seq_fix(stream, &examples, &words, dataflow, locations))
+                    .collect(),
+            }
         }
         Fix::Order { .. } => vec![format!(
             "{words}; SQL has no option for it: set it in the grey-box file that `blazes check \
@@ -126,6 +129,46 @@ fn seq_fix(
          (not a key): the order is then static and deterministic",
         at_line(locations, found)
     )
+}
+
+/// [`seq_fix`] for several streams, all from tables: one line, since a
+/// static order needs every input it orders stamped (one table alone does
+/// not make the order static). `None` when a stream is not a table's.
+fn shared_seq_fix(
+    streams: &[String],
+    examples: &[String],
+    dataflow: &Dataflow,
+    locations: &Locations,
+) -> Option<String> {
+    if streams.len() < 2 {
+        return None;
+    }
+    let mut tables: Vec<(&str, &Stream)> = Vec::new();
+    for name in streams {
+        let stream = find_stream(dataflow, name)?;
+        let Endpoint::External(table) = &stream.from else {
+            return None;
+        };
+        tables.push((table, stream));
+    }
+    let shared = examples.iter().find(|e| {
+        tables.iter().all(|(table, _)| {
+            locations
+                .source_attributes(table)
+                .is_some_and(|columns| columns.contains(e))
+        })
+    });
+    let column = shared.map_or("<column>", String::as_str);
+    let places: Vec<String> = tables
+        .iter()
+        .map(|(table, stream)| format!("CREATE TABLE {table}{}", at_line(locations, stream)))
+        .collect();
+    Some(format!(
+        "add 'blazes.seq' = '{column}' to the WITH (...) of each of {}, if `{column}` is an \
+         epoch or transaction number that each producer sends in non-decreasing order (not a \
+         key): the order is then static and deterministic (it needs every one of them stamped)",
+        places.join(" and ")
+    ))
 }
 
 /// The columns of `table` a seal on which alone is compatible with `gate`
