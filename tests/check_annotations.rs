@@ -580,6 +580,14 @@ fn a_lookup_declared_cr_is_caught_by_the_writes_fed_beside_it() {
     );
     let text = lie.to_string();
     println!("{text}");
+    assert_eq!(lie.moved_writes(), ["impressions"]);
+    assert!(
+        text.ends_with(
+            "; the path reads the state `impressions` writes: declare it `OR[..]` (or `OW[..]` \
+             if it also writes), gated on what its reads are grouped by"
+        ),
+        "{text}"
+    );
     assert!(
         text.starts_with("path `clicks -> attributed` is declared CR, but inputs [impressions: {"),
         "{text}"
@@ -615,4 +623,77 @@ fn a_read_of_another_partitions_writes_breaks_its_gate() {
         .collect();
     assert_eq!(ads.len(), 2, "{lie}");
     assert_ne!(lie.left.outputs, lie.right.outputs);
+    assert!(lie.to_string().contains("outside its gate"), "{lie}");
+}
+
+/// A ledger: transactions (`OW[account]`) charge overdrawn accounts a fee
+/// at the rate that `rates` (declared `CW`: a max) has set so far. The
+/// spec's state edges reach only `OR` outputs, so nothing in the analysis
+/// orders the rates with the transactions: the check shows the
+/// transactions' path observing the rates' writes, and says which
+/// annotation makes blazes order them.
+#[derive(Default)]
+struct Ledger {
+    balances: BTreeMap<i64, i64>,
+    fee: i64,
+}
+
+impl Handler for Ledger {
+    fn handle(&mut self, input: &str, tuple: Tuple, out: &mut Emit) -> Result<(), UnknownInput> {
+        match input {
+            "rates" => self.fee = self.fee.max(tuple.int("fee").unwrap_or(0)),
+            "txns" => {
+                let account = tuple.int("account").unwrap_or_default();
+                let balance = self.balances.entry(account).or_insert(0);
+                *balance += tuple.int("amount").unwrap_or(0);
+                if *balance < 0 {
+                    *balance -= self.fee;
+                }
+                let balance = *balance;
+                out.emit("balances", tuple.with("balance", balance));
+            }
+            _ => return Err(UnknownInput::new(input, tuple)),
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn an_order_sensitive_path_observing_another_inputs_writes_is_told_to_order_them() {
+    let txn =
+        |account: i64, amount: i64| Tuple::new().with("account", account).with("amount", amount);
+    let rates = vec![Tuple::new().with("fee", 5), Tuple::new().with("fee", 9)];
+    let txns = vec![txn(1, -10), txn(2, 4)];
+    // Alone, the transactions of different accounts commute.
+    let alone = PathCheck::new(
+        Ledger::default,
+        "txns",
+        "balances",
+        PathKind::OW,
+        attrs(["account"]),
+    );
+    assert!(alone.check(&txns).expect("runs").lie().is_none());
+    let verdict = PathCheck::new(
+        Ledger::default,
+        "txns",
+        "balances",
+        PathKind::OW,
+        attrs(["account"]),
+    )
+    .beside("rates", rates)
+    .check(&txns)
+    .expect("runs");
+    let lie = verdict
+        .lie()
+        .expect("the fee depends on where the rate falls");
+    assert_eq!(lie.moved_writes(), ["rates"]);
+    let text = lie.to_string();
+    assert!(
+        text.ends_with(
+            "; the path observes the state `rates` writes, and its claim covers only the order \
+             of its own input: declare the path of `rates` order-sensitive too (`OW`), so that \
+             blazes orders it with this one"
+        ),
+        "{text}"
+    );
 }

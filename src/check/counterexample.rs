@@ -59,6 +59,67 @@ impl Counterexample {
     pub fn state_differs_only(&self) -> bool {
         self.left.outputs == self.right.outputs
     }
+
+    /// The other inputs whose records the two arrangements place
+    /// differently relative to the path's own records (records fed
+    /// [`beside`](super::PathCheck::beside) them), sorted: the lie is then
+    /// the path observing what those inputs write.
+    pub fn moved_writes(&self) -> Vec<String> {
+        let path_input = self.path.split(" -> ").next().unwrap_or_default();
+        // For each record fed beside, the path records that come before it.
+        fn before<'a>(order: &'a [Fed], at: usize, path_input: &str) -> Vec<&'a Tuple> {
+            order[..at]
+                .iter()
+                .filter(|f| f.input == path_input)
+                .map(|f| &f.record)
+                .collect()
+        }
+        let mut moved: BTreeSet<String> = BTreeSet::new();
+        for (i, item) in self.inputs.iter().enumerate() {
+            if item.input == path_input {
+                continue;
+            }
+            let Some(j) = self.rearranged.iter().position(|r| r == item) else {
+                continue;
+            };
+            let mut left = before(&self.inputs, i, path_input);
+            let mut right = before(&self.rearranged, j, path_input);
+            left.sort();
+            right.sort();
+            if left != right {
+                moved.insert(item.input.clone());
+            }
+        }
+        moved.into_iter().collect()
+    }
+
+    /// What the lie says about the annotation, when the arrangements differ
+    /// by where records fed beside the path fall among its own: the path
+    /// observes state those inputs write, which its claim does not cover.
+    pub fn hint(&self) -> Option<String> {
+        let moved = self.moved_writes();
+        if moved.is_empty() {
+            return None;
+        }
+        let names: Vec<String> = moved.iter().map(|m| format!("`{m}`")).collect();
+        let names = names.join(" and ");
+        let kind = self.declared.split('[').next().unwrap_or_default();
+        Some(match kind {
+            "CR" | "CW" => format!(
+                "the path reads the state {names} writes: declare it `OR[..]` (or `OW[..]` if \
+                 it also writes), gated on what its reads are grouped by"
+            ),
+            "OW" => format!(
+                "the path observes the state {names} writes, and its claim covers only the \
+                 order of its own input: declare the path of {names} order-sensitive too \
+                 (`OW`), so that blazes orders it with this one"
+            ),
+            _ => format!(
+                "the path reads what {names} writes outside its gate: widen the gate, or key \
+                 the writes it reads on it"
+            ),
+        })
+    }
 }
 
 /// Writes `[a, b]`, a record fed on another input than the path's as
@@ -107,12 +168,16 @@ impl fmt::Display for Counterexample {
                 " end in states {} and {}",
                 self.left.state.as_ref().unwrap_or(&none),
                 self.right.state.as_ref().unwrap_or(&none)
-            )
+            )?;
         } else {
             f.write_str(" give ")?;
             list(f, self.left.outputs.iter())?;
             f.write_str(" and ")?;
-            list(f, self.right.outputs.iter())
+            list(f, self.right.outputs.iter())?;
+        }
+        match self.hint() {
+            Some(hint) => write!(f, "; {hint}"),
+            None => Ok(()),
         }
     }
 }

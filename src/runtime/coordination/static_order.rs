@@ -12,8 +12,13 @@
 //! `b`), or ended ([`StaticOrder::with_interleaving`]; the topology tells
 //! which producers interleave, `Topology::emits_in_seq_order`).
 //! A batch is applied when every producer is done with it and with every
-//! batch before it; its records go in producer-then-seq order, followed by
-//! `on_seal` for the batch. Sans-IO like the seal buffer.
+//! batch before it; its records go in input-then-producer-then-seq order,
+//! followed by `on_seal` for the batch. One orderer serves every input of a
+//! component ordered on the same `seq` attributes, so that the batches of
+//! all of them are applied in one order (ordering each input alone would
+//! leave the interleaving of two inputs' batches to arrival order). Its
+//! producers are therefore counted per input: the same upstream instance
+//! may feed two of them. Sans-IO like the seal buffer.
 //!
 //! `seq` values keep the kind the first record or seal gave each attribute
 //! ([`KeyKinds`]): a string batch where integers were seen would sort after
@@ -28,7 +33,7 @@ use blazes_core::AttrSet;
 
 use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
 use crate::runtime::coordination::seal_buffer::HeldRecord;
-use crate::runtime::node::envelope::ProducerId;
+use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::runtime::node::payload::Payload;
 use crate::tuple::Tuple;
 
@@ -73,16 +78,19 @@ pub enum Placement {
     WrongKeyKind(WrongKeyKind, HeldRecord),
 }
 
-/// Applies the batches of one input in `seq` order.
+/// A producer of one of the ordered inputs.
+pub type Feeder = (InputId, ProducerId);
+
+/// Applies the batches of its inputs in `seq` order.
 #[derive(Debug)]
 pub struct StaticOrder {
     seq: AttrSet,
     kinds: KeyKinds,
-    producers: BTreeSet<ProducerId>,
+    producers: BTreeSet<Feeder>,
     /// Producers whose records come in no `seq` order: their records are
     /// no evidence of progress.
-    interleaving: BTreeSet<ProducerId>,
-    progress: FxHashMap<ProducerId, Progress>,
+    interleaving: BTreeSet<Feeder>,
+    progress: FxHashMap<Feeder, Progress>,
     pending: BTreeMap<Tuple, Vec<HeldRecord>>,
     applied_through: Option<Tuple>,
     held: usize,
@@ -96,7 +104,7 @@ pub struct StaticOrder {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct StaticOrderState {
     kinds: KeyKinds,
-    progress: FxHashMap<ProducerId, Progress>,
+    progress: FxHashMap<Feeder, Progress>,
     pending: BTreeMap<Tuple, Vec<HeldRecord>>,
     applied_through: Option<Tuple>,
     held: usize,
@@ -125,8 +133,9 @@ impl StaticOrder {
         self.held = state.held;
         self.held_by = state.held_by;
     }
-    /// An orderer on the `seq` attributes for the given producers.
-    pub fn new(seq: AttrSet, producers: BTreeSet<ProducerId>) -> StaticOrder {
+    /// An orderer on the `seq` attributes for the given producers of its
+    /// inputs.
+    pub fn new(seq: AttrSet, producers: BTreeSet<Feeder>) -> StaticOrder {
         StaticOrder {
             kinds: KeyKinds::new(&seq),
             seq,
@@ -144,10 +153,7 @@ impl StaticOrder {
     /// `seq` order (they merge several upstream producers), so only their
     /// seals and their end count as progress, and a record of theirs is late
     /// only when its batch was applied or they sealed it (builder style).
-    pub fn with_interleaving(
-        mut self,
-        producers: impl IntoIterator<Item = ProducerId>,
-    ) -> StaticOrder {
+    pub fn with_interleaving(mut self, producers: impl IntoIterator<Item = Feeder>) -> StaticOrder {
         self.interleaving.extend(producers);
         self
     }
@@ -177,7 +183,7 @@ impl StaticOrder {
     /// hold it (issue 15, fix 6): at the bound, records of new and of
     /// pending batches alike wait; a record that would be refused (late,
     /// without its `seq`, of the wrong kind) takes no room and does not.
-    pub fn would_hold(&self, producer: ProducerId, payload: &Payload) -> bool {
+    pub fn would_hold(&self, input: InputId, producer: ProducerId, payload: &Payload) -> bool {
         let Ok(batch) = self.seq_of(payload) else {
             return false;
         };
@@ -189,10 +195,13 @@ impl StaticOrder {
         {
             return false;
         }
-        !self.progress.get(&producer).is_some_and(|progress| {
-            progress.below.as_ref().is_some_and(|b| *b > batch)
-                || progress.through.as_ref().is_some_and(|t| *t >= batch)
-        })
+        !self
+            .progress
+            .get(&(input, producer))
+            .is_some_and(|progress| {
+                progress.below.as_ref().is_some_and(|b| *b > batch)
+                    || progress.through.as_ref().is_some_and(|t| *t >= batch)
+            })
     }
 
     /// Offers a record.
@@ -207,8 +216,9 @@ impl StaticOrder {
         if self.applied_through.as_ref().is_some_and(|a| *a >= batch) {
             return Placement::Late(record);
         }
-        let in_order = !self.interleaving.contains(&record.producer);
-        let progress = self.progress.entry(record.producer).or_default();
+        let feeder = (record.input, record.producer);
+        let in_order = !self.interleaving.contains(&feeder);
+        let progress = self.progress.entry(feeder).or_default();
         let behind = progress.below.as_ref().is_some_and(|b| *b > batch)
             || progress.through.as_ref().is_some_and(|t| *t >= batch);
         if behind {
@@ -228,22 +238,27 @@ impl StaticOrder {
     /// count as progress. Returns `Ok(false)` when the seal is not such a
     /// seal, and an error, counting nothing, when a value has another kind
     /// than its attribute's first one.
-    pub fn seal(&mut self, producer: ProducerId, key: &Tuple) -> Result<bool, WrongKeyKind> {
+    pub fn seal(
+        &mut self,
+        input: InputId,
+        producer: ProducerId,
+        key: &Tuple,
+    ) -> Result<bool, WrongKeyKind> {
         let names: AttrSet = key.fields().map(|(n, _)| n.to_string()).collect();
         if names != self.seq {
             return Ok(false);
         }
         self.kinds.check(key.fields().map(|(_, v)| v))?;
-        let progress = self.progress.entry(producer).or_default();
+        let progress = self.progress.entry((input, producer)).or_default();
         if progress.through.as_ref().is_none_or(|t| t < key) {
             progress.through = Some(key.clone());
         }
         Ok(true)
     }
 
-    /// `producer` will send nothing more.
-    pub fn end(&mut self, producer: ProducerId) {
-        self.progress.entry(producer).or_default().ended = true;
+    /// `producer` will send nothing more on `input`.
+    pub fn end(&mut self, input: InputId, producer: ProducerId) {
+        self.progress.entry((input, producer)).or_default().ended = true;
     }
 
     /// The batches that can now be applied, in `seq` order.
@@ -261,7 +276,7 @@ impl StaticOrder {
             let Some((seq, mut records)) = self.pending.pop_first() else {
                 break;
             };
-            records.sort_by_key(|r| (r.producer, r.seq));
+            records.sort_by_key(|r| (r.input, r.producer, r.seq));
             self.held -= records.len();
             for record in &records {
                 if let Some(count) = self.held_by.get_mut(&record.producer) {
@@ -303,9 +318,35 @@ mod tests {
         }
     }
 
+    /// One orderer over two inputs: a batch waits for the producers of both,
+    /// and its records go input by input, whatever their arrival order.
+    #[test]
+    fn a_batch_of_two_inputs_waits_for_both_and_applies_input_by_input() {
+        let feeders = BTreeSet::from([(0, ProducerId(1)), (1, ProducerId(1))]);
+        let mut o = StaticOrder::new(attrs(["batch"]), feeders);
+        let on = |input: InputId, seq: u64, batch: i64| HeldRecord {
+            input,
+            ..rec(1, seq, batch)
+        };
+        // The same upstream producer feeds both inputs.
+        assert_eq!(o.offer(on(1, 0, 0)), Placement::Held);
+        assert_eq!(o.offer(on(0, 0, 0)), Placement::Held);
+        assert_eq!(o.offer(on(0, 1, 1)), Placement::Held);
+        assert!(o.ready().is_empty(), "input 1 may still send batch 0");
+        assert_eq!(
+            o.seal(1, ProducerId(1), &Tuple::new().with("batch", 0)),
+            Ok(true)
+        );
+        let ready = o.ready();
+        assert_eq!(ready.len(), 1);
+        let inputs: Vec<InputId> = ready[0].records.iter().map(|r| r.input).collect();
+        assert_eq!(inputs, [0, 1]);
+        assert_eq!(o.held(), 1);
+    }
+
     #[test]
     fn batches_apply_in_seq_order_once_every_producer_moved_on() {
-        let p = BTreeSet::from([ProducerId(1), ProducerId(2)]);
+        let p = BTreeSet::from([(0, ProducerId(1)), (0, ProducerId(2))]);
         let mut o = StaticOrder::new(attrs(["batch"]), p);
         o.offer(rec(2, 0, 2));
         o.offer(rec(1, 0, 1));
@@ -316,15 +357,15 @@ mod tests {
         assert_eq!(ready[0].seq, Tuple::new().with("batch", 1));
         assert!(matches!(o.offer(rec(2, 1, 1)), Placement::Late(_)));
         assert_eq!(
-            o.seal(ProducerId(1), &Tuple::new().with("batch", 2)),
+            o.seal(0, ProducerId(1), &Tuple::new().with("batch", 2)),
             Ok(true)
         );
         assert_eq!(
-            o.seal(ProducerId(1), &Tuple::new().with("other", 2)),
+            o.seal(0, ProducerId(1), &Tuple::new().with("other", 2)),
             Ok(false)
         );
         assert!(o.ready().is_empty(), "producer 2 has not finished batch 2");
-        o.end(ProducerId(2));
+        o.end(0, ProducerId(2));
         let ready = o.ready();
         assert_eq!(ready[0].records.len(), 2);
         assert_eq!(o.held(), 0);
@@ -334,22 +375,22 @@ mod tests {
     /// before the rest of batch 1; that is no proof it is done with batch 1.
     #[test]
     fn an_interleaving_producer_is_done_with_a_batch_only_by_its_seal_or_end() {
-        let p = BTreeSet::from([ProducerId(1), ProducerId(2)]);
-        let mut o = StaticOrder::new(attrs(["batch"]), p).with_interleaving([ProducerId(1)]);
+        let p = BTreeSet::from([(0, ProducerId(1)), (0, ProducerId(2))]);
+        let mut o = StaticOrder::new(attrs(["batch"]), p).with_interleaving([(0, ProducerId(1))]);
         assert_eq!(o.offer(rec(1, 0, 1)), Placement::Held);
         assert_eq!(o.offer(rec(1, 1, 2)), Placement::Held);
-        o.end(ProducerId(2));
+        o.end(0, ProducerId(2));
         assert!(o.ready().is_empty(), "producer 1 may still send batch 1");
         assert_eq!(o.offer(rec(1, 2, 1)), Placement::Held, "not late");
         assert_eq!(
-            o.seal(ProducerId(1), &Tuple::new().with("batch", 1)),
+            o.seal(0, ProducerId(1), &Tuple::new().with("batch", 1)),
             Ok(true)
         );
         let ready = o.ready();
         assert_eq!(ready.len(), 1);
         assert_eq!(ready[0].records.len(), 2);
         assert!(matches!(o.offer(rec(1, 3, 1)), Placement::Late(_)));
-        o.end(ProducerId(1));
+        o.end(0, ProducerId(1));
         assert_eq!(o.ready().len(), 1);
         assert_eq!(o.held(), 0);
     }
@@ -360,12 +401,12 @@ mod tests {
     /// (batch 2) came late.
     #[test]
     fn a_seq_of_another_kind_is_refused_and_moves_no_producer() {
-        let p = BTreeSet::from([ProducerId(1), ProducerId(2)]);
+        let p = BTreeSet::from([(0, ProducerId(1)), (0, ProducerId(2))]);
         let mut o = StaticOrder::new(attrs(["batch"]), p);
         assert_eq!(o.offer(rec(1, 0, 1)), Placement::Held);
         assert_eq!(o.offer(rec(2, 0, 2)), Placement::Held);
         assert_eq!(
-            o.seal(ProducerId(2), &Tuple::new().with("batch", 2)),
+            o.seal(0, ProducerId(2), &Tuple::new().with("batch", 2)),
             Ok(true)
         );
         let mistyped = HeldRecord {
@@ -374,7 +415,7 @@ mod tests {
         };
         assert!(matches!(o.offer(mistyped), Placement::WrongKeyKind(..)));
         assert!(
-            o.seal(ProducerId(1), &Tuple::new().with("batch", "9"))
+            o.seal(0, ProducerId(1), &Tuple::new().with("batch", "9"))
                 .is_err()
         );
         let applied: Vec<Tuple> = o.ready().into_iter().map(|b| b.seq).collect();
@@ -383,12 +424,12 @@ mod tests {
             "producer 1 has not moved on: {applied:?}"
         );
         assert_eq!(o.offer(rec(1, 2, 2)), Placement::Held, "not late");
-        o.end(ProducerId(1));
+        o.end(0, ProducerId(1));
         let sizes: Vec<usize> = o.ready().iter().map(|b| b.records.len()).collect();
         assert_eq!(sizes, vec![1, 2]);
         let refused = Payload::from(Tuple::new().with("batch", "10"));
         assert!(
-            !o.would_hold(ProducerId(2), &refused),
+            !o.would_hold(0, ProducerId(2), &refused),
             "refused, not held back"
         );
     }

@@ -65,7 +65,11 @@ pub struct InstanceCore {
     dedup: Dedup,
     ordered_dedup: Dedup,
     seal_buffers: Vec<SealBuffer>,
-    static_orders: Vec<Option<StaticOrder>>,
+    /// One orderer per set of `seq` attributes, shared by every input
+    /// ordered on them ([`StaticOrder`]).
+    static_orders: Vec<StaticOrder>,
+    /// By input index: the orderer of a statically ordered input.
+    static_order_of: Vec<Option<usize>>,
     total_order: TotalOrder,
     forwarder: SealForwarder,
     /// The votes of the seals of read-gated inputs and of the inputs the
@@ -149,23 +153,8 @@ impl InstanceCore {
                     .with_late_window(topology.late_window)
             })
             .collect();
-        let static_orders = info
-            .plan
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, mode)| match mode {
-                InputMode::StaticOrder { seq } => Some(
-                    StaticOrder::new(seq.clone(), expected[i].clone()).with_interleaving(
-                        expected[i]
-                            .iter()
-                            .copied()
-                            .filter(|p| !topology.emits_in_seq_order(*p)),
-                    ),
-                ),
-                _ => None,
-            })
-            .collect();
+        let (static_orders, static_order_of) =
+            static_orders(topology, &info.plan.inputs, &expected);
         let share = producer_share(topology.buffer_capacity, &info.plan.inputs, &expected);
         let producer_names = expected
             .iter()
@@ -197,6 +186,7 @@ impl InstanceCore {
             ordered_dedup: Dedup::new(),
             seal_buffers,
             static_orders,
+            static_order_of,
             total_order: TotalOrder::new(),
             capacity: topology.buffer_capacity,
             share,
@@ -230,7 +220,7 @@ impl InstanceCore {
         for buffer in &self.seal_buffers {
             held += buffer.held();
         }
-        for order in self.static_orders.iter().flatten() {
+        for order in &self.static_orders {
             held += order.held();
         }
         if !self.total_order.is_empty() {
@@ -248,7 +238,6 @@ impl InstanceCore {
             + self
                 .static_orders
                 .iter()
-                .flatten()
                 .map(|o| o.held_from(producer))
                 .sum::<usize>()
     }
@@ -346,10 +335,12 @@ impl InstanceCore {
                 .get(*buffer)
                 .is_some_and(|b| b.would_hold(*input, *producer, payload)),
             Some(InputMode::StaticOrder { .. }) => self
-                .static_orders
+                .static_order_of
                 .get(*input)
-                .and_then(Option::as_ref)
-                .is_some_and(|o| o.would_hold(*producer, payload)),
+                .copied()
+                .flatten()
+                .and_then(|o| self.static_orders.get(o))
+                .is_some_and(|o| o.would_hold(*input, *producer, payload)),
             _ => false,
         }
     }
@@ -914,9 +905,9 @@ impl InstanceCore {
     fn accept_end(&mut self, input: InputId, producer: ProducerId) {
         self.ends_arrived = true;
         self.ended[input].insert(producer);
-        if let Some(order) = self.static_orders[input].as_mut() {
-            order.end(producer);
-            self.apply_static(input);
+        if let Some(o) = self.static_order_of[input] {
+            self.static_orders[o].end(input, producer);
+            self.apply_static(o);
         }
     }
 
@@ -964,13 +955,11 @@ impl InstanceCore {
                 self.admitted(admission);
             }
             InputMode::StaticOrder { .. } => {
-                let input = record.input;
-                let placement = match self.static_orders[input].as_mut() {
-                    Some(order) => order.offer(record),
-                    None => return self.handle(record),
+                let Some(o) = self.static_order_of[record.input] else {
+                    return self.handle(record);
                 };
-                match placement {
-                    Placement::Held => self.apply_static(input),
+                match self.static_orders[o].offer(record) {
+                    Placement::Held => self.apply_static(o),
                     Placement::Late(r) => {
                         self.dead_letter_held(r, DeadLetterReason::OutOfSeqOrder);
                     }
@@ -1031,13 +1020,13 @@ impl InstanceCore {
                 }
             }
             InputMode::StaticOrder { .. } => {
-                let sealed = self.static_orders[input]
-                    .as_mut()
-                    .map(|order| order.seal(producer, &key));
-                if let Some(Err(wrong)) = sealed {
+                let Some(o) = self.static_order_of[input] else {
+                    return;
+                };
+                if let Err(wrong) = self.static_orders[o].seal(input, producer, &key) {
                     return self.refuse_seal_key_kind(&key, &wrong);
                 }
-                self.apply_static(input);
+                self.apply_static(o);
             }
             _ if self.votes_seals(input) => {
                 if self.input_seals.seal(input, producer, &key) {
@@ -1138,18 +1127,22 @@ impl InstanceCore {
         self.seal_outputs(outputs, partition);
     }
 
-    fn apply_static(&mut self, input: InputId) {
-        let Some(order) = self.static_orders[input].as_mut() else {
-            return;
-        };
-        for batch in order.ready() {
+    /// Applies the batches orderer `o` has ready: the records of every
+    /// input it orders, then, for each of those inputs, the batch's seal.
+    fn apply_static(&mut self, o: usize) {
+        let inputs: Vec<InputId> = (0..self.static_order_of.len())
+            .filter(|i| self.static_order_of[*i] == Some(o))
+            .collect();
+        for batch in self.static_orders[o].ready() {
             let _span = tracing::debug_span!("partition", key = %batch.seq).entered();
             self.metrics.released_partitions += 1;
             let mut records = batch.records;
             self.handle_records(&mut records);
-            self.handle_seal(input, &batch.seq);
-            let outputs = self.forwarder.complete(input, &batch.seq);
-            self.seal_outputs(outputs, &batch.seq);
+            for &input in &inputs {
+                self.handle_seal(input, &batch.seq);
+                let outputs = self.forwarder.complete(input, &batch.seq);
+                self.seal_outputs(outputs, &batch.seq);
+            }
         }
     }
 
@@ -1643,12 +1636,8 @@ impl InstanceCore {
                 self.dead_letter_held(record, DeadLetterReason::NeverSealed);
             }
         }
-        for i in 0..self.static_orders.len() {
-            let pending = match self.static_orders[i].as_mut() {
-                Some(order) => order.drain_pending(),
-                None => continue,
-            };
-            for record in pending {
+        for o in 0..self.static_orders.len() {
+            for record in self.static_orders[o].drain_pending() {
                 self.dead_letter_held(record, DeadLetterReason::NeverSealed);
             }
         }
@@ -1818,4 +1807,46 @@ fn holds_read(
             .is_some_and(|b| b.holds_read(input, partition)),
         _ => false,
     }
+}
+
+/// One [`StaticOrder`] per set of `seq` attributes among the statically
+/// ordered inputs, over the producers of all of its inputs, and the
+/// orderer of each input.
+fn static_orders(
+    topology: &Topology,
+    modes: &[InputMode],
+    expected: &[BTreeSet<ProducerId>],
+) -> (Vec<StaticOrder>, Vec<Option<usize>>) {
+    let mut groups: Vec<(blazes_core::AttrSet, Vec<InputId>)> = Vec::new();
+    let mut order_of = vec![None; modes.len()];
+    for (input, mode) in modes.iter().enumerate() {
+        let InputMode::StaticOrder { seq } = mode else {
+            continue;
+        };
+        let at = match groups.iter().position(|(s, _)| s == seq) {
+            Some(at) => at,
+            None => {
+                groups.push((seq.clone(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        groups[at].1.push(input);
+        order_of[input] = Some(at);
+    }
+    let orders = groups
+        .into_iter()
+        .map(|(seq, inputs)| {
+            let feeders: BTreeSet<(InputId, ProducerId)> = inputs
+                .iter()
+                .flat_map(|&i| expected[i].iter().map(move |p| (i, *p)))
+                .collect();
+            let interleaving: Vec<(InputId, ProducerId)> = feeders
+                .iter()
+                .copied()
+                .filter(|(_, p)| !topology.emits_in_seq_order(*p))
+                .collect();
+            StaticOrder::new(seq, feeders).with_interleaving(interleaving)
+        })
+        .collect();
+    (orders, order_of)
 }

@@ -72,7 +72,7 @@ struct CoreState {
     dedup: Dedup,
     ordered_dedup: Dedup,
     seal_buffers: Vec<SealBufferState>,
-    static_orders: Vec<Option<StaticOrderState>>,
+    static_orders: Vec<StaticOrderState>,
     total_order: TotalOrder,
     forwarder: ForwarderState,
     input_seals: InputSealsState,
@@ -104,11 +104,7 @@ impl InstanceCore {
             dedup: self.dedup.clone(),
             ordered_dedup: self.ordered_dedup.clone(),
             seal_buffers: self.seal_buffers.iter().map(|b| b.state()).collect(),
-            static_orders: self
-                .static_orders
-                .iter()
-                .map(|o| o.as_ref().map(|o| o.state()))
-                .collect(),
+            static_orders: self.static_orders.iter().map(|o| o.state()).collect(),
             total_order: self.total_order.clone(),
             forwarder: self.forwarder.state(),
             input_seals: self.input_seals.state(),
@@ -155,9 +151,7 @@ impl InstanceCore {
             buffer.restore(saved);
         }
         for (order, saved) in self.static_orders.iter_mut().zip(state.static_orders) {
-            if let (Some(order), Some(saved)) = (order, saved) {
-                order.restore(saved);
-            }
+            order.restore(saved);
         }
         self.total_order = state.total_order;
         self.forwarder.restore(state.forwarder);
@@ -174,12 +168,7 @@ impl InstanceCore {
     /// Refuses a checkpoint of another instance, or of a plan with other
     /// inputs, outputs or wrappers.
     fn check_shape(&self, state: &CoreState) -> Result<(), CheckpointError> {
-        let same_orders = state.static_orders.len() == self.static_orders.len()
-            && state
-                .static_orders
-                .iter()
-                .zip(&self.static_orders)
-                .all(|(a, b)| a.is_some() == b.is_some());
+        let same_orders = state.static_orders.len() == self.static_orders.len();
         let why = if state.numbering.producer() != self.id() {
             format!("saved by producer {}", state.numbering.producer())
         } else if state.ended.len() != self.ended.len()
