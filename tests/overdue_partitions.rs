@@ -156,7 +156,11 @@ fn the_simulator_reports_a_partition_waiting_past_the_configured_steps() {
     let sim = simulation();
     let workload = late_seal_workload();
     for seed in 0..20 {
-        let config = blazes::sim::SimConfig::new(seed).with_overdue_after_steps(20);
+        // Every producer at one pace, so that numbers[0] seals batch 1 at
+        // once and numbers[1] alone is late.
+        let config = blazes::sim::SimConfig::new(seed)
+            .with_uniform_pace()
+            .with_overdue_after_steps(20);
         let outcome = sim.run(&workload, &config).expect("runs");
         let batch = Tuple::new().with("batch", 1);
         let reported: Vec<_> = outcome
@@ -182,7 +186,10 @@ fn the_simulator_reports_a_partition_waiting_past_the_configured_steps() {
             "seed {seed}: {sums:?}"
         );
         let unwatched = sim
-            .run(&workload, &blazes::sim::SimConfig::new(seed))
+            .run(
+                &workload,
+                &blazes::sim::SimConfig::new(seed).with_uniform_pace(),
+            )
             .expect("runs");
         assert!(unwatched.overdue.is_empty(), "not looked for by default");
     }

@@ -29,6 +29,11 @@ pub struct SimConfig {
     /// instance's `overdue_partitions`), as the tokio runner and the cluster
     /// do after `Deployment::overdue_after`; `None` (the default): not looked for.
     pub overdue_after_steps: Option<u64>,
+    /// Every source and link at one pace: the next action is drawn
+    /// uniformly among the enabled ones. By default (`false`) each run
+    /// draws a pace for every source and link from its seed, so that some
+    /// schedules starve one producer and others another (swarm scheduling).
+    pub uniform_pace: bool,
 }
 
 impl SimConfig {
@@ -44,7 +49,15 @@ impl SimConfig {
             max_crashes: 0,
             max_steps: 10_000_000,
             overdue_after_steps: None,
+            uniform_pace: false,
         }
+    }
+
+    /// Draws every step uniformly among the enabled actions, every source
+    /// and link at one pace (builder style).
+    pub fn with_uniform_pace(mut self) -> SimConfig {
+        self.uniform_pace = true;
+        self
     }
 
     /// Reports partitions waiting more than `steps` scheduler steps for

@@ -11,6 +11,7 @@
 pub(crate) mod choice;
 pub(crate) mod config;
 pub(crate) mod network;
+mod pace;
 pub(crate) mod simulation;
 
 pub use crate::runtime::workload::{SourceEvent, Workload};

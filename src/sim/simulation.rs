@@ -6,6 +6,8 @@ use blazes_core::{Analysis, Dataflow};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::pace::Pace;
+
 use super::choice::{Choice, Chooser};
 use super::config::SimConfig;
 use super::network::{From, Link, Message, To};
@@ -111,6 +113,10 @@ struct Run<'a> {
     factories: &'a Factories,
     probes: &'a [StateProbe],
     rng: ChaCha8Rng,
+    /// How fast each source and link goes in this run.
+    pace: Pace,
+    /// The paces of the enabled actions, reused step after step.
+    weights: Vec<f64>,
     links: Vec<Link>,
     link_index: HashMap<(From, To), usize>,
     instances: Vec<SimInstance>,
@@ -266,6 +272,8 @@ impl<'a> Run<'a> {
             factories: &sim.factories,
             probes: &sim.probes,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
+            pace: Pace::new(config.seed, config.uniform_pace),
+            weights: Vec::new(),
             links: Vec::new(),
             link_index: HashMap::new(),
             instances,
@@ -444,7 +452,15 @@ impl<'a> Run<'a> {
                 };
                 actions.get(index).copied().unwrap_or(actions[0])
             } else {
-                actions[self.rng.random_range(0..actions.len())]
+                let mut weights = std::mem::take(&mut self.weights);
+                weights.clear();
+                weights.extend(actions.iter().map(|a| match a {
+                    Action::Emit(s) => self.pace.source(*s),
+                    Action::Deliver(l) => self.pace.link(*l),
+                }));
+                let action = actions[Pace::pick(&weights, &mut self.rng)];
+                self.weights = weights;
+                action
             };
             self.step += 1;
             if let Some(after) = config.overdue_after_steps
