@@ -131,6 +131,15 @@ fn workload() -> (Workload, BTreeMap<u64, i64>) {
     (workload, truth)
 }
 
+/// Book's replicas, and two producers for each source.
+fn deployment() -> blazes::runtime::Deployment {
+    auctions::deployment()
+        .instances("Book", REPLICAS)
+        .source_producers("bids", 2)
+        .source_producers("notes", 2)
+        .source_producers("queries", 2)
+}
+
 /// The wins of each replica, by auction.
 type Wins = BTreeMap<String, BTreeMap<u64, i64>>;
 
@@ -162,11 +171,7 @@ fn answers_by_replica(report: &blazes::runtime::RunReport) -> BTreeMap<String, V
 
 #[test]
 fn the_plan_holds_the_sealed_input_and_orders_it_too() {
-    let deployment = auctions::deployment()
-        .instances("Book", REPLICAS)
-        .source_producers("bids", 2)
-        .source_producers("notes", 2)
-        .source_producers("queries", 2);
+    let deployment = deployment();
     let sim = Simulation::new(
         &auctions::dataflow(),
         &auctions::analysis(),
@@ -184,11 +189,7 @@ fn the_plan_holds_the_sealed_input_and_orders_it_too() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_agree_and_winners_are_the_direct_ones_on_tokio() {
     let (workload, truth) = workload();
-    let deployment = auctions::deployment()
-        .instances("Book", REPLICAS)
-        .source_producers("bids", 2)
-        .source_producers("notes", 2)
-        .source_producers("queries", 2);
+    let deployment = deployment();
     for _ in 0..3 {
         let runner = DataflowRunner::new(
             &auctions::dataflow(),
@@ -219,11 +220,7 @@ async fn replicas_agree_and_winners_are_the_direct_ones_on_tokio() {
 #[test]
 fn replicas_agree_and_winners_are_the_direct_ones_under_faults() {
     let (workload, truth) = workload();
-    let deployment = auctions::deployment()
-        .instances("Book", REPLICAS)
-        .source_producers("bids", 2)
-        .source_producers("notes", 2)
-        .source_producers("queries", 2);
+    let deployment = deployment();
     let sim = Simulation::new(
         &auctions::dataflow(),
         &auctions::analysis(),

@@ -62,14 +62,7 @@ pub fn run(
 /// the build does, at the stream that closes the loop.
 fn report_seal_loops(built: &Built, analysis: &Analysis, errors: &mut Errors) {
     for found in blazes_core::seal_loops(&built.dataflow, analysis) {
-        let message = format!("blazes: {found}");
-        let sites = streams_into(built, &Endpoint::port(&found.component, &found.input));
-        if sites.is_empty() {
-            errors.spanned(TokenStream::new(), message.clone());
-        }
-        for tokens in sites {
-            errors.spanned(tokens, message.clone());
-        }
+        report_at_input(built, &found.component, &found.input, &found, errors);
     }
 }
 
@@ -78,14 +71,26 @@ fn report_seal_loops(built: &Built, analysis: &Analysis, errors: &mut Errors) {
 /// dataflow, so the build does, at the streams into that input.
 fn report_coordination_conflicts(built: &Built, analysis: &Analysis, errors: &mut Errors) {
     for found in blazes_core::coordination_conflicts(analysis) {
-        let message = format!("blazes: {found}");
-        let sites = streams_into(built, &Endpoint::port(&found.component, &found.input));
-        if sites.is_empty() {
-            errors.spanned(TokenStream::new(), message.clone());
-        }
-        for tokens in sites {
-            errors.spanned(tokens, message.clone());
-        }
+        report_at_input(built, &found.component, &found.input, &found, errors);
+    }
+}
+
+/// `found` as an error at every stream into `component.input` (at the
+/// dataflow when none is written in this module).
+fn report_at_input(
+    built: &Built,
+    component: &str,
+    input: &str,
+    found: &dyn std::fmt::Display,
+    errors: &mut Errors,
+) {
+    let message = format!("blazes: {found}");
+    let sites = streams_into(built, &Endpoint::port(component, input));
+    if sites.is_empty() {
+        errors.spanned(TokenStream::new(), message.clone());
+    }
+    for tokens in sites {
+        errors.spanned(tokens, message.clone());
     }
 }
 
