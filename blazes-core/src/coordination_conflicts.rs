@@ -145,3 +145,60 @@ pub fn coordination_conflicts(analysis: &Analysis) -> Vec<CoordinationConflict> 
     }
     conflicts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Annotation, Component, Dataflow, Permission, Stream, analyze, attrs};
+
+    /// `C.a` is sealed on `k` (a seal buffer for its `OW[k]` path to `o1`)
+    /// and stamped `seq: [b]`, which orders its ungated `OW` path to `o2`
+    /// statically: two wrappers for one input.
+    #[test]
+    fn a_sealed_input_that_also_needs_a_static_order_is_a_conflict() {
+        let dataflow = Dataflow::new()
+            .component(
+                Component::new("C")
+                    .path("a", "o1", Annotation::ow(attrs(["k"])))
+                    .path("a", "o2", Annotation::ow(attrs::<[&str; 0], &str>([]))),
+            )
+            .stream(
+                Stream::between("src", "C.a")
+                    .sealed(attrs(["k"]))
+                    .sequenced(attrs(["b"])),
+            )
+            .stream(Stream::between("C.o1", "one"))
+            .stream(Stream::between("C.o2", "two"))
+            .coordinate(Permission::Auto);
+        let analysis = analyze(&dataflow).expect("valid");
+        let conflicts = coordination_conflicts(&analysis);
+        let [conflict] = &conflicts[..] else {
+            panic!("one conflict: {conflicts:?} in {:?}", analysis.coordination);
+        };
+        assert_eq!(
+            (conflict.component.as_str(), conflict.input.as_str()),
+            ("C", "a")
+        );
+        let wrappers = [&conflict.first.0, &conflict.second.0];
+        assert!(wrappers.contains(&&InputWrapper::SealBuffer(attrs(["k"]))));
+        assert!(wrappers.contains(&&InputWrapper::StaticOrder(attrs(["b"]))));
+        assert!(
+            conflict
+                .fix()
+                .starts_with("drop `seq` from the stream into `C.a`")
+        );
+        // Without the `seq`, a sequencer orders it: that composes.
+        let dataflow = Dataflow::new()
+            .component(
+                Component::new("C")
+                    .path("a", "o1", Annotation::ow(attrs(["k"])))
+                    .path("a", "o2", Annotation::ow(attrs::<[&str; 0], &str>([]))),
+            )
+            .stream(Stream::between("src", "C.a").sealed(attrs(["k"])))
+            .stream(Stream::between("C.o1", "one"))
+            .stream(Stream::between("C.o2", "two"))
+            .coordinate(Permission::Auto);
+        let analysis = analyze(&dataflow).expect("valid");
+        assert!(coordination_conflicts(&analysis).is_empty());
+    }
+}
