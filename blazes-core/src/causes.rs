@@ -358,8 +358,26 @@ impl Causes<'_> {
             }
             new
         });
+        // Where the anomaly starts: the paths that taint, and each
+        // unprotected read with the writes that leave it unprotected (not
+        // the component's sealed writes, which ordering would also take).
+        let mut starts: Vec<usize> = o
+            .fired
+            .iter()
+            .enumerate()
+            .filter(|(_, fired)| matches!(fired, Some((Rule::R2 | Rule::R3 | Rule::R4, _))))
+            .map(|(i, _)| i)
+            .collect();
+        for step in &o.steps {
+            if let Step::Unprotected { path, unsealed, .. } = step {
+                starts.push(*path);
+                starts.extend(unsealed.iter().copied());
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
         let mut origins: Vec<Origin> = Vec::new();
-        for &i in &o.offending {
+        for &i in &starts {
             let source = d.sources[i];
             let origin = Origin::Path {
                 component: self.trace.components[source.c].clone(),
@@ -553,7 +571,7 @@ impl Visits {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Annotation, Component, Dataflow, Fix, Stream, analyze, attrs};
+    use crate::{Annotation, Component, Dataflow, Fix, Origin, Stream, analyze, attrs};
 
     /// readings (sealed on `k`) -> T (CR into `good`, also from `again`) ->
     /// M (OW[k]) -> board; `again` is fed by `feed_again` when given.
@@ -700,6 +718,18 @@ mod tests {
             cause.why
         );
         assert!(!cause.why.contains("Store.puts"), "{}", cause.why);
+        // The anomaly starts at the read and the deletes, not at the puts
+        // (sealed on a key that covers the read), which ordering would
+        // also take.
+        let origin = |from: &str, to: &str| Origin::Path {
+            component: "Store".to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
+        };
+        assert_eq!(
+            cause.origins,
+            [origin("gets", "answers"), origin("deletes", "gone")]
+        );
         let sealed: Vec<&Fix> = cause
             .fixes
             .iter()
