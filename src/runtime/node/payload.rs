@@ -197,9 +197,11 @@ impl PayloadRun {
     }
 
     /// `tuples` as one run, in order (`None` for no tuples, or more than
-    /// a run's indices hold): how a run read from the wire is carried.
-    #[cfg_attr(not(feature = "nats"), allow(dead_code))] // the wire's
-    pub(crate) fn from_tuples(tuples: Vec<Tuple>) -> Option<PayloadRun> {
+    /// `u32::MAX`): how a run read from the wire is carried, and how a
+    /// [`Frame`](crate::dist::wire::Frame) of a run
+    /// ([`Envelope::Records`](super::envelope::Envelope::Records)) is
+    /// built by hand.
+    pub fn from_tuples(tuples: Vec<Tuple>) -> Option<PayloadRun> {
         let end = u32::try_from(tuples.len()).ok().filter(|n| *n > 0)?;
         Some(PayloadRun {
             batch: Frozen::from_vec(tuples).0,
