@@ -87,8 +87,8 @@ pub struct SimOutcome {
     pub runs_delivered: u64,
     /// Of [`SimOutcome::runs_delivered`], the runs that overlapped what
     /// their instance had delivered: some of their records, not all, were
-    /// duplicates (a replay from a checkpoint inside an earlier run, or a
-    /// run the buffer bound had stopped inside).
+    /// duplicates (a run the buffer bound had stopped inside, whose rest a
+    /// crash lost, brought again whole by its producer's replay).
     pub runs_partly_duplicate: u64,
     /// Partitions reported for waiting past
     /// [`SimConfig::overdue_after_steps`], each once, by instance name
