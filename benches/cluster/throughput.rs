@@ -3,7 +3,8 @@
 //!
 //! - `raw JetStream`: async-nats directly publishes the records to one
 //!   subject in frames of `batch` records (the blazes wire encoding of the
-//!   same records, encoded before the clock starts), with `window`
+//!   same records, one run of records per frame as the blazes source sends
+//!   them, encoded before the clock starts), with `window`
 //!   acknowledgements outstanding, while an ordered consumer reads them
 //!   back and decodes them as a blazes destination does; timed from the
 //!   first publish to the last frame read. No message ids (no server-side
@@ -40,7 +41,7 @@ use async_nats::jetstream;
 use blazes::dist::wire::{self, Frame};
 use blazes::dist::{Cluster, ClusterConfig, SourceProducer};
 use blazes::runtime::ProducerId;
-use blazes::runtime::sans_io::{Delivery, Envelope};
+use blazes::runtime::sans_io::{Delivery, Envelope, PayloadRun};
 use blazes::runtime::{Deployment, Factories};
 use blazes::{
     Annotation, Component, Dataflow, Emit, Handler, Stream, Tuple, UnknownInput, analyze, attrs,
@@ -126,29 +127,28 @@ pub async fn raw(url: &str, tag: &str, workload: Workload, two_hops: bool) -> Re
         .into_iter()
         .enumerate()
         .map(|(i, batch)| {
+            // The batch as one run of records, as the blazes source sends
+            // it (issue 14: runs on the wire).
             let first = (i * BATCH) as u64;
-            let messages = batch
-                .into_iter()
-                .enumerate()
-                .map(|(j, payload)| Delivery::Direct {
-                    input: 0,
-                    envelope: Envelope::Record {
-                        producer,
-                        seq: first + j as u64,
-                        payload: payload.into(),
-                    },
-                })
-                .collect();
+            let run = PayloadRun::from_tuples(batch).ok_or("an empty batch")?;
             let frame = Frame {
                 from: producer,
                 epoch: 1,
-                link_seq: first,
-                messages,
+                link_seq: i as u64,
+                messages: vec![Delivery::Direct {
+                    input: 0,
+                    envelope: Envelope::Records {
+                        producer,
+                        seq: first,
+                        records: run,
+                    },
+                }],
             };
-            wire::encode(&frame).map(bytes::Bytes::from)
+            wire::encode(&frame)
+                .map(bytes::Bytes::from)
+                .map_err(|e| e.to_string())
         })
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
+        .collect::<Result<_, String>>()?;
     let count = frames.len();
     let reader_js = jetstream::new(reader_client);
     let reader_stream = reader_js
@@ -176,7 +176,9 @@ pub async fn raw(url: &str, tag: &str, workload: Workload, two_hops: bool) -> Re
             match tokio::time::timeout(Duration::from_secs(60), messages.next()).await {
                 Ok(Some(Ok(m))) => {
                     // Decoded like a blazes destination decodes its frames.
-                    records += wire::decode(&m.payload).map_or(0, |f| f.messages.len());
+                    records += wire::decode(&m.payload).map_or(0, |f| {
+                        f.messages.iter().map(|m| m.envelope().record_count()).sum()
+                    });
                     seen += 1;
                 }
                 other => return Err(format!("raw reader stopped: {other:?}")),

@@ -34,7 +34,7 @@
 //! - reconnection: the NATS client reconnects by itself, publishes are
 //!   retried, readers resume after the last message they saw.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -95,9 +95,13 @@ pub struct ClusterConfig {
     pub policy: RetryPolicy,
     /// Frames awaiting their acknowledgement at once, per producer.
     pub publish_window: usize,
-    /// Messages one frame carries at most: what a producer sends to one
+    /// Records one frame carries at most: what a producer sends to one
     /// destination in one step goes out in frames of up to this many
-    /// (1: a frame per message). See [`wire`](super::wire), "Batches".
+    /// (1: a frame per message). A run of records (one message) weighs its
+    /// records and is never cut across frames: a source cuts its runs at
+    /// this size, and a longer run an instance emits goes in a frame of
+    /// its own. A punctuation weighs one. See [`wire`](super::wire),
+    /// "Batches" and "Runs".
     pub batch_messages: usize,
     /// Encoded bytes of messages one frame carries at most (a single
     /// larger message goes alone; keep well under the NATS server's
@@ -692,6 +696,8 @@ impl Cluster {
         let handler = self.factories.make(component)?;
         let core = InstanceCore::with_producers(&self.topology, info, id, handler, &producers);
         let mut node = Node::new(core, self.topology.seed);
+        // Runs of records cross the wire as runs (one message each).
+        node.send_runs();
         if self.record_outputs {
             node.record_sends();
         }
@@ -740,7 +746,7 @@ impl Cluster {
             while !(node.core().finished() && receiving.waiting() == 0 && held_back.is_empty()) {
                 run.step_at = run.now();
                 while let Some(m) = held_back.take_ready(node.core()) {
-                    if run.forward(&mut node, m)? {
+                    if run.forward(&mut node, m, &mut held_back)? {
                         run.finish(&mut node).await?;
                     }
                 }
@@ -758,7 +764,7 @@ impl Cluster {
                     Some(ready) => {
                         for m in ready {
                             if let Some(m) = held_back.admit(node.core_mut(), m)
-                                && run.forward(&mut node, m)?
+                                && run.forward(&mut node, m, &mut held_back)?
                             {
                                 run.finish(&mut node).await?;
                             }
@@ -767,7 +773,7 @@ impl Cluster {
                     None => {
                         if let Some(m) = held_back.force() {
                             node.core_mut().note_stall();
-                            if run.forward(&mut node, m)? {
+                            if run.forward(&mut node, m, &mut held_back)? {
                                 run.finish(&mut node).await?;
                             }
                         }
@@ -959,12 +965,25 @@ impl InstanceRun {
     /// when [`InstanceRun::finish`] has work: `message` itself, held when
     /// it is a seal whose partition's master must be asked first, or frames
     /// and messages queued for publishing.
-    fn forward(&mut self, node: &mut Node, message: Delivery) -> Result<bool, ClusterError> {
+    ///
+    /// A run of records goes through [`Node::deliver_run`], as under tokio:
+    /// what the buffer bound leaves of it waits at the front of its
+    /// producer's backlog in `held_back`.
+    fn forward(
+        &mut self,
+        node: &mut Node,
+        message: Delivery,
+        held_back: &mut HeldBack,
+    ) -> Result<bool, ClusterError> {
         if self.asks_master(node, &message) {
             self.held = Some(message);
             return Ok(true);
         }
-        node.deliver(self.out.topology(), message, self.step_at);
+        let mut rest = VecDeque::new();
+        node.deliver_run(self.out.topology(), message, &mut rest, self.step_at);
+        if let Some(rest) = rest.pop_front() {
+            held_back.hold_first(rest);
+        }
         self.queue(node)?;
         Ok(self.out.has_queued())
     }
@@ -1088,6 +1107,25 @@ impl SourceProducer {
         Ok(())
     }
 
+    /// Numbers and routes `records` as runs of at most a frame's records
+    /// ([`ClusterConfig::batch_messages`]; one message per run and
+    /// destination), tuples too: the wire carries a run as its tuples
+    /// either way.
+    fn runs<R: Record>(&mut self, records: impl IntoIterator<Item = R>) {
+        let topology = self.out.topology();
+        let most = self.out.records_per_frame().max(1);
+        let mut records = records.into_iter().peekable();
+        while records.peek().is_some() {
+            let chunk = records.by_ref().take(most);
+            if R::DYNAMIC {
+                self.source
+                    .tuple_runs(topology, chunk.map(Record::into_tuple));
+            } else {
+                self.source.run(topology, chunk);
+            }
+        }
+    }
+
     /// Sends a record: one of the user's [`Record`] types, or a [`Tuple`](crate::Tuple).
     /// It is published before this returns (a frame of its own per
     /// destination): use [`SourceProducer::send_batch`] to send many.
@@ -1105,10 +1143,8 @@ impl SourceProducer {
         &mut self,
         records: impl IntoIterator<Item = R>,
     ) -> Result<(), ClusterError> {
-        for record in records {
-            self.source.record(self.out.topology(), record.into_tuple());
-            self.ship().await?;
-        }
+        self.runs(records);
+        self.ship().await?;
         self.out.flush_batches().await
     }
 
@@ -1126,10 +1162,7 @@ impl SourceProducer {
         self.out
             .topology()
             .check_producer_seal(self.source.id(), &key)?;
-        for record in records {
-            self.source.record(self.out.topology(), record.into_tuple());
-            self.ship().await?;
-        }
+        self.runs(records);
         self.source.seal(self.out.topology(), key);
         self.ship().await?;
         self.out.flush_batches().await

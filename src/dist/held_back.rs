@@ -64,6 +64,16 @@ impl HeldBack {
         None
     }
 
+    /// Holds `rest` (what the bound left of a run of records just
+    /// delivered) in front of everything its producer has held, beyond the
+    /// limit if need be: it was read already.
+    pub(crate) fn hold_first(&mut self, rest: Delivery) {
+        let producer = rest.envelope().producer();
+        self.waiting.entry(producer).or_default().push_front(rest);
+        self.len += 1;
+        self.max = self.max.max(self.len);
+    }
+
     /// The first held message, in producer order, that the core can take now.
     pub(crate) fn take_ready(&mut self, core: &InstanceCore) -> Option<Delivery> {
         let producer = self

@@ -32,7 +32,8 @@ use crate::runtime::node::topology::{GroupInfo, Topology};
 /// alone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct BatchLimits {
-    /// Messages per frame (at least 1).
+    /// Records per frame (at least 1): a run of records weighs its
+    /// records, any other message one.
     pub(crate) messages: usize,
     /// Encoded bytes of messages per frame.
     pub(crate) bytes: usize,
@@ -145,6 +146,12 @@ impl SendingEnd {
                 batch: FrameWriter::new(),
             })
             .collect();
+    }
+
+    /// The most records a frame holds ([`BatchLimits::messages`]): a
+    /// source cuts its runs at it, so that a run fills a frame.
+    pub(crate) fn records_per_frame(&self) -> usize {
+        self.limits.messages
     }
 
     /// Batches what it sends to each destination up to `limits` (a frame
@@ -322,7 +329,7 @@ impl SendingEnd {
         }
         let link = &mut self.links[i];
         link.next = link.next.wrapping_add(1);
-        if link.batch.count() >= self.limits.messages || link.batch.bytes() >= self.limits.bytes {
+        if link.batch.weight() >= self.limits.messages || link.batch.bytes() >= self.limits.bytes {
             self.cut(i)?;
         }
         Ok(())

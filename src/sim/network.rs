@@ -109,11 +109,19 @@ impl Link {
         }
     }
 
-    /// Takes the message at `index` in the queue (out of FIFO order), noting
-    /// its delivery.
-    pub fn pop_at(&mut self, index: usize) -> Option<Queued> {
-        let q = self.queue.remove(index)?;
-        if let Some(i) = q.original
+    /// Takes the message at `index` in the queue (out of FIFO order), not
+    /// noting its delivery yet ([`Link::delivered`]): a run of records the
+    /// receiver's bound stops inside goes back to the front
+    /// ([`Link::put_back`]), and counts as delivered only once its last
+    /// record is.
+    pub fn take_at(&mut self, index: usize) -> Option<Queued> {
+        self.queue.remove(index)
+    }
+
+    /// Notes that history entry `original` (if any) has been delivered
+    /// whole.
+    pub fn note_delivered(&mut self, original: Option<usize>) {
+        if let Some(i) = original
             && i >= self.delivered
         {
             self.delivered_beyond.insert(i);
@@ -121,6 +129,14 @@ impl Link {
                 self.delivered += 1;
             }
         }
-        Some(q)
+    }
+
+    /// Puts `rest` (what was not delivered of history entry `original`)
+    /// back at the front of the queue.
+    pub fn put_back(&mut self, rest: Message, original: Option<usize>) {
+        self.queue.push_front(Queued {
+            message: rest,
+            original,
+        });
     }
 }

@@ -1,6 +1,6 @@
 //! The seeded scheduler.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use blazes_core::{Analysis, Dataflow};
 use rand::{RngExt, SeedableRng};
@@ -82,6 +82,16 @@ pub struct SimOutcome {
     /// the run. A probe held by a coordination wrapper (a read waiting for
     /// a seal) answers nothing.
     pub states: BTreeMap<ProducerId, BTreeSet<Tuple>>,
+    /// Messages carrying a run of two or more records
+    /// ([`Envelope::Records`]) handed to instances: the instances send runs
+    /// as the tokio runner's do, and the faults (duplicates, replays,
+    /// crashes) apply to them as to any message.
+    pub runs_delivered: u64,
+    /// Of [`SimOutcome::runs_delivered`], the runs that overlapped what
+    /// their instance had delivered: some of their records, not all, were
+    /// duplicates (a run the buffer bound had stopped inside, whose rest a
+    /// crash lost, brought again whole by its producer's replay).
+    pub runs_partly_duplicate: u64,
     /// Partitions reported for waiting past
     /// [`SimConfig::overdue_after_steps`], each once, by instance name
     /// (`Component[i]`), with the producers whose seals were missing then.
@@ -91,6 +101,8 @@ pub struct SimOutcome {
 struct SimInstance {
     component: usize,
     node: Node,
+    /// What the instance delivered, in order (of a run its bound stopped
+    /// inside, the part delivered): replayed into its restart.
     log: Vec<Delivery>,
 }
 
@@ -135,9 +147,13 @@ struct Run<'a> {
     cycles_ended: usize,
     step: u64,
     hash: u64,
+    runs_delivered: u64,
+    runs_partly_duplicate: u64,
     routed: Vec<Routed>,
     /// Scratch: routed messages leaving an instance, with their output.
     remote: Vec<(usize, Routed)>,
+    /// Scratch: what an instance's bound left of a run it was handed.
+    rest: VecDeque<Delivery>,
 }
 
 impl Simulation {
@@ -231,6 +247,40 @@ impl Simulation {
     }
 }
 
+/// An instance's node as the simulator runs it: sending runs of records
+/// ([`Envelope::Records`]) as the tokio runner's do.
+fn sim_node(core: InstanceCore, seed: u64) -> Node {
+    let mut node = Node::new(core, seed);
+    node.send_runs();
+    node
+}
+
+/// What was delivered of `whole` when the buffer bound left `rest` of it:
+/// the run's records before the rest's first.
+fn delivered_part(whole: Delivery, rest: &Delivery) -> Delivery {
+    let Delivery::Direct {
+        input,
+        envelope:
+            Envelope::Records {
+                producer,
+                seq,
+                records,
+            },
+    } = whole
+    else {
+        return whole;
+    };
+    let taken = rest.envelope().seq().saturating_sub(seq) as usize;
+    Delivery::Direct {
+        input,
+        envelope: Envelope::Records {
+            producer,
+            seq,
+            records: records.prefix(taken),
+        },
+    }
+}
+
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 impl<'a> Run<'a> {
@@ -248,7 +298,7 @@ impl<'a> Run<'a> {
             instance_index.insert(id, instances.len());
             instances.push(SimInstance {
                 component: ci,
-                node: Node::new(core, topology.seed),
+                node: sim_node(core, topology.seed),
                 log: Vec::new(),
             });
         }
@@ -290,8 +340,11 @@ impl<'a> Run<'a> {
             cycles_ended: 0,
             step: 0,
             hash: 0xcbf2_9ce4_8422_2325,
+            runs_delivered: 0,
+            runs_partly_duplicate: 0,
             routed: Vec::new(),
             remote: Vec::new(),
+            rest: VecDeque::new(),
         };
         for i in 0..run.instances.len() {
             run.instances[i]
@@ -362,6 +415,23 @@ impl<'a> Run<'a> {
             self.send_routed(me, r);
         }
         self.remote = remote;
+    }
+
+    /// Hands instance `i` one message as the tokio runner hands it a
+    /// received batch ([`Node::deliver_run`]: the same delivery loop, runs
+    /// emitted as runs); returns what the buffer bound left of a run of
+    /// records.
+    fn deliver_to(&mut self, i: usize, delivery: Delivery) -> Option<Delivery> {
+        let mut rest = std::mem::take(&mut self.rest);
+        self.instances[i].node.deliver_run(
+            self.topology,
+            delivery,
+            &mut rest,
+            Time::from_ticks(self.step),
+        );
+        let left = rest.pop_front();
+        self.rest = rest;
+        left
     }
 
     fn enabled(&mut self, actions: &mut Vec<Action>) {
@@ -489,6 +559,8 @@ impl<'a> Run<'a> {
         outcome.sequencer_retries = self.sequencer_retries;
         outcome.unordered = std::mem::take(&mut self.unordered);
         outcome.schedule_hash = self.hash;
+        outcome.runs_delivered = self.runs_delivered;
+        outcome.runs_partly_duplicate = self.runs_partly_duplicate;
         outcome.report = self.finish();
         outcome.states = self.probe_states();
         outcome
@@ -517,8 +589,10 @@ impl<'a> Run<'a> {
                         Time::from_ticks(self.step),
                     );
                     for (_, sent) in core.take_sends() {
-                        if let Envelope::Record { payload, .. } = sent {
-                            state.insert(payload.into_tuple());
+                        for single in sent.into_singles() {
+                            if let Envelope::Record { payload, .. } = single {
+                                state.insert(payload.into_tuple());
+                            }
                         }
                     }
                 }
@@ -575,7 +649,12 @@ impl<'a> Run<'a> {
             .iter()
             .filter(|l| l.from == From::Producer(producer))
             .flat_map(|l| &l.history)
-            .map(|m| m.envelope().seq().saturating_add(1))
+            .map(|m| {
+                let envelope = m.envelope();
+                // A run takes a seq per record.
+                let taken = envelope.record_count().max(1) as u64;
+                envelope.seq().saturating_add(taken)
+            })
             .max()
             .unwrap_or(0)
     }
@@ -628,9 +707,10 @@ impl<'a> Run<'a> {
         } else {
             0
         };
-        let Some(queued) = self.links[l].pop_at(index) else {
+        let Some(queued) = self.links[l].take_at(index) else {
             return false;
         };
+        let original = queued.original;
         self.note(2);
         self.note(l as u64);
         self.note(queued.message.envelope().seq());
@@ -638,17 +718,41 @@ impl<'a> Run<'a> {
         if duplicated {
             self.links[l].queue.push_back(queued.clone());
         }
+        if !matches!(queued.message, Message::Instance(_)) {
+            self.links[l].note_delivered(original);
+        }
         match (self.links[l].to, queued.message) {
             (To::Instance(p), Message::Instance(delivery)) => {
-                if let Some(&i) = self.instance_index.get(&p) {
-                    self.instances[i].log.push(delivery.clone());
-                    self.instances[i].node.deliver(
-                        self.topology,
-                        delivery,
-                        Time::from_ticks(self.step),
-                    );
-                    self.ship(i);
+                let Some(&i) = self.instance_index.get(&p) else {
+                    self.links[l].note_delivered(original);
+                    return duplicated;
+                };
+                let logged = delivery.clone();
+                let in_run = delivery.envelope().record_count();
+                let duplicates_before = self.instances[i].node.core().metrics().duplicate_records;
+                let rest = self.deliver_to(i, delivery);
+                if in_run > 1 {
+                    self.runs_delivered += 1;
+                    let metrics = self.instances[i].node.core().metrics();
+                    let duplicates = metrics.duplicate_records - duplicates_before;
+                    if duplicates > 0 && duplicates < in_run as u64 {
+                        self.runs_partly_duplicate += 1;
+                    }
                 }
+                match rest {
+                    Some(rest) => {
+                        // The bound stopped inside a run: the rest waits
+                        // at the front of the link, as under tokio.
+                        self.instances[i].log.push(delivered_part(logged, &rest));
+                        self.links[l].put_back(Message::Instance(rest), original);
+                    }
+                    None => {
+                        self.instances[i].log.push(logged);
+                        self.links[l].note_delivered(original);
+                    }
+                }
+                self.ship(i);
+                return duplicated;
             }
             (To::Sequencer(g), Message::Sequencer(input, envelope)) => {
                 let group = &self.topology.groups[g];
@@ -746,17 +850,17 @@ impl<'a> Run<'a> {
         let core = InstanceCore::new(self.topology, info, id, handler);
         let log = std::mem::take(&mut self.instances[i].log);
         self.recovering = true;
-        let mut node = Node::new(core, self.topology.seed);
+        let mut node = sim_node(core, self.topology.seed);
         node.start(self.topology, Time::from_ticks(self.step));
         self.instances[i].node = node;
         self.ship(i);
         for message in &log {
-            self.instances[i].node.deliver(
-                self.topology,
-                message.clone(),
-                Time::from_ticks(self.step),
-            );
-            self.ship(i);
+            // All of it: the log holds what the instance delivered.
+            let mut next = Some(message.clone());
+            while let Some(message) = next {
+                next = self.deliver_to(i, message);
+                self.ship(i);
+            }
         }
         self.recovering = false;
         self.instances[i].log = log;

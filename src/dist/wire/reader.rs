@@ -22,6 +22,7 @@ use super::{
     check_positions, usize_to_u64,
 };
 use crate::runtime::node::envelope::{Delivery, Envelope, ProducerId};
+use crate::runtime::node::payload::PayloadRun;
 use crate::tuple::{Tuple, Value};
 
 /// A message as postcard reads it up to its tuple.
@@ -30,6 +31,10 @@ type ReadDelivery = WireDelivery<TupleFollows>;
 /// The fewest bytes a message takes: its two variant indices, its input,
 /// its producer and its sequence number, a byte each.
 const SMALLEST_MESSAGE: usize = 5;
+
+/// The fewest bytes a tuple takes: its schema's number and its count of
+/// values, a byte each.
+const SMALLEST_TUPLE: usize = 2;
 
 /// Reads a `T` from the start of `bytes`, which must be `T`'s one
 /// encoding; with the bytes after it.
@@ -199,7 +204,56 @@ impl Tuples<'_> {
                 let producer = ProducerId(producer);
                 (Envelope::Retire { producer, seq }, rest)
             }
+            WireEnvelope::Records {
+                producer,
+                seq,
+                count,
+            } => {
+                let (records, rest) = self.run(count, rest)?;
+                let producer = ProducerId(producer);
+                let run = Envelope::Records {
+                    producer,
+                    seq,
+                    records,
+                };
+                (run, rest)
+            }
         })
+    }
+
+    /// A run's `count` tuples, from the start of `bytes`, as a run of
+    /// records; with the bytes after them. A run holds at least one
+    /// record, and no more than the bytes left could hold.
+    fn run<'a>(
+        &mut self,
+        count: u64,
+        mut bytes: &'a [u8],
+    ) -> Result<(PayloadRun, &'a [u8]), WireError> {
+        let most = usize_to_u64(bytes.len() / SMALLEST_TUPLE);
+        if count == 0 || count > most {
+            return Err(WireError::at(
+                BODY_AT,
+                format!(
+                    "the body does not decode: a run of {count} records, {} bytes left",
+                    bytes.len()
+                ),
+            ));
+        }
+        // At most `most`, a usize.
+        let count = usize::try_from(count).unwrap_or(0);
+        let mut tuples = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (tuple, rest) = self.tuple(bytes)?;
+            tuples.push(tuple);
+            bytes = rest;
+        }
+        let Some(run) = PayloadRun::from_tuples(tuples) else {
+            return Err(WireError::at(
+                BODY_AT,
+                "the body does not decode: a run too long",
+            ));
+        };
+        Ok((run, bytes))
     }
 
     /// A tuple, from the start of `bytes`, in its one encoding: the

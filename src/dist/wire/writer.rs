@@ -28,6 +28,9 @@ pub(crate) struct FrameWriter {
     messages: Vec<u8>,
     /// How many messages `messages` holds.
     count: usize,
+    /// Their weight: a run counts each of its records, any other message
+    /// one.
+    weight: usize,
 }
 
 /// Where a [`FrameWriter`] was, to take back a message added after it.
@@ -37,6 +40,7 @@ pub(crate) struct Mark {
     schema_bytes: usize,
     messages: usize,
     count: usize,
+    weight: usize,
 }
 
 /// A message as it is written: its tuples borrowed.
@@ -54,6 +58,14 @@ impl FrameWriter {
         self.count
     }
 
+    /// The messages added, a run of records counting each of its records
+    /// (what a batch's size is weighed by, as the tokio runner's links
+    /// weigh theirs).
+    #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
+    pub(crate) fn weight(&self) -> usize {
+        self.weight
+    }
+
     /// The bytes the messages and their schemas take (the frame adds its
     /// header and checksum, under 40 bytes).
     #[cfg_attr(not(feature = "zookeeper"), allow(dead_code))] // batching is the cluster's
@@ -68,6 +80,7 @@ impl FrameWriter {
             schema_bytes: self.schema_bytes,
             messages: self.messages.len(),
             count: self.count,
+            weight: self.weight,
         }
     }
 
@@ -78,6 +91,7 @@ impl FrameWriter {
         self.schema_bytes = 0;
         self.messages.clear();
         self.count = 0;
+        self.weight = 0;
     }
 
     /// Takes back everything added since `mark`.
@@ -86,6 +100,7 @@ impl FrameWriter {
         self.schema_bytes = mark.schema_bytes;
         self.messages.truncate(mark.messages);
         self.count = mark.count;
+        self.weight = mark.weight;
     }
 
     /// Encodes `delivery` after the messages added before it.
@@ -95,32 +110,53 @@ impl FrameWriter {
     /// values); the writer is then as it was.
     pub(crate) fn push(&mut self, delivery: &Delivery) -> Result<(), WireError> {
         let mark = self.mark();
-        let runs = || {
-            WireError::at(
-                BODY_AT,
-                "a run of records crosses the wire as single records (`Envelope::into_singles`)",
-            )
+        let (input, envelope) = match delivery {
+            Delivery::Direct { input, envelope }
+            | Delivery::Ordered {
+                input, envelope, ..
+            } => (usize_to_u64(*input), envelope),
         };
+        if let Envelope::Records { records, .. } = envelope
+            && records.is_empty()
+        {
+            return Err(WireError::at(BODY_AT, "a run of no records"));
+        }
+        let envelope = self.envelope(envelope);
         let message: WriteDelivery<'_> = match delivery {
-            Delivery::Direct { input, envelope } => WireDelivery::Direct {
-                input: usize_to_u64(*input),
-                envelope: self.envelope(envelope).ok_or_else(runs)?,
-            },
-            Delivery::Ordered {
-                position,
+            Delivery::Direct { .. } => WireDelivery::Direct { input, envelope },
+            Delivery::Ordered { position, .. } => WireDelivery::Ordered {
+                position: *position,
                 input,
                 envelope,
-            } => WireDelivery::Ordered {
-                position: *position,
-                input: usize_to_u64(*input),
-                envelope: self.envelope(envelope).ok_or_else(runs)?,
             },
         };
-        let written = postcard::serialize_with_flavor(&message, Append(&mut self.messages))
-            .and_then(|()| self.schema_bytes(mark.schemas));
+        let mut written = postcard::serialize_with_flavor(&message, Append(&mut self.messages));
+        if let (
+            Ok(()),
+            Delivery::Direct {
+                envelope: Envelope::Records { records, .. },
+                ..
+            }
+            | Delivery::Ordered {
+                envelope: Envelope::Records { records, .. },
+                ..
+            },
+        ) = (&written, delivery)
+        {
+            // The run's tuples follow its head, each in its schema.
+            for payload in records.payloads() {
+                let tuple = self.tuple(payload.tuple());
+                written = postcard::serialize_with_flavor(&tuple, Append(&mut self.messages));
+                if written.is_err() {
+                    break;
+                }
+            }
+        }
+        let written = written.and_then(|()| self.schema_bytes(mark.schemas));
         match written {
             Ok(()) => {
                 self.count += 1;
+                self.weight += delivery.envelope().record_count().max(1);
                 Ok(())
             }
             Err(e) => {
@@ -169,13 +205,10 @@ impl FrameWriter {
         Ok(())
     }
 
-    /// `envelope` on the wire, its tuple given its schema's number (`None`
-    /// for a run of records, which the cluster never sends).
-    fn envelope<'a>(
-        &mut self,
-        envelope: &'a Envelope,
-    ) -> Option<WireEnvelope<WireTuple<Values<'a>>>> {
-        Some(match envelope {
+    /// `envelope` on the wire, its tuple given its schema's number (a
+    /// run's head: its tuples follow it, see [`FrameWriter::push`]).
+    fn envelope<'a>(&mut self, envelope: &'a Envelope) -> WireEnvelope<WireTuple<Values<'a>>> {
+        match envelope {
             Envelope::Record {
                 producer,
                 seq,
@@ -198,8 +231,16 @@ impl FrameWriter {
                 producer: producer.0,
                 seq: *seq,
             },
-            Envelope::Records { .. } => return None,
-        })
+            Envelope::Records {
+                producer,
+                seq,
+                records,
+            } => WireEnvelope::Records {
+                producer: producer.0,
+                seq: *seq,
+                count: usize_to_u64(records.len()),
+            },
+        }
     }
 
     /// `tuple` on the wire: the number of its schema (added if new), then

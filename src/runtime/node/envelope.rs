@@ -23,7 +23,9 @@ impl fmt::Display for ProducerId {
 ///
 /// `seq` increases per producer over everything it sends (records, seals and
 /// its end), so every kind of message can be deduplicated the same way.
+/// More kinds of message may come: match with a wildcard arm.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Envelope {
     /// A data record.
     Record {
@@ -36,9 +38,10 @@ pub enum Envelope {
     },
     /// Data records of one typed batch, numbered `seq`, `seq + 1`, .. in
     /// the run's order: what one producer sends one destination of what it
-    /// emitted together, in one message (the tokio runner's links; the
-    /// simulator and the wire carry [`Envelope::Record`]s). Received as
-    /// those records one after the other would be.
+    /// emitted together, in one message (under every driver: the tokio
+    /// runner's links, the simulated network, the wire, where a run
+    /// crosses as its tuples). Received as those records one after the
+    /// other would be.
     Records {
         /// Who produced them.
         producer: ProducerId,

@@ -384,6 +384,28 @@ impl SourceCore {
         }
     }
 
+    /// Numbers and routes `tuples`, in order, as runs of at most
+    /// [`MOST_IN_RUN`] records ([`Envelope::Records`] of tuples, split by
+    /// destination as routing goes): for a driver whose links carry runs of
+    /// tuples as they carry typed ones (the cluster's wire, where a run
+    /// crosses as its tuples either way).
+    #[cfg_attr(not(all(feature = "nats", feature = "zookeeper")), allow(dead_code))]
+    pub(crate) fn tuple_runs(
+        &mut self,
+        topology: &Topology,
+        tuples: impl IntoIterator<Item = Tuple>,
+    ) {
+        let mut tuples = tuples.into_iter();
+        loop {
+            let chunk: Vec<Tuple> = tuples.by_ref().take(MOST_IN_RUN).collect();
+            let Some(run) = PayloadRun::from_tuples(chunk) else {
+                return;
+            };
+            let envelope = self.numbering.records(run);
+            self.route(topology, envelope);
+        }
+    }
+
     /// Numbers and routes the seal of the partition `key` names: its
     /// values of the source's seal key (a whole record may be given; the
     /// seal keeps only the seal key's attributes, so every producer's seal

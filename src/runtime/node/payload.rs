@@ -196,6 +196,19 @@ impl PayloadRun {
         })
     }
 
+    /// `tuples` as one run, in order (`None` for no tuples, or more than
+    /// `u32::MAX`): how a run read from the wire is carried, and how a
+    /// [`Frame`](crate::dist::wire::Frame) of a run
+    /// ([`Envelope::Records`](super::envelope::Envelope::Records)) is
+    /// built by hand.
+    pub fn from_tuples(tuples: Vec<Tuple>) -> Option<PayloadRun> {
+        let end = u32::try_from(tuples.len()).ok().filter(|n| *n > 0)?;
+        Some(PayloadRun {
+            batch: Frozen::from_vec(tuples).0,
+            indices: Indices::Contiguous { start: 0, end },
+        })
+    }
+
     /// Adds `payload` at the run's end when it is the batch's record right
     /// after the run's last one: true when added.
     #[inline]
@@ -272,6 +285,26 @@ impl PayloadRun {
                 list: Arc::clone(list),
                 from: f + from,
                 to: *to,
+            },
+        };
+        PayloadRun {
+            batch: Arc::clone(&self.batch),
+            indices,
+        }
+    }
+
+    /// The run's first `to` records.
+    pub(crate) fn prefix(&self, to: usize) -> PayloadRun {
+        let to = to.min(self.len()) as u32;
+        let indices = match &self.indices {
+            Indices::Contiguous { start, .. } => Indices::Contiguous {
+                start: *start,
+                end: start + to,
+            },
+            Indices::Listed { list, from, .. } => Indices::Listed {
+                list: Arc::clone(list),
+                from: *from,
+                to: from + to,
             },
         };
         PayloadRun {
