@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use blazes::Record;
-use blazes::runtime::{DataflowRunner, InputMode, Workload};
+use blazes::runtime::{DataflowRunner, InputMode, RunReport, Workload};
 use blazes::sim::{SimConfig, Simulation};
 
 const AUCTIONS: u64 = 4;
@@ -143,7 +143,7 @@ fn deployment() -> blazes::runtime::Deployment {
 /// The wins of each replica, by auction.
 type Wins = BTreeMap<String, BTreeMap<u64, i64>>;
 
-fn wins_by_replica(report: &blazes::runtime::RunReport) -> Wins {
+fn wins_by_replica(report: &RunReport) -> Wins {
     let mut wins: Wins = BTreeMap::new();
     for (instance, win) in report.read_sink::<Win>("wins").expect("the wins sink") {
         let previous = wins
@@ -155,7 +155,7 @@ fn wins_by_replica(report: &blazes::runtime::RunReport) -> Wins {
     wins
 }
 
-fn answers_by_replica(report: &blazes::runtime::RunReport) -> BTreeMap<String, Vec<String>> {
+fn answers_by_replica(report: &RunReport) -> BTreeMap<String, Vec<String>> {
     let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (instance, answer) in report
         .read_sink::<Answer>("answers")
@@ -167,6 +167,25 @@ fn answers_by_replica(report: &blazes::runtime::RunReport) -> BTreeMap<String, V
             .push(format!("{answer:?}"));
     }
     answers
+}
+
+/// The run succeeded, every replica reported the direct winners, and the
+/// replicas gave the same answers.
+fn assert_replicas_agree(report: &RunReport, truth: &BTreeMap<u64, i64>, what: &str) {
+    assert!(report.is_success(), "{what}: {:?}", report.failures());
+    let wins = wins_by_replica(report);
+    assert_eq!(wins.len(), REPLICAS, "{what}");
+    assert!(
+        wins.values().all(|w| w == truth),
+        "{what}: {wins:?} against {truth:?}"
+    );
+    let answers = answers_by_replica(report);
+    let distinct: BTreeSet<&Vec<String>> = answers.values().collect();
+    assert_eq!(
+        distinct.len(),
+        1,
+        "{what}: the replicas answered differently"
+    );
 }
 
 #[test]
@@ -204,16 +223,7 @@ async fn replicas_agree_and_winners_are_the_direct_ones_on_tokio() {
             .run_workload(&workload)
             .await
             .expect("runs");
-        assert!(report.is_success(), "{:?}", report.failures());
-        let wins = wins_by_replica(&report);
-        assert_eq!(wins.len(), REPLICAS);
-        assert!(
-            wins.values().all(|w| *w == truth),
-            "{wins:?} against {truth:?}"
-        );
-        let answers = answers_by_replica(&report);
-        let distinct: BTreeSet<&Vec<String>> = answers.values().collect();
-        assert_eq!(distinct.len(), 1, "the replicas answered differently");
+        assert_replicas_agree(&report, &truth, "tokio");
     }
 }
 
@@ -231,17 +241,6 @@ fn replicas_agree_and_winners_are_the_direct_ones_under_faults() {
     for seed in 0..200 {
         let config = SimConfig::new(seed).with_faults(0.03, 0.01, 0.002, 2);
         let outcome = sim.run(&workload, &config).expect("runs");
-        let report = &outcome.report;
-        assert!(report.is_success(), "seed {seed}: {:?}", report.failures());
-        let wins = wins_by_replica(report);
-        assert_eq!(wins.len(), REPLICAS, "seed {seed}");
-        assert!(wins.values().all(|w| *w == truth), "seed {seed}: {wins:?}");
-        let answers = answers_by_replica(report);
-        let distinct: BTreeSet<&Vec<String>> = answers.values().collect();
-        assert_eq!(
-            distinct.len(),
-            1,
-            "seed {seed}: the replicas answered differently"
-        );
+        assert_replicas_agree(&outcome.report, &truth, &format!("seed {seed}"));
     }
 }

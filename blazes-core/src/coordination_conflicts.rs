@@ -10,10 +10,11 @@
 //! The runtime refuses such a plan when it is deployed, and the macros when
 //! the dataflow compiles.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::label::{AttrSet, attrs_to_string};
-use crate::result::{Analysis, OrderKind, Strategy};
+use crate::result::{Coordination, OrderKind, Strategy};
 
 /// How one applied coordination wraps one input, when it is not a
 /// sequencer's order.
@@ -100,12 +101,17 @@ impl fmt::Display for CoordinationConflict {
     }
 }
 
-/// Every input of the applied plan wrapped in two ways that cannot both
-/// hold (see the module's doc), once per input, in the plan's order.
-pub fn coordination_conflicts(analysis: &Analysis) -> Vec<CoordinationConflict> {
-    let mut wrapped: Vec<(String, String, InputWrapper, String)> = Vec::new();
+/// Every input that the applied ones of `coordinations` (an analysis's
+/// plan, or the part of it at one component) wrap in two ways that cannot
+/// both hold (see the module's doc), once per input, in the plan's order.
+pub fn coordination_conflicts<'a>(
+    coordinations: impl IntoIterator<Item = &'a Coordination>,
+) -> Vec<CoordinationConflict> {
+    // The first wrapper of each (component, input), and the output it is for.
+    let mut wrapped: BTreeMap<(&str, &str), (InputWrapper, &str)> = BTreeMap::new();
+    let mut conflicting: BTreeSet<(&str, &str)> = BTreeSet::new();
     let mut conflicts: Vec<CoordinationConflict> = Vec::new();
-    for coordination in analysis.coordination.iter().filter(|c| c.applied) {
+    for coordination in coordinations.into_iter().filter(|c| c.applied) {
         let wrapper = match &coordination.strategy {
             Strategy::Seal { key, .. } => InputWrapper::SealBuffer(key.clone()),
             Strategy::Order {
@@ -116,30 +122,20 @@ pub fn coordination_conflicts(analysis: &Analysis) -> Vec<CoordinationConflict> 
             } => continue,
         };
         for input in &coordination.inputs {
-            let earlier = wrapped
-                .iter()
-                .find(|(c, i, _, _)| *c == coordination.component && i == input);
-            match earlier {
-                Some((_, _, first, output)) if *first != wrapper => {
-                    if !conflicts
-                        .iter()
-                        .any(|x| x.component == coordination.component && x.input == *input)
-                    {
-                        conflicts.push(CoordinationConflict {
-                            component: coordination.component.clone(),
-                            input: input.clone(),
-                            first: (first.clone(), output.clone()),
-                            second: (wrapper.clone(), coordination.output.clone()),
-                        });
-                    }
+            let at = (coordination.component.as_str(), input.as_str());
+            match wrapped.get(&at) {
+                None => {
+                    wrapped.insert(at, (wrapper.clone(), &coordination.output));
+                }
+                Some((first, output)) if *first != wrapper && conflicting.insert(at) => {
+                    conflicts.push(CoordinationConflict {
+                        component: coordination.component.clone(),
+                        input: input.clone(),
+                        first: (first.clone(), output.to_string()),
+                        second: (wrapper.clone(), coordination.output.clone()),
+                    });
                 }
                 Some(_) => {}
-                None => wrapped.push((
-                    coordination.component.clone(),
-                    input.clone(),
-                    wrapper.clone(),
-                    coordination.output.clone(),
-                )),
             }
         }
     }
@@ -171,7 +167,7 @@ mod tests {
             .stream(Stream::between("C.o2", "two"))
             .coordinate(Permission::Auto);
         let analysis = analyze(&dataflow).expect("valid");
-        let conflicts = coordination_conflicts(&analysis);
+        let conflicts = coordination_conflicts(&analysis.coordination);
         let [conflict] = &conflicts[..] else {
             panic!("one conflict: {conflicts:?} in {:?}", analysis.coordination);
         };
@@ -199,6 +195,6 @@ mod tests {
             .stream(Stream::between("C.o2", "two"))
             .coordinate(Permission::Auto);
         let analysis = analyze(&dataflow).expect("valid");
-        assert!(coordination_conflicts(&analysis).is_empty());
+        assert!(coordination_conflicts(&analysis.coordination).is_empty());
     }
 }

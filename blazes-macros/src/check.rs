@@ -70,7 +70,7 @@ fn report_seal_loops(built: &Built, analysis: &Analysis, errors: &mut Errors) {
 /// ([`blazes_core::coordination_conflicts`]): the runner would refuse the
 /// dataflow, so the build does, at the streams into that input.
 fn report_coordination_conflicts(built: &Built, analysis: &Analysis, errors: &mut Errors) {
-    for found in blazes_core::coordination_conflicts(analysis) {
+    for found in blazes_core::coordination_conflicts(&analysis.coordination) {
         report_at_input(built, &found.component, &found.input, &found, errors);
     }
 }

@@ -203,7 +203,7 @@ fn unrunnable_plan_warnings(
             let at = Endpoint::port(&found.component, &found.input);
             ("seal-loop", found.problem(), found.fix(), at)
         });
-    let conflicts = blazes_core::coordination_conflicts(analysis)
+    let conflicts = blazes_core::coordination_conflicts(&analysis.coordination)
         .into_iter()
         .map(|found| {
             let at = Endpoint::port(&found.component, &found.input);

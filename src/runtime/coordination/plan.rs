@@ -97,10 +97,11 @@ impl ComponentPlan {
         }
         // One source for what cannot be combined: the macros refuse the
         // same plans when the dataflow compiles.
-        if let Some(conflict) = blazes_core::coordination_conflicts(analysis)
-            .into_iter()
-            .find(|c| c.component == component.name)
-        {
+        let here = analysis
+            .coordination
+            .iter()
+            .filter(|c| c.component == component.name);
+        if let Some(conflict) = blazes_core::coordination_conflicts(here).into_iter().next() {
             return Err(BuildError::CoordinationConflict(Box::new(conflict)));
         }
         for coordination in analysis

@@ -1130,10 +1130,15 @@ impl InstanceCore {
     /// Applies the batches orderer `o` has ready: the records of every
     /// input it orders, then, for each of those inputs, the batch's seal.
     fn apply_static(&mut self, o: usize) {
+        let batches = self.static_orders[o].ready();
+        if batches.is_empty() {
+            // Most offers complete no batch: nothing to look up.
+            return;
+        }
         let inputs: Vec<InputId> = (0..self.static_order_of.len())
             .filter(|i| self.static_order_of[*i] == Some(o))
             .collect();
-        for batch in self.static_orders[o].ready() {
+        for batch in batches {
             let _span = tracing::debug_span!("partition", key = %batch.seq).entered();
             self.metrics.released_partitions += 1;
             let mut records = batch.records;
