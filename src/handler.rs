@@ -7,7 +7,7 @@ use std::fmt;
 use crate::checkpointed::StateError;
 use crate::record::RecordError;
 use crate::runtime::coordination::seal_buffer::HeldRecord;
-use crate::runtime::node::payload::{BatchBuilder, Frozen, Payload};
+use crate::runtime::node::payload::{BatchBuilder, Frozen, Payload, PayloadRun};
 use crate::tuple::Tuple;
 
 /// One thing a handler produced, in the order it produced it.
@@ -41,9 +41,11 @@ pub struct Emit {
     /// the runtime's id of that output (`None` inside for a name the
     /// component lacks) once it was looked up.
     outputs: Vec<(String, Option<Option<usize>>)>,
+    /// The emissions, in order: a slot may hold a run of typed records.
     emitted: Vec<Slot>,
-    /// The rest, made when first used: an `Emit` moves into a typed
-    /// handle and back once per record, so it stays three words.
+    /// How many emissions `emitted` holds (a run counts its records).
+    len: usize,
+    /// The rest, made when first used.
     room: Option<Box<Room>>,
 }
 
@@ -77,19 +79,48 @@ struct Slot {
 enum Pending {
     /// A tuple, or a punctuation's partition.
     Payload(Payload),
-    /// Record `index` of builder `builder`.
-    Typed { builder: usize, index: usize },
+    /// Records `index..index + count` of builder `builder`: typed records
+    /// emitted one after the other on one output (`count` at least 1).
+    Typed {
+        builder: usize,
+        index: usize,
+        count: usize,
+    },
 }
 
 /// One emission as [`Emit`] keeps it: its output by index in `outputs`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) struct Emitted {
     /// The output's index among the names the collector keeps.
     pub(crate) output: usize,
-    /// True for a punctuation (then `payload` is the partition's tuple).
+    /// True for a punctuation (then `records` is the partition's tuple).
     pub(crate) punctuation: bool,
-    /// The record, or the partition's seal-key values.
-    pub(crate) payload: Payload,
+    /// The record (or the partition's seal-key values), or a run of typed
+    /// records emitted one after the other on the output.
+    pub(crate) records: Carried,
+}
+
+/// What one [`Emitted`] carries.
+#[derive(Clone, Debug)]
+pub(crate) enum Carried {
+    /// One record, or a punctuation's partition.
+    One(Payload),
+    /// Two or more typed records of one batch, in order.
+    Run(PayloadRun),
+}
+
+impl Carried {
+    /// Its records, in order.
+    pub(crate) fn into_payloads(self) -> impl Iterator<Item = Payload> {
+        let (one, run) = match self {
+            Carried::One(payload) => (Some(payload), None),
+            Carried::Run(run) => (None, Some(run)),
+        };
+        one.into_iter().chain(
+            run.into_iter()
+                .flat_map(|run| (0..run.len()).map(move |i| run.payload(i))),
+        )
+    }
 }
 
 /// A released partition a typed `#[on_seal(input)]` method could not
@@ -142,6 +173,7 @@ impl Emit {
 
     fn push(&mut self, output: &str, punctuation: bool, what: Pending) {
         let output = self.output_index(output);
+        self.len += 1;
         self.emitted.push(Slot {
             output,
             punctuation,
@@ -152,73 +184,103 @@ impl Emit {
     /// Adds `record` to its type's builder: the builder's index and the
     /// record's in it.
     #[inline]
-    fn build<R: crate::Record>(&mut self, record: R) -> Pending {
+    fn build<R: crate::Record>(&mut self, record: R) -> (usize, usize) {
         let builders = &mut self.room.get_or_insert_default().builders;
         for (builder, b) in builders.iter_mut().enumerate() {
             if let Some(records) = b.as_any_mut().downcast_mut::<Vec<R>>() {
                 records.push(record);
-                let index = records.len() - 1;
-                return Pending::Typed { builder, index };
+                return (builder, records.len() - 1);
             }
         }
         builders.push(Box::new(vec![record]));
-        Pending::Typed {
-            builder: builders.len() - 1,
-            index: 0,
-        }
+        (builders.len() - 1, 0)
     }
 
-    /// The emissions so far, in order, each typed record pointing into
-    /// the batch of its type's records (one per type).
+    /// Adds typed record `index` of builder `builder`, emitted on
+    /// `output`, to the emissions: to the run of the last slot when it is
+    /// the next record of that run on the same output.
+    #[inline]
+    fn push_typed(&mut self, output: usize, builder: usize, index: usize) {
+        self.len += 1;
+        if let Some(Slot {
+            output: last_output,
+            punctuation: false,
+            what:
+                Pending::Typed {
+                    builder: last_builder,
+                    index: first,
+                    count,
+                },
+        }) = self.emitted.last_mut()
+            && *last_output == output
+            && *last_builder == builder
+            && *first + *count == index
+        {
+            *count += 1;
+            return;
+        }
+        self.emitted.push(Slot {
+            output,
+            punctuation: false,
+            what: Pending::Typed {
+                builder,
+                index,
+                count: 1,
+            },
+        });
+    }
+
+    /// The emissions so far, in order, each typed record (or run of them)
+    /// pointing into the batch of its type's records (one per type).
     fn resolve(&mut self, into: &mut Vec<Emitted>) {
         into.reserve(self.emitted.len());
+        self.len = 0;
         let Some(room) = self.room.as_deref_mut() else {
             for slot in self.emitted.drain(..) {
                 if let Pending::Payload(payload) = slot.what {
                     into.push(Emitted {
                         output: slot.output,
                         punctuation: slot.punctuation,
-                        payload,
+                        records: Carried::One(payload),
                     });
                 }
             }
             return;
         };
-        if let [builder] = &mut room.builders[..] {
-            // One record type emitted (the usual case): no lookup.
-            let frozen = Frozen::of(builder.as_mut());
-            for slot in self.emitted.drain(..) {
-                let payload = match (slot.what, &frozen) {
-                    (Pending::Payload(payload), _) => payload,
-                    (Pending::Typed { index, .. }, Some(batch)) => batch.payload(index),
-                    (Pending::Typed { .. }, None) => continue,
-                };
-                into.push(Emitted {
-                    output: slot.output,
-                    punctuation: slot.punctuation,
-                    payload,
-                });
-            }
-            return;
-        }
         room.frozen.clear();
         room.frozen
             .extend(room.builders.iter_mut().map(|b| Frozen::of(b.as_mut())));
         for slot in self.emitted.drain(..) {
-            let payload = match slot.what {
-                Pending::Payload(payload) => payload,
-                Pending::Typed { builder, index } => {
-                    // Every typed slot's builder holds its record.
+            let records = match slot.what {
+                Pending::Payload(payload) => Carried::One(payload),
+                Pending::Typed {
+                    builder,
+                    index,
+                    count,
+                } => {
+                    // Every typed slot's builder holds its records.
                     let Some(Some(batch)) = room.frozen.get(builder) else {
                         continue;
                     };
-                    batch.payload(index)
+                    match batch.run(index, count) {
+                        Some(run) if count > 1 => Carried::Run(run),
+                        _ if count == 1 => Carried::One(batch.payload(index)),
+                        // Indices past a run's range: one by one.
+                        _ => {
+                            into.extend((index..index + count).map(|i| Emitted {
+                                output: slot.output,
+                                punctuation: false,
+                                records: Carried::One(batch.payload(i)),
+                            }));
+                            continue;
+                        }
+                    }
                 }
             };
             into.push(Emitted {
                 output: slot.output,
                 punctuation: slot.punctuation,
-                payload,
+                records,
             });
         }
         room.frozen.clear();
@@ -250,17 +312,39 @@ impl Emit {
         !self.emitted.is_empty()
     }
 
-    /// How many emissions are waiting (records and punctuations).
+    /// How many emissions are waiting (records and punctuations; a run
+    /// counts its records).
     #[inline]
     pub(crate) fn emitted_len(&self) -> usize {
-        self.emitted.len()
+        self.len
     }
 
     /// Drops the emissions after the first `len`, returning how many it
-    /// dropped: what a handler call that panicked had emitted.
+    /// dropped: what a handler call that panicked had emitted (the end of
+    /// a run, when the call's first records extended an earlier call's).
     pub(crate) fn truncate_emitted(&mut self, len: usize) -> usize {
-        let dropped = self.emitted.len().saturating_sub(len);
-        self.emitted.truncate(len);
+        let dropped = self.len.saturating_sub(len);
+        let mut excess = dropped;
+        while excess > 0 {
+            let Some(slot) = self.emitted.last_mut() else {
+                break;
+            };
+            match &mut slot.what {
+                Pending::Typed { count, .. } if *count > excess => {
+                    *count -= excess;
+                    excess = 0;
+                }
+                Pending::Typed { count, .. } => {
+                    excess -= *count;
+                    self.emitted.pop();
+                }
+                Pending::Payload(_) => {
+                    excess -= 1;
+                    self.emitted.pop();
+                }
+            }
+        }
+        self.len -= dropped;
         dropped
     }
 
@@ -286,19 +370,23 @@ impl Emit {
         }
     }
 
-    fn named(&self, e: Emitted) -> Emission {
-        let output = self.output_name(e.output).to_string();
-        if e.punctuation {
-            Emission::Punctuation {
-                output,
-                partition: e.payload.into_tuple(),
+    fn named(&self, e: Emitted) -> impl Iterator<Item = Emission> + '_ {
+        let output = self.output_name(e.output);
+        let punctuation = e.punctuation;
+        e.records.into_payloads().map(move |payload| {
+            let output = output.to_string();
+            if punctuation {
+                Emission::Punctuation {
+                    output,
+                    partition: payload.into_tuple(),
+                }
+            } else {
+                Emission::Record {
+                    output,
+                    tuple: payload.into_tuple(),
+                }
             }
-        } else {
-            Emission::Record {
-                output,
-                tuple: e.payload.into_tuple(),
-            }
-        }
+        })
     }
 
     /// Takes the emissions of one kind (punctuations or records), in order,
@@ -310,19 +398,23 @@ impl Emit {
             .partition(|e| e.punctuation == punctuation);
         self.emitted = rest
             .into_iter()
-            .map(|e| Slot {
-                output: e.output,
-                punctuation: e.punctuation,
-                what: Pending::Payload(e.payload),
+            .flat_map(|e| {
+                let (output, punctuation) = (e.output, e.punctuation);
+                e.records.into_payloads().map(move |payload| Slot {
+                    output,
+                    punctuation,
+                    what: Pending::Payload(payload),
+                })
             })
             .collect();
+        self.len = self.emitted.len();
         taken
             .into_iter()
-            .map(|e| {
-                (
-                    self.output_name(e.output).to_string(),
-                    e.payload.into_tuple(),
-                )
+            .flat_map(|e| {
+                let output = self.output_name(e.output);
+                e.records
+                    .into_payloads()
+                    .map(move |payload| (output.to_string(), payload.into_tuple()))
             })
             .collect()
     }
@@ -337,18 +429,20 @@ impl Emit {
     /// tuples): the body of a typed handle's output method
     /// (`#[component(outputs { .. })]`).
     #[doc(hidden)]
+    #[inline]
     pub fn emit_record<R: crate::Record>(&mut self, output: &'static str, record: R) {
-        let what = if R::DYNAMIC {
-            Pending::Payload(Payload::from(record.into_tuple()))
+        let index = self.static_output_index(output);
+        if R::DYNAMIC {
+            self.len += 1;
+            self.emitted.push(Slot {
+                output: index,
+                punctuation: false,
+                what: Pending::Payload(Payload::from(record.into_tuple())),
+            });
         } else {
-            self.build(record)
-        };
-        let output = self.static_output_index(output);
-        self.emitted.push(Slot {
-            output,
-            punctuation: false,
-            what,
-        });
+            let (builder, at) = self.build(record);
+            self.push_typed(index, builder, at);
+        }
     }
 
     /// Takes the records emitted so far, in emission order (the
@@ -397,7 +491,7 @@ impl Emit {
     /// Takes every record and punctuation, in the order they were made.
     pub fn drain_all(&mut self) -> Vec<Emission> {
         let emitted = self.take_emitted();
-        emitted.into_iter().map(|e| self.named(e)).collect()
+        emitted.into_iter().flat_map(|e| self.named(e)).collect()
     }
 }
 
@@ -615,6 +709,68 @@ pub trait Handler: Send + 'static {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{Record, RecordError};
+
+    #[derive(Debug, PartialEq)]
+    struct N(i64);
+    impl Record for N {
+        const NAME: &'static str = "N";
+        const FIELDS: &'static [&'static str] = &["n"];
+        fn to_tuple(&self) -> Tuple {
+            Tuple::new().with("n", self.0)
+        }
+        fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
+            tuple.int("n").map(N).ok_or(RecordError {
+                record: "N",
+                field: "n",
+                missing: true,
+            })
+        }
+    }
+
+    #[test]
+    fn typed_records_one_after_the_other_on_one_output_become_one_run() {
+        let mut out = Emit::new();
+        for n in 0..3 {
+            out.emit_record("a", N(n));
+        }
+        out.emit_record("b", N(10));
+        out.emit_record("a", N(3));
+        out.emit_record("a", N(4));
+        // The second call's records extend the run; it panicked after two.
+        let mark = out.emitted_len();
+        out.emit_record("a", N(5));
+        out.emit_record("a", N(6));
+        assert_eq!(out.emitted_len(), mark + 2);
+        assert_eq!(out.truncate_emitted(mark), 2);
+        out.punctuate("a", Tuple::new().with("n", 4));
+        assert_eq!(out.emitted_len(), 7);
+        let taken = out.take_emitted();
+        assert_eq!(out.emitted_len(), 0);
+        let shape: Vec<(usize, bool, Vec<i64>)> = taken
+            .iter()
+            .map(|e| {
+                let run = matches!(e.records, Carried::Run(_));
+                let values = e
+                    .records
+                    .clone()
+                    .into_payloads()
+                    .map(|p| p.tuple().int("n").unwrap_or(-1))
+                    .collect();
+                (e.output, run, values)
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (0, true, vec![0, 1, 2]),
+                (1, false, vec![10]),
+                (0, true, vec![3, 4]),
+                (0, false, vec![4]),
+            ]
+        );
+        out.give_back(taken);
+    }
 
     #[test]
     fn records_and_punctuations_keep_one_order_and_each_drain_leaves_the_other() {
@@ -650,23 +806,6 @@ mod tests {
 
     #[test]
     fn typed_records_become_one_batch_per_type_and_keep_their_order_with_punctuations() {
-        use crate::record::{Record, RecordError};
-        #[derive(Debug, PartialEq)]
-        struct N(i64);
-        impl Record for N {
-            const NAME: &'static str = "N";
-            const FIELDS: &'static [&'static str] = &["n"];
-            fn to_tuple(&self) -> Tuple {
-                Tuple::new().with("n", self.0)
-            }
-            fn from_tuple(tuple: &Tuple) -> Result<Self, RecordError> {
-                tuple.int("n").map(N).ok_or(RecordError {
-                    record: "N",
-                    field: "n",
-                    missing: true,
-                })
-            }
-        }
         let mut out = Emit::new();
         out.emit_record("a", N(1));
         out.punctuate("a", Tuple::new().with("n", 1));
@@ -676,17 +815,21 @@ mod tests {
         out.emit_record("a", N(99));
         assert_eq!(out.truncate_emitted(4), 1);
         let taken = out.take_emitted();
+        let one = |e: &Emitted| match &e.records {
+            Carried::One(payload) => payload.clone(),
+            Carried::Run(_) => panic!("one record expected"),
+        };
         let kinds: Vec<(bool, bool)> = taken
             .iter()
-            .map(|e| (e.punctuation, e.payload.is_typed()))
+            .map(|e| (e.punctuation, one(e).is_typed()))
             .collect();
         assert_eq!(
             kinds,
             [(false, true), (true, false), (false, false), (false, true)]
         );
-        assert_eq!(taken[0].payload.typed_ref::<N>(), Some(&N(1)));
-        assert_eq!(taken[3].payload.typed_ref::<N>(), Some(&N(2)));
-        assert_eq!(taken[3].payload.tuple(), &N(2).to_tuple());
+        assert_eq!(one(&taken[0]).typed_ref::<N>(), Some(&N(1)));
+        assert_eq!(one(&taken[3]).typed_ref::<N>(), Some(&N(2)));
+        assert_eq!(one(&taken[3]).tuple(), &N(2).to_tuple());
         out.give_back(taken);
         // The next records go to a new batch: the first is record 0.
         out.emit_record("a", N(3));

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod checkpoint;
 pub use checkpoint::CheckpointError;
 
-use crate::handler::{Batch, Emit, Handler, UnknownInput, handle_each};
+use crate::handler::{Batch, Carried, Emit, Handler, UnknownInput, handle_each};
 use crate::runtime::coordination::dedup::{Dedup, Seen, SeenRun};
 use crate::runtime::coordination::forwarder::SealForwarder;
 use crate::runtime::coordination::input_seals::InputSeals;
@@ -1295,7 +1295,9 @@ impl InstanceCore {
     /// Drops what a panicking handler call emitted before it panicked, so
     /// that a failed call has no effect downstream, and counts the panic.
     fn discard_emits(&mut self, call: &str) {
-        let discarded = self.emit.take_emitted().len();
+        let discarded = self.emit.emitted_len();
+        let emitted = self.emit.take_emitted();
+        self.emit.give_back(emitted);
         self.note_panic(call, discarded);
     }
 
@@ -1338,26 +1340,59 @@ impl InstanceCore {
                     "emitted on an output the component does not have");
                 continue;
             };
-            if self.refused_after_end(o, &emission.payload) {
+            let payload = match emission.records {
+                Carried::One(payload) => payload,
+                Carried::Run(run) => {
+                    self.send_run(o, run);
+                    continue;
+                }
+            };
+            if self.refused_after_end(o, &payload) {
                 continue;
             }
             if !emission.punctuation {
-                if self.runs && self.extend_run(o, &emission.payload) {
+                if self.runs && self.extend_run(o, &payload) {
                     continue;
                 }
-                let envelope = self.numbering.record(emission.payload);
+                let envelope = self.numbering.record(payload);
                 self.sends.push((o, envelope));
-            } else if self.forwarder.punctuated(o, emission.payload.tuple()) {
+            } else if self.forwarder.punctuated(o, payload.tuple()) {
                 self.metrics.punctuations += 1;
-                let envelope = self.numbering.seal(emission.payload.into_tuple());
+                let envelope = self.numbering.seal(payload.into_tuple());
                 self.sends.push((o, envelope));
             } else {
                 tracing::debug!(instance = %self.id(), component = %self.component,
-                    output = %self.outputs[o], partition = %emission.payload,
+                    output = %self.outputs[o], %payload,
                     "partition already punctuated: sent once");
             }
         }
         self.emit.give_back(emitted);
+    }
+
+    /// Queues `run`, typed records emitted one after the other on output
+    /// `o`: as runs of at most [`MOST_IN_RUN`] records where the links
+    /// carry runs, one envelope per record where they do not.
+    fn send_run(&mut self, o: OutputId, run: PayloadRun) {
+        if self.output_ended[o] {
+            for payload in run.payloads() {
+                self.refuse_after_end(o, &payload);
+            }
+            return;
+        }
+        if !self.runs {
+            for payload in run.payloads() {
+                let envelope = self.numbering.record(payload);
+                self.sends.push((o, envelope));
+            }
+            return;
+        }
+        let mut from = 0;
+        while from < run.len() {
+            let part = run.suffix(from).prefix(MOST_IN_RUN);
+            from += part.len();
+            let envelope = self.numbering.records(part);
+            self.sends.push((o, envelope));
+        }
     }
 
     /// Adds `payload`, emitted on output `o`, to the records sent last

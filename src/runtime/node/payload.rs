@@ -132,6 +132,17 @@ impl Frozen {
         builder.freeze()
     }
 
+    /// The batch's records `index..index + count` as one run (`None` when
+    /// an index does not fit a run's).
+    pub(crate) fn run(&self, index: usize, count: usize) -> Option<PayloadRun> {
+        let start = u32::try_from(index).ok()?;
+        let end = u32::try_from(index.checked_add(count)?).ok()?;
+        Some(PayloadRun {
+            batch: Arc::clone(&self.0),
+            indices: Indices::Contiguous { start, end },
+        })
+    }
+
     /// The payload of record `index` of the batch.
     pub(crate) fn payload(&self, index: usize) -> Payload {
         Payload(Repr::Typed {
