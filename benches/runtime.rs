@@ -154,6 +154,45 @@ mod parts {
         }
     }
 
+    /// [`Map`] with a slice handler: each run of records in one call.
+    #[component]
+    #[derive(Default)]
+    pub struct MapSlices;
+
+    #[component(outputs { mapped: Reading })]
+    impl MapSlices {
+        #[path(from = records, to = mapped, label = CR)]
+        fn records(&mut self, readings: &[Reading], out: &mut MapSlicesOut) {
+            out.mapped_all(readings.iter().cloned());
+        }
+    }
+
+    /// [`Agg`] with a slice handler: a run of records of one batch summed
+    /// with one lookup, as timely's operator sums an epoch's batch.
+    #[component]
+    #[derive(Default)]
+    pub struct AggSlices {
+        sums: HashMap<i64, i64>,
+    }
+
+    #[component(outputs { sums: BatchSum })]
+    impl AggSlices {
+        #[path(from = mapped, to = sums, label = OW, gate = [batch])]
+        fn mapped(&mut self, readings: &[Reading], _out: &mut AggSlicesOut) {
+            for run in readings.chunk_by(|a, b| a.batch == b.batch) {
+                let sum: i64 = run.iter().map(|r| r.value).sum();
+                *self.sums.entry(run[0].batch).or_default() += sum;
+            }
+        }
+
+        #[on_seal(mapped)]
+        fn sealed(&mut self, batch: i64, out: &mut AggSlicesOut) {
+            if let Some(sum) = self.sums.remove(&batch) {
+                out.sums(BatchSum { batch, sum });
+            }
+        }
+    }
+
     /// Splits tweets into words, keeping the batch.
     #[component]
     #[derive(Default)]
@@ -209,6 +248,18 @@ mod pipeline {
         records -> Map.records { seal: [batch] };
         Map.mapped -> Agg.mapped;
         Agg.sums -> sums;
+    }
+}
+
+/// The same pipeline, its handlers taking slices of records.
+#[blazes::dataflow]
+mod pipeline_slices {
+    blazes::components! { super::parts::MapSlices, super::parts::AggSlices }
+
+    streams! {
+        records -> MapSlices.records { seal: [batch] };
+        MapSlices.mapped -> AggSlices.mapped;
+        AggSlices.sums -> sums;
     }
 }
 
@@ -291,6 +342,18 @@ fn pipeline_job() -> BlazesJob {
         upstream: ("Map", "mapped"),
         key: &["batch"],
         factories: pipeline::factories,
+        sink: "sums",
+    }
+}
+
+fn pipeline_slices_job() -> BlazesJob {
+    BlazesJob {
+        dataflow: pipeline_slices::dataflow(),
+        source: "records",
+        keyed: ("AggSlices", "mapped"),
+        upstream: ("MapSlices", "mapped"),
+        key: &["batch"],
+        factories: pipeline_slices::factories,
         sink: "sums",
     }
 }
@@ -599,6 +662,7 @@ fn rates(runs: usize, contenders: &mut [Contender<'_>]) -> Vec<(f64, usize)> {
 
 fn measure(size: &Size, workers: usize) -> Value {
     let pipeline = pipeline_job();
+    let slices = pipeline_slices_job();
     let record = |i: u64| Reading {
         batch: (i / BATCH) as i64,
         value: i as i64,
@@ -641,6 +705,20 @@ fn measure(size: &Size, workers: usize) -> Value {
                 Box::new(|| timely_wordcount(size.tweets, workers)),
             ),
             (size.records, Box::new(|| agg_alone(size.records, workers))),
+            (
+                size.records,
+                Box::new(|| {
+                    let shares = shares(size.records, BATCH, workers, record);
+                    blazes_run(&slices, shares, workers, CoordinationMode::Plan)
+                }),
+            ),
+            (
+                size.records,
+                Box::new(|| {
+                    let shares = shares(size.records, BATCH, workers, record);
+                    blazes_run(&slices, shares, workers, CoordinationMode::Off)
+                }),
+            ),
         ],
     );
     let [
@@ -650,19 +728,24 @@ fn measure(size: &Size, workers: usize) -> Value {
         (wc_blazes, wc_blazes_out),
         (wc_timely, wc_timely_out),
         (alone, alone_out),
+        (sealed_slices, sealed_slices_out),
+        (uncoordinated_slices, _),
     ] = measured[..]
     else {
-        unreachable!("six contenders measured");
+        unreachable!("eight contenders measured");
     };
     json!({
         "pipeline": {
             "records_per_second": {
+                "blazes_sealed_slices": sealed_slices.round(),
+                "blazes_uncoordinated_slices": uncoordinated_slices.round(),
                 "blazes_sealed": sealed.round(),
                 "blazes_uncoordinated": uncoordinated.round(),
                 "timely": timely.round(),
                 "agg_handler_alone": alone.round(),
             },
             "outputs": {
+                "blazes_sealed_slices": sealed_slices_out,
                 "blazes_sealed": sealed_out,
                 "timely": timely_out,
                 "agg_handler_alone": alone_out,
@@ -680,8 +763,12 @@ fn measure(size: &Size, workers: usize) -> Value {
             "outputs": { "blazes_sealed": wc_blazes_out, "timely": wc_timely_out },
             "ratio_vs_timely": wc_blazes / wc_timely,
         },
-        "ratio_vs_timely": sealed / timely,
-        "sealed_vs_uncoordinated": sealed / uncoordinated,
+        // The sealed pipeline with slice handlers (as timely's operator
+        // takes a batch), and with handlers taking one record per call.
+        "ratio_vs_timely": sealed_slices / timely,
+        "ratio_vs_timely_per_record_handlers": sealed / timely,
+        "sealed_vs_uncoordinated": sealed_slices / uncoordinated_slices,
+        "sealed_vs_uncoordinated_per_record_handlers": sealed / uncoordinated,
     })
 }
 
@@ -797,14 +884,17 @@ fn plot(result: &Value, path: &std::path::Path) -> Result<(), Box<dyn std::error
     Ok(())
 }
 
-/// `--once sealed|uncoordinated WORKERS RECORDS`: one run of the blazes
-/// pipeline alone, nothing else (no timely, no output file), for a
+/// `--once sealed|uncoordinated|sealed-slices|uncoordinated-slices WORKERS
+/// RECORDS`: one run of the blazes pipeline (per-record or slice handlers)
+/// alone, nothing else (no timely, no output file), for a
 /// deterministic instruction count under callgrind or cachegrind.
 fn once(args: &[String]) -> Option<()> {
     let at = args.iter().position(|a| a == "--once")?;
-    let mode = match args.get(at + 1)?.as_str() {
-        "sealed" => CoordinationMode::Plan,
-        "uncoordinated" => CoordinationMode::Off,
+    let (mode, job) = match args.get(at + 1)?.as_str() {
+        "sealed" => (CoordinationMode::Plan, pipeline_job()),
+        "uncoordinated" => (CoordinationMode::Off, pipeline_job()),
+        "sealed-slices" => (CoordinationMode::Plan, pipeline_slices_job()),
+        "uncoordinated-slices" => (CoordinationMode::Off, pipeline_slices_job()),
         _ => return None,
     };
     let workers: usize = args.get(at + 2)?.parse().ok()?;
@@ -814,7 +904,7 @@ fn once(args: &[String]) -> Option<()> {
         value: i as i64,
     };
     let shares = shares(records, BATCH, workers, record);
-    let (seconds, outputs) = blazes_run(&pipeline_job(), shares, workers, mode);
+    let (seconds, outputs) = blazes_run(&job, shares, workers, mode);
     println!("{outputs} sums in {seconds:.3} s");
     Some(())
 }
@@ -823,7 +913,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--once") {
         if once(&args).is_none() {
-            eprintln!("usage: --once sealed|uncoordinated WORKERS RECORDS");
+            eprintln!(
+                "usage: --once sealed|uncoordinated|sealed-slices|uncoordinated-slices \
+                 WORKERS RECORDS"
+            );
         }
         return;
     }

@@ -181,27 +181,36 @@ impl Emit {
         });
     }
 
-    /// Adds `record` to its type's builder: the builder's index and the
-    /// record's in it.
+    /// Adds `records` to their type's builder: the builder's index, the
+    /// first record's index in it and how many were added.
     #[inline]
-    fn build<R: crate::Record>(&mut self, record: R) -> (usize, usize) {
+    fn build<R: crate::Record>(
+        &mut self,
+        records: impl IntoIterator<Item = R>,
+    ) -> (usize, usize, usize) {
         let builders = &mut self.room.get_or_insert_default().builders;
         for (builder, b) in builders.iter_mut().enumerate() {
-            if let Some(records) = b.as_any_mut().downcast_mut::<Vec<R>>() {
-                records.push(record);
-                return (builder, records.len() - 1);
+            if let Some(built) = b.as_any_mut().downcast_mut::<Vec<R>>() {
+                let first = built.len();
+                built.extend(records);
+                return (builder, first, built.len() - first);
             }
         }
-        builders.push(Box::new(vec![record]));
-        (builders.len() - 1, 0)
+        let built: Vec<R> = records.into_iter().collect();
+        let added = built.len();
+        builders.push(Box::new(built));
+        (builders.len() - 1, 0, added)
     }
 
-    /// Adds typed record `index` of builder `builder`, emitted on
-    /// `output`, to the emissions: to the run of the last slot when it is
-    /// the next record of that run on the same output.
+    /// Adds typed records `index..index + count` of builder `builder`,
+    /// emitted on `output`, to the emissions: to the run of the last slot
+    /// when they follow that run's records on the same output.
     #[inline]
-    fn push_typed(&mut self, output: usize, builder: usize, index: usize) {
-        self.len += 1;
+    fn push_typed(&mut self, output: usize, builder: usize, index: usize, added: usize) {
+        if added == 0 {
+            return;
+        }
+        self.len += added;
         if let Some(Slot {
             output: last_output,
             punctuation: false,
@@ -216,7 +225,7 @@ impl Emit {
             && *last_builder == builder
             && *first + *count == index
         {
-            *count += 1;
+            *count += added;
             return;
         }
         self.emitted.push(Slot {
@@ -225,7 +234,7 @@ impl Emit {
             what: Pending::Typed {
                 builder,
                 index,
-                count: 1,
+                count: added,
             },
         });
     }
@@ -431,17 +440,32 @@ impl Emit {
     #[doc(hidden)]
     #[inline]
     pub fn emit_record<R: crate::Record>(&mut self, output: &'static str, record: R) {
+        self.emit_records(output, std::iter::once(record));
+    }
+
+    /// Emits `records` on `output`, typed, in order ([`Emit::emit_record`]
+    /// on each, with one lookup of the output and of the records' type):
+    /// the body of a typed handle's `<output>_all` method.
+    #[doc(hidden)]
+    #[inline]
+    pub fn emit_records<R: crate::Record>(
+        &mut self,
+        output: &'static str,
+        records: impl IntoIterator<Item = R>,
+    ) {
         let index = self.static_output_index(output);
         if R::DYNAMIC {
-            self.len += 1;
-            self.emitted.push(Slot {
-                output: index,
-                punctuation: false,
-                what: Pending::Payload(Payload::from(record.into_tuple())),
-            });
+            for record in records {
+                self.len += 1;
+                self.emitted.push(Slot {
+                    output: index,
+                    punctuation: false,
+                    what: Pending::Payload(Payload::from(record.into_tuple())),
+                });
+            }
         } else {
-            let (builder, at) = self.build(record);
-            self.push_typed(index, builder, at);
+            let (builder, first, added) = self.build(records);
+            self.push_typed(index, builder, first, added);
         }
     }
 
@@ -553,9 +577,12 @@ impl std::error::Error for UnknownInput {}
 /// (the runtime dead-letters that tuple, discards what its call emitted,
 /// and calls `handle_batch` again for the tuples after it).
 pub struct Batch<'a> {
-    records: &'a [HeldRecord],
+    records: Records<'a>,
     /// The next record's index in `records`.
     next: usize,
+    /// The index of the first record the current call took (a slice
+    /// method's call takes several).
+    call: usize,
     /// Emissions `out` held before the current record's call.
     mark: usize,
     out: &'a mut Emit,
@@ -563,16 +590,59 @@ pub struct Batch<'a> {
     refused: Vec<(usize, UnknownInput)>,
 }
 
+/// The records of a [`Batch`]: held one by one, or a run of a typed batch
+/// as it arrived (no record taken out of it).
+#[derive(Clone, Copy)]
+pub(crate) enum Records<'a> {
+    /// Records held one by one (released by a wrapper, or deferred).
+    Held(&'a [HeldRecord]),
+    /// A run as it arrived on a link.
+    Run(&'a PayloadRun),
+}
+
+impl Records<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Records::Held(held) => held.len(),
+            Records::Run(run) => run.len(),
+        }
+    }
+}
+
+/// A record of a [`Batch`] as a typed handler reads it: its own record
+/// type, carried typed, or a tuple to decode (a tuple, or a record of
+/// another type).
+#[doc(hidden)]
+pub enum Incoming<'a, R> {
+    /// The record itself.
+    Typed(&'a R),
+    /// Its tuple.
+    Tuple(&'a Tuple),
+}
+
 impl<'a> Batch<'a> {
     /// A batch of `records` (all of one input), emitting into `out`.
-    pub(crate) fn new(records: &'a [HeldRecord], out: &'a mut Emit) -> Batch<'a> {
+    pub(crate) fn new(records: Records<'a>, out: &'a mut Emit) -> Batch<'a> {
         Batch {
             records,
             next: 0,
+            call: 0,
             mark: out.emitted_len(),
             out,
             refused: Vec::new(),
         }
+    }
+
+    /// Starts the call of the next record: its index.
+    #[inline]
+    fn start_one(&mut self) -> Option<usize> {
+        if self.next >= self.records.len() {
+            return None;
+        }
+        self.call = self.next;
+        self.next += 1;
+        self.mark = self.out.emitted_len();
+        Some(self.call)
     }
 
     /// The next tuple, with the emitter its call emits into; `None` once
@@ -581,19 +651,79 @@ impl<'a> Batch<'a> {
     #[allow(clippy::should_implement_trait)] // lends the emitter: not an Iterator
     #[inline]
     pub fn next(&mut self) -> Option<(&'a Tuple, &mut Emit)> {
-        self.next_payload()
-            .map(|(payload, out)| (payload.tuple(), out))
+        let i = self.start_one()?;
+        let tuple = match self.records {
+            Records::Held(held) => held[i].payload.tuple(),
+            Records::Run(run) => run.tuple(i),
+        };
+        Some((tuple, &mut *self.out))
     }
 
-    /// [`Batch::next`], the record as it travels (typed, or a tuple): what
-    /// a typed component reads, with no tuple made for a typed record.
+    /// [`Batch::next`], the record as a typed handler taking `R` reads
+    /// it: the record itself when it is carried typed (no tuple made), its
+    /// tuple otherwise. `last` keeps the records of the typed batch the
+    /// previous record was in (the next of the same batch is not looked up
+    /// again).
     #[doc(hidden)]
     #[inline]
-    pub fn next_payload(&mut self) -> Option<(&'a Payload, &mut Emit)> {
-        let record = self.records.get(self.next)?;
-        self.next += 1;
+    pub fn next_typed<R: crate::Record>(
+        &mut self,
+        last: &mut Option<(usize, &'a [R])>,
+    ) -> Option<(Incoming<'a, R>, &mut Emit)> {
+        let i = self.start_one()?;
+        let incoming = match self.records {
+            Records::Held(held) => {
+                let payload = &held[i].payload;
+                match payload.typed_in::<R>(last) {
+                    Some(record) => Incoming::Typed(record),
+                    None => Incoming::Tuple(payload.tuple()),
+                }
+            }
+            Records::Run(run) => match run.typed_at::<R>(i) {
+                Some(record) => Incoming::Typed(record),
+                None => Incoming::Tuple(run.tuple(i)),
+            },
+        };
+        Some((incoming, &mut *self.out))
+    }
+
+    /// The next records as one slice of `R`s, with the emitter the call
+    /// emits into: the longest stretch of the records not taken yet that
+    /// are `R`s carried typed one after the other in one typed batch (so
+    /// the slice borrows them in place). `None` once every record was
+    /// taken, or when the next one is not such a record (a tuple: take it
+    /// with [`Batch::next_typed`]). Taking a slice starts one call for
+    /// all its records: if the call panics, every record of the slice is
+    /// dead-lettered and what the call emitted is discarded.
+    #[doc(hidden)]
+    #[inline]
+    pub fn next_slice<R: crate::Record>(&mut self) -> Option<(&'a [R], &mut Emit)> {
+        let (slice, taken) = match self.records {
+            Records::Run(run) => {
+                let slice = run.typed_slice::<R>(self.next)?;
+                (slice, slice.len())
+            }
+            Records::Held(held) => {
+                let first = held.get(self.next)?;
+                let (records, index) = first.payload.typed_batch::<R>()?;
+                let (address, _) = first.payload.position()?;
+                let mut end = index + 1;
+                for h in &held[self.next + 1..] {
+                    if h.payload.position() != Some((address, end)) {
+                        break;
+                    }
+                    end += 1;
+                }
+                (records.get(index..end)?, end - index)
+            }
+        };
+        if taken == 0 {
+            return None;
+        }
+        self.call = self.next;
+        self.next += taken;
         self.mark = self.out.emitted_len();
-        Some((&record.payload, &mut *self.out))
+        Some((slice, &mut *self.out))
     }
 
     /// Gives the current tuple back, unhandled (see [`UnknownInput`]): the
@@ -615,10 +745,17 @@ impl<'a> Batch<'a> {
         self.next
     }
 
+    /// The records of the current call, by index: the one record it
+    /// took, or a slice method's records.
+    pub(crate) fn current_call(&self) -> std::ops::Range<usize> {
+        self.call..self.next.max(self.call + 1).min(self.records.len())
+    }
+
     /// A call of [`Handler::handle_batch`] starts: what it emits before
     /// taking a tuple is its own (see [`Batch::discard_current`]).
     pub(crate) fn begin(&mut self) {
         self.mark = self.out.emitted_len();
+        self.call = self.next;
     }
 
     /// Takes the next tuple without handing it over: the one a call that

@@ -253,6 +253,14 @@ fn instances_that_did_not_finish_fail_the_run() {
         .run(&workload(), &config)
         .expect("runs");
     assert!(outcome.truncated);
+    assert!(
+        matches!(
+            outcome.report.failures().first(),
+            Some(RunFailure::Truncated { steps: 10, .. })
+        ),
+        "{:?}",
+        outcome.report.failures()
+    );
     let unfinished: Vec<String> = outcome
         .report
         .failures()

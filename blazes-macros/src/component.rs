@@ -51,8 +51,12 @@ pub struct HandlerSpec {
     pub paths: Vec<PathSpec>,
     /// False when its signature is wrong (it is then not dispatched to).
     pub callable: bool,
-    /// The type of the record it takes, as written.
+    /// The type of the record it takes, as written (the element type,
+    /// when it takes a slice of records).
     pub record: Option<TokenStream>,
+    /// True when it takes a slice of its input's records (`&[R]`), handed
+    /// whole runs at a time, rather than one record by value.
+    pub slice: bool,
 }
 
 impl HandlerSpec {
@@ -202,12 +206,16 @@ fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
             "a `#[path]` handler",
         ))
         .is_some();
+    let written = method.head.parameter_type(1);
+    let element = written.as_ref().and_then(signature::slice_element);
+    let slice = element.is_some();
     spec.handlers.push(HandlerSpec {
         method: name,
         input: first,
         paths,
         callable,
-        record: method.head.parameter_type(1),
+        record: element.or(written),
+        slice,
     });
 }
 
@@ -257,6 +265,7 @@ pub fn read_exported_method(method: SkeletonMethod, spec: &mut ImplSpec, errors:
         paths,
         callable: true,
         record: takes_record.then(TokenStream::new),
+        slice: false,
     });
 }
 

@@ -94,6 +94,24 @@ impl MethodHead {
     }
 }
 
+/// The element type `T` of a slice type `&[T]` (or `&'a [T]`), as written:
+/// a typed handler taking a slice of its input's records.
+pub fn slice_element(ty: &TokenStream) -> Option<TokenStream> {
+    let trees: Vec<TokenTree> = ty.clone().into_iter().collect();
+    let rest = match trees.as_slice() {
+        [amp, rest @ ..] if is_punct(amp, '&') => rest,
+        _ => return None,
+    };
+    let rest = match rest {
+        [tick, TokenTree::Ident(_), rest @ ..] if is_punct(tick, '\'') => rest,
+        rest => rest,
+    };
+    match rest {
+        [TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => Some(g.stream()),
+        _ => None,
+    }
+}
+
 /// The parameters in `params`, split at top-level commas (outside `<..>`).
 fn split_parameters(params: &Group) -> Vec<Vec<TokenTree>> {
     let mut out: Vec<Vec<TokenTree>> = vec![Vec::new()];
@@ -254,6 +272,20 @@ mod tests {
             Some("crate :: Event")
         );
         assert!(h.parameter_type(3).is_none());
+    }
+
+    #[test]
+    fn reads_the_element_of_a_slice_type() {
+        let element = |ty: TokenStream| slice_element(&ty).map(|t| t.to_string());
+        assert_eq!(element(quote!(&[Reading])).as_deref(), Some("Reading"));
+        assert_eq!(
+            element(quote!(&'a [crate::R])).as_deref(),
+            Some("crate :: R")
+        );
+        assert_eq!(element(quote!(Reading)), None);
+        assert_eq!(element(quote!(&mut [Reading])), None);
+        assert_eq!(element(quote!(&Reading)), None);
+        assert_eq!(element(quote!(Vec<Reading>)), None);
     }
 
     #[test]

@@ -166,8 +166,17 @@ impl<C: ?Sized> HandlerList<C> for () {
     }
 }
 
+/// A typed handler method of component `C` taking records `R`: one record
+/// by value per call, or a slice of records (`&[R]`) per call.
+pub enum Method<C: Typed + ?Sized, R> {
+    /// `fn(&mut C, R, &mut Out<C>)`.
+    Each(fn(&mut C, R, &mut Out<C>)),
+    /// `fn(&mut C, &[R], &mut Out<C>)`.
+    Slice(fn(&mut C, &[R], &mut Out<C>)),
+}
+
 impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
-    type Fns = (fn(&mut C, R, &mut Out<C>), Rest::Fns);
+    type Fns = (Method<C, R>, Rest::Fns);
     fn call(
         fns: &Self::Fns,
         index: usize,
@@ -176,8 +185,17 @@ impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
         tuple: Tuple,
         out: &mut crate::Emit,
     ) -> Result<(), crate::UnknownInput> {
-        match index {
-            0 => call_typed(component, fns.0, input, tuple, out),
+        match (index, &fns.0) {
+            (0, Method::Each(method)) => call_typed(component, *method, input, tuple, out),
+            (0, Method::Slice(method)) => call_typed(
+                component,
+                |component: &mut C, record: R, out: &mut Out<C>| {
+                    method(component, core::slice::from_ref(&record), out)
+                },
+                input,
+                tuple,
+                out,
+            ),
             _ => Rest::call(&fns.1, index - 1, component, input, tuple, out),
         }
     }
@@ -188,8 +206,9 @@ impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
         input: &str,
         batch: &mut crate::Batch<'_>,
     ) {
-        match index {
-            0 => call_typed_batch(component, fns.0, input, batch),
+        match (index, &fns.0) {
+            (0, Method::Each(method)) => call_typed_batch(component, *method, input, batch),
+            (0, Method::Slice(method)) => call_typed_slices(component, *method, input, batch),
             _ => Rest::call_batch(&fns.1, index - 1, component, input, batch),
         }
     }
@@ -711,7 +730,7 @@ const fn listed_before(records: &[(&str, &[&str], bool)], i: usize) -> bool {
 /// When `tuple` is not a `R`: the record is refused, naming the input.
 pub fn call_typed<C: Typed, R: Record>(
     component: &mut C,
-    method: fn(&mut C, R, &mut Out<C>),
+    method: impl FnOnce(&mut C, R, &mut Out<C>),
     input: &str,
     tuple: Tuple,
     out: &mut crate::Emit,
@@ -739,20 +758,75 @@ pub fn call_typed_batch<C: Typed, R: Record>(
     batch: &mut crate::Batch<'_>,
 ) {
     let mut last = None;
-    while let Some((payload, out)) = batch.next_payload() {
+    while let Some((incoming, out)) = batch.next_typed::<R>(&mut last) {
         // A typed record of its own type is copied (the runtime keeps its
         // own, to dead-letter it if the call panics); a tuple is decoded.
-        let typed = payload.typed_in::<R>(&mut last).and_then(R::duplicate);
-        let record = match typed {
-            Some(record) => record,
-            None => match R::from_tuple(payload.tuple()) {
-                Ok(record) => record,
+        let decoded = match incoming {
+            crate::handler::Incoming::Typed(record) => match R::duplicate(record) {
+                Some(copy) => Ok(copy),
+                None => {
+                    let tuple = record.to_tuple();
+                    R::from_tuple(&tuple).map_err(|error| (tuple, error))
+                }
+            },
+            crate::handler::Incoming::Tuple(tuple) => {
+                R::from_tuple(tuple).map_err(|error| (tuple.clone(), error))
+            }
+        };
+        let record = match decoded {
+            Ok(record) => record,
+            Err((tuple, error)) => {
+                batch.refuse(crate::UnknownInput::undecodable(input, tuple, error));
+                continue;
+            }
+        };
+        let mut lent = Lent::<C> {
+            typed: Some((C::DISPATCH.wrap)(core::mem::take(out))),
+            out,
+        };
+        if let Some(typed) = lent.typed.as_mut() {
+            method(component, record, typed);
+        }
+    }
+}
+
+/// A typed slice method (`fn(&mut C, &[R], &mut Out<C>)`) on the records
+/// of `batch`: each stretch of `R`s carried typed one after the other in
+/// one typed batch in one call, borrowed in place; a record carried as a
+/// tuple (from the wire, or a handler that emits tuples) decoded and
+/// handed alone (one that is not an `R` is given back).
+pub fn call_typed_slices<C: Typed, R: Record>(
+    component: &mut C,
+    method: fn(&mut C, &[R], &mut Out<C>),
+    input: &str,
+    batch: &mut crate::Batch<'_>,
+) {
+    while batch.remaining() > 0 {
+        if let Some((records, out)) = batch.next_slice::<R>() {
+            let mut lent = Lent::<C> {
+                typed: Some((C::DISPATCH.wrap)(core::mem::take(out))),
+                out,
+            };
+            if let Some(typed) = lent.typed.as_mut() {
+                method(component, records, typed);
+            }
+            continue;
+        }
+        let mut last = None;
+        let Some((incoming, out)) = batch.next_typed::<R>(&mut last) else {
+            return;
+        };
+        let decoded;
+        let record = match incoming {
+            crate::handler::Incoming::Typed(record) => record,
+            crate::handler::Incoming::Tuple(tuple) => match R::from_tuple(tuple) {
+                Ok(record) => {
+                    decoded = record;
+                    &decoded
+                }
                 Err(error) => {
-                    batch.refuse(crate::UnknownInput::undecodable(
-                        input,
-                        payload.tuple().clone(),
-                        error,
-                    ));
+                    let unknown = crate::UnknownInput::undecodable(input, tuple.clone(), error);
+                    batch.refuse(unknown);
                     continue;
                 }
             },
@@ -762,7 +836,7 @@ pub fn call_typed_batch<C: Typed, R: Record>(
             out,
         };
         if let Some(typed) = lent.typed.as_mut() {
-            method(component, record, typed);
+            method(component, core::slice::from_ref(record), typed);
         }
     }
 }

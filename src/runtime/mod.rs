@@ -99,7 +99,9 @@ pub use factories::{Factories, HandlerFactory};
 pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 pub use node::envelope::ProducerId;
 pub use node::topology::Topology;
-pub use report::{ReadSinkError, RunFailed, RunFailure, RunReport, dead_letter_failures};
+pub use report::{
+    ReadSinkError, RunFailed, RunFailure, RunReport, Truncated, dead_letter_failures,
+};
 pub use sink::{NotARecord, SinkCollector, SinkRecord, UnsealedSinkPartition};
 pub use tokio_runner::{DataflowRunner, RunningDataflow, SourceHandle};
 pub use workload::{SourceEvent, Workload};

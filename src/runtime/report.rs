@@ -36,6 +36,20 @@ pub struct RunReport {
     /// Messages a sequencer group had received and not ordered when the
     /// run was stopped.
     pub abandoned_by_sequencers: u64,
+    /// Set when a simulated run was cut short at its step limit
+    /// ([`SimConfig::max_steps`](crate::sim::SimConfig::max_steps)): the
+    /// steps taken, and the messages still in flight then.
+    pub truncated: Option<Truncated>,
+}
+
+/// A simulated run cut short at its step limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Truncated {
+    /// Scheduler steps taken.
+    pub steps: u64,
+    /// Messages (records, punctuations, ends) still in flight, never
+    /// delivered.
+    pub in_flight: usize,
 }
 
 /// One reason a run did not succeed. More kinds may come: a `match` on
@@ -90,6 +104,16 @@ pub enum RunFailure {
         instance: String,
         /// How many.
         count: u64,
+    },
+    /// A simulated run was cut short at its step limit: what was still in
+    /// flight never arrived, so even an instance that finished, or a sink,
+    /// may lack records (raise the limit, or lower the fault rates: a
+    /// replay rate per step that outpaces the run's progress never ends).
+    Truncated {
+        /// Scheduler steps taken.
+        steps: u64,
+        /// Messages still in flight.
+        in_flight: usize,
     },
     /// The run had not ended within the limit given to
     /// `RunningDataflow::finish_within`, and was stopped there: the
@@ -230,6 +254,13 @@ impl fmt::Display for RunFailure {
                 f,
                 "{instance}: {count} tuple(s) emitted or punctuated on an output the \
                  component does not have"
+            ),
+            RunFailure::Truncated { steps, in_flight } => write!(
+                f,
+                "the simulated run was cut short at its limit of {steps} steps with \
+                 {in_flight} message(s) in flight, never delivered: raise \
+                 `SimConfig::max_steps`, or lower the fault rates (replays at a rate per \
+                 step that outpaces the run never let it end)"
             ),
             RunFailure::Stopped { after, abandoned } => write!(
                 f,
@@ -469,6 +500,9 @@ impl RunReport {
     /// an output's end, handler panics, unbalanced books, sequencer errors.
     pub fn failures(&self) -> Vec<RunFailure> {
         let mut out: Vec<RunFailure> = Vec::new();
+        if let Some(Truncated { steps, in_flight }) = self.truncated {
+            out.push(RunFailure::Truncated { steps, in_flight });
+        }
         if let Some(after) = self.stopped_after {
             out.push(RunFailure::Stopped {
                 after,

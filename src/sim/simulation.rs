@@ -562,6 +562,12 @@ impl<'a> Run<'a> {
         outcome.runs_delivered = self.runs_delivered;
         outcome.runs_partly_duplicate = self.runs_partly_duplicate;
         outcome.report = self.finish();
+        if outcome.truncated {
+            outcome.report.truncated = Some(crate::runtime::report::Truncated {
+                steps: self.step,
+                in_flight: self.links.iter().map(|l| l.queue.len()).sum(),
+            });
+        }
         outcome.states = self.probe_states();
         outcome
     }

@@ -228,10 +228,19 @@ fn handle(component: &syn::Ident, out: &syn::Ident, outputs: &[OutputDecl]) -> T
         let name = name_of(method);
         let record = &o.record;
         let doc = format!("Emits `record` on output `{name}`.");
+        let all = format_ident!("{}_all", method);
+        let doc_all = format!(
+            "Emits `records` on output `{name}`, in order (as `{name}` on each, \
+             with one lookup)."
+        );
         methods.extend([quote! {
             #[doc = #doc]
             pub fn #method(&mut self, record: #record) {
                 self.#field.emit_record(#name, record);
+            }
+            #[doc = #doc_all]
+            pub fn #all(&mut self, records: impl ::core::iter::IntoIterator<Item = #record>) {
+                self.#field.emit_records(#name, records);
             }
         }]);
         let Some(key) = &o.punctuates else {
@@ -351,11 +360,17 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenTree, TokenStream) {
     // placeholder of the right type, so that nothing else is reported.
     let handlers = nested(typed.iter().map(|h| {
         let method = &h.method;
-        if h.callable {
+        let kind = if h.slice {
+            quote!(::blazes::__private::Method::Slice)
+        } else {
+            quote!(::blazes::__private::Method::Each)
+        };
+        let method = if h.callable {
             quote_spanned!(method.span()=> Self::#method)
         } else {
             quote!(|_, _, _| {})
-        }
+        };
+        quote!(#kind(#method))
     }));
     let (seal_types, seal_values): (Vec<TokenStream>, Vec<TokenStream>) = spec
         .typed_seals

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod checkpoint;
 pub use checkpoint::CheckpointError;
 
-use crate::handler::{Batch, Carried, Emit, Handler, UnknownInput, handle_each};
+use crate::handler::{Batch, Carried, Emit, Handler, Records, UnknownInput, handle_each};
 use crate::runtime::coordination::dedup::{Dedup, Seen, SeenRun};
 use crate::runtime::coordination::forwarder::SealForwarder;
 use crate::runtime::coordination::input_seals::InputSeals;
@@ -44,7 +44,23 @@ use crate::tuple::Tuple;
 /// batch's allocations (8 at a time cost a fifth more time at 2 workers, the
 /// frees past the cache taking the shared arena's lock), many enough that a
 /// batch's fixed costs (its containment, the input's lookup) are spread.
-const HANDLED_AT_ONCE: usize = 4;
+const HANDLED_AT_ONCE: usize = 256;
+
+/// What went wrong in the handler calls of a batch, by record index.
+#[derive(Default)]
+struct Outcomes {
+    /// The calls that panicked: the records each took, its message and how
+    /// many emissions it discarded.
+    panicked: Vec<(std::ops::Range<usize>, String, usize)>,
+    /// The records given back.
+    refused: Vec<(usize, UnknownInput)>,
+}
+
+impl Outcomes {
+    fn is_empty(&self) -> bool {
+        self.panicked.is_empty() && self.refused.is_empty()
+    }
+}
 
 /// A component instance with its coordination wrappers.
 pub struct InstanceCore {
@@ -575,6 +591,28 @@ impl InstanceCore {
         let limit = self.share.min(self.capacity);
         let bounded = bounded && (self.metrics.held as usize) + (len - duplicates) > limit;
         let mut i = duplicates;
+        if i < len && input < self.inputs.len() && matches!(self.modes[input], InputMode::Direct) {
+            // No wrapper holds a direct input's records: the run goes to
+            // the handler as it arrived, after the records deferred before
+            // it (no bound applies to a direct input).
+            self.metrics.received += (len - i) as u64;
+            let part = records.suffix(i);
+            if self.deferring {
+                if !self.pending.is_empty() {
+                    self.hand_pending();
+                }
+                self.holding_emits = true;
+                self.handle_run(input, producer, seq + i as u64, &part);
+                self.holding_emits = false;
+                // As for a deferred record: nothing a delivery settles
+                // changed.
+            } else {
+                self.flush_pending();
+                self.handle_run(input, producer, seq + i as u64, &part);
+                self.settle_delivery();
+            }
+            return None;
+        }
         while i < len {
             if let Some(&InputMode::Sealed { buffer }) = self.modes.get(input) {
                 // The records the seal buffer holds at once, together: as
@@ -1187,66 +1225,119 @@ impl InstanceCore {
     /// containment is per batch: one [`contained`] call while nothing
     /// panics.
     fn handle_chunk(&mut self, records: &mut Vec<HeldRecord>) {
-        // By record index: the call panicked (with its message and how many
-        // emissions were discarded), or gave the record back.
-        let mut panicked: Vec<(usize, String, usize)> = Vec::new();
-        let mut refused: Vec<(usize, UnknownInput)> = Vec::new();
+        let mut outcomes = Outcomes::default();
         let mut start = 0;
         for run in records.chunk_by(|a, b| a.input == b.input) {
-            let name = &self.inputs[run[0].input];
-            let handler = &mut self.handler;
-            let mut batch = Batch::new(run, &mut self.emit);
-            // A `handle_batch` that returns without taking a record is
-            // done with: the rest go through `handle`, one by one.
-            let mut each = false;
-            while batch.remaining() > 0 {
-                let before = batch.taken();
-                batch.begin();
-                let outcome = contained(|| {
-                    if each {
-                        handle_each(&mut **handler, name, &mut batch);
-                    } else {
-                        handler.handle_batch(name, &mut batch);
-                    }
-                });
-                match outcome {
-                    Ok(()) => each |= batch.taken() == before,
-                    Err(message) => {
-                        let discarded = batch.discard_current();
-                        if batch.taken() == before {
-                            // It panicked before taking a tuple: charged to
-                            // the next one, so that the batch moves on.
-                            batch.skip();
-                        }
-                        panicked.push((start + batch.taken() - 1, message, discarded));
-                    }
-                }
-            }
-            refused.extend(
-                batch
-                    .into_refused()
-                    .into_iter()
-                    .map(|(i, unknown)| (start + i, unknown)),
-            );
+            self.call_handler(run[0].input, Records::Held(run), start, &mut outcomes);
             start += run.len();
         }
         if !self.holding_emits {
             self.flush_emits();
         }
-        if panicked.is_empty() && refused.is_empty() {
+        if outcomes.is_empty() {
             self.metrics.processed += records.len() as u64;
             records.clear();
             return;
         }
-        let mut panicked = panicked.into_iter().peekable();
-        let mut refused = refused.into_iter().peekable();
-        for (i, record) in records.drain(..).enumerate() {
+        self.settle_outcomes(records.drain(..), outcomes);
+    }
+
+    /// Hands `run`, records of `producer` on direct input `input` from
+    /// `seq` on, to the handler as it arrived (no record taken out of it),
+    /// as [`InstanceCore::handle_chunk`] hands held records.
+    fn handle_run(&mut self, input: InputId, producer: ProducerId, seq: u64, run: &PayloadRun) {
+        let mut outcomes = Outcomes::default();
+        self.call_handler(input, Records::Run(run), 0, &mut outcomes);
+        if !self.holding_emits {
+            self.flush_emits();
+        }
+        if outcomes.is_empty() {
+            self.metrics.processed += run.len() as u64;
+            return;
+        }
+        let records = (0..run.len()).map(|i| HeldRecord {
+            input,
+            producer,
+            seq: seq + i as u64,
+            payload: run.payload(i),
+        });
+        self.settle_outcomes(records, outcomes);
+    }
+
+    /// Hands `records` (all of `input`) to the handler as one [`Batch`]
+    /// ([`Handler::handle_batch`]), noting in `outcomes` (by index, from
+    /// `start` on) the calls that panicked and the records given back. A
+    /// record is handled as a call of its own would handle it: a record
+    /// the handler gives back is dead-lettered with the reason and what its
+    /// call emitted is sent; a record whose call panics is dead-lettered
+    /// with the panic's message (a slice method's call: each of its
+    /// records), what that call emitted is discarded and the records after
+    /// it are handed over again. Only the containment is per batch: one
+    /// [`contained`] call while nothing panics.
+    fn call_handler(
+        &mut self,
+        input: InputId,
+        records: Records<'_>,
+        start: usize,
+        outcomes: &mut Outcomes,
+    ) {
+        let name = &self.inputs[input];
+        let handler = &mut self.handler;
+        let mut batch = Batch::new(records, &mut self.emit);
+        // A `handle_batch` that returns without taking a record is done
+        // with: the rest go through `handle`, one by one.
+        let mut each = false;
+        while batch.remaining() > 0 {
+            let before = batch.taken();
+            batch.begin();
+            let outcome = contained(|| {
+                if each {
+                    handle_each(&mut **handler, name, &mut batch);
+                } else {
+                    handler.handle_batch(name, &mut batch);
+                }
+            });
+            match outcome {
+                Ok(()) => each |= batch.taken() == before,
+                Err(message) => {
+                    let discarded = batch.discard_current();
+                    if batch.taken() == before {
+                        // It panicked before taking a tuple: charged to the
+                        // next one, so that the batch moves on.
+                        batch.skip();
+                    }
+                    let call = batch.current_call();
+                    let records = start + call.start..start + call.end;
+                    outcomes.panicked.push((records, message, discarded));
+                }
+            }
+        }
+        outcomes.refused.extend(
+            batch
+                .into_refused()
+                .into_iter()
+                .map(|(i, unknown)| (start + i, unknown)),
+        );
+    }
+
+    /// Counts the records handed over and dead-letters those `outcomes`
+    /// name (by index in `records`).
+    fn settle_outcomes(&mut self, records: impl Iterator<Item = HeldRecord>, outcomes: Outcomes) {
+        let mut panicked = outcomes.panicked.into_iter().peekable();
+        let mut refused = outcomes.refused.into_iter().peekable();
+        for (i, record) in records.enumerate() {
             let refusal = refused
                 .next_if(|(r, _)| *r == i)
                 .map(|(_, unknown)| unknown);
-            if let Some((_, message, discarded)) = panicked.next_if(|(p, _, _)| *p == i) {
-                self.note_panic("record", discarded);
-                self.dead_letter_held(record, DeadLetterReason::HandlerPanicked(message));
+            while panicked.next_if(|(call, _, _)| call.end <= i).is_some() {}
+            if let Some((call, message, discarded)) =
+                panicked.peek().filter(|(call, _, _)| call.contains(&i))
+            {
+                if i == call.start {
+                    self.note_panic("record", *discarded);
+                }
+                let reason = DeadLetterReason::HandlerPanicked(message.clone());
+                self.dead_letter_held(record, reason);
             } else if let Some(unknown) = refusal {
                 let reason = match unknown.undecodable {
                     None => DeadLetterReason::UnknownInput(unknown.input),

@@ -273,6 +273,44 @@ impl PayloadRun {
         })
     }
 
+    /// The run's record `i`'s tuple (`i < len`), made on the first read
+    /// and kept with its batch.
+    #[inline]
+    pub(crate) fn tuple(&self, i: usize) -> &Tuple {
+        self.batch.tuple_at(self.index(i))
+    }
+
+    /// The run's record `i` (`i < len`) when the run carries `R`s.
+    #[inline]
+    pub(crate) fn typed_at<R: Record>(&self, i: usize) -> Option<&R> {
+        let records = &self.batch.as_any().downcast_ref::<TypedBatch<R>>()?.records;
+        records.get(self.index(i))
+    }
+
+    /// The run's records from the `from`-th on that are one after the
+    /// other in their batch (all of them, for a contiguous run), as a
+    /// slice, when the run carries `R`s (`None` past the end).
+    #[inline]
+    pub(crate) fn typed_slice<R: Record>(&self, from: usize) -> Option<&[R]> {
+        if from >= self.len() {
+            return None;
+        }
+        let records = &self.batch.as_any().downcast_ref::<TypedBatch<R>>()?.records;
+        let (first, last) = match &self.indices {
+            Indices::Contiguous { start, end } => (*start as usize + from, *end as usize),
+            Indices::Listed { list, from: f, to } => {
+                let listed = &list[*f as usize + from..*to as usize];
+                let stretch = listed
+                    .windows(2)
+                    .take_while(|w| w[1] == w[0].wrapping_add(1))
+                    .count();
+                let first = listed[0] as usize;
+                (first, first + stretch + 1)
+            }
+        };
+        records.get(first..last)
+    }
+
     /// The run's records, in order.
     pub fn payloads(&self) -> impl Iterator<Item = Payload> + '_ {
         (0..self.len()).map(|i| self.payload(i))
@@ -452,6 +490,30 @@ impl Payload {
         let records = &batch.as_any().downcast_ref::<TypedBatch<R>>()?.records[..];
         *last = Some((address, records));
         records.get(*index)
+    }
+
+    /// Where a typed record is carried: its batch's address and its index
+    /// in the batch (`None` for a tuple). Two payloads of one batch at
+    /// indices `i` and `i + 1` are records one after the other in it.
+    #[inline]
+    pub(crate) fn position(&self) -> Option<(usize, usize)> {
+        match &self.0 {
+            Repr::Tuple(_) => None,
+            Repr::Typed { batch, index } => {
+                Some((Arc::as_ptr(batch).cast::<()>() as usize, *index))
+            }
+        }
+    }
+
+    /// The records of the typed batch that carries this `R` record, and
+    /// its index there (`None` for a tuple or a record of another type).
+    #[inline]
+    pub(crate) fn typed_batch<R: Record>(&self) -> Option<(&[R], usize)> {
+        let Repr::Typed { batch, index } = &self.0 else {
+            return None;
+        };
+        let records = &batch.as_any().downcast_ref::<TypedBatch<R>>()?.records[..];
+        Some((records, *index))
     }
 
     /// True when the record is carried typed.

@@ -593,6 +593,20 @@ fn split_run(
     if count == 0 {
         return;
     }
+    if let Step::Random { .. } = step {
+        // At random, a run at a time: it stays whole (one envelope, its
+        // records one after the other in their batch, which a slice
+        // handler then takes in one call).
+        return deliver(Routed {
+            to: instances[rng.random_range(0..count)],
+            input,
+            envelope: Envelope::Records {
+                producer,
+                seq,
+                records: records.clone(),
+            },
+        });
+    }
     let mut groups: Vec<Vec<u32>> = vec![Vec::new(); count];
     // A key of one attribute: consecutive records with its last value go
     // where the last one went (the hash depends on the values only).
