@@ -22,7 +22,7 @@ use crate::runtime::node::payload::{Payload, PayloadRun};
 use crate::tuple::{Tuple, Value};
 
 mod runs;
-pub use runs::Runs;
+pub use runs::{Piece, Runs};
 
 /// A record the buffer holds or hands back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -465,28 +465,18 @@ impl SealBuffer {
         if self.electorate.has_sealed(input, producer, sealed) {
             return 0;
         }
-        let end = records.len().min(from.saturating_add(most));
-        let mut at = from;
-        while at < end {
-            let payload = records.payload(at);
-            if !self
-                .last
-                .as_ref()
-                .is_some_and(|l| self.is_last(l, &payload))
-            {
-                break;
-            }
-            let record = HeldRecord {
-                input,
-                producer,
-                seq: seq + at as u64,
-                payload,
-            };
-            self.slots[slot].records.push(record, self.typical);
-            at += 1;
+        // The records of the last partition, from `from` on: each attribute
+        // of the key compared across the run in one pass.
+        let mut end = records.len().min(from.saturating_add(most));
+        for (name, value) in self.key.iter().zip(&last.key) {
+            end = from + records.count_equal(from, end, name, value);
         }
-        let held = at - from;
+        let held = end - from;
         if held > 0 {
+            let part = records.suffix(from).prefix(held);
+            self.slots[slot]
+                .records
+                .push_run(input, producer, seq + from as u64, part);
             self.held_by.add_many(producer, held);
             self.held += held;
         }
@@ -583,8 +573,7 @@ impl SealBuffer {
     pub fn holds_any_of(&self, input: InputId) -> bool {
         self.open.values().any(|slot| {
             let partition = &self.slots[*slot];
-            partition.reads.iter().any(|r| r.input == input)
-                || partition.records.iter().any(|r| r.input == input)
+            partition.reads.iter().any(|r| r.input == input) || partition.records.holds_input(input)
         })
     }
 
@@ -804,7 +793,7 @@ mod tests {
         let SealOutcome::Released(r) = b.seal(0, p1, &zero, t) else {
             panic!("both producers sealed partition 0");
         };
-        let seqs: Vec<u64> = r.records.into_ordered().iter().map(|h| h.seq).collect();
+        let seqs: Vec<u64> = r.records.into_ordered().records().map(|h| h.seq).collect();
         assert_eq!(seqs, [10, 11, 12]);
         assert_eq!(b.held(), 0);
     }
@@ -860,7 +849,7 @@ mod tests {
         let SealOutcome::Released(r) = b.seal(0, ProducerId(1), &key, Time::from_ticks(4)) else {
             panic!("vote complete");
         };
-        let order: Vec<(u32, u64)> = r.records.iter().map(|h| (h.producer.0, h.seq)).collect();
+        let order: Vec<(u32, u64)> = r.records.records().map(|h| (h.producer.0, h.seq)).collect();
         assert_eq!(order, vec![(1, 9), (2, 5)]);
         assert_eq!(r.reads.len(), 1);
         assert_eq!(b.held(), 0);
@@ -912,14 +901,14 @@ mod tests {
         let SealOutcome::Released(r) = b.seal(0, ProducerId(2), &one, t(6)) else {
             panic!("1 and 2 sealed, 3 retired");
         };
-        let words: Vec<&Value> = r
+        let words: Vec<Value> = r
             .records
-            .iter()
-            .filter_map(|h| h.payload.tuple().get("word"))
+            .records()
+            .filter_map(|h| h.payload.tuple().get("word").cloned())
             .collect();
         assert_eq!(
             words,
-            [&Value::from("a"), &Value::from("b"), &Value::from("c")]
+            [Value::from("a"), Value::from("b"), Value::from("c")]
         );
         assert!(matches!(
             b.offer(rec(0, 2, 3, 1, "after release"), t(7)),
@@ -1068,12 +1057,12 @@ mod tests {
         let released = b.retire(0, ProducerId(2));
         assert_eq!(released.len(), 1, "batch 2 still waits for producer 1");
         assert_eq!(released[0].key, one);
-        let words: Vec<&Value> = released[0]
+        let words: Vec<Value> = released[0]
             .records
-            .iter()
-            .filter_map(|r| r.payload.tuple().get("word"))
+            .records()
+            .filter_map(|r| r.payload.tuple().get("word").cloned())
             .collect();
-        assert_eq!(words, [&Value::from("a"), &Value::from("b")]);
+        assert_eq!(words, [Value::from("a"), Value::from("b")]);
         assert_eq!(released[0].reads.len(), 1);
         assert_eq!(
             b.unsealed(Time::from_ticks(4))[0].missing,

@@ -23,7 +23,7 @@ use crate::runtime::coordination::input_seals::InputSeals;
 use crate::runtime::coordination::key_kinds::WrongKeyKind;
 use crate::runtime::coordination::plan::InputMode;
 use crate::runtime::coordination::seal_buffer::{
-    Admission, HeldRecord, Release, SealBuffer, SealOutcome,
+    Admission, HeldRecord, Piece, Release, SealBuffer, SealOutcome,
 };
 use crate::runtime::coordination::static_order::{Placement, StaticOrder};
 use crate::runtime::coordination::total_order::{Sequenced, TotalOrder};
@@ -1119,8 +1119,27 @@ impl InstanceCore {
         self.metrics.released_partitions += 1;
         tracing::debug!(instance = %self.id(), component = %self.component, partition = %release.key,
             records = release.records.len(), "partition sealed and released");
-        for mut run in release.records.into_runs() {
-            self.handle_records(&mut run);
+        for pieces in release.records.into_runs() {
+            let mut ones = Vec::new();
+            for piece in pieces {
+                match piece {
+                    Piece::One(record) => ones.push(record),
+                    Piece::Run {
+                        input,
+                        producer,
+                        seq,
+                        records,
+                    } => {
+                        if !ones.is_empty() {
+                            self.handle_records(&mut ones);
+                        }
+                        self.handle_run(input, producer, seq, &records);
+                    }
+                }
+            }
+            if !ones.is_empty() {
+                self.handle_records(&mut ones);
+            }
         }
         for input in &release.sealed_inputs {
             self.handle_seal(*input, &release.key);

@@ -962,6 +962,54 @@ mod tests {
     }
 
     #[test]
+    fn a_run_whose_key_changes_rarely_goes_as_its_stretches_with_their_own_seqs() {
+        let dataflow = Dataflow::new()
+            .component(Component::new("A").path("in", "out", Annotation::cr()))
+            .stream(Stream::between("src", "A.in"))
+            .stream(Stream::between("A.out", "sink"));
+        let analysis = analyze(&dataflow).expect("valid");
+        let deployment = Deployment::new().instances("A", 3).route(
+            "src",
+            "A.in",
+            crate::runtime::Routing::by_key(["k"]),
+        );
+        let topology = Topology::build(&dataflow, &analysis, &deployment).expect("deployable");
+        let producer = topology.sources[0].producers[0];
+        let mut alone = SourceCore::new(producer, 9);
+        for k in 0..40 {
+            alone.record(&topology, K(k / 20).to_tuple());
+        }
+        let mut together = SourceCore::new(producer, 9);
+        together.run(&topology, (0..40).map(|k| K(k / 20)));
+        let routed: Vec<Routed> = together.routed().collect();
+        // Two stretches of one key each: two parts of the run, in order,
+        // each numbered as its records were, not a list of picked records.
+        let parts: Vec<(Destination, u64, usize)> = routed
+            .iter()
+            .map(|r| match &r.envelope {
+                Envelope::Records { seq, records, .. } => (r.to, *seq, records.len()),
+                other => panic!("a run expected: {other:?}"),
+            })
+            .collect();
+        let alone: Vec<(Destination, u64)> =
+            alone.routed().map(|r| (r.to, r.envelope.seq())).collect();
+        assert_eq!(
+            parts,
+            [(alone[0].0, 0, 20), (alone[20].0, 20, 20)],
+            "{alone:?}"
+        );
+        for r in &routed {
+            if let Envelope::Records { records, .. } = &r.envelope {
+                assert_eq!(
+                    records.typed_slice::<K>(0).map(<[K]>::len),
+                    Some(20),
+                    "a part of the batch as it is"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_run_stops_at_the_bound_and_sends_what_one_message_at_a_time_sends() {
         let topology = topology();
         // One message at a time, checking the bound before each.

@@ -41,6 +41,9 @@ trait ErasedBatch: Send + Sync {
     /// The value of record `i`'s field `name`, from its tuple if it was
     /// made.
     fn field_at(&self, i: usize, name: &str) -> Option<Cow<'_, Value>>;
+    /// How many of records `from..to`, from the first on, have `value`
+    /// for their field `name` (up to the first that does not).
+    fn count_equal(&self, from: usize, to: usize, name: &str, value: &Value) -> usize;
 }
 
 /// Typed records sent together, and their tuples once made.
@@ -74,6 +77,32 @@ impl<R: Record + Sync> ErasedBatch for TypedBatch<R> {
             Some(tuple) => tuple.get(name).map(Cow::Borrowed),
             None => self.records.get(i)?.field_value(name).map(Cow::Owned),
         }
+    }
+
+    fn count_equal(&self, from: usize, to: usize, name: &str, value: &Value) -> usize {
+        let Some(records) = self.records.get(from..to.min(self.records.len())) else {
+            return 0;
+        };
+        if let Value::Int(wanted) = value {
+            // The usual key (a batch, a window): compared as integers, and
+            // an integer value (which owns nothing) not dropped through the
+            // drop glue of every kind of value.
+            return records
+                .iter()
+                .take_while(|r| {
+                    let field = r.field_value(name);
+                    let equal = matches!(field, Some(Value::Int(v)) if v == *wanted);
+                    if equal {
+                        std::mem::forget(field);
+                    }
+                    equal
+                })
+                .count();
+        }
+        records
+            .iter()
+            .take_while(|r| r.field_value(name).as_ref() == Some(value))
+            .count()
     }
 }
 
@@ -314,6 +343,26 @@ impl PayloadRun {
     /// The run's records, in order.
     pub fn payloads(&self) -> impl Iterator<Item = Payload> + '_ {
         (0..self.len()).map(|i| self.payload(i))
+    }
+
+    /// How many of the run's records `from..to` (positions in the run),
+    /// from the first on, have `value` for attribute `name`.
+    #[inline]
+    pub(crate) fn count_equal(&self, from: usize, to: usize, name: &str, value: &Value) -> usize {
+        let to = to.min(self.len());
+        if from >= to {
+            return 0;
+        }
+        match &self.indices {
+            Indices::Contiguous { start, .. } => {
+                let start = *start as usize;
+                self.batch
+                    .count_equal(start + from, start + to, name, value)
+            }
+            Indices::Listed { .. } => (from..to)
+                .take_while(|i| self.field(*i, name).as_deref() == Some(value))
+                .count(),
+        }
     }
 
     /// The value of attribute `name` of the run's record `i`.

@@ -607,45 +607,70 @@ fn split_run(
             },
         });
     }
-    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); count];
-    // A key of one attribute: consecutive records with its last value go
-    // where the last one went (the hash depends on the values only).
-    let mut last: Option<(Value, usize)> = None;
-    for at in 0..records.len() {
-        let i = match step {
+    // Stretches of records with one destination, in order: a key of one
+    // attribute read once per stretch of equal values.
+    let mut stretches: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    let mut at = 0;
+    while at < records.len() {
+        let (i, n) = match step {
             Step::ByKey { key, .. } if key.names.len() == 1 => {
                 let value = records.field(at, &key.names[0]);
-                match (&value, &last) {
-                    (Some(v), Some((seen, i))) if v.as_ref() == seen => *i,
-                    _ => {
-                        let i = (key.hash_of(|_| value.clone()) % count as u64) as usize;
-                        last = value.map(|v| (v.into_owned(), i));
-                        i
-                    }
-                }
+                let n = match &value {
+                    Some(v) => records.count_equal(at, records.len(), &key.names[0], v),
+                    None => 1,
+                };
+                let i = (key.hash_of(|_| value.clone()) % count as u64) as usize;
+                (i, n.max(1))
             }
-            Step::ByKey { key, .. } => (key.hash_in_run(records, at) % count as u64) as usize,
-            _ => rng.random_range(0..count),
+            Step::ByKey { key, .. } => ((key.hash_in_run(records, at) % count as u64) as usize, 1),
+            _ => return,
         };
-        groups[i].push(at as u32);
+        match stretches.last_mut() {
+            Some((last, range)) if *last == i => range.end = at + n,
+            _ => stretches.push((i, at..at + n)),
+        }
+        at += n;
+    }
+    if stretches.len() <= 2 * count {
+        // Few stretches (a key that changes rarely along the run, as a
+        // batch number does): each a part of the run as it is, with its
+        // records' own `seq`s.
+        for (i, range) in stretches {
+            let part = if range.len() == records.len() {
+                records.clone()
+            } else {
+                records.suffix(range.start).prefix(range.len())
+            };
+            deliver(Routed {
+                to: instances[i],
+                input,
+                envelope: Envelope::Records {
+                    producer,
+                    seq: seq + range.start as u64,
+                    records: part,
+                },
+            });
+        }
+        return;
+    }
+    // Many: one run per destination, of the records listed, numbered
+    // within the run's range in their order.
+    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); count];
+    for (i, range) in stretches {
+        groups[i].extend(range.start as u32..range.end as u32);
     }
     let mut next = seq;
     for (i, positions) in groups.iter().enumerate() {
         if positions.is_empty() {
             continue;
         }
-        let part = if positions.len() == records.len() {
-            records.clone()
-        } else {
-            records.select(positions)
-        };
         deliver(Routed {
             to: instances[i],
             input,
             envelope: Envelope::Records {
                 producer,
                 seq: next,
-                records: part,
+                records: records.select(positions),
             },
         });
         next += positions.len() as u64;

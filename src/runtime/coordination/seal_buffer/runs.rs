@@ -13,13 +13,92 @@ use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::HeldRecord;
+use crate::runtime::node::envelope::{InputId, ProducerId};
+use crate::runtime::node::payload::PayloadRun;
 
 /// The records of one partition, by producer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Runs {
     /// Each run holds at least one record, all of one producer.
-    runs: Vec<Vec<HeldRecord>>,
+    runs: Vec<ProducerRun>,
     len: usize,
+}
+
+/// One producer's records of a partition, in the order they arrived.
+#[derive(Clone, Debug)]
+struct ProducerRun {
+    producer: ProducerId,
+    /// Records in all its pieces.
+    len: usize,
+    pieces: Vec<Piece>,
+}
+
+/// Records of one producer held together: one record, or records one
+/// after the other of a run as it arrived on a link (kept as the run, not
+/// taken out of it).
+#[derive(Clone, Debug)]
+pub enum Piece {
+    /// One record.
+    One(HeldRecord),
+    /// Records of a run, on one input, from `seq` on.
+    Run {
+        /// The input they arrived on.
+        input: InputId,
+        /// Their producer.
+        producer: ProducerId,
+        /// The first one's `seq` (the others' follow).
+        seq: u64,
+        /// The records.
+        records: PayloadRun,
+    },
+}
+
+impl Piece {
+    /// The first record's `seq`.
+    fn first_seq(&self) -> u64 {
+        match self {
+            Piece::One(record) => record.seq,
+            Piece::Run { seq, .. } => *seq,
+        }
+    }
+
+    /// The `seq` after the last record's.
+    fn end_seq(&self) -> u64 {
+        match self {
+            Piece::One(record) => record.seq.saturating_add(1),
+            Piece::Run { seq, records, .. } => seq.saturating_add(records.len() as u64),
+        }
+    }
+
+    /// The input its records arrived on.
+    fn input(&self) -> InputId {
+        match self {
+            Piece::One(record) => record.input,
+            Piece::Run { input, .. } => *input,
+        }
+    }
+
+    /// Its records, one by one.
+    pub fn into_records(self) -> impl Iterator<Item = HeldRecord> {
+        let (one, run) = match self {
+            Piece::One(record) => (Some(record), None),
+            Piece::Run {
+                input,
+                producer,
+                seq,
+                records,
+            } => (None, Some((input, producer, seq, records))),
+        };
+        one.into_iter()
+            .chain(run.into_iter().flat_map(|(input, producer, seq, records)| {
+                (0..records.len()).map(move |i| HeldRecord {
+                    input,
+                    producer,
+                    seq: seq + i as u64,
+                    payload: records.payload(i),
+                })
+            }))
+    }
 }
 
 impl Runs {
@@ -33,67 +112,135 @@ impl Runs {
         self.len == 0
     }
 
+    /// `producer`'s run, made (with room for `typical` pieces) if it has
+    /// none yet.
+    #[inline]
+    fn run_of(&mut self, producer: ProducerId, typical: usize) -> &mut ProducerRun {
+        let at = match self.runs.iter().position(|run| run.producer == producer) {
+            Some(at) => at,
+            None => {
+                self.runs.push(ProducerRun {
+                    producer,
+                    len: 0,
+                    pieces: Vec::with_capacity(typical.max(1)),
+                });
+                self.runs.len() - 1
+            }
+        };
+        &mut self.runs[at]
+    }
+
     /// Adds `record` to its producer's run; a producer's first record
     /// reserves room for `typical` records.
     #[inline]
     pub(super) fn push(&mut self, record: HeldRecord, typical: usize) {
-        match self
-            .runs
-            .iter_mut()
-            .find(|run| run[0].producer == record.producer)
-        {
-            Some(run) => run.push(record),
-            None => {
-                let mut run = Vec::with_capacity(typical.max(1));
-                run.push(record);
-                self.runs.push(run);
-            }
-        }
+        let run = self.run_of(record.producer, typical);
+        run.pieces.push(Piece::One(record));
+        run.len += 1;
         self.len += 1;
+    }
+
+    /// Adds `records` (of `producer` on `input`, from `seq` on) to the
+    /// producer's run as they arrived, in one piece.
+    #[inline]
+    pub(super) fn push_run(
+        &mut self,
+        input: InputId,
+        producer: ProducerId,
+        seq: u64,
+        records: PayloadRun,
+    ) {
+        let n = records.len();
+        if n == 0 {
+            return;
+        }
+        let run = self.run_of(producer, 0);
+        run.pieces.push(Piece::Run {
+            input,
+            producer,
+            seq,
+            records,
+        });
+        run.len += n;
+        self.len += n;
     }
 
     /// The longest run's length.
     pub(super) fn longest(&self) -> usize {
-        self.runs.iter().map(Vec::len).max().unwrap_or(0)
+        self.runs.iter().map(|run| run.len).max().unwrap_or(0)
     }
 
     /// Each producer with how many of its records are held.
-    pub(super) fn counts(&self) -> impl Iterator<Item = (super::ProducerId, usize)> + '_ {
-        self.runs.iter().map(|run| (run[0].producer, run.len()))
+    pub(super) fn counts(&self) -> impl Iterator<Item = (ProducerId, usize)> + '_ {
+        self.runs.iter().map(|run| (run.producer, run.len))
+    }
+
+    /// True when a record of `input` is held.
+    pub(super) fn holds_input(&self, input: InputId) -> bool {
+        self.runs
+            .iter()
+            .flat_map(|run| &run.pieces)
+            .any(|piece| piece.input() == input)
     }
 
     /// The same records, ordered: iterating them goes by producer, then
     /// `seq`.
     pub(super) fn into_ordered(mut self) -> Runs {
         for run in &mut self.runs {
-            if !run.is_sorted_by_key(|r| r.seq) {
-                run.sort_by_key(|r| r.seq);
+            let in_order = run
+                .pieces
+                .windows(2)
+                .all(|w| w[0].end_seq() <= w[1].first_seq());
+            if !in_order {
+                // Fed by hand out of order: record by record, sorted.
+                let mut records: Vec<HeldRecord> = std::mem::take(&mut run.pieces)
+                    .into_iter()
+                    .flat_map(Piece::into_records)
+                    .collect();
+                records.sort_by_key(|r| r.seq);
+                run.pieces = records.into_iter().map(Piece::One).collect();
             }
         }
-        self.runs.sort_by_key(|run| run[0].producer);
+        self.runs.sort_by_key(|run| run.producer);
         self
     }
 
-    /// The runs, each one producer's records (by producer, then `seq`,
-    /// once [`Runs::into_ordered`]).
-    pub fn into_runs(self) -> impl Iterator<Item = Vec<HeldRecord>> {
-        self.runs.into_iter()
+    /// The runs, each one producer's pieces (by producer, then `seq`, once
+    /// [`Runs::into_ordered`]).
+    pub fn into_runs(self) -> impl Iterator<Item = Vec<Piece>> {
+        self.runs.into_iter().map(|run| run.pieces)
     }
 
-    /// The records, run after run.
-    pub fn iter(&self) -> impl Iterator<Item = &HeldRecord> {
-        self.runs.iter().flatten()
+    /// The records, run after run, one by one.
+    pub fn records(&self) -> impl Iterator<Item = HeldRecord> + '_ {
+        self.runs
+            .iter()
+            .flat_map(|run| run.pieces.iter().cloned().flat_map(Piece::into_records))
     }
 }
 
+impl PartialEq for Runs {
+    /// The same records, in the same order, whether held one by one or as
+    /// runs.
+    fn eq(&self, other: &Runs) -> bool {
+        self.len == other.len && self.records().eq(other.records())
+    }
+}
+
+impl Eq for Runs {}
+
 impl IntoIterator for Runs {
     type Item = HeldRecord;
-    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<HeldRecord>>>;
+    type IntoIter = Box<dyn Iterator<Item = HeldRecord>>;
 
     /// The records, run after run (by producer, then `seq`, once
     /// [`Runs::into_ordered`]).
     fn into_iter(self) -> Self::IntoIter {
-        self.runs.into_iter().flatten()
+        Box::new(
+            self.runs
+                .into_iter()
+                .flat_map(|run| run.pieces.into_iter().flat_map(Piece::into_records)),
+        )
     }
 }
 
@@ -102,8 +249,8 @@ impl Serialize for Runs {
         // The length up front: a flattened iterator does not know it, and
         // postcard needs it.
         let mut seq = serializer.serialize_seq(Some(self.len))?;
-        for record in self.runs.iter().flatten() {
-            seq.serialize_element(record)?;
+        for record in self.records() {
+            seq.serialize_element(&record)?;
         }
         seq.end()
     }
@@ -123,7 +270,6 @@ impl<'de> Deserialize<'de> for Runs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::node::envelope::ProducerId;
     use crate::tuple::Tuple;
 
     fn rec(producer: u32, seq: u64) -> HeldRecord {
@@ -135,7 +281,7 @@ mod tests {
         }
     }
 
-    fn order<'a>(records: impl IntoIterator<Item = &'a HeldRecord>) -> Vec<(u32, u64)> {
+    fn order(records: impl IntoIterator<Item = HeldRecord>) -> Vec<(u32, u64)> {
         records.into_iter().map(|r| (r.producer.0, r.seq)).collect()
     }
 
@@ -150,11 +296,70 @@ mod tests {
         assert_eq!(counts, [(2, 3), (1, 3), (3, 1)]);
         let ordered = runs.into_ordered();
         assert_eq!(
-            order(ordered.iter()),
+            order(ordered.records()),
             [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2), (3, 5)]
         );
         let owned: Vec<HeldRecord> = ordered.clone().into_iter().collect();
-        assert_eq!(order(&owned), order(ordered.iter()));
+        assert_eq!(order(owned), order(ordered.records()));
+    }
+
+    /// A run of `n` tuples `seq..seq + n` of `producer`, as it arrived.
+    fn arrived(producer: u32, seq: u64, n: u64) -> (ProducerId, u64, PayloadRun) {
+        let tuples = (seq..seq + n)
+            .map(|s| Tuple::new().with("seq", s as i64))
+            .collect();
+        let run = PayloadRun::from_tuples(tuples).expect("a run");
+        (ProducerId(producer), seq, run)
+    }
+
+    #[test]
+    fn runs_held_as_they_arrived_come_out_whole_among_single_records() {
+        let mut runs = Runs::default();
+        runs.push(rec(2, 0), 0);
+        let (p, seq, run) = arrived(2, 1, 3);
+        runs.push_run(0, p, seq, run);
+        let (p, seq, run) = arrived(1, 0, 2);
+        runs.push_run(0, p, seq, run);
+        runs.push(rec(2, 4), 0);
+        assert_eq!((runs.len(), runs.longest()), (7, 5));
+        let counts: Vec<(u32, usize)> = runs.counts().map(|(p, n)| (p.0, n)).collect();
+        assert_eq!(counts, [(2, 5), (1, 2)]);
+        assert!(runs.holds_input(0) && !runs.holds_input(1));
+        let ordered = runs.clone().into_ordered();
+        assert_eq!(
+            order(ordered.records()),
+            [(1, 0), (1, 1), (2, 0), (2, 1), (2, 2), (2, 3), (2, 4)]
+        );
+        // Producer 2's pieces: one record, a run of three, one record.
+        let shapes: Vec<Vec<usize>> = ordered
+            .clone()
+            .into_runs()
+            .map(|pieces| {
+                pieces
+                    .into_iter()
+                    .map(|p| p.into_records().count())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(shapes, [vec![2], vec![1, 3, 1]]);
+        // A checkpoint lists the records one by one; read back, they are the
+        // same records.
+        let bytes = postcard::to_allocvec(&runs).expect("encodes");
+        let back: Runs = postcard::from_bytes(&bytes).expect("decodes");
+        assert_eq!(back, runs);
+    }
+
+    #[test]
+    fn pieces_out_of_seq_order_are_taken_apart_and_sorted() {
+        let mut runs = Runs::default();
+        let (p, seq, run) = arrived(1, 3, 2);
+        runs.push_run(0, p, seq, run);
+        let (p, seq, run) = arrived(1, 0, 3);
+        runs.push_run(0, p, seq, run);
+        assert_eq!(
+            order(runs.into_ordered().records()),
+            [(1, 0), (1, 1), (1, 2), (1, 3), (1, 4)]
+        );
     }
 
     #[test]
@@ -163,7 +368,10 @@ mod tests {
         for (p, s) in [(1, 4), (1, 2), (1, 3)] {
             runs.push(rec(p, s), 0);
         }
-        assert_eq!(order(runs.into_ordered().iter()), [(1, 2), (1, 3), (1, 4)]);
+        assert_eq!(
+            order(runs.into_ordered().records()),
+            [(1, 2), (1, 3), (1, 4)]
+        );
     }
 
     #[test]
@@ -174,7 +382,7 @@ mod tests {
         }
         let bytes = postcard::to_allocvec(&runs).expect("encodes");
         let list: Vec<HeldRecord> = postcard::from_bytes(&bytes).expect("a list of records");
-        assert_eq!(order(&list), [(2, 0), (2, 1), (1, 0)]);
+        assert_eq!(order(list), [(2, 0), (2, 1), (1, 0)]);
         let back: Runs = postcard::from_bytes(&bytes).expect("decodes");
         assert_eq!(back, runs);
     }
