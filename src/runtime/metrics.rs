@@ -166,7 +166,7 @@ impl InstanceMetrics {
 }
 
 /// A partition a seal buffer still holds, for diagnosing a missing seal.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UnsealedPartition {
     /// The seal-key values.

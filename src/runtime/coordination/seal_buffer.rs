@@ -693,6 +693,71 @@ impl SealBuffer {
         out
     }
 
+    /// [`SealBuffer::unsealed`], unordered, taking from `previous` (an
+    /// earlier answer, as its reader keeps it) the entry of each partition
+    /// whose votes did not change since: only its held records and its age
+    /// are brought up to date, its producers not listed again. Each entry
+    /// comes with `true` when it was described anew.
+    pub fn unsealed_reusing(
+        &self,
+        now: Time,
+        previous: &mut Vec<UnsealedPartition>,
+    ) -> Vec<(UnsealedPartition, bool)> {
+        // The earlier entries by their key's values, in the key's order.
+        let mut earlier: std::collections::HashMap<Key, Vec<usize>> =
+            std::collections::HashMap::with_capacity(previous.len());
+        for (at, u) in previous.iter().enumerate() {
+            if let Some(key) = self.key_in(&u.key) {
+                earlier.entry(key).or_default().push(at);
+            }
+        }
+        let mut taken = vec![false; previous.len()];
+        let out = self
+            .open
+            .iter()
+            .map(|(key, slot)| {
+                let p = &self.slots[*slot];
+                let (missing, sealed) = self.electorate.inputs().fold((0, 0), |(m, s), input| {
+                    let votes = p.votes.of(input);
+                    (
+                        m + self.electorate.missing(input, votes).count(),
+                        s + self.electorate.sealers(input, votes).count(),
+                    )
+                });
+                let same = earlier.get(key).and_then(|ats| {
+                    ats.iter().copied().find(|at| {
+                        let u = &previous[*at];
+                        !taken[*at] && u.missing.len() == missing && u.sealed.len() == sealed
+                    })
+                });
+                match same {
+                    Some(at) => {
+                        taken[at] = true;
+                        let mut u = std::mem::take(&mut previous[at]);
+                        u.held = p.records.len() + p.reads.len();
+                        u.age = now.since(p.opened_at);
+                        (u, false)
+                    }
+                    None => (self.describe(key, p, now), true),
+                }
+            })
+            .collect();
+        previous.clear();
+        out
+    }
+
+    /// The key's values in `tuple`, when it holds exactly the key's
+    /// attributes.
+    fn key_in(&self, tuple: &Tuple) -> Option<Key> {
+        if tuple.fields().count() != self.key.len() {
+            return None;
+        }
+        self.key
+            .iter()
+            .map(|name| tuple.get(name).cloned())
+            .collect()
+    }
+
     fn describe(&self, key: &Key, p: &Partition, now: Time) -> UnsealedPartition {
         UnsealedPartition {
             key: self.to_tuple(key),
@@ -796,6 +861,43 @@ mod tests {
         let seqs: Vec<u64> = r.records.into_ordered().records().map(|h| h.seq).collect();
         assert_eq!(seqs, [10, 11, 12]);
         assert_eq!(b.held(), 0);
+    }
+
+    #[test]
+    fn unsealed_partitions_described_again_only_when_their_votes_change() {
+        let t = Time::from_ticks;
+        let mut b = two_producer_buffer(Vote::Unanimous);
+        let two = Tuple::new().with("batch", 2);
+        assert_eq!(b.offer(rec(0, 1, 0, 1, "a"), t(0)), Admission::Held);
+        assert_eq!(b.offer(rec(0, 2, 0, 2, "b"), t(1)), Admission::Held);
+        let sorted = |mut v: Vec<UnsealedPartition>| {
+            v.sort_by(|a, b| a.key.cmp(&b.key));
+            v
+        };
+        let mut previous = b.unsealed(t(2));
+        // Marked, to tell a kept entry from one described again.
+        for u in &mut previous {
+            u.missing_names = vec!["kept".to_string()];
+        }
+        assert_eq!(b.offer(rec(0, 2, 1, 1, "c"), t(3)), Admission::Held);
+        assert_eq!(b.seal(0, ProducerId(1), &two, t(4)), SealOutcome::Voted);
+        let reused = b.unsealed_reusing(t(9), &mut previous);
+        let fresh: Vec<(i64, bool)> = reused
+            .iter()
+            .map(|(u, fresh)| (u.key.int("batch").unwrap_or(-1), *fresh))
+            .collect();
+        assert_eq!(fresh.len(), 2);
+        assert!(
+            fresh.contains(&(1, false)) && fresh.contains(&(2, true)),
+            "{fresh:?}"
+        );
+        // Apart from the names (named by the instance), the same as
+        // describing every partition anew.
+        let mut reused: Vec<UnsealedPartition> = reused.into_iter().map(|(u, _)| u).collect();
+        for u in &mut reused {
+            u.missing_names.clear();
+        }
+        assert_eq!(sorted(reused), sorted(b.unsealed(t(9))));
     }
 
     #[test]

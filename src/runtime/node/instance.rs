@@ -1896,6 +1896,34 @@ impl InstanceCore {
         overdue
     }
 
+    /// Brings `snapshot` (an earlier [`InstanceCore::snapshot`] of this
+    /// instance) up to time `now`: its counters, and its unsealed
+    /// partitions, each described again only if its votes changed (a busy
+    /// instance refreshes its live snapshot often, with many partitions
+    /// open).
+    pub(crate) fn refresh_snapshot(&self, snapshot: &mut InstanceSnapshot, now: Time) {
+        let mut previous = std::mem::take(&mut snapshot.unsealed);
+        let mut unsealed = Vec::with_capacity(previous.len());
+        for buffer in &self.seal_buffers {
+            for (partition, fresh) in buffer.unsealed_reusing(now, &mut previous) {
+                unsealed.push(if fresh {
+                    self.named(partition)
+                } else {
+                    partition
+                });
+            }
+        }
+        unsealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        snapshot.unsealed = unsealed;
+        snapshot.metrics.clone_from(&self.metrics);
+        if snapshot.never_sealed.len() != self.never_sealed.len() {
+            let mut never_sealed = self.never_sealed.clone();
+            never_sealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+            snapshot.never_sealed = never_sealed;
+        }
+        snapshot.finished = self.finished();
+    }
+
     /// Counters and unsealed partitions at time `now`.
     pub fn snapshot(&self, now: Time) -> InstanceSnapshot {
         let mut unsealed: Vec<_> = self

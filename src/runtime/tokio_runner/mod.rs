@@ -637,6 +637,20 @@ fn overdue_check_period(after: Duration) -> Duration {
 /// Deliveries between two refreshes of a busy instance's live snapshot.
 const REFRESH_EVERY: u64 = 256;
 
+/// The least time between two refreshes of an instance's live snapshot
+/// when it falls idle: one that falls idle again sooner publishes once
+/// this has passed (a busy instance going idle between every two batches
+/// would otherwise describe its open partitions each time).
+const IDLE_REFRESH_GAP: Duration = Duration::from_millis(1);
+
+/// Waits until `at`, or forever when there is nothing to publish.
+async fn publish_timer(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending::<()>().await,
+    }
+}
+
 /// Where an instance task publishes its snapshots, and the run's start its
 /// times count from.
 struct Publishing {
@@ -668,19 +682,32 @@ async fn run_instance(
     let overdue_after = Time::micros(topology.overdue_after);
     let mut overdue_checks = tokio::time::interval(overdue_check_period(topology.overdue_after));
     overdue_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // When the live snapshot was last refreshed, and when an idle instance
+    // publishes next.
+    let mut refreshed = tokio::time::Instant::now();
+    let mut publish_at = None;
     while !node.core().finished() {
         // What the last deliveries routed goes out before waiting for more.
         outgoing.close_batches();
         if unpublished && inbox.idle() {
             // Nothing left to deliver for now: publish the snapshot, so a
-            // reader sees every delivery made (issue 15).
-            refresh(node.core(), &live, &mut series, Time::micros_since(started));
-            unpublished = false;
+            // reader sees every delivery made (issue 15), at most once per
+            // `IDLE_REFRESH_GAP`.
+            let due = refreshed + IDLE_REFRESH_GAP;
+            if tokio::time::Instant::now() >= due {
+                refresh(node.core(), &live, &mut series, Time::micros_since(started));
+                refreshed = tokio::time::Instant::now();
+                unpublished = false;
+                publish_at = None;
+            } else {
+                publish_at = Some(due);
+            }
         }
         let parked = inbox.has_parked();
         let event = tokio::select! {
             event = inbox.next(node.core_mut(), &mut outgoing) => event,
             () = stall_timer(parked) => Event::Stalled,
+            () = publish_timer(publish_at) => Event::Publish,
             _ = overdue_checks.tick() => Event::OverdueCheck,
             cut = cycles.next_order() => Event::EndCycle(cut),
             () = stop.cancelled() => Event::Stopped,
@@ -701,6 +728,15 @@ async fn run_instance(
                 ship(&mut node, &mut outgoing, &mut dead);
                 outgoing.close_batches();
                 cycles.done(1);
+                continue;
+            }
+            Event::Publish => {
+                if unpublished {
+                    refresh(node.core(), &live, &mut series, Time::micros_since(started));
+                    refreshed = tokio::time::Instant::now();
+                    unpublished = false;
+                }
+                publish_at = None;
                 continue;
             }
             Event::OverdueCheck => {
@@ -734,6 +770,7 @@ async fn run_instance(
         unpublished = true;
         if deliveries / REFRESH_EVERY != before / REFRESH_EVERY {
             refresh(node.core(), &live, &mut series, Time::micros_since(started));
+            refreshed = tokio::time::Instant::now();
             unpublished = false;
         }
     }
@@ -815,7 +852,12 @@ fn refresh(
     series: &mut Option<InstanceSeries>,
     now: Time,
 ) {
-    let snapshot = core.snapshot(now);
+    // Updated in place: a partition whose votes did not change keeps its
+    // description.
+    let Ok(mut snapshot) = live.lock() else {
+        return;
+    };
+    core.refresh_snapshot(&mut snapshot, now);
     if let Some(oldest) = snapshot.unsealed.first() {
         tracing::debug!(instance = %snapshot.instance, component = %snapshot.component,
             unsealed = snapshot.unsealed.len(), oldest_age_us = oldest.age, oldest = %oldest.key,
@@ -824,9 +866,6 @@ fn refresh(
     series
         .get_or_insert_with(|| InstanceSeries::new(&snapshot))
         .publish(&snapshot);
-    if let Ok(mut slot) = live.lock() {
-        *slot = snapshot;
-    }
 }
 
 async fn run_sink(

@@ -99,6 +99,8 @@ pub(super) enum Event {
     Closed,
     /// Time to look for partitions waiting past the configured time.
     OverdueCheck,
+    /// Time to publish the live snapshot of an idle instance.
+    Publish,
     /// The run is quiet: end this cycle-closing stream the instance
     /// produces.
     EndCycle(CycleCut),
