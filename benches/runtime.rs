@@ -9,6 +9,10 @@
 //! - the paper's word count: tweets -> Splitter (CR) -> Count
 //!   (OW[word, batch], sealed on batch) on blazes; flat_map, exchange by
 //!   word and a count per (epoch, word) released by the frontier on timely;
+//! - the same pipeline with slice handlers (`MapSlices`, `AggSlices`: each
+//!   `#[path]` method takes `&[Reading]`, as timely's operator takes a
+//!   batch), sealed and uncoordinated: `ratio_vs_timely` is this sealed
+//!   pipeline's, `ratio_vs_timely_per_record_handlers` the first one's;
 //! - beside them, Agg's own logic alone (`agg_handler_alone`): its handler
 //!   bodies over typed records in a plain loop, with no runtime, the bound
 //!   of any runtime that calls a handler once per record (timely's operator
@@ -19,7 +23,7 @@
 //! component (Agg and Count partitioned by key); timely runs that many
 //! worker threads, each fed its share. Inputs are built before the clock
 //! starts; a run ends when every output is out. Records per second are
-//! medians over the repetitions, which run the six contenders in turn
+//! medians over the repetitions, which run the eight contenders in turn
 //! (interleaved, so load from elsewhere hits them alike), after one untimed
 //! warm-up run of each.
 //!
@@ -786,6 +790,11 @@ fn bars(result: &Value) -> Vec<Bar> {
     for (w, workers) in ["workers_1", "workers_2"].iter().enumerate() {
         let rates = &result[workers]["pipeline"]["records_per_second"];
         for (label, key) in [
+            ("blazes sealed, slice handlers", "blazes_sealed_slices"),
+            (
+                "blazes uncoordinated, slice handlers",
+                "blazes_uncoordinated_slices",
+            ),
             ("blazes sealed", "blazes_sealed"),
             ("blazes uncoordinated", "blazes_uncoordinated"),
             ("timely", "timely"),
@@ -820,6 +829,8 @@ fn plot(result: &Value, path: &std::path::Path) -> Result<(), Box<dyn std::error
         "word count, 2 workers",
     ];
     let colour = |label: &str| match label {
+        "blazes sealed, slice handlers" => RGBColor(0x2c, 0xa0, 0x2c),
+        "blazes uncoordinated, slice handlers" => RGBColor(0x98, 0xdf, 0x8a),
         "blazes sealed" => RGBColor(0x1f, 0x77, 0xb4),
         "blazes uncoordinated" => RGBColor(0x94, 0x67, 0xbd),
         _ => RGBColor(0xd6, 0x27, 0x28),
@@ -867,7 +878,13 @@ fn plot(result: &Value, path: &std::path::Path) -> Result<(), Box<dyn std::error
             )))?;
         }
     }
-    for label in ["blazes sealed", "blazes uncoordinated", "timely"] {
+    for label in [
+        "blazes sealed, slice handlers",
+        "blazes uncoordinated, slice handlers",
+        "blazes sealed",
+        "blazes uncoordinated",
+        "timely",
+    ] {
         let style = colour(label).filled();
         chart
             .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
