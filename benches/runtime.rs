@@ -901,12 +901,19 @@ fn plot(result: &Value, path: &std::path::Path) -> Result<(), Box<dyn std::error
     Ok(())
 }
 
-/// `--once sealed|uncoordinated|sealed-slices|uncoordinated-slices WORKERS
-/// RECORDS`: one run of the blazes pipeline (per-record or slice handlers)
-/// alone, nothing else (no timely, no output file), for a
+/// `--once sealed|uncoordinated|sealed-slices|uncoordinated-slices|timely
+/// WORKERS RECORDS`: one run of the pipeline (blazes with per-record or
+/// slice handlers, or timely) alone, nothing else (no timely, no output file), for a
 /// deterministic instruction count under callgrind or cachegrind.
 fn once(args: &[String]) -> Option<()> {
     let at = args.iter().position(|a| a == "--once")?;
+    if args.get(at + 1)?.as_str() == "timely" {
+        let workers: usize = args.get(at + 2)?.parse().ok()?;
+        let records: u64 = args.get(at + 3)?.parse().ok()?;
+        let (seconds, outputs) = timely_pipeline(records, workers);
+        println!("{outputs} sums in {seconds:.3} s");
+        return Some(());
+    }
     let (mode, job) = match args.get(at + 1)?.as_str() {
         "sealed" => (CoordinationMode::Plan, pipeline_job()),
         "uncoordinated" => (CoordinationMode::Off, pipeline_job()),
@@ -931,7 +938,7 @@ fn main() {
     if args.iter().any(|a| a == "--once") {
         if once(&args).is_none() {
             eprintln!(
-                "usage: --once sealed|uncoordinated|sealed-slices|uncoordinated-slices \
+                "usage: --once sealed|uncoordinated|sealed-slices|uncoordinated-slices|timely \
                  WORKERS RECORDS"
             );
         }

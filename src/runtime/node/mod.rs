@@ -368,19 +368,20 @@ impl SourceCore {
         if R::DYNAMIC {
             return self.records(topology, records.into_iter().map(Payload::typed));
         }
-        let mut records = records.into_iter();
-        loop {
-            let chunk: Vec<R> = records.by_ref().take(MOST_IN_RUN).collect();
-            if chunk.is_empty() {
-                return;
-            }
-            match PayloadRun::from_records(chunk) {
-                Ok(run) => {
-                    let envelope = self.numbering.records(run);
+        // One typed batch for all of them (a `Vec` given whole is taken as
+        // it is), sent as runs that are ranges of it.
+        let all: Vec<R> = records.into_iter().collect();
+        match PayloadRun::from_records(all) {
+            Ok(run) => {
+                let mut from = 0;
+                while from < run.len() {
+                    let part = run.suffix(from).prefix(MOST_IN_RUN);
+                    from += part.len();
+                    let envelope = self.numbering.records(part);
                     self.route(topology, envelope);
                 }
-                Err(chunk) => self.records(topology, Payload::batch(chunk)),
             }
+            Err(all) => self.records(topology, Payload::batch(all)),
         }
     }
 
