@@ -811,6 +811,17 @@ pub trait Handler: Send + 'static {
         handle_each(self, input, batch);
     }
 
+    /// True when the handler of `input` takes slices of records (a typed
+    /// method taking `&[R]`): the runtime then gathers records held apart
+    /// (a released partition's, records routed by a key that changes along
+    /// a run) into one batch before handing them over, so that they come in
+    /// one slice.
+    #[doc(hidden)]
+    fn takes_slices(&self, input: &str) -> bool {
+        let _ = input;
+        false
+    }
+
     /// Called when partition `partition` (the seal-key values) of input
     /// `input` is sealed. Where the plan puts a seal buffer (or a static
     /// order) on the input, once it released the partition: every producer

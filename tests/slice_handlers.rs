@@ -258,3 +258,150 @@ fn slice_handlers_give_the_direct_sums_under_faults() {
         assert_eq!(sums(&outcome.report), expected, "seed {seed}");
     }
 }
+
+/// An order of a store, in a region, on a day.
+#[derive(Record, Clone, Debug)]
+pub struct Order {
+    region: i64,
+    store: i64,
+    day: i64,
+    amount: i64,
+}
+
+/// A store's total of a day.
+#[derive(Record, Clone, Debug)]
+pub struct Total {
+    store: i64,
+    day: i64,
+    total: i64,
+}
+
+/// Calls of `Totals::orders`, and the orders they were handed.
+static ORDER_CALLS: AtomicUsize = AtomicUsize::new(0);
+static ORDERS_HANDED: AtomicUsize = AtomicUsize::new(0);
+
+pub mod shop_parts {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::Ordering;
+
+    use blazes::component;
+
+    use super::{ORDER_CALLS, ORDERS_HANDED, Order, Total};
+
+    /// Per store and day, the sum of the orders; a region's day is reported
+    /// once it is sealed.
+    #[component]
+    #[derive(Default)]
+    pub struct Totals {
+        totals: BTreeMap<(i64, i64), i64>,
+        regions: BTreeMap<i64, i64>,
+    }
+
+    #[component(outputs { totals: Total })]
+    impl Totals {
+        #[path(from = orders, to = totals, label = OW, gate = [store, day])]
+        fn orders(&mut self, orders: &[Order], _out: &mut TotalsOut) {
+            ORDER_CALLS.fetch_add(1, Ordering::Relaxed);
+            ORDERS_HANDED.fetch_add(orders.len(), Ordering::Relaxed);
+            for o in orders {
+                *self.totals.entry((o.store, o.day)).or_default() += o.amount;
+                self.regions.insert(o.store, o.region);
+            }
+        }
+
+        #[on_seal(orders)]
+        fn sealed(&mut self, region: i64, day: i64, out: &mut TotalsOut) {
+            let done: Vec<(i64, i64)> = self
+                .totals
+                .keys()
+                .copied()
+                .filter(|(s, d)| *d == day && self.regions.get(s) == Some(&region))
+                .collect();
+            for (store, day) in done {
+                let total = self.totals.remove(&(store, day)).unwrap_or(0);
+                out.totals(Total { store, day, total });
+            }
+        }
+    }
+}
+
+/// Orders of interleaved stores, sealed per region and day (each store in
+/// one region), summed by 2 instances of `Totals` routed by store.
+#[blazes::dataflow]
+pub mod shop {
+    blazes::components! { super::shop_parts::Totals }
+    fds! { store -> region; }
+    streams! {
+        orders -> Totals.orders { seal: [region, day], route: [store] };
+        Totals.totals -> totals;
+    }
+}
+
+#[test]
+fn records_of_a_partition_held_apart_are_gathered_into_one_slice() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let mut truth: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    let mut batches = Vec::new();
+    for day in 0..4 {
+        // Consecutive orders are of different stores (and regions).
+        let orders: Vec<Order> = (0..300)
+            .map(|i| Order {
+                region: (i % 12) % 3,
+                store: i % 12,
+                day,
+                amount: (i * 13 + day) % 97,
+            })
+            .collect();
+        for o in &orders {
+            *truth.entry((o.store, o.day)).or_default() += o.amount;
+        }
+        batches.push(orders);
+    }
+    ORDER_CALLS.store(0, Ordering::Relaxed);
+    ORDERS_HANDED.store(0, Ordering::Relaxed);
+    let report = rt.block_on(async {
+        let deployment = shop::deployment().instances("Totals", 2);
+        let runner = DataflowRunner::new(
+            &shop::dataflow(),
+            &shop::analysis(),
+            &deployment,
+            shop::factories(),
+        )
+        .expect("deployable");
+        let mut running = runner.start().expect("starts");
+        let mut source = running.take_source("orders", 0).expect("a producer");
+        for (day, orders) in batches.into_iter().enumerate() {
+            source.send_batch(orders).await;
+            for region in 0..3 {
+                let key = Order {
+                    region,
+                    store: 0,
+                    day: day as i64,
+                    amount: 0,
+                };
+                source.seal(key).await.expect("sealed on region and day");
+            }
+        }
+        source.close().await;
+        running.finish().await.expect("runs")
+    });
+    assert!(report.is_success(), "{:?}", report.failures());
+    let mut totals = BTreeMap::new();
+    for (_, t) in report.read_sink::<Total>("totals").expect("the totals") {
+        assert!(totals.insert((t.store, t.day), t.total).is_none());
+    }
+    assert_eq!(totals, truth);
+    let (calls, handed) = (
+        ORDER_CALLS.load(Ordering::Relaxed),
+        ORDERS_HANDED.load(Ordering::Relaxed),
+    );
+    assert_eq!(handed, 1200, "every order once");
+    // A partition (a region's day) is a third of a day's orders, held apart
+    // in the runs: one call per partition and instance, not per order.
+    assert!(calls * 10 <= handed, "{calls} calls for {handed} orders");
+}

@@ -131,6 +131,8 @@ pub trait HandlerList<C: ?Sized> {
     );
     /// The name of record type `index` (`None` past the last).
     fn record_name(index: usize) -> Option<&'static str>;
+    /// True when method `index` takes a slice of records.
+    fn takes_slices(fns: &Self::Fns, index: usize) -> bool;
 }
 
 /// The name of the record that typed component `C`'s input `input` takes
@@ -163,6 +165,9 @@ impl<C: ?Sized> HandlerList<C> for () {
     }
     fn record_name(_: usize) -> Option<&'static str> {
         None
+    }
+    fn takes_slices((): &(), _: usize) -> bool {
+        false
     }
 }
 
@@ -216,6 +221,12 @@ impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
         match index {
             0 => Some(R::NAME),
             _ => Rest::record_name(index - 1),
+        }
+    }
+    fn takes_slices(fns: &Self::Fns, index: usize) -> bool {
+        match (index, &fns.0) {
+            (0, method) => matches!(method, Method::Slice(_)),
+            _ => Rest::takes_slices(&fns.1, index - 1),
         }
     }
 }
@@ -303,6 +314,15 @@ where
 
     fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut crate::Emit) {
         C::DISPATCH.seals.seal(self, input, partition, out);
+    }
+
+    fn takes_slices(&self, input: &str) -> bool {
+        let dispatch = &C::DISPATCH;
+        dispatch
+            .inputs
+            .iter()
+            .position(|name| *name == input)
+            .is_some_and(|index| Inputs::<C>::takes_slices(&dispatch.handlers, index))
     }
 }
 

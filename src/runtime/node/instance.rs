@@ -34,7 +34,7 @@ use crate::runtime::node::contain::contained;
 use crate::runtime::node::envelope::{
     Delivery, Envelope, InputId, MOST_IN_RUN, Numbering, OutputId, ProducerId,
 };
-use crate::runtime::node::payload::{Payload, PayloadRun};
+use crate::runtime::node::payload::{Payload, PayloadRun, gather};
 use crate::runtime::node::topology::{ComponentInfo, Topology};
 use crate::tuple::Tuple;
 
@@ -45,6 +45,10 @@ use crate::tuple::Tuple;
 /// frees past the cache taking the shared arena's lock), many enough that a
 /// batch's fixed costs (its containment, the input's lookup) are spread.
 const HANDLED_AT_ONCE: usize = 256;
+
+/// A released partition's pieces of one producer and input shorter than
+/// this on average are gathered into one batch for a slice handler.
+const GATHER_BELOW: usize = 32;
 
 /// What went wrong in the handler calls of a batch, by record index.
 #[derive(Default)]
@@ -1120,26 +1124,7 @@ impl InstanceCore {
         tracing::debug!(instance = %self.id(), component = %self.component, partition = %release.key,
             records = release.records.len(), "partition sealed and released");
         for pieces in release.records.into_runs() {
-            let mut ones = Vec::new();
-            for piece in pieces {
-                match piece {
-                    Piece::One(record) => ones.push(record),
-                    Piece::Run {
-                        input,
-                        producer,
-                        seq,
-                        records,
-                    } => {
-                        if !ones.is_empty() {
-                            self.handle_records(&mut ones);
-                        }
-                        self.handle_run(input, producer, seq, &records);
-                    }
-                }
-            }
-            if !ones.is_empty() {
-                self.handle_records(&mut ones);
-            }
+            self.hand_pieces(pieces);
         }
         for input in &release.sealed_inputs {
             self.handle_seal(*input, &release.key);
@@ -1265,6 +1250,25 @@ impl InstanceCore {
     /// `seq` on, to the handler as it arrived (no record taken out of it),
     /// as [`InstanceCore::handle_chunk`] hands held records.
     fn handle_run(&mut self, input: InputId, producer: ProducerId, seq: u64, run: &PayloadRun) {
+        // Records picked out of their batch (routed by a key that changes
+        // along the run) are gathered for a slice handler, so that they
+        // come in one slice.
+        let gathered = (!run.is_contiguous() && self.handler.takes_slices(&self.inputs[input]))
+            .then(|| gather(run.payloads().collect::<Vec<_>>().iter()))
+            .flatten();
+        let run = gathered.as_ref().unwrap_or(run);
+        self.hand_run(input, producer, run, &|i| seq + i as u64);
+    }
+
+    /// Hands `run`, records of `producer` on `input` (record `i` numbered
+    /// `seq_of(i)`), to the handler as one batch.
+    fn hand_run(
+        &mut self,
+        input: InputId,
+        producer: ProducerId,
+        run: &PayloadRun,
+        seq_of: &dyn Fn(usize) -> u64,
+    ) {
         let mut outcomes = Outcomes::default();
         self.call_handler(input, Records::Run(run), 0, &mut outcomes);
         if !self.holding_emits {
@@ -1277,10 +1281,63 @@ impl InstanceCore {
         let records = (0..run.len()).map(|i| HeldRecord {
             input,
             producer,
-            seq: seq + i as u64,
+            seq: seq_of(i),
             payload: run.payload(i),
         });
         self.settle_outcomes(records, outcomes);
+    }
+
+    /// Hands one producer's pieces of a released partition to the handler,
+    /// in order: each run piece as it is, single records in batches; for a
+    /// slice handler, the pieces of one input gathered into one batch when
+    /// there are several (records of the partition held apart).
+    fn hand_pieces(&mut self, pieces: Vec<Piece>) {
+        let mut ones = Vec::new();
+        for group in pieces.chunk_by(|a, b| a.input() == b.input()) {
+            let input = group[0].input();
+            let records: usize = group.iter().map(Piece::len).sum();
+            // Pieces long enough on average go as they are: a copy would
+            // cost more than the calls it saves.
+            let gathered = (group.len() > 1
+                && records < GATHER_BELOW * group.len()
+                && self.handler.takes_slices(&self.inputs[input]))
+            .then(|| {
+                let held: Vec<HeldRecord> = group
+                    .iter()
+                    .cloned()
+                    .flat_map(Piece::into_records)
+                    .collect();
+                gather(held.iter().map(|r| &r.payload)).map(|run| (held, run))
+            })
+            .flatten();
+            if let Some((held, run)) = gathered {
+                if !ones.is_empty() {
+                    self.handle_records(&mut ones);
+                }
+                let seqs: Vec<u64> = held.iter().map(|r| r.seq).collect();
+                self.hand_run(input, held[0].producer, &run, &|i| seqs[i]);
+                continue;
+            }
+            for piece in group.iter().cloned() {
+                match piece {
+                    Piece::One(record) => ones.push(record),
+                    Piece::Run {
+                        input,
+                        producer,
+                        seq,
+                        records,
+                    } => {
+                        if !ones.is_empty() {
+                            self.handle_records(&mut ones);
+                        }
+                        self.handle_run(input, producer, seq, &records);
+                    }
+                }
+            }
+        }
+        if !ones.is_empty() {
+            self.handle_records(&mut ones);
+        }
     }
 
     /// Hands `records` (all of `input`) to the handler as one [`Batch`]

@@ -44,6 +44,13 @@ trait ErasedBatch: Send + Sync {
     /// How many of records `from..to`, from the first on, have `value`
     /// for their field `name` (up to the first that does not).
     fn count_equal(&self, from: usize, to: usize, name: &str, value: &Value) -> usize;
+    /// An empty builder of records of this batch's type (`None` for
+    /// tuples: gathering them gains nothing).
+    fn new_builder(&self) -> Option<Box<dyn BatchBuilder>>;
+    /// Pushes a copy of record `i` onto `into` (a builder
+    /// [`ErasedBatch::new_builder`] made): false when `into` holds another
+    /// type or the record cannot be copied.
+    fn copy_into(&self, i: usize, into: &mut dyn BatchBuilder) -> bool;
 }
 
 /// Typed records sent together, and their tuples once made.
@@ -76,6 +83,26 @@ impl<R: Record + Sync> ErasedBatch for TypedBatch<R> {
         match self.made(i) {
             Some(tuple) => tuple.get(name).map(Cow::Borrowed),
             None => self.records.get(i)?.field_value(name).map(Cow::Owned),
+        }
+    }
+
+    fn new_builder(&self) -> Option<Box<dyn BatchBuilder>> {
+        if R::DYNAMIC {
+            return None;
+        }
+        Some(Box::new(Vec::<R>::new()))
+    }
+
+    fn copy_into(&self, i: usize, into: &mut dyn BatchBuilder) -> bool {
+        let Some(into) = into.as_any_mut().downcast_mut::<Vec<R>>() else {
+            return false;
+        };
+        match self.records.get(i).and_then(R::duplicate) {
+            Some(copy) => {
+                into.push(copy);
+                true
+            }
+            None => false,
         }
     }
 
@@ -203,7 +230,36 @@ enum Indices {
     },
 }
 
+/// Copies of typed records, gathered into one new batch in the order given,
+/// as one run (records held apart, now one after the other, so that a slice
+/// handler takes them in one call). `None` when there are none, when one is
+/// a tuple or of another type than the first, or cannot be copied.
+pub(crate) fn gather<'p>(payloads: impl IntoIterator<Item = &'p Payload>) -> Option<PayloadRun> {
+    let mut builder: Option<Box<dyn BatchBuilder>> = None;
+    let mut count = 0;
+    for payload in payloads {
+        let Repr::Typed { batch, index } = &payload.0 else {
+            return None;
+        };
+        if builder.is_none() {
+            builder = Some(batch.new_builder()?);
+        }
+        let into = builder.as_deref_mut()?;
+        if !batch.copy_into(*index, into) {
+            return None;
+        }
+        count += 1;
+    }
+    let frozen = Frozen::of(builder?.as_mut())?;
+    frozen.run(0, count)
+}
+
 impl PayloadRun {
+    /// True when the run's records are one after the other in their batch.
+    pub(crate) fn is_contiguous(&self) -> bool {
+        matches!(self.indices, Indices::Contiguous { .. })
+    }
+
     /// A run of the one record `payload`, when it is carried typed (and
     /// its index fits the run's indices).
     pub(crate) fn of(payload: &Payload) -> Option<PayloadRun> {

@@ -70,8 +70,16 @@ impl Piece {
         }
     }
 
+    /// How many records it holds.
+    pub fn len(&self) -> usize {
+        match self {
+            Piece::One(_) => 1,
+            Piece::Run { records, .. } => records.len(),
+        }
+    }
+
     /// The input its records arrived on.
-    fn input(&self) -> InputId {
+    pub fn input(&self) -> InputId {
         match self {
             Piece::One(record) => record.input,
             Piece::Run { input, .. } => *input,
