@@ -21,8 +21,11 @@
 //! Each at 1 and 2 workers: blazes runs a tokio runtime with that many
 //! threads, that many source producers and that many instances of each
 //! component (Agg and Count partitioned by key); timely runs that many
-//! worker threads, each fed its share. Inputs are built before the clock
-//! starts; a run ends when every output is out. Records per second are
+//! worker threads, each fed its share. The pipeline's records are made as
+//! they are sent on both sides (timely's input loop makes each value; a
+//! blazes producer makes each `Reading` inside `send_batch`); the word
+//! count's tweets are built before the clock on both sides. A run ends
+//! when every output is out. Records per second are
 //! medians over the repetitions, which run the eight contenders in turn
 //! (interleaved, so load from elsewhere hits them alike), after one untimed
 //! warm-up run of each.
@@ -290,39 +293,107 @@ fn tweet_text(i: u64) -> String {
 /// One producer's share of an input: its records in order (typed, as a
 /// typed dataflow's source sends them), with the seal of each batch after
 /// the batch's last record.
-struct Share<R> {
-    records: Vec<R>,
+struct Share<I> {
+    records: I,
     /// After how many records each seal follows, and the seal.
     seals: Vec<(usize, Tuple)>,
 }
 
+/// One producer's readings of the pipeline, made as they are sent: values
+/// `next`, `next + step`, .. below `end`, each in batch `value / BATCH`
+/// (kept as the values go, as timely's input loop advances its epoch).
+struct Readings {
+    next: u64,
+    end: u64,
+    step: u64,
+    batch: u64,
+    batch_end: u64,
+}
+
+impl Iterator for Readings {
+    type Item = Reading;
+
+    #[inline]
+    fn next(&mut self) -> Option<Reading> {
+        if self.next >= self.end {
+            return None;
+        }
+        while self.next >= self.batch_end {
+            self.batch += 1;
+            self.batch_end += BATCH;
+        }
+        let reading = Reading {
+            batch: self.batch as i64,
+            value: self.next as i64,
+        };
+        self.next += self.step;
+        Some(reading)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.end.saturating_sub(self.next).div_ceil(self.step) as usize;
+        (left, Some(left))
+    }
+}
+
+/// [`shares`] of the pipeline, each producer's records made as they are
+/// sent (as timely's input loop makes each value it sends) rather than read
+/// from memory built before the clock.
+fn generated_shares(count: u64, producers: usize) -> Vec<Share<Readings>> {
+    let per_batch = BATCH;
+    let n = producers as u64;
+    (0..n)
+        .map(|p| {
+            let seals = (0..count.div_ceil(per_batch))
+                .map(|batch| {
+                    let end = ((batch + 1) * per_batch).min(count);
+                    // Records i < end with i % n == p.
+                    let sent = if end > p { (end - p).div_ceil(n) } else { 0 };
+                    (sent as usize, Tuple::new().with("batch", batch as i64))
+                })
+                .collect();
+            Share {
+                records: Readings {
+                    next: p,
+                    end: count,
+                    step: n,
+                    batch: 0,
+                    batch_end: BATCH,
+                },
+                seals,
+            }
+        })
+        .collect()
+}
+
 /// Splits `count` records (record `i` in batch `i / per_batch`) among
 /// `producers` by position; every producer seals every batch.
-fn shares<R: Record>(
+fn shares<R: Record + Send + 'static>(
     count: u64,
     per_batch: u64,
     producers: usize,
     record: impl Fn(u64) -> R,
-) -> Vec<Share<R>> {
-    let mut shares: Vec<Share<R>> = (0..producers)
-        .map(|_| Share {
-            records: Vec::new(),
-            seals: Vec::new(),
-        })
-        .collect();
+) -> Vec<Share<std::vec::IntoIter<R>>> {
+    let mut records: Vec<Vec<R>> = (0..producers).map(|_| Vec::new()).collect();
+    let mut seals: Vec<Vec<(usize, Tuple)>> = vec![Vec::new(); producers];
     for batch in 0..count.div_ceil(per_batch) {
         let end = ((batch + 1) * per_batch).min(count);
         for i in batch * per_batch..end {
-            shares[(i % producers as u64) as usize]
-                .records
-                .push(record(i));
+            records[(i % producers as u64) as usize].push(record(i));
         }
-        for share in &mut shares {
+        for (mine, seals) in records.iter().zip(&mut seals) {
             let seal = Tuple::new().with("batch", batch as i64);
-            share.seals.push((share.records.len(), seal));
+            seals.push((mine.len(), seal));
         }
     }
-    shares
+    records
+        .into_iter()
+        .zip(seals)
+        .map(|(records, seals)| Share {
+            records: records.into_iter(),
+            seals,
+        })
+        .collect()
 }
 
 /// A blazes workload: dataflow, handlers and each producer's share.
@@ -376,9 +447,9 @@ fn wordcount_job() -> BlazesJob {
 
 /// Seconds to move every share through `job` on `workers` threads, and how
 /// many records reached its sink.
-fn blazes_run<R: Record>(
+fn blazes_run<R: Record + Send + 'static, I: Iterator<Item = R> + Send + 'static>(
     job: &BlazesJob,
-    shares: Vec<Share<R>>,
+    shares: Vec<Share<I>>,
     workers: usize,
     mode: CoordinationMode,
 ) -> (f64, usize) {
@@ -419,7 +490,7 @@ fn blazes_run<R: Record>(
             tasks.push(tokio::spawn(async move {
                 // Each batch's records in one call (as timely's input
                 // session takes an epoch's records), then its seal.
-                let mut records = share.records.into_iter();
+                let mut records = share.records;
                 let mut sent = 0;
                 for (after, seal) in share.seals {
                     source.send_batch(records.by_ref().take(after - sent)).await;
@@ -667,10 +738,6 @@ fn rates(runs: usize, contenders: &mut [Contender<'_>]) -> Vec<(f64, usize)> {
 fn measure(size: &Size, workers: usize) -> Value {
     let pipeline = pipeline_job();
     let slices = pipeline_slices_job();
-    let record = |i: u64| Reading {
-        batch: (i / BATCH) as i64,
-        value: i as i64,
-    };
     let wordcount = wordcount_job();
     let tweet = |i: u64| Tweet {
         batch: (i / TWEETS_PER_BATCH) as i64,
@@ -682,14 +749,14 @@ fn measure(size: &Size, workers: usize) -> Value {
             (
                 size.records,
                 Box::new(|| {
-                    let shares = shares(size.records, BATCH, workers, record);
+                    let shares = generated_shares(size.records, workers);
                     blazes_run(&pipeline, shares, workers, CoordinationMode::Plan)
                 }),
             ),
             (
                 size.records,
                 Box::new(|| {
-                    let shares = shares(size.records, BATCH, workers, record);
+                    let shares = generated_shares(size.records, workers);
                     blazes_run(&pipeline, shares, workers, CoordinationMode::Off)
                 }),
             ),
@@ -712,14 +779,14 @@ fn measure(size: &Size, workers: usize) -> Value {
             (
                 size.records,
                 Box::new(|| {
-                    let shares = shares(size.records, BATCH, workers, record);
+                    let shares = generated_shares(size.records, workers);
                     blazes_run(&slices, shares, workers, CoordinationMode::Plan)
                 }),
             ),
             (
                 size.records,
                 Box::new(|| {
-                    let shares = shares(size.records, BATCH, workers, record);
+                    let shares = generated_shares(size.records, workers);
                     blazes_run(&slices, shares, workers, CoordinationMode::Off)
                 }),
             ),
@@ -923,11 +990,7 @@ fn once(args: &[String]) -> Option<()> {
     };
     let workers: usize = args.get(at + 2)?.parse().ok()?;
     let records: u64 = args.get(at + 3)?.parse().ok()?;
-    let record = |i: u64| Reading {
-        batch: (i / BATCH) as i64,
-        value: i as i64,
-    };
-    let shares = shares(records, BATCH, workers, record);
+    let shares = generated_shares(records, workers);
     let (seconds, outputs) = blazes_run(&job, shares, workers, mode);
     println!("{outputs} sums in {seconds:.3} s");
     Some(())

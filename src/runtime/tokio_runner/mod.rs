@@ -641,7 +641,7 @@ const REFRESH_EVERY: u64 = 256;
 /// when it falls idle: one that falls idle again sooner publishes once
 /// this has passed (a busy instance going idle between every two batches
 /// would otherwise describe its open partitions each time).
-const IDLE_REFRESH_GAP: Duration = Duration::from_millis(1);
+const IDLE_REFRESH_GAP: Duration = Duration::from_millis(5);
 
 /// Waits until `at`, or forever when there is nothing to publish.
 async fn publish_timer(at: Option<tokio::time::Instant>) {

@@ -16,6 +16,9 @@ use super::HeldRecord;
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::runtime::node::payload::PayloadRun;
 
+/// The most pieces a producer's run of a new partition reserves room for.
+const PRESIZED_PIECES: usize = 8;
+
 /// The records of one partition, by producer.
 #[derive(Clone, Debug, Default)]
 pub struct Runs {
@@ -120,8 +123,9 @@ impl Runs {
         self.len == 0
     }
 
-    /// `producer`'s run, made (with room for `typical` pieces) if it has
-    /// none yet.
+    /// `producer`'s run, made (with room for `typical` pieces, at most
+    /// [`PRESIZED_PIECES`]: most pieces are runs of many records) if it
+    /// has none yet.
     #[inline]
     fn run_of(&mut self, producer: ProducerId, typical: usize) -> &mut ProducerRun {
         let at = match self.runs.iter().position(|run| run.producer == producer) {
@@ -130,7 +134,7 @@ impl Runs {
                 self.runs.push(ProducerRun {
                     producer,
                     len: 0,
-                    pieces: Vec::with_capacity(typical.max(1)),
+                    pieces: Vec::with_capacity(typical.clamp(1, PRESIZED_PIECES)),
                 });
                 self.runs.len() - 1
             }
