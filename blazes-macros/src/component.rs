@@ -209,12 +209,28 @@ fn read_method(method: &mut LightFn, spec: &mut ImplSpec, errors: &mut Errors) {
     let written = method.head.parameter_type(1);
     let element = written.as_ref().and_then(signature::slice_element);
     let slice = element.is_some();
+    let referent = written
+        .as_ref()
+        .filter(|_| !slice)
+        .and_then(signature::referent);
+    let borrowed = referent.is_some();
+    if borrowed {
+        let ty = written.clone().unwrap_or_default();
+        errors.spanned(
+            &ty,
+            format!(
+                "`{name}` takes a reference: a `#[path]` handler takes its record by value \
+                 (`record: Reading`) or a shared slice of records (`records: &[Reading]`, \
+                 handed a run of records in one call)"
+            ),
+        );
+    }
     spec.handlers.push(HandlerSpec {
         method: name,
         input: first,
         paths,
-        callable,
-        record: element.or(written),
+        callable: callable && !borrowed,
+        record: element.or(referent).or(written),
         slice,
     });
 }

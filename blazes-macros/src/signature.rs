@@ -112,6 +112,29 @@ pub fn slice_element(ty: &TokenStream) -> Option<TokenStream> {
     }
 }
 
+/// What a reference type `&T`, `&mut T`, `&[T]` or `&mut [T]` (with or
+/// without a lifetime) refers to, down to `T`: the record a handler
+/// taking a reference it must not take means.
+pub fn referent(ty: &TokenStream) -> Option<TokenStream> {
+    let trees: Vec<TokenTree> = ty.clone().into_iter().collect();
+    let rest = match trees.as_slice() {
+        [amp, rest @ ..] if is_punct(amp, '&') => rest,
+        _ => return None,
+    };
+    let rest = match rest {
+        [tick, TokenTree::Ident(_), rest @ ..] if is_punct(tick, '\'') => rest,
+        rest => rest,
+    };
+    let rest = match rest {
+        [m, rest @ ..] if is_ident(m, "mut") => rest,
+        rest => rest,
+    };
+    match rest {
+        [TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => Some(g.stream()),
+        rest => Some(rest.iter().cloned().collect()),
+    }
+}
+
 /// The parameters in `params`, split at top-level commas (outside `<..>`).
 fn split_parameters(params: &Group) -> Vec<Vec<TokenTree>> {
     let mut out: Vec<Vec<TokenTree>> = vec![Vec::new()];
@@ -286,6 +309,10 @@ mod tests {
         assert_eq!(element(quote!(&mut [Reading])), None);
         assert_eq!(element(quote!(&Reading)), None);
         assert_eq!(element(quote!(Vec<Reading>)), None);
+        let referent = |ty: TokenStream| referent(&ty).map(|t| t.to_string());
+        assert_eq!(referent(quote!(&mut [Reading])).as_deref(), Some("Reading"));
+        assert_eq!(referent(quote!(&'a Reading)).as_deref(), Some("Reading"));
+        assert_eq!(referent(quote!(Reading)), None);
     }
 
     #[test]

@@ -889,8 +889,8 @@ mod tests {
         assert_eq!(singles(runs), singles(one_by_one));
     }
 
-    #[test]
-    fn a_run_routed_by_key_goes_where_its_records_would_and_a_seal_after_it_follows_it() {
+    /// Source `src` -> A (3 instances, routed by key `k`) -> sink.
+    fn keyed_topology() -> Topology {
         let dataflow = Dataflow::new()
             .component(Component::new("A").path("in", "out", Annotation::cr()))
             .stream(Stream::between("src", "A.in"))
@@ -901,7 +901,12 @@ mod tests {
             "A.in",
             crate::runtime::Routing::by_key(["k"]),
         );
-        let topology = Topology::build(&dataflow, &analysis, &deployment).expect("deployable");
+        Topology::build(&dataflow, &analysis, &deployment).expect("deployable")
+    }
+
+    #[test]
+    fn a_run_routed_by_key_goes_where_its_records_would_and_a_seal_after_it_follows_it() {
+        let topology = keyed_topology();
         let producer = topology.sources[0].producers[0];
         let mut alone = SourceCore::new(producer, 9);
         // Runs of equal keys, as a batch's records have.
@@ -964,17 +969,7 @@ mod tests {
 
     #[test]
     fn a_run_whose_key_changes_rarely_goes_as_its_stretches_with_their_own_seqs() {
-        let dataflow = Dataflow::new()
-            .component(Component::new("A").path("in", "out", Annotation::cr()))
-            .stream(Stream::between("src", "A.in"))
-            .stream(Stream::between("A.out", "sink"));
-        let analysis = analyze(&dataflow).expect("valid");
-        let deployment = Deployment::new().instances("A", 3).route(
-            "src",
-            "A.in",
-            crate::runtime::Routing::by_key(["k"]),
-        );
-        let topology = Topology::build(&dataflow, &analysis, &deployment).expect("deployable");
+        let topology = keyed_topology();
         let producer = topology.sources[0].producers[0];
         let mut alone = SourceCore::new(producer, 9);
         for k in 0..40 {
