@@ -1529,7 +1529,7 @@ impl InstanceCore {
                 self.sends.push((o, envelope));
             } else {
                 tracing::debug!(instance = %self.id(), component = %self.component,
-                    output = %self.outputs[o], %payload,
+                    output = %self.outputs[o], partition = %payload,
                     "partition already punctuated: sent once");
             }
         }
