@@ -94,9 +94,10 @@ impl MethodHead {
     }
 }
 
-/// The element type `T` of a slice type `&[T]` (or `&'a [T]`), as written:
-/// a typed handler taking a slice of its input's records.
-pub fn slice_element(ty: &TokenStream) -> Option<TokenStream> {
+/// A reference type read apart: whether it is `mut`, and the tokens of
+/// what it refers to (after `&`, a lifetime and `mut`); `None` for a type
+/// that is not a reference.
+fn reference(ty: &TokenStream) -> Option<(bool, Vec<TokenTree>)> {
     let trees: Vec<TokenTree> = ty.clone().into_iter().collect();
     let rest = match trees.as_slice() {
         [amp, rest @ ..] if is_punct(amp, '&') => rest,
@@ -106,9 +107,26 @@ pub fn slice_element(ty: &TokenStream) -> Option<TokenStream> {
         [tick, TokenTree::Ident(_), rest @ ..] if is_punct(tick, '\'') => rest,
         rest => rest,
     };
-    match rest {
+    Some(match rest {
+        [m, rest @ ..] if is_ident(m, "mut") => (true, rest.to_vec()),
+        rest => (false, rest.to_vec()),
+    })
+}
+
+/// The element of a slice `[T]`, when `referred` is one.
+fn element(referred: &[TokenTree]) -> Option<TokenStream> {
+    match referred {
         [TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => Some(g.stream()),
         _ => None,
+    }
+}
+
+/// The element type `T` of a shared slice type `&[T]` (or `&'a [T]`), as
+/// written: a typed handler taking a slice of its input's records.
+pub fn slice_element(ty: &TokenStream) -> Option<TokenStream> {
+    match reference(ty)? {
+        (false, referred) => element(&referred),
+        (true, _) => None,
     }
 }
 
@@ -116,23 +134,8 @@ pub fn slice_element(ty: &TokenStream) -> Option<TokenStream> {
 /// without a lifetime) refers to, down to `T`: the record a handler
 /// taking a reference it must not take means.
 pub fn referent(ty: &TokenStream) -> Option<TokenStream> {
-    let trees: Vec<TokenTree> = ty.clone().into_iter().collect();
-    let rest = match trees.as_slice() {
-        [amp, rest @ ..] if is_punct(amp, '&') => rest,
-        _ => return None,
-    };
-    let rest = match rest {
-        [tick, TokenTree::Ident(_), rest @ ..] if is_punct(tick, '\'') => rest,
-        rest => rest,
-    };
-    let rest = match rest {
-        [m, rest @ ..] if is_ident(m, "mut") => rest,
-        rest => rest,
-    };
-    match rest {
-        [TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => Some(g.stream()),
-        rest => Some(rest.iter().cloned().collect()),
-    }
+    let (_, referred) = reference(ty)?;
+    Some(element(&referred).unwrap_or_else(|| referred.into_iter().collect()))
 }
 
 /// The parameters in `params`, split at top-level commas (outside `<..>`).
