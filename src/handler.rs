@@ -679,7 +679,7 @@ impl<'a> Batch<'a> {
                     None => Incoming::Tuple(payload.tuple()),
                 }
             }
-            Records::Run(run) => match run.typed_at::<R>(i) {
+            Records::Run(run) => match run.typed_in::<R>(i, last) {
                 Some(record) => Incoming::Typed(record),
                 None => Incoming::Tuple(run.tuple(i)),
             },

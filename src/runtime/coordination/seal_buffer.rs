@@ -473,7 +473,7 @@ impl SealBuffer {
         }
         let held = end - from;
         if held > 0 {
-            let part = records.suffix(from).prefix(held);
+            let part = records.range(from..end);
             self.slots[slot]
                 .records
                 .push_run(input, producer, seq + from as u64, part);

@@ -1293,32 +1293,34 @@ impl InstanceCore {
     /// there are several (records of the partition held apart).
     fn hand_pieces(&mut self, pieces: Vec<Piece>) {
         let mut ones = Vec::new();
-        for group in pieces.chunk_by(|a, b| a.input() == b.input()) {
-            let input = group[0].input();
+        let mut pieces = pieces.into_iter().peekable();
+        while let Some(first) = pieces.next() {
+            let input = first.input();
+            let mut group = vec![first];
+            while let Some(next) = pieces.next_if(|p| p.input() == input) {
+                group.push(next);
+            }
             let records: usize = group.iter().map(Piece::len).sum();
             // Pieces long enough on average go as they are: a copy would
             // cost more than the calls it saves.
-            let gathered = (group.len() > 1
+            if group.len() > 1
                 && records < GATHER_BELOW * group.len()
-                && self.handler.takes_slices(&self.inputs[input]))
-            .then(|| {
-                let held: Vec<HeldRecord> = group
-                    .iter()
-                    .cloned()
-                    .flat_map(Piece::into_records)
-                    .collect();
-                gather(held.iter().map(|r| &r.payload)).map(|run| (held, run))
-            })
-            .flatten();
-            if let Some((held, run)) = gathered {
-                if !ones.is_empty() {
-                    self.handle_records(&mut ones);
+                && self.handler.takes_slices(&self.inputs[input])
+            {
+                let held: Vec<HeldRecord> = group.drain(..).flat_map(Piece::into_records).collect();
+                match gather(held.iter().map(|r| &r.payload)) {
+                    Some(run) => {
+                        if !ones.is_empty() {
+                            self.handle_records(&mut ones);
+                        }
+                        let seqs: Vec<u64> = held.iter().map(|r| r.seq).collect();
+                        self.hand_run(input, held[0].producer, &run, &|i| seqs[i]);
+                    }
+                    None => ones.extend(held),
                 }
-                let seqs: Vec<u64> = held.iter().map(|r| r.seq).collect();
-                self.hand_run(input, held[0].producer, &run, &|i| seqs[i]);
                 continue;
             }
-            for piece in group.iter().cloned() {
+            for piece in group {
                 match piece {
                     Piece::One(record) => ones.push(record),
                     Piece::Run {
@@ -1553,10 +1555,7 @@ impl InstanceCore {
             }
             return;
         }
-        let mut from = 0;
-        while from < run.len() {
-            let part = run.suffix(from).prefix(MOST_IN_RUN);
-            from += part.len();
+        for part in run.parts(MOST_IN_RUN) {
             let envelope = self.numbering.records(part);
             self.sends.push((o, envelope));
         }

@@ -372,16 +372,16 @@ impl SourceCore {
         // it is), sent as runs that are ranges of it.
         let all: Vec<R> = records.into_iter().collect();
         match PayloadRun::from_records(all) {
-            Ok(run) => {
-                let mut from = 0;
-                while from < run.len() {
-                    let part = run.suffix(from).prefix(MOST_IN_RUN);
-                    from += part.len();
-                    let envelope = self.numbering.records(part);
-                    self.route(topology, envelope);
-                }
-            }
+            Ok(run) => self.send_parts(topology, &run),
             Err(all) => self.records(topology, Payload::batch(all)),
+        }
+    }
+
+    /// Numbers and routes `run` as runs of at most [`MOST_IN_RUN`] records.
+    fn send_parts(&mut self, topology: &Topology, run: &PayloadRun) {
+        for part in run.parts(MOST_IN_RUN) {
+            let envelope = self.numbering.records(part);
+            self.route(topology, envelope);
         }
     }
 

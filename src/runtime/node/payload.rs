@@ -365,10 +365,23 @@ impl PayloadRun {
         self.batch.tuple_at(self.index(i))
     }
 
-    /// The run's record `i` (`i < len`) when the run carries `R`s.
+    /// The run's record `i` (`i < len`) when the run carries `R`s, as
+    /// [`Payload::typed_in`] reads one: `last` keeps the records of the
+    /// batch found (the run's next record is not looked up again).
     #[inline]
-    pub(crate) fn typed_at<R: Record>(&self, i: usize) -> Option<&R> {
-        let records = &self.batch.as_any().downcast_ref::<TypedBatch<R>>()?.records;
+    pub(crate) fn typed_in<'p, R: Record>(
+        &'p self,
+        i: usize,
+        last: &mut Option<(usize, &'p [R])>,
+    ) -> Option<&'p R> {
+        let address = Arc::as_ptr(&self.batch).cast::<()>() as usize;
+        if let Some((at, records)) = *last
+            && at == address
+        {
+            return records.get(self.index(i));
+        }
+        let records = &self.batch.as_any().downcast_ref::<TypedBatch<R>>()?.records[..];
+        *last = Some((address, records));
         records.get(self.index(i))
     }
 
@@ -425,6 +438,19 @@ impl PayloadRun {
     #[inline]
     pub(crate) fn field(&self, i: usize, name: &str) -> Option<Cow<'_, Value>> {
         self.batch.field_at(self.index(i), name)
+    }
+
+    /// The run's records at positions `range`, sharing the batch.
+    pub(crate) fn range(&self, range: std::ops::Range<usize>) -> PayloadRun {
+        self.suffix(range.start).prefix(range.len())
+    }
+
+    /// The run cut, in order, into parts of at most `most` records.
+    pub(crate) fn parts(&self, most: usize) -> impl Iterator<Item = PayloadRun> + '_ {
+        let most = most.max(1);
+        (0..self.len())
+            .step_by(most)
+            .map(move |from| self.range(from..(from + most).min(self.len())))
     }
 
     /// The run's records from the `from`-th on.

@@ -639,7 +639,7 @@ fn split_run(
             let part = if range.len() == records.len() {
                 records.clone()
             } else {
-                records.suffix(range.start).prefix(range.len())
+                records.range(range.clone())
             };
             deliver(Routed {
                 to: instances[i],

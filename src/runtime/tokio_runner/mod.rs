@@ -658,6 +658,79 @@ struct Publishing {
     live: Arc<Mutex<InstanceSnapshot>>,
 }
 
+/// An instance's live snapshot as its task keeps it up to date: every
+/// [`REFRESH_EVERY`] deliveries, and when it falls idle, at most once per
+/// [`IDLE_REFRESH_GAP`] (a timer publishes what waited).
+struct LiveSnapshot {
+    publishing: Publishing,
+    /// The instance's telemetry series, registered at its first refresh.
+    series: Option<InstanceSeries>,
+    /// Deliveries made, and whether some are not in the snapshot yet.
+    deliveries: u64,
+    unpublished: bool,
+    /// When the snapshot was last refreshed, and when an idle instance
+    /// publishes next.
+    refreshed: tokio::time::Instant,
+    publish_at: Option<tokio::time::Instant>,
+}
+
+impl LiveSnapshot {
+    fn new(publishing: Publishing) -> LiveSnapshot {
+        LiveSnapshot {
+            publishing,
+            series: None,
+            deliveries: 0,
+            unpublished: false,
+            refreshed: tokio::time::Instant::now(),
+            publish_at: None,
+        }
+    }
+
+    /// The time since the run started.
+    fn now(&self) -> Time {
+        Time::micros_since(self.publishing.started)
+    }
+
+    /// Refreshes the snapshot from `core` now.
+    fn publish(&mut self, core: &InstanceCore) {
+        let now = self.now();
+        refresh(core, &self.publishing.live, &mut self.series, now);
+        self.refreshed = tokio::time::Instant::now();
+        self.unpublished = false;
+        self.publish_at = None;
+    }
+
+    /// The instance has nothing left to deliver for now: what it delivered
+    /// is published, so a reader sees every delivery made (issue 15), at
+    /// once or when the gap since the last refresh has passed.
+    fn idle(&mut self, core: &InstanceCore) {
+        let due = self.refreshed + IDLE_REFRESH_GAP;
+        if tokio::time::Instant::now() >= due {
+            self.publish(core);
+        } else {
+            self.publish_at = Some(due);
+        }
+    }
+
+    /// The timer of [`LiveSnapshot::idle`] went off.
+    fn timer_went_off(&mut self, core: &InstanceCore) {
+        if self.unpublished {
+            self.publish(core);
+        }
+        self.publish_at = None;
+    }
+
+    /// `count` more messages were delivered.
+    fn delivered(&mut self, core: &InstanceCore, count: u64) {
+        let before = self.deliveries;
+        self.deliveries += count;
+        self.unpublished = true;
+        if self.deliveries / REFRESH_EVERY != before / REFRESH_EVERY {
+            self.publish(core);
+        }
+    }
+}
+
 async fn run_instance(
     core: InstanceCore,
     topology: Arc<Topology>,
@@ -667,47 +740,27 @@ async fn run_instance(
     publishing: Publishing,
     stop: CancellationToken,
 ) -> (InstanceSnapshot, Vec<DeadLetter>) {
-    let Publishing { started, live } = publishing;
+    let mut live = LiveSnapshot::new(publishing);
     let mut node = Node::new(core, topology.seed);
     // This driver's links carry runs of records.
     node.send_runs();
     let mut dead = Vec::new();
-    // The instance's telemetry series, registered at its first refresh.
-    let mut series = None;
-    let mut deliveries: u64 = 0;
-    node.start(&topology, Time::micros_since(started));
+    node.start(&topology, live.now());
     ship(&mut node, &mut outgoing, &mut dead);
-    // Deliveries not yet in the live snapshot.
-    let mut unpublished = false;
     let overdue_after = Time::micros(topology.overdue_after);
     let mut overdue_checks = tokio::time::interval(overdue_check_period(topology.overdue_after));
     overdue_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // When the live snapshot was last refreshed, and when an idle instance
-    // publishes next.
-    let mut refreshed = tokio::time::Instant::now();
-    let mut publish_at = None;
     while !node.core().finished() {
         // What the last deliveries routed goes out before waiting for more.
         outgoing.close_batches();
-        if unpublished && inbox.idle() {
-            // Nothing left to deliver for now: publish the snapshot, so a
-            // reader sees every delivery made (issue 15), at most once per
-            // `IDLE_REFRESH_GAP`.
-            let due = refreshed + IDLE_REFRESH_GAP;
-            if tokio::time::Instant::now() >= due {
-                refresh(node.core(), &live, &mut series, Time::micros_since(started));
-                refreshed = tokio::time::Instant::now();
-                unpublished = false;
-                publish_at = None;
-            } else {
-                publish_at = Some(due);
-            }
+        if live.unpublished && inbox.idle() {
+            live.idle(node.core());
         }
         let parked = inbox.has_parked();
         let event = tokio::select! {
             event = inbox.next(node.core_mut(), &mut outgoing) => event,
             () = stall_timer(parked) => Event::Stalled,
-            () = publish_timer(publish_at) => Event::Publish,
+            () = publish_timer(live.publish_at) => Event::Publish,
             _ = overdue_checks.tick() => Event::OverdueCheck,
             cut = cycles.next_order() => Event::EndCycle(cut),
             () = stop.cancelled() => Event::Stopped,
@@ -731,22 +784,17 @@ async fn run_instance(
                 continue;
             }
             Event::Publish => {
-                if unpublished {
-                    refresh(node.core(), &live, &mut series, Time::micros_since(started));
-                    refreshed = tokio::time::Instant::now();
-                    unpublished = false;
-                }
-                publish_at = None;
+                live.timer_went_off(node.core());
                 continue;
             }
             Event::OverdueCheck => {
-                let now = Time::micros_since(started);
+                let now = live.now();
                 if !node
                     .core_mut()
                     .report_overdue(now, overdue_after)
                     .is_empty()
                 {
-                    refresh(node.core(), &live, &mut series, now);
+                    live.publish(node.core());
                 }
                 continue;
             }
@@ -755,7 +803,7 @@ async fn run_instance(
         // fits within the buffer bound, in one call; what they routed goes
         // to the send queues once they are delivered, and a link whose
         // outputs wait for room is not read again until they have it.
-        let now = Time::micros_since(started);
+        let now = live.now();
         let delivered = match link.and_then(|l| inbox.buffered(l)) {
             Some(queue) => node.deliver_run(&topology, message, queue, now),
             None => {
@@ -765,14 +813,7 @@ async fn run_instance(
         };
         ship(&mut node, &mut outgoing, &mut dead);
         cycles.done(delivered as u64);
-        let before = deliveries;
-        deliveries += delivered as u64;
-        unpublished = true;
-        if deliveries / REFRESH_EVERY != before / REFRESH_EVERY {
-            refresh(node.core(), &live, &mut series, Time::micros_since(started));
-            refreshed = tokio::time::Instant::now();
-            unpublished = false;
-        }
+        live.delivered(node.core(), delivered as u64);
     }
     if !stop.is_cancelled() {
         tokio::select! {
@@ -796,11 +837,12 @@ async fn run_instance(
         drop(outgoing);
         inbox.drain(|n| q.done(n)).await;
     }
+    let now = live.now();
     let core = node.core_mut();
-    core.shutdown(Time::micros_since(started));
+    core.shutdown(now);
     dead.extend(core.take_dead_letters());
-    refresh(core, &live, &mut series, Time::micros_since(started));
-    (core.snapshot(Time::micros_since(started)), dead)
+    live.publish(core);
+    (core.snapshot(live.now()), dead)
 }
 
 /// A message `core` had not sent to `to` when the run was stopped,
