@@ -310,29 +310,48 @@ struct Readings {
     batch_end: u64,
 }
 
-impl Iterator for Readings {
-    type Item = Reading;
+/// Where a producer takes the records it sends, a batch at a time.
+trait Batches: Send + 'static {
+    /// The records' type.
+    type Record: Record + Send + 'static;
+    /// The next `n` records, in order (fewer when fewer are left).
+    fn take(&mut self, n: usize) -> Vec<Self::Record>;
+}
 
-    #[inline]
-    fn next(&mut self) -> Option<Reading> {
-        if self.next >= self.end {
-            return None;
+impl Batches for Readings {
+    type Record = Reading;
+
+    /// Each stretch of one batch made in one loop (a value and its batch
+    /// computed as timely's input loop computes its value), rather than a
+    /// record at a time through an iterator.
+    fn take(&mut self, n: usize) -> Vec<Reading> {
+        let left = self.end.saturating_sub(self.next).div_ceil(self.step);
+        let mut out = Vec::with_capacity(left.min(n as u64) as usize);
+        while out.len() < n && self.next < self.end {
+            while self.next >= self.batch_end {
+                self.batch += 1;
+                self.batch_end += BATCH;
+            }
+            let stop = self.batch_end.min(self.end);
+            let here = (stop - self.next)
+                .div_ceil(self.step)
+                .min((n - out.len()) as u64);
+            let (batch, first, step) = (self.batch as i64, self.next, self.step);
+            out.extend((0..here).map(|k| Reading {
+                batch,
+                value: (first + k * step) as i64,
+            }));
+            self.next += here * step;
         }
-        while self.next >= self.batch_end {
-            self.batch += 1;
-            self.batch_end += BATCH;
-        }
-        let reading = Reading {
-            batch: self.batch as i64,
-            value: self.next as i64,
-        };
-        self.next += self.step;
-        Some(reading)
+        out
     }
+}
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.end.saturating_sub(self.next).div_ceil(self.step) as usize;
-        (left, Some(left))
+impl<R: Record + Send + 'static> Batches for std::vec::IntoIter<R> {
+    type Record = R;
+
+    fn take(&mut self, n: usize) -> Vec<R> {
+        Iterator::take(self.by_ref(), n).collect()
     }
 }
 
@@ -447,9 +466,9 @@ fn wordcount_job() -> BlazesJob {
 
 /// Seconds to move every share through `job` on `workers` threads, and how
 /// many records reached its sink.
-fn blazes_run<R: Record + Send + 'static, I: Iterator<Item = R> + Send + 'static>(
+fn blazes_run<B: Batches>(
     job: &BlazesJob,
-    shares: Vec<Share<I>>,
+    shares: Vec<Share<B>>,
     workers: usize,
     mode: CoordinationMode,
 ) -> (f64, usize) {
@@ -493,14 +512,18 @@ fn blazes_run<R: Record + Send + 'static, I: Iterator<Item = R> + Send + 'static
                 let mut records = share.records;
                 let mut sent = 0;
                 for (after, seal) in share.seals {
-                    source.send_batch(records.by_ref().take(after - sent)).await;
+                    source
+                        .send_batch(Batches::take(&mut records, after - sent))
+                        .await;
                     sent = after;
                     source
                         .seal(seal)
                         .await
                         .expect("a seal holding the seal key");
                 }
-                source.send_batch(records).await;
+                source
+                    .send_batch(Batches::take(&mut records, usize::MAX))
+                    .await;
                 source.close().await;
             }));
         }

@@ -13,7 +13,7 @@ mod record_names;
 pub mod spec;
 mod typed;
 pub use at::At;
-pub use record_names::{SortedNames, read_field_at, sorted_tuple};
+pub use record_names::{SortedNames, leading_equal_by, read_field_at, sorted_tuple};
 pub use spec::{ComponentSpec, DataflowSpec, MethodsSpec};
 pub use typed::*;
 

@@ -73,6 +73,19 @@ pub trait Record: Sized + Send + Sync + 'static {
     fn duplicate(&self) -> Option<Self> {
         Self::from_tuple(&self.to_tuple()).ok()
     }
+
+    /// How many of `records`, from the first, hold `value` in field `name`:
+    /// how the runtime finds where a run of records changes partition (its
+    /// seal key) or destination (its route key). The default reads each
+    /// record's [`Record::field_value`]; the derive picks the field once
+    /// and compares it in a loop of the field's own type.
+    #[doc(hidden)]
+    fn leading_equal(records: &[Self], name: &str, value: &Value) -> usize {
+        records
+            .iter()
+            .take_while(|r| r.field_value(name).as_ref() == Some(value))
+            .count()
+    }
 }
 
 impl Record for Tuple {
@@ -186,6 +199,14 @@ pub trait Field: Sized {
         Self::from_value(&self.to_value())
     }
 
+    /// True when the field's value is `value` (see
+    /// [`Record::leading_equal`]): the default builds the value, the
+    /// integers and `String` compare themselves.
+    #[doc(hidden)]
+    fn equals_value(&self, value: &Value) -> bool {
+        self.to_value() == *value
+    }
+
     /// A `Vec` of this field's type as a value: a [`Value::List`] of the
     /// items' values (bytes override it: a `Vec<u8>` is [`Value::Bytes`]).
     fn list_to_value(items: &[Self]) -> Value {
@@ -242,6 +263,10 @@ macro_rules! integer_fields {
             fn duplicate(&self) -> Option<Self> {
                 Some(*self)
             }
+            #[inline]
+            fn equals_value(&self, value: &Value) -> bool {
+                matches!(value, Value::Int(v) if *v == *self as i64)
+            }
             $($($lists)*)?
         }
         impl Key for $ty {}
@@ -282,6 +307,10 @@ impl Field for String {
     }
     fn duplicate(&self) -> Option<Self> {
         Some(self.clone())
+    }
+    #[inline]
+    fn equals_value(&self, value: &Value) -> bool {
+        matches!(value, Value::Str(s) if **s == **self)
     }
 }
 impl Key for String {}

@@ -477,3 +477,61 @@ fn a_record_holding_another_by_box_round_trips() {
     assert_eq!(tuple.get("parent"), Some(&Value::Record(root.to_tuple())));
     assert_eq!(Node::from_tuple(&tuple), Ok(leaf));
 }
+
+/// A record keyed by a string, an integer and an optional string.
+#[derive(blazes::Record, Clone, Debug, PartialEq)]
+pub struct Labelled {
+    pub label: String,
+    pub n: u64,
+    pub region: Option<String>,
+    pub weight: f64,
+}
+
+#[test]
+fn the_leading_run_of_equal_keys_is_counted_as_the_field_values_compare() {
+    // The runtime finds where a run changes partition or destination by
+    // `Record::leading_equal`; the derive compares eight fields at a time
+    // and the field's own type, and must count what comparing each
+    // record's value counts, wherever the first difference falls.
+    let label = |i: usize, differ: usize| Labelled {
+        label: if i == differ { "b".into() } else { "a".into() },
+        n: if i == differ { u64::MAX } else { 7 },
+        region: (i != differ).then(|| "north".into()),
+        weight: if i == differ { 0.5 } else { 1.5 },
+    };
+    let by_value = |records: &[Labelled], name: &str, value: &Value| {
+        records
+            .iter()
+            .take_while(|r| r.field_value(name).as_ref() == Some(value))
+            .count()
+    };
+    for len in [0, 1, 7, 8, 9, 16, 17, 25] {
+        for differ in 0..=len {
+            let records: Vec<Labelled> = (0..len).map(|i| label(i, differ)).collect();
+            let first = label(0, usize::MAX);
+            for name in ["label", "n", "region", "weight"] {
+                let Some(value) = first.field_value(name) else {
+                    panic!("{name} is a field");
+                };
+                let counted = Labelled::leading_equal(&records, name, &value);
+                assert_eq!(
+                    counted,
+                    differ.min(len),
+                    "{name}: {len} records, first other at {differ}"
+                );
+                assert_eq!(counted, by_value(&records, name, &value));
+            }
+            // A value of another kind than the field's, or a name the
+            // record lacks, starts no run.
+            assert_eq!(Labelled::leading_equal(&records, "n", &Value::from("7")), 0);
+            assert_eq!(
+                Labelled::leading_equal(&records, "label", &Value::Int(7)),
+                0
+            );
+            assert_eq!(
+                Labelled::leading_equal(&records, "absent", &Value::Int(7)),
+                0
+            );
+        }
+    }
+}

@@ -69,6 +69,23 @@ pub fn read_field_at<T: Field>(
     super::typed::decode_field(tuple.get_at(index, field), record, field)
 }
 
+/// How many of `records`, from the first, `equal` holds for (a derived
+/// [`Record::leading_equal`](crate::Record), one field's comparison inlined
+/// into the loop).
+#[inline]
+pub fn leading_equal_by<R>(records: &[R], equal: impl Fn(&R) -> bool) -> usize {
+    // Eight at a time while all eight are equal (compared without a branch
+    // per record), then one at a time from the first eight that are not.
+    let mut whole = 0;
+    for eight in records.chunks_exact(8) {
+        if !eight.iter().fold(true, |all, r| all & equal(r)) {
+            break;
+        }
+        whole += 8;
+    }
+    whole + records[whole..].iter().take_while(|r| equal(r)).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,17 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
                 <#ty as ::blazes::Field>::to_value(&self.#ident)
             ))
         });
+    let leading_equal = idents
+        .iter()
+        .zip(&names)
+        .zip(&fields)
+        .map(|((ident, name), field)| {
+            let ty = &field.ty;
+            quote_spanned!(ty.span()=> #name => ::blazes::__private::leading_equal_by(
+                records,
+                |r: &Self| <#ty as ::blazes::Field>::equals_value(&r.#ident, value),
+            ))
+        });
     let duplicates = idents.iter().zip(&fields).map(|(ident, field)| {
         let ty = &field.ty;
         quote_spanned!(ty.span()=> #ident: <#ty as ::blazes::Field>::duplicate(&self.#ident)?)
@@ -122,6 +133,16 @@ fn record_impl(input: &DeriveInput, errors: &mut Errors) -> TokenStream {
                 }
                 fn duplicate(&self) -> ::core::option::Option<Self> {
                     ::core::option::Option::Some(Self { #(#duplicates),* })
+                }
+                fn leading_equal(
+                    records: &[Self],
+                    name: &str,
+                    value: &::blazes::Value,
+                ) -> usize {
+                    match name {
+                        #(#leading_equal,)*
+                        _ => 0,
+                    }
                 }
             }
         };

@@ -110,26 +110,7 @@ impl<R: Record + Sync> ErasedBatch for TypedBatch<R> {
         let Some(records) = self.records.get(from..to.min(self.records.len())) else {
             return 0;
         };
-        if let Value::Int(wanted) = value {
-            // The usual key (a batch, a window): compared as integers, and
-            // an integer value (which owns nothing) not dropped through the
-            // drop glue of every kind of value.
-            return records
-                .iter()
-                .take_while(|r| {
-                    let field = r.field_value(name);
-                    let equal = matches!(field, Some(Value::Int(v)) if v == *wanted);
-                    if equal {
-                        std::mem::forget(field);
-                    }
-                    equal
-                })
-                .count();
-        }
-        records
-            .iter()
-            .take_while(|r| r.field_value(name).as_ref() == Some(value))
-            .count()
+        R::leading_equal(records, name, value)
     }
 }
 
