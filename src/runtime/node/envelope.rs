@@ -145,7 +145,7 @@ impl Envelope {
 /// Most records in one [`Envelope::Records`]: a producer starts a new run
 /// past it, so that a link's batches (cut by records, see the tokio
 /// runner's send queues) hold about as many records as before runs.
-pub(crate) const MOST_IN_RUN: usize = 256;
+pub(crate) const MOST_IN_RUN: usize = 1024;
 
 /// Numbers everything one producer sends: each envelope it builds takes the
 /// next `seq`, records, seals and its end alike.

@@ -44,7 +44,7 @@ fn lost(quiet: Option<&Quiescence>, to: Destination, n: usize) {
 pub type Batch = Vec<Delivery>;
 
 /// Most messages in one batch.
-pub const MAX_BATCH: usize = 256;
+pub const MAX_BATCH: usize = 1024;
 
 /// What a message weighs in a batch: its records (a run of records counts
 /// each, see [`Envelope::Records`](crate::runtime::node::envelope::Envelope::Records)),
@@ -453,10 +453,17 @@ mod tests {
         assert_eq!(LinkSizing::new(1), LinkSizing { batch: 1, slots: 1 });
         assert_eq!(LinkSizing::new(4), LinkSizing { batch: 4, slots: 1 });
         assert_eq!(
-            LinkSizing::new(1_024),
+            LinkSizing::new(4 * MAX_BATCH),
             LinkSizing {
                 batch: MAX_BATCH,
                 slots: 4
+            }
+        );
+        assert_eq!(
+            LinkSizing::new(MAX_BATCH + 1),
+            LinkSizing {
+                batch: MAX_BATCH,
+                slots: 1
             }
         );
         assert_eq!(LinkSizing::new(0), LinkSizing { batch: 1, slots: 1 });
