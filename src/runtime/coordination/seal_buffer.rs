@@ -474,9 +474,20 @@ impl SealBuffer {
         let held = end - from;
         if held > 0 {
             let part = records.range(from..end);
-            self.slots[slot]
-                .records
-                .push_run(input, producer, seq + from as u64, part);
+            // What this run's records before them left in the partition
+            // (the one that opened it, taken alone; a stretch held before
+            // the bound stopped) joins them: the run in one piece.
+            let joined = |first: u64| {
+                let start = usize::try_from(first.checked_sub(seq)?).ok()?;
+                (start < from).then(|| records.range(start..end))
+            };
+            self.slots[slot].records.push_run_joining(
+                input,
+                producer,
+                seq + from as u64,
+                part,
+                joined,
+            );
             self.held_by.add_many(producer, held);
             self.held += held;
         }
@@ -858,8 +869,17 @@ mod tests {
         let SealOutcome::Released(r) = b.seal(0, p1, &zero, t) else {
             panic!("both producers sealed partition 0");
         };
-        let seqs: Vec<u64> = r.records.into_ordered().records().map(|h| h.seq).collect();
+        let runs = r.records.into_ordered();
+        let seqs: Vec<u64> = runs.records().map(|h| h.seq).collect();
         assert_eq!(seqs, [10, 11, 12]);
+        // The record that opened the partition and the stretches held after
+        // it are one piece of the run.
+        let pieces: Vec<(usize, Option<u64>)> = runs
+            .into_runs()
+            .flatten()
+            .map(|piece| (piece.len(), piece.into_records().next().map(|r| r.seq)))
+            .collect();
+        assert_eq!(pieces, [(3, Some(10))]);
         assert_eq!(b.held(), 0);
     }
 

@@ -177,6 +177,45 @@ impl Runs {
         self.len += n;
     }
 
+    /// [`Runs::push_run`], but when `producer`'s last piece ends just
+    /// before `records` (on `input`, its last `seq` `seq - 1`: a producer's
+    /// `seq` names one record), the two become one piece, `joined` of the
+    /// last piece's first `seq` (the same records with the piece's first,
+    /// when `records` continue the run the piece came from). A run whose
+    /// first record opened the partition (taken alone, to find its
+    /// partition) is then held, and handed over, whole.
+    pub(super) fn push_run_joining(
+        &mut self,
+        input: InputId,
+        producer: ProducerId,
+        seq: u64,
+        records: PayloadRun,
+        joined: impl FnOnce(u64) -> Option<PayloadRun>,
+    ) {
+        let n = records.len();
+        if n == 0 {
+            return;
+        }
+        let run = self.run_of(producer, 0);
+        let joins = run
+            .pieces
+            .last()
+            .filter(|last| last.input() == input && last.end_seq() == seq)
+            .and_then(|last| joined(last.first_seq()).map(|records| (last.first_seq(), records)));
+        if let (Some((first, records)), Some(last)) = (joins, run.pieces.last_mut()) {
+            *last = Piece::Run {
+                input,
+                producer,
+                seq: first,
+                records,
+            };
+            run.len += n;
+            self.len += n;
+            return;
+        }
+        self.push_run(input, producer, seq, records);
+    }
+
     /// The longest run's length.
     pub(super) fn longest(&self) -> usize {
         self.runs.iter().map(|run| run.len).max().unwrap_or(0)
