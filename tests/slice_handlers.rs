@@ -29,6 +29,8 @@ pub struct BatchSum {
 /// Calls of `Double::readings`, and the records they were handed.
 static CALLS: AtomicUsize = AtomicUsize::new(0);
 static HANDED: AtomicUsize = AtomicUsize::new(0);
+/// Calls of `Sum::doubled`.
+static SUM_CALLS: AtomicUsize = AtomicUsize::new(0);
 /// The value whose slice `Double` panics on (none below zero).
 static POISON: AtomicI64 = AtomicI64::new(-1);
 
@@ -38,7 +40,7 @@ pub mod parts {
 
     use blazes::component;
 
-    use super::{BatchSum, CALLS, HANDED, POISON, Reading};
+    use super::{BatchSum, CALLS, HANDED, POISON, Reading, SUM_CALLS};
 
     /// Doubles each value, a slice at a time.
     #[component]
@@ -74,6 +76,7 @@ pub mod parts {
     impl Sum {
         #[path(from = doubled, to = sums, label = OW, gate = [batch])]
         fn doubled(&mut self, readings: &'_ [Reading], _out: &mut SumOut) {
+            SUM_CALLS.fetch_add(1, Ordering::Relaxed);
             for r in readings {
                 *self.sums.entry(r.batch).or_default() += r.value;
             }
@@ -404,4 +407,44 @@ fn records_of_a_partition_held_apart_are_gathered_into_one_slice() {
     // A partition (a region's day) is a third of a day's orders, held apart
     // in the runs: one call per partition and instance, not per order.
     assert!(calls * 10 <= handed, "{calls} calls for {handed} orders");
+}
+
+#[test]
+fn a_batch_of_a_thousand_records_reaches_each_slice_handler_in_one_call() {
+    // At the default channel capacity (1,024) a source's batch of 1,000
+    // records is one run: Double takes it in one call, and Sum's seal
+    // buffer holds the run Double emitted as one piece (its first record,
+    // which opened the partition, included) and hands it over in one call.
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    POISON.store(-1, Ordering::Relaxed);
+    CALLS.store(0, Ordering::Relaxed);
+    SUM_CALLS.store(0, Ordering::Relaxed);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let report = rt.block_on(async {
+        let runner = DataflowRunner::new(
+            &pipeline::dataflow(),
+            &pipeline::analysis(),
+            &pipeline::deployment(),
+            pipeline::factories(),
+        )
+        .expect("deployable");
+        let mut running = runner.start().expect("starts");
+        let mut source = running.take_source("readings", 0).expect("a producer");
+        source
+            .send_batch((0..1_000).map(|value| Reading { batch: 0, value }))
+            .await;
+        source
+            .seal(Reading { batch: 0, value: 0 })
+            .await
+            .expect("sealed on batch");
+        source.close().await;
+        running.finish().await.expect("runs")
+    });
+    assert!(report.is_success(), "{:?}", report.failures());
+    assert_eq!(sums(&report), BTreeMap::from([(0, 999 * 1_000)]));
+    assert_eq!(CALLS.load(Ordering::Relaxed), 1, "Double's calls");
+    assert_eq!(SUM_CALLS.load(Ordering::Relaxed), 1, "Sum's calls");
 }
