@@ -493,9 +493,12 @@ fn blazes_run<B: Batches>(
     }
     let runner = DataflowRunner::new(&job.dataflow, &analysis, &deployment, (job.factories)())
         .expect("deployable");
+    // The in-process runner needs tokio's timer and no I/O driver: without
+    // one, an idle worker parks on a condition variable instead of in
+    // epoll, woken through an eventfd (docs/runtime.md, "Running on tokio").
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
-        .enable_all()
+        .enable_time()
         .build()
         .expect("tokio runtime");
     rt.block_on(async {
