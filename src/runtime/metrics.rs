@@ -188,6 +188,13 @@ pub struct UnsealedPartition {
     pub age: u64,
 }
 
+impl UnsealedPartition {
+    /// The order partitions are listed in: the oldest first, then by key.
+    pub(crate) fn oldest_first(a: &UnsealedPartition, b: &UnsealedPartition) -> std::cmp::Ordering {
+        b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key))
+    }
+}
+
 /// What one instance looks like at a point in time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -481,13 +481,9 @@ impl SealBuffer {
                 let start = usize::try_from(first.checked_sub(seq)?).ok()?;
                 (start < from).then(|| records.range(start..end))
             };
-            self.slots[slot].records.push_run_joining(
-                input,
-                producer,
-                seq + from as u64,
-                part,
-                joined,
-            );
+            self.slots[slot]
+                .records
+                .push_run(input, producer, seq + from as u64, part, joined);
             self.held_by.add_many(producer, held);
             self.held += held;
         }
@@ -700,7 +696,7 @@ impl SealBuffer {
                     .map(|slot| self.describe(key, &self.slots[*slot], now))
             })
             .collect();
-        out.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        out.sort_by(UnsealedPartition::oldest_first);
         out
     }
 
@@ -796,7 +792,7 @@ impl SealBuffer {
             .iter()
             .map(|(key, slot)| self.describe(key, &self.slots[*slot], now))
             .collect();
-        out.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        out.sort_by(UnsealedPartition::oldest_first);
         out
     }
 

@@ -1969,12 +1969,12 @@ impl InstanceCore {
                 });
             }
         }
-        unsealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        unsealed.sort_by(UnsealedPartition::oldest_first);
         snapshot.unsealed = unsealed;
         snapshot.metrics.clone_from(&self.metrics);
         if snapshot.never_sealed.len() != self.never_sealed.len() {
             let mut never_sealed = self.never_sealed.clone();
-            never_sealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+            never_sealed.sort_by(UnsealedPartition::oldest_first);
             snapshot.never_sealed = never_sealed;
         }
         snapshot.finished = self.finished();
@@ -1988,9 +1988,9 @@ impl InstanceCore {
             .flat_map(|b| b.unsealed(now))
             .map(|p| self.named(p))
             .collect();
-        unsealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        unsealed.sort_by(UnsealedPartition::oldest_first);
         let mut never_sealed = self.never_sealed.clone();
-        never_sealed.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.key.cmp(&b.key)));
+        never_sealed.sort_by(UnsealedPartition::oldest_first);
         InstanceSnapshot {
             instance: self.id(),
             bound: self.capacity,

@@ -153,38 +153,14 @@ impl Runs {
     }
 
     /// Adds `records` (of `producer` on `input`, from `seq` on) to the
-    /// producer's run as they arrived, in one piece.
-    #[inline]
+    /// producer's run as they arrived, in one piece. When the producer's
+    /// last piece ends just before them (on `input`, its last `seq`
+    /// `seq - 1`: a producer's `seq` names one record), `joined` of that
+    /// piece's first `seq` (the same records with the piece's, when
+    /// `records` continue the run the piece came from) replaces it: a run
+    /// whose first record opened the partition (taken alone, to find its
+    /// partition) is held, and handed over, whole.
     pub(super) fn push_run(
-        &mut self,
-        input: InputId,
-        producer: ProducerId,
-        seq: u64,
-        records: PayloadRun,
-    ) {
-        let n = records.len();
-        if n == 0 {
-            return;
-        }
-        let run = self.run_of(producer, 0);
-        run.pieces.push(Piece::Run {
-            input,
-            producer,
-            seq,
-            records,
-        });
-        run.len += n;
-        self.len += n;
-    }
-
-    /// [`Runs::push_run`], but when `producer`'s last piece ends just
-    /// before `records` (on `input`, its last `seq` `seq - 1`: a producer's
-    /// `seq` names one record), the two become one piece, `joined` of the
-    /// last piece's first `seq` (the same records with the piece's first,
-    /// when `records` continue the run the piece came from). A run whose
-    /// first record opened the partition (taken alone, to find its
-    /// partition) is then held, and handed over, whole.
-    pub(super) fn push_run_joining(
         &mut self,
         input: InputId,
         producer: ProducerId,
@@ -197,23 +173,26 @@ impl Runs {
             return;
         }
         let run = self.run_of(producer, 0);
-        let joins = run
+        let before = run
             .pieces
             .last()
             .filter(|last| last.input() == input && last.end_seq() == seq)
-            .and_then(|last| joined(last.first_seq()).map(|records| (last.first_seq(), records)));
-        if let (Some((first, records)), Some(last)) = (joins, run.pieces.last_mut()) {
-            *last = Piece::Run {
-                input,
-                producer,
-                seq: first,
-                records,
-            };
-            run.len += n;
-            self.len += n;
-            return;
-        }
-        self.push_run(input, producer, seq, records);
+            .map(Piece::first_seq);
+        let (seq, records) = match before.and_then(|first| Some((first, joined(first)?))) {
+            Some(whole) => {
+                run.pieces.pop();
+                whole
+            }
+            None => (seq, records),
+        };
+        run.pieces.push(Piece::Run {
+            input,
+            producer,
+            seq,
+            records,
+        });
+        run.len += n;
+        self.len += n;
     }
 
     /// The longest run's length.
@@ -368,9 +347,9 @@ mod tests {
         let mut runs = Runs::default();
         runs.push(rec(2, 0), 0);
         let (p, seq, run) = arrived(2, 1, 3);
-        runs.push_run(0, p, seq, run);
+        runs.push_run(0, p, seq, run, |_| None);
         let (p, seq, run) = arrived(1, 0, 2);
-        runs.push_run(0, p, seq, run);
+        runs.push_run(0, p, seq, run, |_| None);
         runs.push(rec(2, 4), 0);
         assert_eq!((runs.len(), runs.longest()), (7, 5));
         let counts: Vec<(u32, usize)> = runs.counts().map(|(p, n)| (p.0, n)).collect();
@@ -404,9 +383,9 @@ mod tests {
     fn pieces_out_of_seq_order_are_taken_apart_and_sorted() {
         let mut runs = Runs::default();
         let (p, seq, run) = arrived(1, 3, 2);
-        runs.push_run(0, p, seq, run);
+        runs.push_run(0, p, seq, run, |_| None);
         let (p, seq, run) = arrived(1, 0, 3);
-        runs.push_run(0, p, seq, run);
+        runs.push_run(0, p, seq, run, |_| None);
         assert_eq!(
             order(runs.into_ordered().records()),
             [(1, 0), (1, 1), (1, 2), (1, 3), (1, 4)]
