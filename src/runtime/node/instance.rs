@@ -1960,6 +1960,12 @@ impl InstanceCore {
     pub(crate) fn refresh_snapshot(&self, snapshot: &mut InstanceSnapshot, now: Time) {
         let mut previous = std::mem::take(&mut snapshot.unsealed);
         let mut unsealed = Vec::with_capacity(previous.len());
+        if self.seal_buffers.len() > 1 {
+            // An earlier entry does not say which buffer described it: two
+            // buffers on the same key could take each other's (another
+            // input's producers named). Each is described anew.
+            previous.clear();
+        }
         for buffer in &self.seal_buffers {
             for (partition, fresh) in buffer.unsealed_reusing(now, &mut previous) {
                 unsealed.push(if fresh {
