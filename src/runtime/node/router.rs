@@ -636,18 +636,13 @@ fn split_run(
         // batch number does): each a part of the run as it is, with its
         // records' own `seq`s.
         for (i, range) in stretches {
-            let part = if range.len() == records.len() {
-                records.clone()
-            } else {
-                records.range(range.clone())
-            };
             deliver(Routed {
                 to: instances[i],
                 input,
                 envelope: Envelope::Records {
                     producer,
                     seq: seq + range.start as u64,
-                    records: part,
+                    records: records.range(range),
                 },
             });
         }
