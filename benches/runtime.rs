@@ -50,7 +50,7 @@ use timely::dataflow::{InputHandle, ProbeHandle};
 const BATCH: u64 = 1_000;
 /// Tweets per word-count batch.
 const TWEETS_PER_BATCH: u64 = 200;
-const CHANNEL: usize = 1_024;
+const CHANNEL: usize = 8_192;
 
 const VOCABULARY: &[&str] = &[
     "blazes",

@@ -220,12 +220,16 @@ impl DataflowRunner {
                     InLink::new(rx, outputs)
                 })
                 .collect();
+            // Its own child of the run's token: looking at it (a lock) and
+            // waiting on it are then this task's alone, not contended by
+            // every other task at each message.
+            let instance_stop = stop.child_token();
             let mut outgoing = outboxes
                 .remove(&id)
                 .unwrap_or_default()
                 .count_in(quiet.clone())
                 .into_send_queues(info.outputs.len(), sizing.batch)
-                .stopped_by(stop.clone());
+                .stopped_by(instance_stop.clone());
             outgoing.never_wait_on(
                 topology
                     .cycle_cuts()
@@ -248,7 +252,7 @@ impl DataflowRunner {
                         started,
                         live: slot,
                     },
-                    stop.clone(),
+                    instance_stop,
                 )
                 .instrument(span),
             ));
@@ -271,7 +275,8 @@ impl DataflowRunner {
                         open_sources.push((format!("{}[{i}]", s.name), open.clone()));
                         Some(SourceHandle {
                             open,
-                            stop: stop.clone(),
+                            // A child, as an instance's (above).
+                            stop: stop.child_token(),
                             topology: topology.clone(),
                             source: SourceCore::new(*p, topology.seed),
                             outbox: Some(
@@ -643,14 +648,6 @@ const REFRESH_EVERY: u64 = 256;
 /// would otherwise describe its open partitions each time).
 const IDLE_REFRESH_GAP: Duration = Duration::from_millis(5);
 
-/// Waits until `at`, or forever when there is nothing to publish.
-async fn publish_timer(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending::<()>().await,
-    }
-}
-
 /// Where an instance task publishes its snapshots, and the run's start its
 /// times count from.
 struct Publishing {
@@ -750,20 +747,35 @@ async fn run_instance(
     let overdue_after = Time::micros(topology.overdue_after);
     let mut overdue_checks = tokio::time::interval(overdue_check_period(topology.overdue_after));
     overdue_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The waits that outlive one turn of the loop are made once, not at
+    // every message: a timer made anew is registered with tokio's timer
+    // and deregistered at each turn, a cancellation wait likewise with
+    // the token.
+    let cancelled = stop.cancelled();
+    tokio::pin!(cancelled);
+    let publish = tokio::time::sleep_until(tokio::time::Instant::now());
+    tokio::pin!(publish);
+    let mut publish_set: Option<tokio::time::Instant> = None;
     while !node.core().finished() {
         // What the last deliveries routed goes out before waiting for more.
         outgoing.close_batches();
         if live.unpublished && inbox.idle() {
             live.idle(node.core());
         }
+        if live.publish_at != publish_set {
+            publish_set = live.publish_at;
+            if let Some(at) = publish_set {
+                publish.as_mut().reset(at);
+            }
+        }
         let parked = inbox.has_parked();
         let event = tokio::select! {
             event = inbox.next(node.core_mut(), &mut outgoing) => event,
             () = stall_timer(parked) => Event::Stalled,
-            () = publish_timer(live.publish_at) => Event::Publish,
+            () = &mut publish, if publish_set.is_some() => Event::Publish,
             _ = overdue_checks.tick() => Event::OverdueCheck,
             cut = cycles.next_order() => Event::EndCycle(cut),
-            () = stop.cancelled() => Event::Stopped,
+            () = &mut cancelled => Event::Stopped,
         };
         let (message, link) = match event {
             Event::Message(m, link) => (m, Some(link)),
