@@ -550,13 +550,13 @@ impl SealBuffer {
         &mut self,
         input: InputId,
         producer: ProducerId,
-        key: &Tuple,
+        key_tuple: &Tuple,
         now: Time,
     ) -> SealOutcome {
         if !self.electorate.is_member(input, producer) {
             return SealOutcome::UnknownProducer;
         }
-        let key = match self.key_of_tuple(key) {
+        let key = match self.key_of_tuple(key_tuple) {
             Ok(k) => k,
             Err(attr) => return SealOutcome::MissingKey(attr),
         };
@@ -572,7 +572,10 @@ impl SealBuffer {
         if !self.electorate.decides(&partition.votes) {
             return SealOutcome::Voted;
         }
-        SealOutcome::Released(self.release(key))
+        // A seal naming exactly the key's attributes is the partition's
+        // tuple as `to_tuple` would build it: kept rather than rebuilt.
+        let tuple = (key_tuple.fields().count() == self.key.len()).then(|| key_tuple.clone());
+        SealOutcome::Released(self.release(key, tuple))
     }
 
     /// True when the buffer holds a record or a read of `input`, in any
@@ -611,7 +614,10 @@ impl SealBuffer {
             .filter(|(_, slot)| self.electorate.decides(&self.slots[**slot].votes))
             .map(|(k, _)| k.clone())
             .collect();
-        complete.into_iter().map(|k| self.release(k)).collect()
+        complete
+            .into_iter()
+            .map(|k| self.release(k, None))
+            .collect()
     }
 
     /// True when `producer` sealed `partition` on `input`, itself or by
@@ -644,8 +650,9 @@ impl SealBuffer {
         slot
     }
 
-    /// Removes the open partition `key` and hands back its release.
-    fn release(&mut self, key: Key) -> Release {
+    /// Removes the open partition `key` and hands back its release, named
+    /// by `tuple` when the caller has it (else built from `key`).
+    fn release(&mut self, key: Key, tuple: Option<Tuple>) -> Release {
         let partition = match self.open.remove(&key) {
             Some(slot) => {
                 if self.last.as_ref().is_some_and(|last| last.slot == slot) {
@@ -667,7 +674,7 @@ impl SealBuffer {
         let records = partition.records.into_ordered();
         let mut reads = partition.reads;
         reads.sort_by_key(|r| (r.producer, r.seq));
-        let tuple = self.to_tuple(&key);
+        let tuple = tuple.unwrap_or_else(|| self.to_tuple(&key));
         self.released.insert(key);
         Release {
             key: tuple,
