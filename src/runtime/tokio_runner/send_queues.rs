@@ -46,6 +46,14 @@ pub type Batch = Vec<Delivery>;
 /// Most messages in one batch.
 pub const MAX_BATCH: usize = 1024;
 
+/// The messages a new open batch has room for: a batch of runs holds a
+/// few (a run and a seal, say), and a batch this small is freed through
+/// the allocator's per-thread cache wherever its consumer runs; glibc
+/// takes the lock of the allocating thread's arena to free a larger
+/// block on another thread, which every batch crossing between workers
+/// did at 64 (4.6 KB).
+const OPEN_BATCH_CAPACITY: usize = 8;
+
 /// What a message weighs in a batch: its records (a run of records counts
 /// each, see [`Envelope::Records`](crate::runtime::node::envelope::Envelope::Records)),
 /// or 1 for a punctuation.
@@ -226,7 +234,10 @@ impl SendQueues {
         }
         self.open -= 1;
         port.open_weight = 0;
-        let batch = std::mem::replace(&mut port.open, Vec::with_capacity(self.batch.min(64)));
+        let batch = std::mem::replace(
+            &mut port.open,
+            Vec::with_capacity(self.batch.min(OPEN_BATCH_CAPACITY)),
+        );
         let outputs = std::mem::take(&mut port.open_outputs);
         let batch = if port.queue.is_empty() {
             match port.sender.try_send(batch) {
