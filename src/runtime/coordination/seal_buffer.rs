@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use blazes_core::{AttrSet, Vote};
 
@@ -63,7 +64,7 @@ pub struct Release {
     /// Its records: iterated, by producer then seq.
     pub records: Runs,
     /// The sealed inputs, for `on_seal`.
-    pub sealed_inputs: Vec<InputId>,
+    pub sealed_inputs: SmallVec<[InputId; 2]>,
     /// The reads that waited for it, ordered by producer then seq.
     pub reads: Vec<HeldRecord>,
 }
@@ -86,8 +87,10 @@ pub enum SealOutcome {
     WrongKeyKind(WrongKeyKind),
 }
 
-/// A partition's seal-key values, in the order of the key's attributes.
-type Key = Vec<Value>;
+/// A partition's seal-key values, in the order of the key's attributes:
+/// a key of one attribute (the usual batch or window) is held inline, so
+/// building, keeping and remembering a partition's key allocates nothing.
+type Key = SmallVec<[Value; 1]>;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Partition {
@@ -556,17 +559,33 @@ impl SealBuffer {
         if !self.electorate.is_member(input, producer) {
             return SealOutcome::UnknownProducer;
         }
-        let key = match self.key_of_tuple(key_tuple) {
-            Ok(k) => k,
-            Err(attr) => return SealOutcome::MissingKey(attr),
+        // The partition the last record held went to, as a run's seal
+        // usually follows its records: open, so neither released nor of a
+        // wrong kind, and found without building its key.
+        let last = self
+            .last
+            .as_ref()
+            .filter(|last| {
+                (self.key.iter().zip(&last.key)).all(|(attr, v)| key_tuple.get(attr) == Some(v))
+            })
+            .map(|last| (last.key.clone(), last.slot));
+        let (key, slot) = match last {
+            Some(found) => found,
+            None => {
+                let key = match self.key_of_tuple(key_tuple) {
+                    Ok(k) => k,
+                    Err(attr) => return SealOutcome::MissingKey(attr),
+                };
+                if let Err(wrong) = self.kinds.check(&key) {
+                    return SealOutcome::WrongKeyKind(wrong);
+                }
+                if self.released.contains(&key) {
+                    return SealOutcome::AlreadyReleased;
+                }
+                let slot = self.slot_of(&key, now);
+                (key, slot)
+            }
         };
-        if let Err(wrong) = self.kinds.check(&key) {
-            return SealOutcome::WrongKeyKind(wrong);
-        }
-        if self.released.contains(&key) {
-            return SealOutcome::AlreadyReleased;
-        }
-        let slot = self.slot_of(&key, now);
         let partition = &mut self.slots[slot];
         partition.votes.cast(input, producer);
         if !self.electorate.decides(&partition.votes) {
