@@ -15,7 +15,7 @@ use blazes_core::Vote;
 use serde::{Deserialize, Serialize};
 
 use crate::runtime::coordination::recent::{DEFAULT_LATE_WINDOW, RecentSet};
-use crate::runtime::coordination::votes::{Electorate, Votes};
+use crate::runtime::coordination::votes::{Electorate, Sealers, Votes};
 use crate::runtime::node::envelope::{InputId, OutputId, ProducerId};
 use crate::tuple::Tuple;
 
@@ -37,7 +37,7 @@ pub struct SealForwarder {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ForwarderState {
     /// As a list: postcard and JSON alike take it (JSON maps want text keys).
-    votes: Vec<((InputId, Tuple), BTreeSet<ProducerId>)>,
+    votes: Vec<((InputId, Tuple), Sealers)>,
     done: RecentSet<(InputId, Tuple)>,
     sealed: RecentSet<(OutputId, Tuple)>,
     /// Per input, the producers retired: a retirement is read once.

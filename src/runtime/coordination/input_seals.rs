@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use blazes_core::Vote;
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::coordination::votes::{Electorate, OpenVote, Votes};
+use crate::runtime::coordination::votes::{Electorate, OpenVote, Sealers, Votes};
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::Tuple;
 
@@ -35,7 +35,7 @@ pub struct InputSeals {
 /// of each input come from the plan again).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct InputSealsState {
-    votes: BTreeMap<(InputId, Tuple), BTreeSet<ProducerId>>,
+    votes: BTreeMap<(InputId, Tuple), Sealers>,
     retired: BTreeMap<InputId, BTreeSet<ProducerId>>,
     waiting: Vec<(InputId, Tuple)>,
 }

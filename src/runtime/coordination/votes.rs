@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use blazes_core::Vote;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::Tuple;
@@ -131,7 +132,7 @@ impl Electorate {
         &self,
         input: InputId,
         producer: ProducerId,
-        sealed: Option<&BTreeSet<ProducerId>>,
+        sealed: Option<&Sealers>,
     ) -> bool {
         sealed.is_some_and(|s| s.contains(&producer)) || self.is_retired(input, producer)
     }
@@ -139,7 +140,7 @@ impl Electorate {
     /// The rule: true when a partition of `input` whose sealers are
     /// `sealed` is complete (see the module). Never for an input not voted
     /// on.
-    pub fn complete(&self, input: InputId, sealed: Option<&BTreeSet<ProducerId>>) -> bool {
+    pub fn complete(&self, input: InputId, sealed: Option<&Sealers>) -> bool {
         let Some(members) = self.members.get(&input) else {
             return false;
         };
@@ -170,7 +171,7 @@ impl Electorate {
     pub fn missing<'a>(
         &'a self,
         input: InputId,
-        sealed: Option<&'a BTreeSet<ProducerId>>,
+        sealed: Option<&'a Sealers>,
     ) -> impl Iterator<Item = ProducerId> + 'a {
         self.members_where(input, move |p| !self.has_sealed(input, p, sealed))
     }
@@ -179,7 +180,7 @@ impl Electorate {
     pub fn sealers<'a>(
         &'a self,
         input: InputId,
-        sealed: Option<&'a BTreeSet<ProducerId>>,
+        sealed: Option<&'a Sealers>,
     ) -> impl Iterator<Item = ProducerId> + 'a {
         self.members_where(input, move |p| sealed.is_some_and(|s| s.contains(&p)))
     }
@@ -199,27 +200,105 @@ impl Electorate {
     }
 }
 
-/// The seals one partition received, by input: the vote of a wrapper whose
-/// partitions span several inputs (the seal buffer). Saved as the map.
+/// The members that sealed one partition of one input, in order, without
+/// repeats: a few producers, held inline (a vote opened per partition
+/// allocates nothing). Saved as the list, as a set would be.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(into = "Vec<ProducerId>", from = "Vec<ProducerId>")]
+pub struct Sealers(SmallVec<[ProducerId; 4]>);
+
+impl Sealers {
+    /// True when `producer` sealed.
+    #[inline]
+    pub fn contains(&self, producer: &ProducerId) -> bool {
+        self.0.binary_search(producer).is_ok()
+    }
+
+    /// Counts `producer`'s seal: true the first time.
+    pub fn insert(&mut self, producer: ProducerId) -> bool {
+        match self.0.binary_search(&producer) {
+            Ok(_) => false,
+            Err(at) => {
+                self.0.insert(at, producer);
+                true
+            }
+        }
+    }
+
+    /// The producers that sealed, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &ProducerId> {
+        self.0.iter()
+    }
+}
+
+impl FromIterator<ProducerId> for Sealers {
+    fn from_iter<I: IntoIterator<Item = ProducerId>>(producers: I) -> Sealers {
+        let mut list: SmallVec<[ProducerId; 4]> = producers.into_iter().collect();
+        list.sort_unstable();
+        list.dedup();
+        Sealers(list)
+    }
+}
+
+impl From<Vec<ProducerId>> for Sealers {
+    fn from(producers: Vec<ProducerId>) -> Sealers {
+        producers.into_iter().collect()
+    }
+}
+
+impl From<Sealers> for Vec<ProducerId> {
+    fn from(sealers: Sealers) -> Vec<ProducerId> {
+        sealers.0.into_vec()
+    }
+}
+
+/// The seals one partition received, by input: the vote of a wrapper whose
+/// partitions span several inputs (the seal buffer), held inline for one
+/// input. Saved as the map from input to sealers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    into = "BTreeMap<InputId, Sealers>",
+    from = "BTreeMap<InputId, Sealers>"
+)]
 pub struct Ballot {
-    by_input: BTreeMap<InputId, BTreeSet<ProducerId>>,
+    /// In input order.
+    by_input: SmallVec<[(InputId, Sealers); 1]>,
 }
 
 impl Ballot {
     /// Counts `producer`'s seal on `input` (the caller checked membership).
     pub fn cast(&mut self, input: InputId, producer: ProducerId) {
-        self.by_input.entry(input).or_default().insert(producer);
+        let at = match self.by_input.binary_search_by_key(&input, |(i, _)| *i) {
+            Ok(at) => at,
+            Err(at) => {
+                self.by_input.insert(at, (input, Sealers::default()));
+                at
+            }
+        };
+        self.by_input[at].1.insert(producer);
     }
 
     /// The producers that sealed on `input`.
     #[inline]
-    pub fn of(&self, input: InputId) -> Option<&BTreeSet<ProducerId>> {
-        if self.by_input.is_empty() {
-            return None;
+    pub fn of(&self, input: InputId) -> Option<&Sealers> {
+        self.by_input
+            .iter()
+            .find(|(i, _)| *i == input)
+            .map(|(_, sealers)| sealers)
+    }
+}
+
+impl From<BTreeMap<InputId, Sealers>> for Ballot {
+    fn from(by_input: BTreeMap<InputId, Sealers>) -> Ballot {
+        Ballot {
+            by_input: by_input.into_iter().collect(),
         }
-        self.by_input.get(&input)
+    }
+}
+
+impl From<Ballot> for BTreeMap<InputId, Sealers> {
+    fn from(ballot: Ballot) -> BTreeMap<InputId, Sealers> {
+        ballot.by_input.into_iter().collect()
     }
 }
 
@@ -231,7 +310,7 @@ impl Ballot {
 pub struct Votes {
     electorate: Electorate,
     /// Per input and partition, the members that sealed it so far.
-    open: BTreeMap<(InputId, Tuple), BTreeSet<ProducerId>>,
+    open: BTreeMap<(InputId, Tuple), Sealers>,
 }
 
 impl Votes {
@@ -292,7 +371,7 @@ impl Votes {
     }
 
     /// The open votes, in input and key order, each with its sealers.
-    pub fn open(&self) -> impl Iterator<Item = (&(InputId, Tuple), &BTreeSet<ProducerId>)> {
+    pub fn open(&self) -> impl Iterator<Item = (&(InputId, Tuple), &Sealers)> {
         self.open.iter()
     }
 
@@ -316,10 +395,7 @@ impl Votes {
     }
 
     /// Takes back the open votes a checkpoint saved.
-    pub fn restore_open(
-        &mut self,
-        open: impl IntoIterator<Item = ((InputId, Tuple), BTreeSet<ProducerId>)>,
-    ) {
+    pub fn restore_open(&mut self, open: impl IntoIterator<Item = ((InputId, Tuple), Sealers)>) {
         self.open = open.into_iter().collect();
     }
 
@@ -355,6 +431,35 @@ mod tests {
         ids.iter().map(|&p| ProducerId(p)).collect()
     }
 
+    fn sealers(ids: &[u32]) -> Sealers {
+        ids.iter().map(|&p| ProducerId(p)).collect()
+    }
+
+    #[test]
+    fn sealers_and_ballots_are_saved_as_the_set_and_the_map_they_replace() {
+        let mut ballot = Ballot::default();
+        for (input, producer) in [(2, 7), (0, 3), (0, 1), (0, 3)] {
+            ballot.cast(input, ProducerId(producer));
+        }
+        let as_maps: BTreeMap<InputId, BTreeSet<ProducerId>> = BTreeMap::from([
+            (0, members(&[1, 3])),
+            (2, members(&[7])),
+        ]);
+        let json = serde_json::to_string(&ballot).expect("serialises");
+        assert_eq!(json, serde_json::to_string(&as_maps).expect("serialises"));
+        let back: Ballot = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, ballot);
+        assert_eq!(
+            ballot.of(0).map(|s| s.iter().copied().collect::<Vec<_>>()),
+            Some(vec![ProducerId(1), ProducerId(3)]),
+            "in order, a repeated seal counted once"
+        );
+        assert!(ballot.of(1).is_none());
+        let unsorted: Sealers = serde_json::from_str("[3,1,3]").expect("reads");
+        assert_eq!(unsorted, sealers(&[1, 3]), "read back sorted, without repeats");
+        assert!(unsorted.contains(&ProducerId(3)) && !unsorted.contains(&ProducerId(2)));
+    }
+
     /// Input 0 with producers 1 and 2, under `rule`.
     fn two_members(rule: Vote) -> Electorate {
         Electorate::new(rule, BTreeMap::from([(0, members(&[1, 2]))]))
@@ -364,9 +469,9 @@ mod tests {
     fn a_unanimous_partition_is_complete_once_every_member_sealed_it() {
         let e = two_members(Vote::Unanimous);
         assert!(!e.complete(0, None));
-        assert!(!e.complete(0, Some(&members(&[1]))), "2 has not sealed");
-        assert!(e.complete(0, Some(&members(&[1, 2]))));
-        assert!(!e.complete(1, Some(&members(&[1, 2]))), "input 1 not voted");
+        assert!(!e.complete(0, Some(&sealers(&[1]))), "2 has not sealed");
+        assert!(e.complete(0, Some(&sealers(&[1, 2]))));
+        assert!(!e.complete(1, Some(&sealers(&[1, 2]))), "input 1 not voted");
         let mut votes = Votes::new(e);
         assert!(!votes.seal(0, ProducerId(1), &hour(1)));
         assert!(!votes.seal(0, ProducerId(1), &hour(1)), "twice is one vote");
@@ -378,8 +483,8 @@ mod tests {
     fn an_independent_partition_is_complete_with_one_member_seal() {
         let e = two_members(Vote::Independent);
         assert!(!e.complete(0, None));
-        assert!(e.complete(0, Some(&members(&[2]))));
-        assert!(!e.complete(0, Some(&members(&[9]))), "9 is no member");
+        assert!(e.complete(0, Some(&sealers(&[2]))));
+        assert!(!e.complete(0, Some(&sealers(&[9]))), "9 is no member");
         let mut ballot = Ballot::default();
         assert!(!e.decides(&ballot));
         ballot.cast(0, ProducerId(1));

@@ -14,6 +14,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use smallvec::SmallVec;
 use tokio::sync::mpsc::Sender;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::CancellationToken;
@@ -95,6 +96,10 @@ pub fn delivery(routed: Routed) -> Delivery {
     }
 }
 
+/// The outputs a batch's messages left by: one or two, held inline (a
+/// batch would otherwise allocate a list for them).
+type Outputs = SmallVec<[OutputId; 2]>;
+
 struct Port {
     to: Destination,
     sender: Sender<Batch>,
@@ -103,9 +108,9 @@ struct Port {
     open: Batch,
     /// The records (and punctuations) in `open`.
     open_weight: usize,
-    open_outputs: Vec<OutputId>,
+    open_outputs: Outputs,
     /// Full batches waiting for room in the channel, with their outputs.
-    queue: VecDeque<(Vec<OutputId>, Batch)>,
+    queue: VecDeque<(Outputs, Batch)>,
 }
 
 /// The per-destination send queues of one instance.
@@ -189,7 +194,7 @@ impl SendQueues {
             sender,
             open: Vec::new(),
             open_weight: 0,
-            open_outputs: Vec::new(),
+            open_outputs: Outputs::new(),
             queue: VecDeque::new(),
         });
     }
