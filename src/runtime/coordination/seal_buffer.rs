@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
@@ -113,8 +114,10 @@ pub struct SealBuffer {
     /// those retired: each retired one has sealed every partition, present
     /// and future ([`SealBuffer::retire`]).
     electorate: Electorate,
-    /// The open partitions, each in its slot of `slots`.
-    open: BTreeMap<Key, usize>,
+    /// The open partitions, each in its slot of `slots`: hashed, as
+    /// producers far apart leave many partitions open; ordered by key only
+    /// where listed.
+    open: FxHashMap<Key, usize>,
     /// The open partitions' records, reads and votes, by slot; a released
     /// partition's slot is taken again by the next one opened.
     slots: Vec<Partition>,
@@ -247,7 +250,7 @@ impl SealBuffer {
     pub(crate) fn restore(&mut self, state: SealBufferState) {
         self.kinds = state.kinds;
         self.electorate.restore_retired(state.retired);
-        self.open = BTreeMap::new();
+        self.open = FxHashMap::default();
         self.slots = Vec::with_capacity(state.open.len());
         self.free = Vec::new();
         for (key, partition) in state.open {
@@ -271,7 +274,7 @@ impl SealBuffer {
             kinds: KeyKinds::new(&key),
             key: key.iter().cloned().collect(),
             electorate: Electorate::new(vote, voters),
-            open: BTreeMap::new(),
+            open: FxHashMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
             released: RecentSet::new(DEFAULT_LATE_WINDOW),
@@ -627,12 +630,13 @@ impl SealBuffer {
         if !self.electorate.retire(input, producer) {
             return Vec::new();
         }
-        let complete: Vec<Key> = self
+        let mut complete: Vec<Key> = self
             .open
             .iter()
             .filter(|(_, slot)| self.electorate.decides(&self.slots[**slot].votes))
             .map(|(k, _)| k.clone())
             .collect();
+        complete.sort_unstable();
         complete
             .into_iter()
             .map(|k| self.release(k, None))
@@ -737,8 +741,8 @@ impl SealBuffer {
         previous: &mut Vec<UnsealedPartition>,
     ) -> Vec<(UnsealedPartition, bool)> {
         // The earlier entries by their key's values, in the key's order.
-        let mut earlier: std::collections::HashMap<Key, Vec<usize>> =
-            std::collections::HashMap::with_capacity(previous.len());
+        let mut earlier: FxHashMap<Key, Vec<usize>> =
+            FxHashMap::with_capacity_and_hasher(previous.len(), Default::default());
         for (at, u) in previous.iter().enumerate() {
             if let Some(key) = self.key_in(&u.key) {
                 earlier.entry(key).or_default().push(at);
@@ -825,14 +829,15 @@ impl SealBuffer {
     /// Empties the buffer at the end of a run: every record and read still
     /// held, for the dead-letter path.
     pub fn drain_unsealed(&mut self) -> Vec<HeldRecord> {
-        let open = std::mem::take(&mut self.open);
+        let mut open: Vec<(Key, usize)> = std::mem::take(&mut self.open).into_iter().collect();
+        open.sort_unstable();
         let mut slots = std::mem::take(&mut self.slots);
         self.free.clear();
         self.held = 0;
         self.held_by.clear();
         self.last = None;
-        open.into_values()
-            .flat_map(|slot| {
+        open.into_iter()
+            .flat_map(|(_, slot)| {
                 let p = std::mem::take(&mut slots[slot]);
                 p.records.into_ordered().into_iter().chain(p.reads)
             })

@@ -23,8 +23,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use blazes_core::Vote;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
+use std::collections::hash_map::Entry;
 
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::Tuple;
@@ -309,8 +311,11 @@ impl From<Ballot> for BTreeMap<InputId, Sealers> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Votes {
     electorate: Electorate,
-    /// Per input and partition, the members that sealed it so far.
-    open: BTreeMap<(InputId, Tuple), Sealers>,
+    /// Per input and partition, the members that sealed it so far: hashed,
+    /// as producers far apart leave many votes open and a search among
+    /// them compared whole tuples (names and values) at every step; ordered
+    /// only when listed.
+    open: FxHashMap<(InputId, Tuple), Sealers>,
 }
 
 impl Votes {
@@ -318,7 +323,7 @@ impl Votes {
     pub fn new(electorate: Electorate) -> Votes {
         Votes {
             electorate,
-            open: BTreeMap::new(),
+            open: FxHashMap::default(),
         }
     }
 
@@ -333,13 +338,15 @@ impl Votes {
         if !self.electorate.is_member(input, producer) {
             return false;
         }
-        let entry = (input, partition.clone());
-        let sealed = self.open.entry(entry).or_default();
-        sealed.insert(producer);
-        if !self.electorate.complete(input, Some(sealed)) {
+        let mut entry = match self.open.entry((input, partition.clone())) {
+            Entry::Occupied(open) => open,
+            Entry::Vacant(new) => new.insert_entry(Sealers::default()),
+        };
+        entry.get_mut().insert(producer);
+        if !self.electorate.complete(input, Some(entry.get())) {
             return false;
         }
-        self.open.remove(&(input, partition.clone()));
+        entry.remove();
         true
     }
 
@@ -350,12 +357,13 @@ impl Votes {
         if !self.electorate.retire(input, producer) {
             return Vec::new();
         }
-        let complete: Vec<(InputId, Tuple)> = self
+        let mut complete: Vec<(InputId, Tuple)> = self
             .open
             .iter()
             .filter(|((i, _), sealed)| *i == input && self.electorate.complete(input, Some(sealed)))
             .map(|(entry, _)| entry.clone())
             .collect();
+        complete.sort_unstable();
         complete
             .into_iter()
             .map(|entry| {
@@ -372,14 +380,15 @@ impl Votes {
 
     /// The open votes, in input and key order, each with its sealers.
     pub fn open(&self) -> impl Iterator<Item = (&(InputId, Tuple), &Sealers)> {
-        self.open.iter()
+        let mut open: Vec<_> = self.open.iter().collect();
+        open.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        open.into_iter()
     }
 
     /// The open votes in input and key order, each with the members whose
     /// seal is missing and those that sealed it.
     pub fn open_votes(&self) -> Vec<OpenVote> {
-        self.open
-            .iter()
+        self.open()
             .map(|((input, partition), sealed)| OpenVote {
                 input: *input,
                 partition: partition.clone(),
@@ -441,10 +450,8 @@ mod tests {
         for (input, producer) in [(2, 7), (0, 3), (0, 1), (0, 3)] {
             ballot.cast(input, ProducerId(producer));
         }
-        let as_maps: BTreeMap<InputId, BTreeSet<ProducerId>> = BTreeMap::from([
-            (0, members(&[1, 3])),
-            (2, members(&[7])),
-        ]);
+        let as_maps: BTreeMap<InputId, BTreeSet<ProducerId>> =
+            BTreeMap::from([(0, members(&[1, 3])), (2, members(&[7]))]);
         let json = serde_json::to_string(&ballot).expect("serialises");
         assert_eq!(json, serde_json::to_string(&as_maps).expect("serialises"));
         let back: Ballot = serde_json::from_str(&json).expect("reads back");
@@ -456,7 +463,11 @@ mod tests {
         );
         assert!(ballot.of(1).is_none());
         let unsorted: Sealers = serde_json::from_str("[3,1,3]").expect("reads");
-        assert_eq!(unsorted, sealers(&[1, 3]), "read back sorted, without repeats");
+        assert_eq!(
+            unsorted,
+            sealers(&[1, 3]),
+            "read back sorted, without repeats"
+        );
         assert!(unsorted.contains(&ProducerId(3)) && !unsorted.contains(&ProducerId(2)));
     }
 
