@@ -11,9 +11,10 @@
 //! in beyond the window, and counts what it forgot, so that a run can say
 //! how far back late detection reached.
 
+use std::collections::VecDeque;
 use std::hash::Hash;
 
-use hashlink::LinkedHashSet;
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 /// The default number of released partitions a wrapper remembers (see
@@ -30,8 +31,12 @@ pub const DEFAULT_LATE_WINDOW: usize = 1 << 16;
         deserialize = "T: Deserialize<'de>"
     )
 )]
-pub struct RecentSet<T: Hash + Eq> {
-    values: LinkedHashSet<T>,
+pub struct RecentSet<T: Hash + Eq + Clone> {
+    /// The values remembered, to look one up.
+    values: FxHashSet<T>,
+    /// The same values, oldest first, to forget the oldest: two plain
+    /// collections rather than a linked one (a node allocated per value).
+    order: VecDeque<T>,
     window: usize,
     forgotten: u64,
 }
@@ -44,31 +49,33 @@ struct RecentRepr<T> {
     forgotten: u64,
 }
 
-impl<T: Hash + Eq> From<RecentSet<T>> for RecentRepr<T> {
+impl<T: Hash + Eq + Clone> From<RecentSet<T>> for RecentRepr<T> {
     fn from(set: RecentSet<T>) -> RecentRepr<T> {
         RecentRepr {
-            values: set.values.into_iter().collect(),
+            values: set.order.into_iter().collect(),
             window: set.window,
             forgotten: set.forgotten,
         }
     }
 }
 
-impl<T: Hash + Eq> From<RecentRepr<T>> for RecentSet<T> {
+impl<T: Hash + Eq + Clone> From<RecentRepr<T>> for RecentSet<T> {
     fn from(repr: RecentRepr<T>) -> RecentSet<T> {
-        RecentSet {
-            values: repr.values.into_iter().collect(),
-            window: repr.window.max(1),
-            forgotten: repr.forgotten,
+        let mut set = RecentSet::new(repr.window);
+        for value in repr.values {
+            set.insert(value);
         }
+        set.forgotten = repr.forgotten;
+        set
     }
 }
 
-impl<T: Hash + Eq> RecentSet<T> {
+impl<T: Hash + Eq + Clone> RecentSet<T> {
     /// An empty set that remembers at most `window` values (at least one).
     pub fn new(window: usize) -> RecentSet<T> {
         RecentSet {
-            values: LinkedHashSet::new(),
+            values: FxHashSet::default(),
+            order: VecDeque::new(),
             window: window.max(1),
             forgotten: 0,
         }
@@ -85,9 +92,13 @@ impl<T: Hash + Eq> RecentSet<T> {
         if self.values.contains(&value) {
             return false;
         }
-        if self.values.len() >= self.window && self.values.pop_front().is_some() {
+        if self.values.len() >= self.window
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.values.remove(&oldest);
             self.forgotten += 1;
         }
+        self.order.push_back(value.clone());
         self.values.insert(value)
     }
 
@@ -95,6 +106,7 @@ impl<T: Hash + Eq> RecentSet<T> {
     /// forgotten by age.
     #[cfg(test)]
     pub fn remove(&mut self, value: &T) -> bool {
+        self.order.retain(|v| v != value);
         self.values.remove(value)
     }
 
