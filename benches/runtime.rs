@@ -20,7 +20,8 @@
 //!
 //! Each at 1 and 2 workers: blazes runs a tokio runtime with that many
 //! threads, that many source producers and that many instances of each
-//! component (Agg and Count partitioned by key); timely runs that many
+//! component (Agg and Count partitioned by key), links of eight batches
+//! ([`CHANNEL`]); timely runs that many
 //! worker threads, each fed its share. The pipeline's records are made as
 //! they are sent on both sides (timely's input loop makes each value; a
 //! blazes producer makes each `Reading` inside `send_batch`); the word
@@ -50,6 +51,10 @@ use timely::dataflow::{InputHandle, ProbeHandle};
 const BATCH: u64 = 1_000;
 /// Tweets per word-count batch.
 const TWEETS_PER_BATCH: u64 = 200;
+/// Records a blazes link holds: eight batches of 1,024, so a producer fills
+/// the next batch while its consumer takes the last (a link of 1,024 is one
+/// batch, and the two take turns); timely's exchange channels are unbounded
+/// queues (docs/runtime.md, "On tokio").
 const CHANNEL: usize = 8_192;
 
 const VOCABULARY: &[&str] = &[
