@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use blazes_core::Vote;
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::coordination::votes::{Electorate, OpenVote, Sealers, Votes};
+use crate::runtime::coordination::votes::{Electorate, OpenVote, SealedOpen, Sealers, Votes};
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::Tuple;
 
@@ -133,6 +133,12 @@ impl InputSeals {
     /// sealed it.
     pub fn open_votes(&self) -> Vec<OpenVote> {
         self.votes.open_votes()
+    }
+
+    /// The partitions `producer` sealed on `input` whose votes are still
+    /// open (`None` when there is none).
+    pub fn sealed_open_by(&self, input: InputId, producer: ProducerId) -> Option<&SealedOpen> {
+        self.votes.sealed_open_by(input, producer)
     }
 }
 

@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use blazes_core::Vote;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::collections::hash_map::Entry;
@@ -316,6 +316,81 @@ pub struct Votes {
     /// them compared whole tuples (names and values) at every step; ordered
     /// only when listed.
     open: FxHashMap<(InputId, Tuple), Sealers>,
+    /// Per input and member, the partitions of open votes it sealed: a
+    /// record it sends of one of them afterwards broke its seal's promise.
+    sealed_open: FxHashMap<(InputId, ProducerId), SealedOpen>,
+}
+
+/// The partitions of open votes one member sealed on one input, grouped by
+/// their attributes (one group in practice: a source's seals keep its seal
+/// key, a component's punctuations are its typed key), so a record's
+/// partition is looked up, not compared with each.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SealedOpen {
+    groups: Vec<(Vec<String>, FxHashSet<Tuple>)>,
+}
+
+impl SealedOpen {
+    fn insert(&mut self, partition: &Tuple) {
+        let at = match self
+            .groups
+            .iter()
+            .position(|(names, _)| same_names(names, partition))
+        {
+            Some(at) => at,
+            None => {
+                let names = partition.fields().map(|(n, _)| n.to_string()).collect();
+                self.groups.push((names, FxHashSet::default()));
+                self.groups.len() - 1
+            }
+        };
+        self.groups[at].1.insert(partition.clone());
+    }
+
+    fn remove(&mut self, partition: &Tuple) {
+        for (_, partitions) in &mut self.groups {
+            partitions.remove(partition);
+        }
+        self.groups.retain(|(_, partitions)| !partitions.is_empty());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The partitions' one attribute, when they have one and the same.
+    pub fn single_attribute(&self) -> Option<&str> {
+        match &self.groups[..] {
+            [(names, _)] if names.len() == 1 => Some(&names[0]),
+            _ => None,
+        }
+    }
+
+    /// True when the record whose attribute values `value_of` reads belongs
+    /// to one of these partitions (has each of its attributes, equal).
+    pub fn holds<'v>(
+        &self,
+        value_of: impl Fn(&str) -> Option<std::borrow::Cow<'v, crate::tuple::Value>>,
+    ) -> bool {
+        self.groups.iter().any(|(names, partitions)| {
+            let mut key = Tuple::new();
+            for name in names {
+                match value_of(name) {
+                    Some(value) => key.set(name, value.into_owned()),
+                    None => return false,
+                }
+            }
+            partitions.contains(&key)
+        })
+    }
+}
+
+/// True when `partition`'s attributes are `names`, in order.
+fn same_names(names: &[String], partition: &Tuple) -> bool {
+    names
+        .iter()
+        .map(String::as_str)
+        .eq(partition.fields().map(|(n, _)| n))
 }
 
 impl Votes {
@@ -324,6 +399,26 @@ impl Votes {
         Votes {
             electorate,
             open: FxHashMap::default(),
+            sealed_open: FxHashMap::default(),
+        }
+    }
+
+    /// The partitions `producer` sealed on `input` whose votes are still
+    /// open (`None` when there is none).
+    pub fn sealed_open_by(&self, input: InputId, producer: ProducerId) -> Option<&SealedOpen> {
+        self.sealed_open.get(&(input, producer))
+    }
+
+    /// Forgets, for each of `sealers`, that it sealed `partition` of `input`
+    /// in an open vote (the vote closed).
+    fn closed(&mut self, input: InputId, partition: &Tuple, sealers: &Sealers) {
+        for producer in sealers.iter() {
+            if let Some(sealed) = self.sealed_open.get_mut(&(input, *producer)) {
+                sealed.remove(partition);
+                if sealed.is_empty() {
+                    self.sealed_open.remove(&(input, *producer));
+                }
+            }
         }
     }
 
@@ -342,11 +437,18 @@ impl Votes {
             Entry::Occupied(open) => open,
             Entry::Vacant(new) => new.insert_entry(Sealers::default()),
         };
-        entry.get_mut().insert(producer);
+        let new = entry.get_mut().insert(producer);
         if !self.electorate.complete(input, Some(entry.get())) {
+            if new {
+                self.sealed_open
+                    .entry((input, producer))
+                    .or_default()
+                    .insert(partition);
+            }
             return false;
         }
-        entry.remove();
+        let sealers = entry.remove();
+        self.closed(input, partition, &sealers);
         true
     }
 
@@ -367,7 +469,9 @@ impl Votes {
         complete
             .into_iter()
             .map(|entry| {
-                self.open.remove(&entry);
+                if let Some(sealers) = self.open.remove(&entry) {
+                    self.closed(input, &entry.1, &sealers);
+                }
                 entry.1
             })
             .collect()
@@ -406,6 +510,15 @@ impl Votes {
     /// Takes back the open votes a checkpoint saved.
     pub fn restore_open(&mut self, open: impl IntoIterator<Item = ((InputId, Tuple), Sealers)>) {
         self.open = open.into_iter().collect();
+        self.sealed_open.clear();
+        for ((input, partition), sealers) in &self.open {
+            for producer in sealers.iter() {
+                self.sealed_open
+                    .entry((*input, *producer))
+                    .or_default()
+                    .insert(partition);
+            }
+        }
     }
 
     /// Takes back the retirements a checkpoint saved; the members stay this
@@ -442,6 +555,30 @@ mod tests {
 
     fn sealers(ids: &[u32]) -> Sealers {
         ids.iter().map(|&p| ProducerId(p)).collect()
+    }
+
+    #[test]
+    fn a_members_open_seals_are_known_until_the_vote_closes_or_is_restored() {
+        let holds = |votes: &Votes, producer: u32, h: i64| {
+            let record = hour(h);
+            votes
+                .sealed_open_by(0, ProducerId(producer))
+                .is_some_and(|s| s.holds(|name| record.get(name).map(std::borrow::Cow::Borrowed)))
+        };
+        let mut votes = Votes::new(two_members(Vote::Unanimous));
+        assert!(!votes.seal(0, ProducerId(1), &hour(1)));
+        assert!(holds(&votes, 1, 1) && !holds(&votes, 1, 2) && !holds(&votes, 2, 1));
+        let mut restored = Votes::new(two_members(Vote::Unanimous));
+        restored.restore_open(votes.open().map(|(k, v)| (k.clone(), v.clone())));
+        assert!(holds(&restored, 1, 1), "rebuilt from the open votes");
+        assert!(votes.seal(0, ProducerId(2), &hour(1)));
+        assert!(votes.sealed_open_by(0, ProducerId(1)).is_none(), "closed");
+        assert!(!votes.seal(0, ProducerId(2), &hour(3)));
+        assert_eq!(votes.retire(0, ProducerId(1)), vec![hour(3)]);
+        assert!(
+            votes.sealed_open_by(0, ProducerId(2)).is_none(),
+            "closed by the retirement"
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ use crate::runtime::coordination::seal_buffer::{
 };
 use crate::runtime::coordination::static_order::{Placement, StaticOrder};
 use crate::runtime::coordination::total_order::{Sequenced, TotalOrder};
+use crate::runtime::coordination::votes::SealedOpen;
 use crate::runtime::dead_letter::{DeadLetter, DeadLetterReason};
 use crate::runtime::metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 use crate::runtime::node::clock::Time;
@@ -601,7 +602,11 @@ impl InstanceCore {
             // it (no bound applies to a direct input).
             self.metrics.received += (len - i) as u64;
             let part = records.suffix(i);
-            if self.deferring {
+            let late = self
+                .sealed_open(input, producer)
+                .map(|sealed| late_in_run(sealed, &part))
+                .unwrap_or_default();
+            if self.deferring && late.is_empty() {
                 if !self.pending.is_empty() {
                     self.hand_pending();
                 }
@@ -612,7 +617,7 @@ impl InstanceCore {
                 // changed.
             } else {
                 self.flush_pending();
-                self.handle_run(input, producer, seq + i as u64, &part);
+                self.handle_run_but(input, producer, seq + i as u64, &part, &late);
                 self.settle_delivery();
             }
             return None;
@@ -695,7 +700,7 @@ impl InstanceCore {
     #[inline]
     fn place_record(&mut self, record: HeldRecord, now: Time) {
         match self.modes.get(record.input) {
-            Some(InputMode::Direct) if self.deferring => {
+            Some(InputMode::Direct) if self.deferring && !self.sent_after_its_seal(&record) => {
                 if self
                     .pending
                     .first()
@@ -989,9 +994,63 @@ impl InstanceCore {
         self.accept_end(input, producer);
     }
 
+    /// The partitions `producer` sealed on `input` whose votes are still
+    /// open, when the instance votes `input`'s seals and handles its
+    /// records as they come (`ComponentPlan::voted_seals`): a record the
+    /// producer sends of one of them afterwards broke its seal's promise,
+    /// and is late (runtime spec, "Seal buffer": never merged silently).
+    /// Once a vote closes, the instance seals the partition downstream,
+    /// after which what holds it there finds a later record late.
+    fn sealed_open(&self, input: InputId, producer: ProducerId) -> Option<&SealedOpen> {
+        if !self.voted_seals.get(input).copied().unwrap_or(false) {
+            return None;
+        }
+        self.input_seals.sealed_open_by(input, producer)
+    }
+
+    /// True when `record` is of a partition its producer already sealed on
+    /// its input, the vote still open (see [`InstanceCore::sealed_open`]).
+    fn sent_after_its_seal(&self, record: &HeldRecord) -> bool {
+        self.sealed_open(record.input, record.producer)
+            .is_some_and(|sealed| sealed.holds(|name| record.payload.field(name)))
+    }
+
+    /// [`InstanceCore::handle_run`] on the run's records but those at
+    /// `late` (ascending positions), which go to the dead letters as late.
+    fn handle_run_but(
+        &mut self,
+        input: InputId,
+        producer: ProducerId,
+        seq: u64,
+        run: &PayloadRun,
+        late: &[usize],
+    ) {
+        let mut from = 0;
+        for &at in late.iter().chain(std::iter::once(&run.len())) {
+            if at > from {
+                self.handle_run(input, producer, seq + from as u64, &run.range(from..at));
+            }
+            if at < run.len() {
+                let record = HeldRecord {
+                    input,
+                    producer,
+                    seq: seq + at as u64,
+                    payload: run.payload(at),
+                };
+                self.dead_letter_held(record, DeadLetterReason::Late);
+            }
+            from = at + 1;
+        }
+    }
+
     fn accept_record(&mut self, record: HeldRecord, now: Time) {
         match self.modes[record.input].clone() {
-            InputMode::Direct => self.handle(record),
+            InputMode::Direct => {
+                if self.sent_after_its_seal(&record) {
+                    return self.dead_letter_held(record, DeadLetterReason::Late);
+                }
+                self.handle(record)
+            }
             InputMode::Sealed { buffer } | InputMode::ReadGated { buffer } => {
                 let admission = self.seal_buffers[buffer].offer(record, now);
                 self.admitted(admission);
@@ -2089,4 +2148,26 @@ fn static_orders(
         })
         .collect();
     (orders, order_of)
+}
+
+/// The positions of `run`'s records that belong to one of `sealed`, in
+/// order: a stretch of records equal on the partitions' one attribute is
+/// looked up once.
+fn late_in_run(sealed: &SealedOpen, run: &PayloadRun) -> Vec<usize> {
+    let mut late = Vec::new();
+    let mut at = 0;
+    while at < run.len() {
+        let stretch = match sealed.single_attribute() {
+            Some(name) => match run.field(at, name) {
+                Some(value) => run.count_equal(at, run.len(), name, &value).max(1),
+                None => 1,
+            },
+            None => 1,
+        };
+        if sealed.holds(|name| run.field(at, name)) {
+            late.extend(at..at + stretch);
+        }
+        at += stretch;
+    }
+    late
 }
