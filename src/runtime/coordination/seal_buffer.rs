@@ -562,31 +562,23 @@ impl SealBuffer {
         if !self.electorate.is_member(input, producer) {
             return SealOutcome::UnknownProducer;
         }
+        let key = match self.key_of_tuple(key_tuple) {
+            Ok(k) => k,
+            Err(attr) => return SealOutcome::MissingKey(attr),
+        };
         // The partition the last record held went to, as a run's seal
         // usually follows its records: open, so neither released nor of a
-        // wrong kind, and found without building its key.
-        let last = self
-            .last
-            .as_ref()
-            .filter(|last| {
-                (self.key.iter().zip(&last.key)).all(|(attr, v)| key_tuple.get(attr) == Some(v))
-            })
-            .map(|last| (last.key.clone(), last.slot));
-        let (key, slot) = match last {
-            Some(found) => found,
-            None => {
-                let key = match self.key_of_tuple(key_tuple) {
-                    Ok(k) => k,
-                    Err(attr) => return SealOutcome::MissingKey(attr),
-                };
+        // wrong kind, and its slot known without a lookup.
+        let slot = match &self.last {
+            Some(last) if last.key == key => last.slot,
+            _ => {
                 if let Err(wrong) = self.kinds.check(&key) {
                     return SealOutcome::WrongKeyKind(wrong);
                 }
                 if self.released.contains(&key) {
                     return SealOutcome::AlreadyReleased;
                 }
-                let slot = self.slot_of(&key, now);
-                (key, slot)
+                self.slot_of(&key, now)
             }
         };
         let partition = &mut self.slots[slot];

@@ -20,13 +20,13 @@
 //! with a complete partition, and what a partition seen complete before
 //! (and forgotten) means, is the wrapper's.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use blazes_core::Vote;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
-use std::collections::hash_map::Entry;
 
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::Tuple;
