@@ -89,17 +89,19 @@ impl<T: Hash + Eq + Clone> RecentSet<T> {
     /// Remembers `value` (true when it was not remembered yet), forgetting
     /// the oldest value if the window is full.
     pub fn insert(&mut self, value: T) -> bool {
-        if self.values.contains(&value) {
+        // Hashed once: inserted, then the oldest forgotten if that took
+        // the set past its window.
+        if !self.values.insert(value.clone()) {
             return false;
         }
-        if self.values.len() >= self.window
+        self.order.push_back(value);
+        if self.values.len() > self.window
             && let Some(oldest) = self.order.pop_front()
         {
             self.values.remove(&oldest);
             self.forgotten += 1;
         }
-        self.order.push_back(value.clone());
-        self.values.insert(value)
+        true
     }
 
     /// Forgets `value` now (true when it was remembered); not counted as

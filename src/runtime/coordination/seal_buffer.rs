@@ -355,22 +355,20 @@ impl SealBuffer {
     }
 
     fn key_of_tuple(&self, tuple: &Tuple) -> Result<Key, String> {
-        self.key
-            .iter()
-            .map(|attr| tuple.get(attr).cloned().ok_or_else(|| attr.clone()))
-            .collect()
+        let mut key = Key::new();
+        for attr in &self.key {
+            key.push(tuple.get(attr).cloned().ok_or_else(|| attr.clone())?);
+        }
+        Ok(key)
     }
 
     fn key_of(&self, payload: &Payload) -> Result<Key, String> {
-        self.key
-            .iter()
-            .map(|attr| {
-                payload
-                    .field(attr)
-                    .map(std::borrow::Cow::into_owned)
-                    .ok_or_else(|| attr.clone())
-            })
-            .collect()
+        let mut key = Key::new();
+        for attr in &self.key {
+            let value = payload.field(attr).ok_or_else(|| attr.clone())?;
+            key.push(value.into_owned());
+        }
+        Ok(key)
     }
 
     /// True when `tuple` belongs to the partition `last`: its key values,

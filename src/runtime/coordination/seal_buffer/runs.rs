@@ -10,6 +10,7 @@
 //! them before (the format is unchanged).
 
 use serde::ser::SerializeSeq;
+use smallvec::SmallVec;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::HeldRecord;
@@ -22,8 +23,9 @@ const PRESIZED_PIECES: usize = 8;
 /// The records of one partition, by producer.
 #[derive(Clone, Debug, Default)]
 pub struct Runs {
-    /// Each run holds at least one record, all of one producer.
-    runs: Vec<ProducerRun>,
+    /// Each run holds at least one record, all of one producer: one run
+    /// (the usual partition, fed by one producer at a time) held inline.
+    runs: SmallVec<[ProducerRun; 1]>,
     len: usize,
 }
 
