@@ -46,9 +46,13 @@ impl InputSeals {
     pub fn new(expected: &[BTreeSet<ProducerId>], independent: &BTreeSet<InputId>) -> InputSeals {
         let members = expected.iter().cloned().enumerate().collect();
         InputSeals {
+            // An instance handles a voted input's records as they come:
+            // it tells a record sent after its producer's seal by who
+            // sealed which open partition.
             votes: Votes::new(
                 Electorate::new(Vote::Unanimous, members).independent_on(independent.clone()),
-            ),
+            )
+            .keeping_sealed_open(),
             waiting: Vec::new(),
         }
     }

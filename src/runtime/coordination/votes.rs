@@ -20,6 +20,7 @@
 //! with a complete partition, and what a partition seen complete before
 //! (and forgotten) means, is the wrapper's.
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
 use crate::runtime::node::envelope::{InputId, ProducerId};
-use crate::tuple::Tuple;
+use crate::tuple::{Tuple, Value};
 
 /// Who votes on the partitions of each counted input, who of them retired,
 /// and the rule that says when a partition is complete.
@@ -318,16 +319,29 @@ pub struct Votes {
     open: FxHashMap<(InputId, Tuple), Sealers>,
     /// Per input and member, the partitions of open votes it sealed: a
     /// record it sends of one of them afterwards broke its seal's promise.
+    /// Kept only where records are checked against it
+    /// ([`Votes::keeping_sealed_open`]).
     sealed_open: FxHashMap<(InputId, ProducerId), SealedOpen>,
+    keeps_sealed_open: bool,
 }
 
 /// The partitions of open votes one member sealed on one input, grouped by
 /// their attributes (one group in practice: a source's seals keep its seal
 /// key, a component's punctuations are its typed key), so a record's
-/// partition is looked up, not compared with each.
+/// partition is looked up, not compared with each. A group holds each
+/// partition's values in its attributes' order: a key of one attribute is
+/// inline, so a lookup builds it without allocating.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SealedOpen {
-    groups: Vec<(Vec<String>, FxHashSet<Tuple>)>,
+    groups: Vec<(Vec<String>, FxHashSet<PartitionValues>)>,
+}
+
+/// A partition's values, in the order of its group's attributes.
+type PartitionValues = SmallVec<[Value; 1]>;
+
+/// `partition`'s values, in its attributes' order.
+fn values_of(partition: &Tuple) -> PartitionValues {
+    partition.fields().map(|(_, v)| v.clone()).collect()
 }
 
 impl SealedOpen {
@@ -344,12 +358,15 @@ impl SealedOpen {
                 self.groups.len() - 1
             }
         };
-        self.groups[at].1.insert(partition.clone());
+        self.groups[at].1.insert(values_of(partition));
     }
 
     fn remove(&mut self, partition: &Tuple) {
-        for (_, partitions) in &mut self.groups {
-            partitions.remove(partition);
+        let values = values_of(partition);
+        for (names, partitions) in &mut self.groups {
+            if same_names(names, partition) {
+                partitions.remove(&values);
+            }
         }
         self.groups.retain(|(_, partitions)| !partitions.is_empty());
     }
@@ -368,15 +385,12 @@ impl SealedOpen {
 
     /// True when the record whose attribute values `value_of` reads belongs
     /// to one of these partitions (has each of its attributes, equal).
-    pub fn holds<'v>(
-        &self,
-        value_of: impl Fn(&str) -> Option<std::borrow::Cow<'v, crate::tuple::Value>>,
-    ) -> bool {
+    pub fn holds<'v>(&self, value_of: impl Fn(&str) -> Option<Cow<'v, Value>>) -> bool {
         self.groups.iter().any(|(names, partitions)| {
-            let mut key = Tuple::new();
+            let mut key = PartitionValues::new();
             for name in names {
                 match value_of(name) {
-                    Some(value) => key.set(name, value.into_owned()),
+                    Some(value) => key.push(value.into_owned()),
                     None => return false,
                 }
             }
@@ -394,13 +408,24 @@ fn same_names(names: &[String], partition: &Tuple) -> bool {
 }
 
 impl Votes {
-    /// No vote open yet, among `electorate`.
+    /// No vote open yet, among `electorate`; who sealed which open
+    /// partition is not kept (see [`Votes::keeping_sealed_open`]).
     pub fn new(electorate: Electorate) -> Votes {
         Votes {
             electorate,
             open: FxHashMap::default(),
             sealed_open: FxHashMap::default(),
+            keeps_sealed_open: false,
         }
+    }
+
+    /// The votes, keeping per member the partitions of open votes it
+    /// sealed ([`Votes::sealed_open_by`]): for an instance that handles a
+    /// voted input's records as they come and must tell a record sent
+    /// after its producer's seal (builder style).
+    pub fn keeping_sealed_open(mut self) -> Votes {
+        self.keeps_sealed_open = true;
+        self
     }
 
     /// The partitions `producer` sealed on `input` whose votes are still
@@ -439,7 +464,7 @@ impl Votes {
         };
         let new = entry.get_mut().insert(producer);
         if !self.electorate.complete(input, Some(entry.get())) {
-            if new {
+            if new && self.keeps_sealed_open {
                 self.sealed_open
                     .entry((input, producer))
                     .or_default()
@@ -448,7 +473,9 @@ impl Votes {
             return false;
         }
         let sealers = entry.remove();
-        self.closed(input, partition, &sealers);
+        if self.keeps_sealed_open {
+            self.closed(input, partition, &sealers);
+        }
         true
     }
 
@@ -511,6 +538,9 @@ impl Votes {
     pub fn restore_open(&mut self, open: impl IntoIterator<Item = ((InputId, Tuple), Sealers)>) {
         self.open = open.into_iter().collect();
         self.sealed_open.clear();
+        if !self.keeps_sealed_open {
+            return;
+        }
         for ((input, partition), sealers) in &self.open {
             for producer in sealers.iter() {
                 self.sealed_open
@@ -565,12 +595,19 @@ mod tests {
                 .sealed_open_by(0, ProducerId(producer))
                 .is_some_and(|s| s.holds(|name| record.get(name).map(std::borrow::Cow::Borrowed)))
         };
-        let mut votes = Votes::new(two_members(Vote::Unanimous));
+        let mut votes = Votes::new(two_members(Vote::Unanimous)).keeping_sealed_open();
         assert!(!votes.seal(0, ProducerId(1), &hour(1)));
         assert!(holds(&votes, 1, 1) && !holds(&votes, 1, 2) && !holds(&votes, 2, 1));
-        let mut restored = Votes::new(two_members(Vote::Unanimous));
+        let mut restored = Votes::new(two_members(Vote::Unanimous)).keeping_sealed_open();
         restored.restore_open(votes.open().map(|(k, v)| (k.clone(), v.clone())));
         assert!(holds(&restored, 1, 1), "rebuilt from the open votes");
+        // Votes that do not keep them (a seal forwarder's) count the same.
+        let mut counted = Votes::new(two_members(Vote::Unanimous));
+        assert!(!counted.seal(0, ProducerId(1), &hour(1)));
+        assert!(!holds(&counted, 1, 1), "not kept");
+        counted.restore_open(votes.open().map(|(k, v)| (k.clone(), v.clone())));
+        assert!(!holds(&counted, 1, 1), "not rebuilt either");
+        assert!(counted.seal(0, ProducerId(2), &hour(1)));
         assert!(votes.seal(0, ProducerId(2), &hour(1)));
         assert!(votes.sealed_open_by(0, ProducerId(1)).is_none(), "closed");
         assert!(!votes.seal(0, ProducerId(2), &hour(3)));
