@@ -9,6 +9,7 @@
 
 pub(crate) mod dedup;
 pub(crate) mod forwarder;
+pub(crate) mod hashed;
 pub(crate) mod input_seals;
 pub(crate) mod key_kinds;
 pub(crate) mod plan;

@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::hash::Hash;
 
-use rustc_hash::FxHashSet;
+use super::hashed::HashSet;
 use serde::{Deserialize, Serialize};
 
 /// The default number of released partitions a wrapper remembers (see
@@ -33,7 +33,7 @@ pub const DEFAULT_LATE_WINDOW: usize = 1 << 16;
 )]
 pub struct RecentSet<T: Hash + Eq + Clone> {
     /// The values remembered, to look one up.
-    values: FxHashSet<T>,
+    values: HashSet<T>,
     /// The same values, oldest first, to forget the oldest: two plain
     /// collections rather than a linked one (a node allocated per value).
     order: VecDeque<T>,
@@ -74,7 +74,7 @@ impl<T: Hash + Eq + Clone> RecentSet<T> {
     /// An empty set that remembers at most `window` values (at least one).
     pub fn new(window: usize) -> RecentSet<T> {
         RecentSet {
-            values: FxHashSet::default(),
+            values: HashSet::default(),
             order: VecDeque::new(),
             window: window.max(1),
             forgotten: 0,

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rustc_hash::FxHashMap;
+use super::hashed::HashMap;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
@@ -117,7 +117,7 @@ pub struct SealBuffer {
     /// The open partitions, each in its slot of `slots`: hashed, as
     /// producers far apart leave many partitions open; ordered by key only
     /// where listed.
-    open: FxHashMap<Key, usize>,
+    open: HashMap<Key, usize>,
     /// The open partitions' records, reads and votes, by slot; a released
     /// partition's slot is taken again by the next one opened.
     slots: Vec<Partition>,
@@ -250,7 +250,7 @@ impl SealBuffer {
     pub(crate) fn restore(&mut self, state: SealBufferState) {
         self.kinds = state.kinds;
         self.electorate.restore_retired(state.retired);
-        self.open = FxHashMap::default();
+        self.open = HashMap::default();
         self.slots = Vec::with_capacity(state.open.len());
         self.free = Vec::new();
         for (key, partition) in state.open {
@@ -274,7 +274,7 @@ impl SealBuffer {
             kinds: KeyKinds::new(&key),
             key: key.iter().cloned().collect(),
             electorate: Electorate::new(vote, voters),
-            open: FxHashMap::default(),
+            open: HashMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
             released: RecentSet::new(DEFAULT_LATE_WINDOW),
@@ -731,8 +731,8 @@ impl SealBuffer {
         previous: &mut Vec<UnsealedPartition>,
     ) -> Vec<(UnsealedPartition, bool)> {
         // The earlier entries by their key's values, in the key's order.
-        let mut earlier: FxHashMap<Key, Vec<usize>> =
-            FxHashMap::with_capacity_and_hasher(previous.len(), Default::default());
+        let mut earlier: HashMap<Key, Vec<usize>> =
+            HashMap::with_capacity_and_hasher(previous.len(), Default::default());
         for (at, u) in previous.iter().enumerate() {
             if let Some(key) = self.key_in(&u.key) {
                 earlier.entry(key).or_default().push(at);

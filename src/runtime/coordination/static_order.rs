@@ -26,7 +26,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rustc_hash::FxHashMap;
+use super::hashed::HashMap;
 use serde::{Deserialize, Serialize};
 
 use blazes_core::AttrSet;
@@ -90,12 +90,12 @@ pub struct StaticOrder {
     /// Producers whose records come in no `seq` order: their records are
     /// no evidence of progress.
     interleaving: BTreeSet<Feeder>,
-    progress: FxHashMap<Feeder, Progress>,
+    progress: HashMap<Feeder, Progress>,
     pending: BTreeMap<Tuple, Vec<HeldRecord>>,
     applied_through: Option<Tuple>,
     held: usize,
     /// Records held, by producer.
-    held_by: FxHashMap<ProducerId, usize>,
+    held_by: HashMap<ProducerId, usize>,
 }
 
 /// What a [`StaticOrder`] holds and knows, for a checkpoint: each
@@ -104,11 +104,11 @@ pub struct StaticOrder {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct StaticOrderState {
     kinds: KeyKinds,
-    progress: FxHashMap<Feeder, Progress>,
+    progress: HashMap<Feeder, Progress>,
     pending: BTreeMap<Tuple, Vec<HeldRecord>>,
     applied_through: Option<Tuple>,
     held: usize,
-    held_by: FxHashMap<ProducerId, usize>,
+    held_by: HashMap<ProducerId, usize>,
 }
 
 impl StaticOrder {
@@ -141,11 +141,11 @@ impl StaticOrder {
             seq,
             producers,
             interleaving: BTreeSet::new(),
-            progress: FxHashMap::default(),
+            progress: HashMap::default(),
             pending: BTreeMap::new(),
             applied_through: None,
             held: 0,
-            held_by: FxHashMap::default(),
+            held_by: HashMap::default(),
         }
     }
 

@@ -24,8 +24,8 @@ use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::hashed::{HashMap, HashSet};
 use blazes_core::Vote;
-use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
@@ -316,12 +316,12 @@ pub struct Votes {
     /// as producers far apart leave many votes open and a search among
     /// them compared whole tuples (names and values) at every step; ordered
     /// only when listed.
-    open: FxHashMap<(InputId, Tuple), Sealers>,
+    open: HashMap<(InputId, Tuple), Sealers>,
     /// Per input and member, the partitions of open votes it sealed: a
     /// record it sends of one of them afterwards broke its seal's promise.
     /// Kept only where records are checked against it
     /// ([`Votes::keeping_sealed_open`]).
-    sealed_open: FxHashMap<(InputId, ProducerId), SealedOpen>,
+    sealed_open: HashMap<(InputId, ProducerId), SealedOpen>,
     keeps_sealed_open: bool,
 }
 
@@ -333,7 +333,7 @@ pub struct Votes {
 /// inline, so a lookup builds it without allocating.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SealedOpen {
-    groups: Vec<(Vec<String>, FxHashSet<PartitionValues>)>,
+    groups: Vec<(Vec<String>, HashSet<PartitionValues>)>,
 }
 
 /// A partition's values, in the order of its group's attributes.
@@ -354,7 +354,7 @@ impl SealedOpen {
             Some(at) => at,
             None => {
                 let names = partition.fields().map(|(n, _)| n.to_string()).collect();
-                self.groups.push((names, FxHashSet::default()));
+                self.groups.push((names, HashSet::default()));
                 self.groups.len() - 1
             }
         };
@@ -413,8 +413,8 @@ impl Votes {
     pub fn new(electorate: Electorate) -> Votes {
         Votes {
             electorate,
-            open: FxHashMap::default(),
-            sealed_open: FxHashMap::default(),
+            open: HashMap::default(),
+            sealed_open: HashMap::default(),
             keeps_sealed_open: false,
         }
     }

@@ -10,8 +10,8 @@
 //! them before (the format is unchanged).
 
 use serde::ser::SerializeSeq;
-use smallvec::SmallVec;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smallvec::SmallVec;
 
 use super::HeldRecord;
 use crate::runtime::node::envelope::{InputId, ProducerId};
