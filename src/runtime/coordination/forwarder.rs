@@ -167,14 +167,18 @@ impl SealForwarder {
         let mut out = Vec::new();
         for (o, inputs) in self.forwards.iter().enumerate() {
             let Some(inputs) = inputs else { continue };
-            if !inputs.contains(&input) || self.sealed.contains(&(o, key.clone())) {
+            if !inputs.contains(&input) {
                 continue;
             }
+            // `input` is done (just now); the output's other inputs are
+            // looked up. An output sealed already is not sealed again
+            // (`insert` says so, with one lookup).
             let all_done = inputs.iter().all(|i| {
-                self.done.contains(&(*i, key.clone())) || !self.votes.electorate().has_members(*i)
+                *i == input
+                    || self.done.contains(&(*i, key.clone()))
+                    || !self.votes.electorate().has_members(*i)
             });
-            if all_done {
-                self.sealed.insert((o, key.clone()));
+            if all_done && self.sealed.insert((o, key.clone())) {
                 out.push(o);
             }
         }
