@@ -14,8 +14,9 @@
 use std::collections::VecDeque;
 use std::hash::Hash;
 
-use super::hashed::HashSet;
 use serde::{Deserialize, Serialize};
+
+use crate::runtime::coordination::hashed::HashSet;
 
 /// The default number of released partitions a wrapper remembers (see
 /// `Deployment::late_detection`).

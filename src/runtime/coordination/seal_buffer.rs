@@ -5,14 +5,15 @@
 //! drive the same code. Seal-key values keep the kind the first record or
 //! seal gave each attribute ([`KeyKinds`]).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::hashed::HashMap;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
 use blazes_core::{AttrSet, Vote};
 
+use crate::runtime::coordination::hashed::HashMap;
 use crate::runtime::coordination::input_seals::in_partition;
 use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
 use crate::runtime::coordination::recent::{DEFAULT_LATE_WINDOW, RecentSet};
@@ -642,9 +643,11 @@ impl SealBuffer {
 
     /// The slot of open partition `key`, opened at `now` if it is not open.
     fn slot_of(&mut self, key: &Key, now: Time) -> usize {
-        if let Some(slot) = self.open.get(key) {
-            return *slot;
-        }
+        // One lookup, whether the partition is open or opened here.
+        let vacant = match self.open.entry(key.clone()) {
+            Entry::Occupied(open) => return *open.get(),
+            Entry::Vacant(vacant) => vacant,
+        };
         let partition = Partition {
             opened_at: now,
             ..Partition::default()
@@ -659,7 +662,7 @@ impl SealBuffer {
                 self.slots.len() - 1
             }
         };
-        self.open.insert(key.clone(), slot);
+        vacant.insert(slot);
         slot
     }
 

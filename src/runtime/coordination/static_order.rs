@@ -26,11 +26,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::hashed::HashMap;
 use serde::{Deserialize, Serialize};
 
 use blazes_core::AttrSet;
 
+use crate::runtime::coordination::hashed::HashMap;
 use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
 use crate::runtime::coordination::seal_buffer::HeldRecord;
 use crate::runtime::node::envelope::{InputId, ProducerId};

@@ -24,11 +24,11 @@ use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::hashed::{HashMap, HashSet};
 use blazes_core::Vote;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
+use crate::runtime::coordination::hashed::{HashMap, HashSet};
 use crate::runtime::node::envelope::{InputId, ProducerId};
 use crate::tuple::{Tuple, Value};
 
