@@ -90,18 +90,22 @@ impl<T: Hash + Eq + Clone> RecentSet<T> {
     /// Remembers `value` (true when it was not remembered yet), forgetting
     /// the oldest value if the window is full.
     pub fn insert(&mut self, value: T) -> bool {
-        // Hashed once: inserted, then the oldest forgotten if that took
-        // the set past its window.
+        // Once the window is full the oldest goes first, so the set never
+        // holds more than the window (past it, its table would grow); until
+        // then a value is hashed once, by the insert itself.
+        if self.values.len() >= self.window {
+            if self.values.contains(&value) {
+                return false;
+            }
+            if let Some(oldest) = self.order.pop_front() {
+                self.values.remove(&oldest);
+                self.forgotten += 1;
+            }
+        }
         if !self.values.insert(value.clone()) {
             return false;
         }
         self.order.push_back(value);
-        if self.values.len() > self.window
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.values.remove(&oldest);
-            self.forgotten += 1;
-        }
         true
     }
 
