@@ -687,6 +687,30 @@ impl<'a> Batch<'a> {
         Some((incoming, &mut *self.out))
     }
 
+    /// The records from the next one on that are `R`s carried typed one
+    /// after the other in one typed batch of a run, borrowed in place,
+    /// without taking any: a handler of one record at a time then starts
+    /// each one's call with [`Batch::start_typed`], and looks no record
+    /// up again. `None` when the next record is not such a record (or the
+    /// records are held one by one: [`Batch::next_typed`] takes them).
+    #[inline]
+    pub(crate) fn typed_stretch<R: crate::Record>(&self) -> Option<&'a [R]> {
+        match self.records {
+            Records::Run(run) => run.typed_slice::<R>(self.next).filter(|s| !s.is_empty()),
+            Records::Held(_) => None,
+        }
+    }
+
+    /// Starts the call of the next record, the next one of a stretch
+    /// [`Batch::typed_stretch`] gave: the emitter its call emits into.
+    #[inline]
+    pub(crate) fn start_typed(&mut self) -> &mut Emit {
+        self.call = self.next;
+        self.next += 1;
+        self.mark = self.out.emitted_len();
+        &mut *self.out
+    }
+
     /// The next records as one slice of `R`s, with the emitter the call
     /// emits into: the longest stretch of the records not taken yet that
     /// are `R`s carried typed one after the other in one typed batch (so

@@ -778,35 +778,70 @@ pub fn call_typed_batch<C: Typed, R: Record>(
     batch: &mut crate::Batch<'_>,
 ) {
     let mut last = None;
-    while let Some((incoming, out)) = batch.next_typed::<R>(&mut last) {
+    loop {
+        // A stretch of typed `R`s in one batch: each record's call started
+        // in turn, none looked up again.
+        if let Some(stretch) = batch.typed_stretch::<R>() {
+            for record in stretch {
+                match copied(record) {
+                    Ok(record) => call_lent(component, method, batch.start_typed(), record),
+                    Err((tuple, error)) => {
+                        batch.start_typed();
+                        batch.refuse(crate::UnknownInput::undecodable(input, tuple, error));
+                    }
+                }
+            }
+            continue;
+        }
+        let Some((incoming, out)) = batch.next_typed::<R>(&mut last) else {
+            break;
+        };
         // A typed record of its own type is copied (the runtime keeps its
         // own, to dead-letter it if the call panics); a tuple is decoded.
         let decoded = match incoming {
-            crate::handler::Incoming::Typed(record) => match R::duplicate(record) {
-                Some(copy) => Ok(copy),
-                None => {
-                    let tuple = record.to_tuple();
-                    R::from_tuple(&tuple).map_err(|error| (tuple, error))
-                }
-            },
+            crate::handler::Incoming::Typed(record) => copied(record),
             crate::handler::Incoming::Tuple(tuple) => {
                 R::from_tuple(tuple).map_err(|error| (tuple.clone(), error))
             }
         };
-        let record = match decoded {
-            Ok(record) => record,
+        match decoded {
+            Ok(record) => call_lent(component, method, out, record),
             Err((tuple, error)) => {
                 batch.refuse(crate::UnknownInput::undecodable(input, tuple, error));
-                continue;
             }
-        };
-        let mut lent = Lent::<C> {
-            typed: Some((C::DISPATCH.wrap)(core::mem::take(out))),
-            out,
-        };
-        if let Some(typed) = lent.typed.as_mut() {
-            method(component, record, typed);
         }
+    }
+}
+
+/// A copy of a typed record for a handler that takes it by value: the
+/// runtime keeps its own, to dead-letter it if the call panics (a record
+/// that cannot copy itself goes through its tuple).
+#[inline]
+fn copied<R: Record>(record: &R) -> Result<R, (Tuple, RecordError)> {
+    match R::duplicate(record) {
+        Some(copy) => Ok(copy),
+        None => {
+            let tuple = record.to_tuple();
+            R::from_tuple(&tuple).map_err(|error| (tuple, error))
+        }
+    }
+}
+
+/// `method` on `record`, its typed output handle lent the emitter `out`
+/// for the call (and given back, also if the call panics).
+#[inline]
+fn call_lent<C: Typed, R>(
+    component: &mut C,
+    method: fn(&mut C, R, &mut Out<C>),
+    out: &mut crate::Emit,
+    record: R,
+) {
+    let mut lent = Lent::<C> {
+        typed: Some((C::DISPATCH.wrap)(core::mem::take(out))),
+        out,
+    };
+    if let Some(typed) = lent.typed.as_mut() {
+        method(component, record, typed);
     }
 }
 
