@@ -224,6 +224,12 @@ pub use tuple::{Tuple, Value};
 /// field's type** (checked at compile time: an unknown field is an error at
 /// the argument listing the record's fields; another type is an error at the
 /// argument's type). Each input may have its own `#[on_seal(input)]` method.
+/// A seal reaches **every instance** of the component, whatever the stream's
+/// routing, so each instance's method runs for every partition, also one it
+/// received no record of (it must punctuate that partition too): a method
+/// that reports a partition should report what the instance holds of it,
+/// as `if let Some(sum) = self.sums.remove(&batch)` does, or every instance
+/// reports it.
 /// A released partition lacking one of those fields, or holding a value of
 /// another type, is not handed to the method: the runtime counts it in
 /// [`InstanceMetrics::undecodable_seals`](runtime::InstanceMetrics::undecodable_seals),
@@ -491,7 +497,8 @@ pub use blazes_macros::dataflow;
 /// ```
 pub use blazes_macros::path;
 
-/// Marks the method a seal buffer calls when it releases a partition; read
+/// Marks the method a seal buffer calls when it releases a partition (at
+/// every instance of the component, records of the partition or not); read
 /// (and removed) by [`macro@component`] on the impl block. Used anywhere
 /// else it is an error. On a typed component, `#[on_seal(input)]` names the
 /// input and the method takes the partition's key fields as typed arguments,
