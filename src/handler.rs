@@ -639,10 +639,17 @@ impl<'a> Batch<'a> {
         if self.next >= self.records.len() {
             return None;
         }
-        self.call = self.next;
-        self.next += 1;
-        self.mark = self.out.emitted_len();
+        self.start_call(1);
         Some(self.call)
+    }
+
+    /// Starts a call that takes the next `taken` records: what `out`
+    /// holds now is the earlier calls'.
+    #[inline]
+    fn start_call(&mut self, taken: usize) {
+        self.call = self.next;
+        self.next += taken;
+        self.mark = self.out.emitted_len();
     }
 
     /// The next tuple, with the emitter its call emits into; `None` once
@@ -705,9 +712,7 @@ impl<'a> Batch<'a> {
     /// [`Batch::typed_stretch`] gave: the emitter its call emits into.
     #[inline]
     pub(crate) fn start_typed(&mut self) -> &mut Emit {
-        self.call = self.next;
-        self.next += 1;
-        self.mark = self.out.emitted_len();
+        self.start_call(1);
         &mut *self.out
     }
 
@@ -723,8 +728,8 @@ impl<'a> Batch<'a> {
     #[inline]
     pub fn next_slice<R: crate::Record>(&mut self) -> Option<(&'a [R], &mut Emit)> {
         let (slice, taken) = match self.records {
-            Records::Run(run) => {
-                let slice = run.typed_slice::<R>(self.next)?;
+            Records::Run(_) => {
+                let slice = self.typed_stretch::<R>()?;
                 (slice, slice.len())
             }
             Records::Held(held) => {
@@ -744,9 +749,7 @@ impl<'a> Batch<'a> {
         if taken == 0 {
             return None;
         }
-        self.call = self.next;
-        self.next += taken;
-        self.mark = self.out.emitted_len();
+        self.start_call(taken);
         Some((slice, &mut *self.out))
     }
 

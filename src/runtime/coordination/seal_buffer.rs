@@ -5,6 +5,7 @@
 //! drive the same code. Seal-key values keep the kind the first record or
 //! seal gave each attribute ([`KeyKinds`]).
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,7 +18,7 @@ use crate::runtime::coordination::hashed::HashMap;
 use crate::runtime::coordination::input_seals::in_partition;
 use crate::runtime::coordination::key_kinds::{KeyKinds, WrongKeyKind};
 use crate::runtime::coordination::recent::{DEFAULT_LATE_WINDOW, RecentSet};
-use crate::runtime::coordination::votes::{Ballot, Electorate};
+use crate::runtime::coordination::votes::{Ballot, Electorate, PartitionValues};
 use crate::runtime::metrics::UnsealedPartition;
 use crate::runtime::node::clock::Time;
 use crate::runtime::node::envelope::{InputId, ProducerId};
@@ -89,10 +90,10 @@ pub enum SealOutcome {
     WrongKeyKind(WrongKeyKind),
 }
 
-/// A partition's seal-key values, in the order of the key's attributes:
-/// a key of one attribute (the usual batch or window) is held inline, so
-/// building, keeping and remembering a partition's key allocates nothing.
-type Key = SmallVec<[Value; 1]>;
+/// A partition's seal-key values, in the order of the key's attributes
+/// (inline for one attribute: building, keeping and remembering a
+/// partition's key allocates nothing).
+type Key = PartitionValues;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Partition {
@@ -355,21 +356,25 @@ impl SealBuffer {
         self.released.forgotten()
     }
 
-    fn key_of_tuple(&self, tuple: &Tuple) -> Result<Key, String> {
+    /// The key's values `value_of` reads, by attribute; the first
+    /// attribute it lacks is the error.
+    fn key_from<'v>(
+        &self,
+        value_of: impl Fn(&str) -> Option<Cow<'v, Value>>,
+    ) -> Result<Key, String> {
         let mut key = Key::new();
         for attr in &self.key {
-            key.push(tuple.get(attr).cloned().ok_or_else(|| attr.clone())?);
+            key.push(value_of(attr).ok_or_else(|| attr.clone())?.into_owned());
         }
         Ok(key)
     }
 
+    fn key_of_tuple(&self, tuple: &Tuple) -> Result<Key, String> {
+        self.key_from(|attr| tuple.get(attr).map(Cow::Borrowed))
+    }
+
     fn key_of(&self, payload: &Payload) -> Result<Key, String> {
-        let mut key = Key::new();
-        for attr in &self.key {
-            let value = payload.field(attr).ok_or_else(|| attr.clone())?;
-            key.push(value.into_owned());
-        }
-        Ok(key)
+        self.key_from(|attr| payload.field(attr))
     }
 
     /// True when `tuple` belongs to the partition `last`: its key values,

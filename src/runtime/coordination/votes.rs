@@ -336,8 +336,10 @@ pub struct SealedOpen {
     groups: Vec<(Vec<String>, HashSet<PartitionValues>)>,
 }
 
-/// A partition's values, in the order of its group's attributes.
-type PartitionValues = SmallVec<[Value; 1]>;
+/// A partition's values, in the order of its attributes (its group's
+/// here, the seal key's in a seal buffer): a key of one attribute, the usual
+/// batch or window, is held inline, so building one allocates nothing.
+pub(crate) type PartitionValues = SmallVec<[Value; 1]>;
 
 /// `partition`'s values, in its attributes' order.
 fn values_of(partition: &Tuple) -> PartitionValues {
@@ -399,6 +401,20 @@ impl SealedOpen {
     }
 }
 
+/// Notes in `index` that `producer` sealed `partition` of `input` in a
+/// vote still open ([`Votes::sealed_open_by`] reads it).
+fn sealed_in_open_vote(
+    index: &mut HashMap<(InputId, ProducerId), SealedOpen>,
+    input: InputId,
+    producer: ProducerId,
+    partition: &Tuple,
+) {
+    index
+        .entry((input, producer))
+        .or_default()
+        .insert(partition);
+}
+
 /// True when `partition`'s attributes are `names`, in order.
 fn same_names(names: &[String], partition: &Tuple) -> bool {
     names
@@ -437,6 +453,9 @@ impl Votes {
     /// Forgets, for each of `sealers`, that it sealed `partition` of `input`
     /// in an open vote (the vote closed).
     fn closed(&mut self, input: InputId, partition: &Tuple, sealers: &Sealers) {
+        if !self.keeps_sealed_open {
+            return;
+        }
         for producer in sealers.iter() {
             if let Some(sealed) = self.sealed_open.get_mut(&(input, *producer)) {
                 sealed.remove(partition);
@@ -465,17 +484,12 @@ impl Votes {
         let new = entry.get_mut().insert(producer);
         if !self.electorate.complete(input, Some(entry.get())) {
             if new && self.keeps_sealed_open {
-                self.sealed_open
-                    .entry((input, producer))
-                    .or_default()
-                    .insert(partition);
+                sealed_in_open_vote(&mut self.sealed_open, input, producer, partition);
             }
             return false;
         }
         let sealers = entry.remove();
-        if self.keeps_sealed_open {
-            self.closed(input, partition, &sealers);
-        }
+        self.closed(input, partition, &sealers);
         true
     }
 
@@ -543,10 +557,7 @@ impl Votes {
         }
         for ((input, partition), sealers) in &self.open {
             for producer in sealers.iter() {
-                self.sealed_open
-                    .entry((*input, *producer))
-                    .or_default()
-                    .insert(partition);
+                sealed_in_open_vote(&mut self.sealed_open, *input, *producer, partition);
             }
         }
     }

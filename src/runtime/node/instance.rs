@@ -12,6 +12,7 @@
 //! whatever state the panic left it (issue 15).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 mod checkpoint;
 pub use checkpoint::CheckpointError;
@@ -700,7 +701,12 @@ impl InstanceCore {
     #[inline]
     fn place_record(&mut self, record: HeldRecord, now: Time) {
         match self.modes.get(record.input) {
-            Some(InputMode::Direct) if self.deferring && !self.sent_after_its_seal(&record) => {
+            Some(InputMode::Direct) if self.deferring => {
+                if self.sent_after_its_seal(&record) {
+                    self.flush_pending();
+                    self.dead_letter_held(record, DeadLetterReason::Late);
+                    return self.settle_delivery();
+                }
                 if self
                     .pending
                     .first()
@@ -1015,22 +1021,24 @@ impl InstanceCore {
             .is_some_and(|sealed| sealed.holds(|name| record.payload.field(name)))
     }
 
-    /// [`InstanceCore::handle_run`] on the run's records but those at
-    /// `late` (ascending positions), which go to the dead letters as late.
+    /// [`InstanceCore::handle_run`] on the run's records but those in the
+    /// `late` stretches (ascending, apart), which go to the dead letters as
+    /// late.
     fn handle_run_but(
         &mut self,
         input: InputId,
         producer: ProducerId,
         seq: u64,
         run: &PayloadRun,
-        late: &[usize],
+        late: &[Range<usize>],
     ) {
         let mut from = 0;
-        for &at in late.iter().chain(std::iter::once(&run.len())) {
-            if at > from {
-                self.handle_run(input, producer, seq + from as u64, &run.range(from..at));
+        for stretch in late {
+            if stretch.start > from {
+                let on_time = run.range(from..stretch.start);
+                self.handle_run(input, producer, seq + from as u64, &on_time);
             }
-            if at < run.len() {
+            for at in stretch.clone() {
                 let record = HeldRecord {
                     input,
                     producer,
@@ -1039,7 +1047,15 @@ impl InstanceCore {
                 };
                 self.dead_letter_held(record, DeadLetterReason::Late);
             }
-            from = at + 1;
+            from = stretch.end;
+        }
+        if from == 0 {
+            if !run.is_empty() {
+                self.handle_run(input, producer, seq, run);
+            }
+        } else if from < run.len() {
+            let on_time = run.range(from..run.len());
+            self.handle_run(input, producer, seq + from as u64, &on_time);
         }
     }
 
@@ -2150,24 +2166,25 @@ fn static_orders(
     (orders, order_of)
 }
 
-/// The positions of `run`'s records that belong to one of `sealed`, in
-/// order: a stretch of records equal on the partitions' one attribute is
-/// looked up once.
-fn late_in_run(sealed: &SealedOpen, run: &PayloadRun) -> Vec<usize> {
-    let mut late = Vec::new();
+/// The stretches of `run`'s records that belong to one of `sealed`, in
+/// order and apart: a stretch of records equal on the partitions' one
+/// attribute is looked up once.
+fn late_in_run(sealed: &SealedOpen, run: &PayloadRun) -> Vec<Range<usize>> {
+    let mut late: Vec<Range<usize>> = Vec::new();
     let mut at = 0;
     while at < run.len() {
-        let stretch = match sealed.single_attribute() {
-            Some(name) => match run.field(at, name) {
-                Some(value) => run.count_equal(at, run.len(), name, &value).max(1),
-                None => 1,
-            },
-            None => 1,
-        };
+        let equal = sealed.single_attribute().and_then(|name| {
+            let value = run.field(at, name)?;
+            Some(run.count_equal(at, run.len(), name, &value))
+        });
+        let end = at + equal.unwrap_or(1).max(1);
         if sealed.holds(|name| run.field(at, name)) {
-            late.extend(at..at + stretch);
+            match late.last_mut() {
+                Some(last) if last.end == at => last.end = end,
+                _ => late.push(at..end),
+            }
         }
-        at += stretch;
+        at = end;
     }
     late
 }
