@@ -849,6 +849,16 @@ pub trait Handler: Send + 'static {
         false
     }
 
+    /// The name and field names of the record a typed handler of `input`
+    /// takes (`None`, the default, for a handler of tuples or of the
+    /// dynamic `Tuple`): what a deployment's routing keys are checked
+    /// against before a run.
+    #[doc(hidden)]
+    fn input_record(&self, input: &str) -> Option<(&'static str, &'static [&'static str])> {
+        let _ = input;
+        None
+    }
+
     /// Called when partition `partition` (the seal-key values) of input
     /// `input` is sealed. Where the plan puts a seal buffer (or a static
     /// order) on the input, once it released the partition: every producer

@@ -350,6 +350,68 @@ fn a_dataflow_of_components_named_by_path_is_analysed_and_deployable() {
     assert_eq!(by_path::deployment(), expected);
 }
 
+/// A deployment that routes a typed stream by a field its records lack
+/// (a typo) is refused before the run, naming the stream, the attribute and
+/// the record's fields, on every driver: unrefused, every record would hash
+/// alike and go to one instance. The right field still deploys.
+#[test]
+fn a_route_by_a_field_the_consumers_record_lacks_is_refused_naming_its_fields() {
+    use blazes::runtime::{BuildError, DataflowRunner, Deployment, NameError, Routing};
+    let deployment = |key: &str| {
+        Deployment::new().instances("PerUserStats", 2).route(
+            "Sessionize.sessions",
+            "PerUserStats.sessions",
+            Routing::by_key([key]),
+        )
+    };
+    let build = |key: &str| {
+        DataflowRunner::new(
+            &by_path::dataflow(),
+            &by_path::analysis(),
+            &deployment(key),
+            by_path::factories(),
+        )
+    };
+    let Err(error) = build("usr") else {
+        panic!("a route by `usr` deployed");
+    };
+    let BuildError::Name(NameError::UnknownRouteKey(refused)) = &error else {
+        panic!("{error:?}");
+    };
+    let fields = &refused.fields;
+    assert_eq!(
+        (
+            refused.from.as_str(),
+            refused.to.as_str(),
+            refused.attribute.as_str(),
+            refused.record.as_str()
+        ),
+        (
+            "Sessionize.sessions",
+            "PerUserStats.sessions",
+            "usr",
+            "Session"
+        )
+    );
+    assert!(fields.iter().any(|f| f == "user"), "{fields:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("`usr`") && message.contains("`user`"),
+        "{message}"
+    );
+    assert!(build("user").is_ok());
+    // The simulator checks the same deployment alike.
+    assert!(matches!(
+        blazes::sim::Simulation::new(
+            &by_path::dataflow(),
+            &by_path::analysis(),
+            &deployment("usr"),
+            by_path::factories(),
+        ),
+        Err(BuildError::Name(NameError::UnknownRouteKey { .. }))
+    ));
+}
+
 /// A run's sink read back as the user's record type, each record with the
 /// instance that produced it; an unknown sink and a record of another type
 /// are refused, not skipped.

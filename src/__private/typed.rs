@@ -131,6 +131,9 @@ pub trait HandlerList<C: ?Sized> {
     );
     /// The name of record type `index` (`None` past the last).
     fn record_name(index: usize) -> Option<&'static str>;
+    /// The field names of record type `index` (`None` past the last, and
+    /// for the dynamic `Tuple`, whose fields are known at run time only).
+    fn record_fields(index: usize) -> Option<&'static [&'static str]>;
     /// True when method `index` takes a slice of records.
     fn takes_slices(fns: &Self::Fns, index: usize) -> bool;
 }
@@ -164,6 +167,9 @@ impl<C: ?Sized> HandlerList<C> for () {
         }
     }
     fn record_name(_: usize) -> Option<&'static str> {
+        None
+    }
+    fn record_fields(_: usize) -> Option<&'static [&'static str]> {
         None
     }
     fn takes_slices((): &(), _: usize) -> bool {
@@ -221,6 +227,12 @@ impl<C: Typed, R: Record, Rest: HandlerList<C>> HandlerList<C> for (R, Rest) {
         match index {
             0 => Some(R::NAME),
             _ => Rest::record_name(index - 1),
+        }
+    }
+    fn record_fields(index: usize) -> Option<&'static [&'static str]> {
+        match index {
+            0 => (!R::DYNAMIC).then_some(R::FIELDS),
+            _ => Rest::record_fields(index - 1),
         }
     }
     fn takes_slices(fns: &Self::Fns, index: usize) -> bool {
@@ -314,6 +326,14 @@ where
 
     fn on_seal(&mut self, input: &str, partition: &Tuple, out: &mut crate::Emit) {
         C::DISPATCH.seals.seal(self, input, partition, out);
+    }
+
+    fn input_record(&self, input: &str) -> Option<(&'static str, &'static [&'static str])> {
+        let index = C::DISPATCH.inputs.iter().position(|name| *name == input)?;
+        Some((
+            Inputs::<C>::record_name(index)?,
+            Inputs::<C>::record_fields(index)?,
+        ))
     }
 
     fn takes_slices(&self, input: &str) -> bool {

@@ -424,6 +424,7 @@ impl Cluster {
         factories: Factories,
         config: ClusterConfig,
     ) -> Result<Cluster, ClusterError> {
+        factories.check_route_keys(deployment)?;
         let topology = Topology::build(dataflow, analysis, deployment)?;
         factories.check(&topology)?;
         if let (Some(group), SequencerConfig::Embedded) =

@@ -45,6 +45,10 @@ pub enum NameError {
         /// The streams into components, `from -> to`.
         valid: Vec<String>,
     },
+    /// A stream is routed by key on an attribute the records its consumer
+    /// takes lack: every record would hash alike and go to one instance.
+    #[error(transparent)]
+    UnknownRouteKey(Box<UnknownRouteKey>),
     /// The workload feeds a source the dataflow lacks.
     #[error("the workload feeds `{name}`, which is not a source of the dataflow; its sources are: {}", list(.valid))]
     UnknownWorkloadSource {
@@ -199,6 +203,31 @@ pub enum BuildError {
     /// read under seals on two keys, a seal buffer and a static order).
     #[error("coordination plan: {0}")]
     CoordinationConflict(Box<blazes_core::CoordinationConflict>),
+}
+
+/// A stream routed by key on an attribute that the record its consumer
+/// takes lacks ([`NameError::UnknownRouteKey`]): every record would hash
+/// alike and go to the same instance, so the deployment is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{from} -> {to}` is routed by `{attribute}`, which is not a field of `{record}`, the record \
+     `{to}` takes, so every record would go to the same instance; the fields of `{record}` are: \
+     {}. Route by one of them (`Routing::by_key([..])` in the deployment, `{{ route: [..] }}` in \
+     `streams!`)",
+    list(.fields)
+)]
+#[non_exhaustive]
+pub struct UnknownRouteKey {
+    /// The producing end: a source, or `Component.output`.
+    pub from: String,
+    /// The consuming end, `Component.input`.
+    pub to: String,
+    /// The attribute routed by.
+    pub attribute: String,
+    /// The consumer's record type.
+    pub record: String,
+    /// Its fields.
+    pub fields: Vec<String>,
 }
 
 /// One output feeding two or more inputs of a component whose inputs one

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::error::{BuildError, NameError};
+use super::error::{BuildError, NameError, UnknownRouteKey};
 use crate::handler::Handler;
+use crate::runtime::deployment::{Deployment, Routing};
 use crate::runtime::node::topology::Topology;
+use blazes_core::Endpoint;
 
 /// Makes a fresh handler for one instance.
 pub type HandlerFactory = Box<dyn Fn() -> Box<dyn Handler>>;
@@ -50,6 +52,44 @@ impl Factories {
         }
         for c in &topology.components {
             self.make(&c.name)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that every stream `deployment` routes by key into a typed
+    /// handler names fields of the record that handler takes (a handler of
+    /// tuples takes any): an attribute the records lack would hash alike
+    /// for all of them and send every record to one instance, silently.
+    /// Run before the deployment's other checks, which would otherwise
+    /// take the misspelt key for a key that splits the gate's groups.
+    /// Routes to components or inputs without a handler are left to those.
+    pub(crate) fn check_route_keys(&self, deployment: &Deployment) -> Result<(), NameError> {
+        for ((from, to), routing) in &deployment.routing {
+            let Routing::ByKey(key) = routing else {
+                continue;
+            };
+            let Endpoint::Port {
+                component,
+                interface,
+            } = Endpoint::parse(to)
+            else {
+                continue;
+            };
+            let Some(handler) = self.by_component.get(&component).map(|make| make()) else {
+                continue;
+            };
+            let Some((record, fields)) = handler.input_record(&interface) else {
+                continue;
+            };
+            if let Some(attribute) = key.iter().find(|a| !fields.contains(&a.as_str())) {
+                return Err(NameError::UnknownRouteKey(Box::new(UnknownRouteKey {
+                    from: from.clone(),
+                    to: to.clone(),
+                    attribute: attribute.clone(),
+                    record: record.to_string(),
+                    fields: fields.iter().map(|f| f.to_string()).collect(),
+                })));
+            }
         }
         Ok(())
     }

@@ -94,7 +94,9 @@ pub use coordination::sequencer::{
 };
 pub use dead_letter::{DeadLetter, DeadLetterReason};
 pub use deployment::{DEFAULT_OVERDUE_AFTER, Deployment, Routing};
-pub use error::{BuildError, NameError, OrderedTwice, RunError, ScatteredWrites, SplitGroups};
+pub use error::{
+    BuildError, NameError, OrderedTwice, RunError, ScatteredWrites, SplitGroups, UnknownRouteKey,
+};
 pub use factories::{Factories, HandlerFactory};
 pub use metrics::{InstanceMetrics, InstanceSnapshot, UnsealedPartition};
 pub use node::envelope::ProducerId;

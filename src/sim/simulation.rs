@@ -171,6 +171,7 @@ impl Simulation {
         deployment: &Deployment,
         factories: Factories,
     ) -> Result<Simulation, BuildError> {
+        factories.check_route_keys(deployment)?;
         let topology = Topology::build_allowing_cycles(dataflow, analysis, deployment)?;
         factories.check(&topology)?;
         Ok(Simulation {

@@ -76,6 +76,7 @@ impl DataflowRunner {
                 "running a dataflow whose analysis reports violations"
             );
         }
+        factories.check_route_keys(deployment)?;
         let topology = Topology::build_allowing_cycles(dataflow, analysis, deployment)?;
         factories.check(&topology)?;
         Ok(DataflowRunner {
