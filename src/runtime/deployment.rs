@@ -89,6 +89,10 @@ impl Deployment {
     }
 
     /// Routes the stream `from -> to` (endpoints as in `Stream::between`).
+    /// A key ([`Routing::by_key`]) names fields of the record `to` takes:
+    /// where its handler is typed, a name the record lacks is refused when
+    /// the runner (or simulation, or cluster) is built, with
+    /// [`NameError::UnknownRouteKey`](crate::runtime::NameError::UnknownRouteKey).
     pub fn route(mut self, from: &str, to: &str, routing: Routing) -> Deployment {
         self.routing
             .insert((from.to_string(), to.to_string()), routing);
