@@ -749,21 +749,42 @@ type Contender<'a> = (u64, Box<dyn FnMut() -> (f64, usize) + 'a>);
 
 /// Runs every contender `runs` times, interleaved (one run of each in turn,
 /// so load from elsewhere hits them alike), after one untimed warm-up run
-/// of each; the median rate of each and its last output count.
+/// of each; the median rate of each and its last output count. Each round
+/// takes the contenders in an order of its own (a seeded shuffle): a run
+/// finds caches and the allocator as the run before it left them, and in a
+/// fixed order each contender always follows the same one (the sealed
+/// slice pipeline, after the handler alone, measured x0.78 of the
+/// uncoordinated one that followed it; after it, x0.88; docs/evaluation.md).
 fn rates(runs: usize, contenders: &mut [Contender<'_>]) -> Vec<(f64, usize)> {
     for (_, run) in contenders.iter_mut() {
         run();
     }
     let mut rates = vec![Vec::with_capacity(runs); contenders.len()];
     let mut outputs = vec![0; contenders.len()];
+    let mut order: Vec<usize> = (0..contenders.len()).collect();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     for _ in 0..runs {
-        for (i, (count, run)) in contenders.iter_mut().enumerate() {
+        shuffle(&mut order, &mut seed);
+        for &i in &order {
+            let (count, run) = &mut contenders[i];
             let (seconds, out) = run();
             rates[i].push(*count as f64 / seconds);
             outputs[i] = out;
         }
     }
     rates.into_iter().map(median).zip(outputs).collect()
+}
+
+/// Shuffles `order` in place (Fisher-Yates), drawing from `seed` (a
+/// xorshift generator's state): the same rounds in every run of the bench.
+fn shuffle(order: &mut [usize], seed: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        let j = (*seed % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
 }
 
 fn measure(size: &Size, workers: usize) -> Value {
@@ -1009,7 +1030,7 @@ fn once(args: &[String]) -> Option<()> {
         let workers: usize = args.get(at + 2)?.parse().ok()?;
         let records: u64 = args.get(at + 3)?.parse().ok()?;
         let (seconds, outputs) = timely_pipeline(records, workers);
-        println!("{outputs} sums in {seconds:.3} s");
+        println!("{outputs} sums in {seconds:.6} s");
         return Some(());
     }
     let (mode, job) = match args.get(at + 1)?.as_str() {
@@ -1023,7 +1044,7 @@ fn once(args: &[String]) -> Option<()> {
     let records: u64 = args.get(at + 3)?.parse().ok()?;
     let shares = generated_shares(records, workers);
     let (seconds, outputs) = blazes_run(&job, shares, workers, mode);
-    println!("{outputs} sums in {seconds:.3} s");
+    println!("{outputs} sums in {seconds:.6} s");
     Some(())
 }
 
