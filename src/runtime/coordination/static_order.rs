@@ -256,6 +256,13 @@ impl StaticOrder {
         Ok(true)
     }
 
+    /// True when the orderer holds a record of `input`, in any batch.
+    pub fn holds_any_of(&self, input: InputId) -> bool {
+        self.pending
+            .values()
+            .any(|records| records.iter().any(|r| r.input == input))
+    }
+
     /// `producer` will send nothing more on `input`.
     pub fn end(&mut self, input: InputId, producer: ProducerId) {
         self.progress.entry((input, producer)).or_default().ended = true;

@@ -1723,8 +1723,10 @@ impl InstanceCore {
     /// Ends every output whose feeding inputs (those with a path into it)
     /// have all ended. Records or reads of those inputs that a seal buffer
     /// still holds under another input's seals (a read waiting for the
-    /// writes it reads, a record for a partition other inputs also seal)
-    /// are handled when that partition is released, and may emit on the
+    /// writes it reads, a record for a partition other inputs also seal),
+    /// or that a static order holds (a batch waiting for the same batch of
+    /// another input ordered with it, which the order releases on a later
+    /// input's end at the latest), are handled when released, and may emit on the
     /// output: it ends after them, once a release leaves none of them held,
     /// or when every input has ended and nothing can release them any more
     /// (the run's end dead-letters them).
@@ -1735,9 +1737,10 @@ impl InstanceCore {
                 let releasable = !*every_input_ended
                     .get_or_insert_with(|| (0..self.inputs.len()).all(|i| self.input_ended(i)));
                 if releasable
-                    && self.feeds[o]
-                        .iter()
-                        .any(|i| self.seal_buffers.iter().any(|b| b.holds_any_of(*i)))
+                    && self.feeds[o].iter().any(|i| {
+                        self.seal_buffers.iter().any(|b| b.holds_any_of(*i))
+                            || self.static_orders.iter().any(|s| s.holds_any_of(*i))
+                    })
                 {
                     continue;
                 }
