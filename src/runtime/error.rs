@@ -1,8 +1,9 @@
 //! Why a runtime could not be built or run. Every name a runner, a
-//! simulation or a cluster is given (components, instance counts, routes,
-//! sources, handler factories, workload inputs) is checked against the
-//! dataflow when it is built, and a mismatch is a [`NameError`] that lists
-//! the valid names: nothing is silently ignored.
+//! simulation or a cluster is given (components, instance counts, routes
+//! and, into typed handlers, their keys, sources, handler factories,
+//! workload inputs) is checked against the dataflow when it is built, and a
+//! mismatch is a [`NameError`] that lists the valid names: nothing is
+//! silently ignored.
 
 use std::fmt;
 
