@@ -138,13 +138,16 @@ pub trait HandlerList<C: ?Sized> {
     fn takes_slices(fns: &Self::Fns, index: usize) -> bool;
 }
 
+/// The index of typed component `C`'s input `input` among its handlers'
+/// (`None` when `C` has no typed handler for it).
+fn input_index<C: Typed>(input: &str) -> Option<usize> {
+    C::DISPATCH.inputs.iter().position(|name| *name == input)
+}
+
 /// The name of the record that typed component `C`'s input `input` takes
 /// (`""` when `C` has no typed handler for it).
 fn input_record<C: Typed>(input: &str) -> &'static str {
-    C::DISPATCH
-        .inputs
-        .iter()
-        .position(|name| *name == input)
+    input_index::<C>(input)
         .and_then(Inputs::<C>::record_name)
         .unwrap_or("")
 }
@@ -309,17 +312,17 @@ where
         tuple: Tuple,
         out: &mut crate::Emit,
     ) -> Result<(), crate::UnknownInput> {
-        let dispatch = &C::DISPATCH;
-        match dispatch.inputs.iter().position(|name| *name == input) {
-            Some(index) => Inputs::<C>::call(&dispatch.handlers, index, self, input, tuple, out),
+        match input_index::<C>(input) {
+            Some(index) => Inputs::<C>::call(&C::DISPATCH.handlers, index, self, input, tuple, out),
             None => Err(crate::UnknownInput::new(input, tuple)),
         }
     }
 
     fn handle_batch(&mut self, input: &str, batch: &mut crate::Batch<'_>) {
-        let dispatch = &C::DISPATCH;
-        match dispatch.inputs.iter().position(|name| *name == input) {
-            Some(index) => Inputs::<C>::call_batch(&dispatch.handlers, index, self, input, batch),
+        match input_index::<C>(input) {
+            Some(index) => {
+                Inputs::<C>::call_batch(&C::DISPATCH.handlers, index, self, input, batch)
+            }
             None => <() as HandlerList<C>>::call_batch(&(), 0, self, input, batch),
         }
     }
@@ -329,7 +332,7 @@ where
     }
 
     fn input_record(&self, input: &str) -> Option<(&'static str, &'static [&'static str])> {
-        let index = C::DISPATCH.inputs.iter().position(|name| *name == input)?;
+        let index = input_index::<C>(input)?;
         Some((
             Inputs::<C>::record_name(index)?,
             Inputs::<C>::record_fields(index)?,
@@ -337,12 +340,8 @@ where
     }
 
     fn takes_slices(&self, input: &str) -> bool {
-        let dispatch = &C::DISPATCH;
-        dispatch
-            .inputs
-            .iter()
-            .position(|name| *name == input)
-            .is_some_and(|index| Inputs::<C>::takes_slices(&dispatch.handlers, index))
+        input_index::<C>(input)
+            .is_some_and(|index| Inputs::<C>::takes_slices(&C::DISPATCH.handlers, index))
     }
 }
 

@@ -424,9 +424,7 @@ impl Cluster {
         factories: Factories,
         config: ClusterConfig,
     ) -> Result<Cluster, ClusterError> {
-        factories.check_route_keys(deployment)?;
-        let topology = Topology::build(dataflow, analysis, deployment)?;
-        factories.check(&topology)?;
+        let topology = factories.deploy(Topology::build, dataflow, analysis, deployment)?;
         if let (Some(group), SequencerConfig::Embedded) =
             (topology.groups.first(), &config.sequencer)
         {

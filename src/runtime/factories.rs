@@ -7,7 +7,7 @@ use super::error::{BuildError, NameError, UnknownRouteKey};
 use crate::handler::Handler;
 use crate::runtime::deployment::{Deployment, Routing};
 use crate::runtime::node::topology::Topology;
-use blazes_core::Endpoint;
+use blazes_core::{Analysis, Dataflow, Endpoint};
 
 /// Makes a fresh handler for one instance.
 pub type HandlerFactory = Box<dyn Fn() -> Box<dyn Handler>>;
@@ -56,6 +56,23 @@ impl Factories {
         Ok(())
     }
 
+    /// `deployment` of `dataflow` built by `build` (a [`Topology`]
+    /// constructor) and checked against these factories: what every
+    /// driver runs. The route keys are checked first
+    /// ([`Factories::check_route_keys`]).
+    pub(crate) fn deploy(
+        &self,
+        build: fn(&Dataflow, &Analysis, &Deployment) -> Result<Topology, BuildError>,
+        dataflow: &Dataflow,
+        analysis: &Analysis,
+        deployment: &Deployment,
+    ) -> Result<Topology, BuildError> {
+        self.check_route_keys(deployment)?;
+        let topology = build(dataflow, analysis, deployment)?;
+        self.check(&topology)?;
+        Ok(topology)
+    }
+
     /// Checks that every stream `deployment` routes by key into a typed
     /// handler names fields of the record that handler takes (a handler of
     /// tuples takes any): an attribute the records lack would hash alike
@@ -63,7 +80,7 @@ impl Factories {
     /// Run before the deployment's other checks, which would otherwise
     /// take the misspelt key for a key that splits the gate's groups.
     /// Routes to components or inputs without a handler are left to those.
-    pub(crate) fn check_route_keys(&self, deployment: &Deployment) -> Result<(), NameError> {
+    fn check_route_keys(&self, deployment: &Deployment) -> Result<(), NameError> {
         for ((from, to), routing) in &deployment.routing {
             let Routing::ByKey(key) = routing else {
                 continue;

@@ -171,9 +171,12 @@ impl Simulation {
         deployment: &Deployment,
         factories: Factories,
     ) -> Result<Simulation, BuildError> {
-        factories.check_route_keys(deployment)?;
-        let topology = Topology::build_allowing_cycles(dataflow, analysis, deployment)?;
-        factories.check(&topology)?;
+        let topology = factories.deploy(
+            Topology::build_allowing_cycles,
+            dataflow,
+            analysis,
+            deployment,
+        )?;
         Ok(Simulation {
             topology,
             factories,

@@ -76,9 +76,12 @@ impl DataflowRunner {
                 "running a dataflow whose analysis reports violations"
             );
         }
-        factories.check_route_keys(deployment)?;
-        let topology = Topology::build_allowing_cycles(dataflow, analysis, deployment)?;
-        factories.check(&topology)?;
+        let topology = factories.deploy(
+            Topology::build_allowing_cycles,
+            dataflow,
+            analysis,
+            deployment,
+        )?;
         Ok(DataflowRunner {
             topology: Arc::new(topology),
             factories,
