@@ -708,12 +708,28 @@ impl<'a> Batch<'a> {
         }
     }
 
-    /// Starts the call of the next record, the next one of a stretch
-    /// [`Batch::typed_stretch`] gave: the emitter its call emits into.
+    /// Takes the emitter out of the batch, to lend it to a typed handle
+    /// for a stretch of calls ([`Batch::typed_stretch`]); the batch holds
+    /// an empty one until [`Batch::give_emitter_back`].
     #[inline]
-    pub(crate) fn start_typed(&mut self) -> &mut Emit {
-        self.start_call(1);
-        &mut *self.out
+    pub(crate) fn lend_emitter(&mut self) -> Emit {
+        std::mem::take(self.out)
+    }
+
+    /// Puts back the emitter [`Batch::lend_emitter`] lent.
+    #[inline]
+    pub(crate) fn give_emitter_back(&mut self, emit: Emit) {
+        *self.out = emit;
+    }
+
+    /// Starts the call of the next record of a stretch
+    /// [`Batch::typed_stretch`] gave, while the emitter is lent:
+    /// `emitted` is what the lent emitter holds before the call.
+    #[inline]
+    pub(crate) fn start_typed_lent(&mut self, emitted: usize) {
+        self.call = self.next;
+        self.next += 1;
+        self.mark = emitted;
     }
 
     /// The next records as one slice of `R`s, with the emitter the call

@@ -95,6 +95,8 @@ pub struct Dispatch<C: Typed + ?Sized> {
     pub wrap: fn(crate::Emit) -> Out<C>,
     /// Gives the emitter back.
     pub unwrap: fn(Out<C>) -> crate::Emit,
+    /// The emitter inside the handle, read (what it holds so far).
+    pub view: fn(&Out<C>) -> &crate::Emit,
 }
 
 /// The handler methods of component `C`, one per record type of
@@ -800,12 +802,17 @@ pub fn call_typed_batch<C: Typed, R: Record>(
     loop {
         // A stretch of typed `R`s in one batch: each record's call started
         // in turn, none looked up again.
+        // The emitter is lent to the typed handle once for the stretch,
+        // not once a record.
         if let Some(stretch) = batch.typed_stretch::<R>() {
+            let mut lent = LentToStretch::<C>::new(batch);
             for record in stretch {
+                let Some((typed, batch)) = lent.start_one() else {
+                    break;
+                };
                 match copied(record) {
-                    Ok(record) => call_lent(component, method, batch.start_typed(), record),
+                    Ok(record) => method(component, record, typed),
                     Err((tuple, error)) => {
-                        batch.start_typed();
                         batch.refuse(crate::UnknownInput::undecodable(input, tuple, error));
                     }
                 }
@@ -932,6 +939,45 @@ impl<C: Typed> Drop for Lent<'_, C> {
             // As in `call_typed`: what `take` left behind owns no
             // allocation.
             core::mem::forget(emptied);
+        }
+    }
+}
+
+/// The emitter of a batch, lent to a typed method inside its output
+/// handle for a stretch of records, one call each: each call started on
+/// the batch with what the handle holds so far (so a call that panics
+/// loses only what it emitted), and the emitter given back when dropped,
+/// also when a call panics.
+struct LentToStretch<'b, 'a, C: Typed> {
+    typed: Option<Out<C>>,
+    batch: &'b mut crate::Batch<'a>,
+}
+
+impl<'b, 'a, C: Typed> LentToStretch<'b, 'a, C> {
+    #[inline]
+    fn new(batch: &'b mut crate::Batch<'a>) -> Self {
+        LentToStretch {
+            typed: Some((C::DISPATCH.wrap)(batch.lend_emitter())),
+            batch,
+        }
+    }
+
+    /// Starts the call of the next record: the handle it emits into, and
+    /// the batch (to give the record back).
+    #[inline]
+    fn start_one(&mut self) -> Option<(&mut Out<C>, &mut crate::Batch<'a>)> {
+        let typed = self.typed.as_mut()?;
+        self.batch
+            .start_typed_lent((C::DISPATCH.view)(typed).emitted_len());
+        Some((typed, &mut *self.batch))
+    }
+}
+
+impl<C: Typed> Drop for LentToStretch<'_, '_, C> {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(typed) = self.typed.take() {
+            self.batch.give_emitter_back((C::DISPATCH.unwrap)(typed));
         }
     }
 }

@@ -398,7 +398,9 @@ fn dispatch(spec: &ImplSpec, out: &syn::Ident) -> (TokenTree, TokenStream) {
     fields.extend([handlers]);
     fields.extend([quote!(, seals:)]);
     fields.extend([seal_values]);
-    fields.extend([quote!(, wrap: #out, unwrap: |out: #out| out.#field,)]);
+    fields.extend([
+        quote!(, wrap: #out, unwrap: |out: #out| out.#field, view: |out: &#out| &out.#field,),
+    ]);
     let mut dispatch =
         quote!(const DISPATCH: ::blazes::__private::Dispatch<Self> = ::blazes::__private::Dispatch);
     dispatch.extend([
