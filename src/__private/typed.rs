@@ -801,9 +801,8 @@ pub fn call_typed_batch<C: Typed, R: Record>(
     let mut last = None;
     loop {
         // A stretch of typed `R`s in one batch: each record's call started
-        // in turn, none looked up again.
-        // The emitter is lent to the typed handle once for the stretch,
-        // not once a record.
+        // in turn, none looked up again, the emitter lent to the typed
+        // handle once for the whole stretch.
         if let Some(stretch) = batch.typed_stretch::<R>() {
             let mut lent = LentToStretch::<C>::new(batch);
             for record in stretch {
