@@ -1022,16 +1022,36 @@ fn plot(result: &Value, path: &std::path::Path) -> Result<(), Box<dyn std::error
 
 /// `--once sealed|uncoordinated|sealed-slices|uncoordinated-slices|timely
 /// WORKERS RECORDS`: one run of the pipeline (blazes with per-record or
-/// slice handlers, or timely) alone, nothing else (no timely, no output file), for a
+/// slice handlers, or timely) alone; `--once wordcount|timely-wordcount
+/// WORKERS TWEETS`: one run of the word count, nothing else (no timely, no output file), for a
 /// deterministic instruction count under callgrind or cachegrind.
 fn once(args: &[String]) -> Option<()> {
     let at = args.iter().position(|a| a == "--once")?;
-    if args.get(at + 1)?.as_str() == "timely" {
-        let workers: usize = args.get(at + 2)?.parse().ok()?;
-        let records: u64 = args.get(at + 3)?.parse().ok()?;
-        let (seconds, outputs) = timely_pipeline(records, workers);
-        println!("{outputs} sums in {seconds:.6} s");
-        return Some(());
+    let workers: usize = args.get(at + 2)?.parse().ok()?;
+    let records: u64 = args.get(at + 3)?.parse().ok()?;
+    match args.get(at + 1)?.as_str() {
+        "timely" => {
+            let (seconds, outputs) = timely_pipeline(records, workers);
+            println!("{outputs} sums in {seconds:.6} s");
+            return Some(());
+        }
+        "timely-wordcount" => {
+            let (seconds, outputs) = timely_wordcount(records, workers);
+            println!("{outputs} counts in {seconds:.6} s");
+            return Some(());
+        }
+        "wordcount" => {
+            let tweet = |i: u64| Tweet {
+                batch: (i / TWEETS_PER_BATCH) as i64,
+                text: tweet_text(i),
+            };
+            let shares = shares(records, TWEETS_PER_BATCH, workers, tweet);
+            let (seconds, outputs) =
+                blazes_run(&wordcount_job(), shares, workers, CoordinationMode::Plan);
+            println!("{outputs} counts in {seconds:.6} s");
+            return Some(());
+        }
+        _ => {}
     }
     let (mode, job) = match args.get(at + 1)?.as_str() {
         "sealed" => (CoordinationMode::Plan, pipeline_job()),
@@ -1040,8 +1060,6 @@ fn once(args: &[String]) -> Option<()> {
         "uncoordinated-slices" => (CoordinationMode::Off, pipeline_slices_job()),
         _ => return None,
     };
-    let workers: usize = args.get(at + 2)?.parse().ok()?;
-    let records: u64 = args.get(at + 3)?.parse().ok()?;
     let shares = generated_shares(records, workers);
     let (seconds, outputs) = blazes_run(&job, shares, workers, mode);
     println!("{outputs} sums in {seconds:.6} s");
@@ -1054,7 +1072,7 @@ fn main() {
         if once(&args).is_none() {
             eprintln!(
                 "usage: --once sealed|uncoordinated|sealed-slices|uncoordinated-slices|timely \
-                 WORKERS RECORDS"
+                 WORKERS RECORDS, or --once wordcount|timely-wordcount WORKERS TWEETS"
             );
         }
         return;
