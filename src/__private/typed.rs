@@ -806,9 +806,7 @@ pub fn call_typed_batch<C: Typed, R: Record>(
         if let Some(stretch) = batch.typed_stretch::<R>() {
             let mut lent = LentToStretch::<C>::new(batch);
             for record in stretch {
-                let Some((typed, batch)) = lent.start_one() else {
-                    break;
-                };
+                let (typed, batch) = lent.start_one();
                 match copied(record) {
                     Ok(record) => method(component, record, typed),
                     Err((tuple, error)) => {
@@ -948,7 +946,7 @@ impl<C: Typed> Drop for Lent<'_, C> {
 /// loses only what it emitted), and the emitter given back when dropped,
 /// also when a call panics.
 struct LentToStretch<'b, 'a, C: Typed> {
-    typed: Option<Out<C>>,
+    typed: Out<C>,
     batch: &'b mut crate::Batch<'a>,
 }
 
@@ -956,7 +954,7 @@ impl<'b, 'a, C: Typed> LentToStretch<'b, 'a, C> {
     #[inline]
     fn new(batch: &'b mut crate::Batch<'a>) -> Self {
         LentToStretch {
-            typed: Some((C::DISPATCH.wrap)(batch.lend_emitter())),
+            typed: (C::DISPATCH.wrap)(batch.lend_emitter()),
             batch,
         }
     }
@@ -964,20 +962,20 @@ impl<'b, 'a, C: Typed> LentToStretch<'b, 'a, C> {
     /// Starts the call of the next record: the handle it emits into, and
     /// the batch (to give the record back).
     #[inline]
-    fn start_one(&mut self) -> Option<(&mut Out<C>, &mut crate::Batch<'a>)> {
-        let typed = self.typed.as_mut()?;
+    fn start_one(&mut self) -> (&mut Out<C>, &mut crate::Batch<'a>) {
         self.batch
-            .start_typed_lent((C::DISPATCH.view)(typed).emitted_len());
-        Some((typed, &mut *self.batch))
+            .start_typed_lent((C::DISPATCH.view)(&self.typed).emitted_len());
+        (&mut self.typed, &mut *self.batch)
     }
 }
 
 impl<C: Typed> Drop for LentToStretch<'_, '_, C> {
     #[inline]
     fn drop(&mut self) {
-        if let Some(typed) = self.typed.take() {
-            self.batch.give_emitter_back((C::DISPATCH.unwrap)(typed));
-        }
+        // The handle left behind wraps a new emitter, without an
+        // allocation.
+        let typed = core::mem::replace(&mut self.typed, (C::DISPATCH.wrap)(crate::Emit::new()));
+        self.batch.give_emitter_back((C::DISPATCH.unwrap)(typed));
     }
 }
 
