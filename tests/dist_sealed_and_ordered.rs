@@ -7,6 +7,7 @@
 //! (`sealed_and_ordered.rs`).
 
 mod auction_support;
+mod cluster_sources;
 #[path = "support_servers/mod.rs"]
 mod support_servers;
 
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use auction_support::{Answer, REPLICAS, Win, auctions, deployment, workload};
 use blazes::dist::{Cluster, ClusterConfig, ClusterError, InstanceOutcome};
-use blazes::runtime::{SinkCollector, SourceEvent, Workload};
+use blazes::runtime::{SinkCollector, Workload};
 use support_servers::{Nats, ZooKeeper, tokio};
 
 /// Runs of each test: the sources race, and one run without the order
@@ -24,19 +25,14 @@ const RUNS: usize = 4;
 
 /// Producer `producer` of `source` sends its script of `workload`, and
 /// closes.
-async fn play(
+async fn send_script(
     cluster: &Cluster,
     workload: &Workload,
     source: &str,
     producer: usize,
 ) -> Result<(), ClusterError> {
     let mut p = cluster.source(source, producer).await?;
-    for event in workload.script(source, producer) {
-        match event {
-            SourceEvent::Record(t) => p.send(t.clone()).await?,
-            SourceEvent::Seal(k) => p.seal(k.clone()).await?,
-        }
-    }
+    cluster_sources::play(&mut p, workload.script(source, producer), |_| false).await?;
     p.close().await?;
     Ok(())
 }
@@ -45,12 +41,12 @@ async fn play(
 /// race to `Book`'s replicas, which agree only through the order.
 async fn sources(cluster: &Cluster, workload: &Workload) -> Result<(), ClusterError> {
     tokio::try_join!(
-        play(cluster, workload, "bids", 0),
-        play(cluster, workload, "bids", 1),
-        play(cluster, workload, "notes", 0),
-        play(cluster, workload, "notes", 1),
-        play(cluster, workload, "queries", 0),
-        play(cluster, workload, "queries", 1),
+        send_script(cluster, workload, "bids", 0),
+        send_script(cluster, workload, "bids", 1),
+        send_script(cluster, workload, "notes", 0),
+        send_script(cluster, workload, "notes", 1),
+        send_script(cluster, workload, "queries", 0),
+        send_script(cluster, workload, "queries", 1),
     )?;
     Ok(())
 }

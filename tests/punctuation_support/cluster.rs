@@ -4,26 +4,10 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use blazes::dist::{Cluster, ClusterError, InstanceOutcome, SourceProducer};
-use blazes::runtime::SourceEvent;
+use blazes::dist::{Cluster, ClusterError, InstanceOutcome};
 
+pub use super::cluster_sources::play;
 use super::totals_of;
-
-/// Sends `events` through `producer`, in order; `skip` leaves out the
-/// events it is true of (a producer that stops before one of its seals).
-pub async fn play<'a>(
-    producer: &mut SourceProducer,
-    events: impl IntoIterator<Item = &'a SourceEvent>,
-    skip: impl Fn(&SourceEvent) -> bool,
-) -> Result<(), ClusterError> {
-    for event in events.into_iter().filter(|e| !skip(e)) {
-        match event {
-            SourceEvent::Record(t) => producer.send(t.clone()).await?,
-            SourceEvent::Seal(k) => producer.seal(k.clone()).await?,
-        }
-    }
-    Ok(())
-}
 
 /// Runs `Sum[0]`, `Sum[1]` and `Total[0]` of `cluster` beside `sources`,
 /// until the `out` sink has ended: the three outcomes, in that order, and

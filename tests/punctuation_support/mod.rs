@@ -5,6 +5,9 @@
 
 #[cfg(feature = "dist")]
 pub mod cluster;
+#[cfg(feature = "dist")]
+#[path = "../cluster_sources/mod.rs"]
+mod cluster_sources;
 
 use std::collections::BTreeMap;
 
