@@ -1029,40 +1029,33 @@ fn once(args: &[String]) -> Option<()> {
     let at = args.iter().position(|a| a == "--once")?;
     let workers: usize = args.get(at + 2)?.parse().ok()?;
     let records: u64 = args.get(at + 3)?.parse().ok()?;
-    match args.get(at + 1)?.as_str() {
-        "timely" => {
-            let (seconds, outputs) = timely_pipeline(records, workers);
-            println!("{outputs} sums in {seconds:.6} s");
-            return Some(());
-        }
-        "timely-wordcount" => {
-            let (seconds, outputs) = timely_wordcount(records, workers);
-            println!("{outputs} counts in {seconds:.6} s");
-            return Some(());
-        }
+    let pipeline =
+        |mode, job: BlazesJob| blazes_run(&job, generated_shares(records, workers), workers, mode);
+    let ((seconds, outputs), what) = match args.get(at + 1)?.as_str() {
+        "sealed" => (pipeline(CoordinationMode::Plan, pipeline_job()), "sums"),
+        "uncoordinated" => (pipeline(CoordinationMode::Off, pipeline_job()), "sums"),
+        "sealed-slices" => (
+            pipeline(CoordinationMode::Plan, pipeline_slices_job()),
+            "sums",
+        ),
+        "uncoordinated-slices" => (
+            pipeline(CoordinationMode::Off, pipeline_slices_job()),
+            "sums",
+        ),
+        "timely" => (timely_pipeline(records, workers), "sums"),
         "wordcount" => {
             let tweet = |i: u64| Tweet {
                 batch: (i / TWEETS_PER_BATCH) as i64,
                 text: tweet_text(i),
             };
             let shares = shares(records, TWEETS_PER_BATCH, workers, tweet);
-            let (seconds, outputs) =
-                blazes_run(&wordcount_job(), shares, workers, CoordinationMode::Plan);
-            println!("{outputs} counts in {seconds:.6} s");
-            return Some(());
+            let run = blazes_run(&wordcount_job(), shares, workers, CoordinationMode::Plan);
+            (run, "counts")
         }
-        _ => {}
-    }
-    let (mode, job) = match args.get(at + 1)?.as_str() {
-        "sealed" => (CoordinationMode::Plan, pipeline_job()),
-        "uncoordinated" => (CoordinationMode::Off, pipeline_job()),
-        "sealed-slices" => (CoordinationMode::Plan, pipeline_slices_job()),
-        "uncoordinated-slices" => (CoordinationMode::Off, pipeline_slices_job()),
+        "timely-wordcount" => (timely_wordcount(records, workers), "counts"),
         _ => return None,
     };
-    let shares = generated_shares(records, workers);
-    let (seconds, outputs) = blazes_run(&job, shares, workers, mode);
-    println!("{outputs} sums in {seconds:.6} s");
+    println!("{outputs} {what} in {seconds:.6} s");
     Some(())
 }
 
